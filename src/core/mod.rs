@@ -1,0 +1,1 @@
+//! The pure core: every module here takes time and inputs as arguments and returns decisions.

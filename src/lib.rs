@@ -1,0 +1,10 @@
+//! Wayline: an in-browser personalization SDK.
+//!
+//! `core` is pure: it decides, it never touches the DOM, storage, timers or the network, and it compiles and
+//! tests natively. `web` (wasm32 only) is the thin layer that talks to the browser.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+mod web;

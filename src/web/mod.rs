@@ -1,0 +1,1 @@
+//! The web layer: wasm-bindgen exports, DOM listeners, storage, transport.
