@@ -1,0 +1,601 @@
+//! A small JSON value, parser and writer.
+//!
+//! The SDK ships as wasm, where `serde_json` and its generic machinery cost tens of kilobytes; the event model,
+//! the profile and the rule engine need only this much. Objects keep insertion order (the wire format is easier to
+//! read and to diff that way) and are looked up linearly: event properties and traits are small.
+
+use std::fmt::Write as _;
+
+/// Deepest nesting the parser accepts. Deeper input is an error, never a stack overflow.
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Value>),
+    Object(Map),
+}
+
+/// An insertion-ordered map of string keys; a repeated key replaces the earlier value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Map(Vec<(String, Value)>);
+
+impl Map {
+    pub fn new() -> Self {
+        Map(Vec::new())
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn insert(&mut self, key: impl Into<String>, value: Value) {
+        let key = key.into();
+        match self.get_mut(&key) {
+            Some(slot) => *slot = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let at = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(at).1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Copies every entry of `other` over this map (shallow merge, as `identify` merges traits).
+    pub fn merge(&mut self, other: &Map) {
+        for (k, v) in other.iter() {
+            self.insert(k, v.clone());
+        }
+    }
+}
+
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Map> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Looks a member up when this is an object.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_object().and_then(|m| m.get(key))
+    }
+
+    /// Serialises to compact JSON.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        write_value(self, &mut out);
+        out
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(n: f64) -> Self {
+        Value::Number(n)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<Map> for Value {
+    fn from(m: Map) -> Self {
+        Value::Object(m)
+    }
+}
+
+/// Why a document did not parse, and the byte offset where that was noticed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    pub kind: JsonErrorKind,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonErrorKind {
+    UnexpectedEnd,
+    UnexpectedChar,
+    BadNumber,
+    BadEscape,
+    TooDeep,
+    TrailingCharacters,
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.kind {
+            JsonErrorKind::UnexpectedEnd => "unexpected end of input",
+            JsonErrorKind::UnexpectedChar => "unexpected character",
+            JsonErrorKind::BadNumber => "invalid number",
+            JsonErrorKind::BadEscape => "invalid escape",
+            JsonErrorKind::TooDeep => "nesting too deep",
+            JsonErrorKind::TrailingCharacters => "trailing characters",
+        };
+        write!(f, "{what} at byte {}", self.offset)
+    }
+}
+
+/// Parses one JSON document (RFC 8259), nesting at most [`MAX_DEPTH`] deep.
+pub fn parse(text: &str) -> Result<Value, JsonError> {
+    let mut p = Parser {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+    };
+    p.skip_ws();
+    let v = p.value(0)?;
+    p.skip_ws();
+    if p.pos != p.bytes.len() {
+        return Err(p.err(JsonErrorKind::TrailingCharacters));
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, kind: JsonErrorKind) -> JsonError {
+        JsonError {
+            kind,
+            offset: self.pos,
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Result<u8, JsonError> {
+        self.bytes
+            .get(self.pos)
+            .copied()
+            .ok_or(self.err(JsonErrorKind::UnexpectedEnd))
+    }
+
+    fn expect_word(&mut self, word: &str, v: Value) -> Result<Value, JsonError> {
+        if self.text[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(v)
+        } else {
+            Err(self.err(JsonErrorKind::UnexpectedChar))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.err(JsonErrorKind::TooDeep));
+        }
+        match self.peek()? {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => self.string().map(Value::String),
+            b't' => self.expect_word("true", Value::Bool(true)),
+            b'f' => self.expect_word("false", Value::Bool(false)),
+            b'n' => self.expect_word("null", Value::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(self.err(JsonErrorKind::UnexpectedChar)),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
+        self.pos += 1;
+        let mut map = Map::new();
+        self.skip_ws();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Ok(Value::Object(map));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek()? != b'"' {
+                return Err(self.err(JsonErrorKind::UnexpectedChar));
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            if self.peek()? != b':' {
+                return Err(self.err(JsonErrorKind::UnexpectedChar));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let v = self.value(depth + 1)?;
+            map.insert(key, v);
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    return Ok(Value::Object(map));
+                }
+                _ => return Err(self.err(JsonErrorKind::UnexpectedChar)),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value(depth + 1)?);
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => return Err(self.err(JsonErrorKind::UnexpectedChar)),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, JsonError> {
+        let start = self.pos;
+        if self.bytes.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        self.digits();
+        let int_len = self.pos - int_start;
+        if int_len == 0 || (int_len > 1 && self.bytes[int_start] == b'0') {
+            return Err(self.err(JsonErrorKind::BadNumber));
+        }
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.err(JsonErrorKind::BadNumber));
+            }
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err(JsonErrorKind::BadNumber));
+            }
+        }
+        let slice = &self.text[start..self.pos];
+        // Plain integers skip the general float parser: they are the common case in event properties.
+        if int_len == self.pos - int_start && int_len <= 15 {
+            let mut n: i64 = 0;
+            for b in slice.bytes().filter(u8::is_ascii_digit) {
+                n = n * 10 + i64::from(b - b'0');
+            }
+            let n = if slice.starts_with('-') { -n } else { n };
+            return Ok(Value::Number(n as f64));
+        }
+        slice
+            .parse::<f64>()
+            .map(Value::Number)
+            .map_err(|_| JsonError {
+                kind: JsonErrorKind::BadNumber,
+                offset: start,
+            })
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn string(&mut self) -> Result<String, JsonError> {
+        self.pos += 1; // opening quote
+        let mut out = String::new();
+        loop {
+            // Copy the longest run without escapes in one go.
+            let run_start = self.pos;
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(&self.text[run_start..self.pos]);
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let esc = self.peek()?;
+                    self.pos += 1;
+                    let c = match esc {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return Err(self.err(JsonErrorKind::BadEscape)),
+                    };
+                    out.push(c);
+                }
+                _ => return Err(self.err(JsonErrorKind::UnexpectedChar)),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .ok_or(self.err(JsonErrorKind::BadEscape))?;
+        let v = u32::from_str_radix(digits, 16).map_err(|_| self.err(JsonErrorKind::BadEscape))?;
+        self.pos += 4;
+        Ok(v)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, JsonError> {
+        let hi = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            // A high surrogate must be followed by an escaped low one; a lone one becomes U+FFFD.
+            if self.text[self.pos..].starts_with("\\u") {
+                self.pos += 2;
+                let lo = self.hex4()?;
+                if (0xDC00..0xE000).contains(&lo) {
+                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                } else {
+                    0xFFFD
+                }
+            } else {
+                0xFFFD
+            }
+        } else {
+            hi
+        };
+        Ok(char::from_u32(code).unwrap_or('\u{FFFD}'))
+    }
+}
+
+/// Appends `v` as compact JSON.
+pub fn write_value(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => write_number(*n, out),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write_value(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Writes a number as JSON; non-finite numbers have no JSON form and become `null`, as in `JSON.stringify`.
+pub fn write_number(n: f64, out: &mut String) {
+    if !n.is_finite() {
+        out.push_str("null");
+    } else if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+        write_int(n as i64, out);
+    } else {
+        let _ = write!(out, "{n}");
+    }
+}
+
+/// Writes an integer without going through `core::fmt` (smaller and faster in wasm).
+pub fn write_int(n: i64, out: &mut String) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
+/// Writes a JSON string literal with the escapes RFC 8259 requires.
+pub fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut run_start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run_start..i]);
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 0xf));
+        } else {
+            out.push_str(esc);
+        }
+        run_start = i + 1;
+    }
+    out.push_str(&s[run_start..]);
+    out.push('"');
+}
+
+fn hex_digit(n: u8) -> char {
+    char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_documents() {
+        for doc in [
+            r#"{"a":1,"b":[true,false,null],"c":"x\"y\\z\n","d":{"e":-2.5}}"#,
+            r#"[]"#,
+            r#"{}"#,
+            r#""\u0001""#,
+            r#"[1e+21,0.1,-0]"#,
+        ] {
+            let v = parse(doc).unwrap();
+            let again = parse(&v.to_json()).unwrap();
+            assert_eq!(v, again, "{doc}");
+        }
+    }
+
+    #[test]
+    fn keeps_insertion_order_and_last_duplicate_wins() {
+        let v = parse(r#"{"b":1,"a":2,"b":3}"#).unwrap();
+        assert_eq!(v.to_json(), r#"{"b":3,"a":2}"#);
+    }
+
+    #[test]
+    fn decodes_escapes_and_surrogates() {
+        let v = parse(r#""\ud83d\ude00 \u00e9 \/ \ud800x""#).unwrap();
+        assert_eq!(v.as_str(), Some("😀 é / \u{FFFD}x"));
+    }
+
+    #[test]
+    fn writes_integers_without_fraction() {
+        assert_eq!(parse("[42, -7, 1.5, 1e3]").unwrap().to_json(), "[42,-7,1.5,1000]");
+        let mut s = String::new();
+        write_number(f64::NAN, &mut s);
+        assert_eq!(s, "null");
+    }
+
+    #[test]
+    fn rejects_malformed_input_with_offset() {
+        let cases = [
+            ("", JsonErrorKind::UnexpectedEnd, 0),
+            ("{\"a\":}", JsonErrorKind::UnexpectedChar, 5),
+            ("01", JsonErrorKind::BadNumber, 2),
+            ("1.", JsonErrorKind::BadNumber, 2),
+            ("\"\\x\"", JsonErrorKind::BadEscape, 3),
+            ("[1] x", JsonErrorKind::TrailingCharacters, 4),
+            ("tru", JsonErrorKind::UnexpectedChar, 0),
+            ("\"a\nb\"", JsonErrorKind::UnexpectedChar, 2),
+        ];
+        for (doc, kind, offset) in cases {
+            let e = parse(doc).unwrap_err();
+            assert_eq!((e.kind, e.offset), (kind, offset), "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn bounds_nesting_depth() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert_eq!(parse(&deep).unwrap_err().kind, JsonErrorKind::TooDeep);
+        let ok = "[".repeat(MAX_DEPTH - 1) + &"]".repeat(MAX_DEPTH - 1);
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn escapes_control_characters() {
+        let mut s = String::new();
+        write_string("a\u{1}b\"", &mut s);
+        assert_eq!(s, r#""a\u0001b\"""#);
+    }
+}
