@@ -2,7 +2,10 @@
 //!
 //! `core` is pure: it decides, it never touches the DOM, storage, timers or the network, and it compiles and
 //! tests natively. `web` (wasm32 only) is the thin layer that talks to the browser.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod core;
 

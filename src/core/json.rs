@@ -560,7 +560,10 @@ mod tests {
 
     #[test]
     fn writes_integers_without_fraction() {
-        assert_eq!(parse("[42, -7, 1.5, 1e3]").unwrap().to_json(), "[42,-7,1.5,1000]");
+        assert_eq!(
+            parse("[42, -7, 1.5, 1e3]").unwrap().to_json(),
+            "[42,-7,1.5,1000]"
+        );
         let mut s = String::new();
         write_number(f64::NAN, &mut s);
         assert_eq!(s, "null");

@@ -1,0 +1,432 @@
+//! Channel attribution: where a visit came from, from its UTM parameters, ad click ids and referrer.
+//!
+//! The profile keeps the first touch ever and the last touch. Like Google Analytics' "last non-direct click",
+//! a direct visit does not overwrite an earlier known channel as the last touch: coming back by typing the URL
+//! after clicking a newsletter is still credited to the newsletter.
+
+use super::time::Millis;
+use super::url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Direct,
+    Search,
+    Social,
+    Email,
+    Paid,
+    Referral,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Direct => "direct",
+            Channel::Search => "search",
+            Channel::Social => "social",
+            Channel::Email => "email",
+            Channel::Paid => "paid",
+            Channel::Referral => "referral",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Some(match s {
+            "direct" => Channel::Direct,
+            "search" => Channel::Search,
+            "social" => Channel::Social,
+            "email" => Channel::Email,
+            "paid" => Channel::Paid,
+            "referral" => Channel::Referral,
+            _ => return None,
+        })
+    }
+}
+
+/// The UTM parameters of a landing URL (Segment's `context.campaign`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Campaign {
+    pub name: String,
+    pub source: String,
+    pub medium: String,
+    pub term: String,
+    pub content: String,
+}
+
+impl Campaign {
+    /// `None` when the URL carries no UTM parameter at all.
+    pub fn from_url(url: &Url) -> Option<Campaign> {
+        let get = |k: &str| url.query_param(k).unwrap_or_default();
+        let c = Campaign {
+            name: get("utm_campaign"),
+            source: get("utm_source"),
+            medium: get("utm_medium"),
+            term: get("utm_term"),
+            content: get("utm_content"),
+        };
+        let any = !(c.name.is_empty() && c.source.is_empty() && c.medium.is_empty());
+        any.then_some(c)
+    }
+
+    /// What identifies "a new campaign" for session rotation.
+    pub fn key(&self) -> String {
+        [
+            self.name.as_str(),
+            self.source.as_str(),
+            self.medium.as_str(),
+        ]
+        .join("|")
+    }
+}
+
+/// One attributed visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touch {
+    pub channel: Channel,
+    /// `utm_source`, else the referring host, else empty.
+    pub source: String,
+    pub medium: String,
+    pub campaign: String,
+    pub at: Millis,
+}
+
+const PAID_MEDIUMS: &[&str] = &[
+    "cpc",
+    "ppc",
+    "paid",
+    "paidsearch",
+    "paid_search",
+    "paid-search",
+    "cpm",
+    "cpv",
+    "display",
+    "banner",
+    "paid_social",
+    "paidsocial",
+    "paid-social",
+    "affiliate",
+];
+const AD_CLICK_IDS: &[&str] = &[
+    "gclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "dclid",
+    "ttclid",
+    "li_fat_id",
+];
+const SEARCH_ENGINES: &[&str] = &[
+    "google",
+    "bing",
+    "yahoo",
+    "duckduckgo",
+    "baidu",
+    "yandex",
+    "ecosia",
+    "qwant",
+    "startpage",
+    "naver",
+    "seznam",
+    "ask",
+    "search",
+];
+const SOCIAL_NETWORKS: &[&str] = &[
+    "facebook",
+    "fb",
+    "instagram",
+    "twitter",
+    "linkedin",
+    "lnkd",
+    "reddit",
+    "pinterest",
+    "youtube",
+    "tiktok",
+    "threads",
+    "bsky",
+    "mastodon",
+    "quora",
+    "tumblr",
+    "vk",
+    "snapchat",
+    "whatsapp",
+    "telegram",
+];
+const SOCIAL_HOSTS: &[&str] = &["t.co", "x.com"];
+const WEBMAIL_HOSTS: &[&str] = &[
+    "mail.google.com",
+    "outlook.live.com",
+    "outlook.office.com",
+    "outlook.office365.com",
+    "mail.yahoo.com",
+    "mail.proton.me",
+    "webmail",
+];
+
+fn has_label(host: &str, names: &[&str]) -> bool {
+    host.split('.').any(|label| names.contains(&label))
+}
+
+fn is_webmail(host: &str) -> bool {
+    WEBMAIL_HOSTS
+        .iter()
+        .any(|h| host == *h || host.starts_with(&format!("{h}.")))
+}
+
+fn channel_of_host(host: &str) -> Channel {
+    if is_webmail(host) {
+        Channel::Email
+    } else if SOCIAL_HOSTS.contains(&host) || has_label(host, SOCIAL_NETWORKS) {
+        Channel::Social
+    } else if has_label(host, SEARCH_ENGINES) {
+        Channel::Search
+    } else {
+        Channel::Referral
+    }
+}
+
+fn channel_of_medium(medium: &str, source: &str) -> Channel {
+    let m = medium.to_ascii_lowercase();
+    let s = source.to_ascii_lowercase();
+    if PAID_MEDIUMS.contains(&m.as_str()) {
+        Channel::Paid
+    } else if m.contains("email") || m.contains("e-mail") || m == "newsletter" {
+        Channel::Email
+    } else if m == "social" || m == "social-network" || m == "social_network" || m == "sm" {
+        Channel::Social
+    } else if m == "organic" {
+        Channel::Search
+    } else if m == "referral" {
+        Channel::Referral
+    } else {
+        // An unknown or missing medium: judge by the source's name, as a host would be judged.
+        match channel_of_host(&s) {
+            Channel::Referral if s.is_empty() => Channel::Direct,
+            c => c,
+        }
+    }
+}
+
+fn same_site(a: &str, b: &str) -> bool {
+    let strip = |h: &str| h.strip_prefix("www.").unwrap_or(h).to_ascii_lowercase();
+    strip(a) == strip(b)
+}
+
+/// Classifies a landing: `None` for navigation inside the site (not a new touch).
+pub fn classify(landing: &Url, referrer: &str, now: Millis) -> Option<Touch> {
+    let ref_url = Url::parse(referrer);
+    let ref_host = ref_url.host;
+    let campaign = Campaign::from_url(landing);
+    let ad_click = AD_CLICK_IDS
+        .iter()
+        .any(|id| landing.query_param(id).is_some());
+    if let Some(c) = campaign {
+        let channel = if ad_click {
+            Channel::Paid
+        } else {
+            match channel_of_medium(&c.medium, &c.source) {
+                Channel::Direct => Channel::Referral,
+                ch => ch,
+            }
+        };
+        return Some(Touch {
+            channel,
+            source: c.source,
+            medium: c.medium,
+            campaign: c.name,
+            at: now,
+        });
+    }
+    if ad_click {
+        return Some(Touch {
+            channel: Channel::Paid,
+            source: ref_host.to_string(),
+            medium: String::new(),
+            campaign: String::new(),
+            at: now,
+        });
+    }
+    if ref_host.is_empty() {
+        return Some(Touch {
+            channel: Channel::Direct,
+            source: String::new(),
+            medium: String::new(),
+            campaign: String::new(),
+            at: now,
+        });
+    }
+    if same_site(ref_host, landing.host) {
+        return None;
+    }
+    Some(Touch {
+        channel: channel_of_host(&ref_host.to_ascii_lowercase()),
+        source: ref_host.to_string(),
+        medium: String::new(),
+        campaign: String::new(),
+        at: now,
+    })
+}
+
+/// First and last touch of a visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Attribution {
+    pub first: Option<Touch>,
+    pub last: Option<Touch>,
+}
+
+impl Attribution {
+    /// Records a session's entry touch.
+    pub fn record(&mut self, touch: Touch) {
+        if self.first.is_none() {
+            self.first = Some(touch.clone());
+        }
+        let keep_last = touch.channel == Channel::Direct && self.last.is_some();
+        if !keep_last {
+            self.last = Some(touch);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(landing: &str, referrer: &str) -> Option<Channel> {
+        classify(&Url::parse(landing), referrer, 0).map(|t| t.channel)
+    }
+
+    #[test]
+    fn classifies_channels() {
+        let cases = [
+            ("https://shop.test/", "", Some(Channel::Direct)),
+            (
+                "https://shop.test/",
+                "https://www.google.co.uk/",
+                Some(Channel::Search),
+            ),
+            (
+                "https://shop.test/",
+                "https://duckduckgo.com/",
+                Some(Channel::Search),
+            ),
+            (
+                "https://shop.test/",
+                "https://t.co/abc",
+                Some(Channel::Social),
+            ),
+            (
+                "https://shop.test/",
+                "https://m.facebook.com/",
+                Some(Channel::Social),
+            ),
+            (
+                "https://shop.test/",
+                "https://mail.google.com/mail/u/0",
+                Some(Channel::Email),
+            ),
+            (
+                "https://shop.test/",
+                "https://blog.example/post",
+                Some(Channel::Referral),
+            ),
+            ("https://shop.test/a", "https://shop.test/b", None),
+            ("https://www.shop.test/a", "https://shop.test/b", None),
+            (
+                "https://shop.test/?utm_source=news&utm_medium=email",
+                "",
+                Some(Channel::Email),
+            ),
+            (
+                "https://shop.test/?utm_source=google&utm_medium=cpc",
+                "https://google.com/",
+                Some(Channel::Paid),
+            ),
+            (
+                "https://shop.test/?gclid=123",
+                "https://google.com/",
+                Some(Channel::Paid),
+            ),
+            (
+                "https://shop.test/?utm_source=facebook",
+                "",
+                Some(Channel::Social),
+            ),
+            (
+                "https://shop.test/?utm_source=partner&utm_medium=referral",
+                "",
+                Some(Channel::Referral),
+            ),
+            (
+                "https://shop.test/?utm_campaign=spring",
+                "https://shop.test/",
+                Some(Channel::Referral),
+            ),
+            (
+                "https://shop.test/?utm_source=bing&utm_medium=organic",
+                "",
+                Some(Channel::Search),
+            ),
+        ];
+        for (landing, referrer, want) in cases {
+            assert_eq!(
+                channel(landing, referrer),
+                want,
+                "{landing} from {referrer:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn keeps_utm_details() {
+        let t = classify(
+            &Url::parse(
+                "https://s.test/?utm_source=nl&utm_medium=email&utm_campaign=black%20friday",
+            ),
+            "",
+            5,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                t.source.as_str(),
+                t.medium.as_str(),
+                t.campaign.as_str(),
+                t.at
+            ),
+            ("nl", "email", "black friday", 5)
+        );
+    }
+
+    #[test]
+    fn direct_visits_do_not_replace_the_last_known_channel() {
+        let touch = |channel, at| Touch {
+            channel,
+            source: String::new(),
+            medium: String::new(),
+            campaign: String::new(),
+            at,
+        };
+        let mut a = Attribution::default();
+        a.record(touch(Channel::Direct, 1));
+        assert_eq!(a.last.as_ref().map(|t| t.channel), Some(Channel::Direct));
+        a.record(touch(Channel::Email, 2));
+        a.record(touch(Channel::Direct, 3));
+        a.record(touch(Channel::Search, 4));
+        assert_eq!(
+            a.first.as_ref().map(|t| (t.channel, t.at)),
+            Some((Channel::Direct, 1))
+        );
+        assert_eq!(
+            a.last.as_ref().map(|t| (t.channel, t.at)),
+            Some((Channel::Search, 4))
+        );
+        a.record(touch(Channel::Direct, 5));
+        assert_eq!(a.last.as_ref().map(|t| t.at), Some(4));
+    }
+
+    #[test]
+    fn campaign_key_changes_with_campaign() {
+        let a = Campaign::from_url(&Url::parse("http://s/?utm_campaign=a&utm_source=x")).unwrap();
+        let b = Campaign::from_url(&Url::parse("http://s/?utm_campaign=b&utm_source=x")).unwrap();
+        assert_ne!(a.key(), b.key());
+        assert!(Campaign::from_url(&Url::parse("http://s/?utm_term=x")).is_none());
+    }
+}

@@ -1,0 +1,174 @@
+//! Time as the SDK sees it: epoch milliseconds in, ISO-8601 UTC text out.
+//!
+//! Written by hand (Howard Hinnant's civil-from-days algorithm) so the wasm build carries no date library and no
+//! `core::fmt` on the hot path of every event.
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+pub const SECOND: Millis = 1_000;
+pub const MINUTE: Millis = 60 * SECOND;
+pub const HOUR: Millis = 60 * MINUTE;
+pub const DAY: Millis = 24 * HOUR;
+
+/// Appends `ms` as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Years outside 0..=9999 are clamped into that range.
+pub fn write_iso8601(ms: Millis, out: &mut String) {
+    let days = ms.div_euclid(DAY);
+    let in_day = ms.rem_euclid(DAY);
+    let (y, m, d) = civil_from_days(days);
+    let y = y.clamp(0, 9999) as u32;
+    push_digits(out, y, 4);
+    out.push('-');
+    push_digits(out, m, 2);
+    out.push('-');
+    push_digits(out, d, 2);
+    out.push('T');
+    push_digits(out, (in_day / HOUR) as u32, 2);
+    out.push(':');
+    push_digits(out, (in_day % HOUR / MINUTE) as u32, 2);
+    out.push(':');
+    push_digits(out, (in_day % MINUTE / SECOND) as u32, 2);
+    out.push('.');
+    push_digits(out, (in_day % SECOND) as u32, 3);
+    out.push('Z');
+}
+
+pub fn iso8601(ms: Millis) -> String {
+    let mut s = String::with_capacity(24);
+    write_iso8601(ms, &mut s);
+    s
+}
+
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    let mut div = 10u32.pow(width - 1);
+    while div > 0 {
+        out.push(char::from(b'0' + (n / div % 10) as u8));
+        div /= 10;
+    }
+}
+
+/// (year, month 1..=12, day 1..=31) of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Days since 1970-01-01 of a civil date (the inverse of `civil_from_days`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` into epoch milliseconds; `None` when malformed.
+pub fn parse_iso8601(s: &str) -> Option<Millis> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = b.get(from..from + len)?;
+        part.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut frac_ms = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            if i - start < 3 {
+                frac_ms = frac_ms * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 {
+            return None;
+        }
+        for _ in digits..3 {
+            frac_ms *= 10;
+        }
+    }
+    let offset_min = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let m = num(i + 1, 2)? * 60 + num(i + 4, 2)?;
+            if sign == b'-' {
+                -m
+            } else {
+                m
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo as u32, d as u32);
+    Some(days * DAY + h * HOUR + mi * MINUTE + sec * SECOND + frac_ms - offset_min * MINUTE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_795_621_321_123), "2026-11-25T15:42:01.123Z");
+        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso8601(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn parses_what_it_formats_and_offsets() {
+        for ms in [0, 1, 951_782_400_000, 1_795_621_321_123, 4_102_444_800_000] {
+            assert_eq!(parse_iso8601(&iso8601(ms)), Some(ms));
+        }
+        assert_eq!(
+            parse_iso8601("2026-11-25T16:42:01.123+01:00"),
+            Some(1_795_621_321_123)
+        );
+        assert_eq!(
+            parse_iso8601("2026-11-25T15:42:01Z"),
+            Some(1_795_621_321_000)
+        );
+        assert_eq!(
+            parse_iso8601("2026-11-25T15:42:01.1234567Z"),
+            Some(1_795_621_321_123)
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_times() {
+        for s in [
+            "",
+            "2026-11-25",
+            "2026-13-01T00:00:00Z",
+            "2026-11-25T15:42:01",
+            "2026-11-25T15:42:01.Z",
+            "x026-11-25T15:42:01Z",
+        ] {
+            assert_eq!(parse_iso8601(s), None, "{s}");
+        }
+    }
+}

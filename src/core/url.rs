@@ -1,0 +1,155 @@
+//! Just enough URL handling for page context and attribution: split an absolute URL into its parts and read
+//! decoded query parameters. The browser has already normalised `location.href`, so no validation beyond
+//! splitting is needed; anything unparseable yields empty parts rather than an error.
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Url<'a> {
+    pub scheme: &'a str,
+    /// Host without port, lowercased by the browser.
+    pub host: &'a str,
+    /// Path, always starting with `/` when a host is present.
+    pub path: &'a str,
+    /// Query including the leading `?`, or empty.
+    pub search: &'a str,
+    /// Fragment including the leading `#`, or empty.
+    pub hash: &'a str,
+}
+
+impl<'a> Url<'a> {
+    pub fn parse(href: &'a str) -> Url<'a> {
+        let (before_hash, hash) = match href.find('#') {
+            Some(i) => (&href[..i], &href[i..]),
+            None => (href, ""),
+        };
+        let (before_query, search) = match before_hash.find('?') {
+            Some(i) => (&before_hash[..i], &before_hash[i..]),
+            None => (before_hash, ""),
+        };
+        let (scheme, rest) = match before_query.find("://") {
+            Some(i) => (&before_query[..i], &before_query[i + 3..]),
+            None => ("", before_query),
+        };
+        let (authority, path) = if scheme.is_empty() {
+            ("", rest)
+        } else {
+            match rest.find('/') {
+                Some(i) => (&rest[..i], &rest[i..]),
+                None => (rest, "/"),
+            }
+        };
+        let host_port = authority.rsplit('@').next().unwrap_or("");
+        let host = if host_port.starts_with('[') {
+            host_port.split(']').next().map_or("", |h| &h[1..])
+        } else {
+            host_port.split(':').next().unwrap_or("")
+        };
+        Url {
+            scheme,
+            host,
+            path,
+            search,
+            hash,
+        }
+    }
+
+    /// The URL without its fragment: two hrefs that differ only here are the same page.
+    pub fn without_hash(href: &str) -> &str {
+        href.split('#').next().unwrap_or(href)
+    }
+
+    /// The first value of a query parameter, percent-decoded (`+` is a space).
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        query_pairs(self.search)
+            .find(|(k, _)| decode(k) == name)
+            .map(|(_, v)| decode(v))
+    }
+}
+
+/// Iterates `key=value` pairs of a query string (with or without its leading `?`), undecoded.
+pub fn query_pairs(search: &str) -> impl Iterator<Item = (&str, &str)> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.find('=') {
+            Some(i) => (&p[..i], &p[i + 1..]),
+            None => (p, ""),
+        })
+}
+
+/// Percent-decodes a query component; invalid escapes are kept as written and invalid UTF-8 is replaced.
+pub fn decode(s: &str) -> String {
+    if !s.contains(['%', '+']) {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex_val(b[i + 1]), hex_val(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_an_absolute_url() {
+        let u = Url::parse("https://user@Shop.example:8443/a/b?x=1&y=2#top");
+        assert_eq!(
+            u,
+            Url {
+                scheme: "https",
+                host: "Shop.example",
+                path: "/a/b",
+                search: "?x=1&y=2",
+                hash: "#top"
+            }
+        );
+        let bare = Url::parse("http://localhost:8080");
+        assert_eq!((bare.host, bare.path, bare.search), ("localhost", "/", ""));
+        let v6 = Url::parse("http://[::1]:9/p");
+        assert_eq!((v6.host, v6.path), ("::1", "/p"));
+    }
+
+    #[test]
+    fn reads_decoded_query_parameters() {
+        let u = Url::parse(
+            "http://a/?utm_source=news%20letter&utm_medium=e+mail&bad=%zz&utf=%C3%A9&tail=%4",
+        );
+        assert_eq!(u.query_param("utm_source").as_deref(), Some("news letter"));
+        assert_eq!(u.query_param("utm_medium").as_deref(), Some("e mail"));
+        assert_eq!(u.query_param("bad").as_deref(), Some("%zz"));
+        assert_eq!(u.query_param("utf").as_deref(), Some("é"));
+        assert_eq!(u.query_param("tail").as_deref(), Some("%4"));
+        assert_eq!(u.query_param("missing"), None);
+    }
+
+    #[test]
+    fn strips_fragments() {
+        assert_eq!(Url::without_hash("http://a/p?q#h"), "http://a/p?q");
+        assert_eq!(Url::without_hash("http://a/p"), "http://a/p");
+    }
+}
