@@ -5,3 +5,4 @@ pub mod random;
 pub mod session;
 pub mod time;
 pub mod url;
+pub mod queue;

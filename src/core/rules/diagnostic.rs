@@ -1,0 +1,128 @@
+//! Source positions and compile errors that point at them.
+
+use std::fmt::Write as _;
+
+/// A byte range `[start, end)` in a rule's source. Every AST node carries one, so an error can point at the
+/// exact text that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// One compile error. `line` and `column` are 1-based; the column counts characters, not bytes, so it matches
+/// what an editor shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub line: usize,
+    pub column: usize,
+    pub span: Span,
+    /// A stable, kebab-case name for the kind of error (`unknown-function`, `type-mismatch`, ...): tests and
+    /// tools match on it, people read `message`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// Builds a diagnostic, computing line and column from the span's start in `source`.
+    pub fn new(source: &str, span: Span, code: &'static str, message: impl Into<String>) -> Diagnostic {
+        let (line, column) = line_col(source, span.start);
+        Diagnostic {
+            line,
+            column,
+            span,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// `origin:line:col: message`, then the source line and a caret line under the span.
+    pub fn render(&self, source: &str, origin: &str) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{origin}:{}:{}: {}", self.line, self.column, self.message);
+        let start = self.span.start.min(source.len());
+        let line_start = source[..floor_char(source, start)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line_end = source[line_start..]
+            .find('\n')
+            .map_or(source.len(), |i| line_start + i);
+        let line = &source[line_start..line_end];
+        out.push_str(line);
+        out.push('\n');
+        // Keep tabs in the padding so the caret lines up under tab-indented source.
+        for c in source[line_start..floor_char(source, start)].chars() {
+            out.push(if c == '\t' { '\t' } else { ' ' });
+        }
+        let end = floor_char(source, self.span.end.clamp(start, line_end));
+        let width = source[floor_char(source, start)..end].chars().count().max(1);
+        for _ in 0..width {
+            out.push('^');
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// 1-based line and character column of byte `offset`.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// The largest char boundary at or before `i` (spans always fall on boundaries; this keeps slicing total anyway).
+fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters() {
+        let src = "a == 1\n\"é\" == x";
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, 7), (2, 1));
+        // 'x' is at byte 15: the "é" takes two bytes but one column.
+        assert_eq!(line_col(src, 15), (2, 8));
+    }
+
+    #[test]
+    fn renders_caret_under_span() {
+        let src = "traits.plan == 1 &&\n  cout(\"x\") > 2";
+        let d = Diagnostic::new(src, Span::new(22, 26), "unknown-function", "unknown function `cout`");
+        assert_eq!(
+            d.render(src, "config.json:segments.pro"),
+            "config.json:segments.pro:2:3: unknown function `cout`\n  cout(\"x\") > 2\n  ^^^^\n"
+        );
+    }
+
+    #[test]
+    fn renders_at_end_of_input() {
+        let src = "a ==";
+        let d = Diagnostic::new(src, Span::new(4, 4), "unexpected-end", "expected a value");
+        assert_eq!(d.render(src, "r"), "r:1:5: expected a value\na ==\n    ^\n");
+    }
+}
