@@ -1,8 +1,12 @@
 //! The pure core: every module here takes time and inputs as arguments and returns decisions.
 pub mod attribution;
 pub mod json;
+pub mod message;
+pub mod profile;
+pub mod queue;
 pub mod random;
+pub mod sanitize;
 pub mod session;
 pub mod time;
+pub mod tracker;
 pub mod url;
-pub mod queue;

@@ -152,9 +152,11 @@ impl Queue {
         });
         self.next_seq += 1;
         while self.items.len() > self.config.max_events || self.bytes > self.config.max_bytes {
-            let in_flight_front = self
-                .in_flight
-                .is_some_and(|(first, last)| self.items.front().is_some_and(|i| (first..=last).contains(&i.seq)));
+            let in_flight_front = self.in_flight.is_some_and(|(first, last)| {
+                self.items
+                    .front()
+                    .is_some_and(|i| (first..=last).contains(&i.seq))
+            });
             let victim = if in_flight_front {
                 // The batch on the wire may still be accepted; drop the oldest event behind it instead.
                 let behind = self
@@ -215,12 +217,28 @@ impl Queue {
     /// Builds a batch for the page-exit path (`sendBeacon`/`keepalive`), whose bodies share a 64 KiB budget.
     /// It includes events already in flight: the page is going away and may cancel that request.
     /// Call [`Queue::ack`] with `Accepted` once the browser took the body.
-    pub fn take_for_exit(&mut self, now: Millis, write_key: &str, max_bytes: usize, skip_through: u64) -> Option<Batch> {
-        let skip = self.items.iter().take_while(|i| i.seq <= skip_through).count();
+    pub fn take_for_exit(
+        &mut self,
+        now: Millis,
+        write_key: &str,
+        max_bytes: usize,
+        skip_through: u64,
+    ) -> Option<Batch> {
+        let skip = self
+            .items
+            .iter()
+            .take_while(|i| i.seq <= skip_through)
+            .count();
         self.build_from(skip, now, write_key, max_bytes, usize::MAX)
     }
 
-    fn build_batch(&self, now: Millis, write_key: &str, max_bytes: usize, limit_count: bool) -> Option<Batch> {
+    fn build_batch(
+        &self,
+        now: Millis,
+        write_key: &str,
+        max_bytes: usize,
+        limit_count: bool,
+    ) -> Option<Batch> {
         let limit = if limit_count && !self.flush_requested {
             self.config.flush_at.max(1)
         } else {
@@ -229,7 +247,14 @@ impl Queue {
         self.build_from(0, now, write_key, max_bytes, limit)
     }
 
-    fn build_from(&self, skip: usize, now: Millis, write_key: &str, max_bytes: usize, limit: usize) -> Option<Batch> {
+    fn build_from(
+        &self,
+        skip: usize,
+        now: Millis,
+        write_key: &str,
+        max_bytes: usize,
+        limit: usize,
+    ) -> Option<Batch> {
         let mut tail = String::with_capacity(64 + write_key.len());
         tail.push_str("],\"sentAt\":\"");
         write_iso8601(now, &mut tail);
@@ -268,7 +293,14 @@ impl Queue {
     }
 
     /// Applies the outcome of sending the events `first_seq..=last_seq`. `jitter` is a random number in [0, 1).
-    pub fn ack(&mut self, first_seq: u64, last_seq: u64, outcome: SendOutcome, now: Millis, jitter: f64) {
+    pub fn ack(
+        &mut self,
+        first_seq: u64,
+        last_seq: u64,
+        outcome: SendOutcome,
+        now: Millis,
+        jitter: f64,
+    ) {
         if self.in_flight == Some((first_seq, last_seq)) {
             self.in_flight = None;
         }
@@ -358,9 +390,15 @@ mod tests {
         let b = q.take_due(20, "k").unwrap();
         assert_eq!(b.count, 3);
         let body = json::parse(&b.body).unwrap();
-        assert_eq!(body.get("batch").and_then(|v| v.as_array()).map(<[_]>::len), Some(3));
+        assert_eq!(
+            body.get("batch").and_then(|v| v.as_array()).map(<[_]>::len),
+            Some(3)
+        );
         assert_eq!(body.get("writeKey").and_then(|v| v.as_str()), Some("k"));
-        assert_eq!(body.get("sentAt").and_then(|v| v.as_str()), Some("1970-01-01T00:00:00.020Z"));
+        assert_eq!(
+            body.get("sentAt").and_then(|v| v.as_str()),
+            Some("1970-01-01T00:00:00.020Z")
+        );
     }
 
     #[test]
@@ -385,18 +423,41 @@ mod tests {
         let mut now = 0;
         for _ in 0..9 {
             let b = q.take_due(now, "k").unwrap();
-            q.ack(b.first_seq, b.last_seq, SendOutcome::Retry { retry_after: None }, now, 1.0);
+            q.ack(
+                b.first_seq,
+                b.last_seq,
+                SendOutcome::Retry { retry_after: None },
+                now,
+                1.0,
+            );
             let at = q.next_send_at().unwrap();
             delays.push(at - now);
             now = at;
         }
-        assert_eq!(delays, [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+        assert_eq!(
+            delays,
+            [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]
+        );
         let b = q.take_due(now, "k").unwrap();
-        q.ack(b.first_seq, b.last_seq, SendOutcome::Retry { retry_after: Some(90_000) }, now, 0.0);
+        q.ack(
+            b.first_seq,
+            b.last_seq,
+            SendOutcome::Retry {
+                retry_after: Some(90_000),
+            },
+            now,
+            0.0,
+        );
         assert_eq!(q.next_send_at(), Some(now + 90_000));
         // Equal jitter keeps at least half the delay.
         let b = q.take_due(now + 90_000, "k").unwrap();
-        q.ack(b.first_seq, b.last_seq, SendOutcome::Retry { retry_after: None }, 0, 0.0);
+        q.ack(
+            b.first_seq,
+            b.last_seq,
+            SendOutcome::Retry { retry_after: None },
+            0,
+            0.0,
+        );
         assert_eq!(q.next_send_at(), Some(30_000));
         assert_eq!(q.len(), 1, "retried events stay queued");
     }
@@ -405,10 +466,16 @@ mod tests {
     fn classifies_statuses() {
         assert_eq!(SendOutcome::from_status(204, None), SendOutcome::Accepted);
         for s in [0, 408, 429, 500, 503] {
-            assert!(matches!(SendOutcome::from_status(s, None), SendOutcome::Retry { .. }), "{s}");
+            assert!(
+                matches!(SendOutcome::from_status(s, None), SendOutcome::Retry { .. }),
+                "{s}"
+            );
         }
         for s in [400, 401, 403, 404, 413] {
-            assert_eq!(SendOutcome::from_status(s, None), SendOutcome::Rejected { status: s });
+            assert_eq!(
+                SendOutcome::from_status(s, None),
+                SendOutcome::Rejected { status: s }
+            );
         }
     }
 
@@ -418,7 +485,13 @@ mod tests {
         q.push(ev(1), 0);
         q.push(ev(2), 0);
         let b = q.take_due(0, "k").unwrap();
-        q.ack(b.first_seq, b.last_seq, SendOutcome::Rejected { status: 400 }, 0, 0.0);
+        q.ack(
+            b.first_seq,
+            b.last_seq,
+            SendOutcome::Rejected { status: 400 },
+            0,
+            0.0,
+        );
         assert!(q.is_empty());
         assert_eq!(q.dropped.rejected, 2);
         assert_eq!(q.bytes(), 0);
@@ -492,7 +565,13 @@ mod tests {
         let mut q = queue(1);
         q.push(ev(1), 0);
         let b = q.take_due(0, "k").unwrap();
-        q.ack(b.first_seq, b.last_seq, SendOutcome::Retry { retry_after: None }, 0, 0.0);
+        q.ack(
+            b.first_seq,
+            b.last_seq,
+            SendOutcome::Retry { retry_after: None },
+            0,
+            0.0,
+        );
         q.set_paused(true);
         assert_eq!(q.next_send_at(), None);
         q.set_paused(false);

@@ -1,0 +1,345 @@
+//! Segment-spec messages, written straight to JSON text.
+//!
+//! The context that every message carries changes only with the page or the session, so it is serialised once
+//! and spliced into each message: building a `track` message is string concatenation, not a tree walk.
+
+use super::attribution::{Attribution, Campaign, Touch};
+use super::json::{write_int, write_number, write_string};
+use super::time::{write_iso8601, Millis};
+use super::url::Url;
+
+pub const LIBRARY_NAME: &str = "wayline";
+pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Longest URL, referrer or title kept in a message's context; longer ones are cut.
+pub const MAX_CONTEXT_TEXT: usize = 2_048;
+
+/// Facts about the browser that hold for the whole page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Environment {
+    pub user_agent: String,
+    pub locale: String,
+    pub timezone: String,
+    pub screen_width: u32,
+    pub screen_height: u32,
+    pub screen_density: f64,
+}
+
+/// The page the visitor is on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    pub url: String,
+    pub title: String,
+    pub referrer: String,
+}
+
+impl Page {
+    pub fn parsed_url(&self) -> Url<'_> {
+        Url::parse(&self.url)
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn field(out: &mut String, name: &str, value: &str) {
+    write_string(name, out);
+    out.push(':');
+    write_string(value, out);
+}
+
+/// Writes the `properties` Segment gives a page view: path, referrer, search, title, url.
+pub fn write_page_properties(page: &Page, out: &mut String) {
+    let url = page.parsed_url();
+    out.push('{');
+    field(out, "path", clip(url.path, MAX_CONTEXT_TEXT));
+    out.push(',');
+    field(out, "referrer", clip(&page.referrer, MAX_CONTEXT_TEXT));
+    out.push(',');
+    field(out, "search", clip(url.search, MAX_CONTEXT_TEXT));
+    out.push(',');
+    field(out, "title", clip(&page.title, MAX_CONTEXT_TEXT));
+    out.push(',');
+    field(out, "url", clip(&page.url, MAX_CONTEXT_TEXT));
+    out.push('}');
+}
+
+fn write_touch(t: &Touch, out: &mut String) {
+    out.push('{');
+    field(out, "channel", t.channel.as_str());
+    out.push(',');
+    field(out, "source", &t.source);
+    out.push(',');
+    field(out, "medium", &t.medium);
+    out.push(',');
+    field(out, "campaign", &t.campaign);
+    out.push_str(",\"at\":\"");
+    write_iso8601(t.at, out);
+    out.push_str("\"}");
+}
+
+/// Serialises the `context` object shared by every message of the current page and session.
+pub fn write_context(
+    env: &Environment,
+    page: &Page,
+    campaign: Option<&Campaign>,
+    session_id: Option<Millis>,
+    attribution: &Attribution,
+    out: &mut String,
+) {
+    out.push_str("{\"library\":{");
+    field(out, "name", LIBRARY_NAME);
+    out.push(',');
+    field(out, "version", LIBRARY_VERSION);
+    out.push_str("},\"page\":");
+    write_page_properties(page, out);
+    out.push(',');
+    field(out, "userAgent", clip(&env.user_agent, MAX_CONTEXT_TEXT));
+    out.push(',');
+    field(out, "locale", &env.locale);
+    out.push(',');
+    field(out, "timezone", &env.timezone);
+    out.push_str(",\"screen\":{\"width\":");
+    write_int(i64::from(env.screen_width), out);
+    out.push_str(",\"height\":");
+    write_int(i64::from(env.screen_height), out);
+    out.push_str(",\"density\":");
+    write_number(env.screen_density, out);
+    out.push('}');
+    if let Some(c) = campaign {
+        out.push_str(",\"campaign\":{");
+        let parts = [
+            ("name", &c.name),
+            ("source", &c.source),
+            ("medium", &c.medium),
+            ("term", &c.term),
+            ("content", &c.content),
+        ];
+        let mut first = true;
+        for (k, v) in parts.iter().filter(|(_, v)| !v.is_empty()) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            field(out, k, v);
+        }
+        out.push('}');
+    }
+    if let Some(id) = session_id {
+        out.push_str(",\"sessionId\":");
+        write_int(id, out);
+    }
+    if attribution.first.is_some() || attribution.last.is_some() {
+        out.push_str(",\"attribution\":{");
+        if let Some(t) = &attribution.first {
+            out.push_str("\"first\":");
+            write_touch(t, out);
+        }
+        if let Some(t) = &attribution.last {
+            if attribution.first.is_some() {
+                out.push(',');
+            }
+            out.push_str("\"last\":");
+            write_touch(t, out);
+        }
+        out.push('}');
+    }
+    out.push('}');
+}
+
+/// The parts every message has.
+pub struct Envelope<'a> {
+    pub message_id: &'a str,
+    pub anonymous_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub timestamp: Millis,
+    pub context_json: &'a str,
+}
+
+/// What distinguishes one message type from another.
+pub enum Body<'a> {
+    Track {
+        event: &'a str,
+        properties_json: &'a str,
+    },
+    Page {
+        name: Option<&'a str>,
+        properties_json: &'a str,
+    },
+    Identify {
+        traits_json: &'a str,
+    },
+}
+
+/// Writes one complete message.
+pub fn write_message(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut String) {
+    match body {
+        Body::Track {
+            event,
+            properties_json,
+        } => {
+            out.push_str("{\"type\":\"track\",\"event\":");
+            write_string(event, out);
+            out.push_str(",\"properties\":");
+            out.push_str(properties_json);
+        }
+        Body::Page {
+            name,
+            properties_json,
+        } => {
+            out.push_str("{\"type\":\"page\"");
+            if let Some(n) = name {
+                out.push_str(",\"name\":");
+                write_string(n, out);
+            }
+            out.push_str(",\"properties\":");
+            out.push_str(properties_json);
+        }
+        Body::Identify { traits_json } => {
+            out.push_str("{\"type\":\"identify\",\"traits\":");
+            out.push_str(traits_json);
+        }
+    }
+    out.push(',');
+    field(out, "messageId", envelope.message_id);
+    out.push(',');
+    field(out, "anonymousId", envelope.anonymous_id);
+    if let Some(u) = envelope.user_id {
+        out.push(',');
+        field(out, "userId", u);
+    }
+    out.push_str(",\"timestamp\":\"");
+    write_iso8601(envelope.timestamp, out);
+    out.push_str("\",\"context\":");
+    out.push_str(envelope.context_json);
+    out.push('}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::attribution::Channel;
+    use crate::core::json::{parse, Value};
+
+    fn env() -> Environment {
+        Environment {
+            user_agent: "UA \"quoted\"".into(),
+            locale: "de-DE".into(),
+            timezone: "Europe/Berlin".into(),
+            screen_width: 1280,
+            screen_height: 720,
+            screen_density: 1.5,
+        }
+    }
+
+    #[test]
+    fn context_carries_the_spec_fields() {
+        let page = Page {
+            url: "https://shop.test/p?utm_source=nl&utm_campaign=x#h".into(),
+            title: "Shop".into(),
+            referrer: "https://google.com/".into(),
+        };
+        let campaign = Campaign::from_url(&page.parsed_url());
+        let mut attribution = Attribution::default();
+        attribution.record(Touch {
+            channel: Channel::Search,
+            source: "google.com".into(),
+            medium: String::new(),
+            campaign: String::new(),
+            at: 0,
+        });
+        let mut s = String::new();
+        write_context(
+            &env(),
+            &page,
+            campaign.as_ref(),
+            Some(77),
+            &attribution,
+            &mut s,
+        );
+        let v = parse(&s).unwrap();
+        let get = |path: &[&str]| path.iter().try_fold(&v, |v, k| v.get(k)).cloned();
+        assert_eq!(get(&["library", "name"]), Some(Value::from("wayline")));
+        assert_eq!(get(&["page", "path"]), Some(Value::from("/p")));
+        assert_eq!(
+            get(&["page", "search"]),
+            Some(Value::from("?utm_source=nl&utm_campaign=x"))
+        );
+        assert_eq!(
+            get(&["page", "referrer"]),
+            Some(Value::from("https://google.com/"))
+        );
+        assert_eq!(get(&["userAgent"]), Some(Value::from("UA \"quoted\"")));
+        assert_eq!(get(&["screen", "density"]), Some(Value::Number(1.5)));
+        assert_eq!(get(&["campaign", "source"]), Some(Value::from("nl")));
+        assert_eq!(get(&["campaign", "name"]), Some(Value::from("x")));
+        assert_eq!(get(&["sessionId"]), Some(Value::Number(77.0)));
+        assert_eq!(
+            get(&["attribution", "first", "channel"]),
+            Some(Value::from("search"))
+        );
+        assert_eq!(get(&["timezone"]), Some(Value::from("Europe/Berlin")));
+    }
+
+    #[test]
+    fn messages_are_valid_json_with_envelope() {
+        let env = Envelope {
+            message_id: "m1",
+            anonymous_id: "a1",
+            user_id: Some("u1"),
+            timestamp: 0,
+            context_json: "{}",
+        };
+        let mut s = String::new();
+        write_message(
+            &env,
+            &Body::Track {
+                event: "Order \"Completed\"",
+                properties_json: "{\"revenue\":42}",
+            },
+            &mut s,
+        );
+        let v = parse(&s).unwrap();
+        assert_eq!(v.get("type"), Some(&Value::from("track")));
+        assert_eq!(v.get("event"), Some(&Value::from("Order \"Completed\"")));
+        assert_eq!(
+            v.get("properties").and_then(|p| p.get("revenue")),
+            Some(&Value::Number(42.0))
+        );
+        assert_eq!(v.get("userId"), Some(&Value::from("u1")));
+        assert_eq!(
+            v.get("timestamp"),
+            Some(&Value::from("1970-01-01T00:00:00.000Z"))
+        );
+        let mut p = String::new();
+        write_message(
+            &Envelope {
+                user_id: None,
+                ..env
+            },
+            &Body::Page {
+                name: None,
+                properties_json: "{}",
+            },
+            &mut p,
+        );
+        let v = parse(&p).unwrap();
+        assert_eq!(v.get("type"), Some(&Value::from("page")));
+        assert_eq!(v.get("userId"), None);
+    }
+
+    #[test]
+    fn clip_respects_char_boundaries() {
+        assert_eq!(clip("héllo", 2), "h");
+        assert_eq!(clip("abc", 10), "abc");
+    }
+}

@@ -1,0 +1,225 @@
+//! The visitor's persisted profile: identity, traits, sessions and attribution.
+//!
+//! Stored as one JSON document with a version number. A value that does not parse, carries another version or
+//! exceeds the size bound is discarded by the caller with a warning; it never stops the SDK.
+
+use super::attribution::{Attribution, Channel, Touch};
+use super::json::{self, Map, Value};
+use super::session::{Session, Sessions};
+use super::time::Millis;
+
+pub const PROFILE_VERSION: f64 = 1.0;
+/// Upper bound of the serialised profile. Traits beyond it are refused by `identify`.
+pub const MAX_PROFILE_BYTES: usize = 32 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub anonymous_id: String,
+    pub user_id: Option<String>,
+    pub traits: Map,
+    pub sessions: Sessions,
+    pub attribution: Attribution,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileError {
+    /// Not JSON, or not the shape this version writes.
+    Corrupt,
+    /// Written by another version of the format.
+    Version,
+    TooLarge,
+}
+
+impl ProfileError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProfileError::Corrupt => "profile_corrupt",
+            ProfileError::Version => "profile_version",
+            ProfileError::TooLarge => "profile_too_large",
+        }
+    }
+}
+
+impl Profile {
+    pub fn new(anonymous_id: String) -> Self {
+        Profile {
+            anonymous_id,
+            user_id: None,
+            traits: Map::new(),
+            sessions: Sessions::default(),
+            attribution: Attribution::default(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut m = Map::new();
+        m.insert("v", Value::Number(PROFILE_VERSION));
+        m.insert("anonymousId", self.anonymous_id.as_str().into());
+        if let Some(u) = &self.user_id {
+            m.insert("userId", u.as_str().into());
+        }
+        m.insert("traits", Value::Object(self.traits.clone()));
+        let mut s = Map::new();
+        s.insert("count", Value::Number(f64::from(self.sessions.count)));
+        if let Some(cur) = &self.sessions.current {
+            s.insert("id", Value::Number(cur.id as f64));
+            s.insert("last", Value::Number(cur.last_activity as f64));
+            s.insert("campaign", cur.campaign.as_str().into());
+        }
+        m.insert("session", Value::Object(s));
+        let mut a = Map::new();
+        if let Some(t) = &self.attribution.first {
+            a.insert("first", touch_to_value(t));
+        }
+        if let Some(t) = &self.attribution.last {
+            a.insert("last", touch_to_value(t));
+        }
+        m.insert("attribution", Value::Object(a));
+        Value::Object(m).to_json()
+    }
+
+    pub fn from_json(text: &str) -> Result<Profile, ProfileError> {
+        if text.len() > MAX_PROFILE_BYTES {
+            return Err(ProfileError::TooLarge);
+        }
+        let v = json::parse(text).map_err(|_| ProfileError::Corrupt)?;
+        if v.get("v").and_then(Value::as_f64) != Some(PROFILE_VERSION) {
+            return Err(if v.get("v").is_some() {
+                ProfileError::Version
+            } else {
+                ProfileError::Corrupt
+            });
+        }
+        let anonymous_id = v
+            .get("anonymousId")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or(ProfileError::Corrupt)?
+            .to_string();
+        let user_id = v.get("userId").and_then(Value::as_str).map(str::to_string);
+        let traits = v
+            .get("traits")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let s = v.get("session");
+        let num = |o: Option<&Value>, k: &str| o.and_then(|o| o.get(k)).and_then(Value::as_f64);
+        let current = match (num(s, "id"), num(s, "last")) {
+            (Some(id), Some(last)) => Some(Session {
+                id: id as Millis,
+                last_activity: last as Millis,
+                campaign: s
+                    .and_then(|s| s.get("campaign"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            }),
+            _ => None,
+        };
+        let sessions = Sessions {
+            current,
+            count: num(s, "count")
+                .unwrap_or(0.0)
+                .clamp(0.0, f64::from(u32::MAX)) as u32,
+        };
+        let a = v.get("attribution");
+        let attribution = Attribution {
+            first: a.and_then(|a| a.get("first")).and_then(touch_from_value),
+            last: a.and_then(|a| a.get("last")).and_then(touch_from_value),
+        };
+        Ok(Profile {
+            anonymous_id,
+            user_id,
+            traits,
+            sessions,
+            attribution,
+        })
+    }
+}
+
+pub fn touch_to_value(t: &Touch) -> Value {
+    let mut m = Map::new();
+    m.insert("channel", t.channel.as_str().into());
+    m.insert("source", t.source.as_str().into());
+    m.insert("medium", t.medium.as_str().into());
+    m.insert("campaign", t.campaign.as_str().into());
+    m.insert("at", Value::Number(t.at as f64));
+    Value::Object(m)
+}
+
+fn touch_from_value(v: &Value) -> Option<Touch> {
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Some(Touch {
+        channel: Channel::parse(v.get("channel")?.as_str()?)?,
+        source: s("source"),
+        medium: s("medium"),
+        campaign: s("campaign"),
+        at: v.get("at").and_then(Value::as_f64).unwrap_or(0.0) as Millis,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Profile {
+        let mut p = Profile::new("anon-1".into());
+        p.user_id = Some("user-42".into());
+        p.traits.insert("plan", "pro".into());
+        p.sessions.touch(1_000, Some("c|s|m"), 1_800_000);
+        p.attribution.record(Touch {
+            channel: Channel::Email,
+            source: "nl".into(),
+            medium: "email".into(),
+            campaign: "spring".into(),
+            at: 1_000,
+        });
+        p
+    }
+
+    #[test]
+    fn round_trips() {
+        let p = sample();
+        assert_eq!(Profile::from_json(&p.to_json()), Ok(p));
+        let fresh = Profile::new("a".into());
+        assert_eq!(Profile::from_json(&fresh.to_json()), Ok(fresh));
+    }
+
+    #[test]
+    fn refuses_corrupt_foreign_and_oversized_values() {
+        assert_eq!(Profile::from_json("not json"), Err(ProfileError::Corrupt));
+        assert_eq!(
+            Profile::from_json("{\"anonymousId\":\"a\"}"),
+            Err(ProfileError::Corrupt)
+        );
+        assert_eq!(
+            Profile::from_json("{\"v\":2,\"anonymousId\":\"a\"}"),
+            Err(ProfileError::Version)
+        );
+        assert_eq!(
+            Profile::from_json("{\"v\":1,\"anonymousId\":\"\"}"),
+            Err(ProfileError::Corrupt)
+        );
+        assert_eq!(Profile::from_json("[1]"), Err(ProfileError::Corrupt));
+        let big = format!(
+            "{{\"v\":1,\"anonymousId\":\"a\",\"traits\":{{\"x\":\"{}\"}}}}",
+            "y".repeat(MAX_PROFILE_BYTES)
+        );
+        assert_eq!(Profile::from_json(&big), Err(ProfileError::TooLarge));
+    }
+
+    #[test]
+    fn tolerates_missing_optional_parts() {
+        let p = Profile::from_json(
+            "{\"v\":1,\"anonymousId\":\"a\",\"attribution\":{\"first\":{\"channel\":\"nope\"}}}",
+        )
+        .unwrap();
+        assert_eq!(p.sessions, Sessions::default());
+        assert_eq!(p.attribution, Attribution::default());
+    }
+}

@@ -1,0 +1,200 @@
+//! Bounds on what the host page hands the SDK: event names, properties and traits.
+//!
+//! The page may pass anything. The web layer turns it into JSON text (cycles, BigInt, functions and DOM nodes are
+//! dealt with there); this module decides what is kept. Oversized properties first lose the tail of their long
+//! strings; if they are still too big the event is dropped. Either way a warning says so.
+
+use std::borrow::Cow;
+
+use super::json::{self, Value};
+
+/// Longest event name kept.
+pub const MAX_EVENT_NAME: usize = 200;
+/// Largest serialised properties (or traits) object. Together with the context it keeps each message under
+/// the collector's 32 KB per-event limit.
+pub const MAX_PROPERTIES_BYTES: usize = 16 * 1024;
+/// When properties are too large, strings are cut to this many characters before giving up.
+pub const MAX_STRING_CHARS: usize = 1_024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    EmptyName,
+    NameTooLong,
+    /// Properties that still exceed [`MAX_PROPERTIES_BYTES`] after cutting long strings.
+    TooLarge {
+        bytes: usize,
+    },
+    /// Text that is not JSON (only possible when the web layer is bypassed).
+    NotJson,
+}
+
+impl InputError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputError::EmptyName => "invalid_event_name",
+            InputError::NameTooLong => "event_name_too_long",
+            InputError::TooLarge { .. } => "properties_too_large",
+            InputError::NotJson => "invalid_properties",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            InputError::EmptyName => "an event name must be a non-empty string; the event was dropped".into(),
+            InputError::NameTooLong => format!("event names are limited to {MAX_EVENT_NAME} bytes; the event was dropped"),
+            InputError::TooLarge { bytes } => format!(
+                "properties of {bytes} bytes exceed the {MAX_PROPERTIES_BYTES}-byte limit even with strings cut to {MAX_STRING_CHARS} characters; the event was dropped"
+            ),
+            InputError::NotJson => "properties must be a JSON object; the event was dropped".into(),
+        }
+    }
+}
+
+/// A change made to the input that the page should hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adjustment {
+    /// Properties were not an object and were replaced by `{}`.
+    NotAnObject,
+    /// Long strings were cut to fit the size limit.
+    StringsCut,
+}
+
+impl Adjustment {
+    pub fn code(self) -> &'static str {
+        match self {
+            Adjustment::NotAnObject => "properties_not_object",
+            Adjustment::StringsCut => "properties_truncated",
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            Adjustment::NotAnObject => "properties must be an object; sent {} instead".into(),
+            Adjustment::StringsCut => format!(
+                "properties were too large; strings were cut to {MAX_STRING_CHARS} characters"
+            ),
+        }
+    }
+}
+
+pub fn event_name(name: &str) -> Result<&str, InputError> {
+    if name.trim().is_empty() {
+        Err(InputError::EmptyName)
+    } else if name.len() > MAX_EVENT_NAME {
+        Err(InputError::NameTooLong)
+    } else {
+        Ok(name)
+    }
+}
+
+/// Checks serialised properties (absent or `null` mean `{}`), returning the JSON to send and what was changed.
+pub fn properties(
+    json_text: Option<&str>,
+) -> Result<(Cow<'_, str>, Option<Adjustment>), InputError> {
+    let text = match json_text.map(str::trim) {
+        None | Some("") | Some("null") => return Ok((Cow::Borrowed("{}"), None)),
+        Some(t) => t,
+    };
+    let value = json::parse(text).map_err(|_| InputError::NotJson)?;
+    if value.as_object().is_none() {
+        return Ok((Cow::Borrowed("{}"), Some(Adjustment::NotAnObject)));
+    }
+    if text.len() <= MAX_PROPERTIES_BYTES {
+        return Ok((Cow::Borrowed(text), None));
+    }
+    let mut value = value;
+    cut_strings(&mut value);
+    let rewritten = value.to_json();
+    if rewritten.len() <= MAX_PROPERTIES_BYTES {
+        Ok((Cow::Owned(rewritten), Some(Adjustment::StringsCut)))
+    } else {
+        Err(InputError::TooLarge {
+            bytes: rewritten.len(),
+        })
+    }
+}
+
+fn cut_strings(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let Some((at, _)) = s.char_indices().nth(MAX_STRING_CHARS) {
+                s.truncate(at);
+                s.push('…');
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(cut_strings),
+        Value::Object(map) => {
+            let keys: Vec<String> = map.iter().map(|(k, _)| k.to_string()).collect();
+            for k in keys {
+                if let Some(child) = map.get_mut(&k) {
+                    cut_strings(child);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_objects_pass_through_untouched() {
+        let (p, adj) = properties(Some("{\"a\":1}")).unwrap();
+        assert!(matches!(p, Cow::Borrowed("{\"a\":1}")));
+        assert_eq!(adj, None);
+        assert_eq!(properties(None).unwrap().0, "{}");
+        assert_eq!(properties(Some("null")).unwrap().0, "{}");
+    }
+
+    #[test]
+    fn non_objects_become_empty_objects() {
+        assert_eq!(
+            properties(Some("[1,2]")).unwrap(),
+            (Cow::Borrowed("{}"), Some(Adjustment::NotAnObject))
+        );
+        assert_eq!(
+            properties(Some("\"x\"")).unwrap().1,
+            Some(Adjustment::NotAnObject)
+        );
+        assert_eq!(properties(Some("{oops")), Err(InputError::NotJson));
+    }
+
+    #[test]
+    fn a_megabyte_string_is_cut() {
+        let big = format!("{{\"note\":\"{}\",\"n\":1}}", "é".repeat(1 << 19));
+        let (p, adj) = properties(Some(&big)).unwrap();
+        assert_eq!(adj, Some(Adjustment::StringsCut));
+        let v = json::parse(&p).unwrap();
+        assert_eq!(
+            v.get("note")
+                .and_then(Value::as_str)
+                .map(|s| s.chars().count()),
+            Some(MAX_STRING_CHARS + 1)
+        );
+        assert_eq!(v.get("n"), Some(&Value::Number(1.0)));
+    }
+
+    #[test]
+    fn many_fields_that_stay_too_large_drop_the_event() {
+        let fields: Vec<String> = (0..200)
+            .map(|i| format!("\"k{i}\":\"{}\"", "x".repeat(1_000)))
+            .collect();
+        let big = format!("{{{}}}", fields.join(","));
+        assert!(matches!(
+            properties(Some(&big)),
+            Err(InputError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert_eq!(event_name("  "), Err(InputError::EmptyName));
+        assert_eq!(
+            event_name(&"x".repeat(MAX_EVENT_NAME + 1)),
+            Err(InputError::NameTooLong)
+        );
+        assert_eq!(event_name("Order Completed"), Ok("Order Completed"));
+    }
+}

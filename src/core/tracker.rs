@@ -1,0 +1,547 @@
+//! The tracker: identity, sessions, attribution and the queue, composed into one pure state machine.
+//!
+//! Every SDK call becomes one method call here with the current time; the web layer then asks what to do
+//! (send a batch, write the profile, warn) and does it. Nothing here touches the browser.
+
+use super::attribution::{classify, Campaign, Channel, Touch};
+use super::json::{self, Map};
+use super::message::{
+    write_context, write_message, write_page_properties, Body, Envelope, Environment, Page,
+};
+use super::profile::{Profile, MAX_PROFILE_BYTES};
+use super::queue::{Queue, QueueConfig};
+use super::random::Rng;
+use super::sanitize::{self, Adjustment, InputError};
+use super::session::DEFAULT_IDLE_TIMEOUT;
+use super::time::Millis;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackerOptions {
+    pub write_key: String,
+    pub queue: QueueConfig,
+    pub idle_timeout: Millis,
+}
+
+impl TrackerOptions {
+    pub fn new(write_key: &str) -> Self {
+        TrackerOptions {
+            write_key: write_key.to_string(),
+            queue: QueueConfig::default(),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+}
+
+/// Something the page should be told about, with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+pub struct Tracker {
+    options: TrackerOptions,
+    profile: Profile,
+    queue: Queue,
+    rng: Rng,
+    env: Environment,
+    page: Page,
+    page_campaign: Option<Campaign>,
+    context_json: String,
+    profile_dirty: bool,
+    warnings: Vec<Warning>,
+}
+
+impl Tracker {
+    /// Starts from the stored profile (if any); a profile that cannot be read is replaced by a fresh one.
+    pub fn new(
+        options: TrackerOptions,
+        stored_profile: Option<&str>,
+        env: Environment,
+        page: Page,
+        seed: [u8; 32],
+    ) -> Self {
+        let mut rng = Rng::from_seed(seed);
+        let mut warnings = Vec::new();
+        let profile = match stored_profile.map(Profile::from_json) {
+            Some(Ok(p)) => Some(p),
+            Some(Err(e)) => {
+                warnings.push(Warning {
+                    code: e.code(),
+                    message: "the stored profile could not be read and was replaced by a new one"
+                        .into(),
+                });
+                None
+            }
+            None => None,
+        };
+        let fresh = profile.is_none();
+        let profile = profile.unwrap_or_else(|| Profile::new(rng.uuid_v4()));
+        let queue = Queue::new(options.queue.clone());
+        let page_campaign = Campaign::from_url(&page.parsed_url());
+        let mut t = Tracker {
+            options,
+            profile,
+            queue,
+            rng,
+            env,
+            page,
+            page_campaign,
+            context_json: String::new(),
+            profile_dirty: fresh,
+            warnings,
+        };
+        t.rebuild_context();
+        t
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    pub fn queue_mut(&mut self) -> &mut Queue {
+        &mut self.queue
+    }
+
+    pub fn write_key(&self) -> &str {
+        &self.options.write_key
+    }
+
+    pub fn page(&self) -> &Page {
+        &self.page
+    }
+
+    pub fn rng(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+
+    /// Warnings since the last call.
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// The serialised profile if it changed since the last call (the web layer coalesces these writes).
+    pub fn take_profile_write(&mut self) -> Option<String> {
+        if !self.profile_dirty {
+            return None;
+        }
+        self.profile_dirty = false;
+        Some(self.profile.to_json())
+    }
+
+    pub fn profile_dirty(&self) -> bool {
+        self.profile_dirty
+    }
+
+    fn warn(&mut self, code: &'static str, message: String) {
+        self.warnings.push(Warning { code, message });
+    }
+
+    fn reject(&mut self, e: InputError) {
+        self.warn(e.code(), e.message());
+    }
+
+    fn adjusted(&mut self, a: Option<Adjustment>) {
+        if let Some(a) = a {
+            self.warn(a.code(), a.message());
+        }
+    }
+
+    fn rebuild_context(&mut self) {
+        let mut s = String::with_capacity(self.context_json.capacity().max(512));
+        write_context(
+            &self.env,
+            &self.page,
+            self.page_campaign.as_ref(),
+            self.profile.sessions.id(),
+            &self.profile.attribution,
+            &mut s,
+        );
+        self.context_json = s;
+    }
+
+    /// Records activity; a new session records its entry touch. `landing` is set for page views.
+    fn touch_session(&mut self, now: Millis, landing: Option<(&Page, Option<&Campaign>)>) {
+        let campaign_key = landing.and_then(|(_, c)| c.map(Campaign::key));
+        let started =
+            self.profile
+                .sessions
+                .touch(now, campaign_key.as_deref(), self.options.idle_timeout);
+        self.profile_dirty = true;
+        if started {
+            let touch = landing
+                .and_then(|(page, _)| classify(&page.parsed_url(), &page.referrer, now))
+                .unwrap_or(Touch {
+                    channel: Channel::Direct,
+                    source: String::new(),
+                    medium: String::new(),
+                    campaign: String::new(),
+                    at: now,
+                });
+            self.profile.attribution.record(touch);
+            self.rebuild_context();
+        }
+    }
+
+    fn enqueue(&mut self, body: Body<'_>, now: Millis) {
+        let message_id = self.rng.uuid_v4();
+        let mut out = String::with_capacity(self.context_json.len() + 256);
+        write_message(
+            &Envelope {
+                message_id: &message_id,
+                anonymous_id: &self.profile.anonymous_id,
+                user_id: self.profile.user_id.as_deref(),
+                timestamp: now,
+                context_json: &self.context_json,
+            },
+            &body,
+            &mut out,
+        );
+        self.queue.push(out, now);
+    }
+
+    /// `track(event, properties)`; `properties_json` is the page's object as JSON text (or `None`).
+    pub fn track(&mut self, event: &str, properties_json: Option<&str>, now: Millis) -> bool {
+        let name = match sanitize::event_name(event) {
+            Ok(n) => n,
+            Err(e) => {
+                self.reject(e);
+                return false;
+            }
+        };
+        let (props, adjustment) = match sanitize::properties(properties_json) {
+            Ok(p) => p,
+            Err(e) => {
+                self.reject(e);
+                return false;
+            }
+        };
+        let props = props.into_owned();
+        self.adjusted(adjustment);
+        self.touch_session(now, None);
+        self.enqueue(
+            Body::Track {
+                event: name,
+                properties_json: &props,
+            },
+            now,
+        );
+        true
+    }
+
+    /// A page view of `page` (the current page after a navigation), with optional name and extra properties.
+    pub fn page_view(
+        &mut self,
+        page: Page,
+        name: Option<&str>,
+        properties_json: Option<&str>,
+        now: Millis,
+    ) -> bool {
+        let (extra, adjustment) = match sanitize::properties(properties_json) {
+            Ok(p) => p,
+            Err(e) => {
+                self.reject(e);
+                return false;
+            }
+        };
+        let extra = extra.into_owned();
+        self.adjusted(adjustment);
+        self.page_campaign = Campaign::from_url(&page.parsed_url());
+        self.page = page;
+        let landing = self.page.clone();
+        let campaign = self.page_campaign.clone();
+        self.touch_session(now, Some((&landing, campaign.as_ref())));
+        self.rebuild_context();
+        // Segment's page properties (path, referrer, search, title, url), then the caller's own.
+        let mut props = String::with_capacity(256 + extra.len());
+        write_page_properties(&self.page, &mut props);
+        if extra.len() > 2 {
+            props.pop();
+            props.push(',');
+            props.push_str(&extra[1..]);
+        }
+        self.enqueue(
+            Body::Page {
+                name: name.filter(|n| !n.is_empty()),
+                properties_json: &props,
+            },
+            now,
+        );
+        true
+    }
+
+    /// `identify(userId, traits)`: `None` keeps the current user id (traits only).
+    pub fn identify(
+        &mut self,
+        user_id: Option<&str>,
+        traits_json: Option<&str>,
+        now: Millis,
+    ) -> bool {
+        if let Some(id) = user_id {
+            if id.is_empty() || id.len() > sanitize::MAX_EVENT_NAME {
+                self.warn("invalid_user_id", "a user id must be a non-empty string of at most 200 bytes; identify was ignored".into());
+                return false;
+            }
+        }
+        let (traits, adjustment) = match sanitize::properties(traits_json) {
+            Ok(p) => p,
+            Err(e) => {
+                self.reject(e);
+                return false;
+            }
+        };
+        let traits_text = traits.into_owned();
+        self.adjusted(adjustment);
+        let new_traits = match json::parse(&traits_text) {
+            Ok(json::Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        // Another user on this device: the previous user's traits must not carry over.
+        if let (Some(id), Some(old)) = (user_id, self.profile.user_id.as_deref()) {
+            if id != old {
+                self.profile.traits = Map::new();
+            }
+        }
+        let mut merged = self.profile.traits.clone();
+        merged.merge(&new_traits);
+        if json::Value::Object(merged.clone()).to_json().len() > MAX_PROFILE_BYTES / 2 {
+            self.warn(
+                "traits_too_large",
+                "stored traits are limited to 16 KiB; these traits were sent but not kept".into(),
+            );
+        } else {
+            self.profile.traits = merged;
+        }
+        if let Some(id) = user_id {
+            self.profile.user_id = Some(id.to_string());
+        }
+        self.touch_session(now, None);
+        self.enqueue(
+            Body::Identify {
+                traits_json: &traits_text,
+            },
+            now,
+        );
+        true
+    }
+
+    /// Logout: a new anonymous id, no user id, no traits, a new session. Queued events keep the identity they
+    /// were recorded with.
+    pub fn reset(&mut self, now: Millis) {
+        let _ = now;
+        self.profile = Profile::new(self.rng.uuid_v4());
+        self.profile_dirty = true;
+        self.rebuild_context();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json::Value;
+    use crate::core::time::MINUTE;
+
+    fn page(url: &str, referrer: &str) -> Page {
+        Page {
+            url: url.into(),
+            title: "T".into(),
+            referrer: referrer.into(),
+        }
+    }
+
+    fn tracker(stored: Option<&str>) -> Tracker {
+        Tracker::new(
+            TrackerOptions::new("wk"),
+            stored,
+            Environment::default(),
+            page("https://shop.test/", ""),
+            [3; 32],
+        )
+    }
+
+    fn messages(t: &Tracker) -> Vec<Value> {
+        t.queue()
+            .items()
+            .map(|i| json::parse(&i.json).unwrap())
+            .collect()
+    }
+
+    fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+        path.iter()
+            .try_fold(v, |v, k| v.get(k))
+            .and_then(Value::as_str)
+    }
+
+    #[test]
+    fn track_builds_a_segment_message() {
+        let mut t = tracker(None);
+        assert!(t.track(
+            "Order Completed",
+            Some("{\"revenue\":42,\"currency\":\"EUR\"}"),
+            1_000
+        ));
+        let m = &messages(&t)[0];
+        assert_eq!(s(m, &["type"]), Some("track"));
+        assert_eq!(s(m, &["event"]), Some("Order Completed"));
+        assert_eq!(
+            m.get("properties").and_then(|p| p.get("revenue")),
+            Some(&Value::Number(42.0))
+        );
+        assert_eq!(
+            s(m, &["anonymousId"]),
+            Some(t.profile().anonymous_id.as_str())
+        );
+        assert_eq!(s(m, &["messageId"]).map(str::len), Some(36));
+        assert_eq!(s(m, &["timestamp"]), Some("1970-01-01T00:00:01.000Z"));
+        assert_eq!(
+            m.get("context").and_then(|c| c.get("sessionId")),
+            Some(&Value::Number(1_000.0))
+        );
+        assert_eq!(
+            s(m, &["context", "attribution", "first", "channel"]),
+            Some("direct")
+        );
+    }
+
+    #[test]
+    fn page_views_merge_page_and_custom_properties_and_attribute_the_landing() {
+        let mut t = tracker(None);
+        t.page_view(
+            page(
+                "https://shop.test/pricing?utm_source=nl&utm_medium=email&utm_campaign=spring",
+                "https://mail.example/",
+            ),
+            Some("Pricing"),
+            Some("{\"plan\":\"pro\"}"),
+            0,
+        );
+        let m = &messages(&t)[0];
+        assert_eq!(s(m, &["type"]), Some("page"));
+        assert_eq!(s(m, &["name"]), Some("Pricing"));
+        assert_eq!(s(m, &["properties", "path"]), Some("/pricing"));
+        assert_eq!(s(m, &["properties", "plan"]), Some("pro"));
+        assert_eq!(s(m, &["context", "campaign", "name"]), Some("spring"));
+        assert_eq!(
+            s(m, &["context", "attribution", "last", "channel"]),
+            Some("email")
+        );
+    }
+
+    #[test]
+    fn a_new_campaign_starts_a_new_session_and_becomes_the_last_touch() {
+        let mut t = tracker(None);
+        t.page_view(
+            page("https://shop.test/", "https://www.google.com/"),
+            None,
+            None,
+            0,
+        );
+        t.page_view(
+            page("https://shop.test/a", "https://shop.test/"),
+            None,
+            None,
+            MINUTE,
+        );
+        assert_eq!(t.profile().sessions.count, 1);
+        t.page_view(
+            page(
+                "https://shop.test/?utm_source=fb&utm_medium=social&utm_campaign=x",
+                "",
+            ),
+            None,
+            None,
+            2 * MINUTE,
+        );
+        assert_eq!(t.profile().sessions.count, 2);
+        let a = &t.profile().attribution;
+        assert_eq!(a.first.as_ref().map(|x| x.channel), Some(Channel::Search));
+        assert_eq!(a.last.as_ref().map(|x| x.channel), Some(Channel::Social));
+        t.track("Later", None, 2 * MINUTE + 31 * MINUTE);
+        assert_eq!(t.profile().sessions.count, 3);
+        assert_eq!(
+            t.profile().attribution.last.as_ref().map(|x| x.channel),
+            Some(Channel::Social)
+        );
+    }
+
+    #[test]
+    fn identify_then_reset() {
+        let mut t = tracker(None);
+        let anon = t.profile().anonymous_id.clone();
+        t.identify(Some("user-42"), Some("{\"plan\":\"pro\"}"), 0);
+        t.track("After", None, 1);
+        let ms = messages(&t);
+        assert_eq!(s(&ms[0], &["type"]), Some("identify"));
+        assert_eq!(s(&ms[0], &["traits", "plan"]), Some("pro"));
+        assert_eq!(s(&ms[1], &["userId"]), Some("user-42"));
+        assert_eq!(s(&ms[1], &["anonymousId"]), Some(anon.as_str()));
+        t.reset(2);
+        t.track("Anonymous again", None, 3);
+        let last = messages(&t).pop().unwrap();
+        assert_eq!(last.get("userId"), None);
+        assert_ne!(s(&last, &["anonymousId"]), Some(anon.as_str()));
+        assert!(t.profile().traits.is_empty());
+    }
+
+    #[test]
+    fn identity_survives_a_reload_through_the_stored_profile() {
+        let mut t = tracker(None);
+        t.identify(Some("u"), Some("{\"a\":1}"), 0);
+        let stored = t.take_profile_write().unwrap();
+        assert_eq!(
+            t.take_profile_write(),
+            None,
+            "writes are coalesced until the next change"
+        );
+        let again = tracker(Some(&stored));
+        assert_eq!(again.profile(), t.profile());
+    }
+
+    #[test]
+    fn a_corrupt_stored_profile_is_replaced_with_a_warning() {
+        let mut t = tracker(Some("{garbage"));
+        let w = t.take_warnings();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].code, "profile_corrupt");
+        assert!(t.track("Still works", None, 0));
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_warnings_not_errors() {
+        let mut t = tracker(None);
+        assert!(!t.track("", None, 0));
+        assert!(t.track("Array props", Some("[1]"), 0));
+        assert!(!t.identify(Some(""), None, 0));
+        let codes: Vec<_> = t.take_warnings().iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "invalid_event_name",
+                "properties_not_object",
+                "invalid_user_id"
+            ]
+        );
+        assert_eq!(t.queue().len(), 1);
+    }
+
+    #[test]
+    fn a_new_user_does_not_inherit_the_previous_users_traits() {
+        let mut t = tracker(None);
+        t.identify(Some("a"), Some("{\"x\":1}"), 0);
+        t.identify(None, Some("{\"y\":2}"), 0);
+        assert_eq!(t.profile().traits.len(), 2);
+        t.identify(Some("b"), Some("{\"z\":3}"), 0);
+        assert_eq!(
+            t.profile()
+                .traits
+                .iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>(),
+            ["z"]
+        );
+    }
+}
