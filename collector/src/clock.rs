@@ -1,0 +1,136 @@
+//! ISO-8601 timestamps: parsing what clients send, writing what the collector stores, and
+//! the clock-skew correction.
+//!
+//! Every stored timestamp is written in one shape, UTC with milliseconds
+//! (`2026-11-25T15:42:01.123Z`), so that the strings sort in time order inside SQLite and
+//! any reader can parse them without guessing offsets.
+
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::{Duration, OffsetDateTime, UtcOffset};
+
+/// Parses an ISO-8601 date-time with an explicit offset (`Z` or `±hh:mm`).
+///
+/// RFC 3339 is tried first because it is what every browser's `Date.toISOString()` emits;
+/// the wider ISO-8601 grammar (basic format, fractional minutes, …) is the fallback. A time
+/// without an offset is refused: it names no instant, and guessing the server's zone would
+/// silently shift events.
+pub fn parse(text: &str) -> Option<OffsetDateTime> {
+    let parsed = OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
+        .ok()?;
+    storable(parsed).then_some(parsed)
+}
+
+/// Writes a time as ISO-8601 UTC with millisecond precision.
+pub fn format(at: OffsetDateTime) -> String {
+    let utc = at.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        utc.year(),
+        u8::from(utc.month()),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second(),
+        utc.millisecond()
+    )
+}
+
+/// The current time, cut to whole milliseconds so that the stored `receivedAt` is exactly
+/// the value the skew correction was computed from.
+pub fn now() -> OffsetDateTime {
+    truncate_to_millis(OffsetDateTime::now_utc())
+}
+
+/// `receivedAt − (sentAt − originalTimestamp)`: the client's clock error is the difference
+/// between its idea of "now" when it sent the batch (`sentAt`) and the server's (`receivedAt`);
+/// removing that error from the event's own time places it on the server's clock.
+///
+/// Returns the original time unchanged when the result would leave the four-digit years
+/// that the stored format can hold (only absurd client clocks get there).
+pub fn correct_skew(
+    original: OffsetDateTime,
+    sent_at: OffsetDateTime,
+    received_at: OffsetDateTime,
+) -> OffsetDateTime {
+    let client_lag: Duration = sent_at - original;
+    match received_at.checked_sub(client_lag) {
+        Some(corrected) if storable(corrected) => corrected,
+        _ => original,
+    }
+}
+
+fn truncate_to_millis(at: OffsetDateTime) -> OffsetDateTime {
+    let whole_millis = at.nanosecond() / 1_000_000 * 1_000_000;
+    at.replace_nanosecond(whole_millis).unwrap_or(at)
+}
+
+/// Whether [`format`] can write the time as a four-digit UTC year.
+fn storable(at: OffsetDateTime) -> bool {
+    (0..=9999).contains(&at.to_offset(UtcOffset::UTC).year())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> OffsetDateTime {
+        parse(text).unwrap()
+    }
+
+    #[test]
+    fn parses_browser_iso_strings_and_offsets() {
+        assert_eq!(
+            format(at("2026-11-25T15:42:01.123Z")),
+            "2026-11-25T15:42:01.123Z"
+        );
+        assert_eq!(
+            format(at("2026-11-25T16:42:01.123456+01:00")),
+            "2026-11-25T15:42:01.123Z"
+        );
+        assert_eq!(
+            format(at("2026-11-25T15:42:01Z")),
+            "2026-11-25T15:42:01.000Z"
+        );
+        assert_eq!(format(at("20261125T154201Z")), "2026-11-25T15:42:01.000Z");
+    }
+
+    #[test]
+    fn refuses_times_without_an_instant() {
+        for text in [
+            "",
+            "yesterday",
+            "2026-11-25",
+            "2026-11-25T15:42:01",
+            "2026-13-25T15:42:01Z",
+            "1764085321",
+        ] {
+            assert!(parse(text).is_none(), "{text:?} should not parse");
+        }
+    }
+
+    #[test]
+    fn skew_correction_moves_event_onto_server_clock() {
+        // The client's clock runs 10 minutes fast: it stamped the event 3 s before sending.
+        let original = at("2026-11-25T15:52:00.000Z");
+        let sent = at("2026-11-25T15:52:03.000Z");
+        let received = at("2026-11-25T15:42:03.500Z");
+        assert_eq!(
+            format(correct_skew(original, sent, received)),
+            "2026-11-25T15:42:00.500Z"
+        );
+    }
+
+    #[test]
+    fn skew_correction_out_of_range_keeps_original() {
+        let original = at("0001-01-01T00:00:00Z");
+        let sent = at("9999-01-01T00:00:00Z");
+        let received = at("2026-11-25T15:42:03.500Z");
+        assert_eq!(correct_skew(original, sent, received), original);
+    }
+
+    #[test]
+    fn now_has_whole_milliseconds() {
+        assert_eq!(now().nanosecond() % 1_000_000, 0);
+    }
+}

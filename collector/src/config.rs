@@ -1,0 +1,313 @@
+//! Sources: who may send events. Each source has a write key (which names it on every
+//! request) and the browser origins allowed to send with that key.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The source used when no `--sources` file is given, so that the demo site works out of
+/// the box on any local port.
+pub const DEMO_SOURCES_JSON: &str = r#"{"sources":[{"name":"demo","writeKey":"wk_demo","origins":["http://localhost:*","http://127.0.0.1:*"]}]}"#;
+
+#[derive(Debug)]
+pub enum ConfigError {
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Json(serde_json::Error),
+    /// The document parsed but does not describe valid sources; `at` is a JSON path such as
+    /// `sources[1].writeKey`.
+    Invalid {
+        at: String,
+        message: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read { path, source } => {
+                write!(f, "cannot read sources file {}: {source}", path.display())
+            }
+            Self::Json(err) => write!(f, "sources file is not valid JSON: {err}"),
+            Self::Invalid { at, message } => write!(f, "sources file: {at}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn invalid(at: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        at: at.into(),
+        message: message.into(),
+    }
+}
+
+/// One allowed-origin pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginPattern {
+    /// `*`: any origin (for sources that are not tied to a site).
+    Any,
+    /// `https://shop.example.com` or `http://localhost:8080`: that origin only.
+    Exact(String),
+    /// `http://localhost:*`: that scheme and host on any port, or with no port at all.
+    AnyPort(String),
+}
+
+impl OriginPattern {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text == "*" {
+            return Ok(Self::Any);
+        }
+        let lower = text.to_ascii_lowercase();
+        let Some((scheme, authority)) = lower.split_once("://") else {
+            return Err(format!("{text:?} is not an origin (scheme://host[:port])"));
+        };
+        if scheme.is_empty()
+            || !scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            return Err(format!("{text:?} has an invalid scheme"));
+        }
+        if authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
+            return Err(format!(
+                "{text:?} must be an origin only: scheme and host, optional port, no path"
+            ));
+        }
+        match authority.strip_suffix(":*") {
+            Some("") => Err(format!("{text:?} has no host")),
+            Some(host) => Ok(Self::AnyPort(format!("{scheme}://{host}"))),
+            None => Ok(Self::Exact(lower)),
+        }
+    }
+
+    /// Browsers serialise origins in lower case; the comparison is exact apart from that.
+    pub fn matches(&self, origin: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Exact(exact) => origin.eq_ignore_ascii_case(exact),
+            Self::AnyPort(prefix) => {
+                let Some(head) = origin.get(..prefix.len()) else {
+                    return false;
+                };
+                if !head.eq_ignore_ascii_case(prefix) {
+                    return false;
+                }
+                match &origin[prefix.len()..] {
+                    "" => true,
+                    rest => rest.strip_prefix(':').is_some_and(|port| {
+                        !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+                    }),
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub write_key: String,
+    pub origins: Vec<OriginPattern>,
+}
+
+impl Source {
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins.iter().any(|pattern| pattern.matches(origin))
+    }
+}
+
+/// All configured sources, indexed by write key.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    sources: Vec<Source>,
+    by_write_key: HashMap<String, usize>,
+}
+
+impl Sources {
+    pub fn demo() -> Result<Self, ConfigError> {
+        Self::from_json(DEMO_SOURCES_JSON)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&text)
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let doc: Value = serde_json::from_str(text).map_err(ConfigError::Json)?;
+        let list = doc
+            .get("sources")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("sources", "must be an array of sources"))?;
+        let mut sources = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            sources.push(parse_source(item, &format!("sources[{i}]"))?);
+        }
+        Self::new(sources)
+    }
+
+    pub fn new(sources: Vec<Source>) -> Result<Self, ConfigError> {
+        if sources.is_empty() {
+            return Err(invalid("sources", "at least one source is required"));
+        }
+        let mut by_write_key = HashMap::with_capacity(sources.len());
+        let mut names = HashMap::with_capacity(sources.len());
+        for (i, source) in sources.iter().enumerate() {
+            if names.insert(source.name.as_str(), i).is_some() {
+                return Err(invalid(
+                    format!("sources[{i}].name"),
+                    format!("duplicate source name {:?}", source.name),
+                ));
+            }
+            // A write key must name one source, or events could be filed under the wrong one.
+            if by_write_key.insert(source.write_key.clone(), i).is_some() {
+                return Err(invalid(
+                    format!("sources[{i}].writeKey"),
+                    "duplicate write key",
+                ));
+            }
+        }
+        Ok(Self {
+            sources,
+            by_write_key,
+        })
+    }
+
+    pub fn by_write_key(&self, write_key: &str) -> Option<&Source> {
+        self.by_write_key
+            .get(write_key)
+            .and_then(|&i| self.sources.get(i))
+    }
+
+    /// CORS headers are sent before the write key is known (preflights carry no body), so
+    /// they are granted to an origin that any source allows; the per-key check happens on
+    /// the request itself.
+    pub fn any_allows_origin(&self, origin: &str) -> bool {
+        self.sources
+            .iter()
+            .any(|source| source.allows_origin(origin))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Source> {
+        self.sources.iter()
+    }
+}
+
+fn parse_source(item: &Value, at: &str) -> Result<Source, ConfigError> {
+    let object = item
+        .as_object()
+        .ok_or_else(|| invalid(at, "must be an object"))?;
+    let text = |field: &str| -> Result<String, ConfigError> {
+        match object.get(field).and_then(Value::as_str) {
+            Some(value) if !value.trim().is_empty() => Ok(value.to_owned()),
+            _ => Err(invalid(
+                format!("{at}.{field}"),
+                "must be a non-empty string",
+            )),
+        }
+    };
+    let name = text("name")?;
+    let write_key = text("writeKey")?;
+    let origins = match object.get("origins") {
+        None => Vec::new(),
+        Some(Value::Array(list)) => {
+            let mut origins = Vec::with_capacity(list.len());
+            for (i, pattern) in list.iter().enumerate() {
+                let here = format!("{at}.origins[{i}]");
+                let text = pattern
+                    .as_str()
+                    .ok_or_else(|| invalid(&here, "must be a string"))?;
+                origins
+                    .push(OriginPattern::parse(text).map_err(|message| invalid(&here, message))?);
+            }
+            origins
+        }
+        Some(_) => {
+            return Err(invalid(
+                format!("{at}.origins"),
+                "must be an array of strings",
+            ))
+        }
+    };
+    Ok(Source {
+        name,
+        write_key,
+        origins,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_source_allows_local_origins_on_any_port() {
+        let sources = Sources::demo().unwrap();
+        let demo = sources.by_write_key("wk_demo").unwrap();
+        assert_eq!(demo.name, "demo");
+        assert!(demo.allows_origin("http://localhost:8080"));
+        assert!(demo.allows_origin("http://localhost"));
+        assert!(demo.allows_origin("http://127.0.0.1:43117"));
+        assert!(!demo.allows_origin("https://localhost:8080"));
+        assert!(!demo.allows_origin("http://localhost.evil.com"));
+        assert!(!demo.allows_origin("http://localhost:80x"));
+        assert!(!demo.allows_origin("http://localhost:"));
+        assert!(!demo.allows_origin("null"));
+        assert!(sources.by_write_key("wk_other").is_none());
+    }
+
+    #[test]
+    fn exact_and_any_patterns() {
+        let exact = OriginPattern::parse("https://Shop.example.com").unwrap();
+        assert!(exact.matches("https://shop.example.com"));
+        assert!(!exact.matches("https://shop.example.com:8443"));
+        assert!(OriginPattern::parse("*").unwrap().matches("null"));
+        let v6 = OriginPattern::parse("http://[::1]:*").unwrap();
+        assert!(v6.matches("http://[::1]:3000"));
+    }
+
+    #[test]
+    fn rejects_patterns_that_are_not_origins() {
+        for bad in [
+            "localhost",
+            "http://",
+            "http://a.com/",
+            "http://a.com/path",
+            "http://:*",
+        ] {
+            assert!(OriginPattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn invalid_files_name_the_offending_field() {
+        let err = Sources::from_json(
+            r#"{"sources":[{"name":"a","writeKey":"k"},{"name":"b","writeKey":""}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sources file: sources[1].writeKey: must be a non-empty string"
+        );
+        let err = Sources::from_json(
+            r#"{"sources":[{"name":"a","writeKey":"k"},{"name":"b","writeKey":"k"}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("duplicate write key"));
+        assert!(Sources::from_json(r#"{"sources":[]}"#).is_err());
+        assert!(Sources::from_json("[").is_err());
+        let err =
+            Sources::from_json(r#"{"sources":[{"name":"a","writeKey":"k","origins":["ftp//x"]}]}"#)
+                .unwrap_err();
+        assert!(err.to_string().contains("sources[0].origins[0]"));
+    }
+}

@@ -1,0 +1,63 @@
+//! CORS for every response: preflights are answered here, and an origin that some source
+//! allows gets `Access-Control-Allow-Origin` echoed back. Whether that origin may use a
+//! particular write key is decided by the ingest handler (403), because a preflight carries
+//! no body and so no key.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::http::AppState;
+
+const ALLOW_METHODS: &str = "POST, GET, OPTIONS";
+const ALLOW_HEADERS: &str = "Content-Type, Authorization, Content-Encoding";
+/// Lets the SDK read `Retry-After` on 503 and honour it.
+const EXPOSE_HEADERS: &str = "Retry-After";
+/// How long a browser may cache a preflight answer, in seconds.
+const MAX_AGE: &str = "86400";
+
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let allowed_origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|origin| {
+            origin
+                .to_str()
+                .is_ok_and(|origin| state.sources.any_allows_origin(origin))
+        })
+        .cloned();
+
+    let mut response = if request.method() == Method::OPTIONS {
+        preflight()
+    } else {
+        next.run(request).await
+    };
+
+    let headers = response.headers_mut();
+    // Responses differ by Origin, so shared caches must key on it.
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    if let Some(origin) = allowed_origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSE_HEADERS),
+        );
+    }
+    response
+}
+
+/// A disallowed origin gets the same 204 without `Access-Control-Allow-Origin`, which the
+/// browser treats as a refusal.
+fn preflight() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (header::ACCESS_CONTROL_ALLOW_METHODS, ALLOW_METHODS),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOW_HEADERS),
+            (header::ACCESS_CONTROL_MAX_AGE, MAX_AGE),
+            (header::ALLOW, ALLOW_METHODS),
+        ],
+    )
+        .into_response()
+}

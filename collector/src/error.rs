@@ -1,0 +1,115 @@
+//! Request-level failures and how they look on the wire: a status code and
+//! `{"error":{"code":"…","message":"…"}}`. A request that fails this way stores nothing.
+
+use std::fmt;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::body::MAX_REQUEST_BYTES;
+use crate::http::json_response;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// The wire body, or the body after gzip decompression, is over the limit.
+    PayloadTooLarge {
+        decompressed: bool,
+    },
+    MalformedJson(String),
+    InvalidBody(String),
+    InvalidGzip(String),
+    UnsupportedEncoding(String),
+    UnsupportedMediaType(String),
+    /// The body could not be read (the client went away mid-request).
+    BodyRead(String),
+    MissingWriteKey,
+    UnknownWriteKey,
+    OriginNotAllowed(String),
+    /// The database could not take the write; the client should retry later.
+    Storage(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MalformedJson(_)
+            | Self::InvalidBody(_)
+            | Self::InvalidGzip(_)
+            | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedEncoding(_) | Self::UnsupportedMediaType(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            Self::MissingWriteKey | Self::UnknownWriteKey => StatusCode::UNAUTHORIZED,
+            Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::InvalidBody(_) => "invalid_body",
+            Self::InvalidGzip(_) => "invalid_gzip",
+            Self::UnsupportedEncoding(_) => "unsupported_encoding",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::BodyRead(_) => "body_read_failed",
+            Self::MissingWriteKey => "missing_write_key",
+            Self::UnknownWriteKey => "invalid_write_key",
+            Self::OriginNotAllowed(_) => "origin_not_allowed",
+            Self::Storage(_) => "storage_unavailable",
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PayloadTooLarge { decompressed: false } => {
+                write!(f, "the request body exceeds {MAX_REQUEST_BYTES} bytes")
+            }
+            Self::PayloadTooLarge { decompressed: true } => write!(
+                f,
+                "the decompressed request body exceeds {MAX_REQUEST_BYTES} bytes"
+            ),
+            Self::MalformedJson(err) => write!(f, "the body is not valid JSON: {err}"),
+            Self::InvalidBody(err) => f.write_str(err),
+            Self::InvalidGzip(err) => write!(f, "the gzip body cannot be decompressed: {err}"),
+            Self::UnsupportedEncoding(encoding) => write!(
+                f,
+                "Content-Encoding {encoding:?} is not supported; send gzip or no encoding"
+            ),
+            Self::UnsupportedMediaType(kind) => write!(
+                f,
+                "Content-Type {kind:?} is not supported; send text/plain or application/json"
+            ),
+            Self::BodyRead(err) => write!(f, "the body could not be read: {err}"),
+            Self::MissingWriteKey => f.write_str(
+                "no write key: send `writeKey` in the body or HTTP Basic auth with the key as user name",
+            ),
+            Self::UnknownWriteKey => f.write_str("the write key is not known to this collector"),
+            Self::OriginNotAllowed(origin) => {
+                write!(f, "origin {origin:?} may not send events with this write key")
+            }
+            Self::Storage(err) => write!(f, "events could not be stored, retry later: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code(), "message": self.to_string()}});
+        let mut response = json_response(self.status(), &body);
+        if let Self::Storage(_) = self {
+            // The SDK honours Retry-After; a short pause lets a busy or recovering disk catch up.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

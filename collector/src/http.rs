@@ -1,0 +1,214 @@
+//! Routes and the ingest handler.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::config::{Source, Sources};
+use crate::error::ApiError;
+use crate::ingest::{self, Endpoint, Envelope, MessageType};
+use crate::store::Store;
+use crate::{body, clock, cors, static_files};
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub sources: Arc<Sources>,
+    pub store: Store,
+    pub www_dir: Arc<PathBuf>,
+    pub sdk_dir: Arc<PathBuf>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route(
+            "/v1/batch",
+            post(|s: State<AppState>, h: HeaderMap, b: Body| ingest(s, h, b, Endpoint::Batch)),
+        )
+        .route("/health", get(health));
+    for kind in MessageType::ALL {
+        router = router.route(
+            &format!("/v1/{}", kind.as_str()),
+            post(move |s: State<AppState>, h: HeaderMap, b: Body| {
+                ingest(s, h, b, Endpoint::Single(kind))
+            }),
+        );
+    }
+    router
+        .fallback(static_files::serve)
+        .layer(middleware::from_fn_with_state(state.clone(), cors::layer))
+        .with_state(state)
+}
+
+async fn health() -> Response {
+    json_response(StatusCode::OK, &json!({"ok": true}))
+}
+
+async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+    endpoint: Endpoint,
+) -> Response {
+    match handle(&state, &headers, body, endpoint).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    endpoint: Endpoint,
+) -> Result<Response, ApiError> {
+    // Taken before the body is read so that slow uploads do not shift event times.
+    let received_at = clock::now();
+    let bytes: Bytes = body::read(headers, body).await?;
+    let value: Value =
+        serde_json::from_slice(&bytes).map_err(|err| ApiError::MalformedJson(err.to_string()))?;
+    let envelope =
+        Envelope::from_body(value, endpoint).map_err(|err| ApiError::InvalidBody(err.0))?;
+
+    let source = authenticate(state, headers, envelope.write_key.as_deref())?;
+    check_origin(source, headers)?;
+
+    let results = ingest::normalise_all(envelope, received_at);
+    let mut events = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    let mut rejected: BTreeMap<&'static str, i64> = BTreeMap::new();
+    for (index, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(event) => events.push(event),
+            Err(rejection) => {
+                *rejected.entry(rejection.code()).or_default() += 1;
+                errors.push(json!({
+                    "index": index,
+                    "code": rejection.code(),
+                    "message": rejection.message(),
+                }));
+            }
+        }
+    }
+    let rejected_count = errors.len();
+    let outcome = state
+        .store
+        .insert(&source.name, events, rejected.into_iter().collect())
+        .await
+        .map_err(|err| ApiError::Storage(err.to_string()))?;
+
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "ok": true,
+            "accepted": outcome.accepted,
+            "duplicates": outcome.duplicates,
+            "rejected": rejected_count,
+            "errors": errors,
+        }),
+    ))
+}
+
+/// The write key comes from the body (`writeKey`, as the browser SDK sends it, since
+/// `sendBeacon` cannot set headers) or from HTTP Basic auth with the key as user name (as
+/// Segment's server libraries send it).
+fn authenticate<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    body_key: Option<&str>,
+) -> Result<&'a Source, ApiError> {
+    let header_key = basic_auth_user(headers);
+    let key = body_key
+        .filter(|key| !key.is_empty())
+        .or(header_key.as_deref())
+        .ok_or(ApiError::MissingWriteKey)?;
+    state
+        .sources
+        .by_write_key(key)
+        .ok_or(ApiError::UnknownWriteKey)
+}
+
+fn basic_auth_user(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let user = decoded
+        .split_once(':')
+        .map_or(decoded.as_str(), |(user, _)| user);
+    (!user.is_empty()).then(|| user.to_owned())
+}
+
+/// A browser always sends `Origin` on a cross-origin POST; a page on another site must not
+/// be able to write into this source. Requests without `Origin` (servers, same-origin
+/// navigations) carry no such claim and are not checked.
+fn check_origin(source: &Source, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("");
+    if source.allows_origin(origin) {
+        Ok(())
+    } else {
+        Err(ApiError::OriginNotAllowed(origin.to_owned()))
+    }
+}
+
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_user_is_the_write_key() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(basic_auth_user(&headers), None);
+        // base64("wk_demo:")
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic d2tfZGVtbzo="),
+        );
+        assert_eq!(basic_auth_user(&headers).as_deref(), Some("wk_demo"));
+        // base64("wk_demo") without the colon, as some clients send it.
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("basic d2tfZGVtbw=="),
+        );
+        assert_eq!(basic_auth_user(&headers).as_deref(), Some("wk_demo"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer d2tfZGVtbzo="),
+        );
+        assert_eq!(basic_auth_user(&headers), None);
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
+        assert_eq!(basic_auth_user(&headers), None);
+    }
+}

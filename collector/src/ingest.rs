@@ -1,0 +1,587 @@
+//! Validation and normalisation of incoming messages, independent of HTTP and storage.
+//!
+//! A request is first checked for its overall shape (a `{"batch":[…]}` envelope or a single
+//! message); a wrong shape fails the whole request. Each message is then checked on its own,
+//! so that one bad event never costs the good events sent with it.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::clock;
+
+/// Largest serialised message, in bytes.
+pub const MAX_EVENT_BYTES: usize = 32 * 1024;
+/// Longest accepted `messageId`, in characters.
+pub const MAX_MESSAGE_ID_CHARS: usize = 100;
+
+/// The Segment message types the collector stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    Track,
+    Page,
+    Identify,
+    Group,
+    Alias,
+    Screen,
+}
+
+impl MessageType {
+    pub const ALL: [Self; 6] = [
+        Self::Track,
+        Self::Page,
+        Self::Identify,
+        Self::Group,
+        Self::Alias,
+        Self::Screen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Track => "track",
+            Self::Page => "page",
+            Self::Identify => "identify",
+            Self::Group => "group",
+            Self::Alias => "alias",
+            Self::Screen => "screen",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+/// Which endpoint a request came in on, which decides the body's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/v1/batch`: `{"batch":[…],"sentAt":…,"writeKey":…}`.
+    Batch,
+    /// `/v1/track` and friends: one message whose type is given by the path.
+    Single(MessageType),
+}
+
+/// Why a request body as a whole was refused (HTTP 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeError(pub String);
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ShapeError {}
+
+/// A request body split into what the collector needs before it looks at any message.
+#[derive(Debug)]
+pub struct Envelope {
+    pub write_key: Option<String>,
+    /// The request-level `sentAt`, still raw: an invalid one only disables skew correction.
+    pub sent_at: Option<Value>,
+    pub messages: Vec<Value>,
+}
+
+impl Envelope {
+    pub fn from_body(body: Value, endpoint: Endpoint) -> Result<Self, ShapeError> {
+        let Value::Object(mut object) = body else {
+            return Err(ShapeError("the body must be a JSON object".into()));
+        };
+        let write_key = match object.remove("writeKey") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(key)) => Some(key),
+            Some(_) => return Err(ShapeError("`writeKey` must be a string".into())),
+        };
+        match endpoint {
+            Endpoint::Batch => {
+                let messages = match object.remove("batch") {
+                    Some(Value::Array(messages)) => messages,
+                    Some(_) => return Err(ShapeError("`batch` must be an array".into())),
+                    None => return Err(ShapeError("`batch` is missing".into())),
+                };
+                Ok(Self {
+                    write_key,
+                    sent_at: object.remove("sentAt"),
+                    messages,
+                })
+            }
+            Endpoint::Single(kind) => {
+                // The path names the type; a conflicting `type` in the body is overruled.
+                object.insert("type".into(), Value::String(kind.as_str().into()));
+                let sent_at = object.get("sentAt").cloned();
+                Ok(Self {
+                    write_key,
+                    sent_at,
+                    messages: vec![Value::Object(object)],
+                })
+            }
+        }
+    }
+}
+
+/// Why one message was rejected. The code is stable (it is counted per source in the
+/// database and returned to clients); the message is for humans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    TooLarge,
+    NotAnObject,
+    InvalidType,
+    InvalidMessageId,
+    InvalidIdentity,
+    MissingIdentity,
+    InvalidTimestamp,
+    MissingEvent,
+    MissingPreviousId,
+}
+
+impl Rejection {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::TooLarge => "event_too_large",
+            Self::NotAnObject => "invalid_event",
+            Self::InvalidType => "invalid_type",
+            Self::InvalidMessageId => "invalid_message_id",
+            Self::InvalidIdentity => "invalid_identity",
+            Self::MissingIdentity => "missing_identity",
+            Self::InvalidTimestamp => "invalid_timestamp",
+            Self::MissingEvent => "missing_event",
+            Self::MissingPreviousId => "missing_previous_id",
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            Self::TooLarge => format!("the message exceeds {MAX_EVENT_BYTES} bytes"),
+            Self::NotAnObject => "the message must be a JSON object".into(),
+            Self::InvalidType => {
+                "`type` must be one of track, page, identify, group, alias, screen".into()
+            }
+            Self::InvalidMessageId => {
+                format!("`messageId` must be a non-empty string of at most {MAX_MESSAGE_ID_CHARS} characters")
+            }
+            Self::InvalidIdentity => "`anonymousId` and `userId` must be strings".into(),
+            Self::MissingIdentity => "`anonymousId` or `userId` is required".into(),
+            Self::InvalidTimestamp => {
+                "`timestamp` must be an ISO-8601 date-time with an offset".into()
+            }
+            Self::MissingEvent => "a track message needs a non-empty `event` name".into(),
+            Self::MissingPreviousId => "an alias message needs a non-empty `previousId`".into(),
+        }
+    }
+}
+
+/// A message that passed validation, normalised and ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub message_id: String,
+    pub kind: MessageType,
+    /// `event` for track, `name` for page and screen.
+    pub event_name: Option<String>,
+    pub anonymous_id: Option<String>,
+    pub user_id: Option<String>,
+    /// Corrected time, ISO-8601 UTC with milliseconds.
+    pub timestamp: String,
+    pub received_at: String,
+    /// The normalised message as JSON: everything the client sent except `writeKey`, plus
+    /// `originalTimestamp`, the corrected `timestamp`, `receivedAt` and `sentAt`.
+    pub body: String,
+}
+
+/// Validates and normalises every message of a request. The result has one entry per
+/// message, in order, so that rejections can be reported by index.
+pub fn normalise_all(
+    envelope: Envelope,
+    received_at: OffsetDateTime,
+) -> Vec<Result<Event, Rejection>> {
+    let sent_at = envelope.sent_at.as_ref();
+    envelope
+        .messages
+        .into_iter()
+        .map(|message| normalise(message, sent_at, received_at))
+        .collect()
+}
+
+/// Validates one message and, if it is good, normalises it.
+///
+/// `batch_sent_at` is the request's `sentAt`; a message's own `sentAt` is used only when the
+/// request has none.
+pub fn normalise(
+    message: Value,
+    batch_sent_at: Option<&Value>,
+    received_at: OffsetDateTime,
+) -> Result<Event, Rejection> {
+    if serialized_len(&message) > MAX_EVENT_BYTES {
+        return Err(Rejection::TooLarge);
+    }
+    let Value::Object(mut object) = message else {
+        return Err(Rejection::NotAnObject);
+    };
+    let checked = validate(&object)?;
+
+    let sent_at = batch_sent_at
+        .or_else(|| object.get("sentAt"))
+        .and_then(Value::as_str)
+        .and_then(clock::parse);
+    let timestamp = match sent_at {
+        Some(sent_at) => clock::correct_skew(checked.original, sent_at, received_at),
+        None => checked.original,
+    };
+    let timestamp = clock::format(timestamp);
+    let received_at = clock::format(received_at);
+
+    // The write key is a credential: it identifies the source, which is stored in its own
+    // column, and it must not be copied into every stored row.
+    object.remove("writeKey");
+    object.insert(
+        "originalTimestamp".into(),
+        Value::String(clock::format(checked.original)),
+    );
+    object.insert("timestamp".into(), Value::String(timestamp.clone()));
+    object.insert("receivedAt".into(), Value::String(received_at.clone()));
+    match sent_at {
+        Some(sent_at) => {
+            object.insert("sentAt".into(), Value::String(clock::format(sent_at)));
+        }
+        // Readers rely on every stored time field being parseable, so a bad one is dropped.
+        None => {
+            object.remove("sentAt");
+        }
+    }
+
+    let body = Value::Object(object).to_string();
+    Ok(Event {
+        message_id: checked.message_id,
+        kind: checked.kind,
+        event_name: checked.event_name,
+        anonymous_id: checked.anonymous_id,
+        user_id: checked.user_id,
+        timestamp,
+        received_at,
+        body,
+    })
+}
+
+struct Checked {
+    kind: MessageType,
+    message_id: String,
+    event_name: Option<String>,
+    anonymous_id: Option<String>,
+    user_id: Option<String>,
+    original: OffsetDateTime,
+}
+
+fn validate(object: &Map<String, Value>) -> Result<Checked, Rejection> {
+    let kind = object
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(MessageType::from_name)
+        .ok_or(Rejection::InvalidType)?;
+
+    let message_id = match object.get("messageId") {
+        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_MESSAGE_ID_CHARS => {
+            id.clone()
+        }
+        _ => return Err(Rejection::InvalidMessageId),
+    };
+
+    let anonymous_id = optional_string(object, "anonymousId")?;
+    let user_id = optional_string(object, "userId")?;
+    if anonymous_id.is_none() && user_id.is_none() {
+        return Err(Rejection::MissingIdentity);
+    }
+
+    let original = object
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(clock::parse)
+        .ok_or(Rejection::InvalidTimestamp)?;
+
+    let event_name = match kind {
+        MessageType::Track => Some(non_empty(object, "event").ok_or(Rejection::MissingEvent)?),
+        MessageType::Page | MessageType::Screen => non_empty(object, "name"),
+        _ => None,
+    };
+    if kind == MessageType::Alias && non_empty(object, "previousId").is_none() {
+        return Err(Rejection::MissingPreviousId);
+    }
+
+    Ok(Checked {
+        kind,
+        message_id,
+        event_name,
+        anonymous_id,
+        user_id,
+        original,
+    })
+}
+
+/// An identity field: absent, `null` and `""` all mean "not given"; anything but a string
+/// is an error rather than being coerced, so that ids never change shape in storage.
+fn optional_string(object: &Map<String, Value>, field: &str) -> Result<Option<String>, Rejection> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.is_empty() => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(Rejection::InvalidIdentity),
+    }
+}
+
+fn non_empty(object: &Map<String, Value>, field: &str) -> Option<String> {
+    object
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|text| !text.trim().is_empty())
+        .map(str::to_owned)
+}
+
+/// Length of the compact JSON serialisation, without building the string.
+fn serialized_len(value: &Value) -> usize {
+    struct Counter(usize);
+    impl Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing a `Value` into an infallible sink cannot fail; if it somehow did, the
+    // partial count errs towards accepting, and SQLite still bounds what is stored.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn received() -> OffsetDateTime {
+        clock::parse("2026-11-25T15:42:03.500Z").unwrap()
+    }
+
+    fn track() -> Value {
+        json!({
+            "type": "track",
+            "event": "Order Completed",
+            "messageId": "m-1",
+            "anonymousId": "anon-1",
+            "timestamp": "2026-11-25T15:52:00.000Z",
+            "properties": {"revenue": 42},
+        })
+    }
+
+    fn reject(message: Value) -> Rejection {
+        normalise(message, None, received()).unwrap_err()
+    }
+
+    fn with(mut message: Value, field: &str, value: Value) -> Value {
+        message[field] = value;
+        message
+    }
+
+    fn without(mut message: Value, field: &str) -> Value {
+        message.as_object_mut().unwrap().remove(field);
+        message
+    }
+
+    #[test]
+    fn good_track_is_normalised_with_skew_correction() {
+        let sent = json!("2026-11-25T15:52:03.000Z");
+        let event = normalise(
+            with(track(), "writeKey", json!("wk")),
+            Some(&sent),
+            received(),
+        )
+        .unwrap();
+        assert_eq!(event.message_id, "m-1");
+        assert_eq!(event.kind, MessageType::Track);
+        assert_eq!(event.event_name.as_deref(), Some("Order Completed"));
+        assert_eq!(event.anonymous_id.as_deref(), Some("anon-1"));
+        assert_eq!(event.user_id, None);
+        assert_eq!(event.timestamp, "2026-11-25T15:42:00.500Z");
+        assert_eq!(event.received_at, "2026-11-25T15:42:03.500Z");
+        let body: Value = serde_json::from_str(&event.body).unwrap();
+        assert_eq!(body["originalTimestamp"], "2026-11-25T15:52:00.000Z");
+        assert_eq!(body["timestamp"], "2026-11-25T15:42:00.500Z");
+        assert_eq!(body["receivedAt"], "2026-11-25T15:42:03.500Z");
+        assert_eq!(body["sentAt"], "2026-11-25T15:52:03.000Z");
+        assert_eq!(body["properties"]["revenue"], 42);
+        assert!(body.get("writeKey").is_none());
+    }
+
+    #[test]
+    fn without_valid_sent_at_timestamp_is_kept() {
+        for sent in [None, Some(json!("not a time")), Some(json!(17))] {
+            let event = normalise(track(), sent.as_ref(), received()).unwrap();
+            assert_eq!(event.timestamp, "2026-11-25T15:52:00.000Z");
+            let body: Value = serde_json::from_str(&event.body).unwrap();
+            assert!(body.get("sentAt").is_none());
+            assert_eq!(body["originalTimestamp"], "2026-11-25T15:52:00.000Z");
+        }
+    }
+
+    #[test]
+    fn message_sent_at_is_used_when_the_batch_has_none() {
+        let message = with(track(), "sentAt", json!("2026-11-25T15:52:01.000Z"));
+        let event = normalise(message, None, received()).unwrap();
+        assert_eq!(event.timestamp, "2026-11-25T15:42:02.500Z");
+    }
+
+    #[test]
+    fn required_fields() {
+        assert_eq!(reject(json!([1])), Rejection::NotAnObject);
+        assert_eq!(reject(json!("track")), Rejection::NotAnObject);
+        assert_eq!(reject(without(track(), "type")), Rejection::InvalidType);
+        assert_eq!(
+            reject(with(track(), "type", json!("purchase"))),
+            Rejection::InvalidType
+        );
+        assert_eq!(
+            reject(without(track(), "messageId")),
+            Rejection::InvalidMessageId
+        );
+        assert_eq!(
+            reject(with(track(), "messageId", json!(""))),
+            Rejection::InvalidMessageId
+        );
+        assert_eq!(
+            reject(with(track(), "messageId", json!(7))),
+            Rejection::InvalidMessageId
+        );
+        assert_eq!(
+            reject(with(track(), "messageId", json!("x".repeat(101)))),
+            Rejection::InvalidMessageId
+        );
+        assert!(normalise(
+            with(track(), "messageId", json!("é".repeat(100))),
+            None,
+            received()
+        )
+        .is_ok());
+        assert_eq!(
+            reject(without(track(), "anonymousId")),
+            Rejection::MissingIdentity
+        );
+        assert_eq!(
+            reject(with(track(), "anonymousId", json!(""))),
+            Rejection::MissingIdentity
+        );
+        assert_eq!(
+            reject(with(track(), "anonymousId", json!(5))),
+            Rejection::InvalidIdentity
+        );
+        assert_eq!(
+            reject(with(track(), "userId", json!({"id": 1}))),
+            Rejection::InvalidIdentity
+        );
+        assert_eq!(
+            reject(without(track(), "timestamp")),
+            Rejection::InvalidTimestamp
+        );
+        assert_eq!(
+            reject(with(track(), "timestamp", json!("soon"))),
+            Rejection::InvalidTimestamp
+        );
+        assert_eq!(reject(without(track(), "event")), Rejection::MissingEvent);
+        assert_eq!(
+            reject(with(track(), "event", json!("  "))),
+            Rejection::MissingEvent
+        );
+    }
+
+    #[test]
+    fn user_id_alone_is_enough_and_page_name_is_optional() {
+        let identify = json!({
+            "type": "identify", "messageId": "m-2", "userId": "user-42",
+            "timestamp": "2026-11-25T15:52:00Z", "traits": {"plan": "pro"},
+        });
+        let event = normalise(identify, None, received()).unwrap();
+        assert_eq!(event.user_id.as_deref(), Some("user-42"));
+        assert_eq!(event.event_name, None);
+
+        let page = json!({"type": "page", "messageId": "m-3", "anonymousId": "a",
+            "timestamp": "2026-11-25T15:52:00Z", "name": "Pricing"});
+        assert_eq!(
+            normalise(page, None, received())
+                .unwrap()
+                .event_name
+                .as_deref(),
+            Some("Pricing")
+        );
+    }
+
+    #[test]
+    fn alias_needs_previous_id() {
+        let alias = json!({"type": "alias", "messageId": "m-4", "userId": "u",
+            "timestamp": "2026-11-25T15:52:00Z"});
+        assert_eq!(reject(alias.clone()), Rejection::MissingPreviousId);
+        assert!(normalise(with(alias, "previousId", json!("anon-1")), None, received()).is_ok());
+    }
+
+    #[test]
+    fn size_cap_is_on_the_serialised_message() {
+        let overhead = serialized_len(&with(track(), "pad", json!("")));
+        let fits = with(
+            track(),
+            "pad",
+            json!("x".repeat(MAX_EVENT_BYTES - overhead)),
+        );
+        assert_eq!(serialized_len(&fits), MAX_EVENT_BYTES);
+        assert!(normalise(fits, None, received()).is_ok());
+        let over = with(
+            track(),
+            "pad",
+            json!("x".repeat(MAX_EVENT_BYTES - overhead + 1)),
+        );
+        assert_eq!(reject(over), Rejection::TooLarge);
+    }
+
+    #[test]
+    fn batch_envelope_shape() {
+        let envelope = Envelope::from_body(
+            json!({"batch": [track(), 3], "sentAt": "2026-11-25T15:52:03Z", "writeKey": "wk_demo"}),
+            Endpoint::Batch,
+        )
+        .unwrap();
+        assert_eq!(envelope.write_key.as_deref(), Some("wk_demo"));
+        assert_eq!(envelope.messages.len(), 2);
+        let results = normalise_all(envelope, received());
+        assert!(results[0].is_ok());
+        assert_eq!(results[1], Err(Rejection::NotAnObject));
+
+        for bad in [
+            json!([]),
+            json!({"batch": {}}),
+            json!({}),
+            json!({"batch": [], "writeKey": 1}),
+        ] {
+            assert!(Envelope::from_body(bad, Endpoint::Batch).is_err());
+        }
+    }
+
+    #[test]
+    fn single_call_takes_type_from_path_and_keeps_its_sent_at() {
+        let message = with(
+            with(
+                with(track(), "type", json!("identify")),
+                "writeKey",
+                json!("wk_demo"),
+            ),
+            "sentAt",
+            json!("2026-11-25T15:52:03.000Z"),
+        );
+        let envelope = Envelope::from_body(message, Endpoint::Single(MessageType::Track)).unwrap();
+        assert_eq!(envelope.write_key.as_deref(), Some("wk_demo"));
+        let event = normalise_all(envelope, received()).remove(0).unwrap();
+        assert_eq!(event.kind, MessageType::Track);
+        assert_eq!(event.timestamp, "2026-11-25T15:42:00.500Z");
+        assert!(
+            Envelope::from_body(json!([track()]), Endpoint::Single(MessageType::Page)).is_err()
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! The Wayline collector: ingests Segment-shaped event batches from the browser SDK into
+//! SQLite, and serves the demo site and the built SDK.
+//!
+//! The modules are split so that validation ([`ingest`], [`clock`]) is pure and testable
+//! without a server, storage ([`store`]) knows nothing of HTTP, and the HTTP layer
+//! ([`http`], [`body`], [`cors`], [`static_files`]) only translates.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod body;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod cors;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod ingest;
+pub mod server;
+pub mod static_files;
+pub mod store;
+
+pub use http::{router, AppState};

@@ -1,0 +1,241 @@
+//! The demo site (`--www`) and the built SDK (`/sdk/*` from `--sdk`), so that one command
+//! runs the whole demo.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use crate::http::AppState;
+
+/// The policy the demo pages run under: it proves the SDK needs neither inline scripts nor
+/// `eval`, only `'wasm-unsafe-eval'` to compile its module.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'";
+
+pub async fn serve(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD, OPTIONS")],
+            "method not allowed\n",
+        )
+            .into_response();
+    }
+    let path = uri.path();
+    let (root, rest) = match path.strip_prefix("/sdk") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => (&state.sdk_dir, rest),
+        _ => (&state.www_dir, path),
+    };
+    let Some(relative) = safe_relative_path(rest) else {
+        return not_found();
+    };
+    let wants_directory = rest.is_empty() || rest.ends_with('/');
+    for candidate in candidates(root, &relative, wants_directory) {
+        if let Some(response) = file_response(&candidate, &headers).await {
+            return response;
+        }
+    }
+    not_found()
+}
+
+/// `/` and `/dir/` map to `index.html`; `/pricing` to `pricing`, then `pricing.html`, then
+/// `pricing/index.html`, so that pages have clean URLs.
+fn candidates(root: &Path, relative: &Path, wants_directory: bool) -> Vec<PathBuf> {
+    let base = root.join(relative);
+    if wants_directory || relative.as_os_str().is_empty() {
+        return vec![base.join("index.html")];
+    }
+    let mut list = vec![base.clone()];
+    if relative.extension().is_none() {
+        list.push(base.with_extension("html"));
+    }
+    list.push(base.join("index.html"));
+    list
+}
+
+/// Decodes the URL path and keeps only plain segments: `..`, `.`, backslashes, NUL and
+/// absolute components would let a request escape the served directory.
+fn safe_relative_path(url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(url_path)?;
+    let mut relative = PathBuf::new();
+    for segment in decoded.split('/').filter(|s| !s.is_empty()) {
+        if segment == "."
+            || segment == ".."
+            || segment.contains(['\\', '\0'])
+            || segment.contains(':')
+        {
+            return None;
+        }
+        relative.push(segment);
+    }
+    Some(relative)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(byte);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+async fn file_response(path: &Path, request_headers: &HeaderMap) -> Option<Response> {
+    let metadata = tokio::fs::metadata(path).await.ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    let content_type = content_type(path);
+    // `no-cache` makes the browser revalidate every time; the ETag keeps that revalidation to
+    // a 304 while the file is unchanged, so a rebuilt SDK is picked up at once.
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |age| age.as_nanos());
+    let etag = format!("\"{:x}-{:x}\"", metadata.len(), modified);
+
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if content_type.starts_with("text/html") {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
+
+    let unchanged = request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    if unchanged {
+        return Some((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    // A file that vanished between the metadata call and the read is simply not found.
+    let contents = tokio::fs::read(path).await.ok()?;
+    Some((StatusCode::OK, headers, Body::from(contents)).into_response())
+}
+
+/// Content types by extension. `.wasm` must be `application/wasm` or
+/// `WebAssembly.instantiateStreaming` refuses the response.
+pub fn content_type(path: &Path) -> &'static str {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs" | "cjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json" | "map") => "application/json",
+        Some("webmanifest") => "application/manifest+json",
+        Some("ts" | "txt" | "md") => "text/plain; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("avif") => "image/avif",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        Some("xml") => "application/xml",
+        _ => "application/octet-stream",
+    }
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        "not found\n",
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_paths_that_escape() {
+        for bad in [
+            "/../etc/passwd",
+            "/a/%2e%2e/b",
+            "/a\\b",
+            "/%00",
+            "/%zz",
+            "/c:/x",
+        ] {
+            assert!(safe_relative_path(bad).is_none(), "{bad}");
+        }
+        assert_eq!(
+            safe_relative_path("/a//b%20c/").unwrap(),
+            Path::new("a/b c")
+        );
+        assert_eq!(safe_relative_path("/").unwrap(), Path::new(""));
+    }
+
+    #[test]
+    fn clean_urls() {
+        let root = Path::new("/www");
+        assert_eq!(
+            candidates(root, Path::new(""), true),
+            [Path::new("/www/index.html")]
+        );
+        assert_eq!(
+            candidates(root, Path::new("pricing"), false),
+            [
+                Path::new("/www/pricing"),
+                Path::new("/www/pricing.html"),
+                Path::new("/www/pricing/index.html")
+            ]
+        );
+        assert_eq!(
+            candidates(root, Path::new("shop"), true),
+            [Path::new("/www/shop/index.html")]
+        );
+    }
+
+    #[test]
+    fn wasm_and_js_types() {
+        assert_eq!(
+            content_type(Path::new("a/wayline_bg.wasm")),
+            "application/wasm"
+        );
+        assert!(content_type(Path::new("a/wayline.mjs")).starts_with("text/javascript"));
+        assert!(content_type(Path::new("a/index.HTML")).starts_with("text/html"));
+    }
+}
