@@ -1,7 +1,6 @@
 //! `wayline serve`: wiring sources, storage and routes onto a listening socket.
 
 use std::fmt;
-use std::future::Future;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -53,6 +52,7 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
             source,
         })?;
     let local = listener.local_addr().map_err(ServeError::Io)?;
+    let signals = ShutdownSignals::install()?;
 
     let app = router(AppState {
         sources: Arc::new(sources),
@@ -69,7 +69,7 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
     drop(stdout);
 
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(signals.recv())
         .await
         .map_err(ServeError::Io);
     // The router, and with it every `Store` handle, is gone now; wait for the writer to
@@ -78,35 +78,48 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
     served
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        // If the handler cannot be installed, the default (immediate exit) still applies.
+/// SIGINT/SIGTERM listeners, registered before the "listening" line is printed so that a
+/// supervisor that signals right after reading it still gets a clean shutdown.
+struct ShutdownSignals {
+    #[cfg(unix)]
+    streams: Vec<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    #[cfg(unix)]
+    fn install() -> Result<Self, ServeError> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let streams = [SignalKind::interrupt(), SignalKind::terminate()]
+            .into_iter()
+            .map(signal)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ServeError::Io)?;
+        Ok(Self { streams })
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> Result<Self, ServeError> {
+        Ok(Self {})
+    }
+
+    /// Resolves on the first signal.
+    #[cfg(unix)]
+    async fn recv(mut self) {
+        std::future::poll_fn(|cx| {
+            for stream in &mut self.streams {
+                if stream.poll_recv(cx).is_ready() {
+                    return std::task::Poll::Ready(());
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await;
+    }
+
+    #[cfg(not(unix))]
+    async fn recv(self) {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    // Whichever signal comes first; polled by hand to avoid pulling in a macro crate for
-    // one `select!`.
-    let mut interrupt = std::pin::pin!(interrupt);
-    let mut terminate = std::pin::pin!(terminate);
-    std::future::poll_fn(|cx| {
-        if interrupt.as_mut().poll(cx).is_ready() || terminate.as_mut().poll(cx).is_ready() {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
+    }
 }

@@ -1,0 +1,179 @@
+//! The `wayline` binary: `serve` on a real socket, clean shutdown, `events`, usage errors.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const WAYLINE: &str = env!("CARGO_BIN_EXE_wayline");
+
+/// Starts `wayline serve` on a free port and returns it with its address, once it has
+/// announced that it is listening.
+fn serve(dir: &Path) -> (Child, String) {
+    let mut child = Command::new(WAYLINE)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.join("events.db"))
+        .arg("--www")
+        .arg(dir)
+        .arg("--sdk")
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    // A bound on a hung start, not a wait for readiness: readiness is the line itself.
+    let line = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("wayline collector listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    assert!(
+        !address.ends_with(":0"),
+        "the real port is printed: {address}"
+    );
+    (child, address)
+}
+
+/// A minimal HTTP/1.1 exchange; returns (status, body).
+fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/plain;charset=UTF-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn message(id: &str) -> Value {
+    json!({"type": "track", "event": "Signed Up", "messageId": id, "anonymousId": "a-1",
+        "timestamp": "2026-11-25T15:52:00.000Z"})
+}
+
+#[test]
+fn serve_ingests_then_events_prints_what_was_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address) = serve(dir.path());
+
+    let (status, body) = http(&address, "GET", "/health", "");
+    assert_eq!((status, body.as_str()), (200, r#"{"ok":true}"#));
+
+    let batch = json!({"batch": [message("m-1"), message("m-2")], "writeKey": "wk_demo",
+        "sentAt": "2026-11-25T15:52:00.000Z"});
+    let (status, body) = http(&address, "POST", "/v1/batch", &batch.to_string());
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = http(&address, "POST", "/v1/batch", "{oops");
+    assert_eq!(status, 400);
+    let (status, body) = http(
+        &address,
+        "POST",
+        "/v1/track",
+        &json!({"writeKey": "wk_demo", "messageId": "m-3", "anonymousId": "a-1",
+            "event": "Clicked", "timestamp": "2026-11-25T15:52:00Z"})
+        .to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // SIGTERM: the server stops accepting, finishes, and exits successfully.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+
+    let output = Command::new(WAYLINE)
+        .args(["events", "--db"])
+        .arg(dir.path().join("events.db"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["messageId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["m-1", "m-2", "m-3"]);
+    assert_eq!(events[2]["type"], "track");
+    assert!(events.iter().all(|e| e["receivedAt"].is_string()));
+}
+
+#[test]
+fn events_on_a_missing_database_fails_without_creating_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.db");
+    let output = Command::new(WAYLINE)
+        .args(["events", "--db"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no database"));
+    assert!(!path.exists());
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    for args in [
+        &["frobnicate"][..],
+        &["serve", "--port", "80"],
+        &["events", "--db"],
+    ] {
+        let output = Command::new(WAYLINE).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("USAGE"));
+    }
+    for flag in ["help", "--help"] {
+        let output = Command::new(WAYLINE).arg(flag).output().unwrap();
+        assert!(output.status.success());
+        assert!(String::from_utf8_lossy(&output.stdout).contains("wayline serve"));
+    }
+}
+
+#[test]
+fn serve_with_a_bad_sources_file_fails_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = dir.path().join("sources.json");
+    std::fs::write(&sources, r#"{"sources":[{"name":"x"}]}"#).unwrap();
+    let output = Command::new(WAYLINE)
+        .args(["serve", "--listen", "127.0.0.1:0", "--sources"])
+        .arg(&sources)
+        .arg("--db")
+        .arg(dir.path().join("e.db"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("sources[0].writeKey"));
+}

@@ -1,0 +1,164 @@
+//! An in-process collector on a temporary database, and helpers to talk to it.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tower::ServiceExt;
+use wayline_collector::config::Sources;
+use wayline_collector::store::{self, Writer};
+use wayline_collector::{router, AppState};
+
+pub struct Harness {
+    pub app: Router,
+    pub dir: TempDir,
+    pub db: PathBuf,
+    _writer: Writer,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
+            panic!(
+                "body is not JSON ({err}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with_sources(Sources::demo().unwrap())
+    }
+
+    pub fn with_sources(sources: Sources) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("events.db");
+        let www = dir.path().join("www");
+        let sdk = dir.path().join("sdk");
+        std::fs::create_dir_all(www.join("shop")).unwrap();
+        std::fs::create_dir_all(&sdk).unwrap();
+        std::fs::write(www.join("index.html"), "<!doctype html><title>home</title>").unwrap();
+        std::fs::write(
+            www.join("pricing.html"),
+            "<!doctype html><title>pricing</title>",
+        )
+        .unwrap();
+        std::fs::write(
+            www.join("shop/index.html"),
+            "<!doctype html><title>shop</title>",
+        )
+        .unwrap();
+        std::fs::write(sdk.join("wayline_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        std::fs::write(sdk.join("wayline.js"), "export {};\n").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
+
+        let (store, writer) = store::open(&db).unwrap();
+        let app = router(AppState {
+            sources: Arc::new(sources),
+            store,
+            www_dir: Arc::new(www),
+            sdk_dir: Arc::new(sdk),
+        });
+        Self {
+            app,
+            dir,
+            db,
+            _writer: writer,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// POSTs a body as the browser SDK does: `text/plain`, no preflight.
+    pub async fn post(&self, path: &str, body: impl Into<Body>) -> Reply {
+        self.send(
+            Request::post(path)
+                .header("content-type", "text/plain;charset=UTF-8")
+                .body(body.into())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// Every stored event, in receive order.
+    pub fn events(&self) -> Vec<Value> {
+        store::read_events(&self.db)
+            .unwrap()
+            .iter()
+            .map(|body| serde_json::from_str(body).unwrap())
+            .collect()
+    }
+
+    pub fn rejected(&self, source: &str, code: &str) -> i64 {
+        store::rejected_counts(&self.db)
+            .unwrap()
+            .get(&(source.to_owned(), code.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+pub fn track(message_id: &str) -> Value {
+    json!({
+        "type": "track",
+        "event": "Product Viewed",
+        "messageId": message_id,
+        "anonymousId": "anon-1",
+        "timestamp": "2026-11-25T15:52:00.000Z",
+        "properties": {"sku": "W-1", "price": 19.5},
+        "context": {"library": {"name": "wayline", "version": "0.1.0"}},
+    })
+}
+
+pub fn batch(messages: Vec<Value>) -> String {
+    json!({"batch": messages, "sentAt": "2026-11-25T15:52:03.000Z", "writeKey": "wk_demo"})
+        .to_string()
+}
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}

@@ -1,0 +1,472 @@
+//! The ingest API, driven in-process against a temporary database.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{batch, gzip, track, Harness};
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use wayline_collector::config::Sources;
+
+fn instant(value: &Value) -> OffsetDateTime {
+    OffsetDateTime::parse(value.as_str().unwrap(), &Rfc3339).unwrap()
+}
+
+#[tokio::test]
+async fn good_batch_is_stored_with_skew_corrected_timestamp() {
+    let h = Harness::new();
+    let page = json!({
+        "type": "page", "name": "Pricing", "messageId": "m-page", "userId": "user-42",
+        "timestamp": "2026-11-25T15:51:58.250Z", "properties": {"path": "/pricing"},
+    });
+    let reply = h.post("/v1/batch", batch(vec![track("m-1"), page])).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.json(),
+        json!({"ok": true, "accepted": 2, "duplicates": 0, "rejected": 0, "errors": []})
+    );
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+
+    let events = h.events();
+    assert_eq!(events.len(), 2);
+    let stored = &events[0];
+    assert_eq!(stored["messageId"], "m-1");
+    assert_eq!(stored["type"], "track");
+    assert_eq!(stored["event"], "Product Viewed");
+    assert_eq!(stored["properties"], json!({"sku": "W-1", "price": 19.5}));
+    assert_eq!(stored["originalTimestamp"], "2026-11-25T15:52:00.000Z");
+    assert_eq!(stored["sentAt"], "2026-11-25T15:52:03.000Z");
+    assert!(stored.get("writeKey").is_none());
+
+    // timestamp = receivedAt − (sentAt − originalTimestamp): 3 s before receipt for the
+    // track, 4.75 s for the page.
+    let received = instant(&stored["receivedAt"]);
+    assert_eq!(
+        received - instant(&stored["timestamp"]),
+        time::Duration::seconds(3)
+    );
+    assert_eq!(
+        instant(&events[1]["receivedAt"]) - instant(&events[1]["timestamp"]),
+        time::Duration::milliseconds(4750)
+    );
+    let now = OffsetDateTime::now_utc();
+    assert!((now - received).abs() < time::Duration::minutes(5));
+    let text = stored["timestamp"].as_str().unwrap();
+    assert_eq!(text.len(), "2026-11-25T15:42:01.123Z".len());
+    assert!(text.ends_with('Z'));
+}
+
+#[tokio::test]
+async fn duplicates_are_ignored_by_message_id() {
+    let h = Harness::new();
+    let first = h
+        .post(
+            "/v1/batch",
+            batch(vec![track("m-1"), track("m-2"), track("m-1")]),
+        )
+        .await;
+    assert_eq!(first.json()["accepted"], 2);
+    assert_eq!(first.json()["duplicates"], 1);
+
+    // A retry of a batch that was stored but whose response was lost.
+    let retry = h
+        .post("/v1/batch", batch(vec![track("m-2"), track("m-3")]))
+        .await;
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.json()["accepted"], 1);
+    assert_eq!(retry.json()["duplicates"], 1);
+
+    let ids: Vec<Value> = h.events().iter().map(|e| e["messageId"].clone()).collect();
+    assert_eq!(ids, [json!("m-1"), json!("m-2"), json!("m-3")]);
+}
+
+#[tokio::test]
+async fn mixed_batch_stores_the_good_and_counts_the_bad() {
+    let h = Harness::new();
+    let mut no_id = track("x");
+    no_id.as_object_mut().unwrap().remove("messageId");
+    let mut too_big = track("m-big");
+    too_big["properties"]["blob"] = json!("x".repeat(33 * 1024));
+    let mut bad_time = track("m-time");
+    bad_time["timestamp"] = json!("last tuesday");
+    let reply = h
+        .post(
+            "/v1/batch",
+            batch(vec![
+                track("m-1"),
+                no_id,
+                track("m-2"),
+                json!("nope"),
+                too_big,
+                bad_time,
+            ]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    assert_eq!(body["accepted"], 2);
+    assert_eq!(body["rejected"], 4);
+    let codes: Vec<(u64, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert!(!e["message"].as_str().unwrap().is_empty());
+            (
+                e["index"].as_u64().unwrap(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (1, "invalid_message_id".to_owned()),
+            (3, "invalid_event".to_owned()),
+            (4, "event_too_large".to_owned()),
+            (5, "invalid_timestamp".to_owned()),
+        ]
+    );
+    assert_eq!(h.events().len(), 2);
+    assert_eq!(h.rejected("demo", "invalid_message_id"), 1);
+    assert_eq!(h.rejected("demo", "event_too_large"), 1);
+
+    h.post("/v1/batch", batch(vec![json!(1)])).await;
+    assert_eq!(h.rejected("demo", "invalid_event"), 2);
+}
+
+#[tokio::test]
+async fn malformed_json_and_wrong_shapes_are_400() {
+    let h = Harness::new();
+    for (body, code) in [
+        ("{\"batch\": [", "malformed_json"),
+        ("", "malformed_json"),
+        ("[1,2]", "invalid_body"),
+        ("{\"batch\": {}, \"writeKey\": \"wk_demo\"}", "invalid_body"),
+        ("{\"writeKey\": \"wk_demo\"}", "invalid_body"),
+    ] {
+        let reply = h.post("/v1/batch", body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(reply.error_code(), code, "{body}");
+        assert!(reply.json()["error"]["message"].as_str().unwrap().len() > 5);
+    }
+    assert!(h.events().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_or_missing_write_key_is_401() {
+    let h = Harness::new();
+    let body = json!({"batch": [track("m-1")], "writeKey": "wk_nope"}).to_string();
+    let reply = h.post("/v1/batch", body).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.error_code(), "invalid_write_key");
+
+    let reply = h
+        .post("/v1/batch", json!({"batch": [track("m-1")]}).to_string())
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.error_code(), "missing_write_key");
+    assert!(h.events().is_empty());
+}
+
+#[tokio::test]
+async fn write_key_as_basic_auth() {
+    let h = Harness::new();
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("content-type", "application/json")
+                // base64("wk_demo:")
+                .header("authorization", "Basic d2tfZGVtbzo=")
+                .body(Body::from(json!({"batch": [track("m-1")]}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(h.events().len(), 1);
+}
+
+#[tokio::test]
+async fn oversized_body_is_413() {
+    let h = Harness::new();
+    let mut big = track("m-1");
+    big["properties"]["blob"] = json!("x".repeat(600 * 1024));
+    let body = batch(vec![big]);
+
+    // Declared length.
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("content-type", "text/plain")
+                .header("content-length", body.len())
+                .body(Body::from(body.clone()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.error_code(), "payload_too_large");
+
+    // No declared length: the limit holds while reading.
+    let reply = h.post("/v1/batch", body).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(h.events().is_empty());
+}
+
+#[tokio::test]
+async fn gzip_bomb_is_413() {
+    let h = Harness::new();
+    // ~10 MB of JSON whitespace compresses to a few KB.
+    let mut json = b"{\"batch\":[],\"writeKey\":\"wk_demo\"".to_vec();
+    json.extend(vec![b' '; 10 * 1024 * 1024]);
+    json.push(b'}');
+    let bomb = gzip(&json);
+    assert!(bomb.len() < 100 * 1024);
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("content-type", "text/plain")
+                .header("content-encoding", "gzip")
+                .body(Body::from(bomb))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("decompressed"));
+}
+
+#[tokio::test]
+async fn gzip_body_is_accepted() {
+    let h = Harness::new();
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("content-type", "application/json")
+                .header("content-encoding", "gzip")
+                .body(Body::from(gzip(batch(vec![track("m-1")]).as_bytes())))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 1);
+
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("content-encoding", "gzip")
+                .body(Body::from("not gzip at all"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_code(), "invalid_gzip");
+    assert_eq!(h.events().len(), 1);
+}
+
+#[tokio::test]
+async fn text_plain_and_json_bodies_are_accepted_others_are_415() {
+    let h = Harness::new();
+    for (i, content_type) in ["text/plain;charset=UTF-8", "application/json"]
+        .iter()
+        .enumerate()
+    {
+        let reply = h
+            .send(
+                Request::post("/v1/batch")
+                    .header("content-type", *content_type)
+                    .body(Body::from(batch(vec![track(&format!("m-{i}"))])))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{content_type}");
+    }
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(batch(vec![track("m-9")])))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(h.events().len(), 2);
+}
+
+#[tokio::test]
+async fn cors_preflight_and_simple_requests() {
+    let h = Harness::new();
+    let reply = h
+        .send(
+            Request::options("/v1/batch")
+                .header("origin", "http://localhost:5173")
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "content-type, content-encoding",
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+    assert_eq!(
+        reply.header("access-control-allow-methods"),
+        Some("POST, GET, OPTIONS")
+    );
+    assert_eq!(
+        reply.header("access-control-allow-headers"),
+        Some("Content-Type, Authorization, Content-Encoding")
+    );
+    assert_eq!(reply.header("vary"), Some("Origin"));
+
+    let reply = h
+        .send(
+            Request::options("/v1/batch")
+                .header("origin", "https://evil.example")
+                .header("access-control-request-method", "POST")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("origin", "http://127.0.0.1:8080")
+                .header("content-type", "text/plain")
+                .body(Body::from(batch(vec![track("m-1")])))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:8080")
+    );
+    assert_eq!(reply.header("vary"), Some("Origin"));
+}
+
+#[tokio::test]
+async fn disallowed_origin_is_403() {
+    let h = Harness::new();
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("origin", "https://evil.example")
+                .header("content-type", "text/plain")
+                .body(Body::from(batch(vec![track("m-1")])))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.error_code(), "origin_not_allowed");
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    assert!(h.events().is_empty());
+}
+
+#[tokio::test]
+async fn origins_and_dedupe_are_per_source() {
+    let sources = Sources::from_json(
+        r#"{"sources":[
+            {"name":"shop","writeKey":"wk_shop","origins":["https://shop.example"]},
+            {"name":"blog","writeKey":"wk_blog","origins":["https://blog.example"]}
+        ]}"#,
+    )
+    .unwrap();
+    let h = Harness::with_sources(sources);
+    let send = |key: &str, origin: &str| {
+        Request::post("/v1/batch")
+            .header("origin", origin)
+            .header("content-type", "text/plain")
+            .body(Body::from(
+                json!({"batch": [track("m-1")], "writeKey": key}).to_string(),
+            ))
+            .unwrap()
+    };
+    assert_eq!(
+        h.send(send("wk_shop", "https://shop.example")).await.status,
+        StatusCode::OK
+    );
+    // The shop's origin is known (so CORS lets the page read the error), but not for the blog's key.
+    let reply = h.send(send("wk_blog", "https://shop.example")).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    // The same messageId under another source is a different event.
+    let reply = h.send(send("wk_blog", "https://blog.example")).await;
+    assert_eq!(reply.json()["accepted"], 1);
+    assert_eq!(h.events().len(), 2);
+    // The demo key is not configured here.
+    assert_eq!(
+        h.send(send("wk_demo", "https://shop.example")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn single_track_call() {
+    let h = Harness::new();
+    let mut message = track("m-single");
+    message["type"] = json!("page");
+    message["writeKey"] = json!("wk_demo");
+    message["sentAt"] = json!("2026-11-25T15:52:01.000Z");
+    let reply = h.post("/v1/track", message.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 1);
+    let events = h.events();
+    assert_eq!(events[0]["type"], "track");
+    assert_eq!(events[0]["sentAt"], "2026-11-25T15:52:01.000Z");
+    assert!(events[0].get("writeKey").is_none());
+    assert_eq!(
+        instant(&events[0]["receivedAt"]) - instant(&events[0]["timestamp"]),
+        time::Duration::seconds(1)
+    );
+
+    let identify = json!({"messageId": "m-id", "userId": "user-42", "writeKey": "wk_demo",
+        "timestamp": "2026-11-25T15:52:00Z", "traits": {"plan": "pro"}});
+    let reply = h.post("/v1/identify", identify.to_string()).await;
+    assert_eq!(reply.json()["accepted"], 1);
+    let page = json!({"messageId": "m-pg", "anonymousId": "a", "writeKey": "wk_demo",
+        "timestamp": "2026-11-25T15:52:00Z"});
+    assert_eq!(
+        h.post("/v1/page", page.to_string()).await.json()["accepted"],
+        1
+    );
+    let types: Vec<Value> = h.events().iter().map(|e| e["type"].clone()).collect();
+    assert_eq!(types, [json!("track"), json!("identify"), json!("page")]);
+
+    // A single call with a bad message answers 200 with the rejection, like a batch of one.
+    let reply = h
+        .post("/v1/track", json!({"writeKey": "wk_demo"}).to_string())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["rejected"], 1);
+}
+
+#[tokio::test]
+async fn health() {
+    let h = Harness::new();
+    let reply = h.get("/health").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), json!({"ok": true}));
+}
+
+#[tokio::test]
+async fn wrong_method_on_ingest_route_is_refused() {
+    let h = Harness::new();
+    assert_eq!(
+        h.get("/v1/batch").await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}

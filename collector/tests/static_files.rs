@@ -1,0 +1,92 @@
+//! The demo site and SDK files.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::Harness;
+use wayline_collector::static_files::CONTENT_SECURITY_POLICY;
+
+#[tokio::test]
+async fn wasm_is_served_as_application_wasm() {
+    let h = Harness::new();
+    let reply = h.get("/sdk/wayline_bg.wasm").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), Some("application/wasm"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache"));
+    assert_eq!(reply.body, b"\0asm\x01\0\0\0");
+    assert_eq!(reply.header("content-security-policy"), None);
+
+    let reply = h.get("/sdk/wayline.js").await;
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+}
+
+#[tokio::test]
+async fn html_pages_carry_the_strict_csp() {
+    let h = Harness::new();
+    for (path, title) in [
+        ("/", "home"),
+        ("/index.html", "home"),
+        ("/pricing", "pricing"),
+        ("/pricing.html", "pricing"),
+        ("/shop", "shop"),
+        ("/shop/", "shop"),
+    ] {
+        let reply = h.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(
+            reply.header("content-security-policy"),
+            Some(CONTENT_SECURITY_POLICY)
+        );
+        assert_eq!(reply.header("cache-control"), Some("no-cache"));
+        let text = String::from_utf8(reply.body).unwrap();
+        assert!(text.contains(&format!("<title>{title}</title>")), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn missing_files_and_escapes_are_404() {
+    let h = Harness::new();
+    for path in [
+        "/nope",
+        "/sdk/nope.js",
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/sdk/..%2fsecret.txt",
+    ] {
+        assert_eq!(h.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn unchanged_files_revalidate_with_304() {
+    let h = Harness::new();
+    let first = h.get("/sdk/wayline_bg.wasm").await;
+    let etag = first.header("etag").unwrap().to_owned();
+    let reply = h
+        .send(
+            Request::get("/sdk/wayline_bg.wasm")
+                .header("if-none-match", &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    assert!(reply.body.is_empty());
+}
+
+#[tokio::test]
+async fn static_files_refuse_writes() {
+    let h = Harness::new();
+    let reply = h
+        .send(Request::post("/index.html").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+}
