@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::config::{Source, Sources};
 use crate::error::ApiError;
 use crate::ingest::{self, Endpoint, Envelope, MessageType};
-use crate::store::Store;
+use crate::store::{InsertOutcome, Store};
 use crate::{body, clock, cors, static_files};
 
 /// Everything a request handler needs; cheap to clone.
@@ -61,7 +61,13 @@ async fn ingest(
 ) -> Response {
     match handle(&state, &headers, body, endpoint).await {
         Ok(response) => response,
-        Err(err) => err.into_response(),
+        Err(err) => {
+            // Client errors are the client's to see; server-side failures need an operator.
+            if err.status().is_server_error() {
+                eprintln!("wayline: {err}");
+            }
+            err.into_response()
+        }
     }
 }
 
@@ -100,11 +106,15 @@ async fn handle(
         }
     }
     let rejected_count = errors.len();
-    let outcome = state
-        .store
-        .insert(&source.name, events, rejected.into_iter().collect())
-        .await
-        .map_err(|err| ApiError::Storage(err.to_string()))?;
+    let outcome = if events.is_empty() && rejected.is_empty() {
+        InsertOutcome::default()
+    } else {
+        state
+            .store
+            .insert(&source.name, events, rejected.into_iter().collect())
+            .await
+            .map_err(|err| ApiError::Storage(err.to_string()))?
+    };
 
     Ok(json_response(
         StatusCode::OK,

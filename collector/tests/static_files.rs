@@ -83,6 +83,21 @@ async fn unchanged_files_revalidate_with_304() {
 }
 
 #[tokio::test]
+async fn head_has_headers_and_no_body() {
+    let h = Harness::new();
+    let reply = h
+        .send(
+            Request::head("/sdk/wayline_bg.wasm")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), Some("application/wasm"));
+    assert!(reply.body.is_empty());
+}
+
+#[tokio::test]
 async fn static_files_refuse_writes() {
     let h = Harness::new();
     let reply = h
