@@ -355,9 +355,9 @@ impl Queue {
         self.retry_at
     }
 
-    /// The sequence number of the last event in flight, or 0.
-    pub fn in_flight_last(&self) -> u64 {
-        self.in_flight.map_or(0, |(_, last)| last)
+    /// The sequence range of the batch on the wire, if any.
+    pub fn in_flight(&self) -> Option<(u64, u64)> {
+        self.in_flight
     }
 }
 

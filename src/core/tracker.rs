@@ -9,7 +9,7 @@ use super::message::{
     write_context, write_message, write_page_properties, Body, Envelope, Environment, Page,
 };
 use super::profile::{Profile, MAX_PROFILE_BYTES};
-use super::queue::{Queue, QueueConfig};
+use super::queue::{Batch, Queue, QueueConfig};
 use super::random::Rng;
 use super::sanitize::{self, Adjustment, InputError};
 use super::session::DEFAULT_IDLE_TIMEOUT;
@@ -109,6 +109,17 @@ impl Tracker {
 
     pub fn write_key(&self) -> &str {
         &self.options.write_key
+    }
+
+    /// The next batch if one is due (see [`Queue::take_due`]).
+    pub fn take_due_batch(&mut self, now: Millis) -> Option<Batch> {
+        self.queue.take_due(now, &self.options.write_key)
+    }
+
+    /// A batch for the page-exit path of at most `max_bytes` (see [`Queue::take_for_exit`]).
+    pub fn take_exit_batch(&mut self, now: Millis, max_bytes: usize) -> Option<Batch> {
+        self.queue
+            .take_for_exit(now, &self.options.write_key, max_bytes, 0)
     }
 
     pub fn page(&self) -> &Page {

@@ -1,1 +1,189 @@
-//! The web layer: wasm-bindgen exports, DOM listeners, storage, transport.
+//! The web layer: wasm-bindgen exports, DOM listeners, storage, transport. The only code that touches the browser.
+//!
+//! Exported functions take `JsValue`s and check them here, so a wrong type from the page becomes a warning (or,
+//! for `init`, a `WaylineError`) instead of a glue-code exception. None of them panics or throws from an event
+//! handler.
+
+mod console;
+mod convert;
+mod emitter;
+mod env;
+mod errors;
+mod listeners;
+mod options;
+mod sdk;
+mod storage;
+mod transport;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+use convert::Json;
+use options::InitOptions;
+
+/// Starts the SDK. Throws a `WaylineError` (`code: "invalid_options"`) for unusable options; calling it twice
+/// warns and keeps the first configuration.
+#[wasm_bindgen]
+pub fn init(options: JsValue) -> Result<(), JsValue> {
+    let window = web_sys::window()
+        .ok_or_else(|| errors::wayline_error("no_window", "Wayline runs in a browser window"))?;
+    if sdk::is_running() {
+        console::warn(
+            "already_initialised",
+            "init was called again; the first configuration stays in effect",
+        );
+        return Ok(());
+    }
+    let origin = window.location().origin().unwrap_or_default();
+    let mut opts = InitOptions::read(&options, &origin)?;
+    let query = window.location().search().unwrap_or_default();
+    if query.contains("wayline_debug=1") {
+        opts.debug = true;
+    }
+    sdk::install(opts, window);
+    Ok(())
+}
+
+/// Reads properties handed in by the page, reporting a repair.
+fn properties(value: &JsValue, s: &mut sdk::Sdk) -> Option<String> {
+    match convert::to_json(value) {
+        Json::Absent => None,
+        Json::Text(t) => Some(t),
+        Json::Repaired(t) => {
+            s.report(&crate::core::tracker::Warning {
+                code: "properties_repaired",
+                message: "properties had cycles or BigInt values; cycles became \"[Circular]\", BigInts strings".into(),
+            });
+            Some(t)
+        }
+    }
+}
+
+/// `track(event, properties?)`.
+#[wasm_bindgen]
+pub fn track(event: JsValue, props: JsValue) {
+    sdk::run(|s, now| {
+        let name = event.as_string().unwrap_or_default();
+        let text = properties(&props, s);
+        s.tracker.track(&name, text.as_deref(), now);
+    });
+}
+
+/// `page()`, `page(name)`, `page(name, properties)` or `page(properties)`: a manual page view of the current URL.
+#[wasm_bindgen]
+pub fn page(name: JsValue, props: JsValue) {
+    sdk::run(|s, now| {
+        let (name, props) = if name.is_object() {
+            (JsValue::UNDEFINED, name)
+        } else {
+            (name, props)
+        };
+        let text = properties(&props, s);
+        let href = env::href(&s.window);
+        let referrer = (href != s.last_href).then(|| std::mem::replace(&mut s.last_href, href));
+        let page = env::page(&s.window, referrer);
+        s.tracker
+            .page_view(page, name.as_string().as_deref(), text.as_deref(), now);
+    });
+}
+
+/// `identify(userId, traits?)` or `identify(traits)`.
+#[wasm_bindgen]
+pub fn identify(user_id: JsValue, traits: JsValue) {
+    sdk::run(|s, now| {
+        let (id, traits) = if user_id.is_object() {
+            (None, user_id)
+        } else {
+            (Some(user_id), traits)
+        };
+        let id = match id {
+            None => None,
+            Some(v) => match v.as_string().or_else(|| {
+                v.as_f64()
+                    .map(|n| crate::core::json::Value::Number(n).to_json())
+            }) {
+                Some(s) => Some(s),
+                None => Some(String::new()),
+            },
+        };
+        let text = properties(&traits, s);
+        s.tracker.identify(id.as_deref(), text.as_deref(), now);
+    });
+}
+
+/// Logout: a new anonymous id, no user id, no traits.
+#[wasm_bindgen]
+pub fn reset() {
+    sdk::run(|s, now| s.reset(now));
+}
+
+/// Sends everything queued now; the promise resolves with `true` once the collector has accepted all of it
+/// (retrying as needed), or at once with `false` when the SDK is not running.
+#[wasm_bindgen]
+pub fn flush() -> Promise {
+    let mut resolver: Option<Function> = None;
+    let promise = Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
+    let Some(resolve) = resolver else {
+        return Promise::resolve(&JsValue::FALSE);
+    };
+    let registered = sdk::run(|s, _| s.add_flush_waiter(resolve.clone()));
+    if registered.is_none() {
+        let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::FALSE);
+    }
+    promise
+}
+
+/// Registers a listener (`ready`, `warning`); may be called before `init`.
+#[wasm_bindgen]
+pub fn on(name: JsValue, listener: JsValue) {
+    match (name.as_string(), listener.dyn_into::<Function>()) {
+        (Some(n), Ok(f)) => emitter::add(n, f),
+        _ => console::warn(
+            "invalid_listener",
+            "on(name, listener) expects a string and a function",
+        ),
+    }
+}
+
+#[wasm_bindgen]
+pub fn off(name: JsValue, listener: JsValue) {
+    if let (Some(n), Ok(f)) = (name.as_string(), listener.dyn_into::<Function>()) {
+        emitter::remove(&n, &f);
+    }
+}
+
+#[wasm_bindgen(js_name = anonymousId)]
+pub fn anonymous_id() -> Option<String> {
+    sdk::run(|s, _| s.tracker.profile().anonymous_id.clone())
+}
+
+#[wasm_bindgen(js_name = userId)]
+pub fn user_id() -> Option<String> {
+    sdk::run(|s, _| s.tracker.profile().user_id.clone()).flatten()
+}
+
+/// Counters for diagnostics and tests: queued events, bytes, dropped events, session.
+#[wasm_bindgen(js_name = debugState)]
+pub fn debug_state() -> JsValue {
+    sdk::run(|s, _| {
+        let q = s.tracker.queue();
+        let o = js_sys::Object::new();
+        let set = |k: &str, v: f64| {
+            let _ = js_sys::Reflect::set(&o, &k.into(), &v.into());
+        };
+        set("queued", q.len() as f64);
+        set("queuedBytes", q.bytes() as f64);
+        set("droppedOverflow", q.dropped.overflow as f64);
+        set("droppedRejected", q.dropped.rejected as f64);
+        set(
+            "sessionCount",
+            f64::from(s.tracker.profile().sessions.count),
+        );
+        set(
+            "sessionId",
+            s.tracker.profile().sessions.id().unwrap_or(0) as f64,
+        );
+        JsValue::from(o)
+    })
+    .unwrap_or(JsValue::NULL)
+}

@@ -1,0 +1,59 @@
+//! Host callbacks registered with `on`.
+//!
+//! Listeners live outside the SDK state so they can be registered before `init`. Emitting only collects
+//! (listener, payload) pairs; they are called after the SDK has released its state, so a callback may call back
+//! into the SDK, and a callback that throws is reported without reaching the code that triggered it.
+
+use std::cell::RefCell;
+
+use js_sys::Function;
+use wasm_bindgen::JsValue;
+
+use super::console;
+
+thread_local! {
+    static LISTENERS: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
+}
+
+pub fn add(name: String, f: Function) {
+    LISTENERS.with(|l| l.borrow_mut().push((name, f)));
+}
+
+pub fn remove(name: &str, f: &Function) {
+    LISTENERS.with(|l| {
+        l.borrow_mut()
+            .retain(|(n, g)| !(n == name && JsValue::from(g) == JsValue::from(f)))
+    });
+}
+
+/// Work to do once the SDK state is released.
+#[derive(Default)]
+pub struct Outbox {
+    calls: Vec<(Function, JsValue)>,
+}
+
+impl Outbox {
+    /// Queues a call of every listener of `name` with `payload`.
+    pub fn emit(&mut self, name: &str, payload: JsValue) {
+        LISTENERS.with(|l| {
+            for (n, f) in l.borrow().iter() {
+                if n == name {
+                    self.calls.push((f.clone(), payload.clone()));
+                }
+            }
+        });
+    }
+
+    /// Queues a plain function call (for example resolving a promise).
+    pub fn call(&mut self, f: Function, arg: JsValue) {
+        self.calls.push((f, arg));
+    }
+
+    pub fn deliver(self) {
+        for (f, arg) in self.calls {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &arg) {
+                console::error_with("a listener threw", &e);
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Errors thrown to JavaScript are real `Error` objects with a stable `name` and `code`.
+
+use wasm_bindgen::JsValue;
+
+pub const ERROR_NAME: &str = "WaylineError";
+
+/// An `Error` whose `name` is `WaylineError` and whose `code` says what went wrong.
+pub fn wayline_error(code: &str, message: &str) -> JsValue {
+    let e = js_sys::Error::new(message);
+    e.set_name(ERROR_NAME);
+    let _ = js_sys::Reflect::set(&e, &"code".into(), &code.into());
+    e.into()
+}

@@ -1,0 +1,104 @@
+//! `init` options, read from a plain JS object.
+//!
+//! Read field by field with `Reflect` rather than through serde: the options are few, and this keeps serde out of
+//! the shipped wasm. Unknown fields are ignored; a field of the wrong type is an `invalid_options` error.
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+use super::errors::wayline_error;
+use crate::core::queue::QueueConfig;
+use crate::core::time::{Millis, MINUTE};
+use crate::core::tracker::TrackerOptions;
+
+pub struct InitOptions {
+    pub tracker: TrackerOptions,
+    /// Collector base URL without a trailing slash.
+    pub endpoint: String,
+    pub auto_page: bool,
+    pub track_clicks: bool,
+    pub debug: bool,
+}
+
+fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn invalid(message: &str) -> JsValue {
+    wayline_error("invalid_options", message)
+}
+
+fn string(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    match get(obj, key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_string()
+            .map(Some)
+            .ok_or_else(|| invalid(&format!("init: `{key}` must be a string"))),
+    }
+}
+
+fn number(obj: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
+    match get(obj, key) {
+        None => Ok(None),
+        Some(v) => match v
+            .as_f64()
+            .or_else(|| v.as_string().and_then(|s| s.trim().parse().ok()))
+        {
+            Some(n) if n.is_finite() && (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(invalid(&format!(
+                "init: `{key}` must be a number from {min} to {max}"
+            ))),
+        },
+    }
+}
+
+fn flag(obj: &JsValue, key: &str, default: bool) -> bool {
+    match get(obj, key) {
+        None => default,
+        Some(v) => v
+            .as_bool()
+            .unwrap_or_else(|| !matches!(v.as_string().as_deref(), Some("false" | "0" | "off"))),
+    }
+}
+
+impl InitOptions {
+    /// `default_endpoint` is the page's origin.
+    pub fn read(obj: &JsValue, default_endpoint: &str) -> Result<InitOptions, JsValue> {
+        if !obj.is_object() {
+            return Err(invalid(
+                "init expects an options object such as { writeKey: 'wk_…' }",
+            ));
+        }
+        let write_key = string(obj, "writeKey")?
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| invalid("init: `writeKey` is required"))?;
+        let endpoint = string(obj, "endpoint")?
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| default_endpoint.to_string())
+            .trim_end_matches('/')
+            .to_string();
+        let defaults = QueueConfig::default();
+        let flush_at =
+            number(obj, "flushAt", 1.0, 1_000.0)?.map_or(defaults.flush_at, |n| n as usize);
+        let flush_interval = number(obj, "flushInterval", 0.0, 3_600_000.0)?
+            .map_or(defaults.flush_interval, |n| n as Millis);
+        let idle_minutes = number(obj, "sessionTimeout", 1.0, 1_440.0)?.unwrap_or(30.0);
+        let mut tracker = TrackerOptions::new(&write_key);
+        tracker.queue = QueueConfig {
+            flush_at,
+            flush_interval,
+            ..defaults
+        };
+        tracker.idle_timeout = (idle_minutes * MINUTE as f64) as Millis;
+        Ok(InitOptions {
+            tracker,
+            endpoint,
+            auto_page: flag(obj, "autoPage", true),
+            track_clicks: flag(obj, "trackClicks", true),
+            debug: flag(obj, "debug", false),
+        })
+    }
+}
