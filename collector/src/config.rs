@@ -92,18 +92,16 @@ impl OriginPattern {
             Self::Any => true,
             Self::Exact(exact) => origin.eq_ignore_ascii_case(exact),
             Self::AnyPort(prefix) => {
-                let Some(head) = origin.get(..prefix.len()) else {
+                let (Some(head), Some(rest)) =
+                    (origin.get(..prefix.len()), origin.get(prefix.len()..))
+                else {
                     return false;
                 };
-                if !head.eq_ignore_ascii_case(prefix) {
-                    return false;
-                }
-                match &origin[prefix.len()..] {
-                    "" => true,
-                    rest => rest.strip_prefix(':').is_some_and(|port| {
-                        !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
-                    }),
-                }
+                head.eq_ignore_ascii_case(prefix)
+                    && (rest.is_empty()
+                        || rest.strip_prefix(':').is_some_and(|port| {
+                            !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+                        }))
             }
         }
     }

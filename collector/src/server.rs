@@ -44,6 +44,15 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
     }
     .map_err(ServeError::Config)?;
     let (store, writer) = store::open(&options.db).map_err(ServeError::Store)?;
+    for (flag, dir) in [("--www", &options.www), ("--sdk", &options.sdk)] {
+        // Not fatal: the API works without them, and the SDK may simply not be built yet.
+        if !dir.is_dir() {
+            eprintln!(
+                "wayline: note: {flag} directory {} does not exist; its files will answer 404",
+                dir.display()
+            );
+        }
+    }
 
     let listener = TcpListener::bind(&options.listen)
         .await
