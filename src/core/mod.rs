@@ -5,6 +5,7 @@ pub mod message;
 pub mod profile;
 pub mod queue;
 pub mod random;
+pub mod rules;
 pub mod sanitize;
 pub mod session;
 pub mod time;

@@ -39,7 +39,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// Builds a diagnostic, computing line and column from the span's start in `source`.
-    pub fn new(source: &str, span: Span, code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        source: &str,
+        span: Span,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let (line, column) = line_col(source, span.start);
         Diagnostic {
             line,
@@ -53,7 +58,11 @@ impl Diagnostic {
     /// `origin:line:col: message`, then the source line and a caret line under the span.
     pub fn render(&self, source: &str, origin: &str) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "{origin}:{}:{}: {}", self.line, self.column, self.message);
+        let _ = writeln!(
+            out,
+            "{origin}:{}:{}: {}",
+            self.line, self.column, self.message
+        );
         let start = self.span.start.min(source.len());
         let line_start = source[..floor_char(source, start)]
             .rfind('\n')
@@ -69,7 +78,10 @@ impl Diagnostic {
             out.push(if c == '\t' { '\t' } else { ' ' });
         }
         let end = floor_char(source, self.span.end.clamp(start, line_end));
-        let width = source[floor_char(source, start)..end].chars().count().max(1);
+        let width = source[floor_char(source, start)..end]
+            .chars()
+            .count()
+            .max(1);
         for _ in 0..width {
             out.push('^');
         }
@@ -112,7 +124,12 @@ mod tests {
     #[test]
     fn renders_caret_under_span() {
         let src = "traits.plan == 1 &&\n  cout(\"x\") > 2";
-        let d = Diagnostic::new(src, Span::new(22, 26), "unknown-function", "unknown function `cout`");
+        let d = Diagnostic::new(
+            src,
+            Span::new(22, 26),
+            "unknown-function",
+            "unknown function `cout`",
+        );
         assert_eq!(
             d.render(src, "config.json:segments.pro"),
             "config.json:segments.pro:2:3: unknown function `cout`\n  cout(\"x\") > 2\n  ^^^^\n"

@@ -35,8 +35,12 @@ struct Lexer<'a> {
 
 impl Lexer<'_> {
     fn error(&mut self, start: usize, end: usize, code: &'static str, message: impl Into<String>) {
-        self.errors
-            .push(Diagnostic::new(self.src, Span::new(start, end), code, message));
+        self.errors.push(Diagnostic::new(
+            self.src,
+            Span::new(start, end),
+            code,
+            message,
+        ));
     }
 
     fn push(&mut self, kind: TokenKind, start: usize) {
@@ -63,18 +67,20 @@ impl Lexer<'_> {
                     }
                 }
                 b'"' | b'\'' => {
-                    if let Some(s) = self.string() {
-                        self.push(TokenKind::Str(s), start);
-                    }
+                    let s = self.string().unwrap_or_default();
+                    self.push(TokenKind::Str(s), start);
                 }
                 b'0'..=b'9' => self.number(false),
                 b'-' if next.is_ascii_digit() => self.number(true),
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                    while matches!(self.peek_at(self.pos), b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_') {
+                    while matches!(self.peek_at(self.pos), b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_')
+                    {
                         self.pos += 1;
                     }
                     // `v"1.2.3"` is a version literal: the `v` must touch the quote.
-                    if &self.src[start..self.pos] == "v" && matches!(self.peek_at(self.pos), b'"' | b'\'') {
+                    if &self.src[start..self.pos] == "v"
+                        && matches!(self.peek_at(self.pos), b'"' | b'\'')
+                    {
                         if let Some(s) = self.string() {
                             self.push(TokenKind::Version(s), start);
                         }
@@ -116,13 +122,27 @@ impl Lexer<'_> {
                         None => {
                             let c = self.src[start..].chars().next().unwrap_or('?');
                             self.pos += c.len_utf8();
-                            let message = match c {
-                                '=' => "unexpected `=`; compare with `==`".to_string(),
-                                '&' => "unexpected `&`; write `&&` for \"and\"".to_string(),
-                                '|' => "unexpected `|`; write `||` for \"or\"".to_string(),
-                                _ => format!("unexpected character `{c}`"),
+                            // A lone `=`, `&` or `|` is almost surely the doubled operator: report it and
+                            // read it as that, so the rest of the rule parses without cascading errors.
+                            let (message, stand_in) = match c {
+                                '=' => (
+                                    "unexpected `=`; compare with `==`".to_string(),
+                                    Some(TokenKind::EqEq),
+                                ),
+                                '&' => (
+                                    "unexpected `&`; write `&&` for \"and\"".to_string(),
+                                    Some(TokenKind::AndAnd),
+                                ),
+                                '|' => (
+                                    "unexpected `|`; write `||` for \"or\"".to_string(),
+                                    Some(TokenKind::OrOr),
+                                ),
+                                _ => (format!("unexpected character `{c}`"), None),
                             };
                             self.error(start, self.pos, "bad-character", message);
+                            if let Some(kind) = stand_in {
+                                self.push(kind, start);
+                            }
                         }
                     }
                 }
@@ -140,14 +160,19 @@ impl Lexer<'_> {
         let mut ok = true;
         loop {
             let run = self.pos;
-            while self.pos < self.bytes.len() && !matches!(self.bytes[self.pos], b'\\' | b'\n') && self.bytes[self.pos] != quote {
+            while self.pos < self.bytes.len()
+                && !matches!(self.bytes[self.pos], b'\\' | b'\n')
+                && self.bytes[self.pos] != quote
+            {
                 self.pos += 1;
             }
             out.push_str(&self.src[run..self.pos]);
             match self.bytes.get(self.pos) {
                 Some(b) if *b == quote => {
                     self.pos += 1;
-                    return ok.then_some(out);
+                    // A bad escape was reported; the string still stands so the parser does not cascade.
+                    let _ = ok;
+                    return Some(out);
                 }
                 Some(b'\\') => {
                     let esc_start = self.pos;
@@ -172,15 +197,28 @@ impl Lexer<'_> {
                     self.pos += c.map_or(0, char::len_utf8);
                 }
                 _ => {
-                    self.error(start, self.pos, "unterminated-string", "this string has no closing quote");
-                    return None;
+                    self.error(
+                        start,
+                        self.pos,
+                        "unterminated-string",
+                        "this string has no closing quote",
+                    );
+                    return Some(out);
                 }
             }
         }
     }
 
-    /// A number, or a duration when unit letters follow the digits directly (`7d`, `1h30m`, `500ms`).
+    /// A number, or a duration when unit letters follow the digits directly (`7d`, `1h30m`, `500ms`). A
+    /// malformed one is reported and stands as a zero duration, so the parser carries on quietly.
     fn number(&mut self, negative: bool) {
+        let start = self.pos;
+        if !self.number_inner(negative) {
+            self.push(TokenKind::Duration(0), start);
+        }
+    }
+
+    fn number_inner(&mut self, negative: bool) -> bool {
         let start = self.pos;
         if negative {
             self.pos += 1;
@@ -218,15 +256,23 @@ impl Lexer<'_> {
             let unit = &self.src[unit_start..self.pos];
             if unit.is_empty() {
                 if is_duration {
-                    self.error(start, self.pos, "bad-duration", "a duration part is missing its unit (ms, s, m, h, d or w)");
-                    return;
+                    self.error(
+                        start,
+                        self.pos,
+                        "bad-duration",
+                        "a duration part is missing its unit (ms, s, m, h, d or w)",
+                    );
+                    return false;
                 }
                 let text = &self.src[start..self.pos];
                 match text.parse::<f64>() {
                     Ok(n) if n.is_finite() => self.push(TokenKind::Num(n), start),
-                    _ => self.error(start, self.pos, "bad-number", "this number cannot be read"),
+                    _ => {
+                        self.error(start, self.pos, "bad-number", "this number cannot be read");
+                        return false;
+                    }
                 }
-                return;
+                return true;
             }
             let Some(&(_, factor)) = MS_PER.iter().find(|(u, _)| *u == unit) else {
                 self.error(
@@ -235,11 +281,16 @@ impl Lexer<'_> {
                     "bad-duration",
                     format!("unknown duration unit `{unit}`; use ms, s, m, h, d or w"),
                 );
-                return;
+                return false;
             };
             if negative {
-                self.error(start, self.pos, "bad-duration", "a duration cannot be negative");
-                return;
+                self.error(
+                    start,
+                    self.pos,
+                    "bad-duration",
+                    "a duration cannot be negative",
+                );
+                return false;
             }
             is_duration = true;
             total_ms += value * factor;
@@ -249,9 +300,10 @@ impl Lexer<'_> {
         }
         if !total_ms.is_finite() || total_ms > 1e15 {
             self.error(start, self.pos, "bad-duration", "this duration is too long");
-            return;
+            return false;
         }
         self.push(TokenKind::Duration(total_ms.round() as i64), start);
+        true
     }
 }
 
@@ -302,7 +354,11 @@ mod tests {
         let codes: Vec<_> = e.iter().map(|d| (d.code, d.column)).collect();
         assert_eq!(
             codes,
-            vec![("bad-character", 3), ("bad-duration", 10), ("unterminated-string", 15)]
+            vec![
+                ("bad-character", 3),
+                ("bad-duration", 10),
+                ("unterminated-string", 16)
+            ]
         );
     }
 

@@ -1,0 +1,699 @@
+//! A small regex engine that runs in linear time: patterns compile to a Thompson NFA, which a Pike VM
+//! simulates in O(text × pattern) with no backtracking, so no pattern and no input can make a rule hang.
+//!
+//! Supported (JavaScript semantics, the subset rules need): literals, `.`, classes `[a-z]` and `[^...]`,
+//! `\d \w \s \D \W \S`, `\b \B`, anchors `^ $`, `* + ?`, `{m}`, `{m,}`, `{m,n}` (lazy forms too: they match
+//! the same), groups `(...)`, `(?:...)`, alternation `|`, and a leading `(?i)` for case-insensitive matching.
+//! Not supported (an error, not a surprise): back-references, look-around.
+
+use super::limits::{MAX_DEPTH, MAX_REGEX_BYTES, MAX_REGEX_INSTS, MAX_REGEX_REPEAT};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegexError(pub &'static str);
+
+impl std::fmt::Display for RegexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// The match ran out of its step budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfSteps;
+
+#[derive(Debug, Clone)]
+pub struct Regex {
+    source: String,
+    insts: Vec<Inst>,
+    classes: Vec<Class>,
+    case_insensitive: bool,
+}
+
+impl PartialEq for Regex {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source && self.case_insensitive == other.case_insensitive
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Class {
+    ranges: Vec<(char, char)>,
+    negated: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Inst {
+    Char(char),
+    /// Any character but a line terminator.
+    Any,
+    Class(usize),
+    Start,
+    End,
+    WordBoundary(bool),
+    Split(usize, usize),
+    Jmp(usize),
+    Match,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Empty,
+    Char(char),
+    Any,
+    Class(Class),
+    Start,
+    End,
+    WordBoundary(bool),
+    Concat(Vec<Node>),
+    Alt(Vec<Node>),
+    Repeat {
+        node: Box<Node>,
+        min: u32,
+        max: Option<u32>,
+    },
+}
+
+impl Regex {
+    /// Compiles `pattern` (a leading `(?i)` makes it case-insensitive).
+    pub fn new(pattern: &str) -> Result<Regex, RegexError> {
+        Self::with_flags(pattern, false)
+    }
+
+    pub fn with_flags(pattern: &str, case_insensitive: bool) -> Result<Regex, RegexError> {
+        if pattern.len() > MAX_REGEX_BYTES {
+            return Err(RegexError("the pattern is longer than 512 bytes"));
+        }
+        let (body, ci) = match pattern.strip_prefix("(?i)") {
+            Some(rest) => (rest, true),
+            None => (pattern, case_insensitive),
+        };
+        let mut p = Parser {
+            chars: body.chars().collect(),
+            pos: 0,
+            ci,
+        };
+        let node = p.alternation(0)?;
+        if p.pos < p.chars.len() {
+            return Err(RegexError("unmatched `)`"));
+        }
+        let mut c = Compiler {
+            insts: Vec::new(),
+            classes: Vec::new(),
+        };
+        c.emit_node(&node)?;
+        c.push(Inst::Match)?;
+        Ok(Regex {
+            source: pattern.to_string(),
+            insts: c.insts,
+            classes: c.classes,
+            case_insensitive: ci,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the pattern matches anywhere in `text`, charging one step per thread per character to `budget`.
+    pub fn is_match(&self, text: &str, budget: &mut u32) -> Result<bool, OutOfSteps> {
+        let n = self.insts.len();
+        let mut cur = Threads::new(n);
+        let mut next = Threads::new(n);
+        let mut prev: Option<char> = None;
+        let mut chars = text.chars().peekable();
+        loop {
+            let c = chars.next();
+            let at_start = prev.is_none();
+            // Unanchored search: a new thread starts at every position.
+            self.add(&mut cur, 0, at_start, c.is_none(), prev, c);
+            let cost = cur.len() as u32 + 1;
+            if *budget < cost {
+                return Err(OutOfSteps);
+            }
+            *budget -= cost;
+            let Some(ch) = c else {
+                return Ok(cur
+                    .dense
+                    .iter()
+                    .any(|&pc| matches!(self.insts[pc], Inst::Match)));
+            };
+            let folded = if self.case_insensitive { fold(ch) } else { ch };
+            next.clear();
+            let after = chars.peek().copied();
+            for i in 0..cur.len() {
+                let pc = cur.dense[i];
+                let ok = match self.insts[pc] {
+                    Inst::Match => return Ok(true),
+                    Inst::Char(want) => want == folded,
+                    Inst::Any => !matches!(ch, '\n' | '\r' | '\u{2028}' | '\u{2029}'),
+                    Inst::Class(k) => self.class_matches(k, ch),
+                    _ => false,
+                };
+                if ok {
+                    self.add(&mut next, pc + 1, false, after.is_none(), Some(ch), after);
+                }
+            }
+            std::mem::swap(&mut cur, &mut next);
+            prev = Some(ch);
+        }
+    }
+
+    fn class_matches(&self, k: usize, ch: char) -> bool {
+        let class = &self.classes[k];
+        let hit = |c: char| class.ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+        let mut found = hit(ch);
+        if !found && self.case_insensitive {
+            found = hit(fold(ch)) || ch.to_uppercase().next().is_some_and(hit);
+        }
+        found != class.negated
+    }
+
+    /// Adds `pc` and everything reachable from it without reading a character (an explicit stack: no
+    /// recursion on the pattern's shape).
+    fn add(
+        &self,
+        set: &mut Threads,
+        pc: usize,
+        at_start: bool,
+        at_end: bool,
+        prev: Option<char>,
+        next: Option<char>,
+    ) {
+        let mut stack = vec![pc];
+        while let Some(pc) = stack.pop() {
+            if pc >= self.insts.len() || !set.insert(pc) {
+                continue;
+            }
+            match self.insts[pc] {
+                Inst::Jmp(t) => stack.push(t),
+                Inst::Split(a, b) => {
+                    stack.push(b);
+                    stack.push(a);
+                }
+                Inst::Start if at_start => stack.push(pc + 1),
+                Inst::End if at_end => stack.push(pc + 1),
+                Inst::WordBoundary(want) => {
+                    let is_boundary = prev.is_some_and(is_word) != next.is_some_and(is_word);
+                    if is_boundary == want {
+                        stack.push(pc + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+fn fold(c: char) -> char {
+    if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else {
+        c.to_lowercase().next().unwrap_or(c)
+    }
+}
+
+/// A sparse set of program counters: O(1) insert, clear and membership.
+struct Threads {
+    dense: Vec<usize>,
+    sparse: Vec<usize>,
+}
+
+impl Threads {
+    fn new(n: usize) -> Threads {
+        Threads {
+            dense: Vec::with_capacity(n),
+            sparse: vec![0; n],
+        }
+    }
+    fn len(&self) -> usize {
+        self.dense.len()
+    }
+    fn clear(&mut self) {
+        self.dense.clear();
+    }
+    fn insert(&mut self, pc: usize) -> bool {
+        let i = self.sparse[pc];
+        if i < self.dense.len() && self.dense[i] == pc {
+            return false;
+        }
+        self.sparse[pc] = self.dense.len();
+        self.dense.push(pc);
+        true
+    }
+}
+
+struct Parser {
+    chars: Vec<char>,
+    pos: usize,
+    ci: bool,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn alternation(&mut self, depth: usize) -> Result<Node, RegexError> {
+        if depth > MAX_DEPTH {
+            return Err(RegexError("the pattern nests too deeply"));
+        }
+        let mut alts = vec![self.concat(depth)?];
+        while self.peek() == Some('|') {
+            self.pos += 1;
+            alts.push(self.concat(depth)?);
+        }
+        Ok(if alts.len() == 1 {
+            alts.pop().unwrap_or(Node::Empty)
+        } else {
+            Node::Alt(alts)
+        })
+    }
+
+    fn concat(&mut self, depth: usize) -> Result<Node, RegexError> {
+        let mut items = Vec::new();
+        while let Some(c) = self.peek() {
+            if c == '|' || c == ')' {
+                break;
+            }
+            let atom = self.atom(depth)?;
+            let atom = self.quantified(atom)?;
+            items.push(atom);
+        }
+        Ok(Node::Concat(items))
+    }
+
+    fn quantified(&mut self, atom: Node) -> Result<Node, RegexError> {
+        let (min, max) = match self.peek() {
+            Some('{') => match self.braces() {
+                Some(mm) => mm,
+                None => return Ok(atom),
+            },
+            Some(c @ ('*' | '+' | '?')) => {
+                self.pos += 1;
+                match c {
+                    '*' => (0, None),
+                    '+' => (1, None),
+                    _ => (0, Some(1)),
+                }
+            }
+            _ => return Ok(atom),
+        };
+        if self.peek() == Some('?') {
+            self.pos += 1; // lazy: the same set of matches
+        }
+        if matches!(self.peek(), Some('*' | '+' | '?')) {
+            return Err(RegexError("nothing to repeat"));
+        }
+        if matches!(atom, Node::Start | Node::End | Node::WordBoundary(_)) {
+            return Err(RegexError("nothing to repeat"));
+        }
+        if min > MAX_REGEX_REPEAT || max.is_some_and(|m| m > MAX_REGEX_REPEAT) {
+            return Err(RegexError("a repetition count is larger than 256"));
+        }
+        if max.is_some_and(|m| m < min) {
+            return Err(RegexError("numbers out of order in a {m,n} repetition"));
+        }
+        Ok(Node::Repeat {
+            node: Box::new(atom),
+            min,
+            max,
+        })
+    }
+
+    /// Reads `{m}`, `{m,}` or `{m,n}`, leaving the cursor after `}`; `None` (cursor unmoved) if the brace is
+    /// not a quantifier, in which case it is a literal `{` as in JavaScript.
+    fn braces(&mut self) -> Option<(u32, Option<u32>)> {
+        let start = self.pos;
+        self.pos += 1;
+        let min = self.int();
+        let result = match (min, self.peek()) {
+            (Some(m), Some('}')) => Some((m, Some(m))),
+            (Some(m), Some(',')) => {
+                self.pos += 1;
+                let max = self.int();
+                if self.peek() == Some('}') {
+                    Some((m, max))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match result {
+            Some(r) => {
+                self.pos += 1; // `}`
+                Some(r)
+            }
+            None => {
+                self.pos = start;
+                None
+            }
+        }
+    }
+
+    fn int(&mut self) -> Option<u32> {
+        let start = self.pos;
+        let mut n: u32 = 0;
+        while let Some(d) = self.peek().and_then(|c| c.to_digit(10)) {
+            n = n.saturating_mul(10).saturating_add(d);
+            self.pos += 1;
+        }
+        (self.pos > start).then_some(n)
+    }
+
+    fn atom(&mut self, depth: usize) -> Result<Node, RegexError> {
+        let Some(c) = self.peek() else {
+            return Ok(Node::Empty);
+        };
+        self.pos += 1;
+        Ok(match c {
+            '.' => Node::Any,
+            '^' => Node::Start,
+            '$' => Node::End,
+            '(' => {
+                if self.peek() == Some('?') {
+                    match self.chars.get(self.pos + 1) {
+                        Some(':') => self.pos += 2,
+                        Some('<') if !matches!(self.chars.get(self.pos + 2), Some('=' | '!')) => {
+                            // A named group: skip the name, keep the group.
+                            while let Some(c) = self.peek() {
+                                self.pos += 1;
+                                if c == '>' {
+                                    break;
+                                }
+                            }
+                        }
+                        _ => return Err(RegexError("look-around and inline flags other than a leading (?i) are not supported")),
+                    }
+                }
+                let inner = self.alternation(depth + 1)?;
+                if self.peek() != Some(')') {
+                    return Err(RegexError("unclosed group `(`"));
+                }
+                self.pos += 1;
+                inner
+            }
+            ')' => return Err(RegexError("unmatched `)`")),
+            '*' | '+' | '?' => return Err(RegexError("nothing to repeat")),
+            '[' => Node::Class(self.class()?),
+            '\\' => self.escape(false)?,
+            c => Node::Char(if self.ci { fold(c) } else { c }),
+        })
+    }
+
+    /// An escape after `\`. Inside a class, `\b` is a backspace; outside, a word boundary.
+    fn escape(&mut self, in_class: bool) -> Result<Node, RegexError> {
+        let Some(c) = self.peek() else {
+            return Err(RegexError("the pattern ends with a lone `\\`"));
+        };
+        self.pos += 1;
+        let class = |ranges: &[(char, char)], negated: bool| {
+            Node::Class(Class {
+                ranges: ranges.to_vec(),
+                negated,
+            })
+        };
+        const DIGIT: [(char, char); 1] = [('0', '9')];
+        const WORD: [(char, char); 4] = [('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')];
+        const SPACE: [(char, char); 10] = [
+            ('\t', '\r'),
+            (' ', ' '),
+            ('\u{a0}', '\u{a0}'),
+            ('\u{1680}', '\u{1680}'),
+            ('\u{2000}', '\u{200a}'),
+            ('\u{2028}', '\u{2029}'),
+            ('\u{202f}', '\u{202f}'),
+            ('\u{205f}', '\u{205f}'),
+            ('\u{3000}', '\u{3000}'),
+            ('\u{feff}', '\u{feff}'),
+        ];
+        Ok(match c {
+            'd' => class(&DIGIT, false),
+            'D' => class(&DIGIT, true),
+            'w' => class(&WORD, false),
+            'W' => class(&WORD, true),
+            's' => class(&SPACE, false),
+            'S' => class(&SPACE, true),
+            'b' if in_class => Node::Char('\u{8}'),
+            'b' => Node::WordBoundary(true),
+            'B' => Node::WordBoundary(false),
+            'n' => Node::Char('\n'),
+            't' => Node::Char('\t'),
+            'r' => Node::Char('\r'),
+            'f' => Node::Char('\u{c}'),
+            'v' => Node::Char('\u{b}'),
+            '0' => Node::Char('\0'),
+            c if c.is_ascii_alphanumeric() => {
+                return Err(RegexError(
+                    "unsupported escape (back-references, \\x, \\u and \\p are not supported)",
+                ))
+            }
+            c => Node::Char(if self.ci { fold(c) } else { c }),
+        })
+    }
+
+    fn class(&mut self) -> Result<Class, RegexError> {
+        let negated = self.peek() == Some('^');
+        if negated {
+            self.pos += 1;
+        }
+        let mut ranges = Vec::new();
+        let mut first = true;
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(RegexError("unclosed class `[`"));
+            };
+            if c == ']' && !first {
+                self.pos += 1;
+                break;
+            }
+            if c == ']' {
+                // `[]` matches nothing in JavaScript; `[^]` matches anything.
+                self.pos += 1;
+                break;
+            }
+            first = false;
+            self.pos += 1;
+            let lo = if c == '\\' {
+                match self.escape(true)? {
+                    Node::Char(ch) => ch,
+                    Node::Class(inner) => {
+                        if inner.negated {
+                            // `[\D]` style: the complement of a small set, as explicit ranges.
+                            ranges.extend(complement(&inner.ranges));
+                        } else {
+                            ranges.extend(inner.ranges);
+                        }
+                        continue;
+                    }
+                    _ => return Err(RegexError("unsupported escape in a class")),
+                }
+            } else {
+                c
+            };
+            let is_range =
+                self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&n| n != ']');
+            if is_range {
+                self.pos += 1;
+                let hi_c = self.peek().unwrap_or(lo);
+                self.pos += 1;
+                let hi = if hi_c == '\\' {
+                    match self.escape(true)? {
+                        Node::Char(ch) => ch,
+                        _ => return Err(RegexError("a class range cannot end in a class escape")),
+                    }
+                } else {
+                    hi_c
+                };
+                if hi < lo {
+                    return Err(RegexError("a class range is out of order"));
+                }
+                ranges.push((lo, hi));
+            } else {
+                ranges.push((lo, lo));
+            }
+        }
+        Ok(Class { ranges, negated })
+    }
+}
+
+fn complement(ranges: &[(char, char)]) -> Vec<(char, char)> {
+    let mut sorted = ranges.to_vec();
+    sorted.sort();
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    for (lo, hi) in sorted {
+        if (lo as u32) > next {
+            if let (Some(a), Some(b)) = (char::from_u32(next), char::from_u32(lo as u32 - 1)) {
+                out.push((a, b));
+            }
+        }
+        next = next.max(hi as u32 + 1);
+    }
+    if let Some(a) = char::from_u32(next) {
+        out.push((a, char::MAX));
+    }
+    out
+}
+
+struct Compiler {
+    insts: Vec<Inst>,
+    classes: Vec<Class>,
+}
+
+impl Compiler {
+    fn push(&mut self, i: Inst) -> Result<usize, RegexError> {
+        if self.insts.len() >= MAX_REGEX_INSTS {
+            return Err(RegexError(
+                "the pattern is too large once repetitions are expanded",
+            ));
+        }
+        self.insts.push(i);
+        Ok(self.insts.len() - 1)
+    }
+
+    fn emit_node(&mut self, node: &Node) -> Result<(), RegexError> {
+        match node {
+            Node::Empty => {}
+            Node::Char(c) => {
+                self.push(Inst::Char(*c))?;
+            }
+            Node::Any => {
+                self.push(Inst::Any)?;
+            }
+            Node::Class(c) => {
+                self.classes.push(c.clone());
+                self.push(Inst::Class(self.classes.len() - 1))?;
+            }
+            Node::Start => {
+                self.push(Inst::Start)?;
+            }
+            Node::End => {
+                self.push(Inst::End)?;
+            }
+            Node::WordBoundary(b) => {
+                self.push(Inst::WordBoundary(*b))?;
+            }
+            Node::Concat(items) => {
+                for item in items {
+                    self.emit_node(item)?;
+                }
+            }
+            Node::Alt(alts) => {
+                // split L1, next; L1: a; jmp end; next: split L2, ... ; last alternative falls through.
+                let mut jumps = Vec::new();
+                for (i, alt) in alts.iter().enumerate() {
+                    if i + 1 < alts.len() {
+                        let split = self.push(Inst::Split(0, 0))?;
+                        self.emit_node(alt)?;
+                        jumps.push(self.push(Inst::Jmp(0))?);
+                        let next = self.insts.len();
+                        self.insts[split] = Inst::Split(split + 1, next);
+                    } else {
+                        self.emit_node(alt)?;
+                    }
+                }
+                let end = self.insts.len();
+                for j in jumps {
+                    self.insts[j] = Inst::Jmp(end);
+                }
+            }
+            Node::Repeat { node, min, max } => {
+                for _ in 0..*min {
+                    self.emit_node(node)?;
+                }
+                match max {
+                    None => {
+                        let split = self.push(Inst::Split(0, 0))?;
+                        self.emit_node(node)?;
+                        self.push(Inst::Jmp(split))?;
+                        let end = self.insts.len();
+                        self.insts[split] = Inst::Split(split + 1, end);
+                    }
+                    Some(max) => {
+                        let mut splits = Vec::new();
+                        for _ in *min..*max {
+                            splits.push(self.push(Inst::Split(0, 0))?);
+                            self.emit_node(node)?;
+                        }
+                        let end = self.insts.len();
+                        for s in splits {
+                            self.insts[s] = Inst::Split(s + 1, end);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, t: &str) -> bool {
+        let mut budget = u32::MAX;
+        Regex::new(p).unwrap().is_match(t, &mut budget).unwrap()
+    }
+
+    #[test]
+    fn matches_like_javascript() {
+        let cases = [
+            ("^/pricing", "/pricing/team", true),
+            ("^/pricing", "/blog/pricing", false),
+            ("pricing$", "/blog/pricing", true),
+            ("a.c", "abc", true),
+            ("a.c", "a\nc", false),
+            ("[a-c]+x", "zzbbx", true),
+            ("[^a-c]", "abc", false),
+            ("\\d{3}-\\d{4}", "call 555-1234 now", true),
+            ("\\d{3}-\\d{4}", "call 55-1234 now", false),
+            ("^(foo|bar)+$", "foobarfoo", true),
+            ("^(foo|bar)+$", "foobaz", false),
+            ("colou?r", "color", true),
+            ("^a{2,3}$", "aaaa", false),
+            ("^a{2,}$", "aaaa", true),
+            ("^\\w+@\\w+\\.com$", "me@example.com", true),
+            ("\\bcat\\b", "a cat sat", true),
+            ("\\bcat\\b", "concatenate", false),
+            ("(?i)^HELLO", "hello world", true),
+            ("^[\\s]*$", " \t ", true),
+            ("x{", "x{", true),
+            ("", "anything", true),
+            ("^$", "", true),
+            ("(?:ab)*c", "ababc", true),
+            ("^[\\D]+$", "abc", true),
+        ];
+        for (p, t, want) in cases {
+            assert_eq!(m(p, t), want, "{p:?} on {t:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_and_unsupported_patterns() {
+        for p in [
+            "(", ")", "a**", "*a", "[a-", "\\1", "(?=x)", "a{3,2}", "a{1000}", "[z-a]",
+        ] {
+            assert!(Regex::new(p).is_err(), "{p}");
+        }
+        assert!(Regex::new(&"a".repeat(600)).is_err());
+        assert!(Regex::new("(a{200}){200}").is_err());
+    }
+
+    #[test]
+    fn runs_in_linear_time_on_pathological_input() {
+        // Catastrophic for a backtracking engine; here it costs at most text × instructions steps.
+        let re = Regex::new("^(a+)+$").unwrap();
+        let text = "a".repeat(5000) + "b";
+        let mut budget = u32::MAX;
+        assert!(!re.is_match(&text, &mut budget).unwrap());
+        assert!(u32::MAX - budget < 5001 * re.insts.len() as u32);
+        let mut small = 100;
+        assert_eq!(re.is_match(&text, &mut small), Err(OutOfSteps));
+    }
+}
