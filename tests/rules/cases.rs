@@ -1,7 +1,7 @@
 //! One data-driven case: compile the rule, then check the errors or the value.
 
 use wayline::core::json::Value;
-use wayline::core::rules::compile;
+use wayline::core::rules::{compile, evaluate, Snapshot};
 
 pub fn run(case: &Value) -> Result<(), String> {
     let rule = case
@@ -46,6 +46,31 @@ pub fn run(case: &Value) -> Result<(), String> {
         let rendered: String = e.iter().map(|d| d.render(rule, "rule")).collect();
         format!("does not compile:\n{rendered}")
     })?;
-    let _ = program;
+    let Some(expect) = case.get("expect") else {
+        return Ok(());
+    };
+    let input = case.get("input").cloned().unwrap_or(Value::Null);
+    let now = case.get("now").and_then(Value::as_f64).unwrap_or(0.0) as i64;
+    let snapshot = Snapshot::from_value(&input);
+    let result = evaluate(&program, &snapshot, now);
+    if Some(result.value) != expect.as_bool() {
+        return Err(format!(
+            "expected {}, got {} ({:?})",
+            expect.to_json(),
+            result.value,
+            result.diagnostics
+        ));
+    }
+    let want_diags: Vec<&str> = case
+        .get("diagnostics")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let got_diags: Vec<&str> = result.diagnostics.iter().map(|d| d.code).collect();
+    if want_diags != got_diags {
+        return Err(format!(
+            "diagnostics: want {want_diags:?}, got {got_diags:?}"
+        ));
+    }
     Ok(())
 }

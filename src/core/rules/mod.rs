@@ -8,7 +8,10 @@ pub mod ast;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
+pub mod eval;
 pub mod functions;
+pub mod hash;
+pub mod input;
 pub mod lexer;
 pub mod limits;
 pub mod parser;
@@ -20,6 +23,8 @@ pub mod types;
 pub mod version;
 
 pub use diagnostic::{Diagnostic, Span};
+pub use eval::{evaluate, Evaluation, RunDiagnostic};
+pub use input::{Event, Fact, Input, OwnedEvent, Snapshot};
 pub use program::Program;
 
 /// Compiles one rule, reporting every error found (lexical, syntactic and static), in source order.

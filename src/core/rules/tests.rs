@@ -48,3 +48,35 @@ fn reports_every_error_with_position() {
         ]
     );
 }
+
+#[test]
+fn step_budget_makes_the_rule_false() {
+    use crate::core::json::{Map, Value};
+    let p = compile(r#"traits.text matches "^(a|aa)*(b|c)$""#).unwrap();
+    let mut traits = Map::new();
+    traits.insert("text", Value::String("a".repeat(20_000)));
+    let snap = Snapshot {
+        traits,
+        ..Snapshot::default()
+    };
+    let r = evaluate(&p, &snap, 0);
+    assert!(!r.value);
+    assert_eq!(
+        r.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+        vec!["step-budget"]
+    );
+}
+
+#[test]
+fn run_time_diagnostics_point_at_the_comparison() {
+    use crate::core::json::parse;
+    let src = r#"traits.plan == "pro" && traits.age > 30"#;
+    let p = compile(src).unwrap();
+    let snap = Snapshot::from_value(&parse(r#"{"traits":{"plan":"pro","age":"old"}}"#).unwrap());
+    let r = evaluate(&p, &snap, 0);
+    assert!(!r.value);
+    assert_eq!(
+        &src[r.diagnostics[0].span.start..r.diagnostics[0].span.end],
+        "traits.age > 30"
+    );
+}

@@ -1,0 +1,472 @@
+//! Evaluates a compiled rule against an [`Input`] at a given time.
+//!
+//! Evaluation never fails: a run-time type mismatch (a trait that should be a number holds a string) makes
+//! that comparison false and records a diagnostic; running past [`MAX_STEPS`] makes the whole rule false.
+//! Absent data is normal and silent: every comparison with it is false, except `== null`.
+
+use std::cmp::Ordering;
+
+use super::diagnostic::Span;
+use super::hash::gb_hash;
+use super::input::{Event, Fact, Input};
+use super::limits::MAX_STEPS;
+use super::program::{CmpOp, Node, NodeKind, Program, Root};
+use super::version::{padded, padded_number};
+use crate::core::json::{Map, Value};
+
+/// Something that went wrong while evaluating, pointing into the rule's source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunDiagnostic {
+    pub span: Span,
+    /// `type-mismatch` or `step-budget`.
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+/// The outcome of one evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    pub value: bool,
+    pub diagnostics: Vec<RunDiagnostic>,
+}
+
+/// Diagnostics kept per evaluation; the first few say enough.
+const MAX_DIAGNOSTICS: usize = 8;
+
+/// Evaluates `program` against `input` at `now_ms` (epoch milliseconds).
+pub fn evaluate(program: &Program, input: &dyn Input, now_ms: i64) -> Evaluation {
+    let mut ev = Evaluator::new(program, input, now_ms);
+    let value = ev.cond(&program.root);
+    ev.finish(value, program.root.span)
+}
+
+/// Evaluates a `where:` filter against one event (the filter reads only that event).
+pub fn matches_event(
+    filter: &Node,
+    program_slots: &[usize],
+    event: Event<'_>,
+    budget: &mut u32,
+) -> bool {
+    struct One<'e>(Event<'e>);
+    impl Input for One<'_> {
+        fn event(&self) -> Option<Event<'_>> {
+            Some(self.0)
+        }
+    }
+    let one = One(event);
+    let mut ev = Evaluator {
+        input: &one,
+        slots: program_slots,
+        now: 0,
+        steps: MAX_STEPS.saturating_sub(*budget),
+        diagnostics: Vec::new(),
+        out_of_steps: false,
+    };
+    let v = ev.cond(filter);
+    *budget = MAX_STEPS.saturating_sub(ev.steps);
+    v && !ev.out_of_steps
+}
+
+/// A value during evaluation, borrowing from the program and the input where it can.
+#[derive(Debug, Clone)]
+enum V<'a> {
+    Absent,
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(&'a str),
+    Owned(String),
+    /// An array or an object from the input.
+    Json(&'a Value),
+    List(Vec<V<'a>>),
+    Time(i64),
+}
+
+impl<'a> V<'a> {
+    fn from_json(v: &'a Value) -> V<'a> {
+        match v {
+            Value::Null => V::Null,
+            Value::Bool(b) => V::Bool(*b),
+            Value::Number(n) => V::Num(*n),
+            Value::String(s) => V::Str(s),
+            Value::Array(_) | Value::Object(_) => V::Json(v),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            V::Str(s) => Some(s),
+            V::Owned(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn is_missing(&self) -> bool {
+        matches!(self, V::Absent | V::Null)
+    }
+
+    /// The elements, when this is a list or an array.
+    fn elements(&self) -> Option<Vec<V<'a>>> {
+        match self {
+            V::List(items) => Some(items.clone()),
+            V::Json(Value::Array(items)) => Some(items.iter().map(V::from_json).collect()),
+            _ => None,
+        }
+    }
+}
+
+fn equal(a: &V<'_>, b: &V<'_>) -> bool {
+    match (a, b) {
+        (x, y) if x.is_missing() && y.is_missing() => true,
+        (V::Num(x), V::Num(y)) => x == y,
+        (V::Bool(x), V::Bool(y)) => x == y,
+        (V::Time(x), V::Time(y)) => x == y,
+        (V::Json(Value::Object(x)), V::Json(Value::Object(y))) => x == y,
+        _ => {
+            if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
+                return x == y;
+            }
+            match (a.elements(), b.elements()) {
+                (Some(x), Some(y)) => {
+                    x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| equal(p, q))
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+struct Evaluator<'a> {
+    input: &'a dyn Input,
+    slots: &'a [usize],
+    now: i64,
+    steps: u32,
+    diagnostics: Vec<RunDiagnostic>,
+    out_of_steps: bool,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(program: &'a Program, input: &'a dyn Input, now_ms: i64) -> Self {
+        Evaluator {
+            input,
+            slots: &program.slots,
+            now: now_ms,
+            steps: 0,
+            diagnostics: Vec::new(),
+            out_of_steps: false,
+        }
+    }
+
+    fn finish(mut self, value: bool, span: Span) -> Evaluation {
+        if self.out_of_steps {
+            self.diagnostics.push(RunDiagnostic {
+                span,
+                code: "step-budget",
+                message: "the rule ran past its evaluation step budget and counts as false",
+            });
+            return Evaluation {
+                value: false,
+                diagnostics: self.diagnostics,
+            };
+        }
+        Evaluation {
+            value,
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    fn mismatch(&mut self, span: Span, message: &'static str) {
+        if self.diagnostics.len() < MAX_DIAGNOSTICS {
+            self.diagnostics.push(RunDiagnostic {
+                span,
+                code: "type-mismatch",
+                message,
+            });
+        }
+    }
+
+    fn tick(&mut self, cost: u32) -> bool {
+        self.steps = self.steps.saturating_add(cost);
+        if self.steps > MAX_STEPS {
+            self.out_of_steps = true;
+        }
+        !self.out_of_steps
+    }
+
+    /// Evaluates a node as a condition.
+    fn cond(&mut self, n: &'a Node) -> bool {
+        if !self.tick(1) {
+            return false;
+        }
+        match &n.kind {
+            NodeKind::Not(inner) => !self.cond(inner),
+            NodeKind::And(l, r) => self.cond(l) && self.cond(r),
+            NodeKind::Or(l, r) => self.cond(l) || self.cond(r),
+            NodeKind::Cmp(op, l, r) => self.compare(*op, l, r, n.span),
+            NodeKind::VersionCmp(op, l, r) => self.version_compare(*op, l, r, n.span),
+            NodeKind::In(l, r) => self.member(l, r, n.span),
+            NodeKind::Contains(l, r) => self.contains(l, r, n.span),
+            NodeKind::StartsWith(l, r) | NodeKind::EndsWith(l, r) => {
+                let (a, b) = (self.value(l), self.value(r));
+                match (a.as_str(), b.as_str()) {
+                    (Some(x), Some(y)) => {
+                        self.tick((y.len() / 16) as u32);
+                        if matches!(n.kind, NodeKind::StartsWith(..)) {
+                            x.starts_with(y)
+                        } else {
+                            x.ends_with(y)
+                        }
+                    }
+                    _ if a.is_missing() || b.is_missing() => false,
+                    _ => {
+                        self.mismatch(n.span, "starts_with/ends_with needs two strings");
+                        false
+                    }
+                }
+            }
+            NodeKind::Matches(l, re) => {
+                let a = self.value(l);
+                let Some(text) = a.as_str() else {
+                    if !a.is_missing() {
+                        self.mismatch(n.span, "`matches` needs a string");
+                    }
+                    return false;
+                };
+                let mut budget = MAX_STEPS.saturating_sub(self.steps);
+                let result = re.is_match(text, &mut budget);
+                self.steps = MAX_STEPS.saturating_sub(budget);
+                match result {
+                    Ok(m) => m,
+                    Err(_) => {
+                        self.out_of_steps = true;
+                        false
+                    }
+                }
+            }
+            NodeKind::Exists(inner) => !self.value(inner).is_missing(),
+            NodeKind::InSegment(name) => self.input.in_segment(name),
+            NodeKind::InRollout(seed, pct) => match gb_hash(seed, self.input.anonymous_id(), 2) {
+                Some(h) if !self.input.anonymous_id().is_empty() => h * 100.0 < *pct,
+                _ => false,
+            },
+            _ => match self.value(n) {
+                V::Bool(b) => b,
+                V::Absent | V::Null => false,
+                _ => {
+                    self.mismatch(n.span, "a condition needs true or false");
+                    false
+                }
+            },
+        }
+    }
+
+    fn value(&mut self, n: &'a Node) -> V<'a> {
+        if !self.tick(1) {
+            return V::Absent;
+        }
+        match &n.kind {
+            NodeKind::Null => V::Null,
+            NodeKind::Bool(b) => V::Bool(*b),
+            NodeKind::Num(x) => V::Num(*x),
+            NodeKind::Str(s) | NodeKind::Version(s) => V::Str(s),
+            NodeKind::List(items) => V::List(items.iter().map(|i| self.value(i)).collect()),
+            NodeKind::Path(root, fields) => self.path(*root, fields),
+            NodeKind::Agg(local) => {
+                let Some(&slot) = self.slots.get(*local) else {
+                    return V::Absent;
+                };
+                match self.input.aggregate(slot, self.now) {
+                    Fact::Absent => V::Absent,
+                    Fact::Num(x) => V::Num(x),
+                    Fact::Time(t) => V::Time(t),
+                    Fact::Bool(b) => V::Bool(b),
+                    Fact::Value(v) => V::from_json(v),
+                }
+            }
+            NodeKind::TimeSince(arg, days) => {
+                let t = match self.value(arg) {
+                    V::Time(t) => t as f64,
+                    V::Num(t) => t,
+                    V::Absent | V::Null => return V::Absent,
+                    _ => {
+                        self.mismatch(n.span, "time_since/days_since needs an occurrence or a time in epoch milliseconds");
+                        return V::Absent;
+                    }
+                };
+                let ms = self.now as f64 - t;
+                V::Num(if *days { ms / 86_400_000.0 } else { ms })
+            }
+            NodeKind::Stage(journey) => match self.input.stage(journey) {
+                Some(s) => V::Str(s),
+                None => V::Absent,
+            },
+            NodeKind::Bucket(seed) => {
+                let id = self.input.anonymous_id();
+                if id.is_empty() {
+                    return V::Absent;
+                }
+                gb_hash(seed, id, 2).map_or(V::Absent, |h| V::Num(h * 100.0))
+            }
+            _ => V::Bool(self.cond(n)),
+        }
+    }
+
+    fn path(&mut self, root: Root, fields: &'a [String]) -> V<'a> {
+        let input = self.input;
+        match root {
+            Root::Traits => walk_map(input.traits(), fields),
+            Root::Attributes => walk_map(input.attributes(), fields),
+            Root::Context => walk(input.context(), fields),
+            Root::Channel => walk(input.channel(), fields),
+            Root::Page => {
+                let page = input.page();
+                // `page.query.x` reads the query string when the page carries no parsed `query` object.
+                if fields.len() == 2
+                    && fields[0] == "query"
+                    && page.and_then(|p| p.get("query")).is_none()
+                {
+                    let search = page
+                        .and_then(|p| p.get("search").and_then(Value::as_str))
+                        .or_else(|| {
+                            page.and_then(|p| p.get("url").and_then(Value::as_str))
+                                .and_then(|u| u.split('#').next())
+                                .and_then(|u| u.find('?').map(|i| &u[i..]))
+                        });
+                    let Some(search) = search else {
+                        return V::Absent;
+                    };
+                    return crate::core::url::query_pairs(search)
+                        .find(|(k, _)| crate::core::url::decode(k) == fields[1])
+                        .map_or(V::Absent, |(_, v)| V::Owned(crate::core::url::decode(v)));
+                }
+                walk(page, fields)
+            }
+            Root::EventName => input.event().map_or(V::Absent, |e| V::Str(e.name)),
+            Root::EventType => input.event().map_or(V::Absent, |e| V::Str(e.kind)),
+            Root::Properties => match input.event() {
+                Some(e) => walk_map(Some(e.properties), fields),
+                None => V::Absent,
+            },
+            Root::EventContext => match input.event() {
+                Some(e) => walk(e.context, fields),
+                None => V::Absent,
+            },
+        }
+    }
+
+    fn compare(&mut self, op: CmpOp, l: &'a Node, r: &'a Node, span: Span) -> bool {
+        let (a, b) = (self.value(l), self.value(r));
+        match op {
+            CmpOp::Eq => return equal(&a, &b),
+            CmpOp::Ne => return !equal(&a, &b),
+            _ => {}
+        }
+        let ord = match (&a, &b) {
+            (V::Num(x), V::Num(y)) => x.partial_cmp(y),
+            (V::Time(x), V::Time(y)) => Some(x.cmp(y)),
+            _ if a.is_missing() || b.is_missing() => return false,
+            _ => match (a.as_str(), b.as_str()) {
+                (Some(x), Some(y)) => Some(x.cmp(y)),
+                _ => {
+                    self.mismatch(
+                        span,
+                        "these values cannot be ordered (a number against a string?)",
+                    );
+                    return false;
+                }
+            },
+        };
+        ord.is_some_and(|o| holds(op, o))
+    }
+
+    fn version_compare(&mut self, op: CmpOp, l: &'a Node, r: &'a Node, span: Span) -> bool {
+        let side = |n: &'a Node, me: &mut Self| -> Option<String> {
+            if let NodeKind::Version(p) = &n.kind {
+                return Some(p.clone());
+            }
+            match me.value(n) {
+                V::Str(s) => Some(padded(s)),
+                V::Owned(s) => Some(padded(&s)),
+                V::Num(x) => Some(padded_number(x)),
+                V::Absent | V::Null => None,
+                _ => {
+                    me.mismatch(span, "a version comparison needs a version string");
+                    None
+                }
+            }
+        };
+        let (Some(a), Some(b)) = (side(l, self), side(r, self)) else {
+            return false;
+        };
+        holds(op, a.cmp(&b))
+    }
+
+    /// `x in list`: with an array on the left, whether any of its elements is in the list.
+    fn member(&mut self, l: &'a Node, r: &'a Node, span: Span) -> bool {
+        let (a, b) = (self.value(l), self.value(r));
+        let Some(list) = b.elements() else {
+            if !b.is_missing() {
+                self.mismatch(span, "`in` needs a list on its right");
+            }
+            return false;
+        };
+        if a.is_missing() {
+            return false;
+        }
+        self.tick(list.len() as u32);
+        match a.elements() {
+            Some(items) => items.iter().any(|i| list.iter().any(|x| equal(i, x))),
+            None => list.iter().any(|x| equal(&a, x)),
+        }
+    }
+
+    fn contains(&mut self, l: &'a Node, r: &'a Node, span: Span) -> bool {
+        let (a, b) = (self.value(l), self.value(r));
+        if let Some(items) = a.elements() {
+            self.tick(items.len() as u32);
+            return items.iter().any(|i| equal(i, &b));
+        }
+        match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => {
+                self.tick((x.len() / 16) as u32);
+                x.contains(y)
+            }
+            _ if a.is_missing() || b.is_missing() => false,
+            _ => {
+                self.mismatch(
+                    span,
+                    "`contains` needs a string or a list on its left and a string on its right",
+                );
+                false
+            }
+        }
+    }
+}
+
+fn holds(op: CmpOp, o: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+    }
+}
+
+fn walk<'a>(mut v: Option<&'a Value>, fields: &[String]) -> V<'a> {
+    for f in fields {
+        v = v.and_then(|x| x.get(f));
+    }
+    v.map_or(V::Absent, V::from_json)
+}
+
+fn walk_map<'a>(m: Option<&'a Map>, fields: &[String]) -> V<'a> {
+    let Some(m) = m else {
+        return V::Absent;
+    };
+    match fields.split_first() {
+        None => V::Absent,
+        Some((first, rest)) => walk(m.get(first), rest),
+    }
+}
