@@ -4,8 +4,6 @@
 //! the profile and the rule engine need only this much. Objects keep insertion order (the wire format is easier to
 //! read and to diff that way) and are looked up linearly: event properties and traits are small.
 
-use std::fmt::Write as _;
-
 /// Deepest nesting the parser accepts. Deeper input is an error, never a stack overflow.
 pub const MAX_DEPTH: usize = 64;
 
@@ -340,13 +338,7 @@ impl Parser<'_> {
             let n = if slice.starts_with('-') { -n } else { n };
             return Ok(Value::Number(n as f64));
         }
-        slice
-            .parse::<f64>()
-            .map(Value::Number)
-            .map_err(|_| JsonError {
-                kind: JsonErrorKind::BadNumber,
-                offset: start,
-            })
+        Ok(Value::Number(decimal_to_f64(slice)))
     }
 
     fn digits(&mut self) -> usize {
@@ -430,6 +422,95 @@ impl Parser<'_> {
     }
 }
 
+/// Exact powers of ten representable in an f64.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Converts a number already checked against the JSON grammar.
+///
+/// Written here because core's correctly rounded parser carries a 10 KB table into the wasm. Numbers with at most
+/// 15 significant digits and a decimal exponent within ±22 (everything `JSON.stringify` writes for ordinary
+/// values) are exact: one multiplication or division of two exactly representable numbers (Clinger's fast path).
+/// Longer mantissas or larger exponents may be off by one unit in the last place.
+pub fn decimal_to_f64(text: &str) -> f64 {
+    let bytes = text.as_bytes();
+    let negative = bytes.first() == Some(&b'-');
+    let mut mantissa: u64 = 0;
+    let mut exp10: i32 = 0;
+    let mut significant = 0;
+    let mut i = usize::from(negative);
+    let mut after_point = false;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            b'0'..=b'9' => {
+                if mantissa == 0 && c == b'0' {
+                    // Leading zeros carry no precision.
+                } else if significant < 19 {
+                    mantissa = mantissa * 10 + u64::from(c - b'0');
+                    significant += 1;
+                } else if !after_point {
+                    exp10 += 1;
+                }
+                if after_point && (significant < 19 || mantissa == 0) {
+                    exp10 -= 1;
+                }
+            }
+            b'.' => after_point = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if let Some(b'e' | b'E') = bytes.get(i) {
+        i += 1;
+        let exp_negative = bytes.get(i) == Some(&b'-');
+        if let Some(b'+' | b'-') = bytes.get(i) {
+            i += 1;
+        }
+        let mut e: i32 = 0;
+        while let Some(&c) = bytes.get(i) {
+            e = e.saturating_mul(10).saturating_add(i32::from(c - b'0'));
+            i += 1;
+        }
+        exp10 = exp10.saturating_add(if exp_negative { -e } else { e });
+    }
+    let value = if mantissa == 0 {
+        0.0
+    } else if mantissa <= (1 << 53) && (-22..=22).contains(&exp10) {
+        let m = mantissa as f64;
+        if exp10 >= 0 {
+            m * POW10[exp10 as usize]
+        } else {
+            m / POW10[(-exp10) as usize]
+        }
+    } else {
+        scale_by_pow10(mantissa as f64, exp10)
+    };
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// Binary powers of ten 1e1, 1e2, 1e4 … 1e256, for scaling by any exponent in few (rounded) steps.
+const POW10_BINARY: [f64; 9] = [1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256];
+
+fn scale_by_pow10(v: f64, exp10: i32) -> f64 {
+    let e = exp10.clamp(-700, 700);
+    let mut magnitude = e.unsigned_abs();
+    let mut v = v;
+    // Bring a huge mantissa down first when the exponent is very negative, so it does not underflow early.
+    for (bit, p) in POW10_BINARY.iter().enumerate().rev() {
+        while magnitude >= (1 << bit) {
+            v = if e >= 0 { v * p } else { v / p };
+            magnitude -= 1 << bit;
+        }
+    }
+    v
+}
+
 /// Appends `v` as compact JSON.
 pub fn write_value(v: &Value, out: &mut String) {
     match v {
@@ -470,7 +551,7 @@ pub fn write_number(n: f64, out: &mut String) {
     } else if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
         write_int(n as i64, out);
     } else {
-        let _ = write!(out, "{n}");
+        out.push_str(ryu::Buffer::new().format_finite(n));
     }
 }
 
@@ -584,6 +665,54 @@ mod tests {
         for (doc, kind, offset) in cases {
             let e = parse(doc).unwrap_err();
             assert_eq!((e.kind, e.offset), (kind, offset), "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn parses_decimals_exactly_on_the_fast_path() {
+        for text in [
+            "0",
+            "-0",
+            "1",
+            "0.1",
+            "0.3",
+            "3.14159",
+            "-2.5",
+            "1e3",
+            "1E-3",
+            "123456.789",
+            "0.000001",
+            "1e22",
+            "9007199254740992",
+            "2.2250738585072014e-308",
+            "1.7976931348623157e308",
+            "5e-324",
+            "0.30000000000000004",
+            "123456789012345678901234",
+        ] {
+            let want: f64 = text.parse().unwrap();
+            let got = decimal_to_f64(text);
+            let ulps = (want.to_bits() as i64 - got.to_bits() as i64).abs();
+            let fast = text.trim_start_matches('-').replace(['.', '-'], "").len() <= 15
+                && !text.contains("e-3")
+                && !text.contains("e3");
+            if fast {
+                assert_eq!(got, want, "{text}");
+            } else {
+                assert!(ulps <= 4, "{text}: {got} vs {want}");
+            }
+        }
+        assert_eq!(decimal_to_f64("1e999"), f64::INFINITY);
+        assert_eq!(decimal_to_f64("1e-999"), 0.0);
+    }
+
+    #[test]
+    fn writes_shortest_round_trip_floats() {
+        for n in [0.1, 0.30000000000000004, 1.5e-7, 1e21, -2.5, 123.456] {
+            let mut s = String::new();
+            write_number(n, &mut s);
+            assert_eq!(s.parse::<f64>().unwrap(), n, "{s}");
+            assert!(s.len() <= 20, "{s}");
         }
     }
 

@@ -45,11 +45,12 @@ fn number(obj: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, J
         None => Ok(None),
         Some(v) => match v
             .as_f64()
-            .or_else(|| v.as_string().and_then(|s| s.trim().parse().ok()))
+            .or_else(|| v.as_string().and_then(|s| parse_number(&s)))
         {
             Some(n) if n.is_finite() && (min..=max).contains(&n) => Ok(Some(n)),
             _ => Err(invalid(&format!(
-                "init: `{key}` must be a number from {min} to {max}"
+                "init: `{key}` must be a number from {} to {}",
+                min as i64, max as i64
             ))),
         },
     }
@@ -62,6 +63,11 @@ fn flag(obj: &JsValue, key: &str, default: bool) -> bool {
             .as_bool()
             .unwrap_or_else(|| !matches!(v.as_string().as_deref(), Some("false" | "0" | "off"))),
     }
+}
+
+/// A number given as text (`data-flush-at="10"`), through the JSON number grammar.
+fn parse_number(text: &str) -> Option<f64> {
+    crate::core::json::parse(text.trim()).ok()?.as_f64()
 }
 
 impl InitOptions {

@@ -61,16 +61,29 @@ pub fn is_running() -> bool {
 /// Runs `f` on the SDK state at the current time, settles what it decided, then delivers callbacks.
 /// `None` when the SDK is not initialised (or, defensively, when re-entered).
 pub fn run<R>(f: impl FnOnce(&mut Sdk, Millis) -> R) -> Option<R> {
-    let (result, outbox) = SDK.with(|cell| {
+    let mut f = Some(f);
+    let mut result = None;
+    run_dyn(&mut |sdk, now| {
+        if let Some(f) = f.take() {
+            result = Some(f(sdk, now));
+        }
+    });
+    result
+}
+
+/// The non-generic body of [`run`]: one copy in the wasm however many entry points there are.
+fn run_dyn(f: &mut dyn FnMut(&mut Sdk, Millis)) {
+    let outbox = SDK.with(|cell| {
         let mut guard = cell.try_borrow_mut().ok()?;
         let sdk = guard.as_mut()?;
         let now = env::now();
-        let result = f(sdk, now);
+        f(sdk, now);
         sdk.settle(now);
-        Some((result, std::mem::take(&mut sdk.outbox)))
-    })?;
-    outbox.deliver();
-    Some(result)
+        Some(std::mem::take(&mut sdk.outbox))
+    });
+    if let Some(outbox) = outbox {
+        outbox.deliver();
+    }
 }
 
 /// Installs the SDK, attaches its listeners, records the first page view and emits `ready`.

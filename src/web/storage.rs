@@ -3,13 +3,12 @@
 //! Every access is guarded: a sandboxed iframe throws on `window.localStorage`, Safari's private mode and a full
 //! quota throw on `setItem`. The first failure is reported once; after it the page's data lives in memory.
 
-use std::collections::HashMap;
-
 use crate::core::tracker::Warning;
 
 pub struct Store {
     local: Option<web_sys::Storage>,
-    memory: HashMap<String, String>,
+    /// Values that could not be stored (few: the profile), looked up linearly.
+    memory: Vec<(String, String)>,
 }
 
 impl Store {
@@ -19,14 +18,14 @@ impl Store {
             Ok(Some(local)) => (
                 Store {
                     local: Some(local),
-                    memory: HashMap::new(),
+                    memory: Vec::new(),
                 },
                 None,
             ),
             _ => (
                 Store {
                     local: None,
-                    memory: HashMap::new(),
+                    memory: Vec::new(),
                 },
                 Some(Warning {
                     code: "storage_unavailable",
@@ -37,7 +36,7 @@ impl Store {
     }
 
     pub fn get(&self, key: &str) -> Option<String> {
-        if let Some(v) = self.memory.get(key) {
+        if let Some((_, v)) = self.memory.iter().find(|(k, _)| k == key) {
             return Some(v.clone());
         }
         self.local
@@ -52,13 +51,20 @@ impl Store {
                 return None;
             }
             self.local = None;
-            self.memory.insert(key.to_string(), value);
+            self.remember(key, value);
             return Some(Warning {
                 code: "storage_write_failed",
                 message: "localStorage refused a write (full or blocked); the profile is kept in memory from now on".into(),
             });
         }
-        self.memory.insert(key.to_string(), value);
+        self.remember(key, value);
         None
+    }
+
+    fn remember(&mut self, key: &str, value: String) {
+        match self.memory.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value,
+            None => self.memory.push((key.to_string(), value)),
+        }
     }
 }

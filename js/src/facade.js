@@ -1,0 +1,73 @@
+// The public API object, shared by the script-tag loader and the npm entry.
+// Calls made before the WebAssembly module is ready are queued and replayed in order; if the module cannot load,
+// one console message says why and every call becomes a no-op. Nothing here runs until `init` is called in a
+// browser, so importing the package during server-side rendering is harmless.
+
+const METHODS = ['track', 'page', 'identify', 'reset', 'off'];
+
+export function createWayline(load) {
+  let mod = null;
+  let failed = false;
+  let ready = null;
+  const pending = [];
+
+  const call = (name, args) => {
+    if (mod) return mod[name](...args);
+    if (!failed) pending.push([name, args]);
+  };
+
+  const api = {
+    init(options) {
+      if (ready) {
+        if (mod) mod.init(options);
+        return ready;
+      }
+      if (typeof window === 'undefined' || typeof WebAssembly === 'undefined') {
+        ready = Promise.resolve(false);
+        return ready;
+      }
+      ready = load().then(
+        (m) => {
+          // Listeners first, so that they hear `ready`.
+          const early = pending.filter(([n]) => n === 'on' || n === 'off');
+          const rest = pending.filter(([n]) => n !== 'on' && n !== 'off');
+          pending.length = 0;
+          for (const [n, a] of early) m[n](...a);
+          m.init(options);
+          mod = m;
+          for (const [n, a, resolve] of rest) {
+            const result = m[n](...a);
+            if (resolve) result.then(resolve);
+          }
+          return true;
+        },
+        (err) => {
+          failed = true;
+          pending.length = 0;
+          console.warn(
+            '[wayline] the SDK could not load its WebAssembly module, so tracking is off on this page. ' +
+              'Check that wayline_bg.wasm is served (as application/wasm) next to the script and that the ' +
+              "Content-Security-Policy allows 'wasm-unsafe-eval'.",
+            err,
+          );
+          return false;
+        },
+      );
+      return ready;
+    },
+    flush() {
+      if (mod) return mod.flush();
+      if (!ready || failed) return Promise.resolve(false);
+      return new Promise((resolve) => pending.push(['flush', [], resolve]));
+    },
+    on(name, listener) {
+      call('on', [name, listener]);
+      return () => api.off(name, listener);
+    },
+    anonymousId: () => (mod ? mod.anonymousId() : undefined),
+    userId: () => (mod ? mod.userId() : undefined),
+    debugState: () => (mod ? mod.debugState() : null),
+  };
+  for (const m of METHODS) api[m] = (...args) => call(m, args);
+  return api;
+}

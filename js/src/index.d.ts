@@ -1,0 +1,91 @@
+// Type declarations for the Wayline SDK (npm: `import { wayline } from 'wayline'`; script tag: `window.wayline`).
+
+/** A JSON-serialisable value. Functions and symbols are left out; cycles and BigInt are repaired with a warning. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
+
+/** Properties of a `track`/`page` call or traits of `identify`: a plain object. */
+export type Properties = Record<string, unknown>;
+
+export interface InitOptions {
+  /** Write key of a source configured on the collector (for the demo: `wk_demo`). Required. */
+  writeKey: string;
+  /** Collector base URL; batches go to `${endpoint}/v1/batch`. Default: the page's origin. */
+  endpoint?: string;
+  /** Send a batch as soon as this many events wait (1–1000). Default 20. */
+  flushAt?: number;
+  /** Send a batch when the oldest waiting event is this many milliseconds old. Default 2000. */
+  flushInterval?: number;
+  /** Minutes of inactivity that end a session (1–1440). Default 30. */
+  sessionTimeout?: number;
+  /** Page view on load and on SPA navigation (`pushState`, URL-changing `replaceState`, `popstate`). Default true. */
+  autoPage?: boolean;
+  /** Track clicks on elements with `data-wayline-event`. Default true. */
+  trackClicks?: boolean;
+  /** Log each decision to the console (also `?wayline_debug=1`). Default false. */
+  debug?: boolean;
+}
+
+/** Thrown (or rejected) for programming errors such as missing options; `code` is stable. */
+export interface WaylineError extends Error {
+  name: 'WaylineError';
+  code: 'invalid_options' | 'no_window' | string;
+}
+
+export interface WarningEvent {
+  /** Stable identifier, e.g. `properties_truncated`, `storage_unavailable`, `batch_rejected`. */
+  code: string;
+  message: string;
+}
+
+export interface EventMap {
+  ready: true;
+  warning: WarningEvent;
+}
+
+export interface DebugState {
+  queued: number;
+  queuedBytes: number;
+  droppedOverflow: number;
+  droppedRejected: number;
+  sessionCount: number;
+  sessionId: number;
+}
+
+export interface Wayline {
+  /**
+   * Loads the WebAssembly module and starts tracking. Resolves `true` when ready, `false` when the SDK cannot run
+   * here (no browser, the module failed to load: one console message says why). Rejects with a `WaylineError`
+   * for invalid options.
+   */
+  init(options: InitOptions): Promise<boolean>;
+  /** Records an event. Never throws; bad input is repaired or dropped with a `warning`. */
+  track(event: string, properties?: Properties): void;
+  /** Records a page view of the current URL (automatic unless `autoPage: false`). */
+  page(name?: string, properties?: Properties): void;
+  page(properties: Properties): void;
+  /** Associates the visitor with a user id and merges traits (`identify(traits)` updates traits only). */
+  identify(userId: string, traits?: Properties): void;
+  identify(traits: Properties): void;
+  /** Logout: new anonymous id, user id and traits cleared. */
+  reset(): void;
+  /** Sends all queued events; resolves `true` once the collector accepted them, `false` if the SDK is not running. */
+  flush(): Promise<boolean>;
+  /** Subscribes to an SDK event; returns a function that unsubscribes. May be called before `init`. */
+  on<K extends keyof EventMap>(name: K, listener: (payload: EventMap[K]) => void): () => void;
+  off<K extends keyof EventMap>(name: K, listener: (payload: EventMap[K]) => void): void;
+  /** The visitor's anonymous id, once initialised. */
+  anonymousId(): string | undefined;
+  /** The identified user id, if any. */
+  userId(): string | undefined;
+  /** Queue and session counters for diagnostics. */
+  debugState(): DebugState | null;
+}
+
+export declare const wayline: Wayline;
+export default wayline;
+
+declare global {
+  interface Window {
+    wayline: Wayline;
+  }
+}

@@ -1,0 +1,21 @@
+/* Wayline script-tag stub: queues calls until the SDK has loaded, then loads it.
+ * Use as a file (<script src="/sdk/wayline-stub.js" data-write-key="…"></script>, works under a strict CSP)
+ * or paste its minified form inline with the same data- attributes. */
+(function (w, d) {
+  var q = (w.wayline = w.wayline || []);
+  if (q.stub || q.loaded) return;
+  q.stub = 1;
+  var s = d.currentScript;
+  q.opts = s ? s.dataset : {};
+  'init track page identify reset flush on off'.split(' ').forEach(function (m) {
+    q[m] = function () {
+      var a = [].slice.call(arguments);
+      if (m == 'flush') return new Promise(function (r) { q.push([m, a, r]); });
+      q.push([m, a]);
+    };
+  });
+  var l = d.createElement('script');
+  l.type = 'module';
+  l.src = q.opts.src || (s && s.src ? new URL('wayline.js', s.src).href : '/sdk/wayline.js');
+  d.head.appendChild(l);
+})(window, document);
