@@ -1,7 +1,7 @@
 //! One data-driven case: compile the rule, then check the errors or the value.
 
 use wayline::core::json::Value;
-use wayline::core::rules::{compile, evaluate, Snapshot};
+use wayline::core::rules::{compile, evaluate, OwnedEvent, Snapshot, Store, WithAggregates};
 
 pub fn run(case: &Value) -> Result<(), String> {
     let rule = case
@@ -42,31 +42,61 @@ pub fn run(case: &Value) -> Result<(), String> {
         }
         return Ok(());
     }
-    let program = compiled.map_err(|e| {
+    let mut program = compiled.map_err(|e| {
         let rendered: String = e.iter().map(|d| d.render(rule, "rule")).collect();
         format!("does not compile:\n{rendered}")
     })?;
-    let Some(expect) = case.get("expect") else {
-        return Ok(());
-    };
     let input = case.get("input").cloned().unwrap_or(Value::Null);
-    let now = case.get("now").and_then(Value::as_f64).unwrap_or(0.0) as i64;
     let snapshot = Snapshot::from_value(&input);
-    let result = evaluate(&program, &snapshot, now);
-    if Some(result.value) != expect.as_bool() {
-        return Err(format!(
-            "expected {}, got {} ({:?})",
-            expect.to_json(),
-            result.value,
-            result.diagnostics
+    // Replay `events` (each at its numeric `timestamp`) into an aggregate store bound to the rule.
+    let mut store = Store::new();
+    store.bind(&mut program).map_err(|e| e.to_string())?;
+    for e in case.get("events").and_then(Value::as_array).unwrap_or(&[]) {
+        let event = OwnedEvent::from_value(e).ok_or("an event is not an object")?;
+        let at = event
+            .timestamp_ms
+            .ok_or("an event has no numeric timestamp")?;
+        store.ingest(&event.as_event(), at);
+    }
+    let full = WithAggregates {
+        input: &snapshot,
+        store: &store,
+    };
+    // `expect` at `now`, and/or `checks`: [{now, expect}] to see the value change as time passes.
+    let mut checks: Vec<(i64, bool)> = Vec::new();
+    if let Some(expect) = case.get("expect") {
+        let now = case.get("now").and_then(Value::as_f64).unwrap_or(0.0) as i64;
+        checks.push((now, expect.as_bool().ok_or("`expect` is not a boolean")?));
+    }
+    for c in case.get("checks").and_then(Value::as_array).unwrap_or(&[]) {
+        let now = c
+            .get("now")
+            .and_then(Value::as_f64)
+            .ok_or("a check has no `now`")? as i64;
+        checks.push((
+            now,
+            c.get("expect")
+                .and_then(Value::as_bool)
+                .ok_or("a check has no `expect`")?,
         ));
+    }
+    let mut last_diags = Vec::new();
+    for (now, want) in checks {
+        let result = evaluate(&program, &full, now);
+        if result.value != want {
+            return Err(format!(
+                "at {now}: expected {want}, got {} ({:?})",
+                result.value, result.diagnostics
+            ));
+        }
+        last_diags = result.diagnostics;
     }
     let want_diags: Vec<&str> = case
         .get("diagnostics")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let got_diags: Vec<&str> = result.diagnostics.iter().map(|d| d.code).collect();
+    let got_diags: Vec<&str> = last_diags.iter().map(|d| d.code).collect();
     if want_diags != got_diags {
         return Err(format!(
             "diagnostics: want {want_diags:?}, got {got_diags:?}"

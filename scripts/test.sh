@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every gate and test suite: formatting, clippy (host and wasm32), the core-purity check, native tests, the
+# SDK build and its size budget, wasm-bindgen tests in headless Chromium, and end-to-end tests that drive Chromium
+# against the real collector. Installs what it needs first (scripts/setup.sh), skipping what is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+step() { echo; echo "== $* ($(( $(date +%s) - started ))s)"; }
+
+step "setup"
+bash scripts/setup.sh --browser
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy, host"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "clippy, wasm32"
+cargo clippy -p wayline --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "pure core check"
+bash scripts/check-core-purity.sh
+
+step "native tests"
+cargo test --workspace
+
+step "build SDK"
+bash scripts/build-sdk.sh
+
+step "size budget (SPEC §11: 60 KB gzip for a script-tag user)"
+node js/size-report.mjs --budget-gzip 61440
+
+step "wasm-bindgen tests, headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p wayline --target wasm32-unknown-unknown --lib
+
+step "npm-bundled demo page (Vite)"
+node_modules/.bin/vite build www/npm-app --base ./ --logLevel warn
+
+step "collector binary"
+cargo build -p wayline-collector
+
+step "end-to-end, headless Chromium against wayline serve"
+node --test --test-concurrency=1 tests/e2e/
+
+step "all passed"

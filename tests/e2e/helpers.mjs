@@ -1,0 +1,94 @@
+// Shared plumbing for the end-to-end tests: the real collector binary on a free loopback port with a fresh
+// database, Debian's Chromium through playwright-core, and the stored events read back with `wayline events`.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const binary = join(root, 'target', 'debug', 'wayline');
+
+/** Starts `wayline serve` on 127.0.0.1:0; resolves once it printed its address. */
+export async function startCollector({ www = join(root, 'www'), sdk = join(root, 'js', 'dist') } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'wayline-e2e-'));
+  const db = join(dir, 'events.db');
+  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--db', db, '--www', www, '--sdk', sdk], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('collector did not start: ' + out)), 15000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`collector exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    db,
+    events: () => readEvents(db),
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function readEvents(db) {
+  const out = execFileSync(binary, ['events', '--db', db], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** A new page that records console messages and page errors, so tests can assert on both. */
+export async function openPage(browser, context) {
+  const ctx = context || (await browser.newContext());
+  const page = await ctx.newPage();
+  const log = { errors: [], warnings: [], console: [] };
+  page.on('pageerror', (e) => log.errors.push(String(e)));
+  page.on('console', (m) => {
+    log.console.push(`${m.type()}: ${m.text()}`);
+    if (m.type() === 'warning') log.warnings.push(m.text());
+    if (m.type() === 'error') log.errors.push(m.text());
+  });
+  return { page, log, context: ctx };
+}
+
+/** Waits until the SDK on the page is ready. */
+export async function ready(page) {
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded && window.wayline.anonymousId());
+}
+
+/** Polls the database until `predicate(events)` holds (delivery is asynchronous), or fails after `ms`. */
+export async function waitForEvents(collector, predicate, ms = 10000) {
+  const deadline = Date.now() + ms;
+  let events = [];
+  while (Date.now() < deadline) {
+    events = collector.events();
+    if (predicate(events)) return events;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out waiting for events; stored: ' + JSON.stringify(events.map((e) => e.event || e.type)));
+}
+
+export function assertNoDuplicates(assert, events) {
+  const ids = events.map((e) => e.messageId);
+  assert.equal(new Set(ids).size, ids.length, 'duplicate messageIds stored');
+}
