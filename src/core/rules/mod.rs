@@ -4,6 +4,7 @@
 //! signatures, static types) → [`compile`] (a [`Program`]: resolved functions, compiled regexes, and the list
 //! of behavioural aggregates the rule needs). The language is documented in `docs/rules.md`.
 
+pub mod aggregate;
 pub mod ast;
 pub mod check;
 pub mod compile;
@@ -17,7 +18,9 @@ pub mod limits;
 pub mod parser;
 pub mod program;
 pub mod regex;
+pub mod series;
 pub mod spec;
+pub mod store;
 pub mod token;
 pub mod types;
 pub mod version;
@@ -26,6 +29,7 @@ pub use diagnostic::{Diagnostic, Span};
 pub use eval::{evaluate, Evaluation, RunDiagnostic};
 pub use input::{Event, Fact, Input, OwnedEvent, Snapshot};
 pub use program::Program;
+pub use store::{Restored, StateError, Store, StoreError, WithAggregates};
 
 /// Compiles one rule, reporting every error found (lexical, syntactic and static), in source order.
 pub fn compile(source: &str) -> Result<Program, Vec<Diagnostic>> {

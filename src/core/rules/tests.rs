@@ -80,3 +80,182 @@ fn run_time_diagnostics_point_at_the_comparison() {
         "traits.age > 30"
     );
 }
+
+mod behaviour {
+    use super::super::*;
+    use crate::core::json::{parse, Map, Value};
+
+    const H: i64 = 3_600_000;
+    const D: i64 = 24 * H;
+
+    fn track(name: &str, props: &str) -> OwnedEvent {
+        OwnedEvent::from_value(
+            &parse(&format!(
+                r#"{{"type":"track","event":"{name}","properties":{props}}}"#
+            ))
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn bound(src: &str, store: &mut Store) -> Program {
+        let mut p = compile(src).unwrap();
+        store.bind(&mut p).unwrap();
+        p
+    }
+
+    fn eval(p: &Program, store: &Store, now: i64) -> bool {
+        let snap = Snapshot::default();
+        evaluate(
+            p,
+            &WithAggregates {
+                input: &snap,
+                store,
+            },
+            now,
+        )
+        .value
+    }
+
+    #[test]
+    fn rules_share_aggregates_in_one_store() {
+        let mut store = Store::new();
+        let a = bound(r#"count("A", within: 7d) >= 2"#, &mut store);
+        let b = bound(
+            r#"count("A", within: 168h) < 5 && count("B") == 0"#,
+            &mut store,
+        );
+        assert_eq!(store.specs().len(), 2);
+        assert_eq!(a.slot(0), b.slot(0));
+        let e = track("A", "{}");
+        assert_eq!(store.ingest(&e.as_event(), 0), vec![0]);
+        assert!(store.ingest(&track("C", "{}").as_event(), 1).is_empty());
+        store.ingest(&e.as_event(), 2);
+        assert!(eval(&a, &store, 3) && eval(&b, &store, 3));
+    }
+
+    #[test]
+    fn state_round_trips_through_json() {
+        let src = r#"count("A", within: 7d) >= 2 && sum("A", "x") > 1 && last("A").x == 2 && sequence("A", "B", within: 1h) && sequence("A", not "C", within: 30m) && session_count() >= 1 && time_since(first("A")) > 1s"#;
+        let mut store = Store::new();
+        let p = bound(src, &mut store);
+        let mut e = track("A", r#"{"x":1}"#);
+        e.session_id = Some(7);
+        store.ingest(&e.as_event(), D);
+        store.ingest(&track("A", r#"{"x":2}"#).as_event(), D + 1);
+        store.ingest(&track("B", "{}").as_event(), D + 2);
+        assert!(eval(&p, &store, D + H));
+        let saved = parse(&store.to_value().to_json()).unwrap();
+        let mut fresh = Store::new();
+        let p2 = bound(src, &mut fresh);
+        let report = fresh.restore(&saved).unwrap();
+        assert_eq!(
+            report,
+            Restored {
+                restored: 7,
+                discarded: 0
+            }
+        );
+        assert_eq!(fresh.to_value(), store.to_value());
+        assert!(eval(&p2, &fresh, D + H));
+    }
+
+    #[test]
+    fn restore_discards_what_does_not_fit() {
+        let mut store = Store::new();
+        let _p = bound(r#"count("A", within: 7d) > 0"#, &mut store);
+        assert_eq!(
+            store.restore(&parse("[1]").unwrap()),
+            Err(StateError::Foreign)
+        );
+        assert_eq!(
+            store.restore(&parse(r#"{"v":99,"a":{}}"#).unwrap()),
+            Err(StateError::Version)
+        );
+        let key = store.specs()[0].key.clone();
+        let mut aggs = Map::new();
+        aggs.insert(key.clone(), parse(r#"{"b":1000,"c":[1,1]}"#).unwrap()); // another bucket size
+        aggs.insert("gone|rule", parse("{}").unwrap());
+        let mut root = Map::new();
+        root.insert("v", Value::Number(1.0));
+        root.insert("a", Value::Object(aggs));
+        let report = store.restore(&Value::Object(root)).unwrap();
+        assert_eq!(
+            report,
+            Restored {
+                restored: 0,
+                discarded: 1
+            }
+        );
+        let mut aggs = Map::new();
+        aggs.insert(key, parse(r#"{"b":3600000,"c":[5,1,3,1]}"#).unwrap()); // not ascending: corrupt
+        let mut root = Map::new();
+        root.insert("v", Value::Number(1.0));
+        root.insert("a", Value::Object(aggs));
+        assert_eq!(store.restore(&Value::Object(root)).unwrap().discarded, 1);
+    }
+
+    #[test]
+    fn state_stays_under_its_byte_budget() {
+        let mut store = Store::new();
+        let mut programs = Vec::new();
+        for i in 0..40 {
+            programs.push(bound(
+                &format!(r#"count("E{i}", within: 400d) > 0"#),
+                &mut store,
+            ));
+        }
+        for day in 0..400 {
+            for i in 0..40 {
+                store.ingest(&track(&format!("E{i}"), "{}").as_event(), day * D);
+            }
+        }
+        assert!(store.state_bytes() <= limits::MAX_STATE_BYTES);
+        assert!(store.to_value().to_json().len() <= limits::MAX_STATE_BYTES);
+        assert!(store.dropped_buckets > 0);
+    }
+
+    #[test]
+    fn too_many_aggregates_is_an_error() {
+        let mut store = Store::new();
+        for i in 0..limits::MAX_AGGREGATES {
+            let mut p = compile(&format!(r#"count("E{i}") > 0"#)).unwrap();
+            store.bind(&mut p).unwrap();
+        }
+        let mut p = compile(r#"count("one more") > 0"#).unwrap();
+        assert_eq!(store.bind(&mut p), Err(StoreError::TooManyAggregates));
+    }
+
+    #[test]
+    fn ten_thousand_events_stay_small() {
+        let mut store = Store::new();
+        let _a = bound(
+            r#"count("Page Viewed", where: path starts_with "/pricing", within: 7d) >= 3 && count("Order Completed") == 0"#,
+            &mut store,
+        );
+        let _b = bound(
+            r#"days_since(last("Order Completed")) > 30 && sum("Order Completed", "revenue", within: 30d) > 100"#,
+            &mut store,
+        );
+        let _c = bound(
+            r#"sequence("Checkout Started", not "Order Completed", within: 30m) && session_count(within: 30d) > 2"#,
+            &mut store,
+        );
+        let page = OwnedEvent::from_value(
+            &parse(r#"{"type":"page","properties":{"path":"/pricing"}}"#).unwrap(),
+        )
+        .unwrap();
+        for i in 0..10_000i64 {
+            let t = i * 7 * 60_000; // one every 7 minutes: ~48 days
+            let mut e = if i % 50 == 0 {
+                track("Order Completed", r#"{"revenue":30}"#)
+            } else {
+                page.clone()
+            };
+            e.session_id = Some(t / (2 * H));
+            store.ingest(&e.as_event(), t);
+        }
+        let bytes = store.to_value().to_json().len();
+        assert!(bytes < 8 * 1024, "{bytes} bytes");
+    }
+}

@@ -1,0 +1,304 @@
+//! The state machine behind each kind of aggregate: what it keeps, how an event updates it, what it reports,
+//! and when time alone will change it.
+
+use super::input::{Event, Fact};
+use super::limits::MAX_STORED_STRING_BYTES;
+use super::series::{Combine, Series};
+use super::spec::{AggKind, AggSpec};
+use crate::core::json::Value;
+
+/// A running total (or extreme) over a window, or over all time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tally {
+    Ever(Option<f64>),
+    Window(Series),
+}
+
+impl Tally {
+    fn new(window_ms: Option<i64>) -> Tally {
+        match window_ms {
+            Some(w) => Tally::Window(Series::new(w)),
+            None => Tally::Ever(None),
+        }
+    }
+
+    fn add(&mut self, t: i64, x: f64, op: Combine) {
+        match self {
+            Tally::Ever(v) => *v = Some(v.map_or(x, |old| op.apply(old, x))),
+            Tally::Window(s) => s.add(t, x, op),
+        }
+    }
+
+    fn value(&self, now: i64, op: Combine) -> Option<f64> {
+        match self {
+            Tally::Ever(v) => *v,
+            Tally::Window(s) => s.value(now, op),
+        }
+    }
+
+    fn next_change(&self, now: i64) -> Option<i64> {
+        match self {
+            Tally::Ever(_) => None,
+            Tally::Window(s) => s.next_change(now),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum State {
+    /// Count, sum, min, max, engaged time.
+    Tally(Tally),
+    /// First or last occurrence time.
+    Time(Option<i64>),
+    LastValue(Option<Value>),
+    /// For each prefix of the steps, the latest start time of a partial match that reached it; and whether
+    /// (when) the whole sequence completed.
+    Sequence {
+        partial: Vec<Option<i64>>,
+        done: Option<i64>,
+    },
+    /// Time of the latest first step, and whether the forbidden second step followed it.
+    Absence {
+        start: Option<i64>,
+        followed: bool,
+    },
+    Sessions {
+        last_id: Option<i64>,
+        tally: Tally,
+    },
+}
+
+impl State {
+    pub fn new(spec: &AggSpec) -> State {
+        match &spec.kind {
+            AggKind::Count
+            | AggKind::Sum(_)
+            | AggKind::Min(_)
+            | AggKind::Max(_)
+            | AggKind::Engaged => State::Tally(Tally::new(spec.window_ms)),
+            AggKind::First | AggKind::Last => State::Time(None),
+            AggKind::LastValue(_) => State::LastValue(None),
+            AggKind::Sequence {
+                steps,
+                absent_last: false,
+                ..
+            } => State::Sequence {
+                partial: vec![None; steps.len().saturating_sub(1)],
+                done: None,
+            },
+            AggKind::Sequence {
+                absent_last: true, ..
+            } => State::Absence {
+                start: None,
+                followed: false,
+            },
+            AggKind::Sessions => State::Sessions {
+                last_id: None,
+                tally: Tally::new(spec.window_ms),
+            },
+        }
+    }
+
+    /// Applies an event (already known to match the spec's name and filter) at time `t`. Returns whether the
+    /// state changed.
+    pub fn update(&mut self, spec: &AggSpec, event: &Event<'_>, t: i64) -> bool {
+        match (&spec.kind, self) {
+            (AggKind::Count, State::Tally(tally)) => tally.add(t, 1.0, Combine::Sum),
+            (AggKind::Sum(p), State::Tally(tally)) => match number_at(event, p) {
+                Some(x) => tally.add(t, x, Combine::Sum),
+                None => return false,
+            },
+            (AggKind::Min(p), State::Tally(tally)) => match number_at(event, p) {
+                Some(x) => tally.add(t, x, Combine::Min),
+                None => return false,
+            },
+            (AggKind::Max(p), State::Tally(tally)) => match number_at(event, p) {
+                Some(x) => tally.add(t, x, Combine::Max),
+                None => return false,
+            },
+            (AggKind::Engaged, State::Tally(tally)) => {
+                if !(event.engaged_ms > 0.0 && event.engaged_ms.is_finite()) {
+                    return false;
+                }
+                tally.add(t, event.engaged_ms, Combine::Sum)
+            }
+            (AggKind::First, State::Time(first)) => {
+                if first.is_some_and(|f| f <= t) {
+                    return false;
+                }
+                *first = Some(t);
+            }
+            (AggKind::Last, State::Time(last)) => {
+                if last.is_some_and(|l| l > t) {
+                    return false;
+                }
+                *last = Some(t);
+            }
+            (AggKind::LastValue(p), State::LastValue(last)) => {
+                *last = value_at(event, p).map(clip);
+            }
+            (
+                AggKind::Sequence {
+                    steps, within_ms, ..
+                },
+                State::Sequence { partial, done },
+            ) => {
+                let k = steps.len();
+                let mut changed = false;
+                // Later steps first, so one event cannot advance a match through two steps at once.
+                for i in (1..k).rev() {
+                    if steps[i] != event.name {
+                        continue;
+                    }
+                    let Some(start) = partial[i - 1] else {
+                        continue;
+                    };
+                    if t - start > *within_ms {
+                        continue;
+                    }
+                    if i == k - 1 {
+                        if done.is_none() {
+                            *done = Some(t);
+                            changed = true;
+                        }
+                    } else if !matches!(partial[i], Some(s) if s >= start) {
+                        partial[i] = Some(start);
+                        changed = true;
+                    }
+                }
+                if steps[0] == event.name {
+                    partial[0] = Some(t);
+                    changed = true;
+                }
+                return changed;
+            }
+            (AggKind::Sequence { steps, .. }, State::Absence { start, followed }) => {
+                let mut changed = false;
+                if steps.get(1).is_some_and(|b| b == event.name) && start.is_some() && !*followed {
+                    *followed = true;
+                    changed = true;
+                }
+                if steps.first().is_some_and(|a| a == event.name) {
+                    *start = Some(t);
+                    *followed = false;
+                    changed = true;
+                }
+                return changed;
+            }
+            (AggKind::Sessions, State::Sessions { last_id, tally }) => {
+                let Some(id) = event.session_id else {
+                    return false;
+                };
+                if *last_id == Some(id) {
+                    return false;
+                }
+                *last_id = Some(id);
+                tally.add(t, 1.0, Combine::Sum);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub fn value(&self, spec: &AggSpec, now: i64) -> Fact<'_> {
+        match (&spec.kind, self) {
+            (AggKind::Count | AggKind::Sum(_) | AggKind::Engaged, State::Tally(t)) => {
+                Fact::Num(t.value(now, Combine::Sum).unwrap_or(0.0))
+            }
+            (AggKind::Min(_), State::Tally(t)) => {
+                t.value(now, Combine::Min).map_or(Fact::Absent, Fact::Num)
+            }
+            (AggKind::Max(_), State::Tally(t)) => {
+                t.value(now, Combine::Max).map_or(Fact::Absent, Fact::Num)
+            }
+            (AggKind::First | AggKind::Last, State::Time(t)) => t.map_or(Fact::Absent, Fact::Time),
+            (AggKind::LastValue(_), State::LastValue(v)) => {
+                v.as_ref().map_or(Fact::Absent, Fact::Value)
+            }
+            (_, State::Sequence { done, .. }) => Fact::Bool(done.is_some()),
+            (AggKind::Sequence { within_ms, .. }, State::Absence { start, followed }) => {
+                Fact::Bool(matches!(start, Some(s) if !followed && now - s >= *within_ms))
+            }
+            (_, State::Sessions { tally, .. }) => {
+                Fact::Num(tally.value(now, Combine::Sum).unwrap_or(0.0))
+            }
+            _ => Fact::Absent,
+        }
+    }
+
+    /// The next instant after `now` at which this aggregate's value changes with no new event.
+    pub fn next_change(&self, spec: &AggSpec, now: i64) -> Option<i64> {
+        match (&spec.kind, self) {
+            (_, State::Tally(t)) | (_, State::Sessions { tally: t, .. }) => t.next_change(now),
+            (
+                AggKind::Sequence { within_ms, .. },
+                State::Absence {
+                    start: Some(s),
+                    followed: false,
+                },
+            ) => {
+                let at = s + within_ms;
+                (at > now).then_some(at)
+            }
+            _ => None,
+        }
+    }
+
+    /// A rough count of the bytes this state takes when persisted.
+    pub fn weight(&self) -> usize {
+        match self {
+            State::Tally(Tally::Window(s))
+            | State::Sessions {
+                tally: Tally::Window(s),
+                ..
+            } => 24 + 24 * s.cells.len(),
+            State::LastValue(Some(v)) => 16 + v.to_json().len(),
+            State::Sequence { partial, .. } => 24 + 16 * partial.len(),
+            _ => 24,
+        }
+    }
+
+    /// Drops the oldest bucket of a windowed state; false when there is nothing to drop.
+    pub fn drop_oldest(&mut self) -> bool {
+        match self {
+            State::Tally(Tally::Window(s))
+            | State::Sessions {
+                tally: Tally::Window(s),
+                ..
+            } => s.drop_oldest(),
+            _ => false,
+        }
+    }
+}
+
+fn value_at<'a>(event: &Event<'a>, path: &[String]) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let mut v = event.properties.get(first)?;
+    for f in rest {
+        v = v.get(f)?;
+    }
+    Some(v)
+}
+
+fn number_at(event: &Event<'_>, path: &[String]) -> Option<f64> {
+    value_at(event, path)
+        .and_then(Value::as_f64)
+        .filter(|x| x.is_finite())
+}
+
+/// A copy small enough to keep: long strings are cut, large arrays and objects are not kept.
+fn clip(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.len() > MAX_STORED_STRING_BYTES => {
+            let mut end = MAX_STORED_STRING_BYTES;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            Value::String(s[..end].to_string())
+        }
+        Value::Array(_) | Value::Object(_) if v.to_json().len() > MAX_STORED_STRING_BYTES => {
+            Value::Null
+        }
+        _ => v.clone(),
+    }
+}

@@ -1,0 +1,161 @@
+//! A time-bucketed series: the compact state behind windowed counts, sums, minima and maxima.
+//!
+//! Time is cut into buckets of `bucket_ms`; a window of `span` buckets covers the current (partial) bucket and
+//! the `span - 1` before it. So `within: 7d` with 1-hour buckets counts events whose bucket is one of the last
+//! 168, i.e. from between 7d − 1h and 7d ago up to now. Only non-empty buckets are stored, so a visitor who
+//! came on three days costs three cells, not 168.
+
+/// How values in one bucket (and across buckets) combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    Sum,
+    Min,
+    Max,
+}
+
+impl Combine {
+    pub fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            Combine::Sum => a + b,
+            Combine::Min => a.min(b),
+            Combine::Max => a.max(b),
+        }
+    }
+}
+
+/// Bucket sizes tried, largest first: the largest one that divides the window into at least
+/// [`MIN_BUCKETS`] buckets is used, so the window's edge is accurate to within 1/60 of it.
+const NICE_BUCKETS_MS: [i64; 10] = [
+    86_400_000, 43_200_000, 21_600_000, 10_800_000, 3_600_000, 900_000, 300_000, 60_000, 10_000,
+    1_000,
+];
+const MIN_BUCKETS: i64 = 60;
+
+/// The bucket size and bucket count for a window.
+pub fn layout(window_ms: i64) -> (i64, i64) {
+    let window_ms = window_ms.max(1);
+    let bucket = NICE_BUCKETS_MS
+        .iter()
+        .copied()
+        .find(|&b| window_ms % b == 0 && window_ms / b >= MIN_BUCKETS)
+        .unwrap_or_else(|| (window_ms / MIN_BUCKETS).max(1));
+    (bucket, (window_ms + bucket - 1) / bucket)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub bucket_ms: i64,
+    pub span: i64,
+    /// (bucket index, combined value), ascending by index.
+    pub cells: Vec<(i64, f64)>,
+}
+
+impl Series {
+    pub fn new(window_ms: i64) -> Series {
+        let (bucket_ms, span) = layout(window_ms);
+        Series {
+            bucket_ms,
+            span,
+            cells: Vec::new(),
+        }
+    }
+
+    fn index(&self, t: i64) -> i64 {
+        t.div_euclid(self.bucket_ms)
+    }
+
+    /// The first bucket index still inside the window at `now`.
+    fn first_live(&self, now: i64) -> i64 {
+        self.index(now) - self.span + 1
+    }
+
+    pub fn add(&mut self, t: i64, x: f64, op: Combine) {
+        let idx = self.index(t);
+        match self.cells.binary_search_by_key(&idx, |c| c.0) {
+            Ok(i) => self.cells[i].1 = op.apply(self.cells[i].1, x),
+            Err(i) => self.cells.insert(i, (idx, x)),
+        }
+        self.prune(t);
+    }
+
+    /// Drops buckets that have left the window at `now`: they can never count again, since time only moves on.
+    pub fn prune(&mut self, now: i64) {
+        let first = self.first_live(now);
+        let dead = self.cells.iter().take_while(|c| c.0 < first).count();
+        if dead > 0 {
+            self.cells.drain(..dead);
+        }
+    }
+
+    /// The combined value of the buckets inside the window at `now`, or `None` when there are none.
+    pub fn value(&self, now: i64, op: Combine) -> Option<f64> {
+        let first = self.first_live(now);
+        self.cells
+            .iter()
+            .filter(|c| c.0 >= first)
+            .map(|c| c.1)
+            .reduce(|a, b| op.apply(a, b))
+    }
+
+    /// The next instant after `now` at which the value changes by time alone: when the oldest live bucket
+    /// leaves the window.
+    pub fn next_change(&self, now: i64) -> Option<i64> {
+        let first = self.first_live(now);
+        self.cells
+            .iter()
+            .find(|c| c.0 >= first)
+            .map(|c| (c.0 + self.span) * self.bucket_ms)
+    }
+
+    /// Drops the oldest bucket (to respect the state byte budget).
+    pub fn drop_oldest(&mut self) -> bool {
+        if self.cells.is_empty() {
+            return false;
+        }
+        self.cells.remove(0);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+    const D: i64 = 24 * H;
+
+    #[test]
+    fn layouts() {
+        assert_eq!(layout(7 * D), (H, 168));
+        assert_eq!(layout(30 * 60_000), (10_000, 180));
+        assert_eq!(layout(45_000), (750, 60)); // no nice size fits: window / 60
+        assert_eq!(layout(H), (60_000, 60));
+        assert_eq!(layout(30 * D), (12 * H, 60));
+        assert_eq!(layout(90 * D), (D, 90));
+        assert_eq!(layout(1_000), (16, 63));
+    }
+
+    #[test]
+    fn counts_expire_exactly_at_next_change() {
+        let mut s = Series::new(7 * D);
+        s.add(10 * D + 5, 1.0, Combine::Sum);
+        s.add(12 * D, 1.0, Combine::Sum);
+        assert_eq!(s.value(12 * D, Combine::Sum), Some(2.0));
+        let t = s.next_change(12 * D).unwrap();
+        assert_eq!(t, 17 * D); // bucket of 10d+5 is [10d, 10d+1h): it leaves when 17d's bucket begins
+        assert_eq!(s.value(t - 1, Combine::Sum), Some(2.0));
+        assert_eq!(s.value(t, Combine::Sum), Some(1.0));
+        assert_eq!(s.next_change(t), Some(19 * D));
+        assert_eq!(s.value(19 * D, Combine::Sum), None);
+    }
+
+    #[test]
+    fn min_max_and_out_of_order() {
+        let mut s = Series::new(D);
+        s.add(5 * H, 3.0, Combine::Max);
+        s.add(2 * H, 9.0, Combine::Max);
+        s.add(5 * H, 4.0, Combine::Max);
+        assert_eq!(s.value(6 * H, Combine::Max), Some(9.0));
+        assert_eq!(s.cells.len(), 2);
+    }
+}

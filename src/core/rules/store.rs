@@ -1,0 +1,408 @@
+//! The aggregate store: one state per distinct aggregate that the bound rules need, updated as events arrive,
+//! bounded in bytes, and persisted with the profile as a versioned JSON value.
+
+use std::collections::BTreeMap;
+
+use super::aggregate::{State, Tally};
+use super::eval::matches_event;
+use super::input::{Event, Fact, Input};
+use super::limits::{MAX_AGGREGATES, MAX_STATE_BYTES, MAX_STEPS};
+use super::program::Program;
+use super::series::Series;
+use super::spec::{AggKind, AggSpec};
+use crate::core::json::{Map, Value};
+
+/// Version of the persisted form; a different version is discarded rather than misread.
+pub const STATE_VERSION: f64 = 1.0;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// More distinct aggregates than [`MAX_AGGREGATES`].
+    TooManyAggregates,
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::TooManyAggregates => write!(
+                f,
+                "the rules need more than {MAX_AGGREGATES} distinct aggregates"
+            ),
+        }
+    }
+}
+
+/// Why persisted state was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateError {
+    /// Not an object with a numeric `v`: not ours, or corrupt.
+    Foreign,
+    /// Written by another version of the format.
+    Version,
+}
+
+/// What [`Store::restore`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Restored {
+    /// States taken over from the persisted value.
+    pub restored: usize,
+    /// States present but unreadable, or laid out differently (their rule changed); they start afresh.
+    pub discarded: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    specs: Vec<AggSpec>,
+    states: Vec<State>,
+    weights: Vec<usize>,
+    total_weight: usize,
+    /// Slots watching each event name.
+    by_event: BTreeMap<String, Vec<usize>>,
+    /// Slots watching every event (sessions, engaged time).
+    every: Vec<usize>,
+    /// Buckets dropped to respect [`MAX_STATE_BYTES`]; reported, never silent.
+    pub dropped_buckets: u64,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// Registers the aggregates `program` needs (sharing any already registered with the same key) and points
+    /// the program at their slots.
+    pub fn bind(&mut self, program: &mut Program) -> Result<(), StoreError> {
+        for local in 0..program.aggregates.len() {
+            let spec = &program.aggregates[local];
+            let slot = match self.specs.iter().position(|s| s.key == spec.key) {
+                Some(slot) => slot,
+                None => self.register(spec.clone())?,
+            };
+            program.slots[local] = slot;
+        }
+        Ok(())
+    }
+
+    fn register(&mut self, spec: AggSpec) -> Result<usize, StoreError> {
+        if self.specs.len() >= MAX_AGGREGATES {
+            return Err(StoreError::TooManyAggregates);
+        }
+        let slot = self.specs.len();
+        match &spec.kind {
+            AggKind::Sessions | AggKind::Engaged => self.every.push(slot),
+            AggKind::Sequence { steps, .. } => {
+                for s in steps {
+                    let slots = self.by_event.entry(s.clone()).or_default();
+                    if !slots.contains(&slot) {
+                        slots.push(slot);
+                    }
+                }
+            }
+            _ => self
+                .by_event
+                .entry(spec.event.clone())
+                .or_default()
+                .push(slot),
+        }
+        let state = State::new(&spec);
+        self.weights.push(state.weight());
+        self.total_weight += state.weight();
+        self.states.push(state);
+        self.specs.push(spec);
+        Ok(slot)
+    }
+
+    pub fn specs(&self) -> &[AggSpec] {
+        &self.specs
+    }
+
+    /// Applies an event at `now_ms` to the aggregates that watch its name and whose filter it passes. Returns
+    /// the slots whose state changed. Costs time proportional to those aggregates, not to history.
+    pub fn ingest(&mut self, event: &Event<'_>, now_ms: i64) -> Vec<usize> {
+        let mut changed = Vec::new();
+        let named = self
+            .by_event
+            .get(event.name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for &slot in named.iter().chain(self.every.iter()) {
+            let spec = &self.specs[slot];
+            if let Some(filter) = &spec.filter {
+                let mut budget = MAX_STEPS;
+                if !matches_event(filter, &[], *event, &mut budget) {
+                    continue;
+                }
+            }
+            if self.states[slot].update(spec, event, now_ms) {
+                changed.push(slot);
+            }
+        }
+        for &slot in &changed {
+            let w = self.states[slot].weight();
+            self.total_weight = self.total_weight + w - self.weights[slot];
+            self.weights[slot] = w;
+        }
+        self.enforce_budget();
+        changed
+    }
+
+    /// Keeps the persisted size under [`MAX_STATE_BYTES`] by dropping the oldest bucket of the heaviest state.
+    fn enforce_budget(&mut self) {
+        while self.total_weight > MAX_STATE_BYTES {
+            let Some(slot) = (0..self.states.len()).max_by_key(|&i| self.weights[i]) else {
+                return;
+            };
+            if !self.states[slot].drop_oldest() {
+                return;
+            }
+            self.dropped_buckets += 1;
+            let w = self.states[slot].weight();
+            self.total_weight = self.total_weight + w - self.weights[slot];
+            self.weights[slot] = w;
+        }
+    }
+
+    pub fn value(&self, slot: usize, now_ms: i64) -> Fact<'_> {
+        match (self.specs.get(slot), self.states.get(slot)) {
+            (Some(spec), Some(state)) => state.value(spec, now_ms),
+            _ => Fact::Absent,
+        }
+    }
+
+    /// The next instant after `now_ms` at which aggregate `slot` changes with no new event.
+    pub fn next_change(&self, slot: usize, now_ms: i64) -> Option<i64> {
+        self.states
+            .get(slot)?
+            .next_change(&self.specs[slot], now_ms)
+    }
+
+    /// Approximate persisted size in bytes.
+    pub fn state_bytes(&self) -> usize {
+        self.total_weight
+    }
+
+    /// Forgets all history (logout).
+    pub fn clear(&mut self) {
+        for (i, spec) in self.specs.iter().enumerate() {
+            self.states[i] = State::new(spec);
+            self.weights[i] = self.states[i].weight();
+        }
+        self.total_weight = self.weights.iter().sum();
+    }
+
+    /// The persisted form: `{"v": 1, "a": {key: state, ...}}`.
+    pub fn to_value(&self) -> Value {
+        let mut aggs = Map::new();
+        for (spec, state) in self.specs.iter().zip(&self.states) {
+            aggs.insert(spec.key.clone(), state_to_value(state));
+        }
+        let mut root = Map::new();
+        root.insert("v", Value::Number(STATE_VERSION));
+        root.insert("a", Value::Object(aggs));
+        Value::Object(root)
+    }
+
+    /// Takes over persisted states whose key matches a registered aggregate. States of rules no longer in the
+    /// config are ignored; unreadable ones start afresh and are counted.
+    pub fn restore(&mut self, v: &Value) -> Result<Restored, StateError> {
+        let version = v
+            .get("v")
+            .and_then(Value::as_f64)
+            .ok_or(StateError::Foreign)?;
+        if version != STATE_VERSION {
+            return Err(StateError::Version);
+        }
+        let aggs = v
+            .get("a")
+            .and_then(Value::as_object)
+            .ok_or(StateError::Foreign)?;
+        let mut report = Restored::default();
+        for slot in 0..self.specs.len() {
+            let Some(saved) = aggs.get(&self.specs[slot].key) else {
+                continue;
+            };
+            match state_from_value(&self.specs[slot], saved) {
+                Some(state) => {
+                    self.states[slot] = state;
+                    report.restored += 1;
+                }
+                None => {
+                    self.states[slot] = State::new(&self.specs[slot]);
+                    report.discarded += 1;
+                }
+            }
+            self.weights[slot] = self.states[slot].weight();
+        }
+        self.total_weight = self.weights.iter().sum();
+        self.enforce_budget();
+        Ok(report)
+    }
+}
+
+fn num(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, Value::Number)
+}
+
+fn time(t: Option<i64>) -> Value {
+    t.map_or(Value::Null, |t| Value::Number(t as f64))
+}
+
+fn tally_to_value(t: &Tally) -> Value {
+    let mut m = Map::new();
+    match t {
+        Tally::Ever(x) => m.insert("e", num(*x)),
+        Tally::Window(s) => {
+            m.insert("b", Value::Number(s.bucket_ms as f64));
+            let mut flat = Vec::with_capacity(s.cells.len() * 2);
+            for (i, x) in &s.cells {
+                flat.push(Value::Number(*i as f64));
+                flat.push(Value::Number(*x));
+            }
+            m.insert("c", Value::Array(flat));
+        }
+    }
+    Value::Object(m)
+}
+
+fn state_to_value(state: &State) -> Value {
+    let mut m = Map::new();
+    match state {
+        State::Tally(t) => return tally_to_value(t),
+        State::Time(t) => m.insert("t", time(*t)),
+        State::LastValue(v) => {
+            if let Some(v) = v {
+                m.insert("v", v.clone());
+            }
+        }
+        State::Sequence { partial, done } => {
+            m.insert(
+                "p",
+                Value::Array(partial.iter().map(|p| time(*p)).collect()),
+            );
+            m.insert("d", time(*done));
+        }
+        State::Absence { start, followed } => {
+            m.insert("s", time(*start));
+            m.insert("f", Value::Bool(*followed));
+        }
+        State::Sessions { last_id, tally } => {
+            m.insert("i", time(*last_id));
+            m.insert("n", tally_to_value(tally));
+        }
+    }
+    Value::Object(m)
+}
+
+/// A persisted time: a number, or `null` for none. `None` when it is neither (corrupt).
+fn read_time(v: Option<&Value>) -> Option<Option<i64>> {
+    match v {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::Number(n)) if n.is_finite() => Some(Some(*n as i64)),
+        _ => None,
+    }
+}
+
+fn tally_from_value(window_ms: Option<i64>, v: &Value) -> Option<Tally> {
+    match window_ms {
+        None => match v.get("e") {
+            None | Some(Value::Null) => Some(Tally::Ever(None)),
+            Some(Value::Number(x)) if x.is_finite() => Some(Tally::Ever(Some(*x))),
+            _ => None,
+        },
+        Some(w) => {
+            let mut s = Series::new(w);
+            // A different bucket size means the rule's window changed: the old buckets do not fit.
+            if v.get("b").and_then(Value::as_f64) != Some(s.bucket_ms as f64) {
+                return None;
+            }
+            let flat = v.get("c")?.as_array()?;
+            if flat.len() % 2 != 0 || flat.len() / 2 > s.span as usize + 1 {
+                return None;
+            }
+            let mut last = i64::MIN;
+            for pair in flat.chunks(2) {
+                let i = pair[0].as_f64().filter(|x| x.is_finite())? as i64;
+                let x = pair[1].as_f64().filter(|x| x.is_finite())?;
+                if i <= last {
+                    return None;
+                }
+                last = i;
+                s.cells.push((i, x));
+            }
+            Some(Tally::Window(s))
+        }
+    }
+}
+
+fn state_from_value(spec: &AggSpec, v: &Value) -> Option<State> {
+    v.as_object()?;
+    Some(match State::new(spec) {
+        State::Tally(_) => State::Tally(tally_from_value(spec.window_ms, v)?),
+        State::Time(_) => State::Time(read_time(v.get("t"))?),
+        State::LastValue(_) => State::LastValue(v.get("v").cloned()),
+        State::Sequence { partial, .. } => {
+            let saved = v.get("p")?.as_array()?;
+            if saved.len() != partial.len() {
+                return None;
+            }
+            let partial = saved
+                .iter()
+                .map(|p| read_time(Some(p)))
+                .collect::<Option<Vec<_>>>()?;
+            State::Sequence {
+                partial,
+                done: read_time(v.get("d"))?,
+            }
+        }
+        State::Absence { .. } => State::Absence {
+            start: read_time(v.get("s"))?,
+            followed: v.get("f")?.as_bool()?,
+        },
+        State::Sessions { .. } => State::Sessions {
+            last_id: read_time(v.get("i"))?,
+            tally: tally_from_value(spec.window_ms, v.get("n")?)?,
+        },
+    })
+}
+
+/// An [`Input`] that answers aggregates from a store and everything else from another input.
+pub struct WithAggregates<'a> {
+    pub input: &'a dyn Input,
+    pub store: &'a Store,
+}
+
+impl Input for WithAggregates<'_> {
+    fn traits(&self) -> Option<&Map> {
+        self.input.traits()
+    }
+    fn context(&self) -> Option<&Value> {
+        self.input.context()
+    }
+    fn page(&self) -> Option<&Value> {
+        self.input.page()
+    }
+    fn channel(&self) -> Option<&Value> {
+        self.input.channel()
+    }
+    fn attributes(&self) -> Option<&Map> {
+        self.input.attributes()
+    }
+    fn event(&self) -> Option<Event<'_>> {
+        self.input.event()
+    }
+    fn in_segment(&self, name: &str) -> bool {
+        self.input.in_segment(name)
+    }
+    fn stage(&self, journey: &str) -> Option<&str> {
+        self.input.stage(journey)
+    }
+    fn saved_group(&self, id: &str) -> Option<&[Value]> {
+        self.input.saved_group(id)
+    }
+    fn anonymous_id(&self) -> &str {
+        self.input.anonymous_id()
+    }
+    fn aggregate(&self, slot: usize, now_ms: i64) -> Fact<'_> {
+        self.store.value(slot, now_ms)
+    }
+}
