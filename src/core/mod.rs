@@ -7,6 +7,7 @@ pub mod queue;
 pub mod random;
 pub mod rules;
 pub mod sanitize;
+pub mod segments;
 pub mod session;
 pub mod time;
 pub mod tracker;

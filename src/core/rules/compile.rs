@@ -352,8 +352,12 @@ impl Lowerer<'_> {
                 }
                 NodeKind::Stage(s)
             }
-            Func::Bucket => NodeKind::Bucket(str_arg(0).unwrap_or_default()),
+            Func::Bucket => {
+                self.deps.identity = true;
+                NodeKind::Bucket(str_arg(0).unwrap_or_default())
+            }
             Func::InRollout => {
+                self.deps.identity = true;
                 let pct = match positional.get(1).map(|x| &x.kind) {
                     Some(ExprKind::Num(n)) => *n,
                     _ => 0.0,

@@ -470,3 +470,18 @@ fn walk_map<'a>(m: Option<&'a Map>, fields: &[String]) -> V<'a> {
         Some((first, rest)) => walk(m.get(first), rest),
     }
 }
+
+/// Evaluates one node of `program` to a number, for the wake-up planner (`None` when it is not a number).
+pub(crate) fn number_of(
+    program: &Program,
+    node: &Node,
+    input: &dyn Input,
+    now_ms: i64,
+) -> Option<f64> {
+    let mut ev = Evaluator::new(program, input, now_ms);
+    match ev.value(node) {
+        V::Num(x) => Some(x),
+        V::Time(t) => Some(t as f64),
+        _ => None,
+    }
+}

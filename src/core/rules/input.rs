@@ -101,6 +101,19 @@ impl OwnedEvent {
         }
     }
 
+    /// Copies a borrowed event.
+    pub fn from_event(e: &Event<'_>) -> OwnedEvent {
+        OwnedEvent {
+            kind: e.kind.to_string(),
+            name: e.name.to_string(),
+            properties: e.properties.clone(),
+            context: e.context.cloned().unwrap_or(Value::Null),
+            session_id: e.session_id,
+            engaged_ms: e.engaged_ms,
+            timestamp_ms: None,
+        }
+    }
+
     /// Reads a Segment-shaped message: `type`, `event` (track) or `name` (page), `properties` (or `traits` for
     /// identify), `context` with an optional `sessionId`, an optional numeric `engagedMs` property, and an
     /// optional numeric `timestamp` (epoch milliseconds). `None` when it is not an object.

@@ -24,6 +24,7 @@ pub mod store;
 pub mod token;
 pub mod types;
 pub mod version;
+pub mod wakeup;
 
 pub use diagnostic::{Diagnostic, Span};
 pub use eval::{evaluate, Evaluation, RunDiagnostic};

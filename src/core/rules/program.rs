@@ -83,6 +83,8 @@ pub struct Deps {
     pub event: bool,
     /// Uses `time_since`/`days_since`: its truth can change with time alone.
     pub clock: bool,
+    /// Uses `bucket`/`in_rollout`: reads the visitor's id.
+    pub identity: bool,
     pub segments: Vec<String>,
     pub journeys: Vec<String>,
 }

@@ -1,0 +1,109 @@
+//! When can a rule's value change with no new event? The engine sets one timer for the earliest such instant
+//! instead of polling.
+//!
+//! Two things move with time alone: windowed aggregates (a bucket leaves the window; abandonment becomes
+//! due), which the store reports, and `time_since`/`days_since` compared with a value, which cross it at a
+//! computable instant. Waking a millisecond early is harmless (the rule is re-checked and the next instant is
+//! planned); waking late would be a bug, so every candidate is an instant at or before the change.
+
+use super::eval::number_of;
+use super::input::Input;
+use super::program::{CmpOp, Node, NodeKind, Program};
+use super::store::Store;
+
+/// The earliest instant after `now_ms` at which `program`'s value may change with no new event.
+pub fn next_wakeup(
+    program: &Program,
+    input: &dyn Input,
+    store: &Store,
+    now_ms: i64,
+) -> Option<i64> {
+    let mut best: Option<i64> = None;
+    visit(program, &program.root, input, store, now_ms, &mut best);
+    best
+}
+
+fn offer(best: &mut Option<i64>, now: i64, at: i64) {
+    if at > now && best.is_none_or(|b| at < b) {
+        *best = Some(at);
+    }
+}
+
+fn visit(
+    program: &Program,
+    n: &Node,
+    input: &dyn Input,
+    store: &Store,
+    now: i64,
+    best: &mut Option<i64>,
+) {
+    match &n.kind {
+        NodeKind::Agg(local) => {
+            if let Some(at) = program
+                .slot(*local)
+                .and_then(|slot| store.next_change(slot, now))
+            {
+                offer(best, now, at);
+            }
+        }
+        NodeKind::Cmp(op, l, r) => {
+            for (clock, other) in [(l, r), (r, l)] {
+                if let NodeKind::TimeSince(arg, days) = &clock.kind {
+                    crossing(program, *op, arg, *days, other, input, now, best);
+                }
+            }
+            visit(program, l, input, store, now, best);
+            visit(program, r, input, store, now, best);
+        }
+        NodeKind::List(items) => {
+            for i in items {
+                visit(program, i, input, store, now, best);
+            }
+        }
+        NodeKind::Not(a)
+        | NodeKind::Exists(a)
+        | NodeKind::Matches(a, _)
+        | NodeKind::TimeSince(a, _) => visit(program, a, input, store, now, best),
+        NodeKind::And(a, b)
+        | NodeKind::Or(a, b)
+        | NodeKind::VersionCmp(_, a, b)
+        | NodeKind::In(a, b)
+        | NodeKind::Contains(a, b)
+        | NodeKind::StartsWith(a, b)
+        | NodeKind::EndsWith(a, b) => {
+            visit(program, a, input, store, now, best);
+            visit(program, b, input, store, now, best);
+        }
+        _ => {}
+    }
+}
+
+/// `time_since(arg) OP other`: the elapsed time grows by one per millisecond, so the comparison flips when it
+/// reaches `other`. Offers that instant and the next millisecond (strict and non-strict comparisons flip at
+/// one or the other).
+#[allow(clippy::too_many_arguments)]
+fn crossing(
+    program: &Program,
+    _op: CmpOp,
+    arg: &Node,
+    days: bool,
+    other: &Node,
+    input: &dyn Input,
+    now: i64,
+    best: &mut Option<i64>,
+) {
+    let (Some(t0), Some(limit)) = (
+        number_of(program, arg, input, now),
+        number_of(program, other, input, now),
+    ) else {
+        return;
+    };
+    let limit_ms = if days { limit * 86_400_000.0 } else { limit };
+    let at = t0 + limit_ms;
+    if !at.is_finite() || at.abs() > 9.0e15 {
+        return;
+    }
+    let at = at.ceil() as i64;
+    offer(best, now, at);
+    offer(best, now, at + 1);
+}

@@ -1,0 +1,65 @@
+//! The visitor facts the engine keeps beside the aggregates, and the `Input` view rules are evaluated against.
+
+use crate::core::json::{Map, Value};
+use crate::core::rules::{Event, Fact, Input, OwnedEvent, Store};
+
+/// What rules read besides aggregates. Traits are merged from `identify` events (and can be set directly);
+/// the context is the latest event's; the current event is the latest ingested one.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub traits: Map,
+    pub context: Value,
+    pub channel: Value,
+    pub anonymous_id: String,
+    pub last_event: Option<OwnedEvent>,
+}
+
+impl Default for Facts {
+    fn default() -> Self {
+        Facts {
+            traits: Map::new(),
+            context: Value::Null,
+            channel: Value::Null,
+            anonymous_id: String::new(),
+            last_event: None,
+        }
+    }
+}
+
+/// The engine's view for one evaluation: facts, the store, and memberships as they stand.
+pub struct View<'a> {
+    pub facts: &'a Facts,
+    pub store: &'a Store,
+    pub members: &'a [(String, bool)],
+    pub stages: &'a [(String, Option<String>)],
+}
+
+impl Input for View<'_> {
+    fn traits(&self) -> Option<&Map> {
+        Some(&self.facts.traits)
+    }
+    fn context(&self) -> Option<&Value> {
+        Some(&self.facts.context)
+    }
+    fn channel(&self) -> Option<&Value> {
+        Some(&self.facts.channel)
+    }
+    fn event(&self) -> Option<Event<'_>> {
+        self.facts.last_event.as_ref().map(OwnedEvent::as_event)
+    }
+    fn in_segment(&self, name: &str) -> bool {
+        self.members.iter().any(|(n, m)| *m && n == name)
+    }
+    fn stage(&self, journey: &str) -> Option<&str> {
+        self.stages
+            .iter()
+            .find(|(j, _)| j == journey)
+            .and_then(|(_, s)| s.as_deref())
+    }
+    fn anonymous_id(&self) -> &str {
+        &self.facts.anonymous_id
+    }
+    fn aggregate(&self, slot: usize, now_ms: i64) -> Fact<'_> {
+        self.store.value(slot, now_ms)
+    }
+}

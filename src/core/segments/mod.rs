@@ -1,0 +1,16 @@
+//! Segments and journeys, kept current incrementally.
+//!
+//! A segment is a named rule; a journey is an ordered list of stages, each a rule, and a visitor's stage is
+//! the furthest one whose rule holds. The [`Engine`] owns the aggregate store for all of them and answers in
+//! real time: an event re-evaluates only the rules it can affect, and rules that change with time alone are
+//! re-checked exactly when they can change ([`Engine::next_wakeup`]), so the SDK needs one timer, not a poll.
+
+mod change;
+mod engine;
+mod facts;
+
+pub use change::Change;
+pub use engine::{Engine, EngineError, JourneyDef, SegmentDef};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,604 @@
+//! Engine tests: timelines, errors, persistence, and a property test against a from-scratch oracle.
+
+use super::*;
+use crate::core::json::{parse, Value};
+use crate::core::rules::OwnedEvent;
+
+const M: i64 = 60_000;
+const H: i64 = 60 * M;
+const D: i64 = 24 * H;
+
+fn seg(name: &str, rule: &str) -> SegmentDef {
+    SegmentDef {
+        name: name.into(),
+        rule: rule.into(),
+    }
+}
+
+fn ev(json: &str) -> OwnedEvent {
+    OwnedEvent::from_value(&parse(json).unwrap()).unwrap()
+}
+
+fn page(path: &str) -> OwnedEvent {
+    ev(&format!(
+        r#"{{"type":"page","properties":{{"path":"{path}"}}}}"#
+    ))
+}
+
+#[test]
+fn enters_then_leaves_when_the_window_expires_without_an_event() {
+    let mut e = Engine::new(
+        &[seg(
+            "pricing",
+            r#"count("Page Viewed", where: path starts_with "/pricing", within: 7d) >= 3"#,
+        )],
+        &[],
+    )
+    .unwrap();
+    assert!(e.advance(0).is_empty());
+    assert_eq!(e.next_wakeup(), None);
+    for day in 1..=3 {
+        let changes = e.ingest(&page("/pricing").as_event(), day * D);
+        if day < 3 {
+            assert!(changes.is_empty());
+        } else {
+            assert_eq!(
+                changes,
+                vec![Change::SegmentEnter {
+                    segment: "pricing".into(),
+                    at: 3 * D
+                }]
+            );
+        }
+    }
+    assert_eq!(e.segments(), vec!["pricing"]);
+    // The first view's hour bucket leaves the window at day 8: one timer, set for exactly then.
+    assert_eq!(e.next_wakeup(), Some(8 * D));
+    assert!(e.advance(8 * D - 1).is_empty());
+    assert_eq!(
+        e.advance(9 * D),
+        vec![Change::SegmentExit {
+            segment: "pricing".into(),
+            at: 8 * D
+        }]
+    );
+    assert!(e.segments().is_empty());
+}
+
+#[test]
+fn journey_stage_is_the_furthest_that_holds() {
+    let mut e = Engine::new(
+        &[],
+        &[JourneyDef {
+            name: "lifecycle".into(),
+            stages: vec![
+                seg("awareness", r#"count("Page Viewed") >= 1"#),
+                seg(
+                    "consideration",
+                    r#"count("Page Viewed", where: path starts_with "/pricing") >= 1"#,
+                ),
+                seg("purchase", r#"count("Order Completed") >= 1"#),
+                seg("lapsed", r#"days_since(last("Order Completed")) > 30"#),
+            ],
+        }],
+    )
+    .unwrap();
+    let stage = |c: &[Change]| -> Vec<(Option<String>, Option<String>, i64)> {
+        c.iter()
+            .map(|c| match c {
+                Change::Stage { from, to, at, .. } => (from.clone(), to.clone(), *at),
+                _ => panic!(),
+            })
+            .collect()
+    };
+    assert!(e.advance(0).is_empty());
+    assert_eq!(
+        stage(&e.ingest(&page("/").as_event(), 1)),
+        vec![(None, Some("awareness".into()), 1)]
+    );
+    assert_eq!(
+        stage(&e.ingest(&page("/pricing").as_event(), 2)),
+        vec![(Some("awareness".into()), Some("consideration".into()), 2)]
+    );
+    assert_eq!(
+        stage(&e.ingest(&ev(r#"{"event":"Order Completed"}"#).as_event(), 3)),
+        vec![(Some("consideration".into()), Some("purchase".into()), 3)]
+    );
+    assert_eq!(e.stage("lifecycle"), Some("purchase"));
+    assert_eq!(e.next_wakeup(), Some(3 + 30 * D));
+    assert_eq!(
+        stage(&e.advance(40 * D)),
+        vec![(
+            Some("purchase".into()),
+            Some("lapsed".into()),
+            3 + 30 * D + 1
+        )]
+    );
+}
+
+#[test]
+fn segments_read_segments_and_cascade() {
+    let mut e = Engine::new(
+        &[
+            seg("vip", r#"in_segment("buyer") && traits.plan == "pro""#),
+            seg("buyer", r#"count("Order Completed") > 0"#),
+        ],
+        &[],
+    )
+    .unwrap();
+    e.advance(0);
+    e.ingest(
+        &ev(r#"{"type":"identify","traits":{"plan":"pro"}}"#).as_event(),
+        1,
+    );
+    let changes = e.ingest(&ev(r#"{"event":"Order Completed"}"#).as_event(), 2);
+    assert_eq!(
+        changes,
+        vec![
+            Change::SegmentEnter {
+                segment: "buyer".into(),
+                at: 2
+            },
+            Change::SegmentEnter {
+                segment: "vip".into(),
+                at: 2
+            }
+        ]
+    );
+}
+
+#[test]
+fn reports_every_config_error_with_its_origin() {
+    let errors = Engine::new(
+        &[
+            seg("a", r#"cout("x") > 1"#),
+            seg("b", r#"in_segment("nope")"#),
+            seg("c", r#"traits.x == 1 && 3 == "3""#),
+        ],
+        &[JourneyDef {
+            name: "j".into(),
+            stages: vec![seg("s1", "traits.plan = \"pro\"")],
+        }],
+    )
+    .unwrap_err();
+    let rendered: Vec<String> = errors.iter().map(|e| e.render("config.json")).collect();
+    assert_eq!(errors.len(), 3, "{rendered:?}");
+    assert!(rendered[0].starts_with("config.json:segments.a:1:1: unknown function `cout`"));
+    assert!(rendered[1].starts_with("config.json:segments.c:1:18: `==` compares"));
+    assert!(rendered[2].starts_with("config.json:journeys.j.s1:1:13: unexpected `=`"));
+    // With those fixed, the unknown segment reference is reported.
+    let errors =
+        Engine::new(&[seg("b", r#"traits.x == 1 || in_segment("nope")"#)], &[]).unwrap_err();
+    assert_eq!(errors[0].diagnostics[0].code, "unknown-segment");
+    assert_eq!(errors[0].diagnostics[0].column, 18);
+    let cycle = Engine::new(
+        &[
+            seg("a", r#"in_segment("b")"#),
+            seg("b", r#"!in_segment("a")"#),
+        ],
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(cycle.len(), 2);
+    assert_eq!(cycle[0].diagnostics[0].code, "cycle");
+}
+
+#[test]
+fn state_survives_a_reload_without_re_announcing() {
+    let defs = [seg("engaged", r#"count("Page Viewed", within: 1d) >= 2"#)];
+    let mut e = Engine::new(&defs, &[]).unwrap();
+    e.advance(0);
+    e.ingest(&page("/").as_event(), H);
+    assert_eq!(e.ingest(&page("/").as_event(), 2 * H).len(), 1);
+    let saved = parse(&e.to_value().to_json()).unwrap();
+    let mut again = Engine::new(&defs, &[]).unwrap();
+    again.restore(&saved).unwrap();
+    assert!(again.advance(3 * H).is_empty());
+    assert_eq!(again.segments(), vec!["engaged"]);
+    assert_eq!(again.next_wakeup(), Some(D + H));
+    assert_eq!(again.advance(2 * D).len(), 1);
+    assert!(again.restore(&Value::Null).is_err());
+}
+
+/// A from-scratch evaluator: aggregates computed by scanning the full event list, following the documented
+/// semantics directly, with no incremental state.
+mod oracle {
+    use crate::core::json::{Map, Value};
+    use crate::core::rules::eval::matches_event;
+    use crate::core::rules::limits::MAX_STEPS;
+    use crate::core::rules::series::layout;
+    use crate::core::rules::spec::{AggKind, AggSpec};
+    use crate::core::rules::{evaluate, Event, Fact, Input, OwnedEvent, Program, Store};
+
+    pub struct Oracle {
+        pub segments: Vec<(String, Program)>,
+        pub journeys: Vec<(String, Vec<(String, Program)>)>,
+        pub specs: Vec<AggSpec>,
+    }
+
+    impl Oracle {
+        pub fn new(segments: &[super::SegmentDef], journeys: &[super::JourneyDef]) -> Oracle {
+            let mut store = Store::new();
+            let mut compile = |src: &str| {
+                let mut p = crate::core::rules::compile(src).unwrap();
+                store.bind(&mut p).unwrap();
+                p
+            };
+            let segments = segments
+                .iter()
+                .map(|s| (s.name.clone(), compile(&s.rule)))
+                .collect();
+            let journeys = journeys
+                .iter()
+                .map(|j| {
+                    (
+                        j.name.clone(),
+                        j.stages
+                            .iter()
+                            .map(|s| (s.name.clone(), compile(&s.rule)))
+                            .collect(),
+                    )
+                })
+                .collect();
+            Oracle {
+                segments,
+                journeys,
+                specs: store.specs().to_vec(),
+            }
+        }
+
+        /// Memberships and stages at `now`, given every event up to then.
+        pub fn answer(
+            &self,
+            events: &[(OwnedEvent, i64)],
+            now: i64,
+        ) -> (Vec<String>, Vec<Option<String>>) {
+            let mut traits = Map::new();
+            for (e, _) in events {
+                if e.kind == "identify" {
+                    traits.merge(&e.properties);
+                }
+            }
+            let mut view = View {
+                events,
+                specs: &self.specs,
+                traits,
+                context: events
+                    .last()
+                    .map_or(Value::Null, |(e, _)| e.context.clone()),
+                members: Vec::new(),
+                stages: Vec::new(),
+            };
+            for (name, p) in &self.segments {
+                let v = evaluate(p, &view, now).value;
+                view.members.push((name.clone(), v));
+            }
+            for (name, stages) in &self.journeys {
+                let s = stages
+                    .iter()
+                    .rposition(|(_, p)| evaluate(p, &view, now).value)
+                    .map(|k| stages[k].0.clone());
+                view.stages.push((name.clone(), s));
+            }
+            (
+                view.members
+                    .iter()
+                    .filter(|(_, m)| *m)
+                    .map(|(n, _)| n.clone())
+                    .collect(),
+                view.stages.into_iter().map(|(_, s)| s).collect(),
+            )
+        }
+    }
+
+    struct View<'a> {
+        events: &'a [(OwnedEvent, i64)],
+        specs: &'a [AggSpec],
+        traits: Map,
+        context: Value,
+        members: Vec<(String, bool)>,
+        stages: Vec<(String, Option<String>)>,
+    }
+
+    fn in_window(t: i64, now: i64, window: Option<i64>) -> bool {
+        match window {
+            None => true,
+            Some(w) => {
+                let (b, span) = layout(w);
+                t.div_euclid(b) > now.div_euclid(b) - span
+            }
+        }
+    }
+
+    fn passes(spec: &AggSpec, e: &OwnedEvent) -> bool {
+        match &spec.filter {
+            None => true,
+            Some(f) => {
+                let mut budget = MAX_STEPS;
+                matches_event(f, &[], e.as_event(), &mut budget)
+            }
+        }
+    }
+
+    fn at<'a>(e: &'a OwnedEvent, path: &[String]) -> Option<&'a Value> {
+        let (first, rest) = path.split_first()?;
+        let mut v = e.properties.get(first)?;
+        for f in rest {
+            v = v.get(f)?;
+        }
+        Some(v)
+    }
+
+    impl Input for View<'_> {
+        fn traits(&self) -> Option<&Map> {
+            Some(&self.traits)
+        }
+        fn context(&self) -> Option<&Value> {
+            Some(&self.context)
+        }
+        fn event(&self) -> Option<Event<'_>> {
+            self.events.last().map(|(e, _)| e.as_event())
+        }
+        fn in_segment(&self, name: &str) -> bool {
+            self.members.iter().any(|(n, m)| *m && n == name)
+        }
+        fn stage(&self, journey: &str) -> Option<&str> {
+            self.stages
+                .iter()
+                .find(|(j, _)| j == journey)
+                .and_then(|(_, s)| s.as_deref())
+        }
+        fn aggregate(&self, slot: usize, now: i64) -> Fact<'_> {
+            let spec = &self.specs[slot];
+            let named = |e: &OwnedEvent| e.name == spec.event && passes(spec, e);
+            let mut live = self
+                .events
+                .iter()
+                .filter(|(e, t)| named(e) && in_window(*t, now, spec.window_ms));
+            let nums = |p: &[String]| -> Vec<f64> {
+                live.clone()
+                    .filter_map(|(e, _)| at(e, p).and_then(Value::as_f64))
+                    .collect()
+            };
+            match &spec.kind {
+                AggKind::Count => Fact::Num(live.count() as f64),
+                AggKind::Sum(p) => Fact::Num(nums(p).iter().sum()),
+                AggKind::Min(p) => nums(p)
+                    .into_iter()
+                    .reduce(f64::min)
+                    .map_or(Fact::Absent, Fact::Num),
+                AggKind::Max(p) => nums(p)
+                    .into_iter()
+                    .reduce(f64::max)
+                    .map_or(Fact::Absent, Fact::Num),
+                AggKind::First => live.map(|(_, t)| *t).min().map_or(Fact::Absent, Fact::Time),
+                AggKind::Last => live.map(|(_, t)| *t).max().map_or(Fact::Absent, Fact::Time),
+                AggKind::LastValue(p) => live
+                    .next_back()
+                    .and_then(|(e, _)| at(e, p))
+                    .map_or(Fact::Absent, Fact::Value),
+                AggKind::Sequence {
+                    steps,
+                    absent_last: false,
+                    within_ms,
+                } => {
+                    // For each start, match the later steps as early as possible.
+                    let ev = self.events;
+                    let found = (0..ev.len())
+                        .filter(|&i| ev[i].0.name == steps[0])
+                        .any(|i| {
+                            let mut pos = i;
+                            for s in &steps[1..] {
+                                match (pos + 1..ev.len()).find(|&k| ev[k].0.name == *s) {
+                                    Some(k) => pos = k,
+                                    None => return false,
+                                }
+                            }
+                            ev[pos].1 - ev[i].1 <= *within_ms
+                        });
+                    Fact::Bool(found)
+                }
+                AggKind::Sequence {
+                    steps, within_ms, ..
+                } => {
+                    let ev = self.events;
+                    let Some(a) = (0..ev.len()).rev().find(|&i| ev[i].0.name == steps[0]) else {
+                        return Fact::Bool(false);
+                    };
+                    let followed = ev[a + 1..].iter().any(|(e, _)| e.name == steps[1]);
+                    Fact::Bool(!followed && now - ev[a].1 >= *within_ms)
+                }
+                AggKind::Sessions => {
+                    let mut last = None;
+                    let mut n = 0.0;
+                    for (e, t) in self.events {
+                        if let Some(id) = e.session_id {
+                            if last != Some(id) {
+                                last = Some(id);
+                                if in_window(*t, now, spec.window_ms) {
+                                    n += 1.0;
+                                }
+                            }
+                        }
+                    }
+                    Fact::Num(n)
+                }
+                AggKind::Engaged => Fact::Num(
+                    self.events
+                        .iter()
+                        .filter(|(e, t)| e.engaged_ms > 0.0 && in_window(*t, now, spec.window_ms))
+                        .map(|(e, _)| e.engaged_ms)
+                        .sum(),
+                ),
+            }
+        }
+    }
+}
+
+mod property {
+    use super::oracle::Oracle;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn atom() -> impl Strategy<Value = String> {
+        let name = 0..4u8;
+        let window = prop::sample::select(vec![
+            "",
+            ", within: 1h",
+            ", within: 90m",
+            ", within: 1d",
+            ", within: 7d",
+        ]);
+        let dur = prop::sample::select(vec!["10m", "1h", "2h", "1d", "3d"]);
+        prop_oneof![
+            (name.clone(), window.clone(), 1..4u8)
+                .prop_map(|(a, w, k)| format!(r#"count("E{a}"{w}) >= {k}"#)),
+            (name.clone(), 0..10u8, window.clone(), 1..3u8)
+                .prop_map(|(a, v, w, k)| format!(r#"count("E{a}", where: x > {v}{w}) >= {k}"#)),
+            (name.clone(), window.clone(), 0..20u8)
+                .prop_map(|(a, w, v)| format!(r#"sum("E{a}", "x"{w}) > {v}"#)),
+            (name.clone(), window.clone(), 0..10u8)
+                .prop_map(|(a, w, v)| format!(r#"min("E{a}", "x"{w}) < {v}"#)),
+            (name.clone(), window.clone(), 0..10u8)
+                .prop_map(|(a, w, v)| format!(r#"max("E{a}", "x"{w}) >= {v}"#)),
+            (name.clone(), 1..30u8).prop_map(|(a, d)| format!(
+                r#"days_since(last("E{a}")) > {}"#,
+                f64::from(d) / 10.0
+            )),
+            (name.clone(), dur.clone())
+                .prop_map(|(a, d)| format!(r#"time_since(first("E{a}")) < {d}"#)),
+            (name.clone(), dur.clone())
+                .prop_map(|(a, d)| format!(r#"time_since(last("E{a}")) >= {d}"#)),
+            (name.clone(), name.clone(), dur.clone())
+                .prop_map(|(a, b, d)| format!(r#"sequence("E{a}", "E{b}", within: {d})"#)),
+            (name.clone(), name.clone(), dur.clone())
+                .prop_map(|(a, b, d)| format!(r#"sequence("E{a}", not "E{b}", within: {d})"#)),
+            (name.clone(), 0..10u8).prop_map(|(a, v)| format!(r#"last("E{a}").x == {v}"#)),
+            (window.clone(), 1..4u8).prop_map(|(w, k)| format!(
+                r#"session_count({}) >= {k}"#,
+                w.trim_start_matches(", ")
+            )),
+            dur.clone().prop_map(|d| format!("engaged_time() > {d}")),
+            Just(r#"traits.plan == "pro""#.to_string()),
+            name.clone()
+                .prop_map(|a| format!(r#"event.name == "E{a}""#)),
+        ]
+    }
+
+    fn rule() -> impl Strategy<Value = String> {
+        prop_oneof![
+            atom(),
+            (atom(), atom()).prop_map(|(a, b)| format!("{a} && {b}")),
+            (atom(), atom()).prop_map(|(a, b)| format!("{a} || !({b})")),
+        ]
+    }
+
+    #[derive(Debug, Clone)]
+    struct Step {
+        gap_ms: i64,
+        name: u8,
+        x: Option<u8>,
+        session: Option<u8>,
+        engaged: u32,
+        identify: Option<bool>,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        (
+            prop_oneof![0..5 * M, 0..3 * H, 0..2 * D],
+            0..4u8,
+            prop::option::of(0..10u8),
+            prop::option::of(0..3u8),
+            prop_oneof![Just(0u32), 1_000..600_000u32],
+            prop::option::weighted(0.1, any::<bool>()),
+        )
+            .prop_map(|(gap_ms, name, x, session, engaged, identify)| Step {
+                gap_ms,
+                name,
+                x,
+                session,
+                engaged,
+                identify,
+            })
+    }
+
+    fn to_event(s: &Step) -> OwnedEvent {
+        let mut json = match s.identify {
+            Some(pro) => format!(
+                r#"{{"type":"identify","traits":{{"plan":"{}"}}"#,
+                if pro { "pro" } else { "free" }
+            ),
+            None => {
+                let x = s.x.map(|x| format!(r#","x":{x}"#)).unwrap_or_default();
+                format!(
+                    r#"{{"event":"E{}","properties":{{"engagedMs":{}{x}}}"#,
+                    s.name, s.engaged
+                )
+            }
+        };
+        if let Some(id) = s.session {
+            json.push_str(&format!(r#","context":{{"sessionId":{id}}}"#));
+        }
+        json.push('}');
+        ev(&json)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn incremental_engine_matches_from_scratch_evaluation(
+            rules in prop::collection::vec(rule(), 1..5),
+            stage_rules in prop::collection::vec(rule(), 0..3),
+            chained in any::<bool>(),
+            steps in prop::collection::vec(step(), 0..40),
+            probes in prop::collection::vec(0..1000i64, 40),
+        ) {
+            let mut segments: Vec<SegmentDef> =
+                rules.iter().enumerate().map(|(i, r)| seg(&format!("s{i}"), r)).collect();
+            if chained && segments.len() > 1 {
+                let last = segments.len() - 1;
+                segments[last].rule = format!("in_segment(\"s0\") && !({})", segments[last].rule);
+            }
+            let journeys = vec![JourneyDef {
+                name: "j".into(),
+                stages: stage_rules.iter().enumerate().map(|(i, r)| seg(&format!("t{i}"), r)).collect(),
+            }];
+            let mut engine = Engine::new(&segments, &journeys).unwrap();
+            let oracle = Oracle::new(&segments, &journeys);
+            let answer = |e: &Engine| -> (Vec<String>, Vec<Option<String>>) {
+                (e.segments().iter().map(|s| s.to_string()).collect(), vec![e.stage("j").map(str::to_string)])
+            };
+            let mut history: Vec<(OwnedEvent, i64)> = Vec::new();
+            let mut now = 0i64;
+            engine.advance(now);
+            prop_assert_eq!(answer(&engine), oracle.answer(&history, now));
+            for (i, s) in steps.iter().enumerate() {
+                let next = now + s.gap_ms;
+                // Time passes with no event: probe just before and at the engine's wake-up, and at a random time.
+                if let Some(w) = engine.next_wakeup().filter(|&w| w < next) {
+                    for t in [w - 1, w] {
+                        if t > now {
+                            engine.advance(t);
+                            prop_assert_eq!(answer(&engine), oracle.answer(&history, t), "at {} (wake-up {})", t, w);
+                            now = t;
+                        }
+                    }
+                }
+                let mid = now + (next - now) * probes[i % probes.len()] / 1000;
+                engine.advance(mid);
+                prop_assert_eq!(answer(&engine), oracle.answer(&history, mid), "between events at {}", mid);
+                now = next;
+                let e = to_event(s);
+                engine.ingest(&e.as_event(), now);
+                history.push((e, now));
+                prop_assert_eq!(answer(&engine), oracle.answer(&history, now), "after event {} at {}", i, now);
+            }
+            for jump in [M, H, D, 8 * D, 40 * D] {
+                let t = now + jump;
+                engine.advance(t);
+                prop_assert_eq!(answer(&engine), oracle.answer(&history, t), "{} after the last event", t - now);
+            }
+        }
+    }
+}
