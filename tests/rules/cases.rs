@@ -1,9 +1,15 @@
 //! One data-driven case: compile the rule, then check the errors or the value.
 
-use wayline::core::json::Value;
-use wayline::core::rules::{compile, evaluate, OwnedEvent, Snapshot, Store, WithAggregates};
+use wayline::core::json::{Map, Value};
+use wayline::core::rules::{
+    compile, compile_condition, compile_condition_lenient, evaluate, OwnedEvent, Snapshot, Store,
+    WithAggregates,
+};
 
 pub fn run(case: &Value) -> Result<(), String> {
+    if let Some(condition) = case.get("condition") {
+        return run_condition(case, condition);
+    }
     let rule = case
         .get("rule")
         .and_then(Value::as_str)
@@ -101,6 +107,47 @@ pub fn run(case: &Value) -> Result<(), String> {
         return Err(format!(
             "diagnostics: want {want_diags:?}, got {got_diags:?}"
         ));
+    }
+    Ok(())
+}
+
+/// A GrowthBook-style condition: `{condition, attributes, savedGroups?, expect}` evaluated as GrowthBook does,
+/// or `{condition, errors: [code, ...]}` for what a config may not contain.
+fn run_condition(case: &Value, condition: &Value) -> Result<(), String> {
+    if let Some(codes) = case.get("errors").and_then(Value::as_array) {
+        let want: Vec<&str> = codes.iter().filter_map(Value::as_str).collect();
+        let got: Vec<&str> = match compile_condition(condition) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|d| d.code).collect(),
+        };
+        return if want == got {
+            Ok(())
+        } else {
+            Err(format!("errors: want {want:?}, got {got:?}"))
+        };
+    }
+    let program = compile_condition_lenient(condition);
+    let snapshot = Snapshot {
+        attributes: Some(
+            case.get("attributes")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        saved_groups: case
+            .get("savedGroups")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_else(Map::new),
+        ..Snapshot::default()
+    };
+    let want = case
+        .get("expect")
+        .and_then(Value::as_bool)
+        .ok_or("no boolean `expect`")?;
+    let got = evaluate(&program, &snapshot, 0).value;
+    if got != want {
+        return Err(format!("expected {want}, got {got}"));
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 use std::cmp::Ordering;
 
 use super::diagnostic::Span;
+use super::growthbook::{CondEval, Obj};
 use super::hash::gb_hash;
 use super::input::{Event, Fact, Input};
 use super::limits::MAX_STEPS;
@@ -245,6 +246,22 @@ impl<'a> Evaluator<'a> {
             }
             NodeKind::Exists(inner) => !self.value(inner).is_missing(),
             NodeKind::InSegment(name) => self.input.in_segment(name),
+            NodeKind::Condition(c) => {
+                let input = self.input;
+                let groups = |id: &str| input.saved_group(id);
+                let mut ce = CondEval {
+                    groups: &groups,
+                    budget: MAX_STEPS.saturating_sub(self.steps),
+                };
+                let empty = Map::new();
+                let attrs = input.attributes().unwrap_or(&empty);
+                let v = ce.cond(c, Obj::Map(attrs));
+                self.steps = MAX_STEPS.saturating_sub(ce.budget);
+                if ce.budget == 0 {
+                    self.out_of_steps = true;
+                }
+                v
+            }
             NodeKind::InRollout(seed, pct) => match gb_hash(seed, self.input.anonymous_id(), 2) {
                 Some(h) if !self.input.anonymous_id().is_empty() => h * 100.0 < *pct,
                 _ => false,

@@ -11,6 +11,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod functions;
+pub mod growthbook;
 pub mod hash;
 pub mod input;
 pub mod lexer;
@@ -28,6 +29,7 @@ pub mod wakeup;
 
 pub use diagnostic::{Diagnostic, Span};
 pub use eval::{evaluate, Evaluation, RunDiagnostic};
+pub use growthbook::{compile_condition, compile_condition_lenient};
 pub use input::{Event, Fact, Input, OwnedEvent, Snapshot};
 pub use program::Program;
 pub use store::{Restored, StateError, Store, StoreError, WithAggregates};

@@ -73,6 +73,8 @@ pub enum NodeKind {
     Bucket(String),
     /// Whether the visitor's bucket for this seed falls under the percentage.
     InRollout(String, f64),
+    /// A GrowthBook-style condition over the attributes, with GrowthBook's semantics.
+    Condition(Box<super::growthbook::Cond>),
 }
 
 /// What a rule reads, so the incremental engine knows when it must be re-evaluated.

@@ -7,14 +7,38 @@ use crate::core::rules::limits::MAX_RULES;
 use crate::core::rules::program::{Deps, Node, NodeKind};
 use crate::core::rules::wakeup::next_wakeup;
 use crate::core::rules::{
-    compile, evaluate, Diagnostic, Event, OwnedEvent, Program, Span, StateError, Store,
+    compile, compile_condition, evaluate, Diagnostic, Event, OwnedEvent, Program, Span, StateError,
+    Store,
 };
+
+/// A rule as written in the config: an expression, or a GrowthBook-style JSON condition over the traits.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    Text(String),
+    Condition(Value),
+}
+
+impl Rule {
+    /// The text diagnostics point into.
+    pub fn source(&self) -> String {
+        match self {
+            Rule::Text(s) => s.clone(),
+            Rule::Condition(v) => v.to_json(),
+        }
+    }
+}
+
+impl From<&str> for Rule {
+    fn from(s: &str) -> Rule {
+        Rule::Text(s.to_string())
+    }
+}
 
 /// A named rule: a segment, or a journey stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentDef {
     pub name: String,
-    pub rule: String,
+    pub rule: Rule,
 }
 
 /// A journey: stages in order, the furthest that holds is the visitor's stage.
@@ -129,18 +153,23 @@ impl Engine {
         }
         let mut build =
             |origin: String, def: &SegmentDef, errors: &mut Vec<EngineError>| -> Option<Program> {
+                let source = def.rule.source();
                 let fail = |diagnostics| EngineError {
                     origin: origin.clone(),
-                    source: def.rule.clone(),
+                    source: source.clone(),
                     diagnostics,
                 };
-                match compile(&def.rule) {
+                let compiled = match &def.rule {
+                    Rule::Text(text) => compile(text),
+                    Rule::Condition(c) => compile_condition(c),
+                };
+                match compiled {
                     Ok(mut p) => match store.bind(&mut p) {
                         Ok(()) => Some(p),
                         Err(e) => {
                             errors.push(fail(vec![Diagnostic::new(
-                                &def.rule,
-                                Span::new(0, def.rule.len()),
+                                &source,
+                                Span::new(0, source.len()),
                                 "too-many-aggregates",
                                 e.to_string(),
                             )]));
@@ -182,7 +211,7 @@ impl Engine {
                 UnitRef::Segment(i),
                 p.deps().clone(),
                 format!("segments.{}", segments[i].name),
-                segments[i].rule.clone(),
+                segments[i].rule.source(),
             ));
         }
         for (j, stages) in journey_rules.iter().enumerate() {
@@ -205,12 +234,12 @@ impl Engine {
             ));
         }
         // Unknown references are errors: a typo in a segment name would otherwise be silently false.
-        let programs_of = |u: UnitRef| -> Vec<(&Program, String, &str)> {
+        let programs_of = |u: UnitRef| -> Vec<(&Program, String, String)> {
             match u {
                 UnitRef::Segment(i) => vec![(
                     &segment_rules[i],
                     format!("segments.{}", segments[i].name),
-                    segments[i].rule.as_str(),
+                    segments[i].rule.source(),
                 )],
                 UnitRef::Journey(j) => journey_rules[j]
                     .iter()
@@ -219,7 +248,7 @@ impl Engine {
                         (
                             p,
                             format!("journeys.{}.{}", journeys[j].name, def.name),
-                            def.rule.as_str(),
+                            def.rule.source(),
                         )
                     })
                     .collect(),
@@ -235,13 +264,13 @@ impl Engine {
                         ) {
                             errors.push(EngineError {
                                 origin,
-                                source: src.to_string(),
                                 diagnostics: vec![Diagnostic::new(
-                                    src,
+                                    &src,
                                     span,
                                     "unknown-segment",
                                     format!("no segment is named `{name}`"),
                                 )],
+                                source: src,
                             });
                         }
                     }
@@ -255,13 +284,13 @@ impl Engine {
                         {
                             errors.push(EngineError {
                                 origin,
-                                source: src.to_string(),
                                 diagnostics: vec![Diagnostic::new(
-                                    src,
+                                    &src,
                                     span,
                                     "unknown-journey",
                                     format!("no journey is named `{name}`"),
                                 )],
+                                source: src,
                             });
                         }
                     }

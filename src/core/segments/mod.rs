@@ -10,7 +10,7 @@ mod engine;
 mod facts;
 
 pub use change::Change;
-pub use engine::{Engine, EngineError, JourneyDef, SegmentDef};
+pub use engine::{Engine, EngineError, JourneyDef, Rule, SegmentDef};
 
 #[cfg(test)]
 mod tests;

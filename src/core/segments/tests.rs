@@ -11,7 +11,7 @@ const D: i64 = 24 * H;
 fn seg(name: &str, rule: &str) -> SegmentDef {
     SegmentDef {
         name: name.into(),
-        rule: rule.into(),
+        rule: Rule::Text(rule.into()),
     }
 }
 
@@ -184,6 +184,43 @@ fn reports_every_config_error_with_its_origin() {
 }
 
 #[test]
+fn growthbook_conditions_are_segments_too() {
+    let mut e = Engine::new(
+        &[
+            SegmentDef {
+                name: "na-pro".into(),
+                rule: Rule::Condition(
+                    parse(r#"{"country": {"$in": ["US", "CA"]}, "plan": "pro"}"#).unwrap(),
+                ),
+            },
+            seg(
+                "na-pro-buyer",
+                r#"in_segment("na-pro") && count("Order Completed") > 0"#,
+            ),
+        ],
+        &[],
+    )
+    .unwrap();
+    e.advance(0);
+    e.ingest(
+        &ev(r#"{"type":"identify","traits":{"country":"CA","plan":"pro"}}"#).as_event(),
+        1,
+    );
+    assert_eq!(e.segments(), vec!["na-pro"]);
+    e.ingest(&ev(r#"{"event":"Order Completed"}"#).as_event(), 2);
+    assert_eq!(e.segments(), vec!["na-pro", "na-pro-buyer"]);
+    let bad = Engine::new(
+        &[SegmentDef {
+            name: "x".into(),
+            rule: Rule::Condition(parse(r#"{"country": {"$inn": ["US"]}}"#).unwrap()),
+        }],
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(bad[0].diagnostics[0].code, "unknown-operator");
+}
+
+#[test]
 fn state_survives_a_reload_without_re_announcing() {
     let defs = [seg("engaged", r#"count("Page Viewed", within: 1d) >= 2"#)];
     let mut e = Engine::new(&defs, &[]).unwrap();
@@ -224,9 +261,13 @@ mod oracle {
                 store.bind(&mut p).unwrap();
                 p
             };
+            let text = |r: &super::Rule| match r {
+                super::Rule::Text(t) => t.clone(),
+                super::Rule::Condition(c) => c.to_json(),
+            };
             let segments = segments
                 .iter()
-                .map(|s| (s.name.clone(), compile(&s.rule)))
+                .map(|s| (s.name.clone(), compile(&text(&s.rule))))
                 .collect();
             let journeys = journeys
                 .iter()
@@ -235,7 +276,7 @@ mod oracle {
                         j.name.clone(),
                         j.stages
                             .iter()
-                            .map(|s| (s.name.clone(), compile(&s.rule)))
+                            .map(|s| (s.name.clone(), compile(&text(&s.rule))))
                             .collect(),
                     )
                 })
@@ -558,7 +599,7 @@ mod property {
                 rules.iter().enumerate().map(|(i, r)| seg(&format!("s{i}"), r)).collect();
             if chained && segments.len() > 1 {
                 let last = segments.len() - 1;
-                segments[last].rule = format!("in_segment(\"s0\") && !({})", segments[last].rule);
+                segments[last] = seg(&format!("s{last}"), &format!("in_segment(\"s0\") && !({})", rules[last]));
             }
             let journeys = vec![JourneyDef {
                 name: "j".into(),

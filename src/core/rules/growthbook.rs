@@ -1,0 +1,589 @@
+//! GrowthBook-style JSON conditions (`{"country": {"$in": ["US", "CA"]}, "$or": [...]}`), compiled to a
+//! [`Program`] and evaluated by the same `evaluate` as written rules, so teams can bring their targeting over
+//! unchanged.
+//!
+//! Semantics follow GrowthBook's `evalCondition`, JavaScript coercions included, because "the same condition
+//! gives the same answer" is the point:
+//! - a missing attribute reads as `null`;
+//! - a bare string compares `String(value)`, a bare number `value * 1`, a bare boolean `!!value` (with `null`
+//!   never matching), `null` only `null`; arrays and plain objects compare by their JSON text;
+//! - `$eq`/`$ne` are strict (`===`); `$lt $lte $gt $gte` use JavaScript's relational comparison: two strings
+//!   compare by UTF-16 code units, anything else as numbers (`null` is 0, `"8"` is 8, a non-number is NaN
+//!   and every comparison with it is false);
+//! - `$in`/`$nin` with an array attribute test for an intersection; `$ini $nini $alli $regexi` ignore case;
+//! - `$regex` tests `String(value)`; an invalid pattern never matches;
+//! - an unknown operator never matches.
+//!
+//! [`compile_condition`] is strict for configs (an unknown operator or a bad regex is an error);
+//! [`compile_condition_lenient`] behaves exactly as GrowthBook does at run time (they are false).
+
+use std::cmp::Ordering;
+
+use super::diagnostic::{Diagnostic, Span};
+use super::limits::MAX_DEPTH;
+use super::program::{CmpOp, Deps, Node, NodeKind, Program};
+use super::regex::Regex;
+use super::version::{padded, padded_number};
+use crate::core::json::{Map, Value};
+
+/// A compiled condition object: every entry must hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    All(Vec<Cond>),
+    /// `$or`: an empty list holds.
+    Any(Vec<Cond>),
+    Nor(Vec<Cond>),
+    Not(Box<Cond>),
+    Field {
+        path: Vec<String>,
+        test: Test,
+    },
+    False,
+}
+
+/// A test on one value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    Null,
+    /// Arrays and plain objects: JSON text equality.
+    Json(String),
+    /// An operator object: every operator must hold.
+    Ops(Vec<Op>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Eq(Value),
+    Ne(Value),
+    Rel(CmpOp, Value),
+    Version(CmpOp, String),
+    Exists(bool),
+    In {
+        list: Vec<Value>,
+        negate: bool,
+        fold: bool,
+    },
+    /// `$in`/`$nin` with a non-array: GrowthBook answers false for both.
+    InNotArray,
+    Group {
+        id: String,
+        negate: bool,
+    },
+    Not(Box<Test>),
+    Size(Box<Test>),
+    ElemMatch(Box<ElemTest>),
+    All {
+        parts: Vec<Test>,
+        fold: bool,
+    },
+    /// `$all` with a non-array operand.
+    AllNotArray,
+    Regex(Regex),
+    Type(String),
+    /// An unknown operator or an invalid regex (lenient mode).
+    False,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ElemTest {
+    Value(Test),
+    Cond(Cond),
+}
+
+/// Compiles a condition for a config: unknown operators and invalid regexes are errors, reported with the
+/// JSON path where they occur.
+pub fn compile_condition(condition: &Value) -> Result<Program, Vec<Diagnostic>> {
+    let mut c = Compiler {
+        strict: true,
+        errors: Vec::new(),
+        too_deep: false,
+    };
+    let cond = c.cond(condition, "$", 0);
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    Ok(program(cond, condition))
+}
+
+/// Compiles a condition exactly as GrowthBook evaluates it: what it cannot understand never matches.
+pub fn compile_condition_lenient(condition: &Value) -> Program {
+    let mut c = Compiler {
+        strict: false,
+        errors: Vec::new(),
+        too_deep: false,
+    };
+    let cond = c.cond(condition, "$", 0);
+    program(if c.too_deep { Cond::False } else { cond }, condition)
+}
+
+fn program(cond: Cond, source: &Value) -> Program {
+    let json = source.to_json();
+    Program {
+        root: Node {
+            kind: NodeKind::Condition(Box::new(cond)),
+            span: Span::new(0, json.len()),
+        },
+        aggregates: Vec::new(),
+        slots: Vec::new(),
+        deps: Deps {
+            traits: true,
+            ..Deps::default()
+        },
+        source: json,
+    }
+}
+
+fn is_operator_object(m: &Map) -> bool {
+    !m.is_empty() && m.iter().all(|(k, _)| k.starts_with('$'))
+}
+
+struct Compiler {
+    strict: bool,
+    errors: Vec<Diagnostic>,
+    /// Set when the condition nests past [`MAX_DEPTH`]: the whole condition is then false, since a cut-off
+    /// piece under a `$not` would otherwise flip the answer.
+    too_deep: bool,
+}
+
+impl Compiler {
+    fn error(&mut self, at: &str, code: &'static str, message: String) {
+        if self.strict {
+            self.errors.push(Diagnostic {
+                line: 1,
+                column: 1,
+                span: Span::default(),
+                code,
+                message: format!("{at}: {message}"),
+            });
+        }
+    }
+
+    fn deep(&mut self, at: &str, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            if self.too_deep {
+                return true;
+            }
+            self.too_deep = true;
+            self.error(
+                at,
+                "too-deep",
+                format!("the condition nests deeper than {MAX_DEPTH} levels"),
+            );
+            return true;
+        }
+        false
+    }
+
+    fn cond(&mut self, v: &Value, at: &str, depth: usize) -> Cond {
+        if self.deep(at, depth) {
+            return Cond::False;
+        }
+        let Some(m) = v.as_object() else {
+            self.error(at, "bad-condition", "a condition is an object".into());
+            return Cond::False;
+        };
+        let mut all = Vec::new();
+        for (k, v) in m.iter() {
+            let here = format!("{at}.{k}");
+            all.push(match k {
+                "$or" | "$nor" | "$and" => {
+                    let list: Vec<Cond> = match v.as_array() {
+                        Some(items) => items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| self.cond(c, &format!("{here}[{i}]"), depth + 1))
+                            .collect(),
+                        None => {
+                            self.error(
+                                &here,
+                                "bad-condition",
+                                format!("`{k}` takes a list of conditions"),
+                            );
+                            return Cond::False;
+                        }
+                    };
+                    match k {
+                        "$or" => Cond::Any(list),
+                        "$nor" => Cond::Nor(list),
+                        _ => Cond::All(list),
+                    }
+                }
+                "$not" => Cond::Not(Box::new(self.cond(v, &here, depth + 1))),
+                _ => Cond::Field {
+                    path: k.split('.').map(str::to_string).collect(),
+                    test: self.test(v, &here, depth + 1),
+                },
+            });
+        }
+        Cond::All(all)
+    }
+
+    fn test(&mut self, v: &Value, at: &str, depth: usize) -> Test {
+        if self.deep(at, depth) {
+            return Test::Ops(vec![Op::False]);
+        }
+        match v {
+            Value::String(s) => Test::Str(s.clone()),
+            Value::Number(n) => Test::Num(*n),
+            Value::Bool(b) => Test::Bool(*b),
+            Value::Null => Test::Null,
+            Value::Object(m) if is_operator_object(m) => Test::Ops(
+                m.iter()
+                    .map(|(op, arg)| self.op(op, arg, &format!("{at}.{op}"), depth + 1))
+                    .collect(),
+            ),
+            _ => Test::Json(v.to_json()),
+        }
+    }
+
+    fn regex(&mut self, arg: &Value, fold: bool, at: &str) -> Op {
+        let Some(p) = arg.as_str() else {
+            self.error(at, "bad-regex", "a regex is a string".into());
+            return Op::False;
+        };
+        match Regex::with_flags(p, fold) {
+            Ok(re) => Op::Regex(re),
+            Err(e) => {
+                self.error(at, "bad-regex", format!("invalid regex: {e}"));
+                Op::False
+            }
+        }
+    }
+
+    fn op(&mut self, op: &str, arg: &Value, at: &str, depth: usize) -> Op {
+        let version = |cmp: CmpOp| Op::Version(cmp, js_version(arg));
+        match op {
+            "$eq" => Op::Eq(arg.clone()),
+            "$ne" => Op::Ne(arg.clone()),
+            "$lt" => Op::Rel(CmpOp::Lt, arg.clone()),
+            "$lte" => Op::Rel(CmpOp::Le, arg.clone()),
+            "$gt" => Op::Rel(CmpOp::Gt, arg.clone()),
+            "$gte" => Op::Rel(CmpOp::Ge, arg.clone()),
+            "$veq" => version(CmpOp::Eq),
+            "$vne" => version(CmpOp::Ne),
+            "$vlt" => version(CmpOp::Lt),
+            "$vlte" => version(CmpOp::Le),
+            "$vgt" => version(CmpOp::Gt),
+            "$vgte" => version(CmpOp::Ge),
+            "$exists" => Op::Exists(js_truthy(arg)),
+            "$in" | "$nin" | "$ini" | "$nini" => match arg.as_array() {
+                Some(list) => Op::In {
+                    list: list.to_vec(),
+                    negate: op.starts_with("$n"),
+                    fold: op.ends_with('i'),
+                },
+                None => {
+                    self.error(at, "bad-condition", format!("`{op}` takes a list"));
+                    Op::InNotArray
+                }
+            },
+            "$inGroup" | "$notInGroup" => Op::Group {
+                id: js_string(arg),
+                negate: op == "$notInGroup",
+            },
+            "$not" => Op::Not(Box::new(self.test(arg, at, depth + 1))),
+            "$size" => Op::Size(Box::new(self.test(arg, at, depth + 1))),
+            "$elemMatch" => Op::ElemMatch(Box::new(match arg.as_object() {
+                Some(m) if is_operator_object(m) => ElemTest::Value(self.test(arg, at, depth + 1)),
+                _ => ElemTest::Cond(self.cond(arg, at, depth + 1)),
+            })),
+            "$all" | "$alli" => match arg.as_array() {
+                Some(parts) => Op::All {
+                    parts: parts.iter().map(|p| self.test(p, at, depth + 1)).collect(),
+                    fold: op == "$alli",
+                },
+                None => {
+                    self.error(at, "bad-condition", "`$all` takes a list".into());
+                    Op::AllNotArray
+                }
+            },
+            "$regex" => self.regex(arg, false, at),
+            "$regexi" => self.regex(arg, true, at),
+            "$type" => Op::Type(js_string(arg)),
+            _ => {
+                self.error(at, "unknown-operator", format!("unknown operator `{op}`"));
+                Op::False
+            }
+        }
+    }
+}
+
+/// Evaluation of a compiled condition. `budget` counts down one per test; at zero everything is false.
+pub(crate) struct CondEval<'a> {
+    pub groups: &'a dyn Fn(&str) -> Option<&'a [Value]>,
+    pub budget: u32,
+}
+
+/// What paths are read from: the attributes at the top, an array element inside `$elemMatch`.
+#[derive(Clone, Copy)]
+pub(crate) enum Obj<'a> {
+    Map(&'a Map),
+    Value(&'a Value),
+}
+
+static NULL: Value = Value::Null;
+
+impl<'a> CondEval<'a> {
+    fn tick(&mut self) -> bool {
+        if self.budget == 0 {
+            return false;
+        }
+        self.budget -= 1;
+        true
+    }
+
+    pub fn cond(&mut self, c: &Cond, obj: Obj<'_>) -> bool {
+        if !self.tick() {
+            return false;
+        }
+        match c {
+            Cond::All(items) => items.iter().all(|i| self.cond(i, obj)),
+            Cond::Any(items) => items.is_empty() || items.iter().any(|i| self.cond(i, obj)),
+            // GrowthBook's `$or` of an empty list holds, so `$nor` of one does not.
+            Cond::Nor(items) => !items.is_empty() && !items.iter().any(|i| self.cond(i, obj)),
+            Cond::Not(inner) => !self.cond(inner, obj),
+            Cond::Field { path, test } => {
+                let v = get_path(obj, path);
+                self.test(test, v)
+            }
+            Cond::False => false,
+        }
+    }
+
+    fn test(&mut self, t: &Test, v: &Value) -> bool {
+        if !self.tick() {
+            return false;
+        }
+        match t {
+            Test::Str(s) => js_string(v) == *s,
+            Test::Num(n) => js_number(v) == *n,
+            Test::Bool(b) => !v.is_null_value() && js_truthy(v) == *b,
+            Test::Null => matches!(v, Value::Null),
+            Test::Json(text) => v.to_json() == *text,
+            Test::Ops(ops) => ops.iter().all(|op| self.op(op, v)),
+        }
+    }
+
+    fn op(&mut self, op: &Op, v: &Value) -> bool {
+        match op {
+            Op::Eq(x) => strict_eq(v, x),
+            Op::Ne(x) => !strict_eq(v, x),
+            Op::Rel(cmp, x) => js_relational(v, x).is_some_and(|o| holds(*cmp, o)),
+            Op::Version(cmp, x) => holds(*cmp, js_version(v).cmp(x)),
+            Op::Exists(want) => v.is_null_value() != *want,
+            Op::In { list, negate, fold } => is_in(v, list, *fold) != *negate,
+            Op::InNotArray | Op::AllNotArray | Op::False => false,
+            Op::Group { id, negate } => {
+                let members = (self.groups)(id).unwrap_or(&[]);
+                is_in(v, members, false) != *negate
+            }
+            Op::Not(t) => !self.test(t, v),
+            Op::Size(t) => match v {
+                Value::Array(items) => self.test(t, &Value::Number(items.len() as f64)),
+                _ => false,
+            },
+            Op::ElemMatch(e) => match v {
+                Value::Array(items) => items.iter().any(|item| {
+                    js_truthy(item)
+                        && match e.as_ref() {
+                            ElemTest::Value(t) => self.test(t, item),
+                            ElemTest::Cond(c) => self.cond(c, Obj::Value(item)),
+                        }
+                }),
+                _ => false,
+            },
+            Op::All { parts, fold } => match v {
+                Value::Array(items) => parts.iter().all(|p| {
+                    items.iter().any(|item| match (fold, p) {
+                        (true, Test::Str(s)) => item
+                            .as_str()
+                            .is_some_and(|x| x.to_lowercase() == s.to_lowercase()),
+                        _ => self.test(p, item),
+                    })
+                }),
+                _ => false,
+            },
+            Op::Regex(re) => {
+                let text = js_string(v);
+                let mut budget = self.budget;
+                let r = re.is_match(&text, &mut budget).unwrap_or(false);
+                self.budget = budget;
+                r
+            }
+            Op::Type(t) => js_type(v) == t,
+        }
+    }
+}
+
+trait NullCheck {
+    fn is_null_value(&self) -> bool;
+}
+
+impl NullCheck for Value {
+    fn is_null_value(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+/// GrowthBook's `getPath`: dotted segments through objects (and array indices); anything else is `null`.
+pub(crate) fn get_path<'a>(obj: Obj<'a>, path: &[String]) -> &'a Value {
+    let Some((first, rest)) = path.split_first() else {
+        return &NULL;
+    };
+    let mut cur = match obj {
+        Obj::Map(m) => m.get(first),
+        Obj::Value(v) => step(v, first),
+    };
+    for p in rest {
+        cur = cur.and_then(|v| step(v, p));
+    }
+    cur.unwrap_or(&NULL)
+}
+
+fn step<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(m) => m.get(key),
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    }
+}
+
+fn holds(op: CmpOp, o: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+    }
+}
+
+/// JavaScript `String(v)`.
+pub fn js_string(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => if *b { "true" } else { "false" }.into(),
+        Value::Number(_) => v.to_json(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                if matches!(i, Value::Null) {
+                    String::new()
+                } else {
+                    js_string(i)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::Object(_) => "[object Object]".into(),
+    }
+}
+
+/// JavaScript `Number(v)` (`v * 1`).
+pub fn js_number(v: &Value) -> f64 {
+    match v {
+        Value::Null => 0.0,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Number(n) => *n,
+        Value::String(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                0.0
+            } else if t
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+            {
+                t.parse().unwrap_or(f64::NAN)
+            } else if t == "Infinity" || t == "+Infinity" {
+                f64::INFINITY
+            } else if t == "-Infinity" {
+                f64::NEG_INFINITY
+            } else {
+                f64::NAN
+            }
+        }
+        Value::Array(_) => js_number(&Value::String(js_string(v))),
+        Value::Object(_) => f64::NAN,
+    }
+}
+
+pub fn js_truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => *n != 0.0 && !n.is_nan(),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+fn js_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// `===`: primitives by type and value; arrays and objects are never strictly equal to a literal.
+fn strict_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// JavaScript's `<` family: strings by UTF-16 code units, everything else as numbers.
+fn js_relational(a: &Value, b: &Value) -> Option<Ordering> {
+    let prim = |v: &Value| match v {
+        Value::Array(_) | Value::Object(_) => Value::String(js_string(v)),
+        _ => v.clone(),
+    };
+    let (a, b) = (prim(a), prim(b));
+    if let (Value::String(x), Value::String(y)) = (&a, &b) {
+        return Some(x.encode_utf16().cmp(y.encode_utf16()));
+    }
+    js_number(&a).partial_cmp(&js_number(&b))
+}
+
+/// GrowthBook's `paddedVersionString` of any value (numbers are stringified, other non-strings are "0").
+fn js_version(v: &Value) -> String {
+    match v {
+        Value::String(s) => padded(s),
+        Value::Number(n) => padded_number(*n),
+        _ => padded("0"),
+    }
+}
+
+fn fold(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.to_lowercase()),
+        _ => v.clone(),
+    }
+}
+
+/// `expected.includes(actual)`, or an intersection when the attribute is an array.
+fn is_in(actual: &Value, list: &[Value], case_insensitive: bool) -> bool {
+    let eq = |a: &Value, b: &Value| {
+        if case_insensitive {
+            strict_eq(&fold(a), &fold(b))
+        } else {
+            strict_eq(a, b)
+        }
+    };
+    match actual {
+        Value::Array(items) => items.iter().any(|i| list.iter().any(|x| eq(i, x))),
+        _ => list.iter().any(|x| eq(actual, x)),
+    }
+}
