@@ -116,7 +116,7 @@ impl OwnedEvent {
 
     /// Reads a Segment-shaped message: `type`, `event` (track) or `name` (page), `properties` (or `traits` for
     /// identify), `context` with an optional `sessionId`, an optional numeric `engagedMs` property, and an
-    /// optional numeric `timestamp` (epoch milliseconds). `None` when it is not an object.
+    /// optional `timestamp` (epoch milliseconds, or ISO-8601 text). `None` when it is not an object.
     pub fn from_value(v: &Value) -> Option<OwnedEvent> {
         let obj = v.as_object()?;
         let kind = obj
@@ -155,10 +155,11 @@ impl OwnedEvent {
             .get("engagedMs")
             .and_then(Value::as_f64)
             .unwrap_or(0.0);
-        let timestamp_ms = obj
-            .get("timestamp")
-            .and_then(Value::as_f64)
-            .map(|t| t as i64);
+        let timestamp_ms = match obj.get("timestamp") {
+            Some(Value::Number(t)) if t.is_finite() => Some(*t as i64),
+            Some(Value::String(s)) => crate::core::time::parse_iso8601(s),
+            _ => None,
+        };
         Some(OwnedEvent {
             kind,
             name,

@@ -6,6 +6,7 @@
 //! re-checked exactly when they can change ([`Engine::next_wakeup`]), so the SDK needs one timer, not a poll.
 
 mod change;
+pub mod config;
 mod engine;
 mod facts;
 

@@ -643,3 +643,87 @@ mod property {
         }
     }
 }
+
+mod cli {
+    use super::super::config::{check_config, condition, replay};
+
+    const CONFIG: &str = r#"{
+      "segments": {
+        "pricing-interest": "count(\"Page Viewed\", where: path starts_with \"/pricing\", within: 7d) >= 2",
+        "north-america": {"condition": {"country": {"$in": ["US", "CA"]}}}
+      },
+      "journeys": {
+        "lifecycle": [
+          {"stage": "awareness", "rule": "count(\"Page Viewed\") >= 1"},
+          {"stage": "consideration", "rule": "in_segment(\"pricing-interest\")"},
+          {"stage": "purchase", "rule": "count(\"Order Completed\") >= 1"}
+        ]
+      }
+    }"#;
+
+    #[test]
+    fn check_counts_rules_and_reports_every_error() {
+        assert_eq!(check_config(CONFIG, "c.json"), Ok(5));
+        let bad = r#"{"segments": {"a": "cout(\"x\") > 1", "b": "traits.x = 1", "c": {"condition": {"x": {"$bad": 1}}}},
+                      "journeys": {"j": [{"rule": "true"}]}}"#;
+        let report = check_config(bad, "c.json").unwrap_err();
+        assert!(
+            report.contains("c.json:journeys.j[0]: a stage needs a \"stage\" name"),
+            "{report}"
+        );
+        let bad = r#"{"segments": {"a": "cout(\"x\") > 1", "b": "traits.x = 1", "c": {"condition": {"x": {"$bad": 1}}}}}"#;
+        let report = check_config(bad, "c.json").unwrap_err();
+        assert!(report.contains("c.json:segments.a:1:1: unknown function `cout`; did you mean `count`?\ncout(\"x\") > 1\n^^^^\n"), "{report}");
+        assert!(
+            report.contains("c.json:segments.b:1:10: unexpected `=`"),
+            "{report}"
+        );
+        assert!(report.contains("unknown operator `$bad`"), "{report}");
+        assert!(check_config("{", "c.json")
+            .unwrap_err()
+            .starts_with("c.json: not valid JSON"));
+    }
+
+    #[test]
+    fn replay_prints_a_deterministic_timeline() {
+        let events = [
+            r#"{"type":"identify","traits":{"country":"CA"},"timestamp":"2026-01-01T00:00:00.000Z"}"#,
+            r#"{"type":"page","properties":{"path":"/"},"timestamp":"2026-01-01T00:01:00.000Z"}"#,
+            r#"{"type":"page","properties":{"path":"/pricing"},"timestamp":"2026-01-02T00:00:00.000Z"}"#,
+            r#"{"type":"page","properties":{"path":"/pricing"},"timestamp":"2026-01-03T00:00:00.000Z"}"#,
+        ]
+        .join("\n");
+        let until = crate::core::time::parse_iso8601("2026-01-20T00:00:00Z");
+        let timeline = replay(CONFIG, &events, until, "c.json").unwrap();
+        assert_eq!(
+            timeline,
+            "2026-01-01T00:00:00.000Z segment-enter north-america\n\
+             2026-01-01T00:01:00.000Z stage lifecycle - -> awareness\n\
+             2026-01-03T00:00:00.000Z segment-enter pricing-interest\n\
+             2026-01-03T00:00:00.000Z stage lifecycle awareness -> consideration\n\
+             2026-01-09T00:00:00.000Z segment-exit pricing-interest\n\
+             2026-01-09T00:00:00.000Z stage lifecycle consideration -> awareness\n"
+        );
+        assert_eq!(replay(CONFIG, &events, until, "c.json").unwrap(), timeline);
+        assert!(replay(CONFIG, "{\"type\":\"page\"}", None, "c.json")
+            .unwrap_err()
+            .contains("no timestamp"));
+    }
+
+    #[test]
+    fn condition_answers_like_growthbook() {
+        assert_eq!(
+            condition(r#"{"age": {"$gt": 5}}"#, r#"{"age": "8"}"#, None),
+            Ok(true)
+        );
+        assert_eq!(
+            condition(
+                r#"{"id": {"$inGroup": "beta"}}"#,
+                r#"{"id": "u1"}"#,
+                Some(r#"{"beta": ["u1"]}"#)
+            ),
+            Ok(true)
+        );
+        assert!(condition("{", "{}", None).is_err());
+    }
+}
