@@ -6,6 +6,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod cases;
+mod robustness;
 
 use std::path::Path;
 
