@@ -7,7 +7,8 @@ const METHODS = ['track', 'page', 'identify', 'reset', 'off'];
 
 export function createWayline(load) {
   let mod = null;
-  let failed = false;
+  // Outside a browser (server-side rendering) nothing is queued and nothing loads.
+  let failed = typeof window === 'undefined' || typeof WebAssembly === 'undefined';
   let ready = null;
   const pending = [];
 
@@ -22,7 +23,7 @@ export function createWayline(load) {
         if (mod) mod.init(options);
         return ready;
       }
-      if (typeof window === 'undefined' || typeof WebAssembly === 'undefined') {
+      if (failed && !mod) {
         ready = Promise.resolve(false);
         return ready;
       }
@@ -30,10 +31,17 @@ export function createWayline(load) {
         (m) => {
           // Listeners first, so that they hear `ready`.
           const early = pending.filter(([n]) => n === 'on' || n === 'off');
+          for (const [n, a] of early) m[n](...a);
           const rest = pending.filter(([n]) => n !== 'on' && n !== 'off');
           pending.length = 0;
-          for (const [n, a] of early) m[n](...a);
-          m.init(options);
+          try {
+            m.init(options);
+          } catch (e) {
+            // Invalid options: keep the queued calls for a corrected init.
+            pending.push(...rest);
+            ready = null;
+            throw e;
+          }
           mod = m;
           for (const [n, a, resolve] of rest) {
             const result = m[n](...a);

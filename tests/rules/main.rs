@@ -7,6 +7,7 @@
 
 mod cases;
 mod robustness;
+mod timing;
 
 use std::path::Path;
 

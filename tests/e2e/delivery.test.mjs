@@ -1,0 +1,86 @@
+// Batching by count and by age, and delivery from the page-exit path (sendBeacon) when the page is left.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { root, startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+
+let collector, browser;
+before(async () => {
+  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
+  browser = await launch();
+});
+after(async () => {
+  await browser.close();
+  await collector.stop();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const byAnon = (anon) => (e) => e.anonymousId === anon;
+
+test('a batch goes out when it reaches flushAt, in the Segment batch shape', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(collector.url + '/batching.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    wayline.track('One');
+    return wayline.anonymousId();
+  });
+  await sleep(800);
+  assert.equal(collector.events().filter(byAnon(anon)).length, 0, 'page view + 1 event is below flushAt=3');
+  await page.evaluate(() => wayline.track('Two'));
+  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 3)).filter(byAnon(anon));
+  assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'One', 'Two']);
+  assert.equal(new Set(events.map((e) => e.sentAt)).size, 1, 'one batch');
+  await context.close();
+});
+
+test('a batch goes out when its oldest event reaches flushInterval', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(collector.url + '/age.html');
+  await ready(page);
+  const started = Date.now();
+  const anon = await page.evaluate(() => {
+    wayline.track('Aged');
+    return wayline.anonymousId();
+  });
+  const events = (await waitForEvents(collector, (e) => e.some(byAnon(anon)), 5000)).filter(byAnon(anon));
+  assert.equal(events.length, 1);
+  const waited = Date.parse(events[0].receivedAt) - Date.parse(events[0].originalTimestamp);
+  assert.ok(waited >= 600, `sent after ~700 ms, not at once (waited ${waited} ms)`);
+  assert.ok(Date.now() - started < 5000);
+  await context.close();
+});
+
+test('events queued when the page is left are delivered by the page-exit path', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(collector.url + '/exit.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    for (let i = 0; i < 50; i++) wayline.track('Before Exit', { i, padding: 'x'.repeat(200) });
+    return wayline.anonymousId();
+  });
+  assert.equal((await page.evaluate(() => wayline.debugState())).queued, 51);
+  await page.goto('about:blank');
+  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 51)).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event).map((e) => e.properties.i), [...Array(50).keys()]);
+  await context.close();
+});
+
+test('hiding the page (visibilitychange) also hands the queue to sendBeacon', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(collector.url + '/exit.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    wayline.track('Hidden Soon');
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 2)).filter(byAnon(anon));
+  assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'Hidden Soon']);
+  assert.equal((await page.evaluate(() => wayline.debugState())).queued, 0);
+  await context.close();
+});

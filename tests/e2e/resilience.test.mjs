@@ -1,0 +1,131 @@
+// Bad input from the page, a collector that is down and a wasm file that cannot load: the page never sees an
+// exception, and the console says what happened.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { root, startCollector, launch, openPage, ready, waitForEvents } from './helpers.mjs';
+
+let collector, browser;
+before(async () => {
+  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
+  browser = await launch();
+});
+after(async () => {
+  await browser.close();
+  await collector.stop();
+});
+
+test('unserialisable properties are repaired or dropped with a warning, never thrown', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  const threw = await page.evaluate(() => {
+    const cyclic = { name: 'loop' };
+    cyclic.self = cyclic;
+    const calls = [
+      () => wayline.track('Cyclic', cyclic),
+      () => wayline.track('BigInt', { big: 12345678901234567890n }),
+      () => wayline.track('Function', { fn: () => 1, kept: true }),
+      () => wayline.track('Dom Node', { node: document.body }),
+      () => wayline.track('Huge String', { note: 'x'.repeat(1 << 20) }),
+      () => wayline.track('Many Huge Strings', Object.fromEntries([...Array(40)].map((_, i) => ['k' + i, 'y'.repeat(5000)]))),
+      () => wayline.track(42),
+      () => wayline.track('Array Props', [1, 2]),
+      () => wayline.identify({ nested: { deep: true } }),
+    ];
+    const errors = [];
+    for (const c of calls) {
+      try { c(); } catch (e) { errors.push(String(e)); }
+    }
+    return errors;
+  });
+  assert.deepEqual(threw, []);
+  await page.evaluate(() => wayline.flush());
+  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Array Props'));
+  const get = (name) => events.find((e) => e.event === name);
+  assert.deepEqual(get('Cyclic').properties, { name: 'loop', self: '[Circular]' });
+  assert.equal(get('BigInt').properties.big, '12345678901234567890');
+  assert.deepEqual(get('Function').properties, { kept: true });
+  assert.deepEqual(get('Dom Node').properties, { node: {} });
+  assert.equal(get('Huge String').properties.note.length, 1025);
+  assert.equal(get('Many Huge Strings'), undefined, 'still too large after cutting: dropped');
+  assert.deepEqual(get('Array Props').properties, {});
+  const codes = log.warnings.join('\n');
+  for (const code of ['properties_repaired', 'properties_truncated', 'properties_too_large', 'invalid_event_name', 'properties_not_object']) {
+    assert.match(codes, new RegExp(code));
+  }
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('the page keeps working when the collector is down', async () => {
+  const { page, log, context } = await openPage(browser);
+  let refused = 0;
+  await page.route('**/v1/batch', (route) => {
+    refused += 1;
+    return route.abort('connectionrefused');
+  });
+  await page.goto(collector.url + '/down.html');
+  await ready(page);
+  const result = await page.evaluate(async () => {
+    for (let i = 0; i < 10; i++) wayline.track('Offline Event', { i });
+    await new Promise((r) => setTimeout(r, 1500));
+    return { state: wayline.debugState(), ok: document.querySelector('h1').textContent };
+  });
+  assert.equal(result.state.queued, 11, 'events stay queued for retry');
+  assert.ok(refused >= 2, `the SDK retried (${refused} attempts)`);
+  assert.equal(result.ok, 'The collector is unreachable');
+  // Failed fetches show up as network errors in the console; nothing is thrown into the page.
+  assert.ok(log.errors.every((e) => /Failed to load resource|ERR_CONNECTION_REFUSED|net::/.test(e)), log.errors.join('\n'));
+  await context.close();
+});
+
+test('when the wasm file cannot load, calls are no-ops and one console message says why', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.route('**/wayline_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(collector.url + '/blank.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const result = await page.evaluate(async () => {
+    const ok = await wayline.init({ writeKey: 'wk_demo' });
+    wayline.track('Into The Void', { a: 1 });
+    wayline.identify('u1');
+    const flushed = await wayline.flush();
+    return { ok, flushed, anon: wayline.anonymousId() ?? null };
+  });
+  assert.deepEqual(result, { ok: false, flushed: false, anon: null });
+  const messages = log.warnings.filter((w) => w.includes('could not load its WebAssembly module'));
+  assert.equal(messages.length, 1);
+  assert.equal(log.errors.filter((e) => !/Failed to load resource/.test(e)).length, 0, log.errors.join('\n'));
+  await context.close();
+});
+
+test('init with bad options rejects with a WaylineError that has a stable code; a good init still works', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/manual.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const result = await page.evaluate(async () => {
+    wayline.track('Queued Before Init');
+    let error = null;
+    try {
+      await wayline.init({ endpoint: location.origin });
+    } catch (e) {
+      error = { name: e.name, code: e.code, isError: e instanceof Error, message: e.message };
+    }
+    const ok = await wayline.init({ writeKey: 'wk_demo', flushAt: 'many' }).catch((e) => e.code);
+    const good = await wayline.init({ writeKey: 'wk_demo', autoPage: false });
+    await wayline.flush();
+    return { error, ok, good, anon: wayline.anonymousId() };
+  });
+  assert.deepEqual(result.error, {
+    name: 'WaylineError',
+    code: 'invalid_options',
+    isError: true,
+    message: 'init: `writeKey` is required',
+  });
+  assert.equal(result.ok, 'invalid_options');
+  assert.equal(result.good, true);
+  const events = await waitForEvents(collector, (e) => e.some((x) => x.anonymousId === result.anon));
+  assert.deepEqual(events.filter((e) => e.anonymousId === result.anon).map((e) => e.event), ['Queued Before Init']);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});

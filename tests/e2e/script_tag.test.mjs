@@ -1,0 +1,94 @@
+// The demo storefront with the script tag: page views and tagged clicks are stored exactly once with the SPEC §3
+// fields, the anonymous id and session survive a reload, and the strict CSP the collector sends is respected.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+
+let collector, browser;
+before(async () => {
+  collector = await startCollector();
+  browser = await launch();
+});
+after(async () => {
+  await browser.close();
+  await collector.stop();
+});
+
+test('page view and tagged click are stored once with the spec fields', async () => {
+  const { page, log, context } = await openPage(browser);
+  const response = await page.goto(collector.url + '/product.html');
+  assert.match(response.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
+  await ready(page);
+  await page.click('#add-to-cart');
+  assert.equal(await page.evaluate(() => wayline.flush()), true);
+
+  const events = await waitForEvents(collector, (e) => e.length >= 2);
+  assert.equal(events.length, 2);
+  assertNoDuplicates(assert, events);
+  const [view, added] = events;
+  assert.equal(view.type, 'page');
+  assert.equal(view.properties.path, '/product.html');
+  assert.equal(added.type, 'track');
+  assert.equal(added.event, 'Product Added');
+  assert.deepEqual(added.properties, { product_id: 'ridge-30', price: 89, currency: 'EUR' });
+  for (const e of events) {
+    assert.match(e.messageId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(e.anonymousId, view.anonymousId);
+    assert.ok(Date.parse(e.timestamp) > 0 && Date.parse(e.originalTimestamp) > 0);
+    const c = e.context;
+    assert.equal(c.library.name, 'wayline');
+    assert.equal(c.page.url, collector.url + '/product.html');
+    assert.equal(c.page.title, 'Ridge Pack 30 · Trailhead Outfitters');
+    assert.match(c.userAgent, /Chrome/);
+    assert.equal(typeof c.locale, 'string');
+    assert.equal(typeof c.timezone, 'string');
+    assert.ok(c.screen.width > 0 && c.screen.height > 0);
+    assert.equal(typeof c.sessionId, 'number');
+    assert.equal(c.attribution.first.channel, 'direct');
+  }
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('anonymous id and session survive a reload; UTM landing is attributed', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/index.html?utm_source=newsletter&utm_medium=email&utm_campaign=autumn');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  await Promise.all([page.waitForURL(/pricing/), page.click('nav a[href="/pricing.html"]')]);
+  await ready(page);
+  assert.equal(await page.evaluate(() => wayline.anonymousId()), anon);
+  await page.evaluate(() => wayline.flush());
+  const mine = (await waitForEvents(collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 2))
+    .filter((e) => e.anonymousId === anon);
+  assert.equal(mine.length, 2);
+  const [landing, next] = mine;
+  assert.equal(landing.context.campaign.source, 'newsletter');
+  assert.equal(landing.context.attribution.first.channel, 'email');
+  assert.equal(next.context.sessionId, landing.context.sessionId);
+  assert.equal(next.context.attribution.last.campaign, 'autumn');
+  assert.equal(next.context.page.referrer, collector.url + '/index.html?utm_source=newsletter&utm_medium=email&utm_campaign=autumn');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('the checkout identifies the visitor and records the order', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/checkout.html');
+  await ready(page);
+  await page.check('input[name=newsletter]');
+  await Promise.all([page.waitForURL(/thank-you/), page.click('button[type=submit]')]);
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  const events = await waitForEvents(collector, (e) => e.some((x) => x.type === 'page' && x.properties.path === '/thank-you.html'));
+  const order = events.find((e) => e.event === 'Order Completed');
+  assert.ok(order, 'order stored (sent from the page-exit path or the next page)');
+  assert.equal(order.userId, 'walker@example.com');
+  assert.equal(order.properties.currency, 'EUR');
+  assert.ok(events.some((e) => e.type === 'identify' && e.traits.email === 'walker@example.com'));
+  assert.ok(events.some((e) => e.event === 'Newsletter Subscribed'));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});

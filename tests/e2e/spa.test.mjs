@@ -1,0 +1,107 @@
+// SPA navigation: pushState, a URL-changing replaceState and popstate produce page views; a no-op replaceState and
+// a hash-only change do not. Also identify then reset.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { root, startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+
+let collector, browser;
+before(async () => {
+  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
+  browser = await launch();
+});
+after(async () => {
+  await browser.close();
+  await collector.stop();
+});
+
+test('history navigation produces page views, no-op replaceState does not', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => {
+    history.pushState({}, '', '/app/one');
+    history.replaceState({}, '', '/app/one');
+    history.replaceState({ changed: true }, '');
+    history.pushState({}, '', '/app/one#section');
+    history.replaceState({}, '', '/app/two?tab=1');
+  });
+  await page.evaluate(() => new Promise((resolve) => {
+    addEventListener('popstate', () => setTimeout(resolve, 0), { once: true });
+    history.back();
+  }));
+  await page.evaluate(() => wayline.flush());
+  const views = (await waitForEvents(collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 4))
+    .filter((e) => e.anonymousId === anon && e.type === 'page');
+  assert.deepEqual(views.map((v) => v.properties.path + v.properties.search), [
+    '/blank.html',
+    '/app/one',
+    '/app/two?tab=1',
+    '/app/one',
+  ]);
+  assert.equal(views[1].properties.referrer, collector.url + '/blank.html');
+  assert.equal(views[2].properties.referrer, collector.url + '/app/one');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('identify then reset', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  const before = await page.evaluate(() => {
+    const anon = wayline.anonymousId();
+    wayline.identify('user-42', { plan: 'pro', companySize: 50 });
+    wayline.track('Report Exported', { format: 'csv' });
+    wayline.reset();
+    wayline.track('Logged Out Browse');
+    return anon;
+  });
+  const after = await page.evaluate(() => wayline.anonymousId());
+  assert.notEqual(after, before);
+  assert.equal(await page.evaluate(() => wayline.userId()), undefined);
+  await page.evaluate(() => wayline.flush());
+  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Logged Out Browse'));
+  const identify = events.find((e) => e.type === 'identify' && e.userId === 'user-42');
+  assert.deepEqual(identify.traits, { plan: 'pro', companySize: 50 });
+  assert.equal(identify.anonymousId, before);
+  const exported = events.find((e) => e.event === 'Report Exported');
+  assert.equal(exported.userId, 'user-42');
+  const out = events.find((e) => e.event === 'Logged Out Browse');
+  assert.equal(out.userId, undefined);
+  assert.equal(out.anonymousId, after);
+  assertNoDuplicates(assert, events);
+  // After a reload the new identity is the one that persists.
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.evaluate(() => wayline.anonymousId()), after);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('calls made before the SDK loaded are replayed in order', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/early.html');
+  assert.equal(await page.evaluate(() => window.earlyLoaded), true, 'calls happened before the SDK loaded');
+  assert.equal(await page.evaluate(() => window.earlyFlush), true, 'flush() from the stub resolved after delivery');
+  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Early 6'));
+  const mine = events.filter((e) => e.anonymousId === events.find((x) => x.event === 'Early 1').anonymousId);
+  assert.deepEqual(mine.map((e) => e.event || e.type), ['Early 1', 'Early 2', 'Early 3', 'Early 4', 'Early 5', 'identify', 'Early 6']);
+  const times = mine.map((e) => Date.parse(e.originalTimestamp));
+  assert.deepEqual([...times].sort((a, b) => a - b), times);
+  assert.equal(mine.at(-1).userId, 'early-user');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a click on a data-wayline-event element is tracked with its properties', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  await page.click('#banner');
+  await page.evaluate(() => wayline.flush());
+  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Banner Clicked'));
+  assert.deepEqual(events.find((x) => x.event === 'Banner Clicked').properties, { slot: 'top' });
+  await context.close();
+});
