@@ -13,6 +13,8 @@ mod listeners;
 mod options;
 mod sdk;
 mod storage;
+#[cfg(test)]
+mod tests;
 mod transport;
 
 use js_sys::{Function, Promise};

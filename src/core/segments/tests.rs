@@ -239,6 +239,7 @@ fn state_survives_a_reload_without_re_announcing() {
 
 /// A from-scratch evaluator: aggregates computed by scanning the full event list, following the documented
 /// semantics directly, with no incremental state.
+#[cfg(not(target_arch = "wasm32"))]
 mod oracle {
     use crate::core::json::{Map, Value};
     use crate::core::rules::eval::matches_event;
@@ -476,6 +477,8 @@ mod oracle {
     }
 }
 
+// proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
+#[cfg(not(target_arch = "wasm32"))]
 mod property {
     use super::oracle::Oracle;
     use super::*;
