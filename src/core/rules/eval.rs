@@ -420,6 +420,25 @@ impl<'a> Evaluator<'a> {
 
     /// `x in list`: with an array on the left, whether any of its elements is in the list.
     fn member(&mut self, l: &'a Node, r: &'a Node, span: Span) -> bool {
+        // A list written in the rule is walked in place: no list value is built.
+        if let NodeKind::List(items) = &r.kind {
+            let a = self.value(l);
+            if a.is_missing() {
+                return false;
+            }
+            for item in items {
+                let x = self.value(item);
+                let hit = match &a {
+                    V::Json(Value::Array(arr)) => arr.iter().any(|e| equal(&V::from_json(e), &x)),
+                    V::List(vs) => vs.iter().any(|e| equal(e, &x)),
+                    _ => equal(&a, &x),
+                };
+                if hit {
+                    return true;
+                }
+            }
+            return false;
+        }
         let (a, b) = (self.value(l), self.value(r));
         let Some(list) = b.elements() else {
             if !b.is_missing() {

@@ -358,8 +358,15 @@ impl<'a> CondEval<'a> {
             return false;
         }
         match t {
-            Test::Str(s) => js_string(v) == *s,
-            Test::Num(n) => js_number(v) == *n,
+            // Fast paths for the common case of an attribute of the literal's own type.
+            Test::Str(s) => match v {
+                Value::String(x) => x == s,
+                _ => js_string(v) == *s,
+            },
+            Test::Num(n) => match v {
+                Value::Number(x) => x == n,
+                _ => js_number(v) == *n,
+            },
             Test::Bool(b) => !v.is_null_value() && js_truthy(v) == *b,
             Test::Null => matches!(v, Value::Null),
             Test::Json(text) => v.to_json() == *text,
@@ -407,9 +414,16 @@ impl<'a> CondEval<'a> {
                 _ => false,
             },
             Op::Regex(re) => {
-                let text = js_string(v);
+                let owned;
+                let text = match v {
+                    Value::String(s) => s.as_str(),
+                    _ => {
+                        owned = js_string(v);
+                        owned.as_str()
+                    }
+                };
                 let mut budget = self.budget;
-                let r = re.is_match(&text, &mut budget).unwrap_or(false);
+                let r = re.is_match(text, &mut budget).unwrap_or(false);
                 self.budget = budget;
                 r
             }

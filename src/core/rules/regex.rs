@@ -119,13 +119,14 @@ impl Regex {
         let n = self.insts.len();
         let mut cur = Threads::new(n);
         let mut next = Threads::new(n);
+        let mut stack = Vec::with_capacity(n);
         let mut prev: Option<char> = None;
         let mut chars = text.chars().peekable();
         loop {
             let c = chars.next();
             let at_start = prev.is_none();
             // Unanchored search: a new thread starts at every position.
-            self.add(&mut cur, 0, at_start, c.is_none(), prev, c);
+            self.add(&mut cur, &mut stack, 0, at_start, c.is_none(), prev, c);
             let cost = cur.len() as u32 + 1;
             if *budget < cost {
                 return Err(OutOfSteps);
@@ -150,7 +151,15 @@ impl Regex {
                     _ => false,
                 };
                 if ok {
-                    self.add(&mut next, pc + 1, false, after.is_none(), Some(ch), after);
+                    self.add(
+                        &mut next,
+                        &mut stack,
+                        pc + 1,
+                        false,
+                        after.is_none(),
+                        Some(ch),
+                        after,
+                    );
                 }
             }
             std::mem::swap(&mut cur, &mut next);
@@ -170,16 +179,19 @@ impl Regex {
 
     /// Adds `pc` and everything reachable from it without reading a character (an explicit stack: no
     /// recursion on the pattern's shape).
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &self,
         set: &mut Threads,
+        stack: &mut Vec<usize>,
         pc: usize,
         at_start: bool,
         at_end: bool,
         prev: Option<char>,
         next: Option<char>,
     ) {
-        let mut stack = vec![pc];
+        stack.clear();
+        stack.push(pc);
         while let Some(pc) = stack.pop() {
             if pc >= self.insts.len() || !set.insert(pc) {
                 continue;

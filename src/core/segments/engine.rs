@@ -6,6 +6,7 @@ use crate::core::json::{Map, Value};
 use crate::core::rules::limits::MAX_RULES;
 use crate::core::rules::program::{Deps, Node, NodeKind};
 use crate::core::rules::wakeup::next_wakeup;
+use crate::core::rules::RunDiagnostic;
 use crate::core::rules::{
     compile, compile_condition, evaluate, Diagnostic, Event, OwnedEvent, Program, Span, StateError,
     Store,
@@ -103,6 +104,31 @@ pub struct Engine {
     slot_units: Vec<Vec<usize>>,
     any_event_rule: bool,
     clock: i64,
+    diagnostics: Vec<RuleDiagnostic>,
+}
+
+/// Run-time diagnostics kept between two `take_diagnostics` calls; older ones are dropped first.
+const MAX_KEPT_DIAGNOSTICS: usize = 32;
+
+/// A run-time diagnostic of one rule, with what is needed to show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleDiagnostic {
+    pub origin: String,
+    pub source: String,
+    pub diagnostic: RunDiagnostic,
+}
+
+impl RuleDiagnostic {
+    /// `origin:line:col: message [code]`, the source line and a caret line.
+    pub fn render(&self) -> String {
+        let d = Diagnostic::new(
+            &self.source,
+            self.diagnostic.span,
+            self.diagnostic.code,
+            self.diagnostic.message,
+        );
+        d.render(&self.source, &self.origin)
+    }
 }
 
 fn find_span(n: &Node, pred: &dyn Fn(&NodeKind) -> bool) -> Option<Span> {
@@ -399,6 +425,7 @@ impl Engine {
             slot_units,
             any_event_rule,
             clock: i64::MIN,
+            diagnostics: Vec::new(),
         })
     }
 
@@ -544,10 +571,16 @@ impl Engine {
             self.units[ui].dirty = false;
             let changed = match self.units[ui].what {
                 UnitRef::Segment(i) => {
-                    let value = {
+                    let result = {
                         let view = self.view();
-                        evaluate(&self.segment_rules[i], &view, now).value
+                        evaluate(&self.segment_rules[i], &view, now)
                     };
+                    let value = result.value;
+                    if !result.diagnostics.is_empty() {
+                        let origin = format!("segments.{}", self.members[i].0);
+                        let source = String::from(self.segment_rules[i].source());
+                        self.note(origin, &source, result.diagnostics);
+                    }
                     let (name, member) = &mut self.members[i];
                     if value != *member {
                         *member = value;
@@ -563,13 +596,29 @@ impl Engine {
                     }
                 }
                 UnitRef::Journey(j) => {
-                    let stage = {
+                    let mut found = None;
+                    let mut notes = Vec::new();
+                    {
                         let view = self.view();
-                        self.journey_rules[j]
-                            .iter()
-                            .rposition(|(_, p)| evaluate(p, &view, now).value)
-                            .map(|k| self.journey_rules[j][k].0.clone())
-                    };
+                        for (k, (stage, p)) in self.journey_rules[j].iter().enumerate().rev() {
+                            let result = evaluate(p, &view, now);
+                            if !result.diagnostics.is_empty() {
+                                notes.push((
+                                    format!("journeys.{}.{stage}", self.stages[j].0),
+                                    p.source().to_string(),
+                                    result.diagnostics,
+                                ));
+                            }
+                            if result.value {
+                                found = Some(k);
+                                break;
+                            }
+                        }
+                    }
+                    for (origin, source, d) in notes {
+                        self.note(origin, &source, d);
+                    }
+                    let stage = found.map(|k| self.journey_rules[j][k].0.clone());
                     let (name, current) = &mut self.stages[j];
                     if stage != *current {
                         changes.push(Change::Stage {
@@ -604,6 +653,26 @@ impl Engine {
             self.units[ui].wake = wake;
         }
         changes
+    }
+
+    /// Keeps run-time diagnostics (bounded) for the SDK's debug mode.
+    fn note(&mut self, origin: String, source: &str, diagnostics: Vec<RunDiagnostic>) {
+        for diagnostic in diagnostics {
+            if self.diagnostics.len() >= MAX_KEPT_DIAGNOSTICS {
+                self.diagnostics.remove(0);
+            }
+            self.diagnostics.push(RuleDiagnostic {
+                origin: origin.clone(),
+                source: source.to_string(),
+                diagnostic,
+            });
+        }
+    }
+
+    /// Run-time diagnostics since the last call (a type mismatch in data, a step budget exceeded): the rule
+    /// was false; in debug mode the SDK logs these.
+    pub fn take_diagnostics(&mut self) -> Vec<RuleDiagnostic> {
+        std::mem::take(&mut self.diagnostics)
     }
 
     fn view(&self) -> View<'_> {

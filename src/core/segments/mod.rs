@@ -11,7 +11,7 @@ mod engine;
 mod facts;
 
 pub use change::Change;
-pub use engine::{Engine, EngineError, JourneyDef, Rule, SegmentDef};
+pub use engine::{Engine, EngineError, JourneyDef, Rule, RuleDiagnostic, SegmentDef};
 
 #[cfg(test)]
 mod tests;

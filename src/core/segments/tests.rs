@@ -221,6 +221,26 @@ fn growthbook_conditions_are_segments_too() {
 }
 
 #[test]
+fn run_time_mismatches_are_kept_for_debug_mode() {
+    let mut e = Engine::new(&[seg("adult", "traits.age >= 18")], &[]).unwrap();
+    e.advance(0);
+    e.ingest(
+        &ev(r#"{"type":"identify","traits":{"age":"old"}}"#).as_event(),
+        1,
+    );
+    assert!(e.segments().is_empty());
+    let d = e.take_diagnostics();
+    assert_eq!(d.len(), 1);
+    assert!(
+        d[0].render()
+            .starts_with("segments.adult:1:1: these values cannot be ordered"),
+        "{}",
+        d[0].render()
+    );
+    assert!(e.take_diagnostics().is_empty());
+}
+
+#[test]
 fn state_survives_a_reload_without_re_announcing() {
     let defs = [seg("engaged", r#"count("Page Viewed", within: 1d) >= 2"#)];
     let mut e = Engine::new(&defs, &[]).unwrap();
