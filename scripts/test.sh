@@ -28,6 +28,9 @@ cargo test --workspace
 step "build SDK"
 bash scripts/build-sdk.sh
 
+step "TypeScript declarations (tsc --noEmit on a usage file)"
+node_modules/.bin/tsc -p tests/types
+
 step "size budget (SPEC §11: 60 KB gzip for a script-tag user)"
 node js/size-report.mjs --budget-gzip 61440
 

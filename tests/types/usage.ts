@@ -1,0 +1,31 @@
+// Compiled with `tsc --noEmit` by the test command: the declarations must describe the API as documented.
+import wayline, { wayline as named, type InitOptions, type WarningEvent, type DebugState } from 'wayline';
+
+const options: InitOptions = { writeKey: 'wk_demo', endpoint: 'https://collector.example', flushAt: 10 };
+
+async function main(): Promise<void> {
+  const ok: boolean = await wayline.init(options);
+  named.track('Order Completed', { revenue: 42, currency: 'EUR' });
+  named.track('No Properties');
+  wayline.page();
+  wayline.page('Pricing', { plan: 'pro' });
+  wayline.page({ plan: 'pro' });
+  wayline.identify('user-42', { plan: 'pro', companySize: 50 });
+  wayline.identify({ industry: 'retail' });
+  wayline.reset();
+  const flushed: boolean = await wayline.flush();
+  const off: () => void = wayline.on('warning', (w: WarningEvent) => console.log(w.code, w.message));
+  wayline.on('ready', (r: true) => console.log(r));
+  off();
+  const anon: string | undefined = wayline.anonymousId();
+  const state: DebugState | null = wayline.debugState();
+  window.wayline.track('From The Script Tag');
+  console.log(ok, flushed, anon, state?.queued);
+}
+
+// @ts-expect-error writeKey is required
+wayline.init({ endpoint: 'x' });
+// @ts-expect-error unknown listener name
+wayline.on('nope', () => {});
+
+void main();
