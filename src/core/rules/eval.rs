@@ -304,6 +304,14 @@ impl<'a> Evaluator<'a> {
                 let t = match self.value(arg) {
                     V::Time(t) => t as f64,
                     V::Num(t) => t,
+                    // An ISO-8601 trait (`"2026-01-31T12:00:00Z"`) is a time too.
+                    V::Str(s) => match crate::core::time::parse_iso8601(s) {
+                        Some(t) => t as f64,
+                        None => {
+                            self.mismatch(n.span, "time_since/days_since needs an occurrence, epoch milliseconds or an ISO-8601 time");
+                            return V::Absent;
+                        }
+                    },
                     V::Absent | V::Null => return V::Absent,
                     _ => {
                         self.mismatch(n.span, "time_since/days_since needs an occurrence or a time in epoch milliseconds");
@@ -518,6 +526,7 @@ pub(crate) fn number_of(
     match ev.value(node) {
         V::Num(x) => Some(x),
         V::Time(t) => Some(t as f64),
+        V::Str(s) => crate::core::time::parse_iso8601(s).map(|t| t as f64),
         _ => None,
     }
 }

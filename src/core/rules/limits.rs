@@ -45,3 +45,12 @@ pub const MAX_STATE_BYTES: usize = 48 * 1024;
 
 /// Longest string value an aggregate stores (a `last(...).prop` value, a session id); longer ones are cut.
 pub const MAX_STORED_STRING_BYTES: usize = 256;
+
+/// Times are clamped to ±2^53 ms (±285,000 years) before any arithmetic, so a hostile timestamp cannot overflow
+/// bucket or window computations.
+pub const MAX_TIME_MS: i64 = 1 << 53;
+
+/// Clamps a time into the supported range.
+pub fn clamp_time(t: i64) -> i64 {
+    t.clamp(-MAX_TIME_MS, MAX_TIME_MS)
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::aggregate::{State, Tally};
 use super::eval::matches_event;
 use super::input::{Event, Fact, Input};
-use super::limits::{MAX_AGGREGATES, MAX_STATE_BYTES, MAX_STEPS};
+use super::limits::{clamp_time, MAX_AGGREGATES, MAX_STATE_BYTES, MAX_STEPS};
 use super::program::Program;
 use super::series::Series;
 use super::spec::{AggKind, AggSpec};
@@ -119,6 +119,7 @@ impl Store {
     /// Applies an event at `now_ms` to the aggregates that watch its name and whose filter it passes. Returns
     /// the slots whose state changed. Costs time proportional to those aggregates, not to history.
     pub fn ingest(&mut self, event: &Event<'_>, now_ms: i64) -> Vec<usize> {
+        let now_ms = clamp_time(now_ms);
         let mut changed = Vec::new();
         let named = self
             .by_event
@@ -163,6 +164,7 @@ impl Store {
     }
 
     pub fn value(&self, slot: usize, now_ms: i64) -> Fact<'_> {
+        let now_ms = clamp_time(now_ms);
         match (self.specs.get(slot), self.states.get(slot)) {
             (Some(spec), Some(state)) => state.value(spec, now_ms),
             _ => Fact::Absent,
@@ -171,6 +173,7 @@ impl Store {
 
     /// The next instant after `now_ms` at which aggregate `slot` changes with no new event.
     pub fn next_change(&self, slot: usize, now_ms: i64) -> Option<i64> {
+        let now_ms = clamp_time(now_ms);
         self.states
             .get(slot)?
             .next_change(&self.specs[slot], now_ms)
@@ -297,7 +300,7 @@ fn state_to_value(state: &State) -> Value {
 fn read_time(v: Option<&Value>) -> Option<Option<i64>> {
     match v {
         None | Some(Value::Null) => Some(None),
-        Some(Value::Number(n)) if n.is_finite() => Some(Some(*n as i64)),
+        Some(Value::Number(n)) if n.is_finite() => Some(Some(clamp_time(*n as i64))),
         _ => None,
     }
 }
@@ -321,7 +324,7 @@ fn tally_from_value(window_ms: Option<i64>, v: &Value) -> Option<Tally> {
             }
             let mut last = i64::MIN;
             for pair in flat.chunks(2) {
-                let i = pair[0].as_f64().filter(|x| x.is_finite())? as i64;
+                let i = clamp_time(pair[0].as_f64().filter(|x| x.is_finite())? as i64);
                 let x = pair[1].as_f64().filter(|x| x.is_finite())?;
                 if i <= last {
                     return None;

@@ -3,7 +3,7 @@
 use super::change::Change;
 use super::facts::{Facts, View};
 use crate::core::json::{Map, Value};
-use crate::core::rules::limits::MAX_RULES;
+use crate::core::rules::limits::{clamp_time, MAX_RULES};
 use crate::core::rules::program::{Deps, Node, NodeKind};
 use crate::core::rules::wakeup::next_wakeup;
 use crate::core::rules::RunDiagnostic;
@@ -462,7 +462,7 @@ impl Engine {
     /// Processes an event at `now_ms`: first catches up with time, then updates facts and aggregates and
     /// re-evaluates only the rules that read what changed.
     pub fn ingest(&mut self, event: &Event<'_>, now_ms: i64) -> Vec<Change> {
-        let now = now_ms.max(self.clock);
+        let now = clamp_time(now_ms).max(self.clock);
         let mut changes = self.advance(now);
         if event.kind == "identify" && !event.properties.is_empty() {
             self.facts.traits.merge(event.properties);
@@ -490,7 +490,7 @@ impl Engine {
     /// Catches up with time: re-checks, in time order, every rule due to change by `now_ms`, reporting each
     /// change at the instant it happened. The first call evaluates every rule.
     pub fn advance(&mut self, now_ms: i64) -> Vec<Change> {
-        let now = now_ms.max(self.clock);
+        let now = clamp_time(now_ms).max(self.clock);
         let mut changes = Vec::new();
         // Rules marked by a setter, a restore or construction are brought up to date first.
         if self.units.iter().any(|u| u.dirty) {
@@ -736,7 +736,7 @@ impl Engine {
                 .map(str::to_string);
         }
         if let Some(c) = v.get("clock").and_then(Value::as_f64) {
-            self.clock = c as i64;
+            self.clock = clamp_time(c as i64);
         }
         for u in &mut self.units {
             u.dirty = true;

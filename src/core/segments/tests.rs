@@ -241,6 +241,34 @@ fn run_time_mismatches_are_kept_for_debug_mode() {
 }
 
 #[test]
+fn extreme_times_do_not_overflow() {
+    let mut e = Engine::new(
+        &[
+            seg(
+                "a",
+                r#"count("A", within: 7d) > 0 && sequence("A", not "B", within: 1h)"#,
+            ),
+            seg(
+                "b",
+                r#"days_since(last("A")) > 1 || time_since(first("A")) < 1s"#,
+            ),
+        ],
+        &[],
+    )
+    .unwrap();
+    for t in [i64::MIN, -1, 0, i64::MAX / 2, i64::MAX, i64::MAX] {
+        e.ingest(&ev(r#"{"event":"A"}"#).as_event(), t);
+        e.advance(t);
+        let _ = e.next_wakeup();
+    }
+    let mut s = e.to_value().to_json();
+    s = s.replace("\"clock\":", "\"clock\":1e300,\"x\":");
+    let mut again = Engine::new(&[seg("a", r#"count("A", within: 7d) > 0"#)], &[]).unwrap();
+    let _ = again.restore(&parse(&s).unwrap());
+    again.advance(i64::MAX);
+}
+
+#[test]
 fn state_survives_a_reload_without_re_announcing() {
     let defs = [seg("engaged", r#"count("Page Viewed", within: 1d) >= 2"#)];
     let mut e = Engine::new(&defs, &[]).unwrap();
