@@ -43,7 +43,7 @@ export async function startCollector({ www = join(root, 'www'), sdk = join(root,
 }
 
 export function readEvents(db) {
-  const out = execFileSync(binary, ['events', '--db', db], { encoding: 'utf8' });
+  const out = execFileSync(binary, ['events', '--db', db], { encoding: 'utf8', maxBuffer: 1 << 30 });
   return out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
 }
 
