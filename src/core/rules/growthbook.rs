@@ -183,7 +183,11 @@ impl Compiler {
         }
         let Some(m) = v.as_object() else {
             self.error(at, "bad-condition", "a condition is an object".into());
-            return Cond::False;
+            // GrowthBook iterates `Object.entries`: a number, boolean or null has none, so it holds.
+            return match v {
+                Value::Null | Value::Bool(_) | Value::Number(_) => Cond::All(Vec::new()),
+                _ => Cond::False,
+            };
         };
         let mut all = Vec::new();
         for (k, v) in m.iter() {
@@ -202,7 +206,8 @@ impl Compiler {
                                 "bad-condition",
                                 format!("`{k}` takes a list of conditions"),
                             );
-                            return Cond::False;
+                            // GrowthBook loops over `.length` of what it got: nothing, as for an empty list.
+                            Vec::new()
                         }
                     };
                     match k {
@@ -405,9 +410,7 @@ impl<'a> CondEval<'a> {
             Op::All { parts, fold } => match v {
                 Value::Array(items) => parts.iter().all(|p| {
                     items.iter().any(|item| match (fold, p) {
-                        (true, Test::Str(s)) => item
-                            .as_str()
-                            .is_some_and(|x| x.to_lowercase() == s.to_lowercase()),
+                        (true, Test::Str(s)) => js_string(item).to_lowercase() == s.to_lowercase(),
                         _ => self.test(p, item),
                     })
                 }),

@@ -7,6 +7,8 @@
 
 /// The comparable form of a version string.
 pub fn padded(input: &str) -> String {
+    // GrowthBook reads an empty version as "0".
+    let input = if input.is_empty() { "0" } else { input };
     let s = input.strip_prefix('v').unwrap_or(input);
     let s = match s.find('+') {
         Some(i) => &s[..i],
