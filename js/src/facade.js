@@ -3,7 +3,7 @@
 // one console message says why and every call becomes a no-op. Nothing here runs until `init` is called in a
 // browser, so importing the package during server-side rendering is harmless.
 
-const METHODS = ['track', 'page', 'identify', 'reset', 'off'];
+const METHODS = ['track', 'page', 'identify', 'reset', 'consent', 'off'];
 
 export function createWayline(load) {
   let mod = null;

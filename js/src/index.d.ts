@@ -23,7 +23,17 @@ export interface InitOptions {
   trackClicks?: boolean;
   /** Log each decision to the console (also `?wayline_debug=1`). Default false. */
   debug?: boolean;
+  /** Starting consent state (SPEC §8). Default `'granted'`. */
+  consent?: ConsentState;
+  /** Queued events older than this many days are dropped and counted (1–365). Default 7. */
+  maxEventAge?: number;
 }
+
+/**
+ * `'pending'`: events are kept in memory only and nothing is sent; `'granted'`: events are persisted and sent;
+ * `'denied'`: nothing is recorded and stored events and identity are purged.
+ */
+export type ConsentState = 'granted' | 'pending' | 'denied';
 
 /** Thrown (or rejected) for programming errors such as missing options; `code` is stable. */
 export interface WaylineError extends Error {
@@ -47,6 +57,9 @@ export interface DebugState {
   queuedBytes: number;
   droppedOverflow: number;
   droppedRejected: number;
+  droppedExpired: number;
+  droppedCorrupt: number;
+  consent: ConsentState;
   sessionCount: number;
   sessionId: number;
 }
@@ -68,6 +81,8 @@ export interface Wayline {
   identify(traits: Properties): void;
   /** Logout: new anonymous id, user id and traits cleared. */
   reset(): void;
+  /** Changes the consent state; `'granted'` sends what was held, `'denied'` purges storage. */
+  consent(state: ConsentState): void;
   /** Sends all queued events; resolves `true` once the collector accepted them, `false` if the SDK is not running. */
   flush(): Promise<boolean>;
   /** Subscribes to an SDK event; returns a function that unsubscribes. May be called before `init`. */

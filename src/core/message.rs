@@ -156,13 +156,12 @@ pub fn write_context(
     out.push('}');
 }
 
-/// The parts every message has.
+/// The parts every message has (the context is added by the queue, which shares it between messages).
 pub struct Envelope<'a> {
     pub message_id: &'a str,
     pub anonymous_id: &'a str,
     pub user_id: Option<&'a str>,
     pub timestamp: Millis,
-    pub context_json: &'a str,
 }
 
 /// What distinguishes one message type from another.
@@ -180,8 +179,8 @@ pub enum Body<'a> {
     },
 }
 
-/// Writes one complete message.
-pub fn write_message(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut String) {
+/// Writes a message up to and including `"context":`; the context object and the closing brace follow.
+pub fn write_message_head(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut String) {
     match body {
         Body::Track {
             event,
@@ -220,8 +219,6 @@ pub fn write_message(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut String)
     out.push_str(",\"timestamp\":\"");
     write_iso8601(envelope.timestamp, out);
     out.push_str("\",\"context\":");
-    out.push_str(envelope.context_json);
-    out.push('}');
 }
 
 #[cfg(test)]
@@ -297,10 +294,9 @@ mod tests {
             anonymous_id: "a1",
             user_id: Some("u1"),
             timestamp: 0,
-            context_json: "{}",
         };
         let mut s = String::new();
-        write_message(
+        write_message_head(
             &env,
             &Body::Track {
                 event: "Order \"Completed\"",
@@ -308,6 +304,8 @@ mod tests {
             },
             &mut s,
         );
+        assert!(s.ends_with("\"context\":"));
+        s.push_str("{}}");
         let v = parse(&s).unwrap();
         assert_eq!(v.get("type"), Some(&Value::from("track")));
         assert_eq!(v.get("event"), Some(&Value::from("Order \"Completed\"")));
@@ -321,7 +319,7 @@ mod tests {
             Some(&Value::from("1970-01-01T00:00:00.000Z"))
         );
         let mut p = String::new();
-        write_message(
+        write_message_head(
             &Envelope {
                 user_id: None,
                 ..env
@@ -332,6 +330,7 @@ mod tests {
             },
             &mut p,
         );
+        p.push_str("{}}");
         let v = parse(&p).unwrap();
         assert_eq!(v.get("type"), Some(&Value::from("page")));
         assert_eq!(v.get("userId"), None);

@@ -3,11 +3,15 @@
 //! Pure: the web layer feeds it time and outcomes and carries out what it decides. Delivery is at least once:
 //! events leave the queue only when a send of them was accepted (or handed to `sendBeacon`), and the collector
 //! turns repeats into one stored event by `messageId`.
+//!
+//! Messages are stored as a *head* (everything up to `"context":`) plus a reference to a shared context: the
+//! context (~600 bytes of page, browser and attribution facts) changes only with the page or the session, so a
+//! burst of events keeps one copy of it. That makes the queue about five times smaller in memory and in storage.
 
 use std::collections::VecDeque;
 
-use super::json::write_string;
-use super::time::{write_iso8601, Millis, SECOND};
+use super::json::{self, write_int, write_string};
+use super::time::{write_iso8601, Millis, DAY, SECOND};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueConfig {
@@ -19,8 +23,10 @@ pub struct QueueConfig {
     pub max_batch_bytes: usize,
     /// Bound on waiting events; beyond it the oldest are dropped and counted.
     pub max_events: usize,
-    /// Bound on the bytes of waiting events, likewise.
+    /// Bound on the bytes of waiting events (heads plus shared contexts), likewise.
     pub max_bytes: usize,
+    /// Events older than this are dropped and counted: the collector's reports would misplace them.
+    pub max_age: Millis,
     /// First retry delay; doubles with each failure up to `retry_max`.
     pub retry_base: Millis,
     pub retry_max: Millis,
@@ -33,19 +39,30 @@ impl Default for QueueConfig {
             flush_interval: 2 * SECOND,
             max_batch_bytes: 450_000,
             max_events: 10_000,
-            max_bytes: 8 << 20,
+            max_bytes: 2 << 20,
+            max_age: 7 * DAY,
             retry_base: SECOND,
             retry_max: 60 * SECOND,
         }
     }
 }
 
-/// One serialised message waiting to be sent.
+/// One message waiting to be sent: its head and the id of its context.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub seq: u64,
-    pub json: String,
     pub at: Millis,
+    pub head: String,
+    pub ctx: u32,
+    /// Restored from storage and not yet checked to be well-formed JSON.
+    pub unverified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Context {
+    id: u32,
+    json: String,
+    refs: usize,
 }
 
 /// A request body ready to send and the range of queued events it carries.
@@ -55,6 +72,8 @@ pub struct Batch {
     pub last_seq: u64,
     pub count: usize,
     pub body: String,
+    /// The drop counts this batch reports (cleared once it is accepted).
+    pub reported: DropCounts,
 }
 
 /// What came of sending a batch.
@@ -84,37 +103,95 @@ impl SendOutcome {
 pub struct DropCounts {
     /// Dropped to keep within `max_events`/`max_bytes`.
     pub overflow: u64,
+    /// Older than `max_age`.
+    pub expired: u64,
     /// Refused by the collector with a non-retryable status.
     pub rejected: u64,
+    /// Restored from storage but not well-formed.
+    pub corrupt: u64,
+}
+
+impl DropCounts {
+    pub fn total(&self) -> u64 {
+        self.overflow + self.expired + self.rejected + self.corrupt
+    }
+
+    fn minus(&self, other: &DropCounts) -> DropCounts {
+        DropCounts {
+            overflow: self.overflow.saturating_sub(other.overflow),
+            expired: self.expired.saturating_sub(other.expired),
+            rejected: self.rejected.saturating_sub(other.rejected),
+            corrupt: self.corrupt.saturating_sub(other.corrupt),
+        }
+    }
+
+    fn plus(&self, other: &DropCounts) -> DropCounts {
+        DropCounts {
+            overflow: self.overflow + other.overflow,
+            expired: self.expired + other.expired,
+            rejected: self.rejected + other.rejected,
+            corrupt: self.corrupt + other.corrupt,
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        out.push_str("{\"overflow\":");
+        write_int(self.overflow as i64, out);
+        out.push_str(",\"expired\":");
+        write_int(self.expired as i64, out);
+        out.push_str(",\"rejected\":");
+        write_int(self.rejected as i64, out);
+        out.push_str(",\"corrupt\":");
+        write_int(self.corrupt as i64, out);
+        out.push('}');
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Queue {
     config: QueueConfig,
     items: VecDeque<Item>,
+    contexts: Vec<Context>,
+    current_ctx: Option<u32>,
+    next_ctx: u32,
     bytes: usize,
     next_seq: u64,
     in_flight: Option<(u64, u64)>,
+    in_flight_reported: DropCounts,
     failures: u32,
     retry_at: Option<Millis>,
     flush_requested: bool,
     paused: bool,
+    /// Whether the waiting events changed since [`Queue::take_changed`] (for coalesced storage writes).
+    changed: bool,
+    /// Everything dropped since the queue was created (or restored).
     pub dropped: DropCounts,
+    /// The part of `dropped` the collector has been told about.
+    reported: DropCounts,
 }
+
+/// The first line of a persisted queue; a value without it is not ours (or another version) and is discarded.
+pub const PERSIST_HEADER: &str = "wayline-queue 1";
 
 impl Queue {
     pub fn new(config: QueueConfig) -> Self {
         Queue {
             config,
             items: VecDeque::new(),
+            contexts: Vec::new(),
+            current_ctx: None,
+            next_ctx: 1,
             bytes: 0,
             next_seq: 1,
             in_flight: None,
+            in_flight_reported: DropCounts::default(),
             failures: 0,
             retry_at: None,
             flush_requested: false,
             paused: false,
+            changed: false,
             dropped: DropCounts::default(),
+            reported: DropCounts::default(),
         }
     }
 
@@ -130,6 +207,7 @@ impl Queue {
         self.items.is_empty()
     }
 
+    /// Bytes held: message heads plus one copy of each context.
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -138,42 +216,142 @@ impl Queue {
         self.items.iter()
     }
 
+    /// The full JSON text of a queued message.
+    pub fn message_json(&self, item: &Item) -> String {
+        let ctx = self.context_json(item.ctx);
+        let mut s = String::with_capacity(item.head.len() + ctx.len() + 1);
+        s.push_str(&item.head);
+        s.push_str(ctx);
+        s.push('}');
+        s
+    }
+
+    fn context_json(&self, id: u32) -> &str {
+        self.contexts
+            .iter()
+            .find(|c| c.id == id)
+            .map_or("{}", |c| c.json.as_str())
+    }
+
     pub fn is_sending(&self) -> bool {
         self.in_flight.is_some()
     }
 
-    /// Adds a serialised message; drops the oldest events not being sent when over a bound.
-    pub fn push(&mut self, json: String, now: Millis) {
+    /// The sequence range of the batch on the wire, if any.
+    pub fn in_flight(&self) -> Option<(u64, u64)> {
+        self.in_flight
+    }
+
+    /// Drops not yet reported to the collector.
+    pub fn unreported(&self) -> DropCounts {
+        self.dropped.minus(&self.reported)
+    }
+
+    /// True once after the waiting events changed: the caller schedules a storage write.
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
+    /// Sets the context that messages pushed from now on share.
+    pub fn set_context(&mut self, json: String) {
+        if let Some(cur) = self.current_ctx {
+            if self.context_json(cur) == json {
+                return;
+            }
+        }
+        let id = self.next_ctx;
+        self.next_ctx = self.next_ctx.wrapping_add(1).max(1);
         self.bytes += json.len();
+        self.contexts.push(Context { id, json, refs: 0 });
+        let previous = self.current_ctx.replace(id);
+        if let Some(prev) = previous {
+            self.release_context_if_unused(prev);
+        }
+    }
+
+    fn release_context_if_unused(&mut self, id: u32) {
+        if Some(id) == self.current_ctx {
+            return;
+        }
+        if let Some(at) = self.contexts.iter().position(|c| c.id == id && c.refs == 0) {
+            self.bytes -= self.contexts[at].json.len();
+            self.contexts.remove(at);
+        }
+    }
+
+    fn add_ref(&mut self, id: u32) {
+        if let Some(c) = self.contexts.iter_mut().find(|c| c.id == id) {
+            c.refs += 1;
+        }
+    }
+
+    fn drop_ref(&mut self, id: u32) {
+        if let Some(c) = self.contexts.iter_mut().find(|c| c.id == id) {
+            c.refs = c.refs.saturating_sub(1);
+        }
+        self.release_context_if_unused(id);
+    }
+
+    /// Adds a message head (the message up to and including `"context":`) that uses the current context.
+    /// Drops the oldest events not being sent when over a bound.
+    pub fn push(&mut self, head: String, now: Millis) {
+        if self.current_ctx.is_none() {
+            self.set_context("{}".into());
+        }
+        let ctx = self.current_ctx.unwrap_or(0);
+        self.push_item(head, ctx, now, false);
+    }
+
+    fn push_item(&mut self, head: String, ctx: u32, at: Millis, unverified: bool) {
+        self.changed = true;
+        self.bytes += head.len();
+        self.add_ref(ctx);
         self.items.push_back(Item {
             seq: self.next_seq,
-            json,
-            at: now,
+            at,
+            head,
+            ctx,
+            unverified,
         });
         self.next_seq += 1;
+        self.enforce_bounds();
+    }
+
+    fn enforce_bounds(&mut self) {
         while self.items.len() > self.config.max_events || self.bytes > self.config.max_bytes {
-            let in_flight_front = self.in_flight.is_some_and(|(first, last)| {
-                self.items
-                    .front()
-                    .is_some_and(|i| (first..=last).contains(&i.seq))
-            });
-            let victim = if in_flight_front {
-                // The batch on the wire may still be accepted; drop the oldest event behind it instead.
-                let behind = self
-                    .items
-                    .iter()
-                    .position(|i| self.in_flight.is_none_or(|(_, last)| i.seq > last));
-                match behind {
-                    Some(at) if at + 1 < self.items.len() => self.items.remove(at),
-                    _ => break,
-                }
-            } else {
-                self.items.pop_front()
+            // The batch on the wire may still be accepted: drop the oldest event behind it instead.
+            let last_in_flight = self.in_flight.map_or(0, |(_, last)| last);
+            let Some(at) = self.items.iter().position(|i| i.seq > last_in_flight) else {
+                break;
             };
-            if let Some(v) = victim {
-                self.bytes -= v.json.len();
-                self.dropped.overflow += 1;
+            if at + 1 == self.items.len() && self.items.len() == 1 {
+                // A single event larger than the whole bound is still kept rather than dropping everything.
+                break;
             }
+            self.remove_at(at);
+            self.dropped.overflow += 1;
+        }
+    }
+
+    fn remove_at(&mut self, at: usize) {
+        if let Some(v) = self.items.remove(at) {
+            self.changed = true;
+            self.bytes -= v.head.len();
+            self.drop_ref(v.ctx);
+        }
+    }
+
+    /// Drops events older than `max_age`, counting them.
+    pub fn expire(&mut self, now: Millis) {
+        let limit = now.saturating_sub(self.config.max_age);
+        let last_in_flight = self.in_flight.map_or(0, |(_, last)| last);
+        while let Some(at) = self
+            .items
+            .iter()
+            .position(|i| i.at < limit && i.seq > last_in_flight)
+        {
+            self.remove_at(at);
+            self.dropped.expired += 1;
         }
     }
 
@@ -188,6 +366,10 @@ impl Queue {
             self.retry_at = None;
         }
         self.paused = paused;
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused
     }
 
     /// When the next batch should go: `None` while a send is in flight, paused, or nothing waits.
@@ -209,8 +391,15 @@ impl Queue {
         if self.next_send_at()? > now {
             return None;
         }
-        let batch = self.build_batch(now, write_key, self.config.max_batch_bytes, true)?;
+        self.expire(now);
+        let limit = if self.flush_requested {
+            usize::MAX
+        } else {
+            self.config.flush_at.max(1)
+        };
+        let batch = self.build_from(0, now, write_key, self.config.max_batch_bytes, limit)?;
         self.in_flight = Some((batch.first_seq, batch.last_seq));
+        self.in_flight_reported = batch.reported;
         Some(batch)
     }
 
@@ -222,52 +411,61 @@ impl Queue {
         now: Millis,
         write_key: &str,
         max_bytes: usize,
-        skip_through: u64,
     ) -> Option<Batch> {
-        let skip = self
-            .items
-            .iter()
-            .take_while(|i| i.seq <= skip_through)
-            .count();
-        self.build_from(skip, now, write_key, max_bytes, usize::MAX)
+        self.build_from(0, now, write_key, max_bytes, usize::MAX)
     }
 
-    fn build_batch(
-        &self,
-        now: Millis,
-        write_key: &str,
-        max_bytes: usize,
-        limit_count: bool,
-    ) -> Option<Batch> {
-        let limit = if limit_count && !self.flush_requested {
-            self.config.flush_at.max(1)
-        } else {
-            usize::MAX
-        };
-        self.build_from(0, now, write_key, max_bytes, limit)
+    /// Checks restored messages about to be sent; malformed ones are dropped and counted, so that one bad entry
+    /// cannot make the collector refuse a whole batch.
+    fn verify_front(&mut self, skip: usize, limit: usize) {
+        let mut i = skip;
+        let mut checked = 0;
+        while i < self.items.len() && checked < limit {
+            if self.items[i].unverified {
+                let ok = json::parse(&self.message_json(&self.items[i])).is_ok();
+                if ok {
+                    self.items[i].unverified = false;
+                } else {
+                    self.remove_at(i);
+                    self.dropped.corrupt += 1;
+                    continue;
+                }
+            }
+            i += 1;
+            checked += 1;
+        }
     }
 
     fn build_from(
-        &self,
+        &mut self,
         skip: usize,
         now: Millis,
         write_key: &str,
         max_bytes: usize,
         limit: usize,
     ) -> Option<Batch> {
-        let mut tail = String::with_capacity(64 + write_key.len());
-        tail.push_str("],\"sentAt\":\"");
+        self.verify_front(skip, limit.min(self.items.len()));
+        let reported = self.unreported();
+        let mut tail = String::with_capacity(160 + write_key.len());
+        tail.push(']');
+        if reported.total() > 0 {
+            // Segment's batch-level context: tells the collector what this client had to drop.
+            tail.push_str(",\"context\":{\"wayline\":{\"dropped\":");
+            reported.write(&mut tail);
+            tail.push_str("}}");
+        }
+        tail.push_str(",\"sentAt\":\"");
         write_iso8601(now, &mut tail);
         tail.push_str("\",\"writeKey\":");
         write_string(write_key, &mut tail);
         tail.push('}');
-        let head = "{\"batch\":[";
-        let mut body = String::from(head);
+        let mut body = String::from("{\"batch\":[");
         let mut count = 0;
         let mut first_seq = 0;
         let mut last_seq = 0;
         for item in self.items.iter().skip(skip).take(limit) {
-            let extra = item.json.len() + usize::from(count > 0);
+            let ctx = self.context_json(item.ctx);
+            let extra = item.head.len() + ctx.len() + 1 + usize::from(count > 0);
             if body.len() + extra + tail.len() > max_bytes {
                 break;
             }
@@ -276,7 +474,9 @@ impl Queue {
             } else {
                 first_seq = item.seq;
             }
-            body.push_str(&item.json);
+            body.push_str(&item.head);
+            body.push_str(ctx);
+            body.push('}');
             last_seq = item.seq;
             count += 1;
         }
@@ -289,24 +489,38 @@ impl Queue {
             last_seq,
             count,
             body,
+            reported,
         })
     }
 
-    /// Applies the outcome of sending the events `first_seq..=last_seq`. `jitter` is a random number in [0, 1).
+    /// Applies the outcome of the batch in flight (from [`Queue::take_due`]); false when none was in flight.
+    pub fn ack_in_flight(&mut self, outcome: SendOutcome, now: Millis, jitter: f64) -> bool {
+        let Some(range) = self.in_flight else {
+            return false;
+        };
+        let reported = self.in_flight_reported;
+        self.ack(range, &reported, outcome, now, jitter);
+        true
+    }
+
+    /// Applies the outcome of sending the events `batch_range` that reported `reported` drops.
+    /// `jitter` is a random number in [0, 1).
     pub fn ack(
         &mut self,
-        first_seq: u64,
-        last_seq: u64,
+        batch_range: (u64, u64),
+        reported: &DropCounts,
         outcome: SendOutcome,
         now: Millis,
         jitter: f64,
     ) {
+        let (first_seq, last_seq) = batch_range;
         if self.in_flight == Some((first_seq, last_seq)) {
             self.in_flight = None;
         }
         match outcome {
             SendOutcome::Accepted => {
                 self.remove_range(first_seq, last_seq);
+                self.reported = self.reported.plus(reported);
                 self.failures = 0;
                 self.retry_at = None;
             }
@@ -337,17 +551,17 @@ impl Queue {
     }
 
     fn remove_range(&mut self, first_seq: u64, last_seq: u64) -> usize {
-        let before = self.items.len();
-        let mut freed = 0;
-        self.items.retain(|i| {
-            let gone = (first_seq..=last_seq).contains(&i.seq);
-            if gone {
-                freed += i.json.len();
+        let mut removed = 0;
+        let mut i = 0;
+        while i < self.items.len() {
+            if (first_seq..=last_seq).contains(&self.items[i].seq) {
+                self.remove_at(i);
+                removed += 1;
+            } else {
+                i += 1;
             }
-            !gone
-        });
-        self.bytes -= freed;
-        before - self.items.len()
+        }
+        removed
     }
 
     /// When a retry is scheduled, the instant it may happen.
@@ -355,10 +569,117 @@ impl Queue {
         self.retry_at
     }
 
-    /// The sequence range of the batch on the wire, if any.
-    pub fn in_flight(&self) -> Option<(u64, u64)> {
-        self.in_flight
+    /// Serialises the waiting events for storage: a header line, then one line per context (`c <id> <json>`) and
+    /// per event (`e <at> <ctx> <head>`). Serialised JSON never holds a raw newline, so lines are unambiguous.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(self.bytes + 32 * self.items.len() + 32);
+        out.push_str(PERSIST_HEADER);
+        out.push('\n');
+        for c in self.contexts.iter().filter(|c| c.refs > 0) {
+            out.push_str("c ");
+            write_int(i64::from(c.id), &mut out);
+            out.push(' ');
+            out.push_str(&c.json);
+            out.push('\n');
+        }
+        for i in &self.items {
+            out.push_str("e ");
+            write_int(i.at, &mut out);
+            out.push(' ');
+            write_int(i64::from(i.ctx), &mut out);
+            out.push(' ');
+            out.push_str(&i.head);
+            out.push('\n');
+        }
+        out
     }
+
+    /// Adds the events of a persisted queue (from [`Queue::encode`]) in front of anything queued since, keeping
+    /// their original times. Returns false (and adds nothing) when the text is not a persisted queue; lines that
+    /// do not parse are counted as corrupt. Messages are checked fully just before they are sent.
+    pub fn restore(&mut self, text: &str) -> bool {
+        let mut lines = text.split('\n');
+        if lines.next() != Some(PERSIST_HEADER) {
+            return false;
+        }
+        let newer: Vec<Item> = self.items.drain(..).collect();
+        let mut id_map: Vec<(u32, u32)> = Vec::new();
+        for line in lines.filter(|l| !l.is_empty()) {
+            let mut parts = line.splitn(4, ' ');
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some("c"), Some(id), Some(first), rest) => {
+                    let json_text = match rest {
+                        Some(r) => [first, r].join(" "),
+                        None => first.to_string(),
+                    };
+                    let Some(old) = parse_u32(id) else {
+                        self.dropped.corrupt += 1;
+                        continue;
+                    };
+                    let new_id = self.next_ctx;
+                    self.next_ctx = self.next_ctx.wrapping_add(1).max(1);
+                    self.bytes += json_text.len();
+                    self.contexts.push(Context {
+                        id: new_id,
+                        json: json_text,
+                        refs: 0,
+                    });
+                    id_map.push((old, new_id));
+                }
+                (Some("e"), Some(at), Some(ctx), Some(head)) => {
+                    let mapped = parse_u32(ctx)
+                        .and_then(|c| id_map.iter().find(|(o, _)| *o == c).map(|(_, n)| *n));
+                    match (mapped, parse_millis(at)) {
+                        (Some(ctx), Some(at)) if head.ends_with("\"context\":") => {
+                            self.push_item(head.to_string(), ctx, at, true);
+                        }
+                        _ => self.dropped.corrupt += 1,
+                    }
+                }
+                _ => self.dropped.corrupt += 1,
+            }
+        }
+        // Contexts restored without events are of no use.
+        let unused: Vec<u32> = self
+            .contexts
+            .iter()
+            .filter(|c| c.refs == 0)
+            .map(|c| c.id)
+            .collect();
+        for id in unused {
+            self.release_context_if_unused(id);
+        }
+        // Their bytes and context references are already counted.
+        self.items.extend(newer);
+        // Restored events come first; give everything fresh, increasing sequence numbers.
+        for item in self.items.iter_mut() {
+            item.seq = self.next_seq;
+            self.next_seq += 1;
+        }
+        self.enforce_bounds();
+        true
+    }
+}
+
+fn parse_millis(s: &str) -> Option<Millis> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = digits
+        .bytes()
+        .fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+    Some(if negative { -n } else { n })
+}
+
+fn parse_u32(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')))
 }
 
 #[cfg(test)]
@@ -374,18 +695,32 @@ mod tests {
         })
     }
 
-    fn ev(n: usize) -> String {
-        format!("{{\"n\":{n}}}")
+    fn head(n: usize) -> String {
+        format!("{{\"n\":{n},\"context\":")
+    }
+
+    fn ack(q: &mut Queue, b: &Batch, outcome: SendOutcome, now: Millis) {
+        q.ack((b.first_seq, b.last_seq), &b.reported, outcome, now, 1.0);
+    }
+
+    fn sent_ns(b: &Batch) -> Vec<f64> {
+        let v = json::parse(&b.body).unwrap();
+        v.get("batch")
+            .and_then(|b| b.as_array())
+            .unwrap()
+            .iter()
+            .map(|m| m.get("n").and_then(|n| n.as_f64()).unwrap())
+            .collect()
     }
 
     #[test]
     fn sends_when_count_or_age_is_reached() {
         let mut q = queue(3);
-        q.push(ev(1), 0);
+        q.push(head(1), 0);
         assert_eq!(q.next_send_at(), Some(1_000));
         assert!(q.take_due(999, "k").is_none());
-        q.push(ev(2), 10);
-        q.push(ev(3), 20);
+        q.push(head(2), 10);
+        q.push(head(3), 20);
         assert_eq!(q.next_send_at(), Some(Millis::MIN));
         let b = q.take_due(20, "k").unwrap();
         assert_eq!(b.count, 3);
@@ -399,37 +734,70 @@ mod tests {
             body.get("sentAt").and_then(|v| v.as_str()),
             Some("1970-01-01T00:00:00.020Z")
         );
+        assert_eq!(
+            body.get("context"),
+            None,
+            "nothing dropped, nothing reported"
+        );
+    }
+
+    #[test]
+    fn messages_share_their_context() {
+        let mut q = queue(10);
+        q.set_context("{\"page\":\"a\"}".into());
+        q.push(head(1), 0);
+        q.push(head(2), 0);
+        q.set_context("{\"page\":\"b\"}".into());
+        q.push(head(3), 0);
+        assert_eq!(q.bytes(), 3 * head(1).len() + 2 * "{\"page\":\"a\"}".len());
+        q.request_flush();
+        let b = q.take_due(0, "k").unwrap();
+        let v = json::parse(&b.body).unwrap();
+        let pages: Vec<_> = v
+            .get("batch")
+            .and_then(|b| b.as_array())
+            .unwrap()
+            .iter()
+            .map(|m| {
+                m.get("context")
+                    .and_then(|c| c.get("page"))
+                    .and_then(|p| p.as_str())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(pages, ["a", "a", "b"]);
+        ack(&mut q, &b, SendOutcome::Accepted, 0);
+        assert_eq!(
+            q.bytes(),
+            "{\"page\":\"b\"}".len(),
+            "only the current context is kept"
+        );
     }
 
     #[test]
     fn one_batch_in_flight_at_a_time_and_accept_removes_it() {
         let mut q = queue(1);
-        q.push(ev(1), 0);
+        q.push(head(1), 0);
         let b = q.take_due(0, "k").unwrap();
-        q.push(ev(2), 1);
+        q.push(head(2), 1);
         assert_eq!(q.next_send_at(), None);
         assert!(q.take_due(5, "k").is_none());
-        q.ack(b.first_seq, b.last_seq, SendOutcome::Accepted, 5, 0.0);
+        ack(&mut q, &b, SendOutcome::Accepted, 5);
         assert_eq!(q.len(), 1);
         let b2 = q.take_due(5, "k").unwrap();
-        assert!(b2.body.contains("{\"n\":2}"));
+        assert_eq!(sent_ns(&b2), [2.0]);
     }
 
     #[test]
     fn retries_with_capped_exponential_backoff_and_retry_after() {
         let mut q = queue(1);
-        q.push(ev(1), 0);
+        q.push(head(1), 0);
         let mut delays = Vec::new();
         let mut now = 0;
         for _ in 0..9 {
             let b = q.take_due(now, "k").unwrap();
-            q.ack(
-                b.first_seq,
-                b.last_seq,
-                SendOutcome::Retry { retry_after: None },
-                now,
-                1.0,
-            );
+            ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, now);
             let at = q.next_send_at().unwrap();
             delays.push(at - now);
             now = at;
@@ -439,21 +807,20 @@ mod tests {
             [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]
         );
         let b = q.take_due(now, "k").unwrap();
-        q.ack(
-            b.first_seq,
-            b.last_seq,
+        ack(
+            &mut q,
+            &b,
             SendOutcome::Retry {
                 retry_after: Some(90_000),
             },
             now,
-            0.0,
         );
         assert_eq!(q.next_send_at(), Some(now + 90_000));
         // Equal jitter keeps at least half the delay.
         let b = q.take_due(now + 90_000, "k").unwrap();
         q.ack(
-            b.first_seq,
-            b.last_seq,
+            (b.first_seq, b.last_seq),
+            &b.reported,
             SendOutcome::Retry { retry_after: None },
             0,
             0.0,
@@ -480,21 +847,38 @@ mod tests {
     }
 
     #[test]
-    fn rejected_batches_are_dropped_and_counted() {
-        let mut q = queue(2);
-        q.push(ev(1), 0);
-        q.push(ev(2), 0);
+    fn drops_are_counted_reported_once_and_cleared_when_accepted() {
+        let mut q = Queue::new(QueueConfig {
+            flush_at: 2,
+            max_events: 3,
+            ..QueueConfig::default()
+        });
+        q.push(head(1), 0);
+        q.push(head(2), 0);
         let b = q.take_due(0, "k").unwrap();
-        q.ack(
-            b.first_seq,
-            b.last_seq,
-            SendOutcome::Rejected { status: 400 },
-            0,
-            0.0,
-        );
+        ack(&mut q, &b, SendOutcome::Rejected { status: 400 }, 0);
         assert!(q.is_empty());
         assert_eq!(q.dropped.rejected, 2);
-        assert_eq!(q.bytes(), 0);
+        for n in 3..8 {
+            q.push(head(n), 0);
+        }
+        assert_eq!(q.dropped.overflow, 2);
+        let b = q.take_due(0, "k").unwrap();
+        let v = json::parse(&b.body).unwrap();
+        let dropped = v
+            .get("context")
+            .and_then(|c| c.get("wayline"))
+            .and_then(|w| w.get("dropped"))
+            .unwrap();
+        assert_eq!(dropped.get("rejected").and_then(|n| n.as_f64()), Some(2.0));
+        assert_eq!(dropped.get("overflow").and_then(|n| n.as_f64()), Some(2.0));
+        // A failed send does not count as reported.
+        ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, 0);
+        assert_eq!(q.unreported().total(), 4);
+        let b = q.take_due(10_000, "k").unwrap();
+        ack(&mut q, &b, SendOutcome::Accepted, 10_000);
+        assert_eq!(q.unreported().total(), 0);
+        assert_eq!(q.dropped.total(), 4, "the running total stays");
     }
 
     #[test]
@@ -504,19 +888,37 @@ mod tests {
             max_events: 3,
             ..QueueConfig::default()
         });
-        q.push(ev(1), 0);
-        q.push(ev(2), 0);
+        q.push(head(1), 0);
+        q.push(head(2), 0);
         let b = q.take_due(0, "k").unwrap();
-        q.push(ev(3), 0);
-        q.push(ev(4), 0);
-        q.push(ev(5), 0);
+        q.push(head(3), 0);
+        q.push(head(4), 0);
+        q.push(head(5), 0);
         assert_eq!(q.len(), 3);
         assert_eq!(q.dropped.overflow, 2);
-        let left: Vec<_> = q.items().map(|i| i.json.clone()).collect();
-        assert_eq!(left, [ev(1), ev(2), ev(5)]);
-        q.ack(b.first_seq, b.last_seq, SendOutcome::Accepted, 0, 0.0);
+        let left: Vec<_> = q.items().map(|i| i.head.clone()).collect();
+        assert_eq!(left, [head(1), head(2), head(5)]);
+        ack(&mut q, &b, SendOutcome::Accepted, 0);
         assert_eq!(q.len(), 1);
-        assert_eq!(q.bytes(), ev(5).len());
+        assert_eq!(
+            q.bytes(),
+            head(5).len() + 2,
+            "the head and the default context"
+        );
+    }
+
+    #[test]
+    fn expired_events_are_dropped_and_counted() {
+        let mut q = Queue::new(QueueConfig {
+            flush_at: 1,
+            max_age: 1_000,
+            ..QueueConfig::default()
+        });
+        q.push(head(1), 0);
+        q.push(head(2), 900);
+        let b = q.take_due(1_500, "k").unwrap();
+        assert_eq!(sent_ns(&b), [2.0]);
+        assert_eq!(q.dropped.expired, 1);
     }
 
     #[test]
@@ -527,7 +929,7 @@ mod tests {
             ..QueueConfig::default()
         });
         for n in 0..50 {
-            q.push(ev(n), 0);
+            q.push(head(n), 0);
         }
         q.request_flush();
         let mut sent = 0;
@@ -535,7 +937,7 @@ mod tests {
             assert!(b.body.len() <= 200, "{}", b.body.len());
             json::parse(&b.body).unwrap();
             sent += b.count;
-            q.ack(b.first_seq, b.last_seq, SendOutcome::Accepted, 0, 0.0);
+            ack(&mut q, &b, SendOutcome::Accepted, 0);
         }
         assert_eq!(sent, 50);
         assert_eq!(q.next_send_at(), None);
@@ -545,36 +947,83 @@ mod tests {
     fn exit_batches_include_in_flight_events_and_stay_under_budget() {
         let mut q = queue(2);
         for n in 0..10 {
-            q.push(ev(n), 0);
+            q.push(head(n), 0);
         }
         let inflight = q.take_due(0, "k").unwrap();
         assert_eq!(inflight.count, 2);
-        let mut budget = 64 * 1024;
-        let mut through = 0;
-        let mut carried = 0;
-        while let Some(b) = q.take_for_exit(1, "k", budget.min(120), through) {
-            budget -= b.body.len();
-            through = b.last_seq;
-            carried += b.count;
+        let mut carried = Vec::new();
+        while let Some(b) = q.take_for_exit(1, "k", 120) {
+            assert!(b.body.len() <= 120);
+            carried.extend(sent_ns(&b));
+            ack(&mut q, &b, SendOutcome::Accepted, 1);
         }
-        assert_eq!(carried, 10);
+        assert_eq!(carried.len(), 10);
+        assert!(q.is_empty());
+        // The in-flight request answering late changes nothing.
+        ack(&mut q, &inflight, SendOutcome::Accepted, 2);
+        assert!(q.is_empty());
+        assert_eq!(q.bytes(), 2);
     }
 
     #[test]
     fn paused_queue_waits_and_resume_clears_backoff() {
         let mut q = queue(1);
-        q.push(ev(1), 0);
+        q.push(head(1), 0);
         let b = q.take_due(0, "k").unwrap();
-        q.ack(
-            b.first_seq,
-            b.last_seq,
-            SendOutcome::Retry { retry_after: None },
-            0,
-            0.0,
-        );
+        ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, 0);
         q.set_paused(true);
         assert_eq!(q.next_send_at(), None);
         q.set_paused(false);
         assert_eq!(q.next_send_at(), Some(Millis::MIN));
+    }
+
+    #[test]
+    fn encodes_and_restores_with_contexts_and_times() {
+        let mut q = queue(100);
+        q.set_context("{\"page\":\"a b\"}".into());
+        q.push(head(1), 5);
+        q.set_context("{\"page\":\"c\"}".into());
+        q.push(head(2), 6);
+        let text = q.encode();
+        assert_eq!(text.lines().count(), 5);
+        let mut again = queue(100);
+        again.set_context("{\"page\":\"now\"}".into());
+        again.push(head(3), 7);
+        assert!(again.restore(&text));
+        let msgs: Vec<String> = again.items().map(|i| again.message_json(i)).collect();
+        assert_eq!(
+            msgs,
+            [
+                "{\"n\":1,\"context\":{\"page\":\"a b\"}}",
+                "{\"n\":2,\"context\":{\"page\":\"c\"}}",
+                "{\"n\":3,\"context\":{\"page\":\"now\"}}",
+            ]
+        );
+        assert_eq!(again.items().map(|i| i.at).collect::<Vec<_>>(), [5, 6, 7]);
+        let seqs: Vec<u64> = again.items().map(|i| i.seq).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            again.bytes(),
+            3 * head(1).len() + "{\"page\":\"a b\"}{\"page\":\"c\"}{\"page\":\"now\"}".len()
+        );
+    }
+
+    #[test]
+    fn restoring_foreign_or_corrupt_text_is_safe() {
+        let mut q = queue(100);
+        assert!(!q.restore("not a queue"));
+        assert!(!q.restore(""));
+        let text = format!("{PERSIST_HEADER}\nc 1 {{}}\ne 5 1 {{\"ok\":1,\"context\":\ne x 1 {{\"context\":\ne 5 9 {{\"context\":\nzzz\ne 5 1 {{\"broken\",\"context\":\n");
+        assert!(q.restore(&text));
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.dropped.corrupt, 3);
+        q.request_flush();
+        let b = q.take_due(10, "k").unwrap();
+        assert_eq!(
+            b.count, 1,
+            "the malformed message is dropped when it is checked before sending"
+        );
+        assert_eq!(q.dropped.corrupt, 4);
+        json::parse(&b.body).unwrap();
     }
 }

@@ -4,9 +4,10 @@
 //! (send a batch, write the profile, warn) and does it. Nothing here touches the browser.
 
 use super::attribution::{classify, Campaign, Channel, Touch};
+use super::consent::Consent;
 use super::json::{self, Map};
 use super::message::{
-    write_context, write_message, write_page_properties, Body, Envelope, Environment, Page,
+    write_context, write_message_head, write_page_properties, Body, Envelope, Environment, Page,
 };
 use super::profile::{Profile, MAX_PROFILE_BYTES};
 use super::queue::{Batch, Queue, QueueConfig};
@@ -47,9 +48,9 @@ pub struct Tracker {
     env: Environment,
     page: Page,
     page_campaign: Option<Campaign>,
-    context_json: String,
     profile_dirty: bool,
     warnings: Vec<Warning>,
+    consent: Consent,
 }
 
 impl Tracker {
@@ -87,9 +88,9 @@ impl Tracker {
             env,
             page,
             page_campaign,
-            context_json: String::new(),
             profile_dirty: fresh,
             warnings,
+            consent: Consent::Granted,
         };
         t.rebuild_context();
         t
@@ -119,7 +120,7 @@ impl Tracker {
     /// A batch for the page-exit path of at most `max_bytes` (see [`Queue::take_for_exit`]).
     pub fn take_exit_batch(&mut self, now: Millis, max_bytes: usize) -> Option<Batch> {
         self.queue
-            .take_for_exit(now, &self.options.write_key, max_bytes, 0)
+            .take_for_exit(now, &self.options.write_key, max_bytes)
     }
 
     pub fn page(&self) -> &Page {
@@ -128,6 +129,29 @@ impl Tracker {
 
     pub fn rng(&mut self) -> &mut Rng {
         &mut self.rng
+    }
+
+    pub fn consent(&self) -> Consent {
+        self.consent
+    }
+
+    /// Applies a consent decision. `Denied` forgets the queued events and the identity (the caller purges
+    /// storage); `Granted` marks the profile for writing.
+    pub fn set_consent(&mut self, consent: Consent) {
+        self.consent = consent;
+        match consent {
+            Consent::Denied => {
+                let config = self.queue.config().clone();
+                let dropped = self.queue.dropped;
+                self.queue = Queue::new(config);
+                self.queue.dropped = dropped;
+                self.profile = Profile::new(self.rng.uuid_v4());
+                self.profile_dirty = false;
+                self.rebuild_context();
+            }
+            Consent::Granted => self.profile_dirty = true,
+            Consent::Pending => {}
+        }
     }
 
     /// Warnings since the last call.
@@ -162,8 +186,9 @@ impl Tracker {
         }
     }
 
+    /// Serialises the context messages share from now on and hands it to the queue.
     fn rebuild_context(&mut self) {
-        let mut s = String::with_capacity(self.context_json.capacity().max(512));
+        let mut s = String::with_capacity(768);
         write_context(
             &self.env,
             &self.page,
@@ -172,7 +197,7 @@ impl Tracker {
             &self.profile.attribution,
             &mut s,
         );
-        self.context_json = s;
+        self.queue.set_context(s);
     }
 
     /// Records activity; a new session records its entry touch. `landing` is set for page views.
@@ -200,14 +225,13 @@ impl Tracker {
 
     fn enqueue(&mut self, body: Body<'_>, now: Millis) {
         let message_id = self.rng.uuid_v4();
-        let mut out = String::with_capacity(self.context_json.len() + 256);
-        write_message(
+        let mut out = String::with_capacity(256);
+        write_message_head(
             &Envelope {
                 message_id: &message_id,
                 anonymous_id: &self.profile.anonymous_id,
                 user_id: self.profile.user_id.as_deref(),
                 timestamp: now,
-                context_json: &self.context_json,
             },
             &body,
             &mut out,
@@ -217,6 +241,9 @@ impl Tracker {
 
     /// `track(event, properties)`; `properties_json` is the page's object as JSON text (or `None`).
     pub fn track(&mut self, event: &str, properties_json: Option<&str>, now: Millis) -> bool {
+        if !self.consent.may_record() {
+            return false;
+        }
         let name = match sanitize::event_name(event) {
             Ok(n) => n,
             Err(e) => {
@@ -377,7 +404,7 @@ mod tests {
     fn messages(t: &Tracker) -> Vec<Value> {
         t.queue()
             .items()
-            .map(|i| json::parse(&i.json).unwrap())
+            .map(|i| json::parse(&t.queue().message_json(i)).unwrap())
             .collect()
     }
 
@@ -537,6 +564,31 @@ mod tests {
             ]
         );
         assert_eq!(t.queue().len(), 1);
+    }
+
+    #[test]
+    fn denied_consent_forgets_events_and_identity_and_records_nothing() {
+        let mut t = tracker(None);
+        t.identify(Some("u"), None, 0);
+        t.track("Kept In Memory", None, 1);
+        t.set_consent(Consent::Pending);
+        assert!(t.track("Still Recorded", None, 2));
+        assert_eq!(t.queue().len(), 3);
+        let anon = t.profile().anonymous_id.clone();
+        t.set_consent(Consent::Denied);
+        assert!(t.queue().is_empty());
+        assert_ne!(t.profile().anonymous_id, anon);
+        assert_eq!(t.profile().user_id, None);
+        assert!(!t.track("Not Recorded", None, 3));
+        assert!(t.queue().is_empty());
+        assert_eq!(
+            t.take_profile_write(),
+            None,
+            "nothing to persist after a denial"
+        );
+        t.set_consent(Consent::Granted);
+        assert!(t.track("Recorded Again", None, 4));
+        assert!(t.take_profile_write().is_some());
     }
 
     #[test]

@@ -2,14 +2,32 @@
 
 use wasm_bindgen::JsValue;
 
+/// Joins text pieces: the SDK's messages are built without `format!`, whose machinery costs wasm bytes.
+pub fn join(parts: &[&str]) -> String {
+    parts.concat()
+}
+
+/// A number as text, without `core::fmt`.
+pub fn num(n: impl Into<i64>) -> String {
+    let mut s = String::new();
+    crate::core::json::write_int(n.into(), &mut s);
+    s
+}
+
 pub fn warn(code: &str, message: &str) {
-    web_sys::console::warn_1(&JsValue::from(format!("[wayline] {message} ({code})")));
+    web_sys::console::warn_1(&JsValue::from(join(&[
+        "[wayline] ",
+        message,
+        " (",
+        code,
+        ")",
+    ])));
 }
 
 pub fn debug(message: &str) {
-    web_sys::console::debug_1(&JsValue::from(format!("[wayline] {message}")));
+    web_sys::console::debug_1(&JsValue::from(join(&["[wayline] ", message])));
 }
 
 pub fn error_with(message: &str, value: &JsValue) {
-    web_sys::console::error_2(&JsValue::from(format!("[wayline] {message}")), value);
+    web_sys::console::error_2(&JsValue::from(join(&["[wayline] ", message])), value);
 }

@@ -18,6 +18,10 @@ mod tests;
 mod transport;
 
 use js_sys::{Function, Promise};
+
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 use wasm_bindgen::prelude::*;
 
 use convert::Json;
@@ -111,6 +115,23 @@ pub fn identify(user_id: JsValue, traits: JsValue) {
         let text = properties(&traits, s);
         s.tracker.identify(id.as_deref(), text.as_deref(), now);
     });
+}
+
+/// `consent('granted' | 'pending' | 'denied')`: see SPEC §8 and docs/sdk.md.
+#[wasm_bindgen]
+pub fn consent(state: JsValue) {
+    let parsed = state
+        .as_string()
+        .and_then(|s| crate::core::consent::Consent::parse(&s));
+    match parsed {
+        Some(c) => {
+            sdk::run(|s, now| s.set_consent(c, now));
+        }
+        None => console::warn(
+            "invalid_consent",
+            "consent() expects 'granted', 'pending' or 'denied'",
+        ),
+    }
 }
 
 /// Logout: a new anonymous id, no user id, no traits.

@@ -6,7 +6,9 @@
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
+use super::console::{join, num};
 use super::errors::wayline_error;
+use crate::core::consent::Consent;
 use crate::core::queue::QueueConfig;
 use crate::core::time::{Millis, MINUTE};
 use crate::core::tracker::TrackerOptions;
@@ -18,6 +20,7 @@ pub struct InitOptions {
     pub auto_page: bool,
     pub track_clicks: bool,
     pub debug: bool,
+    pub consent: Consent,
 }
 
 fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
@@ -36,7 +39,7 @@ fn string(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
         Some(v) => v
             .as_string()
             .map(Some)
-            .ok_or_else(|| invalid(&format!("init: `{key}` must be a string"))),
+            .ok_or_else(|| invalid(&join(&["init: `", key, "` must be a string"]))),
     }
 }
 
@@ -48,10 +51,14 @@ fn number(obj: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, J
             .or_else(|| v.as_string().and_then(|s| parse_number(&s)))
         {
             Some(n) if n.is_finite() && (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(invalid(&format!(
-                "init: `{key}` must be a number from {} to {}",
-                min as i64, max as i64
-            ))),
+            _ => Err(invalid(&join(&[
+                "init: `",
+                key,
+                "` must be a number from ",
+                &num(min as i64),
+                " to ",
+                &num(max as i64),
+            ]))),
         },
     }
 }
@@ -92,10 +99,18 @@ impl InitOptions {
         let flush_interval = number(obj, "flushInterval", 0.0, 3_600_000.0)?
             .map_or(defaults.flush_interval, |n| n as Millis);
         let idle_minutes = number(obj, "sessionTimeout", 1.0, 1_440.0)?.unwrap_or(30.0);
+        let max_age_days = number(obj, "maxEventAge", 1.0, 365.0)?.unwrap_or(7.0);
+        let consent = match string(obj, "consent")? {
+            None => Consent::Granted,
+            Some(c) => Consent::parse(&c).ok_or_else(|| {
+                invalid("init: `consent` must be 'granted', 'pending' or 'denied'")
+            })?,
+        };
         let mut tracker = TrackerOptions::new(&write_key);
         tracker.queue = QueueConfig {
             flush_at,
             flush_interval,
+            max_age: (max_age_days * crate::core::time::DAY as f64) as Millis,
             ..defaults
         };
         tracker.idle_timeout = (idle_minutes * MINUTE as f64) as Millis;
@@ -105,6 +120,7 @@ impl InitOptions {
             auto_page: flag(obj, "autoPage", true),
             track_clicks: flag(obj, "trackClicks", true),
             debug: flag(obj, "debug", false),
+            consent,
         })
     }
 }

@@ -17,12 +17,15 @@ use super::listeners::Listeners;
 use super::options::InitOptions;
 use super::storage::Store;
 use super::transport;
-use crate::core::queue::SendOutcome;
+use crate::core::consent::Consent;
+use crate::core::queue::{DropCounts, SendOutcome};
 use crate::core::time::{Millis, SECOND};
 use crate::core::tracker::{Tracker, Warning};
 
 /// Profile writes are coalesced: at most one per this interval, and one on page exit.
 const PROFILE_WRITE_DELAY: Millis = SECOND;
+/// Queue writes likewise, more often: what a crash (no `pagehide`) can lose is what was tracked in this window.
+const QUEUE_WRITE_DELAY: Millis = 250;
 /// What `sendBeacon`/`keepalive` may have in flight per page (64 KiB), less a margin for headers.
 const EXIT_BUDGET: usize = 60 * 1024;
 
@@ -36,6 +39,10 @@ pub struct Sdk {
     store: Store,
     profile_key: String,
     profile_write_at: Option<Millis>,
+    queue_key: String,
+    queue_write_at: Option<Millis>,
+    /// Drop counts already announced with a `warning`.
+    announced_drops: DropCounts,
     timer: Option<(i32, Millis)>,
     flush_waiters: Vec<Function>,
     outbox: Outbox,
@@ -89,17 +96,33 @@ fn run_dyn(f: &mut dyn FnMut(&mut Sdk, Millis)) {
 /// Installs the SDK, attaches its listeners, records the first page view and emits `ready`.
 pub fn install(options: InitOptions, window: web_sys::Window) {
     let (store, storage_warning) = Store::open(&window);
-    let profile_key = format!("wayline:{}:profile", options.tracker.write_key);
-    let stored = store.get(&profile_key);
+    let profile_key = console::join(&["wayline:", &options.tracker.write_key, ":profile"]);
+    let queue_key = console::join(&["wayline:", &options.tracker.write_key, ":queue"]);
+    let consent = options.consent;
+    let stored = if consent == Consent::Denied {
+        None
+    } else {
+        store.get(&profile_key)
+    };
+    let stored_queue = if consent == Consent::Denied {
+        None
+    } else {
+        store.get(&queue_key)
+    };
     let page = env::page(&window, None);
     let last_href = page.url.clone();
-    let tracker = Tracker::new(
+    let mut tracker = Tracker::new(
         options.tracker,
         stored.as_deref(),
         env::environment(&window),
         page,
         env::seed(&window),
     );
+    tracker.set_consent(consent);
+    // Events a previous page could not send come first.
+    let restored = stored_queue
+        .as_deref()
+        .map(|q| tracker.queue_mut().restore(q));
     let closures = Closures {
         timer: Closure::new(|| {
             run(|sdk, now| sdk.on_timer(now));
@@ -122,6 +145,9 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         store,
         profile_key,
         profile_write_at: None,
+        queue_key,
+        queue_write_at: None,
+        announced_drops: DropCounts::default(),
         timer: None,
         flush_waiters: Vec::new(),
         outbox: Outbox::default(),
@@ -130,6 +156,17 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     };
     if let Some(w) = storage_warning {
         sdk.report(&w);
+    }
+    if restored == Some(false) {
+        sdk.report(&Warning {
+            code: "queue_discarded",
+            message:
+                "the stored event queue was not in a format this version reads and was discarded"
+                    .into(),
+        });
+    }
+    if consent == Consent::Denied {
+        sdk.purge_storage();
     }
     let online = sdk.window.navigator().on_line();
     sdk.tracker.queue_mut().set_paused(!online);
@@ -153,7 +190,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
 
 impl Sdk {
     fn batch_url(&self) -> String {
-        format!("{}/v1/batch", self.endpoint)
+        console::join(&[&self.endpoint, "/v1/batch"])
     }
 
     pub fn report(&mut self, w: &Warning) {
@@ -164,17 +201,29 @@ impl Sdk {
         self.outbox.emit("warning", payload.into());
     }
 
-    /// Carries out what the core decided: warnings, due sends, profile writes, flush promises, the timer.
+    /// Carries out what the core decided: warnings, due sends, storage writes, flush promises, the timer.
     fn settle(&mut self, now: Millis) {
         for w in self.tracker.take_warnings() {
             self.report(&w);
         }
-        self.send_due(now);
-        if self.tracker.profile_dirty() && self.profile_write_at.is_none() {
-            self.profile_write_at = Some(now + PROFILE_WRITE_DELAY);
+        self.announce_drops();
+        let consent = self.tracker.consent();
+        if consent.may_send() {
+            self.send_due(now);
+        }
+        if consent.may_persist() {
+            if self.tracker.profile_dirty() && self.profile_write_at.is_none() {
+                self.profile_write_at = Some(now + PROFILE_WRITE_DELAY);
+            }
+            if self.tracker.queue_mut().take_changed() && self.queue_write_at.is_none() {
+                self.queue_write_at = Some(now + QUEUE_WRITE_DELAY);
+            }
         }
         if self.profile_write_at.is_some_and(|at| at <= now) {
             self.write_profile();
+        }
+        if self.queue_write_at.is_some_and(|at| at <= now) {
+            self.write_queue();
         }
         if self.tracker.queue().is_empty() {
             for resolve in self.flush_waiters.drain(..) {
@@ -189,7 +238,11 @@ impl Sdk {
             return;
         };
         if self.debug {
-            console::debug(&format!("sending {} events", batch.count));
+            console::debug(&console::join(&[
+                "sending ",
+                &console::num(batch.count as i64),
+                " events",
+            ]));
         }
         transport::post(
             &self.window,
@@ -200,26 +253,49 @@ impl Sdk {
         );
     }
 
-    fn on_send_result(&mut self, status: u16, retry_after: Option<Millis>, now: Millis) {
-        let Some((first, last)) = self.tracker.queue().in_flight() else {
+    /// Raises one `warning` for each new round of dropped events, with the counts by reason.
+    fn announce_drops(&mut self) {
+        let dropped = self.tracker.queue().dropped;
+        if dropped.total() == self.announced_drops.total() {
             return;
-        };
+        }
+        self.announced_drops = dropped;
+        self.report(&Warning {
+            code: "events_dropped",
+            message: console::join(&[
+                "events were dropped (totals: ",
+                &console::num(dropped.overflow as i64),
+                " over the queue bound, ",
+                &console::num(dropped.expired as i64),
+                " too old, ",
+                &console::num(dropped.rejected as i64),
+                " refused by the collector, ",
+                &console::num(dropped.corrupt as i64),
+                " corrupt in storage); the collector is told in the next batch",
+            ]),
+        });
+    }
+
+    fn on_send_result(&mut self, status: u16, retry_after: Option<Millis>, now: Millis) {
+        if self.tracker.queue().in_flight().is_none() {
+            return;
+        }
         let outcome = SendOutcome::from_status(status, retry_after);
         if self.debug {
-            console::debug(&format!("batch answered {status}"));
+            console::debug(&console::join(&["batch answered ", &console::num(status)]));
         }
         if let SendOutcome::Rejected { status } = outcome {
             self.report(&Warning {
                 code: "batch_rejected",
-                message: format!(
-                    "the collector refused a batch with status {status}; its events were dropped"
-                ),
+                message: console::join(&[
+                    "the collector refused a batch with status ",
+                    &console::num(status),
+                    "; its events were dropped",
+                ]),
             });
         }
         let jitter = self.tracker.rng().next_f64();
-        self.tracker
-            .queue_mut()
-            .ack(first, last, outcome, now, jitter);
+        self.tracker.queue_mut().ack_in_flight(outcome, now, jitter);
     }
 
     fn on_timer(&mut self, now: Millis) {
@@ -229,6 +305,9 @@ impl Sdk {
 
     fn write_profile(&mut self) {
         self.profile_write_at = None;
+        if !self.tracker.consent().may_persist() {
+            return;
+        }
         if let Some(json) = self.tracker.take_profile_write() {
             if let Some(w) = self.store.set(&self.profile_key, json) {
                 self.report(&w);
@@ -236,8 +315,53 @@ impl Sdk {
         }
     }
 
+    /// Writes the waiting events (or removes the key when none wait).
+    fn write_queue(&mut self) {
+        self.queue_write_at = None;
+        if !self.tracker.consent().may_persist() {
+            return;
+        }
+        let warning = if self.tracker.queue().is_empty() {
+            self.store.remove(&self.queue_key);
+            None
+        } else {
+            let text = self.tracker.queue().encode();
+            self.store.set(&self.queue_key, text)
+        };
+        if let Some(w) = warning {
+            self.report(&w);
+        }
+    }
+
+    fn purge_storage(&mut self) {
+        self.store.remove(&self.profile_key);
+        self.store.remove(&self.queue_key);
+        self.profile_write_at = None;
+        self.queue_write_at = None;
+    }
+
+    /// Applies a consent decision (SPEC §8).
+    pub fn set_consent(&mut self, consent: Consent, now: Millis) {
+        self.tracker.set_consent(consent);
+        match consent {
+            Consent::Denied => self.purge_storage(),
+            Consent::Granted => {
+                // Persist and send what was held in memory.
+                self.profile_write_at = Some(now);
+                self.queue_write_at = Some(now);
+                self.tracker.queue_mut().request_flush();
+            }
+            Consent::Pending => {}
+        }
+    }
+
     fn arm_timer(&mut self, now: Millis) {
-        let next = [self.tracker.queue().next_send_at(), self.profile_write_at]
+        let send_at = if self.tracker.consent().may_send() {
+            self.tracker.queue().next_send_at()
+        } else {
+            None
+        };
+        let next = [send_at, self.profile_write_at, self.queue_write_at]
             .into_iter()
             .flatten()
             .min();
@@ -265,24 +389,29 @@ impl Sdk {
         }
     }
 
-    /// The page is being hidden or left: write the profile and hand every queued event to `sendBeacon`.
+    /// The page is being hidden or left: hand queued events to `sendBeacon`, then write the profile and what
+    /// is still queued, synchronously (an asynchronous write might not finish before the page is gone).
     pub fn on_exit(&mut self, now: Millis) {
-        self.write_profile();
-        let url = self.batch_url();
-        let mut budget = EXIT_BUDGET;
-        while let Some(batch) = self.tracker.take_exit_batch(now, budget) {
-            if !transport::beacon(&self.window, &url, &batch.body) {
-                break;
+        if self.tracker.consent().may_send() && !self.tracker.queue().is_paused() {
+            let url = self.batch_url();
+            let mut budget = EXIT_BUDGET;
+            while let Some(batch) = self.tracker.take_exit_batch(now, budget) {
+                if !transport::beacon(&self.window, &url, &batch.body) {
+                    break;
+                }
+                budget = budget.saturating_sub(batch.body.len());
+                self.tracker.queue_mut().ack(
+                    (batch.first_seq, batch.last_seq),
+                    &batch.reported,
+                    SendOutcome::Accepted,
+                    now,
+                    0.0,
+                );
             }
-            budget = budget.saturating_sub(batch.body.len());
-            self.tracker.queue_mut().ack(
-                batch.first_seq,
-                batch.last_seq,
-                SendOutcome::Accepted,
-                now,
-                0.0,
-            );
         }
+        self.write_profile();
+        self.tracker.queue_mut().take_changed();
+        self.write_queue();
     }
 
     /// Called when the URL may have changed (history API, `popstate`): a page view if the page is new.

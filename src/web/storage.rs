@@ -61,6 +61,13 @@ impl Store {
         None
     }
 
+    pub fn remove(&mut self, key: &str) {
+        self.memory.retain(|(k, _)| k != key);
+        if let Some(local) = &self.local {
+            let _ = local.remove_item(key);
+        }
+    }
+
     fn remember(&mut self, key: &str, value: String) {
         match self.memory.iter_mut().find(|(k, _)| k == key) {
             Some((_, v)) => *v = value,

@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   wayline.identify('user-42', { plan: 'pro', companySize: 50 });
   wayline.identify({ industry: 'retail' });
   wayline.reset();
+  wayline.consent('pending');
+  wayline.consent('granted');
   const flushed: boolean = await wayline.flush();
   const off: () => void = wayline.on('warning', (w: WarningEvent) => console.log(w.code, w.message));
   wayline.on('ready', (r: true) => console.log(r));
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
 
 // @ts-expect-error writeKey is required
 wayline.init({ endpoint: 'x' });
+// @ts-expect-error not a consent state
+wayline.consent('maybe');
 // @ts-expect-error unknown listener name
 wayline.on('nope', () => {});
 
