@@ -4,17 +4,26 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::loadgen::{LoadgenOptions, Target, MAX_BATCH, MAX_CONCURRENCY};
+use crate::proxy::ProxyOptions;
+
 pub const USAGE: &str = "\
 wayline — the Wayline collector and command-line tool
 
 USAGE:
     wayline serve [--listen ADDR:PORT] [--db FILE] [--sources FILE] [--www DIR] [--sdk DIR]
     wayline events [--db FILE]
+    wayline count [--db FILE]
+    wayline proxy --upstream ADDR:PORT [--listen ADDR:PORT]
+    wayline loadgen --url http://HOST:PORT [--write-key KEY] [--events N] [--batch N] [--concurrency N]
     wayline help
 
 COMMANDS:
     serve     Run the collector: ingest API, demo site and built SDK on one port.
     events    Print every stored event as one JSON object per line, in receive order.
+    count     Print the number of stored events.
+    proxy     Test tool: forward to a collector, injecting faults into /v1/* on demand.
+    loadgen   Test tool: measure a collector's ingest throughput and latency.
     help      Print this message.
 
 SERVE OPTIONS:
@@ -25,10 +34,22 @@ SERVE OPTIONS:
     --www DIR            Directory served at / [default: www]
     --sdk DIR            Directory served at /sdk/ [default: js/dist]
 
-EVENTS OPTIONS:
+EVENTS AND COUNT OPTIONS:
     --db FILE            SQLite database file to read [default: wayline.db]
 
-See docs/collector.md for the HTTP API and the sources file.
+PROXY OPTIONS:
+    --upstream ADDR:PORT The collector to forward to (required).
+    --listen ADDR:PORT   Address to listen on [default: 127.0.0.1:0, a free port].
+                         Faults are set with POST /__faults on the proxy.
+
+LOADGEN OPTIONS:
+    --url URL            The collector, http://HOST:PORT (required).
+    --write-key KEY      Write key to send [default: wk_demo]
+    --events N           Events to send, all distinct [default: 200000]
+    --batch N            Events per request, 1-500 [default: 50]
+    --concurrency N      Keep-alive connections, 1-1024 [default: 8]
+
+See docs/collector.md for the HTTP API, the sources file and the test tools.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +77,9 @@ impl Default for ServeOptions {
 pub enum Command {
     Serve(ServeOptions),
     Events { db: PathBuf },
+    Count { db: PathBuf },
+    Proxy(ProxyOptions),
+    Loadgen(LoadgenOptions),
     Help,
 }
 
@@ -108,7 +132,7 @@ where
             }
             Ok(Command::Serve(options))
         }
-        "events" => {
+        "events" | "count" => {
             let mut db = ServeOptions::default().db;
             while let Some(arg) = parser.next()? {
                 match arg {
@@ -117,10 +141,77 @@ where
                     other => return Err(other.unexpected().into()),
                 }
             }
-            Ok(Command::Events { db })
+            Ok(if command == "count" {
+                Command::Count { db }
+            } else {
+                Command::Events { db }
+            })
         }
+        "proxy" => parse_proxy(&mut parser),
+        "loadgen" => parse_loadgen(&mut parser),
         other => Err(UsageError(format!("unknown command {other:?}"))),
     }
+}
+
+fn parse_proxy(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    use lexopt::prelude::*;
+
+    let mut listen = "127.0.0.1:0".to_owned();
+    let mut upstream = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("listen") => listen = parser.value()?.string()?,
+            Long("upstream") => upstream = Some(parser.value()?.string()?),
+            Short('h') | Long("help") => return Ok(Command::Help),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let upstream = upstream.ok_or_else(|| UsageError("proxy needs --upstream ADDR:PORT".into()))?;
+    Ok(Command::Proxy(ProxyOptions { listen, upstream }))
+}
+
+fn parse_loadgen(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    use lexopt::prelude::*;
+
+    let mut url = None;
+    let mut options = LoadgenOptions::new("");
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("url") => url = Some(parser.value()?.string()?),
+            Long("write-key") => options.write_key = parser.value()?.string()?,
+            Long("events") => options.events = count(parser, "--events", 1, usize::MAX)?,
+            Long("batch") => options.batch = count(parser, "--batch", 1, MAX_BATCH)?,
+            Long("concurrency") => {
+                options.concurrency = count(parser, "--concurrency", 1, MAX_CONCURRENCY)?;
+            }
+            Short('h') | Long("help") => return Ok(Command::Help),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let url = url.ok_or_else(|| UsageError("loadgen needs --url http://HOST:PORT".into()))?;
+    Target::parse(&url).map_err(|err| UsageError(err.to_string()))?;
+    options.url = url;
+    Ok(Command::Loadgen(options))
+}
+
+/// A flag's value as an integer in `min..=max`.
+fn count(
+    parser: &mut lexopt::Parser,
+    flag: &str,
+    min: usize,
+    max: usize,
+) -> Result<usize, UsageError> {
+    use lexopt::prelude::*;
+
+    let text = parser.value()?.string()?;
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{flag} must be an integer {min}-{max}, not {text:?}"
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -172,5 +263,63 @@ mod tests {
         assert!(parse(["serve", "--db"]).is_err());
         assert!(parse(["events", "extra"]).is_err());
         assert!(parse(["--verbose"]).is_err());
+    }
+
+    #[test]
+    fn count_proxy_and_loadgen() {
+        assert_eq!(
+            parse(["count", "--db", "e.db"]).unwrap(),
+            Command::Count { db: "e.db".into() }
+        );
+        assert_eq!(
+            parse(["proxy", "--upstream", "127.0.0.1:8080"]).unwrap(),
+            Command::Proxy(ProxyOptions {
+                listen: "127.0.0.1:0".into(),
+                upstream: "127.0.0.1:8080".into(),
+            })
+        );
+        assert!(parse(["proxy", "--listen", "127.0.0.1:0"]).is_err());
+
+        assert_eq!(
+            parse(["loadgen", "--url", "http://127.0.0.1:1"]).unwrap(),
+            Command::Loadgen(LoadgenOptions::new("http://127.0.0.1:1"))
+        );
+        assert_eq!(
+            parse([
+                "loadgen",
+                "--url=http://127.0.0.1:1",
+                "--write-key",
+                "wk_x",
+                "--events",
+                "2000",
+                "--batch",
+                "20",
+                "--concurrency",
+                "2",
+            ])
+            .unwrap(),
+            Command::Loadgen(LoadgenOptions {
+                url: "http://127.0.0.1:1".into(),
+                write_key: "wk_x".into(),
+                events: 2000,
+                batch: 20,
+                concurrency: 2,
+            })
+        );
+        for bad in [
+            &["loadgen"][..],
+            &["loadgen", "--url", "127.0.0.1:1"],
+            &["loadgen", "--url", "http://127.0.0.1:1", "--events", "0"],
+            &["loadgen", "--url", "http://127.0.0.1:1", "--batch", "501"],
+            &[
+                "loadgen",
+                "--url",
+                "http://127.0.0.1:1",
+                "--concurrency",
+                "x",
+            ],
+        ] {
+            assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
+        }
     }
 }

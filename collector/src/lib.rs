@@ -3,7 +3,8 @@
 //!
 //! The modules are split so that validation ([`ingest`], [`clock`]) is pure and testable
 //! without a server, storage ([`store`]) knows nothing of HTTP, and the HTTP layer
-//! ([`http`], [`body`], [`cors`], [`static_files`]) only translates.
+//! ([`http`], [`body`], [`cors`], [`static_files`]) only translates. The test tools
+//! ([`proxy`], [`loadgen`], [`count`]) share a minimal HTTP/1.1 framing ([`wire`]).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -14,12 +15,16 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod cors;
+pub mod count;
 pub mod error;
 pub mod events;
 pub mod http;
 pub mod ingest;
+pub mod loadgen;
+pub mod proxy;
 pub mod server;
 pub mod static_files;
 pub mod store;
+pub mod wire;
 
 pub use http::{router, AppState};
