@@ -56,6 +56,9 @@ pub struct Item {
     pub ctx: u32,
     /// Restored from storage and not yet checked to be well-formed JSON.
     pub unverified: bool,
+    /// Already handed to `sendBeacon` on this page: not beaconed again, but kept (and persisted) until a
+    /// confirmed send, because a beacon that the browser accepted can still fail on the network.
+    pub beaconed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -312,6 +315,7 @@ impl Queue {
             head,
             ctx,
             unverified,
+            beaconed: false,
         });
         self.next_seq += 1;
         self.enforce_bounds();
@@ -403,16 +407,27 @@ impl Queue {
         Some(batch)
     }
 
-    /// Builds a batch for the page-exit path (`sendBeacon`/`keepalive`), whose bodies share a 64 KiB budget.
-    /// It includes events already in flight: the page is going away and may cancel that request.
-    /// Call [`Queue::ack`] with `Accepted` once the browser took the body.
+    /// Builds a batch for the page-exit path (`sendBeacon`), whose bodies share a 64 KiB budget: the oldest
+    /// events not yet beaconed on this page, including those of a batch in flight (the page is going away and may
+    /// cancel that request). Call [`Queue::mark_beaconed`] when the browser took the body. The events stay
+    /// queued and persisted until a confirmed send; the collector's `messageId` dedupe absorbs the repeat.
     pub fn take_for_exit(
         &mut self,
         now: Millis,
         write_key: &str,
         max_bytes: usize,
     ) -> Option<Batch> {
-        self.build_from(0, now, write_key, max_bytes, usize::MAX)
+        let skip = self.items.iter().take_while(|i| i.beaconed).count();
+        self.build_from(skip, now, write_key, max_bytes, usize::MAX)
+    }
+
+    /// Records that the events of `batch` were handed to `sendBeacon`.
+    pub fn mark_beaconed(&mut self, batch: &Batch) {
+        for item in self.items.iter_mut() {
+            if (batch.first_seq..=batch.last_seq).contains(&item.seq) {
+                item.beaconed = true;
+            }
+        }
     }
 
     /// Checks restored messages about to be sent; malformed ones are dropped and counted, so that one bad entry
@@ -955,14 +970,21 @@ mod tests {
         while let Some(b) = q.take_for_exit(1, "k", 120) {
             assert!(b.body.len() <= 120);
             carried.extend(sent_ns(&b));
-            ack(&mut q, &b, SendOutcome::Accepted, 1);
+            q.mark_beaconed(&b);
         }
-        assert_eq!(carried.len(), 10);
-        assert!(q.is_empty());
-        // The in-flight request answering late changes nothing.
+        assert_eq!(carried, (0..10).map(f64::from).collect::<Vec<_>>());
+        assert_eq!(q.len(), 10, "beaconed events stay until a confirmed send");
+        assert!(
+            q.take_for_exit(2, "k", 64 * 1024).is_none(),
+            "nothing is beaconed twice"
+        );
+        assert_eq!(
+            q.encode().lines().filter(|l| l.starts_with("e ")).count(),
+            10
+        );
+        // The in-flight request answering removes its events as usual.
         ack(&mut q, &inflight, SendOutcome::Accepted, 2);
-        assert!(q.is_empty());
-        assert_eq!(q.bytes(), 2);
+        assert_eq!(q.len(), 8);
     }
 
     #[test]

@@ -206,6 +206,9 @@ pub fn debug_state() -> JsValue {
             "sessionId",
             s.tracker.profile().sessions.id().unwrap_or(0) as f64,
         );
+        set("droppedExpired", q.dropped.expired as f64);
+        set("droppedCorrupt", q.dropped.corrupt as f64);
+        let _ = js_sys::Reflect::set(&o, &"consent".into(), &s.tracker.consent().as_str().into());
         JsValue::from(o)
     })
     .unwrap_or(JsValue::NULL)

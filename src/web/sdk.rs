@@ -389,8 +389,10 @@ impl Sdk {
         }
     }
 
-    /// The page is being hidden or left: hand queued events to `sendBeacon`, then write the profile and what
-    /// is still queued, synchronously (an asynchronous write might not finish before the page is gone).
+    /// The page is being hidden or left: hand queued events to `sendBeacon`, then write the profile and the
+    /// queue synchronously (an asynchronous write might not finish before the page is gone). Beaconed events stay
+    /// in the stored queue: the next page sends them again unless a fetch confirmed them first, so a beacon lost
+    /// on the network loses nothing; the collector stores each `messageId` once.
     pub fn on_exit(&mut self, now: Millis) {
         if self.tracker.consent().may_send() && !self.tracker.queue().is_paused() {
             let url = self.batch_url();
@@ -400,13 +402,7 @@ impl Sdk {
                     break;
                 }
                 budget = budget.saturating_sub(batch.body.len());
-                self.tracker.queue_mut().ack(
-                    (batch.first_seq, batch.last_seq),
-                    &batch.reported,
-                    SendOutcome::Accepted,
-                    now,
-                    0.0,
-                );
+                self.tracker.queue_mut().mark_beaconed(&batch);
             }
         }
         self.write_profile();

@@ -81,6 +81,10 @@ test('hiding the page (visibilitychange) also hands the queue to sendBeacon', as
   });
   const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 2)).filter(byAnon(anon));
   assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'Hidden Soon']);
+  // Beaconed events stay queued (and stored) until a confirmed send; sending them again stores nothing twice.
+  assert.equal((await page.evaluate(() => wayline.debugState())).queued, 2);
+  assert.equal(await page.evaluate(() => wayline.flush()), true);
   assert.equal((await page.evaluate(() => wayline.debugState())).queued, 0);
+  assert.equal(collector.events().filter(byAnon(anon)).length, 2);
   await context.close();
 });

@@ -1,0 +1,122 @@
+// Persistence, consent and storage failures (SPEC §8): events survive a reload while the collector is unreachable,
+// consent decides what is stored and sent, and a full localStorage costs nothing but a warning.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { root, startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+
+let collector, browser;
+before(async () => {
+  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
+  browser = await launch();
+});
+after(async () => {
+  await browser.close();
+  await collector.stop();
+});
+
+const byAnon = (anon) => (e) => e.anonymousId === anon;
+const waylineKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('wayline:')));
+
+test('events tracked while the collector is unreachable survive a reload and are delivered once', async () => {
+  const { page, log, context } = await openPage(browser);
+  // Every request to the ingest API fails, including the page-exit beacons.
+  await page.route('**/v1/batch', (route) => route.abort('connectionrefused'));
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    for (let i = 0; i < 30; i++) wayline.track('Persisted', { i });
+    return wayline.anonymousId();
+  });
+  await page.waitForTimeout(400); // longer than the coalesced queue write (250 ms)
+  const stored = await page.evaluate(() => localStorage.getItem('wayline:wk_demo:queue'));
+  assert.match(stored, /^wayline-queue 1\n/);
+  assert.equal(stored.split('\n').filter((l) => l.startsWith('e ')).length, 31);
+  await page.unroute('**/v1/batch');
+  await page.reload();
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length >= 32)).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event === 'Persisted').map((e) => e.properties.i), [...Array(30).keys()]);
+  assert.equal(events.filter((e) => e.type === 'page').length, 2, 'one page view per load');
+  // The stored queue is emptied by the next coalesced write.
+  await page.waitForFunction(() => localStorage.getItem('wayline:wk_demo:queue') === null);
+  assert.deepEqual(log.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
+  await context.close();
+});
+
+test('consent pending keeps events in memory only; granted sends what was held', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/consent.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    wayline.track('Held 1');
+    wayline.track('Held 2');
+    return wayline.anonymousId();
+  });
+  await page.waitForTimeout(1200);
+  assert.equal(collector.events().filter(byAnon(anon)).length, 0, 'nothing sent while pending');
+  assert.deepEqual(await waylineKeys(page), [], 'nothing stored while pending');
+  assert.equal((await page.evaluate(() => wayline.debugState())).queued, 3);
+  await page.evaluate(() => wayline.consent('granted'));
+  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 3)).filter(byAnon(anon));
+  assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'Held 1', 'Held 2']);
+  assert.ok((await waylineKeys(page)).includes('wayline:wk_demo:profile'), 'the profile is stored once granted');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('consent pending then denied: nothing delivered, storage purged', async () => {
+  const { page, log, context } = await openPage(browser);
+  // A profile and queue from an earlier, consented visit.
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  await page.route('**/v1/batch', (route) => route.abort('connectionrefused'));
+  const oldAnon = await page.evaluate(() => { wayline.track('Queued Earlier'); return wayline.anonymousId(); });
+  await page.waitForTimeout(1200); // past the coalesced profile (1 s) and queue (250 ms) writes
+  assert.ok((await waylineKeys(page)).length >= 2);
+  await page.goto(collector.url + '/consent.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    wayline.track('Never Sent');
+    wayline.consent('denied');
+    wayline.track('Not Even Recorded');
+    return wayline.anonymousId();
+  });
+  await page.unroute('**/v1/batch');
+  assert.notEqual(anon, oldAnon, 'identity purged');
+  assert.deepEqual(await waylineKeys(page), []);
+  assert.equal((await page.evaluate(() => wayline.debugState())).queued, 0);
+  await page.waitForTimeout(1200);
+  const all = collector.events();
+  // ('Queued Earlier' was tracked with consent and may have left with the page-exit beacon; what matters is
+  // that nothing recorded after the page started under pending consent leaves the device.)
+  assert.equal(all.filter((e) => e.event === 'Never Sent' || e.event === 'Not Even Recorded').length, 0);
+  assert.equal(all.filter(byAnon(anon)).length, 0);
+  assert.deepEqual(log.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
+  await context.close();
+});
+
+test('a localStorage filled to its quota by the host page costs one warning and no event', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/quota.html');
+  assert.equal(await page.evaluate(() => window.quotaFull), true);
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    for (let i = 0; i < 20; i++) wayline.track('Quota', { i });
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 21)).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  // The first coalesced profile write (after 1 s) meets the full storage; later writes go to memory silently.
+  await page.waitForTimeout(1500);
+  await page.evaluate(() => wayline.track('After The Warning'));
+  await page.waitForTimeout(1500);
+  assert.equal(log.warnings.filter((w) => w.includes('storage_write_failed')).length, 1);
+  assert.deepEqual(log.errors, []);
+  await page.evaluate(() => localStorage.clear());
+  await context.close();
+});
