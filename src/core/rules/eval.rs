@@ -530,3 +530,38 @@ pub(crate) fn number_of(
         _ => None,
     }
 }
+
+/// One top-level clause of a rule and whether it holds: what `explain` in the SDK shows for "which part of the
+/// audience rule is false".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub span: Span,
+    pub value: bool,
+}
+
+/// Splits the rule at its top-level `&&` and evaluates each clause on its own (a rule without `&&` is one
+/// clause). The source text of a clause is `&program.source()[span.start..span.end]`.
+pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause> {
+    fn split<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
+        match &n.kind {
+            NodeKind::And(l, r) => {
+                split(l, out);
+                split(r, out);
+            }
+            _ => out.push(n),
+        }
+    }
+    let mut clauses = Vec::new();
+    split(&program.root, &mut clauses);
+    clauses
+        .into_iter()
+        .map(|n| {
+            let mut ev = Evaluator::new(program, input, now_ms);
+            let value = ev.cond(n) && !ev.out_of_steps;
+            Clause {
+                span: n.span,
+                value,
+            }
+        })
+        .collect()
+}

@@ -28,7 +28,7 @@ pub mod version;
 pub mod wakeup;
 
 pub use diagnostic::{Diagnostic, Span};
-pub use eval::{evaluate, Evaluation, RunDiagnostic};
+pub use eval::{evaluate, explain, Clause, Evaluation, RunDiagnostic};
 pub use growthbook::{compile_condition, compile_condition_lenient};
 pub use input::{Event, Fact, Input, OwnedEvent, Snapshot};
 pub use program::Program;

@@ -259,3 +259,25 @@ mod behaviour {
         assert!(bytes < 8 * 1024, "{bytes} bytes");
     }
 }
+
+#[test]
+fn explain_names_the_false_clause() {
+    use crate::core::json::parse;
+    let src = r#"traits.plan == "pro" && (traits.seats > 10 || traits.vip) && page.path starts_with "/pricing""#;
+    let p = compile(src).unwrap();
+    let snap = Snapshot::from_value(
+        &parse(r#"{"traits":{"plan":"pro","seats":3},"page":{"path":"/pricing"}}"#).unwrap(),
+    );
+    let clauses: Vec<(&str, bool)> = explain(&p, &snap, 0)
+        .iter()
+        .map(|c| (&src[c.span.start..c.span.end], c.value))
+        .collect();
+    assert_eq!(
+        clauses,
+        vec![
+            (r#"traits.plan == "pro""#, true),
+            ("(traits.seats > 10 || traits.vip)", false),
+            (r#"page.path starts_with "/pricing""#, true)
+        ]
+    );
+}
