@@ -8,27 +8,7 @@ use wayline::core::rules::{compile, compile_condition, evaluate, OwnedEvent, Sna
 use wayline::core::segments::config::engine_from_config;
 
 /// A demo-sized config: the kind of segments and journey a storefront would define.
-pub const DEMO_CONFIG: &str = r#"{
-  "segments": {
-    "pricing-interest": "count(\"Page Viewed\", where: path starts_with \"/pricing\", within: 7d) >= 3 && count(\"Order Completed\") == 0",
-    "lapsed-pro": "days_since(last(\"Order Completed\")) > 30 && traits.plan == \"pro\"",
-    "cart-abandoner": "sequence(\"Checkout Started\", not \"Order Completed\", within: 30m)",
-    "promoter": "last(\"Survey Answered\", where: survey == \"nps\").score >= 9",
-    "big-spender": "sum(\"Order Completed\", \"revenue\", within: 30d) > 200",
-    "engaged": "session_count(within: 30d) >= 3 && engaged_time(within: 7d) > 10m",
-    "north-america": {"condition": {"country": {"$in": ["US", "CA"]}}},
-    "new-nav": "in_rollout(\"new-nav\", 20)"
-  },
-  "journeys": {
-    "lifecycle": [
-      {"stage": "awareness", "rule": "count(\"Page Viewed\") >= 1"},
-      {"stage": "consideration", "rule": "count(\"Product Viewed\", within: 14d) >= 2"},
-      {"stage": "evaluation", "rule": "in_segment(\"pricing-interest\") || sequence(\"Product Viewed\", \"Added to Cart\", within: 1h)"},
-      {"stage": "purchase", "rule": "count(\"Order Completed\") >= 1"},
-      {"stage": "retention", "rule": "count(\"Order Completed\", within: 90d) >= 2"}
-    ]
-  }
-}"#;
+pub const DEMO_CONFIG: &str = include_str!("bench/demo-config.json");
 
 fn events(n: usize) -> Vec<(OwnedEvent, i64)> {
     let names = [
