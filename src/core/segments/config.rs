@@ -17,7 +17,8 @@
 //! ```
 
 use super::change::Change;
-use super::engine::{Engine, EngineError, JourneyDef, Rule, SegmentDef};
+use super::defs::{EngineError, JourneyDef, Rule, SegmentDef};
+use super::engine::Engine;
 use crate::core::json::{parse, Value};
 use crate::core::rules::{
     compile_condition_lenient, evaluate, Diagnostic, OwnedEvent, Snapshot, Span,

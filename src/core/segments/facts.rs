@@ -12,6 +12,8 @@ pub struct Facts {
     pub channel: Value,
     pub anonymous_id: String,
     pub last_event: Option<OwnedEvent>,
+    /// What GrowthBook-style conditions read; the traits when not set.
+    pub attributes: Option<Map>,
 }
 
 impl Default for Facts {
@@ -22,6 +24,7 @@ impl Default for Facts {
             channel: Value::Null,
             anonymous_id: String::new(),
             last_event: None,
+            attributes: None,
         }
     }
 }
@@ -46,6 +49,9 @@ impl Input for View<'_> {
     }
     fn event(&self) -> Option<Event<'_>> {
         self.facts.last_event.as_ref().map(OwnedEvent::as_event)
+    }
+    fn attributes(&self) -> Option<&Map> {
+        self.facts.attributes.as_ref().or(Some(&self.facts.traits))
     }
     fn in_segment(&self, name: &str) -> bool {
         self.members.iter().any(|(n, m)| *m && n == name)

@@ -5,13 +5,16 @@
 //! real time: an event re-evaluates only the rules it can affect, and rules that change with time alone are
 //! re-checked exactly when they can change ([`Engine::next_wakeup`]), so the SDK needs one timer, not a poll.
 
+mod build;
 mod change;
 pub mod config;
+mod defs;
 mod engine;
 mod facts;
 
 pub use change::Change;
-pub use engine::{Engine, EngineError, JourneyDef, Rule, RuleDiagnostic, SegmentDef};
+pub use defs::{EngineError, JourneyDef, Rule, RuleDiagnostic, SegmentDef};
+pub use engine::Engine;
 
 #[cfg(test)]
 mod tests;

@@ -162,10 +162,12 @@ fn reports_every_config_error_with_its_origin() {
     )
     .unwrap_err();
     let rendered: Vec<String> = errors.iter().map(|e| e.render("config.json")).collect();
-    assert_eq!(errors.len(), 3, "{rendered:?}");
+    assert_eq!(errors.len(), 4, "{rendered:?}");
     assert!(rendered[0].starts_with("config.json:segments.a:1:1: unknown function `cout`"));
     assert!(rendered[1].starts_with("config.json:segments.c:1:18: `==` compares"));
     assert!(rendered[2].starts_with("config.json:journeys.j.s1:1:13: unexpected `=`"));
+    // A compile error elsewhere does not hide an unknown reference.
+    assert!(rendered[3].starts_with("config.json:segments.b:1:1: no segment is named `nope`"));
     // With those fixed, the unknown segment reference is reported.
     let errors =
         Engine::new(&[seg("b", r#"traits.x == 1 || in_segment("nope")"#)], &[]).unwrap_err();

@@ -1,0 +1,320 @@
+//! Building an engine from definitions: compile every rule, check the references between segments and
+//! journeys, and order them so each comes after what it reads. Every error that can be found is reported at
+//! once: a compile error in one rule does not hide an unknown reference in another.
+
+use super::defs::{EngineError, JourneyDef, Rule, SegmentDef};
+use crate::core::rules::limits::MAX_RULES;
+use crate::core::rules::program::{Deps, Node, NodeKind};
+use crate::core::rules::{compile, compile_condition, Diagnostic, Program, Span, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum UnitRef {
+    Segment(usize),
+    Journey(usize),
+}
+
+/// A segment, or a whole journey: what is evaluated, and re-evaluated, as one.
+#[derive(Debug, Clone)]
+pub(super) struct Unit {
+    pub what: UnitRef,
+    pub deps: Deps,
+    /// Units (by index, all later in the order) that read this one.
+    pub dependents: Vec<usize>,
+    pub wake: Option<i64>,
+    pub dirty: bool,
+}
+
+pub(super) struct Built {
+    pub store: Store,
+    pub segment_rules: Vec<Program>,
+    pub journey_rules: Vec<Vec<(String, Program)>>,
+    /// In dependency order: a unit comes after every segment or journey it reads.
+    pub units: Vec<Unit>,
+    /// Aggregate slot → units reading it.
+    pub slot_units: Vec<Vec<usize>>,
+}
+
+/// One rule of the config, compiled (or not).
+struct Compiled {
+    unit: UnitRef,
+    origin: String,
+    source: String,
+    program: Option<Program>,
+}
+
+fn error(
+    origin: &str,
+    source: &str,
+    span: Span,
+    code: &'static str,
+    message: String,
+) -> EngineError {
+    EngineError {
+        origin: origin.to_string(),
+        source: source.to_string(),
+        diagnostics: vec![Diagnostic::new(source, span, code, message)],
+    }
+}
+
+fn find_span(n: &Node, pred: &dyn Fn(&NodeKind) -> bool) -> Option<Span> {
+    if pred(&n.kind) {
+        return Some(n.span);
+    }
+    let kids: Vec<&Node> = match &n.kind {
+        NodeKind::Not(a)
+        | NodeKind::Exists(a)
+        | NodeKind::Matches(a, _)
+        | NodeKind::TimeSince(a, _) => vec![a],
+        NodeKind::And(a, b)
+        | NodeKind::Or(a, b)
+        | NodeKind::Cmp(_, a, b)
+        | NodeKind::VersionCmp(_, a, b)
+        | NodeKind::In(a, b)
+        | NodeKind::Contains(a, b)
+        | NodeKind::StartsWith(a, b)
+        | NodeKind::EndsWith(a, b) => vec![a, b],
+        NodeKind::List(items) => items.iter().collect(),
+        _ => vec![],
+    };
+    kids.into_iter().find_map(|k| find_span(k, pred))
+}
+
+pub(super) fn build(
+    segments: &[SegmentDef],
+    journeys: &[JourneyDef],
+) -> Result<Built, Vec<EngineError>> {
+    let total: usize = segments.len() + journeys.iter().map(|j| j.stages.len()).sum::<usize>();
+    if total > MAX_RULES {
+        let message = format!("the config has {total} rules; at most {MAX_RULES} are allowed");
+        return Err(vec![error(
+            "segments",
+            "",
+            Span::default(),
+            "too-many-rules",
+            message,
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut store = Store::new();
+    let mut compiled: Vec<Compiled> = Vec::with_capacity(total);
+    let defs = segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (UnitRef::Segment(i), format!("segments.{}", s.name), s))
+        .chain(journeys.iter().enumerate().flat_map(|(j, jd)| {
+            jd.stages.iter().map(move |st| {
+                (
+                    UnitRef::Journey(j),
+                    format!("journeys.{}.{}", jd.name, st.name),
+                    st,
+                )
+            })
+        }));
+    for (unit, origin, def) in defs {
+        let source = def.rule.source();
+        let result = match &def.rule {
+            Rule::Text(text) => compile(text),
+            Rule::Condition(c) => compile_condition(c),
+        };
+        let program = match result {
+            Ok(mut p) => match store.bind(&mut p) {
+                Ok(()) => Some(p),
+                Err(e) => {
+                    let span = Span::new(0, source.len());
+                    errors.push(error(
+                        &origin,
+                        &source,
+                        span,
+                        "too-many-aggregates",
+                        e.to_string(),
+                    ));
+                    None
+                }
+            },
+            Err(diagnostics) => {
+                errors.push(EngineError {
+                    origin: origin.clone(),
+                    source: source.clone(),
+                    diagnostics,
+                });
+                None
+            }
+        };
+        compiled.push(Compiled {
+            unit,
+            origin,
+            source,
+            program,
+        });
+    }
+    // Unknown references are errors: a typo in a segment name would otherwise be silently false.
+    let seg_index = |name: &str| segments.iter().position(|s| s.name == name);
+    let jour_index = |name: &str| journeys.iter().position(|j| j.name == name);
+    for c in &compiled {
+        let Some(p) = &c.program else { continue };
+        for name in &p.deps().segments {
+            if seg_index(name).is_none() {
+                if let Some(span) = find_span(
+                    &p.root,
+                    &|k| matches!(k, NodeKind::InSegment(n) if n == name),
+                ) {
+                    let message = format!("no segment is named `{name}`");
+                    errors.push(error(
+                        &c.origin,
+                        &c.source,
+                        span,
+                        "unknown-segment",
+                        message,
+                    ));
+                }
+            }
+        }
+        for name in &p.deps().journeys {
+            if jour_index(name).is_none() {
+                if let Some(span) =
+                    find_span(&p.root, &|k| matches!(k, NodeKind::Stage(n) if n == name))
+                {
+                    let message = format!("no journey is named `{name}`");
+                    errors.push(error(
+                        &c.origin,
+                        &c.source,
+                        span,
+                        "unknown-journey",
+                        message,
+                    ));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Everything compiled: gather programs per unit, and each unit's combined dependencies.
+    let mut segment_rules = Vec::with_capacity(segments.len());
+    let mut journey_rules: Vec<Vec<(String, Program)>> =
+        journeys.iter().map(|_| Vec::new()).collect();
+    let mut deps: Vec<Deps> = vec![Deps::default(); segments.len() + journeys.len()];
+    let mut sources: Vec<(String, String)> = Vec::with_capacity(deps.len());
+    for s in segments {
+        sources.push((format!("segments.{}", s.name), s.rule.source()));
+    }
+    for j in journeys {
+        sources.push((format!("journeys.{}", j.name), String::new()));
+    }
+    let mut stage_names = journeys
+        .iter()
+        .flat_map(|j| j.stages.iter().map(|s| s.name.clone()));
+    for c in compiled {
+        let Some(p) = c.program else { continue };
+        let index = match c.unit {
+            UnitRef::Segment(i) => i,
+            UnitRef::Journey(j) => segments.len() + j,
+        };
+        let d = &mut deps[index];
+        let pd = p.deps();
+        d.traits |= pd.traits;
+        d.context |= pd.context;
+        d.event |= pd.event;
+        d.clock |= pd.clock;
+        d.identity |= pd.identity;
+        d.segments.extend(pd.segments.iter().cloned());
+        d.journeys.extend(pd.journeys.iter().cloned());
+        match c.unit {
+            UnitRef::Segment(_) => segment_rules.push(p),
+            UnitRef::Journey(j) => {
+                let name = stage_names.next().unwrap_or_default();
+                journey_rules[j].push((name, p));
+            }
+        }
+    }
+    // Dependency order (Kahn); what is left over is a cycle.
+    let n = deps.len();
+    let reads: Vec<Vec<usize>> = deps
+        .iter()
+        .map(|d| {
+            let segs = d.segments.iter().filter_map(|s| seg_index(s));
+            let jours = d
+                .journeys
+                .iter()
+                .filter_map(|j| jour_index(j))
+                .map(|j| segments.len() + j);
+            segs.chain(jours).collect()
+        })
+        .collect();
+    let mut placed = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    while order.len() < n {
+        let before = order.len();
+        for i in 0..n {
+            if !placed[i] && reads[i].iter().all(|&r| placed[r]) {
+                placed[i] = true;
+                order.push(i);
+            }
+        }
+        if order.len() == before {
+            let message = "this rule depends on itself through in_segment/stage references";
+            return Err((0..n)
+                .filter(|&i| !placed[i])
+                .map(|i| {
+                    let (origin, source) = &sources[i];
+                    error(
+                        origin,
+                        source,
+                        Span::new(0, source.len()),
+                        "cycle",
+                        message.to_string(),
+                    )
+                })
+                .collect());
+        }
+    }
+    let mut position = vec![0; n];
+    for (at, &i) in order.iter().enumerate() {
+        position[i] = at;
+    }
+    let mut units: Vec<Unit> = order
+        .iter()
+        .map(|&i| Unit {
+            what: if i < segments.len() {
+                UnitRef::Segment(i)
+            } else {
+                UnitRef::Journey(i - segments.len())
+            },
+            deps: deps[i].clone(),
+            dependents: Vec::new(),
+            wake: None,
+            dirty: true,
+        })
+        .collect();
+    for (i, r) in reads.iter().enumerate() {
+        for &dep in r {
+            let (from, to) = (position[dep], position[i]);
+            if !units[from].dependents.contains(&to) {
+                units[from].dependents.push(to);
+            }
+        }
+    }
+    let mut slot_units = vec![Vec::new(); store.specs().len()];
+    for (ui, u) in units.iter().enumerate() {
+        let programs: Vec<&Program> = match u.what {
+            UnitRef::Segment(i) => segment_rules.get(i).into_iter().collect(),
+            UnitRef::Journey(j) => journey_rules[j].iter().map(|(_, p)| p).collect(),
+        };
+        for p in programs {
+            for local in 0..p.aggregates().len() {
+                if let Some(slot) = p.slot(local) {
+                    if !slot_units[slot].contains(&ui) {
+                        slot_units[slot].push(ui);
+                    }
+                }
+            }
+        }
+    }
+    Ok(Built {
+        store,
+        segment_rules,
+        journey_rules,
+        units,
+        slot_units,
+    })
+}
