@@ -281,3 +281,29 @@ fn explain_names_the_false_clause() {
         ]
     );
 }
+
+#[test]
+fn comparing_two_elapsed_times_sets_no_timer() {
+    use crate::core::json::parse;
+    let mut store = Store::new();
+    let mut p = compile(r#"time_since(first("A")) > time_since(last("B"))"#).unwrap();
+    store.bind(&mut p).unwrap();
+    let mut q = compile(r#"time_since(last("B")) >= 1h"#).unwrap();
+    store.bind(&mut q).unwrap();
+    for (name, t) in [("A", 0), ("B", 5_000)] {
+        let e =
+            OwnedEvent::from_value(&parse(&format!(r#"{{"event":"{name}"}}"#)).unwrap()).unwrap();
+        store.ingest(&e.as_event(), t);
+    }
+    let snap = Snapshot::default();
+    let input = WithAggregates {
+        input: &snap,
+        store: &store,
+    };
+    assert!(evaluate(&p, &input, 10_000).value);
+    assert_eq!(wakeup::next_wakeup(&p, &input, &store, 10_000), None);
+    assert_eq!(
+        wakeup::next_wakeup(&q, &input, &store, 10_000),
+        Some(5_000 + 3_600_000)
+    );
+}

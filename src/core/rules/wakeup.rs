@@ -48,7 +48,8 @@ fn visit(
         }
         NodeKind::Cmp(op, l, r) => {
             for (clock, other) in [(l, r), (r, l)] {
-                if let NodeKind::TimeSince(arg, days) = &clock.kind {
+                // Two elapsed times grow together: their comparison never flips with time alone.
+                if let (NodeKind::TimeSince(arg, days), false) = (&clock.kind, reads_clock(other)) {
                     crossing(program, *op, arg, *days, other, input, now, best);
                 }
             }
@@ -106,4 +107,22 @@ fn crossing(
     let at = at.ceil() as i64;
     offer(best, now, at);
     offer(best, now, at + 1);
+}
+
+/// Whether a node's value moves with the clock (it contains `time_since`/`days_since`).
+fn reads_clock(n: &Node) -> bool {
+    match &n.kind {
+        NodeKind::TimeSince(..) => true,
+        NodeKind::Not(a) | NodeKind::Exists(a) | NodeKind::Matches(a, _) => reads_clock(a),
+        NodeKind::And(a, b)
+        | NodeKind::Or(a, b)
+        | NodeKind::Cmp(_, a, b)
+        | NodeKind::VersionCmp(_, a, b)
+        | NodeKind::In(a, b)
+        | NodeKind::Contains(a, b)
+        | NodeKind::StartsWith(a, b)
+        | NodeKind::EndsWith(a, b) => reads_clock(a) || reads_clock(b),
+        NodeKind::List(items) => items.iter().any(reads_clock),
+        _ => false,
+    }
 }
