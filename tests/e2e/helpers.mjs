@@ -92,3 +92,62 @@ export function assertNoDuplicates(assert, events) {
   const ids = events.map((e) => e.messageId);
   assert.equal(new Set(ids).size, ids.length, 'duplicate messageIds stored');
 }
+
+/** Starts `wayline proxy` in front of `upstreamUrl` (`http://HOST:PORT`); resolves once it printed its address. */
+export async function startProxy(upstreamUrl) {
+  const upstream = new URL(upstreamUrl).host;
+  const child = spawn(binary, ['proxy', '--upstream', upstream, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('proxy did not start: ' + out)), 15000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/wayline proxy listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`proxy exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    setFaults: (plan) => setFaults(url, plan),
+    log: () => faultLog(url),
+    clearLog: () => clearFaultLog(url),
+    state: () => faultState(url),
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Replaces the proxy's fault plan (and restarts its counters); returns the proxy's state. Throws if refused. */
+export async function setFaults(proxyUrl, plan) {
+  const res = await fetch(proxyUrl + '/__faults', { method: 'POST', body: JSON.stringify(plan) });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`fault plan refused (${res.status}): ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Every `/v1/` request the proxy saw since the log was last cleared, oldest first. */
+export async function faultLog(proxyUrl) {
+  const res = await fetch(proxyUrl + '/__faults/log');
+  if (!res.ok) throw new Error(`fault log: ${res.status}`);
+  return res.json();
+}
+
+export async function clearFaultLog(proxyUrl) {
+  const res = await fetch(proxyUrl + '/__faults/log', { method: 'DELETE' });
+  if (!res.ok) throw new Error(`clearing the fault log: ${res.status}`);
+}
+
+/** The proxy's `{ plan, seen, faulted }`: `seen` counts ingest requests as soon as they are read, held ones included. */
+export async function faultState(proxyUrl) {
+  const res = await fetch(proxyUrl + '/__faults');
+  if (!res.ok) throw new Error(`fault state: ${res.status}`);
+  return res.json();
+}
