@@ -142,13 +142,8 @@ impl Checker<'_> {
                             "unknown name `{name}`; a path starts with traits, context, page, event, properties or channel (e.g. traits.{name})"
                         ),
                     );
-                } else if scope == Scope::Filter
-                    && matches!(name.as_str(), "traits" | "page" | "channel")
-                    && first_field.is_some()
-                {
-                    // In a filter, these read as properties of the event (a property named `page`), which is
-                    // legal; nothing to report.
                 }
+                // In a filter every other bare name (`path`, even `page`) is a property of the event.
                 if name == "event" && (scope == Scope::Rule || first_field.is_some()) {
                     match first_field {
                         Some(f) if matches!(f.text.as_str(), "name" | "type" | "properties" | "context") => {}

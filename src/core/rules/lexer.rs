@@ -67,7 +67,7 @@ impl Lexer<'_> {
                     }
                 }
                 b'"' | b'\'' => {
-                    let s = self.string().unwrap_or_default();
+                    let s = self.string();
                     self.push(TokenKind::Str(s), start);
                 }
                 b'0'..=b'9' => self.number(false),
@@ -81,9 +81,8 @@ impl Lexer<'_> {
                     if &self.src[start..self.pos] == "v"
                         && matches!(self.peek_at(self.pos), b'"' | b'\'')
                     {
-                        if let Some(s) = self.string() {
-                            self.push(TokenKind::Version(s), start);
-                        }
+                        let s = self.string();
+                        self.push(TokenKind::Version(s), start);
                     } else {
                         self.push(TokenKind::Ident, start);
                     }
@@ -151,13 +150,13 @@ impl Lexer<'_> {
         self.push(TokenKind::Eof, self.pos);
     }
 
-    /// A quoted string starting at `self.pos`; `None` (with an error reported) when it is unterminated.
-    fn string(&mut self) -> Option<String> {
+    /// A quoted string starting at `self.pos`. A bad escape or a missing closing quote is reported, and the
+    /// string still stands, so the parser does not cascade into more errors.
+    fn string(&mut self) -> String {
         let start = self.pos;
         let quote = self.bytes[self.pos];
         self.pos += 1;
         let mut out = String::new();
-        let mut ok = true;
         loop {
             let run = self.pos;
             while self.pos < self.bytes.len()
@@ -170,9 +169,7 @@ impl Lexer<'_> {
             match self.bytes.get(self.pos) {
                 Some(b) if *b == quote => {
                     self.pos += 1;
-                    // A bad escape was reported; the string still stands so the parser does not cascade.
-                    let _ = ok;
-                    return Some(out);
+                    return out;
                 }
                 Some(b'\\') => {
                     let esc_start = self.pos;
@@ -184,7 +181,6 @@ impl Lexer<'_> {
                         Some('r') => out.push('\r'),
                         Some(c @ ('\\' | '"' | '\'' | '/')) => out.push(c),
                         _ => {
-                            ok = false;
                             let end = self.pos + c.map_or(0, char::len_utf8);
                             self.error(
                                 esc_start,
@@ -203,7 +199,7 @@ impl Lexer<'_> {
                         "unterminated-string",
                         "this string has no closing quote",
                     );
-                    return Some(out);
+                    return out;
                 }
             }
         }

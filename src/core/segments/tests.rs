@@ -544,9 +544,18 @@ mod property {
             ", within: 90m",
             ", within: 1d",
             ", within: 7d",
+            ", within: 45s",
+            ", within: 7m",
         ]);
         let dur = prop::sample::select(vec!["10m", "1h", "2h", "1d", "3d"]);
         prop_oneof![
+            (name.clone(), name.clone()).prop_map(|(a, b)| format!(
+                r#"time_since(last("E{a}")) < time_since(first("E{b}"))"#
+            )),
+            (name.clone(), 1..30u8).prop_map(|(a, d)| format!(
+                r#"days_since(first("E{a}")) <= {}"#,
+                f64::from(d) / 10.0
+            )),
             (name.clone(), window.clone(), 1..4u8)
                 .prop_map(|(a, w, k)| format!(r#"count("E{a}"{w}) >= {k}"#)),
             (name.clone(), 0..10u8, window.clone(), 1..3u8)
@@ -640,7 +649,12 @@ mod property {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+        // SEGMENTS_PROPTEST_CASES raises the count for a longer run.
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("SEGMENTS_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn incremental_engine_matches_from_scratch_evaluation(
