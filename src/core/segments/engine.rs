@@ -8,7 +8,9 @@ use crate::core::json::{Map, Value};
 use crate::core::rules::limits::clamp_time;
 use crate::core::rules::program::Deps;
 use crate::core::rules::wakeup::next_wakeup;
-use crate::core::rules::{evaluate, Event, OwnedEvent, Program, RunDiagnostic, StateError, Store};
+use crate::core::rules::{
+    evaluate, explain, Clause, Event, OwnedEvent, Program, RunDiagnostic, StateError, Store,
+};
 
 /// Re-checks in one `advance` call beyond which the engine stops and catches up at `now` instead. Bounds the
 /// work after a long sleep (each re-check moves a rule's wake-up strictly later).
@@ -79,6 +81,18 @@ impl Engine {
             .iter()
             .find(|(j, _)| j == journey)
             .and_then(|(_, s)| s.as_deref())
+    }
+
+    /// Each top-level clause of a segment's rule and whether it holds now (for `explain`); `None` for an
+    /// unknown segment. Clause spans index `source`.
+    pub fn explain_segment(&self, name: &str, now_ms: i64) -> Option<(String, Vec<Clause>)> {
+        let i = self.members.iter().position(|(n, _)| n == name)?;
+        let program = self.segment_rules.get(i)?;
+        let view = self.view();
+        Some((
+            program.source().to_string(),
+            explain(program, &view, clamp_time(now_ms)),
+        ))
     }
 
     pub fn store(&self) -> &Store {

@@ -117,6 +117,33 @@ fn journey_stage_is_the_furthest_that_holds() {
 }
 
 #[test]
+fn explains_a_segment_clause_by_clause() {
+    let mut e = Engine::new(
+        &[seg(
+            "hot",
+            r#"count("Page Viewed", within: 7d) >= 2 && traits.plan == "pro""#,
+        )],
+        &[],
+    )
+    .unwrap();
+    e.advance(0);
+    e.ingest(&page("/").as_event(), 1);
+    let (source, clauses) = e.explain_segment("hot", 2).unwrap();
+    let parts: Vec<(&str, bool)> = clauses
+        .iter()
+        .map(|c| (&source[c.span.start..c.span.end], c.value))
+        .collect();
+    assert_eq!(
+        parts,
+        vec![
+            (r#"count("Page Viewed", within: 7d) >= 2"#, false),
+            (r#"traits.plan == "pro""#, false)
+        ]
+    );
+    assert!(e.explain_segment("nope", 2).is_none());
+}
+
+#[test]
 fn segments_read_segments_and_cascade() {
     let mut e = Engine::new(
         &[
