@@ -5,7 +5,7 @@
 //! after clicking a newsletter is still credited to the newsletter.
 
 use super::time::Millis;
-use super::url::Url;
+use super::url::{find, Url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -69,12 +69,18 @@ impl Campaign {
 
     /// What identifies "a new campaign" for session rotation.
     pub fn key(&self) -> String {
-        [
-            self.name.as_str(),
-            self.source.as_str(),
-            self.medium.as_str(),
-        ]
-        .join("|")
+        let mut key =
+            String::with_capacity(self.name.len() + self.source.len() + self.medium.len() + 2);
+        for (i, part) in [&self.name, &self.source, &self.medium]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                key.push('|');
+            }
+            key.push_str(part);
+        }
+        key
     }
 }
 
@@ -188,7 +194,7 @@ fn channel_of_medium(medium: &str, source: &str) -> Channel {
     let s = source.to_ascii_lowercase();
     if PAID_MEDIUMS.contains(&m.as_str()) {
         Channel::Paid
-    } else if m.contains("email") || m.contains("e-mail") || m == "newsletter" {
+    } else if find(&m, "email").is_some() || find(&m, "e-mail").is_some() || m == "newsletter" {
         Channel::Email
     } else if m == "social" || m == "social-network" || m == "social_network" || m == "sm" {
         Channel::Social

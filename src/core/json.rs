@@ -199,7 +199,13 @@ struct Parser<'a> {
     pos: usize,
 }
 
+// Text is sliced with `get` rather than indexing throughout: an index panic would bring the whole
+// `char`-escaping formatter of its message (about 3 KB) into the wasm, even though it cannot happen here.
 impl Parser<'_> {
+    fn rest(&self) -> &str {
+        self.text.get(self.pos..).unwrap_or_default()
+    }
+
     fn err(&self, kind: JsonErrorKind) -> JsonError {
         JsonError {
             kind,
@@ -221,7 +227,7 @@ impl Parser<'_> {
     }
 
     fn expect_word(&mut self, word: &str, v: Value) -> Result<Value, JsonError> {
-        if self.text[self.pos..].starts_with(word) {
+        if self.rest().starts_with(word) {
             self.pos += word.len();
             Ok(v)
         } else {
@@ -328,7 +334,7 @@ impl Parser<'_> {
                 return Err(self.err(JsonErrorKind::BadNumber));
             }
         }
-        let slice = &self.text[start..self.pos];
+        let slice = self.text.get(start..self.pos).unwrap_or_default();
         // Plain integers skip the general float parser: they are the common case in event properties.
         if int_len == self.pos - int_start && int_len <= 15 {
             let mut n: i64 = 0;
@@ -361,7 +367,7 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(&self.text[run_start..self.pos]);
+            out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
             match self.peek()? {
                 b'"' => {
                     self.pos += 1;
@@ -404,7 +410,7 @@ impl Parser<'_> {
         let hi = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&hi) {
             // A high surrogate must be followed by an escaped low one; a lone one becomes U+FFFD.
-            if self.text[self.pos..].starts_with("\\u") {
+            if self.rest().starts_with("\\u") {
                 self.pos += 2;
                 let lo = self.hex4()?;
                 if (0xDC00..0xE000).contains(&lo) {
@@ -590,7 +596,7 @@ pub fn write_string(s: &str, out: &mut String) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[run_start..i]);
+        out.push_str(s.get(run_start..i).unwrap_or_default());
         if esc.is_empty() {
             out.push_str("\\u00");
             out.push(hex_digit(b >> 4));
@@ -600,7 +606,7 @@ pub fn write_string(s: &str, out: &mut String) {
         }
         run_start = i + 1;
     }
-    out.push_str(&s[run_start..]);
+    out.push_str(s.get(run_start..).unwrap_or_default());
     out.push('"');
 }
 

@@ -48,7 +48,7 @@ pub fn clip(s: &str, max: usize) -> &str {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    &s[..end]
+    s.get(..end).unwrap_or_default()
 }
 
 fn field(out: &mut String, name: &str, value: &str) {

@@ -59,6 +59,8 @@ pub struct Item {
     /// Already handed to `sendBeacon` on this page: not beaconed again, but kept (and persisted) until a
     /// confirmed send, because a beacon that the browser accepted can still fail on the network.
     pub beaconed: bool,
+    /// For an event imported from another tab's log: (that tab's origin id, its sequence number there).
+    pub origin: Option<(u32, u64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -167,6 +169,7 @@ pub struct Queue {
     paused: bool,
     /// Whether the waiting events changed since [`Queue::take_changed`] (for coalesced storage writes).
     changed: bool,
+    foreign_acks: Vec<(u32, u64)>,
     /// Everything dropped since the queue was created (or restored).
     pub dropped: DropCounts,
     /// The part of `dropped` the collector has been told about.
@@ -193,6 +196,7 @@ impl Queue {
             flush_requested: false,
             paused: false,
             changed: false,
+            foreign_acks: Vec::new(),
             dropped: DropCounts::default(),
             reported: DropCounts::default(),
         }
@@ -302,10 +306,17 @@ impl Queue {
             self.set_context("{}".into());
         }
         let ctx = self.current_ctx.unwrap_or(0);
-        self.push_item(head, ctx, now, false);
+        self.push_item(head, ctx, now, false, None);
     }
 
-    fn push_item(&mut self, head: String, ctx: u32, at: Millis, unverified: bool) {
+    fn push_item(
+        &mut self,
+        head: String,
+        ctx: u32,
+        at: Millis,
+        unverified: bool,
+        origin: Option<(u32, u64)>,
+    ) {
         self.changed = true;
         self.bytes += head.len();
         self.add_ref(ctx);
@@ -316,6 +327,7 @@ impl Queue {
             ctx,
             unverified,
             beaconed: false,
+            origin,
         });
         self.next_seq += 1;
         self.enforce_bounds();
@@ -534,6 +546,18 @@ impl Queue {
         }
         match outcome {
             SendOutcome::Accepted => {
+                for item in self
+                    .items
+                    .iter()
+                    .filter(|i| (first_seq..=last_seq).contains(&i.seq))
+                {
+                    if let Some((origin, seq)) = item.origin {
+                        match self.foreign_acks.iter_mut().find(|(o, _)| *o == origin) {
+                            Some((_, s)) => *s = (*s).max(seq),
+                            None => self.foreign_acks.push((origin, seq)),
+                        }
+                    }
+                }
                 self.remove_range(first_seq, last_seq);
                 self.reported = self.reported.plus(reported);
                 self.failures = 0;
@@ -584,21 +608,29 @@ impl Queue {
         self.retry_at
     }
 
-    /// Serialises the waiting events for storage: a header line, then one line per context (`c <id> <json>`) and
-    /// per event (`e <at> <ctx> <head>`). Serialised JSON never holds a raw newline, so lines are unambiguous.
+    /// Serialises this tab's own waiting events for storage (events imported from other tabs stay in their
+    /// owners' logs): a header line, then one line per context (`c <id> <json>`) and per event
+    /// (`e <seq> <at> <ctx> <head>`). Serialised JSON never holds a raw newline, so lines are unambiguous.
     pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(self.bytes + 32 * self.items.len() + 32);
+        let mut out = String::with_capacity(self.bytes + 40 * self.items.len() + 32);
         out.push_str(PERSIST_HEADER);
         out.push('\n');
-        for c in self.contexts.iter().filter(|c| c.refs > 0) {
+        let own = || self.items.iter().filter(|i| i.origin.is_none());
+        for c in self
+            .contexts
+            .iter()
+            .filter(|c| own().any(|i| i.ctx == c.id))
+        {
             out.push_str("c ");
             write_int(i64::from(c.id), &mut out);
             out.push(' ');
             out.push_str(&c.json);
             out.push('\n');
         }
-        for i in &self.items {
+        for i in own() {
             out.push_str("e ");
+            write_int(i.seq as i64, &mut out);
+            out.push(' ');
             write_int(i.at, &mut out);
             out.push(' ');
             write_int(i64::from(i.ctx), &mut out);
@@ -609,52 +641,67 @@ impl Queue {
         out
     }
 
-    /// Adds the events of a persisted queue (from [`Queue::encode`]) in front of anything queued since, keeping
-    /// their original times. Returns false (and adds nothing) when the text is not a persisted queue; lines that
-    /// do not parse are counted as corrupt. Messages are checked fully just before they are sent.
+    /// Takes over the events of a persisted log (from [`Queue::encode`]: a previous page of this tab, or a tab
+    /// that died) as this tab's own, after anything already queued and with fresh sequence numbers, keeping their
+    /// original times. Returns false (and adds nothing) when the text is not a persisted queue; lines that do not
+    /// parse are counted as corrupt. Messages are checked fully just before they are sent.
     pub fn restore(&mut self, text: &str) -> bool {
+        self.absorb(text, None, 0).is_some()
+    }
+
+    /// Imports another live tab's log for sending (the sending tab does this): its events with a sequence number
+    /// above `after_seq` join the queue tagged with `origin`, and are reported by [`Queue::take_foreign_acks`]
+    /// once accepted. Returns the highest sequence number in the log, or `None` when the text is not a log.
+    pub fn import(&mut self, text: &str, origin: u32, after_seq: u64) -> Option<u64> {
+        self.absorb(text, Some(origin), after_seq)
+    }
+
+    fn absorb(&mut self, text: &str, origin: Option<u32>, after_seq: u64) -> Option<u64> {
         let mut lines = text.split('\n');
         if lines.next() != Some(PERSIST_HEADER) {
-            return false;
+            return None;
         }
-        let newer: Vec<Item> = self.items.drain(..).collect();
         let mut id_map: Vec<(u32, u32)> = Vec::new();
+        let mut highest = 0;
         for line in lines.filter(|l| !l.is_empty()) {
-            let mut parts = line.splitn(4, ' ');
-            match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some("c"), Some(id), Some(first), rest) => {
-                    let json_text = match rest {
-                        Some(r) => [first, r].join(" "),
-                        None => first.to_string(),
-                    };
-                    let Some(old) = parse_u32(id) else {
-                        self.dropped.corrupt += 1;
-                        continue;
-                    };
-                    let new_id = self.next_ctx;
-                    self.next_ctx = self.next_ctx.wrapping_add(1).max(1);
-                    self.bytes += json_text.len();
-                    self.contexts.push(Context {
-                        id: new_id,
-                        json: json_text,
-                        refs: 0,
-                    });
-                    id_map.push((old, new_id));
-                }
-                (Some("e"), Some(at), Some(ctx), Some(head)) => {
-                    let mapped = parse_u32(ctx)
-                        .and_then(|c| id_map.iter().find(|(o, _)| *o == c).map(|(_, n)| *n));
-                    match (mapped, parse_millis(at)) {
-                        (Some(ctx), Some(at)) if head.ends_with("\"context\":") => {
-                            self.push_item(head.to_string(), ctx, at, true);
-                        }
-                        _ => self.dropped.corrupt += 1,
+            if let Some(rest) = line.strip_prefix("c ") {
+                let Some((id, json_text)) = rest.split_once(' ') else {
+                    self.dropped.corrupt += 1;
+                    continue;
+                };
+                let Some(old) = parse_u32(id) else {
+                    self.dropped.corrupt += 1;
+                    continue;
+                };
+                id_map.push((old, self.intern_context(json_text)));
+                continue;
+            }
+            let mut parts = line.splitn(5, ' ');
+            let fields = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            );
+            let (Some("e"), Some(seq), Some(at), Some(ctx), Some(head)) = fields else {
+                self.dropped.corrupt += 1;
+                continue;
+            };
+            let ctx =
+                parse_u32(ctx).and_then(|c| id_map.iter().find(|(o, _)| *o == c).map(|(_, n)| *n));
+            match (parse_millis(seq), parse_millis(at), ctx) {
+                (Some(seq), Some(at), Some(ctx)) if seq >= 0 && head.ends_with("\"context\":") => {
+                    let seq = seq as u64;
+                    highest = highest.max(seq);
+                    if seq > after_seq {
+                        self.push_item(head.to_string(), ctx, at, true, origin.map(|o| (o, seq)));
                     }
                 }
                 _ => self.dropped.corrupt += 1,
             }
         }
-        // Contexts restored without events are of no use.
+        // Contexts that no event ended up using are of no use.
         let unused: Vec<u32> = self
             .contexts
             .iter()
@@ -664,15 +711,56 @@ impl Queue {
         for id in unused {
             self.release_context_if_unused(id);
         }
-        // Their bytes and context references are already counted.
-        self.items.extend(newer);
-        // Restored events come first; give everything fresh, increasing sequence numbers.
-        for item in self.items.iter_mut() {
-            item.seq = self.next_seq;
-            self.next_seq += 1;
+        Some(highest)
+    }
+
+    /// The id of a context with this text, adding it if new (imported logs repeat the same few contexts).
+    fn intern_context(&mut self, json_text: &str) -> u32 {
+        if let Some(c) = self.contexts.iter().find(|c| c.json == json_text) {
+            return c.id;
         }
-        self.enforce_bounds();
-        true
+        let id = self.next_ctx;
+        self.next_ctx = self.next_ctx.wrapping_add(1).max(1);
+        self.bytes += json_text.len();
+        self.contexts.push(Context {
+            id,
+            json: json_text.to_string(),
+            refs: 0,
+        });
+        id
+    }
+
+    /// For each other tab whose imported events were accepted since the last call: (origin, highest sequence
+    /// number accepted). The sending tab publishes these so the owners can forget the events.
+    pub fn take_foreign_acks(&mut self) -> Vec<(u32, u64)> {
+        std::mem::take(&mut self.foreign_acks)
+    }
+
+    /// Forgets this tab's own events up to `seq`: another tab sent them and the collector accepted them.
+    pub fn prune_own_through(&mut self, seq: u64) {
+        let mut i = 0;
+        while i < self.items.len() {
+            if self.items[i].origin.is_none() && self.items[i].seq <= seq {
+                self.remove_at(i);
+            } else {
+                i += 1;
+            }
+        }
+        if self.items.is_empty() {
+            self.flush_requested = false;
+        }
+    }
+
+    /// Whether events imported with `origin` are still waiting.
+    pub fn has_origin(&self, origin: u32) -> bool {
+        self.items
+            .iter()
+            .any(|i| i.origin.is_some_and(|(o, _)| o == origin))
+    }
+
+    /// Whether this tab has events of its own waiting.
+    pub fn has_own(&self) -> bool {
+        self.items.iter().any(|i| i.origin.is_none())
     }
 }
 
@@ -1016,18 +1104,22 @@ mod tests {
         assert_eq!(
             msgs,
             [
+                "{\"n\":3,\"context\":{\"page\":\"now\"}}",
                 "{\"n\":1,\"context\":{\"page\":\"a b\"}}",
                 "{\"n\":2,\"context\":{\"page\":\"c\"}}",
-                "{\"n\":3,\"context\":{\"page\":\"now\"}}",
             ]
         );
-        assert_eq!(again.items().map(|i| i.at).collect::<Vec<_>>(), [5, 6, 7]);
+        assert_eq!(again.items().map(|i| i.at).collect::<Vec<_>>(), [7, 5, 6]);
         let seqs: Vec<u64> = again.items().map(|i| i.seq).collect();
-        assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "existing numbers kept, restored ones after"
+        );
         assert_eq!(
             again.bytes(),
             3 * head(1).len() + "{\"page\":\"a b\"}{\"page\":\"c\"}{\"page\":\"now\"}".len()
         );
+        assert!(again.has_own());
     }
 
     #[test]
@@ -1035,17 +1127,68 @@ mod tests {
         let mut q = queue(100);
         assert!(!q.restore("not a queue"));
         assert!(!q.restore(""));
-        let text = format!("{PERSIST_HEADER}\nc 1 {{}}\ne 5 1 {{\"ok\":1,\"context\":\ne x 1 {{\"context\":\ne 5 9 {{\"context\":\nzzz\ne 5 1 {{\"broken\",\"context\":\n");
+        let text = format!(
+            "{PERSIST_HEADER}\nc 1 {{}}\ne 1 5 1 {{\"ok\":1,\"context\":\ne 2 x 1 {{\"context\":\ne 3 5 9 {{\"context\":\nzzz\ne 4 5 1 {{\"broken\",\"context\":\nc nope\n"
+        );
         assert!(q.restore(&text));
         assert_eq!(q.len(), 2);
-        assert_eq!(q.dropped.corrupt, 3);
+        assert_eq!(q.dropped.corrupt, 4);
         q.request_flush();
         let b = q.take_due(10, "k").unwrap();
         assert_eq!(
             b.count, 1,
             "the malformed message is dropped when it is checked before sending"
         );
-        assert_eq!(q.dropped.corrupt, 4);
+        assert_eq!(q.dropped.corrupt, 5);
         json::parse(&b.body).unwrap();
+    }
+
+    #[test]
+    fn the_sending_tab_imports_other_logs_and_reports_what_was_accepted() {
+        // Tab A owns three events.
+        let mut a = queue(100);
+        a.set_context("{\"tab\":\"a\"}".into());
+        for n in 1..=3 {
+            a.push(head(n), n as Millis);
+        }
+        let log_a = a.encode();
+        // Tab B sends: it imports A's log next to its own event.
+        let mut b = queue(100);
+        b.set_context("{\"tab\":\"b\"}".into());
+        b.push(head(10), 0);
+        assert_eq!(b.import(&log_a, 7, 0), Some(3));
+        assert_eq!(b.len(), 4);
+        assert!(
+            !b.encode().contains("\"tab\":\"a\""),
+            "imported events stay in their owner's log"
+        );
+        // Importing again after seq 3 adds nothing.
+        assert_eq!(b.import(&log_a, 7, 3), Some(3));
+        assert_eq!(b.len(), 4);
+        b.request_flush();
+        let batch = b.take_due(0, "k").unwrap();
+        assert_eq!(sent_ns(&batch), [10.0, 1.0, 2.0, 3.0]);
+        ack(&mut b, &batch, SendOutcome::Accepted, 0);
+        assert_eq!(b.take_foreign_acks(), [(7, 3)]);
+        assert!(b.take_foreign_acks().is_empty());
+        // A hears that 1..=3 were delivered and forgets them.
+        a.push(head(4), 4);
+        a.prune_own_through(3);
+        assert_eq!(
+            a.items().map(|i| i.head.clone()).collect::<Vec<_>>(),
+            [head(4)]
+        );
+    }
+
+    #[test]
+    fn a_failed_send_of_imported_events_reports_nothing() {
+        let mut a = queue(100);
+        a.push(head(1), 0);
+        let mut b = queue(1);
+        b.import(&a.encode(), 1, 0);
+        let batch = b.take_due(0, "k").unwrap();
+        ack(&mut b, &batch, SendOutcome::Retry { retry_after: None }, 0);
+        assert!(b.take_foreign_acks().is_empty());
+        assert_eq!(b.len(), 1);
     }
 }

@@ -300,7 +300,7 @@ impl Tracker {
         if extra.len() > 2 {
             props.pop();
             props.push(',');
-            props.push_str(&extra[1..]);
+            props.push_str(extra.get(1..).unwrap_or_default());
         }
         self.enqueue(
             Body::Page {

@@ -18,28 +18,35 @@ pub struct Url<'a> {
 impl<'a> Url<'a> {
     pub fn parse(href: &'a str) -> Url<'a> {
         let (before_hash, hash) = match href.find('#') {
-            Some(i) => (&href[..i], &href[i..]),
+            Some(i) => href.split_at_checked(i).unwrap_or((href, "")),
             None => (href, ""),
         };
         let (before_query, search) = match before_hash.find('?') {
-            Some(i) => (&before_hash[..i], &before_hash[i..]),
+            Some(i) => before_hash.split_at_checked(i).unwrap_or((before_hash, "")),
             None => (before_hash, ""),
         };
-        let (scheme, rest) = match before_query.find("://") {
-            Some(i) => (&before_query[..i], &before_query[i + 3..]),
+        let (scheme, rest) = match find(before_query, "://") {
+            Some(i) => (
+                before_query.get(..i).unwrap_or_default(),
+                before_query.get(i + 3..).unwrap_or_default(),
+            ),
             None => ("", before_query),
         };
         let (authority, path) = if scheme.is_empty() {
             ("", rest)
         } else {
             match rest.find('/') {
-                Some(i) => (&rest[..i], &rest[i..]),
+                Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
                 None => (rest, "/"),
             }
         };
         let host_port = authority.rsplit('@').next().unwrap_or("");
         let host = if host_port.starts_with('[') {
-            host_port.split(']').next().map_or("", |h| &h[1..])
+            host_port
+                .split(']')
+                .next()
+                .and_then(|h| h.get(1..))
+                .unwrap_or_default()
         } else {
             host_port.split(':').next().unwrap_or("")
         };
@@ -65,6 +72,16 @@ impl<'a> Url<'a> {
     }
 }
 
+/// Byte offset of the first `needle` in `haystack`. A plain window scan: `str::find` with a string pattern pulls
+/// the Two-Way searcher (about 2 KB) into the wasm, and the texts searched here are short.
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w == n)
+}
+
 /// Iterates `key=value` pairs of a query string (with or without its leading `?`), undecoded.
 pub fn query_pairs(search: &str) -> impl Iterator<Item = (&str, &str)> {
     search
@@ -72,12 +89,16 @@ pub fn query_pairs(search: &str) -> impl Iterator<Item = (&str, &str)> {
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.find('=') {
-            Some(i) => (&p[..i], &p[i + 1..]),
+            Some(i) => (
+                p.get(..i).unwrap_or_default(),
+                p.get(i + 1..).unwrap_or_default(),
+            ),
             None => (p, ""),
         })
 }
 
-/// Percent-decodes a query component; invalid escapes are kept as written and invalid UTF-8 is replaced.
+/// Percent-decodes a query component; invalid escapes are kept as written, and a component that decodes to
+/// invalid UTF-8 is returned undecoded.
 pub fn decode(s: &str) -> String {
     if !s.contains(['%', '+']) {
         return s.to_string();
@@ -99,7 +120,8 @@ pub fn decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Invalid UTF-8 after decoding: keep the text as it was written rather than guess.
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 fn hex_val(c: u8) -> Option<u8> {
@@ -137,14 +159,17 @@ mod tests {
     #[test]
     fn reads_decoded_query_parameters() {
         let u = Url::parse(
-            "http://a/?utm_source=news%20letter&utm_medium=e+mail&bad=%zz&utf=%C3%A9&tail=%4",
+            "http://a/?utm_source=news%20letter&utm_medium=e+mail&bad=%zz&utf=%C3%A9&tail=%4&latin=%E9",
         );
         assert_eq!(u.query_param("utm_source").as_deref(), Some("news letter"));
         assert_eq!(u.query_param("utm_medium").as_deref(), Some("e mail"));
         assert_eq!(u.query_param("bad").as_deref(), Some("%zz"));
         assert_eq!(u.query_param("utf").as_deref(), Some("é"));
         assert_eq!(u.query_param("tail").as_deref(), Some("%4"));
+        assert_eq!(u.query_param("latin").as_deref(), Some("%E9"));
         assert_eq!(u.query_param("missing"), None);
+        assert_eq!(find("abcabd", "abd"), Some(3));
+        assert_eq!(find("ab", "abc"), None);
     }
 
     #[test]

@@ -4,7 +4,11 @@ use wasm_bindgen::JsValue;
 
 /// Joins text pieces: the SDK's messages are built without `format!`, whose machinery costs wasm bytes.
 pub fn join(parts: &[&str]) -> String {
-    parts.concat()
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// A number as text, without `core::fmt`.

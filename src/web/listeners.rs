@@ -1,12 +1,13 @@
-//! The DOM events the SDK listens to: page exit, connectivity, SPA navigation and tagged clicks.
+//! The DOM events the SDK listens to: page exit, connectivity, SPA navigation, other tabs' storage writes and
+//! tagged clicks.
 //!
+//! One closure serves every event and dispatches on its type: a closure per event would cost wasm bytes for each.
 //! Each handler only forwards to the SDK through `sdk::run`; none of them can throw into the page.
 
-use gloo_events::EventListener;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, VisibilityState};
+use web_sys::{Element, EventTarget, VisibilityState};
 
 use super::sdk;
 
@@ -14,41 +15,26 @@ use super::sdk;
 type HistoryWrapper = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
 
 pub struct Listeners {
-    _events: Vec<EventListener>,
+    _dispatch: Closure<dyn FnMut(web_sys::Event)>,
     _history: Vec<HistoryWrapper>,
 }
+
+const WINDOW_EVENTS: [&str; 5] = ["pagehide", "online", "offline", "popstate", "storage"];
 
 impl Listeners {
     pub fn attach(window: &web_sys::Window, track_clicks: bool) -> Option<Listeners> {
         let document = window.document()?;
-        let mut events = vec![
-            EventListener::new(window, "pagehide", |_| {
-                sdk::run(|s, now| s.on_exit(now));
-            }),
-            EventListener::new(window, "online", |_| {
-                sdk::run(|s, _| s.set_online(true));
-            }),
-            EventListener::new(window, "offline", |_| {
-                sdk::run(|s, _| s.set_online(false));
-            }),
-            EventListener::new(window, "popstate", |_| {
-                sdk::run(|s, now| s.on_navigation(now));
-            }),
-        ];
-        let doc = document.clone();
-        events.push(EventListener::new(
-            &document,
-            "visibilitychange",
-            move |_| {
-                if doc.visibility_state() == VisibilityState::Hidden {
-                    sdk::run(|s, now| s.on_exit(now));
-                }
-            },
-        ));
+        let dispatch = Closure::<dyn FnMut(web_sys::Event)>::new(on_event);
+        let f: &Function = dispatch.as_ref().unchecked_ref();
+        let listen = |target: &EventTarget, name: &str| {
+            let _ = target.add_event_listener_with_callback(name, f);
+        };
+        for name in WINDOW_EVENTS {
+            listen(window, name);
+        }
+        listen(&document, "visibilitychange");
         if track_clicks {
-            events.push(EventListener::new(&document, "click", |event| {
-                on_click(event);
-            }));
+            listen(&document, "click");
         }
         let history = window.history().ok();
         let patched = history
@@ -60,10 +46,49 @@ impl Listeners {
             })
             .unwrap_or_default();
         Some(Listeners {
-            _events: events,
+            _dispatch: dispatch,
             _history: patched,
         })
     }
+}
+
+fn on_event(event: web_sys::Event) {
+    match event.type_().as_str() {
+        "pagehide" => {
+            sdk::run(|s, now| s.on_exit(now));
+        }
+        "visibilitychange" => {
+            let hidden = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.visibility_state() == VisibilityState::Hidden);
+            if hidden {
+                sdk::run(|s, now| s.on_exit(now));
+            }
+        }
+        "online" => {
+            sdk::run(|s, _| s.set_online(true));
+        }
+        "offline" => {
+            sdk::run(|s, _| s.set_online(false));
+        }
+        "popstate" => {
+            sdk::run(|s, now| s.on_navigation(now));
+        }
+        "storage" => on_storage(&event),
+        "click" => on_click(&event),
+        _ => {}
+    }
+}
+
+fn on_storage(event: &web_sys::Event) {
+    let Some(e) = event.dyn_ref::<web_sys::StorageEvent>() else {
+        return;
+    };
+    let Some(key) = e.key().filter(|k| k.starts_with("wayline:")) else {
+        return;
+    };
+    let value = e.new_value();
+    sdk::run(|s, _| s.on_storage(&key, value.clone()));
 }
 
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and

@@ -13,6 +13,7 @@ mod listeners;
 mod options;
 mod sdk;
 mod storage;
+mod tabs;
 #[cfg(test)]
 mod tests;
 mod transport;
@@ -43,7 +44,7 @@ pub fn init(options: JsValue) -> Result<(), JsValue> {
     let origin = window.location().origin().unwrap_or_default();
     let mut opts = InitOptions::read(&options, &origin)?;
     let query = window.location().search().unwrap_or_default();
-    if query.contains("wayline_debug=1") {
+    if crate::core::url::find(&query, "wayline_debug=1").is_some() {
         opts.debug = true;
     }
     sdk::install(opts, window);

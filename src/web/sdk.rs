@@ -16,6 +16,7 @@ use super::env;
 use super::listeners::Listeners;
 use super::options::InitOptions;
 use super::storage::Store;
+use super::tabs::Tabs;
 use super::transport;
 use crate::core::consent::Consent;
 use crate::core::queue::{DropCounts, SendOutcome};
@@ -39,8 +40,8 @@ pub struct Sdk {
     store: Store,
     profile_key: String,
     profile_write_at: Option<Millis>,
-    queue_key: String,
     queue_write_at: Option<Millis>,
+    pub tabs: Tabs,
     /// Drop counts already announced with a `warning`.
     announced_drops: DropCounts,
     timer: Option<(i32, Millis)>,
@@ -97,17 +98,11 @@ fn run_dyn(f: &mut dyn FnMut(&mut Sdk, Millis)) {
 pub fn install(options: InitOptions, window: web_sys::Window) {
     let (store, storage_warning) = Store::open(&window);
     let profile_key = console::join(&["wayline:", &options.tracker.write_key, ":profile"]);
-    let queue_key = console::join(&["wayline:", &options.tracker.write_key, ":queue"]);
     let consent = options.consent;
     let stored = if consent == Consent::Denied {
         None
     } else {
         store.get(&profile_key)
-    };
-    let stored_queue = if consent == Consent::Denied {
-        None
-    } else {
-        store.get(&queue_key)
     };
     let page = env::page(&window, None);
     let last_href = page.url.clone();
@@ -119,10 +114,16 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         env::seed(&window),
     );
     tracker.set_consent(consent);
-    // Events a previous page could not send come first.
-    let restored = stored_queue
-        .as_deref()
-        .map(|q| tracker.queue_mut().restore(q));
+    let tab_id = {
+        let mut id = String::new();
+        crate::core::json::write_int((tracker.rng().next_u64() >> 24) as i64, &mut id);
+        id
+    };
+    let mut tabs = Tabs::new(&window, tracker.write_key(), tab_id);
+    if store.is_memory_only() {
+        // Nothing is shared between tabs: this tab sends its own events.
+        tabs.sender = true;
+    }
     let closures = Closures {
         timer: Closure::new(|| {
             run(|sdk, now| sdk.on_timer(now));
@@ -145,8 +146,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         store,
         profile_key,
         profile_write_at: None,
-        queue_key,
         queue_write_at: None,
+        tabs,
         announced_drops: DropCounts::default(),
         timer: None,
         flush_waiters: Vec::new(),
@@ -157,16 +158,10 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     if let Some(w) = storage_warning {
         sdk.report(&w);
     }
-    if restored == Some(false) {
-        sdk.report(&Warning {
-            code: "queue_discarded",
-            message:
-                "the stored event queue was not in a format this version reads and was discarded"
-                    .into(),
-        });
-    }
     if consent == Consent::Denied {
         sdk.purge_storage();
+    } else if !sdk.tabs.has_locks() && !sdk.store.is_memory_only() {
+        sdk.adopt_all_logs();
     }
     let online = sdk.window.navigator().on_line();
     sdk.tracker.queue_mut().set_paused(!online);
@@ -180,6 +175,9 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     run(|sdk, now| {
         let listeners = Listeners::attach(&sdk.window, track_clicks);
         sdk.listeners = listeners;
+        if !sdk.store.is_memory_only() {
+            sdk.tabs.request_locks();
+        }
         if sdk.auto_page {
             let page = env::page(&sdk.window, None);
             sdk.tracker.page_view(page, None, None, now);
@@ -208,8 +206,12 @@ impl Sdk {
         }
         self.announce_drops();
         let consent = self.tracker.consent();
-        if consent.may_send() {
+        if consent.may_send() && self.tabs.sender {
+            self.import_other_logs();
             self.send_due(now);
+            self.publish_acks();
+            self.forget_finished_tabs();
+            self.tabs.check_liveness(now);
         }
         if consent.may_persist() {
             if self.tracker.profile_dirty() && self.profile_write_at.is_none() {
@@ -225,7 +227,12 @@ impl Sdk {
         if self.queue_write_at.is_some_and(|at| at <= now) {
             self.write_queue();
         }
-        if self.tracker.queue().is_empty() {
+        let done = if self.tabs.sender {
+            self.tracker.queue().is_empty()
+        } else {
+            !self.tracker.queue().has_own()
+        };
+        if done {
             for resolve in self.flush_waiters.drain(..) {
                 self.outbox.call(resolve, JsValue::TRUE);
             }
@@ -315,29 +322,158 @@ impl Sdk {
         }
     }
 
-    /// Writes the waiting events (or removes the key when none wait).
+    /// Writes this tab's own waiting events to its log (or removes the log when none wait).
     fn write_queue(&mut self) {
         self.queue_write_at = None;
         if !self.tracker.consent().may_persist() {
             return;
         }
-        let warning = if self.tracker.queue().is_empty() {
-            self.store.remove(&self.queue_key);
-            None
-        } else {
+        let key = self.tabs.queue_key();
+        let warning = if self.tracker.queue().has_own() {
             let text = self.tracker.queue().encode();
-            self.store.set(&self.queue_key, text)
+            self.store.set(&key, text)
+        } else {
+            self.store.remove(&key);
+            None
         };
         if let Some(w) = warning {
             self.report(&w);
         }
     }
 
+    /// Removes everything Wayline stored for this write key: profile, every tab's log and acknowledgements.
     fn purge_storage(&mut self) {
         self.store.remove(&self.profile_key);
-        self.store.remove(&self.queue_key);
+        let prefix = console::join(&["wayline:", self.tracker.write_key(), ":"]);
+        for key in self.store.keys_with_prefix(&prefix) {
+            let rest = key.get(prefix.len()..).unwrap_or_default();
+            if rest.starts_with("queue:") || rest.starts_with("ack:") {
+                self.store.remove(&key);
+            }
+        }
         self.profile_write_at = None;
         self.queue_write_at = None;
+    }
+
+    /// The sender brings in what other tabs logged since it last looked.
+    fn import_other_logs(&mut self) {
+        if !self.tabs.foreign_dirty || !self.tabs.has_locks() || self.store.is_memory_only() {
+            return;
+        }
+        self.tabs.foreign_dirty = false;
+        let prefix = self.tabs.queue_key_of("");
+        for key in self.store.keys_with_prefix(&prefix) {
+            let Some(tab) = self.tabs.log_owner(&key).map(str::to_string) else {
+                continue;
+            };
+            self.import_log_of(&tab);
+        }
+    }
+
+    /// Imports one tab's log; true when it brought new events.
+    fn import_log_of(&mut self, tab: &str) -> bool {
+        let Some(text) = self.store.get(&self.tabs.queue_key_of(tab)) else {
+            return false;
+        };
+        let stored_ack = self.store.get(&self.tabs.ack_key_of(tab));
+        let foreign = self.tabs.foreign_mut(tab);
+        if foreign.acked_through == 0 {
+            foreign.acked_through =
+                stored_ack.map_or(0.0, |a| crate::core::json::decimal_to_f64(&a)) as u64;
+        }
+        let after = foreign.imported_through.max(foreign.acked_through);
+        let origin = foreign.origin;
+        let before = self.tracker.queue().len();
+        match self.tracker.queue_mut().import(&text, origin, after) {
+            Some(highest) => {
+                let foreign = self.tabs.foreign_mut(tab);
+                foreign.imported_through = foreign.imported_through.max(highest);
+                self.tracker.queue().len() > before
+            }
+            None => {
+                // Not a log this version reads: nothing in it can be sent.
+                self.store.remove(&self.tabs.queue_key_of(tab));
+                self.report(&Warning {
+                    code: "queue_discarded",
+                    message: "a stored event log was not in a format this version reads and was discarded"
+                        .into(),
+                });
+                false
+            }
+        }
+    }
+
+    /// Tells other tabs which of their events the collector accepted.
+    fn publish_acks(&mut self) {
+        for (origin, seq) in self.tracker.queue_mut().take_foreign_acks() {
+            let Some(f) = self.tabs.foreign.iter_mut().find(|f| f.origin == origin) else {
+                continue;
+            };
+            f.acked_through = f.acked_through.max(seq);
+            let value = console::num(f.acked_through as i64);
+            let tab = f.tab.clone();
+            let key = self.tabs.ack_key_of(&tab);
+            if let Some(w) = self.store.set(&key, value) {
+                self.report(&w);
+            }
+        }
+    }
+
+    /// Removes the logs of tabs that are gone once everything in them was delivered.
+    fn forget_finished_tabs(&mut self) {
+        let finished: Vec<String> = self
+            .tabs
+            .foreign
+            .iter()
+            .filter(|f| self.tabs.is_dead(&f.tab))
+            .filter(|f| f.acked_through >= f.imported_through)
+            .filter(|f| !self.tracker.queue().has_origin(f.origin))
+            .map(|f| f.tab.clone())
+            .collect();
+        for tab in finished {
+            // A last write of the dead tab may not have been imported yet.
+            if self.import_log_of(&tab) {
+                continue;
+            }
+            self.store.remove(&self.tabs.queue_key_of(&tab));
+            self.store.remove(&self.tabs.ack_key_of(&tab));
+            self.tabs.foreign.retain(|f| f.tab != tab);
+        }
+    }
+
+    /// Without Web Locks: take over the logs earlier tabs left behind.
+    fn adopt_all_logs(&mut self) {
+        let prefix = self.tabs.queue_key_of("");
+        for key in self.store.keys_with_prefix(&prefix) {
+            let Some(tab) = self.tabs.log_owner(&key).map(str::to_string) else {
+                continue;
+            };
+            if let Some(text) = self.store.get(&key) {
+                self.tracker.queue_mut().restore(&text);
+            }
+            self.store.remove(&key);
+            self.store.remove(&self.tabs.ack_key_of(&tab));
+        }
+    }
+
+    /// This tab got the sender lock.
+    pub fn become_sender(&mut self) {
+        self.tabs.sender = true;
+        self.tabs.foreign_dirty = true;
+    }
+
+    /// Another tab changed a shared key.
+    pub fn on_storage(&mut self, key: &str, value: Option<String>) {
+        if self.tabs.is_own_ack_key(key) {
+            if let Some(v) = value {
+                let seq = crate::core::json::decimal_to_f64(&v) as u64;
+                self.tracker.queue_mut().prune_own_through(seq);
+            }
+        } else if self.tabs.log_owner(key).is_some() {
+            self.tabs.foreign_dirty = true;
+        } else if key == self.tabs.flush_key() && self.tabs.sender {
+            self.tracker.queue_mut().request_flush();
+        }
     }
 
     /// Applies a consent decision (SPEC §8).
@@ -356,7 +492,7 @@ impl Sdk {
     }
 
     fn arm_timer(&mut self, now: Millis) {
-        let send_at = if self.tracker.consent().may_send() {
+        let send_at = if self.tracker.consent().may_send() && self.tabs.sender {
             self.tracker.queue().next_send_at()
         } else {
             None
@@ -428,6 +564,12 @@ impl Sdk {
 
     pub fn add_flush_waiter(&mut self, resolve: Function) {
         self.tracker.queue_mut().request_flush();
+        if !self.tabs.sender {
+            // Persist now and nudge the sender tab.
+            self.queue_write_at = Some(0);
+            let key = self.tabs.flush_key();
+            let _ = self.store.set(&key, console::num(env::now()));
+        }
         self.flush_waiters.push(resolve);
     }
 

@@ -61,6 +61,23 @@ impl Store {
         None
     }
 
+    /// Whether values live only in this page's memory (no `localStorage`).
+    pub fn is_memory_only(&self) -> bool {
+        self.local.is_none()
+    }
+
+    /// Keys in `localStorage` that start with `prefix`.
+    pub fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
+        let Some(local) = &self.local else {
+            return Vec::new();
+        };
+        let n = local.length().unwrap_or(0);
+        (0..n)
+            .filter_map(|i| local.key(i).ok().flatten())
+            .filter(|k| k.starts_with(prefix))
+            .collect()
+    }
+
     pub fn remove(&mut self, key: &str) {
         self.memory.retain(|(k, _)| k != key);
         if let Some(local) = &self.local {

@@ -19,8 +19,9 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
         .get("Retry-After")
         .ok()
         .flatten()
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .map(|secs| Millis::from(secs) * SECOND);
+        .and_then(|v| crate::core::json::parse(v.trim()).ok()?.as_f64())
+        .filter(|secs| (0.0..=86_400.0).contains(secs))
+        .map(|secs| (secs * SECOND as f64) as Millis);
     (resp.status(), retry_after)
 }
 

@@ -1,0 +1,213 @@
+//! Many tabs of one site: one queue, one sender.
+//!
+//! Every tab keeps its own log of unsent events in `localStorage` (`wayline:<key>:queue:<tab>`), written only by
+//! that tab, so no two tabs ever write the same key. One tab, the *sender*, holds the Web Lock
+//! `wayline:<key>:sender`; it imports the other tabs' logs, sends everything, and publishes per tab the highest
+//! sequence number the collector accepted (`wayline:<key>:ack:<tab>`, written only by the sender). Owners drop what
+//! was acknowledged. Each tab also holds the lock `wayline:<key>:tab:<tab>` for its lifetime, so the sender can
+//! tell a live tab's log from a dead one's: a dead tab's log is sent and then removed. When the sender dies, the
+//! lock passes to a waiting tab, which re-imports everything not acknowledged: delivery stays at least once, and
+//! the collector's `messageId` dedupe makes storage exactly once. A reload is a new tab: the previous page's log
+//! is a dead tab's log.
+//!
+//! Without Web Locks (old browsers) each tab sends its own events, and logs of earlier tabs are taken over when a
+//! tab starts (a live tab's log taken over that way is sent twice, which the collector's dedupe absorbs).
+
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::console::join;
+use super::sdk;
+use crate::core::time::{Millis, SECOND};
+
+/// How often the sender re-checks which tabs are alive while it holds other tabs' events.
+const LIVENESS_INTERVAL: Millis = 3 * SECOND;
+
+/// Another tab whose log the sender has imported.
+pub struct Foreign {
+    pub origin: u32,
+    pub tab: String,
+    pub imported_through: u64,
+    pub acked_through: u64,
+}
+
+pub struct Tabs {
+    pub id: String,
+    prefix: String,
+    locks: Option<JsValue>,
+    pub sender: bool,
+    pub foreign: Vec<Foreign>,
+    next_origin: u32,
+    /// Another tab's log changed (or none was read yet): the sender should import.
+    pub foreign_dirty: bool,
+    /// Tab ids holding their lifetime lock at the last check; `None` before the first answer.
+    live: Option<Vec<String>>,
+    last_liveness_check: Millis,
+    liveness_pending: bool,
+    _closures: Vec<Closure<dyn FnMut(JsValue) -> JsValue>>,
+    on_liveness: Closure<dyn FnMut(JsValue)>,
+    on_liveness_error: Closure<dyn FnMut(JsValue)>,
+}
+
+fn never_resolving() -> JsValue {
+    Promise::new(&mut |_, _| {}).into()
+}
+
+impl Tabs {
+    pub fn new(window: &web_sys::Window, write_key: &str, id: String) -> Tabs {
+        let locks = Reflect::get(&window.navigator(), &JsValue::from_str("locks"))
+            .ok()
+            .filter(|l| l.is_object());
+        Tabs {
+            id,
+            prefix: join(&["wayline:", write_key, ":"]),
+            sender: locks.is_none(),
+            locks,
+            foreign: Vec::new(),
+            next_origin: 1,
+            foreign_dirty: true,
+            live: None,
+            last_liveness_check: 0,
+            liveness_pending: false,
+            _closures: Vec::new(),
+            on_liveness: Closure::new(|result: JsValue| {
+                let held = held_lock_names(&result);
+                sdk::run(|s, _| s.tabs.set_live(&held));
+            }),
+            on_liveness_error: Closure::new(|_e: JsValue| {
+                sdk::run(|s, _| s.tabs.liveness_pending = false);
+            }),
+        }
+    }
+
+    pub fn has_locks(&self) -> bool {
+        self.locks.is_some()
+    }
+
+    pub fn queue_key(&self) -> String {
+        self.queue_key_of(&self.id)
+    }
+
+    pub fn queue_key_of(&self, tab: &str) -> String {
+        join(&[&self.prefix, "queue:", tab])
+    }
+
+    pub fn ack_key_of(&self, tab: &str) -> String {
+        join(&[&self.prefix, "ack:", tab])
+    }
+
+    pub fn flush_key(&self) -> String {
+        join(&[&self.prefix, "flush"])
+    }
+
+    /// The tab id a storage key is the log of, if it is another tab's log.
+    pub fn log_owner<'a>(&self, key: &'a str) -> Option<&'a str> {
+        let rest = key
+            .strip_prefix(self.prefix.as_str())?
+            .strip_prefix("queue:")?;
+        (rest != self.id).then_some(rest)
+    }
+
+    /// Whether `key` is where the sender acknowledges this tab's events.
+    pub fn is_own_ack_key(&self, key: &str) -> bool {
+        key == self.ack_key_of(&self.id)
+    }
+
+    /// Takes the tab's lifetime lock and queues for the sender lock. The callbacks run later, from the browser.
+    pub fn request_locks(&mut self) {
+        let Some(locks) = self.locks.clone() else {
+            return;
+        };
+        let Some(request) = Reflect::get(&locks, &JsValue::from_str("request"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+        else {
+            return;
+        };
+        let hold =
+            Closure::<dyn FnMut(JsValue) -> JsValue>::new(|_lock: JsValue| never_resolving());
+        let tab_lock = join(&[&self.prefix, "tab:", &self.id]);
+        let _ = request.call2(&locks, &JsValue::from_str(&tab_lock), hold.as_ref());
+        let lead = Closure::<dyn FnMut(JsValue) -> JsValue>::new(|_lock: JsValue| {
+            sdk::run(|s, _| s.become_sender());
+            never_resolving()
+        });
+        let sender_lock = join(&[&self.prefix, "sender"]);
+        let _ = request.call2(&locks, &JsValue::from_str(&sender_lock), lead.as_ref());
+        self._closures.push(hold);
+        self._closures.push(lead);
+    }
+
+    /// Asks the browser which tabs are alive (when due); the answer arrives through `set_live`.
+    pub fn check_liveness(&mut self, now: Millis) {
+        if self.liveness_pending
+            || now - self.last_liveness_check < LIVENESS_INTERVAL
+            || self.foreign.is_empty()
+        {
+            return;
+        }
+        let Some(locks) = &self.locks else {
+            return;
+        };
+        let query = Reflect::get(locks, &JsValue::from_str("query"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .and_then(|f| f.call0(locks).ok())
+            .and_then(|p| p.dyn_into::<Promise>().ok());
+        if let Some(promise) = query {
+            self.last_liveness_check = now;
+            self.liveness_pending = true;
+            let _ = promise.then2(&self.on_liveness, &self.on_liveness_error);
+        }
+    }
+
+    fn set_live(&mut self, held: &[String]) {
+        self.liveness_pending = false;
+        let marker = join(&[&self.prefix, "tab:"]);
+        self.live = Some(
+            held.iter()
+                .filter_map(|name| name.strip_prefix(marker.as_str()).map(str::to_string))
+                .collect(),
+        );
+    }
+
+    /// Whether `tab` is known to be gone. Without Web Locks nothing is known, and logs are taken over at start.
+    pub fn is_dead(&self, tab: &str) -> bool {
+        self.live
+            .as_ref()
+            .is_some_and(|live| !live.iter().any(|t| t == tab))
+    }
+
+    /// The record of another tab's log, created when first seen.
+    pub fn foreign_mut(&mut self, tab: &str) -> &mut Foreign {
+        let at = match self.foreign.iter().position(|f| f.tab == tab) {
+            Some(at) => at,
+            None => {
+                self.foreign.push(Foreign {
+                    origin: self.next_origin,
+                    tab: tab.to_string(),
+                    imported_through: 0,
+                    acked_through: 0,
+                });
+                self.next_origin += 1;
+                self.foreign.len() - 1
+            }
+        };
+        &mut self.foreign[at]
+    }
+}
+
+/// The names in a `LockManager.query()` answer's `held` list.
+fn held_lock_names(snapshot: &JsValue) -> Vec<String> {
+    Reflect::get(snapshot, &JsValue::from_str("held"))
+        .ok()
+        .and_then(|h| h.dyn_into::<Array>().ok())
+        .map(|held| {
+            held.iter()
+                .filter_map(|l| Reflect::get(&l, &JsValue::from_str("name")).ok())
+                .filter_map(|n| n.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
