@@ -46,6 +46,13 @@ pub enum ExprKind {
         args: Vec<Arg>,
     },
     Not(Box<Expr>),
+    /// `a && b && c` or `a || b || c`, flattened: a long chain is a list, not a deep tree, so nothing that
+    /// walks the tree recurses once per clause.
+    Logic {
+        op: BinOp,
+        items: Vec<Expr>,
+    },
+    /// Comparisons and the other binary operators (never `&&`/`||`).
     Binary {
         op: BinOp,
         left: Box<Expr>,
@@ -149,6 +156,18 @@ impl Expr {
             ExprKind::Not(e) => {
                 out.push_str("!(");
                 e.canonical(out);
+                out.push(')');
+            }
+            ExprKind::Logic { op, items } => {
+                out.push('(');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                        out.push_str(op.symbol());
+                        out.push(' ');
+                    }
+                    item.canonical(out);
+                }
                 out.push(')');
             }
             ExprKind::Binary { op, left, right } => {

@@ -105,6 +105,13 @@ impl Checker<'_> {
                 self.ty(inner, scope);
                 Ty::Bool
             }
+            ExprKind::Logic { op, items } => {
+                for item in items {
+                    let t = self.ty(item, scope);
+                    self.want_bool(item.span, t, op.symbol());
+                }
+                Ty::Bool
+            }
             ExprKind::Binary { op, left, right } => self.binary(e.span, *op, left, right, scope),
         }
     }

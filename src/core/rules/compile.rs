@@ -74,6 +74,14 @@ impl Lowerer<'_> {
             ExprKind::Name(_) | ExprKind::Member { .. } => return self.path(e, scope),
             ExprKind::Call { func, args } => return self.call(e, &func.text, args, scope),
             ExprKind::Not(inner) => NodeKind::Not(boxed(self.node(inner, scope))),
+            ExprKind::Logic { op, items } => {
+                let items = items.iter().map(|i| self.node(i, scope)).collect();
+                if *op == BinOp::And {
+                    NodeKind::All(items)
+                } else {
+                    NodeKind::Any(items)
+                }
+            }
             ExprKind::Exists(inner) => NodeKind::Exists(boxed(self.node(inner, scope))),
             ExprKind::Binary { op, left, right } => {
                 if *op == BinOp::Matches {
@@ -101,8 +109,9 @@ impl Lowerer<'_> {
                     }
                 };
                 match op {
-                    BinOp::And => NodeKind::And(l, r),
-                    BinOp::Or => NodeKind::Or(l, r),
+                    // The parser builds `Logic` for these; a `Binary` never holds them.
+                    BinOp::And => NodeKind::All(vec![*l, *r]),
+                    BinOp::Or => NodeKind::Any(vec![*l, *r]),
                     BinOp::Eq => cmp(CmpOp::Eq),
                     BinOp::Ne => cmp(CmpOp::Ne),
                     BinOp::Lt => cmp(CmpOp::Lt),

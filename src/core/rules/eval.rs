@@ -201,8 +201,8 @@ impl<'a> Evaluator<'a> {
         }
         match &n.kind {
             NodeKind::Not(inner) => !self.cond(inner),
-            NodeKind::And(l, r) => self.cond(l) && self.cond(r),
-            NodeKind::Or(l, r) => self.cond(l) || self.cond(r),
+            NodeKind::All(items) => items.iter().all(|i| self.cond(i)),
+            NodeKind::Any(items) => items.iter().any(|i| self.cond(i)),
             NodeKind::Cmp(op, l, r) => self.compare(*op, l, r, n.span),
             NodeKind::VersionCmp(op, l, r) => self.version_compare(*op, l, r, n.span),
             NodeKind::In(l, r) => self.member(l, r, n.span),
@@ -544,9 +544,10 @@ pub struct Clause {
 pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause> {
     fn split<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
         match &n.kind {
-            NodeKind::And(l, r) => {
-                split(l, out);
-                split(r, out);
+            NodeKind::All(items) => {
+                for i in items {
+                    split(i, out);
+                }
             }
             _ => out.push(n),
         }

@@ -4,7 +4,8 @@
 //! contains starts_with ends_with matches`, postfix `exists`; not chainable), then member access and calls.
 //! `!` binds looser than comparisons, as `not` does in Python: `!plan == "pro"` means `!(plan == "pro")`.
 //!
-//! The parser recovers at `&&`, `||`, `,` and closing brackets, so one rule with several mistakes reports each.
+//! Chains of `&&` (or of `||`) become one flat list node, so a rule with many clauses is wide, not deep. The
+//! parser recovers at `&&`, `||`, `,` and closing brackets, so one rule with several mistakes reports each.
 
 use super::ast::{Arg, BinOp, Expr, ExprKind, Name};
 use super::diagnostic::{Diagnostic, Span};
@@ -196,7 +197,7 @@ impl Parser<'_> {
                 kind: ExprKind::Not(Box::new(operand)),
             }
         } else {
-            self.postfix(depth + 1)
+            self.postfix(depth)
         };
         let mut compared = false;
         loop {
@@ -241,12 +242,39 @@ impl Parser<'_> {
             }
             self.pos += len;
             let right = self.expr(if bp == BP_CMP { BP_CMP } else { bp + 1 }, depth + 1);
-            left = Expr {
-                span: left.span.to(right.span),
-                kind: ExprKind::Binary {
-                    op,
-                    left: Box::new(left),
-                    right: Box::new(right),
+            let span = left.span.to(right.span);
+            left = match (op, left) {
+                (
+                    BinOp::And | BinOp::Or,
+                    Expr {
+                        kind:
+                            ExprKind::Logic {
+                                op: same,
+                                mut items,
+                            },
+                        ..
+                    },
+                ) if same == op => {
+                    items.push(right);
+                    Expr {
+                        span,
+                        kind: ExprKind::Logic { op, items },
+                    }
+                }
+                (BinOp::And | BinOp::Or, left) => Expr {
+                    span,
+                    kind: ExprKind::Logic {
+                        op,
+                        items: vec![left, right],
+                    },
+                },
+                (_, left) => Expr {
+                    span,
+                    kind: ExprKind::Binary {
+                        op,
+                        left: Box::new(left),
+                        right: Box::new(right),
+                    },
                 },
             };
         }
@@ -256,7 +284,15 @@ impl Parser<'_> {
     /// A primary followed by `.field`, `["field"]` accessors.
     fn postfix(&mut self, depth: usize) -> Expr {
         let mut e = self.primary(depth);
+        // A member chain is a left-deep tree: bound its length like nesting.
+        let mut fields = 0usize;
         loop {
+            if matches!(self.peek().kind, TokenKind::Dot | TokenKind::LBracket) {
+                fields += 1;
+                if !self.enter(depth + fields) {
+                    return Self::error_node(e.span);
+                }
+            }
             match self.peek().kind {
                 TokenKind::Dot => {
                     self.pos += 1;

@@ -54,8 +54,10 @@ pub enum NodeKind {
     /// The value of aggregate `n` (a count, a sum, a time, a sequence's truth).
     Agg(usize),
     Not(Box<Node>),
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    /// Every item holds (`&&`, short-circuit, in order).
+    All(Vec<Node>),
+    /// Some item holds (`||`, short-circuit, in order).
+    Any(Vec<Node>),
     Cmp(CmpOp, Box<Node>, Box<Node>),
     /// A comparison where one side is a version: both sides are compared in padded form.
     VersionCmp(CmpOp, Box<Node>, Box<Node>),

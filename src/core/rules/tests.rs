@@ -307,3 +307,84 @@ fn comparing_two_elapsed_times_sets_no_timer() {
         Some(5_000 + 3_600_000)
     );
 }
+
+#[test]
+fn every_limit_is_enforced() {
+    use crate::core::json::parse;
+    use limits::*;
+    let code = |src: &str| compile(src).err().map(|e| e[0].code);
+    // Source length.
+    let long = format!("traits.x == \"{}\"", "a".repeat(MAX_SOURCE_BYTES));
+    assert_eq!(code(&long), Some("too-long"));
+    assert_eq!(
+        code(&format!(
+            "traits.x == \"{}\"",
+            "a".repeat(MAX_SOURCE_BYTES - 20)
+        )),
+        None
+    );
+    // Nesting depth.
+    let deep = |n: usize| "(".repeat(n) + "true" + &")".repeat(n);
+    assert_eq!(code(&deep(MAX_DEPTH + 1)), Some("too-deep"));
+    assert_eq!(code(&deep(MAX_DEPTH / 2)), None);
+    // A long `&&` chain is flat, not deep; a long path is deep.
+    let chain = vec!["true"; 600].join("&&");
+    let p = compile(&chain).unwrap();
+    assert!(evaluate(&p, &Snapshot::default(), 0).value);
+    let path = format!("traits{} == 1", ".a".repeat(MAX_DEPTH + 1));
+    assert_eq!(code(&path), Some("too-deep"));
+    assert_eq!(
+        code(&format!("traits{} == 1", ".a".repeat(MAX_DEPTH / 2))),
+        None
+    );
+    // List items.
+    let list = |n: usize| format!("traits.x in [{}]", vec!["1"; n].join(","));
+    assert_eq!(code(&list(MAX_LIST_ITEMS + 1)), Some("too-long"));
+    assert_eq!(code(&list(MAX_LIST_ITEMS)), None);
+    // Sequence steps.
+    let seq = |n: usize| {
+        let steps: Vec<String> = (0..n).map(|i| format!("\"E{i}\"")).collect();
+        format!("sequence({}, within: 1h)", steps.join(", "))
+    };
+    assert_eq!(code(&seq(MAX_SEQUENCE_STEPS + 1)), Some("arity"));
+    assert_eq!(code(&seq(MAX_SEQUENCE_STEPS)), None);
+    // Windows.
+    let window = |d: i64| format!("count(\"A\", within: {d}d) > 0");
+    assert_eq!(
+        code(&window(MAX_WINDOW_MS / 86_400_000 + 1)),
+        Some("bad-duration")
+    );
+    assert_eq!(code(&window(MAX_WINDOW_MS / 86_400_000)), None);
+    // Regex size.
+    assert_eq!(
+        code(&format!(
+            "traits.x matches \"{}\"",
+            "a".repeat(MAX_REGEX_BYTES + 1)
+        )),
+        Some("bad-regex")
+    );
+    assert_eq!(
+        code(&format!(
+            "traits.x matches \"a{{{}}}\"",
+            MAX_REGEX_REPEAT + 1
+        )),
+        Some("bad-regex")
+    );
+    // Stored strings are cut.
+    let mut store = Store::new();
+    let mut p = compile(r#"last("A").s exists"#).unwrap();
+    store.bind(&mut p).unwrap();
+    let e = OwnedEvent::from_value(
+        &parse(&format!(
+            r#"{{"event":"A","properties":{{"s":"{}"}}}}"#,
+            "é".repeat(MAX_STORED_STRING_BYTES)
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    store.ingest(&e.as_event(), 0);
+    match store.value(0, 0) {
+        Fact::Value(v) => assert_eq!(v.as_str().map(str::len), Some(MAX_STORED_STRING_BYTES)),
+        other => panic!("{other:?}"),
+    }
+}

@@ -56,7 +56,7 @@ fn visit(
             visit(program, l, input, store, now, best);
             visit(program, r, input, store, now, best);
         }
-        NodeKind::List(items) => {
+        NodeKind::List(items) | NodeKind::All(items) | NodeKind::Any(items) => {
             for i in items {
                 visit(program, i, input, store, now, best);
             }
@@ -65,9 +65,7 @@ fn visit(
         | NodeKind::Exists(a)
         | NodeKind::Matches(a, _)
         | NodeKind::TimeSince(a, _) => visit(program, a, input, store, now, best),
-        NodeKind::And(a, b)
-        | NodeKind::Or(a, b)
-        | NodeKind::VersionCmp(_, a, b)
+        NodeKind::VersionCmp(_, a, b)
         | NodeKind::In(a, b)
         | NodeKind::Contains(a, b)
         | NodeKind::StartsWith(a, b)
@@ -114,15 +112,15 @@ fn reads_clock(n: &Node) -> bool {
     match &n.kind {
         NodeKind::TimeSince(..) => true,
         NodeKind::Not(a) | NodeKind::Exists(a) | NodeKind::Matches(a, _) => reads_clock(a),
-        NodeKind::And(a, b)
-        | NodeKind::Or(a, b)
-        | NodeKind::Cmp(_, a, b)
+        NodeKind::Cmp(_, a, b)
         | NodeKind::VersionCmp(_, a, b)
         | NodeKind::In(a, b)
         | NodeKind::Contains(a, b)
         | NodeKind::StartsWith(a, b)
         | NodeKind::EndsWith(a, b) => reads_clock(a) || reads_clock(b),
-        NodeKind::List(items) => items.iter().any(reads_clock),
+        NodeKind::List(items) | NodeKind::All(items) | NodeKind::Any(items) => {
+            items.iter().any(reads_clock)
+        }
         _ => false,
     }
 }

@@ -65,15 +65,15 @@ fn find_span(n: &Node, pred: &dyn Fn(&NodeKind) -> bool) -> Option<Span> {
         | NodeKind::Exists(a)
         | NodeKind::Matches(a, _)
         | NodeKind::TimeSince(a, _) => vec![a],
-        NodeKind::And(a, b)
-        | NodeKind::Or(a, b)
-        | NodeKind::Cmp(_, a, b)
+        NodeKind::Cmp(_, a, b)
         | NodeKind::VersionCmp(_, a, b)
         | NodeKind::In(a, b)
         | NodeKind::Contains(a, b)
         | NodeKind::StartsWith(a, b)
         | NodeKind::EndsWith(a, b) => vec![a, b],
-        NodeKind::List(items) => items.iter().collect(),
+        NodeKind::List(items) | NodeKind::All(items) | NodeKind::Any(items) => {
+            items.iter().collect()
+        }
         _ => vec![],
     };
     kids.into_iter().find_map(|k| find_span(k, pred))

@@ -823,3 +823,14 @@ mod cli {
         assert!(condition("{", "{}", None).is_err());
     }
 }
+
+#[test]
+fn too_many_rules_is_an_error() {
+    use crate::core::rules::limits::MAX_RULES;
+    let defs: Vec<SegmentDef> = (0..=MAX_RULES)
+        .map(|i| seg(&format!("s{i}"), "true"))
+        .collect();
+    let errors = Engine::new(&defs, &[]).unwrap_err();
+    assert_eq!(errors[0].diagnostics[0].code, "too-many-rules");
+    assert!(Engine::new(&defs[..MAX_RULES], &[]).is_ok());
+}
