@@ -19,7 +19,9 @@ pub struct Listeners {
     _history: Vec<HistoryWrapper>,
 }
 
-const WINDOW_EVENTS: [&str; 5] = ["pagehide", "online", "offline", "popstate", "storage"];
+const WINDOW_EVENTS: [&str; 6] = [
+    "pagehide", "pageshow", "online", "offline", "popstate", "storage",
+];
 
 impl Listeners {
     pub fn attach(window: &web_sys::Window, track_clicks: bool) -> Option<Listeners> {
@@ -63,7 +65,12 @@ fn on_event(event: web_sys::Event) {
                 .is_some_and(|d| d.visibility_state() == VisibilityState::Hidden);
             if hidden {
                 sdk::run(|s, now| s.on_exit(now));
+            } else {
+                sdk::run(|s, _| s.on_return());
             }
+        }
+        "pageshow" => {
+            sdk::run(|s, _| s.on_return());
         }
         "online" => {
             sdk::run(|s, _| s.set_online(true));

@@ -42,6 +42,8 @@ pub struct Sdk {
     profile_write_at: Option<Millis>,
     queue_write_at: Option<Millis>,
     pub tabs: Tabs,
+    /// Between `pagehide`/hidden and the page coming back: storage is written at once, not coalesced.
+    exiting: bool,
     /// Drop counts already announced with a `warning`.
     announced_drops: DropCounts,
     timer: Option<(i32, Millis)>,
@@ -148,6 +150,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         profile_write_at: None,
         queue_write_at: None,
         tabs,
+        exiting: false,
         announced_drops: DropCounts::default(),
         timer: None,
         flush_waiters: Vec::new(),
@@ -205,6 +208,9 @@ impl Sdk {
             self.report(&w);
         }
         self.announce_drops();
+        if self.exiting {
+            self.exit_flush(now);
+        }
         let consent = self.tracker.consent();
         if consent.may_send() && self.tabs.sender {
             self.import_other_logs();
@@ -530,7 +536,24 @@ impl Sdk {
     /// in the stored queue: the next page sends them again unless a fetch confirmed them first, so a beacon lost
     /// on the network loses nothing; the collector stores each `messageId` once.
     pub fn on_exit(&mut self, now: Millis) {
-        if self.tracker.consent().may_send() && !self.tracker.queue().is_paused() {
+        self.exiting = true;
+        self.exit_flush(now);
+    }
+
+    /// The page is visible again (back from another tab, or restored from the back/forward cache).
+    pub fn on_return(&mut self) {
+        self.exiting = false;
+    }
+
+    /// Hands what is queued to `sendBeacon` (the sending tab only: another tab's sender imports a closing
+    /// tab's log, so beaconing it as well would send it twice) and writes storage synchronously. Runs on exit and
+    /// after every call while the page is going away, so events tracked in the page's own exit handlers, which
+    /// may run after ours, are not lost.
+    fn exit_flush(&mut self, now: Millis) {
+        if self.tabs.sender
+            && self.tracker.consent().may_send()
+            && !self.tracker.queue().is_paused()
+        {
             let url = self.batch_url();
             let mut budget = EXIT_BUDGET;
             while let Some(batch) = self.tracker.take_exit_batch(now, budget) {

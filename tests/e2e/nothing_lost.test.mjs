@@ -123,3 +123,67 @@ test('a localStorage filled to its quota by the host page costs one warning and 
   await page.evaluate(() => localStorage.clear());
   await context.close();
 });
+
+test('events tracked in the page\'s own pagehide handler, after the SDK\'s, are delivered', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(collector.url + '/exit-handler.html');
+  await ready(page);
+  // Registered now, so it runs after the SDK's own pagehide listener.
+  await page.addScriptTag({ url: '/exit-handler.js' });
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Tracked In Pagehide' && x.anonymousId === anon));
+  assertNoDuplicates(assert, events);
+  await context.close();
+});
+
+test('a localStorage that throws on access leaves the SDK working in memory, with one warning', async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'localStorage', {
+      get() {
+        throw new DOMException('The operation is insecure.', 'SecurityError');
+      },
+    });
+  });
+  const { page, log } = await openPage(browser, context);
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    wayline.track('Memory Only');
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => wayline.flush());
+  await waitForEvents(collector, (e) => e.some((x) => x.event === 'Memory Only' && x.anonymousId === anon));
+  assert.equal(log.warnings.filter((w) => w.includes('storage_unavailable')).length, 1);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('corrupt or foreign stored values are discarded with a warning, never a crash', async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    if (sessionStorage.getItem('seeded')) return;
+    sessionStorage.setItem('seeded', '1');
+    localStorage.setItem('wayline:wk_demo:profile', '{"v":1,"anonymousId":');
+    localStorage.setItem('wayline:wk_demo:queue:123', 'not a wayline queue');
+    localStorage.setItem('wayline:wk_demo:queue:456', 'wayline-queue 1\nc 1 {}\ne 1 5 1 {"type":"track","event":"Broken",\ngarbage line\n');
+  });
+  const { page, log } = await openPage(browser, context);
+  await page.goto(collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    wayline.track('After Corruption');
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => wayline.flush());
+  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'After Corruption' && x.anonymousId === anon));
+  assert.equal(events.filter((e) => e.event === 'Broken').length, 0);
+  const warnings = log.warnings.join('\n');
+  assert.match(warnings, /profile_corrupt/);
+  assert.match(warnings, /queue_discarded/);
+  assert.match(warnings, /events_dropped/);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
