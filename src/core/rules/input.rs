@@ -13,6 +13,8 @@ pub struct Event<'a> {
     /// The name rules match on: a track event's name; `Page Viewed` for page views, `Identify` for identify calls.
     pub name: &'a str,
     pub properties: &'a Map,
+    /// The event's context. `None` means "unchanged": the engine keeps the last context it saw, so the SDK
+    /// need not build one per `track` call (it can call `Engine::set_context` when the page changes).
     pub context: Option<&'a Value>,
     /// The session the event belongs to (`context.sessionId` on the wire), for `session_count()`.
     pub session_id: Option<i64>,
