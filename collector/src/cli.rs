@@ -14,6 +14,7 @@ USAGE:
     wayline serve [--listen ADDR:PORT] [--db FILE] [--sources FILE] [--www DIR] [--sdk DIR]
     wayline events [--db FILE]
     wayline count [--db FILE]
+    wayline drops [--db FILE]
     wayline proxy --upstream ADDR:PORT [--listen ADDR:PORT]
     wayline loadgen --url http://HOST:PORT [--write-key KEY] [--events N] [--batch N] [--concurrency N]
     wayline help
@@ -22,6 +23,7 @@ COMMANDS:
     serve     Run the collector: ingest API, demo site and built SDK on one port.
     events    Print every stored event as one JSON object per line, in receive order.
     count     Print the number of stored events.
+    drops     Print the events clients reported dropping, one JSON object per source and reason.
     proxy     Test tool: forward to a collector, injecting faults into /v1/* on demand.
     loadgen   Test tool: measure a collector's ingest throughput and latency.
     help      Print this message.
@@ -34,7 +36,7 @@ SERVE OPTIONS:
     --www DIR            Directory served at / [default: www]
     --sdk DIR            Directory served at /sdk/ [default: js/dist]
 
-EVENTS AND COUNT OPTIONS:
+EVENTS, COUNT AND DROPS OPTIONS:
     --db FILE            SQLite database file to read [default: wayline.db]
 
 PROXY OPTIONS:
@@ -78,6 +80,7 @@ pub enum Command {
     Serve(ServeOptions),
     Events { db: PathBuf },
     Count { db: PathBuf },
+    Drops { db: PathBuf },
     Proxy(ProxyOptions),
     Loadgen(LoadgenOptions),
     Help,
@@ -132,7 +135,7 @@ where
             }
             Ok(Command::Serve(options))
         }
-        "events" | "count" => {
+        "events" | "count" | "drops" => {
             let mut db = ServeOptions::default().db;
             while let Some(arg) = parser.next()? {
                 match arg {
@@ -141,10 +144,10 @@ where
                     other => return Err(other.unexpected().into()),
                 }
             }
-            Ok(if command == "count" {
-                Command::Count { db }
-            } else {
-                Command::Events { db }
+            Ok(match command.as_str() {
+                "count" => Command::Count { db },
+                "drops" => Command::Drops { db },
+                _ => Command::Events { db },
             })
         }
         "proxy" => parse_proxy(&mut parser),
@@ -271,6 +274,18 @@ mod tests {
             parse(["count", "--db", "e.db"]).unwrap(),
             Command::Count { db: "e.db".into() }
         );
+        assert_eq!(
+            parse(["drops", "--db=d.db"]).unwrap(),
+            Command::Drops { db: "d.db".into() }
+        );
+        assert_eq!(
+            parse(["drops"]).unwrap(),
+            Command::Drops {
+                db: "wayline.db".into()
+            }
+        );
+        assert!(parse(["drops", "--db"]).is_err());
+        assert!(parse(["drops", "demo"]).is_err());
         assert_eq!(
             parse(["proxy", "--upstream", "127.0.0.1:8080"]).unwrap(),
             Command::Proxy(ProxyOptions {

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::config::{Source, Sources};
 use crate::error::ApiError;
 use crate::ingest::{self, Endpoint, Envelope, MessageType};
-use crate::store::{InsertOutcome, Store};
+use crate::store::{InsertOutcome, Store, Writes};
 use crate::{body, clock, cors, static_files};
 
 /// Everything a request handler needs; cheap to clone.
@@ -82,12 +82,14 @@ async fn handle(
     let bytes: Bytes = body::read(headers, body).await?;
     let value: Value =
         serde_json::from_slice(&bytes).map_err(|err| ApiError::MalformedJson(err.to_string()))?;
-    let envelope =
+    let mut envelope =
         Envelope::from_body(value, endpoint).map_err(|err| ApiError::InvalidBody(err.0))?;
 
     let source = authenticate(state, headers, envelope.write_key.as_deref())?;
     check_origin(source, headers)?;
 
+    // Only past authentication: a refused request records nothing, drop report included.
+    let drops = std::mem::take(&mut envelope.drops);
     let results = ingest::normalise_all(envelope, received_at);
     let mut events = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
@@ -106,12 +108,17 @@ async fn handle(
         }
     }
     let rejected_count = errors.len();
-    let outcome = if events.is_empty() && rejected.is_empty() {
+    let writes = Writes {
+        events,
+        rejected: rejected.into_iter().collect(),
+        drops,
+    };
+    let outcome = if writes.is_empty() {
         InsertOutcome::default()
     } else {
         state
             .store
-            .insert(&source.name, events, rejected.into_iter().collect())
+            .insert(&source.name, writes)
             .await
             .map_err(|err| ApiError::Storage(err.to_string()))?
     };

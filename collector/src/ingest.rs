@@ -16,6 +16,13 @@ use crate::clock;
 pub const MAX_EVENT_BYTES: usize = 32 * 1024;
 /// Longest accepted `messageId`, in characters.
 pub const MAX_MESSAGE_ID_CHARS: usize = 100;
+/// Why a client dropped events, as its SDK reports them in a batch's
+/// `context.wayline.dropped`: over its queue bound, older than its max age, refused by the
+/// collector with a non-retryable status, unreadable in its storage.
+pub const DROP_REASONS: [&str; 4] = ["overflow", "expired", "rejected", "corrupt"];
+/// Largest believable count for one reason in one report; a larger one makes the whole
+/// report malformed.
+pub const MAX_DROP_COUNT: u64 = 1_000_000_000;
 
 /// The Segment message types the collector stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +89,9 @@ pub struct Envelope {
     /// The request-level `sentAt`, still raw: an invalid one only disables skew correction.
     pub sent_at: Option<Value>,
     pub messages: Vec<Value>,
+    /// The client's drop report, as (reason, count) with counts above zero; empty when the
+    /// request has none, has a malformed one, or is a single call.
+    pub drops: Vec<(&'static str, i64)>,
 }
 
 impl Envelope {
@@ -101,24 +111,64 @@ impl Envelope {
                     Some(_) => return Err(ShapeError("`batch` must be an array".into())),
                     None => return Err(ShapeError("`batch` is missing".into())),
                 };
+                let drops = drop_report(
+                    object
+                        .get("context")
+                        .and_then(|context| context.get("wayline"))
+                        .and_then(|wayline| wayline.get("dropped")),
+                );
                 Ok(Self {
                     write_key,
                     sent_at: object.remove("sentAt"),
                     messages,
+                    drops,
                 })
             }
             Endpoint::Single(kind) => {
                 // The path names the type; a conflicting `type` in the body is overruled.
                 object.insert("type".into(), Value::String(kind.as_str().into()));
                 let sent_at = object.get("sentAt").cloned();
+                // A message's own `context` is part of the event, not a report.
                 Ok(Self {
                     write_key,
                     sent_at,
                     messages: vec![Value::Object(object)],
+                    drops: Vec::new(),
                 })
             }
         }
     }
+}
+
+/// Reads a batch's `context.wayline.dropped`: `{"overflow":2,"expired":0,…}`.
+///
+/// The report is diagnostics riding along with the events, so a bad one never fails the
+/// request: unless it is an object whose known reasons all hold integers in
+/// `0..=MAX_DROP_COUNT`, it counts as nothing. Unknown reasons are skipped (a newer SDK may
+/// report more), and zero counts are left out.
+pub fn drop_report(dropped: Option<&Value>) -> Vec<(&'static str, i64)> {
+    let Some(Value::Object(dropped)) = dropped else {
+        return Vec::new();
+    };
+    let mut counts = Vec::new();
+    for reason in DROP_REASONS {
+        let Some(value) = dropped.get(reason) else {
+            continue;
+        };
+        // `as_u64` is `None` for negative numbers and for any number written with a
+        // fraction or an exponent (`2.0`, `1e3`), which are not counts.
+        let Some(count) = value
+            .as_u64()
+            .filter(|&count| count <= MAX_DROP_COUNT)
+            .and_then(|count| i64::try_from(count).ok())
+        else {
+            return Vec::new();
+        };
+        if count > 0 {
+            counts.push((reason, count));
+        }
+    }
+    counts
 }
 
 /// Why one message was rejected. The code is stable (it is counted per source in the
@@ -562,6 +612,63 @@ mod tests {
         ] {
             assert!(Envelope::from_body(bad, Endpoint::Batch).is_err());
         }
+    }
+
+    #[test]
+    fn batch_drop_report() {
+        let report = |context: Value| {
+            Envelope::from_body(
+                json!({"batch": [track()], "writeKey": "wk_demo", "context": context}),
+                Endpoint::Batch,
+            )
+            .unwrap()
+            .drops
+        };
+        assert_eq!(
+            report(json!({"wayline": {"dropped":
+                {"overflow": 2, "expired": 0, "rejected": 5, "corrupt": 1, "future": -3}}})),
+            [("overflow", 2), ("rejected", 5), ("corrupt", 1)]
+        );
+        assert_eq!(
+            report(json!({"wayline": {"dropped": {"expired": 1_000_000_000}}})),
+            [("expired", 1_000_000_000)]
+        );
+        assert_eq!(
+            report(json!({"wayline": {"dropped": {"overflow": 0, "corrupt": 0}}})),
+            []
+        );
+        // Anything malformed makes the whole report count as nothing.
+        for bad in [
+            json!({"wayline": {"dropped": {"overflow": 2, "expired": -1}}}),
+            json!({"wayline": {"dropped": {"overflow": 2, "expired": 1.5}}}),
+            json!({"wayline": {"dropped": {"overflow": 2, "expired": 2.0}}}),
+            json!({"wayline": {"dropped": {"overflow": 2, "expired": "3"}}}),
+            json!({"wayline": {"dropped": {"overflow": 2, "expired": null}}}),
+            json!({"wayline": {"dropped": {"overflow": 2, "expired": 1_000_000_001_u64}}}),
+            json!({"wayline": {"dropped": {"overflow": u64::MAX}}}),
+            json!({"wayline": {"dropped": [2, 0, 5, 1]}}),
+            json!({"wayline": {"dropped": 8}}),
+            json!({"wayline": {"dropped": null}}),
+            json!({"wayline": "dropped"}),
+            json!({"library": {"name": "wayline"}}),
+            json!("context"),
+        ] {
+            assert_eq!(report(bad.clone()), [], "{bad}");
+        }
+        let without = json!({"batch": [track()], "writeKey": "wk_demo"});
+        assert!(Envelope::from_body(without, Endpoint::Batch)
+            .unwrap()
+            .drops
+            .is_empty());
+
+        // A single call's `context` belongs to its message.
+        let single = with(
+            track(),
+            "context",
+            json!({"wayline": {"dropped": {"overflow": 2}}}),
+        );
+        let envelope = Envelope::from_body(single, Endpoint::Single(MessageType::Track)).unwrap();
+        assert!(envelope.drops.is_empty());
     }
 
     #[test]

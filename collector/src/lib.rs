@@ -3,8 +3,10 @@
 //!
 //! The modules are split so that validation ([`ingest`], [`clock`]) is pure and testable
 //! without a server, storage ([`store`]) knows nothing of HTTP, and the HTTP layer
-//! ([`http`], [`body`], [`cors`], [`static_files`]) only translates. The test tools
-//! ([`proxy`], [`loadgen`], [`count`]) share a minimal HTTP/1.1 framing ([`wire`]).
+//! ([`http`], [`body`], [`cors`], [`static_files`]) only translates. The commands that
+//! read the database ([`events`], [`count`], [`drops`]) open it read-only through
+//! [`store`]. The test tools ([`proxy`], [`loadgen`]) share a minimal HTTP/1.1 framing
+//! ([`wire`]).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -16,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod count;
+pub mod drops;
 pub mod error;
 pub mod events;
 pub mod http;

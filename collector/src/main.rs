@@ -8,7 +8,7 @@ use std::future::Future;
 use std::process::ExitCode;
 
 use wayline_collector::cli::{self, Command, USAGE};
-use wayline_collector::{count, events, loadgen, proxy, server};
+use wayline_collector::{count, drops, events, loadgen, proxy, server};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args_os().skip(1)) {
@@ -32,6 +32,10 @@ fn main() -> ExitCode {
                 println!("{n}");
                 ExitCode::SUCCESS
             }
+            Err(err) => fail(&err),
+        },
+        Command::Drops { db } => match drops::print(&db, std::io::stdout().lock()) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(err) => fail(&err),
         },
         Command::Serve(options) => block_on(server::run(options), |()| ExitCode::SUCCESS),

@@ -13,8 +13,12 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::ingest::Event;
 
-/// Bumped when the schema changes in a way that needs a migration.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Bumped when the schema changes. Every change so far only adds tables, created on start
+/// when missing, so an older file is brought up to date by [`open`] and stamped with this
+/// version; an older collector then refuses it rather than ignore what it does not know.
+///
+/// 1: `events`, `rejected_events`. 2: `client_drops`.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Requests waiting for the writer. When full, handlers wait (backpressure) rather than
 /// piling up memory.
@@ -45,6 +49,12 @@ CREATE TABLE IF NOT EXISTS rejected_events (
     count  INTEGER NOT NULL,
     PRIMARY KEY (source, code)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS client_drops (
+    source TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    count  INTEGER NOT NULL,
+    PRIMARY KEY (source, reason)
+) WITHOUT ROWID;
 ";
 
 const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events
@@ -53,6 +63,9 @@ const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events
 
 const COUNT_REJECTED: &str = "INSERT INTO rejected_events (source, code, count) VALUES (?1, ?2, ?3)
     ON CONFLICT (source, code) DO UPDATE SET count = count + excluded.count";
+
+const COUNT_DROPS: &str = "INSERT INTO client_drops (source, reason, count) VALUES (?1, ?2, ?3)
+    ON CONFLICT (source, reason) DO UPDATE SET count = count + excluded.count";
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -110,12 +123,26 @@ pub struct InsertOutcome {
     pub duplicates: usize,
 }
 
-/// One request's worth of writes.
+/// One request's worth of writes, all committed in one transaction or none.
+#[derive(Debug, Default)]
+pub struct Writes {
+    /// Good events, stored unless their `messageId` already is.
+    pub events: Vec<Event>,
+    /// Rejected events of the request, as (code, count), added to `rejected_events`.
+    pub rejected: Vec<(&'static str, i64)>,
+    /// The client's drop report, as (reason, count), added to `client_drops`.
+    pub drops: Vec<(&'static str, i64)>,
+}
+
+impl Writes {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.rejected.is_empty() && self.drops.is_empty()
+    }
+}
+
 struct Job {
     source: String,
-    events: Vec<Event>,
-    /// Rejected events of the request, as (code, count).
-    rejected: Vec<(&'static str, i64)>,
+    writes: Writes,
     reply: oneshot::Sender<Result<InsertOutcome, StoreError>>,
 }
 
@@ -168,15 +195,17 @@ fn create_schema(conn: &Connection) -> Result<(), StoreError> {
             .optional()?
             .flatten();
         match found {
-            None => {
+            Some(found) if found > SCHEMA_VERSION => Err(StoreError::SchemaTooNew { found }),
+            Some(SCHEMA_VERSION) => Ok(()),
+            // New, or older: the `CREATE … IF NOT EXISTS` above added what was missing. A
+            // row per upgrade keeps the history; the version is the highest.
+            None | Some(_) => {
                 conn.execute(
                     "INSERT INTO schema_version (version) VALUES (?1)",
                     [SCHEMA_VERSION],
                 )?;
                 Ok(())
             }
-            Some(found) if found > SCHEMA_VERSION => Err(StoreError::SchemaTooNew { found }),
-            Some(_) => Ok(()),
         }
     })();
     match result {
@@ -190,19 +219,13 @@ fn create_schema(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Stores a request's good events and counts its rejected ones, in one transaction.
-    /// Resolves once the transaction has committed.
-    pub async fn insert(
-        &self,
-        source: &str,
-        events: Vec<Event>,
-        rejected: Vec<(&'static str, i64)>,
-    ) -> Result<InsertOutcome, StoreError> {
+    /// Stores a request's good events and adds to its source's counters, in one
+    /// transaction. Resolves once the transaction has committed.
+    pub async fn insert(&self, source: &str, writes: Writes) -> Result<InsertOutcome, StoreError> {
         let (reply, outcome) = oneshot::channel();
         let job = Job {
             source: source.to_owned(),
-            events,
-            rejected,
+            writes,
             reply,
         };
         self.jobs
@@ -252,9 +275,10 @@ fn write_group(
     {
         let mut insert = tx.prepare_cached(INSERT_EVENT)?;
         let mut count = tx.prepare_cached(COUNT_REJECTED)?;
+        let mut count_drops = tx.prepare_cached(COUNT_DROPS)?;
         for job in group {
             let mut outcome = InsertOutcome::default();
-            for event in &job.events {
+            for event in &job.writes.events {
                 // The unique index on (source, message_id) makes a repeated messageId a
                 // no-op, so retries and double sends can never store an event twice.
                 let changed = insert.execute(params![
@@ -274,8 +298,11 @@ fn write_group(
                     outcome.accepted += 1;
                 }
             }
-            for (code, n) in &job.rejected {
+            for (code, n) in &job.writes.rejected {
                 count.execute(params![job.source, code, n])?;
+            }
+            for (reason, n) in &job.writes.drops {
+                count_drops.execute(params![job.source, reason, n])?;
             }
             outcomes.push(outcome);
         }
@@ -294,15 +321,26 @@ fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let has_events: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events')",
-        [],
-        |row| row.get(0),
-    )?;
-    if !has_events {
+    if !has_table(&conn, "events")? {
         return Err(StoreError::NotAWaylineDatabase(path.to_path_buf()));
     }
     Ok(conn)
+}
+
+fn has_table(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+        [name],
+        |row| row.get(0),
+    )?)
+}
+
+/// The number of stored events.
+pub fn count_events(path: &Path) -> Result<u64, StoreError> {
+    let conn = open_read_only(path)?;
+    let count: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0))?;
+    // COUNT(*) is never negative.
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 /// Calls `each` with every stored event's JSON body, in receive order.
@@ -346,6 +384,33 @@ pub fn rejected_counts(path: &Path) -> Result<BTreeMap<(String, String), i64>, S
     Ok(counts)
 }
 
+/// One row of `client_drops`: what a source's clients reported dropping for one reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientDrops {
+    pub source: String,
+    pub reason: String,
+    pub count: i64,
+}
+
+/// Every `client_drops` row, sorted by source, then reason. A database last written by a
+/// collector older than the table has no drops recorded, which is what this returns.
+pub fn client_drops(path: &Path) -> Result<Vec<ClientDrops>, StoreError> {
+    let conn = open_read_only(path)?;
+    if !has_table(&conn, "client_drops")? {
+        return Ok(Vec::new());
+    }
+    let mut statement =
+        conn.prepare("SELECT source, reason, count FROM client_drops ORDER BY source, reason")?;
+    let rows = statement.query_map([], |row| {
+        Ok(ClientDrops {
+            source: row.get(0)?,
+            reason: row.get(1)?,
+            count: row.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,8 +437,11 @@ mod tests {
         let first = store
             .insert(
                 "demo",
-                vec![event("1"), event("2"), event("1")],
-                vec![("invalid_type", 2)],
+                Writes {
+                    events: vec![event("1"), event("2"), event("1")],
+                    rejected: vec![("invalid_type", 2)],
+                    drops: vec![],
+                },
             )
             .await
             .unwrap();
@@ -387,8 +455,11 @@ mod tests {
         let again = store
             .insert(
                 "demo",
-                vec![event("2"), event("3")],
-                vec![("invalid_type", 1)],
+                Writes {
+                    events: vec![event("2"), event("3")],
+                    rejected: vec![("invalid_type", 1)],
+                    drops: vec![],
+                },
             )
             .await
             .unwrap();
@@ -400,7 +471,13 @@ mod tests {
             }
         );
         let other = store
-            .insert("other", vec![event("1")], vec![])
+            .insert(
+                "other",
+                Writes {
+                    events: vec![event("1")],
+                    ..Writes::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(other.accepted, 1);
@@ -430,11 +507,133 @@ mod tests {
         assert_eq!(read_events(&path).unwrap().len(), 4);
     }
 
+    fn drops(source: &str, reason: &str, count: i64) -> ClientDrops {
+        ClientDrops {
+            source: source.into(),
+            reason: reason.into(),
+            count,
+        }
+    }
+
+    #[tokio::test]
+    async fn sums_client_drops_per_source_and_reason_and_counts_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let (store, writer) = open(&path).unwrap();
+        for (source, id, report) in [
+            ("demo", "1", vec![("overflow", 2), ("rejected", 5)]),
+            ("other", "1", vec![("corrupt", 1)]),
+            ("demo", "2", vec![("rejected", 1), ("expired", 3)]),
+            // A report without events (and a repeated event) still counts.
+            ("demo", "2", vec![("overflow", 4)]),
+        ] {
+            store
+                .insert(
+                    source,
+                    Writes {
+                        events: vec![event(id)],
+                        drops: report,
+                        ..Writes::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        store
+            .insert(
+                "demo",
+                Writes {
+                    drops: vec![("corrupt", 7)],
+                    ..Writes::default()
+                },
+            )
+            .await
+            .unwrap();
+        drop(store);
+        writer.join();
+
+        assert_eq!(
+            client_drops(&path).unwrap(),
+            [
+                drops("demo", "corrupt", 7),
+                drops("demo", "expired", 3),
+                drops("demo", "overflow", 6),
+                drops("demo", "rejected", 6),
+                drops("other", "corrupt", 1),
+            ]
+        );
+        assert_eq!(count_events(&path).unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_version_1_database_gains_client_drops_and_is_stamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        // The schema as the first collector created it, with one event.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (1);
+             CREATE TABLE events (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL,
+                 message_id TEXT NOT NULL, type TEXT NOT NULL, event TEXT, anonymous_id TEXT,
+                 user_id TEXT, timestamp TEXT NOT NULL, received_at TEXT NOT NULL,
+                 body TEXT NOT NULL);
+             CREATE UNIQUE INDEX events_source_message_id ON events (source, message_id);
+             CREATE TABLE rejected_events (source TEXT NOT NULL, code TEXT NOT NULL,
+                 count INTEGER NOT NULL, PRIMARY KEY (source, code)) WITHOUT ROWID;
+             INSERT INTO events (source, message_id, type, timestamp, received_at, body)
+                 VALUES ('demo', 'old', 'track', 't', 'r', '{}');",
+        )
+        .unwrap();
+        drop(conn);
+        // Readers take it as it is: no drops recorded yet.
+        assert_eq!(client_drops(&path).unwrap(), []);
+        assert_eq!(count_events(&path).unwrap(), 1);
+
+        let (store, writer) = open(&path).unwrap();
+        store
+            .insert(
+                "demo",
+                Writes {
+                    events: vec![event("old"), event("new")],
+                    drops: vec![("expired", 2)],
+                    ..Writes::default()
+                },
+            )
+            .await
+            .unwrap();
+        drop(store);
+        writer.join();
+        assert_eq!(client_drops(&path).unwrap(), [drops("demo", "expired", 2)]);
+        assert_eq!(count_events(&path).unwrap(), 2);
+
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("SELECT MAX(version) FROM schema_version", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        drop(conn);
+        // Opening again changes nothing.
+        let (store, writer) = open(&path).unwrap();
+        drop(store);
+        writer.join();
+        let conn = Connection::open(&path).unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(rows, 2);
+    }
+
     #[test]
     fn reading_a_missing_file_does_not_create_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("absent.db");
         assert!(matches!(read_events(&path), Err(StoreError::Missing(_))));
+        assert!(matches!(count_events(&path), Err(StoreError::Missing(_))));
+        assert!(matches!(client_drops(&path), Err(StoreError::Missing(_))));
         assert!(!path.exists());
     }
 

@@ -1,4 +1,5 @@
-//! The `wayline` binary: `serve` on a real socket, clean shutdown, `events`, usage errors.
+//! The `wayline` binary: `serve` on a real socket, clean shutdown, `events`, `drops`,
+//! usage errors.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -127,6 +128,115 @@ fn serve_ingests_then_events_prints_what_was_stored() {
     assert!(events.iter().all(|e| e["receivedAt"].is_string()));
 }
 
+/// Stops `wayline serve` with SIGTERM and checks that it exited cleanly.
+fn stop(mut child: Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+fn run(args: &[&str], db: &Path) -> (i32, String, String) {
+    let output = Command::new(WAYLINE)
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn drops_prints_the_reported_drops_summed_and_sorted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let (child, address) = serve(dir.path());
+
+    let report = |ids: [&str; 2], dropped: Value| {
+        json!({"batch": [message(ids[0]), message(ids[1])], "writeKey": "wk_demo",
+            "context": {"wayline": {"dropped": dropped}},
+            "sentAt": "2026-11-25T15:52:00.000Z"})
+        .to_string()
+    };
+    let (status, body) = http(
+        &address,
+        "POST",
+        "/v1/batch",
+        &report(
+            ["m-1", "m-2"],
+            json!({"overflow": 2, "expired": 0, "rejected": 5, "corrupt": 1}),
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http(
+        &address,
+        "POST",
+        "/v1/batch",
+        &report(
+            ["m-3", "m-4"],
+            json!({"overflow": 1, "expired": 3, "rejected": 0, "corrupt": 0}),
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    // Ignored, and the events still stored.
+    let (status, body) = http(
+        &address,
+        "POST",
+        "/v1/batch",
+        &report(["m-5", "m-6"], json!({"overflow": -4})),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // Readable while the collector runs.
+    let (code, stdout, _) = run(&["count"], &db);
+    assert_eq!((code, stdout.as_str()), (0, "6\n"));
+    stop(child);
+
+    let (code, stdout, stderr) = run(&["drops"], &db);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        concat!(
+            r#"{"source":"demo","reason":"corrupt","count":1}"#,
+            "\n",
+            r#"{"source":"demo","reason":"expired","count":3}"#,
+            "\n",
+            r#"{"source":"demo","reason":"overflow","count":3}"#,
+            "\n",
+            r#"{"source":"demo","reason":"rejected","count":5}"#,
+            "\n",
+        )
+    );
+    let (code, stdout, _) = run(&["count"], &db);
+    assert_eq!((code, stdout.as_str()), (0, "6\n"));
+}
+
+#[test]
+fn drops_prints_nothing_without_reports_and_fails_on_a_missing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let (child, address) = serve(dir.path());
+    let batch = json!({"batch": [message("m-1")], "writeKey": "wk_demo"});
+    let (status, body) = http(&address, "POST", "/v1/batch", &batch.to_string());
+    assert_eq!(status, 200, "{body}");
+    stop(child);
+    let (code, stdout, stderr) = run(&["drops"], &db);
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+
+    let missing = dir.path().join("missing.db");
+    let (code, stdout, stderr) = run(&["drops"], &missing);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("no database"), "{stderr}");
+    assert!(!missing.exists());
+}
+
 #[test]
 fn events_on_a_missing_database_fails_without_creating_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -147,6 +257,8 @@ fn usage_errors_exit_2_and_help_exits_0() {
         &["frobnicate"][..],
         &["serve", "--port", "80"],
         &["events", "--db"],
+        &["drops", "--db"],
+        &["drops", "extra"],
     ] {
         let output = Command::new(WAYLINE).args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");

@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{batch, gzip, track, Harness};
+use common::{batch, batch_reporting, gzip, track, Harness};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -468,5 +468,173 @@ async fn wrong_method_on_ingest_route_is_refused() {
     assert_eq!(
         h.get("/v1/batch").await.status,
         StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+fn drop_rows(rows: &[(&str, &str, i64)]) -> Vec<(String, String, i64)> {
+    rows.iter()
+        .map(|&(source, reason, count)| (source.to_owned(), reason.to_owned(), count))
+        .collect()
+}
+
+#[tokio::test]
+async fn drop_reports_are_stored_and_summed_per_source_and_reason() {
+    let h = Harness::new();
+    let reply = h
+        .post(
+            "/v1/batch",
+            batch_reporting(
+                vec![track("m-1")],
+                json!({"overflow": 2, "expired": 0, "rejected": 5, "corrupt": 1}),
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    // The report changes nothing in the answer.
+    assert_eq!(
+        reply.json(),
+        json!({"ok": true, "accepted": 1, "duplicates": 0, "rejected": 0, "errors": []})
+    );
+    assert_eq!(
+        h.drops(),
+        drop_rows(&[
+            ("demo", "corrupt", 1),
+            ("demo", "overflow", 2),
+            ("demo", "rejected", 5)
+        ])
+    );
+
+    // A second batch adds to the counts; an unknown reason is skipped, not an error.
+    let reply = h
+        .post(
+            "/v1/batch",
+            batch_reporting(
+                vec![track("m-2"), json!({"type": "purchase"})],
+                json!({"overflow": 3, "expired": 4, "rejected": 0, "corrupt": 0,
+                    "evicted": 9}),
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 1);
+    assert_eq!(reply.json()["rejected"], 1);
+    assert_eq!(
+        h.drops(),
+        drop_rows(&[
+            ("demo", "corrupt", 1),
+            ("demo", "expired", 4),
+            ("demo", "overflow", 5),
+            ("demo", "rejected", 5)
+        ])
+    );
+    assert_eq!(h.events().len(), 2);
+    assert_eq!(h.rejected("demo", "invalid_type"), 1);
+    // The batch-level context is not copied into the stored events.
+    assert!(h.events()[0]["context"].get("wayline").is_none());
+
+    // A single call's own context is part of its event, not a report.
+    let mut single = track("m-3");
+    single["writeKey"] = json!("wk_demo");
+    single["context"]["wayline"] = json!({"dropped": {"overflow": 100}});
+    let reply = h.post("/v1/track", single.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 1);
+    assert_eq!(h.drops()[2], ("demo".into(), "overflow".into(), 5));
+}
+
+#[tokio::test]
+async fn a_malformed_drop_report_is_ignored_and_the_batch_accepted() {
+    let h = Harness::new();
+    for (n, dropped) in [
+        json!({"overflow": -1}),
+        json!({"overflow": 2, "expired": 1.5}),
+        json!({"overflow": 2, "rejected": "5"}),
+        json!({"overflow": 2, "corrupt": 1_000_000_001_u64}),
+        json!({"overflow": 2, "corrupt": 1e30}),
+        json!([2, 0, 5, 1]),
+        json!("overflow"),
+        json!(null),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = format!("m-{n}");
+        let reply = h
+            .post(
+                "/v1/batch",
+                batch_reporting(vec![track(&id)], dropped.clone()),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{dropped}");
+        assert_eq!(reply.json()["accepted"], 1, "{dropped}");
+    }
+    // `context` and `wayline` of the wrong shape are no report either.
+    for (id, context) in [("c-1", json!("wayline")), ("c-2", json!({"wayline": 7}))] {
+        let body = json!({"batch": [track(id)], "context": context, "writeKey": "wk_demo"});
+        let reply = h.post("/v1/batch", body.to_string()).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    assert_eq!(h.events().len(), 10);
+    assert_eq!(h.drops(), drop_rows(&[]));
+}
+
+#[tokio::test]
+async fn a_refused_batch_records_no_drops() {
+    let h = Harness::new();
+    let report = json!({"overflow": 2, "expired": 0, "rejected": 5, "corrupt": 1});
+
+    // 401: unknown and missing write key.
+    let body = json!({"batch": [track("m-1")], "context": {"wayline": {"dropped": report}},
+        "writeKey": "wk_nope"});
+    let reply = h.post("/v1/batch", body.to_string()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let body = json!({"batch": [track("m-1")], "context": {"wayline": {"dropped": report}}});
+    let reply = h.post("/v1/batch", body.to_string()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+
+    // 400: `batch` of the wrong shape.
+    let body = json!({"batch": {}, "context": {"wayline": {"dropped": report}},
+        "writeKey": "wk_demo"});
+    let reply = h.post("/v1/batch", body.to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+
+    // 403: a page on a disallowed origin.
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("origin", "https://evil.example")
+                .header("content-type", "text/plain")
+                .body(Body::from(batch_reporting(
+                    vec![track("m-1")],
+                    report.clone(),
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+
+    // 413: over the size limit.
+    let mut big = track("m-1");
+    big["properties"]["blob"] = json!("x".repeat(600 * 1024));
+    let reply = h
+        .post("/v1/batch", batch_reporting(vec![big], report.clone()))
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    assert!(h.events().is_empty());
+    assert_eq!(h.drops(), drop_rows(&[]));
+
+    // The same report on an accepted batch is recorded.
+    let reply = h
+        .post("/v1/batch", batch_reporting(vec![track("m-1")], report))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        h.drops(),
+        drop_rows(&[
+            ("demo", "corrupt", 1),
+            ("demo", "overflow", 2),
+            ("demo", "rejected", 5)
+        ])
     );
 }

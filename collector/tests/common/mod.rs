@@ -138,6 +138,14 @@ impl Harness {
             .copied()
             .unwrap_or(0)
     }
+    /// The `client_drops` rows as (source, reason, count), sorted.
+    pub fn drops(&self) -> Vec<(String, String, i64)> {
+        store::client_drops(&self.db)
+            .unwrap()
+            .into_iter()
+            .map(|row| (row.source, row.reason, row.count))
+            .collect()
+    }
 }
 
 pub fn track(message_id: &str) -> Value {
@@ -155,6 +163,13 @@ pub fn track(message_id: &str) -> Value {
 pub fn batch(messages: Vec<Value>) -> String {
     json!({"batch": messages, "sentAt": "2026-11-25T15:52:03.000Z", "writeKey": "wk_demo"})
         .to_string()
+}
+
+/// A batch carrying a drop report in its batch-level context.
+pub fn batch_reporting(messages: Vec<Value>, dropped: Value) -> String {
+    json!({"batch": messages, "context": {"wayline": {"dropped": dropped}},
+        "sentAt": "2026-11-25T15:52:03.000Z", "writeKey": "wk_demo"})
+    .to_string()
 }
 
 pub fn gzip(data: &[u8]) -> Vec<u8> {
