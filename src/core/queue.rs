@@ -433,8 +433,11 @@ impl Queue {
         self.build_from(skip, now, write_key, max_bytes, usize::MAX)
     }
 
-    /// Records that the events of `batch` were handed to `sendBeacon`.
+    /// Records that the events of `batch` were handed to `sendBeacon`. Its drop report counts as delivered, so
+    /// the next body does not repeat it (the collector sums reports; a report lost with a failed beacon is the
+    /// lesser error).
     pub fn mark_beaconed(&mut self, batch: &Batch) {
+        self.reported = self.reported.plus(&batch.reported);
         for item in self.items.iter_mut() {
             if (batch.first_seq..=batch.last_seq).contains(&item.seq) {
                 item.beaconed = true;

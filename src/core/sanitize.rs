@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::json::{self, Value};
+use super::json::{self, Map, Value};
 
 /// Longest event name kept.
 pub const MAX_EVENT_NAME: usize = 200;
@@ -87,30 +87,53 @@ pub fn event_name(name: &str) -> Result<&str, InputError> {
     }
 }
 
-/// Checks serialised properties (absent or `null` mean `{}`), returning the JSON to send and what was changed.
-pub fn properties(
-    json_text: Option<&str>,
-) -> Result<(Cow<'_, str>, Option<Adjustment>), InputError> {
+/// Checked properties: the JSON text to send, the parsed object (for the rule engine), and what was changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Props<'a> {
+    pub json: Cow<'a, str>,
+    pub map: Map,
+    pub adjustment: Option<Adjustment>,
+}
+
+impl Props<'_> {
+    fn empty(adjustment: Option<Adjustment>) -> Self {
+        Props {
+            json: Cow::Borrowed("{}"),
+            map: Map::new(),
+            adjustment,
+        }
+    }
+}
+
+/// Checks serialised properties (absent or `null` mean `{}`).
+pub fn properties(json_text: Option<&str>) -> Result<Props<'_>, InputError> {
     let text = match json_text.map(str::trim) {
-        None | Some("") | Some("null") => return Ok((Cow::Borrowed("{}"), None)),
+        None | Some("") | Some("null") => return Ok(Props::empty(None)),
         Some(t) => t,
     };
     let value = json::parse(text).map_err(|_| InputError::NotJson)?;
-    if value.as_object().is_none() {
-        return Ok((Cow::Borrowed("{}"), Some(Adjustment::NotAnObject)));
-    }
+    let Value::Object(map) = value else {
+        return Ok(Props::empty(Some(Adjustment::NotAnObject)));
+    };
     if text.len() <= MAX_PROPERTIES_BYTES {
-        return Ok((Cow::Borrowed(text), None));
+        return Ok(Props {
+            json: Cow::Borrowed(text),
+            map,
+            adjustment: None,
+        });
     }
-    let mut value = value;
+    let mut value = Value::Object(map);
     cut_strings(&mut value);
     let rewritten = value.to_json();
-    if rewritten.len() <= MAX_PROPERTIES_BYTES {
-        Ok((Cow::Owned(rewritten), Some(Adjustment::StringsCut)))
-    } else {
-        Err(InputError::TooLarge {
+    match value {
+        Value::Object(map) if rewritten.len() <= MAX_PROPERTIES_BYTES => Ok(Props {
+            json: Cow::Owned(rewritten),
+            map,
+            adjustment: Some(Adjustment::StringsCut),
+        }),
+        _ => Err(InputError::TooLarge {
             bytes: rewritten.len(),
-        })
+        }),
     }
 }
 
@@ -141,21 +164,24 @@ mod tests {
 
     #[test]
     fn small_objects_pass_through_untouched() {
-        let (p, adj) = properties(Some("{\"a\":1}")).unwrap();
-        assert!(matches!(p, Cow::Borrowed("{\"a\":1}")));
-        assert_eq!(adj, None);
-        assert_eq!(properties(None).unwrap().0, "{}");
-        assert_eq!(properties(Some("null")).unwrap().0, "{}");
+        let p = properties(Some("{\"a\":1}")).unwrap();
+        assert!(matches!(p.json, Cow::Borrowed("{\"a\":1}")));
+        assert_eq!(p.adjustment, None);
+        assert_eq!(p.map.get("a"), Some(&Value::Number(1.0)));
+        assert_eq!(properties(None).unwrap().json, "{}");
+        assert_eq!(properties(Some("null")).unwrap().json, "{}");
     }
 
     #[test]
     fn non_objects_become_empty_objects() {
+        let p = properties(Some("[1,2]")).unwrap();
         assert_eq!(
-            properties(Some("[1,2]")).unwrap(),
-            (Cow::Borrowed("{}"), Some(Adjustment::NotAnObject))
+            (p.json.as_ref(), p.adjustment),
+            ("{}", Some(Adjustment::NotAnObject))
         );
+        assert!(p.map.is_empty());
         assert_eq!(
-            properties(Some("\"x\"")).unwrap().1,
+            properties(Some("\"x\"")).unwrap().adjustment,
             Some(Adjustment::NotAnObject)
         );
         assert_eq!(properties(Some("{oops")), Err(InputError::NotJson));
@@ -164,9 +190,10 @@ mod tests {
     #[test]
     fn a_megabyte_string_is_cut() {
         let big = format!("{{\"note\":\"{}\",\"n\":1}}", "é".repeat(1 << 19));
-        let (p, adj) = properties(Some(&big)).unwrap();
-        assert_eq!(adj, Some(Adjustment::StringsCut));
-        let v = json::parse(&p).unwrap();
+        let p = properties(Some(&big)).unwrap();
+        assert_eq!(p.adjustment, Some(Adjustment::StringsCut));
+        assert_eq!(p.map.get("n"), Some(&Value::Number(1.0)));
+        let v = json::parse(&p.json).unwrap();
         assert_eq!(
             v.get("note")
                 .and_then(Value::as_str)

@@ -4,8 +4,9 @@
 //! (send a batch, write the profile, warn) and does it. Nothing here touches the browser.
 
 use super::attribution::{classify, Campaign, Channel, Touch};
+use super::audience::{change_event, Audience, EarlyEvent, Kind, MAX_EARLY_EVENTS};
 use super::consent::Consent;
-use super::json::{self, Map};
+use super::json::{self, Map, Value};
 use super::message::{
     write_context, write_message_head, write_page_properties, Body, Envelope, Environment, Page,
 };
@@ -13,6 +14,7 @@ use super::profile::{Profile, MAX_PROFILE_BYTES};
 use super::queue::{Batch, Queue, QueueConfig};
 use super::random::Rng;
 use super::sanitize::{self, Adjustment, InputError};
+use super::segments::Change;
 use super::session::DEFAULT_IDLE_TIMEOUT;
 use super::time::Millis;
 
@@ -51,6 +53,18 @@ pub struct Tracker {
     profile_dirty: bool,
     warnings: Vec<Warning>,
     consent: Consent,
+    /// Segments and journeys, once a config is loaded.
+    audience: Option<Audience>,
+    /// The config the audience was built from (a logout starts a fresh audience from it).
+    config: Option<Value>,
+    /// Events recorded while a config is loading, fed to the audience once it is built.
+    early: Option<Vec<EarlyEvent>>,
+    /// Membership and stage changes since the last [`Tracker::take_changes`].
+    changes: Vec<Change>,
+    /// How many of `changes` were already sent as events.
+    reported_changes: usize,
+    /// The latest time the tracker was told (for changes caused by context updates).
+    clock: Millis,
 }
 
 impl Tracker {
@@ -91,6 +105,12 @@ impl Tracker {
             profile_dirty: fresh,
             warnings,
             consent: Consent::Granted,
+            audience: None,
+            config: None,
+            early: None,
+            changes: Vec::new(),
+            reported_changes: 0,
+            clock: 0,
         };
         t.rebuild_context();
         t
@@ -147,6 +167,7 @@ impl Tracker {
                 self.queue.dropped = dropped;
                 self.profile = Profile::new(self.rng.uuid_v4());
                 self.profile_dirty = false;
+                self.fresh_audience(0);
                 self.rebuild_context();
             }
             Consent::Granted => self.profile_dirty = true,
@@ -160,8 +181,9 @@ impl Tracker {
     }
 
     /// The serialised profile if it changed since the last call (the web layer coalesces these writes).
+    /// Nothing while consent does not allow storage (the change waits for `Granted`).
     pub fn take_profile_write(&mut self) -> Option<String> {
-        if !self.profile_dirty {
+        if !self.profile_dirty || !self.consent.may_persist() {
             return None;
         }
         self.profile_dirty = false;
@@ -197,7 +219,19 @@ impl Tracker {
             &self.profile.attribution,
             &mut s,
         );
+        let parsed = if self.audience.is_some() {
+            json::parse(&s).ok()
+        } else {
+            None
+        };
         self.queue.set_context(s);
+        let now = self.clock;
+        if let (Some(a), Some(v)) = (&mut self.audience, parsed) {
+            let mut changes = a.set_context(v, now);
+            changes.extend(a.set_channel(channel_value(&self.profile), now));
+            self.changes.extend(changes);
+            self.report_changes(now);
+        }
     }
 
     /// Records activity; a new session records its entry touch. `landing` is set for page views.
@@ -223,7 +257,12 @@ impl Tracker {
         }
     }
 
-    fn enqueue(&mut self, body: Body<'_>, now: Millis) {
+    /// Queues a message unless consent is denied; returns whether it was queued.
+    fn enqueue(&mut self, body: Body<'_>, now: Millis) -> bool {
+        self.clock = self.clock.max(now);
+        if !self.consent.may_record() {
+            return false;
+        }
         let message_id = self.rng.uuid_v4();
         let mut out = String::with_capacity(256);
         write_message_head(
@@ -237,13 +276,161 @@ impl Tracker {
             &mut out,
         );
         self.queue.push(out, now);
+        true
+    }
+
+    /// Loads a config's segments and journeys, restoring their persisted state (when readable) and feeding the
+    /// events recorded while the config was loading. On failure every error is returned, rendered with its location;
+    /// tracking goes on without segments.
+    pub fn set_config(
+        &mut self,
+        config: Value,
+        stored_state: Option<&str>,
+        now: Millis,
+    ) -> Result<(), Vec<String>> {
+        self.clock = self.clock.max(now);
+        let early = self.early.take().unwrap_or_default();
+        let mut audience = Audience::from_config(&config)?;
+        if let Some(state) = stored_state {
+            if !audience.restore(state) {
+                self.warn(
+                    "segment_state_discarded",
+                    "stored segment state was unreadable; segments start afresh".into(),
+                );
+            }
+        }
+        self.config = Some(config);
+        self.install_audience(audience, now);
+        for e in early {
+            self.feed(e.kind, &e.name, &e.properties, e.at);
+        }
+        Ok(())
+    }
+
+    /// A config will be loaded: keep the events until then.
+    pub fn expect_config(&mut self) {
+        if self.audience.is_none() && self.early.is_none() {
+            self.early = Some(Vec::new());
+        }
+    }
+
+    fn install_audience(&mut self, mut audience: Audience, now: Millis) {
+        let mut changes = audience.set_traits(self.profile.traits.clone(), now);
+        changes.extend(audience.set_anonymous_id(&self.profile.anonymous_id, now));
+        self.audience = Some(audience);
+        self.changes.extend(changes);
+        self.rebuild_context();
+        self.report_changes(now);
+    }
+
+    /// A new visitor on this device (logout, consent denied): segments and journeys start from nothing.
+    fn fresh_audience(&mut self, now: Millis) {
+        self.changes.clear();
+        if let Some(config) = &self.config {
+            if let Ok(a) = Audience::from_config(config) {
+                self.audience = None;
+                self.install_audience(a, now);
+                self.changes.clear();
+            }
+        }
+    }
+
+    /// Feeds an event to the audience, or keeps it while a config is loading.
+    fn feed(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
+        let session = self.profile.sessions.id();
+        if let Some(a) = &mut self.audience {
+            let changes = a.ingest(kind, name, properties, session, now);
+            self.changes.extend(changes);
+            self.report_changes(now);
+        } else if let Some(early) = &mut self.early {
+            if early.len() < MAX_EARLY_EVENTS {
+                early.push(EarlyEvent {
+                    kind,
+                    name: name.to_string(),
+                    properties: properties.clone(),
+                    session_id: session,
+                    at: now,
+                });
+            }
+        }
+    }
+
+    /// Sends an event for each new membership or stage change (not fed back to the engine).
+    fn report_changes(&mut self, now: Millis) {
+        let pending: Vec<Change> = self
+            .changes
+            .get(self.reported_changes..)
+            .unwrap_or_default()
+            .to_vec();
+        self.reported_changes = self.changes.len();
+        if !self.consent.may_record() {
+            return;
+        }
+        for change in pending {
+            let (name, props) = change_event(&change);
+            let props_json = Value::Object(props).to_json();
+            let at = change.at().min(now);
+            self.enqueue(
+                Body::Track {
+                    event: name,
+                    properties_json: &props_json,
+                },
+                at,
+            );
+        }
+    }
+
+    /// Lets time pass for rules that change with time alone (the web layer calls this at [`Tracker::next_wakeup`]).
+    pub fn advance(&mut self, now: Millis) {
+        self.clock = self.clock.max(now);
+        if let Some(a) = &mut self.audience {
+            let changes = a.advance(now);
+            self.changes.extend(changes);
+            self.report_changes(now);
+        }
+    }
+
+    /// When a rule could next change with time alone.
+    pub fn next_wakeup(&self) -> Option<Millis> {
+        self.audience.as_ref().and_then(Audience::next_wakeup)
+    }
+
+    /// Membership and stage changes since the last call, for the page's callbacks.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.reported_changes = 0;
+        std::mem::take(&mut self.changes)
+    }
+
+    pub fn segments(&self) -> Vec<&str> {
+        self.audience
+            .as_ref()
+            .map(Audience::segments)
+            .unwrap_or_default()
+    }
+
+    pub fn stage(&self, journey: &str) -> Option<&str> {
+        self.audience.as_ref().and_then(|a| a.stage(journey))
+    }
+
+    /// The audience's persisted state if it changed since the last call.
+    pub fn take_state_write(&mut self) -> Option<String> {
+        if !self.consent.may_persist() {
+            return None;
+        }
+        self.audience.as_mut().and_then(Audience::take_state_write)
+    }
+
+    /// Run-time rule problems, for debug mode.
+    pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
+        self.audience
+            .as_mut()
+            .map(Audience::take_diagnostics)
+            .unwrap_or_default()
     }
 
     /// `track(event, properties)`; `properties_json` is the page's object as JSON text (or `None`).
+    /// Returns whether the event was recorded for sending (not under denied consent; the rules see it anyway).
     pub fn track(&mut self, event: &str, properties_json: Option<&str>, now: Millis) -> bool {
-        if !self.consent.may_record() {
-            return false;
-        }
         let name = match sanitize::event_name(event) {
             Ok(n) => n,
             Err(e) => {
@@ -251,24 +438,25 @@ impl Tracker {
                 return false;
             }
         };
-        let (props, adjustment) = match sanitize::properties(properties_json) {
+        let props = match sanitize::properties(properties_json) {
             Ok(p) => p,
             Err(e) => {
                 self.reject(e);
                 return false;
             }
         };
-        let props = props.into_owned();
-        self.adjusted(adjustment);
+        self.adjusted(props.adjustment);
         self.touch_session(now, None);
-        self.enqueue(
+        let recorded = self.enqueue(
             Body::Track {
                 event: name,
-                properties_json: &props,
+                properties_json: &props.json,
             },
             now,
         );
-        true
+        let name = name.to_string();
+        self.feed(Kind::Track, &name, &props.map, now);
+        recorded
     }
 
     /// A page view of `page` (the current page after a navigation), with optional name and extra properties.
@@ -279,15 +467,16 @@ impl Tracker {
         properties_json: Option<&str>,
         now: Millis,
     ) -> bool {
-        let (extra, adjustment) = match sanitize::properties(properties_json) {
+        let extra = match sanitize::properties(properties_json) {
             Ok(p) => p,
             Err(e) => {
                 self.reject(e);
                 return false;
             }
         };
-        let extra = extra.into_owned();
-        self.adjusted(adjustment);
+        self.adjusted(extra.adjustment);
+        let mut page_props = extra.map;
+        let extra = extra.json.into_owned();
         self.page_campaign = Campaign::from_url(&page.parsed_url());
         self.page = page;
         let landing = self.page.clone();
@@ -302,14 +491,27 @@ impl Tracker {
             props.push(',');
             props.push_str(extra.get(1..).unwrap_or_default());
         }
-        self.enqueue(
+        let recorded = self.enqueue(
             Body::Page {
                 name: name.filter(|n| !n.is_empty()),
                 properties_json: &props,
             },
             now,
         );
-        true
+        if self.audience.is_some() || self.early.is_some() {
+            let url = self.page.parsed_url();
+            for (k, v) in [
+                ("path", url.path),
+                ("search", url.search),
+                ("url", self.page.url.as_str()),
+            ] {
+                if page_props.get(k).is_none() {
+                    page_props.insert(k, v.into());
+                }
+            }
+            self.feed(Kind::Page, PAGE_VIEWED, &page_props, now);
+        }
+        recorded
     }
 
     /// `identify(userId, traits)`: `None` keeps the current user id (traits only).
@@ -325,19 +527,16 @@ impl Tracker {
                 return false;
             }
         }
-        let (traits, adjustment) = match sanitize::properties(traits_json) {
+        let traits = match sanitize::properties(traits_json) {
             Ok(p) => p,
             Err(e) => {
                 self.reject(e);
                 return false;
             }
         };
-        let traits_text = traits.into_owned();
-        self.adjusted(adjustment);
-        let new_traits = match json::parse(&traits_text) {
-            Ok(json::Value::Object(m)) => m,
-            _ => Map::new(),
-        };
+        self.adjusted(traits.adjustment);
+        let new_traits = traits.map;
+        let traits_text = traits.json.into_owned();
         // Another user on this device: the previous user's traits must not carry over.
         if let (Some(id), Some(old)) = (user_id, self.profile.user_id.as_deref()) {
             if id != old {
@@ -358,23 +557,45 @@ impl Tracker {
             self.profile.user_id = Some(id.to_string());
         }
         self.touch_session(now, None);
-        self.enqueue(
+        let recorded = self.enqueue(
             Body::Identify {
                 traits_json: &traits_text,
             },
             now,
         );
-        true
+        if let Some(a) = &mut self.audience {
+            let changes = a.set_traits(self.profile.traits.clone(), now);
+            self.changes.extend(changes);
+            self.report_changes(now);
+        }
+        self.feed(Kind::Identify, IDENTIFY, &new_traits, now);
+        recorded
     }
 
     /// Logout: a new anonymous id, no user id, no traits, a new session. Queued events keep the identity they
     /// were recorded with.
     pub fn reset(&mut self, now: Millis) {
-        let _ = now;
         self.profile = Profile::new(self.rng.uuid_v4());
         self.profile_dirty = true;
+        self.fresh_audience(now);
         self.rebuild_context();
     }
+}
+
+/// The event names rules match for page views and identify calls.
+pub const PAGE_VIEWED: &str = "Page Viewed";
+pub const IDENTIFY: &str = "Identify";
+
+/// What `channel.first` / `channel.last` read in rules.
+fn channel_value(profile: &Profile) -> Value {
+    let mut m = Map::new();
+    let name = |t: &Option<Touch>| {
+        t.as_ref()
+            .map_or(Value::Null, |t| Value::from(t.channel.as_str()))
+    };
+    m.insert("first", name(&profile.attribution.first));
+    m.insert("last", name(&profile.attribution.last));
+    Value::Object(m)
 }
 
 #[cfg(test)]
@@ -606,5 +827,148 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["z"]
         );
+    }
+}
+
+#[cfg(test)]
+mod audience_tests {
+    use super::*;
+    use crate::core::time::DAY;
+
+    fn config() -> Value {
+        json::parse(
+            r#"{"segments": {"pricing-curious": "count(\"Page Viewed\", where: path starts_with \"/pricing\", within: 7d) >= 2",
+                              "pro": "traits.plan == \"pro\""},
+                "journeys": {"lifecycle": [{"stage": "awareness", "rule": "count(\"Page Viewed\") >= 1"},
+                                           {"stage": "purchase", "rule": "count(\"Order Completed\") >= 1"}]}}"#,
+        )
+        .unwrap()
+    }
+
+    fn tracker() -> Tracker {
+        Tracker::new(
+            TrackerOptions::new("wk"),
+            None,
+            Environment::default(),
+            Page::default(),
+            [9; 32],
+        )
+    }
+
+    fn page(path: &str) -> Page {
+        Page {
+            url: format!("https://shop.test{path}"),
+            title: String::new(),
+            referrer: String::new(),
+        }
+    }
+
+    fn sent(t: &Tracker) -> Vec<(String, Value)> {
+        t.queue()
+            .items()
+            .map(|i| json::parse(&t.queue().message_json(i)).unwrap())
+            .filter(|m| m.get("type").and_then(Value::as_str) == Some("track"))
+            .map(|m| {
+                (
+                    m.get("event")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    m.get("properties").cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn segment_and_stage_changes_become_events_and_callbacks() {
+        let mut t = tracker();
+        t.set_config(config(), None, 0).unwrap();
+        t.page_view(page("/pricing"), None, None, 1_000);
+        t.page_view(page("/pricing/teams"), None, None, 2_000);
+        let names: Vec<String> = sent(&t).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["Journey Stage Changed", "Segment Entered"]);
+        assert_eq!(t.segments(), ["pricing-curious"]);
+        assert_eq!(t.stage("lifecycle"), Some("awareness"));
+        let changes = t.take_changes();
+        assert_eq!(changes.len(), 2);
+        assert!(t.take_changes().is_empty());
+        // Nothing new happens until the 7-day window lets the first view go.
+        let wake = t.next_wakeup().unwrap();
+        assert!(wake > 6 * DAY && wake <= 7 * DAY + 1_000);
+        t.advance(wake);
+        assert!(matches!(
+            &t.take_changes()[..],
+            [Change::SegmentExit { .. }]
+        ));
+        let last = sent(&t).pop().unwrap();
+        assert_eq!(last.0, "Segment Exited");
+        assert_eq!(
+            last.1.get("segment").and_then(Value::as_str),
+            Some("pricing-curious")
+        );
+    }
+
+    #[test]
+    fn identify_traits_reach_the_rules() {
+        let mut t = tracker();
+        t.set_config(config(), None, 0).unwrap();
+        t.identify(Some("u1"), Some("{\"plan\":\"pro\"}"), 10);
+        assert!(t.segments().contains(&"pro"));
+        t.reset(20);
+        assert!(
+            !t.segments().contains(&"pro"),
+            "a logout starts a fresh audience"
+        );
+    }
+
+    #[test]
+    fn events_recorded_while_the_config_loads_count() {
+        let mut t = tracker();
+        t.expect_config();
+        t.page_view(page("/pricing"), None, None, 1_000);
+        t.page_view(page("/pricing"), None, None, 2_000);
+        assert!(t.segments().is_empty());
+        t.set_config(config(), None, 3_000).unwrap();
+        assert_eq!(t.segments(), ["pricing-curious"]);
+    }
+
+    #[test]
+    fn state_is_persisted_and_restored_without_re_announcing() {
+        let mut t = tracker();
+        t.set_config(config(), None, 0).unwrap();
+        t.page_view(page("/pricing"), None, None, 1_000);
+        t.page_view(page("/pricing"), None, None, 2_000);
+        let state = t.take_state_write().unwrap();
+        let mut again = tracker();
+        again.set_config(config(), Some(&state), 3_000).unwrap();
+        assert_eq!(again.segments(), ["pricing-curious"]);
+        assert!(again.take_changes().is_empty());
+        assert!(sent(&again).is_empty());
+    }
+
+    #[test]
+    fn a_bad_config_is_reported_and_tracking_goes_on() {
+        let mut t = tracker();
+        let bad = json::parse(r#"{"segments": {"x": "count(\"A\") >="}}"#).unwrap();
+        let errors = t.set_config(bad, None, 0).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(t.track("Still Tracked", None, 1));
+    }
+
+    #[test]
+    fn no_change_events_leave_after_consent_is_denied() {
+        let mut t = tracker();
+        t.set_config(config(), None, 0).unwrap();
+        t.set_consent(Consent::Denied);
+        assert!(!t.page_view(page("/pricing"), None, None, 1_000));
+        assert!(!t.page_view(page("/pricing"), None, None, 2_000));
+        assert!(t.queue().is_empty());
+        assert_eq!(
+            t.segments(),
+            ["pricing-curious"],
+            "rules keep working on the device"
+        );
+        assert_eq!(t.take_changes().len(), 2);
     }
 }
