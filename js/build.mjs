@@ -1,4 +1,4 @@
-// Assembles js/dist from the wasm-bindgen output directory given as the first argument:
+// Assembles js/dist (or the directory given third) from the wasm-bindgen output directory given first:
 //   glue.js + wayline_bg.wasm (the optimised module), the npm entry (index.js, facade.js, index.d.ts),
 //   wayline.js (script-tag loader, bundled and minified) and wayline-stub.js (minified stub).
 import { build, transform } from 'esbuild';
@@ -9,12 +9,13 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = process.argv[2];
 const wasm = process.argv[3] || join(pkg, 'wayline_bg.wasm');
+const out = process.argv[4];
 if (!pkg) {
-  console.error('usage: node js/build.mjs WASM_BINDGEN_OUT_DIR [OPTIMISED_WASM]');
+  console.error('usage: node js/build.mjs WASM_BINDGEN_OUT_DIR [OPTIMISED_WASM] [OUT_DIR]');
   process.exit(2);
 }
 const src = join(here, 'src');
-const dist = join(here, 'dist');
+const dist = out || join(here, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
@@ -44,4 +45,4 @@ await build({
 rmSync(join(dist, 'loader.js'));
 const stub = await transform(readFileSync(join(src, 'stub.js'), 'utf8'), { minify: true, target: 'es2015' });
 writeFileSync(join(dist, 'wayline-stub.js'), stub.code);
-console.log('built js/dist');
+console.log('built ' + dist);

@@ -1,12 +1,13 @@
 // Size report of what a script-tag user downloads: the stub, the loader bundle (loader + facade + glue) and the
 // wasm module. Prints each file raw, gzip -9 and brotli -q 11, then `total: R raw, G gzip, B brotli`.
-// With --budget-gzip N it exits 1 when the gzip total exceeds N bytes.
+// With --budget-gzip N it exits 1 when the gzip total exceeds N bytes; --dist DIR reports another build.
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), 'dist');
+const distAt = process.argv.indexOf('--dist');
+const dist = distAt >= 0 ? process.argv[distAt + 1] : join(dirname(fileURLToPath(import.meta.url)), 'dist');
 const files = ['wayline-stub.js', 'wayline.js', 'wayline_bg.wasm'];
 const args = process.argv.slice(2);
 const budgetAt = args.indexOf('--budget-gzip');

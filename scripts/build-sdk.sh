@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Builds the shipped SDK into js/dist: release wasm → wasm-bindgen glue → wasm-opt -Oz → bundled JS.
+# Builds the shipped SDK: release wasm → wasm-bindgen glue → wasm-opt -Oz → bundled JS.
+#   bash scripts/build-sdk.sh              → js/dist           (tracking and delivery; the size-budgeted build)
+#   bash scripts/build-sdk.sh --segments   → js/dist-segments  (with the rule engine for segments and journeys)
 # Expects the tools that scripts/setup.sh installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib
-out=target/wasm-pkg
-rm -rf "$out"
+features=()
+out=js/dist
+pkg=target/wasm-pkg
+if [[ "${1:-}" == "--segments" ]]; then
+  features=(--features segments)
+  out=js/dist-segments
+  pkg=target/wasm-pkg-segments
+fi
+
+cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib "${features[@]}"
+rm -rf "$pkg"
 wasm-bindgen target/wasm32-unknown-unknown/release/wayline.wasm \
-  --target web --out-dir "$out" --out-name wayline --no-typescript
+  --target web --out-dir "$pkg" --out-name wayline --no-typescript
 # Debian's binaryen is too old for wasm-bindgen's output; the npm one is pinned in package-lock.json.
 # The feature flags are those rustc enables by default for wasm32-unknown-unknown.
 node_modules/.bin/wasm-opt -Oz \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$out/wayline_bg.wasm" -o "$out/wayline_bg.opt.wasm"
-node js/build.mjs "$out" "$out/wayline_bg.opt.wasm"
+  "$pkg/wayline_bg.wasm" -o "$pkg/wayline_bg.opt.wasm"
+node js/build.mjs "$pkg" "$pkg/wayline_bg.opt.wasm" "$out"

@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build-sdk.sh
+bash scripts/build-sdk.sh --segments
 node_modules/.bin/vite build www/npm-app --logLevel warn
 cargo build --release -p wayline-collector
 listen="${WAYLINE_LISTEN:-127.0.0.1:8080}"
 echo "demo: open http://$listen/ (dashboard of stored events: target/release/wayline events --db wayline.db)"
-exec target/release/wayline serve --listen "$listen" --db wayline.db --www www --sdk js/dist
+# The demo store runs the build with the rule engine, so its segments and journeys work.
+exec target/release/wayline serve --listen "$listen" --db wayline.db --www www --sdk js/dist-segments

@@ -13,26 +13,31 @@ bash scripts/setup.sh --browser
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "clippy, host"
+step "clippy, host (without and with the segments feature)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --features wayline/segments -- -D warnings
 
-step "clippy, wasm32"
+step "clippy, wasm32 (without and with the segments feature)"
 cargo clippy -p wayline --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy -p wayline --target wasm32-unknown-unknown --all-targets --features segments -- -D warnings
 
 step "pure core check"
 bash scripts/check-core-purity.sh
 
 step "native tests"
-cargo test --workspace
+cargo test --workspace --features wayline/segments
 
-step "build SDK"
+step "build SDK (js/dist, and js/dist-segments with the rule engine)"
 bash scripts/build-sdk.sh
+bash scripts/build-sdk.sh --segments
 
 step "TypeScript declarations (tsc --noEmit on a usage file)"
 node_modules/.bin/tsc -p tests/types
 
 step "size budget (SPEC §11: 60 KB gzip for a script-tag user)"
 node js/size-report.mjs --budget-gzip 61440
+echo "with the rule engine (not yet within the budget):"
+node js/size-report.mjs --dist js/dist-segments
 
 step "wasm-bindgen tests, headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \

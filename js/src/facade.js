@@ -72,6 +72,8 @@ export function createWayline(load) {
       call('on', [name, listener]);
       return () => api.off(name, listener);
     },
+    segments: () => (mod ? mod.segments() : []),
+    stage: (journey) => (mod ? mod.stage(journey) : undefined),
     anonymousId: () => (mod ? mod.anonymousId() : undefined),
     userId: () => (mod ? mod.userId() : undefined),
     debugState: () => (mod ? mod.debugState() : null),

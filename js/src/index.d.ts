@@ -23,6 +23,12 @@ export interface InitOptions {
   trackClicks?: boolean;
   /** Log each decision to the console (also `?wayline_debug=1`). Default false. */
   debug?: boolean;
+  /**
+   * Segments and journeys: the config object itself, or a URL to fetch it from (script tag: `data-config`).
+   * Rules are compiled once when it loads; an invalid config is reported as a `config_invalid` warning listing every
+   * error with its location, and tracking goes on.
+   */
+  config?: WaylineConfig | string;
   /** Starting consent state (SPEC §8). Default `'granted'`. */
   consent?: ConsentState;
   /** Queued events older than this many days are dropped and counted (1–365). Default 7. */
@@ -47,9 +53,34 @@ export interface WarningEvent {
   message: string;
 }
 
+/** Segment and journey definitions (see docs/rules.md). */
+export interface WaylineConfig {
+  /** Segment name → rule (rule-language text, or a GrowthBook-style condition object). */
+  segments?: Record<string, string | Record<string, unknown>>;
+  /** Journey name → ordered stages; the visitor's stage is the furthest one whose rule holds. */
+  journeys?: Record<string, Array<{ stage: string; rule: string | Record<string, unknown> }>>;
+  [key: string]: unknown;
+}
+
+export interface SegmentChange {
+  segment: string;
+  /** When the membership changed (epoch ms): exact, even when it changed with time alone. */
+  at: number;
+}
+
+export interface StageChange {
+  journey: string;
+  from: string | null;
+  to: string | null;
+  at: number;
+}
+
 export interface EventMap {
   ready: true;
   warning: WarningEvent;
+  'segment:enter': SegmentChange;
+  'segment:exit': SegmentChange;
+  'stage:change': StageChange;
 }
 
 export interface DebugState {
@@ -88,6 +119,10 @@ export interface Wayline {
   /** Subscribes to an SDK event; returns a function that unsubscribes. May be called before `init`. */
   on<K extends keyof EventMap>(name: K, listener: (payload: EventMap[K]) => void): () => void;
   off<K extends keyof EventMap>(name: K, listener: (payload: EventMap[K]) => void): void;
+  /** The segments the visitor is in now. */
+  segments(): string[];
+  /** The visitor's current stage in a journey. */
+  stage(journey: string): string | undefined;
   /** The visitor's anonymous id, once initialised. */
   anonymousId(): string | undefined;
   /** The identified user id, if any. */

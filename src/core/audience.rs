@@ -19,8 +19,39 @@ pub const STAGE_CHANGED: &str = "Journey Stage Changed";
 /// built, so that behaviour before the config arrived counts.
 pub const MAX_EARLY_EVENTS: usize = 1_000;
 
+/// What the tracker needs from segments and journeys. The tracker holds a `Box<dyn Segmenter>`, so the rule
+/// engine is linked into a build only where something constructs an [`Audience`] (the web layer does so behind the
+/// `segments` feature): the engine is large, and the shipped SDK has a size budget.
+pub trait Segmenter {
+    fn ingest(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        properties: &Map,
+        session_id: Option<Millis>,
+        now: Millis,
+    ) -> Vec<Change>;
+    fn advance(&mut self, now: Millis) -> Vec<Change>;
+    fn next_wakeup(&self) -> Option<Millis>;
+    fn segments(&self) -> Vec<&str>;
+    fn stage(&self, journey: &str) -> Option<&str>;
+    fn set_context(&mut self, context: Value, now: Millis) -> Vec<Change>;
+    fn set_channel(&mut self, channel: Value, now: Millis) -> Vec<Change>;
+    fn set_traits(&mut self, traits: Map, now: Millis) -> Vec<Change>;
+    fn set_anonymous_id(&mut self, id: &str, now: Millis) -> Vec<Change>;
+    /// Restores persisted state; false when it is not readable (a fresh start).
+    fn restore(&mut self, text: &str) -> bool;
+    /// The persisted state if it changed since the last call.
+    fn take_state_write(&mut self) -> Option<String>;
+    /// Run-time rule problems (type mismatches in data), rendered, for debug mode.
+    fn take_diagnostics(&mut self) -> Vec<String>;
+    /// The same definitions with no history: for a new visitor on this device.
+    fn fresh(&self) -> Option<Box<dyn Segmenter>>;
+}
+
 pub struct Audience {
     engine: Engine,
+    config: Value,
     state_dirty: bool,
 }
 
@@ -59,14 +90,21 @@ impl Audience {
         match engine_from_config(config) {
             Ok(engine) => Ok(Audience {
                 engine,
+                config: config.clone(),
                 state_dirty: false,
             }),
             Err(errors) => Err(errors.iter().map(|e| e.render("config")).collect()),
         }
     }
 
-    /// Restores state persisted by [`Audience::state_json`]; false when it is not readable (a fresh start).
-    pub fn restore(&mut self, text: &str) -> bool {
+    /// The audience for a config, boxed for the tracker.
+    pub fn boxed(config: &Value) -> Result<Box<dyn Segmenter>, Vec<String>> {
+        Audience::from_config(config).map(|a| Box::new(a) as Box<dyn Segmenter>)
+    }
+}
+
+impl Segmenter for Audience {
+    fn restore(&mut self, text: &str) -> bool {
         match json::parse(text) {
             Ok(v) => self.engine.restore(&v).is_ok(),
             Err(_) => false,
@@ -74,7 +112,7 @@ impl Audience {
     }
 
     /// The persisted state if it changed since the last call.
-    pub fn take_state_write(&mut self) -> Option<String> {
+    fn take_state_write(&mut self) -> Option<String> {
         if !self.state_dirty {
             return None;
         }
@@ -82,20 +120,19 @@ impl Audience {
         Some(self.engine.to_value().to_json())
     }
 
-    pub fn segments(&self) -> Vec<&str> {
+    fn segments(&self) -> Vec<&str> {
         self.engine.segments()
     }
 
-    pub fn stage(&self, journey: &str) -> Option<&str> {
+    fn stage(&self, journey: &str) -> Option<&str> {
         self.engine.stage(journey)
     }
 
-    pub fn next_wakeup(&self) -> Option<Millis> {
+    fn next_wakeup(&self) -> Option<Millis> {
         self.engine.next_wakeup()
     }
 
-    /// Feeds one event; returns the changes it caused.
-    pub fn ingest(
+    fn ingest(
         &mut self,
         kind: Kind,
         name: &str,
@@ -116,7 +153,7 @@ impl Audience {
     }
 
     /// Lets time pass: rules that change with time alone are re-checked.
-    pub fn advance(&mut self, now: Millis) -> Vec<Change> {
+    fn advance(&mut self, now: Millis) -> Vec<Change> {
         let changes = self.engine.advance(now);
         if !changes.is_empty() {
             self.state_dirty = true;
@@ -124,29 +161,33 @@ impl Audience {
         changes
     }
 
-    pub fn set_context(&mut self, context: Value, now: Millis) -> Vec<Change> {
+    fn set_context(&mut self, context: Value, now: Millis) -> Vec<Change> {
         self.engine.set_context(context, now)
     }
 
-    pub fn set_channel(&mut self, channel: Value, now: Millis) -> Vec<Change> {
+    fn set_channel(&mut self, channel: Value, now: Millis) -> Vec<Change> {
         self.engine.set_channel(channel, now)
     }
 
-    pub fn set_traits(&mut self, traits: Map, now: Millis) -> Vec<Change> {
+    fn set_traits(&mut self, traits: Map, now: Millis) -> Vec<Change> {
         self.engine.set_traits(traits, now)
     }
 
-    pub fn set_anonymous_id(&mut self, id: &str, now: Millis) -> Vec<Change> {
+    fn set_anonymous_id(&mut self, id: &str, now: Millis) -> Vec<Change> {
         self.engine.set_anonymous_id(id, now)
     }
 
     /// Run-time rule problems (type mismatches in data), for debug mode.
-    pub fn take_diagnostics(&mut self) -> Vec<String> {
+    fn take_diagnostics(&mut self) -> Vec<String> {
         self.engine
             .take_diagnostics()
             .iter()
             .map(|d| d.render())
             .collect()
+    }
+
+    fn fresh(&self) -> Option<Box<dyn Segmenter>> {
+        Audience::boxed(&self.config).ok()
     }
 }
 
@@ -243,6 +284,14 @@ mod tests {
         assert_eq!(props.get("from").and_then(Value::as_str), Some("awareness"));
         assert_eq!(props.get("to").and_then(Value::as_str), Some("purchase"));
         assert!(!b.restore("{garbage"));
+    }
+
+    #[test]
+    fn the_demo_config_compiles() {
+        let demo = json::parse(include_str!("../../www/demo-config.json")).unwrap();
+        if let Err(errors) = Audience::from_config(&demo) {
+            panic!("{}", errors.concat());
+        }
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! (send a batch, write the profile, warn) and does it. Nothing here touches the browser.
 
 use super::attribution::{classify, Campaign, Channel, Touch};
-use super::audience::{change_event, Audience, EarlyEvent, Kind, MAX_EARLY_EVENTS};
+use super::audience::Kind;
+
+#[path = "tracker_audience.rs"]
+mod tracker_audience;
 use super::consent::Consent;
-use super::json::{self, Map, Value};
+use super::json::{self, Map};
 use super::message::{
     write_context, write_message_head, write_page_properties, Body, Envelope, Environment, Page,
 };
@@ -14,7 +17,6 @@ use super::profile::{Profile, MAX_PROFILE_BYTES};
 use super::queue::{Batch, Queue, QueueConfig};
 use super::random::Rng;
 use super::sanitize::{self, Adjustment, InputError};
-use super::segments::Change;
 use super::session::DEFAULT_IDLE_TIMEOUT;
 use super::time::Millis;
 
@@ -53,18 +55,11 @@ pub struct Tracker {
     profile_dirty: bool,
     warnings: Vec<Warning>,
     consent: Consent,
-    /// Segments and journeys, once a config is loaded.
-    audience: Option<Audience>,
-    /// The config the audience was built from (a logout starts a fresh audience from it).
-    config: Option<Value>,
-    /// Events recorded while a config is loading, fed to the audience once it is built.
-    early: Option<Vec<EarlyEvent>>,
-    /// Membership and stage changes since the last [`Tracker::take_changes`].
-    changes: Vec<Change>,
-    /// How many of `changes` were already sent as events.
-    reported_changes: usize,
+    /// Segments and journeys (see `tracker_audience.rs`).
+    #[cfg(feature = "segments")]
+    pub(super) seg: tracker_audience::Slot,
     /// The latest time the tracker was told (for changes caused by context updates).
-    clock: Millis,
+    pub(super) clock: Millis,
 }
 
 impl Tracker {
@@ -105,11 +100,8 @@ impl Tracker {
             profile_dirty: fresh,
             warnings,
             consent: Consent::Granted,
-            audience: None,
-            config: None,
-            early: None,
-            changes: Vec::new(),
-            reported_changes: 0,
+            #[cfg(feature = "segments")]
+            seg: Default::default(),
             clock: 0,
         };
         t.rebuild_context();
@@ -219,18 +211,11 @@ impl Tracker {
             &self.profile.attribution,
             &mut s,
         );
-        let parsed = if self.audience.is_some() {
-            json::parse(&s).ok()
-        } else {
-            None
-        };
-        self.queue.set_context(s);
         let now = self.clock;
-        if let (Some(a), Some(v)) = (&mut self.audience, parsed) {
-            let mut changes = a.set_context(v, now);
-            changes.extend(a.set_channel(channel_value(&self.profile), now));
-            self.changes.extend(changes);
-            self.report_changes(now);
+        let for_rules = self.audience_wants_context().then(|| s.clone());
+        self.queue.set_context(s);
+        if let Some(text) = for_rules {
+            self.audience_context(&text, now);
         }
     }
 
@@ -258,7 +243,7 @@ impl Tracker {
     }
 
     /// Queues a message unless consent is denied; returns whether it was queued.
-    fn enqueue(&mut self, body: Body<'_>, now: Millis) -> bool {
+    pub(super) fn enqueue(&mut self, body: Body<'_>, now: Millis) -> bool {
         self.clock = self.clock.max(now);
         if !self.consent.may_record() {
             return false;
@@ -277,155 +262,6 @@ impl Tracker {
         );
         self.queue.push(out, now);
         true
-    }
-
-    /// Loads a config's segments and journeys, restoring their persisted state (when readable) and feeding the
-    /// events recorded while the config was loading. On failure every error is returned, rendered with its location;
-    /// tracking goes on without segments.
-    pub fn set_config(
-        &mut self,
-        config: Value,
-        stored_state: Option<&str>,
-        now: Millis,
-    ) -> Result<(), Vec<String>> {
-        self.clock = self.clock.max(now);
-        let early = self.early.take().unwrap_or_default();
-        let mut audience = Audience::from_config(&config)?;
-        if let Some(state) = stored_state {
-            if !audience.restore(state) {
-                self.warn(
-                    "segment_state_discarded",
-                    "stored segment state was unreadable; segments start afresh".into(),
-                );
-            }
-        }
-        self.config = Some(config);
-        self.install_audience(audience, now);
-        for e in early {
-            self.feed(e.kind, &e.name, &e.properties, e.at);
-        }
-        Ok(())
-    }
-
-    /// A config will be loaded: keep the events until then.
-    pub fn expect_config(&mut self) {
-        if self.audience.is_none() && self.early.is_none() {
-            self.early = Some(Vec::new());
-        }
-    }
-
-    fn install_audience(&mut self, mut audience: Audience, now: Millis) {
-        let mut changes = audience.set_traits(self.profile.traits.clone(), now);
-        changes.extend(audience.set_anonymous_id(&self.profile.anonymous_id, now));
-        self.audience = Some(audience);
-        self.changes.extend(changes);
-        self.rebuild_context();
-        self.report_changes(now);
-    }
-
-    /// A new visitor on this device (logout, consent denied): segments and journeys start from nothing.
-    fn fresh_audience(&mut self, now: Millis) {
-        self.changes.clear();
-        if let Some(config) = &self.config {
-            if let Ok(a) = Audience::from_config(config) {
-                self.audience = None;
-                self.install_audience(a, now);
-                self.changes.clear();
-            }
-        }
-    }
-
-    /// Feeds an event to the audience, or keeps it while a config is loading.
-    fn feed(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
-        let session = self.profile.sessions.id();
-        if let Some(a) = &mut self.audience {
-            let changes = a.ingest(kind, name, properties, session, now);
-            self.changes.extend(changes);
-            self.report_changes(now);
-        } else if let Some(early) = &mut self.early {
-            if early.len() < MAX_EARLY_EVENTS {
-                early.push(EarlyEvent {
-                    kind,
-                    name: name.to_string(),
-                    properties: properties.clone(),
-                    session_id: session,
-                    at: now,
-                });
-            }
-        }
-    }
-
-    /// Sends an event for each new membership or stage change (not fed back to the engine).
-    fn report_changes(&mut self, now: Millis) {
-        let pending: Vec<Change> = self
-            .changes
-            .get(self.reported_changes..)
-            .unwrap_or_default()
-            .to_vec();
-        self.reported_changes = self.changes.len();
-        if !self.consent.may_record() {
-            return;
-        }
-        for change in pending {
-            let (name, props) = change_event(&change);
-            let props_json = Value::Object(props).to_json();
-            let at = change.at().min(now);
-            self.enqueue(
-                Body::Track {
-                    event: name,
-                    properties_json: &props_json,
-                },
-                at,
-            );
-        }
-    }
-
-    /// Lets time pass for rules that change with time alone (the web layer calls this at [`Tracker::next_wakeup`]).
-    pub fn advance(&mut self, now: Millis) {
-        self.clock = self.clock.max(now);
-        if let Some(a) = &mut self.audience {
-            let changes = a.advance(now);
-            self.changes.extend(changes);
-            self.report_changes(now);
-        }
-    }
-
-    /// When a rule could next change with time alone.
-    pub fn next_wakeup(&self) -> Option<Millis> {
-        self.audience.as_ref().and_then(Audience::next_wakeup)
-    }
-
-    /// Membership and stage changes since the last call, for the page's callbacks.
-    pub fn take_changes(&mut self) -> Vec<Change> {
-        self.reported_changes = 0;
-        std::mem::take(&mut self.changes)
-    }
-
-    pub fn segments(&self) -> Vec<&str> {
-        self.audience
-            .as_ref()
-            .map(Audience::segments)
-            .unwrap_or_default()
-    }
-
-    pub fn stage(&self, journey: &str) -> Option<&str> {
-        self.audience.as_ref().and_then(|a| a.stage(journey))
-    }
-
-    /// The audience's persisted state if it changed since the last call.
-    pub fn take_state_write(&mut self) -> Option<String> {
-        if !self.consent.may_persist() {
-            return None;
-        }
-        self.audience.as_mut().and_then(Audience::take_state_write)
-    }
-
-    /// Run-time rule problems, for debug mode.
-    pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
-        self.audience
-            .as_mut()
-            .map(Audience::take_diagnostics)
-            .unwrap_or_default()
     }
 
     /// `track(event, properties)`; `properties_json` is the page's object as JSON text (or `None`).
@@ -475,7 +311,7 @@ impl Tracker {
             }
         };
         self.adjusted(extra.adjustment);
-        let mut page_props = extra.map;
+        let page_props = extra.map;
         let extra = extra.json.into_owned();
         self.page_campaign = Campaign::from_url(&page.parsed_url());
         self.page = page;
@@ -498,19 +334,7 @@ impl Tracker {
             },
             now,
         );
-        if self.audience.is_some() || self.early.is_some() {
-            let url = self.page.parsed_url();
-            for (k, v) in [
-                ("path", url.path),
-                ("search", url.search),
-                ("url", self.page.url.as_str()),
-            ] {
-                if page_props.get(k).is_none() {
-                    page_props.insert(k, v.into());
-                }
-            }
-            self.feed(Kind::Page, PAGE_VIEWED, &page_props, now);
-        }
+        self.audience_page(page_props, now);
         recorded
     }
 
@@ -563,11 +387,7 @@ impl Tracker {
             },
             now,
         );
-        if let Some(a) = &mut self.audience {
-            let changes = a.set_traits(self.profile.traits.clone(), now);
-            self.changes.extend(changes);
-            self.report_changes(now);
-        }
+        self.audience_traits(now);
         self.feed(Kind::Identify, IDENTIFY, &new_traits, now);
         recorded
     }
@@ -585,18 +405,6 @@ impl Tracker {
 /// The event names rules match for page views and identify calls.
 pub const PAGE_VIEWED: &str = "Page Viewed";
 pub const IDENTIFY: &str = "Identify";
-
-/// What `channel.first` / `channel.last` read in rules.
-fn channel_value(profile: &Profile) -> Value {
-    let mut m = Map::new();
-    let name = |t: &Option<Touch>| {
-        t.as_ref()
-            .map_or(Value::Null, |t| Value::from(t.channel.as_str()))
-    };
-    m.insert("first", name(&profile.attribution.first));
-    m.insert("last", name(&profile.attribution.last));
-    Value::Object(m)
-}
 
 #[cfg(test)]
 mod tests {
@@ -830,9 +638,12 @@ mod tests {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "segments"))]
 mod audience_tests {
     use super::*;
+    use crate::core::audience::Audience;
+    use crate::core::json::Value;
+    use crate::core::segments::Change;
     use crate::core::time::DAY;
 
     fn config() -> Value {
@@ -883,7 +694,7 @@ mod audience_tests {
     #[test]
     fn segment_and_stage_changes_become_events_and_callbacks() {
         let mut t = tracker();
-        t.set_config(config(), None, 0).unwrap();
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 0);
         t.page_view(page("/pricing"), None, None, 1_000);
         t.page_view(page("/pricing/teams"), None, None, 2_000);
         let names: Vec<String> = sent(&t).into_iter().map(|(n, _)| n).collect();
@@ -912,7 +723,7 @@ mod audience_tests {
     #[test]
     fn identify_traits_reach_the_rules() {
         let mut t = tracker();
-        t.set_config(config(), None, 0).unwrap();
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 0);
         t.identify(Some("u1"), Some("{\"plan\":\"pro\"}"), 10);
         assert!(t.segments().contains(&"pro"));
         t.reset(20);
@@ -929,19 +740,19 @@ mod audience_tests {
         t.page_view(page("/pricing"), None, None, 1_000);
         t.page_view(page("/pricing"), None, None, 2_000);
         assert!(t.segments().is_empty());
-        t.set_config(config(), None, 3_000).unwrap();
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 3_000);
         assert_eq!(t.segments(), ["pricing-curious"]);
     }
 
     #[test]
     fn state_is_persisted_and_restored_without_re_announcing() {
         let mut t = tracker();
-        t.set_config(config(), None, 0).unwrap();
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 0);
         t.page_view(page("/pricing"), None, None, 1_000);
         t.page_view(page("/pricing"), None, None, 2_000);
         let state = t.take_state_write().unwrap();
         let mut again = tracker();
-        again.set_config(config(), Some(&state), 3_000).unwrap();
+        again.set_audience(Audience::boxed(&config()).unwrap(), Some(&state), 3_000);
         assert_eq!(again.segments(), ["pricing-curious"]);
         assert!(again.take_changes().is_empty());
         assert!(sent(&again).is_empty());
@@ -951,15 +762,17 @@ mod audience_tests {
     fn a_bad_config_is_reported_and_tracking_goes_on() {
         let mut t = tracker();
         let bad = json::parse(r#"{"segments": {"x": "count(\"A\") >="}}"#).unwrap();
-        let errors = t.set_config(bad, None, 0).unwrap_err();
+        let errors = Audience::boxed(&bad).err().unwrap();
         assert_eq!(errors.len(), 1);
+        t.expect_config();
+        t.no_config();
         assert!(t.track("Still Tracked", None, 1));
     }
 
     #[test]
     fn no_change_events_leave_after_consent_is_denied() {
         let mut t = tracker();
-        t.set_config(config(), None, 0).unwrap();
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 0);
         t.set_consent(Consent::Denied);
         assert!(!t.page_view(page("/pricing"), None, None, 1_000));
         assert!(!t.page_view(page("/pricing"), None, None, 2_000));

@@ -176,6 +176,26 @@ pub fn off(name: JsValue, listener: JsValue) {
     }
 }
 
+/// The segments the visitor is in now.
+#[wasm_bindgen]
+pub fn segments() -> js_sys::Array {
+    sdk::run(|s, _| {
+        s.tracker
+            .segments()
+            .into_iter()
+            .map(JsValue::from_str)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The visitor's current stage in `journey`, if any.
+#[wasm_bindgen]
+pub fn stage(journey: JsValue) -> Option<String> {
+    let journey = journey.as_string()?;
+    sdk::run(|s, _| s.tracker.stage(&journey).map(str::to_string)).flatten()
+}
+
 #[wasm_bindgen(js_name = anonymousId)]
 pub fn anonymous_id() -> Option<String> {
     sdk::run(|s, _| s.tracker.profile().anonymous_id.clone())

@@ -21,6 +21,16 @@ pub struct InitOptions {
     pub track_clicks: bool,
     pub debug: bool,
     pub consent: Consent,
+    pub config: Option<ConfigSource>,
+}
+
+/// Where segment and journey definitions come from. (Without the `segments` feature only its presence matters.)
+#[cfg_attr(not(feature = "segments"), allow(dead_code))]
+pub enum ConfigSource {
+    /// An object given to `init`, as JSON text.
+    Inline(String),
+    /// A URL to fetch it from (`data-config` or a string `config`).
+    Url(String),
 }
 
 fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
@@ -121,6 +131,18 @@ impl InitOptions {
             track_clicks: flag(obj, "trackClicks", true),
             debug: flag(obj, "debug", false),
             consent,
+            config: match get(obj, "config") {
+                None => None,
+                Some(v) => match v.as_string() {
+                    Some(url) => Some(ConfigSource::Url(url)),
+                    None => match super::convert::to_json(&v) {
+                        super::convert::Json::Text(t) | super::convert::Json::Repaired(t) => {
+                            Some(ConfigSource::Inline(t))
+                        }
+                        super::convert::Json::Absent => None,
+                    },
+                },
+            },
         })
     }
 }

@@ -17,6 +17,9 @@ use super::listeners::Listeners;
 use super::options::InitOptions;
 use super::storage::Store;
 use super::tabs::Tabs;
+
+#[path = "segments.rs"]
+mod segments;
 use super::transport;
 use crate::core::consent::Consent;
 use crate::core::queue::{DropCounts, SendOutcome};
@@ -39,6 +42,8 @@ pub struct Sdk {
     pub last_href: String,
     store: Store,
     profile_key: String,
+    /// Where segment and journey state is kept.
+    state_key: String,
     profile_write_at: Option<Millis>,
     queue_write_at: Option<Millis>,
     pub tabs: Tabs,
@@ -100,6 +105,7 @@ fn run_dyn(f: &mut dyn FnMut(&mut Sdk, Millis)) {
 pub fn install(options: InitOptions, window: web_sys::Window) {
     let (store, storage_warning) = Store::open(&window);
     let profile_key = console::join(&["wayline:", &options.tracker.write_key, ":profile"]);
+    let state_key = console::join(&["wayline:", &options.tracker.write_key, ":segments"]);
     let consent = options.consent;
     let stored = if consent == Consent::Denied {
         None
@@ -147,6 +153,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         last_href,
         store,
         profile_key,
+        state_key,
         profile_write_at: None,
         queue_write_at: None,
         tabs,
@@ -169,6 +176,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     let online = sdk.window.navigator().on_line();
     sdk.tracker.queue_mut().set_paused(!online);
     let track_clicks = options.track_clicks;
+    let config = options.config;
     SDK.with(|cell| {
         if let Ok(mut slot) = cell.try_borrow_mut() {
             *slot = Some(sdk);
@@ -181,6 +189,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         if !sdk.store.is_memory_only() {
             sdk.tabs.request_locks();
         }
+        segments::start(sdk, config, now);
         if sdk.auto_page {
             let page = env::page(&sdk.window, None);
             sdk.tracker.page_view(page, None, None, now);
@@ -207,6 +216,10 @@ impl Sdk {
         for w in self.tracker.take_warnings() {
             self.report(&w);
         }
+        if self.tracker.next_wakeup().is_some_and(|at| at <= now) {
+            self.tracker.advance(now);
+        }
+        self.announce_changes();
         self.announce_drops();
         if self.exiting {
             self.exit_flush(now);
@@ -326,6 +339,11 @@ impl Sdk {
                 self.report(&w);
             }
         }
+        if let Some(state) = self.tracker.take_state_write() {
+            if let Some(w) = self.store.set(&self.state_key, state) {
+                self.report(&w);
+            }
+        }
     }
 
     /// Writes this tab's own waiting events to its log (or removes the log when none wait).
@@ -350,6 +368,7 @@ impl Sdk {
     /// Removes everything Wayline stored for this write key: profile, every tab's log and acknowledgements.
     fn purge_storage(&mut self) {
         self.store.remove(&self.profile_key);
+        self.store.remove(&self.state_key);
         let prefix = console::join(&["wayline:", self.tracker.write_key(), ":"]);
         for key in self.store.keys_with_prefix(&prefix) {
             let rest = key.get(prefix.len()..).unwrap_or_default();
@@ -503,10 +522,15 @@ impl Sdk {
         } else {
             None
         };
-        let next = [send_at, self.profile_write_at, self.queue_write_at]
-            .into_iter()
-            .flatten()
-            .min();
+        let next = [
+            send_at,
+            self.profile_write_at,
+            self.queue_write_at,
+            self.tracker.next_wakeup(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         match (next, self.timer) {
             (None, None) => {}
             (Some(at), Some((_, armed))) if armed <= at.max(now) => {}

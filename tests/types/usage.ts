@@ -20,6 +20,13 @@ async function main(): Promise<void> {
   wayline.on('ready', (r: true) => console.log(r));
   off();
   const anon: string | undefined = wayline.anonymousId();
+  const inSegments: string[] = wayline.segments();
+  const stage: string | undefined = wayline.stage('lifecycle');
+  wayline.on('segment:enter', (c) => console.log(c.segment, c.at));
+  wayline.on('stage:change', (c) => console.log(c.journey, c.from, c.to));
+  await wayline.init({ writeKey: 'wk', config: { segments: { pro: 'traits.plan == "pro"' } } });
+  await wayline.init({ writeKey: 'wk', config: '/demo-config.json' });
+  console.log(inSegments, stage);
   const state: DebugState | null = wayline.debugState();
   window.wayline.track('From The Script Tag');
   console.log(ok, flushed, anon, state?.queued);

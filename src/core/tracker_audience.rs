@@ -1,0 +1,284 @@
+//! The tracker's side of segments and journeys: feeding the engine, keeping events while a config loads, and
+//! sending an event for every membership or stage change.
+//!
+//! Compiled with the `segments` feature only. Without it the same methods exist and do nothing, so the shipped
+//! SDK carries none of this, nor the rule engine behind it, until the engine fits the size budget.
+
+use super::*;
+
+#[cfg(feature = "segments")]
+use crate::core::audience::{change_event, EarlyEvent, Segmenter, MAX_EARLY_EVENTS};
+#[cfg(feature = "segments")]
+use crate::core::json::Value;
+#[cfg(feature = "segments")]
+use crate::core::segments::Change;
+
+/// What the tracker keeps for segments and journeys.
+#[cfg(feature = "segments")]
+#[derive(Default)]
+pub struct Slot {
+    /// Segments and journeys, once a config is loaded.
+    pub audience: Option<Box<dyn Segmenter>>,
+    /// Events recorded while a config is loading, fed to the audience once it is built.
+    pub early: Option<Vec<EarlyEvent>>,
+    /// Membership and stage changes since the last [`Tracker::take_changes`].
+    pub changes: Vec<Change>,
+    /// How many of `changes` were already sent as events.
+    pub reported: usize,
+}
+
+#[cfg(feature = "segments")]
+impl Tracker {
+    pub(super) fn audience_wants_context(&self) -> bool {
+        self.seg.audience.is_some()
+    }
+
+    /// The context changed (page, session, attribution): rules that read it are re-checked.
+    pub(super) fn audience_context(&mut self, context_json: &str, now: Millis) {
+        let Ok(v) = json::parse(context_json) else {
+            return;
+        };
+        if let Some(a) = &mut self.seg.audience {
+            let mut changes = a.set_context(v, now);
+            changes.extend(a.set_channel(channel_value(&self.profile), now));
+            self.seg.changes.extend(changes);
+            self.report_changes(now);
+        }
+    }
+
+    /// A page view, with the page's path, search and URL for rules that filter on them.
+    pub(super) fn audience_page(&mut self, mut page_props: Map, now: Millis) {
+        if self.seg.audience.is_none() && self.seg.early.is_none() {
+            return;
+        }
+        let url = self.page.parsed_url();
+        for (k, v) in [
+            ("path", url.path),
+            ("search", url.search),
+            ("url", self.page.url.as_str()),
+        ] {
+            if page_props.get(k).is_none() {
+                page_props.insert(k, v.into());
+            }
+        }
+        self.feed(Kind::Page, PAGE_VIEWED, &page_props, now);
+    }
+
+    /// The traits changed (identify).
+    pub(super) fn audience_traits(&mut self, now: Millis) {
+        if let Some(a) = &mut self.seg.audience {
+            let changes = a.set_traits(self.profile.traits.clone(), now);
+            self.seg.changes.extend(changes);
+            self.report_changes(now);
+        }
+    }
+
+    /// Installs segments and journeys (built from a config by [`crate::core::audience::Audience::boxed`]),
+    /// restoring their persisted state when readable and feeding the events recorded while the config was loading.
+    pub fn set_audience(
+        &mut self,
+        mut audience: Box<dyn Segmenter>,
+        stored_state: Option<&str>,
+        now: Millis,
+    ) {
+        self.clock = self.clock.max(now);
+        let early = self.seg.early.take().unwrap_or_default();
+        if let Some(state) = stored_state {
+            if !audience.restore(state) {
+                self.warn(
+                    "segment_state_discarded",
+                    "stored segment state was unreadable; segments start afresh".into(),
+                );
+            }
+        }
+        self.install_audience(audience, now);
+        for e in early {
+            self.feed(e.kind, &e.name, &e.properties, e.at);
+        }
+    }
+
+    /// The config could not be used: stop keeping events for it.
+    pub fn no_config(&mut self) {
+        self.seg.early = None;
+    }
+
+    /// A config will be loaded: keep the events until then.
+    pub fn expect_config(&mut self) {
+        if self.seg.audience.is_none() && self.seg.early.is_none() {
+            self.seg.early = Some(Vec::new());
+        }
+    }
+
+    fn install_audience(&mut self, mut audience: Box<dyn Segmenter>, now: Millis) {
+        let mut changes = audience.set_traits(self.profile.traits.clone(), now);
+        changes.extend(audience.set_anonymous_id(&self.profile.anonymous_id, now));
+        self.seg.audience = Some(audience);
+        self.seg.changes.extend(changes);
+        self.rebuild_context();
+        self.report_changes(now);
+    }
+
+    /// A new visitor on this device (logout, consent denied): segments and journeys start from nothing.
+    pub(super) fn fresh_audience(&mut self, now: Millis) {
+        self.seg.changes.clear();
+        self.seg.reported = 0;
+        if let Some(a) = self.seg.audience.take().and_then(|a| a.fresh()) {
+            self.install_audience(a, now);
+            self.seg.changes.clear();
+            self.seg.reported = 0;
+        }
+    }
+
+    /// Feeds an event to the audience, or keeps it while a config is loading.
+    pub(super) fn feed(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
+        let session = self.profile.sessions.id();
+        if let Some(a) = &mut self.seg.audience {
+            let changes = a.ingest(kind, name, properties, session, now);
+            self.seg.changes.extend(changes);
+            self.report_changes(now);
+        } else if let Some(early) = &mut self.seg.early {
+            if early.len() < MAX_EARLY_EVENTS {
+                early.push(EarlyEvent {
+                    kind,
+                    name: name.to_string(),
+                    properties: properties.clone(),
+                    session_id: session,
+                    at: now,
+                });
+            }
+        }
+    }
+
+    /// Sends an event for each new membership or stage change (not fed back to the engine).
+    fn report_changes(&mut self, now: Millis) {
+        let pending: Vec<Change> = self
+            .seg
+            .changes
+            .get(self.seg.reported..)
+            .unwrap_or_default()
+            .to_vec();
+        self.seg.reported = self.seg.changes.len();
+        if !self.consent.may_record() {
+            return;
+        }
+        for change in pending {
+            let (name, props) = change_event(&change);
+            let props_json = Value::Object(props).to_json();
+            let at = change.at().min(now);
+            self.enqueue(
+                Body::Track {
+                    event: name,
+                    properties_json: &props_json,
+                },
+                at,
+            );
+        }
+    }
+
+    /// Lets time pass for rules that change with time alone (the web layer calls this at [`Tracker::next_wakeup`]).
+    pub fn advance(&mut self, now: Millis) {
+        self.clock = self.clock.max(now);
+        if let Some(a) = &mut self.seg.audience {
+            let changes = a.advance(now);
+            self.seg.changes.extend(changes);
+            self.report_changes(now);
+        }
+    }
+
+    /// When a rule could next change with time alone.
+    pub fn next_wakeup(&self) -> Option<Millis> {
+        self.seg.audience.as_ref().and_then(|a| a.next_wakeup())
+    }
+
+    /// Membership and stage changes since the last call, for the page's callbacks.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.seg.reported = 0;
+        std::mem::take(&mut self.seg.changes)
+    }
+
+    pub fn segments(&self) -> Vec<&str> {
+        self.seg
+            .audience
+            .as_ref()
+            .map(|a| a.segments())
+            .unwrap_or_default()
+    }
+
+    pub fn stage(&self, journey: &str) -> Option<&str> {
+        self.seg.audience.as_ref().and_then(|a| a.stage(journey))
+    }
+
+    /// The audience's persisted state if it changed since the last call.
+    pub fn take_state_write(&mut self) -> Option<String> {
+        if !self.consent.may_persist() {
+            return None;
+        }
+        self.seg
+            .audience
+            .as_mut()
+            .and_then(|a| a.take_state_write())
+    }
+
+    /// Run-time rule problems, for debug mode.
+    pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
+        self.seg
+            .audience
+            .as_mut()
+            .map(|a| a.take_diagnostics())
+            .unwrap_or_default()
+    }
+}
+
+/// What `channel.first` / `channel.last` read in rules.
+#[cfg(feature = "segments")]
+fn channel_value(profile: &Profile) -> Value {
+    let mut m = Map::new();
+    let name = |t: &Option<Touch>| {
+        t.as_ref()
+            .map_or(Value::Null, |t| Value::from(t.channel.as_str()))
+    };
+    m.insert("first", name(&profile.attribution.first));
+    m.insert("last", name(&profile.attribution.last));
+    Value::Object(m)
+}
+
+/// Without the engine: every hook is a no-op, and nothing is ever a member of anything.
+#[cfg(not(feature = "segments"))]
+impl Tracker {
+    pub(super) fn audience_wants_context(&self) -> bool {
+        false
+    }
+    pub(super) fn audience_context(&mut self, _context_json: &str, _now: Millis) {}
+    pub(super) fn audience_page(&mut self, _page_props: Map, _now: Millis) {}
+    pub(super) fn audience_traits(&mut self, _now: Millis) {}
+    pub(super) fn fresh_audience(&mut self, _now: Millis) {}
+    pub(super) fn feed(&mut self, _kind: Kind, _name: &str, _properties: &Map, _now: Millis) {}
+    pub fn set_audience(
+        &mut self,
+        _audience: Box<dyn crate::core::audience::Segmenter>,
+        _stored_state: Option<&str>,
+        _now: Millis,
+    ) {
+    }
+    pub fn expect_config(&mut self) {}
+    pub fn no_config(&mut self) {}
+    pub fn advance(&mut self, _now: Millis) {}
+    pub fn next_wakeup(&self) -> Option<Millis> {
+        None
+    }
+    pub fn take_changes(&mut self) -> Vec<crate::core::segments::Change> {
+        Vec::new()
+    }
+    pub fn segments(&self) -> Vec<&str> {
+        Vec::new()
+    }
+    pub fn stage(&self, _journey: &str) -> Option<&str> {
+        None
+    }
+    pub fn take_state_write(&mut self) -> Option<String> {
+        None
+    }
+    pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+}

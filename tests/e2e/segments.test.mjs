@@ -1,0 +1,96 @@
+// Segments and journeys decided on the device (SPEC §5): a visitor enters a segment, leaves it when its window
+// expires with no new event, the journey stage advances, the page hears each change, and the change events reach
+// the collector.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { root, startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+
+let collector, browser;
+before(async () => {
+  // The build with the rule engine (bash scripts/build-sdk.sh --segments).
+  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
+  browser = await launch();
+});
+after(async () => {
+  await browser.close();
+  await collector.stop();
+});
+
+const mine = (anon) => (e) => e.anonymousId === anon;
+
+test('enter a segment, leave it when its window expires with no new event, advance the journey', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => wayline.stage('lifecycle') === undefined);
+  const anon = await page.evaluate(() => {
+    history.pushState({}, '', '/pricing');
+    wayline.page();
+    wayline.page();
+    return wayline.anonymousId();
+  });
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), ['pricing-curious']);
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'awareness');
+  await page.evaluate(() => wayline.track('Plan Selected', { plan: 'pro' }));
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'evaluation');
+  // No new event: the 3 s window lets the first view go, and the SDK's timer notices without polling.
+  const entered = await page.evaluate(() => window.notices.find((n) => n.name === 'segment:enter').at);
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'segment:exit'), null, { timeout: 8000 });
+  const exited = await page.evaluate(() => window.notices.find((n) => n.name === 'segment:exit').at);
+  assert.ok(exited - entered >= 2000 && exited - entered <= 4500, `left ${exited - entered} ms after entering`);
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), []);
+  const notices = await page.evaluate(() => window.notices.map((n) => n.name + ':' + (n.segment || n.to)));
+  assert.deepEqual(notices, [
+    'stage:change:awareness',
+    'segment:enter:pricing-curious',
+    'stage:change:evaluation',
+    'segment:exit:pricing-curious',
+  ]);
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(collector, (e) => e.filter(mine(anon)).some((x) => x.event === 'Segment Exited'))).filter(mine(anon));
+  assertNoDuplicates(assert, events);
+  const entry = events.find((e) => e.event === 'Segment Entered');
+  assert.deepEqual(entry.properties, { segment: 'pricing-curious' });
+  const stage = events.filter((e) => e.event === 'Journey Stage Changed').map((e) => [e.properties.from, e.properties.to]);
+  assert.deepEqual(stage, [[null, 'awareness'], ['awareness', 'evaluation']]);
+  const exit = events.find((e) => e.event === 'Segment Exited');
+  assert.equal(Date.parse(exit.originalTimestamp), exited, 'the exit event carries the exact instant');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('memberships and stages survive a reload without being announced again', async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(collector.url + '/segments.html');
+  await ready(page);
+  await page.evaluate(() => {
+    wayline.identify('u-7', { plan: 'pro' });
+    wayline.track('Order Completed');
+  });
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), ['pro']);
+  await page.waitForTimeout(1300); // the coalesced state write (1 s)
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => wayline.stage('lifecycle') === 'purchase');
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), ['pro']);
+  assert.deepEqual(await page.evaluate(() => window.notices), []);
+  await context.close();
+});
+
+test('a config with errors reports every one of them with its location, and tracking goes on', async () => {
+  const { page, log, context } = await openPage(browser);
+  await page.goto(collector.url + '/bad-config.html');
+  await ready(page);
+  await page.waitForFunction(() => true);
+  const anon = await page.evaluate(() => { wayline.track('Despite The Config'); return wayline.anonymousId(); });
+  await page.evaluate(() => wayline.flush());
+  await waitForEvents(collector, (e) => e.some((x) => x.event === 'Despite The Config' && x.anonymousId === anon));
+  const warning = log.warnings.find((w) => w.includes('config_invalid'));
+  assert.ok(warning, log.warnings.join('\n'));
+  assert.match(warning, /segments\.broken:1:\d+/);
+  assert.match(warning, /segments\.also-broken:1:\d+/);
+  assert.match(warning, /\^/);
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), []);
+  await context.close();
+});
