@@ -17,6 +17,9 @@ USAGE:
     wayline drops [--db FILE]
     wayline proxy --upstream ADDR:PORT [--listen ADDR:PORT]
     wayline loadgen --url http://HOST:PORT [--write-key KEY] [--events N] [--batch N] [--concurrency N]
+    wayline check CONFIG
+    wayline replay CONFIG EVENTS.jsonl [--until TIME]
+    wayline condition CONDITION ATTRIBUTES [SAVED_GROUPS]
     wayline help
 
 COMMANDS:
@@ -26,6 +29,9 @@ COMMANDS:
     drops     Print the events clients reported dropping, one JSON object per source and reason.
     proxy     Test tool: forward to a collector, injecting faults into /v1/* on demand.
     loadgen   Test tool: measure a collector's ingest throughput and latency.
+    check     Validate a config's segments and journeys: every error with its location.
+    replay    Print the segment and journey-stage changes a visitor with these events would have.
+    condition Print true or false: a GrowthBook-style JSON condition against attributes.
     help      Print this message.
 
 SERVE OPTIONS:
@@ -51,7 +57,20 @@ LOADGEN OPTIONS:
     --batch N            Events per request, 1-500 [default: 50]
     --concurrency N      Keep-alive connections, 1-1024 [default: 8]
 
-See docs/collector.md for the HTTP API, the sources file and the test tools.
+RULE COMMANDS:
+    check CONFIG         Exit 0 and print \"CONFIG: N rules ok\", or print every error
+                         (file:origin:line:col, the rule's line, a caret) and a summary, exit 1.
+    replay CONFIG EVENTS.jsonl
+                         One Segment message per line, each with a timestamp; prints one change per
+                         line: \"TIME segment-enter NAME\", \"TIME segment-exit NAME\",
+                         \"TIME stage JOURNEY FROM -> TO\". Exit 1 on a config or events error.
+    --until TIME         Let time run on to TIME (ISO-8601 with offset, or epoch ms) after the last
+                         event, so changes due to time alone (a window expiring) are shown.
+    condition CONDITION ATTRIBUTES [SAVED_GROUPS]
+                         JSON objects as text, or @FILE to read one from a file. Prints true or
+                         false; exit 2 if an argument is not a JSON object.
+
+See docs/cli.md for the rule commands, docs/collector.md for the HTTP API, the sources file and the test tools.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +102,27 @@ pub enum Command {
     Drops { db: PathBuf },
     Proxy(ProxyOptions),
     Loadgen(LoadgenOptions),
+    Check { config: PathBuf },
+    Replay(ReplayOptions),
+    Condition(ConditionArgs),
     Help,
+}
+
+/// `wayline replay CONFIG EVENTS.jsonl [--until TIME]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayOptions {
+    pub config: PathBuf,
+    pub events: PathBuf,
+    /// `--until`, epoch milliseconds.
+    pub until_ms: Option<i64>,
+}
+
+/// `wayline condition CONDITION ATTRIBUTES [SAVED_GROUPS]`: each is JSON text, or `@FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionArgs {
+    pub condition: String,
+    pub attributes: String,
+    pub saved_groups: Option<String>,
 }
 
 #[derive(Debug)]
@@ -152,6 +191,7 @@ where
         }
         "proxy" => parse_proxy(&mut parser),
         "loadgen" => parse_loadgen(&mut parser),
+        "check" | "replay" | "condition" => parse_rule_command(&command, &mut parser),
         other => Err(UsageError(format!("unknown command {other:?}"))),
     }
 }
@@ -195,6 +235,75 @@ fn parse_loadgen(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
     Target::parse(&url).map_err(|err| UsageError(err.to_string()))?;
     options.url = url;
     Ok(Command::Loadgen(options))
+}
+
+/// `check`, `replay` and `condition`: positional arguments (and `--until` for `replay`).
+fn parse_rule_command(command: &str, parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    use lexopt::prelude::*;
+
+    let mut positional: Vec<OsString> = Vec::new();
+    let mut until_ms = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Value(value) => positional.push(value),
+            Long("until") if command == "replay" => {
+                until_ms = Some(parse_time(&parser.value()?.string()?)?);
+            }
+            Short('h') | Long("help") => return Ok(Command::Help),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let (min, max, names) = match command {
+        "check" => (1, 1, "CONFIG"),
+        "replay" => (2, 2, "CONFIG EVENTS.jsonl"),
+        _ => (2, 3, "CONDITION ATTRIBUTES [SAVED_GROUPS]"),
+    };
+    if positional.len() < min {
+        return Err(UsageError(format!("{command} needs {names}")));
+    }
+    if positional.len() > max {
+        return Err(UsageError(format!(
+            "{command} takes {names}; unexpected argument {:?}",
+            positional[max]
+        )));
+    }
+    // The count was checked above: the required arguments are there.
+    let mut positional = positional.into_iter();
+    let mut next = || positional.next();
+    Ok(match command {
+        "check" => Command::Check {
+            config: next().unwrap_or_default().into(),
+        },
+        "replay" => Command::Replay(ReplayOptions {
+            config: next().unwrap_or_default().into(),
+            events: next().unwrap_or_default().into(),
+            until_ms,
+        }),
+        _ => Command::Condition(ConditionArgs {
+            condition: utf8(next().unwrap_or_default(), "condition")?,
+            attributes: utf8(next().unwrap_or_default(), "attributes")?,
+            saved_groups: next().map(|g| utf8(g, "saved groups")).transpose()?,
+        }),
+    })
+}
+
+/// A JSON argument as text.
+fn utf8(arg: OsString, what: &str) -> Result<String, UsageError> {
+    arg.into_string()
+        .map_err(|_| UsageError(format!("condition: the {what} argument is not valid UTF-8")))
+}
+
+/// A time on the command line: ISO-8601 with an offset (`2026-01-10T00:00:00Z`), or epoch milliseconds.
+fn parse_time(text: &str) -> Result<i64, UsageError> {
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| wayline::core::time::parse_iso8601(text))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--until takes an ISO-8601 date-time with an offset (2026-01-10T00:00:00Z) or epoch \
+                 milliseconds, not {text:?}"
+            ))
+        })
 }
 
 /// A flag's value as an integer in `min..=max`.
@@ -333,6 +442,76 @@ mod tests {
                 "--concurrency",
                 "x",
             ],
+        ] {
+            assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rule_commands() {
+        assert_eq!(
+            parse(["check", "c.json"]).unwrap(),
+            Command::Check {
+                config: "c.json".into()
+            }
+        );
+        assert_eq!(
+            parse(["replay", "c.json", "e.jsonl"]).unwrap(),
+            Command::Replay(ReplayOptions {
+                config: "c.json".into(),
+                events: "e.jsonl".into(),
+                until_ms: None,
+            })
+        );
+        assert_eq!(
+            parse([
+                "replay",
+                "--until",
+                "1970-01-01T00:00:01Z",
+                "c.json",
+                "e.jsonl"
+            ])
+            .unwrap(),
+            Command::Replay(ReplayOptions {
+                config: "c.json".into(),
+                events: "e.jsonl".into(),
+                until_ms: Some(1000),
+            })
+        );
+        assert_eq!(
+            parse(["replay", "c.json", "e.jsonl", "--until=2500"]).unwrap(),
+            Command::Replay(ReplayOptions {
+                config: "c.json".into(),
+                events: "e.jsonl".into(),
+                until_ms: Some(2500),
+            })
+        );
+        assert_eq!(
+            parse(["condition", "{}", "@a.json"]).unwrap(),
+            Command::Condition(ConditionArgs {
+                condition: "{}".into(),
+                attributes: "@a.json".into(),
+                saved_groups: None,
+            })
+        );
+        assert_eq!(
+            parse(["condition", "{}", "{}", ""]).unwrap(),
+            Command::Condition(ConditionArgs {
+                condition: "{}".into(),
+                attributes: "{}".into(),
+                saved_groups: Some(String::new()),
+            })
+        );
+        for bad in [
+            &["check"][..],
+            &["check", "a", "b"],
+            &["check", "--until", "0", "c.json"],
+            &["replay", "c.json"],
+            &["replay", "c.json", "e.jsonl", "x"],
+            &["replay", "c.json", "e.jsonl", "--until"],
+            &["replay", "c.json", "e.jsonl", "--until", "2026-01-01"],
+            &["condition", "{}"],
+            &["condition", "{}", "{}", "{}", "{}"],
         ] {
             assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
         }

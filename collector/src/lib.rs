@@ -6,15 +6,18 @@
 //! ([`http`], [`body`], [`cors`], [`static_files`]) only translates. The commands that
 //! read the database ([`events`], [`count`], [`drops`]) open it read-only through
 //! [`store`]. The test tools ([`proxy`], [`loadgen`]) share a minimal HTTP/1.1 framing
-//! ([`wire`]).
+//! ([`wire`]). The rule commands ([`check`], [`replay`], [`condition`]) expose the SDK
+//! crate's rule engine: the same code that decides segments and journeys in the browser.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
 pub mod body;
+pub mod check;
 pub mod cli;
 pub mod clock;
+pub mod condition;
 pub mod config;
 pub mod cors;
 pub mod count;
@@ -25,6 +28,7 @@ pub mod http;
 pub mod ingest;
 pub mod loadgen;
 pub mod proxy;
+pub mod replay;
 pub mod server;
 pub mod static_files;
 pub mod store;

@@ -5,10 +5,11 @@
 )]
 
 use std::future::Future;
+use std::io::Write;
 use std::process::ExitCode;
 
 use wayline_collector::cli::{self, Command, USAGE};
-use wayline_collector::{count, drops, events, loadgen, proxy, server};
+use wayline_collector::{check, condition, count, drops, events, loadgen, proxy, replay, server};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args_os().skip(1)) {
@@ -37,6 +38,37 @@ fn main() -> ExitCode {
         Command::Drops { db } => match drops::print(&db, std::io::stdout().lock()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => fail(&err),
+        },
+        Command::Check { config } => match check::check_file(&config) {
+            // The report is the command's output, on stdout whether or not the config is valid.
+            Ok(report) => exit(output(&report.to_string()) && report.is_ok()),
+            Err(err) => fail(&err),
+        },
+        Command::Replay(options) => {
+            match replay::replay_files(&options.config, &options.events, options.until_ms) {
+                Ok(timeline) => exit(output(&timeline)),
+                Err(replay::ReplayError::Config(report)) => {
+                    eprint!("{report}");
+                    ExitCode::FAILURE
+                }
+                Err(err) => fail(&err),
+            }
+        }
+        Command::Condition(args) => match condition::evaluate(
+            &args.condition,
+            &args.attributes,
+            args.saved_groups.as_deref(),
+        ) {
+            Ok(verdict) => {
+                for warning in &verdict.warnings {
+                    eprintln!("wayline: warning: condition: {warning}; that part never matches");
+                }
+                exit(output(&format!("{}\n", verdict.value)))
+            }
+            Err(err) => {
+                eprintln!("wayline: {err}");
+                ExitCode::from(err.exit_code())
+            }
         },
         Command::Serve(options) => block_on(server::run(options), |()| ExitCode::SUCCESS),
         Command::Proxy(options) => block_on(proxy::run(options), |()| ExitCode::SUCCESS),
@@ -67,6 +99,27 @@ fn block_on<T, E: std::error::Error>(
     match runtime.block_on(future) {
         Ok(value) => done(value),
         Err(err) => fail(&err),
+    }
+}
+
+/// Writes a command's output to stdout. A closed pipe (`wayline replay … | head`) ends it quietly; any other
+/// write error is reported and fails the command (`false`).
+fn output(text: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            fail(&err);
+            false
+        }
+        _ => true,
+    }
+}
+
+fn exit(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

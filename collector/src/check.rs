@@ -1,0 +1,210 @@
+//! `wayline check CONFIG`: every error in a config's segments and journeys, each with its location, then a
+//! summary line.
+//!
+//! The verdict and the rendering of rule errors are the engine's own
+//! ([`wayline::core::segments::config::check_config`]), so the CLI, the SDK and the collector agree on what a
+//! valid config is. This module adds what only a command line needs: reading the file, placing a JSON syntax
+//! error at its line and column with a caret, refusing a document that is not an object, and the summary.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use wayline::core::json::{self, Value};
+use wayline::core::rules::{Diagnostic, Span};
+use wayline::core::segments::config::check_config;
+
+/// A file the command was given could not be read.
+#[derive(Debug)]
+pub struct ReadError {
+    pub path: PathBuf,
+    pub source: io::Error,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read {}: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Reads a whole file as UTF-8 text, without a leading byte-order mark (which some editors write and JSON
+/// does not allow).
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
+}
+
+/// What `check` found in one config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The name errors are reported under: the path as given on the command line.
+    pub file: String,
+    /// Every error, rendered (`file:origin:line:col: message`, the rule's source line and a caret line; or
+    /// `file:origin: message` for a rule of the wrong shape). Empty when the config is valid.
+    pub diagnostics: String,
+    /// How many errors `diagnostics` holds.
+    pub errors: usize,
+    /// Segments plus journey stages, when the config is valid.
+    pub rules: usize,
+}
+
+impl CheckReport {
+    pub fn is_ok(&self) -> bool {
+        self.errors == 0
+    }
+
+    /// `config.json: 13 rules ok`, or `config.json: 3 errors`.
+    pub fn summary(&self) -> String {
+        if self.is_ok() {
+            format!("{}: {}", self.file, plural(self.rules, "rule") + " ok")
+        } else {
+            format!("{}: {}", self.file, plural(self.errors, "error"))
+        }
+    }
+}
+
+/// The diagnostics, then the summary line.
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostics)?;
+        writeln!(f, "{}", self.summary())
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// Checks the config file at `path`, reported under the path as written.
+pub fn check_file(path: &Path) -> Result<CheckReport, ReadError> {
+    let text = read_text(path)?;
+    Ok(check_text(&text, &path.display().to_string()))
+}
+
+/// Checks config text, reporting errors under the name `file`.
+pub fn check_text(text: &str, file: &str) -> CheckReport {
+    let report = |diagnostics: String, errors: usize, rules: usize| CheckReport {
+        file: file.to_owned(),
+        diagnostics,
+        errors,
+        rules,
+    };
+    match json::parse(text) {
+        Err(err) => {
+            // The engine's message only gives a byte offset; show the line, column and a caret instead.
+            let at = Span::new(err.offset, err.offset.saturating_add(1));
+            let message = err.to_string();
+            // The position is in the location now; keep only what went wrong.
+            let what = message
+                .rsplit_once(" at byte ")
+                .map_or(message.as_str(), |(what, _)| what);
+            let diagnostic =
+                Diagnostic::new(text, at, "bad-json", format!("not valid JSON: {what}"));
+            return report(diagnostic.render(text, file), 1, 0);
+        }
+        Ok(Value::Object(_)) => {}
+        Ok(other) => {
+            let message = format!(
+                "{file}: a config is a JSON object ({{\"segments\": …, \"journeys\": …}}), not {}\n",
+                json_kind(&other)
+            );
+            return report(message, 1, 0);
+        }
+    }
+    match check_config(text, file) {
+        Ok(rules) => report(String::new(), 0, rules),
+        Err(diagnostics) => {
+            let errors = count_errors(&diagnostics, file);
+            report(diagnostics, errors, 0)
+        }
+    }
+}
+
+/// The number of errors in `check_config`'s rendering: each starts a line with `file:` (a rule's source
+/// line or caret line does not, unless the rule's text itself starts with the file name). At least one,
+/// since `check_config` only fails with an error to show.
+fn count_errors(rendered: &str, file: &str) -> usize {
+    let prefix = format!("{file}:");
+    rendered
+        .lines()
+        .filter(|line| line.starts_with(&prefix))
+        .count()
+        .max(1)
+}
+
+/// "an array", "a string", … for messages about a JSON value of the wrong kind.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_config_counts_segments_and_stages() {
+        let text = r#"{"segments": {"a": "traits.plan == \"pro\""},
+            "journeys": {"j": [{"stage": "s1", "rule": "count(\"A\") >= 1"},
+                               {"stage": "s2", "rule": "count(\"B\") >= 1"}]}}"#;
+        let report = check_text(text, "c.json");
+        assert!(report.is_ok(), "{report}");
+        assert_eq!(report.to_string(), "c.json: 3 rules ok\n");
+        assert_eq!(
+            check_text(r#"{"segments": {"a": "true"}}"#, "c.json").summary(),
+            "c.json: 1 rule ok"
+        );
+    }
+
+    #[test]
+    fn json_syntax_error_has_line_column_and_caret() {
+        let text = "{\n  \"segments\": {\n    \"a\": \"true\",\n  }\n}\n";
+        let report = check_text(text, "c.json");
+        assert_eq!(report.errors, 1);
+        assert_eq!(
+            report.to_string(),
+            "c.json:4:3: not valid JSON: unexpected character\n  }\n  ^\nc.json: 1 error\n"
+        );
+        let report = check_text("{\"segments\": {", "c.json");
+        assert!(report
+            .diagnostics
+            .starts_with("c.json:1:15: not valid JSON: unexpected end"));
+    }
+
+    #[test]
+    fn a_document_that_is_not_an_object_is_an_error() {
+        let report = check_text("[1, 2]", "c.json");
+        assert!(!report.is_ok());
+        assert!(report.diagnostics.contains("not an array"), "{report}");
+    }
+
+    #[test]
+    fn every_rule_error_is_counted() {
+        let text = r#"{"segments": {"a": "cout(\"A\") > 1", "b": "traits.x ==", "c": "true"}}"#;
+        let report = check_text(text, "c.json");
+        assert_eq!(report.errors, 2, "{report}");
+        assert!(report.summary().ends_with("c.json: 2 errors"));
+    }
+}

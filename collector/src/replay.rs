@@ -1,0 +1,98 @@
+//! `wayline replay CONFIG EVENTS.jsonl [--until TIME]`: the timeline of segment entries and exits and journey
+//! stage changes that a visitor with these events would have had.
+//!
+//! The timeline is the engine's own ([`wayline::core::segments::config::replay`]): the same rules, compiled
+//! and run by the same code as in the browser, with time taken from the events' timestamps. The config is
+//! checked first exactly as `wayline check` checks it, so a config error reads the same in both commands,
+//! and an error the replay then meets can only be in the events file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use wayline::core::segments::config;
+
+use crate::check::{check_text, read_text, CheckReport, ReadError};
+
+#[derive(Debug)]
+pub enum ReplayError {
+    /// The config or the events file could not be read.
+    Read(ReadError),
+    /// The config has errors, all of them in the report.
+    Config(CheckReport),
+    /// An events line is not a JSON object with a usable `timestamp`; the message names the line.
+    Events { path: PathBuf, message: String },
+}
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read(err) => err.fmt(f),
+            // The report ends with its own newline; the caller prints it as it is.
+            Self::Config(report) => write!(f, "{}", report.to_string().trim_end()),
+            Self::Events { path, message } => write!(f, "{}: {message}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+impl From<ReadError> for ReplayError {
+    fn from(err: ReadError) -> Self {
+        Self::Read(err)
+    }
+}
+
+/// Replays the events file through the config; `until_ms` lets time run on after the last event. Returns
+/// the timeline, one change per line (empty when nothing changed).
+pub fn replay_files(
+    config_path: &Path,
+    events_path: &Path,
+    until_ms: Option<i64>,
+) -> Result<String, ReplayError> {
+    let config_text = read_text(config_path)?;
+    let file = config_path.display().to_string();
+    let report = check_text(&config_text, &file);
+    if !report.is_ok() {
+        return Err(ReplayError::Config(report));
+    }
+    let events = read_text(events_path)?;
+    config::replay(&config_text, &events, until_ms, &file).map_err(|message| ReplayError::Events {
+        path: events_path.to_owned(),
+        message: message.trim_end().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_errors_come_before_reading_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("c.json");
+        std::fs::write(&config, r#"{"segments": {"a": "cout(\"A\") > 1"}}"#).unwrap();
+        let err = replay_files(&config, &dir.path().join("missing.jsonl"), None).unwrap_err();
+        assert!(
+            matches!(err, ReplayError::Config(ref r) if r.errors == 1),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn events_errors_name_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("c.json");
+        let events = dir.path().join("e.jsonl");
+        std::fs::write(&config, r#"{"segments": {"a": "count(\"A\") >= 1"}}"#).unwrap();
+        std::fs::write(
+            &events,
+            "{\"event\": \"A\", \"timestamp\": \"2026-01-01T00:00:00Z\"}\n{\"event\": \"A\"}\n",
+        )
+        .unwrap();
+        let err = replay_files(&config, &events, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: events line 2: no timestamp", events.display())
+        );
+    }
+}
