@@ -1,49 +1,41 @@
 // Batching by count and by age, and delivery from the page-exit path (sendBeacon) when the page is left.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser } from './helpers.mjs';
 
-let collector, browser;
-before(async () => {
-  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await collector.stop();
-});
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const byAnon = (anon) => (e) => e.anonymousId === anon;
 
 test('a batch goes out when it reaches flushAt, in the Segment batch shape', async () => {
-  const { page, context } = await openPage(browser);
-  await page.goto(collector.url + '/batching.html');
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/batching.html');
   await ready(page);
   const anon = await page.evaluate(() => {
     wayline.track('One');
     return wayline.anonymousId();
   });
   await sleep(800);
-  assert.equal(collector.events().filter(byAnon(anon)).length, 0, 'page view + 1 event is below flushAt=3');
+  assert.equal(env.collector.events().filter(byAnon(anon)).length, 0, 'page view + 1 event is below flushAt=3');
   await page.evaluate(() => wayline.track('Two'));
-  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 3)).filter(byAnon(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).length === 3)).filter(byAnon(anon));
   assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'One', 'Two']);
   assert.equal(new Set(events.map((e) => e.sentAt)).size, 1, 'one batch');
   await context.close();
 });
 
 test('a batch goes out when its oldest event reaches flushInterval', async () => {
-  const { page, context } = await openPage(browser);
-  await page.goto(collector.url + '/age.html');
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/age.html');
   await ready(page);
   const started = Date.now();
   const anon = await page.evaluate(() => {
     wayline.track('Aged');
     return wayline.anonymousId();
   });
-  const events = (await waitForEvents(collector, (e) => e.some(byAnon(anon)), 5000)).filter(byAnon(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.some(byAnon(anon)), 5000)).filter(byAnon(anon));
   assert.equal(events.length, 1);
   const waited = Date.parse(events[0].receivedAt) - Date.parse(events[0].originalTimestamp);
   assert.ok(waited >= 600, `sent after ~700 ms, not at once (waited ${waited} ms)`);
@@ -52,8 +44,8 @@ test('a batch goes out when its oldest event reaches flushInterval', async () =>
 });
 
 test('events queued when the page is left are delivered by the page-exit path', async () => {
-  const { page, context } = await openPage(browser);
-  await page.goto(collector.url + '/exit.html');
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/exit.html');
   await ready(page);
   const anon = await page.evaluate(() => {
     for (let i = 0; i < 50; i++) wayline.track('Before Exit', { i, padding: 'x'.repeat(200) });
@@ -61,15 +53,15 @@ test('events queued when the page is left are delivered by the page-exit path', 
   });
   assert.equal((await page.evaluate(() => wayline.debugState())).queued, 51);
   await page.goto('about:blank');
-  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 51)).filter(byAnon(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).length === 51)).filter(byAnon(anon));
   assertNoDuplicates(assert, events);
   assert.deepEqual(events.filter((e) => e.event).map((e) => e.properties.i), [...Array(50).keys()]);
   await context.close();
 });
 
 test('hiding the page (visibilitychange) also hands the queue to sendBeacon', async () => {
-  const { page, context } = await openPage(browser);
-  await page.goto(collector.url + '/exit.html');
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/exit.html');
   await ready(page);
   const anon = await page.evaluate(() => {
     wayline.track('Hidden Soon');
@@ -79,12 +71,12 @@ test('hiding the page (visibilitychange) also hands the queue to sendBeacon', as
     Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
     document.dispatchEvent(new Event('visibilitychange'));
   });
-  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 2)).filter(byAnon(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).length === 2)).filter(byAnon(anon));
   assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'Hidden Soon']);
   // Beaconed events stay queued (and stored) until a confirmed send; sending them again stores nothing twice.
   assert.equal((await page.evaluate(() => wayline.debugState())).queued, 2);
   assert.equal(await page.evaluate(() => wayline.flush()), true);
   assert.equal((await page.evaluate(() => wayline.debugState())).queued, 0);
-  assert.equal(collector.events().filter(byAnon(anon)).length, 2);
+  assert.equal(env.collector.events().filter(byAnon(anon)).length, 2);
   await context.close();
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const binary = join(root, 'target', 'debug', 'wayline');
@@ -150,4 +151,19 @@ export async function faultState(proxyUrl) {
   const res = await fetch(proxyUrl + '/__faults');
   if (!res.ok) throw new Error(`fault state: ${res.status}`);
   return res.json();
+}
+
+/** One collector and one browser for the tests of a file: `const env = withCollectorAndBrowser(options)`, then
+ *  `env.collector` and `env.browser` inside the tests. `options` are those of `startCollector`. */
+export function withCollectorAndBrowser(options) {
+  const env = {};
+  before(async () => {
+    env.collector = await startCollector(options);
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser.close();
+    await env.collector.stop();
+  });
+  return env;
 }

@@ -1,28 +1,20 @@
 // Persistence, consent and storage failures (SPEC §8): events survive a reload while the collector is unreachable,
 // consent decides what is stored and sent, and a full localStorage costs nothing but a warning.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser } from './helpers.mjs';
 
-let collector, browser;
-before(async () => {
-  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await collector.stop();
-});
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
 
 const byAnon = (anon) => (e) => e.anonymousId === anon;
 const waylineKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('wayline:')));
 
 test('events tracked while the collector is unreachable survive a reload and are delivered once', async () => {
-  const { page, log, context } = await openPage(browser);
+  const { page, log, context } = await openPage(env.browser);
   // Every request to the ingest API fails, including the page-exit beacons.
   await page.route('**/v1/batch', (route) => route.abort('connectionrefused'));
-  await page.goto(collector.url + '/blank.html');
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
   const anon = await page.evaluate(() => {
     for (let i = 0; i < 30; i++) wayline.track('Persisted', { i });
@@ -39,7 +31,7 @@ test('events tracked while the collector is unreachable survive a reload and are
   await page.reload();
   await ready(page);
   await page.evaluate(() => wayline.flush());
-  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length >= 32)).filter(byAnon(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).length >= 32)).filter(byAnon(anon));
   assertNoDuplicates(assert, events);
   assert.deepEqual(events.filter((e) => e.event === 'Persisted').map((e) => e.properties.i), [...Array(30).keys()]);
   assert.equal(events.filter((e) => e.type === 'page').length, 2, 'one page view per load');
@@ -50,8 +42,8 @@ test('events tracked while the collector is unreachable survive a reload and are
 });
 
 test('consent pending keeps events in memory only; granted sends what was held', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/consent.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/consent.html');
   await ready(page);
   const anon = await page.evaluate(() => {
     wayline.track('Held 1');
@@ -59,11 +51,11 @@ test('consent pending keeps events in memory only; granted sends what was held',
     return wayline.anonymousId();
   });
   await page.waitForTimeout(1200);
-  assert.equal(collector.events().filter(byAnon(anon)).length, 0, 'nothing sent while pending');
+  assert.equal(env.collector.events().filter(byAnon(anon)).length, 0, 'nothing sent while pending');
   assert.deepEqual(await waylineKeys(page), [], 'nothing stored while pending');
   assert.equal((await page.evaluate(() => wayline.debugState())).queued, 3);
   await page.evaluate(() => wayline.consent('granted'));
-  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 3)).filter(byAnon(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).length === 3)).filter(byAnon(anon));
   assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'Held 1', 'Held 2']);
   assert.ok((await waylineKeys(page)).includes('wayline:wk_demo:profile'), 'the profile is stored once granted');
   assert.deepEqual(log.errors, []);
@@ -71,16 +63,16 @@ test('consent pending keeps events in memory only; granted sends what was held',
 });
 
 test('consent pending then denied: nothing delivered, storage purged', async () => {
-  const { page, log, context } = await openPage(browser);
+  const { page, log, context } = await openPage(env.browser);
   // A profile and queue from an earlier, consented visit.
-  await page.goto(collector.url + '/blank.html');
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
   await page.evaluate(() => wayline.flush());
   await page.route('**/v1/batch', (route) => route.abort('connectionrefused'));
   const oldAnon = await page.evaluate(() => { wayline.track('Queued Earlier'); return wayline.anonymousId(); });
   await page.waitForTimeout(1200); // past the coalesced profile (1 s) and queue (250 ms) writes
   assert.ok((await waylineKeys(page)).length >= 2);
-  await page.goto(collector.url + '/consent.html');
+  await page.goto(env.collector.url + '/consent.html');
   await ready(page);
   const anon = await page.evaluate(() => {
     wayline.track('Never Sent');
@@ -93,7 +85,7 @@ test('consent pending then denied: nothing delivered, storage purged', async () 
   assert.deepEqual(await waylineKeys(page), []);
   assert.equal((await page.evaluate(() => wayline.debugState())).queued, 0);
   await page.waitForTimeout(1200);
-  const all = collector.events();
+  const all = env.collector.events();
   // ('Queued Earlier' was tracked with consent and may have left with the page-exit beacon; what matters is
   // that nothing recorded after the page started under pending consent leaves the device.)
   assert.equal(all.filter((e) => e.event === 'Never Sent' || e.event === 'Not Even Recorded').length, 0);
@@ -103,8 +95,8 @@ test('consent pending then denied: nothing delivered, storage purged', async () 
 });
 
 test('a localStorage filled to its quota by the host page costs one warning and no event', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/quota.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/quota.html');
   assert.equal(await page.evaluate(() => window.quotaFull), true);
   await ready(page);
   const anon = await page.evaluate(() => {
@@ -112,7 +104,7 @@ test('a localStorage filled to its quota by the host page costs one warning and 
     return wayline.anonymousId();
   });
   await page.evaluate(() => wayline.flush());
-  const events = (await waitForEvents(collector, (e) => e.filter(byAnon(anon)).length === 21)).filter(byAnon(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).length === 21)).filter(byAnon(anon));
   assertNoDuplicates(assert, events);
   // The first coalesced profile write (after 1 s) meets the full storage; later writes go to memory silently.
   await page.waitForTimeout(1500);
@@ -125,21 +117,21 @@ test('a localStorage filled to its quota by the host page costs one warning and 
 });
 
 test('events tracked in the page\'s own pagehide handler, after the SDK\'s, are delivered', async () => {
-  const { page, context } = await openPage(browser);
-  await page.goto(collector.url + '/exit-handler.html');
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/exit-handler.html');
   await ready(page);
   // Registered now, so it runs after the SDK's own pagehide listener.
   await page.addScriptTag({ url: '/exit-handler.js' });
   const anon = await page.evaluate(() => wayline.anonymousId());
-  await page.goto(collector.url + '/blank.html');
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Tracked In Pagehide' && x.anonymousId === anon));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Tracked In Pagehide' && x.anonymousId === anon));
   assertNoDuplicates(assert, events);
   await context.close();
 });
 
 test('a localStorage that throws on access leaves the SDK working in memory, with one warning', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   await context.addInitScript(() => {
     Object.defineProperty(window, 'localStorage', {
       get() {
@@ -147,22 +139,22 @@ test('a localStorage that throws on access leaves the SDK working in memory, wit
       },
     });
   });
-  const { page, log } = await openPage(browser, context);
-  await page.goto(collector.url + '/blank.html');
+  const { page, log } = await openPage(env.browser, context);
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
   const anon = await page.evaluate(() => {
     wayline.track('Memory Only');
     return wayline.anonymousId();
   });
   await page.evaluate(() => wayline.flush());
-  await waitForEvents(collector, (e) => e.some((x) => x.event === 'Memory Only' && x.anonymousId === anon));
+  await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Memory Only' && x.anonymousId === anon));
   assert.equal(log.warnings.filter((w) => w.includes('storage_unavailable')).length, 1);
   assert.deepEqual(log.errors, []);
   await context.close();
 });
 
 test('corrupt or foreign stored values are discarded with a warning, never a crash', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   await context.addInitScript(() => {
     if (sessionStorage.getItem('seeded')) return;
     sessionStorage.setItem('seeded', '1');
@@ -170,15 +162,15 @@ test('corrupt or foreign stored values are discarded with a warning, never a cra
     localStorage.setItem('wayline:wk_demo:queue:123', 'not a wayline queue');
     localStorage.setItem('wayline:wk_demo:queue:456', 'wayline-queue 1\nc 1 {}\ne 1 5 1 {"type":"track","event":"Broken",\ngarbage line\n');
   });
-  const { page, log } = await openPage(browser, context);
-  await page.goto(collector.url + '/blank.html');
+  const { page, log } = await openPage(env.browser, context);
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
   const anon = await page.evaluate(() => {
     wayline.track('After Corruption');
     return wayline.anonymousId();
   });
   await page.evaluate(() => wayline.flush());
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'After Corruption' && x.anonymousId === anon));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'After Corruption' && x.anonymousId === anon));
   assert.equal(events.filter((e) => e.event === 'Broken').length, 0);
   const warnings = log.warnings.join('\n');
   assert.match(warnings, /profile_corrupt/);

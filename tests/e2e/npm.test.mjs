@@ -1,27 +1,19 @@
 // The page bundled by Vite from the npm package (www/npm-app, built by the test command) loads the wasm the
 // bundler emitted and delivers its events.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launch, openPage, waitForEvents } from './helpers.mjs';
+import { openPage, waitForEvents, withCollectorAndBrowser } from './helpers.mjs';
 
-let collector, browser;
-before(async () => {
-  collector = await startCollector();
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await collector.stop();
-});
+const env = withCollectorAndBrowser();
 
 test('the Vite-bundled npm page tracks and delivers', async () => {
-  const { page, log, context } = await openPage(browser);
+  const { page, log, context } = await openPage(env.browser);
   const wasmRequests = [];
   page.on('request', (r) => r.url().endsWith('.wasm') && wasmRequests.push(new URL(r.url()).pathname));
-  await page.goto(collector.url + '/npm-app/dist/index.html');
+  await page.goto(env.collector.url + '/npm-app/dist/index.html');
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('ready: '));
   await page.click('#signup');
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Signed Up'));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Signed Up'));
   const signup = events.find((x) => x.event === 'Signed Up');
   assert.deepEqual(signup.properties, { via: 'npm-app' });
   assert.ok(events.some((x) => x.type === 'page' && x.properties.path === '/npm-app/dist/index.html'));

@@ -1,23 +1,15 @@
 // Bad input from the page, a collector that is down and a wasm file that cannot load: the page never sees an
 // exception, and the console says what happened.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, startCollector, launch, openPage, ready, waitForEvents } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, withCollectorAndBrowser } from './helpers.mjs';
 
-let collector, browser;
-before(async () => {
-  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await collector.stop();
-});
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
 
 test('unserialisable properties are repaired or dropped with a warning, never thrown', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/blank.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
   const threw = await page.evaluate(() => {
     const cyclic = { name: 'loop' };
@@ -41,7 +33,7 @@ test('unserialisable properties are repaired or dropped with a warning, never th
   });
   assert.deepEqual(threw, []);
   await page.evaluate(() => wayline.flush());
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Array Props'));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Array Props'));
   const get = (name) => events.find((e) => e.event === name);
   assert.deepEqual(get('Cyclic').properties, { name: 'loop', self: '[Circular]' });
   assert.equal(get('BigInt').properties.big, '12345678901234567890');
@@ -59,13 +51,13 @@ test('unserialisable properties are repaired or dropped with a warning, never th
 });
 
 test('the page keeps working when the collector is down', async () => {
-  const { page, log, context } = await openPage(browser);
+  const { page, log, context } = await openPage(env.browser);
   let refused = 0;
   await page.route('**/v1/batch', (route) => {
     refused += 1;
     return route.abort('connectionrefused');
   });
-  await page.goto(collector.url + '/down.html');
+  await page.goto(env.collector.url + '/down.html');
   await ready(page);
   const result = await page.evaluate(async () => {
     for (let i = 0; i < 10; i++) wayline.track('Offline Event', { i });
@@ -81,9 +73,9 @@ test('the page keeps working when the collector is down', async () => {
 });
 
 test('when the wasm file cannot load, calls are no-ops and one console message says why', async () => {
-  const { page, log, context } = await openPage(browser);
+  const { page, log, context } = await openPage(env.browser);
   await page.route('**/wayline_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
-  await page.goto(collector.url + '/blank.html');
+  await page.goto(env.collector.url + '/blank.html');
   await page.waitForFunction(() => window.wayline && window.wayline.loaded);
   const result = await page.evaluate(async () => {
     const ok = await wayline.init({ writeKey: 'wk_demo' });
@@ -100,8 +92,8 @@ test('when the wasm file cannot load, calls are no-ops and one console message s
 });
 
 test('init with bad options rejects with a WaylineError that has a stable code; a good init still works', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/manual.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/manual.html');
   await page.waitForFunction(() => window.wayline && window.wayline.loaded);
   const result = await page.evaluate(async () => {
     wayline.track('Queued Before Init');
@@ -124,7 +116,7 @@ test('init with bad options rejects with a WaylineError that has a stable code; 
   });
   assert.equal(result.ok, 'invalid_options');
   assert.equal(result.good, true);
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.anonymousId === result.anon));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === result.anon));
   assert.deepEqual(events.filter((e) => e.anonymousId === result.anon).map((e) => e.event), ['Queued Before Init']);
   assert.deepEqual(log.errors, []);
   await context.close();

@@ -1,28 +1,20 @@
 // The demo storefront with the script tag: page views and tagged clicks are stored exactly once with the SPEC §3
 // fields, the anonymous id and session survive a reload, and the strict CSP the collector sends is respected.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+import { openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser } from './helpers.mjs';
 
-let collector, browser;
-before(async () => {
-  collector = await startCollector();
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await collector.stop();
-});
+const env = withCollectorAndBrowser();
 
 test('page view and tagged click are stored once with the spec fields', async () => {
-  const { page, log, context } = await openPage(browser);
-  const response = await page.goto(collector.url + '/product.html');
+  const { page, log, context } = await openPage(env.browser);
+  const response = await page.goto(env.collector.url + '/product.html');
   assert.match(response.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
   await ready(page);
   await page.click('#add-to-cart');
   assert.equal(await page.evaluate(() => wayline.flush()), true);
 
-  const events = await waitForEvents(collector, (e) => e.length >= 2);
+  const events = await waitForEvents(env.collector, (e) => e.length >= 2);
   assert.equal(events.length, 2);
   assertNoDuplicates(assert, events);
   const [view, added] = events;
@@ -37,7 +29,7 @@ test('page view and tagged click are stored once with the spec fields', async ()
     assert.ok(Date.parse(e.timestamp) > 0 && Date.parse(e.originalTimestamp) > 0);
     const c = e.context;
     assert.equal(c.library.name, 'wayline');
-    assert.equal(c.page.url, collector.url + '/product.html');
+    assert.equal(c.page.url, env.collector.url + '/product.html');
     assert.equal(c.page.title, 'Ridge Pack 30 · Trailhead Outfitters');
     assert.match(c.userAgent, /Chrome/);
     assert.equal(typeof c.locale, 'string');
@@ -51,8 +43,8 @@ test('page view and tagged click are stored once with the spec fields', async ()
 });
 
 test('anonymous id and session survive a reload; UTM landing is attributed', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/index.html?utm_source=newsletter&utm_medium=email&utm_campaign=autumn');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/index.html?utm_source=newsletter&utm_medium=email&utm_campaign=autumn');
   await ready(page);
   const anon = await page.evaluate(() => wayline.anonymousId());
   await page.evaluate(() => wayline.flush());
@@ -60,7 +52,7 @@ test('anonymous id and session survive a reload; UTM landing is attributed', asy
   await ready(page);
   assert.equal(await page.evaluate(() => wayline.anonymousId()), anon);
   await page.evaluate(() => wayline.flush());
-  const mine = (await waitForEvents(collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 2))
+  const mine = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 2))
     .filter((e) => e.anonymousId === anon);
   assert.equal(mine.length, 2);
   const [landing, next] = mine;
@@ -68,20 +60,20 @@ test('anonymous id and session survive a reload; UTM landing is attributed', asy
   assert.equal(landing.context.attribution.first.channel, 'email');
   assert.equal(next.context.sessionId, landing.context.sessionId);
   assert.equal(next.context.attribution.last.campaign, 'autumn');
-  assert.equal(next.context.page.referrer, collector.url + '/index.html?utm_source=newsletter&utm_medium=email&utm_campaign=autumn');
+  assert.equal(next.context.page.referrer, env.collector.url + '/index.html?utm_source=newsletter&utm_medium=email&utm_campaign=autumn');
   assert.deepEqual(log.errors, []);
   await context.close();
 });
 
 test('the checkout identifies the visitor and records the order', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/checkout.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/checkout.html');
   await ready(page);
   await page.check('input[name=newsletter]');
   await Promise.all([page.waitForURL(/thank-you/), page.click('button[type=submit]')]);
   await ready(page);
   await page.evaluate(() => wayline.flush());
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.type === 'page' && x.properties.path === '/thank-you.html'));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.type === 'page' && x.properties.path === '/thank-you.html'));
   const order = events.find((e) => e.event === 'Order Completed');
   assert.ok(order, 'order stored (sent from the page-exit path or the next page)');
   assert.equal(order.userId, 'walker@example.com');

@@ -1,27 +1,19 @@
 // Segments and journeys decided on the device (SPEC §5): a visitor enters a segment, leaves it when its window
 // expires with no new event, the journey stage advances, the page hears each change, and the change events reach
-// the collector.
-import { test, before, after } from 'node:test';
+// the env.collector.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser } from './helpers.mjs';
 
-let collector, browser;
-before(async () => {
-  // The build with the rule engine (bash scripts/build-sdk.sh --segments).
-  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await collector.stop();
-});
+// The build with the rule engine (bash scripts/build-sdk.sh --segments).
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
 
 const mine = (anon) => (e) => e.anonymousId === anon;
 
 test('enter a segment, leave it when its window expires with no new event, advance the journey', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/segments.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/segments.html');
   await ready(page);
   await page.waitForFunction(() => wayline.stage('lifecycle') === undefined);
   const anon = await page.evaluate(() => {
@@ -48,7 +40,7 @@ test('enter a segment, leave it when its window expires with no new event, advan
     'segment:exit:pricing-curious',
   ]);
   await page.evaluate(() => wayline.flush());
-  const events = (await waitForEvents(collector, (e) => e.filter(mine(anon)).some((x) => x.event === 'Segment Exited'))).filter(mine(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.filter(mine(anon)).some((x) => x.event === 'Segment Exited'))).filter(mine(anon));
   assertNoDuplicates(assert, events);
   const entry = events.find((e) => e.event === 'Segment Entered');
   assert.deepEqual(entry.properties, { segment: 'pricing-curious' });
@@ -61,8 +53,8 @@ test('enter a segment, leave it when its window expires with no new event, advan
 });
 
 test('memberships and stages survive a reload without being announced again', async () => {
-  const { page, context } = await openPage(browser);
-  await page.goto(collector.url + '/segments.html');
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/segments.html');
   await ready(page);
   await page.evaluate(() => {
     wayline.identify('u-7', { plan: 'pro' });
@@ -79,13 +71,13 @@ test('memberships and stages survive a reload without being announced again', as
 });
 
 test('a config with errors reports every one of them with its location, and tracking goes on', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/bad-config.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/bad-config.html');
   await ready(page);
   await page.waitForFunction(() => true);
   const anon = await page.evaluate(() => { wayline.track('Despite The Config'); return wayline.anonymousId(); });
   await page.evaluate(() => wayline.flush());
-  await waitForEvents(collector, (e) => e.some((x) => x.event === 'Despite The Config' && x.anonymousId === anon));
+  await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Despite The Config' && x.anonymousId === anon));
   const warning = log.warnings.find((w) => w.includes('config_invalid'));
   assert.ok(warning, log.warnings.join('\n'));
   assert.match(warning, /segments\.broken:1:\d+/);

@@ -1,23 +1,15 @@
 // SPA navigation: pushState, a URL-changing replaceState and popstate produce page views; a no-op replaceState and
 // a hash-only change do not. Also identify then reset.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, startCollector, launch, openPage, ready, waitForEvents, assertNoDuplicates } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser } from './helpers.mjs';
 
-let collector, browser;
-before(async () => {
-  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await collector.stop();
-});
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
 
 test('history navigation produces page views, no-op replaceState does not', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/blank.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
   const anon = await page.evaluate(() => wayline.anonymousId());
   await page.evaluate(() => {
@@ -32,7 +24,7 @@ test('history navigation produces page views, no-op replaceState does not', asyn
     history.back();
   }));
   await page.evaluate(() => wayline.flush());
-  const views = (await waitForEvents(collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 4))
+  const views = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 4))
     .filter((e) => e.anonymousId === anon && e.type === 'page');
   assert.deepEqual(views.map((v) => v.properties.path + v.properties.search), [
     '/blank.html',
@@ -40,15 +32,15 @@ test('history navigation produces page views, no-op replaceState does not', asyn
     '/app/two?tab=1',
     '/app/one',
   ]);
-  assert.equal(views[1].properties.referrer, collector.url + '/blank.html');
-  assert.equal(views[2].properties.referrer, collector.url + '/app/one');
+  assert.equal(views[1].properties.referrer, env.collector.url + '/blank.html');
+  assert.equal(views[2].properties.referrer, env.collector.url + '/app/one');
   assert.deepEqual(log.errors, []);
   await context.close();
 });
 
 test('identify then reset', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/blank.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
   const before = await page.evaluate(() => {
     const anon = wayline.anonymousId();
@@ -62,7 +54,7 @@ test('identify then reset', async () => {
   assert.notEqual(after, before);
   assert.equal(await page.evaluate(() => wayline.userId()), undefined);
   await page.evaluate(() => wayline.flush());
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Logged Out Browse'));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Logged Out Browse'));
   const identify = events.find((e) => e.type === 'identify' && e.userId === 'user-42');
   assert.deepEqual(identify.traits, { plan: 'pro', companySize: 50 });
   assert.equal(identify.anonymousId, before);
@@ -81,11 +73,11 @@ test('identify then reset', async () => {
 });
 
 test('calls made before the SDK loaded are replayed in order', async () => {
-  const { page, log, context } = await openPage(browser);
-  await page.goto(collector.url + '/early.html');
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/early.html');
   assert.equal(await page.evaluate(() => window.earlyLoaded), true, 'calls happened before the SDK loaded');
   assert.equal(await page.evaluate(() => window.earlyFlush), true, 'flush() from the stub resolved after delivery');
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Early 6'));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Early 6'));
   const mine = events.filter((e) => e.anonymousId === events.find((x) => x.event === 'Early 1').anonymousId);
   assert.deepEqual(mine.map((e) => e.event || e.type), ['Early 1', 'Early 2', 'Early 3', 'Early 4', 'Early 5', 'identify', 'Early 6']);
   const times = mine.map((e) => Date.parse(e.originalTimestamp));
@@ -96,12 +88,12 @@ test('calls made before the SDK loaded are replayed in order', async () => {
 });
 
 test('a click on a data-wayline-event element is tracked with its properties', async () => {
-  const { page, context } = await openPage(browser);
-  await page.goto(collector.url + '/blank.html');
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
   await ready(page);
   await page.click('#banner');
   await page.evaluate(() => wayline.flush());
-  const events = await waitForEvents(collector, (e) => e.some((x) => x.event === 'Banner Clicked'));
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Banner Clicked'));
   assert.deepEqual(events.find((x) => x.event === 'Banner Clicked').properties, { slot: 'top' });
   await context.close();
 });
