@@ -70,8 +70,11 @@ test('consent pending then denied: nothing delivered, storage purged', async () 
   await page.evaluate(() => wayline.flush());
   await page.route('**/v1/batch', (route) => route.abort('connectionrefused'));
   const oldAnon = await page.evaluate(() => { wayline.track('Queued Earlier'); return wayline.anonymousId(); });
-  await page.waitForTimeout(1200); // past the coalesced profile (1 s) and queue (250 ms) writes
-  assert.ok((await waylineKeys(page)).length >= 2);
+  // The coalesced profile (1 s) and queue (250 ms) writes.
+  await page.waitForFunction(() => {
+    const keys = Object.keys(localStorage);
+    return keys.includes('wayline:wk_demo:profile') && keys.some((k) => k.startsWith('wayline:wk_demo:queue:'));
+  });
   await page.goto(env.collector.url + '/consent.html');
   await ready(page);
   const anon = await page.evaluate(() => {
