@@ -19,6 +19,7 @@
 
 use std::cmp::Ordering;
 
+use super::case;
 use super::diagnostic::{Diagnostic, Span};
 use super::limits::MAX_DEPTH;
 use super::program::{CmpOp, Deps, Node, NodeKind, Program};
@@ -410,7 +411,9 @@ impl<'a> CondEval<'a> {
             Op::All { parts, fold } => match v {
                 Value::Array(items) => parts.iter().all(|p| {
                     items.iter().any(|item| match (fold, p) {
-                        (true, Test::Str(s)) => js_string(item).to_lowercase() == s.to_lowercase(),
+                        (true, Test::Str(s)) => {
+                            case::lower_str(&js_string(item)) == case::lower_str(s)
+                        }
                         _ => self.test(p, item),
                     })
                 }),
@@ -585,7 +588,7 @@ fn js_version(v: &Value) -> String {
 
 fn fold(v: &Value) -> Value {
     match v {
-        Value::String(s) => Value::String(s.to_lowercase()),
+        Value::String(s) => Value::String(case::lower_str(s)),
         _ => v.clone(),
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod ast;
+pub mod case;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;

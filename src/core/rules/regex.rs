@@ -172,7 +172,7 @@ impl Regex {
         let hit = |c: char| class.ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
         let mut found = hit(ch);
         if !found && self.case_insensitive {
-            found = hit(fold(ch)) || ch.to_uppercase().next().is_some_and(hit);
+            found = hit(fold(ch)) || hit(super::case::upper(ch));
         }
         found != class.negated
     }
@@ -221,11 +221,7 @@ fn is_word(c: char) -> bool {
 }
 
 fn fold(c: char) -> char {
-    if c.is_ascii() {
-        c.to_ascii_lowercase()
-    } else {
-        c.to_lowercase().next().unwrap_or(c)
-    }
+    super::case::lower(c)
 }
 
 /// A sparse set of program counters: O(1) insert, clear and membership.
