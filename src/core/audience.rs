@@ -287,6 +287,23 @@ mod tests {
     }
 
     #[test]
+    fn shape_errors_do_not_hide_compile_errors_and_a_config_must_be_an_object() {
+        let mixed = json::parse(r#"{"segments": {"buyer": 42, "x": "cout(\"A\") > 1"}}"#).unwrap();
+        let errors = Audience::from_config(&mixed).err().unwrap();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("segments.buyer")));
+        assert!(errors
+            .iter()
+            .any(|e| e.contains("segments.x") && e.contains("cout")));
+        for not_object in ["[]", "\"x\"", "3"] {
+            assert!(
+                Audience::from_config(&json::parse(not_object).unwrap()).is_err(),
+                "{not_object}"
+            );
+        }
+    }
+
+    #[test]
     fn the_demo_config_compiles() {
         let demo = json::parse(include_str!("../../www/demo-config.json")).unwrap();
         if let Err(errors) = Audience::from_config(&demo) {

@@ -61,9 +61,30 @@ fn rule_of(v: &Value, origin: &str, errors: &mut Vec<EngineError>) -> Option<Rul
     }
 }
 
+/// The definitions of a config that are well formed, and a shape error for each one that is not.
+type Read = (Vec<SegmentDef>, Vec<JourneyDef>, Vec<EngineError>);
+
 /// Reads the `segments` and `journeys` members of a config (both optional), reporting every shape error.
 pub fn definitions(config: &Value) -> Result<(Vec<SegmentDef>, Vec<JourneyDef>), Vec<EngineError>> {
+    let (segments, journeys, errors) = read_definitions(config);
+    if errors.is_empty() {
+        Ok((segments, journeys))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Like [`definitions`], but keeps the well-formed definitions next to the shape errors, so that their compile
+/// errors can be reported in the same pass.
+fn read_definitions(config: &Value) -> Read {
     let mut errors = Vec::new();
+    if config.as_object().is_none() {
+        errors.push(shape_error(
+            String::new(),
+            "a config is an object with \"segments\" and \"journeys\"",
+        ));
+        return (Vec::new(), Vec::new(), errors);
+    }
     let mut segments = Vec::new();
     match config.get("segments") {
         None => {}
@@ -123,26 +144,29 @@ pub fn definitions(config: &Value) -> Result<(Vec<SegmentDef>, Vec<JourneyDef>),
             "\"journeys\" is an object of name: [stages]",
         )),
     }
-    if errors.is_empty() {
-        Ok((segments, journeys))
-    } else {
-        Err(errors)
-    }
+    (segments, journeys, errors)
 }
 
-/// Builds an engine from a config's `segments` and `journeys`.
+/// Builds an engine from a config's `segments` and `journeys`; on failure, every shape and compile error.
 pub fn engine_from_config(config: &Value) -> Result<Engine, Vec<EngineError>> {
-    let (segments, journeys) = definitions(config)?;
-    Engine::new(&segments, &journeys)
+    let (segments, journeys, mut errors) = read_definitions(config);
+    match Engine::new(&segments, &journeys) {
+        Ok(engine) if errors.is_empty() => Ok(engine),
+        Ok(_) => Err(errors),
+        Err(mut more) => {
+            errors.append(&mut more);
+            Err(errors)
+        }
+    }
 }
 
 /// `wayline check`: every error in the config's rules, rendered with `file:origin:line:col`, or `Ok` with the
 /// number of rules checked.
 pub fn check_config(config_text: &str, file: &str) -> Result<usize, String> {
     let config = parse(config_text).map_err(|e| format!("{file}: not valid JSON: {e}\n"))?;
-    let (segments, journeys) = definitions(&config).map_err(|e| render_all(&e, file))?;
+    let (segments, journeys, _) = read_definitions(&config);
     let count = segments.len() + journeys.iter().map(|j| j.stages.len()).sum::<usize>();
-    Engine::new(&segments, &journeys).map_err(|e| render_all(&e, file))?;
+    engine_from_config(&config).map_err(|e| render_all(&e, file))?;
     Ok(count)
 }
 
