@@ -1,18 +1,35 @@
 // Benchmark: the cost of `wayline.track` on the main thread in headless Chromium, against the real collector.
-// Prints median, p95, p99 and max per call over N calls (default 5000) after a warm-up, and checks that every event
-// was delivered. Usage: node bench/track.mjs [N]   (needs target/debug/wayline and js/dist: run the test command once)
+// Prints median, p95 and p99 per call over N calls (default 5000) after a warm-up, and checks that every event
+// was delivered. Usage:
+//   node bench/track.mjs [N]              js/dist, no config
+//   node bench/track.mjs [N] --segments   js/dist-segments with the demo store's config (www/demo-config.json)
+//                                         and 10,000 events of history first (SPEC §11's setting)
+// Needs target/debug/wayline and the SDK builds: run the test command once.
 import { startCollector, launch, openPage, ready, waitForEvents, root } from '../tests/e2e/helpers.mjs';
 import { join } from 'node:path';
 
-const n = Number(process.argv[2] || 5000);
-const collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
+const n = Number(process.argv.find((a) => /^\d+$/.test(a)) || 5000);
+const segments = process.argv.includes('--segments');
+const collector = await startCollector({
+  www: join(root, 'tests', 'e2e', 'site'),
+  sdk: join(root, 'js', segments ? 'dist-segments' : 'dist'),
+});
 const browser = await launch();
 try {
   const { page } = await openPage(browser);
-  await page.goto(collector.url + '/blank.html');
+  // The demo config is served from the demo site's copy, so the benchmark measures the real one.
+  await page.route('**/demo/demo-config.json', (route) => route.fulfill({ path: join(root, 'www', 'demo-config.json') }));
+  await page.goto(collector.url + (segments ? '/bench-segments.html' : '/blank.html'));
   await ready(page);
-  const result = await page.evaluate(async (n) => {
+  if (segments) await page.waitForFunction(() => wayline.stage('lifecycle') !== undefined);
+  const result = await page.evaluate(async ({ n, history }) => {
     const props = { revenue: 42, currency: 'EUR', items: [{ sku: 'ridge-30', qty: 1 }], coupon: null };
+    // History: page views, products added and orders, as a long-time visitor would have.
+    for (let i = 0; i < history; i++) {
+      if (i % 10 === 0) wayline.page();
+      else wayline.track(i % 3 ? 'Product Added' : 'Order Completed', props);
+      if (i % 500 === 499) await wayline.flush();
+    }
     for (let i = 0; i < 500; i++) wayline.track('Warm Up', props);
     await wayline.flush();
     // performance.now() is coarse (100 µs) outside cross-origin isolation, so calls are timed in chunks of 50:
@@ -23,7 +40,7 @@ try {
     const started = performance.now();
     for (let i = 0; i < n; i += chunk) {
       const t0 = performance.now();
-      for (let j = 0; j < chunk; j++) wayline.track('Order Completed', props);
+      for (let j = 0; j < chunk; j++) wayline.track('Benchmark Event', props);
       const dt = performance.now() - t0;
       slowest = Math.max(slowest, dt);
       samples.push(dt / chunk);
@@ -32,12 +49,16 @@ try {
     await wayline.flush();
     samples.sort((a, b) => a - b);
     const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] * 1000;
-    return { median: q(0.5), p95: q(0.95), p99: q(0.99), slowestChunkMs: slowest, mean: (total / n) * 1000 };
-  }, n);
-  const stored = await waitForEvents(collector, (e) => e.filter((x) => x.event === 'Order Completed').length >= n, 30000);
-  const delivered = stored.filter((x) => x.event === 'Order Completed').length;
+    return {
+      median: q(0.5), p95: q(0.95), p99: q(0.99), slowestChunkMs: slowest, mean: (total / n) * 1000,
+      segments: wayline.segments(), stage: wayline.stage('lifecycle'),
+    };
+  }, { n, history: segments ? 10000 : 0 });
+  const stored = await waitForEvents(collector, (e) => e.filter((x) => x.event === 'Benchmark Event').length >= n, 30000);
+  const delivered = stored.filter((x) => x.event === 'Benchmark Event').length;
   const f = (x) => x.toFixed(1).padStart(7);
-  console.log(`track() x ${n} in headless Chromium, µs per call (chunks of 50 calls)`);
+  console.log(`track() x ${n} in headless Chromium, µs per call (chunks of 50 calls)` +
+    (segments ? `, demo config, 10,000 events of history (segments: ${result.segments.join(', ')}; stage: ${result.stage})` : ''));
   console.log(`median ${f(result.median)}  mean ${f(result.mean)}  p95 ${f(result.p95)}  p99 ${f(result.p99)}`);
   console.log(`slowest chunk of 50 calls: ${result.slowestChunkMs.toFixed(1)} ms`);
   console.log(`delivered: ${delivered} of ${n}`);
