@@ -17,14 +17,14 @@ use super::listeners::Listeners;
 use super::options::InitOptions;
 use super::storage::Store;
 use super::tabs::Tabs;
-
-#[path = "segments.rs"]
-mod segments;
 use super::transport;
 use crate::core::consent::Consent;
 use crate::core::queue::{DropCounts, SendOutcome};
 use crate::core::time::{Millis, SECOND};
 use crate::core::tracker::{Tracker, Warning};
+
+#[path = "segments.rs"]
+mod segments;
 
 /// Profile writes are coalesced: at most one per this interval, and one on page exit.
 const PROFILE_WRITE_DELAY: Millis = SECOND;
