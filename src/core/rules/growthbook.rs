@@ -514,11 +514,9 @@ pub fn js_number(v: &Value) -> f64 {
             let t = s.trim();
             if t.is_empty() {
                 0.0
-            } else if t
-                .bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
-            {
-                t.parse().unwrap_or(f64::NAN)
+            } else if is_decimal(t) {
+                // Not `str::parse`: core's float parser brings a 10 KB table into the wasm.
+                crate::core::json::decimal_to_f64(t.strip_prefix('+').unwrap_or(t))
             } else if t == "Infinity" || t == "+Infinity" {
                 f64::INFINITY
             } else if t == "-Infinity" {
@@ -584,6 +582,40 @@ fn js_version(v: &Value) -> String {
         Value::Number(n) => padded_number(*n),
         _ => padded("0"),
     }
+}
+
+/// Whether `t` is a decimal number as JavaScript's `Number()` reads one: an optional sign, digits with at most
+/// one point (at least one digit in all), and an optional exponent.
+fn is_decimal(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let mut digits = 0;
+    let mut point = false;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'.' if !point => point = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 fn fold(v: &Value) -> Value {

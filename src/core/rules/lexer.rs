@@ -244,7 +244,9 @@ impl Lexer<'_> {
                     }
                 }
             }
-            let value: f64 = self.src[num_start..self.pos].parse().unwrap_or(f64::NAN);
+            // The scan above only accepts decimal syntax, so the text converts without `str::parse` (whose
+            // correctly rounded parser carries a 10 KB table into the wasm).
+            let value = decimal(self.src.get(num_start..self.pos).unwrap_or_default());
             let unit_start = self.pos;
             while self.peek_at(self.pos).is_ascii_alphabetic() || self.peek_at(self.pos) == b'_' {
                 self.pos += 1;
@@ -261,8 +263,8 @@ impl Lexer<'_> {
                     return false;
                 }
                 let text = &self.src[start..self.pos];
-                match text.parse::<f64>() {
-                    Ok(n) if n.is_finite() => self.push(TokenKind::Num(n), start),
+                match decimal(text) {
+                    n if n.is_finite() => self.push(TokenKind::Num(n), start),
                     _ => {
                         self.error(start, self.pos, "bad-number", "this number cannot be read");
                         return false;
@@ -365,4 +367,12 @@ mod tests {
             vec![TokenKind::Str("a\"b\n".into()), TokenKind::Eof]
         );
     }
+}
+
+/// A scanned decimal number's value (`.5` reads as `0.5`); NaN when there is no digit.
+fn decimal(text: &str) -> f64 {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return f64::NAN;
+    }
+    crate::core::json::decimal_to_f64(text)
 }
