@@ -294,7 +294,7 @@ fn clip(v: &Value) -> Value {
             while !s.is_char_boundary(end) {
                 end -= 1;
             }
-            Value::String(s[..end].to_string())
+            Value::String(s.get(..end).unwrap_or_default().to_string())
         }
         Value::Array(_) | Value::Object(_) if v.to_json().len() > MAX_STORED_STRING_BYTES => {
             Value::Null

@@ -64,21 +64,21 @@ impl Diagnostic {
             self.line, self.column, self.message
         );
         let start = self.span.start.min(source.len());
-        let line_start = source[..floor_char(source, start)]
+        let line_start = slice(source, 0, floor_char(source, start))
             .rfind('\n')
             .map_or(0, |i| i + 1);
-        let line_end = source[line_start..]
+        let line_end = slice(source, line_start, source.len())
             .find('\n')
             .map_or(source.len(), |i| line_start + i);
-        let line = &source[line_start..line_end];
+        let line = slice(source, line_start, line_end);
         out.push_str(line);
         out.push('\n');
         // Keep tabs in the padding so the caret lines up under tab-indented source.
-        for c in source[line_start..floor_char(source, start)].chars() {
+        for c in slice(source, line_start, floor_char(source, start)).chars() {
             out.push(if c == '\t' { '\t' } else { ' ' });
         }
         let end = floor_char(source, self.span.end.clamp(start, line_end));
-        let width = source[floor_char(source, start)..end]
+        let width = slice(source, floor_char(source, start), end)
             .chars()
             .count()
             .max(1);
@@ -90,13 +90,21 @@ impl Diagnostic {
     }
 }
 
+/// `&s[from..to]` without a panic path (an index panic brings a 3 KB message formatter into the wasm).
+fn slice(s: &str, from: usize, to: usize) -> &str {
+    s.get(from..to).unwrap_or_default()
+}
+
 /// 1-based line and character column of byte `offset`.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char(source, offset.min(source.len()));
-    let before = &source[..offset];
+    let before = slice(source, 0, offset);
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+    (
+        line,
+        slice(before, line_start, before.len()).chars().count() + 1,
+    )
 }
 
 /// The largest char boundary at or before `i` (spans always fall on boundaries; this keeps slicing total anyway).

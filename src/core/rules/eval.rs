@@ -355,7 +355,7 @@ impl<'a> Evaluator<'a> {
                         .or_else(|| {
                             page.and_then(|p| p.get("url").and_then(Value::as_str))
                                 .and_then(|u| u.split('#').next())
-                                .and_then(|u| u.find('?').map(|i| &u[i..]))
+                                .and_then(|u| u.find('?').and_then(|i| u.get(i..)))
                         });
                     let Some(search) = search else {
                         return V::Absent;

@@ -78,7 +78,7 @@ impl Lexer<'_> {
                         self.pos += 1;
                     }
                     // `v"1.2.3"` is a version literal: the `v` must touch the quote.
-                    if &self.src[start..self.pos] == "v"
+                    if self.src.get(start..self.pos) == Some("v")
                         && matches!(self.peek_at(self.pos), b'"' | b'\'')
                     {
                         let s = self.string();
@@ -119,7 +119,13 @@ impl Lexer<'_> {
                             self.push(kind, start);
                         }
                         None => {
-                            let c = self.src[start..].chars().next().unwrap_or('?');
+                            let c = self
+                                .src
+                                .get(start..)
+                                .unwrap_or_default()
+                                .chars()
+                                .next()
+                                .unwrap_or('?');
                             self.pos += c.len_utf8();
                             // A lone `=`, `&` or `|` is almost surely the doubled operator: report it and
                             // read it as that, so the rest of the rule parses without cascading errors.
@@ -165,7 +171,7 @@ impl Lexer<'_> {
             {
                 self.pos += 1;
             }
-            out.push_str(&self.src[run..self.pos]);
+            out.push_str(self.src.get(run..self.pos).unwrap_or_default());
             match self.bytes.get(self.pos) {
                 Some(b) if *b == quote => {
                     self.pos += 1;
@@ -174,7 +180,7 @@ impl Lexer<'_> {
                 Some(b'\\') => {
                     let esc_start = self.pos;
                     self.pos += 1;
-                    let c = self.src[self.pos..].chars().next();
+                    let c = self.src.get(self.pos..).unwrap_or_default().chars().next();
                     match c {
                         Some('n') => out.push('\n'),
                         Some('t') => out.push('\t'),
@@ -251,7 +257,7 @@ impl Lexer<'_> {
             while self.peek_at(self.pos).is_ascii_alphabetic() || self.peek_at(self.pos) == b'_' {
                 self.pos += 1;
             }
-            let unit = &self.src[unit_start..self.pos];
+            let unit = self.src.get(unit_start..self.pos).unwrap_or_default();
             if unit.is_empty() {
                 if is_duration {
                     self.error(
@@ -262,7 +268,7 @@ impl Lexer<'_> {
                     );
                     return false;
                 }
-                let text = &self.src[start..self.pos];
+                let text = self.src.get(start..self.pos).unwrap_or_default();
                 match decimal(text) {
                     n if n.is_finite() => self.push(TokenKind::Num(n), start),
                     _ => {
@@ -303,6 +309,14 @@ impl Lexer<'_> {
         self.push(TokenKind::Duration(total_ms.round() as i64), start);
         true
     }
+}
+
+/// A scanned decimal number's value (`.5` reads as `0.5`); NaN when there is no digit.
+fn decimal(text: &str) -> f64 {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return f64::NAN;
+    }
+    crate::core::json::decimal_to_f64(text)
 }
 
 #[cfg(test)]
@@ -367,12 +381,4 @@ mod tests {
             vec![TokenKind::Str("a\"b\n".into()), TokenKind::Eof]
         );
     }
-}
-
-/// A scanned decimal number's value (`.5` reads as `0.5`); NaN when there is no digit.
-fn decimal(text: &str) -> f64 {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return f64::NAN;
-    }
-    crate::core::json::decimal_to_f64(text)
 }

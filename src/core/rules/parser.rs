@@ -58,7 +58,10 @@ pub fn parse(source: &str, tokens: &[Token]) -> (Expr, Vec<Diagnostic>) {
 
 fn describe(src: &str, t: &Token) -> String {
     match t.kind {
-        TokenKind::Ident => format!("`{}`", &src[t.span.start..t.span.end]),
+        TokenKind::Ident => format!(
+            "`{}`",
+            src.get(t.span.start..t.span.end).unwrap_or_default()
+        ),
         _ => t.kind.describe().to_string(),
     }
 }
@@ -86,7 +89,7 @@ impl Parser<'_> {
     }
 
     fn text(&self, t: &Token) -> &str {
-        &self.src[t.span.start..t.span.end]
+        self.src.get(t.span.start..t.span.end).unwrap_or_default()
     }
 
     fn at_word(&self, word: &str) -> bool {

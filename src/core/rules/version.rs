@@ -11,7 +11,7 @@ pub fn padded(input: &str) -> String {
     let input = if input.is_empty() { "0" } else { input };
     let s = input.strip_prefix('v').unwrap_or(input);
     let s = match s.find('+') {
-        Some(i) => &s[..i],
+        Some(i) => s.get(..i).unwrap_or_default(),
         None => s,
     };
     let parts: Vec<&str> = s.split(['.', '-']).collect();
