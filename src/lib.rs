@@ -9,5 +9,6 @@
 
 pub mod core;
 
+/// The browser entry points (public so that wasm-bindgen integration tests can drive them).
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;
