@@ -610,7 +610,8 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn hex_digit(n: u8) -> char {
+/// The lowercase hex digit of a nibble.
+pub(crate) fn hex_digit(n: u8) -> char {
     char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
 }
 

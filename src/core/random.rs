@@ -4,6 +4,8 @@
 //! `track` free of a call into the browser. The generator is xoshiro256**, whose 256 bits of state make collisions
 //! between visitors' message ids as unlikely as with random UUIDs.
 
+use super::json::hex_digit;
+
 #[derive(Debug, Clone)]
 pub struct Rng {
     s: [u64; 4],
@@ -58,15 +60,11 @@ impl Rng {
             if matches!(i, 4 | 6 | 8 | 10) {
                 out.push('-');
             }
-            out.push(hex(b >> 4));
-            out.push(hex(b & 0xf));
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 0xf));
         }
         out
     }
-}
-
-fn hex(n: u8) -> char {
-    char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
 }
 
 #[cfg(test)]
