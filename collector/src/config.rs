@@ -1,5 +1,6 @@
 //! Sources: who may send events. Each source has a write key (which names it on every
-//! request) and the browser origins allowed to send with that key.
+//! request), the browser origins allowed to send with that key, and optionally the config
+//! file served to its SDK by `GET /v1/config`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -10,6 +11,10 @@ use serde_json::Value;
 /// The source used when no `--sources` file is given, so that the demo site works out of
 /// the box on any local port.
 pub const DEMO_SOURCES_JSON: &str = r#"{"sources":[{"name":"demo","writeKey":"wk_demo","origins":["http://localhost:*","http://127.0.0.1:*"]}]}"#;
+
+/// The built-in demo source's config, relative to the working directory; used only when the
+/// file exists when the sources are built.
+pub const DEMO_CONFIG_PATH: &str = "www/demo-config.json";
 
 #[derive(Debug)]
 pub enum ConfigError {
@@ -112,6 +117,19 @@ pub struct Source {
     pub name: String,
     pub write_key: String,
     pub origins: Vec<OriginPattern>,
+    /// The config file served at `GET /v1/config` for this source's key, if any.
+    pub config: Option<ConfigFile>,
+}
+
+/// A source's config file. It is only named here: it is read (and checked) on every request,
+/// so edits take effect without a restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// The path as written in the sources file; errors are reported under this name, so
+    /// the collector's own directory layout is not shown to clients.
+    pub name: String,
+    /// Where the file is read from: `name` resolved against the sources file's directory.
+    pub path: PathBuf,
 }
 
 impl Source {
@@ -128,19 +146,38 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// The demo source of [`DEMO_SOURCES_JSON`], serving [`DEMO_CONFIG_PATH`] (relative to
+    /// the working directory) as its config when that file exists.
     pub fn demo() -> Result<Self, ConfigError> {
-        Self::from_json(DEMO_SOURCES_JSON)
+        let mut sources = Self::from_json(DEMO_SOURCES_JSON)?;
+        if Path::new(DEMO_CONFIG_PATH).is_file() {
+            for source in &mut sources.sources {
+                source.config = Some(ConfigFile {
+                    name: DEMO_CONFIG_PATH.to_owned(),
+                    path: PathBuf::from(DEMO_CONFIG_PATH),
+                });
+            }
+        }
+        Ok(sources)
     }
 
+    /// Reads a sources file; `config` paths in it are relative to the file's directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_json(&text)
+        let base = path.parent().unwrap_or(Path::new(""));
+        Self::from_json_in(&text, base)
     }
 
+    /// Parses a sources document; `config` paths in it are relative to the working directory.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        Self::from_json_in(text, Path::new(""))
+    }
+
+    /// Parses a sources document whose `config` paths are relative to `base`.
+    pub fn from_json_in(text: &str, base: &Path) -> Result<Self, ConfigError> {
         let doc: Value = serde_json::from_str(text).map_err(ConfigError::Json)?;
         let list = doc
             .get("sources")
@@ -148,7 +185,7 @@ impl Sources {
             .ok_or_else(|| invalid("sources", "must be an array of sources"))?;
         let mut sources = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
-            sources.push(parse_source(item, &format!("sources[{i}]"))?);
+            sources.push(parse_source(item, &format!("sources[{i}]"), base)?);
         }
         Self::new(sources)
     }
@@ -200,7 +237,7 @@ impl Sources {
     }
 }
 
-fn parse_source(item: &Value, at: &str) -> Result<Source, ConfigError> {
+fn parse_source(item: &Value, at: &str, base: &Path) -> Result<Source, ConfigError> {
     let object = item
         .as_object()
         .ok_or_else(|| invalid(at, "must be an object"))?;
@@ -236,10 +273,19 @@ fn parse_source(item: &Value, at: &str) -> Result<Source, ConfigError> {
             ))
         }
     };
+    let config = match object.get("config") {
+        None | Some(Value::Null) => None,
+        Some(_) => {
+            let name = text("config")?;
+            let path = base.join(&name);
+            Some(ConfigFile { name, path })
+        }
+    };
     Ok(Source {
         name,
         write_key,
         origins,
+        config,
     })
 }
 
@@ -261,6 +307,30 @@ mod tests {
         assert!(!demo.allows_origin("http://localhost:"));
         assert!(!demo.allows_origin("null"));
         assert!(sources.by_write_key("wk_other").is_none());
+    }
+
+    #[test]
+    fn config_paths_are_relative_to_the_sources_file() {
+        let text = r#"{"sources":[{"name":"a","writeKey":"ka","config":"conf/a.json"},
+            {"name":"b","writeKey":"kb"},{"name":"c","writeKey":"kc","config":"/etc/c.json"}]}"#;
+        let sources = Sources::from_json_in(text, Path::new("/srv/wayline")).unwrap();
+        let a = sources.by_write_key("ka").unwrap().config.clone().unwrap();
+        assert_eq!(a.name, "conf/a.json");
+        assert_eq!(a.path, Path::new("/srv/wayline/conf/a.json"));
+        assert!(sources.by_write_key("kb").unwrap().config.is_none());
+        let c = sources.by_write_key("kc").unwrap().config.clone().unwrap();
+        assert_eq!(c.path, Path::new("/etc/c.json"));
+        let plain = Sources::from_json(text).unwrap();
+        let a = plain.by_write_key("ka").unwrap().config.clone().unwrap();
+        assert_eq!(a.path, Path::new("conf/a.json"));
+        for bad in [r#""""#, "3", r#"["a.json"]"#] {
+            let text = format!(r#"{{"sources":[{{"name":"a","writeKey":"k","config":{bad}}}]}}"#);
+            let err = Sources::from_json(&text).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "sources file: sources[0].config: must be a non-empty string"
+            );
+        }
     }
 
     #[test]

@@ -11,9 +11,12 @@ use axum::response::{IntoResponse, Response};
 use crate::http::AppState;
 
 const ALLOW_METHODS: &str = "POST, GET, OPTIONS";
-const ALLOW_HEADERS: &str = "Content-Type, Authorization, Content-Encoding";
-/// Lets the SDK read `Retry-After` on 503 and honour it.
-const EXPOSE_HEADERS: &str = "Retry-After";
+/// `If-None-Match`: the SDK revalidates its cached config (`GET /v1/config`) with the ETag
+/// it stored.
+const ALLOW_HEADERS: &str = "Content-Type, Authorization, Content-Encoding, If-None-Match";
+/// Lets the SDK read `Retry-After` on 503 and honour it, and the config's `ETag` to
+/// revalidate it later.
+const EXPOSE_HEADERS: &str = "Retry-After, ETag";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE: &str = "86400";
 

@@ -87,7 +87,7 @@ impl fmt::Display for ApiError {
             ),
             Self::BodyRead(err) => write!(f, "the body could not be read: {err}"),
             Self::MissingWriteKey => f.write_str(
-                "no write key: send `writeKey` in the body or HTTP Basic auth with the key as user name",
+                "no write key: send `writeKey` in the body (the query for GET /v1/config) or HTTP Basic auth with the key as user name",
             ),
             Self::UnknownWriteKey => f.write_str("the write key is not known to this collector"),
             Self::OriginNotAllowed(origin) => {

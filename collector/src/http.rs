@@ -1,4 +1,4 @@
-//! Routes and the ingest handler.
+//! Routes and the ingest handler (the config endpoint is [`remote_config`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,7 +17,7 @@ use crate::config::{Source, Sources};
 use crate::error::ApiError;
 use crate::ingest::{self, Endpoint, Envelope, MessageType};
 use crate::store::{InsertOutcome, Store, Writes};
-use crate::{body, clock, cors, static_files};
+use crate::{body, clock, cors, remote_config, static_files};
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/batch",
             post(|s: State<AppState>, h: HeaderMap, b: Body| ingest(s, h, b, Endpoint::Batch)),
         )
+        .route("/v1/config", get(remote_config::serve))
         .route("/health", get(health));
     for kind in MessageType::ALL {
         router = router.route(
@@ -136,9 +137,9 @@ async fn handle(
 }
 
 /// The write key comes from the body (`writeKey`, as the browser SDK sends it, since
-/// `sendBeacon` cannot set headers) or from HTTP Basic auth with the key as user name (as
-/// Segment's server libraries send it).
-fn authenticate<'a>(
+/// `sendBeacon` cannot set headers; for `GET /v1/config`, the query) or from HTTP Basic auth
+/// with the key as user name (as Segment's server libraries send it).
+pub(crate) fn authenticate<'a>(
     state: &'a AppState,
     headers: &HeaderMap,
     body_key: Option<&str>,
@@ -173,7 +174,7 @@ fn basic_auth_user(headers: &HeaderMap) -> Option<String> {
 /// A browser always sends `Origin` on a cross-origin POST; a page on another site must not
 /// be able to write into this source. Requests without `Origin` (servers, same-origin
 /// navigations) carry no such claim and are not checked.
-fn check_origin(source: &Source, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_origin(source: &Source, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };

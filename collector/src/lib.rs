@@ -3,7 +3,7 @@
 //!
 //! The modules are split so that validation ([`ingest`], [`clock`]) is pure and testable
 //! without a server, storage ([`store`]) knows nothing of HTTP, and the HTTP layer
-//! ([`http`], [`body`], [`cors`], [`static_files`]) only translates. The commands that
+//! ([`http`], [`body`], [`cors`], [`static_files`], [`remote_config`]) only translates. The commands that
 //! read the database ([`events`], [`count`], [`drops`]) open it read-only through
 //! [`store`]. The test tools ([`proxy`], [`loadgen`]) share a minimal HTTP/1.1 framing
 //! ([`wire`]). The rule commands ([`check`], [`replay`], [`condition`]) expose the SDK
@@ -28,6 +28,7 @@ pub mod http;
 pub mod ingest;
 pub mod loadgen;
 pub mod proxy;
+pub mod remote_config;
 pub mod replay;
 pub mod server;
 pub mod static_files;

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use crate::cli::ServeOptions;
 use crate::config::{ConfigError, Sources};
 use crate::http::{router, AppState};
+use crate::remote_config;
 use crate::store::{self, StoreError};
 
 #[derive(Debug)]
@@ -43,6 +44,17 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
         None => Sources::demo(),
     }
     .map_err(ServeError::Config)?;
+    for source in sources.iter() {
+        // Not fatal either: the file is read on each request, so it can be fixed while the
+        // collector runs; until then `GET /v1/config` answers 503.
+        if let Some(Err(fault)) = source.config.as_ref().map(remote_config::load) {
+            eprintln!(
+                "wayline: note: source {:?}: {}",
+                source.name,
+                fault.report()
+            );
+        }
+    }
     let (store, writer) = store::open(&options.db).map_err(ServeError::Store)?;
     for (flag, dir) in [("--www", &options.www), ("--sdk", &options.sdk)] {
         // Not fatal: the API works without them, and the SDK may simply not be built yet.

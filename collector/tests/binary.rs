@@ -15,7 +15,13 @@ const WAYLINE: &str = env!("CARGO_BIN_EXE_wayline");
 /// Starts `wayline serve` on a free port and returns it with its address, once it has
 /// announced that it is listening.
 fn serve(dir: &Path) -> (Child, String) {
+    serve_in(dir, Path::new("."))
+}
+
+/// `serve`, run with `cwd` as its working directory.
+fn serve_in(dir: &Path, cwd: &Path) -> (Child, String) {
     let mut child = Command::new(WAYLINE)
+        .current_dir(cwd)
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(dir.join("events.db"))
         .arg("--www")
@@ -288,4 +294,23 @@ fn serve_with_a_bad_sources_file_fails_before_listening() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("sources[0].writeKey"));
+}
+
+#[test]
+fn the_demo_source_serves_www_demo_config_json_from_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    // Without the file, the demo source has no config.
+    let (child, address) = serve_in(dir.path(), dir.path());
+    let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("no_config"), "{body}");
+    stop(child);
+
+    let config = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
+    std::fs::create_dir_all(dir.path().join("www")).unwrap();
+    std::fs::write(dir.path().join("www/demo-config.json"), config).unwrap();
+    let (child, address) = serve_in(dir.path(), dir.path());
+    let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
+    assert_eq!((status, body.as_str()), (200, config));
+    stop(child);
 }

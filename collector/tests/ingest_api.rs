@@ -323,7 +323,7 @@ async fn cors_preflight_and_simple_requests() {
     );
     assert_eq!(
         reply.header("access-control-allow-headers"),
-        Some("Content-Type, Authorization, Content-Encoding")
+        Some("Content-Type, Authorization, Content-Encoding, If-None-Match")
     );
     assert_eq!(reply.header("vary"), Some("Origin"));
 

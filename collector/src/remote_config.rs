@@ -1,0 +1,272 @@
+//! `GET /v1/config`: a source's config file, for the SDK to fetch and cache.
+//!
+//! The file is read and checked on every request, so an edit is live at once, and only a
+//! file that passes the same check as `wayline check` (the engine's own) is ever served: a
+//! missing, unreadable or invalid file is a 503, so the SDK keeps its last good config. A
+//! strong `ETag` (a hash of the bytes served) lets the SDK revalidate with a 304.
+
+use std::fmt;
+use std::path::Path;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::check;
+use crate::config::ConfigFile;
+use crate::error::ApiError;
+use crate::http::{authenticate, check_origin, json_response, AppState};
+
+/// Why a source's config cannot be served.
+#[derive(Debug)]
+pub enum ConfigFault {
+    /// The source names no config file (404).
+    None { source: String },
+    /// The file is missing or cannot be read as UTF-8 text (503).
+    Unreadable { file: String, message: String },
+    /// The file is not JSON or fails the config check (503). `diagnostics` is the check's
+    /// rendering, as `wayline check` prints it.
+    Invalid {
+        summary: String,
+        diagnostics: String,
+    },
+}
+
+impl ConfigFault {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::None { .. } => StatusCode::NOT_FOUND,
+            Self::Unreadable { .. } | Self::Invalid { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::None { .. } => "no_config",
+            Self::Unreadable { .. } => "config_unreadable",
+            Self::Invalid { .. } => "invalid_config",
+        }
+    }
+
+    /// The message for the operator's log: for an invalid file, with every error.
+    pub fn report(&self) -> String {
+        match self {
+            Self::Invalid { diagnostics, .. } => format!("{self}\n{}", diagnostics.trim_end()),
+            _ => self.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::None { source } => write!(f, "source {source:?} has no config"),
+            Self::Unreadable { file, message } => {
+                write!(f, "config {file} cannot be read: {message}")
+            }
+            Self::Invalid { summary, .. } => write!(f, "config {summary}; it is not served"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigFault {}
+
+impl IntoResponse for ConfigFault {
+    fn into_response(self) -> Response {
+        let mut error = json!({"code": self.code(), "message": self.to_string()});
+        if let Self::Invalid { diagnostics, .. } = &self {
+            error["diagnostics"] = json!(diagnostics);
+        }
+        json_response(self.status(), &json!({ "error": error }))
+    }
+}
+
+/// A config that passed the check: the bytes to serve and their entity tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub body: String,
+    /// Quoted, as sent in `ETag`.
+    pub etag: String,
+}
+
+/// Reads and checks a config file. A leading byte-order mark is dropped (JSON allows none),
+/// and the tag is computed on what is served.
+pub fn load(file: &ConfigFile) -> Result<Served, ConfigFault> {
+    let body = read(&file.path).map_err(|message| ConfigFault::Unreadable {
+        file: file.name.clone(),
+        message,
+    })?;
+    let report = check::check_text(&body, &file.name);
+    if !report.is_ok() {
+        return Err(ConfigFault::Invalid {
+            summary: report.summary(),
+            diagnostics: report.diagnostics,
+        });
+    }
+    let etag = etag(body.as_bytes());
+    Ok(Served { body, etag })
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    check::read_text(path).map_err(|err| err.source.to_string())
+}
+
+/// `"<FNV-1a 128 of the bytes, 32 hex digits>"`: stable across collectors and versions, so
+/// several collectors behind one name give the same tag for the same file.
+pub fn etag(bytes: &[u8]) -> String {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    let hash = bytes.iter().fold(OFFSET, |hash, &byte| {
+        (hash ^ u128::from(byte)).wrapping_mul(PRIME)
+    });
+    format!("\"{hash:032x}\"")
+}
+
+/// `If-None-Match` holds `*` or a list of tags; the comparison is weak (RFC 9110 §13.1.2),
+/// so `W/"…"` matches too.
+fn matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// The `writeKey` query parameter (form-encoded: `+` is a space, `%XX` a byte), if present.
+fn query_write_key(uri: &Uri) -> Option<String> {
+    uri.query()?.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (name == "writeKey").then(|| form_decode(value)).flatten()
+    })
+}
+
+fn form_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+pub async fn serve(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    match handle(&state, &uri, &headers).await {
+        Ok(response) => response,
+        Err(Fault::Api(err)) => err.into_response(),
+        Err(Fault::Config(fault)) => {
+            // The client keeps its last good config; the operator needs to hear about it.
+            if fault.status().is_server_error() {
+                eprintln!("wayline: {}", fault.report());
+            }
+            fault.into_response()
+        }
+    }
+}
+
+enum Fault {
+    Api(ApiError),
+    Config(ConfigFault),
+}
+
+async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Response, Fault> {
+    let query_key = query_write_key(uri);
+    let source = authenticate(state, headers, query_key.as_deref()).map_err(Fault::Api)?;
+    check_origin(source, headers).map_err(Fault::Api)?;
+    let file = source.config.clone().ok_or_else(|| {
+        Fault::Config(ConfigFault::None {
+            source: source.name.clone(),
+        })
+    })?;
+    let name = file.name.clone();
+    // Reading and checking are blocking work; keep them off the request threads.
+    let served = tokio::task::spawn_blocking(move || load(&file))
+        .await
+        .map_err(|err| {
+            Fault::Config(ConfigFault::Unreadable {
+                file: name,
+                message: err.to_string(),
+            })
+        })?
+        .map_err(Fault::Config)?;
+
+    let mut response_headers = HeaderMap::new();
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(value) = HeaderValue::from_str(&served.etag) {
+        response_headers.insert(header::ETAG, value);
+    }
+    if matches(headers, &served.etag) {
+        // No body, so no Content-Type (RFC 9110 §15.4.5).
+        return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
+    }
+    response_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok((StatusCode::OK, response_headers, served.body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etag_is_a_stable_hash_of_the_bytes() {
+        // FNV-1a 128 of the empty input is its offset basis.
+        assert_eq!(etag(b""), "\"6c62272e07bb014262b821756295c58d\"");
+        assert_eq!(etag(b"{}"), etag(b"{}"));
+        assert_ne!(etag(b"{}"), etag(b"{ }"));
+        assert_eq!(etag(b"{}").len(), 34);
+    }
+
+    #[test]
+    fn if_none_match_lists_star_and_weak_tags() {
+        let tag = "\"abc\"";
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static(value));
+            matches(&headers, tag)
+        };
+        assert!(!matches(&HeaderMap::new(), tag));
+        assert!(with("\"abc\""));
+        assert!(with("\"x\", \"abc\""));
+        assert!(with("W/\"abc\""));
+        assert!(with("*"));
+        assert!(!with("\"abcd\""));
+        assert!(!with("abc"));
+    }
+
+    #[test]
+    fn write_key_from_the_query() {
+        let key = |uri: &'static str| query_write_key(&Uri::from_static(uri));
+        assert_eq!(
+            key("/v1/config?writeKey=wk_demo").as_deref(),
+            Some("wk_demo")
+        );
+        assert_eq!(
+            key("/v1/config?x=1&writeKey=wk%20a+b%2B").as_deref(),
+            Some("wk a b+")
+        );
+        assert_eq!(key("/v1/config?writekey=wk"), None);
+        assert_eq!(key("/v1/config"), None);
+        assert_eq!(key("/v1/config?writeKey=%zz"), None);
+        assert_eq!(key("/v1/config?writeKey").as_deref(), Some(""));
+    }
+}

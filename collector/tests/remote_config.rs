@@ -1,0 +1,410 @@
+//! `GET /v1/config`, driven in-process: a sources file in a temporary directory names each
+//! source's config file, relative to itself.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{Harness, Reply};
+use serde_json::json;
+use tempfile::TempDir;
+use wayline_collector::config::Sources;
+
+const SHOP_ORIGIN: &str = "https://shop.example";
+const BLOG_ORIGIN: &str = "https://blog.example";
+
+const GOOD: &str = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
+const ALSO_GOOD: &str = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 2"}}"#;
+
+/// A collector whose sources file (in `dir`) has:
+/// - `shop` (`wk_shop`, shop origin) with `configs/shop.json`,
+/// - `blog` (`wk_blog`, blog origin) with no config,
+/// - `lost` (`wk_lost`) naming a config file that does not exist.
+struct Setup {
+    h: Harness,
+    dir: TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("configs")).unwrap();
+        let sources = json!({"sources": [
+            {"name": "shop", "writeKey": "wk_shop", "origins": [SHOP_ORIGIN], "config": "configs/shop.json"},
+            {"name": "blog", "writeKey": "wk_blog", "origins": [BLOG_ORIGIN]},
+            {"name": "lost", "writeKey": "wk_lost", "config": "configs/missing.json"},
+        ]});
+        let sources_file = dir.path().join("sources.json");
+        std::fs::write(&sources_file, sources.to_string()).unwrap();
+        let setup = Self {
+            h: Harness::with_sources(Sources::load(&sources_file).unwrap()),
+            dir,
+        };
+        setup.write_config(GOOD);
+        setup
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.dir.path().join("configs/shop.json")
+    }
+
+    fn write_config(&self, text: &str) {
+        write(&self.config_path(), text);
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.h.get(uri).await
+    }
+
+    async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = Request::get(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.h.send(request.body(Body::empty()).unwrap()).await
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+fn body_text(reply: &Reply) -> &str {
+    std::str::from_utf8(&reply.body).unwrap()
+}
+
+#[tokio::test]
+async fn serves_the_config_with_a_strong_etag() {
+    let s = Setup::new();
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", body_text(&reply));
+    assert_eq!(body_text(&reply), GOOD, "the file's bytes, unchanged");
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache"));
+    let etag = reply.header("etag").unwrap();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() > 2,
+        "{etag}"
+    );
+    assert!(!etag.starts_with("W/"), "strong: {etag}");
+
+    // The same bytes give the same tag.
+    let again = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(again.header("etag"), Some(etag));
+}
+
+#[tokio::test]
+async fn if_none_match_answers_304_without_a_body() {
+    let s = Setup::new();
+    let first = s.get("/v1/config?writeKey=wk_shop").await;
+    let etag = first.header("etag").unwrap().to_owned();
+
+    let reply = s
+        .get_with(
+            "/v1/config?writeKey=wk_shop",
+            &[("if-none-match", etag.as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    assert!(reply.body.is_empty());
+    assert_eq!(reply.header("etag"), Some(etag.as_str()));
+    assert_eq!(reply.header("cache-control"), Some("no-cache"));
+
+    // In a list, and weak comparison as RFC 9110 asks for If-None-Match.
+    let list = format!("\"other\", {etag}");
+    let weak = format!("W/{etag}");
+    for value in [list.as_str(), weak.as_str(), "*"] {
+        let reply = s
+            .get_with("/v1/config?writeKey=wk_shop", &[("if-none-match", value)])
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_MODIFIED, "{value}");
+    }
+
+    // A tag that does not match gets the whole config.
+    let reply = s
+        .get_with(
+            "/v1/config?writeKey=wk_shop",
+            &[("if-none-match", "\"stale\"")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(body_text(&reply), GOOD);
+}
+
+#[tokio::test]
+async fn an_edited_file_is_served_at_once_with_a_new_etag() {
+    let s = Setup::new();
+    let first = s.get("/v1/config?writeKey=wk_shop").await;
+    let old = first.header("etag").unwrap().to_owned();
+
+    s.write_config(ALSO_GOOD);
+    let reply = s
+        .get_with(
+            "/v1/config?writeKey=wk_shop",
+            &[("if-none-match", old.as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(body_text(&reply), ALSO_GOOD);
+    let new = reply.header("etag").unwrap().to_owned();
+    assert_ne!(new, old);
+
+    // Back to the first bytes: back to the first tag.
+    s.write_config(GOOD);
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.header("etag"), Some(old.as_str()));
+}
+
+#[tokio::test]
+async fn the_write_key_may_come_as_basic_auth() {
+    let s = Setup::new();
+    // base64("wk_shop:")
+    let reply = s
+        .get_with("/v1/config", &[("authorization", "Basic d2tfc2hvcDo=")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(body_text(&reply), GOOD);
+}
+
+#[tokio::test]
+async fn unknown_or_missing_write_key_is_401() {
+    let s = Setup::new();
+    let reply = s.get("/v1/config?writeKey=wk_nope").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.error_code(), "invalid_write_key");
+    assert!(reply.header("etag").is_none());
+
+    let reply = s.get("/v1/config").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.error_code(), "missing_write_key");
+
+    let reply = s.get("/v1/config?writeKey=").await;
+    assert_eq!(reply.error_code(), "missing_write_key");
+}
+
+#[tokio::test]
+async fn a_source_without_config_is_404_with_a_json_error() {
+    let s = Setup::new();
+    let reply = s.get("/v1/config?writeKey=wk_blog").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(reply.error_code(), "no_config");
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "source \"blog\" has no config"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_config_is_503_naming_the_rule() {
+    let s = Setup::new();
+    s.write_config(
+        r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1", "typo": "cout(\"A\") > 1"}}"#,
+    );
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert!(reply.header("etag").is_none());
+    let error = &reply.json()["error"];
+    assert_eq!(error["code"], "invalid_config");
+    assert_eq!(
+        error["message"],
+        "config configs/shop.json: 1 error; it is not served"
+    );
+    let diagnostics = error["diagnostics"].as_str().unwrap();
+    // Reported under the name in the sources file, at the rule: `segments.typo`.
+    assert!(
+        diagnostics.starts_with("configs/shop.json:segments.typo:"),
+        "{diagnostics}"
+    );
+    assert!(diagnostics.contains("cout"), "{diagnostics}");
+    assert!(
+        !diagnostics.contains(s.dir.path().to_str().unwrap()),
+        "no server paths: {diagnostics}"
+    );
+
+    // Not even to a client that holds the tag of the good config.
+    s.write_config(GOOD);
+    let good = s.get("/v1/config?writeKey=wk_shop").await;
+    let etag = good.header("etag").unwrap().to_owned();
+    s.write_config(r#"{"segments": {"typo": "cout(\"A\") > 1"}}"#);
+    let reply = s
+        .get_with(
+            "/v1/config?writeKey=wk_shop",
+            &[("if-none-match", etag.as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+
+    // Fixed in place: served again without a restart.
+    s.write_config(GOOD);
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("etag"), Some(etag.as_str()));
+}
+
+#[tokio::test]
+async fn a_config_that_is_not_json_or_not_an_object_is_503() {
+    let s = Setup::new();
+    for (text, expected) in [
+        ("{\"segments\": {", "not valid JSON"),
+        ("[1, 2]", "not an array"),
+        ("", "not valid JSON"),
+    ] {
+        s.write_config(text);
+        let reply = s.get("/v1/config?writeKey=wk_shop").await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+        let error = &reply.json()["error"];
+        assert_eq!(error["code"], "invalid_config", "{text}");
+        let diagnostics = error["diagnostics"].as_str().unwrap();
+        assert!(diagnostics.contains(expected), "{text}: {diagnostics}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_or_unreadable_config_is_503() {
+    let s = Setup::new();
+    let reply = s.get("/v1/config?writeKey=wk_lost").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.error_code(), "config_unreadable");
+    let message = reply.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.starts_with("config configs/missing.json cannot be read: "),
+        "{message}"
+    );
+
+    // Deleted while running, then put back.
+    std::fs::remove_file(s.config_path()).unwrap();
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.error_code(), "config_unreadable");
+    s.write_config(GOOD);
+    assert_eq!(
+        s.get("/v1/config?writeKey=wk_shop").await.status,
+        StatusCode::OK
+    );
+
+    // Not UTF-8.
+    std::fs::write(s.config_path(), b"{\"segments\": {\"a\": \"\xff\"}}").unwrap();
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.error_code(), "config_unreadable");
+}
+
+#[tokio::test]
+async fn cors_preflight_and_headers() {
+    let s = Setup::new();
+    // The SDK revalidates with the tag it stored, which a browser preflights.
+    let reply =
+        s.h.send(
+            Request::options("/v1/config?writeKey=wk_shop")
+                .header("origin", SHOP_ORIGIN)
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "if-none-match")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(SHOP_ORIGIN)
+    );
+    assert_eq!(
+        reply.header("access-control-allow-methods"),
+        Some("POST, GET, OPTIONS")
+    );
+    let allowed = reply.header("access-control-allow-headers").unwrap();
+    assert!(allowed.contains("If-None-Match"), "{allowed}");
+    assert!(allowed.contains("Authorization"), "{allowed}");
+    assert_eq!(reply.header("vary"), Some("Origin"));
+
+    // A page on another site gets no grant.
+    let reply =
+        s.h.send(
+            Request::options("/v1/config?writeKey=wk_shop")
+                .header("origin", "https://evil.example")
+                .header("access-control-request-method", "GET")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+
+    // The config itself: the origin echoed and the ETag readable by the page.
+    let reply = s
+        .get_with("/v1/config?writeKey=wk_shop", &[("origin", SHOP_ORIGIN)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(SHOP_ORIGIN)
+    );
+    let exposed = reply.header("access-control-expose-headers").unwrap();
+    assert!(exposed.split(',').any(|h| h.trim() == "ETag"), "{exposed}");
+    assert_eq!(reply.header("vary"), Some("Origin"));
+    let etag = reply.header("etag").unwrap().to_owned();
+    let reply = s
+        .get_with(
+            "/v1/config?writeKey=wk_shop",
+            &[("origin", SHOP_ORIGIN), ("if-none-match", etag.as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(SHOP_ORIGIN)
+    );
+
+    // Another source's origin is known (so the page can read the refusal) but may not use
+    // this key, as on the ingest API.
+    let reply = s
+        .get_with("/v1/config?writeKey=wk_shop", &[("origin", BLOG_ORIGIN)])
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.error_code(), "origin_not_allowed");
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(BLOG_ORIGIN)
+    );
+    assert!(reply.header("etag").is_none());
+
+    // An origin no source allows: refused, and unreadable by the page.
+    let reply = s
+        .get_with(
+            "/v1/config?writeKey=wk_shop",
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn only_get_and_head() {
+    let s = Setup::new();
+    let reply =
+        s.h.send(
+            Request::post("/v1/config?writeKey=wk_shop")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    let reply =
+        s.h.send(
+            Request::head("/v1/config?writeKey=wk_shop")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.is_empty());
+    assert!(reply.header("etag").is_some());
+}
