@@ -1,6 +1,7 @@
 //! The pure core: every module here takes time and inputs as arguments and returns decisions.
 pub mod attribution;
 pub mod audience;
+pub mod campaigns;
 pub mod consent;
 pub mod json;
 pub mod message;

@@ -1,0 +1,343 @@
+//! The decision engine: signals and the clock in, decisions out.
+//!
+//! Pure: no timers, storage or DOM. The SDK calls [`Engine::handle`] for every signal, [`Engine::advance`] when
+//! [`Engine::next_wakeup`] comes, persists [`Engine::to_value`] and restores it on the next load.
+
+use super::check::{campaign_blockers, held_out, moment_blockers, Context};
+use super::config::{self, Campaigns, ConfigError};
+use super::decision::Decision;
+use super::explain::Explanation;
+use super::limits::{MAX_OPEN_MS, MAX_PENDING};
+use super::model::{Campaign, Device, GlobalLimits};
+use super::reason::Reason;
+use super::signal::{Outcome, Signal};
+use super::state::{Pending, State, StateError};
+use super::trigger::{fires, Meters};
+use crate::core::json::Value;
+use crate::core::rules::Input;
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    campaigns: Vec<Campaign>,
+    limits: GlobalLimits,
+    state: State,
+    ctx: Context,
+    meters: Meters,
+    /// The last time each campaign lost to another: (loser, winner). For `explain`; not persisted.
+    outranked: Vec<(String, String)>,
+}
+
+impl Engine {
+    pub fn new(campaigns: Campaigns) -> Engine {
+        Engine {
+            campaigns: campaigns.campaigns,
+            limits: campaigns.limits,
+            state: State::default(),
+            ctx: Context::default(),
+            meters: Meters::default(),
+            outranked: Vec::new(),
+        }
+    }
+
+    /// Reads `campaigns` and `campaignLimits` from a config; every error with its location.
+    pub fn from_config(config: &Value) -> Result<Engine, Vec<ConfigError>> {
+        config::read(config).map(Engine::new)
+    }
+
+    pub fn campaigns(&self) -> &[Campaign] {
+        &self.campaigns
+    }
+
+    pub fn campaign(&self, id: &str) -> Option<&Campaign> {
+        self.campaigns.iter().find(|c| c.id == id)
+    }
+
+    pub fn set_device(&mut self, device: Option<Device>) {
+        self.ctx.device = device;
+    }
+
+    /// Sets the current URL without it counting as a page signal (e.g. on restore).
+    pub fn set_url(&mut self, url: Option<String>) {
+        self.ctx.url = url;
+    }
+
+    /// When [`Engine::advance`] must next be called: the earliest pending delay, or an open prompt's expiry.
+    pub fn next_wakeup(&self) -> Option<i64> {
+        let pending = self.state.pending.iter().map(|p| p.due).min();
+        let open = self.state.open.as_ref().map(|(_, at)| at + MAX_OPEN_MS);
+        match (pending, open) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Ends the delays that are due (re-checking eligibility) and expires a prompt left open too long.
+    pub fn advance(&mut self, facts: &dyn Input, now: i64) -> Vec<Decision> {
+        if let Some((_, at)) = &self.state.open {
+            if now >= at + MAX_OPEN_MS {
+                self.state.open = None;
+            }
+        }
+        let (due, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.state.pending)
+            .into_iter()
+            .partition(|p| p.due <= now);
+        self.state.pending = waiting;
+        let mut out = Vec::new();
+        let mut candidates = Vec::new();
+        for p in due {
+            let Some(i) = self.index(&p.campaign) else {
+                continue;
+            };
+            let reasons = self.blockers(i, facts, now);
+            if reasons.is_empty() {
+                candidates.push(i);
+            } else {
+                out.push(Decision::Skipped {
+                    campaign: p.campaign,
+                    reasons,
+                });
+            }
+        }
+        self.select(candidates, facts, now, &mut out);
+        out
+    }
+
+    /// Handles one signal at `now`: due delays first, then the signal's own effects and the triggers it fires.
+    pub fn handle(&mut self, signal: &Signal<'_>, facts: &dyn Input, now: i64) -> Vec<Decision> {
+        let mut out = self.advance(facts, now);
+        let before = self.meters;
+        match *signal {
+            Signal::Outcome { campaign, outcome } => {
+                self.outcome(campaign, outcome, now);
+                return out;
+            }
+            Signal::SessionStart { id } if self.state.session != Some(id) => {
+                self.new_session(id, &mut out);
+            }
+            Signal::Page { url } => {
+                self.ctx.url = Some(url.to_string());
+                self.meters.scroll = 0.0;
+                self.meters.idle_ms = 0;
+            }
+            Signal::Event { name, .. } => {
+                let campaigns = &self.campaigns;
+                self.state.pending.retain(|p| {
+                    let cancel = campaigns
+                        .iter()
+                        .find(|c| c.id == p.campaign)
+                        .is_some_and(|c| c.timing.cancel_on.iter().any(|e| e == name));
+                    if cancel {
+                        out.push(Decision::Cancelled {
+                            campaign: p.campaign.clone(),
+                            by: name.to_string(),
+                        });
+                    }
+                    !cancel
+                });
+            }
+            Signal::Idle { ms } => self.meters.idle_ms = ms,
+            Signal::Scroll { percent } => self.meters.scroll = self.meters.scroll.max(percent),
+            Signal::Engaged { total_ms } => self.meters.engaged_ms = total_ms,
+            _ => {}
+        }
+        let mut candidates = Vec::new();
+        for i in 0..self.campaigns.len() {
+            let c = &self.campaigns[i];
+            if !fires(&c.trigger, signal, &before, facts, now)
+                || self.state.pending(&c.id).is_some()
+            {
+                continue;
+            }
+            let reasons = self.blockers(i, facts, now);
+            let id = c.id.clone();
+            let delay = c.timing.delay_ms;
+            if !reasons.is_empty() {
+                out.push(Decision::Skipped {
+                    campaign: id,
+                    reasons,
+                });
+            } else if delay == 0 {
+                candidates.push(i);
+            } else if self.state.pending.len() >= MAX_PENDING {
+                out.push(Decision::Skipped {
+                    campaign: id,
+                    reasons: vec![Reason::TooManyPending],
+                });
+            } else {
+                self.state.pending.push(Pending {
+                    campaign: id.clone(),
+                    due: now + delay,
+                    triggered_at: now,
+                    session: self.state.session,
+                });
+                out.push(Decision::Delayed {
+                    campaign: id,
+                    due: now + delay,
+                });
+            }
+        }
+        self.select(candidates, facts, now, &mut out);
+        out
+    }
+
+    /// Why a campaign would or would not show if it triggered now.
+    pub fn explain(&self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
+        let i = self.index(id)?;
+        let c = &self.campaigns[i];
+        let mut reasons = self.blockers(i, facts, now);
+        reasons.extend(moment_blockers(&self.state, &self.limits, now));
+        let eligible = reasons.is_empty();
+        let held = held_out(c, facts);
+        if held {
+            reasons.push(Reason::HeldOut { percent: c.holdout });
+        }
+        if let Some((_, winner)) = self.outranked.iter().find(|(l, _)| l == id) {
+            reasons.push(Reason::OutrankedBy {
+                campaign: winner.clone(),
+            });
+        }
+        Some(Explanation {
+            campaign: id.to_string(),
+            eligible: eligible && !held,
+            held_out: held,
+            reasons,
+            pending_until: self.state.pending(id).map(|p| p.due),
+        })
+    }
+
+    /// The persisted state: caps, cooldowns, the session's count, pending delays.
+    pub fn to_value(&self) -> Value {
+        self.state.to_value()
+    }
+
+    /// Restores a persisted state. On an error the engine keeps a fresh state.
+    pub fn restore(&mut self, v: &Value) -> Result<(), StateError> {
+        let known: Vec<&str> = self.campaigns.iter().map(|c| c.id.as_str()).collect();
+        self.state = State::from_value(v, &known)?;
+        Ok(())
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    fn index(&self, id: &str) -> Option<usize> {
+        self.campaigns.iter().position(|c| c.id == id)
+    }
+
+    fn blockers(&self, i: usize, facts: &dyn Input, now: i64) -> Vec<Reason> {
+        campaign_blockers(
+            &self.campaigns[i],
+            &self.state,
+            &self.limits,
+            &self.ctx,
+            facts,
+            now,
+        )
+    }
+
+    fn new_session(&mut self, id: i64, out: &mut Vec<Decision>) {
+        self.state.session = Some(id);
+        self.state.session_prompts = 0;
+        self.state.open = None;
+        self.meters = Meters::default();
+        for p in std::mem::take(&mut self.state.pending) {
+            if p.session == Some(id) {
+                self.state.pending.push(p);
+            } else {
+                out.push(Decision::Cancelled {
+                    campaign: p.campaign,
+                    by: "session".into(),
+                });
+            }
+        }
+    }
+
+    /// Among campaigns ready to show at one moment, the highest priority (then the earliest in the config)
+    /// shows, unless a prompt is open or the minimum gap has not passed; the others are outranked.
+    fn select(
+        &mut self,
+        mut candidates: Vec<usize>,
+        facts: &dyn Input,
+        now: i64,
+        out: &mut Vec<Decision>,
+    ) {
+        if candidates.is_empty() {
+            return;
+        }
+        candidates.sort_by_key(|&i| (-self.campaigns[i].priority, i));
+        let moment = moment_blockers(&self.state, &self.limits, now);
+        if !moment.is_empty() {
+            for i in candidates {
+                out.push(Decision::Skipped {
+                    campaign: self.campaigns[i].id.clone(),
+                    reasons: moment.clone(),
+                });
+            }
+            return;
+        }
+        let winner = candidates[0];
+        let id = self.campaigns[winner].id.clone();
+        self.outranked.retain(|(l, _)| *l != id);
+        if held_out(&self.campaigns[winner], facts) {
+            let h = self.state.history_mut(&id);
+            h.record_show(now);
+            h.held_out = true;
+            out.push(Decision::HeldOut {
+                campaign: id.clone(),
+            });
+        } else {
+            self.record_show(&id, now);
+            out.push(Decision::Show {
+                campaign: id.clone(),
+            });
+        }
+        for &i in &candidates[1..] {
+            let loser = self.campaigns[i].id.clone();
+            self.outranked.retain(|(l, _)| *l != loser);
+            self.outranked.push((loser.clone(), id.clone()));
+            out.push(Decision::Skipped {
+                campaign: loser,
+                reasons: vec![Reason::OutrankedBy {
+                    campaign: id.clone(),
+                }],
+            });
+        }
+    }
+
+    fn record_show(&mut self, id: &str, now: i64) {
+        self.state.history_mut(id).record_show(now);
+        self.state.open = Some((id.to_string(), now));
+        self.state.session_prompts = self.state.session_prompts.saturating_add(1);
+        self.state.last_prompt_at = Some(now);
+    }
+
+    fn outcome(&mut self, id: &str, outcome: Outcome, now: i64) {
+        if self.index(id).is_none() {
+            return;
+        }
+        let is_open = self.state.open.as_ref().is_some_and(|(o, _)| o == id);
+        match outcome {
+            Outcome::Shown => {
+                if !is_open {
+                    self.record_show(id, now);
+                }
+            }
+            Outcome::Dismissed => {
+                self.state.history_mut(id).dismissed_at = Some(now);
+                if is_open {
+                    self.state.open = None;
+                }
+            }
+            Outcome::Answered | Outcome::RewardClaimed => {
+                self.state.history_mut(id).answered = true
+            }
+            Outcome::Completed => {
+                self.state.history_mut(id).answered = true;
+                if is_open {
+                    self.state.open = None;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `explain(id)`: whether a campaign would show if it triggered now, and every reason it would not.
+
+use super::reason::Reason;
+use crate::core::json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub campaign: String,
+    /// Nothing blocks it: if it triggered now it would show (or, when held out, yield a held-out decision).
+    pub eligible: bool,
+    /// Whether this visitor is in the campaign's holdout.
+    pub held_out: bool,
+    /// Every blocking reason, then the holdout and the last time it lost to another campaign, if any.
+    pub reasons: Vec<Reason>,
+    /// When a delay is waiting: when it ends.
+    pub pending_until: Option<i64>,
+}
+
+impl Explanation {
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("campaign", Value::String(self.campaign.clone()));
+        m.insert("eligible", Value::Bool(self.eligible));
+        m.insert("heldOut", Value::Bool(self.held_out));
+        if let Some(p) = self.pending_until {
+            m.insert("pendingUntil", Value::Number(p as f64));
+        }
+        m.insert(
+            "reasons",
+            Value::Array(self.reasons.iter().map(Reason::to_value).collect()),
+        );
+        Value::Object(m)
+    }
+
+    /// `nps: not eligible` and one indented line per reason.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "{}: {}",
+            self.campaign,
+            if self.eligible {
+                "eligible"
+            } else {
+                "not eligible"
+            }
+        );
+        for r in &self.reasons {
+            out.push_str("\n  - ");
+            out.push_str(&r.message());
+        }
+        out
+    }
+}

@@ -1,0 +1,149 @@
+//! Why a campaign cannot show now: each reason names the rule that blocks it and, where one exists, until when.
+
+use crate::core::json::{Map, Value};
+use crate::core::time::iso8601;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// The audience rule is false; these are its top-level clauses that are false, as written.
+    Rule {
+        failing: Vec<String>,
+    },
+    /// No include pattern matches the current URL (or no URL is known yet).
+    UrlNotIncluded {
+        url: Option<String>,
+    },
+    UrlExcluded {
+        url: String,
+        pattern: String,
+    },
+    /// The device is not one of the campaign's (or is not known).
+    Device {
+        device: Option<&'static str>,
+    },
+    BeforeStart {
+        start: i64,
+    },
+    Ended {
+        end: i64,
+    },
+    /// The visitor falls outside the sampling percentage.
+    NotSampled {
+        percent: f64,
+    },
+    /// Shown once already (`once`), or held out once.
+    ShownOnce,
+    /// `untilAnswered`: the visitor already answered (or was held out).
+    Answered,
+    /// `max N per period` reached; eligible again at `until` (`None`: never, for a cap without a period).
+    Capped {
+        until: Option<i64>,
+    },
+    Cooldown {
+        until: i64,
+    },
+    SessionLimit {
+        limit: u32,
+    },
+    MinGap {
+        until: i64,
+    },
+    /// Another prompt is on screen.
+    PromptOpen {
+        campaign: String,
+    },
+    /// Too many delays are already waiting.
+    TooManyPending,
+    /// Another eligible campaign with a higher priority (or earlier in the config) won.
+    OutrankedBy {
+        campaign: String,
+    },
+    /// In the holdout: gets a held-out decision instead of the prompt.
+    HeldOut {
+        percent: f64,
+    },
+}
+
+impl Reason {
+    /// A stable kebab-case name, for tools and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Rule { .. } => "audience-rule",
+            Reason::UrlNotIncluded { .. } => "url-not-included",
+            Reason::UrlExcluded { .. } => "url-excluded",
+            Reason::Device { .. } => "device",
+            Reason::BeforeStart { .. } => "before-start",
+            Reason::Ended { .. } => "ended",
+            Reason::NotSampled { .. } => "not-sampled",
+            Reason::ShownOnce => "shown-once",
+            Reason::Answered => "answered",
+            Reason::Capped { .. } => "capped",
+            Reason::Cooldown { .. } => "cooldown",
+            Reason::SessionLimit { .. } => "session-limit",
+            Reason::MinGap { .. } => "min-gap",
+            Reason::PromptOpen { .. } => "prompt-open",
+            Reason::TooManyPending => "too-many-pending",
+            Reason::OutrankedBy { .. } => "outranked",
+            Reason::HeldOut { .. } => "held-out",
+        }
+    }
+
+    /// One line for people (debug console, CLI).
+    pub fn message(&self) -> String {
+        match self {
+            Reason::Rule { failing } => format!("audience rule is false: {}", failing.join(" && ")),
+            Reason::UrlNotIncluded { url } => match url {
+                Some(u) => format!("URL {u} matches no include pattern"),
+                None => "no page URL known yet, and the audience includes only some URLs".into(),
+            },
+            Reason::UrlExcluded { url, pattern } => format!("URL {url} is excluded by {pattern}"),
+            Reason::Device { device } => match device {
+                Some(d) => format!("device {d} is not targeted"),
+                None => "device not known, and the audience targets only some devices".into(),
+            },
+            Reason::BeforeStart { start } => format!("starts at {}", iso8601(*start)),
+            Reason::Ended { end } => format!("ended at {}", iso8601(*end)),
+            Reason::NotSampled { percent } => format!("visitor is outside the {percent}% sample"),
+            Reason::ShownOnce => "already shown (frequency: once)".into(),
+            Reason::Answered => "already answered (frequency: untilAnswered)".into(),
+            Reason::Capped { until } => match until {
+                Some(t) => format!("frequency cap reached, until {}", iso8601(*t)),
+                None => "frequency cap reached".into(),
+            },
+            Reason::Cooldown { until } => {
+                format!("cooling down after a dismissal, until {}", iso8601(*until))
+            }
+            Reason::SessionLimit { limit } => {
+                format!("{limit} prompt(s) already shown this session")
+            }
+            Reason::MinGap { until } => {
+                format!("too soon after the last prompt, until {}", iso8601(*until))
+            }
+            Reason::PromptOpen { campaign } => format!("prompt {campaign} is on screen"),
+            Reason::TooManyPending => "too many delayed prompts waiting".into(),
+            Reason::OutrankedBy { campaign } => format!("outranked by {campaign}"),
+            Reason::HeldOut { percent } => format!("visitor is in the {percent}% holdout"),
+        }
+    }
+
+    /// `{"code": ..., "message": ..., "until"?: epoch ms, "campaign"?: id, "clauses"?: [...]}`.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("code", Value::String(self.code().into()));
+        m.insert("message", Value::String(self.message()));
+        match self {
+            Reason::Rule { failing } => m.insert(
+                "clauses",
+                Value::Array(failing.iter().map(|c| Value::String(c.clone())).collect()),
+            ),
+            Reason::Capped { until: Some(t) }
+            | Reason::Cooldown { until: t }
+            | Reason::MinGap { until: t } => m.insert("until", Value::Number(*t as f64)),
+            Reason::OutrankedBy { campaign } | Reason::PromptOpen { campaign } => {
+                m.insert("campaign", Value::String(campaign.clone()))
+            }
+            _ => {}
+        }
+        Value::Object(m)
+    }
+}

@@ -1,0 +1,199 @@
+//! What the engine remembers across page loads: per-campaign history (shows, answered, last dismissal), the
+//! session's prompt count and last prompt, the open prompt, and pending delays. Serialised to a versioned
+//! [`Value`]; everything restored is bounded and checked against the current campaigns.
+
+use super::limits::{MAX_PENDING, MAX_SHOWS_KEPT};
+use crate::core::json::{Map, Value};
+
+/// Version of the persisted form; another version is discarded (a fresh start), never misread.
+pub const STATE_VERSION: f64 = 1.0;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    /// Show (or held-out) times, oldest first, at most [`MAX_SHOWS_KEPT`].
+    pub shows: Vec<i64>,
+    pub answered: bool,
+    pub held_out: bool,
+    pub dismissed_at: Option<i64>,
+}
+
+impl History {
+    pub fn record_show(&mut self, now: i64) {
+        self.shows.push(now);
+        if self.shows.len() > MAX_SHOWS_KEPT {
+            self.shows.remove(0);
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub campaign: String,
+    pub due: i64,
+    pub triggered_at: i64,
+    pub session: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    /// By campaign id, only for campaigns with something to remember.
+    pub history: Vec<(String, History)>,
+    pub session: Option<i64>,
+    pub session_prompts: u32,
+    pub last_prompt_at: Option<i64>,
+    /// The prompt on screen and since when.
+    pub open: Option<(String, i64)>,
+    pub pending: Vec<Pending>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateError {
+    NotAnObject,
+    Version,
+}
+
+fn num(v: i64) -> Value {
+    Value::Number(v as f64)
+}
+
+fn time(v: Option<&Value>) -> Option<i64> {
+    v.and_then(Value::as_f64)
+        .filter(|t| t.is_finite() && t.abs() < 9.0e15)
+        .map(|t| t as i64)
+}
+
+impl State {
+    pub fn history(&self, id: &str) -> Option<&History> {
+        self.history.iter().find(|(k, _)| k == id).map(|(_, h)| h)
+    }
+
+    pub fn history_mut(&mut self, id: &str) -> &mut History {
+        let i = match self.history.iter().position(|(k, _)| k == id) {
+            Some(i) => i,
+            None => {
+                self.history.push((id.to_string(), History::default()));
+                self.history.len() - 1
+            }
+        };
+        &mut self.history[i].1
+    }
+
+    pub fn pending(&self, id: &str) -> Option<&Pending> {
+        self.pending.iter().find(|p| p.campaign == id)
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("v", Value::Number(STATE_VERSION));
+        let mut c = Map::new();
+        for (id, h) in &self.history {
+            let mut o = Map::new();
+            o.insert("s", Value::Array(h.shows.iter().map(|&t| num(t)).collect()));
+            if h.answered {
+                o.insert("a", Value::Bool(true));
+            }
+            if h.held_out {
+                o.insert("h", Value::Bool(true));
+            }
+            if let Some(d) = h.dismissed_at {
+                o.insert("d", num(d));
+            }
+            c.insert(id.clone(), Value::Object(o));
+        }
+        m.insert("c", Value::Object(c));
+        if let Some(s) = self.session {
+            m.insert("session", num(s));
+        }
+        m.insert("sp", num(i64::from(self.session_prompts)));
+        if let Some(l) = self.last_prompt_at {
+            m.insert("last", num(l));
+        }
+        if let Some((id, at)) = &self.open {
+            m.insert(
+                "open",
+                Value::Array(vec![Value::String(id.clone()), num(*at)]),
+            );
+        }
+        let pending = self
+            .pending
+            .iter()
+            .map(|p| {
+                let mut o = Map::new();
+                o.insert("c", Value::String(p.campaign.clone()));
+                o.insert("due", num(p.due));
+                o.insert("at", num(p.triggered_at));
+                if let Some(s) = p.session {
+                    o.insert("s", num(s));
+                }
+                Value::Object(o)
+            })
+            .collect();
+        m.insert("pending", Value::Array(pending));
+        Value::Object(m)
+    }
+
+    /// Reads a persisted state, keeping only what concerns `known` campaign ids, within the bounds.
+    pub fn from_value(v: &Value, known: &[&str]) -> Result<State, StateError> {
+        let m = v.as_object().ok_or(StateError::NotAnObject)?;
+        if m.get("v").and_then(Value::as_f64) != Some(STATE_VERSION) {
+            return Err(StateError::Version);
+        }
+        let mut s = State::default();
+        if let Some(c) = m.get("c").and_then(Value::as_object) {
+            for (id, h) in c.iter() {
+                if !known.contains(&id) || s.history(id).is_some() {
+                    continue;
+                }
+                let mut shows: Vec<i64> = h
+                    .get("s")
+                    .and_then(Value::as_array)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| time(Some(t)))
+                    .collect();
+                shows.sort_unstable();
+                let drop = shows.len().saturating_sub(MAX_SHOWS_KEPT);
+                shows.drain(..drop);
+                s.history.push((
+                    id.to_string(),
+                    History {
+                        shows,
+                        answered: h.get("a").and_then(Value::as_bool).unwrap_or(false),
+                        held_out: h.get("h").and_then(Value::as_bool).unwrap_or(false),
+                        dismissed_at: time(h.get("d")),
+                    },
+                ));
+            }
+        }
+        s.session = time(m.get("session"));
+        s.session_prompts = time(m.get("sp")).map_or(0, |n| n.clamp(0, i64::from(u32::MAX)) as u32);
+        s.last_prompt_at = time(m.get("last"));
+        if let Some([Value::String(id), at]) = m.get("open").and_then(Value::as_array) {
+            if known.contains(&id.as_str()) {
+                s.open = time(Some(at)).map(|at| (id.clone(), at));
+            }
+        }
+        for p in m
+            .get("pending")
+            .and_then(Value::as_array)
+            .unwrap_or_default()
+        {
+            let (Some(id), Some(due), Some(at)) = (
+                p.get("c").and_then(Value::as_str),
+                time(p.get("due")),
+                time(p.get("at")),
+            ) else {
+                continue;
+            };
+            if s.pending.len() < MAX_PENDING && known.contains(&id) && s.pending(id).is_none() {
+                s.pending.push(Pending {
+                    campaign: id.to_string(),
+                    due,
+                    triggered_at: at,
+                    session: time(p.get("s")),
+                });
+            }
+        }
+        Ok(s)
+    }
+}

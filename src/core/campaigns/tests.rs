@@ -1,0 +1,322 @@
+//! Config reading, limits and state. The timing rules are covered by the data-driven cases in
+//! `tests/campaigns/`.
+
+use super::limits::*;
+use super::*;
+use crate::core::json::{parse, Value};
+use crate::core::rules::Snapshot;
+
+fn config(text: &str) -> Value {
+    parse(text).unwrap_or(Value::Null)
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match Engine::from_config(&config(text)) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.iter().map(ConfigError::render).collect(),
+    }
+}
+
+fn has(errs: &[String], prefix: &str) -> bool {
+    errs.iter().any(|e| e.starts_with(prefix))
+}
+
+const SURVEY: &str =
+    r#"{"type": "survey", "questions": [{"id": "q", "type": "nps", "text": "How likely?"}]}"#;
+
+fn one(campaign_body: &str) -> String {
+    format!(
+        r#"{{"segments": {{"buyers": "traits.orders > 0"}}, "campaigns": [{{"id": "ok", "trigger": {{"exitIntent": true}}, "action": {SURVEY}}}, {{"id": "c", {campaign_body}}}]}}"#
+    )
+}
+
+#[test]
+fn a_valid_config_reads() {
+    let errs = errors(&one(&format!(
+        r#""trigger": {{"event": "Order Completed", "where": "properties.revenue > 10"}},
+           "audience": {{"rule": "in_segment(\"buyers\") && traits.plan == \"pro\"", "urls": {{"include": ["/shop*"], "exclude": ["/shop/checkout"]}},
+                         "devices": ["mobile", "desktop"], "start": "2026-01-01T00:00:00Z", "end": "2027-01-01T00:00:00Z", "sample": 50}},
+           "action": {SURVEY}, "timing": {{"delay": "10s", "cancelOn": ["Order Refunded"], "frequency": {{"max": 2, "per": "30d"}}, "cooldown": "7d"}},
+           "priority": 5, "holdout": 10"#
+    )));
+    assert!(errs.is_empty(), "{errs:?}");
+}
+
+#[test]
+fn every_error_has_its_location() {
+    let errs = errors(&one(&format!(
+        r#""trigger": {{"segmentEnter": "nobody"}}, "action": {SURVEY}, "timing": {{"delay": "ten seconds"}}"#
+    )));
+    assert!(
+        has(
+            &errs,
+            "campaigns[1].trigger.segmentEnter: unknown segment \"nobody\""
+        ),
+        "{errs:?}"
+    );
+    assert!(
+        has(
+            &errs,
+            "campaigns[1].timing.delay: \"ten seconds\" is not a duration"
+        ),
+        "{errs:?}"
+    );
+    assert_eq!(errs.len(), 2, "{errs:?}");
+}
+
+#[test]
+fn unknown_segment_in_a_rule() {
+    let errs = errors(&one(&format!(
+        r#""trigger": {{"exitIntent": true}}, "audience": {{"rule": "in_segment(\"ghosts\")"}}, "action": {SURVEY}"#
+    )));
+    assert!(
+        has(
+            &errs,
+            "campaigns[1].audience.rule: unknown segment \"ghosts\""
+        ),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn rule_errors_point_into_the_rule() {
+    let errs = errors(&one(&format!(
+        r#""trigger": {{"exitIntent": true}}, "audience": {{"rule": "traits.plan == "}}, "action": {SURVEY}"#
+    )));
+    assert!(has(&errs, "campaigns[1].audience.rule: 1:"), "{errs:?}");
+    assert!(errs[0].contains('^'), "{errs:?}");
+}
+
+#[test]
+fn history_in_an_audience_rule_is_refused() {
+    let errs = errors(&one(&format!(
+        r#""trigger": {{"exitIntent": true}}, "audience": {{"rule": "count(\"Order Completed\") >= 2"}}, "action": {SURVEY}"#
+    )));
+    assert!(
+        has(&errs, "campaigns[1].audience.rule: campaign rules read"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn survey_without_questions() {
+    let errs = errors(&one(
+        r#""trigger": {"exitIntent": true}, "action": {"type": "survey", "questions": []}"#,
+    ));
+    assert!(has(&errs, "campaigns[1].action.questions:"), "{errs:?}");
+    let errs = errors(&one(
+        r#""trigger": {"exitIntent": true}, "action": {"type": "survey"}"#,
+    ));
+    assert!(has(&errs, "campaigns[1].action.questions:"), "{errs:?}");
+    let errs = errors(&one(
+        r#""trigger": {"exitIntent": true}, "action": {"type": "survey", "questions": [{"id": "a", "type": "single", "text": "?"}]}"#,
+    ));
+    assert!(
+        has(&errs, "campaigns[1].action.questions[0].choices:"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn malformed_url_patterns() {
+    let errs = errors(&one(&format!(
+        r#""trigger": {{"page": "pricing"}}, "audience": {{"urls": {{"include": ["/ok", "/a b"]}}}}, "action": {SURVEY}"#
+    )));
+    assert!(
+        has(
+            &errs,
+            "campaigns[1].trigger.page: URL pattern \"pricing\" must start"
+        ),
+        "{errs:?}"
+    );
+    assert!(
+        has(&errs, "campaigns[1].audience.urls.include[1]:"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn theme_colours() {
+    let errs = errors(&one(
+        r##""trigger": {"exitIntent": true}, "action": {"type": "custom", "theme": {"accentColor": "#12", "dark": {"backgroundColor": "url(x)"}, "textColor": "#fff"}}"##,
+    ));
+    assert!(
+        has(
+            &errs,
+            "campaigns[1].action.theme.accentColor: \"#12\" is not a colour"
+        ),
+        "{errs:?}"
+    );
+    assert!(
+        has(&errs, "campaigns[1].action.theme.dark.backgroundColor:"),
+        "{errs:?}"
+    );
+    assert_eq!(errs.len(), 2, "{errs:?}");
+}
+
+#[test]
+fn other_shape_errors() {
+    let errs = errors(&one(&format!(
+        r#""trigger": {{"exitIntent": true, "idle": "5s"}}, "action": {SURVEY}, "holdout": 150, "priority": 1.5, "colour": 1,
+           "timing": {{"frequency": "sometimes", "delay": "9h"}}, "audience": {{"devices": ["phone"], "start": "soon"}}"#
+    )));
+    for p in [
+        "campaigns[1].trigger:",
+        "campaigns[1].holdout:",
+        "campaigns[1].priority:",
+        "campaigns[1].colour: unknown key",
+        "campaigns[1].timing.frequency:",
+        "campaigns[1].timing.delay: \"9h\" is longer",
+        "campaigns[1].audience.devices[0]:",
+        "campaigns[1].audience.start:",
+    ] {
+        assert!(has(&errs, p), "{p} in {errs:?}");
+    }
+    let errs = errors(
+        r#"{"campaigns": [{"id": "a", "trigger": {"exitIntent": true}, "action": {"type": "custom"}}, {"id": "a", "trigger": {"exitIntent": true}, "action": {"type": "custom"}}], "campaignLimits": {"minGap": "x"}}"#,
+    );
+    assert!(
+        has(&errs, "campaigns[1].id: campaign id \"a\" is used twice"),
+        "{errs:?}"
+    );
+    assert!(has(&errs, "campaignLimits.minGap:"), "{errs:?}");
+}
+
+#[test]
+fn campaign_count_is_bounded() {
+    let one = r#"{"id": "x", "trigger": {"exitIntent": true}, "action": {"type": "custom"}}"#;
+    let many = vec![one; MAX_CAMPAIGNS + 1].join(",");
+    let errs = errors(&format!(r#"{{"campaigns": [{many}]}}"#));
+    assert!(has(&errs, "campaigns: at most 64 campaigns"), "{errs:?}");
+}
+
+#[test]
+fn limits_are_what_the_docs_say() {
+    assert_eq!(MAX_CAMPAIGNS, 64);
+    assert_eq!(MAX_PENDING, 16);
+    assert_eq!(MAX_SHOWS_KEPT, 32);
+    assert_eq!(MAX_DELAY_MS, 4 * 3_600_000);
+    assert_eq!(MAX_OPEN_MS, 30 * 60_000);
+}
+
+fn always(id: &str, delay: &str) -> String {
+    format!(
+        r#"{{"id": "{id}", "trigger": {{"event": "go"}}, "action": {{"type": "custom"}}, "timing": {{"frequency": "always", "delay": "{delay}"}}}}"#
+    )
+}
+
+#[test]
+fn pending_delays_are_bounded() {
+    let list: Vec<String> = (0..MAX_PENDING + 3)
+        .map(|i| always(&format!("c{i}"), "1m"))
+        .collect();
+    let mut e = match Engine::from_config(&config(&format!(
+        r#"{{"campaigns": [{}]}}"#,
+        list.join(",")
+    ))) {
+        Ok(e) => e,
+        Err(errs) => panic!("{errs:?}"),
+    };
+    let props = crate::core::json::Map::new();
+    let d = e.handle(
+        &Signal::Event {
+            name: "go",
+            properties: &props,
+        },
+        &Snapshot::default(),
+        0,
+    );
+    assert_eq!(
+        d.iter()
+            .filter(|d| matches!(d, Decision::Delayed { .. }))
+            .count(),
+        MAX_PENDING
+    );
+    assert_eq!(
+        d.iter().filter(|d| matches!(d, Decision::Skipped { reasons, .. } if reasons == &[Reason::TooManyPending])).count(),
+        3
+    );
+    assert_eq!(e.next_wakeup(), Some(60_000));
+}
+
+#[test]
+fn state_round_trips_and_restore_is_bounded() {
+    let mut e = match Engine::from_config(&config(&format!(
+        r#"{{"campaigns": [{}, {}]}}"#,
+        always("a", "0s"),
+        always("b", "5m")
+    ))) {
+        Ok(e) => e,
+        Err(errs) => panic!("{errs:?}"),
+    };
+    let props = crate::core::json::Map::new();
+    let facts = Snapshot::default();
+    e.handle(&Signal::SessionStart { id: 7 }, &facts, 0);
+    e.handle(
+        &Signal::Event {
+            name: "go",
+            properties: &props,
+        },
+        &facts,
+        1_000,
+    );
+    e.handle(
+        &Signal::Outcome {
+            campaign: "a",
+            outcome: Outcome::Dismissed,
+        },
+        &facts,
+        2_000,
+    );
+    let saved = e.to_value();
+    let text = saved.to_json();
+    let mut again = match Engine::from_config(&config(&format!(
+        r#"{{"campaigns": [{}, {}]}}"#,
+        always("a", "0s"),
+        always("b", "5m")
+    ))) {
+        Ok(e) => e,
+        Err(errs) => panic!("{errs:?}"),
+    };
+    assert_eq!(again.restore(&config(&text)), Ok(()));
+    assert_eq!(again.state(), e.state());
+    assert_eq!(again.next_wakeup(), Some(301_000));
+
+    // Another version, or garbage: refused, the engine keeps a fresh state.
+    assert_eq!(
+        again.restore(&config(r#"{"v": 99}"#)),
+        Err(StateError::Version)
+    );
+    assert_eq!(again.restore(&config("[1]")), Err(StateError::NotAnObject));
+
+    // A foreign state with too much in it is trimmed to the bounds.
+    let shows: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    let pending: Vec<String> = (0..40)
+        .map(|i| format!(r#"{{"c": "a", "due": {i}, "at": 0}}"#))
+        .collect();
+    let big = format!(
+        r#"{{"v": 1, "c": {{"a": {{"s": [{}]}}, "zzz": {{"s": [1]}}}}, "pending": [{}], "open": ["nope", 5]}}"#,
+        shows.join(","),
+        pending.join(",")
+    );
+    assert_eq!(again.restore(&config(&big)), Ok(()));
+    let s = again.state();
+    assert_eq!(s.history.len(), 1);
+    assert_eq!(s.history[0].1.shows.len(), MAX_SHOWS_KEPT);
+    assert_eq!(s.history[0].1.shows[0], 100 - MAX_SHOWS_KEPT as i64);
+    assert_eq!(s.pending.len(), 1);
+    assert_eq!(s.open, None);
+}
+
+#[test]
+fn hostile_input_does_not_panic() {
+    for text in [
+        "null",
+        "[]",
+        r#"{"campaigns": 3}"#,
+        r#"{"campaigns": [null, 1, "x", {}]}"#,
+        r#"{"campaigns": [{"id": "x", "trigger": {"scroll": -1}, "action": {"type": "survey", "questions": [1, {"type": "single", "choices": [1]}]}}]}"#,
+    ] {
+        let _ = Engine::from_config(&config(text));
+    }
+}
