@@ -111,9 +111,9 @@ impl Engine {
                 self.outcome(campaign, outcome, now);
                 return out;
             }
-            Signal::SessionStart { id } if self.state.session != Some(id) => {
-                self.new_session(id, &mut out);
-            }
+            // The same session on a new page: nothing starts.
+            Signal::SessionStart { id } if self.state.session == Some(id) => return out,
+            Signal::SessionStart { id } => self.new_session(id, &mut out),
             Signal::Page { url } => {
                 self.ctx.url = Some(url.to_string());
                 self.meters.scroll = 0.0;
