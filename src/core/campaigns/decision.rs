@@ -42,6 +42,26 @@ impl Decision {
         }
     }
 
+    /// One line for debug mode and the CLI: `show nps`, `delayed cart until 2026-...`, `skipped promo: cooling
+    /// down after a dismissal, until ...`.
+    pub fn render(&self) -> String {
+        match self {
+            Decision::Show { campaign } => format!("show {campaign}"),
+            Decision::HeldOut { campaign } => format!("held out {campaign} (holdout: no prompt)"),
+            Decision::Delayed { campaign, due } => {
+                format!(
+                    "delayed {campaign} until {}",
+                    crate::core::time::iso8601(*due)
+                )
+            }
+            Decision::Cancelled { campaign, by } => format!("cancelled {campaign} by {by}"),
+            Decision::Skipped { campaign, reasons } => {
+                let why: Vec<String> = reasons.iter().map(Reason::message).collect();
+                format!("skipped {campaign}: {}", why.join("; "))
+            }
+        }
+    }
+
     /// `{"decision": kind, "campaign": id, "due"?: ms, "by"?: event, "reasons"?: [codes]}`.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();

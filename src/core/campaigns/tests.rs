@@ -84,6 +84,10 @@ fn rule_errors_point_into_the_rule() {
         r#""trigger": {{"exitIntent": true}}, "audience": {{"rule": "traits.plan == "}}, "action": {SURVEY}"#
     )));
     assert!(has(&errs, "campaigns[1].audience.rule: 1:"), "{errs:?}");
+    assert_eq!(
+        errs[0],
+        "campaigns[1].audience.rule: 1:16: expected a value, found the end of the rule\ntraits.plan == \n               ^"
+    );
     assert!(errs[0].contains('^'), "{errs:?}");
 }
 
@@ -319,4 +323,46 @@ fn hostile_input_does_not_panic() {
     ] {
         let _ = Engine::from_config(&config(text));
     }
+}
+
+#[test]
+fn buckets_are_growthbook_hashes_per_campaign_and_purpose() {
+    let h = check::bucket("holdout", "nps", "v1");
+    let want =
+        crate::core::rules::hash::gb_hash("wayline-holdout:nps", "v1", 2).unwrap_or(-1.0) * 100.0;
+    assert!((h - want).abs() < 1e-9);
+    assert!((h - 10.76).abs() < 1e-9, "{h}");
+    // Another campaign or purpose puts the same visitor elsewhere: holdouts are independent.
+    assert!((check::bucket("sample", "nps", "v1") - 10.88).abs() < 1e-9);
+    assert!((check::bucket("holdout", "promo", "v1") - 51.70).abs() < 1e-9);
+}
+
+#[test]
+fn decisions_render_for_people() {
+    let d = Decision::Skipped {
+        campaign: "promo".into(),
+        reasons: vec![
+            Reason::Cooldown { until: 86_402_000 },
+            Reason::SessionLimit { limit: 1 },
+        ],
+    };
+    assert_eq!(
+        d.render(),
+        "skipped promo: cooling down after a dismissal, until 1970-01-02T00:00:02.000Z; 1 prompt(s) already shown this session"
+    );
+    assert_eq!(
+        d.to_value().to_json(),
+        r#"{"decision":"skipped","campaign":"promo","reasons":["cooldown","session-limit"]}"#
+    );
+}
+
+#[test]
+fn the_example_in_the_docs_reads() {
+    let doc = include_str!("../../../docs/campaigns.md");
+    let start = doc.find("```json\n").map_or(0, |i| i + 8);
+    let end = doc[start..].find("```").map_or(start, |i| start + i);
+    let errs = errors(&doc[start..end]);
+    assert!(errs.is_empty(), "{errs:?}");
+    let engine = Engine::from_config(&config(&doc[start..end]));
+    assert_eq!(engine.map(|e| e.campaigns().len()).ok(), Some(1));
 }
