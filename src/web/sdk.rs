@@ -365,16 +365,14 @@ impl Sdk {
         }
     }
 
-    /// Removes everything Wayline stored for this write key: profile, every tab's log and acknowledgements.
+    /// Removes everything Wayline stored for this write key: profile, segment state, every tab's log,
+    /// acknowledgements and the flush nudge.
     fn purge_storage(&mut self) {
         self.store.remove(&self.profile_key);
         self.store.remove(&self.state_key);
         let prefix = console::join(&["wayline:", self.tracker.write_key(), ":"]);
         for key in self.store.keys_with_prefix(&prefix) {
-            let rest = key.get(prefix.len()..).unwrap_or_default();
-            if rest.starts_with("queue:") || rest.starts_with("ack:") {
-                self.store.remove(&key);
-            }
+            self.store.remove(&key);
         }
         self.profile_write_at = None;
         self.queue_write_at = None;
