@@ -6,6 +6,8 @@
 //! The step format is described in `docs/campaigns.md`, "Testing campaigns".
 #![cfg(not(target_arch = "wasm32"))]
 
+mod invariants;
+
 use std::path::Path;
 
 use wayline::core::campaigns::{Decision, Device, Engine, Outcome, Signal};

@@ -104,16 +104,21 @@ impl Engine {
 
     /// Handles one signal at `now`: due delays first, then the signal's own effects and the triggers it fires.
     pub fn handle(&mut self, signal: &Signal<'_>, facts: &dyn Input, now: i64) -> Vec<Decision> {
-        let mut out = self.advance(facts, now);
+        let mut out = Vec::new();
+        // A new session first ends the old one's delays, so none of them shows in the new session.
+        if let Signal::SessionStart { id } = *signal {
+            if self.state.session == Some(id) {
+                return self.advance(facts, now);
+            }
+            self.new_session(id, &mut out);
+        }
+        out.extend(self.advance(facts, now));
         let before = self.meters;
         match *signal {
             Signal::Outcome { campaign, outcome } => {
                 self.outcome(campaign, outcome, now);
                 return out;
             }
-            // The same session on a new page: nothing starts.
-            Signal::SessionStart { id } if self.state.session == Some(id) => return out,
-            Signal::SessionStart { id } => self.new_session(id, &mut out),
             Signal::Page { url } => {
                 self.ctx.url = Some(url.to_string());
                 self.meters.scroll = 0.0;

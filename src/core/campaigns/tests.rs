@@ -366,3 +366,33 @@ fn the_example_in_the_docs_reads() {
     let engine = Engine::from_config(&config(&doc[start..end]));
     assert_eq!(engine.map(|e| e.campaigns().len()).ok(), Some(1));
 }
+
+#[test]
+fn replay_lists_decisions_on_the_events_clock() {
+    let config = r#"{
+      "segments": {"repeat-buyers": "count(\"Order Completed\") >= 2"},
+      "campaignLimits": {"perSession": 1},
+      "campaigns": [
+        {"id": "nps", "trigger": {"segmentEnter": "repeat-buyers"}, "action": {"type": "custom"}, "timing": {"delay": "5s"}},
+        {"id": "exit", "trigger": {"event": "Exit Intent"}, "action": {"type": "custom"}, "timing": {"frequency": "always"}}
+      ]}"#;
+    let events = [
+        r#"{"type": "page", "timestamp": 1000, "anonymousId": "v2", "context": {"sessionId": 1, "page": {"url": "https://a.example/"}}}"#,
+        r#"{"type": "track", "event": "Order Completed", "timestamp": 2000, "context": {"sessionId": 1}}"#,
+        r#"{"type": "track", "event": "Order Completed", "timestamp": 3000, "context": {"sessionId": 1}}"#,
+        r#"{"type": "track", "event": "Campaign Dismissed", "properties": {"campaign": "nps"}, "timestamp": 9000, "context": {"sessionId": 1}}"#,
+        r#"{"type": "track", "event": "Exit Intent", "timestamp": 10000, "context": {"sessionId": 1}}"#,
+        r#"{"type": "track", "event": "Exit Intent", "timestamp": 20000, "context": {"sessionId": 2}}"#,
+    ]
+    .join("\n");
+    let out = replay(config, &events, Some(30_000), "c.json").unwrap_or_else(|e| e);
+    assert_eq!(
+        out,
+        "1970-01-01T00:00:03.000Z delayed nps until 1970-01-01T00:00:08.000Z\n\
+         1970-01-01T00:00:08.000Z show nps\n\
+         1970-01-01T00:00:10.000Z skipped exit: 1 prompt(s) already shown this session\n\
+         1970-01-01T00:00:20.000Z show exit\n"
+    );
+    let bad = replay(r#"{"campaigns": [{"id": "x"}]}"#, "", None, "c.json").unwrap_or_else(|e| e);
+    assert!(bad.starts_with("c.json:campaigns[0].trigger: "), "{bad}");
+}

@@ -1,0 +1,155 @@
+//! Random signal sequences against a config that uses every rule: the engine never panics, stays within its
+//! bounds, and never breaks a global limit (two prompts at once, more per session than allowed, two prompts
+//! closer than the minimum gap). Its state survives a round trip through its persisted text at every step.
+
+use proptest::prelude::*;
+use wayline::core::campaigns::limits::{MAX_OPEN_MS, MAX_PENDING, MAX_SHOWS_KEPT};
+use wayline::core::campaigns::{Decision, Engine, Outcome, Signal};
+use wayline::core::json::{parse, Map, Value};
+use wayline::core::rules::Snapshot;
+
+const CONFIG: &str = r#"{
+  "segments": {"s": "traits.x == 1"},
+  "journeys": {"j": [{"stage": "a", "rule": "true"}, {"stage": "b", "rule": "traits.x == 2"}]},
+  "campaignLimits": {"perSession": 2, "minGap": "1m"},
+  "campaigns": [
+    {"id": "c0", "trigger": {"event": "e0"}, "action": {"type": "custom"}, "timing": {"delay": "10s", "cancelOn": ["e1"], "frequency": "always"}},
+    {"id": "c1", "trigger": {"event": "e1"}, "action": {"type": "custom"}, "timing": {"frequency": "untilAnswered", "cooldown": "2m"}, "priority": 3},
+    {"id": "c2", "trigger": {"exitIntent": true}, "action": {"type": "custom"}, "timing": {"frequency": {"max": 3, "per": "10m"}}, "holdout": 50},
+    {"id": "c3", "trigger": {"segmentEnter": "s"}, "audience": {"sample": 70, "urls": {"exclude": ["/x*"]}}, "action": {"type": "custom"}, "timing": {"delay": "30s", "frequency": "always"}},
+    {"id": "c4", "trigger": {"stage": "b", "journey": "j"}, "action": {"type": "custom"}, "timing": {"frequency": "always"}, "priority": -1},
+    {"id": "c5", "trigger": {"scroll": 50}, "action": {"type": "custom"}, "timing": {"delay": "5s", "frequency": "always"}},
+    {"id": "c6", "trigger": {"idle": "20s"}, "action": {"type": "custom"}, "timing": {"frequency": "always"}},
+    {"id": "c7", "trigger": {"sessionStart": true}, "action": {"type": "custom"}, "timing": {"frequency": "always"}},
+    {"id": "c8", "trigger": {"page": "/p*"}, "action": {"type": "custom"}, "timing": {"frequency": "always", "delay": "1s"}}
+  ]}"#;
+
+#[derive(Debug, Clone)]
+enum Step {
+    Event(u8),
+    Enter,
+    Exit,
+    Stage(bool),
+    Page(u8),
+    Exit2,
+    Idle(u32),
+    Scroll(u8),
+    Session(u8),
+    Outcome(u8, u8),
+    Advance,
+    Reload,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u8..3).prop_map(Step::Event),
+        Just(Step::Enter),
+        Just(Step::Exit),
+        any::<bool>().prop_map(Step::Stage),
+        (0u8..3).prop_map(Step::Page),
+        Just(Step::Exit2),
+        (0u32..40_000).prop_map(Step::Idle),
+        (0u8..101).prop_map(Step::Scroll),
+        (0u8..3).prop_map(Step::Session),
+        (0u8..10, 0u8..5).prop_map(|(c, o)| Step::Outcome(c, o)),
+        Just(Step::Advance),
+        Just(Step::Reload),
+    ]
+}
+
+fn engine() -> Engine {
+    let config = parse(CONFIG).unwrap_or(Value::Null);
+    match Engine::from_config(&config) {
+        Ok(e) => e,
+        Err(errs) => panic!("{errs:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn limits_hold_for_any_sequence(steps in prop::collection::vec((step(), 0i64..90_000), 1..120), visitor in "[a-z]{1,6}") {
+        let mut e = engine();
+        let mut facts = Snapshot { anonymous_id: visitor, ..Snapshot::default() };
+        let props = Map::new();
+        let mut now = 1_000_000i64;
+        // Our own model of the global limits: the open prompt, shows this session, the last show.
+        let mut open: Option<(String, i64)> = None;
+        let mut session: Option<i64> = None;
+        let mut session_shows = 0;
+        let mut last_show: Option<i64> = None;
+        let names = ["e0", "e1", "e2"];
+        let urls = ["https://a.example/p1", "https://a.example/x", "https://a.example/"];
+        let outcomes = [Outcome::Shown, Outcome::Dismissed, Outcome::Answered, Outcome::Completed, Outcome::RewardClaimed];
+        let ids: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+        for (s, dt) in steps {
+            now += dt;
+            let d = match &s {
+                Step::Event(n) => e.handle(&Signal::Event { name: names[*n as usize], properties: &props }, &facts, now),
+                Step::Enter => { facts.segments = vec!["s".into()]; e.handle(&Signal::SegmentEnter("s"), &facts, now) }
+                Step::Exit => { facts.segments.clear(); e.handle(&Signal::SegmentExit("s"), &facts, now) }
+                Step::Stage(b) => e.handle(&Signal::Stage { journey: "j", from: None, to: Some(if *b { "b" } else { "a" }) }, &facts, now),
+                Step::Page(u) => e.handle(&Signal::Page { url: urls[*u as usize] }, &facts, now),
+                Step::Exit2 => e.handle(&Signal::ExitIntent, &facts, now),
+                Step::Idle(ms) => e.handle(&Signal::Idle { ms: i64::from(*ms) }, &facts, now),
+                Step::Scroll(p) => e.handle(&Signal::Scroll { percent: f64::from(*p) }, &facts, now),
+                Step::Session(id) => {
+                    let id = i64::from(*id);
+                    if session != Some(id) { session = Some(id); session_shows = 0; open = None; }
+                    e.handle(&Signal::SessionStart { id }, &facts, now)
+                }
+                Step::Outcome(c, o) => {
+                    let campaign = &ids[*c as usize];
+                    e.handle(&Signal::Outcome { campaign, outcome: outcomes[*o as usize] }, &facts, now)
+                }
+                Step::Advance => {
+                    now = now.max(e.next_wakeup().unwrap_or(now));
+                    e.advance(&facts, now)
+                }
+                Step::Reload => {
+                    let text = e.to_value().to_json();
+                    let mut again = engine();
+                    prop_assert!(again.restore(&parse(&text).unwrap_or(Value::Null)).is_ok());
+                    prop_assert_eq!(again.state(), e.state());
+                    e = again;
+                    Vec::new()
+                }
+            };
+            let shows: Vec<&Decision> = d.iter().filter(|d| matches!(d, Decision::Show { .. })).collect();
+            prop_assert!(shows.len() <= 1, "two shows at once: {:?}", d);
+            if let Some(Decision::Show { campaign }) = shows.first() {
+                let at = now;
+                prop_assert!(open.as_ref().is_none_or(|(_, since)| at >= since + MAX_OPEN_MS), "shown over an open prompt: {:?}", d);
+                prop_assert!(session_shows < 2, "more than 2 prompts in a session");
+                prop_assert!(last_show.is_none_or(|l| at >= l + 60_000), "within the minimum gap");
+                open = Some((campaign.clone(), at));
+                session_shows += 1;
+                last_show = Some(at);
+            }
+            // Outcomes apply after the delays that fell due before them (the engine handles those first).
+            if let Step::Outcome(c, o) = &s {
+                let campaign = &ids[*c as usize];
+                let outcome = outcomes[*o as usize];
+                let is_open = open
+                    .as_ref()
+                    .is_some_and(|(id, at)| id == campaign && now < at + MAX_OPEN_MS);
+                if outcome == Outcome::Shown && *c < 9 && !is_open {
+                    // A host-reported show counts as a prompt of its own.
+                    open = Some((campaign.clone(), now));
+                    session_shows += 1;
+                    last_show = Some(now);
+                }
+                if matches!(outcome, Outcome::Dismissed | Outcome::Completed) && is_open {
+                    open = None;
+                }
+            }
+            let st = e.state();
+            prop_assert!(st.pending.len() <= MAX_PENDING);
+            prop_assert!(st.history.iter().all(|(_, h)| h.shows.len() <= MAX_SHOWS_KEPT));
+            if let Some(w) = e.next_wakeup() {
+                prop_assert!(w > now - MAX_OPEN_MS - 90_000);
+            }
+        }
+    }
+}
