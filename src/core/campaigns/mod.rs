@@ -22,7 +22,7 @@ pub mod signal;
 pub mod state;
 pub mod trigger;
 
-pub use config::{read, Campaigns, ConfigError};
+pub use config::{check_config, read, Campaigns, ConfigError};
 pub use decision::Decision;
 pub use engine::Engine;
 pub use explain::Explanation;

@@ -396,3 +396,19 @@ fn replay_lists_decisions_on_the_events_clock() {
     let bad = replay(r#"{"campaigns": [{"id": "x"}]}"#, "", None, "c.json").unwrap_or_else(|e| e);
     assert!(bad.starts_with("c.json:campaigns[0].trigger: "), "{bad}");
 }
+
+#[test]
+fn check_config_reports_with_the_file_name() {
+    assert_eq!(
+        check_config(
+            &one(r#""trigger": {"exitIntent": true}, "action": {"type": "custom"}"#),
+            "c.json"
+        ),
+        Ok(2)
+    );
+    assert_eq!(
+        check_config(r#"{"campaigns": [{"id": "x", "trigger": {"idle": "soon"}, "action": {"type": "custom"}}]}"#, "c.json"),
+        Err("c.json:campaigns[0].trigger.idle: \"soon\" is not a duration: write a number and a unit, like \"30s\", \"10m\", \"1h30m\", \"7d\"\n".to_string())
+    );
+    assert!(check_config("{", "c.json").is_err_and(|e| e.starts_with("c.json: not valid JSON")));
+}
