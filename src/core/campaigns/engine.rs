@@ -8,7 +8,7 @@ use super::config::{self, Campaigns, ConfigError};
 use super::decision::Decision;
 use super::explain::Explanation;
 use super::limits::{MAX_OPEN_MS, MAX_PENDING};
-use super::model::{Campaign, Device, GlobalLimits};
+use super::model::{Campaign, Device, GlobalLimits, Trigger};
 use super::reason::Reason;
 use super::signal::{Outcome, Signal};
 use super::state::{Pending, State, StateError};
@@ -25,6 +25,8 @@ pub struct Engine {
     meters: Meters,
     /// The last time each campaign lost to another: (loser, winner). For `explain`; not persisted.
     outranked: Vec<(String, String)>,
+    /// The persisted state changed since the last [`Engine::take_state_write`].
+    dirty: bool,
 }
 
 impl Engine {
@@ -36,6 +38,7 @@ impl Engine {
             ctx: Context::default(),
             meters: Meters::default(),
             outranked: Vec::new(),
+            dirty: false,
         }
     }
 
@@ -76,8 +79,13 @@ impl Engine {
         if let Some((_, at)) = &self.state.open {
             if now >= at + MAX_OPEN_MS {
                 self.state.open = None;
+                self.dirty = true;
             }
         }
+        if self.state.pending.iter().all(|p| p.due > now) {
+            return Vec::new();
+        }
+        self.dirty = true;
         let (due, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.state.pending)
             .into_iter()
             .partition(|p| p.due <= now);
@@ -104,6 +112,24 @@ impl Engine {
 
     /// Handles one signal at `now`: due delays first, then the signal's own effects and the triggers it fires.
     pub fn handle(&mut self, signal: &Signal<'_>, facts: &dyn Input, now: i64) -> Vec<Decision> {
+        let out = self.handle_signal(signal, facts, now);
+        if !out.is_empty() {
+            self.dirty = true;
+        }
+        out
+    }
+
+    /// The persisted state, when it changed since the last call: the SDK writes it then (coalesced), and
+    /// never on a `track` that changed nothing.
+    pub fn take_state_write(&mut self) -> Option<Value> {
+        if !self.dirty {
+            return None;
+        }
+        self.dirty = false;
+        Some(self.state.to_value())
+    }
+
+    fn handle_signal(&mut self, signal: &Signal<'_>, facts: &dyn Input, now: i64) -> Vec<Decision> {
         let mut out = Vec::new();
         // A new session first ends the old one's delays, so none of them shows in the new session.
         if let Signal::SessionStart { id } = *signal {
@@ -113,7 +139,10 @@ impl Engine {
             self.new_session(id, &mut out);
         }
         out.extend(self.advance(facts, now));
-        let before = self.meters;
+        let before = Meters {
+            engaged_ms: self.state.engaged_ms,
+            ..self.meters
+        };
         match *signal {
             Signal::Outcome { campaign, outcome } => {
                 self.outcome(campaign, outcome, now);
@@ -142,7 +171,17 @@ impl Engine {
             }
             Signal::Idle { ms } => self.meters.idle_ms = ms,
             Signal::Scroll { percent } => self.meters.scroll = self.meters.scroll.max(percent),
-            Signal::Engaged { total_ms } => self.meters.engaged_ms = total_ms,
+            Signal::Engaged { total_ms } => {
+                // Kept in the persisted state, so a reload does not cross a threshold a second time; written
+                // only when a threshold is crossed (that is when it matters).
+                let was = self.state.engaged_ms;
+                self.state.engaged_ms = total_ms;
+                if self.campaigns.iter().any(
+                    |c| matches!(c.trigger, Trigger::EngagedTime(t) if was < t && total_ms >= t),
+                ) {
+                    self.dirty = true;
+                }
+            }
             _ => {}
         }
         let mut candidates = Vec::new();
@@ -219,6 +258,7 @@ impl Engine {
     pub fn restore(&mut self, v: &Value) -> Result<(), StateError> {
         let known: Vec<&str> = self.campaigns.iter().map(|c| c.id.as_str()).collect();
         self.state = State::from_value(v, &known)?;
+        self.dirty = false;
         Ok(())
     }
 
@@ -245,7 +285,10 @@ impl Engine {
         self.state.session = Some(id);
         self.state.session_prompts = 0;
         self.state.open = None;
+        self.state.engaged_ms = 0;
         self.meters = Meters::default();
+        self.outranked.clear();
+        self.dirty = true;
         for p in std::mem::take(&mut self.state.pending) {
             if p.session == Some(id) {
                 self.state.pending.push(p);
@@ -321,6 +364,7 @@ impl Engine {
         if self.index(id).is_none() {
             return;
         }
+        self.dirty = true;
         let is_open = self.state.open.as_ref().is_some_and(|(o, _)| o == id);
         match outcome {
             Outcome::Shown => {

@@ -44,6 +44,8 @@ pub struct State {
     /// The prompt on screen and since when.
     pub open: Option<(String, i64)>,
     pub pending: Vec<Pending>,
+    /// The session's engaged time as last reported, so an `engagedTime` threshold fires once per session.
+    pub engaged_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +131,9 @@ impl State {
             })
             .collect();
         m.insert("pending", Value::Array(pending));
+        if self.engaged_ms != 0 {
+            m.insert("eng", num(self.engaged_ms));
+        }
         Value::Object(m)
     }
 
@@ -168,6 +173,7 @@ impl State {
         s.session = time(m.get("session"));
         s.session_prompts = time(m.get("sp")).map_or(0, |n| n.clamp(0, i64::from(u32::MAX)) as u32);
         s.last_prompt_at = time(m.get("last"));
+        s.engaged_ms = time(m.get("eng")).unwrap_or(0).max(0);
         if let Some([Value::String(id), at]) = m.get("open").and_then(Value::as_array) {
             if known.contains(&id.as_str()) {
                 s.open = time(Some(at)).map(|at| (id.clone(), at));

@@ -412,3 +412,47 @@ fn check_config_reports_with_the_file_name() {
     );
     assert!(check_config("{", "c.json").is_err_and(|e| e.starts_with("c.json: not valid JSON")));
 }
+
+#[test]
+fn state_is_written_only_when_it_changes() {
+    let text = r#"{"campaigns": [{"id": "a", "trigger": {"exitIntent": true}, "action": {"type": "custom"}, "timing": {"frequency": "always"}},
+        {"id": "e", "trigger": {"engagedTime": "1m"}, "action": {"type": "custom"}, "timing": {"frequency": "always"}}]}"#;
+    let mut e = match Engine::from_config(&config(text)) {
+        Ok(e) => e,
+        Err(errs) => panic!("{errs:?}"),
+    };
+    let facts = Snapshot::default();
+    let props = crate::core::json::Map::new();
+    assert_eq!(e.take_state_write(), None);
+    e.handle(&Signal::SessionStart { id: 1 }, &facts, 0);
+    assert!(e.take_state_write().is_some());
+    e.handle(&Signal::SessionStart { id: 1 }, &facts, 10);
+    e.handle(
+        &Signal::Event {
+            name: "Page Viewed",
+            properties: &props,
+        },
+        &facts,
+        20,
+    );
+    e.handle(&Signal::Engaged { total_ms: 30_000 }, &facts, 30);
+    assert_eq!(e.take_state_write(), None, "nothing that matters changed");
+    e.handle(&Signal::ExitIntent, &facts, 40);
+    let saved = e.take_state_write();
+    assert!(saved.is_some());
+    assert_eq!(e.take_state_write(), None);
+    e.handle(
+        &Signal::Outcome {
+            campaign: "a",
+            outcome: Outcome::Completed,
+        },
+        &facts,
+        50,
+    );
+    assert!(e.take_state_write().is_some());
+    e.handle(&Signal::Engaged { total_ms: 61_000 }, &facts, 60);
+    assert!(
+        e.take_state_write().is_some(),
+        "crossing a threshold is kept"
+    );
+}

@@ -6,7 +6,8 @@ use super::signal::Signal;
 use crate::core::json::{Map, Value};
 use crate::core::rules::{evaluate, Event, Input};
 
-/// The last reported measures, for crossing detection. Scroll and idle are per page; engaged time per session.
+/// The last reported measures, for crossing detection. Scroll and idle are per page; engaged time per session
+/// (kept in the persisted state).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Meters {
     pub scroll: f64,
