@@ -7,7 +7,7 @@ use super::check::{campaign_blockers, held_out, moment_blockers, Context};
 use super::config::{self, Campaigns, ConfigError};
 use super::decision::Decision;
 use super::explain::Explanation;
-use super::limits::{MAX_OPEN_MS, MAX_PENDING};
+use super::limits::{clamp_time, MAX_OPEN_MS, MAX_PENDING};
 use super::model::{Campaign, Device, GlobalLimits, Trigger};
 use super::reason::Reason;
 use super::signal::{Outcome, Signal};
@@ -76,6 +76,7 @@ impl Engine {
 
     /// Ends the delays that are due (re-checking eligibility) and expires a prompt left open too long.
     pub fn advance(&mut self, facts: &dyn Input, now: i64) -> Vec<Decision> {
+        let now = clamp_time(now);
         if let Some((_, at)) = &self.state.open {
             if now >= at + MAX_OPEN_MS {
                 self.state.open = None;
@@ -112,6 +113,7 @@ impl Engine {
 
     /// Handles one signal at `now`: due delays first, then the signal's own effects and the triggers it fires.
     pub fn handle(&mut self, signal: &Signal<'_>, facts: &dyn Input, now: i64) -> Vec<Decision> {
+        let now = clamp_time(now);
         let out = self.handle_signal(signal, facts, now);
         if !out.is_empty() {
             self.dirty = true;
@@ -226,6 +228,7 @@ impl Engine {
 
     /// Why a campaign would or would not show if it triggered now.
     pub fn explain(&self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
+        let now = clamp_time(now);
         let i = self.index(id)?;
         let c = &self.campaigns[i];
         let mut reasons = self.blockers(i, facts, now);

@@ -60,7 +60,7 @@ fn num(v: i64) -> Value {
 
 fn time(v: Option<&Value>) -> Option<i64> {
     v.and_then(Value::as_f64)
-        .filter(|t| t.is_finite() && t.abs() < 9.0e15)
+        .filter(|t| t.is_finite() && t.abs() <= super::limits::MAX_TIME_MS as f64)
         .map(|t| t as i64)
 }
 

@@ -456,3 +456,30 @@ fn state_is_written_only_when_it_changes() {
         "crossing a threshold is kept"
     );
 }
+
+#[test]
+fn extreme_clocks_do_not_overflow() {
+    let text = r#"{"campaignLimits": {"minGap": "366d"}, "campaigns": [
+        {"id": "a", "trigger": {"exitIntent": true}, "action": {"type": "custom"}, "timing": {"delay": "4h", "frequency": {"max": 1, "per": "366d"}, "cooldown": "366d"}}]}"#;
+    let mut e = match Engine::from_config(&config(text)) {
+        Ok(e) => e,
+        Err(errs) => panic!("{errs:?}"),
+    };
+    let facts = Snapshot::default();
+    for now in [i64::MAX, i64::MIN, 0, i64::MAX - 1] {
+        e.handle(&Signal::ExitIntent, &facts, now);
+        e.handle(
+            &Signal::Outcome {
+                campaign: "a",
+                outcome: Outcome::Dismissed,
+            },
+            &facts,
+            now,
+        );
+        e.advance(&facts, now);
+        let _ = e.explain("a", &facts, now);
+        let _ = e.next_wakeup();
+    }
+    let v = e.to_value();
+    assert!(e.restore(&v).is_ok());
+}
