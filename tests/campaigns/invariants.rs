@@ -153,3 +153,129 @@ proptest! {
         }
     }
 }
+
+const KEYS: &[&str] = &[
+    "id",
+    "trigger",
+    "audience",
+    "action",
+    "timing",
+    "priority",
+    "holdout",
+    "event",
+    "where",
+    "segmentEnter",
+    "stage",
+    "journey",
+    "page",
+    "idle",
+    "scroll",
+    "rule",
+    "condition",
+    "urls",
+    "include",
+    "exclude",
+    "devices",
+    "start",
+    "end",
+    "sample",
+    "type",
+    "questions",
+    "text",
+    "choices",
+    "reward",
+    "code",
+    "url",
+    "theme",
+    "accentColor",
+    "dark",
+    "delay",
+    "cancelOn",
+    "frequency",
+    "max",
+    "per",
+    "cooldown",
+    "campaigns",
+    "campaignLimits",
+    "perSession",
+    "minGap",
+    "segments",
+];
+const STRINGS: &[&str] = &[
+    "30s",
+    "10m",
+    "7d",
+    "",
+    "x",
+    "/p*",
+    "https://a.example/*",
+    "#fff",
+    "rgb(1,2,3)",
+    "survey",
+    "reward",
+    "custom",
+    "nps",
+    "single",
+    "coupon",
+    "referral",
+    "once",
+    "untilAnswered",
+    "always",
+    "mobile",
+    "traits.x == 1",
+    "count(\"a\") > 1",
+    "in_segment(\"s\")",
+    "2026-01-01T00:00:00Z",
+    "((",
+    "\u{0}",
+];
+
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        prop_oneof![
+            Just(-1.0),
+            Just(0.0),
+            Just(1.5),
+            Just(50.0),
+            Just(1e300),
+            Just(33.0)
+        ]
+        .prop_map(Value::Number),
+        prop::sample::select(STRINGS).prop_map(|s| Value::String(s.to_string())),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|kv| {
+                let mut m = Map::new();
+                for (k, v) in kv {
+                    m.insert(k, v);
+                }
+                Value::Object(m)
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Any config, however wrong, reads to an engine or to located errors; never a panic.
+    #[test]
+    fn config_reading_never_panics(campaigns in prop::collection::vec(json(), 0..4), limits in json()) {
+        let mut m = Map::new();
+        m.insert("segments", parse(r#"{"s": "traits.x == 1"}"#).unwrap_or(Value::Null));
+        m.insert("campaigns", Value::Array(campaigns));
+        m.insert("campaignLimits", limits);
+        match Engine::from_config(&Value::Object(m)) {
+            Ok(mut e) => {
+                let facts = Snapshot::default();
+                e.handle(&Signal::ExitIntent, &facts, 0);
+                let _ = e.to_value();
+            }
+            Err(errs) => prop_assert!(errs.iter().all(|e| !e.path.is_empty() && !e.message.is_empty())),
+        }
+    }
+}
