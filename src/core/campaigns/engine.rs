@@ -12,7 +12,7 @@ use super::model::{Campaign, Device, GlobalLimits, Trigger};
 use super::reason::Reason;
 use super::signal::{Outcome, Signal};
 use super::state::{Pending, State, StateError};
-use super::trigger::{fires, Meters};
+use super::trigger::{fires, same_trigger, Meters};
 use crate::core::json::Value;
 use crate::core::rules::Input;
 
@@ -233,15 +233,30 @@ impl Engine {
         let c = &self.campaigns[i];
         let mut reasons = self.blockers(i, facts, now);
         reasons.extend(moment_blockers(&self.state, &self.limits, now));
+        // A campaign on the same trigger and delay that is eligible too and ranks higher would win.
+        let rival = self.campaigns.iter().enumerate().find(|&(j, o)| {
+            j != i
+                && (o.priority, std::cmp::Reverse(j)) > (c.priority, std::cmp::Reverse(i))
+                && o.timing.delay_ms == c.timing.delay_ms
+                && same_trigger(&o.trigger, &c.trigger)
+                && self.blockers(j, facts, now).is_empty()
+        });
+        if let Some((_, o)) = rival {
+            reasons.push(Reason::OutrankedBy {
+                campaign: o.id.clone(),
+            });
+        }
         let eligible = reasons.is_empty();
         let held = held_out(c, facts);
         if held {
             reasons.push(Reason::HeldOut { percent: c.holdout });
         }
-        if let Some((_, winner)) = self.outranked.iter().find(|(l, _)| l == id) {
-            reasons.push(Reason::OutrankedBy {
-                campaign: winner.clone(),
-            });
+        if rival.is_none() {
+            if let Some((_, winner)) = self.outranked.iter().find(|(l, _)| l == id) {
+                reasons.push(Reason::OutrankedBy {
+                    campaign: winner.clone(),
+                });
+            }
         }
         Some(Explanation {
             campaign: id.to_string(),

@@ -57,6 +57,29 @@ pub fn fires(
     }
 }
 
+/// Whether two triggers fire on the same signals (an event trigger's filter aside), so the two campaigns compete.
+pub fn same_trigger(a: &Trigger, b: &Trigger) -> bool {
+    match (a, b) {
+        (Trigger::Event { name: x, .. }, Trigger::Event { name: y, .. }) => x == y,
+        (Trigger::SegmentEnter(x), Trigger::SegmentEnter(y))
+        | (Trigger::SegmentExit(x), Trigger::SegmentExit(y)) => x == y,
+        (
+            Trigger::Stage { journey, stage },
+            Trigger::Stage {
+                journey: j,
+                stage: s,
+            },
+        ) => journey == j && stage == s,
+        (Trigger::Page(x), Trigger::Page(y)) => x == y,
+        (Trigger::ExitIntent, Trigger::ExitIntent)
+        | (Trigger::SessionStart, Trigger::SessionStart) => true,
+        (Trigger::Idle(x), Trigger::Idle(y))
+        | (Trigger::EngagedTime(x), Trigger::EngagedTime(y)) => x == y,
+        (Trigger::Scroll(x), Trigger::Scroll(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// The visitor's facts, with the triggering event as the current event (for a trigger's `where` rule).
 struct WithEvent<'a> {
     facts: &'a dyn Input,
