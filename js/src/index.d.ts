@@ -81,6 +81,8 @@ export interface EventMap {
   'segment:enter': SegmentChange;
   'segment:exit': SegmentChange;
   'stage:change': StageChange;
+  /** The config was loaded (`ok: true`: segments and journeys are live) or could not be used (`ok: false`). */
+  config: { ok: boolean };
 }
 
 export interface DebugState {

@@ -20,14 +20,17 @@ pub(super) fn start(sdk: &mut Sdk, config: Option<ConfigSource>, now: Millis) {
             transport::get_text(&sdk.window, &url, |result| {
                 run(|s, now| match result {
                     Ok(text) => s.load_config(&text, now),
-                    Err(why) => s.report(&Warning {
-                        code: "config_unavailable",
-                        message: console::join(&[
-                            "the config could not be loaded (",
-                            &why,
-                            "); segments are off",
-                        ]),
-                    }),
+                    Err(why) => {
+                        s.report(&Warning {
+                            code: "config_unavailable",
+                            message: console::join(&[
+                                "the config could not be loaded (",
+                                &why,
+                                "); segments are off",
+                            ]),
+                        });
+                        s.config_loaded(false);
+                    }
                 });
             });
         }
@@ -46,6 +49,9 @@ pub(super) fn start(
             code: "segments_unavailable",
             message: "this build of the SDK has no rule engine, so the config is ignored (use js/dist-segments)".into(),
         });
+        let payload = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("ok"), &JsValue::FALSE);
+        sdk.outbox.emit("config", payload.into());
     }
 }
 
@@ -57,7 +63,21 @@ impl Sdk {
 #[cfg(feature = "segments")]
 impl Sdk {
     /// Builds segments and journeys from config text; every error is reported, and tracking goes on either way.
+    /// Builds segments and journeys from config text, then emits `config` (`{ ok }`): every error is reported,
+    /// and tracking goes on either way.
     fn load_config(&mut self, text: &str, now: Millis) {
+        let ok = self.try_load_config(text, now);
+        self.config_loaded(ok);
+    }
+
+    /// Tells listeners whether segments are live (`config` event).
+    fn config_loaded(&mut self, ok: bool) {
+        let payload = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("ok"), &JsValue::from_bool(ok));
+        self.outbox.emit("config", payload.into());
+    }
+
+    fn try_load_config(&mut self, text: &str, now: Millis) -> bool {
         let value = match crate::core::json::parse(text) {
             Ok(v) => v,
             Err(_) => {
@@ -65,7 +85,7 @@ impl Sdk {
                     code: "config_invalid",
                     message: "the config is not valid JSON; segments are off".into(),
                 });
-                return;
+                return false;
             }
         };
         let state = if self.tracker.consent().may_persist() {
@@ -74,7 +94,10 @@ impl Sdk {
             None
         };
         match build_audience(&value) {
-            Ok(audience) => self.tracker.set_audience(audience, state.as_deref(), now),
+            Ok(audience) => {
+                self.tracker.set_audience(audience, state.as_deref(), now);
+                true
+            }
             Err((code, errors)) => {
                 self.tracker.no_config();
                 let mut message = String::from("segments are off: ");
@@ -83,6 +106,7 @@ impl Sdk {
                     message.push_str(&e);
                 }
                 self.report(&Warning { code, message });
+                false
             }
         }
     }

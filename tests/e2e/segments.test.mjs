@@ -15,7 +15,8 @@ test('enter a segment, leave it when its window expires with no new event, advan
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/segments.html');
   await ready(page);
-  await page.waitForFunction(() => wayline.stage('lifecycle') === undefined);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true });
   const anon = await page.evaluate(() => {
     history.pushState({}, '', '/pricing');
     wayline.page();
@@ -56,6 +57,7 @@ test('memberships and stages survive a reload without being announced again', as
   const { page, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/segments.html');
   await ready(page);
+  await page.waitForFunction(() => window.configResult);
   await page.evaluate(() => {
     wayline.identify('u-7', { plan: 'pro' });
     wayline.track('Order Completed');
@@ -74,7 +76,8 @@ test('a config with errors reports every one of them with its location, and trac
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/bad-config.html');
   await ready(page);
-  await page.waitForFunction(() => true);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false });
   const anon = await page.evaluate(() => { wayline.track('Despite The Config'); return wayline.anonymousId(); });
   await page.evaluate(() => wayline.flush());
   await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Despite The Config' && x.anonymousId === anon));
