@@ -10,6 +10,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use wayline::core::campaigns::check_config as check_campaigns;
 use wayline::core::json::{self, Value};
 use wayline::core::rules::{Diagnostic, Span};
 use wayline::core::segments::config::check_config;
@@ -56,7 +57,7 @@ pub struct CheckReport {
     pub diagnostics: String,
     /// How many errors `diagnostics` holds.
     pub errors: usize,
-    /// Segments plus journey stages, when the config is valid.
+    /// Segments plus journey stages plus campaigns, when the config is valid.
     pub rules: usize,
 }
 
@@ -127,12 +128,21 @@ pub fn check_text(text: &str, file: &str) -> CheckReport {
             return report(message, 1, 0);
         }
     }
+    // Segments and journeys, then campaigns: every error of both, in one report.
+    let (mut diagnostics, mut rules) = (String::new(), 0);
     match check_config(text, file) {
-        Ok(rules) => report(String::new(), 0, rules),
-        Err(diagnostics) => {
-            let errors = count_errors(&diagnostics, file);
-            report(diagnostics, errors, 0)
-        }
+        Ok(n) => rules += n,
+        Err(d) => diagnostics.push_str(&d),
+    }
+    match check_campaigns(text, file) {
+        Ok(n) => rules += n,
+        Err(d) => diagnostics.push_str(&d),
+    }
+    if diagnostics.is_empty() {
+        report(diagnostics, 0, rules)
+    } else {
+        let errors = count_errors(&diagnostics, file);
+        report(diagnostics, errors, 0)
     }
 }
 

@@ -62,6 +62,24 @@ fn check_accepts_a_valid_config() {
 }
 
 #[test]
+fn check_reports_every_campaign_error_with_its_location() {
+    let run = wayline(&["check", "bad-campaigns.json"]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(lines[0].starts_with("bad-campaigns.json:campaigns[0].action.questions: "));
+    assert!(
+        lines[1].starts_with("bad-campaigns.json:campaigns[0].timing.delay: ")
+            && lines[1].contains("5 parsecs")
+    );
+    assert!(
+        lines[2].starts_with("bad-campaigns.json:campaigns[1].trigger.segmentEnter: ")
+            && lines[2].contains("nobody-defined-this")
+    );
+    assert_eq!(lines[3], "bad-campaigns.json: 3 errors");
+}
+
+#[test]
 fn check_reports_every_bad_rule_with_line_column_and_caret() {
     let run = wayline(&["check", "invalid.json"]);
     assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
