@@ -74,6 +74,12 @@ test('identify then reset', async () => {
 
 test('calls made before the SDK loaded are replayed in order', async () => {
   const { page, log, context } = await openPage(env.browser);
+  // The SDK module loads asynchronously and could win the race against the page's next script on a fast machine;
+  // hold it back so the page's calls certainly come first, as on a real network.
+  await page.route('**/sdk/wayline.js', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await route.continue();
+  });
   await page.goto(env.collector.url + '/early.html');
   assert.equal(await page.evaluate(() => window.earlyLoaded), true, 'calls happened before the SDK loaded');
   assert.equal(await page.evaluate(() => window.earlyFlush), true, 'flush() from the stub resolved after delivery');
