@@ -61,7 +61,7 @@ test('the page keeps working when the collector is down', async () => {
   await ready(page);
   const result = await page.evaluate(async () => {
     for (let i = 0; i < 10; i++) wayline.track('Offline Event', { i });
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2500));
     return { state: wayline.debugState(), ok: document.querySelector('h1').textContent };
   });
   assert.equal(result.state.queued, 11, 'events stay queued for retry');
