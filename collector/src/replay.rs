@@ -56,15 +56,64 @@ pub fn replay_files(
         return Err(ReplayError::Config(report));
     }
     let events = read_text(events_path)?;
-    config::replay(&config_text, &events, until_ms, &file).map_err(|message| ReplayError::Events {
+    let events_error = |message: String| ReplayError::Events {
         path: events_path.to_owned(),
         message: message.trim_end().to_owned(),
-    })
+    };
+    let changes = config::replay(&config_text, &events, until_ms, &file).map_err(events_error)?;
+    let has_campaigns = wayline::core::json::parse(&config_text)
+        .ok()
+        .is_some_and(|c| c.get("campaigns").is_some());
+    if !has_campaigns {
+        return Ok(changes);
+    }
+    let decisions = wayline::core::campaigns::replay(&config_text, &events, until_ms, &file)
+        .map_err(events_error)?;
+    Ok(merge_by_time(&changes, &decisions))
+}
+
+/// Interleaves two timelines whose lines start with ISO-8601 UTC times (which sort as text); at the same instant
+/// segment and stage changes come before the campaign decisions they cause.
+fn merge_by_time(changes: &str, decisions: &str) -> String {
+    let mut a = changes.lines().peekable();
+    let mut b = decisions.lines().peekable();
+    let mut out = String::with_capacity(changes.len() + decisions.len());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => time_of(x) <= time_of(y),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let line = if take_a { a.next() } else { b.next() };
+        if let Some(line) = line {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn time_of(line: &str) -> &str {
+    line.split(' ').next().unwrap_or("")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timelines_merge_by_time_changes_first() {
+        let changes =
+            "2026-01-01T00:00:00.000Z segment-enter a\n2026-01-02T00:00:00.000Z segment-exit a\n";
+        let decisions =
+            "2026-01-01T00:00:00.000Z show nps\n2026-01-01T12:00:00.000Z skipped nps: capped\n";
+        assert_eq!(
+            merge_by_time(changes, decisions),
+            "2026-01-01T00:00:00.000Z segment-enter a\n2026-01-01T00:00:00.000Z show nps\n\
+             2026-01-01T12:00:00.000Z skipped nps: capped\n2026-01-02T00:00:00.000Z segment-exit a\n"
+        );
+    }
 
     #[test]
     fn config_errors_come_before_reading_events() {

@@ -62,6 +62,18 @@ fn check_accepts_a_valid_config() {
 }
 
 #[test]
+fn replay_interleaves_campaign_decisions_with_segment_changes() {
+    let run = wayline(&["replay", "campaigns.json", "campaigns.jsonl"]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "2026-01-01T09:05:00.000Z segment-enter buyers\n\
+         2026-01-01T09:05:00.000Z delayed nps until 2026-01-01T09:05:05.000Z\n\
+         2026-01-01T09:05:05.000Z show nps\n"
+    );
+}
+
+#[test]
 fn check_reports_every_campaign_error_with_its_location() {
     let run = wayline(&["check", "bad-campaigns.json"]);
     assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
