@@ -304,6 +304,22 @@ mod tests {
     }
 
     #[test]
+    fn the_engine_hands_its_facts_to_other_rules() {
+        use crate::core::rules::{compile, evaluate, Input};
+        let mut a = Audience::from_config(&config()).unwrap();
+        a.ingest(Kind::Page, "Page Viewed", &page("/pricing"), Some(1), 0);
+        a.ingest(Kind::Page, "Page Viewed", &page("/pricing"), Some(1), 10);
+        let mut traits = Map::new();
+        traits.insert("plan", "pro".into());
+        a.set_traits(traits, 20);
+        let input = a.engine.input();
+        assert!(input.in_segment("pricing-curious"));
+        assert_eq!(input.stage("lifecycle"), Some("awareness"));
+        let rule = compile("in_segment(\"pricing-curious\") && traits.plan == \"pro\"").unwrap();
+        assert!(evaluate(&rule, &input, 30).value);
+    }
+
+    #[test]
     fn the_demo_config_compiles() {
         let demo = json::parse(include_str!("../../www/demo-config.json")).unwrap();
         if let Err(errors) = Audience::from_config(&demo) {

@@ -327,6 +327,12 @@ impl Engine {
         std::mem::take(&mut self.diagnostics)
     }
 
+    /// What the rules see now (traits, context, channel, memberships, stages, the anonymous id, the aggregates):
+    /// for evaluating other rules against the same visitor, such as campaign audiences.
+    pub fn input(&self) -> impl crate::core::rules::Input + '_ {
+        self.view()
+    }
+
     fn view(&self) -> View<'_> {
         View {
             facts: &self.facts,
