@@ -164,14 +164,20 @@ function printTable() {
 
 const range = (from, to, tab) => Array.from({ length: to - from }, (_, k) => `${tab ?? ''}/${from + k}`);
 
-test('reload in the middle of a batch, three times', { timeout: 120000 }, async () => {
-  const run = newRun('reload');
+/** A fresh run with no faults: a new page on `path`, ready, with the requests it sends watched. */
+async function startRun(name, path) {
+  const run = newRun(name);
   await proxy.setFaults({ mode: 'none' });
   await quietProxy();
-  const { page, context } = await openPage(browser);
+  const { page, context, log } = await openPage(browser);
   const sent = watchSent(context, run);
-  await page.goto(proxy.url + '/faults-batch.html');
+  await page.goto(proxy.url + path);
   await ready(page);
+  return { run, page, context, sent, log };
+}
+
+test('reload in the middle of a batch, three times', { timeout: 120000 }, async () => {
+  const { run, page, context, sent } = await startRun('reload', '/faults-batch.html');
   // Every ingest request is held 1.5 s before it reaches the collector.
   await proxy.setFaults({ mode: 'delay', ms: 1500 });
   const K = 10;
@@ -232,13 +238,7 @@ test('offline for 30 s, then online', { timeout: 120000 }, async () => {
 });
 
 test('half of all requests answered 500', { timeout: 120000 }, async () => {
-  const run = newRun('status500');
-  await proxy.setFaults({ mode: 'none' });
-  await quietProxy();
-  const { page, context } = await openPage(browser);
-  const sent = watchSent(context, run);
-  await page.goto(proxy.url + '/faults-batch.html');
-  await ready(page);
+  const { run, page, context, sent } = await startRun('status500', '/faults-batch.html');
   await proxy.setFaults({ mode: 'status', status: 500, every: 2 });
   const N = 50;
   const t0 = Date.now();
@@ -251,13 +251,7 @@ test('half of all requests answered 500', { timeout: 120000 }, async () => {
 });
 
 test('429 with Retry-After: 2 once: the SDK waits before sending again', { timeout: 120000 }, async () => {
-  const run = newRun('status429');
-  await proxy.setFaults({ mode: 'none' });
-  await quietProxy();
-  const { page, context } = await openPage(browser);
-  const sent = watchSent(context, run);
-  await page.goto(proxy.url + '/faults-batch.html');
-  await ready(page);
+  const { run, page, context, sent } = await startRun('status429', '/faults-batch.html');
   await proxy.setFaults({ mode: 'status', status: 429, retryAfter: 2, count: 1 });
   const N = 20;
   const t0 = Date.now();
@@ -276,13 +270,7 @@ test('429 with Retry-After: 2 once: the SDK waits before sending again', { timeo
 
 for (const when of ['after', 'before']) {
   test(`connection reset ${when} forwarding, every 2nd request`, { timeout: 120000 }, async () => {
-    const run = newRun('reset-' + when);
-    await proxy.setFaults({ mode: 'none' });
-    await quietProxy();
-    const { page, context } = await openPage(browser);
-    const sent = watchSent(context, run);
-    await page.goto(proxy.url + '/faults-batch.html');
-    await ready(page);
+    const { run, page, context, sent } = await startRun('reset-' + when, '/faults-batch.html');
     await proxy.setFaults({ mode: 'reset', when, every: 2 });
     const N = 40;
     const t0 = Date.now();
@@ -300,13 +288,7 @@ for (const when of ['after', 'before']) {
 }
 
 test('the tab closed right after tracking: the page-exit path delivers', { timeout: 120000 }, async () => {
-  const run = newRun('close');
-  await proxy.setFaults({ mode: 'none' });
-  await quietProxy();
-  const { page, context } = await openPage(browser);
-  const sent = watchSent(context, run);
-  await page.goto(proxy.url + '/faults-exit.html');
-  await ready(page);
+  const { run, page, context, sent } = await startRun('close', '/faults-exit.html');
   const N = 50;
   const t0 = Date.now();
   await track(page, run, 0, N);
@@ -383,13 +365,7 @@ test('localStorage filled to its quota by the host page before the SDK starts', 
 });
 
 test('consent pending, then granted: the held events are delivered', { timeout: 120000 }, async () => {
-  const run = newRun('granted');
-  await proxy.setFaults({ mode: 'none' });
-  await quietProxy();
-  const { page, context } = await openPage(browser);
-  const sent = watchSent(context, run);
-  await page.goto(proxy.url + '/faults-consent.html');
-  await ready(page);
+  const { run, page, context, sent } = await startRun('granted', '/faults-consent.html');
   const N = 10;
   const t0 = Date.now();
   await track(page, run, 0, N);
@@ -404,13 +380,7 @@ test('consent pending, then granted: the held events are delivered', { timeout: 
 });
 
 test('consent pending, then denied: nothing delivered, nothing left in storage', { timeout: 120000 }, async () => {
-  const run = newRun('denied');
-  await proxy.setFaults({ mode: 'none' });
-  await quietProxy();
-  const { page, context } = await openPage(browser);
-  const sent = watchSent(context, run);
-  await page.goto(proxy.url + '/faults-consent.html');
-  await ready(page);
+  const { run, page, context, sent } = await startRun('denied', '/faults-consent.html');
   const N = 10;
   const t0 = Date.now();
   await track(page, run, 0, N);
