@@ -7,7 +7,6 @@
 
 mod cases;
 mod robustness;
-mod timing;
 
 use std::path::Path;
 
