@@ -317,7 +317,8 @@ impl Queue {
         unverified: bool,
         origin: Option<(u32, u64)>,
     ) {
-        self.changed = true;
+        // Only this tab's own events are in its stored log; imported ones do not call for a write.
+        self.changed |= origin.is_none();
         self.bytes += head.len();
         self.add_ref(ctx);
         self.items.push_back(Item {
@@ -351,7 +352,7 @@ impl Queue {
 
     fn remove_at(&mut self, at: usize) {
         if let Some(v) = self.items.remove(at) {
-            self.changed = true;
+            self.changed |= v.origin.is_none();
             self.bytes -= v.head.len();
             self.drop_ref(v.ctx);
         }
@@ -1159,8 +1160,13 @@ mod tests {
         let mut b = queue(100);
         b.set_context("{\"tab\":\"b\"}".into());
         b.push(head(10), 0);
+        b.take_changed();
         assert_eq!(b.import(&log_a, 7, 0), Some(3));
         assert_eq!(b.len(), 4);
+        assert!(
+            !b.take_changed(),
+            "imported events do not call for a write of this tab's log"
+        );
         assert!(
             !b.encode().contains("\"tab\":\"a\""),
             "imported events stay in their owner's log"
