@@ -49,9 +49,7 @@ pub(super) fn start(
             code: "segments_unavailable",
             message: "this build of the SDK has no rule engine, so the config is ignored (use js/dist-segments)".into(),
         });
-        let payload = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("ok"), &JsValue::FALSE);
-        sdk.outbox.emit("config", payload.into());
+        sdk.config_loaded(false);
     }
 }
 
@@ -60,21 +58,22 @@ impl Sdk {
     pub(super) fn announce_changes(&mut self) {}
 }
 
+impl Sdk {
+    /// Tells listeners whether segments are live (`config` event, `{ ok }`).
+    fn config_loaded(&mut self, ok: bool) {
+        let payload = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("ok"), &JsValue::from_bool(ok));
+        self.outbox.emit("config", payload.into());
+    }
+}
+
 #[cfg(feature = "segments")]
 impl Sdk {
-    /// Builds segments and journeys from config text; every error is reported, and tracking goes on either way.
     /// Builds segments and journeys from config text, then emits `config` (`{ ok }`): every error is reported,
     /// and tracking goes on either way.
     fn load_config(&mut self, text: &str, now: Millis) {
         let ok = self.try_load_config(text, now);
         self.config_loaded(ok);
-    }
-
-    /// Tells listeners whether segments are live (`config` event).
-    fn config_loaded(&mut self, ok: bool) {
-        let payload = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("ok"), &JsValue::from_bool(ok));
-        self.outbox.emit("config", payload.into());
     }
 
     fn try_load_config(&mut self, text: &str, now: Millis) -> bool {
