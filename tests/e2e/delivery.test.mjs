@@ -2,12 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, sleep, byAnon } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const byAnon = (anon) => (e) => e.anonymousId === anon;
 
 test('a batch goes out when it reaches flushAt, in the Segment batch shape', async () => {
   const { page, context } = await openPage(env.browser);

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, startCollector, startProxy, launch, openPage, ready } from './helpers.mjs';
+import { root, startCollector, startProxy, launch, openPage, ready, sleep, waylineKeys } from './helpers.mjs';
 
 let collector, proxy, browser;
 const rows = [];
@@ -27,10 +27,8 @@ after(async () => {
   await collector?.stop();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const newRun = (name) => `${name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 const keyOf = (e) => `${e.properties.tab ?? ''}/${e.properties.i}`;
-const waylineKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('wayline:')));
 
 /** Tracks `Fault Event` with `i` in [from, to) on the page, yielding to the event loop every `pauseEvery` calls. */
 function track(page, run, from, to, { tab, pauseEvery = 0 } = {}) {

@@ -167,3 +167,12 @@ export function withCollectorAndBrowser(options) {
   });
   return env;
 }
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A filter for the stored events of one visitor. */
+export const byAnon = (anon) => (e) => e.anonymousId === anon;
+
+/** The localStorage keys Wayline wrote on the page's origin. */
+export const waylineKeys = (page) =>
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('wayline:')));

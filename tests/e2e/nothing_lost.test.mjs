@@ -3,12 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, byAnon, waylineKeys } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
-
-const byAnon = (anon) => (e) => e.anonymousId === anon;
-const waylineKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('wayline:')));
 
 test('events tracked while the collector is unreachable survive a reload and are delivered once', async () => {
   const { page, log, context } = await openPage(env.browser);

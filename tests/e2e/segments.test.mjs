@@ -4,12 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, byAnon } from './helpers.mjs';
 
 // The build with the rule engine (bash scripts/build-sdk.sh --segments).
 const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
 
-const mine = (anon) => (e) => e.anonymousId === anon;
 
 test('enter a segment, leave it when its window expires with no new event, advance the journey', async () => {
   const { page, log, context } = await openPage(env.browser);
@@ -41,7 +40,7 @@ test('enter a segment, leave it when its window expires with no new event, advan
     'segment:exit:pricing-curious',
   ]);
   await page.evaluate(() => wayline.flush());
-  const events = (await waitForEvents(env.collector, (e) => e.filter(mine(anon)).some((x) => x.event === 'Segment Exited'))).filter(mine(anon));
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).some((x) => x.event === 'Segment Exited'))).filter(byAnon(anon));
   assertNoDuplicates(assert, events);
   const entry = events.find((e) => e.event === 'Segment Entered');
   assert.deepEqual(entry.properties, { segment: 'pricing-curious' });
