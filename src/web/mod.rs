@@ -11,6 +11,8 @@ mod env;
 mod errors;
 mod listeners;
 mod options;
+#[cfg(feature = "segments")]
+pub mod prompt;
 mod sdk;
 mod storage;
 mod tabs;
