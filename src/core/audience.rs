@@ -4,6 +4,7 @@
 //! The engine keeps only the aggregates the configured rules need; this module owns it, its persisted state, and
 //! the translation between the SDK's events and the engine's.
 
+use super::campaigns::{self, Decision, Device, Signal};
 use super::json::{self, Map, Value};
 use super::rules::Event;
 use super::segments::config::engine_from_config;
@@ -47,12 +48,32 @@ pub trait Segmenter {
     fn take_diagnostics(&mut self) -> Vec<String>;
     /// The same definitions with no history: for a new visitor on this device.
     fn fresh(&self) -> Option<Box<dyn Segmenter>>;
+
+    /// A page signal (exit intent, scroll, idle, engaged time) or a prompt's outcome, for the campaigns.
+    fn signal(&mut self, signal: &Signal<'_>, now: Millis);
+    /// Campaign decisions since the last call (from events, changes, signals and the passage of time).
+    fn take_decisions(&mut self) -> Vec<Decision>;
+    /// `explain(id)`: `Explanation::to_value()`, or None for an unknown campaign.
+    fn explain(&self, id: &str, now: Millis) -> Option<Value>;
+    /// The configured campaign ids, in config order.
+    fn campaign_ids(&self) -> Vec<&str>;
+    /// A campaign's action object as written in the config.
+    fn campaign_action(&self, id: &str) -> Option<&Value>;
+    /// The whole config (for the prompts' theme and strings).
+    fn config(&self) -> &Value;
+    fn set_device(&mut self, device: Option<Device>);
 }
 
+/// Segments, journeys and campaigns for one visitor: the rule engine's facts feed the campaigns' audiences, its
+/// changes are the campaigns' segment and stage triggers.
 pub struct Audience {
     engine: Engine,
+    campaigns: campaigns::Engine,
     config: Value,
     state_dirty: bool,
+    /// The session the campaigns were last told about.
+    session: Option<Millis>,
+    decisions: Vec<Decision>,
 }
 
 /// The kind of SDK call an event came from.
@@ -87,13 +108,42 @@ impl Audience {
     /// Builds the engine from a config's `segments` and `journeys`; on failure, every error rendered with its
     /// location (`config:segments.name:line:col`, source line and caret).
     pub fn from_config(config: &Value) -> Result<Audience, Vec<String>> {
-        match engine_from_config(config) {
-            Ok(engine) => Ok(Audience {
+        let engine = engine_from_config(config).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| e.render("config"))
+                .collect::<Vec<_>>()
+        });
+        let campaigns = campaigns::Engine::from_config(config).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| ["config:", &e.render()].concat())
+                .collect::<Vec<_>>()
+        });
+        match (engine, campaigns) {
+            (Ok(engine), Ok(campaigns)) => Ok(Audience {
                 engine,
+                campaigns,
                 config: config.clone(),
                 state_dirty: false,
+                session: None,
+                decisions: Vec::new(),
             }),
-            Err(errors) => Err(errors.iter().map(|e| e.render("config")).collect()),
+            (a, b) => Err([a.err().unwrap_or_default(), b.err().unwrap_or_default()].concat()),
+        }
+    }
+
+    /// Tells the campaigns one signal, with the segments engine's facts as their audience input.
+    fn tell(&mut self, signal: &Signal<'_>, now: Millis) {
+        let facts = self.engine.input();
+        let d = self.campaigns.handle(signal, &facts, now);
+        self.decisions.extend(d);
+    }
+
+    /// Segment and stage changes are campaign triggers too.
+    fn tell_changes(&mut self, changes: &[Change], now: Millis) {
+        for c in changes {
+            self.tell(&Signal::from(c), now);
         }
     }
 
@@ -104,20 +154,31 @@ impl Audience {
 }
 
 impl Segmenter for Audience {
+    /// `{"segments": ..., "campaigns": ...}`; a bare segments state (before campaigns) is read too.
     fn restore(&mut self, text: &str) -> bool {
-        match json::parse(text) {
-            Ok(v) => self.engine.restore(&v).is_ok(),
-            Err(_) => false,
-        }
+        let Ok(v) = json::parse(text) else {
+            return false;
+        };
+        let Some(segments) = v.get("segments") else {
+            return self.engine.restore(&v).is_ok();
+        };
+        let campaigns_ok = v
+            .get("campaigns")
+            .is_none_or(|c| self.campaigns.restore(c).is_ok());
+        self.engine.restore(segments).is_ok() && campaigns_ok
     }
 
     /// The persisted state if it changed since the last call.
     fn take_state_write(&mut self) -> Option<String> {
-        if !self.state_dirty {
+        let campaigns_changed = self.campaigns.take_state_write().is_some();
+        if !(self.state_dirty || campaigns_changed) {
             return None;
         }
         self.state_dirty = false;
-        Some(self.engine.to_value().to_json())
+        let mut m = Map::new();
+        m.insert("segments", self.engine.to_value());
+        m.insert("campaigns", self.campaigns.to_value());
+        Some(Value::Object(m).to_json())
     }
 
     fn segments(&self) -> Vec<&str> {
@@ -129,7 +190,10 @@ impl Segmenter for Audience {
     }
 
     fn next_wakeup(&self) -> Option<Millis> {
-        self.engine.next_wakeup()
+        match (self.engine.next_wakeup(), self.campaigns.next_wakeup()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn ingest(
@@ -149,32 +213,94 @@ impl Segmenter for Audience {
             engaged_ms: 0.0,
         };
         self.state_dirty = true;
-        self.engine.ingest(&event, now)
+        // The order `wayline replay` plays: session, page, the segments' changes, then the event itself.
+        if let Some(id) = session_id {
+            if self.session != Some(id) {
+                self.session = Some(id);
+                self.tell(&Signal::SessionStart { id }, now);
+            }
+        }
+        if kind == Kind::Page {
+            if let Some(url) = properties.get("url").and_then(Value::as_str) {
+                self.tell(&Signal::Page { url }, now);
+            }
+        }
+        let changes = self.engine.ingest(&event, now);
+        self.tell_changes(&changes, now);
+        self.tell(&Signal::Event { name, properties }, now);
+        changes
     }
 
-    /// Lets time pass: rules that change with time alone are re-checked.
+    /// Lets time pass: rules that change with time alone are re-checked, and due campaign delays end.
     fn advance(&mut self, now: Millis) -> Vec<Change> {
         let changes = self.engine.advance(now);
         if !changes.is_empty() {
             self.state_dirty = true;
         }
+        self.tell_changes(&changes, now);
+        let facts = self.engine.input();
+        let d = self.campaigns.advance(&facts, now);
+        self.decisions.extend(d);
         changes
     }
 
     fn set_context(&mut self, context: Value, now: Millis) -> Vec<Change> {
-        self.engine.set_context(context, now)
+        let changes = self.engine.set_context(context, now);
+        self.tell_changes(&changes, now);
+        changes
     }
 
     fn set_channel(&mut self, channel: Value, now: Millis) -> Vec<Change> {
-        self.engine.set_channel(channel, now)
+        let changes = self.engine.set_channel(channel, now);
+        self.tell_changes(&changes, now);
+        changes
     }
 
     fn set_traits(&mut self, traits: Map, now: Millis) -> Vec<Change> {
-        self.engine.set_traits(traits, now)
+        let changes = self.engine.set_traits(traits, now);
+        self.tell_changes(&changes, now);
+        changes
     }
 
     fn set_anonymous_id(&mut self, id: &str, now: Millis) -> Vec<Change> {
-        self.engine.set_anonymous_id(id, now)
+        let changes = self.engine.set_anonymous_id(id, now);
+        self.tell_changes(&changes, now);
+        changes
+    }
+
+    fn signal(&mut self, signal: &Signal<'_>, now: Millis) {
+        self.tell(signal, now);
+    }
+
+    fn take_decisions(&mut self) -> Vec<Decision> {
+        std::mem::take(&mut self.decisions)
+    }
+
+    fn explain(&self, id: &str, now: Millis) -> Option<Value> {
+        let facts = self.engine.input();
+        self.campaigns
+            .explain(id, &facts, now)
+            .map(|e| e.to_value())
+    }
+
+    fn campaign_ids(&self) -> Vec<&str> {
+        self.campaigns
+            .campaigns()
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+
+    fn campaign_action(&self, id: &str) -> Option<&Value> {
+        self.campaigns.campaign(id).map(|c| &c.action.spec)
+    }
+
+    fn config(&self) -> &Value {
+        &self.config
+    }
+
+    fn set_device(&mut self, device: Option<Device>) {
+        self.campaigns.set_device(device);
     }
 
     /// Run-time rule problems (type mismatches in data), for debug mode.
@@ -188,6 +314,19 @@ impl Segmenter for Audience {
 
     fn fresh(&self) -> Option<Box<dyn Segmenter>> {
         Audience::boxed(&self.config).ok()
+    }
+}
+
+/// The device class campaigns target, from the user agent: tablets first (iPads, Android without "Mobile"),
+/// then phones, else desktop.
+pub fn device_of(user_agent: &str) -> Device {
+    let has = |s: &str| user_agent.contains(s);
+    if has("iPad") || has("Tablet") || (has("Android") && !has("Mobile")) {
+        Device::Tablet
+    } else if has("Mobi") || has("iPhone") || has("Android") {
+        Device::Mobile
+    } else {
+        Device::Desktop
     }
 }
 

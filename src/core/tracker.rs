@@ -639,6 +639,10 @@ mod tests {
 }
 
 #[cfg(all(test, feature = "segments"))]
+#[path = "tracker_campaign_tests.rs"]
+mod campaign_tests;
+
+#[cfg(all(test, feature = "segments"))]
 mod audience_tests {
     use super::*;
     use crate::core::audience::Audience;
@@ -656,7 +660,7 @@ mod audience_tests {
         .unwrap()
     }
 
-    fn tracker() -> Tracker {
+    pub(super) fn tracker() -> Tracker {
         Tracker::new(
             TrackerOptions::new("wk"),
             None,
@@ -666,7 +670,7 @@ mod audience_tests {
         )
     }
 
-    fn page(path: &str) -> Page {
+    pub(super) fn page(path: &str) -> Page {
         Page {
             url: format!("https://shop.test{path}"),
             title: String::new(),
@@ -674,7 +678,7 @@ mod audience_tests {
         }
     }
 
-    fn sent(t: &Tracker) -> Vec<(String, Value)> {
+    pub(super) fn sent(t: &Tracker) -> Vec<(String, Value)> {
         t.queue()
             .items()
             .map(|i| json::parse(&t.queue().message_json(i)).unwrap())

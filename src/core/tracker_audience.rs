@@ -7,7 +7,9 @@
 use super::*;
 
 #[cfg(feature = "segments")]
-use crate::core::audience::{change_event, EarlyEvent, Segmenter, MAX_EARLY_EVENTS};
+use crate::core::audience::{change_event, device_of, EarlyEvent, Segmenter, MAX_EARLY_EVENTS};
+#[cfg(feature = "segments")]
+use crate::core::campaigns::{events as outcome_events, Decision, Outcome, Signal};
 #[cfg(feature = "segments")]
 use crate::core::json::Value;
 #[cfg(feature = "segments")]
@@ -25,7 +27,15 @@ pub struct Slot {
     pub changes: Vec<Change>,
     /// How many of `changes` were already sent as events.
     pub reported: usize,
+    /// Campaign decisions for the page (show a prompt, log in debug mode) since the last
+    /// [`Tracker::take_decisions`].
+    pub decisions: Vec<Decision>,
 }
+
+/// Outcome and held-out events re-enter the engine (rules may count them); decisions they cause are handled in at
+/// most this many rounds, so a config whose campaigns trigger each other cannot loop.
+#[cfg(feature = "segments")]
+const MAX_DECISION_ROUNDS: usize = 4;
 
 #[cfg(feature = "segments")]
 impl Tracker {
@@ -110,6 +120,7 @@ impl Tracker {
     }
 
     fn install_audience(&mut self, mut audience: Box<dyn Segmenter>, now: Millis) {
+        audience.set_device(Some(device_of(&self.env.user_agent)));
         let mut changes = audience.set_traits(self.profile.traits.clone(), now);
         changes.extend(audience.set_anonymous_id(&self.profile.anonymous_id, now));
         self.seg.audience = Some(audience);
@@ -122,6 +133,7 @@ impl Tracker {
     pub(super) fn fresh_audience(&mut self, now: Millis) {
         self.seg.changes.clear();
         self.seg.reported = 0;
+        self.seg.decisions.clear();
         if let Some(a) = self.seg.audience.take().and_then(|a| a.fresh()) {
             self.install_audience(a, now);
             self.seg.changes.clear();
@@ -149,8 +161,138 @@ impl Tracker {
         }
     }
 
-    /// Sends an event for each new membership or stage change (not fed back to the engine).
+    /// Sends an event for each new membership or stage change (not fed back to the engine), then acts on the
+    /// campaigns' decisions.
     fn report_changes(&mut self, now: Millis) {
+        self.report_membership(now);
+        self.act_on_decisions(now);
+    }
+
+    /// A shown campaign is recorded as `Campaign Shown`, a held-out one as `Campaign Held Out`; every decision
+    /// is kept for the page (to render the prompt, or log it in debug mode).
+    fn act_on_decisions(&mut self, now: Millis) {
+        for _ in 0..MAX_DECISION_ROUNDS {
+            let decisions = match &mut self.seg.audience {
+                Some(a) => a.take_decisions(),
+                None => return,
+            };
+            if decisions.is_empty() {
+                return;
+            }
+            for d in &decisions {
+                let name = match d {
+                    Decision::Show { .. } => outcome_events::SHOWN,
+                    Decision::HeldOut { .. } => outcome_events::HELD_OUT,
+                    _ => continue,
+                };
+                let mut props = Map::new();
+                props.insert(outcome_events::CAMPAIGN, d.campaign().into());
+                self.record(name, props, now);
+            }
+            self.seg.decisions.extend(decisions);
+        }
+    }
+
+    /// Queues an SDK-made event and feeds it to the engine like a tracked one.
+    fn record(&mut self, name: &str, props: Map, now: Millis) {
+        let props = Value::Object(props);
+        let props_json = props.to_json();
+        self.enqueue(
+            Body::Track {
+                event: name,
+                properties_json: &props_json,
+            },
+            now,
+        );
+        if let Value::Object(props) = &props {
+            self.feed_quiet(Kind::Track, name, props, now);
+        }
+    }
+
+    /// Feeds an event without acting on decisions (the caller's loop does).
+    fn feed_quiet(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
+        let session = self.profile.sessions.id();
+        if let Some(a) = &mut self.seg.audience {
+            let changes = a.ingest(kind, name, properties, session, now);
+            self.seg.changes.extend(changes);
+            self.report_membership(now);
+        }
+    }
+
+    /// A page signal for the campaigns: exit intent, scroll depth, idle time, engaged time.
+    pub fn campaign_signal(&mut self, signal: &Signal<'_>, now: Millis) {
+        self.clock = self.clock.max(now);
+        if let Some(a) = &mut self.seg.audience {
+            a.signal(signal, now);
+            self.act_on_decisions(now);
+        }
+    }
+
+    /// What the visitor (or, headless, the host's own UI) did with a campaign's prompt: the engine is told, and
+    /// the outcome event is recorded with `campaign` and the given properties (`question` and `answer` for an
+    /// answer). False, with a warning, for a campaign not in the config.
+    pub fn campaign_outcome(
+        &mut self,
+        campaign: &str,
+        outcome: Outcome,
+        mut props: Map,
+        now: Millis,
+    ) -> bool {
+        self.clock = self.clock.max(now);
+        let known = self
+            .seg
+            .audience
+            .as_ref()
+            .is_some_and(|a| a.campaign_action(campaign).is_some());
+        if !known {
+            self.warn(
+                "unknown_campaign",
+                [
+                    "no campaign \"",
+                    campaign,
+                    "\" in the config; the outcome was ignored",
+                ]
+                .concat(),
+            );
+            return false;
+        }
+        if let Some(a) = &mut self.seg.audience {
+            a.signal(&Signal::Outcome { campaign, outcome }, now);
+        }
+        props.insert(outcome_events::CAMPAIGN, campaign.into());
+        self.record(outcome_events::event_name(outcome), props, now);
+        self.act_on_decisions(now);
+        true
+    }
+
+    /// Campaign decisions since the last call, for the page.
+    pub fn take_decisions(&mut self) -> Vec<Decision> {
+        std::mem::take(&mut self.seg.decisions)
+    }
+
+    /// `explain(id)` for the page: `None` for an unknown campaign or without a config.
+    pub fn explain(&self, campaign: &str, now: Millis) -> Option<Value> {
+        self.seg.audience.as_ref()?.explain(campaign, now)
+    }
+
+    pub fn campaign_ids(&self) -> Vec<&str> {
+        self.seg
+            .audience
+            .as_ref()
+            .map(|a| a.campaign_ids())
+            .unwrap_or_default()
+    }
+
+    pub fn campaign_action(&self, campaign: &str) -> Option<&Value> {
+        self.seg.audience.as_ref()?.campaign_action(campaign)
+    }
+
+    /// The loaded config (prompts read their theme and strings from it).
+    pub fn config(&self) -> Option<&Value> {
+        self.seg.audience.as_ref().map(|a| a.config())
+    }
+
+    fn report_membership(&mut self, now: Millis) {
         let pending: Vec<Change> = self
             .seg
             .changes
@@ -280,5 +422,30 @@ impl Tracker {
     }
     pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
         Vec::new()
+    }
+    pub fn campaign_signal(&mut self, _signal: &crate::core::campaigns::Signal<'_>, _now: Millis) {}
+    pub fn campaign_outcome(
+        &mut self,
+        _campaign: &str,
+        _outcome: crate::core::campaigns::Outcome,
+        _props: Map,
+        _now: Millis,
+    ) -> bool {
+        false
+    }
+    pub fn take_decisions(&mut self) -> Vec<crate::core::campaigns::Decision> {
+        Vec::new()
+    }
+    pub fn explain(&self, _campaign: &str, _now: Millis) -> Option<crate::core::json::Value> {
+        None
+    }
+    pub fn campaign_ids(&self) -> Vec<&str> {
+        Vec::new()
+    }
+    pub fn campaign_action(&self, _campaign: &str) -> Option<&crate::core::json::Value> {
+        None
+    }
+    pub fn config(&self) -> Option<&crate::core::json::Value> {
+        None
     }
 }

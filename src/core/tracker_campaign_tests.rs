@@ -1,0 +1,148 @@
+//! Campaigns through the tracker: decisions become events and page work, outcomes reach the engine and the
+//! collector, and caps hold across a reload.
+
+use super::audience_tests::{page, sent, tracker};
+use super::*;
+use crate::core::audience::Audience;
+use crate::core::campaigns::{Decision, Outcome, Signal};
+use crate::core::json::Value;
+use crate::core::time::SECOND;
+
+fn config(holdout: u32) -> Value {
+    json::parse(&format!(
+        r#"{{"segments": {{"buyer": "count(\"Order Completed\") >= 1"}},
+            "campaigns": [
+              {{"id": "nps", "trigger": {{"segmentEnter": "buyer"}}, "holdout": {holdout},
+                "action": {{"type": "survey", "questions": [{{"id": "score", "type": "nps", "text": "Recommend us?"}}]}},
+                "timing": {{"delay": "5s", "frequency": "untilAnswered", "cooldown": "1d"}}}},
+              {{"id": "exit", "trigger": {{"exitIntent": true}},
+                "action": {{"type": "custom", "payload": {{"x": 1}}}}}}
+            ]}}"#
+    ))
+    .unwrap()
+}
+
+fn names(t: &Tracker) -> Vec<String> {
+    sent(t).into_iter().map(|(n, _)| n).collect()
+}
+
+#[test]
+fn a_delayed_campaign_shows_when_its_delay_ends_and_is_recorded() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.track("Order Completed", None, 1_000);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Delayed { due, .. }] if *due == 6_000));
+    assert_eq!(t.next_wakeup(), Some(6_000));
+    t.advance(6_000);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "nps"));
+    let (name, props) = sent(&t).pop().unwrap();
+    assert_eq!(name, "Campaign Shown");
+    assert_eq!(props.get("campaign").and_then(Value::as_str), Some("nps"));
+    assert_eq!(
+        t.campaign_action("nps")
+            .and_then(|a| a.get("type"))
+            .and_then(Value::as_str),
+        Some("survey")
+    );
+}
+
+#[test]
+fn outcomes_are_recorded_and_cap_the_campaign() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.track("Order Completed", None, 1_000);
+    t.advance(6_000);
+    t.take_decisions();
+    let mut answer = Map::new();
+    answer.insert("question", "score".into());
+    answer.insert("answer", 9.0.into());
+    assert!(t.campaign_outcome("nps", Outcome::Answered, answer, 7_000));
+    assert!(t.campaign_outcome("nps", Outcome::Completed, Map::new(), 7_100));
+    let tail: Vec<(String, Value)> = sent(&t).split_off(sent(&t).len() - 2);
+    assert_eq!(tail[0].0, "Survey Answered");
+    assert_eq!(tail[0].1.get("answer").and_then(Value::as_f64), Some(9.0));
+    assert_eq!(tail[1].0, "Campaign Completed");
+    let why = t.explain("nps", 8_000).unwrap();
+    assert_eq!(why.get("eligible"), Some(&Value::Bool(false)));
+    assert!(why.to_json().contains("answered"), "{}", why.to_json());
+    // A typo in a headless host's report is a warning, not an event.
+    let before = sent(&t).len();
+    assert!(!t.campaign_outcome("npz", Outcome::Dismissed, Map::new(), 9_000));
+    assert_eq!(sent(&t).len(), before);
+    assert!(t
+        .take_warnings()
+        .iter()
+        .any(|w| w.code == "unknown_campaign"));
+}
+
+#[test]
+fn a_held_out_visitor_gets_an_event_instead_of_a_prompt() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(100)).unwrap(), None, 0);
+    t.track("Order Completed", None, 1_000);
+    t.take_decisions();
+    t.advance(6_000);
+    assert!(matches!(
+        &t.take_decisions()[..],
+        [Decision::HeldOut { .. }]
+    ));
+    assert_eq!(
+        names(&t).last().map(String::as_str),
+        Some("Campaign Held Out")
+    );
+}
+
+#[test]
+fn page_signals_trigger_campaigns_and_caps_hold_across_a_reload() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    t.campaign_signal(&Signal::ExitIntent, 2_000);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "exit"));
+    t.campaign_outcome("exit", Outcome::Dismissed, Map::new(), 3_000);
+    let state = t.take_state_write().unwrap();
+
+    let mut again = tracker();
+    again.set_audience(
+        Audience::boxed(&config(0)).unwrap(),
+        Some(&state),
+        10 * SECOND,
+    );
+    again.campaign_signal(&Signal::ExitIntent, 11 * SECOND);
+    let d = again.take_decisions();
+    assert!(
+        matches!(&d[..], [Decision::Skipped { campaign, .. }] if campaign == "exit"),
+        "once means once, after a reload too: {d:?}"
+    );
+}
+
+#[test]
+fn a_delay_waiting_at_a_reload_still_ends_in_the_same_session() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.track("Order Completed", None, 1_000);
+    let state = t.take_state_write().unwrap();
+    let mut again = tracker();
+    again.set_audience(Audience::boxed(&config(0)).unwrap(), Some(&state), 2_000);
+    assert_eq!(again.next_wakeup(), Some(6_000));
+    again.advance(6_000);
+    assert!(matches!(
+        &again.take_decisions()[..],
+        [Decision::Show { .. }]
+    ));
+}
+
+#[test]
+fn the_device_comes_from_the_user_agent() {
+    use crate::core::audience::device_of;
+    use crate::core::campaigns::Device;
+    let iphone =
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+    let tablet =
+        "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 Chrome/120 Safari/537.36";
+    let desktop =
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/156 Safari/537.36";
+    assert_eq!(device_of(iphone), Device::Mobile);
+    assert_eq!(device_of(tablet), Device::Tablet);
+    assert_eq!(device_of(desktop), Device::Desktop);
+}
