@@ -48,6 +48,10 @@ CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json" \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test -p wayline --target wasm32-unknown-unknown --features segments --test web_segments
+CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p wayline --target wasm32-unknown-unknown --features segments --test web_prompts
 
 step "npm-bundled demo page (Vite)"
 node_modules/.bin/vite build www/npm-app --base ./ --logLevel warn

@@ -1,1 +1,349 @@
-//! The prompt UI: surveys and reward prompts rendered in a Shadow DOM root (see docs/prompts.md).
+//! The prompt UI: a survey or a reward prompt rendered in a Shadow DOM root (`docs/prompts.md`).
+//!
+//! `Prompt::open` builds the whole dialog under a `<wayline-prompt>` host appended to `document.body`; the
+//! shadow root adopts a constructed stylesheet (a strict CSP blocks `<style>`), and config text only ever goes
+//! in through `textContent` and attributes. One closure listens for `click` and `keydown` on the shadow root and
+//! dispatches on the target's `data-a` (and `data-v`); it also receives the clipboard and share promises'
+//! results. It lives until the prompt closes: it holds the prompt, and closing drops it, which ends the cycle.
+//!
+//! Reentrancy: the state's `RefCell` is only borrowed inside that listener, never while `on_event` runs, focus
+//! moves or the host is removed (which can run page code synchronously); `close` and `is_open` never borrow it.
+
+mod dom;
+mod reward;
+mod strings;
+mod style;
+mod survey;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{
+    CssStyleSheet, Document, Element, Event, ShadowRoot, ShadowRootInit, ShadowRootMode,
+};
+
+use crate::core::json::Value;
+use strings::Strings;
+
+/// What the visitor did, reported to the SDK. Never called while the prompt module holds a RefCell borrow.
+pub enum PromptEvent {
+    /// One question answered; sent as soon as the visitor moves past the question, so partial answers are kept.
+    /// `answer` is a number (nps 0–10, csat 1–5, rating 1–5), a string (single choice, free text) or an array of
+    /// strings (multiple).
+    Answered { question: String, answer: Value },
+    /// The last step of a survey was answered (the thank-you step now shows).
+    Completed,
+    /// Closed by the visitor before completing (close button or Escape).
+    Dismissed,
+    /// A reward was claimed: `how` is "copy" (coupon code or referral link copied), "share" (navigator.share),
+    /// or "ok" (points/badge acknowledged).
+    RewardClaimed { how: &'static str },
+}
+
+/// An open prompt (a cheap handle: clones share it).
+#[derive(Clone)]
+pub struct Prompt(Rc<Inner>);
+
+type Listener = Closure<dyn FnMut(JsValue)>;
+
+struct Inner {
+    open: Cell<bool>,
+    host: Element,
+    root: ShadowRoot,
+    /// What had the focus before the prompt opened.
+    prev: Option<Element>,
+    listener: Cell<Option<Listener>>,
+    /// Clipboard and share promises not yet settled: they call the listener, which must outlive them.
+    pending: Cell<u32>,
+    ui: RefCell<Ui>,
+}
+
+/// The dialog's elements and where the visitor is in it.
+struct Ui {
+    doc: Document,
+    action: Value,
+    strings: Strings,
+    dialog: Element,
+    close: Element,
+    /// The current step's content.
+    body: Element,
+    /// The status line (a polite live region): "Copied", the thank-you text.
+    live: Element,
+    /// A coupon code or referral URL, selected when the clipboard refuses.
+    code: Option<Element>,
+    titled: bool,
+    /// The listener as a JS function, for promise callbacks.
+    listener: JsValue,
+    /// The current question.
+    step: usize,
+    /// Multiple choice: the indexes checked.
+    picked: Vec<usize>,
+    /// Clipboard writes not yet settled.
+    copies: u32,
+    /// Completed or claimed: closing now is not a dismissal.
+    done: bool,
+}
+
+/// What a handled event leads to, done once the state is no longer borrowed.
+#[derive(Default)]
+struct After {
+    events: Vec<PromptEvent>,
+    close: bool,
+    focus: Option<Element>,
+    /// Promises handed the listener.
+    promises: u32,
+}
+
+impl Prompt {
+    /// Renders `action` (the campaign's action object as written in the config: `{"type": "survey"|"reward",
+    /// ...}`) for campaign `campaign`. `theme` is the config's top-level `theme` object if any (the action's own
+    /// `theme` overrides it key by key); `strings` is the config's top-level `strings` object if any (per-locale
+    /// UI strings). Returns None if the document is unavailable or the action is not renderable.
+    pub fn open(
+        campaign: &str,
+        action: &Value,
+        theme: Option<&Value>,
+        strings: Option<&Value>,
+        on_event: Rc<dyn Fn(PromptEvent)>,
+    ) -> Option<Prompt> {
+        let survey = match action.get("type").and_then(Value::as_str) {
+            Some("survey") => true,
+            Some("reward") => false,
+            _ => return None,
+        };
+        let window = web_sys::window()?;
+        let doc = window.document()?;
+        let page = doc.body()?;
+        let host = doc.create_element("wayline-prompt").ok()?;
+        dom::set(&host, "data-campaign", campaign);
+        let root = host
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .ok()?;
+        let own = action.get("theme");
+        let sheet = CssStyleSheet::new().ok()?;
+        sheet.replace_sync(&style::sheet(own, theme)).ok()?;
+        root.set_adopted_style_sheets(&Array::of1(&sheet));
+
+        let strings = Strings::new(strings, &window.navigator().language().unwrap_or_default());
+        let dialog = dom::add(&doc, &root, "div", "d", "")?;
+        dom::set(&dialog, "role", "dialog");
+        dom::set(&dialog, "aria-modal", "false");
+        dom::set(&dialog, "data-pos", style::position(own, theme));
+        let close = dom::button(&doc, &dialog, "x", "x", "×")?;
+        dom::set(&close, "aria-label", &strings.get("close"));
+        let title = action
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let titled = !title.is_empty();
+        if titled {
+            let h = dom::add(&doc, &dialog, "h2", "", title)?;
+            dom::set(&h, "id", "h");
+            dom::set(&dialog, "aria-labelledby", "h");
+        }
+        let body = dom::add(&doc, &dialog, "div", "", "")?;
+        let live = dom::add(&doc, &dialog, "p", "s", "")?;
+        dom::set(&live, "id", "s");
+        dom::set(&live, "role", "status");
+        let mut ui = Ui {
+            doc,
+            action: action.clone(),
+            strings,
+            dialog,
+            close,
+            body,
+            live,
+            code: None,
+            titled,
+            listener: JsValue::UNDEFINED,
+            step: 0,
+            picked: Vec::new(),
+            copies: 0,
+            done: false,
+        };
+        let first = if survey { ui.question(0) } else { ui.reward() }?;
+
+        let inner = Rc::new(Inner {
+            open: Cell::new(true),
+            prev: ui.doc.active_element(),
+            host,
+            root,
+            listener: Cell::new(None),
+            pending: Cell::new(0),
+            ui: RefCell::new(ui),
+        });
+        let held = inner.clone();
+        let listener = Listener::new(move |v: JsValue| handle(&held, &on_event, v));
+        let f: &Function = listener.as_ref().unchecked_ref();
+        for t in ["click", "keydown"] {
+            let _ = inner.root.add_event_listener_with_callback(t, f);
+        }
+        if let Ok(mut ui) = inner.ui.try_borrow_mut() {
+            ui.listener = f.clone().into();
+        }
+        inner.listener.set(Some(listener));
+        if page.append_child(&inner.host).is_err() {
+            inner.close();
+            return None;
+        }
+        dom::focus(&first);
+        Some(Prompt(inner))
+    }
+
+    /// Removes the prompt from the page (the SDK calls this on reset); restores focus. Idempotent.
+    pub fn close(&self) {
+        self.0.close();
+    }
+
+    /// Whether it is still on the page.
+    pub fn is_open(&self) -> bool {
+        self.0.open.get() && self.0.host.is_connected()
+    }
+}
+
+impl Inner {
+    fn close(&self) {
+        if !self.open.replace(false) {
+            return;
+        }
+        let listener = self.listener.take();
+        if let Some(l) = &listener {
+            let f: &Function = l.as_ref().unchecked_ref();
+            for t in ["click", "keydown"] {
+                let _ = self.root.remove_event_listener_with_callback(t, f);
+            }
+        }
+        // Give the focus back only if it is still ours (or nobody's): the dialog is not modal.
+        let restore = match self.host.owner_document().and_then(|d| d.active_element()) {
+            None => true,
+            Some(a) => a == self.host || a.tag_name() == "BODY",
+        };
+        self.host.remove();
+        if restore {
+            if let Some(p) = &self.prev {
+                dom::focus(p);
+            }
+        }
+        // Dropped last: when closing from inside the listener, wasm-bindgen frees it once the call returns. A
+        // promise still to settle keeps it until then (see `handle`).
+        if self.pending.get() > 0 {
+            self.listener.set(listener);
+        }
+    }
+}
+
+/// The shadow root's listener: a DOM event, or a clipboard or share promise's result (`undefined` when it
+/// worked, an error when it did not).
+fn handle(inner: &Rc<Inner>, on_event: &Rc<dyn Fn(PromptEvent)>, v: JsValue) {
+    let event = v.dyn_ref::<Event>();
+    if event.is_none() {
+        inner.pending.set(inner.pending.get().saturating_sub(1));
+        if !inner.open.get() {
+            if inner.pending.get() == 0 {
+                drop(inner.listener.take());
+            }
+            return;
+        }
+    }
+    let after = {
+        let Ok(mut ui) = inner.ui.try_borrow_mut() else {
+            return;
+        };
+        let mut after = After::default();
+        match event {
+            Some(e) => ui.on_dom(e, &mut after),
+            None => ui.settled(v.is_undefined()),
+        }
+        after
+    };
+    inner.pending.set(inner.pending.get() + after.promises);
+    if after.close {
+        inner.close();
+    }
+    if let Some(f) = &after.focus {
+        dom::focus(f);
+    }
+    for e in after.events {
+        on_event(e);
+    }
+}
+
+impl Ui {
+    fn on_dom(&mut self, e: &Event, after: &mut After) {
+        let get = |k: &str| Reflect::get(e, &JsValue::from_str(k)).unwrap_or_default();
+        // None for a click.
+        let key = get("key").as_string();
+        if key.as_deref() == Some("Escape") {
+            self.dismiss(after);
+            return;
+        }
+        if get("repeat").is_truthy() {
+            return;
+        }
+        let Some(target) = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| t.closest("[data-a]").ok().flatten())
+        else {
+            return;
+        };
+        let a = target.get_attribute("data-a").unwrap_or_default();
+        if let Some(k) = key.as_deref() {
+            if k != "Enter" && k != " " {
+                // Arrow keys, Home and End move through a radiogroup; the radio under focus is the one checked.
+                if a == "v" {
+                    if let Some(r) = dom::step(&target, k) {
+                        e.prevent_default();
+                        dom::check(&r);
+                        after.focus = Some(r);
+                    }
+                }
+                return;
+            }
+            // Handled here, so the browser must not click as well.
+            e.prevent_default();
+        }
+        match a.as_str() {
+            "x" => self.dismiss(after),
+            "v" => self.choose(&target, after),
+            "t" => self.toggle(&target),
+            "n" => self.submit(after),
+            "copy" => self.copy(after),
+            "share" => self.share(after),
+            "ok" => {
+                self.claim("ok", after);
+                after.close = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn dismiss(&mut self, after: &mut After) {
+        after.close = true;
+        if !self.done {
+            self.done = true;
+            after.events.push(PromptEvent::Dismissed);
+        }
+    }
+
+    /// Empties the step's content and the status line.
+    fn clear(&self) {
+        self.body.set_text_content(None);
+        self.live.set_text_content(None);
+    }
+
+    /// Names the dialog by element `id` unless a title does.
+    fn label(&self, id: &str) {
+        if !self.titled {
+            dom::set(&self.dialog, "aria-labelledby", id);
+        }
+    }
+
+    /// Shows a UI string in the status line.
+    fn say(&self, key: &str) {
+        self.live.set_text_content(Some(&self.strings.get(key)));
+    }
+}

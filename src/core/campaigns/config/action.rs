@@ -1,5 +1,6 @@
-//! A campaign's `action`: survey questions, reward details and theme colours, validated; the object itself
-//! is kept as written for the prompt UI.
+//! A campaign's `action`: survey questions and their branches, reward details, texts and the theme, validated;
+//! the object itself is kept as written for the prompt UI (`docs/prompts.md`). The top-level `theme` and `strings`
+//! are checked here too, and the prompt UI shares the small CSS and branch-key checks below.
 
 use super::Reader;
 use crate::core::campaigns::colour::is_colour;
@@ -27,6 +28,9 @@ impl Reader<'_> {
             ActionKind::Survey => self.survey(path, m),
             ActionKind::Reward => self.reward(path, m),
             ActionKind::Custom => {}
+        }
+        for key in ["title", "thanks", "text"] {
+            self.text(path, m, key);
         }
         if let Some(t) = m.get("theme") {
             self.theme(&format!("{path}.theme"), t);
@@ -92,6 +96,70 @@ impl Reader<'_> {
                     "a question's \"type\" is nps, csat, rating, single, multiple or text",
                 ),
             }
+            self.text(&p, qm, "placeholder");
+        }
+        let all: Vec<Option<&str>> = questions
+            .iter()
+            .map(|q| q.get("id").and_then(Value::as_str))
+            .collect();
+        for (i, q) in questions.iter().enumerate() {
+            if let Some(next) = q.get("next") {
+                self.next(&format!("{qp}[{i}].next"), q, next, i, &all);
+            }
+        }
+    }
+
+    /// A question's branches: `{"<answer>": "<later question id>" | "end", "*": ...}`.
+    fn next(&mut self, p: &str, q: &Value, next: &Value, at: usize, ids: &[Option<&str>]) {
+        let Some(m) = self.object(p, next, "\"next\"") else {
+            return;
+        };
+        let kind = q.get("type").and_then(Value::as_str).unwrap_or("");
+        let choices = q
+            .get("choices")
+            .and_then(Value::as_array)
+            .unwrap_or_default();
+        for (key, target) in m.iter() {
+            let kp = format!("{p}.{key}");
+            let key_ok = key == "*"
+                || match kind {
+                    "nps" => scale_range(key).is_some_and(|(a, b)| b <= 10 && a <= b),
+                    "csat" | "rating" => {
+                        scale_range(key).is_some_and(|(a, b)| a >= 1 && b <= 5 && a <= b)
+                    }
+                    "single" | "multiple" => choices.iter().any(|c| c.as_str() == Some(key)),
+                    _ => false,
+                };
+            if !key_ok {
+                self.err(
+                    kp.clone(),
+                    match kind {
+                        "nps" => "an nps branch is an answer from 0 to 10, a range like \"0-6\", or \"*\"",
+                        "csat" | "rating" => "a branch is an answer from 1 to 5, a range like \"1-2\", or \"*\"",
+                        "single" | "multiple" => "a branch is one of the question's choices, or \"*\"",
+                        _ => "a text question branches only on \"*\"",
+                    },
+                );
+            }
+            match target.as_str() {
+                Some("end") => {}
+                Some(t) => match ids.iter().position(|id| *id == Some(t)) {
+                    Some(j) if j > at => {}
+                    Some(_) => self.err(
+                        kp,
+                        format!("branches go forward: {t:?} is not after this question"),
+                    ),
+                    None => self.err(kp, format!("unknown question {t:?}")),
+                },
+                None => self.err(kp, "a branch goes to a question id or \"end\""),
+            }
+        }
+    }
+
+    /// An optional text member must be a string.
+    fn text(&mut self, path: &str, m: &Map, key: &str) {
+        if m.get(key).is_some_and(|v| v.as_str().is_none()) {
+            self.err(format!("{path}.{key}"), "a string");
         }
     }
 
@@ -137,26 +205,370 @@ impl Reader<'_> {
         }
     }
 
-    /// Colour keys (any key ending in `color`/`Color`, and the same under `dark`) must be colours.
+    /// Theme keys (`THEME_KEYS`): colours (also under `dark`, which holds only colours), `font`/`fontFamily`,
+    /// `radius` and `position`.
     pub(super) fn theme(&mut self, path: &str, v: &Value) {
         let Some(m) = self.object(path, v, "a theme") else {
             return;
         };
+        let dark = path.ends_with(".dark");
         for (k, val) in m.iter() {
             let p = format!("{path}.{k}");
-            if k == "dark" {
-                self.theme(&p, val);
-            } else if (k.ends_with("color") || k.ends_with("Color"))
-                && !val.as_str().is_some_and(is_colour)
-            {
+            if !THEME_KEYS.contains(&k) || (dark && !k.ends_with("Color")) {
+                let keys: &[&str] = if dark { &THEME_KEYS[..5] } else { THEME_KEYS };
                 self.err(
                     p,
-                    format!(
-                        "{} is not a colour (#rgb, #rrggbb, rgb(...), hsl(...))",
-                        val.to_json()
-                    ),
+                    format!("unknown key (expected one of: {})", keys.join(", ")),
+                );
+            } else if k == "dark" {
+                self.theme(&p, val);
+            } else if k.ends_with("Color") {
+                if !val.as_str().is_some_and(is_colour) {
+                    self.err(
+                        p,
+                        format!(
+                            "{} is not a colour (#rgb, #rrggbb, rgb(...), hsl(...))",
+                            val.to_json()
+                        ),
+                    );
+                }
+            } else if k == "position" {
+                if !val.as_str().is_some_and(|s| POSITIONS.contains(&s)) {
+                    self.err(
+                        p,
+                        "a position is bottom-right, bottom-left, bottom or center",
+                    );
+                }
+            } else if k == "radius" {
+                let ok = match val {
+                    Value::Number(n) => (0.0..=64.0).contains(n),
+                    Value::String(s) => is_css_length(s),
+                    _ => false,
+                };
+                if !ok {
+                    self.err(p, "a radius is a number of px from 0 to 64 or a length like \"12px\", \"1em\", \"50%\"");
+                }
+            } else if !val.as_str().is_some_and(is_css_value) {
+                self.err(
+                    p,
+                    "a font is a CSS font-family list of at most 200 bytes, without ; { } \\ or comments",
                 );
             }
         }
+    }
+
+    /// The top-level `strings`: `{"fr": {"submit": "Envoyer", ...}, "fr-CA": {...}}`.
+    pub(super) fn strings(&mut self, v: &Value) {
+        let Some(m) = self.object("strings", v, "\"strings\"") else {
+            return;
+        };
+        for (locale, table) in m.iter() {
+            let p = format!("strings.{locale}");
+            if locale.is_empty()
+                || locale.len() > 35
+                || !locale
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                self.err(
+                    p.clone(),
+                    "a locale is a language tag like \"fr\" or \"fr-CA\"",
+                );
+            }
+            let Some(t) = self.object(&p, table, "a locale's strings") else {
+                continue;
+            };
+            self.unknown_keys(&p, t, STRING_KEYS);
+            for (k, s) in t.iter() {
+                if s.as_str().is_none() {
+                    self.err(format!("{p}.{k}"), "a string");
+                }
+            }
+        }
+    }
+}
+
+/// The keys of `theme` (the first five are the colours, the only keys of `theme.dark`).
+pub const THEME_KEYS: &[&str] = &[
+    "accentColor",
+    "accentTextColor",
+    "backgroundColor",
+    "textColor",
+    "borderColor",
+    "font",
+    "fontFamily",
+    "radius",
+    "position",
+    "dark",
+];
+
+/// Where the prompt sits: `theme.position`.
+pub const POSITIONS: &[&str] = &["bottom-right", "bottom-left", "bottom", "center"];
+
+/// The prompt UI's strings that `strings.<locale>` may override (`docs/prompts.md`).
+pub const STRING_KEYS: &[&str] = &[
+    "submit",
+    "next",
+    "close",
+    "copy",
+    "copied",
+    "share",
+    "claim",
+    "thanks",
+    "notLikely",
+    "veryLikely",
+    "unsatisfied",
+    "satisfied",
+    "progress",
+    "points",
+];
+
+/// Text that can stand as a CSS declaration's value without ending it: at most 200 bytes, no `;`, braces,
+/// backslash, angle brackets, line breaks or comment marks, and closed quotes.
+pub fn is_css_value(s: &str) -> bool {
+    let mut quote = None;
+    for c in s.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => {}
+        }
+    }
+    quote.is_none()
+        && !s.trim().is_empty()
+        && s.len() <= 200
+        && !s.contains([';', '{', '}', '\\', '<', '>', '\n', '\r'])
+        && !s.contains("/*")
+        && !s.contains("*/")
+}
+
+/// A short CSS length: digits, an optional fraction, and `px`, `em`, `rem` or `%` (`12px`, `0.5em`).
+pub fn is_css_length(s: &str) -> bool {
+    let num = s.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '%');
+    let unit = s.get(num.len()..).unwrap_or_default();
+    let mut parts = num.split('.');
+    let int = parts.next().unwrap_or("");
+    let frac = parts.next();
+    s.len() <= 12
+        && matches!(unit, "px" | "em" | "rem" | "%")
+        && !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+        && parts.next().is_none()
+}
+
+/// A branch key on a scale answer: `"7"` is (7, 7), `"0-6"` is (0, 6); anything else is None.
+pub fn scale_range(key: &str) -> Option<(i64, i64)> {
+    let int = |t: &str| {
+        (!t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0')))
+    };
+    match key.split_once('-') {
+        Some((a, b)) => Some((int(a)?, int(b)?)),
+        None => int(key).map(|n| (n, n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json::parse;
+
+    fn errors(text: &str) -> Vec<String> {
+        match super::super::read(&parse(text).unwrap_or(Value::Null)) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|e| e.render()).collect(),
+        }
+    }
+
+    fn survey(questions: &str, extra: &str) -> Vec<String> {
+        errors(&format!(
+            r#"{{"campaigns": [{{"id": "c", "trigger": {{"exitIntent": true}}, "action": {{"type": "survey", "questions": [{questions}]{extra}}}}}]}}"#
+        ))
+    }
+
+    fn action(body: &str) -> Vec<String> {
+        errors(&format!(
+            r#"{{"campaigns": [{{"id": "c", "trigger": {{"exitIntent": true}}, "action": {body}}}]}}"#
+        ))
+    }
+
+    fn has(errs: &[String], line: &str) -> bool {
+        errs.iter().any(|e| e.starts_with(line))
+    }
+
+    const NPS: &str = r#"{"id": "score", "type": "nps", "text": "?", "next": {"0-6": "why", "9-10": "end", "*": "more"}}"#;
+    const WHY: &str = r#"{"id": "why", "type": "text", "text": "Why?", "placeholder": "Tell us", "next": {"*": "end"}}"#;
+    const MORE: &str = r#"{"id": "more", "type": "single", "text": "?", "choices": ["a", "b"], "next": {"a": "end"}}"#;
+
+    #[test]
+    fn branches_texts_and_a_theme_read() {
+        let errs = survey(
+            &[NPS, WHY, MORE].join(","),
+            r##", "title": "Quick question", "thanks": "Merci", "theme": {"position": "center", "radius": 8, "font": "\"Inter\", sans-serif", "dark": {"textColor": "#eee"}}"##,
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        assert!(action(r#"{"type": "reward", "reward": "points", "points": 5, "title": "Yay", "text": "For you", "theme": {"radius": "1.5em"}}"#).is_empty());
+        assert!(errors(r##"{"theme": {"accentColor": "#123456", "position": "bottom"}, "strings": {"fr": {"submit": "Envoyer"}, "fr-CA": {}}}"##).is_empty());
+    }
+
+    #[test]
+    fn branch_targets_must_be_later_questions_or_end() {
+        let q =
+            |next: &str| format!(r#"{{"id": "a", "type": "nps", "text": "?", "next": {next}}}"#);
+        let b = r#"{"id": "b", "type": "csat", "text": "?", "next": {"*": "a"}}"#;
+        let errs = survey(&[q(r#"{"*": "nowhere"}"#).as_str(), b].join(","), "");
+        assert!(
+            has(
+                &errs,
+                "campaigns[0].action.questions[0].next.*: unknown question \"nowhere\""
+            ),
+            "{errs:?}"
+        );
+        assert!(
+            has(
+                &errs,
+                "campaigns[0].action.questions[1].next.*: branches go forward: \"a\" is not after"
+            ),
+            "{errs:?}"
+        );
+        let errs = survey(&q(r#"{"*": 3}"#), "");
+        assert!(has(&errs, "campaigns[0].action.questions[0].next.*: a branch goes to a question id or \"end\""), "{errs:?}");
+        let errs = survey(&q(r#"["end"]"#), "");
+        assert!(
+            has(
+                &errs,
+                "campaigns[0].action.questions[0].next: \"next\" is an object"
+            ),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn branch_keys_fit_the_question_type() {
+        let q = |kind: &str, key: &str| {
+            format!(
+                r#"{{"id": "a", "type": "{kind}", "text": "?", "choices": ["x", "y"], "next": {{"{key}": "end"}}}}"#
+            )
+        };
+        for (kind, key, ok) in [
+            ("nps", "0-6", true),
+            ("nps", "10", true),
+            ("nps", "11", false),
+            ("nps", "7-3", false),
+            ("nps", "high", false),
+            ("csat", "1-2", true),
+            ("csat", "0", false),
+            ("rating", "5", true),
+            ("rating", "4-6", false),
+            ("single", "x", true),
+            ("single", "z", false),
+            ("multiple", "y", true),
+            ("text", "*", true),
+            ("text", "yes", false),
+        ] {
+            let errs = survey(&q(kind, key), "");
+            let line = format!("campaigns[0].action.questions[0].next.{key}: ");
+            assert_eq!(has(&errs, &line), !ok, "{kind} {key}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn texts_are_strings() {
+        let errs = survey(
+            r#"{"id": "a", "type": "text", "text": "?", "placeholder": 1}"#,
+            r#", "title": ["x"], "thanks": false"#,
+        );
+        for p in ["questions[0].placeholder", "title", "thanks"] {
+            assert!(
+                has(&errs, &format!("campaigns[0].action.{p}: a string")),
+                "{p}: {errs:?}"
+            );
+        }
+        let errs = action(r#"{"type": "reward", "reward": "badge", "badge": "Gold", "text": 3}"#);
+        assert!(has(&errs, "campaigns[0].action.text: a string"), "{errs:?}");
+    }
+
+    #[test]
+    fn theme_keys_are_checked() {
+        let errs = action(
+            r#"{"type": "custom", "theme": {"position": "top", "radius": 100, "font": "x; color: red", "fontFamily": "a/*", "postion": "center", "dark": {"radius": 2}}}"#,
+        );
+        for (p, m) in [
+            ("position", "a position is"),
+            ("radius", "a radius is"),
+            ("font", "a font is"),
+            ("fontFamily", "a font is"),
+            ("postion", "unknown key"),
+            ("dark.radius", "unknown key (expected one of: accentColor"),
+        ] {
+            assert!(
+                has(&errs, &format!("campaigns[0].action.theme.{p}: {m}")),
+                "{p}: {errs:?}"
+            );
+        }
+        for radius in [
+            r#""12""#,
+            r#""1e3px""#,
+            r#""12px;""#,
+            r#""0.px""#,
+            "-1",
+            "true",
+        ] {
+            let errs = action(&format!(
+                r#"{{"type": "custom", "theme": {{"radius": {radius}}}}}"#
+            ));
+            assert!(
+                has(&errs, "campaigns[0].action.theme.radius: "),
+                "{radius}: {errs:?}"
+            );
+        }
+        let errs = errors(r#"{"theme": {"position": "left", "textColor": "red"}}"#);
+        assert!(has(&errs, "theme.position: a position is"), "{errs:?}");
+        assert!(
+            has(&errs, "theme.textColor: \"red\" is not a colour"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn strings_per_locale_are_checked() {
+        let errs = errors(
+            r#"{"strings": {"fr": {"sumbit": "Envoyer", "next": 2}, "en US": {}, "de": "x"}}"#,
+        );
+        for (p, m) in [
+            ("strings.fr.sumbit", "unknown key (expected one of: submit"),
+            ("strings.fr.next", "a string"),
+            ("strings.en US", "a locale is a language tag"),
+            ("strings.de", "a locale's strings is an object"),
+        ] {
+            assert!(has(&errs, &format!("{p}: {m}")), "{p}: {errs:?}");
+        }
+        assert!(has(
+            &errors(r#"{"strings": []}"#),
+            "strings: \"strings\" is an object"
+        ));
+    }
+
+    #[test]
+    fn css_values_cannot_end_a_declaration() {
+        for ok in [
+            "system-ui, sans-serif",
+            "\"Foo's Font\", serif",
+            "'A', \"B\"",
+        ] {
+            assert!(is_css_value(ok), "{ok}");
+        }
+        for bad in [
+            "a;b", "a{", "}", "a\\3b", "\"open", "a /* x", "x */", "<b>", "a\nb", " ", "",
+        ] {
+            assert!(!is_css_value(bad), "{bad:?}");
+        }
+        assert!(!is_css_value(&"a".repeat(201)));
+        assert_eq!(scale_range("0-6"), Some((0, 6)));
+        assert_eq!(scale_range("7"), Some((7, 7)));
+        assert_eq!(scale_range("-1"), None);
+        assert_eq!(scale_range("1-"), None);
     }
 }

@@ -1,5 +1,6 @@
-//! Reads the `campaigns` array and `campaignLimits` of a config, reporting every error with its location
-//! (`campaigns[2].timing.delay: ...`). The format is documented in `docs/campaigns.md`.
+//! Reads the `campaigns` array, `campaignLimits` and the prompts' `theme` and `strings` of a config, reporting
+//! every error with its location (`campaigns[2].timing.delay: ...`). The format is documented in
+//! `docs/campaigns.md`.
 
 use super::duration;
 use super::limits::*;
@@ -103,6 +104,12 @@ pub fn read(config: &Value) -> Result<Campaigns, Vec<ConfigError>> {
         None => GlobalLimits::default(),
         Some(v) => r.limits(v),
     };
+    if let Some(t) = config.get("theme") {
+        r.theme("theme", t);
+    }
+    if let Some(s) = config.get("strings") {
+        r.strings(s);
+    }
     let mut campaigns = Vec::new();
     match config.get("campaigns") {
         None => {}
@@ -145,6 +152,8 @@ pub(super) struct Reader<'k> {
 
 mod action;
 mod audience;
+
+pub use action::{is_css_length, is_css_value, scale_range, POSITIONS, STRING_KEYS, THEME_KEYS};
 mod campaign;
 mod timing;
 mod trigger;

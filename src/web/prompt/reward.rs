@@ -1,0 +1,146 @@
+//! Reward prompts: a coupon code to copy, points or a badge to acknowledge, a referral link to copy or share.
+//! The claim is recorded when the visitor acts, whatever the clipboard then does; "Copied" shows once the
+//! clipboard has the text, and if it refuses, the text is selected for copying by hand.
+
+use js_sys::Object;
+use wasm_bindgen::JsValue;
+use web_sys::Element;
+
+use super::strings::fill;
+use super::{dom, After, PromptEvent, Ui};
+use crate::core::json::{write_number, Value};
+
+impl Ui {
+    fn spec(&self, key: &str) -> &str {
+        self.action
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Renders the reward; returns the button to focus.
+    pub(super) fn reward(&mut self) -> Option<Element> {
+        let (doc, body) = (&self.doc, &self.body);
+        let kind = self.spec("reward");
+        let text = self.spec("text");
+        if !text.is_empty() {
+            let q = dom::add(doc, body, "p", "q", text)?;
+            dom::set(&q, "id", "q");
+            self.label("q");
+        }
+        let (shown, buttons): (String, &[(&str, &str)]) = match kind {
+            "coupon" => (self.spec("code").to_string(), &[("copy", "copy")]),
+            "referral" => (
+                self.spec("url").to_string(),
+                &[("copy", "copy"), ("share", "share")],
+            ),
+            "points" => {
+                let mut n = String::new();
+                write_number(
+                    self.action
+                        .get("points")
+                        .and_then(Value::as_f64)
+                        .unwrap_or(0.0),
+                    &mut n,
+                );
+                (
+                    fill(&self.strings.get("points"), &n, ""),
+                    &[("ok", "claim")],
+                )
+            }
+            "badge" => (self.spec("badge").to_string(), &[("ok", "claim")]),
+            _ => return None,
+        };
+        let k = dom::add(doc, body, "p", "k", &shown)?;
+        dom::set(&k, "id", "k");
+        if text.is_empty() {
+            self.label("k");
+        }
+        let mut first = None;
+        for (action, label) in buttons {
+            if *action == "share" && !self.can_share() {
+                continue;
+            }
+            let class = if first.is_some() { "n n2" } else { "n" };
+            let b = dom::button(doc, body, class, action, &self.strings.get(label))?;
+            first = first.or(Some(b));
+        }
+        if matches!(kind, "coupon" | "referral") {
+            self.code = Some(k);
+        }
+        first
+    }
+
+    fn can_share(&self) -> bool {
+        web_sys::window().is_some_and(|w| {
+            js_sys::Reflect::get(&w.navigator(), &"share".into()).is_ok_and(|f| f.is_function())
+        })
+    }
+
+    pub(super) fn claim(&mut self, how: &'static str, after: &mut After) {
+        if !self.done {
+            self.done = true;
+            after.events.push(PromptEvent::RewardClaimed { how });
+        }
+    }
+
+    /// Copy: claimed at once; `navigator.clipboard.writeText`, whose promise comes back to the listener.
+    pub(super) fn copy(&mut self, after: &mut After) {
+        self.claim("copy", after);
+        let text = JsValue::from_str(self.spec(if self.spec("reward") == "referral" {
+            "url"
+        } else {
+            "code"
+        }));
+        let written = web_sys::window()
+            .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"clipboard".into()).ok())
+            .and_then(|c| dom::call(&c, "writeText", &[&text]))
+            .and_then(|p| dom::call(&p, "then", &[&self.listener, &self.listener]));
+        match written {
+            Some(_) => {
+                after.promises += 1;
+                self.copies += 1;
+            }
+            None => self.select_code(),
+        }
+    }
+
+    /// Share: `navigator.share` (the button only exists where it does); if it fails, the link is selected.
+    pub(super) fn share(&mut self, after: &mut After) {
+        self.claim("share", after);
+        let data = Object::new();
+        for key in ["url", "title", "text"] {
+            let v = self.spec(key);
+            if !v.is_empty() {
+                let _ = js_sys::Reflect::set(&data, &key.into(), &v.into());
+            }
+        }
+        if let Some(w) = web_sys::window() {
+            if let Some(p) = dom::call(&w.navigator(), "share", &[&data]) {
+                if dom::call(&p, "then", &[&self.listener, &self.listener]).is_some() {
+                    after.promises += 1;
+                }
+            }
+        }
+    }
+
+    /// A clipboard write or share settled: "Copied" for a write that worked; otherwise the code or link is
+    /// selected, so the visitor can copy it by hand.
+    pub(super) fn settled(&mut self, ok: bool) {
+        if !ok {
+            self.select_code();
+        } else if self.copies > 0 {
+            self.say("copied");
+        }
+        self.copies = self.copies.saturating_sub(1);
+    }
+
+    /// Selects the code or link.
+    fn select_code(&self) {
+        if let (Some(w), Some(code)) = (web_sys::window(), &self.code) {
+            if let Some(sel) = dom::call(&w, "getSelection", &[]) {
+                let _ = dom::call(&sel, "selectAllChildren", &[code]);
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The prompt's stylesheet (adopted by the shadow root: a `<style>` element would be blocked by a strict CSP) and
+//! the theme as CSS custom properties on the host.
+//!
+//! The host resets everything the page could push in (`all: initial !important`: inside a shadow tree an
+//! important declaration beats the page's important ones); page rules never match the elements inside. The
+//! `--wl-*` defaults and the config's theme are `:host` rules, so a page rule on `wayline-prompt` overrides both.
+
+use crate::core::campaigns::colour::is_colour;
+use crate::core::campaigns::config::{is_css_length, is_css_value, POSITIONS};
+use crate::core::json::{write_number, Value};
+
+const CSS: &str = concat!(
+    ":host{all:initial!important;display:block!important;--wl-accent:#2563eb;--wl-on-accent:#fff;--wl-bg:#fff;",
+    "--wl-fg:#1f2328;--wl-border:rgba(0,0,0,.18);--wl-radius:12px;",
+    "--wl-font:system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}",
+    "@media(prefers-color-scheme:dark){:host{--wl-bg:#1f2125;--wl-fg:#eceef1;--wl-border:rgba(255,255,255,.2)}}",
+    "*{box-sizing:border-box;margin:0;padding:0;border:0;background:none;color:inherit;font:inherit;",
+    "text-align:inherit;letter-spacing:normal;text-transform:none;max-width:100%}",
+    ".d{position:fixed;z-index:2147483647;right:8px;bottom:8px;display:block;width:min(380px,calc(100vw - 16px));",
+    "max-height:calc(100vh - 16px);overflow:auto;padding:16px;background:var(--wl-bg);color:var(--wl-fg);",
+    "font:15px/1.4 var(--wl-font);text-align:start;border:1px solid var(--wl-border);",
+    "border-radius:var(--wl-radius);box-shadow:0 8px 32px rgba(0,0,0,.28);animation:wl .2s ease-out}",
+    "@keyframes wl{from{opacity:0;transform:translateY(12px)}}",
+    "[data-pos=bottom-left]{right:auto;left:8px}[data-pos=bottom]{left:0;right:0;margin:0 auto}",
+    "[data-pos=center]{top:0;left:0;right:0;bottom:0;margin:auto;height:fit-content}",
+    "h2,.q{font-weight:600;padding-inline-end:28px;margin-bottom:10px}h2{font-size:17px}",
+    ".p,.l{font-size:12px;opacity:.75}",
+    "button{display:inline-block;cursor:pointer;touch-action:manipulation;min-height:36px;",
+    "border-radius:calc(var(--wl-radius)/2)}",
+    ".x{position:absolute;top:6px;right:6px;width:32px;font-size:22px;line-height:1;opacity:.7}",
+    ".g{display:grid;grid-template-columns:repeat(5,1fr);gap:6px}.n11{grid-template-columns:repeat(11,1fr);gap:3px}",
+    ".ch{grid-template-columns:1fr}.o{padding:4px;border:1px solid var(--wl-border);text-align:center}",
+    ".ch .o{padding:8px 12px;text-align:start}",
+    ".o[aria-checked=true]{background:var(--wl-accent);border-color:var(--wl-accent);color:var(--wl-on-accent)}",
+    ".r{display:flex;gap:2px}.r .o{border:0;background:none;font-size:30px;line-height:1;color:var(--wl-fg);",
+    "opacity:.3}.r:has([aria-checked=true]) .o{color:var(--wl-accent);opacity:1}",
+    ".r [aria-checked=true]~.o{color:var(--wl-fg);opacity:.3}",
+    ".l{display:flex;justify-content:space-between;gap:8px;margin-top:6px}",
+    ".n{margin:12px 8px 0 0;padding:6px 16px;font-weight:600;border:1px solid var(--wl-accent);",
+    "background:var(--wl-accent);color:var(--wl-on-accent)}.n2{background:none;color:inherit}",
+    "textarea{display:block;width:100%;min-height:84px;padding:8px;border:1px solid var(--wl-border);",
+    "border-radius:calc(var(--wl-radius)/2);resize:vertical;white-space:pre-wrap}",
+    ".k{padding:10px;border:1px dashed var(--wl-border);border-radius:calc(var(--wl-radius)/2);",
+    "font:600 17px/1.3 ui-monospace,Menlo,Consolas,monospace;text-align:center;word-break:break-all;",
+    "user-select:all;-webkit-user-select:all}.s{margin-top:8px;font-weight:600}",
+    ":focus-visible{outline:2px solid var(--wl-accent);outline-offset:2px}",
+    "@media(max-width:400px){.n11{grid-template-columns:repeat(6,1fr)}}",
+    "@media(prefers-reduced-motion:reduce){.d{animation:none}}",
+);
+
+/// Colour keys and the custom property each sets.
+const COLOURS: [(&str, &str); 5] = [
+    ("accentColor", "accent"),
+    ("accentTextColor", "on-accent"),
+    ("backgroundColor", "bg"),
+    ("textColor", "fg"),
+    ("borderColor", "border"),
+];
+
+/// The action's theme key, else the config's.
+fn pick<'a>(own: Option<&'a Value>, top: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    own.and_then(|t| t.get(key))
+        .or_else(|| top.and_then(|t| t.get(key)))
+}
+
+fn decl(out: &mut String, name: &str, value: &str) {
+    out.push_str("--wl-");
+    out.push_str(name);
+    out.push(':');
+    out.push_str(value);
+    out.push(';');
+}
+
+/// The custom-property declarations for one palette (`dark` only has colours).
+fn decls(own: Option<&Value>, top: Option<&Value>, dark: bool) -> String {
+    let mut out = String::new();
+    for (key, name) in COLOURS {
+        if let Some(c) = pick(own, top, key).and_then(Value::as_str) {
+            if is_colour(c) {
+                decl(&mut out, name, c);
+            }
+        }
+    }
+    if dark {
+        return out;
+    }
+    let font = pick(own, top, "font").or_else(|| pick(own, top, "fontFamily"));
+    if let Some(f) = font.and_then(Value::as_str).filter(|f| is_css_value(f)) {
+        decl(&mut out, "font", f);
+    }
+    match pick(own, top, "radius") {
+        Some(Value::Number(n)) if (0.0..=64.0).contains(n) => {
+            let mut px = String::new();
+            write_number(*n, &mut px);
+            px.push_str("px");
+            decl(&mut out, "radius", &px);
+        }
+        Some(Value::String(s)) if is_css_length(s) => decl(&mut out, "radius", s),
+        _ => {}
+    }
+    out
+}
+
+/// The whole stylesheet: the built-in rules, then the theme's (`own` is the action's `theme`, `top` the config's).
+pub(super) fn sheet(own: Option<&Value>, top: Option<&Value>) -> String {
+    let mut css = String::from(CSS);
+    let light = decls(own, top, false);
+    if !light.is_empty() {
+        css.push_str(":host{");
+        css.push_str(&light);
+        css.push('}');
+    }
+    let dark = decls(
+        own.and_then(|t| t.get("dark")),
+        top.and_then(|t| t.get("dark")),
+        true,
+    );
+    if !dark.is_empty() {
+        css.push_str("@media(prefers-color-scheme:dark){:host{");
+        css.push_str(&dark);
+        css.push_str("}}");
+    }
+    css
+}
+
+/// `theme.position`, or `bottom-right`.
+pub(super) fn position<'a>(own: Option<&'a Value>, top: Option<&'a Value>) -> &'a str {
+    pick(own, top, "position")
+        .and_then(Value::as_str)
+        .filter(|p| POSITIONS.contains(p))
+        .unwrap_or("bottom-right")
+}

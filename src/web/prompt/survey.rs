@@ -1,0 +1,260 @@
+//! Survey steps: one question at a time, answers sent as the visitor moves on, branches, the thank-you step.
+//!
+//! Scales (nps, csat, rating) and single choice are radiogroups of buttons (`role=radio`, a roving tabindex,
+//! arrow keys); choosing one answers and moves on. Multiple choice is a group of `role=checkbox` buttons and
+//! free text a textarea, each with a Next/Submit button. An empty answer is not sent.
+
+use js_sys::Reflect;
+use web_sys::Element;
+
+use super::strings::fill;
+use super::{dom, After, PromptEvent, Ui};
+use crate::core::campaigns::config::scale_range;
+use crate::core::json::Value;
+use crate::web::console::num;
+
+fn questions(action: &Value) -> &[Value] {
+    action
+        .get("questions")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Where a question's `next` sends this answer: the first key it matches (a scale value or range, a choice,
+/// one of the chosen choices), else `*`; None without a branch.
+fn branch<'a>(q: &'a Value, answer: Option<&Value>) -> Option<&'a str> {
+    let mut other = None;
+    for (key, to) in q.get("next")?.as_object()?.iter() {
+        let Some(to) = to.as_str() else { continue };
+        let hit = match answer {
+            _ if key == "*" => {
+                other = other.or(Some(to));
+                false
+            }
+            Some(Value::Number(n)) => {
+                scale_range(key).is_some_and(|(a, b)| a as f64 <= *n && *n <= b as f64)
+            }
+            Some(Value::String(s)) => s == key,
+            Some(Value::Array(xs)) => xs.iter().any(|x| x.as_str() == Some(key)),
+            _ => false,
+        };
+        if hit {
+            return Some(to);
+        }
+    }
+    other
+}
+
+impl Ui {
+    /// Renders question `i`; returns the control to focus.
+    pub(super) fn question(&self, i: usize) -> Option<Element> {
+        self.clear();
+        let (doc, body) = (&self.doc, &self.body);
+        let qs = questions(&self.action);
+        let q = qs.get(i)?;
+        let n = qs.len();
+        if n > 1 {
+            let p = fill(
+                &self.strings.get("progress"),
+                &num(i as u32 + 1),
+                &num(n as u32),
+            );
+            dom::add(doc, body, "p", "p", &p)?;
+        }
+        let qe = dom::add(doc, body, "p", "q", text(q, "text"))?;
+        dom::set(&qe, "id", "q");
+        self.label("q");
+        let kind = text(q, "type");
+        let choices = q
+            .get("choices")
+            .and_then(Value::as_array)
+            .unwrap_or_default();
+        let (group_class, role, scale, ends) = match kind {
+            "nps" => (
+                "g n11",
+                "radiogroup",
+                Some(0..=10u32),
+                Some(("notLikely", "veryLikely")),
+            ),
+            "csat" => (
+                "g",
+                "radiogroup",
+                Some(1..=5),
+                Some(("unsatisfied", "satisfied")),
+            ),
+            "rating" => ("g r", "radiogroup", Some(1..=5), None),
+            "single" => ("g ch", "radiogroup", None, None),
+            "multiple" => ("g ch", "group", None, None),
+            _ => ("", "", None, None),
+        };
+        let mut first = None;
+        if !role.is_empty() {
+            let g = dom::add(doc, body, "div", group_class, "")?;
+            dom::set(&g, "role", role);
+            dom::set(&g, "aria-labelledby", "q");
+            let radio = role == "radiogroup";
+            let mut option = |value: &str, label: &str| -> Option<()> {
+                let b = dom::button(doc, &g, "o", if radio { "v" } else { "t" }, label)?;
+                dom::set(&b, "data-v", value);
+                dom::set(&b, "role", if radio { "radio" } else { "checkbox" });
+                dom::set(&b, "aria-checked", "false");
+                if radio {
+                    dom::set(&b, "tabindex", if first.is_none() { "0" } else { "-1" });
+                }
+                if kind == "rating" {
+                    dom::set(&b, "aria-label", value);
+                }
+                if first.is_none() {
+                    first = Some(b);
+                }
+                Some(())
+            };
+            if let Some(scale) = scale {
+                for v in scale {
+                    let v = num(v);
+                    option(&v, if kind == "rating" { "★" } else { v.as_str() })?;
+                }
+            } else {
+                for (j, c) in choices.iter().enumerate() {
+                    option(&num(j as u32), c.as_str().unwrap_or_default())?;
+                }
+            }
+            if let Some((lo, hi)) = ends {
+                let l = dom::add(doc, body, "div", "l", "")?;
+                dom::set(&l, "id", "l");
+                dom::set(&g, "aria-describedby", "l");
+                dom::add(doc, &l, "span", "", &self.strings.get(lo))?;
+                dom::add(doc, &l, "span", "", &self.strings.get(hi))?;
+            }
+        } else if kind == "text" {
+            let t = dom::add(doc, body, "textarea", "", "")?;
+            dom::set(&t, "aria-labelledby", "q");
+            dom::set(&t, "maxlength", "2000");
+            let ph = text(q, "placeholder");
+            if !ph.is_empty() {
+                dom::set(&t, "placeholder", ph);
+            }
+            first = Some(t);
+        }
+        if kind == "multiple" || first.is_none() || kind == "text" {
+            let label = self.strings.get(if i + 1 == n { "submit" } else { "next" });
+            let b = dom::button(doc, body, "n", "n", &label)?;
+            first = first.or(Some(b));
+        }
+        first
+    }
+
+    /// A radio chosen (click, Enter or Space): answer and move on.
+    pub(super) fn choose(&mut self, radio: &Element, after: &mut After) {
+        dom::check(radio);
+        let v = radio.get_attribute("data-v").unwrap_or_default();
+        let q = questions(&self.action).get(self.step);
+        let answer = match q.map(|q| text(q, "type")) {
+            Some("single") => q
+                .and_then(|q| q.get("choices"))
+                .and_then(Value::as_array)
+                .and_then(|c| scale_range(&v).and_then(|(i, _)| c.get(i as usize)))
+                .cloned(),
+            _ => scale_range(&v).map(|(n, _)| Value::Number(n as f64)),
+        };
+        self.advance(answer, after);
+    }
+
+    /// A multiple-choice box toggled.
+    pub(super) fn toggle(&mut self, b: &Element) {
+        let Some((i, _)) = b.get_attribute("data-v").as_deref().and_then(scale_range) else {
+            return;
+        };
+        let i = i as usize;
+        let on = !self.picked.contains(&i);
+        if on {
+            self.picked.push(i);
+        } else {
+            self.picked.retain(|&p| p != i);
+        }
+        dom::set(b, "aria-checked", if on { "true" } else { "false" });
+    }
+
+    /// Next/Submit under a multiple-choice or text question.
+    pub(super) fn submit(&mut self, after: &mut After) {
+        let q = questions(&self.action).get(self.step);
+        let answer = match q.map(|q| text(q, "type")) {
+            Some("multiple") => {
+                let choices = q.and_then(|q| q.get("choices")).and_then(Value::as_array);
+                let picked: Vec<Value> = choices
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| self.picked.contains(i))
+                    .map(|(_, c)| c.clone())
+                    .collect();
+                (!picked.is_empty()).then_some(Value::Array(picked))
+            }
+            Some("text") => self
+                .body
+                .query_selector("textarea")
+                .ok()
+                .flatten()
+                .and_then(|t| Reflect::get(&t, &"value".into()).ok())
+                .and_then(|v| v.as_string())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .map(Value::String),
+            _ => None,
+        };
+        self.advance(answer, after);
+    }
+
+    /// Sends the answer (if any) and shows the next question: the branch's, else the following one; after the
+    /// last, the thank-you step.
+    fn advance(&mut self, answer: Option<Value>, after: &mut After) {
+        let qs = questions(&self.action);
+        let Some(q) = qs.get(self.step) else {
+            return;
+        };
+        let next = match branch(q, answer.as_ref()) {
+            Some("end") => qs.len(),
+            Some(to) => qs
+                .iter()
+                .position(|x| x.get("id").and_then(Value::as_str) == Some(to))
+                .filter(|&j| j > self.step)
+                .unwrap_or(self.step + 1),
+            None => self.step + 1,
+        };
+        let id = text(q, "id").to_string();
+        let more = next < qs.len();
+        if let Some(answer) = answer {
+            after.events.push(PromptEvent::Answered {
+                question: id,
+                answer,
+            });
+        }
+        self.picked.clear();
+        if more {
+            self.step = next;
+            after.focus = self.question(next);
+        } else {
+            self.done = true;
+            after.focus = self.thanks();
+            after.events.push(PromptEvent::Completed);
+        }
+    }
+
+    /// The thank-you step: the text in the status line, the focus on the close button.
+    fn thanks(&self) -> Option<Element> {
+        self.clear();
+        let own = text(&self.action, "thanks");
+        let t = if own.is_empty() {
+            self.strings.get("thanks")
+        } else {
+            own.to_string()
+        };
+        self.live.set_text_content(Some(&t));
+        self.label("s");
+        Some(self.close.clone())
+    }
+}

@@ -1,0 +1,497 @@
+//! The prompt UI in a real browser (wasm-bindgen-test in headless Chromium): surveys driven through the shadow
+//! root with keyboard events and clicks, branching, dismissal and focus, config text shown as text, rewards, the
+//! theme as custom properties, strings per locale. Runs with `--features segments` for wasm32; empty otherwise.
+#![cfg(all(target_arch = "wasm32", feature = "segments"))]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use wayline::core::json::{parse, Value};
+use wayline::web::prompt::{Prompt, PromptEvent};
+use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+fn doc() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn json(text: &str) -> Value {
+    parse(text).unwrap()
+}
+
+fn open_with(
+    campaign: &str,
+    action: &str,
+    theme: Option<&str>,
+    strings: Option<&Value>,
+) -> (Prompt, Log) {
+    let log: Log = Rc::default();
+    let sink = log.clone();
+    let theme = theme.map(json);
+    let prompt = Prompt::open(
+        campaign,
+        &json(action),
+        theme.as_ref(),
+        strings,
+        Rc::new(move |e| {
+            sink.borrow_mut().push(match e {
+                PromptEvent::Answered { question, answer } => {
+                    format!("answered {question} {}", answer.to_json())
+                }
+                PromptEvent::Completed => "completed".into(),
+                PromptEvent::Dismissed => "dismissed".into(),
+                PromptEvent::RewardClaimed { how } => format!("claimed {how}"),
+            })
+        }),
+    )
+    .expect("the prompt opens");
+    (prompt, log)
+}
+
+fn open(campaign: &str, action: &str) -> (Prompt, Log) {
+    open_with(campaign, action, None, None)
+}
+
+fn host(campaign: &str) -> Option<Element> {
+    doc()
+        .query_selector(&format!("wayline-prompt[data-campaign={campaign}]"))
+        .unwrap()
+}
+
+fn root(campaign: &str) -> ShadowRoot {
+    host(campaign)
+        .expect("the host is on the page")
+        .shadow_root()
+        .expect("an open shadow root")
+}
+
+fn find(root: &ShadowRoot, selector: &str) -> Element {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector} in the prompt"))
+}
+
+fn focused(root: &ShadowRoot) -> Element {
+    root.active_element().expect("the focus is in the prompt")
+}
+
+/// A keydown as the browser sends it (bubbling, cancelable) on `target`.
+fn press(target: &Element, key: &str) {
+    let init = Object::new();
+    for (k, v) in [
+        ("key", JsValue::from_str(key)),
+        ("bubbles", true.into()),
+        ("cancelable", true.into()),
+        ("composed", true.into()),
+    ] {
+        Reflect::set(&init, &k.into(), &v).unwrap();
+    }
+    let ctor: Function = Reflect::get(&web_sys::window().unwrap(), &"KeyboardEvent".into())
+        .unwrap()
+        .unchecked_into();
+    let event = Reflect::construct(&ctor, &Array::of2(&"keydown".into(), &init)).unwrap();
+    target.dispatch_event(event.unchecked_ref()).unwrap();
+}
+
+/// Presses `key` on whatever has the focus in the prompt.
+fn press_focused(root: &ShadowRoot, key: &str) {
+    press(&focused(root), key);
+}
+
+fn click(e: &Element) {
+    e.unchecked_ref::<HtmlElement>().click();
+}
+
+fn text(e: &Element) -> String {
+    e.text_content().unwrap_or_default()
+}
+
+fn computed(e: &Element, property: &str) -> String {
+    let window = web_sys::window().unwrap();
+    let get: Function = Reflect::get(&window, &"getComputedStyle".into())
+        .unwrap()
+        .unchecked_into();
+    let style = get.call1(&window, e).unwrap();
+    let value: Function = Reflect::get(&style, &"getPropertyValue".into())
+        .unwrap()
+        .unchecked_into();
+    value
+        .call1(&style, &property.into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+fn log(l: &Log) -> Vec<String> {
+    l.borrow().clone()
+}
+
+#[wasm_bindgen_test]
+fn an_nps_survey_is_answered_with_the_keyboard_only() {
+    let (prompt, events) = open(
+        "kbd",
+        r#"{"type": "survey", "title": "Quick question", "thanks": "Thanks a lot",
+            "questions": [{"id": "nps", "type": "nps", "text": "How likely are you to recommend us?"},
+                          {"id": "stars", "type": "rating", "text": "Rate the checkout"}]}"#,
+    );
+    let r = root("kbd");
+    let dialog = find(&r, "[role=dialog]");
+    assert_eq!(
+        dialog.get_attribute("aria-labelledby").as_deref(),
+        Some("h")
+    );
+    assert_eq!(text(&find(&r, "#h")), "Quick question");
+    assert_eq!(text(&find(&r, ".p")), "1 of 2");
+    let group = find(&r, "[role=radiogroup]");
+    assert_eq!(group.get_attribute("aria-labelledby").as_deref(), Some("q"));
+    assert_eq!(group.child_element_count(), 11);
+
+    // The focus starts on the group's first radio, the only tab stop.
+    let first = focused(&r);
+    assert_eq!(first.get_attribute("data-v").as_deref(), Some("0"));
+    assert_eq!(first.get_attribute("tabindex").as_deref(), Some("0"));
+    for _ in 0..8 {
+        press_focused(&r, "ArrowRight");
+    }
+    let eight = focused(&r);
+    assert_eq!(eight.get_attribute("data-v").as_deref(), Some("8"));
+    assert_eq!(eight.get_attribute("aria-checked").as_deref(), Some("true"));
+    assert_eq!(first.get_attribute("tabindex").as_deref(), Some("-1"));
+    assert!(log(&events).is_empty(), "moving is not answering");
+    press_focused(&r, "Enter");
+    assert_eq!(log(&events), ["answered nps 8"]);
+
+    // The rating: arrows wrap around, Space chooses.
+    assert_eq!(text(&find(&r, ".p")), "2 of 2");
+    assert_eq!(focused(&r).get_attribute("data-v").as_deref(), Some("1"));
+    press_focused(&r, "ArrowLeft");
+    assert_eq!(focused(&r).get_attribute("data-v").as_deref(), Some("5"));
+    press_focused(&r, "ArrowRight");
+    press_focused(&r, "ArrowRight");
+    press_focused(&r, "ArrowDown");
+    press_focused(&r, "ArrowRight");
+    assert_eq!(
+        focused(&r).get_attribute("aria-label").as_deref(),
+        Some("4")
+    );
+    press_focused(&r, " ");
+    assert_eq!(
+        log(&events),
+        ["answered nps 8", "answered stars 4", "completed"]
+    );
+
+    // The thank-you step: the text in the live region, the focus on the close button, which closes quietly.
+    let status = find(&r, "[role=status]");
+    assert_eq!(text(&status), "Thanks a lot");
+    let close = focused(&r);
+    assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close"));
+    press(&close, "Enter");
+    assert!(host("kbd").is_none());
+    assert!(!prompt.is_open());
+    assert_eq!(
+        log(&events).len(),
+        3,
+        "closing after completing is not a dismissal"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_branch_skips_a_question_and_multiple_choice_is_an_array() {
+    let action = r#"{"type": "survey", "questions": [
+        {"id": "score", "type": "nps", "text": "Recommend us?", "next": {"9-10": "more", "*": "why"}},
+        {"id": "why", "type": "text", "text": "Why?", "placeholder": "Tell us"},
+        {"id": "more", "type": "multiple", "text": "What do you like?", "choices": ["Speed", "Price", "Support"]}]}"#;
+    let (prompt, events) = open("branch", action);
+    let r = root("branch");
+    click(&find(&r, "[data-v='9']"));
+    assert_eq!(
+        text(&find(&r, "#q")),
+        "What do you like?",
+        "9 skips \"why\""
+    );
+    assert_eq!(text(&find(&r, ".p")), "3 of 3");
+    let boxes = find(&r, "[role=group]");
+    assert_eq!(boxes.child_element_count(), 3);
+    let speed = find(&r, "[role=checkbox][data-v='0']");
+    assert_eq!(focused(&r), speed);
+    press(&speed, " ");
+    press(&find(&r, "[role=checkbox][data-v='2']"), "Enter");
+    click(&find(&r, "[role=checkbox][data-v='1']"));
+    click(&find(&r, "[role=checkbox][data-v='1']"));
+    assert_eq!(speed.get_attribute("aria-checked").as_deref(), Some("true"));
+    let submit = find(&r, "[data-a=n]");
+    assert_eq!(text(&submit), "Submit");
+    click(&submit);
+    assert_eq!(
+        log(&events),
+        [
+            "answered score 9",
+            r#"answered more ["Speed","Support"]"#,
+            "completed"
+        ]
+    );
+    prompt.close();
+    assert!(host("branch").is_none());
+
+    // The other way: a low score asks why; free text is trimmed; an empty answer is not sent.
+    let (prompt, events) = open("branch", action);
+    let r = root("branch");
+    click(&find(&r, "[data-v='3']"));
+    let area = find(&r, "textarea");
+    assert_eq!(
+        area.get_attribute("placeholder").as_deref(),
+        Some("Tell us")
+    );
+    assert_eq!(focused(&r), area);
+    Reflect::set(&area, &"value".into(), &"  too slow \n".into()).unwrap();
+    let next = find(&r, "[data-a=n]");
+    assert_eq!(text(&next), "Next");
+    click(&next);
+    click(&find(&r, "[data-a=n]"));
+    assert_eq!(
+        log(&events),
+        [
+            "answered score 3",
+            r#"answered why "too slow""#,
+            "completed"
+        ]
+    );
+    prompt.close();
+}
+
+#[wasm_bindgen_test]
+fn escape_dismisses_removes_the_host_and_gives_the_focus_back() {
+    let input = doc().create_element("input").unwrap();
+    doc().body().unwrap().append_child(&input).unwrap();
+    input.unchecked_ref::<HtmlElement>().focus().unwrap();
+    let (prompt, events) = open(
+        "esc",
+        r#"{"type": "survey", "questions": [{"id": "s", "type": "single", "text": "Pick", "choices": ["a", "b"]}]}"#,
+    );
+    assert!(prompt.is_open());
+    assert_eq!(
+        doc().active_element(),
+        host("esc"),
+        "the focus moved into the prompt"
+    );
+    let r = root("esc");
+    press_focused(&r, "ArrowDown");
+    assert_eq!(focused(&r).get_attribute("data-v").as_deref(), Some("1"));
+    press_focused(&r, "Escape");
+    assert_eq!(log(&events), ["dismissed"]);
+    assert!(host("esc").is_none());
+    assert!(!prompt.is_open());
+    assert_eq!(doc().active_element().as_ref(), Some(&input));
+    prompt.close();
+    assert_eq!(
+        log(&events),
+        ["dismissed"],
+        "close is idempotent and silent"
+    );
+    input.remove();
+
+    // The close button dismisses too.
+    let (_prompt, events) = open(
+        "esc",
+        r#"{"type": "reward", "reward": "badge", "badge": "Gold"}"#,
+    );
+    click(&find(&root("esc"), "[data-a=x]"));
+    assert_eq!(log(&events), ["dismissed"]);
+    assert!(host("esc").is_none());
+}
+
+#[wasm_bindgen_test]
+fn config_text_is_shown_as_text() {
+    let (prompt, _) = open(
+        "xss",
+        r#"{"type": "survey", "title": "<script>window.pwned = 1</script>",
+            "questions": [{"id": "q", "type": "single", "text": "<img src=x onerror=\"window.pwned = 1\">",
+                           "choices": ["<b>bold</b>"]}]}"#,
+    );
+    let r = root("xss");
+    assert_eq!(
+        text(&find(&r, "#q")),
+        "<img src=x onerror=\"window.pwned = 1\">"
+    );
+    assert_eq!(text(&find(&r, "#h")), "<script>window.pwned = 1</script>");
+    assert_eq!(text(&find(&r, "[role=radio]")), "<b>bold</b>");
+    for tag in ["img", "script", "b"] {
+        assert!(r.query_selector(tag).unwrap().is_none(), "no {tag} element");
+    }
+    assert!(Reflect::get(&web_sys::window().unwrap(), &"pwned".into())
+        .unwrap()
+        .is_undefined());
+    prompt.close();
+}
+
+#[wasm_bindgen_test]
+fn rewards_are_claimed() {
+    let (prompt, events) = open(
+        "coupon",
+        r#"{"type": "reward", "reward": "coupon", "code": "SAVE10", "title": "A gift", "text": "10% off your next order"}"#,
+    );
+    let r = root("coupon");
+    let code = find(&r, ".k");
+    assert_eq!(text(&code), "SAVE10");
+    assert_eq!(
+        computed(&code, "user-select"),
+        "all",
+        "the code stays selectable"
+    );
+    let copy = focused(&r);
+    assert_eq!(copy.get_attribute("data-a").as_deref(), Some("copy"));
+    assert_eq!(text(&copy), "Copy");
+    // Headless, the clipboard may refuse: the claim is recorded anyway, once.
+    click(&copy);
+    press(&copy, "Enter");
+    assert_eq!(log(&events), ["claimed copy"]);
+    assert!(prompt.is_open());
+    press(&copy, "Escape");
+    assert_eq!(
+        log(&events),
+        ["claimed copy"],
+        "closing after a claim is not a dismissal"
+    );
+    assert!(host("coupon").is_none());
+
+    let (prompt, events) = open(
+        "points",
+        r#"{"type": "reward", "reward": "points", "points": 120}"#,
+    );
+    let r = root("points");
+    assert_eq!(text(&find(&r, ".k")), "120 points");
+    assert_eq!(
+        find(&r, "[role=dialog]")
+            .get_attribute("aria-labelledby")
+            .as_deref(),
+        Some("k")
+    );
+    click(&find(&r, "[data-a=ok]"));
+    assert_eq!(log(&events), ["claimed ok"]);
+    assert!(!prompt.is_open(), "acknowledged, it closes");
+
+    let (prompt, _) = open(
+        "ref",
+        r#"{"type": "reward", "reward": "referral", "url": "https://shop.example/r/42"}"#,
+    );
+    let r = root("ref");
+    assert_eq!(text(&find(&r, ".k")), "https://shop.example/r/42");
+    let can_share = Reflect::get(&web_sys::window().unwrap().navigator(), &"share".into())
+        .unwrap()
+        .is_function();
+    assert_eq!(
+        r.query_selector("[data-a=share]").unwrap().is_some(),
+        can_share
+    );
+    prompt.close();
+
+    assert!(Prompt::open(
+        "bad",
+        &json(r#"{"type": "reward", "reward": "hug"}"#),
+        None,
+        None,
+        Rc::new(|_| {})
+    )
+    .is_none());
+    assert!(Prompt::open(
+        "bad",
+        &json(r#"{"type": "custom"}"#),
+        None,
+        None,
+        Rc::new(|_| {})
+    )
+    .is_none());
+    assert!(host("bad").is_none());
+}
+
+#[wasm_bindgen_test]
+fn the_theme_becomes_custom_properties_and_the_page_cannot_break_the_prompt() {
+    let (prompt, _) = open_with(
+        "theme",
+        r##"{"type": "survey", "questions": [{"id": "q", "type": "csat", "text": "Happy?"}],
+            "theme": {"accentColor": "#ff0000", "radius": 6, "font": "Georgia, serif", "position": "bottom-left",
+                      "dark": {"backgroundColor": "#000000"}}}"##,
+        Some(r##"{"accentColor": "#00ff00", "textColor": "#123456", "position": "center"}"##),
+        None,
+    );
+    let h = host("theme").unwrap();
+    assert_eq!(
+        computed(&h, "--wl-accent"),
+        "#ff0000",
+        "the action's theme wins"
+    );
+    assert_eq!(
+        computed(&h, "--wl-fg"),
+        "#123456",
+        "the config's theme fills in"
+    );
+    assert_eq!(computed(&h, "--wl-radius"), "6px");
+    assert_eq!(computed(&h, "--wl-font"), "Georgia, serif");
+    let r = root("theme");
+    let dialog = find(&r, "[role=dialog]");
+    assert_eq!(
+        dialog.get_attribute("data-pos").as_deref(),
+        Some("bottom-left")
+    );
+    assert_eq!(computed(&dialog, "border-radius"), "6px");
+    assert_eq!(computed(&dialog, "font-size"), "15px");
+
+    // A hostile page stylesheet, and a page author's override of one property on the host.
+    let style = doc().create_element("style").unwrap();
+    style.set_text_content(Some(
+        "* { display: block !important; font-size: 40px !important; color: red !important; position: static !important }
+         wayline-prompt { --wl-accent: #0000ff }",
+    ));
+    doc().body().unwrap().append_child(&style).unwrap();
+    assert_eq!(computed(&h, "--wl-accent"), "#0000ff");
+    assert_eq!(computed(&dialog, "font-size"), "15px");
+    assert_eq!(computed(&dialog, "position"), "fixed");
+    assert_eq!(computed(&dialog, "color"), "rgb(18, 52, 86)");
+    assert_eq!(computed(&find(&r, "[role=radio]"), "font-size"), "15px");
+    style.remove();
+    prompt.close();
+}
+
+#[wasm_bindgen_test]
+fn strings_come_from_the_config_for_the_visitors_locale() {
+    let lang = web_sys::window().unwrap().navigator().language().unwrap();
+    let base = lang.split('-').next().unwrap().to_string();
+    let mut strings = wayline::core::json::Map::new();
+    let exact = json(r#"{"submit": "Go"}"#);
+    let fallback = json(r#"{"submit": "Not this one", "next": "Onward", "close": "Shut"}"#);
+    if base != lang {
+        strings.insert(lang.clone(), exact);
+        strings.insert(base, fallback);
+    } else {
+        strings.insert(
+            lang.clone(),
+            json(r#"{"submit": "Go", "next": "Onward", "close": "Shut"}"#),
+        );
+    }
+    let strings = Value::Object(strings);
+    let (prompt, _) = open_with(
+        "strings",
+        r#"{"type": "survey", "questions": [{"id": "a", "type": "text", "text": "One"}, {"id": "b", "type": "text", "text": "Two"}]}"#,
+        None,
+        Some(&strings),
+    );
+    let r = root("strings");
+    assert_eq!(text(&find(&r, "[data-a=n]")), "Onward");
+    assert_eq!(
+        find(&r, "[data-a=x]")
+            .get_attribute("aria-label")
+            .as_deref(),
+        Some("Shut")
+    );
+    click(&find(&r, "[data-a=n]"));
+    assert_eq!(text(&find(&r, "[data-a=n]")), "Go");
+    prompt.close();
+}
