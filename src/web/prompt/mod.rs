@@ -280,9 +280,6 @@ impl Ui {
             self.dismiss(after);
             return;
         }
-        if get("repeat").is_truthy() {
-            return;
-        }
         let Some(target) = e
             .target()
             .and_then(|t| t.dyn_into::<Element>().ok())
@@ -303,8 +300,11 @@ impl Ui {
                 }
                 return;
             }
-            // Handled here, so the browser must not click as well.
+            // Handled here, so the browser must not click as well; a held-down key answers only once.
             e.prevent_default();
+            if get("repeat").is_truthy() {
+                return;
+            }
         }
         match a.as_str() {
             "x" => self.dismiss(after),
