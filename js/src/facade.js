@@ -3,7 +3,7 @@
 // one console message says why and every call becomes a no-op. Nothing here runs until `init` is called in a
 // browser, so importing the package during server-side rendering is harmless.
 
-const METHODS = ['track', 'page', 'identify', 'reset', 'consent', 'off'];
+const METHODS = ['track', 'page', 'identify', 'reset', 'consent', 'off', 'outcome'];
 
 export function createWayline(load) {
   let mod = null;
@@ -74,6 +74,7 @@ export function createWayline(load) {
     },
     segments: () => (mod ? mod.segments() : []),
     stage: (journey) => (mod ? mod.stage(journey) : undefined),
+    explain: (campaign) => (mod ? mod.explain(campaign) : null),
     anonymousId: () => (mod ? mod.anonymousId() : undefined),
     userId: () => (mod ? mod.userId() : undefined),
     debugState: () => (mod ? mod.debugState() : null),

@@ -24,11 +24,15 @@ export interface InitOptions {
   /** Log each decision to the console (also `?wayline_debug=1`). Default false. */
   debug?: boolean;
   /**
-   * Segments and journeys: the config object itself, or a URL to fetch it from (script tag: `data-config`).
-   * Rules are compiled once when it loads; an invalid config is reported as a `config_invalid` warning listing every
-   * error with its location, and tracking goes on.
+   * Segments, journeys and campaigns: the config object itself, or a URL to fetch it from (script tag:
+   * `data-config`). Rules are compiled once when it loads; an invalid config is reported as a `config_invalid`
+   * warning listing every error with its location, the last good config stays, and tracking goes on. A URL config
+   * is stored for offline starts and revalidated with its `ETag`.
    */
   config?: WaylineConfig | string;
+  /** A URL config is checked for changes when the page becomes visible this many ms after the last check
+   * (0–86,400,000). Default 300,000 (5 minutes). */
+  configRefresh?: number;
   /** Starting consent state (SPEC §8). Default `'granted'`. */
   consent?: ConsentState;
   /** Queued events older than this many days are dropped and counted (1–365). Default 7. */
@@ -75,14 +79,63 @@ export interface StageChange {
   at: number;
 }
 
+/** `campaign:show`: a campaign decided to show now. Built-in prompts render themselves; for `headless: true`
+ * (`"type": "custom"`) the host renders `action.payload` and reports with `wayline.outcome(...)`. */
+export interface CampaignShow {
+  campaign: string;
+  type: 'survey' | 'reward' | 'custom';
+  headless: boolean;
+  action: Record<string, unknown>;
+}
+
+export interface SurveyAnswer {
+  campaign: string;
+  question: string;
+  /** A number (nps, csat, rating), a string (single choice, text) or strings (multiple choice). */
+  answer: number | string | string[];
+}
+
+export interface RewardClaim {
+  campaign: string;
+  reward: 'coupon' | 'points' | 'badge' | 'referral' | string;
+  how: 'copy' | 'share' | 'ok';
+}
+
+export type CampaignOutcome = 'shown' | 'dismissed' | 'answered' | 'completed' | 'rewardClaimed';
+
+export interface ExplainReason {
+  /** Stable code: `audience-rule`, `url-excluded`, `capped`, `cooldown`, `session-limit`, `held-out`, ... */
+  code: string;
+  message: string;
+  /** When the reason ends (epoch ms), for caps, cooldowns and the minimum gap. */
+  until?: number;
+  /** The campaign that outranks this one, or the one on screen. */
+  campaign?: string;
+  /** The false top-level clauses of the audience rule. */
+  clauses?: string[];
+}
+
+export interface Explanation {
+  campaign: string;
+  eligible: boolean;
+  heldOut: boolean;
+  /** A delay is waiting until then (epoch ms). */
+  pendingUntil?: number;
+  reasons: ExplainReason[];
+}
+
 export interface EventMap {
   ready: true;
+  'campaign:show': CampaignShow;
+  'survey:answer': SurveyAnswer;
+  'reward:claim': RewardClaim;
   warning: WarningEvent;
   'segment:enter': SegmentChange;
   'segment:exit': SegmentChange;
   'stage:change': StageChange;
-  /** The config was loaded (`ok: true`: segments and journeys are live) or could not be used (`ok: false`). */
-  config: { ok: boolean };
+  /** A config was loaded (`ok: true`: segments, journeys and campaigns are live) or could not be used (`ok:
+   * false`); `source` says where it came from (`cache`: stored by an earlier page, used until the network answers). */
+  config: { ok: boolean; source: 'inline' | 'cache' | 'network' };
 }
 
 export interface DebugState {
@@ -125,6 +178,14 @@ export interface Wayline {
   segments(): string[];
   /** The visitor's current stage in a journey. */
   stage(journey: string): string | undefined;
+  /** Why a campaign would or would not show if it triggered now; `null` for an unknown campaign or no config. */
+  explain(campaign: string): Explanation | null;
+  /**
+   * Reports what the visitor did with a prompt the host renders itself (headless, `"type": "custom"`): caps,
+   * cooldowns and outcome events behave exactly as for built-in prompts. `details` become the event's properties
+   * (`{ question, answer }` for an answer).
+   */
+  outcome(campaign: string, outcome: CampaignOutcome, details?: Properties): void;
   /** The visitor's anonymous id, once initialised. */
   anonymousId(): string | undefined;
   /** The identified user id, if any. */

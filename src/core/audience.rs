@@ -44,6 +44,8 @@ pub trait Segmenter {
     fn restore(&mut self, text: &str) -> bool;
     /// The persisted state if it changed since the last call.
     fn take_state_write(&mut self) -> Option<String>;
+    /// The state as persisted, now (to carry it into a new config's audience).
+    fn state_text(&self) -> String;
     /// Run-time rule problems (type mismatches in data), rendered, for debug mode.
     fn take_diagnostics(&mut self) -> Vec<String>;
     /// The same definitions with no history: for a new visitor on this device.
@@ -175,10 +177,14 @@ impl Segmenter for Audience {
             return None;
         }
         self.state_dirty = false;
+        Some(self.state_text())
+    }
+
+    fn state_text(&self) -> String {
         let mut m = Map::new();
         m.insert("segments", self.engine.to_value());
         m.insert("campaigns", self.campaigns.to_value());
-        Some(Value::Object(m).to_json())
+        Value::Object(m).to_json()
     }
 
     fn segments(&self) -> Vec<&str> {

@@ -107,6 +107,18 @@ impl Tracker {
         }
     }
 
+    /// A changed config replaces the running one: memberships, stages, caps and delays carry over (as they
+    /// would across a reload), so nothing is re-announced that did not change.
+    pub fn replace_audience(&mut self, audience: Box<dyn Segmenter>, now: Millis) {
+        let state = self.seg.audience.as_ref().map(|a| a.state_text());
+        self.set_audience(audience, state.as_deref(), now);
+    }
+
+    /// Whether segments and journeys are live (a config is loaded).
+    pub fn has_audience(&self) -> bool {
+        self.seg.audience.is_some()
+    }
+
     /// The config could not be used: stop keeping events for it.
     pub fn no_config(&mut self) {
         self.seg.early = None;

@@ -30,6 +30,9 @@ pub fn remove(name: &str, f: &Function) {
 #[derive(Default)]
 pub struct Outbox {
     calls: Vec<(Function, JsValue)>,
+    /// Page work that may run the page's own handlers (opening a prompt moves focus): done after the calls.
+    #[cfg(feature = "segments")]
+    tasks: Vec<Box<dyn FnOnce()>>,
 }
 
 impl Outbox {
@@ -49,11 +52,21 @@ impl Outbox {
         self.calls.push((f, arg));
     }
 
+    /// Queues work to do once the SDK state is released.
+    #[cfg(feature = "segments")]
+    pub fn defer(&mut self, task: Box<dyn FnOnce()>) {
+        self.tasks.push(task);
+    }
+
     pub fn deliver(self) {
         for (f, arg) in self.calls {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &arg) {
                 console::error_with("a listener threw", &e);
             }
+        }
+        #[cfg(feature = "segments")]
+        for task in self.tasks {
+            task();
         }
     }
 }

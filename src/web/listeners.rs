@@ -35,6 +35,12 @@ impl Listeners {
             listen(window, name);
         }
         listen(&document, "visibilitychange");
+        #[cfg(feature = "segments")]
+        {
+            // Campaign triggers: exit intent and scroll depth.
+            listen(&document, "mouseout");
+            listen(window, "scroll");
+        }
         if track_clicks {
             listen(&document, "click");
         }
@@ -66,7 +72,10 @@ fn on_event(event: web_sys::Event) {
             if hidden {
                 sdk::run(|s, now| s.on_exit(now));
             } else {
-                sdk::run(|s, _| s.on_return());
+                sdk::run(|s, now| {
+                    s.on_return();
+                    s.refresh_config(now);
+                });
             }
         }
         "pageshow" => {
@@ -82,9 +91,61 @@ fn on_event(event: web_sys::Event) {
             sdk::run(|s, now| s.on_navigation(now));
         }
         "storage" => on_storage(&event),
+        #[cfg(feature = "segments")]
+        "mouseout" => on_mouseout(&event),
+        #[cfg(feature = "segments")]
+        "scroll" => on_scroll(),
         "click" => on_click(&event),
         _ => {}
     }
+}
+
+/// Exit intent: the pointer leaves the page through its top edge (towards the tabs, the address bar or the
+/// close button). Desktop only: touch devices have no such gesture.
+#[cfg(feature = "segments")]
+fn on_mouseout(event: &web_sys::Event) {
+    let get = |k: &str| Reflect::get(event, &JsValue::from_str(k)).unwrap_or(JsValue::NULL);
+    let left_the_page = get("relatedTarget").is_null();
+    let at_top = get("clientY").as_f64().is_some_and(|y| y <= 0.0);
+    if left_the_page && at_top {
+        sdk::run(|s, now| {
+            s.tracker
+                .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now)
+        });
+    }
+}
+
+#[cfg(feature = "segments")]
+thread_local! {
+    /// The scroll depth last reported, in whole percent (reported only when it changes).
+    static SCROLL_SENT: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
+}
+
+/// Scroll depth: how much of the page has been in view, in percent, reported when the whole percent changes.
+#[cfg(feature = "segments")]
+fn on_scroll() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(root) = window.document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    let seen = window.scroll_y().unwrap_or(0.0)
+        + window
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0);
+    let height = f64::from(root.scroll_height().max(1));
+    let percent = (seen / height * 100.0).clamp(0.0, 100.0);
+    let whole = percent as i32;
+    if SCROLL_SENT.with(|s| s.replace(whole)) == whole {
+        return;
+    }
+    sdk::run(|s, now| {
+        s.tracker
+            .campaign_signal(&crate::core::campaigns::Signal::Scroll { percent }, now)
+    });
 }
 
 fn on_storage(event: &web_sys::Event) {

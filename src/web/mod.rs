@@ -198,6 +198,49 @@ pub fn stage(journey: JsValue) -> Option<String> {
     sdk::run(|s, _| s.tracker.stage(&journey).map(str::to_string)).flatten()
 }
 
+/// `explain(campaignId)`: whether the campaign would show if it triggered now, and every reason it would not
+/// (`docs/campaigns.md`); `null` for an unknown campaign or when no config is loaded.
+#[cfg(feature = "segments")]
+#[wasm_bindgen]
+pub fn explain(campaign: JsValue) -> JsValue {
+    let Some(id) = campaign.as_string() else {
+        return JsValue::NULL;
+    };
+    sdk::run(|s, now| s.tracker.explain(&id, now))
+        .flatten()
+        .map_or(JsValue::NULL, |v| {
+            js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
+        })
+}
+
+/// `outcome(campaignId, 'shown' | 'dismissed' | 'answered' | 'completed' | 'rewardClaimed', details?)`: what the
+/// visitor did with a prompt the host renders itself (a custom action). `details` become the outcome event's
+/// properties (`{question, answer}` for an answer).
+#[cfg(feature = "segments")]
+#[wasm_bindgen]
+pub fn outcome(campaign: JsValue, outcome: JsValue, details: JsValue) {
+    sdk::run(|s, now| {
+        let campaign = campaign.as_string().unwrap_or_default();
+        let outcome = outcome.as_string().unwrap_or_default();
+        let details = properties(&details, s).and_then(|t| match crate::core::json::parse(&t) {
+            Ok(crate::core::json::Value::Object(m)) => Some(m),
+            _ => None,
+        });
+        s.host_outcome(&campaign, &outcome, details, now);
+    });
+}
+
+/// Without the rule engine there are no campaigns: nothing to explain, no outcome to record.
+#[cfg(not(feature = "segments"))]
+#[wasm_bindgen]
+pub fn explain(_campaign: JsValue) -> JsValue {
+    JsValue::NULL
+}
+
+#[cfg(not(feature = "segments"))]
+#[wasm_bindgen]
+pub fn outcome(_campaign: JsValue, _outcome: JsValue, _details: JsValue) {}
+
 #[wasm_bindgen(js_name = anonymousId)]
 pub fn anonymous_id() -> Option<String> {
     sdk::run(|s, _| s.tracker.profile().anonymous_id.clone())

@@ -22,6 +22,9 @@ pub struct InitOptions {
     pub debug: bool,
     pub consent: Consent,
     pub config: Option<ConfigSource>,
+    /// A config fetched from a URL is checked again when the page becomes visible this long after the last check.
+    #[cfg_attr(not(feature = "segments"), allow(dead_code))]
+    pub config_refresh: Millis,
 }
 
 /// Where segment and journey definitions come from. (Without the `segments` feature only its presence matters.)
@@ -124,7 +127,10 @@ impl InitOptions {
             ..defaults
         };
         tracker.idle_timeout = (idle_minutes * MINUTE as f64) as Millis;
+        let config_refresh =
+            number(obj, "configRefresh", 0.0, 86_400_000.0)?.map_or(5 * MINUTE, |n| n as Millis);
         Ok(InitOptions {
+            config_refresh,
             tracker,
             endpoint,
             auto_page: flag(obj, "autoPage", true),

@@ -26,6 +26,10 @@ use crate::core::tracker::{Tracker, Warning};
 #[path = "segments.rs"]
 mod segments;
 
+#[cfg(feature = "segments")]
+#[path = "campaigns.rs"]
+mod campaigns;
+
 /// Profile writes are coalesced: at most one per this interval, and one on page exit.
 const PROFILE_WRITE_DELAY: Millis = SECOND;
 /// Queue writes likewise, more often: what a crash (no `pagehide`) can lose is what was tracked in this window.
@@ -56,6 +60,9 @@ pub struct Sdk {
     outbox: Outbox,
     closures: Closures,
     pub listeners: Option<Listeners>,
+    /// The config fetched from a URL.
+    #[cfg(feature = "segments")]
+    remote: segments::Remote,
 }
 
 /// Callbacks created once and reused for every timer and request.
@@ -164,6 +171,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         outbox: Outbox::default(),
         closures,
         listeners: None,
+        #[cfg(feature = "segments")]
+        remote: Default::default(),
     };
     if let Some(w) = storage_warning {
         sdk.report(&w);
@@ -177,6 +186,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     sdk.tracker.queue_mut().set_paused(!online);
     let track_clicks = options.track_clicks;
     let config = options.config;
+    #[cfg(feature = "segments")]
+    let config_refresh = options.config_refresh;
     SDK.with(|cell| {
         if let Ok(mut slot) = cell.try_borrow_mut() {
             *slot = Some(sdk);
@@ -188,6 +199,10 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         sdk.listeners = listeners;
         if !sdk.store.is_memory_only() {
             sdk.tabs.request_locks();
+        }
+        #[cfg(feature = "segments")]
+        {
+            sdk.remote.refresh = config_refresh;
         }
         segments::start(sdk, config, now);
         if sdk.auto_page {
@@ -623,6 +638,8 @@ impl Sdk {
     }
 
     pub fn reset(&mut self, now: Millis) {
+        #[cfg(feature = "segments")]
+        self.close_prompt();
         self.tracker.reset(now);
         self.write_profile();
     }

@@ -51,17 +51,29 @@ pub fn post(
     true
 }
 
+/// What a config request brought.
 #[cfg(feature = "segments")]
-/// GETs `url` as text; `done` gets the body, or the reason it could not be had. Used once per page (the config),
-/// so its callbacks are one-shot closures.
+pub enum Fetched {
+    /// A 200: the body and its `ETag`, if any.
+    Text { text: String, etag: Option<String> },
+    /// A 304: the copy the SDK has (whose tag it sent) is current.
+    NotModified,
+    /// The reason it could not be had (network error, status).
+    Failed(String),
+}
+
+#[cfg(feature = "segments")]
+/// GETs `url` as text, revalidating with `If-None-Match` when the SDK holds a copy tagged `etag`. Used once per
+/// page and on refreshes (the config), so its callbacks are one-shot closures.
 pub fn get_text(
     window: &web_sys::Window,
     url: &str,
-    done: impl FnOnce(Result<String, String>) + 'static,
+    etag: Option<&str>,
+    done: impl FnOnce(Fetched) + 'static,
 ) {
-    type Done = Box<dyn FnOnce(Result<String, String>)>;
+    type Done = Box<dyn FnOnce(Fetched)>;
     let done: Rc<RefCell<Option<Done>>> = Rc::new(RefCell::new(Some(Box::new(done))));
-    let finish = move |result: Result<String, String>| {
+    let finish = move |result: Fetched| {
         let f = done.borrow_mut().take();
         if let Some(f) = f {
             f(result);
@@ -69,28 +81,49 @@ pub fn get_text(
     };
     let fail = finish.clone();
     let fail_text = finish.clone();
+    let answered = finish.clone();
+    let tag: Rc<RefCell<Option<String>>> = Rc::default();
+    let tag_seen = tag.clone();
     let on_text = Closure::once_into_js(move |text: JsValue| {
-        finish(text.as_string().ok_or_else(|| "not text".into()))
+        finish(match text.as_string() {
+            Some(text) => Fetched::Text {
+                text,
+                etag: tag.borrow_mut().take(),
+            },
+            None => Fetched::Failed("not text".into()),
+        })
     });
-    let on_text_error =
-        Closure::once_into_js(move |_e: JsValue| fail_text(Err("unreadable body".into())));
-    let on_error = Closure::once_into_js(move |_e: JsValue| fail(Err("network error".into())));
-    let on_error_again = on_error.clone();
+    let on_text_error = Closure::once_into_js(move |_e: JsValue| {
+        fail_text(Fetched::Failed("unreadable body".into()))
+    });
+    let on_error =
+        Closure::once_into_js(move |_e: JsValue| fail(Fetched::Failed("network error".into())));
     let on_response = Closure::once_into_js(move |resp: JsValue| {
         let Some(r) = resp.dyn_ref::<Response>() else {
             return;
         };
-        if !r.ok() {
-            if let Some(f) = on_error_again.dyn_ref::<js_sys::Function>() {
-                let _ = f.call1(&JsValue::UNDEFINED, &JsValue::from(r.status()));
+        match r.status() {
+            304 => answered(Fetched::NotModified),
+            200..=299 => {
+                *tag_seen.borrow_mut() = r.headers().get("ETag").ok().flatten();
+                if let Ok(p) = r.text() {
+                    let _ = then(&p.into(), &on_text, &on_text_error);
+                }
             }
-            return;
-        }
-        if let Ok(p) = r.text() {
-            let _ = then(&p.into(), &on_text, &on_text_error);
+            status => answered(Fetched::Failed(crate::web::console::join(&[
+                "status ",
+                &crate::web::console::num(i64::from(status)),
+            ]))),
         }
     });
-    let promise: JsValue = window.fetch_with_str(url).into();
+    let init = RequestInit::new();
+    init.set_credentials(RequestCredentials::Omit);
+    if let Some(etag) = etag {
+        let headers = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&headers, &"If-None-Match".into(), &etag.into());
+        init.set_headers(&headers);
+    }
+    let promise: JsValue = window.fetch_with_str_and_init(url, &init).into();
     let _ = then(&promise, &on_response, &on_error);
 }
 

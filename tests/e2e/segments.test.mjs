@@ -15,7 +15,7 @@ test('enter a segment, leave it when its window expires with no new event, advan
   await page.goto(env.collector.url + '/segments.html');
   await ready(page);
   await page.waitForFunction(() => window.configResult);
-  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true });
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
   const anon = await page.evaluate(() => {
     history.pushState({}, '', '/pricing');
     wayline.page();
@@ -76,7 +76,7 @@ test('a config with errors reports every one of them with its location, and trac
   await page.goto(env.collector.url + '/bad-config.html');
   await ready(page);
   await page.waitForFunction(() => window.configResult);
-  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false });
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false, source: 'network' });
   const anon = await page.evaluate(() => { wayline.track('Despite The Config'); return wayline.anonymousId(); });
   await page.evaluate(() => wayline.flush());
   await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Despite The Config' && x.anonymousId === anon));

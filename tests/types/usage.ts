@@ -27,6 +27,13 @@ async function main(): Promise<void> {
   await wayline.init({ writeKey: 'wk', config: { segments: { pro: 'traits.plan == "pro"' } } });
   await wayline.init({ writeKey: 'wk', config: '/demo-config.json' });
   console.log(inSegments, stage);
+  wayline.on('campaign:show', (c) => {
+    if (c.headless) wayline.outcome(c.campaign, 'answered', { question: 'q1', answer: 'yes' });
+  });
+  wayline.on('survey:answer', (a) => console.log(a.campaign, a.question, a.answer));
+  wayline.on('reward:claim', (r) => console.log(r.reward, r.how));
+  const why = wayline.explain('nps');
+  if (why && !why.eligible) console.log(why.reasons.map((r) => r.code + r.message));
   const state: DebugState | null = wayline.debugState();
   window.wayline.track('From The Script Tag');
   console.log(ok, flushed, anon, state?.queued);
@@ -38,5 +45,7 @@ wayline.init({ endpoint: 'x' });
 wayline.consent('maybe');
 // @ts-expect-error unknown listener name
 wayline.on('nope', () => {});
+// @ts-expect-error not an outcome
+wayline.outcome('nps', 'clicked');
 
 void main();

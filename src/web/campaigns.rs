@@ -1,0 +1,147 @@
+//! The page's side of campaigns: showing the prompt a decision calls for (or handing a custom action to the host),
+//! and turning what the visitor does with it into outcomes.
+//!
+//! Opening and closing a prompt moves focus, which can run the page's own handlers, so both are deferred until the
+//! SDK state is released ([`Outbox::defer`](super::super::emitter::Outbox::defer)).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::*;
+use crate::core::campaigns::{Decision, Outcome};
+use crate::core::json::{Map, Value};
+use crate::web::prompt::{Prompt, PromptEvent};
+
+thread_local! {
+    /// The prompt on the page, if any (the engine never shows two at once).
+    static OPEN: RefCell<Option<Prompt>> = const { RefCell::new(None) };
+}
+
+/// A core value as a JS value (via JSON: config objects and answers are small).
+pub(super) fn to_js(v: &Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
+}
+
+fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+impl Sdk {
+    /// Carries out the campaigns' decisions: a prompt for `show`, `campaign:show` for every show (the whole
+    /// story for a custom action), and one console line per decision in debug mode.
+    pub(super) fn announce_decisions(&mut self) {
+        for d in self.tracker.take_decisions() {
+            if self.debug {
+                console::debug(&console::join(&["campaign ", &d.render()]));
+            }
+            if let Decision::Show { campaign } = d {
+                self.show(campaign);
+            }
+        }
+    }
+
+    fn show(&mut self, campaign: String) {
+        let Some(action) = self.tracker.campaign_action(&campaign).cloned() else {
+            return;
+        };
+        let kind = action
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let headless = kind == "custom";
+        self.outbox.emit(
+            "campaign:show",
+            object(&[
+                ("campaign", campaign.as_str().into()),
+                ("type", kind.as_str().into()),
+                ("headless", headless.into()),
+                ("action", to_js(&action)),
+            ]),
+        );
+        if headless {
+            return;
+        }
+        let config = self.tracker.config();
+        let theme = config.and_then(|c| c.get("theme")).cloned();
+        let strings = config.and_then(|c| c.get("strings")).cloned();
+        self.outbox.defer(Box::new(move || {
+            let id = campaign.clone();
+            let on_event: Rc<dyn Fn(PromptEvent)> = Rc::new(move |e| {
+                run(|s, now| s.on_prompt_event(&id, e, now));
+            });
+            let prompt = Prompt::open(
+                &campaign,
+                &action,
+                theme.as_ref(),
+                strings.as_ref(),
+                on_event,
+            );
+            if let Some(old) = OPEN.with(|o| o.replace(prompt)) {
+                old.close();
+            }
+        }));
+    }
+
+    /// What the visitor did with the prompt: the outcome is recorded (and tells the engine), and the page's
+    /// listeners hear `survey:answer` / `reward:claim`.
+    fn on_prompt_event(&mut self, campaign: &str, event: PromptEvent, now: Millis) {
+        let mut props = Map::new();
+        let outcome = match event {
+            PromptEvent::Answered { question, answer } => {
+                self.outbox.emit(
+                    "survey:answer",
+                    object(&[
+                        ("campaign", campaign.into()),
+                        ("question", question.as_str().into()),
+                        ("answer", to_js(&answer)),
+                    ]),
+                );
+                props.insert("question", question.into());
+                props.insert("answer", answer);
+                Outcome::Answered
+            }
+            PromptEvent::Completed => Outcome::Completed,
+            PromptEvent::Dismissed => Outcome::Dismissed,
+            PromptEvent::RewardClaimed { how } => {
+                let reward = self
+                    .tracker
+                    .campaign_action(campaign)
+                    .and_then(|a| a.get("reward"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                self.outbox.emit(
+                    "reward:claim",
+                    object(&[
+                        ("campaign", campaign.into()),
+                        ("reward", to_js(&reward)),
+                        ("how", how.into()),
+                    ]),
+                );
+                props.insert("reward", reward);
+                props.insert("how", how.into());
+                Outcome::RewardClaimed
+            }
+        };
+        self.tracker.campaign_outcome(campaign, outcome, props, now);
+        // A claimed reward is what the prompt was for: it is complete (and no longer blocks other prompts), even
+        // if the visitor keeps it on screen to read the code.
+        if outcome == Outcome::RewardClaimed {
+            self.tracker
+                .campaign_outcome(campaign, Outcome::Completed, Map::new(), now);
+        }
+    }
+
+    /// Removes the prompt on the page (a logout or a denial starts a new visitor).
+    pub(super) fn close_prompt(&mut self) {
+        self.outbox.defer(Box::new(|| {
+            if let Some(p) = OPEN.with(|o| o.borrow_mut().take()) {
+                p.close();
+            }
+        }));
+    }
+}

@@ -1,0 +1,277 @@
+// Campaigns and prompts in the page (SPEC §6, §7): every prompt type rendered by the Rust web layer in a Shadow DOM
+// root, answered with the keyboard alone, outcomes and claims stored by the collector, holdouts, caps across
+// reloads, headless campaigns, hostile page CSS and config text that looks like HTML. Screenshots of every prompt
+// type (desktop and 320 px wide, light and dark) are saved in tests/e2e/artifacts/prompts/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, byAnon, sleep } from './helpers.mjs';
+
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
+const shots = join(root, 'tests', 'e2e', 'artifacts', 'prompts');
+
+/** Opens the campaigns page (with `query`) in a new context and waits for the config. */
+async function campaignsPage(query = '', { viewport, colorScheme, path = '/campaigns.html' } = {}) {
+  const context = await env.browser.newContext({ viewport: viewport || { width: 1280, height: 800 }, colorScheme });
+  const { page, log } = await openPage(env.browser, context);
+  await page.goto(env.collector.url + path + query);
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.equal((await page.evaluate(() => window.configResult)).ok, true);
+  return { page, log, context };
+}
+
+const prompt = (page) => page.locator('wayline-prompt');
+/** The prompt's visible text (the host's own innerText does not include its shadow root). */
+const promptText = (page) => prompt(page).locator('[role=dialog]').innerText();
+/** Tracks `event` and waits for the prompt it triggers. */
+async function show(page, event) {
+  await page.evaluate((e) => wayline.track(e), event);
+  await prompt(page).waitFor({ state: 'attached', timeout: 5000 });
+}
+/** The element focused inside the prompt's shadow root, as `data-a:data-v` or its tag. */
+const focused = (page) =>
+  page.evaluate(() => {
+    const host = document.querySelector('wayline-prompt');
+    const el = host && host.shadowRoot.activeElement;
+    if (!el) return document.activeElement && document.activeElement.tagName;
+    return el.dataset.a ? `${el.dataset.a}:${el.dataset.v || ''}` : el.tagName.toLowerCase();
+  });
+const stored = async (anon, predicate) =>
+  (await waitForEvents(env.collector, (e) => predicate(e.filter(byAnon(anon))))).filter(byAnon(anon));
+
+test('a survey answered with the keyboard alone: focus moves in, arrows pick, answers and completion are stored, focus returns', async () => {
+  const { page, log, context } = await campaignsPage();
+  await page.focus('#before');
+  await show(page, 'Show nps');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'WAYLINE-PROMPT', 'focus moved into the dialog');
+  assert.equal(await focused(page), 'v:0');
+  const dialog = prompt(page).locator('[role=dialog]');
+  assert.equal(await dialog.getAttribute('aria-modal'), 'false');
+  assert.ok(await dialog.getAttribute('aria-labelledby'));
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(page), 'v:3');
+  await page.keyboard.press('Enter'); // 3 is a detractor: the branch asks why
+  assert.equal(await focused(page), 'textarea');
+  await page.keyboard.type('More colours, please');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(page), 'n:');
+  await page.keyboard.press('Enter');
+  await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'before', 'focus returned to where it was');
+  const answers = await page.evaluate(() => window.notices.filter((n) => n.name === 'survey:answer').map((n) => [n.question, n.answer]));
+  assert.deepEqual(answers, [['score', 3], ['why', 'More colours, please']]);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Campaign Completed'));
+  assertNoDuplicates(assert, events);
+  const outcomes = events.filter((e) => e.properties && e.properties.campaign === 'nps').map((e) => [e.event, e.properties.question, e.properties.answer]);
+  assert.deepEqual(outcomes, [
+    ['Campaign Shown', undefined, undefined],
+    ['Survey Answered', 'score', 3],
+    ['Survey Answered', 'why', 'More colours, please'],
+    ['Campaign Completed', undefined, undefined],
+  ]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('branching, multiple choice as a list, a rating with arrow keys, and Escape as a dismissal', async () => {
+  const { page, context } = await campaignsPage();
+  await show(page, 'Show branching');
+  await prompt(page).locator('[data-a=v][data-v="0"]').click(); // "Myself": the branch skips the gift question
+  await prompt(page).locator('[data-a=t][data-v="0"]').click();
+  await prompt(page).locator('[data-a=t][data-v="1"]').click();
+  assert.equal(await prompt(page).locator('[data-a=t][data-v="1"]').getAttribute('aria-checked'), 'true');
+  await prompt(page).locator('[data-a=n]').click();
+  await prompt(page).locator('[data-a=x]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  const answers = await page.evaluate(() => window.notices.filter((n) => n.name === 'survey:answer').map((n) => [n.question, n.answer]));
+  assert.deepEqual(answers, [['role', 'Myself'], ['use', ['Hiking', 'Travel']]]);
+
+  await show(page, 'Show rating');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await prompt(page).locator('[data-v="3"]').getAttribute('aria-checked'), 'true');
+  await page.keyboard.press(' ');
+  await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached' });
+
+  await show(page, 'Show single');
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached' });
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Campaign Dismissed'));
+  const dismissed = events.filter((e) => e.event === 'Campaign Dismissed').map((e) => e.properties.campaign);
+  assert.deepEqual(dismissed, ['single'], 'closing after completion is not a dismissal');
+  const rating = events.find((e) => e.event === 'Survey Answered' && e.properties.campaign === 'rating');
+  assert.equal(rating.properties.answer, 3);
+  await context.close();
+});
+
+test('rewards: a coupon copied and a badge acknowledged are claims stored in the collector', async () => {
+  const { page, context } = await campaignsPage();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.collector.url });
+  await show(page, 'Show coupon');
+  assert.match(await promptText(page), /SAVE10/);
+  await prompt(page).locator('[data-a=copy]').click();
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'reward:claim'));
+  await prompt(page).locator('[data-a=x]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  await show(page, 'Show badge');
+  await prompt(page).locator('[data-a=ok]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  const claims = await page.evaluate(() => window.notices.filter((n) => n.name === 'reward:claim').map((n) => [n.campaign, n.reward, n.how]));
+  assert.deepEqual(claims, [['coupon', 'coupon', 'copy'], ['badge', 'badge', 'ok']]);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.filter((x) => x.event === 'Reward Claimed').length === 2);
+  const stored_claims = events.filter((e) => e.event === 'Reward Claimed').map((e) => [e.properties.campaign, e.properties.reward, e.properties.how]);
+  assert.deepEqual(stored_claims, claims);
+  assert.ok(!events.some((e) => e.event === 'Campaign Dismissed' && e.properties.campaign === 'coupon'), 'closing after claiming is not a dismissal');
+  await context.close();
+});
+
+test('a held-out visitor sees nothing and a held-out event is stored', async () => {
+  const { page, context } = await campaignsPage();
+  assert.equal((await page.evaluate(() => wayline.explain('held'))).heldOut, true);
+  await page.evaluate(() => wayline.track('Hold Me'));
+  await sleep(500);
+  assert.equal(await prompt(page).count(), 0);
+  assert.deepEqual(await page.evaluate(() => window.notices.filter((n) => n.name === 'campaign:show')), []);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Campaign Held Out'));
+  assert.equal(events.filter((e) => e.event === 'Campaign Held Out').length, 1);
+  assert.ok(!events.some((e) => e.event === 'Campaign Shown'));
+  await context.close();
+});
+
+test('caps hold across reloads, and explain says why', async () => {
+  const { page, context } = await campaignsPage();
+  await show(page, 'Cap Me');
+  await prompt(page).locator('[data-a=ok]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  await page.waitForTimeout(1300); // the coalesced state write
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  await page.evaluate(() => wayline.track('Cap Me'));
+  await sleep(400);
+  assert.equal(await prompt(page).count(), 0);
+  const why = await page.evaluate(() => wayline.explain('capped'));
+  assert.equal(why.eligible, false);
+  assert.deepEqual(why.reasons.map((r) => r.code), ['shown-once']);
+  assert.equal(await page.evaluate(() => wayline.explain('no-such-campaign')), null);
+  await context.close();
+});
+
+test('a delay survives a reload in the same session, and a cancel event cancels it', async () => {
+  const { page, context } = await campaignsPage();
+  await page.evaluate(() => wayline.track('Start Delay'));
+  const due = (await page.evaluate(() => wayline.explain('delayed'))).pendingUntil;
+  assert.ok(due > Date.now(), 'a delay is waiting');
+  await page.waitForTimeout(1300);
+  await page.reload();
+  await ready(page);
+  await prompt(page).waitFor({ state: 'attached', timeout: 5000 });
+  assert.ok(Date.now() >= due - 50, 'not before the delay ended');
+  await prompt(page).locator('[data-a=ok]').click();
+  await page.evaluate(() => { wayline.track('Start Delay'); wayline.track('Cancel Delay'); });
+  await sleep(2600);
+  assert.equal(await prompt(page).count(), 0);
+  await context.close();
+});
+
+test('headless: a custom action only emits campaign:show; the host reports the outcome and caps behave the same', async () => {
+  const { page, context } = await campaignsPage();
+  await page.evaluate(() => wayline.track('Go Headless'));
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:show'));
+  const shown = await page.evaluate(() => window.notices.find((n) => n.name === 'campaign:show'));
+  assert.deepEqual(shown, {
+    name: 'campaign:show', campaign: 'headless', type: 'custom', headless: true,
+    action: { type: 'custom', payload: { component: 'InlineBanner', text: 'Try the new app' } },
+  });
+  assert.equal(await prompt(page).count(), 0, 'nothing rendered by the SDK');
+  await page.evaluate(() => wayline.outcome('headless', 'answered', { question: 'interest', answer: 'yes' }));
+  await page.evaluate(() => wayline.outcome('headless', 'completed'));
+  await page.evaluate(() => wayline.outcome('headless', 'bogus'));
+  await page.evaluate(() => wayline.track('Go Headless'));
+  await sleep(300);
+  assert.equal(await page.evaluate(() => window.notices.filter((n) => n.name === 'campaign:show').length), 1, 'answered: not shown again');
+  assert.deepEqual((await page.evaluate(() => wayline.explain('headless'))).reasons.map((r) => r.code), ['answered']);
+  const warnings = await page.evaluate(() => window.notices.filter((n) => n.name === 'warning').map((n) => n.code));
+  assert.ok(warnings.includes('invalid_outcome'), warnings.join());
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Survey Answered'));
+  const answer = events.find((e) => e.event === 'Survey Answered');
+  assert.deepEqual(answer.properties, { campaign: 'headless', question: 'interest', answer: 'yes' });
+  await context.close();
+});
+
+test('config text that looks like HTML is shown as text, and nothing in it runs', async () => {
+  const { page, context } = await campaignsPage();
+  await show(page, 'Show xss');
+  const text = await promptText(page);
+  assert.ok(text.includes('<script>window.pwned = 1</script>'), text);
+  assert.ok(text.includes('<img src=x onerror="window.pwned = 2">'), text);
+  assert.ok(text.includes('<a href=javascript:window.pwned=3>link</a>'), text);
+  await prompt(page).locator('[data-a=v][data-v="1"]').click();
+  const inside = await page.evaluate(() => document.querySelector('wayline-prompt').shadowRoot.querySelectorAll('img, script, a, b, iframe').length);
+  assert.equal(inside, 0);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await context.close();
+});
+
+for (const width of [1280, 320]) {
+  test(`hostile page CSS does not break the prompt (${width} px wide)`, async () => {
+    const { page, context } = await campaignsPage('', { path: '/hostile.html', viewport: { width, height: 700 } });
+    await show(page, 'Show nps');
+    const box = await prompt(page).locator('[role=dialog]').boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= width, `inside the viewport: ${JSON.stringify(box)}`);
+    assert.ok(box.width <= 380 && box.height < 500, `kept its size: ${JSON.stringify(box)}`);
+    const style = await prompt(page).locator('[data-a=v][data-v="10"]').evaluate((b) => {
+      const s = getComputedStyle(b);
+      return { font: parseFloat(s.fontSize), transform: s.textTransform, visible: b.getBoundingClientRect().width > 0 };
+    });
+    assert.ok(style.font < 24, `its own font size: ${style.font}`);
+    assert.equal(style.transform, 'none');
+    assert.ok(style.visible);
+    await prompt(page).locator('[data-a=v][data-v="10"]').click();
+    await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, `hostile-${width}.png`), animations: 'disabled' });
+    await context.close();
+  });
+}
+
+test('a screenshot of every prompt type, desktop and 320 px, light and dark', async () => {
+  mkdirSync(shots, { recursive: true });
+  const kinds = ['nps', 'csat', 'rating', 'single', 'multiple', 'text', 'coupon', 'points', 'badge', 'referral'];
+  for (const [width, height] of [[1280, 800], [320, 640]]) {
+    for (const colorScheme of ['light', 'dark']) {
+      const { page, log, context } = await campaignsPage('', { viewport: { width, height }, colorScheme });
+      for (const kind of kinds) {
+        await show(page, 'Show ' + kind);
+        const box = await prompt(page).locator('[role=dialog]').boundingBox();
+        assert.ok(box.x >= 0 && box.x + box.width <= width + 0.5, `${kind} at ${width}: ${JSON.stringify(box)}`);
+        await page.screenshot({ path: join(shots, `${kind}-${width}-${colorScheme}.png`), animations: 'disabled' });
+        await page.keyboard.press('Escape');
+        await prompt(page).waitFor({ state: 'detached' });
+      }
+      await show(page, 'Show text');
+      await page.keyboard.type('Lighter packs');
+      await prompt(page).locator('[data-a=n]').click();
+      await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
+      await page.screenshot({ path: join(shots, `thanks-${width}-${colorScheme}.png`), animations: 'disabled' });
+      assert.deepEqual(log.errors, []);
+      await context.close();
+    }
+  }
+});

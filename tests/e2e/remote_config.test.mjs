@@ -1,0 +1,95 @@
+// Remote config (SPEC §9): the SDK keeps the last good config for offline starts, revalidates it with its ETag
+// (`GET /v1/config` answers 304), checks it again when the page becomes visible after a while, and on an invalid
+// config keeps the last good one and reports every error with its location.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, openPage, ready, withCollectorAndBrowser, sleep } from './helpers.mjs';
+
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
+const good = readFileSync(join(root, 'tests', 'e2e', 'site', 'campaigns-config.json'), 'utf8');
+
+async function load(page, query) {
+  await page.goto(env.collector.url + '/campaigns.html' + query);
+  await ready(page);
+}
+const warnings = (page) => page.evaluate(() => window.notices.filter((n) => n.name === 'warning'));
+
+test('an offline start uses the stored config; a revalidation answered 304 keeps it', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  const requests = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/config')) requests.push(r.headers()['if-none-match'] || null); });
+  const statuses = [];
+  page.on('response', (r) => { if (r.url().includes('/v1/config')) statuses.push(r.status()); });
+  const query = '?config=' + encodeURIComponent('/v1/config?writeKey=wk_demo');
+  await load(page, query);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  assert.ok(await page.evaluate(() => localStorage.getItem('wayline:wk_demo:config')), 'stored for the next start');
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'cache');
+  await page.waitForFunction(() => wayline.segments !== undefined);
+  await sleep(500);
+  assert.equal(requests.length, 2);
+  assert.equal(requests[0], null);
+  assert.match(requests[1], /^"[0-9a-f]{32}"$/, 'revalidated with the stored ETag');
+  assert.deepEqual(statuses, [200, 304]);
+
+  await page.route('**/v1/config*', (route) => route.abort('internetdisconnected'));
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'cache');
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'warning' && n.code === 'config_unavailable'));
+  const message = (await warnings(page)).find((w) => w.code === 'config_unavailable').message;
+  assert.match(message, /stored config stays in use/);
+  assert.ok(await page.evaluate(() => wayline.explain('potentials-nudge')), 'the demo config is live offline');
+  await context.close();
+});
+
+test('an invalid config keeps the last good one and reports every error with its location', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  await load(page, '');
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  const broken = JSON.parse(good);
+  broken.campaigns[0].timing = { delay: 'ten seconds' };
+  broken.campaigns[1].trigger = { segmentEnter: 'nobody' };
+  broken.segments.buyer = 'count("Order Completed") >= ';
+  await page.route('**/campaigns-config.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(broken) }));
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'warning' && n.code === 'config_invalid'));
+  const message = (await warnings(page)).find((w) => w.code === 'config_invalid').message;
+  assert.match(message, /last good one stays/);
+  assert.match(message, /campaigns\[0\]\.timing\.delay/);
+  assert.match(message, /campaigns\[1\]\.trigger\.segmentEnter/);
+  assert.match(message, /segments\.buyer:1:\d+/);
+  assert.match(message, /\^/);
+  assert.equal((await page.evaluate(() => window.configResult)).ok, true, 'the stored config is live');
+  await page.evaluate(() => wayline.track('Show badge'));
+  await page.locator('wayline-prompt').waitFor({ state: 'attached' });
+  await context.close();
+});
+
+test('a changed config is picked up when the page becomes visible again', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  let version = 1;
+  await page.route('**/campaigns-config.json', (route) => {
+    const config = JSON.parse(good);
+    if (version === 2) config.campaigns.push({ id: 'added-later', trigger: { event: 'Later' }, action: { type: 'reward', reward: 'badge', badge: 'New' } });
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify(config) });
+  });
+  await page.goto(env.collector.url + '/campaigns.html?configRefresh=0');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  assert.equal(await page.evaluate(() => wayline.explain('added-later')), null);
+  version = 2;
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await page.waitForFunction(() => wayline.explain('added-later') !== null);
+  await page.evaluate(() => wayline.track('Later'));
+  await page.locator('wayline-prompt').waitFor({ state: 'attached' });
+  await context.close();
+});
