@@ -64,6 +64,8 @@ pub trait Segmenter {
     /// The whole config (for the prompts' theme and strings).
     fn config(&self) -> &Value;
     fn set_device(&mut self, device: Option<Device>);
+    /// The idle times (ms) that trigger campaigns, ascending: the SDK wakes up when the visitor crosses one.
+    fn idle_thresholds(&self) -> Vec<Millis>;
 }
 
 /// Segments, journeys and campaigns for one visitor: the rule engine's facts feed the campaigns' audiences, its
@@ -210,13 +212,21 @@ impl Segmenter for Audience {
         session_id: Option<Millis>,
         now: Millis,
     ) -> Vec<Change> {
+        let engaged_ms = if name == crate::core::tracker::PAGE_ENGAGEMENT {
+            properties
+                .get("engagedMs")
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0)
+        } else {
+            0.0
+        };
         let event = Event {
             kind: kind.as_str(),
             name,
             properties,
             context: None,
             session_id,
-            engaged_ms: 0.0,
+            engaged_ms,
         };
         self.state_dirty = true;
         // The order `wayline replay` plays: session, page, the segments' changes, then the event itself.
@@ -307,6 +317,21 @@ impl Segmenter for Audience {
 
     fn set_device(&mut self, device: Option<Device>) {
         self.campaigns.set_device(device);
+    }
+
+    fn idle_thresholds(&self) -> Vec<Millis> {
+        let mut t: Vec<Millis> = self
+            .campaigns
+            .campaigns()
+            .iter()
+            .filter_map(|c| match c.trigger {
+                campaigns::Trigger::Idle(ms) => Some(ms),
+                _ => None,
+            })
+            .collect();
+        t.sort_unstable();
+        t.dedup();
+        t
     }
 
     /// Run-time rule problems (type mismatches in data), for debug mode.

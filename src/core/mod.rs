@@ -3,6 +3,7 @@ pub mod attribution;
 pub mod audience;
 pub mod campaigns;
 pub mod consent;
+pub mod engagement;
 pub mod json;
 pub mod message;
 pub mod profile;

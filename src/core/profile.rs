@@ -65,6 +65,9 @@ impl Profile {
             s.insert("id", Value::Number(cur.id as f64));
             s.insert("last", Value::Number(cur.last_activity as f64));
             s.insert("campaign", cur.campaign.as_str().into());
+            if cur.engaged_ms > 0 {
+                s.insert("engaged", Value::Number(cur.engaged_ms as f64));
+            }
         }
         m.insert("session", Value::Object(s));
         let mut a = Map::new();
@@ -113,6 +116,7 @@ impl Profile {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
+                engaged_ms: num(s, "engaged").unwrap_or(0.0).clamp(0.0, 8.64e15) as Millis,
             }),
             _ => None,
         };

@@ -12,6 +12,8 @@ pub struct Session {
     pub last_activity: Millis,
     /// The campaign key the session started with, empty when none.
     pub campaign: String,
+    /// Engaged time in the session so far (see `engagement.rs`), across its pages.
+    pub engaged_ms: Millis,
 }
 
 /// The visitor's current session and how many sessions they have had.
@@ -43,6 +45,7 @@ impl Sessions {
                 id,
                 last_activity: now,
                 campaign: campaign.unwrap_or_default().to_string(),
+                engaged_ms: 0,
             });
             self.count = self.count.saturating_add(1);
         } else if let Some(s) = &mut self.current {

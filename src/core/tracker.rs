@@ -9,6 +9,7 @@ use super::audience::Kind;
 #[path = "tracker_audience.rs"]
 mod tracker_audience;
 use super::consent::Consent;
+use super::engagement::Engagement;
 use super::json::{self, Map};
 use super::message::{
     write_context, write_message_head, write_page_properties, Body, Envelope, Environment, Page,
@@ -55,6 +56,8 @@ pub struct Tracker {
     profile_dirty: bool,
     warnings: Vec<Warning>,
     consent: Consent,
+    /// Engaged time and scroll depth of the current page.
+    engagement: Engagement,
     /// Segments and journeys (see `tracker_audience.rs`).
     #[cfg(feature = "segments")]
     pub(super) seg: tracker_audience::Slot,
@@ -100,6 +103,7 @@ impl Tracker {
             profile_dirty: fresh,
             warnings,
             consent: Consent::Granted,
+            engagement: Engagement::default(),
             #[cfg(feature = "segments")]
             seg: Default::default(),
             clock: 0,
@@ -313,6 +317,12 @@ impl Tracker {
         self.adjusted(extra.adjustment);
         let page_props = extra.map;
         let extra = extra.json.into_owned();
+        if self.page.url != page.url {
+            // An in-app navigation ends the previous page's engagement.
+            let added = self.engagement.settle(now);
+            self.add_engaged(added, now);
+            self.page_left(now);
+        }
         self.page_campaign = Campaign::from_url(&page.parsed_url());
         self.page = page;
         let landing = self.page.clone();
@@ -392,6 +402,61 @@ impl Tracker {
         recorded
     }
 
+    /// An interaction on the visible page (pointer, key, scroll): engaged time accrues (see `engagement.rs`).
+    pub fn activity(&mut self, now: Millis) {
+        let added = self.engagement.activity(now);
+        self.add_engaged(added, now);
+        self.audience_activity(now);
+    }
+
+    /// The page was scrolled to `percent` of its height.
+    pub fn scrolled(&mut self, percent: f64, now: Millis) {
+        self.engagement.scrolled(percent);
+        self.activity(now);
+        self.audience_scrolled(percent, now);
+    }
+
+    /// The page was hidden (another tab, minimised, leaving): engaged time stops.
+    pub fn page_hidden(&mut self, now: Millis) {
+        let added = self.engagement.hidden(now);
+        self.add_engaged(added, now);
+        self.profile_dirty |= added > 0;
+    }
+
+    fn add_engaged(&mut self, added: Millis, now: Millis) {
+        if added <= 0 {
+            return;
+        }
+        // Not a profile write of its own: it goes with the next one (every page exit writes the profile).
+        if let Some(s) = &mut self.profile.sessions.current {
+            s.engaged_ms = s.engaged_ms.saturating_add(added);
+            let total = s.engaged_ms;
+            self.audience_engaged(total, now);
+        }
+    }
+
+    /// The visitor leaves the current page (unload, or an in-app navigation): its engaged time and scroll depth
+    /// are recorded as a `Page Engagement` event (`{ path, engagedMs, scrollDepth }`), when there was any.
+    pub fn page_left(&mut self, now: Millis) {
+        let (engaged, depth) = self.engagement.take_page();
+        if engaged <= 0 && depth <= 0.0 {
+            return;
+        }
+        let mut props = Map::new();
+        props.insert("path", self.page.parsed_url().path.into());
+        props.insert("engagedMs", json::Value::Number(engaged as f64));
+        props.insert("scrollDepth", json::Value::Number(depth.round()));
+        let text = json::Value::Object(props.clone()).to_json();
+        self.enqueue(
+            Body::Track {
+                event: PAGE_ENGAGEMENT,
+                properties_json: &text,
+            },
+            now,
+        );
+        self.feed(Kind::Track, PAGE_ENGAGEMENT, &props, now);
+    }
+
     /// Logout: a new anonymous id, no user id, no traits, a new session. Queued events keep the identity they
     /// were recorded with.
     pub fn reset(&mut self, now: Millis) {
@@ -405,6 +470,8 @@ impl Tracker {
 /// The event names rules match for page views and identify calls.
 pub const PAGE_VIEWED: &str = "Page Viewed";
 pub const IDENTIFY: &str = "Identify";
+/// Recorded when the visitor leaves a page they engaged with; rules read its `engagedMs` as `engaged_time()`.
+pub const PAGE_ENGAGEMENT: &str = "Page Engagement";
 
 #[cfg(test)]
 mod tests {

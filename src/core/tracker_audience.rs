@@ -30,6 +30,8 @@ pub struct Slot {
     /// Campaign decisions for the page (show a prompt, log in debug mode) since the last
     /// [`Tracker::take_decisions`].
     pub decisions: Vec<Decision>,
+    /// The idle time last reported to the campaigns (0: active).
+    pub idle_reported: Millis,
 }
 
 /// Outcome and held-out events re-enter the engine (rules may count them); decisions they cause are handled in at
@@ -337,11 +339,50 @@ impl Tracker {
             self.seg.changes.extend(changes);
             self.report_changes(now);
         }
+        if self.idle_wakeup().is_some_and(|at| at <= now) {
+            if let Some(idle) = self.engagement.idle_ms(now) {
+                self.seg.idle_reported = idle;
+                self.campaign_signal(&Signal::Idle { ms: idle }, now);
+            }
+        }
     }
 
-    /// When a rule could next change with time alone.
+    /// When a rule could next change with time alone, or the visitor becomes idle long enough for a campaign.
     pub fn next_wakeup(&self) -> Option<Millis> {
-        self.seg.audience.as_ref().and_then(|a| a.next_wakeup())
+        let rules = self.seg.audience.as_ref().and_then(|a| a.next_wakeup());
+        match (rules, self.idle_wakeup()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The instant the visitor's idleness crosses the next idle threshold of a campaign.
+    fn idle_wakeup(&self) -> Option<Millis> {
+        let since = self.engagement.last_active()?;
+        let next = self
+            .seg
+            .audience
+            .as_ref()?
+            .idle_thresholds()
+            .into_iter()
+            .find(|&t| t > self.seg.idle_reported)?;
+        Some(since.saturating_add(next))
+    }
+
+    /// An interaction ends idleness.
+    pub(super) fn audience_activity(&mut self, now: Millis) {
+        if self.seg.idle_reported > 0 {
+            self.seg.idle_reported = 0;
+            self.campaign_signal(&Signal::Idle { ms: 0 }, now);
+        }
+    }
+
+    pub(super) fn audience_scrolled(&mut self, percent: f64, now: Millis) {
+        self.campaign_signal(&Signal::Scroll { percent }, now);
+    }
+
+    pub(super) fn audience_engaged(&mut self, total_ms: Millis, now: Millis) {
+        self.campaign_signal(&Signal::Engaged { total_ms }, now);
     }
 
     /// Membership and stage changes since the last call, for the page's callbacks.
@@ -406,6 +447,9 @@ impl Tracker {
     pub(super) fn audience_page(&mut self, _page_props: Map, _now: Millis) {}
     pub(super) fn audience_traits(&mut self, _now: Millis) {}
     pub(super) fn fresh_audience(&mut self, _now: Millis) {}
+    pub(super) fn audience_activity(&mut self, _now: Millis) {}
+    pub(super) fn audience_scrolled(&mut self, _percent: f64, _now: Millis) {}
+    pub(super) fn audience_engaged(&mut self, _total_ms: Millis, _now: Millis) {}
     pub(super) fn feed(&mut self, _kind: Kind, _name: &str, _properties: &Map, _now: Millis) {}
     pub fn set_audience(
         &mut self,

@@ -146,3 +146,84 @@ fn the_device_comes_from_the_user_agent() {
     assert_eq!(device_of(tablet), Device::Tablet);
     assert_eq!(device_of(desktop), Device::Desktop);
 }
+
+fn engagement_config() -> Value {
+    json::parse(
+        r#"{"segments": {"engaged": "engaged_time() >= 20s"},
+            "campaigns": [
+              {"id": "idle", "trigger": {"idle": "30s"}, "timing": {"frequency": "always"},
+               "action": {"type": "reward", "reward": "badge", "badge": "Still there?"}},
+              {"id": "reader", "trigger": {"engagedTime": "15s"},
+               "action": {"type": "reward", "reward": "badge", "badge": "Reader"}}
+            ]}"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn idleness_wakes_the_sdk_once_per_threshold_and_activity_resets_it() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&engagement_config()).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 0);
+    assert_eq!(
+        t.next_wakeup(),
+        None,
+        "no interaction yet: nobody to be idle"
+    );
+    t.activity(1_000);
+    assert_eq!(t.next_wakeup(), Some(31_000));
+    t.advance(31_000);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "idle"));
+    t.campaign_outcome("idle", Outcome::Dismissed, Map::new(), 32_000);
+    assert_eq!(t.next_wakeup(), None, "crossed: no further threshold");
+    t.activity(40_000);
+    assert_eq!(
+        t.next_wakeup(),
+        Some(70_000),
+        "active again: the threshold can be crossed again"
+    );
+}
+
+#[test]
+fn engaged_time_triggers_campaigns_feeds_rules_and_is_recorded_per_page() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&engagement_config()).unwrap(), None, 0);
+    t.page_view(page("/a"), None, None, 0);
+    t.activity(0);
+    t.activity(10 * SECOND);
+    assert!(t.take_decisions().is_empty());
+    t.scrolled(55.4, 16 * SECOND);
+    assert!(
+        matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "reader")
+    );
+    assert_eq!(
+        t.profile().sessions.current.as_ref().unwrap().engaged_ms,
+        16 * SECOND
+    );
+    t.page_view(page("/b"), None, None, 20 * SECOND);
+    let (name, props) = sent(&t)
+        .into_iter()
+        .find(|(n, _)| n == crate::core::tracker::PAGE_ENGAGEMENT)
+        .unwrap();
+    assert_eq!(name, "Page Engagement");
+    assert_eq!(props.get("path").and_then(Value::as_str), Some("/a"));
+    assert_eq!(
+        props.get("engagedMs").and_then(Value::as_f64),
+        Some(20_000.0)
+    );
+    assert_eq!(props.get("scrollDepth").and_then(Value::as_f64), Some(55.0));
+    assert!(
+        t.segments().contains(&"engaged"),
+        "rules read engaged_time()"
+    );
+    t.page_hidden(25 * SECOND);
+    t.page_left(26 * SECOND);
+    let engagements = sent(&t)
+        .iter()
+        .filter(|(n, _)| n == "Page Engagement")
+        .count();
+    assert_eq!(
+        engagements, 2,
+        "the second page: the rest of the window until hidden"
+    );
+}

@@ -19,6 +19,10 @@ pub struct Listeners {
     _history: Vec<HistoryWrapper>,
 }
 
+/// Interactions that count towards engaged time (forwarded at most once per [`ACTIVITY_EVERY`] ms).
+const ACTIVITY_EVENTS: [&str; 3] = ["pointerdown", "keydown", "mousemove"];
+const ACTIVITY_EVERY: f64 = 1_000.0;
+
 const WINDOW_EVENTS: [&str; 6] = [
     "pagehide", "pageshow", "online", "offline", "popstate", "storage",
 ];
@@ -35,12 +39,13 @@ impl Listeners {
             listen(window, name);
         }
         listen(&document, "visibilitychange");
-        #[cfg(feature = "segments")]
-        {
-            // Campaign triggers: exit intent and scroll depth.
-            listen(&document, "mouseout");
-            listen(window, "scroll");
+        // Engagement: interactions, scroll depth; exit intent (a campaign trigger).
+        for name in ACTIVITY_EVENTS {
+            listen(&document, name);
         }
+        listen(window, "scroll");
+        #[cfg(feature = "segments")]
+        listen(&document, "mouseout");
         if track_clicks {
             listen(&document, "click");
         }
@@ -63,14 +68,21 @@ impl Listeners {
 fn on_event(event: web_sys::Event) {
     match event.type_().as_str() {
         "pagehide" => {
-            sdk::run(|s, now| s.on_exit(now));
+            sdk::run(|s, now| {
+                s.tracker.page_hidden(now);
+                s.tracker.page_left(now);
+                s.on_exit(now);
+            });
         }
         "visibilitychange" => {
             let hidden = web_sys::window()
                 .and_then(|w| w.document())
                 .is_some_and(|d| d.visibility_state() == VisibilityState::Hidden);
             if hidden {
-                sdk::run(|s, now| s.on_exit(now));
+                sdk::run(|s, now| {
+                    s.tracker.page_hidden(now);
+                    s.on_exit(now);
+                });
             } else {
                 sdk::run(|s, now| {
                     s.on_return();
@@ -93,8 +105,10 @@ fn on_event(event: web_sys::Event) {
         "storage" => on_storage(&event),
         #[cfg(feature = "segments")]
         "mouseout" => on_mouseout(&event),
-        #[cfg(feature = "segments")]
         "scroll" => on_scroll(),
+        "pointerdown" | "keydown" | "mousemove" if throttled() => {
+            sdk::run(|s, now| s.tracker.activity(now));
+        }
         "click" => on_click(&event),
         _ => {}
     }
@@ -115,14 +129,26 @@ fn on_mouseout(event: &web_sys::Event) {
     }
 }
 
-#[cfg(feature = "segments")]
 thread_local! {
     /// The scroll depth last reported, in whole percent (reported only when it changes).
     static SCROLL_SENT: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
+    /// When an interaction was last forwarded (`performance`-free: `Date.now()`).
+    static ACTIVITY_AT: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// True at most once per [`ACTIVITY_EVERY`]: interactions come in bursts, engaged time needs one per second.
+fn throttled() -> bool {
+    let now = js_sys::Date::now();
+    ACTIVITY_AT.with(|at| {
+        let due = now - at.get() >= ACTIVITY_EVERY;
+        if due {
+            at.set(now);
+        }
+        due
+    })
 }
 
 /// Scroll depth: how much of the page has been in view, in percent, reported when the whole percent changes.
-#[cfg(feature = "segments")]
 fn on_scroll() {
     let Some(window) = web_sys::window() else {
         return;
@@ -142,10 +168,7 @@ fn on_scroll() {
     if SCROLL_SENT.with(|s| s.replace(whole)) == whole {
         return;
     }
-    sdk::run(|s, now| {
-        s.tracker
-            .campaign_signal(&crate::core::campaigns::Signal::Scroll { percent }, now)
-    });
+    sdk::run(|s, now| s.tracker.scrolled(percent, now));
 }
 
 fn on_storage(event: &web_sys::Event) {

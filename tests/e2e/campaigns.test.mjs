@@ -275,3 +275,26 @@ test('a screenshot of every prompt type, desktop and 320 px, light and dark', as
     }
   }
 });
+
+test('idleness triggers a campaign, and engaged time is recorded per page and read by rules', async () => {
+  const { page, context } = await campaignsPage('?config=/engagement-config.json');
+  await page.mouse.move(200, 200);
+  await page.mouse.move(220, 210);
+  const movedAt = Date.now();
+  await prompt(page).waitFor({ state: 'attached', timeout: 5000 });
+  const after = Date.now() - movedAt;
+  assert.ok(after >= 1800, `idle prompt after ${after} ms`);
+  await prompt(page).locator('[data-a=ok]').click();
+  await page.mouse.move(300, 300);
+  await sleep(1200);
+  await page.mouse.move(310, 300);
+  await page.evaluate(() => { history.pushState({}, '', '/next-page'); });
+  assert.ok((await page.evaluate(() => wayline.segments())).includes('engaged'));
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Page Engagement'));
+  const engagement = events.find((e) => e.event === 'Page Engagement');
+  assert.equal(engagement.properties.path, '/campaigns.html');
+  assert.ok(engagement.properties.engagedMs >= 1000 && engagement.properties.engagedMs < 10000, JSON.stringify(engagement.properties));
+  await context.close();
+});
