@@ -12,8 +12,9 @@ export function createWayline(load) {
   let ready = null;
   const pending = [];
 
+  // A build without the rule engine has no `explain`/`outcome`: those calls are no-ops there.
   const call = (name, args) => {
-    if (mod) return mod[name](...args);
+    if (mod) return mod[name] && mod[name](...args);
     if (!failed) pending.push([name, args]);
   };
 
@@ -44,7 +45,7 @@ export function createWayline(load) {
           }
           mod = m;
           for (const [n, a, resolve] of rest) {
-            const result = m[n](...a);
+            const result = m[n] && m[n](...a);
             if (resolve) result.then(resolve);
           }
           return true;
@@ -74,7 +75,7 @@ export function createWayline(load) {
     },
     segments: () => (mod ? mod.segments() : []),
     stage: (journey) => (mod ? mod.stage(journey) : undefined),
-    explain: (campaign) => (mod ? mod.explain(campaign) : null),
+    explain: (campaign) => (mod && mod.explain ? mod.explain(campaign) : null),
     anonymousId: () => (mod ? mod.anonymousId() : undefined),
     userId: () => (mod ? mod.userId() : undefined),
     debugState: () => (mod ? mod.debugState() : null),

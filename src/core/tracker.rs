@@ -445,7 +445,7 @@ impl Tracker {
         let mut props = Map::new();
         props.insert("path", self.page.parsed_url().path.into());
         props.insert("engagedMs", json::Value::Number(engaged as f64));
-        props.insert("scrollDepth", json::Value::Number(depth.round()));
+        props.insert("scrollDepth", json::Value::Number(depth.floor()));
         let text = json::Value::Object(props.clone()).to_json();
         self.enqueue(
             Body::Track {

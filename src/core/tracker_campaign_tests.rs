@@ -211,7 +211,11 @@ fn engaged_time_triggers_campaigns_feeds_rules_and_is_recorded_per_page() {
         props.get("engagedMs").and_then(Value::as_f64),
         Some(20_000.0)
     );
-    assert_eq!(props.get("scrollDepth").and_then(Value::as_f64), Some(55.0));
+    assert_eq!(
+        props.get("scrollDepth").and_then(Value::as_f64),
+        Some(55.0),
+        "whole percent, rounded down"
+    );
     assert!(
         t.segments().contains(&"engaged"),
         "rules read engaged_time()"

@@ -230,17 +230,6 @@ pub fn outcome(campaign: JsValue, outcome: JsValue, details: JsValue) {
     });
 }
 
-/// Without the rule engine there are no campaigns: nothing to explain, no outcome to record.
-#[cfg(not(feature = "segments"))]
-#[wasm_bindgen]
-pub fn explain(_campaign: JsValue) -> JsValue {
-    JsValue::NULL
-}
-
-#[cfg(not(feature = "segments"))]
-#[wasm_bindgen]
-pub fn outcome(_campaign: JsValue, _outcome: JsValue, _details: JsValue) {}
-
 #[wasm_bindgen(js_name = anonymousId)]
 pub fn anonymous_id() -> Option<String> {
     sdk::run(|s, _| s.tracker.profile().anonymous_id.clone())

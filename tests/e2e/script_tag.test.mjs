@@ -52,10 +52,14 @@ test('anonymous id and session survive a reload; UTM landing is attributed', asy
   await ready(page);
   assert.equal(await page.evaluate(() => wayline.anonymousId()), anon);
   await page.evaluate(() => wayline.flush());
-  const mine = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 2))
-    .filter((e) => e.anonymousId === anon);
+  const pages = (e) => e.filter((x) => x.anonymousId === anon && x.type === 'page');
+  const mine = pages(await waitForEvents(env.collector, (e) => pages(e).length >= 2));
   assert.equal(mine.length, 2);
   const [landing, next] = mine;
+  // The click on the link was an interaction: the landing page's engaged time is recorded as it is left.
+  const left = (await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Page Engagement')))
+    .find((x) => x.anonymousId === anon && x.event === 'Page Engagement');
+  assert.equal(left.properties.path, '/index.html');
   assert.equal(landing.context.campaign.source, 'newsletter');
   assert.equal(landing.context.attribution.first.channel, 'email');
   assert.equal(next.context.sessionId, landing.context.sessionId);

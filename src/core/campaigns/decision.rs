@@ -46,18 +46,21 @@ impl Decision {
     /// down after a dismissal, until ...`.
     pub fn render(&self) -> String {
         match self {
-            Decision::Show { campaign } => format!("show {campaign}"),
-            Decision::HeldOut { campaign } => format!("held out {campaign} (holdout: no prompt)"),
-            Decision::Delayed { campaign, due } => {
-                format!(
-                    "delayed {campaign} until {}",
-                    crate::core::time::iso8601(*due)
-                )
+            Decision::Show { campaign } => ["show ", campaign].concat(),
+            Decision::HeldOut { campaign } => {
+                ["held out ", campaign, " (holdout: no prompt)"].concat()
             }
-            Decision::Cancelled { campaign, by } => format!("cancelled {campaign} by {by}"),
+            Decision::Delayed { campaign, due } => [
+                "delayed ",
+                campaign,
+                " until ",
+                &crate::core::time::iso8601(*due),
+            ]
+            .concat(),
+            Decision::Cancelled { campaign, by } => ["cancelled ", campaign, " by ", by].concat(),
             Decision::Skipped { campaign, reasons } => {
                 let why: Vec<String> = reasons.iter().map(Reason::message).collect();
-                format!("skipped {campaign}: {}", why.join("; "))
+                ["skipped ", campaign, ": ", &why.join("; ")].concat()
             }
         }
     }

@@ -88,41 +88,53 @@ impl Reason {
         }
     }
 
-    /// One line for people (debug console, CLI).
+    /// One line for people (debug console, CLI). Built by concatenation: `format!` would bring float and
+    /// `Debug` formatting into the browser build.
     pub fn message(&self) -> String {
+        let num = |n: f64| Value::Number(n).to_json();
         match self {
-            Reason::Rule { failing } => format!("audience rule is false: {}", failing.join(" && ")),
+            Reason::Rule { failing } => {
+                ["audience rule is false: ", &failing.join(" && ")].concat()
+            }
             Reason::UrlNotIncluded { url } => match url {
-                Some(u) => format!("URL {u} matches no include pattern"),
+                Some(u) => ["URL ", u, " matches no include pattern"].concat(),
                 None => "no page URL known yet, and the audience includes only some URLs".into(),
             },
-            Reason::UrlExcluded { url, pattern } => format!("URL {url} is excluded by {pattern}"),
+            Reason::UrlExcluded { url, pattern } => {
+                ["URL ", url, " is excluded by ", pattern].concat()
+            }
             Reason::Device { device } => match device {
-                Some(d) => format!("device {d} is not targeted"),
+                Some(d) => ["device ", d, " is not targeted"].concat(),
                 None => "device not known, and the audience targets only some devices".into(),
             },
-            Reason::BeforeStart { start } => format!("starts at {}", iso8601(*start)),
-            Reason::Ended { end } => format!("ended at {}", iso8601(*end)),
-            Reason::NotSampled { percent } => format!("visitor is outside the {percent}% sample"),
+            Reason::BeforeStart { start } => ["starts at ", &iso8601(*start)].concat(),
+            Reason::Ended { end } => ["ended at ", &iso8601(*end)].concat(),
+            Reason::NotSampled { percent } => {
+                ["visitor is outside the ", &num(*percent), "% sample"].concat()
+            }
             Reason::ShownOnce => "already shown (frequency: once)".into(),
             Reason::Answered => "already answered (frequency: untilAnswered)".into(),
             Reason::Capped { until } => match until {
-                Some(t) => format!("frequency cap reached, until {}", iso8601(*t)),
+                Some(t) => ["frequency cap reached, until ", &iso8601(*t)].concat(),
                 None => "frequency cap reached".into(),
             },
             Reason::Cooldown { until } => {
-                format!("cooling down after a dismissal, until {}", iso8601(*until))
+                ["cooling down after a dismissal, until ", &iso8601(*until)].concat()
             }
-            Reason::SessionLimit { limit } => {
-                format!("{limit} prompt(s) already shown this session")
-            }
+            Reason::SessionLimit { limit } => [
+                &num(f64::from(*limit)),
+                " prompt(s) already shown this session",
+            ]
+            .concat(),
             Reason::MinGap { until } => {
-                format!("too soon after the last prompt, until {}", iso8601(*until))
+                ["too soon after the last prompt, until ", &iso8601(*until)].concat()
             }
-            Reason::PromptOpen { campaign } => format!("prompt {campaign} is on screen"),
+            Reason::PromptOpen { campaign } => ["prompt ", campaign, " is on screen"].concat(),
             Reason::TooManyPending => "too many delayed prompts waiting".into(),
-            Reason::OutrankedBy { campaign } => format!("outranked by {campaign}"),
-            Reason::HeldOut { percent } => format!("visitor is in the {percent}% holdout"),
+            Reason::OutrankedBy { campaign } => ["outranked by ", campaign].concat(),
+            Reason::HeldOut { percent } => {
+                ["visitor is in the ", &num(*percent), "% holdout"].concat()
+            }
         }
     }
 
