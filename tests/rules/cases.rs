@@ -1,10 +1,23 @@
 //! One data-driven case: compile the rule, then check the errors or the value.
 
 use wayline::core::json::{Map, Value};
+use wayline::core::rules::wire::{program_from_value, program_to_value};
 use wayline::core::rules::{
-    compile, compile_condition, compile_condition_lenient, evaluate, OwnedEvent, Snapshot, Store,
-    WithAggregates,
+    compile, compile_condition, compile_condition_lenient, evaluate, OwnedEvent, Program, Snapshot,
+    Store, WithAggregates,
 };
+
+/// Every case runs on the program as the browser gets it from a compiled config: written to the wire format and
+/// read back. The expected values were written for the compiler's own output, so a case passes only if the
+/// round trip changes nothing that matters.
+fn through_the_wire(p: Program) -> Result<Program, String> {
+    let written = program_to_value(&p);
+    let read = program_from_value(&written).ok_or("the compiled program does not read back")?;
+    if program_to_value(&read) != written {
+        return Err("the compiled program reads back differently".into());
+    }
+    Ok(read)
+}
 
 pub fn run(case: &Value) -> Result<(), String> {
     if let Some(condition) = case.get("condition") {
@@ -48,10 +61,10 @@ pub fn run(case: &Value) -> Result<(), String> {
         }
         return Ok(());
     }
-    let mut program = compiled.map_err(|e| {
+    let mut program = through_the_wire(compiled.map_err(|e| {
         let rendered: String = e.iter().map(|d| d.render(rule, "rule")).collect();
         format!("does not compile:\n{rendered}")
-    })?;
+    })?)?;
     let input = case.get("input").cloned().unwrap_or(Value::Null);
     let snapshot = Snapshot::from_value(&input);
     // Replay `events` (each at its numeric `timestamp`) into an aggregate store bound to the rule.
@@ -126,7 +139,7 @@ fn run_condition(case: &Value, condition: &Value) -> Result<(), String> {
             Err(format!("errors: want {want:?}, got {got:?}"))
         };
     }
-    let program = compile_condition_lenient(condition);
+    let program = through_the_wire(compile_condition_lenient(condition))?;
     let snapshot = Snapshot {
         attributes: Some(
             case.get("attributes")

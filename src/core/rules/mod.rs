@@ -27,6 +27,7 @@ pub mod token;
 pub mod types;
 pub mod version;
 pub mod wakeup;
+pub mod wire;
 
 pub use diagnostic::{Diagnostic, Span};
 pub use eval::{evaluate, explain, Clause, Evaluation, RunDiagnostic};

@@ -7,6 +7,7 @@
 //! Not supported (an error, not a surprise): back-references, look-around.
 
 use super::limits::{MAX_DEPTH, MAX_REGEX_BYTES, MAX_REGEX_INSTS, MAX_REGEX_REPEAT};
+use crate::core::json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegexError(pub &'static str);
@@ -74,6 +75,105 @@ enum Node {
 }
 
 impl Regex {
+    /// The compiled program as data, for a compiled config (`wire.rs`): the source, the flag, the instructions
+    /// as numbers and the classes as ranges.
+    pub fn to_value(&self) -> Value {
+        let n = |x: usize| Value::Number(x as f64);
+        let insts = self
+            .insts
+            .iter()
+            .map(|i| {
+                let (op, a, b) = match *i {
+                    Inst::Char(c) => (0, c as usize, 0),
+                    Inst::Any => (1, 0, 0),
+                    Inst::Class(k) => (2, k, 0),
+                    Inst::Start => (3, 0, 0),
+                    Inst::End => (4, 0, 0),
+                    Inst::WordBoundary(w) => (5, usize::from(w), 0),
+                    Inst::Split(x, y) => (6, x, y),
+                    Inst::Jmp(x) => (7, x, 0),
+                    Inst::Match => (8, 0, 0),
+                };
+                Value::Array(vec![n(op), n(a), n(b)])
+            })
+            .collect();
+        let classes = self
+            .classes
+            .iter()
+            .map(|c| {
+                let mut v = vec![Value::Bool(c.negated)];
+                for &(lo, hi) in &c.ranges {
+                    v.push(n(lo as usize));
+                    v.push(n(hi as usize));
+                }
+                Value::Array(v)
+            })
+            .collect();
+        Value::Array(vec![
+            Value::String(self.source.clone()),
+            Value::Bool(self.case_insensitive),
+            Value::Array(insts),
+            Value::Array(classes),
+        ])
+    }
+
+    /// Reads [`Regex::to_value`] back, checking every jump and class index, so a damaged program can never
+    /// send the matcher out of bounds. `None` for anything else.
+    pub fn from_value(v: &Value) -> Option<Regex> {
+        let [source, ci, insts, classes] = v.as_array()? else {
+            return None;
+        };
+        let idx = |v: &Value| {
+            v.as_f64()
+                .filter(|x| *x >= 0.0 && *x < 1e9)
+                .map(|x| x as usize)
+        };
+        let mut classes_out = Vec::new();
+        for c in classes.as_array()? {
+            let items = c.as_array()?;
+            let (negated, rest) = items.split_first()?;
+            let mut ranges = Vec::new();
+            for pair in rest.chunks(2) {
+                let [lo, hi] = pair else { return None };
+                ranges.push((
+                    char::from_u32(idx(lo)? as u32)?,
+                    char::from_u32(idx(hi)? as u32)?,
+                ));
+            }
+            classes_out.push(Class {
+                ranges,
+                negated: negated.as_bool()?,
+            });
+        }
+        let raw = insts.as_array()?;
+        let mut out = Vec::with_capacity(raw.len());
+        for i in raw {
+            let [op, a, b] = i.as_array()? else {
+                return None;
+            };
+            let (a, b) = (idx(a)?, idx(b)?);
+            let target = |x: usize| (x < raw.len()).then_some(x);
+            out.push(match idx(op)? {
+                0 => Inst::Char(char::from_u32(a as u32)?),
+                1 => Inst::Any,
+                2 => Inst::Class((a < classes_out.len()).then_some(a)?),
+                3 => Inst::Start,
+                4 => Inst::End,
+                5 => Inst::WordBoundary(a != 0),
+                6 => Inst::Split(target(a)?, target(b)?),
+                7 => Inst::Jmp(target(a)?),
+                8 => Inst::Match,
+                _ => return None,
+            });
+        }
+        Some(Regex {
+            source: source.as_str()?.to_string(),
+            insts: out,
+            classes: classes_out,
+            case_insensitive: ci.as_bool()?,
+        })
+    }
+
     /// Compiles `pattern` (a leading `(?i)` makes it case-insensitive).
     pub fn new(pattern: &str) -> Result<Regex, RegexError> {
         Self::with_flags(pattern, false)
