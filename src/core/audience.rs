@@ -5,6 +5,7 @@
 //! the translation between the SDK's events and the engine's.
 
 use super::campaigns::{self, Decision, Device, Signal};
+use super::compiled;
 use super::json::{self, Map, Value};
 use super::rules::Event;
 use super::segments::config::engine_from_config;
@@ -74,6 +75,9 @@ pub struct Audience {
     engine: Engine,
     campaigns: campaigns::Engine,
     config: Value,
+    /// How this audience was built ([`Audience::from_config`] or [`Audience::from_compiled`]), to build a fresh
+    /// one: a function pointer, so a build that only reads compiled configs links no compiler.
+    rebuild: fn(&Value) -> Result<Audience, Vec<String>>,
     state_dirty: bool,
     /// The session the campaigns were last told about.
     session: Option<Millis>,
@@ -125,15 +129,50 @@ impl Audience {
                 .collect::<Vec<_>>()
         });
         match (engine, campaigns) {
-            (Ok(engine), Ok(campaigns)) => Ok(Audience {
+            (Ok(engine), Ok(campaigns)) => Ok(Audience::new(
                 engine,
                 campaigns,
-                config: config.clone(),
-                state_dirty: false,
-                session: None,
-                decisions: Vec::new(),
-            }),
+                config,
+                Audience::from_config,
+            )),
             (a, b) => Err([a.err().unwrap_or_default(), b.err().unwrap_or_default()].concat()),
+        }
+    }
+
+    /// Builds the engines from a compiled config (`compiled.rs`) without the compiler.
+    pub fn from_compiled(config: &Value) -> Result<Audience, Vec<String>> {
+        let damaged =
+            || vec!["config: the compiled config is damaged or of another version".to_string()];
+        let defs = compiled::read(config).ok_or_else(damaged)?;
+        let engine = Engine::from_rules(defs.rules).map_err(|_| damaged())?;
+        let campaigns = campaigns::Engine::new(defs.campaigns);
+        Ok(Audience::new(
+            engine,
+            campaigns,
+            config,
+            Audience::from_compiled,
+        ))
+    }
+
+    /// The audience for a compiled config, boxed for the tracker.
+    pub fn boxed_compiled(config: &Value) -> Result<Box<dyn Segmenter>, Vec<String>> {
+        Audience::from_compiled(config).map(|a| Box::new(a) as Box<dyn Segmenter>)
+    }
+
+    fn new(
+        engine: Engine,
+        campaigns: campaigns::Engine,
+        config: &Value,
+        rebuild: fn(&Value) -> Result<Audience, Vec<String>>,
+    ) -> Audience {
+        Audience {
+            engine,
+            campaigns,
+            config: config.clone(),
+            rebuild,
+            state_dirty: false,
+            session: None,
+            decisions: Vec::new(),
         }
     }
 
@@ -344,7 +383,9 @@ impl Segmenter for Audience {
     }
 
     fn fresh(&self) -> Option<Box<dyn Segmenter>> {
-        Audience::boxed(&self.config).ok()
+        (self.rebuild)(&self.config)
+            .ok()
+            .map(|a| Box::new(a) as Box<dyn Segmenter>)
     }
 }
 
@@ -487,6 +528,44 @@ mod tests {
         assert_eq!(input.stage("lifecycle"), Some("awareness"));
         let rule = compile("in_segment(\"pricing-curious\") && traits.plan == \"pro\"").unwrap();
         assert!(evaluate(&rule, &input, 30).value);
+    }
+
+    #[test]
+    fn a_compiled_config_decides_like_the_config_it_came_from() {
+        let demo = json::parse(include_str!("../../www/demo-config.json")).unwrap();
+        let compiled = json::parse(&compiled::compile(&demo).unwrap().to_json()).unwrap();
+        let mut a = Audience::from_config(&demo).unwrap();
+        let mut b = Audience::from_compiled(&compiled).unwrap();
+        let mut added = Map::new();
+        added.insert("sku", "pack".into());
+        let steps: [(Kind, &str, Map); 5] = [
+            (Kind::Page, "Page Viewed", page("/")),
+            (Kind::Page, "Page Viewed", page("/pricing")),
+            (Kind::Page, "Page Viewed", page("/product")),
+            (Kind::Track, "Product Added", added),
+            (Kind::Track, "Checkout Started", Map::new()),
+        ];
+        for (i, (kind, name, props)) in steps.iter().enumerate() {
+            let at = i as i64 * 1_000;
+            assert_eq!(
+                a.ingest(*kind, name, props, Some(1), at),
+                b.ingest(*kind, name, props, Some(1), at)
+            );
+            assert_eq!(a.take_decisions(), b.take_decisions());
+        }
+        assert_eq!(a.segments(), b.segments());
+        assert_eq!(a.next_wakeup(), b.next_wakeup());
+        let wake = a.next_wakeup().unwrap();
+        assert_eq!(a.advance(wake), b.advance(wake));
+        assert_eq!(a.take_decisions(), b.take_decisions());
+        assert_eq!(a.stage("lifecycle"), b.stage("lifecycle"));
+        assert_eq!(a.explain("cart-exit", wake), b.explain("cart-exit", wake));
+        assert!(b.fresh().is_some());
+        assert_eq!(b.config().get("theme"), demo.get("theme"));
+        assert!(
+            Audience::from_compiled(&demo).is_err(),
+            "a config as written is not compiled"
+        );
     }
 
     #[test]

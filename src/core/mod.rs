@@ -2,6 +2,7 @@
 pub mod attribution;
 pub mod audience;
 pub mod campaigns;
+pub mod compiled;
 pub mod consent;
 pub mod engagement;
 pub mod json;

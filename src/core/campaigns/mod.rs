@@ -21,6 +21,7 @@ pub mod replay;
 pub mod signal;
 pub mod state;
 pub mod trigger;
+pub mod wire;
 
 pub use config::{check_config, read, Campaigns, ConfigError};
 pub use decision::Decision;

@@ -47,6 +47,14 @@ impl UrlPattern {
         })
     }
 
+    /// A pattern from a compiled config, checked when the config was compiled: only its kind is worked out.
+    pub fn trusted(text: &str) -> UrlPattern {
+        UrlPattern {
+            text: text.to_string(),
+            whole_url: text.starts_with("http://") || text.starts_with("https://"),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.text
     }

@@ -26,7 +26,9 @@ pub(super) struct Unit {
 
 pub(super) struct Built {
     pub store: Store,
+    pub segment_names: Vec<String>,
     pub segment_rules: Vec<Program>,
+    pub journey_names: Vec<String>,
     pub journey_rules: Vec<Vec<(String, Program)>>,
     /// In dependency order: a unit comes after every segment or journey it reads.
     pub units: Vec<Unit>,
@@ -79,6 +81,14 @@ fn find_span(n: &Node, pred: &dyn Fn(&NodeKind) -> bool) -> Option<Span> {
     kids.into_iter().find_map(|k| find_span(k, pred))
 }
 
+/// Compiled rules by name, in config order: what a compiled config carries (see `rules/wire.rs`).
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub segments: Vec<(String, Program)>,
+    /// Journeys, each with its stages in order.
+    pub journeys: Vec<(String, Vec<(String, Program)>)>,
+}
+
 pub(super) fn build(
     segments: &[SegmentDef],
     journeys: &[JourneyDef],
@@ -95,7 +105,6 @@ pub(super) fn build(
         )]);
     }
     let mut errors = Vec::new();
-    let mut store = Store::new();
     let mut compiled: Vec<Compiled> = Vec::with_capacity(total);
     let defs = segments
         .iter()
@@ -117,20 +126,7 @@ pub(super) fn build(
             Rule::Condition(c) => compile_condition(c),
         };
         let program = match result {
-            Ok(mut p) => match store.bind(&mut p) {
-                Ok(()) => Some(p),
-                Err(e) => {
-                    let span = Span::new(0, source.len());
-                    errors.push(error(
-                        &origin,
-                        &source,
-                        span,
-                        "too-many-aggregates",
-                        e.to_string(),
-                    ));
-                    None
-                }
-            },
+            Ok(p) => Some(p),
             Err(diagnostics) => {
                 errors.push(EngineError {
                     origin: origin.clone(),
@@ -189,28 +185,82 @@ pub(super) fn build(
     if !errors.is_empty() {
         return Err(errors);
     }
-    // Everything compiled: gather programs per unit, and each unit's combined dependencies.
-    let mut segment_rules = Vec::with_capacity(segments.len());
-    let mut journey_rules: Vec<Vec<(String, Program)>> =
-        journeys.iter().map(|_| Vec::new()).collect();
-    let mut deps: Vec<Deps> = vec![Deps::default(); segments.len() + journeys.len()];
-    let mut sources: Vec<(String, String)> = Vec::with_capacity(deps.len());
-    for s in segments {
-        sources.push((format!("segments.{}", s.name), s.rule.source()));
-    }
-    for j in journeys {
-        sources.push((format!("journeys.{}", j.name), String::new()));
-    }
+    let mut rules = Rules {
+        segments: Vec::with_capacity(segments.len()),
+        journeys: journeys
+            .iter()
+            .map(|j| (j.name.clone(), Vec::new()))
+            .collect(),
+    };
     let mut stage_names = journeys
         .iter()
         .flat_map(|j| j.stages.iter().map(|s| s.name.clone()));
     for c in compiled {
         let Some(p) = c.program else { continue };
-        let index = match c.unit {
-            UnitRef::Segment(i) => i,
-            UnitRef::Journey(j) => segments.len() + j,
+        match c.unit {
+            UnitRef::Segment(i) => {
+                let name = segments.get(i).map(|s| s.name.clone()).unwrap_or_default();
+                rules.segments.push((name, p));
+            }
+            UnitRef::Journey(j) => {
+                let name = stage_names.next().unwrap_or_default();
+                if let Some((_, stages)) = rules.journeys.get_mut(j) {
+                    stages.push((name, p));
+                }
+            }
+        }
+    }
+    assemble(rules)
+}
+
+/// Binds compiled rules to one aggregate store and orders them so each comes after what it reads. A reference
+/// to a segment or journey that does not exist reads as false (the compiler reports it; a compiled config has
+/// none). Errors: too many aggregates, or a cycle.
+pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
+    let Rules { segments, journeys } = rules;
+    let mut errors = Vec::new();
+    let mut store = Store::new();
+    let mut segment_rules = Vec::with_capacity(segments.len());
+    let mut segment_names = Vec::with_capacity(segments.len());
+    for (name, mut p) in segments {
+        if let Err(e) = store.bind(&mut p) {
+            errors.push(too_many_aggregates(&["segments.", &name].concat(), &p, &e));
+        }
+        segment_names.push(name);
+        segment_rules.push(p);
+    }
+    let mut journey_rules: Vec<Vec<(String, Program)>> = Vec::with_capacity(journeys.len());
+    let mut journey_names = Vec::with_capacity(journeys.len());
+    for (name, stages) in journeys {
+        let mut bound = Vec::with_capacity(stages.len());
+        for (stage, mut p) in stages {
+            if let Err(e) = store.bind(&mut p) {
+                let origin = ["journeys.", &name, ".", &stage].concat();
+                errors.push(too_many_aggregates(&origin, &p, &e));
+            }
+            bound.push((stage, p));
+        }
+        journey_names.push(name);
+        journey_rules.push(bound);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let seg_index = |name: &str| segment_names.iter().position(|s| s == name);
+    let jour_index = |name: &str| journey_names.iter().position(|j| j == name);
+    // Each unit's combined dependencies.
+    let n_segments = segment_rules.len();
+    let mut deps: Vec<Deps> = vec![Deps::default(); n_segments + journey_rules.len()];
+    let programs = segment_rules.iter().enumerate().map(|(i, p)| (i, p)).chain(
+        journey_rules
+            .iter()
+            .enumerate()
+            .flat_map(|(j, stages)| stages.iter().map(move |(_, p)| (n_segments + j, p))),
+    );
+    for (index, p) in programs {
+        let Some(d) = deps.get_mut(index) else {
+            continue;
         };
-        let d = &mut deps[index];
         let pd = p.deps();
         d.traits |= pd.traits;
         d.context |= pd.context;
@@ -219,13 +269,6 @@ pub(super) fn build(
         d.identity |= pd.identity;
         d.segments.extend(pd.segments.iter().cloned());
         d.journeys.extend(pd.journeys.iter().cloned());
-        match c.unit {
-            UnitRef::Segment(_) => segment_rules.push(p),
-            UnitRef::Journey(j) => {
-                let name = stage_names.next().unwrap_or_default();
-                journey_rules[j].push((name, p));
-            }
-        }
     }
     // Dependency order (Kahn); what is left over is a cycle.
     let n = deps.len();
@@ -237,7 +280,7 @@ pub(super) fn build(
                 .journeys
                 .iter()
                 .filter_map(|j| jour_index(j))
-                .map(|j| segments.len() + j);
+                .map(|j| n_segments + j);
             segs.chain(jours).collect()
         })
         .collect();
@@ -256,10 +299,20 @@ pub(super) fn build(
             return Err((0..n)
                 .filter(|&i| !placed[i])
                 .map(|i| {
-                    let (origin, source) = &sources[i];
+                    let (origin, source) = if i < n_segments {
+                        (
+                            ["segments.", &segment_names[i]].concat(),
+                            segment_rules[i].source().to_string(),
+                        )
+                    } else {
+                        (
+                            ["journeys.", &journey_names[i - n_segments]].concat(),
+                            String::new(),
+                        )
+                    };
                     error(
-                        origin,
-                        source,
+                        &origin,
+                        &source,
                         Span::new(0, source.len()),
                         "cycle",
                         message.to_string(),
@@ -275,10 +328,10 @@ pub(super) fn build(
     let mut units: Vec<Unit> = order
         .iter()
         .map(|&i| Unit {
-            what: if i < segments.len() {
+            what: if i < n_segments {
                 UnitRef::Segment(i)
             } else {
-                UnitRef::Journey(i - segments.len())
+                UnitRef::Journey(i - n_segments)
             },
             deps: deps[i].clone(),
             dependents: Vec::new(),
@@ -312,9 +365,22 @@ pub(super) fn build(
     }
     Ok(Built {
         store,
+        segment_names,
         segment_rules,
+        journey_names,
         journey_rules,
         units,
         slot_units,
     })
+}
+
+fn too_many_aggregates(origin: &str, p: &Program, e: &dyn std::fmt::Display) -> EngineError {
+    let source = p.source();
+    error(
+        origin,
+        source,
+        Span::new(0, source.len()),
+        "too-many-aggregates",
+        e.to_string(),
+    )
 }

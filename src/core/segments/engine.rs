@@ -1,6 +1,6 @@
 //! The incremental engine: segments and journeys over one shared aggregate store.
 
-use super::build::{build, Unit, UnitRef};
+use super::build::{assemble, build, Built, Rules, Unit, UnitRef};
 use super::change::Change;
 use super::defs::{EngineError, JourneyDef, RuleDiagnostic, SegmentDef};
 use super::facts::{Facts, View};
@@ -45,21 +45,51 @@ impl Engine {
         segments: &[SegmentDef],
         journeys: &[JourneyDef],
     ) -> Result<Engine, Vec<EngineError>> {
-        let built = build(segments, journeys)?;
+        build(segments, journeys).map(Engine::from_built)
+    }
+
+    /// An engine from rules compiled ahead of time (a compiled config): no compiler involved.
+    pub fn from_rules(rules: Rules) -> Result<Engine, Vec<EngineError>> {
+        assemble(rules).map(Engine::from_built)
+    }
+
+    fn from_built(built: Built) -> Engine {
         let any_event_rule = built.units.iter().any(|u| u.deps.event);
-        Ok(Engine {
+        Engine {
             store: built.store,
             facts: Facts::default(),
-            members: segments.iter().map(|s| (s.name.clone(), false)).collect(),
+            members: built
+                .segment_names
+                .into_iter()
+                .map(|s| (s, false))
+                .collect(),
             segment_rules: built.segment_rules,
-            stages: journeys.iter().map(|j| (j.name.clone(), None)).collect(),
+            stages: built.journey_names.into_iter().map(|j| (j, None)).collect(),
             journey_rules: built.journey_rules,
             units: built.units,
             slot_units: built.slot_units,
             any_event_rule,
             clock: i64::MIN,
             diagnostics: Vec::new(),
-        })
+        }
+    }
+
+    /// The rules by name, in config order (what a compiled config carries).
+    pub fn rules(&self) -> Rules {
+        Rules {
+            segments: self
+                .members
+                .iter()
+                .map(|(n, _)| n.clone())
+                .zip(self.segment_rules.iter().cloned())
+                .collect(),
+            journeys: self
+                .stages
+                .iter()
+                .map(|(n, _)| n.clone())
+                .zip(self.journey_rules.iter().cloned())
+                .collect(),
+        }
     }
 
     /// Current segment memberships, in definition order.

@@ -12,6 +12,7 @@ mod defs;
 mod engine;
 mod facts;
 
+pub use build::Rules;
 pub use change::Change;
 pub use defs::{EngineError, JourneyDef, Rule, RuleDiagnostic, SegmentDef};
 pub use engine::Engine;

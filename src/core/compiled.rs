@@ -1,0 +1,161 @@
+//! Compiled configs: a config's segments, journeys and campaigns compiled once (by the collector, or `wayline
+//! compile`) into data the browser reads without the compiler.
+//!
+//! The rule compiler, the GrowthBook compiler and the config checks — with every error message they can give —
+//! are most of the rule engine's weight. Compiling where the config is served keeps them out of the shipped SDK;
+//! the browser only reads the result (`rules/wire.rs`, `campaigns/wire.rs`), strictly: a compiled config that
+//! does not read back exactly is refused as a whole.
+//!
+//! ```json
+//! {"wayline": "compiled", "v": 1,
+//!  "segments": [["pro", PROGRAM], ...], "journeys": [["lifecycle", [["awareness", PROGRAM], ...]], ...],
+//!  "campaigns": {"campaigns": [...], "limits": [...]}, "theme": {...}, "strings": {...}}
+//! ```
+
+use super::campaigns;
+use super::json::{Map, Value};
+use super::rules::wire::{program_from_value, program_to_value};
+use super::rules::Program;
+use super::segments::config::engine_from_config;
+use super::segments::Rules;
+
+/// The format's version: a reader refuses any other.
+pub const VERSION: f64 = 1.0;
+
+/// Whether `v` is a compiled config (rather than a config as written).
+pub fn is_compiled(v: &Value) -> bool {
+    v.get("wayline").and_then(Value::as_str) == Some("compiled")
+}
+
+/// Compiles a config as written; on failure, every error rendered with its location (`config:segments.x:1:5:
+/// ...` with the source line and a caret, `config:campaigns[0].timing.delay: ...`).
+pub fn compile(config: &Value) -> Result<Value, Vec<String>> {
+    let engine = engine_from_config(config).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| e.render("config"))
+            .collect::<Vec<_>>()
+    });
+    let campaigns = campaigns::read(config).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| ["config:", &e.render()].concat())
+            .collect::<Vec<_>>()
+    });
+    let (engine, campaigns) = match (engine, campaigns) {
+        (Ok(e), Ok(c)) => (e, c),
+        (a, b) => return Err([a.err().unwrap_or_default(), b.err().unwrap_or_default()].concat()),
+    };
+    let rules = engine.rules();
+    let named = |(name, p): &(String, Program)| {
+        Value::Array(vec![Value::String(name.clone()), program_to_value(p)])
+    };
+    let mut m = Map::new();
+    m.insert("wayline", "compiled".into());
+    m.insert("v", Value::Number(VERSION));
+    m.insert(
+        "segments",
+        Value::Array(rules.segments.iter().map(named).collect()),
+    );
+    m.insert(
+        "journeys",
+        Value::Array(
+            rules
+                .journeys
+                .iter()
+                .map(|(name, stages)| {
+                    Value::Array(vec![
+                        Value::String(name.clone()),
+                        Value::Array(stages.iter().map(named).collect()),
+                    ])
+                })
+                .collect(),
+        ),
+    );
+    m.insert("campaigns", campaigns::wire::to_value(&campaigns));
+    for key in ["theme", "strings"] {
+        if let Some(v) = config.get(key) {
+            m.insert(key, v.clone());
+        }
+    }
+    Ok(Value::Object(m))
+}
+
+/// What a compiled config defines.
+pub struct Definitions {
+    pub rules: Rules,
+    pub campaigns: campaigns::Campaigns,
+}
+
+/// Reads a compiled config; `None` for anything [`compile`] did not write (another version included).
+pub fn read(v: &Value) -> Option<Definitions> {
+    if !is_compiled(v) || v.get("v").and_then(Value::as_f64) != Some(VERSION) {
+        return None;
+    }
+    let named = |x: &Value| -> Option<(String, Program)> {
+        let [name, p] = x.as_array()? else {
+            return None;
+        };
+        Some((name.as_str()?.to_string(), program_from_value(p)?))
+    };
+    let segments = v
+        .get("segments")?
+        .as_array()?
+        .iter()
+        .map(named)
+        .collect::<Option<_>>()?;
+    let journeys = v
+        .get("journeys")?
+        .as_array()?
+        .iter()
+        .map(|j| {
+            let [name, stages] = j.as_array()? else {
+                return None;
+            };
+            let stages = stages
+                .as_array()?
+                .iter()
+                .map(named)
+                .collect::<Option<_>>()?;
+            Some((name.as_str()?.to_string(), stages))
+        })
+        .collect::<Option<_>>()?;
+    Some(Definitions {
+        rules: Rules { segments, journeys },
+        campaigns: campaigns::wire::from_value(v.get("campaigns")?)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json::parse;
+
+    #[test]
+    fn the_demo_config_compiles_and_reads_back() {
+        let config = parse(include_str!("../../www/demo-config.json")).unwrap();
+        let compiled = compile(&config).unwrap();
+        let text = compiled.to_json();
+        let back = read(&parse(&text).unwrap()).unwrap();
+        assert_eq!(back.rules.segments.len(), 6);
+        assert_eq!(back.rules.journeys[0].1.len(), 6);
+        assert_eq!(back.campaigns.campaigns.len(), 5);
+        assert!(compiled.get("theme").is_some());
+        assert!(!is_compiled(&config));
+    }
+
+    #[test]
+    fn errors_are_all_reported_and_other_versions_refused() {
+        let bad = parse(
+            r#"{"segments": {"a": "count(\"x\") >= "}, "campaigns": [{"id": "c", "trigger": {"exitIntent": true},
+                "action": {"type": "survey", "questions": []}}]}"#,
+        )
+        .unwrap();
+        let errors = compile(&bad).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        let good = compile(&parse(r#"{"segments": {"a": "true"}}"#).unwrap()).unwrap();
+        let other = good.to_json().replace(r#""v":1"#, r#""v":2"#);
+        assert!(read(&parse(&other).unwrap()).is_none());
+        assert!(read(&good).is_some());
+    }
+}
