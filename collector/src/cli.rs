@@ -18,6 +18,7 @@ USAGE:
     wayline proxy --upstream ADDR:PORT [--listen ADDR:PORT]
     wayline loadgen --url http://HOST:PORT [--write-key KEY] [--events N] [--batch N] [--concurrency N]
     wayline check CONFIG
+    wayline compile CONFIG
     wayline replay CONFIG EVENTS.jsonl [--until TIME]
     wayline condition CONDITION ATTRIBUTES [SAVED_GROUPS]
     wayline help
@@ -30,6 +31,7 @@ COMMANDS:
     proxy     Test tool: forward to a collector, injecting faults into /v1/* on demand.
     loadgen   Test tool: measure a collector's ingest throughput and latency.
     check     Validate a config's segments and journeys: every error with its location.
+    compile   Print a config compiled for the SDK (what GET /v1/config serves).
     replay    Print the segment and journey-stage changes a visitor with these events would have.
     condition Print true or false: a GrowthBook-style JSON condition against attributes.
     help      Print this message.
@@ -60,6 +62,8 @@ LOADGEN OPTIONS:
 RULE COMMANDS:
     check CONFIG         Exit 0 and print \"CONFIG: N rules ok\", or print every error
                          (file:origin:line:col, the rule's line, a caret) and a summary, exit 1.
+    compile CONFIG       Print the compiled config (JSON) for an SDK given it inline; on errors, print
+                         them all as `check` does and exit 1.
     replay CONFIG EVENTS.jsonl
                          One Segment message per line, each with a timestamp; prints one change per
                          line: \"TIME segment-enter NAME\", \"TIME segment-exit NAME\",
@@ -103,6 +107,7 @@ pub enum Command {
     Proxy(ProxyOptions),
     Loadgen(LoadgenOptions),
     Check { config: PathBuf },
+    Compile { config: PathBuf },
     Replay(ReplayOptions),
     Condition(ConditionArgs),
     Help,
@@ -191,7 +196,7 @@ where
         }
         "proxy" => parse_proxy(&mut parser),
         "loadgen" => parse_loadgen(&mut parser),
-        "check" | "replay" | "condition" => parse_rule_command(&command, &mut parser),
+        "check" | "compile" | "replay" | "condition" => parse_rule_command(&command, &mut parser),
         other => Err(UsageError(format!("unknown command {other:?}"))),
     }
 }
@@ -254,7 +259,7 @@ fn parse_rule_command(command: &str, parser: &mut lexopt::Parser) -> Result<Comm
         }
     }
     let (min, max, names) = match command {
-        "check" => (1, 1, "CONFIG"),
+        "check" | "compile" => (1, 1, "CONFIG"),
         "replay" => (2, 2, "CONFIG EVENTS.jsonl"),
         _ => (2, 3, "CONDITION ATTRIBUTES [SAVED_GROUPS]"),
     };
@@ -272,6 +277,9 @@ fn parse_rule_command(command: &str, parser: &mut lexopt::Parser) -> Result<Comm
     let mut next = || positional.next();
     Ok(match command {
         "check" => Command::Check {
+            config: next().unwrap_or_default().into(),
+        },
+        "compile" => Command::Compile {
             config: next().unwrap_or_default().into(),
         },
         "replay" => Command::Replay(ReplayOptions {

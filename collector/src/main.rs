@@ -44,6 +44,24 @@ fn main() -> ExitCode {
             Ok(report) => exit(output(&report.to_string()) && report.is_ok()),
             Err(err) => fail(&err),
         },
+        // The same checks as `check`; on success the compiled config is the output.
+        Command::Compile { config } => match check::check_file(&config) {
+            Ok(report) if !report.is_ok() => {
+                output(&report.to_string());
+                ExitCode::FAILURE
+            }
+            Ok(_) => match check::read_text(&config) {
+                Ok(text) => match wayline_collector::remote_config::compile_text(&text) {
+                    Ok(compiled) => exit(output(&[compiled.as_str(), "\n"].concat())),
+                    Err(err) => {
+                        eprintln!("wayline: {err}");
+                        ExitCode::FAILURE
+                    }
+                },
+                Err(err) => fail(&err),
+            },
+            Err(err) => fail(&err),
+        },
         Command::Replay(options) => {
             match replay::replay_files(&options.config, &options.events, options.until_ms) {
                 Ok(timeline) => exit(output(&timeline)),

@@ -104,8 +104,21 @@ pub fn load(file: &ConfigFile) -> Result<Served, ConfigFault> {
             diagnostics: report.diagnostics,
         });
     }
+    let body = compile_text(&body).map_err(|diagnostics| ConfigFault::Invalid {
+        summary: format!("{} cannot be compiled", file.name),
+        diagnostics,
+    })?;
     let etag = etag(body.as_bytes());
     Ok(Served { body, etag })
+}
+
+/// The compiled form of checked config text: what the SDK reads (`wayline::core::compiled`), so browsers never
+/// run the rule compiler. Also `wayline compile`.
+pub fn compile_text(text: &str) -> Result<String, String> {
+    let value = wayline::core::json::parse(text).map_err(|e| e.to_string())?;
+    wayline::core::compiled::compile(&value)
+        .map(|v| v.to_json())
+        .map_err(|errors| errors.concat())
 }
 
 fn read(path: &Path) -> Result<String, String> {

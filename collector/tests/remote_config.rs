@@ -11,6 +11,12 @@ use common::{Harness, Reply};
 use serde_json::json;
 use tempfile::TempDir;
 use wayline_collector::config::Sources;
+use wayline_collector::remote_config::compile_text;
+
+/// What the SDK is served for a config file: its compiled form.
+fn compiled(text: &str) -> String {
+    compile_text(text).unwrap()
+}
 
 const SHOP_ORIGIN: &str = "https://shop.example";
 const BLOG_ORIGIN: &str = "https://blog.example";
@@ -80,7 +86,8 @@ async fn serves_the_config_with_a_strong_etag() {
     let s = Setup::new();
     let reply = s.get("/v1/config?writeKey=wk_shop").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", body_text(&reply));
-    assert_eq!(body_text(&reply), GOOD, "the file's bytes, unchanged");
+    assert_eq!(body_text(&reply), compiled(GOOD), "the file, compiled");
+    assert!(compiled(GOOD).starts_with(r#"{"wayline":"compiled""#));
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(reply.header("cache-control"), Some("no-cache"));
     let etag = reply.header("etag").unwrap();
@@ -130,7 +137,7 @@ async fn if_none_match_answers_304_without_a_body() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(body_text(&reply), GOOD);
+    assert_eq!(body_text(&reply), compiled(GOOD));
 }
 
 #[tokio::test]
@@ -147,7 +154,7 @@ async fn an_edited_file_is_served_at_once_with_a_new_etag() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(body_text(&reply), ALSO_GOOD);
+    assert_eq!(body_text(&reply), compiled(ALSO_GOOD));
     let new = reply.header("etag").unwrap().to_owned();
     assert_ne!(new, old);
 
@@ -165,7 +172,7 @@ async fn the_write_key_may_come_as_basic_auth() {
         .get_with("/v1/config", &[("authorization", "Basic d2tfc2hvcDo=")])
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(body_text(&reply), GOOD);
+    assert_eq!(body_text(&reply), compiled(GOOD));
 }
 
 #[tokio::test]

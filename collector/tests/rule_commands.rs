@@ -425,3 +425,18 @@ fn help_lists_the_rule_commands() {
         assert!(run.stdout.contains(usage), "{usage} in\n{}", run.stdout);
     }
 }
+
+#[test]
+fn compile_prints_what_the_sdk_reads_and_refuses_an_invalid_config() {
+    let run = wayline(&["compile", "campaigns.json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let compiled = wayline::core::json::parse(run.stdout.trim()).unwrap();
+    assert!(wayline::core::compiled::is_compiled(&compiled));
+    let read = wayline::core::compiled::read(&compiled).expect("the SDK reads it");
+    assert!(!read.campaigns.campaigns.is_empty());
+
+    let run = wayline(&["compile", "invalid.json"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stdout.contains("invalid.json:"), "{}", run.stdout);
+    assert!(!run.stdout.contains("\"wayline\":\"compiled\""));
+}
