@@ -251,7 +251,7 @@ pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
     // Each unit's combined dependencies.
     let n_segments = segment_rules.len();
     let mut deps: Vec<Deps> = vec![Deps::default(); n_segments + journey_rules.len()];
-    let programs = segment_rules.iter().enumerate().map(|(i, p)| (i, p)).chain(
+    let programs = segment_rules.iter().enumerate().chain(
         journey_rules
             .iter()
             .enumerate()
