@@ -7,6 +7,7 @@
 // Needs target/debug/wayline and the SDK builds: run the test command once.
 import { startCollector, launch, openPage, ready, waitForEvents, root } from '../tests/e2e/helpers.mjs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const n = Number(process.argv.find((a) => /^\d+$/.test(a)) || 5000);
 const segments = process.argv.includes('--segments');
@@ -17,8 +18,11 @@ const collector = await startCollector({
 const browser = await launch();
 try {
   const { page } = await openPage(browser);
-  // The demo config is served from the demo site's copy, so the benchmark measures the real one.
-  await page.route('**/demo/demo-config.json', (route) => route.fulfill({ path: join(root, 'www', 'demo-config.json') }));
+  // The demo store's config, compiled as the collector serves it, so the benchmark measures the real one.
+  if (segments) {
+    const compiled = execFileSync(join(root, 'target', 'debug', 'wayline'), ['compile', join(root, 'www', 'demo-config.json')], { encoding: 'utf8' });
+    await page.route('**/demo/demo-config.json', (route) => route.fulfill({ contentType: 'application/json', body: compiled }));
+  }
   await page.goto(collector.url + (segments ? '/bench-segments.html' : '/blank.html'));
   await ready(page);
   if (segments) await page.waitForFunction(() => wayline.stage('lifecycle') !== undefined);

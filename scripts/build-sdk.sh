@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the shipped SDK: release wasm → wasm-bindgen glue → wasm-opt -Oz → bundled JS.
 #   bash scripts/build-sdk.sh              → js/dist           (tracking and delivery; the size-budgeted build)
-#   bash scripts/build-sdk.sh --segments   → js/dist-segments  (with the rule engine for segments and journeys)
+#   bash scripts/build-sdk.sh --segments   → js/dist-segments  (with the rule engine: segments, journeys, campaigns and
+#                                                              prompts; reads compiled configs, as /v1/config serves)
+#   bash scripts/build-sdk.sh --full       → js/dist-full      (the same, plus the rule compiler for configs as written)
 # Expects the tools that scripts/setup.sh installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,11 +11,12 @@ cd "$(dirname "$0")/.."
 features=()
 out=js/dist
 pkg=target/wasm-pkg
-if [[ "${1:-}" == "--segments" ]]; then
-  features=(--features segments)
-  out=js/dist-segments
-  pkg=target/wasm-pkg-segments
-fi
+case "${1:-}" in
+  --segments) features=(--features segments); out=js/dist-segments; pkg=target/wasm-pkg-segments ;;
+  --full) features=(--features compiler); out=js/dist-full; pkg=target/wasm-pkg-full ;;
+  "") ;;
+  *) echo "usage: build-sdk.sh [--segments|--full]" >&2; exit 2 ;;
+esac
 
 cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib "${features[@]}"
 rm -rf "$pkg"

@@ -17,9 +17,10 @@ step "clippy, host (without and with the segments feature)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --features wayline/segments -- -D warnings
 
-step "clippy, wasm32 (without and with the segments feature)"
+step "clippy, wasm32 (tracking only; with the rule engine; with the rule compiler too)"
 cargo clippy -p wayline --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy -p wayline --target wasm32-unknown-unknown --all-targets --features segments -- -D warnings
+cargo clippy -p wayline --target wasm32-unknown-unknown --all-targets --features compiler -- -D warnings
 
 step "pure core check"
 bash scripts/check-core-purity.sh
@@ -27,17 +28,20 @@ bash scripts/check-core-purity.sh
 step "native tests"
 cargo test --workspace --features wayline/segments
 
-step "build SDK (js/dist, and js/dist-segments with the rule engine)"
+step "build SDK (js/dist; js/dist-segments with the rule engine; js/dist-full with the compiler too)"
 bash scripts/build-sdk.sh
 bash scripts/build-sdk.sh --segments
+bash scripts/build-sdk.sh --full
 
 step "TypeScript declarations (tsc --noEmit on a usage file)"
 node_modules/.bin/tsc -p tests/types
 
 step "size budget (SPEC §11: 60 KB gzip for a script-tag user)"
 node js/size-report.mjs --budget-gzip 61440
-echo "with the rule engine (not yet within the budget):"
+echo "with the rule engine, campaigns and prompts, reading compiled configs (not yet within the budget):"
 node js/size-report.mjs --dist js/dist-segments
+echo "the same with the rule compiler:"
+node js/size-report.mjs --dist js/dist-full
 
 step "wasm-bindgen tests, headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \
@@ -47,7 +51,7 @@ CHROMEDRIVER=/usr/bin/chromedriver \
 CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json" \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test -p wayline --target wasm32-unknown-unknown --features segments --test web_segments
+  cargo test -p wayline --target wasm32-unknown-unknown --features compiler --test web_segments
 CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json" \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

@@ -1,7 +1,7 @@
 //! The SDK with the rule engine in a real browser (wasm-bindgen-test in headless Chromium): an inline config
 //! decides segments and stages in the page, and changes reach listeners. Its own test binary, so its SDK instance
-//! is the only one. Runs with `--features segments` for wasm32; empty otherwise.
-#![cfg(all(target_arch = "wasm32", feature = "segments"))]
+//! is the only one. Runs with `--features compiler` for wasm32 (the config is inline, as written); empty otherwise.
+#![cfg(all(target_arch = "wasm32", feature = "compiler"))]
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;

@@ -20,7 +20,12 @@ toggle.addEventListener('click', () => {
 let campaignIds = [];
 fetch('/v1/config?writeKey=wk_demo')
   .then((r) => r.json())
-  .then((config) => { campaignIds = (config.campaigns || []).map((c) => c.id); render(); })
+  .then((config) => {
+    // The collector serves the compiled config: `campaigns.campaigns` (a config as written has `campaigns`).
+    const list = Array.isArray(config.campaigns) ? config.campaigns : (config.campaigns && config.campaigns.campaigns) || [];
+    campaignIds = list.map((c) => c.id);
+    render();
+  })
   .catch(() => {});
 
 const line = (label, value) => {

@@ -269,10 +269,21 @@ impl Sdk {
     }
 }
 
-/// Segments and journeys from a config.
+/// Segments, journeys and campaigns from a config: compiled (what the collector serves), or as written when
+/// this build has the compiler.
 #[cfg(feature = "segments")]
 fn build_audience(
     config: &crate::core::json::Value,
 ) -> Result<Box<dyn crate::core::audience::Segmenter>, (&'static str, Vec<String>)> {
-    crate::core::audience::Audience::boxed(config).map_err(|errors| ("config_invalid", errors))
+    use crate::core::audience::Audience;
+    if crate::core::compiled::is_compiled(config) {
+        return Audience::boxed_compiled(config).map_err(|errors| ("config_invalid", errors));
+    }
+    #[cfg(feature = "compiler")]
+    return Audience::boxed(config).map_err(|errors| ("config_invalid", errors));
+    #[cfg(not(feature = "compiler"))]
+    Err((
+        "config_not_compiled",
+        vec!["this build reads compiled configs: serve it from the collector (GET /v1/config) or compile it with `wayline compile`".into()],
+    ))
 }

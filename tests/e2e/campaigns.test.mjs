@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, byAnon, sleep } from './helpers.mjs';
 
-const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
 const shots = join(root, 'tests', 'e2e', 'artifacts', 'prompts');
 
 /** Opens the campaigns page (with `query`) in a new context and waits for the config. */

@@ -155,3 +155,17 @@ test('the debug panel shows segments, the stage and explain for every campaign',
   assert.match(text, /audience rule is false/);
   await context.close();
 });
+
+test('this build reads compiled configs only: a config as written is refused with a warning, tracking goes on', async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.route('**/v1/config*', (route) => route.fulfill({ contentType: 'application/json', path: join(root, 'www', 'demo-config.json') }));
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.goto(env.collector.url + '/');
+  await ready(page);
+  await page.waitForFunction(() => wayline.explain('cart-exit') === null);
+  await sleep(300);
+  assert.ok(warnings.some((w) => w.includes('config_not_compiled') && w.includes('wayline compile')), warnings.join('\n'));
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), []);
+  await context.close();
+});

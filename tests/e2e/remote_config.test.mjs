@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, openPage, ready, withCollectorAndBrowser, sleep } from './helpers.mjs';
 
-const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
 const good = readFileSync(join(root, 'tests', 'e2e', 'site', 'campaigns-config.json'), 'utf8');
 
 async function load(page, query) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, byAnon } from './helpers.mjs';
 
 // The build with the rule engine (bash scripts/build-sdk.sh --segments).
-const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-segments') });
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
 
 
 test('enter a segment, leave it when its window expires with no new event, advance the journey', async () => {
