@@ -14,7 +14,7 @@
 
 use super::campaigns;
 use super::json::{Map, Value};
-use super::rules::wire::{program_from_value, program_to_value};
+use super::rules::wire::{list, program_from_value, program_to_value};
 use super::rules::Program;
 use super::segments::config::engine_from_config;
 use super::segments::Rules;

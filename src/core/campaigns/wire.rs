@@ -8,7 +8,7 @@ use super::model::{
 };
 use super::pattern::UrlPattern;
 use crate::core::json::{Map, Value};
-use crate::core::rules::wire::{program_from_value, program_to_value};
+use crate::core::rules::wire::{list, program_from_value, program_to_value};
 use crate::core::rules::Program;
 
 fn num(x: f64) -> Value {
@@ -46,10 +46,7 @@ fn patterns(ps: &[UrlPattern]) -> Value {
 }
 
 fn read_patterns(v: &Value) -> Option<Vec<UrlPattern>> {
-    v.as_array()?
-        .iter()
-        .map(|p| p.as_str().map(UrlPattern::trusted))
-        .collect()
+    list(v, &|p| p.as_str().map(UrlPattern::trusted))
 }
 
 /// `{"campaigns": [...], "limits": [perSession, minGapMs]}`.
@@ -72,12 +69,7 @@ pub fn to_value(c: &Campaigns) -> Value {
 }
 
 pub fn from_value(v: &Value) -> Option<Campaigns> {
-    let campaigns = v
-        .get("campaigns")?
-        .as_array()?
-        .iter()
-        .map(campaign_from_value)
-        .collect::<Option<_>>()?;
+    let campaigns = list(v.get("campaigns")?, &campaign_from_value)?;
     let [per_session, min_gap] = v.get("limits")?.as_array()? else {
         return None;
     };
@@ -142,11 +134,7 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
         rule: read_program(Some(rule))?,
         include: read_patterns(include)?,
         exclude: read_patterns(exclude)?,
-        devices: devices
-            .as_array()?
-            .iter()
-            .map(|d| d.as_str().and_then(Device::parse))
-            .collect::<Option<_>>()?,
+        devices: list(devices, &|d| d.as_str().and_then(Device::parse))?,
         start: read_opt_ms(Some(start))?,
         end: read_opt_ms(Some(end))?,
         sample: match sample {
@@ -189,11 +177,7 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
         action: Action { kind, spec },
         timing: Timing {
             delay_ms: delay.as_f64()? as i64,
-            cancel_on: cancel_on
-                .as_array()?
-                .iter()
-                .map(|e| e.as_str().map(str::to_string))
-                .collect::<Option<_>>()?,
+            cancel_on: list(cancel_on, &|e| e.as_str().map(str::to_string))?,
             frequency,
             cooldown_ms: read_opt_ms(Some(cooldown))?,
         },

@@ -31,11 +31,20 @@ fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().map(|s| text(s)).collect())
 }
 
+/// Reads every item of a JSON array with `read`; `None` unless `v` is an array and every item reads. A plain
+/// loop over a `dyn` reader: the iterator-adapter form is instantiated anew for every closure, which costs wasm
+/// bytes in the browser build.
+pub fn list<T>(v: &Value, read: &dyn Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    let items = v.as_array()?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(read(item)?);
+    }
+    Some(out)
+}
+
 fn read_strings(v: &Value) -> Option<Vec<String>> {
-    v.as_array()?
-        .iter()
-        .map(|s| s.as_str().map(str::to_string))
-        .collect()
+    list(v, &|s| s.as_str().map(str::to_string))
 }
 
 fn index(v: &Value) -> Option<usize> {
@@ -71,12 +80,7 @@ pub fn program_to_value(p: &Program) -> Value {
 
 pub fn program_from_value(v: &Value) -> Option<Program> {
     let source = v.get("src")?.as_str()?;
-    let aggregates: Vec<AggSpec> = v
-        .get("aggs")?
-        .as_array()?
-        .iter()
-        .map(|a| agg_from_value(a, source.len()))
-        .collect::<Option<_>>()?;
+    let aggregates = list(v.get("aggs")?, &|a| agg_from_value(a, source.len()))?;
     let reader = Reader {
         aggregates: aggregates.len(),
         source_len: source.len(),
@@ -282,11 +286,11 @@ impl Reader {
         let sub =
             |i: usize| -> Option<Box<Node>> { Some(Box::new(self.node(arg(i)?, depth + 1)?)) };
         let rest = || -> Option<Vec<Node>> {
-            items
-                .get(3..)?
-                .iter()
-                .map(|x| self.node(x, depth + 1))
-                .collect()
+            let mut out = Vec::new();
+            for x in items.get(3..)? {
+                out.push(self.node(x, depth + 1)?);
+            }
+            Some(out)
         };
         let string = |i: usize| arg(i)?.as_str().map(str::to_string);
         let kind = match tag {
@@ -350,11 +354,11 @@ fn cond_from_value(v: &Value, depth: usize) -> Option<Cond> {
     let items = v.as_array()?;
     let arg = |i: usize| items.get(1 + i);
     let many = || -> Option<Vec<Cond>> {
-        items
-            .get(1..)?
-            .iter()
-            .map(|c| cond_from_value(c, depth + 1))
-            .collect()
+        let mut out = Vec::new();
+        for c in items.get(1..)? {
+            out.push(cond_from_value(c, depth + 1)?);
+        }
+        Some(out)
     };
     Some(match items.first()?.as_str()? {
         "all" => Cond::All(many()?),
@@ -397,13 +401,7 @@ fn test_from_value(v: &Value, depth: usize) -> Option<Test> {
         "bool" => Test::Bool(arg(0)?.as_bool()?),
         "null" => Test::Null,
         "json" => Test::Json(arg(0)?.as_str()?.to_string()),
-        "ops" => Test::Ops(
-            arg(0)?
-                .as_array()?
-                .iter()
-                .map(|o| op_from_value(o, depth + 1))
-                .collect::<Option<_>>()?,
-        ),
+        "ops" => Test::Ops(list(arg(0)?, &|o| op_from_value(o, depth + 1))?),
         _ => return None,
     })
 }
@@ -472,11 +470,7 @@ fn op_from_value(v: &Value, depth: usize) -> Option<Op> {
             depth + 1,
         )?))),
         "allof" => Op::All {
-            parts: arg(0)?
-                .as_array()?
-                .iter()
-                .map(|t| test_from_value(t, depth + 1))
-                .collect::<Option<_>>()?,
+            parts: list(arg(0)?, &|t| test_from_value(t, depth + 1))?,
             fold: arg(1)?.as_bool()?,
         },
         "all!" => Op::AllNotArray,
