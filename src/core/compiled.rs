@@ -98,28 +98,13 @@ pub fn read(v: &Value) -> Option<Definitions> {
         };
         Some((name.as_str()?.to_string(), program_from_value(p)?))
     };
-    let segments = v
-        .get("segments")?
-        .as_array()?
-        .iter()
-        .map(named)
-        .collect::<Option<_>>()?;
-    let journeys = v
-        .get("journeys")?
-        .as_array()?
-        .iter()
-        .map(|j| {
-            let [name, stages] = j.as_array()? else {
-                return None;
-            };
-            let stages = stages
-                .as_array()?
-                .iter()
-                .map(named)
-                .collect::<Option<_>>()?;
-            Some((name.as_str()?.to_string(), stages))
-        })
-        .collect::<Option<_>>()?;
+    let segments = list(v.get("segments")?, &named)?;
+    let journeys = list(v.get("journeys")?, &|j| {
+        let [name, stages] = j.as_array()? else {
+            return None;
+        };
+        Some((name.as_str()?.to_string(), list(stages, &named)?))
+    })?;
     Some(Definitions {
         rules: Rules { segments, journeys },
         campaigns: campaigns::wire::from_value(v.get("campaigns")?)?,
