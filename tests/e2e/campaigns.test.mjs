@@ -298,3 +298,14 @@ test('idleness triggers a campaign, and engaged time is recorded per page and re
   assert.ok(engagement.properties.engagedMs >= 1000 && engagement.properties.engagedMs < 10000, JSON.stringify(engagement.properties));
   await context.close();
 });
+
+test('reduced motion: the prompt appears without its entry animation', async () => {
+  for (const reducedMotion of ['no-preference', 'reduce']) {
+    const { page, context } = await campaignsPage();
+    await page.emulateMedia({ reducedMotion });
+    await show(page, 'Show badge');
+    const animation = await prompt(page).locator('[role=dialog]').evaluate((d) => getComputedStyle(d).animationName);
+    assert.equal(animation === 'none', reducedMotion === 'reduce', `${reducedMotion}: ${animation}`);
+    await context.close();
+  }
+});
