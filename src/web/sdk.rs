@@ -26,6 +26,9 @@ use crate::core::tracker::{Tracker, Warning};
 #[path = "segments.rs"]
 mod segments;
 
+#[path = "remote_config.rs"]
+mod remote_config;
+
 #[cfg(feature = "segments")]
 #[path = "campaigns.rs"]
 mod campaigns;
@@ -62,7 +65,7 @@ pub struct Sdk {
     pub listeners: Option<Listeners>,
     /// The config fetched from a URL.
     #[cfg(feature = "segments")]
-    remote: segments::Remote,
+    remote: remote_config::Remote,
 }
 
 /// Callbacks created once and reused for every timer and request.
