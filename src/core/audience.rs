@@ -8,7 +8,6 @@ use super::campaigns::{self, Decision, Device, Signal};
 use super::compiled;
 use super::json::{self, Map, Value};
 use super::rules::Event;
-use super::segments::config::engine_from_config;
 use super::segments::{Change, Engine};
 use super::time::Millis;
 
@@ -116,27 +115,13 @@ impl Audience {
     /// Builds the engine from a config's `segments` and `journeys`; on failure, every error rendered with its
     /// location (`config:segments.name:line:col`, source line and caret).
     pub fn from_config(config: &Value) -> Result<Audience, Vec<String>> {
-        let engine = engine_from_config(config).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| e.render("config"))
-                .collect::<Vec<_>>()
-        });
-        let campaigns = campaigns::Engine::from_config(config).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| ["config:", &e.render()].concat())
-                .collect::<Vec<_>>()
-        });
-        match (engine, campaigns) {
-            (Ok(engine), Ok(campaigns)) => Ok(Audience::new(
-                engine,
-                campaigns,
-                config,
-                Audience::from_config,
-            )),
-            (a, b) => Err([a.err().unwrap_or_default(), b.err().unwrap_or_default()].concat()),
-        }
+        let (engine, campaigns) = compiled::build_source(config)?;
+        Ok(Audience::new(
+            engine,
+            campaigns::Engine::new(campaigns),
+            config,
+            Audience::from_config,
+        ))
     }
 
     /// Builds the engines from a compiled config (`compiled.rs`) without the compiler.
@@ -196,6 +181,16 @@ impl Audience {
     }
 }
 
+impl Audience {
+    /// `{"segments": ..., "campaigns": ...}` as persisted, with the campaigns' state already written.
+    fn state_with(&self, campaigns: Value) -> String {
+        let mut m = Map::new();
+        m.insert("segments", self.engine.to_value());
+        m.insert("campaigns", campaigns);
+        Value::Object(m).to_json()
+    }
+}
+
 impl Segmenter for Audience {
     /// `{"segments": ..., "campaigns": ...}`; a bare segments state (before campaigns) is read too.
     fn restore(&mut self, text: &str) -> bool {
@@ -213,19 +208,17 @@ impl Segmenter for Audience {
 
     /// The persisted state if it changed since the last call.
     fn take_state_write(&mut self) -> Option<String> {
-        let campaigns_changed = self.campaigns.take_state_write().is_some();
-        if !(self.state_dirty || campaigns_changed) {
+        let campaigns = self.campaigns.take_state_write();
+        if !(self.state_dirty || campaigns.is_some()) {
             return None;
         }
         self.state_dirty = false;
-        Some(self.state_text())
+        let campaigns = campaigns.unwrap_or_else(|| self.campaigns.to_value());
+        Some(self.state_with(campaigns))
     }
 
     fn state_text(&self) -> String {
-        let mut m = Map::new();
-        m.insert("segments", self.engine.to_value());
-        m.insert("campaigns", self.campaigns.to_value());
-        Value::Object(m).to_json()
+        self.state_with(self.campaigns.to_value())
     }
 
     fn segments(&self) -> Vec<&str> {

@@ -17,7 +17,7 @@ use super::json::{Map, Value};
 use super::rules::wire::{list, program_from_value, program_to_value};
 use super::rules::Program;
 use super::segments::config::engine_from_config;
-use super::segments::Rules;
+use super::segments::{Engine, Rules};
 
 /// The format's version: a reader refuses any other.
 pub const VERSION: f64 = 1.0;
@@ -27,9 +27,10 @@ pub fn is_compiled(v: &Value) -> bool {
     v.get("wayline").and_then(Value::as_str) == Some("compiled")
 }
 
-/// Compiles a config as written; on failure, every error rendered with its location (`config:segments.x:1:5:
-/// ...` with the source line and a caret, `config:campaigns[0].timing.delay: ...`).
-pub fn compile(config: &Value) -> Result<Value, Vec<String>> {
+/// Builds the segments engine and reads the campaigns of a config as written; on failure, every error of both,
+/// rendered with its location (`config:segments.x:1:5: ...` with the source line and a caret,
+/// `config:campaigns[0].timing.delay: ...`). Used to compile, and by an SDK build that has the compiler.
+pub fn build_source(config: &Value) -> Result<(Engine, campaigns::Campaigns), Vec<String>> {
     let engine = engine_from_config(config).map_err(|errors| {
         errors
             .iter()
@@ -42,10 +43,15 @@ pub fn compile(config: &Value) -> Result<Value, Vec<String>> {
             .map(|e| ["config:", &e.render()].concat())
             .collect::<Vec<_>>()
     });
-    let (engine, campaigns) = match (engine, campaigns) {
-        (Ok(e), Ok(c)) => (e, c),
-        (a, b) => return Err([a.err().unwrap_or_default(), b.err().unwrap_or_default()].concat()),
-    };
+    match (engine, campaigns) {
+        (Ok(e), Ok(c)) => Ok((e, c)),
+        (a, b) => Err([a.err().unwrap_or_default(), b.err().unwrap_or_default()].concat()),
+    }
+}
+
+/// Compiles a config as written; on failure, every error rendered with its location (see [`build_source`]).
+pub fn compile(config: &Value) -> Result<Value, Vec<String>> {
+    let (engine, campaigns) = build_source(config)?;
     let rules = engine.rules();
     let named = |(name, p): &(String, Program)| {
         Value::Array(vec![Value::String(name.clone()), program_to_value(p)])
