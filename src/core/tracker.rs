@@ -268,6 +268,24 @@ impl Tracker {
         true
     }
 
+    /// Queues a `track` message the SDK makes itself (engagement, changes, campaign outcomes), from properties it
+    /// built; whether it was queued.
+    pub(super) fn enqueue_track(
+        &mut self,
+        event: &str,
+        properties: &json::Value,
+        now: Millis,
+    ) -> bool {
+        let text = properties.to_json();
+        self.enqueue(
+            Body::Track {
+                event,
+                properties_json: &text,
+            },
+            now,
+        )
+    }
+
     /// `track(event, properties)`; `properties_json` is the page's object as JSON text (or `None`).
     /// Returns whether the event was recorded for sending (not under denied consent; the rules see it anyway).
     pub fn track(&mut self, event: &str, properties_json: Option<&str>, now: Millis) -> bool {
@@ -446,15 +464,11 @@ impl Tracker {
         props.insert("path", self.page.parsed_url().path.into());
         props.insert("engagedMs", json::Value::Number(engaged as f64));
         props.insert("scrollDepth", json::Value::Number(depth.floor()));
-        let text = json::Value::Object(props.clone()).to_json();
-        self.enqueue(
-            Body::Track {
-                event: PAGE_ENGAGEMENT,
-                properties_json: &text,
-            },
-            now,
-        );
-        self.feed(Kind::Track, PAGE_ENGAGEMENT, &props, now);
+        let props = json::Value::Object(props);
+        self.enqueue_track(PAGE_ENGAGEMENT, &props, now);
+        if let json::Value::Object(props) = &props {
+            self.feed(Kind::Track, PAGE_ENGAGEMENT, props, now);
+        }
     }
 
     /// Logout: a new anonymous id, no user id, no traits, a new session. Queued events keep the identity they

@@ -157,12 +157,11 @@ impl Tracker {
 
     /// Feeds an event to the audience, or keeps it while a config is loading.
     pub(super) fn feed(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
-        let session = self.profile.sessions.id();
-        if let Some(a) = &mut self.seg.audience {
-            let changes = a.ingest(kind, name, properties, session, now);
-            self.seg.changes.extend(changes);
-            self.report_changes(now);
+        if self.seg.audience.is_some() {
+            self.feed_quiet(kind, name, properties, now);
+            self.act_on_decisions(now);
         } else if let Some(early) = &mut self.seg.early {
+            let session = self.profile.sessions.id();
             if early.len() < MAX_EARLY_EVENTS {
                 early.push(EarlyEvent {
                     kind,
@@ -210,14 +209,7 @@ impl Tracker {
     /// Queues an SDK-made event and feeds it to the engine like a tracked one.
     fn record(&mut self, name: &str, props: Map, now: Millis) {
         let props = Value::Object(props);
-        let props_json = props.to_json();
-        self.enqueue(
-            Body::Track {
-                event: name,
-                properties_json: &props_json,
-            },
-            now,
-        );
+        self.enqueue_track(name, &props, now);
         if let Value::Object(props) = &props {
             self.feed_quiet(Kind::Track, name, props, now);
         }
@@ -319,15 +311,7 @@ impl Tracker {
         }
         for change in pending {
             let (name, props) = change_event(&change);
-            let props_json = Value::Object(props).to_json();
-            let at = change.at().min(now);
-            self.enqueue(
-                Body::Track {
-                    event: name,
-                    properties_json: &props_json,
-                },
-                at,
-            );
+            self.enqueue_track(name, &Value::Object(props), change.at().min(now));
         }
     }
 
