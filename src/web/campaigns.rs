@@ -10,24 +10,12 @@ use std::rc::Rc;
 use super::*;
 use crate::core::campaigns::{Decision, Outcome};
 use crate::core::json::{Map, Value};
+use crate::web::convert::{object, to_js};
 use crate::web::prompt::{Prompt, PromptEvent};
 
 thread_local! {
     /// The prompt on the page, if any (the engine never shows two at once).
     static OPEN: RefCell<Option<Prompt>> = const { RefCell::new(None) };
-}
-
-/// A core value as a JS value (via JSON: config objects and answers are small).
-pub(super) fn to_js(v: &Value) -> JsValue {
-    js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
-}
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
 }
 
 impl Sdk {

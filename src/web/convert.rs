@@ -12,6 +12,21 @@ use js_sys::Object;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+/// A plain object from key/value pairs (listener payloads).
+pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+/// A core value as a JS value, through JSON (config objects, answers and explanations are small).
+#[cfg(feature = "segments")]
+pub fn to_js(v: &crate::core::json::Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
+}
+
 pub enum Json {
     Absent,
     Text(String),

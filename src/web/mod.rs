@@ -208,9 +208,7 @@ pub fn explain(campaign: JsValue) -> JsValue {
     };
     sdk::run(|s, now| s.tracker.explain(&id, now))
         .flatten()
-        .map_or(JsValue::NULL, |v| {
-            js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
-        })
+        .map_or(JsValue::NULL, |v| convert::to_js(&v))
 }
 
 /// `outcome(campaignId, 'shown' | 'dismissed' | 'answered' | 'completed' | 'rewardClaimed', details?)`: what the

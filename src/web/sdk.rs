@@ -223,10 +223,11 @@ impl Sdk {
 
     pub fn report(&mut self, w: &Warning) {
         console::warn(w.code, &w.message);
-        let payload = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&payload, &"code".into(), &w.code.into());
-        let _ = js_sys::Reflect::set(&payload, &"message".into(), &w.message.as_str().into());
-        self.outbox.emit("warning", payload.into());
+        let payload = super::convert::object(&[
+            ("code", w.code.into()),
+            ("message", w.message.as_str().into()),
+        ]);
+        self.outbox.emit("warning", payload);
     }
 
     /// Carries out what the core decided: warnings, due sends, storage writes, flush promises, the timer.

@@ -47,10 +47,9 @@ impl Sdk {
     /// Tells listeners whether segments are live (`config` event, `{ ok, source }`; `source` is `inline`,
     /// `cache` or `network`).
     pub(super) fn config_loaded(&mut self, ok: bool, source: &str) {
-        let payload = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("ok"), &JsValue::from_bool(ok));
-        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("source"), &source.into());
-        self.outbox.emit("config", payload.into());
+        let payload =
+            super::super::convert::object(&[("ok", ok.into()), ("source", source.into())]);
+        self.outbox.emit("config", payload);
     }
 }
 
