@@ -65,7 +65,7 @@ pub trait Segmenter {
     fn config(&self) -> &Value;
     fn set_device(&mut self, device: Option<Device>);
     /// The idle times (ms) that trigger campaigns, ascending: the SDK wakes up when the visitor crosses one.
-    fn idle_thresholds(&self) -> Vec<Millis>;
+    fn idle_thresholds(&self) -> &[Millis];
 }
 
 /// Segments, journeys and campaigns for one visitor: the rule engine's facts feed the campaigns' audiences, its
@@ -81,6 +81,8 @@ pub struct Audience {
     /// The session the campaigns were last told about.
     session: Option<Millis>,
     decisions: Vec<Decision>,
+    /// The campaigns' idle triggers, ascending (worked out once: the SDK asks on every call).
+    idle_thresholds: Vec<Millis>,
 }
 
 /// The kind of SDK call an event came from.
@@ -150,6 +152,16 @@ impl Audience {
         config: &Value,
         rebuild: fn(&Value) -> Result<Audience, Vec<String>>,
     ) -> Audience {
+        let mut idle_thresholds: Vec<Millis> = campaigns
+            .campaigns()
+            .iter()
+            .filter_map(|c| match c.trigger {
+                campaigns::Trigger::Idle(ms) => Some(ms),
+                _ => None,
+            })
+            .collect();
+        idle_thresholds.sort_unstable();
+        idle_thresholds.dedup();
         Audience {
             engine,
             campaigns,
@@ -158,6 +170,7 @@ impl Audience {
             state_dirty: false,
             session: None,
             decisions: Vec::new(),
+            idle_thresholds,
         }
     }
 
@@ -351,19 +364,8 @@ impl Segmenter for Audience {
         self.campaigns.set_device(device);
     }
 
-    fn idle_thresholds(&self) -> Vec<Millis> {
-        let mut t: Vec<Millis> = self
-            .campaigns
-            .campaigns()
-            .iter()
-            .filter_map(|c| match c.trigger {
-                campaigns::Trigger::Idle(ms) => Some(ms),
-                _ => None,
-            })
-            .collect();
-        t.sort_unstable();
-        t.dedup();
-        t
+    fn idle_thresholds(&self) -> &[Millis] {
+        &self.idle_thresholds
     }
 
     /// Run-time rule problems (type mismatches in data), for debug mode.

@@ -348,7 +348,8 @@ impl Tracker {
             .audience
             .as_ref()?
             .idle_thresholds()
-            .into_iter()
+            .iter()
+            .copied()
             .find(|&t| t > self.seg.idle_reported)?;
         Some(since.saturating_add(next))
     }
