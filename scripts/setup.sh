@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Wayline needs, skipping whatever is already present:
-# the wasm32 target, wasm-bindgen-cli at the exact version of the wasm-bindgen crate in Cargo.lock,
+# the wasm32 target and rust-src, wasm-bindgen-cli at the exact version of the wasm-bindgen crate in Cargo.lock,
 # npm packages from package-lock.json, and (with --browser) Debian's chromium and chromedriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,12 @@ say() { echo "setup: $*"; }
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
+fi
+
+# The shipped module rebuilds the standard library with size options (scripts/build-sdk.sh), from rust-src.
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  say "adding rust component rust-src"
+  rustup component add rust-src
 fi
 
 wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
