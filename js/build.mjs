@@ -2,7 +2,7 @@
 //   glue.js + wayline_bg.wasm (the optimised module), the npm entry (index.js, facade.js, index.d.ts),
 //   wayline.js (script-tag loader, bundled and minified) and wayline-stub.js (minified stub).
 import { build, transform } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,11 +28,40 @@ if (!glue.includes("new URL('./wayline_bg.wasm', import.meta.url)")) {
   console.error('build: the wasm-bindgen glue no longer locates the wasm file the expected way');
   process.exit(1);
 }
-writeFileSync(join(dist, 'glue.js'), glue);
+writeFileSync(join(dist, 'glue.js'), renameWasmNames(glue, join(pkg, 'names.json')));
 copyFileSync(wasm, join(dist, 'wayline_bg.wasm'));
 for (const f of ['facade.js', 'index.js', 'index.d.ts', 'loader.js']) copyFileSync(join(src, f), join(dist, f));
 
 const target = ['es2020'];
+
+// wasm-opt shortens the module's import and export names (`--minify-imports-and-exports`, about 2.5 KB gzip of
+// the wasm, hash-suffixed names being incompressible) and writes what it renamed to names.json. The glue is the
+// only code that uses those names: as the keys of its import object and as `wasm.NAME` for exports. Every name
+// in the map must be found exactly where expected, or the build fails rather than ship a glue that cannot link.
+function renameWasmNames(code, mapFile) {
+  if (!existsSync(mapFile)) return code;
+  const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+  for (const [, from, to] of map.imports) {
+    const key = new RegExp(`^(\\s+)${from}: function\\(`, 'm');
+    if (!key.test(code)) fail(`import ${from} is not a key of the glue's import object`);
+    code = code.replace(key, `$1${to}: function(`);
+  }
+  const exported = new Set();
+  for (const [from, to] of map.exports) {
+    code = code.replace(new RegExp(`\\bwasm\\.${from}\\b`, 'g'), `wasm.${to}`);
+    exported.add(to);
+  }
+  // Not every export is used by the glue, but every export the glue uses must now have its new name.
+  for (const [, name] of code.matchAll(/\bwasm\.([\w$]+)/g)) {
+    if (!exported.has(name)) fail(`the glue uses wasm.${name}, which the module no longer exports`);
+  }
+  return code;
+}
+
+function fail(message) {
+  console.error('build: ' + message);
+  process.exit(1);
+}
 await build({
   entryPoints: [join(dist, 'loader.js')],
   bundle: true,
