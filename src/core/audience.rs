@@ -160,7 +160,7 @@ impl Audience {
                 _ => None,
             })
             .collect();
-        idle_thresholds.sort_unstable();
+        crate::core::order::sort_by_key(&mut idle_thresholds, |&ms| ms);
         idle_thresholds.dedup();
         Audience {
             engine,

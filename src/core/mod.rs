@@ -7,6 +7,7 @@ pub mod consent;
 pub mod engagement;
 pub mod json;
 pub mod message;
+pub mod order;
 pub mod profile;
 pub mod queue;
 pub mod random;

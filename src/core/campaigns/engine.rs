@@ -14,6 +14,7 @@ use super::signal::{Outcome, Signal};
 use super::state::{Pending, State, StateError};
 use super::trigger::{fires, same_trigger, Meters};
 use crate::core::json::Value;
+use crate::core::order;
 use crate::core::rules::Input;
 
 #[derive(Debug, Clone)]
@@ -331,7 +332,8 @@ impl Engine {
         if candidates.is_empty() {
             return;
         }
-        candidates.sort_by_key(|&i| (-self.campaigns[i].priority, i));
+        // Highest priority first; among equals, config order.
+        order::sort_by_key(&mut candidates, |&i| (-self.campaigns[i].priority, i));
         let moment = moment_blockers(&self.state, &self.limits, now);
         if !moment.is_empty() {
             for i in candidates {

@@ -4,6 +4,7 @@
 
 use super::limits::{MAX_PENDING, MAX_SHOWS_KEPT};
 use crate::core::json::{Map, Value};
+use crate::core::order;
 
 /// Version of the persisted form; another version is discarded (a fresh start), never misread.
 pub const STATE_VERSION: f64 = 1.0;
@@ -149,14 +150,12 @@ impl State {
                 if !known.contains(&id) || s.history(id).is_some() {
                     continue;
                 }
-                let mut shows: Vec<i64> = h
-                    .get("s")
-                    .and_then(Value::as_array)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|t| time(Some(t)))
-                    .collect();
-                shows.sort_unstable();
+                // Written oldest first and at most MAX_SHOWS_KEPT long: a longer list was not written by this
+                // SDK, and only its newest entries are read (which also bounds the sort).
+                let written = h.get("s").and_then(Value::as_array).unwrap_or_default();
+                let newest = &written[written.len().saturating_sub(MAX_SHOWS_KEPT * 4)..];
+                let mut shows: Vec<i64> = newest.iter().filter_map(|t| time(Some(t))).collect();
+                order::sort_by_key(&mut shows, |&t| t);
                 let drop = shows.len().saturating_sub(MAX_SHOWS_KEPT);
                 shows.drain(..drop);
                 s.history.push((
