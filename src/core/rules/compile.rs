@@ -4,6 +4,8 @@
 //! (function ids, path roots, regexes, version padding, aggregate specifications). If it meets something the
 //! checker let through but cannot lower, it reports that too rather than guessing.
 
+use std::rc::Rc;
+
 use super::ast::{Arg, BinOp, Expr, ExprKind};
 use super::check::{static_type, Scope};
 use super::diagnostic::Diagnostic;
@@ -28,7 +30,7 @@ pub fn lower(source: &str, expr: &Expr) -> Result<Program, Vec<Diagnostic>> {
     let slots = (0..l.aggregates.len()).collect();
     Ok(Program {
         root,
-        aggregates: l.aggregates,
+        aggregates: l.aggregates.into_iter().map(Rc::new).collect(),
         slots,
         deps: l.deps,
         source: source.to_string(),

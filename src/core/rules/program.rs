@@ -4,6 +4,8 @@
 
 use super::diagnostic::Span;
 use super::regex::Regex;
+use std::rc::Rc;
+
 use super::spec::AggSpec;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +100,9 @@ pub struct Deps {
 pub struct Program {
     pub(crate) root: Node,
     /// The behavioural facts this rule reads, by local index (`NodeKind::Agg(i)`).
-    pub(crate) aggregates: Vec<AggSpec>,
+    /// Shared with the store a program is bound to: a filter is a whole rule tree, and copying it would cost
+    /// time and, in the browser, the wasm of a deep clone.
+    pub(crate) aggregates: Vec<Rc<AggSpec>>,
     /// Local aggregate index → slot in a shared store. The identity until the program is bound to a store.
     pub(crate) slots: Vec<usize>,
     pub(crate) deps: Deps,
@@ -111,7 +115,7 @@ impl Program {
     }
 
     /// The behavioural facts this rule needs kept.
-    pub fn aggregates(&self) -> &[AggSpec] {
+    pub fn aggregates(&self) -> &[Rc<AggSpec>] {
         &self.aggregates
     }
 

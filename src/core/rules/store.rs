@@ -1,6 +1,8 @@
 //! The aggregate store: one state per distinct aggregate that the bound rules need, updated as events arrive,
 //! bounded in bytes, and persisted with the profile as a versioned JSON value.
 
+use std::rc::Rc;
+
 use super::aggregate::{State, Tally};
 use super::eval::matches_event;
 use super::input::{Event, Fact, Input};
@@ -50,7 +52,7 @@ pub struct Restored {
 
 #[derive(Debug, Clone, Default)]
 pub struct Store {
-    specs: Vec<AggSpec>,
+    specs: Vec<Rc<AggSpec>>,
     states: Vec<State>,
     weights: Vec<usize>,
     total_weight: usize,
@@ -82,7 +84,7 @@ impl Store {
         Ok(())
     }
 
-    fn register(&mut self, spec: AggSpec) -> Result<usize, StoreError> {
+    fn register(&mut self, spec: Rc<AggSpec>) -> Result<usize, StoreError> {
         if self.specs.len() >= MAX_AGGREGATES {
             return Err(StoreError::TooManyAggregates);
         }
@@ -124,7 +126,7 @@ impl Store {
         &mut self.by_event[i].1
     }
 
-    pub fn specs(&self) -> &[AggSpec] {
+    pub fn specs(&self) -> &[Rc<AggSpec>] {
         &self.specs
     }
 

@@ -9,6 +9,8 @@
 //! A node is an array `[tag, start, end, ...arguments]` (start and end are its span in the rule's source, for
 //! `explain`); see `node_to_value` for the tags.
 
+use std::rc::Rc;
+
 use super::diagnostic::Span;
 use super::growthbook::{Cond, ElemTest, Op, Test};
 use super::program::{CmpOp, Deps, Node, NodeKind, Program, Root};
@@ -60,7 +62,7 @@ pub fn program_to_value(p: &Program) -> Value {
     m.insert("root", node_to_value(&p.root));
     m.insert(
         "aggs",
-        Value::Array(p.aggregates.iter().map(agg_to_value).collect()),
+        Value::Array(p.aggregates.iter().map(|a| agg_to_value(a)).collect()),
     );
     let d = &p.deps;
     m.insert(
@@ -80,7 +82,9 @@ pub fn program_to_value(p: &Program) -> Value {
 
 pub fn program_from_value(v: &Value) -> Option<Program> {
     let source = v.get("src")?.as_str()?;
-    let aggregates = list(v.get("aggs")?, &|a| agg_from_value(a, source.len()))?;
+    let aggregates = list(v.get("aggs")?, &|a| {
+        agg_from_value(a, source.len()).map(Rc::new)
+    })?;
     let reader = Reader {
         aggregates: aggregates.len(),
         source_len: source.len(),

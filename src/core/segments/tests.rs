@@ -362,7 +362,7 @@ mod oracle {
             Oracle {
                 segments,
                 journeys,
-                specs: store.specs().to_vec(),
+                specs: store.specs().iter().map(|s| (**s).clone()).collect(),
             }
         }
 
