@@ -8,12 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+target=${CARGO_TARGET_DIR:-target}
 features=()
 out=js/dist
-pkg=target/wasm-pkg
+pkg=$target/wasm-pkg
 case "${1:-}" in
-  --segments) features=(--features segments); out=js/dist-segments; pkg=target/wasm-pkg-segments ;;
-  --full) features=(--features compiler); out=js/dist-full; pkg=target/wasm-pkg-full ;;
+  --segments) features=(--features segments); out=js/dist-segments; pkg=$target/wasm-pkg-segments ;;
+  --full) features=(--features compiler); out=js/dist-full; pkg=$target/wasm-pkg-full ;;
   "") ;;
   *) echo "usage: build-sdk.sh [--segments|--full]" >&2; exit 2 ;;
 esac
@@ -27,7 +28,7 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
   cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib "${features[@]}" \
   -Zbuild-std=std,panic_abort
 rm -rf "$pkg"
-wasm-bindgen target/wasm32-unknown-unknown/release/wayline.wasm \
+wasm-bindgen "$target/wasm32-unknown-unknown/release/wayline.wasm" \
   --target web --out-dir "$pkg" --out-name wayline --no-typescript
 # Debian's binaryen is too old for wasm-bindgen's output; the npm one is pinned in package-lock.json.
 # The feature flags are those rustc enables by default for wasm32-unknown-unknown. Import and export names are
