@@ -130,7 +130,7 @@ fn on_mouseout(event: &web_sys::Event) {
 }
 
 thread_local! {
-    /// The scroll depth last reported, in whole percent (reported only when it changes).
+    /// The scroll depth last reported for the current page, in whole percent (reported only when it changes).
     static SCROLL_SENT: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
     /// When an interaction was last forwarded (`performance`-free: `Date.now()`).
     static ACTIVITY_AT: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
@@ -169,6 +169,12 @@ fn on_scroll() {
         return;
     }
     sdk::run(|s, now| s.tracker.scrolled(percent, now));
+}
+
+/// A new page view started: its scroll depth is reported afresh at the next scroll, even at the same whole
+/// percent as the previous page's (an in-app navigation often keeps the scroll position).
+pub fn forget_scroll() {
+    SCROLL_SENT.with(|s| s.set(-1));
 }
 
 fn on_storage(event: &web_sys::Event) {

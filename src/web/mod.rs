@@ -93,6 +93,7 @@ pub fn page(name: JsValue, props: JsValue) {
         let page = env::page(&s.window, referrer);
         s.tracker
             .page_view(page, name.as_string().as_deref(), text.as_deref(), now);
+        listeners::forget_scroll();
     });
 }
 

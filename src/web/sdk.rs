@@ -624,6 +624,7 @@ impl Sdk {
         let previous = std::mem::replace(&mut self.last_href, href);
         let page = env::page(&self.window, Some(previous));
         self.tracker.page_view(page, None, None, now);
+        super::listeners::forget_scroll();
     }
 
     pub fn add_flush_waiter(&mut self, resolve: Function) {

@@ -103,3 +103,41 @@ test('a click on a data-wayline-event element is tracked with its properties', a
   assert.deepEqual(events.find((x) => x.event === 'Banner Clicked').properties, { slot: 'top' });
   await context.close();
 });
+
+test('each page reports its own scroll depth and engaged time, across in-app navigation', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  // A page four viewports tall, scrolled so that half of it has been in view.
+  const scrollTo = (fraction) => page.evaluate(async (f) => {
+    const y = f * document.documentElement.scrollHeight - innerHeight;
+    scrollTo(0, y);
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)));
+  }, fraction);
+  await page.evaluate(() => {
+    const tall = document.createElement('div');
+    tall.style.height = 4 * innerHeight + 'px';
+    document.body.append(tall);
+  });
+  await page.mouse.move(10, 10);
+  await scrollTo(0.5);
+  // An in-app navigation that keeps the scroll position, then a small scroll within the same whole percent:
+  // the new page has been seen to the same depth and must say so.
+  await page.evaluate(() => history.pushState({}, '', '/app/long'));
+  await page.evaluate(() => scrollBy(0, 1));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  await page.evaluate(() => history.pushState({}, '', '/app/next'));
+  await page.evaluate(() => wayline.flush());
+  const engagement = (await waitForEvents(env.collector, (e) =>
+    e.filter((x) => x.anonymousId === anon && x.event === 'Page Engagement').length >= 2))
+    .filter((e) => e.anonymousId === anon && e.event === 'Page Engagement');
+  assert.deepEqual(engagement.map((e) => e.properties.path), ['/blank.html', '/app/long']);
+  for (const e of engagement) {
+    assert.ok(e.properties.scrollDepth >= 49 && e.properties.scrollDepth <= 51, JSON.stringify(e.properties));
+    assert.equal(typeof e.properties.engagedMs, 'number');
+  }
+  assert.ok(engagement[0].properties.engagedMs > 0, 'the first page had an interaction while visible');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
