@@ -13,7 +13,8 @@ pub fn sort_by_key<T, K: PartialOrd>(items: &mut [T], key: impl Fn(&T) -> K) {
     }
 }
 
-#[cfg(test)]
+// proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::sort_by_key;
     use proptest::prelude::*;

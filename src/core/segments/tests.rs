@@ -556,8 +556,6 @@ mod oracle {
 
 // proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
 #[cfg(not(target_arch = "wasm32"))]
-// proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
-#[cfg(not(target_arch = "wasm32"))]
 mod property {
     use super::oracle::Oracle;
     use super::*;
