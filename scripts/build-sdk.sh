@@ -18,6 +18,8 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: build-sdk.sh [--segments|--full]" >&2; exit 2 ;;
 esac
+# Another output directory, for side-by-side size experiments.
+out=${WAYLINE_SDK_OUT:-$out}
 
 # The standard library is rebuilt for the shipped module with `panic=immediate-abort`: a panic (which the SDK's code
 # never reaches on purpose; library code denies unwrap/expect/panic) becomes a bare trap, so core's panic messages,
