@@ -172,9 +172,10 @@ fn has_label(host: &str, names: &[&str]) -> bool {
 }
 
 fn is_webmail(host: &str) -> bool {
-    WEBMAIL_HOSTS
-        .iter()
-        .any(|h| host == *h || host.starts_with(&format!("{h}.")))
+    WEBMAIL_HOSTS.iter().any(|h| {
+        host.strip_prefix(h)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
 }
 
 fn channel_of_host(host: &str) -> Channel {

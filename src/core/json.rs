@@ -561,6 +561,13 @@ pub fn write_number(n: f64, out: &mut String) {
     }
 }
 
+/// An integer as text, without going through `core::fmt`.
+pub fn int_text(n: i64) -> String {
+    let mut s = String::new();
+    write_int(n, &mut s);
+    s
+}
+
 /// Writes an integer without going through `core::fmt` (smaller and faster in wasm).
 pub fn write_int(n: i64, out: &mut String) {
     if n < 0 {

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::json::{self, Map, Value};
+use super::json::{self, int_text, Map, Value};
 
 /// Longest event name kept.
 pub const MAX_EVENT_NAME: usize = 200;
@@ -40,11 +40,26 @@ impl InputError {
 
     pub fn message(&self) -> String {
         match self {
-            InputError::EmptyName => "an event name must be a non-empty string; the event was dropped".into(),
-            InputError::NameTooLong => format!("event names are limited to {MAX_EVENT_NAME} bytes; the event was dropped"),
-            InputError::TooLarge { bytes } => format!(
-                "properties of {bytes} bytes exceed the {MAX_PROPERTIES_BYTES}-byte limit even with strings cut to {MAX_STRING_CHARS} characters; the event was dropped"
-            ),
+            InputError::EmptyName => {
+                "an event name must be a non-empty string; the event was dropped".into()
+            }
+            // Built without `format!`, which would bring `core::fmt` into the wasm.
+            InputError::NameTooLong => [
+                "event names are limited to ",
+                &int_text(MAX_EVENT_NAME as i64),
+                " bytes; the event was dropped",
+            ]
+            .concat(),
+            InputError::TooLarge { bytes } => [
+                "properties of ",
+                &int_text(*bytes as i64),
+                " bytes exceed the ",
+                &int_text(MAX_PROPERTIES_BYTES as i64),
+                "-byte limit even with strings cut to ",
+                &int_text(MAX_STRING_CHARS as i64),
+                " characters; the event was dropped",
+            ]
+            .concat(),
             InputError::NotJson => "properties must be a JSON object; the event was dropped".into(),
         }
     }
@@ -70,9 +85,12 @@ impl Adjustment {
     pub fn message(self) -> String {
         match self {
             Adjustment::NotAnObject => "properties must be an object; sent {} instead".into(),
-            Adjustment::StringsCut => format!(
-                "properties were too large; strings were cut to {MAX_STRING_CHARS} characters"
-            ),
+            Adjustment::StringsCut => [
+                "properties were too large; strings were cut to ",
+                &int_text(MAX_STRING_CHARS as i64),
+                " characters",
+            ]
+            .concat(),
         }
     }
 }
