@@ -40,7 +40,11 @@ impl<'a> Url<'a> {
                 None => (rest, "/"),
             }
         };
-        let host_port = authority.rsplit('@').next().unwrap_or("");
+        // The host follows any `user:password@`. (A byte scan: `rsplit` would bring in the reverse searcher.)
+        let host_port = match authority.bytes().rposition(|b| b == b'@') {
+            Some(i) => authority.get(i + 1..).unwrap_or_default(),
+            None => authority,
+        };
         let host = if host_port.starts_with('[') {
             host_port
                 .split(']')
@@ -152,6 +156,11 @@ mod tests {
         );
         let bare = Url::parse("http://localhost:8080");
         assert_eq!((bare.host, bare.path, bare.search), ("localhost", "/", ""));
+        let credentials = Url::parse("https://a@b:c@shop.example/");
+        assert_eq!(
+            credentials.host, "shop.example",
+            "the host follows the last @"
+        );
         let v6 = Url::parse("http://[::1]:9/p");
         assert_eq!((v6.host, v6.path), ("::1", "/p"));
     }
