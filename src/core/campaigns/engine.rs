@@ -67,12 +67,11 @@ impl Engine {
 
     /// When [`Engine::advance`] must next be called: the earliest pending delay, or an open prompt's expiry.
     pub fn next_wakeup(&self) -> Option<i64> {
-        let pending = self.state.pending.iter().map(|p| p.due).min();
-        let open = self.state.open.as_ref().map(|(_, at)| at + MAX_OPEN_MS);
-        match (pending, open) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let mut next = self.state.open.as_ref().map(|(_, at)| at + MAX_OPEN_MS);
+        for p in &self.state.pending {
+            next = Some(next.map_or(p.due, |n| n.min(p.due)));
         }
+        next
     }
 
     /// Ends the delays that are due (re-checking eligibility) and expires a prompt left open too long.
@@ -88,10 +87,14 @@ impl Engine {
             return Vec::new();
         }
         self.dirty = true;
-        let (due, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.state.pending)
-            .into_iter()
-            .partition(|p| p.due <= now);
-        self.state.pending = waiting;
+        let mut due = Vec::new();
+        for p in std::mem::take(&mut self.state.pending) {
+            if p.due <= now {
+                due.push(p);
+            } else {
+                self.state.pending.push(p);
+            }
+        }
         let mut out = Vec::new();
         let mut candidates = Vec::new();
         for p in due {
@@ -157,20 +160,19 @@ impl Engine {
                 self.meters.idle_ms = 0;
             }
             Signal::Event { name, .. } => {
-                let campaigns = &self.campaigns;
-                self.state.pending.retain(|p| {
-                    let cancel = campaigns
-                        .iter()
-                        .find(|c| c.id == p.campaign)
+                for p in std::mem::take(&mut self.state.pending) {
+                    let cancel = self
+                        .campaign(&p.campaign)
                         .is_some_and(|c| c.timing.cancel_on.iter().any(|e| e == name));
                     if cancel {
                         out.push(Decision::Cancelled {
-                            campaign: p.campaign.clone(),
+                            campaign: p.campaign,
                             by: name.to_string(),
                         });
+                    } else {
+                        self.state.pending.push(p);
                     }
-                    !cancel
-                });
+                }
             }
             Signal::Idle { ms } => self.meters.idle_ms = ms,
             Signal::Scroll { percent } => self.meters.scroll = self.meters.scroll.max(percent),
@@ -334,12 +336,12 @@ impl Engine {
         }
         // Highest priority first; among equals, config order.
         order::sort_by_key(&mut candidates, |&i| (-self.campaigns[i].priority, i));
-        let moment = moment_blockers(&self.state, &self.limits, now);
-        if !moment.is_empty() {
+        if !moment_blockers(&self.state, &self.limits, now).is_empty() {
+            // Computed afresh for each (the same reasons): cheaper in wasm than a deep clone of them.
             for i in candidates {
                 out.push(Decision::Skipped {
                     campaign: self.campaigns[i].id.clone(),
-                    reasons: moment.clone(),
+                    reasons: moment_blockers(&self.state, &self.limits, now),
                 });
             }
             return;

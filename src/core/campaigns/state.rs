@@ -91,7 +91,11 @@ impl State {
         let mut c = Map::new();
         for (id, h) in &self.history {
             let mut o = Map::new();
-            o.insert("s", Value::Array(h.shows.iter().map(|&t| num(t)).collect()));
+            let mut shows = Vec::with_capacity(h.shows.len());
+            for &t in &h.shows {
+                shows.push(num(t));
+            }
+            o.insert("s", Value::Array(shows));
             if h.answered {
                 o.insert("a", Value::Bool(true));
             }
@@ -117,20 +121,17 @@ impl State {
                 Value::Array(vec![Value::String(id.clone()), num(*at)]),
             );
         }
-        let pending = self
-            .pending
-            .iter()
-            .map(|p| {
-                let mut o = Map::new();
-                o.insert("c", Value::String(p.campaign.clone()));
-                o.insert("due", num(p.due));
-                o.insert("at", num(p.triggered_at));
-                if let Some(s) = p.session {
-                    o.insert("s", num(s));
-                }
-                Value::Object(o)
-            })
-            .collect();
+        let mut pending = Vec::with_capacity(self.pending.len());
+        for p in &self.pending {
+            let mut o = Map::new();
+            o.insert("c", Value::String(p.campaign.clone()));
+            o.insert("due", num(p.due));
+            o.insert("at", num(p.triggered_at));
+            if let Some(s) = p.session {
+                o.insert("s", num(s));
+            }
+            pending.push(Value::Object(o));
+        }
         m.insert("pending", Value::Array(pending));
         if self.engaged_ms != 0 {
             m.insert("eng", num(self.engaged_ms));
@@ -154,7 +155,12 @@ impl State {
                 // SDK, and only its newest entries are read (which also bounds the sort).
                 let written = h.get("s").and_then(Value::as_array).unwrap_or_default();
                 let newest = &written[written.len().saturating_sub(MAX_SHOWS_KEPT * 4)..];
-                let mut shows: Vec<i64> = newest.iter().filter_map(|t| time(Some(t))).collect();
+                let mut shows: Vec<i64> = Vec::new();
+                for t in newest {
+                    if let Some(t) = time(Some(t)) {
+                        shows.push(t);
+                    }
+                }
                 order::sort_by_key(&mut shows, |&t| t);
                 let drop = shows.len().saturating_sub(MAX_SHOWS_KEPT);
                 shows.drain(..drop);

@@ -246,44 +246,38 @@ pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    let seg_index = |name: &str| segment_names.iter().position(|s| s == name);
-    let jour_index = |name: &str| journey_names.iter().position(|j| j == name);
-    // Each unit's combined dependencies.
+    // Each unit's combined dependencies. Plain loops throughout: iterator chains cost wasm bytes per closure.
     let n_segments = segment_rules.len();
-    let mut deps: Vec<Deps> = vec![Deps::default(); n_segments + journey_rules.len()];
-    let programs = segment_rules.iter().enumerate().chain(
-        journey_rules
-            .iter()
-            .enumerate()
-            .flat_map(|(j, stages)| stages.iter().map(move |(_, p)| (n_segments + j, p))),
-    );
-    for (index, p) in programs {
-        let Some(d) = deps.get_mut(index) else {
-            continue;
-        };
-        let pd = p.deps();
-        d.traits |= pd.traits;
-        d.context |= pd.context;
-        d.event |= pd.event;
-        d.clock |= pd.clock;
-        d.identity |= pd.identity;
-        d.segments.extend(pd.segments.iter().cloned());
-        d.journeys.extend(pd.journeys.iter().cloned());
+    let n = n_segments + journey_rules.len();
+    let mut deps: Vec<Deps> = Vec::with_capacity(n);
+    for p in &segment_rules {
+        let mut d = Deps::default();
+        merge_deps(&mut d, p.deps());
+        deps.push(d);
+    }
+    for stages in &journey_rules {
+        let mut d = Deps::default();
+        for (_, p) in stages {
+            merge_deps(&mut d, p.deps());
+        }
+        deps.push(d);
     }
     // Dependency order (Kahn); what is left over is a cycle.
-    let n = deps.len();
-    let reads: Vec<Vec<usize>> = deps
-        .iter()
-        .map(|d| {
-            let segs = d.segments.iter().filter_map(|s| seg_index(s));
-            let jours = d
-                .journeys
-                .iter()
-                .filter_map(|j| jour_index(j))
-                .map(|j| n_segments + j);
-            segs.chain(jours).collect()
-        })
-        .collect();
+    let mut reads: Vec<Vec<usize>> = Vec::with_capacity(n);
+    for d in &deps {
+        let mut r = Vec::new();
+        for s in &d.segments {
+            if let Some(i) = position(&segment_names, s) {
+                r.push(i);
+            }
+        }
+        for j in &d.journeys {
+            if let Some(i) = position(&journey_names, j) {
+                r.push(n_segments + i);
+            }
+        }
+        reads.push(r);
+    }
     let mut placed = vec![false; n];
     let mut order = Vec::with_capacity(n);
     while order.len() < n {
@@ -296,69 +290,64 @@ pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
         }
         if order.len() == before {
             let message = "this rule depends on itself through in_segment/stage references";
-            return Err((0..n)
-                .filter(|&i| !placed[i])
-                .map(|i| {
-                    let (origin, source) = if i < n_segments {
-                        (
-                            ["segments.", &segment_names[i]].concat(),
-                            segment_rules[i].source().to_string(),
-                        )
-                    } else {
-                        (
-                            ["journeys.", &journey_names[i - n_segments]].concat(),
-                            String::new(),
-                        )
-                    };
-                    error(
-                        &origin,
-                        &source,
-                        Span::new(0, source.len()),
-                        "cycle",
-                        message.to_string(),
+            let mut errors = Vec::new();
+            for i in 0..n {
+                if placed[i] {
+                    continue;
+                }
+                let (origin, source) = if i < n_segments {
+                    (
+                        ["segments.", &segment_names[i]].concat(),
+                        segment_rules[i].source(),
                     )
-                })
-                .collect());
+                } else {
+                    (["journeys.", &journey_names[i - n_segments]].concat(), "")
+                };
+                errors.push(error(
+                    &origin,
+                    source,
+                    Span::new(0, source.len()),
+                    "cycle",
+                    message.to_string(),
+                ));
+            }
+            return Err(errors);
         }
     }
-    let mut position = vec![0; n];
+    let mut position_of = vec![0; n];
+    let mut units: Vec<Unit> = Vec::with_capacity(n);
     for (at, &i) in order.iter().enumerate() {
-        position[i] = at;
-    }
-    let mut units: Vec<Unit> = order
-        .iter()
-        .map(|&i| Unit {
+        position_of[i] = at;
+        units.push(Unit {
             what: if i < n_segments {
                 UnitRef::Segment(i)
             } else {
                 UnitRef::Journey(i - n_segments)
             },
-            deps: deps[i].clone(),
+            deps: std::mem::take(&mut deps[i]),
             dependents: Vec::new(),
             wake: None,
             dirty: true,
-        })
-        .collect();
+        });
+    }
     for (i, r) in reads.iter().enumerate() {
         for &dep in r {
-            let (from, to) = (position[dep], position[i]);
-            if !units[from].dependents.contains(&to) {
-                units[from].dependents.push(to);
-            }
+            let (from, to) = (position_of[dep], position_of[i]);
+            push_new(&mut units[from].dependents, to);
         }
     }
-    let mut slot_units = vec![Vec::new(); store.specs().len()];
+    let mut slot_units: Vec<Vec<usize>> = Vec::new();
+    slot_units.resize_with(store.specs().len(), Vec::new);
     for (ui, u) in units.iter().enumerate() {
-        let programs: Vec<&Program> = match u.what {
-            UnitRef::Segment(i) => segment_rules.get(i).into_iter().collect(),
-            UnitRef::Journey(j) => journey_rules[j].iter().map(|(_, p)| p).collect(),
-        };
-        for p in programs {
-            for local in 0..p.aggregates().len() {
-                if let Some(slot) = p.slot(local) {
-                    if !slot_units[slot].contains(&ui) {
-                        slot_units[slot].push(ui);
-                    }
+        match u.what {
+            UnitRef::Segment(i) => {
+                if let Some(p) = segment_rules.get(i) {
+                    add_slots(&mut slot_units, ui, p);
+                }
+            }
+            UnitRef::Journey(j) => {
+                for (_, p) in &journey_rules[j] {
+                    add_slots(&mut slot_units, ui, p);
                 }
             }
         }
@@ -372,6 +361,37 @@ pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
         units,
         slot_units,
     })
+}
+
+fn merge_deps(d: &mut Deps, pd: &Deps) {
+    d.traits |= pd.traits;
+    d.context |= pd.context;
+    d.event |= pd.event;
+    d.clock |= pd.clock;
+    d.identity |= pd.identity;
+    d.segments.extend_from_slice(&pd.segments);
+    d.journeys.extend_from_slice(&pd.journeys);
+}
+
+fn position(names: &[String], name: &str) -> Option<usize> {
+    names.iter().position(|s| s == name)
+}
+
+fn push_new(v: &mut Vec<usize>, x: usize) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// Records that unit `ui` reads every aggregate slot of `p`.
+fn add_slots(slot_units: &mut [Vec<usize>], ui: usize, p: &Program) {
+    for local in 0..p.aggregates().len() {
+        if let Some(slot) = p.slot(local) {
+            if let Some(units) = slot_units.get_mut(slot) {
+                push_new(units, ui);
+            }
+        }
+    }
 }
 
 fn too_many_aggregates(origin: &str, p: &Program, e: &dyn std::fmt::Display) -> EngineError {

@@ -131,7 +131,11 @@ impl Engine {
 
     /// The next instant at which any rule could change with no new event; `None` when none can.
     pub fn next_wakeup(&self) -> Option<i64> {
-        self.units.iter().filter_map(|u| u.wake).min()
+        let mut next = None;
+        for u in &self.units {
+            next = earliest(next, u.wake);
+        }
+        next
     }
 
     /// Processes an event at `now_ms`: first catches up with time, then updates facts and aggregates and
@@ -178,20 +182,12 @@ impl Engine {
             if next > now {
                 break;
             }
-            for u in &mut self.units {
-                if u.wake.is_some_and(|w| w <= next) {
-                    u.dirty = true;
-                }
-            }
+            self.mark_due(next);
             changes.extend(self.run_dirty(next));
         }
         // Past the catch-up bound, settle everything still due at `now`.
         if self.next_wakeup().is_some_and(|w| w <= now) {
-            for u in &mut self.units {
-                if u.wake.is_some_and(|w| w <= now) {
-                    u.dirty = true;
-                }
-            }
+            self.mark_due(now);
             changes.extend(self.run_dirty(now));
         }
         self.clock = now;
@@ -234,7 +230,17 @@ impl Engine {
         self.advance(now_ms)
     }
 
-    fn mark(&mut self, pred: impl Fn(&Deps) -> bool) {
+    /// Marks dirty every unit due to wake by `t`.
+    fn mark_due(&mut self, t: i64) {
+        for u in &mut self.units {
+            if u.wake.is_some_and(|w| w <= t) {
+                u.dirty = true;
+            }
+        }
+    }
+
+    /// A function pointer, not a generic: one copy of the loop for every caller.
+    fn mark(&mut self, pred: fn(&Deps) -> bool) {
         for u in &mut self.units {
             if pred(&u.deps) {
                 u.dirty = true;
@@ -259,9 +265,13 @@ impl Engine {
                     };
                     let value = result.value;
                     if !result.diagnostics.is_empty() {
-                        let origin = format!("segments.{}", self.members[i].0);
-                        let source = String::from(self.segment_rules[i].source());
-                        self.note(origin, &source, result.diagnostics);
+                        let origin = ["segments.", &self.members[i].0].concat();
+                        note(
+                            &mut self.diagnostics,
+                            origin,
+                            self.segment_rules[i].source(),
+                            result.diagnostics,
+                        );
                     }
                     let (name, member) = &mut self.members[i];
                     if value != *member {
@@ -278,29 +288,29 @@ impl Engine {
                     }
                 }
                 UnitRef::Journey(j) => {
-                    let mut found = None;
-                    let mut notes = Vec::new();
-                    {
-                        let view = self.view();
-                        for (k, (stage, p)) in self.journey_rules[j].iter().enumerate().rev() {
-                            let result = evaluate(p, &view, now);
-                            if !result.diagnostics.is_empty() {
-                                notes.push((
-                                    format!("journeys.{}.{stage}", self.stages[j].0),
-                                    p.source().to_string(),
-                                    result.diagnostics,
-                                ));
-                            }
-                            if result.value {
-                                found = Some(k);
-                                break;
-                            }
+                    let mut stage = None;
+                    let view = View {
+                        facts: &self.facts,
+                        store: &self.store,
+                        members: &self.members,
+                        stages: &self.stages,
+                    };
+                    for (name, p) in self.journey_rules[j].iter().rev() {
+                        let result = evaluate(p, &view, now);
+                        if !result.diagnostics.is_empty() {
+                            let origin = ["journeys.", &self.stages[j].0, ".", name].concat();
+                            note(
+                                &mut self.diagnostics,
+                                origin,
+                                p.source(),
+                                result.diagnostics,
+                            );
+                        }
+                        if result.value {
+                            stage = Some(name.clone());
+                            break;
                         }
                     }
-                    for (origin, source, d) in notes {
-                        self.note(origin, &source, d);
-                    }
-                    let stage = found.map(|k| self.journey_rules[j][k].0.clone());
                     let (name, current) = &mut self.stages[j];
                     if stage != *current {
                         changes.push(Change::Stage {
@@ -317,38 +327,29 @@ impl Engine {
                 }
             };
             if changed {
-                for k in self.units[ui].dependents.clone() {
+                for d in 0..self.units[ui].dependents.len() {
+                    let k = self.units[ui].dependents[d];
                     self.units[k].dirty = true;
                 }
             }
             let wake = {
                 let view = self.view();
-                let programs: Vec<&Program> = match self.units[ui].what {
-                    UnitRef::Segment(i) => vec![&self.segment_rules[i]],
-                    UnitRef::Journey(j) => self.journey_rules[j].iter().map(|(_, p)| p).collect(),
-                };
-                programs
-                    .iter()
-                    .filter_map(|p| next_wakeup(p, &view, &self.store, now))
-                    .min()
+                match self.units[ui].what {
+                    UnitRef::Segment(i) => {
+                        next_wakeup(&self.segment_rules[i], &view, &self.store, now)
+                    }
+                    UnitRef::Journey(j) => {
+                        let mut wake = None;
+                        for (_, p) in &self.journey_rules[j] {
+                            wake = earliest(wake, next_wakeup(p, &view, &self.store, now));
+                        }
+                        wake
+                    }
+                }
             };
             self.units[ui].wake = wake;
         }
         changes
-    }
-
-    /// Keeps run-time diagnostics (bounded) for the SDK's debug mode.
-    fn note(&mut self, origin: String, source: &str, diagnostics: Vec<RunDiagnostic>) {
-        for diagnostic in diagnostics {
-            if self.diagnostics.len() >= MAX_KEPT_DIAGNOSTICS {
-                self.diagnostics.remove(0);
-            }
-            self.diagnostics.push(RuleDiagnostic {
-                origin: origin.clone(),
-                source: source.to_string(),
-                diagnostic,
-            });
-        }
     }
 
     /// Run-time diagnostics since the last call (a type mismatch in data, a step budget exceeded): the rule
@@ -407,13 +408,9 @@ impl Engine {
         }
         self.store
             .restore(v.get("store").ok_or(StateError::Foreign)?)?;
-        let members: Vec<&str> = v
-            .get("segments")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let members = v.get("segments").and_then(Value::as_array).unwrap_or(&[]);
         for (name, m) in &mut self.members {
-            *m = members.contains(&name.as_str());
+            *m = members.iter().any(|x| x.as_str() == Some(name.as_str()));
         }
         for (j, (name, current)) in self.stages.iter_mut().enumerate() {
             *current = v
@@ -430,5 +427,33 @@ impl Engine {
             u.dirty = true;
         }
         Ok(())
+    }
+}
+
+/// The earlier of two optional instants.
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Keeps run-time diagnostics (bounded) for the SDK's debug mode.
+fn note(
+    kept: &mut Vec<RuleDiagnostic>,
+    origin: String,
+    source: &str,
+    diagnostics: Vec<RunDiagnostic>,
+) {
+    for diagnostic in diagnostics {
+        if kept.len() >= MAX_KEPT_DIAGNOSTICS {
+            kept.remove(0);
+        }
+        kept.push(RuleDiagnostic {
+            origin: origin.clone(),
+            source: source.to_string(),
+            diagnostic,
+        });
     }
 }
