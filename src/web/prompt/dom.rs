@@ -6,37 +6,20 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element, HtmlElement, Node};
 
-/// Appends `<tag class=class>text</tag>` to `parent` (an empty class or text is left out).
-pub(super) fn add(
-    doc: &Document,
-    parent: &Node,
-    tag: &str,
-    class: &str,
-    text: &str,
-) -> Option<Element> {
-    let e = doc.create_element(tag).ok()?;
-    if !class.is_empty() {
-        e.set_class_name(class);
+/// Appends an element to `parent`, built from `spec` and `text` (an empty text is left out). `spec` is static
+/// markup data, never config text: the tag, then attribute names and values, all separated by `|`
+/// (`"button|class|o|type|button"`); dynamic attributes are set with [`set`] afterwards.
+pub(super) fn add(doc: &Document, parent: &Node, spec: &str, text: &str) -> Option<Element> {
+    let mut parts = spec.split('|');
+    let e = doc.create_element(parts.next()?).ok()?;
+    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+        set(&e, name, value);
     }
     if !text.is_empty() {
         e.set_text_content(Some(text));
     }
     parent.append_child(&e).ok()?;
     Some(e)
-}
-
-/// A `<button type=button data-a=action>`: the shadow root's one listener dispatches on `data-a` (and `data-v`).
-pub(super) fn button(
-    doc: &Document,
-    parent: &Element,
-    class: &str,
-    action: &str,
-    text: &str,
-) -> Option<Element> {
-    let b = add(doc, parent, "button", class, text)?;
-    set(&b, "type", "button");
-    set(&b, "data-a", action);
-    Some(b)
 }
 
 pub(super) fn set(e: &Element, name: &str, value: &str) {
@@ -74,13 +57,15 @@ pub(super) fn step(radio: &Element, key: &str) -> Option<Element> {
     }
 }
 
+/// `target[key]`, or undefined.
+pub(super) fn prop(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or_default()
+}
+
 /// `target[method](...args)`: for the JS APIs without a binding here (clipboard, share, promises, selection).
 /// None if it is not a function or it throws.
 pub(super) fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Option<JsValue> {
-    let f = Reflect::get(target, &JsValue::from_str(method))
-        .ok()?
-        .dyn_into::<Function>()
-        .ok()?;
+    let f = prop(target, method).dyn_into::<Function>().ok()?;
     let list = Array::new();
     for a in args {
         list.push(a);

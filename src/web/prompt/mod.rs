@@ -18,7 +18,7 @@ mod survey;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Array, Function};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -128,26 +128,21 @@ impl Prompt {
         root.set_adopted_style_sheets(&Array::of1(&sheet));
 
         let strings = Strings::new(strings, &window.navigator().language().unwrap_or_default());
-        let dialog = dom::add(&doc, &root, "div", "d", "")?;
-        dom::set(&dialog, "role", "dialog");
-        dom::set(&dialog, "aria-modal", "false");
+        let dialog = dom::add(&doc, &root, "div|class|d|role|dialog|aria-modal|false", "")?;
         dom::set(&dialog, "data-pos", style::position(own, theme));
-        let close = dom::button(&doc, &dialog, "x", "x", "×")?;
-        dom::set(&close, "aria-label", &strings.get("close"));
+        let close = dom::add(&doc, &dialog, "button|class|x|type|button|data-a|x", "×")?;
+        dom::set(&close, "aria-label", strings.get("close"));
         let title = action
             .get("title")
             .and_then(Value::as_str)
             .unwrap_or_default();
         let titled = !title.is_empty();
         if titled {
-            let h = dom::add(&doc, &dialog, "h2", "", title)?;
-            dom::set(&h, "id", "h");
+            dom::add(&doc, &dialog, "h2|id|h", title)?;
             dom::set(&dialog, "aria-labelledby", "h");
         }
-        let body = dom::add(&doc, &dialog, "div", "", "")?;
-        let live = dom::add(&doc, &dialog, "p", "s", "")?;
-        dom::set(&live, "id", "s");
-        dom::set(&live, "role", "status");
+        let body = dom::add(&doc, &dialog, "div", "")?;
+        let live = dom::add(&doc, &dialog, "p|class|s|id|s|role|status", "")?;
         let mut ui = Ui {
             doc,
             action: action.clone(),
@@ -273,9 +268,8 @@ fn handle(inner: &Rc<Inner>, on_event: &Rc<dyn Fn(PromptEvent)>, v: JsValue) {
 
 impl Ui {
     fn on_dom(&mut self, e: &Event, after: &mut After) {
-        let get = |k: &str| Reflect::get(e, &JsValue::from_str(k)).unwrap_or_default();
         // None for a click.
-        let key = get("key").as_string();
+        let key = dom::prop(e, "key").as_string();
         if key.as_deref() == Some("Escape") {
             self.dismiss(after);
             return;
@@ -302,7 +296,7 @@ impl Ui {
             }
             // Handled here, so the browser must not click as well; a held-down key answers only once.
             e.prevent_default();
-            if get("repeat").is_truthy() {
+            if dom::prop(e, "repeat").is_truthy() {
                 return;
             }
         }
@@ -344,6 +338,6 @@ impl Ui {
 
     /// Shows a UI string in the status line.
     fn say(&self, key: &str) {
-        self.live.set_text_content(Some(&self.strings.get(key)));
+        self.live.set_text_content(Some(self.strings.get(key)));
     }
 }

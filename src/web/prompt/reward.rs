@@ -10,6 +10,11 @@ use super::strings::fill;
 use super::{dom, After, PromptEvent, Ui};
 use crate::core::json::{write_number, Value};
 
+/// The buttons (Share only ever follows Copy).
+const COPY: &str = "button|class|n|type|button|data-a|copy";
+const SHARE: &str = "button|class|n n2|type|button|data-a|share";
+const OK: &str = "button|class|n|type|button|data-a|ok";
+
 impl Ui {
     fn spec(&self, key: &str) -> &str {
         self.action
@@ -24,16 +29,13 @@ impl Ui {
         let kind = self.spec("reward");
         let text = self.spec("text");
         if !text.is_empty() {
-            let q = dom::add(doc, body, "p", "q", text)?;
-            dom::set(&q, "id", "q");
+            dom::add(doc, body, "p|class|q|id|q", text)?;
             self.label("q");
         }
-        let (shown, buttons): (String, &[(&str, &str)]) = match kind {
-            "coupon" => (self.spec("code").to_string(), &[("copy", "copy")]),
-            "referral" => (
-                self.spec("url").to_string(),
-                &[("copy", "copy"), ("share", "share")],
-            ),
+        let points;
+        let (shown, buttons): (&str, &[(&str, &str)]) = match kind {
+            "coupon" => (self.spec("code"), &[(COPY, "copy")]),
+            "referral" => (self.spec("url"), &[(COPY, "copy"), (SHARE, "share")]),
             "points" => {
                 let mut n = String::new();
                 write_number(
@@ -43,26 +45,22 @@ impl Ui {
                         .unwrap_or(0.0),
                     &mut n,
                 );
-                (
-                    fill(&self.strings.get("points"), &n, ""),
-                    &[("ok", "claim")],
-                )
+                points = fill(self.strings.get("points"), &n, "");
+                (&points, &[(OK, "claim")])
             }
-            "badge" => (self.spec("badge").to_string(), &[("ok", "claim")]),
+            "badge" => (self.spec("badge"), &[(OK, "claim")]),
             _ => return None,
         };
-        let k = dom::add(doc, body, "p", "k", &shown)?;
-        dom::set(&k, "id", "k");
+        let k = dom::add(doc, body, "p|class|k|id|k", shown)?;
         if text.is_empty() {
             self.label("k");
         }
         let mut first = None;
-        for (action, label) in buttons {
-            if *action == "share" && !self.can_share() {
+        for &(spec, label) in buttons {
+            if spec == SHARE && !self.can_share() {
                 continue;
             }
-            let class = if first.is_some() { "n n2" } else { "n" };
-            let b = dom::button(doc, body, class, action, &self.strings.get(label))?;
+            let b = dom::add(doc, body, spec, self.strings.get(label))?;
             first = first.or(Some(b));
         }
         if matches!(kind, "coupon" | "referral") {
@@ -72,9 +70,7 @@ impl Ui {
     }
 
     fn can_share(&self) -> bool {
-        web_sys::window().is_some_and(|w| {
-            js_sys::Reflect::get(&w.navigator(), &"share".into()).is_ok_and(|f| f.is_function())
-        })
+        web_sys::window().is_some_and(|w| dom::prop(&w.navigator(), "share").is_function())
     }
 
     pub(super) fn claim(&mut self, how: &'static str, after: &mut After) {
@@ -93,8 +89,13 @@ impl Ui {
             "code"
         }));
         let written = web_sys::window()
-            .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"clipboard".into()).ok())
-            .and_then(|c| dom::call(&c, "writeText", &[&text]))
+            .and_then(|w| {
+                dom::call(
+                    &dom::prop(&w.navigator(), "clipboard"),
+                    "writeText",
+                    &[&text],
+                )
+            })
             .and_then(|p| dom::call(&p, "then", &[&self.listener, &self.listener]));
         match written {
             Some(_) => {

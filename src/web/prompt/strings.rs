@@ -62,15 +62,15 @@ impl Strings {
         }
     }
 
-    pub(super) fn get(&self, key: &str) -> String {
+    pub(super) fn get(&self, key: &str) -> &str {
         for t in &self.tables {
             if let Some(s) = t.get(key).and_then(Value::as_str) {
-                return s.to_string();
+                return s;
             }
         }
         let i = STRING_KEYS.iter().position(|k| *k == key).unwrap_or(0);
         let table = if self.french { &FR } else { &EN };
-        table.get(i).copied().unwrap_or_default().to_string()
+        table.get(i).copied().unwrap_or_default()
     }
 }
 

@@ -4,7 +4,6 @@
 //! arrow keys); choosing one answers and moves on. Multiple choice is a group of `role=checkbox` buttons and
 //! free text a textarea, each with a Next/Submit button. An empty answer is not sent.
 
-use js_sys::Reflect;
 use web_sys::Element;
 
 use super::strings::fill;
@@ -49,6 +48,51 @@ fn branch<'a>(q: &'a Value, answer: Option<&Value>) -> Option<&'a str> {
     other
 }
 
+/// The question types with buttons: the type, the group's markup, then for a scale its first value and count
+/// and the string keys of the labels under its ends (the choices' buttons have a count of 0 and no labels).
+const GROUPS: [(&str, &str, u8, u8, &str, &str); 5] = [
+    (
+        "nps",
+        "div|class|g n11|role|radiogroup|aria-labelledby|q",
+        0,
+        11,
+        "notLikely",
+        "veryLikely",
+    ),
+    (
+        "csat",
+        "div|class|g|role|radiogroup|aria-labelledby|q",
+        1,
+        5,
+        "unsatisfied",
+        "satisfied",
+    ),
+    (
+        "rating",
+        "div|class|g r|role|radiogroup|aria-labelledby|q",
+        1,
+        5,
+        "",
+        "",
+    ),
+    (
+        "single",
+        "div|class|g ch|role|radiogroup|aria-labelledby|q",
+        0,
+        0,
+        "",
+        "",
+    ),
+    (
+        "multiple",
+        "div|class|g ch|role|group|aria-labelledby|q",
+        0,
+        0,
+        "",
+        "",
+    ),
+];
+
 impl Ui {
     /// Renders question `i`; returns the control to focus.
     pub(super) fn question(&self, i: usize) -> Option<Element> {
@@ -59,90 +103,80 @@ impl Ui {
         let n = qs.len();
         if n > 1 {
             let p = fill(
-                &self.strings.get("progress"),
-                &num(i as u32 + 1),
-                &num(n as u32),
+                self.strings.get("progress"),
+                &num(i as i64 + 1),
+                &num(n as i64),
             );
-            dom::add(doc, body, "p", "p", &p)?;
+            dom::add(doc, body, "p|class|p", &p)?;
         }
-        let qe = dom::add(doc, body, "p", "q", text(q, "text"))?;
-        dom::set(&qe, "id", "q");
+        dom::add(doc, body, "p|class|q|id|q", text(q, "text"))?;
         self.label("q");
         let kind = text(q, "type");
         let choices = q
             .get("choices")
             .and_then(Value::as_array)
             .unwrap_or_default();
-        let (group_class, role, scale, ends) = match kind {
-            "nps" => (
-                "g n11",
-                "radiogroup",
-                Some(0..=10u32),
-                Some(("notLikely", "veryLikely")),
-            ),
-            "csat" => (
-                "g",
-                "radiogroup",
-                Some(1..=5),
-                Some(("unsatisfied", "satisfied")),
-            ),
-            "rating" => ("g r", "radiogroup", Some(1..=5), None),
-            "single" => ("g ch", "radiogroup", None, None),
-            "multiple" => ("g ch", "group", None, None),
-            _ => ("", "", None, None),
-        };
         let mut first = None;
-        if !role.is_empty() {
-            let g = dom::add(doc, body, "div", group_class, "")?;
-            dom::set(&g, "role", role);
-            dom::set(&g, "aria-labelledby", "q");
-            let radio = role == "radiogroup";
-            let mut option = |value: &str, label: &str| -> Option<()> {
-                let b = dom::button(doc, &g, "o", if radio { "v" } else { "t" }, label)?;
-                dom::set(&b, "data-v", value);
-                dom::set(&b, "role", if radio { "radio" } else { "checkbox" });
-                dom::set(&b, "aria-checked", "false");
-                if radio {
-                    dom::set(&b, "tabindex", if first.is_none() { "0" } else { "-1" });
-                }
-                if kind == "rating" {
-                    dom::set(&b, "aria-label", value);
-                }
-                if first.is_none() {
-                    first = Some(b);
-                }
-                Some(())
-            };
-            if let Some(scale) = scale {
-                for v in scale {
-                    let v = num(v);
-                    option(&v, if kind == "rating" { "★" } else { v.as_str() })?;
-                }
+        // Choosing a radio answers: no Next button.
+        let mut radios = false;
+        for &(name, group, lo, count, lo_label, hi_label) in &GROUPS {
+            if name != kind {
+                continue;
+            }
+            let g = dom::add(doc, body, group, "")?;
+            let radio = kind != "multiple";
+            let rating = kind == "rating";
+            let options = if count > 0 {
+                count.into()
             } else {
-                for (j, c) in choices.iter().enumerate() {
-                    option(&num(j as u32), c.as_str().unwrap_or_default())?;
+                choices.len()
+            };
+            for j in 0..options {
+                let v = num(i64::from(lo) + j as i64);
+                let label = match choices.get(j) {
+                    _ if rating => "★",
+                    _ if count > 0 => &v,
+                    Some(c) => c.as_str().unwrap_or_default(),
+                    None => "",
+                };
+                let b = dom::add(
+                    doc,
+                    &g,
+                    if radio {
+                        "button|class|o|type|button|data-a|v|role|radio|aria-checked|false"
+                    } else {
+                        "button|class|o|type|button|data-a|t|role|checkbox|aria-checked|false"
+                    },
+                    label,
+                )?;
+                dom::set(&b, "data-v", &v);
+                if radio {
+                    dom::set(&b, "tabindex", if j == 0 { "0" } else { "-1" });
+                    radios = true;
                 }
+                if rating {
+                    dom::set(&b, "aria-label", &v);
+                }
+                first = first.or(Some(b));
             }
-            if let Some((lo, hi)) = ends {
-                let l = dom::add(doc, body, "div", "l", "")?;
-                dom::set(&l, "id", "l");
+            if !lo_label.is_empty() {
+                let l = dom::add(doc, body, "div|class|l|id|l", "")?;
                 dom::set(&g, "aria-describedby", "l");
-                dom::add(doc, &l, "span", "", &self.strings.get(lo))?;
-                dom::add(doc, &l, "span", "", &self.strings.get(hi))?;
+                dom::add(doc, &l, "span", self.strings.get(lo_label))?;
+                dom::add(doc, &l, "span", self.strings.get(hi_label))?;
             }
-        } else if kind == "text" {
-            let t = dom::add(doc, body, "textarea", "", "")?;
-            dom::set(&t, "aria-labelledby", "q");
-            dom::set(&t, "maxlength", "2000");
+        }
+        if kind == "text" {
+            let t = dom::add(doc, body, "textarea|aria-labelledby|q|maxlength|2000", "")?;
             let ph = text(q, "placeholder");
             if !ph.is_empty() {
                 dom::set(&t, "placeholder", ph);
             }
             first = Some(t);
         }
-        if kind == "multiple" || first.is_none() || kind == "text" {
+        if !radios {
             let label = self.strings.get(if i + 1 == n { "submit" } else { "next" });
-            let b = dom::button(doc, body, "n", "n", &label)?;
+            let b = dom::add(doc, body, "button|class|n|type|button|data-a|n", label)?;
             first = first.or(Some(b));
         }
         first
@@ -170,11 +204,13 @@ impl Ui {
             return;
         };
         let i = i as usize;
-        let on = !self.picked.contains(&i);
-        if on {
-            self.picked.push(i);
-        } else {
-            self.picked.retain(|&p| p != i);
+        let at = self.picked.iter().position(|&p| p == i);
+        let on = at.is_none();
+        match at {
+            Some(at) => {
+                self.picked.swap_remove(at);
+            }
+            None => self.picked.push(i),
         }
         dom::set(b, "aria-checked", if on { "true" } else { "false" });
     }
@@ -185,13 +221,12 @@ impl Ui {
         let answer = match q.map(|q| text(q, "type")) {
             Some("multiple") => {
                 let choices = q.and_then(|q| q.get("choices")).and_then(Value::as_array);
-                let picked: Vec<Value> = choices
-                    .unwrap_or_default()
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| self.picked.contains(i))
-                    .map(|(_, c)| c.clone())
-                    .collect();
+                let mut picked = Vec::new();
+                for (i, c) in choices.unwrap_or_default().iter().enumerate() {
+                    if self.picked.contains(&i) {
+                        picked.push(c.clone());
+                    }
+                }
                 (!picked.is_empty()).then_some(Value::Array(picked))
             }
             Some("text") => self
@@ -199,8 +234,7 @@ impl Ui {
                 .query_selector("textarea")
                 .ok()
                 .flatten()
-                .and_then(|t| Reflect::get(&t, &"value".into()).ok())
-                .and_then(|v| v.as_string())
+                .and_then(|t| dom::prop(&t, "value").as_string())
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .map(Value::String),
@@ -251,9 +285,9 @@ impl Ui {
         let t = if own.is_empty() {
             self.strings.get("thanks")
         } else {
-            own.to_string()
+            own
         };
-        self.live.set_text_content(Some(&t));
+        self.live.set_text_content(Some(t));
         self.label("s");
         Some(self.close.clone())
     }
