@@ -19,7 +19,7 @@ pub struct Context {
 
 /// The visitor's position in [0, 100) for a campaign and a purpose, GrowthBook-compatible (hash v2).
 pub fn bucket(purpose: &str, campaign: &str, visitor: &str) -> f64 {
-    let seed = format!("wayline-{purpose}:{campaign}");
+    let seed = ["wayline-", purpose, ":", campaign].concat();
     gb_hash(&seed, visitor, 2).unwrap_or(0.0) * 100.0
 }
 
@@ -50,16 +50,13 @@ pub fn campaign_blockers(
     }
     if let Some(rule) = &a.rule {
         if !evaluate(rule, facts, now).value {
-            let failing = explain(rule, facts, now)
-                .into_iter()
-                .filter(|cl| !cl.value)
-                .map(|cl| {
-                    rule.source()
-                        .get(cl.span.start..cl.span.end)
-                        .unwrap_or_default()
-                        .to_string()
-                })
-                .collect();
+            let mut failing = Vec::new();
+            for cl in explain(rule, facts, now) {
+                if !cl.value {
+                    let text = rule.source().get(cl.span.start..cl.span.end);
+                    failing.push(text.unwrap_or_default().to_string());
+                }
+            }
             out.push(Reason::Rule { failing });
         }
     }
@@ -106,10 +103,12 @@ pub fn campaign_blockers(
             }
             Frequency::Max { max, per_ms } => {
                 let max = max as usize;
-                let recent: Vec<i64> = match per_ms {
-                    Some(per) => h.shows.iter().copied().filter(|&t| t > now - per).collect(),
-                    None => h.shows.clone(),
-                };
+                let mut recent: Vec<i64> = Vec::new();
+                for &t in &h.shows {
+                    if per_ms.is_none_or(|per| t > now - per) {
+                        recent.push(t);
+                    }
+                }
                 if recent.len() >= max {
                     // Eligible again when the oldest show that still counts leaves the window.
                     let until =

@@ -59,8 +59,14 @@ impl Decision {
             .concat(),
             Decision::Cancelled { campaign, by } => ["cancelled ", campaign, " by ", by].concat(),
             Decision::Skipped { campaign, reasons } => {
-                let why: Vec<String> = reasons.iter().map(Reason::message).collect();
-                ["skipped ", campaign, ": ", &why.join("; ")].concat()
+                let mut out = ["skipped ", campaign, ": "].concat();
+                for (k, r) in reasons.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str("; ");
+                    }
+                    out.push_str(&r.message());
+                }
+                out
             }
         }
     }
@@ -73,15 +79,13 @@ impl Decision {
         match self {
             Decision::Delayed { due, .. } => m.insert("due", Value::Number(*due as f64)),
             Decision::Cancelled { by, .. } => m.insert("by", Value::String(by.clone())),
-            Decision::Skipped { reasons, .. } => m.insert(
-                "reasons",
-                Value::Array(
-                    reasons
-                        .iter()
-                        .map(|r| Value::String(r.code().into()))
-                        .collect(),
-                ),
-            ),
+            Decision::Skipped { reasons, .. } => {
+                let mut codes = Vec::with_capacity(reasons.len());
+                for r in reasons {
+                    codes.push(Value::String(r.code().into()));
+                }
+                m.insert("reasons", Value::Array(codes))
+            }
             _ => {}
         }
         Value::Object(m)

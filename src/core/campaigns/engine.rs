@@ -348,7 +348,7 @@ impl Engine {
         }
         let winner = candidates[0];
         let id = self.campaigns[winner].id.clone();
-        self.outranked.retain(|(l, _)| *l != id);
+        forget_outranked(&mut self.outranked, &id);
         if held_out(&self.campaigns[winner], facts) {
             let h = self.state.history_mut(&id);
             h.record_show(now);
@@ -364,7 +364,7 @@ impl Engine {
         }
         for &i in &candidates[1..] {
             let loser = self.campaigns[i].id.clone();
-            self.outranked.retain(|(l, _)| *l != loser);
+            forget_outranked(&mut self.outranked, &loser);
             self.outranked.push((loser.clone(), id.clone()));
             out.push(Decision::Skipped {
                 campaign: loser,
@@ -411,4 +411,9 @@ impl Engine {
             }
         }
     }
+}
+
+/// Forgets the last time `loser` lost.
+fn forget_outranked(outranked: &mut Vec<(String, String)>, loser: &str) {
+    outranked.retain(|(l, _)| l != loser);
 }

@@ -25,10 +25,11 @@ impl Explanation {
         if let Some(p) = self.pending_until {
             m.insert("pendingUntil", Value::Number(p as f64));
         }
-        m.insert(
-            "reasons",
-            Value::Array(self.reasons.iter().map(Reason::to_value).collect()),
-        );
+        let mut reasons = Vec::with_capacity(self.reasons.len());
+        for r in &self.reasons {
+            reasons.push(r.to_value());
+        }
+        m.insert("reasons", Value::Array(reasons));
         Value::Object(m)
     }
 

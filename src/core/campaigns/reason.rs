@@ -94,7 +94,14 @@ impl Reason {
         let num = |n: f64| Value::Number(n).to_json();
         match self {
             Reason::Rule { failing } => {
-                ["audience rule is false: ", &failing.join(" && ")].concat()
+                let mut out = String::from("audience rule is false: ");
+                for (k, clause) in failing.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str(" && ");
+                    }
+                    out.push_str(clause);
+                }
+                out
             }
             Reason::UrlNotIncluded { url } => match url {
                 Some(u) => ["URL ", u, " matches no include pattern"].concat(),
@@ -144,10 +151,13 @@ impl Reason {
         m.insert("code", Value::String(self.code().into()));
         m.insert("message", Value::String(self.message()));
         match self {
-            Reason::Rule { failing } => m.insert(
-                "clauses",
-                Value::Array(failing.iter().map(|c| Value::String(c.clone())).collect()),
-            ),
+            Reason::Rule { failing } => {
+                let mut clauses = Vec::with_capacity(failing.len());
+                for c in failing {
+                    clauses.push(Value::String(c.clone()));
+                }
+                m.insert("clauses", Value::Array(clauses))
+            }
             Reason::Capped { until: Some(t) }
             | Reason::Cooldown { until: t }
             | Reason::MinGap { until: t } => m.insert("until", Value::Number(*t as f64)),

@@ -106,13 +106,48 @@ impl<'a> V<'a> {
         matches!(self, V::Absent | V::Null)
     }
 
-    /// The elements, when this is a list or an array.
-    fn elements(&self) -> Option<Vec<V<'a>>> {
+    /// The elements, when this is a list or an array: borrowed, not copied (a deep copy of a list costs wasm
+    /// bytes and time).
+    fn elements(&self) -> Option<Elems<'_, 'a>> {
         match self {
-            V::List(items) => Some(items.clone()),
-            V::Json(Value::Array(items)) => Some(items.iter().map(V::from_json).collect()),
+            V::List(items) => Some(Elems::List(items)),
+            V::Json(Value::Array(items)) => Some(Elems::Json(items)),
             _ => None,
         }
+    }
+}
+
+/// The elements of a list or an array, borrowed.
+#[derive(Clone, Copy)]
+enum Elems<'s, 'a> {
+    List(&'s [V<'a>]),
+    Json(&'a [Value]),
+}
+
+impl Elems<'_, '_> {
+    fn len(self) -> usize {
+        match self {
+            Elems::List(xs) => xs.len(),
+            Elems::Json(xs) => xs.len(),
+        }
+    }
+
+    /// Whether element `i` exists and `f` holds for it.
+    fn at(self, i: usize, f: &mut dyn FnMut(&V<'_>) -> bool) -> bool {
+        match self {
+            Elems::List(xs) => xs.get(i).is_some_and(f),
+            Elems::Json(xs) => xs.get(i).is_some_and(|x| f(&V::from_json(x))),
+        }
+    }
+
+    /// Whether `f` holds for some element.
+    fn any(self, f: &mut dyn FnMut(&V<'_>) -> bool) -> bool {
+        for i in 0..self.len() {
+            if self.at(i, f) {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -129,7 +164,15 @@ fn equal(a: &V<'_>, b: &V<'_>) -> bool {
             }
             match (a.elements(), b.elements()) {
                 (Some(x), Some(y)) => {
-                    x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| equal(p, q))
+                    if x.len() != y.len() {
+                        return false;
+                    }
+                    for i in 0..x.len() {
+                        if !x.at(i, &mut |p| y.at(i, &mut |q| equal(p, q))) {
+                            return false;
+                        }
+                    }
+                    true
                 }
                 _ => false,
             }
@@ -286,7 +329,13 @@ impl<'a> Evaluator<'a> {
             NodeKind::Bool(b) => V::Bool(*b),
             NodeKind::Num(x) => V::Num(*x),
             NodeKind::Str(s) | NodeKind::Version(s) => V::Str(s),
-            NodeKind::List(items) => V::List(items.iter().map(|i| self.value(i)).collect()),
+            NodeKind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.value(i));
+                }
+                V::List(out)
+            }
             NodeKind::Path(root, fields) => self.path(*root, fields),
             NodeKind::Agg(local) => {
                 let Some(&slot) = self.slots.get(*local) else {
@@ -436,10 +485,9 @@ impl<'a> Evaluator<'a> {
             }
             for item in items {
                 let x = self.value(item);
-                let hit = match &a {
-                    V::Json(Value::Array(arr)) => arr.iter().any(|e| equal(&V::from_json(e), &x)),
-                    V::List(vs) => vs.iter().any(|e| equal(e, &x)),
-                    _ => equal(&a, &x),
+                let hit = match a.elements() {
+                    Some(elems) => elems.any(&mut |e| equal(e, &x)),
+                    None => equal(&a, &x),
                 };
                 if hit {
                     return true;
@@ -459,8 +507,8 @@ impl<'a> Evaluator<'a> {
         }
         self.tick(list.len() as u32);
         match a.elements() {
-            Some(items) => items.iter().any(|i| list.iter().any(|x| equal(i, x))),
-            None => list.iter().any(|x| equal(&a, x)),
+            Some(items) => items.any(&mut |i| list.any(&mut |x| equal(i, x))),
+            None => list.any(&mut |x| equal(&a, x)),
         }
     }
 
@@ -468,7 +516,7 @@ impl<'a> Evaluator<'a> {
         let (a, b) = (self.value(l), self.value(r));
         if let Some(items) = a.elements() {
             self.tick(items.len() as u32);
-            return items.iter().any(|i| equal(i, &b));
+            return items.any(&mut |i| equal(i, &b));
         }
         match (a.as_str(), b.as_str()) {
             (Some(x), Some(y)) => {
@@ -554,15 +602,14 @@ pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause>
     }
     let mut clauses = Vec::new();
     split(&program.root, &mut clauses);
-    clauses
-        .into_iter()
-        .map(|n| {
-            let mut ev = Evaluator::new(program, input, now_ms);
-            let value = ev.cond(n) && !ev.out_of_steps;
-            Clause {
-                span: n.span,
-                value,
-            }
-        })
-        .collect()
+    let mut out = Vec::with_capacity(clauses.len());
+    for n in clauses {
+        let mut ev = Evaluator::new(program, input, now_ms);
+        let value = ev.cond(n) && !ev.out_of_steps;
+        out.push(Clause {
+            span: n.span,
+            value,
+        });
+    }
+    out
 }

@@ -489,17 +489,19 @@ pub fn js_string(v: &Value) -> String {
         Value::Bool(b) => if *b { "true" } else { "false" }.into(),
         Value::Number(_) => v.to_json(),
         Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| {
-                if matches!(i, Value::Null) {
-                    String::new()
-                } else {
-                    js_string(i)
+        Value::Array(items) => {
+            // Written in place: `join` would bring its own generic copy into the wasm.
+            let mut out = String::new();
+            for (k, i) in items.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
                 }
-            })
-            .collect::<Vec<_>>()
-            .join(","),
+                if !matches!(i, Value::Null) {
+                    out.push_str(&js_string(i));
+                }
+            }
+            out
+        }
         Value::Object(_) => "[object Object]".into(),
     }
 }

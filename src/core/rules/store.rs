@@ -163,7 +163,14 @@ impl Store {
     /// Keeps the persisted size under [`MAX_STATE_BYTES`] by dropping the oldest bucket of the heaviest state.
     fn enforce_budget(&mut self) {
         while self.total_weight > MAX_STATE_BYTES {
-            let Some(slot) = (0..self.states.len()).max_by_key(|&i| self.weights[i]) else {
+            // The heaviest; among equals the last (as `max_by_key` would pick).
+            let mut heaviest = None;
+            for (i, &w) in self.weights.iter().enumerate() {
+                if heaviest.is_none_or(|h: usize| w >= self.weights[h]) {
+                    heaviest = Some(i);
+                }
+            }
+            let Some(slot) = heaviest else {
                 return;
             };
             if !self.states[slot].drop_oldest() {
@@ -291,10 +298,11 @@ fn state_to_value(state: &State) -> Value {
             }
         }
         State::Sequence { partial, done } => {
-            m.insert(
-                "p",
-                Value::Array(partial.iter().map(|p| time(*p)).collect()),
-            );
+            let mut p = Vec::with_capacity(partial.len());
+            for &t in partial {
+                p.push(time(t));
+            }
+            m.insert("p", Value::Array(p));
             m.insert("d", time(*done));
         }
         State::Absence { start, followed } => {
@@ -361,10 +369,10 @@ fn state_from_value(spec: &AggSpec, v: &Value) -> Option<State> {
             if saved.len() != partial.len() {
                 return None;
             }
-            let partial = saved
-                .iter()
-                .map(|p| read_time(Some(p)))
-                .collect::<Option<Vec<_>>>()?;
+            let mut partial = Vec::with_capacity(saved.len());
+            for p in saved {
+                partial.push(read_time(Some(p))?);
+            }
             State::Sequence {
                 partial,
                 done: read_time(v.get("d"))?,
