@@ -18,12 +18,10 @@ mod survey;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{
-    CssStyleSheet, Document, Element, Event, ShadowRoot, ShadowRootInit, ShadowRootMode,
-};
+use web_sys::{CssStyleSheet, Document, Element, Event, ShadowRoot};
 
 use crate::core::json::Value;
 use strings::Strings;
@@ -48,6 +46,9 @@ pub enum PromptEvent {
 pub struct Prompt(Rc<Inner>);
 
 type Listener = Closure<dyn FnMut(JsValue)>;
+
+/// The events the listener handles.
+const EVENTS: [&str; 2] = ["click", "keydown"];
 
 struct Inner {
     open: Cell<bool>,
@@ -116,16 +117,18 @@ impl Prompt {
         };
         let window = web_sys::window()?;
         let doc = window.document()?;
-        let page = doc.body()?;
-        let host = doc.create_element("wayline-prompt").ok()?;
+        let page = dom::elem(&doc, "body")?;
+        let host = dom::create(&doc, "wayline-prompt")?;
         dom::set(&host, "data-campaign", campaign);
-        let root = host
-            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-            .ok()?;
+        let init = Object::new();
+        let _ = Reflect::set(&init, &"mode".into(), &"open".into());
+        let root: ShadowRoot = dom::call(&host, "attachShadow", &[&init])?.unchecked_into();
         let own = action.get("theme");
         let sheet = CssStyleSheet::new().ok()?;
-        sheet.replace_sync(&style::sheet(own, theme)).ok()?;
-        root.set_adopted_style_sheets(&Array::of1(&sheet));
+        dom::call(&sheet, "replaceSync", &[&style::sheet(own, theme).into()])?;
+        let sheets = Array::new();
+        sheets.push(&sheet);
+        let _ = Reflect::set(&root, &"adoptedStyleSheets".into(), &sheets);
 
         let strings = Strings::new(strings, &window.navigator().language().unwrap_or_default());
         let dialog = dom::add(&doc, &root, "div|class|d|role|dialog|aria-modal|false", "")?;
@@ -163,7 +166,7 @@ impl Prompt {
 
         let inner = Rc::new(Inner {
             open: Cell::new(true),
-            prev: ui.doc.active_element(),
+            prev: dom::elem(&ui.doc, "activeElement"),
             host,
             root,
             listener: Cell::new(None),
@@ -173,14 +176,14 @@ impl Prompt {
         let held = inner.clone();
         let listener = Listener::new(move |v: JsValue| handle(&held, &on_event, v));
         let f: &Function = listener.as_ref().unchecked_ref();
-        for t in ["click", "keydown"] {
+        for t in EVENTS {
             let _ = inner.root.add_event_listener_with_callback(t, f);
         }
         if let Ok(mut ui) = inner.ui.try_borrow_mut() {
             ui.listener = f.clone().into();
         }
         inner.listener.set(Some(listener));
-        if page.append_child(&inner.host).is_err() {
+        if dom::call(&page, "appendChild", &[&inner.host]).is_none() {
             inner.close();
             return None;
         }
@@ -195,7 +198,7 @@ impl Prompt {
 
     /// Whether it is still on the page.
     pub fn is_open(&self) -> bool {
-        self.0.open.get() && self.0.host.is_connected()
+        self.0.open.get() && dom::prop(&self.0.host, "isConnected").is_truthy()
     }
 }
 
@@ -207,16 +210,18 @@ impl Inner {
         let listener = self.listener.take();
         if let Some(l) = &listener {
             let f: &Function = l.as_ref().unchecked_ref();
-            for t in ["click", "keydown"] {
-                let _ = self.root.remove_event_listener_with_callback(t, f);
+            for t in EVENTS {
+                dom::call(&self.root, "removeEventListener", &[&t.into(), f]);
             }
         }
         // Give the focus back only if it is still ours (or nobody's): the dialog is not modal.
-        let restore = match self.host.owner_document().and_then(|d| d.active_element()) {
+        let restore = match dom::elem(&dom::prop(&self.host, "ownerDocument"), "activeElement") {
             None => true,
-            Some(a) => a == self.host || a.tag_name() == "BODY",
+            Some(a) => {
+                a == self.host || dom::prop(&a, "tagName").as_string().as_deref() == Some("BODY")
+            }
         };
-        self.host.remove();
+        dom::call(&self.host, "remove", &[]);
         if restore {
             if let Some(p) = &self.prev {
                 dom::focus(p);
@@ -287,7 +292,7 @@ impl Ui {
                 // Arrow keys, Home and End move through a radiogroup; the radio under focus is the one checked.
                 if a == "v" {
                     if let Some(r) = dom::step(&target, k) {
-                        e.prevent_default();
+                        dom::call(e, "preventDefault", &[]);
                         dom::check(&r);
                         after.focus = Some(r);
                     }
@@ -295,7 +300,7 @@ impl Ui {
                 return;
             }
             // Handled here, so the browser must not click as well; a held-down key answers only once.
-            e.prevent_default();
+            dom::call(e, "preventDefault", &[]);
             if dom::prop(e, "repeat").is_truthy() {
                 return;
             }
@@ -325,8 +330,8 @@ impl Ui {
 
     /// Empties the step's content and the status line.
     fn clear(&self) {
-        self.body.set_text_content(None);
-        self.live.set_text_content(None);
+        dom::set_text(&self.body, "");
+        dom::set_text(&self.live, "");
     }
 
     /// Names the dialog by element `id` unless a title does.
@@ -338,6 +343,6 @@ impl Ui {
 
     /// Shows a UI string in the status line.
     fn say(&self, key: &str) {
-        self.live.set_text_content(Some(self.strings.get(key)));
+        dom::set_text(&self.live, self.strings.get(key));
     }
 }

@@ -229,11 +229,7 @@ impl Ui {
                 }
                 (!picked.is_empty()).then_some(Value::Array(picked))
             }
-            Some("text") => self
-                .body
-                .query_selector("textarea")
-                .ok()
-                .flatten()
+            Some("text") => dom::call(&self.body, "querySelector", &[&"textarea".into()])
                 .and_then(|t| dom::prop(&t, "value").as_string())
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
@@ -287,7 +283,7 @@ impl Ui {
         } else {
             own
         };
-        self.live.set_text_content(Some(t));
+        dom::set_text(&self.live, t);
         self.label("s");
         Some(self.close.clone())
     }
