@@ -135,6 +135,12 @@ pub fn campaign_blockers(
 /// Reasons tied to the moment: a prompt on screen, the minimum gap since the last one.
 pub fn moment_blockers(state: &State, limits: &GlobalLimits, now: i64) -> Vec<Reason> {
     let mut out = Vec::new();
+    push_moment_blockers(state, limits, now, &mut out);
+    out
+}
+
+/// [`moment_blockers`], added to `out`.
+pub fn push_moment_blockers(state: &State, limits: &GlobalLimits, now: i64, out: &mut Vec<Reason>) {
     if let Some((campaign, since)) = &state.open {
         if now < since + MAX_OPEN_MS {
             out.push(Reason::PromptOpen {
@@ -147,5 +153,4 @@ pub fn moment_blockers(state: &State, limits: &GlobalLimits, now: i64) -> Vec<Re
             out.push(Reason::MinGap { until: last + gap });
         }
     }
-    out
 }

@@ -3,7 +3,7 @@
 //! Pure: no timers, storage or DOM. The SDK calls [`Engine::handle`] for every signal, [`Engine::advance`] when
 //! [`Engine::next_wakeup`] comes, persists [`Engine::to_value`] and restores it on the next load.
 
-use super::check::{campaign_blockers, held_out, moment_blockers, Context};
+use super::check::{campaign_blockers, held_out, moment_blockers, push_moment_blockers, Context};
 use super::config::{self, Campaigns, ConfigError};
 use super::decision::Decision;
 use super::explain::Explanation;
@@ -76,6 +76,13 @@ impl Engine {
 
     /// Ends the delays that are due (re-checking eligibility) and expires a prompt left open too long.
     pub fn advance(&mut self, facts: &dyn Input, now: i64) -> Vec<Decision> {
+        let mut out = Vec::new();
+        self.advance_into(facts, now, &mut out);
+        out
+    }
+
+    /// [`Engine::advance`], adding its decisions to `out`.
+    fn advance_into(&mut self, facts: &dyn Input, now: i64, out: &mut Vec<Decision>) {
         let now = clamp_time(now);
         if let Some((_, at)) = &self.state.open {
             if now >= at + MAX_OPEN_MS {
@@ -84,7 +91,7 @@ impl Engine {
             }
         }
         if self.state.pending.iter().all(|p| p.due > now) {
-            return Vec::new();
+            return;
         }
         self.dirty = true;
         let mut due = Vec::new();
@@ -95,7 +102,6 @@ impl Engine {
                 self.state.pending.push(p);
             }
         }
-        let mut out = Vec::new();
         let mut candidates = Vec::new();
         for p in due {
             let Some(i) = self.index(&p.campaign) else {
@@ -111,8 +117,7 @@ impl Engine {
                 });
             }
         }
-        self.select(candidates, facts, now, &mut out);
-        out
+        self.select(candidates, facts, now, out);
     }
 
     /// Handles one signal at `now`: due delays first, then the signal's own effects and the triggers it fires.
@@ -144,7 +149,7 @@ impl Engine {
             }
             self.new_session(id, &mut out);
         }
-        out.extend(self.advance(facts, now));
+        self.advance_into(facts, now, &mut out);
         let before = Meters {
             engaged_ms: self.state.engaged_ms,
             ..self.meters
@@ -235,7 +240,7 @@ impl Engine {
         let i = self.index(id)?;
         let c = &self.campaigns[i];
         let mut reasons = self.blockers(i, facts, now);
-        reasons.extend(moment_blockers(&self.state, &self.limits, now));
+        push_moment_blockers(&self.state, &self.limits, now, &mut reasons);
         // A campaign on the same trigger and delay that is eligible too and ranks higher would win.
         let rival = self.campaigns.iter().enumerate().find(|&(j, o)| {
             j != i
@@ -277,7 +282,10 @@ impl Engine {
 
     /// Restores a persisted state. On an error the engine keeps a fresh state.
     pub fn restore(&mut self, v: &Value) -> Result<(), StateError> {
-        let known: Vec<&str> = self.campaigns.iter().map(|c| c.id.as_str()).collect();
+        let mut known: Vec<&str> = Vec::with_capacity(self.campaigns.len());
+        for c in &self.campaigns {
+            known.push(&c.id);
+        }
         self.state = State::from_value(v, &known)?;
         self.dirty = false;
         Ok(())

@@ -63,7 +63,11 @@ pub fn lower_str(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
-    s.chars().map(lower).collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        out.push(lower(c));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -34,11 +34,13 @@ const MIN_BUCKETS: i64 = 60;
 /// The bucket size and bucket count for a window.
 pub fn layout(window_ms: i64) -> (i64, i64) {
     let window_ms = window_ms.max(1);
-    let bucket = NICE_BUCKETS_MS
-        .iter()
-        .copied()
-        .find(|&b| window_ms % b == 0 && window_ms / b >= MIN_BUCKETS)
-        .unwrap_or_else(|| (window_ms / MIN_BUCKETS).max(1));
+    let mut bucket = (window_ms / MIN_BUCKETS).max(1);
+    for &b in NICE_BUCKETS_MS.iter() {
+        if window_ms % b == 0 && window_ms / b >= MIN_BUCKETS {
+            bucket = b;
+            break;
+        }
+    }
     (bucket, (window_ms + bucket - 1) / bucket)
 }
 
@@ -90,11 +92,16 @@ impl Series {
     /// The combined value of the buckets inside the window at `now`, or `None` when there are none.
     pub fn value(&self, now: i64, op: Combine) -> Option<f64> {
         let first = self.first_live(now);
-        self.cells
-            .iter()
-            .filter(|c| c.0 >= first)
-            .map(|c| c.1)
-            .reduce(|a, b| op.apply(a, b))
+        let mut out: Option<f64> = None;
+        for &(i, x) in &self.cells {
+            if i >= first {
+                out = Some(match out {
+                    Some(a) => op.apply(a, x),
+                    None => x,
+                });
+            }
+        }
+        out
     }
 
     /// The next instant after `now` at which the value changes by time alone: when the oldest live bucket

@@ -55,16 +55,20 @@ impl Engine {
 
     fn from_built(built: Built) -> Engine {
         let any_event_rule = built.units.iter().any(|u| u.deps.event);
+        let mut members = Vec::with_capacity(built.segment_names.len());
+        for s in built.segment_names {
+            members.push((s, false));
+        }
+        let mut stages = Vec::with_capacity(built.journey_names.len());
+        for j in built.journey_names {
+            stages.push((j, None));
+        }
         Engine {
             store: built.store,
             facts: Facts::default(),
-            members: built
-                .segment_names
-                .into_iter()
-                .map(|s| (s, false))
-                .collect(),
+            members,
             segment_rules: built.segment_rules,
-            stages: built.journey_names.into_iter().map(|j| (j, None)).collect(),
+            stages,
             journey_rules: built.journey_rules,
             units: built.units,
             slot_units: built.slot_units,
@@ -94,11 +98,13 @@ impl Engine {
 
     /// Current segment memberships, in definition order.
     pub fn segments(&self) -> Vec<&str> {
-        self.members
-            .iter()
-            .filter(|(_, m)| *m)
-            .map(|(n, _)| n.as_str())
-            .collect()
+        let mut out = Vec::new();
+        for (n, m) in &self.members {
+            if *m {
+                out.push(n.as_str());
+            }
+        }
+        out
     }
 
     pub fn in_segment(&self, name: &str) -> bool {
@@ -162,7 +168,7 @@ impl Engine {
                 self.units[u].dirty = true;
             }
         }
-        changes.extend(self.run_dirty(now));
+        self.run_dirty(now, &mut changes);
         changes
     }
 
@@ -173,7 +179,7 @@ impl Engine {
         let mut changes = Vec::new();
         // Rules marked by a setter, a restore or construction are brought up to date first.
         if self.units.iter().any(|u| u.dirty) {
-            changes.extend(self.run_dirty(now));
+            self.run_dirty(now, &mut changes);
         }
         for _ in 0..MAX_CATCH_UP {
             let Some(next) = self.next_wakeup() else {
@@ -183,12 +189,12 @@ impl Engine {
                 break;
             }
             self.mark_due(next);
-            changes.extend(self.run_dirty(next));
+            self.run_dirty(next, &mut changes);
         }
         // Past the catch-up bound, settle everything still due at `now`.
         if self.next_wakeup().is_some_and(|w| w <= now) {
             self.mark_due(now);
-            changes.extend(self.run_dirty(now));
+            self.run_dirty(now, &mut changes);
         }
         self.clock = now;
         changes
@@ -250,8 +256,7 @@ impl Engine {
 
     /// Evaluates every dirty unit in dependency order at `now`; a unit whose output changes dirties its
     /// dependents (which come later).
-    fn run_dirty(&mut self, now: i64) -> Vec<Change> {
-        let mut changes = Vec::new();
+    fn run_dirty(&mut self, now: i64, changes: &mut Vec<Change>) {
         for ui in 0..self.units.len() {
             if !self.units[ui].dirty {
                 continue;
@@ -349,7 +354,6 @@ impl Engine {
             };
             self.units[ui].wake = wake;
         }
-        changes
     }
 
     /// Run-time diagnostics since the last call (a type mismatch in data, a step budget exceeded): the rule
@@ -378,10 +382,15 @@ impl Engine {
         let mut m = Map::new();
         m.insert("v", Value::Number(1.0));
         m.insert("store", self.store.to_value());
-        m.insert(
-            "segments",
-            Value::Array(self.segments().into_iter().map(Value::from).collect()),
-        );
+        m.insert("segments", {
+            let mut segments = Vec::new();
+            for (n, m) in &self.members {
+                if *m {
+                    segments.push(Value::from(n.as_str()));
+                }
+            }
+            Value::Array(segments)
+        });
         let mut stages = Map::new();
         for (j, s) in &self.stages {
             if let Some(s) = s {
