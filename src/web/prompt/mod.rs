@@ -91,7 +91,10 @@ struct Ui {
 /// What a handled event leads to, done once the state is no longer borrowed.
 #[derive(Default)]
 struct After {
-    events: Vec<PromptEvent>,
+    /// At most one event per DOM event or promise result, then possibly `Completed`: an answer to the last
+    /// question is `Answered` then `Completed`; a dismissal or a claim is alone.
+    event: Option<PromptEvent>,
+    completed: bool,
     close: bool,
     focus: Option<Element>,
     /// Promises handed the listener.
@@ -266,8 +269,11 @@ fn handle(inner: &Rc<Inner>, on_event: &Rc<dyn Fn(PromptEvent)>, v: JsValue) {
     if let Some(f) = &after.focus {
         dom::focus(f);
     }
-    for e in after.events {
+    if let Some(e) = after.event {
         on_event(e);
+    }
+    if after.completed {
+        on_event(PromptEvent::Completed);
     }
 }
 
@@ -324,7 +330,7 @@ impl Ui {
         after.close = true;
         if !self.done {
             self.done = true;
-            after.events.push(PromptEvent::Dismissed);
+            after.event = Some(PromptEvent::Dismissed);
         }
     }
 

@@ -76,7 +76,7 @@ impl Ui {
     pub(super) fn claim(&mut self, how: &'static str, after: &mut After) {
         if !self.done {
             self.done = true;
-            after.events.push(PromptEvent::RewardClaimed { how });
+            after.event = Some(PromptEvent::RewardClaimed { how });
         }
     }
 

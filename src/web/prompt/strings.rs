@@ -4,39 +4,13 @@
 use crate::core::campaigns::config::STRING_KEYS;
 use crate::core::json::Value;
 
-const EN: [&str; 14] = [
-    "Submit",
-    "Next",
-    "Close",
-    "Copy",
-    "Copied",
-    "Share",
-    "OK",
-    "Thank you!",
-    "Not likely",
-    "Very likely",
-    "Very unsatisfied",
-    "Very satisfied",
-    "{n} of {total}",
-    "{n} points",
-];
-
-const FR: [&str; 14] = [
-    "Envoyer",
-    "Suivant",
-    "Fermer",
-    "Copier",
-    "Copié",
-    "Partager",
-    "OK",
-    "Merci !",
-    "Peu probable",
-    "Très probable",
-    "Très insatisfait",
-    "Très satisfait",
-    "{n} sur {total}",
-    "{n} points",
-];
+/// The built-in tables, one string per key, separated by `|`.
+const EN: &str =
+    "Submit|Next|Close|Copy|Copied|Share|OK|Thank you!|Not likely|Very likely|Very unsatisfied|\
+                  Very satisfied|{n} of {total}|{n} points";
+const FR: &str =
+    "Envoyer|Suivant|Fermer|Copier|Copié|Partager|OK|Merci !|Peu probable|Très probable|\
+                  Très insatisfait|Très satisfait|{n} sur {total}|{n} points";
 
 pub(super) struct Strings {
     /// The config's tables that apply, best first.
@@ -69,8 +43,8 @@ impl Strings {
             }
         }
         let i = STRING_KEYS.iter().position(|k| *k == key).unwrap_or(0);
-        let table = if self.french { &FR } else { &EN };
-        table.get(i).copied().unwrap_or_default()
+        let table = if self.french { FR } else { EN };
+        table.split('|').nth(i).unwrap_or_default()
     }
 }
 
@@ -79,4 +53,17 @@ pub(super) fn fill(template: &str, n: &str, total: &str) -> String {
     template.replace("{n}", n).replace("{total}", total)
 }
 
-const _: () = assert!(STRING_KEYS.len() == EN.len());
+/// The number of strings in a built-in table.
+const fn count(table: &str) -> usize {
+    let b = table.as_bytes();
+    let (mut i, mut n) = (0, 1);
+    while i < b.len() {
+        if b[i] == b'|' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+const _: () = assert!(count(EN) == STRING_KEYS.len() && count(FR) == STRING_KEYS.len());

@@ -246,19 +246,24 @@ impl Ui {
         let Some(q) = qs.get(self.step) else {
             return;
         };
-        let next = match branch(q, answer.as_ref()) {
-            Some("end") => qs.len(),
-            Some(to) => qs
-                .iter()
-                .position(|x| x.get("id").and_then(Value::as_str) == Some(to))
-                .filter(|&j| j > self.step)
-                .unwrap_or(self.step + 1),
-            None => self.step + 1,
-        };
+        // A branch back (or to this question) is ignored.
+        let mut next = self.step + 1;
+        match branch(q, answer.as_ref()) {
+            Some("end") => next = qs.len(),
+            Some(to) => {
+                for (j, x) in qs.iter().enumerate() {
+                    if x.get("id").and_then(Value::as_str) == Some(to) {
+                        next = next.max(j);
+                        break;
+                    }
+                }
+            }
+            None => {}
+        }
         let id = text(q, "id").to_string();
         let more = next < qs.len();
         if let Some(answer) = answer {
-            after.events.push(PromptEvent::Answered {
+            after.event = Some(PromptEvent::Answered {
                 question: id,
                 answer,
             });
@@ -270,7 +275,7 @@ impl Ui {
         } else {
             self.done = true;
             after.focus = self.thanks();
-            after.events.push(PromptEvent::Completed);
+            after.completed = true;
         }
     }
 
