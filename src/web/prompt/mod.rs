@@ -26,6 +26,11 @@ use web_sys::{CssStyleSheet, Document, Element, Event, ShadowRoot};
 use crate::core::json::Value;
 use strings::Strings;
 
+/// The string at `v[key]`, or "".
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
 /// What the visitor did, reported to the SDK. Never called while the prompt module holds a RefCell borrow.
 pub enum PromptEvent {
     /// One question answered; sent as soon as the visitor moves past the question, so partial answers are kept.
@@ -113,9 +118,9 @@ impl Prompt {
         strings: Option<&Value>,
         on_event: Rc<dyn Fn(PromptEvent)>,
     ) -> Option<Prompt> {
-        let survey = match action.get("type").and_then(Value::as_str) {
-            Some("survey") => true,
-            Some("reward") => false,
+        let survey = match text(action, "type") {
+            "survey" => true,
+            "reward" => false,
             _ => return None,
         };
         let window = web_sys::window()?;
@@ -138,10 +143,7 @@ impl Prompt {
         dom::set(&dialog, "data-pos", style::position(own, theme));
         let close = dom::add(&doc, &dialog, "button|class|x|type|button|data-a|x", "×")?;
         dom::set(&close, "aria-label", strings.get("close"));
-        let title = action
-            .get("title")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let title = text(action, "title");
         let titled = !title.is_empty();
         if titled {
             dom::add(&doc, &dialog, "h2|id|h", title)?;

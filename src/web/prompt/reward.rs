@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 use web_sys::Element;
 
 use super::strings::fill;
-use super::{dom, After, PromptEvent, Ui};
+use super::{dom, text, After, PromptEvent, Ui};
 use crate::core::json::{write_number, Value};
 
 /// The buttons (Share only ever follows Copy).
@@ -17,10 +17,7 @@ const OK: &str = "button|class|n|type|button|data-a|ok";
 
 impl Ui {
     fn spec(&self, key: &str) -> &str {
-        self.action
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        text(&self.action, key)
     }
 
     /// Renders the reward; returns the button to focus.

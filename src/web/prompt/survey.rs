@@ -7,7 +7,7 @@
 use web_sys::Element;
 
 use super::strings::fill;
-use super::{dom, After, PromptEvent, Ui};
+use super::{dom, text, After, PromptEvent, Ui};
 use crate::core::campaigns::config::scale_range;
 use crate::core::json::Value;
 use crate::web::console::num;
@@ -17,10 +17,6 @@ fn questions(action: &Value) -> &[Value] {
         .get("questions")
         .and_then(Value::as_array)
         .unwrap_or_default()
-}
-
-fn text<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// Where a question's `next` sends this answer: the first key it matches (a scale value or range, a choice,
