@@ -131,7 +131,7 @@ impl Audience {
         let damaged =
             || vec!["config: the compiled config is damaged or of another version".to_string()];
         let defs = compiled::read(config).ok_or_else(damaged)?;
-        let engine = Engine::from_rules(defs.rules).map_err(|_| damaged())?;
+        let engine = Engine::from_rules(defs.rules).ok_or_else(damaged)?;
         let campaigns = campaigns::Engine::new(defs.campaigns);
         Ok(Audience::new(
             engine,

@@ -5,7 +5,9 @@
 use super::defs::{EngineError, JourneyDef, Rule, SegmentDef};
 use crate::core::rules::limits::MAX_RULES;
 use crate::core::rules::program::{Deps, Node, NodeKind};
-use crate::core::rules::{compile, compile_condition, Diagnostic, Program, Span, Store};
+use crate::core::rules::{
+    compile, compile_condition, Diagnostic, Program, Span, Store, StoreError,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum UnitRef {
@@ -210,21 +212,59 @@ pub(super) fn build(
             }
         }
     }
-    assemble(rules)
+    let mut errors = Vec::new();
+    match assemble(rules, &mut |problem| errors.push(problem.render())) {
+        Some(built) => Ok(built),
+        None => Err(errors),
+    }
+}
+
+/// Why compiled rules cannot make an engine. Rendered into an [`EngineError`] (source line, caret, message) only
+/// for a config as written: a compiled config with a problem is simply refused, so the browser build that reads
+/// compiled configs links none of the message code.
+pub(super) enum Problem<'a> {
+    TooManyAggregates { origin: &'a str, source: &'a str },
+    Cycle { origin: &'a str, source: &'a str },
+}
+
+impl Problem<'_> {
+    fn render(&self) -> EngineError {
+        match *self {
+            Problem::TooManyAggregates { origin, source } => error(
+                origin,
+                source,
+                Span::new(0, source.len()),
+                "too-many-aggregates",
+                StoreError::TooManyAggregates.to_string(),
+            ),
+            Problem::Cycle { origin, source } => error(
+                origin,
+                source,
+                Span::new(0, source.len()),
+                "cycle",
+                "this rule depends on itself through in_segment/stage references".to_string(),
+            ),
+        }
+    }
 }
 
 /// Binds compiled rules to one aggregate store and orders them so each comes after what it reads. A reference
 /// to a segment or journey that does not exist reads as false (the compiler reports it; a compiled config has
 /// none). Errors: too many aggregates, or a cycle.
-pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
+pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Option<Built> {
     let Rules { segments, journeys } = rules;
-    let mut errors = Vec::new();
+    let mut failed = false;
     let mut store = Store::new();
     let mut segment_rules = Vec::with_capacity(segments.len());
     let mut segment_names = Vec::with_capacity(segments.len());
     for (name, mut p) in segments {
-        if let Err(e) = store.bind(&mut p) {
-            errors.push(too_many_aggregates(&["segments.", &name].concat(), &p, &e));
+        if store.bind(&mut p).is_err() {
+            failed = true;
+            let origin = ["segments.", &name].concat();
+            problem(Problem::TooManyAggregates {
+                origin: &origin,
+                source: p.source(),
+            });
         }
         segment_names.push(name);
         segment_rules.push(p);
@@ -234,17 +274,21 @@ pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
     for (name, stages) in journeys {
         let mut bound = Vec::with_capacity(stages.len());
         for (stage, mut p) in stages {
-            if let Err(e) = store.bind(&mut p) {
+            if store.bind(&mut p).is_err() {
+                failed = true;
                 let origin = ["journeys.", &name, ".", &stage].concat();
-                errors.push(too_many_aggregates(&origin, &p, &e));
+                problem(Problem::TooManyAggregates {
+                    origin: &origin,
+                    source: p.source(),
+                });
             }
             bound.push((stage, p));
         }
         journey_names.push(name);
         journey_rules.push(bound);
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if failed {
+        return None;
     }
     // Each unit's combined dependencies. Plain loops throughout: iterator chains cost wasm bytes per closure.
     let n_segments = segment_rules.len();
@@ -289,8 +333,6 @@ pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
             }
         }
         if order.len() == before {
-            let message = "this rule depends on itself through in_segment/stage references";
-            let mut errors = Vec::new();
             for i in 0..n {
                 if placed[i] {
                     continue;
@@ -303,15 +345,12 @@ pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
                 } else {
                     (["journeys.", &journey_names[i - n_segments]].concat(), "")
                 };
-                errors.push(error(
-                    &origin,
+                problem(Problem::Cycle {
+                    origin: &origin,
                     source,
-                    Span::new(0, source.len()),
-                    "cycle",
-                    message.to_string(),
-                ));
+                });
             }
-            return Err(errors);
+            return None;
         }
     }
     let mut position_of = vec![0; n];
@@ -352,7 +391,7 @@ pub(super) fn assemble(rules: Rules) -> Result<Built, Vec<EngineError>> {
             }
         }
     }
-    Ok(Built {
+    Some(Built {
         store,
         segment_names,
         segment_rules,
@@ -392,15 +431,4 @@ fn add_slots(slot_units: &mut [Vec<usize>], ui: usize, p: &Program) {
             }
         }
     }
-}
-
-fn too_many_aggregates(origin: &str, p: &Program, e: &dyn std::fmt::Display) -> EngineError {
-    let source = p.source();
-    error(
-        origin,
-        source,
-        Span::new(0, source.len()),
-        "too-many-aggregates",
-        e.to_string(),
-    )
 }

@@ -49,8 +49,10 @@ impl Engine {
     }
 
     /// An engine from rules compiled ahead of time (a compiled config): no compiler involved.
-    pub fn from_rules(rules: Rules) -> Result<Engine, Vec<EngineError>> {
-        assemble(rules).map(Engine::from_built)
+    /// The engine for compiled rules; None if they cannot make one (too many aggregates, a cycle), which a
+    /// config compiled by `wayline compile` never has. The reasons are not kept: see `build::Problem`.
+    pub fn from_rules(rules: Rules) -> Option<Engine> {
+        assemble(rules, &mut |_| {}).map(Engine::from_built)
     }
 
     fn from_built(built: Built) -> Engine {
