@@ -7,7 +7,7 @@
 //! does not read back exactly is refused as a whole.
 //!
 //! ```json
-//! {"wayline": "compiled", "v": 1,
+//! {"wayline": "compiled", "v": 2,
 //!  "segments": [["pro", PROGRAM], ...], "journeys": [["lifecycle", [["awareness", PROGRAM], ...]], ...],
 //!  "campaigns": {"campaigns": [...], "limits": [...]}, "theme": {...}, "strings": {...}}
 //! ```
@@ -20,7 +20,7 @@ use super::segments::config::engine_from_config;
 use super::segments::{Engine, Rules};
 
 /// The format's version: a reader refuses any other.
-pub const VERSION: f64 = 1.0;
+pub const VERSION: f64 = 2.0;
 
 /// Whether `v` is a compiled config (rather than a config as written).
 pub fn is_compiled(v: &Value) -> bool {
@@ -145,8 +145,12 @@ mod tests {
         let errors = compile(&bad).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         let good = compile(&parse(r#"{"segments": {"a": "true"}}"#).unwrap()).unwrap();
-        let other = good.to_json().replace(r#""v":1"#, r#""v":2"#);
-        assert!(read(&parse(&other).unwrap()).is_none());
+        // Version 1 (string tags, objects) and any later version are refused as a whole.
+        for v in [r#""v":1"#, r#""v":3"#] {
+            let other = good.to_json().replace(r#""v":2"#, v);
+            assert_ne!(other, good.to_json());
+            assert!(read(&parse(&other).unwrap()).is_none());
+        }
         assert!(read(&good).is_some());
     }
 }

@@ -6,8 +6,9 @@
 //! index out of range, a tree deeper than [`MAX_WIRE_DEPTH`]) gives `None`, never a panic or a program that could
 //! misbehave.
 //!
-//! A node is an array `[tag, start, end, ...arguments]` (start and end are its span in the rule's source, for
-//! `explain`); see `node_to_value` for the tags.
+//! Everything is positional and tagged with numbers (a `match` on a number is a jump table in the browser's
+//! wasm; on a string it is a chain of comparisons). A node is an array `[tag, start, end, payload?,
+//! ...children]` (start and end are its span in the rule's source, for `explain`); see `node_to_value`.
 
 use std::rc::Rc;
 
@@ -16,7 +17,7 @@ use super::growthbook::{Cond, ElemTest, Op, Test};
 use super::program::{CmpOp, Deps, Node, NodeKind, Program, Root};
 use super::regex::Regex;
 use super::spec::{AggKind, AggSpec};
-use crate::core::json::{Map, Value};
+use crate::core::json::Value;
 
 /// Nesting a compiled config may have (rules are at most 32 levels deep; a node tree adds a few per level).
 pub const MAX_WIRE_DEPTH: usize = 200;
@@ -55,52 +56,48 @@ fn index(v: &Value) -> Option<usize> {
         .map(|x| x as usize)
 }
 
-/// `{"src", "root", "aggs", "deps"}`.
+/// The five `Deps` flags, in the order of their bits in a program's `flags`.
+fn dep_flags(d: &Deps) -> [bool; 5] {
+    [d.traits, d.context, d.event, d.clock, d.identity]
+}
+
+/// `[src, root, aggs, flags, segments, journeys]`: `flags` holds the dependencies on traits (1), context (2),
+/// the event (4), the clock (8) and the visitor's identity (16).
 pub fn program_to_value(p: &Program) -> Value {
-    let mut m = Map::new();
-    m.insert("src", text(&p.source));
-    m.insert("root", node_to_value(&p.root));
-    m.insert(
-        "aggs",
-        Value::Array(p.aggregates.iter().map(|a| agg_to_value(a)).collect()),
-    );
     let d = &p.deps;
-    m.insert(
-        "deps",
-        Value::Array(vec![
-            Value::Bool(d.traits),
-            Value::Bool(d.context),
-            Value::Bool(d.event),
-            Value::Bool(d.clock),
-            Value::Bool(d.identity),
-            strings(&d.segments),
-            strings(&d.journeys),
-        ]),
-    );
-    Value::Object(m)
+    let mut flags = 0;
+    for (i, on) in dep_flags(d).into_iter().enumerate() {
+        flags |= usize::from(on) << i;
+    }
+    Value::Array(vec![
+        text(&p.source),
+        node_to_value(&p.root),
+        Value::Array(p.aggregates.iter().map(|a| agg_to_value(a)).collect()),
+        num(flags as f64),
+        strings(&d.segments),
+        strings(&d.journeys),
+    ])
 }
 
 pub fn program_from_value(v: &Value) -> Option<Program> {
-    let source = v.get("src")?.as_str()?;
-    let aggregates = list(v.get("aggs")?, &|a| {
-        agg_from_value(a, source.len()).map(Rc::new)
-    })?;
+    let [source, root, aggs, flags, segments, journeys] = v.as_array()? else {
+        return None;
+    };
+    let source = source.as_str()?;
+    let aggregates = list(aggs, &|a| agg_from_value(a, source.len()).map(Rc::new))?;
     let reader = Reader {
         aggregates: aggregates.len(),
         source_len: source.len(),
     };
-    let root = reader.node(v.get("root")?, 0)?;
-    let [traits, context, event, clock, identity, segments, journeys] =
-        v.get("deps")?.as_array()?
-    else {
-        return None;
-    };
+    let root = reader.node(root, 0)?;
+    let flags = index(flags).filter(|f| *f < 32)?;
+    let bit = |i: usize| flags & (1 << i) != 0;
     let deps = Deps {
-        traits: traits.as_bool()?,
-        context: context.as_bool()?,
-        event: event.as_bool()?,
-        clock: clock.as_bool()?,
-        identity: identity.as_bool()?,
+        traits: bit(0),
+        context: bit(1),
+        event: bit(2),
+        clock: bit(3),
+        identity: bit(4),
         segments: read_strings(segments)?,
         journeys: read_strings(journeys)?,
     };
@@ -113,58 +110,63 @@ pub fn program_from_value(v: &Value) -> Option<Program> {
     })
 }
 
+/// `[event, filter, window, key, kind, ...kind's arguments]`. Kinds: 0 count, 1 first, 2 last, 3 sessions,
+/// 4 engaged, 5 sum, 6 min, 7 max, 8 last value (each of these four with a path), 9 sequence (steps,
+/// absent last, within ms).
 fn agg_to_value(a: &AggSpec) -> Value {
-    let kind = match &a.kind {
-        AggKind::Count => vec![text("count")],
-        AggKind::Sum(p) => vec![text("sum"), strings(p)],
-        AggKind::Min(p) => vec![text("min"), strings(p)],
-        AggKind::Max(p) => vec![text("max"), strings(p)],
-        AggKind::First => vec![text("first")],
-        AggKind::Last => vec![text("last")],
-        AggKind::LastValue(p) => vec![text("lastv"), strings(p)],
-        AggKind::Sequence {
-            steps,
-            absent_last,
-            within_ms,
-        } => vec![
-            text("seq"),
-            strings(steps),
-            Value::Bool(*absent_last),
-            num(*within_ms as f64),
-        ],
-        AggKind::Sessions => vec![text("sessions")],
-        AggKind::Engaged => vec![text("engaged")],
-    };
-    Value::Array(vec![
-        Value::Array(kind),
+    let mut out = vec![
         text(&a.event),
         a.filter.as_ref().map_or(Value::Null, node_to_value),
         a.window_ms.map_or(Value::Null, |w| num(w as f64)),
         text(&a.key),
-    ])
+    ];
+    let (tag, args) = match &a.kind {
+        AggKind::Count => (0, vec![]),
+        AggKind::First => (1, vec![]),
+        AggKind::Last => (2, vec![]),
+        AggKind::Sessions => (3, vec![]),
+        AggKind::Engaged => (4, vec![]),
+        AggKind::Sum(p) => (5, vec![strings(p)]),
+        AggKind::Min(p) => (6, vec![strings(p)]),
+        AggKind::Max(p) => (7, vec![strings(p)]),
+        AggKind::LastValue(p) => (8, vec![strings(p)]),
+        AggKind::Sequence {
+            steps,
+            absent_last,
+            within_ms,
+        } => (
+            9,
+            vec![
+                strings(steps),
+                Value::Bool(*absent_last),
+                num(*within_ms as f64),
+            ],
+        ),
+    };
+    out.push(num(f64::from(tag)));
+    out.extend(args);
+    Value::Array(out)
 }
 
 fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
-    let [kind, event, filter, window, key] = v.as_array()? else {
+    let [event, filter, window, key, kind, args @ ..] = v.as_array()? else {
         return None;
     };
-    let k = kind.as_array()?;
-    let path = || read_strings(k.get(1)?);
-    let kind = match k.first()?.as_str()? {
-        "count" => AggKind::Count,
-        "sum" => AggKind::Sum(path()?),
-        "min" => AggKind::Min(path()?),
-        "max" => AggKind::Max(path()?),
-        "first" => AggKind::First,
-        "last" => AggKind::Last,
-        "lastv" => AggKind::LastValue(path()?),
-        "seq" => AggKind::Sequence {
-            steps: path()?,
-            absent_last: k.get(2)?.as_bool()?,
-            within_ms: k.get(3)?.as_f64()? as i64,
+    let kind = match (index(kind)?, args) {
+        (0, []) => AggKind::Count,
+        (1, []) => AggKind::First,
+        (2, []) => AggKind::Last,
+        (3, []) => AggKind::Sessions,
+        (4, []) => AggKind::Engaged,
+        (5, [p]) => AggKind::Sum(read_strings(p)?),
+        (6, [p]) => AggKind::Min(read_strings(p)?),
+        (7, [p]) => AggKind::Max(read_strings(p)?),
+        (8, [p]) => AggKind::LastValue(read_strings(p)?),
+        (9, [p, absent, within]) => AggKind::Sequence {
+            steps: read_strings(p)?,
+            absent_last: absent.as_bool()?,
+            within_ms: within.as_f64()? as i64,
         },
-        "sessions" => AggKind::Sessions,
-        "engaged" => AggKind::Engaged,
         _ => return None,
     };
     // A filter reads only the event: it has no aggregates of its own.
@@ -190,80 +192,174 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
     })
 }
 
-const ROOTS: [(Root, &str); 9] = [
-    (Root::Traits, "traits"),
-    (Root::Context, "context"),
-    (Root::Page, "page"),
-    (Root::Channel, "channel"),
-    (Root::EventName, "event.name"),
-    (Root::EventType, "event.type"),
-    (Root::Properties, "properties"),
-    (Root::EventContext, "event.context"),
-    (Root::Attributes, "attributes"),
+/// Path roots, by their offset from [`PATH`].
+const ROOTS: [Root; 9] = [
+    Root::Traits,
+    Root::Context,
+    Root::Page,
+    Root::Channel,
+    Root::EventName,
+    Root::EventType,
+    Root::Properties,
+    Root::EventContext,
+    Root::Attributes,
 ];
 
-const OPS: [(CmpOp, &str); 6] = [
-    (CmpOp::Eq, "=="),
-    (CmpOp::Ne, "!="),
-    (CmpOp::Lt, "<"),
-    (CmpOp::Le, "<="),
-    (CmpOp::Gt, ">"),
-    (CmpOp::Ge, ">="),
+/// Comparison operators, by their offset from [`CMP`], [`VCMP`] and the GrowthBook operators that take one.
+const OPS: [CmpOp; 6] = [
+    CmpOp::Eq,
+    CmpOp::Ne,
+    CmpOp::Lt,
+    CmpOp::Le,
+    CmpOp::Gt,
+    CmpOp::Ge,
 ];
 
-fn op_name(op: CmpOp) -> &'static str {
-    OPS.iter().find(|(o, _)| *o == op).map_or("==", |(_, n)| n)
+fn op_code(op: CmpOp) -> usize {
+    OPS.iter().position(|o| *o == op).unwrap_or(0)
 }
 
-fn op_of(v: &Value) -> Option<CmpOp> {
-    let s = v.as_str()?;
-    OPS.iter().find(|(_, n)| *n == s).map(|(o, _)| *o)
-}
+// Node tags. Below `PAYLOAD` a node is `[tag, start, end, ...children]`; from `PAYLOAD` on it is
+// `[tag, start, end, payload, ...children]` (only a regex match has a child as well as its payload).
+const NULL: usize = 0;
+const LIST: usize = 1;
+const ALL: usize = 2;
+const ANY: usize = 3;
+const NOT: usize = 4;
+const EXISTS: usize = 5;
+/// Time since, in milliseconds.
+const SINCE: usize = 6;
+const SINCE_DAYS: usize = 7;
+const IN: usize = 8;
+const HAS: usize = 9;
+const STARTS: usize = 10;
+const ENDS: usize = 11;
+/// A comparison: `CMP + ` the operator's index in [`OPS`].
+const CMP: usize = 12;
+/// A version comparison: `VCMP + ` the operator's index in [`OPS`].
+const VCMP: usize = 18;
+const PAYLOAD: usize = 24;
+const BOOL: usize = 24;
+const NUM: usize = 25;
+const STR: usize = 26;
+const VERSION: usize = 27;
+/// The payload is the aggregate's index.
+const AGG: usize = 28;
+const SEGMENT: usize = 29;
+const STAGE: usize = 30;
+const BUCKET: usize = 31;
+/// The payload is `[seed, percentage]`.
+const ROLLOUT: usize = 32;
+/// The payload is a GrowthBook condition (see [`cond_to_value`]).
+const CONDITION: usize = 33;
+/// The payload is the regex (`Regex::to_value`), the one child what it tests.
+const MATCH: usize = 34;
+/// A path: `PATH + ` its root's index in [`ROOTS`]; the payload is its segments.
+const PATH: usize = 35;
 
-/// `[tag, start, end, ...]`. Tags: `null`, `b` bool, `n` number, `s` string, `v` version, `l` list, `p` path
-/// (root, segments), `a` aggregate, `!`, `&`, `|`, `c` comparison, `vc` version comparison, `in`, `has`, `sw`,
-/// `ew`, `m` regex match, `ex` exists, `ts` time since (days?), `seg`, `stg`, `bk` bucket, `ro` rollout, `gb`
-/// GrowthBook condition.
+/// `[tag, start, end, payload?, ...children]`, with `start` and `end` the node's span in the source; see the
+/// tag constants above. Children follow as items of the node itself (not in an array of their own): one JSON
+/// level per tree level keeps a 32-deep rule well inside the JSON parser's nesting limit.
 pub fn node_to_value(n: &Node) -> Value {
-    let one = |x: &Node| node_to_value(x);
-    // Children of a list, `&` or `|` follow as arguments (not in an array of their own): one JSON level per
-    // tree level keeps a 32-deep rule well inside the JSON parser's nesting limit.
-    let many = |xs: &[Node]| xs.iter().map(node_to_value).collect::<Vec<_>>();
-    let (tag, args): (&str, Vec<Value>) = match &n.kind {
-        NodeKind::Null => ("null", vec![]),
-        NodeKind::Bool(b) => ("b", vec![Value::Bool(*b)]),
-        NodeKind::Num(x) => ("n", vec![num(*x)]),
-        NodeKind::Str(s) => ("s", vec![text(s)]),
-        NodeKind::Version(s) => ("v", vec![text(s)]),
-        NodeKind::List(xs) => ("l", many(xs)),
-        NodeKind::Path(root, segs) => {
-            let r = ROOTS
-                .iter()
-                .find(|(x, _)| x == root)
-                .map_or("traits", |(_, n)| n);
-            ("p", vec![text(r), strings(segs)])
+    let mut kids: Vec<&Node> = Vec::new();
+    let mut payload = None;
+    let tag = match &n.kind {
+        NodeKind::Null => NULL,
+        NodeKind::List(xs) | NodeKind::All(xs) | NodeKind::Any(xs) => {
+            kids.extend(xs);
+            match &n.kind {
+                NodeKind::List(_) => LIST,
+                NodeKind::All(_) => ALL,
+                _ => ANY,
+            }
         }
-        NodeKind::Agg(i) => ("a", vec![num(*i as f64)]),
-        NodeKind::Not(x) => ("!", vec![one(x)]),
-        NodeKind::All(xs) => ("&", many(xs)),
-        NodeKind::Any(xs) => ("|", many(xs)),
-        NodeKind::Cmp(op, a, b) => ("c", vec![text(op_name(*op)), one(a), one(b)]),
-        NodeKind::VersionCmp(op, a, b) => ("vc", vec![text(op_name(*op)), one(a), one(b)]),
-        NodeKind::In(a, b) => ("in", vec![one(a), one(b)]),
-        NodeKind::Contains(a, b) => ("has", vec![one(a), one(b)]),
-        NodeKind::StartsWith(a, b) => ("sw", vec![one(a), one(b)]),
-        NodeKind::EndsWith(a, b) => ("ew", vec![one(a), one(b)]),
-        NodeKind::Matches(a, re) => ("m", vec![one(a), re.to_value()]),
-        NodeKind::Exists(a) => ("ex", vec![one(a)]),
-        NodeKind::TimeSince(a, days) => ("ts", vec![one(a), Value::Bool(*days)]),
-        NodeKind::InSegment(s) => ("seg", vec![text(s)]),
-        NodeKind::Stage(s) => ("stg", vec![text(s)]),
-        NodeKind::Bucket(s) => ("bk", vec![text(s)]),
-        NodeKind::InRollout(s, pct) => ("ro", vec![text(s), num(*pct)]),
-        NodeKind::Condition(c) => ("gb", vec![cond_to_value(c)]),
+        NodeKind::Not(x) => {
+            kids.push(x);
+            NOT
+        }
+        NodeKind::Exists(x) => {
+            kids.push(x);
+            EXISTS
+        }
+        NodeKind::TimeSince(x, days) => {
+            kids.push(x);
+            SINCE + usize::from(*days)
+        }
+        NodeKind::In(a, b)
+        | NodeKind::Contains(a, b)
+        | NodeKind::StartsWith(a, b)
+        | NodeKind::EndsWith(a, b)
+        | NodeKind::Cmp(_, a, b)
+        | NodeKind::VersionCmp(_, a, b) => {
+            kids.push(a);
+            kids.push(b);
+            match &n.kind {
+                NodeKind::In(..) => IN,
+                NodeKind::Contains(..) => HAS,
+                NodeKind::StartsWith(..) => STARTS,
+                NodeKind::EndsWith(..) => ENDS,
+                NodeKind::Cmp(op, ..) => CMP + op_code(*op),
+                NodeKind::VersionCmp(op, ..) => VCMP + op_code(*op),
+                _ => NULL,
+            }
+        }
+        NodeKind::Bool(b) => {
+            payload = Some(Value::Bool(*b));
+            BOOL
+        }
+        NodeKind::Num(x) => {
+            payload = Some(num(*x));
+            NUM
+        }
+        NodeKind::Str(s) => {
+            payload = Some(text(s));
+            STR
+        }
+        NodeKind::Version(s) => {
+            payload = Some(text(s));
+            VERSION
+        }
+        NodeKind::Agg(i) => {
+            payload = Some(num(*i as f64));
+            AGG
+        }
+        NodeKind::InSegment(s) => {
+            payload = Some(text(s));
+            SEGMENT
+        }
+        NodeKind::Stage(s) => {
+            payload = Some(text(s));
+            STAGE
+        }
+        NodeKind::Bucket(s) => {
+            payload = Some(text(s));
+            BUCKET
+        }
+        NodeKind::InRollout(s, pct) => {
+            payload = Some(Value::Array(vec![text(s), num(*pct)]));
+            ROLLOUT
+        }
+        NodeKind::Condition(c) => {
+            payload = Some(cond_to_value(c));
+            CONDITION
+        }
+        NodeKind::Matches(a, re) => {
+            kids.push(a);
+            payload = Some(re.to_value());
+            MATCH
+        }
+        NodeKind::Path(root, segs) => {
+            payload = Some(strings(segs));
+            PATH + ROOTS.iter().position(|r| r == root).unwrap_or(0)
+        }
     };
-    let mut out = vec![text(tag), num(n.span.start as f64), num(n.span.end as f64)];
-    out.extend(args);
+    let mut out = vec![
+        num(tag as f64),
+        num(n.span.start as f64),
+        num(n.span.end as f64),
+    ];
+    out.extend(payload);
+    out.extend(kids.into_iter().map(node_to_value));
     Value::Array(out)
 }
 
@@ -274,80 +370,112 @@ struct Reader {
     source_len: usize,
 }
 
+/// The one child of a node that has exactly one.
+fn one(kids: Vec<Node>) -> Option<Box<Node>> {
+    let [a] = <[Node; 1]>::try_from(kids).ok()?;
+    Some(Box::new(a))
+}
+
+/// The two children of a node that has exactly two.
+fn two(kids: Vec<Node>) -> Option<(Box<Node>, Box<Node>)> {
+    let [a, b] = <[Node; 2]>::try_from(kids).ok()?;
+    Some((Box::new(a), Box::new(b)))
+}
+
+fn string(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
 impl Reader {
     fn node(&self, v: &Value, depth: usize) -> Option<Node> {
         if depth > MAX_WIRE_DEPTH {
             return None;
         }
-        let items = v.as_array()?;
-        let (tag, start, end) = (items.first()?.as_str()?, items.get(1)?, items.get(2)?);
-        let (start, end) = (index(start)?, index(end)?);
+        let [tag, start, end, rest @ ..] = v.as_array()? else {
+            return None;
+        };
+        let (tag, start, end) = (index(tag)?, index(start)?, index(end)?);
         if start > end || end > self.source_len {
             return None;
         }
-        let span = Span::new(start, end);
-        let arg = |i: usize| items.get(3 + i);
-        let sub =
-            |i: usize| -> Option<Box<Node>> { Some(Box::new(self.node(arg(i)?, depth + 1)?)) };
-        let rest = || -> Option<Vec<Node>> {
-            let mut out = Vec::new();
-            for x in items.get(3..)? {
-                out.push(self.node(x, depth + 1)?);
-            }
-            Some(out)
+        let (payload, rest) = if tag >= PAYLOAD {
+            rest.split_first()?
+        } else {
+            (&Value::Null, rest)
         };
-        let string = |i: usize| arg(i)?.as_str().map(str::to_string);
+        // Leaves have no children; the others are checked for their number below.
+        if (tag == NULL || tag >= PAYLOAD && tag != MATCH) && !rest.is_empty() {
+            return None;
+        }
+        let mut kids = Vec::with_capacity(rest.len());
+        for x in rest {
+            kids.push(self.node(x, depth + 1)?);
+        }
         let kind = match tag {
-            "null" => NodeKind::Null,
-            "b" => NodeKind::Bool(arg(0)?.as_bool()?),
-            "n" => NodeKind::Num(arg(0)?.as_f64()?),
-            "s" => NodeKind::Str(string(0)?),
-            "v" => NodeKind::Version(string(0)?),
-            "l" => NodeKind::List(rest()?),
-            "p" => {
-                let r = arg(0)?.as_str()?;
-                let root = ROOTS.iter().find(|(_, n)| *n == r)?.0;
-                NodeKind::Path(root, read_strings(arg(1)?)?)
+            NULL => NodeKind::Null,
+            LIST => NodeKind::List(kids),
+            ALL => NodeKind::All(kids),
+            ANY => NodeKind::Any(kids),
+            NOT => NodeKind::Not(one(kids)?),
+            EXISTS => NodeKind::Exists(one(kids)?),
+            SINCE | SINCE_DAYS => NodeKind::TimeSince(one(kids)?, tag == SINCE_DAYS),
+            IN..PAYLOAD => {
+                let (a, b) = two(kids)?;
+                match tag {
+                    IN => NodeKind::In(a, b),
+                    HAS => NodeKind::Contains(a, b),
+                    STARTS => NodeKind::StartsWith(a, b),
+                    ENDS => NodeKind::EndsWith(a, b),
+                    CMP..VCMP => NodeKind::Cmp(*OPS.get(tag - CMP)?, a, b),
+                    _ => NodeKind::VersionCmp(*OPS.get(tag - VCMP)?, a, b),
+                }
             }
-            "a" => NodeKind::Agg(index(arg(0)?).filter(|&i| i < self.aggregates)?),
-            "!" => NodeKind::Not(sub(0)?),
-            "&" => NodeKind::All(rest()?),
-            "|" => NodeKind::Any(rest()?),
-            "c" => NodeKind::Cmp(op_of(arg(0)?)?, sub(1)?, sub(2)?),
-            "vc" => NodeKind::VersionCmp(op_of(arg(0)?)?, sub(1)?, sub(2)?),
-            "in" => NodeKind::In(sub(0)?, sub(1)?),
-            "has" => NodeKind::Contains(sub(0)?, sub(1)?),
-            "sw" => NodeKind::StartsWith(sub(0)?, sub(1)?),
-            "ew" => NodeKind::EndsWith(sub(0)?, sub(1)?),
-            "m" => NodeKind::Matches(sub(0)?, Regex::from_value(arg(1)?)?),
-            "ex" => NodeKind::Exists(sub(0)?),
-            "ts" => NodeKind::TimeSince(sub(0)?, arg(1)?.as_bool()?),
-            "seg" => NodeKind::InSegment(string(0)?),
-            "stg" => NodeKind::Stage(string(0)?),
-            "bk" => NodeKind::Bucket(string(0)?),
-            "ro" => NodeKind::InRollout(string(0)?, arg(1)?.as_f64()?),
-            "gb" => NodeKind::Condition(Box::new(cond_from_value(arg(0)?, depth + 1)?)),
-            _ => return None,
+            BOOL => NodeKind::Bool(payload.as_bool()?),
+            NUM => NodeKind::Num(payload.as_f64()?),
+            STR => NodeKind::Str(string(payload)?),
+            VERSION => NodeKind::Version(string(payload)?),
+            AGG => NodeKind::Agg(index(payload).filter(|&i| i < self.aggregates)?),
+            SEGMENT => NodeKind::InSegment(string(payload)?),
+            STAGE => NodeKind::Stage(string(payload)?),
+            BUCKET => NodeKind::Bucket(string(payload)?),
+            ROLLOUT => {
+                let [seed, pct] = payload.as_array()? else {
+                    return None;
+                };
+                NodeKind::InRollout(string(seed)?, pct.as_f64()?)
+            }
+            CONDITION => NodeKind::Condition(Box::new(cond_from_value(payload, depth + 1)?)),
+            MATCH => NodeKind::Matches(one(kids)?, Regex::from_value(payload)?),
+            _ => NodeKind::Path(*ROOTS.get(tag - PATH)?, read_strings(payload)?),
         };
-        Some(Node { kind, span })
+        Some(Node {
+            kind,
+            span: Span::new(start, end),
+        })
     }
 }
 
-/// GrowthBook conditions: `["all"|"any"|"nor", cond...]`, `["not", cond]`, `["field", path, test]`,
-/// `["false"]`.
+// GrowthBook condition tags: `[ALL|ANY|NOR, cond...]`, `[NOT, cond]`, `[FIELD, path, test]`, `[FALSE]`.
+const C_ALL: usize = 0;
+const C_ANY: usize = 1;
+const C_NOR: usize = 2;
+const C_NOT: usize = 3;
+const C_FIELD: usize = 4;
+const C_FALSE: usize = 5;
+
 fn cond_to_value(c: &Cond) -> Value {
-    let many = |tag: &str, cs: &[Cond]| {
-        let mut v = vec![text(tag)];
+    let many = |tag: usize, cs: &[Cond]| {
+        let mut v = vec![num(tag as f64)];
         v.extend(cs.iter().map(cond_to_value));
         v
     };
     Value::Array(match c {
-        Cond::All(cs) => many("all", cs),
-        Cond::Any(cs) => many("any", cs),
-        Cond::Nor(cs) => many("nor", cs),
-        Cond::Not(c) => vec![text("not"), cond_to_value(c)],
-        Cond::Field { path, test } => vec![text("field"), strings(path), test_to_value(test)],
-        Cond::False => vec![text("false")],
+        Cond::All(cs) => many(C_ALL, cs),
+        Cond::Any(cs) => many(C_ANY, cs),
+        Cond::Nor(cs) => many(C_NOR, cs),
+        Cond::Not(c) => many(C_NOT, std::slice::from_ref(c)),
+        Cond::Field { path, test } => vec![num(C_FIELD as f64), strings(path), test_to_value(test)],
+        Cond::False => vec![num(C_FALSE as f64)],
     })
 }
 
@@ -355,132 +483,166 @@ fn cond_from_value(v: &Value, depth: usize) -> Option<Cond> {
     if depth > MAX_WIRE_DEPTH {
         return None;
     }
-    let items = v.as_array()?;
-    let arg = |i: usize| items.get(1 + i);
-    let many = || -> Option<Vec<Cond>> {
-        let mut out = Vec::new();
-        for c in items.get(1..)? {
-            out.push(cond_from_value(c, depth + 1)?);
+    let (tag, args) = v.as_array()?.split_first()?;
+    let tag = index(tag)?;
+    if tag == C_FIELD {
+        let [path, test] = args else {
+            return None;
+        };
+        return Some(Cond::Field {
+            path: read_strings(path)?,
+            test: test_from_value(test, depth + 1)?,
+        });
+    }
+    let mut kids = Vec::with_capacity(args.len());
+    for c in args {
+        kids.push(cond_from_value(c, depth + 1)?);
+    }
+    Some(match tag {
+        C_ALL => Cond::All(kids),
+        C_ANY => Cond::Any(kids),
+        C_NOR => Cond::Nor(kids),
+        C_NOT => {
+            let [c] = <[Cond; 1]>::try_from(kids).ok()?;
+            Cond::Not(Box::new(c))
         }
-        Some(out)
-    };
-    Some(match items.first()?.as_str()? {
-        "all" => Cond::All(many()?),
-        "any" => Cond::Any(many()?),
-        "nor" => Cond::Nor(many()?),
-        "not" => Cond::Not(Box::new(cond_from_value(arg(0)?, depth + 1)?)),
-        "field" => Cond::Field {
-            path: read_strings(arg(0)?)?,
-            test: test_from_value(arg(1)?, depth + 1)?,
-        },
-        "false" => Cond::False,
+        C_FALSE if kids.is_empty() => Cond::False,
         _ => return None,
     })
 }
 
-/// Tests: `["str", s]`, `["num", x]`, `["bool", b]`, `["null"]`, `["json", text]`, `["ops", [ops]]`.
+/// Tests: a string, number, boolean or `null` is itself; JSON text (arrays and objects compared as text) is
+/// `[text]`; an operator object is the array of its operators (each an array, see [`op_to_value`]).
 fn test_to_value(t: &Test) -> Value {
-    Value::Array(match t {
-        Test::Str(s) => vec![text("str"), text(s)],
-        Test::Num(x) => vec![text("num"), num(*x)],
-        Test::Bool(b) => vec![text("bool"), Value::Bool(*b)],
-        Test::Null => vec![text("null")],
-        Test::Json(s) => vec![text("json"), text(s)],
-        Test::Ops(ops) => vec![
-            text("ops"),
-            Value::Array(ops.iter().map(op_to_value).collect()),
-        ],
-    })
+    match t {
+        Test::Str(s) => text(s),
+        Test::Num(x) => num(*x),
+        Test::Bool(b) => Value::Bool(*b),
+        Test::Null => Value::Null,
+        Test::Json(s) => Value::Array(vec![text(s)]),
+        Test::Ops(ops) => Value::Array(ops.iter().map(op_to_value).collect()),
+    }
 }
 
 fn test_from_value(v: &Value, depth: usize) -> Option<Test> {
     if depth > MAX_WIRE_DEPTH {
         return None;
     }
-    let items = v.as_array()?;
-    let arg = |i: usize| items.get(1 + i);
-    Some(match items.first()?.as_str()? {
-        "str" => Test::Str(arg(0)?.as_str()?.to_string()),
-        "num" => Test::Num(arg(0)?.as_f64()?),
-        "bool" => Test::Bool(arg(0)?.as_bool()?),
-        "null" => Test::Null,
-        "json" => Test::Json(arg(0)?.as_str()?.to_string()),
-        "ops" => Test::Ops(list(arg(0)?, &|o| op_from_value(o, depth + 1))?),
-        _ => return None,
+    Some(match v {
+        Value::String(s) => Test::Str(s.clone()),
+        Value::Number(x) => Test::Num(*x),
+        Value::Bool(b) => Test::Bool(*b),
+        Value::Null => Test::Null,
+        Value::Array(items) => match items.as_slice() {
+            [Value::String(s)] => Test::Json(s.clone()),
+            _ => Test::Ops(list(v, &|o| op_from_value(o, depth + 1))?),
+        },
+        Value::Object(_) => return None,
     })
 }
 
+// GrowthBook operator tags: `[tag]` or `[tag, argument]`.
+const O_EQ: usize = 0;
+const O_NE: usize = 1;
+/// `$lt`… : `O_REL + ` the operator's index in [`OPS`]; the argument is the operand.
+const O_REL: usize = 2;
+/// Version comparisons: `O_VER + ` the operator's index in [`OPS`]; the argument is the padded version.
+const O_VER: usize = 8;
+const O_EXISTS: usize = 14;
+/// `$in` and relatives: `O_IN + ` 1 when negated `+ ` 2 when case is folded; the argument is the list.
+const O_IN: usize = 15;
+const O_IN_FOLD_NEGATED: usize = 18;
+const O_IN_NOT_ARRAY: usize = 19;
+/// `O_GROUP + ` 1 when negated; the argument is the group's id.
+const O_GROUP: usize = 20;
+const O_GROUP_NEGATED: usize = 21;
+const O_NOT: usize = 22;
+const O_SIZE: usize = 23;
+const O_ELEM: usize = 24;
+const O_ELEM_COND: usize = 25;
+/// `$all`: `O_ALL + ` 1 when case is folded; the argument is the array of tests.
+const O_ALL: usize = 26;
+const O_ALL_FOLD: usize = 27;
+const O_ALL_NOT_ARRAY: usize = 28;
+const O_REGEX: usize = 29;
+const O_TYPE: usize = 30;
+const O_FALSE: usize = 31;
+
 fn op_to_value(o: &Op) -> Value {
     let tests = |ts: &[Test]| Value::Array(ts.iter().map(test_to_value).collect());
-    Value::Array(match o {
-        Op::Eq(v) => vec![text("eq"), v.clone()],
-        Op::Ne(v) => vec![text("ne"), v.clone()],
-        Op::Rel(op, v) => vec![text("rel"), text(op_name(*op)), v.clone()],
-        Op::Version(op, s) => vec![text("ver"), text(op_name(*op)), text(s)],
-        Op::Exists(b) => vec![text("exists"), Value::Bool(*b)],
-        Op::In { list, negate, fold } => vec![
-            text("in"),
-            Value::Array(list.clone()),
-            Value::Bool(*negate),
-            Value::Bool(*fold),
-        ],
-        Op::InNotArray => vec![text("in!")],
-        Op::Group { id, negate } => vec![text("group"), text(id), Value::Bool(*negate)],
-        Op::Not(t) => vec![text("not"), test_to_value(t)],
-        Op::Size(t) => vec![text("size"), test_to_value(t)],
+    let (tag, arg) = match o {
+        Op::Eq(v) => (O_EQ, Some(v.clone())),
+        Op::Ne(v) => (O_NE, Some(v.clone())),
+        Op::Rel(op, v) => (O_REL + op_code(*op), Some(v.clone())),
+        Op::Version(op, s) => (O_VER + op_code(*op), Some(text(s))),
+        Op::Exists(b) => (O_EXISTS, Some(Value::Bool(*b))),
+        Op::In { list, negate, fold } => (
+            O_IN + usize::from(*negate) + 2 * usize::from(*fold),
+            Some(Value::Array(list.clone())),
+        ),
+        Op::InNotArray => (O_IN_NOT_ARRAY, None),
+        Op::Group { id, negate } => (O_GROUP + usize::from(*negate), Some(text(id))),
+        Op::Not(t) => (O_NOT, Some(test_to_value(t))),
+        Op::Size(t) => (O_SIZE, Some(test_to_value(t))),
         Op::ElemMatch(e) => match e.as_ref() {
-            ElemTest::Value(t) => vec![text("elem"), test_to_value(t)],
-            ElemTest::Cond(c) => vec![text("elemc"), cond_to_value(c)],
+            ElemTest::Value(t) => (O_ELEM, Some(test_to_value(t))),
+            ElemTest::Cond(c) => (O_ELEM_COND, Some(cond_to_value(c))),
         },
-        Op::All { parts, fold } => vec![text("allof"), tests(parts), Value::Bool(*fold)],
-        Op::AllNotArray => vec![text("all!")],
-        Op::Regex(re) => vec![text("re"), re.to_value()],
-        Op::Type(s) => vec![text("type"), text(s)],
-        Op::False => vec![text("false")],
-    })
+        Op::All { parts, fold } => (O_ALL + usize::from(*fold), Some(tests(parts))),
+        Op::AllNotArray => (O_ALL_NOT_ARRAY, None),
+        Op::Regex(re) => (O_REGEX, Some(re.to_value())),
+        Op::Type(s) => (O_TYPE, Some(text(s))),
+        Op::False => (O_FALSE, None),
+    };
+    let mut out = vec![num(tag as f64)];
+    out.extend(arg);
+    Value::Array(out)
 }
 
 fn op_from_value(v: &Value, depth: usize) -> Option<Op> {
     if depth > MAX_WIRE_DEPTH {
         return None;
     }
-    let items = v.as_array()?;
-    let arg = |i: usize| items.get(1 + i);
-    let test = |i: usize| Some(Box::new(test_from_value(arg(i)?, depth + 1)?));
-    Some(match items.first()?.as_str()? {
-        "eq" => Op::Eq(arg(0)?.clone()),
-        "ne" => Op::Ne(arg(0)?.clone()),
-        "rel" => Op::Rel(op_of(arg(0)?)?, arg(1)?.clone()),
-        "ver" => Op::Version(op_of(arg(0)?)?, arg(1)?.as_str()?.to_string()),
-        "exists" => Op::Exists(arg(0)?.as_bool()?),
-        "in" => Op::In {
-            list: arg(0)?.as_array()?.to_vec(),
-            negate: arg(1)?.as_bool()?,
-            fold: arg(2)?.as_bool()?,
+    let (tag, args) = v.as_array()?.split_first()?;
+    let tag = index(tag)?;
+    let a = match args {
+        [] => {
+            return match tag {
+                O_IN_NOT_ARRAY => Some(Op::InNotArray),
+                O_ALL_NOT_ARRAY => Some(Op::AllNotArray),
+                O_FALSE => Some(Op::False),
+                _ => None,
+            }
+        }
+        [a] => a,
+        _ => return None,
+    };
+    let test = || Some(Box::new(test_from_value(a, depth + 1)?));
+    Some(match tag {
+        O_EQ => Op::Eq(a.clone()),
+        O_NE => Op::Ne(a.clone()),
+        O_REL..O_VER => Op::Rel(*OPS.get(tag - O_REL)?, a.clone()),
+        O_VER..O_EXISTS => Op::Version(*OPS.get(tag - O_VER)?, string(a)?),
+        O_EXISTS => Op::Exists(a.as_bool()?),
+        O_IN..=O_IN_FOLD_NEGATED => Op::In {
+            list: a.as_array()?.to_vec(),
+            negate: (tag - O_IN) & 1 != 0,
+            fold: (tag - O_IN) & 2 != 0,
         },
-        "in!" => Op::InNotArray,
-        "group" => Op::Group {
-            id: arg(0)?.as_str()?.to_string(),
-            negate: arg(1)?.as_bool()?,
+        O_GROUP | O_GROUP_NEGATED => Op::Group {
+            id: string(a)?,
+            negate: tag != O_GROUP,
         },
-        "not" => Op::Not(test(0)?),
-        "size" => Op::Size(test(0)?),
-        "elem" => Op::ElemMatch(Box::new(ElemTest::Value(test_from_value(
-            arg(0)?,
-            depth + 1,
-        )?))),
-        "elemc" => Op::ElemMatch(Box::new(ElemTest::Cond(cond_from_value(
-            arg(0)?,
-            depth + 1,
-        )?))),
-        "allof" => Op::All {
-            parts: list(arg(0)?, &|t| test_from_value(t, depth + 1))?,
-            fold: arg(1)?.as_bool()?,
+        O_NOT => Op::Not(test()?),
+        O_SIZE => Op::Size(test()?),
+        O_ELEM => Op::ElemMatch(Box::new(ElemTest::Value(test_from_value(a, depth + 1)?))),
+        O_ELEM_COND => Op::ElemMatch(Box::new(ElemTest::Cond(cond_from_value(a, depth + 1)?))),
+        O_ALL | O_ALL_FOLD => Op::All {
+            parts: list(a, &|t| test_from_value(t, depth + 1))?,
+            fold: tag != O_ALL,
         },
-        "all!" => Op::AllNotArray,
-        "re" => Op::Regex(Regex::from_value(arg(0)?)?),
-        "type" => Op::Type(arg(0)?.as_str()?.to_string()),
-        "false" => Op::False,
+        O_REGEX => Op::Regex(Regex::from_value(a)?),
+        O_TYPE => Op::Type(string(a)?),
         _ => return None,
     })
 }

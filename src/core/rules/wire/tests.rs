@@ -21,25 +21,26 @@ fn damaged_programs_are_refused() {
     let p = compile(r#"count("A") >= 1 && properties.x matches "a+b""#).unwrap();
     let good = program_to_value(&p).to_json();
     for (from, to) in [
-        (r#"["a",0,"#, r#"["a",900,"#),   // a span outside the source
-        (r#"["a","#, r#"["zz","#),        // unknown tag
-        (r#""aggs":["#, r#""aggs":[1,"#), // a bad aggregate
-        (r#"[6,"#, r#"[6,999,"#), // a jump out of the regex program (if the regex has a split)
+        (r#"[28,0,"#, r#"[28,900,"#), // a span outside the source
+        (r#"[28,"#, r#"[99,"#),       // unknown tag
+        (r#"[28,0,10,0]"#, r#"[28,0,10,0,[0,0,0]]"#), // a child on a leaf
+        (r#""count|\"A\"",0]"#, r#""count|\"A\"",0,[]]"#), // a bad aggregate (a path on `count`)
+        (r#"[6,"#, r#"[6,999,"#),     // a jump out of the regex program (if the regex has a split)
+        (r#"[34,19,45,"#, r#"[34,19,45,1,"#), // a regex that is not one
+        (r#"[2,0,45,"#, r#"[4,0,45,"#), // `!` with two children
     ] {
         let bad = good.replacen(from, to, 1);
-        if bad == good {
-            continue;
-        }
+        assert_ne!(bad, good, "{from}");
         let v = parse(&bad).unwrap();
         assert!(program_from_value(&v).is_none(), "{from} -> {to}");
     }
-    let mut deep = Value::Array(vec!["b".into(), 0.0.into(), 0.0.into(), Value::Bool(true)]);
+    let mut deep = Value::Array(vec![24.0.into(), 0.0.into(), 0.0.into(), Value::Bool(true)]);
     for _ in 0..300 {
-        deep = Value::Array(vec!["!".into(), 0.0.into(), 0.0.into(), deep]);
+        deep = Value::Array(vec![4.0.into(), 0.0.into(), 0.0.into(), deep]);
     }
     let mut v = program_to_value(&compile("true").unwrap());
-    if let Value::Object(m) = &mut v {
-        m.insert("root", deep);
+    if let Value::Array(items) = &mut v {
+        items[1] = deep;
     }
     assert!(program_from_value(&v).is_none(), "too deep");
 }
@@ -48,8 +49,8 @@ fn damaged_programs_are_refused() {
 fn an_aggregate_index_must_exist() {
     let p = compile(r#"count("A") >= 1"#).unwrap();
     let mut v = program_to_value(&p);
-    if let Value::Object(m) = &mut v {
-        m.insert("aggs", Value::Array(vec![]));
+    if let Value::Array(items) = &mut v {
+        items[2] = Value::Array(vec![]);
     }
     assert!(program_from_value(&v).is_none());
 }
