@@ -9,7 +9,7 @@
 //! ```json
 //! {"wayline": "compiled", "v": 2,
 //!  "segments": [["pro", PROGRAM], ...], "journeys": [["lifecycle", [["awareness", PROGRAM], ...]], ...],
-//!  "campaigns": {"campaigns": [...], "limits": [...]}, "theme": {...}, "strings": {...}}
+//!  "campaigns": [[CAMPAIGN, ...], perSession, minGapMs], "theme": {...}, "strings": {...}}
 //! ```
 
 use super::campaigns;

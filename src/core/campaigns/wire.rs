@@ -7,8 +7,8 @@ use super::model::{
     Action, ActionKind, Audience, Campaign, Device, Frequency, GlobalLimits, Timing, Trigger,
 };
 use super::pattern::UrlPattern;
-use crate::core::json::{Map, Value};
-use crate::core::rules::wire::{list, program_from_value, program_to_value};
+use crate::core::json::Value;
+use crate::core::rules::wire::{index, list, program_from_value, program_to_value};
 use crate::core::rules::Program;
 
 fn num(x: f64) -> Value {
@@ -49,30 +49,22 @@ fn read_patterns(v: &Value) -> Option<Vec<UrlPattern>> {
     list(v, &|p| p.as_str().map(UrlPattern::trusted))
 }
 
-/// `{"campaigns": [...], "limits": [perSession, minGapMs]}`.
+/// `[[campaign, ...], perSession, minGapMs]`.
 pub fn to_value(c: &Campaigns) -> Value {
-    let mut m = Map::new();
-    m.insert(
-        "campaigns",
+    Value::Array(vec![
         Value::Array(c.campaigns.iter().map(campaign_to_value).collect()),
-    );
-    m.insert(
-        "limits",
-        Value::Array(vec![
-            c.limits
-                .per_session
-                .map_or(Value::Null, |n| num(f64::from(n))),
-            opt_ms(c.limits.min_gap_ms),
-        ]),
-    );
-    Value::Object(m)
+        c.limits
+            .per_session
+            .map_or(Value::Null, |n| num(f64::from(n))),
+        opt_ms(c.limits.min_gap_ms),
+    ])
 }
 
 pub fn from_value(v: &Value) -> Option<Campaigns> {
-    let campaigns = list(v.get("campaigns")?, &campaign_from_value)?;
-    let [per_session, min_gap] = v.get("limits")?.as_array()? else {
+    let [campaigns, per_session, min_gap] = v.as_array()? else {
         return None;
     };
+    let campaigns = list(campaigns, &campaign_from_value)?;
     let per_session = match per_session {
         Value::Null => None,
         n => Some(n.as_f64().filter(|n| (0.0..=1e6).contains(n))? as u32),
@@ -86,47 +78,50 @@ pub fn from_value(v: &Value) -> Option<Campaigns> {
     })
 }
 
+/// Devices, by their number on the wire.
+const DEVICES: [Device; 3] = [Device::Mobile, Device::Tablet, Device::Desktop];
+
+/// Frequencies other than a maximum, by their number on the wire (a maximum is `[max, perMs]`).
+const FREQUENCIES: [Frequency; 3] = [Frequency::Once, Frequency::UntilAnswered, Frequency::Always];
+
+/// `[id, trigger, rule, include, exclude, devices, start, end, sample, action, delay, cancelOn, frequency,
+/// cooldown, priority, holdout]`: the audience's fields from `rule` to `sample`, the action's spec as written,
+/// the timing's fields from `delay` to `cooldown`.
 fn campaign_to_value(c: &Campaign) -> Value {
-    let mut m = Map::new();
-    m.insert("id", text(&c.id));
-    m.insert("trigger", trigger_to_value(&c.trigger));
     let a = &c.audience;
-    m.insert(
-        "audience",
-        Value::Array(vec![
-            program(&a.rule),
-            patterns(&a.include),
-            patterns(&a.exclude),
-            Value::Array(a.devices.iter().map(|d| text(d.as_str())).collect()),
-            opt_ms(a.start),
-            opt_ms(a.end),
-            a.sample.map_or(Value::Null, num),
-        ]),
-    );
-    m.insert("action", c.action.spec.clone());
     let t = &c.timing;
     let frequency = match t.frequency {
-        Frequency::Once => text("once"),
-        Frequency::UntilAnswered => text("untilAnswered"),
-        Frequency::Always => text("always"),
         Frequency::Max { max, per_ms } => Value::Array(vec![num(f64::from(max)), opt_ms(per_ms)]),
+        f => num(FREQUENCIES.iter().position(|x| *x == f).unwrap_or(0) as f64),
     };
-    m.insert(
-        "timing",
-        Value::Array(vec![
-            num(t.delay_ms as f64),
-            Value::Array(t.cancel_on.iter().map(|e| text(e)).collect()),
-            frequency,
-            opt_ms(t.cooldown_ms),
-        ]),
-    );
-    m.insert("priority", num(c.priority as f64));
-    m.insert("holdout", num(c.holdout));
-    Value::Object(m)
+    Value::Array(vec![
+        text(&c.id),
+        trigger_to_value(&c.trigger),
+        program(&a.rule),
+        patterns(&a.include),
+        patterns(&a.exclude),
+        Value::Array(
+            a.devices
+                .iter()
+                .map(|d| num(DEVICES.iter().position(|x| x == d).unwrap_or(0) as f64))
+                .collect(),
+        ),
+        opt_ms(a.start),
+        opt_ms(a.end),
+        a.sample.map_or(Value::Null, num),
+        c.action.spec.clone(),
+        num(t.delay_ms as f64),
+        Value::Array(t.cancel_on.iter().map(|e| text(e)).collect()),
+        frequency,
+        opt_ms(t.cooldown_ms),
+        num(c.priority as f64),
+        num(c.holdout),
+    ])
 }
 
 fn campaign_from_value(v: &Value) -> Option<Campaign> {
-    let [rule, include, exclude, devices, start, end, sample] = v.get("audience")?.as_array()?
+    let [id, trigger, rule, include, exclude, devices, start, end, sample, spec, delay, cancel_on, frequency, cooldown, priority, holdout] =
+        v.as_array()?
     else {
         return None;
     };
@@ -134,7 +129,7 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
         rule: read_program(Some(rule))?,
         include: read_patterns(include)?,
         exclude: read_patterns(exclude)?,
-        devices: list(devices, &|d| d.as_str().and_then(Device::parse))?,
+        devices: list(devices, &|d| DEVICES.get(index(d)?).copied())?,
         start: read_opt_ms(Some(start))?,
         end: read_opt_ms(Some(end))?,
         sample: match sample {
@@ -142,23 +137,13 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
             s => Some(s.as_f64()?),
         },
     };
-    let spec = v.get("action")?.clone();
     let kind = match spec.get("type")?.as_str()? {
         "survey" => ActionKind::Survey,
         "reward" => ActionKind::Reward,
         "custom" => ActionKind::Custom,
         _ => return None,
     };
-    let [delay, cancel_on, frequency, cooldown] = v.get("timing")?.as_array()? else {
-        return None;
-    };
     let frequency = match frequency {
-        Value::String(s) => match s.as_str() {
-            "once" => Frequency::Once,
-            "untilAnswered" => Frequency::UntilAnswered,
-            "always" => Frequency::Always,
-            _ => return None,
-        },
         Value::Array(a) => {
             let [max, per] = a.as_slice() else {
                 return None;
@@ -168,63 +153,79 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
                 per_ms: read_opt_ms(Some(per))?,
             }
         }
-        _ => return None,
+        f => *FREQUENCIES.get(index(f)?)?,
     };
     Some(Campaign {
-        id: v.get("id")?.as_str()?.to_string(),
-        trigger: trigger_from_value(v.get("trigger")?)?,
+        id: id.as_str()?.to_string(),
+        trigger: trigger_from_value(trigger)?,
         audience,
-        action: Action { kind, spec },
+        action: Action {
+            kind,
+            spec: spec.clone(),
+        },
         timing: Timing {
             delay_ms: delay.as_f64()? as i64,
             cancel_on: list(cancel_on, &|e| e.as_str().map(str::to_string))?,
             frequency,
             cooldown_ms: read_opt_ms(Some(cooldown))?,
         },
-        priority: v.get("priority")?.as_f64()? as i64,
-        holdout: v.get("holdout")?.as_f64()?,
+        priority: priority.as_f64()? as i64,
+        holdout: holdout.as_f64()?,
     })
 }
 
-/// `["event", name, filter]`, `["enter", s]`, `["exit", s]`, `["stage", journey, stage]`, `["page", pattern]`,
-/// `["exitIntent"]`, `["idle", ms]`, `["scroll", percent]`, `["engaged", ms]`, `["session"]`.
+// Trigger tags.
+const EVENT: usize = 0;
+const ENTER: usize = 1;
+const EXIT: usize = 2;
+const STAGE: usize = 3;
+const PAGE: usize = 4;
+const EXIT_INTENT: usize = 5;
+const IDLE: usize = 6;
+const SCROLL: usize = 7;
+const ENGAGED: usize = 8;
+const SESSION: usize = 9;
+
+/// `[EVENT, name, filter]`, `[ENTER, s]`, `[EXIT, s]`, `[STAGE, journey, stage]`, `[PAGE, pattern]`,
+/// `[EXIT_INTENT]`, `[IDLE, ms]`, `[SCROLL, percent]`, `[ENGAGED, ms]`, `[SESSION]`.
 fn trigger_to_value(t: &Trigger) -> Value {
-    Value::Array(match t {
-        Trigger::Event { name, filter } => vec![text("event"), text(name), program(filter)],
-        Trigger::SegmentEnter(s) => vec![text("enter"), text(s)],
-        Trigger::SegmentExit(s) => vec![text("exit"), text(s)],
-        Trigger::Stage { journey, stage } => vec![text("stage"), text(journey), text(stage)],
-        Trigger::Page(p) => vec![text("page"), text(p.as_str())],
-        Trigger::ExitIntent => vec![text("exitIntent")],
-        Trigger::Idle(ms) => vec![text("idle"), num(*ms as f64)],
-        Trigger::Scroll(p) => vec![text("scroll"), num(*p)],
-        Trigger::EngagedTime(ms) => vec![text("engaged"), num(*ms as f64)],
-        Trigger::SessionStart => vec![text("session")],
-    })
+    let (tag, args) = match t {
+        Trigger::Event { name, filter } => (EVENT, vec![text(name), program(filter)]),
+        Trigger::SegmentEnter(s) => (ENTER, vec![text(s)]),
+        Trigger::SegmentExit(s) => (EXIT, vec![text(s)]),
+        Trigger::Stage { journey, stage } => (STAGE, vec![text(journey), text(stage)]),
+        Trigger::Page(p) => (PAGE, vec![text(p.as_str())]),
+        Trigger::ExitIntent => (EXIT_INTENT, vec![]),
+        Trigger::Idle(ms) => (IDLE, vec![num(*ms as f64)]),
+        Trigger::Scroll(p) => (SCROLL, vec![num(*p)]),
+        Trigger::EngagedTime(ms) => (ENGAGED, vec![num(*ms as f64)]),
+        Trigger::SessionStart => (SESSION, vec![]),
+    };
+    let mut out = vec![num(tag as f64)];
+    out.extend(args);
+    Value::Array(out)
 }
 
 fn trigger_from_value(v: &Value) -> Option<Trigger> {
-    let items = v.as_array()?;
-    let arg = |i: usize| items.get(1 + i);
-    let string = |i: usize| arg(i)?.as_str().map(str::to_string);
-    let number = |i: usize| arg(i)?.as_f64();
-    Some(match items.first()?.as_str()? {
-        "event" => Trigger::Event {
-            name: string(0)?,
-            filter: read_program(arg(1))?,
+    let (tag, args) = v.as_array()?.split_first()?;
+    let string = |s: &Value| s.as_str().map(str::to_string);
+    Some(match (index(tag)?, args) {
+        (EVENT, [name, filter]) => Trigger::Event {
+            name: string(name)?,
+            filter: read_program(Some(filter))?,
         },
-        "enter" => Trigger::SegmentEnter(string(0)?),
-        "exit" => Trigger::SegmentExit(string(0)?),
-        "stage" => Trigger::Stage {
-            journey: string(0)?,
-            stage: string(1)?,
+        (ENTER, [s]) => Trigger::SegmentEnter(string(s)?),
+        (EXIT, [s]) => Trigger::SegmentExit(string(s)?),
+        (STAGE, [journey, stage]) => Trigger::Stage {
+            journey: string(journey)?,
+            stage: string(stage)?,
         },
-        "page" => Trigger::Page(UrlPattern::trusted(arg(0)?.as_str()?)),
-        "exitIntent" => Trigger::ExitIntent,
-        "idle" => Trigger::Idle(number(0)? as i64),
-        "scroll" => Trigger::Scroll(number(0)?),
-        "engaged" => Trigger::EngagedTime(number(0)? as i64),
-        "session" => Trigger::SessionStart,
+        (PAGE, [p]) => Trigger::Page(UrlPattern::trusted(p.as_str()?)),
+        (EXIT_INTENT, []) => Trigger::ExitIntent,
+        (IDLE, [ms]) => Trigger::Idle(ms.as_f64()? as i64),
+        (SCROLL, [p]) => Trigger::Scroll(p.as_f64()?),
+        (ENGAGED, [ms]) => Trigger::EngagedTime(ms.as_f64()? as i64),
+        (SESSION, []) => Trigger::SessionStart,
         _ => return None,
     })
 }
@@ -254,8 +255,9 @@ mod tests {
         let config = parse(include_str!("../../../www/demo-config.json")).unwrap();
         let good = to_value(&read(&config).unwrap()).to_json();
         for (from, to) in [
-            (r#""once""#, r#""twice""#),
-            (r#"["exitIntent"]"#, r#"["exitIntnet"]"#),
+            (r#",[5],"#, r#",[15],"#),                // an unknown trigger
+            (r#",[5],"#, r#",[5,1],"#),               // a trigger with an argument it does not take
+            (r#""cart-exit","#, r#""cart-exit",1,"#), // a campaign of the wrong shape
             (r#""type":"survey""#, r#""type":"poll""#),
         ] {
             let bad = good.replacen(from, to, 1);

@@ -50,7 +50,8 @@ fn read_strings(v: &Value) -> Option<Vec<String>> {
     list(v, &|s| s.as_str().map(str::to_string))
 }
 
-fn index(v: &Value) -> Option<usize> {
+/// A whole number from 0 to 10⁹: an index, a span's end, a tag.
+pub fn index(v: &Value) -> Option<usize> {
     v.as_f64()
         .filter(|x| *x >= 0.0 && *x <= 1e9 && x.fract() == 0.0)
         .map(|x| x as usize)
