@@ -76,27 +76,24 @@ enum Node {
 
 impl Regex {
     /// The compiled program as data, for a compiled config (`wire.rs`): the source, the flag, the instructions
-    /// as numbers and the classes as ranges.
+    /// as numbers (three a piece, in one flat array: operation and two operands) and the classes as ranges.
     pub fn to_value(&self) -> Value {
         let n = |x: usize| Value::Number(x as f64);
-        let insts = self
-            .insts
-            .iter()
-            .map(|i| {
-                let (op, a, b) = match *i {
-                    Inst::Char(c) => (0, c as usize, 0),
-                    Inst::Any => (1, 0, 0),
-                    Inst::Class(k) => (2, k, 0),
-                    Inst::Start => (3, 0, 0),
-                    Inst::End => (4, 0, 0),
-                    Inst::WordBoundary(w) => (5, usize::from(w), 0),
-                    Inst::Split(x, y) => (6, x, y),
-                    Inst::Jmp(x) => (7, x, 0),
-                    Inst::Match => (8, 0, 0),
-                };
-                Value::Array(vec![n(op), n(a), n(b)])
-            })
-            .collect();
+        let mut insts = Vec::with_capacity(3 * self.insts.len());
+        for i in &self.insts {
+            let (op, a, b) = match *i {
+                Inst::Char(c) => (0, c as usize, 0),
+                Inst::Any => (1, 0, 0),
+                Inst::Class(k) => (2, k, 0),
+                Inst::Start => (3, 0, 0),
+                Inst::End => (4, 0, 0),
+                Inst::WordBoundary(w) => (5, usize::from(w), 0),
+                Inst::Split(x, y) => (6, x, y),
+                Inst::Jmp(x) => (7, x, 0),
+                Inst::Match => (8, 0, 0),
+            };
+            insts.extend([n(op), n(a), n(b)]);
+        }
         let classes = self
             .classes
             .iter()
@@ -123,11 +120,7 @@ impl Regex {
         let [source, ci, insts, classes] = v.as_array()? else {
             return None;
         };
-        let idx = |v: &Value| {
-            v.as_f64()
-                .filter(|x| *x >= 0.0 && *x < 1e9)
-                .map(|x| x as usize)
-        };
+        let idx = super::wire::index;
         let mut classes_out = Vec::new();
         for c in classes.as_array()? {
             let items = c.as_array()?;
@@ -146,13 +139,17 @@ impl Regex {
             });
         }
         let raw = insts.as_array()?;
-        let mut out = Vec::with_capacity(raw.len());
-        for i in raw {
-            let [op, a, b] = i.as_array()? else {
+        let len = raw.len() / 3;
+        if raw.len() % 3 != 0 {
+            return None;
+        }
+        let mut out = Vec::with_capacity(len);
+        for i in raw.chunks_exact(3) {
+            let [op, a, b] = i else {
                 return None;
             };
             let (a, b) = (idx(a)?, idx(b)?);
-            let target = |x: usize| (x < raw.len()).then_some(x);
+            let target = |x: usize| (x < len).then_some(x);
             out.push(match idx(op)? {
                 0 => Inst::Char(char::from_u32(a as u32)?),
                 1 => Inst::Any,

@@ -25,7 +25,8 @@ fn damaged_programs_are_refused() {
         (r#"[28,"#, r#"[99,"#),       // unknown tag
         (r#"[28,0,10,0]"#, r#"[28,0,10,0,[0,0,0]]"#), // a child on a leaf
         (r#""count|\"A\"",0]"#, r#""count|\"A\"",0,[]]"#), // a bad aggregate (a path on `count`)
-        (r#"[6,"#, r#"[6,999,"#),     // a jump out of the regex program (if the regex has a split)
+        (r#",6,2,4,"#, r#",6,999,4,"#), // a jump out of the regex program
+        (r#",0,98,0,"#, r#",0,98,"#), // an instruction cut short
         (r#"[34,19,45,"#, r#"[34,19,45,1,"#), // a regex that is not one
         (r#"[2,0,45,"#, r#"[4,0,45,"#), // `!` with two children
     ] {
