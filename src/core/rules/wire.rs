@@ -372,15 +372,20 @@ struct Reader {
 }
 
 /// The one child of a node that has exactly one.
-fn one(kids: Vec<Node>) -> Option<Box<Node>> {
-    let [a] = <[Node; 1]>::try_from(kids).ok()?;
-    Some(Box::new(a))
+fn one(mut kids: Vec<Node>) -> Option<Box<Node>> {
+    if kids.len() != 1 {
+        return None;
+    }
+    kids.pop().map(Box::new)
 }
 
 /// The two children of a node that has exactly two.
-fn two(kids: Vec<Node>) -> Option<(Box<Node>, Box<Node>)> {
-    let [a, b] = <[Node; 2]>::try_from(kids).ok()?;
-    Some((Box::new(a), Box::new(b)))
+fn two(mut kids: Vec<Node>) -> Option<(Box<Node>, Box<Node>)> {
+    if kids.len() != 2 {
+        return None;
+    }
+    let b = Box::new(kids.pop()?);
+    Some((Box::new(kids.pop()?), b))
 }
 
 fn string(v: &Value) -> Option<String> {
@@ -503,10 +508,7 @@ fn cond_from_value(v: &Value, depth: usize) -> Option<Cond> {
         C_ALL => Cond::All(kids),
         C_ANY => Cond::Any(kids),
         C_NOR => Cond::Nor(kids),
-        C_NOT => {
-            let [c] = <[Cond; 1]>::try_from(kids).ok()?;
-            Cond::Not(Box::new(c))
-        }
+        C_NOT if kids.len() == 1 => Cond::Not(Box::new(kids.pop()?)),
         C_FALSE if kids.is_empty() => Cond::False,
         _ => return None,
     })
