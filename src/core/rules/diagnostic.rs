@@ -1,6 +1,6 @@
 //! Source positions and compile errors that point at them.
 
-use std::fmt::Write as _;
+use crate::core::json::int_text;
 
 /// A byte range `[start, end)` in a rule's source. Every AST node carries one, so an error can point at the
 /// exact text that caused it.
@@ -57,12 +57,18 @@ impl Diagnostic {
 
     /// `origin:line:col: message`, then the source line and a caret line under the span.
     pub fn render(&self, source: &str, origin: &str) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{origin}:{}:{}: {}",
-            self.line, self.column, self.message
-        );
+        // Built without `write!`: run-time diagnostics are rendered in the browser, where `core::fmt` costs wasm.
+        let mut out = [
+            origin,
+            ":",
+            &int_text(self.line as i64),
+            ":",
+            &int_text(self.column as i64),
+            ": ",
+            &self.message,
+            "\n",
+        ]
+        .concat();
         let start = self.span.start.min(source.len());
         let line_start = slice(source, 0, floor_char(source, start))
             .rfind('\n')
