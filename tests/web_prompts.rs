@@ -269,9 +269,10 @@ fn a_branch_skips_a_question_and_multiple_choice_is_an_array() {
 
 #[wasm_bindgen_test]
 fn escape_dismisses_removes_the_host_and_gives_the_focus_back() {
-    let input = doc().create_element("input").unwrap();
-    doc().body().unwrap().append_child(&input).unwrap();
-    input.unchecked_ref::<HtmlElement>().focus().unwrap();
+    // A button had the focus (from a text field it would stay there: see the typing test below).
+    let button = doc().create_element("button").unwrap();
+    doc().body().unwrap().append_child(&button).unwrap();
+    button.unchecked_ref::<HtmlElement>().focus().unwrap();
     let (prompt, events) = open(
         "esc",
         r#"{"type": "survey", "questions": [{"id": "s", "type": "single", "text": "Pick", "choices": ["a", "b"]}]}"#,
@@ -289,14 +290,14 @@ fn escape_dismisses_removes_the_host_and_gives_the_focus_back() {
     assert_eq!(log(&events), ["dismissed"]);
     assert!(host("esc").is_none());
     assert!(!prompt.is_open());
-    assert_eq!(doc().active_element().as_ref(), Some(&input));
+    assert_eq!(doc().active_element().as_ref(), Some(&button));
     prompt.close();
     assert_eq!(
         log(&events),
         ["dismissed"],
         "close is idempotent and silent"
     );
-    input.remove();
+    button.remove();
 
     // The close button dismisses too.
     let (_prompt, events) = open(
@@ -494,4 +495,40 @@ fn strings_come_from_the_config_for_the_visitors_locale() {
     click(&find(&r, "[data-a=n]"));
     assert_eq!(text(&find(&r, "[data-a=n]")), "Go");
     prompt.close();
+}
+
+#[wasm_bindgen_test]
+fn a_visitor_typing_in_a_field_keeps_the_focus() {
+    let body = doc().body().unwrap();
+    let survey =
+        r#"{"type": "survey", "questions": [{"id": "q", "type": "csat", "text": "How was it?"}]}"#;
+    for (markup, editing) in [
+        ("<input type=email>", true),
+        ("<textarea></textarea>", true),
+        ("<div contenteditable=true tabindex=0>notes</div>", true),
+        ("<input type=checkbox>", false),
+        ("<button>Buy</button>", false),
+    ] {
+        let holder = doc().create_element("div").unwrap();
+        holder.set_inner_html(markup);
+        body.append_child(&holder).unwrap();
+        let field: HtmlElement = holder.first_element_child().unwrap().unchecked_into();
+        field.focus().unwrap();
+        let (prompt, _) = open("typing", survey);
+        let active = doc().active_element().unwrap();
+        if editing {
+            assert!(
+                active == *field.unchecked_ref::<Element>(),
+                "{markup} keeps the focus"
+            );
+        } else {
+            assert_eq!(
+                focused(&root("typing")).get_attribute("role").as_deref(),
+                Some("radio"),
+                "from {markup} the focus moves to the prompt"
+            );
+        }
+        prompt.close();
+        holder.remove();
+    }
 }

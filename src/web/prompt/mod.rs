@@ -192,7 +192,11 @@ impl Prompt {
             inner.close();
             return None;
         }
-        dom::focus(&first);
+        // A visitor typing in a field keeps the focus: the prompt is not modal, appears beside the form and is
+        // reached with Tab. Otherwise the focus moves to its first control.
+        if !inner.prev.as_ref().is_some_and(is_editing) {
+            dom::focus(&first);
+        }
         Some(Prompt(inner))
     }
 
@@ -237,6 +241,30 @@ impl Inner {
         if self.pending.get() > 0 {
             self.listener.set(listener);
         }
+    }
+}
+
+/// Whether `e` takes typed text: a text-like `<input>`, a `<textarea>`, a `<select>` or editable content.
+fn is_editing(e: &Element) -> bool {
+    let tag = dom::prop(e, "tagName").as_string().unwrap_or_default();
+    match tag.as_str() {
+        "TEXTAREA" | "SELECT" => true,
+        "INPUT" => {
+            let kind = dom::prop(e, "type").as_string().unwrap_or_default();
+            !matches!(
+                kind.as_str(),
+                "button"
+                    | "checkbox"
+                    | "color"
+                    | "file"
+                    | "image"
+                    | "radio"
+                    | "range"
+                    | "reset"
+                    | "submit"
+            )
+        }
+        _ => dom::prop(e, "isContentEditable").is_truthy(),
     }
 }
 
