@@ -8,8 +8,6 @@
 //! context (~600 bytes of page, browser and attribution facts) changes only with the page or the session, so a
 //! burst of events keeps one copy of it. That makes the queue about five times smaller in memory and in storage.
 
-use std::collections::VecDeque;
-
 use super::json::{self, write_int, write_string};
 use super::time::{write_iso8601, Millis, DAY, SECOND};
 
@@ -155,7 +153,10 @@ impl DropCounts {
 #[derive(Debug, Clone)]
 pub struct Queue {
     config: QueueConfig,
-    items: VecDeque<Item>,
+    /// Oldest first. A `Vec` rather than a `VecDeque` (whose two-slice machinery costs wasm bytes): removals
+    /// from the front come in runs (an accepted batch, expired events) and go through one pass of
+    /// [`Queue::remove_where`].
+    items: Vec<Item>,
     contexts: Vec<Context>,
     current_ctx: Option<u32>,
     next_ctx: u32,
@@ -183,7 +184,7 @@ impl Queue {
     pub fn new(config: QueueConfig) -> Self {
         Queue {
             config,
-            items: VecDeque::new(),
+            items: Vec::new(),
             contexts: Vec::new(),
             current_ctx: None,
             next_ctx: 1,
@@ -321,7 +322,7 @@ impl Queue {
         self.changed |= origin.is_none();
         self.bytes += head.len();
         self.add_ref(ctx);
-        self.items.push_back(Item {
+        self.items.push(Item {
             seq: self.next_seq,
             at,
             head,
@@ -351,25 +352,41 @@ impl Queue {
     }
 
     fn remove_at(&mut self, at: usize) {
-        if let Some(v) = self.items.remove(at) {
-            self.changed |= v.origin.is_none();
-            self.bytes -= v.head.len();
-            self.drop_ref(v.ctx);
+        if at < self.items.len() {
+            let v = self.items.remove(at);
+            self.forget(&v);
         }
+    }
+
+    /// The bookkeeping for an event leaving the queue.
+    fn forget(&mut self, v: &Item) {
+        self.changed |= v.origin.is_none();
+        self.bytes -= v.head.len();
+        self.drop_ref(v.ctx);
+    }
+
+    /// Removes every event `doomed` picks, oldest first, in one pass; returns how many.
+    fn remove_where(&mut self, doomed: &dyn Fn(&Item) -> bool) -> usize {
+        let items = std::mem::take(&mut self.items);
+        self.items = Vec::with_capacity(items.len());
+        let mut removed = 0;
+        for item in items {
+            if doomed(&item) {
+                self.forget(&item);
+                removed += 1;
+            } else {
+                self.items.push(item);
+            }
+        }
+        removed
     }
 
     /// Drops events older than `max_age`, counting them.
     pub fn expire(&mut self, now: Millis) {
         let limit = now.saturating_sub(self.config.max_age);
         let last_in_flight = self.in_flight.map_or(0, |(_, last)| last);
-        while let Some(at) = self
-            .items
-            .iter()
-            .position(|i| i.at < limit && i.seq > last_in_flight)
-        {
-            self.remove_at(at);
-            self.dropped.expired += 1;
-        }
+        let expired = self.remove_where(&|i| i.at < limit && i.seq > last_in_flight);
+        self.dropped.expired += expired as u64;
     }
 
     /// Asks for everything waiting to be sent now, regardless of `flush_at` and `flush_interval`.
@@ -394,7 +411,7 @@ impl Queue {
         if self.in_flight.is_some() || self.paused {
             return None;
         }
-        let oldest = self.items.front()?;
+        let oldest = self.items.first()?;
         let wanted = if self.flush_requested || self.items.len() >= self.config.flush_at {
             Millis::MIN
         } else {
@@ -550,11 +567,10 @@ impl Queue {
         }
         match outcome {
             SendOutcome::Accepted => {
-                for item in self
-                    .items
-                    .iter()
-                    .filter(|i| (first_seq..=last_seq).contains(&i.seq))
-                {
+                for item in &self.items {
+                    if item.seq < first_seq || item.seq > last_seq {
+                        continue;
+                    }
                     if let Some((origin, seq)) = item.origin {
                         match self.foreign_acks.iter_mut().find(|(o, _)| *o == origin) {
                             Some((_, s)) => *s = (*s).max(seq),
@@ -594,17 +610,7 @@ impl Queue {
     }
 
     fn remove_range(&mut self, first_seq: u64, last_seq: u64) -> usize {
-        let mut removed = 0;
-        let mut i = 0;
-        while i < self.items.len() {
-            if (first_seq..=last_seq).contains(&self.items[i].seq) {
-                self.remove_at(i);
-                removed += 1;
-            } else {
-                i += 1;
-            }
-        }
-        removed
+        self.remove_where(&|i| first_seq <= i.seq && i.seq <= last_seq)
     }
 
     /// When a retry is scheduled, the instant it may happen.
@@ -619,19 +625,24 @@ impl Queue {
         let mut out = String::with_capacity(self.bytes + 40 * self.items.len() + 32);
         out.push_str(PERSIST_HEADER);
         out.push('\n');
-        let own = || self.items.iter().filter(|i| i.origin.is_none());
-        for c in self
-            .contexts
-            .iter()
-            .filter(|c| own().any(|i| i.ctx == c.id))
-        {
+        for c in &self.contexts {
+            if !self
+                .items
+                .iter()
+                .any(|i| i.origin.is_none() && i.ctx == c.id)
+            {
+                continue;
+            }
             out.push_str("c ");
             write_int(i64::from(c.id), &mut out);
             out.push(' ');
             out.push_str(&c.json);
             out.push('\n');
         }
-        for i in own() {
+        for i in &self.items {
+            if i.origin.is_some() {
+                continue;
+            }
             out.push_str("e ");
             write_int(i.seq as i64, &mut out);
             out.push(' ');
@@ -667,7 +678,10 @@ impl Queue {
         }
         let mut id_map: Vec<(u32, u32)> = Vec::new();
         let mut highest = 0;
-        for line in lines.filter(|l| !l.is_empty()) {
+        for line in lines {
+            if line.is_empty() {
+                continue;
+            }
             if let Some(rest) = line.strip_prefix("c ") {
                 let Some((id, json_text)) = rest.split_once(' ') else {
                     self.dropped.corrupt += 1;
@@ -705,15 +719,16 @@ impl Queue {
                 _ => self.dropped.corrupt += 1,
             }
         }
-        // Contexts that no event ended up using are of no use.
-        let unused: Vec<u32> = self
-            .contexts
-            .iter()
-            .filter(|c| c.refs == 0)
-            .map(|c| c.id)
-            .collect();
-        for id in unused {
-            self.release_context_if_unused(id);
+        // Contexts that no event ended up using are of no use (the current one stays).
+        let mut at = 0;
+        while at < self.contexts.len() {
+            let c = &self.contexts[at];
+            if c.refs == 0 && Some(c.id) != self.current_ctx {
+                self.bytes -= c.json.len();
+                self.contexts.remove(at);
+            } else {
+                at += 1;
+            }
         }
         Some(highest)
     }
@@ -742,14 +757,7 @@ impl Queue {
 
     /// Forgets this tab's own events up to `seq`: another tab sent them and the collector accepted them.
     pub fn prune_own_through(&mut self, seq: u64) {
-        let mut i = 0;
-        while i < self.items.len() {
-            if self.items[i].origin.is_none() && self.items[i].seq <= seq {
-                self.remove_at(i);
-            } else {
-                i += 1;
-            }
-        }
+        self.remove_where(&|i| i.origin.is_none() && i.seq <= seq);
         if self.items.is_empty() {
             self.flush_requested = false;
         }
