@@ -535,19 +535,22 @@ pub fn write_value(v: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(k, out);
-                out.push(':');
-                write_value(v, out);
-            }
-            out.push('}');
-        }
+        Value::Object(map) => write_map(map, out),
     }
+}
+
+/// Appends an object as compact JSON (without wrapping it in a [`Value`], which would take a copy).
+pub fn write_map(map: &Map, out: &mut String) {
+    out.push('{');
+    for (i, (k, v)) in map.0.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(k, out);
+        out.push(':');
+        write_value(v, out);
+    }
+    out.push('}');
 }
 
 /// Writes a number as JSON; non-finite numbers have no JSON form and become `null`, as in `JSON.stringify`.

@@ -51,34 +51,48 @@ impl Profile {
         }
     }
 
+    /// Written directly rather than through a [`Map`] of the fields: the same text (keys in this order, numbers
+    /// as [`json::write_number`] writes them) without copying the traits.
     pub fn to_json(&self) -> String {
-        let mut m = Map::new();
-        m.insert("v", Value::Number(PROFILE_VERSION));
-        m.insert("anonymousId", self.anonymous_id.as_str().into());
+        let mut out = String::with_capacity(512);
+        out.push_str("{\"v\":");
+        json::write_number(PROFILE_VERSION, &mut out);
+        out.push_str(",\"anonymousId\":");
+        json::write_string(&self.anonymous_id, &mut out);
         if let Some(u) = &self.user_id {
-            m.insert("userId", u.as_str().into());
+            out.push_str(",\"userId\":");
+            json::write_string(u, &mut out);
         }
-        m.insert("traits", Value::Object(self.traits.clone()));
-        let mut s = Map::new();
-        s.insert("count", Value::Number(f64::from(self.sessions.count)));
+        out.push_str(",\"traits\":");
+        json::write_map(&self.traits, &mut out);
+        out.push_str(",\"session\":{\"count\":");
+        json::write_number(f64::from(self.sessions.count), &mut out);
         if let Some(cur) = &self.sessions.current {
-            s.insert("id", Value::Number(cur.id as f64));
-            s.insert("last", Value::Number(cur.last_activity as f64));
-            s.insert("campaign", cur.campaign.as_str().into());
+            out.push_str(",\"id\":");
+            json::write_number(cur.id as f64, &mut out);
+            out.push_str(",\"last\":");
+            json::write_number(cur.last_activity as f64, &mut out);
+            out.push_str(",\"campaign\":");
+            json::write_string(&cur.campaign, &mut out);
             if cur.engaged_ms > 0 {
-                s.insert("engaged", Value::Number(cur.engaged_ms as f64));
+                out.push_str(",\"engaged\":");
+                json::write_number(cur.engaged_ms as f64, &mut out);
             }
         }
-        m.insert("session", Value::Object(s));
-        let mut a = Map::new();
+        out.push_str("},\"attribution\":{");
         if let Some(t) = &self.attribution.first {
-            a.insert("first", touch_to_value(t));
+            out.push_str("\"first\":");
+            write_touch(t, &mut out);
         }
         if let Some(t) = &self.attribution.last {
-            a.insert("last", touch_to_value(t));
+            if self.attribution.first.is_some() {
+                out.push(',');
+            }
+            out.push_str("\"last\":");
+            write_touch(t, &mut out);
         }
-        m.insert("attribution", Value::Object(a));
-        Value::Object(m).to_json()
+        out.push_str("}}");
+        out
     }
 
     pub fn from_json(text: &str) -> Result<Profile, ProfileError> {
@@ -141,14 +155,18 @@ impl Profile {
     }
 }
 
-pub fn touch_to_value(t: &Touch) -> Value {
-    let mut m = Map::new();
-    m.insert("channel", t.channel.as_str().into());
-    m.insert("source", t.source.as_str().into());
-    m.insert("medium", t.medium.as_str().into());
-    m.insert("campaign", t.campaign.as_str().into());
-    m.insert("at", Value::Number(t.at as f64));
-    Value::Object(m)
+fn write_touch(t: &Touch, out: &mut String) {
+    out.push_str("{\"channel\":");
+    json::write_string(t.channel.as_str(), out);
+    out.push_str(",\"source\":");
+    json::write_string(&t.source, out);
+    out.push_str(",\"medium\":");
+    json::write_string(&t.medium, out);
+    out.push_str(",\"campaign\":");
+    json::write_string(&t.campaign, out);
+    out.push_str(",\"at\":");
+    json::write_number(t.at as f64, out);
+    out.push('}');
 }
 
 fn touch_from_value(v: &Value) -> Option<Touch> {
@@ -184,6 +202,64 @@ mod tests {
             at: 1_000,
         });
         p
+    }
+
+    /// The stored format as it was first written, through a map of the fields.
+    fn via_map(p: &Profile) -> String {
+        let touch = |t: &Touch| {
+            let mut m = Map::new();
+            m.insert("channel", t.channel.as_str().into());
+            m.insert("source", t.source.as_str().into());
+            m.insert("medium", t.medium.as_str().into());
+            m.insert("campaign", t.campaign.as_str().into());
+            m.insert("at", Value::Number(t.at as f64));
+            Value::Object(m)
+        };
+        let mut m = Map::new();
+        m.insert("v", Value::Number(PROFILE_VERSION));
+        m.insert("anonymousId", p.anonymous_id.as_str().into());
+        if let Some(u) = &p.user_id {
+            m.insert("userId", u.as_str().into());
+        }
+        m.insert("traits", Value::Object(p.traits.clone()));
+        let mut s = Map::new();
+        s.insert("count", Value::Number(f64::from(p.sessions.count)));
+        if let Some(cur) = &p.sessions.current {
+            s.insert("id", Value::Number(cur.id as f64));
+            s.insert("last", Value::Number(cur.last_activity as f64));
+            s.insert("campaign", cur.campaign.as_str().into());
+            if cur.engaged_ms > 0 {
+                s.insert("engaged", Value::Number(cur.engaged_ms as f64));
+            }
+        }
+        m.insert("session", Value::Object(s));
+        let mut a = Map::new();
+        if let Some(t) = &p.attribution.first {
+            a.insert("first", touch(t));
+        }
+        if let Some(t) = &p.attribution.last {
+            a.insert("last", touch(t));
+        }
+        m.insert("attribution", Value::Object(a));
+        Value::Object(m).to_json()
+    }
+
+    #[test]
+    fn writes_the_stored_format_unchanged() {
+        let mut p = sample();
+        assert_eq!(p.to_json(), via_map(&p));
+        if let Some(s) = &mut p.sessions.current {
+            s.engaged_ms = 12_345;
+        }
+        p.traits.insert("n", Value::Number(1.5));
+        assert_eq!(p.to_json(), via_map(&p));
+        p.attribution.first = None;
+        assert_eq!(p.to_json(), via_map(&p));
+        p.attribution.last = None;
+        p.user_id = None;
+        assert_eq!(p.to_json(), via_map(&p));
+        let fresh = Profile::new("a\"b".into());
+        assert_eq!(fresh.to_json(), via_map(&fresh));
     }
 
     #[test]
