@@ -223,24 +223,32 @@ impl Tracker {
         }
     }
 
-    /// Records activity; a new session records its entry touch. `landing` is set for page views.
-    fn touch_session(&mut self, now: Millis, landing: Option<(&Page, Option<&Campaign>)>) {
-        let campaign_key = landing.and_then(|(_, c)| c.map(Campaign::key));
+    /// Records activity; a new session records its entry touch. `landing` is set for page views: the current
+    /// page (and its campaign) is where the session may start. (Read from `self` rather than passed in, so a page
+    /// view needs no copy of its page.)
+    fn touch_session(&mut self, now: Millis, landing: bool) {
+        let campaign_key = match &self.page_campaign {
+            Some(c) if landing => Some(c.key()),
+            _ => None,
+        };
         let started =
             self.profile
                 .sessions
                 .touch(now, campaign_key.as_deref(), self.options.idle_timeout);
         self.profile_dirty = true;
         if started {
-            let touch = landing
-                .and_then(|(page, _)| classify(&page.parsed_url(), &page.referrer, now))
-                .unwrap_or(Touch {
-                    channel: Channel::Direct,
-                    source: String::new(),
-                    medium: String::new(),
-                    campaign: String::new(),
-                    at: now,
-                });
+            let touch = if landing {
+                classify(&self.page.parsed_url(), &self.page.referrer, now)
+            } else {
+                None
+            };
+            let touch = touch.unwrap_or(Touch {
+                channel: Channel::Direct,
+                source: String::new(),
+                medium: String::new(),
+                campaign: String::new(),
+                at: now,
+            });
             self.profile.attribution.record(touch);
             self.rebuild_context();
         }
@@ -304,7 +312,7 @@ impl Tracker {
             }
         };
         self.adjusted(props.adjustment);
-        self.touch_session(now, None);
+        self.touch_session(now, false);
         let recorded = self.enqueue(
             Body::Track {
                 event: name,
@@ -343,9 +351,7 @@ impl Tracker {
         }
         self.page_campaign = Campaign::from_url(&page.parsed_url());
         self.page = page;
-        let landing = self.page.clone();
-        let campaign = self.page_campaign.clone();
-        self.touch_session(now, Some((&landing, campaign.as_ref())));
+        self.touch_session(now, true);
         self.rebuild_context();
         // Segment's page properties (path, referrer, search, title, url), then the caller's own.
         let mut props = String::with_capacity(256 + extra.len());
@@ -397,7 +403,9 @@ impl Tracker {
         }
         let mut merged = self.profile.traits.clone();
         merged.merge(&new_traits);
-        if json::Value::Object(merged.clone()).to_json().len() > MAX_PROFILE_BYTES / 2 {
+        let mut merged_text = String::new();
+        json::write_map(&merged, &mut merged_text);
+        if merged_text.len() > MAX_PROFILE_BYTES / 2 {
             self.warn(
                 "traits_too_large",
                 "stored traits are limited to 16 KiB; these traits were sent but not kept".into(),
@@ -408,7 +416,7 @@ impl Tracker {
         if let Some(id) = user_id {
             self.profile.user_id = Some(id.to_string());
         }
-        self.touch_session(now, None);
+        self.touch_session(now, false);
         let recorded = self.enqueue(
             Body::Identify {
                 traits_json: &traits_text,

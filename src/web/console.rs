@@ -11,10 +11,10 @@ pub fn join(parts: &[&str]) -> String {
     s
 }
 
-/// A number as text, without `core::fmt`.
-pub fn num(n: impl Into<i64>) -> String {
+/// A number as text, without `core::fmt`. (Not generic over the number type: one copy in the wasm.)
+pub fn num(n: i64) -> String {
     let mut s = String::new();
-    crate::core::json::write_int(n.into(), &mut s);
+    crate::core::json::write_int(n, &mut s);
     s
 }
 

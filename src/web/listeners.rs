@@ -49,15 +49,14 @@ impl Listeners {
         if track_clicks {
             listen(&document, "click");
         }
-        let history = window.history().ok();
-        let patched = history
-            .map(|h| {
-                ["pushState", "replaceState"]
-                    .iter()
-                    .filter_map(|name| patch_history(&h, name))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut patched = Vec::new();
+        if let Ok(h) = window.history() {
+            for name in ["pushState", "replaceState"] {
+                if let Some(wrapper) = patch_history(&h, name) {
+                    patched.push(wrapper);
+                }
+            }
+        }
         Some(Listeners {
             _dispatch: dispatch,
             _history: patched,

@@ -327,14 +327,17 @@ impl Sdk {
         }
         let outcome = SendOutcome::from_status(status, retry_after);
         if self.debug {
-            console::debug(&console::join(&["batch answered ", &console::num(status)]));
+            console::debug(&console::join(&[
+                "batch answered ",
+                &console::num(i64::from(status)),
+            ]));
         }
         if let SendOutcome::Rejected { status } = outcome {
             self.report(&Warning {
                 code: "batch_rejected",
                 message: console::join(&[
                     "the collector refused a batch with status ",
-                    &console::num(status),
+                    &console::num(i64::from(status)),
                     "; its events were dropped",
                 ]),
             });
@@ -463,15 +466,15 @@ impl Sdk {
 
     /// Removes the logs of tabs that are gone once everything in them was delivered.
     fn forget_finished_tabs(&mut self) {
-        let finished: Vec<String> = self
-            .tabs
-            .foreign
-            .iter()
-            .filter(|f| self.tabs.is_dead(&f.tab))
-            .filter(|f| f.acked_through >= f.imported_through)
-            .filter(|f| !self.tracker.queue().has_origin(f.origin))
-            .map(|f| f.tab.clone())
-            .collect();
+        let mut finished: Vec<String> = Vec::new();
+        for f in &self.tabs.foreign {
+            if self.tabs.is_dead(&f.tab)
+                && f.acked_through >= f.imported_through
+                && !self.tracker.queue().has_origin(f.origin)
+            {
+                finished.push(f.tab.clone());
+            }
+        }
         for tab in finished {
             // A last write of the dead tab may not have been imported yet.
             if self.import_log_of(&tab) {

@@ -71,11 +71,15 @@ impl Store {
         let Some(local) = &self.local else {
             return Vec::new();
         };
-        let n = local.length().unwrap_or(0);
-        (0..n)
-            .filter_map(|i| local.key(i).ok().flatten())
-            .filter(|k| k.starts_with(prefix))
-            .collect()
+        let mut keys = Vec::new();
+        for i in 0..local.length().unwrap_or(0) {
+            if let Ok(Some(k)) = local.key(i) {
+                if k.starts_with(prefix) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys
     }
 
     pub fn remove(&mut self, key: &str) {

@@ -165,11 +165,13 @@ impl Tabs {
     fn set_live(&mut self, held: &[String]) {
         self.liveness_pending = false;
         let marker = join(&[&self.prefix, "tab:"]);
-        self.live = Some(
-            held.iter()
-                .filter_map(|name| name.strip_prefix(marker.as_str()).map(str::to_string))
-                .collect(),
-        );
+        let mut live = Vec::new();
+        for name in held {
+            if let Some(tab) = name.strip_prefix(marker.as_str()) {
+                live.push(tab.to_string());
+            }
+        }
+        self.live = Some(live);
     }
 
     /// Whether `tab` is known to be gone. Without Web Locks nothing is known, and logs are taken over at start.
@@ -200,14 +202,17 @@ impl Tabs {
 
 /// The names in a `LockManager.query()` answer's `held` list.
 fn held_lock_names(snapshot: &JsValue) -> Vec<String> {
-    Reflect::get(snapshot, &JsValue::from_str("held"))
-        .ok()
-        .and_then(|h| h.dyn_into::<Array>().ok())
-        .map(|held| {
-            held.iter()
-                .filter_map(|l| Reflect::get(&l, &JsValue::from_str("name")).ok())
-                .filter_map(|n| n.as_string())
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut names = Vec::new();
+    let held = Reflect::get(snapshot, &JsValue::from_str("held")).unwrap_or_default();
+    if let Some(held) = held.dyn_ref::<Array>() {
+        for lock in held.iter() {
+            if let Some(name) = Reflect::get(&lock, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+            {
+                names.push(name);
+            }
+        }
+    }
+    names
 }
