@@ -152,14 +152,12 @@ impl Audience {
         config: &Value,
         rebuild: fn(&Value) -> Result<Audience, Vec<String>>,
     ) -> Audience {
-        let mut idle_thresholds: Vec<Millis> = campaigns
-            .campaigns()
-            .iter()
-            .filter_map(|c| match c.trigger {
-                campaigns::Trigger::Idle(ms) => Some(ms),
-                _ => None,
-            })
-            .collect();
+        let mut idle_thresholds: Vec<Millis> = Vec::new();
+        for c in campaigns.campaigns() {
+            if let campaigns::Trigger::Idle(ms) = c.trigger {
+                idle_thresholds.push(ms);
+            }
+        }
         crate::core::order::sort_by_key(&mut idle_thresholds, |&ms| ms);
         idle_thresholds.dedup();
         Audience {
@@ -345,11 +343,11 @@ impl Segmenter for Audience {
     }
 
     fn campaign_ids(&self) -> Vec<&str> {
-        self.campaigns
-            .campaigns()
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect()
+        let mut ids = Vec::new();
+        for c in self.campaigns.campaigns() {
+            ids.push(c.id.as_str());
+        }
+        ids
     }
 
     fn campaign_action(&self, id: &str) -> Option<&Value> {
@@ -370,11 +368,11 @@ impl Segmenter for Audience {
 
     /// Run-time rule problems (type mismatches in data), for debug mode.
     fn take_diagnostics(&mut self) -> Vec<String> {
-        self.engine
-            .take_diagnostics()
-            .iter()
-            .map(|d| d.render())
-            .collect()
+        let mut rendered = Vec::new();
+        for d in self.engine.take_diagnostics() {
+            rendered.push(d.render());
+        }
+        rendered
     }
 
     fn fresh(&self) -> Option<Box<dyn Segmenter>> {

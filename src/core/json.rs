@@ -59,6 +59,11 @@ impl Map {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// The entries in order, values changeable in place (keys are unique).
+    pub fn entries_mut(&mut self) -> &mut [(String, Value)] {
+        &mut self.0
+    }
+
     /// Copies every entry of `other` over this map (shallow merge, as `identify` merges traits).
     pub fn merge(&mut self, other: &Map) {
         for (k, v) in other.iter() {

@@ -163,13 +163,14 @@ fn cut_strings(v: &mut Value) {
                 s.push('…');
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(cut_strings),
+        Value::Array(items) => {
+            for child in items {
+                cut_strings(child);
+            }
+        }
         Value::Object(map) => {
-            let keys: Vec<String> = map.iter().map(|(k, _)| k.to_string()).collect();
-            for k in keys {
-                if let Some(child) = map.get_mut(&k) {
-                    cut_strings(child);
-                }
+            for (_, child) in map.entries_mut() {
+                cut_strings(child);
             }
         }
         _ => {}

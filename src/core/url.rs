@@ -104,7 +104,7 @@ pub fn query_pairs(search: &str) -> impl Iterator<Item = (&str, &str)> {
 /// Percent-decodes a query component; invalid escapes are kept as written, and a component that decodes to
 /// invalid UTF-8 is returned undecoded.
 pub fn decode(s: &str) -> String {
-    if !s.contains(['%', '+']) {
+    if !s.bytes().any(|b| b == b'%' || b == b'+') {
         return s.to_string();
     }
     let b = s.as_bytes();
