@@ -1,14 +1,14 @@
 //! The SDK's console voice: every message is prefixed so a site owner can tell it apart.
 
-use wasm_bindgen::JsValue;
+use js_sys::Function;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::convert::prop;
 
 /// Joins text pieces: the SDK's messages are built without `format!`, whose machinery costs wasm bytes.
+/// (`concat` is in the wasm anyway.)
 pub fn join(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
+    parts.concat()
 }
 
 /// A number as text, without `core::fmt`. (Not generic over the number type: one copy in the wasm.)
@@ -19,19 +19,27 @@ pub fn num(n: i64) -> String {
 }
 
 pub fn warn(code: &str, message: &str) {
-    web_sys::console::warn_1(&JsValue::from(join(&[
-        "[wayline] ",
-        message,
-        " (",
-        code,
-        ")",
-    ])));
+    log("warn", &["[wayline] ", message, " (", code, ")"], None);
 }
 
 pub fn debug(message: &str) {
-    web_sys::console::debug_1(&JsValue::from(join(&["[wayline] ", message])));
+    log("debug", &["[wayline] ", message], None);
 }
 
 pub fn error_with(message: &str, value: &JsValue) {
-    web_sys::console::error_2(&JsValue::from(join(&["[wayline] ", message])), value);
+    log("error", &["[wayline] ", message], Some(value));
+}
+
+/// `console[method](text, value?)`: one path for the SDK's few console calls rather than a typed binding (a wasm
+/// import and a glue function) for each.
+fn log(method: &str, text: &[&str], value: Option<&JsValue>) {
+    let console = prop(&js_sys::global(), "console");
+    let Ok(f) = prop(&console, method).dyn_into::<Function>() else {
+        return;
+    };
+    let text = JsValue::from(join(text));
+    let _ = match value {
+        Some(v) => f.call2(&console, &text, v),
+        None => f.call1(&console, &text),
+    };
 }

@@ -21,6 +21,18 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
+/// `target[key]`, or `undefined` when that throws. For what is read once or rarely: each typed web-sys getter
+/// costs a wasm import and a glue function.
+pub fn prop(target: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or_default()
+}
+
+/// `target[method](arg)`; `None` when it is not a function or it throws. (Rare DOM calls, as [`prop`].)
+pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
+    let f = prop(target, method).dyn_into::<js_sys::Function>().ok()?;
+    f.call1(target, arg).ok()
+}
+
 /// A core value as a JS value, through JSON (config objects, answers and explanations are small).
 #[cfg(feature = "segments")]
 pub fn to_js(v: &crate::core::json::Value) -> JsValue {
@@ -38,7 +50,8 @@ pub fn to_json(v: &JsValue) -> Json {
     if v.is_undefined() || v.is_null() {
         return Json::Absent;
     }
-    match js_sys::JSON::stringify(v) {
+    // With an `undefined` replacer: the same as none, and one binding for both calls.
+    match js_sys::JSON::stringify_with_replacer(v, &JsValue::UNDEFINED) {
         Ok(s) => s.as_string().map_or(Json::Absent, Json::Text),
         Err(_) => repaired(v).map_or(Json::Absent, Json::Repaired),
     }
@@ -53,7 +66,8 @@ fn repaired(v: &JsValue) -> Option<String> {
             }
             if value.is_object() {
                 let mut seen = seen.borrow_mut();
-                if seen.iter().any(|s| Object::is(s, &value)) {
+                // `===`, which for objects is `Object.is`.
+                if seen.contains(&value) {
                     return JsValue::from_str("[Circular]");
                 }
                 seen.push(value.clone());

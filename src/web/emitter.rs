@@ -21,8 +21,11 @@ pub fn add(name: String, f: Function) {
 
 pub fn remove(name: &str, f: &Function) {
     LISTENERS.with(|l| {
-        l.borrow_mut()
-            .retain(|(n, g)| !(n == name && JsValue::from(g) == JsValue::from(f)))
+        // Every registration of it (a listener added twice is removed entirely).
+        let mut l = l.borrow_mut();
+        while let Some(at) = l.iter().position(|(n, g)| n == name && g == f) {
+            l.remove(at);
+        }
     });
 }
 

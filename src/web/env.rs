@@ -1,8 +1,8 @@
 //! Reading the browser's facts: environment, current page, time, randomness.
 
-use js_sys::Reflect;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
+use super::convert::{call1, prop};
 use crate::core::message::{Environment, Page};
 use crate::core::time::Millis;
 
@@ -10,45 +10,45 @@ pub fn now() -> Millis {
     js_sys::Date::now() as Millis
 }
 
+/// Read once per page, through [`prop`] rather than typed getters (see there).
 pub fn environment(window: &web_sys::Window) -> Environment {
     let nav = window.navigator();
-    let screen = window.screen().ok();
-    let timezone = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-        .resolved_options()
-        .dyn_into::<js_sys::Object>()
-        .ok()
-        .and_then(|o| Reflect::get(&o, &JsValue::from_str("timeZone")).ok())
-        .and_then(|v| v.as_string())
+    let screen = prop(window, "screen");
+    // A dimension as the typed getters read it (a missing one is 0).
+    let size = |key: &str| (prop(&screen, key).as_f64().unwrap_or(0.0) as i32).max(0) as u32;
+    // `Intl.DateTimeFormat().resolvedOptions().timeZone` (called as a function, the constructor makes an
+    // instance with the default locale and options).
+    let intl = prop(&js_sys::global(), "Intl");
+    let format = call1(&intl, "DateTimeFormat", &JsValue::UNDEFINED).unwrap_or_default();
+    let timezone = call1(&format, "resolvedOptions", &JsValue::UNDEFINED)
+        .and_then(|o| prop(&o, "timeZone").as_string())
         .unwrap_or_default();
     Environment {
-        user_agent: nav.user_agent().unwrap_or_default(),
-        locale: nav.language().unwrap_or_default(),
+        user_agent: prop(&nav, "userAgent").as_string().unwrap_or_default(),
+        locale: prop(&nav, "language").as_string().unwrap_or_default(),
         timezone,
-        screen_width: screen
-            .as_ref()
-            .and_then(|s| s.width().ok())
-            .unwrap_or(0)
-            .max(0) as u32,
-        screen_height: screen
-            .as_ref()
-            .and_then(|s| s.height().ok())
-            .unwrap_or(0)
-            .max(0) as u32,
-        screen_density: window.device_pixel_ratio(),
+        screen_width: size("width"),
+        screen_height: size("height"),
+        screen_density: prop(window, "devicePixelRatio")
+            .as_f64()
+            .unwrap_or(f64::NAN),
     }
 }
 
 pub fn href(window: &web_sys::Window) -> String {
-    window.location().href().unwrap_or_default()
+    prop(&prop(window, "location"), "href")
+        .as_string()
+        .unwrap_or_default()
 }
 
 /// The current page; `referrer` is `document.referrer` on a load and the previous URL after SPA navigation.
 pub fn page(window: &web_sys::Window, referrer: Option<String>) -> Page {
-    let doc = window.document();
+    let doc = prop(window, "document");
+    let text = |key: &str| prop(&doc, key).as_string().unwrap_or_default();
     Page {
         url: href(window),
-        title: doc.as_ref().map(|d| d.title()).unwrap_or_default(),
-        referrer: referrer.unwrap_or_else(|| doc.map(|d| d.referrer()).unwrap_or_default()),
+        title: text("title"),
+        referrer: referrer.unwrap_or_else(|| text("referrer")),
     }
 }
 

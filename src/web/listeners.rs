@@ -7,8 +7,9 @@
 use js_sys::{Function, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, EventTarget, VisibilityState};
+use web_sys::EventTarget;
 
+use super::convert::{call1, prop};
 use super::sdk;
 
 /// A replacement for `history.pushState`/`replaceState`: `(state, unused, url)`, the original's result.
@@ -50,11 +51,10 @@ impl Listeners {
             listen(&document, "click");
         }
         let mut patched = Vec::new();
-        if let Ok(h) = window.history() {
-            for name in ["pushState", "replaceState"] {
-                if let Some(wrapper) = patch_history(&h, name) {
-                    patched.push(wrapper);
-                }
+        let history = prop(window, "history");
+        for name in ["pushState", "replaceState"] {
+            if let Some(wrapper) = patch_history(&history, name) {
+                patched.push(wrapper);
             }
         }
         Some(Listeners {
@@ -76,7 +76,9 @@ fn on_event(event: web_sys::Event) {
         "visibilitychange" => {
             let hidden = web_sys::window()
                 .and_then(|w| w.document())
-                .is_some_and(|d| d.visibility_state() == VisibilityState::Hidden);
+                .is_some_and(|d| {
+                    prop(&d, "visibilityState").as_string().as_deref() == Some("hidden")
+                });
             if hidden {
                 sdk::run(|s, now| {
                     s.tracker.page_hidden(now);
@@ -176,23 +178,28 @@ pub fn forget_scroll() {
     SCROLL_SENT.with(|s| s.set(-1));
 }
 
+/// Another tab wrote `localStorage`. (Read through [`prop`]: a `storage` event that is not a `StorageEvent`
+/// has no string `key` and is ignored, as a failed cast would be.)
 fn on_storage(event: &web_sys::Event) {
-    let Some(e) = event.dyn_ref::<web_sys::StorageEvent>() else {
+    if !event.has_type::<web_sys::StorageEvent>() {
+        return;
+    }
+    let Some(key) = prop(event, "key")
+        .as_string()
+        .filter(|k| k.starts_with("wayline:"))
+    else {
         return;
     };
-    let Some(key) = e.key().filter(|k| k.starts_with("wayline:")) else {
-        return;
-    };
-    let value = e.new_value();
+    let value = prop(event, "newValue").as_string();
     sdk::run(|s, _| s.on_storage(&key, value.clone()));
 }
 
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and
 /// exceptions (a cross-origin URL throws) reach the caller unchanged.
-fn patch_history(history: &web_sys::History, name: &str) -> Option<HistoryWrapper> {
+fn patch_history(history: &JsValue, name: &str) -> Option<HistoryWrapper> {
     let key = JsValue::from_str(name);
     let original: Function = Reflect::get(history, &key).ok()?.dyn_into().ok()?;
-    let target: JsValue = history.into();
+    let target = history.clone();
     let this = target.clone();
     let wrapper = HistoryWrapper::new(move |state: JsValue, unused: JsValue, url: JsValue| {
         let result = if url.is_undefined() {
@@ -209,16 +216,18 @@ fn patch_history(history: &web_sys::History, name: &str) -> Option<HistoryWrappe
 
 /// A click inside an element with `data-wayline-event="Name"` tracks that event, with the JSON object in
 /// `data-wayline-properties` as its properties.
+///
+/// The DOM calls go through [`call1`]: a click is not a hot path, and typed bindings cost an import each. A
+/// target that is not an element has no `closest` and is ignored.
 fn on_click(event: &web_sys::Event) {
-    let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+    let target = prop(event, "target");
+    let selector = JsValue::from_str("[data-wayline-event]");
+    let Some(tagged) = call1(&target, "closest", &selector).filter(|t| t.is_object()) else {
         return;
     };
-    let Ok(Some(tagged)) = target.closest("[data-wayline-event]") else {
-        return;
-    };
-    let name = tagged
-        .get_attribute("data-wayline-event")
-        .unwrap_or_default();
-    let props = tagged.get_attribute("data-wayline-properties");
+    let attribute =
+        |name: &str| call1(&tagged, "getAttribute", &JsValue::from_str(name))?.as_string();
+    let name = attribute("data-wayline-event").unwrap_or_default();
+    let props = attribute("data-wayline-properties");
     sdk::run(|s, now| s.tracker.track(&name, props.as_deref(), now));
 }

@@ -43,9 +43,15 @@ pub fn init(options: JsValue) -> Result<(), JsValue> {
         );
         return Ok(());
     }
-    let origin = window.location().origin().unwrap_or_default();
+    // Read once: through `prop` rather than typed getters (see there).
+    let location = convert::prop(&window, "location");
+    let origin = convert::prop(&location, "origin")
+        .as_string()
+        .unwrap_or_default();
     let mut opts = InitOptions::read(&options, &origin)?;
-    let query = window.location().search().unwrap_or_default();
+    let query = convert::prop(&location, "search")
+        .as_string()
+        .unwrap_or_default();
     if crate::core::url::find(&query, "wayline_debug=1").is_some() {
         opts.debug = true;
     }
@@ -109,8 +115,9 @@ pub fn identify(user_id: JsValue, traits: JsValue) {
         let id = match id {
             None => None,
             Some(v) => match v.as_string().or_else(|| {
-                v.as_f64()
-                    .map(|n| crate::core::json::Value::Number(n).to_json())
+                let mut text = String::new();
+                crate::core::json::write_number(v.as_f64()?, &mut text);
+                Some(text)
             }) {
                 Some(s) => Some(s),
                 None => Some(String::new()),

@@ -185,7 +185,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     } else if !sdk.tabs.has_locks() && !sdk.store.is_memory_only() {
         sdk.adopt_all_logs();
     }
-    let online = sdk.window.navigator().on_line();
+    // `navigator.onLine` (read once: see `convert::prop`).
+    let online = super::convert::prop(&sdk.window.navigator(), "onLine").as_bool() == Some(true);
     sdk.tracker.queue_mut().set_paused(!online);
     let track_clicks = options.track_clicks;
     let config = options.config;
@@ -482,7 +483,10 @@ impl Sdk {
             }
             self.store.remove(&self.tabs.queue_key_of(&tab));
             self.store.remove(&self.tabs.ack_key_of(&tab));
-            self.tabs.foreign.retain(|f| f.tab != tab);
+            // One record per tab (see `Tabs::foreign_mut`).
+            if let Some(at) = self.tabs.foreign.iter().position(|f| f.tab == tab) {
+                self.tabs.foreign.remove(at);
+            }
         }
     }
 

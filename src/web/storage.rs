@@ -83,7 +83,10 @@ impl Store {
     }
 
     pub fn remove(&mut self, key: &str) {
-        self.memory.retain(|(k, _)| k != key);
+        // A key is in memory at most once (see `remember`).
+        if let Some(at) = self.memory.iter().position(|(k, _)| k == key) {
+            self.memory.remove(at);
+        }
         if let Some(local) = &self.local {
             let _ = local.remove_item(key);
         }

@@ -150,10 +150,7 @@ impl Tabs {
         let Some(locks) = &self.locks else {
             return;
         };
-        let query = Reflect::get(locks, &JsValue::from_str("query"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-            .and_then(|f| f.call0(locks).ok())
+        let query = super::convert::call1(locks, "query", &JsValue::UNDEFINED)
             .and_then(|p| p.dyn_into::<Promise>().ok());
         if let Some(promise) = query {
             self.last_liveness_check = now;

@@ -10,24 +10,32 @@ use std::rc::Rc;
 use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{RequestCredentials, RequestInit, RequestMode, Response};
+use web_sys::{RequestInit, Response};
+
+use super::convert::{call1, object, prop};
 
 use crate::core::time::{Millis, SECOND};
 
+/// A `Response`'s status (read through [`prop`], as are its headers: a typed getter is an import each).
+fn status(resp: &JsValue) -> u16 {
+    prop(resp, "status").as_f64().unwrap_or(0.0) as u16
+}
+
+/// `response.headers.get(name)`.
+fn header(resp: &JsValue, name: &str) -> Option<String> {
+    call1(&prop(resp, "headers"), "get", &JsValue::from_str(name))?.as_string()
+}
+
 /// What the response handler needs from a `Response`: its status and any `Retry-After` delay.
 pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
-    let Some(resp) = value.dyn_ref::<Response>() else {
+    if !value.has_type::<Response>() {
         return (0, None);
-    };
-    let retry_after = resp
-        .headers()
-        .get("Retry-After")
-        .ok()
-        .flatten()
+    }
+    let retry_after = header(value, "Retry-After")
         .and_then(|v| crate::core::json::parse(v.trim()).ok()?.as_f64())
         .filter(|secs| (0.0..=86_400.0).contains(secs))
         .map(|secs| (secs * SECOND as f64) as Millis);
-    (resp.status(), retry_after)
+    (status(value), retry_after)
 }
 
 /// Starts a POST of `body`; `on_response` gets the `Response`, `on_error` a network failure.
@@ -38,15 +46,15 @@ pub fn post(
     on_response: &Closure<dyn FnMut(JsValue)>,
     on_error: &Closure<dyn FnMut(JsValue)>,
 ) -> bool {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    init.set_mode(RequestMode::Cors);
-    init.set_credentials(RequestCredentials::Omit);
-    let headers = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &"text/plain".into());
-    init.set_headers(&headers);
-    let promise: Promise = window.fetch_with_str_and_init(url, &init);
+    // A plain object rather than `RequestInit`'s setters (an import each, and enum tables in the glue).
+    let init = object(&[
+        ("method", "POST".into()),
+        ("body", body.into()),
+        ("mode", "cors".into()),
+        ("credentials", "omit".into()),
+        ("headers", object(&[("Content-Type", "text/plain".into())])),
+    ]);
+    let promise: Promise = window.fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>());
     let _ = promise.then2(on_response, on_error);
     true
 }
@@ -99,15 +107,15 @@ pub fn get_text(
     let on_error =
         Closure::once_into_js(move |_e: JsValue| fail(Fetched::Failed("network error".into())));
     let on_response = Closure::once_into_js(move |resp: JsValue| {
-        let Some(r) = resp.dyn_ref::<Response>() else {
+        if !resp.has_type::<Response>() {
             return;
-        };
-        match r.status() {
+        }
+        match status(&resp) {
             304 => answered(Fetched::NotModified),
             200..=299 => {
-                *tag_seen.borrow_mut() = r.headers().get("ETag").ok().flatten();
-                if let Ok(p) = r.text() {
-                    let _ = then(&p.into(), &on_text, &on_text_error);
+                *tag_seen.borrow_mut() = header(&resp, "ETag");
+                if let Some(p) = call1(&resp, "text", &JsValue::UNDEFINED) {
+                    let _ = then(&p, &on_text, &on_text_error);
                 }
             }
             status => answered(Fetched::Failed(crate::web::console::join(&[
@@ -116,14 +124,14 @@ pub fn get_text(
             ]))),
         }
     });
-    let init = RequestInit::new();
-    init.set_credentials(RequestCredentials::Omit);
+    let init = object(&[("credentials", "omit".into())]);
     if let Some(etag) = etag {
-        let headers = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&headers, &"If-None-Match".into(), &etag.into());
-        init.set_headers(&headers);
+        let headers = object(&[("If-None-Match", etag.into())]);
+        let _ = js_sys::Reflect::set(&init, &"headers".into(), &headers);
     }
-    let promise: JsValue = window.fetch_with_str_and_init(url, &init).into();
+    let promise: JsValue = window
+        .fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
+        .into();
     let _ = then(&promise, &on_response, &on_error);
 }
 
@@ -137,8 +145,10 @@ fn then(promise: &JsValue, ok: &JsValue, err: &JsValue) -> Option<JsValue> {
 
 /// Hands `body` to `navigator.sendBeacon`; false when the browser refused it (over its in-flight budget).
 pub fn beacon(window: &web_sys::Window, url: &str, body: &str) -> bool {
-    window
-        .navigator()
-        .send_beacon_with_opt_str(url, Some(body))
-        .unwrap_or(false)
+    let navigator: JsValue = window.navigator().into();
+    let Ok(send) = prop(&navigator, "sendBeacon").dyn_into::<js_sys::Function>() else {
+        return false;
+    };
+    send.call2(&navigator, &url.into(), &body.into())
+        .is_ok_and(|sent| sent.as_bool() == Some(true))
 }
