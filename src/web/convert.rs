@@ -21,6 +21,17 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
+/// The one closure type the SDK hands the browser for its callbacks (events, the timer, promise reactions, lock
+/// grants): each closure signature costs an invoke shim in the wasm and a factory in the glue. The argument is
+/// whatever the browser passes (`undefined` for a timer); a callback with nothing to answer returns `undefined`.
+pub type Callback = Closure<dyn FnMut(JsValue) -> JsValue>;
+
+/// `promise.then(ok, err)`, for callbacks as JS functions.
+pub fn then(promise: &JsValue, ok: &JsValue, err: &JsValue) -> Option<JsValue> {
+    let f = prop(promise, "then").dyn_into::<js_sys::Function>().ok()?;
+    f.call2(promise, ok, err).ok()
+}
+
 /// `target[key]`, or `undefined` when that throws. For what is read once or rarely: each typed web-sys getter
 /// costs a wasm import and a glue function.
 pub fn prop(target: &JsValue, key: &str) -> JsValue {

@@ -61,7 +61,14 @@ pub fn seed(window: &web_sys::Window) -> [u8; 32] {
         .and_then(|c| c.get_random_values_with_u8_array(&mut seed).ok())
         .is_some();
     if !filled {
-        let mut x = (js_sys::Date::now() * 1000.0) as u64 ^ (js_sys::Math::random() * 1e15) as u64;
+        let random = call1(
+            &prop(&js_sys::global(), "Math"),
+            "random",
+            &JsValue::UNDEFINED,
+        )
+        .and_then(|r| r.as_f64())
+        .unwrap_or(0.0);
+        let mut x = (js_sys::Date::now() * 1000.0) as u64 ^ (random * 1e15) as u64;
         for b in &mut seed {
             x = x
                 .wrapping_mul(6_364_136_223_846_793_005)

@@ -9,14 +9,14 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::EventTarget;
 
-use super::convert::{call1, prop};
+use super::convert::{call1, prop, Callback};
 use super::sdk;
 
 /// A replacement for `history.pushState`/`replaceState`: `(state, unused, url)`, the original's result.
 type HistoryWrapper = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
 
 pub struct Listeners {
-    _dispatch: Closure<dyn FnMut(web_sys::Event)>,
+    _dispatch: Callback,
     _history: Vec<HistoryWrapper>,
 }
 
@@ -31,7 +31,10 @@ const WINDOW_EVENTS: [&str; 6] = [
 impl Listeners {
     pub fn attach(window: &web_sys::Window, track_clicks: bool) -> Option<Listeners> {
         let document = window.document()?;
-        let dispatch = Closure::<dyn FnMut(web_sys::Event)>::new(on_event);
+        let dispatch = Callback::new(|event: JsValue| {
+            on_event(event.unchecked_into());
+            JsValue::UNDEFINED
+        });
         let f: &Function = dispatch.as_ref().unchecked_ref();
         let listen = |target: &EventTarget, name: &str| {
             let _ = target.add_event_listener_with_callback(name, f);

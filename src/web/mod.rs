@@ -251,26 +251,19 @@ pub fn user_id() -> Option<String> {
 pub fn debug_state() -> JsValue {
     sdk::run(|s, _| {
         let q = s.tracker.queue();
-        let o = js_sys::Object::new();
-        let set = |k: &str, v: f64| {
-            let _ = js_sys::Reflect::set(&o, &k.into(), &v.into());
-        };
-        set("queued", q.len() as f64);
-        set("queuedBytes", q.bytes() as f64);
-        set("droppedOverflow", q.dropped.overflow as f64);
-        set("droppedRejected", q.dropped.rejected as f64);
-        set(
-            "sessionCount",
-            f64::from(s.tracker.profile().sessions.count),
-        );
-        set(
-            "sessionId",
-            s.tracker.profile().sessions.id().unwrap_or(0) as f64,
-        );
-        set("droppedExpired", q.dropped.expired as f64);
-        set("droppedCorrupt", q.dropped.corrupt as f64);
-        let _ = js_sys::Reflect::set(&o, &"consent".into(), &s.tracker.consent().as_str().into());
-        JsValue::from(o)
+        let sessions = &s.tracker.profile().sessions;
+        let n = |v: f64| JsValue::from(v);
+        convert::object(&[
+            ("queued", n(q.len() as f64)),
+            ("queuedBytes", n(q.bytes() as f64)),
+            ("droppedOverflow", n(q.dropped.overflow as f64)),
+            ("droppedRejected", n(q.dropped.rejected as f64)),
+            ("sessionCount", n(f64::from(sessions.count))),
+            ("sessionId", n(sessions.id().unwrap_or(0) as f64)),
+            ("droppedExpired", n(q.dropped.expired as f64)),
+            ("droppedCorrupt", n(q.dropped.corrupt as f64)),
+            ("consent", s.tracker.consent().as_str().into()),
+        ])
     })
     .unwrap_or(JsValue::NULL)
 }

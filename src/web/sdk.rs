@@ -7,10 +7,10 @@
 use std::cell::RefCell;
 
 use js_sys::Function;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 
 use super::console;
+use super::convert::Callback;
 use super::emitter::Outbox;
 use super::env;
 use super::listeners::Listeners;
@@ -70,9 +70,9 @@ pub struct Sdk {
 
 /// Callbacks created once and reused for every timer and request.
 struct Closures {
-    timer: Closure<dyn FnMut()>,
-    response: Closure<dyn FnMut(JsValue)>,
-    network_error: Closure<dyn FnMut(JsValue)>,
+    timer: Callback,
+    response: Callback,
+    network_error: Callback,
 }
 
 thread_local! {
@@ -143,15 +143,18 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         tabs.sender = true;
     }
     let closures = Closures {
-        timer: Closure::new(|| {
+        timer: Callback::new(|_: JsValue| {
             run(|sdk, now| sdk.on_timer(now));
+            JsValue::UNDEFINED
         }),
-        response: Closure::new(|resp: JsValue| {
+        response: Callback::new(|resp: JsValue| {
             let (status, retry_after) = transport::read_response(&resp);
             run(|sdk, now| sdk.on_send_result(status, retry_after, now));
+            JsValue::UNDEFINED
         }),
-        network_error: Closure::new(|_err: JsValue| {
+        network_error: Callback::new(|_err: JsValue| {
             run(|sdk, now| sdk.on_send_result(0, None, now));
+            JsValue::UNDEFINED
         }),
     };
     let mut sdk = Sdk {

@@ -13,11 +13,11 @@
 //! Without Web Locks (old browsers) each tab sends its own events, and logs of earlier tabs are taken over when a
 //! tab starts (a live tab's log taken over that way is sent twice, which the collector's dedupe absorbs).
 
-use js_sys::{Array, Function, Promise, Reflect};
-use wasm_bindgen::closure::Closure;
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::console::join;
+use super::convert::{prop, then, Callback};
 use super::sdk;
 use crate::core::time::{Millis, SECOND};
 
@@ -45,9 +45,9 @@ pub struct Tabs {
     live: Option<Vec<String>>,
     last_liveness_check: Millis,
     liveness_pending: bool,
-    _closures: Vec<Closure<dyn FnMut(JsValue) -> JsValue>>,
-    on_liveness: Closure<dyn FnMut(JsValue)>,
-    on_liveness_error: Closure<dyn FnMut(JsValue)>,
+    _closures: Vec<Callback>,
+    on_liveness: Callback,
+    on_liveness_error: Callback,
 }
 
 fn never_resolving() -> JsValue {
@@ -71,12 +71,14 @@ impl Tabs {
             last_liveness_check: 0,
             liveness_pending: false,
             _closures: Vec::new(),
-            on_liveness: Closure::new(|result: JsValue| {
+            on_liveness: Callback::new(|result: JsValue| {
                 let held = held_lock_names(&result);
                 sdk::run(|s, _| s.tabs.set_live(&held));
+                JsValue::UNDEFINED
             }),
-            on_liveness_error: Closure::new(|_e: JsValue| {
+            on_liveness_error: Callback::new(|_e: JsValue| {
                 sdk::run(|s, _| s.tabs.liveness_pending = false);
+                JsValue::UNDEFINED
             }),
         }
     }
@@ -125,11 +127,10 @@ impl Tabs {
         else {
             return;
         };
-        let hold =
-            Closure::<dyn FnMut(JsValue) -> JsValue>::new(|_lock: JsValue| never_resolving());
+        let hold = Callback::new(|_lock: JsValue| never_resolving());
         let tab_lock = join(&[&self.prefix, "tab:", &self.id]);
         let _ = request.call2(&locks, &JsValue::from_str(&tab_lock), hold.as_ref());
-        let lead = Closure::<dyn FnMut(JsValue) -> JsValue>::new(|_lock: JsValue| {
+        let lead = Callback::new(|_lock: JsValue| {
             sdk::run(|s, _| s.become_sender());
             never_resolving()
         });
@@ -150,12 +151,18 @@ impl Tabs {
         let Some(locks) = &self.locks else {
             return;
         };
-        let query = super::convert::call1(locks, "query", &JsValue::UNDEFINED)
-            .and_then(|p| p.dyn_into::<Promise>().ok());
-        if let Some(promise) = query {
+        // The answer is a promise; it is pending once its reactions are registered (they run later).
+        let Some(answer) = super::convert::call1(locks, "query", &JsValue::UNDEFINED) else {
+            return;
+        };
+        let registered = then(
+            &answer,
+            self.on_liveness.as_ref(),
+            self.on_liveness_error.as_ref(),
+        );
+        if registered.is_some() {
             self.last_liveness_check = now;
             self.liveness_pending = true;
-            let _ = promise.then2(&self.on_liveness, &self.on_liveness_error);
         }
     }
 
@@ -198,17 +205,15 @@ impl Tabs {
 }
 
 /// The names in a `LockManager.query()` answer's `held` list.
+/// (Read through `prop`, indexing the list by number: typed `Array` access would cost imports of its own.)
 fn held_lock_names(snapshot: &JsValue) -> Vec<String> {
     let mut names = Vec::new();
-    let held = Reflect::get(snapshot, &JsValue::from_str("held")).unwrap_or_default();
-    if let Some(held) = held.dyn_ref::<Array>() {
-        for lock in held.iter() {
-            if let Some(name) = Reflect::get(&lock, &JsValue::from_str("name"))
-                .ok()
-                .and_then(|n| n.as_string())
-            {
-                names.push(name);
-            }
+    let held = prop(snapshot, "held");
+    let count = prop(&held, "length").as_f64().unwrap_or(0.0) as u32;
+    for i in 0..count {
+        let lock = Reflect::get(&held, &JsValue::from(i)).unwrap_or_default();
+        if let Some(name) = prop(&lock, "name").as_string() {
+            names.push(name);
         }
     }
     names

@@ -8,11 +8,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Promise;
+#[cfg(feature = "segments")]
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{RequestInit, Response};
 
-use super::convert::{call1, object, prop};
+use super::convert::{call1, object, prop, then, Callback};
 
 use crate::core::time::{Millis, SECOND};
 
@@ -43,8 +44,8 @@ pub fn post(
     window: &web_sys::Window,
     url: &str,
     body: &str,
-    on_response: &Closure<dyn FnMut(JsValue)>,
-    on_error: &Closure<dyn FnMut(JsValue)>,
+    on_response: &Callback,
+    on_error: &Callback,
 ) -> bool {
     // A plain object rather than `RequestInit`'s setters (an import each, and enum tables in the glue).
     let init = object(&[
@@ -55,7 +56,7 @@ pub fn post(
         ("headers", object(&[("Content-Type", "text/plain".into())])),
     ]);
     let promise: Promise = window.fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>());
-    let _ = promise.then2(on_response, on_error);
+    let _ = then(&promise, on_response.as_ref(), on_error.as_ref());
     true
 }
 
@@ -133,14 +134,6 @@ pub fn get_text(
         .fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
         .into();
     let _ = then(&promise, &on_response, &on_error);
-}
-
-/// `promise.then(ok, err)` for callbacks given as plain functions.
-#[cfg(feature = "segments")]
-fn then(promise: &JsValue, ok: &JsValue, err: &JsValue) -> Option<JsValue> {
-    let f = js_sys::Reflect::get(promise, &JsValue::from_str("then")).ok()?;
-    let f: js_sys::Function = f.dyn_into().ok()?;
-    f.call2(promise, ok, err).ok()
 }
 
 /// Hands `body` to `navigator.sendBeacon`; false when the browser refused it (over its in-flight budget).
