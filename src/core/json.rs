@@ -346,7 +346,7 @@ impl Parser<'_> {
             for b in slice.bytes().filter(u8::is_ascii_digit) {
                 n = n * 10 + i64::from(b - b'0');
             }
-            let n = if slice.starts_with('-') { -n } else { n };
+            let n = if slice.starts_with("-") { -n } else { n };
             return Ok(Value::Number(n as f64));
         }
         Ok(Value::Number(decimal_to_f64(slice)))

@@ -777,7 +777,7 @@ impl Queue {
 }
 
 fn parse_millis(s: &str) -> Option<Millis> {
-    let (negative, digits) = match s.strip_prefix('-') {
+    let (negative, digits) = match s.strip_prefix("-") {
         Some(d) => (true, d),
         None => (false, s),
     };

@@ -45,7 +45,7 @@ impl<'a> Url<'a> {
             Some(i) => authority.get(i + 1..).unwrap_or_default(),
             None => authority,
         };
-        let host = if host_port.starts_with('[') {
+        let host = if host_port.starts_with("[") {
             host_port
                 .split(']')
                 .next()
@@ -88,8 +88,12 @@ pub fn find(haystack: &str, needle: &str) -> Option<usize> {
 
 /// Iterates `key=value` pairs of a query string (with or without its leading `?`), undecoded.
 pub fn query_pairs(search: &str) -> impl Iterator<Item = (&str, &str)> {
+    // Leading `?`s dropped with a plain loop: `trim_start_matches` is one more pattern instantiation.
+    let mut search = search;
+    while let Some(rest) = search.strip_prefix("?") {
+        search = rest;
+    }
     search
-        .trim_start_matches('?')
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.find('=') {

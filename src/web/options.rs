@@ -103,9 +103,13 @@ impl InitOptions {
             .ok_or_else(|| invalid("init: `writeKey` is required"))?;
         let endpoint = string(obj, "endpoint")?
             .filter(|e| !e.is_empty())
-            .unwrap_or_else(|| default_endpoint.to_string())
-            .trim_end_matches('/')
-            .to_string();
+            .unwrap_or_else(|| default_endpoint.to_string());
+        // Without trailing slashes (a plain loop: `trim_end_matches` is one more pattern instantiation).
+        let mut endpoint = endpoint.as_str();
+        while let Some(rest) = endpoint.strip_suffix("/") {
+            endpoint = rest;
+        }
+        let endpoint = endpoint.to_string();
         let defaults = QueueConfig::default();
         let flush_at =
             number(obj, "flushAt", 1.0, 1_000.0)?.map_or(defaults.flush_at, |n| n as usize);
