@@ -15,6 +15,8 @@ pub struct Remote {
     loading: bool,
     /// Checked again when the page becomes visible this long after the last check (`configRefresh`).
     pub refresh: Millis,
+    /// Made by the first request, reused by the later ones.
+    request: Option<transport::TextRequest>,
 }
 
 #[cfg(feature = "segments")]
@@ -55,9 +57,12 @@ impl Sdk {
         };
         self.remote.loading = true;
         self.remote.fetched_at = now;
-        transport::get_text(&self.window, &url, self.remote.etag.as_deref(), |fetched| {
-            run(|s, now| s.on_config_fetched(fetched, now));
+        let request = self.remote.request.get_or_insert_with(|| {
+            transport::TextRequest::new(|fetched| {
+                run(|s, now| s.on_config_fetched(fetched, now));
+            })
         });
+        request.get(&self.window, &url, self.remote.etag.as_deref());
     }
 
     /// The page is visible again: a config fetched long enough ago is checked for changes.

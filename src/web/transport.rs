@@ -8,8 +8,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Promise;
-#[cfg(feature = "segments")]
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{RequestInit, Response};
 
@@ -71,69 +69,83 @@ pub enum Fetched {
     Failed(String),
 }
 
+/// GETs of a text (the config), revalidating with `If-None-Match` when the SDK holds a copy tagged `etag`. The
+/// reactions are made once and reused by every request: there is one request at a time (the caller waits for
+/// `done` before asking again), and one closure type ([`Callback`]) serves them all.
 #[cfg(feature = "segments")]
-/// GETs `url` as text, revalidating with `If-None-Match` when the SDK holds a copy tagged `etag`. Used once per
-/// page and on refreshes (the config), so its callbacks are one-shot closures.
-pub fn get_text(
-    window: &web_sys::Window,
-    url: &str,
-    etag: Option<&str>,
-    done: impl FnOnce(Fetched) + 'static,
-) {
-    type Done = Box<dyn FnOnce(Fetched)>;
-    let done: Rc<RefCell<Option<Done>>> = Rc::new(RefCell::new(Some(Box::new(done))));
-    let finish = move |result: Fetched| {
-        let f = done.borrow_mut().take();
-        if let Some(f) = f {
-            f(result);
-        }
-    };
-    let fail = finish.clone();
-    let fail_text = finish.clone();
-    let answered = finish.clone();
-    let tag: Rc<RefCell<Option<String>>> = Rc::default();
-    let tag_seen = tag.clone();
-    let on_text = Closure::once_into_js(move |text: JsValue| {
-        finish(match text.as_string() {
-            Some(text) => Fetched::Text {
-                text,
-                etag: tag.borrow_mut().take(),
-            },
-            None => Fetched::Failed("not text".into()),
-        })
-    });
-    let on_text_error = Closure::once_into_js(move |_e: JsValue| {
-        fail_text(Fetched::Failed("unreadable body".into()))
-    });
-    let on_error =
-        Closure::once_into_js(move |_e: JsValue| fail(Fetched::Failed("network error".into())));
-    let on_response = Closure::once_into_js(move |resp: JsValue| {
-        if !resp.has_type::<Response>() {
-            return;
-        }
-        match status(&resp) {
-            304 => answered(Fetched::NotModified),
-            200..=299 => {
-                *tag_seen.borrow_mut() = header(&resp, "ETag");
-                if let Some(p) = call1(&resp, "text", &JsValue::UNDEFINED) {
-                    let _ = then(&p, &on_text, &on_text_error);
-                }
+pub struct TextRequest {
+    on_response: Callback,
+    on_error: Callback,
+    _on_text: Callback,
+    _on_text_error: Callback,
+}
+
+#[cfg(feature = "segments")]
+impl TextRequest {
+    /// `done` gets the outcome of each request.
+    pub fn new(done: fn(Fetched)) -> TextRequest {
+        // The `ETag` of the response whose body is being read.
+        let tag: Rc<RefCell<Option<String>>> = Rc::default();
+        let tag_seen = tag.clone();
+        let on_text = Callback::new(move |text: JsValue| {
+            done(match text.as_string() {
+                Some(text) => Fetched::Text {
+                    text,
+                    etag: tag.borrow_mut().take(),
+                },
+                None => Fetched::Failed("not text".into()),
+            });
+            JsValue::UNDEFINED
+        });
+        let on_text_error = Callback::new(move |_e: JsValue| {
+            done(Fetched::Failed("unreadable body".into()));
+            JsValue::UNDEFINED
+        });
+        let on_error = Callback::new(move |_e: JsValue| {
+            done(Fetched::Failed("network error".into()));
+            JsValue::UNDEFINED
+        });
+        let (text_ok, text_err): (JsValue, JsValue) =
+            (on_text.as_ref().clone(), on_text_error.as_ref().clone());
+        let on_response = Callback::new(move |resp: JsValue| {
+            if !resp.has_type::<Response>() {
+                return JsValue::UNDEFINED;
             }
-            status => answered(Fetched::Failed(crate::web::console::join(&[
-                "status ",
-                &crate::web::console::num(i64::from(status)),
-            ]))),
+            match status(&resp) {
+                304 => done(Fetched::NotModified),
+                200..=299 => {
+                    *tag_seen.borrow_mut() = header(&resp, "ETag");
+                    if let Some(p) = call1(&resp, "text", &JsValue::UNDEFINED) {
+                        let _ = then(&p, &text_ok, &text_err);
+                    }
+                }
+                status => done(Fetched::Failed(crate::web::console::join(&[
+                    "status ",
+                    &crate::web::console::num(i64::from(status)),
+                ]))),
+            }
+            JsValue::UNDEFINED
+        });
+        TextRequest {
+            on_response,
+            on_error,
+            _on_text: on_text,
+            _on_text_error: on_text_error,
         }
-    });
-    let init = object(&[("credentials", "omit".into())]);
-    if let Some(etag) = etag {
-        let headers = object(&[("If-None-Match", etag.into())]);
-        let _ = js_sys::Reflect::set(&init, &"headers".into(), &headers);
     }
-    let promise: JsValue = window
-        .fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
-        .into();
-    let _ = then(&promise, &on_response, &on_error);
+
+    /// Starts a GET of `url`; its outcome goes to `done`.
+    pub fn get(&self, window: &web_sys::Window, url: &str, etag: Option<&str>) {
+        let init = object(&[("credentials", "omit".into())]);
+        if let Some(etag) = etag {
+            let headers = object(&[("If-None-Match", etag.into())]);
+            let _ = js_sys::Reflect::set(&init, &"headers".into(), &headers);
+        }
+        let promise: JsValue = window
+            .fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
+            .into();
+        let _ = then(&promise, self.on_response.as_ref(), self.on_error.as_ref());
+    }
 }
 
 /// Hands `body` to `navigator.sendBeacon`; false when the browser refused it (over its in-flight budget).
