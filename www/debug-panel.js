@@ -17,13 +17,13 @@ toggle.addEventListener('click', () => {
   render();
 });
 
+// The campaigns come from the site's config as written (the SDK reads the compiled form the collector serves from
+// it, whose layout is the SDK's business).
 let campaignIds = [];
-fetch('/v1/config?writeKey=wk_demo')
+fetch('/demo-config.json')
   .then((r) => r.json())
   .then((config) => {
-    // The collector serves the compiled config: `campaigns.campaigns` (a config as written has `campaigns`).
-    const list = Array.isArray(config.campaigns) ? config.campaigns : (config.campaigns && config.campaigns.campaigns) || [];
-    campaignIds = list.map((c) => c.id);
+    campaignIds = (config.campaigns || []).map((c) => c.id);
     render();
   })
   .catch(() => {});
