@@ -20,7 +20,7 @@ use super::tabs::Tabs;
 use super::transport;
 use crate::core::consent::Consent;
 use crate::core::queue::{DropCounts, SendOutcome};
-use crate::core::time::{Millis, SECOND};
+use crate::core::time::{Millis, MINUTE, SECOND};
 use crate::core::tracker::{Tracker, Warning};
 
 #[path = "segments.rs"]
@@ -37,6 +37,8 @@ mod campaigns;
 const PROFILE_WRITE_DELAY: Millis = SECOND;
 /// Queue writes likewise, more often: what a crash (no `pagehide`) can lose is what was tracked in this window.
 const QUEUE_WRITE_DELAY: Millis = 250;
+/// Drops are announced at most this often (the totals keep counting in between).
+const DROP_WARNING_EVERY: Millis = MINUTE;
 /// What `sendBeacon`/`keepalive` may have in flight per page (64 KiB), less a margin for headers.
 const EXIT_BUDGET: usize = 60 * 1024;
 
@@ -56,8 +58,9 @@ pub struct Sdk {
     pub tabs: Tabs,
     /// Between `pagehide`/hidden and the page coming back: storage is written at once, not coalesced.
     exiting: bool,
-    /// Drop counts already announced with a `warning`.
+    /// Drop counts already announced with a `warning`, and when.
     announced_drops: DropCounts,
+    drops_announced_at: Option<Millis>,
     timer: Option<(i32, Millis)>,
     flush_waiters: Vec<Function>,
     outbox: Outbox,
@@ -172,6 +175,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         tabs,
         exiting: false,
         announced_drops: DropCounts::default(),
+        drops_announced_at: None,
         timer: None,
         flush_waiters: Vec::new(),
         outbox: Outbox::default(),
@@ -243,7 +247,7 @@ impl Sdk {
             self.tracker.advance(now);
         }
         self.announce_changes();
-        self.announce_drops();
+        self.announce_drops(now);
         if self.exiting {
             self.exit_flush(now);
         }
@@ -302,13 +306,20 @@ impl Sdk {
         );
     }
 
-    /// Raises one `warning` for each new round of dropped events, with the counts by reason.
-    fn announce_drops(&mut self) {
+    /// Raises an `events_dropped` warning with the totals when events were dropped since the last one, at most
+    /// once per [`DROP_WARNING_EVERY`]: at the queue's bound every call drops an event, and a console warning
+    /// per call would cost the page far more than the call.
+    fn announce_drops(&mut self, now: Millis) {
         let dropped = self.tracker.queue().dropped;
-        if dropped.total() == self.announced_drops.total() {
+        if dropped.total() == self.announced_drops.total()
+            || self
+                .drops_announced_at
+                .is_some_and(|at| now < at + DROP_WARNING_EVERY)
+        {
             return;
         }
         self.announced_drops = dropped;
+        self.drops_announced_at = Some(now);
         self.report(&Warning {
             code: "events_dropped",
             message: console::join(&[
