@@ -72,6 +72,28 @@ test('the page keeps working when the collector is down', async () => {
   await context.close();
 });
 
+test('offline beyond the queue bound, the oldest events are dropped and counted with one warning, not one per call', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  await context.setOffline(true);
+  const warned = [];
+  const state = await page.evaluate(async () => {
+    const codes = [];
+    wayline.on('warning', (w) => codes.push(w.code));
+    for (let i = 0; i < 12000; i++) wayline.track('Offline Burst', { i });
+    await new Promise((r) => setTimeout(r, 100));
+    return { ...wayline.debugState(), codes };
+  });
+  warned.push(...state.codes);
+  // The bounds are 10,000 events and 2 MiB; every event (the page view and the burst) is either waiting or counted.
+  assert.ok(state.queued <= 10000 && state.queued > 9000, `${state.queued} waiting`);
+  assert.equal(state.queued + state.droppedOverflow, 12001, 'what is not waiting was counted as dropped');
+  assert.deepEqual(warned.filter((c) => c === 'events_dropped'), ['events_dropped'], 'one warning for the whole burst');
+  assert.equal(log.warnings.filter((w) => w.includes('events_dropped')).length, 1);
+  await context.close();
+});
+
 test('when the wasm file cannot load, calls are no-ops and one console message says why', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.route('**/wayline_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
