@@ -128,17 +128,20 @@ impl Audience {
 
     /// Builds the engines from a compiled config (`compiled.rs`) without the compiler.
     pub fn from_compiled(config: &Value) -> Result<Audience, Vec<String>> {
-        let damaged =
-            || vec!["config: the compiled config is damaged or of another version".to_string()];
-        let defs = compiled::read(config).ok_or_else(damaged)?;
-        let engine = Engine::from_rules(defs.rules).ok_or_else(damaged)?;
-        let campaigns = campaigns::Engine::new(defs.campaigns);
-        Ok(Audience::new(
-            engine,
-            campaigns,
-            config,
-            Audience::from_compiled,
-        ))
+        if let Some(defs) = compiled::read(config) {
+            if let Some(engine) = Engine::from_rules(defs.rules) {
+                let campaigns = campaigns::Engine::new(defs.campaigns);
+                return Ok(Audience::new(
+                    engine,
+                    campaigns,
+                    config,
+                    Audience::from_compiled,
+                ));
+            }
+        }
+        Err(vec![
+            "config: the compiled config is damaged or of another version".to_string(),
+        ])
     }
 
     /// The audience for a compiled config, boxed for the tracker.
@@ -152,14 +155,19 @@ impl Audience {
         config: &Value,
         rebuild: fn(&Value) -> Result<Audience, Vec<String>>,
     ) -> Audience {
+        // Ascending and without repeats: each one goes in its place (a config has few).
         let mut idle_thresholds: Vec<Millis> = Vec::new();
         for c in campaigns.campaigns() {
             if let campaigns::Trigger::Idle(ms) = c.trigger {
-                idle_thresholds.push(ms);
+                let mut i = 0;
+                while i < idle_thresholds.len() && idle_thresholds[i] < ms {
+                    i += 1;
+                }
+                if idle_thresholds.get(i) != Some(&ms) {
+                    idle_thresholds.insert(i, ms);
+                }
             }
         }
-        crate::core::order::sort_by_key(&mut idle_thresholds, |&ms| ms);
-        idle_thresholds.dedup();
         Audience {
             engine,
             campaigns,
@@ -175,8 +183,8 @@ impl Audience {
     /// Tells the campaigns one signal, with the segments engine's facts as their audience input.
     fn tell(&mut self, signal: &Signal<'_>, now: Millis) {
         let facts = self.engine.input();
-        let d = self.campaigns.handle(signal, &facts, now);
-        self.decisions.extend(d);
+        let mut d = self.campaigns.handle(signal, &facts, now);
+        self.decisions.append(&mut d);
     }
 
     /// Segment and stage changes are campaign triggers too.
@@ -298,8 +306,8 @@ impl Segmenter for Audience {
         }
         self.tell_changes(&changes, now);
         let facts = self.engine.input();
-        let d = self.campaigns.advance(&facts, now);
-        self.decisions.extend(d);
+        let mut d = self.campaigns.advance(&facts, now);
+        self.decisions.append(&mut d);
         changes
     }
 

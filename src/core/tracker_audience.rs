@@ -52,8 +52,8 @@ impl Tracker {
         };
         if let Some(a) = &mut self.seg.audience {
             let mut changes = a.set_context(v, now);
-            changes.extend(a.set_channel(channel_value(&self.profile), now));
-            self.seg.changes.extend(changes);
+            changes.append(&mut a.set_channel(channel_value(&self.profile), now));
+            self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
     }
@@ -79,8 +79,8 @@ impl Tracker {
     /// The traits changed (identify).
     pub(super) fn audience_traits(&mut self, now: Millis) {
         if let Some(a) = &mut self.seg.audience {
-            let changes = a.set_traits(self.profile.traits.clone(), now);
-            self.seg.changes.extend(changes);
+            let mut changes = a.set_traits(self.profile.traits.clone(), now);
+            self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
     }
@@ -136,9 +136,9 @@ impl Tracker {
     fn install_audience(&mut self, mut audience: Box<dyn Segmenter>, now: Millis) {
         audience.set_device(Some(device_of(&self.env.user_agent)));
         let mut changes = audience.set_traits(self.profile.traits.clone(), now);
-        changes.extend(audience.set_anonymous_id(&self.profile.anonymous_id, now));
+        changes.append(&mut audience.set_anonymous_id(&self.profile.anonymous_id, now));
         self.seg.audience = Some(audience);
-        self.seg.changes.extend(changes);
+        self.seg.changes.append(&mut changes);
         self.rebuild_context();
         self.report_changes(now);
     }
@@ -185,7 +185,7 @@ impl Tracker {
     /// is kept for the page (to render the prompt, or log it in debug mode).
     fn act_on_decisions(&mut self, now: Millis) {
         for _ in 0..MAX_DECISION_ROUNDS {
-            let decisions = match &mut self.seg.audience {
+            let mut decisions = match &mut self.seg.audience {
                 Some(a) => a.take_decisions(),
                 None => return,
             };
@@ -202,7 +202,7 @@ impl Tracker {
                 props.insert(outcome_events::CAMPAIGN, d.campaign().into());
                 self.record(name, props, now);
             }
-            self.seg.decisions.extend(decisions);
+            self.seg.decisions.append(&mut decisions);
         }
     }
 
@@ -219,8 +219,8 @@ impl Tracker {
     fn feed_quiet(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
         let session = self.profile.sessions.id();
         if let Some(a) = &mut self.seg.audience {
-            let changes = a.ingest(kind, name, properties, session, now);
-            self.seg.changes.extend(changes);
+            let mut changes = a.ingest(kind, name, properties, session, now);
+            self.seg.changes.append(&mut changes);
             self.report_membership(now);
         }
     }
@@ -319,8 +319,8 @@ impl Tracker {
     pub fn advance(&mut self, now: Millis) {
         self.clock = self.clock.max(now);
         if let Some(a) = &mut self.seg.audience {
-            let changes = a.advance(now);
-            self.seg.changes.extend(changes);
+            let mut changes = a.advance(now);
+            self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
         if self.idle_wakeup().is_some_and(|at| at <= now) {
