@@ -365,19 +365,25 @@ impl Queue {
         self.drop_ref(v.ctx);
     }
 
-    /// Removes every event `doomed` picks, oldest first, in one pass; returns how many.
+    /// Removes every event `doomed` picks, oldest first, in one pass and in place; returns how many. Nothing
+    /// moves when nothing is doomed (the common case of `expire`, which runs before every send).
     fn remove_where(&mut self, doomed: &dyn Fn(&Item) -> bool) -> usize {
-        let items = std::mem::take(&mut self.items);
-        self.items = Vec::with_capacity(items.len());
-        let mut removed = 0;
-        for item in items {
-            if doomed(&item) {
-                self.forget(&item);
-                removed += 1;
+        let Some(first) = self.items.iter().position(doomed) else {
+            return 0;
+        };
+        let mut items = std::mem::take(&mut self.items);
+        let mut kept = first;
+        for i in first..items.len() {
+            if doomed(&items[i]) {
+                self.forget(&items[i]);
             } else {
-                self.items.push(item);
+                items.swap(kept, i);
+                kept += 1;
             }
         }
+        let removed = items.len() - kept;
+        items.truncate(kept);
+        self.items = items;
         removed
     }
 
