@@ -299,19 +299,20 @@ impl Tracker {
     }
 
     fn report_membership(&mut self, now: Millis) {
-        let pending: Vec<Change> = self
-            .seg
-            .changes
-            .get(self.seg.reported..)
-            .unwrap_or_default()
-            .to_vec();
-        self.seg.reported = self.seg.changes.len();
+        let from = self.seg.reported;
+        let end = self.seg.changes.len();
+        self.seg.reported = end;
         if !self.consent.may_record() {
             return;
         }
-        for change in pending {
-            let (name, props) = change_event(&change);
-            self.enqueue_track(name, &Value::Object(props), change.at().min(now));
+        // By index, not a copy of the new changes: enqueueing does not touch them.
+        for i in from..end {
+            let Some(change) = self.seg.changes.get(i) else {
+                break;
+            };
+            let (name, props) = change_event(change);
+            let at = change.at().min(now);
+            self.enqueue_track(name, &Value::Object(props), at);
         }
     }
 
