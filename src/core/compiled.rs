@@ -14,7 +14,7 @@
 
 use super::campaigns;
 use super::json::{Map, Value};
-use super::rules::wire::{list, program_from_value, program_to_value};
+use super::rules::wire::{program_from_value, program_to_value};
 use super::rules::Program;
 use super::segments::config::engine_from_config;
 use super::segments::{Engine, Rules};
@@ -98,23 +98,31 @@ pub fn read(v: &Value) -> Option<Definitions> {
     if !is_compiled(v) || v.get("v").and_then(Value::as_f64) != Some(VERSION) {
         return None;
     }
-    let named = |x: &Value| -> Option<(String, Program)> {
-        let [name, p] = x.as_array()? else {
-            return None;
-        };
-        Some((name.as_str()?.to_string(), program_from_value(p)?))
-    };
-    let segments = list(v.get("segments")?, &named)?;
-    let journeys = list(v.get("journeys")?, &|j| {
+    let segments = read_named(v.get("segments")?)?;
+    // Loops rather than `rules::wire::list`: in wasm, each of its instantiations and closures costs bytes.
+    let mut journeys = Vec::new();
+    for j in v.get("journeys")?.as_array()? {
         let [name, stages] = j.as_array()? else {
             return None;
         };
-        Some((name.as_str()?.to_string(), list(stages, &named)?))
-    })?;
+        journeys.push((name.as_str()?.to_string(), read_named(stages)?));
+    }
     Some(Definitions {
         rules: Rules { segments, journeys },
         campaigns: campaigns::wire::from_value(v.get("campaigns")?)?,
     })
+}
+
+/// `[[name, PROGRAM], ...]`.
+fn read_named(v: &Value) -> Option<Vec<(String, Program)>> {
+    let mut out = Vec::new();
+    for x in v.as_array()? {
+        let [name, p] = x.as_array()? else {
+            return None;
+        };
+        out.push((name.as_str()?.to_string(), program_from_value(p)?));
+    }
+    Some(out)
 }
 
 #[cfg(test)]

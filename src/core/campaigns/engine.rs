@@ -145,7 +145,8 @@ impl Engine {
         // A new session first ends the old one's delays, so none of them shows in the new session.
         if let Signal::SessionStart { id } = *signal {
             if self.state.session == Some(id) {
-                return self.advance(facts, now);
+                self.advance_into(facts, now, &mut out);
+                return out;
             }
             self.new_session(id, &mut out);
         }

@@ -46,7 +46,12 @@ fn patterns(ps: &[UrlPattern]) -> Value {
 }
 
 fn read_patterns(v: &Value) -> Option<Vec<UrlPattern>> {
-    list(v, &|p| p.as_str().map(UrlPattern::trusted))
+    // A loop rather than `list`: one instantiation and closure fewer.
+    let mut out = Vec::new();
+    for p in v.as_array()? {
+        out.push(UrlPattern::trusted(p.as_str()?));
+    }
+    Some(out)
 }
 
 /// `[[campaign, ...], perSession, minGapMs]`.
@@ -83,6 +88,14 @@ const DEVICES: [Device; 3] = [Device::Mobile, Device::Tablet, Device::Desktop];
 
 /// Frequencies other than a maximum, by their number on the wire (a maximum is `[max, perMs]`).
 const FREQUENCIES: [Frequency; 3] = [Frequency::Once, Frequency::UntilAnswered, Frequency::Always];
+
+fn read_devices(v: &Value) -> Option<Vec<Device>> {
+    let mut out = Vec::new();
+    for d in v.as_array()? {
+        out.push(*DEVICES.get(index(d)?)?);
+    }
+    Some(out)
+}
 
 /// `[id, trigger, rule, include, exclude, devices, start, end, sample, action, delay, cancelOn, frequency,
 /// cooldown, priority, holdout]`: the audience's fields from `rule` to `sample`, the action's spec as written,
@@ -129,7 +142,7 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
         rule: read_program(Some(rule))?,
         include: read_patterns(include)?,
         exclude: read_patterns(exclude)?,
-        devices: list(devices, &|d| DEVICES.get(index(d)?).copied())?,
+        devices: read_devices(devices)?,
         start: read_opt_ms(Some(start))?,
         end: read_opt_ms(Some(end))?,
         sample: match sample {
