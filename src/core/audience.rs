@@ -384,9 +384,10 @@ impl Segmenter for Audience {
     }
 
     fn fresh(&self) -> Option<Box<dyn Segmenter>> {
-        (self.rebuild)(&self.config)
-            .ok()
-            .map(|a| Box::new(a) as Box<dyn Segmenter>)
+        match (self.rebuild)(&self.config) {
+            Ok(a) => Some(Box::new(a)),
+            Err(_) => None,
+        }
     }
 }
 

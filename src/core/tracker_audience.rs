@@ -282,11 +282,10 @@ impl Tracker {
     }
 
     pub fn campaign_ids(&self) -> Vec<&str> {
-        self.seg
-            .audience
-            .as_ref()
-            .map(|a| a.campaign_ids())
-            .unwrap_or_default()
+        match &self.seg.audience {
+            Some(a) => a.campaign_ids(),
+            None => Vec::new(),
+        }
     }
 
     pub fn campaign_action(&self, campaign: &str) -> Option<&Value> {
@@ -378,11 +377,10 @@ impl Tracker {
     }
 
     pub fn segments(&self) -> Vec<&str> {
-        self.seg
-            .audience
-            .as_ref()
-            .map(|a| a.segments())
-            .unwrap_or_default()
+        match &self.seg.audience {
+            Some(a) => a.segments(),
+            None => Vec::new(),
+        }
     }
 
     pub fn stage(&self, journey: &str) -> Option<&str> {
@@ -402,11 +400,10 @@ impl Tracker {
 
     /// Run-time rule problems, for debug mode.
     pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
-        self.seg
-            .audience
-            .as_mut()
-            .map(|a| a.take_diagnostics())
-            .unwrap_or_default()
+        match &mut self.seg.audience {
+            Some(a) => a.take_diagnostics(),
+            None => Vec::new(),
+        }
     }
 }
 

@@ -53,7 +53,7 @@ impl Engine {
     }
 
     pub fn campaign(&self, id: &str) -> Option<&Campaign> {
-        self.campaigns.iter().find(|c| c.id == id)
+        self.campaigns.get(self.index(id)?)
     }
 
     pub fn set_device(&mut self, device: Option<Device>) {
@@ -422,7 +422,13 @@ impl Engine {
     }
 }
 
-/// Forgets the last time `loser` lost.
+/// Forgets the last time `loser` lost. A loser has one entry at most (each is forgotten before it is
+/// recorded again), so removing the first found removes all; their order does not matter.
 fn forget_outranked(outranked: &mut Vec<(String, String)>, loser: &str) {
-    outranked.retain(|(l, _)| l != loser);
+    for i in 0..outranked.len() {
+        if outranked[i].0 == loser {
+            outranked.swap_remove(i);
+            return;
+        }
+    }
 }
