@@ -57,8 +57,6 @@ pub trait Segmenter {
     fn take_decisions(&mut self) -> Vec<Decision>;
     /// `explain(id)`: `Explanation::to_value()`, or None for an unknown campaign.
     fn explain(&self, id: &str, now: Millis) -> Option<Value>;
-    /// The configured campaign ids, in config order.
-    fn campaign_ids(&self) -> Vec<&str>;
     /// A campaign's action object as written in the config.
     fn campaign_action(&self, id: &str) -> Option<&Value>;
     /// The whole config (for the prompts' theme and strings).
@@ -249,10 +247,7 @@ impl Segmenter for Audience {
     }
 
     fn next_wakeup(&self) -> Option<Millis> {
-        match (self.engine.next_wakeup(), self.campaigns.next_wakeup()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(self.engine.next_wakeup(), self.campaigns.next_wakeup())
     }
 
     fn ingest(
@@ -350,14 +345,6 @@ impl Segmenter for Audience {
             .map(|e| e.to_value())
     }
 
-    fn campaign_ids(&self) -> Vec<&str> {
-        let mut ids = Vec::new();
-        for c in self.campaigns.campaigns() {
-            ids.push(c.id.as_str());
-        }
-        ids
-    }
-
     fn campaign_action(&self, id: &str) -> Option<&Value> {
         self.campaigns.campaign(id).map(|c| &c.action.spec)
     }
@@ -388,6 +375,14 @@ impl Segmenter for Audience {
             Ok(a) => Some(Box::new(a)),
             Err(_) => None,
         }
+    }
+}
+
+/// The earlier of two times, either of which may be missing.
+pub fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -7,7 +7,9 @@
 use super::*;
 
 #[cfg(feature = "segments")]
-use crate::core::audience::{change_event, device_of, EarlyEvent, Segmenter, MAX_EARLY_EVENTS};
+use crate::core::audience::{
+    change_event, device_of, earliest, EarlyEvent, Segmenter, MAX_EARLY_EVENTS,
+};
 #[cfg(feature = "segments")]
 use crate::core::campaigns::{events as outcome_events, Decision, Outcome, Signal};
 #[cfg(feature = "segments")]
@@ -281,13 +283,6 @@ impl Tracker {
         self.seg.audience.as_ref()?.explain(campaign, now)
     }
 
-    pub fn campaign_ids(&self) -> Vec<&str> {
-        match &self.seg.audience {
-            Some(a) => a.campaign_ids(),
-            None => Vec::new(),
-        }
-    }
-
     pub fn campaign_action(&self, campaign: &str) -> Option<&Value> {
         self.seg.audience.as_ref()?.campaign_action(campaign)
     }
@@ -334,24 +329,18 @@ impl Tracker {
     /// When a rule could next change with time alone, or the visitor becomes idle long enough for a campaign.
     pub fn next_wakeup(&self) -> Option<Millis> {
         let rules = self.seg.audience.as_ref().and_then(|a| a.next_wakeup());
-        match (rules, self.idle_wakeup()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(rules, self.idle_wakeup())
     }
 
     /// The instant the visitor's idleness crosses the next idle threshold of a campaign.
     fn idle_wakeup(&self) -> Option<Millis> {
         let since = self.engagement.last_active()?;
-        let next = self
-            .seg
-            .audience
-            .as_ref()?
-            .idle_thresholds()
-            .iter()
-            .copied()
-            .find(|&t| t > self.seg.idle_reported)?;
-        Some(since.saturating_add(next))
+        for &t in self.seg.audience.as_ref()?.idle_thresholds() {
+            if t > self.seg.idle_reported {
+                return Some(since.saturating_add(t));
+            }
+        }
+        None
     }
 
     /// An interaction ends idleness.
@@ -477,9 +466,6 @@ impl Tracker {
     }
     pub fn explain(&self, _campaign: &str, _now: Millis) -> Option<crate::core::json::Value> {
         None
-    }
-    pub fn campaign_ids(&self) -> Vec<&str> {
-        Vec::new()
     }
     pub fn campaign_action(&self, _campaign: &str) -> Option<&crate::core::json::Value> {
         None
