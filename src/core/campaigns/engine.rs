@@ -283,11 +283,7 @@ impl Engine {
 
     /// Restores a persisted state. On an error the engine keeps a fresh state.
     pub fn restore(&mut self, v: &Value) -> Result<(), StateError> {
-        let mut known: Vec<&str> = Vec::with_capacity(self.campaigns.len());
-        for c in &self.campaigns {
-            known.push(&c.id);
-        }
-        self.state = State::from_value(v, &known)?;
+        self.state = State::from_value(v, &self.campaigns)?;
         self.dirty = false;
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! [`Value`]; everything restored is bounded and checked against the current campaigns.
 
 use super::limits::{MAX_PENDING, MAX_SHOWS_KEPT};
+use super::model::Campaign;
 use crate::core::json::{Map, Value};
 
 /// Version of the persisted form; another version is discarded (a fresh start), never misread.
@@ -64,19 +65,34 @@ fn time(v: Option<&Value>) -> Option<i64> {
         .map(|t| t as i64)
 }
 
+/// Whether `id` is one of the campaigns'.
+fn is_known(known: &[Campaign], id: &str) -> bool {
+    for c in known {
+        if c.id == id {
+            return true;
+        }
+    }
+    false
+}
+
 impl State {
     pub fn history(&self, id: &str) -> Option<&History> {
-        self.history.iter().find(|(k, _)| k == id).map(|(_, h)| h)
+        for (k, h) in &self.history {
+            if k == id {
+                return Some(h);
+            }
+        }
+        None
     }
 
     pub fn history_mut(&mut self, id: &str) -> &mut History {
-        let i = match self.history.iter().position(|(k, _)| k == id) {
-            Some(i) => i,
-            None => {
-                self.history.push((id.to_string(), History::default()));
-                self.history.len() - 1
-            }
-        };
+        let mut i = 0;
+        while i < self.history.len() && self.history[i].0 != id {
+            i += 1;
+        }
+        if i == self.history.len() {
+            self.history.push((id.to_string(), History::default()));
+        }
         &mut self.history[i].1
     }
 
@@ -138,8 +154,8 @@ impl State {
         Value::Object(m)
     }
 
-    /// Reads a persisted state, keeping only what concerns `known` campaign ids, within the bounds.
-    pub fn from_value(v: &Value, known: &[&str]) -> Result<State, StateError> {
+    /// Reads a persisted state, keeping only what concerns the `known` campaigns, within the bounds.
+    pub fn from_value(v: &Value, known: &[Campaign]) -> Result<State, StateError> {
         let m = v.as_object().ok_or(StateError::NotAnObject)?;
         if m.get("v").and_then(Value::as_f64) != Some(STATE_VERSION) {
             return Err(StateError::Version);
@@ -147,7 +163,7 @@ impl State {
         let mut s = State::default();
         if let Some(c) = m.get("c").and_then(Value::as_object) {
             for (id, h) in c.iter() {
-                if !known.contains(&id) || s.history(id).is_some() {
+                if !is_known(known, id) || s.history(id).is_some() {
                     continue;
                 }
                 // Written oldest first and at most MAX_SHOWS_KEPT long: a longer list was not written by this
@@ -183,7 +199,7 @@ impl State {
         s.last_prompt_at = time(m.get("last"));
         s.engaged_ms = time(m.get("eng")).unwrap_or(0).max(0);
         if let Some([Value::String(id), at]) = m.get("open").and_then(Value::as_array) {
-            if known.contains(&id.as_str()) {
+            if is_known(known, id) {
                 s.open = time(Some(at)).map(|at| (id.clone(), at));
             }
         }
@@ -199,7 +215,7 @@ impl State {
             ) else {
                 continue;
             };
-            if s.pending.len() < MAX_PENDING && known.contains(&id) && s.pending(id).is_none() {
+            if s.pending.len() < MAX_PENDING && is_known(known, id) && s.pending(id).is_none() {
                 s.pending.push(Pending {
                     campaign: id.to_string(),
                     due,
