@@ -187,10 +187,12 @@ impl Engine {
                 // only when a threshold is crossed (that is when it matters).
                 let was = self.state.engaged_ms;
                 self.state.engaged_ms = total_ms;
-                if self.campaigns.iter().any(
-                    |c| matches!(c.trigger, Trigger::EngagedTime(t) if was < t && total_ms >= t),
-                ) {
-                    self.dirty = true;
+                for c in &self.campaigns {
+                    if let Trigger::EngagedTime(t) = c.trigger {
+                        if was < t && total_ms >= t {
+                            self.dirty = true;
+                        }
+                    }
                 }
             }
             _ => {}
@@ -243,14 +245,19 @@ impl Engine {
         let mut reasons = self.blockers(i, facts, now);
         push_moment_blockers(&self.state, &self.limits, now, &mut reasons);
         // A campaign on the same trigger and delay that is eligible too and ranks higher would win.
-        let rival = self.campaigns.iter().enumerate().find(|&(j, o)| {
-            j != i
-                && (o.priority, std::cmp::Reverse(j)) > (c.priority, std::cmp::Reverse(i))
+        let mut rival = None;
+        for (j, o) in self.campaigns.iter().enumerate() {
+            if j != i
+                && (o.priority > c.priority || (o.priority == c.priority && j < i))
                 && o.timing.delay_ms == c.timing.delay_ms
                 && same_trigger(&o.trigger, &c.trigger)
                 && self.blockers(j, facts, now).is_empty()
-        });
-        if let Some((_, o)) = rival {
+            {
+                rival = Some(o);
+                break;
+            }
+        }
+        if let Some(o) = rival {
             reasons.push(Reason::OutrankedBy {
                 campaign: o.id.clone(),
             });

@@ -23,10 +23,10 @@ fn opt_ms(x: Option<i64>) -> Value {
     x.map_or(Value::Null, |x| num(x as f64))
 }
 
-fn read_opt_ms(v: Option<&Value>) -> Option<Option<i64>> {
+fn read_opt_ms(v: &Value) -> Option<Option<i64>> {
     match v {
-        None | Some(Value::Null) => Some(None),
-        Some(v) => Some(Some(v.as_f64()? as i64)),
+        Value::Null => Some(None),
+        v => Some(Some(v.as_f64()? as i64)),
     }
 }
 
@@ -34,10 +34,10 @@ fn program(p: &Option<Box<Program>>) -> Value {
     p.as_ref().map_or(Value::Null, |p| program_to_value(p))
 }
 
-fn read_program(v: Option<&Value>) -> Option<Option<Box<Program>>> {
+fn read_program(v: &Value) -> Option<Option<Box<Program>>> {
     match v {
-        None | Some(Value::Null) => Some(None),
-        Some(v) => Some(Some(Box::new(program_from_value(v)?))),
+        Value::Null => Some(None),
+        v => Some(Some(Box::new(program_from_value(v)?))),
     }
 }
 
@@ -78,7 +78,7 @@ pub fn from_value(v: &Value) -> Option<Campaigns> {
         campaigns,
         limits: GlobalLimits {
             per_session,
-            min_gap_ms: read_opt_ms(Some(min_gap))?,
+            min_gap_ms: read_opt_ms(min_gap)?,
         },
     })
 }
@@ -139,12 +139,12 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
         return None;
     };
     let audience = Audience {
-        rule: read_program(Some(rule))?,
+        rule: read_program(rule)?,
         include: read_patterns(include)?,
         exclude: read_patterns(exclude)?,
         devices: read_devices(devices)?,
-        start: read_opt_ms(Some(start))?,
-        end: read_opt_ms(Some(end))?,
+        start: read_opt_ms(start)?,
+        end: read_opt_ms(end)?,
         sample: match sample {
             Value::Null => None,
             s => Some(s.as_f64()?),
@@ -163,7 +163,7 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
             };
             Frequency::Max {
                 max: max.as_f64().filter(|m| (1.0..=1e6).contains(m))? as u32,
-                per_ms: read_opt_ms(Some(per))?,
+                per_ms: read_opt_ms(per)?,
             }
         }
         f => *FREQUENCIES.get(index(f)?)?,
@@ -180,7 +180,7 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
             delay_ms: delay.as_f64()? as i64,
             cancel_on: list(cancel_on, &|e| e.as_str().map(str::to_string))?,
             frequency,
-            cooldown_ms: read_opt_ms(Some(cooldown))?,
+            cooldown_ms: read_opt_ms(cooldown)?,
         },
         priority: priority.as_f64()? as i64,
         holdout: holdout.as_f64()?,
@@ -225,7 +225,7 @@ fn trigger_from_value(v: &Value) -> Option<Trigger> {
     Some(match (index(tag)?, args) {
         (EVENT, [name, filter]) => Trigger::Event {
             name: string(name)?,
-            filter: read_program(Some(filter))?,
+            filter: read_program(filter)?,
         },
         (ENTER, [s]) => Trigger::SegmentEnter(string(s)?),
         (EXIT, [s]) => Trigger::SegmentExit(string(s)?),
