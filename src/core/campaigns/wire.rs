@@ -72,7 +72,7 @@ pub fn from_value(v: &Value) -> Option<Campaigns> {
     let campaigns = list(campaigns, &campaign_from_value)?;
     let per_session = match per_session {
         Value::Null => None,
-        n => Some(n.as_f64().filter(|n| (0.0..=1e6).contains(n))? as u32),
+        n => Some(whole_in(n, 0.0)?),
     };
     Some(Campaigns {
         campaigns,
@@ -81,6 +81,16 @@ pub fn from_value(v: &Value) -> Option<Campaigns> {
             min_gap_ms: read_opt_ms(min_gap)?,
         },
     })
+}
+
+/// A number from `min` to 10⁶, as a count (a fraction is cut off).
+fn whole_in(v: &Value, min: f64) -> Option<u32> {
+    let n = v.as_f64()?;
+    if n >= min && n <= 1e6 {
+        Some(n as u32)
+    } else {
+        None
+    }
 }
 
 /// Devices, by their number on the wire.
@@ -162,7 +172,7 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
                 return None;
             };
             Frequency::Max {
-                max: max.as_f64().filter(|m| (1.0..=1e6).contains(m))? as u32,
+                max: whole_in(max, 1.0)?,
                 per_ms: read_opt_ms(per)?,
             }
         }
