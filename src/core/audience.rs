@@ -364,7 +364,7 @@ impl Segmenter for Audience {
     /// Run-time rule problems (type mismatches in data), for debug mode.
     fn take_diagnostics(&mut self) -> Vec<String> {
         let mut rendered = Vec::new();
-        for d in self.engine.take_diagnostics() {
+        for d in &self.engine.take_diagnostics() {
             rendered.push(d.render());
         }
         rendered

@@ -106,7 +106,7 @@ impl Tracker {
             }
         }
         self.install_audience(audience, now);
-        for e in early {
+        for e in &early {
             self.feed(e.kind, &e.name, &e.properties, e.at);
         }
     }

@@ -51,7 +51,7 @@ pub fn campaign_blockers(
     if let Some(rule) = &a.rule {
         if !evaluate(rule, facts, now).value {
             let mut failing = Vec::new();
-            for cl in explain(rule, facts, now) {
+            for cl in &explain(rule, facts, now) {
                 if !cl.value {
                     let text = rule.source().get(cl.span.start..cl.span.end);
                     failing.push(text.unwrap_or_default().to_string());

@@ -350,7 +350,7 @@ impl Engine {
         order::sort_by_key(&mut candidates, |&i| (-self.campaigns[i].priority, i));
         if !moment_blockers(&self.state, &self.limits, now).is_empty() {
             // Computed afresh for each (the same reasons): cheaper in wasm than a deep clone of them.
-            for i in candidates {
+            for &i in &candidates {
                 out.push(Decision::Skipped {
                     campaign: self.campaigns[i].id.clone(),
                     reasons: moment_blockers(&self.state, &self.limits, now),
