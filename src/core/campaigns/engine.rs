@@ -94,16 +94,18 @@ impl Engine {
             return;
         }
         self.dirty = true;
+        // In place rather than through vec::IntoIter (an instantiation per element type in wasm).
         let mut due = Vec::new();
-        for p in std::mem::take(&mut self.state.pending) {
-            if p.due <= now {
-                due.push(p);
+        let mut k = 0;
+        while k < self.state.pending.len() {
+            if self.state.pending[k].due <= now {
+                due.push(self.state.pending.remove(k));
             } else {
-                self.state.pending.push(p);
+                k += 1;
             }
         }
         let mut candidates = Vec::new();
-        for p in due {
+        for p in &mut due {
             let Some(i) = self.index(&p.campaign) else {
                 continue;
             };
@@ -112,7 +114,7 @@ impl Engine {
                 candidates.push(i);
             } else {
                 out.push(Decision::Skipped {
-                    campaign: p.campaign,
+                    campaign: std::mem::take(&mut p.campaign),
                     reasons,
                 });
             }
@@ -166,17 +168,18 @@ impl Engine {
                 self.meters.idle_ms = 0;
             }
             Signal::Event { name, .. } => {
-                for p in std::mem::take(&mut self.state.pending) {
+                let mut k = 0;
+                while k < self.state.pending.len() {
                     let cancel = self
-                        .campaign(&p.campaign)
+                        .campaign(&self.state.pending[k].campaign)
                         .is_some_and(|c| c.timing.cancel_on.iter().any(|e| e == name));
                     if cancel {
                         out.push(Decision::Cancelled {
-                            campaign: p.campaign,
+                            campaign: self.state.pending.remove(k).campaign,
                             by: name.to_string(),
                         });
                     } else {
-                        self.state.pending.push(p);
+                        k += 1;
                     }
                 }
             }
@@ -322,12 +325,13 @@ impl Engine {
         self.meters = Meters::default();
         self.outranked.clear();
         self.dirty = true;
-        for p in std::mem::take(&mut self.state.pending) {
-            if p.session == Some(id) {
-                self.state.pending.push(p);
+        let mut k = 0;
+        while k < self.state.pending.len() {
+            if self.state.pending[k].session == Some(id) {
+                k += 1;
             } else {
                 out.push(Decision::Cancelled {
-                    campaign: p.campaign,
+                    campaign: self.state.pending.remove(k).campaign,
                     by: "session".into(),
                 });
             }
