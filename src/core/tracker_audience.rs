@@ -66,7 +66,7 @@ impl Tracker {
             return;
         }
         let url = self.page.parsed_url();
-        for (k, v) in [
+        for &(k, v) in &[
             ("path", url.path),
             ("search", url.search),
             ("url", self.page.url.as_str()),
