@@ -303,7 +303,12 @@ impl Engine {
     }
 
     fn index(&self, id: &str) -> Option<usize> {
-        self.campaigns.iter().position(|c| c.id == id)
+        for (i, c) in self.campaigns.iter().enumerate() {
+            if c.id == id {
+                return Some(i);
+            }
+        }
+        None
     }
 
     fn blockers(&self, i: usize, facts: &dyn Input, now: i64) -> Vec<Reason> {
