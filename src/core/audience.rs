@@ -181,8 +181,8 @@ impl Audience {
     /// Tells the campaigns one signal, with the segments engine's facts as their audience input.
     fn tell(&mut self, signal: &Signal<'_>, now: Millis) {
         let facts = self.engine.input();
-        let mut d = self.campaigns.handle(signal, &facts, now);
-        self.decisions.append(&mut d);
+        self.campaigns
+            .handle_into(signal, &facts, now, &mut self.decisions);
     }
 
     /// Segment and stage changes are campaign triggers too.
@@ -301,8 +301,8 @@ impl Segmenter for Audience {
         }
         self.tell_changes(&changes, now);
         let facts = self.engine.input();
-        let mut d = self.campaigns.advance(&facts, now);
-        self.decisions.append(&mut d);
+        self.campaigns
+            .advance_into(&facts, now, &mut self.decisions);
         changes
     }
 

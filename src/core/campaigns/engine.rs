@@ -82,7 +82,7 @@ impl Engine {
     }
 
     /// [`Engine::advance`], adding its decisions to `out`.
-    fn advance_into(&mut self, facts: &dyn Input, now: i64, out: &mut Vec<Decision>) {
+    pub fn advance_into(&mut self, facts: &dyn Input, now: i64, out: &mut Vec<Decision>) {
         let now = clamp_time(now);
         if let Some((_, at)) = &self.state.open {
             if now >= at + MAX_OPEN_MS {
@@ -124,12 +124,25 @@ impl Engine {
 
     /// Handles one signal at `now`: due delays first, then the signal's own effects and the triggers it fires.
     pub fn handle(&mut self, signal: &Signal<'_>, facts: &dyn Input, now: i64) -> Vec<Decision> {
+        let mut out = Vec::new();
+        self.handle_into(signal, facts, now, &mut out);
+        out
+    }
+
+    /// [`Engine::handle`], adding its decisions to `out`.
+    pub fn handle_into(
+        &mut self,
+        signal: &Signal<'_>,
+        facts: &dyn Input,
+        now: i64,
+        out: &mut Vec<Decision>,
+    ) {
         let now = clamp_time(now);
-        let out = self.handle_signal(signal, facts, now);
-        if !out.is_empty() {
+        let before = out.len();
+        self.handle_signal(signal, facts, now, out);
+        if out.len() > before {
             self.dirty = true;
         }
-        out
     }
 
     /// The persisted state, when it changed since the last call: the SDK writes it then (coalesced), and
@@ -142,17 +155,22 @@ impl Engine {
         Some(self.state.to_value())
     }
 
-    fn handle_signal(&mut self, signal: &Signal<'_>, facts: &dyn Input, now: i64) -> Vec<Decision> {
-        let mut out = Vec::new();
+    fn handle_signal(
+        &mut self,
+        signal: &Signal<'_>,
+        facts: &dyn Input,
+        now: i64,
+        out: &mut Vec<Decision>,
+    ) {
         // A new session first ends the old one's delays, so none of them shows in the new session.
         if let Signal::SessionStart { id } = *signal {
             if self.state.session == Some(id) {
-                self.advance_into(facts, now, &mut out);
-                return out;
+                self.advance_into(facts, now, out);
+                return;
             }
-            self.new_session(id, &mut out);
+            self.new_session(id, out);
         }
-        self.advance_into(facts, now, &mut out);
+        self.advance_into(facts, now, out);
         let before = Meters {
             engaged_ms: self.state.engaged_ms,
             ..self.meters
@@ -160,7 +178,7 @@ impl Engine {
         match *signal {
             Signal::Outcome { campaign, outcome } => {
                 self.outcome(campaign, outcome, now);
-                return out;
+                return;
             }
             Signal::Page { url } => {
                 self.ctx.url = Some(url.to_string());
@@ -236,8 +254,7 @@ impl Engine {
                 });
             }
         }
-        self.select(candidates, facts, now, &mut out);
-        out
+        self.select(candidates, facts, now, out);
     }
 
     /// Why a campaign would or would not show if it triggered now.
