@@ -340,13 +340,12 @@ impl Segmenter for Audience {
 
     fn explain(&self, id: &str, now: Millis) -> Option<Value> {
         let facts = self.engine.input();
-        self.campaigns
-            .explain(id, &facts, now)
-            .map(|e| e.to_value())
+        let e = self.campaigns.explain(id, &facts, now)?;
+        Some(e.to_value())
     }
 
     fn campaign_action(&self, id: &str) -> Option<&Value> {
-        self.campaigns.campaign(id).map(|c| &c.action.spec)
+        Some(&self.campaigns.campaign(id)?.action.spec)
     }
 
     fn config(&self) -> &Value {
