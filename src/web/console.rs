@@ -11,12 +11,8 @@ pub fn join(parts: &[&str]) -> String {
     parts.concat()
 }
 
-/// A number as text, without `core::fmt`. (Not generic over the number type: one copy in the wasm.)
-pub fn num(n: i64) -> String {
-    let mut s = String::new();
-    crate::core::json::write_int(n, &mut s);
-    s
-}
+/// A number as text, without `core::fmt` (the core's, so there is one copy in the wasm).
+pub use crate::core::json::int_text as num;
 
 pub fn warn(code: &str, message: &str) {
     log("warn", &["[wayline] ", message, " (", code, ")"], None);
