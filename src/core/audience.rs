@@ -153,16 +153,12 @@ impl Audience {
         config: &Value,
         rebuild: fn(&Value) -> Result<Audience, Vec<String>>,
     ) -> Audience {
-        // Ascending and without repeats: each one goes in its place (a config has few).
+        // Ascending and without repeats (a config has few).
         let mut idle_thresholds: Vec<Millis> = Vec::new();
         for c in campaigns.campaigns() {
             if let campaigns::Trigger::Idle(ms) = c.trigger {
-                let mut i = 0;
-                while i < idle_thresholds.len() && idle_thresholds[i] < ms {
-                    i += 1;
-                }
-                if idle_thresholds.get(i) != Some(&ms) {
-                    idle_thresholds.insert(i, ms);
+                if !idle_thresholds.contains(&ms) {
+                    crate::core::order::insert_sorted(&mut idle_thresholds, ms);
                 }
             }
         }

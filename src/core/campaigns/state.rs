@@ -5,6 +5,7 @@
 use super::limits::{MAX_PENDING, MAX_SHOWS_KEPT};
 use super::model::Campaign;
 use crate::core::json::{Map, Value};
+use crate::core::order;
 
 /// Version of the persisted form; another version is discarded (a fresh start), never misread.
 pub const STATE_VERSION: f64 = 1.0;
@@ -170,15 +171,10 @@ impl State {
                 // SDK, and only its newest entries are read (which also bounds the sort).
                 let written = h.get("s").and_then(Value::as_array).unwrap_or_default();
                 let newest = &written[written.len().saturating_sub(MAX_SHOWS_KEPT * 4)..];
-                // Sorted as read: each time goes after the ones not later than it.
                 let mut shows: Vec<i64> = Vec::new();
                 for t in newest {
                     if let Some(t) = time(Some(t)) {
-                        let mut i = shows.len();
-                        while i > 0 && shows[i - 1] > t {
-                            i -= 1;
-                        }
-                        shows.insert(i, t);
+                        order::insert_sorted(&mut shows, t);
                     }
                 }
                 let drop = shows.len().saturating_sub(MAX_SHOWS_KEPT);
