@@ -34,13 +34,22 @@ for (const f of ['facade.js', 'index.js', 'index.d.ts', 'loader.js']) copyFileSy
 
 const target = ['es2020'];
 
-// wasm-opt shortens the module's import and export names (`--minify-imports-and-exports`, about 2.5 KB gzip of
-// the wasm, hash-suffixed names being incompressible) and writes what it renamed to names.json. The glue is the
-// only code that uses those names: as the keys of its import object and as `wasm.NAME` for exports. Every name
-// in the map must be found exactly where expected, or the build fails rather than ship a glue that cannot link.
+// wasm-opt shortens the module's import and export names and renames the import module to `a`
+// (`--minify-imports-and-exports-and-modules`; hash-suffixed names are incompressible, about 1.2 KB gzip of the
+// wasm and more of the glue) and writes what it renamed to names.json. The glue is the only code that uses those
+// names: as the keys of its import object and as `wasm.NAME` for exports. Every name in the map must be found
+// exactly where expected, or the build fails rather than ship a glue that cannot link.
 function renameWasmNames(code, mapFile) {
   if (!existsSync(mapFile)) return code;
   const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+  const modules = new Set(map.imports.map(([module]) => module));
+  const linked = new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasm))).map((i) => i.module));
+  if (modules.size && (linked.size !== 1 || !linked.has('a'))) fail('the optimised module imports from other than `a`');
+  for (const module of modules) {
+    const key = new RegExp(`^(\\s+)"${module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}": import0,`, 'm');
+    if (modules.size !== 1 || !key.test(code)) fail(`import module ${module} is not the glue's one import object`);
+    code = code.replace(key, '$1a: import0,');
+  }
   for (const [, from, to] of map.imports) {
     const key = new RegExp(`^(\\s+)${from}: function\\(`, 'm');
     if (!key.test(code)) fail(`import ${from} is not a key of the glue's import object`);
