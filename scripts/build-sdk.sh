@@ -26,7 +26,8 @@ out=${WAYLINE_SDK_OUT:-$out}
 # locations and the formatting machinery behind them stay out of the wasm (about 10 KB gzip in the segments build).
 # `-Zlocation-detail=none` drops the file paths that std's remaining bounds-check sites still carry, and
 # `-Zfmt-debug=none` any `Debug` formatting that would otherwise stay linked. All four flags are unstable;
-# RUSTC_BOOTSTRAP lets the pinned stable toolchain use them for this one build. The release wasm32 profile is used by nothing else, so these flags do not invalidate other builds in target/.
+# RUSTC_BOOTSTRAP lets the pinned stable toolchain use them for this one build. The release wasm32 profile is used
+# by nothing else, so these flags do not invalidate other builds in target/.
 RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
   cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib "${features[@]}" \
   -Zbuild-std=std,panic_abort
