@@ -20,10 +20,9 @@ const listFunctions = args.includes('--functions');
 // The same passes and features as scripts/build-sdk.sh, plus -g to keep the name section.
 const dir = mkdtempSync(join(tmpdir(), 'wayline-size-'));
 const named = join(dir, 'named.wasm');
+const features = readFileSync('scripts/wasm-opt-features', 'utf8').trim().split(/\s+/);
 execFileSync('node_modules/.bin/wasm-opt', [
-  '-Oz', '-g',
-  '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+  '-Oz', '-g', ...features,
   join(pkg, 'wayline_bg.wasm'), '-o', named,
 ]);
 const bytes = readFileSync(named);

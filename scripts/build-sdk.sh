@@ -35,11 +35,11 @@ rm -rf "$pkg"
 wasm-bindgen "$target/wasm32-unknown-unknown/release/wayline.wasm" \
   --target web --out-dir "$pkg" --out-name wayline --no-typescript
 # Debian's binaryen is too old for wasm-bindgen's output; the npm one is pinned in package-lock.json.
-# The feature flags are those rustc enables by default for wasm32-unknown-unknown. Import and export names, and the
-# import module's name, are shortened; js/build.mjs renames them in the glue from names.json.
-node_modules/.bin/wasm-opt -Oz \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+# The feature flags (scripts/wasm-opt-features, shared with js/size-breakdown.mjs) are those rustc enables by
+# default for wasm32-unknown-unknown. Import and export names, and the import module's name, are shortened;
+# js/build.mjs renames them in the glue from names.json.
+read -r -a wasm_features < scripts/wasm-opt-features
+node_modules/.bin/wasm-opt -Oz "${wasm_features[@]}" \
   --minify-imports-and-exports-and-modules \
   "$pkg/wayline_bg.wasm" -o "$pkg/wayline_bg.opt.wasm" > "$pkg/names.json"
 node js/build.mjs "$pkg" "$pkg/wayline_bg.opt.wasm" "$out"
