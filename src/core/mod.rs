@@ -4,6 +4,7 @@ pub mod audience;
 pub mod campaigns;
 pub mod compiled;
 pub mod consent;
+pub mod drop_notice;
 pub mod engagement;
 pub mod json;
 pub mod message;

@@ -19,8 +19,9 @@ use super::storage::Store;
 use super::tabs::Tabs;
 use super::transport;
 use crate::core::consent::Consent;
-use crate::core::queue::{DropCounts, SendOutcome};
-use crate::core::time::{Millis, MINUTE, SECOND};
+use crate::core::drop_notice::DropNotice;
+use crate::core::queue::SendOutcome;
+use crate::core::time::{Millis, SECOND};
 use crate::core::tracker::{Tracker, Warning};
 
 #[path = "segments.rs"]
@@ -37,8 +38,6 @@ mod campaigns;
 const PROFILE_WRITE_DELAY: Millis = SECOND;
 /// Queue writes likewise, more often: what a crash (no `pagehide`) can lose is what was tracked in this window.
 const QUEUE_WRITE_DELAY: Millis = 250;
-/// Drops are announced at most this often (the totals keep counting in between).
-const DROP_WARNING_EVERY: Millis = MINUTE;
 /// What `sendBeacon`/`keepalive` may have in flight per page (64 KiB), less a margin for headers.
 const EXIT_BUDGET: usize = 60 * 1024;
 
@@ -58,9 +57,8 @@ pub struct Sdk {
     pub tabs: Tabs,
     /// Between `pagehide`/hidden and the page coming back: storage is written at once, not coalesced.
     exiting: bool,
-    /// Drop counts already announced with a `warning`, and when.
-    announced_drops: DropCounts,
-    drops_announced_at: Option<Millis>,
+    /// When the next `events_dropped` warning is due.
+    drop_notice: DropNotice,
     timer: Option<(i32, Millis)>,
     flush_waiters: Vec<Function>,
     outbox: Outbox,
@@ -174,8 +172,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         queue_write_at: None,
         tabs,
         exiting: false,
-        announced_drops: DropCounts::default(),
-        drops_announced_at: None,
+        drop_notice: DropNotice::default(),
         timer: None,
         flush_waiters: Vec::new(),
         outbox: Outbox::default(),
@@ -306,20 +303,11 @@ impl Sdk {
         );
     }
 
-    /// Raises an `events_dropped` warning with the totals when events were dropped since the last one, at most
-    /// once per [`DROP_WARNING_EVERY`]: at the queue's bound every call drops an event, and a console warning
-    /// per call would cost the page far more than the call.
+    /// Raises an `events_dropped` warning with the totals when [`DropNotice`] says one is due.
     fn announce_drops(&mut self, now: Millis) {
-        let dropped = self.tracker.queue().dropped;
-        if dropped.total() == self.announced_drops.total()
-            || self
-                .drops_announced_at
-                .is_some_and(|at| now < at + DROP_WARNING_EVERY)
-        {
+        let Some(dropped) = self.drop_notice.due(self.tracker.queue().dropped, now) else {
             return;
-        }
-        self.announced_drops = dropped;
-        self.drops_announced_at = Some(now);
+        };
         self.report(&Warning {
             code: "events_dropped",
             message: console::join(&[

@@ -1,0 +1,83 @@
+//! When to tell the page that events were dropped.
+//!
+//! At the queue's bound every `track` drops the oldest event; a warning per call would cost the page far more than
+//! the call (a console warning is about 100 µs). So drops are announced with their running totals, at most once per
+//! [`DropNotice::EVERY`], and only when something was dropped since the last notice.
+
+use super::queue::DropCounts;
+use super::time::{Millis, MINUTE};
+
+#[derive(Debug, Default)]
+pub struct DropNotice {
+    /// The totals last announced, and when.
+    announced: DropCounts,
+    at: Option<Millis>,
+}
+
+impl DropNotice {
+    /// The shortest time between two notices.
+    pub const EVERY: Millis = MINUTE;
+
+    /// The totals to announce now, if any; a returned notice counts as given.
+    pub fn due(&mut self, dropped: DropCounts, now: Millis) -> Option<DropCounts> {
+        if dropped.total() == self.announced.total()
+            || self.at.is_some_and(|at| now < at + Self::EVERY)
+        {
+            return None;
+        }
+        self.announced = dropped;
+        self.at = Some(now);
+        Some(dropped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overflow(n: u64) -> DropCounts {
+        DropCounts {
+            overflow: n,
+            ..DropCounts::default()
+        }
+    }
+
+    #[test]
+    fn nothing_dropped_is_never_announced() {
+        let mut notice = DropNotice::default();
+        assert_eq!(notice.due(DropCounts::default(), 0), None);
+        assert_eq!(notice.due(DropCounts::default(), 10 * MINUTE), None);
+    }
+
+    #[test]
+    fn the_first_drop_is_announced_at_once_then_at_most_once_a_minute_with_totals() {
+        let mut notice = DropNotice::default();
+        assert_eq!(notice.due(overflow(1), 1_000), Some(overflow(1)));
+        // Every call at the bound drops one more: silent within the minute.
+        for n in 2..=500 {
+            assert_eq!(notice.due(overflow(n), 1_000 + n as Millis * 100), None);
+        }
+        assert_eq!(notice.due(overflow(500), 1_000 + MINUTE - 1), None);
+        assert_eq!(
+            notice.due(overflow(501), 1_000 + MINUTE),
+            Some(overflow(501))
+        );
+    }
+
+    #[test]
+    fn after_the_interval_only_new_drops_are_announced() {
+        let mut notice = DropNotice::default();
+        let counts = DropCounts {
+            expired: 3,
+            rejected: 2,
+            ..DropCounts::default()
+        };
+        assert_eq!(notice.due(counts, 0), Some(counts));
+        assert_eq!(notice.due(counts, 5 * MINUTE), None);
+        let more = DropCounts {
+            corrupt: 1,
+            ..counts
+        };
+        assert_eq!(notice.due(more, 5 * MINUTE), Some(more));
+    }
+}
