@@ -9,6 +9,6 @@ bash scripts/build-sdk.sh --segments
 node_modules/.bin/vite build www/npm-app --logLevel warn
 cargo build --release -p wayline-collector
 listen="${WAYLINE_LISTEN:-127.0.0.1:8080}"
-echo "demo: open http://$listen/ (dashboard of stored events: target/release/wayline events --db wayline.db)"
+echo "demo: open http://$listen/ ; reports: http://$listen/dashboard (read key rk_demo as the user name, no password)"
 # The demo store runs the build with the rule engine, so its segments and journeys work.
 exec target/release/wayline serve --listen "$listen" --db wayline.db --www www --sdk js/dist-segments

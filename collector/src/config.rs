@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// The source used when no `--sources` file is given, so that the demo site works out of
 /// the box on any local port.
-pub const DEMO_SOURCES_JSON: &str = r#"{"sources":[{"name":"demo","writeKey":"wk_demo","origins":["http://localhost:*","http://127.0.0.1:*"]}]}"#;
+pub const DEMO_SOURCES_JSON: &str = r#"{"sources":[{"name":"demo","writeKey":"wk_demo","readKey":"rk_demo","origins":["http://localhost:*","http://127.0.0.1:*"]}]}"#;
 
 /// The built-in demo source's config, relative to the working directory; used only when the
 /// file exists when the sources are built.
@@ -116,6 +116,9 @@ impl OriginPattern {
 pub struct Source {
     pub name: String,
     pub write_key: String,
+    /// The key that reads this source's reports (`GET /v1/reports`, `/dashboard`). A write key is public (it is
+    /// in every page), so it never reads anything; without a read key the source has no reports.
+    pub read_key: Option<String>,
     pub origins: Vec<OriginPattern>,
     /// The config file served at `GET /v1/config` for this source's key, if any.
     pub config: Option<ConfigFile>,
@@ -143,6 +146,7 @@ impl Source {
 pub struct Sources {
     sources: Vec<Source>,
     by_write_key: HashMap<String, usize>,
+    by_read_key: HashMap<String, usize>,
 }
 
 impl Sources {
@@ -211,15 +215,41 @@ impl Sources {
                 ));
             }
         }
+        let mut by_read_key = HashMap::new();
+        for (i, source) in sources.iter().enumerate() {
+            let Some(key) = &source.read_key else {
+                continue;
+            };
+            // Reading with a key that pages carry would open every source's reports to anyone.
+            if by_write_key.contains_key(key) {
+                return Err(invalid(
+                    format!("sources[{i}].readKey"),
+                    "must differ from every write key",
+                ));
+            }
+            if by_read_key.insert(key.clone(), i).is_some() {
+                return Err(invalid(
+                    format!("sources[{i}].readKey"),
+                    "duplicate read key",
+                ));
+            }
+        }
         Ok(Self {
             sources,
             by_write_key,
+            by_read_key,
         })
     }
 
     pub fn by_write_key(&self, write_key: &str) -> Option<&Source> {
         self.by_write_key
             .get(write_key)
+            .and_then(|&i| self.sources.get(i))
+    }
+
+    pub fn by_read_key(&self, read_key: &str) -> Option<&Source> {
+        self.by_read_key
+            .get(read_key)
             .and_then(|&i| self.sources.get(i))
     }
 
@@ -252,6 +282,10 @@ fn parse_source(item: &Value, at: &str, base: &Path) -> Result<Source, ConfigErr
     };
     let name = text("name")?;
     let write_key = text("writeKey")?;
+    let read_key = match object.get("readKey") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(text("readKey")?),
+    };
     let origins = match object.get("origins") {
         None => Vec::new(),
         Some(Value::Array(list)) => {
@@ -284,6 +318,7 @@ fn parse_source(item: &Value, at: &str, base: &Path) -> Result<Source, ConfigErr
     Ok(Source {
         name,
         write_key,
+        read_key,
         origins,
         config,
     })
@@ -307,6 +342,36 @@ mod tests {
         assert!(!demo.allows_origin("http://localhost:"));
         assert!(!demo.allows_origin("null"));
         assert!(sources.by_write_key("wk_other").is_none());
+    }
+
+    #[test]
+    fn read_keys_name_one_source_and_are_never_write_keys() {
+        let sources = Sources::from_json(
+            r#"{"sources":[{"name":"a","writeKey":"wa","readKey":"ra"},{"name":"b","writeKey":"wb"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(sources.by_read_key("ra").unwrap().name, "a");
+        assert!(sources.by_read_key("wa").is_none());
+        assert!(sources.by_write_key("wb").unwrap().read_key.is_none());
+        let demo = Sources::demo().unwrap();
+        assert_eq!(demo.by_read_key("rk_demo").unwrap().name, "demo");
+        for (text, at) in [
+            (
+                r#"{"sources":[{"name":"a","writeKey":"wa","readKey":"wb"},{"name":"b","writeKey":"wb"}]}"#,
+                "sources[0].readKey",
+            ),
+            (
+                r#"{"sources":[{"name":"a","writeKey":"wa","readKey":"r"},{"name":"b","writeKey":"wb","readKey":"r"}]}"#,
+                "sources[1].readKey",
+            ),
+            (
+                r#"{"sources":[{"name":"a","writeKey":"wa","readKey":""}]}"#,
+                "sources[0].readKey",
+            ),
+        ] {
+            let err = Sources::from_json(text).unwrap_err().to_string();
+            assert!(err.contains(at), "{err}");
+        }
     }
 
     #[test]

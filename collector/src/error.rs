@@ -26,6 +26,13 @@ pub enum ApiError {
     MissingWriteKey,
     UnknownWriteKey,
     OriginNotAllowed(String),
+    /// Reports need the source's read key (HTTP Basic user name or Bearer token).
+    MissingReadKey,
+    UnknownReadKey,
+    /// A report's query parameters are out of range or malformed.
+    InvalidQuery(String),
+    /// The database could not be read for a report.
+    ReportFailed(String),
     /// The database could not take the write; the client should retry later.
     Storage(String),
 }
@@ -37,13 +44,18 @@ impl ApiError {
             Self::MalformedJson(_)
             | Self::InvalidBody(_)
             | Self::InvalidGzip(_)
-            | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
+            | Self::BodyRead(_)
+            | Self::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedEncoding(_) | Self::UnsupportedMediaType(_) => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
-            Self::MissingWriteKey | Self::UnknownWriteKey => StatusCode::UNAUTHORIZED,
+            Self::MissingWriteKey
+            | Self::UnknownWriteKey
+            | Self::MissingReadKey
+            | Self::UnknownReadKey => StatusCode::UNAUTHORIZED,
             Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ReportFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -59,6 +71,10 @@ impl ApiError {
             Self::MissingWriteKey => "missing_write_key",
             Self::UnknownWriteKey => "invalid_write_key",
             Self::OriginNotAllowed(_) => "origin_not_allowed",
+            Self::MissingReadKey => "missing_read_key",
+            Self::UnknownReadKey => "invalid_read_key",
+            Self::InvalidQuery(_) => "invalid_query",
+            Self::ReportFailed(_) => "report_failed",
             Self::Storage(_) => "storage_unavailable",
         }
     }
@@ -93,6 +109,12 @@ impl fmt::Display for ApiError {
             Self::OriginNotAllowed(origin) => {
                 write!(f, "origin {origin:?} may not send events with this write key")
             }
+            Self::MissingReadKey => f.write_str(
+                "no read key: send the source's `readKey` as the HTTP Basic user name or as a Bearer token",
+            ),
+            Self::UnknownReadKey => f.write_str("the read key is not known to this collector"),
+            Self::InvalidQuery(message) => f.write_str(message),
+            Self::ReportFailed(err) => write!(f, "the report could not be read: {err}"),
             Self::Storage(err) => write!(f, "events could not be stored, retry later: {err}"),
         }
     }
@@ -104,11 +126,21 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"code": self.code(), "message": self.to_string()}});
         let mut response = json_response(self.status(), &body);
-        if let Self::Storage(_) = self {
-            // The SDK honours Retry-After; a short pause lets a busy or recovering disk catch up.
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        match self {
+            Self::Storage(_) => {
+                // The SDK honours Retry-After; a short pause lets a busy or recovering disk catch up.
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            // A browser opening the dashboard asks for the key.
+            Self::MissingReadKey | Self::UnknownReadKey => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"Wayline reports\", charset=\"UTF-8\""),
+                );
+            }
+            _ => {}
         }
         response
     }

@@ -17,7 +17,7 @@ use crate::config::{Source, Sources};
 use crate::error::ApiError;
 use crate::ingest::{self, Endpoint, Envelope, MessageType};
 use crate::store::{InsertOutcome, Store, Writes};
-use crate::{body, clock, cors, remote_config, static_files};
+use crate::{body, clock, cors, remote_config, report_routes, static_files};
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -35,6 +35,8 @@ pub fn router(state: AppState) -> Router {
             post(|s: State<AppState>, h: HeaderMap, b: Body| ingest(s, h, b, Endpoint::Batch)),
         )
         .route("/v1/config", get(remote_config::serve))
+        .route("/v1/reports", get(report_routes::json))
+        .route("/dashboard", get(report_routes::page))
         .route("/health", get(health));
     for kind in MessageType::ALL {
         router = router.route(
@@ -155,7 +157,7 @@ pub(crate) fn authenticate<'a>(
         .ok_or(ApiError::UnknownWriteKey)
 }
 
-fn basic_auth_user(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn basic_auth_user(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

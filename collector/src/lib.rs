@@ -5,7 +5,7 @@
 //! without a server, storage ([`store`]) knows nothing of HTTP, and the HTTP layer
 //! ([`http`], [`body`], [`cors`], [`static_files`], [`remote_config`]) only translates. The commands that
 //! read the database ([`events`], [`count`], [`drops`]) open it read-only through
-//! [`store`]. The test tools ([`proxy`], [`loadgen`]) share a minimal HTTP/1.1 framing
+//! [`store`], as do the reports ([`reports`], drawn by [`dashboard`], served by [`report_routes`]). The test tools ([`proxy`], [`loadgen`]) share a minimal HTTP/1.1 framing
 //! ([`wire`]). The rule commands ([`check`], [`replay`], [`condition`]) expose the SDK
 //! crate's rule engine: the same code that decides segments and journeys in the browser.
 #![cfg_attr(
@@ -21,6 +21,7 @@ pub mod condition;
 pub mod config;
 pub mod cors;
 pub mod count;
+pub mod dashboard;
 pub mod drops;
 pub mod error;
 pub mod events;
@@ -30,6 +31,8 @@ pub mod loadgen;
 pub mod proxy;
 pub mod remote_config;
 pub mod replay;
+pub mod report_routes;
+pub mod reports;
 pub mod server;
 pub mod static_files;
 pub mod store;

@@ -150,6 +150,8 @@ struct Job {
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
+    /// The file, for readers (reports) that open their own read-only connection.
+    path: std::sync::Arc<PathBuf>,
 }
 
 /// The writer thread; [`Writer::join`] returns once every [`Store`] handle is dropped and
@@ -182,10 +184,11 @@ pub fn open(path: &Path) -> Result<(Store, Writer), StoreError> {
         .name("wayline-db-writer".into())
         .spawn(move || run_writer(conn, queue))
         .map_err(StoreError::Spawn)?;
-    Ok((Store { jobs }, Writer { thread }))
+    let path = std::sync::Arc::new(path.to_path_buf());
+    Ok((Store { jobs, path }, Writer { thread }))
 }
 
-fn create_schema(conn: &Connection) -> Result<(), StoreError> {
+pub(crate) fn create_schema(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA}"))?;
     let result = (|| {
         let found: Option<i64> = conn
@@ -219,6 +222,12 @@ fn create_schema(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl Store {
+    /// A read-only connection to the database (WAL: it reads while the writer writes). Blocking: call it off the
+    /// async runtime's threads.
+    pub fn reader(&self) -> Result<Connection, StoreError> {
+        open_read_only(&self.path)
+    }
+
     /// Stores a request's good events and adds to its source's counters, in one
     /// transaction. Resolves once the transaction has committed.
     pub async fn insert(&self, source: &str, writes: Writes) -> Result<InsertOutcome, StoreError> {

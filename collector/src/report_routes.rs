@@ -1,0 +1,83 @@
+//! `GET /v1/reports` (the report as JSON) and `GET /dashboard` (the same report drawn as a page), for a source
+//! named by its read key: the HTTP Basic user name (a browser asks for it on the dashboard) or a Bearer token.
+//! The range and goal come from the query (`from`, `to`, `goal`, `window`; see [`ReportQuery`]).
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::config::Source;
+use crate::dashboard;
+use crate::error::ApiError;
+use crate::http::{basic_auth_user, json_response, AppState};
+use crate::reports::{self, ConfigOutline, ReportQuery};
+
+pub async fn json(state: State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    match report(&state, &headers, &uri).await {
+        Ok(report) => json_response(StatusCode::OK, &report),
+        Err(err) => err.into_response(),
+    }
+}
+
+pub async fn page(state: State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    match report(&state, &headers, &uri).await {
+        Ok(report) => (
+            StatusCode::OK,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            dashboard::render(&report),
+        )
+            .into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+fn read_source<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a Source, ApiError> {
+    let key = basic_auth_user(headers)
+        .or_else(|| bearer(headers))
+        .ok_or(ApiError::MissingReadKey)?;
+    state
+        .sources
+        .by_read_key(&key)
+        .ok_or(ApiError::UnknownReadKey)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Value, ApiError> {
+    let source = read_source(state, headers)?;
+    let today = OffsetDateTime::now_utc().date();
+    let query = ReportQuery::parse(uri.query().unwrap_or_default(), today)
+        .map_err(ApiError::InvalidQuery)?;
+    // The config as written names segments, stage order and question kinds; a missing or unreadable one only
+    // makes the report plainer.
+    let outline = source
+        .config
+        .as_ref()
+        .and_then(|file| std::fs::read_to_string(&file.path).ok())
+        .map(|text| ConfigOutline::from_text(&text))
+        .unwrap_or_default();
+    let store = state.store.clone();
+    let name = source.name.clone();
+    tokio::task::spawn_blocking(move || {
+        let conn = store
+            .reader()
+            .map_err(|err| ApiError::ReportFailed(err.to_string()))?;
+        reports::build(&conn, &name, &query, &outline)
+            .map_err(|err| ApiError::ReportFailed(err.to_string()))
+    })
+    .await
+    .map_err(|err| ApiError::ReportFailed(err.to_string()))?
+}

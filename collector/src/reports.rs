@@ -1,0 +1,1176 @@
+//! Reports over one source's stored events (SPEC §10): events over time, segment and stage sizes, survey answers
+//! and NPS, reward claims, and each campaign's outcomes against its holdout.
+//!
+//! Everything is computed from the `events` table with SQL over the stored messages (SQLite's JSON functions
+//! read the properties), on a read-only connection, so a report never blocks ingest. The source's config, when
+//! it has one, names the segments, the journeys' stage order and each survey question's kind (which answers
+//! make an NPS score); without it, the report shows what the events name.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection};
+use serde_json::{json, Map, Value};
+use time::{Date, Duration, Month};
+
+use wayline::core::audience::{SEGMENT_ENTERED, SEGMENT_EXITED, STAGE_CHANGED};
+use wayline::core::campaigns::events as outcome;
+use wayline::core::json::Value as CoreValue;
+
+/// The longest range one report covers, in days: a report scans the range's events.
+pub const MAX_DAYS: i64 = 366;
+/// The range when none is asked for: the last 30 days, today included.
+pub const DEFAULT_DAYS: i64 = 30;
+/// Named series in "events over time"; the rest are summed as `other`.
+pub const MAX_SERIES: usize = 6;
+/// Free-text answers listed per question, newest first.
+pub const MAX_TEXTS: usize = 20;
+/// The conversion goal and window when none is asked for.
+pub const DEFAULT_GOAL: &str = "Order Completed";
+pub const DEFAULT_WINDOW_DAYS: i64 = 7;
+
+/// What a report covers: whole UTC days `from..=to`, and the conversion goal (an event name) counted within
+/// `window_days` after a visitor's first exposure to a campaign (shown, or held out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportQuery {
+    pub from: Date,
+    pub to: Date,
+    pub goal: String,
+    pub window_days: i64,
+}
+
+impl ReportQuery {
+    /// Reads `from`, `to` (`YYYY-MM-DD`), `goal` and `window` (days) from a query string; what is absent takes
+    /// its default, relative to `today`.
+    pub fn parse(query: &str, today: Date) -> Result<Self, String> {
+        let mut from = None;
+        let mut to = None;
+        let mut goal = DEFAULT_GOAL.to_owned();
+        let mut window_days = DEFAULT_WINDOW_DAYS;
+        for (key, value) in wayline::core::url::query_pairs(query) {
+            let value = wayline::core::url::decode(value);
+            match key {
+                "from" => {
+                    from = Some(parse_date(&value).ok_or("`from` must be a date, YYYY-MM-DD")?)
+                }
+                "to" => to = Some(parse_date(&value).ok_or("`to` must be a date, YYYY-MM-DD")?),
+                "goal" if !value.trim().is_empty() => goal = value.trim().to_owned(),
+                "window" => {
+                    window_days = value
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|d| (1..=365).contains(d))
+                        .ok_or("`window` must be a whole number of days from 1 to 365")?
+                }
+                _ => {}
+            }
+        }
+        let to = to.unwrap_or(today);
+        let from = from.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+        if from > to {
+            return Err("`from` is after `to`".into());
+        }
+        if (to - from).whole_days() >= MAX_DAYS {
+            return Err(format!("a report covers at most {MAX_DAYS} days"));
+        }
+        Ok(Self {
+            from,
+            to,
+            goal,
+            window_days,
+        })
+    }
+
+    /// The range as stored timestamps compare: `[start, end)`.
+    fn bounds(&self) -> (String, String) {
+        let start = format!("{}T00:00:00.000Z", date_text(self.from));
+        let end = format!("{}T00:00:00.000Z", date_text(self.to + Duration::days(1)));
+        (start, end)
+    }
+
+    fn days(&self) -> Vec<String> {
+        let mut days = Vec::new();
+        let mut day = self.from;
+        while day <= self.to {
+            days.push(date_text(day));
+            day += Duration::days(1);
+        }
+        days
+    }
+}
+
+pub fn parse_date(text: &str) -> Option<Date> {
+    let mut parts = text.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
+pub fn date_text(day: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+/// What the source's config tells a report; empty without a config.
+#[derive(Debug, Default, Clone)]
+pub struct ConfigOutline {
+    pub segments: Vec<String>,
+    /// Each journey with its stages in order.
+    pub journeys: Vec<(String, Vec<String>)>,
+    /// Campaign ids in config order, with their action type.
+    pub campaigns: Vec<(String, String)>,
+    /// `(campaign, question)` → question type (`nps`, `csat`, `rating`, `single`, `multiple`, `text`).
+    pub questions: BTreeMap<(String, String), String>,
+}
+
+impl ConfigOutline {
+    /// Reads the parts a report needs from a config as written (with the SDK's JSON reader, which keeps the
+    /// order of segments and journeys as written); anything unexpected is skipped: checking the config is
+    /// `wayline check`'s job, not the report's.
+    pub fn from_config(config: &CoreValue) -> Self {
+        let mut outline = Self::default();
+        if let Some(segments) = config.get("segments").and_then(CoreValue::as_object) {
+            outline.segments = segments.iter().map(|(name, _)| name.to_owned()).collect();
+        }
+        if let Some(journeys) = config.get("journeys").and_then(CoreValue::as_object) {
+            for (name, stages) in journeys.iter() {
+                let stages = stages
+                    .as_array()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|s| s.get("stage").and_then(CoreValue::as_str))
+                    .map(str::to_owned)
+                    .collect();
+                outline.journeys.push((name.to_owned(), stages));
+            }
+        }
+        for campaign in config
+            .get("campaigns")
+            .and_then(CoreValue::as_array)
+            .unwrap_or_default()
+        {
+            let Some(id) = campaign.get("id").and_then(CoreValue::as_str) else {
+                continue;
+            };
+            let action = campaign.get("action");
+            let kind = action
+                .and_then(|a| a.get("type"))
+                .and_then(CoreValue::as_str)
+                .unwrap_or_default();
+            outline.campaigns.push((id.to_owned(), kind.to_owned()));
+            for question in action
+                .and_then(|a| a.get("questions"))
+                .and_then(CoreValue::as_array)
+                .unwrap_or_default()
+            {
+                if let (Some(q), Some(t)) = (
+                    question.get("id").and_then(CoreValue::as_str),
+                    question.get("type").and_then(CoreValue::as_str),
+                ) {
+                    outline
+                        .questions
+                        .insert((id.to_owned(), q.to_owned()), t.to_owned());
+                }
+            }
+        }
+        outline
+    }
+
+    /// The outline of config text; empty when it is not JSON.
+    pub fn from_text(text: &str) -> Self {
+        wayline::core::json::parse(text.trim_start_matches('\u{feff}'))
+            .map(|config| Self::from_config(&config))
+            .unwrap_or_default()
+    }
+}
+
+/// Builds the whole report for `source`.
+pub fn build(
+    conn: &Connection,
+    source: &str,
+    query: &ReportQuery,
+    outline: &ConfigOutline,
+) -> rusqlite::Result<Value> {
+    Ok(json!({
+        "source": source,
+        "from": date_text(query.from),
+        "to": date_text(query.to),
+        "goal": query.goal,
+        "windowDays": query.window_days,
+        "events": events_over_time(conn, source, query)?,
+        "segments": segments(conn, source, query, outline)?,
+        "journeys": journeys(conn, source, query, outline)?,
+        "surveys": surveys(conn, source, query, outline)?,
+        "rewards": rewards(conn, source, query)?,
+        "campaigns": campaigns(conn, source, query, outline)?,
+    }))
+}
+
+/// Events per day: page views, the busiest track events by name, identifies, and the rest as `other`.
+fn events_over_time(
+    conn: &Connection,
+    source: &str,
+    query: &ReportQuery,
+) -> rusqlite::Result<Value> {
+    let (start, end) = query.bounds();
+    let mut stmt = conn.prepare(
+        "SELECT substr(timestamp, 1, 10), CASE WHEN type = 'track' THEN event ELSE type END, COUNT(*)
+         FROM events WHERE source = ?1 AND timestamp >= ?2 AND timestamp < ?3
+         GROUP BY 1, 2",
+    )?;
+    let rows = stmt.query_map(params![source, start, end], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+    for row in rows {
+        let (day, name, n) = row?;
+        *totals.entry(name.clone()).or_default() += n;
+        *counts.entry((name, day)).or_default() += n;
+    }
+    let mut names: Vec<(&String, &i64)> = totals.iter().collect();
+    names.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let named: Vec<&String> = names.iter().take(MAX_SERIES).map(|(n, _)| *n).collect();
+    let days = query.days();
+    let mut series = Vec::new();
+    for name in &named {
+        let per_day: Vec<i64> = days
+            .iter()
+            .map(|d| {
+                counts
+                    .get(&((*name).clone(), d.clone()))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
+        series.push(json!({"name": name, "total": totals[*name], "counts": per_day}));
+    }
+    if names.len() > named.len() {
+        let mut other = vec![0; days.len()];
+        let mut total = 0;
+        for ((name, day), n) in &counts {
+            if named.contains(&name) {
+                continue;
+            }
+            if let Some(i) = days.iter().position(|d| d == day) {
+                other[i] += n;
+                total += n;
+            }
+        }
+        series.push(json!({"name": "other", "total": total, "counts": other}));
+    }
+    let total: i64 = totals.values().sum();
+    Ok(json!({"days": days, "total": total, "series": series}))
+}
+
+/// Each segment's members at the end of the range (visitors whose last enter/exit event for it was an entry),
+/// and the entries and exits within the range.
+fn segments(
+    conn: &Connection,
+    source: &str,
+    query: &ReportQuery,
+    outline: &ConfigOutline,
+) -> rusqlite::Result<Value> {
+    let (start, end) = query.bounds();
+    let mut rows: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+    for name in &outline.segments {
+        rows.insert(name.clone(), [0; 3]);
+    }
+    let mut stmt = conn.prepare(
+        "SELECT segment, SUM(event = ?2) FROM (
+             SELECT json_extract(body, '$.properties.segment') AS segment, event,
+                 ROW_NUMBER() OVER (PARTITION BY anonymous_id, json_extract(body, '$.properties.segment')
+                                    ORDER BY timestamp DESC, id DESC) AS latest
+             FROM events
+             WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp < ?4)
+         WHERE latest = 1 AND segment IS NOT NULL GROUP BY segment",
+    )?;
+    let members = stmt.query_map(
+        params![source, SEGMENT_ENTERED, SEGMENT_EXITED, end],
+        |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
+    )?;
+    for row in members {
+        let (name, n) = row?;
+        rows.entry(name).or_default()[0] = n;
+    }
+    let mut stmt = conn.prepare(
+        "SELECT json_extract(body, '$.properties.segment'), SUM(event = ?2), SUM(event = ?3)
+         FROM events
+         WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5
+         GROUP BY 1",
+    )?;
+    let moves = stmt.query_map(
+        params![source, SEGMENT_ENTERED, SEGMENT_EXITED, start, end],
+        |row| {
+            Ok((
+                row.get::<_, Option<String>>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        },
+    )?;
+    for row in moves {
+        let (Some(name), entered, exited) = row? else {
+            continue;
+        };
+        let slot = rows.entry(name).or_default();
+        slot[1] = entered;
+        slot[2] = exited;
+    }
+    // Config order first, then segments only the events name.
+    let mut order: Vec<String> = outline.segments.clone();
+    for name in rows.keys() {
+        if !order.contains(name) {
+            order.push(name.clone());
+        }
+    }
+    Ok(Value::Array(
+        order
+            .iter()
+            .map(|name| {
+                let [members, entered, exited] = rows.get(name).copied().unwrap_or_default();
+                json!({"segment": name, "members": members, "entered": entered, "exited": exited})
+            })
+            .collect(),
+    ))
+}
+
+/// Each journey's visitors per stage at the end of the range (their last stage change), stages in config order.
+fn journeys(
+    conn: &Connection,
+    source: &str,
+    query: &ReportQuery,
+    outline: &ConfigOutline,
+) -> rusqlite::Result<Value> {
+    let (_, end) = query.bounds();
+    let mut stmt = conn.prepare(
+        "SELECT journey, stage, COUNT(*) FROM (
+             SELECT json_extract(body, '$.properties.journey') AS journey,
+                 json_extract(body, '$.properties.to') AS stage,
+                 ROW_NUMBER() OVER (PARTITION BY anonymous_id, json_extract(body, '$.properties.journey')
+                                    ORDER BY timestamp DESC, id DESC) AS latest
+             FROM events WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp < ?3)
+         WHERE latest = 1 AND journey IS NOT NULL AND stage IS NOT NULL GROUP BY 1, 2",
+    )?;
+    let rows = stmt.query_map(params![source, STAGE_CHANGED, end], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for row in rows {
+        let (journey, stage, n) = row?;
+        counts.insert((journey, stage), n);
+    }
+    let mut journeys: Vec<(String, Vec<String>)> = outline.journeys.clone();
+    for (journey, stage) in counts.keys() {
+        match journeys.iter_mut().find(|(name, _)| name == journey) {
+            Some((_, stages)) if !stages.contains(stage) => stages.push(stage.clone()),
+            Some(_) => {}
+            None => journeys.push((journey.clone(), vec![stage.clone()])),
+        }
+    }
+    Ok(Value::Array(
+        journeys
+            .iter()
+            .map(|(journey, stages)| {
+                let stages: Vec<Value> = stages
+                    .iter()
+                    .map(|stage| {
+                        let n = counts
+                            .get(&(journey.clone(), stage.clone()))
+                            .copied()
+                            .unwrap_or(0);
+                        json!({"stage": stage, "visitors": n})
+                    })
+                    .collect();
+                json!({"journey": journey, "stages": stages})
+            })
+            .collect(),
+    ))
+}
+
+/// One answer as it is counted: numbers and strings as themselves, each element of a multiple choice apart.
+fn answer_keys(kind: &str, text: &str) -> Vec<String> {
+    match kind {
+        "array" => serde_json::from_str::<Vec<Value>>(text)
+            .unwrap_or_default()
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        "integer" | "real" | "text" => vec![text.to_owned()],
+        _ => Vec::new(),
+    }
+}
+
+/// Every question answered in the range: answer counts, and by the question's kind an NPS score (0–10: share
+/// of 9–10 minus share of 0–6, in points), a CSAT share (4–5 of 1–5) or an average rating; free text is listed.
+fn surveys(
+    conn: &Connection,
+    source: &str,
+    query: &ReportQuery,
+    outline: &ConfigOutline,
+) -> rusqlite::Result<Value> {
+    let (start, end) = query.bounds();
+    let mut stmt = conn.prepare(
+        "SELECT json_extract(body, '$.properties.campaign'), json_extract(body, '$.properties.question'),
+             json_type(body, '$.properties.answer'), CAST(json_extract(body, '$.properties.answer') AS TEXT),
+             COUNT(*)
+         FROM events
+         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+         GROUP BY 1, 2, 3, 4",
+    )?;
+    let rows = stmt.query_map(params![source, outcome::ANSWERED, start, end], |row| {
+        Ok((
+            row.get::<_, Option<String>>(0)?,
+            row.get::<_, Option<String>>(1)?,
+            row.get::<_, Option<String>>(2)?,
+            row.get::<_, Option<String>>(3)?,
+            row.get::<_, i64>(4)?,
+        ))
+    })?;
+    // (campaign, question) → (responses, answer → count)
+    let mut questions: BTreeMap<(String, String), (i64, BTreeMap<String, i64>)> = BTreeMap::new();
+    for row in rows {
+        let (Some(campaign), Some(question), Some(kind), Some(text), n) = row? else {
+            continue;
+        };
+        let entry = questions.entry((campaign, question)).or_default();
+        entry.0 += n;
+        for key in answer_keys(&kind, &text) {
+            *entry.1.entry(key).or_default() += n;
+        }
+    }
+    let mut out = Vec::new();
+    for ((campaign, question), (responses, answers)) in &questions {
+        let kind = outline
+            .questions
+            .get(&(campaign.clone(), question.clone()))
+            .map_or("", String::as_str);
+        let mut item = Map::new();
+        item.insert("campaign".into(), json!(campaign));
+        item.insert("question".into(), json!(question));
+        item.insert("kind".into(), json!(kind));
+        item.insert("responses".into(), json!(responses));
+        let numeric = |lo: f64, hi: f64| -> Vec<(f64, i64)> {
+            answers
+                .iter()
+                .filter_map(|(k, n)| k.parse::<f64>().ok().map(|v| (v, *n)))
+                .filter(|(v, _)| (lo..=hi).contains(v))
+                .collect()
+        };
+        match kind {
+            "nps" => {
+                let scores = numeric(0.0, 10.0);
+                let total: i64 = scores.iter().map(|(_, n)| n).sum();
+                let share = |f: &dyn Fn(f64) -> bool| -> i64 {
+                    scores.iter().filter(|(v, _)| f(*v)).map(|(_, n)| n).sum()
+                };
+                let (promoters, detractors) = (share(&|v| v >= 9.0), share(&|v| v <= 6.0));
+                let passives = total - promoters - detractors;
+                let score = (total > 0).then(|| {
+                    ((promoters - detractors) as f64 * 100.0 / total as f64).round() as i64
+                });
+                item.insert(
+                    "nps".into(),
+                    json!({"score": score, "promoters": promoters, "passives": passives,
+                           "detractors": detractors}),
+                );
+            }
+            "csat" => {
+                let scores = numeric(1.0, 5.0);
+                let total: i64 = scores.iter().map(|(_, n)| n).sum();
+                let satisfied: i64 = scores
+                    .iter()
+                    .filter(|(v, _)| *v >= 4.0)
+                    .map(|(_, n)| n)
+                    .sum();
+                let share =
+                    (total > 0).then(|| (satisfied as f64 * 100.0 / total as f64).round() as i64);
+                item.insert(
+                    "csat".into(),
+                    json!({"satisfiedPercent": share, "satisfied": satisfied}),
+                );
+            }
+            "rating" => {
+                let scores = numeric(f64::MIN, f64::MAX);
+                let total: i64 = scores.iter().map(|(_, n)| n).sum();
+                let sum: f64 = scores.iter().map(|(v, n)| v * *n as f64).sum();
+                let average = (total > 0).then(|| (sum / total as f64 * 100.0).round() / 100.0);
+                item.insert("average".into(), json!(average));
+            }
+            _ => {}
+        }
+        if kind == "text" {
+            item.insert(
+                "texts".into(),
+                json!(latest_texts(conn, source, query, campaign, question)?),
+            );
+        } else {
+            let mut counts: Vec<(&String, &i64)> = answers.iter().collect();
+            if !matches!(kind, "nps" | "csat" | "rating") {
+                counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            } else {
+                counts.sort_by(|a, b| {
+                    let value = |k: &str| k.parse::<f64>().unwrap_or(f64::MAX);
+                    value(a.0).total_cmp(&value(b.0))
+                });
+            }
+            item.insert(
+                "answers".into(),
+                Value::Array(
+                    counts
+                        .iter()
+                        .map(|(answer, n)| json!({"answer": answer, "count": n}))
+                        .collect(),
+                ),
+            );
+        }
+        out.push(Value::Object(item));
+    }
+    // Config order of campaigns, then questions as answered.
+    let position = |v: &Value| {
+        let id = v["campaign"].as_str().unwrap_or_default();
+        outline
+            .campaigns
+            .iter()
+            .position(|(c, _)| c == id)
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by_key(position);
+    Ok(Value::Array(out))
+}
+
+fn latest_texts(
+    conn: &Connection,
+    source: &str,
+    query: &ReportQuery,
+    campaign: &str,
+    question: &str,
+) -> rusqlite::Result<Vec<Value>> {
+    let (start, end) = query.bounds();
+    let mut stmt = conn.prepare(
+        "SELECT timestamp, json_extract(body, '$.properties.answer') FROM events
+         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+             AND json_extract(body, '$.properties.campaign') = ?5
+             AND json_extract(body, '$.properties.question') = ?6
+             AND json_type(body, '$.properties.answer') = 'text'
+         ORDER BY timestamp DESC, id DESC LIMIT ?7",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            source,
+            outcome::ANSWERED,
+            start,
+            end,
+            campaign,
+            question,
+            MAX_TEXTS as i64
+        ],
+        |row| Ok(json!({"at": row.get::<_, String>(0)?, "text": row.get::<_, String>(1)?})),
+    )?;
+    rows.collect()
+}
+
+/// Reward claims in the range per campaign: claims, visitors, and how (copy, share, …).
+fn rewards(conn: &Connection, source: &str, query: &ReportQuery) -> rusqlite::Result<Value> {
+    let (start, end) = query.bounds();
+    let mut stmt = conn.prepare(
+        "SELECT json_extract(body, '$.properties.campaign'), COALESCE(json_extract(body, '$.properties.how'), ''),
+             COUNT(*), COUNT(DISTINCT anonymous_id)
+         FROM events
+         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+         GROUP BY 1, 2",
+    )?;
+    let rows = stmt.query_map(
+        params![source, outcome::REWARD_CLAIMED, start, end],
+        |row| {
+            Ok((
+                row.get::<_, Option<String>>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        },
+    )?;
+    let mut by_campaign: BTreeMap<String, (i64, Map<String, Value>)> = BTreeMap::new();
+    for row in rows {
+        let (Some(campaign), how, n) = row? else {
+            continue;
+        };
+        let entry = by_campaign.entry(campaign).or_default();
+        entry.0 += n;
+        entry.1.insert(
+            if how.is_empty() {
+                "unknown".into()
+            } else {
+                how
+            },
+            json!(n),
+        );
+    }
+    let mut stmt = conn.prepare(
+        "SELECT json_extract(body, '$.properties.campaign'), COUNT(DISTINCT anonymous_id)
+         FROM events
+         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+         GROUP BY 1",
+    )?;
+    let visitors: BTreeMap<String, i64> = stmt
+        .query_map(
+            params![source, outcome::REWARD_CLAIMED, start, end],
+            |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?)),
+        )?
+        .filter_map(|r| match r {
+            Ok((Some(c), n)) => Some(Ok((c, n))),
+            Ok((None, _)) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Value::Array(
+        by_campaign
+            .into_iter()
+            .map(|(campaign, (claims, how))| {
+                let n = visitors.get(&campaign).copied().unwrap_or(0);
+                json!({"campaign": campaign, "claims": claims, "visitors": n, "how": how})
+            })
+            .collect(),
+    ))
+}
+
+/// Each campaign's outcomes in the range, in visitors, and conversion to the goal for the shown arm against the
+/// held-out arm: a visitor converts when the goal event follows their first exposure within the window.
+fn campaigns(
+    conn: &Connection,
+    source: &str,
+    query: &ReportQuery,
+    outline: &ConfigOutline,
+) -> rusqlite::Result<Value> {
+    let (start, end) = query.bounds();
+    let kinds = [
+        (outcome::SHOWN, "shown"),
+        (outcome::HELD_OUT, "heldOut"),
+        (outcome::ANSWERED, "answered"),
+        (outcome::COMPLETED, "completed"),
+        (outcome::DISMISSED, "dismissed"),
+        (outcome::REWARD_CLAIMED, "rewardClaimed"),
+    ];
+    let mut stmt = conn.prepare(
+        "SELECT json_extract(body, '$.properties.campaign'), event, COUNT(DISTINCT anonymous_id)
+         FROM events
+         WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3, ?4, ?5, ?6, ?7)
+             AND timestamp >= ?8 AND timestamp < ?9
+         GROUP BY 1, 2",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            source, kinds[0].0, kinds[1].0, kinds[2].0, kinds[3].0, kinds[4].0, kinds[5].0, start,
+            end
+        ],
+        |row| {
+            Ok((
+                row.get::<_, Option<String>>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        },
+    )?;
+    let mut counts: BTreeMap<String, BTreeMap<&'static str, i64>> = BTreeMap::new();
+    for (id, _) in &outline.campaigns {
+        counts.entry(id.clone()).or_default();
+    }
+    for row in rows {
+        let (Some(campaign), event, n) = row? else {
+            continue;
+        };
+        if let Some((_, key)) = kinds.iter().find(|(name, _)| *name == event) {
+            counts.entry(campaign).or_default().insert(key, n);
+        }
+    }
+    let window = format!("+{} days", query.window_days);
+    let mut stmt = conn.prepare(
+        "WITH exposure AS (
+             SELECT json_extract(body, '$.properties.campaign') AS campaign, event AS arm,
+                 anonymous_id AS visitor, MIN(timestamp) AS at
+             FROM events
+             WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5
+             GROUP BY 1, 2, 3),
+         goal AS (
+             SELECT anonymous_id AS visitor, timestamp AS at FROM events
+             WHERE source = ?1 AND type = 'track' AND event = ?6 AND timestamp >= ?4)
+         SELECT campaign, arm, COUNT(*), SUM(EXISTS (
+             SELECT 1 FROM goal WHERE goal.visitor = exposure.visitor AND goal.at > exposure.at
+                 AND goal.at <= strftime('%Y-%m-%dT%H:%M:%fZ', exposure.at, ?7)))
+         FROM exposure WHERE campaign IS NOT NULL GROUP BY 1, 2",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            source,
+            outcome::SHOWN,
+            outcome::HELD_OUT,
+            start,
+            end,
+            query.goal,
+            window
+        ],
+        |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        },
+    )?;
+    let mut arms: BTreeMap<(String, bool), (i64, i64)> = BTreeMap::new();
+    for row in rows {
+        let (campaign, arm, exposed, converted) = row?;
+        arms.insert((campaign, arm == outcome::SHOWN), (exposed, converted));
+    }
+    let mut order: Vec<String> = outline.campaigns.iter().map(|(id, _)| id.clone()).collect();
+    for id in counts.keys() {
+        if !order.contains(id) {
+            order.push(id.clone());
+        }
+    }
+    let arm = |campaign: &str, shown: bool| {
+        let (visitors, converted) = arms
+            .get(&(campaign.to_owned(), shown))
+            .copied()
+            .unwrap_or((0, 0));
+        let rate = rate(converted, visitors);
+        (
+            json!({"visitors": visitors, "converted": converted, "rate": rate}),
+            rate,
+        )
+    };
+    Ok(Value::Array(
+        order
+            .iter()
+            .map(|id| {
+                let kind = outline
+                    .campaigns
+                    .iter()
+                    .find(|(c, _)| c == id)
+                    .map_or("", |(_, k)| k.as_str());
+                let mut outcomes = Map::new();
+                for (_, key) in kinds {
+                    let n = counts
+                        .get(id)
+                        .and_then(|c| c.get(key))
+                        .copied()
+                        .unwrap_or(0);
+                    outcomes.insert(key.into(), json!(n));
+                }
+                let (shown, shown_rate) = arm(id, true);
+                let (held_out, held_rate) = arm(id, false);
+                // Lift in points of conversion rate; undefined without both arms.
+                let lift = match (shown_rate, held_rate) {
+                    (Some(s), Some(h)) => json!(((s - h) * 10.0).round() / 10.0),
+                    _ => Value::Null,
+                };
+                json!({
+                    "campaign": id,
+                    "action": kind,
+                    "outcomes": outcomes,
+                    "conversion": {"shown": shown, "heldOut": held_out, "liftPoints": lift},
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// A share in percent with one decimal, or `None` of nothing.
+fn rate(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Date {
+        parse_date(text).unwrap()
+    }
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::store::create_schema(&conn).unwrap();
+        conn
+    }
+
+    /// Stores one event of `visitor` at `at` (`MM-DDTHH:MM`, in November 2026).
+    fn put(
+        conn: &Connection,
+        visitor: &str,
+        kind: &str,
+        event: Option<&str>,
+        at: &str,
+        properties: Value,
+    ) {
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        let timestamp = format!("2026-{at}:00.000Z");
+        let body =
+            json!({"type": kind, "event": event, "anonymousId": visitor, "properties": properties});
+        conn.execute(
+            "INSERT INTO events (source, message_id, type, event, anonymous_id, user_id, timestamp, received_at, body)
+             VALUES ('demo', ?1, ?2, ?3, ?4, NULL, ?5, ?5, ?6)",
+            params![format!("m{n}"), kind, event, visitor, timestamp, body.to_string()],
+        )
+        .unwrap();
+    }
+
+    fn track(conn: &Connection, visitor: &str, event: &str, at: &str, properties: Value) {
+        put(conn, visitor, "track", Some(event), at, properties);
+    }
+
+    fn november() -> ReportQuery {
+        ReportQuery::parse("from=2026-11-01&to=2026-11-30", day("2026-11-25")).unwrap()
+    }
+
+    fn outline() -> ConfigOutline {
+        ConfigOutline::from_text(&json!({
+            "segments": {"buyers": "count(\"Order Completed\") >= 1", "idle": "false"},
+            "journeys": {"lifecycle": [{"stage": "awareness", "rule": "true"}, {"stage": "purchase", "rule": "x"}]},
+            "campaigns": [
+                {"id": "nps", "action": {"type": "survey", "questions": [
+                    {"id": "score", "type": "nps"}, {"id": "love", "type": "multiple"}, {"id": "why", "type": "text"}]}},
+                {"id": "coupon", "action": {"type": "reward"}}
+            ]
+        }).to_string())
+    }
+
+    #[test]
+    fn the_outline_keeps_the_config_order() {
+        let outline = ConfigOutline::from_text(
+            r#"{"segments": {"zeta": "true", "alpha": "true"},
+                "journeys": {"z": [{"stage": "b"}, {"stage": "a"}], "a": []},
+                "campaigns": [{"id": "q", "action": {"type": "survey", "questions": [{"id": "s", "type": "nps"}]}}]}"#,
+        );
+        assert_eq!(outline.segments, ["zeta", "alpha"]);
+        assert_eq!(
+            outline.journeys[0],
+            ("z".to_owned(), vec!["b".to_owned(), "a".to_owned()])
+        );
+        assert_eq!(outline.journeys[1].0, "a");
+        assert_eq!(outline.campaigns, [("q".to_owned(), "survey".to_owned())]);
+        assert_eq!(outline.questions[&("q".to_owned(), "s".to_owned())], "nps");
+        assert!(ConfigOutline::from_text("not json").campaigns.is_empty());
+    }
+
+    #[test]
+    fn the_query_defaults_to_the_last_30_days_and_refuses_bad_ranges() {
+        let today = day("2026-11-25");
+        let q = ReportQuery::parse("", today).unwrap();
+        assert_eq!((q.from, q.to), (day("2026-10-27"), today));
+        assert_eq!(
+            (q.goal.as_str(), q.window_days),
+            (DEFAULT_GOAL, DEFAULT_WINDOW_DAYS)
+        );
+        let q = ReportQuery::parse(
+            "?from=2026-01-01&to=2026-01-31&goal=Signed%20Up&window=3",
+            today,
+        )
+        .unwrap();
+        assert_eq!(
+            (q.from, q.to, q.goal.as_str(), q.window_days),
+            (day("2026-01-01"), day("2026-01-31"), "Signed Up", 3)
+        );
+        assert_eq!(
+            q.bounds(),
+            (
+                "2026-01-01T00:00:00.000Z".into(),
+                "2026-02-01T00:00:00.000Z".into()
+            )
+        );
+        for bad in [
+            "from=2026-02-01&to=2026-01-01",
+            "from=2026-13-01",
+            "to=yesterday",
+            "from=2026-1-01",
+            "window=0",
+            "window=366",
+            "from=2024-01-01&to=2025-12-31",
+        ] {
+            assert!(ReportQuery::parse(bad, today).is_err(), "{bad}");
+        }
+        assert!(ReportQuery::parse("from=2025-01-01&to=2026-01-01", today).is_ok());
+    }
+
+    #[test]
+    fn events_over_time_counts_each_day_with_the_busiest_names_and_the_rest_as_other() {
+        let conn = db();
+        put(&conn, "a", "page", None, "11-01T10:00", json!({}));
+        put(&conn, "a", "page", None, "11-03T10:00", json!({}));
+        put(&conn, "b", "identify", None, "11-03T11:00", json!({}));
+        for (i, name) in ["A", "B", "C", "D", "E", "F", "G"].iter().enumerate() {
+            for _ in 0..(10 - i) {
+                track(&conn, "a", name, "11-02T09:00", json!({}));
+            }
+        }
+        // Outside the range: not counted.
+        put(&conn, "a", "page", None, "12-01T00:00", json!({}));
+        let q = ReportQuery::parse("from=2026-11-01&to=2026-11-03", day("2026-11-25")).unwrap();
+        let events = events_over_time(&conn, "demo", &q).unwrap();
+        assert_eq!(
+            events["days"],
+            json!(["2026-11-01", "2026-11-02", "2026-11-03"])
+        );
+        assert_eq!(events["total"], json!(3 + 10 + 9 + 8 + 7 + 6 + 5 + 4));
+        let series = events["series"].as_array().unwrap();
+        let names: Vec<&str> = series.iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["A", "B", "C", "D", "E", "F", "other"]);
+        assert_eq!(series[0]["counts"], json!([0, 10, 0]));
+        // G (4), page (2) and identify (1) are the rest.
+        assert_eq!(series[6]["counts"], json!([1, 4, 2]));
+        assert_eq!(series[6]["total"], json!(7));
+        // Another source's events are not this source's.
+        assert_eq!(
+            events_over_time(&conn, "other", &q).unwrap()["total"],
+            json!(0)
+        );
+    }
+
+    #[test]
+    fn segment_members_are_visitors_whose_last_move_was_an_entry() {
+        let conn = db();
+        let seg = |s: &str| json!({"segment": s});
+        track(&conn, "a", SEGMENT_ENTERED, "11-02T10:00", seg("buyers"));
+        track(&conn, "b", SEGMENT_ENTERED, "11-02T10:00", seg("buyers"));
+        track(&conn, "b", SEGMENT_EXITED, "11-03T10:00", seg("buyers"));
+        track(&conn, "c", SEGMENT_ENTERED, "10-20T10:00", seg("buyers"));
+        track(&conn, "d", SEGMENT_ENTERED, "11-05T10:00", seg("vip"));
+        // After the range: not yet.
+        track(&conn, "a", SEGMENT_EXITED, "12-02T10:00", seg("buyers"));
+        let rows = segments(&conn, "demo", &november(), &outline()).unwrap();
+        assert_eq!(
+            rows,
+            json!([
+                {"segment": "buyers", "members": 2, "entered": 2, "exited": 1},
+                {"segment": "idle", "members": 0, "entered": 0, "exited": 0},
+                {"segment": "vip", "members": 1, "entered": 1, "exited": 0},
+            ])
+        );
+    }
+
+    #[test]
+    fn stage_sizes_take_each_visitors_last_stage_in_config_order() {
+        let conn = db();
+        let to = |s: &str| json!({"journey": "lifecycle", "from": null, "to": s});
+        track(&conn, "a", STAGE_CHANGED, "11-02T10:00", to("awareness"));
+        track(&conn, "a", STAGE_CHANGED, "11-03T10:00", to("purchase"));
+        track(&conn, "b", STAGE_CHANGED, "11-02T10:00", to("awareness"));
+        track(
+            &conn,
+            "c",
+            STAGE_CHANGED,
+            "11-02T10:00",
+            json!({"journey": "onboarding", "to": "setup"}),
+        );
+        let rows = journeys(&conn, "demo", &november(), &outline()).unwrap();
+        assert_eq!(
+            rows,
+            json!([
+                {"journey": "lifecycle", "stages": [
+                    {"stage": "awareness", "visitors": 1}, {"stage": "purchase", "visitors": 1}]},
+                {"journey": "onboarding", "stages": [{"stage": "setup", "visitors": 1}]},
+            ])
+        );
+    }
+
+    #[test]
+    fn surveys_give_nps_counts_choices_apart_and_list_free_text_newest_first() {
+        let conn = db();
+        let answer = |q: &str, a: Value| json!({"campaign": "nps", "question": q, "answer": a});
+        for (visitor, score) in [("a", 10), ("b", 9), ("c", 8), ("d", 3)] {
+            track(
+                &conn,
+                visitor,
+                outcome::ANSWERED,
+                "11-02T10:00",
+                answer("score", json!(score)),
+            );
+        }
+        track(
+            &conn,
+            "a",
+            outcome::ANSWERED,
+            "11-02T10:01",
+            answer("love", json!(["price", "speed"])),
+        );
+        track(
+            &conn,
+            "b",
+            outcome::ANSWERED,
+            "11-02T10:01",
+            answer("love", json!(["speed"])),
+        );
+        track(
+            &conn,
+            "a",
+            outcome::ANSWERED,
+            "11-02T10:02",
+            answer("why", json!("cheap")),
+        );
+        track(
+            &conn,
+            "b",
+            outcome::ANSWERED,
+            "11-03T10:02",
+            answer("why", json!("<b>fast</b>")),
+        );
+        let rows = surveys(&conn, "demo", &november(), &outline()).unwrap();
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 3);
+        let score = rows.iter().find(|r| r["question"] == "score").unwrap();
+        assert_eq!(score["kind"], "nps");
+        assert_eq!(score["responses"], 4);
+        // 2 promoters, 1 passive, 1 detractor of 4: (2 - 1) / 4 = 25.
+        assert_eq!(
+            score["nps"],
+            json!({"score": 25, "promoters": 2, "passives": 1, "detractors": 1})
+        );
+        assert_eq!(
+            score["answers"],
+            json!([{"answer": "3", "count": 1}, {"answer": "8", "count": 1},
+                   {"answer": "9", "count": 1}, {"answer": "10", "count": 1}])
+        );
+        let love = rows.iter().find(|r| r["question"] == "love").unwrap();
+        assert_eq!(love["responses"], 2);
+        assert_eq!(
+            love["answers"],
+            json!([{"answer": "speed", "count": 2}, {"answer": "price", "count": 1}])
+        );
+        let why = rows.iter().find(|r| r["question"] == "why").unwrap();
+        let texts: Vec<&str> = why["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts, ["<b>fast</b>", "cheap"]);
+    }
+
+    #[test]
+    fn rewards_count_claims_visitors_and_how() {
+        let conn = db();
+        let claim = |how: &str| json!({"campaign": "coupon", "how": how});
+        track(
+            &conn,
+            "a",
+            outcome::REWARD_CLAIMED,
+            "11-02T10:00",
+            claim("copy"),
+        );
+        track(
+            &conn,
+            "a",
+            outcome::REWARD_CLAIMED,
+            "11-02T10:01",
+            claim("copy"),
+        );
+        track(
+            &conn,
+            "b",
+            outcome::REWARD_CLAIMED,
+            "11-02T10:00",
+            claim("share"),
+        );
+        let rows = rewards(&conn, "demo", &november()).unwrap();
+        assert_eq!(
+            rows,
+            json!([{"campaign": "coupon", "claims": 3, "visitors": 2, "how": {"copy": 2, "share": 1}}])
+        );
+    }
+
+    #[test]
+    fn campaigns_compare_conversion_of_the_shown_and_held_out_arms_within_the_window() {
+        let conn = db();
+        let c = json!({"campaign": "nps"});
+        // Shown: a converts after 2 days, b after 10 (outside 7), c never; e converted before being shown.
+        for v in ["a", "b", "c", "e"] {
+            track(&conn, v, outcome::SHOWN, "11-02T10:00", c.clone());
+        }
+        track(&conn, "a", outcome::SHOWN, "11-03T10:00", c.clone());
+        track(&conn, "a", "Order Completed", "11-04T10:00", json!({}));
+        track(&conn, "b", "Order Completed", "11-12T10:00", json!({}));
+        track(&conn, "e", "Order Completed", "11-01T10:00", json!({}));
+        track(
+            &conn,
+            "a",
+            outcome::ANSWERED,
+            "11-02T10:01",
+            json!({"campaign": "nps", "question": "score", "answer": 9}),
+        );
+        track(&conn, "c", outcome::DISMISSED, "11-02T10:01", c.clone());
+        // Held out: f converts, g does not.
+        track(&conn, "f", outcome::HELD_OUT, "11-02T10:00", c.clone());
+        track(&conn, "g", outcome::HELD_OUT, "11-02T10:00", c.clone());
+        track(&conn, "f", "Order Completed", "11-02T12:00", json!({}));
+        let rows = campaigns(&conn, "demo", &november(), &outline()).unwrap();
+        let nps = &rows[0];
+        assert_eq!(nps["campaign"], "nps");
+        assert_eq!(nps["action"], "survey");
+        assert_eq!(
+            nps["outcomes"],
+            json!({"shown": 4, "heldOut": 2, "answered": 1, "completed": 0, "dismissed": 1, "rewardClaimed": 0})
+        );
+        assert_eq!(
+            nps["conversion"]["shown"],
+            json!({"visitors": 4, "converted": 1, "rate": 25.0})
+        );
+        assert_eq!(
+            nps["conversion"]["heldOut"],
+            json!({"visitors": 2, "converted": 1, "rate": 50.0})
+        );
+        assert_eq!(nps["conversion"]["liftPoints"], json!(-25.0));
+        // A campaign with no events is listed with zeros and no lift.
+        assert_eq!(rows[1]["campaign"], "coupon");
+        assert_eq!(rows[1]["conversion"]["liftPoints"], Value::Null);
+        // A wider window counts b too.
+        let wide = ReportQuery {
+            window_days: 14,
+            ..november()
+        };
+        let rows = campaigns(&conn, "demo", &wide, &outline()).unwrap();
+        assert_eq!(rows[0]["conversion"]["shown"]["converted"], 2);
+    }
+
+    #[test]
+    fn the_whole_report_has_every_part() {
+        let conn = db();
+        put(&conn, "a", "page", None, "11-02T10:00", json!({}));
+        let report = build(&conn, "demo", &november(), &outline()).unwrap();
+        for key in [
+            "events",
+            "segments",
+            "journeys",
+            "surveys",
+            "rewards",
+            "campaigns",
+        ] {
+            assert!(report.get(key).is_some(), "{key}");
+        }
+        assert_eq!(report["from"], "2026-11-01");
+        assert_eq!(report["goal"], DEFAULT_GOAL);
+        // And it draws.
+        let page = crate::dashboard::render(&report);
+        assert!(page.contains("<svg"));
+        assert!(page.contains("Segments"));
+    }
+}
