@@ -37,9 +37,10 @@ wasm-bindgen "$target/wasm32-unknown-unknown/release/wayline.wasm" \
 # Debian's binaryen is too old for wasm-bindgen's output; the npm one is pinned in package-lock.json.
 # The feature flags (scripts/wasm-opt-features, shared with js/size-breakdown.mjs) are those rustc enables by
 # default for wasm32-unknown-unknown. Import and export names, and the import module's name, are shortened;
-# js/build.mjs renames them in the glue from names.json.
+# js/build.mjs renames them in the glue from names.json. The `producers` and `target_features` custom sections
+# (toolchain versions and feature names) are not needed to run the module.
 read -r -a wasm_features < scripts/wasm-opt-features
-node_modules/.bin/wasm-opt -Oz "${wasm_features[@]}" \
+node_modules/.bin/wasm-opt -Oz "${wasm_features[@]}" --strip-producers --strip-target-features \
   --minify-imports-and-exports-and-modules \
   "$pkg/wayline_bg.wasm" -o "$pkg/wayline_bg.opt.wasm" > "$pkg/names.json"
 node js/build.mjs "$pkg" "$pkg/wayline_bg.opt.wasm" "$out"
