@@ -19,7 +19,7 @@ USAGE:
     wayline loadgen --url http://HOST:PORT [--write-key KEY] [--events N] [--batch N] [--concurrency N]
     wayline check CONFIG
     wayline compile CONFIG
-    wayline replay CONFIG EVENTS.jsonl [--until TIME]
+    wayline replay CONFIG EVENTS.jsonl [--until TIME] [--visitor ID]
     wayline condition CONDITION ATTRIBUTES [SAVED_GROUPS]
     wayline help
 
@@ -70,6 +70,8 @@ RULE COMMANDS:
                          \"TIME stage JOURNEY FROM -> TO\". Exit 1 on a config or events error.
     --until TIME         Let time run on to TIME (ISO-8601 with offset, or epoch ms) after the last
                          event, so changes due to time alone (a window expiring) are shown.
+    --visitor ID         Replay only the lines whose anonymousId or userId is ID (a file of many
+                         visitors, as `wayline events` prints it).
     condition CONDITION ATTRIBUTES [SAVED_GROUPS]
                          JSON objects as text, or @FILE to read one from a file. Prints true or
                          false; exit 2 if an argument is not a JSON object.
@@ -113,13 +115,15 @@ pub enum Command {
     Help,
 }
 
-/// `wayline replay CONFIG EVENTS.jsonl [--until TIME]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `wayline replay CONFIG EVENTS.jsonl [--until TIME] [--visitor ID]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReplayOptions {
     pub config: PathBuf,
     pub events: PathBuf,
     /// `--until`, epoch milliseconds.
     pub until_ms: Option<i64>,
+    /// `--visitor`: only the events with this `anonymousId` or `userId`.
+    pub visitor: Option<String>,
 }
 
 /// `wayline condition CONDITION ATTRIBUTES [SAVED_GROUPS]`: each is JSON text, or `@FILE`.
@@ -242,17 +246,25 @@ fn parse_loadgen(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
     Ok(Command::Loadgen(options))
 }
 
-/// `check`, `replay` and `condition`: positional arguments (and `--until` for `replay`).
+/// `check`, `replay` and `condition`: positional arguments (and `--until`, `--visitor` for `replay`).
 fn parse_rule_command(command: &str, parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
     use lexopt::prelude::*;
 
     let mut positional: Vec<OsString> = Vec::new();
     let mut until_ms = None;
+    let mut visitor = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Value(value) => positional.push(value),
             Long("until") if command == "replay" => {
                 until_ms = Some(parse_time(&parser.value()?.string()?)?);
+            }
+            Long("visitor") if command == "replay" => {
+                let id = parser.value()?.string()?;
+                if id.is_empty() {
+                    return Err(UsageError("--visitor needs an id".into()));
+                }
+                visitor = Some(id);
             }
             Short('h') | Long("help") => return Ok(Command::Help),
             other => return Err(other.unexpected().into()),
@@ -286,6 +298,7 @@ fn parse_rule_command(command: &str, parser: &mut lexopt::Parser) -> Result<Comm
             config: next().unwrap_or_default().into(),
             events: next().unwrap_or_default().into(),
             until_ms,
+            visitor,
         }),
         _ => Command::Condition(ConditionArgs {
             condition: utf8(next().unwrap_or_default(), "condition")?,
@@ -469,6 +482,7 @@ mod tests {
                 config: "c.json".into(),
                 events: "e.jsonl".into(),
                 until_ms: None,
+                visitor: None,
             })
         );
         assert_eq!(
@@ -484,6 +498,7 @@ mod tests {
                 config: "c.json".into(),
                 events: "e.jsonl".into(),
                 until_ms: Some(1000),
+                visitor: None,
             })
         );
         assert_eq!(
@@ -492,6 +507,16 @@ mod tests {
                 config: "c.json".into(),
                 events: "e.jsonl".into(),
                 until_ms: Some(2500),
+                visitor: None,
+            })
+        );
+        assert_eq!(
+            parse(["replay", "c.json", "e.jsonl", "--visitor", "anon-1"]).unwrap(),
+            Command::Replay(ReplayOptions {
+                config: "c.json".into(),
+                events: "e.jsonl".into(),
+                visitor: Some("anon-1".into()),
+                ..Default::default()
             })
         );
         assert_eq!(
@@ -517,6 +542,9 @@ mod tests {
             &["replay", "c.json"],
             &["replay", "c.json", "e.jsonl", "x"],
             &["replay", "c.json", "e.jsonl", "--until"],
+            &["replay", "c.json", "e.jsonl", "--visitor"],
+            &["replay", "c.json", "e.jsonl", "--visitor="],
+            &["check", "c.json", "--visitor", "a"],
             &["replay", "c.json", "e.jsonl", "--until", "2026-01-01"],
             &["condition", "{}"],
             &["condition", "{}", "{}", "{}", "{}"],

@@ -63,7 +63,12 @@ fn main() -> ExitCode {
             Err(err) => fail(&err),
         },
         Command::Replay(options) => {
-            match replay::replay_files(&options.config, &options.events, options.until_ms) {
+            match replay::replay_files(
+                &options.config,
+                &options.events,
+                options.until_ms,
+                options.visitor.as_deref(),
+            ) {
                 Ok(timeline) => exit(output(&timeline)),
                 Err(replay::ReplayError::Config(report)) => {
                     eprint!("{report}");

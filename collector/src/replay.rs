@@ -1,5 +1,5 @@
-//! `wayline replay CONFIG EVENTS.jsonl [--until TIME]`: the timeline of segment entries and exits and journey
-//! stage changes that a visitor with these events would have had.
+//! `wayline replay CONFIG EVENTS.jsonl [--until TIME] [--visitor ID]`: the timeline of segment entries and exits,
+//! journey stage changes and campaign decisions that a visitor with these events would have had.
 //!
 //! The timeline is the engine's own ([`wayline::core::segments::config::replay`]): the same rules, compiled
 //! and run by the same code as in the browser, with time taken from the events' timestamps. The config is
@@ -42,12 +42,14 @@ impl From<ReadError> for ReplayError {
     }
 }
 
-/// Replays the events file through the config; `until_ms` lets time run on after the last event. Returns
-/// the timeline, one change per line (empty when nothing changed).
+/// Replays the events file through the config; `until_ms` lets time run on after the last event, and `visitor`
+/// keeps only one visitor's events (see [`one_visitor`]). Returns the timeline, one change per line (empty when
+/// nothing changed).
 pub fn replay_files(
     config_path: &Path,
     events_path: &Path,
     until_ms: Option<i64>,
+    visitor: Option<&str>,
 ) -> Result<String, ReplayError> {
     let config_text = read_text(config_path)?;
     let file = config_path.display().to_string();
@@ -60,6 +62,11 @@ pub fn replay_files(
         path: events_path.to_owned(),
         message: message.trim_end().to_owned(),
     };
+    let events = match visitor {
+        Some(id) => one_visitor(&events, id)
+            .ok_or_else(|| events_error(format!("no event has anonymousId or userId {id:?}")))?,
+        None => events,
+    };
     let changes = config::replay(&config_text, &events, until_ms, &file).map_err(events_error)?;
     let has_campaigns = wayline::core::json::parse(&config_text)
         .ok()
@@ -70,6 +77,31 @@ pub fn replay_files(
     let decisions = wayline::core::campaigns::replay(&config_text, &events, until_ms, &file)
         .map_err(events_error)?;
     Ok(merge_by_time(&changes, &decisions))
+}
+
+/// One visitor's lines of a file of many visitors' events (what `wayline events` prints): those whose
+/// `anonymousId` or `userId` is `id`, so a visitor who signed in part-way is followed across both. The other lines
+/// become blank (skipped by the replay), so an error still names the line number of the file; a line that is not
+/// JSON is kept for the replay to report. `None` when no line is the visitor's.
+pub fn one_visitor(events: &str, id: &str) -> Option<String> {
+    let mut out = String::with_capacity(events.len());
+    let mut found = false;
+    for line in events.lines() {
+        let keep = match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(event) => {
+                let is = |key: &str| event.get(key).and_then(serde_json::Value::as_str) == Some(id);
+                let mine = is("anonymousId") || is("userId");
+                found |= mine;
+                mine
+            }
+            Err(_) => !line.trim().is_empty(),
+        };
+        if keep {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    found.then_some(out)
 }
 
 /// Interleaves two timelines whose lines start with ISO-8601 UTC times (which sort as text); at the same instant
@@ -103,6 +135,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_visitor_keeps_their_lines_by_either_id_and_the_line_numbers() {
+        let events = concat!(
+            r#"{"anonymousId":"a","event":"x"}"#,
+            "\n",
+            r#"{"anonymousId":"b","event":"y"}"#,
+            "\n",
+            "\n",
+            r#"{"anonymousId":"c","userId":"a","event":"z"}"#,
+            "\n",
+            "not json\n",
+        );
+        assert_eq!(
+            one_visitor(events, "a").unwrap(),
+            concat!(
+                r#"{"anonymousId":"a","event":"x"}"#,
+                "\n\n\n",
+                r#"{"anonymousId":"c","userId":"a","event":"z"}"#,
+                "\n",
+                "not json\n",
+            )
+        );
+        assert_eq!(one_visitor(events, "b").unwrap().lines().count(), 5);
+        assert_eq!(one_visitor(events, "nobody"), None);
+    }
+
+    #[test]
     fn timelines_merge_by_time_changes_first() {
         let changes =
             "2026-01-01T00:00:00.000Z segment-enter a\n2026-01-02T00:00:00.000Z segment-exit a\n";
@@ -120,7 +178,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("c.json");
         std::fs::write(&config, r#"{"segments": {"a": "cout(\"A\") > 1"}}"#).unwrap();
-        let err = replay_files(&config, &dir.path().join("missing.jsonl"), None).unwrap_err();
+        let err = replay_files(&config, &dir.path().join("missing.jsonl"), None, None).unwrap_err();
         assert!(
             matches!(err, ReplayError::Config(ref r) if r.errors == 1),
             "{err}"
@@ -138,7 +196,7 @@ mod tests {
             "{\"event\": \"A\", \"timestamp\": \"2026-01-01T00:00:00Z\"}\n{\"event\": \"A\"}\n",
         )
         .unwrap();
-        let err = replay_files(&config, &events, None).unwrap_err();
+        let err = replay_files(&config, &events, None, None).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("{}: events line 2: no timestamp", events.display())

@@ -221,6 +221,39 @@ fn replay_prints_the_timeline_as_the_events_say() {
 }
 
 #[test]
+fn replay_visitor_follows_one_visitor_in_a_file_of_many() {
+    // Another visitor's order, interleaved with a-1's journey, as `wayline events` prints a collector's store.
+    let journey = std::fs::read_to_string(format!("{FIXTURES}/journey.jsonl")).unwrap();
+    let order = r#"{"anonymousId":"b-2","event":"Order Completed","messageId":"o-1","properties":{},"timestamp":"2026-01-01T09:01:00.000Z","type":"track"}"#;
+    let mut mixed = String::new();
+    for (i, line) in journey.lines().enumerate() {
+        mixed.push_str(line);
+        mixed.push('\n');
+        if i == 0 {
+            mixed.push_str(order);
+            mixed.push('\n');
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.jsonl");
+    std::fs::write(&path, mixed).unwrap();
+    let path = path.to_str().unwrap();
+    let run = wayline(&["replay", "journey.json", path, "--visitor", "a-1"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, TIMELINE);
+    // Without it, the other visitor's order is taken for a-1's.
+    assert_ne!(wayline(&["replay", "journey.json", path]).stdout, TIMELINE);
+    let run = wayline(&["replay", "journey.json", path, "--visitor", "nobody"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr
+            .contains("no event has anonymousId or userId \"nobody\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn replay_until_shows_a_window_expiring_with_no_new_event() {
     // The three pricing views fell in the hour buckets of Jan 1 09:00, Jan 2 10:00 and Jan 3 11:00; the
     // 7-day count drops to two when the first bucket leaves the window, on Jan 8 at 09:00, long after the
@@ -419,7 +452,7 @@ fn help_lists_the_rule_commands() {
     assert_eq!(run.code, Some(0));
     for usage in [
         "wayline check CONFIG\n",
-        "wayline replay CONFIG EVENTS.jsonl [--until TIME]\n",
+        "wayline replay CONFIG EVENTS.jsonl [--until TIME] [--visitor ID]\n",
         "wayline condition CONDITION ATTRIBUTES [SAVED_GROUPS]\n",
     ] {
         assert!(run.stdout.contains(usage), "{usage} in\n{}", run.stdout);
