@@ -1,5 +1,6 @@
 // Assembles js/dist (or the directory given third) from the wasm-bindgen output directory given first:
-//   glue.js + wayline_bg.wasm (the optimised module), the npm entry (index.js, facade.js, index.d.ts),
+//   glue.js + wayline_bg.wasm (the optimised module), the npm entry (index.js, facade.js, index.d.ts), the config's
+//   JSON Schema (config.schema.json),
 //   wayline.js (script-tag loader, bundled and minified) and wayline-stub.js (minified stub).
 import { build, transform } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,9 @@ if (!glue.includes("new URL('./wayline_bg.wasm', import.meta.url)")) {
 }
 writeFileSync(join(dist, 'glue.js'), renameWasmNames(glue, join(pkg, 'names.json')));
 copyFileSync(wasm, join(dist, 'wayline_bg.wasm'));
-for (const f of ['facade.js', 'index.js', 'index.d.ts', 'loader.js']) copyFileSync(join(src, f), join(dist, f));
+for (const f of ['facade.js', 'index.js', 'index.d.ts', 'loader.js', 'config.schema.json']) {
+  copyFileSync(join(src, f), join(dist, f));
+}
 
 const target = ['es2020'];
 

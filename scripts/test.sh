@@ -63,6 +63,9 @@ node_modules/.bin/vite build www/npm-app --base ./ --logLevel warn
 step "collector binary"
 cargo build -p wayline-collector
 
+step "the config's JSON Schema against wayline check (tests/schema/cases.json)"
+node --test tests/schema/
+
 step "end-to-end, headless Chromium against wayline serve"
 node --test --test-concurrency=1 tests/e2e/
 

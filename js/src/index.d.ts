@@ -57,13 +57,168 @@ export interface WarningEvent {
   message: string;
 }
 
-/** Segment and journey definitions (see docs/rules.md). */
+/**
+ * The config document (docs/config.md): segments, journeys, campaigns, the prompts' theme and strings. The same
+ * shape is published as a JSON Schema, `wayline/config.schema.json`; `wayline check` also compiles every rule and
+ * resolves references.
+ */
 export interface WaylineConfig {
-  /** Segment name → rule (rule-language text, or a GrowthBook-style condition object). */
-  segments?: Record<string, string | Record<string, unknown>>;
+  /** Segment name → rule. */
+  segments?: Record<string, Rule>;
   /** Journey name → ordered stages; the visitor's stage is the furthest one whose rule holds. */
-  journeys?: Record<string, Array<{ stage: string; rule: string | Record<string, unknown> }>>;
+  journeys?: Record<string, JourneyStage[]>;
+  /** At most 64. */
+  campaigns?: Campaign[];
+  campaignLimits?: { /** At most this many prompts per session (0–1000). */ perSession?: number; /** At least this long between two prompts. */ minGap?: Duration };
+  /** The prompts' theme; an action's own `theme` wins key by key. */
+  theme?: Theme;
+  /** Locale (`fr`, `fr-CA`) → the prompts' UI strings (docs/prompts.md). */
+  strings?: Record<string, PromptStrings>;
+}
+
+/** A duration with units: `500ms`, `30s`, `10m`, `2h`, `7d`, `2w`, `1h30m`. */
+export type Duration = string;
+
+/** A rule in the rule language (docs/rules.md), or a GrowthBook-style JSON condition. */
+export type Rule = string | { rule: string } | { condition: Record<string, unknown> };
+
+export type JourneyStage = { stage: string } & ({ rule: string } | { condition: Record<string, unknown> });
+
+/**
+ * A URL pattern: a path (`/pricing*`, starting with `/` or `*`) or a whole URL (`https://shop.example/*`); `*`
+ * matches any run of characters.
+ */
+export type UrlPattern = string;
+
+export interface Campaign {
+  /** Unique, at most 64 bytes; outcome events and `explain` use it. */
+  id: string;
+  name?: string;
+  description?: string;
+  trigger: Trigger;
+  audience?: Audience;
+  action: Action;
+  timing?: Timing;
+  /** Higher wins when several are eligible (−1,000,000 to 1,000,000). Default 0. */
+  priority?: number;
+  /** Percentage (0–100) of the audience held out: they get a `Campaign Held Out` event instead. */
+  holdout?: number;
+}
+
+/** Exactly one trigger. */
+export type Trigger =
+  | { event: string; /** A rule with the event as the current event (`properties.revenue >= 50`). */ where?: string }
+  | { segmentEnter: string }
+  | { segmentExit: string }
+  | { stage: string; journey: string }
+  | { page: UrlPattern }
+  | { exitIntent: true }
+  | { idle: Duration }
+  | { scroll: number }
+  | { engagedTime: Duration }
+  | { sessionStart: true };
+
+export interface Audience {
+  /** A rule that must hold now (give `rule` or `condition`, not both). */
+  rule?: string;
+  condition?: Record<string, unknown>;
+  urls?: { include?: UrlPattern[]; exclude?: UrlPattern[] };
+  devices?: Array<'mobile' | 'tablet' | 'desktop'>;
+  /** ISO-8601: eligible from `start` (inclusive) until `end` (exclusive). */
+  start?: string;
+  end?: string;
+  /** Only this percentage of visitors, chosen deterministically per visitor and campaign. */
+  sample?: number;
+}
+
+export interface Timing {
+  /** Wait this long after the trigger (at most 4h); eligibility is checked again when it ends. */
+  delay?: Duration;
+  /** Events that cancel a waiting delay (at most 16). */
+  cancelOn?: string[];
+  frequency?: 'once' | 'untilAnswered' | 'always' | { max: number; per?: Duration };
+  /** After a dismissal, not eligible again for this long. */
+  cooldown?: Duration;
+}
+
+interface ActionCommon {
+  title?: string;
+  text?: string;
+  thanks?: string;
+  theme?: Theme;
+}
+
+export type Action = SurveyAction | RewardAction | CustomAction;
+
+export interface SurveyAction extends ActionCommon {
+  type: 'survey';
+  /** 1 to 20. */
+  questions: Question[];
+}
+
+export interface Question {
+  id: string;
+  text: string;
+  type: 'nps' | 'csat' | 'rating' | 'single' | 'multiple' | 'text';
+  /** For `single` and `multiple`: 1 to 20. */
+  choices?: string[];
+  /** Shown in a `text` question's box. */
+  placeholder?: string;
+  /** Answer (a score, a range like `"0-6"`, a choice, or `"*"`) → a later question id, or `"end"`. */
+  next?: Record<string, string>;
+}
+
+export type RewardAction = ActionCommon & { type: 'reward' } & (
+  | { reward: 'coupon'; code: string }
+  | { reward: 'points'; points: number }
+  | { reward: 'badge'; badge: string }
+  | { reward: 'referral'; /** http(s) */ url: string }
+);
+
+export interface CustomAction extends ActionCommon {
+  type: 'custom';
+  /** Handed to the host with `campaign:show`. */
+  payload?: unknown;
   [key: string]: unknown;
+}
+
+/** Colours: `#rgb`, `#rrggbb`, `#rrggbbaa`, `rgb()`, `hsl()` …, `transparent`, `currentColor`. */
+export interface ThemeColours {
+  accentColor?: string;
+  accentTextColor?: string;
+  backgroundColor?: string;
+  textColor?: string;
+  borderColor?: string;
+}
+
+export interface Theme extends ThemeColours {
+  /** A CSS font-family list. */
+  font?: string;
+  fontFamily?: string;
+  /** px (0–64) or a CSS length (`"12px"`, `"0.75em"`, `"50%"`). */
+  radius?: number | string;
+  position?: 'bottom-right' | 'bottom-left' | 'bottom' | 'center';
+  /** Colours used when the visitor prefers a dark colour scheme. */
+  dark?: ThemeColours;
+}
+
+export interface PromptStrings {
+  submit?: string;
+  next?: string;
+  close?: string;
+  copy?: string;
+  copied?: string;
+  share?: string;
+  claim?: string;
+  thanks?: string;
+  notLikely?: string;
+  veryLikely?: string;
+  unsatisfied?: string;
+  satisfied?: string;
+  /** `{n} of {total}` */
+  progress?: string;
+  /** `{n} points` */
+  points?: string;
 }
 
 export interface SegmentChange {

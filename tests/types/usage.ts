@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` by the test command: the declarations must describe the API as documented.
-import wayline, { wayline as named, type InitOptions, type WarningEvent, type DebugState } from 'wayline';
+import wayline, { wayline as named, type InitOptions, type WarningEvent, type DebugState, type WaylineConfig } from 'wayline';
 
 const options: InitOptions = { writeKey: 'wk_demo', endpoint: 'https://collector.example', flushAt: 10 };
 
@@ -47,5 +47,47 @@ wayline.consent('maybe');
 wayline.on('nope', () => {});
 // @ts-expect-error not an outcome
 wayline.outcome('nps', 'clicked');
+
+// The whole config document, as docs/config.md and the JSON Schema describe it.
+const config: WaylineConfig = {
+  segments: {
+    buyers: 'count("Order Completed") >= 1',
+    vip: { rule: 'traits.plan == "pro"' },
+    na: { condition: { country: { $in: ['US', 'CA'] } } },
+  },
+  journeys: { lifecycle: [{ stage: 'aware', rule: 'true' }, { stage: 'buyer', condition: { plan: 'pro' } }] },
+  campaignLimits: { perSession: 1, minGap: '10m' },
+  theme: { accentColor: '#2563eb', radius: 8, position: 'center', dark: { backgroundColor: '#111' } },
+  strings: { fr: { submit: 'Envoyer', progress: '{n} sur {total}' } },
+  campaigns: [
+    {
+      id: 'nps',
+      trigger: { event: 'Order Completed', where: 'properties.revenue >= 50' },
+      audience: { rule: 'in_segment("buyers")', urls: { exclude: ['/checkout*'] }, devices: ['desktop'], sample: 50 },
+      action: {
+        type: 'survey',
+        questions: [
+          { id: 'score', type: 'nps', text: 'Recommend us?', next: { '0-6': 'why', '*': 'end' } },
+          { id: 'why', type: 'text', text: 'Why?', placeholder: 'Your answer' },
+        ],
+      },
+      timing: { delay: '5s', cancelOn: ['Order Refunded'], frequency: { max: 1, per: '90d' }, cooldown: '7d' },
+      priority: 10,
+      holdout: 10,
+    },
+    { id: 'coupon', trigger: { segmentEnter: 'buyers' }, action: { type: 'reward', reward: 'coupon', code: 'SAVE10' } },
+    { id: 'stage', trigger: { stage: 'buyer', journey: 'lifecycle' }, action: { type: 'reward', reward: 'points', points: 5 } },
+    { id: 'exit', trigger: { exitIntent: true }, action: { type: 'custom', payload: { banner: 'stay' } } },
+    { id: 'idle', trigger: { idle: '30s' }, action: { type: 'reward', reward: 'referral', url: 'https://x.example/r' } },
+  ],
+};
+void wayline.init({ writeKey: 'wk', config });
+// @ts-expect-error a coupon needs its code
+const noCode: WaylineConfig = { campaigns: [{ id: 'c', trigger: { sessionStart: true }, action: { type: 'reward', reward: 'coupon' } }] };
+// @ts-expect-error exitIntent is only ever true
+const falseFlag: WaylineConfig = { campaigns: [{ id: 'c', trigger: { exitIntent: false }, action: { type: 'custom' } }] };
+// @ts-expect-error not a theme position
+const badPosition: WaylineConfig = { theme: { position: 'top' } };
+console.log(noCode, falseFlag, badPosition);
 
 void main();
