@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Wayline needs, skipping whatever is already present:
 # the wasm32 target and rust-src, wasm-bindgen-cli at the exact version of the wasm-bindgen crate in Cargo.lock,
-# npm packages from package-lock.json, and (with --browser) Debian's chromium and chromedriver.
+# npm packages from package-lock.json, and (with --browser, for the test suites) Debian's chromium and chromedriver
+# and Debian's postgresql (the collector's PostgreSQL tests start their own server; none is left running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,4 +47,11 @@ if (( want_browser )) && { [[ ! -x /usr/bin/chromium ]] || [[ ! -x /usr/bin/chro
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+if (( want_browser )) && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  say "installing Debian's postgresql (server binaries for the collector's PostgreSQL tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq postgresql >/dev/null
 fi

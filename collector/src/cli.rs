@@ -11,10 +11,10 @@ pub const USAGE: &str = "\
 wayline — the Wayline collector and command-line tool
 
 USAGE:
-    wayline serve [--listen ADDR:PORT] [--db FILE] [--sources FILE] [--www DIR] [--sdk DIR]
-    wayline events [--db FILE]
-    wayline count [--db FILE]
-    wayline drops [--db FILE]
+    wayline serve [--listen ADDR:PORT] [--db FILE|URL] [--sources FILE] [--www DIR] [--sdk DIR]
+    wayline events [--db FILE|URL]
+    wayline count [--db FILE|URL]
+    wayline drops [--db FILE|URL]
     wayline proxy --upstream ADDR:PORT [--listen ADDR:PORT]
     wayline loadgen --url http://HOST:PORT [--write-key KEY] [--events N] [--batch N] [--concurrency N]
     wayline check CONFIG
@@ -38,14 +38,15 @@ COMMANDS:
 
 SERVE OPTIONS:
     --listen ADDR:PORT   Address to listen on [default: 127.0.0.1:8080]; port 0 picks a free port.
-    --db FILE            SQLite database file, created if missing [default: wayline.db]
+    --db FILE|URL        SQLite database file, created if missing [default: wayline.db], or a
+                         PostgreSQL database, postgres://USER@HOST:PORT/DB (tables created if missing)
     --sources FILE       JSON file of sources (write keys and allowed origins)
                          [default: one source \"demo\", write key wk_demo, localhost origins]
     --www DIR            Directory served at / [default: www]
     --sdk DIR            Directory served at /sdk/ [default: js/dist]
 
 EVENTS, COUNT AND DROPS OPTIONS:
-    --db FILE            SQLite database file to read [default: wayline.db]
+    --db FILE|URL        SQLite database file or PostgreSQL URL to read [default: wayline.db]
 
 PROXY OPTIONS:
     --upstream ADDR:PORT The collector to forward to (required).

@@ -2,7 +2,7 @@
 //! SQLite, and serves the demo site and the built SDK.
 //!
 //! The modules are split so that validation ([`ingest`], [`clock`]) is pure and testable
-//! without a server, storage ([`store`]) knows nothing of HTTP, and the HTTP layer
+//! without a server, storage ([`store`], on SQLite or on PostgreSQL through [`pg`]) knows nothing of HTTP, and the HTTP layer
 //! ([`http`], [`body`], [`cors`], [`static_files`], [`remote_config`]) only translates. The commands that
 //! read the database ([`events`], [`count`], [`drops`]) open it read-only through
 //! [`store`], as do the reports ([`reports`], drawn by [`dashboard`], served by [`report_routes`]). The test tools ([`proxy`], [`loadgen`]) share a minimal HTTP/1.1 framing
@@ -28,6 +28,7 @@ pub mod events;
 pub mod http;
 pub mod ingest;
 pub mod loadgen;
+pub mod pg;
 pub mod proxy;
 pub mod remote_config;
 pub mod replay;

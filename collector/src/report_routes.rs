@@ -72,10 +72,10 @@ async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Valu
     let store = state.store.clone();
     let name = source.name.clone();
     tokio::task::spawn_blocking(move || {
-        let conn = store
+        let mut conn = store
             .reader()
             .map_err(|err| ApiError::ReportFailed(err.to_string()))?;
-        reports::build(&conn, &name, &query, &outline)
+        reports::build(&mut conn, &name, &query, &outline)
             .map_err(|err| ApiError::ReportFailed(err.to_string()))
     })
     .await

@@ -8,13 +8,14 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection};
 use serde_json::{json, Map, Value};
 use time::{Date, Duration, Month};
 
 use wayline::core::audience::{SEGMENT_ENTERED, SEGMENT_EXITED, STAGE_CHANGED};
 use wayline::core::campaigns::events as outcome;
 use wayline::core::json::Value as CoreValue;
+
+use crate::store::{Dialect, Param, Reader, StoreError};
 
 /// The longest range one report covers, in days: a report scans the range's events.
 pub const MAX_DAYS: i64 = 366;
@@ -192,11 +193,11 @@ impl ConfigOutline {
 
 /// Builds the whole report for `source`.
 pub fn build(
-    conn: &Connection,
+    conn: &mut Reader,
     source: &str,
     query: &ReportQuery,
     outline: &ConfigOutline,
-) -> rusqlite::Result<Value> {
+) -> Result<Value, StoreError> {
     Ok(json!({
         "source": source,
         "from": date_text(query.from),
@@ -212,29 +213,82 @@ pub fn build(
     }))
 }
 
+/// A property of the stored message, as text (numbers as their digits, lists as JSON).
+fn prop(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("CAST(json_extract(body, '$.properties.{name}') AS TEXT)"),
+        Dialect::Postgres => format!("(body::jsonb #>> '{{properties,{name}}}')"),
+    }
+}
+
+/// The JSON type of a property: SQLite says `integer`/`real`/`text`/`array`, PostgreSQL `number`/`string`/`array`
+/// (see [`answer_keys`]).
+fn prop_type(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("json_type(body, '$.properties.{name}')"),
+        Dialect::Postgres => format!("jsonb_typeof(body::jsonb #> '{{properties,{name}}}')"),
+    }
+}
+
+/// A stored timestamp plus a number of days (a parameter), as stored timestamps are written.
+fn plus_days(dialect: Dialect, at: &str, days: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => {
+            format!("strftime('%Y-%m-%dT%H:%M:%fZ', {at}, '+' || {days} || ' days')")
+        }
+        Dialect::Postgres => format!(
+            "to_char(({at})::timestamptz AT TIME ZONE 'UTC' + {days}::bigint * interval '1 day', \
+             'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        ),
+    }
+}
+
+fn params(values: &[&dyn ToParam]) -> Vec<Param> {
+    values.iter().map(|v| v.param()).collect()
+}
+
+/// What may be a query parameter here.
+trait ToParam {
+    fn param(&self) -> Param;
+}
+
+impl ToParam for &str {
+    fn param(&self) -> Param {
+        Param::Text((*self).to_owned())
+    }
+}
+
+impl ToParam for String {
+    fn param(&self) -> Param {
+        Param::Text(self.clone())
+    }
+}
+
+impl ToParam for i64 {
+    fn param(&self) -> Param {
+        Param::Int(*self)
+    }
+}
+
 /// Events per day: page views, the busiest track events by name, identifies, and the rest as `other`.
 fn events_over_time(
-    conn: &Connection,
+    conn: &mut Reader,
     source: &str,
     query: &ReportQuery,
-) -> rusqlite::Result<Value> {
+) -> Result<Value, StoreError> {
     let (start, end) = query.bounds();
-    let mut stmt = conn.prepare(
+    let rows = conn.rows(
         "SELECT substr(timestamp, 1, 10), CASE WHEN type = 'track' THEN event ELSE type END, COUNT(*)
          FROM events WHERE source = ?1 AND timestamp >= ?2 AND timestamp < ?3
          GROUP BY 1, 2",
+        &params(&[&source, &start, &end]),
     )?;
-    let rows = stmt.query_map(params![source, start, end], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            row.get::<_, i64>(2)?,
-        ))
-    })?;
     let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     for row in rows {
-        let (day, name, n) = row?;
+        let day = row[0].text().unwrap_or_default().to_owned();
+        let name = row[1].text().unwrap_or_default().to_owned();
+        let n = row[2].int();
         *totals.entry(name.clone()).or_default() += n;
         *counts.entry((name, day)).or_default() += n;
     }
@@ -276,56 +330,50 @@ fn events_over_time(
 /// Each segment's members at the end of the range (visitors whose last enter/exit event for it was an entry),
 /// and the entries and exits within the range.
 fn segments(
-    conn: &Connection,
+    conn: &mut Reader,
     source: &str,
     query: &ReportQuery,
     outline: &ConfigOutline,
-) -> rusqlite::Result<Value> {
+) -> Result<Value, StoreError> {
     let (start, end) = query.bounds();
+    let segment = prop(conn.dialect(), "segment");
     let mut rows: BTreeMap<String, [i64; 3]> = BTreeMap::new();
     for name in &outline.segments {
         rows.insert(name.clone(), [0; 3]);
     }
-    let mut stmt = conn.prepare(
-        "SELECT segment, SUM(event = ?2) FROM (
-             SELECT json_extract(body, '$.properties.segment') AS segment, event,
-                 ROW_NUMBER() OVER (PARTITION BY anonymous_id, json_extract(body, '$.properties.segment')
-                                    ORDER BY timestamp DESC, id DESC) AS latest
-             FROM events
-             WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp < ?4)
-         WHERE latest = 1 AND segment IS NOT NULL GROUP BY segment",
-    )?;
-    let members = stmt.query_map(
-        params![source, SEGMENT_ENTERED, SEGMENT_EXITED, end],
-        |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
+    let members = conn.rows(
+        &format!(
+            "SELECT segment, SUM(CASE WHEN event = ?2 THEN 1 ELSE 0 END) FROM (
+                 SELECT {segment} AS segment, event,
+                     ROW_NUMBER() OVER (PARTITION BY anonymous_id, {segment}
+                                        ORDER BY timestamp DESC, id DESC) AS latest
+                 FROM events
+                 WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp < ?4) AS moves
+             WHERE latest = 1 AND segment IS NOT NULL GROUP BY segment"
+        ),
+        &params(&[&source, &SEGMENT_ENTERED, &SEGMENT_EXITED, &end]),
     )?;
     for row in members {
-        let (name, n) = row?;
-        rows.entry(name).or_default()[0] = n;
+        if let Some(name) = row[0].text() {
+            rows.entry(name.to_owned()).or_default()[0] = row[1].int();
+        }
     }
-    let mut stmt = conn.prepare(
-        "SELECT json_extract(body, '$.properties.segment'), SUM(event = ?2), SUM(event = ?3)
-         FROM events
-         WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5
-         GROUP BY 1",
-    )?;
-    let moves = stmt.query_map(
-        params![source, SEGMENT_ENTERED, SEGMENT_EXITED, start, end],
-        |row| {
-            Ok((
-                row.get::<_, Option<String>>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, i64>(2)?,
-            ))
-        },
+    let moves = conn.rows(
+        &format!(
+            "SELECT {segment}, SUM(CASE WHEN event = ?2 THEN 1 ELSE 0 END),
+                 SUM(CASE WHEN event = ?3 THEN 1 ELSE 0 END)
+             FROM events
+             WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5
+             GROUP BY 1"
+        ),
+        &params(&[&source, &SEGMENT_ENTERED, &SEGMENT_EXITED, &start, &end]),
     )?;
     for row in moves {
-        let (Some(name), entered, exited) = row? else {
-            continue;
-        };
-        let slot = rows.entry(name).or_default();
-        slot[1] = entered;
-        slot[2] = exited;
+        if let Some(name) = row[0].text() {
+            let slot = rows.entry(name.to_owned()).or_default();
+            slot[1] = row[1].int();
+            slot[2] = row[2].int();
+        }
     }
     // Config order first, then segments only the events name.
     let mut order: Vec<String> = outline.segments.clone();
@@ -347,32 +395,30 @@ fn segments(
 
 /// Each journey's visitors per stage at the end of the range (their last stage change), stages in config order.
 fn journeys(
-    conn: &Connection,
+    conn: &mut Reader,
     source: &str,
     query: &ReportQuery,
     outline: &ConfigOutline,
-) -> rusqlite::Result<Value> {
+) -> Result<Value, StoreError> {
     let (_, end) = query.bounds();
-    let mut stmt = conn.prepare(
-        "SELECT journey, stage, COUNT(*) FROM (
-             SELECT json_extract(body, '$.properties.journey') AS journey,
-                 json_extract(body, '$.properties.to') AS stage,
-                 ROW_NUMBER() OVER (PARTITION BY anonymous_id, json_extract(body, '$.properties.journey')
-                                    ORDER BY timestamp DESC, id DESC) AS latest
-             FROM events WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp < ?3)
-         WHERE latest = 1 AND journey IS NOT NULL AND stage IS NOT NULL GROUP BY 1, 2",
+    let journey = prop(conn.dialect(), "journey");
+    let stage = prop(conn.dialect(), "to");
+    let rows = conn.rows(
+        &format!(
+            "SELECT journey, stage, COUNT(*) FROM (
+                 SELECT {journey} AS journey, {stage} AS stage,
+                     ROW_NUMBER() OVER (PARTITION BY anonymous_id, {journey}
+                                        ORDER BY timestamp DESC, id DESC) AS latest
+                 FROM events WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp < ?3) AS changes
+             WHERE latest = 1 AND journey IS NOT NULL AND stage IS NOT NULL GROUP BY 1, 2"
+        ),
+        &params(&[&source, &STAGE_CHANGED, &end]),
     )?;
-    let rows = stmt.query_map(params![source, STAGE_CHANGED, end], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, i64>(2)?,
-        ))
-    })?;
     let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     for row in rows {
-        let (journey, stage, n) = row?;
-        counts.insert((journey, stage), n);
+        if let (Some(journey), Some(stage)) = (row[0].text(), row[1].text()) {
+            counts.insert((journey.to_owned(), stage.to_owned()), row[2].int());
+        }
     }
     let mut journeys: Vec<(String, Vec<String>)> = outline.journeys.clone();
     for (journey, stage) in counts.keys() {
@@ -403,6 +449,7 @@ fn journeys(
 }
 
 /// One answer as it is counted: numbers and strings as themselves, each element of a multiple choice apart.
+/// `kind` is the JSON type as either database names it.
 fn answer_keys(kind: &str, text: &str) -> Vec<String> {
     match kind {
         "array" => serde_json::from_str::<Vec<Value>>(text)
@@ -413,7 +460,7 @@ fn answer_keys(kind: &str, text: &str) -> Vec<String> {
                 other => other.to_string(),
             })
             .collect(),
-        "integer" | "real" | "text" => vec![text.to_owned()],
+        "integer" | "real" | "number" | "text" | "string" => vec![text.to_owned()],
         _ => Vec::new(),
     }
 }
@@ -421,38 +468,40 @@ fn answer_keys(kind: &str, text: &str) -> Vec<String> {
 /// Every question answered in the range: answer counts, and by the question's kind an NPS score (0–10: share
 /// of 9–10 minus share of 0–6, in points), a CSAT share (4–5 of 1–5) or an average rating; free text is listed.
 fn surveys(
-    conn: &Connection,
+    conn: &mut Reader,
     source: &str,
     query: &ReportQuery,
     outline: &ConfigOutline,
-) -> rusqlite::Result<Value> {
+) -> Result<Value, StoreError> {
     let (start, end) = query.bounds();
-    let mut stmt = conn.prepare(
-        "SELECT json_extract(body, '$.properties.campaign'), json_extract(body, '$.properties.question'),
-             json_type(body, '$.properties.answer'), CAST(json_extract(body, '$.properties.answer') AS TEXT),
-             COUNT(*)
-         FROM events
-         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
-         GROUP BY 1, 2, 3, 4",
+    let d = conn.dialect();
+    let rows = conn.rows(
+        &format!(
+            "SELECT {}, {}, {}, {}, COUNT(*)
+             FROM events
+             WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+             GROUP BY 1, 2, 3, 4",
+            prop(d, "campaign"),
+            prop(d, "question"),
+            prop_type(d, "answer"),
+            prop(d, "answer")
+        ),
+        &params(&[&source, &outcome::ANSWERED, &start, &end]),
     )?;
-    let rows = stmt.query_map(params![source, outcome::ANSWERED, start, end], |row| {
-        Ok((
-            row.get::<_, Option<String>>(0)?,
-            row.get::<_, Option<String>>(1)?,
-            row.get::<_, Option<String>>(2)?,
-            row.get::<_, Option<String>>(3)?,
-            row.get::<_, i64>(4)?,
-        ))
-    })?;
     // (campaign, question) → (responses, answer → count)
     let mut questions: BTreeMap<(String, String), (i64, BTreeMap<String, i64>)> = BTreeMap::new();
     for row in rows {
-        let (Some(campaign), Some(question), Some(kind), Some(text), n) = row? else {
+        let (Some(campaign), Some(question), Some(kind), Some(text)) =
+            (row[0].text(), row[1].text(), row[2].text(), row[3].text())
+        else {
             continue;
         };
-        let entry = questions.entry((campaign, question)).or_default();
+        let n = row[4].int();
+        let entry = questions
+            .entry((campaign.to_owned(), question.to_owned()))
+            .or_default();
         entry.0 += n;
-        for key in answer_keys(&kind, &text) {
+        for key in answer_keys(kind, text) {
             *entry.1.entry(key).or_default() += n;
         }
     }
@@ -557,89 +606,78 @@ fn surveys(
 }
 
 fn latest_texts(
-    conn: &Connection,
+    conn: &mut Reader,
     source: &str,
     query: &ReportQuery,
     campaign: &str,
     question: &str,
-) -> rusqlite::Result<Vec<Value>> {
+) -> Result<Vec<Value>, StoreError> {
     let (start, end) = query.bounds();
-    let mut stmt = conn.prepare(
-        "SELECT timestamp, json_extract(body, '$.properties.answer') FROM events
-         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
-             AND json_extract(body, '$.properties.campaign') = ?5
-             AND json_extract(body, '$.properties.question') = ?6
-             AND json_type(body, '$.properties.answer') = 'text'
-         ORDER BY timestamp DESC, id DESC LIMIT ?7",
+    let d = conn.dialect();
+    let string = match d {
+        Dialect::Sqlite => "'text'",
+        Dialect::Postgres => "'string'",
+    };
+    let rows = conn.rows(
+        &format!(
+            "SELECT timestamp, {} FROM events
+             WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+                 AND {} = ?5 AND {} = ?6 AND {} = {string}
+             ORDER BY timestamp DESC, id DESC LIMIT ?7",
+            prop(d, "answer"),
+            prop(d, "campaign"),
+            prop(d, "question"),
+            prop_type(d, "answer")
+        ),
+        &params(&[&source, &outcome::ANSWERED, &start, &end, &campaign, &question, &(MAX_TEXTS as i64)]),
     )?;
-    let rows = stmt.query_map(
-        params![
-            source,
-            outcome::ANSWERED,
-            start,
-            end,
-            campaign,
-            question,
-            MAX_TEXTS as i64
-        ],
-        |row| Ok(json!({"at": row.get::<_, String>(0)?, "text": row.get::<_, String>(1)?})),
-    )?;
-    rows.collect()
+    Ok(rows
+        .iter()
+        .map(|row| json!({"at": row[0].text(), "text": row[1].text()}))
+        .collect())
 }
 
 /// Reward claims in the range per campaign: claims, visitors, and how (copy, share, …).
-fn rewards(conn: &Connection, source: &str, query: &ReportQuery) -> rusqlite::Result<Value> {
+fn rewards(conn: &mut Reader, source: &str, query: &ReportQuery) -> Result<Value, StoreError> {
     let (start, end) = query.bounds();
-    let mut stmt = conn.prepare(
-        "SELECT json_extract(body, '$.properties.campaign'), COALESCE(json_extract(body, '$.properties.how'), ''),
-             COUNT(*), COUNT(DISTINCT anonymous_id)
-         FROM events
-         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
-         GROUP BY 1, 2",
-    )?;
-    let rows = stmt.query_map(
-        params![source, outcome::REWARD_CLAIMED, start, end],
-        |row| {
-            Ok((
-                row.get::<_, Option<String>>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, i64>(2)?,
-            ))
-        },
+    let d = conn.dialect();
+    let rows = conn.rows(
+        &format!(
+            "SELECT {}, COALESCE({}, ''), COUNT(*)
+             FROM events
+             WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+             GROUP BY 1, 2",
+            prop(d, "campaign"),
+            prop(d, "how")
+        ),
+        &params(&[&source, &outcome::REWARD_CLAIMED, &start, &end]),
     )?;
     let mut by_campaign: BTreeMap<String, (i64, Map<String, Value>)> = BTreeMap::new();
     for row in rows {
-        let (Some(campaign), how, n) = row? else {
+        let Some(campaign) = row[0].text() else {
             continue;
         };
-        let entry = by_campaign.entry(campaign).or_default();
+        let how = row[1].text().unwrap_or_default();
+        let n = row[2].int();
+        let entry = by_campaign.entry(campaign.to_owned()).or_default();
         entry.0 += n;
-        entry.1.insert(
-            if how.is_empty() {
-                "unknown".into()
-            } else {
-                how
-            },
-            json!(n),
-        );
+        let how = if how.is_empty() { "unknown" } else { how };
+        entry.1.insert(how.into(), json!(n));
     }
-    let mut stmt = conn.prepare(
-        "SELECT json_extract(body, '$.properties.campaign'), COUNT(DISTINCT anonymous_id)
-         FROM events
-         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
-         GROUP BY 1",
-    )?;
-    let visitors: BTreeMap<String, i64> = stmt
-        .query_map(
-            params![source, outcome::REWARD_CLAIMED, start, end],
-            |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?)),
+    let visitors: BTreeMap<String, i64> = conn
+        .rows(
+            &format!(
+                "SELECT {}, COUNT(DISTINCT anonymous_id)
+                 FROM events
+                 WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+                 GROUP BY 1",
+                prop(d, "campaign")
+            ),
+            &params(&[&source, &outcome::REWARD_CLAIMED, &start, &end]),
         )?
-        .filter_map(|r| match r {
-            Ok((Some(c), n)) => Some(Ok((c, n))),
-            Ok((None, _)) => None,
-            Err(e) => Some(Err(e)),
-        })
-        .collect::<rusqlite::Result<_>>()?;
+        .iter()
+        .filter_map(|row| Some((row[0].text()?.to_owned(), row[1].int())))
+        .collect();
     Ok(Value::Array(
         by_campaign
             .into_iter()
@@ -654,12 +692,13 @@ fn rewards(conn: &Connection, source: &str, query: &ReportQuery) -> rusqlite::Re
 /// Each campaign's outcomes in the range, in visitors, and conversion to the goal for the shown arm against the
 /// held-out arm: a visitor converts when the goal event follows their first exposure within the window.
 fn campaigns(
-    conn: &Connection,
+    conn: &mut Reader,
     source: &str,
     query: &ReportQuery,
     outline: &ConfigOutline,
-) -> rusqlite::Result<Value> {
+) -> Result<Value, StoreError> {
     let (start, end) = query.bounds();
+    let d = conn.dialect();
     let kinds = [
         (outcome::SHOWN, "shown"),
         (outcome::HELD_OUT, "heldOut"),
@@ -668,77 +707,78 @@ fn campaigns(
         (outcome::DISMISSED, "dismissed"),
         (outcome::REWARD_CLAIMED, "rewardClaimed"),
     ];
-    let mut stmt = conn.prepare(
-        "SELECT json_extract(body, '$.properties.campaign'), event, COUNT(DISTINCT anonymous_id)
-         FROM events
-         WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3, ?4, ?5, ?6, ?7)
-             AND timestamp >= ?8 AND timestamp < ?9
-         GROUP BY 1, 2",
-    )?;
-    let rows = stmt.query_map(
-        params![
-            source, kinds[0].0, kinds[1].0, kinds[2].0, kinds[3].0, kinds[4].0, kinds[5].0, start,
-            end
-        ],
-        |row| {
-            Ok((
-                row.get::<_, Option<String>>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, i64>(2)?,
-            ))
-        },
+    let rows = conn.rows(
+        &format!(
+            "SELECT {}, event, COUNT(DISTINCT anonymous_id)
+             FROM events
+             WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3, ?4, ?5, ?6, ?7)
+                 AND timestamp >= ?8 AND timestamp < ?9
+             GROUP BY 1, 2",
+            prop(d, "campaign")
+        ),
+        &params(&[
+            &source,
+            &kinds[0].0,
+            &kinds[1].0,
+            &kinds[2].0,
+            &kinds[3].0,
+            &kinds[4].0,
+            &kinds[5].0,
+            &start,
+            &end,
+        ]),
     )?;
     let mut counts: BTreeMap<String, BTreeMap<&'static str, i64>> = BTreeMap::new();
     for (id, _) in &outline.campaigns {
         counts.entry(id.clone()).or_default();
     }
     for row in rows {
-        let (Some(campaign), event, n) = row? else {
+        let (Some(campaign), Some(event)) = (row[0].text(), row[1].text()) else {
             continue;
         };
         if let Some((_, key)) = kinds.iter().find(|(name, _)| *name == event) {
-            counts.entry(campaign).or_default().insert(key, n);
+            counts
+                .entry(campaign.to_owned())
+                .or_default()
+                .insert(key, row[2].int());
         }
     }
-    let window = format!("+{} days", query.window_days);
-    let mut stmt = conn.prepare(
-        "WITH exposure AS (
-             SELECT json_extract(body, '$.properties.campaign') AS campaign, event AS arm,
-                 anonymous_id AS visitor, MIN(timestamp) AS at
-             FROM events
-             WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5
-             GROUP BY 1, 2, 3),
-         goal AS (
-             SELECT anonymous_id AS visitor, timestamp AS at FROM events
-             WHERE source = ?1 AND type = 'track' AND event = ?6 AND timestamp >= ?4)
-         SELECT campaign, arm, COUNT(*), SUM(EXISTS (
-             SELECT 1 FROM goal WHERE goal.visitor = exposure.visitor AND goal.at > exposure.at
-                 AND goal.at <= strftime('%Y-%m-%dT%H:%M:%fZ', exposure.at, ?7)))
-         FROM exposure WHERE campaign IS NOT NULL GROUP BY 1, 2",
-    )?;
-    let rows = stmt.query_map(
-        params![
-            source,
-            outcome::SHOWN,
-            outcome::HELD_OUT,
-            start,
-            end,
-            query.goal,
-            window
-        ],
-        |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, i64>(2)?,
-                row.get::<_, i64>(3)?,
-            ))
-        },
+    let rows = conn.rows(
+        &format!(
+            "WITH exposure AS (
+                 SELECT {} AS campaign, event AS arm, anonymous_id AS visitor, MIN(timestamp) AS at
+                 FROM events
+                 WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5
+                 GROUP BY 1, 2, 3),
+             goal AS (
+                 SELECT anonymous_id AS visitor, timestamp AS at FROM events
+                 WHERE source = ?1 AND type = 'track' AND event = ?6 AND timestamp >= ?4)
+             SELECT campaign, arm, COUNT(*), SUM(CASE WHEN EXISTS (
+                 SELECT 1 FROM goal WHERE goal.visitor = exposure.visitor AND goal.at > exposure.at
+                     AND goal.at <= {}) THEN 1 ELSE 0 END)
+             FROM exposure WHERE campaign IS NOT NULL GROUP BY 1, 2",
+            prop(d, "campaign"),
+            plus_days(d, "exposure.at", "?7")
+        ),
+        &params(&[
+            &source,
+            &outcome::SHOWN,
+            &outcome::HELD_OUT,
+            &start,
+            &end,
+            &query.goal,
+            &query.window_days,
+        ]),
     )?;
     let mut arms: BTreeMap<(String, bool), (i64, i64)> = BTreeMap::new();
     for row in rows {
-        let (campaign, arm, exposed, converted) = row?;
-        arms.insert((campaign, arm == outcome::SHOWN), (exposed, converted));
+        let (Some(campaign), Some(arm)) = (row[0].text(), row[1].text()) else {
+            continue;
+        };
+        arms.insert(
+            (campaign.to_owned(), arm == outcome::SHOWN),
+            (row[2].int(), row[3].int()),
+        );
     }
     let mut order: Vec<String> = outline.campaigns.iter().map(|(id, _)| id.clone()).collect();
     for id in counts.keys() {
@@ -801,26 +841,30 @@ fn rate(part: i64, whole: i64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::{params, Connection};
 
     fn day(text: &str) -> Date {
         parse_date(text).unwrap()
     }
 
-    fn db() -> Connection {
+    fn db() -> Reader {
         let conn = Connection::open_in_memory().unwrap();
         crate::store::create_schema(&conn).unwrap();
-        conn
+        Reader::Sqlite(conn)
     }
 
     /// Stores one event of `visitor` at `at` (`MM-DDTHH:MM`, in November 2026).
     fn put(
-        conn: &Connection,
+        reader: &mut Reader,
         visitor: &str,
         kind: &str,
         event: Option<&str>,
         at: &str,
         properties: Value,
     ) {
+        let Reader::Sqlite(conn) = reader else {
+            unreachable!("the report tests run on SQLite")
+        };
         let n: i64 = conn
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
             .unwrap();
@@ -835,7 +879,7 @@ mod tests {
         .unwrap();
     }
 
-    fn track(conn: &Connection, visitor: &str, event: &str, at: &str, properties: Value) {
+    fn track(conn: &mut Reader, visitor: &str, event: &str, at: &str, properties: Value) {
         put(conn, visitor, "track", Some(event), at, properties);
     }
 
@@ -914,19 +958,19 @@ mod tests {
 
     #[test]
     fn events_over_time_counts_each_day_with_the_busiest_names_and_the_rest_as_other() {
-        let conn = db();
-        put(&conn, "a", "page", None, "11-01T10:00", json!({}));
-        put(&conn, "a", "page", None, "11-03T10:00", json!({}));
-        put(&conn, "b", "identify", None, "11-03T11:00", json!({}));
+        let mut conn = db();
+        put(&mut conn, "a", "page", None, "11-01T10:00", json!({}));
+        put(&mut conn, "a", "page", None, "11-03T10:00", json!({}));
+        put(&mut conn, "b", "identify", None, "11-03T11:00", json!({}));
         for (i, name) in ["A", "B", "C", "D", "E", "F", "G"].iter().enumerate() {
             for _ in 0..(10 - i) {
-                track(&conn, "a", name, "11-02T09:00", json!({}));
+                track(&mut conn, "a", name, "11-02T09:00", json!({}));
             }
         }
         // Outside the range: not counted.
-        put(&conn, "a", "page", None, "12-01T00:00", json!({}));
+        put(&mut conn, "a", "page", None, "12-01T00:00", json!({}));
         let q = ReportQuery::parse("from=2026-11-01&to=2026-11-03", day("2026-11-25")).unwrap();
-        let events = events_over_time(&conn, "demo", &q).unwrap();
+        let events = events_over_time(&mut conn, "demo", &q).unwrap();
         assert_eq!(
             events["days"],
             json!(["2026-11-01", "2026-11-02", "2026-11-03"])
@@ -941,23 +985,41 @@ mod tests {
         assert_eq!(series[6]["total"], json!(7));
         // Another source's events are not this source's.
         assert_eq!(
-            events_over_time(&conn, "other", &q).unwrap()["total"],
+            events_over_time(&mut conn, "other", &q).unwrap()["total"],
             json!(0)
         );
     }
 
     #[test]
     fn segment_members_are_visitors_whose_last_move_was_an_entry() {
-        let conn = db();
+        let mut conn = db();
         let seg = |s: &str| json!({"segment": s});
-        track(&conn, "a", SEGMENT_ENTERED, "11-02T10:00", seg("buyers"));
-        track(&conn, "b", SEGMENT_ENTERED, "11-02T10:00", seg("buyers"));
-        track(&conn, "b", SEGMENT_EXITED, "11-03T10:00", seg("buyers"));
-        track(&conn, "c", SEGMENT_ENTERED, "10-20T10:00", seg("buyers"));
-        track(&conn, "d", SEGMENT_ENTERED, "11-05T10:00", seg("vip"));
+        track(
+            &mut conn,
+            "a",
+            SEGMENT_ENTERED,
+            "11-02T10:00",
+            seg("buyers"),
+        );
+        track(
+            &mut conn,
+            "b",
+            SEGMENT_ENTERED,
+            "11-02T10:00",
+            seg("buyers"),
+        );
+        track(&mut conn, "b", SEGMENT_EXITED, "11-03T10:00", seg("buyers"));
+        track(
+            &mut conn,
+            "c",
+            SEGMENT_ENTERED,
+            "10-20T10:00",
+            seg("buyers"),
+        );
+        track(&mut conn, "d", SEGMENT_ENTERED, "11-05T10:00", seg("vip"));
         // After the range: not yet.
-        track(&conn, "a", SEGMENT_EXITED, "12-02T10:00", seg("buyers"));
-        let rows = segments(&conn, "demo", &november(), &outline()).unwrap();
+        track(&mut conn, "a", SEGMENT_EXITED, "12-02T10:00", seg("buyers"));
+        let rows = segments(&mut conn, "demo", &november(), &outline()).unwrap();
         assert_eq!(
             rows,
             json!([
@@ -970,19 +1032,31 @@ mod tests {
 
     #[test]
     fn stage_sizes_take_each_visitors_last_stage_in_config_order() {
-        let conn = db();
+        let mut conn = db();
         let to = |s: &str| json!({"journey": "lifecycle", "from": null, "to": s});
-        track(&conn, "a", STAGE_CHANGED, "11-02T10:00", to("awareness"));
-        track(&conn, "a", STAGE_CHANGED, "11-03T10:00", to("purchase"));
-        track(&conn, "b", STAGE_CHANGED, "11-02T10:00", to("awareness"));
         track(
-            &conn,
+            &mut conn,
+            "a",
+            STAGE_CHANGED,
+            "11-02T10:00",
+            to("awareness"),
+        );
+        track(&mut conn, "a", STAGE_CHANGED, "11-03T10:00", to("purchase"));
+        track(
+            &mut conn,
+            "b",
+            STAGE_CHANGED,
+            "11-02T10:00",
+            to("awareness"),
+        );
+        track(
+            &mut conn,
             "c",
             STAGE_CHANGED,
             "11-02T10:00",
             json!({"journey": "onboarding", "to": "setup"}),
         );
-        let rows = journeys(&conn, "demo", &november(), &outline()).unwrap();
+        let rows = journeys(&mut conn, "demo", &november(), &outline()).unwrap();
         assert_eq!(
             rows,
             json!([
@@ -995,11 +1069,11 @@ mod tests {
 
     #[test]
     fn surveys_give_nps_counts_choices_apart_and_list_free_text_newest_first() {
-        let conn = db();
+        let mut conn = db();
         let answer = |q: &str, a: Value| json!({"campaign": "nps", "question": q, "answer": a});
         for (visitor, score) in [("a", 10), ("b", 9), ("c", 8), ("d", 3)] {
             track(
-                &conn,
+                &mut conn,
                 visitor,
                 outcome::ANSWERED,
                 "11-02T10:00",
@@ -1007,34 +1081,34 @@ mod tests {
             );
         }
         track(
-            &conn,
+            &mut conn,
             "a",
             outcome::ANSWERED,
             "11-02T10:01",
             answer("love", json!(["price", "speed"])),
         );
         track(
-            &conn,
+            &mut conn,
             "b",
             outcome::ANSWERED,
             "11-02T10:01",
             answer("love", json!(["speed"])),
         );
         track(
-            &conn,
+            &mut conn,
             "a",
             outcome::ANSWERED,
             "11-02T10:02",
             answer("why", json!("cheap")),
         );
         track(
-            &conn,
+            &mut conn,
             "b",
             outcome::ANSWERED,
             "11-03T10:02",
             answer("why", json!("<b>fast</b>")),
         );
-        let rows = surveys(&conn, "demo", &november(), &outline()).unwrap();
+        let rows = surveys(&mut conn, "demo", &november(), &outline()).unwrap();
         let rows = rows.as_array().unwrap();
         assert_eq!(rows.len(), 3);
         let score = rows.iter().find(|r| r["question"] == "score").unwrap();
@@ -1068,30 +1142,30 @@ mod tests {
 
     #[test]
     fn rewards_count_claims_visitors_and_how() {
-        let conn = db();
+        let mut conn = db();
         let claim = |how: &str| json!({"campaign": "coupon", "how": how});
         track(
-            &conn,
+            &mut conn,
             "a",
             outcome::REWARD_CLAIMED,
             "11-02T10:00",
             claim("copy"),
         );
         track(
-            &conn,
+            &mut conn,
             "a",
             outcome::REWARD_CLAIMED,
             "11-02T10:01",
             claim("copy"),
         );
         track(
-            &conn,
+            &mut conn,
             "b",
             outcome::REWARD_CLAIMED,
             "11-02T10:00",
             claim("share"),
         );
-        let rows = rewards(&conn, "demo", &november()).unwrap();
+        let rows = rewards(&mut conn, "demo", &november()).unwrap();
         assert_eq!(
             rows,
             json!([{"campaign": "coupon", "claims": 3, "visitors": 2, "how": {"copy": 2, "share": 1}}])
@@ -1100,29 +1174,29 @@ mod tests {
 
     #[test]
     fn campaigns_compare_conversion_of_the_shown_and_held_out_arms_within_the_window() {
-        let conn = db();
+        let mut conn = db();
         let c = json!({"campaign": "nps"});
         // Shown: a converts after 2 days, b after 10 (outside 7), c never; e converted before being shown.
         for v in ["a", "b", "c", "e"] {
-            track(&conn, v, outcome::SHOWN, "11-02T10:00", c.clone());
+            track(&mut conn, v, outcome::SHOWN, "11-02T10:00", c.clone());
         }
-        track(&conn, "a", outcome::SHOWN, "11-03T10:00", c.clone());
-        track(&conn, "a", "Order Completed", "11-04T10:00", json!({}));
-        track(&conn, "b", "Order Completed", "11-12T10:00", json!({}));
-        track(&conn, "e", "Order Completed", "11-01T10:00", json!({}));
+        track(&mut conn, "a", outcome::SHOWN, "11-03T10:00", c.clone());
+        track(&mut conn, "a", "Order Completed", "11-04T10:00", json!({}));
+        track(&mut conn, "b", "Order Completed", "11-12T10:00", json!({}));
+        track(&mut conn, "e", "Order Completed", "11-01T10:00", json!({}));
         track(
-            &conn,
+            &mut conn,
             "a",
             outcome::ANSWERED,
             "11-02T10:01",
             json!({"campaign": "nps", "question": "score", "answer": 9}),
         );
-        track(&conn, "c", outcome::DISMISSED, "11-02T10:01", c.clone());
+        track(&mut conn, "c", outcome::DISMISSED, "11-02T10:01", c.clone());
         // Held out: f converts, g does not.
-        track(&conn, "f", outcome::HELD_OUT, "11-02T10:00", c.clone());
-        track(&conn, "g", outcome::HELD_OUT, "11-02T10:00", c.clone());
-        track(&conn, "f", "Order Completed", "11-02T12:00", json!({}));
-        let rows = campaigns(&conn, "demo", &november(), &outline()).unwrap();
+        track(&mut conn, "f", outcome::HELD_OUT, "11-02T10:00", c.clone());
+        track(&mut conn, "g", outcome::HELD_OUT, "11-02T10:00", c.clone());
+        track(&mut conn, "f", "Order Completed", "11-02T12:00", json!({}));
+        let rows = campaigns(&mut conn, "demo", &november(), &outline()).unwrap();
         let nps = &rows[0];
         assert_eq!(nps["campaign"], "nps");
         assert_eq!(nps["action"], "survey");
@@ -1147,15 +1221,15 @@ mod tests {
             window_days: 14,
             ..november()
         };
-        let rows = campaigns(&conn, "demo", &wide, &outline()).unwrap();
+        let rows = campaigns(&mut conn, "demo", &wide, &outline()).unwrap();
         assert_eq!(rows[0]["conversion"]["shown"]["converted"], 2);
     }
 
     #[test]
     fn the_whole_report_has_every_part() {
-        let conn = db();
-        put(&conn, "a", "page", None, "11-02T10:00", json!({}));
-        let report = build(&conn, "demo", &november(), &outline()).unwrap();
+        let mut conn = db();
+        put(&mut conn, "a", "page", None, "11-02T10:00", json!({}));
+        let report = build(&mut conn, "demo", &november(), &outline()).unwrap();
         for key in [
             "events",
             "segments",

@@ -86,6 +86,8 @@ pub enum StoreError {
     WriterStopped,
     /// Printing what was read failed.
     Output(std::io::Error),
+    /// A PostgreSQL error (connecting, a statement, a transaction).
+    Postgres(String),
 }
 
 impl fmt::Display for StoreError {
@@ -104,6 +106,7 @@ impl fmt::Display for StoreError {
             Self::WriteFailed(message) => write!(f, "database write failed: {message}"),
             Self::WriterStopped => f.write_str("the database writer has stopped"),
             Self::Output(err) => write!(f, "cannot write output: {err}"),
+            Self::Postgres(err) => write!(f, "database error: {err}"),
         }
     }
 }
@@ -140,17 +143,23 @@ impl Writes {
     }
 }
 
-struct Job {
-    source: String,
-    writes: Writes,
+pub(crate) struct Job {
+    pub(crate) source: String,
+    pub(crate) writes: Writes,
     reply: oneshot::Sender<Result<InsertOutcome, StoreError>>,
+}
+
+/// `--db` names a SQLite file, or a PostgreSQL server by URL (`postgres://user@host:port/database`).
+pub fn postgres_url(db: &Path) -> Option<&str> {
+    db.to_str()
+        .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
 /// Cheap handle used by request handlers to reach the writer.
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
-    /// The file, for readers (reports) that open their own read-only connection.
+    /// The file or URL, for readers (reports) that open their own connection.
     path: std::sync::Arc<PathBuf>,
 }
 
@@ -168,8 +177,23 @@ impl Writer {
     }
 }
 
-/// Opens (creating if needed) the database and starts the writer thread.
+/// Opens (creating if needed) the database and starts the writer thread: a SQLite file, or a PostgreSQL database
+/// when `path` is a `postgres://` URL (see [`postgres_url`]).
 pub fn open(path: &Path) -> Result<(Store, Writer), StoreError> {
+    let backend = match postgres_url(path) {
+        Some(url) => Backend::Postgres(Box::new(crate::pg::open(url)?)),
+        None => Backend::Sqlite(open_sqlite(path)?),
+    };
+    let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
+    let thread = std::thread::Builder::new()
+        .name("wayline-db-writer".into())
+        .spawn(move || run_writer(backend, queue))
+        .map_err(StoreError::Spawn)?;
+    let path = std::sync::Arc::new(path.to_path_buf());
+    Ok((Store { jobs, path }, Writer { thread }))
+}
+
+fn open_sqlite(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     // WAL lets `wayline events` and reports read while the collector writes; NORMAL
     // synchronous is durable across process crashes and only risks the last transactions on
@@ -178,14 +202,13 @@ pub fn open(path: &Path) -> Result<(Store, Writer), StoreError> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     create_schema(&conn)?;
+    Ok(conn)
+}
 
-    let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
-    let thread = std::thread::Builder::new()
-        .name("wayline-db-writer".into())
-        .spawn(move || run_writer(conn, queue))
-        .map_err(StoreError::Spawn)?;
-    let path = std::sync::Arc::new(path.to_path_buf());
-    Ok((Store { jobs, path }, Writer { thread }))
+/// The writer's one connection.
+enum Backend {
+    Sqlite(Connection),
+    Postgres(Box<postgres::Client>),
 }
 
 pub(crate) fn create_schema(conn: &Connection) -> Result<(), StoreError> {
@@ -222,10 +245,10 @@ pub(crate) fn create_schema(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// A read-only connection to the database (WAL: it reads while the writer writes). Blocking: call it off the
-    /// async runtime's threads.
-    pub fn reader(&self) -> Result<Connection, StoreError> {
-        open_read_only(&self.path)
+    /// A connection for reading (SQLite: read-only, and WAL lets it read while the writer writes). Blocking: call
+    /// it off the async runtime's threads.
+    pub fn reader(&self) -> Result<Reader, StoreError> {
+        Reader::open(&self.path)
     }
 
     /// Stores a request's good events and adds to its source's counters, in one
@@ -245,7 +268,7 @@ impl Store {
     }
 }
 
-fn run_writer(mut conn: Connection, mut queue: mpsc::Receiver<Job>) {
+fn run_writer(mut backend: Backend, mut queue: mpsc::Receiver<Job>) {
     let mut group = Vec::with_capacity(GROUP_COMMIT_MAX);
     while let Some(first) = queue.blocking_recv() {
         group.push(first);
@@ -255,16 +278,21 @@ fn run_writer(mut conn: Connection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        match write_group(&mut conn, &group) {
+        let written = match &mut backend {
+            Backend::Sqlite(conn) => write_group(conn, &group).map_err(|err| err.to_string()),
+            Backend::Postgres(client) => {
+                crate::pg::write_group(client, &group).map_err(|err| err.to_string())
+            }
+        };
+        match written {
             Ok(outcomes) => {
                 for (job, outcome) in group.drain(..).zip(outcomes) {
                     let _ = job.reply.send(Ok(outcome));
                 }
             }
-            Err(err) => {
+            Err(message) => {
                 // The transaction rolled back as a whole: every request in it is told so
                 // and nothing was stored for any of them, so clients can retry safely.
-                let message = err.to_string();
                 for job in group.drain(..) {
                     let _ = job
                         .reply
@@ -346,6 +374,9 @@ fn has_table(conn: &Connection, name: &str) -> Result<bool, StoreError> {
 
 /// The number of stored events.
 pub fn count_events(path: &Path) -> Result<u64, StoreError> {
+    if let Some(url) = postgres_url(path) {
+        return crate::pg::count_events(url);
+    }
     let conn = open_read_only(path)?;
     let count: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0))?;
     // COUNT(*) is never negative.
@@ -357,6 +388,9 @@ pub fn for_each_event<E>(
     path: &Path,
     mut each: impl FnMut(&str) -> Result<(), E>,
 ) -> Result<Result<(), E>, StoreError> {
+    if let Some(url) = postgres_url(path) {
+        return crate::pg::for_each_event(url, each);
+    }
     let conn = open_read_only(path)?;
     let mut statement = conn.prepare("SELECT body FROM events ORDER BY id")?;
     let mut rows = statement.query([])?;
@@ -382,6 +416,9 @@ pub fn read_events(path: &Path) -> Result<Vec<String>, StoreError> {
 
 /// Rejected-event counters as `(source, code) → count`.
 pub fn rejected_counts(path: &Path) -> Result<BTreeMap<(String, String), i64>, StoreError> {
+    if let Some(url) = postgres_url(path) {
+        return crate::pg::rejected_counts(url);
+    }
     let conn = open_read_only(path)?;
     let mut statement = conn.prepare("SELECT source, code, count FROM rejected_events")?;
     let rows = statement.query_map([], |row| Ok(((row.get(0)?, row.get(1)?), row.get(2)?)))?;
@@ -404,6 +441,9 @@ pub struct ClientDrops {
 /// Every `client_drops` row, sorted by source, then reason. A database last written by a
 /// collector older than the table has no drops recorded, which is what this returns.
 pub fn client_drops(path: &Path) -> Result<Vec<ClientDrops>, StoreError> {
+    if let Some(url) = postgres_url(path) {
+        return crate::pg::client_drops(url);
+    }
     let conn = open_read_only(path)?;
     if !has_table(&conn, "client_drops")? {
         return Ok(Vec::new());
@@ -658,5 +698,121 @@ mod tests {
             open(&path),
             Err(StoreError::SchemaTooNew { found: 99 })
         ));
+    }
+}
+
+/// A query parameter for [`Reader::rows`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Text(String),
+    Int(i64),
+}
+
+impl From<&str> for Param {
+    fn from(s: &str) -> Self {
+        Self::Text(s.to_owned())
+    }
+}
+
+impl From<&String> for Param {
+    fn from(s: &String) -> Self {
+        Self::Text(s.clone())
+    }
+}
+
+impl From<i64> for Param {
+    fn from(n: i64) -> Self {
+        Self::Int(n)
+    }
+}
+
+/// One value of a result row: what reports read (text and whole numbers).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl Cell {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Self::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn int(&self) -> i64 {
+        match self {
+            Self::Int(n) => *n,
+            Self::Text(s) => s.parse().unwrap_or(0),
+            Self::Null => 0,
+        }
+    }
+}
+
+/// A connection for reading, to either database, with one way to run a query: reports are written once, in SQL
+/// both databases run (with SQLite's `?N` placeholders; [`Reader::dialect`] tells the few expressions that differ).
+pub enum Reader {
+    Sqlite(Connection),
+    Postgres(crate::pg::Conn),
+}
+
+/// The SQL dialect of a [`Reader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Reader {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(match postgres_url(path) {
+            Some(url) => Self::Postgres(crate::pg::open_for_reading(url)?),
+            None => Self::Sqlite(open_read_only(path)?),
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Self::Sqlite(_) => Dialect::Sqlite,
+            Self::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Every row of a query, as cells.
+    pub fn rows(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Vec<Cell>>, StoreError> {
+        match self {
+            Self::Postgres(client) => crate::pg::rows(client, sql, params),
+            Self::Sqlite(conn) => {
+                let mut statement = conn.prepare(sql)?;
+                let columns = statement.column_count();
+                let values: Vec<rusqlite::types::Value> = params
+                    .iter()
+                    .map(|p| match p {
+                        Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
+                        Param::Int(n) => rusqlite::types::Value::Integer(*n),
+                    })
+                    .collect();
+                let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    let mut cells = Vec::with_capacity(columns);
+                    for i in 0..columns {
+                        cells.push(match row.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Cell::Null,
+                            rusqlite::types::ValueRef::Integer(n) => Cell::Int(n),
+                            rusqlite::types::ValueRef::Real(x) => Cell::Text(x.to_string()),
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
+                                Cell::Text(String::from_utf8_lossy(t).into_owned())
+                            }
+                        });
+                    }
+                    out.push(cells);
+                }
+                Ok(out)
+            }
+        }
     }
 }

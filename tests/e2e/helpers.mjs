@@ -1,7 +1,8 @@
 // Shared plumbing for the end-to-end tests: the real collector binary on a free loopback port with a fresh
 // database, Debian's Chromium through playwright-core, and the stored events read back with `wayline events`.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +13,9 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const binary = join(root, 'target', 'debug', 'wayline');
 
 /** Starts `wayline serve` on 127.0.0.1:0; resolves once it printed its address. */
-export async function startCollector({ www = join(root, 'www'), sdk = join(root, 'js', 'dist') } = {}) {
+export async function startCollector({ www = join(root, 'www'), sdk = join(root, 'js', 'dist'), database } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wayline-e2e-'));
-  const db = join(dir, 'events.db');
+  const db = database || join(dir, 'events.db');
   const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--db', db, '--www', www, '--sdk', sdk], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -38,6 +39,36 @@ export async function startCollector({ www = join(root, 'www'), sdk = join(root,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a throwaway PostgreSQL server on a free loopback port (as the `postgres` user when run as root, since
+ *  PostgreSQL refuses root); resolves to `{ url, stop }`, `url` being a `--db` URL for a fresh database. */
+export async function startPostgres() {
+  const bin = readdirSync('/usr/lib/postgresql').map((v) => join('/usr/lib/postgresql', v, 'bin')).sort().pop();
+  const dir = mkdtempSync(join(tmpdir(), 'wayline-pg-'));
+  const data = join(dir, 'data');
+  const root = process.getuid && process.getuid() === 0;
+  const run = (cmd, args) =>
+    root ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' });
+  if (root) {
+    execFileSync('chmod', ['755', dir]);
+    execFileSync('chown', ['postgres:', dir]);
+  }
+  run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'wayline', '-E', 'UTF8', '--no-sync']);
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+  run(join(bin, 'pg_ctl'), ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', join(dir, 'log'), '-w', 'start']);
+  return {
+    url: `postgres://wayline@127.0.0.1:${port}/postgres`,
+    stop() {
+      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -55,8 +55,13 @@ impl Harness {
     }
 
     pub fn with_sources(sources: Sources) -> Self {
+        Self::with_database(sources, None)
+    }
+
+    /// The collector on a given database (`--db`: a file or a `postgres://` URL); `None` is a fresh SQLite file.
+    pub fn with_database(sources: Sources, database: Option<PathBuf>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("events.db");
+        let db = database.unwrap_or_else(|| dir.path().join("events.db"));
         let www = dir.path().join("www");
         let sdk = dir.path().join("sdk");
         std::fs::create_dir_all(www.join("shop")).unwrap();
