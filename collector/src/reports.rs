@@ -375,13 +375,7 @@ fn segments(
             slot[2] = row[2].int();
         }
     }
-    // Config order first, then segments only the events name.
-    let mut order: Vec<String> = outline.segments.clone();
-    for name in rows.keys() {
-        if !order.contains(name) {
-            order.push(name.clone());
-        }
-    }
+    let order = config_order(outline.segments.iter(), rows.keys());
     Ok(Value::Array(
         order
             .iter()
@@ -780,12 +774,7 @@ fn campaigns(
             (row[2].int(), row[3].int()),
         );
     }
-    let mut order: Vec<String> = outline.campaigns.iter().map(|(id, _)| id.clone()).collect();
-    for id in counts.keys() {
-        if !order.contains(id) {
-            order.push(id.clone());
-        }
-    }
+    let order = config_order(outline.campaigns.iter().map(|(id, _)| id), counts.keys());
     let arm = |campaign: &str, shown: bool| {
         let (visitors, converted) = arms
             .get(&(campaign.to_owned(), shown))
@@ -831,6 +820,20 @@ fn campaigns(
             })
             .collect(),
     ))
+}
+
+/// The config's names in config order, then those only the events name.
+fn config_order<'a>(
+    configured: impl Iterator<Item = &'a String>,
+    seen: impl Iterator<Item = &'a String>,
+) -> Vec<String> {
+    let mut order: Vec<String> = configured.cloned().collect();
+    for name in seen {
+        if !order.contains(name) {
+            order.push(name.clone());
+        }
+    }
+    order
 }
 
 /// A share in percent with one decimal, or `None` of nothing.
