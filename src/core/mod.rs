@@ -6,6 +6,7 @@ pub mod compiled;
 pub mod consent;
 pub mod drop_notice;
 pub mod engagement;
+pub mod flick;
 pub mod json;
 pub mod message;
 pub mod order;

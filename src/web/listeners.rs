@@ -1,5 +1,5 @@
-//! The DOM events the SDK listens to: page exit, connectivity, SPA navigation, other tabs' storage writes and
-//! tagged clicks.
+//! The DOM events the SDK listens to: page exit, connectivity, SPA navigation, other tabs' storage writes, tagged
+//! clicks, engagement (interactions, scroll depth) and exit intent.
 //!
 //! One closure serves every event and dispatches on its type: a closure per event would cost wasm bytes for each.
 //! Each handler only forwards to the SDK through `sdk::run`; none of them can throw into the page.
@@ -49,7 +49,14 @@ impl Listeners {
         }
         listen(window, "scroll");
         #[cfg(feature = "segments")]
-        listen(&document, "mouseout");
+        {
+            listen(&document, "mouseout");
+            // Touch screens show exit intent by a quick flick back up instead (`core::flick`).
+            let touch = prop(&window.navigator(), "maxTouchPoints")
+                .as_f64()
+                .is_some_and(|n| n > 0.0);
+            TOUCH.with(|t| t.set(touch));
+        }
         if track_clicks {
             listen(&document, "click");
         }
@@ -119,18 +126,23 @@ fn on_event(event: web_sys::Event) {
 }
 
 /// Exit intent: the pointer leaves the page through its top edge (towards the tabs, the address bar or the
-/// close button). Desktop only: touch devices have no such gesture.
+/// close button). On touch screens, which have no such gesture, see [`on_scroll`].
 #[cfg(feature = "segments")]
 fn on_mouseout(event: &web_sys::Event) {
     let get = |k: &str| Reflect::get(event, &JsValue::from_str(k)).unwrap_or(JsValue::NULL);
     let left_the_page = get("relatedTarget").is_null();
     let at_top = get("clientY").as_f64().is_some_and(|y| y <= 0.0);
     if left_the_page && at_top {
-        sdk::run(|s, now| {
-            s.tracker
-                .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now)
-        });
+        exit_intent();
     }
+}
+
+#[cfg(feature = "segments")]
+fn exit_intent() {
+    sdk::run(|s, now| {
+        s.tracker
+            .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now)
+    });
 }
 
 thread_local! {
@@ -138,6 +150,12 @@ thread_local! {
     static SCROLL_SENT: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
     /// When an interaction was last forwarded (`performance`-free: `Date.now()`).
     static ACTIVITY_AT: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    /// A touch screen (`navigator.maxTouchPoints > 0`): exit intent is a quick flick back up the page.
+    #[cfg(feature = "segments")]
+    static TOUCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    #[cfg(feature = "segments")]
+    static FLICK: std::cell::Cell<crate::core::flick::Flick> =
+        const { std::cell::Cell::new(crate::core::flick::Flick::new()) };
 }
 
 /// True at most once per [`ACTIVITY_EVERY`]: interactions come in bursts, engaged time needs one per second.
@@ -152,7 +170,8 @@ fn throttled() -> bool {
     })
 }
 
-/// Scroll depth: how much of the page has been in view, in percent, reported when the whole percent changes.
+/// Scroll depth: how much of the page has been in view, in percent, reported when the whole percent changes; on a
+/// touch screen, also exit intent when the scroll is a quick flick back up (`core::flick`).
 fn on_scroll() {
     let Some(window) = web_sys::window() else {
         return;
@@ -160,12 +179,22 @@ fn on_scroll() {
     let Some(root) = window.document().and_then(|d| d.document_element()) else {
         return;
     };
-    let seen = window.scroll_y().unwrap_or(0.0)
-        + window
-            .inner_height()
-            .ok()
-            .and_then(|h| h.as_f64())
-            .unwrap_or(0.0);
+    let y = window.scroll_y().unwrap_or(0.0);
+    let viewport = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    #[cfg(feature = "segments")]
+    if TOUCH.with(|t| t.get()) {
+        let mut flick = FLICK.with(|f| f.get());
+        let fired = flick.scrolled(y, viewport, super::env::now());
+        FLICK.with(|f| f.set(flick));
+        if fired {
+            exit_intent();
+        }
+    }
+    let seen = y + viewport;
     let height = f64::from(root.scroll_height().max(1));
     let percent = (seen / height * 100.0).clamp(0.0, 100.0);
     let whole = percent as i32;
@@ -179,6 +208,8 @@ fn on_scroll() {
 /// percent as the previous page's (an in-app navigation often keeps the scroll position).
 pub fn forget_scroll() {
     SCROLL_SENT.with(|s| s.set(-1));
+    #[cfg(feature = "segments")]
+    FLICK.with(|f| f.set(crate::core::flick::Flick::new()));
 }
 
 /// Another tab wrote `localStorage`. (Read through [`prop`]: a `storage` event that is not a `StorageEvent`
