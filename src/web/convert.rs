@@ -50,6 +50,31 @@ pub fn to_js(v: &crate::core::json::Value) -> JsValue {
     js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
 }
 
+/// The core's JSON numbers that are not plain, read and written as JavaScript does (`json::use_host_numbers`).
+pub const HOST_NUMBERS: crate::core::json::HostNumbers = crate::core::json::HostNumbers {
+    write: write_float,
+    read: read_float,
+};
+
+/// Writes a number as `JSON.stringify` does: shortest round-trip, `1e+21` style exponents (which JSON allows).
+fn write_float(n: f64, out: &mut String) {
+    match js_sys::JSON::stringify_with_replacer(&JsValue::from_f64(n), &JsValue::UNDEFINED)
+        .ok()
+        .and_then(|s| s.as_string())
+    {
+        Some(text) => out.push_str(&text),
+        None => out.push_str("null"),
+    }
+}
+
+/// Reads a number in the JSON grammar as `JSON.parse` does: correctly rounded.
+fn read_float(text: &str) -> f64 {
+    js_sys::JSON::parse(text)
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(f64::NAN)
+}
+
 pub enum Json {
     Absent,
     Text(String),

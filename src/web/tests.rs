@@ -31,6 +31,38 @@ fn text(v: &JsValue) -> String {
 }
 
 #[wasm_bindgen_test]
+fn the_core_reads_and_writes_numbers_as_javascript_does() {
+    use crate::core::json::{self, Value};
+    json::use_host_numbers(convert::HOST_NUMBERS);
+    let numbers = [
+        0.1,
+        -2.5,
+        1.5e-7,
+        123_456_789.125,
+        1e21,
+        -1.7976931348623157e308,
+        5e-324,
+        0.30000000000000004,
+        9_007_199_254_740_993.0,
+    ];
+    for n in numbers {
+        let text = Value::Array(vec![Value::Number(n), Value::Number(7.0)]).to_json();
+        // What JavaScript writes, and it reads back as the same number (through both parsers).
+        let js = js_sys::JSON::stringify(&Array::of2(&n.into(), &7.into()))
+            .unwrap()
+            .as_string()
+            .unwrap();
+        assert_eq!(text, js);
+        assert_eq!(
+            json::parse(&text).unwrap(),
+            Value::Array(vec![Value::Number(n), Value::Number(7.0)])
+        );
+        let back = js_sys::JSON::parse(&text).unwrap();
+        assert_eq!(Reflect::get_u32(&back, 0).unwrap().as_f64(), Some(n));
+    }
+}
+
+#[wasm_bindgen_test]
 fn properties_become_json_and_unserialisable_values_are_repaired() {
     assert_eq!(
         text(&obj(&[("a", 1.into()), ("b", "x".into())])),
