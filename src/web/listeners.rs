@@ -176,15 +176,14 @@ fn on_scroll() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let Some(root) = window.document().and_then(|d| d.document_element()) else {
+    // Read through `prop`: the scroll path needs four values, and each typed getter costs an import and its glue.
+    let number = |target: &JsValue, key: &str| prop(target, key).as_f64().unwrap_or(0.0);
+    let root = prop(&prop(&window, "document"), "documentElement");
+    if !root.is_object() {
         return;
-    };
-    let y = window.scroll_y().unwrap_or(0.0);
-    let viewport = window
-        .inner_height()
-        .ok()
-        .and_then(|h| h.as_f64())
-        .unwrap_or(0.0);
+    }
+    let y = number(&window, "scrollY");
+    let viewport = number(&window, "innerHeight");
     #[cfg(feature = "segments")]
     if TOUCH.with(|t| t.get()) {
         let mut flick = FLICK.with(|f| f.get());
@@ -195,7 +194,7 @@ fn on_scroll() {
         }
     }
     let seen = y + viewport;
-    let height = f64::from(root.scroll_height().max(1));
+    let height = number(&root, "scrollHeight").max(1.0);
     let percent = (seen / height * 100.0).clamp(0.0, 100.0);
     let whole = percent as i32;
     if SCROLL_SENT.with(|s| s.replace(whole)) == whole {
