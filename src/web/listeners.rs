@@ -75,7 +75,8 @@ impl Listeners {
 }
 
 fn on_event(event: web_sys::Event) {
-    match event.type_().as_str() {
+    // `type` through `prop`: `Event.type` is the only typed event getter the SDK would need.
+    match prop(&event, "type").as_string().unwrap_or_default().as_str() {
         "pagehide" => {
             sdk::run(|s, now| {
                 s.tracker.page_hidden(now);
@@ -212,11 +213,8 @@ pub fn forget_scroll() {
 }
 
 /// Another tab wrote `localStorage`. (Read through [`prop`]: a `storage` event that is not a `StorageEvent`
-/// has no string `key` and is ignored, as a failed cast would be.)
+/// has no string `key` and is ignored, as a failed cast would be, without an `instanceof` import.)
 fn on_storage(event: &web_sys::Event) {
-    if !event.has_type::<web_sys::StorageEvent>() {
-        return;
-    }
     let Some(key) = prop(event, "key")
         .as_string()
         .filter(|k| k.starts_with("wayline:"))

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{RequestInit, Response};
+use web_sys::RequestInit;
 
 use super::convert::{call1, object, prop, then, Callback};
 
@@ -27,7 +27,9 @@ fn header(resp: &JsValue, name: &str) -> Option<String> {
 
 /// What the response handler needs from a `Response`: its status and any `Retry-After` delay.
 pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
-    if !value.has_type::<Response>() {
+    // Anything but an object (a `Response`: `fetch` resolves with nothing else) reads as a failed send. Not an
+    // `instanceof Response` check, which would be one more import and glue function.
+    if !value.is_object() {
         return (0, None);
     }
     let retry_after = header(value, "Retry-After")
@@ -108,7 +110,7 @@ impl TextRequest {
         let (text_ok, text_err): (JsValue, JsValue) =
             (on_text.as_ref().clone(), on_text_error.as_ref().clone());
         let on_response = Callback::new(move |resp: JsValue| {
-            if !resp.has_type::<Response>() {
+            if !resp.is_object() {
                 return JsValue::UNDEFINED;
             }
             match status(&resp) {
