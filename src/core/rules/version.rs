@@ -10,14 +10,20 @@ pub fn padded(input: &str) -> String {
     // GrowthBook reads an empty version as "0".
     let input = if input.is_empty() { "0" } else { input };
     let s = input.strip_prefix('v').unwrap_or(input);
-    let s = match s.find('+') {
-        Some(i) => s.get(..i).unwrap_or_default(),
-        None => s,
-    };
-    let parts: Vec<&str> = s.split(['.', '-']).collect();
-    let mut out = String::with_capacity(parts.len() * 6 + 2);
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
+    // One pass over the bytes, cutting at `+` and splitting at `.` and `-` (all ASCII, so every cut is on a
+    // character boundary): `split` with a char-set pattern and a collected list cost more wasm.
+    let end = s.find('+').unwrap_or(s.len());
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(end * 2 + 8);
+    let mut parts = 0;
+    let mut start = 0;
+    for i in 0..=end {
+        let b = bytes.get(i).copied();
+        if i < end && !matches!(b, Some(b'.' | b'-')) {
+            continue;
+        }
+        let p = s.get(start..i).unwrap_or_default();
+        if parts > 0 {
             out.push('-');
         }
         if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
@@ -26,8 +32,10 @@ pub fn padded(input: &str) -> String {
             }
         }
         out.push_str(p);
+        parts += 1;
+        start = i + 1;
     }
-    if parts.len() == 3 {
+    if parts == 3 {
         out.push_str("-~");
     }
     out
@@ -87,6 +95,57 @@ mod tests {
             assert!(padded(w[0]) < padded(w[1]), "{} < {}", w[0], w[1]);
         }
         assert_eq!(padded("v1.2.3+build"), padded("1.2.3"));
+    }
+
+    /// The definition `padded` implements in one pass: split on `.` and `-`, pad the numeric parts.
+    fn reference(input: &str) -> String {
+        let input = if input.is_empty() { "0" } else { input };
+        let s = input.strip_prefix('v').unwrap_or(input);
+        let s = s.split('+').next().unwrap_or_default();
+        let parts: Vec<&str> = s.split(['.', '-']).collect();
+        let mut out = Vec::new();
+        for p in &parts {
+            let pad = if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+                " ".repeat(5usize.saturating_sub(p.len()))
+            } else {
+                String::new()
+            };
+            out.push(pad + p);
+        }
+        let mut out = out.join("-");
+        if parts.len() == 3 {
+            out.push_str("-~");
+        }
+        out
+    }
+
+    #[test]
+    fn pads_as_defined() {
+        for v in [
+            "",
+            "v",
+            "1",
+            "1.2",
+            "1.2.3",
+            "v1.2.3",
+            "1.2.3-beta.1",
+            "1.2.3+sha.abc",
+            "+",
+            "1+2+3",
+            ".",
+            "-",
+            "..",
+            "1..2",
+            "1.2.",
+            "123456.7",
+            "vv1",
+            "1.2.3.4",
+            "é.1-ü",
+            "1-2-3",
+            "a.b.c",
+        ] {
+            assert_eq!(padded(v), reference(v), "{v:?}");
+        }
     }
 
     #[test]
