@@ -360,13 +360,17 @@ fn tally_from_value(window_ms: Option<i64>, v: &Value) -> Option<Tally> {
 
 fn state_from_value(spec: &AggSpec, v: &Value) -> Option<State> {
     v.as_object()?;
-    Some(match State::new(spec) {
-        State::Tally(_) => State::Tally(tally_from_value(spec.window_ms, v)?),
-        State::Time(_) => State::Time(read_time(v.get("t"))?),
-        State::LastValue(_) => State::LastValue(v.get("v").cloned()),
-        State::Sequence { partial, .. } => {
+    // By the spec's kind, as `State::new` lays states out (matching on a fresh `State` would build and drop one).
+    Some(match &spec.kind {
+        AggKind::First | AggKind::Last => State::Time(read_time(v.get("t"))?),
+        AggKind::LastValue(_) => State::LastValue(v.get("v").cloned()),
+        AggKind::Sequence {
+            steps,
+            absent_last: false,
+            ..
+        } => {
             let saved = v.get("p")?.as_array()?;
-            if saved.len() != partial.len() {
+            if saved.len() != steps.len().saturating_sub(1) {
                 return None;
             }
             let mut partial = Vec::with_capacity(saved.len());
@@ -378,14 +382,15 @@ fn state_from_value(spec: &AggSpec, v: &Value) -> Option<State> {
                 done: read_time(v.get("d"))?,
             }
         }
-        State::Absence { .. } => State::Absence {
+        AggKind::Sequence { .. } => State::Absence {
             start: read_time(v.get("s"))?,
             followed: v.get("f")?.as_bool()?,
         },
-        State::Sessions { .. } => State::Sessions {
+        AggKind::Sessions => State::Sessions {
             last_id: read_time(v.get("i"))?,
             tally: tally_from_value(spec.window_ms, v.get("n")?)?,
         },
+        _ => State::Tally(tally_from_value(spec.window_ms, v)?),
     })
 }
 
