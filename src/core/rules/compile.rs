@@ -10,7 +10,7 @@ use super::ast::{Arg, BinOp, Expr, ExprKind};
 use super::check::{static_type, Scope};
 use super::diagnostic::Diagnostic;
 use super::functions::{lookup, Func};
-use super::program::{CmpOp, Deps, Node, NodeKind, Program, Root};
+use super::program::{Binary, CmpOp, Deps, Many, Node, NodeKind, Program, Root, Text, Unary};
 use super::regex::Regex;
 use super::spec::{AggKind, AggSpec};
 use super::types::Ty;
@@ -67,24 +67,27 @@ impl Lowerer<'_> {
             ExprKind::Null | ExprKind::Error => NodeKind::Null,
             ExprKind::Bool(b) => NodeKind::Bool(*b),
             ExprKind::Num(n) => NodeKind::Num(*n),
-            ExprKind::Str(s) => NodeKind::Str(s.clone()),
+            ExprKind::Str(s) => NodeKind::Text(Text::Str, s.clone()),
             ExprKind::Duration(ms) => NodeKind::Num(*ms as f64),
-            ExprKind::Version(v) => NodeKind::Version(padded(v)),
-            ExprKind::List(items) => {
-                NodeKind::List(items.iter().map(|i| self.node(i, scope)).collect())
-            }
+            ExprKind::Version(v) => NodeKind::Text(Text::Version, padded(v)),
+            ExprKind::List(items) => NodeKind::Many(
+                Many::List,
+                items.iter().map(|i| self.node(i, scope)).collect(),
+            ),
             ExprKind::Name(_) | ExprKind::Member { .. } => return self.path(e, scope),
             ExprKind::Call { func, args } => return self.call(e, &func.text, args, scope),
-            ExprKind::Not(inner) => NodeKind::Not(boxed(self.node(inner, scope))),
+            ExprKind::Not(inner) => NodeKind::Unary(Unary::Not, boxed(self.node(inner, scope))),
             ExprKind::Logic { op, items } => {
                 let items = items.iter().map(|i| self.node(i, scope)).collect();
                 if *op == BinOp::And {
-                    NodeKind::All(items)
+                    NodeKind::Many(Many::All, items)
                 } else {
-                    NodeKind::Any(items)
+                    NodeKind::Many(Many::Any, items)
                 }
             }
-            ExprKind::Exists(inner) => NodeKind::Exists(boxed(self.node(inner, scope))),
+            ExprKind::Exists(inner) => {
+                NodeKind::Unary(Unary::Exists, boxed(self.node(inner, scope)))
+            }
             ExprKind::Binary { op, left, right } => {
                 if *op == BinOp::Matches {
                     let ExprKind::Str(pattern) = &right.kind else {
@@ -105,29 +108,32 @@ impl Lowerer<'_> {
                     || static_type(right, scope) == Ty::Version;
                 let cmp = |op| {
                     if versioned {
-                        NodeKind::VersionCmp(op, l.clone(), r.clone())
+                        NodeKind::Binary(Binary::VersionCmp(op), l.clone(), r.clone())
                     } else {
-                        NodeKind::Cmp(op, l.clone(), r.clone())
+                        NodeKind::Binary(Binary::Cmp(op), l.clone(), r.clone())
                     }
                 };
                 match op {
                     // The parser builds `Logic` for these; a `Binary` never holds them.
-                    BinOp::And => NodeKind::All(vec![*l, *r]),
-                    BinOp::Or => NodeKind::Any(vec![*l, *r]),
+                    BinOp::And => NodeKind::Many(Many::All, vec![*l, *r]),
+                    BinOp::Or => NodeKind::Many(Many::Any, vec![*l, *r]),
                     BinOp::Eq => cmp(CmpOp::Eq),
                     BinOp::Ne => cmp(CmpOp::Ne),
                     BinOp::Lt => cmp(CmpOp::Lt),
                     BinOp::Le => cmp(CmpOp::Le),
                     BinOp::Gt => cmp(CmpOp::Gt),
                     BinOp::Ge => cmp(CmpOp::Ge),
-                    BinOp::In => NodeKind::In(l, r),
-                    BinOp::NotIn => NodeKind::Not(boxed(Node {
-                        kind: NodeKind::In(l, r),
-                        span: e.span,
-                    })),
-                    BinOp::Contains => NodeKind::Contains(l, r),
-                    BinOp::StartsWith => NodeKind::StartsWith(l, r),
-                    BinOp::EndsWith => NodeKind::EndsWith(l, r),
+                    BinOp::In => NodeKind::Binary(Binary::In, l, r),
+                    BinOp::NotIn => NodeKind::Unary(
+                        Unary::Not,
+                        boxed(Node {
+                            kind: NodeKind::Binary(Binary::In, l, r),
+                            span: e.span,
+                        }),
+                    ),
+                    BinOp::Contains => NodeKind::Binary(Binary::Contains, l, r),
+                    BinOp::StartsWith => NodeKind::Binary(Binary::StartsWith, l, r),
+                    BinOp::EndsWith => NodeKind::Binary(Binary::EndsWith, l, r),
                     BinOp::Matches => NodeKind::Null,
                 }
             }
@@ -347,25 +353,32 @@ impl Lowerer<'_> {
                 let Some(arg) = positional.first() else {
                     return self.fail(e, "missing argument");
                 };
-                NodeKind::TimeSince(boxed(self.node(arg, scope)), func == Func::DaysSince)
+                NodeKind::Unary(
+                    if func == Func::DaysSince {
+                        Unary::DaysSince
+                    } else {
+                        Unary::TimeSince
+                    },
+                    boxed(self.node(arg, scope)),
+                )
             }
             Func::InSegment => {
                 let s = str_arg(0).unwrap_or_default();
                 if !self.deps.segments.contains(&s) {
                     self.deps.segments.push(s.clone());
                 }
-                NodeKind::InSegment(s)
+                NodeKind::Text(Text::Segment, s)
             }
             Func::Stage => {
                 let s = str_arg(0).unwrap_or_default();
                 if !self.deps.journeys.contains(&s) {
                     self.deps.journeys.push(s.clone());
                 }
-                NodeKind::Stage(s)
+                NodeKind::Text(Text::Stage, s)
             }
             Func::Bucket => {
                 self.deps.identity = true;
-                NodeKind::Bucket(str_arg(0).unwrap_or_default())
+                NodeKind::Text(Text::Bucket, str_arg(0).unwrap_or_default())
             }
             Func::InRollout => {
                 self.deps.identity = true;
@@ -375,7 +388,7 @@ impl Lowerer<'_> {
                 };
                 NodeKind::InRollout(str_arg(0).unwrap_or_default(), pct)
             }
-            Func::Version => NodeKind::Version(padded(&str_arg(0).unwrap_or_default())),
+            Func::Version => NodeKind::Text(Text::Version, padded(&str_arg(0).unwrap_or_default())),
         };
         Node { kind, span: e.span }
     }

@@ -11,7 +11,7 @@ use super::growthbook::{CondEval, Obj};
 use super::hash::gb_hash;
 use super::input::{Event, Fact, Input};
 use super::limits::MAX_STEPS;
-use super::program::{CmpOp, Node, NodeKind, Program, Root};
+use super::program::{Binary, CmpOp, Many, Node, NodeKind, Program, Root, Text, Unary};
 use super::version::{padded, padded_number};
 use crate::core::json::{Map, Value};
 
@@ -243,31 +243,10 @@ impl<'a> Evaluator<'a> {
             return false;
         }
         match &n.kind {
-            NodeKind::Not(inner) => !self.cond(inner),
-            NodeKind::All(items) => items.iter().all(|i| self.cond(i)),
-            NodeKind::Any(items) => items.iter().any(|i| self.cond(i)),
-            NodeKind::Cmp(op, l, r) => self.compare(*op, l, r, n.span),
-            NodeKind::VersionCmp(op, l, r) => self.version_compare(*op, l, r, n.span),
-            NodeKind::In(l, r) => self.member(l, r, n.span),
-            NodeKind::Contains(l, r) => self.contains(l, r, n.span),
-            NodeKind::StartsWith(l, r) | NodeKind::EndsWith(l, r) => {
-                let (a, b) = (self.value(l), self.value(r));
-                match (a.as_str(), b.as_str()) {
-                    (Some(x), Some(y)) => {
-                        self.tick((y.len() / 16) as u32);
-                        if matches!(n.kind, NodeKind::StartsWith(..)) {
-                            x.starts_with(y)
-                        } else {
-                            x.ends_with(y)
-                        }
-                    }
-                    _ if a.is_missing() || b.is_missing() => false,
-                    _ => {
-                        self.mismatch(n.span, "starts_with/ends_with needs two strings");
-                        false
-                    }
-                }
-            }
+            NodeKind::Unary(Unary::Not, inner) => !self.cond(inner),
+            NodeKind::Many(Many::All, items) => items.iter().all(|i| self.cond(i)),
+            NodeKind::Many(Many::Any, items) => items.iter().any(|i| self.cond(i)),
+            NodeKind::Binary(op, l, r) => self.binary(*op, l, r, n.span),
             NodeKind::Matches(l, re) => {
                 let a = self.value(l);
                 let Some(text) = a.as_str() else {
@@ -287,8 +266,8 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
-            NodeKind::Exists(inner) => !self.value(inner).is_missing(),
-            NodeKind::InSegment(name) => self.input.in_segment(name),
+            NodeKind::Unary(Unary::Exists, inner) => !self.value(inner).is_missing(),
+            NodeKind::Text(Text::Segment, name) => self.input.in_segment(name),
             NodeKind::Condition(c) => {
                 let input = self.input;
                 let groups = |id: &str| input.saved_group(id);
@@ -328,8 +307,8 @@ impl<'a> Evaluator<'a> {
             NodeKind::Null => V::Null,
             NodeKind::Bool(b) => V::Bool(*b),
             NodeKind::Num(x) => V::Num(*x),
-            NodeKind::Str(s) | NodeKind::Version(s) => V::Str(s),
-            NodeKind::List(items) => {
+            NodeKind::Text(Text::Str | Text::Version, s) => V::Str(s),
+            NodeKind::Many(Many::List, items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
                     out.push(self.value(i));
@@ -349,7 +328,7 @@ impl<'a> Evaluator<'a> {
                     Fact::Value(v) => V::from_json(v),
                 }
             }
-            NodeKind::TimeSince(arg, days) => {
+            NodeKind::Unary(since @ (Unary::TimeSince | Unary::DaysSince), arg) => {
                 let t = match self.value(arg) {
                     V::Time(t) => t as f64,
                     V::Num(t) => t,
@@ -368,13 +347,17 @@ impl<'a> Evaluator<'a> {
                     }
                 };
                 let ms = self.now as f64 - t;
-                V::Num(if *days { ms / 86_400_000.0 } else { ms })
+                V::Num(if *since == Unary::DaysSince {
+                    ms / 86_400_000.0
+                } else {
+                    ms
+                })
             }
-            NodeKind::Stage(journey) => match self.input.stage(journey) {
+            NodeKind::Text(Text::Stage, journey) => match self.input.stage(journey) {
                 Some(s) => V::Str(s),
                 None => V::Absent,
             },
-            NodeKind::Bucket(seed) => {
+            NodeKind::Text(Text::Bucket, seed) => {
                 let id = self.input.anonymous_id();
                 if id.is_empty() {
                     return V::Absent;
@@ -428,6 +411,33 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    fn binary(&mut self, op: Binary, l: &'a Node, r: &'a Node, span: Span) -> bool {
+        match op {
+            Binary::Cmp(op) => self.compare(op, l, r, span),
+            Binary::VersionCmp(op) => self.version_compare(op, l, r, span),
+            Binary::In => self.member(l, r, span),
+            Binary::Contains => self.contains(l, r, span),
+            Binary::StartsWith | Binary::EndsWith => {
+                let (a, b) = (self.value(l), self.value(r));
+                match (a.as_str(), b.as_str()) {
+                    (Some(x), Some(y)) => {
+                        self.tick((y.len() / 16) as u32);
+                        if op == Binary::StartsWith {
+                            x.starts_with(y)
+                        } else {
+                            x.ends_with(y)
+                        }
+                    }
+                    _ if a.is_missing() || b.is_missing() => false,
+                    _ => {
+                        self.mismatch(span, "starts_with/ends_with needs two strings");
+                        false
+                    }
+                }
+            }
+        }
+    }
+
     fn compare(&mut self, op: CmpOp, l: &'a Node, r: &'a Node, span: Span) -> bool {
         let (a, b) = (self.value(l), self.value(r));
         match op {
@@ -455,7 +465,7 @@ impl<'a> Evaluator<'a> {
 
     fn version_compare(&mut self, op: CmpOp, l: &'a Node, r: &'a Node, span: Span) -> bool {
         let side = |n: &'a Node, me: &mut Self| -> Option<String> {
-            if let NodeKind::Version(p) = &n.kind {
+            if let NodeKind::Text(Text::Version, p) = &n.kind {
                 return Some(p.clone());
             }
             match me.value(n) {
@@ -478,7 +488,7 @@ impl<'a> Evaluator<'a> {
     /// `x in list`: with an array on the left, whether any of its elements is in the list.
     fn member(&mut self, l: &'a Node, r: &'a Node, span: Span) -> bool {
         // A list written in the rule is walked in place: no list value is built.
-        if let NodeKind::List(items) = &r.kind {
+        if let NodeKind::Many(Many::List, items) = &r.kind {
             let a = self.value(l);
             if a.is_missing() {
                 return false;
@@ -592,7 +602,7 @@ pub struct Clause {
 pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause> {
     fn split<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
         match &n.kind {
-            NodeKind::All(items) => {
+            NodeKind::Many(Many::All, items) => {
                 for i in items {
                     split(i, out);
                 }

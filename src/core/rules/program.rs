@@ -43,38 +43,67 @@ pub enum CmpOp {
     Ge,
 }
 
+/// The operations on one child. Grouped under one variant, so that reading, visiting and dropping a tree have one
+/// case for all of them (each case costs wasm in the browser build).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unary {
+    Not,
+    Exists,
+    /// Time since an occurrence (or an epoch-milliseconds number), in milliseconds.
+    TimeSince,
+    /// The same, in days.
+    DaysSince,
+}
+
+/// The operations on two children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binary {
+    In,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Cmp(CmpOp),
+    /// A comparison where one side is a version: both sides are compared in padded form.
+    VersionCmp(CmpOp),
+}
+
+/// Nodes with any number of children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Many {
+    List,
+    /// Every item holds (`&&`, short-circuit, in order).
+    All,
+    /// Some item holds (`||`, short-circuit, in order).
+    Any,
+}
+
+/// Nodes whose payload is one string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    Str,
+    /// A version literal, already in its comparable (padded) form.
+    Version,
+    /// `in_segment(name)`.
+    Segment,
+    /// `stage(journey)`.
+    Stage,
+    /// GrowthBook hash v2 of the visitor's id with this seed, as a number in [0, 100).
+    Bucket,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
     Null,
     Bool(bool),
     Num(f64),
-    Str(String),
-    /// A version literal, already in its comparable (padded) form.
-    Version(String),
-    List(Vec<Node>),
+    Text(Text, String),
+    Many(Many, Vec<Node>),
     Path(Root, Vec<String>),
     /// The value of aggregate `n` (a count, a sum, a time, a sequence's truth).
     Agg(usize),
-    Not(Box<Node>),
-    /// Every item holds (`&&`, short-circuit, in order).
-    All(Vec<Node>),
-    /// Some item holds (`||`, short-circuit, in order).
-    Any(Vec<Node>),
-    Cmp(CmpOp, Box<Node>, Box<Node>),
-    /// A comparison where one side is a version: both sides are compared in padded form.
-    VersionCmp(CmpOp, Box<Node>, Box<Node>),
-    In(Box<Node>, Box<Node>),
-    Contains(Box<Node>, Box<Node>),
-    StartsWith(Box<Node>, Box<Node>),
-    EndsWith(Box<Node>, Box<Node>),
+    Unary(Unary, Box<Node>),
+    Binary(Binary, Box<Node>, Box<Node>),
     Matches(Box<Node>, Regex),
-    Exists(Box<Node>),
-    /// Time since an occurrence (or an epoch-milliseconds number), in milliseconds or (when `true`) days.
-    TimeSince(Box<Node>, bool),
-    InSegment(String),
-    Stage(String),
-    /// GrowthBook hash v2 of the visitor's id with this seed, as a number in [0, 100).
-    Bucket(String),
     /// Whether the visitor's bucket for this seed falls under the percentage.
     InRollout(String, f64),
     /// A GrowthBook-style condition over the attributes, with GrowthBook's semantics.

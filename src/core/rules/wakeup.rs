@@ -8,7 +8,7 @@
 
 use super::eval::number_of;
 use super::input::Input;
-use super::program::{CmpOp, Node, NodeKind, Program};
+use super::program::{Binary, CmpOp, Node, NodeKind, Program, Unary};
 use super::store::Store;
 
 /// The earliest instant after `now_ms` at which `program`'s value may change with no new event.
@@ -46,32 +46,30 @@ fn visit(
                 offer(best, now, at);
             }
         }
-        NodeKind::Cmp(op, l, r) => {
-            for (clock, other) in [(l, r), (r, l)] {
-                // Two elapsed times grow together: their comparison never flips with time alone.
-                if let (NodeKind::TimeSince(arg, days), false) = (&clock.kind, reads_clock(other)) {
-                    crossing(program, *op, arg, *days, other, input, now, best);
+        NodeKind::Binary(op, l, r) => {
+            if let Binary::Cmp(op) = op {
+                for (clock, other) in [(l, r), (r, l)] {
+                    // Two elapsed times grow together: their comparison never flips with time alone.
+                    if let (
+                        NodeKind::Unary(since @ (Unary::TimeSince | Unary::DaysSince), arg),
+                        false,
+                    ) = (&clock.kind, reads_clock(other))
+                    {
+                        let days = *since == Unary::DaysSince;
+                        crossing(program, *op, arg, days, other, input, now, best);
+                    }
                 }
             }
             visit(program, l, input, store, now, best);
             visit(program, r, input, store, now, best);
         }
-        NodeKind::List(items) | NodeKind::All(items) | NodeKind::Any(items) => {
+        NodeKind::Many(_, items) => {
             for i in items {
                 visit(program, i, input, store, now, best);
             }
         }
-        NodeKind::Not(a)
-        | NodeKind::Exists(a)
-        | NodeKind::Matches(a, _)
-        | NodeKind::TimeSince(a, _) => visit(program, a, input, store, now, best),
-        NodeKind::VersionCmp(_, a, b)
-        | NodeKind::In(a, b)
-        | NodeKind::Contains(a, b)
-        | NodeKind::StartsWith(a, b)
-        | NodeKind::EndsWith(a, b) => {
-            visit(program, a, input, store, now, best);
-            visit(program, b, input, store, now, best);
+        NodeKind::Unary(_, a) | NodeKind::Matches(a, _) => {
+            visit(program, a, input, store, now, best)
         }
         _ => {}
     }
@@ -110,17 +108,10 @@ fn crossing(
 /// Whether a node's value moves with the clock (it contains `time_since`/`days_since`).
 fn reads_clock(n: &Node) -> bool {
     match &n.kind {
-        NodeKind::TimeSince(..) => true,
-        NodeKind::Not(a) | NodeKind::Exists(a) | NodeKind::Matches(a, _) => reads_clock(a),
-        NodeKind::Cmp(_, a, b)
-        | NodeKind::VersionCmp(_, a, b)
-        | NodeKind::In(a, b)
-        | NodeKind::Contains(a, b)
-        | NodeKind::StartsWith(a, b)
-        | NodeKind::EndsWith(a, b) => reads_clock(a) || reads_clock(b),
-        NodeKind::List(items) | NodeKind::All(items) | NodeKind::Any(items) => {
-            items.iter().any(reads_clock)
-        }
+        NodeKind::Unary(Unary::TimeSince | Unary::DaysSince, _) => true,
+        NodeKind::Unary(_, a) | NodeKind::Matches(a, _) => reads_clock(a),
+        NodeKind::Binary(_, a, b) => reads_clock(a) || reads_clock(b),
+        NodeKind::Many(_, items) => items.iter().any(reads_clock),
         _ => false,
     }
 }

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use super::diagnostic::Span;
 use super::growthbook::{Cond, ElemTest, Op, Test};
-use super::program::{CmpOp, Deps, Node, NodeKind, Program, Root};
+use super::program::{Binary, CmpOp, Deps, Many, Node, NodeKind, Program, Root, Text, Unary};
 use super::regex::Regex;
 use super::spec::{AggKind, AggSpec};
 use crate::core::json::Value;
@@ -223,22 +223,13 @@ fn op_code(op: CmpOp) -> usize {
 // Node tags. Below `PAYLOAD` a node is `[tag, start, end, ...children]`; from `PAYLOAD` on it is
 // `[tag, start, end, payload, ...children]` (only a regex match has a child as well as its payload).
 const NULL: usize = 0;
+/// Tags 1 to 3: a list, `&&`, `||` (see [`MANY`]).
 const LIST: usize = 1;
-const ALL: usize = 2;
-const ANY: usize = 3;
+/// Tags 4 to 7: `!`, `exists`, time since in milliseconds, in days (see [`UNARY`]).
 const NOT: usize = 4;
-const EXISTS: usize = 5;
-/// Time since, in milliseconds.
-const SINCE: usize = 6;
-const SINCE_DAYS: usize = 7;
+/// Tags 8 to 23: `in`, `contains`, `starts_with`, `ends_with`, then the comparisons (12 to 17) and the version
+/// comparisons (18 to 23), each in the order of [`OPS`] (see [`BINARY`]).
 const IN: usize = 8;
-const HAS: usize = 9;
-const STARTS: usize = 10;
-const ENDS: usize = 11;
-/// A comparison: `CMP + ` the operator's index in [`OPS`].
-const CMP: usize = 12;
-/// A version comparison: `VCMP + ` the operator's index in [`OPS`].
-const VCMP: usize = 18;
 const PAYLOAD: usize = 24;
 const BOOL: usize = 24;
 const NUM: usize = 25;
@@ -258,6 +249,42 @@ const MATCH: usize = 34;
 /// A path: `PATH + ` its root's index in [`ROOTS`]; the payload is its segments.
 const PATH: usize = 35;
 
+/// Nodes with children only, by their offset from [`LIST`].
+const MANY: [Many; 3] = [Many::List, Many::All, Many::Any];
+
+/// One-child operations, by their offset from [`NOT`].
+const UNARY: [Unary; 4] = [
+    Unary::Not,
+    Unary::Exists,
+    Unary::TimeSince,
+    Unary::DaysSince,
+];
+
+/// Two-child operations, by their offset from [`IN`].
+const BINARY: [Binary; 16] = [
+    Binary::In,
+    Binary::Contains,
+    Binary::StartsWith,
+    Binary::EndsWith,
+    Binary::Cmp(CmpOp::Eq),
+    Binary::Cmp(CmpOp::Ne),
+    Binary::Cmp(CmpOp::Lt),
+    Binary::Cmp(CmpOp::Le),
+    Binary::Cmp(CmpOp::Gt),
+    Binary::Cmp(CmpOp::Ge),
+    Binary::VersionCmp(CmpOp::Eq),
+    Binary::VersionCmp(CmpOp::Ne),
+    Binary::VersionCmp(CmpOp::Lt),
+    Binary::VersionCmp(CmpOp::Le),
+    Binary::VersionCmp(CmpOp::Gt),
+    Binary::VersionCmp(CmpOp::Ge),
+];
+
+/// Where `x` is in `table` (every value written has its place).
+fn offset<T: PartialEq>(table: &[T], x: &T) -> usize {
+    table.iter().position(|t| t == x).unwrap_or(0)
+}
+
 /// `[tag, start, end, payload?, ...children]`, with `start` and `end` the node's span in the source; see the
 /// tag constants above. Children follow as items of the node itself (not in an array of their own): one JSON
 /// level per tree level keeps a 32-deep rule well inside the JSON parser's nesting limit.
@@ -266,43 +293,18 @@ pub fn node_to_value(n: &Node) -> Value {
     let mut payload = None;
     let tag = match &n.kind {
         NodeKind::Null => NULL,
-        NodeKind::List(xs) | NodeKind::All(xs) | NodeKind::Any(xs) => {
+        NodeKind::Many(m, xs) => {
             kids.extend(xs);
-            match &n.kind {
-                NodeKind::List(_) => LIST,
-                NodeKind::All(_) => ALL,
-                _ => ANY,
-            }
+            LIST + offset(&MANY, m)
         }
-        NodeKind::Not(x) => {
+        NodeKind::Unary(u, x) => {
             kids.push(x);
-            NOT
+            NOT + offset(&UNARY, u)
         }
-        NodeKind::Exists(x) => {
+        NodeKind::Binary(b, x, y) => {
             kids.push(x);
-            EXISTS
-        }
-        NodeKind::TimeSince(x, days) => {
-            kids.push(x);
-            SINCE + usize::from(*days)
-        }
-        NodeKind::In(a, b)
-        | NodeKind::Contains(a, b)
-        | NodeKind::StartsWith(a, b)
-        | NodeKind::EndsWith(a, b)
-        | NodeKind::Cmp(_, a, b)
-        | NodeKind::VersionCmp(_, a, b) => {
-            kids.push(a);
-            kids.push(b);
-            match &n.kind {
-                NodeKind::In(..) => IN,
-                NodeKind::Contains(..) => HAS,
-                NodeKind::StartsWith(..) => STARTS,
-                NodeKind::EndsWith(..) => ENDS,
-                NodeKind::Cmp(op, ..) => CMP + op_code(*op),
-                NodeKind::VersionCmp(op, ..) => VCMP + op_code(*op),
-                _ => NULL,
-            }
+            kids.push(y);
+            IN + offset(&BINARY, b)
         }
         NodeKind::Bool(b) => {
             payload = Some(Value::Bool(*b));
@@ -312,29 +314,19 @@ pub fn node_to_value(n: &Node) -> Value {
             payload = Some(num(*x));
             NUM
         }
-        NodeKind::Str(s) => {
+        NodeKind::Text(t, s) => {
             payload = Some(text(s));
-            STR
-        }
-        NodeKind::Version(s) => {
-            payload = Some(text(s));
-            VERSION
+            match t {
+                Text::Str => STR,
+                Text::Version => VERSION,
+                Text::Segment => SEGMENT,
+                Text::Stage => STAGE,
+                Text::Bucket => BUCKET,
+            }
         }
         NodeKind::Agg(i) => {
             payload = Some(num(*i as f64));
             AGG
-        }
-        NodeKind::InSegment(s) => {
-            payload = Some(text(s));
-            SEGMENT
-        }
-        NodeKind::Stage(s) => {
-            payload = Some(text(s));
-            STAGE
-        }
-        NodeKind::Bucket(s) => {
-            payload = Some(text(s));
-            BUCKET
         }
         NodeKind::InRollout(s, pct) => {
             payload = Some(Value::Array(vec![text(s), num(*pct)]));
@@ -351,7 +343,7 @@ pub fn node_to_value(n: &Node) -> Value {
         }
         NodeKind::Path(root, segs) => {
             payload = Some(strings(segs));
-            PATH + ROOTS.iter().position(|r| r == root).unwrap_or(0)
+            PATH + offset(&ROOTS, root)
         }
     };
     let mut out = vec![
@@ -419,31 +411,25 @@ impl Reader {
         }
         let kind = match tag {
             NULL => NodeKind::Null,
-            LIST => NodeKind::List(kids),
-            ALL => NodeKind::All(kids),
-            ANY => NodeKind::Any(kids),
-            NOT => NodeKind::Not(one(kids)?),
-            EXISTS => NodeKind::Exists(one(kids)?),
-            SINCE | SINCE_DAYS => NodeKind::TimeSince(one(kids)?, tag == SINCE_DAYS),
+            LIST..NOT => NodeKind::Many(*MANY.get(tag - LIST)?, kids),
+            NOT..IN => NodeKind::Unary(*UNARY.get(tag - NOT)?, one(kids)?),
             IN..PAYLOAD => {
                 let (a, b) = two(kids)?;
-                match tag {
-                    IN => NodeKind::In(a, b),
-                    HAS => NodeKind::Contains(a, b),
-                    STARTS => NodeKind::StartsWith(a, b),
-                    ENDS => NodeKind::EndsWith(a, b),
-                    CMP..VCMP => NodeKind::Cmp(*OPS.get(tag - CMP)?, a, b),
-                    _ => NodeKind::VersionCmp(*OPS.get(tag - VCMP)?, a, b),
-                }
+                NodeKind::Binary(*BINARY.get(tag - IN)?, a, b)
             }
             BOOL => NodeKind::Bool(payload.as_bool()?),
             NUM => NodeKind::Num(payload.as_f64()?),
-            STR => NodeKind::Str(string(payload)?),
-            VERSION => NodeKind::Version(string(payload)?),
             AGG => NodeKind::Agg(index(payload).filter(|&i| i < self.aggregates)?),
-            SEGMENT => NodeKind::InSegment(string(payload)?),
-            STAGE => NodeKind::Stage(string(payload)?),
-            BUCKET => NodeKind::Bucket(string(payload)?),
+            STR | VERSION | SEGMENT | STAGE | BUCKET => NodeKind::Text(
+                match tag {
+                    STR => Text::Str,
+                    VERSION => Text::Version,
+                    SEGMENT => Text::Segment,
+                    STAGE => Text::Stage,
+                    _ => Text::Bucket,
+                },
+                string(payload)?,
+            ),
             ROLLOUT => {
                 let [seed, pct] = payload.as_array()? else {
                     return None;

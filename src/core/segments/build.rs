@@ -4,7 +4,7 @@
 
 use super::defs::{EngineError, JourneyDef, Rule, SegmentDef};
 use crate::core::rules::limits::MAX_RULES;
-use crate::core::rules::program::{Deps, Node, NodeKind};
+use crate::core::rules::program::{Deps, Node, NodeKind, Text};
 use crate::core::rules::{
     compile, compile_condition, Diagnostic, Program, Span, Store, StoreError,
 };
@@ -65,19 +65,9 @@ fn find_span(n: &Node, pred: &dyn Fn(&NodeKind) -> bool) -> Option<Span> {
         return Some(n.span);
     }
     let kids: Vec<&Node> = match &n.kind {
-        NodeKind::Not(a)
-        | NodeKind::Exists(a)
-        | NodeKind::Matches(a, _)
-        | NodeKind::TimeSince(a, _) => vec![a],
-        NodeKind::Cmp(_, a, b)
-        | NodeKind::VersionCmp(_, a, b)
-        | NodeKind::In(a, b)
-        | NodeKind::Contains(a, b)
-        | NodeKind::StartsWith(a, b)
-        | NodeKind::EndsWith(a, b) => vec![a, b],
-        NodeKind::List(items) | NodeKind::All(items) | NodeKind::Any(items) => {
-            items.iter().collect()
-        }
+        NodeKind::Unary(_, a) | NodeKind::Matches(a, _) => vec![a],
+        NodeKind::Binary(_, a, b) => vec![a, b],
+        NodeKind::Many(_, items) => items.iter().collect(),
         _ => vec![],
     };
     kids.into_iter().find_map(|k| find_span(k, pred))
@@ -154,7 +144,7 @@ pub(super) fn build(
             if seg_index(name).is_none() {
                 if let Some(span) = find_span(
                     &p.root,
-                    &|k| matches!(k, NodeKind::InSegment(n) if n == name),
+                    &|k| matches!(k, NodeKind::Text(Text::Segment, n) if n == name),
                 ) {
                     let message = format!("no segment is named `{name}`");
                     errors.push(error(
@@ -169,9 +159,10 @@ pub(super) fn build(
         }
         for name in &p.deps().journeys {
             if jour_index(name).is_none() {
-                if let Some(span) =
-                    find_span(&p.root, &|k| matches!(k, NodeKind::Stage(n) if n == name))
-                {
+                if let Some(span) = find_span(
+                    &p.root,
+                    &|k| matches!(k, NodeKind::Text(Text::Stage, n) if n == name),
+                ) {
                     let message = format!("no journey is named `{name}`");
                     errors.push(error(
                         &c.origin,
