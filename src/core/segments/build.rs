@@ -19,6 +19,8 @@ pub(super) enum UnitRef {
 #[derive(Debug, Clone)]
 pub(super) struct Unit {
     pub what: UnitRef,
+    /// What its rules read, as flags; the segments and journeys it reads are resolved into `dependents` (so
+    /// these lists are left empty).
     pub deps: Deps,
     /// Units (by index, all later in the order) that read this one.
     pub dependents: Vec<usize>,
@@ -281,36 +283,44 @@ pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Op
     if failed {
         return None;
     }
-    // Each unit's combined dependencies. Plain loops throughout: iterator chains cost wasm bytes per closure.
+    // Each unit's combined dependency flags, and the units it reads (by index: segments, then journeys). Plain
+    // loops throughout: iterator chains cost wasm bytes per closure.
     let n_segments = segment_rules.len();
     let n = n_segments + journey_rules.len();
     let mut deps: Vec<Deps> = Vec::with_capacity(n);
-    for p in &segment_rules {
-        let mut d = Deps::default();
-        merge_deps(&mut d, p.deps());
-        deps.push(d);
-    }
-    for stages in &journey_rules {
-        let mut d = Deps::default();
-        for (_, p) in stages {
-            merge_deps(&mut d, p.deps());
-        }
-        deps.push(d);
-    }
-    // Dependency order (Kahn); what is left over is a cycle.
     let mut reads: Vec<Vec<usize>> = Vec::with_capacity(n);
-    for d in &deps {
+    for i in 0..n {
+        let mut d = Deps::default();
         let mut r = Vec::new();
-        for s in &d.segments {
-            if let Some(i) = position(&segment_names, s) {
-                r.push(i);
+        let programs: &[(String, Program)] = match i.checked_sub(n_segments) {
+            None => &[],
+            Some(j) => &journey_rules[j],
+        };
+        let mut add = |p: &Program| {
+            let pd = p.deps();
+            d.traits |= pd.traits;
+            d.context |= pd.context;
+            d.event |= pd.event;
+            d.clock |= pd.clock;
+            d.identity |= pd.identity;
+            for s in &pd.segments {
+                if let Some(k) = position(&segment_names, s) {
+                    r.push(k);
+                }
             }
-        }
-        for j in &d.journeys {
-            if let Some(i) = position(&journey_names, j) {
-                r.push(n_segments + i);
+            for j in &pd.journeys {
+                if let Some(k) = position(&journey_names, j) {
+                    r.push(n_segments + k);
+                }
             }
+        };
+        if let Some(p) = segment_rules.get(i) {
+            add(p);
         }
+        for (_, p) in programs {
+            add(p);
+        }
+        deps.push(d);
         reads.push(r);
     }
     let mut placed = vec![false; n];
@@ -391,16 +401,6 @@ pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Op
         units,
         slot_units,
     })
-}
-
-fn merge_deps(d: &mut Deps, pd: &Deps) {
-    d.traits |= pd.traits;
-    d.context |= pd.context;
-    d.event |= pd.event;
-    d.clock |= pd.clock;
-    d.identity |= pd.identity;
-    d.segments.extend_from_slice(&pd.segments);
-    d.journeys.extend_from_slice(&pd.journeys);
 }
 
 fn position(names: &[String], name: &str) -> Option<usize> {
