@@ -215,23 +215,31 @@ pub(super) fn build(
 /// Why compiled rules cannot make an engine. Rendered into an [`EngineError`] (source line, caret, message) only
 /// for a config as written: a compiled config with a problem is simply refused, so the browser build that reads
 /// compiled configs links none of the message code.
+///
+/// The origin (`segments.x`, `journeys.j.stage`) comes in parts, joined only when rendered.
 pub(super) enum Problem<'a> {
-    TooManyAggregates { origin: &'a str, source: &'a str },
-    Cycle { origin: &'a str, source: &'a str },
+    TooManyAggregates {
+        origin: [&'a str; 4],
+        source: &'a str,
+    },
+    Cycle {
+        origin: [&'a str; 4],
+        source: &'a str,
+    },
 }
 
 impl Problem<'_> {
     fn render(&self) -> EngineError {
         match *self {
             Problem::TooManyAggregates { origin, source } => error(
-                origin,
+                &origin.concat(),
                 source,
                 Span::new(0, source.len()),
                 "too-many-aggregates",
                 StoreError::TooManyAggregates.to_string(),
             ),
             Problem::Cycle { origin, source } => error(
-                origin,
+                &origin.concat(),
                 source,
                 Span::new(0, source.len()),
                 "cycle",
@@ -253,9 +261,8 @@ pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Op
     for (name, mut p) in segments {
         if store.bind(&mut p).is_err() {
             failed = true;
-            let origin = ["segments.", &name].concat();
             problem(Problem::TooManyAggregates {
-                origin: &origin,
+                origin: ["segments.", &name, "", ""],
                 source: p.source(),
             });
         }
@@ -269,9 +276,8 @@ pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Op
         for (stage, mut p) in stages {
             if store.bind(&mut p).is_err() {
                 failed = true;
-                let origin = ["journeys.", &name, ".", &stage].concat();
                 problem(Problem::TooManyAggregates {
-                    origin: &origin,
+                    origin: ["journeys.", &name, ".", &stage],
                     source: p.source(),
                 });
             }
@@ -340,16 +346,13 @@ pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Op
                 }
                 let (origin, source) = if i < n_segments {
                     (
-                        ["segments.", &segment_names[i]].concat(),
+                        ["segments.", &segment_names[i], "", ""],
                         segment_rules[i].source(),
                     )
                 } else {
-                    (["journeys.", &journey_names[i - n_segments]].concat(), "")
+                    (["journeys.", &journey_names[i - n_segments], "", ""], "")
                 };
-                problem(Problem::Cycle {
-                    origin: &origin,
-                    source,
-                });
+                problem(Problem::Cycle { origin, source });
             }
             return None;
         }
