@@ -4,10 +4,8 @@
 //! that comparison false and records a diagnostic; running past [`MAX_STEPS`] makes the whole rule false.
 //! Absent data is normal and silent: every comparison with it is false, except `== null`.
 
-use std::cmp::Ordering;
-
 use super::diagnostic::Span;
-use super::growthbook::{CondEval, Obj};
+use super::growthbook::{holds, CondEval, Obj};
 use super::hash::gb_hash;
 use super::input::{Event, Fact, Input};
 use super::limits::MAX_STEPS;
@@ -542,17 +540,6 @@ impl<'a> Evaluator<'a> {
                 false
             }
         }
-    }
-}
-
-fn holds(op: CmpOp, o: Ordering) -> bool {
-    match op {
-        CmpOp::Eq => o == Ordering::Equal,
-        CmpOp::Ne => o != Ordering::Equal,
-        CmpOp::Lt => o == Ordering::Less,
-        CmpOp::Le => o != Ordering::Greater,
-        CmpOp::Gt => o == Ordering::Greater,
-        CmpOp::Ge => o != Ordering::Less,
     }
 }
 

@@ -471,7 +471,8 @@ fn step<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     }
 }
 
-fn holds(op: CmpOp, o: Ordering) -> bool {
+/// Whether an ordering satisfies a comparison (the rule evaluator's too).
+pub(crate) fn holds(op: CmpOp, o: Ordering) -> bool {
     match op {
         CmpOp::Eq => o == Ordering::Equal,
         CmpOp::Ne => o != Ordering::Equal,
@@ -564,17 +565,14 @@ fn strict_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// JavaScript's `<` family: strings by UTF-16 code units, everything else as numbers.
+/// JavaScript's `<` family: strings by UTF-16 code units, everything else as numbers. Arrays and objects are
+/// strings here (their primitive value), so two of them, or one and a string, compare as text.
 fn js_relational(a: &Value, b: &Value) -> Option<Ordering> {
-    let prim = |v: &Value| match v {
-        Value::Array(_) | Value::Object(_) => Value::String(js_string(v)),
-        _ => v.clone(),
-    };
-    let (a, b) = (prim(a), prim(b));
-    if let (Value::String(x), Value::String(y)) = (&a, &b) {
-        return Some(x.encode_utf16().cmp(y.encode_utf16()));
+    let text = |v: &Value| matches!(v, Value::String(_) | Value::Array(_) | Value::Object(_));
+    if text(a) && text(b) {
+        return Some(js_string(a).encode_utf16().cmp(js_string(b).encode_utf16()));
     }
-    js_number(&a).partial_cmp(&js_number(&b))
+    js_number(a).partial_cmp(&js_number(b))
 }
 
 /// GrowthBook's `paddedVersionString` of any value (numbers are stringified, other non-strings are "0").
@@ -620,21 +618,14 @@ fn is_decimal(t: &str) -> bool {
     i == b.len()
 }
 
-fn fold(v: &Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(case::lower_str(s)),
-        _ => v.clone(),
-    }
-}
-
 /// `expected.includes(actual)`, or an intersection when the attribute is an array.
 fn is_in(actual: &Value, list: &[Value], case_insensitive: bool) -> bool {
-    let eq = |a: &Value, b: &Value| {
-        if case_insensitive {
-            strict_eq(&fold(a), &fold(b))
-        } else {
-            strict_eq(a, b)
+    let eq = |a: &Value, b: &Value| match (a, b) {
+        // Folding case changes only strings; anything else compares as it is.
+        (Value::String(x), Value::String(y)) if case_insensitive => {
+            case::lower_str(x) == case::lower_str(y)
         }
+        _ => strict_eq(a, b),
     };
     match actual {
         Value::Array(items) => items.iter().any(|i| list.iter().any(|x| eq(i, x))),
