@@ -264,22 +264,21 @@ impl Engine {
                 continue;
             }
             self.units[ui].dirty = false;
+            let view = View {
+                facts: &self.facts,
+                store: &self.store,
+                members: &self.members,
+                stages: &self.stages,
+            };
             let changed = match self.units[ui].what {
                 UnitRef::Segment(i) => {
-                    let result = {
-                        let view = self.view();
-                        evaluate(&self.segment_rules[i], &view, now)
-                    };
-                    let value = result.value;
-                    if !result.diagnostics.is_empty() {
-                        let origin = ["segments.", &self.members[i].0].concat();
-                        note(
-                            &mut self.diagnostics,
-                            origin,
-                            self.segment_rules[i].source(),
-                            result.diagnostics,
-                        );
-                    }
+                    let value = check(
+                        &mut self.diagnostics,
+                        &view,
+                        &self.segment_rules[i],
+                        now,
+                        ["segments.", &self.members[i].0, "", ""],
+                    );
                     let (name, member) = &mut self.members[i];
                     if value != *member {
                         *member = value;
@@ -296,24 +295,9 @@ impl Engine {
                 }
                 UnitRef::Journey(j) => {
                     let mut stage = None;
-                    let view = View {
-                        facts: &self.facts,
-                        store: &self.store,
-                        members: &self.members,
-                        stages: &self.stages,
-                    };
                     for (name, p) in self.journey_rules[j].iter().rev() {
-                        let result = evaluate(p, &view, now);
-                        if !result.diagnostics.is_empty() {
-                            let origin = ["journeys.", &self.stages[j].0, ".", name].concat();
-                            note(
-                                &mut self.diagnostics,
-                                origin,
-                                p.source(),
-                                result.diagnostics,
-                            );
-                        }
-                        if result.value {
+                        let origin = ["journeys.", &self.stages[j].0, ".", name];
+                        if check(&mut self.diagnostics, &view, p, now, origin) {
                             stage = Some(name.clone());
                             break;
                         }
@@ -448,6 +432,22 @@ fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
         (x, None) => x,
         (None, y) => y,
     }
+}
+
+/// Evaluates one rule, keeping its run-time diagnostics under `origin` (in parts, joined only when there are
+/// some). One copy for segments and journey stages alike.
+fn check(
+    kept: &mut Vec<RuleDiagnostic>,
+    view: &View<'_>,
+    program: &Program,
+    now: i64,
+    origin: [&str; 4],
+) -> bool {
+    let result = evaluate(program, view, now);
+    if !result.diagnostics.is_empty() {
+        note(kept, origin.concat(), program.source(), result.diagnostics);
+    }
+    result.value
 }
 
 /// Keeps run-time diagnostics (bounded) for the SDK's debug mode.
