@@ -55,11 +55,31 @@ pub enum Test {
     Ops(Vec<Op>),
 }
 
+/// How an operator compares the value with its operand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueOp {
+    /// `$eq`: strict (`===`).
+    Eq,
+    /// `$ne`: strict (`!==`).
+    Ne,
+    /// `$lt $lte $gt $gte`: JavaScript's relational comparison.
+    Rel(CmpOp),
+}
+
+/// Operators whose operand is a test on something derived from the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nested {
+    /// `$not`: the test on the value itself, negated.
+    Not,
+    /// `$size`: the test on an array's length.
+    Size,
+    /// `$elemMatch` with an operator object: the test on some truthy element.
+    Elem,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    Eq(Value),
-    Ne(Value),
-    Rel(CmpOp, Value),
+    Value(ValueOp, Value),
     Version(CmpOp, String),
     Exists(bool),
     In {
@@ -73,9 +93,9 @@ pub enum Op {
         id: String,
         negate: bool,
     },
-    Not(Box<Test>),
-    Size(Box<Test>),
-    ElemMatch(Box<ElemTest>),
+    Nested(Nested, Box<Test>),
+    /// `$elemMatch` with a condition: some truthy element satisfies it.
+    ElemCond(Box<Cond>),
     All {
         parts: Vec<Test>,
         fold: bool,
@@ -86,12 +106,6 @@ pub enum Op {
     Type(String),
     /// An unknown operator or an invalid regex (lenient mode).
     False,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ElemTest {
-    Value(Test),
-    Cond(Cond),
 }
 
 /// Compiles a condition for a config: unknown operators and invalid regexes are errors, reported with the
@@ -262,12 +276,12 @@ impl Compiler {
     fn op(&mut self, op: &str, arg: &Value, at: &str, depth: usize) -> Op {
         let version = |cmp: CmpOp| Op::Version(cmp, js_version(arg));
         match op {
-            "$eq" => Op::Eq(arg.clone()),
-            "$ne" => Op::Ne(arg.clone()),
-            "$lt" => Op::Rel(CmpOp::Lt, arg.clone()),
-            "$lte" => Op::Rel(CmpOp::Le, arg.clone()),
-            "$gt" => Op::Rel(CmpOp::Gt, arg.clone()),
-            "$gte" => Op::Rel(CmpOp::Ge, arg.clone()),
+            "$eq" => Op::Value(ValueOp::Eq, arg.clone()),
+            "$ne" => Op::Value(ValueOp::Ne, arg.clone()),
+            "$lt" => Op::Value(ValueOp::Rel(CmpOp::Lt), arg.clone()),
+            "$lte" => Op::Value(ValueOp::Rel(CmpOp::Le), arg.clone()),
+            "$gt" => Op::Value(ValueOp::Rel(CmpOp::Gt), arg.clone()),
+            "$gte" => Op::Value(ValueOp::Rel(CmpOp::Ge), arg.clone()),
             "$veq" => version(CmpOp::Eq),
             "$vne" => version(CmpOp::Ne),
             "$vlt" => version(CmpOp::Lt),
@@ -290,12 +304,14 @@ impl Compiler {
                 id: js_string(arg),
                 negate: op == "$notInGroup",
             },
-            "$not" => Op::Not(Box::new(self.test(arg, at, depth + 1))),
-            "$size" => Op::Size(Box::new(self.test(arg, at, depth + 1))),
-            "$elemMatch" => Op::ElemMatch(Box::new(match arg.as_object() {
-                Some(m) if is_operator_object(m) => ElemTest::Value(self.test(arg, at, depth + 1)),
-                _ => ElemTest::Cond(self.cond(arg, at, depth + 1)),
-            })),
+            "$not" => Op::Nested(Nested::Not, Box::new(self.test(arg, at, depth + 1))),
+            "$size" => Op::Nested(Nested::Size, Box::new(self.test(arg, at, depth + 1))),
+            "$elemMatch" => match arg.as_object() {
+                Some(m) if is_operator_object(m) => {
+                    Op::Nested(Nested::Elem, Box::new(self.test(arg, at, depth + 1)))
+                }
+                _ => Op::ElemCond(Box::new(self.cond(arg, at, depth + 1))),
+            },
             "$all" | "$alli" => match arg.as_array() {
                 Some(parts) => Op::All {
                     parts: parts.iter().map(|p| self.test(p, at, depth + 1)).collect(),
@@ -382,9 +398,11 @@ impl<'a> CondEval<'a> {
 
     fn op(&mut self, op: &Op, v: &Value) -> bool {
         match op {
-            Op::Eq(x) => strict_eq(v, x),
-            Op::Ne(x) => !strict_eq(v, x),
-            Op::Rel(cmp, x) => js_relational(v, x).is_some_and(|o| holds(*cmp, o)),
+            Op::Value(op, x) => match op {
+                ValueOp::Eq => strict_eq(v, x),
+                ValueOp::Ne => !strict_eq(v, x),
+                ValueOp::Rel(cmp) => js_relational(v, x).is_some_and(|o| holds(*cmp, o)),
+            },
             Op::Version(cmp, x) => holds(*cmp, js_version(v).cmp(x)),
             Op::Exists(want) => v.is_null_value() != *want,
             Op::In { list, negate, fold } => is_in(v, list, *fold) != *negate,
@@ -393,19 +411,20 @@ impl<'a> CondEval<'a> {
                 let members = (self.groups)(id).unwrap_or(&[]);
                 is_in(v, members, false) != *negate
             }
-            Op::Not(t) => !self.test(t, v),
-            Op::Size(t) => match v {
-                Value::Array(items) => self.test(t, &Value::Number(items.len() as f64)),
+            Op::Nested(kind, t) => match (kind, v) {
+                (Nested::Not, _) => !self.test(t, v),
+                (Nested::Size, Value::Array(items)) => {
+                    self.test(t, &Value::Number(items.len() as f64))
+                }
+                (Nested::Elem, Value::Array(items)) => items
+                    .iter()
+                    .any(|item| js_truthy(item) && self.test(t, item)),
                 _ => false,
             },
-            Op::ElemMatch(e) => match v {
-                Value::Array(items) => items.iter().any(|item| {
-                    js_truthy(item)
-                        && match e.as_ref() {
-                            ElemTest::Value(t) => self.test(t, item),
-                            ElemTest::Cond(c) => self.cond(c, Obj::Value(item)),
-                        }
-                }),
+            Op::ElemCond(c) => match v {
+                Value::Array(items) => items
+                    .iter()
+                    .any(|item| js_truthy(item) && self.cond(c, Obj::Value(item))),
                 _ => false,
             },
             Op::All { parts, fold } => match v {

@@ -13,7 +13,7 @@
 use std::rc::Rc;
 
 use super::diagnostic::Span;
-use super::growthbook::{Cond, ElemTest, Op, Test};
+use super::growthbook::{Cond, Nested, Op, Test, ValueOp};
 use super::program::{Binary, CmpOp, Deps, Many, Node, NodeKind, Program, Root, Text, Unary};
 use super::regex::Regex;
 use super::spec::{AggKind, AggSpec};
@@ -531,10 +531,9 @@ fn test_from_value(v: &Value, depth: usize) -> Option<Test> {
 }
 
 // GrowthBook operator tags: `[tag]` or `[tag, argument]`.
-const O_EQ: usize = 0;
-const O_NE: usize = 1;
-/// `$lt`… : `O_REL + ` the operator's index in [`OPS`]; the argument is the operand.
-const O_REL: usize = 2;
+/// Tags 0 to 7: `$eq`, `$ne`, then the relational comparisons (2 to 7) in the order of [`OPS`] (see
+/// [`VALUE_OPS`]); the argument is the operand.
+const O_VALUE: usize = 0;
 /// Version comparisons: `O_VER + ` the operator's index in [`OPS`]; the argument is the padded version.
 const O_VER: usize = 8;
 const O_EXISTS: usize = 14;
@@ -545,9 +544,10 @@ const O_IN_NOT_ARRAY: usize = 19;
 /// `O_GROUP + ` 1 when negated; the argument is the group's id.
 const O_GROUP: usize = 20;
 const O_GROUP_NEGATED: usize = 21;
-const O_NOT: usize = 22;
-const O_SIZE: usize = 23;
-const O_ELEM: usize = 24;
+/// Tags 22 to 24: `$not`, `$size`, `$elemMatch` with an operator object (see [`NESTED`]); the argument is the
+/// test.
+const O_NESTED: usize = 22;
+/// `$elemMatch` with a condition; the argument is the condition.
 const O_ELEM_COND: usize = 25;
 /// `$all`: `O_ALL + ` 1 when case is folded; the argument is the array of tests.
 const O_ALL: usize = 26;
@@ -557,12 +557,25 @@ const O_REGEX: usize = 29;
 const O_TYPE: usize = 30;
 const O_FALSE: usize = 31;
 
+/// Comparisons with an operand, by their offset from [`O_VALUE`].
+const VALUE_OPS: [ValueOp; 8] = [
+    ValueOp::Eq,
+    ValueOp::Ne,
+    ValueOp::Rel(CmpOp::Eq),
+    ValueOp::Rel(CmpOp::Ne),
+    ValueOp::Rel(CmpOp::Lt),
+    ValueOp::Rel(CmpOp::Le),
+    ValueOp::Rel(CmpOp::Gt),
+    ValueOp::Rel(CmpOp::Ge),
+];
+
+/// Operators with a nested test, by their offset from [`O_NESTED`].
+const NESTED: [Nested; 3] = [Nested::Not, Nested::Size, Nested::Elem];
+
 fn op_to_value(o: &Op) -> Value {
     let tests = |ts: &[Test]| Value::Array(ts.iter().map(test_to_value).collect());
     let (tag, arg) = match o {
-        Op::Eq(v) => (O_EQ, Some(v.clone())),
-        Op::Ne(v) => (O_NE, Some(v.clone())),
-        Op::Rel(op, v) => (O_REL + op_code(*op), Some(v.clone())),
+        Op::Value(op, v) => (O_VALUE + offset(&VALUE_OPS, op), Some(v.clone())),
         Op::Version(op, s) => (O_VER + op_code(*op), Some(text(s))),
         Op::Exists(b) => (O_EXISTS, Some(Value::Bool(*b))),
         Op::In { list, negate, fold } => (
@@ -571,12 +584,8 @@ fn op_to_value(o: &Op) -> Value {
         ),
         Op::InNotArray => (O_IN_NOT_ARRAY, None),
         Op::Group { id, negate } => (O_GROUP + usize::from(*negate), Some(text(id))),
-        Op::Not(t) => (O_NOT, Some(test_to_value(t))),
-        Op::Size(t) => (O_SIZE, Some(test_to_value(t))),
-        Op::ElemMatch(e) => match e.as_ref() {
-            ElemTest::Value(t) => (O_ELEM, Some(test_to_value(t))),
-            ElemTest::Cond(c) => (O_ELEM_COND, Some(cond_to_value(c))),
-        },
+        Op::Nested(kind, t) => (O_NESTED + offset(&NESTED, kind), Some(test_to_value(t))),
+        Op::ElemCond(c) => (O_ELEM_COND, Some(cond_to_value(c))),
         Op::All { parts, fold } => (O_ALL + usize::from(*fold), Some(tests(parts))),
         Op::AllNotArray => (O_ALL_NOT_ARRAY, None),
         Op::Regex(re) => (O_REGEX, Some(re.to_value())),
@@ -606,11 +615,8 @@ fn op_from_value(v: &Value, depth: usize) -> Option<Op> {
         [a] => a,
         _ => return None,
     };
-    let test = || Some(Box::new(test_from_value(a, depth + 1)?));
     Some(match tag {
-        O_EQ => Op::Eq(a.clone()),
-        O_NE => Op::Ne(a.clone()),
-        O_REL..O_VER => Op::Rel(*OPS.get(tag - O_REL)?, a.clone()),
+        O_VALUE..O_VER => Op::Value(*VALUE_OPS.get(tag - O_VALUE)?, a.clone()),
         O_VER..O_EXISTS => Op::Version(*OPS.get(tag - O_VER)?, string(a)?),
         O_EXISTS => Op::Exists(a.as_bool()?),
         O_IN..=O_IN_FOLD_NEGATED => Op::In {
@@ -622,10 +628,11 @@ fn op_from_value(v: &Value, depth: usize) -> Option<Op> {
             id: string(a)?,
             negate: tag != O_GROUP,
         },
-        O_NOT => Op::Not(test()?),
-        O_SIZE => Op::Size(test()?),
-        O_ELEM => Op::ElemMatch(Box::new(ElemTest::Value(test_from_value(a, depth + 1)?))),
-        O_ELEM_COND => Op::ElemMatch(Box::new(ElemTest::Cond(cond_from_value(a, depth + 1)?))),
+        O_NESTED..O_ELEM_COND => Op::Nested(
+            *NESTED.get(tag - O_NESTED)?,
+            Box::new(test_from_value(a, depth + 1)?),
+        ),
+        O_ELEM_COND => Op::ElemCond(Box::new(cond_from_value(a, depth + 1)?)),
         O_ALL | O_ALL_FOLD => Op::All {
             parts: list(a, &|t| test_from_value(t, depth + 1))?,
             fold: tag != O_ALL,
