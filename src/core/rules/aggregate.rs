@@ -71,11 +71,9 @@ pub enum State {
 impl State {
     pub fn new(spec: &AggSpec) -> State {
         match &spec.kind {
-            AggKind::Count
-            | AggKind::Sum(_)
-            | AggKind::Min(_)
-            | AggKind::Max(_)
-            | AggKind::Engaged => State::Tally(Tally::new(spec.window_ms)),
+            AggKind::Count | AggKind::Number(..) | AggKind::Engaged => {
+                State::Tally(Tally::new(spec.window_ms))
+            }
             AggKind::First | AggKind::Last => State::Time(None),
             AggKind::LastValue(_) => State::LastValue(None),
             AggKind::Sequence {
@@ -104,16 +102,8 @@ impl State {
     pub fn update(&mut self, spec: &AggSpec, event: &Event<'_>, t: i64) -> bool {
         match (&spec.kind, self) {
             (AggKind::Count, State::Tally(tally)) => tally.add(t, 1.0, Combine::Sum),
-            (AggKind::Sum(p), State::Tally(tally)) => match number_at(event, p) {
-                Some(x) => tally.add(t, x, Combine::Sum),
-                None => return false,
-            },
-            (AggKind::Min(p), State::Tally(tally)) => match number_at(event, p) {
-                Some(x) => tally.add(t, x, Combine::Min),
-                None => return false,
-            },
-            (AggKind::Max(p), State::Tally(tally)) => match number_at(event, p) {
-                Some(x) => tally.add(t, x, Combine::Max),
+            (AggKind::Number(op, p), State::Tally(tally)) => match number_at(event, p) {
+                Some(x) => tally.add(t, x, *op),
                 None => return false,
             },
             (AggKind::Engaged, State::Tally(tally)) => {
@@ -202,14 +192,13 @@ impl State {
 
     pub fn value(&self, spec: &AggSpec, now: i64) -> Fact<'_> {
         match (&spec.kind, self) {
-            (AggKind::Count | AggKind::Sum(_) | AggKind::Engaged, State::Tally(t)) => {
-                Fact::Num(t.value(now, Combine::Sum).unwrap_or(0.0))
-            }
-            (AggKind::Min(_), State::Tally(t)) => {
-                t.value(now, Combine::Min).map_or(Fact::Absent, Fact::Num)
-            }
-            (AggKind::Max(_), State::Tally(t)) => {
-                t.value(now, Combine::Max).map_or(Fact::Absent, Fact::Num)
+            (
+                AggKind::Count | AggKind::Number(Combine::Sum, _) | AggKind::Engaged,
+                State::Tally(t),
+            ) => Fact::Num(t.value(now, Combine::Sum).unwrap_or(0.0)),
+            // A minimum or maximum of nothing is absent, not 0.
+            (AggKind::Number(op, _), State::Tally(t)) => {
+                t.value(now, *op).map_or(Fact::Absent, Fact::Num)
             }
             (AggKind::First | AggKind::Last, State::Time(t)) => t.map_or(Fact::Absent, Fact::Time),
             (AggKind::LastValue(_), State::LastValue(v)) => {

@@ -12,6 +12,7 @@ use super::diagnostic::Diagnostic;
 use super::functions::{lookup, Func};
 use super::program::{Binary, CmpOp, Deps, Many, Node, NodeKind, Program, Root, Text, Unary};
 use super::regex::Regex;
+use super::series::Combine;
 use super::spec::{AggKind, AggSpec};
 use super::types::Ty;
 use super::version::padded;
@@ -224,9 +225,9 @@ impl Lowerer<'_> {
         let mut key = String::new();
         key.push_str(match &kind {
             AggKind::Count => "count",
-            AggKind::Sum(_) => "sum",
-            AggKind::Min(_) => "min",
-            AggKind::Max(_) => "max",
+            AggKind::Number(Combine::Sum, _) => "sum",
+            AggKind::Number(Combine::Min, _) => "min",
+            AggKind::Number(Combine::Max, _) => "max",
             AggKind::First => "first",
             AggKind::Last => "last",
             AggKind::LastValue(_) => "last_value",
@@ -237,7 +238,7 @@ impl Lowerer<'_> {
         key.push('|');
         crate::core::json::write_string(&event, &mut key);
         match &kind {
-            AggKind::Sum(p) | AggKind::Min(p) | AggKind::Max(p) | AggKind::LastValue(p) => {
+            AggKind::Number(_, p) | AggKind::LastValue(p) => {
                 key.push('|');
                 crate::core::json::write_string(&p.join("."), &mut key);
             }
@@ -304,9 +305,9 @@ impl Lowerer<'_> {
                     || str_arg(1).map(|p| p.split('.').map(str::to_string).collect::<Vec<_>>());
                 let kind = match func {
                     Func::Count => AggKind::Count,
-                    Func::Sum => AggKind::Sum(prop().unwrap_or_default()),
-                    Func::Min => AggKind::Min(prop().unwrap_or_default()),
-                    Func::Max => AggKind::Max(prop().unwrap_or_default()),
+                    Func::Sum => AggKind::Number(Combine::Sum, prop().unwrap_or_default()),
+                    Func::Min => AggKind::Number(Combine::Min, prop().unwrap_or_default()),
+                    Func::Max => AggKind::Number(Combine::Max, prop().unwrap_or_default()),
                     Func::First => AggKind::First,
                     _ => AggKind::Last,
                 };

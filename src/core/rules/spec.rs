@@ -4,13 +4,14 @@
 //! same `key`, so the engine keeps one state for both, and the key names that state in the persisted profile.
 
 use super::program::Node;
+use super::series::Combine;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AggKind {
     Count,
-    Sum(Vec<String>),
-    Min(Vec<String>),
-    Max(Vec<String>),
+    /// The sum (`Combine::Sum`), minimum or maximum of the number at this property path. One variant for the
+    /// three: they differ only in how values combine.
+    Number(Combine, Vec<String>),
     /// Time of the first matching event.
     First,
     /// Time of the last matching event.

@@ -16,6 +16,7 @@ use super::diagnostic::Span;
 use super::growthbook::{Cond, Nested, Op, Test, ValueOp};
 use super::program::{Binary, CmpOp, Deps, Many, Node, NodeKind, Program, Root, Text, Unary};
 use super::regex::Regex;
+use super::series::Combine;
 use super::spec::{AggKind, AggSpec};
 use crate::core::json::Value;
 
@@ -127,9 +128,7 @@ fn agg_to_value(a: &AggSpec) -> Value {
         AggKind::Last => (2, vec![]),
         AggKind::Sessions => (3, vec![]),
         AggKind::Engaged => (4, vec![]),
-        AggKind::Sum(p) => (5, vec![strings(p)]),
-        AggKind::Min(p) => (6, vec![strings(p)]),
-        AggKind::Max(p) => (7, vec![strings(p)]),
+        AggKind::Number(op, p) => (5 + offset(&COMBINE, op), vec![strings(p)]),
         AggKind::LastValue(p) => (8, vec![strings(p)]),
         AggKind::Sequence {
             steps,
@@ -144,10 +143,13 @@ fn agg_to_value(a: &AggSpec) -> Value {
             ],
         ),
     };
-    out.push(num(f64::from(tag)));
+    out.push(num(tag as f64));
     out.extend(args);
     Value::Array(out)
 }
+
+/// Sum, min and max, by their kind's offset from 5.
+const COMBINE: [Combine; 3] = [Combine::Sum, Combine::Min, Combine::Max];
 
 fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
     let [event, filter, window, key, kind, args @ ..] = v.as_array()? else {
@@ -159,9 +161,7 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
         (2, []) => AggKind::Last,
         (3, []) => AggKind::Sessions,
         (4, []) => AggKind::Engaged,
-        (5, [p]) => AggKind::Sum(read_strings(p)?),
-        (6, [p]) => AggKind::Min(read_strings(p)?),
-        (7, [p]) => AggKind::Max(read_strings(p)?),
+        (k @ 5..=7, [p]) => AggKind::Number(*COMBINE.get(k - 5)?, read_strings(p)?),
         (8, [p]) => AggKind::LastValue(read_strings(p)?),
         (9, [p, absent, within]) => AggKind::Sequence {
             steps: read_strings(p)?,

@@ -322,6 +322,7 @@ mod oracle {
     use crate::core::rules::eval::matches_event;
     use crate::core::rules::limits::MAX_STEPS;
     use crate::core::rules::series::layout;
+    use crate::core::rules::series::Combine;
     use crate::core::rules::spec::{AggKind, AggSpec};
     use crate::core::rules::{evaluate, Event, Fact, Input, OwnedEvent, Program, Store};
 
@@ -481,12 +482,12 @@ mod oracle {
             };
             match &spec.kind {
                 AggKind::Count => Fact::Num(live.count() as f64),
-                AggKind::Sum(p) => Fact::Num(nums(p).iter().sum()),
-                AggKind::Min(p) => nums(p)
+                AggKind::Number(Combine::Sum, p) => Fact::Num(nums(p).iter().sum()),
+                AggKind::Number(Combine::Min, p) => nums(p)
                     .into_iter()
                     .reduce(f64::min)
                     .map_or(Fact::Absent, Fact::Num),
-                AggKind::Max(p) => nums(p)
+                AggKind::Number(Combine::Max, p) => nums(p)
                     .into_iter()
                     .reduce(f64::max)
                     .map_or(Fact::Absent, Fact::Num),
