@@ -85,14 +85,15 @@ pub fn program_from_value(v: &Value) -> Option<Program> {
     let [source, root, aggs, flags, segments, journeys] = v.as_array()? else {
         return None;
     };
+    // What needs no allocation is checked first: a refusal after an allocation costs its clean-up code.
     let source = source.as_str()?;
+    let flags = index(flags).filter(|f| *f < 32)?;
     let aggregates = list(aggs, &|a| agg_from_value(a, source.len()).map(Rc::new))?;
     let reader = Reader {
         aggregates: aggregates.len(),
         source_len: source.len(),
     };
     let root = reader.node(root, 0)?;
-    let flags = index(flags).filter(|f| *f < 32)?;
     let bit = |i: usize| flags & (1 << i) != 0;
     let deps = Deps {
         traits: bit(0),
@@ -155,6 +156,12 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
     let [event, filter, window, key, kind, args @ ..] = v.as_array()? else {
         return None;
     };
+    // What needs no allocation is checked first: a refusal after an allocation costs its clean-up code.
+    let (event, key) = (event.as_str()?, key.as_str()?);
+    let window_ms = match window {
+        Value::Null => None,
+        w => Some(w.as_f64()? as i64),
+    };
     let kind = match (index(kind)?, args) {
         (0, []) => AggKind::Count,
         (1, []) => AggKind::First,
@@ -183,13 +190,10 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
     };
     Some(AggSpec {
         kind,
-        event: event.as_str()?.to_string(),
+        event: event.to_string(),
         filter,
-        window_ms: match window {
-            Value::Null => None,
-            w => Some(w.as_f64()? as i64),
-        },
-        key: key.as_str()?.to_string(),
+        window_ms,
+        key: key.to_string(),
     })
 }
 
