@@ -367,23 +367,6 @@ struct Reader {
     source_len: usize,
 }
 
-/// The one child of a node that has exactly one.
-fn one(mut kids: Vec<Node>) -> Option<Box<Node>> {
-    if kids.len() != 1 {
-        return None;
-    }
-    kids.pop().map(Box::new)
-}
-
-/// The two children of a node that has exactly two.
-fn two(mut kids: Vec<Node>) -> Option<(Box<Node>, Box<Node>)> {
-    if kids.len() != 2 {
-        return None;
-    }
-    let b = Box::new(kids.pop()?);
-    Some((Box::new(kids.pop()?), b))
-}
-
 fn string(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
@@ -405,26 +388,26 @@ impl Reader {
         } else {
             (&Value::Null, rest)
         };
-        // Leaves have no children; the others are checked for their number below.
-        if (tag == NULL || tag >= PAYLOAD && tag != MATCH) && !rest.is_empty() {
-            return None;
-        }
-        let mut kids = Vec::with_capacity(rest.len());
-        for x in rest {
-            kids.push(self.node(x, depth + 1)?);
-        }
-        let kind = match tag {
-            NULL => NodeKind::Null,
-            LIST..NOT => NodeKind::Many(*MANY.get(tag - LIST)?, kids),
-            NOT..IN => NodeKind::Unary(*UNARY.get(tag - NOT)?, one(kids)?),
-            IN..PAYLOAD => {
-                let (a, b) = two(kids)?;
-                NodeKind::Binary(*BINARY.get(tag - IN)?, a, b)
+        // Children are counted before any is read, and only a list builds a vector of them.
+        let child = |x: &Value| Some(Box::new(self.node(x, depth + 1)?));
+        let kind = match (tag, rest) {
+            (NULL, []) => NodeKind::Null,
+            (LIST..NOT, _) => {
+                let mut kids = Vec::with_capacity(rest.len());
+                for x in rest {
+                    kids.push(self.node(x, depth + 1)?);
+                }
+                NodeKind::Many(*MANY.get(tag - LIST)?, kids)
             }
-            BOOL => NodeKind::Bool(payload.as_bool()?),
-            NUM => NodeKind::Num(payload.as_f64()?),
-            AGG => NodeKind::Agg(index(payload).filter(|&i| i < self.aggregates)?),
-            STR | VERSION | SEGMENT | STAGE | BUCKET => NodeKind::Text(
+            (NOT..IN, [x]) => NodeKind::Unary(*UNARY.get(tag - NOT)?, child(x)?),
+            (IN..PAYLOAD, [a, b]) => NodeKind::Binary(*BINARY.get(tag - IN)?, child(a)?, child(b)?),
+            (MATCH, [x]) => NodeKind::Matches(child(x)?, Regex::from_value(payload)?),
+            // Leaves have no children.
+            (_, [_, ..]) | (NULL..PAYLOAD | MATCH, _) => return None,
+            (BOOL, _) => NodeKind::Bool(payload.as_bool()?),
+            (NUM, _) => NodeKind::Num(payload.as_f64()?),
+            (AGG, _) => NodeKind::Agg(index(payload).filter(|&i| i < self.aggregates)?),
+            (STR | VERSION | SEGMENT | STAGE | BUCKET, _) => NodeKind::Text(
                 match tag {
                     STR => Text::Str,
                     VERSION => Text::Version,
@@ -434,14 +417,13 @@ impl Reader {
                 },
                 string(payload)?,
             ),
-            ROLLOUT => {
+            (ROLLOUT, _) => {
                 let [seed, pct] = payload.as_array()? else {
                     return None;
                 };
                 NodeKind::InRollout(string(seed)?, pct.as_f64()?)
             }
-            CONDITION => NodeKind::Condition(Box::new(cond_from_value(payload, depth + 1)?)),
-            MATCH => NodeKind::Matches(one(kids)?, Regex::from_value(payload)?),
+            (CONDITION, _) => NodeKind::Condition(Box::new(cond_from_value(payload, depth + 1)?)),
             _ => NodeKind::Path(*ROOTS.get(tag - PATH)?, read_strings(payload)?),
         };
         Some(Node {

@@ -55,3 +55,52 @@ fn an_aggregate_index_must_exist() {
     }
     assert!(program_from_value(&v).is_none());
 }
+
+#[test]
+fn a_node_must_have_its_number_of_children() {
+    let p = compile(r#"properties.x matches "a+b""#).unwrap();
+    let leaf = || Value::Array(vec![24.0.into(), 0.0.into(), 0.0.into(), Value::Bool(true)]);
+    let re = Regex::new("a+b").unwrap().to_value();
+    let with_root = |root: Value| {
+        let mut v = program_to_value(&p);
+        if let Value::Array(items) = &mut v {
+            items[1] = root;
+        }
+        v
+    };
+    let node = |tag: f64, payload: Option<Value>, kids: usize| {
+        let mut items = vec![tag.into(), 0.0.into(), 0.0.into()];
+        items.extend(payload);
+        items.extend((0..kids).map(|_| leaf()));
+        Value::Array(items)
+    };
+    // As written, each reads back.
+    for good in [
+        node(34.0, Some(re.clone()), 1),
+        node(4.0, None, 1),
+        node(12.0, None, 2),
+        node(1.0, None, 0),
+        node(1.0, None, 3),
+        node(0.0, None, 0),
+    ] {
+        assert!(
+            program_from_value(&with_root(good.clone())).is_some(),
+            "{good:?}"
+        );
+    }
+    for bad in [
+        node(34.0, Some(re.clone()), 0),
+        node(34.0, Some(re), 2),
+        node(4.0, None, 0),
+        node(4.0, None, 2),
+        node(12.0, None, 1),
+        node(12.0, None, 3),
+        node(0.0, None, 1),
+        node(24.0, Some(Value::Bool(true)), 1),
+    ] {
+        assert!(
+            program_from_value(&with_root(bad.clone())).is_none(),
+            "{bad:?}"
+        );
+    }
+}
