@@ -410,40 +410,50 @@ impl<'a> Evaluator<'a> {
     }
 
     fn binary(&mut self, op: Binary, l: &'a Node, r: &'a Node, span: Span) -> bool {
+        match (op, &r.kind) {
+            (Binary::VersionCmp(op), _) => return self.version_compare(op, l, r, span),
+            // A list written in the rule is walked in place: no list value is built.
+            (Binary::In, NodeKind::Many(Many::List, items)) => return self.member_of(l, items),
+            _ => {}
+        }
+        // Both sides are evaluated (left first) in one place for every other operation: each evaluation and
+        // each drop of a value costs wasm where it is written.
+        let (a, b) = (self.value(l), self.value(r));
+        self.on_values(op, &a, &b, span)
+    }
+
+    fn on_values(&mut self, op: Binary, a: &V<'_>, b: &V<'_>, span: Span) -> bool {
         match op {
-            Binary::Cmp(op) => self.compare(op, l, r, span),
-            Binary::VersionCmp(op) => self.version_compare(op, l, r, span),
-            Binary::In => self.member(l, r, span),
-            Binary::Contains => self.contains(l, r, span),
-            Binary::StartsWith | Binary::EndsWith => {
-                let (a, b) = (self.value(l), self.value(r));
-                match (a.as_str(), b.as_str()) {
-                    (Some(x), Some(y)) => {
-                        self.tick((y.len() / 16) as u32);
-                        if op == Binary::StartsWith {
-                            x.starts_with(y)
-                        } else {
-                            x.ends_with(y)
-                        }
-                    }
-                    _ if a.is_missing() || b.is_missing() => false,
-                    _ => {
-                        self.mismatch(span, "starts_with/ends_with needs two strings");
-                        false
+            Binary::Cmp(op) => self.compare(op, a, b, span),
+            Binary::In => self.member(a, b, span),
+            Binary::Contains => self.contains(a, b, span),
+            Binary::StartsWith | Binary::EndsWith => match (a.as_str(), b.as_str()) {
+                (Some(x), Some(y)) => {
+                    self.tick((y.len() / 16) as u32);
+                    if op == Binary::StartsWith {
+                        x.starts_with(y)
+                    } else {
+                        x.ends_with(y)
                     }
                 }
-            }
+                _ if a.is_missing() || b.is_missing() => false,
+                _ => {
+                    self.mismatch(span, "starts_with/ends_with needs two strings");
+                    false
+                }
+            },
+            // Handled by `binary`.
+            Binary::VersionCmp(_) => false,
         }
     }
 
-    fn compare(&mut self, op: CmpOp, l: &'a Node, r: &'a Node, span: Span) -> bool {
-        let (a, b) = (self.value(l), self.value(r));
+    fn compare(&mut self, op: CmpOp, a: &V<'_>, b: &V<'_>, span: Span) -> bool {
         match op {
-            CmpOp::Eq => return equal(&a, &b),
-            CmpOp::Ne => return !equal(&a, &b),
+            CmpOp::Eq => return equal(a, b),
+            CmpOp::Ne => return !equal(a, b),
             _ => {}
         }
-        let ord = match (&a, &b) {
+        let ord = match (a, b) {
             (V::Num(x), V::Num(y)) => x.partial_cmp(y),
             (V::Time(x), V::Time(y)) => Some(x.cmp(y)),
             _ if a.is_missing() || b.is_missing() => return false,
@@ -483,27 +493,27 @@ impl<'a> Evaluator<'a> {
         holds(op, a.cmp(&b))
     }
 
-    /// `x in list`: with an array on the left, whether any of its elements is in the list.
-    fn member(&mut self, l: &'a Node, r: &'a Node, span: Span) -> bool {
-        // A list written in the rule is walked in place: no list value is built.
-        if let NodeKind::Many(Many::List, items) = &r.kind {
-            let a = self.value(l);
-            if a.is_missing() {
-                return false;
-            }
-            for item in items {
-                let x = self.value(item);
-                let hit = match a.elements() {
-                    Some(elems) => elems.any(&mut |e| equal(e, &x)),
-                    None => equal(&a, &x),
-                };
-                if hit {
-                    return true;
-                }
-            }
+    /// `x in [...]` with the list written in the rule: its items are evaluated one by one, until one matches.
+    fn member_of(&mut self, l: &'a Node, items: &'a [Node]) -> bool {
+        let a = self.value(l);
+        if a.is_missing() {
             return false;
         }
-        let (a, b) = (self.value(l), self.value(r));
+        for item in items {
+            let x = self.value(item);
+            let hit = match a.elements() {
+                Some(elems) => elems.any(&mut |e| equal(e, &x)),
+                None => equal(&a, &x),
+            };
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// `x in list`: with an array on the left, whether any of its elements is in the list.
+    fn member(&mut self, a: &V<'_>, b: &V<'_>, span: Span) -> bool {
         let Some(list) = b.elements() else {
             if !b.is_missing() {
                 self.mismatch(span, "`in` needs a list on its right");
@@ -516,15 +526,14 @@ impl<'a> Evaluator<'a> {
         self.tick(list.len() as u32);
         match a.elements() {
             Some(items) => items.any(&mut |i| list.any(&mut |x| equal(i, x))),
-            None => list.any(&mut |x| equal(&a, x)),
+            None => list.any(&mut |x| equal(a, x)),
         }
     }
 
-    fn contains(&mut self, l: &'a Node, r: &'a Node, span: Span) -> bool {
-        let (a, b) = (self.value(l), self.value(r));
+    fn contains(&mut self, a: &V<'_>, b: &V<'_>, span: Span) -> bool {
         if let Some(items) = a.elements() {
             self.tick(items.len() as u32);
-            return items.any(&mut |i| equal(i, &b));
+            return items.any(&mut |i| equal(i, b));
         }
         match (a.as_str(), b.as_str()) {
             (Some(x), Some(y)) => {
