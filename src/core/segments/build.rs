@@ -30,14 +30,23 @@ pub(super) struct Unit {
 
 pub(super) struct Built {
     pub store: Store,
-    pub segment_names: Vec<String>,
-    pub segment_rules: Vec<Program>,
-    pub journey_names: Vec<String>,
-    pub journey_rules: Vec<Vec<(String, Program)>>,
+    /// The rules as given, bound to `store`.
+    pub rules: Rules,
     /// In dependency order: a unit comes after every segment or journey it reads.
     pub units: Vec<Unit>,
     /// Aggregate slot → units reading it.
     pub slot_units: Vec<Vec<usize>>,
+}
+
+/// The rules of unit `i`, counting segments first, then journeys: a segment's one rule, or a journey's stages.
+pub(super) fn rules_of(rules: &Rules, i: usize) -> &[(String, Program)] {
+    match rules.segments.get(i..=i) {
+        Some(one) => one,
+        None => rules
+            .journeys
+            .get(i - rules.segments.len())
+            .map_or(&[], |(_, stages)| stages.as_slice()),
+    }
 }
 
 /// One rule of the config, compiled (or not).
@@ -252,57 +261,42 @@ impl Problem<'_> {
 /// Binds compiled rules to one aggregate store and orders them so each comes after what it reads. A reference
 /// to a segment or journey that does not exist reads as false (the compiler reports it; a compiled config has
 /// none). Errors: too many aggregates, or a cycle.
-pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Option<Built> {
-    let Rules { segments, journeys } = rules;
+pub(super) fn assemble(mut rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Option<Built> {
     let mut failed = false;
     let mut store = Store::new();
-    let mut segment_rules = Vec::with_capacity(segments.len());
-    let mut segment_names = Vec::with_capacity(segments.len());
-    for (name, mut p) in segments {
-        if store.bind(&mut p).is_err() {
+    for (name, p) in &mut rules.segments {
+        if store.bind(p).is_err() {
             failed = true;
             problem(Problem::TooManyAggregates {
-                origin: ["segments.", &name, "", ""],
+                origin: ["segments.", name, "", ""],
                 source: p.source(),
             });
         }
-        segment_names.push(name);
-        segment_rules.push(p);
     }
-    let mut journey_rules: Vec<Vec<(String, Program)>> = Vec::with_capacity(journeys.len());
-    let mut journey_names = Vec::with_capacity(journeys.len());
-    for (name, stages) in journeys {
-        let mut bound = Vec::with_capacity(stages.len());
-        for (stage, mut p) in stages {
-            if store.bind(&mut p).is_err() {
+    for (name, stages) in &mut rules.journeys {
+        for (stage, p) in stages {
+            if store.bind(p).is_err() {
                 failed = true;
                 problem(Problem::TooManyAggregates {
-                    origin: ["journeys.", &name, ".", &stage],
+                    origin: ["journeys.", name, ".", stage],
                     source: p.source(),
                 });
             }
-            bound.push((stage, p));
         }
-        journey_names.push(name);
-        journey_rules.push(bound);
     }
     if failed {
         return None;
     }
     // Each unit's combined dependency flags, and the units it reads (by index: segments, then journeys). Plain
     // loops throughout: iterator chains cost wasm bytes per closure.
-    let n_segments = segment_rules.len();
-    let n = n_segments + journey_rules.len();
+    let n_segments = rules.segments.len();
+    let n = n_segments + rules.journeys.len();
     let mut deps: Vec<Deps> = Vec::with_capacity(n);
     let mut reads: Vec<Vec<usize>> = Vec::with_capacity(n);
     for i in 0..n {
         let mut d = Deps::default();
         let mut r = Vec::new();
-        let programs: &[(String, Program)] = match i.checked_sub(n_segments) {
-            None => &[],
-            Some(j) => &journey_rules[j],
-        };
-        let mut add = |p: &Program| {
+        for (_, p) in rules_of(&rules, i) {
             let pd = p.deps();
             d.traits |= pd.traits;
             d.context |= pd.context;
@@ -310,21 +304,15 @@ pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Op
             d.clock |= pd.clock;
             d.identity |= pd.identity;
             for s in &pd.segments {
-                if let Some(k) = position(&segment_names, s) {
+                if let Some(k) = position(&rules.segments, s) {
                     r.push(k);
                 }
             }
             for j in &pd.journeys {
-                if let Some(k) = position(&journey_names, j) {
+                if let Some(k) = position(&rules.journeys, j) {
                     r.push(n_segments + k);
                 }
             }
-        };
-        if let Some(p) = segment_rules.get(i) {
-            add(p);
-        }
-        for (_, p) in programs {
-            add(p);
         }
         deps.push(d);
         reads.push(r);
@@ -344,13 +332,9 @@ pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Op
                 if placed[i] {
                     continue;
                 }
-                let (origin, source) = if i < n_segments {
-                    (
-                        ["segments.", &segment_names[i], "", ""],
-                        segment_rules[i].source(),
-                    )
-                } else {
-                    (["journeys.", &journey_names[i - n_segments], "", ""], "")
+                let (origin, source) = match rules.segments.get(i) {
+                    Some((name, p)) => (["segments.", name, "", ""], p.source()),
+                    None => (["journeys.", &rules.journeys[i - n_segments].0, "", ""], ""),
                 };
                 problem(Problem::Cycle { origin, source });
             }
@@ -381,48 +365,30 @@ pub(super) fn assemble(rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Op
     }
     let mut slot_units: Vec<Vec<usize>> = Vec::new();
     slot_units.resize_with(store.specs().len(), Vec::new);
-    for (ui, u) in units.iter().enumerate() {
-        match u.what {
-            UnitRef::Segment(i) => {
-                if let Some(p) = segment_rules.get(i) {
-                    add_slots(&mut slot_units, ui, p);
-                }
-            }
-            UnitRef::Journey(j) => {
-                for (_, p) in &journey_rules[j] {
-                    add_slots(&mut slot_units, ui, p);
+    for (ui, &i) in order.iter().enumerate() {
+        for (_, p) in rules_of(&rules, i) {
+            for local in 0..p.aggregates().len() {
+                if let Some(units) = p.slot(local).and_then(|slot| slot_units.get_mut(slot)) {
+                    push_new(units, ui);
                 }
             }
         }
     }
     Some(Built {
         store,
-        segment_names,
-        segment_rules,
-        journey_names,
-        journey_rules,
+        rules,
         units,
         slot_units,
     })
 }
 
-fn position(names: &[String], name: &str) -> Option<usize> {
-    names.iter().position(|s| s == name)
+/// The index of the first item named `name`.
+fn position<T>(items: &[(String, T)], name: &str) -> Option<usize> {
+    items.iter().position(|(s, _)| s == name)
 }
 
 fn push_new(v: &mut Vec<usize>, x: usize) {
     if !v.contains(&x) {
         v.push(x);
-    }
-}
-
-/// Records that unit `ui` reads every aggregate slot of `p`.
-fn add_slots(slot_units: &mut [Vec<usize>], ui: usize, p: &Program) {
-    for local in 0..p.aggregates().len() {
-        if let Some(slot) = p.slot(local) {
-            if let Some(units) = slot_units.get_mut(slot) {
-                push_new(units, ui);
-            }
-        }
     }
 }

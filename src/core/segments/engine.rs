@@ -1,6 +1,6 @@
 //! The incremental engine: segments and journeys over one shared aggregate store.
 
-use super::build::{assemble, build, Built, Rules, Unit, UnitRef};
+use super::build::{assemble, build, rules_of, Built, Rules, Unit, UnitRef};
 use super::change::Change;
 use super::defs::{EngineError, JourneyDef, RuleDiagnostic, SegmentDef};
 use super::facts::{Facts, View};
@@ -20,12 +20,12 @@ const MAX_CATCH_UP: usize = 10_000;
 pub struct Engine {
     store: Store,
     facts: Facts,
-    segment_rules: Vec<Program>,
-    /// (segment name, member) in definition order.
-    members: Vec<(String, bool)>,
-    journey_rules: Vec<Vec<(String, Program)>>,
-    /// (journey name, current stage).
-    stages: Vec<(String, Option<String>)>,
+    /// The segments and journeys, by name, in definition order (bound to `store`).
+    rules: Rules,
+    /// Whether the visitor is in each segment of `rules`.
+    members: Vec<bool>,
+    /// The visitor's stage in each journey of `rules`.
+    stages: Vec<Option<String>>,
     /// Units in dependency order: a unit comes after every segment or journey it reads.
     units: Vec<Unit>,
     /// Aggregate slot → units reading it.
@@ -57,21 +57,12 @@ impl Engine {
 
     fn from_built(built: Built) -> Engine {
         let any_event_rule = built.units.iter().any(|u| u.deps.event);
-        let mut members = Vec::with_capacity(built.segment_names.len());
-        for s in built.segment_names {
-            members.push((s, false));
-        }
-        let mut stages = Vec::with_capacity(built.journey_names.len());
-        for j in built.journey_names {
-            stages.push((j, None));
-        }
         Engine {
             store: built.store,
             facts: Facts::default(),
-            members,
-            segment_rules: built.segment_rules,
-            stages,
-            journey_rules: built.journey_rules,
+            members: vec![false; built.rules.segments.len()],
+            stages: vec![None; built.rules.journeys.len()],
+            rules: built.rules,
             units: built.units,
             slot_units: built.slot_units,
             any_event_rule,
@@ -82,27 +73,14 @@ impl Engine {
 
     /// The rules by name, in config order (what a compiled config carries).
     pub fn rules(&self) -> Rules {
-        Rules {
-            segments: self
-                .members
-                .iter()
-                .map(|(n, _)| n.clone())
-                .zip(self.segment_rules.iter().cloned())
-                .collect(),
-            journeys: self
-                .stages
-                .iter()
-                .map(|(n, _)| n.clone())
-                .zip(self.journey_rules.iter().cloned())
-                .collect(),
-        }
+        self.rules.clone()
     }
 
     /// Current segment memberships, in definition order.
     pub fn segments(&self) -> Vec<&str> {
         let mut out = Vec::new();
-        for (n, m) in &self.members {
-            if *m {
+        for (i, (n, _)) in self.rules.segments.iter().enumerate() {
+            if self.members[i] {
                 out.push(n.as_str());
             }
         }
@@ -110,22 +88,18 @@ impl Engine {
     }
 
     pub fn in_segment(&self, name: &str) -> bool {
-        self.members.iter().any(|(n, m)| *m && n == name)
+        super::facts::in_segment(&self.rules, &self.members, name)
     }
 
     /// The visitor's current stage in `journey`.
     pub fn stage(&self, journey: &str) -> Option<&str> {
-        self.stages
-            .iter()
-            .find(|(j, _)| j == journey)
-            .and_then(|(_, s)| s.as_deref())
+        super::facts::stage(&self.rules, &self.stages, journey)
     }
 
     /// Each top-level clause of a segment's rule and whether it holds now (for `explain`); `None` for an
     /// unknown segment. Clause spans index `source`.
     pub fn explain_segment(&self, name: &str, now_ms: i64) -> Option<(String, Vec<Clause>)> {
-        let i = self.members.iter().position(|(n, _)| n == name)?;
-        let program = self.segment_rules.get(i)?;
+        let (_, program) = self.rules.segments.iter().find(|(n, _)| n == name)?;
         let view = self.view();
         Some((
             program.source().to_string(),
@@ -267,19 +241,21 @@ impl Engine {
             let view = View {
                 facts: &self.facts,
                 store: &self.store,
+                rules: &self.rules,
                 members: &self.members,
                 stages: &self.stages,
             };
             let changed = match self.units[ui].what {
                 UnitRef::Segment(i) => {
+                    let (name, p) = &self.rules.segments[i];
                     let value = check(
                         &mut self.diagnostics,
                         &view,
-                        &self.segment_rules[i],
+                        p,
                         now,
-                        ["segments.", &self.members[i].0, "", ""],
+                        ["segments.", name, "", ""],
                     );
-                    let (name, member) = &mut self.members[i];
+                    let member = &mut self.members[i];
                     if value != *member {
                         *member = value;
                         let segment = name.clone();
@@ -295,17 +271,18 @@ impl Engine {
                 }
                 UnitRef::Journey(j) => {
                     let mut stage = None;
-                    for (name, p) in self.journey_rules[j].iter().rev() {
-                        let origin = ["journeys.", &self.stages[j].0, ".", name];
+                    let (journey, stages) = &self.rules.journeys[j];
+                    for (name, p) in stages.iter().rev() {
+                        let origin = ["journeys.", journey, ".", name];
                         if check(&mut self.diagnostics, &view, p, now, origin) {
                             stage = Some(name.clone());
                             break;
                         }
                     }
-                    let (name, current) = &mut self.stages[j];
+                    let current = &mut self.stages[j];
                     if stage != *current {
                         changes.push(Change::Stage {
-                            journey: name.clone(),
+                            journey: journey.clone(),
                             from: current.clone(),
                             to: stage.clone(),
                             at: now,
@@ -325,18 +302,15 @@ impl Engine {
             }
             let wake = {
                 let view = self.view();
-                match self.units[ui].what {
-                    UnitRef::Segment(i) => {
-                        next_wakeup(&self.segment_rules[i], &view, &self.store, now)
-                    }
-                    UnitRef::Journey(j) => {
-                        let mut wake = None;
-                        for (_, p) in &self.journey_rules[j] {
-                            wake = earliest(wake, next_wakeup(p, &view, &self.store, now));
-                        }
-                        wake
-                    }
+                let i = match self.units[ui].what {
+                    UnitRef::Segment(i) => i,
+                    UnitRef::Journey(j) => self.rules.segments.len() + j,
+                };
+                let mut wake = None;
+                for (_, p) in rules_of(&self.rules, i) {
+                    wake = earliest(wake, next_wakeup(p, &view, &self.store, now));
                 }
+                wake
             };
             self.units[ui].wake = wake;
         }
@@ -358,6 +332,7 @@ impl Engine {
         View {
             facts: &self.facts,
             store: &self.store,
+            rules: &self.rules,
             members: &self.members,
             stages: &self.stages,
         }
@@ -370,17 +345,15 @@ impl Engine {
         m.insert("store", self.store.to_value());
         m.insert("segments", {
             let mut segments = Vec::new();
-            for (n, m) in &self.members {
-                if *m {
-                    segments.push(Value::from(n.as_str()));
-                }
+            for n in self.segments() {
+                segments.push(Value::from(n));
             }
             Value::Array(segments)
         });
         let mut stages = Map::new();
-        for (j, s) in &self.stages {
-            if let Some(s) = s {
-                stages.insert(j.clone(), Value::from(s.as_str()));
+        for (j, (name, _)) in self.rules.journeys.iter().enumerate() {
+            if let Some(s) = &self.stages[j] {
+                stages.insert(name.clone(), Value::from(s.as_str()));
             }
         }
         m.insert("stages", Value::Object(stages));
@@ -404,15 +377,15 @@ impl Engine {
         self.store
             .restore(v.get("store").ok_or(StateError::Foreign)?)?;
         let members = v.get("segments").and_then(Value::as_array).unwrap_or(&[]);
-        for (name, m) in &mut self.members {
-            *m = members.iter().any(|x| x.as_str() == Some(name.as_str()));
+        for (i, (name, _)) in self.rules.segments.iter().enumerate() {
+            self.members[i] = members.iter().any(|x| x.as_str() == Some(name.as_str()));
         }
-        for (j, (name, current)) in self.stages.iter_mut().enumerate() {
-            *current = v
+        for (j, (name, stages)) in self.rules.journeys.iter().enumerate() {
+            self.stages[j] = v
                 .get("stages")
                 .and_then(|s| s.get(name))
                 .and_then(Value::as_str)
-                .filter(|s| self.journey_rules[j].iter().any(|(n, _)| n == s))
+                .filter(|s| stages.iter().any(|(n, _)| n == s))
                 .map(str::to_string);
         }
         if let Some(c) = v.get("clock").and_then(Value::as_f64) {

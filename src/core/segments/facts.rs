@@ -1,5 +1,6 @@
 //! The visitor facts the engine keeps beside the aggregates, and the `Input` view rules are evaluated against.
 
+use super::build::Rules;
 use crate::core::json::{Map, Value};
 use crate::core::rules::{Event, Fact, Input, OwnedEvent, Store};
 
@@ -33,8 +34,11 @@ impl Default for Facts {
 pub struct View<'a> {
     pub facts: &'a Facts,
     pub store: &'a Store,
-    pub members: &'a [(String, bool)],
-    pub stages: &'a [(String, Option<String>)],
+    pub rules: &'a Rules,
+    /// Membership of each segment of `rules`.
+    pub members: &'a [bool],
+    /// The stage in each journey of `rules`.
+    pub stages: &'a [Option<String>],
 }
 
 impl Input for View<'_> {
@@ -54,13 +58,10 @@ impl Input for View<'_> {
         self.facts.attributes.as_ref().or(Some(&self.facts.traits))
     }
     fn in_segment(&self, name: &str) -> bool {
-        self.members.iter().any(|(n, m)| *m && n == name)
+        in_segment(self.rules, self.members, name)
     }
     fn stage(&self, journey: &str) -> Option<&str> {
-        self.stages
-            .iter()
-            .find(|(j, _)| j == journey)
-            .and_then(|(_, s)| s.as_deref())
+        stage(self.rules, self.stages, journey)
     }
     fn anonymous_id(&self) -> &str {
         &self.facts.anonymous_id
@@ -68,4 +69,22 @@ impl Input for View<'_> {
     fn aggregate(&self, slot: usize, now_ms: i64) -> Fact<'_> {
         self.store.value(slot, now_ms)
     }
+}
+
+/// Whether a segment named `name` has the visitor as a member.
+pub fn in_segment(rules: &Rules, members: &[bool], name: &str) -> bool {
+    let mut i = 0;
+    for (n, _) in &rules.segments {
+        if members[i] && n == name {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The visitor's stage in the (first) journey named `journey`.
+pub fn stage<'a>(rules: &Rules, stages: &'a [Option<String>], journey: &str) -> Option<&'a str> {
+    let j = rules.journeys.iter().position(|(n, _)| n == journey)?;
+    stages.get(j)?.as_deref()
 }
