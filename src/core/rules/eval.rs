@@ -609,7 +609,7 @@ pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause>
     let mut clauses = Vec::new();
     split(&program.root, &mut clauses);
     let mut out = Vec::with_capacity(clauses.len());
-    for n in clauses {
+    for &n in &clauses {
         let mut ev = Evaluator::new(program, input, now_ms);
         let value = ev.cond(n) && !ev.out_of_steps;
         out.push(Clause {
