@@ -244,17 +244,18 @@ impl Store {
             let Some(saved) = aggs.get(&self.specs[slot].key) else {
                 continue;
             };
-            match state_from_value(&self.specs[slot], saved) {
+            let state = match state_from_value(&self.specs[slot], saved) {
                 Some(state) => {
-                    self.states[slot] = state;
                     report.restored += 1;
+                    state
                 }
                 None => {
-                    self.states[slot] = State::new(&self.specs[slot]);
                     report.discarded += 1;
+                    State::new(&self.specs[slot])
                 }
-            }
-            self.weights[slot] = self.states[slot].weight();
+            };
+            self.weights[slot] = state.weight();
+            self.states[slot] = state;
         }
         self.total_weight = self.weights.iter().sum();
         self.enforce_budget();
