@@ -267,15 +267,16 @@ impl<'a> Evaluator<'a> {
             NodeKind::Unary(Unary::Exists, inner) => !self.value(inner).is_missing(),
             NodeKind::Text(Text::Segment, name) => self.input.in_segment(name),
             NodeKind::Condition(c) => {
-                let input = self.input;
-                let groups = |id: &str| input.saved_group(id);
                 let mut ce = CondEval {
-                    groups: &groups,
+                    input: self.input,
                     budget: MAX_STEPS.saturating_sub(self.steps),
                 };
-                let empty = Map::new();
-                let attrs = input.attributes().unwrap_or(&empty);
-                let v = ce.cond(c, Obj::Map(attrs));
+                // No attributes read like an empty object: every path is `null`.
+                let attrs = match self.input.attributes() {
+                    Some(m) => Obj::Map(m),
+                    None => Obj::Value(&Value::Null),
+                };
+                let v = ce.cond(c, attrs);
                 self.steps = MAX_STEPS.saturating_sub(ce.budget);
                 if ce.budget == 0 {
                     self.out_of_steps = true;

@@ -335,7 +335,8 @@ impl Compiler {
 
 /// Evaluation of a compiled condition. `budget` counts down one per test; at zero everything is false.
 pub(crate) struct CondEval<'a> {
-    pub groups: &'a dyn Fn(&str) -> Option<&'a [Value]>,
+    /// Where saved groups (`$inGroup`) are read.
+    pub input: &'a dyn super::input::Input,
     pub budget: u32,
 }
 
@@ -408,7 +409,7 @@ impl<'a> CondEval<'a> {
             Op::In { list, negate, fold } => is_in(v, list, *fold) != *negate,
             Op::InNotArray | Op::AllNotArray | Op::False => false,
             Op::Group { id, negate } => {
-                let members = (self.groups)(id).unwrap_or(&[]);
+                let members = self.input.saved_group(id).unwrap_or(&[]);
                 is_in(v, members, false) != *negate
             }
             Op::Nested(kind, t) => match (kind, v) {
