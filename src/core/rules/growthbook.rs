@@ -486,9 +486,26 @@ pub(crate) fn get_path<'a>(obj: Obj<'a>, path: &[String]) -> &'a Value {
 fn step<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     match v {
         Value::Object(m) => m.get(key),
-        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        Value::Array(items) => items.get(array_index(key)?),
         _ => None,
     }
+}
+
+/// `key` as an array index, read as `str::parse::<usize>` reads it (an optional `+`, then decimal digits, within
+/// range), without the generic parser.
+fn array_index(key: &str) -> Option<usize> {
+    let digits = key.strip_prefix('+').unwrap_or(key);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: usize = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+    }
+    Some(n)
 }
 
 /// Whether an ordering satisfies a comparison (the rule evaluator's too).
@@ -650,5 +667,20 @@ fn is_in(actual: &Value, list: &[Value], case_insensitive: bool) -> bool {
     match actual {
         Value::Array(items) => items.iter().any(|i| list.iter().any(|x| eq(i, x))),
         _ => list.iter().any(|x| eq(actual, x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::array_index;
+
+    #[test]
+    fn array_indices_read_as_usize_parses() {
+        let big = format!("{}0", usize::MAX);
+        for key in [
+            "0", "7", "+3", "007", "", "+", "-0", "-1", "1.0", " 1", "1 ", "x", "١", &big,
+        ] {
+            assert_eq!(array_index(key), key.parse::<usize>().ok(), "{key:?}");
+        }
     }
 }
