@@ -328,8 +328,8 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -
             }
         }
         if order.len() == before {
-            for i in 0..n {
-                if placed[i] {
+            for (i, &done) in placed.iter().enumerate() {
+                if done {
                     continue;
                 }
                 let (origin, source) = match rules.segments.get(i) {

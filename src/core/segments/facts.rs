@@ -73,12 +73,10 @@ impl Input for View<'_> {
 
 /// Whether a segment named `name` has the visitor as a member.
 pub fn in_segment(rules: &Rules, members: &[bool], name: &str) -> bool {
-    let mut i = 0;
-    for (n, _) in &rules.segments {
+    for (i, (n, _)) in rules.segments.iter().enumerate() {
         if members[i] && n == name {
             return true;
         }
-        i += 1;
     }
     false
 }
