@@ -345,9 +345,12 @@ fn tally_from_value(window_ms: Option<i64>, v: &Value) -> Option<Tally> {
                 return None;
             }
             let mut last = i64::MIN;
-            for pair in flat.chunks(2) {
-                let i = clamp_time(pair[0].as_f64().filter(|x| x.is_finite())? as i64);
-                let x = pair[1].as_f64().filter(|x| x.is_finite())?;
+            for pair in flat.chunks_exact(2) {
+                let [i, x] = pair else {
+                    return None;
+                };
+                let i = clamp_time(i.as_f64().filter(|x| x.is_finite())? as i64);
+                let x = x.as_f64().filter(|x| x.is_finite())?;
                 if i <= last {
                     return None;
                 }
