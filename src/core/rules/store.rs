@@ -56,8 +56,9 @@ pub struct Store {
     states: Vec<State>,
     weights: Vec<usize>,
     total_weight: usize,
-    /// Slots watching each event name, sorted by name for a binary search (a `BTreeMap` would cost about
-    /// 2.5 KB more of wasm for the same lookups).
+    /// Slots watching each event name, in the order names were first seen. Found by a linear scan: a config
+    /// watches few distinct names (at most [`MAX_AGGREGATES`]), and a sorted list with a binary search, or a
+    /// `BTreeMap` (about 2.5 KB), costs more wasm for no visible gain.
     by_event: Vec<(String, Vec<usize>)>,
     /// Slots watching every event (sessions, engaged time).
     every: Vec<usize>,
@@ -109,18 +110,17 @@ impl Store {
         Ok(slot)
     }
 
-    fn event_position(&self, name: &str) -> Result<usize, usize> {
-        self.by_event
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+    fn event_position(&self, name: &str) -> Option<usize> {
+        self.by_event.iter().position(|(n, _)| n == name)
     }
 
     /// The slots watching event `name`, created empty on first use.
     fn watchers(&mut self, name: &str) -> &mut Vec<usize> {
         let i = match self.event_position(name) {
-            Ok(i) => i,
-            Err(i) => {
-                self.by_event.insert(i, (name.to_string(), Vec::new()));
-                i
+            Some(i) => i,
+            None => {
+                self.by_event.push((name.to_string(), Vec::new()));
+                self.by_event.len() - 1
             }
         };
         &mut self.by_event[i].1
@@ -136,8 +136,8 @@ impl Store {
         let now_ms = clamp_time(now_ms);
         let mut changed = Vec::new();
         let named = match self.event_position(event.name) {
-            Ok(i) => self.by_event[i].1.as_slice(),
-            Err(_) => &[],
+            Some(i) => self.by_event[i].1.as_slice(),
+            None => &[],
         };
         for &slot in named.iter().chain(self.every.iter()) {
             let spec = &self.specs[slot];
