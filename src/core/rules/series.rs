@@ -73,9 +73,14 @@ impl Series {
 
     pub fn add(&mut self, t: i64, x: f64, op: Combine) {
         let idx = self.index(t);
-        match self.cells.binary_search_by_key(&idx, |c| c.0) {
-            Ok(i) => self.cells[i].1 = op.apply(self.cells[i].1, x),
-            Err(i) => self.cells.insert(i, (idx, x)),
+        // From the end: events mostly arrive in time order, so the bucket is usually the last one or new.
+        let mut i = self.cells.len();
+        while i > 0 && self.cells[i - 1].0 > idx {
+            i -= 1;
+        }
+        match i.checked_sub(1).and_then(|j| self.cells.get_mut(j)) {
+            Some(cell) if cell.0 == idx => cell.1 = op.apply(cell.1, x),
+            _ => self.cells.insert(i, (idx, x)),
         }
         self.prune(t);
     }
