@@ -218,9 +218,9 @@ impl Regex {
         let mut next = Threads::new(n);
         let mut stack = Vec::with_capacity(n);
         let mut prev: Option<char> = None;
-        let mut chars = text.chars().peekable();
+        let mut chars = text.chars();
+        let mut c = chars.next();
         loop {
-            let c = chars.next();
             let at_start = prev.is_none();
             // Unanchored search: a new thread starts at every position.
             self.add(&mut cur, &mut stack, 0, at_start, c.is_none(), prev, c);
@@ -237,7 +237,7 @@ impl Regex {
             };
             let folded = if self.case_insensitive { fold(ch) } else { ch };
             next.clear();
-            let after = chars.peek().copied();
+            let after = chars.next();
             for i in 0..cur.len() {
                 let pc = cur.dense[i];
                 let ok = match self.insts[pc] {
@@ -261,6 +261,7 @@ impl Regex {
             }
             std::mem::swap(&mut cur, &mut next);
             prev = Some(ch);
+            c = after;
         }
     }
 
