@@ -60,9 +60,6 @@ pub fn upper(c: char) -> char {
 
 /// `s` with every character folded by [`lower`].
 pub fn lower_str(s: &str) -> String {
-    if s.is_ascii() {
-        return s.to_ascii_lowercase();
-    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         out.push(lower(c));
