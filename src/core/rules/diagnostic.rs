@@ -70,9 +70,7 @@ impl Diagnostic {
         ]
         .concat();
         let start = self.span.start.min(source.len());
-        let line_start = slice(source, 0, floor_char(source, start))
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        let line_start = after_last_newline(slice(source, 0, floor_char(source, start)));
         let line_end = slice(source, line_start, source.len())
             .find('\n')
             .map_or(source.len(), |i| line_start + i);
@@ -105,12 +103,18 @@ fn slice(s: &str, from: usize, to: usize) -> &str {
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char(source, offset.min(source.len()));
     let before = slice(source, 0, offset);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = after_last_newline(before);
     (
         line,
         slice(before, line_start, before.len()).chars().count() + 1,
     )
+}
+
+/// The byte just after the last line break in `s` (0 when there is none). Found among the bytes (`\n` is ASCII,
+/// so that is a char boundary): `rfind` and `matches` would each bring their own char searcher into the wasm.
+fn after_last_newline(s: &str) -> usize {
+    s.bytes().rposition(|b| b == b'\n').map_or(0, |i| i + 1)
 }
 
 /// The largest char boundary at or before `i` (spans always fall on boundaries; this keeps slicing total anyway).
