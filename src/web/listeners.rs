@@ -76,7 +76,11 @@ impl Listeners {
 
 fn on_event(event: web_sys::Event) {
     // `type` through `prop`: `Event.type` is the only typed event getter the SDK would need.
-    match prop(&event, "type").as_string().unwrap_or_default().as_str() {
+    match prop(&event, "type")
+        .as_string()
+        .unwrap_or_default()
+        .as_str()
+    {
         "pagehide" => {
             sdk::run(|s, now| {
                 s.tracker.page_hidden(now);
