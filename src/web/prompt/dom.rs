@@ -9,25 +9,28 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
-/// `doc.createElement(tag)`.
-pub(super) fn create(doc: &JsValue, tag: &str) -> Option<Element> {
-    call(doc, "createElement", &[&tag.into()])?.dyn_into().ok()
+/// `doc.createElement(tag)`. `tag` is always a valid name, so this does not fail.
+pub(super) fn create(doc: &JsValue, tag: &str) -> Element {
+    call(doc, "createElement", &[&tag.into()])
+        .unwrap_or_default()
+        .unchecked_into()
 }
 
 /// Appends an element to `parent`, built from `spec` and `text` (an empty text is left out). `spec` is static
 /// markup data, never config text: the tag, then attribute names and values, all separated by `|`
-/// (`"button|class|o|type|button"`); dynamic attributes are set with [`set`] afterwards.
-pub(super) fn add(doc: &JsValue, parent: &JsValue, spec: &str, text: &str) -> Option<Element> {
+/// (`"button|class|o|type|button"`); dynamic attributes are set with [`set`] afterwards. A new element appended
+/// to the prompt's own tree: nothing here can fail.
+pub(super) fn add(doc: &JsValue, parent: &JsValue, spec: &str, text: &str) -> Element {
     let mut parts = spec.split('|');
-    let e = create(doc, parts.next()?)?;
+    let e = create(doc, parts.next().unwrap_or_default());
     while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
         set(&e, name, value);
     }
     if !text.is_empty() {
         set_text(&e, text);
     }
-    call(parent, "appendChild", &[&e])?;
-    Some(e)
+    call(parent, "appendChild", &[&e]);
+    e
 }
 
 pub(super) fn set(e: &Element, name: &str, value: &str) {
@@ -75,7 +78,20 @@ pub(super) fn prop(target: &JsValue, key: &str) -> JsValue {
 
 /// `target[key]` if it is an element.
 pub(super) fn elem(target: &JsValue, key: &str) -> Option<Element> {
-    prop(target, key).dyn_into().ok()
+    as_elem(prop(target, key))
+}
+
+/// `v` as an element, None for null or undefined. Only ever given what a DOM property or method returns in place
+/// of an element (so an object is one): an `instanceof` check would cost an import of its own.
+pub(super) fn as_elem(v: JsValue) -> Option<Element> {
+    v.is_object().then(|| v.unchecked_into())
+}
+
+/// `e.getAttribute(name)`, or "".
+pub(super) fn attr(e: &JsValue, name: &str) -> String {
+    call(e, "getAttribute", &[&name.into()])
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 /// `target[method](...args)`. None if it is not a function or it throws.

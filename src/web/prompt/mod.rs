@@ -21,7 +21,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CssStyleSheet, Document, Element, Event, ShadowRoot};
+use web_sys::{CssStyleSheet, Document, Element, ShadowRoot};
 
 use crate::core::json::Value;
 use strings::Strings;
@@ -126,7 +126,7 @@ impl Prompt {
         let window = web_sys::window()?;
         let doc = window.document()?;
         let page = dom::elem(&doc, "body")?;
-        let host = dom::create(&doc, "wayline-prompt")?;
+        let host = dom::create(&doc, "wayline-prompt");
         dom::set(&host, "data-campaign", campaign);
         let init = Object::new();
         let _ = Reflect::set(&init, &"mode".into(), &"open".into());
@@ -138,19 +138,20 @@ impl Prompt {
         sheets.push(&sheet);
         let _ = Reflect::set(&root, &"adoptedStyleSheets".into(), &sheets);
 
-        let strings = Strings::new(strings, &window.navigator().language().unwrap_or_default());
-        let dialog = dom::add(&doc, &root, "div|class|d|role|dialog|aria-modal|false", "")?;
+        let lang = dom::prop(&window.navigator(), "language").as_string();
+        let strings = Strings::new(strings, &lang.unwrap_or_default());
+        let dialog = dom::add(&doc, &root, "div|class|d|role|dialog|aria-modal|false", "");
         dom::set(&dialog, "data-pos", style::position(own, theme));
-        let close = dom::add(&doc, &dialog, "button|class|x|type|button|data-a|x", "×")?;
+        let close = dom::add(&doc, &dialog, "button|class|x|type|button|data-a|x", "×");
         dom::set(&close, "aria-label", strings.get("close"));
         let title = text(action, "title");
         let titled = !title.is_empty();
         if titled {
-            dom::add(&doc, &dialog, "h2|id|h", title)?;
+            dom::add(&doc, &dialog, "h2|id|h", title);
             dom::set(&dialog, "aria-labelledby", "h");
         }
-        let body = dom::add(&doc, &dialog, "div", "")?;
-        let live = dom::add(&doc, &dialog, "p|class|s|id|s|role|status", "")?;
+        let body = dom::add(&doc, &dialog, "div", "");
+        let live = dom::add(&doc, &dialog, "p|class|s|id|s|role|status", "");
         let mut ui = Ui {
             doc,
             action: action.clone(),
@@ -271,8 +272,10 @@ fn is_editing(e: &Element) -> bool {
 /// The shadow root's listener: a DOM event, or a clipboard or share promise's result (`undefined` when it
 /// worked, an error when it did not).
 fn handle(inner: &Rc<Inner>, on_event: &Rc<dyn Fn(PromptEvent)>, v: JsValue) {
-    let event = v.dyn_ref::<Event>();
-    if event.is_none() {
+    // Only an event has an `eventPhase` (a promise's result is `undefined` or an error): cheaper than an
+    // `instanceof Event`, which would be an import of its own.
+    let event = dom::prop(&v, "eventPhase").as_f64().is_some();
+    if !event {
         inner.pending.set(inner.pending.get().saturating_sub(1));
         if !inner.open.get() {
             if inner.pending.get() == 0 {
@@ -286,9 +289,10 @@ fn handle(inner: &Rc<Inner>, on_event: &Rc<dyn Fn(PromptEvent)>, v: JsValue) {
             return;
         };
         let mut after = After::default();
-        match event {
-            Some(e) => ui.on_dom(e, &mut after),
-            None => ui.settled(v.is_undefined()),
+        if event {
+            ui.on_dom(&v, &mut after);
+        } else {
+            ui.settled(v.is_undefined());
         }
         after
     };
@@ -308,21 +312,19 @@ fn handle(inner: &Rc<Inner>, on_event: &Rc<dyn Fn(PromptEvent)>, v: JsValue) {
 }
 
 impl Ui {
-    fn on_dom(&mut self, e: &Event, after: &mut After) {
+    fn on_dom(&mut self, e: &JsValue, after: &mut After) {
         // None for a click.
         let key = dom::prop(e, "key").as_string();
         if key.as_deref() == Some("Escape") {
             self.dismiss(after);
             return;
         }
-        let Some(target) = e
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|t| t.closest("[data-a]").ok().flatten())
+        let Some(target) = dom::call(&dom::prop(e, "target"), "closest", &[&"[data-a]".into()])
+            .and_then(dom::as_elem)
         else {
             return;
         };
-        let a = target.get_attribute("data-a").unwrap_or_default();
+        let a = dom::attr(&target, "data-a");
         if let Some(k) = key.as_deref() {
             if k != "Enter" && k != " " {
                 // Arrow keys, Home and End move through a radiogroup; the radio under focus is the one checked.
@@ -343,9 +345,9 @@ impl Ui {
         }
         match a.as_str() {
             "x" => self.dismiss(after),
-            "v" => self.choose(&target, after),
+            "v" => self.answer(Some(&target), after),
             "t" => self.toggle(&target),
-            "n" => self.submit(after),
+            "n" => self.answer(None, after),
             "copy" => self.copy(after),
             "share" => self.share(after),
             "ok" => {

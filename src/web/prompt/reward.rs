@@ -26,7 +26,7 @@ impl Ui {
         let kind = self.spec("reward");
         let text = self.spec("text");
         if !text.is_empty() {
-            dom::add(doc, body, "p|class|q|id|q", text)?;
+            dom::add(doc, body, "p|class|q|id|q", text);
             self.label("q");
         }
         let points;
@@ -48,7 +48,7 @@ impl Ui {
             "badge" => (self.spec("badge"), &[(OK, "claim")]),
             _ => return None,
         };
-        let k = dom::add(doc, body, "p|class|k|id|k", shown)?;
+        let k = dom::add(doc, body, "p|class|k|id|k", shown);
         if text.is_empty() {
             self.label("k");
         }
@@ -57,7 +57,7 @@ impl Ui {
             if spec == SHARE && !self.can_share() {
                 continue;
             }
-            let b = dom::add(doc, body, spec, self.strings.get(label))?;
+            let b = dom::add(doc, body, spec, self.strings.get(label));
             first = first.or(Some(b));
         }
         if matches!(kind, "coupon" | "referral") {

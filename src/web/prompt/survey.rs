@@ -103,9 +103,9 @@ impl Ui {
                 &num(i as i64 + 1),
                 &num(n as i64),
             );
-            dom::add(doc, body, "p|class|p", &p)?;
+            dom::add(doc, body, "p|class|p", &p);
         }
-        dom::add(doc, body, "p|class|q|id|q", text(q, "text"))?;
+        dom::add(doc, body, "p|class|q|id|q", text(q, "text"));
         self.label("q");
         let kind = text(q, "type");
         let choices = q
@@ -119,7 +119,7 @@ impl Ui {
             if name != kind {
                 continue;
             }
-            let g = dom::add(doc, body, group, "")?;
+            let g = dom::add(doc, body, group, "");
             let radio = kind != "multiple";
             let rating = kind == "rating";
             let options = if count > 0 {
@@ -144,7 +144,7 @@ impl Ui {
                         "button|class|o|type|button|data-a|t|role|checkbox|aria-checked|false"
                     },
                     label,
-                )?;
+                );
                 dom::set(&b, "data-v", &v);
                 if radio {
                     dom::set(&b, "tabindex", if j == 0 { "0" } else { "-1" });
@@ -156,14 +156,14 @@ impl Ui {
                 first = first.or(Some(b));
             }
             if !lo_label.is_empty() {
-                let l = dom::add(doc, body, "div|class|l|id|l", "")?;
+                let l = dom::add(doc, body, "div|class|l|id|l", "");
                 dom::set(&g, "aria-describedby", "l");
-                dom::add(doc, &l, "span", self.strings.get(lo_label))?;
-                dom::add(doc, &l, "span", self.strings.get(hi_label))?;
+                dom::add(doc, &l, "span", self.strings.get(lo_label));
+                dom::add(doc, &l, "span", self.strings.get(hi_label));
             }
         }
         if kind == "text" {
-            let t = dom::add(doc, body, "textarea|aria-labelledby|q|maxlength|2000", "")?;
+            let t = dom::add(doc, body, "textarea|aria-labelledby|q|maxlength|2000", "");
             let ph = text(q, "placeholder");
             if !ph.is_empty() {
                 dom::set(&t, "placeholder", ph);
@@ -172,31 +172,15 @@ impl Ui {
         }
         if !radios {
             let label = self.strings.get(if i + 1 == n { "submit" } else { "next" });
-            let b = dom::add(doc, body, "button|class|n|type|button|data-a|n", label)?;
+            let b = dom::add(doc, body, "button|class|n|type|button|data-a|n", label);
             first = first.or(Some(b));
         }
         first
     }
 
-    /// A radio chosen (click, Enter or Space): answer and move on.
-    pub(super) fn choose(&mut self, radio: &Element, after: &mut After) {
-        dom::check(radio);
-        let v = radio.get_attribute("data-v").unwrap_or_default();
-        let q = questions(&self.action).get(self.step);
-        let answer = match q.map(|q| text(q, "type")) {
-            Some("single") => q
-                .and_then(|q| q.get("choices"))
-                .and_then(Value::as_array)
-                .and_then(|c| scale_range(&v).and_then(|(i, _)| c.get(i as usize)))
-                .cloned(),
-            _ => scale_range(&v).map(|(n, _)| Value::Number(n as f64)),
-        };
-        self.advance(answer, after);
-    }
-
     /// A multiple-choice box toggled.
     pub(super) fn toggle(&mut self, b: &Element) {
-        let Some((i, _)) = b.get_attribute("data-v").as_deref().and_then(scale_range) else {
+        let Some((i, _)) = scale_range(&dom::attr(b, "data-v")) else {
             return;
         };
         let i = i as usize;
@@ -211,36 +195,46 @@ impl Ui {
         dom::set(b, "aria-checked", if on { "true" } else { "false" });
     }
 
-    /// Next/Submit under a multiple-choice or text question.
-    pub(super) fn submit(&mut self, after: &mut After) {
-        let q = questions(&self.action).get(self.step);
-        let answer = match q.map(|q| text(q, "type")) {
-            Some("multiple") => {
-                let choices = q.and_then(|q| q.get("choices")).and_then(Value::as_array);
+    /// A radio chosen (`radio`: click, Enter or Space), or Next/Submit under a multiple-choice or text question:
+    /// sends the answer (if any) and shows the next question: the branch's, else the following one; after the
+    /// last, the thank-you step.
+    pub(super) fn answer(&mut self, radio: Option<&Element>, after: &mut After) {
+        if let Some(r) = radio {
+            dom::check(r);
+        }
+        let qs = questions(&self.action);
+        let Some(q) = qs.get(self.step) else {
+            return;
+        };
+        let kind = text(q, "type");
+        let choices = q
+            .get("choices")
+            .and_then(Value::as_array)
+            .unwrap_or_default();
+        let answer = match radio {
+            Some(r) => {
+                let v = scale_range(&dom::attr(r, "data-v"));
+                if kind == "single" {
+                    v.and_then(|(i, _)| choices.get(i as usize)).cloned()
+                } else {
+                    v.map(|(n, _)| Value::Number(n as f64))
+                }
+            }
+            None if kind == "multiple" => {
                 let mut picked = Vec::new();
-                for (i, c) in choices.unwrap_or_default().iter().enumerate() {
+                for (i, c) in choices.iter().enumerate() {
                     if self.picked.contains(&i) {
                         picked.push(c.clone());
                     }
                 }
                 (!picked.is_empty()).then_some(Value::Array(picked))
             }
-            Some("text") => dom::call(&self.body, "querySelector", &[&"textarea".into()])
+            None if kind == "text" => dom::call(&self.body, "querySelector", &[&"textarea".into()])
                 .and_then(|t| dom::prop(&t, "value").as_string())
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .map(Value::String),
-            _ => None,
-        };
-        self.advance(answer, after);
-    }
-
-    /// Sends the answer (if any) and shows the next question: the branch's, else the following one; after the
-    /// last, the thank-you step.
-    fn advance(&mut self, answer: Option<Value>, after: &mut After) {
-        let qs = questions(&self.action);
-        let Some(q) = qs.get(self.step) else {
-            return;
+            None => None,
         };
         // A branch back (or to this question) is ignored.
         let mut next = self.step + 1;
