@@ -34,22 +34,16 @@ fn open_with(
     let log: Log = Rc::default();
     let sink = log.clone();
     let theme = theme.map(json);
-    let prompt = Prompt::open(
-        campaign,
-        &json(action),
-        theme.as_ref(),
-        strings,
-        Rc::new(move |e| {
-            sink.borrow_mut().push(match e {
-                PromptEvent::Answered { question, answer } => {
-                    format!("answered {question} {}", answer.to_json())
-                }
-                PromptEvent::Completed => "completed".into(),
-                PromptEvent::Dismissed => "dismissed".into(),
-                PromptEvent::RewardClaimed { how } => format!("claimed {how}"),
-            })
-        }),
-    )
+    let prompt = Prompt::open(campaign, &json(action), theme.as_ref(), strings, move |e| {
+        sink.borrow_mut().push(match e {
+            PromptEvent::Answered { question, answer } => {
+                format!("answered {question} {}", answer.to_json())
+            }
+            PromptEvent::Completed => "completed".into(),
+            PromptEvent::Dismissed => "dismissed".into(),
+            PromptEvent::RewardClaimed { how } => format!("claimed {how}"),
+        })
+    })
     .expect("the prompt opens");
     (prompt, log)
 }
@@ -399,17 +393,10 @@ fn rewards_are_claimed() {
         &json(r#"{"type": "reward", "reward": "hug"}"#),
         None,
         None,
-        Rc::new(|_| {})
+        |_| {}
     )
     .is_none());
-    assert!(Prompt::open(
-        "bad",
-        &json(r#"{"type": "custom"}"#),
-        None,
-        None,
-        Rc::new(|_| {})
-    )
-    .is_none());
+    assert!(Prompt::open("bad", &json(r#"{"type": "custom"}"#), None, None, |_| {}).is_none());
     assert!(host("bad").is_none());
 }
 
@@ -506,7 +493,12 @@ fn a_visitor_typing_in_a_field_keeps_the_focus() {
         ("<input type=email>", true),
         ("<textarea></textarea>", true),
         ("<div contenteditable=true tabindex=0>notes</div>", true),
+        ("<input readonly>", true),
+        ("<input type=bogus>", true),
+        ("<select><option>one</option></select>", true),
         ("<input type=checkbox>", false),
+        ("<input type=RANGE>", false),
+        ("<div contenteditable=false tabindex=0>notes</div>", false),
         ("<button>Buy</button>", false),
     ] {
         let holder = doc().create_element("div").unwrap();

@@ -5,7 +5,6 @@
 //! SDK state is released ([`Outbox::defer`](super::super::emitter::Outbox::defer)).
 
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use super::*;
 use crate::core::campaigns::{Decision, Outcome};
@@ -39,14 +38,13 @@ impl Sdk {
         let kind = action
             .get("type")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+            .unwrap_or_default();
         let headless = kind == "custom";
         self.outbox.emit(
             "campaign:show",
             object(&[
                 ("campaign", campaign.as_str().into()),
-                ("type", kind.as_str().into()),
+                ("type", kind.into()),
                 ("headless", headless.into()),
                 ("action", to_js(&action)),
             ]),
@@ -59,9 +57,9 @@ impl Sdk {
         let strings = config.and_then(|c| c.get("strings")).cloned();
         self.outbox.defer(Box::new(move || {
             let id = campaign.clone();
-            let on_event: Rc<dyn Fn(PromptEvent)> = Rc::new(move |e| {
+            let on_event = move |e| {
                 run(|s, now| s.on_prompt_event(&id, e, now));
-            });
+            };
             let prompt = Prompt::open(
                 &campaign,
                 &action,

@@ -116,7 +116,7 @@ impl Prompt {
         action: &Value,
         theme: Option<&Value>,
         strings: Option<&Value>,
-        on_event: Rc<dyn Fn(PromptEvent)>,
+        on_event: impl Fn(PromptEvent) + 'static,
     ) -> Option<Prompt> {
         let survey = match text(action, "type") {
             "survey" => true,
@@ -245,33 +245,19 @@ impl Inner {
     }
 }
 
-/// Whether `e` takes typed text: a text-like `<input>`, a `<textarea>`, a `<select>` or editable content.
+/// Whether `e` takes typed text: a text-like `<input>`, a `<textarea>`, a `<select>` or editable content
+/// (`:read-write` outside inputs and textareas is exactly `isContentEditable`).
 fn is_editing(e: &Element) -> bool {
-    let tag = dom::prop(e, "tagName").as_string().unwrap_or_default();
-    match tag.as_str() {
-        "TEXTAREA" | "SELECT" => true,
-        "INPUT" => {
-            let kind = dom::prop(e, "type").as_string().unwrap_or_default();
-            !matches!(
-                kind.as_str(),
-                "button"
-                    | "checkbox"
-                    | "color"
-                    | "file"
-                    | "image"
-                    | "radio"
-                    | "range"
-                    | "reset"
-                    | "submit"
-            )
-        }
-        _ => dom::prop(e, "isContentEditable").is_truthy(),
-    }
+    dom::call(e, "matches", &[&EDITING.into()]).is_some_and(|m| m.is_truthy())
 }
+
+const EDITING: &str =
+    "textarea,select,:read-write,input:not([type=button i],[type=checkbox i],[type=color i],\
+    [type=file i],[type=image i],[type=radio i],[type=range i],[type=reset i],[type=submit i])";
 
 /// The shadow root's listener: a DOM event, or a clipboard or share promise's result (`undefined` when it
 /// worked, an error when it did not).
-fn handle(inner: &Rc<Inner>, on_event: &Rc<dyn Fn(PromptEvent)>, v: JsValue) {
+fn handle(inner: &Rc<Inner>, on_event: &dyn Fn(PromptEvent), v: JsValue) {
     // Only an event has an `eventPhase` (a promise's result is `undefined` or an error): cheaper than an
     // `instanceof Event`, which would be an import of its own.
     let event = dom::prop(&v, "eventPhase").as_f64().is_some();
@@ -348,8 +334,8 @@ impl Ui {
             "v" => self.answer(Some(&target), after),
             "t" => self.toggle(&target),
             "n" => self.answer(None, after),
-            "copy" => self.copy(after),
-            "share" => self.share(after),
+            "copy" => self.send(false, after),
+            "share" => self.send(true, after),
             "ok" => {
                 self.claim("ok", after);
                 after.close = true;

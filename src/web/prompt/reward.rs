@@ -77,48 +77,39 @@ impl Ui {
         }
     }
 
-    /// Copy: claimed at once; `navigator.clipboard.writeText`, whose promise comes back to the listener.
-    pub(super) fn copy(&mut self, after: &mut After) {
-        self.claim("copy", after);
-        let text = JsValue::from_str(self.spec(if self.spec("reward") == "referral" {
-            "url"
-        } else {
-            "code"
-        }));
-        let written = web_sys::window()
-            .and_then(|w| {
-                dom::call(
-                    &dom::prop(&w.navigator(), "clipboard"),
-                    "writeText",
-                    &[&text],
-                )
-            })
-            .and_then(|p| dom::call(&p, "then", &[&self.listener, &self.listener]));
-        match written {
+    /// Copy (`navigator.clipboard.writeText`) or Share (`navigator.share`, whose button only exists where it
+    /// does): claimed at once; the promise comes back to the listener. A copy that cannot start selects the code.
+    pub(super) fn send(&mut self, share: bool, after: &mut After) {
+        self.claim(if share { "share" } else { "copy" }, after);
+        let nav = web_sys::window().map(|w| w.navigator());
+        let started = nav.and_then(|nav| {
+            if share {
+                let data = Object::new();
+                for key in ["url", "title", "text"] {
+                    let v = self.spec(key);
+                    if !v.is_empty() {
+                        let _ = js_sys::Reflect::set(&data, &key.into(), &v.into());
+                    }
+                }
+                dom::call(&nav, "share", &[&data])
+            } else {
+                let text = JsValue::from_str(self.spec(if self.spec("reward") == "referral" {
+                    "url"
+                } else {
+                    "code"
+                }));
+                dom::call(&dom::prop(&nav, "clipboard"), "writeText", &[&text])
+            }
+        });
+        match started.and_then(|p| dom::call(&p, "then", &[&self.listener, &self.listener])) {
             Some(_) => {
                 after.promises += 1;
-                self.copies += 1;
-            }
-            None => self.select_code(),
-        }
-    }
-
-    /// Share: `navigator.share` (the button only exists where it does); if it fails, the link is selected.
-    pub(super) fn share(&mut self, after: &mut After) {
-        self.claim("share", after);
-        let data = Object::new();
-        for key in ["url", "title", "text"] {
-            let v = self.spec(key);
-            if !v.is_empty() {
-                let _ = js_sys::Reflect::set(&data, &key.into(), &v.into());
-            }
-        }
-        if let Some(w) = web_sys::window() {
-            if let Some(p) = dom::call(&w.navigator(), "share", &[&data]) {
-                if dom::call(&p, "then", &[&self.listener, &self.listener]).is_some() {
-                    after.promises += 1;
+                if !share {
+                    self.copies += 1;
                 }
             }
+            None if !share => self.select_code(),
+            None => {}
         }
     }
 

@@ -44,51 +44,6 @@ fn branch<'a>(q: &'a Value, answer: Option<&Value>) -> Option<&'a str> {
     other
 }
 
-/// The question types with buttons: the type, the group's markup, then for a scale its first value and count
-/// and the string keys of the labels under its ends (the choices' buttons have a count of 0 and no labels).
-const GROUPS: [(&str, &str, u8, u8, &str, &str); 5] = [
-    (
-        "nps",
-        "div|class|g n11|role|radiogroup|aria-labelledby|q",
-        0,
-        11,
-        "notLikely",
-        "veryLikely",
-    ),
-    (
-        "csat",
-        "div|class|g|role|radiogroup|aria-labelledby|q",
-        1,
-        5,
-        "unsatisfied",
-        "satisfied",
-    ),
-    (
-        "rating",
-        "div|class|g r|role|radiogroup|aria-labelledby|q",
-        1,
-        5,
-        "",
-        "",
-    ),
-    (
-        "single",
-        "div|class|g ch|role|radiogroup|aria-labelledby|q",
-        0,
-        0,
-        "",
-        "",
-    ),
-    (
-        "multiple",
-        "div|class|g ch|role|group|aria-labelledby|q",
-        0,
-        0,
-        "",
-        "",
-    ),
-];
-
 impl Ui {
     /// Renders question `i`; returns the control to focus.
     pub(super) fn question(&self, i: usize) -> Option<Element> {
@@ -115,20 +70,32 @@ impl Ui {
         let mut first = None;
         // Choosing a radio answers: no Next button.
         let mut radios = false;
-        for &(name, group, lo, count, lo_label, hi_label) in &GROUPS {
-            if name != kind {
-                continue;
-            }
-            let g = dom::add(doc, body, group, "");
+        // The question types with buttons: the group's class, for a scale its first value and count (the choices'
+        // buttons have a count of 0), and the string keys of the labels under a scale's ends.
+        let (class, lo, count, lo_label, hi_label) = match kind {
+            "nps" => ("g n11", 0, 11, "notLikely", "veryLikely"),
+            "csat" => ("g", 1, 5, "unsatisfied", "satisfied"),
+            "rating" => ("g r", 1, 5, "", ""),
+            "single" | "multiple" => ("g ch", 0, 0, "", ""),
+            _ => ("", 0, 0, "", ""),
+        };
+        if !class.is_empty() {
             let radio = kind != "multiple";
+            let g = dom::add(
+                doc,
+                body,
+                if radio {
+                    "div|role|radiogroup|aria-labelledby|q"
+                } else {
+                    "div|role|group|aria-labelledby|q"
+                },
+                "",
+            );
+            dom::set(&g, "class", class);
             let rating = kind == "rating";
-            let options = if count > 0 {
-                count.into()
-            } else {
-                choices.len()
-            };
+            let options = if count > 0 { count } else { choices.len() };
             for j in 0..options {
-                let v = num(i64::from(lo) + j as i64);
+                let v = num((lo + j) as i64);
                 let label = match choices.get(j) {
                     _ if rating => "★",
                     _ if count > 0 => &v,
