@@ -4,7 +4,7 @@
 //! DOM methods and properties are reached through [`call`] and [`prop`] (one `Reflect` path) rather than a
 //! binding each: every binding adds its own import and glue to the shipped SDK.
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
@@ -20,9 +20,12 @@ pub(super) fn create(doc: &JsValue, tag: &str) -> Element {
 /// markup data, never config text: the tag, then attribute names and values, all separated by `|`
 /// (`"button|class|o|type|button"`); dynamic attributes are set with [`set`] afterwards. A new element appended
 /// to the prompt's own tree: nothing here can fail.
-pub(super) fn add(doc: &JsValue, parent: &JsValue, spec: &str, text: &str) -> Element {
+pub(super) fn add(parent: &JsValue, spec: &str, text: &str) -> Element {
     let mut parts = spec.split('|');
-    let e = create(doc, parts.next().unwrap_or_default());
+    let e = create(
+        &prop(parent, "ownerDocument"),
+        parts.next().unwrap_or_default(),
+    );
     while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
         set(&e, name, value);
     }
@@ -94,12 +97,12 @@ pub(super) fn attr(e: &JsValue, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `target[method](...args)`. None if it is not a function or it throws.
+/// `target[method](...args)` for up to two arguments. None if it is not a function or it throws. A missing
+/// argument is passed as `undefined`, which DOM methods take as absent (and one they do not have, they ignore):
+/// one `call` import serves every arity, without building an arguments array.
 pub(super) fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Option<JsValue> {
     let f = prop(target, method).dyn_into::<Function>().ok()?;
-    let list = Array::new();
-    for a in args {
-        list.push(a);
-    }
-    f.apply(target, &list).ok()
+    let none = JsValue::UNDEFINED;
+    let arg = |i: usize| args.get(i).copied().unwrap_or(&none);
+    f.call2(target, arg(0), arg(1)).ok()
 }

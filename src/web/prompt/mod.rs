@@ -21,7 +21,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CssStyleSheet, Document, Element, ShadowRoot};
+use web_sys::{CssStyleSheet, Element, ShadowRoot};
 
 use crate::core::json::Value;
 use strings::Strings;
@@ -69,7 +69,6 @@ struct Inner {
 
 /// The dialog's elements and where the visitor is in it.
 struct Ui {
-    doc: Document,
     action: Value,
     strings: Strings,
     dialog: Element,
@@ -140,20 +139,19 @@ impl Prompt {
 
         let lang = dom::prop(&window.navigator(), "language").as_string();
         let strings = Strings::new(strings, &lang.unwrap_or_default());
-        let dialog = dom::add(&doc, &root, "div|class|d|role|dialog|aria-modal|false", "");
+        let dialog = dom::add(&root, "div|class|d|role|dialog|aria-modal|false", "");
         dom::set(&dialog, "data-pos", style::position(own, theme));
-        let close = dom::add(&doc, &dialog, "button|class|x|type|button|data-a|x", "×");
+        let close = dom::add(&dialog, "button|class|x|type|button|data-a|x", "×");
         dom::set(&close, "aria-label", strings.get("close"));
         let title = text(action, "title");
         let titled = !title.is_empty();
         if titled {
-            dom::add(&doc, &dialog, "h2|id|h", title);
+            dom::add(&dialog, "h2|id|h", title);
             dom::set(&dialog, "aria-labelledby", "h");
         }
-        let body = dom::add(&doc, &dialog, "div", "");
-        let live = dom::add(&doc, &dialog, "p|class|s|id|s|role|status", "");
+        let body = dom::add(&dialog, "div", "");
+        let live = dom::add(&dialog, "p|class|s|id|s|role|status", "");
         let mut ui = Ui {
-            doc,
             action: action.clone(),
             strings,
             dialog,
@@ -172,7 +170,7 @@ impl Prompt {
 
         let inner = Rc::new(Inner {
             open: Cell::new(true),
-            prev: dom::elem(&ui.doc, "activeElement"),
+            prev: dom::elem(&doc, "activeElement"),
             host,
             root,
             listener: Cell::new(None),

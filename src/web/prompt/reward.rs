@@ -22,11 +22,11 @@ impl Ui {
 
     /// Renders the reward; returns the button to focus.
     pub(super) fn reward(&mut self) -> Option<Element> {
-        let (doc, body) = (&self.doc, &self.body);
+        let body = &self.body;
         let kind = self.spec("reward");
         let text = self.spec("text");
         if !text.is_empty() {
-            dom::add(doc, body, "p|class|q|id|q", text);
+            dom::add(body, "p|class|q|id|q", text);
             self.label("q");
         }
         let points;
@@ -48,7 +48,7 @@ impl Ui {
             "badge" => (self.spec("badge"), &[(OK, "claim")]),
             _ => return None,
         };
-        let k = dom::add(doc, body, "p|class|k|id|k", shown);
+        let k = dom::add(body, "p|class|k|id|k", shown);
         if text.is_empty() {
             self.label("k");
         }
@@ -57,7 +57,7 @@ impl Ui {
             if spec == SHARE && !self.can_share() {
                 continue;
             }
-            let b = dom::add(doc, body, spec, self.strings.get(label));
+            let b = dom::add(body, spec, self.strings.get(label));
             first = first.or(Some(b));
         }
         if matches!(kind, "coupon" | "referral") {

@@ -48,7 +48,7 @@ impl Ui {
     /// Renders question `i`; returns the control to focus.
     pub(super) fn question(&self, i: usize) -> Option<Element> {
         self.clear();
-        let (doc, body) = (&self.doc, &self.body);
+        let body = &self.body;
         let qs = questions(&self.action);
         let q = qs.get(i)?;
         let n = qs.len();
@@ -58,9 +58,9 @@ impl Ui {
                 &num(i as i64 + 1),
                 &num(n as i64),
             );
-            dom::add(doc, body, "p|class|p", &p);
+            dom::add(body, "p|class|p", &p);
         }
-        dom::add(doc, body, "p|class|q|id|q", text(q, "text"));
+        dom::add(body, "p|class|q|id|q", text(q, "text"));
         self.label("q");
         let kind = text(q, "type");
         let choices = q
@@ -82,7 +82,6 @@ impl Ui {
         if !class.is_empty() {
             let radio = kind != "multiple";
             let g = dom::add(
-                doc,
                 body,
                 if radio {
                     "div|role|radiogroup|aria-labelledby|q"
@@ -103,7 +102,6 @@ impl Ui {
                     None => "",
                 };
                 let b = dom::add(
-                    doc,
                     &g,
                     if radio {
                         "button|class|o|type|button|data-a|v|role|radio|aria-checked|false"
@@ -123,14 +121,14 @@ impl Ui {
                 first = first.or(Some(b));
             }
             if !lo_label.is_empty() {
-                let l = dom::add(doc, body, "div|class|l|id|l", "");
+                let l = dom::add(body, "div|class|l|id|l", "");
                 dom::set(&g, "aria-describedby", "l");
-                dom::add(doc, &l, "span", self.strings.get(lo_label));
-                dom::add(doc, &l, "span", self.strings.get(hi_label));
+                dom::add(&l, "span", self.strings.get(lo_label));
+                dom::add(&l, "span", self.strings.get(hi_label));
             }
         }
         if kind == "text" {
-            let t = dom::add(doc, body, "textarea|aria-labelledby|q|maxlength|2000", "");
+            let t = dom::add(body, "textarea|aria-labelledby|q|maxlength|2000", "");
             let ph = text(q, "placeholder");
             if !ph.is_empty() {
                 dom::set(&t, "placeholder", ph);
@@ -139,7 +137,7 @@ impl Ui {
         }
         if !radios {
             let label = self.strings.get(if i + 1 == n { "submit" } else { "next" });
-            let b = dom::add(doc, body, "button|class|n|type|button|data-a|n", label);
+            let b = dom::add(body, "button|class|n|type|button|data-a|n", label);
             first = first.or(Some(b));
         }
         first
