@@ -11,7 +11,7 @@ use web_sys::Element;
 
 /// `doc.createElement(tag)`. `tag` is always a valid name, so this does not fail.
 pub(super) fn create(doc: &JsValue, tag: &str) -> Element {
-    call(doc, "createElement", &[&tag.into()])
+    call_str(doc, "createElement", tag)
         .unwrap_or_default()
         .unchecked_into()
 }
@@ -32,21 +32,26 @@ pub(super) fn add(parent: &JsValue, spec: &str, text: &str) -> Element {
     if !text.is_empty() {
         set_text(&e, text);
     }
-    call(parent, "appendChild", &[&e]);
+    call1(parent, "appendChild", &e);
     e
 }
 
 pub(super) fn set(e: &Element, name: &str, value: &str) {
-    call(e, "setAttribute", &[&name.into(), &value.into()]);
+    call(e, "setAttribute", &name.into(), &value.into());
 }
 
 /// Sets `textContent` (an empty text empties the element).
 pub(super) fn set_text(e: &Element, text: &str) {
-    let _ = Reflect::set(e, &"textContent".into(), &text.into());
+    put(e, "textContent", &text.into());
+}
+
+/// `target[key] = value`.
+pub(super) fn put(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &key.into(), value);
 }
 
 pub(super) fn focus(e: &Element) {
-    call(e, "focus", &[]);
+    call0(e, "focus");
 }
 
 /// Marks `radio` checked in its radiogroup and makes it the group's one tab stop (a roving tabindex).
@@ -92,17 +97,30 @@ pub(super) fn as_elem(v: JsValue) -> Option<Element> {
 
 /// `e.getAttribute(name)`, or "".
 pub(super) fn attr(e: &JsValue, name: &str) -> String {
-    call(e, "getAttribute", &[&name.into()])
+    call_str(e, "getAttribute", name)
         .and_then(|v| v.as_string())
         .unwrap_or_default()
 }
 
-/// `target[method](...args)` for up to two arguments. None if it is not a function or it throws. A missing
-/// argument is passed as `undefined`, which DOM methods take as absent (and one they do not have, they ignore):
-/// one `call` import serves every arity, without building an arguments array.
-pub(super) fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Option<JsValue> {
+/// `target[method](a, b)`. None if it is not a function or it throws. The helpers below pass `undefined` for
+/// the arguments they do not have, which DOM methods take as absent (and one they do not have, they ignore): one
+/// `call` import serves every arity, without building an arguments array.
+pub(super) fn call(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
     let f = prop(target, method).dyn_into::<Function>().ok()?;
-    let none = JsValue::UNDEFINED;
-    let arg = |i: usize| args.get(i).copied().unwrap_or(&none);
-    f.call2(target, arg(0), arg(1)).ok()
+    f.call2(target, a, b).ok()
+}
+
+/// `target[method](a)`.
+pub(super) fn call1(target: &JsValue, method: &str, a: &JsValue) -> Option<JsValue> {
+    call(target, method, a, &JsValue::UNDEFINED)
+}
+
+/// `target[method]()`.
+pub(super) fn call0(target: &JsValue, method: &str) -> Option<JsValue> {
+    call1(target, method, &JsValue::UNDEFINED)
+}
+
+/// `target[method](text)`.
+pub(super) fn call_str(target: &JsValue, method: &str, text: &str) -> Option<JsValue> {
+    call1(target, method, &text.into())
 }

@@ -18,7 +18,7 @@ mod survey;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Element, ShadowRoot};
@@ -128,14 +128,14 @@ impl Prompt {
         let host = dom::create(&doc, "wayline-prompt");
         dom::set(&host, "data-campaign", campaign);
         let init = Object::new();
-        let _ = Reflect::set(&init, &"mode".into(), &"open".into());
-        let root: ShadowRoot = dom::call(&host, "attachShadow", &[&init])?.unchecked_into();
+        dom::put(&init, "mode", &"open".into());
+        let root: ShadowRoot = dom::call1(&host, "attachShadow", &init)?.unchecked_into();
         let own = action.get("theme");
         let sheet = CssStyleSheet::new().ok()?;
-        dom::call(&sheet, "replaceSync", &[&style::sheet(own, theme).into()])?;
+        dom::call_str(&sheet, "replaceSync", &style::sheet(own, theme))?;
         let sheets = Array::new();
         sheets.push(&sheet);
-        let _ = Reflect::set(&root, &"adoptedStyleSheets".into(), &sheets);
+        dom::put(&root, "adoptedStyleSheets", &sheets);
 
         let lang = dom::prop(&window.navigator(), "language").as_string();
         let strings = Strings::new(strings, &lang.unwrap_or_default());
@@ -187,7 +187,7 @@ impl Prompt {
             ui.listener = f.clone().into();
         }
         inner.listener.set(Some(listener));
-        if dom::call(&page, "appendChild", &[&inner.host]).is_none() {
+        if dom::call1(&page, "appendChild", &inner.host).is_none() {
             inner.close();
             return None;
         }
@@ -219,17 +219,16 @@ impl Inner {
         if let Some(l) = &listener {
             let f: &Function = l.as_ref().unchecked_ref();
             for t in EVENTS {
-                dom::call(&self.root, "removeEventListener", &[&t.into(), f]);
+                dom::call(&self.root, "removeEventListener", &t.into(), f);
             }
         }
-        // Give the focus back only if it is still ours (or nobody's): the dialog is not modal.
-        let restore = match dom::elem(&dom::prop(&self.host, "ownerDocument"), "activeElement") {
-            None => true,
-            Some(a) => {
-                a == self.host || dom::prop(&a, "tagName").as_string().as_deref() == Some("BODY")
-            }
-        };
-        dom::call(&self.host, "remove", &[]);
+        // Give the focus back only if it is still ours (or nobody's: no active element, or the body): the dialog
+        // is not modal.
+        let doc = dom::prop(&self.host, "ownerDocument");
+        let active = dom::prop(&doc, "activeElement");
+        let host: &JsValue = &self.host;
+        let restore = !active.is_object() || active == *host || active == dom::prop(&doc, "body");
+        dom::call0(&self.host, "remove");
         if restore {
             if let Some(p) = &self.prev {
                 dom::focus(p);
@@ -246,7 +245,7 @@ impl Inner {
 /// Whether `e` takes typed text: a text-like `<input>`, a `<textarea>`, a `<select>` or editable content
 /// (`:read-write` outside inputs and textareas is exactly `isContentEditable`).
 fn is_editing(e: &Element) -> bool {
-    dom::call(e, "matches", &[&EDITING.into()]).is_some_and(|m| m.is_truthy())
+    dom::call_str(e, "matches", EDITING).is_some_and(|m| m.is_truthy())
 }
 
 const EDITING: &str =
@@ -303,8 +302,8 @@ impl Ui {
             self.dismiss(after);
             return;
         }
-        let Some(target) = dom::call(&dom::prop(e, "target"), "closest", &[&"[data-a]".into()])
-            .and_then(dom::as_elem)
+        let Some(target) =
+            dom::call_str(&dom::prop(e, "target"), "closest", "[data-a]").and_then(dom::as_elem)
         else {
             return;
         };
@@ -314,7 +313,7 @@ impl Ui {
                 // Arrow keys, Home and End move through a radiogroup; the radio under focus is the one checked.
                 if a == "v" {
                     if let Some(r) = dom::step(&target, k) {
-                        dom::call(e, "preventDefault", &[]);
+                        dom::call0(e, "preventDefault");
                         dom::check(&r);
                         after.focus = Some(r);
                     }
@@ -322,7 +321,7 @@ impl Ui {
                 return;
             }
             // Handled here, so the browser must not click as well; a held-down key answers only once.
-            dom::call(e, "preventDefault", &[]);
+            dom::call0(e, "preventDefault");
             if dom::prop(e, "repeat").is_truthy() {
                 return;
             }

@@ -3,7 +3,6 @@
 //! clipboard has the text, and if it refuses, the text is selected for copying by hand.
 
 use js_sys::Object;
-use wasm_bindgen::JsValue;
 use web_sys::Element;
 
 use super::strings::fill;
@@ -88,20 +87,20 @@ impl Ui {
                 for key in ["url", "title", "text"] {
                     let v = self.spec(key);
                     if !v.is_empty() {
-                        let _ = js_sys::Reflect::set(&data, &key.into(), &v.into());
+                        dom::put(&data, key, &v.into());
                     }
                 }
-                dom::call(&nav, "share", &[&data])
+                dom::call1(&nav, "share", &data)
             } else {
-                let text = JsValue::from_str(self.spec(if self.spec("reward") == "referral" {
+                let text = self.spec(if self.spec("reward") == "referral" {
                     "url"
                 } else {
                     "code"
-                }));
-                dom::call(&dom::prop(&nav, "clipboard"), "writeText", &[&text])
+                });
+                dom::call_str(&dom::prop(&nav, "clipboard"), "writeText", text)
             }
         });
-        match started.and_then(|p| dom::call(&p, "then", &[&self.listener, &self.listener])) {
+        match started.and_then(|p| dom::call(&p, "then", &self.listener, &self.listener)) {
             Some(_) => {
                 after.promises += 1;
                 if !share {
@@ -126,9 +125,10 @@ impl Ui {
 
     /// Selects the code or link.
     fn select_code(&self) {
-        if let (Some(w), Some(code)) = (web_sys::window(), &self.code) {
-            if let Some(sel) = dom::call(&w, "getSelection", &[]) {
-                let _ = dom::call(&sel, "selectAllChildren", &[code]);
+        if let Some(code) = &self.code {
+            let sel = dom::call0(&dom::prop(code, "ownerDocument"), "getSelection");
+            if let Some(sel) = sel {
+                dom::call1(&sel, "selectAllChildren", code);
             }
         }
     }

@@ -194,7 +194,7 @@ impl Ui {
                 }
                 (!picked.is_empty()).then_some(Value::Array(picked))
             }
-            None if kind == "text" => dom::call(&self.body, "querySelector", &[&"textarea".into()])
+            None if kind == "text" => dom::call_str(&self.body, "querySelector", "textarea")
                 .and_then(|t| dom::prop(&t, "value").as_string())
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
