@@ -29,9 +29,10 @@ impl Ui {
             self.label("q");
         }
         let points;
-        let (shown, buttons): (&str, &[(&str, &str)]) = match kind {
-            "coupon" => (self.spec("code"), &[(COPY, "copy")]),
-            "referral" => (self.spec("url"), &[(COPY, "copy"), (SHARE, "share")]),
+        // The copyable code or link; None for points or a badge, which are acknowledged with OK.
+        let (shown, code) = match kind {
+            "coupon" => (self.spec("code"), true),
+            "referral" => (self.spec("url"), true),
             "points" => {
                 let mut n = String::new();
                 write_number(
@@ -42,27 +43,27 @@ impl Ui {
                     &mut n,
                 );
                 points = fill(self.strings.get("points"), &n, "");
-                (&points, &[(OK, "claim")])
+                (points.as_str(), false)
             }
-            "badge" => (self.spec("badge"), &[(OK, "claim")]),
+            "badge" => (self.spec("badge"), false),
             _ => return None,
         };
         let k = dom::add(body, "p|class|k|id|k", shown);
         if text.is_empty() {
             self.label("k");
         }
-        let mut first = None;
-        for &(spec, label) in buttons {
-            if spec == SHARE && !self.can_share() {
-                continue;
-            }
-            let b = dom::add(body, spec, self.strings.get(label));
-            first = first.or(Some(b));
+        let first = if code {
+            dom::add(body, COPY, self.strings.get("copy"))
+        } else {
+            dom::add(body, OK, self.strings.get("claim"))
+        };
+        if kind == "referral" && self.can_share() {
+            dom::add(body, SHARE, self.strings.get("share"));
         }
-        if matches!(kind, "coupon" | "referral") {
+        if code {
             self.code = Some(k);
         }
-        first
+        Some(first)
     }
 
     fn can_share(&self) -> bool {

@@ -67,7 +67,6 @@ impl Ui {
             .get("choices")
             .and_then(Value::as_array)
             .unwrap_or_default();
-        let mut first = None;
         // Choosing a radio answers: no Next button.
         let mut radios = false;
         // The question types with buttons: the group's class, for a scale its first value and count (the choices'
@@ -118,7 +117,6 @@ impl Ui {
                 if rating {
                     dom::set(&b, "aria-label", &v);
                 }
-                first = first.or(Some(b));
             }
             if !lo_label.is_empty() {
                 let l = dom::add(body, "div|class|l|id|l", "");
@@ -133,14 +131,13 @@ impl Ui {
             if !ph.is_empty() {
                 dom::set(&t, "placeholder", ph);
             }
-            first = Some(t);
         }
         if !radios {
             let label = self.strings.get(if i + 1 == n { "submit" } else { "next" });
-            let b = dom::add(body, "button|class|n|type|button|data-a|n", label);
-            first = first.or(Some(b));
+            dom::add(body, "button|class|n|type|button|data-a|n", label);
         }
-        first
+        // The first control, in document order: the group's first button, the textarea, else Next.
+        dom::call_str(body, "querySelector", ".o,textarea,.n").and_then(dom::as_elem)
     }
 
     /// A multiple-choice box toggled.
