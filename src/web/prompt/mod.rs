@@ -19,7 +19,6 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Element, ShadowRoot};
 
@@ -50,7 +49,8 @@ pub enum PromptEvent {
 #[derive(Clone)]
 pub struct Prompt(Rc<Inner>);
 
-type Listener = Closure<dyn FnMut(JsValue)>;
+/// The SDK's one callback type: a closure of its own signature would add an invoke shim and a glue factory.
+type Listener = crate::web::convert::Callback;
 
 /// The events the listener handles.
 const EVENTS: [&str; 2] = ["click", "keydown"];
@@ -178,7 +178,10 @@ impl Prompt {
             ui: RefCell::new(ui),
         });
         let held = inner.clone();
-        let listener = Listener::new(move |v: JsValue| handle(&held, &on_event, v));
+        let listener = Listener::new(move |v: JsValue| {
+            handle(&held, &on_event, v);
+            JsValue::UNDEFINED
+        });
         let f: &Function = listener.as_ref().unchecked_ref();
         for t in EVENTS {
             let _ = inner.root.add_event_listener_with_callback(t, f);
