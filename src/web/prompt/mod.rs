@@ -52,8 +52,12 @@ pub struct Prompt(Rc<Inner>);
 /// The SDK's one callback type: a closure of its own signature would add an invoke shim and a glue factory.
 type Listener = crate::web::convert::Callback;
 
-/// The events the listener handles.
-const EVENTS: [&str; 2] = ["click", "keydown"];
+/// `root[method](event, f)` for the events the listener handles (`addEventListener`, `removeEventListener`).
+fn listen(root: &JsValue, method: &str, f: &JsValue) {
+    for t in ["click", "keydown"] {
+        dom::call(root, method, &t.into(), f);
+    }
+}
 
 struct Inner {
     open: Cell<bool>,
@@ -84,8 +88,8 @@ struct Ui {
     listener: JsValue,
     /// The current question.
     step: usize,
-    /// Multiple choice: the indexes checked.
-    picked: Vec<usize>,
+    /// Multiple choice: the indexes checked, as bits.
+    picked: u64,
     /// Clipboard writes not yet settled.
     copies: u32,
     /// Completed or claimed: closing now is not a dismissal.
@@ -162,7 +166,7 @@ impl Prompt {
             titled,
             listener: JsValue::UNDEFINED,
             step: 0,
-            picked: Vec::new(),
+            picked: 0,
             copies: 0,
             done: false,
         };
@@ -183,9 +187,7 @@ impl Prompt {
             JsValue::UNDEFINED
         });
         let f: &Function = listener.as_ref().unchecked_ref();
-        for t in EVENTS {
-            let _ = inner.root.add_event_listener_with_callback(t, f);
-        }
+        listen(&inner.root, "addEventListener", f);
         if let Ok(mut ui) = inner.ui.try_borrow_mut() {
             ui.listener = f.clone().into();
         }
@@ -221,9 +223,7 @@ impl Inner {
         let listener = self.listener.take();
         if let Some(l) = &listener {
             let f: &Function = l.as_ref().unchecked_ref();
-            for t in EVENTS {
-                dom::call(&self.root, "removeEventListener", &t.into(), f);
-            }
+            listen(&self.root, "removeEventListener", f);
         }
         // Give the focus back only if it is still ours (or nobody's: no active element, or the body): the dialog
         // is not modal.

@@ -9,8 +9,12 @@ use web_sys::Element;
 use super::strings::fill;
 use super::{dom, text, After, PromptEvent, Ui};
 use crate::core::campaigns::config::scale_range;
+use crate::core::campaigns::limits::MAX_CHOICES;
 use crate::core::json::Value;
 use crate::web::console::num;
+
+// Multiple choice keeps the boxes checked as the bits of a u64.
+const _: () = assert!(MAX_CHOICES <= 64);
 
 fn questions(action: &Value) -> &[Value] {
     action
@@ -145,15 +149,10 @@ impl Ui {
         let Some((i, _)) = scale_range(&dom::attr(b, "data-v")) else {
             return;
         };
-        let i = i as usize;
-        let at = self.picked.iter().position(|&p| p == i);
-        let on = at.is_none();
-        match at {
-            Some(at) => {
-                self.picked.swap_remove(at);
-            }
-            None => self.picked.push(i),
-        }
+        // A bit per choice: a config has at most MAX_CHOICES of them.
+        let bit = 1u64.checked_shl(i as u32).unwrap_or(0);
+        self.picked ^= bit;
+        let on = self.picked & bit != 0;
         dom::set(b, "aria-checked", if on { "true" } else { "false" });
     }
 
@@ -185,7 +184,7 @@ impl Ui {
             None if kind == "multiple" => {
                 let mut picked = Vec::new();
                 for (i, c) in choices.iter().enumerate() {
-                    if self.picked.contains(&i) {
+                    if self.picked.checked_shr(i as u32).unwrap_or(0) & 1 != 0 {
                         picked.push(c.clone());
                     }
                 }
@@ -220,7 +219,7 @@ impl Ui {
                 answer,
             });
         }
-        self.picked.clear();
+        self.picked = 0;
         if more {
             self.step = next;
             after.focus = self.question(next);
