@@ -20,52 +20,6 @@ pub const STAGE_CHANGED: &str = "Journey Stage Changed";
 /// built, so that behaviour before the config arrived counts.
 pub const MAX_EARLY_EVENTS: usize = 1_000;
 
-/// What the tracker needs from segments and journeys. The tracker holds a `Box<dyn Segmenter>`, so the rule
-/// engine is linked into a build only where something constructs an [`Audience`] (the web layer does so behind the
-/// `segments` feature): the engine is large, and the shipped SDK has a size budget.
-pub trait Segmenter {
-    fn ingest(
-        &mut self,
-        kind: Kind,
-        name: &str,
-        properties: &Map,
-        session_id: Option<Millis>,
-        now: Millis,
-    ) -> Vec<Change>;
-    fn advance(&mut self, now: Millis) -> Vec<Change>;
-    fn next_wakeup(&self) -> Option<Millis>;
-    fn segments(&self) -> Vec<&str>;
-    fn stage(&self, journey: &str) -> Option<&str>;
-    fn set_context(&mut self, context: Value, now: Millis) -> Vec<Change>;
-    fn set_channel(&mut self, channel: Value, now: Millis) -> Vec<Change>;
-    fn set_traits(&mut self, traits: Map, now: Millis) -> Vec<Change>;
-    fn set_anonymous_id(&mut self, id: &str, now: Millis) -> Vec<Change>;
-    /// Restores persisted state; false when it is not readable (a fresh start).
-    fn restore(&mut self, text: &str) -> bool;
-    /// The persisted state if it changed since the last call.
-    fn take_state_write(&mut self) -> Option<String>;
-    /// The state as persisted, now (to carry it into a new config's audience).
-    fn state_text(&self) -> String;
-    /// Run-time rule problems (type mismatches in data), rendered, for debug mode.
-    fn take_diagnostics(&mut self) -> Vec<String>;
-    /// The same definitions with no history: for a new visitor on this device.
-    fn fresh(&self) -> Option<Box<dyn Segmenter>>;
-
-    /// A page signal (exit intent, scroll, idle, engaged time) or a prompt's outcome, for the campaigns.
-    fn signal(&mut self, signal: &Signal<'_>, now: Millis);
-    /// Campaign decisions since the last call (from events, changes, signals and the passage of time).
-    fn take_decisions(&mut self) -> Vec<Decision>;
-    /// `explain(id)`: `Explanation::to_value()`, or None for an unknown campaign.
-    fn explain(&self, id: &str, now: Millis) -> Option<Value>;
-    /// A campaign's action object as written in the config.
-    fn campaign_action(&self, id: &str) -> Option<&Value>;
-    /// The whole config (for the prompts' theme and strings).
-    fn config(&self) -> &Value;
-    fn set_device(&mut self, device: Option<Device>);
-    /// The idle times (ms) that trigger campaigns, ascending: the SDK wakes up when the visitor crosses one.
-    fn idle_thresholds(&self) -> &[Millis];
-}
-
 /// Segments, journeys and campaigns for one visitor: the rule engine's facts feed the campaigns' audiences, its
 /// changes are the campaigns' segment and stage triggers.
 pub struct Audience {
@@ -143,8 +97,8 @@ impl Audience {
     }
 
     /// The audience for a compiled config, boxed for the tracker.
-    pub fn boxed_compiled(config: &Value) -> Result<Box<dyn Segmenter>, Vec<String>> {
-        Audience::from_compiled(config).map(|a| Box::new(a) as Box<dyn Segmenter>)
+    pub fn boxed_compiled(config: &Value) -> Result<Box<Audience>, Vec<String>> {
+        Audience::from_compiled(config).map(Box::new)
     }
 
     fn new(
@@ -189,8 +143,8 @@ impl Audience {
     }
 
     /// The audience for a config, boxed for the tracker.
-    pub fn boxed(config: &Value) -> Result<Box<dyn Segmenter>, Vec<String>> {
-        Audience::from_config(config).map(|a| Box::new(a) as Box<dyn Segmenter>)
+    pub fn boxed(config: &Value) -> Result<Box<Audience>, Vec<String>> {
+        Audience::from_config(config).map(Box::new)
     }
 }
 
@@ -204,9 +158,12 @@ impl Audience {
     }
 }
 
-impl Segmenter for Audience {
+/// What the tracker asks of segments, journeys and campaigns. The tracker holds the concrete type (no trait
+/// object), so only the methods it calls are linked; it holds one only with the `segments` feature, so the rule
+/// engine is linked into a build only where the web layer constructs an [`Audience`].
+impl Audience {
     /// `{"segments": ..., "campaigns": ...}`; a bare segments state (before campaigns) is read too.
-    fn restore(&mut self, text: &str) -> bool {
+    pub fn restore(&mut self, text: &str) -> bool {
         let Ok(v) = json::parse(text) else {
             return false;
         };
@@ -220,7 +177,7 @@ impl Segmenter for Audience {
     }
 
     /// The persisted state if it changed since the last call.
-    fn take_state_write(&mut self) -> Option<String> {
+    pub fn take_state_write(&mut self) -> Option<String> {
         let campaigns = self.campaigns.take_state_write();
         if !(self.state_dirty || campaigns.is_some()) {
             return None;
@@ -230,23 +187,24 @@ impl Segmenter for Audience {
         Some(self.state_with(campaigns))
     }
 
-    fn state_text(&self) -> String {
+    /// The state as persisted, now (to carry it into a new config's audience).
+    pub fn state_text(&self) -> String {
         self.state_with(self.campaigns.to_value())
     }
 
-    fn segments(&self) -> Vec<&str> {
+    pub fn segments(&self) -> Vec<&str> {
         self.engine.segments()
     }
 
-    fn stage(&self, journey: &str) -> Option<&str> {
+    pub fn stage(&self, journey: &str) -> Option<&str> {
         self.engine.stage(journey)
     }
 
-    fn next_wakeup(&self) -> Option<Millis> {
+    pub fn next_wakeup(&self) -> Option<Millis> {
         earliest(self.engine.next_wakeup(), self.campaigns.next_wakeup())
     }
 
-    fn ingest(
+    pub fn ingest(
         &mut self,
         kind: Kind,
         name: &str,
@@ -290,7 +248,7 @@ impl Segmenter for Audience {
     }
 
     /// Lets time pass: rules that change with time alone are re-checked, and due campaign delays end.
-    fn advance(&mut self, now: Millis) -> Vec<Change> {
+    pub fn advance(&mut self, now: Millis) -> Vec<Change> {
         let changes = self.engine.advance(now);
         if !changes.is_empty() {
             self.state_dirty = true;
@@ -302,62 +260,68 @@ impl Segmenter for Audience {
         changes
     }
 
-    fn set_context(&mut self, context: Value, now: Millis) -> Vec<Change> {
+    pub fn set_context(&mut self, context: Value, now: Millis) -> Vec<Change> {
         let changes = self.engine.set_context(context, now);
         self.tell_changes(&changes, now);
         changes
     }
 
-    fn set_channel(&mut self, channel: Value, now: Millis) -> Vec<Change> {
+    pub fn set_channel(&mut self, channel: Value, now: Millis) -> Vec<Change> {
         let changes = self.engine.set_channel(channel, now);
         self.tell_changes(&changes, now);
         changes
     }
 
-    fn set_traits(&mut self, traits: Map, now: Millis) -> Vec<Change> {
+    pub fn set_traits(&mut self, traits: Map, now: Millis) -> Vec<Change> {
         let changes = self.engine.set_traits(traits, now);
         self.tell_changes(&changes, now);
         changes
     }
 
-    fn set_anonymous_id(&mut self, id: &str, now: Millis) -> Vec<Change> {
+    pub fn set_anonymous_id(&mut self, id: &str, now: Millis) -> Vec<Change> {
         let changes = self.engine.set_anonymous_id(id, now);
         self.tell_changes(&changes, now);
         changes
     }
 
-    fn signal(&mut self, signal: &Signal<'_>, now: Millis) {
+    /// A page signal (exit intent, scroll, idle, engaged time) or a prompt's outcome, for the campaigns.
+    pub fn signal(&mut self, signal: &Signal<'_>, now: Millis) {
         self.tell(signal, now);
     }
 
-    fn take_decisions(&mut self) -> Vec<Decision> {
+    /// Campaign decisions since the last call (from events, changes, signals and the passage of time).
+    pub fn take_decisions(&mut self) -> Vec<Decision> {
         std::mem::take(&mut self.decisions)
     }
 
-    fn explain(&self, id: &str, now: Millis) -> Option<Value> {
+    /// `explain(id)`: `Explanation::to_value()`, or None for an unknown campaign.
+    pub fn explain(&self, id: &str, now: Millis) -> Option<Value> {
         let facts = self.engine.input();
         let e = self.campaigns.explain(id, &facts, now)?;
         Some(e.to_value())
     }
 
-    fn campaign_action(&self, id: &str) -> Option<&Value> {
+    /// A campaign's action object as written in the config.
+    pub fn campaign_action(&self, id: &str) -> Option<&Value> {
         Some(&self.campaigns.campaign(id)?.action.spec)
     }
 
-    fn config(&self) -> &Value {
+    /// The whole config (for the prompts' theme and strings).
+    pub fn config(&self) -> &Value {
         &self.config
     }
 
-    fn set_device(&mut self, device: Option<Device>) {
+    pub fn set_device(&mut self, device: Option<Device>) {
         self.campaigns.set_device(device);
     }
 
-    fn idle_thresholds(&self) -> &[Millis] {
+    /// The idle times (ms) that trigger campaigns, ascending: the SDK wakes up when the visitor crosses one.
+    pub fn idle_thresholds(&self) -> &[Millis] {
         &self.idle_thresholds
     }
 
     /// Run-time rule problems (type mismatches in data), for debug mode.
-    fn take_diagnostics(&mut self) -> Vec<String> {
+    pub fn take_diagnostics(&mut self) -> Vec<String> {
         let mut rendered = Vec::new();
         for d in &self.engine.take_diagnostics() {
             rendered.push(d.render());
@@ -365,7 +329,8 @@ impl Segmenter for Audience {
         rendered
     }
 
-    fn fresh(&self) -> Option<Box<dyn Segmenter>> {
+    /// The same definitions with no history: for a new visitor on this device.
+    pub fn fresh(&self) -> Option<Box<Audience>> {
         match (self.rebuild)(&self.config) {
             Ok(a) => Some(Box::new(a)),
             Err(_) => None,

@@ -8,7 +8,7 @@ use super::*;
 
 #[cfg(feature = "segments")]
 use crate::core::audience::{
-    change_event, device_of, earliest, EarlyEvent, Segmenter, MAX_EARLY_EVENTS,
+    change_event, device_of, earliest, Audience, EarlyEvent, MAX_EARLY_EVENTS,
 };
 #[cfg(feature = "segments")]
 use crate::core::campaigns::{events as outcome_events, Decision, Outcome, Signal};
@@ -22,7 +22,7 @@ use crate::core::segments::Change;
 #[derive(Default)]
 pub struct Slot {
     /// Segments and journeys, once a config is loaded.
-    pub audience: Option<Box<dyn Segmenter>>,
+    pub audience: Option<Box<Audience>>,
     /// Events recorded while a config is loading, fed to the audience once it is built.
     pub early: Option<Vec<EarlyEvent>>,
     /// Membership and stage changes since the last [`Tracker::take_changes`].
@@ -91,7 +91,7 @@ impl Tracker {
     /// restoring their persisted state when readable and feeding the events recorded while the config was loading.
     pub fn set_audience(
         &mut self,
-        mut audience: Box<dyn Segmenter>,
+        mut audience: Box<Audience>,
         stored_state: Option<&str>,
         now: Millis,
     ) {
@@ -113,7 +113,7 @@ impl Tracker {
 
     /// A changed config replaces the running one: memberships, stages, caps and delays carry over (as they
     /// would across a reload), so nothing is re-announced that did not change.
-    pub fn replace_audience(&mut self, audience: Box<dyn Segmenter>, now: Millis) {
+    pub fn replace_audience(&mut self, audience: Box<Audience>, now: Millis) {
         let state = self.seg.audience.as_ref().map(|a| a.state_text());
         self.set_audience(audience, state.as_deref(), now);
     }
@@ -135,7 +135,7 @@ impl Tracker {
         }
     }
 
-    fn install_audience(&mut self, mut audience: Box<dyn Segmenter>, now: Millis) {
+    fn install_audience(&mut self, mut audience: Box<Audience>, now: Millis) {
         audience.set_device(Some(device_of(&self.env.user_agent)));
         let mut changes = audience.set_traits(self.profile.traits.clone(), now);
         changes.append(&mut audience.set_anonymous_id(&self.profile.anonymous_id, now));
@@ -425,7 +425,7 @@ impl Tracker {
     pub(super) fn feed(&mut self, _kind: Kind, _name: &str, _properties: &Map, _now: Millis) {}
     pub fn set_audience(
         &mut self,
-        _audience: Box<dyn crate::core::audience::Segmenter>,
+        _audience: Box<crate::core::audience::Audience>,
         _stored_state: Option<&str>,
         _now: Millis,
     ) {

@@ -166,7 +166,7 @@ impl Sdk {
 #[cfg(feature = "segments")]
 fn build_audience(
     config: &crate::core::json::Value,
-) -> Result<Box<dyn crate::core::audience::Segmenter>, (&'static str, Vec<String>)> {
+) -> Result<Box<crate::core::audience::Audience>, (&'static str, Vec<String>)> {
     use crate::core::audience::Audience;
     if crate::core::compiled::is_compiled(config) {
         return Audience::boxed_compiled(config).map_err(|errors| ("config_invalid", errors));

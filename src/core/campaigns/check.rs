@@ -27,9 +27,11 @@ pub fn held_out(c: &Campaign, facts: &dyn Input) -> bool {
     c.holdout > 0.0 && bucket("holdout", &c.id, facts.anonymous_id()) < c.holdout
 }
 
-/// Reasons tied to the campaign itself. With `explain`, a false audience rule lists its false clauses.
+/// Reasons tied to the campaign at position `i` of `campaigns`. With `explain`, a false audience rule lists its
+/// false clauses.
 pub fn campaign_blockers(
-    c: &Campaign,
+    campaigns: &[Campaign],
+    i: usize,
     state: &State,
     limits: &GlobalLimits,
     ctx: &Context,
@@ -37,6 +39,9 @@ pub fn campaign_blockers(
     now: i64,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
+    let Some(c) = campaigns.get(i) else {
+        return out;
+    };
     let a = &c.audience;
     if let Some(start) = a.start {
         if now < start {
@@ -89,7 +94,7 @@ pub fn campaign_blockers(
             out.push(Reason::NotSampled { percent });
         }
     }
-    if let Some(h) = state.history(&c.id) {
+    if let Some(h) = state.history(i) {
         match c.timing.frequency {
             Frequency::Once => {
                 if !h.shows.is_empty() {
@@ -132,19 +137,30 @@ pub fn campaign_blockers(
     out
 }
 
-/// Reasons tied to the moment: a prompt on screen, the minimum gap since the last one.
-pub fn moment_blockers(state: &State, limits: &GlobalLimits, now: i64) -> Vec<Reason> {
+/// Reasons tied to the moment: a prompt on screen (of one of `campaigns`), the minimum gap since the last one.
+pub fn moment_blockers(
+    campaigns: &[Campaign],
+    state: &State,
+    limits: &GlobalLimits,
+    now: i64,
+) -> Vec<Reason> {
     let mut out = Vec::new();
-    push_moment_blockers(state, limits, now, &mut out);
+    push_moment_blockers(campaigns, state, limits, now, &mut out);
     out
 }
 
 /// [`moment_blockers`], added to `out`.
-pub fn push_moment_blockers(state: &State, limits: &GlobalLimits, now: i64, out: &mut Vec<Reason>) {
-    if let Some((campaign, since)) = &state.open {
+pub fn push_moment_blockers(
+    campaigns: &[Campaign],
+    state: &State,
+    limits: &GlobalLimits,
+    now: i64,
+    out: &mut Vec<Reason>,
+) {
+    if let Some((i, since)) = state.open {
         if now < since + MAX_OPEN_MS {
             out.push(Reason::PromptOpen {
-                campaign: campaign.clone(),
+                campaign: campaigns.get(i).map_or("", |c| &c.id).to_string(),
             });
         }
     }

@@ -11,7 +11,7 @@ use super::limits::{clamp_time, MAX_OPEN_MS, MAX_PENDING};
 use super::model::{Campaign, Device, GlobalLimits, Trigger};
 use super::reason::Reason;
 use super::signal::{Outcome, Signal};
-use super::state::{Pending, State, StateError};
+use super::state::{position, Pending, State, StateError};
 use super::trigger::{fires, same_trigger, Meters};
 use crate::core::json::Value;
 use crate::core::order;
@@ -24,8 +24,8 @@ pub struct Engine {
     state: State,
     ctx: Context,
     meters: Meters,
-    /// The last time each campaign lost to another: (loser, winner). For `explain`; not persisted.
-    outranked: Vec<(String, String)>,
+    /// The last time each campaign lost to another: (loser, winner), by position. For `explain`; not persisted.
+    outranked: Vec<(usize, usize)>,
     /// The persisted state changed since the last [`Engine::take_state_write`].
     dirty: bool,
 }
@@ -99,22 +99,19 @@ impl Engine {
         let mut k = 0;
         while k < self.state.pending.len() {
             if self.state.pending[k].due <= now {
-                due.push(self.state.pending.remove(k));
+                due.push(self.state.pending.remove(k).campaign);
             } else {
                 k += 1;
             }
         }
         let mut candidates = Vec::new();
-        for p in &mut due {
-            let Some(i) = self.index(&p.campaign) else {
-                continue;
-            };
+        for &i in &due {
             let reasons = self.blockers(i, facts, now);
             if reasons.is_empty() {
                 candidates.push(i);
             } else {
                 out.push(Decision::Skipped {
-                    campaign: std::mem::take(&mut p.campaign),
+                    campaign: self.id(i),
                     reasons,
                 });
             }
@@ -152,7 +149,7 @@ impl Engine {
             return None;
         }
         self.dirty = false;
-        Some(self.state.to_value())
+        Some(self.to_value())
     }
 
     fn handle_signal(
@@ -188,12 +185,15 @@ impl Engine {
             Signal::Event { name, .. } => {
                 let mut k = 0;
                 while k < self.state.pending.len() {
-                    let cancel = self
-                        .campaign(&self.state.pending[k].campaign)
-                        .is_some_and(|c| c.timing.cancel_on.iter().any(|e| e == name));
+                    let cancel = self.campaigns[self.state.pending[k].campaign]
+                        .timing
+                        .cancel_on
+                        .iter()
+                        .any(|e| e == name);
                     if cancel {
+                        let i = self.state.pending.remove(k).campaign;
                         out.push(Decision::Cancelled {
-                            campaign: self.state.pending.remove(k).campaign,
+                            campaign: self.id(i),
                             by: name.to_string(),
                         });
                     } else {
@@ -221,9 +221,7 @@ impl Engine {
         let mut candidates = Vec::new();
         for i in 0..self.campaigns.len() {
             let c = &self.campaigns[i];
-            if !fires(&c.trigger, signal, &before, facts, now)
-                || self.state.pending(&c.id).is_some()
-            {
+            if !fires(&c.trigger, signal, &before, facts, now) || self.state.pending(i).is_some() {
                 continue;
             }
             let reasons = self.blockers(i, facts, now);
@@ -243,7 +241,7 @@ impl Engine {
                 });
             } else {
                 self.state.pending.push(Pending {
-                    campaign: id.clone(),
+                    campaign: i,
                     due: now + delay,
                     triggered_at: now,
                     session: self.state.session,
@@ -263,7 +261,13 @@ impl Engine {
         let i = self.index(id)?;
         let c = &self.campaigns[i];
         let mut reasons = self.blockers(i, facts, now);
-        push_moment_blockers(&self.state, &self.limits, now, &mut reasons);
+        push_moment_blockers(
+            &self.campaigns,
+            &self.state,
+            &self.limits,
+            now,
+            &mut reasons,
+        );
         // A campaign on the same trigger and delay that is eligible too and ranks higher would win.
         let mut rival = None;
         for (j, o) in self.campaigns.iter().enumerate() {
@@ -288,10 +292,13 @@ impl Engine {
             reasons.push(Reason::HeldOut { percent: c.holdout });
         }
         if rival.is_none() {
-            if let Some((_, winner)) = self.outranked.iter().find(|(l, _)| l == id) {
-                reasons.push(Reason::OutrankedBy {
-                    campaign: winner.clone(),
-                });
+            for &(loser, winner) in &self.outranked {
+                if loser == i {
+                    reasons.push(Reason::OutrankedBy {
+                        campaign: self.id(winner),
+                    });
+                    break;
+                }
             }
         }
         Some(Explanation {
@@ -299,13 +306,13 @@ impl Engine {
             eligible: eligible && !held,
             held_out: held,
             reasons,
-            pending_until: self.state.pending(id).map(|p| p.due),
+            pending_until: self.state.pending(i).map(|p| p.due),
         })
     }
 
     /// The persisted state: caps, cooldowns, the session's count, pending delays.
     pub fn to_value(&self) -> Value {
-        self.state.to_value()
+        self.state.to_value(&self.campaigns)
     }
 
     /// Restores a persisted state. On an error the engine keeps a fresh state.
@@ -320,17 +327,18 @@ impl Engine {
     }
 
     fn index(&self, id: &str) -> Option<usize> {
-        for (i, c) in self.campaigns.iter().enumerate() {
-            if c.id == id {
-                return Some(i);
-            }
-        }
-        None
+        position(&self.campaigns, id)
+    }
+
+    /// The id of the campaign at position `i`, for a decision or a reason.
+    fn id(&self, i: usize) -> String {
+        self.campaigns[i].id.clone()
     }
 
     fn blockers(&self, i: usize, facts: &dyn Input, now: i64) -> Vec<Reason> {
         campaign_blockers(
-            &self.campaigns[i],
+            &self.campaigns,
+            i,
             &self.state,
             &self.limits,
             &self.ctx,
@@ -352,8 +360,9 @@ impl Engine {
             if self.state.pending[k].session == Some(id) {
                 k += 1;
             } else {
+                let i = self.state.pending.remove(k).campaign;
                 out.push(Decision::Cancelled {
-                    campaign: self.state.pending.remove(k).campaign,
+                    campaign: self.id(i),
                     by: "session".into(),
                 });
             }
@@ -374,75 +383,69 @@ impl Engine {
         }
         // Highest priority first; among equals, config order.
         order::sort_by_key(&mut candidates, |&i| (-self.campaigns[i].priority, i));
-        if !moment_blockers(&self.state, &self.limits, now).is_empty() {
+        let moment = |e: &Engine| moment_blockers(&e.campaigns, &e.state, &e.limits, now);
+        if !moment(self).is_empty() {
             // Computed afresh for each (the same reasons): cheaper in wasm than a deep clone of them.
             for &i in &candidates {
                 out.push(Decision::Skipped {
-                    campaign: self.campaigns[i].id.clone(),
-                    reasons: moment_blockers(&self.state, &self.limits, now),
+                    campaign: self.id(i),
+                    reasons: moment(self),
                 });
             }
             return;
         }
         let winner = candidates[0];
-        let id = self.campaigns[winner].id.clone();
-        forget_outranked(&mut self.outranked, &id);
+        let id = self.id(winner);
+        forget_outranked(&mut self.outranked, winner);
         if held_out(&self.campaigns[winner], facts) {
-            let h = self.state.history_mut(&id);
+            let h = self.state.history_mut(winner);
             h.record_show(now);
             h.held_out = true;
-            out.push(Decision::HeldOut {
-                campaign: id.clone(),
-            });
+            out.push(Decision::HeldOut { campaign: id });
         } else {
-            self.record_show(&id, now);
-            out.push(Decision::Show {
-                campaign: id.clone(),
-            });
+            self.record_show(winner, now);
+            out.push(Decision::Show { campaign: id });
         }
         for &i in &candidates[1..] {
-            let loser = self.campaigns[i].id.clone();
-            forget_outranked(&mut self.outranked, &loser);
-            self.outranked.push((loser.clone(), id.clone()));
+            forget_outranked(&mut self.outranked, i);
+            self.outranked.push((i, winner));
             out.push(Decision::Skipped {
-                campaign: loser,
+                campaign: self.id(i),
                 reasons: vec![Reason::OutrankedBy {
-                    campaign: id.clone(),
+                    campaign: self.id(winner),
                 }],
             });
         }
     }
 
-    fn record_show(&mut self, id: &str, now: i64) {
-        self.state.history_mut(id).record_show(now);
-        self.state.open = Some((id.to_string(), now));
+    fn record_show(&mut self, i: usize, now: i64) {
+        self.state.history_mut(i).record_show(now);
+        self.state.open = Some((i, now));
         self.state.session_prompts = self.state.session_prompts.saturating_add(1);
         self.state.last_prompt_at = Some(now);
     }
 
     fn outcome(&mut self, id: &str, outcome: Outcome, now: i64) {
-        if self.index(id).is_none() {
+        let Some(i) = self.index(id) else {
             return;
-        }
+        };
         self.dirty = true;
-        let is_open = self.state.open.as_ref().is_some_and(|(o, _)| o == id);
+        let is_open = self.state.open.is_some_and(|(o, _)| o == i);
         match outcome {
             Outcome::Shown => {
                 if !is_open {
-                    self.record_show(id, now);
+                    self.record_show(i, now);
                 }
             }
             Outcome::Dismissed => {
-                self.state.history_mut(id).dismissed_at = Some(now);
+                self.state.history_mut(i).dismissed_at = Some(now);
                 if is_open {
                     self.state.open = None;
                 }
             }
-            Outcome::Answered | Outcome::RewardClaimed => {
-                self.state.history_mut(id).answered = true
-            }
+            Outcome::Answered | Outcome::RewardClaimed => self.state.history_mut(i).answered = true,
             Outcome::Completed => {
-                self.state.history_mut(id).answered = true;
+                self.state.history_mut(i).answered = true;
                 if is_open {
                     self.state.open = None;
                 }
@@ -453,7 +456,7 @@ impl Engine {
 
 /// Forgets the last time `loser` lost. A loser has one entry at most (each is forgotten before it is
 /// recorded again), so removing the first found removes all; their order does not matter.
-fn forget_outranked(outranked: &mut Vec<(String, String)>, loser: &str) {
+fn forget_outranked(outranked: &mut Vec<(usize, usize)>, loser: usize) {
     for i in 0..outranked.len() {
         if outranked[i].0 == loser {
             outranked.swap_remove(i);

@@ -30,7 +30,8 @@ impl History {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
-    pub campaign: String,
+    /// The campaign's position in the config.
+    pub campaign: usize,
     pub due: i64,
     pub triggered_at: i64,
     pub session: Option<i64>,
@@ -38,13 +39,13 @@ pub struct Pending {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
-    /// By campaign id, only for campaigns with something to remember.
-    pub history: Vec<(String, History)>,
+    /// By campaign (its position in the config; persisted by id), only for campaigns with something to remember.
+    pub history: Vec<(usize, History)>,
     pub session: Option<i64>,
     pub session_prompts: u32,
     pub last_prompt_at: Option<i64>,
-    /// The prompt on screen and since when.
-    pub open: Option<(String, i64)>,
+    /// The prompt on screen (its campaign's position) and since when.
+    pub open: Option<(usize, i64)>,
     pub pending: Vec<Pending>,
     /// The session's engaged time as last reported, so an `engagedTime` threshold fires once per session.
     pub engaged_ms: i64,
@@ -66,42 +67,45 @@ fn time(v: Option<&Value>) -> Option<i64> {
         .map(|t| t as i64)
 }
 
-/// Whether `id` is one of the campaigns'.
-fn is_known(known: &[Campaign], id: &str) -> bool {
-    for c in known {
+/// The position of the campaign `id` among `known`.
+pub fn position(known: &[Campaign], id: &str) -> Option<usize> {
+    for (i, c) in known.iter().enumerate() {
         if c.id == id {
-            return true;
+            return Some(i);
         }
     }
-    false
+    None
 }
 
 impl State {
-    pub fn history(&self, id: &str) -> Option<&History> {
+    /// The history of the campaign at position `campaign`.
+    pub fn history(&self, campaign: usize) -> Option<&History> {
         for (k, h) in &self.history {
-            if k == id {
+            if *k == campaign {
                 return Some(h);
             }
         }
         None
     }
 
-    pub fn history_mut(&mut self, id: &str) -> &mut History {
+    pub fn history_mut(&mut self, campaign: usize) -> &mut History {
         let mut i = 0;
-        while i < self.history.len() && self.history[i].0 != id {
+        while i < self.history.len() && self.history[i].0 != campaign {
             i += 1;
         }
         if i == self.history.len() {
-            self.history.push((id.to_string(), History::default()));
+            self.history.push((campaign, History::default()));
         }
         &mut self.history[i].1
     }
 
-    pub fn pending(&self, id: &str) -> Option<&Pending> {
-        self.pending.iter().find(|p| p.campaign == id)
+    pub fn pending(&self, campaign: usize) -> Option<&Pending> {
+        self.pending.iter().find(|p| p.campaign == campaign)
     }
 
-    pub fn to_value(&self) -> Value {
+    /// The persisted form; `campaigns` are those the positions refer to (campaigns are persisted by id).
+    pub fn to_value(&self, campaigns: &[Campaign]) -> Value {
+        let id = |i: usize| Value::String(campaigns.get(i).map_or("", |c| &c.id).into());
         let mut m = Map::new();
         m.insert("v", Value::Number(STATE_VERSION));
         let mut c = Map::new();
@@ -121,7 +125,9 @@ impl State {
             if let Some(d) = h.dismissed_at {
                 o.insert("d", num(d));
             }
-            c.insert(id.clone(), Value::Object(o));
+            if let Some(k) = campaigns.get(*id) {
+                c.insert(k.id.clone(), Value::Object(o));
+            }
         }
         m.insert("c", Value::Object(c));
         if let Some(s) = self.session {
@@ -131,16 +137,13 @@ impl State {
         if let Some(l) = self.last_prompt_at {
             m.insert("last", num(l));
         }
-        if let Some((id, at)) = &self.open {
-            m.insert(
-                "open",
-                Value::Array(vec![Value::String(id.clone()), num(*at)]),
-            );
+        if let Some((i, at)) = self.open {
+            m.insert("open", Value::Array(vec![id(i), num(at)]));
         }
         let mut pending = Vec::with_capacity(self.pending.len());
         for p in &self.pending {
             let mut o = Map::new();
-            o.insert("c", Value::String(p.campaign.clone()));
+            o.insert("c", id(p.campaign));
             o.insert("due", num(p.due));
             o.insert("at", num(p.triggered_at));
             if let Some(s) = p.session {
@@ -164,7 +167,10 @@ impl State {
         let mut s = State::default();
         if let Some(c) = m.get("c").and_then(Value::as_object) {
             for (id, h) in c.iter() {
-                if !is_known(known, id) || s.history(id).is_some() {
+                let Some(i) = position(known, id) else {
+                    continue;
+                };
+                if s.history(i).is_some() {
                     continue;
                 }
                 // Written oldest first and at most MAX_SHOWS_KEPT long: a longer list was not written by this
@@ -180,7 +186,7 @@ impl State {
                 let drop = shows.len().saturating_sub(MAX_SHOWS_KEPT);
                 shows.drain(..drop);
                 s.history.push((
-                    id.to_string(),
+                    i,
                     History {
                         shows,
                         answered: h.get("a").and_then(Value::as_bool).unwrap_or(false),
@@ -195,8 +201,8 @@ impl State {
         s.last_prompt_at = time(m.get("last"));
         s.engaged_ms = time(m.get("eng")).unwrap_or(0).max(0);
         if let Some([Value::String(id), at]) = m.get("open").and_then(Value::as_array) {
-            if is_known(known, id) {
-                s.open = time(Some(at)).map(|at| (id.clone(), at));
+            if let Some(i) = position(known, id) {
+                s.open = time(Some(at)).map(|at| (i, at));
             }
         }
         for p in m
@@ -211,9 +217,12 @@ impl State {
             ) else {
                 continue;
             };
-            if s.pending.len() < MAX_PENDING && is_known(known, id) && s.pending(id).is_none() {
+            let Some(i) = position(known, id) else {
+                continue;
+            };
+            if s.pending.len() < MAX_PENDING && s.pending(i).is_none() {
                 s.pending.push(Pending {
-                    campaign: id.to_string(),
+                    campaign: i,
                     due,
                     triggered_at: at,
                     session: time(p.get("s")),

@@ -69,13 +69,17 @@ pub fn from_value(v: &Value) -> Option<Campaigns> {
     let [campaigns, per_session, min_gap] = v.as_array()? else {
         return None;
     };
-    let campaigns = list(campaigns, &campaign_from_value)?;
+    // A loop rather than `list`: one instantiation and vtable fewer.
+    let mut read = Vec::new();
+    for c in campaigns.as_array()? {
+        read.push(campaign_from_value(c)?);
+    }
     let per_session = match per_session {
         Value::Null => None,
         n => Some(whole_in(n, 0.0)?),
     };
     Some(Campaigns {
-        campaigns,
+        campaigns: read,
         limits: GlobalLimits {
             per_session,
             min_gap_ms: read_opt_ms(min_gap)?,
@@ -148,18 +152,8 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
     else {
         return None;
     };
-    let audience = Audience {
-        rule: read_program(rule)?,
-        include: read_patterns(include)?,
-        exclude: read_patterns(exclude)?,
-        devices: read_devices(devices)?,
-        start: read_opt_ms(start)?,
-        end: read_opt_ms(end)?,
-        sample: match sample {
-            Value::Null => None,
-            s => Some(s.as_f64()?),
-        },
-    };
+    // The fields that own nothing are read first, and the rest are filled into one campaign: a malformed field
+    // then has only that campaign to free, not every combination of the parts read before it.
     let kind = match spec.get("type")?.as_str()? {
         "survey" => ActionKind::Survey,
         "reward" => ActionKind::Reward,
@@ -178,23 +172,40 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
         }
         f => *FREQUENCIES.get(index(f)?)?,
     };
-    Some(Campaign {
-        id: id.as_str()?.to_string(),
-        trigger: trigger_from_value(trigger)?,
-        audience,
+    let mut c = Campaign {
+        id: String::new(),
+        trigger: Trigger::ExitIntent,
+        audience: Audience {
+            start: read_opt_ms(start)?,
+            end: read_opt_ms(end)?,
+            sample: match sample {
+                Value::Null => None,
+                s => Some(s.as_f64()?),
+            },
+            ..Audience::default()
+        },
         action: Action {
             kind,
-            spec: spec.clone(),
+            spec: Value::Null,
         },
         timing: Timing {
             delay_ms: delay.as_f64()? as i64,
-            cancel_on: list(cancel_on, &|e| e.as_str().map(str::to_string))?,
+            cancel_on: Vec::new(),
             frequency,
             cooldown_ms: read_opt_ms(cooldown)?,
         },
         priority: priority.as_f64()? as i64,
         holdout: holdout.as_f64()?,
-    })
+    };
+    c.id = id.as_str()?.to_string();
+    c.trigger = trigger_from_value(trigger)?;
+    c.audience.rule = read_program(rule)?;
+    c.audience.include = read_patterns(include)?;
+    c.audience.exclude = read_patterns(exclude)?;
+    c.audience.devices = read_devices(devices)?;
+    c.timing.cancel_on = list(cancel_on, &|e| e.as_str().map(str::to_string))?;
+    c.action.spec = spec.clone();
+    Some(c)
 }
 
 // Trigger tags.
