@@ -33,8 +33,6 @@ pub struct Audience {
     /// The session the campaigns were last told about.
     session: Option<Millis>,
     decisions: Vec<Decision>,
-    /// The campaigns' idle triggers, ascending (worked out once: the SDK asks on every call).
-    idle_thresholds: Vec<Millis>,
 }
 
 /// The kind of SDK call an event came from.
@@ -107,15 +105,6 @@ impl Audience {
         config: &Value,
         rebuild: fn(&Value) -> Result<Audience, Vec<String>>,
     ) -> Audience {
-        // Ascending and without repeats (a config has few).
-        let mut idle_thresholds: Vec<Millis> = Vec::new();
-        for c in campaigns.campaigns() {
-            if let campaigns::Trigger::Idle(ms) = c.trigger {
-                if !idle_thresholds.contains(&ms) {
-                    crate::core::order::insert_sorted(&mut idle_thresholds, ms);
-                }
-            }
-        }
         Audience {
             engine,
             campaigns,
@@ -124,7 +113,6 @@ impl Audience {
             state_dirty: false,
             session: None,
             decisions: Vec::new(),
-            idle_thresholds,
         }
     }
 
@@ -315,9 +303,18 @@ impl Audience {
         self.campaigns.set_device(device);
     }
 
-    /// The idle times (ms) that trigger campaigns, ascending: the SDK wakes up when the visitor crosses one.
-    pub fn idle_thresholds(&self) -> &[Millis] {
-        &self.idle_thresholds
+    /// The shortest idle time (ms) above `after` that triggers a campaign: the SDK wakes up when the visitor
+    /// crosses it. A scan of the campaigns (at most 64) rather than a kept list: less code.
+    pub fn next_idle_threshold(&self, after: Millis) -> Option<Millis> {
+        let mut next = None;
+        for c in self.campaigns.campaigns() {
+            if let campaigns::Trigger::Idle(t) = c.trigger {
+                if t > after && next.is_none_or(|n| t < n) {
+                    next = Some(t);
+                }
+            }
+        }
+        next
     }
 
     /// Run-time rule problems (type mismatches in data), for debug mode.

@@ -335,12 +335,12 @@ impl Tracker {
     /// The instant the visitor's idleness crosses the next idle threshold of a campaign.
     fn idle_wakeup(&self) -> Option<Millis> {
         let since = self.engagement.last_active()?;
-        for &t in self.seg.audience.as_ref()?.idle_thresholds() {
-            if t > self.seg.idle_reported {
-                return Some(since.saturating_add(t));
-            }
-        }
-        None
+        let t = self
+            .seg
+            .audience
+            .as_ref()?
+            .next_idle_threshold(self.seg.idle_reported)?;
+        Some(since.saturating_add(t))
     }
 
     /// An interaction ends idleness.
