@@ -138,11 +138,13 @@ impl Audience {
 
 impl Audience {
     /// `{"segments": ..., "campaigns": ...}` as persisted, with the campaigns' state already written.
-    fn state_with(&self, campaigns: Value) -> String {
-        let mut m = Map::new();
-        m.insert("segments", self.engine.to_value());
-        m.insert("campaigns", campaigns);
-        Value::Object(m).to_json()
+    fn state_with(&self, campaigns: &str) -> String {
+        let mut out = String::from("{\"segments\":");
+        json::write_value(&self.engine.to_value(), &mut out);
+        out.push_str(",\"campaigns\":");
+        out.push_str(campaigns);
+        out.push('}');
+        out
     }
 }
 
@@ -171,13 +173,13 @@ impl Audience {
             return None;
         }
         self.state_dirty = false;
-        let campaigns = campaigns.unwrap_or_else(|| self.campaigns.to_value());
-        Some(self.state_with(campaigns))
+        let campaigns = campaigns.unwrap_or_else(|| self.campaigns.state_json());
+        Some(self.state_with(&campaigns))
     }
 
     /// The state as persisted, now (to carry it into a new config's audience).
     pub fn state_text(&self) -> String {
-        self.state_with(self.campaigns.to_value())
+        self.state_with(&self.campaigns.state_json())
     }
 
     pub fn segments(&self) -> Vec<&str> {

@@ -13,7 +13,7 @@ use super::reason::Reason;
 use super::signal::{Outcome, Signal};
 use super::state::{position, Pending, State, StateError};
 use super::trigger::{fires, same_trigger, Meters};
-use crate::core::json::Value;
+use crate::core::json::{self, Value};
 use crate::core::order;
 use crate::core::rules::Input;
 
@@ -144,12 +144,12 @@ impl Engine {
 
     /// The persisted state, when it changed since the last call: the SDK writes it then (coalesced), and
     /// never on a `track` that changed nothing.
-    pub fn take_state_write(&mut self) -> Option<Value> {
+    pub fn take_state_write(&mut self) -> Option<String> {
         if !self.dirty {
             return None;
         }
         self.dirty = false;
-        Some(self.to_value())
+        Some(self.state_json())
     }
 
     fn handle_signal(
@@ -312,7 +312,14 @@ impl Engine {
 
     /// The persisted state: caps, cooldowns, the session's count, pending delays.
     pub fn to_value(&self) -> Value {
-        self.state.to_value(&self.campaigns)
+        json::parse(&self.state_json()).unwrap_or(Value::Null)
+    }
+
+    /// The persisted state as JSON text (what the SDK stores; [`Engine::to_value`] is the same, parsed).
+    pub fn state_json(&self) -> String {
+        let mut out = String::new();
+        self.state.write(&self.campaigns, &mut out);
+        out
     }
 
     /// Restores a persisted state. On an error the engine keeps a fresh state.

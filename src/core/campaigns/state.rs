@@ -4,7 +4,7 @@
 
 use super::limits::{MAX_PENDING, MAX_SHOWS_KEPT};
 use super::model::Campaign;
-use crate::core::json::{Map, Value};
+use crate::core::json::{write_number, write_string, Value};
 use crate::core::order;
 
 /// Version of the persisted form; another version is discarded (a fresh start), never misread.
@@ -57,8 +57,17 @@ pub enum StateError {
     Version,
 }
 
-fn num(v: i64) -> Value {
-    Value::Number(v as f64)
+/// A time or count as the state writes it (as a JSON number, like every number in a [`Value`]).
+fn num(v: i64, out: &mut String) {
+    write_number(v as f64, out);
+}
+
+/// `key` (with its comma, colon and quotes) and the number, when there is one.
+fn field(key: &str, n: Option<i64>, out: &mut String) {
+    if let Some(n) = n {
+        out.push_str(key);
+        num(n, out);
+    }
 }
 
 fn time(v: Option<&Value>) -> Option<i64> {
@@ -103,59 +112,70 @@ impl State {
         self.pending.iter().find(|p| p.campaign == campaign)
     }
 
-    /// The persisted form; `campaigns` are those the positions refer to (campaigns are persisted by id).
-    pub fn to_value(&self, campaigns: &[Campaign]) -> Value {
-        let id = |i: usize| Value::String(campaigns.get(i).map_or("", |c| &c.id).into());
-        let mut m = Map::new();
-        m.insert("v", Value::Number(STATE_VERSION));
-        let mut c = Map::new();
-        for (id, h) in &self.history {
-            let mut o = Map::new();
-            let mut shows = Vec::with_capacity(h.shows.len());
-            for &t in &h.shows {
-                shows.push(num(t));
+    /// Writes the persisted form as JSON; `campaigns` are those the positions refer to (campaigns are persisted
+    /// by id). Written as text directly rather than built as a [`Value`] first: less code in the browser build.
+    ///
+    /// `{"v": 1, "c": {id: {"s": [show times], "a"?: true, "h"?: true, "d"?: dismissed}}, "session"?: id,
+    /// "sp": prompts this session, "last"?: time, "open"?: [id, since], "pending": [{"c": id, "due": time, "at":
+    /// triggered, "s"?: session}], "eng"?: engaged ms}`.
+    pub fn write(&self, campaigns: &[Campaign], out: &mut String) {
+        let id = |i: usize, out: &mut String| {
+            write_string(campaigns.get(i).map_or("", |c| &c.id), out);
+        };
+        out.push_str("{\"v\":1,\"c\":{");
+        let mut first = true;
+        for (i, h) in &self.history {
+            if campaigns.get(*i).is_none() {
+                continue;
             }
-            o.insert("s", Value::Array(shows));
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            id(*i, out);
+            out.push_str(":{\"s\":[");
+            for (k, &t) in h.shows.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                num(t, out);
+            }
+            out.push(']');
             if h.answered {
-                o.insert("a", Value::Bool(true));
+                out.push_str(",\"a\":true");
             }
             if h.held_out {
-                o.insert("h", Value::Bool(true));
+                out.push_str(",\"h\":true");
             }
-            if let Some(d) = h.dismissed_at {
-                o.insert("d", num(d));
-            }
-            if let Some(k) = campaigns.get(*id) {
-                c.insert(k.id.clone(), Value::Object(o));
-            }
+            field(",\"d\":", h.dismissed_at, out);
+            out.push('}');
         }
-        m.insert("c", Value::Object(c));
-        if let Some(s) = self.session {
-            m.insert("session", num(s));
-        }
-        m.insert("sp", num(i64::from(self.session_prompts)));
-        if let Some(l) = self.last_prompt_at {
-            m.insert("last", num(l));
-        }
+        out.push('}');
+        field(",\"session\":", self.session, out);
+        field(",\"sp\":", Some(i64::from(self.session_prompts)), out);
+        field(",\"last\":", self.last_prompt_at, out);
         if let Some((i, at)) = self.open {
-            m.insert("open", Value::Array(vec![id(i), num(at)]));
+            out.push_str(",\"open\":[");
+            id(i, out);
+            out.push(',');
+            num(at, out);
+            out.push(']');
         }
-        let mut pending = Vec::with_capacity(self.pending.len());
-        for p in &self.pending {
-            let mut o = Map::new();
-            o.insert("c", id(p.campaign));
-            o.insert("due", num(p.due));
-            o.insert("at", num(p.triggered_at));
-            if let Some(s) = p.session {
-                o.insert("s", num(s));
+        out.push_str(",\"pending\":[");
+        for (k, p) in self.pending.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
             }
-            pending.push(Value::Object(o));
+            out.push_str("{\"c\":");
+            id(p.campaign, out);
+            field(",\"due\":", Some(p.due), out);
+            field(",\"at\":", Some(p.triggered_at), out);
+            field(",\"s\":", p.session, out);
+            out.push('}');
         }
-        m.insert("pending", Value::Array(pending));
-        if self.engaged_ms != 0 {
-            m.insert("eng", num(self.engaged_ms));
-        }
-        Value::Object(m)
+        out.push(']');
+        field(",\"eng\":", Some(self.engaged_ms).filter(|&e| e != 0), out);
+        out.push('}');
     }
 
     /// Reads a persisted state, keeping only what concerns the `known` campaigns, within the bounds.

@@ -274,6 +274,12 @@ fn state_round_trips_and_restore_is_bounded() {
     );
     let saved = e.to_value();
     let text = saved.to_json();
+    // The persisted form, as earlier versions wrote it too (a stored state must keep reading back).
+    assert_eq!(
+        e.state_json(),
+        r#"{"v":1,"c":{"a":{"s":[1000],"d":2000}},"session":7,"sp":1,"last":1000,"pending":[{"c":"b","due":301000,"at":1000,"s":7}]}"#
+    );
+    assert_eq!(text, e.state_json());
     let mut again = match Engine::from_config(&config(&format!(
         r#"{{"campaigns": [{}, {}]}}"#,
         always("a", "0s"),
