@@ -113,9 +113,9 @@ impl Sdk {
                     self.tracker.no_config();
                     "segments are off: "
                 });
-                for e in errors {
+                for e in &errors {
                     message.push('\n');
-                    message.push_str(&e);
+                    message.push_str(e);
                 }
                 self.report(&Warning { code, message });
                 false
@@ -125,13 +125,15 @@ impl Sdk {
 
     /// Tells the page's listeners about membership and stage changes.
     pub(super) fn announce_changes(&mut self) {
-        for change in self.tracker.take_changes() {
+        // By reference: an owning loop would instantiate the vector's iterator and its drop for `Change`.
+        let changes = self.tracker.take_changes();
+        for change in &changes {
             let payload = js_sys::Object::new();
             let set = |k: &str, v: JsValue| {
                 let _ = js_sys::Reflect::set(&payload, &JsValue::from_str(k), &v);
             };
             let opt = |s: &Option<String>| s.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-            let name = match &change {
+            let name = match change {
                 Change::SegmentEnter { segment, .. } => {
                     set("segment", segment.as_str().into());
                     "segment:enter"
@@ -153,8 +155,8 @@ impl Sdk {
             self.outbox.emit(name, payload.into());
         }
         if self.debug {
-            for d in self.tracker.take_rule_diagnostics() {
-                console::debug(&d);
+            for d in &self.tracker.take_rule_diagnostics() {
+                console::debug(d);
             }
         }
         self.announce_decisions();
