@@ -8,7 +8,7 @@ use super::config::{self, Campaigns, ConfigError};
 use super::decision::Decision;
 use super::explain::Explanation;
 use super::limits::{clamp_time, MAX_OPEN_MS, MAX_PENDING};
-use super::model::{Campaign, Device, GlobalLimits, Trigger};
+use super::model::{Campaign, Device, GlobalLimits};
 use super::reason::Reason;
 use super::signal::{Outcome, Signal};
 use super::state::{position, Pending, State, StateError};
@@ -90,16 +90,13 @@ impl Engine {
                 self.dirty = true;
             }
         }
-        if self.state.pending.iter().all(|p| p.due > now) {
-            return;
-        }
-        self.dirty = true;
         // In place rather than through vec::IntoIter (an instantiation per element type in wasm).
         let mut due = Vec::new();
         let mut k = 0;
         while k < self.state.pending.len() {
             if self.state.pending[k].due <= now {
                 due.push(self.state.pending.remove(k).campaign);
+                self.dirty = true;
             } else {
                 k += 1;
             }
@@ -203,25 +200,21 @@ impl Engine {
             }
             Signal::Idle { ms } => self.meters.idle_ms = ms,
             Signal::Scroll { percent } => self.meters.scroll = self.meters.scroll.max(percent),
-            Signal::Engaged { total_ms } => {
-                // Kept in the persisted state, so a reload does not cross a threshold a second time; written
-                // only when a threshold is crossed (that is when it matters).
-                let was = self.state.engaged_ms;
-                self.state.engaged_ms = total_ms;
-                for c in &self.campaigns {
-                    if let Trigger::EngagedTime(t) = c.trigger {
-                        if was < t && total_ms >= t {
-                            self.dirty = true;
-                        }
-                    }
-                }
-            }
+            // Kept in the persisted state, so a reload does not cross a threshold a second time; written only
+            // when a threshold is crossed (that is when it matters: below, where a trigger fires).
+            Signal::Engaged { total_ms } => self.state.engaged_ms = total_ms,
             _ => {}
         }
         let mut candidates = Vec::new();
         for i in 0..self.campaigns.len() {
             let c = &self.campaigns[i];
-            if !fires(&c.trigger, signal, &before, facts, now) || self.state.pending(i).is_some() {
+            if !fires(&c.trigger, signal, &before, facts, now) {
+                continue;
+            }
+            if let Signal::Engaged { .. } = signal {
+                self.dirty = true;
+            }
+            if self.state.pending(i).is_some() {
                 continue;
             }
             let reasons = self.blockers(i, facts, now);
@@ -438,25 +431,22 @@ impl Engine {
         };
         self.dirty = true;
         let is_open = self.state.open.is_some_and(|(o, _)| o == i);
-        match outcome {
-            Outcome::Shown => {
-                if !is_open {
-                    self.record_show(i, now);
-                }
+        if outcome == Outcome::Shown {
+            if !is_open {
+                self.record_show(i, now);
             }
-            Outcome::Dismissed => {
-                self.state.history_mut(i).dismissed_at = Some(now);
-                if is_open {
-                    self.state.open = None;
-                }
-            }
-            Outcome::Answered | Outcome::RewardClaimed => self.state.history_mut(i).answered = true,
-            Outcome::Completed => {
-                self.state.history_mut(i).answered = true;
-                if is_open {
-                    self.state.open = None;
-                }
-            }
+            return;
+        }
+        let h = self.state.history_mut(i);
+        if outcome == Outcome::Dismissed {
+            h.dismissed_at = Some(now);
+        } else {
+            // Answered, completed or claimed.
+            h.answered = true;
+        }
+        // Dismissing or completing closes the prompt; an answer or a claim leaves it on screen.
+        if is_open && matches!(outcome, Outcome::Dismissed | Outcome::Completed) {
+            self.state.open = None;
         }
     }
 }
