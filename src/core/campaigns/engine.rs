@@ -95,7 +95,7 @@ impl Engine {
         let mut k = 0;
         while k < self.state.pending.len() {
             if self.state.pending[k].due <= now {
-                due.push(self.state.pending.remove(k).campaign);
+                due.push(self.state.take_pending(k));
                 self.dirty = true;
             } else {
                 k += 1;
@@ -188,7 +188,7 @@ impl Engine {
                         .iter()
                         .any(|e| e == name);
                     if cancel {
-                        let i = self.state.pending.remove(k).campaign;
+                        let i = self.state.take_pending(k);
                         out.push(Decision::Cancelled {
                             campaign: self.id(i),
                             by: name.to_string(),
@@ -360,7 +360,7 @@ impl Engine {
             if self.state.pending[k].session == Some(id) {
                 k += 1;
             } else {
-                let i = self.state.pending.remove(k).campaign;
+                let i = self.state.take_pending(k);
                 out.push(Decision::Cancelled {
                     campaign: self.id(i),
                     by: "session".into(),

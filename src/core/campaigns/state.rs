@@ -21,14 +21,16 @@ pub struct History {
 
 impl History {
     pub fn record_show(&mut self, now: i64) {
-        self.shows.push(now);
-        if self.shows.len() > MAX_SHOWS_KEPT {
-            self.shows.remove(0);
+        if self.shows.len() >= MAX_SHOWS_KEPT {
+            // The oldest leaves: the rest move down one place (cheaper in wasm than `remove`).
+            self.shows.copy_within(1.., 0);
+            self.shows.pop();
         }
+        self.shows.push(now);
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pending {
     /// The campaign's position in the config.
     pub campaign: usize,
@@ -106,6 +108,14 @@ impl State {
             self.history.push((campaign, History::default()));
         }
         &mut self.history[i].1
+    }
+
+    /// Removes the pending delay at `k`, the others keeping their order, and gives its campaign.
+    pub fn take_pending(&mut self, k: usize) -> usize {
+        let campaign = self.pending[k].campaign;
+        self.pending.copy_within(k + 1.., k);
+        self.pending.pop();
+        campaign
     }
 
     pub fn pending(&self, campaign: usize) -> Option<&Pending> {
