@@ -21,12 +21,14 @@ impl Sdk {
     /// Carries out the campaigns' decisions: a prompt for `show`, `campaign:show` for every show (the whole
     /// story for a custom action), and one console line per decision in debug mode.
     pub(super) fn announce_decisions(&mut self) {
-        for d in self.tracker.take_decisions() {
+        // By reference: an owning loop links the vector's `IntoIter` and its drop code.
+        let decisions = self.tracker.take_decisions();
+        for d in &decisions {
             if self.debug {
                 console::debug(&console::join(&["campaign ", &d.render()]));
             }
             if let Decision::Show { campaign } = d {
-                self.show(campaign);
+                self.show(campaign.clone());
             }
         }
     }
