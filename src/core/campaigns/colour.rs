@@ -6,24 +6,29 @@
 //! anything that could end a CSS declaration (`;`, `}`, quotes, `url(`).
 
 pub fn is_colour(text: &str) -> bool {
-    if let Some(hex) = text.strip_prefix('#') {
-        return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    let bytes = text.as_bytes();
+    if let Some(hex) = bytes.strip_prefix(b"#") {
+        return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.iter().all(u8::is_ascii_hexdigit);
     }
     if text.eq_ignore_ascii_case("transparent") || text.eq_ignore_ascii_case("currentcolor") {
         return true;
     }
-    let lower = text.to_ascii_lowercase();
+    // Byte comparisons, without a lowercased copy: the functions' names are ASCII.
     for f in ["rgba(", "rgb(", "hsla(", "hsl("] {
-        if let Some(rest) = lower.strip_prefix(f) {
-            let Some(args) = rest.strip_suffix(')') else {
-                return false;
-            };
-            return !args.trim().is_empty()
-                && args.bytes().any(|b| b.is_ascii_digit())
-                && args
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b" .,%/+-degturnad".contains(&b));
+        let Some(head) = bytes.get(..f.len()) else {
+            continue;
+        };
+        if !head.eq_ignore_ascii_case(f.as_bytes()) {
+            continue;
         }
+        let Some(args) = bytes[f.len()..].strip_suffix(b")") else {
+            return false;
+        };
+        // A digit is required, so the arguments are never blank.
+        return args.iter().any(u8::is_ascii_digit)
+            && args
+                .iter()
+                .all(|b| b.is_ascii_digit() || b" .,%/+-degturnadDEGTURNAD".contains(b));
     }
     false
 }
@@ -42,7 +47,10 @@ mod tests {
             "rgb(0, 128, 255)",
             "rgba(0 0 0 / 50%)",
             "hsl(120deg 50% 50%)",
+            "HSLA(120DEG 50% 50% / .5)",
+            "Rgb(1,2,3)",
             "transparent",
+            "currentColor",
         ] {
             assert!(is_colour(ok), "{ok}");
         }
@@ -56,6 +64,9 @@ mod tests {
             "rgb(1,2,3); color: red",
             "url(x)",
             "rgb(x)",
+            "rgb( )",
+            "rgbx(1,2,3)",
+            "rgb(1,2,3",
         ] {
             assert!(!is_colour(bad), "{bad}");
         }

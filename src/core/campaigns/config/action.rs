@@ -326,36 +326,49 @@ pub const STRING_KEYS: &[&str] = &[
 /// Text that can stand as a CSS declaration's value without ending it: at most 200 bytes, no `;`, braces,
 /// backslash, angle brackets, line breaks or comment marks, and closed quotes.
 pub fn is_css_value(s: &str) -> bool {
-    let mut quote = None;
-    for c in s.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' => quote = Some(c),
-            None => {}
+    // One pass over the bytes: every character that matters here is ASCII.
+    let mut quote = 0u8;
+    let mut prev = 0u8;
+    for &c in s.as_bytes() {
+        if quote != 0 {
+            if c == quote {
+                quote = 0;
+            }
+        } else if c == b'"' || c == b'\'' {
+            quote = c;
         }
+        let comment = (prev == b'/' && c == b'*') || (prev == b'*' && c == b'/');
+        if comment || matches!(c, b';' | b'{' | b'}' | b'\\' | b'<' | b'>' | b'\n' | b'\r') {
+            return false;
+        }
+        prev = c;
     }
-    quote.is_none()
-        && !s.trim().is_empty()
-        && s.len() <= 200
-        && !s.contains([';', '{', '}', '\\', '<', '>', '\n', '\r'])
-        && !s.contains("/*")
-        && !s.contains("*/")
+    quote == 0 && !s.trim().is_empty() && s.len() <= 200
 }
 
 /// A short CSS length: digits, an optional fraction, and `px`, `em`, `rem` or `%` (`12px`, `0.5em`).
 pub fn is_css_length(s: &str) -> bool {
-    let num = s.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '%');
-    let unit = s.get(num.len()..).unwrap_or_default();
-    let mut parts = num.split('.');
-    let int = parts.next().unwrap_or("");
-    let frac = parts.next();
-    s.len() <= 12
-        && matches!(unit, "px" | "em" | "rem" | "%")
-        && !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
-        && parts.next().is_none()
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && (b[end - 1].is_ascii_alphabetic() || b[end - 1] == b'%') {
+        end -= 1;
+    }
+    let (num, unit) = b.split_at(end);
+    if b.len() > 12 || !matches!(unit, b"px" | b"em" | b"rem" | b"%") {
+        return false;
+    }
+    let mut dot = None;
+    for (i, &c) in num.iter().enumerate() {
+        if c == b'.' && dot.is_none() {
+            dot = Some(i);
+        } else if !c.is_ascii_digit() {
+            return false;
+        }
+    }
+    match dot {
+        None => !num.is_empty(),
+        Some(i) => i > 0 && i + 1 < num.len(),
+    }
 }
 
 /// A branch key on a scale answer: `"7"` is (7, 7), `"0-6"` is (0, 6); anything else is None.
@@ -552,6 +565,30 @@ mod tests {
     }
 
     #[test]
+    fn css_lengths_are_short_numbers_with_a_unit() {
+        for ok in ["12px", "0.5em", "1.5rem", "50%", "0px", "123456789px"] {
+            assert!(is_css_length(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "px",
+            ".5em",
+            "5.em",
+            "1.2.3px",
+            "12pt",
+            "12",
+            "1e3px",
+            "-1px",
+            "1 px",
+            "12pxx",
+            "12345678901px",
+            "12PX",
+        ] {
+            assert!(!is_css_length(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn css_values_cannot_end_a_declaration() {
         for ok in [
             "system-ui, sans-serif",
@@ -566,6 +603,8 @@ mod tests {
             assert!(!is_css_value(bad), "{bad:?}");
         }
         assert!(!is_css_value(&"a".repeat(201)));
+        assert!(!is_css_value("\u{3000}\u{3000}"), "blank in any script");
+        assert!(is_css_value("\"Noto Sans JP\", ヒラギノ角ゴ"));
         assert_eq!(scale_range("0-6"), Some((0, 6)));
         assert_eq!(scale_range("7"), Some((7, 7)));
         assert_eq!(scale_range("-1"), None);
