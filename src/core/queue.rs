@@ -10,6 +10,7 @@
 
 use super::json::{self, write_int, write_string};
 use super::time::{write_iso8601, Millis, DAY, SECOND};
+use super::url::split_once_byte;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueConfig {
@@ -678,18 +679,32 @@ impl Queue {
     }
 
     fn absorb(&mut self, text: &str, origin: Option<u32>, after_seq: u64) -> Option<u64> {
-        let mut lines = text.split('\n');
-        if lines.next() != Some(PERSIST_HEADER) {
+        // Lines and fields are cut with byte scans (`url::split_once_byte`), not `split`/`splitn` with a `char`.
+        let (header, mut rest) = match split_once_byte(text, b'\n') {
+            Some((header, rest)) => (header, Some(rest)),
+            None => (text, None),
+        };
+        if header != PERSIST_HEADER {
             return None;
         }
         let mut id_map: Vec<(u32, u32)> = Vec::new();
         let mut highest = 0;
-        for line in lines {
+        while let Some(lines) = rest {
+            let line = match split_once_byte(lines, b'\n') {
+                Some((line, after)) => {
+                    rest = Some(after);
+                    line
+                }
+                None => {
+                    rest = None;
+                    lines
+                }
+            };
             if line.is_empty() {
                 continue;
             }
             if let Some(rest) = line.strip_prefix("c ") {
-                let Some((id, json_text)) = rest.split_once(' ') else {
+                let Some((id, json_text)) = split_once_byte(rest, b' ') else {
                     self.dropped.corrupt += 1;
                     continue;
                 };
@@ -700,15 +715,14 @@ impl Queue {
                 id_map.push((old, self.intern_context(json_text)));
                 continue;
             }
-            let mut parts = line.splitn(5, ' ');
-            let fields = (
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-            );
-            let (Some("e"), Some(seq), Some(at), Some(ctx), Some(head)) = fields else {
+            // `e <seq> <at> <ctx> <head>`: the head (JSON) may itself hold spaces.
+            let fields = line.strip_prefix("e ").and_then(|r| {
+                let (seq, r) = split_once_byte(r, b' ')?;
+                let (at, r) = split_once_byte(r, b' ')?;
+                let (ctx, head) = split_once_byte(r, b' ')?;
+                Some((seq, at, ctx, head))
+            });
+            let Some((seq, at, ctx, head)) = fields else {
                 self.dropped.corrupt += 1;
                 continue;
             };

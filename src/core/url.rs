@@ -17,11 +17,11 @@ pub struct Url<'a> {
 
 impl<'a> Url<'a> {
     pub fn parse(href: &'a str) -> Url<'a> {
-        let (before_hash, hash) = match href.find('#') {
+        let (before_hash, hash) = match find_byte(href, b'#') {
             Some(i) => href.split_at_checked(i).unwrap_or((href, "")),
             None => (href, ""),
         };
-        let (before_query, search) = match before_hash.find('?') {
+        let (before_query, search) = match find_byte(before_hash, b'?') {
             Some(i) => before_hash.split_at_checked(i).unwrap_or((before_hash, "")),
             None => (before_hash, ""),
         };
@@ -35,7 +35,7 @@ impl<'a> Url<'a> {
         let (authority, path) = if scheme.is_empty() {
             ("", rest)
         } else {
-            match rest.find('/') {
+            match find_byte(rest, b'/') {
                 Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
                 None => (rest, "/"),
             }
@@ -46,13 +46,9 @@ impl<'a> Url<'a> {
             None => authority,
         };
         let host = if host_port.starts_with("[") {
-            host_port
-                .split(']')
-                .next()
-                .and_then(|h| h.get(1..))
-                .unwrap_or_default()
+            before_byte(host_port, b']').get(1..).unwrap_or_default()
         } else {
-            host_port.split(':').next().unwrap_or("")
+            before_byte(host_port, b':')
         };
         Url {
             scheme,
@@ -65,7 +61,7 @@ impl<'a> Url<'a> {
 
     /// The URL without its fragment: two hrefs that differ only here are the same page.
     pub fn without_hash(href: &str) -> &str {
-        href.split('#').next().unwrap_or(href)
+        before_byte(href, b'#')
     }
 
     /// The first value of a query parameter, percent-decoded (`+` is a space).
@@ -86,23 +82,70 @@ pub fn find(haystack: &str, needle: &str) -> Option<usize> {
     h.windows(n.len()).position(|w| w == n)
 }
 
+/// Byte offset of the first `b`, an ASCII byte (so always at a character boundary). A byte scan: `str::find`,
+/// `split` and `split_once` with a `char` bring in the char searcher and a copy of each adapter.
+pub fn find_byte(s: &str, b: u8) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The text before the first `b` (an ASCII byte), or all of it.
+pub fn before_byte(s: &str, b: u8) -> &str {
+    match find_byte(s, b) {
+        Some(i) => s.get(..i).unwrap_or_default(),
+        None => s,
+    }
+}
+
+/// The texts before and after the first `b` (an ASCII byte), as `str::split_once` with a `char`.
+pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = find_byte(s, b)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// Iterates `key=value` pairs of a query string (with or without its leading `?`), undecoded.
-pub fn query_pairs(search: &str) -> impl Iterator<Item = (&str, &str)> {
+pub fn query_pairs(search: &str) -> QueryPairs<'_> {
     // Leading `?`s dropped with a plain loop: `trim_start_matches` is one more pattern instantiation.
     let mut search = search;
     while let Some(rest) = search.strip_prefix("?") {
         search = rest;
     }
-    search
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.find('=') {
-            Some(i) => (
-                p.get(..i).unwrap_or_default(),
-                p.get(i + 1..).unwrap_or_default(),
-            ),
-            None => (p, ""),
-        })
+    QueryPairs { rest: Some(search) }
+}
+
+/// The iterator of [`query_pairs`]: empty pairs are skipped, a pair without `=` has an empty value.
+pub struct QueryPairs<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for QueryPairs<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        loop {
+            let rest = self.rest?;
+            let pair = match split_once_byte(rest, b'&') {
+                Some((pair, after)) => {
+                    self.rest = Some(after);
+                    pair
+                }
+                None => {
+                    self.rest = None;
+                    rest
+                }
+            };
+            if !pair.is_empty() {
+                return Some(split_once_byte(pair, b'=').unwrap_or((pair, "")));
+            }
+        }
+    }
 }
 
 /// Percent-decodes a query component; invalid escapes are kept as written, and a component that decodes to

@@ -30,9 +30,9 @@ impl Sdk {
             None
         };
         // Stored as `etag\nurl\ntext`.
-        let mut parts = cached.as_deref().unwrap_or_default().splitn(3, '\n');
-        let (etag, cached_url, text) = (parts.next(), parts.next(), parts.next());
-        if let (Some(etag), Some(text)) = (etag, text.filter(|_| cached_url == Some(&url))) {
+        let parts = crate::core::url::split_once_byte(cached.as_deref().unwrap_or_default(), b'\n')
+            .and_then(|(etag, rest)| Some((etag, crate::core::url::split_once_byte(rest, b'\n')?)));
+        if let Some((etag, (_, text))) = parts.filter(|(_, (cached_url, _))| *cached_url == url) {
             if self.try_load_config(text, now) {
                 self.remote.etag = Some(etag.to_string()).filter(|e| !e.is_empty());
                 self.remote.text = Some(text.to_string());
