@@ -95,8 +95,34 @@ impl Adjustment {
     }
 }
 
+/// `str::trim` in one forward pass: std's decodes characters from the back too, and the texts trimmed here (event
+/// names, property JSON, option values) are short. The segments build links std's anyway (the rule and campaign
+/// code trims), so there this is std's and the module does not carry both.
+#[cfg(not(feature = "segments"))]
+pub fn trim(s: &str) -> &str {
+    let mut start = None;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if !c.is_whitespace() {
+            if start.is_none() {
+                start = Some(i);
+            }
+            end = i + c.len_utf8();
+        }
+    }
+    match start {
+        Some(start) => s.get(start..end).unwrap_or_default(),
+        None => "",
+    }
+}
+
+#[cfg(feature = "segments")]
+pub fn trim(s: &str) -> &str {
+    s.trim()
+}
+
 pub fn event_name(name: &str) -> Result<&str, InputError> {
-    if name.trim().is_empty() {
+    if trim(name).is_empty() {
         Err(InputError::EmptyName)
     } else if name.len() > MAX_EVENT_NAME {
         Err(InputError::NameTooLong)
@@ -125,7 +151,7 @@ impl Props<'_> {
 
 /// Checks serialised properties (absent or `null` mean `{}`).
 pub fn properties(json_text: Option<&str>) -> Result<Props<'_>, InputError> {
-    let text = match json_text.map(str::trim) {
+    let text = match json_text.map(trim) {
         None | Some("") | Some("null") => return Ok(Props::empty(None)),
         Some(t) => t,
     };
@@ -180,6 +206,22 @@ fn cut_strings(v: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trims_as_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\u{3000}é b\u{85}\t",
+            "\u{b}x\u{c}",
+            "\u{a0}",
+            "x y",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
 
     #[test]
     fn small_objects_pass_through_untouched() {

@@ -87,7 +87,9 @@ fn flag(obj: &JsValue, key: &str, default: bool) -> bool {
 
 /// A number given as text (`data-flush-at="10"`), through the JSON number grammar.
 fn parse_number(text: &str) -> Option<f64> {
-    crate::core::json::parse(text.trim()).ok()?.as_f64()
+    crate::core::json::parse(crate::core::sanitize::trim(text))
+        .ok()?
+        .as_f64()
 }
 
 impl InitOptions {
@@ -99,7 +101,7 @@ impl InitOptions {
             ));
         }
         let write_key = string(obj, "writeKey")?
-            .filter(|k| !k.trim().is_empty())
+            .filter(|k| !crate::core::sanitize::trim(k).is_empty())
             .ok_or_else(|| invalid("init: `writeKey` is required"))?;
         let endpoint = string(obj, "endpoint")?
             .filter(|e| !e.is_empty())

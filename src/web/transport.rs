@@ -33,7 +33,11 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
         return (0, None);
     }
     let retry_after = header(value, "Retry-After")
-        .and_then(|v| crate::core::json::parse(v.trim()).ok()?.as_f64())
+        .and_then(|v| {
+            crate::core::json::parse(crate::core::sanitize::trim(&v))
+                .ok()?
+                .as_f64()
+        })
         .filter(|secs| (0.0..=86_400.0).contains(secs))
         .map(|secs| (secs * SECOND as f64) as Millis);
     (status(value), retry_after)
