@@ -44,13 +44,12 @@ impl InputError {
                 "an event name must be a non-empty string; the event was dropped".into()
             }
             // Built without `format!`, which would bring `core::fmt` into the wasm.
-            InputError::NameTooLong => [
+            InputError::NameTooLong => json::concat(&[
                 "event names are limited to ",
                 &int_text(MAX_EVENT_NAME as i64),
                 " bytes; the event was dropped",
-            ]
-            .concat(),
-            InputError::TooLarge { bytes } => [
+            ]),
+            InputError::TooLarge { bytes } => json::concat(&[
                 "properties of ",
                 &int_text(*bytes as i64),
                 " bytes exceed the ",
@@ -58,8 +57,7 @@ impl InputError {
                 "-byte limit even with strings cut to ",
                 &int_text(MAX_STRING_CHARS as i64),
                 " characters; the event was dropped",
-            ]
-            .concat(),
+            ]),
             InputError::NotJson => "properties must be a JSON object; the event was dropped".into(),
         }
     }
@@ -85,12 +83,11 @@ impl Adjustment {
     pub fn message(self) -> String {
         match self {
             Adjustment::NotAnObject => "properties must be an object; sent {} instead".into(),
-            Adjustment::StringsCut => [
+            Adjustment::StringsCut => json::concat(&[
                 "properties were too large; strings were cut to ",
                 &int_text(MAX_STRING_CHARS as i64),
                 " characters",
-            ]
-            .concat(),
+            ]),
         }
     }
 }

@@ -8,7 +8,7 @@ use super::convert::prop;
 /// Joins text pieces: the SDK's messages are built without `format!`, whose machinery costs wasm bytes.
 /// (`concat` is in the wasm anyway.)
 pub fn join(parts: &[&str]) -> String {
-    parts.concat()
+    crate::core::json::concat(parts)
 }
 
 /// A number as text, without `core::fmt` (the core's, so there is one copy in the wasm).
