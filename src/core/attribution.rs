@@ -5,7 +5,7 @@
 //! after clicking a newsletter is still credited to the newsletter.
 
 use super::time::Millis;
-use super::url::{find, Url};
+use super::url::{find, split_once_byte, Url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -167,8 +167,22 @@ const WEBMAIL_HOSTS: &[&str] = &[
     "webmail",
 ];
 
+/// Whether a dot-separated label of `host` is one of `names` (a byte scan, not `split` with a `char`).
 fn has_label(host: &str, names: &[&str]) -> bool {
-    host.split('.').any(|label| names.contains(&label))
+    let mut rest = host;
+    loop {
+        let (label, after) = match split_once_byte(rest, b'.') {
+            Some((label, after)) => (label, Some(after)),
+            None => (rest, None),
+        };
+        if names.contains(&label) {
+            return true;
+        }
+        match after {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
 }
 
 fn is_webmail(host: &str) -> bool {
