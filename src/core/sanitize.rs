@@ -99,13 +99,16 @@ impl Adjustment {
 pub fn trim(s: &str) -> &str {
     let mut start = None;
     let mut end = 0;
-    for (i, c) in s.char_indices() {
+    let mut i = 0;
+    for c in s.chars() {
+        let next = i + c.len_utf8();
         if !c.is_whitespace() {
             if start.is_none() {
                 start = Some(i);
             }
-            end = i + c.len_utf8();
+            end = next;
         }
+        i = next;
     }
     match start {
         Some(start) => s.get(start..end).unwrap_or_default(),
@@ -181,7 +184,20 @@ pub fn properties(json_text: Option<&str>) -> Result<Props<'_>, InputError> {
 fn cut_strings(v: &mut Value) {
     match v {
         Value::String(s) => {
-            if let Some((at, _)) = s.char_indices().nth(MAX_STRING_CHARS) {
+            // The byte offset of character MAX_STRING_CHARS, found by counting the bytes that start a character
+            // (not UTF-8 continuation bytes) rather than by decoding each one.
+            let mut chars = 0;
+            let mut at = None;
+            for (i, b) in s.bytes().enumerate() {
+                if b & 0xC0 != 0x80 {
+                    if chars == MAX_STRING_CHARS {
+                        at = Some(i);
+                        break;
+                    }
+                    chars += 1;
+                }
+            }
+            if let Some(at) = at {
                 s.truncate(at);
                 s.push('…');
             }
@@ -259,6 +275,17 @@ mod tests {
             Some(MAX_STRING_CHARS + 1)
         );
         assert_eq!(v.get("n"), Some(&Value::Number(1.0)));
+    }
+
+    #[test]
+    fn strings_are_cut_after_the_limit_in_characters() {
+        let fits = "a€😀".repeat(MAX_STRING_CHARS / 3) + &"é".repeat(MAX_STRING_CHARS % 3);
+        let mut v = Value::String(fits.clone());
+        cut_strings(&mut v);
+        assert_eq!(v, Value::String(fits.clone()));
+        let mut v = Value::String(fits.clone() + "😀x");
+        cut_strings(&mut v);
+        assert_eq!(v, Value::String(fits + "…"));
     }
 
     #[test]
