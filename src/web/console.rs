@@ -29,7 +29,10 @@ pub fn error_with(message: &str, value: &JsValue) {
 /// `console[method](text, value?)`: one path for the SDK's few console calls rather than a typed binding (a wasm
 /// import and a glue function) for each.
 fn log(method: &str, text: &[&str], value: Option<&JsValue>) {
-    let console = prop(&js_sys::global(), "console");
+    let Some(window) = super::env::window() else {
+        return;
+    };
+    let console = prop(&window, "console");
     let Ok(f) = prop(&console, method).dyn_into::<Function>() else {
         return;
     };

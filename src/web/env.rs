@@ -1,10 +1,24 @@
 //! Reading the browser's facts: environment, current page, time, randomness.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::convert::{call1, prop};
 use crate::core::message::{Environment, Page};
 use crate::core::time::Millis;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `window`, absent in a worker or on a server.
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Option<js_sys::Object>;
+}
+
+/// The page's window. One import: `web_sys::window()` probes four globals (`globalThis`, `self`, `window`,
+/// `global`) and checks the result with `instanceof`, each an import and its glue.
+pub fn window() -> Option<web_sys::Window> {
+    WINDOW.with(|w| w.clone().map(JsCast::unchecked_into))
+}
 
 pub fn now() -> Millis {
     js_sys::Date::now() as Millis
@@ -18,7 +32,7 @@ pub fn environment(window: &web_sys::Window) -> Environment {
     let size = |key: &str| (prop(&screen, key).as_f64().unwrap_or(0.0) as i32).max(0) as u32;
     // `Intl.DateTimeFormat().resolvedOptions().timeZone` (called as a function, the constructor makes an
     // instance with the default locale and options).
-    let intl = prop(&js_sys::global(), "Intl");
+    let intl = prop(window, "Intl");
     let format = call1(&intl, "DateTimeFormat", &JsValue::UNDEFINED).unwrap_or_default();
     let timezone = call1(&format, "resolvedOptions", &JsValue::UNDEFINED)
         .and_then(|o| prop(&o, "timeZone").as_string())
@@ -61,13 +75,9 @@ pub fn seed(window: &web_sys::Window) -> [u8; 32] {
         .and_then(|c| c.get_random_values_with_u8_array(&mut seed).ok())
         .is_some();
     if !filled {
-        let random = call1(
-            &prop(&js_sys::global(), "Math"),
-            "random",
-            &JsValue::UNDEFINED,
-        )
-        .and_then(|r| r.as_f64())
-        .unwrap_or(0.0);
+        let random = call1(&prop(window, "Math"), "random", &JsValue::UNDEFINED)
+            .and_then(|r| r.as_f64())
+            .unwrap_or(0.0);
         let mut x = (js_sys::Date::now() * 1000.0) as u64 ^ (random * 1e15) as u64;
         for b in &mut seed {
             x = x

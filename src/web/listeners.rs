@@ -89,7 +89,7 @@ fn on_event(event: web_sys::Event) {
             });
         }
         "visibilitychange" => {
-            let hidden = web_sys::window()
+            let hidden = super::env::window()
                 .and_then(|w| w.document())
                 .is_some_and(|d| {
                     prop(&d, "visibilityState").as_string().as_deref() == Some("hidden")
@@ -178,7 +178,7 @@ fn throttled() -> bool {
 /// Scroll depth: how much of the page has been in view, in percent, reported when the whole percent changes; on a
 /// touch screen, also exit intent when the scroll is a quick flick back up (`core::flick`).
 fn on_scroll() {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = super::env::window() else {
         return;
     };
     // Read through `prop`: the scroll path needs four values, and each typed getter costs an import and its glue.

@@ -35,7 +35,7 @@ use options::InitOptions;
 #[wasm_bindgen]
 pub fn init(options: JsValue) -> Result<(), JsValue> {
     crate::core::json::use_host_numbers(convert::HOST_NUMBERS);
-    let window = web_sys::window()
+    let window = env::window()
         .ok_or_else(|| errors::wayline_error("no_window", "Wayline runs in a browser window"))?;
     if sdk::is_running() {
         console::warn(

@@ -126,7 +126,7 @@ impl Prompt {
             "reward" => false,
             _ => return None,
         };
-        let window = web_sys::window()?;
+        let window = crate::web::env::window()?;
         let doc = window.document()?;
         let page = dom::elem(&doc, "body")?;
         let host = dom::create(&doc, "wayline-prompt");
