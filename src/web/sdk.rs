@@ -59,6 +59,8 @@ pub struct Sdk {
     exiting: bool,
     /// When the next `events_dropped` warning is due.
     drop_notice: DropNotice,
+    /// The current task is the SDK's timer: the only one that carries out coalesced storage writes.
+    in_timer_task: bool,
     timer: Option<(i32, Millis)>,
     flush_waiters: Vec<Function>,
     outbox: Outbox,
@@ -173,6 +175,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         tabs,
         exiting: false,
         drop_notice: DropNotice::default(),
+        in_timer_task: false,
         timer: None,
         flush_waiters: Vec::new(),
         outbox: Outbox::default(),
@@ -264,11 +267,16 @@ impl Sdk {
                 self.queue_write_at = Some(now + QUEUE_WRITE_DELAY);
             }
         }
-        if self.profile_write_at.is_some_and(|at| at <= now) {
-            self.write_profile();
-        }
-        if self.queue_write_at.is_some_and(|at| at <= now) {
-            self.write_queue();
+        // Writes that fell due are carried out in the timer's own task, never inside the page's call: at the
+        // queue's bound the log is about 2 MiB, and writing it takes longer than a frame. (The page's exit writes
+        // at once: `exit_flush`.)
+        if std::mem::take(&mut self.in_timer_task) {
+            if self.profile_write_at.is_some_and(|at| at <= now) {
+                self.write_profile();
+            }
+            if self.queue_write_at.is_some_and(|at| at <= now) {
+                self.write_queue();
+            }
         }
         let done = if self.tabs.sender {
             self.tracker.queue().is_empty()
@@ -351,6 +359,7 @@ impl Sdk {
 
     fn on_timer(&mut self, now: Millis) {
         self.timer = None;
+        self.in_timer_task = true;
         let _ = now;
     }
 
