@@ -133,13 +133,12 @@ fn events_section(events: &Value) -> String {
                 "<text x=\"{:.1}\" y=\"{}\" class=\"tick\">{}</text>",
                 i as f64 * column,
                 height + 15.0,
-                text(&Value::String(
+                escape(
                     day.as_str()
                         .unwrap_or_default()
                         .get(5..)
                         .unwrap_or_default()
-                        .into()
-                ))
+                )
             ));
         }
     }

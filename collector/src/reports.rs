@@ -15,7 +15,7 @@ use wayline::core::audience::{SEGMENT_ENTERED, SEGMENT_EXITED, STAGE_CHANGED};
 use wayline::core::campaigns::events as outcome;
 use wayline::core::json::Value as CoreValue;
 
-use crate::store::{Dialect, Param, Reader, StoreError};
+use crate::store::{Dialect, Reader, StoreError};
 
 /// The longest range one report covers, in days: a report scans the range's events.
 pub const MAX_DAYS: i64 = 366;
@@ -243,33 +243,6 @@ fn plus_days(dialect: Dialect, at: &str, days: &str) -> String {
     }
 }
 
-fn params(values: &[&dyn ToParam]) -> Vec<Param> {
-    values.iter().map(|v| v.param()).collect()
-}
-
-/// What may be a query parameter here.
-trait ToParam {
-    fn param(&self) -> Param;
-}
-
-impl ToParam for &str {
-    fn param(&self) -> Param {
-        Param::Text((*self).to_owned())
-    }
-}
-
-impl ToParam for String {
-    fn param(&self) -> Param {
-        Param::Text(self.clone())
-    }
-}
-
-impl ToParam for i64 {
-    fn param(&self) -> Param {
-        Param::Int(*self)
-    }
-}
-
 /// Events per day: page views, the busiest track events by name, identifies, and the rest as `other`.
 fn events_over_time(
     conn: &mut Reader,
@@ -281,7 +254,7 @@ fn events_over_time(
         "SELECT substr(timestamp, 1, 10), CASE WHEN type = 'track' THEN event ELSE type END, COUNT(*)
          FROM events WHERE source = ?1 AND timestamp >= ?2 AND timestamp < ?3
          GROUP BY 1, 2",
-        &params(&[&source, &start, &end]),
+        &[source.into(), start.as_str().into(), end.as_str().into()],
     )?;
     let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
@@ -351,7 +324,7 @@ fn segments(
                  WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp < ?4) AS moves
              WHERE latest = 1 AND segment IS NOT NULL GROUP BY segment"
         ),
-        &params(&[&source, &SEGMENT_ENTERED, &SEGMENT_EXITED, &end]),
+        &[source.into(), SEGMENT_ENTERED.into(), SEGMENT_EXITED.into(), end.as_str().into()],
     )?;
     for row in members {
         if let Some(name) = row[0].text() {
@@ -366,7 +339,7 @@ fn segments(
              WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5
              GROUP BY 1"
         ),
-        &params(&[&source, &SEGMENT_ENTERED, &SEGMENT_EXITED, &start, &end]),
+        &[source.into(), SEGMENT_ENTERED.into(), SEGMENT_EXITED.into(), start.as_str().into(), end.as_str().into()],
     )?;
     for row in moves {
         if let Some(name) = row[0].text() {
@@ -406,7 +379,7 @@ fn journeys(
                  FROM events WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp < ?3) AS changes
              WHERE latest = 1 AND journey IS NOT NULL AND stage IS NOT NULL GROUP BY 1, 2"
         ),
-        &params(&[&source, &STAGE_CHANGED, &end]),
+        &[source.into(), STAGE_CHANGED.into(), end.as_str().into()],
     )?;
     let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     for row in rows {
@@ -480,7 +453,7 @@ fn surveys(
             prop_type(d, "answer"),
             prop(d, "answer")
         ),
-        &params(&[&source, &outcome::ANSWERED, &start, &end]),
+        &[source.into(), outcome::ANSWERED.into(), start.as_str().into(), end.as_str().into()],
     )?;
     // (campaign, question) → (responses, answer → count)
     let mut questions: BTreeMap<(String, String), (i64, BTreeMap<String, i64>)> = BTreeMap::new();
@@ -623,7 +596,7 @@ fn latest_texts(
             prop(d, "question"),
             prop_type(d, "answer")
         ),
-        &params(&[&source, &outcome::ANSWERED, &start, &end, &campaign, &question, &(MAX_TEXTS as i64)]),
+        &[source.into(), outcome::ANSWERED.into(), start.as_str().into(), end.as_str().into(), campaign.into(), question.into(), (MAX_TEXTS as i64).into()],
     )?;
     Ok(rows
         .iter()
@@ -644,7 +617,7 @@ fn rewards(conn: &mut Reader, source: &str, query: &ReportQuery) -> Result<Value
             prop(d, "campaign"),
             prop(d, "how")
         ),
-        &params(&[&source, &outcome::REWARD_CLAIMED, &start, &end]),
+        &[source.into(), outcome::REWARD_CLAIMED.into(), start.as_str().into(), end.as_str().into()],
     )?;
     let mut by_campaign: BTreeMap<String, (i64, Map<String, Value>)> = BTreeMap::new();
     for row in rows {
@@ -667,7 +640,7 @@ fn rewards(conn: &mut Reader, source: &str, query: &ReportQuery) -> Result<Value
                  GROUP BY 1",
                 prop(d, "campaign")
             ),
-            &params(&[&source, &outcome::REWARD_CLAIMED, &start, &end]),
+            &[source.into(), outcome::REWARD_CLAIMED.into(), start.as_str().into(), end.as_str().into()],
         )?
         .iter()
         .filter_map(|row| Some((row[0].text()?.to_owned(), row[1].int())))
@@ -710,17 +683,17 @@ fn campaigns(
              GROUP BY 1, 2",
             prop(d, "campaign")
         ),
-        &params(&[
-            &source,
-            &kinds[0].0,
-            &kinds[1].0,
-            &kinds[2].0,
-            &kinds[3].0,
-            &kinds[4].0,
-            &kinds[5].0,
-            &start,
-            &end,
-        ]),
+        &[
+            source.into(),
+            kinds[0].0.into(),
+            kinds[1].0.into(),
+            kinds[2].0.into(),
+            kinds[3].0.into(),
+            kinds[4].0.into(),
+            kinds[5].0.into(),
+            start.as_str().into(),
+            end.as_str().into(),
+        ],
     )?;
     let mut counts: BTreeMap<String, BTreeMap<&'static str, i64>> = BTreeMap::new();
     for (id, _) in &outline.campaigns {
@@ -754,15 +727,7 @@ fn campaigns(
             prop(d, "campaign"),
             plus_days(d, "exposure.at", "?7")
         ),
-        &params(&[
-            &source,
-            &outcome::SHOWN,
-            &outcome::HELD_OUT,
-            &start,
-            &end,
-            &query.goal,
-            &query.window_days,
-        ]),
+        &[source.into(), outcome::SHOWN.into(), outcome::HELD_OUT.into(), start.as_str().into(), end.as_str().into(), query.goal.as_str().into(), query.window_days.into()],
     )?;
     let mut arms: BTreeMap<(String, bool), (i64, i64)> = BTreeMap::new();
     for row in rows {

@@ -714,12 +714,6 @@ impl From<&str> for Param {
     }
 }
 
-impl From<&String> for Param {
-    fn from(s: &String) -> Self {
-        Self::Text(s.clone())
-    }
-}
-
 impl From<i64> for Param {
     fn from(n: i64) -> Self {
         Self::Int(n)

@@ -93,18 +93,8 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = as_owner(&self.bin.join("pg_ctl"))
-            .args(["-D"])
-            .arg(&self.data)
-            .args(["-m", "immediate", "stop"])
-            .output();
-    }
-}
-
-/// One server for the whole test binary (tests run in parallel, each on its own database); it is stopped when
-/// the process ends through [`stop_at_exit`].
+/// One server for the whole test binary (tests run in parallel, each on its own database). A static is never
+/// dropped, so the server is stopped when the process ends, by [`stop_at_exit`].
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {

@@ -23,6 +23,7 @@ pub struct Flick {
 }
 
 impl Flick {
+    /// For a new page view: nothing read yet, and exit intent may fire again.
     pub const fn new() -> Self {
         Flick {
             deepest: 0.0,
@@ -30,11 +31,6 @@ impl Flick {
             peak_at: 0,
             fired: false,
         }
-    }
-
-    /// A new page view: nothing read yet, and exit intent may fire again.
-    pub fn reset(&mut self) {
-        *self = Self::new();
     }
 
     /// The page is scrolled to `y` (px from the top) with a viewport `viewport` px high; true when this completes
@@ -92,7 +88,7 @@ mod tests {
             !scroll(&mut f, 2_400.0, 0.0, 10, 5_000, 16),
             "once per page view"
         );
-        f.reset();
+        f = Flick::new(); // a new page view
         assert!(!f.scrolled(0.0, VIEWPORT, 6_000));
         assert!(!scroll(&mut f, 0.0, 1_500.0, 10, 6_000, 100));
         assert!(
