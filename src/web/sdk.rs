@@ -648,7 +648,7 @@ impl Sdk {
     pub fn add_flush_waiter(&mut self, resolve: Function) {
         self.tracker.queue_mut().request_flush();
         if !self.tabs.sender {
-            // Persist now and nudge the sender tab.
+            // Persist (in the next timer task) and nudge the sender tab, which also reads the log when it changes.
             self.queue_write_at = Some(0);
             let key = self.tabs.flush_key();
             let _ = self.store.set(&key, console::num(env::now()));
