@@ -60,6 +60,8 @@ pub struct Item {
     pub beaconed: bool,
     /// For an event imported from another tab's log: (that tab's origin id, its sequence number there).
     pub origin: Option<(u32, u64)>,
+    /// The part of this tab's stored log the event is written in (own events only; see [`PART_BYTES`]).
+    pub part: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +174,11 @@ pub struct Queue {
     /// Whether the waiting events changed since [`Queue::take_changed`] (for coalesced storage writes).
     changed: bool,
     foreign_acks: Vec<(u32, u64)>,
+    /// The part that new events of this tab go to, and the head bytes it has taken so far.
+    part: u32,
+    part_bytes: usize,
+    /// Parts whose stored text is out of date, ascending.
+    dirty_parts: Vec<u32>,
     /// Everything dropped since the queue was created (or restored).
     pub dropped: DropCounts,
     /// The part of `dropped` the collector has been told about.
@@ -180,6 +187,13 @@ pub struct Queue {
 
 /// The first line of a persisted queue; a value without it is not ours (or another version) and is discarded.
 pub const PERSIST_HEADER: &str = "wayline-queue 1";
+
+/// A tab's stored log is cut into parts of about this many bytes of message heads, each a complete log of its
+/// own ([`Queue::encode_part`]) under its own storage key. `localStorage` writes a whole value at a time, and at the
+/// queue's byte bound the log is about 2 MiB: written whole it takes 15–20 ms in Chromium. Parts are filled in
+/// order of arrival, so a new event changes only the last part and a delivered or dropped one only its own: a
+/// write rewrites the parts that changed, a few tens of KiB.
+pub const PART_BYTES: usize = 48 * 1024;
 
 impl Queue {
     pub fn new(config: QueueConfig) -> Self {
@@ -199,6 +213,9 @@ impl Queue {
             paused: false,
             changed: false,
             foreign_acks: Vec::new(),
+            part: 0,
+            part_bytes: 0,
+            dirty_parts: Vec::new(),
             dropped: DropCounts::default(),
             reported: DropCounts::default(),
         }
@@ -320,7 +337,15 @@ impl Queue {
         origin: Option<(u32, u64)>,
     ) {
         // Only this tab's own events are in its stored log; imported ones do not call for a write.
-        self.changed |= origin.is_none();
+        if origin.is_none() {
+            self.changed = true;
+            if self.part_bytes >= PART_BYTES {
+                self.part += 1;
+                self.part_bytes = 0;
+            }
+            self.part_bytes += head.len();
+            self.mark_dirty(self.part);
+        }
         self.bytes += head.len();
         self.add_ref(ctx);
         self.items.push(Item {
@@ -331,6 +356,7 @@ impl Queue {
             unverified,
             beaconed: false,
             origin,
+            part: self.part,
         });
         self.next_seq += 1;
         self.enforce_bounds();
@@ -361,7 +387,10 @@ impl Queue {
 
     /// The bookkeeping for an event leaving the queue.
     fn forget(&mut self, v: &Item) {
-        self.changed |= v.origin.is_none();
+        if v.origin.is_none() {
+            self.changed = true;
+            self.mark_dirty(v.part);
+        }
         self.bytes -= v.head.len();
         self.drop_ref(v.ctx);
     }
@@ -629,15 +658,30 @@ impl Queue {
     /// owners' logs): a header line, then one line per context (`c <id> <json>`) and per event
     /// (`e <seq> <at> <ctx> <head>`). Serialised JSON never holds a raw newline, so lines are unambiguous.
     pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(self.bytes + 40 * self.items.len() + 32);
+        self.encode_where(&|_| true).unwrap_or_else(|| {
+            let mut out = String::from(PERSIST_HEADER);
+            out.push('\n');
+            out
+        })
+    }
+
+    /// The log of this tab's own events that `pick` takes, or `None` when there is none.
+    fn encode_where(&self, pick: &dyn Fn(&Item) -> bool) -> Option<String> {
+        let own = |i: &Item| i.origin.is_none() && pick(i);
+        let mut bytes = 0;
+        for i in &self.items {
+            if own(i) {
+                bytes += i.head.len() + 40;
+            }
+        }
+        if bytes == 0 {
+            return None;
+        }
+        let mut out = String::with_capacity(bytes + 32);
         out.push_str(PERSIST_HEADER);
         out.push('\n');
         for c in &self.contexts {
-            if !self
-                .items
-                .iter()
-                .any(|i| i.origin.is_none() && i.ctx == c.id)
-            {
+            if !self.items.iter().any(|i| own(i) && i.ctx == c.id) {
                 continue;
             }
             out.push_str("c ");
@@ -647,7 +691,7 @@ impl Queue {
             out.push('\n');
         }
         for i in &self.items {
-            if i.origin.is_some() {
+            if !own(i) {
                 continue;
             }
             out.push_str("e ");
@@ -660,7 +704,44 @@ impl Queue {
             out.push_str(&i.head);
             out.push('\n');
         }
-        out
+        Some(out)
+    }
+
+    /// The stored log as parts (see [`PART_BYTES`]): the lowest part whose stored text is out of date, with its
+    /// new text, or `None` as text when it holds no event any more (its key is removed). Parts come lowest first,
+    /// so a tab reading the log between two writes never sees a later event without the earlier ones.
+    pub fn next_dirty_part(&mut self) -> Option<(u32, Option<String>)> {
+        if self.dirty_parts.is_empty() {
+            return None;
+        }
+        let part = self.dirty_parts.remove(0);
+        Some((part, self.encode_where(&|i| i.part == part)))
+    }
+
+    /// Marks every part that holds an event of this tab out of date (storage was purged, or could not be written).
+    pub fn rewrite_all_parts(&mut self) {
+        for at in 0..self.items.len() {
+            if self.items[at].origin.is_none() {
+                self.mark_dirty(self.items[at].part);
+            }
+        }
+    }
+
+    /// Whether some part of the stored log is out of date.
+    pub fn has_dirty_parts(&self) -> bool {
+        !self.dirty_parts.is_empty()
+    }
+
+    fn mark_dirty(&mut self, part: u32) {
+        // Kept ascending; almost always the last one or already there.
+        let mut at = self.dirty_parts.len();
+        while at > 0 && self.dirty_parts[at - 1] >= part {
+            if self.dirty_parts[at - 1] == part {
+                return;
+            }
+            at -= 1;
+        }
+        self.dirty_parts.insert(at, part);
     }
 
     /// Takes over the events of a persisted log (from [`Queue::encode`]: a previous page of this tab, or a tab
@@ -793,6 +874,21 @@ impl Queue {
     /// Whether this tab has events of its own waiting.
     pub fn has_own(&self) -> bool {
         self.items.iter().any(|i| i.origin.is_none())
+    }
+}
+
+/// Reads the name a log part is stored under, after the key's prefix: `<tab>` for part 0, `<tab>~<n>` for part
+/// `n` (decimal, no sign or leading zero); the tab id and the part, or `None` for a name that is neither.
+pub fn log_part_name(name: &str) -> Option<(&str, u32)> {
+    let Some((tab, digits)) = split_once_byte(name, b'~') else {
+        return Some((name, 0));
+    };
+    if digits.as_bytes().first() == Some(&b'0') {
+        return None;
+    }
+    match parse_u32(digits) {
+        Some(part) if part > 0 => Some((tab, part)),
+        _ => None,
     }
 }
 
@@ -1152,6 +1248,172 @@ mod tests {
             3 * head(1).len() + "{\"page\":\"a b\"}{\"page\":\"c\"}{\"page\":\"now\"}".len()
         );
         assert!(again.has_own());
+    }
+
+    /// A head of about 1 KiB, numbered.
+    fn big_head(n: usize) -> String {
+        format!("{{\"n\":{n},\"pad\":\"{}\",\"context\":", "x".repeat(1000))
+    }
+
+    /// Writes every out-of-date part into `store` (a map from part to text, as the web layer's keys are); the
+    /// parts written, in order.
+    fn write_parts(q: &mut Queue, store: &mut Vec<(u32, String)>) -> Vec<u32> {
+        let mut written = Vec::new();
+        while let Some((part, text)) = q.next_dirty_part() {
+            store.retain(|(p, _)| *p != part);
+            if let Some(text) = text {
+                store.push((part, text));
+                store.sort_by_key(|(p, _)| *p);
+            }
+            written.push(part);
+        }
+        written
+    }
+
+    fn ns_of(q: &Queue) -> Vec<f64> {
+        q.items()
+            .map(|i| {
+                json::parse(&q.message_json(i))
+                    .unwrap()
+                    .get("n")
+                    .and_then(|n| n.as_f64())
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_stored_log_is_cut_into_parts_that_each_restore() {
+        let mut q = queue(1_000);
+        let mut store = Vec::new();
+        for n in 0..200 {
+            if n % 50 == 0 {
+                q.set_context(format!("{{\"page\":{n}}}"));
+            }
+            q.push(big_head(n), n as Millis);
+        }
+        let written = write_parts(&mut q, &mut store);
+        let parts = 200 * big_head(0).len() / PART_BYTES;
+        assert!(
+            written.len() >= parts && written.len() <= parts + 1,
+            "{written:?}"
+        );
+        assert!(written.windows(2).all(|w| w[0] < w[1]), "lowest first");
+        for (_, text) in &store {
+            assert!(
+                text.len() < PART_BYTES + 2 * 1024 + 200,
+                "a part is about PART_BYTES"
+            );
+        }
+        // Each part is a complete log: restored in order they give back every event, with its context and time.
+        let mut again = queue(1_000);
+        for (_, text) in &store {
+            assert!(again.restore(text));
+        }
+        assert_eq!(ns_of(&again), (0..200).map(f64::from).collect::<Vec<_>>());
+        let whole: Vec<String> = q.items().map(|i| q.message_json(i)).collect();
+        let restored: Vec<String> = again.items().map(|i| again.message_json(i)).collect();
+        assert_eq!(restored, whole);
+        assert_eq!(
+            again.items().map(|i| i.at).collect::<Vec<_>>(),
+            (0..200).collect::<Vec<_>>()
+        );
+        assert_eq!(q.next_dirty_part(), None, "nothing left to write");
+    }
+
+    #[test]
+    fn a_change_rewrites_only_the_parts_it_touches() {
+        let mut q = queue(50);
+        let mut store = Vec::new();
+        for n in 0..200 {
+            q.push(big_head(n), 0);
+        }
+        let all = write_parts(&mut q, &mut store);
+        let last = *all.last().unwrap();
+        // A new event: only the last part.
+        q.push(big_head(200), 1);
+        assert_eq!(write_parts(&mut q, &mut store), [last]);
+        // A delivered batch of the 50 oldest: only the parts they were in; the first one is emptied and removed.
+        let b = q.take_due(2, "k").unwrap();
+        assert_eq!(b.count, 50);
+        ack(&mut q, &b, SendOutcome::Accepted, 3);
+        let touched = write_parts(&mut q, &mut store);
+        assert_eq!(touched[0], all[0]);
+        assert!(touched.len() <= 2, "{touched:?}");
+        assert!(
+            !store.iter().any(|(p, _)| *p == all[0]),
+            "an empty part's key is removed"
+        );
+        let mut again = queue(1_000);
+        for (_, text) in &store {
+            assert!(again.restore(text));
+        }
+        assert_eq!(ns_of(&again), (50..201).map(f64::from).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn at_the_bound_a_new_event_rewrites_the_first_and_last_parts_only() {
+        let mut q = Queue::new(QueueConfig {
+            max_bytes: 256 * 1024,
+            ..QueueConfig::default()
+        });
+        let mut store = Vec::new();
+        for n in 0..400 {
+            q.push(big_head(n), 0);
+        }
+        assert!(q.dropped.overflow > 0);
+        write_parts(&mut q, &mut store);
+        for n in 400..420 {
+            q.push(big_head(n), 0);
+            let touched = write_parts(&mut q, &mut store);
+            assert!(touched.len() <= 3, "{touched:?}");
+            let bytes: usize = store
+                .iter()
+                .filter(|(p, _)| touched.contains(p))
+                .map(|(_, t)| t.len())
+                .sum();
+            assert!(
+                bytes <= 3 * (PART_BYTES + 2 * 1024),
+                "{bytes} bytes rewritten"
+            );
+        }
+        let mut again = queue(1_000);
+        for (_, text) in &store {
+            assert!(again.restore(text));
+        }
+        assert_eq!(ns_of(&again), ns_of(&q));
+    }
+
+    #[test]
+    fn log_part_names_are_read_strictly() {
+        assert_eq!(log_part_name("123"), Some(("123", 0)));
+        assert_eq!(log_part_name("123~1"), Some(("123", 1)));
+        assert_eq!(log_part_name("123~40"), Some(("123", 40)));
+        for bad in [
+            "123~",
+            "123~0",
+            "123~01",
+            "123~-1",
+            "123~x",
+            "123~1~2",
+            "123~1234567890",
+        ] {
+            assert_eq!(log_part_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn imported_events_do_not_change_this_tabs_parts() {
+        let mut other = queue(1_000);
+        other.push(head(1), 0);
+        let mut q = queue(1_000);
+        assert_eq!(q.import(&other.encode(), 7, 0), Some(1));
+        assert!(!q.has_dirty_parts());
+        q.request_flush();
+        let b = q.take_due(1, "k").unwrap();
+        ack(&mut q, &b, SendOutcome::Accepted, 2);
+        assert!(!q.has_dirty_parts());
+        assert_eq!(q.take_foreign_acks(), [(7, 1)]);
     }
 
     #[test]

@@ -40,6 +40,9 @@ const PROFILE_WRITE_DELAY: Millis = SECOND;
 const QUEUE_WRITE_DELAY: Millis = 250;
 /// What `sendBeacon`/`keepalive` may have in flight per page (64 KiB), less a margin for headers.
 const EXIT_BUDGET: usize = 60 * 1024;
+/// Bytes of the stored log one timer task writes at most (a few parts; see `core::queue::PART_BYTES`); the parts
+/// still out of date are written in the next task. A part is written whole, so a task may go one part over.
+const LOG_WRITE_BUDGET: usize = 128 * 1024;
 
 pub struct Sdk {
     pub tracker: Tracker,
@@ -275,7 +278,7 @@ impl Sdk {
                 self.write_profile();
             }
             if self.queue_write_at.is_some_and(|at| at <= now) {
-                self.write_queue();
+                self.write_queue(LOG_WRITE_BUDGET, now);
             }
         }
         let done = if self.tabs.sender {
@@ -380,20 +383,30 @@ impl Sdk {
         }
     }
 
-    /// Writes this tab's own waiting events to its log (or removes the log when none wait).
-    fn write_queue(&mut self) {
+    /// Writes the parts of this tab's log that changed (removing those left empty), lowest first, until about
+    /// `budget` bytes are written; the rest are written in the next timer task.
+    fn write_queue(&mut self, budget: usize, now: Millis) {
         self.queue_write_at = None;
         if !self.tracker.consent().may_persist() {
             return;
         }
-        let key = self.tabs.queue_key();
-        let warning = if self.tracker.queue().has_own() {
-            let text = self.tracker.queue().encode();
-            self.store.set(&key, text)
-        } else {
-            self.store.remove(&key);
-            None
-        };
+        let mut written = 0;
+        let mut warning = None;
+        while let Some((part, text)) = self.tracker.queue_mut().next_dirty_part() {
+            let key = self.tabs.log_part_key(part);
+            match text {
+                Some(text) => {
+                    written += text.len();
+                    // One warning per write, however many parts storage refused.
+                    warning = warning.or(self.store.set(&key, text));
+                }
+                None => self.store.remove(&key),
+            }
+            if written >= budget && self.tracker.queue().has_dirty_parts() {
+                self.queue_write_at = Some(now);
+                break;
+            }
+        }
         if let Some(w) = warning {
             self.report(&w);
         }
@@ -412,28 +425,40 @@ impl Sdk {
         self.queue_write_at = None;
     }
 
+    /// The keys of other tabs' log parts in storage, lowest part first (a tab's parts hold ascending sequence
+    /// numbers, so importing them in this order never skips one).
+    fn other_log_parts(&self) -> Vec<(u32, String)> {
+        let mut parts = Vec::new();
+        for key in self.store.keys_with_prefix(&self.tabs.queue_key_of("")) {
+            if let Some((_, part)) = self.tabs.log_part_of(&key) {
+                parts.push((part, key));
+            }
+        }
+        crate::core::order::sort_by_key(&mut parts, |(part, _)| *part);
+        parts
+    }
+
     /// The sender brings in what other tabs logged since it last looked.
     fn import_other_logs(&mut self) {
         if !self.tabs.foreign_dirty || !self.tabs.has_locks() || self.store.is_memory_only() {
             return;
         }
         self.tabs.foreign_dirty = false;
-        let prefix = self.tabs.queue_key_of("");
-        for key in self.store.keys_with_prefix(&prefix) {
-            let Some(tab) = self.tabs.log_owner(&key).map(str::to_string) else {
-                continue;
-            };
-            self.import_log_of(&tab);
+        for (_, key) in self.other_log_parts() {
+            self.import_part(&key);
         }
     }
 
-    /// Imports one tab's log; true when it brought new events.
-    fn import_log_of(&mut self, tab: &str) -> bool {
-        let Some(text) = self.store.get(&self.tabs.queue_key_of(tab)) else {
+    /// Imports one part of another tab's log; true when it brought new events.
+    fn import_part(&mut self, key: &str) -> bool {
+        let Some(tab) = self.tabs.log_part_of(key).map(|(tab, _)| tab.to_string()) else {
             return false;
         };
-        let stored_ack = self.store.get(&self.tabs.ack_key_of(tab));
-        let foreign = self.tabs.foreign_mut(tab);
+        let Some(text) = self.store.get(key) else {
+            return false;
+        };
+        let stored_ack = self.store.get(&self.tabs.ack_key_of(&tab));
+        let foreign = self.tabs.foreign_mut(&tab);
         if foreign.acked_through == 0 {
             foreign.acked_through =
                 stored_ack.map_or(0.0, |a| crate::core::json::decimal_to_f64(&a)) as u64;
@@ -443,13 +468,13 @@ impl Sdk {
         let before = self.tracker.queue().len();
         match self.tracker.queue_mut().import(&text, origin, after) {
             Some(highest) => {
-                let foreign = self.tabs.foreign_mut(tab);
+                let foreign = self.tabs.foreign_mut(&tab);
                 foreign.imported_through = foreign.imported_through.max(highest);
                 self.tracker.queue().len() > before
             }
             None => {
                 // Not a log this version reads: nothing in it can be sent.
-                self.store.remove(&self.tabs.queue_key_of(tab));
+                self.store.remove(key);
                 self.report(&Warning {
                     code: "queue_discarded",
                     message: "a stored event log was not in a format this version reads and was discarded"
@@ -487,12 +512,28 @@ impl Sdk {
                 finished.push(f.tab.clone());
             }
         }
+        if finished.is_empty() {
+            return;
+        }
+        let parts = self.other_log_parts();
         for tab in finished {
+            let mut keys: Vec<&str> = Vec::new();
+            for (_, key) in &parts {
+                if self.tabs.log_part_of(key).is_some_and(|(t, _)| t == tab) {
+                    keys.push(key);
+                }
+            }
             // A last write of the dead tab may not have been imported yet.
-            if self.import_log_of(&tab) {
+            let mut brought = false;
+            for key in &keys {
+                brought |= self.import_part(key);
+            }
+            if brought {
                 continue;
             }
-            self.store.remove(&self.tabs.queue_key_of(&tab));
+            for key in &keys {
+                self.store.remove(key);
+            }
             self.store.remove(&self.tabs.ack_key_of(&tab));
             // One record per tab (see `Tabs::foreign_mut`).
             if let Some(at) = self.tabs.foreign.iter().position(|f| f.tab == tab) {
@@ -503,16 +544,14 @@ impl Sdk {
 
     /// Without Web Locks: take over the logs earlier tabs left behind.
     fn adopt_all_logs(&mut self) {
-        let prefix = self.tabs.queue_key_of("");
-        for key in self.store.keys_with_prefix(&prefix) {
-            let Some(tab) = self.tabs.log_owner(&key).map(str::to_string) else {
-                continue;
-            };
+        for (_, key) in self.other_log_parts() {
             if let Some(text) = self.store.get(&key) {
                 self.tracker.queue_mut().restore(&text);
             }
             self.store.remove(&key);
-            self.store.remove(&self.tabs.ack_key_of(&tab));
+            if let Some((tab, _)) = self.tabs.log_part_of(&key) {
+                self.store.remove(&self.tabs.ack_key_of(tab));
+            }
         }
     }
 
@@ -529,7 +568,7 @@ impl Sdk {
                 let seq = crate::core::json::decimal_to_f64(&v) as u64;
                 self.tracker.queue_mut().prune_own_through(seq);
             }
-        } else if self.tabs.log_owner(key).is_some() {
+        } else if self.tabs.log_part_of(key).is_some() {
             self.tabs.foreign_dirty = true;
         } else if key == self.tabs.flush_key() && self.tabs.sender {
             self.tracker.queue_mut().request_flush();
@@ -542,9 +581,11 @@ impl Sdk {
         match consent {
             Consent::Denied => self.purge_storage(),
             Consent::Granted => {
-                // Persist and send what was held in memory.
+                // Persist and send what was held in memory (every part: storage may have been purged since
+                // the log was last written).
                 self.profile_write_at = Some(now);
                 self.queue_write_at = Some(now);
+                self.tracker.queue_mut().rewrite_all_parts();
                 self.tracker.queue_mut().request_flush();
             }
             Consent::Pending => {}
@@ -625,7 +666,7 @@ impl Sdk {
         }
         self.write_profile();
         self.tracker.queue_mut().take_changed();
-        self.write_queue();
+        self.write_queue(usize::MAX, now);
     }
 
     /// Called when the URL may have changed (history API, `popstate`): a page view if the page is new.

@@ -1,7 +1,8 @@
 //! Many tabs of one site: one queue, one sender.
 //!
-//! Every tab keeps its own log of unsent events in `localStorage` (`wayline:<key>:queue:<tab>`), written only by
-//! that tab, so no two tabs ever write the same key. One tab, the *sender*, holds the Web Lock
+//! Every tab keeps its own log of unsent events in `localStorage` (`wayline:<key>:queue:<tab>`, and
+//! `wayline:<key>:queue:<tab>~<n>` for its later parts: see `core::queue::PART_BYTES`), written only by that tab,
+//! so no two tabs ever write the same key. One tab, the *sender*, holds the Web Lock
 //! `wayline:<key>:sender`; it imports the other tabs' logs, sends everything, and publishes per tab the highest
 //! sequence number the collector accepted (`wayline:<key>:ack:<tab>`, written only by the sender). Owners drop what
 //! was acknowledged. Each tab also holds the lock `wayline:<key>:tab:<tab>` for its lifetime, so the sender can
@@ -87,8 +88,14 @@ impl Tabs {
         self.locks.is_some()
     }
 
-    pub fn queue_key(&self) -> String {
-        self.queue_key_of(&self.id)
+    /// The key of part `part` of this tab's log. Part 0 keeps the key a whole log had before logs were cut into
+    /// parts, so an older version's log is read as a log of one part.
+    pub fn log_part_key(&self, part: u32) -> String {
+        let key = self.queue_key_of(&self.id);
+        if part == 0 {
+            return key;
+        }
+        join(&[&key, "~", &super::console::num(i64::from(part))])
     }
 
     pub fn queue_key_of(&self, tab: &str) -> String {
@@ -103,12 +110,13 @@ impl Tabs {
         join(&[&self.prefix, "flush"])
     }
 
-    /// The tab id a storage key is the log of, if it is another tab's log.
-    pub fn log_owner<'a>(&self, key: &'a str) -> Option<&'a str> {
+    /// The tab id a storage key is a log part of, and the part's number, if it is another tab's log.
+    pub fn log_part_of<'a>(&self, key: &'a str) -> Option<(&'a str, u32)> {
         let rest = key
             .strip_prefix(self.prefix.as_str())?
             .strip_prefix("queue:")?;
-        (rest != self.id).then_some(rest)
+        let (tab, part) = crate::core::queue::log_part_name(rest)?;
+        (tab != self.id).then_some((tab, part))
     }
 
     /// Whether `key` is where the sender acknowledges this tab's events.

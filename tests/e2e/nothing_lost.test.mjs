@@ -38,6 +38,52 @@ test('events tracked while the collector is unreachable survive a reload and are
   await context.close();
 });
 
+test('a long offline log is stored in parts, rewritten part by part, and delivered whole once', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.route('**/v1/batch', (route) => route.abort('connectionrefused'));
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const pad = 'x'.repeat(1000);
+  const anon = await page.evaluate((pad) => {
+    for (let i = 0; i < 400; i++) wayline.track('Long Offline', { i, pad });
+    return wayline.anonymousId();
+  }, pad);
+  const parts = () => page.evaluate(() => Object.fromEntries(Object.keys(localStorage)
+    .filter((k) => k.startsWith('wayline:wk_demo:queue:')).map((k) => [k, localStorage.getItem(k)])));
+  // 400 KB of events: written in parts of about 48 KiB, under one tab's keys `queue:<tab>` and `queue:<tab>~<n>`.
+  await page.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('wayline:wk_demo:queue:')).length >= 8);
+  await page.waitForTimeout(600);
+  const before = await parts();
+  const keys = Object.keys(before).sort((a, b) => a.length - b.length || a.localeCompare(b));
+  const tab = keys[0].slice('wayline:wk_demo:queue:'.length);
+  assert.ok(keys.length >= 8 && keys.length <= 10, keys.join(', '));
+  assert.deepEqual(keys.slice(1), keys.slice(1).map((_, n) => `wayline:wk_demo:queue:${tab}~${n + 1}`));
+  for (const text of Object.values(before)) {
+    assert.match(text, /^wayline-queue 1\n/);
+    assert.ok(text.length < 52 * 1024, `a part of ${text.length} bytes`);
+  }
+  const count = (all) => Object.values(all).join('').split('\n').filter((l) => l.startsWith('e ')).length;
+  assert.equal(count(before), 401, 'every event once across the parts, with the page view');
+  // One more event rewrites the last part only.
+  await page.evaluate(() => wayline.track('Long Offline', { i: 400 }));
+  await page.waitForTimeout(600);
+  const after = await parts();
+  const changed = keys.filter((k) => after[k] !== before[k]);
+  assert.deepEqual(changed, [keys[keys.length - 1]]);
+  assert.equal(count(after), 402);
+  // A reload online: the previous page's parts are sent whole, once, in order, and removed.
+  await page.unroute('**/v1/batch');
+  await page.reload();
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).length >= 403, 20000)).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event === 'Long Offline').map((e) => e.properties.i), [...Array(401).keys()]);
+  await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('wayline:wk_demo:queue:')));
+  assert.deepEqual(log.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
+  await context.close();
+});
+
 test('consent pending keeps events in memory only; granted sends what was held', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/consent.html');
