@@ -233,13 +233,12 @@ fn same_site(a: &str, b: &str) -> bool {
 
 /// Classifies a landing: `None` for navigation inside the site (not a new touch).
 pub fn classify(landing: &Url, referrer: &str, now: Millis) -> Option<Touch> {
-    let ref_url = Url::parse(referrer);
-    let ref_host = ref_url.host;
-    let campaign = Campaign::from_url(landing);
+    let ref_host = Url::parse(referrer).host;
     let ad_click = AD_CLICK_IDS
         .iter()
         .any(|id| landing.query_param(id).is_some());
-    if let Some(c) = campaign {
+    // One `Touch` built at the end: each literal would be its own copy of the construction.
+    let (channel, source, medium, campaign) = if let Some(c) = Campaign::from_url(landing) {
         let channel = if ad_click {
             Channel::Paid
         } else {
@@ -248,40 +247,24 @@ pub fn classify(landing: &Url, referrer: &str, now: Millis) -> Option<Touch> {
                 ch => ch,
             }
         };
-        return Some(Touch {
-            channel,
-            source: c.source,
-            medium: c.medium,
-            campaign: c.name,
-            at: now,
-        });
-    }
-    if ad_click {
-        return Some(Touch {
-            channel: Channel::Paid,
-            source: ref_host.to_string(),
-            medium: String::new(),
-            campaign: String::new(),
-            at: now,
-        });
-    }
-    if ref_host.is_empty() {
-        return Some(Touch {
-            channel: Channel::Direct,
-            source: String::new(),
-            medium: String::new(),
-            campaign: String::new(),
-            at: now,
-        });
-    }
-    if same_site(ref_host, landing.host) {
-        return None;
-    }
+        (channel, c.source, c.medium, c.name)
+    } else {
+        let channel = if ad_click {
+            Channel::Paid
+        } else if ref_host.is_empty() {
+            Channel::Direct
+        } else if same_site(ref_host, landing.host) {
+            return None;
+        } else {
+            channel_of_host(&ref_host.to_ascii_lowercase())
+        };
+        (channel, ref_host.to_string(), String::new(), String::new())
+    };
     Some(Touch {
-        channel: channel_of_host(&ref_host.to_ascii_lowercase()),
-        source: ref_host.to_string(),
-        medium: String::new(),
-        campaign: String::new(),
+        channel,
+        source,
+        medium,
+        campaign,
         at: now,
     })
 }

@@ -402,11 +402,16 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
-        let digits = self
-            .text
-            .get(self.pos..self.pos + 4)
-            .ok_or(self.err(JsonErrorKind::BadEscape))?;
-        let v = u32::from_str_radix(digits, 16).map_err(|_| self.err(JsonErrorKind::BadEscape))?;
+        // A byte loop rather than `u32::from_str_radix`, whose generic parser costs wasm bytes.
+        // (`from_str_radix` also took a sign, which JSON does not allow.)
+        let mut v = 0;
+        for at in self.pos..self.pos + 4 {
+            let digit = self.bytes.get(at).and_then(|&b| super::url::hex_val(b));
+            let Some(digit) = digit else {
+                return Err(self.err(JsonErrorKind::BadEscape));
+            };
+            v = v << 4 | u32::from(digit);
+        }
         self.pos += 4;
         Ok(v)
     }
@@ -747,6 +752,8 @@ mod tests {
             ("01", JsonErrorKind::BadNumber, 2),
             ("1.", JsonErrorKind::BadNumber, 2),
             ("\"\\x\"", JsonErrorKind::BadEscape, 3),
+            ("\"\\u+12a\"", JsonErrorKind::BadEscape, 3),
+            ("\"\\u12g4\"", JsonErrorKind::BadEscape, 3),
             ("[1] x", JsonErrorKind::TrailingCharacters, 4),
             ("tru", JsonErrorKind::UnexpectedChar, 0),
             ("\"a\nb\"", JsonErrorKind::UnexpectedChar, 2),
