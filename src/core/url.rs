@@ -151,24 +151,20 @@ impl<'a> Iterator for QueryPairs<'a> {
 /// Percent-decodes a query component; invalid escapes are kept as written, and a component that decodes to
 /// invalid UTF-8 is returned undecoded.
 pub fn decode(s: &str) -> String {
-    if !s.bytes().any(|b| b == b'%' || b == b'+') {
-        return s.to_string();
-    }
     let b = s.as_bytes();
+    let hex = |at: usize| b.get(at).and_then(|&c| hex_val(c));
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match (hex_val(b[i + 1]), hex_val(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
+    while let Some(&c) = b.get(i) {
+        let byte = match (c, hex(i + 1), hex(i + 2)) {
+            (b'+', _, _) => b' ',
+            (b'%', Some(h), Some(l)) => {
+                i += 2;
+                h << 4 | l
+            }
+            _ => c,
+        };
+        out.push(byte);
         i += 1;
     }
     // Invalid UTF-8 after decoding: keep the text as it was written rather than guess.
@@ -187,6 +183,24 @@ pub fn hex_val(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decodes_query_components() {
+        for (raw, decoded) in [
+            ("plain", "plain"),
+            ("a+b", "a b"),
+            ("%41%62c", "Abc"),
+            ("caf%C3%A9", "café"),
+            ("50%", "50%"),
+            ("50%2", "50%2"),
+            ("%zz%4", "%zz%4"),
+            ("%2B+%2b", "+ +"),
+            ("%FF", "%FF"),
+            ("", ""),
+        ] {
+            assert_eq!(decode(raw), decoded, "{raw}");
+        }
+    }
 
     #[test]
     fn splits_an_absolute_url() {
