@@ -438,13 +438,27 @@ impl Sdk {
         parts
     }
 
-    /// The sender brings in what other tabs logged since it last looked.
+    /// The sender brings in what other tabs logged since it last looked: every part of every log when it has
+    /// not read them yet, and after that only the parts a storage event said changed (a tab at the queue's bound
+    /// has about 2 MiB of log, and reading all of it again for each write of a few KiB would take tens of ms).
     fn import_other_logs(&mut self) {
-        if !self.tabs.foreign_dirty || !self.tabs.has_locks() || self.store.is_memory_only() {
+        if !self.tabs.has_locks() || self.store.is_memory_only() {
             return;
         }
-        self.tabs.foreign_dirty = false;
-        for (_, key) in self.other_log_parts() {
+        let parts = if std::mem::take(&mut self.tabs.foreign_dirty) {
+            self.tabs.changed_logs.clear();
+            self.other_log_parts()
+        } else {
+            let mut parts = Vec::new();
+            for key in std::mem::take(&mut self.tabs.changed_logs) {
+                if let Some((_, part)) = self.tabs.log_part_of(&key) {
+                    parts.push((part, key));
+                }
+            }
+            crate::core::order::sort_by_key(&mut parts, |(part, _)| *part);
+            parts
+        };
+        for (_, key) in parts {
             self.import_part(&key);
         }
     }
@@ -569,7 +583,11 @@ impl Sdk {
                 self.tracker.queue_mut().prune_own_through(seq);
             }
         } else if self.tabs.log_part_of(key).is_some() {
-            self.tabs.foreign_dirty = true;
+            // Only the sender reads other logs (a tab that becomes the sender reads them all), so only its list
+            // grows; it is emptied at each import.
+            if self.tabs.sender && !self.tabs.changed_logs.iter().any(|k| k == key) {
+                self.tabs.changed_logs.push(key.to_string());
+            }
         } else if key == self.tabs.flush_key() && self.tabs.sender {
             self.tracker.queue_mut().request_flush();
         }

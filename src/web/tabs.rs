@@ -40,8 +40,10 @@ pub struct Tabs {
     pub sender: bool,
     pub foreign: Vec<Foreign>,
     next_origin: u32,
-    /// Another tab's log changed (or none was read yet): the sender should import.
+    /// Every other tab's log should be read (none was read yet, or this tab just became the sender).
     pub foreign_dirty: bool,
+    /// Keys of other tabs' log parts that changed since the sender last imported: only these are read again.
+    pub changed_logs: Vec<String>,
     /// Tab ids holding their lifetime lock at the last check; `None` before the first answer.
     live: Option<Vec<String>>,
     last_liveness_check: Millis,
@@ -68,6 +70,7 @@ impl Tabs {
             foreign: Vec::new(),
             next_origin: 1,
             foreign_dirty: true,
+            changed_logs: Vec::new(),
             live: None,
             last_liveness_check: 0,
             liveness_pending: false,
