@@ -43,6 +43,8 @@ const EXIT_BUDGET: usize = 60 * 1024;
 /// Bytes of the stored log one timer task writes at most (a few parts; see `core::queue::PART_BYTES`); the parts
 /// still out of date are written in the next task. A part is written whole, so a task may go one part over.
 const LOG_WRITE_BUDGET: usize = 128 * 1024;
+/// Bytes of other tabs' logs the sender reads at most in one timer task (likewise, a part may go over).
+const LOG_READ_BUDGET: usize = 128 * 1024;
 
 pub struct Sdk {
     pub tracker: Tracker,
@@ -256,7 +258,10 @@ impl Sdk {
         }
         let consent = self.tracker.consent();
         if consent.may_send() && self.tabs.sender {
-            self.import_other_logs();
+            // Other tabs' logs are read in the SDK's timer task, a few parts at a time, never in the page's call.
+            if self.in_timer_task {
+                self.import_other_logs();
+            }
             self.send_due(now);
             self.publish_acks();
             self.forget_finished_tabs();
@@ -282,7 +287,7 @@ impl Sdk {
             }
         }
         let done = if self.tabs.sender {
-            self.tracker.queue().is_empty()
+            self.tracker.queue().is_empty() && !self.tabs.imports_pending()
         } else {
             !self.tracker.queue().has_own()
         };
@@ -441,35 +446,36 @@ impl Sdk {
     /// The sender brings in what other tabs logged since it last looked: every part of every log when it has
     /// not read them yet, and after that only the parts a storage event said changed (a tab at the queue's bound
     /// has about 2 MiB of log, and reading all of it again for each write of a few KiB would take tens of ms).
+    /// At most about [`LOG_READ_BUDGET`] bytes are read per call; the rest wait for the next timer task.
     fn import_other_logs(&mut self) {
         if !self.tabs.has_locks() || self.store.is_memory_only() {
+            self.tabs.foreign_dirty = false;
+            self.tabs.changed_logs.clear();
             return;
         }
-        let parts = if std::mem::take(&mut self.tabs.foreign_dirty) {
+        if std::mem::take(&mut self.tabs.foreign_dirty) {
             self.tabs.changed_logs.clear();
-            self.other_log_parts()
-        } else {
-            let mut parts = Vec::new();
-            for key in std::mem::take(&mut self.tabs.changed_logs) {
-                if let Some((_, part)) = self.tabs.log_part_of(&key) {
-                    parts.push((part, key));
-                }
+            self.tabs.pending_logs = self.other_log_parts();
+        }
+        for key in std::mem::take(&mut self.tabs.changed_logs) {
+            if let Some((_, part)) = self.tabs.log_part_of(&key) {
+                self.tabs.queue_import(part, key);
             }
-            crate::core::order::sort_by_key(&mut parts, |(part, _)| *part);
-            parts
-        };
-        for (_, key) in parts {
-            self.import_part(&key);
+        }
+        let mut read = 0;
+        while read < LOG_READ_BUDGET && !self.tabs.pending_logs.is_empty() {
+            let (_, key) = self.tabs.pending_logs.remove(0);
+            read += self.import_part(&key);
         }
     }
 
-    /// Imports one part of another tab's log; true when it brought new events.
-    fn import_part(&mut self, key: &str) -> bool {
+    /// Imports one part of another tab's log; the bytes read.
+    fn import_part(&mut self, key: &str) -> usize {
         let Some(tab) = self.tabs.log_part_of(key).map(|(tab, _)| tab.to_string()) else {
-            return false;
+            return 0;
         };
         let Some(text) = self.store.get(key) else {
-            return false;
+            return 0;
         };
         let stored_ack = self.store.get(&self.tabs.ack_key_of(&tab));
         let foreign = self.tabs.foreign_mut(&tab);
@@ -479,12 +485,10 @@ impl Sdk {
         }
         let after = foreign.imported_through.max(foreign.acked_through);
         let origin = foreign.origin;
-        let before = self.tracker.queue().len();
         match self.tracker.queue_mut().import(&text, origin, after) {
             Some(highest) => {
                 let foreign = self.tabs.foreign_mut(&tab);
                 foreign.imported_through = foreign.imported_through.max(highest);
-                self.tracker.queue().len() > before
             }
             None => {
                 // Not a log this version reads: nothing in it can be sent.
@@ -494,9 +498,9 @@ impl Sdk {
                     message: "a stored event log was not in a format this version reads and was discarded"
                         .into(),
                 });
-                false
             }
         }
+        text.len()
     }
 
     /// Tells other tabs which of their events the collector accepted.
@@ -515,8 +519,13 @@ impl Sdk {
         }
     }
 
-    /// Removes the logs of tabs that are gone once everything in them was delivered.
+    /// Removes the logs of tabs that are gone once everything in them was delivered. A last write of a dead tab
+    /// may not have been imported yet, so its log is first queued to be read once more; it is removed when that
+    /// read is done and brought nothing new.
     fn forget_finished_tabs(&mut self) {
+        if self.tabs.imports_pending() {
+            return;
+        }
         let mut finished: Vec<String> = Vec::new();
         for f in &self.tabs.foreign {
             if self.tabs.is_dead(&f.tab)
@@ -531,22 +540,19 @@ impl Sdk {
         }
         let parts = self.other_log_parts();
         for tab in finished {
-            let mut keys: Vec<&str> = Vec::new();
-            for (_, key) in &parts {
-                if self.tabs.log_part_of(key).is_some_and(|(t, _)| t == tab) {
-                    keys.push(key);
+            let recheck = !std::mem::replace(&mut self.tabs.foreign_mut(&tab).rechecked, true);
+            for (part, key) in &parts {
+                if self.tabs.log_part_of(key).is_none_or(|(t, _)| t != tab) {
+                    continue;
+                }
+                if recheck {
+                    self.tabs.queue_import(*part, key.clone());
+                } else {
+                    self.store.remove(key);
                 }
             }
-            // A last write of the dead tab may not have been imported yet.
-            let mut brought = false;
-            for key in &keys {
-                brought |= self.import_part(key);
-            }
-            if brought {
+            if recheck {
                 continue;
-            }
-            for key in &keys {
-                self.store.remove(key);
             }
             self.store.remove(&self.tabs.ack_key_of(&tab));
             // One record per tab (see `Tabs::foreign_mut`).
@@ -611,13 +617,16 @@ impl Sdk {
     }
 
     fn arm_timer(&mut self, now: Millis) {
-        let send_at = if self.tracker.consent().may_send() && self.tabs.sender {
+        let sending = self.tracker.consent().may_send() && self.tabs.sender;
+        let send_at = if sending {
             self.tracker.queue().next_send_at()
         } else {
             None
         };
+        let import_at = (sending && self.tabs.imports_pending()).then_some(now);
         let next = [
             send_at,
+            import_at,
             self.profile_write_at,
             self.queue_write_at,
             self.tracker.next_wakeup(),

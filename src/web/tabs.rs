@@ -31,6 +31,9 @@ pub struct Foreign {
     pub tab: String,
     pub imported_through: u64,
     pub acked_through: u64,
+    /// The tab was seen dead with everything delivered, and its log was queued to be read once more (a last write
+    /// may not have been imported yet); once that read is done, the log is removed.
+    pub rechecked: bool,
 }
 
 pub struct Tabs {
@@ -44,6 +47,8 @@ pub struct Tabs {
     pub foreign_dirty: bool,
     /// Keys of other tabs' log parts that changed since the sender last imported: only these are read again.
     pub changed_logs: Vec<String>,
+    /// Log parts waiting to be read by the sender, lowest part first (read a few per timer task).
+    pub pending_logs: Vec<(u32, String)>,
     /// Tab ids holding their lifetime lock at the last check; `None` before the first answer.
     live: Option<Vec<String>>,
     last_liveness_check: Millis,
@@ -71,6 +76,7 @@ impl Tabs {
             next_origin: 1,
             foreign_dirty: true,
             changed_logs: Vec::new(),
+            pending_logs: Vec::new(),
             live: None,
             last_liveness_check: 0,
             liveness_pending: false,
@@ -197,6 +203,23 @@ impl Tabs {
     }
 
     /// The record of another tab's log, created when first seen.
+    /// Whether the sender has log parts to read.
+    pub fn imports_pending(&self) -> bool {
+        self.foreign_dirty || !self.changed_logs.is_empty() || !self.pending_logs.is_empty()
+    }
+
+    /// Queues a log part to be read, in part order, once.
+    pub fn queue_import(&mut self, part: u32, key: String) {
+        if self.pending_logs.iter().any(|(_, k)| *k == key) {
+            return;
+        }
+        let mut at = self.pending_logs.len();
+        while at > 0 && self.pending_logs[at - 1].0 > part {
+            at -= 1;
+        }
+        self.pending_logs.insert(at, (part, key));
+    }
+
     pub fn foreign_mut(&mut self, tab: &str) -> &mut Foreign {
         let at = match self.foreign.iter().position(|f| f.tab == tab) {
             Some(at) => at,
@@ -206,6 +229,7 @@ impl Tabs {
                     tab: tab.to_string(),
                     imported_through: 0,
                     acked_through: 0,
+                    rechecked: false,
                 });
                 self.next_origin += 1;
                 self.foreign.len() - 1
