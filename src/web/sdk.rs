@@ -287,7 +287,9 @@ impl Sdk {
             }
         }
         let done = if self.tabs.sender {
-            self.tracker.queue().is_empty() && !self.tabs.imports_pending()
+            // Other tabs' parts still to read count as waiting, but only while they can be sent.
+            self.tracker.queue().is_empty()
+                && !(self.tracker.consent().may_send() && self.tabs.imports_pending())
         } else {
             !self.tracker.queue().has_own()
         };
