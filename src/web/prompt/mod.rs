@@ -146,7 +146,7 @@ impl Prompt {
         let dialog = dom::add(&root, "div|class|d|role|dialog|aria-modal|false", "");
         dom::set(&dialog, "data-pos", style::position(own, theme));
         let close = dom::add(&dialog, "button|class|x|type|button|data-a|x", "×");
-        dom::set(&close, "aria-label", strings.get("close"));
+        dom::set(&close, "aria-label", strings.get(strings::CLOSE));
         let title = text(action, "title");
         let titled = !title.is_empty();
         if titled {
@@ -365,8 +365,8 @@ impl Ui {
         }
     }
 
-    /// Shows a UI string in the status line.
-    fn say(&self, key: &str) {
+    /// Shows a UI string (its index in `STRING_KEYS`) in the status line.
+    fn say(&self, key: usize) {
         dom::set_text(&self.live, self.strings.get(key));
     }
 }

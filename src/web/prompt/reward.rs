@@ -5,7 +5,7 @@
 use js_sys::Object;
 use web_sys::Element;
 
-use super::strings::fill;
+use super::strings::{self, fill};
 use super::{dom, text, After, PromptEvent, Ui};
 use crate::core::json::{write_number, Value};
 
@@ -42,7 +42,7 @@ impl Ui {
                         .unwrap_or(0.0),
                     &mut n,
                 );
-                points = fill(self.strings.get("points"), &n, "");
+                points = fill(self.strings.get(strings::POINTS), &n, "");
                 (points.as_str(), false)
             }
             "badge" => (self.spec("badge"), false),
@@ -53,12 +53,12 @@ impl Ui {
             self.label("k");
         }
         let first = if code {
-            dom::add(body, COPY, self.strings.get("copy"))
+            dom::add(body, COPY, self.strings.get(strings::COPY))
         } else {
-            dom::add(body, OK, self.strings.get("claim"))
+            dom::add(body, OK, self.strings.get(strings::CLAIM))
         };
         if kind == "referral" && self.can_share() {
-            dom::add(body, SHARE, self.strings.get("share"));
+            dom::add(body, SHARE, self.strings.get(strings::SHARE));
         }
         if code {
             self.code = Some(k);
@@ -119,7 +119,7 @@ impl Ui {
         if !ok {
             self.select_code();
         } else if self.copies > 0 {
-            self.say("copied");
+            self.say(strings::COPIED);
         }
         self.copies = self.copies.saturating_sub(1);
     }

@@ -1,8 +1,29 @@
 //! The prompt's UI strings: the config's `strings.<locale>` (exact `fr-CA`, then `fr`), then the built-in
-//! French for `fr*`, then English. Keys are `STRING_KEYS`, in the same order as the built-in tables.
+//! French for `fr*`, then English. A string is named by its index in `STRING_KEYS` (the constants below), the
+//! order of the built-in tables.
 
 use crate::core::campaigns::config::STRING_KEYS;
 use crate::core::json::Value;
+
+/// `STRING_KEYS` as one string, separated by `|` like the tables: a table of string slices would be data of its
+/// own, which compresses poorly.
+const KEYS: &str =
+    "submit|next|close|copy|copied|share|claim|thanks|notLikely|veryLikely|unsatisfied|satisfied|\
+                    progress|points";
+pub(super) const SUBMIT: usize = 0;
+pub(super) const NEXT: usize = 1;
+pub(super) const CLOSE: usize = 2;
+pub(super) const COPY: usize = 3;
+pub(super) const COPIED: usize = 4;
+pub(super) const SHARE: usize = 5;
+pub(super) const CLAIM: usize = 6;
+pub(super) const THANKS: usize = 7;
+pub(super) const NOT_LIKELY: usize = 8;
+pub(super) const VERY_LIKELY: usize = 9;
+pub(super) const UNSATISFIED: usize = 10;
+pub(super) const SATISFIED: usize = 11;
+pub(super) const PROGRESS: usize = 12;
+pub(super) const POINTS: usize = 13;
 
 /// The built-in tables, one string per key, separated by `|`.
 const EN: &str =
@@ -36,16 +57,21 @@ impl Strings {
         }
     }
 
-    pub(super) fn get(&self, key: &str) -> &str {
+    /// The string at index `i` of `STRING_KEYS`.
+    pub(super) fn get(&self, i: usize) -> &str {
+        let key = nth(KEYS, i);
         for t in &self.tables {
             if let Some(s) = t.get(key).and_then(Value::as_str) {
                 return s;
             }
         }
-        let i = STRING_KEYS.iter().position(|k| *k == key).unwrap_or(0);
-        let table = if self.french { FR } else { EN };
-        table.split('|').nth(i).unwrap_or_default()
+        nth(if self.french { FR } else { EN }, i)
     }
+}
+
+/// The `i`th of the `|`-separated strings in `table`.
+fn nth(table: &str, i: usize) -> &str {
+    table.split('|').nth(i).unwrap_or_default()
 }
 
 /// `template` with `{n}` and `{total}` replaced.
@@ -66,4 +92,34 @@ const fn count(table: &str) -> usize {
     n
 }
 
-const _: () = assert!(count(EN) == STRING_KEYS.len() && count(FR) == STRING_KEYS.len());
+/// Whether `KEYS` is `STRING_KEYS` joined by `|`.
+const fn keys_match() -> bool {
+    let k = KEYS.as_bytes();
+    let (mut i, mut at) = (0, 0);
+    while i < STRING_KEYS.len() {
+        if i > 0 {
+            if at >= k.len() || k[at] != b'|' {
+                return false;
+            }
+            at += 1;
+        }
+        let s = STRING_KEYS[i].as_bytes();
+        let mut j = 0;
+        while j < s.len() {
+            if at >= k.len() || k[at] != s[j] {
+                return false;
+            }
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    at == k.len()
+}
+
+const _: () = assert!(
+    keys_match()
+        && count(EN) == STRING_KEYS.len()
+        && count(FR) == STRING_KEYS.len()
+        && POINTS + 1 == STRING_KEYS.len()
+);

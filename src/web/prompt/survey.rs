@@ -6,7 +6,9 @@
 
 use web_sys::Element;
 
-use super::strings::fill;
+use super::strings::{
+    fill, NEXT, NOT_LIKELY, PROGRESS, SATISFIED, SUBMIT, THANKS, UNSATISFIED, VERY_LIKELY,
+};
 use super::{dom, text, After, PromptEvent, Ui};
 use crate::core::campaigns::config::scale_range;
 use crate::core::campaigns::limits::MAX_CHOICES;
@@ -58,7 +60,7 @@ impl Ui {
         let n = qs.len();
         if n > 1 {
             let p = fill(
-                self.strings.get("progress"),
+                self.strings.get(PROGRESS),
                 &num(i as i64 + 1),
                 &num(n as i64),
             );
@@ -75,12 +77,12 @@ impl Ui {
         let mut radios = false;
         // The question types with buttons: the group's class, for a scale its first value and count (the choices'
         // buttons have a count of 0), and the string keys of the labels under a scale's ends.
-        let (class, lo, count, lo_label, hi_label) = match kind {
-            "nps" => ("g n11", 0, 11, "notLikely", "veryLikely"),
-            "csat" => ("g", 1, 5, "unsatisfied", "satisfied"),
-            "rating" => ("g r", 1, 5, "", ""),
-            "single" | "multiple" => ("g ch", 0, 0, "", ""),
-            _ => ("", 0, 0, "", ""),
+        let (class, lo, count, ends) = match kind {
+            "nps" => ("g n11", 0, 11, Some((NOT_LIKELY, VERY_LIKELY))),
+            "csat" => ("g", 1, 5, Some((UNSATISFIED, SATISFIED))),
+            "rating" => ("g r", 1, 5, None),
+            "single" | "multiple" => ("g ch", 0, 0, None),
+            _ => ("", 0, 0, None),
         };
         if !class.is_empty() {
             let radio = kind != "multiple";
@@ -122,7 +124,7 @@ impl Ui {
                     dom::set(&b, "aria-label", &v);
                 }
             }
-            if !lo_label.is_empty() {
+            if let Some((lo_label, hi_label)) = ends {
                 let l = dom::add(body, "div|class|l|id|l", "");
                 dom::set(&g, "aria-describedby", "l");
                 dom::add(&l, "span", self.strings.get(lo_label));
@@ -137,7 +139,7 @@ impl Ui {
             }
         }
         if !radios {
-            let label = self.strings.get(if i + 1 == n { "submit" } else { "next" });
+            let label = self.strings.get(if i + 1 == n { SUBMIT } else { NEXT });
             dom::add(body, "button|class|n|type|button|data-a|n", label);
         }
         // The first control, in document order: the group's first button, the textarea, else Next.
@@ -235,7 +237,7 @@ impl Ui {
         self.clear();
         let own = text(&self.action, "thanks");
         let t = if own.is_empty() {
-            self.strings.get("thanks")
+            self.strings.get(THANKS)
         } else {
             own
         };
