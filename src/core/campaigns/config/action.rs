@@ -337,8 +337,9 @@ pub fn is_css_value(s: &str) -> bool {
         } else if c == b'"' || c == b'\'' {
             quote = c;
         }
-        let comment = (prev == b'/' && c == b'*') || (prev == b'*' && c == b'/');
-        if comment || matches!(c, b';' | b'{' | b'}' | b'\\' | b'<' | b'>' | b'\n' | b'\r') {
+        // `/*` or `*/`: the only two pairs of these bytes whose XOR is that of `/` and `*`.
+        let comment = (c == b'*' || c == b'/') && prev ^ c == b'/' ^ b'*';
+        if comment || b";{}\\<>\n\r".contains(&c) {
             return false;
         }
         prev = c;
@@ -349,26 +350,20 @@ pub fn is_css_value(s: &str) -> bool {
 /// A short CSS length: digits, an optional fraction, and `px`, `em`, `rem` or `%` (`12px`, `0.5em`).
 pub fn is_css_length(s: &str) -> bool {
     let b = s.as_bytes();
-    let mut end = b.len();
-    while end > 0 && (b[end - 1].is_ascii_alphabetic() || b[end - 1] == b'%') {
-        end -= 1;
+    // The number is the leading run of digits and dots: the units have neither.
+    let mut end = 0;
+    let mut dots = 0;
+    while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'.') {
+        dots += usize::from(b[end] == b'.');
+        end += 1;
     }
     let (num, unit) = b.split_at(end);
-    if b.len() > 12 || !matches!(unit, b"px" | b"em" | b"rem" | b"%") {
-        return false;
-    }
-    let mut dot = None;
-    for (i, &c) in num.iter().enumerate() {
-        if c == b'.' && dot.is_none() {
-            dot = Some(i);
-        } else if !c.is_ascii_digit() {
-            return false;
-        }
-    }
-    match dot {
-        None => !num.is_empty(),
-        Some(i) => i > 0 && i + 1 < num.len(),
-    }
+    // At most one dot, neither first nor last.
+    b.len() <= 12
+        && matches!(unit, b"px" | b"em" | b"rem" | b"%")
+        && dots <= 1
+        && num.first().is_some_and(u8::is_ascii_digit)
+        && num.last().is_some_and(u8::is_ascii_digit)
 }
 
 /// A branch key on a scale answer: `"7"` is (7, 7), `"0-6"` is (0, 6); anything else is None.
@@ -609,5 +604,86 @@ mod tests {
         assert_eq!(scale_range("7"), Some((7, 7)));
         assert_eq!(scale_range("-1"), None);
         assert_eq!(scale_range("1-"), None);
+    }
+
+    /// Every string of up to six bytes from an alphabet: what the checks were first written as must agree with
+    /// them (they were rewritten for size).
+    fn strings_over(alphabet: &[u8], max: usize, mut each: impl FnMut(&str)) {
+        let mut word: Vec<u8> = Vec::new();
+        loop {
+            each(std::str::from_utf8(&word).unwrap_or_default());
+            // The next word, as an odometer over the alphabet.
+            let mut i = word.len();
+            loop {
+                if i == 0 {
+                    if word.len() == max {
+                        return;
+                    }
+                    word.insert(0, alphabet[0]);
+                    word.iter_mut().for_each(|b| *b = alphabet[0]);
+                    break;
+                }
+                i -= 1;
+                let at = alphabet.iter().position(|&a| a == word[i]).unwrap_or(0);
+                if at + 1 < alphabet.len() {
+                    word[i] = alphabet[at + 1];
+                    break;
+                }
+                word[i] = alphabet[0];
+            }
+        }
+    }
+
+    #[test]
+    fn css_checks_agree_with_their_first_form() {
+        fn length_then(s: &str) -> bool {
+            let b = s.as_bytes();
+            let mut end = b.len();
+            while end > 0 && (b[end - 1].is_ascii_alphabetic() || b[end - 1] == b'%') {
+                end -= 1;
+            }
+            let (num, unit) = b.split_at(end);
+            if b.len() > 12 || !matches!(unit, b"px" | b"em" | b"rem" | b"%") {
+                return false;
+            }
+            let mut dot = None;
+            for (i, &c) in num.iter().enumerate() {
+                if c == b'.' && dot.is_none() {
+                    dot = Some(i);
+                } else if !c.is_ascii_digit() {
+                    return false;
+                }
+            }
+            match dot {
+                None => !num.is_empty(),
+                Some(i) => i > 0 && i + 1 < num.len(),
+            }
+        }
+        fn value_then(s: &str) -> bool {
+            let mut quote = 0u8;
+            let mut prev = 0u8;
+            for &c in s.as_bytes() {
+                if quote != 0 {
+                    if c == quote {
+                        quote = 0;
+                    }
+                } else if c == b'"' || c == b'\'' {
+                    quote = c;
+                }
+                let comment = (prev == b'/' && c == b'*') || (prev == b'*' && c == b'/');
+                if comment || matches!(c, b';' | b'{' | b'}' | b'\\' | b'<' | b'>' | b'\n' | b'\r')
+                {
+                    return false;
+                }
+                prev = c;
+            }
+            quote == 0 && !s.trim().is_empty() && s.len() <= 200
+        }
+        strings_over(b"01.pxemr%aZ", 6, |s| {
+            assert_eq!(is_css_length(s), length_then(s), "{s:?}")
+        });
+        strings_over(b"a /*;'\"{}\\<>\n\r+\t", 5, |s| {
+            assert_eq!(is_css_value(s), value_then(s), "{s:?}")
+        });
     }
 }
