@@ -64,7 +64,9 @@ impl UrlPattern {
         let subject = if self.whole_url {
             Url::without_hash(url)
         } else if url.starts_with('/') {
-            url.split(['?', '#']).next().unwrap_or(url)
+            // Up to the query or the fragment: a byte scan (both are ASCII) rather than a char-set searcher.
+            let end = url.bytes().position(|b| b == b'?' || b == b'#');
+            url.get(..end.unwrap_or(url.len())).unwrap_or(url)
         } else {
             Url::parse(url).path
         };
