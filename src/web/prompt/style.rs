@@ -48,14 +48,10 @@ const CSS: &str = concat!(
     "@media(prefers-reduced-motion:reduce){.d{animation:none}}",
 );
 
-/// Colour keys and the custom property each sets.
-const COLOURS: [(&str, &str); 5] = [
-    ("accentColor", "accent"),
-    ("accentTextColor", "on-accent"),
-    ("backgroundColor", "bg"),
-    ("textColor", "fg"),
-    ("borderColor", "border"),
-];
+/// Colour keys and the custom property each sets, in pairs, separated by `|`: a table of string slices would be
+/// data of its own, which compresses poorly.
+const COLOURS: &str =
+    "accentColor|accent|accentTextColor|on-accent|backgroundColor|bg|textColor|fg|borderColor|border";
 
 /// The action's theme key, else the config's.
 fn pick<'a>(own: Option<&'a Value>, top: Option<&'a Value>, key: &str) -> Option<&'a Value> {
@@ -74,7 +70,8 @@ fn decl(out: &mut String, name: &str, value: &str) {
 /// The custom-property declarations for one palette (`dark` only has colours).
 fn decls(own: Option<&Value>, top: Option<&Value>, dark: bool) -> String {
     let mut out = String::new();
-    for (key, name) in COLOURS {
+    let mut colours = COLOURS.split('|');
+    while let (Some(key), Some(name)) = (colours.next(), colours.next()) {
         if let Some(c) = pick(own, top, key).and_then(Value::as_str) {
             if is_colour(c) {
                 decl(&mut out, name, c);
