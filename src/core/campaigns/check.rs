@@ -107,17 +107,7 @@ pub fn campaign_blockers(
                 }
             }
             Frequency::Max { max, per_ms } => {
-                let max = max as usize;
-                let mut recent: Vec<i64> = Vec::new();
-                for &t in &h.shows {
-                    if per_ms.is_none_or(|per| t > now - per) {
-                        recent.push(t);
-                    }
-                }
-                if recent.len() >= max {
-                    // Eligible again when the oldest show that still counts leaves the window.
-                    let until =
-                        per_ms.and_then(|per| recent.get(recent.len() - max).map(|&t| t + per));
+                if let Some(until) = capped(&h.shows, max as usize, per_ms, now) {
                     out.push(Reason::Capped { until });
                 }
             }
@@ -135,6 +125,35 @@ pub fn campaign_blockers(
         }
     }
     out
+}
+
+/// Whether `max` shows per `per_ms` (ever, without a period) are reached at `now`, and if so when the cap lifts:
+/// when the oldest show that still counts leaves the window (never without a period, or for a cap of zero).
+/// The shows that count are counted, then walked again to that one: no list of them is built.
+fn capped(shows: &[i64], max: usize, per_ms: Option<i64>, now: i64) -> Option<Option<i64>> {
+    let counts = |t: i64| per_ms.is_none_or(|per| t > now - per);
+    let mut recent = 0;
+    for &t in shows {
+        recent += usize::from(counts(t));
+    }
+    if recent < max {
+        return None;
+    }
+    let mut until = None;
+    if let (Some(per), true) = (per_ms, max > 0) {
+        // The show `recent - max` places into those that count.
+        let mut skip = recent - max;
+        for &t in shows {
+            if counts(t) {
+                if skip == 0 {
+                    until = Some(t + per);
+                    break;
+                }
+                skip -= 1;
+            }
+        }
+    }
+    Some(until)
 }
 
 /// Reasons tied to the moment: a prompt on screen (of one of `campaigns`), the minimum gap since the last one.
@@ -167,6 +186,48 @@ pub fn push_moment_blockers(
     if let (Some(gap), Some(last)) = (limits.min_gap_ms, state.last_prompt_at) {
         if now < last + gap {
             out.push(Reason::MinGap { until: last + gap });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capped;
+
+    /// What the cap was first written as (a list of the shows that count) must agree with it.
+    #[test]
+    fn capped_agrees_with_its_first_form() {
+        fn then(shows: &[i64], max: usize, per_ms: Option<i64>, now: i64) -> Option<Option<i64>> {
+            let mut recent: Vec<i64> = Vec::new();
+            for &t in shows {
+                if per_ms.is_none_or(|per| t > now - per) {
+                    recent.push(t);
+                }
+            }
+            (recent.len() >= max)
+                .then(|| per_ms.and_then(|per| recent.get(recent.len() - max).map(|&t| t + per)))
+        }
+        // Every sorted list of up to five shows at times 0..6, every cap and period, at several times.
+        for mask in 0u32..(1 << 7) {
+            for dup in 0..3 {
+                let mut shows: Vec<i64> = (0..7).filter(|t| mask & (1 << t) != 0).collect();
+                if let Some(&first) = shows.first() {
+                    for _ in 0..dup {
+                        shows.insert(0, first);
+                    }
+                }
+                for max in 0..7 {
+                    for per in [None, Some(1), Some(2), Some(4), Some(100)] {
+                        for now in [0, 3, 6, 7, 10, 200] {
+                            assert_eq!(
+                                capped(&shows, max, per, now),
+                                then(&shows, max, per, now),
+                                "{shows:?} max {max} per {per:?} now {now}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

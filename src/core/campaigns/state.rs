@@ -5,7 +5,6 @@
 use super::limits::{MAX_PENDING, MAX_SHOWS_KEPT};
 use super::model::Campaign;
 use crate::core::json::{write_number, write_string, Value};
-use crate::core::order;
 
 /// Version of the persisted form; another version is discarded (a fresh start), never misread.
 pub const STATE_VERSION: f64 = 1.0;
@@ -210,7 +209,14 @@ impl State {
                 let mut shows: Vec<i64> = Vec::new();
                 for t in newest {
                     if let Some(t) = time(Some(t)) {
-                        order::insert_sorted(&mut shows, t);
+                        // Sorted as read: moved down past the later times (an insertion without
+                        // `Vec::insert`, whose code would be linked for this alone).
+                        shows.push(t);
+                        let mut k = shows.len() - 1;
+                        while k > 0 && shows[k - 1] > t {
+                            shows.swap(k - 1, k);
+                            k -= 1;
+                        }
                     }
                 }
                 // The newest MAX_SHOWS_KEPT, moved to the front (cheaper in wasm than `drain`).

@@ -368,14 +368,22 @@ pub fn is_css_length(s: &str) -> bool {
 
 /// A branch key on a scale answer: `"7"` is (7, 7), `"0-6"` is (0, 6); anything else is None.
 pub fn scale_range(key: &str) -> Option<(i64, i64)> {
-    let int = |t: &str| {
-        (!t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| t.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0')))
-    };
-    match key.split_once('-') {
-        Some((a, b)) => Some((int(a)?, int(b)?)),
-        None => int(key).map(|n| (n, n)),
+    // One pass: the ends are one to three digits each, split by the first `-`.
+    let mut ends = [0i64; 2];
+    let mut k = 0;
+    let mut digits = 0;
+    for &b in key.as_bytes() {
+        if b == b'-' && k == 0 && digits > 0 {
+            k = 1;
+            digits = 0;
+        } else if b.is_ascii_digit() && digits < 3 {
+            ends[k] = ends[k] * 10 + i64::from(b - b'0');
+            digits += 1;
+        } else {
+            return None;
+        }
     }
+    (digits > 0).then_some((ends[0], ends[k]))
 }
 
 #[cfg(test)]
@@ -685,5 +693,20 @@ mod tests {
         strings_over(b"a /*;'\"{}\\<>\n\r+\t", 5, |s| {
             assert_eq!(is_css_value(s), value_then(s), "{s:?}")
         });
+    }
+
+    #[test]
+    fn scale_range_agrees_with_its_first_form() {
+        fn then(key: &str) -> Option<(i64, i64)> {
+            let int = |t: &str| {
+                (!t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| t.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0')))
+            };
+            match key.split_once('-') {
+                Some((a, b)) => Some((int(a)?, int(b)?)),
+                None => int(key).map(|n| (n, n)),
+            }
+        }
+        strings_over(b"09-a", 9, |s| assert_eq!(scale_range(s), then(s), "{s:?}"));
     }
 }
