@@ -25,6 +25,12 @@ fn questions(action: &Value) -> &[Value] {
         .unwrap_or_default()
 }
 
+/// A question's type and choices (none for a scale or free text).
+fn kind_and_choices(q: &Value) -> (&str, &[Value]) {
+    let choices = q.get("choices").and_then(Value::as_array);
+    (text(q, "type"), choices.unwrap_or_default())
+}
+
 /// Where a question's `next` sends this answer: the first key it matches (a scale value or range, a choice,
 /// one of the chosen choices), else `*`; None without a branch.
 fn branch<'a>(q: &'a Value, answer: Option<&Value>) -> Option<&'a str> {
@@ -68,11 +74,7 @@ impl Ui {
         }
         dom::add(body, "p|class|q|id|q", text(q, "text"));
         self.label("q");
-        let kind = text(q, "type");
-        let choices = q
-            .get("choices")
-            .and_then(Value::as_array)
-            .unwrap_or_default();
+        let (kind, choices) = kind_and_choices(q);
         // Choosing a radio answers: no Next button.
         let mut radios = false;
         // The question types with buttons: the group's class, for a scale its first value and count (the choices'
@@ -169,11 +171,7 @@ impl Ui {
         let Some(q) = qs.get(self.step) else {
             return;
         };
-        let kind = text(q, "type");
-        let choices = q
-            .get("choices")
-            .and_then(Value::as_array)
-            .unwrap_or_default();
+        let (kind, choices) = kind_and_choices(q);
         let answer = match radio {
             Some(r) => {
                 let v = scale_range(&dom::attr(r, "data-v"));
@@ -213,11 +211,10 @@ impl Ui {
             }
             None => {}
         }
-        let id = text(q, "id").to_string();
         let more = next < qs.len();
         if let Some(answer) = answer {
             after.event = Some(PromptEvent::Answered {
-                question: id,
+                question: text(q, "id").to_string(),
                 answer,
             });
         }
