@@ -13,20 +13,10 @@ pub fn sort_by_key<T, K: PartialOrd>(items: &mut [T], key: impl Fn(&T) -> K) {
     }
 }
 
-/// Inserts `item` into the sorted `items` after every element not greater than it (so the order stays stable).
-/// Linear: callers bound the length.
-pub fn insert_sorted<T: PartialOrd>(items: &mut Vec<T>, item: T) {
-    let mut i = items.len();
-    while i > 0 && items[i - 1] > item {
-        i -= 1;
-    }
-    items.insert(i, item);
-}
-
 // proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
-    use super::{insert_sorted, sort_by_key};
+    use super::sort_by_key;
     use proptest::prelude::*;
 
     proptest! {
@@ -36,17 +26,6 @@ mod tests {
             sort_by_key(&mut ours, |p| p.0);
             let mut std = v;
             std.sort_by_key(|p| p.0);
-            prop_assert_eq!(ours, std);
-        }
-
-        #[test]
-        fn inserting_one_by_one_sorts(v in proptest::collection::vec(any::<i16>(), 0..60)) {
-            let mut ours = Vec::new();
-            for &x in &v {
-                insert_sorted(&mut ours, x);
-            }
-            let mut std = v;
-            std.sort();
             prop_assert_eq!(ours, std);
         }
     }
