@@ -25,6 +25,10 @@ use super::limits::MAX_DEPTH;
 use super::program::{CmpOp, Deps, Node, NodeKind, Program};
 use super::regex::Regex;
 use super::version::{padded, padded_number};
+use super::wire::{
+    cond_to_value, index, C_ALL, C_ANY, C_FIELD, C_NOR, C_NOT, OPS, O_ALL, O_ALL_FOLD, O_ELEM_COND,
+    O_EXISTS, O_GROUP, O_GROUP_NEGATED, O_IN, O_IN_FOLD_NEGATED, O_NESTED, O_REGEX, O_TYPE, O_VER,
+};
 use crate::core::json::{Map, Value};
 
 /// A compiled condition object: every entry must hold.
@@ -138,7 +142,7 @@ fn program(cond: Cond, source: &Value) -> Program {
     let json = source.to_json();
     Program {
         root: Node {
-            kind: NodeKind::Condition(Box::new(cond)),
+            kind: NodeKind::Condition(Box::new(cond_to_value(&cond))),
             span: Span::new(0, json.len()),
         },
         aggregates: Vec::new(),
@@ -358,80 +362,112 @@ impl<'a> CondEval<'a> {
         true
     }
 
-    pub fn cond(&mut self, c: &Cond, obj: Obj<'_>) -> bool {
+    /// Evaluates a condition in its compiled-config form (`wire::cond_to_value`; `wire::valid_cond` has checked
+    /// its shape, so whatever is read here is there).
+    pub fn cond(&mut self, c: &Value, obj: Obj<'_>) -> bool {
         if !self.tick() {
             return false;
         }
-        match c {
-            Cond::All(items) => items.iter().all(|i| self.cond(i, obj)),
-            Cond::Any(items) => items.is_empty() || items.iter().any(|i| self.cond(i, obj)),
-            // GrowthBook's `$or` of an empty list holds, so `$nor` of one does not.
-            Cond::Nor(items) => !items.is_empty() && !items.iter().any(|i| self.cond(i, obj)),
-            Cond::Not(inner) => !self.cond(inner, obj),
-            Cond::Field { path, test } => {
-                let v = get_path(obj, path);
-                self.test(test, v)
+        let (tag, args) = tagged(c);
+        if tag == C_FIELD {
+            let [path, test] = args else {
+                return false;
+            };
+            let v = get_path(obj, path.as_array().unwrap_or(&[]));
+            return self.test(test, v);
+        }
+        // `$and` stops at the first false; `$or`, `$nor` and `$not` at the first true.
+        let stop = tag != C_ALL;
+        let mut hit = false;
+        for c in args {
+            if self.cond(c, obj) == stop {
+                hit = true;
+                break;
             }
-            Cond::False => false,
+        }
+        match tag {
+            C_ALL => !hit,
+            // GrowthBook's `$or` of an empty list holds, so `$nor` of one does not.
+            C_ANY => args.is_empty() || hit,
+            C_NOR => !args.is_empty() && !hit,
+            C_NOT => !hit,
+            _ => false,
         }
     }
 
-    fn test(&mut self, t: &Test, v: &Value) -> bool {
+    /// A test (`wire::test_to_value`): a literal, `[json text]`, or the list of operators that must all hold.
+    fn test(&mut self, t: &Value, v: &Value) -> bool {
         if !self.tick() {
             return false;
         }
         match t {
             // Fast paths for the common case of an attribute of the literal's own type.
-            Test::Str(s) => match v {
+            Value::String(s) => match v {
                 Value::String(x) => x == s,
                 _ => js_string(v) == *s,
             },
-            Test::Num(n) => match v {
+            Value::Number(n) => match v {
                 Value::Number(x) => x == n,
                 _ => js_number(v) == *n,
             },
-            Test::Bool(b) => !v.is_null_value() && js_truthy(v) == *b,
-            Test::Null => matches!(v, Value::Null),
-            Test::Json(text) => v.to_json() == *text,
-            Test::Ops(ops) => ops.iter().all(|op| self.op(op, v)),
+            Value::Bool(b) => !v.is_null_value() && js_truthy(v) == *b,
+            Value::Null => matches!(v, Value::Null),
+            Value::Array(ops) => match ops.as_slice() {
+                [Value::String(text)] => v.to_json() == *text,
+                _ => ops.iter().all(|op| self.op(op, v)),
+            },
+            Value::Object(_) => false,
         }
     }
 
-    fn op(&mut self, op: &Op, v: &Value) -> bool {
-        match op {
-            Op::Value(op, x) => match op {
-                ValueOp::Eq => strict_eq(v, x),
-                ValueOp::Ne => !strict_eq(v, x),
-                ValueOp::Rel(cmp) => js_relational(v, x).is_some_and(|o| holds(*cmp, o)),
-            },
-            Op::Version(cmp, x) => holds(*cmp, js_version(v).cmp(x)),
-            Op::Exists(want) => v.is_null_value() != *want,
-            Op::In { list, negate, fold } => is_in(v, list, *fold) != *negate,
-            Op::InNotArray | Op::AllNotArray | Op::False => false,
-            Op::Group { id, negate } => {
-                let members = self.input.saved_group(id).unwrap_or(&[]);
-                is_in(v, members, false) != *negate
+    /// An operator (`wire::op_to_value`): `[tag]` or `[tag, argument]`.
+    fn op(&mut self, op: &Value, v: &Value) -> bool {
+        let (tag, args) = tagged(op);
+        let a = args.first().unwrap_or(&NULL);
+        let cmp = |at: usize| OPS.get(tag.wrapping_sub(at)).copied().unwrap_or(CmpOp::Eq);
+        match tag {
+            // `$eq`, `$ne`, then the relational comparisons in the order of `OPS`.
+            0 => strict_eq(v, a),
+            1 => !strict_eq(v, a),
+            2..O_VER => js_relational(v, a).is_some_and(|o| holds(cmp(2), o)),
+            O_VER..O_EXISTS => holds(
+                cmp(O_VER),
+                js_version(v).as_str().cmp(a.as_str().unwrap_or("")),
+            ),
+            O_EXISTS => v.is_null_value() != (a.as_bool() == Some(true)),
+            O_IN..=O_IN_FOLD_NEGATED => {
+                let list = a.as_array().unwrap_or(&[]);
+                is_in(v, list, (tag - O_IN) & 2 != 0) != ((tag - O_IN) & 1 != 0)
             }
-            Op::Nested(kind, t) => match (kind, v) {
-                (Nested::Not, _) => !self.test(t, v),
-                (Nested::Size, Value::Array(items)) => {
-                    self.test(t, &Value::Number(items.len() as f64))
+            O_GROUP | O_GROUP_NEGATED => {
+                let members = self
+                    .input
+                    .saved_group(a.as_str().unwrap_or(""))
+                    .unwrap_or(&[]);
+                is_in(v, members, false) != (tag != O_GROUP)
+            }
+            // `$not`, `$size`, `$elemMatch` with an operator object, then with a condition.
+            O_NESTED => !self.test(a, v),
+            _ if tag > O_NESTED && tag <= O_ELEM_COND => {
+                let Value::Array(items) = v else {
+                    return false;
+                };
+                if tag == O_NESTED + 1 {
+                    return self.test(a, &Value::Number(items.len() as f64));
                 }
-                (Nested::Elem, Value::Array(items)) => items
-                    .iter()
-                    .any(|item| js_truthy(item) && self.test(t, item)),
-                _ => false,
-            },
-            Op::ElemCond(c) => match v {
-                Value::Array(items) => items
-                    .iter()
-                    .any(|item| js_truthy(item) && self.cond(c, Obj::Value(item))),
-                _ => false,
-            },
-            Op::All { parts, fold } => match v {
-                Value::Array(items) => parts.iter().all(|p| {
-                    items.iter().any(|item| match (fold, p) {
-                        (true, Test::Str(s)) => {
+                items.iter().any(|item| {
+                    js_truthy(item)
+                        && if tag == O_ELEM_COND {
+                            self.cond(a, Obj::Value(item))
+                        } else {
+                            self.test(a, item)
+                        }
+                })
+            }
+            O_ALL | O_ALL_FOLD => match (v, a) {
+                (Value::Array(items), Value::Array(parts)) => parts.iter().all(|p| {
+                    items.iter().any(|item| match (tag == O_ALL_FOLD, p) {
+                        (true, Value::String(s)) => {
                             case::lower_str(&js_string(item)) == case::lower_str(s)
                         }
                         _ => self.test(p, item),
@@ -439,7 +475,12 @@ impl<'a> CondEval<'a> {
                 }),
                 _ => false,
             },
-            Op::Regex(re) => {
+            // Read from its compiled form where it is used: conditions are re-evaluated only when the
+            // attributes change, and a compiled copy kept beside the condition would cost its own code.
+            O_REGEX => {
+                let Some(re) = Regex::from_value(a) else {
+                    return false;
+                };
                 let owned;
                 let text = match v {
                     Value::String(s) => s.as_str(),
@@ -453,8 +494,18 @@ impl<'a> CondEval<'a> {
                 self.budget = budget;
                 r
             }
-            Op::Type(t) => js_type(v) == t,
+            O_TYPE => a.as_str() == Some(js_type(v)),
+            // `$in` or `$all` with a non-array, an unknown operator, an invalid regex.
+            _ => false,
         }
+    }
+}
+
+/// A condition's or an operator's tag and arguments.
+fn tagged(v: &Value) -> (usize, &[Value]) {
+    match v.as_array().and_then(|items| items.split_first()) {
+        Some((tag, args)) => (index(tag).unwrap_or(usize::MAX), args),
+        None => (usize::MAX, &[]),
     }
 }
 
@@ -469,18 +520,22 @@ impl NullCheck for Value {
 }
 
 /// GrowthBook's `getPath`: dotted segments through objects (and array indices); anything else is `null`.
-pub(crate) fn get_path<'a>(obj: Obj<'a>, path: &[String]) -> &'a Value {
+pub(crate) fn get_path<'a>(obj: Obj<'a>, path: &[Value]) -> &'a Value {
     let Some((first, rest)) = path.split_first() else {
         return &NULL;
     };
     let mut cur = match obj {
-        Obj::Map(m) => m.get(first),
-        Obj::Value(v) => step(v, first),
+        Obj::Map(m) => m.get(key(first)),
+        Obj::Value(v) => step(v, key(first)),
     };
     for p in rest {
-        cur = cur.and_then(|v| step(v, p));
+        cur = cur.and_then(|v| step(v, key(p)));
     }
     cur.unwrap_or(&NULL)
+}
+
+fn key(p: &Value) -> &str {
+    p.as_str().unwrap_or("")
 }
 
 fn step<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {

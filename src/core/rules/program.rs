@@ -106,8 +106,9 @@ pub enum NodeKind {
     Matches(Box<Node>, Regex),
     /// Whether the visitor's bucket for this seed falls under the percentage.
     InRollout(String, f64),
-    /// A GrowthBook-style condition over the attributes, with GrowthBook's semantics.
-    Condition(Box<super::growthbook::Cond>),
+    /// A GrowthBook-style condition over the attributes, with GrowthBook's semantics, in its compiled-config form
+    /// (`wire::cond_to_value`), which is what it is evaluated from.
+    Condition(Box<crate::core::json::Value>),
 }
 
 /// What a rule reads, so the incremental engine knows when it must be re-evaluated.

@@ -211,7 +211,7 @@ const ROOTS: [Root; 9] = [
 ];
 
 /// Comparison operators, by their offset from [`CMP`], [`VCMP`] and the GrowthBook operators that take one.
-const OPS: [CmpOp; 6] = [
+pub(crate) const OPS: [CmpOp; 6] = [
     CmpOp::Eq,
     CmpOp::Ne,
     CmpOp::Lt,
@@ -337,7 +337,7 @@ pub fn node_to_value(n: &Node) -> Value {
             ROLLOUT
         }
         NodeKind::Condition(c) => {
-            payload = Some(cond_to_value(c));
+            payload = Some((**c).clone());
             CONDITION
         }
         NodeKind::Matches(a, re) => {
@@ -423,7 +423,10 @@ impl Reader {
                 };
                 NodeKind::InRollout(string(seed)?, pct.as_f64()?)
             }
-            (CONDITION, _) => NodeKind::Condition(Box::new(cond_from_value(payload, depth + 1)?)),
+            (CONDITION, _) if valid_cond(payload, depth + 1) => {
+                NodeKind::Condition(Box::new(payload.clone()))
+            }
+            (CONDITION, _) => return None,
             _ => NodeKind::Path(*ROOTS.get(tag - PATH)?, read_strings(payload)?),
         };
         Some(Node {
@@ -434,14 +437,14 @@ impl Reader {
 }
 
 // GrowthBook condition tags: `[ALL|ANY|NOR, cond...]`, `[NOT, cond]`, `[FIELD, path, test]`, `[FALSE]`.
-const C_ALL: usize = 0;
-const C_ANY: usize = 1;
-const C_NOR: usize = 2;
-const C_NOT: usize = 3;
-const C_FIELD: usize = 4;
-const C_FALSE: usize = 5;
+pub(crate) const C_ALL: usize = 0;
+pub(crate) const C_ANY: usize = 1;
+pub(crate) const C_NOR: usize = 2;
+pub(crate) const C_NOT: usize = 3;
+pub(crate) const C_FIELD: usize = 4;
+pub(crate) const C_FALSE: usize = 5;
 
-fn cond_to_value(c: &Cond) -> Value {
+pub(crate) fn cond_to_value(c: &Cond) -> Value {
     let many = |tag: usize, cs: &[Cond]| {
         let mut v = vec![num(tag as f64)];
         v.extend(cs.iter().map(cond_to_value));
@@ -457,33 +460,48 @@ fn cond_to_value(c: &Cond) -> Value {
     })
 }
 
-fn cond_from_value(v: &Value, depth: usize) -> Option<Cond> {
+/// `[tag, arguments...]` within the nesting bound: the tag and the arguments.
+fn tagged(v: &Value, depth: usize) -> Option<(usize, &[Value])> {
     if depth > MAX_WIRE_DEPTH {
         return None;
     }
     let (tag, args) = v.as_array()?.split_first()?;
-    let tag = index(tag)?;
+    Some((index(tag)?, args))
+}
+
+fn all_strings(v: &Value) -> bool {
+    let Some(items) = v.as_array() else {
+        return false;
+    };
+    for s in items {
+        if s.as_str().is_none() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether `v` is a GrowthBook condition exactly as [`cond_to_value`] writes it. A program keeps the condition
+/// in this form and `growthbook::CondEval` evaluates it as it is: checking it once costs the browser build less
+/// than building (and dropping) a tree of its own.
+pub(crate) fn valid_cond(v: &Value, depth: usize) -> bool {
+    let Some((tag, args)) = tagged(v, depth) else {
+        return false;
+    };
     if tag == C_FIELD {
-        let [path, test] = args else {
-            return None;
-        };
-        return Some(Cond::Field {
-            path: read_strings(path)?,
-            test: test_from_value(test, depth + 1)?,
-        });
+        return matches!(args, [path, test] if all_strings(path) && valid_test(test, depth + 1));
     }
-    let mut kids = Vec::with_capacity(args.len());
     for c in args {
-        kids.push(cond_from_value(c, depth + 1)?);
+        if !valid_cond(c, depth + 1) {
+            return false;
+        }
     }
-    Some(match tag {
-        C_ALL => Cond::All(kids),
-        C_ANY => Cond::Any(kids),
-        C_NOR => Cond::Nor(kids),
-        C_NOT if kids.len() == 1 => Cond::Not(Box::new(kids.pop()?)),
-        C_FALSE if kids.is_empty() => Cond::False,
-        _ => return None,
-    })
+    match tag {
+        C_ALL | C_ANY | C_NOR => true,
+        C_NOT => args.len() == 1,
+        C_FALSE => args.is_empty(),
+        _ => false,
+    }
 }
 
 /// Tests: a string, number, boolean or `null` is itself; JSON text (arrays and objects compared as text) is
@@ -499,49 +517,58 @@ fn test_to_value(t: &Test) -> Value {
     }
 }
 
-fn test_from_value(v: &Value, depth: usize) -> Option<Test> {
+fn valid_test(v: &Value, depth: usize) -> bool {
     if depth > MAX_WIRE_DEPTH {
-        return None;
+        return false;
     }
-    Some(match v {
-        Value::String(s) => Test::Str(s.clone()),
-        Value::Number(x) => Test::Num(*x),
-        Value::Bool(b) => Test::Bool(*b),
-        Value::Null => Test::Null,
-        Value::Array(items) => match items.as_slice() {
-            [Value::String(s)] => Test::Json(s.clone()),
-            _ => Test::Ops(list(v, &|o| op_from_value(o, depth + 1))?),
-        },
-        Value::Object(_) => return None,
-    })
+    match v {
+        Value::Object(_) => false,
+        Value::Array(items) => {
+            if let [Value::String(_)] = items.as_slice() {
+                return true;
+            }
+            valid_tests(items, depth, valid_op)
+        }
+        _ => true,
+    }
+}
+
+/// Whether every item passes `valid` one level down.
+fn valid_tests(items: &[Value], depth: usize, valid: fn(&Value, usize) -> bool) -> bool {
+    for x in items {
+        if !valid(x, depth + 1) {
+            return false;
+        }
+    }
+    true
 }
 
 // GrowthBook operator tags: `[tag]` or `[tag, argument]`.
 /// Tags 0 to 7: `$eq`, `$ne`, then the relational comparisons (2 to 7) in the order of [`OPS`] (see
 /// [`VALUE_OPS`]); the argument is the operand.
-const O_VALUE: usize = 0;
+pub(crate) const O_VALUE: usize = 0;
 /// Version comparisons: `O_VER + ` the operator's index in [`OPS`]; the argument is the padded version.
-const O_VER: usize = 8;
-const O_EXISTS: usize = 14;
+pub(crate) const O_VER: usize = 8;
+pub(crate) const O_EXISTS: usize = 14;
 /// `$in` and relatives: `O_IN + ` 1 when negated `+ ` 2 when case is folded; the argument is the list.
-const O_IN: usize = 15;
-const O_IN_FOLD_NEGATED: usize = 18;
-const O_IN_NOT_ARRAY: usize = 19;
+pub(crate) const O_IN: usize = 15;
+pub(crate) const O_IN_FOLD_NEGATED: usize = 18;
+pub(crate) const O_IN_NOT_ARRAY: usize = 19;
 /// `O_GROUP + ` 1 when negated; the argument is the group's id.
-const O_GROUP: usize = 20;
-const O_GROUP_NEGATED: usize = 21;
+pub(crate) const O_GROUP: usize = 20;
+pub(crate) const O_GROUP_NEGATED: usize = 21;
 /// Tags 22 to 24: `$not`, `$size`, `$elemMatch` with an operator object (see [`NESTED`]); the argument is the
 /// test.
-const O_NESTED: usize = 22;
+pub(crate) const O_NESTED: usize = 22;
 /// `$elemMatch` with a condition; the argument is the condition.
-const O_ELEM_COND: usize = 25;
+pub(crate) const O_ELEM_COND: usize = 25;
 /// `$all`: `O_ALL + ` 1 when case is folded; the argument is the array of tests.
-const O_ALL: usize = 26;
-const O_ALL_FOLD: usize = 27;
-const O_ALL_NOT_ARRAY: usize = 28;
-const O_REGEX: usize = 29;
-const O_TYPE: usize = 30;
-const O_FALSE: usize = 31;
+pub(crate) const O_ALL: usize = 26;
+pub(crate) const O_ALL_FOLD: usize = 27;
+pub(crate) const O_ALL_NOT_ARRAY: usize = 28;
+pub(crate) const O_REGEX: usize = 29;
+pub(crate) const O_TYPE: usize = 30;
+pub(crate) const O_FALSE: usize = 31;
 
 /// Comparisons with an operand, by their offset from [`O_VALUE`].
 const VALUE_OPS: [ValueOp; 8] = [
@@ -583,50 +610,28 @@ fn op_to_value(o: &Op) -> Value {
     Value::Array(out)
 }
 
-fn op_from_value(v: &Value, depth: usize) -> Option<Op> {
-    if depth > MAX_WIRE_DEPTH {
-        return None;
-    }
-    let (tag, args) = v.as_array()?.split_first()?;
-    let tag = index(tag)?;
-    let a = match args {
-        [] => {
-            return match tag {
-                O_IN_NOT_ARRAY => Some(Op::InNotArray),
-                O_ALL_NOT_ARRAY => Some(Op::AllNotArray),
-                O_FALSE => Some(Op::False),
-                _ => None,
-            }
-        }
-        [a] => a,
-        _ => return None,
+fn valid_op(v: &Value, depth: usize) -> bool {
+    let Some((tag, args)) = tagged(v, depth) else {
+        return false;
     };
-    Some(match tag {
-        O_VALUE..O_VER => Op::Value(*VALUE_OPS.get(tag - O_VALUE)?, a.clone()),
-        O_VER..O_EXISTS => Op::Version(*OPS.get(tag - O_VER)?, string(a)?),
-        O_EXISTS => Op::Exists(a.as_bool()?),
-        O_IN..=O_IN_FOLD_NEGATED => Op::In {
-            list: a.as_array()?.to_vec(),
-            negate: (tag - O_IN) & 1 != 0,
-            fold: (tag - O_IN) & 2 != 0,
-        },
-        O_GROUP | O_GROUP_NEGATED => Op::Group {
-            id: string(a)?,
-            negate: tag != O_GROUP,
-        },
-        O_NESTED..O_ELEM_COND => Op::Nested(
-            *NESTED.get(tag - O_NESTED)?,
-            Box::new(test_from_value(a, depth + 1)?),
-        ),
-        O_ELEM_COND => Op::ElemCond(Box::new(cond_from_value(a, depth + 1)?)),
-        O_ALL | O_ALL_FOLD => Op::All {
-            parts: list(a, &|t| test_from_value(t, depth + 1))?,
-            fold: tag != O_ALL,
-        },
-        O_REGEX => Op::Regex(Regex::from_value(a)?),
-        O_TYPE => Op::Type(string(a)?),
-        _ => return None,
-    })
+    let a = match args {
+        [] => return matches!(tag, O_IN_NOT_ARRAY | O_ALL_NOT_ARRAY | O_FALSE),
+        [a] => a,
+        _ => return false,
+    };
+    match tag {
+        O_VALUE..O_VER => true,
+        O_VER..O_EXISTS | O_GROUP | O_GROUP_NEGATED | O_TYPE => a.as_str().is_some(),
+        O_EXISTS => a.as_bool().is_some(),
+        O_IN..=O_IN_FOLD_NEGATED => a.as_array().is_some(),
+        O_NESTED..O_ELEM_COND => valid_test(a, depth + 1),
+        O_ELEM_COND => valid_cond(a, depth + 1),
+        O_ALL | O_ALL_FOLD => a
+            .as_array()
+            .is_some_and(|parts| valid_tests(parts, depth, valid_test)),
+        O_REGEX => Regex::from_value(a).is_some(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
