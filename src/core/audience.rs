@@ -140,7 +140,7 @@ impl Audience {
     /// `{"segments": ..., "campaigns": ...}` as persisted, with the campaigns' state already written.
     fn state_with(&self, campaigns: &str) -> String {
         let mut out = String::from("{\"segments\":");
-        json::write_value(&self.engine.to_value(), &mut out);
+        self.engine.write_state(&mut out);
         out.push_str(",\"campaigns\":");
         out.push_str(campaigns);
         out.push('}');

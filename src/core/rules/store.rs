@@ -10,7 +10,7 @@ use super::limits::{clamp_time, MAX_AGGREGATES, MAX_STATE_BYTES, MAX_STEPS};
 use super::program::Program;
 use super::series::Series;
 use super::spec::{AggKind, AggSpec};
-use crate::core::json::{Map, Value};
+use crate::core::json::{write_number, write_string, write_value, Map, Value};
 
 /// Version of the persisted form; a different version is discarded rather than misread.
 pub const STATE_VERSION: f64 = 1.0;
@@ -215,14 +215,24 @@ impl Store {
 
     /// The persisted form: `{"v": 1, "a": {key: state, ...}}`.
     pub fn to_value(&self) -> Value {
-        let mut aggs = Map::new();
-        for (spec, state) in self.specs.iter().zip(&self.states) {
-            aggs.insert(spec.key.clone(), state_to_value(state));
+        let mut text = String::new();
+        self.write_state(&mut text);
+        crate::core::json::parse(&text).unwrap_or(Value::Null)
+    }
+
+    /// Appends the persisted form ([`Store::to_value`]) as JSON text. Written directly rather than built as a
+    /// [`Value`] first: building costs the browser build a map insertion for every field.
+    pub fn write_state(&self, out: &mut String) {
+        out.push_str("{\"v\":1,\"a\":{");
+        for (i, (spec, state)) in self.specs.iter().zip(&self.states).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(&spec.key, out);
+            out.push(':');
+            write_state(state, out);
         }
-        let mut root = Map::new();
-        root.insert("v", Value::Number(STATE_VERSION));
-        root.insert("a", Value::Object(aggs));
-        Value::Object(root)
+        out.push_str("}}");
     }
 
     /// Takes over persisted states whose key matches a registered aggregate. States of rules no longer in the
@@ -263,59 +273,88 @@ impl Store {
     }
 }
 
-fn num(x: Option<f64>) -> Value {
-    x.map_or(Value::Null, Value::Number)
+/// A number, or `null` for none.
+fn write_num(x: Option<f64>, out: &mut String) {
+    match x {
+        Some(x) => write_number(x, out),
+        None => out.push_str("null"),
+    }
 }
 
-fn time(t: Option<i64>) -> Value {
-    t.map_or(Value::Null, |t| Value::Number(t as f64))
+fn write_time(t: Option<i64>, out: &mut String) {
+    write_num(t.map(|t| t as f64), out);
 }
 
-fn tally_to_value(t: &Tally) -> Value {
-    let mut m = Map::new();
+/// `{"e": total}` for all time, `{"b": bucket ms, "c": [index, value, ...]}` for a window.
+fn write_tally(t: &Tally, out: &mut String) {
     match t {
-        Tally::Ever(x) => m.insert("e", num(*x)),
+        Tally::Ever(x) => {
+            out.push_str("{\"e\":");
+            write_num(*x, out);
+        }
         Tally::Window(s) => {
-            m.insert("b", Value::Number(s.bucket_ms as f64));
-            let mut flat = Vec::with_capacity(s.cells.len() * 2);
-            for (i, x) in &s.cells {
-                flat.push(Value::Number(*i as f64));
-                flat.push(Value::Number(*x));
+            out.push_str("{\"b\":");
+            write_number(s.bucket_ms as f64, out);
+            out.push_str(",\"c\":[");
+            for (k, (i, x)) in s.cells.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                write_number(*i as f64, out);
+                out.push(',');
+                write_number(*x, out);
             }
-            m.insert("c", Value::Array(flat));
+            out.push(']');
         }
     }
-    Value::Object(m)
+    out.push('}');
 }
 
-fn state_to_value(state: &State) -> Value {
-    let mut m = Map::new();
+/// One state, by its kind: a tally; `{"t"}` a time; `{"v"}` a last value (absent for none); `{"p", "d"}` a
+/// sequence's partial matches and completion; `{"s", "f"}` an absence's start and whether it was followed;
+/// `{"i", "n"}` the last session and the sessions' tally.
+fn write_state(state: &State, out: &mut String) {
     match state {
-        State::Tally(t) => return tally_to_value(t),
-        State::Time(t) => m.insert("t", time(*t)),
+        State::Tally(t) => return write_tally(t, out),
+        State::Time(t) => {
+            out.push_str("{\"t\":");
+            write_time(*t, out);
+        }
         State::LastValue(v) => {
+            out.push('{');
             if let Some(v) = v {
-                m.insert("v", v.clone());
+                out.push_str("\"v\":");
+                write_value(v, out);
             }
         }
         State::Sequence { partial, done } => {
-            let mut p = Vec::with_capacity(partial.len());
-            for &t in partial {
-                p.push(time(t));
+            out.push_str("{\"p\":[");
+            for (k, &t) in partial.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                write_time(t, out);
             }
-            m.insert("p", Value::Array(p));
-            m.insert("d", time(*done));
+            out.push_str("],\"d\":");
+            write_time(*done, out);
         }
         State::Absence { start, followed } => {
-            m.insert("s", time(*start));
-            m.insert("f", Value::Bool(*followed));
+            out.push_str("{\"s\":");
+            write_time(*start, out);
+            out.push_str(if *followed {
+                ",\"f\":true"
+            } else {
+                ",\"f\":false"
+            });
         }
         State::Sessions { last_id, tally } => {
-            m.insert("i", time(*last_id));
-            m.insert("n", tally_to_value(tally));
+            out.push_str("{\"i\":");
+            write_time(*last_id, out);
+            out.push_str(",\"n\":");
+            write_tally(tally, out);
         }
     }
-    Value::Object(m)
+    out.push('}');
 }
 
 /// A persisted time: a number, or `null` for none. `None` when it is neither (corrupt).

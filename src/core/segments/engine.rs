@@ -4,7 +4,7 @@ use super::build::{assemble, build, rules_of, Built, Rules, Unit, UnitRef};
 use super::change::Change;
 use super::defs::{EngineError, JourneyDef, RuleDiagnostic, SegmentDef};
 use super::facts::{Facts, View};
-use crate::core::json::{Map, Value};
+use crate::core::json::{write_map, write_number, write_string, Map, Value};
 use crate::core::rules::limits::clamp_time;
 use crate::core::rules::program::Deps;
 use crate::core::rules::wakeup::next_wakeup;
@@ -340,27 +340,37 @@ impl Engine {
 
     /// The persisted form: aggregates, memberships, stages and the clock, versioned.
     pub fn to_value(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("v", Value::Number(1.0));
-        m.insert("store", self.store.to_value());
-        m.insert("segments", {
-            let mut segments = Vec::new();
-            for n in self.segments() {
-                segments.push(Value::from(n));
+        let mut text = String::new();
+        self.write_state(&mut text);
+        crate::core::json::parse(&text).unwrap_or(Value::Null)
+    }
+
+    /// Appends the persisted form ([`Engine::to_value`]) as JSON text: `{"v": 1, "store": ..., "segments":
+    /// [member, ...], "stages": {journey: stage, ...}, "clock": ms}` (no clock before the first evaluation).
+    pub fn write_state(&self, out: &mut String) {
+        out.push_str("{\"v\":1,\"store\":");
+        self.store.write_state(out);
+        out.push_str(",\"segments\":[");
+        for (i, n) in self.segments().into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
             }
-            Value::Array(segments)
-        });
+            write_string(n, out);
+        }
+        out.push_str("],\"stages\":");
+        // A map, as a journey's name could repeat in a compiled config: the last stage is the one kept.
         let mut stages = Map::new();
         for (j, (name, _)) in self.rules.journeys.iter().enumerate() {
             if let Some(s) = &self.stages[j] {
-                stages.insert(name.clone(), Value::from(s.as_str()));
+                stages.insert(name.as_str(), Value::from(s.as_str()));
             }
         }
-        m.insert("stages", Value::Object(stages));
+        write_map(&stages, out);
         if self.clock != i64::MIN {
-            m.insert("clock", Value::Number(self.clock as f64));
+            out.push_str(",\"clock\":");
+            write_number(self.clock as f64, out);
         }
-        Value::Object(m)
+        out.push('}');
     }
 
     /// Restores persisted state. Memberships and stages are taken as they were, so a reload does not

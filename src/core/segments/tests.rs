@@ -833,3 +833,62 @@ fn too_many_rules_is_an_error() {
     assert_eq!(errors[0].diagnostics[0].code, "too-many-rules");
     assert!(Engine::new(&defs[..MAX_RULES], &[]).is_ok());
 }
+
+/// The persisted state's text, every kind of aggregate state in it, is exactly as earlier versions wrote it
+/// (stored state must read back across SDK updates).
+#[test]
+fn the_persisted_state_is_written_as_before() {
+    let mut e = Engine::new(
+        &[
+            seg("a", r#"count("A", within: 1d) >= 1 && count("A") >= 1"#),
+            seg(
+                "b",
+                r#"sum("A", "n") > 0 && min("A", "n", within: 2d) < 1 && max("A", "n") > 1"#,
+            ),
+            seg(
+                "c",
+                r#"time_since(first("A")) > 1s && last("A").n == 2 && last("B").n == 2"#,
+            ),
+            seg(
+                "d",
+                r#"sequence("A", "B", within: 1h) || sequence("A", not "B", within: 1h)"#,
+            ),
+            seg(
+                "e",
+                r#"session_count(within: 1d) > 0 && engaged_time() > 0m && session_count() > 0"#,
+            ),
+        ],
+        &[JourneyDef {
+            name: "j".into(),
+            stages: vec![
+                seg("s1", r#"count("A") >= 1"#),
+                seg("s2", r#"count("B") >= 1"#),
+            ],
+        }],
+    )
+    .unwrap();
+    e.advance(0);
+    e.ingest(
+        &ev(r#"{"event":"A","properties":{"n":2.5},"context":{"sessionId":7}}"#).as_event(),
+        H,
+    );
+    e.ingest(
+        &ev(r#"{"event":"A","properties":{"n":-1},"context":{"sessionId":9}}"#).as_event(),
+        2 * H,
+    );
+    let want = concat!(
+        r#"{"v":1,"store":{"v":1,"a":{"count|\"A\"|within:86400000":{"b":900000,"c":[4,1,8,1]},"#,
+        r#""count|\"A\"":{"e":2},"sum|\"A\"|\"n\"":{"e":1.5},"#,
+        r#""min|\"A\"|\"n\"|within:172800000":{"b":900000,"c":[4,2.5,8,-1]},"#,
+        r#""max|\"A\"|\"n\"":{"e":2.5},"first|\"A\"":{"t":3600000},"last_value|\"A\"|\"n\"":{"v":-1},"#,
+        r#""last_value|\"B\"|\"n\"":{},"sequence|\"\"|\"A\"|\"B\"|3600000":{"p":[7200000],"d":null},"#,
+        r#""sequence|\"\"|\"A\"|\"B\"|absent|3600000":{"s":7200000,"f":false},"#,
+        r#""sessions|\"\"|within:86400000":{"i":9,"n":{"b":900000,"c":[4,1,8,1]}},"#,
+        r#""engaged|\"\"":{"e":null},"sessions|\"\"":{"i":9,"n":{"e":2}},"count|\"B\"":{"e":null}}},"#,
+        r#""segments":["a","b"],"stages":{"j":"s1"},"clock":7200000}"#,
+    );
+    assert_eq!(e.to_value().to_json(), want);
+    let mut written = String::new();
+    e.write_state(&mut written);
+    assert_eq!(written, want);
+}
