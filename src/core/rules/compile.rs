@@ -186,11 +186,11 @@ impl Lowerer<'_> {
             _ => return self.fail(e, "unknown path root"),
         };
         match root_kind {
-            Root::Traits => self.deps.traits = true,
-            Root::Context | Root::Page | Root::Channel => self.deps.context = true,
+            Root::Traits => self.deps.flags |= Deps::TRAITS,
+            Root::Context | Root::Page | Root::Channel => self.deps.flags |= Deps::CONTEXT,
             Root::EventName | Root::EventType | Root::Properties | Root::EventContext => {
                 if scope == Scope::Rule {
-                    self.deps.event = true;
+                    self.deps.flags |= Deps::EVENT;
                 }
             }
             Root::Attributes => {}
@@ -350,7 +350,7 @@ impl Lowerer<'_> {
                 NodeKind::Agg(self.aggregate(AggKind::Engaged, String::new(), None, window))
             }
             Func::TimeSince | Func::DaysSince => {
-                self.deps.clock = true;
+                self.deps.flags |= Deps::CLOCK;
                 let Some(arg) = positional.first() else {
                     return self.fail(e, "missing argument");
                 };
@@ -378,11 +378,11 @@ impl Lowerer<'_> {
                 NodeKind::Text(Text::Stage, s)
             }
             Func::Bucket => {
-                self.deps.identity = true;
+                self.deps.flags |= Deps::IDENTITY;
                 NodeKind::Text(Text::Bucket, str_arg(0).unwrap_or_default())
             }
             Func::InRollout => {
-                self.deps.identity = true;
+                self.deps.flags |= Deps::IDENTITY;
                 let pct = match positional.get(1).map(|x| &x.kind) {
                     Some(ExprKind::Num(n)) => *n,
                     _ => 0.0,

@@ -148,7 +148,7 @@ fn program(cond: Cond, source: &Value) -> Program {
         aggregates: Vec::new(),
         slots: Vec::new(),
         deps: Deps {
-            traits: true,
+            flags: Deps::TRAITS,
             ..Deps::default()
         },
         source: json,

@@ -114,15 +114,20 @@ pub enum NodeKind {
 /// What a rule reads, so the incremental engine knows when it must be re-evaluated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Deps {
-    pub traits: bool,
-    pub context: bool,
-    pub event: bool,
-    /// Uses `time_since`/`days_since`: its truth can change with time alone.
-    pub clock: bool,
-    /// Uses `bucket`/`in_rollout`: reads the visitor's id.
-    pub identity: bool,
+    /// What else it reads, as bits ([`Deps::TRAITS`] and the others): the compiled config's `flags` as they are.
+    pub flags: u8,
     pub segments: Vec<String>,
     pub journeys: Vec<String>,
+}
+
+impl Deps {
+    pub const TRAITS: u8 = 1;
+    pub const CONTEXT: u8 = 2;
+    pub const EVENT: u8 = 4;
+    /// Uses `time_since`/`days_since`: its truth can change with time alone.
+    pub const CLOCK: u8 = 8;
+    /// Uses `bucket`/`in_rollout`: reads the visitor's id.
+    pub const IDENTITY: u8 = 16;
 }
 
 /// A compiled rule.

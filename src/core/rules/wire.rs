@@ -58,24 +58,15 @@ pub fn index(v: &Value) -> Option<usize> {
         .map(|x| x as usize)
 }
 
-/// The five `Deps` flags, in the order of their bits in a program's `flags`.
-fn dep_flags(d: &Deps) -> [bool; 5] {
-    [d.traits, d.context, d.event, d.clock, d.identity]
-}
-
 /// `[src, root, aggs, flags, segments, journeys]`: `flags` holds the dependencies on traits (1), context (2),
 /// the event (4), the clock (8) and the visitor's identity (16).
 pub fn program_to_value(p: &Program) -> Value {
     let d = &p.deps;
-    let mut flags = 0;
-    for (i, on) in dep_flags(d).into_iter().enumerate() {
-        flags |= usize::from(on) << i;
-    }
     Value::Array(vec![
         text(&p.source),
         node_to_value(&p.root),
         Value::Array(p.aggregates.iter().map(|a| agg_to_value(a)).collect()),
-        num(flags as f64),
+        num(f64::from(d.flags)),
         strings(&d.segments),
         strings(&d.journeys),
     ])
@@ -87,20 +78,15 @@ pub fn program_from_value(v: &Value) -> Option<Program> {
     };
     // What needs no allocation is checked first: a refusal after an allocation costs its clean-up code.
     let source = source.as_str()?;
-    let flags = index(flags).filter(|f| *f < 32)?;
+    let flags = index(flags).filter(|f| *f < 32)? as u8;
     let aggregates = list(aggs, &|a| agg_from_value(a, source.len()).map(Rc::new))?;
     let reader = Reader {
         aggregates: aggregates.len(),
         source_len: source.len(),
     };
     let root = reader.node(root, 0)?;
-    let bit = |i: usize| flags & (1 << i) != 0;
     let deps = Deps {
-        traits: bit(0),
-        context: bit(1),
-        event: bit(2),
-        clock: bit(3),
-        identity: bit(4),
+        flags,
         segments: read_strings(segments)?,
         journeys: read_strings(journeys)?,
     };

@@ -4,7 +4,7 @@
 
 use super::defs::{EngineError, JourneyDef, Rule, SegmentDef};
 use crate::core::rules::limits::MAX_RULES;
-use crate::core::rules::program::{Deps, Node, NodeKind, Text};
+use crate::core::rules::program::{Node, NodeKind, Text};
 use crate::core::rules::{
     compile, compile_condition, Diagnostic, Program, Span, Store, StoreError,
 };
@@ -19,9 +19,9 @@ pub(super) enum UnitRef {
 #[derive(Debug, Clone)]
 pub(super) struct Unit {
     pub what: UnitRef,
-    /// What its rules read, as flags; the segments and journeys it reads are resolved into `dependents` (so
-    /// these lists are left empty).
-    pub deps: Deps,
+    /// What its rules read besides segments and journeys (those are resolved into `dependents`): the
+    /// programs' `Deps::flags` combined.
+    pub flags: u8,
     /// Units (by index, all later in the order) that read this one.
     pub dependents: Vec<usize>,
     pub wake: Option<i64>,
@@ -291,18 +291,14 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -
     // loops throughout: iterator chains cost wasm bytes per closure.
     let n_segments = rules.segments.len();
     let n = n_segments + rules.journeys.len();
-    let mut deps: Vec<Deps> = Vec::with_capacity(n);
+    let mut flags: Vec<u8> = Vec::with_capacity(n);
     let mut reads: Vec<Vec<usize>> = Vec::with_capacity(n);
     for i in 0..n {
-        let mut d = Deps::default();
+        let mut f = 0;
         let mut r = Vec::new();
         for (_, p) in rules_of(&rules, i) {
             let pd = p.deps();
-            d.traits |= pd.traits;
-            d.context |= pd.context;
-            d.event |= pd.event;
-            d.clock |= pd.clock;
-            d.identity |= pd.identity;
+            f |= pd.flags;
             for s in &pd.segments {
                 if let Some(k) = position(&rules.segments, s) {
                     r.push(k);
@@ -314,7 +310,7 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -
                 }
             }
         }
-        deps.push(d);
+        flags.push(f);
         reads.push(r);
     }
     let mut placed = vec![false; n];
@@ -351,7 +347,7 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -
             } else {
                 UnitRef::Journey(i - n_segments)
             },
-            deps: std::mem::take(&mut deps[i]),
+            flags: flags[i],
             dependents: Vec::new(),
             wake: None,
             dirty: true,

@@ -56,7 +56,7 @@ impl Engine {
     }
 
     fn from_built(built: Built) -> Engine {
-        let any_event_rule = built.units.iter().any(|u| u.deps.event);
+        let any_event_rule = built.units.iter().any(|u| u.flags & Deps::EVENT != 0);
         Engine {
             store: built.store,
             facts: Facts::default(),
@@ -127,17 +127,17 @@ impl Engine {
         let mut changes = self.advance(now);
         if event.kind == "identify" && !event.properties.is_empty() {
             self.facts.traits.merge(event.properties);
-            self.mark(|d| d.traits);
+            self.mark(Deps::TRAITS);
         }
         if let Some(ctx) = event.context {
             if *ctx != self.facts.context {
                 self.facts.context = ctx.clone();
-                self.mark(|d| d.context);
+                self.mark(Deps::CONTEXT);
             }
         }
         if self.any_event_rule {
             self.facts.last_event = Some(OwnedEvent::from_event(event));
-            self.mark(|d| d.event);
+            self.mark(Deps::EVENT);
         }
         for slot in self.store.ingest(event, now) {
             for &u in &self.slot_units[slot] {
@@ -179,32 +179,32 @@ impl Engine {
     /// Replaces the traits (e.g. restored from the profile) and re-evaluates the rules that read them.
     pub fn set_traits(&mut self, traits: Map, now_ms: i64) -> Vec<Change> {
         self.facts.traits = traits;
-        self.mark(|d| d.traits);
+        self.mark(Deps::TRAITS);
         self.settle(now_ms)
     }
 
     /// Sets what GrowthBook-style conditions read (by default, the traits) and re-evaluates them.
     pub fn set_attributes(&mut self, attributes: Option<Map>, now_ms: i64) -> Vec<Change> {
         self.facts.attributes = attributes;
-        self.mark(|d| d.traits);
+        self.mark(Deps::TRAITS);
         self.settle(now_ms)
     }
 
     pub fn set_context(&mut self, context: Value, now_ms: i64) -> Vec<Change> {
         self.facts.context = context;
-        self.mark(|d| d.context);
+        self.mark(Deps::CONTEXT);
         self.settle(now_ms)
     }
 
     pub fn set_channel(&mut self, channel: Value, now_ms: i64) -> Vec<Change> {
         self.facts.channel = channel;
-        self.mark(|d| d.context);
+        self.mark(Deps::CONTEXT);
         self.settle(now_ms)
     }
 
     pub fn set_anonymous_id(&mut self, id: &str, now_ms: i64) -> Vec<Change> {
         self.facts.anonymous_id = id.to_string();
-        self.mark(|d| d.identity);
+        self.mark(Deps::IDENTITY);
         self.settle(now_ms)
     }
 
@@ -221,10 +221,10 @@ impl Engine {
         }
     }
 
-    /// A function pointer, not a generic: one copy of the loop for every caller.
-    fn mark(&mut self, pred: fn(&Deps) -> bool) {
+    /// Marks dirty every unit that reads what `bit` (a `Deps` flag) stands for.
+    fn mark(&mut self, bit: u8) {
         for u in &mut self.units {
-            if pred(&u.deps) {
+            if u.flags & bit != 0 {
                 u.dirty = true;
             }
         }
