@@ -25,7 +25,9 @@ pub struct OutOfSteps;
 #[derive(Debug, Clone)]
 pub struct Regex {
     source: String,
-    insts: Vec<Inst>,
+    /// The program, each instruction as the compiled config writes it: an operation ([`CHAR`] to [`MATCH`]) and
+    /// two operands. Matching reads this form, so reading a compiled config back only checks it.
+    insts: Vec<[usize; 3]>,
     classes: Vec<Class>,
     case_insensitive: bool,
 }
@@ -42,6 +44,18 @@ struct Class {
     negated: bool,
 }
 
+// Instruction operations (see [`Inst`]).
+const CHAR: usize = 0;
+const ANY: usize = 1;
+const CLASS: usize = 2;
+const START: usize = 3;
+const END: usize = 4;
+const WORD_BOUNDARY: usize = 5;
+const SPLIT: usize = 6;
+const JMP: usize = 7;
+const MATCH: usize = 8;
+
+/// An instruction as the compiler emits it (a regex keeps it as [`Inst::code`]).
 #[derive(Debug, Clone, Copy)]
 enum Inst {
     Char(char),
@@ -54,6 +68,23 @@ enum Inst {
     Split(usize, usize),
     Jmp(usize),
     Match,
+}
+
+impl Inst {
+    /// `[operation, operand, operand]`.
+    fn code(self) -> [usize; 3] {
+        match self {
+            Inst::Char(c) => [CHAR, c as usize, 0],
+            Inst::Any => [ANY, 0, 0],
+            Inst::Class(k) => [CLASS, k, 0],
+            Inst::Start => [START, 0, 0],
+            Inst::End => [END, 0, 0],
+            Inst::WordBoundary(w) => [WORD_BOUNDARY, usize::from(w), 0],
+            Inst::Split(x, y) => [SPLIT, x, y],
+            Inst::Jmp(x) => [JMP, x, 0],
+            Inst::Match => [MATCH, 0, 0],
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -80,18 +111,7 @@ impl Regex {
     pub fn to_value(&self) -> Value {
         let n = |x: usize| Value::Number(x as f64);
         let mut insts = Vec::with_capacity(3 * self.insts.len());
-        for i in &self.insts {
-            let (op, a, b) = match *i {
-                Inst::Char(c) => (0, c as usize, 0),
-                Inst::Any => (1, 0, 0),
-                Inst::Class(k) => (2, k, 0),
-                Inst::Start => (3, 0, 0),
-                Inst::End => (4, 0, 0),
-                Inst::WordBoundary(w) => (5, usize::from(w), 0),
-                Inst::Split(x, y) => (6, x, y),
-                Inst::Jmp(x) => (7, x, 0),
-                Inst::Match => (8, 0, 0),
-            };
+        for &[op, a, b] in &self.insts {
             insts.extend([n(op), n(a), n(b)]);
         }
         let classes = self
@@ -148,20 +168,18 @@ impl Regex {
             let [op, a, b] = i else {
                 return None;
             };
-            let (a, b) = (idx(a)?, idx(b)?);
-            let target = |x: usize| (x < len).then_some(x);
-            out.push(match idx(op)? {
-                0 => Inst::Char(char::from_u32(a as u32)?),
-                1 => Inst::Any,
-                2 => Inst::Class((a < classes_out.len()).then_some(a)?),
-                3 => Inst::Start,
-                4 => Inst::End,
-                5 => Inst::WordBoundary(a != 0),
-                6 => Inst::Split(target(a)?, target(b)?),
-                7 => Inst::Jmp(target(a)?),
-                8 => Inst::Match,
-                _ => return None,
-            });
+            let (op, a, b) = (idx(op)?, idx(a)?, idx(b)?);
+            let valid = match op {
+                CHAR => char::from_u32(a as u32).is_some(),
+                CLASS => a < classes_out.len(),
+                SPLIT => a < len && b < len,
+                JMP => a < len,
+                _ => op <= MATCH,
+            };
+            if !valid {
+                return None;
+            }
+            out.push([op, a, b]);
         }
         Some(Regex {
             source: source.as_str()?.to_string(),
@@ -199,9 +217,13 @@ impl Regex {
         };
         c.emit_node(&node)?;
         c.push(Inst::Match)?;
+        let mut insts = Vec::with_capacity(c.insts.len());
+        for i in c.insts {
+            insts.push(i.code());
+        }
         Ok(Regex {
             source: pattern.to_string(),
-            insts: c.insts,
+            insts,
             classes: c.classes,
             case_insensitive: ci,
         })
@@ -230,21 +252,19 @@ impl Regex {
             }
             *budget -= cost;
             let Some(ch) = c else {
-                return Ok(cur
-                    .dense
-                    .iter()
-                    .any(|&pc| matches!(self.insts[pc], Inst::Match)));
+                return Ok(cur.dense.iter().any(|&pc| self.insts[pc][0] == MATCH));
             };
             let folded = if self.case_insensitive { fold(ch) } else { ch };
             next.clear();
             let after = chars.next();
             for i in 0..cur.len() {
                 let pc = cur.dense[i];
-                let ok = match self.insts[pc] {
-                    Inst::Match => return Ok(true),
-                    Inst::Char(want) => want == folded,
-                    Inst::Any => !matches!(ch, '\n' | '\r' | '\u{2028}' | '\u{2029}'),
-                    Inst::Class(k) => self.class_matches(k, ch),
+                let [op, a, _] = self.insts[pc];
+                let ok = match op {
+                    MATCH => return Ok(true),
+                    CHAR => a == folded as usize,
+                    ANY => !matches!(ch, '\n' | '\r' | '\u{2028}' | '\u{2029}'),
+                    CLASS => self.class_matches(a, ch),
                     _ => false,
                 };
                 if ok {
@@ -294,17 +314,18 @@ impl Regex {
             if pc >= self.insts.len() || !set.insert(pc) {
                 continue;
             }
-            match self.insts[pc] {
-                Inst::Jmp(t) => stack.push(t),
-                Inst::Split(a, b) => {
+            let [op, a, b] = self.insts[pc];
+            match op {
+                JMP => stack.push(a),
+                SPLIT => {
                     stack.push(b);
                     stack.push(a);
                 }
-                Inst::Start if at_start => stack.push(pc + 1),
-                Inst::End if at_end => stack.push(pc + 1),
-                Inst::WordBoundary(want) => {
+                START if at_start => stack.push(pc + 1),
+                END if at_end => stack.push(pc + 1),
+                WORD_BOUNDARY => {
                     let is_boundary = prev.is_some_and(is_word) != next.is_some_and(is_word);
-                    if is_boundary == want {
+                    if is_boundary == (a != 0) {
                         stack.push(pc + 1);
                     }
                 }
@@ -801,5 +822,26 @@ mod tests {
         assert!(u32::MAX - budget < 5001 * re.insts.len() as u32);
         let mut small = 100;
         assert_eq!(re.is_match(&text, &mut small), Err(OutOfSteps));
+    }
+
+    #[test]
+    fn a_compiled_regex_reads_back_and_a_damaged_one_is_refused() {
+        let re = Regex::new("^a[b-d]+(x|y)\\b$").unwrap();
+        let v = re.to_value();
+        let back = Regex::from_value(&v).unwrap();
+        assert_eq!(back.to_value(), v);
+        let mut budget = u32::MAX;
+        assert_eq!(back.is_match("abcx", &mut budget), Ok(true));
+        let text = v.to_json();
+        for (from, to) in [
+            ("[3,0,0,0,97,0", "[3,0,0,0,55296,0"), // a character that is not one (a surrogate)
+            ("[3,0,0,0,97,0,2,0,0", "[3,0,0,0,97,0,2,2,0"), // a class that does not exist
+            ("[3,0,0,0,97,0", "[3,0,0,9,97,0"),    // an unknown operation
+        ] {
+            let bad = text.replacen(from, to, 1);
+            assert_ne!(bad, text, "{from}");
+            let bad = crate::core::json::parse(&bad).unwrap();
+            assert!(Regex::from_value(&bad).is_none(), "{from} -> {to}");
+        }
     }
 }
