@@ -110,7 +110,8 @@ fn a_condition_is_kept_as_written_and_damaged_ones_are_refused() {
     use crate::core::rules::compile_condition;
     let condition = parse(
         r#"{"country": {"$in": ["US", "CA"]}, "$or": [{"age": {"$gt": 18}}, {"$not": {"tags": {"$elemMatch": {"$eq": "x"}}}}],
-            "name": {"$regex": "^a+b", "$exists": true}, "v": {"$vgte": "1.2.0"}, "list": {"$all": ["a"], "$size": 1}}"#,
+            "name": {"$regex": "^a+b", "$exists": true}, "v": {"$vgte": "1.2.0"}, "list": {"$all": ["a"], "$size": 1},
+            "odd": {"$eq": [29, 0], "$in": [[29, 0]]}}"#,
     )
     .unwrap();
     let p = compile_condition(&condition).unwrap();
@@ -120,17 +121,17 @@ fn a_condition_is_kept_as_written_and_damaged_ones_are_refused() {
     assert_eq!(back.root(), p.root());
     let good = v.to_json();
     for (from, to) in [
-        (r#"197,[0,[4,"#, r#"197,[9,[4,"#),   // an unknown condition tag
-        (r#"[4,["country"],"#, r#"[4,[1],"#), // a path that is not text
-        (r#"[4,["country"],"#, r#"[4,["country"],1,"#), // a field with a third part
-        (r#"[[15,["US","CA"]]]"#, r#"[[15,"US"]]"#), // `$in` without a list
-        (r#"[[15,["US","CA"]]]"#, r#"[[40,1]]"#), // an unknown operator
-        (r#"[[15,["US","CA"]]]"#, r#"[[31,1]]"#), // an argument where none is taken
-        (r#"[[15,["US","CA"]]]"#, r#"[[15]]"#), // an argument missing
-        (r#"[[15,["US","CA"]]]"#, r#"[{"$in":1}]"#), // an object as a test
-        (r#"[[29,["^a+b","#, r#"[[29,[1,"#),  // a regex that is not one
-        (r#"[14,true]"#, r#"[14,1]"#),        // `$exists` without a boolean
-        (r#"[3,[0,[4,"#, r#"[3,[5],[0,[4,"#), // `$not` of two conditions
+        (r#"[0,[4,["country"]"#, r#"[9,[4,["country"]"#), // an unknown condition tag
+        (r#"[4,["country"],"#, r#"[4,[1],"#),             // a path that is not text
+        (r#"[4,["country"],"#, r#"[4,["country"],1,"#),   // a field with a third part
+        (r#"[[15,["US","CA"]]]"#, r#"[[15,"US"]]"#),      // `$in` without a list
+        (r#"[[15,["US","CA"]]]"#, r#"[[40,1]]"#),         // an unknown operator
+        (r#"[[15,["US","CA"]]]"#, r#"[[31,1]]"#),         // an argument where none is taken
+        (r#"[[15,["US","CA"]]]"#, r#"[[15]]"#),           // an argument missing
+        (r#"[[15,["US","CA"]]]"#, r#"[{"$in":1}]"#),      // an object as a test
+        (r#"[[29,["^a+b","#, r#"[[29,[1,"#),              // a regex that is not one
+        (r#"[14,true]"#, r#"[14,1]"#),                    // `$exists` without a boolean
+        (r#"[3,[0,[4,"#, r#"[3,[5],[0,[4,"#),             // `$not` of two conditions
     ] {
         let bad = good.replacen(from, to, 1);
         assert_ne!(bad, good, "{from}");
