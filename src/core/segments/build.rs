@@ -261,7 +261,10 @@ impl Problem<'_> {
 /// Binds compiled rules to one aggregate store and orders them so each comes after what it reads. A reference
 /// to a segment or journey that does not exist reads as false (the compiler reports it; a compiled config has
 /// none). Errors: too many aggregates, or a cycle.
-pub(super) fn assemble(mut rules: Rules, problem: &mut dyn FnMut(Problem<'_>)) -> Option<Built> {
+///
+/// Generic over `problem`: a build that reads compiled configs only passes one that ignores them, and its copy then
+/// carries no code for reporting them.
+pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) -> Option<Built> {
     let mut failed = false;
     let mut store = Store::new();
     for (name, p) in &mut rules.segments {
