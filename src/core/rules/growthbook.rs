@@ -26,7 +26,7 @@ use super::program::{CmpOp, Deps, Node, NodeKind, Program};
 use super::regex::Regex;
 use super::version::{padded, padded_number};
 use super::wire::{
-    cond_to_value, index, C_ALL, C_ANY, C_FIELD, C_NOR, C_NOT, OPS, O_ALL, O_ALL_FOLD, O_ELEM_COND,
+    cond_to_value, C_ALL, C_ANY, C_FIELD, C_NOR, C_NOT, OPS, O_ALL, O_ALL_FOLD, O_ELEM_COND,
     O_EXISTS, O_GROUP, O_GROUP_NEGATED, O_IN, O_IN_FOLD_NEGATED, O_NESTED, O_REGEX, O_TYPE, O_VER,
 };
 use crate::core::json::{Map, Value};
@@ -501,12 +501,9 @@ impl<'a> CondEval<'a> {
     }
 }
 
-/// A condition's or an operator's tag and arguments.
+/// A condition's or an operator's tag and arguments (the reader's own function: one copy of it).
 fn tagged(v: &Value) -> (usize, &[Value]) {
-    match v.as_array().and_then(|items| items.split_first()) {
-        Some((tag, args)) => (index(tag).unwrap_or(usize::MAX), args),
-        None => (usize::MAX, &[]),
-    }
+    super::wire::tagged(v, 0).unwrap_or((usize::MAX, &[]))
 }
 
 trait NullCheck {

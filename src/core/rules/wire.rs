@@ -447,7 +447,7 @@ pub(crate) fn cond_to_value(c: &Cond) -> Value {
 }
 
 /// `[tag, arguments...]` within the nesting bound: the tag and the arguments.
-fn tagged(v: &Value, depth: usize) -> Option<(usize, &[Value])> {
+pub(crate) fn tagged(v: &Value, depth: usize) -> Option<(usize, &[Value])> {
     if depth > MAX_WIRE_DEPTH {
         return None;
     }
