@@ -7,6 +7,7 @@
 use super::campaigns::{self, Decision, Device, Signal};
 use super::compiled;
 use super::json::{self, Map, Value};
+use super::rules::eval::has_substring;
 use super::rules::Event;
 use super::segments::{Change, Engine};
 use super::time::Millis;
@@ -348,7 +349,7 @@ pub fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
 /// The device class campaigns target, from the user agent: tablets first (iPads, Android without "Mobile"),
 /// then phones, else desktop.
 pub fn device_of(user_agent: &str) -> Device {
-    let has = |s: &str| user_agent.contains(s);
+    let has = |s: &str| has_substring(user_agent, s);
     if has("iPad") || has("Tablet") || (has("Android") && !has("Mobile")) {
         Device::Tablet
     } else if has("Mobi") || has("iPhone") || has("Android") {

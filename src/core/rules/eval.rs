@@ -539,7 +539,7 @@ impl<'a> Evaluator<'a> {
         match (a.as_str(), b.as_str()) {
             (Some(x), Some(y)) => {
                 self.tick((x.len() / 16) as u32);
-                x.contains(y)
+                has_substring(x, y)
             }
             _ if a.is_missing() || b.is_missing() => false,
             _ => {
@@ -551,6 +551,22 @@ impl<'a> Evaluator<'a> {
             }
         }
     }
+}
+
+/// Whether `needle` occurs in `hay`, by a scan of the bytes: `str::contains` would bring the standard library's
+/// two-way searcher (about 1 KB) into the wasm. UTF-8 is self-synchronising, so matching a whole string's bytes
+/// matches its characters.
+pub(crate) fn has_substring(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(last) = h.len().checked_sub(n.len()) else {
+        return false;
+    };
+    for i in 0..=last {
+        if h.get(i..).is_some_and(|rest| rest.starts_with(n)) {
+            return true;
+        }
+    }
+    false
 }
 
 fn walk<'a>(mut v: Option<&'a Value>, fields: &[String]) -> V<'a> {
@@ -619,4 +635,43 @@ pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause>
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_substring;
+
+    #[test]
+    fn substrings_are_found_as_str_contains_finds_them() {
+        let texts = [
+            "",
+            "a",
+            "abc",
+            "aaab",
+            "héllo wörld",
+            "日本語のテキスト",
+            "abcabd",
+        ];
+        let needles = [
+            "",
+            "a",
+            "b",
+            "c",
+            "ab",
+            "abd",
+            "aab",
+            "llo",
+            "ö",
+            "wörld",
+            "本語",
+            "キスト",
+            "x",
+            "abcabdz",
+        ];
+        for t in texts {
+            for n in needles {
+                assert_eq!(has_substring(t, n), t.contains(n), "{t:?} {n:?}");
+            }
+        }
+    }
 }
