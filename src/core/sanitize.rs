@@ -223,6 +223,32 @@ fn cut_strings(v: &mut Value) {
     }
 }
 
+/// `text` with every `pattern` replaced by `with`, as `str::replace` does it, by a scan of the bytes:
+/// `str::replace` would link the standard library's two-way searcher (about 1 KB of wasm), and the prompt's
+/// templates only replace short placeholders in short texts.
+pub fn replace_all(text: &str, pattern: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if !pattern.is_empty() {
+            if let Some(after) = rest.strip_prefix(pattern) {
+                out.push_str(with);
+                rest = after;
+                continue;
+            }
+        }
+        // The next character as a whole, so that `rest` stays on a character boundary.
+        let mut at = 1;
+        while !rest.is_char_boundary(at) {
+            at += 1;
+        }
+        let (head, tail) = rest.split_at(at);
+        out.push_str(head);
+        rest = tail;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,5 +342,26 @@ mod tests {
             Err(InputError::NameTooLong)
         );
         assert_eq!(event_name("Order Completed"), Ok("Order Completed"));
+    }
+}
+
+// proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod replace_properties {
+    use super::replace_all;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn agrees_with_str_replace(text in "[{}nté]{0,30}", pattern in "[{}nté]{1,4}", with in "[{}nx]{0,4}") {
+            prop_assert_eq!(replace_all(&text, &pattern, &with), text.replace(pattern.as_str(), &with));
+        }
+    }
+
+    #[test]
+    fn fills_the_prompt_placeholders() {
+        assert_eq!(replace_all("{n} of {total}", "{n}", "2"), "2 of {total}");
+        assert_eq!(replace_all("{n}{n}", "{n}", "{n}"), "{n}{n}");
+        assert_eq!(replace_all("é{total}", "{total}", "5"), "é5");
     }
 }

@@ -74,9 +74,10 @@ fn nth(table: &str, i: usize) -> &str {
     table.split('|').nth(i).unwrap_or_default()
 }
 
-/// `template` with `{n}` and `{total}` replaced.
+/// `template` with `{n}` and then `{total}` replaced (in that order: a `{total}` that `n` brings is replaced too).
 pub(super) fn fill(template: &str, n: &str, total: &str) -> String {
-    template.replace("{n}", n).replace("{total}", total)
+    use crate::core::sanitize::replace_all;
+    replace_all(&replace_all(template, "{n}", n), "{total}", total)
 }
 
 /// The number of strings in a built-in table.
