@@ -654,9 +654,8 @@ impl Queue {
         self.retry_at
     }
 
-    /// Serialises this tab's own waiting events for storage (events imported from other tabs stay in their
-    /// owners' logs): a header line, then one line per context (`c <id> <json>`) and per event
-    /// (`e <seq> <at> <ctx> <head>`). Serialised JSON never holds a raw newline, so lines are unambiguous.
+    /// This tab's whole log as one text (the tests read it; storage gets it in parts: [`Queue::next_dirty_part`]).
+    #[cfg(test)]
     pub fn encode(&self) -> String {
         self.encode_where(&|_| true).unwrap_or_else(|| {
             let mut out = String::from(PERSIST_HEADER);
@@ -665,7 +664,9 @@ impl Queue {
         })
     }
 
-    /// The log of this tab's own events that `pick` takes, or `None` when there is none.
+    /// The log of this tab's own events that `pick` takes, or `None` when there is none. Events imported from other
+    /// tabs stay in their owners' logs. The text is a header line, then one line per context (`c <id> <json>`) and
+    /// per event (`e <seq> <at> <ctx> <head>`); serialised JSON never holds a raw newline, so lines are unambiguous.
     fn encode_where(&self, pick: &dyn Fn(&Item) -> bool) -> Option<String> {
         let own = |i: &Item| i.origin.is_none() && pick(i);
         let mut bytes = 0;
