@@ -9,6 +9,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
+use wayline::core::campaigns::theme::render;
 use wayline::core::json::{parse, Value};
 use wayline::web::prompt::{Prompt, PromptEvent};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
@@ -33,8 +34,11 @@ fn open_with(
 ) -> (Prompt, Log) {
     let log: Log = Rc::default();
     let sink = log.clone();
+    // The theme as the compiler hands it to the SDK: the action's over the config's, checked and rendered.
+    let action = json(action);
     let theme = theme.map(json);
-    let prompt = Prompt::open(campaign, &json(action), theme.as_ref(), strings, move |e| {
+    let theme = render(action.get("theme"), theme.as_ref());
+    let prompt = Prompt::open(campaign, &action, Some(&theme), strings, move |e| {
         sink.borrow_mut().push(match e {
             PromptEvent::Answered { question, answer } => {
                 format!("answered {question} {}", answer.to_json())

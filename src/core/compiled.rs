@@ -7,9 +7,10 @@
 //! does not read back exactly is refused as a whole.
 //!
 //! ```json
-//! {"wayline": "compiled", "v": 2,
+//! {"wayline": "compiled", "v": 3,
 //!  "segments": [["pro", PROGRAM], ...], "journeys": [["lifecycle", [["awareness", PROGRAM], ...]], ...],
-//!  "campaigns": [[CAMPAIGN, ...], perSession, minGapMs], "theme": {...}, "strings": {...}}
+//!  "campaigns": [[CAMPAIGN, ...], perSession, minGapMs], "themes": {"id": [CSS, position], ...},
+//!  "theme": {...}, "strings": {...}}
 //! ```
 
 use super::campaigns;
@@ -20,7 +21,7 @@ use super::segments::config::engine_from_config;
 use super::segments::{Engine, Rules};
 
 /// The format's version: a reader refuses any other.
-pub const VERSION: f64 = 2.0;
+pub const VERSION: f64 = 3.0;
 
 /// Whether `v` is a compiled config (rather than a config as written).
 pub fn is_compiled(v: &Value) -> bool {
@@ -79,6 +80,10 @@ pub fn compile(config: &Value) -> Result<Value, Vec<String>> {
         ),
     );
     m.insert("campaigns", campaigns::wire::to_value(&campaigns));
+    m.insert(
+        "themes",
+        campaigns::theme::render_all(&campaigns, config.get("theme")),
+    );
     for key in ["theme", "strings"] {
         if let Some(v) = config.get(key) {
             m.insert(key, v.clone());
@@ -153,9 +158,10 @@ mod tests {
         let errors = compile(&bad).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         let good = compile(&parse(r#"{"segments": {"a": "true"}}"#).unwrap()).unwrap();
-        // Version 1 (string tags, objects) and any later version are refused as a whole.
-        for v in [r#""v":1"#, r#""v":3"#] {
-            let other = good.to_json().replace(r#""v":2"#, v);
+        // Version 1 (string tags, objects), 2 (themes rendered by the SDK) and any later version are refused
+        // as a whole.
+        for v in [r#""v":1"#, r#""v":2"#, r#""v":4"#] {
+            let other = good.to_json().replace(r#""v":3"#, v);
             assert_ne!(other, good.to_json());
             assert!(read(&parse(&other).unwrap()).is_none());
         }

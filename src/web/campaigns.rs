@@ -55,7 +55,7 @@ impl Sdk {
             return;
         }
         let config = self.tracker.config();
-        let theme = config.and_then(|c| c.get("theme")).cloned();
+        let theme = config.and_then(|c| crate::core::campaigns::theme::of(c, &campaign, &action));
         let strings = config.and_then(|c| c.get("strings")).cloned();
         self.outbox.defer(Box::new(move || {
             let id = campaign.clone();

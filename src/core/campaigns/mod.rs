@@ -20,6 +20,7 @@ pub mod reason;
 pub mod replay;
 pub mod signal;
 pub mod state;
+pub mod theme;
 pub mod trigger;
 pub mod wire;
 

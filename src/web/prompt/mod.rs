@@ -111,9 +111,9 @@ struct After {
 
 impl Prompt {
     /// Renders `action` (the campaign's action object as written in the config: `{"type": "survey"|"reward",
-    /// ...}`) for campaign `campaign`. `theme` is the config's top-level `theme` object if any (the action's own
-    /// `theme` overrides it key by key); `strings` is the config's top-level `strings` object if any (per-locale
-    /// UI strings). Returns None if the document is unavailable or the action is not renderable.
+    /// ...}`) for campaign `campaign`. `theme` is the campaign's theme as the compiler renders it (`[CSS,
+    /// position]`: `core::campaigns::theme::render`), if any; `strings` is the config's top-level `strings` object
+    /// if any (per-locale UI strings). Returns None if the document is unavailable or the action is not renderable.
     pub fn open(
         campaign: &str,
         action: &Value,
@@ -134,9 +134,8 @@ impl Prompt {
         let init = Object::new();
         dom::put(&init, "mode", &"open".into());
         let root: ShadowRoot = dom::call1(&host, "attachShadow", &init)?.unchecked_into();
-        let own = action.get("theme");
         let sheet = CssStyleSheet::new().ok()?;
-        dom::call_str(&sheet, "replaceSync", &style::sheet(own, theme))?;
+        dom::call_str(&sheet, "replaceSync", &style::sheet(theme))?;
         let sheets = Array::new();
         sheets.push(&sheet);
         dom::put(&root, "adoptedStyleSheets", &sheets);
@@ -144,7 +143,7 @@ impl Prompt {
         let lang = dom::prop(&window.navigator(), "language").as_string();
         let strings = Strings::new(strings, &lang.unwrap_or_default());
         let dialog = dom::add(&root, "div|class|d|role|dialog|aria-modal|false", "");
-        dom::set(&dialog, "data-pos", style::position(own, theme));
+        dom::set(&dialog, "data-pos", style::position(theme));
         let close = dom::add(&dialog, "button|class|x|type|button|data-a|x", "×");
         dom::set(&close, "aria-label", strings.get(strings::CLOSE));
         let title = text(action, "title");

@@ -4,10 +4,9 @@
 //! The host resets everything the page could push in (`all: initial !important`: inside a shadow tree an
 //! important declaration beats the page's important ones); page rules never match the elements inside. The
 //! `--wl-*` defaults and the config's theme are `:host` rules, so a page rule on `wayline-prompt` overrides both.
+//! The theme arrives checked and rendered by the compiler, and only ever goes into this shadow root's sheet.
 
-use crate::core::campaigns::colour::is_colour;
-use crate::core::campaigns::config::{is_css_length, is_css_value, POSITIONS};
-use crate::core::json::{write_number, Value};
+use crate::core::json::Value;
 
 const CSS: &str = concat!(
     ":host{all:initial!important;display:block!important;--wl-accent:#2563eb;--wl-on-accent:#fff;--wl-bg:#fff;",
@@ -48,82 +47,18 @@ const CSS: &str = concat!(
     "@media(prefers-reduced-motion:reduce){.d{animation:none}}",
 );
 
-/// Colour keys and the custom property each sets, in pairs, separated by `|`: a table of string slices would be
-/// data of its own, which compresses poorly.
-const COLOURS: &str =
-    "accentColor|accent|accentTextColor|on-accent|backgroundColor|bg|textColor|fg|borderColor|border";
-
-/// The action's theme key, else the config's.
-fn pick<'a>(own: Option<&'a Value>, top: Option<&'a Value>, key: &str) -> Option<&'a Value> {
-    own.and_then(|t| t.get(key))
-        .or_else(|| top.and_then(|t| t.get(key)))
+/// The campaign's compiled theme (`core::campaigns::theme`: `[CSS, position]`, checked and rendered by the
+/// compiler) at `i`, if it is a string. Anything else is left out: the built-in look stays.
+fn part(theme: Option<&Value>, i: usize) -> Option<&str> {
+    theme?.as_array()?.get(i)?.as_str()
 }
 
-fn decl(out: &mut String, name: &str, value: &str) {
-    out.push_str("--wl-");
-    out.push_str(name);
-    out.push(':');
-    out.push_str(value);
-    out.push(';');
+/// The whole stylesheet: the built-in rules, then the theme's.
+pub(super) fn sheet(theme: Option<&Value>) -> String {
+    [CSS, part(theme, 0).unwrap_or_default()].concat()
 }
 
-/// The custom-property declarations for one palette (`dark` only has colours).
-fn decls(own: Option<&Value>, top: Option<&Value>, dark: bool) -> String {
-    let mut out = String::new();
-    let mut colours = COLOURS.split('|');
-    while let (Some(key), Some(name)) = (colours.next(), colours.next()) {
-        if let Some(c) = pick(own, top, key).and_then(Value::as_str) {
-            if is_colour(c) {
-                decl(&mut out, name, c);
-            }
-        }
-    }
-    if dark {
-        return out;
-    }
-    let font = pick(own, top, "font").or_else(|| pick(own, top, "fontFamily"));
-    if let Some(f) = font.and_then(Value::as_str).filter(|f| is_css_value(f)) {
-        decl(&mut out, "font", f);
-    }
-    match pick(own, top, "radius") {
-        Some(Value::Number(n)) if (0.0..=64.0).contains(n) => {
-            let mut px = String::new();
-            write_number(*n, &mut px);
-            px.push_str("px");
-            decl(&mut out, "radius", &px);
-        }
-        Some(Value::String(s)) if is_css_length(s) => decl(&mut out, "radius", s),
-        _ => {}
-    }
-    out
-}
-
-/// The whole stylesheet: the built-in rules, then the theme's (`own` is the action's `theme`, `top` the config's).
-pub(super) fn sheet(own: Option<&Value>, top: Option<&Value>) -> String {
-    let mut css = String::from(CSS);
-    let light = decls(own, top, false);
-    if !light.is_empty() {
-        css.push_str(":host{");
-        css.push_str(&light);
-        css.push('}');
-    }
-    let dark = decls(
-        own.and_then(|t| t.get("dark")),
-        top.and_then(|t| t.get("dark")),
-        true,
-    );
-    if !dark.is_empty() {
-        css.push_str("@media(prefers-color-scheme:dark){:host{");
-        css.push_str(&dark);
-        css.push_str("}}");
-    }
-    css
-}
-
-/// `theme.position`, or `bottom-right`.
-pub(super) fn position<'a>(own: Option<&'a Value>, top: Option<&'a Value>) -> &'a str {
-    pick(own, top, "position")
-        .and_then(Value::as_str)
-        .filter(|p| POSITIONS.contains(p))
-        .unwrap_or("bottom-right")
+/// The dialog's position (`data-pos`), or `bottom-right`.
+pub(super) fn position(theme: Option<&Value>) -> &str {
+    part(theme, 1).unwrap_or("bottom-right")
 }
