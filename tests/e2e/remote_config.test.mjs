@@ -93,3 +93,26 @@ test('a changed config is picked up when the page becomes visible again', async 
   await page.locator('wayline-prompt').waitFor({ state: 'attached' });
   await context.close();
 });
+
+test('a stored config of another compiled format is not used: the SDK fetches the config afresh', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  const query = '?config=' + encodeURIComponent('/v1/config?writeKey=wk_demo');
+  await load(page, query);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  // What an SDK of the previous format stored: the same config, as version 2 (themes rendered by the SDK).
+  const stored = await page.evaluate(() => localStorage.getItem('wayline:wk_demo:config'));
+  assert.match(stored, /"wayline":"compiled","v":3,/);
+  await page.evaluate((text) => localStorage.setItem('wayline:wk_demo:config', text), stored.replace('"v":3,', '"v":2,'));
+  const requests = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/config')) requests.push(r.headers()['if-none-match'] || null); });
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  const message = (await warnings(page)).find((w) => w.code === 'config_invalid').message;
+  assert.match(message, /another version/);
+  assert.deepEqual(requests, [null], 'fetched whole, without the stored ETag');
+  assert.ok(await page.evaluate(() => wayline.explain('potentials-nudge')), 'the fetched config is live');
+  assert.match(await page.evaluate(() => localStorage.getItem('wayline:wk_demo:config')), /"v":3,/, 'and stored in its place');
+  await context.close();
+});
