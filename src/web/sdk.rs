@@ -94,23 +94,35 @@ pub fn is_running() -> bool {
 /// Runs `f` on the SDK state at the current time, settles what it decided, then delivers callbacks.
 /// `None` when the SDK is not initialised (or, defensively, when re-entered).
 pub fn run<R>(f: impl FnOnce(&mut Sdk, Millis) -> R) -> Option<R> {
-    let mut f = Some(f);
-    let mut result = None;
-    run_dyn(&mut |sdk, now| {
-        if let Some(f) = f.take() {
-            result = Some(f(sdk, now));
+    let mut task = Once(Some(f), None);
+    run_dyn(&mut task);
+    task.1
+}
+
+/// What [`run_dyn`] calls. A trait of its own rather than `dyn FnMut`: the vtable of a `dyn FnMut` also holds a
+/// `call_once` shim, one more function per entry point that nothing calls.
+trait Task {
+    fn go(&mut self, sdk: &mut Sdk, now: Millis);
+}
+
+/// A closure called at most once, and what it returned.
+struct Once<F, R>(Option<F>, Option<R>);
+
+impl<F: FnOnce(&mut Sdk, Millis) -> R, R> Task for Once<F, R> {
+    fn go(&mut self, sdk: &mut Sdk, now: Millis) {
+        if let Some(f) = self.0.take() {
+            self.1 = Some(f(sdk, now));
         }
-    });
-    result
+    }
 }
 
 /// The non-generic body of [`run`]: one copy in the wasm however many entry points there are.
-fn run_dyn(f: &mut dyn FnMut(&mut Sdk, Millis)) {
+fn run_dyn(task: &mut dyn Task) {
     let outbox = SDK.with(|cell| {
         let mut guard = cell.try_borrow_mut().ok()?;
         let sdk = guard.as_mut()?;
         let now = env::now();
-        f(sdk, now);
+        task.go(sdk, now);
         sdk.settle(now);
         Some(std::mem::take(&mut sdk.outbox))
     });
