@@ -4,6 +4,12 @@
 // browser, so importing the package during server-side rendering is harmless.
 
 const METHODS = ['track', 'page', 'identify', 'reset', 'consent', 'off', 'outcome'];
+// The module's one entry point is `call(code, ...args)`, `code` a method's index here (`call` in src/web/mod.rs
+// matches on it): one export rather than one per method, each of which costs a shim in the wasm and a wrapper
+// in the glue.
+const CODES = [
+  ...METHODS, 'on', 'init', 'flush', 'segments', 'stage', 'explain', 'anonymousId', 'userId', 'debugState',
+];
 
 export function createWayline(load) {
   let mod = null;
@@ -12,16 +18,18 @@ export function createWayline(load) {
   let ready = null;
   const pending = [];
 
+  // `m.call` by method name.
+  const invoke = (m, name, args) => m.call(CODES.indexOf(name), ...args);
   // A build without the rule engine has no `explain`/`outcome`: those calls are no-ops there.
   const call = (name, args) => {
-    if (mod) return mod[name] && mod[name](...args);
+    if (mod) return invoke(mod, name, args);
     if (!failed) pending.push([name, args]);
   };
 
   const api = {
     init(options) {
       if (ready) {
-        if (mod) mod.init(options);
+        if (mod) invoke(mod, 'init', [options]);
         return ready;
       }
       if (failed && !mod) {
@@ -32,11 +40,11 @@ export function createWayline(load) {
         (m) => {
           // Listeners first, so that they hear `ready`.
           const early = pending.filter(([n]) => n === 'on' || n === 'off');
-          for (const [n, a] of early) m[n](...a);
+          for (const [n, a] of early) invoke(m, n, a);
           const rest = pending.filter(([n]) => n !== 'on' && n !== 'off');
           pending.length = 0;
           try {
-            m.init(options);
+            invoke(m, 'init', [options]);
           } catch (e) {
             // Invalid options: keep the queued calls for a corrected init.
             pending.push(...rest);
@@ -45,7 +53,7 @@ export function createWayline(load) {
           }
           mod = m;
           for (const [n, a, resolve] of rest) {
-            const result = m[n] && m[n](...a);
+            const result = invoke(m, n, a);
             if (resolve) result.then(resolve);
           }
           return true;
@@ -65,7 +73,7 @@ export function createWayline(load) {
       return ready;
     },
     flush() {
-      if (mod) return mod.flush();
+      if (mod) return invoke(mod, 'flush', []);
       if (!ready || failed) return Promise.resolve(false);
       return new Promise((resolve) => pending.push(['flush', [], resolve]));
     },
@@ -73,12 +81,12 @@ export function createWayline(load) {
       call('on', [name, listener]);
       return () => api.off(name, listener);
     },
-    segments: () => (mod ? mod.segments() : []),
-    stage: (journey) => (mod ? mod.stage(journey) : undefined),
-    explain: (campaign) => (mod && mod.explain ? mod.explain(campaign) : null),
-    anonymousId: () => (mod ? mod.anonymousId() : undefined),
-    userId: () => (mod ? mod.userId() : undefined),
-    debugState: () => (mod ? mod.debugState() : null),
+    segments: () => (mod ? invoke(mod, 'segments', []) : []),
+    stage: (journey) => (mod ? invoke(mod, 'stage', [journey]) : undefined),
+    explain: (campaign) => (mod && invoke(mod, 'explain', [campaign])) ?? null,
+    anonymousId: () => (mod ? invoke(mod, 'anonymousId', []) : undefined),
+    userId: () => (mod ? invoke(mod, 'userId', []) : undefined),
+    debugState: () => (mod ? invoke(mod, 'debugState', []) : null),
   };
   for (const m of METHODS) api[m] = (...args) => call(m, args);
   return api;

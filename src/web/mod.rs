@@ -30,9 +30,45 @@ use wasm_bindgen::prelude::*;
 use convert::Json;
 use options::InitOptions;
 
+/// The page's calls: `call(code, ...args)`, `code` the method's index in `CODES` in `js/src/facade.js` (the same
+/// order as here). One export rather than one per method: each export costs a shim in the wasm and a wrapper in
+/// the glue. An unknown code (`explain` and `outcome` without the rule engine) does nothing and answers
+/// `undefined`.
+#[wasm_bindgen]
+pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue) -> Result<JsValue, JsValue> {
+    let answer = match code {
+        8 => return init(a).map(|()| JsValue::UNDEFINED),
+        9 => flush().into(),
+        10 => segments().into(),
+        11 => stage(a).into(),
+        #[cfg(feature = "segments")]
+        12 => explain(a),
+        13 => anonymous_id().into(),
+        14 => user_id().into(),
+        15 => debug_state(),
+        code => {
+            match code {
+                0 => track(a, b),
+                1 => page(a, b),
+                2 => identify(a, b),
+                3 => reset(),
+                4 => consent(a),
+                5 => off(a, b),
+                #[cfg(feature = "segments")]
+                6 => outcome(a, b, c),
+                7 => on(a, b),
+                _ => {}
+            }
+            JsValue::UNDEFINED
+        }
+    };
+    // `c` is `outcome`'s alone, which the build without the rule engine lacks.
+    let _ = c;
+    Ok(answer)
+}
+
 /// Starts the SDK. Throws a `WaylineError` (`code: "invalid_options"`) for unusable options; calling it twice
 /// warns and keeps the first configuration.
-#[wasm_bindgen]
 pub fn init(options: JsValue) -> Result<(), JsValue> {
     crate::core::json::use_host_numbers(convert::HOST_NUMBERS);
     let window = env::window()
@@ -76,7 +112,6 @@ fn properties(value: &JsValue, s: &mut sdk::Sdk) -> Option<String> {
 }
 
 /// `track(event, properties?)`.
-#[wasm_bindgen]
 pub fn track(event: JsValue, props: JsValue) {
     sdk::run(|s, now| {
         let name = event.as_string().unwrap_or_default();
@@ -86,7 +121,6 @@ pub fn track(event: JsValue, props: JsValue) {
 }
 
 /// `page()`, `page(name)`, `page(name, properties)` or `page(properties)`: a manual page view of the current URL.
-#[wasm_bindgen]
 pub fn page(name: JsValue, props: JsValue) {
     sdk::run(|s, now| {
         let (name, props) = if name.is_object() {
@@ -105,7 +139,6 @@ pub fn page(name: JsValue, props: JsValue) {
 }
 
 /// `identify(userId, traits?)` or `identify(traits)`.
-#[wasm_bindgen]
 pub fn identify(user_id: JsValue, traits: JsValue) {
     sdk::run(|s, now| {
         let (id, traits) = if user_id.is_object() {
@@ -130,7 +163,6 @@ pub fn identify(user_id: JsValue, traits: JsValue) {
 }
 
 /// `consent('granted' | 'pending' | 'denied')`: see SPEC §8 and docs/sdk.md.
-#[wasm_bindgen]
 pub fn consent(state: JsValue) {
     let parsed = state
         .as_string()
@@ -147,14 +179,12 @@ pub fn consent(state: JsValue) {
 }
 
 /// Logout: a new anonymous id, no user id, no traits.
-#[wasm_bindgen]
 pub fn reset() {
     sdk::run(|s, now| s.reset(now));
 }
 
 /// Sends everything queued now; the promise resolves with `true` once the collector has accepted all of it
 /// (retrying as needed), or at once with `false` when the SDK is not running.
-#[wasm_bindgen]
 pub fn flush() -> Promise {
     let mut resolver: Option<Function> = None;
     let promise = Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
@@ -169,12 +199,10 @@ pub fn flush() -> Promise {
 }
 
 /// Registers a listener (`ready`, `warning`); may be called before `init`.
-#[wasm_bindgen]
 pub fn on(name: JsValue, listener: JsValue) {
     listen(name, listener, true);
 }
 
-#[wasm_bindgen]
 pub fn off(name: JsValue, listener: JsValue) {
     listen(name, listener, false);
 }
@@ -194,7 +222,6 @@ fn listen(name: JsValue, listener: JsValue, add: bool) {
 }
 
 /// The segments the visitor is in now.
-#[wasm_bindgen]
 pub fn segments() -> js_sys::Array {
     sdk::run(|s, _| {
         s.tracker
@@ -207,7 +234,6 @@ pub fn segments() -> js_sys::Array {
 }
 
 /// The visitor's current stage in `journey`, if any.
-#[wasm_bindgen]
 pub fn stage(journey: JsValue) -> Option<String> {
     let journey = journey.as_string()?;
     sdk::run(|s, _| s.tracker.stage(&journey).map(str::to_string)).flatten()
@@ -216,7 +242,6 @@ pub fn stage(journey: JsValue) -> Option<String> {
 /// `explain(campaignId)`: whether the campaign would show if it triggered now, and every reason it would not
 /// (`docs/campaigns.md`); `null` for an unknown campaign or when no config is loaded.
 #[cfg(feature = "segments")]
-#[wasm_bindgen]
 pub fn explain(campaign: JsValue) -> JsValue {
     let Some(id) = campaign.as_string() else {
         return JsValue::NULL;
@@ -230,7 +255,6 @@ pub fn explain(campaign: JsValue) -> JsValue {
 /// visitor did with a prompt the host renders itself (a custom action). `details` become the outcome event's
 /// properties (`{question, answer}` for an answer).
 #[cfg(feature = "segments")]
-#[wasm_bindgen]
 pub fn outcome(campaign: JsValue, outcome: JsValue, details: JsValue) {
     sdk::run(|s, now| {
         let campaign = campaign.as_string().unwrap_or_default();
@@ -243,18 +267,15 @@ pub fn outcome(campaign: JsValue, outcome: JsValue, details: JsValue) {
     });
 }
 
-#[wasm_bindgen(js_name = anonymousId)]
 pub fn anonymous_id() -> Option<String> {
     sdk::run(|s, _| s.tracker.profile().anonymous_id.clone())
 }
 
-#[wasm_bindgen(js_name = userId)]
 pub fn user_id() -> Option<String> {
     sdk::run(|s, _| s.tracker.profile().user_id.clone()).flatten()
 }
 
 /// Counters for diagnostics and tests: queued events, bytes, dropped events, session.
-#[wasm_bindgen(js_name = debugState)]
 pub fn debug_state() -> JsValue {
     sdk::run(|s, _| {
         let q = s.tracker.queue();
