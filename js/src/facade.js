@@ -52,10 +52,7 @@ export function createWayline(load) {
             throw e;
           }
           mod = m;
-          for (const [n, a, resolve] of rest) {
-            const result = invoke(m, n, a);
-            if (resolve) result.then(resolve);
-          }
+          for (const [n, a] of rest) invoke(m, n, a);
           return true;
         },
         (err) => {
@@ -73,9 +70,9 @@ export function createWayline(load) {
       return ready;
     },
     flush() {
-      if (mod) return invoke(mod, 'flush', []);
+      if (mod) return new Promise((resolve) => invoke(mod, 'flush', [resolve]));
       if (!ready || failed) return Promise.resolve(false);
-      return new Promise((resolve) => pending.push(['flush', [], resolve]));
+      return new Promise((resolve) => pending.push(['flush', [resolve]]));
     },
     on(name, listener) {
       call('on', [name, listener]);

@@ -20,7 +20,7 @@ mod tabs;
 mod tests;
 mod transport;
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 
 #[cfg(not(target_feature = "atomics"))]
 #[global_allocator]
@@ -38,7 +38,6 @@ use options::InitOptions;
 pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue) -> Result<JsValue, JsValue> {
     let answer = match code {
         8 => return init(a).map(|()| JsValue::UNDEFINED),
-        9 => flush().into(),
         10 => segments().into(),
         11 => stage(a).into(),
         #[cfg(feature = "segments")]
@@ -57,6 +56,7 @@ pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue) -> Result<JsValue, Js
                 #[cfg(feature = "segments")]
                 6 => outcome(a, b, c),
                 7 => on(a, b),
+                9 => flush(a.unchecked_into()),
                 _ => {}
             }
             JsValue::UNDEFINED
@@ -183,19 +183,14 @@ pub fn reset() {
     sdk::run(|s, now| s.reset(now));
 }
 
-/// Sends everything queued now; the promise resolves with `true` once the collector has accepted all of it
-/// (retrying as needed), or at once with `false` when the SDK is not running.
-pub fn flush() -> Promise {
-    let mut resolver: Option<Function> = None;
-    let promise = Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
-    let Some(resolve) = resolver else {
-        return Promise::resolve(&JsValue::FALSE);
-    };
+/// Sends everything queued now; `resolve` is called with `true` once the collector has accepted all of it
+/// (retrying as needed), or at once with `false` when the SDK is not running. (The facade makes the promise:
+/// `Promise::new` here would cost a closure type of its own.)
+pub fn flush(resolve: Function) {
     let registered = sdk::run(|s, _| s.add_flush_waiter(resolve.clone()));
     if registered.is_none() {
         let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::FALSE);
     }
-    promise
 }
 
 /// Registers a listener (`ready`, `warning`); may be called before `init`.
