@@ -14,7 +14,7 @@
 //! Without Web Locks (old browsers) each tab sends its own events, and logs of earlier tabs are taken over when a
 //! tab starts (a live tab's log taken over that way is sent twice, which the collector's dedupe absorbs).
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::console::join;
@@ -58,8 +58,13 @@ pub struct Tabs {
     on_liveness_error: Callback,
 }
 
+/// A promise that never settles (`Promise.race([])`), for holding a lock until the page is gone. Not
+/// `new Promise(() => {})`: that executor would be a closure type of its own (an invoke shim and a glue factory).
 fn never_resolving() -> JsValue {
-    Promise::new(&mut |_, _| {}).into()
+    let promise = super::env::window()
+        .map(|w| prop(&w, "Promise"))
+        .unwrap_or_default();
+    super::convert::call1(&promise, "race", &js_sys::Array::new()).unwrap_or_default()
 }
 
 impl Tabs {
