@@ -26,6 +26,11 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 /// whatever the browser passes (`undefined` for a timer); a callback with nothing to answer returns `undefined`.
 pub type Callback = Closure<dyn FnMut(JsValue) -> JsValue>;
 
+/// The closure type for the few callbacks that need more than one argument or throw (the `history` wrappers,
+/// the `JSON.stringify` replacer, which ignores the third argument and never throws): one type for them all,
+/// for the same reason as [`Callback`].
+pub type Callback3 = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
+
 /// `promise.then(ok, err)`, for callbacks as JS functions.
 pub fn then(promise: &JsValue, ok: &JsValue, err: &JsValue) -> Option<JsValue> {
     let f = prop(promise, "then").dyn_into::<js_sys::Function>().ok()?;
@@ -95,22 +100,20 @@ pub fn to_json(v: &JsValue) -> Json {
 
 fn repaired(v: &JsValue) -> Option<String> {
     let seen: Rc<RefCell<Vec<JsValue>>> = Rc::default();
-    let replacer = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
-        move |_key: JsValue, value: JsValue| {
-            if let Some(big) = value.dyn_ref::<js_sys::BigInt>() {
-                return big.to_string(10).map_or(JsValue::NULL, JsValue::from);
+    let replacer = Callback3::new(move |_key: JsValue, value: JsValue, _: JsValue| {
+        if let Some(big) = value.dyn_ref::<js_sys::BigInt>() {
+            return Ok(big.to_string(10).map_or(JsValue::NULL, JsValue::from));
+        }
+        if value.is_object() {
+            let mut seen = seen.borrow_mut();
+            // `===`, which for objects is `Object.is`.
+            if seen.contains(&value) {
+                return Ok(JsValue::from_str("[Circular]"));
             }
-            if value.is_object() {
-                let mut seen = seen.borrow_mut();
-                // `===`, which for objects is `Object.is`.
-                if seen.contains(&value) {
-                    return JsValue::from_str("[Circular]");
-                }
-                seen.push(value.clone());
-            }
-            value
-        },
-    );
+            seen.push(value.clone());
+        }
+        Ok(value)
+    });
     let text = js_sys::JSON::stringify_with_replacer(v, replacer.as_ref()).ok()?;
     text.as_string()
 }

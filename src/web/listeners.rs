@@ -5,15 +5,14 @@
 //! Each handler only forwards to the SDK through `sdk::run`; none of them can throw into the page.
 
 use js_sys::{Function, Reflect};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::EventTarget;
 
-use super::convert::{call1, prop, Callback};
+use super::convert::{call1, prop, Callback, Callback3};
 use super::sdk;
 
 /// A replacement for `history.pushState`/`replaceState`: `(state, unused, url)`, the original's result.
-type HistoryWrapper = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
+type HistoryWrapper = Callback3;
 
 pub struct Listeners {
     _dispatch: Callback,
