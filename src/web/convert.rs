@@ -22,14 +22,28 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 }
 
 /// The one closure type the SDK hands the browser for its callbacks (events, the timer, promise reactions, lock
-/// grants): each closure signature costs an invoke shim in the wasm and a factory in the glue. The argument is
-/// whatever the browser passes (`undefined` for a timer); a callback with nothing to answer returns `undefined`.
-pub type Callback = Closure<dyn FnMut(JsValue) -> JsValue>;
+/// grants, the `history` wrappers, the `JSON.stringify` replacer): each closure signature costs an invoke shim in
+/// the wasm and a factory in the glue. The arguments are whatever the browser passes (`undefined` for those it
+/// does not); a callback with nothing to answer returns `undefined`. No `Result`: the one callback that throws
+/// (a `history` wrapper) does so with `throw_val`, and a `Result` would cost every callback a larger shim.
+pub type Callback3 = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue>;
 
-/// The closure type for the few callbacks that need more than one argument or throw (the `history` wrappers,
-/// the `JSON.stringify` replacer, which ignores the third argument and never throws): one type for them all,
-/// for the same reason as [`Callback`].
-pub type Callback3 = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
+/// A [`Callback3`] that takes one argument, as most callbacks do.
+pub struct Callback(Callback3);
+
+impl Callback {
+    pub fn new(mut f: impl FnMut(JsValue) -> JsValue + 'static) -> Callback {
+        Callback(Callback3::new(move |a: JsValue, _: JsValue, _: JsValue| {
+            f(a)
+        }))
+    }
+}
+
+impl AsRef<JsValue> for Callback {
+    fn as_ref(&self) -> &JsValue {
+        self.0.as_ref()
+    }
+}
 
 /// `promise.then(ok, err)`, for callbacks as JS functions.
 pub fn then(promise: &JsValue, ok: &JsValue, err: &JsValue) -> Option<JsValue> {
@@ -102,17 +116,17 @@ fn repaired(v: &JsValue) -> Option<String> {
     let seen: Rc<RefCell<Vec<JsValue>>> = Rc::default();
     let replacer = Callback3::new(move |_key: JsValue, value: JsValue, _: JsValue| {
         if let Some(big) = value.dyn_ref::<js_sys::BigInt>() {
-            return Ok(big.to_string(10).map_or(JsValue::NULL, JsValue::from));
+            return big.to_string(10).map_or(JsValue::NULL, JsValue::from);
         }
         if value.is_object() {
             let mut seen = seen.borrow_mut();
             // `===`, which for objects is `Object.is`.
             if seen.contains(&value) {
-                return Ok(JsValue::from_str("[Circular]"));
+                return JsValue::from_str("[Circular]");
             }
             seen.push(value.clone());
         }
-        Ok(value)
+        value
     });
     let text = js_sys::JSON::stringify_with_replacer(v, replacer.as_ref()).ok()?;
     text.as_string()

@@ -229,7 +229,8 @@ fn on_storage(event: &web_sys::Event) {
 }
 
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and
-/// exceptions (a cross-origin URL throws) reach the caller unchanged.
+/// exceptions (a cross-origin URL throws) reach the caller unchanged (rethrown with `throw_val`: the closure type
+/// the SDK shares, [`Callback3`], returns no `Result`).
 fn patch_history(history: &JsValue, name: &str) -> Option<HistoryWrapper> {
     let key = JsValue::from_str(name);
     let original: Function = Reflect::get(history, &key).ok()?.dyn_into().ok()?;
@@ -240,9 +241,16 @@ fn patch_history(history: &JsValue, name: &str) -> Option<HistoryWrapper> {
             original.call2(&this, &state, &unused)
         } else {
             original.call3(&this, &state, &unused, &url)
-        }?;
-        sdk::run(|s, now| s.on_navigation(now));
-        Ok(result)
+        };
+        // A throw runs no destructors: the arguments are released first.
+        drop((state, unused, url));
+        match result {
+            Ok(result) => {
+                sdk::run(|s, now| s.on_navigation(now));
+                result
+            }
+            Err(e) => wasm_bindgen::throw_val(e),
+        }
     });
     Reflect::set(&target, &key, wrapper.as_ref()).ok()?;
     Some(wrapper)

@@ -141,3 +141,30 @@ test('each page reports its own scroll depth and engaged time, across in-app nav
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('a pushState the browser refuses throws to its caller unchanged, and navigation is still heard after', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  const thrown = await page.evaluate(() => {
+    const results = [];
+    for (let i = 0; i < 2; i++) {
+      try {
+        history.pushState({}, '', 'https://elsewhere.example/app');
+        results.push('no error');
+      } catch (e) {
+        results.push(e instanceof DOMException ? e.name : String(e));
+      }
+    }
+    history.pushState({}, '', '/app/after');
+    return results;
+  });
+  assert.deepEqual(thrown, ['SecurityError', 'SecurityError']);
+  await page.evaluate(() => wayline.flush());
+  const views = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 2))
+    .filter((e) => e.anonymousId === anon && e.type === 'page');
+  assert.deepEqual(views.map((v) => v.properties.path), ['/blank.html', '/app/after']);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
