@@ -63,6 +63,12 @@ pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
     f.call1(target, arg).ok()
 }
 
+/// `target[method](a, b)`; `None` when it is not a function or it throws. (As [`call1`].)
+pub fn call2(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
+    let f = prop(target, method).dyn_into::<js_sys::Function>().ok()?;
+    f.call2(target, a, b).ok()
+}
+
 /// A core value as a JS value, through JSON (config objects, answers and explanations are small).
 #[cfg(feature = "segments")]
 pub fn to_js(v: &crate::core::json::Value) -> JsValue {

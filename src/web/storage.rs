@@ -2,11 +2,18 @@
 //!
 //! Every access is guarded: a sandboxed iframe throws on `window.localStorage`, Safari's private mode and a full
 //! quota throw on `setItem`. The first failure is reported once; after it the page's data lives in memory.
+//!
+//! `Storage` is used through [`prop`] and [`call1`]/[`call2`] rather than its typed bindings: each of those is a
+//! wasm import and a glue function, and these calls are few.
 
+use wasm_bindgen::JsValue;
+
+use super::convert::{call1, call2, prop};
 use crate::core::tracker::Warning;
 
 pub struct Store {
-    local: Option<web_sys::Storage>,
+    /// `localStorage`.
+    local: Option<JsValue>,
     /// Values that could not be stored (few: the profile), looked up linearly.
     memory: Vec<(String, String)>,
 }
@@ -14,8 +21,9 @@ pub struct Store {
 impl Store {
     /// Opens `localStorage`, or memory with a warning when it cannot be used.
     pub fn open(window: &web_sys::Window) -> (Store, Option<Warning>) {
-        match window.local_storage() {
-            Ok(Some(local)) => (
+        // Reading `localStorage` throws where it is blocked (`prop` answers `undefined` then).
+        match Some(prop(window, "localStorage")).filter(JsValue::is_object) {
+            Some(local) => (
                 Store {
                     local: Some(local),
                     memory: Vec::new(),
@@ -39,15 +47,13 @@ impl Store {
         if let Some((_, v)) = self.memory.iter().find(|(k, _)| k == key) {
             return Some(v.clone());
         }
-        self.local
-            .as_ref()
-            .and_then(|s| s.get_item(key).ok().flatten())
+        call1(self.local.as_ref()?, "getItem", &key.into())?.as_string()
     }
 
     /// Writes a value; on failure keeps it in memory and returns a warning (once: storage is not tried again).
     pub fn set(&mut self, key: &str, value: String) -> Option<Warning> {
         if let Some(local) = &self.local {
-            if local.set_item(key, &value).is_ok() {
+            if call2(local, "setItem", &key.into(), &value.as_str().into()).is_some() {
                 return None;
             }
             self.local = None;
@@ -72,8 +78,9 @@ impl Store {
             return Vec::new();
         };
         let mut keys = Vec::new();
-        for i in 0..local.length().unwrap_or(0) {
-            if let Ok(Some(k)) = local.key(i) {
+        let count = prop(local, "length").as_f64().unwrap_or(0.0) as u32;
+        for i in 0..count {
+            if let Some(k) = call1(local, "key", &i.into()).and_then(|k| k.as_string()) {
                 if k.starts_with(prefix) {
                     keys.push(k);
                 }
@@ -88,7 +95,7 @@ impl Store {
             self.memory.remove(at);
         }
         if let Some(local) = &self.local {
-            let _ = local.remove_item(key);
+            let _ = call1(local, "removeItem", &key.into());
         }
     }
 
