@@ -6,9 +6,8 @@
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::EventTarget;
 
-use super::convert::{call1, prop, Callback, Callback3};
+use super::convert::{call1, call2, prop, Callback, Callback3};
 use super::sdk;
 
 /// A replacement for `history.pushState`/`replaceState`: `(state, unused, url)`, the original's result.
@@ -34,9 +33,9 @@ impl Listeners {
             on_event(event.unchecked_into());
             JsValue::UNDEFINED
         });
-        let f: &Function = dispatch.as_ref().unchecked_ref();
-        let listen = |target: &EventTarget, name: &str| {
-            let _ = target.add_event_listener_with_callback(name, f);
+        // `addEventListener` through `call2` rather than its typed binding (an import and glue function).
+        let listen = |target: &JsValue, name: &str| {
+            let _ = call2(target, "addEventListener", &name.into(), dispatch.as_ref());
         };
         for name in WINDOW_EVENTS {
             listen(window, name);

@@ -652,20 +652,22 @@ impl Sdk {
             (None, None) => {}
             (Some(at), Some((_, armed))) if armed <= at.max(now) => {}
             (next, current) => {
+                // `setTimeout`/`clearTimeout` through `call` rather than typed bindings (an import each).
                 if let Some((handle, _)) = current {
-                    self.window.clear_timeout_with_handle(handle);
+                    let _ = super::convert::call1(&self.window, "clearTimeout", &handle.into());
                     self.timer = None;
                 }
                 if let Some(at) = next {
                     let at = at.max(now);
                     let delay = (at - now).min(i64::from(i32::MAX)) as i32;
-                    let f: &Function =
-                        wasm_bindgen::JsCast::unchecked_ref(self.closures.timer.as_ref());
-                    if let Ok(handle) = self
-                        .window
-                        .set_timeout_with_callback_and_timeout_and_arguments_0(f, delay)
-                    {
-                        self.timer = Some((handle, at));
+                    let handle = super::convert::call2(
+                        &self.window,
+                        "setTimeout",
+                        self.closures.timer.as_ref(),
+                        &delay.into(),
+                    );
+                    if let Some(handle) = handle.and_then(|h| h.as_f64()) {
+                        self.timer = Some((handle as i32, at));
                     }
                 }
             }
