@@ -1,12 +1,13 @@
 // Script-tag loader: replaces the stub's queue with the real API, initialises from the stub's data- attributes
 // and replays the calls the page made before the SDK arrived, in order.
-import initWasm, * as wasm from './glue.js';
+import initWasm, { call } from './glue.js';
 import { createWayline } from './facade.js';
 
 const stub = window.wayline;
 const queued = Array.isArray(stub) ? stub.slice() : [];
 const data = (stub && stub.opts) || {};
-const api = createWayline(() => initWasm().then(() => wasm));
+// The glue's one entry point only (not the namespace, which would keep all its exports in the bundle).
+const api = createWayline(() => initWasm().then(() => ({ call })));
 api.loaded = true;
 window.wayline = api;
 
