@@ -79,8 +79,9 @@ pub struct Sdk {
 /// Callbacks created once and reused for every timer and request.
 struct Closures {
     timer: Callback,
+    /// Both reactions of a send: a `Response`, or the error of a failed request, which reads as status 0 (no
+    /// `status`), as the collector's silence should.
     response: Callback,
-    network_error: Callback,
 }
 
 thread_local! {
@@ -170,10 +171,6 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         response: Callback::new(|resp: JsValue| {
             let (status, retry_after) = transport::read_response(&resp);
             run(|sdk, now| sdk.on_send_result(status, retry_after, now));
-            JsValue::UNDEFINED
-        }),
-        network_error: Callback::new(|_err: JsValue| {
-            run(|sdk, now| sdk.on_send_result(0, None, now));
             JsValue::UNDEFINED
         }),
     };
@@ -329,7 +326,6 @@ impl Sdk {
             &self.batch_url(),
             &batch.body,
             &self.closures.response,
-            &self.closures.network_error,
         );
     }
 

@@ -27,8 +27,9 @@ fn header(resp: &JsValue, name: &str) -> Option<String> {
 
 /// What the response handler needs from a `Response`: its status and any `Retry-After` delay.
 pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
-    // Anything but an object (a `Response`: `fetch` resolves with nothing else) reads as a failed send. Not an
-    // `instanceof Response` check, which would be one more import and glue function.
+    // Anything but an object (a `Response`: `fetch` resolves with nothing else) reads as a failed send, as does
+    // the error a failed `fetch` rejects with (it has no `status` or `headers`). Not an `instanceof Response`
+    // check, which would be one more import and glue function.
     if !value.is_object() {
         return (0, None);
     }
@@ -43,14 +44,9 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
     (status(value), retry_after)
 }
 
-/// Starts a POST of `body`; `on_response` gets the `Response`, `on_error` a network failure.
-pub fn post(
-    window: &web_sys::Window,
-    url: &str,
-    body: &str,
-    on_response: &Callback,
-    on_error: &Callback,
-) -> bool {
+/// Starts a POST of `body`; `on_settled` gets the `Response`, or the error of a network failure (which
+/// [`read_response`] reads as status 0).
+pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callback) -> bool {
     // A plain object rather than `RequestInit`'s setters (an import each, and enum tables in the glue).
     let init = object(&[
         ("method", "POST".into()),
@@ -60,7 +56,7 @@ pub fn post(
         ("headers", object(&[("Content-Type", "text/plain".into())])),
     ]);
     let promise: Promise = window.fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>());
-    let _ = then(&promise, on_response.as_ref(), on_error.as_ref());
+    let _ = then(&promise, on_settled.as_ref(), on_settled.as_ref());
     true
 }
 
