@@ -73,13 +73,12 @@ pub enum Fetched {
 
 /// GETs of a text (the config), revalidating with `If-None-Match` when the SDK holds a copy tagged `etag`. The
 /// reactions are made once and reused by every request: there is one request at a time (the caller waits for
-/// `done` before asking again), and one closure type ([`Callback`]) serves them all.
+/// `done` before asking again), and one closure type ([`Callback`]) serves them all. Each serves both outcomes of
+/// its promise: what a promise of `fetch` or `text()` rejects with is an error, with no `status` and not a string.
 #[cfg(feature = "segments")]
 pub struct TextRequest {
     on_response: Callback,
-    on_error: Callback,
     _on_text: Callback,
-    _on_text_error: Callback,
 }
 
 #[cfg(feature = "segments")]
@@ -95,30 +94,22 @@ impl TextRequest {
                     text,
                     etag: tag.borrow_mut().take(),
                 },
-                None => Fetched::Failed("not text".into()),
+                None => Fetched::Failed("unreadable body".into()),
             });
             JsValue::UNDEFINED
         });
-        let on_text_error = Callback::new(move |_e: JsValue| {
-            done(Fetched::Failed("unreadable body".into()));
-            JsValue::UNDEFINED
-        });
-        let on_error = Callback::new(move |_e: JsValue| {
-            done(Fetched::Failed("network error".into()));
-            JsValue::UNDEFINED
-        });
-        let (text_ok, text_err): (JsValue, JsValue) =
-            (on_text.as_ref().clone(), on_text_error.as_ref().clone());
+        let text_settled: JsValue = on_text.as_ref().clone();
         let on_response = Callback::new(move |resp: JsValue| {
-            if !resp.is_object() {
+            let Some(status) = prop(&resp, "status").as_f64() else {
+                done(Fetched::Failed("network error".into()));
                 return JsValue::UNDEFINED;
-            }
-            match status(&resp) {
+            };
+            match status as u16 {
                 304 => done(Fetched::NotModified),
                 200..=299 => {
                     *tag_seen.borrow_mut() = header(&resp, "ETag");
                     if let Some(p) = call1(&resp, "text", &JsValue::UNDEFINED) {
-                        let _ = then(&p, &text_ok, &text_err);
+                        let _ = then(&p, &text_settled, &text_settled);
                     }
                 }
                 status => done(Fetched::Failed(crate::web::console::join(&[
@@ -130,9 +121,7 @@ impl TextRequest {
         });
         TextRequest {
             on_response,
-            on_error,
             _on_text: on_text,
-            _on_text_error: on_text_error,
         }
     }
 
@@ -146,7 +135,11 @@ impl TextRequest {
         let promise: JsValue = window
             .fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
             .into();
-        let _ = then(&promise, self.on_response.as_ref(), self.on_error.as_ref());
+        let _ = then(
+            &promise,
+            self.on_response.as_ref(),
+            self.on_response.as_ref(),
+        );
     }
 }
 
