@@ -44,6 +44,7 @@ test('an offline start uses the stored config; a revalidation answered 304 keeps
   await page.waitForFunction(() => window.notices.some((n) => n.name === 'warning' && n.code === 'config_unavailable'));
   const message = (await warnings(page)).find((w) => w.code === 'config_unavailable').message;
   assert.match(message, /stored config stays in use/);
+  assert.match(message, /\(network error\)/);
   assert.ok(await page.evaluate(() => wayline.explain('potentials-nudge')), 'the demo config is live offline');
   await context.close();
 });
