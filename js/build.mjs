@@ -29,7 +29,7 @@ if (!glue.includes("new URL('./wayline_bg.wasm', import.meta.url)")) {
   console.error('build: the wasm-bindgen glue no longer locates the wasm file the expected way');
   process.exit(1);
 }
-writeFileSync(join(dist, 'glue.js'), renameWasmNames(glue, join(pkg, 'names.json')));
+writeFileSync(join(dist, 'glue.js'), trimGlue(renameWasmNames(glue, join(pkg, 'names.json'))));
 copyFileSync(wasm, join(dist, 'wayline_bg.wasm'));
 for (const f of ['facade.js', 'index.js', 'index.d.ts', 'loader.js', 'config.schema.json']) {
   copyFileSync(join(src, f), join(dist, f));
@@ -66,6 +66,60 @@ function renameWasmNames(code, mapFile) {
   // Not every export is used by the glue, but every export the glue uses must now have its new name.
   for (const [, name] of code.matchAll(/\bwasm\.([\w$]+)/g)) {
     if (!exported.has(name)) fail(`the glue uses wasm.${name}, which the module no longer exports`);
+  }
+  return code;
+}
+
+// The glue's init accepts a module, bytes, a path, a request or a response, and warns about an older calling
+// convention; the SDK always calls it with no argument (the wasm file next to the glue), so those paths are
+// dropped (about 150 B gzip of the script). Each piece must be found exactly once, or the build fails.
+function trimGlue(code) {
+  const pieces = [
+    [
+      'handling of init arguments',
+      `async function __wbg_init_once(module_or_path) {
+
+    if (module_or_path !== undefined) {
+        if (Object.getPrototypeOf(module_or_path) === Object.prototype) {
+            ({module_or_path} = module_or_path)
+        } else {
+            console.warn('using deprecated parameters for the initialization function; pass a single object instead')
+        }
+    }
+
+    if (module_or_path === undefined) {
+        module_or_path = new URL('./wayline_bg.wasm', import.meta.url);
+    }
+    const imports = __wbg_get_imports();
+
+    if (typeof module_or_path === 'string' || (typeof Request === 'function' && module_or_path instanceof Request) || (typeof URL === 'function' && module_or_path instanceof URL)) {
+        module_or_path = fetch(module_or_path);
+    }
+`,
+      `async function __wbg_init_once() {
+    const imports = __wbg_get_imports();
+    const module_or_path = fetch(new URL('./wayline_bg.wasm', import.meta.url));
+`,
+    ],
+    [
+      'instantiation of what is not a response',
+      `    } else {
+        const instance = await WebAssembly.instantiate(module, imports);
+
+        if (instance instanceof WebAssembly.Instance) {
+            return { instance, module };
+        } else {
+            return instance;
+        }
+    }
+`,
+      `    }
+`,
+    ],
+  ];
+  for (const [what, from, to] of pieces) {
+    if (code.split(from).length !== 2) fail(`the glue's ${what} is not as expected (see trimGlue)`);
+    code = code.replace(from, () => to);
   }
   return code;
 }
