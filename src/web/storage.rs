@@ -90,9 +90,9 @@ impl Store {
     }
 
     pub fn remove(&mut self, key: &str) {
-        // A key is in memory at most once (see `remember`).
+        // A key is in memory at most once (see `remember`), and the order of entries does not matter.
         if let Some(at) = self.memory.iter().position(|(k, _)| k == key) {
-            self.memory.remove(at);
+            self.memory.swap_remove(at);
         }
         if let Some(local) = &self.local {
             let _ = call1(local, "removeItem", &key.into());
