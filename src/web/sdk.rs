@@ -565,9 +565,9 @@ impl Sdk {
                 continue;
             }
             self.store.remove(&self.tabs.ack_key_of(&tab));
-            // One record per tab (see `Tabs::foreign_mut`).
+            // One record per tab (see `Tabs::foreign_mut`); the records are looked up, their order does not matter.
             if let Some(at) = self.tabs.foreign.iter().position(|f| f.tab == tab) {
-                self.tabs.foreign.remove(at);
+                self.tabs.foreign.swap_remove(at);
             }
         }
     }
