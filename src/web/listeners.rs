@@ -2,7 +2,7 @@
 //! clicks, engagement (interactions, scroll depth) and exit intent.
 //!
 //! One closure serves every event and dispatches on its type: a closure per event would cost wasm bytes for each.
-//! Each handler only forwards to the SDK through `sdk::run`; none of them can throw into the page.
+//! Each handler only forwards to the SDK through `sdk::run` (by [`act`]); none of them can throw into the page.
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -72,20 +72,70 @@ impl Listeners {
     }
 }
 
+/// What an event asks of the SDK. Every event goes through one [`act`]: each closure handed to `sdk::run` is
+/// code of its own, and a match on this is smaller than a dozen of them.
+enum Action {
+    /// `pagehide`.
+    Left,
+    Hidden,
+    /// Visible again.
+    Returned,
+    /// `pageshow`.
+    Shown,
+    Online(bool),
+    /// The URL may have changed (`popstate`, the `history` wrappers).
+    Navigated,
+    /// Another tab wrote this key (`None`: removed it).
+    Storage(String, Option<String>),
+    #[cfg(feature = "segments")]
+    ExitIntent,
+    /// The scroll depth, in percent.
+    Scrolled(f64),
+    Activity,
+    /// A tagged click: the event and its properties.
+    Clicked(String, Option<String>),
+}
+
+/// Carries out `action` on the SDK (nothing when it is not running).
+fn act(action: Action) {
+    sdk::run(|s, now| match action {
+        Action::Left => {
+            s.tracker.page_hidden(now);
+            s.tracker.page_left(now);
+            s.on_exit(now);
+        }
+        Action::Hidden => {
+            s.tracker.page_hidden(now);
+            s.on_exit(now);
+        }
+        Action::Returned => {
+            s.on_return();
+            s.refresh_config(now);
+        }
+        Action::Shown => s.on_return(),
+        Action::Online(online) => s.set_online(online),
+        Action::Navigated => s.on_navigation(now),
+        Action::Storage(key, value) => s.on_storage(&key, value),
+        #[cfg(feature = "segments")]
+        Action::ExitIntent => s
+            .tracker
+            .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now),
+        Action::Scrolled(percent) => s.tracker.scrolled(percent, now),
+        Action::Activity => s.tracker.activity(now),
+        Action::Clicked(name, props) => {
+            s.tracker.track(&name, props.as_deref(), now);
+        }
+    });
+}
+
 fn on_event(event: web_sys::Event) {
     // `type` through `prop`: `Event.type` is the only typed event getter the SDK would need.
-    match prop(&event, "type")
+    let action = match prop(&event, "type")
         .as_string()
         .unwrap_or_default()
         .as_str()
     {
-        "pagehide" => {
-            sdk::run(|s, now| {
-                s.tracker.page_hidden(now);
-                s.tracker.page_left(now);
-                s.on_exit(now);
-            });
-        }
+        "pagehide" => Action::Left,
         "visibilitychange" => {
             let hidden = super::env::window()
                 .and_then(|w| w.document())
@@ -93,39 +143,24 @@ fn on_event(event: web_sys::Event) {
                     prop(&d, "visibilityState").as_string().as_deref() == Some("hidden")
                 });
             if hidden {
-                sdk::run(|s, now| {
-                    s.tracker.page_hidden(now);
-                    s.on_exit(now);
-                });
+                Action::Hidden
             } else {
-                sdk::run(|s, now| {
-                    s.on_return();
-                    s.refresh_config(now);
-                });
+                Action::Returned
             }
         }
-        "pageshow" => {
-            sdk::run(|s, _| s.on_return());
-        }
-        "online" => {
-            sdk::run(|s, _| s.set_online(true));
-        }
-        "offline" => {
-            sdk::run(|s, _| s.set_online(false));
-        }
-        "popstate" => {
-            sdk::run(|s, now| s.on_navigation(now));
-        }
-        "storage" => on_storage(&event),
+        "pageshow" => Action::Shown,
+        "online" => Action::Online(true),
+        "offline" => Action::Online(false),
+        "popstate" => Action::Navigated,
+        "storage" => return on_storage(&event),
         #[cfg(feature = "segments")]
-        "mouseout" => on_mouseout(&event),
-        "scroll" => on_scroll(),
-        "pointerdown" | "keydown" | "mousemove" if throttled() => {
-            sdk::run(|s, now| s.tracker.activity(now));
-        }
-        "click" => on_click(&event),
-        _ => {}
-    }
+        "mouseout" => return on_mouseout(&event),
+        "scroll" => return on_scroll(),
+        "pointerdown" | "keydown" | "mousemove" if throttled() => Action::Activity,
+        "click" => return on_click(&event),
+        _ => return,
+    };
+    act(action);
 }
 
 /// Exit intent: the pointer leaves the page through its top edge (towards the tabs, the address bar or the
@@ -142,10 +177,7 @@ fn on_mouseout(event: &web_sys::Event) {
 
 #[cfg(feature = "segments")]
 fn exit_intent() {
-    sdk::run(|s, now| {
-        s.tracker
-            .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now)
-    });
+    act(Action::ExitIntent);
 }
 
 thread_local! {
@@ -203,7 +235,7 @@ fn on_scroll() {
     if SCROLL_SENT.with(|s| s.replace(whole)) == whole {
         return;
     }
-    sdk::run(|s, now| s.tracker.scrolled(percent, now));
+    act(Action::Scrolled(percent));
 }
 
 /// A new page view started: its scroll depth is reported afresh at the next scroll, even at the same whole
@@ -224,7 +256,7 @@ fn on_storage(event: &web_sys::Event) {
         return;
     };
     let value = prop(event, "newValue").as_string();
-    sdk::run(|s, _| s.on_storage(&key, value.clone()));
+    act(Action::Storage(key, value));
 }
 
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and
@@ -245,7 +277,7 @@ fn patch_history(history: &JsValue, name: &str) -> Option<HistoryWrapper> {
         drop((state, unused, url));
         match result {
             Ok(result) => {
-                sdk::run(|s, now| s.on_navigation(now));
+                act(Action::Navigated);
                 result
             }
             Err(e) => wasm_bindgen::throw_val(e),
@@ -270,5 +302,5 @@ fn on_click(event: &web_sys::Event) {
         |name: &str| call1(&tagged, "getAttribute", &JsValue::from_str(name))?.as_string();
     let name = attribute("data-wayline-event").unwrap_or_default();
     let props = attribute("data-wayline-properties");
-    sdk::run(|s, now| s.tracker.track(&name, props.as_deref(), now));
+    act(Action::Clicked(name, props));
 }
