@@ -32,39 +32,16 @@ use options::InitOptions;
 
 /// The page's calls: `call(code, ...args)`, `code` the method's index in `CODES` in `js/src/facade.js` (the same
 /// order as here). One export rather than one per method: each export costs a shim in the wasm and a wrapper in
-/// the glue. An unknown code (`explain` and `outcome` without the rule engine) does nothing and answers
-/// `undefined`.
+/// the glue. An unknown code (`explain` and `outcome` without the rule engine) does nothing.
 #[wasm_bindgen]
 pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue) -> Result<JsValue, JsValue> {
-    let answer = match code {
-        8 => return init(a).map(|()| JsValue::UNDEFINED),
-        10 => segments().into(),
-        11 => stage(a).into(),
-        #[cfg(feature = "segments")]
-        12 => explain(a),
-        13 => anonymous_id().into(),
-        14 => user_id().into(),
-        15 => debug_state(),
-        code => {
-            match code {
-                0 => track(a, b),
-                1 => page(a, b),
-                2 => identify(a, b),
-                3 => reset(),
-                4 => consent(a),
-                5 => off(a, b),
-                #[cfg(feature = "segments")]
-                6 => outcome(a, b, c),
-                7 => on(a, b),
-                9 => flush(a.unchecked_into()),
-                _ => {}
-            }
-            JsValue::UNDEFINED
-        }
-    };
-    // `c` is `outcome`'s alone, which the build without the rule engine lacks.
-    let _ = c;
-    Ok(answer)
+    match code {
+        8 => init(a)?,
+        7 => on(a, b),
+        5 => off(a, b),
+        _ => return Ok(ask(code, a, b, c)),
+    }
+    Ok(JsValue::UNDEFINED)
 }
 
 /// Starts the SDK. Throws a `WaylineError` (`code: "invalid_options"`) for unusable options; calling it twice
@@ -111,86 +88,195 @@ fn properties(value: &JsValue, s: &mut sdk::Sdk) -> Option<String> {
     }
 }
 
-/// `track(event, properties?)`.
-pub fn track(event: JsValue, props: JsValue) {
-    sdk::run(|s, now| {
-        let name = event.as_string().unwrap_or_default();
-        let text = properties(&props, s);
-        s.tracker.track(&name, text.as_deref(), now);
+/// The calls on the running SDK, by their `call` code. One `sdk::run` serves them all: each closure handed to it is
+/// code of its own. What the page gets when the SDK is not running is at the end.
+fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
+    let text = a.as_string();
+    // Checked before the SDK is asked: an invalid consent is reported even when it is not running.
+    let consent = match code {
+        4 => match text
+            .as_deref()
+            .and_then(crate::core::consent::Consent::parse)
+        {
+            Some(consent) => Some(consent),
+            None => {
+                console::warn(
+                    "invalid_consent",
+                    "consent() expects 'granted', 'pending' or 'denied'",
+                );
+                return JsValue::UNDEFINED;
+            }
+        },
+        _ => None,
+    };
+    // `stage` and `explain` of what is not a string answer without asking the SDK.
+    if matches!(code, 11 | 12) && text.is_none() {
+        return if code == 12 {
+            JsValue::NULL
+        } else {
+            JsValue::UNDEFINED
+        };
+    }
+    let answer = sdk::run(|s, now| {
+        match code {
+            // `track(event, properties?)`.
+            0 => {
+                let text = properties(&b, s);
+                s.tracker.track(
+                    a.as_string().as_deref().unwrap_or_default(),
+                    text.as_deref(),
+                    now,
+                );
+            }
+            // `page()`, `page(name)`, `page(name, properties)` or `page(properties)`: a manual page view of the
+            // current URL.
+            1 => {
+                let (name, props) = if a.is_object() {
+                    (&JsValue::UNDEFINED, &a)
+                } else {
+                    (&a, &b)
+                };
+                let text = properties(props, s);
+                let href = env::href(&s.window);
+                let referrer =
+                    (href != s.last_href).then(|| std::mem::replace(&mut s.last_href, href));
+                let page = env::page(&s.window, referrer);
+                s.tracker
+                    .page_view(page, name.as_string().as_deref(), text.as_deref(), now);
+                listeners::forget_scroll();
+            }
+            // `identify(userId, traits?)` or `identify(traits)`.
+            2 => {
+                let (id, traits) = if a.is_object() {
+                    (None, &a)
+                } else {
+                    (Some(&a), &b)
+                };
+                let id = match id {
+                    None => None,
+                    Some(v) => match v.as_string().or_else(|| {
+                        let mut text = String::new();
+                        crate::core::json::write_number(v.as_f64()?, &mut text);
+                        Some(text)
+                    }) {
+                        Some(s) => Some(s),
+                        None => Some(String::new()),
+                    },
+                };
+                let text = properties(traits, s);
+                s.tracker.identify(id.as_deref(), text.as_deref(), now);
+            }
+            // Logout: a new anonymous id, no user id, no traits.
+            3 => s.reset(now),
+            // `consent('granted' | 'pending' | 'denied')`: see SPEC §8 and docs/sdk.md.
+            4 => {
+                if let Some(consent) = consent {
+                    s.set_consent(consent, now);
+                }
+            }
+            // `outcome(campaignId, 'shown' | 'dismissed' | 'answered' | 'completed' | 'rewardClaimed', details?)`:
+            // what the visitor did with a prompt the host renders itself (a custom action). `details` become the
+            // outcome event's properties (`{question, answer}` for an answer).
+            #[cfg(feature = "segments")]
+            6 => {
+                let outcome = b.as_string().unwrap_or_default();
+                let details = properties(&c, s).and_then(|t| match crate::core::json::parse(&t) {
+                    Ok(crate::core::json::Value::Object(m)) => Some(m),
+                    _ => None,
+                });
+                s.host_outcome(text.as_deref().unwrap_or_default(), &outcome, details, now);
+            }
+            // `flush()`: see `flush`.
+            9 => s.add_flush_waiter(a.clone().unchecked_into()),
+            // The segments the visitor is in now.
+            10 => {
+                return s
+                    .tracker
+                    .segments()
+                    .into_iter()
+                    .map(JsValue::from_str)
+                    .collect::<js_sys::Array>()
+                    .into()
+            }
+            // The visitor's current stage in a journey, if any.
+            11 => {
+                if let Some(stage) = text.as_deref().and_then(|j| s.tracker.stage(j)) {
+                    return stage.into();
+                }
+            }
+            // `explain(campaignId)`: whether the campaign would show if it triggered now, and every reason it
+            // would not (`docs/campaigns.md`); `null` for an unknown campaign or when no config is loaded.
+            #[cfg(feature = "segments")]
+            12 => {
+                return text
+                    .as_deref()
+                    .and_then(|id| s.tracker.explain(id, now))
+                    .map_or(JsValue::NULL, |v| convert::to_js(&v))
+            }
+            13 => return s.tracker.profile().anonymous_id.as_str().into(),
+            14 => return s.tracker.profile().user_id.as_deref().into(),
+            // Counters for diagnostics and tests: queued events, bytes, dropped events, session.
+            15 => {
+                let q = s.tracker.queue();
+                let sessions = &s.tracker.profile().sessions;
+                let n = |v: f64| JsValue::from(v);
+                return convert::object(&[
+                    ("queued", n(q.len() as f64)),
+                    ("queuedBytes", n(q.bytes() as f64)),
+                    ("droppedOverflow", n(q.dropped.overflow as f64)),
+                    ("droppedRejected", n(q.dropped.rejected as f64)),
+                    ("sessionCount", n(f64::from(sessions.count))),
+                    ("sessionId", n(sessions.id().unwrap_or(0) as f64)),
+                    ("droppedExpired", n(q.dropped.expired as f64)),
+                    ("droppedCorrupt", n(q.dropped.corrupt as f64)),
+                    ("consent", s.tracker.consent().as_str().into()),
+                ]);
+            }
+            _ => {}
+        }
+        JsValue::UNDEFINED
     });
+    // `c` is `outcome`'s alone, which the build without the rule engine lacks.
+    let _ = c;
+    answer.unwrap_or_else(|| match code {
+        9 => {
+            let resolve: Function = a.unchecked_into();
+            let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::FALSE);
+            JsValue::UNDEFINED
+        }
+        10 => js_sys::Array::new().into(),
+        12 | 15 => JsValue::NULL,
+        _ => JsValue::UNDEFINED,
+    })
 }
 
-/// `page()`, `page(name)`, `page(name, properties)` or `page(properties)`: a manual page view of the current URL.
-pub fn page(name: JsValue, props: JsValue) {
-    sdk::run(|s, now| {
-        let (name, props) = if name.is_object() {
-            (JsValue::UNDEFINED, name)
-        } else {
-            (name, props)
-        };
-        let text = properties(&props, s);
-        let href = env::href(&s.window);
-        let referrer = (href != s.last_href).then(|| std::mem::replace(&mut s.last_href, href));
-        let page = env::page(&s.window, referrer);
-        s.tracker
-            .page_view(page, name.as_string().as_deref(), text.as_deref(), now);
-        listeners::forget_scroll();
-    });
+// The calls by name, for the Rust tests.
+
+/// `track(event, properties?)`.
+pub fn track(event: JsValue, props: JsValue) {
+    ask(0, event, props, JsValue::UNDEFINED);
 }
 
 /// `identify(userId, traits?)` or `identify(traits)`.
 pub fn identify(user_id: JsValue, traits: JsValue) {
-    sdk::run(|s, now| {
-        let (id, traits) = if user_id.is_object() {
-            (None, user_id)
-        } else {
-            (Some(user_id), traits)
-        };
-        let id = match id {
-            None => None,
-            Some(v) => match v.as_string().or_else(|| {
-                let mut text = String::new();
-                crate::core::json::write_number(v.as_f64()?, &mut text);
-                Some(text)
-            }) {
-                Some(s) => Some(s),
-                None => Some(String::new()),
-            },
-        };
-        let text = properties(&traits, s);
-        s.tracker.identify(id.as_deref(), text.as_deref(), now);
-    });
-}
-
-/// `consent('granted' | 'pending' | 'denied')`: see SPEC §8 and docs/sdk.md.
-pub fn consent(state: JsValue) {
-    let parsed = state
-        .as_string()
-        .and_then(|s| crate::core::consent::Consent::parse(&s));
-    match parsed {
-        Some(c) => {
-            sdk::run(|s, now| s.set_consent(c, now));
-        }
-        None => console::warn(
-            "invalid_consent",
-            "consent() expects 'granted', 'pending' or 'denied'",
-        ),
-    }
+    ask(2, user_id, traits, JsValue::UNDEFINED);
 }
 
 /// Logout: a new anonymous id, no user id, no traits.
 pub fn reset() {
-    sdk::run(|s, now| s.reset(now));
+    ask(
+        3,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
 }
 
 /// Sends everything queued now; `resolve` is called with `true` once the collector has accepted all of it
 /// (retrying as needed), or at once with `false` when the SDK is not running. (The facade makes the promise:
 /// `Promise::new` here would cost a closure type of its own.)
 pub fn flush(resolve: Function) {
-    let registered = sdk::run(|s, _| s.add_flush_waiter(resolve.clone()));
-    if registered.is_none() {
-        let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::FALSE);
-    }
+    ask(9, resolve.into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
 }
 
 /// Registers a listener (`ready`, `warning`); may be called before `init`.
@@ -218,75 +304,46 @@ fn listen(name: JsValue, listener: JsValue, add: bool) {
 
 /// The segments the visitor is in now.
 pub fn segments() -> js_sys::Array {
-    sdk::run(|s, _| {
-        s.tracker
-            .segments()
-            .into_iter()
-            .map(JsValue::from_str)
-            .collect()
-    })
-    .unwrap_or_default()
+    ask(
+        10,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .unchecked_into()
 }
 
 /// The visitor's current stage in `journey`, if any.
 pub fn stage(journey: JsValue) -> Option<String> {
-    let journey = journey.as_string()?;
-    sdk::run(|s, _| s.tracker.stage(&journey).map(str::to_string)).flatten()
-}
-
-/// `explain(campaignId)`: whether the campaign would show if it triggered now, and every reason it would not
-/// (`docs/campaigns.md`); `null` for an unknown campaign or when no config is loaded.
-#[cfg(feature = "segments")]
-pub fn explain(campaign: JsValue) -> JsValue {
-    let Some(id) = campaign.as_string() else {
-        return JsValue::NULL;
-    };
-    sdk::run(|s, now| s.tracker.explain(&id, now))
-        .flatten()
-        .map_or(JsValue::NULL, |v| convert::to_js(&v))
-}
-
-/// `outcome(campaignId, 'shown' | 'dismissed' | 'answered' | 'completed' | 'rewardClaimed', details?)`: what the
-/// visitor did with a prompt the host renders itself (a custom action). `details` become the outcome event's
-/// properties (`{question, answer}` for an answer).
-#[cfg(feature = "segments")]
-pub fn outcome(campaign: JsValue, outcome: JsValue, details: JsValue) {
-    sdk::run(|s, now| {
-        let campaign = campaign.as_string().unwrap_or_default();
-        let outcome = outcome.as_string().unwrap_or_default();
-        let details = properties(&details, s).and_then(|t| match crate::core::json::parse(&t) {
-            Ok(crate::core::json::Value::Object(m)) => Some(m),
-            _ => None,
-        });
-        s.host_outcome(&campaign, &outcome, details, now);
-    });
+    ask(11, journey, JsValue::UNDEFINED, JsValue::UNDEFINED).as_string()
 }
 
 pub fn anonymous_id() -> Option<String> {
-    sdk::run(|s, _| s.tracker.profile().anonymous_id.clone())
+    ask(
+        13,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .as_string()
 }
 
 pub fn user_id() -> Option<String> {
-    sdk::run(|s, _| s.tracker.profile().user_id.clone()).flatten()
+    ask(
+        14,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .as_string()
 }
 
 /// Counters for diagnostics and tests: queued events, bytes, dropped events, session.
 pub fn debug_state() -> JsValue {
-    sdk::run(|s, _| {
-        let q = s.tracker.queue();
-        let sessions = &s.tracker.profile().sessions;
-        let n = |v: f64| JsValue::from(v);
-        convert::object(&[
-            ("queued", n(q.len() as f64)),
-            ("queuedBytes", n(q.bytes() as f64)),
-            ("droppedOverflow", n(q.dropped.overflow as f64)),
-            ("droppedRejected", n(q.dropped.rejected as f64)),
-            ("sessionCount", n(f64::from(sessions.count))),
-            ("sessionId", n(sessions.id().unwrap_or(0) as f64)),
-            ("droppedExpired", n(q.dropped.expired as f64)),
-            ("droppedCorrupt", n(q.dropped.corrupt as f64)),
-            ("consent", s.tracker.consent().as_str().into()),
-        ])
-    })
-    .unwrap_or(JsValue::NULL)
+    ask(
+        15,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
 }
