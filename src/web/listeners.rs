@@ -2,13 +2,13 @@
 //! clicks, engagement (interactions, scroll depth) and exit intent.
 //!
 //! One closure serves every event and dispatches on its type: a closure per event would cost wasm bytes for each.
-//! Each handler only forwards to the SDK through `sdk::run` (by [`act`]); none of them can throw into the page.
+//! Each handler only forwards to the SDK through [`act`]; none of them can throw into the page.
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::convert::{call1, call2, prop, Callback, Callback3};
-use super::sdk;
+use super::sdk::{act, Action};
 
 /// A replacement for `history.pushState`/`replaceState`: `(state, unused, url)`, the original's result.
 type HistoryWrapper = Callback3;
@@ -70,62 +70,6 @@ impl Listeners {
             _history: patched,
         })
     }
-}
-
-/// What an event asks of the SDK. Every event goes through one [`act`]: each closure handed to `sdk::run` is
-/// code of its own, and a match on this is smaller than a dozen of them.
-enum Action {
-    /// `pagehide`.
-    Left,
-    Hidden,
-    /// Visible again.
-    Returned,
-    /// `pageshow`.
-    Shown,
-    Online(bool),
-    /// The URL may have changed (`popstate`, the `history` wrappers).
-    Navigated,
-    /// Another tab wrote this key (`None`: removed it).
-    Storage(String, Option<String>),
-    #[cfg(feature = "segments")]
-    ExitIntent,
-    /// The scroll depth, in percent.
-    Scrolled(f64),
-    Activity,
-    /// A tagged click: the event and its properties.
-    Clicked(String, Option<String>),
-}
-
-/// Carries out `action` on the SDK (nothing when it is not running).
-fn act(action: Action) {
-    sdk::run(|s, now| match action {
-        Action::Left => {
-            s.tracker.page_hidden(now);
-            s.tracker.page_left(now);
-            s.on_exit(now);
-        }
-        Action::Hidden => {
-            s.tracker.page_hidden(now);
-            s.on_exit(now);
-        }
-        Action::Returned => {
-            s.on_return();
-            s.refresh_config(now);
-        }
-        Action::Shown => s.on_return(),
-        Action::Online(online) => s.set_online(online),
-        Action::Navigated => s.on_navigation(now),
-        Action::Storage(key, value) => s.on_storage(&key, value),
-        #[cfg(feature = "segments")]
-        Action::ExitIntent => s
-            .tracker
-            .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now),
-        Action::Scrolled(percent) => s.tracker.scrolled(percent, now),
-        Action::Activity => s.tracker.activity(now),
-        Action::Clicked(name, props) => {
-            s.tracker.track(&name, props.as_deref(), now);
-        }
-    });
 }
 
 fn on_event(event: web_sys::Event) {

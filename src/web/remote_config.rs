@@ -59,7 +59,7 @@ impl Sdk {
         self.remote.fetched_at = now;
         let request = self.remote.request.get_or_insert_with(|| {
             transport::TextRequest::new(|fetched| {
-                run(|s, now| s.on_config_fetched(fetched, now));
+                act(Action::Config(fetched));
             })
         });
         request.get(&self.window, &url, self.remote.etag.as_deref());
@@ -77,7 +77,7 @@ impl Sdk {
 
     /// A new config replaces the running one; an invalid one is reported (every error) and the last good one
     /// stays; without a network the stored copy stays.
-    fn on_config_fetched(&mut self, fetched: transport::Fetched, now: Millis) {
+    pub(super) fn on_config_fetched(&mut self, fetched: transport::Fetched, now: Millis) {
         self.remote.loading = false;
         let had_config = self.tracker.has_audience();
         match fetched {

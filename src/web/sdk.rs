@@ -132,6 +132,80 @@ fn run_dyn(task: &mut dyn Task) {
     }
 }
 
+/// What the browser asks of the SDK: its events, timer, responses and lock grants. Every such callback goes
+/// through one [`act`]: each closure handed to [`run`] is code of its own, and a match on this is smaller than a
+/// dozen of them.
+pub enum Action {
+    /// `pagehide`.
+    Left,
+    Hidden,
+    /// Visible again.
+    Returned,
+    /// `pageshow`.
+    Shown,
+    Online(bool),
+    /// The URL may have changed (`popstate`, the `history` wrappers).
+    Navigated,
+    /// Another tab wrote this key (`None`: removed it).
+    Storage(String, Option<String>),
+    #[cfg(feature = "segments")]
+    ExitIntent,
+    /// The scroll depth, in percent.
+    Scrolled(f64),
+    Activity,
+    /// A tagged click: the event and its properties.
+    Clicked(String, Option<String>),
+    /// The SDK's timer fired.
+    Timer,
+    /// A send settled: the status (0 for no answer) and any `Retry-After` delay.
+    Sent(u16, Option<Millis>),
+    /// This tab got the sender lock.
+    Sender,
+    /// The tabs holding their lifetime lock (`None`: the query failed).
+    Live(Option<Vec<String>>),
+    /// The config request settled.
+    #[cfg(feature = "segments")]
+    Config(transport::Fetched),
+}
+
+/// Carries out `action` on the SDK (nothing when it is not running).
+pub fn act(action: Action) {
+    run(|s, now| match action {
+        Action::Left => {
+            s.tracker.page_hidden(now);
+            s.tracker.page_left(now);
+            s.on_exit(now);
+        }
+        Action::Hidden => {
+            s.tracker.page_hidden(now);
+            s.on_exit(now);
+        }
+        Action::Returned => {
+            s.on_return();
+            s.refresh_config(now);
+        }
+        Action::Shown => s.on_return(),
+        Action::Online(online) => s.set_online(online),
+        Action::Navigated => s.on_navigation(now),
+        Action::Storage(key, value) => s.on_storage(&key, value),
+        #[cfg(feature = "segments")]
+        Action::ExitIntent => s
+            .tracker
+            .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now),
+        Action::Scrolled(percent) => s.tracker.scrolled(percent, now),
+        Action::Activity => s.tracker.activity(now),
+        Action::Clicked(name, props) => {
+            s.tracker.track(&name, props.as_deref(), now);
+        }
+        Action::Timer => s.on_timer(now),
+        Action::Sent(status, retry_after) => s.on_send_result(status, retry_after, now),
+        Action::Sender => s.become_sender(),
+        Action::Live(held) => s.tabs.set_live(held),
+        #[cfg(feature = "segments")]
+        Action::Config(fetched) => s.on_config_fetched(fetched, now),
+    });
+}
+
 /// Installs the SDK, attaches its listeners, records the first page view and emits `ready`.
 pub fn install(options: InitOptions, window: web_sys::Window) {
     let (store, storage_warning) = Store::open(&window);
@@ -165,12 +239,12 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     }
     let closures = Closures {
         timer: Callback::new(|_: JsValue| {
-            run(|sdk, now| sdk.on_timer(now));
+            act(Action::Timer);
             JsValue::UNDEFINED
         }),
         response: Callback::new(|resp: JsValue| {
             let (status, retry_after) = transport::read_response(&resp);
-            run(|sdk, now| sdk.on_send_result(status, retry_after, now));
+            act(Action::Sent(status, retry_after));
             JsValue::UNDEFINED
         }),
     };

@@ -19,7 +19,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::console::join;
 use super::convert::{prop, then, Callback};
-use super::sdk;
+use super::sdk::{self, Action};
 use crate::core::time::{Millis, SECOND};
 
 /// How often the sender re-checks which tabs are alive while it holds other tabs' events.
@@ -87,12 +87,11 @@ impl Tabs {
             liveness_pending: false,
             _closures: Vec::new(),
             on_liveness: Callback::new(|result: JsValue| {
-                let held = held_lock_names(&result);
-                sdk::run(|s, _| s.tabs.set_live(&held));
+                sdk::act(Action::Live(Some(held_lock_names(&result))));
                 JsValue::UNDEFINED
             }),
             on_liveness_error: Callback::new(|_e: JsValue| {
-                sdk::run(|s, _| s.tabs.liveness_pending = false);
+                sdk::act(Action::Live(None));
                 JsValue::UNDEFINED
             }),
         }
@@ -153,7 +152,7 @@ impl Tabs {
         let tab_lock = join(&[&self.prefix, "tab:", &self.id]);
         let _ = request.call2(&locks, &JsValue::from_str(&tab_lock), hold.as_ref());
         let lead = Callback::new(|_lock: JsValue| {
-            sdk::run(|s, _| s.become_sender());
+            sdk::act(Action::Sender);
             never_resolving()
         });
         let sender_lock = join(&[&self.prefix, "sender"]);
@@ -188,11 +187,15 @@ impl Tabs {
         }
     }
 
-    fn set_live(&mut self, held: &[String]) {
+    /// The answer to a liveness check: the tabs holding their lifetime lock (`None`: the query failed).
+    pub fn set_live(&mut self, held: Option<Vec<String>>) {
         self.liveness_pending = false;
+        let Some(held) = held else {
+            return;
+        };
         let marker = join(&[&self.prefix, "tab:"]);
         let mut live = Vec::new();
-        for name in held {
+        for name in &held {
             if let Some(tab) = name.strip_prefix(marker.as_str()) {
                 live.push(tab.to_string());
             }
