@@ -72,7 +72,8 @@ function renameWasmNames(code, mapFile) {
 
 // The glue's init accepts a module, bytes, a path, a request or a response, and warns about an older calling
 // convention; the SDK always calls it with no argument (the wasm file next to the glue), so those paths are
-// dropped (about 150 B gzip of the script). Each piece must be found exactly once, or the build fails.
+// dropped (about 150 B gzip of the script), as is a way of passing strings that the glue never uses (every call
+// passes `realloc`). Each piece must be found exactly once, or the build fails.
 function trimGlue(code) {
   const pieces = [
     [
@@ -115,6 +116,18 @@ function trimGlue(code) {
 `,
       `    }
 `,
+    ],
+    [
+      'string passing without realloc',
+      `    if (realloc === undefined) {
+        const buf = cachedTextEncoder.encode(arg);
+        const ptr = malloc(buf.length, 1) >>> 0;
+        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+        WASM_VECTOR_LEN = buf.length;
+        return ptr;
+    }
+`,
+      '',
     ],
   ];
   for (const [what, from, to] of pieces) {
