@@ -206,6 +206,15 @@ pub fn act(action: Action) {
     });
 }
 
+/// A callback that carries out what `make` reads from its argument. One closure type for them all: each
+/// closure handed to the browser is code of its own.
+pub fn acting(make: fn(JsValue) -> Action) -> Callback {
+    Callback::new(move |v: JsValue| {
+        act(make(v));
+        JsValue::UNDEFINED
+    })
+}
+
 /// Installs the SDK, attaches its listeners, records the first page view and emits `ready`.
 pub fn install(options: InitOptions, window: web_sys::Window) {
     let (store, storage_warning) = Store::open(&window);
@@ -238,14 +247,10 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         tabs.sender = true;
     }
     let closures = Closures {
-        timer: Callback::new(|_: JsValue| {
-            act(Action::Timer);
-            JsValue::UNDEFINED
-        }),
-        response: Callback::new(|resp: JsValue| {
+        timer: acting(|_| Action::Timer),
+        response: acting(|resp| {
             let (status, retry_after) = transport::read_response(&resp);
-            act(Action::Sent(status, retry_after));
-            JsValue::UNDEFINED
+            Action::Sent(status, retry_after)
         }),
     };
     let mut sdk = Sdk {

@@ -86,14 +86,8 @@ impl Tabs {
             last_liveness_check: 0,
             liveness_pending: false,
             _closures: Vec::new(),
-            on_liveness: Callback::new(|result: JsValue| {
-                sdk::act(Action::Live(Some(held_lock_names(&result))));
-                JsValue::UNDEFINED
-            }),
-            on_liveness_error: Callback::new(|_e: JsValue| {
-                sdk::act(Action::Live(None));
-                JsValue::UNDEFINED
-            }),
+            on_liveness: sdk::acting(|result| Action::Live(Some(held_lock_names(&result)))),
+            on_liveness_error: sdk::acting(|_| Action::Live(None)),
         }
     }
 
