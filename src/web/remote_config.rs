@@ -3,6 +3,19 @@
 //! changed one replaces the running one, an invalid one is reported and the last good one stays.
 
 use super::*;
+#[cfg(feature = "segments")]
+use crate::web::convert::{call1, prop, then};
+
+/// What a config request brought.
+#[cfg(feature = "segments")]
+enum Fetched {
+    /// A 200: the body and its `ETag`, if any.
+    Text { text: String, etag: Option<String> },
+    /// A 304: the copy the SDK has (whose tag it sent) is current.
+    NotModified,
+    /// The reason it could not be had (network error, status).
+    Failed(String),
+}
 
 /// The config fetched from a URL: its last good text (also kept in storage for offline starts) and tag.
 #[cfg(feature = "segments")]
@@ -15,8 +28,11 @@ pub struct Remote {
     loading: bool,
     /// Checked again when the page becomes visible this long after the last check (`configRefresh`).
     pub refresh: Millis,
-    /// Made by the first request, reused by the later ones.
-    request: Option<transport::TextRequest>,
+    /// The reactions to a request (its response, then its body), made by the first request and reused by the
+    /// later ones: there is one request at a time (`loading`). Each serves both outcomes of its promise.
+    reactions: Option<[Callback; 2]>,
+    /// The `ETag` of the response whose body is being read.
+    body_tag: Option<String>,
 }
 
 #[cfg(feature = "segments")]
@@ -57,12 +73,46 @@ impl Sdk {
         };
         self.remote.loading = true;
         self.remote.fetched_at = now;
-        let request = self.remote.request.get_or_insert_with(|| {
-            transport::TextRequest::new(|fetched| {
-                act(Action::Config(fetched));
-            })
-        });
-        request.get(&self.window, &url, self.remote.etag.as_deref());
+        let [on_response, _] = self
+            .remote
+            .reactions
+            .get_or_insert_with(|| [acting(Action::ConfigResponse), acting(Action::ConfigBody)]);
+        transport::get(&self.window, &url, self.remote.etag.as_deref(), on_response);
+    }
+
+    /// A config request settled: a `Response`, or the error of a failed request (which has no `status`).
+    pub(super) fn on_config_response(&mut self, resp: JsValue, now: Millis) {
+        let fetched = match prop(&resp, "status").as_f64() {
+            None => Fetched::Failed("network error".into()),
+            Some(status) => match status as u16 {
+                304 => Fetched::NotModified,
+                200..=299 => {
+                    self.remote.body_tag = transport::header(&resp, "ETag");
+                    let body = call1(&resp, "text", &JsValue::UNDEFINED);
+                    if let (Some(body), Some([_, on_body])) = (body, &self.remote.reactions) {
+                        let _ = then(&body, on_body.as_ref(), on_body.as_ref());
+                    }
+                    return;
+                }
+                status => Fetched::Failed(console::join(&[
+                    "status ",
+                    &console::num(i64::from(status)),
+                ])),
+            },
+        };
+        self.on_config_fetched(fetched, now);
+    }
+
+    /// A config response's body was read: its text, or the error reading it failed with (not a string).
+    pub(super) fn on_config_body(&mut self, text: JsValue, now: Millis) {
+        let fetched = match text.as_string() {
+            Some(text) => Fetched::Text {
+                text,
+                etag: self.remote.body_tag.take(),
+            },
+            None => Fetched::Failed("unreadable body".into()),
+        };
+        self.on_config_fetched(fetched, now);
     }
 
     /// The page is visible again: a config fetched long enough ago is checked for changes.
@@ -77,12 +127,12 @@ impl Sdk {
 
     /// A new config replaces the running one; an invalid one is reported (every error) and the last good one
     /// stays; without a network the stored copy stays.
-    pub(super) fn on_config_fetched(&mut self, fetched: transport::Fetched, now: Millis) {
+    fn on_config_fetched(&mut self, fetched: Fetched, now: Millis) {
         self.remote.loading = false;
         let had_config = self.tracker.has_audience();
         match fetched {
-            transport::Fetched::NotModified => {}
-            transport::Fetched::Text { text, etag } => {
+            Fetched::NotModified => {}
+            Fetched::Text { text, etag } => {
                 if self.remote.text.as_deref() == Some(text.as_str()) {
                     self.remote.etag = etag;
                     return;
@@ -102,7 +152,7 @@ impl Sdk {
                 }
                 self.config_loaded(ok || had_config, "network");
             }
-            transport::Fetched::Failed(why) => {
+            Fetched::Failed(why) => {
                 let what = if had_config {
                     "); the stored config stays in use"
                 } else {

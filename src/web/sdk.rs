@@ -163,9 +163,12 @@ pub enum Action {
     Sender,
     /// The tabs holding their lifetime lock (`None`: the query failed).
     Live(Option<Vec<String>>),
-    /// The config request settled.
+    /// A config request settled (a `Response` or an error).
     #[cfg(feature = "segments")]
-    Config(transport::Fetched),
+    ConfigResponse(JsValue),
+    /// A config response's body was read (its text or an error).
+    #[cfg(feature = "segments")]
+    ConfigBody(JsValue),
 }
 
 /// Carries out `action` on the SDK (nothing when it is not running).
@@ -202,7 +205,9 @@ pub fn act(action: Action) {
         Action::Sender => s.become_sender(),
         Action::Live(held) => s.tabs.set_live(held),
         #[cfg(feature = "segments")]
-        Action::Config(fetched) => s.on_config_fetched(fetched, now),
+        Action::ConfigResponse(resp) => s.on_config_response(resp, now),
+        #[cfg(feature = "segments")]
+        Action::ConfigBody(text) => s.on_config_body(text, now),
     });
 }
 
