@@ -62,8 +62,9 @@ impl Outbox {
     }
 
     pub fn deliver(self) {
-        for (f, arg) in self.calls {
-            if let Err(e) = f.call1(&JsValue::UNDEFINED, &arg) {
+        // By reference: an owning loop instantiates the vector's iterator for its type.
+        for (f, arg) in &self.calls {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, arg) {
                 console::error_with("a listener threw", &e);
             }
         }

@@ -338,8 +338,9 @@ impl Sdk {
 
     /// Carries out what the core decided: warnings, due sends, storage writes, flush promises, the timer.
     fn settle(&mut self, now: Millis) {
-        for w in self.tracker.take_warnings() {
-            self.report(&w);
+        // By reference, as the loops below: an owning loop instantiates the vector's iterator for its type.
+        for w in &self.tracker.take_warnings() {
+            self.report(w);
         }
         if self.tracker.next_wakeup().is_some_and(|at| at <= now) {
             self.tracker.advance(now);
@@ -387,8 +388,8 @@ impl Sdk {
             !self.tracker.queue().has_own()
         };
         if done {
-            for resolve in self.flush_waiters.drain(..) {
-                self.outbox.call(resolve, JsValue::TRUE);
+            for resolve in &std::mem::take(&mut self.flush_waiters) {
+                self.outbox.call(resolve.clone(), JsValue::TRUE);
             }
         }
         self.arm_timer(now);
@@ -517,8 +518,8 @@ impl Sdk {
         self.store.remove(&self.profile_key);
         self.store.remove(&self.state_key);
         let prefix = console::join(&["wayline:", self.tracker.write_key(), ":"]);
-        for key in self.store.keys_with_prefix(&prefix) {
-            self.store.remove(&key);
+        for key in &self.store.keys_with_prefix(&prefix) {
+            self.store.remove(key);
         }
         self.profile_write_at = None;
         self.queue_write_at = None;
@@ -599,7 +600,7 @@ impl Sdk {
 
     /// Tells other tabs which of their events the collector accepted.
     fn publish_acks(&mut self) {
-        for (origin, seq) in self.tracker.queue_mut().take_foreign_acks() {
+        for &(origin, seq) in &self.tracker.queue_mut().take_foreign_acks() {
             let Some(f) = self.tabs.foreign.iter_mut().find(|f| f.origin == origin) else {
                 continue;
             };
@@ -718,16 +719,22 @@ impl Sdk {
             None
         };
         let import_at = (sending && self.tabs.imports_pending()).then_some(now);
-        let next = [
+        // The earliest of them (a plain loop: an iterator chain is code of its own).
+        let mut next: Option<Millis> = None;
+        for at in [
             send_at,
             import_at,
             self.profile_write_at,
             self.queue_write_at,
             self.tracker.next_wakeup(),
         ]
-        .into_iter()
+        .iter()
         .flatten()
-        .min();
+        {
+            if next.is_none_or(|n| *at < n) {
+                next = Some(*at);
+            }
+        }
         match (next, self.timer) {
             (None, None) => {}
             (Some(at), Some((_, armed))) if armed <= at.max(now) => {}
