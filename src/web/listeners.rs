@@ -37,12 +37,12 @@ impl Listeners {
         let listen = |target: &JsValue, name: &str| {
             let _ = call2(target, "addEventListener", &name.into(), dispatch.as_ref());
         };
-        for name in WINDOW_EVENTS {
+        for name in &WINDOW_EVENTS {
             listen(window, name);
         }
         listen(&document, "visibilitychange");
         // Engagement: interactions, scroll depth; exit intent (a campaign trigger).
-        for name in ACTIVITY_EVENTS {
+        for name in &ACTIVITY_EVENTS {
             listen(&document, name);
         }
         listen(window, "scroll");
@@ -60,7 +60,7 @@ impl Listeners {
         }
         let mut patched = Vec::new();
         let history = prop(window, "history");
-        for name in ["pushState", "replaceState"] {
+        for name in &["pushState", "replaceState"] {
             if let Some(wrapper) = patch_history(&history, name) {
                 patched.push(wrapper);
             }

@@ -634,10 +634,14 @@ impl Sdk {
             return;
         }
         let parts = self.other_log_parts();
-        for tab in finished {
-            let recheck = !std::mem::replace(&mut self.tabs.foreign_mut(&tab).rechecked, true);
+        for tab in &finished {
+            let recheck = !std::mem::replace(&mut self.tabs.foreign_mut(tab).rechecked, true);
             for (part, key) in &parts {
-                if self.tabs.log_part_of(key).is_none_or(|(t, _)| t != tab) {
+                if self
+                    .tabs
+                    .log_part_of(key)
+                    .is_none_or(|(t, _)| t != tab.as_str())
+                {
                     continue;
                 }
                 if recheck {
@@ -649,9 +653,9 @@ impl Sdk {
             if recheck {
                 continue;
             }
-            self.store.remove(&self.tabs.ack_key_of(&tab));
+            self.store.remove(&self.tabs.ack_key_of(tab));
             // One record per tab (see `Tabs::foreign_mut`); the records are looked up, their order does not matter.
-            if let Some(at) = self.tabs.foreign.iter().position(|f| f.tab == tab) {
+            if let Some(at) = self.tabs.foreign.iter().position(|f| f.tab == *tab) {
                 self.tabs.foreign.swap_remove(at);
             }
         }
