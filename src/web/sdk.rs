@@ -14,7 +14,7 @@ use super::convert::Callback;
 use super::emitter::Outbox;
 use super::env;
 use super::listeners::Listeners;
-use super::options::InitOptions;
+use super::options::{ConfigSource, InitOptions};
 use super::storage::Store;
 use super::tabs::Tabs;
 use super::transport;
@@ -132,9 +132,9 @@ fn run_dyn(task: &mut dyn Task) {
     }
 }
 
-/// What the browser asks of the SDK: its events, timer, responses and lock grants. Every such callback goes
-/// through one [`act`]: each closure handed to [`run`] is code of its own, and a match on this is smaller than a
-/// dozen of them.
+/// What the browser asks of the SDK (its events, timer, responses and lock grants), and its start. Every such
+/// callback goes through one [`act`]: each closure handed to [`run`] is code of its own, and a match on this is
+/// smaller than a dozen of them.
 pub enum Action {
     /// `pagehide`.
     Left,
@@ -163,6 +163,8 @@ pub enum Action {
     Sender,
     /// The tabs holding their lifetime lock (`None`: the query failed).
     Live(Option<Vec<String>>),
+    /// The SDK was installed: whether to track tagged clicks, and the config given to `init`.
+    Started(bool, Option<ConfigSource>),
     /// A config request settled (a `Response` or an error).
     #[cfg(feature = "segments")]
     ConfigResponse(JsValue),
@@ -203,6 +205,7 @@ pub fn act(action: Action) {
         Action::Timer => s.on_timer(now),
         Action::Sent(status, retry_after) => s.on_send_result(status, retry_after, now),
         Action::Sender => s.become_sender(),
+        Action::Started(track_clicks, config) => s.start(track_clicks, config, now),
         Action::Live(held) => s.tabs.set_live(held),
         #[cfg(feature = "segments")]
         Action::ConfigResponse(resp) => s.on_config_response(resp, now),
@@ -293,36 +296,34 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     // `navigator.onLine` (read once: see `convert::prop`).
     let online = super::convert::prop(&sdk.window.navigator(), "onLine").as_bool() == Some(true);
     sdk.tracker.queue_mut().set_paused(!online);
-    let track_clicks = options.track_clicks;
-    let config = options.config;
     #[cfg(feature = "segments")]
-    let config_refresh = options.config_refresh;
+    {
+        sdk.remote.refresh = options.config_refresh;
+    }
     SDK.with(|cell| {
         if let Ok(mut slot) = cell.try_borrow_mut() {
             *slot = Some(sdk);
         }
     });
     // Listeners capture nothing but call back through `run`, so they are created once the state is in place.
-    run(|sdk, now| {
-        let listeners = Listeners::attach(&sdk.window, track_clicks);
-        sdk.listeners = listeners;
-        if !sdk.store.is_memory_only() {
-            sdk.tabs.request_locks();
-        }
-        #[cfg(feature = "segments")]
-        {
-            sdk.remote.refresh = config_refresh;
-        }
-        segments::start(sdk, config, now);
-        if sdk.auto_page {
-            let page = env::page(&sdk.window, None);
-            sdk.tracker.page_view(page, None, None, now);
-        }
-        sdk.outbox.emit("ready", JsValue::TRUE);
-    });
+    act(Action::Started(options.track_clicks, options.config));
 }
 
 impl Sdk {
+    /// Attaches the listeners, loads the config, records the first page view and emits `ready`.
+    fn start(&mut self, track_clicks: bool, config: Option<ConfigSource>, now: Millis) {
+        self.listeners = Listeners::attach(&self.window, track_clicks);
+        if !self.store.is_memory_only() {
+            self.tabs.request_locks();
+        }
+        segments::start(self, config, now);
+        if self.auto_page {
+            let page = env::page(&self.window, None);
+            self.tracker.page_view(page, None, None, now);
+        }
+        self.outbox.emit("ready", JsValue::TRUE);
+    }
+
     fn batch_url(&self) -> String {
         console::join(&[&self.endpoint, "/v1/batch"])
     }
