@@ -530,9 +530,9 @@ impl Sdk {
     /// numbers, so importing them in this order never skips one).
     fn other_log_parts(&self) -> Vec<(u32, String)> {
         let mut parts = Vec::new();
-        for key in self.store.keys_with_prefix(&self.tabs.queue_key_of("")) {
-            if let Some((_, part)) = self.tabs.log_part_of(&key) {
-                parts.push((part, key));
+        for key in &self.store.keys_with_prefix(&self.tabs.queue_key_of("")) {
+            if let Some((_, part)) = self.tabs.log_part_of(key) {
+                parts.push((part, key.clone()));
             }
         }
         crate::core::order::sort_by_key(&mut parts, |(part, _)| *part);
@@ -553,9 +553,9 @@ impl Sdk {
             self.tabs.changed_logs.clear();
             self.tabs.pending_logs = self.other_log_parts();
         }
-        for key in std::mem::take(&mut self.tabs.changed_logs) {
-            if let Some((_, part)) = self.tabs.log_part_of(&key) {
-                self.tabs.queue_import(part, key);
+        for key in &std::mem::take(&mut self.tabs.changed_logs) {
+            if let Some((_, part)) = self.tabs.log_part_of(key) {
+                self.tabs.queue_import(part, key.clone());
             }
         }
         let mut read = 0;
@@ -664,12 +664,12 @@ impl Sdk {
 
     /// Without Web Locks: take over the logs earlier tabs left behind.
     fn adopt_all_logs(&mut self) {
-        for (_, key) in self.other_log_parts() {
-            if let Some(text) = self.store.get(&key) {
+        for (_, key) in &self.other_log_parts() {
+            if let Some(text) = self.store.get(key) {
                 self.tracker.queue_mut().restore(&text);
             }
-            self.store.remove(&key);
-            if let Some((tab, _)) = self.tabs.log_part_of(&key) {
+            self.store.remove(key);
+            if let Some((tab, _)) = self.tabs.log_part_of(key) {
                 self.store.remove(&self.tabs.ack_key_of(tab));
             }
         }
