@@ -397,14 +397,18 @@ impl Queue {
 
     /// Removes every event `doomed` picks, oldest first, in one pass and in place; returns how many. Nothing
     /// moves when nothing is doomed (the common case of `expire`, which runs before every send).
-    fn remove_where(&mut self, doomed: &dyn Fn(&Item) -> bool) -> usize {
-        let Some(first) = self.items.iter().position(doomed) else {
+    fn remove_where(&mut self, doomed: Doomed) -> usize {
+        let mut first = 0;
+        while self.items.get(first).is_some_and(|i| !doomed.takes(i)) {
+            first += 1;
+        }
+        if first == self.items.len() {
             return 0;
-        };
+        }
         let mut items = std::mem::take(&mut self.items);
         let mut kept = first;
         for i in first..items.len() {
-            if doomed(&items[i]) {
+            if doomed.takes(&items[i]) {
                 self.forget(&items[i]);
             } else {
                 items.swap(kept, i);
@@ -421,7 +425,7 @@ impl Queue {
     pub fn expire(&mut self, now: Millis) {
         let limit = now.saturating_sub(self.config.max_age);
         let last_in_flight = self.in_flight.map_or(0, |(_, last)| last);
-        let expired = self.remove_where(&|i| i.at < limit && i.seq > last_in_flight);
+        let expired = self.remove_where(Doomed::OlderThan(limit, last_in_flight));
         self.dropped.expired += expired as u64;
     }
 
@@ -646,7 +650,7 @@ impl Queue {
     }
 
     fn remove_range(&mut self, first_seq: u64, last_seq: u64) -> usize {
-        self.remove_where(&|i| first_seq <= i.seq && i.seq <= last_seq)
+        self.remove_where(Doomed::Range(first_seq, last_seq))
     }
 
     /// When a retry is scheduled, the instant it may happen.
@@ -657,18 +661,18 @@ impl Queue {
     /// This tab's whole log as one text (the tests read it; storage gets it in parts: [`Queue::next_dirty_part`]).
     #[cfg(test)]
     pub fn encode(&self) -> String {
-        self.encode_where(&|_| true).unwrap_or_else(|| {
+        self.encode_where(None).unwrap_or_else(|| {
             let mut out = String::from(PERSIST_HEADER);
             out.push('\n');
             out
         })
     }
 
-    /// The log of this tab's own events that `pick` takes, or `None` when there is none. Events imported from other
+    /// The log of this tab's own events (of one part, or all), or `None` when there is none. Events imported from other
     /// tabs stay in their owners' logs. The text is a header line, then one line per context (`c <id> <json>`) and
     /// per event (`e <seq> <at> <ctx> <head>`); serialised JSON never holds a raw newline, so lines are unambiguous.
-    fn encode_where(&self, pick: &dyn Fn(&Item) -> bool) -> Option<String> {
-        let own = |i: &Item| i.origin.is_none() && pick(i);
+    fn encode_where(&self, part: Option<u32>) -> Option<String> {
+        let own = |i: &Item| i.origin.is_none() && part.is_none_or(|p| i.part == p);
         let mut bytes = 0;
         for i in &self.items {
             if own(i) {
@@ -716,7 +720,7 @@ impl Queue {
             return None;
         }
         let part = self.dirty_parts.remove(0);
-        Some((part, self.encode_where(&|i| i.part == part)))
+        Some((part, self.encode_where(Some(part))))
     }
 
     /// Marks every part that holds an event of this tab out of date (storage was purged, or could not be written).
@@ -859,7 +863,7 @@ impl Queue {
 
     /// Forgets this tab's own events up to `seq`: another tab sent them and the collector accepted them.
     pub fn prune_own_through(&mut self, seq: u64) {
-        self.remove_where(&|i| i.origin.is_none() && i.seq <= seq);
+        self.remove_where(Doomed::OwnThrough(seq));
         if self.items.is_empty() {
             self.flush_requested = false;
         }
@@ -890,6 +894,28 @@ pub fn log_part_name(name: &str) -> Option<(&str, u32)> {
     match parse_u32(digits) {
         Some(part) if part > 0 => Some((tab, part)),
         _ => None,
+    }
+}
+
+/// Which events [`Queue::remove_where`] removes. An enum rather than a closure: each closure passed as `&dyn Fn`
+/// brings a vtable and call shims of its own into the wasm.
+#[derive(Clone, Copy)]
+enum Doomed {
+    /// Sequence numbers in this range, inclusive.
+    Range(u64, u64),
+    /// Older than this time and behind the batch in flight (whose last sequence number is the second).
+    OlderThan(Millis, u64),
+    /// This tab's own events up to this sequence number.
+    OwnThrough(u64),
+}
+
+impl Doomed {
+    fn takes(self, i: &Item) -> bool {
+        match self {
+            Doomed::Range(first, last) => first <= i.seq && i.seq <= last,
+            Doomed::OlderThan(limit, last_in_flight) => i.at < limit && i.seq > last_in_flight,
+            Doomed::OwnThrough(seq) => i.origin.is_none() && i.seq <= seq,
+        }
     }
 }
 
