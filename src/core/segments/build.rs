@@ -15,15 +15,15 @@ pub(super) enum UnitRef {
     Journey(usize),
 }
 
-/// A segment, or a whole journey: what is evaluated, and re-evaluated, as one.
+/// A segment, or a whole journey: what is evaluated, and re-evaluated, as one. Units are numbered as
+/// [`rules_of`] numbers them: segments first, then journeys.
 #[derive(Debug, Clone)]
 pub(super) struct Unit {
-    pub what: UnitRef,
-    /// What its rules read besides segments and journeys (those are resolved into `dependents`): the
-    /// programs' `Deps::flags` combined.
+    /// What its rules read besides segments and journeys (those are in `reads`): the programs' `Deps::flags`
+    /// combined.
     pub flags: u8,
-    /// Units (by index, all later in the order) that read this one.
-    pub dependents: Vec<usize>,
+    /// The units it reads (all earlier in the order), which dirty it when they change.
+    pub reads: Vec<usize>,
     pub wake: Option<i64>,
     pub dirty: bool,
 }
@@ -32,10 +32,10 @@ pub(super) struct Built {
     pub store: Store,
     /// The rules as given, bound to `store`.
     pub rules: Rules,
-    /// In dependency order: a unit comes after every segment or journey it reads.
+    /// One per segment, then one per journey.
     pub units: Vec<Unit>,
-    /// Aggregate slot → units reading it.
-    pub slot_units: Vec<Vec<usize>>,
+    /// Unit indices in dependency order: a unit comes after every segment or journey it reads.
+    pub order: Vec<usize>,
 }
 
 /// The rules of unit `i`, counting segments first, then journeys: a segment's one rule, or a journey's stages.
@@ -294,37 +294,46 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
     // loops throughout: iterator chains cost wasm bytes per closure.
     let n_segments = rules.segments.len();
     let n = n_segments + rules.journeys.len();
-    let mut flags: Vec<u8> = Vec::with_capacity(n);
-    let mut reads: Vec<Vec<usize>> = Vec::with_capacity(n);
+    let mut units: Vec<Unit> = Vec::with_capacity(n);
     for i in 0..n {
-        let mut f = 0;
-        let mut r = Vec::new();
+        let mut flags = 0;
+        let mut reads = Vec::new();
         for (_, p) in rules_of(&rules, i) {
             let pd = p.deps();
-            f |= pd.flags;
+            flags |= pd.flags;
             for s in &pd.segments {
                 if let Some(k) = position(&rules.segments, s) {
-                    r.push(k);
+                    reads.push(k);
                 }
             }
             for j in &pd.journeys {
                 if let Some(k) = position(&rules.journeys, j) {
-                    r.push(n_segments + k);
+                    reads.push(n_segments + k);
                 }
             }
         }
-        flags.push(f);
-        reads.push(r);
+        units.push(Unit {
+            flags,
+            reads,
+            wake: None,
+            dirty: true,
+        });
     }
     let mut placed = vec![false; n];
     let mut order = Vec::with_capacity(n);
     while order.len() < n {
         let before = order.len();
-        for i in 0..n {
-            if !placed[i] && reads[i].iter().all(|&r| placed[r]) {
-                placed[i] = true;
-                order.push(i);
+        'unit: for i in 0..n {
+            if placed[i] {
+                continue;
             }
+            for &r in &units[i].reads {
+                if !placed[r] {
+                    continue 'unit;
+                }
+            }
+            placed[i] = true;
+            order.push(i);
         }
         if order.len() == before {
             for (i, &done) in placed.iter().enumerate() {
@@ -340,54 +349,15 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
             return None;
         }
     }
-    let mut position_of = vec![0; n];
-    let mut units: Vec<Unit> = Vec::with_capacity(n);
-    for (at, &i) in order.iter().enumerate() {
-        position_of[i] = at;
-        units.push(Unit {
-            what: if i < n_segments {
-                UnitRef::Segment(i)
-            } else {
-                UnitRef::Journey(i - n_segments)
-            },
-            flags: flags[i],
-            dependents: Vec::new(),
-            wake: None,
-            dirty: true,
-        });
-    }
-    for (i, r) in reads.iter().enumerate() {
-        for &dep in r {
-            let (from, to) = (position_of[dep], position_of[i]);
-            push_new(&mut units[from].dependents, to);
-        }
-    }
-    let mut slot_units: Vec<Vec<usize>> = Vec::new();
-    slot_units.resize_with(store.specs().len(), Vec::new);
-    for (ui, &i) in order.iter().enumerate() {
-        for (_, p) in rules_of(&rules, i) {
-            for local in 0..p.aggregates().len() {
-                if let Some(units) = p.slot(local).and_then(|slot| slot_units.get_mut(slot)) {
-                    push_new(units, ui);
-                }
-            }
-        }
-    }
     Some(Built {
         store,
         rules,
         units,
-        slot_units,
+        order,
     })
 }
 
 /// The index of the first item named `name`.
 fn position<T>(items: &[(String, T)], name: &str) -> Option<usize> {
     items.iter().position(|(s, _)| s == name)
-}
-
-fn push_new(v: &mut Vec<usize>, x: usize) {
-    if !v.contains(&x) {
-        v.push(x);
-    }
 }

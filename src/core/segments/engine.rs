@@ -1,6 +1,6 @@
 //! The incremental engine: segments and journeys over one shared aggregate store.
 
-use super::build::{assemble, build, rules_of, Built, Rules, Unit, UnitRef};
+use super::build::{assemble, build, rules_of, Built, Rules, Unit};
 use super::change::Change;
 use super::defs::{EngineError, JourneyDef, RuleDiagnostic, SegmentDef};
 use super::facts::{Facts, View};
@@ -26,10 +26,10 @@ pub struct Engine {
     members: Vec<bool>,
     /// The visitor's stage in each journey of `rules`.
     stages: Vec<Option<String>>,
-    /// Units in dependency order: a unit comes after every segment or journey it reads.
+    /// One unit per segment, then one per journey.
     units: Vec<Unit>,
-    /// Aggregate slot → units reading it.
-    slot_units: Vec<Vec<usize>>,
+    /// Unit indices in dependency order: a unit comes after every segment or journey it reads.
+    order: Vec<usize>,
     any_event_rule: bool,
     clock: i64,
     diagnostics: Vec<RuleDiagnostic>,
@@ -64,7 +64,7 @@ impl Engine {
             stages: vec![None; built.rules.journeys.len()],
             rules: built.rules,
             units: built.units,
-            slot_units: built.slot_units,
+            order: built.order,
             any_event_rule,
             clock: i64::MIN,
             diagnostics: Vec::new(),
@@ -139,9 +139,18 @@ impl Engine {
             self.facts.last_event = Some(OwnedEvent::from_event(event));
             self.mark(Deps::EVENT);
         }
-        for slot in self.store.ingest(event, now) {
-            for &u in &self.slot_units[slot] {
-                self.units[u].dirty = true;
+        // A scan of every unit's slots rather than a kept index from slot to units: less code, and an event
+        // changes few aggregates.
+        let changed = self.store.ingest(event, now);
+        if !changed.is_empty() {
+            for (u, unit) in self.units.iter_mut().enumerate() {
+                for (_, p) in rules_of(&self.rules, u) {
+                    for slot in &p.slots {
+                        if changed.contains(slot) {
+                            unit.dirty = true;
+                        }
+                    }
+                }
             }
         }
         self.run_dirty(now, &mut changes);
@@ -233,7 +242,8 @@ impl Engine {
     /// Evaluates every dirty unit in dependency order at `now`; a unit whose output changes dirties its
     /// dependents (which come later).
     fn run_dirty(&mut self, now: i64, changes: &mut Vec<Change>) {
-        for ui in 0..self.units.len() {
+        for at in 0..self.order.len() {
+            let ui = self.order[at];
             if !self.units[ui].dirty {
                 continue;
             }
@@ -245,9 +255,8 @@ impl Engine {
                 members: &self.members,
                 stages: &self.stages,
             };
-            let changed = match self.units[ui].what {
-                UnitRef::Segment(i) => {
-                    let (name, p) = &self.rules.segments[i];
+            let changed = match self.rules.segments.get(ui) {
+                Some((name, p)) => {
                     let value = check(
                         &mut self.diagnostics,
                         &view,
@@ -255,7 +264,7 @@ impl Engine {
                         now,
                         ["segments.", name, "", ""],
                     );
-                    let member = &mut self.members[i];
+                    let member = &mut self.members[ui];
                     if value != *member {
                         *member = value;
                         let segment = name.clone();
@@ -269,7 +278,8 @@ impl Engine {
                         false
                     }
                 }
-                UnitRef::Journey(j) => {
+                None => {
+                    let j = ui - self.rules.segments.len();
                     let mut stage = None;
                     let (journey, stages) = &self.rules.journeys[j];
                     for (name, p) in stages.iter().rev() {
@@ -294,24 +304,19 @@ impl Engine {
                     }
                 }
             };
+            // Units that read this one come later in the order: they are evaluated in this same pass.
             if changed {
-                for d in 0..self.units[ui].dependents.len() {
-                    let k = self.units[ui].dependents[d];
-                    self.units[k].dirty = true;
+                for u in &mut self.units {
+                    if u.reads.contains(&ui) {
+                        u.dirty = true;
+                    }
                 }
             }
-            let wake = {
-                let view = self.view();
-                let i = match self.units[ui].what {
-                    UnitRef::Segment(i) => i,
-                    UnitRef::Journey(j) => self.rules.segments.len() + j,
-                };
-                let mut wake = None;
-                for (_, p) in rules_of(&self.rules, i) {
-                    wake = earliest(wake, next_wakeup(p, &view, &self.store, now));
-                }
-                wake
-            };
+            let view = self.view();
+            let mut wake = None;
+            for (_, p) in rules_of(&self.rules, ui) {
+                wake = earliest(wake, next_wakeup(p, &view, &self.store, now));
+            }
             self.units[ui].wake = wake;
         }
     }
