@@ -22,10 +22,9 @@ pub struct Engine {
     facts: Facts,
     /// The segments and journeys, by name, in definition order (bound to `store`).
     rules: Rules,
-    /// Whether the visitor is in each segment of `rules`.
-    members: Vec<bool>,
-    /// The visitor's stage in each journey of `rules`.
-    stages: Vec<Option<String>>,
+    /// Per unit (segments, then journeys): 1 + the index of the furthest stage that holds (a segment is a
+    /// journey of one stage), 0 when none does.
+    held: Vec<usize>,
     /// One unit per segment, then one per journey.
     units: Vec<Unit>,
     /// Unit indices in dependency order: a unit comes after every segment or journey it reads.
@@ -60,8 +59,7 @@ impl Engine {
         Engine {
             store: built.store,
             facts: Facts::default(),
-            members: vec![false; built.rules.segments.len()],
-            stages: vec![None; built.rules.journeys.len()],
+            held: vec![0; built.units.len()],
             rules: built.rules,
             units: built.units,
             order: built.order,
@@ -80,7 +78,7 @@ impl Engine {
     pub fn segments(&self) -> Vec<&str> {
         let mut out = Vec::new();
         for (i, (n, _)) in self.rules.segments.iter().enumerate() {
-            if self.members[i] {
+            if self.held[i] != 0 {
                 out.push(n.as_str());
             }
         }
@@ -88,12 +86,12 @@ impl Engine {
     }
 
     pub fn in_segment(&self, name: &str) -> bool {
-        super::facts::in_segment(&self.rules, &self.members, name)
+        super::facts::in_segment(&self.rules, &self.held, name)
     }
 
     /// The visitor's current stage in `journey`.
     pub fn stage(&self, journey: &str) -> Option<&str> {
-        super::facts::stage(&self.rules, &self.stages, journey)
+        super::facts::stage(&self.rules, &self.held, journey)
     }
 
     /// Each top-level clause of a segment's rule and whether it holds now (for `explain`); `None` for an
@@ -252,58 +250,53 @@ impl Engine {
                 facts: &self.facts,
                 store: &self.store,
                 rules: &self.rules,
-                members: &self.members,
-                stages: &self.stages,
+                held: &self.held,
             };
-            let changed = match self.rules.segments.get(ui) {
-                Some((name, p)) => {
-                    let value = check(
-                        &mut self.diagnostics,
-                        &view,
-                        p,
-                        now,
-                        ["segments.", name, "", ""],
-                    );
-                    let member = &mut self.members[ui];
-                    if value != *member {
-                        *member = value;
-                        let segment = name.clone();
-                        changes.push(if value {
+            let n_segments = self.rules.segments.len();
+            let (prefix, journey, dot) = match self.rules.journeys.get(ui.wrapping_sub(n_segments))
+            {
+                Some((journey, _)) => ("journeys.", journey.as_str(), "."),
+                None => ("segments.", "", ""),
+            };
+            let stages = rules_of(&self.rules, ui);
+            let mut found = 0;
+            for k in (0..stages.len()).rev() {
+                let (name, p) = &stages[k];
+                if check(
+                    &mut self.diagnostics,
+                    &view,
+                    p,
+                    now,
+                    [prefix, journey, dot, name],
+                ) {
+                    found = k + 1;
+                    break;
+                }
+            }
+            let before = self.held[ui];
+            self.held[ui] = found;
+            // Compared by name: stages of one journey could share a name in a compiled config.
+            let name = |k: usize| stages.get(k.wrapping_sub(1)).map(|(n, _)| n.clone());
+            let (from, to) = (name(before), name(found));
+            let changed = from != to;
+            if changed {
+                changes.push(match self.rules.segments.get(ui) {
+                    Some((segment, _)) => {
+                        let segment = segment.clone();
+                        if found != 0 {
                             Change::SegmentEnter { segment, at: now }
                         } else {
                             Change::SegmentExit { segment, at: now }
-                        });
-                        true
-                    } else {
-                        false
-                    }
-                }
-                None => {
-                    let j = ui - self.rules.segments.len();
-                    let mut stage = None;
-                    let (journey, stages) = &self.rules.journeys[j];
-                    for (name, p) in stages.iter().rev() {
-                        let origin = ["journeys.", journey, ".", name];
-                        if check(&mut self.diagnostics, &view, p, now, origin) {
-                            stage = Some(name.clone());
-                            break;
                         }
                     }
-                    let current = &mut self.stages[j];
-                    if stage != *current {
-                        changes.push(Change::Stage {
-                            journey: journey.clone(),
-                            from: current.clone(),
-                            to: stage.clone(),
-                            at: now,
-                        });
-                        *current = stage;
-                        true
-                    } else {
-                        false
-                    }
-                }
-            };
+                    None => Change::Stage {
+                        journey: journey.to_string(),
+                        from,
+                        to,
+                        at: now,
+                    },
+                });
+            }
             // Units that read this one come later in the order: they are evaluated in this same pass.
             if changed {
                 for u in &mut self.units {
@@ -338,8 +331,7 @@ impl Engine {
             facts: &self.facts,
             store: &self.store,
             rules: &self.rules,
-            members: &self.members,
-            stages: &self.stages,
+            held: &self.held,
         }
     }
 
@@ -365,8 +357,10 @@ impl Engine {
         out.push_str("],\"stages\":");
         // A map, as a journey's name could repeat in a compiled config: the last stage is the one kept.
         let mut stages = Map::new();
+        let n_segments = self.rules.segments.len();
         for (j, (name, _)) in self.rules.journeys.iter().enumerate() {
-            if let Some(s) = &self.stages[j] {
+            let held = self.held[n_segments + j];
+            if let Some((s, _)) = rules_of(&self.rules, n_segments + j).get(held.wrapping_sub(1)) {
                 stages.insert(name.as_str(), Value::from(s.as_str()));
             }
         }
@@ -392,16 +386,19 @@ impl Engine {
         self.store
             .restore(v.get("store").ok_or(StateError::Foreign)?)?;
         let members = v.get("segments").and_then(Value::as_array).unwrap_or(&[]);
+        let n_segments = self.rules.segments.len();
         for (i, (name, _)) in self.rules.segments.iter().enumerate() {
-            self.members[i] = members.iter().any(|x| x.as_str() == Some(name.as_str()));
+            self.held[i] = usize::from(members.iter().any(|x| x.as_str() == Some(name.as_str())));
         }
         for (j, (name, stages)) in self.rules.journeys.iter().enumerate() {
-            self.stages[j] = v
+            let saved = v
                 .get("stages")
                 .and_then(|s| s.get(name))
-                .and_then(Value::as_str)
-                .filter(|s| stages.iter().any(|(n, _)| n == s))
-                .map(str::to_string);
+                .and_then(Value::as_str);
+            self.held[n_segments + j] = stages
+                .iter()
+                .position(|(n, _)| Some(n.as_str()) == saved)
+                .map_or(0, |k| k + 1);
         }
         if let Some(c) = v.get("clock").and_then(Value::as_f64) {
             self.clock = clamp_time(c as i64);

@@ -35,10 +35,8 @@ pub struct View<'a> {
     pub facts: &'a Facts,
     pub store: &'a Store,
     pub rules: &'a Rules,
-    /// Membership of each segment of `rules`.
-    pub members: &'a [bool],
-    /// The stage in each journey of `rules`.
-    pub stages: &'a [Option<String>],
+    /// Per unit of `rules`: 1 + the index of the stage that holds (a segment is a journey of one stage), or 0.
+    pub held: &'a [usize],
 }
 
 impl Input for View<'_> {
@@ -58,10 +56,10 @@ impl Input for View<'_> {
         self.facts.attributes.as_ref().or(Some(&self.facts.traits))
     }
     fn in_segment(&self, name: &str) -> bool {
-        in_segment(self.rules, self.members, name)
+        in_segment(self.rules, self.held, name)
     }
     fn stage(&self, journey: &str) -> Option<&str> {
-        stage(self.rules, self.stages, journey)
+        stage(self.rules, self.held, journey)
     }
     fn anonymous_id(&self) -> &str {
         &self.facts.anonymous_id
@@ -72,9 +70,9 @@ impl Input for View<'_> {
 }
 
 /// Whether a segment named `name` has the visitor as a member.
-pub fn in_segment(rules: &Rules, members: &[bool], name: &str) -> bool {
+pub fn in_segment(rules: &Rules, held: &[usize], name: &str) -> bool {
     for (i, (n, _)) in rules.segments.iter().enumerate() {
-        if members[i] && n == name {
+        if held[i] != 0 && n == name {
             return true;
         }
     }
@@ -82,7 +80,8 @@ pub fn in_segment(rules: &Rules, members: &[bool], name: &str) -> bool {
 }
 
 /// The visitor's stage in the (first) journey named `journey`.
-pub fn stage<'a>(rules: &Rules, stages: &'a [Option<String>], journey: &str) -> Option<&'a str> {
+pub fn stage<'a>(rules: &'a Rules, held: &[usize], journey: &str) -> Option<&'a str> {
     let j = rules.journeys.iter().position(|(n, _)| n == journey)?;
-    stages.get(j)?.as_deref()
+    let k = held.get(rules.segments.len() + j)?.checked_sub(1)?;
+    Some(rules.journeys[j].1.get(k)?.0.as_str())
 }

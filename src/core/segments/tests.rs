@@ -892,3 +892,49 @@ fn the_persisted_state_is_written_as_before() {
     e.write_state(&mut written);
     assert_eq!(written, want);
 }
+
+/// A compiled config is read as it is: stages of one journey may share a name, and journeys may share one. The
+/// visitor's stage is a name, so moving between stages of the same name is no change, and the state keeps each
+/// journey name once, with the last journey's stage.
+#[test]
+fn repeated_names_are_stages_by_name() {
+    let journey = |name: &str, stages: &[(&str, &str)]| JourneyDef {
+        name: name.into(),
+        stages: stages.iter().map(|(n, r)| seg(n, r)).collect(),
+    };
+    let journeys = [
+        journey(
+            "j",
+            &[("s", r#"count("A") >= 1"#), ("s", r#"count("B") >= 1"#)],
+        ),
+        journey("k", &[("x", r#"count("A") >= 1"#)]),
+        journey("j", &[("t", r#"count("C") >= 1"#)]),
+    ];
+    let mut e = Engine::new(&[], &journeys).unwrap();
+    let changes = e.ingest(&ev(r#"{"event":"A"}"#).as_event(), 1);
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(e.stage("j"), Some("s"));
+    assert!(e.ingest(&ev(r#"{"event":"B"}"#).as_event(), 2).is_empty());
+    assert_eq!(e.stage("j"), Some("s"));
+    let changes = e.ingest(&ev(r#"{"event":"C"}"#).as_event(), 3);
+    assert!(
+        matches!(&changes[..], [Change::Stage { journey, from: None, to: Some(t), .. }] if journey == "j" && t == "t"),
+        "{changes:?}"
+    );
+    let mut state = String::new();
+    e.write_state(&mut state);
+    assert!(state.contains(r#""stages":{"j":"t","k":"x"}"#), "{state}");
+    let mut again = Engine::new(&[], &journeys).unwrap();
+    again.restore(&parse(&state).unwrap()).unwrap();
+    assert_eq!(
+        again.stage("j"),
+        None,
+        "the first journey named j has no stage t"
+    );
+    assert_eq!(again.stage("k"), Some("x"));
+    let changes = again.advance(4);
+    assert!(
+        matches!(&changes[..], [Change::Stage { journey, from: None, to: Some(s), .. }] if journey == "j" && s == "s"),
+        "{changes:?}"
+    );
+}
