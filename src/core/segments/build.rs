@@ -302,13 +302,13 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
             let pd = p.deps();
             flags |= pd.flags;
             for s in &pd.segments {
-                if let Some(k) = position(&rules.segments, s) {
+                if let Some(k) = unit_named(&rules, 0..n_segments, s) {
                     reads.push(k);
                 }
             }
             for j in &pd.journeys {
-                if let Some(k) = position(&rules.journeys, j) {
-                    reads.push(n_segments + k);
+                if let Some(k) = unit_named(&rules, n_segments..n, j) {
+                    reads.push(k);
                 }
             }
         }
@@ -357,7 +357,18 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
     })
 }
 
-/// The index of the first item named `name`.
-fn position<T>(items: &[(String, T)], name: &str) -> Option<usize> {
-    items.iter().position(|(s, _)| s == name)
+/// The first unit in `units` (numbered as [`rules_of`] numbers them) named `name`. One function for segments and
+/// journeys rather than a generic one per list.
+fn unit_named(rules: &Rules, units: std::ops::Range<usize>, name: &str) -> Option<usize> {
+    let n_segments = rules.segments.len();
+    for i in units {
+        let unit = match rules.segments.get(i) {
+            Some((s, _)) => s,
+            None => &rules.journeys[i - n_segments].0,
+        };
+        if unit == name {
+            return Some(i);
+        }
+    }
+    None
 }
