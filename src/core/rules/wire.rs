@@ -58,6 +58,12 @@ pub fn index(v: &Value) -> Option<usize> {
         .map(|x| x as usize)
 }
 
+/// [`index`], or `usize::MAX` for anything else: out of every range a reader accepts, so one range check refuses
+/// both (a refusal per `?` is its own copy of the clean-up code).
+fn whole(v: &Value) -> usize {
+    index(v).unwrap_or(usize::MAX)
+}
+
 /// `[src, root, aggs, flags, segments, journeys]`: `flags` holds the dependencies on traits (1), context (2),
 /// the event (4), the clock (8) and the visitor's identity (16).
 pub fn program_to_value(p: &Program) -> Value {
@@ -78,7 +84,10 @@ pub fn program_from_value(v: &Value) -> Option<Program> {
     };
     // What needs no allocation is checked first: a refusal after an allocation costs its clean-up code.
     let source = source.as_str()?;
-    let flags = index(flags).filter(|f| *f < 32)? as u8;
+    let flags = whole(flags);
+    if flags >= 32 {
+        return None;
+    }
     let aggregates = list(aggs, &|a| agg_from_value(a, source.len()).map(Rc::new))?;
     let reader = Reader {
         aggregates: aggregates.len(),
@@ -86,7 +95,7 @@ pub fn program_from_value(v: &Value) -> Option<Program> {
     };
     let root = reader.node(root, 0)?;
     let deps = Deps {
-        flags,
+        flags: flags as u8,
         segments: read_strings(segments)?,
         journeys: read_strings(journeys)?,
     };
@@ -148,7 +157,7 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
         Value::Null => None,
         w => Some(w.as_f64()? as i64),
     };
-    let kind = match (index(kind)?, args) {
+    let kind = match (whole(kind), args) {
         (0, []) => AggKind::Count,
         (1, []) => AggKind::First,
         (2, []) => AggKind::Last,
@@ -365,7 +374,8 @@ impl Reader {
         let [tag, start, end, rest @ ..] = v.as_array()? else {
             return None;
         };
-        let (tag, start, end) = (index(tag)?, index(start)?, index(end)?);
+        // An unreadable start or end is `usize::MAX`, beyond the source; an unreadable tag matches no arm.
+        let (tag, start, end) = (whole(tag), whole(start), whole(end));
         if start > end || end > self.source_len {
             return None;
         }
@@ -392,7 +402,7 @@ impl Reader {
             (_, [_, ..]) | (NULL..PAYLOAD | MATCH, _) => return None,
             (BOOL, _) => NodeKind::Bool(payload.as_bool()?),
             (NUM, _) => NodeKind::Num(payload.as_f64()?),
-            (AGG, _) => NodeKind::Agg(index(payload).filter(|&i| i < self.aggregates)?),
+            (AGG, _) => NodeKind::Agg(Some(whole(payload)).filter(|&i| i < self.aggregates)?),
             (STR | VERSION | SEGMENT | STAGE | BUCKET, _) => NodeKind::Text(
                 match tag {
                     STR => Text::Str,

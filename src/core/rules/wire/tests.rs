@@ -47,6 +47,28 @@ fn damaged_programs_are_refused() {
 }
 
 #[test]
+fn numbers_that_are_not_whole_are_refused() {
+    let p = compile(r#"count("A") >= 1"#).unwrap();
+    let good = program_to_value(&p).to_json();
+    for (from, to) in [
+        (r#"[28,0,10,0]"#, r#"[28.5,0,10,0]"#),           // a tag
+        (r#"[28,0,10,0]"#, r#"[-28,0,10,0]"#),            // a negative tag
+        (r#"[28,0,10,0]"#, r#"[28,-1,10,0]"#),            // a start
+        (r#"[28,0,10,0]"#, r#"[28,0,"10",0]"#),           // an end
+        (r#"[28,0,10,0]"#, r#"[28,"x","y",0]"#),          // start and end both unreadable
+        (r#"[28,0,10,0]"#, r#"[28,0,10,0.5]"#),           // an aggregate index
+        (r#""count|\"A\"",0]"#, r#""count|\"A\"",0.5]"#), // an aggregate's kind
+        (r#"]],0,[],[]]"#, r#"]],32,[],[]]"#),            // flags out of range
+        (r#"]],0,[],[]]"#, r#"]],4.5,[],[]]"#),           // flags not whole
+    ] {
+        let bad = good.replacen(from, to, 1);
+        assert_ne!(bad, good, "{from}");
+        let v = parse(&bad).unwrap();
+        assert!(program_from_value(&v).is_none(), "{from} -> {to}");
+    }
+}
+
+#[test]
 fn an_aggregate_index_must_exist() {
     let p = compile(r#"count("A") >= 1"#).unwrap();
     let mut v = program_to_value(&p);
