@@ -29,6 +29,8 @@ pub struct Engine {
     units: Vec<Unit>,
     /// Unit indices in dependency order: a unit comes after every segment or journey it reads.
     order: Vec<usize>,
+    /// Aggregate slot → the units whose rules read it: an event's cost is in the rules it touches, not in all.
+    slot_units: Vec<Vec<usize>>,
     any_event_rule: bool,
     clock: i64,
     diagnostics: Vec<RuleDiagnostic>,
@@ -56,6 +58,17 @@ impl Engine {
 
     fn from_built(built: Built) -> Engine {
         let any_event_rule = built.units.iter().any(|u| u.flags & Deps::EVENT != 0);
+        // (A unit listed twice for a slot is only marked dirty twice.)
+        let mut slot_units = vec![Vec::new(); built.store.specs().len()];
+        for u in 0..built.units.len() {
+            for (_, p) in rules_of(&built.rules, u) {
+                for &slot in &p.slots {
+                    if let Some(units) = slot_units.get_mut(slot) {
+                        units.push(u);
+                    }
+                }
+            }
+        }
         Engine {
             store: built.store,
             facts: Facts::default(),
@@ -63,6 +76,7 @@ impl Engine {
             rules: built.rules,
             units: built.units,
             order: built.order,
+            slot_units,
             any_event_rule,
             clock: i64::MIN,
             diagnostics: Vec::new(),
@@ -137,17 +151,10 @@ impl Engine {
             self.facts.last_event = Some(OwnedEvent::from_event(event));
             self.mark(Deps::EVENT);
         }
-        // A scan of every unit's slots rather than a kept index from slot to units: less code, and an event
-        // changes few aggregates.
-        let changed = self.store.ingest(event, now);
-        if !changed.is_empty() {
-            for (u, unit) in self.units.iter_mut().enumerate() {
-                for (_, p) in rules_of(&self.rules, u) {
-                    for slot in &p.slots {
-                        if changed.contains(slot) {
-                            unit.dirty = true;
-                        }
-                    }
+        for slot in self.store.ingest(event, now) {
+            if let Some(units) = self.slot_units.get(slot) {
+                for &u in units {
+                    self.units[u].dirty = true;
                 }
             }
         }
