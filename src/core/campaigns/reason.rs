@@ -212,4 +212,91 @@ mod tests {
             assert_eq!(r.code(), code);
         }
     }
+
+    #[test]
+    fn every_reason_has_its_message() {
+        let s = |t: &str| String::from(t);
+        let t = 1_767_225_600_000; // 2026-01-01T00:00:00.000Z
+        let all = [
+            (
+                Reason::Rule {
+                    failing: vec![s("a == 1"), s("b")],
+                },
+                "audience rule is false: a == 1 && b",
+            ),
+            (Reason::Rule { failing: vec![] }, "audience rule is false: "),
+            (
+                Reason::UrlNotIncluded { url: Some(s("/x")) },
+                "URL /x matches no include pattern",
+            ),
+            (
+                Reason::UrlNotIncluded { url: None },
+                "no page URL known yet, and the audience includes only some URLs",
+            ),
+            (
+                Reason::UrlExcluded {
+                    url: s("/x"),
+                    pattern: s("/x*"),
+                },
+                "URL /x is excluded by /x*",
+            ),
+            (
+                Reason::Device {
+                    device: Some("mobile"),
+                },
+                "device mobile is not targeted",
+            ),
+            (
+                Reason::Device { device: None },
+                "device not known, and the audience targets only some devices",
+            ),
+            (
+                Reason::BeforeStart { start: t },
+                "starts at 2026-01-01T00:00:00.000Z",
+            ),
+            (
+                Reason::Ended { end: t },
+                "ended at 2026-01-01T00:00:00.000Z",
+            ),
+            (
+                Reason::NotSampled { percent: 12.5 },
+                "visitor is outside the 12.5% sample",
+            ),
+            (Reason::ShownOnce, "already shown (frequency: once)"),
+            (
+                Reason::Answered,
+                "already answered (frequency: untilAnswered)",
+            ),
+            (
+                Reason::Capped { until: Some(t) },
+                "frequency cap reached, until 2026-01-01T00:00:00.000Z",
+            ),
+            (Reason::Capped { until: None }, "frequency cap reached"),
+            (
+                Reason::Cooldown { until: t },
+                "cooling down after a dismissal, until 2026-01-01T00:00:00.000Z",
+            ),
+            (
+                Reason::SessionLimit { limit: 3 },
+                "3 prompt(s) already shown this session",
+            ),
+            (
+                Reason::MinGap { until: t },
+                "too soon after the last prompt, until 2026-01-01T00:00:00.000Z",
+            ),
+            (
+                Reason::PromptOpen { campaign: s("c1") },
+                "prompt c1 is on screen",
+            ),
+            (Reason::TooManyPending, "too many delayed prompts waiting"),
+            (Reason::OutrankedBy { campaign: s("c2") }, "outranked by c2"),
+            (
+                Reason::HeldOut { percent: 10.0 },
+                "visitor is in the 10% holdout",
+            ),
+        ];
+        for (r, message) in all {
+            assert_eq!(r.message(), message);
+        }
+    }
 }
