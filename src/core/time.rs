@@ -84,23 +84,15 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` into epoch milliseconds; `None` when malformed.
 pub fn parse_iso8601(s: &str) -> Option<Millis> {
     let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        let part = b.get(from..from + len)?;
-        part.iter().try_fold(0i64, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-        })
-    };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60
-    {
-        return None;
+    let mut f = [0i64; 6];
+    read_fields(b, 0, b"0000-00-00T00:00:00", &mut f)?;
+    let [y, mo, d, h, mi, sec] = f;
+    // Month and day from 1, the others from 0; a leap second allowed.
+    let max = [9999, 12, days_in_month(y, mo), 23, 59, 60];
+    for k in 0..6 {
+        if f[k] < i64::from(k == 1 || k == 2) || f[k] > max[k] {
+            return None;
+        }
     }
     let mut i = 19;
     let mut frac_ms = 0i64;
@@ -123,8 +115,10 @@ pub fn parse_iso8601(s: &str) -> Option<Millis> {
     }
     let offset_min = match b.get(i) {
         Some(b'Z' | b'z') if i + 1 == b.len() => 0,
-        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
-            let m = num(i + 1, 2)? * 60 + num(i + 4, 2)?;
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() => {
+            let mut o = [0i64; 2];
+            read_fields(b, i + 1, b"00:00", &mut o)?;
+            let m = o[0] * 60 + o[1];
             if sign == b'-' {
                 -m
             } else {
@@ -135,6 +129,28 @@ pub fn parse_iso8601(s: &str) -> Option<Millis> {
     };
     let days = days_from_civil(y, mo as u32, d as u32);
     Some(days * DAY + h * HOUR + mi * MINUTE + sec * SECOND + frac_ms - offset_min * MINUTE)
+}
+
+/// Reads `b` from `from` against `template`: a `0` is a digit, a `T` also matches `t` or a space, any other byte
+/// matches itself and ends a field. Each run of digits is one number of `fields`, in order. One loop for the
+/// date, the time and the offset, rather than a bounds check and a digit fold per field.
+fn read_fields(b: &[u8], from: usize, template: &[u8], fields: &mut [i64]) -> Option<()> {
+    let mut k = 0;
+    for (j, &t) in template.iter().enumerate() {
+        let c = *b.get(from + j)?;
+        if t == b'0' {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            let f = fields.get_mut(k)?;
+            *f = *f * 10 + i64::from(c - b'0');
+        } else if c == t || (t == b'T' && matches!(c, b't' | b' ')) {
+            k += 1;
+        } else {
+            return None;
+        }
+    }
+    Some(())
 }
 
 #[cfg(test)]
@@ -182,5 +198,95 @@ mod tests {
         ] {
             assert_eq!(parse_iso8601(s), None, "{s}");
         }
+    }
+
+    /// What the parser was first written as (a bounds check and digit fold per field) must agree with it.
+    #[test]
+    fn parse_agrees_with_its_first_form() {
+        // Parses `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` into epoch milliseconds; `None` when malformed.
+        fn then(s: &str) -> Option<Millis> {
+            let b = s.as_bytes();
+            let num = |from: usize, len: usize| -> Option<i64> {
+                let part = b.get(from..from + len)?;
+                part.iter().try_fold(0i64, |acc, &c| {
+                    c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+                })
+            };
+            if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ')
+            {
+                return None;
+            }
+            if b[13] != b':' || b[16] != b':' {
+                return None;
+            }
+            let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+            let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+            if !(1..=12).contains(&mo)
+                || d < 1
+                || d > days_in_month(y, mo)
+                || h > 23
+                || mi > 59
+                || sec > 60
+            {
+                return None;
+            }
+            let mut i = 19;
+            let mut frac_ms = 0i64;
+            if b.get(i) == Some(&b'.') {
+                i += 1;
+                let start = i;
+                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    if i - start < 3 {
+                        frac_ms = frac_ms * 10 + i64::from(b[i] - b'0');
+                    }
+                    i += 1;
+                }
+                let digits = i - start;
+                if digits == 0 {
+                    return None;
+                }
+                for _ in digits..3 {
+                    frac_ms *= 10;
+                }
+            }
+            let offset_min = match b.get(i) {
+                Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+                Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+                    let m = num(i + 1, 2)? * 60 + num(i + 4, 2)?;
+                    if sign == b'-' {
+                        -m
+                    } else {
+                        m
+                    }
+                }
+                _ => return None,
+            };
+            let days = days_from_civil(y, mo as u32, d as u32);
+            Some(days * DAY + h * HOUR + mi * MINUTE + sec * SECOND + frac_ms - offset_min * MINUTE)
+        }
+
+        let valid = [
+            "2026-11-25T15:42:01Z",
+            "2026-11-25t15:42:01.1z",
+            "2024-02-29 23:59:60.999+14:00",
+            "0000-01-01T00:00:00.12345-09:30",
+        ];
+        let mut cases = 0;
+        for v in valid {
+            assert!(then(v).is_some(), "{v}");
+            // Every byte replaced by each of a set of others (one not ASCII), dropped, or the text cut there.
+            for at in 0..v.len() {
+                let (head, tail) = (&v[..at], &v[at + 1..]);
+                let dropped = [head, tail].concat();
+                assert_eq!(parse_iso8601(head), then(head), "{head}");
+                assert_eq!(parse_iso8601(&dropped), then(&dropped), "{dropped}");
+                for c in "0129-:.Tt Zz+x\u{e9}".chars() {
+                    let m = [head, c.encode_utf8(&mut [0; 4]), tail].concat();
+                    assert_eq!(parse_iso8601(&m), then(&m), "{m}");
+                    cases += 1;
+                }
+            }
+        }
+        assert!(cases > 1000);
     }
 }
