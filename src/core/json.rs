@@ -340,16 +340,14 @@ impl Parser<'_> {
             }
         }
         let slice = self.text.get(start..self.pos).unwrap_or_default();
-        // Plain integers skip the general float parser: they are the common case in event properties.
-        if int_len == self.pos - int_start && int_len <= 15 {
-            let mut n: i64 = 0;
-            for b in slice.bytes().filter(u8::is_ascii_digit) {
-                n = n * 10 + i64::from(b - b'0');
-            }
-            let n = if slice.starts_with("-") { -n } else { n };
-            return Ok(Value::Number(n as f64));
-        }
-        Ok(Value::Number(decimal_to_f64(slice)))
+        let n = decimal_to_f64(slice);
+        // An integer is never negative zero (`-0` reads as 0): adding zero turns -0.0 into 0.0 and leaves
+        // every other number as it is.
+        Ok(Value::Number(if int_len == self.pos - int_start {
+            n + 0.0
+        } else {
+            n
+        }))
     }
 
     fn digits(&mut self) -> usize {
@@ -731,6 +729,31 @@ mod tests {
     fn decodes_escapes_and_surrogates() {
         let v = parse(r#""\ud83d\ude00 \u00e9 \/ \ud800x""#).unwrap();
         assert_eq!(v.as_str(), Some("😀 é / \u{FFFD}x"));
+    }
+
+    /// Integers were first read by a loop of their own (up to 15 digits); the general reader must give the same
+    /// numbers, and `-0` still reads as positive zero while `-0.0` keeps its sign.
+    #[test]
+    fn reads_integers_as_their_own_loop_did() {
+        let number = |t: &str| match parse(t) {
+            Ok(Value::Number(n)) => n,
+            other => panic!("{t}: {other:?}"),
+        };
+        let mut n: i64 = 1;
+        for _ in 0..15 {
+            for m in [n - 1, n, n + 1, n * 7 / 3, 999_999_999_999_999] {
+                for v in [m, -m] {
+                    let read = number(&int_text(v));
+                    assert_eq!(read.to_bits(), (v as f64).to_bits(), "{v}");
+                }
+            }
+            n *= 10;
+        }
+        assert!(number("-0").is_sign_positive());
+        assert!(number("0").is_sign_positive());
+        assert!(number("-0.0").is_sign_negative());
+        assert!(number("-0e1").is_sign_negative());
+        assert_eq!(number("12345678901234567"), 12_345_678_901_234_567.0);
     }
 
     #[test]
