@@ -137,13 +137,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
                     (&a, &b)
                 };
                 let text = properties(props, s);
-                let href = env::href(&s.window);
-                let referrer =
-                    (href != s.last_href).then(|| std::mem::replace(&mut s.last_href, href));
-                let page = env::page(&s.window, referrer);
-                s.tracker
-                    .page_view(page, name.as_string().as_deref(), text.as_deref(), now);
-                listeners::forget_scroll();
+                s.view_page(name.as_string().as_deref(), text.as_deref(), now);
             }
             // `identify(userId, traits?)` or `identify(traits)`.
             2 => {
