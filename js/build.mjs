@@ -73,9 +73,41 @@ function renameWasmNames(code, mapFile) {
 // The glue's init accepts a module, bytes, a path, a request or a response, and warns about an older calling
 // convention; the SDK always calls it with no argument (the wasm file next to the glue), so those paths are
 // dropped (about 150 B gzip of the script), as is a way of passing strings that the glue never uses (every call
-// passes `realloc`). Each piece must be found exactly once, or the build fails.
+// passes `realloc`). The fallbacks for a missing `TextEncoder.encodeInto` or `FinalizationRegistry` go too (about
+// 80 B gzip): the module uses reference types (externref), so only browsers that have both can run it (Chrome 96,
+// Firefox 79, Safari 15); and what the module is instantiated from is always a `Response`. Each piece must be found
+// exactly once, or the build fails.
 function trimGlue(code) {
   const pieces = [
+    [
+      'TextEncoder.encodeInto fallback',
+      `if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
+}
+`,
+      '',
+    ],
+    [
+      'FinalizationRegistry fallback',
+      `const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(`,
+      `const CLOSURE_DTORS = new FinalizationRegistry(`,
+    ],
+    [
+      'check that the module comes as a response',
+      `    if (typeof Response === 'function' && module instanceof Response) {
+`,
+      `    {
+`,
+    ],
     [
       'handling of init arguments',
       `async function __wbg_init_once(module_or_path) {
