@@ -79,7 +79,7 @@ fn on_event(event: web_sys::Event) {
         .unwrap_or_default()
         .as_str()
     {
-        "pagehide" => Action::Left,
+        "pagehide" => Action::Hidden(true),
         "visibilitychange" => {
             let hidden = super::env::window()
                 .and_then(|w| w.document())
@@ -87,12 +87,12 @@ fn on_event(event: web_sys::Event) {
                     prop(&d, "visibilityState").as_string().as_deref() == Some("hidden")
                 });
             if hidden {
-                Action::Hidden
+                Action::Hidden(false)
             } else {
-                Action::Returned
+                Action::Returned(false)
             }
         }
-        "pageshow" => Action::Shown,
+        "pageshow" => Action::Returned(true),
         "online" => Action::Online(true),
         "offline" => Action::Online(false),
         "popstate" => Action::Navigated,

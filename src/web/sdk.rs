@@ -136,13 +136,10 @@ fn run_dyn(task: &mut dyn Task) {
 /// callback goes through one [`act`]: each closure handed to [`run`] is code of its own, and a match on this is
 /// smaller than a dozen of them.
 pub enum Action {
-    /// `pagehide`.
-    Left,
-    Hidden,
-    /// Visible again.
-    Returned,
-    /// `pageshow`.
-    Shown,
+    /// Hidden; `true` for `pagehide` (the page is left).
+    Hidden(bool),
+    /// Visible again (`false`), or `pageshow` (`true`).
+    Returned(bool),
     Online(bool),
     /// The URL may have changed (`popstate`, the `history` wrappers).
     Navigated,
@@ -176,20 +173,19 @@ pub enum Action {
 /// Carries out `action` on the SDK (nothing when it is not running).
 pub fn act(action: Action) {
     run(|s, now| match action {
-        Action::Left => {
+        Action::Hidden(left) => {
             s.tracker.page_hidden(now);
-            s.tracker.page_left(now);
+            if left {
+                s.tracker.page_left(now);
+            }
             s.on_exit(now);
         }
-        Action::Hidden => {
-            s.tracker.page_hidden(now);
-            s.on_exit(now);
-        }
-        Action::Returned => {
+        Action::Returned(shown) => {
             s.on_return();
-            s.refresh_config(now);
+            if !shown {
+                s.refresh_config(now);
+            }
         }
-        Action::Shown => s.on_return(),
         Action::Online(online) => s.set_online(online),
         Action::Navigated => s.on_navigation(now),
         Action::Storage(key, value) => s.on_storage(&key, value),
