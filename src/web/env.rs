@@ -69,12 +69,23 @@ pub fn page(window: &web_sys::Window, referrer: Option<String>) -> Page {
 /// 32 random bytes from `crypto.getRandomValues`, mixed with the clock if that is unavailable.
 pub fn seed(window: &web_sys::Window) -> [u8; 32] {
     let mut seed = [0u8; 32];
-    let filled = window
-        .crypto()
-        .ok()
-        .and_then(|c| c.get_random_values_with_u8_array(&mut seed).ok())
-        .is_some();
-    if !filled {
+    // Through `call1` and `prop` on a `Uint8Array.from({ length: 32 })` rather than the typed `crypto` and
+    // `getRandomValues` bindings: two imports and their glue, and a view of the wasm memory, for one call.
+    let bytes = call1(
+        &prop(window, "Uint8Array"),
+        "from",
+        &super::convert::object(&[("length", JsValue::from(32))]),
+    )
+    .unwrap_or_default();
+    let filled = call1(&prop(window, "crypto"), "getRandomValues", &bytes).is_some();
+    if filled {
+        for (i, b) in seed.iter_mut().enumerate() {
+            *b = js_sys::Reflect::get(&bytes, &JsValue::from(i as u32))
+                .unwrap_or_default()
+                .as_f64()
+                .unwrap_or(0.0) as u8;
+        }
+    } else {
         let random = call1(&prop(window, "Math"), "random", &JsValue::UNDEFINED)
             .and_then(|r| r.as_f64())
             .unwrap_or(0.0);
