@@ -121,8 +121,12 @@ pub fn to_json(v: &JsValue) -> Json {
 fn repaired(v: &JsValue) -> Option<String> {
     let seen: Rc<RefCell<Vec<JsValue>>> = Rc::default();
     let replacer = Callback3::new(move |_key: JsValue, value: JsValue, _: JsValue| {
-        if let Some(big) = value.dyn_ref::<js_sys::BigInt>() {
-            return big.to_string(10).map_or(JsValue::NULL, JsValue::from);
+        if value.is_bigint() {
+            // Its decimal text, `String(value)` (the window's `String` through `call1`: the typed `toString`
+            // binding is an import and a glue function of its own, and `Reflect.get` refuses a primitive).
+            return super::env::window()
+                .and_then(|w| call1(&w, "String", &value))
+                .unwrap_or(JsValue::NULL);
         }
         if value.is_object() {
             let mut seen = seen.borrow_mut();
