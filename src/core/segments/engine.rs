@@ -282,10 +282,10 @@ impl Engine {
             }
             let before = self.held[ui];
             self.held[ui] = found;
-            // Compared by name: stages of one journey could share a name in a compiled config.
-            let name = |k: usize| stages.get(k.wrapping_sub(1)).map(|(n, _)| n.clone());
-            let (from, to) = (name(before), name(found));
-            let changed = from != to;
+            // Compared by name: stages of one journey could share a name in a compiled config. (Borrowed: this
+            // runs for every dirty unit, and a change is rare.)
+            let name = |k: usize| stages.get(k.wrapping_sub(1)).map(|(n, _)| n.as_str());
+            let changed = name(before) != name(found);
             if changed {
                 changes.push(match self.rules.segments.get(ui) {
                     Some((segment, _)) => {
@@ -298,8 +298,8 @@ impl Engine {
                     }
                     None => Change::Stage {
                         journey: journey.to_string(),
-                        from,
-                        to,
+                        from: name(before).map(str::to_string),
+                        to: name(found).map(str::to_string),
                         at: now,
                     },
                 });
