@@ -171,8 +171,6 @@ pub struct Queue {
     retry_at: Option<Millis>,
     flush_requested: bool,
     paused: bool,
-    /// Whether the waiting events changed since [`Queue::take_changed`] (for coalesced storage writes).
-    changed: bool,
     foreign_acks: Vec<(u32, u64)>,
     /// The part that new events of this tab go to, and the head bytes it has taken so far.
     part: u32,
@@ -211,7 +209,6 @@ impl Queue {
             retry_at: None,
             flush_requested: false,
             paused: false,
-            changed: false,
             foreign_acks: Vec::new(),
             part: 0,
             part_bytes: 0,
@@ -271,11 +268,6 @@ impl Queue {
     /// Drops not yet reported to the collector.
     pub fn unreported(&self) -> DropCounts {
         self.dropped.minus(&self.reported)
-    }
-
-    /// True once after the waiting events changed: the caller schedules a storage write.
-    pub fn take_changed(&mut self) -> bool {
-        std::mem::take(&mut self.changed)
     }
 
     /// Sets the context that messages pushed from now on share.
@@ -338,7 +330,6 @@ impl Queue {
     ) {
         // Only this tab's own events are in its stored log; imported ones do not call for a write.
         if origin.is_none() {
-            self.changed = true;
             if self.part_bytes >= PART_BYTES {
                 self.part += 1;
                 self.part_bytes = 0;
@@ -388,7 +379,6 @@ impl Queue {
     /// The bookkeeping for an event leaving the queue.
     fn forget(&mut self, v: &Item) {
         if v.origin.is_none() {
-            self.changed = true;
             self.mark_dirty(v.part);
         }
         self.bytes -= v.head.len();
@@ -732,7 +722,7 @@ impl Queue {
         }
     }
 
-    /// Whether some part of the stored log is out of date.
+    /// Whether some part of the stored log is out of date: the caller schedules a storage write.
     pub fn has_dirty_parts(&self) -> bool {
         !self.dirty_parts.is_empty()
     }
@@ -749,9 +739,9 @@ impl Queue {
         self.dirty_parts.insert(at, part);
     }
 
-    /// Takes over the events of a persisted log (from [`Queue::encode`]: a previous page of this tab, or a tab
-    /// that died) as this tab's own, after anything already queued and with fresh sequence numbers, keeping their
-    /// original times. Returns false (and adds nothing) when the text is not a persisted queue; lines that do not
+    /// Takes over the events of a persisted log (a part written from [`Queue::next_dirty_part`] by a tab that died,
+    /// or by an earlier tab without Web Locks) as this tab's own, after anything already queued and with fresh
+    /// sequence numbers, keeping their original times. Returns false (and adds nothing) when the text is not a persisted queue; lines that do not
     /// parse are counted as corrupt. Messages are checked fully just before they are sent.
     pub fn restore(&mut self, text: &str) -> bool {
         self.absorb(text, None, 0).is_some()
@@ -1477,11 +1467,11 @@ mod tests {
         let mut b = queue(100);
         b.set_context("{\"tab\":\"b\"}".into());
         b.push(head(10), 0);
-        b.take_changed();
+        while b.next_dirty_part().is_some() {}
         assert_eq!(b.import(&log_a, 7, 0), Some(3));
         assert_eq!(b.len(), 4);
         assert!(
-            !b.take_changed(),
+            !b.has_dirty_parts(),
             "imported events do not call for a write of this tab's log"
         );
         assert!(

@@ -362,7 +362,7 @@ impl Sdk {
             if self.tracker.profile_dirty() && self.profile_write_at.is_none() {
                 self.profile_write_at = Some(now + PROFILE_WRITE_DELAY);
             }
-            if self.tracker.queue_mut().take_changed() && self.queue_write_at.is_none() {
+            if self.tracker.queue().has_dirty_parts() && self.queue_write_at.is_none() {
                 self.queue_write_at = Some(now + QUEUE_WRITE_DELAY);
             }
         }
@@ -796,7 +796,6 @@ impl Sdk {
             }
         }
         self.write_profile();
-        self.tracker.queue_mut().take_changed();
         self.write_queue(usize::MAX, now);
     }
 
