@@ -10,6 +10,7 @@
 // Needs target/debug/wayline and the SDK build: run the test command once.
 import { startCollector, launch, openPage, ready, root } from '../tests/e2e/helpers.mjs';
 import { join } from 'node:path';
+import { timeSdkTasks } from './task_timing.mjs';
 
 const collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist') });
 const browser = await launch();
@@ -27,33 +28,8 @@ async function report(page, name) {
 
 try {
   const context = await browser.newContext();
-  // Every `storage` listener, timer callback and Web Lock callback is timed: the SDK reads other tabs' logs in
-  // those tasks.
-  await context.addInitScript(() => {
-    window.__taskMs = [];
-    const timed = (fn) => function (...args) {
-      const t0 = performance.now();
-      try { return fn.apply(this, args); } finally { window.__taskMs.push(performance.now() - t0); }
-    };
-    const add = EventTarget.prototype.addEventListener;
-    EventTarget.prototype.addEventListener = function (type, fn, options) {
-      if (type !== 'storage' || typeof fn !== 'function') return add.call(this, type, fn, options);
-      return add.call(this, type, timed(fn), options);
-    };
-    // A tab that gets the sender lock starts sending in the lock's callback.
-    if (window.LockManager) {
-      const request = LockManager.prototype.request;
-      LockManager.prototype.request = function (name, ...rest) {
-        const last = rest.length - 1;
-        if (typeof rest[last] === 'function') rest[last] = timed(rest[last]);
-        return request.call(this, name, ...rest);
-      };
-    }
-    const setTimeoutOf = window.setTimeout;
-    window.setTimeout = function (fn, ms, ...args) {
-      return setTimeoutOf.call(this, typeof fn === 'function' ? timed(fn) : fn, ms, ...args);
-    };
-  });
+  // The SDK reads other tabs' logs in storage-event, timer and Web Lock tasks: all are timed.
+  await context.addInitScript(timeSdkTasks);
 
   const { page: sender } = await openPage(browser, context);
   await sender.goto(collector.url + '/blank.html');
