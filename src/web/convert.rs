@@ -21,6 +21,12 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
+/// A new empty array (`JSON.parse("[]")`, an import the SDK has anyway, rather than `new Array` and its `push`,
+/// two imports; elements go in with `call1(&array, "push", …)`).
+pub fn array() -> JsValue {
+    js_sys::JSON::parse("[]").unwrap_or_default()
+}
+
 /// The one closure type the SDK hands the browser for its callbacks (events, the timer, promise reactions, lock
 /// grants, the `history` wrappers, the `JSON.stringify` replacer): each closure signature costs an invoke shim in
 /// the wasm and a factory in the glue. The arguments are whatever the browser passes (`undefined` for those it

@@ -23,7 +23,12 @@ pub fn remove(name: &str, f: &Function) {
     LISTENERS.with(|l| {
         // Every registration of it (a listener added twice is removed entirely).
         let mut l = l.borrow_mut();
-        while let Some(at) = l.iter().position(|(n, g)| n == name && g == f) {
+        // Compared as `JsValue`s (`===`, which for functions is `Object.is`): `Function`'s own `==` is `Object.is`,
+        // an import of its own.
+        while let Some(at) = l
+            .iter()
+            .position(|(n, g)| n == name && <JsValue as PartialEq>::eq(g, f))
+        {
             l.remove(at);
         }
     });

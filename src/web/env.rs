@@ -26,7 +26,7 @@ pub fn now() -> Millis {
 
 /// Read once per page, through [`prop`] rather than typed getters (see there).
 pub fn environment(window: &web_sys::Window) -> Environment {
-    let nav = window.navigator();
+    let nav = prop(window, "navigator");
     let screen = prop(window, "screen");
     // A dimension as the typed getters read it (a missing one is 0).
     let size = |key: &str| (prop(&screen, key).as_f64().unwrap_or(0.0) as i32).max(0) as u32;

@@ -28,7 +28,8 @@ const WINDOW_EVENTS: [&str; 6] = [
 
 impl Listeners {
     pub fn attach(window: &web_sys::Window, track_clicks: bool) -> Option<Listeners> {
-        let document = window.document()?;
+        // `document` and `navigator` through `prop`, as everywhere: a typed getter is an import each.
+        let document = Some(prop(window, "document")).filter(JsValue::is_object)?;
         let dispatch = Callback::new(|event: JsValue| {
             on_event(event.unchecked_into());
             JsValue::UNDEFINED
@@ -50,7 +51,7 @@ impl Listeners {
         {
             listen(&document, "mouseout");
             // Touch screens show exit intent by a quick flick back up instead (`core::flick`).
-            let touch = prop(&window.navigator(), "maxTouchPoints")
+            let touch = prop(&prop(window, "navigator"), "maxTouchPoints")
                 .as_f64()
                 .is_some_and(|n| n > 0.0);
             TOUCH.with(|t| t.set(touch));
@@ -81,11 +82,12 @@ fn on_event(event: web_sys::Event) {
     {
         "pagehide" => Action::Hidden(true),
         "visibilitychange" => {
-            let hidden = super::env::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| {
-                    prop(&d, "visibilityState").as_string().as_deref() == Some("hidden")
-                });
+            let hidden = super::env::window().is_some_and(|w| {
+                prop(&prop(&w, "document"), "visibilityState")
+                    .as_string()
+                    .as_deref()
+                    == Some("hidden")
+            });
             if hidden {
                 Action::Hidden(false)
             } else {

@@ -184,13 +184,11 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
             9 => s.add_flush_waiter(a.clone().unchecked_into()),
             // The segments the visitor is in now.
             10 => {
-                return s
-                    .tracker
-                    .segments()
-                    .into_iter()
-                    .map(JsValue::from_str)
-                    .collect::<js_sys::Array>()
-                    .into()
+                let list = convert::array();
+                for name in &s.tracker.segments() {
+                    convert::call1(&list, "push", &JsValue::from_str(name));
+                }
+                return list;
             }
             // The visitor's current stage in a journey, if any.
             11 => {
@@ -238,7 +236,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
             let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::FALSE);
             JsValue::UNDEFINED
         }
-        10 => js_sys::Array::new().into(),
+        10 => convert::array(),
         12 | 15 => JsValue::NULL,
         _ => JsValue::UNDEFINED,
     })

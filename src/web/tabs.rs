@@ -64,14 +64,12 @@ fn never_resolving() -> JsValue {
     let promise = super::env::window()
         .map(|w| prop(&w, "Promise"))
         .unwrap_or_default();
-    super::convert::call1(&promise, "race", &js_sys::Array::new()).unwrap_or_default()
+    super::convert::call1(&promise, "race", &super::convert::array()).unwrap_or_default()
 }
 
 impl Tabs {
     pub fn new(window: &web_sys::Window, write_key: &str, id: String) -> Tabs {
-        let locks = Reflect::get(&window.navigator(), &JsValue::from_str("locks"))
-            .ok()
-            .filter(|l| l.is_object());
+        let locks = Some(prop(&prop(window, "navigator"), "locks")).filter(|l| l.is_object());
         Tabs {
             id,
             prefix: join(&["wayline:", write_key, ":"]),

@@ -2,11 +2,9 @@
 //!
 //! Bodies are `text/plain` so the request is CORS-simple: no preflight, and `sendBeacon` may carry it.
 
-use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::RequestInit;
 
-use super::convert::{call1, object, prop, then, Callback};
+use super::convert::{call1, call2, object, prop, then, Callback};
 
 use crate::core::time::{Millis, SECOND};
 
@@ -50,9 +48,16 @@ pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callba
         ("credentials", "omit".into()),
         ("headers", object(&[("Content-Type", "text/plain".into())])),
     ]);
-    let promise: Promise = window.fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>());
-    let _ = then(&promise, on_settled.as_ref(), on_settled.as_ref());
+    fetch(window, url, &init, on_settled);
     true
+}
+
+/// `fetch(url, init)`, its promise settling into `on_settled` (through [`call2`]: the typed binding is an import
+/// and a glue function of its own).
+fn fetch(window: &web_sys::Window, url: &str, init: &JsValue, on_settled: &Callback) {
+    if let Some(promise) = call2(window, "fetch", &url.into(), init) {
+        let _ = then(&promise, on_settled.as_ref(), on_settled.as_ref());
+    }
 }
 
 /// Starts a GET of `url` (the config), revalidating with `If-None-Match` when the SDK holds a copy tagged `etag`;
@@ -64,15 +69,12 @@ pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: 
         let headers = object(&[("If-None-Match", etag.into())]);
         let _ = js_sys::Reflect::set(&init, &"headers".into(), &headers);
     }
-    let promise: JsValue = window
-        .fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
-        .into();
-    let _ = then(&promise, on_settled.as_ref(), on_settled.as_ref());
+    fetch(window, url, &init, on_settled);
 }
 
 /// Hands `body` to `navigator.sendBeacon`; false when the browser refused it (over its in-flight budget).
 pub fn beacon(window: &web_sys::Window, url: &str, body: &str) -> bool {
-    let navigator: JsValue = window.navigator().into();
+    let navigator = prop(window, "navigator");
     let Ok(send) = prop(&navigator, "sendBeacon").dyn_into::<js_sys::Function>() else {
         return false;
     };

@@ -58,7 +58,8 @@ pub(super) fn focus(e: &Element) {
 pub(super) fn check(radio: &Element) {
     let mut child = elem(radio, "parentElement").and_then(|g| elem(&g, "firstElementChild"));
     while let Some(c) = child {
-        let on = c == *radio;
+        // `===` (as `JsValue`s: an element's own `==` is `Object.is`, an import of its own).
+        let on = <JsValue as PartialEq>::eq(&c, radio);
         set(&c, "aria-checked", if on { "true" } else { "false" });
         set(&c, "tabindex", if on { "0" } else { "-1" });
         child = elem(&c, "nextElementSibling");

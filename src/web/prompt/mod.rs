@@ -18,7 +18,7 @@ mod survey;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object};
+use js_sys::{Function, Object};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Element, ShadowRoot};
 
@@ -127,7 +127,7 @@ impl Prompt {
             _ => return None,
         };
         let window = crate::web::env::window()?;
-        let doc = window.document()?;
+        let doc = Some(dom::prop(&window, "document")).filter(JsValue::is_object)?;
         let page = dom::elem(&doc, "body")?;
         let host = dom::create(&doc, "wayline-prompt");
         dom::set(&host, "data-campaign", campaign);
@@ -136,11 +136,11 @@ impl Prompt {
         let root: ShadowRoot = dom::call1(&host, "attachShadow", &init)?.unchecked_into();
         let sheet = CssStyleSheet::new().ok()?;
         dom::call_str(&sheet, "replaceSync", &style::sheet(theme))?;
-        let sheets = Array::new();
-        sheets.push(&sheet);
+        let sheets = crate::web::convert::array();
+        dom::call1(&sheets, "push", &sheet);
         dom::put(&root, "adoptedStyleSheets", &sheets);
 
-        let lang = dom::prop(&window.navigator(), "language").as_string();
+        let lang = dom::prop(&dom::prop(&window, "navigator"), "language").as_string();
         let strings = Strings::new(strings, &lang.unwrap_or_default());
         let dialog = dom::add(&root, "div|class|d|role|dialog|aria-modal|false", "");
         dom::set(&dialog, "data-pos", style::position(theme));

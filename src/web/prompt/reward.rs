@@ -67,7 +67,8 @@ impl Ui {
     }
 
     fn can_share(&self) -> bool {
-        crate::web::env::window().is_some_and(|w| dom::prop(&w.navigator(), "share").is_function())
+        crate::web::env::window()
+            .is_some_and(|w| dom::prop(&dom::prop(&w, "navigator"), "share").is_function())
     }
 
     pub(super) fn claim(&mut self, how: &'static str, after: &mut After) {
@@ -81,7 +82,7 @@ impl Ui {
     /// does): claimed at once; the promise comes back to the listener. A copy that cannot start selects the code.
     pub(super) fn send(&mut self, share: bool, after: &mut After) {
         self.claim(if share { "share" } else { "copy" }, after);
-        let nav = crate::web::env::window().map(|w| w.navigator());
+        let nav = crate::web::env::window().map(|w| dom::prop(&w, "navigator"));
         let started = nav.and_then(|nav| {
             if share {
                 let data = Object::new();
