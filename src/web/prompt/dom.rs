@@ -4,7 +4,7 @@
 //! DOM methods and properties are reached through [`call`] and [`prop`] (one `Reflect` path) rather than a
 //! binding each: every binding adds its own import and glue to the shipped SDK.
 
-use js_sys::{Function, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
@@ -80,10 +80,8 @@ pub(super) fn step(radio: &Element, key: &str) -> Option<Element> {
     elem(radio, sibling).or_else(|| elem(&group, end))
 }
 
-/// `target[key]`, or undefined.
-pub(super) fn prop(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or_default()
-}
+// The SDK's one `Reflect` path (`convert`): a copy of it here was code of its own.
+pub(super) use crate::web::convert::{call1, call2 as call, prop};
 
 /// `target[key]` if it is an element.
 pub(super) fn elem(target: &JsValue, key: &str) -> Option<Element> {
@@ -103,20 +101,7 @@ pub(super) fn attr(e: &JsValue, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `target[method](a, b)`. None if it is not a function or it throws. The helpers below pass `undefined` for
-/// the arguments they do not have, which DOM methods take as absent (and one they do not have, they ignore): one
-/// `call` import serves every arity, without building an arguments array.
-pub(super) fn call(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
-    let f = prop(target, method).dyn_into::<Function>().ok()?;
-    f.call2(target, a, b).ok()
-}
-
-/// `target[method](a)`.
-pub(super) fn call1(target: &JsValue, method: &str, a: &JsValue) -> Option<JsValue> {
-    call(target, method, a, &JsValue::UNDEFINED)
-}
-
-/// `target[method]()`.
+/// `target[method]()` (`undefined` as its argument, which DOM methods take as absent).
 pub(super) fn call0(target: &JsValue, method: &str) -> Option<JsValue> {
     call1(target, method, &JsValue::UNDEFINED)
 }
