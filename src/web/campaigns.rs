@@ -57,22 +57,12 @@ impl Sdk {
         let config = self.tracker.config();
         let theme = config.and_then(|c| crate::core::campaigns::theme::of(c, &campaign, &action));
         let strings = config.and_then(|c| c.get("strings")).cloned();
-        self.outbox.defer(Box::new(move || {
-            let id = campaign.clone();
-            let on_event = move |e| {
-                run(|s, now| s.on_prompt_event(&id, e, now));
-            };
-            let prompt = Prompt::open(
-                &campaign,
-                &action,
-                theme.as_ref(),
-                strings.as_ref(),
-                on_event,
-            );
-            if let Some(old) = OPEN.with(|o| o.replace(prompt)) {
-                old.close();
-            }
-        }));
+        self.outbox.defer(Some(Box::new(Opening {
+            campaign,
+            action,
+            theme,
+            strings,
+        })));
     }
 
     /// What the visitor did with the prompt: the outcome is recorded (and tells the engine), and the page's
@@ -126,10 +116,35 @@ impl Sdk {
 
     /// Removes the prompt on the page (a logout or a denial starts a new visitor).
     pub(super) fn close_prompt(&mut self) {
-        self.outbox.defer(Box::new(|| {
-            if let Some(p) = OPEN.with(|o| o.borrow_mut().take()) {
-                p.close();
-            }
-        }));
+        self.outbox.defer(None);
+    }
+}
+
+/// A prompt to open once the SDK state is released: the campaign, its action, theme and the config's strings.
+pub struct Opening {
+    campaign: String,
+    action: Value,
+    theme: Option<Value>,
+    strings: Option<Value>,
+}
+
+/// Opens the prompt `task` describes in place of the one on the page, or with `None` closes the one on the page.
+/// (Data rather than a boxed closure each: a closure type is a vtable, a shim and drop code of its own.)
+pub fn carry_out(task: Option<Box<Opening>>) {
+    let prompt = task.and_then(|o| {
+        let id = o.campaign.clone();
+        let on_event = move |e| {
+            run(|s, now| s.on_prompt_event(&id, e, now));
+        };
+        Prompt::open(
+            &o.campaign,
+            &o.action,
+            o.theme.as_ref(),
+            o.strings.as_ref(),
+            on_event,
+        )
+    });
+    if let Some(old) = OPEN.with(|o| o.replace(prompt)) {
+        old.close();
     }
 }

@@ -38,9 +38,10 @@ pub fn remove(name: &str, f: &Function) {
 #[derive(Default)]
 pub struct Outbox {
     calls: Vec<(Function, JsValue)>,
-    /// Page work that may run the page's own handlers (opening a prompt moves focus): done after the calls.
+    /// Page work that may run the page's own handlers (opening a prompt moves focus): done after the calls. A
+    /// prompt to open, or `None` to close the one on the page (`sdk::carry_out`).
     #[cfg(feature = "segments")]
-    tasks: Vec<Box<dyn FnOnce()>>,
+    tasks: Vec<Option<Box<super::sdk::Opening>>>,
 }
 
 impl Outbox {
@@ -60,9 +61,9 @@ impl Outbox {
         self.calls.push((f, arg));
     }
 
-    /// Queues work to do once the SDK state is released.
+    /// Queues a prompt to open (`None`: the open one to close) once the SDK state is released.
     #[cfg(feature = "segments")]
-    pub fn defer(&mut self, task: Box<dyn FnOnce()>) {
+    pub fn defer(&mut self, task: Option<Box<super::sdk::Opening>>) {
         self.tasks.push(task);
     }
 
@@ -75,7 +76,7 @@ impl Outbox {
         }
         #[cfg(feature = "segments")]
         for task in self.tasks {
-            task();
+            super::sdk::carry_out(task);
         }
     }
 }

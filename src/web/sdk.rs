@@ -33,6 +33,8 @@ mod remote_config;
 #[cfg(feature = "segments")]
 #[path = "campaigns.rs"]
 mod campaigns;
+#[cfg(feature = "segments")]
+pub use campaigns::{carry_out, Opening};
 
 /// Profile writes are coalesced: at most one per this interval, and one on page exit.
 const PROFILE_WRITE_DELAY: Millis = SECOND;
