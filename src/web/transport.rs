@@ -53,9 +53,16 @@ pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callba
 }
 
 /// `fetch(url, init)`, its promise settling into `on_settled` (through [`call2`]: the typed binding is an import
-/// and a glue function of its own).
+/// and a glue function of its own). A `fetch` the page replaced with one that throws, or that returns no promise,
+/// still settles, later and as a failed send: otherwise the batch would stay in flight and nothing more would be
+/// sent. (Later, through a promise: `on_settled` runs the SDK, which is busy while this runs.)
 fn fetch(window: &web_sys::Window, url: &str, init: &JsValue, on_settled: &Callback) {
-    if let Some(promise) = call2(window, "fetch", &url.into(), init) {
+    let promises = prop(window, "Promise");
+    let settling = match call2(window, "fetch", &url.into(), init) {
+        Some(promise) => call1(&promises, "resolve", &promise),
+        None => call1(&promises, "reject", &JsValue::NULL),
+    };
+    if let Some(promise) = settling {
         let _ = then(&promise, on_settled.as_ref(), on_settled.as_ref());
     }
 }

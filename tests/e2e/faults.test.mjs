@@ -248,6 +248,29 @@ test('half of all requests answered 500', { timeout: 120000 }, async () => {
   await context.close();
 });
 
+test('a fetch the page replaced throws, then returns no promise: both read as failed sends and are retried', { timeout: 120000 }, async () => {
+  const { run, page, context, sent } = await startRun('patchedFetch', '/faults-batch.html');
+  // As a privacy extension or a broken polyfill might: the SDK reads `window.fetch` on each send.
+  await page.evaluate(() => {
+    const real = window.fetch;
+    let calls = 0;
+    window.fetch = function (...args) {
+      calls += 1;
+      if (calls === 1) throw new TypeError('fetch blocked');
+      if (calls === 2) return undefined;
+      return real.apply(this, args);
+    };
+    window.patchedFetchCalls = () => calls;
+  });
+  const N = 20;
+  const t0 = Date.now();
+  await track(page, run, 0, N);
+  const mine = await drain(run, N);
+  check('patched fetch throws, then returns nothing', { tracked: N, expectedKeys: range(0, N), mine, t0, sent, log: await proxy.log() });
+  assert.ok((await page.evaluate(() => window.patchedFetchCalls())) >= 3, 'the SDK sent again after both failures');
+  await context.close();
+});
+
 test('429 with Retry-After: 2 once: the SDK waits before sending again', { timeout: 120000 }, async () => {
   const { run, page, context, sent } = await startRun('status429', '/faults-batch.html');
   await proxy.setFaults({ mode: 'status', status: 429, retryAfter: 2, count: 1 });
