@@ -22,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'wayline-size-'));
 const named = join(dir, 'named.wasm');
 const features = readFileSync('scripts/wasm-opt-features', 'utf8').trim().split(/\s+/);
 execFileSync('node_modules/.bin/wasm-opt', [
-  '-Oz', '-g', '--low-memory-unused', ...features,
+  '-Oz', '-g', '--low-memory-unused', '--flatten', '--rereloop', '-Oz', '-Oz', ...features,
   join(pkg, 'wayline_bg.wasm'), '-o', named,
 ]);
 const bytes = readFileSync(named);
