@@ -8,7 +8,7 @@ use super::model::{
 };
 use super::pattern::UrlPattern;
 use crate::core::json::Value;
-use crate::core::rules::wire::{index, list, program_from_value, program_to_value};
+use crate::core::rules::wire::{index, program_from_value, program_to_value};
 use crate::core::rules::Program;
 
 fn num(x: f64) -> Value {
@@ -45,13 +45,12 @@ fn patterns(ps: &[UrlPattern]) -> Value {
     Value::Array(ps.iter().map(|p| text(p.as_str())).collect())
 }
 
-fn read_patterns(v: &Value) -> Option<Vec<UrlPattern>> {
-    // A loop rather than `list`: one instantiation and closure fewer.
-    let mut out = Vec::new();
+/// Appends the patterns to `out` (filled in place: see [`campaign_from_value`]).
+fn read_patterns(v: &Value, out: &mut Vec<UrlPattern>) -> Option<()> {
     for p in v.as_array()? {
         out.push(UrlPattern::trusted(p.as_str()?));
     }
-    Some(out)
+    Some(())
 }
 
 /// `[[campaign, ...], perSession, minGapMs]`.
@@ -69,22 +68,21 @@ pub fn from_value(v: &Value) -> Option<Campaigns> {
     let [campaigns, per_session, min_gap] = v.as_array()? else {
         return None;
     };
-    // A loop rather than `list`: one instantiation and vtable fewer.
-    let mut read = Vec::new();
-    for c in campaigns.as_array()? {
-        read.push(campaign_from_value(c)?);
-    }
     let per_session = match per_session {
         Value::Null => None,
         n => Some(whole_in(n, 0.0)?),
     };
-    Some(Campaigns {
-        campaigns: read,
+    let mut out = Campaigns {
+        campaigns: Vec::new(),
         limits: GlobalLimits {
             per_session,
             min_gap_ms: read_opt_ms(min_gap)?,
         },
-    })
+    };
+    for c in campaigns.as_array()? {
+        campaign_from_value(c, &mut out.campaigns)?;
+    }
+    Some(out)
 }
 
 /// A number from `min` to 10⁶, as a count (a fraction is cut off).
@@ -103,12 +101,11 @@ const DEVICES: [Device; 3] = [Device::Mobile, Device::Tablet, Device::Desktop];
 /// Frequencies other than a maximum, by their number on the wire (a maximum is `[max, perMs]`).
 const FREQUENCIES: [Frequency; 3] = [Frequency::Once, Frequency::UntilAnswered, Frequency::Always];
 
-fn read_devices(v: &Value) -> Option<Vec<Device>> {
-    let mut out = Vec::new();
+fn read_devices(v: &Value, out: &mut Vec<Device>) -> Option<()> {
     for d in v.as_array()? {
         out.push(*DEVICES.get(index(d)?)?);
     }
-    Some(out)
+    Some(())
 }
 
 /// `[id, trigger, rule, include, exclude, devices, start, end, sample, action, delay, cancelOn, frequency,
@@ -146,14 +143,15 @@ fn campaign_to_value(c: &Campaign) -> Value {
     ])
 }
 
-fn campaign_from_value(v: &Value) -> Option<Campaign> {
+/// Reads a campaign onto the end of `out`. The fields that own nothing are read first; the campaign is then
+/// pushed and its owning fields filled in place, so a malformed field anywhere leaves a partly filled campaign
+/// for the caller to drop with the rest, rather than a clean-up path per field.
+fn campaign_from_value(v: &Value, out: &mut Vec<Campaign>) -> Option<()> {
     let [id, trigger, rule, include, exclude, devices, start, end, sample, spec, delay, cancel_on, frequency, cooldown, priority, holdout] =
         v.as_array()?
     else {
         return None;
     };
-    // The fields that own nothing are read first, and the rest are filled into one campaign: a malformed field
-    // then has only that campaign to free, not every combination of the parts read before it.
     let kind = match spec.get("type")?.as_str()? {
         "survey" => ActionKind::Survey,
         "reward" => ActionKind::Reward,
@@ -172,40 +170,48 @@ fn campaign_from_value(v: &Value) -> Option<Campaign> {
         }
         f => *FREQUENCIES.get(index(f)?)?,
     };
-    let mut c = Campaign {
-        id: String::new(),
-        trigger: Trigger::ExitIntent,
-        audience: Audience {
-            start: read_opt_ms(start)?,
-            end: read_opt_ms(end)?,
-            sample: match sample {
-                Value::Null => None,
-                s => Some(s.as_f64()?),
-            },
-            ..Audience::default()
+    let audience = Audience {
+        start: read_opt_ms(start)?,
+        end: read_opt_ms(end)?,
+        sample: match sample {
+            Value::Null => None,
+            s => Some(s.as_f64()?),
         },
+        ..Audience::default()
+    };
+    let timing = Timing {
+        delay_ms: delay.as_f64()? as i64,
+        cancel_on: Vec::new(),
+        frequency,
+        cooldown_ms: read_opt_ms(cooldown)?,
+    };
+    let priority = priority.as_f64()? as i64;
+    let holdout = holdout.as_f64()?;
+    out.push(Campaign {
+        id: String::new(),
+        trigger: trigger_from_value(trigger)?,
+        audience,
         action: Action {
             kind,
             spec: Value::Null,
         },
-        timing: Timing {
-            delay_ms: delay.as_f64()? as i64,
-            cancel_on: Vec::new(),
-            frequency,
-            cooldown_ms: read_opt_ms(cooldown)?,
-        },
-        priority: priority.as_f64()? as i64,
-        holdout: holdout.as_f64()?,
-    };
-    c.id = id.as_str()?.to_string();
-    c.trigger = trigger_from_value(trigger)?;
-    c.audience.rule = read_program(rule)?;
-    c.audience.include = read_patterns(include)?;
-    c.audience.exclude = read_patterns(exclude)?;
-    c.audience.devices = read_devices(devices)?;
-    c.timing.cancel_on = list(cancel_on, &|e| e.as_str().map(str::to_string))?;
+        timing,
+        priority,
+        holdout,
+    });
+    let c = out.last_mut()?;
+    c.id.push_str(id.as_str()?);
+    if !matches!(rule, Value::Null) {
+        c.audience.rule = Some(Box::new(program_from_value(rule)?));
+    }
+    read_patterns(include, &mut c.audience.include)?;
+    read_patterns(exclude, &mut c.audience.exclude)?;
+    read_devices(devices, &mut c.audience.devices)?;
+    for e in cancel_on.as_array()? {
+        c.timing.cancel_on.push(e.as_str()?.to_string());
+    }
     c.action.spec = spec.clone();
-    Some(c)
+    Some(())
 }
 
 // Trigger tags.
