@@ -103,31 +103,36 @@ pub fn read(v: &Value) -> Option<Definitions> {
     if !is_compiled(v) || v.get("v").and_then(Value::as_f64) != Some(VERSION) {
         return None;
     }
-    let segments = read_named(v.get("segments")?)?;
-    // Loops rather than `rules::wire::list`: in wasm, each of its instantiations and closures costs bytes.
-    let mut journeys = Vec::new();
+    // Filled in place (lists pushed onto, then completed), so that a refusal anywhere drops what was read
+    // once, here, rather than through a clean-up path per field. Loops rather than `rules::wire::list`: in wasm,
+    // each of its instantiations and closures costs bytes.
+    let mut rules = Rules::default();
+    read_named(v.get("segments")?, &mut rules.segments)?;
     for j in v.get("journeys")?.as_array()? {
         let [name, stages] = j.as_array()? else {
             return None;
         };
-        journeys.push((name.as_str()?.to_string(), read_named(stages)?));
+        let name = name.as_str()?;
+        rules.journeys.push((name.to_string(), Vec::new()));
+        read_named(stages, &mut rules.journeys.last_mut()?.1)?;
     }
     Some(Definitions {
-        rules: Rules { segments, journeys },
+        rules,
         campaigns: campaigns::wire::from_value(v.get("campaigns")?)?,
     })
 }
 
-/// `[[name, PROGRAM], ...]`.
-fn read_named(v: &Value) -> Option<Vec<(String, Program)>> {
-    let mut out = Vec::new();
+/// `[[name, PROGRAM], ...]`, appended to `out`.
+fn read_named(v: &Value, out: &mut Vec<(String, Program)>) -> Option<()> {
     for x in v.as_array()? {
         let [name, p] = x.as_array()? else {
             return None;
         };
-        out.push((name.as_str()?.to_string(), program_from_value(p)?));
+        let name = name.as_str()?;
+        let p = program_from_value(p)?;
+        out.push((name.to_string(), p));
     }
-    Some(out)
+    Some(())
 }
 
 #[cfg(test)]
