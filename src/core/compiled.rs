@@ -57,28 +57,24 @@ pub fn compile(config: &Value) -> Result<Value, Vec<String>> {
     let named = |(name, p): &(String, Program)| {
         Value::Array(vec![Value::String(name.clone()), program_to_value(p)])
     };
+    let mut segments = Vec::new();
+    let mut journeys = Vec::new();
+    for u in &rules.units {
+        let stages = rules.of(u);
+        if u.journey {
+            journeys.push(Value::Array(vec![
+                Value::String(u.name.clone()),
+                Value::Array(stages.iter().map(named).collect()),
+            ]));
+        } else if let Some((_, p)) = stages.first() {
+            segments.push(named(&(u.name.clone(), p.clone())));
+        }
+    }
     let mut m = Map::new();
     m.insert("wayline", "compiled".into());
     m.insert("v", Value::Number(VERSION));
-    m.insert(
-        "segments",
-        Value::Array(rules.segments.iter().map(named).collect()),
-    );
-    m.insert(
-        "journeys",
-        Value::Array(
-            rules
-                .journeys
-                .iter()
-                .map(|(name, stages)| {
-                    Value::Array(vec![
-                        Value::String(name.clone()),
-                        Value::Array(stages.iter().map(named).collect()),
-                    ])
-                })
-                .collect(),
-        ),
-    );
+    m.insert("segments", Value::Array(segments));
+    m.insert("journeys", Value::Array(journeys));
     m.insert("campaigns", campaigns::wire::to_value(&campaigns));
     m.insert(
         "themes",
@@ -107,32 +103,32 @@ pub fn read(v: &Value) -> Option<Definitions> {
     // once, here, rather than through a clean-up path per field. Loops rather than `rules::wire::list`: in wasm,
     // each of its instantiations and closures costs bytes.
     let mut rules = Rules::default();
-    read_named(v.get("segments")?, &mut rules.segments)?;
-    for j in v.get("journeys")?.as_array()? {
-        let [name, stages] = j.as_array()? else {
-            return None;
-        };
-        let name = name.as_str()?;
-        rules.journeys.push((name.to_string(), Vec::new()));
-        read_named(stages, &mut rules.journeys.last_mut()?.1)?;
+    // One loop for both lists: a segment `[name, PROGRAM]` reads as a journey of one stage, itself (a segment's
+    // rule is named as the segment).
+    for (key, journey) in [("segments", false), ("journeys", true)] {
+        for unit in v.get(key)?.as_array()? {
+            let [name, stages] = unit.as_array()? else {
+                return None;
+            };
+            rules.unit(name.as_str()?.to_string(), journey);
+            let stages = if journey {
+                stages.as_array()?
+            } else {
+                std::slice::from_ref(unit)
+            };
+            for x in stages {
+                let [name, p] = x.as_array()? else {
+                    return None;
+                };
+                let name = name.as_str()?;
+                rules.rule(name.to_string(), program_from_value(p)?);
+            }
+        }
     }
     Some(Definitions {
         rules,
         campaigns: campaigns::wire::from_value(v.get("campaigns")?)?,
     })
-}
-
-/// `[[name, PROGRAM], ...]`, appended to `out`.
-fn read_named(v: &Value, out: &mut Vec<(String, Program)>) -> Option<()> {
-    for x in v.as_array()? {
-        let [name, p] = x.as_array()? else {
-            return None;
-        };
-        let name = name.as_str()?;
-        let p = program_from_value(p)?;
-        out.push((name.to_string(), p));
-    }
-    Some(())
 }
 
 #[cfg(test)]
@@ -146,8 +142,10 @@ mod tests {
         let compiled = compile(&config).unwrap();
         let text = compiled.to_json();
         let back = read(&parse(&text).unwrap()).unwrap();
-        assert_eq!(back.rules.segments.len(), 6);
-        assert_eq!(back.rules.journeys[0].1.len(), 6);
+        let units = &back.rules.units;
+        assert_eq!(units.iter().filter(|u| !u.journey).count(), 6);
+        let journey = units.iter().find(|u| u.journey).unwrap();
+        assert_eq!(back.rules.of(journey).len(), 6);
         assert_eq!(back.campaigns.campaigns.len(), 5);
         assert!(compiled.get("theme").is_some());
         assert!(!is_compiled(&config));

@@ -9,49 +9,88 @@ use crate::core::rules::{
     compile, compile_condition, Diagnostic, Program, Span, Store, StoreError,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum UnitRef {
-    Segment(usize),
-    Journey(usize),
-}
-
-/// A segment, or a whole journey: what is evaluated, and re-evaluated, as one. Units are numbered as
-/// [`rules_of`] numbers them: segments first, then journeys.
+/// A segment, or a whole journey: what is evaluated, and re-evaluated, as one. A segment is a journey of one
+/// stage: one shape for both, so the engine has one loop, one lookup and one state entry kind where it had two.
 #[derive(Debug, Clone)]
-pub(super) struct Unit {
+pub struct Unit {
+    pub name: String,
+    /// A journey (one rule per stage) rather than a segment (one rule).
+    pub journey: bool,
+    /// Its rules: `Rules::rules[first..end]` (a segment's one rule is named as the segment).
+    pub(super) first: usize,
+    pub(super) end: usize,
     /// What its rules read besides segments and journeys (those are in `reads`): the programs' `Deps::flags`
     /// combined.
-    pub flags: u8,
+    pub(super) flags: u8,
     /// The units it reads (all earlier in the order), which dirty it when they change.
-    pub reads: Vec<usize>,
-    pub wake: Option<i64>,
-    pub dirty: bool,
+    pub(super) reads: Vec<usize>,
+    pub(super) wake: Option<i64>,
+    pub(super) dirty: bool,
+    /// 1 + the index of the furthest stage that holds, 0 when none does.
+    pub(super) held: usize,
+}
+
+/// Compiled rules, unit by unit in config order (segments, then journeys): what a compiled config carries (see
+/// `compiled.rs`). Built with [`Rules::unit`] and [`Rules::rule`].
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub units: Vec<Unit>,
+    /// Every rule, unit by unit: (the stage's name, or the segment's; the program).
+    pub rules: Vec<(String, Program)>,
+}
+
+impl Rules {
+    /// Starts a segment (`journey` false; its one rule follows) or a journey (its stages follow, in order).
+    pub fn unit(&mut self, name: String, journey: bool) {
+        let at = self.rules.len();
+        self.units.push(Unit {
+            name,
+            journey,
+            first: at,
+            end: at,
+            flags: 0,
+            reads: Vec::new(),
+            wake: None,
+            dirty: true,
+            held: 0,
+        });
+    }
+
+    /// Adds a rule to the unit last started (a journey's stage; a segment's rule, named as the segment).
+    pub fn rule(&mut self, name: String, program: Program) {
+        self.rules.push((name, program));
+        let end = self.rules.len();
+        if let Some(u) = self.units.last_mut() {
+            u.end = end;
+        }
+    }
+
+    /// The rules of a unit.
+    pub fn of(&self, u: &Unit) -> &[(String, Program)] {
+        self.rules.get(u.first..u.end).unwrap_or_default()
+    }
+
+    /// The first segment (`journey` false) or journey named `name`.
+    pub fn named(&self, journey: bool, name: &str) -> Option<usize> {
+        for (i, u) in self.units.iter().enumerate() {
+            if u.journey == journey && u.name == name {
+                return Some(i);
+            }
+        }
+        None
+    }
 }
 
 pub(super) struct Built {
     pub store: Store,
-    /// The rules as given, bound to `store`.
+    /// The rules as given, bound to `store`, with each unit's dependencies worked out.
     pub rules: Rules,
-    /// One per segment, then one per journey.
-    pub units: Vec<Unit>,
     /// Unit indices in dependency order: a unit comes after every segment or journey it reads.
     pub order: Vec<usize>,
 }
 
-/// The rules of unit `i`, counting segments first, then journeys: a segment's one rule, or a journey's stages.
-pub(super) fn rules_of(rules: &Rules, i: usize) -> &[(String, Program)] {
-    match rules.segments.get(i..=i) {
-        Some(one) => one,
-        None => rules
-            .journeys
-            .get(i - rules.segments.len())
-            .map_or(&[], |(_, stages)| stages.as_slice()),
-    }
-}
-
 /// One rule of the config, compiled (or not).
 struct Compiled {
-    unit: UnitRef,
     origin: String,
     source: String,
     program: Option<Program>,
@@ -84,14 +123,6 @@ fn find_span(n: &Node, pred: &dyn Fn(&NodeKind) -> bool) -> Option<Span> {
     kids.into_iter().find_map(|k| find_span(k, pred))
 }
 
-/// Compiled rules by name, in config order: what a compiled config carries (see `rules/wire.rs`).
-#[derive(Debug, Clone, Default)]
-pub struct Rules {
-    pub segments: Vec<(String, Program)>,
-    /// Journeys, each with its stages in order.
-    pub journeys: Vec<(String, Vec<(String, Program)>)>,
-}
-
 pub(super) fn build(
     segments: &[SegmentDef],
     journeys: &[JourneyDef],
@@ -111,18 +142,13 @@ pub(super) fn build(
     let mut compiled: Vec<Compiled> = Vec::with_capacity(total);
     let defs = segments
         .iter()
-        .enumerate()
-        .map(|(i, s)| (UnitRef::Segment(i), format!("segments.{}", s.name), s))
-        .chain(journeys.iter().enumerate().flat_map(|(j, jd)| {
-            jd.stages.iter().map(move |st| {
-                (
-                    UnitRef::Journey(j),
-                    format!("journeys.{}.{}", jd.name, st.name),
-                    st,
-                )
-            })
+        .map(|s| (format!("segments.{}", s.name), s))
+        .chain(journeys.iter().flat_map(|jd| {
+            jd.stages
+                .iter()
+                .map(move |st| (format!("journeys.{}.{}", jd.name, st.name), st))
         }));
-    for (unit, origin, def) in defs {
+    for (origin, def) in defs {
         let source = def.rule.source();
         let result = match &def.rule {
             Rule::Text(text) => compile(text),
@@ -140,7 +166,6 @@ pub(super) fn build(
             }
         };
         compiled.push(Compiled {
-            unit,
             origin,
             source,
             program,
@@ -189,28 +214,20 @@ pub(super) fn build(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut rules = Rules {
-        segments: Vec::with_capacity(segments.len()),
-        journeys: journeys
-            .iter()
-            .map(|j| (j.name.clone(), Vec::new()))
-            .collect(),
-    };
-    let mut stage_names = journeys
-        .iter()
-        .flat_map(|j| j.stages.iter().map(|s| s.name.clone()));
-    for c in compiled {
-        let Some(p) = c.program else { continue };
-        match c.unit {
-            UnitRef::Segment(i) => {
-                let name = segments.get(i).map(|s| s.name.clone()).unwrap_or_default();
-                rules.segments.push((name, p));
-            }
-            UnitRef::Journey(j) => {
-                let name = stage_names.next().unwrap_or_default();
-                if let Some((_, stages)) = rules.journeys.get_mut(j) {
-                    stages.push((name, p));
-                }
+    // Every rule compiled (there were no errors), in the order of the definitions.
+    let mut programs = compiled.into_iter().filter_map(|c| c.program);
+    let mut rules = Rules::default();
+    for s in segments {
+        rules.unit(s.name.clone(), false);
+        if let Some(p) = programs.next() {
+            rules.rule(s.name.clone(), p);
+        }
+    }
+    for j in journeys {
+        rules.unit(j.name.clone(), true);
+        for st in &j.stages {
+            if let Some(p) = programs.next() {
+                rules.rule(st.name.clone(), p);
             }
         }
     }
@@ -267,21 +284,14 @@ impl Problem<'_> {
 pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) -> Option<Built> {
     let mut failed = false;
     let mut store = Store::new();
-    for (name, p) in &mut rules.segments {
-        if store.bind(p).is_err() {
-            failed = true;
-            problem(Problem::TooManyAggregates {
-                origin: ["segments.", name, "", ""],
-                source: p.source(),
-            });
-        }
-    }
-    for (name, stages) in &mut rules.journeys {
-        for (stage, p) in stages {
+    for u in &rules.units {
+        let prefix = if u.journey { "journeys." } else { "segments." };
+        for (stage, p) in rules.rules.get_mut(u.first..u.end).unwrap_or_default() {
             if store.bind(p).is_err() {
                 failed = true;
+                let (dot, stage) = if u.journey { (".", &**stage) } else { ("", "") };
                 problem(Problem::TooManyAggregates {
-                    origin: ["journeys.", name, ".", stage],
+                    origin: [prefix, &u.name, dot, stage],
                     source: p.source(),
                 });
             }
@@ -290,34 +300,29 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
     if failed {
         return None;
     }
-    // Each unit's combined dependency flags, and the units it reads (by index: segments, then journeys). Plain
-    // loops throughout: iterator chains cost wasm bytes per closure.
-    let n_segments = rules.segments.len();
-    let n = n_segments + rules.journeys.len();
-    let mut units: Vec<Unit> = Vec::with_capacity(n);
+    // Each unit's combined dependency flags, and the units it reads. Plain loops throughout: iterator chains cost
+    // wasm bytes per closure.
+    let n = rules.units.len();
     for i in 0..n {
         let mut flags = 0;
         let mut reads = Vec::new();
-        for (_, p) in rules_of(&rules, i) {
+        for (_, p) in rules.of(&rules.units[i]) {
             let pd = p.deps();
             flags |= pd.flags;
             for s in &pd.segments {
-                if let Some(k) = unit_named(&rules, 0..n_segments, s) {
+                if let Some(k) = rules.named(false, s) {
                     reads.push(k);
                 }
             }
             for j in &pd.journeys {
-                if let Some(k) = unit_named(&rules, n_segments..n, j) {
+                if let Some(k) = rules.named(true, j) {
                     reads.push(k);
                 }
             }
         }
-        units.push(Unit {
-            flags,
-            reads,
-            wake: None,
-            dirty: true,
-        });
+        let u = &mut rules.units[i];
+        u.flags = flags;
+        u.reads = reads;
     }
     let mut placed = vec![false; n];
     let mut order = Vec::with_capacity(n);
@@ -327,7 +332,7 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
             if placed[i] {
                 continue;
             }
-            for &r in &units[i].reads {
+            for &r in &rules.units[i].reads {
                 if !placed[r] {
                     continue 'unit;
                 }
@@ -340,11 +345,15 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
                 if done {
                     continue;
                 }
-                let (origin, source) = match rules.segments.get(i) {
-                    Some((name, p)) => (["segments.", name, "", ""], p.source()),
-                    None => (["journeys.", &rules.journeys[i - n_segments].0, "", ""], ""),
+                let u = &rules.units[i];
+                let (prefix, source) = match rules.of(u).first() {
+                    Some((_, p)) if !u.journey => ("segments.", p.source()),
+                    _ => ("journeys.", ""),
                 };
-                problem(Problem::Cycle { origin, source });
+                problem(Problem::Cycle {
+                    origin: [prefix, &u.name, "", ""],
+                    source,
+                });
             }
             return None;
         }
@@ -352,23 +361,6 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
     Some(Built {
         store,
         rules,
-        units,
         order,
     })
-}
-
-/// The first unit in `units` (numbered as [`rules_of`] numbers them) named `name`. One function for segments and
-/// journeys rather than a generic one per list.
-fn unit_named(rules: &Rules, units: std::ops::Range<usize>, name: &str) -> Option<usize> {
-    let n_segments = rules.segments.len();
-    for i in units {
-        let unit = match rules.segments.get(i) {
-            Some((s, _)) => s,
-            None => &rules.journeys[i - n_segments].0,
-        };
-        if unit == name {
-            return Some(i);
-        }
-    }
-    None
 }

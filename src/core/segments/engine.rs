@@ -1,6 +1,6 @@
 //! The incremental engine: segments and journeys over one shared aggregate store.
 
-use super::build::{assemble, build, rules_of, Built, Rules, Unit};
+use super::build::{assemble, build, Built, Rules};
 use super::change::Change;
 use super::defs::{EngineError, JourneyDef, RuleDiagnostic, SegmentDef};
 use super::facts::{Facts, View};
@@ -20,13 +20,8 @@ const MAX_CATCH_UP: usize = 10_000;
 pub struct Engine {
     store: Store,
     facts: Facts,
-    /// The segments and journeys, by name, in definition order (bound to `store`).
+    /// The segments and journeys, unit by unit in definition order (bound to `store`), with what each holds.
     rules: Rules,
-    /// Per unit (segments, then journeys): 1 + the index of the furthest stage that holds (a segment is a
-    /// journey of one stage), 0 when none does.
-    held: Vec<usize>,
-    /// One unit per segment, then one per journey.
-    units: Vec<Unit>,
     /// Unit indices in dependency order: a unit comes after every segment or journey it reads.
     order: Vec<usize>,
     /// Aggregate slot → the units whose rules read it: an event's cost is in the rules it touches, not in all.
@@ -57,14 +52,15 @@ impl Engine {
     }
 
     fn from_built(built: Built) -> Engine {
-        let any_event_rule = built.units.iter().any(|u| u.flags & Deps::EVENT != 0);
+        let rules = built.rules;
+        let any_event_rule = rules.units.iter().any(|u| u.flags & Deps::EVENT != 0);
         // (A unit listed twice for a slot is only marked dirty twice.)
         let mut slot_units = vec![Vec::new(); built.store.specs().len()];
-        for u in 0..built.units.len() {
-            for (_, p) in rules_of(&built.rules, u) {
+        for (i, u) in rules.units.iter().enumerate() {
+            for (_, p) in rules.of(u) {
                 for &slot in &p.slots {
                     if let Some(units) = slot_units.get_mut(slot) {
-                        units.push(u);
+                        units.push(i);
                     }
                 }
             }
@@ -72,9 +68,7 @@ impl Engine {
         Engine {
             store: built.store,
             facts: Facts::default(),
-            held: vec![0; built.units.len()],
-            rules: built.rules,
-            units: built.units,
+            rules,
             order: built.order,
             slot_units,
             any_event_rule,
@@ -84,34 +78,35 @@ impl Engine {
     }
 
     /// The rules by name, in config order (what a compiled config carries).
-    pub fn rules(&self) -> Rules {
-        self.rules.clone()
+    pub fn rules(&self) -> &Rules {
+        &self.rules
     }
 
     /// Current segment memberships, in definition order.
     pub fn segments(&self) -> Vec<&str> {
         let mut out = Vec::new();
-        for (i, (n, _)) in self.rules.segments.iter().enumerate() {
-            if self.held[i] != 0 {
-                out.push(n.as_str());
+        for u in &self.rules.units {
+            if !u.journey && u.held != 0 {
+                out.push(u.name.as_str());
             }
         }
         out
     }
 
     pub fn in_segment(&self, name: &str) -> bool {
-        super::facts::in_segment(&self.rules, &self.held, name)
+        super::facts::in_segment(&self.rules, name)
     }
 
     /// The visitor's current stage in `journey`.
     pub fn stage(&self, journey: &str) -> Option<&str> {
-        super::facts::stage(&self.rules, &self.held, journey)
+        super::facts::stage(&self.rules, journey)
     }
 
     /// Each top-level clause of a segment's rule and whether it holds now (for `explain`); `None` for an
     /// unknown segment. Clause spans index `source`.
     pub fn explain_segment(&self, name: &str, now_ms: i64) -> Option<(String, Vec<Clause>)> {
-        let (_, program) = self.rules.segments.iter().find(|(n, _)| n == name)?;
+        let u = &self.rules.units[self.rules.named(false, name)?];
+        let (_, program) = self.rules.of(u).first()?;
         let view = self.view();
         Some((
             program.source().to_string(),
@@ -126,7 +121,7 @@ impl Engine {
     /// The next instant at which any rule could change with no new event; `None` when none can.
     pub fn next_wakeup(&self) -> Option<i64> {
         let mut next = None;
-        for u in &self.units {
+        for u in &self.rules.units {
             next = earliest(next, u.wake);
         }
         next
@@ -154,7 +149,7 @@ impl Engine {
         for slot in self.store.ingest(event, now) {
             if let Some(units) = self.slot_units.get(slot) {
                 for &u in units {
-                    self.units[u].dirty = true;
+                    self.rules.units[u].dirty = true;
                 }
             }
         }
@@ -168,7 +163,7 @@ impl Engine {
         let now = clamp_time(now_ms).max(self.clock);
         let mut changes = Vec::new();
         // Rules marked by a setter, a restore or construction are brought up to date first.
-        if self.units.iter().any(|u| u.dirty) {
+        if self.rules.units.iter().any(|u| u.dirty) {
             self.run_dirty(now, &mut changes);
         }
         for _ in 0..MAX_CATCH_UP {
@@ -228,7 +223,7 @@ impl Engine {
 
     /// Marks dirty every unit due to wake by `t`.
     fn mark_due(&mut self, t: i64) {
-        for u in &mut self.units {
+        for u in &mut self.rules.units {
             if u.wake.is_some_and(|w| w <= t) {
                 u.dirty = true;
             }
@@ -237,7 +232,7 @@ impl Engine {
 
     /// Marks dirty every unit that reads what `bit` (a `Deps` flag) stands for.
     fn mark(&mut self, bit: u8) {
-        for u in &mut self.units {
+        for u in &mut self.rules.units {
             if u.flags & bit != 0 {
                 u.dirty = true;
             }
@@ -249,23 +244,23 @@ impl Engine {
     fn run_dirty(&mut self, now: i64, changes: &mut Vec<Change>) {
         for at in 0..self.order.len() {
             let ui = self.order[at];
-            if !self.units[ui].dirty {
+            let Some(u) = self.rules.units.get(ui) else {
+                continue;
+            };
+            if !u.dirty {
                 continue;
             }
-            self.units[ui].dirty = false;
+            let (prefix, dot, journey) = if u.journey {
+                ("journeys.", ".", true)
+            } else {
+                ("segments.", "", false)
+            };
             let view = View {
                 facts: &self.facts,
                 store: &self.store,
                 rules: &self.rules,
-                held: &self.held,
             };
-            let n_segments = self.rules.segments.len();
-            let (prefix, journey, dot) = match self.rules.journeys.get(ui.wrapping_sub(n_segments))
-            {
-                Some((journey, _)) => ("journeys.", journey.as_str(), "."),
-                None => ("segments.", "", ""),
-            };
-            let stages = rules_of(&self.rules, ui);
+            let stages = self.rules.rules.get(u.first..u.end).unwrap_or_default();
             let mut found = 0;
             for k in (0..stages.len()).rev() {
                 let (name, p) = &stages[k];
@@ -274,39 +269,45 @@ impl Engine {
                     &view,
                     p,
                     now,
-                    [prefix, journey, dot, name],
+                    [prefix, &u.name, dot, if journey { name } else { "" }],
                 ) {
                     found = k + 1;
                     break;
                 }
             }
-            let before = self.held[ui];
-            self.held[ui] = found;
-            // Compared by name: stages of one journey could share a name in a compiled config. (Borrowed: this
-            // runs for every dirty unit, and a change is rare.)
+            // Compared by name: stages of one journey could share a name in a compiled config. Borrowed: this runs for every dirty unit, and a
+            // change is rare.
             let name = |k: usize| stages.get(k.wrapping_sub(1)).map(|(n, _)| n.as_str());
+            let before = u.held;
             let changed = name(before) != name(found);
             if changed {
-                changes.push(match self.rules.segments.get(ui) {
-                    Some((segment, _)) => {
-                        let segment = segment.clone();
-                        if found != 0 {
-                            Change::SegmentEnter { segment, at: now }
-                        } else {
-                            Change::SegmentExit { segment, at: now }
-                        }
-                    }
-                    None => Change::Stage {
-                        journey: journey.to_string(),
+                let unit = u.name.clone();
+                changes.push(if u.journey {
+                    Change::Stage {
+                        journey: unit,
                         from: name(before).map(str::to_string),
                         to: name(found).map(str::to_string),
                         at: now,
-                    },
+                    }
+                } else if found != 0 {
+                    Change::SegmentEnter {
+                        segment: unit,
+                        at: now,
+                    }
+                } else {
+                    Change::SegmentExit {
+                        segment: unit,
+                        at: now,
+                    }
                 });
+            }
+            if let Some(u) = self.rules.units.get_mut(ui) {
+                u.dirty = false;
+                u.held = found;
             }
             // Units that read this one come later in the order: they are evaluated in this same pass.
             if changed {
-                for u in &mut self.units {
+                for u in &mut self.rules.units {
                     if u.reads.contains(&ui) {
                         u.dirty = true;
                     }
@@ -314,10 +315,12 @@ impl Engine {
             }
             let view = self.view();
             let mut wake = None;
-            for (_, p) in rules_of(&self.rules, ui) {
+            for (_, p) in stages {
                 wake = earliest(wake, next_wakeup(p, &view, &self.store, now));
             }
-            self.units[ui].wake = wake;
+            if let Some(u) = self.rules.units.get_mut(ui) {
+                u.wake = wake;
+            }
         }
     }
 
@@ -338,7 +341,6 @@ impl Engine {
             facts: &self.facts,
             store: &self.store,
             rules: &self.rules,
-            held: &self.held,
         }
     }
 
@@ -364,11 +366,10 @@ impl Engine {
         out.push_str("],\"stages\":");
         // A map, as a journey's name could repeat in a compiled config: the last stage is the one kept.
         let mut stages = Map::new();
-        let n_segments = self.rules.segments.len();
-        for (j, (name, _)) in self.rules.journeys.iter().enumerate() {
-            let held = self.held[n_segments + j];
-            if let Some((s, _)) = rules_of(&self.rules, n_segments + j).get(held.wrapping_sub(1)) {
-                stages.insert(name.as_str(), Value::from(s.as_str()));
+        for u in &self.rules.units {
+            if let (true, Some((s, _))) = (u.journey, self.rules.of(u).get(u.held.wrapping_sub(1)))
+            {
+                stages.insert(u.name.as_str(), Value::from(s.as_str()));
             }
         }
         write_map(&stages, out);
@@ -393,25 +394,22 @@ impl Engine {
         self.store
             .restore(v.get("store").ok_or(StateError::Foreign)?)?;
         let members = v.get("segments").and_then(Value::as_array).unwrap_or(&[]);
-        let n_segments = self.rules.segments.len();
-        for (i, (name, _)) in self.rules.segments.iter().enumerate() {
-            self.held[i] = usize::from(members.iter().any(|x| x.as_str() == Some(name.as_str())));
-        }
-        for (j, (name, stages)) in self.rules.journeys.iter().enumerate() {
-            let saved = v
-                .get("stages")
-                .and_then(|s| s.get(name))
-                .and_then(Value::as_str);
-            self.held[n_segments + j] = stages
-                .iter()
-                .position(|(n, _)| Some(n.as_str()) == saved)
-                .map_or(0, |k| k + 1);
+        let stages = v.get("stages");
+        let rules = &self.rules.rules;
+        for u in &mut self.rules.units {
+            u.dirty = true;
+            u.held = if u.journey {
+                let saved = stages.and_then(|s| s.get(&u.name)).and_then(Value::as_str);
+                let of = rules.get(u.first..u.end).unwrap_or_default();
+                of.iter()
+                    .position(|(n, _)| Some(n.as_str()) == saved)
+                    .map_or(0, |k| k + 1)
+            } else {
+                usize::from(members.iter().any(|x| x.as_str() == Some(u.name.as_str())))
+            };
         }
         if let Some(c) = v.get("clock").and_then(Value::as_f64) {
             self.clock = clamp_time(c as i64);
-        }
-        for u in &mut self.units {
-            u.dirty = true;
         }
         Ok(())
     }

@@ -34,9 +34,8 @@ impl Default for Facts {
 pub struct View<'a> {
     pub facts: &'a Facts,
     pub store: &'a Store,
+    /// The segments and journeys, with what each holds.
     pub rules: &'a Rules,
-    /// Per unit of `rules`: 1 + the index of the stage that holds (a segment is a journey of one stage), or 0.
-    pub held: &'a [usize],
 }
 
 impl Input for View<'_> {
@@ -56,10 +55,10 @@ impl Input for View<'_> {
         self.facts.attributes.as_ref().or(Some(&self.facts.traits))
     }
     fn in_segment(&self, name: &str) -> bool {
-        in_segment(self.rules, self.held, name)
+        in_segment(self.rules, name)
     }
     fn stage(&self, journey: &str) -> Option<&str> {
-        stage(self.rules, self.held, journey)
+        stage(self.rules, journey)
     }
     fn anonymous_id(&self) -> &str {
         &self.facts.anonymous_id
@@ -70,9 +69,9 @@ impl Input for View<'_> {
 }
 
 /// Whether a segment named `name` has the visitor as a member.
-pub fn in_segment(rules: &Rules, held: &[usize], name: &str) -> bool {
-    for (i, (n, _)) in rules.segments.iter().enumerate() {
-        if held[i] != 0 && n == name {
+pub fn in_segment(rules: &Rules, name: &str) -> bool {
+    for u in &rules.units {
+        if !u.journey && u.held != 0 && u.name == name {
             return true;
         }
     }
@@ -80,8 +79,8 @@ pub fn in_segment(rules: &Rules, held: &[usize], name: &str) -> bool {
 }
 
 /// The visitor's stage in the (first) journey named `journey`.
-pub fn stage<'a>(rules: &'a Rules, held: &[usize], journey: &str) -> Option<&'a str> {
-    let j = rules.journeys.iter().position(|(n, _)| n == journey)?;
-    let k = held.get(rules.segments.len() + j)?.checked_sub(1)?;
-    Some(rules.journeys[j].1.get(k)?.0.as_str())
+pub fn stage<'a>(rules: &'a Rules, journey: &str) -> Option<&'a str> {
+    let u = &rules.units[rules.named(true, journey)?];
+    let k = u.held.checked_sub(1)?;
+    Some(rules.of(u).get(k)?.0.as_str())
 }
