@@ -87,6 +87,8 @@ pub(super) struct Built {
     pub rules: Rules,
     /// Unit indices in dependency order: a unit comes after every segment or journey it reads.
     pub order: Vec<usize>,
+    /// Aggregate slot → the units whose rules read it.
+    pub slot_units: Vec<Vec<usize>>,
 }
 
 /// One rule of the config, compiled (or not).
@@ -300,13 +302,20 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
     if failed {
         return None;
     }
-    // Each unit's combined dependency flags, and the units it reads. Plain loops throughout: iterator chains cost
-    // wasm bytes per closure.
+    // Each unit's combined dependency flags, the units it reads, and the units each aggregate slot concerns (a
+    // unit listed twice for a slot is only marked dirty twice). Plain loops throughout: iterator chains cost wasm
+    // bytes per closure.
     let n = rules.units.len();
+    let mut slot_units = vec![Vec::new(); store.specs().len()];
     for i in 0..n {
         let mut flags = 0;
         let mut reads = Vec::new();
         for (_, p) in rules.of(&rules.units[i]) {
+            for &slot in &p.slots {
+                if let Some(units) = slot_units.get_mut(slot) {
+                    units.push(i);
+                }
+            }
             let pd = p.deps();
             flags |= pd.flags;
             for s in &pd.segments {
@@ -362,5 +371,6 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
         store,
         rules,
         order,
+        slot_units,
     })
 }

@@ -54,23 +54,12 @@ impl Engine {
     fn from_built(built: Built) -> Engine {
         let rules = built.rules;
         let any_event_rule = rules.units.iter().any(|u| u.flags & Deps::EVENT != 0);
-        // (A unit listed twice for a slot is only marked dirty twice.)
-        let mut slot_units = vec![Vec::new(); built.store.specs().len()];
-        for (i, u) in rules.units.iter().enumerate() {
-            for (_, p) in rules.of(u) {
-                for &slot in &p.slots {
-                    if let Some(units) = slot_units.get_mut(slot) {
-                        units.push(i);
-                    }
-                }
-            }
-        }
         Engine {
             store: built.store,
             facts: Facts::default(),
             rules,
             order: built.order,
-            slot_units,
+            slot_units: built.slot_units,
             any_event_rule,
             clock: i64::MIN,
             diagnostics: Vec::new(),
