@@ -105,7 +105,7 @@ pub fn read(v: &Value) -> Option<Definitions> {
     let mut rules = Rules::default();
     // One loop for both lists: a segment `[name, PROGRAM]` reads as a journey of one stage, itself (a segment's
     // rule is named as the segment).
-    for (key, journey) in [("segments", false), ("journeys", true)] {
+    for &(key, journey) in &[("segments", false), ("journeys", true)] {
         for unit in v.get(key)?.as_array()? {
             let [name, stages] = unit.as_array()? else {
                 return None;
