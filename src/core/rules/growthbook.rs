@@ -401,15 +401,12 @@ impl<'a> CondEval<'a> {
             return false;
         }
         match t {
-            // Fast paths for the common case of an attribute of the literal's own type.
+            // A fast path for the common case of a string attribute: no copy of it.
             Value::String(s) => match v {
                 Value::String(x) => x == s,
                 _ => js_string(v) == *s,
             },
-            Value::Number(n) => match v {
-                Value::Number(x) => x == n,
-                _ => js_number(v) == *n,
-            },
+            Value::Number(n) => js_number(v) == *n,
             Value::Bool(b) => !v.is_null_value() && js_truthy(v) == *b,
             Value::Null => matches!(v, Value::Null),
             Value::Array(ops) => match ops.as_slice() {
