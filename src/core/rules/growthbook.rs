@@ -656,9 +656,28 @@ fn strict_eq(a: &Value, b: &Value) -> bool {
 fn js_relational(a: &Value, b: &Value) -> Option<Ordering> {
     let text = |v: &Value| matches!(v, Value::String(_) | Value::Array(_) | Value::Object(_));
     if text(a) && text(b) {
-        return Some(js_string(a).encode_utf16().cmp(js_string(b).encode_utf16()));
+        return Some(utf16_cmp(&js_string(a), &js_string(b)));
     }
     js_number(a).partial_cmp(&js_number(b))
+}
+
+/// Orders two strings by their UTF-16 code units, as JavaScript does, character by character: two characters
+/// compare by their first code units (a character above U+FFFF starts with a surrogate, 0xD800 to 0xDBFF, so it
+/// sorts before U+E000 to U+FFFF), then, sharing that unit, by code point. Smaller in wasm than comparing two
+/// `encode_utf16` iterators.
+fn utf16_cmp(a: &str, b: &str) -> Ordering {
+    let unit = |c: char| match c as u32 {
+        c @ 0x10000.. => 0xD800 + ((c - 0x10000) >> 10),
+        c => c,
+    };
+    let (mut x, mut y) = (a.chars(), b.chars());
+    loop {
+        match (x.next(), y.next()) {
+            (Some(p), Some(q)) if p == q => {}
+            (Some(p), Some(q)) => return unit(p).cmp(&unit(q)).then(p.cmp(&q)),
+            (p, q) => return p.is_some().cmp(&q.is_some()),
+        }
+    }
 }
 
 /// GrowthBook's `paddedVersionString` of any value (numbers are stringified, other non-strings are "0").
@@ -721,7 +740,38 @@ fn is_in(actual: &Value, list: &[Value], case_insensitive: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::array_index;
+    use super::{array_index, utf16_cmp};
+
+    #[test]
+    fn strings_order_by_utf16_code_units() {
+        let texts = [
+            "",
+            "a",
+            "ab",
+            "b",
+            "é",
+            "\u{FFFF}",
+            "\u{E000}",
+            "\u{10000}",
+            "\u{1F600}",
+            "\u{1F601}",
+            "a\u{1F600}",
+            "a\u{FFFD}",
+            "\u{10400}",
+            "\u{103FF}",
+            "z\u{10000}z",
+            "z\u{10000}",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(
+                    utf16_cmp(a, b),
+                    a.encode_utf16().cmp(b.encode_utf16()),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn array_indices_read_as_usize_parses() {
@@ -730,6 +780,22 @@ mod tests {
             "0", "7", "+3", "007", "", "+", "-0", "-1", "1.0", " 1", "1 ", "x", "١", &big,
         ] {
             assert_eq!(array_index(key), key.parse::<usize>().ok(), "{key:?}");
+        }
+    }
+}
+
+// proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod utf16_properties {
+    use super::utf16_cmp;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Characters from each side of the surrogate range, and pairs sharing a high surrogate.
+        #[test]
+        fn agrees_with_comparing_code_units(a in "[a\u{E000}\u{FFFF}\u{10000}\u{10001}\u{1F600}\u{10400}é]{0,6}",
+                                            b in "[a\u{E000}\u{FFFF}\u{10000}\u{10001}\u{1F600}\u{10400}é]{0,6}") {
+            prop_assert_eq!(utf16_cmp(&a, &b), a.encode_utf16().cmp(b.encode_utf16()));
         }
     }
 }
