@@ -4,7 +4,8 @@
 //! a direct visit does not overwrite an earlier known channel as the last touch: coming back by typing the URL
 //! after clicking a newsletter is still credited to the newsletter.
 
-use super::time::Millis;
+use super::json::{write_number, write_string};
+use super::time::{write_iso8601, Millis};
 use super::url::{find, split_once_byte, Url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +278,38 @@ pub struct Attribution {
 }
 
 impl Attribution {
+    /// Writes `{"first":<touch>,"last":<touch>}`, each touch only when there is one. One writer for the message
+    /// context and the stored profile, which differ only in how a touch's time is written: ISO 8601 text in
+    /// messages (`iso_times`), a number of milliseconds in the profile.
+    pub fn write(&self, iso_times: bool, out: &mut String) {
+        out.push('{');
+        let mut sep = "";
+        for (name, touch) in [("\"first\":", &self.first), ("\"last\":", &self.last)] {
+            let Some(t) = touch else { continue };
+            out.push_str(sep);
+            sep = ",";
+            out.push_str(name);
+            out.push_str("{\"channel\":");
+            write_string(t.channel.as_str(), out);
+            out.push_str(",\"source\":");
+            write_string(&t.source, out);
+            out.push_str(",\"medium\":");
+            write_string(&t.medium, out);
+            out.push_str(",\"campaign\":");
+            write_string(&t.campaign, out);
+            out.push_str(",\"at\":");
+            if iso_times {
+                out.push('"');
+                write_iso8601(t.at, out);
+                out.push('"');
+            } else {
+                write_number(t.at as f64, out);
+            }
+            out.push('}');
+        }
+        out.push('}');
+    }
+
     /// Records a session's entry touch.
     pub fn record(&mut self, touch: Touch) {
         if self.first.is_none() {

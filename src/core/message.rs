@@ -3,7 +3,7 @@
 //! The context that every message carries changes only with the page or the session, so it is serialised once
 //! and spliced into each message: building a `track` message is string concatenation, not a tree walk.
 
-use super::attribution::{Attribution, Campaign, Touch};
+use super::attribution::{Attribution, Campaign};
 use super::json::{write_int, write_number, write_string};
 use super::time::{write_iso8601, Millis};
 use super::url::Url;
@@ -73,20 +73,6 @@ pub fn write_page_properties(page: &Page, out: &mut String) {
     out.push('}');
 }
 
-fn write_touch(t: &Touch, out: &mut String) {
-    out.push('{');
-    field(out, "channel", t.channel.as_str());
-    out.push(',');
-    field(out, "source", &t.source);
-    out.push(',');
-    field(out, "medium", &t.medium);
-    out.push(',');
-    field(out, "campaign", &t.campaign);
-    out.push_str(",\"at\":\"");
-    write_iso8601(t.at, out);
-    out.push_str("\"}");
-}
-
 /// Serialises the `context` object shared by every message of the current page and session.
 pub fn write_context(
     env: &Environment,
@@ -139,19 +125,8 @@ pub fn write_context(
         write_int(id, out);
     }
     if attribution.first.is_some() || attribution.last.is_some() {
-        out.push_str(",\"attribution\":{");
-        if let Some(t) = &attribution.first {
-            out.push_str("\"first\":");
-            write_touch(t, out);
-        }
-        if let Some(t) = &attribution.last {
-            if attribution.first.is_some() {
-                out.push(',');
-            }
-            out.push_str("\"last\":");
-            write_touch(t, out);
-        }
-        out.push('}');
+        out.push_str(",\"attribution\":");
+        attribution.write(true, out);
     }
     out.push('}');
 }
@@ -224,7 +199,7 @@ pub fn write_message_head(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::attribution::Channel;
+    use crate::core::attribution::{Channel, Touch};
     use crate::core::json::{parse, Value};
 
     fn env() -> Environment {

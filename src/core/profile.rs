@@ -79,19 +79,9 @@ impl Profile {
                 json::write_number(cur.engaged_ms as f64, &mut out);
             }
         }
-        out.push_str("},\"attribution\":{");
-        if let Some(t) = &self.attribution.first {
-            out.push_str("\"first\":");
-            write_touch(t, &mut out);
-        }
-        if let Some(t) = &self.attribution.last {
-            if self.attribution.first.is_some() {
-                out.push(',');
-            }
-            out.push_str("\"last\":");
-            write_touch(t, &mut out);
-        }
-        out.push_str("}}");
+        out.push_str("},\"attribution\":");
+        self.attribution.write(false, &mut out);
+        out.push('}');
         out
     }
 
@@ -153,20 +143,6 @@ impl Profile {
             attribution,
         })
     }
-}
-
-fn write_touch(t: &Touch, out: &mut String) {
-    out.push_str("{\"channel\":");
-    json::write_string(t.channel.as_str(), out);
-    out.push_str(",\"source\":");
-    json::write_string(&t.source, out);
-    out.push_str(",\"medium\":");
-    json::write_string(&t.medium, out);
-    out.push_str(",\"campaign\":");
-    json::write_string(&t.campaign, out);
-    out.push_str(",\"at\":");
-    json::write_number(t.at as f64, out);
-    out.push('}');
 }
 
 fn touch_from_value(v: &Value) -> Option<Touch> {
