@@ -150,25 +150,51 @@ impl<'a> Iterator for QueryPairs<'a> {
 
 /// Percent-decodes a query component; invalid escapes are kept as written, and a component that decodes to
 /// invalid UTF-8 is returned undecoded.
+///
+/// Characters are assembled and checked as they are decoded, rather than decoding to bytes and checking those
+/// with `String::from_utf8`: std's validator (word-at-a-time ASCII scan and all) is several times this size in
+/// the wasm, and the tracking build needs it nowhere else.
 pub fn decode(s: &str) -> String {
     let b = s.as_bytes();
     let hex = |at: usize| b.get(at).and_then(|&c| hex_val(c));
-    let mut out = Vec::with_capacity(b.len());
+    // The decoded byte that starts at `at`, and where the next one starts.
+    let byte_at = |at: usize| {
+        let c = *b.get(at)?;
+        Some(match (c, hex(at + 1), hex(at + 2)) {
+            (b'+', _, _) => (b' ', at + 1),
+            (b'%', Some(h), Some(l)) => (h << 4 | l, at + 3),
+            _ => (c, at + 1),
+        })
+    };
+    let mut out = String::with_capacity(b.len());
     let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        let byte = match (c, hex(i + 1), hex(i + 2)) {
-            (b'+', _, _) => b' ',
-            (b'%', Some(h), Some(l)) => {
-                i += 2;
-                h << 4 | l
-            }
-            _ => c,
+    while let Some((lead, mut next)) = byte_at(i) {
+        // Continuation bytes to follow, and the smallest code point that needs them (anything less is overlong).
+        let (more, min, mut code) = match lead {
+            0..=0x7f => (0, 0, u32::from(lead)),
+            0xc0..=0xdf => (1, 0x80, u32::from(lead & 0x1f)),
+            0xe0..=0xef => (2, 0x800, u32::from(lead & 0x0f)),
+            0xf0..=0xf7 => (3, 0x10000, u32::from(lead & 0x07)),
+            _ => return s.to_string(),
         };
-        out.push(byte);
-        i += 1;
+        for _ in 0..more {
+            match byte_at(next) {
+                Some((c, after)) if c & 0xc0 == 0x80 => {
+                    code = code << 6 | u32::from(c & 0x3f);
+                    next = after;
+                }
+                _ => return s.to_string(),
+            }
+        }
+        // `from_u32` refuses surrogates and anything above U+10FFFF, as UTF-8 does.
+        match char::from_u32(code) {
+            Some(c) if code >= min => out.push(c),
+            // Invalid UTF-8 after decoding: keep the text as it was written rather than guess.
+            _ => return s.to_string(),
+        }
+        i = next;
     }
-    // Invalid UTF-8 after decoding: keep the text as it was written rather than guess.
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+    out
 }
 
 pub fn hex_val(c: u8) -> Option<u8> {
@@ -183,6 +209,8 @@ pub fn hex_val(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
+    use proptest::strategy::Strategy;
 
     #[test]
     fn decodes_query_components() {
@@ -199,6 +227,78 @@ mod tests {
             ("", ""),
         ] {
             assert_eq!(decode(raw), decoded, "{raw}");
+        }
+    }
+
+    /// The decoder as first written: percent-decode to bytes, then std's UTF-8 check.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn decode_via_bytes(s: &str) -> String {
+        let b = s.as_bytes();
+        let hex = |at: usize| b.get(at).and_then(|&c| hex_val(c));
+        let mut out = Vec::new();
+        let mut i = 0;
+        while let Some(&c) = b.get(i) {
+            let byte = match (c, hex(i + 1), hex(i + 2)) {
+                (b'+', _, _) => b' ',
+                (b'%', Some(h), Some(l)) => {
+                    i += 2;
+                    h << 4 | l
+                }
+                _ => c,
+            };
+            out.push(byte);
+            i += 1;
+        }
+        String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+    }
+
+    #[test]
+    fn decodes_utf8_edge_cases_as_std_checks_them() {
+        for raw in [
+            "%C0%80",
+            "%E0%80%80",
+            "%ED%A0%80",
+            "%ED%9F%BF",
+            "%F4%8F%BF%BF",
+            "%F4%90%80%80",
+            "%F8%88%80%80%80",
+            "%C3",
+            "%C3%28",
+            "%E2%82",
+            "%E2%82%AC",
+            "%F0%9F%98%80",
+            "%80",
+            "é%C3%A9+",
+            "%C3é",
+            "%e2%82%ac%",
+        ] {
+            #[cfg(not(target_arch = "wasm32"))]
+            assert_eq!(decode(raw), decode_via_bytes(raw), "{raw}");
+            assert!(!decode(raw).is_empty());
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// Any mix of escapes (of any byte), plain text and `+` decodes as the byte-then-check decoder did.
+        #[test]
+        fn decodes_as_the_byte_decoder_did(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::num::u8::ANY.prop_map(|b| format!("%{b:02X}")),
+                (0x80u8..=0xFF).prop_map(|b| format!("%{b:02x}")),
+                proptest::prop_oneof![
+                    proptest::strategy::Just("+".to_string()),
+                    proptest::strategy::Just("%".to_string()),
+                    proptest::strategy::Just("%4".to_string()),
+                    proptest::strategy::Just("é".to_string()),
+                    proptest::strategy::Just("a".to_string()),
+                    proptest::strategy::Just("😀".to_string()),
+                ],
+            ],
+            0..8,
+        )) {
+            let raw = parts.concat();
+            proptest::prop_assert_eq!(decode(&raw), decode_via_bytes(&raw), "{}", raw);
         }
     }
 
