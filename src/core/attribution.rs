@@ -96,21 +96,30 @@ pub struct Touch {
     pub at: Millis,
 }
 
-const PAID_MEDIUMS: &[&str] = &[
-    "cpc",
-    "ppc",
-    "paid",
-    "paidsearch",
-    "paid_search",
-    "paid-search",
-    "cpm",
-    "cpv",
-    "display",
-    "banner",
-    "paid_social",
-    "paidsocial",
-    "paid-social",
-    "affiliate",
+/// Mediums that name their channel outright (compared lowercased). None of them contains "email", so looking
+/// them up before the "email" substring test gives what testing paid mediums, then "email", then the rest did.
+const MEDIUMS: &[(&str, Channel)] = &[
+    ("cpc", Channel::Paid),
+    ("ppc", Channel::Paid),
+    ("paid", Channel::Paid),
+    ("paidsearch", Channel::Paid),
+    ("paid_search", Channel::Paid),
+    ("paid-search", Channel::Paid),
+    ("cpm", Channel::Paid),
+    ("cpv", Channel::Paid),
+    ("display", Channel::Paid),
+    ("banner", Channel::Paid),
+    ("paid_social", Channel::Paid),
+    ("paidsocial", Channel::Paid),
+    ("paid-social", Channel::Paid),
+    ("affiliate", Channel::Paid),
+    ("newsletter", Channel::Email),
+    ("social", Channel::Social),
+    ("social-network", Channel::Social),
+    ("social_network", Channel::Social),
+    ("sm", Channel::Social),
+    ("organic", Channel::Search),
+    ("referral", Channel::Referral),
 ];
 const AD_CLICK_IDS: &[&str] = &[
     "gclid",
@@ -207,19 +216,12 @@ fn channel_of_host(host: &str) -> Channel {
 
 fn channel_of_medium(medium: &str, source: &str) -> Channel {
     let m = medium.to_ascii_lowercase();
-    let s = source.to_ascii_lowercase();
-    if PAID_MEDIUMS.contains(&m.as_str()) {
-        Channel::Paid
-    } else if find(&m, "email").is_some() || find(&m, "e-mail").is_some() || m == "newsletter" {
+    if let Some(&(_, channel)) = MEDIUMS.iter().find(|(name, _)| *name == m) {
+        channel
+    } else if find(&m, "email").is_some() || find(&m, "e-mail").is_some() {
         Channel::Email
-    } else if m == "social" || m == "social-network" || m == "social_network" || m == "sm" {
-        Channel::Social
-    } else if m == "organic" {
-        Channel::Search
-    } else if m == "referral" {
-        Channel::Referral
     } else {
-        // An unknown or missing medium: judge by the source's name, as a host would be judged.
+        let s = source.to_ascii_lowercase();
         match channel_of_host(&s) {
             Channel::Referral if s.is_empty() => Channel::Direct,
             c => c,
@@ -408,6 +410,71 @@ mod tests {
                 want,
                 "{landing} from {referrer:?}"
             );
+        }
+    }
+
+    /// The medium rules as first written: paid mediums, then "email", then the other named mediums.
+    #[test]
+    fn reads_mediums_as_the_ordered_tests_did() {
+        let paid = [
+            "cpc",
+            "ppc",
+            "paid",
+            "paidsearch",
+            "paid_search",
+            "paid-search",
+            "cpm",
+            "cpv",
+            "display",
+            "banner",
+            "paid_social",
+            "paidsocial",
+            "paid-social",
+            "affiliate",
+        ];
+        let old = |medium: &str, source: &str| {
+            let m = medium.to_ascii_lowercase();
+            if paid.contains(&m.as_str()) {
+                Channel::Paid
+            } else if m.contains("email") || m.contains("e-mail") || m == "newsletter" {
+                Channel::Email
+            } else if m == "social" || m == "social-network" || m == "social_network" || m == "sm" {
+                Channel::Social
+            } else if m == "organic" {
+                Channel::Search
+            } else if m == "referral" {
+                Channel::Referral
+            } else {
+                let s = source.to_ascii_lowercase();
+                match channel_of_host(&s) {
+                    Channel::Referral if s.is_empty() => Channel::Direct,
+                    c => c,
+                }
+            }
+        };
+        let mut mediums: Vec<String> = MEDIUMS.iter().map(|(m, _)| m.to_string()).collect();
+        mediums.extend(MEDIUMS.iter().map(|(m, _)| m.to_ascii_uppercase()));
+        mediums.extend(MEDIUMS.iter().map(|(m, _)| format!("{m}-email")));
+        for m in [
+            "",
+            "Email",
+            "e-mail blast",
+            "mail",
+            "socials",
+            "cpc2",
+            "referral ",
+            "newsletters",
+        ] {
+            mediums.push(m.into());
+        }
+        for m in &mediums {
+            for source in ["", "google", "facebook.com", "news"] {
+                assert_eq!(
+                    channel_of_medium(m, source),
+                    old(m, source),
+                    "{m} / {source}"
+                );
+            }
         }
     }
 
