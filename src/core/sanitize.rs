@@ -43,20 +43,15 @@ impl InputError {
             InputError::EmptyName => {
                 "an event name must be a non-empty string; the event was dropped".into()
             }
-            // Built without `format!`, which would bring `core::fmt` into the wasm.
-            InputError::NameTooLong => json::concat(&[
-                "event names are limited to ",
-                &int_text(MAX_EVENT_NAME as i64),
-                " bytes; the event was dropped",
-            ]),
+            // The limits are written out (a test checks them against the constants): numbers formatted at run
+            // time cost code at every message, and `format!` would bring `core::fmt` into the wasm.
+            InputError::NameTooLong => {
+                "event names are limited to 200 bytes; the event was dropped".into()
+            }
             InputError::TooLarge { bytes } => json::concat(&[
                 "properties of ",
                 &int_text(*bytes as i64),
-                " bytes exceed the ",
-                &int_text(MAX_PROPERTIES_BYTES as i64),
-                "-byte limit even with strings cut to ",
-                &int_text(MAX_STRING_CHARS as i64),
-                " characters; the event was dropped",
+                " bytes exceed the 16384-byte limit even with strings cut to 1024 characters; the event was dropped",
             ]),
             InputError::NotJson => "properties must be a JSON object; the event was dropped".into(),
         }
@@ -83,11 +78,9 @@ impl Adjustment {
     pub fn message(self) -> String {
         match self {
             Adjustment::NotAnObject => "properties must be an object; sent {} instead".into(),
-            Adjustment::StringsCut => json::concat(&[
-                "properties were too large; strings were cut to ",
-                &int_text(MAX_STRING_CHARS as i64),
-                " characters",
-            ]),
+            Adjustment::StringsCut => {
+                "properties were too large; strings were cut to 1024 characters".into()
+            }
         }
     }
 }
@@ -252,6 +245,26 @@ pub fn replace_all(text: &str, pattern: &str, with: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The limits written out in the messages are the ones enforced.
+    #[test]
+    fn messages_state_the_limits() {
+        let name = InputError::NameTooLong.message();
+        assert!(name.contains(&format!(" {MAX_EVENT_NAME} bytes")), "{name}");
+        let large = InputError::TooLarge { bytes: 20_000 }.message();
+        assert_eq!(
+            large,
+            format!(
+                "properties of 20000 bytes exceed the {MAX_PROPERTIES_BYTES}-byte limit even with strings cut to \
+                 {MAX_STRING_CHARS} characters; the event was dropped"
+            )
+        );
+        let cut = Adjustment::StringsCut.message();
+        assert!(
+            cut.ends_with(&format!(" {MAX_STRING_CHARS} characters")),
+            "{cut}"
+        );
+    }
 
     #[test]
     fn trims_as_str_trim() {
