@@ -17,45 +17,40 @@ pub struct Url<'a> {
 
 impl<'a> Url<'a> {
     pub fn parse(href: &'a str) -> Url<'a> {
-        let (before_hash, hash) = match find_byte(href, b'#') {
-            Some(i) => href.split_at_checked(i).unwrap_or((href, "")),
-            None => (href, ""),
+        // Offsets into `href`, sliced once at the end: every delimiter is ASCII, so each is a char boundary.
+        let len = href.len();
+        let cut = |from: usize, to: usize| href.get(from..to).unwrap_or_default();
+        let hash = find_byte(href, b'#').unwrap_or(len);
+        let query = find_byte(cut(0, hash), b'?').unwrap_or(hash);
+        let (scheme_end, rest) = match find(cut(0, query), "://") {
+            Some(i) => (i, i + 3),
+            None => (0, 0),
         };
-        let (before_query, search) = match find_byte(before_hash, b'?') {
-            Some(i) => before_hash.split_at_checked(i).unwrap_or((before_hash, "")),
-            None => (before_hash, ""),
-        };
-        let (scheme, rest) = match find(before_query, "://") {
-            Some(i) => (
-                before_query.get(..i).unwrap_or_default(),
-                before_query.get(i + 3..).unwrap_or_default(),
-            ),
-            None => ("", before_query),
-        };
-        let (authority, path) = if scheme.is_empty() {
-            ("", rest)
+        // Without a scheme there is no authority: all of it is the path.
+        let (authority_end, path) = if scheme_end == 0 {
+            (rest, cut(rest, query))
         } else {
-            match find_byte(rest, b'/') {
-                Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
-                None => (rest, "/"),
+            match find_byte(cut(rest, query), b'/') {
+                Some(i) => (rest + i, cut(rest + i, query)),
+                None => (query, "/"),
             }
         };
         // The host follows any `user:password@`. (A byte scan: `rsplit` would bring in the reverse searcher.)
+        let authority = cut(rest, authority_end);
         let host_port = match authority.bytes().rposition(|b| b == b'@') {
             Some(i) => authority.get(i + 1..).unwrap_or_default(),
             None => authority,
         };
-        let host = if host_port.starts_with("[") {
-            before_byte(host_port, b']').get(1..).unwrap_or_default()
-        } else {
-            before_byte(host_port, b':')
+        let host = match host_port.strip_prefix("[") {
+            Some(v6) => before_byte(v6, b']'),
+            None => before_byte(host_port, b':'),
         };
         Url {
-            scheme,
+            scheme: cut(0, scheme_end),
             host,
             path,
-            search,
-            hash,
+            search: cut(query, hash),
+            hash: cut(hash, len),
         }
     }
 
@@ -299,6 +294,70 @@ mod tests {
         )) {
             let raw = parts.concat();
             proptest::prop_assert_eq!(decode(&raw), decode_via_bytes(&raw), "{}", raw);
+        }
+    }
+
+    /// Splits as the first version, which sliced as it went, did.
+    #[test]
+    fn splits_as_the_slicing_parser_did() {
+        fn old(href: &str) -> Url<'_> {
+            let (before_hash, hash) = match find_byte(href, b'#') {
+                Some(i) => href.split_at_checked(i).unwrap_or((href, "")),
+                None => (href, ""),
+            };
+            let (before_query, search) = match find_byte(before_hash, b'?') {
+                Some(i) => before_hash.split_at_checked(i).unwrap_or((before_hash, "")),
+                None => (before_hash, ""),
+            };
+            let (scheme, rest) = match find(before_query, "://") {
+                Some(i) => (
+                    before_query.get(..i).unwrap_or_default(),
+                    before_query.get(i + 3..).unwrap_or_default(),
+                ),
+                None => ("", before_query),
+            };
+            let (authority, path) = if scheme.is_empty() {
+                ("", rest)
+            } else {
+                match find_byte(rest, b'/') {
+                    Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
+                    None => (rest, "/"),
+                }
+            };
+            // The host follows any `user:password@`. (A byte scan: `rsplit` would bring in the reverse searcher.)
+            let host_port = match authority.bytes().rposition(|b| b == b'@') {
+                Some(i) => authority.get(i + 1..).unwrap_or_default(),
+                None => authority,
+            };
+            let host = if host_port.starts_with("[") {
+                before_byte(host_port, b']').get(1..).unwrap_or_default()
+            } else {
+                before_byte(host_port, b':')
+            };
+            Url {
+                scheme,
+                host,
+                path,
+                search,
+                hash,
+            }
+        }
+        let mut hrefs = vec![String::new()];
+        let pieces = [
+            "https", "://", "u:p@", "@", "[::1]", "[", "]", "h.test", ":8", "/", "/a", "?", "q=1",
+            "#", "f",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    hrefs.push([a, b, c].concat());
+                    hrefs.push(["https://", a, b, c].concat());
+                    hrefs.push([a, "h/", b, c].concat());
+                }
+            }
+        }
+        for href in &hrefs {
+            assert_eq!(Url::parse(href), old(href), "{href}");
         }
     }
 
