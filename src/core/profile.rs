@@ -90,36 +90,30 @@ impl Profile {
             return Err(ProfileError::TooLarge);
         }
         let v = json::parse(text).map_err(|_| ProfileError::Corrupt)?;
-        if v.get("v").and_then(Value::as_f64) != Some(PROFILE_VERSION) {
+        let root = Some(&v);
+        if num(root, "v") != Some(PROFILE_VERSION) {
             return Err(if v.get("v").is_some() {
                 ProfileError::Version
             } else {
                 ProfileError::Corrupt
             });
         }
-        let anonymous_id = v
-            .get("anonymousId")
-            .and_then(Value::as_str)
+        let anonymous_id = member_text(root, "anonymousId")
             .filter(|s| !s.is_empty())
             .ok_or(ProfileError::Corrupt)?
             .to_string();
-        let user_id = v.get("userId").and_then(Value::as_str).map(str::to_string);
+        let user_id = member_text(root, "userId").map(str::to_string);
         let traits = v
             .get("traits")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
         let s = v.get("session");
-        let num = |o: Option<&Value>, k: &str| o.and_then(|o| o.get(k)).and_then(Value::as_f64);
         let current = match (num(s, "id"), num(s, "last")) {
             (Some(id), Some(last)) => Some(Session {
                 id: id as Millis,
                 last_activity: last as Millis,
-                campaign: s
-                    .and_then(|s| s.get("campaign"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
+                campaign: owned_text(s, "campaign"),
                 engaged_ms: num(s, "engaged").unwrap_or(0.0).clamp(0.0, 8.64e15) as Millis,
             }),
             _ => None,
@@ -132,8 +126,8 @@ impl Profile {
         };
         let a = v.get("attribution");
         let attribution = Attribution {
-            first: a.and_then(|a| a.get("first")).and_then(touch_from_value),
-            last: a.and_then(|a| a.get("last")).and_then(touch_from_value),
+            first: touch(a, "first"),
+            last: touch(a, "last"),
         };
         Ok(Profile {
             anonymous_id,
@@ -145,19 +139,33 @@ impl Profile {
     }
 }
 
-fn touch_from_value(v: &Value) -> Option<Touch> {
-    let s = |k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
+// Member readers shared by every field of the stored profile (each is an optional member of an optional object),
+// rather than a chain of `get`/`and_then`/`as_*` written out per field.
+
+/// `o[key]` when `o` is an object and that member is a number.
+fn num(o: Option<&Value>, key: &str) -> Option<f64> {
+    o?.get(key)?.as_f64()
+}
+
+/// `o[key]` when `o` is an object and that member is a string.
+fn member_text<'a>(o: Option<&'a Value>, key: &str) -> Option<&'a str> {
+    o?.get(key)?.as_str()
+}
+
+/// `o[key]` as [`member_text`] reads it, or empty.
+fn owned_text(o: Option<&Value>, key: &str) -> String {
+    member_text(o, key).unwrap_or_default().to_string()
+}
+
+/// The touch stored as `o[key]`, when it names a known channel.
+fn touch(o: Option<&Value>, key: &str) -> Option<Touch> {
+    let t = o?.get(key);
     Some(Touch {
-        channel: Channel::parse(v.get("channel")?.as_str()?)?,
-        source: s("source"),
-        medium: s("medium"),
-        campaign: s("campaign"),
-        at: v.get("at").and_then(Value::as_f64).unwrap_or(0.0) as Millis,
+        channel: Channel::parse(member_text(t, "channel")?)?,
+        source: owned_text(t, "source"),
+        medium: owned_text(t, "medium"),
+        campaign: owned_text(t, "campaign"),
+        at: num(t, "at").unwrap_or(0.0) as Millis,
     })
 }
 
