@@ -288,12 +288,21 @@ impl Queue {
     }
 
     fn release_context_if_unused(&mut self, id: u32) {
-        if Some(id) == self.current_ctx {
-            return;
-        }
-        if let Some(at) = self.contexts.iter().position(|c| c.id == id && c.refs == 0) {
-            self.bytes -= self.contexts[at].json.len();
-            self.contexts.remove(at);
+        self.drop_unused_contexts(Some(id));
+    }
+
+    /// Drops the contexts no event uses (the current one stays): only `id` when given, otherwise every such one.
+    /// One loop for both (a context released by its last event; those left unused by an imported log).
+    fn drop_unused_contexts(&mut self, only: Option<u32>) {
+        let mut at = 0;
+        while at < self.contexts.len() {
+            let c = &self.contexts[at];
+            if c.refs == 0 && Some(c.id) != self.current_ctx && only.is_none_or(|id| id == c.id) {
+                self.bytes -= c.json.len();
+                self.contexts.remove(at);
+            } else {
+                at += 1;
+            }
         }
     }
 
@@ -815,17 +824,8 @@ impl Queue {
                 _ => self.dropped.corrupt += 1,
             }
         }
-        // Contexts that no event ended up using are of no use (the current one stays).
-        let mut at = 0;
-        while at < self.contexts.len() {
-            let c = &self.contexts[at];
-            if c.refs == 0 && Some(c.id) != self.current_ctx {
-                self.bytes -= c.json.len();
-                self.contexts.remove(at);
-            } else {
-                at += 1;
-            }
-        }
+        // Contexts that no event ended up using are of no use.
+        self.drop_unused_contexts(None);
         Some(highest)
     }
 
