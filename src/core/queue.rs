@@ -277,10 +277,7 @@ impl Queue {
                 return;
             }
         }
-        let id = self.next_ctx;
-        self.next_ctx = self.next_ctx.wrapping_add(1).max(1);
-        self.bytes += json.len();
-        self.contexts.push(Context { id, json, refs: 0 });
+        let id = self.add_context(json);
         let previous = self.current_ctx.replace(id);
         if let Some(prev) = previous {
             self.release_context_if_unused(prev);
@@ -834,14 +831,15 @@ impl Queue {
         if let Some(c) = self.contexts.iter().find(|c| c.json == json_text) {
             return c.id;
         }
+        self.add_context(json_text.to_string())
+    }
+
+    /// Adds a context under a new id, used by no event yet.
+    fn add_context(&mut self, json: String) -> u32 {
         let id = self.next_ctx;
         self.next_ctx = self.next_ctx.wrapping_add(1).max(1);
-        self.bytes += json_text.len();
-        self.contexts.push(Context {
-            id,
-            json: json_text.to_string(),
-            refs: 0,
-        });
+        self.bytes += json.len();
+        self.contexts.push(Context { id, json, refs: 0 });
         id
     }
 
