@@ -177,7 +177,7 @@ mod tests {
         let mut p = Profile::new("anon-1".into());
         p.user_id = Some("user-42".into());
         p.traits.insert("plan", "pro".into());
-        p.sessions.touch(1_000, Some("c|s|m"), 1_800_000);
+        p.sessions.touch(1_000, Some("c|s|m".into()), 1_800_000);
         p.attribution.record(Touch {
             channel: Channel::Email,
             source: "nl".into(),

@@ -26,12 +26,13 @@ pub struct Sessions {
 impl Sessions {
     /// Records activity at `now`; `campaign` is the key of a UTM campaign in the landing URL, if any.
     /// Returns true when this activity starts a new session.
-    pub fn touch(&mut self, now: Millis, campaign: Option<&str>, idle_timeout: Millis) -> bool {
+    /// The key is taken by value: a new session keeps it as it is.
+    pub fn touch(&mut self, now: Millis, campaign: Option<String>, idle_timeout: Millis) -> bool {
         let rotate = match &self.current {
             None => true,
             Some(s) => {
                 let idle = now.saturating_sub(s.last_activity) >= idle_timeout;
-                let new_campaign = campaign.is_some_and(|c| c != s.campaign);
+                let new_campaign = campaign.as_ref().is_some_and(|c| *c != s.campaign);
                 idle || new_campaign
             }
         };
@@ -44,7 +45,7 @@ impl Sessions {
             self.current = Some(Session {
                 id,
                 last_activity: now,
-                campaign: campaign.unwrap_or_default().to_string(),
+                campaign: campaign.unwrap_or_default(),
                 engaged_ms: 0,
             });
             self.count = self.count.saturating_add(1);
@@ -79,10 +80,14 @@ mod tests {
     #[test]
     fn rotates_on_a_new_campaign_but_not_the_same_one() {
         let mut s = Sessions::default();
-        s.touch(0, Some("spring|nl|email"), DEFAULT_IDLE_TIMEOUT);
-        assert!(!s.touch(MINUTE, Some("spring|nl|email"), DEFAULT_IDLE_TIMEOUT));
+        s.touch(0, Some("spring|nl|email".into()), DEFAULT_IDLE_TIMEOUT);
+        assert!(!s.touch(MINUTE, Some("spring|nl|email".into()), DEFAULT_IDLE_TIMEOUT));
         assert!(!s.touch(2 * MINUTE, None, DEFAULT_IDLE_TIMEOUT));
-        assert!(s.touch(3 * MINUTE, Some("summer|nl|email"), DEFAULT_IDLE_TIMEOUT));
+        assert!(s.touch(
+            3 * MINUTE,
+            Some("summer|nl|email".into()),
+            DEFAULT_IDLE_TIMEOUT
+        ));
         assert_eq!(s.count, 2);
     }
 
@@ -90,7 +95,7 @@ mod tests {
     fn backwards_clock_never_reuses_an_id() {
         let mut s = Sessions::default();
         s.touch(10 * MINUTE, None, DEFAULT_IDLE_TIMEOUT);
-        assert!(s.touch(5 * MINUTE, Some("c"), DEFAULT_IDLE_TIMEOUT));
+        assert!(s.touch(5 * MINUTE, Some("c".into()), DEFAULT_IDLE_TIMEOUT));
         assert_eq!(s.id(), Some(10 * MINUTE + 1));
     }
 }

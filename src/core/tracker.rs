@@ -231,10 +231,10 @@ impl Tracker {
             Some(c) if landing => Some(c.key()),
             _ => None,
         };
-        let started =
-            self.profile
-                .sessions
-                .touch(now, campaign_key.as_deref(), self.options.idle_timeout);
+        let started = self
+            .profile
+            .sessions
+            .touch(now, campaign_key, self.options.idle_timeout);
         self.profile_dirty = true;
         if started {
             let touch = if landing {
