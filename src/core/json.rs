@@ -643,18 +643,23 @@ pub fn write_int(n: i64, out: &mut String) {
     if n < 0 {
         out.push('-');
     }
-    let mut buf = [0u8; 20];
+    write_padded(n.unsigned_abs(), 1, out);
+}
+
+/// Writes `n` in decimal with at least `width` digits (leading zeros): integers here and the fields of ISO 8601
+/// times (`time::write_iso8601`) share this one digit loop.
+pub(crate) fn write_padded(mut n: u64, width: usize, out: &mut String) {
+    let mut buf = [b'0'; 20];
     let mut i = buf.len();
-    let mut m = n.unsigned_abs();
     loop {
         i -= 1;
-        buf[i] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
             break;
         }
     }
-    for &b in &buf[i..] {
+    for &b in &buf[i.min(buf.len() - width)..] {
         out.push(b as char);
     }
 }

@@ -3,6 +3,8 @@
 //! Written by hand (Howard Hinnant's civil-from-days algorithm) so the wasm build carries no date library and no
 //! `core::fmt` on the hot path of every event.
 
+use super::json::write_padded;
+
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
@@ -16,20 +18,19 @@ pub fn write_iso8601(ms: Millis, out: &mut String) {
     let days = ms.div_euclid(DAY);
     let in_day = ms.rem_euclid(DAY);
     let (y, m, d) = civil_from_days(days);
-    let y = y.clamp(0, 9999) as u32;
-    push_digits(out, y, 4);
+    write_padded(y.clamp(0, 9999) as u64, 4, out);
     out.push('-');
-    push_digits(out, m, 2);
+    write_padded(m.into(), 2, out);
     out.push('-');
-    push_digits(out, d, 2);
+    write_padded(d.into(), 2, out);
     out.push('T');
-    push_digits(out, (in_day / HOUR) as u32, 2);
+    write_padded((in_day / HOUR) as u64, 2, out);
     out.push(':');
-    push_digits(out, (in_day % HOUR / MINUTE) as u32, 2);
+    write_padded((in_day % HOUR / MINUTE) as u64, 2, out);
     out.push(':');
-    push_digits(out, (in_day % MINUTE / SECOND) as u32, 2);
+    write_padded((in_day % MINUTE / SECOND) as u64, 2, out);
     out.push('.');
-    push_digits(out, (in_day % SECOND) as u32, 3);
+    write_padded((in_day % SECOND) as u64, 3, out);
     out.push('Z');
 }
 
@@ -37,14 +38,6 @@ pub fn iso8601(ms: Millis) -> String {
     let mut s = String::with_capacity(24);
     write_iso8601(ms, &mut s);
     s
-}
-
-fn push_digits(out: &mut String, n: u32, width: u32) {
-    let mut div = 10u32.pow(width - 1);
-    while div > 0 {
-        out.push(char::from(b'0' + (n / div % 10) as u8));
-        div /= 10;
-    }
 }
 
 /// (year, month 1..=12, day 1..=31) of a day count since 1970-01-01.
