@@ -320,8 +320,7 @@ impl Tracker {
             },
             now,
         );
-        let name = name.to_string();
-        self.feed(Kind::Track, &name, &props.map, now);
+        self.feed(Kind::Track, name, &props.map, now);
         recorded
     }
 
