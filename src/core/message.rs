@@ -11,6 +11,13 @@ use super::url::Url;
 pub const LIBRARY_NAME: &str = "wayline";
 pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The start of every context: `{"library":{"name":…,"version":…},"page":`.
+const LIBRARY_JSON: &str = concat!(
+    "{\"library\":{\"name\":\"wayline\",\"version\":\"",
+    env!("CARGO_PKG_VERSION"),
+    "\"},\"page\":"
+);
+
 /// Longest URL, referrer or title kept in a message's context; longer ones are cut.
 pub const MAX_CONTEXT_TEXT: usize = 2_048;
 
@@ -57,19 +64,26 @@ fn field(out: &mut String, name: &str, value: &str) {
     write_string(value, out);
 }
 
+/// A member whose key is written out as JSON (`"key":`, with the comma before it when it is not the first):
+/// only the value is escaped at run time.
+fn member(out: &mut String, key_json: &str, value: &str) {
+    out.push_str(key_json);
+    write_string(value, out);
+}
+
 /// Writes the `properties` Segment gives a page view: path, referrer, search, title, url.
 pub fn write_page_properties(page: &Page, out: &mut String) {
     let url = page.parsed_url();
     out.push('{');
-    field(out, "path", clip(url.path, MAX_CONTEXT_TEXT));
-    out.push(',');
-    field(out, "referrer", clip(&page.referrer, MAX_CONTEXT_TEXT));
-    out.push(',');
-    field(out, "search", clip(url.search, MAX_CONTEXT_TEXT));
-    out.push(',');
-    field(out, "title", clip(&page.title, MAX_CONTEXT_TEXT));
-    out.push(',');
-    field(out, "url", clip(&page.url, MAX_CONTEXT_TEXT));
+    member(out, "\"path\":", clip(url.path, MAX_CONTEXT_TEXT));
+    member(
+        out,
+        ",\"referrer\":",
+        clip(&page.referrer, MAX_CONTEXT_TEXT),
+    );
+    member(out, ",\"search\":", clip(url.search, MAX_CONTEXT_TEXT));
+    member(out, ",\"title\":", clip(&page.title, MAX_CONTEXT_TEXT));
+    member(out, ",\"url\":", clip(&page.url, MAX_CONTEXT_TEXT));
     out.push('}');
 }
 
@@ -82,18 +96,16 @@ pub fn write_context(
     attribution: &Attribution,
     out: &mut String,
 ) {
-    out.push_str("{\"library\":{");
-    field(out, "name", LIBRARY_NAME);
-    out.push(',');
-    field(out, "version", LIBRARY_VERSION);
-    out.push_str("},\"page\":");
+    // The library's name and version are known when compiling: one literal (a test checks it against them).
+    out.push_str(LIBRARY_JSON);
     write_page_properties(page, out);
-    out.push(',');
-    field(out, "userAgent", clip(&env.user_agent, MAX_CONTEXT_TEXT));
-    out.push(',');
-    field(out, "locale", &env.locale);
-    out.push(',');
-    field(out, "timezone", &env.timezone);
+    member(
+        out,
+        ",\"userAgent\":",
+        clip(&env.user_agent, MAX_CONTEXT_TEXT),
+    );
+    member(out, ",\"locale\":", &env.locale);
+    member(out, ",\"timezone\":", &env.timezone);
     out.push_str(",\"screen\":{\"width\":");
     write_int(i64::from(env.screen_width), out);
     out.push_str(",\"height\":");
@@ -183,13 +195,10 @@ pub fn write_message_head(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut St
             out.push_str(traits_json);
         }
     }
-    out.push(',');
-    field(out, "messageId", envelope.message_id);
-    out.push(',');
-    field(out, "anonymousId", envelope.anonymous_id);
+    member(out, ",\"messageId\":", envelope.message_id);
+    member(out, ",\"anonymousId\":", envelope.anonymous_id);
     if let Some(u) = envelope.user_id {
-        out.push(',');
-        field(out, "userId", u);
+        member(out, ",\"userId\":", u);
     }
     out.push_str(",\"timestamp\":\"");
     write_iso8601(envelope.timestamp, out);
@@ -309,6 +318,16 @@ mod tests {
         let v = parse(&p).unwrap();
         assert_eq!(v.get("type"), Some(&Value::from("page")));
         assert_eq!(v.get("userId"), None);
+    }
+
+    #[test]
+    fn library_literal_names_this_library() {
+        let mut want = String::from("{\"library\":{");
+        field(&mut want, "name", LIBRARY_NAME);
+        want.push(',');
+        field(&mut want, "version", LIBRARY_VERSION);
+        want.push_str("},\"page\":");
+        assert_eq!(LIBRARY_JSON, want);
     }
 
     #[test]
