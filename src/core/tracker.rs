@@ -161,10 +161,7 @@ impl Tracker {
                 let dropped = self.queue.dropped;
                 self.queue = Queue::new(config);
                 self.queue.dropped = dropped;
-                self.profile = Profile::new(self.rng.uuid_v4());
-                self.profile_dirty = false;
-                self.fresh_audience(0);
-                self.rebuild_context();
+                self.new_identity(false, 0);
             }
             Consent::Granted => self.profile_dirty = true,
             Consent::Pending => {}
@@ -481,8 +478,13 @@ impl Tracker {
     /// Logout: a new anonymous id, no user id, no traits, a new session. Queued events keep the identity they
     /// were recorded with.
     pub fn reset(&mut self, now: Millis) {
+        self.new_identity(true, now);
+    }
+
+    /// A new anonymous profile, audience and context (logout; denied consent, which does not store it).
+    fn new_identity(&mut self, dirty: bool, now: Millis) {
         self.profile = Profile::new(self.rng.uuid_v4());
-        self.profile_dirty = true;
+        self.profile_dirty = dirty;
         self.fresh_audience(now);
         self.rebuild_context();
     }
