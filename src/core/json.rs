@@ -453,23 +453,18 @@ pub fn decimal_to_f64(text: &str) -> f64 {
     let negative = bytes.first() == Some(&b'-');
     let mut mantissa: u64 = 0;
     let mut exp10: i32 = 0;
-    let mut significant = 0;
     let mut i = usize::from(negative);
     let mut after_point = false;
     while let Some(&c) = bytes.get(i) {
         match c {
             b'0'..=b'9' => {
-                if mantissa == 0 && c == b'0' {
-                    // Leading zeros carry no precision.
-                } else if significant < 19 {
-                    mantissa = mantissa * 10 + u64::from(c - b'0');
-                    significant += 1;
-                } else if !after_point {
-                    exp10 += 1;
+                // A mantissa past 2^53 cannot take the fast path: the correctly rounding parser reads the number.
+                // (Leading zeros keep it 0; they cost nothing.)
+                if mantissa > 1 << 53 {
+                    return parse_float(text);
                 }
-                if after_point && (significant < 19 || mantissa == 0) {
-                    exp10 -= 1;
-                }
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                exp10 -= i32::from(after_point);
             }
             b'.' => after_point = true,
             _ => break,
@@ -837,6 +832,34 @@ mod tests {
             let back = parse(&s).unwrap().as_f64().unwrap();
             // -0 is written as 0 (as `JSON.stringify` does).
             proptest::prop_assert!(back == n, "{} -> {} -> {}", n, s, back);
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// Decimals of every shape the fast path sees (up to 20 digits, a point anywhere, leading and trailing
+        /// zeros, an exponent) read exactly as std's correctly rounding parser reads them.
+        #[test]
+        fn decimals_read_as_std_reads_them(
+            digits in "[0-9]{1,20}",
+            point in 0usize..21,
+            zeros in "0{0,4}",
+            exp in proptest::option::of(-30i32..30),
+            negative in proptest::bool::ANY,
+        ) {
+            let mut text = String::from(if negative { "-" } else { "" });
+            let at = point.min(digits.len());
+            text.push_str(&digits[..at]);
+            if at < digits.len() {
+                text.push('.');
+                text.push_str(&digits[at..]);
+                text.push_str(&zeros);
+            }
+            if let Some(e) = exp {
+                text.push_str(&format!("e{e}"));
+            }
+            let want: f64 = text.parse().unwrap();
+            proptest::prop_assert_eq!(decimal_to_f64(&text).to_bits(), want.to_bits(), "{}", text);
         }
     }
 
