@@ -207,8 +207,11 @@ struct Parser<'a> {
 // Text is sliced with `get` rather than indexing throughout: an index panic would bring the whole
 // `char`-escaping formatter of its message (about 3 KB) into the wasm, even though it cannot happen here.
 impl Parser<'_> {
-    fn rest(&self) -> &str {
-        self.text.get(self.pos..).unwrap_or_default()
+    /// Whether the input continues with `lit`.
+    fn at(&self, lit: &str) -> bool {
+        self.bytes
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(lit.as_bytes()))
     }
 
     fn err(&self, kind: JsonErrorKind) -> JsonError {
@@ -232,7 +235,7 @@ impl Parser<'_> {
     }
 
     fn expect_word(&mut self, word: &str, v: Value) -> Result<Value, JsonError> {
-        if self.rest().starts_with(word) {
+        if self.at(word) {
             self.pos += word.len();
             Ok(v)
         } else {
@@ -418,7 +421,7 @@ impl Parser<'_> {
         let hi = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&hi) {
             // A high surrogate must be followed by an escaped low one; a lone one becomes U+FFFD.
-            if self.rest().starts_with("\\u") {
+            if self.at("\\u") {
                 self.pos += 2;
                 let lo = self.hex4()?;
                 if (0xDC00..0xE000).contains(&lo) {
