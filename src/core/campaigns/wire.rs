@@ -308,4 +308,44 @@ mod tests {
             );
         }
     }
+
+    /// Each field of a campaign's wire form, by position, with a value of the wrong kind.
+    #[test]
+    fn a_field_of_the_wrong_kind_is_refused() {
+        let config = parse(include_str!("../../../www/demo-config.json")).unwrap();
+        let good = to_value(&read(&config).unwrap());
+        assert!(from_value(&good).is_some());
+        for (field, bad) in [
+            (0, "1"),
+            (1, "[]"),
+            (2, "[]"),
+            (3, r#"["/a", 1]"#),
+            (4, "null"),
+            (5, "[3]"),
+            (5, "[0.5]"),
+            (6, r#""2026""#),
+            (7, "[]"),
+            (8, "true"),
+            (9, r#"{"type": 1}"#),
+            (10, "null"),
+            (11, "[null]"),
+            (12, "3"),
+            (12, "[0, null]"),
+            (12, "[2]"),
+            (13, "{}"),
+            (14, "null"),
+            (15, r#""5""#),
+        ] {
+            let mut v = good.clone();
+            if let Value::Array(parts) = &mut v {
+                if let Value::Array(list) = &mut parts[0] {
+                    if let Value::Array(c) = &mut list[0] {
+                        c[field] = parse(bad).unwrap();
+                    }
+                }
+            }
+            assert_ne!(v, good);
+            assert!(from_value(&v).is_none(), "field {field}: {bad}");
+        }
+    }
 }
