@@ -11,13 +11,18 @@ const api = createWayline(() => initWasm().then(() => ({ call })));
 api.loaded = true;
 window.wayline = api;
 
+// An init refused here (a bad data- attribute, or bad options the page queued through the stub) is said once on
+// the console: the stub gave the page no promise to catch, and an unhandled rejection would reach the page's own
+// error handling and monitoring as if the page had failed.
+const refused = (e) => console.error(`[wayline] ${e.message} (${e.code})`);
 const explicitInit = queued.some(([name]) => name === 'init');
 if (!explicitInit && data.writeKey) {
   const options = {};
   for (const key of Object.keys(data)) if (key !== 'src') options[key] = data[key];
-  api.init(options);
+  api.init(options).catch(refused);
 }
 for (const [name, args, resolve] of queued) {
   const result = api[name] ? api[name](...args) : undefined;
+  if (name === 'init') result.catch(refused);
   if (resolve) Promise.resolve(result).then(resolve);
 }

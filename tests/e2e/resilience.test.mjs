@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, openPage, ready, waitForEvents, withCollectorAndBrowser } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, sleep } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
 
@@ -141,5 +141,43 @@ test('init with bad options rejects with a WaylineError that has a stable code; 
   const events = await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === result.anon));
   assert.deepEqual(events.filter((e) => e.anonymousId === result.anon).map((e) => e.event), ['Queued Before Init']);
   assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a script tag whose data- attributes init refuses: one console error with the code, no uncaught rejection', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/bad-options.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  await sleep(500);
+  // Calls still do nothing harmful, and a good init later starts the SDK with them.
+  const anon = await page.evaluate(async () => {
+    wayline.track('Before The Good Init');
+    await wayline.init({ writeKey: 'wk_demo', autoPage: false });
+    await wayline.flush();
+    return wayline.anonymousId();
+  });
+  assert.deepEqual(log.errors, ['[wayline] init: `flushAt` must be a number from 1 to 1000 (invalid_options)']);
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon));
+  assert.deepEqual(events.filter((e) => e.anonymousId === anon).map((e) => e.event), ['Before The Good Init']);
+  await context.close();
+});
+
+test('bad options queued through the stub before the SDK loaded: the same console error, no uncaught rejection', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.route('**/sdk/wayline.js', async (route) => {
+    // Held back a little, so the page's calls go through the stub's queue.
+    await new Promise((r) => setTimeout(r, 300));
+    return route.continue();
+  });
+  await page.goto(env.collector.url + '/manual.html', { waitUntil: 'commit' });
+  await page.waitForFunction(() => Array.isArray(window.wayline));
+  await page.evaluate(() => {
+    wayline.init({ writeKey: 'wk_demo', flushInterval: -1 });
+    wayline.track('Queued With Bad Options');
+  });
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  await sleep(500);
+  assert.deepEqual(log.errors.length, 1, log.errors.join('\n'));
+  assert.match(log.errors[0], /^\[wayline\] init: `flushInterval` .* \(invalid_options\)$/);
   await context.close();
 });

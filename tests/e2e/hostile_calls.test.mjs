@@ -1,0 +1,97 @@
+// Every public method called with values a page can hand it by mistake or on purpose (Symbols, Proxies whose traps
+// throw, throwing getters and toJSON, BigInts, huge and deeply nested values, lone surrogates, host objects): the
+// page never sees an exception, nothing is reported as an uncaught error, and afterwards the SDK still tracks,
+// decides segments and delivers (SPEC §2: "the page is unaffected"; the brief: never throw into the host page,
+// never panic on input from the page).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, byAnon } from './helpers.mjs';
+
+const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
+
+test('every method, every hostile argument: nothing thrown, the SDK keeps working', { timeout: 120000 }, async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  const result = await page.evaluate(async () => {
+    const throwing = () => {
+      throw new Error('hostile');
+    };
+    const trap = new Proxy({}, {
+      get: throwing, has: throwing, ownKeys: throwing, getOwnPropertyDescriptor: throwing, getPrototypeOf: throwing,
+    });
+    const getter = Object.defineProperty({ ok: 1 }, 'bad', { enumerable: true, get: throwing });
+    const deep = {};
+    let at = deep;
+    for (let i = 0; i < 5000; i++) at = at.next = {};
+    const deepArray = [];
+    let into = deepArray;
+    for (let i = 0; i < 5000; i++) into = into[0] = [];
+    const wide = Object.fromEntries([...Array(10000)].map((_, i) => ['k' + i, i]));
+    const values = {
+      undefined: undefined, null: null, true: true, zero: 0, negativeZero: -0, NaN: NaN, Infinity: -Infinity,
+      huge: 1e308, unsafe: 2 ** 53 + 1, bigint: 123n, empty: '', long: 'x'.repeat(200000), nul: '\u0000',
+      loneSurrogate: '\ud800', emoji: '😀'.repeat(3), symbol: Symbol('s'), object: {}, array: [],
+      nullProto: Object.assign(Object.create(null), { a: 1 }), deep, deepArray, wide,
+      sparse: new Array(100000), proxy: trap, getter, toJSON: { toJSON: throwing }, date: new Date(NaN),
+      regexp: /x/g, map: new Map([[1, 2]]), set: new Set([1]), bytes: new Uint8Array(4), buffer: new ArrayBuffer(8),
+      promise: Promise.resolve(1), error: new Error('e'), fn: () => 1, window, body: document.body,
+      frozen: Object.freeze({ a: [1] }), boxed: new String('s'), stringWithToString: { toString: throwing },
+    };
+    const methods = [
+      'track', 'page', 'identify', 'reset', 'consent', 'on', 'off', 'outcome', 'flush', 'segments', 'stage',
+      'explain', 'anonymousId', 'userId', 'debugState',
+    ];
+    const thrown = [];
+    const pending = [];
+    let calls = 0;
+    for (const method of methods) {
+      for (const [name, value] of Object.entries(values)) {
+        for (const args of [[value], ['Hostile Call', value], [value, value, value]]) {
+          calls += 1;
+          try {
+            const answer = wayline[method](...args);
+            if (answer && typeof answer.then === 'function') pending.push(answer);
+          } catch (e) {
+            thrown.push(`${method}(${name}): ${e}`);
+          }
+        }
+      }
+    }
+    // Promises from `flush` settle (they may be false while the visitor is unidentified or offline) and never reject.
+    const settled = await Promise.allSettled(pending);
+    const rejected = settled.filter((s) => s.status === 'rejected').map((s) => String(s.reason));
+    // Still working: a plain event, the segment the page's config puts a pricing visitor in, an answer to flush.
+    history.pushState({}, '', '/pricing');
+    wayline.page();
+    wayline.page();
+    wayline.track('After Hostile Calls', { ok: true });
+    const flushed = await wayline.flush();
+    return {
+      calls, thrown, rejected, flushed, segments: wayline.segments(), anon: wayline.anonymousId(),
+      state: wayline.debugState(),
+    };
+  });
+  assert.ok(result.calls > 1500, `${result.calls} calls`);
+  assert.deepEqual(result.thrown, []);
+  assert.deepEqual(result.rejected, []);
+  assert.equal(result.flushed, true);
+  assert.deepEqual(result.segments, ['pricing-curious']);
+  assert.equal(result.state.consent, 'granted');
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'After Hostile Calls'));
+  const mine = events.filter(byAnon(result.anon));
+  assert.deepEqual(mine.find((e) => e.event === 'After Hostile Calls').properties, { ok: true });
+  // The calls reached the SDK and were refused with their warnings, not silently lost in the glue.
+  const codes = new Set(log.warnings.map((w) => (w.match(/\(([a-z_]+)\)$/) || [])[1]));
+  for (const code of [
+    'invalid_event_name', 'event_name_too_long', 'properties_not_object', 'properties_repaired', 'invalid_properties',
+    'properties_too_large', 'invalid_user_id', 'invalid_consent', 'invalid_listener', 'invalid_outcome',
+  ]) {
+    assert.ok(codes.has(code), `a ${code} warning`);
+  }
+  assert.deepEqual(log.errors, []);
+  assert.ok(!log.console.some((m) => /panicked|unreachable|RuntimeError/.test(m)), 'no wasm trap reported');
+  await context.close();
+});
