@@ -3,6 +3,7 @@
 //! reader's checks and messages. Reading is strict: anything that is not what [`to_value`] writes gives `None`.
 
 use super::config::Campaigns;
+use super::limits::{MAX_DELAY_MS, MAX_DURATION_MS, MAX_PRIORITY, MAX_TIME_MS};
 use super::model::{
     Action, ActionKind, Audience, Campaign, Device, Frequency, GlobalLimits, Timing, Trigger,
 };
@@ -23,10 +24,35 @@ fn opt_ms(x: Option<i64>) -> Value {
     x.map_or(Value::Null, |x| num(x as f64))
 }
 
-fn read_opt_ms(v: &Value) -> Option<Option<i64>> {
+/// A number in `lo..=hi`, as the config check bounds it (durations, times, priorities): anything else is a
+/// damaged config, and reading it would let the time arithmetic leave its range.
+fn in_range(v: &Value, lo: i64, hi: i64) -> Option<i64> {
+    let n = v.as_f64()?;
+    (lo as f64..=hi as f64).contains(&n).then_some(n as i64)
+}
+
+/// A duration of at most `max`.
+fn ms_upto(v: &Value, max: i64) -> Option<i64> {
+    in_range(v, 0, max)
+}
+
+/// A percentage.
+fn percent(v: &Value) -> Option<f64> {
+    v.as_f64().filter(|p| (0.0..=100.0).contains(p))
+}
+
+fn read_opt_ms(v: &Value, max: i64) -> Option<Option<i64>> {
     match v {
         Value::Null => Some(None),
-        v => Some(Some(v.as_f64()? as i64)),
+        v => Some(Some(ms_upto(v, max)?)),
+    }
+}
+
+/// A date (start or end), as a time in the supported range.
+fn read_opt_time(v: &Value) -> Option<Option<i64>> {
+    match v {
+        Value::Null => Some(None),
+        v => Some(Some(in_range(v, -MAX_TIME_MS, MAX_TIME_MS)?)),
     }
 }
 
@@ -76,7 +102,7 @@ pub fn from_value(v: &Value) -> Option<Campaigns> {
         campaigns: Vec::new(),
         limits: GlobalLimits {
             per_session,
-            min_gap_ms: read_opt_ms(min_gap)?,
+            min_gap_ms: read_opt_ms(min_gap, MAX_DURATION_MS)?,
         },
     };
     for c in campaigns.as_array()? {
@@ -165,28 +191,28 @@ fn campaign_from_value(v: &Value, out: &mut Vec<Campaign>) -> Option<()> {
             };
             Frequency::Max {
                 max: whole_in(max, 1.0)?,
-                per_ms: read_opt_ms(per)?,
+                per_ms: read_opt_ms(per, MAX_DURATION_MS)?,
             }
         }
         f => *FREQUENCIES.get(index(f)?)?,
     };
     let audience = Audience {
-        start: read_opt_ms(start)?,
-        end: read_opt_ms(end)?,
+        start: read_opt_time(start)?,
+        end: read_opt_time(end)?,
         sample: match sample {
             Value::Null => None,
-            s => Some(s.as_f64()?),
+            s => Some(percent(s)?),
         },
         ..Audience::default()
     };
     let timing = Timing {
-        delay_ms: delay.as_f64()? as i64,
+        delay_ms: ms_upto(delay, MAX_DELAY_MS)?,
         cancel_on: Vec::new(),
         frequency,
-        cooldown_ms: read_opt_ms(cooldown)?,
+        cooldown_ms: read_opt_ms(cooldown, MAX_DURATION_MS)?,
     };
-    let priority = priority.as_f64()? as i64;
-    let holdout = holdout.as_f64()?;
+    let priority = in_range(priority, -MAX_PRIORITY, MAX_PRIORITY)?;
+    let holdout = percent(holdout)?;
     out.push(Campaign {
         id: String::new(),
         trigger: trigger_from_value(trigger)?,
@@ -262,9 +288,9 @@ fn trigger_from_value(v: &Value) -> Option<Trigger> {
         },
         (PAGE, [p]) => Trigger::Page(UrlPattern::trusted(p.as_str()?)),
         (EXIT_INTENT, []) => Trigger::ExitIntent,
-        (IDLE, [ms]) => Trigger::Idle(ms.as_f64()? as i64),
-        (SCROLL, [p]) => Trigger::Scroll(p.as_f64()?),
-        (ENGAGED, [ms]) => Trigger::EngagedTime(ms.as_f64()? as i64),
+        (IDLE, [ms]) => Trigger::Idle(ms_upto(ms, MAX_DURATION_MS)?),
+        (SCROLL, [p]) => Trigger::Scroll(percent(p)?),
+        (ENGAGED, [ms]) => Trigger::EngagedTime(ms_upto(ms, MAX_DURATION_MS)?),
         (SESSION, []) => Trigger::SessionStart,
         _ => return None,
     })
@@ -335,6 +361,23 @@ mod tests {
             (13, "{}"),
             (14, "null"),
             (15, r#""5""#),
+            // Numbers of the right kind outside the ranges the config check allows: the time arithmetic
+            // relies on those ranges.
+            (1, "[6, 1e300]"),
+            (1, "[6, -1]"),
+            (1, "[7, 101]"),
+            (1, "[8, 1e300]"),
+            (6, "-1e300"),
+            (7, "1e300"),
+            (8, "100.5"),
+            (10, "-1"),
+            (10, "86400000"),
+            (12, "[1, 1e300]"),
+            (12, "[1, -5]"),
+            (13, "-1e300"),
+            (13, "31708800001"),
+            (14, "1e300"),
+            (15, "-1"),
         ] {
             let mut v = good.clone();
             if let Value::Array(parts) = &mut v {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::aggregate::{State, Tally};
 use super::eval::matches_event;
 use super::input::{Event, Fact, Input};
-use super::limits::{clamp_time, MAX_AGGREGATES, MAX_STATE_BYTES, MAX_STEPS};
+use super::limits::{clamp_time, MAX_AGGREGATES, MAX_STATE_BYTES, MAX_STEPS, MAX_TIME_MS};
 use super::program::Program;
 use super::series::Series;
 use super::spec::{AggKind, AggSpec};
@@ -388,7 +388,10 @@ fn tally_from_value(window_ms: Option<i64>, v: &Value) -> Option<Tally> {
                 let [i, x] = pair else {
                     return None;
                 };
-                let i = clamp_time(i.as_f64().filter(|x| x.is_finite())? as i64);
+                // A bucket index, held where its time (index × bucket) is a supported time: the wake-up
+                // arithmetic multiplies it back, and a stored index is only as sane as the storage it came from.
+                let bound = MAX_TIME_MS / s.bucket_ms;
+                let i = (i.as_f64().filter(|x| x.is_finite())? as i64).clamp(-bound, bound);
                 let x = x.as_f64().filter(|x| x.is_finite())?;
                 if i <= last {
                     return None;

@@ -195,6 +195,30 @@ mod behaviour {
         assert_eq!(store.restore(&Value::Object(root)).unwrap().discarded, 1);
     }
 
+    /// A stored bucket index far outside time (edited or damaged storage) is held in range: the next change
+    /// of the count is a time, not an overflow.
+    #[test]
+    fn a_stored_bucket_index_out_of_time_is_held_in_range() {
+        for index in ["1e300", "-1e300", "9007199254740993", "-9007199254740993"] {
+            let mut store = Store::new();
+            let p = bound(r#"count("A", within: 7d) > 0"#, &mut store);
+            let key = store.specs()[0].key.clone();
+            let mut aggs = Map::new();
+            aggs.insert(
+                key,
+                parse(&format!(r#"{{"b":3600000,"c":[{index},1]}}"#)).unwrap(),
+            );
+            let mut root = Map::new();
+            root.insert("v", Value::Number(1.0));
+            root.insert("a", Value::Object(aggs));
+            assert_eq!(store.restore(&Value::Object(root)).unwrap().restored, 1);
+            let _ = eval(&p, &store, D);
+            if let Some(at) = store.next_change(0, D) {
+                assert!(at.abs() <= limits::MAX_TIME_MS + 7 * D, "{index}: {at}");
+            }
+        }
+    }
+
     #[test]
     fn state_stays_under_its_byte_budget() {
         let mut store = Store::new();

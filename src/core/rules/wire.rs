@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use super::diagnostic::Span;
 use super::growthbook::{Cond, Nested, Op, Test, ValueOp};
+use super::limits::MAX_WINDOW_MS;
 use super::program::{Binary, CmpOp, Deps, Many, Node, NodeKind, Program, Root, Text, Unary};
 use super::regex::Regex;
 use super::series::Combine;
@@ -147,6 +148,15 @@ fn agg_to_value(a: &AggSpec) -> Value {
 /// Sum, min and max, by their kind's offset from 5.
 const COMBINE: [Combine; 3] = [Combine::Sum, Combine::Min, Combine::Max];
 
+/// A `within:` window as the checker allows one (1 s to [`MAX_WINDOW_MS`]): any other is a damaged config, whose
+/// bucket and wake-up arithmetic would not stay in range.
+fn window_of(v: &Value) -> Option<i64> {
+    let ms = v.as_f64()?;
+    (1_000.0..=MAX_WINDOW_MS as f64)
+        .contains(&ms)
+        .then_some(ms as i64)
+}
+
 fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
     let [event, filter, window, key, kind, args @ ..] = v.as_array()? else {
         return None;
@@ -155,7 +165,7 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
     let (event, key) = (event.as_str()?, key.as_str()?);
     let window_ms = match window {
         Value::Null => None,
-        w => Some(w.as_f64()? as i64),
+        w => Some(window_of(w)?),
     };
     let kind = match (whole(kind), args) {
         (0, []) => AggKind::Count,
@@ -168,7 +178,7 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
         (9, [p, absent, within]) => AggKind::Sequence {
             steps: read_strings(p)?,
             absent_last: absent.as_bool()?,
-            within_ms: within.as_f64()? as i64,
+            within_ms: window_of(within)?,
         },
         _ => return None,
     };
