@@ -109,10 +109,11 @@ impl Profile {
             .cloned()
             .unwrap_or_default();
         let s = v.get("session");
+        // Times are held to a JavaScript `Date`'s range (±8.64e15 ms), as the session code adds to them.
         let current = match (num(s, "id"), num(s, "last")) {
             (Some(id), Some(last)) => Some(Session {
-                id: id as Millis,
-                last_activity: last as Millis,
+                id: id.clamp(-8.64e15, 8.64e15) as Millis,
+                last_activity: last.clamp(-8.64e15, 8.64e15) as Millis,
                 campaign: owned_text(s, "campaign"),
                 engaged_ms: num(s, "engaged").unwrap_or(0.0).clamp(0.0, 8.64e15) as Millis,
             }),
@@ -148,7 +149,7 @@ fn num(o: Option<&Value>, key: &str) -> Option<f64> {
 }
 
 /// `o[key]` when `o` is an object and that member is a string.
-fn member_text<'a>(o: Option<&'a Value>, key: &str) -> Option<&'a str> {
+pub(crate) fn member_text<'a>(o: Option<&'a Value>, key: &str) -> Option<&'a str> {
     o?.get(key)?.as_str()
 }
 
@@ -275,6 +276,22 @@ mod tests {
             "y".repeat(MAX_PROFILE_BYTES)
         );
         assert_eq!(Profile::from_json(&big), Err(ProfileError::TooLarge));
+    }
+
+    /// Session times from storage are held to a `Date`'s range: a later visit adds to them.
+    #[test]
+    fn session_times_out_of_range_are_held_in_range() {
+        for t in ["1e300", "-1e300", "9223372036854775807"] {
+            let mut p = Profile::from_json(&format!(
+                "{{\"v\":1,\"anonymousId\":\"a\",\"session\":{{\"id\":{t},\"last\":{t},\"count\":1}}}}"
+            ))
+            .unwrap();
+            let id = p.sessions.id().unwrap();
+            assert!(id.abs() <= 8_640_000_000_000_000, "{t}: {id}");
+            p.sessions
+                .touch(1_700_000_000_000, Some("new".into()), 1_800_000);
+            assert_eq!(p.sessions.count, 2);
+        }
     }
 
     #[test]

@@ -82,6 +82,13 @@ pub struct Batch {
     pub reported: DropCounts,
 }
 
+/// Whether a restored message has its `messageId`, as every message this SDK writes does. A line that parses
+/// without one was damaged in storage: the collector would refuse it, and a copy of it could not be told apart.
+fn is_message(m: &json::Value) -> bool {
+    // The profile's member reader: one lookup routine in the module rather than two.
+    crate::core::profile::member_text(Some(m), "messageId").is_some_and(|id| !id.is_empty())
+}
+
 /// What came of sending a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendOutcome {
@@ -499,14 +506,15 @@ impl Queue {
         }
     }
 
-    /// Checks restored messages about to be sent; malformed ones are dropped and counted, so that one bad entry
+    /// Checks restored messages about to be sent; malformed ones (or ones without a `messageId`) are dropped and counted, so that one bad entry
     /// cannot make the collector refuse a whole batch.
     fn verify_front(&mut self, skip: usize, limit: usize) {
         let mut i = skip;
         let mut checked = 0;
         while i < self.items.len() && checked < limit {
             if self.items[i].unverified {
-                let ok = json::parse(&self.message_json(&self.items[i])).is_ok();
+                let ok =
+                    json::parse(&self.message_json(&self.items[i])).is_ok_and(|m| is_message(&m));
                 if ok {
                     self.items[i].unverified = false;
                 } else {
@@ -748,7 +756,7 @@ impl Queue {
     /// Takes over the events of a persisted log (a part written from [`Queue::next_dirty_part`] by a tab that died,
     /// or by an earlier tab without Web Locks) as this tab's own, after anything already queued and with fresh
     /// sequence numbers, keeping their original times. Returns false (and adds nothing) when the text is not a persisted queue; lines that do not
-    /// parse are counted as corrupt. Messages are checked fully just before they are sent.
+    /// parse are counted as corrupt. Messages are checked (they parse, with a `messageId`) just before they are sent.
     pub fn restore(&mut self, text: &str) -> bool {
         self.absorb(text, None, 0).is_some()
     }
@@ -771,6 +779,7 @@ impl Queue {
         }
         let mut id_map: Vec<(u32, u32)> = Vec::new();
         let mut highest = 0;
+        let mut last = -1;
         while let Some(lines) = rest {
             let line = match split_once_byte(lines, b'\n') {
                 Some((line, after)) => {
@@ -811,7 +820,12 @@ impl Queue {
             let ctx =
                 parse_u32(ctx).and_then(|c| id_map.iter().find(|(o, _)| *o == c).map(|(_, n)| *n));
             match (parse_millis(seq), parse_millis(at), ctx) {
-                (Some(seq), Some(at), Some(ctx)) if seq >= 0 && head.ends_with("\"context\":") => {
+                // A log is written in ascending sequence: a line whose number is not above the one before was
+                // repeated or moved by damage, and taking it would send a message twice.
+                (Some(seq), Some(at), Some(ctx))
+                    if seq > last && head.ends_with("\"context\":") =>
+                {
+                    last = seq;
                     let seq = seq as u64;
                     highest = highest.max(seq);
                     if seq > after_seq {
@@ -943,6 +957,12 @@ mod tests {
 
     fn head(n: usize) -> String {
         format!("{{\"n\":{n},\"context\":")
+    }
+
+    /// A message head as the tracker writes one, numbered `n`: what a restored or imported message is checked
+    /// for before it is sent.
+    fn message(n: usize) -> String {
+        format!("{{\"type\":\"track\",\"messageId\":\"m{n}\",\"anonymousId\":\"a\",\"timestamp\":\"t\",\"n\":{n},\"context\":")
     }
 
     fn ack(q: &mut Queue, b: &Batch, outcome: SendOutcome, now: Millis) {
@@ -1420,7 +1440,7 @@ mod tests {
     #[test]
     fn imported_events_do_not_change_this_tabs_parts() {
         let mut other = queue(1_000);
-        other.push(head(1), 0);
+        other.push(message(1), 0);
         let mut q = queue(1_000);
         assert_eq!(q.import(&other.encode(), 7, 0), Some(1));
         assert!(!q.has_dirty_parts());
@@ -1437,18 +1457,24 @@ mod tests {
         assert!(!q.restore("not a queue"));
         assert!(!q.restore(""));
         let text = format!(
-            "{PERSIST_HEADER}\nc 1 {{}}\ne 1 5 1 {{\"ok\":1,\"context\":\ne 2 x 1 {{\"context\":\ne 3 5 9 {{\"context\":\nzzz\ne 4 5 1 {{\"broken\",\"context\":\nc nope\n"
+            "{PERSIST_HEADER}\nc 1 {{}}\ne 1 5 1 {}\ne 2 x 1 {{\"context\":\ne 3 5 9 {{\"context\":\nzzz\ne 4 5 1 {{\"broken\",\"context\":\nc nope\ne 5 5 1 {{\"type\":\"track\",\"context\":\ne 6 5 1 {}\ne 6 5 1 {}\n",
+            message(1),
+            message(6),
+            message(6),
         );
         assert!(q.restore(&text));
-        assert_eq!(q.len(), 2);
-        assert_eq!(q.dropped.corrupt, 4);
+        assert_eq!(q.len(), 4);
+        assert_eq!(
+            q.dropped.corrupt, 5,
+            "bad lines, and a line repeated (its number not above the one before)"
+        );
         q.request_flush();
         let b = q.take_due(10, "k").unwrap();
         assert_eq!(
-            b.count, 1,
-            "the malformed message is dropped when it is checked before sending"
+            b.count, 2,
+            "the malformed message, and the one without its id, are dropped when checked before sending"
         );
-        assert_eq!(q.dropped.corrupt, 5);
+        assert_eq!(q.dropped.corrupt, 7);
         json::parse(&b.body).unwrap();
     }
 
@@ -1458,7 +1484,7 @@ mod tests {
         let mut a = queue(100);
         a.set_context("{\"tab\":\"a\"}".into());
         for n in 1..=3 {
-            a.push(head(n), n as Millis);
+            a.push(message(n), n as Millis);
         }
         let log_a = a.encode();
         // Tab B sends: it imports A's log next to its own event.
@@ -1497,7 +1523,7 @@ mod tests {
     #[test]
     fn a_failed_send_of_imported_events_reports_nothing() {
         let mut a = queue(100);
-        a.push(head(1), 0);
+        a.push(message(1), 0);
         let mut b = queue(1);
         b.import(&a.encode(), 1, 0);
         let batch = b.take_due(0, "k").unwrap();
