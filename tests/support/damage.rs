@@ -1,6 +1,8 @@
 //! Random damage to a JSON document, for the robustness property tests: a value replaced by one of another kind
 //! or by an odd one of its own kind, a member or item removed, a subtree copied over another.
 
+#![allow(dead_code)] // Each test crate uses part of it.
+
 use proptest::prelude::*;
 use wayline::core::json::{Map, Value};
 
@@ -57,7 +59,7 @@ fn odd_string() -> impl Strategy<Value = Value> {
     .prop_map(|s| Value::String(s.to_string()))
 }
 
-fn odd_value() -> impl Strategy<Value = Value> {
+pub fn odd_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),

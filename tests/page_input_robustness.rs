@@ -1,0 +1,170 @@
+//! What the page hands the SDK — its URL, title and referrer, event names, properties and traits, user ids — is
+//! whatever the site (or a visitor crafting a link) makes it. These property tests feed a tracker, with the demo
+//! store's segments and campaigns loaded where the rule engine is built in, random URLs (percent signs, odd
+//! schemes, ports, fragments, non-ASCII), random text and random JSON, and check that it never panics and that
+//! every batch it sends is well-formed, with each message within the collector's 32 KB per event.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use wayline::core::json::{self, Map, Value};
+use wayline::core::message::{Environment, Page};
+use wayline::core::queue::SendOutcome;
+use wayline::core::tracker::{Tracker, TrackerOptions};
+
+#[path = "support/damage.rs"]
+mod damage;
+
+const START: i64 = 1_700_000_000_000;
+
+fn url() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(https?|ftp|javascript|data|)(:|://)[a-zA-Z0-9.%-]{0,12}(:[0-9]{0,7})?(/[a-zA-Z0-9%?#&=+;é😀._~-]{0,24}){0,4}",
+        "https://shop\\.example/[a-z]{0,8}\\?(utm_(source|medium|campaign|term|content)=[a-zA-Z0-9%+&=]{0,16}&?){0,5}(gclid=[a-z0-9%]{0,8})?(#[a-z]{0,5})?",
+        "\\PC{0,60}",
+        Just(String::new()),
+        Just(format!("https://shop.example/?q={}", "%".repeat(300))),
+    ]
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,40}",
+        Just(String::new()),
+        Just("x".repeat(300)),
+        Just("é".repeat(200))
+    ]
+}
+
+/// Properties as the page's object becomes JSON text, or (rarely) text that is not JSON at all.
+fn properties() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        4 => prop::collection::vec(("\\PC{0,12}", damage::odd_value()), 0..6).prop_map(|members| {
+            let mut m = Map::new();
+            for (k, v) in members {
+                m.insert(k, v);
+            }
+            Some(Value::Object(m).to_json())
+        }),
+        1 => damage::odd_value().prop_map(|v| Some(v.to_json())),
+        1 => "\\PC{0,30}".prop_map(Some),
+        1 => Just(None),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Call {
+    Page(String, String, String, Option<String>),
+    Track(String, Option<String>),
+    Identify(Option<String>, Option<String>),
+    Scroll(f64),
+    Hidden,
+    Reset,
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    prop_oneof![
+        (url(), text(), url(), properties()).prop_map(|(u, t, r, p)| Call::Page(u, t, r, p)),
+        (text(), properties()).prop_map(|(n, p)| Call::Track(n, p)),
+        (prop::option::of(text()), properties()).prop_map(|(id, t)| Call::Identify(id, t)),
+        prop::sample::select(vec![-1.0, 0.0, 50.0, 100.0, 1e300, f64::NAN, f64::INFINITY])
+            .prop_map(Call::Scroll),
+        Just(Call::Hidden),
+        Just(Call::Reset),
+    ]
+}
+
+fn tracker(page: Page) -> Tracker {
+    #[allow(unused_mut)]
+    let mut t = Tracker::new(
+        TrackerOptions::new("wk_test"),
+        None,
+        Environment::default(),
+        page,
+        [3; 32],
+    );
+    #[cfg(feature = "segments")]
+    {
+        let demo = json::parse(include_str!("../www/demo-config.json")).unwrap();
+        let compiled =
+            json::parse(&wayline::core::compiled::compile(&demo).unwrap().to_json()).unwrap();
+        let audience = wayline::core::audience::Audience::boxed_compiled(&compiled).unwrap();
+        t.set_audience(audience, None, START);
+    }
+    t
+}
+
+fn run(landing: (String, String, String), calls: &[Call]) -> Result<(), TestCaseError> {
+    let (url, title, referrer) = landing;
+    let mut t = tracker(Page {
+        url,
+        title,
+        referrer,
+    });
+    let mut now = START;
+    for c in calls {
+        now += 7_000;
+        match c {
+            Call::Page(url, title, referrer, props) => {
+                let page = Page {
+                    url: url.clone(),
+                    title: title.clone(),
+                    referrer: referrer.clone(),
+                };
+                t.page_view(page, Some(title), props.as_deref(), now);
+            }
+            Call::Track(name, props) => {
+                t.track(name, props.as_deref(), now);
+            }
+            Call::Identify(id, traits) => {
+                t.identify(id.as_deref(), traits.as_deref(), now);
+            }
+            Call::Scroll(p) => t.scrolled(*p, now),
+            Call::Hidden => t.page_hidden(now),
+            Call::Reset => t.reset(now),
+        }
+        let _ = t.take_warnings();
+        let _ = t.take_profile_write();
+        #[cfg(feature = "segments")]
+        {
+            let _ = t.segments();
+            let _ = t.stage("lifecycle");
+            let _ = t.explain("cart-exit", now);
+        }
+    }
+    let _ = t.take_exit_batch(now, 60 * 1024);
+    for _ in 0..100 {
+        now += 60_000;
+        let Some(batch) = t.take_due_batch(now) else {
+            if t.queue().is_empty() {
+                break;
+            }
+            continue;
+        };
+        let body = json::parse(&batch.body)
+            .map_err(|e| TestCaseError::fail(format!("{e:?}: {}", batch.body)))?;
+        let items = body
+            .get("batch")
+            .and_then(Value::as_array)
+            .ok_or_else(|| TestCaseError::fail("no batch"))?;
+        for item in items {
+            prop_assert!(item.get("messageId").and_then(Value::as_str).is_some());
+            let size = item.to_json().len();
+            prop_assert!(size <= 32 * 1024, "a message of {} bytes", size);
+        }
+        t.queue_mut().ack_in_flight(SendOutcome::Accepted, now, 0.5);
+    }
+    prop_assert!(t.queue().is_empty());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_page_input_is_tracked_or_refused(
+        landing in (url(), text(), url()),
+        calls in prop::collection::vec(call(), 1..12),
+    ) {
+        run(landing, &calls)?;
+    }
+}
