@@ -1,7 +1,8 @@
 //! What the page hands the SDK — its URL, title and referrer, event names, properties and traits, user ids — is
 //! whatever the site (or a visitor crafting a link) makes it. These property tests feed a tracker, with the demo
 //! store's segments and campaigns loaded where the rule engine is built in, random URLs (percent signs, odd
-//! schemes, ports, fragments, non-ASCII), random text and random JSON, and check that it never panics and that
+//! schemes, ports, fragments, non-ASCII), random text and random JSON, at times that jump back and forth (a clock
+//! set back, a laptop waking after months, a page's `Date` stubbed), and check that it never panics and that
 //! every batch it sends is well-formed, with each message within the collector's 32 KB per event.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -93,7 +94,18 @@ fn tracker(page: Page) -> Tracker {
     t
 }
 
-fn run(landing: (String, String, String), calls: &[Call]) -> Result<(), TestCaseError> {
+/// How far the clock moves before a call: mostly seconds forward, sometimes back, sometimes far.
+fn step() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        6 => 0..60_000i64,
+        1 => prop::sample::select(vec![
+            -1, -3_600_000, -400 * 86_400_000, 31 * 86_400_000, 10 * 365 * 86_400_000,
+            1 << 52, -(1 << 52), i64::MAX / 4, i64::MIN / 4,
+        ]),
+    ]
+}
+
+fn run(landing: (String, String, String), calls: &[(i64, Call)]) -> Result<(), TestCaseError> {
     let (url, title, referrer) = landing;
     let mut t = tracker(Page {
         url,
@@ -101,8 +113,8 @@ fn run(landing: (String, String, String), calls: &[Call]) -> Result<(), TestCase
         referrer,
     });
     let mut now = START;
-    for c in calls {
-        now += 7_000;
+    for (step, c) in calls {
+        now = now.saturating_add(*step);
         match c {
             Call::Page(url, title, referrer, props) => {
                 let page = Page {
@@ -129,11 +141,16 @@ fn run(landing: (String, String, String), calls: &[Call]) -> Result<(), TestCase
             let _ = t.segments();
             let _ = t.stage("lifecycle");
             let _ = t.explain("cart-exit", now);
+            if t.next_wakeup().is_some_and(|at| at <= now) {
+                t.advance(now);
+            }
         }
     }
     let _ = t.take_exit_batch(now, 60 * 1024);
+    #[cfg(feature = "segments")]
+    t.advance(now);
     for _ in 0..100 {
-        now += 60_000;
+        now = now.saturating_add(60_000);
         let Some(batch) = t.take_due_batch(now) else {
             if t.queue().is_empty() {
                 break;
@@ -163,7 +180,7 @@ proptest! {
     #[test]
     fn any_page_input_is_tracked_or_refused(
         landing in (url(), text(), url()),
-        calls in prop::collection::vec(call(), 1..12),
+        calls in prop::collection::vec((step(), call()), 1..12),
     ) {
         run(landing, &calls)?;
     }

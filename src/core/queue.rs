@@ -175,7 +175,8 @@ pub struct Queue {
     in_flight: Option<(u64, u64)>,
     in_flight_reported: DropCounts,
     failures: u32,
-    retry_at: Option<Millis>,
+    /// After a failed send: when it failed, and how long to wait from then.
+    retry: Option<(Millis, Millis)>,
     flush_requested: bool,
     paused: bool,
     foreign_acks: Vec<(u32, u64)>,
@@ -213,7 +214,7 @@ impl Queue {
             in_flight: None,
             in_flight_reported: DropCounts::default(),
             failures: 0,
-            retry_at: None,
+            retry: None,
             flush_requested: false,
             paused: false,
             foreign_acks: Vec::new(),
@@ -440,7 +441,7 @@ impl Queue {
     /// Holds sending while the browser is offline; resuming clears the backoff so it sends at once.
     pub fn set_paused(&mut self, paused: bool) {
         if self.paused && !paused {
-            self.retry_at = None;
+            self.retry = None;
         }
         self.paused = paused;
     }
@@ -449,23 +450,33 @@ impl Queue {
         self.paused
     }
 
-    /// When the next batch should go: `None` while a send is in flight, paused, or nothing waits.
-    pub fn next_send_at(&self) -> Option<Millis> {
+    /// When the next batch should go, seen at `now`: `None` while a send is in flight, paused, or nothing waits.
+    /// A time after `now` (the oldest event's, or the failed send's) means the clock was set back since, and how
+    /// long ago it really was is unknown: the batch is due now, rather than once the clock catches up, which could
+    /// be hours.
+    pub fn next_send_at(&self, now: Millis) -> Option<Millis> {
         if self.in_flight.is_some() || self.paused {
             return None;
         }
         let oldest = self.items.first()?;
-        let wanted = if self.flush_requested || self.items.len() >= self.config.flush_at {
+        let wanted = if self.flush_requested
+            || self.items.len() >= self.config.flush_at
+            || oldest.at > now
+        {
             Millis::MIN
         } else {
             oldest.at + self.config.flush_interval
         };
-        Some(wanted.max(self.retry_at.unwrap_or(Millis::MIN)))
+        let retry = match self.retry {
+            Some((at, wait)) if at <= now => at + wait,
+            _ => Millis::MIN,
+        };
+        Some(wanted.max(retry))
     }
 
     /// Takes the next batch if one is due at `now`, marking it in flight.
     pub fn take_due(&mut self, now: Millis, write_key: &str) -> Option<Batch> {
-        if self.next_send_at()? > now {
+        if self.next_send_at(now)? > now {
             return None;
         }
         self.expire(now);
@@ -625,7 +636,7 @@ impl Queue {
                 self.remove_range(first_seq, last_seq);
                 self.reported = self.reported.plus(reported);
                 self.failures = 0;
-                self.retry_at = None;
+                self.retry = None;
             }
             SendOutcome::Rejected { .. } => {
                 self.dropped.rejected += self.remove_range(first_seq, last_seq) as u64;
@@ -633,7 +644,7 @@ impl Queue {
             SendOutcome::Retry { retry_after } => {
                 self.failures = self.failures.saturating_add(1);
                 let delay = self.backoff(jitter).max(retry_after.unwrap_or(0));
-                self.retry_at = Some(now + delay);
+                self.retry = Some((now, delay));
             }
         }
         if self.items.is_empty() {
@@ -659,7 +670,7 @@ impl Queue {
 
     /// When a retry is scheduled, the instant it may happen.
     pub fn retry_at(&self) -> Option<Millis> {
-        self.retry_at
+        self.retry.map(|(at, wait)| at + wait)
     }
 
     /// This tab's whole log as one text (the tests read it; storage gets it in parts: [`Queue::next_dirty_part`]).
@@ -983,11 +994,11 @@ mod tests {
     fn sends_when_count_or_age_is_reached() {
         let mut q = queue(3);
         q.push(head(1), 0);
-        assert_eq!(q.next_send_at(), Some(1_000));
+        assert_eq!(q.next_send_at(0), Some(1_000));
         assert!(q.take_due(999, "k").is_none());
         q.push(head(2), 10);
         q.push(head(3), 20);
-        assert_eq!(q.next_send_at(), Some(Millis::MIN));
+        assert_eq!(q.next_send_at(0), Some(Millis::MIN));
         let b = q.take_due(20, "k").unwrap();
         assert_eq!(b.count, 3);
         let body = json::parse(&b.body).unwrap();
@@ -1047,7 +1058,7 @@ mod tests {
         q.push(head(1), 0);
         let b = q.take_due(0, "k").unwrap();
         q.push(head(2), 1);
-        assert_eq!(q.next_send_at(), None);
+        assert_eq!(q.next_send_at(0), None);
         assert!(q.take_due(5, "k").is_none());
         ack(&mut q, &b, SendOutcome::Accepted, 5);
         assert_eq!(q.len(), 1);
@@ -1064,7 +1075,7 @@ mod tests {
         for _ in 0..9 {
             let b = q.take_due(now, "k").unwrap();
             ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, now);
-            let at = q.next_send_at().unwrap();
+            let at = q.next_send_at(now).unwrap();
             delays.push(at - now);
             now = at;
         }
@@ -1081,7 +1092,7 @@ mod tests {
             },
             now,
         );
-        assert_eq!(q.next_send_at(), Some(now + 90_000));
+        assert_eq!(q.next_send_at(now), Some(now + 90_000));
         // Equal jitter keeps at least half the delay.
         let b = q.take_due(now + 90_000, "k").unwrap();
         q.ack(
@@ -1091,8 +1102,33 @@ mod tests {
             0,
             0.0,
         );
-        assert_eq!(q.next_send_at(), Some(30_000));
+        assert_eq!(q.next_send_at(0), Some(30_000));
         assert_eq!(q.len(), 1, "retried events stay queued");
+    }
+
+    /// A clock set back after events were queued, or after a failed send, does not hold them until it catches
+    /// up: they are due at once.
+    #[test]
+    fn a_clock_set_back_does_not_hold_sending() {
+        let hour = 3_600_000;
+        let mut q = queue(100);
+        q.push(head(1), 10 * hour);
+        assert_eq!(q.next_send_at(10 * hour), Some(10 * hour + 1_000));
+        assert!(q.take_due(10 * hour + 999, "k").is_none());
+        assert_eq!(q.next_send_at(9 * hour), Some(Millis::MIN));
+        let b = q.take_due(9 * hour, "k").unwrap();
+        ack(
+            &mut q,
+            &b,
+            SendOutcome::Retry {
+                retry_after: Some(hour),
+            },
+            10 * hour,
+        );
+        assert_eq!(q.next_send_at(10 * hour), Some(11 * hour));
+        assert!(q.take_due(11 * hour - 1, "k").is_none());
+        assert_eq!(q.next_send_at(8 * hour), Some(Millis::MIN));
+        assert!(q.take_due(8 * hour, "k").is_some());
     }
 
     #[test]
@@ -1206,7 +1242,7 @@ mod tests {
             ack(&mut q, &b, SendOutcome::Accepted, 0);
         }
         assert_eq!(sent, 50);
-        assert_eq!(q.next_send_at(), None);
+        assert_eq!(q.next_send_at(0), None);
     }
 
     #[test]
@@ -1245,9 +1281,9 @@ mod tests {
         let b = q.take_due(0, "k").unwrap();
         ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, 0);
         q.set_paused(true);
-        assert_eq!(q.next_send_at(), None);
+        assert_eq!(q.next_send_at(0), None);
         q.set_paused(false);
-        assert_eq!(q.next_send_at(), Some(Millis::MIN));
+        assert_eq!(q.next_send_at(0), Some(Millis::MIN));
     }
 
     #[test]

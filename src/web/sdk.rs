@@ -727,7 +727,7 @@ impl Sdk {
     fn arm_timer(&mut self, now: Millis) {
         let sending = self.tracker.consent().may_send() && self.tabs.sender;
         let send_at = if sending {
-            self.tracker.queue().next_send_at()
+            self.tracker.queue().next_send_at(now)
         } else {
             None
         };
