@@ -1,12 +1,14 @@
 //! What the page hands the SDK — its URL, title and referrer, event names, properties and traits, user ids — is
 //! whatever the site (or a visitor crafting a link) makes it. These property tests feed a tracker, with the demo
 //! store's segments and campaigns loaded where the rule engine is built in, random URLs (percent signs, odd
-//! schemes, ports, fragments, non-ASCII), random text and random JSON, at times that jump back and forth (a clock
+//! schemes, ports, fragments, non-ASCII), random text and random JSON, consent changes and resets, at times that
+//! jump back and forth (a clock
 //! set back, a laptop waking after months, a page's `Date` stubbed), and check that it never panics and that
 //! every batch it sends is well-formed, with each message within the collector's 32 KB per event.
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
+use wayline::core::consent::Consent;
 use wayline::core::json::{self, Map, Value};
 use wayline::core::message::{Environment, Page};
 use wayline::core::queue::SendOutcome;
@@ -60,6 +62,7 @@ enum Call {
     Scroll(f64),
     Hidden,
     Reset,
+    Consent(&'static str),
 }
 
 fn call() -> impl Strategy<Value = Call> {
@@ -71,6 +74,7 @@ fn call() -> impl Strategy<Value = Call> {
             .prop_map(Call::Scroll),
         Just(Call::Hidden),
         Just(Call::Reset),
+        prop::sample::select(vec!["granted", "pending", "denied"]).prop_map(Call::Consent),
     ]
 }
 
@@ -133,6 +137,11 @@ fn run(landing: (String, String, String), calls: &[(i64, Call)]) -> Result<(), T
             Call::Scroll(p) => t.scrolled(*p, now),
             Call::Hidden => t.page_hidden(now),
             Call::Reset => t.reset(now),
+            Call::Consent(c) => {
+                if let Some(c) = Consent::parse(c) {
+                    t.set_consent(c);
+                }
+            }
         }
         let _ = t.take_warnings();
         let _ = t.take_profile_write();
@@ -146,6 +155,8 @@ fn run(landing: (String, String, String), calls: &[(i64, Call)]) -> Result<(), T
             }
         }
     }
+    // Whatever the visitor last chose, granting consent sends what is held (denied dropped it already).
+    t.set_consent(Consent::Granted);
     let _ = t.take_exit_batch(now, 60 * 1024);
     #[cfg(feature = "segments")]
     t.advance(now);
