@@ -2,9 +2,9 @@
 //! whatever the site (or a visitor crafting a link) makes it. These property tests feed a tracker, with the demo
 //! store's segments and campaigns loaded where the rule engine is built in, random URLs (percent signs, odd
 //! schemes, ports, fragments, non-ASCII), random text and random JSON, consent changes and resets, at times that
-//! jump back and forth (a clock
-//! set back, a laptop waking after months, a page's `Date` stubbed), and check that it never panics and that
-//! every batch it sends is well-formed, with each message within the collector's 32 KB per event.
+//! jump back and forth (a clock set back, a laptop waking after months, a page's `Date` stubbed), and check that it
+//! never panics and that every batch it sends is well-formed, with each message within the collector's 32 KB per
+//! event.
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
