@@ -946,6 +946,13 @@ fn parse_millis(s: &str) -> Option<Millis> {
     Some(if negative { -n } else { n })
 }
 
+/// A sequence number as the sender writes it under a tab's `ack` key: digits only. Anything else (another
+/// version's value, damage, `1e300`) reads as `None`, which the web layer takes as "nothing acknowledged": at worst
+/// an event is sent again (the collector keeps one per `messageId`), never skipped as if it had been delivered.
+pub fn parse_ack(s: &str) -> Option<u64> {
+    parse_millis(s).and_then(|n| u64::try_from(n).ok())
+}
+
 fn parse_u32(s: &str) -> Option<u32> {
     if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -1129,6 +1136,15 @@ mod tests {
         assert!(q.take_due(11 * hour - 1, "k").is_none());
         assert_eq!(q.next_send_at(8 * hour), Some(Millis::MIN));
         assert!(q.take_due(8 * hour, "k").is_some());
+    }
+
+    #[test]
+    fn an_ack_is_digits_only() {
+        assert_eq!(parse_ack("0"), Some(0));
+        assert_eq!(parse_ack("12345"), Some(12_345));
+        for bad in ["", "-1", "1e300", "1.5", " 1", "12a", "9999999999999999"] {
+            assert_eq!(parse_ack(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -586,8 +586,9 @@ impl Sdk {
         let stored_ack = self.store.get(&self.tabs.ack_key_of(&tab));
         let foreign = self.tabs.foreign_mut(&tab);
         if foreign.acked_through == 0 {
-            foreign.acked_through =
-                stored_ack.map_or(0.0, |a| crate::core::json::decimal_to_f64(&a)) as u64;
+            foreign.acked_through = stored_ack
+                .and_then(|a| crate::core::queue::parse_ack(&a))
+                .unwrap_or(0);
         }
         let after = foreign.imported_through.max(foreign.acked_through);
         let origin = foreign.origin;
@@ -694,8 +695,7 @@ impl Sdk {
     /// Another tab changed a shared key.
     pub fn on_storage(&mut self, key: &str, value: Option<String>) {
         if self.tabs.is_own_ack_key(key) {
-            if let Some(v) = value {
-                let seq = crate::core::json::decimal_to_f64(&v) as u64;
+            if let Some(seq) = value.and_then(|v| crate::core::queue::parse_ack(&v)) {
                 self.tracker.queue_mut().prune_own_through(seq);
             }
         } else if self.tabs.log_part_of(key).is_some() {

@@ -95,3 +95,50 @@ test('every method, every hostile argument: nothing thrown, the SDK keeps workin
   assert.ok(!log.console.some((m) => /panicked|unreachable|RuntimeError/.test(m)), 'no wasm trap reported');
   await context.close();
 });
+
+test('hostile values under every storage key the SDK reads: it starts, says what it discarded, and delivers', { timeout: 120000 }, async () => {
+  const { page, log, context } = await openPage(env.browser);
+  // Written before the SDK runs: what another version, a full disk, an extension or the page itself may leave.
+  await context.addInitScript(() => {
+    if (sessionStorage.getItem('seeded')) return;
+    sessionStorage.setItem('seeded', '1');
+    const k = 'wayline:wk_demo:';
+    const entries = {
+      [k + 'profile']: '{"v":1,"anonymousId":"' + 'a'.repeat(70000) + '"}',
+      [k + 'segments']: '{"v":1,"segments":{"v":1,"a":{"x":{"b":3600000,"c":[1e300,1,-1e300,2]}}},"campaigns":[1,2,3]}',
+      [k + 'queue:dead-tab']: `wayline-queue 1\nc 1 {}\ne 1 ${Date.now()} 1 {"type":"track","event":"Left Behind","messageId":"m-left","anonymousId":"x","timestamp":"${new Date().toISOString()}","context":\ne 1 5 1 {"repeated":true,"context":\ne 2 9999999999999999999999 1 {"context":\n\u0000\ud800`,
+      [k + 'queue:dead-tab~1']: 'not a log',
+      [k + 'queue:']: '',
+      [k + 'queue:x~99999999999999']: 'wayline-queue 1\n',
+      [k + 'queue:~']: 'wayline-queue 1\n',
+      [k + 'ack:dead-tab']: '1e300',
+      [k + 'ack:']: '-1',
+      [k + 'flush']: '{"garbage":',
+      'wayline:': 'x',
+      'wayline:wk_demo': 'x',
+    };
+    for (const [key, value] of Object.entries(entries)) localStorage.setItem(key, value);
+  });
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  const result = await page.evaluate(async () => {
+    history.pushState({}, '', '/pricing');
+    wayline.page();
+    wayline.page();
+    wayline.track('After Hostile Storage', { ok: true });
+    const flushed = await wayline.flush();
+    return { flushed, anon: wayline.anonymousId(), segments: wayline.segments() };
+  });
+  assert.equal(result.flushed, true);
+  assert.deepEqual(result.segments, ['pricing-curious']);
+  assert.ok(result.anon && result.anon.length < 100, 'a fresh anonymous id replaced the oversized one');
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'After Hostile Storage'));
+  assert.deepEqual(events.filter(byAnon(result.anon)).find((e) => e.event === 'After Hostile Storage').properties, { ok: true });
+  // The one well-formed event another tab left behind is delivered with the rest, once.
+  await waitForEvents(env.collector, (e) => e.some((x) => x.messageId === 'm-left'));
+  assert.equal(env.collector.events().filter((x) => x.messageId === 'm-left').length, 1);
+  assert.deepEqual(log.errors, []);
+  assert.match(log.warnings.join('\n'), /profile_too_large/);
+  await context.close();
+});
