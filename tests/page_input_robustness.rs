@@ -98,6 +98,33 @@ fn tracker(page: Page) -> Tracker {
     t
 }
 
+fn apply(t: &mut Tracker, c: &Call, now: i64) {
+    match c {
+        Call::Page(url, title, referrer, props) => {
+            let page = Page {
+                url: url.clone(),
+                title: title.clone(),
+                referrer: referrer.clone(),
+            };
+            t.page_view(page, Some(title), props.as_deref(), now);
+        }
+        Call::Track(name, props) => {
+            t.track(name, props.as_deref(), now);
+        }
+        Call::Identify(id, traits) => {
+            t.identify(id.as_deref(), traits.as_deref(), now);
+        }
+        Call::Scroll(p) => t.scrolled(*p, now),
+        Call::Hidden => t.page_hidden(now),
+        Call::Reset => t.reset(now),
+        Call::Consent(c) => {
+            if let Some(c) = Consent::parse(c) {
+                t.set_consent(c);
+            }
+        }
+    }
+}
+
 /// How far the clock moves before a call: mostly seconds forward, sometimes back, sometimes far.
 fn step() -> impl Strategy<Value = i64> {
     prop_oneof![
@@ -119,30 +146,7 @@ fn run(landing: (String, String, String), calls: &[(i64, Call)]) -> Result<(), T
     let mut now = START;
     for (step, c) in calls {
         now = now.saturating_add(*step);
-        match c {
-            Call::Page(url, title, referrer, props) => {
-                let page = Page {
-                    url: url.clone(),
-                    title: title.clone(),
-                    referrer: referrer.clone(),
-                };
-                t.page_view(page, Some(title), props.as_deref(), now);
-            }
-            Call::Track(name, props) => {
-                t.track(name, props.as_deref(), now);
-            }
-            Call::Identify(id, traits) => {
-                t.identify(id.as_deref(), traits.as_deref(), now);
-            }
-            Call::Scroll(p) => t.scrolled(*p, now),
-            Call::Hidden => t.page_hidden(now),
-            Call::Reset => t.reset(now),
-            Call::Consent(c) => {
-                if let Some(c) = Consent::parse(c) {
-                    t.set_consent(c);
-                }
-            }
-        }
+        apply(&mut t, c, now);
         let _ = t.take_warnings();
         let _ = t.take_profile_write();
         #[cfg(feature = "segments")]
@@ -183,6 +187,47 @@ fn run(landing: (String, String, String), calls: &[(i64, Call)]) -> Result<(), T
     }
     prop_assert!(t.queue().is_empty());
     Ok(())
+}
+
+/// A long visit of random calls: what is persisted stays within its documented bounds (profile 32 KiB, segment
+/// and campaign state 48 KiB of aggregates plus the campaign history, the queue 10,000 events or 2 MiB).
+fn long_visit(calls: &[(i64, Call)]) -> Result<(), TestCaseError> {
+    let mut t = tracker(page());
+    let mut now = START;
+    for (i, (step, c)) in calls.iter().enumerate() {
+        now = now.saturating_add((*step).clamp(0, 600_000));
+        apply(&mut t, c, now);
+        if i % 97 == 0 {
+            if let Some(p) = t.take_profile_write() {
+                prop_assert!(p.len() <= 32 * 1024, "a profile of {} bytes", p.len());
+            }
+            #[cfg(feature = "segments")]
+            if let Some(s) = t.take_state_write() {
+                prop_assert!(s.len() <= 64 * 1024, "a segment state of {} bytes", s.len());
+            }
+            prop_assert!(t.queue().len() <= 10_000);
+            prop_assert!(t.queue().bytes() <= 2 << 20);
+        }
+    }
+    Ok(())
+}
+
+fn page() -> Page {
+    Page {
+        url: "https://shop.example/".into(),
+        title: "Shop".into(),
+        referrer: String::new(),
+    }
+}
+
+proptest! {
+    // Few cases: each is a visit of 3,000 calls.
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_long_visit_stays_within_its_bounds(calls in prop::collection::vec((step(), call()), 3000)) {
+        long_visit(&calls)?;
+    }
 }
 
 proptest! {
