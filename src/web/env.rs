@@ -30,13 +30,18 @@ pub fn environment(window: &web_sys::Window) -> Environment {
     let screen = prop(window, "screen");
     // A dimension as the typed getters read it (a missing one is 0).
     let size = |key: &str| (prop(&screen, key).as_f64().unwrap_or(0.0) as i32).max(0) as u32;
-    // `Intl.DateTimeFormat().resolvedOptions().timeZone` (called as a function, the constructor makes an
-    // instance with the default locale and options).
-    let intl = prop(window, "Intl");
-    let format = call1(&intl, "DateTimeFormat", &JsValue::UNDEFINED).unwrap_or_default();
-    let timezone = call1(&format, "resolvedOptions", &JsValue::UNDEFINED)
-        .and_then(|o| prop(&o, "timeZone").as_string())
-        .unwrap_or_default();
+    // `Temporal.Now.timeZoneId()` where the browser has it: the same IANA name without building a date formatter,
+    // which on the first page of a new renderer process costs 10-70 ms (ICU loading its locale data; measured in
+    // headless Chromium 156) and was most of the time from the script tag to ready (`node bench/ready.mjs`).
+    // Otherwise `Intl.DateTimeFormat().resolvedOptions().timeZone` (called as a function, the constructor makes
+    // an instance with the default locale and options).
+    let none = JsValue::UNDEFINED;
+    let mut zone = call1(&prop(&prop(window, "Temporal"), "Now"), "timeZoneId", &none);
+    if zone.is_none() {
+        let format = call1(&prop(window, "Intl"), "DateTimeFormat", &none).unwrap_or_default();
+        zone = call1(&format, "resolvedOptions", &none).map(|o| prop(&o, "timeZone"));
+    }
+    let timezone = zone.and_then(|z| z.as_string()).unwrap_or_default();
     Environment {
         user_agent: prop(&nav, "userAgent").as_string().unwrap_or_default(),
         locale: prop(&nav, "language").as_string().unwrap_or_default(),

@@ -7,7 +7,9 @@ import { openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBro
 const env = withCollectorAndBrowser();
 
 test('page view and tagged click are stored once with the spec fields', async () => {
-  const { page, log, context } = await openPage(env.browser);
+  // A visitor's zone and language, which the context must report (not the machine's).
+  const visitor = await env.browser.newContext({ timezoneId: 'America/Sao_Paulo', locale: 'pt-BR' });
+  const { page, log, context } = await openPage(env.browser, visitor);
   const response = await page.goto(env.collector.url + '/product.html');
   assert.match(response.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
   await ready(page);
@@ -32,8 +34,8 @@ test('page view and tagged click are stored once with the spec fields', async ()
     assert.equal(c.page.url, env.collector.url + '/product.html');
     assert.equal(c.page.title, 'Ridge Pack 30 · Trailhead Outfitters');
     assert.match(c.userAgent, /Chrome/);
-    assert.equal(typeof c.locale, 'string');
-    assert.equal(typeof c.timezone, 'string');
+    assert.equal(c.locale, 'pt-BR');
+    assert.equal(c.timezone, 'America/Sao_Paulo');
     assert.ok(c.screen.width > 0 && c.screen.height > 0);
     assert.equal(typeof c.sessionId, 'number');
     assert.equal(c.attribution.first.channel, 'direct');
@@ -65,6 +67,21 @@ test('anonymous id and session survive a reload; UTM landing is attributed', asy
   assert.equal(next.context.sessionId, landing.context.sessionId);
   assert.equal(next.context.attribution.last.campaign, 'autumn');
   assert.equal(next.context.page.referrer, env.collector.url + '/index.html?utm_source=newsletter&utm_medium=email&utm_campaign=autumn');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a browser without Temporal: the time zone comes from Intl', async () => {
+  const visitor = await env.browser.newContext({ timezoneId: 'Europe/Berlin' });
+  await visitor.addInitScript(() => delete window.Temporal);
+  const { page, log, context } = await openPage(env.browser, visitor);
+  await page.goto(env.collector.url + '/product.html');
+  await ready(page);
+  assert.equal(await page.evaluate(() => typeof Temporal), 'undefined');
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  const [view] = (await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon))).filter((x) => x.anonymousId === anon);
+  assert.equal(view.context.timezone, 'Europe/Berlin');
   assert.deepEqual(log.errors, []);
   await context.close();
 });

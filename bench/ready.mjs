@@ -1,0 +1,53 @@
+// Benchmark: SPEC §11's "ready within 30 ms of the script starting" — from the moment the stub's script tag starts
+// to the SDK accepting calls (its `ready` event) and, with --segments, to the demo store's config (compiled, as the
+// collector serves it) being in use (its `config` event). Each load is a fresh browser context (nothing cached:
+// a first visit) or a reload in the same context (a later page of the visit: HTTP and code caches warm). Prints the
+// median and the slowest of N loads of each. Usage:
+//   node bench/ready.mjs [N]              js/dist
+//   node bench/ready.mjs [N] --segments   js/dist-segments with the demo config
+// Needs target/debug/wayline and the SDK builds: run the test command once.
+import { startCollector, launch, root } from '../tests/e2e/helpers.mjs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const n = Number(process.argv.find((a) => /^\d+$/.test(a)) || 21);
+const segments = process.argv.includes('--segments');
+const collector = await startCollector({
+  www: join(root, 'tests', 'e2e', 'site'),
+  sdk: join(root, 'js', segments ? 'dist-segments' : 'dist'),
+});
+const compiled = segments
+  ? execFileSync(join(root, 'target', 'debug', 'wayline'), ['compile', join(root, 'www', 'demo-config.json')], { encoding: 'utf8' })
+  : null;
+const browser = await launch();
+
+async function load(page) {
+  await page.waitForFunction((segments) => window.__ready && (!segments || window.__config), segments, { timeout: 10000 });
+  return page.evaluate((segments) => Math.max(window.__ready, segments ? window.__config : 0) - window.__scriptStart, segments);
+}
+
+try {
+  const url = collector.url + (segments ? '/ready-segments.html' : '/ready.html');
+  const cold = [];
+  const warm = [];
+  for (let i = 0; i < n; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    if (compiled) await page.route('**/demo/demo-config.json', (route) => route.fulfill({ contentType: 'application/json', body: compiled }));
+    await page.goto(url);
+    cold.push(await load(page));
+    await page.reload();
+    warm.push(await load(page));
+    await context.close();
+  }
+  const stats = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `median ${s[Math.floor(s.length / 2)].toFixed(1)} ms, slowest ${s[s.length - 1].toFixed(1)} ms`;
+  };
+  console.log(`time from the script tag to ready${segments ? ' with the demo config in use' : ''}, ${n} loads each:`);
+  console.log(`first visit (nothing cached): ${stats(cold)}`);
+  console.log(`reload (caches warm):         ${stats(warm)}`);
+} finally {
+  await browser.close();
+  await collector.stop();
+}
