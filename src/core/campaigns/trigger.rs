@@ -3,8 +3,8 @@
 
 use super::model::Trigger;
 use super::signal::Signal;
-use crate::core::json::{Map, Value};
-use crate::core::rules::{evaluate, Event, Input};
+use crate::core::rules::eval::evaluate_with_event;
+use crate::core::rules::{Event, Input};
 
 /// The last reported measures, for crossing detection. Scroll and idle are per page; engaged time per session
 /// (kept in the persisted state).
@@ -32,12 +32,15 @@ pub fn fires(
         ) => {
             name == n
                 && filter.as_ref().is_none_or(|f| {
-                    let with = WithEvent {
-                        facts,
+                    let event = Event {
+                        kind: "track",
                         name: n,
                         properties,
+                        context: None,
+                        session_id: None,
+                        engaged_ms: 0.0,
                     };
-                    evaluate(f, &with, now_ms).value
+                    evaluate_with_event(f, facts, Some(&event), now_ms).value
                 })
         }
         (Trigger::SegmentEnter(s), Signal::SegmentEnter(n)) => s == n,
@@ -80,49 +83,50 @@ pub fn same_trigger(a: &Trigger, b: &Trigger) -> bool {
     }
 }
 
-/// The visitor's facts, with the triggering event as the current event (for a trigger's `where` rule).
-struct WithEvent<'a> {
-    facts: &'a dyn Input,
-    name: &'a str,
-    properties: &'a Map,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json::{parse, Map};
+    use crate::core::rules::{compile, Snapshot};
 
-impl Input for WithEvent<'_> {
-    fn traits(&self) -> Option<&Map> {
-        self.facts.traits()
-    }
-    fn context(&self) -> Option<&Value> {
-        self.facts.context()
-    }
-    fn page(&self) -> Option<&Value> {
-        self.facts.page()
-    }
-    fn channel(&self) -> Option<&Value> {
-        self.facts.channel()
-    }
-    fn attributes(&self) -> Option<&Map> {
-        self.facts.attributes()
-    }
-    fn event(&self) -> Option<Event<'_>> {
-        Some(Event {
-            kind: "track",
-            name: self.name,
-            properties: self.properties,
-            context: None,
-            session_id: None,
-            engaged_ms: 0.0,
-        })
-    }
-    fn in_segment(&self, name: &str) -> bool {
-        self.facts.in_segment(name)
-    }
-    fn stage(&self, journey: &str) -> Option<&str> {
-        self.facts.stage(journey)
-    }
-    fn saved_group(&self, id: &str) -> Option<&[Value]> {
-        self.facts.saved_group(id)
-    }
-    fn anonymous_id(&self) -> &str {
-        self.facts.anonymous_id()
+    /// A trigger's `where` rule reads the event that fired it (its name, type and properties, and no context),
+    /// and everything else from the visitor's facts, whose own event it does not see.
+    #[test]
+    fn a_filter_reads_the_firing_event_and_the_facts() {
+        let facts = Snapshot::from_value(
+            &parse(
+                r#"{"traits": {"plan": "pro"}, "segments": ["buyers"], "anonymousId": "a1",
+                    "event": {"event": "Other", "properties": {"revenue": 1}, "context": {"x": 1}}}"#,
+            )
+            .unwrap(),
+        );
+        let mut properties = Map::new();
+        properties.insert("revenue", 20.0.into());
+        let signal = Signal::Event {
+            name: "Order Completed",
+            properties: &properties,
+        };
+        let fires_with = |rule: &str| {
+            let trigger = Trigger::Event {
+                name: "Order Completed".into(),
+                filter: Some(Box::new(compile(rule).unwrap())),
+            };
+            fires(&trigger, &signal, &Meters::default(), &facts, 0)
+        };
+        for rule in [
+            "properties.revenue > 10",
+            "event.name == \"Order Completed\" && event.type == \"track\"",
+            "event.context.x == null",
+            "traits.plan == \"pro\" && in_segment(\"buyers\")",
+        ] {
+            assert!(fires_with(rule), "{rule}");
+        }
+        for rule in [
+            "properties.revenue < 10",
+            "event.name == \"Other\"",
+            "traits.plan == \"free\"",
+        ] {
+            assert!(!fires_with(rule), "{rule}");
+        }
     }
 }

@@ -34,7 +34,20 @@ const MAX_DIAGNOSTICS: usize = 8;
 
 /// Evaluates `program` against `input` at `now_ms` (epoch milliseconds).
 pub fn evaluate(program: &Program, input: &dyn Input, now_ms: i64) -> Evaluation {
+    evaluate_with_event(program, input, None, now_ms)
+}
+
+/// [`evaluate`], with `event` (when given) as the event the rule reads instead of the input's own: a campaign's
+/// event trigger filters the event that fired it against the visitor's facts. A field of the evaluator rather
+/// than an [`Input`] wrapping another: a wrapper forwards every method, each a function of its own in wasm.
+pub fn evaluate_with_event(
+    program: &Program,
+    input: &dyn Input,
+    event: Option<&Event<'_>>,
+    now_ms: i64,
+) -> Evaluation {
     let mut ev = Evaluator::new(program, input, now_ms);
+    ev.event = event;
     let value = ev.cond(&program.root);
     ev.finish(value, program.root.span)
 }
@@ -46,15 +59,12 @@ pub fn matches_event(
     event: Event<'_>,
     budget: &mut u32,
 ) -> bool {
-    struct One<'e>(Event<'e>);
-    impl Input for One<'_> {
-        fn event(&self) -> Option<Event<'_>> {
-            Some(self.0)
-        }
-    }
-    let one = One(event);
+    /// Nothing but the event, which is the evaluator's own.
+    struct Nothing;
+    impl Input for Nothing {}
     let mut ev = Evaluator {
-        input: &one,
+        input: &Nothing,
+        event: Some(&event),
         slots: program_slots,
         now: 0,
         steps: MAX_STEPS.saturating_sub(*budget),
@@ -180,6 +190,8 @@ fn equal(a: &V<'_>, b: &V<'_>) -> bool {
 
 struct Evaluator<'a> {
     input: &'a dyn Input,
+    /// The event rules read, when not the input's (see [`evaluate_with_event`]).
+    event: Option<&'a Event<'a>>,
     slots: &'a [usize],
     now: i64,
     steps: u32,
@@ -191,6 +203,7 @@ impl<'a> Evaluator<'a> {
     fn new(program: &'a Program, input: &'a dyn Input, now_ms: i64) -> Self {
         Evaluator {
             input,
+            event: None,
             slots: &program.slots,
             now: now_ms,
             steps: 0,
@@ -369,6 +382,7 @@ impl<'a> Evaluator<'a> {
 
     fn path(&mut self, root: Root, fields: &'a [String]) -> V<'a> {
         let input = self.input;
+        let event = || self.event.copied().or_else(|| input.event());
         match root {
             Root::Traits => walk_map(input.traits(), fields),
             Root::Attributes => walk_map(input.attributes(), fields),
@@ -397,13 +411,13 @@ impl<'a> Evaluator<'a> {
                 }
                 walk(page, fields)
             }
-            Root::EventName => input.event().map_or(V::Absent, |e| V::Str(e.name)),
-            Root::EventType => input.event().map_or(V::Absent, |e| V::Str(e.kind)),
-            Root::Properties => match input.event() {
+            Root::EventName => event().map_or(V::Absent, |e| V::Str(e.name)),
+            Root::EventType => event().map_or(V::Absent, |e| V::Str(e.kind)),
+            Root::Properties => match event() {
                 Some(e) => walk_map(Some(e.properties), fields),
                 None => V::Absent,
             },
-            Root::EventContext => match input.event() {
+            Root::EventContext => match event() {
                 Some(e) => walk(e.context, fields),
                 None => V::Absent,
             },
