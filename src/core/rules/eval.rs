@@ -12,6 +12,7 @@ use super::limits::MAX_STEPS;
 use super::program::{Binary, CmpOp, Many, Node, NodeKind, Program, Root, Text, Unary};
 use super::version::{padded, padded_number};
 use crate::core::json::{Map, Value};
+use crate::core::url::Url;
 
 /// Something that went wrong while evaluating, pointing into the rule's source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -395,19 +396,16 @@ impl<'a> Evaluator<'a> {
                     && fields[0] == "query"
                     && page.and_then(|p| p.get("query")).is_none()
                 {
-                    let search = page
-                        .and_then(|p| p.get("search").and_then(Value::as_str))
-                        .or_else(|| {
-                            page.and_then(|p| p.get("url").and_then(Value::as_str))
-                                .and_then(|u| u.split('#').next())
-                                .and_then(|u| u.find('?').and_then(|i| u.get(i..)))
-                        });
-                    let Some(search) = search else {
-                        return V::Absent;
+                    // The `search` the page carries, else its URL's (empty when it has none).
+                    let field = |k: &str| page.and_then(|p| p.get(k)).and_then(Value::as_str);
+                    let url = match field("search") {
+                        Some(search) => Url {
+                            search,
+                            ..Url::default()
+                        },
+                        None => Url::parse(field("url").unwrap_or("")),
                     };
-                    return crate::core::url::query_pairs(search)
-                        .find(|(k, _)| crate::core::url::decode(k) == fields[1])
-                        .map_or(V::Absent, |(_, v)| V::Owned(crate::core::url::decode(v)));
+                    return url.query_param(&fields[1]).map_or(V::Absent, V::Owned);
                 }
                 walk(page, fields)
             }
@@ -676,6 +674,76 @@ pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause>
 #[cfg(test)]
 mod tests {
     use super::has_substring;
+    use crate::core::json::{parse, Value};
+    use crate::core::rules::{compile, evaluate, Snapshot};
+
+    /// `page.query.x` without a parsed `query` object: what the evaluator read before it used `Url::parse` and
+    /// `Url::query_param` (the query of the page's `search`, else of its `url` before any `#`).
+    fn query_as_before(page: Option<&Value>, name: &str) -> Option<String> {
+        use crate::core::url::{decode, query_pairs};
+        let search = page
+            .and_then(|p| p.get("search").and_then(Value::as_str))
+            .or_else(|| {
+                page.and_then(|p| p.get("url").and_then(Value::as_str))
+                    .and_then(|u| u.split('#').next())
+                    .and_then(|u| u.find('?').and_then(|i| u.get(i..)))
+            })?;
+        query_pairs(search)
+            .find(|(k, _)| decode(k) == name)
+            .map(|(_, v)| decode(v))
+    }
+
+    #[test]
+    fn page_query_reads_as_before() {
+        let searches = [
+            None,
+            Some("1"),
+            Some(r#""""#),
+            Some(r#""?a=1&b""#),
+            Some(r#""a=%41""#),
+        ];
+        let urls = [
+            None,
+            Some("2"),
+            Some(r#""https://x.test/p?a=2&a=3#b=4""#),
+            Some(r#""https://x.test/p#?a=5""#),
+            Some(r#""/p??a=6&b=7""#),
+            Some(r#""https://x.test/?%61=8""#),
+            Some(r#""https://x.test/p""#),
+        ];
+        for search in searches {
+            for url in urls {
+                let mut fields = Vec::new();
+                if let Some(s) = search {
+                    fields.push(format!(r#""search": {s}"#));
+                }
+                if let Some(u) = url {
+                    fields.push(format!(r#""url": {u}"#));
+                }
+                let page = format!("{{{}}}", fields.join(","));
+                let snap = Snapshot::from_value(
+                    &parse(&format!(r#"{{"context": {{"page": {page}}}}}"#)).unwrap(),
+                );
+                let page = parse(&page).unwrap();
+                for name in ["a", "b", "c"] {
+                    let want = query_as_before(Some(&page), name);
+                    for (rule, holds) in [
+                        (format!("page.query.{name} exists"), want.is_some()),
+                        (
+                            format!(
+                                "page.query.{name} == {}",
+                                Value::from(want.as_deref().unwrap_or("-")).to_json()
+                            ),
+                            want.is_some(),
+                        ),
+                    ] {
+                        let p = compile(&rule).unwrap();
+                        assert_eq!(evaluate(&p, &snap, 0).value, holds, "{rule} on {page:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn substrings_are_found_as_str_contains_finds_them() {
