@@ -543,7 +543,7 @@ fn step<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 /// `key` as an array index, read as `str::parse::<usize>` reads it (an optional `+`, then decimal digits, within
 /// range), without the generic parser.
 fn array_index(key: &str) -> Option<usize> {
-    let digits = key.strip_prefix('+').unwrap_or(key);
+    let digits = key.strip_prefix("+").unwrap_or(key);
     if digits.is_empty() {
         return None;
     }
@@ -605,7 +605,7 @@ pub fn js_number(v: &Value) -> f64 {
                 0.0
             } else if is_decimal(t) {
                 // Not `str::parse`: core's float parser brings a 10 KB table into the wasm.
-                crate::core::json::decimal_to_f64(t.strip_prefix('+').unwrap_or(t))
+                crate::core::json::decimal_to_f64(t.strip_prefix("+").unwrap_or(t))
             } else if t == "Infinity" || t == "+Infinity" {
                 f64::INFINITY
             } else if t == "-Infinity" {

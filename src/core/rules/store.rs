@@ -95,7 +95,9 @@ impl Store {
             AggKind::Sequence { steps, .. } => {
                 for s in steps {
                     let slots = self.watchers(s);
-                    if !slots.contains(&slot) {
+                    // Slots are registered in increasing order: if this one is already listed (a step
+                    // named twice), it is the last.
+                    if slots.last() != Some(&slot) {
                         slots.push(slot);
                     }
                 }
@@ -479,5 +481,31 @@ impl Input for WithAggregates<'_> {
     }
     fn aggregate(&self, slot: usize, now_ms: i64) -> Fact<'_> {
         self.store.value(slot, now_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::compile;
+
+    /// Each event's watchers are listed once each, in slot order, however often a sequence names the event.
+    #[test]
+    fn watchers_are_listed_once_in_slot_order() {
+        let mut store = Store::new();
+        for rule in [
+            r#"count("A") > 0"#,
+            r#"sequence("A", "B", "A", within: 1h)"#,
+            r#"sequence("B", "B", within: 1h) && count("B") > 1"#,
+        ] {
+            let mut p = compile(rule).unwrap();
+            store.bind(&mut p).unwrap();
+        }
+        let listed: Vec<(&str, &[usize])> = store
+            .by_event
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_slice()))
+            .collect();
+        assert_eq!(listed, [("A", &[0, 1][..]), ("B", &[1, 2, 3][..])]);
     }
 }

@@ -9,10 +9,10 @@
 pub fn padded(input: &str) -> String {
     // GrowthBook reads an empty version as "0".
     let input = if input.is_empty() { "0" } else { input };
-    let s = input.strip_prefix('v').unwrap_or(input);
+    let s = input.strip_prefix("v").unwrap_or(input);
     // One pass over the bytes, cutting at `+` and splitting at `.` and `-` (all ASCII, so every cut is on a
     // character boundary): `split` with a char-set pattern and a collected list cost more wasm.
-    let end = s.find('+').unwrap_or(s.len());
+    let end = crate::core::url::find_byte(s, b'+').unwrap_or(s.len());
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(end * 2 + 8);
     let mut parts = 0;

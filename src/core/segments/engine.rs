@@ -297,8 +297,11 @@ impl Engine {
             // Units that read this one come later in the order: they are evaluated in this same pass.
             if changed {
                 for u in &mut self.rules.units {
-                    if u.reads.contains(&ui) {
-                        u.dirty = true;
+                    // A loop rather than `contains`, whose unrolled search is linked for this alone.
+                    for &r in &u.reads {
+                        if r == ui {
+                            u.dirty = true;
+                        }
                     }
                 }
             }
