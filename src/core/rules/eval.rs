@@ -297,10 +297,7 @@ impl<'a> Evaluator<'a> {
                 }
                 v
             }
-            NodeKind::InRollout(seed, pct) => match gb_hash(seed, self.input.anonymous_id(), 2) {
-                Some(h) if !self.input.anonymous_id().is_empty() => h * 100.0 < *pct,
-                _ => false,
-            },
+            NodeKind::InRollout(seed, pct) => self.bucket(seed).is_some_and(|b| b < *pct),
             _ => match self.value(n) {
                 V::Bool(b) => b,
                 V::Absent | V::Null => false,
@@ -370,15 +367,19 @@ impl<'a> Evaluator<'a> {
                 Some(s) => V::Str(s),
                 None => V::Absent,
             },
-            NodeKind::Text(Text::Bucket, seed) => {
-                let id = self.input.anonymous_id();
-                if id.is_empty() {
-                    return V::Absent;
-                }
-                gb_hash(seed, id, 2).map_or(V::Absent, |h| V::Num(h * 100.0))
-            }
+            NodeKind::Text(Text::Bucket, seed) => self.bucket(seed).map_or(V::Absent, V::Num),
             _ => V::Bool(self.cond(n)),
         }
+    }
+
+    /// The visitor's bucket (0 to 100) for `seed`, as GrowthBook computes it; none without an anonymous id. One
+    /// function for `bucket(seed)` and `in_rollout(seed, pct)`.
+    fn bucket(&self, seed: &str) -> Option<f64> {
+        let id = self.input.anonymous_id();
+        if id.is_empty() {
+            return None;
+        }
+        Some(gb_hash(seed, id, 2)? * 100.0)
     }
 
     fn path(&mut self, root: Root, fields: &'a [String]) -> V<'a> {
