@@ -100,8 +100,8 @@ pub fn read(v: &Value) -> Option<Definitions> {
         return None;
     }
     // Filled in place (lists pushed onto, then completed), so that a refusal anywhere drops what was read
-    // once, here, rather than through a clean-up path per field. Loops rather than `rules::wire::list`: in wasm,
-    // each of its instantiations and closures costs bytes.
+    // once, here, rather than through a clean-up path per field. Plain loops: in wasm, each instantiation of a
+    // generic list reader and each of its closures costs bytes.
     let mut rules = Rules::default();
     // One loop for both lists: a segment `[name, PROGRAM]` reads as a journey of one stage, itself (a segment's
     // rule is named as the segment).

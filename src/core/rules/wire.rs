@@ -36,20 +36,15 @@ fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().map(|s| text(s)).collect())
 }
 
-/// Reads every item of a JSON array with `read`; `None` unless `v` is an array and every item reads. A plain
-/// loop over a `dyn` reader: the iterator-adapter form is instantiated anew for every closure, which costs wasm
-/// bytes in the browser build.
-pub fn list<T>(v: &Value, read: &dyn Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+/// A JSON array of strings. A plain loop: the iterator-adapter form (or a generic reader taking a closure) is
+/// instantiated anew for every element type and closure, which costs wasm bytes in the browser build.
+fn read_strings(v: &Value) -> Option<Vec<String>> {
     let items = v.as_array()?;
     let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        out.push(read(item)?);
+    for s in items {
+        out.push(s.as_str()?.to_string());
     }
     Some(out)
-}
-
-fn read_strings(v: &Value) -> Option<Vec<String>> {
-    list(v, &|s| s.as_str().map(str::to_string))
 }
 
 /// A whole number from 0 to 10⁹: an index, a span's end, a tag.
@@ -83,30 +78,39 @@ pub fn program_from_value(v: &Value) -> Option<Program> {
     let [source, root, aggs, flags, segments, journeys] = v.as_array()? else {
         return None;
     };
-    // What needs no allocation is checked first: a refusal after an allocation costs its clean-up code.
+    // What needs no allocation is checked first; the rest is filled in place, so that a refusal anywhere drops
+    // the one program rather than whichever parts were read (a clean-up path per `?`).
     let source = source.as_str()?;
     let flags = whole(flags);
     if flags >= 32 {
         return None;
     }
-    let aggregates = list(aggs, &|a| agg_from_value(a, source.len()).map(Rc::new))?;
-    let reader = Reader {
-        aggregates: aggregates.len(),
-        source_len: source.len(),
-    };
-    let root = reader.node(root, 0)?;
-    let deps = Deps {
-        flags: flags as u8,
-        segments: read_strings(segments)?,
-        journeys: read_strings(journeys)?,
-    };
-    Some(Program {
-        slots: (0..aggregates.len()).collect(),
-        root,
-        aggregates,
-        deps,
+    let mut p = Program {
+        root: Node {
+            kind: NodeKind::Null,
+            span: Span::default(),
+        },
+        aggregates: Vec::new(),
+        slots: Vec::new(),
+        deps: Deps {
+            flags: flags as u8,
+            segments: Vec::new(),
+            journeys: Vec::new(),
+        },
         source: source.to_string(),
-    })
+    };
+    for a in aggs.as_array()? {
+        p.aggregates.push(Rc::new(agg_from_value(a, source.len())?));
+        p.slots.push(p.slots.len());
+    }
+    p.root = Reader {
+        aggregates: p.slots.len(),
+        source_len: source.len(),
+    }
+    .node(root, 0)?;
+    p.deps.segments = read_strings(segments)?;
+    p.deps.journeys = read_strings(journeys)?;
+    Some(p)
 }
 
 /// `[event, filter, window, key, kind, ...kind's arguments]`. Kinds: 0 count, 1 first, 2 last, 3 sessions,

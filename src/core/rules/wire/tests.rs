@@ -172,3 +172,31 @@ fn a_condition_is_kept_as_written_and_damaged_ones_are_refused() {
     }
     assert!(program_from_value(&v).is_none(), "too deep");
 }
+
+/// Each field of a program's wire form, by position, with a value of the wrong kind.
+#[test]
+fn a_program_field_of_the_wrong_kind_is_refused() {
+    let good = program_to_value(
+        &compile(r#"count("A") >= 1 && in_segment("s") && stage("j") == "x""#).unwrap(),
+    );
+    assert!(program_from_value(&good).is_some());
+    for (field, bad) in [
+        (0, "1"),
+        (1, "[]"),
+        (2, r#""x""#),
+        (2, "[1]"),
+        (3, "32"),
+        (3, "1.5"),
+        (4, "[1]"),
+        (4, "{}"),
+        (5, "[null]"),
+        (5, "null"),
+    ] {
+        let mut v = good.clone();
+        if let Value::Array(parts) = &mut v {
+            parts[field] = parse(bad).unwrap();
+        }
+        assert_ne!(v, good);
+        assert!(program_from_value(&v).is_none(), "field {field}: {bad}");
+    }
+}
