@@ -384,7 +384,6 @@ impl<'a> Evaluator<'a> {
 
     fn path(&mut self, root: Root, fields: &'a [String]) -> V<'a> {
         let input = self.input;
-        let event = || self.event.copied().or_else(|| input.event());
         match root {
             Root::Traits => walk_map(input.traits(), fields),
             Root::Attributes => walk_map(input.attributes(), fields),
@@ -410,16 +409,18 @@ impl<'a> Evaluator<'a> {
                 }
                 walk(page, fields)
             }
-            Root::EventName => event().map_or(V::Absent, |e| V::Str(e.name)),
-            Root::EventType => event().map_or(V::Absent, |e| V::Str(e.kind)),
-            Root::Properties => match event() {
-                Some(e) => walk_map(Some(e.properties), fields),
-                None => V::Absent,
-            },
-            Root::EventContext => match event() {
-                Some(e) => walk(e.context, fields),
-                None => V::Absent,
-            },
+            // The event's parts: one lookup of the event for the four.
+            _ => {
+                let Some(e) = self.event.copied().or_else(|| input.event()) else {
+                    return V::Absent;
+                };
+                match root {
+                    Root::EventName => V::Str(e.name),
+                    Root::EventType => V::Str(e.kind),
+                    Root::Properties => walk_map(Some(e.properties), fields),
+                    _ => walk(e.context, fields),
+                }
+            }
         }
     }
 
