@@ -7,7 +7,7 @@ use super::limits::MAX_OPEN_MS;
 use super::model::{Campaign, Device, Frequency, GlobalLimits};
 use super::reason::Reason;
 use super::state::State;
-use crate::core::rules::hash::gb_hash;
+use crate::core::rules::hash::gb_hash_v2;
 use crate::core::rules::{evaluate, explain, Input};
 
 /// What the engine knows about the page and the device.
@@ -20,7 +20,7 @@ pub struct Context {
 /// The visitor's position in [0, 100) for a campaign and a purpose, GrowthBook-compatible (hash v2).
 pub fn bucket(purpose: &str, campaign: &str, visitor: &str) -> f64 {
     let seed = ["wayline-", purpose, ":", campaign].concat();
-    gb_hash(&seed, visitor, 2).unwrap_or(0.0) * 100.0
+    gb_hash_v2(&seed, visitor) * 100.0
 }
 
 pub fn held_out(c: &Campaign, facts: &dyn Input) -> bool {

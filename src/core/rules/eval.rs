@@ -6,7 +6,7 @@
 
 use super::diagnostic::Span;
 use super::growthbook::{holds, CondEval, Obj};
-use super::hash::gb_hash;
+use super::hash::gb_hash_v2;
 use super::input::{Event, Fact, Input};
 use super::limits::MAX_STEPS;
 use super::program::{Binary, CmpOp, Many, Node, NodeKind, Program, Root, Text, Unary};
@@ -379,7 +379,7 @@ impl<'a> Evaluator<'a> {
         if id.is_empty() {
             return None;
         }
-        Some(gb_hash(seed, id, 2)? * 100.0)
+        Some(gb_hash_v2(seed, id) * 100.0)
     }
 
     fn path(&mut self, root: Root, fields: &'a [String]) -> V<'a> {

@@ -11,9 +11,8 @@ pub fn fnv1a32(s: &str) -> u32 {
     h
 }
 
-/// GrowthBook's `hash(seed, value, version)`: a number in [0, 1). Version 2 is
-/// `fnv1a32(str(fnv1a32(seed + value))) % 10000 / 10000`; version 1 is `fnv1a32(value + seed) % 1000 / 1000`.
-/// Other versions give `None`, as in GrowthBook.
+/// GrowthBook's `hash(seed, value, version)`: a number in [0, 1). Version 2 is [`gb_hash_v2`]; version 1 is
+/// `fnv1a32(value + seed) % 1000 / 1000`. Other versions give `None`, as in GrowthBook.
 pub fn gb_hash(seed: &str, value: &str, version: u32) -> Option<f64> {
     match version {
         1 => {
@@ -22,16 +21,20 @@ pub fn gb_hash(seed: &str, value: &str, version: u32) -> Option<f64> {
             s.push_str(seed);
             Some(f64::from(fnv1a32(&s) % 1000) / 1000.0)
         }
-        2 => {
-            let mut s = String::with_capacity(value.len() + seed.len());
-            s.push_str(seed);
-            s.push_str(value);
-            let mut digits = String::with_capacity(10);
-            crate::core::json::write_int(i64::from(fnv1a32(&s)), &mut digits);
-            Some(f64::from(fnv1a32(&digits) % 10000) / 10000.0)
-        }
+        2 => Some(gb_hash_v2(seed, value)),
         _ => None,
     }
+}
+
+/// GrowthBook's hash, version 2 (the one rollouts, buckets and holdouts use): `fnv1a32(str(fnv1a32(seed +
+/// value))) % 10000 / 10000`. Its own function, so that the browser build links no version 1.
+pub fn gb_hash_v2(seed: &str, value: &str) -> f64 {
+    let mut s = String::with_capacity(value.len() + seed.len());
+    s.push_str(seed);
+    s.push_str(value);
+    let mut digits = String::with_capacity(10);
+    crate::core::json::write_int(i64::from(fnv1a32(&s)), &mut digits);
+    f64::from(fnv1a32(&digits) % 10000) / 10000.0
 }
 
 #[cfg(test)]
