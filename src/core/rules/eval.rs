@@ -491,9 +491,11 @@ impl<'a> Evaluator<'a> {
             if let NodeKind::Text(Text::Version, p) = &n.kind {
                 return Some(p.clone());
             }
-            match me.value(n) {
-                V::Str(s) => Some(padded(s)),
-                V::Owned(s) => Some(padded(&s)),
+            let v = me.value(n);
+            if let Some(s) = v.as_str() {
+                return Some(padded(s));
+            }
+            match v {
                 V::Num(x) => Some(padded_number(x)),
                 V::Absent | V::Null => None,
                 _ => {

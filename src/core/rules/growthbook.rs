@@ -681,7 +681,8 @@ fn js_version(v: &Value) -> String {
     match v {
         Value::String(s) => padded(s),
         Value::Number(n) => padded_number(*n),
-        _ => padded("0"),
+        // `padded("0")`.
+        _ => "    0".to_string(),
     }
 }
 
@@ -736,7 +737,14 @@ fn is_in(actual: &Value, list: &[Value], case_insensitive: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{array_index, holds, utf16_cmp, CmpOp, Ordering};
+    use super::{array_index, holds, js_version, padded, utf16_cmp, CmpOp, Ordering, Value};
+
+    #[test]
+    fn a_value_that_is_not_a_version_reads_as_zero() {
+        for v in [Value::Null, Value::Bool(true), Value::Array(Vec::new())] {
+            assert_eq!(js_version(&v), padded("0"));
+        }
+    }
 
     #[test]
     fn holds_agrees_with_the_comparison_it_names() {

@@ -105,8 +105,9 @@ impl Store {
             _ => self.watchers(&spec.event).push(slot),
         }
         let state = State::new(&spec);
-        self.weights.push(state.weight());
-        self.total_weight += state.weight();
+        let weight = state.weight();
+        self.weights.push(weight);
+        self.total_weight += weight;
         self.states.push(state);
         self.specs.push(spec);
         Ok(slot)
@@ -418,6 +419,8 @@ fn state_from_value(spec: &AggSpec, v: &Value) -> Option<State> {
             ..
         } => {
             let saved = v.get("p")?.as_array()?;
+            // Read before the partial matches are: a refusal after their allocation costs its clean-up code.
+            let done = read_time(v.get("d"))?;
             if saved.len() != steps.len().saturating_sub(1) {
                 return None;
             }
@@ -425,10 +428,7 @@ fn state_from_value(spec: &AggSpec, v: &Value) -> Option<State> {
             for p in saved {
                 partial.push(read_time(Some(p))?);
             }
-            State::Sequence {
-                partial,
-                done: read_time(v.get("d"))?,
-            }
+            State::Sequence { partial, done }
         }
         AggKind::Sequence { .. } => State::Absence {
             start: read_time(v.get("s"))?,
