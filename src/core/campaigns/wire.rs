@@ -60,10 +60,18 @@ fn program(p: &Option<Box<Program>>) -> Value {
     p.as_ref().map_or(Value::Null, |p| program_to_value(p))
 }
 
+/// A campaign's rule or an event trigger's filter. It reads the visitor's facts now, never history: one with
+/// aggregates is not what the compiler writes (the config check refuses behaviour in campaign rules), and would read
+/// aggregates it was never bound to.
+fn fact_program(v: &Value) -> Option<Box<Program>> {
+    let p = program_from_value(v)?;
+    p.aggregates.is_empty().then(|| Box::new(p))
+}
+
 fn read_program(v: &Value) -> Option<Option<Box<Program>>> {
     match v {
         Value::Null => Some(None),
-        v => Some(Some(Box::new(program_from_value(v)?))),
+        v => Some(Some(fact_program(v)?)),
     }
 }
 
@@ -228,7 +236,7 @@ fn campaign_from_value(v: &Value, out: &mut Vec<Campaign>) -> Option<()> {
     let c = out.last_mut()?;
     c.id.push_str(id.as_str()?);
     if !matches!(rule, Value::Null) {
-        c.audience.rule = Some(Box::new(program_from_value(rule)?));
+        c.audience.rule = Some(fact_program(rule)?);
     }
     read_patterns(include, &mut c.audience.include)?;
     read_patterns(exclude, &mut c.audience.exclude)?;
@@ -389,6 +397,26 @@ mod tests {
             }
             assert_ne!(v, good);
             assert!(from_value(&v).is_none(), "field {field}: {bad}");
+        }
+        // A rule, or an event trigger's filter, that reads history.
+        let history = program_to_value(
+            &crate::core::rules::compile(r#"count("Order Completed") > 1"#).unwrap(),
+        );
+        let filter = Value::Array(vec![
+            Value::Number(0.0),
+            Value::String("x".into()),
+            history.clone(),
+        ]);
+        for (field, bad) in [(2, history), (1, filter)] {
+            let mut v = good.clone();
+            if let Value::Array(parts) = &mut v {
+                if let Value::Array(list) = &mut parts[0] {
+                    if let Value::Array(c) = &mut list[0] {
+                        c[field] = bad.clone();
+                    }
+                }
+            }
+            assert!(from_value(&v).is_none(), "field {field}: {}", bad.to_json());
         }
     }
 }
