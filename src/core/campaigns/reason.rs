@@ -91,7 +91,7 @@ impl Reason {
             Reason::OutrankedBy { .. } => 15,
             Reason::HeldOut { .. } => 16,
         };
-        CODES.split('|').nth(i).unwrap_or_default()
+        crate::core::url::nth_field(CODES, b'|', i)
     }
 
     /// One line for people (debug console, CLI). Built by concatenation: `format!` would bring float and

@@ -71,8 +71,7 @@ impl Diagnostic {
         .concat();
         let start = self.span.start.min(source.len());
         let line_start = after_last_newline(slice(source, 0, floor_char(source, start)));
-        let line_end = slice(source, line_start, source.len())
-            .find('\n')
+        let line_end = crate::core::url::find_byte(slice(source, line_start, source.len()), b'\n')
             .map_or(source.len(), |i| line_start + i);
         let line = slice(source, line_start, line_end);
         out.push_str(line);

@@ -21,13 +21,12 @@ pub(super) fn create(doc: &JsValue, tag: &str) -> Element {
 /// (`"button|class|o|type|button"`); dynamic attributes are set with [`set`] afterwards. A new element appended
 /// to the prompt's own tree: nothing here can fail.
 pub(super) fn add(parent: &JsValue, spec: &str, text: &str) -> Element {
-    let mut parts = spec.split('|');
-    let e = create(
-        &prop(parent, "ownerDocument"),
-        parts.next().unwrap_or_default(),
-    );
-    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+    let (tag, mut rest) = crate::core::url::split_once_byte(spec, b'|').unwrap_or((spec, ""));
+    let e = create(&prop(parent, "ownerDocument"), tag);
+    while let Some((name, after)) = crate::core::url::split_once_byte(rest, b'|') {
+        let (value, next) = crate::core::url::split_once_byte(after, b'|').unwrap_or((after, ""));
         set(&e, name, value);
+        rest = next;
     }
     if !text.is_empty() {
         set_text(&e, text);

@@ -42,7 +42,7 @@ pub(super) struct Strings {
 impl Strings {
     /// `lang` is `navigator.language`.
     pub(super) fn new(config: Option<&Value>, lang: &str) -> Strings {
-        let base = lang.split('-').next().unwrap_or_default();
+        let base = crate::core::url::before_byte(lang, b'-');
         let mut tables = Vec::new();
         if let Some(m) = config.and_then(Value::as_object) {
             for want in [lang, base] {
@@ -71,7 +71,7 @@ impl Strings {
 
 /// The `i`th of the `|`-separated strings in `table`.
 fn nth(table: &str, i: usize) -> &str {
-    table.split('|').nth(i).unwrap_or_default()
+    crate::core::url::nth_field(table, b'|', i)
 }
 
 /// `template` with `{n}` and then `{total}` replaced (in that order: a `{total}` that `n` brings is replaced too).
