@@ -5,13 +5,16 @@
 // median and the slowest of N loads of each. Usage:
 //   node bench/ready.mjs [N]              js/dist
 //   node bench/ready.mjs [N] --segments   js/dist-segments with the demo config
+//   node bench/ready.mjs [N] --latency MS each response of the SDK's files (stub, loader, module) held MS first,
+//                                         as a network's round trip would (loopback has next to none)
 // Needs target/debug/wayline and the SDK builds: run the test command once.
 import { startCollector, launch, root } from '../tests/e2e/helpers.mjs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-const n = Number(process.argv.find((a) => /^\d+$/.test(a)) || 21);
+const n = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== '--latency') || 21);
 const segments = process.argv.includes('--segments');
+const latency = process.argv.includes('--latency') ? Number(process.argv[process.argv.indexOf('--latency') + 1]) : 0;
 const collector = await startCollector({
   www: join(root, 'tests', 'e2e', 'site'),
   sdk: join(root, 'js', segments ? 'dist-segments' : 'dist'),
@@ -34,6 +37,7 @@ try {
     const context = await browser.newContext();
     const page = await context.newPage();
     if (compiled) await page.route('**/demo/demo-config.json', (route) => route.fulfill({ contentType: 'application/json', body: compiled }));
+    if (latency) await page.route('**/sdk/**', async (route) => { await new Promise((r) => setTimeout(r, latency)); return route.continue(); });
     await page.goto(url);
     cold.push(await load(page));
     await page.reload();
@@ -44,7 +48,8 @@ try {
     const s = [...xs].sort((a, b) => a - b);
     return `median ${s[Math.floor(s.length / 2)].toFixed(1)} ms, slowest ${s[s.length - 1].toFixed(1)} ms`;
   };
-  console.log(`time from the script tag to ready${segments ? ' with the demo config in use' : ''}, ${n} loads each:`);
+  console.log(`time from the script tag to ready${segments ? ' with the demo config in use' : ''}` +
+    `${latency ? `, ${latency} ms before each SDK response` : ''}, ${n} loads each:`);
   console.log(`first visit (nothing cached): ${stats(cold)}`);
   console.log(`reload (caches warm):         ${stats(warm)}`);
 } finally {

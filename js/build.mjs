@@ -129,9 +129,9 @@ function trimGlue(code) {
         module_or_path = fetch(module_or_path);
     }
 `,
-      `async function __wbg_init_once() {
+      `async function __wbg_init_once(early) {
     const imports = __wbg_get_imports();
-    const module_or_path = fetch(new URL('./wayline_bg.wasm', import.meta.url));
+    const module_or_path = early || fetch(new URL('./wayline_bg.wasm', import.meta.url));
 `,
     ],
     [

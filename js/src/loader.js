@@ -6,8 +6,14 @@ import { createWayline } from './facade.js';
 const stub = window.wayline;
 const queued = Array.isArray(stub) ? stub.slice() : [];
 const data = (stub && stub.opts) || {};
-// The glue's one entry point only (not the namespace, which would keep all its exports in the bundle).
-const api = createWayline(() => initWasm().then(() => ({ call })));
+// The glue's one entry point only (not the namespace, which would keep all its exports in the bundle). The stub
+// started fetching the module; that response serves the first try only (a body is read once).
+let early = stub && stub.w;
+const api = createWayline(() => {
+  const response = early;
+  early = undefined;
+  return initWasm(response).then(() => ({ call }));
+});
 api.loaded = true;
 window.wayline = api;
 
