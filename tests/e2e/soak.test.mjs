@@ -60,8 +60,9 @@ test('memory stays flat over a long visit', { timeout: 240000 }, async () => {
     const mb = (b) => (b / 1048576).toFixed(1) + ' MB';
     console.log(`wasm memory ${mb(warm.wasm)} → ${mb(after.wasm)} → ${mb(longer.wasm)}; ` +
       `JS heap ${mb(warm.heap)} → ${mb(after.heap)} → ${mb(longer.heap)}`);
-    // The wasm memory only grows (it is never handed back) but must level off; the JS heap may wobble with GC.
-    assert.equal(longer.wasm, after.wasm, 'wasm memory grew over the last 30,000 calls');
+    // The wasm memory only grows (it is never handed back) but must level off: one 64 KiB page is allowed for the
+    // allocator's fragmentation, where a leak of 32 bytes a call would take 15. The JS heap may wobble with GC.
+    assert.ok(longer.wasm - after.wasm <= 65536, `wasm memory grew by ${mb(longer.wasm - after.wasm)}`);
     // One leaked value per call, even a 32-byte one, would add about 1 MB over 30,000 calls.
     assert.ok(longer.heap - after.heap < 512 * 1024, `JS heap grew by ${mb(longer.heap - after.heap)}`);
     assert.deepEqual(errors, []);
