@@ -3,68 +3,14 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
-use wayline::core::json::{parse, Value};
-use wayline::core::rules::{compile, compile_condition, evaluate, OwnedEvent, Snapshot};
+use wayline::core::json::parse;
+use wayline::core::rules::{compile, compile_condition, evaluate};
 use wayline::core::segments::config::engine_from_config;
 use wayline::core::segments::Engine;
 
-const DEMO_CONFIG: &str = include_str!("../demo-config.json");
-
-fn events(n: usize) -> Vec<(OwnedEvent, i64)> {
-    let names = [
-        "Page Viewed",
-        "Product Viewed",
-        "Added to Cart",
-        "Checkout Started",
-        "Order Completed",
-    ];
-    (0..n)
-        .map(|i| {
-            let name = names[i % 7 % names.len()];
-            let json = if name == "Page Viewed" {
-                format!(
-                    r#"{{"type":"page","properties":{{"path":"/pricing/{}"}},"context":{{"sessionId":{}}}}}"#,
-                    i % 3,
-                    i / 40
-                )
-            } else {
-                format!(
-                    r#"{{"event":"{name}","properties":{{"revenue":{}}},"context":{{"sessionId":{}}}}}"#,
-                    i % 90,
-                    i / 40
-                )
-            };
-            (OwnedEvent::from_value(&parse(&json).unwrap()).unwrap(), i as i64 * 5 * 60_000)
-        })
-        .collect()
-}
-
-fn hundred_rules() -> Value {
-    let mut segs = Vec::new();
-    for i in 0..100 {
-        let rule = match i % 5 {
-            0 => format!(
-                r#"count("Page Viewed", within: {}d) >= {}"#,
-                1 + i % 30,
-                1 + i % 4
-            ),
-            1 => format!(
-                r#"sum("Order Completed", "revenue", within: {}d) > {}"#,
-                1 + i % 60,
-                i
-            ),
-            2 => format!(r#"days_since(last("E{}")) > {}"#, i % 10, i % 30),
-            3 => format!(r#"sequence("Product Viewed", "E{}", within: 1h)"#, i % 10),
-            _ => format!(
-                r#"count("E{}", where: revenue > {}) > 0 && traits.plan == "pro""#,
-                i % 10,
-                i
-            ),
-        };
-        segs.push(format!("\"s{i}\": {}", Value::String(rule).to_json()));
-    }
-    parse(&format!("{{\"segments\": {{{}}}}}", segs.join(","))).unwrap()
-}
+#[path = "../workload.rs"]
+mod workload;
+use workload::{events, hundred_rules, visitor, DEMO_CONFIG, FIVE_CLAUSES, FIVE_CLAUSES_JSON};
 
 fn compile_bench(c: &mut Criterion) {
     let demo = parse(DEMO_CONFIG).unwrap();
@@ -109,19 +55,9 @@ fn ingest_bench(c: &mut Criterion) {
 }
 
 fn evaluate_bench(c: &mut Criterion) {
-    let rule = compile(
-        r#"traits.country in ["US", "CA"] && traits.plan == "pro" && traits.seats >= 10 && traits.email ends_with "@acme.io" && traits.app >= v"2.1.0""#,
-    )
-    .unwrap();
-    let cond = compile_condition(
-        &parse(r#"{"country": {"$in": ["US", "CA"]}, "plan": "pro", "seats": {"$gte": 10}, "email": {"$regex": "@acme\\.io$"}, "app": {"$vgte": "2.1.0"}}"#)
-            .unwrap(),
-    )
-    .unwrap();
-    let snap = Snapshot::from_value(
-        &parse(r#"{"traits": {"country": "CA", "plan": "pro", "seats": 12, "email": "a@acme.io", "app": "2.3.0"}}"#)
-            .unwrap(),
-    );
+    let rule = compile(FIVE_CLAUSES).unwrap();
+    let cond = compile_condition(&parse(FIVE_CLAUSES_JSON).unwrap()).unwrap();
+    let snap = visitor();
     let mut group = c.benchmark_group("evaluate a 5-clause condition");
     group.bench_function("rule language", |b| {
         b.iter(|| evaluate(black_box(&rule), &snap, 0).value)
