@@ -1,7 +1,8 @@
 // Where the shipped wasm's bytes go, by source module: re-optimises a build's wasm-bindgen output exactly as
-// scripts/build-sdk.sh does but keeping function names (`wasm-opt -g`), then sums each function body's size by the
-// Rust module that owns it (`wayline::core::rules`, `wayline::web::sdk`, `alloc::vec`, …) and prints the largest
-// groups, plus data segments and the other sections. Functions inlined into others count where they ended up.
+// scripts/build-sdk.sh does (after js/dead-table-entries.mjs, which rewrites that output in place) but keeping
+// function names (`wasm-opt -g`), then sums each function body's size by the Rust module that owns it
+// (`wayline::core::rules`, `wayline::web::sdk`, `alloc::vec`, …) and prints the largest groups, plus data segments
+// and the other sections. Functions inlined into others count where they ended up.
 //   node js/size-breakdown.mjs [--pkg target/wasm-pkg-segments] [--top 40] [--functions]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

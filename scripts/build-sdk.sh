@@ -34,6 +34,10 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocati
 rm -rf "$pkg"
 wasm-bindgen "$target/wasm32-unknown-unknown/release/wayline.wasm" \
   --target web --out-dir "$pkg" --out-name wayline --no-typescript
+# The function table keeps the invoke shim of every closure signature some js-sys or web-sys binding takes, used or
+# not; they are pointed at one `unreachable` stub so that wasm-opt drops them (js/dead-table-entries.mjs says why
+# that is sound; about 500 B gzip).
+node js/dead-table-entries.mjs "$pkg/wayline_bg.wasm" > /dev/null
 # Debian's binaryen is too old for wasm-bindgen's output; the npm one is pinned in package-lock.json.
 # The feature flags (scripts/wasm-opt-features, shared with js/size-breakdown.mjs) are those rustc enables by
 # default for wasm32-unknown-unknown. Import and export names, and the import module's name, are shortened;
