@@ -2,13 +2,14 @@
 //! clicks, engagement (interactions, scroll depth) and exit intent.
 //!
 //! One closure serves every event and dispatches on its type: a closure per event would cost wasm bytes for each.
-//! Each handler only forwards to the SDK through [`act`]; none of them can throw into the page.
+//! Each handler only reads the event into an [`Action`], which that closure (the SDK's one, [`acting`]) carries
+//! out; none of them can throw into the page.
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::convert::{call1, call2, prop, Callback, Callback3};
-use super::sdk::{act, Action};
+use super::sdk::{act, acting, Action};
 
 /// A replacement for `history.pushState`/`replaceState`: `(state, unused, url)`, the original's result.
 type HistoryWrapper = Callback3;
@@ -30,10 +31,7 @@ impl Listeners {
     pub fn attach(window: &web_sys::Window, track_clicks: bool) -> Option<Listeners> {
         // `document` and `navigator` through `prop`, as everywhere: a typed getter is an import each.
         let document = Some(prop(window, "document")).filter(JsValue::is_object)?;
-        let dispatch = Callback::new(|event: JsValue| {
-            on_event(event.unchecked_into());
-            JsValue::UNDEFINED
-        });
+        let dispatch = acting(on_event);
         // `addEventListener` through `call2` rather than its typed binding (an import and glue function).
         let listen = |target: &JsValue, name: &str| {
             let _ = call2(target, "addEventListener", &name.into(), dispatch.as_ref());
@@ -73,7 +71,8 @@ impl Listeners {
     }
 }
 
-fn on_event(event: web_sys::Event) {
+/// What a DOM event asks of the SDK, if anything.
+fn on_event(event: JsValue) -> Option<Action> {
     // `type` through `prop`: `Event.type` is the only typed event getter the SDK would need.
     let action = match prop(&event, "type")
         .as_string()
@@ -104,26 +103,19 @@ fn on_event(event: web_sys::Event) {
         "scroll" => return on_scroll(),
         "pointerdown" | "keydown" | "mousemove" if throttled() => Action::Activity,
         "click" => return on_click(&event),
-        _ => return,
+        _ => return None,
     };
-    act(action);
+    Some(action)
 }
 
 /// Exit intent: the pointer leaves the page through its top edge (towards the tabs, the address bar or the
 /// close button). On touch screens, which have no such gesture, see [`on_scroll`].
 #[cfg(feature = "segments")]
-fn on_mouseout(event: &web_sys::Event) {
+fn on_mouseout(event: &JsValue) -> Option<Action> {
     let get = |k: &str| Reflect::get(event, &JsValue::from_str(k)).unwrap_or(JsValue::NULL);
     let left_the_page = get("relatedTarget").is_null();
     let at_top = get("clientY").as_f64().is_some_and(|y| y <= 0.0);
-    if left_the_page && at_top {
-        exit_intent();
-    }
-}
-
-#[cfg(feature = "segments")]
-fn exit_intent() {
-    act(Action::ExitIntent);
+    (left_the_page && at_top).then_some(Action::ExitIntent)
 }
 
 thread_local! {
@@ -153,15 +145,13 @@ fn throttled() -> bool {
 
 /// Scroll depth: how much of the page has been in view, in percent, reported when the whole percent changes; on a
 /// touch screen, also exit intent when the scroll is a quick flick back up (`core::flick`).
-fn on_scroll() {
-    let Some(window) = super::env::window() else {
-        return;
-    };
+fn on_scroll() -> Option<Action> {
+    let window = super::env::window()?;
     // Read through `prop`: the scroll path needs four values, and each typed getter costs an import and its glue.
     let number = |target: &JsValue, key: &str| prop(target, key).as_f64().unwrap_or(0.0);
     let root = prop(&prop(&window, "document"), "documentElement");
     if !root.is_object() {
-        return;
+        return None;
     }
     let y = number(&window, "scrollY");
     let viewport = number(&window, "innerHeight");
@@ -171,17 +161,14 @@ fn on_scroll() {
         let fired = flick.scrolled(y, viewport, super::env::now());
         FLICK.with(|f| f.set(flick));
         if fired {
-            exit_intent();
+            act(Action::ExitIntent);
         }
     }
     let seen = y + viewport;
     let height = number(&root, "scrollHeight").max(1.0);
     let percent = (seen / height * 100.0).clamp(0.0, 100.0);
     let whole = percent as i32;
-    if SCROLL_SENT.with(|s| s.replace(whole)) == whole {
-        return;
-    }
-    act(Action::Scrolled(percent));
+    (SCROLL_SENT.with(|s| s.replace(whole)) != whole).then_some(Action::Scrolled(percent))
 }
 
 /// A new page view started: its scroll depth is reported afresh at the next scroll, even at the same whole
@@ -194,15 +181,12 @@ pub fn forget_scroll() {
 
 /// Another tab wrote `localStorage`. (Read through [`prop`]: a `storage` event that is not a `StorageEvent`
 /// has no string `key` and is ignored, as a failed cast would be, without an `instanceof` import.)
-fn on_storage(event: &web_sys::Event) {
-    let Some(key) = prop(event, "key")
+fn on_storage(event: &JsValue) -> Option<Action> {
+    let key = prop(event, "key")
         .as_string()
-        .filter(|k| k.starts_with("wayline:"))
-    else {
-        return;
-    };
+        .filter(|k| k.starts_with("wayline:"))?;
     let value = prop(event, "newValue").as_string();
-    act(Action::Storage(key, value));
+    Some(Action::Storage(key, value))
 }
 
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and
@@ -238,15 +222,13 @@ fn patch_history(history: &JsValue, name: &str) -> Option<HistoryWrapper> {
 ///
 /// The DOM calls go through [`call1`]: a click is not a hot path, and typed bindings cost an import each. A
 /// target that is not an element has no `closest` and is ignored.
-fn on_click(event: &web_sys::Event) {
+fn on_click(event: &JsValue) -> Option<Action> {
     let target = prop(event, "target");
     let selector = JsValue::from_str("[data-wayline-event]");
-    let Some(tagged) = call1(&target, "closest", &selector).filter(|t| t.is_object()) else {
-        return;
-    };
+    let tagged = call1(&target, "closest", &selector).filter(|t| t.is_object())?;
     let attribute =
         |name: &str| call1(&tagged, "getAttribute", &JsValue::from_str(name))?.as_string();
     let name = attribute("data-wayline-event").unwrap_or_default();
     let props = attribute("data-wayline-properties");
-    act(Action::Clicked(name, props));
+    Some(Action::Clicked(name, props))
 }

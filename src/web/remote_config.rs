@@ -73,10 +73,12 @@ impl Sdk {
         };
         self.remote.loading = true;
         self.remote.fetched_at = now;
-        let [on_response, _] = self
-            .remote
-            .reactions
-            .get_or_insert_with(|| [acting(Action::ConfigResponse), acting(Action::ConfigBody)]);
+        let [on_response, _] = self.remote.reactions.get_or_insert_with(|| {
+            [
+                acting(|r| Some(Action::ConfigResponse(r))),
+                acting(|b| Some(Action::ConfigBody(b))),
+            ]
+        });
         transport::get(&self.window, &url, self.remote.etag.as_deref(), on_response);
     }
 

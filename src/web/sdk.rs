@@ -219,12 +219,28 @@ pub fn act(action: Action) {
     });
 }
 
-/// A callback that carries out what `make` reads from its argument. One closure type for them all: each
-/// closure handed to the browser is code of its own.
-pub fn acting(make: fn(JsValue) -> Action) -> Callback {
+/// A callback that carries out what `make` reads from its argument, if anything (the DOM events, the timer,
+/// responses). One closure type for every callback the SDK's state answers: each closure handed to the browser is
+/// code of its own.
+pub fn acting(make: fn(JsValue) -> Option<Action>) -> Callback {
+    callback(make, false)
+}
+
+/// The same for a Web Lock grant: the lock is held until the page is gone (the callback's promise never settles).
+pub fn holding(make: fn(JsValue) -> Option<Action>) -> Callback {
+    callback(make, true)
+}
+
+fn callback(make: fn(JsValue) -> Option<Action>, hold: bool) -> Callback {
     Callback::new(move |v: JsValue| {
-        act(make(v));
-        JsValue::UNDEFINED
+        if let Some(action) = make(v) {
+            act(action);
+        }
+        if hold {
+            super::tabs::never_resolving()
+        } else {
+            JsValue::UNDEFINED
+        }
     })
 }
 
@@ -260,10 +276,10 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         tabs.sender = true;
     }
     let closures = Closures {
-        timer: acting(|_| Action::Timer),
+        timer: acting(|_| Some(Action::Timer)),
         response: acting(|resp| {
             let (status, retry_after) = transport::read_response(&resp);
-            Action::Sent(status, retry_after)
+            Some(Action::Sent(status, retry_after))
         }),
     };
     let mut sdk = Sdk {

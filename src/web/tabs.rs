@@ -60,7 +60,7 @@ pub struct Tabs {
 
 /// A promise that never settles (`Promise.race([])`), for holding a lock until the page is gone. Not
 /// `new Promise(() => {})`: that executor would be a closure type of its own (an invoke shim and a glue factory).
-fn never_resolving() -> JsValue {
+pub fn never_resolving() -> JsValue {
     let promise = super::env::window()
         .map(|w| prop(&w, "Promise"))
         .unwrap_or_default();
@@ -84,8 +84,8 @@ impl Tabs {
             last_liveness_check: 0,
             liveness_pending: false,
             _closures: Vec::new(),
-            on_liveness: sdk::acting(|result| Action::Live(Some(held_lock_names(&result)))),
-            on_liveness_error: sdk::acting(|_| Action::Live(None)),
+            on_liveness: sdk::acting(|result| Some(Action::Live(Some(held_lock_names(&result))))),
+            on_liveness_error: sdk::acting(|_| Some(Action::Live(None))),
         }
     }
 
@@ -140,13 +140,10 @@ impl Tabs {
         else {
             return;
         };
-        let hold = Callback::new(|_lock: JsValue| never_resolving());
+        let hold = sdk::holding(|_lock| None);
         let tab_lock = join(&[&self.prefix, "tab:", &self.id]);
         let _ = request.call2(&locks, &JsValue::from_str(&tab_lock), hold.as_ref());
-        let lead = Callback::new(|_lock: JsValue| {
-            sdk::act(Action::Sender);
-            never_resolving()
-        });
+        let lead = sdk::holding(|_lock| Some(Action::Sender));
         let sender_lock = join(&[&self.prefix, "sender"]);
         let _ = request.call2(&locks, &JsValue::from_str(&sender_lock), lead.as_ref());
         self._closures.push(hold);
