@@ -5,9 +5,6 @@
 //! `"[Circular]"`. Functions and symbols are left out, as `JSON.stringify` does. Anything that still throws
 //! (a getter that throws, nesting deep enough to exhaust the stack) leaves the properties absent.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use js_sys::Object;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,21 +24,48 @@ pub fn array() -> JsValue {
     js_sys::JSON::parse("[]").unwrap_or_default()
 }
 
-/// The one closure type the SDK hands the browser for its callbacks (events, the timer, promise reactions, lock
-/// grants, the `history` wrappers, the `JSON.stringify` replacer): each closure signature costs an invoke shim in
-/// the wasm and a factory in the glue. The arguments are whatever the browser passes (`undefined` for those it
-/// does not); a callback with nothing to answer returns `undefined`. No `Result`: the one callback that throws
-/// (a `history` wrapper) does so with `throw_val`, and a `Result` would cost every callback a larger shim.
-pub type Callback3 = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue>;
+/// The one closure signature the SDK hands the browser for its callbacks (events, the timer, promise reactions,
+/// lock grants, the `history` wrappers, the `JSON.stringify` replacer, the prompt's listener): each closure
+/// signature costs an invoke shim in the wasm and a factory in the glue. The arguments are whatever the browser
+/// passes (`undefined` for those it does not); a callback with nothing to answer returns `undefined`. No `Result`:
+/// the one callback that throws (a `history` wrapper) does so with `throw_val`, and a `Result` would cost every
+/// callback a larger shim.
+type Callback3 = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue>;
 
-/// A [`Callback3`] that takes one argument, as most callbacks do.
+/// A callback handed to the browser.
 pub struct Callback(Callback3);
 
+/// What a callback does. Every callback is one closure type that matches on this: each closure type is a vtable,
+/// a call shim and drop code of its own.
+pub enum Handler {
+    /// Carries out what the function reads from the first argument (`sdk::acting`); with `true`, answers a promise
+    /// that never settles (a Web Lock grant, held until the page is gone).
+    Act(fn(JsValue) -> Option<super::sdk::Action>, bool),
+    /// `JSON.stringify`'s replacer in [`repaired`]: the objects seen so far.
+    Replacer(Vec<JsValue>),
+    /// A wrapper of `history[method]`: the original and `history` (`listeners::patch_history`).
+    History(js_sys::Function, JsValue),
+    /// An open prompt's listener: its DOM events and clipboard and share results.
+    #[cfg(feature = "segments")]
+    Prompt(super::prompt::Listening),
+}
+
 impl Callback {
-    pub fn new(mut f: impl FnMut(JsValue) -> JsValue + 'static) -> Callback {
-        Callback(Callback3::new(move |a: JsValue, _: JsValue, _: JsValue| {
-            f(a)
-        }))
+    pub fn of(mut handler: Handler) -> Callback {
+        Callback(Callback3::new(
+            move |a: JsValue, b: JsValue, c: JsValue| match &mut handler {
+                Handler::Act(make, hold) => super::sdk::acted(*make, *hold, a),
+                Handler::Replacer(seen) => replace(seen, b),
+                Handler::History(original, this) => {
+                    super::listeners::navigated(original, this, a, b, c)
+                }
+                #[cfg(feature = "segments")]
+                Handler::Prompt(listening) => {
+                    listening.handle(a);
+                    JsValue::UNDEFINED
+                }
+            },
+        ))
     }
 }
 
@@ -125,25 +149,26 @@ pub fn to_json(v: &JsValue) -> Json {
 }
 
 fn repaired(v: &JsValue) -> Option<String> {
-    let seen: Rc<RefCell<Vec<JsValue>>> = Rc::default();
-    let replacer = Callback3::new(move |_key: JsValue, value: JsValue, _: JsValue| {
-        if value.is_bigint() {
-            // Its decimal text, `String(value)` (the window's `String` through `call1`: the typed `toString`
-            // binding is an import and a glue function of its own, and `Reflect.get` refuses a primitive).
-            return super::env::window()
-                .and_then(|w| call1(&w, "String", &value))
-                .unwrap_or(JsValue::NULL);
-        }
-        if value.is_object() {
-            let mut seen = seen.borrow_mut();
-            // `===`, which for objects is `Object.is`.
-            if seen.contains(&value) {
-                return JsValue::from_str("[Circular]");
-            }
-            seen.push(value.clone());
-        }
-        value
-    });
+    let replacer = Callback::of(Handler::Replacer(Vec::new()));
     let text = js_sys::JSON::stringify_with_replacer(v, replacer.as_ref()).ok()?;
     text.as_string()
+}
+
+/// The replacer's answer for `value` (its key is not needed), `seen` the objects met so far.
+fn replace(seen: &mut Vec<JsValue>, value: JsValue) -> JsValue {
+    if value.is_bigint() {
+        // Its decimal text, `String(value)` (the window's `String` through `call1`: the typed `toString`
+        // binding is an import and a glue function of its own, and `Reflect.get` refuses a primitive).
+        return super::env::window()
+            .and_then(|w| call1(&w, "String", &value))
+            .unwrap_or(JsValue::NULL);
+    }
+    if value.is_object() {
+        // `===`, which for objects is `Object.is`.
+        if seen.contains(&value) {
+            return JsValue::from_str("[Circular]");
+        }
+        seen.push(value.clone());
+    }
+    value
 }

@@ -8,15 +8,13 @@
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, call2, prop, Callback, Callback3};
+use super::convert::{call1, call2, prop, Callback, Handler};
 use super::sdk::{act, acting, Action};
-
-/// A replacement for `history.pushState`/`replaceState`: `(state, unused, url)`, the original's result.
-type HistoryWrapper = Callback3;
 
 pub struct Listeners {
     _dispatch: Callback,
-    _history: Vec<HistoryWrapper>,
+    /// The replacements of `history.pushState`/`replaceState`.
+    _history: Vec<Callback>,
 }
 
 /// Interactions that count towards engaged time (forwarded at most once per [`ACTIVITY_EVERY`] ms).
@@ -190,31 +188,39 @@ fn on_storage(event: &JsValue) -> Option<Action> {
 }
 
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and
-/// exceptions (a cross-origin URL throws) reach the caller unchanged (rethrown with `throw_val`: the closure type
-/// the SDK shares, [`Callback3`], returns no `Result`).
-fn patch_history(history: &JsValue, name: &str) -> Option<HistoryWrapper> {
+/// exceptions (a cross-origin URL throws) reach the caller unchanged (rethrown with `throw_val`: the closure
+/// signature the SDK shares returns no `Result`).
+fn patch_history(history: &JsValue, name: &str) -> Option<Callback> {
     let key = JsValue::from_str(name);
     let original: Function = Reflect::get(history, &key).ok()?.dyn_into().ok()?;
-    let target = history.clone();
-    let this = target.clone();
-    let wrapper = HistoryWrapper::new(move |state: JsValue, unused: JsValue, url: JsValue| {
-        let result = if url.is_undefined() {
-            original.call2(&this, &state, &unused)
-        } else {
-            original.call3(&this, &state, &unused, &url)
-        };
-        // A throw runs no destructors: the arguments are released first.
-        drop((state, unused, url));
-        match result {
-            Ok(result) => {
-                act(Action::Navigated);
-                result
-            }
-            Err(e) => wasm_bindgen::throw_val(e),
-        }
-    });
-    Reflect::set(&target, &key, wrapper.as_ref()).ok()?;
+    let wrapper = Callback::of(Handler::History(original, history.clone()));
+    Reflect::set(history, &key, wrapper.as_ref()).ok()?;
     Some(wrapper)
+}
+
+/// A wrapper of `history[method]` called with `(state, unused, url)`: the original's result, and the SDK hears of
+/// the navigation.
+pub fn navigated(
+    original: &Function,
+    this: &JsValue,
+    state: JsValue,
+    unused: JsValue,
+    url: JsValue,
+) -> JsValue {
+    let result = if url.is_undefined() {
+        original.call2(this, &state, &unused)
+    } else {
+        original.call3(this, &state, &unused, &url)
+    };
+    // A throw runs no destructors: the arguments are released first.
+    drop((state, unused, url));
+    match result {
+        Ok(result) => {
+            act(Action::Navigated);
+            result
+        }
+        Err(e) => wasm_bindgen::throw_val(e),
+    }
 }
 
 /// A click inside an element with `data-wayline-event="Name"` tracks that event, with the JSON object in

@@ -10,7 +10,7 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::console;
-use super::convert::Callback;
+use super::convert::{Callback, Handler};
 use super::emitter::Outbox;
 use super::env;
 use super::listeners::Listeners;
@@ -223,25 +223,24 @@ pub fn act(action: Action) {
 /// responses). One closure type for every callback the SDK's state answers: each closure handed to the browser is
 /// code of its own.
 pub fn acting(make: fn(JsValue) -> Option<Action>) -> Callback {
-    callback(make, false)
+    Callback::of(Handler::Act(make, false))
 }
 
 /// The same for a Web Lock grant: the lock is held until the page is gone (the callback's promise never settles).
 pub fn holding(make: fn(JsValue) -> Option<Action>) -> Callback {
-    callback(make, true)
+    Callback::of(Handler::Act(make, true))
 }
 
-fn callback(make: fn(JsValue) -> Option<Action>, hold: bool) -> Callback {
-    Callback::new(move |v: JsValue| {
-        if let Some(action) = make(v) {
-            act(action);
-        }
-        if hold {
-            super::tabs::never_resolving()
-        } else {
-            JsValue::UNDEFINED
-        }
-    })
+/// What an [`acting`] or [`holding`] callback does with its argument `v`.
+pub fn acted(make: fn(JsValue) -> Option<Action>, hold: bool, v: JsValue) -> JsValue {
+    if let Some(action) = make(v) {
+        act(action);
+    }
+    if hold {
+        super::tabs::never_resolving()
+    } else {
+        JsValue::UNDEFINED
+    }
 }
 
 /// Installs the SDK, attaches its listeners, records the first page view and emits `ready`.

@@ -23,6 +23,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Element, ShadowRoot};
 
 use crate::core::json::Value;
+use crate::web::convert::Handler;
 use strings::Strings;
 
 /// The string at `v[key]`, or "".
@@ -49,8 +50,17 @@ pub enum PromptEvent {
 #[derive(Clone)]
 pub struct Prompt(Rc<Inner>);
 
-/// The SDK's one callback type: a closure of its own signature would add an invoke shim and a glue factory.
+/// The SDK's one callback type: a closure of its own would add a vtable, a call shim and drop code.
 type Listener = crate::web::convert::Callback;
+
+/// What the prompt's listener holds (a [`Handler::Prompt`]): the prompt, and what its events are reported to.
+pub struct Listening(Rc<Inner>, Box<dyn Fn(PromptEvent)>);
+
+impl Listening {
+    pub(crate) fn handle(&self, v: JsValue) {
+        handle(&self.0, &*self.1, v);
+    }
+}
 
 /// `root[method](event, f)` for the events the listener handles (`addEventListener`, `removeEventListener`).
 fn listen(root: &JsValue, method: &str, f: &JsValue) {
@@ -180,11 +190,10 @@ impl Prompt {
             pending: Cell::new(0),
             ui: RefCell::new(ui),
         });
-        let held = inner.clone();
-        let listener = Listener::new(move |v: JsValue| {
-            handle(&held, &on_event, v);
-            JsValue::UNDEFINED
-        });
+        let listener = Listener::of(Handler::Prompt(Listening(
+            inner.clone(),
+            Box::new(on_event),
+        )));
         let f: &Function = listener.as_ref().unchecked_ref();
         listen(&inner.root, "addEventListener", f);
         if let Ok(mut ui) = inner.ui.try_borrow_mut() {
