@@ -79,10 +79,10 @@ fn properties(value: &JsValue, s: &mut sdk::Sdk) -> Option<String> {
         Json::Absent => None,
         Json::Text(t) => Some(t),
         Json::Repaired(t) => {
-            s.report(&crate::core::tracker::Warning {
-                code: "properties_repaired",
-                message: "properties had cycles or BigInt values; cycles became \"[Circular]\", BigInts strings".into(),
-            });
+            s.report(
+                "properties_repaired",
+                "properties had cycles or BigInt values; cycles became \"[Circular]\", BigInts strings",
+            );
             Some(t)
         }
     }

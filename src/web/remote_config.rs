@@ -145,9 +145,8 @@ impl Sdk {
                         let url = self.remote.url.as_deref().unwrap_or_default();
                         let tag = etag.as_deref().unwrap_or_default();
                         let stored = console::join(&[tag, "\n", url, "\n", &text]);
-                        if let Some(w) = self.store.set(&self.config_key(), stored) {
-                            self.report(&w);
-                        }
+                        let notice = self.store.set(&self.config_key(), stored);
+                        self.notice(notice);
                     }
                     self.remote.etag = etag;
                     self.remote.text = Some(text);
@@ -161,10 +160,10 @@ impl Sdk {
                     self.tracker.no_config();
                     "); segments and campaigns are off"
                 };
-                self.report(&Warning {
-                    code: "config_unavailable",
-                    message: console::join(&["the config could not be loaded (", &why, what]),
-                });
+                self.report(
+                    "config_unavailable",
+                    &console::join(&["the config could not be loaded (", &why, what]),
+                );
                 if !had_config {
                     self.config_loaded(false, "network");
                 }

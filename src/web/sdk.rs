@@ -15,14 +15,14 @@ use super::emitter::Outbox;
 use super::env;
 use super::listeners::Listeners;
 use super::options::{ConfigSource, InitOptions};
-use super::storage::Store;
+use super::storage::{Notice, Store};
 use super::tabs::Tabs;
 use super::transport;
 use crate::core::consent::Consent;
 use crate::core::drop_notice::DropNotice;
 use crate::core::queue::SendOutcome;
 use crate::core::time::{Millis, SECOND};
-use crate::core::tracker::{Tracker, Warning};
+use crate::core::tracker::Tracker;
 
 #[path = "segments.rs"]
 mod segments;
@@ -305,9 +305,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         #[cfg(feature = "segments")]
         remote: Default::default(),
     };
-    if let Some(w) = storage_warning {
-        sdk.report(&w);
-    }
+    sdk.notice(storage_warning);
     if consent == Consent::Denied {
         sdk.purge_storage();
     } else if !sdk.tabs.has_locks() && !sdk.store.is_memory_only() {
@@ -350,20 +348,26 @@ impl Sdk {
         console::join(&[&self.endpoint, "/v1/batch"])
     }
 
-    pub fn report(&mut self, w: &Warning) {
-        console::warn(w.code, &w.message);
-        let payload = super::convert::object(&[
-            ("code", w.code.into()),
-            ("message", w.message.as_str().into()),
-        ]);
+    /// A warning: on the console and to the `warning` listeners. (Code and message borrowed: most messages are
+    /// literals, which a `Warning` would copy into a `String` first.)
+    pub fn report(&mut self, code: &str, message: &str) {
+        console::warn(code, message);
+        let payload = super::convert::object(&[("code", code.into()), ("message", message.into())]);
         self.outbox.emit("warning", payload);
+    }
+
+    /// Reports a storage warning, if any.
+    fn notice(&mut self, notice: Option<Notice>) {
+        if let Some((code, message)) = notice {
+            self.report(code, message);
+        }
     }
 
     /// Carries out what the core decided: warnings, due sends, storage writes, flush promises, the timer.
     fn settle(&mut self, now: Millis) {
         // By reference, as the loops below: an owning loop instantiates the vector's iterator for its type.
         for w in &self.tracker.take_warnings() {
-            self.report(w);
+            self.report(w.code, &w.message);
         }
         if self.tracker.next_wakeup().is_some_and(|at| at <= now) {
             self.tracker.advance(now);
@@ -442,9 +446,9 @@ impl Sdk {
         let Some(dropped) = self.drop_notice.due(self.tracker.queue().dropped, now) else {
             return;
         };
-        self.report(&Warning {
-            code: "events_dropped",
-            message: console::join(&[
+        self.report(
+            "events_dropped",
+            &console::join(&[
                 "events were dropped (totals: ",
                 &console::num(dropped.overflow as i64),
                 " over the queue bound, ",
@@ -455,7 +459,7 @@ impl Sdk {
                 &console::num(dropped.corrupt as i64),
                 " corrupt in storage); the collector is told in the next batch",
             ]),
-        });
+        );
     }
 
     fn on_send_result(&mut self, status: u16, retry_after: Option<Millis>, now: Millis) {
@@ -470,14 +474,14 @@ impl Sdk {
             ]));
         }
         if let SendOutcome::Rejected { status } = outcome {
-            self.report(&Warning {
-                code: "batch_rejected",
-                message: console::join(&[
+            self.report(
+                "batch_rejected",
+                &console::join(&[
                     "the collector refused a batch with status ",
                     &console::num(i64::from(status)),
                     "; its events were dropped",
                 ]),
-            });
+            );
         }
         let jitter = self.tracker.rng().next_f64();
         self.tracker.queue_mut().ack_in_flight(outcome, now, jitter);
@@ -495,14 +499,12 @@ impl Sdk {
             return;
         }
         if let Some(json) = self.tracker.take_profile_write() {
-            if let Some(w) = self.store.set(&self.profile_key, json) {
-                self.report(&w);
-            }
+            let notice = self.store.set(&self.profile_key, json);
+            self.notice(notice);
         }
         if let Some(state) = self.tracker.take_state_write() {
-            if let Some(w) = self.store.set(&self.state_key, state) {
-                self.report(&w);
-            }
+            let notice = self.store.set(&self.state_key, state);
+            self.notice(notice);
         }
     }
 
@@ -533,9 +535,7 @@ impl Sdk {
                 break;
             }
         }
-        if let Some(w) = warning {
-            self.report(&w);
-        }
+        self.notice(warning);
     }
 
     /// Removes everything Wayline stored for this write key: profile, segment state, every tab's log,
@@ -615,11 +615,10 @@ impl Sdk {
             None => {
                 // Not a log this version reads: nothing in it can be sent.
                 self.store.remove(key);
-                self.report(&Warning {
-                    code: "queue_discarded",
-                    message: "a stored event log was not in a format this version reads and was discarded"
-                        .into(),
-                });
+                self.report(
+                    "queue_discarded",
+                    "a stored event log was not in a format this version reads and was discarded",
+                );
             }
         }
         text.len()
@@ -635,9 +634,8 @@ impl Sdk {
             let value = console::num(f.acked_through as i64);
             let tab = f.tab.clone();
             let key = self.tabs.ack_key_of(&tab);
-            if let Some(w) = self.store.set(&key, value) {
-                self.report(&w);
-            }
+            let notice = self.store.set(&key, value);
+            self.notice(notice);
         }
     }
 

@@ -30,10 +30,10 @@ pub(super) fn start(
     _now: Millis,
 ) {
     if config.is_some() {
-        sdk.report(&Warning {
-            code: "segments_unavailable",
-            message: "this build of the SDK has no rule engine, so the config is ignored (use js/dist-segments)".into(),
-        });
+        sdk.report(
+            "segments_unavailable",
+            "this build of the SDK has no rule engine, so the config is ignored (use js/dist-segments)",
+        );
         sdk.config_loaded(false, "inline");
     }
 }
@@ -65,11 +65,10 @@ impl Sdk {
         now: Millis,
     ) {
         let Some(outcome) = crate::core::campaigns::Outcome::parse(outcome) else {
-            self.report(&Warning {
-                code: "invalid_outcome",
-                message: "outcome() expects shown, dismissed, answered, completed or rewardClaimed"
-                    .into(),
-            });
+            self.report(
+                "invalid_outcome",
+                "outcome() expects shown, dismissed, answered, completed or rewardClaimed",
+            );
             return;
         };
         self.tracker
@@ -85,10 +84,10 @@ impl Sdk {
                 if !self.tracker.has_audience() {
                     self.tracker.no_config();
                 }
-                self.report(&Warning {
-                    code: "config_invalid",
-                    message: "the config is not valid JSON; it is not used".into(),
-                });
+                self.report(
+                    "config_invalid",
+                    "the config is not valid JSON; it is not used",
+                );
                 return false;
             }
         };
@@ -117,7 +116,7 @@ impl Sdk {
                     message.push('\n');
                     message.push_str(e);
                 }
-                self.report(&Warning { code, message });
+                self.report(code, &message);
                 false
             }
         }

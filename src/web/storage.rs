@@ -9,7 +9,9 @@
 use wasm_bindgen::JsValue;
 
 use super::convert::{call1, call2, prop};
-use crate::core::tracker::Warning;
+
+/// A warning about storage: its code and message.
+pub type Notice = (&'static str, &'static str);
 
 pub struct Store {
     /// `localStorage`.
@@ -20,7 +22,7 @@ pub struct Store {
 
 impl Store {
     /// Opens `localStorage`, or memory with a warning when it cannot be used.
-    pub fn open(window: &web_sys::Window) -> (Store, Option<Warning>) {
+    pub fn open(window: &web_sys::Window) -> (Store, Option<Notice>) {
         // Reading `localStorage` throws where it is blocked (`prop` answers `undefined` then).
         match Some(prop(window, "localStorage")).filter(JsValue::is_object) {
             Some(local) => (
@@ -35,10 +37,10 @@ impl Store {
                     local: None,
                     memory: Vec::new(),
                 },
-                Some(Warning {
-                    code: "storage_unavailable",
-                    message: "localStorage is unavailable; the profile is kept in memory for this page only".into(),
-                }),
+                Some((
+                    "storage_unavailable",
+                    "localStorage is unavailable; the profile is kept in memory for this page only",
+                )),
             ),
         }
     }
@@ -51,17 +53,17 @@ impl Store {
     }
 
     /// Writes a value; on failure keeps it in memory and returns a warning (once: storage is not tried again).
-    pub fn set(&mut self, key: &str, value: String) -> Option<Warning> {
+    pub fn set(&mut self, key: &str, value: String) -> Option<Notice> {
         if let Some(local) = &self.local {
             if call2(local, "setItem", &key.into(), &value.as_str().into()).is_some() {
                 return None;
             }
             self.local = None;
             self.remember(key, value);
-            return Some(Warning {
-                code: "storage_write_failed",
-                message: "localStorage refused a write (full or blocked); the profile is kept in memory from now on".into(),
-            });
+            return Some((
+                "storage_write_failed",
+                "localStorage refused a write (full or blocked); the profile is kept in memory from now on",
+            ));
         }
         self.remember(key, value);
         None
