@@ -74,9 +74,9 @@ function renameWasmNames(code, mapFile) {
 // convention; the SDK always calls it with no argument (the wasm file next to the glue), so those paths are
 // dropped (about 150 B gzip of the script), as is a way of passing strings that the glue never uses (every call
 // passes `realloc`). The fallbacks for a missing `TextEncoder.encodeInto` or `FinalizationRegistry` go too (about
-// 80 B gzip): the module uses reference types (externref), so only browsers that have both can run it (Chrome 96,
-// Firefox 79, Safari 15); and what the module is instantiated from is always a `Response`. Each piece must be found
-// exactly once, or the build fails.
+// 80 B gzip): the module uses bulk memory, non-trapping float-to-int conversions and multi-value, so only browsers
+// that have both can run it (Chrome 85, Firefox 79, Safari 15); and what the module is instantiated from is always a
+// `Response`. Each piece must be found exactly once, or the build fails.
 function trimGlue(code) {
   const pieces = [
     [

@@ -28,7 +28,11 @@ out=${WAYLINE_SDK_OUT:-$out}
 # `-Zfmt-debug=none` any `Debug` formatting that would otherwise stay linked. All four flags are unstable;
 # RUSTC_BOOTSTRAP lets the pinned stable toolchain use them for this one build. The release wasm32 profile is used
 # by nothing else, so these flags do not invalidate other builds in target/.
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
+# Reference types are turned off, so wasm-bindgen keeps the page's values in a JavaScript array rather than a wasm
+# table of externrefs: the module then has no externref shim per import and export and no table allocator, which
+# is more than the array's glue (about 600 B gzip in the segments build; `track` costs the same, bench/track.mjs).
+RUSTC_BOOTSTRAP=1 \
+  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=-reference-types" \
   cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib "${features[@]}" \
   -Zbuild-std=std,panic_abort
 rm -rf "$pkg"
@@ -40,7 +44,7 @@ wasm-bindgen "$target/wasm32-unknown-unknown/release/wayline.wasm" \
 node js/dead-table-entries.mjs "$pkg/wayline_bg.wasm" > /dev/null
 # Debian's binaryen is too old for wasm-bindgen's output; the npm one is pinned in package-lock.json.
 # The feature flags (scripts/wasm-opt-features, shared with js/size-breakdown.mjs) are those rustc enables by
-# default for wasm32-unknown-unknown. Import and export names, and the import module's name, are shortened;
+# default for wasm32-unknown-unknown, less reference types (above). Import and export names, and the import module's name, are shortened;
 # js/build.mjs renames them in the glue from names.json. The `producers` and `target_features` custom sections
 # (toolchain versions and feature names) are not needed to run the module.
 # `--low-memory-unused` lets it fold constant pointer offsets into loads and stores (about 350 B gzip). It is sound
