@@ -17,13 +17,31 @@ pub struct Listeners {
     _history: Vec<Callback>,
 }
 
-/// Interactions that count towards engaged time (forwarded at most once per [`ACTIVITY_EVERY`] ms).
-const ACTIVITY_EVENTS: [&str; 3] = ["pointerdown", "keydown", "mousemove"];
+/// Interactions (`pointerdown`, `keydown`, `mousemove`) count towards engaged time, forwarded at most once per this
+/// many ms.
 const ACTIVITY_EVERY: f64 = 1_000.0;
 
-const WINDOW_EVENTS: [&str; 6] = [
-    "pagehide", "pageshow", "online", "offline", "popstate", "storage",
+/// Every event the SDK listens to: the first seven on `window`, the rest on `document`. [`on_event`] matches on an
+/// event's index here (one scan of this list rather than a comparison per name), and the indexes of `mouseout`
+/// (exit intent) and `click` (tagged clicks) are [`MOUSEOUT`] and [`CLICK`].
+const EVENTS: [&str; 13] = [
+    "pagehide",
+    "pageshow",
+    "online",
+    "offline",
+    "popstate",
+    "storage",
+    "scroll",
+    "visibilitychange",
+    "pointerdown",
+    "keydown",
+    "mousemove",
+    "mouseout",
+    "click",
 ];
+const ON_WINDOW: usize = 7;
+const MOUSEOUT: usize = 11;
+const CLICK: usize = 12;
 
 impl Listeners {
     pub fn attach(window: &web_sys::Window, track_clicks: bool) -> Option<Listeners> {
@@ -34,26 +52,20 @@ impl Listeners {
         let listen = |target: &JsValue, name: &str| {
             let _ = call2(target, "addEventListener", &name.into(), dispatch.as_ref());
         };
-        for name in &WINDOW_EVENTS {
-            listen(window, name);
+        // Exit intent (a campaign trigger) only with the rule engine; tagged clicks only when asked for.
+        for (i, name) in EVENTS.iter().enumerate() {
+            if (i == MOUSEOUT && !cfg!(feature = "segments")) || (i == CLICK && !track_clicks) {
+                continue;
+            }
+            listen(if i < ON_WINDOW { window } else { &document }, name);
         }
-        listen(&document, "visibilitychange");
-        // Engagement: interactions, scroll depth; exit intent (a campaign trigger).
-        for name in &ACTIVITY_EVENTS {
-            listen(&document, name);
-        }
-        listen(window, "scroll");
+        // Touch screens show exit intent by a quick flick back up instead (`core::flick`).
         #[cfg(feature = "segments")]
         {
-            listen(&document, "mouseout");
-            // Touch screens show exit intent by a quick flick back up instead (`core::flick`).
             let touch = prop(&prop(window, "navigator"), "maxTouchPoints")
                 .as_f64()
                 .is_some_and(|n| n > 0.0);
             TOUCH.with(|t| t.set(touch));
-        }
-        if track_clicks {
-            listen(&document, "click");
         }
         let mut patched = Vec::new();
         let history = prop(window, "history");
@@ -72,13 +84,12 @@ impl Listeners {
 /// What a DOM event asks of the SDK, if anything.
 fn on_event(event: JsValue) -> Option<Action> {
     // `type` through `prop`: `Event.type` is the only typed event getter the SDK would need.
-    let action = match prop(&event, "type")
-        .as_string()
-        .unwrap_or_default()
-        .as_str()
-    {
-        "pagehide" => Action::Hidden(true),
-        "visibilitychange" => {
+    let kind = prop(&event, "type").as_string().unwrap_or_default();
+    let action = match EVENTS.iter().position(|e| *e == kind)? {
+        // pagehide
+        0 => Action::Hidden(true),
+        // visibilitychange
+        7 => {
             let hidden = super::env::window().is_some_and(|w| {
                 prop(&prop(&w, "document"), "visibilityState")
                     .as_string()
@@ -91,16 +102,18 @@ fn on_event(event: JsValue) -> Option<Action> {
                 Action::Returned(false)
             }
         }
-        "pageshow" => Action::Returned(true),
-        "online" => Action::Online(true),
-        "offline" => Action::Online(false),
-        "popstate" => Action::Navigated,
-        "storage" => return on_storage(&event),
+        // pageshow, online, offline, popstate, storage, scroll
+        1 => Action::Returned(true),
+        2 => Action::Online(true),
+        3 => Action::Online(false),
+        4 => Action::Navigated,
+        5 => return on_storage(&event),
+        6 => return on_scroll(),
+        // pointerdown, keydown, mousemove
+        8..=10 if throttled() => Action::Activity,
         #[cfg(feature = "segments")]
-        "mouseout" => return on_mouseout(&event),
-        "scroll" => return on_scroll(),
-        "pointerdown" | "keydown" | "mousemove" if throttled() => Action::Activity,
-        "click" => return on_click(&event),
+        MOUSEOUT => return on_mouseout(&event),
+        CLICK => return on_click(&event),
         _ => return None,
     };
     Some(action)
