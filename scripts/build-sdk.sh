@@ -28,13 +28,16 @@ out=${WAYLINE_SDK_OUT:-$out}
 # `-Zfmt-debug=none` any `Debug` formatting that would otherwise stay linked. All four flags are unstable;
 # RUSTC_BOOTSTRAP lets the pinned stable toolchain use them for this one build. The release wasm32 profile is used
 # by nothing else, so these flags do not invalidate other builds in target/.
+# The standard library is built with its `optimize_for_size` feature: the same results from smaller code where it has
+# a choice (the only one linked here is counting a string's characters, which std otherwise unrolls: about 300 B gzip
+# in the segments build, none in js/dist; the only caller is the rule diagnostics' column numbers).
 # Reference types are turned off, so wasm-bindgen keeps the page's values in a JavaScript array rather than a wasm
 # table of externrefs: the module then has no externref shim per import and export and no table allocator, which
 # is more than the array's glue (about 600 B gzip in the segments build; `track` costs the same, bench/track.mjs).
 RUSTC_BOOTSTRAP=1 \
   RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=-reference-types" \
   cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib "${features[@]}" \
-  -Zbuild-std=std,panic_abort
+  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 rm -rf "$pkg"
 wasm-bindgen "$target/wasm32-unknown-unknown/release/wayline.wasm" \
   --target web --out-dir "$pkg" --out-name wayline --no-typescript
