@@ -64,8 +64,8 @@ impl Listening {
 
 /// `root[method](event, f)` for the events the listener handles (`addEventListener`, `removeEventListener`).
 fn listen(root: &JsValue, method: &str, f: &JsValue) {
-    for t in ["click", "keydown"] {
-        dom::call(root, method, &t.into(), f);
+    for t in &["click", "keydown"] {
+        dom::call(root, method, &(*t).into(), f);
     }
 }
 

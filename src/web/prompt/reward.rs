@@ -86,7 +86,7 @@ impl Ui {
         let started = nav.and_then(|nav| {
             if share {
                 let data = Object::new();
-                for key in ["url", "title", "text"] {
+                for key in &["url", "title", "text"] {
                     let v = self.spec(key);
                     if !v.is_empty() {
                         dom::put(&data, key, &v.into());

@@ -45,7 +45,7 @@ impl Strings {
         let base = crate::core::url::before_byte(lang, b'-');
         let mut tables = Vec::new();
         if let Some(m) = config.and_then(Value::as_object) {
-            for want in [lang, base] {
+            for want in &[lang, base] {
                 if let Some((_, t)) = m.iter().find(|(k, _)| k.eq_ignore_ascii_case(want)) {
                     tables.push(t.clone());
                 }
