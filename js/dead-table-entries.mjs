@@ -1,5 +1,6 @@
 // Points the function-table entries that nothing calls at one `unreachable` stub, so that wasm-opt drops the
-// functions behind them (about 520 B gzip of the segments build, 370 B of js/dist). Rewrites the wasm-bindgen output in place:
+// functions behind them (about 480 B gzip of the segments build, 380 B of js/dist). Rewrites the wasm-bindgen
+// output in place:
 //   node js/dead-table-entries.mjs target/wasm-pkg-segments/wayline_bg.wasm
 //
 // js-sys and web-sys describe every binding they have to wasm-bindgen, used or not, and a binding that takes a
