@@ -34,8 +34,8 @@ out=${WAYLINE_SDK_OUT:-$out}
 # Reference types are turned off, so wasm-bindgen keeps the page's values in a JavaScript array rather than a wasm
 # table of externrefs: the module then has no externref shim per import and export and no table allocator, which
 # is more than the array's glue (about 600 B gzip in the segments build; `track` costs the same, bench/track.mjs).
-RUSTC_BOOTSTRAP=1 \
-  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=-reference-types" \
+rustflags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags -Ctarget-feature=-reference-types" \
   cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib "${features[@]}" \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 rm -rf "$pkg"
@@ -47,9 +47,9 @@ wasm-bindgen "$target/wasm32-unknown-unknown/release/wayline.wasm" \
 node js/dead-table-entries.mjs "$pkg/wayline_bg.wasm" > /dev/null
 # Debian's binaryen is too old for wasm-bindgen's output; the npm one is pinned in package-lock.json.
 # The feature flags (scripts/wasm-opt-features, shared with js/size-breakdown.mjs) are those rustc enables by
-# default for wasm32-unknown-unknown, less reference types (above). Import and export names, and the import module's name, are shortened;
-# js/build.mjs renames them in the glue from names.json. The `producers` and `target_features` custom sections
-# (toolchain versions and feature names) are not needed to run the module.
+# default for wasm32-unknown-unknown, less reference types (above). Import and export names, and the import
+# module's name, are shortened; js/build.mjs renames them in the glue from names.json. The `producers` and
+# `target_features` custom sections (toolchain versions and feature names) are not needed to run the module.
 # `--low-memory-unused` lets it fold constant pointer offsets into loads and stores (about 350 B gzip). It is sound
 # here: rustc's wasm32 layout puts the stack first, growing down from 1 MiB, so addresses below 1 KB are reached only
 # by a stack overflow, which the folded form turns into a trap rather than a silent write at the bottom of memory.
