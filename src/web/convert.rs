@@ -87,6 +87,11 @@ pub fn prop(target: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or_default()
 }
 
+/// `target[key]` as text, or "" when it is not a string (one call for what most reads of page facts do).
+pub fn text(target: &JsValue, key: &str) -> String {
+    prop(target, key).as_string().unwrap_or_default()
+}
+
 /// `target[method](arg)`; `None` when it is not a function or it throws. (Rare DOM calls, as [`prop`].)
 pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
     let f = prop(target, method).dyn_into::<js_sys::Function>().ok()?;

@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, prop};
+use super::convert::{call1, prop, text};
 use crate::core::message::{Environment, Page};
 use crate::core::time::Millis;
 
@@ -43,8 +43,8 @@ pub fn environment(window: &web_sys::Window) -> Environment {
     }
     let timezone = zone.and_then(|z| z.as_string()).unwrap_or_default();
     Environment {
-        user_agent: prop(&nav, "userAgent").as_string().unwrap_or_default(),
-        locale: prop(&nav, "language").as_string().unwrap_or_default(),
+        user_agent: text(&nav, "userAgent"),
+        locale: text(&nav, "language"),
         timezone,
         screen_width: size("width"),
         screen_height: size("height"),
@@ -55,19 +55,16 @@ pub fn environment(window: &web_sys::Window) -> Environment {
 }
 
 pub fn href(window: &web_sys::Window) -> String {
-    prop(&prop(window, "location"), "href")
-        .as_string()
-        .unwrap_or_default()
+    text(&prop(window, "location"), "href")
 }
 
 /// The current page; `referrer` is `document.referrer` on a load and the previous URL after SPA navigation.
 pub fn page(window: &web_sys::Window, referrer: Option<String>) -> Page {
     let doc = prop(window, "document");
-    let text = |key: &str| prop(&doc, key).as_string().unwrap_or_default();
     Page {
         url: href(window),
-        title: text("title"),
-        referrer: referrer.unwrap_or_else(|| text("referrer")),
+        title: text(&doc, "title"),
+        referrer: referrer.unwrap_or_else(|| text(&doc, "referrer")),
     }
 }
 

@@ -8,7 +8,7 @@
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, call2, prop, Callback, Handler};
+use super::convert::{call1, call2, prop, text, Callback, Handler};
 use super::sdk::{act, acting, Action};
 
 pub struct Listeners {
@@ -84,18 +84,14 @@ impl Listeners {
 /// What a DOM event asks of the SDK, if anything.
 fn on_event(event: JsValue) -> Option<Action> {
     // `type` through `prop`: `Event.type` is the only typed event getter the SDK would need.
-    let kind = prop(&event, "type").as_string().unwrap_or_default();
+    let kind = text(&event, "type");
     let action = match EVENTS.iter().position(|e| *e == kind)? {
         // pagehide
         0 => Action::Hidden(true),
         // visibilitychange
         7 => {
-            let hidden = super::env::window().is_some_and(|w| {
-                prop(&prop(&w, "document"), "visibilityState")
-                    .as_string()
-                    .as_deref()
-                    == Some("hidden")
-            });
+            let hidden = super::env::window()
+                .is_some_and(|w| text(&prop(&w, "document"), "visibilityState") == "hidden");
             if hidden {
                 Action::Hidden(false)
             } else {

@@ -59,13 +59,9 @@ pub fn init(options: JsValue) -> Result<(), JsValue> {
     }
     // Read once: through `prop` rather than typed getters (see there).
     let location = convert::prop(&window, "location");
-    let origin = convert::prop(&location, "origin")
-        .as_string()
-        .unwrap_or_default();
+    let origin = convert::text(&location, "origin");
     let mut opts = InitOptions::read(&options, &origin)?;
-    let query = convert::prop(&location, "search")
-        .as_string()
-        .unwrap_or_default();
+    let query = convert::text(&location, "search");
     if crate::core::url::find(&query, "wayline_debug=1").is_some() {
         opts.debug = true;
     }
