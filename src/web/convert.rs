@@ -92,6 +92,11 @@ pub fn text(target: &JsValue, key: &str) -> String {
     prop(target, key).as_string().unwrap_or_default()
 }
 
+/// `target[key]` as a number, or 0 when it is not one (sizes, counts, statuses).
+pub fn number(target: &JsValue, key: &str) -> f64 {
+    prop(target, key).as_f64().unwrap_or(0.0)
+}
+
 /// `target[method](arg)`; `None` when it is not a function or it throws. (Rare DOM calls, as [`prop`].)
 pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
     let f = prop(target, method).dyn_into::<js_sys::Function>().ok()?;

@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, prop, text};
+use super::convert::{call1, number, prop, text};
 use crate::core::message::{Environment, Page};
 use crate::core::time::Millis;
 
@@ -29,7 +29,7 @@ pub fn environment(window: &web_sys::Window) -> Environment {
     let nav = prop(window, "navigator");
     let screen = prop(window, "screen");
     // A dimension as the typed getters read it (a missing one is 0).
-    let size = |key: &str| (prop(&screen, key).as_f64().unwrap_or(0.0) as i32).max(0) as u32;
+    let size = |key: &str| (number(&screen, key) as i32).max(0) as u32;
     // `Temporal.Now.timeZoneId()` where the browser has it: the same IANA name without building a date formatter,
     // which on the first page of a new renderer process costs 10-70 ms (ICU loading its locale data; measured in
     // headless Chromium 156) and was most of the time from the script tag to ready (`node bench/ready.mjs`).

@@ -8,7 +8,7 @@
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, call2, prop, text, Callback, Handler};
+use super::convert::{call1, call2, number, prop, text, Callback, Handler};
 use super::sdk::{act, acting, Action};
 
 pub struct Listeners {
@@ -62,9 +62,7 @@ impl Listeners {
         // Touch screens show exit intent by a quick flick back up instead (`core::flick`).
         #[cfg(feature = "segments")]
         {
-            let touch = prop(&prop(window, "navigator"), "maxTouchPoints")
-                .as_f64()
-                .is_some_and(|n| n > 0.0);
+            let touch = number(&prop(window, "navigator"), "maxTouchPoints") > 0.0;
             TOUCH.with(|t| t.set(touch));
         }
         let mut patched = Vec::new();
@@ -155,7 +153,6 @@ fn throttled() -> bool {
 fn on_scroll() -> Option<Action> {
     let window = super::env::window()?;
     // Read through `prop`: the scroll path needs four values, and each typed getter costs an import and its glue.
-    let number = |target: &JsValue, key: &str| prop(target, key).as_f64().unwrap_or(0.0);
     let root = prop(&prop(&window, "document"), "documentElement");
     if !root.is_object() {
         return None;

@@ -8,7 +8,7 @@
 
 use wasm_bindgen::JsValue;
 
-use super::convert::{call1, call2, prop};
+use super::convert::{call1, call2, number, prop};
 
 /// A warning about storage: its code and message.
 pub type Notice = (&'static str, &'static str);
@@ -80,7 +80,7 @@ impl Store {
             return Vec::new();
         };
         let mut keys = Vec::new();
-        let count = prop(local, "length").as_f64().unwrap_or(0.0) as u32;
+        let count = number(local, "length") as u32;
         for i in 0..count {
             if let Some(k) = call1(local, "key", &i.into()).and_then(|k| k.as_string()) {
                 if k.starts_with(prefix) {

@@ -18,7 +18,7 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::console::join;
-use super::convert::{prop, then, Callback};
+use super::convert::{number, prop, then, Callback};
 use super::sdk::{self, Action};
 use crate::core::time::{Millis, SECOND};
 
@@ -241,7 +241,7 @@ impl Tabs {
 fn held_lock_names(snapshot: &JsValue) -> Vec<String> {
     let mut names = Vec::new();
     let held = prop(snapshot, "held");
-    let count = prop(&held, "length").as_f64().unwrap_or(0.0) as u32;
+    let count = number(&held, "length") as u32;
     for i in 0..count {
         let lock = Reflect::get(&held, &JsValue::from(i)).unwrap_or_default();
         if let Some(name) = prop(&lock, "name").as_string() {

@@ -4,13 +4,13 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, call2, object, prop, then, Callback};
+use super::convert::{call1, call2, number, object, prop, then, Callback};
 
 use crate::core::time::{Millis, SECOND};
 
 /// A `Response`'s status (read through [`prop`], as are its headers: a typed getter is an import each).
 fn status(resp: &JsValue) -> u16 {
-    prop(resp, "status").as_f64().unwrap_or(0.0) as u16
+    number(resp, "status") as u16
 }
 
 /// `response.headers.get(name)`.
