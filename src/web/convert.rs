@@ -97,6 +97,16 @@ pub fn number(target: &JsValue, key: &str) -> f64 {
     prop(target, key).as_f64().unwrap_or(0.0)
 }
 
+/// `target[key]` if it is an object (`document`, `localStorage`, `navigator.locks`: absent or blocked ones are not).
+pub fn prop_object(target: &JsValue, key: &str) -> Option<JsValue> {
+    Some(prop(target, key)).filter(JsValue::is_object)
+}
+
+/// `target[method](text)`.
+pub fn call_str(target: &JsValue, method: &str, text: &str) -> Option<JsValue> {
+    call1(target, method, &text.into())
+}
+
 /// `target[method](arg)`; `None` when it is not a function or it throws. (Rare DOM calls, as [`prop`].)
 pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
     let f = prop(target, method).dyn_into::<js_sys::Function>().ok()?;

@@ -8,7 +8,7 @@
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, call2, number, prop, text, Callback, Handler};
+use super::convert::{call1, call2, call_str, number, prop, prop_object, text, Callback, Handler};
 use super::sdk::{act, acting, Action};
 
 pub struct Listeners {
@@ -46,7 +46,7 @@ const CLICK: usize = 12;
 impl Listeners {
     pub fn attach(window: &web_sys::Window, track_clicks: bool) -> Option<Listeners> {
         // `document` and `navigator` through `prop`, as everywhere: a typed getter is an import each.
-        let document = Some(prop(window, "document")).filter(JsValue::is_object)?;
+        let document = prop_object(window, "document")?;
         let dispatch = acting(on_event);
         // `addEventListener` through `call2` rather than its typed binding (an import and glue function).
         let listen = |target: &JsValue, name: &str| {
@@ -238,8 +238,7 @@ fn on_click(event: &JsValue) -> Option<Action> {
     let target = prop(event, "target");
     let selector = JsValue::from_str("[data-wayline-event]");
     let tagged = call1(&target, "closest", &selector).filter(|t| t.is_object())?;
-    let attribute =
-        |name: &str| call1(&tagged, "getAttribute", &JsValue::from_str(name))?.as_string();
+    let attribute = |name: &str| call_str(&tagged, "getAttribute", name)?.as_string();
     let name = attribute("data-wayline-event").unwrap_or_default();
     let props = attribute("data-wayline-properties");
     Some(Action::Clicked(name, props))

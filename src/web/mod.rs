@@ -182,7 +182,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
             10 => {
                 let list = convert::array();
                 for name in &s.tracker.segments() {
-                    convert::call1(&list, "push", &JsValue::from_str(name));
+                    convert::call_str(&list, "push", name);
                 }
                 return list;
             }

@@ -3,12 +3,12 @@
 //! Every access is guarded: a sandboxed iframe throws on `window.localStorage`, Safari's private mode and a full
 //! quota throw on `setItem`. The first failure is reported once; after it the page's data lives in memory.
 //!
-//! `Storage` is used through [`prop`] and [`call1`]/[`call2`] rather than its typed bindings: each of those is a
-//! wasm import and a glue function, and these calls are few.
+//! `Storage` is used through `convert`'s [`prop_object`], [`number`] and [`call1`]/[`call2`]/[`call_str`] rather than
+//! its typed bindings: each of those is a wasm import and a glue function, and these calls are few.
 
 use wasm_bindgen::JsValue;
 
-use super::convert::{call1, call2, number, prop};
+use super::convert::{call1, call2, call_str, number, prop_object};
 
 /// A warning about storage: its code and message.
 pub type Notice = (&'static str, &'static str);
@@ -24,7 +24,7 @@ impl Store {
     /// Opens `localStorage`, or memory with a warning when it cannot be used.
     pub fn open(window: &web_sys::Window) -> (Store, Option<Notice>) {
         // Reading `localStorage` throws where it is blocked (`prop` answers `undefined` then).
-        match Some(prop(window, "localStorage")).filter(JsValue::is_object) {
+        match prop_object(window, "localStorage") {
             Some(local) => (
                 Store {
                     local: Some(local),
@@ -49,7 +49,7 @@ impl Store {
         if let Some((_, v)) = self.memory.iter().find(|(k, _)| k == key) {
             return Some(v.clone());
         }
-        call1(self.local.as_ref()?, "getItem", &key.into())?.as_string()
+        call_str(self.local.as_ref()?, "getItem", key)?.as_string()
     }
 
     /// Writes a value; on failure keeps it in memory and returns a warning (once: storage is not tried again).
@@ -97,7 +97,7 @@ impl Store {
             self.memory.swap_remove(at);
         }
         if let Some(local) = &self.local {
-            let _ = call1(local, "removeItem", &key.into());
+            let _ = call_str(local, "removeItem", key);
         }
     }
 

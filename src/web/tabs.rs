@@ -18,7 +18,7 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::console::join;
-use super::convert::{number, prop, then, Callback};
+use super::convert::{number, prop, prop_object, then, Callback};
 use super::sdk::{self, Action};
 use crate::core::time::{Millis, SECOND};
 
@@ -69,7 +69,7 @@ pub fn never_resolving() -> JsValue {
 
 impl Tabs {
     pub fn new(window: &web_sys::Window, write_key: &str, id: String) -> Tabs {
-        let locks = Some(prop(&prop(window, "navigator"), "locks")).filter(|l| l.is_object());
+        let locks = prop_object(&prop(window, "navigator"), "locks");
         Tabs {
             id,
             prefix: join(&["wayline:", write_key, ":"]),

@@ -4,7 +4,7 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, call2, number, object, prop, then, Callback};
+use super::convert::{call1, call2, call_str, number, object, prop, then, Callback};
 
 use crate::core::time::{Millis, SECOND};
 
@@ -15,7 +15,7 @@ fn status(resp: &JsValue) -> u16 {
 
 /// `response.headers.get(name)`.
 pub fn header(resp: &JsValue, name: &str) -> Option<String> {
-    call1(&prop(resp, "headers"), "get", &JsValue::from_str(name))?.as_string()
+    call_str(&prop(resp, "headers"), "get", name)?.as_string()
 }
 
 /// What the response handler needs from a `Response`: its status and any `Retry-After` delay.

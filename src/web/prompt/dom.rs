@@ -80,7 +80,7 @@ pub(super) fn step(radio: &Element, key: &str) -> Option<Element> {
 }
 
 // The SDK's one `Reflect` path (`convert`): a copy of it here was code of its own.
-pub(super) use crate::web::convert::{call1, call2 as call, prop};
+pub(super) use crate::web::convert::{call1, call2 as call, call_str, prop};
 
 /// `target[key]` if it is an element.
 pub(super) fn elem(target: &JsValue, key: &str) -> Option<Element> {
@@ -103,9 +103,4 @@ pub(super) fn attr(e: &JsValue, name: &str) -> String {
 /// `target[method]()` (`undefined` as its argument, which DOM methods take as absent).
 pub(super) fn call0(target: &JsValue, method: &str) -> Option<JsValue> {
     call1(target, method, &JsValue::UNDEFINED)
-}
-
-/// `target[method](text)`.
-pub(super) fn call_str(target: &JsValue, method: &str, text: &str) -> Option<JsValue> {
-    call1(target, method, &text.into())
 }

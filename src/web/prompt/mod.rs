@@ -137,7 +137,7 @@ impl Prompt {
             _ => return None,
         };
         let window = crate::web::env::window()?;
-        let doc = Some(dom::prop(&window, "document")).filter(JsValue::is_object)?;
+        let doc = crate::web::convert::prop_object(&window, "document")?;
         let page = dom::elem(&doc, "body")?;
         let host = dom::create(&doc, "wayline-prompt");
         dom::set(&host, "data-campaign", campaign);
