@@ -29,8 +29,8 @@ out=${WAYLINE_SDK_OUT:-$out}
 # RUSTC_BOOTSTRAP lets the pinned stable toolchain use them for this one build. The release wasm32 profile is used
 # by nothing else, so these flags do not invalidate other builds in target/.
 # The standard library is built with its `optimize_for_size` feature: the same results from smaller code where it has
-# a choice (the only one linked here is counting a string's characters, which std otherwise unrolls: about 300 B gzip
-# in the segments build, none in js/dist; the only caller is the rule diagnostics' column numbers).
+# a choice (integer formatting, sorts, character counting). The rule compiler in js/dist-full uses them most (about
+# 3.8 KB gzip there); js/dist and the segments build link none of them today.
 # Reference types are turned off, so wasm-bindgen keeps the page's values in a JavaScript array rather than a wasm
 # table of externrefs: the module then has no externref shim per import and export and no table allocator, which
 # is more than the array's glue (about 600 B gzip in the segments build; `track` costs the same, bench/track.mjs).
