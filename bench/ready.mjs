@@ -24,8 +24,12 @@ const compiled = segments
   : null;
 const browser = await launch();
 
+/** The load's time to ready, or null when it was not ready within 10 s (counted and printed, not hidden). */
 async function load(page) {
-  await page.waitForFunction((segments) => window.__ready && (!segments || window.__config), segments, { timeout: 10000 });
+  const ready = await page
+    .waitForFunction((segments) => window.__ready && (!segments || window.__config), segments, { timeout: 10000 })
+    .then(() => true, () => false);
+  if (!ready) return null;
   return page.evaluate((segments) => Math.max(window.__ready, segments ? window.__config : 0) - window.__scriptStart, segments);
 }
 
@@ -44,9 +48,11 @@ try {
     warm.push(await load(page));
     await context.close();
   }
-  const stats = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return `median ${s[Math.floor(s.length / 2)].toFixed(1)} ms, slowest ${s[s.length - 1].toFixed(1)} ms`;
+  const stats = (all) => {
+    const s = all.filter((x) => x !== null).sort((a, b) => a - b);
+    const missed = all.length - s.length;
+    return `median ${s[Math.floor(s.length / 2)].toFixed(1)} ms, slowest ${s[s.length - 1].toFixed(1)} ms` +
+      (missed ? `; ${missed} not ready within 10 s` : '');
   };
   console.log(`time from the script tag to ready${segments ? ' with the demo config in use' : ''}` +
     `${latency ? `, ${latency} ms before each SDK response` : ''}, ${n} loads each:`);
