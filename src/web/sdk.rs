@@ -50,10 +50,11 @@ const LOG_WRITE_BUDGET: usize = 128 * 1024;
 /// burst can empty dozens of parts; uncounted, their removals made the next timer task 3.5–7 ms long where the
 /// others take about 1 ms (`node bench/track.mjs 5000 --offline`).
 const LOG_REMOVE_COST: usize = 16 * 1024;
-/// Bytes of other tabs' logs the sender reads at most in one timer task (likewise, a part may go over). Reading is
-/// parsing: at 128 KiB the slowest task after a reload at the queue's bound took 6-14 ms on a busy machine, at
-/// 64 KiB 3-4 ms (`node bench/tabs.mjs`).
-const LOG_READ_BUDGET: usize = 64 * 1024;
+/// Bytes of other tabs' logs the sender reads at most in one timer task (likewise, a part may go over): under a
+/// full part, so a task reads one full part, or several small ones. Reading is parsing: at 128 KiB the slowest
+/// task after a reload at the queue's bound took 6-14 ms on a busy machine, at 64 KiB (two parts) 3-8 ms, at one
+/// part 2.2-5.4 ms (`node bench/tabs.mjs`, alternating runs; on a quiet machine all of them stay under 7 ms).
+const LOG_READ_BUDGET: usize = 32 * 1024;
 
 pub struct Sdk {
     pub tracker: Tracker,
