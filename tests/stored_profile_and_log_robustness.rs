@@ -2,8 +2,9 @@
 //! by another version, edited by hand, cut short by a full disk or damaged by the page. These property tests
 //! damage a real profile and a real log at random and start a tracker from them: it must never panic, and
 //! whatever it then sends is a well-formed Segment batch of at most the events it was given, each with a
-//! `messageId` (the collector checks the rest of each event, and refuses only the bad ones). From an undamaged or a repeated log line no message is sent twice (the
-//! collector dedupes by `messageId` in any case, which is what covers damage that splices one line into another).
+//! `messageId` (the collector checks the rest of each event, and refuses only the bad ones). From an undamaged or
+//! a repeated log line no message is sent twice (the collector dedupes by `messageId` in any case, which is what
+//! covers damage that splices one line into another).
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;

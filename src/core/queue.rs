@@ -517,8 +517,8 @@ impl Queue {
         }
     }
 
-    /// Checks restored messages about to be sent; malformed ones (or ones without a `messageId`) are dropped and counted, so that one bad entry
-    /// cannot make the collector refuse a whole batch.
+    /// Checks restored messages about to be sent; malformed ones (or ones without a `messageId`) are dropped and
+    /// counted, so that one bad entry cannot make the collector refuse a whole batch.
     fn verify_front(&mut self, skip: usize, limit: usize) {
         let mut i = skip;
         let mut checked = 0;
@@ -766,8 +766,9 @@ impl Queue {
 
     /// Takes over the events of a persisted log (a part written from [`Queue::next_dirty_part`] by a tab that died,
     /// or by an earlier tab without Web Locks) as this tab's own, after anything already queued and with fresh
-    /// sequence numbers, keeping their original times. Returns false (and adds nothing) when the text is not a persisted queue; lines that do not
-    /// parse are counted as corrupt. Messages are checked (they parse, with a `messageId`) just before they are sent.
+    /// sequence numbers, keeping their original times. Returns false (and adds nothing) when the text is not a
+    /// persisted queue; lines that do not parse are counted as corrupt. Messages are checked (they parse, with a
+    /// `messageId`) just before they are sent.
     pub fn restore(&mut self, text: &str) -> bool {
         self.absorb(text, None, 0).is_some()
     }
