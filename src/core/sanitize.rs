@@ -102,12 +102,18 @@ pub fn trim(s: &str) -> &str {
 /// whichever build they run in.
 #[cfg_attr(feature = "segments", allow(dead_code))]
 fn trim_forward(s: &str) -> &str {
+    trim_where(s, char::is_whitespace)
+}
+
+/// `s` without the characters `is_space` names at either end, in one forward pass (for white space other than
+/// Rust's, as JavaScript's `Number()` trims it).
+pub fn trim_where(s: &str, is_space: impl Fn(char) -> bool) -> &str {
     let mut start = None;
     let mut end = 0;
     let mut i = 0;
     for c in s.chars() {
         let next = i + c.len_utf8();
-        if !c.is_whitespace() {
+        if !is_space(c) {
             if start.is_none() {
                 start = Some(i);
             }

@@ -688,22 +688,11 @@ fn js_version(v: &Value) -> String {
     }
 }
 
-/// Whether `t` is a decimal number as JavaScript's `Number()` reads one: an optional sign, digits with at most
-/// one point (at least one digit in all), and an optional exponent.
 /// `s` without JavaScript's white space and line terminators at either end: Unicode's, less U+0085, plus U+FEFF.
-/// One forward pass (std's `trim_matches` also decodes from the back, code of its own in the browser build).
 fn js_trim(s: &str) -> &str {
-    let mut start = None;
-    let mut end = 0;
-    for (i, c) in s.char_indices() {
-        if !((c.is_whitespace() && c != '\u{85}') || c == '\u{feff}') {
-            start.get_or_insert(i);
-            end = i + c.len_utf8();
-        }
-    }
-    start
-        .and_then(|start| s.get(start..end))
-        .unwrap_or_default()
+    crate::core::sanitize::trim_where(s, |c| {
+        (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+    })
 }
 
 /// `0x1A`, `0o17`, `0b101` (either case, no sign, at least one digit): `Number()` reads them as integers.
@@ -733,6 +722,8 @@ fn radix_integer(t: &str) -> Option<f64> {
     Some(n)
 }
 
+/// Whether `t` is a decimal number as JavaScript's `Number()` reads one: an optional sign, digits with at most
+/// one point (at least one digit in all), and an optional exponent.
 fn is_decimal(t: &str) -> bool {
     let b = t.as_bytes();
     let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
