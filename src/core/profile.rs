@@ -6,7 +6,7 @@
 use super::attribution::{Attribution, Channel, Touch};
 use super::json::{self, Map, Value};
 use super::session::{Session, Sessions};
-use super::time::Millis;
+use super::time::{Millis, MAX_DATE_MS};
 
 pub const PROFILE_VERSION: f64 = 1.0;
 /// Upper bound of the serialised profile. Traits beyond it are refused by `identify`.
@@ -109,13 +109,14 @@ impl Profile {
             .cloned()
             .unwrap_or_default();
         let s = v.get("session");
-        // Times are held to a JavaScript `Date`'s range (±8.64e15 ms), as the session code adds to them.
+        // Times are held to a JavaScript `Date`'s range, as the session code adds to them.
+        let date = MAX_DATE_MS as f64;
         let current = match (num(s, "id"), num(s, "last")) {
             (Some(id), Some(last)) => Some(Session {
-                id: id.clamp(-8.64e15, 8.64e15) as Millis,
-                last_activity: last.clamp(-8.64e15, 8.64e15) as Millis,
+                id: id.clamp(-date, date) as Millis,
+                last_activity: last.clamp(-date, date) as Millis,
                 campaign: owned_text(s, "campaign"),
-                engaged_ms: num(s, "engaged").unwrap_or(0.0).clamp(0.0, 8.64e15) as Millis,
+                engaged_ms: num(s, "engaged").unwrap_or(0.0).clamp(0.0, date) as Millis,
             }),
             _ => None,
         };
@@ -287,7 +288,7 @@ mod tests {
             ))
             .unwrap();
             let id = p.sessions.id().unwrap();
-            assert!(id.abs() <= 8_640_000_000_000_000, "{t}: {id}");
+            assert!(id.abs() <= MAX_DATE_MS, "{t}: {id}");
             p.sessions
                 .touch(1_700_000_000_000, Some("new".into()), 1_800_000);
             assert_eq!(p.sessions.count, 2);

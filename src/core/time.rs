@@ -12,6 +12,9 @@ pub const SECOND: Millis = 1_000;
 pub const MINUTE: Millis = 60 * SECOND;
 pub const HOUR: Millis = 60 * MINUTE;
 pub const DAY: Millis = 24 * HOUR;
+/// The range of a JavaScript `Date`: ±8.64e15 ms around the epoch. Times read from storage or configs are held
+/// within it, so adding a bounded duration to one cannot overflow.
+pub const MAX_DATE_MS: Millis = 8_640_000_000_000_000;
 
 /// Appends `ms` as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Years outside 0..=9999 are clamped into that range.
 pub fn write_iso8601(ms: Millis, out: &mut String) {

@@ -32,7 +32,7 @@ pub const MAX_OPEN_MS: i64 = 30 * MINUTE;
 pub const MAX_PRIORITY: i64 = 1_000_000;
 /// Times are clamped into `-MAX_TIME_MS..=MAX_TIME_MS` (the range of a JavaScript `Date`), so no sum of a time and
 /// a bounded duration can overflow, whatever clock the caller passes.
-pub const MAX_TIME_MS: i64 = 8_640_000_000_000_000;
+pub const MAX_TIME_MS: i64 = crate::core::time::MAX_DATE_MS;
 
 pub fn clamp_time(ms: i64) -> i64 {
     ms.clamp(-MAX_TIME_MS, MAX_TIME_MS)
