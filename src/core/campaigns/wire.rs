@@ -235,9 +235,7 @@ fn campaign_from_value(v: &Value, out: &mut Vec<Campaign>) -> Option<()> {
     });
     let c = out.last_mut()?;
     c.id.push_str(id.as_str()?);
-    if !matches!(rule, Value::Null) {
-        c.audience.rule = Some(fact_program(rule)?);
-    }
+    c.audience.rule = read_program(rule)?;
     read_patterns(include, &mut c.audience.include)?;
     read_patterns(exclude, &mut c.audience.exclude)?;
     read_devices(devices, &mut c.audience.devices)?;
@@ -343,6 +341,19 @@ mod tests {
         }
     }
 
+    /// The campaigns' wire form `good` with field `field` of its first campaign set to `value`.
+    fn with_field(good: &Value, field: usize, value: Value) -> Value {
+        let mut v = good.clone();
+        if let Value::Array(parts) = &mut v {
+            if let Value::Array(list) = &mut parts[0] {
+                if let Value::Array(c) = &mut list[0] {
+                    c[field] = value;
+                }
+            }
+        }
+        v
+    }
+
     /// Each field of a campaign's wire form, by position, with a value of the wrong kind.
     #[test]
     fn a_field_of_the_wrong_kind_is_refused() {
@@ -387,14 +398,7 @@ mod tests {
             (14, "1e300"),
             (15, "-1"),
         ] {
-            let mut v = good.clone();
-            if let Value::Array(parts) = &mut v {
-                if let Value::Array(list) = &mut parts[0] {
-                    if let Value::Array(c) = &mut list[0] {
-                        c[field] = parse(bad).unwrap();
-                    }
-                }
-            }
+            let v = with_field(&good, field, parse(bad).unwrap());
             assert_ne!(v, good);
             assert!(from_value(&v).is_none(), "field {field}: {bad}");
         }
@@ -408,14 +412,7 @@ mod tests {
             history.clone(),
         ]);
         for (field, bad) in [(2, history), (1, filter)] {
-            let mut v = good.clone();
-            if let Value::Array(parts) = &mut v {
-                if let Value::Array(list) = &mut parts[0] {
-                    if let Value::Array(c) = &mut list[0] {
-                        c[field] = bad.clone();
-                    }
-                }
-            }
+            let v = with_field(&good, field, bad.clone());
             assert!(from_value(&v).is_none(), "field {field}: {}", bad.to_json());
         }
     }
