@@ -28,13 +28,17 @@ out=${WAYLINE_SDK_OUT:-$out}
 # `-Zfmt-debug=none` any `Debug` formatting that would otherwise stay linked. All four flags are unstable;
 # RUSTC_BOOTSTRAP lets the pinned stable toolchain use them for this one build. The release wasm32 profile is used
 # by nothing else, so these flags do not invalidate other builds in target/.
+# LLVM's inliner runs with a threshold of 8 rather than opt-level z's 5: small functions called from a few places
+# are inlined where calling them cost more bytes than their bodies (about 650 B gzip in the segments build, 400 B in
+# js/dist; 5 is the same as the default, 11 and above grow the module again; `track` costs the same,
+# bench/track.mjs).
 # The standard library is built with its `optimize_for_size` feature: the same results from smaller code where it has
 # a choice (integer formatting, sorts, character counting). The rule compiler in js/dist-full uses them most (about
 # 3.8 KB gzip there); js/dist and the segments build link none of them today.
 # Reference types are turned off, so wasm-bindgen keeps the page's values in a JavaScript array rather than a wasm
 # table of externrefs: the module then has no externref shim per import and export and no table allocator, which
 # is more than the array's glue (about 600 B gzip in the segments build; `track` costs the same, bench/track.mjs).
-rustflags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+rustflags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Cllvm-args=-inline-threshold=8"
 RUSTC_BOOTSTRAP=1 RUSTFLAGS="$rustflags -Ctarget-feature=-reference-types" \
   cargo build --quiet --release --target wasm32-unknown-unknown -p wayline --lib "${features[@]}" \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
