@@ -33,6 +33,13 @@ export interface InitOptions {
   /** A URL config is checked for changes when the page becomes visible this many ms after the last check
    * (0–86,400,000). Default 300,000 (5 minutes). */
   configRefresh?: number;
+  /**
+   * The response to a request for the `config` URL that the page already started (`fetch(url, { credentials:
+   * 'omit', cache: 'no-cache' })`), used instead of the SDK's first request so the config arrives alongside the
+   * SDK rather than after it. The script tag's stub does this for `data-config`. A rejected promise or an error
+   * status counts as the config being unavailable, as for the SDK's own request.
+   */
+  configResponse?: Promise<Response>;
   /** Starting consent state (SPEC §8). Default `'granted'`. */
   consent?: ConsentState;
   /** Queued events older than this many days are dropped and counted (1–365). Default 7. */

@@ -25,6 +25,8 @@ const explicitInit = queued.some(([name]) => name === 'init');
 if (!explicitInit && data.writeKey) {
   const options = {};
   for (const key of Object.keys(data)) if (key !== 'src') options[key] = data[key];
+  // The stub's request for `data-config`, started before the loader arrived.
+  if (stub.c && data.config) options.configResponse = stub.c;
   api.init(options).catch(refused);
 }
 for (const [name, args, resolve] of queued) {

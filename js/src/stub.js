@@ -20,7 +20,10 @@
   d.head.appendChild(l);
   // The module is fetched now, alongside the loader rather than after it: one round trip less before ready. (The
   // loader takes the response; the catch only keeps a failed fetch from reading as unhandled if it never loads.)
+  // So is the config `data-config` names, revalidated with the server (as the SDK's own request would be) rather
+  // than taken from the HTTP cache unchecked: the loader hands the response to `init` as `configResponse`.
   try {
     (q.w = fetch(new URL('wayline_bg.wasm', l.src))).catch(function () {});
+    if (q.opts.config) (q.c = fetch(q.opts.config, { credentials: 'omit', cache: 'no-cache' })).catch(function () {});
   } catch (e) {}
 })(window, document);

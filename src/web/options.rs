@@ -25,6 +25,10 @@ pub struct InitOptions {
     /// A config fetched from a URL is checked again when the page becomes visible this long after the last check.
     #[cfg_attr(not(feature = "segments"), allow(dead_code))]
     pub config_refresh: Millis,
+    /// The response to the config URL's request, started by the page (the stub, for `data-config`): the first
+    /// request is not made again.
+    #[cfg(feature = "segments")]
+    pub config_response: Option<JsValue>,
 }
 
 /// Where segment and journey definitions come from. (Without the `segments` feature only its presence matters.)
@@ -137,6 +141,8 @@ impl InitOptions {
             number(obj, "configRefresh", 0.0, 86_400_000.0)?.map_or(5 * MINUTE, |n| n as Millis);
         Ok(InitOptions {
             config_refresh,
+            #[cfg(feature = "segments")]
+            config_response: get(obj, "configResponse"),
             tracker,
             endpoint,
             auto_page: flag(obj, "autoPage", true),

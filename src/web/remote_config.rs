@@ -33,6 +33,8 @@ pub struct Remote {
     reactions: Option<[Callback; 2]>,
     /// The `ETag` of the response whose body is being read.
     body_tag: Option<String>,
+    /// A response to the URL requested before the SDK started (`configResponse`), which serves the first request.
+    pub early: Option<JsValue>,
 }
 
 #[cfg(feature = "segments")]
@@ -79,7 +81,15 @@ impl Sdk {
                 acting(|b| Some(Action::ConfigBody(b))),
             ]
         });
-        transport::get(&self.window, &url, self.remote.etag.as_deref(), on_response);
+        // The page's own request carries no `If-None-Match`: a copy the SDK already holds comes back whole (or
+        // from the HTTP cache, revalidated), and `on_config_fetched` sees it is the same text.
+        let early = self.remote.early.take();
+        if early
+            .and_then(|r| then(&r, on_response.as_ref(), on_response.as_ref()))
+            .is_none()
+        {
+            transport::get(&self.window, &url, self.remote.etag.as_deref(), on_response);
+        }
     }
 
     /// A config request settled: a `Response`, or the error of a failed request (which has no `status`).

@@ -320,6 +320,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     #[cfg(feature = "segments")]
     {
         sdk.remote.refresh = options.config_refresh;
+        sdk.remote.early = options.config_response;
     }
     // The SDK lives as long as the page, so it is never dropped: `init` installs only while the slot is empty and
     // not borrowed (`is_running`), so it holds nothing to drop and the borrow succeeds. (Forgotten rather than

@@ -88,3 +88,60 @@ test('a config with errors reports every one of them with its location, and trac
   assert.deepEqual(await page.evaluate(() => wayline.segments()), []);
   await context.close();
 });
+
+test("the stub requests data-config before the loader runs, and that response is the SDK's only request for it", async () => {
+  const { page, log, context } = await openPage(env.browser);
+  const requests = [];
+  let status = 200;
+  await page.route('**/segments-config.json', async (route) => {
+    requests.push(route.request().headers()['if-none-match'] || null);
+    if (status !== 200) return route.fulfill({ status, body: 'unavailable' });
+    return route.continue();
+  });
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
+  await page.evaluate(() => { history.pushState({}, '', '/pricing'); wayline.page(); wayline.page(); });
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), ['pricing-curious'], 'the prefetched config is live');
+  await page.waitForTimeout(300);
+  assert.deepEqual(requests, [null], 'one request, made by the stub');
+
+  // The stored copy starts the next page; the stub's response (an error here) is what the SDK reports on.
+  status = 503;
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'cache' });
+  await page.waitForTimeout(300);
+  assert.equal(requests.length, 2, 'still one request per page');
+  const warning = log.warnings.find((w) => w.includes('config_unavailable'));
+  assert.ok(warning, log.warnings.join('\n'));
+  assert.match(warning, /status 503/);
+  assert.deepEqual(log.errors.filter((e) => !e.startsWith('Failed to load resource')), []);
+  await context.close();
+});
+
+test('init takes a config response the page requested itself, and makes its own request when that is not one', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  let requests = 0;
+  await page.route('**/segments-config.json', (route) => { requests++; return route.continue(); });
+  await page.goto(env.collector.url + '/late-init.html');
+  // A rejected promise: the SDK reports it as the config being unavailable and does not ask again.
+  await page.evaluate(() => wayline.init({ writeKey: 'wk_demo', autoPage: false, config: '/segments-config.json', configResponse: Promise.reject(new TypeError('offline')) }));
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false, source: 'network' });
+  assert.equal(requests, 0);
+  assert.match(log.warnings.find((w) => w.includes('config_unavailable')) || '', /network error/);
+
+  // Not a promise: ignored, and the SDK requests the config itself.
+  await page.reload();
+  await page.evaluate(() => wayline.init({ writeKey: 'wk_demo', autoPage: false, config: '/segments-config.json', configResponse: 42 }));
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
+  assert.equal(requests, 1);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
