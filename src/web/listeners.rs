@@ -189,8 +189,9 @@ fn on_storage(event: &JsValue) -> Option<Action> {
     let key = prop(event, "key")
         .as_string()
         .filter(|k| k.starts_with("wayline:"))?;
-    let value = prop(event, "newValue").as_string();
-    Some(Action::Storage(key, value))
+    // Not read as text here: for another tab's log part it is a whole part (up to 48 KiB), which only its key
+    // matters for, and copying it into the module on every such write cost each storage event that much.
+    Some(Action::Storage(key, prop(event, "newValue")))
 }
 
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and

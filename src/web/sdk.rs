@@ -153,8 +153,8 @@ pub enum Action {
     Online(bool),
     /// The URL may have changed (`popstate`, the `history` wrappers).
     Navigated,
-    /// Another tab wrote this key (`None`: removed it).
-    Storage(String, Option<String>),
+    /// Another tab wrote this key: its new value (`null`: removed), read as text only where it is used.
+    Storage(String, JsValue),
     #[cfg(feature = "segments")]
     ExitIntent,
     /// The scroll depth, in percent.
@@ -710,9 +710,12 @@ impl Sdk {
     }
 
     /// Another tab changed a shared key.
-    pub fn on_storage(&mut self, key: &str, value: Option<String>) {
+    pub fn on_storage(&mut self, key: &str, value: JsValue) {
         if self.tabs.is_own_ack_key(key) {
-            if let Some(seq) = value.and_then(|v| crate::core::queue::parse_ack(&v)) {
+            if let Some(seq) = value
+                .as_string()
+                .and_then(|v| crate::core::queue::parse_ack(&v))
+            {
                 self.tracker.queue_mut().prune_own_through(seq);
             }
         } else if self.tabs.log_part_of(key).is_some() {
