@@ -7,6 +7,8 @@
 //   node bench/ready.mjs [N] --segments   js/dist-segments with the demo config
 //   node bench/ready.mjs [N] --latency MS each response of the SDK's files (stub, loader, module) held MS first,
 //                                         as a network's round trip would (loopback has next to none)
+// Also prints where a first visit's time goes (medians, ms from the script tag): when the loader, the module and the
+// config were requested and had arrived, when the loader ran, and when instantiation started and ended.
 // Needs target/debug/wayline and the SDK builds: run the test command once.
 import { startCollector, launch, root } from '../tests/e2e/helpers.mjs';
 import { join } from 'node:path';
@@ -33,8 +35,39 @@ async function load(page) {
   return page.evaluate((segments) => Math.max(window.__ready, segments ? window.__config : 0) - window.__scriptStart, segments);
 }
 
+/** Marks when the module's instantiation starts and ends (before any page script runs). */
+function markInstantiation() {
+  const original = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = function (...args) {
+    performance.mark('instantiate started');
+    return original.apply(this, args).then((result) => {
+      performance.mark('instantiate ended');
+      return result;
+    });
+  };
+}
+
+/** The first visit's phases: resource timings of the SDK's files and the config, the marks, ready and config. */
+function phases(page) {
+  return page.evaluate(() => {
+    const t0 = window.__scriptStart;
+    const out = {};
+    for (const e of performance.getEntriesByType('resource')) {
+      const file = e.name.split('?')[0].split('/').pop();
+      if (!/^wayline\.js$|^wayline_bg\.wasm$|config/.test(file)) continue;
+      out[`${file} requested`] = e.startTime - t0;
+      out[`${file} arrived`] = e.responseEnd - t0;
+    }
+    for (const m of performance.getEntriesByType('mark')) out[m.name] = m.startTime - t0;
+    out.ready = window.__ready - t0;
+    if (window.__config) out['config in use'] = window.__config - t0;
+    return out;
+  });
+}
+
 try {
   const url = collector.url + (segments ? '/ready-segments.html' : '/ready.html');
+  const breakdown = [];
   const cold = [];
   const warm = [];
   for (let i = 0; i < n; i++) {
@@ -42,8 +75,10 @@ try {
     const page = await context.newPage();
     if (compiled) await page.route('**/demo/demo-config.json', (route) => route.fulfill({ contentType: 'application/json', body: compiled }));
     if (latency) await page.route('**/sdk/**', async (route) => { await new Promise((r) => setTimeout(r, latency)); return route.continue(); });
+    await page.addInitScript(markInstantiation);
     await page.goto(url);
     cold.push(await load(page));
+    if (cold[cold.length - 1] !== null) breakdown.push(await phases(page));
     await page.reload();
     warm.push(await load(page));
     await context.close();
@@ -58,6 +93,15 @@ try {
     `${latency ? `, ${latency} ms before each SDK response` : ''}, ${n} loads each:`);
   console.log(`first visit (nothing cached): ${stats(cold)}`);
   console.log(`reload (caches warm):         ${stats(warm)}`);
+  console.log('first visit, medians (ms from the script tag):');
+  const names = [...new Set(breakdown.flatMap(Object.keys))];
+  const median = (name) => {
+    const v = breakdown.map((b) => b[name]).filter((x) => x !== undefined).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)];
+  };
+  for (const name of names.sort((a, b) => median(a) - median(b))) {
+    console.log(`  ${name.padEnd(32)} ${median(name).toFixed(1)}`);
+  }
 } finally {
   await browser.close();
   await collector.stop();
