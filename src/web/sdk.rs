@@ -325,9 +325,13 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     // The SDK lives as long as the page, so it is never dropped: `init` installs only while the slot is empty and
     // not borrowed (`is_running`), so it holds nothing to drop and the borrow succeeds. (Forgotten rather than
     // assigned: neither path then needs the drop code of the whole state, about 480 B.)
-    SDK.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut slot) => std::mem::forget(slot.replace(sdk)),
-        Err(_) => std::mem::forget(sdk),
+    // In a `ManuallyDrop` as well: `with` drops its closure when the slot cannot be reached (it then traps), and a
+    // closure owning the state would bring that drop code back (about 200 B gzip).
+    let sdk = std::mem::ManuallyDrop::new(sdk);
+    SDK.with(move |cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            std::mem::forget(slot.replace(std::mem::ManuallyDrop::into_inner(sdk)));
+        }
     });
     // Listeners capture nothing but call back through `run`, so they are created once the state is in place.
     act(Action::Started(options.track_clicks, options.config));
