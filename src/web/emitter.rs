@@ -4,7 +4,7 @@
 //! (listener, payload) pairs; they are called after the SDK has released its state, so a callback may call back
 //! into the SDK, and a callback that throws is reported without reaching the code that triggered it.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use js_sys::Function;
 use wasm_bindgen::JsValue;
@@ -12,26 +12,38 @@ use wasm_bindgen::JsValue;
 use super::console;
 
 thread_local! {
-    static LISTENERS: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
+    static LISTENERS: Cell<Vec<(String, Function)>> = const { Cell::new(Vec::new()) };
+}
+
+/// The listeners, taken out of their thread-local while they are read or changed (and put back with [`put`]):
+/// one `take` and one `set` for every use, where a `with` per use would each be code of its own. Nothing between
+/// the two calls runs page code.
+fn take() -> Vec<(String, Function)> {
+    LISTENERS.with(Cell::take)
+}
+
+fn put(listeners: Vec<(String, Function)>) {
+    LISTENERS.with(|l| l.set(listeners));
 }
 
 pub fn add(name: String, f: Function) {
-    LISTENERS.with(|l| l.borrow_mut().push((name, f)));
+    let mut l = take();
+    l.push((name, f));
+    put(l);
 }
 
 pub fn remove(name: &str, f: &Function) {
-    LISTENERS.with(|l| {
-        // Every registration of it (a listener added twice is removed entirely).
-        let mut l = l.borrow_mut();
-        // Compared as `JsValue`s (`===`, which for functions is `Object.is`): `Function`'s own `==` is `Object.is`,
-        // an import of its own.
-        while let Some(at) = l
-            .iter()
-            .position(|(n, g)| n == name && <JsValue as PartialEq>::eq(g, f))
-        {
-            l.remove(at);
-        }
-    });
+    // Every registration of it (a listener added twice is removed entirely).
+    let mut l = take();
+    // Compared as `JsValue`s (`===`, which for functions is `Object.is`): `Function`'s own `==` is `Object.is`,
+    // an import of its own.
+    while let Some(at) = l
+        .iter()
+        .position(|(n, g)| n == name && <JsValue as PartialEq>::eq(g, f))
+    {
+        l.remove(at);
+    }
+    put(l);
 }
 
 /// Work to do once the SDK state is released.
@@ -47,13 +59,13 @@ pub struct Outbox {
 impl Outbox {
     /// Queues a call of every listener of `name` with `payload`.
     pub fn emit(&mut self, name: &str, payload: JsValue) {
-        LISTENERS.with(|l| {
-            for (n, f) in l.borrow().iter() {
-                if n == name {
-                    self.calls.push((f.clone(), payload.clone()));
-                }
+        let l = take();
+        for (n, f) in &l {
+            if n == name {
+                self.calls.push((f.clone(), payload.clone()));
             }
-        });
+        }
+        put(l);
     }
 
     /// Queues a plain function call (for example resolving a promise).

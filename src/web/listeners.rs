@@ -62,8 +62,9 @@ impl Listeners {
         // Touch screens show exit intent by a quick flick back up instead (`core::flick`).
         #[cfg(feature = "segments")]
         {
-            let touch = number(&prop(window, "navigator"), "maxTouchPoints") > 0.0;
-            TOUCH.with(|t| t.set(touch));
+            let mut s = seen();
+            s.touch = number(&prop(window, "navigator"), "maxTouchPoints") > 0.0;
+            remember(s);
         }
         let mut patched = Vec::new();
         let history = prop(window, "history");
@@ -123,29 +124,52 @@ fn on_mouseout(event: &JsValue) -> Option<Action> {
     (left_the_page && at_top).then_some(Action::ExitIntent)
 }
 
-thread_local! {
+/// What the event handlers remember between events: one thread-local, read and written whole through [`seen`] and
+/// [`remember`] (each `with` on a thread-local is code of its own).
+#[derive(Clone, Copy)]
+struct Seen {
     /// The scroll depth last reported for the current page, in whole percent (reported only when it changes).
-    static SCROLL_SENT: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
+    scroll: i32,
     /// When an interaction was last forwarded (`performance`-free: `Date.now()`).
-    static ACTIVITY_AT: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    activity_at: f64,
     /// A touch screen (`navigator.maxTouchPoints > 0`): exit intent is a quick flick back up the page.
     #[cfg(feature = "segments")]
-    static TOUCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    touch: bool,
     #[cfg(feature = "segments")]
-    static FLICK: std::cell::Cell<crate::core::flick::Flick> =
-        const { std::cell::Cell::new(crate::core::flick::Flick::new()) };
+    flick: crate::core::flick::Flick,
+}
+
+thread_local! {
+    static SEEN: std::cell::Cell<Seen> = const {
+        std::cell::Cell::new(Seen {
+            scroll: -1,
+            activity_at: 0.0,
+            #[cfg(feature = "segments")]
+            touch: false,
+            #[cfg(feature = "segments")]
+            flick: crate::core::flick::Flick::new(),
+        })
+    };
+}
+
+fn seen() -> Seen {
+    SEEN.with(std::cell::Cell::get)
+}
+
+fn remember(seen: Seen) {
+    SEEN.with(|s| s.set(seen));
 }
 
 /// True at most once per [`ACTIVITY_EVERY`]: interactions come in bursts, engaged time needs one per second.
 fn throttled() -> bool {
     let now = js_sys::Date::now();
-    ACTIVITY_AT.with(|at| {
-        let due = now - at.get() >= ACTIVITY_EVERY;
-        if due {
-            at.set(now);
-        }
-        due
-    })
+    let mut s = seen();
+    let due = now - s.activity_at >= ACTIVITY_EVERY;
+    if due {
+        s.activity_at = now;
+        remember(s);
+    }
+    due
 }
 
 /// Scroll depth: how much of the page has been in view, in percent, reported when the whole percent changes; on a
@@ -160,27 +184,37 @@ fn on_scroll() -> Option<Action> {
     let y = number(&window, "scrollY");
     let viewport = number(&window, "innerHeight");
     #[cfg(feature = "segments")]
-    if TOUCH.with(|t| t.get()) {
-        let mut flick = FLICK.with(|f| f.get());
-        let fired = flick.scrolled(y, viewport, super::env::now());
-        FLICK.with(|f| f.set(flick));
-        if fired {
-            act(Action::ExitIntent);
+    {
+        let mut s = seen();
+        if s.touch {
+            let fired = s.flick.scrolled(y, viewport, super::env::now());
+            remember(s);
+            if fired {
+                act(Action::ExitIntent);
+            }
         }
     }
-    let seen = y + viewport;
+    let depth = y + viewport;
     let height = number(&root, "scrollHeight").max(1.0);
-    let percent = (seen / height * 100.0).clamp(0.0, 100.0);
+    let percent = (depth / height * 100.0).clamp(0.0, 100.0);
     let whole = percent as i32;
-    (SCROLL_SENT.with(|s| s.replace(whole)) != whole).then_some(Action::Scrolled(percent))
+    // Read again: an exit intent above ran the SDK.
+    let mut s = seen();
+    let last = std::mem::replace(&mut s.scroll, whole);
+    remember(s);
+    (last != whole).then_some(Action::Scrolled(percent))
 }
 
 /// A new page view started: its scroll depth is reported afresh at the next scroll, even at the same whole
 /// percent as the previous page's (an in-app navigation often keeps the scroll position).
 pub fn forget_scroll() {
-    SCROLL_SENT.with(|s| s.set(-1));
+    let mut s = seen();
+    s.scroll = -1;
     #[cfg(feature = "segments")]
-    FLICK.with(|f| f.set(crate::core::flick::Flick::new()));
+    {
+        s.flick = crate::core::flick::Flick::new();
+    }
+    remember(s);
 }
 
 /// Another tab wrote `localStorage`. (Read through [`prop`]: a `storage` event that is not a `StorageEvent`
