@@ -5,17 +5,28 @@
 //! `"[Circular]"`. Functions and symbols are left out, as `JSON.stringify` does. Anything that still throws
 //! (a getter that throws, nesting deep enough to exhaust the stack) leaves the properties absent.
 
-use js_sys::Object;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+/// `v === true`. Checks of a page value go through `===` (`PartialEq`), one import for all of them, rather than
+/// `as_bool`, `is_truthy`, `is_null` and `is_undefined`, an import and a glue function each.
+pub fn is_true(v: &JsValue) -> bool {
+    *v == JsValue::TRUE
+}
+
+/// `v == null`: `undefined` or `null` (as [`is_true`]).
+pub fn is_nullish(v: &JsValue) -> bool {
+    *v == JsValue::UNDEFINED || *v == JsValue::NULL
+}
+
 /// A plain object from key/value pairs (listener payloads).
 pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
+    // `JSON.parse("{}")`, an import the SDK has anyway, rather than `new Object`, one more (as `array`).
+    let o = js_sys::JSON::parse("{}").unwrap_or_default();
     for (k, v) in pairs {
         let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
     }
-    o.into()
+    o
 }
 
 /// A new empty array (`JSON.parse("[]")`, an import the SDK has anyway, rather than `new Array` and its `push`,
@@ -158,7 +169,7 @@ pub enum Json {
 }
 
 pub fn to_json(v: &JsValue) -> Json {
-    if v.is_undefined() || v.is_null() {
+    if is_nullish(v) {
         return Json::Absent;
     }
     // With an `undefined` replacer: the same as none, and one binding for both calls.

@@ -119,7 +119,7 @@ fn on_event(event: JsValue) -> Option<Action> {
 #[cfg(feature = "segments")]
 fn on_mouseout(event: &JsValue) -> Option<Action> {
     let get = |k: &str| Reflect::get(event, &JsValue::from_str(k)).unwrap_or(JsValue::NULL);
-    let left_the_page = get("relatedTarget").is_null();
+    let left_the_page = get("relatedTarget") == JsValue::NULL;
     let at_top = get("clientY").as_f64().is_some_and(|y| y <= 0.0);
     (left_the_page && at_top).then_some(Action::ExitIntent)
 }
@@ -248,7 +248,7 @@ pub fn navigated(
     unused: JsValue,
     url: JsValue,
 ) -> JsValue {
-    let result = if url.is_undefined() {
+    let result = if url == JsValue::UNDEFINED {
         original.call2(this, &state, &unused)
     } else {
         original.call3(this, &state, &unused, &url)

@@ -43,7 +43,7 @@ pub enum ConfigSource {
 fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(obj, &JsValue::from_str(key))
         .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
+        .filter(|v| !super::convert::is_nullish(v))
 }
 
 fn invalid(message: &str) -> JsValue {
@@ -83,9 +83,12 @@ fn number(obj: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, J
 fn flag(obj: &JsValue, key: &str, default: bool) -> bool {
     match get(obj, key) {
         None => default,
-        Some(v) => v
-            .as_bool()
-            .unwrap_or_else(|| !matches!(v.as_string().as_deref(), Some("false" | "0" | "off"))),
+        // `true` and `false` by identity (`===`, the import every such check shares), else a string.
+        Some(v) => {
+            super::convert::is_true(&v)
+                || (v != JsValue::FALSE
+                    && !matches!(v.as_string().as_deref(), Some("false" | "0" | "off")))
+        }
     }
 }
 

@@ -313,9 +313,10 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         sdk.adopt_all_logs();
     }
     // `navigator.onLine` (read once: see `convert::prop`).
-    let online = super::convert::prop(&super::convert::prop(&sdk.window, "navigator"), "onLine")
-        .as_bool()
-        == Some(true);
+    let online = super::convert::is_true(&super::convert::prop(
+        &super::convert::prop(&sdk.window, "navigator"),
+        "onLine",
+    ));
     sdk.tracker.queue_mut().set_paused(!online);
     #[cfg(feature = "segments")]
     {

@@ -127,7 +127,7 @@ impl Sdk {
         // By reference: an owning loop would instantiate the vector's iterator and its drop for `Change`.
         let changes = self.tracker.take_changes();
         for change in &changes {
-            let payload = js_sys::Object::new();
+            let payload = super::super::convert::object(&[]);
             let set = |k: &str, v: JsValue| {
                 let _ = js_sys::Reflect::set(&payload, &JsValue::from_str(k), &v);
             };
@@ -151,7 +151,7 @@ impl Sdk {
                 }
             };
             set("at", JsValue::from_f64(change.at() as f64));
-            self.outbox.emit(name, payload.into());
+            self.outbox.emit(name, payload);
         }
         if self.debug {
             for d in &self.tracker.take_rule_diagnostics() {

@@ -86,5 +86,5 @@ pub fn beacon(window: &web_sys::Window, url: &str, body: &str) -> bool {
         return false;
     };
     send.call2(&navigator, &url.into(), &body.into())
-        .is_ok_and(|sent| sent.as_bool() == Some(true))
+        .is_ok_and(|sent| super::convert::is_true(&sent))
 }

@@ -18,12 +18,12 @@ mod survey;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Function, Object};
+use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Element, ShadowRoot};
 
 use crate::core::json::Value;
-use crate::web::convert::Handler;
+use crate::web::convert::{is_true, Handler};
 use strings::Strings;
 
 /// The string at `v[key]`, or "".
@@ -141,7 +141,7 @@ impl Prompt {
         let page = dom::elem(&doc, "body")?;
         let host = dom::create(&doc, "wayline-prompt");
         dom::set(&host, "data-campaign", campaign);
-        let init = Object::new();
+        let init = crate::web::convert::object(&[]);
         dom::put(&init, "mode", &"open".into());
         let root: ShadowRoot = dom::call1(&host, "attachShadow", &init)?.unchecked_into();
         let sheet = CssStyleSheet::new().ok()?;
@@ -219,7 +219,7 @@ impl Prompt {
 
     /// Whether it is still on the page.
     pub fn is_open(&self) -> bool {
-        self.0.open.get() && dom::prop(&self.0.host, "isConnected").is_truthy()
+        self.0.open.get() && is_true(&dom::prop(&self.0.host, "isConnected"))
     }
 }
 
@@ -256,7 +256,7 @@ impl Inner {
 /// Whether `e` takes typed text: a text-like `<input>`, a `<textarea>`, a `<select>` or editable content
 /// (`:read-write` outside inputs and textareas is exactly `isContentEditable`).
 fn is_editing(e: &Element) -> bool {
-    dom::call_str(e, "matches", EDITING).is_some_and(|m| m.is_truthy())
+    dom::call_str(e, "matches", EDITING).is_some_and(|m| is_true(&m))
 }
 
 const EDITING: &str =
@@ -286,7 +286,7 @@ fn handle(inner: &Rc<Inner>, on_event: &dyn Fn(PromptEvent), v: JsValue) {
         if event {
             ui.on_dom(&v, &mut after);
         } else {
-            ui.settled(v.is_undefined());
+            ui.settled(v == JsValue::UNDEFINED);
         }
         after
     };
@@ -333,7 +333,7 @@ impl Ui {
             }
             // Handled here, so the browser must not click as well; a held-down key answers only once.
             dom::call0(e, "preventDefault");
-            if dom::prop(e, "repeat").is_truthy() {
+            if is_true(&dom::prop(e, "repeat")) {
                 return;
             }
         }

@@ -2,7 +2,6 @@
 //! The claim is recorded when the visitor acts, whatever the clipboard then does; "Copied" shows once the
 //! clipboard has the text, and if it refuses, the text is selected for copying by hand.
 
-use js_sys::Object;
 use web_sys::Element;
 
 use super::strings::{self, fill};
@@ -85,7 +84,7 @@ impl Ui {
         let nav = crate::web::env::window().map(|w| dom::prop(&w, "navigator"));
         let started = nav.and_then(|nav| {
             if share {
-                let data = Object::new();
+                let data = crate::web::convert::object(&[]);
                 for key in &["url", "title", "text"] {
                     let v = self.spec(key);
                     if !v.is_empty() {
