@@ -1,9 +1,8 @@
 //! The SDK's console voice: every message is prefixed so a site owner can tell it apart.
 
-use js_sys::Function;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
-use super::convert::prop;
+use super::convert::{call1, call2, prop};
 
 /// Joins text pieces: the SDK's messages are built without `format!`, whose machinery costs wasm bytes.
 /// (`concat` is in the wasm anyway.)
@@ -33,12 +32,9 @@ fn log(method: &str, text: &[&str], value: Option<&JsValue>) {
         return;
     };
     let console = prop(&window, "console");
-    let Ok(f) = prop(&console, method).dyn_into::<Function>() else {
-        return;
-    };
     let text = JsValue::from(join(text));
     let _ = match value {
-        Some(v) => f.call2(&console, &text, v),
-        None => f.call1(&console, &text),
+        Some(v) => call2(&console, method, &text, v),
+        None => call1(&console, method, &text),
     };
 }

@@ -88,8 +88,7 @@ impl AsRef<JsValue> for Callback {
 
 /// `promise.then(ok, err)`, for callbacks as JS functions.
 pub fn then(promise: &JsValue, ok: &JsValue, err: &JsValue) -> Option<JsValue> {
-    let f = prop(promise, "then").dyn_into::<js_sys::Function>().ok()?;
-    f.call2(promise, ok, err).ok()
+    call2(promise, "then", ok, err)
 }
 
 /// `target[key]`, or `undefined` when that throws. For what is read once or rarely: each typed web-sys getter

@@ -14,11 +14,11 @@
 //! Without Web Locks (old browsers) each tab sends its own events, and logs of earlier tabs are taken over when a
 //! tab starts (a live tab's log taken over that way is sent twice, which the collector's dedupe absorbs).
 
-use js_sys::{Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
 
 use super::console::join;
-use super::convert::{number, prop, prop_object, then, Callback};
+use super::convert::{call2, number, prop, prop_object, then, Callback};
 use super::sdk::{self, Action};
 use crate::core::time::{Millis, SECOND};
 
@@ -131,21 +131,16 @@ impl Tabs {
 
     /// Takes the tab's lifetime lock and queues for the sender lock. The callbacks run later, from the browser.
     pub fn request_locks(&mut self) {
-        let Some(locks) = self.locks.clone() else {
+        let Some(locks) = &self.locks else {
             return;
         };
-        let Some(request) = Reflect::get(&locks, &JsValue::from_str("request"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-        else {
-            return;
-        };
+        // `locks.request(name, callback)` through `call2`, as every rare DOM call.
         let hold = sdk::holding(|_lock| None);
         let tab_lock = join(&[&self.prefix, "tab:", &self.id]);
-        let _ = request.call2(&locks, &JsValue::from_str(&tab_lock), hold.as_ref());
+        let _ = call2(locks, "request", &tab_lock.into(), hold.as_ref());
         let lead = sdk::holding(|_lock| Some(Action::Sender));
         let sender_lock = join(&[&self.prefix, "sender"]);
-        let _ = request.call2(&locks, &JsValue::from_str(&sender_lock), lead.as_ref());
+        let _ = call2(locks, "request", &sender_lock.into(), lead.as_ref());
         self._closures.push(hold);
         self._closures.push(lead);
     }

@@ -2,7 +2,7 @@
 //!
 //! Bodies are `text/plain` so the request is CORS-simple: no preflight, and `sendBeacon` may carry it.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::convert::{call1, call2, call_str, number, object, prop, then, Callback};
 
@@ -81,10 +81,11 @@ pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: 
 
 /// Hands `body` to `navigator.sendBeacon`; false when the browser refused it (over its in-flight budget).
 pub fn beacon(window: &web_sys::Window, url: &str, body: &str) -> bool {
-    let navigator = prop(window, "navigator");
-    let Ok(send) = prop(&navigator, "sendBeacon").dyn_into::<js_sys::Function>() else {
-        return false;
-    };
-    send.call2(&navigator, &url.into(), &body.into())
-        .is_ok_and(|sent| super::convert::is_true(&sent))
+    call2(
+        &prop(window, "navigator"),
+        "sendBeacon",
+        &url.into(),
+        &body.into(),
+    )
+    .is_some_and(|sent| super::convert::is_true(&sent))
 }
