@@ -24,7 +24,7 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     // `JSON.parse("{}")`, an import the SDK has anyway, rather than `new Object`, one more (as `array`).
     let o = js_sys::JSON::parse("{}").unwrap_or_default();
     for (k, v) in pairs {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+        put(&o, k, v);
     }
     o
 }
@@ -89,6 +89,11 @@ impl AsRef<JsValue> for Callback {
 /// `promise.then(ok, err)`, for callbacks as JS functions.
 pub fn then(promise: &JsValue, ok: &JsValue, err: &JsValue) -> Option<JsValue> {
     call2(promise, "then", ok, err)
+}
+
+/// `target[key] = value` (ignoring a refusal).
+pub fn put(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 /// `target[key]`, or `undefined` when that throws. For what is read once or rarely: each typed web-sys getter

@@ -7,7 +7,7 @@ pub const ERROR_NAME: &str = "WaylineError";
 /// An `Error` whose `name` is `WaylineError` and whose `code` says what went wrong.
 pub fn wayline_error(code: &str, message: &str) -> JsValue {
     let e: JsValue = js_sys::Error::new(message).into();
-    let _ = js_sys::Reflect::set(&e, &"name".into(), &ERROR_NAME.into());
-    let _ = js_sys::Reflect::set(&e, &"code".into(), &code.into());
+    super::convert::put(&e, "name", &ERROR_NAME.into());
+    super::convert::put(&e, "code", &code.into());
     e
 }

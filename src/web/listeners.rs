@@ -118,9 +118,8 @@ fn on_event(event: JsValue) -> Option<Action> {
 /// close button). On touch screens, which have no such gesture, see [`on_scroll`].
 #[cfg(feature = "segments")]
 fn on_mouseout(event: &JsValue) -> Option<Action> {
-    let get = |k: &str| Reflect::get(event, &JsValue::from_str(k)).unwrap_or(JsValue::NULL);
-    let left_the_page = get("relatedTarget") == JsValue::NULL;
-    let at_top = get("clientY").as_f64().is_some_and(|y| y <= 0.0);
+    let left_the_page = prop(event, "relatedTarget") == JsValue::NULL;
+    let at_top = prop(event, "clientY").as_f64().is_some_and(|y| y <= 0.0);
     (left_the_page && at_top).then_some(Action::ExitIntent)
 }
 

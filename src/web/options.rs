@@ -3,7 +3,6 @@
 //! Read field by field with `Reflect` rather than through serde: the options are few, and this keeps serde out of
 //! the shipped wasm. Unknown fields are ignored; a field of the wrong type is an `invalid_options` error.
 
-use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
 use super::console::{join, num};
@@ -41,9 +40,7 @@ pub enum ConfigSource {
 }
 
 fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
-    Reflect::get(obj, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !super::convert::is_nullish(v))
+    Some(super::convert::prop(obj, key)).filter(|v| !super::convert::is_nullish(v))
 }
 
 fn invalid(message: &str) -> JsValue {

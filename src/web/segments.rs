@@ -129,7 +129,7 @@ impl Sdk {
         for change in &changes {
             let payload = super::super::convert::object(&[]);
             let set = |k: &str, v: JsValue| {
-                let _ = js_sys::Reflect::set(&payload, &JsValue::from_str(k), &v);
+                super::super::convert::put(&payload, k, &v);
             };
             let opt = |s: &Option<String>| s.as_deref().map_or(JsValue::NULL, JsValue::from_str);
             let name = match change {

@@ -74,7 +74,7 @@ pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: 
     let init = object(&[("credentials", "omit".into())]);
     if let Some(etag) = etag {
         let headers = object(&[("If-None-Match", etag.into())]);
-        let _ = js_sys::Reflect::set(&init, &"headers".into(), &headers);
+        super::convert::put(&init, "headers", &headers);
     }
     fetch(window, url, &init, on_settled);
 }

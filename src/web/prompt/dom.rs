@@ -4,7 +4,6 @@
 //! DOM methods and properties are reached through [`call`] and [`prop`] (one `Reflect` path) rather than a
 //! binding each: every binding adds its own import and glue to the shipped SDK.
 
-use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
@@ -44,11 +43,6 @@ pub(super) fn set_text(e: &Element, text: &str) {
     put(e, "textContent", &text.into());
 }
 
-/// `target[key] = value`.
-pub(super) fn put(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &key.into(), value);
-}
-
 pub(super) fn focus(e: &Element) {
     call0(e, "focus");
 }
@@ -80,7 +74,7 @@ pub(super) fn step(radio: &Element, key: &str) -> Option<Element> {
 }
 
 // The SDK's one `Reflect` path (`convert`): a copy of it here was code of its own.
-pub(super) use crate::web::convert::{call1, call2 as call, call_str, prop};
+pub(super) use crate::web::convert::{call1, call2 as call, call_str, prop, put};
 
 /// `target[key]` if it is an element.
 pub(super) fn elem(target: &JsValue, key: &str) -> Option<Element> {
