@@ -102,6 +102,11 @@ pub fn prop(target: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or_default()
 }
 
+/// `target[index]` (array elements), or `undefined` when that throws.
+pub fn at(target: &JsValue, index: u32) -> JsValue {
+    js_sys::Reflect::get(target, &JsValue::from(index)).unwrap_or_default()
+}
+
 /// `target[key]` as text, or "" when it is not a string (one call for what most reads of page facts do).
 pub fn text(target: &JsValue, key: &str) -> String {
     prop(target, key).as_string().unwrap_or_default()

@@ -82,10 +82,7 @@ pub fn seed(window: &web_sys::Window) -> [u8; 32] {
     let filled = call1(&prop(window, "crypto"), "getRandomValues", &bytes).is_some();
     if filled {
         for (i, b) in seed.iter_mut().enumerate() {
-            *b = js_sys::Reflect::get(&bytes, &JsValue::from(i as u32))
-                .unwrap_or_default()
-                .as_f64()
-                .unwrap_or(0.0) as u8;
+            *b = super::convert::at(&bytes, i as u32).as_f64().unwrap_or(0.0) as u8;
         }
     } else {
         let random = call1(&prop(window, "Math"), "random", &JsValue::UNDEFINED)

@@ -5,10 +5,12 @@
 //! Each handler only reads the event into an [`Action`], which that closure (the SDK's one, [`acting`]) carries
 //! out; none of them can throw into the page.
 
-use js_sys::{Function, Reflect};
+use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::{call1, call2, call_str, number, prop, prop_object, text, Callback, Handler};
+use super::convert::{
+    call1, call2, call_str, number, prop, prop_object, put, text, Callback, Handler,
+};
 use super::sdk::{act, acting, Action};
 
 pub struct Listeners {
@@ -231,10 +233,10 @@ fn on_storage(event: &JsValue) -> Option<Action> {
 /// exceptions (a cross-origin URL throws) reach the caller unchanged (rethrown with `throw_val`: the closure
 /// signature the SDK shares returns no `Result`).
 fn patch_history(history: &JsValue, name: &str) -> Option<Callback> {
-    let key = JsValue::from_str(name);
-    let original: Function = Reflect::get(history, &key).ok()?.dyn_into().ok()?;
+    let original: Function = prop(history, name).dyn_into().ok()?;
     let wrapper = Callback::of(Handler::History(original, history.clone()));
-    Reflect::set(history, &key, wrapper.as_ref()).ok()?;
+    // Kept even where `history` refuses the write: it is then never called.
+    put(history, name, wrapper.as_ref());
     Some(wrapper)
 }
 

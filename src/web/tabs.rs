@@ -14,7 +14,6 @@
 //! Without Web Locks (old browsers) each tab sends its own events, and logs of earlier tabs are taken over when a
 //! tab starts (a live tab's log taken over that way is sent twice, which the collector's dedupe absorbs).
 
-use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
 use super::console::join;
@@ -238,7 +237,7 @@ fn held_lock_names(snapshot: &JsValue) -> Vec<String> {
     let held = prop(snapshot, "held");
     let count = number(&held, "length") as u32;
     for i in 0..count {
-        let lock = Reflect::get(&held, &JsValue::from(i)).unwrap_or_default();
+        let lock = super::convert::at(&held, i);
         if let Some(name) = prop(&lock, "name").as_string() {
             names.push(name);
         }
