@@ -87,8 +87,12 @@ impl Outbox {
             }
         }
         #[cfg(feature = "segments")]
-        for task in self.tasks {
-            super::sdk::carry_out(task);
+        {
+            // Each taken out in place: an owning loop instantiates the vector's iterator and its drop guard.
+            let mut tasks = self.tasks;
+            for task in &mut tasks {
+                super::sdk::carry_out(task.take());
+            }
         }
     }
 }
