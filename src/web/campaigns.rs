@@ -44,12 +44,15 @@ impl Sdk {
         let headless = kind == "custom";
         self.outbox.emit(
             "campaign:show",
-            object(&[
-                ("campaign", campaign.as_str().into()),
-                ("type", kind.into()),
-                ("headless", headless.into()),
-                ("action", to_js(&action)),
-            ]),
+            object(
+                "campaign|type|headless|action",
+                &[
+                    campaign.as_str().into(),
+                    kind.into(),
+                    headless.into(),
+                    to_js(&action),
+                ],
+            ),
         );
         if headless {
             return;
@@ -73,11 +76,10 @@ impl Sdk {
             PromptEvent::Answered { question, answer } => {
                 self.outbox.emit(
                     "survey:answer",
-                    object(&[
-                        ("campaign", campaign.into()),
-                        ("question", question.as_str().into()),
-                        ("answer", to_js(&answer)),
-                    ]),
+                    object(
+                        "campaign|question|answer",
+                        &[campaign.into(), question.as_str().into(), to_js(&answer)],
+                    ),
                 );
                 props.insert("question", question.into());
                 props.insert("answer", answer);
@@ -94,11 +96,10 @@ impl Sdk {
                     .unwrap_or(Value::Null);
                 self.outbox.emit(
                     "reward:claim",
-                    object(&[
-                        ("campaign", campaign.into()),
-                        ("reward", to_js(&reward)),
-                        ("how", how.into()),
-                    ]),
+                    object(
+                        "campaign|reward|how",
+                        &[campaign.into(), to_js(&reward), how.into()],
+                    ),
                 );
                 props.insert("reward", reward);
                 props.insert("how", how.into());

@@ -19,12 +19,18 @@ pub fn is_nullish(v: &JsValue) -> bool {
     *v == JsValue::UNDEFINED || *v == JsValue::NULL
 }
 
-/// A plain object from key/value pairs (listener payloads).
-pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+/// A plain object (listener payloads): `keys` separated by `|`, one for each of `values` (`object("ok|source",
+/// &[ok, source])`). One static string for the keys rather than a pair per value, each a pointer and a length at
+/// the call site.
+pub fn object(keys: &str, values: &[JsValue]) -> JsValue {
     // `JSON.parse("{}")`, an import the SDK has anyway, rather than `new Object`, one more (as `array`).
+    debug_assert!(values.is_empty() || keys.split('|').count() == values.len());
     let o = js_sys::JSON::parse("{}").unwrap_or_default();
-    for (k, v) in pairs {
+    let mut rest = keys;
+    for v in values {
+        let (k, next) = crate::core::url::split_once_byte(rest, b'|').unwrap_or((rest, ""));
         put(&o, k, v);
+        rest = next;
     }
     o
 }

@@ -208,17 +208,21 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
                 let q = s.tracker.queue();
                 let sessions = &s.tracker.profile().sessions;
                 let n = |v: f64| JsValue::from(v);
-                return convert::object(&[
-                    ("queued", n(q.len() as f64)),
-                    ("queuedBytes", n(q.bytes() as f64)),
-                    ("droppedOverflow", n(q.dropped.overflow as f64)),
-                    ("droppedRejected", n(q.dropped.rejected as f64)),
-                    ("sessionCount", n(f64::from(sessions.count))),
-                    ("sessionId", n(sessions.id().unwrap_or(0) as f64)),
-                    ("droppedExpired", n(q.dropped.expired as f64)),
-                    ("droppedCorrupt", n(q.dropped.corrupt as f64)),
-                    ("consent", s.tracker.consent().as_str().into()),
-                ]);
+                return convert::object(
+                    "queued|queuedBytes|droppedOverflow|droppedRejected|sessionCount|sessionId|droppedExpired|\
+                     droppedCorrupt|consent",
+                    &[
+                        n(q.len() as f64),
+                        n(q.bytes() as f64),
+                        n(q.dropped.overflow as f64),
+                        n(q.dropped.rejected as f64),
+                        n(f64::from(sessions.count)),
+                        n(sessions.id().unwrap_or(0) as f64),
+                        n(q.dropped.expired as f64),
+                        n(q.dropped.corrupt as f64),
+                        s.tracker.consent().as_str().into(),
+                    ],
+                );
             }
             _ => {}
         }

@@ -361,7 +361,7 @@ impl Sdk {
     /// literals, which a `Warning` would copy into a `String` first.)
     pub fn report(&mut self, code: &str, message: &str) {
         console::warn(code, message);
-        let payload = super::convert::object(&[("code", code.into()), ("message", message.into())]);
+        let payload = super::convert::object("code|message", &[code.into(), message.into()]);
         self.outbox.emit("warning", payload);
     }
 

@@ -47,8 +47,7 @@ impl Sdk {
     /// Tells listeners whether segments are live (`config` event, `{ ok, source }`; `source` is `inline`,
     /// `cache` or `network`).
     pub(super) fn config_loaded(&mut self, ok: bool, source: &str) {
-        let payload =
-            super::super::convert::object(&[("ok", ok.into()), ("source", source.into())]);
+        let payload = super::super::convert::object("ok|source", &[ok.into(), source.into()]);
         self.outbox.emit("config", payload);
     }
 }
@@ -127,7 +126,7 @@ impl Sdk {
         // By reference: an owning loop would instantiate the vector's iterator and its drop for `Change`.
         let changes = self.tracker.take_changes();
         for change in &changes {
-            let payload = super::super::convert::object(&[]);
+            let payload = super::super::convert::object("", &[]);
             let set = |k: &str, v: JsValue| {
                 super::super::convert::put(&payload, k, &v);
             };

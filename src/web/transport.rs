@@ -41,13 +41,16 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
 /// [`read_response`] reads as status 0).
 pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callback) -> bool {
     // A plain object rather than `RequestInit`'s setters (an import each, and enum tables in the glue).
-    let init = object(&[
-        ("method", "POST".into()),
-        ("body", body.into()),
-        ("mode", "cors".into()),
-        ("credentials", "omit".into()),
-        ("headers", object(&[("Content-Type", "text/plain".into())])),
-    ]);
+    let init = object(
+        "method|body|mode|credentials|headers",
+        &[
+            "POST".into(),
+            body.into(),
+            "cors".into(),
+            "omit".into(),
+            object("Content-Type", &["text/plain".into()]),
+        ],
+    );
     fetch(window, url, &init, on_settled);
     true
 }
@@ -71,9 +74,9 @@ fn fetch(window: &web_sys::Window, url: &str, init: &JsValue, on_settled: &Callb
 /// `on_settled` gets the `Response`, or the error of a network failure.
 #[cfg(feature = "segments")]
 pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: &Callback) {
-    let init = object(&[("credentials", "omit".into())]);
+    let init = object("credentials", &["omit".into()]);
     if let Some(etag) = etag {
-        let headers = object(&[("If-None-Match", etag.into())]);
+        let headers = object("If-None-Match", &[etag.into()]);
         super::convert::put(&init, "headers", &headers);
     }
     fetch(window, url, &init, on_settled);

@@ -84,7 +84,7 @@ impl Ui {
         let nav = crate::web::env::window().map(|w| dom::prop(&w, "navigator"));
         let started = nav.and_then(|nav| {
             if share {
-                let data = crate::web::convert::object(&[]);
+                let data = crate::web::convert::object("", &[]);
                 for key in &["url", "title", "text"] {
                     let v = self.spec(key);
                     if !v.is_empty() {
