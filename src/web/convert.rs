@@ -23,9 +23,9 @@ pub fn is_nullish(v: &JsValue) -> bool {
 /// &[ok, source])`). One static string for the keys rather than a pair per value, each a pointer and a length at
 /// the call site.
 pub fn object(keys: &str, values: &[JsValue]) -> JsValue {
-    // `JSON.parse("{}")`, an import the SDK has anyway, rather than `new Object`, one more (as `array`).
     debug_assert!(values.is_empty() || keys.split('|').count() == values.len());
-    let o = js_sys::JSON::parse("{}").unwrap_or_default();
+    // `JSON.parse("{}")`, an import the SDK has anyway, rather than `new Object`, one more (as `array`).
+    let o = parsed("{}");
     let mut rest = keys;
     for v in values {
         let (k, next) = crate::core::url::split_once_byte(rest, b'|').unwrap_or((rest, ""));
@@ -38,7 +38,13 @@ pub fn object(keys: &str, values: &[JsValue]) -> JsValue {
 /// A new empty array (`JSON.parse("[]")`, an import the SDK has anyway, rather than `new Array` and its `push`,
 /// two imports; elements go in with `call1(&array, "push", …)`).
 pub fn array() -> JsValue {
-    js_sys::JSON::parse("[]").unwrap_or_default()
+    parsed("[]")
+}
+
+/// The value of JSON text the SDK writes itself (empty objects and arrays, constant request options), or
+/// `undefined` if it does not parse.
+pub fn parsed(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or_default()
 }
 
 /// The one closure signature the SDK hands the browser for its callbacks (events, the timer, promise reactions,

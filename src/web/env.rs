@@ -76,7 +76,7 @@ pub fn seed(window: &web_sys::Window) -> [u8; 32] {
     let bytes = call1(
         &prop(window, "Uint8Array"),
         "from",
-        &super::convert::object("length", &[JsValue::from(32)]),
+        &super::convert::parsed(r#"{"length":32}"#),
     )
     .unwrap_or_default();
     let filled = call1(&prop(window, "crypto"), "getRandomValues", &bytes).is_some();

@@ -4,7 +4,7 @@
 
 use wasm_bindgen::JsValue;
 
-use super::convert::{call1, call2, call_str, number, object, prop, then, Callback};
+use super::convert::{call1, call2, call_str, number, parsed, prop, put, then, Callback};
 
 use crate::core::time::{Millis, SECOND};
 
@@ -40,17 +40,12 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
 /// Starts a POST of `body`; `on_settled` gets the `Response`, or the error of a network failure (which
 /// [`read_response`] reads as status 0).
 pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callback) -> bool {
-    // A plain object rather than `RequestInit`'s setters (an import each, and enum tables in the glue).
-    let init = object(
-        "method|body|mode|credentials|headers",
-        &[
-            "POST".into(),
-            body.into(),
-            "cors".into(),
-            "omit".into(),
-            object("Content-Type", &["text/plain".into()]),
-        ],
+    // A plain object rather than `RequestInit`'s setters (an import each, and enum tables in the glue), its constant
+    // part parsed from JSON text (one string rather than a key and a value converted for each option).
+    let init = parsed(
+        r#"{"method":"POST","mode":"cors","credentials":"omit","headers":{"Content-Type":"text/plain"}}"#,
     );
+    put(&init, "body", &body.into());
     fetch(window, url, &init, on_settled);
     true
 }
@@ -74,9 +69,9 @@ fn fetch(window: &web_sys::Window, url: &str, init: &JsValue, on_settled: &Callb
 /// `on_settled` gets the `Response`, or the error of a network failure.
 #[cfg(feature = "segments")]
 pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: &Callback) {
-    let init = object("credentials", &["omit".into()]);
+    let init = parsed(r#"{"credentials":"omit"}"#);
     if let Some(etag) = etag {
-        let headers = object("If-None-Match", &[etag.into()]);
+        let headers = super::convert::object("If-None-Match", &[etag.into()]);
         super::convert::put(&init, "headers", &headers);
     }
     fetch(window, url, &init, on_settled);
