@@ -3,6 +3,7 @@
 //! With the `segments` feature the config (inline or fetched) builds the rule engine; without it a config is
 //! answered with one `segments_unavailable` warning, and none of this, nor the engine, is in the wasm.
 
+use super::super::convert::object;
 use super::*;
 
 #[cfg(feature = "segments")]
@@ -47,7 +48,7 @@ impl Sdk {
     /// Tells listeners whether segments are live (`config` event, `{ ok, source }`; `source` is `inline`,
     /// `cache` or `network`).
     pub(super) fn config_loaded(&mut self, ok: bool, source: &str) {
-        let payload = super::super::convert::object("ok|source", &[ok.into(), source.into()]);
+        let payload = object("ok|source", &[ok.into(), source.into()]);
         self.outbox.emit("config", payload);
     }
 }
@@ -126,30 +127,27 @@ impl Sdk {
         // By reference: an owning loop would instantiate the vector's iterator and its drop for `Change`.
         let changes = self.tracker.take_changes();
         for change in &changes {
-            let payload = super::super::convert::object("", &[]);
-            let set = |k: &str, v: JsValue| {
-                super::super::convert::put(&payload, k, &v);
-            };
             let opt = |s: &Option<String>| s.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-            let name = match change {
-                Change::SegmentEnter { segment, .. } => {
-                    set("segment", segment.as_str().into());
-                    "segment:enter"
-                }
-                Change::SegmentExit { segment, .. } => {
-                    set("segment", segment.as_str().into());
-                    "segment:exit"
-                }
+            let at = JsValue::from_f64(change.at() as f64);
+            let (name, payload) = match change {
+                Change::SegmentEnter { segment, .. } | Change::SegmentExit { segment, .. } => (
+                    if matches!(change, Change::SegmentEnter { .. }) {
+                        "segment:enter"
+                    } else {
+                        "segment:exit"
+                    },
+                    object("segment|at", &[segment.as_str().into(), at]),
+                ),
                 Change::Stage {
                     journey, from, to, ..
-                } => {
-                    set("journey", journey.as_str().into());
-                    set("from", opt(from));
-                    set("to", opt(to));
-                    "stage:change"
-                }
+                } => (
+                    "stage:change",
+                    object(
+                        "journey|from|to|at",
+                        &[journey.as_str().into(), opt(from), opt(to), at],
+                    ),
+                ),
             };
-            set("at", JsValue::from_f64(change.at() as f64));
             self.outbox.emit(name, payload);
         }
         if self.debug {

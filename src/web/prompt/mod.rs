@@ -141,8 +141,7 @@ impl Prompt {
         let page = dom::elem(&doc, "body")?;
         let host = dom::create(&doc, "wayline-prompt");
         dom::set(&host, "data-campaign", campaign);
-        let init = crate::web::convert::object("", &[]);
-        dom::put(&init, "mode", &"open".into());
+        let init = crate::web::convert::parsed(r#"{"mode":"open"}"#);
         let root: ShadowRoot = dom::call1(&host, "attachShadow", &init)?.unchecked_into();
         let sheet = CssStyleSheet::new().ok()?;
         dom::call_str(&sheet, "replaceSync", &style::sheet(theme))?;
