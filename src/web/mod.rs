@@ -115,46 +115,34 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
     }
     let answer = sdk::run(|s, now| {
         match code {
-            // `track(event, properties?)`.
-            0 => {
-                let text = properties(&b, s);
-                s.tracker.track(
-                    a.as_string().as_deref().unwrap_or_default(),
-                    text.as_deref(),
-                    now,
-                );
-            }
-            // `page()`, `page(name)`, `page(name, properties)` or `page(properties)`: a manual page view of the
-            // current URL.
-            1 => {
-                let (name, props) = if a.is_object() {
-                    (&JsValue::UNDEFINED, &a)
-                } else {
-                    (&a, &b)
-                };
-                let text = properties(props, s);
-                s.view_page(name.as_string().as_deref(), text.as_deref(), now);
-            }
-            // `identify(userId, traits?)` or `identify(traits)`.
-            2 => {
-                let (id, traits) = if a.is_object() {
-                    (None, &a)
-                } else {
-                    (Some(&a), &b)
-                };
-                let id = match id {
-                    None => None,
-                    Some(v) => match v.as_string().or_else(|| {
-                        let mut text = String::new();
-                        crate::core::json::write_number(v.as_f64()?, &mut text);
-                        Some(text)
-                    }) {
-                        Some(s) => Some(s),
-                        None => Some(String::new()),
-                    },
-                };
-                let text = properties(traits, s);
-                s.tracker.identify(id.as_deref(), text.as_deref(), now);
+            // `track(event, properties?)`; `page()`, `page(name)`, `page(name, properties)` or `page(properties)`,
+            // a manual page view of the current URL; `identify(userId, traits?)` or `identify(traits)`. For `page`
+            // and `identify` a first argument that is an object is the properties (or traits): the name or id is
+            // then absent. One reading of the arguments for the three.
+            0..=2 => {
+                let shifted = code > 0 && a.is_object();
+                let props = properties(if shifted { &a } else { &b }, s);
+                let first = if shifted { None } else { text.as_deref() };
+                match code {
+                    0 => {
+                        s.tracker
+                            .track(first.unwrap_or_default(), props.as_deref(), now);
+                    }
+                    1 => s.view_page(first, props.as_deref(), now),
+                    _ => {
+                        // A number as its JSON text, anything else that is not a string as "".
+                        let id = (!shifted).then(|| {
+                            first.map(str::to_string).unwrap_or_else(|| {
+                                let mut id = String::new();
+                                if let Some(n) = a.as_f64() {
+                                    crate::core::json::write_number(n, &mut id);
+                                }
+                                id
+                            })
+                        });
+                        s.tracker.identify(id.as_deref(), props.as_deref(), now);
+                    }
+                }
             }
             // Logout: a new anonymous id, no user id, no traits.
             3 => s.reset(now),
