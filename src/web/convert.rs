@@ -5,18 +5,33 @@
 //! `"[Circular]"`. Functions and symbols are left out, as `JSON.stringify` does. Anything that still throws
 //! (a getter that throws, nesting deep enough to exhaust the stack) leaves the properties absent.
 
+use std::mem::ManuallyDrop;
+
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+
+/// `undefined`, `null`, `true` and `false` to borrow: a borrowed `JsValue::UNDEFINED` is a temporary with a drop
+/// call at every site (the drop does nothing for these, but it is not inlined); in a `ManuallyDrop` it has none.
+pub const UNDEFINED: &ManuallyDrop<JsValue> = &ManuallyDrop::new(JsValue::UNDEFINED);
+pub const NULL: &ManuallyDrop<JsValue> = &ManuallyDrop::new(JsValue::NULL);
+pub const TRUE: &ManuallyDrop<JsValue> = &ManuallyDrop::new(JsValue::TRUE);
+pub const FALSE: &ManuallyDrop<JsValue> = &ManuallyDrop::new(JsValue::FALSE);
+
+/// `null` as a fallback made only when needed (`unwrap_or_else(null)`): `unwrap_or(JsValue::NULL)` drops the
+/// default when it is not used, a drop call at the site.
+pub fn null() -> JsValue {
+    JsValue::NULL
+}
 
 /// `v === true`. Checks of a page value go through `===` (`PartialEq`), one import for all of them, rather than
 /// `as_bool`, `is_truthy`, `is_null` and `is_undefined`, an import and a glue function each.
 pub fn is_true(v: &JsValue) -> bool {
-    *v == JsValue::TRUE
+    v == &**TRUE
 }
 
 /// `v == null`: `undefined` or `null` (as [`is_true`]).
 pub fn is_nullish(v: &JsValue) -> bool {
-    *v == JsValue::UNDEFINED || *v == JsValue::NULL
+    v == &**UNDEFINED || v == &**NULL
 }
 
 /// A plain object (listener payloads): `keys` separated by `|`, one for each of `values` (`object("ok|source",
@@ -154,7 +169,7 @@ pub fn call2(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option
 /// A core value as a JS value, through JSON (config objects, answers and explanations are small).
 #[cfg(feature = "segments")]
 pub fn to_js(v: &crate::core::json::Value) -> JsValue {
-    js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&v.to_json()).unwrap_or_else(|_| null())
 }
 
 /// The core's JSON numbers that are not plain, read and written as JavaScript does (`json::use_host_numbers`).
@@ -165,7 +180,7 @@ pub const HOST_NUMBERS: crate::core::json::HostNumbers = crate::core::json::Host
 
 /// Writes a number as `JSON.stringify` does: shortest round-trip, `1e+21` style exponents (which JSON allows).
 fn write_float(n: f64, out: &mut String) {
-    match js_sys::JSON::stringify_with_replacer(&JsValue::from_f64(n), &JsValue::UNDEFINED)
+    match js_sys::JSON::stringify_with_replacer(&JsValue::from_f64(n), UNDEFINED)
         .ok()
         .and_then(|s| s.as_string())
     {
@@ -194,7 +209,7 @@ pub fn to_json(v: &JsValue) -> Json {
         return Json::Absent;
     }
     // With an `undefined` replacer: the same as none, and one binding for both calls.
-    match js_sys::JSON::stringify_with_replacer(v, &JsValue::UNDEFINED) {
+    match js_sys::JSON::stringify_with_replacer(v, UNDEFINED) {
         Ok(s) => s.as_string().map_or(Json::Absent, Json::Text),
         Err(_) => repaired(v).map_or(Json::Absent, Json::Repaired),
     }
@@ -213,7 +228,7 @@ fn replace(seen: &mut Vec<JsValue>, value: JsValue) -> JsValue {
         // binding is an import and a glue function of its own, and `Reflect.get` refuses a primitive).
         return super::env::window()
             .and_then(|w| call1(&w, "String", &value))
-            .unwrap_or(JsValue::NULL);
+            .unwrap_or_else(null);
     }
     if value.is_object() {
         // `===`, which for objects is `Object.is`.

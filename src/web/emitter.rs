@@ -82,7 +82,7 @@ impl Outbox {
     pub fn deliver(self) {
         // By reference: an owning loop instantiates the vector's iterator for its type.
         for (f, arg) in &self.calls {
-            if let Err(e) = f.call1(&JsValue::UNDEFINED, arg) {
+            if let Err(e) = f.call1(super::convert::UNDEFINED, arg) {
                 console::error_with("a listener threw", &e);
             }
         }

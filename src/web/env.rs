@@ -1,7 +1,7 @@
 //! Reading the browser's facts: environment, current page, time, randomness.
 
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 
 use super::convert::{call1, number, prop, text};
 use crate::core::message::{Environment, Page};
@@ -35,11 +35,11 @@ pub fn environment(window: &web_sys::Window) -> Environment {
     // headless Chromium 156) and was most of the time from the script tag to ready (`node bench/ready.mjs`).
     // Otherwise `Intl.DateTimeFormat().resolvedOptions().timeZone` (called as a function, the constructor makes
     // an instance with the default locale and options).
-    let none = JsValue::UNDEFINED;
-    let mut zone = call1(&prop(&prop(window, "Temporal"), "Now"), "timeZoneId", &none);
+    let none = super::convert::UNDEFINED;
+    let mut zone = call1(&prop(&prop(window, "Temporal"), "Now"), "timeZoneId", none);
     if zone.is_none() {
-        let format = call1(&prop(window, "Intl"), "DateTimeFormat", &none).unwrap_or_default();
-        zone = call1(&format, "resolvedOptions", &none).map(|o| prop(&o, "timeZone"));
+        let format = call1(&prop(window, "Intl"), "DateTimeFormat", none).unwrap_or_default();
+        zone = call1(&format, "resolvedOptions", none).map(|o| prop(&o, "timeZone"));
     }
     let timezone = zone.and_then(|z| z.as_string()).unwrap_or_default();
     Environment {
@@ -85,7 +85,7 @@ pub fn seed(window: &web_sys::Window) -> [u8; 32] {
             *b = super::convert::at(&bytes, i as u32).as_f64().unwrap_or(0.0) as u8;
         }
     } else {
-        let random = call1(&prop(window, "Math"), "random", &JsValue::UNDEFINED)
+        let random = call1(&prop(window, "Math"), "random", super::convert::UNDEFINED)
             .and_then(|r| r.as_f64())
             .unwrap_or(0.0);
         let mut x = (js_sys::Date::now() * 1000.0) as u64 ^ (random * 1e15) as u64;

@@ -120,7 +120,7 @@ fn on_event(event: JsValue) -> Option<Action> {
 /// close button). On touch screens, which have no such gesture, see [`on_scroll`].
 #[cfg(feature = "segments")]
 fn on_mouseout(event: &JsValue) -> Option<Action> {
-    let left_the_page = prop(event, "relatedTarget") == JsValue::NULL;
+    let left_the_page = prop(event, "relatedTarget") == **super::convert::NULL;
     let at_top = prop(event, "clientY").as_f64().is_some_and(|y| y <= 0.0);
     (left_the_page && at_top).then_some(Action::ExitIntent)
 }
@@ -249,7 +249,7 @@ pub fn navigated(
     unused: JsValue,
     url: JsValue,
 ) -> JsValue {
-    let result = if url == JsValue::UNDEFINED {
+    let result = if url == **super::convert::UNDEFINED {
         original.call2(this, &state, &unused)
     } else {
         original.call3(this, &state, &unused, &url)

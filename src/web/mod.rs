@@ -187,7 +187,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
                 return text
                     .as_deref()
                     .and_then(|id| s.tracker.explain(id, now))
-                    .map_or(JsValue::NULL, |v| convert::to_js(&v))
+                    .map_or_else(convert::null, |v| convert::to_js(&v))
             }
             13 => return s.tracker.profile().anonymous_id.as_str().into(),
             14 => return s.tracker.profile().user_id.as_deref().into(),
@@ -221,7 +221,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
     answer.unwrap_or_else(|| match code {
         9 => {
             let resolve: Function = a.unchecked_into();
-            let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::FALSE);
+            let _ = resolve.call1(convert::UNDEFINED, convert::FALSE);
             JsValue::UNDEFINED
         }
         10 => convert::array(),

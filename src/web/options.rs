@@ -83,7 +83,7 @@ fn flag(obj: &JsValue, key: &str, default: bool) -> bool {
         // `true` and `false` by identity (`===`, the import every such check shares), else a string.
         Some(v) => {
             super::convert::is_true(&v)
-                || (v != JsValue::FALSE
+                || (v != **super::convert::FALSE
                     && !matches!(v.as_string().as_deref(), Some("false" | "0" | "off")))
         }
     }

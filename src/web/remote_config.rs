@@ -100,7 +100,7 @@ impl Sdk {
                 304 => Fetched::NotModified,
                 200..=299 => {
                     self.remote.body_tag = transport::header(&resp, "ETag");
-                    let body = call1(&resp, "text", &JsValue::UNDEFINED);
+                    let body = call1(&resp, "text", crate::web::convert::UNDEFINED);
                     if let (Some(body), Some([_, on_body])) = (body, &self.remote.reactions) {
                         let _ = then(&body, on_body.as_ref(), on_body.as_ref());
                     }

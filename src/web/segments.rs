@@ -127,7 +127,10 @@ impl Sdk {
         // By reference: an owning loop would instantiate the vector's iterator and its drop for `Change`.
         let changes = self.tracker.take_changes();
         for change in &changes {
-            let opt = |s: &Option<String>| s.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+            let opt = |s: &Option<String>| {
+                s.as_deref()
+                    .map_or_else(super::super::convert::null, JsValue::from_str)
+            };
             let at = JsValue::from_f64(change.at() as f64);
             let (name, payload) = match change {
                 Change::SegmentEnter { segment, .. } | Change::SegmentExit { segment, .. } => (

@@ -156,7 +156,7 @@ impl Tabs {
             return;
         };
         // The answer is a promise; it is pending once its reactions are registered (they run later).
-        let Some(answer) = super::convert::call1(locks, "query", &JsValue::UNDEFINED) else {
+        let Some(answer) = super::convert::call1(locks, "query", super::convert::UNDEFINED) else {
             return;
         };
         let registered = then(

@@ -58,7 +58,7 @@ fn fetch(window: &web_sys::Window, url: &str, init: &JsValue, on_settled: &Callb
     let promises = prop(window, "Promise");
     let settling = match call2(window, "fetch", &url.into(), init) {
         Some(promise) => call1(&promises, "resolve", &promise),
-        None => call1(&promises, "reject", &JsValue::NULL),
+        None => call1(&promises, "reject", super::convert::NULL),
     };
     if let Some(promise) = settling {
         let _ = then(&promise, on_settled.as_ref(), on_settled.as_ref());

@@ -96,5 +96,5 @@ pub(super) fn attr(e: &JsValue, name: &str) -> String {
 
 /// `target[method]()` (`undefined` as its argument, which DOM methods take as absent).
 pub(super) fn call0(target: &JsValue, method: &str) -> Option<JsValue> {
-    call1(target, method, &JsValue::UNDEFINED)
+    call1(target, method, crate::web::convert::UNDEFINED)
 }

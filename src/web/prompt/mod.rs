@@ -285,7 +285,7 @@ fn handle(inner: &Rc<Inner>, on_event: &dyn Fn(PromptEvent), v: JsValue) {
         if event {
             ui.on_dom(&v, &mut after);
         } else {
-            ui.settled(v == JsValue::UNDEFINED);
+            ui.settled(v == **crate::web::convert::UNDEFINED);
         }
         after
     };
