@@ -220,8 +220,8 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
     let _ = c;
     answer.unwrap_or_else(|| match code {
         9 => {
-            let resolve: Function = a.unchecked_into();
-            let _ = resolve.call1(convert::UNDEFINED, convert::FALSE);
+            // `resolve.call(undefined, false)` through `convert::call2`, as other calls.
+            let _ = convert::call2(&a, "call", convert::UNDEFINED, convert::FALSE);
             JsValue::UNDEFINED
         }
         10 => convert::array(),
