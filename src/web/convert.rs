@@ -156,14 +156,19 @@ pub fn call_str(target: &JsValue, method: &str, text: &str) -> Option<JsValue> {
 
 /// `target[method](arg)`; `None` when it is not a function or it throws. (Rare DOM calls, as [`prop`].)
 pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
-    let f = prop(target, method).dyn_into::<js_sys::Function>().ok()?;
-    f.call1(target, arg).ok()
+    method_of(target, method)?.call1(target, arg).ok()
 }
 
 /// `target[method](a, b)`; `None` when it is not a function or it throws. (As [`call1`].)
 pub fn call2(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
-    let f = prop(target, method).dyn_into::<js_sys::Function>().ok()?;
-    f.call2(target, a, b).ok()
+    method_of(target, method)?.call2(target, a, b).ok()
+}
+
+/// `target[method]` if it is a function (checked and cast: `dyn_into`'s `Result` is code of its own).
+fn method_of(target: &JsValue, method: &str) -> Option<js_sys::Function> {
+    Some(prop(target, method))
+        .filter(JsValue::is_function)
+        .map(JsCast::unchecked_into)
 }
 
 /// A core value as a JS value, through JSON (config objects, answers and explanations are small).

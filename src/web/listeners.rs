@@ -233,7 +233,11 @@ fn on_storage(event: &JsValue) -> Option<Action> {
 /// exceptions (a cross-origin URL throws) reach the caller unchanged (rethrown with `throw_val`: the closure
 /// signature the SDK shares returns no `Result`).
 fn patch_history(history: &JsValue, name: &str) -> Option<Callback> {
-    let original: Function = prop(history, name).dyn_into().ok()?;
+    let original = prop(history, name);
+    if !original.is_function() {
+        return None;
+    }
+    let original: Function = original.unchecked_into();
     let wrapper = Callback::of(Handler::History(original, history.clone()));
     // Kept even where `history` refuses the write: it is then never called.
     put(history, name, wrapper.as_ref());

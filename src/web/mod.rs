@@ -271,9 +271,10 @@ pub fn off(name: JsValue, listener: JsValue) {
 /// `on` (`add`) and `off`, one body for both: each export's body is inlined into its shim.
 #[inline(never)]
 fn listen(name: JsValue, listener: JsValue, add: bool) {
-    match (name.as_string(), listener.dyn_into::<Function>()) {
-        (Some(n), Ok(f)) if add => emitter::add(n, f),
-        (Some(n), Ok(f)) => emitter::remove(&n, &f),
+    // Checked with `is_function` and cast: `dyn_into`'s `Result` is code of its own.
+    match (name.as_string(), listener.is_function()) {
+        (Some(n), true) if add => emitter::add(n, listener.unchecked_into()),
+        (Some(n), true) => emitter::remove(&n, listener.unchecked_ref()),
         _ if add => console::warn(
             "invalid_listener",
             "on(name, listener) expects a string and a function",
