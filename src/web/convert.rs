@@ -185,10 +185,7 @@ pub const HOST_NUMBERS: crate::core::json::HostNumbers = crate::core::json::Host
 
 /// Writes a number as `JSON.stringify` does: shortest round-trip, `1e+21` style exponents (which JSON allows).
 fn write_float(n: f64, out: &mut String) {
-    match js_sys::JSON::stringify_with_replacer(&JsValue::from_f64(n), UNDEFINED)
-        .ok()
-        .and_then(|s| s.as_string())
-    {
+    match stringify(&JsValue::from_f64(n), UNDEFINED).ok().flatten() {
         Some(text) => out.push_str(&text),
         None => out.push_str("null"),
     }
@@ -214,16 +211,24 @@ pub fn to_json(v: &JsValue) -> Json {
         return Json::Absent;
     }
     // With an `undefined` replacer: the same as none, and one binding for both calls.
-    match js_sys::JSON::stringify_with_replacer(v, UNDEFINED) {
-        Ok(s) => s.as_string().map_or(Json::Absent, Json::Text),
-        Err(_) => repaired(v).map_or(Json::Absent, Json::Repaired),
+    match stringify(v, UNDEFINED) {
+        Ok(text) => text.map_or(Json::Absent, Json::Text),
+        Err(()) => repaired(v).map_or(Json::Absent, Json::Repaired),
+    }
+}
+
+/// `JSON.stringify(v, replacer)`: its text, `None` when it is not a string (a function or a symbol gives
+/// `undefined`), `Err` when it throws. One place for the three uses.
+fn stringify(v: &JsValue, replacer: &JsValue) -> Result<Option<String>, ()> {
+    match js_sys::JSON::stringify_with_replacer(v, replacer) {
+        Ok(text) => Ok(text.as_string()),
+        Err(_) => Err(()),
     }
 }
 
 fn repaired(v: &JsValue) -> Option<String> {
     let replacer = Callback::of(Handler::Replacer(Vec::new()));
-    let text = js_sys::JSON::stringify_with_replacer(v, replacer.as_ref()).ok()?;
-    text.as_string()
+    stringify(v, replacer.as_ref()).ok().flatten()
 }
 
 /// The replacer's answer for `value` (its key is not needed), `seen` the objects met so far.
