@@ -193,10 +193,7 @@ fn write_float(n: f64, out: &mut String) {
 
 /// Reads a number in the JSON grammar as `JSON.parse` does: correctly rounded.
 fn read_float(text: &str) -> f64 {
-    js_sys::JSON::parse(text)
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(f64::NAN)
+    parsed(text).as_f64().unwrap_or(f64::NAN)
 }
 
 pub enum Json {
