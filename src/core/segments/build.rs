@@ -306,7 +306,11 @@ pub(super) fn assemble(mut rules: Rules, problem: &mut impl FnMut(Problem<'_>)) 
     // unit listed twice for a slot is only marked dirty twice). Plain loops throughout: iterator chains cost wasm
     // bytes per closure.
     let n = rules.units.len();
-    let mut slot_units = vec![Vec::new(); store.specs().len()];
+    // Pushed one by one: `vec![Vec::new(); n]` links the standard library's clone-filling for this alone.
+    let mut slot_units = Vec::with_capacity(store.specs().len());
+    for _ in store.specs() {
+        slot_units.push(Vec::new());
+    }
     for i in 0..n {
         let mut flags = 0;
         let mut reads = Vec::new();
