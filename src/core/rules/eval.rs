@@ -15,7 +15,7 @@ use crate::core::json::{Map, Value};
 use crate::core::url::Url;
 
 /// Something that went wrong while evaluating, pointing into the rule's source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunDiagnostic {
     pub span: Span,
     /// `type-mismatch` or `step-budget`.

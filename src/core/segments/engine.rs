@@ -135,7 +135,9 @@ impl Engine {
             self.facts.last_event = Some(OwnedEvent::from_event(event));
             self.mark(Deps::EVENT);
         }
-        for slot in self.store.ingest(event, now) {
+        // Lists are walked by reference here and below: one consumed by value links `vec::IntoIter`'s drop (and its
+        // panic guard) for its element type.
+        for &slot in &self.store.ingest(event, now) {
             if let Some(units) = self.slot_units.get(slot) {
                 for &u in units {
                     self.rules.units[u].dirty = true;
@@ -349,7 +351,7 @@ impl Engine {
         out.push_str("{\"v\":1,\"store\":");
         self.store.write_state(out);
         out.push_str(",\"segments\":[");
-        for (i, n) in self.segments().into_iter().enumerate() {
+        for (i, n) in self.segments().iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -439,7 +441,7 @@ fn note(
     source: &str,
     diagnostics: Vec<RunDiagnostic>,
 ) {
-    for diagnostic in diagnostics {
+    for &diagnostic in &diagnostics {
         if kept.len() >= MAX_KEPT_DIAGNOSTICS {
             kept.remove(0);
         }
