@@ -353,7 +353,8 @@ impl Tracker {
         let mut props = String::with_capacity(256 + extra.len());
         write_page_properties(&self.page, &mut props);
         if extra.len() > 2 {
-            props.pop();
+            // The closing brace goes (a byte: `String::pop` would decode a character from the back).
+            props.truncate(props.len() - 1);
             props.push(',');
             props.push_str(extra.get(1..).unwrap_or_default());
         }
