@@ -6,7 +6,7 @@
 //! `/blog/*/comments` any post's comments. Matching takes time proportional to pattern × URL length at worst.
 
 use super::limits::MAX_PATTERN_BYTES;
-use crate::core::url::Url;
+use crate::core::url::{before_byte, Url};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlPattern {
@@ -64,9 +64,8 @@ impl UrlPattern {
         let subject = if self.whole_url {
             Url::without_hash(url)
         } else if url.starts_with('/') {
-            // Up to the query or the fragment: a byte scan (both are ASCII) rather than a char-set searcher.
-            let end = url.bytes().position(|b| b == b'?' || b == b'#');
-            url.get(..end.unwrap_or(url.len())).unwrap_or(url)
+            // Up to the query or the fragment: byte scans (both are ASCII) rather than a char-set searcher.
+            before_byte(before_byte(url, b'#'), b'?')
         } else {
             Url::parse(url).path
         };
@@ -104,6 +103,25 @@ mod tests {
         UrlPattern::parse(p)
             .map(|p| p.matches(url))
             .unwrap_or(false)
+    }
+
+    /// A path is cut at its query or fragment, whichever comes first, as the one scan for either did.
+    #[test]
+    fn a_path_is_cut_as_by_one_scan_for_a_query_or_fragment() {
+        use crate::core::url::before_byte;
+        let mut texts = vec![String::from("/")];
+        for _ in 0..5 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| ["a", "?", "#", "é"].map(|c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for t in &texts {
+            let end = t.bytes().position(|b| b == b'?' || b == b'#');
+            let then = t.get(..end.unwrap_or(t.len())).unwrap_or(t);
+            assert_eq!(before_byte(before_byte(t, b'#'), b'?'), then, "{t:?}");
+        }
     }
 
     #[test]
