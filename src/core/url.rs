@@ -35,12 +35,11 @@ impl<'a> Url<'a> {
                 None => (query, "/"),
             }
         };
-        // The host follows any `user:password@`. (A byte scan: `rsplit` would bring in the reverse searcher.)
+        // The host follows any `user:password@`.
         let authority = cut(rest, authority_end);
-        let host_port = match authority.bytes().rposition(|b| b == b'@') {
-            Some(i) => authority.get(i + 1..).unwrap_or_default(),
-            None => authority,
-        };
+        let host_port = authority
+            .get(after_last_byte(authority, b'@')..)
+            .unwrap_or_default();
         let host = match host_port.strip_prefix("[") {
             Some(v6) => before_byte(v6, b']'),
             None => before_byte(host_port, b':'),
@@ -97,6 +96,17 @@ pub fn before_byte(s: &str, b: u8) -> &str {
         Some(i) => s.get(..i).unwrap_or_default(),
         None => s,
     }
+}
+
+/// The byte just after the last `b` (an ASCII byte, so that is a character boundary), 0 when there is none. A loop:
+/// `rposition` comes out several times its size, and `rfind` brings in the reverse searcher.
+pub fn after_last_byte(s: &str, b: u8) -> usize {
+    let bytes = s.as_bytes();
+    let mut i = bytes.len();
+    while i > 0 && bytes[i - 1] != b {
+        i -= 1;
+    }
+    i
 }
 
 /// The texts before and after the first `b` (an ASCII byte), as `str::split_once` with a `char`.

@@ -107,16 +107,10 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     )
 }
 
-/// The byte just after the last line break in `s` (0 when there is none). Found among the bytes (`\n` is ASCII,
-/// so that is a char boundary): `rfind` and `matches` would each bring their own char searcher into the wasm, and
-/// `rposition` comes out several times this loop's size.
+/// The byte just after the last line break in `s` (0 when there is none), found among the bytes as the URL code
+/// finds a host after its `@`.
 fn after_last_newline(s: &str) -> usize {
-    let b = s.as_bytes();
-    let mut i = b.len();
-    while i > 0 && b[i - 1] != b'\n' {
-        i -= 1;
-    }
-    i
+    crate::core::url::after_last_byte(s, b'\n')
 }
 
 /// The number of characters in `s`: its bytes that start one (any but a UTF-8 continuation byte, `10xxxxxx`). A
