@@ -72,10 +72,7 @@ impl Campaign {
     pub fn key(&self) -> String {
         let mut key =
             String::with_capacity(self.name.len() + self.source.len() + self.medium.len() + 2);
-        for (i, part) in [&self.name, &self.source, &self.medium]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, part) in [&self.name, &self.source, &self.medium].iter().enumerate() {
             if i > 0 {
                 key.push('|');
             }
@@ -286,7 +283,7 @@ impl Attribution {
     pub fn write(&self, iso_times: bool, out: &mut String) {
         out.push('{');
         let mut sep = "";
-        for (name, touch) in [("\"first\":", &self.first), ("\"last\":", &self.last)] {
+        for &(name, touch) in &[("\"first\":", &self.first), ("\"last\":", &self.last)] {
             let Some(t) = touch else { continue };
             out.push_str(sep);
             sep = ",";

@@ -48,7 +48,7 @@ fn visit(
         }
         NodeKind::Binary(op, l, r) => {
             if let Binary::Cmp(op) = op {
-                for (clock, other) in [(l, r), (r, l)] {
+                for &(clock, other) in &[(l, r), (r, l)] {
                     // Two elapsed times grow together: their comparison never flips with time alone.
                     if let (
                         NodeKind::Unary(since @ (Unary::TimeSince | Unary::DaysSince), arg),
