@@ -666,7 +666,7 @@ pub(crate) fn write_padded(mut n: u64, width: usize, out: &mut String) {
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
     let mut run_start = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
         let esc: &str = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",

@@ -194,7 +194,7 @@ fn cut_strings(v: &mut Value) {
             // (not UTF-8 continuation bytes) rather than by decoding each one.
             let mut chars = 0;
             let mut at = None;
-            for (i, b) in s.bytes().enumerate() {
+            for (i, &b) in s.as_bytes().iter().enumerate() {
                 if b & 0xC0 != 0x80 {
                     if chars == MAX_STRING_CHARS {
                         at = Some(i);
