@@ -84,7 +84,7 @@ pub fn campaign_blockers(
             }
         }
     }
-    if !a.devices.is_empty() && !ctx.device.is_some_and(|d| a.devices.contains(&d)) {
+    if !a.devices.is_empty() && !ctx.device.is_some_and(|d| targets(&a.devices, d)) {
         out.push(Reason::Device {
             device: ctx.device.map(Device::as_str),
         });
@@ -125,6 +125,13 @@ pub fn campaign_blockers(
         }
     }
     out
+}
+
+/// Whether `device` is among `devices`: a loop, where `contains` links the standard library's unrolled search for
+/// this alone.
+#[allow(clippy::manual_contains)]
+fn targets(devices: &[Device], device: Device) -> bool {
+    devices.iter().any(|&d| d == device)
 }
 
 /// Whether `max` shows per `per_ms` (ever, without a period) are reached at `now`, and if so when the cap lifts:
