@@ -200,7 +200,7 @@ fn has_label(host: &str, names: &[&str]) -> bool {
 
 fn is_webmail(host: &str) -> bool {
     WEBMAIL_HOSTS.iter().any(|h| {
-        host.strip_prefix(h)
+        host.strip_prefix(*h)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with("."))
     })
 }

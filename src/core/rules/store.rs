@@ -267,10 +267,12 @@ impl Store {
                     State::new(&self.specs[slot])
                 }
             };
-            self.weights[slot] = state.weight();
+            // The total follows each weight, as on an event (`Iterator::sum` would be linked for this alone).
+            let w = state.weight();
+            self.total_weight = self.total_weight + w - self.weights[slot];
+            self.weights[slot] = w;
             self.states[slot] = state;
         }
-        self.total_weight = self.weights.iter().sum();
         self.enforce_budget();
         Ok(report)
     }

@@ -269,6 +269,27 @@ fn run_time_mismatches_are_kept_for_debug_mode() {
     assert!(e.take_diagnostics().is_empty());
 }
 
+/// Past the bound, the oldest diagnostics leave and the newest 32 stay, in order.
+#[test]
+fn only_the_newest_run_time_diagnostics_are_kept() {
+    let defs: Vec<SegmentDef> = (0..40)
+        .map(|i| seg(&format!("s{i}"), "traits.age >= 18"))
+        .collect();
+    let mut e = Engine::new(&defs, &[]).unwrap();
+    e.advance(0);
+    e.ingest(
+        &ev(r#"{"type":"identify","traits":{"age":"old"}}"#).as_event(),
+        1,
+    );
+    let origins: Vec<String> = e
+        .take_diagnostics()
+        .iter()
+        .map(|d| d.origin.clone())
+        .collect();
+    let want: Vec<String> = (8..40).map(|i| format!("segments.s{i}")).collect();
+    assert_eq!(origins, want);
+}
+
 #[test]
 fn extreme_times_do_not_overflow() {
     let mut e = Engine::new(
