@@ -690,6 +690,23 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// The value of `s` when it is one or more ASCII digits, `None` otherwise. Callers bound its length so that the
+/// value fits (past 19 digits it wraps). One byte loop for every digits-only text the SDK reads: `bytes().all`
+/// and `fold` with closures are functions of their own per use.
+pub fn digits_value(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s.as_bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+    }
+    Some(n)
+}
+
 /// The lowercase hex digit of a nibble.
 pub(crate) fn hex_digit(n: u8) -> char {
     char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
@@ -698,6 +715,25 @@ pub(crate) fn hex_digit(n: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads digits as the `bytes().all` check and `fold` it replaces did.
+    #[test]
+    fn digits_read_as_the_iterator_form_did() {
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| ["0", "7", "9", "a", "-", " ", "é"].map(|c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.push("123456789012345".into());
+        for t in &texts {
+            let then = (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')));
+            assert_eq!(digits_value(t), then, "{t:?}");
+        }
+    }
 
     #[test]
     fn concatenates_in_order() {

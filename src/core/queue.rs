@@ -938,12 +938,10 @@ fn parse_millis(s: &str) -> Option<Millis> {
         Some(d) => (true, d),
         None => (false, s),
     };
-    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.len() > 15 {
         return None;
     }
-    let n = digits
-        .bytes()
-        .fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+    let n = crate::core::json::digits_value(digits)? as i64;
     Some(if negative { -n } else { n })
 }
 
@@ -955,10 +953,10 @@ pub fn parse_ack(s: &str) -> Option<u64> {
 }
 
 fn parse_u32(s: &str) -> Option<u32> {
-    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.len() > 9 {
         return None;
     }
-    Some(s.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')))
+    Some(crate::core::json::digits_value(s)? as u32)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub fn padded(input: &str) -> String {
         if parts > 0 {
             out.push('-');
         }
-        if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+        if crate::core::json::digits_value(p).is_some() {
             for _ in p.len()..5 {
                 out.push(' ');
             }
