@@ -224,10 +224,11 @@ impl Tracker {
     /// page (and its campaign) is where the session may start. (Read from `self` rather than passed in, so a page
     /// view needs no copy of its page.)
     fn touch_session(&mut self, now: Millis, landing: bool) {
-        let campaign_key = match &self.page_campaign {
-            Some(c) if landing => Some(c.key()),
-            _ => None,
-        };
+        let campaign_key = self
+            .page_campaign
+            .as_ref()
+            .filter(|_| landing)
+            .map(Campaign::key);
         let started = self
             .profile
             .sessions
