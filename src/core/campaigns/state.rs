@@ -19,6 +19,24 @@ pub struct History {
 }
 
 impl History {
+    /// Adds a show time read back, in any order: the newest [`MAX_SHOWS_KEPT`] are kept, sorted. One older than
+    /// every show kept, when they are as many as that, is not among them; any other takes the oldest's place and
+    /// is moved down past the later times (an insertion without `Vec::insert`, whose code would be linked for
+    /// this alone).
+    fn keep_show(&mut self, t: i64) {
+        if self.shows.len() >= MAX_SHOWS_KEPT
+            && self.shows.first().is_some_and(|&oldest| t < oldest)
+        {
+            return;
+        }
+        self.record_show(t);
+        let mut k = self.shows.len() - 1;
+        while k > 0 && self.shows[k - 1] > t {
+            self.shows.swap(k - 1, k);
+            k -= 1;
+        }
+    }
+
     pub fn record_show(&mut self, now: i64) {
         if self.shows.len() >= MAX_SHOWS_KEPT {
             // The oldest leaves: the rest move down one place (cheaper in wasm than `remove`).
@@ -202,36 +220,21 @@ impl State {
                 if s.history(i).is_some() {
                     continue;
                 }
+                let mut history = History {
+                    shows: Vec::new(),
+                    answered: h.get("a").and_then(Value::as_bool).unwrap_or(false),
+                    held_out: h.get("h").and_then(Value::as_bool).unwrap_or(false),
+                    dismissed_at: time(h.get("d")),
+                };
                 // Written oldest first and at most MAX_SHOWS_KEPT long: a longer list was not written by this
-                // SDK, and only its newest entries are read (which also bounds the sort).
+                // SDK, and only its newest entries are read (which also bounds the work).
                 let written = h.get("s").and_then(Value::as_array).unwrap_or_default();
-                let newest = &written[written.len().saturating_sub(MAX_SHOWS_KEPT * 4)..];
-                let mut shows: Vec<i64> = Vec::new();
-                for t in newest {
+                for t in &written[written.len().saturating_sub(MAX_SHOWS_KEPT * 4)..] {
                     if let Some(t) = time(Some(t)) {
-                        // Sorted as read: moved down past the later times (an insertion without
-                        // `Vec::insert`, whose code would be linked for this alone).
-                        shows.push(t);
-                        let mut k = shows.len() - 1;
-                        while k > 0 && shows[k - 1] > t {
-                            shows.swap(k - 1, k);
-                            k -= 1;
-                        }
+                        history.keep_show(t);
                     }
                 }
-                // The newest MAX_SHOWS_KEPT, moved to the front (cheaper in wasm than `drain`).
-                let drop = shows.len().saturating_sub(MAX_SHOWS_KEPT);
-                shows.copy_within(drop.., 0);
-                shows.truncate(shows.len() - drop);
-                s.history.push((
-                    i,
-                    History {
-                        shows,
-                        answered: h.get("a").and_then(Value::as_bool).unwrap_or(false),
-                        held_out: h.get("h").and_then(Value::as_bool).unwrap_or(false),
-                        dismissed_at: time(h.get("d")),
-                    },
-                ));
+                s.history.push((i, history));
             }
         }
         s.session = time(m.get("session"));
@@ -268,5 +271,27 @@ impl State {
             }
         }
         Ok(s)
+    }
+}
+
+// proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::{History, MAX_SHOWS_KEPT};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Show times read one by one keep what sorting them all and keeping the newest did.
+        #[test]
+        fn kept_shows_agree_with_a_sort_of_them_all(times in proptest::collection::vec(-20i64..60, 0..140)) {
+            let mut all = times.clone();
+            all.sort();
+            let then = all[all.len().saturating_sub(MAX_SHOWS_KEPT)..].to_vec();
+            let mut h = History::default();
+            for t in times {
+                h.keep_show(t);
+            }
+            prop_assert_eq!(h.shows, then);
+        }
     }
 }
