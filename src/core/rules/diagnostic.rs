@@ -99,7 +99,10 @@ fn slice(s: &str, from: usize, to: usize) -> &str {
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char(source, offset.min(source.len()));
     let before = slice(source, 0, offset);
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut line = 1;
+    for &b in before.as_bytes() {
+        line += usize::from(b == b'\n');
+    }
     let line_start = after_last_newline(before);
     (
         line,

@@ -548,7 +548,7 @@ fn array_index(key: &str) -> Option<usize> {
         return None;
     }
     let mut n: usize = 0;
-    for b in digits.bytes() {
+    for &b in digits.as_bytes() {
         if !b.is_ascii_digit() {
             return None;
         }
