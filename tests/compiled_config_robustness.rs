@@ -39,11 +39,11 @@ fn drive(a: &mut Audience, config: &Value) -> String {
     let mut now = 1_700_000_000_000;
     a.set_anonymous_id("anon-1", now);
     a.set_traits(traits, now);
-    a.set_channel(
+    a.set_context_and_channel(
+        json::parse(r#"{"path":"/pricing"}"#).unwrap(),
         json::parse(r#"{"first":"email","last":"direct"}"#).unwrap(),
         now,
     );
-    a.set_context(json::parse(r#"{"path":"/pricing"}"#).unwrap(), now);
     let steps: [(Kind, &str, Map); 7] = [
         (Kind::Page, "Page Viewed", page("/")),
         (Kind::Page, "Page Viewed", page("/pricing")),

@@ -251,14 +251,14 @@ impl Audience {
         changes
     }
 
-    pub fn set_context(&mut self, context: Value, now: Millis) -> Vec<Change> {
-        let changes = self.engine.set_context(context, now);
-        self.tell_changes(&changes, now);
-        changes
-    }
-
-    pub fn set_channel(&mut self, channel: Value, now: Millis) -> Vec<Change> {
-        let changes = self.engine.set_channel(channel, now);
+    /// The context and the channel, set together: see [`crate::core::segments::Engine::set_context_and_channel`].
+    pub fn set_context_and_channel(
+        &mut self,
+        context: Value,
+        channel: Value,
+        now: Millis,
+    ) -> Vec<Change> {
+        let changes = self.engine.set_context_and_channel(context, channel, now);
         self.tell_changes(&changes, now);
         changes
     }

@@ -85,8 +85,8 @@ impl Adjustment {
     }
 }
 
-/// `str::trim`. The tracking build uses [`trim_forward`]; the segments build links std's anyway (the rule and
-/// campaign code trims), so there it is std's and the module does not carry both.
+/// `str::trim`. The tracking build uses [`trim_forward`]; the segments build links std's anyway (the survey prompt
+/// trims a free-text answer with it), so there it is std's and the module does not carry both.
 #[cfg(not(feature = "segments"))]
 pub fn trim(s: &str) -> &str {
     trim_forward(s)

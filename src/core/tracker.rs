@@ -740,7 +740,7 @@ mod audience_tests {
     use crate::core::audience::Audience;
     use crate::core::json::Value;
     use crate::core::segments::Change;
-    use crate::core::time::DAY;
+    use crate::core::time::{DAY, HOUR};
 
     fn config() -> Value {
         json::parse(
@@ -814,6 +814,39 @@ mod audience_tests {
             last.1.get("segment").and_then(Value::as_str),
             Some("pricing-curious")
         );
+    }
+
+    #[test]
+    fn a_new_session_from_a_campaign_link_is_one_change_of_context_and_channel() {
+        let mut t = tracker();
+        let config = json::parse(
+            r#"{"segments": {"odd": "channel.last == \"direct\" && context.campaign.source == \"newsletter\""}}"#,
+        )
+        .unwrap();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view(page("/"), None, None, 1_000);
+        let channels = |t: &Tracker| {
+            let a = &t.profile().attribution;
+            let name = |touch: &Option<crate::core::attribution::Touch>| {
+                touch.as_ref().map(|x| x.channel.as_str().to_string())
+            };
+            (name(&a.first), name(&a.last))
+        };
+        let direct = Some("direct".to_string());
+        assert_eq!(channels(&t), (direct.clone(), direct.clone()));
+        // An hour later, a newsletter link: a new session whose context names the campaign and whose last touch
+        // is email. The rule never holds, before or after; it must not be seen to hold in between.
+        t.page_view(
+            page("/?utm_source=newsletter&utm_medium=email"),
+            None,
+            None,
+            HOUR + 1_000,
+        );
+        assert_eq!(channels(&t), (direct, Some("email".to_string())));
+        assert!(t.take_changes().is_empty());
+        assert!(sent(&t)
+            .iter()
+            .all(|(name, _)| !name.starts_with("Segment")));
     }
 
     #[test]

@@ -53,8 +53,7 @@ impl Tracker {
             return;
         };
         if let Some(a) = &mut self.seg.audience {
-            let mut changes = a.set_context(v, now);
-            changes.append(&mut a.set_channel(channel_value(&self.profile), now));
+            let mut changes = a.set_context_and_channel(v, channel_value(&self.profile), now);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }

@@ -202,6 +202,21 @@ impl Engine {
         self.settle(now_ms)
     }
 
+    /// Both at once, as a new session changes them together: the rules see the new context with the new channel
+    /// only, never the new context with the old channel (a rule reading both could otherwise enter and leave in
+    /// between, sending an enter and an exit that nothing happened to cause).
+    pub fn set_context_and_channel(
+        &mut self,
+        context: Value,
+        channel: Value,
+        now_ms: i64,
+    ) -> Vec<Change> {
+        self.facts.context = context;
+        self.facts.channel = channel;
+        self.mark(Deps::CONTEXT);
+        self.settle(now_ms)
+    }
+
     pub fn set_anonymous_id(&mut self, id: &str, now_ms: i64) -> Vec<Change> {
         self.facts.anonymous_id = id.to_string();
         self.mark(Deps::IDENTITY);

@@ -66,6 +66,33 @@ fn enters_then_leaves_when_the_window_expires_without_an_event() {
 }
 
 #[test]
+fn a_new_context_and_channel_are_seen_together() {
+    let rule = r#"channel.last == "direct" && context.campaign.source == "newsletter""#;
+    let direct = parse(r#"{"first":"direct","last":"direct"}"#).unwrap();
+    let email = parse(r#"{"first":"direct","last":"email"}"#).unwrap();
+    let plain = parse(r#"{"locale":"en"}"#).unwrap();
+    let from_newsletter = parse(r#"{"locale":"en","campaign":{"source":"newsletter"}}"#).unwrap();
+    let start = |e: &mut Engine| {
+        e.set_context_and_channel(plain.clone(), direct.clone(), 0);
+        assert!(e.segments().is_empty());
+    };
+    // One at a time, the rule sees the new context with the old channel for a moment: an enter and an exit that
+    // no change of the visitor's caused.
+    let mut apart = Engine::new(&[seg("odd", rule)], &[]).unwrap();
+    start(&mut apart);
+    let mut changes = apart.set_context(from_newsletter.clone(), M);
+    changes.append(&mut apart.set_channel(email.clone(), M));
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    // Together, nothing changes.
+    let mut together = Engine::new(&[seg("odd", rule)], &[]).unwrap();
+    start(&mut together);
+    assert!(together
+        .set_context_and_channel(from_newsletter, email, M)
+        .is_empty());
+    assert!(together.segments().is_empty());
+}
+
+#[test]
 fn journey_stage_is_the_furthest_that_holds() {
     let mut e = Engine::new(
         &[],
