@@ -203,6 +203,20 @@ impl Audience {
         session_id: Option<Millis>,
         now: Millis,
     ) -> Vec<Change> {
+        self.ingest_in_context(kind, name, properties, session_id, None, now)
+    }
+
+    /// [`Audience::ingest`] with the new context and channel the event comes with: see
+    /// [`crate::core::segments::Engine::ingest_in_context`].
+    pub fn ingest_in_context(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        properties: &Map,
+        session_id: Option<Millis>,
+        context_and_channel: Option<(Value, Value)>,
+        now: Millis,
+    ) -> Vec<Change> {
         let engaged_ms = if name == crate::core::tracker::PAGE_ENGAGEMENT {
             properties
                 .get("engagedMs")
@@ -232,7 +246,9 @@ impl Audience {
                 self.tell(&Signal::Page { url }, now);
             }
         }
-        let changes = self.engine.ingest(&event, now);
+        let changes = self
+            .engine
+            .ingest_in_context(&event, context_and_channel, now);
         self.tell_changes(&changes, now);
         self.tell(&Signal::Event { name, properties }, now);
         changes

@@ -310,6 +310,7 @@ impl Tracker {
             }
         };
         self.adjusted(props.adjustment);
+        self.hold_context();
         self.touch_session(now, false);
         let recorded = self.enqueue(
             Body::Track {
@@ -319,6 +320,7 @@ impl Tracker {
             now,
         );
         self.feed(Kind::Track, name, &props.map, now);
+        self.release_context(now);
         recorded
     }
 
@@ -348,6 +350,7 @@ impl Tracker {
         }
         self.page_campaign = Campaign::from_url(&page.parsed_url());
         self.page = page;
+        self.hold_context();
         self.touch_session(now, true);
         self.rebuild_context();
         // Segment's page properties (path, referrer, search, title, url), then the caller's own.
@@ -367,6 +370,7 @@ impl Tracker {
             now,
         );
         self.audience_page(page_props, now);
+        self.release_context(now);
         recorded
     }
 
@@ -414,6 +418,7 @@ impl Tracker {
         if let Some(id) = user_id {
             self.profile.user_id = Some(id.to_string());
         }
+        self.hold_context();
         self.touch_session(now, false);
         let recorded = self.enqueue(
             Body::Identify {
@@ -423,6 +428,7 @@ impl Tracker {
         );
         self.audience_traits(now);
         self.feed(Kind::Identify, IDENTIFY, &new_traits, now);
+        self.release_context(now);
         recorded
     }
 
@@ -847,6 +853,37 @@ mod audience_tests {
         assert!(sent(&t)
             .iter()
             .all(|(name, _)| !name.starts_with("Segment")));
+    }
+
+    #[test]
+    fn a_page_view_is_one_change_of_page_and_counts() {
+        let mut t = tracker();
+        let config = json::parse(
+            r#"{"segments": {"early-pricing": "page.path == \"/pricing\" && count(\"Page Viewed\") < 3"}}"#,
+        )
+        .unwrap();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view(page("/a"), None, None, 1_000);
+        t.page_view(page("/b"), None, None, 2_000);
+        // The third view is of /pricing: the rule is false before it and after it, and must not be seen to hold
+        // with the new page and the old count in between.
+        t.page_view(page("/pricing"), None, None, 3_000);
+        assert!(t.take_changes().is_empty());
+        assert!(sent(&t)
+            .iter()
+            .all(|(name, _)| !name.starts_with("Segment")));
+        // A second visitor reaches /pricing on the second view: one enter, at that view's time.
+        let mut u = tracker();
+        u.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        u.page_view(page("/a"), None, None, 1_000);
+        u.page_view(page("/pricing"), None, None, 2_000);
+        assert_eq!(
+            u.take_changes(),
+            [Change::SegmentEnter {
+                segment: "early-pricing".into(),
+                at: 2_000
+            }]
+        );
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub struct Slot {
     pub decisions: Vec<Decision>,
     /// The idle time last reported to the campaigns (0: active).
     pub idle_reported: Millis,
+    /// Set while `track`, `page` or `identify` runs: a context that changes before its event is held for the
+    /// event rather than shown to the rules alone (see [`Tracker::hold_context`]).
+    pub hold: bool,
+    /// The context and channel held for the coming event.
+    pub held: Option<(Value, Value)>,
 }
 
 /// Outcome and held-out events re-enter the engine (rules may count them); decisions they cause are handled in at
@@ -52,8 +57,29 @@ impl Tracker {
         let Ok(v) = json::parse(context_json) else {
             return;
         };
+        if self.seg.hold {
+            self.seg.held = Some((v, channel_value(&self.profile)));
+            return;
+        }
         if let Some(a) = &mut self.seg.audience {
             let mut changes = a.set_context_and_channel(v, channel_value(&self.profile), now);
+            self.seg.changes.append(&mut changes);
+            self.report_changes(now);
+        }
+    }
+
+    /// From here until the event is fed, a change of context (a new page, a new session) waits for the event, so
+    /// that the rules see the two as one change. Every caller ends with [`Tracker::release_context`].
+    pub(super) fn hold_context(&mut self) {
+        self.seg.hold = true;
+    }
+
+    /// Ends [`Tracker::hold_context`]: a context still held (no event was fed after all) reaches the rules now.
+    pub(super) fn release_context(&mut self, now: Millis) {
+        self.seg.hold = false;
+        if let (Some((context, channel)), Some(a)) = (self.seg.held.take(), &mut self.seg.audience)
+        {
+            let mut changes = a.set_context_and_channel(context, channel, now);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
@@ -219,8 +245,10 @@ impl Tracker {
     /// Feeds an event without acting on decisions (the caller's loop does).
     fn feed_quiet(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
         let session = self.profile.sessions.id();
+        self.seg.hold = false;
+        let held = self.seg.held.take();
         if let Some(a) = &mut self.seg.audience {
-            let mut changes = a.ingest(kind, name, properties, session, now);
+            let mut changes = a.ingest_in_context(kind, name, properties, session, held, now);
             self.seg.changes.append(&mut changes);
             self.report_membership(now);
         }
@@ -415,6 +443,8 @@ impl Tracker {
         false
     }
     pub(super) fn audience_context(&mut self, _context_json: &str, _now: Millis) {}
+    pub(super) fn hold_context(&mut self) {}
+    pub(super) fn release_context(&mut self, _now: Millis) {}
     pub(super) fn audience_page(&mut self, _page_props: Map, _now: Millis) {}
     pub(super) fn audience_traits(&mut self, _now: Millis) {}
     pub(super) fn fresh_audience(&mut self, _now: Millis) {}

@@ -119,8 +119,27 @@ impl Engine {
     /// Processes an event at `now_ms`: first catches up with time, then updates facts and aggregates and
     /// re-evaluates only the rules that read what changed.
     pub fn ingest(&mut self, event: &Event<'_>, now_ms: i64) -> Vec<Change> {
+        self.ingest_in_context(event, None, now_ms)
+    }
+
+    /// [`Engine::ingest`] of an event that comes with a new context and channel (a page view, the first event
+    /// of a session): time passes first with the old ones, then the rules see the new context, the new channel
+    /// and the event together. Set before the event, a rule reading both the page and a count of page views
+    /// (`page.path == "/pricing" && count("Page Viewed") < 3`) saw the new page with the old count for a moment,
+    /// and entered and left on the third view.
+    pub fn ingest_in_context(
+        &mut self,
+        event: &Event<'_>,
+        context_and_channel: Option<(Value, Value)>,
+        now_ms: i64,
+    ) -> Vec<Change> {
         let now = clamp_time(now_ms).max(self.clock);
         let mut changes = self.advance(now);
+        if let Some((context, channel)) = context_and_channel {
+            self.facts.context = context;
+            self.facts.channel = channel;
+            self.mark(Deps::CONTEXT);
+        }
         if event.kind == "identify" && !event.properties.is_empty() {
             self.facts.traits.merge(event.properties);
             self.mark(Deps::TRAITS);
