@@ -37,11 +37,13 @@ fn drive(a: &mut Audience, config: &Value) -> String {
     let mut traits = Map::new();
     traits.insert("plan", Value::String("pro".into()));
     let mut now = 1_700_000_000_000;
-    a.set_anonymous_id("anon-1", now);
-    a.set_traits(traits, now);
-    a.set_context_and_channel(
-        json::parse(r#"{"path":"/pricing"}"#).unwrap(),
-        json::parse(r#"{"first":"email","last":"direct"}"#).unwrap(),
+    a.set_facts(
+        traits,
+        "anon-1",
+        Some((
+            json::parse(r#"{"path":"/pricing"}"#).unwrap(),
+            json::parse(r#"{"first":"email","last":"direct"}"#).unwrap(),
+        )),
         now,
     );
     let steps: [(Kind, &str, Map); 7] = [

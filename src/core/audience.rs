@@ -285,8 +285,17 @@ impl Audience {
         changes
     }
 
-    pub fn set_anonymous_id(&mut self, id: &str, now: Millis) -> Vec<Change> {
-        let changes = self.engine.set_anonymous_id(id, now);
+    /// See [`crate::core::segments::Engine::set_facts`].
+    pub fn set_facts(
+        &mut self,
+        traits: Map,
+        anonymous_id: &str,
+        context_and_channel: Option<(Value, Value)>,
+        now: Millis,
+    ) -> Vec<Change> {
+        let changes = self
+            .engine
+            .set_facts(traits, anonymous_id, context_and_channel, now);
         self.tell_changes(&changes, now);
         changes
     }

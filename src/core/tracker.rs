@@ -887,6 +887,45 @@ mod audience_tests {
     }
 
     #[test]
+    fn a_reload_does_not_leave_and_re_enter_segments_that_read_the_page_or_context() {
+        let config = json::parse(
+            r#"{"segments": {"pro-on-pricing": "page.path == \"/pricing\" && traits.plan == \"pro\"",
+                             "pro-in-french": "context.locale == \"fr\" && traits.plan == \"pro\""}}"#,
+        )
+        .unwrap();
+        let env = Environment {
+            locale: "fr".into(),
+            ..Environment::default()
+        };
+        let opened = |profile: Option<&str>, seed| {
+            Tracker::new(
+                TrackerOptions::new("wk"),
+                profile,
+                env.clone(),
+                page("/pricing"),
+                seed,
+            )
+        };
+        let mut t = opened(None, [9; 32]);
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.identify(None, Some(r#"{"plan":"pro"}"#), 500);
+        t.page_view(page("/pricing"), None, None, 1_000);
+        assert_eq!(t.segments(), ["pro-on-pricing", "pro-in-french"]);
+        let state = t.take_state_write().unwrap();
+        let profile = t.take_profile_write().unwrap();
+        // The next page load: the stored answers and the page's facts are the same, so nothing is announced (set
+        // one at a time, the traits were seen before the context and both segments were left and re-entered).
+        let mut again = opened(Some(&profile), [8; 32]);
+        again.set_audience(Audience::boxed(&config).unwrap(), Some(&state), 2_000);
+        again.page_view(page("/pricing"), None, None, 3_000);
+        assert!(again.take_changes().is_empty());
+        assert!(sent(&again)
+            .iter()
+            .all(|(name, _)| !name.starts_with("Segment")));
+        assert_eq!(again.segments(), ["pro-on-pricing", "pro-in-french"]);
+    }
+
+    #[test]
     fn identify_traits_reach_the_rules() {
         let mut t = tracker();
         t.set_audience(Audience::boxed(&config()).unwrap(), None, 0);

@@ -162,11 +162,18 @@ impl Tracker {
 
     fn install_audience(&mut self, mut audience: Box<Audience>, now: Millis) {
         audience.set_device(Some(device_of(&self.env.user_agent)));
-        let mut changes = audience.set_traits(self.profile.traits.clone(), now);
-        changes.append(&mut audience.set_anonymous_id(&self.profile.anonymous_id, now));
         self.seg.audience = Some(audience);
-        self.seg.changes.append(&mut changes);
+        // Traits, identity, context and channel reach the rules in one step (see `Engine::set_facts`): the
+        // context is held as for an event, then handed over with the rest.
+        self.hold_context();
         self.rebuild_context();
+        self.seg.hold = false;
+        let held = self.seg.held.take();
+        if let Some(a) = &mut self.seg.audience {
+            let traits = self.profile.traits.clone();
+            let mut changes = a.set_facts(traits, &self.profile.anonymous_id, held, now);
+            self.seg.changes.append(&mut changes);
+        }
         self.report_changes(now);
     }
 

@@ -236,6 +236,29 @@ impl Engine {
         self.settle(now_ms)
     }
 
+    /// Everything the rules read about the visitor at once, as when a config is installed (on every page load,
+    /// over the state stored by the last one): traits, anonymous id and, if given, context and channel. Set one
+    /// at a time, a rule reading two of them was evaluated with a mix of the stored answers and the new facts, and
+    /// left and re-entered its segment on every page load.
+    pub fn set_facts(
+        &mut self,
+        traits: Map,
+        anonymous_id: &str,
+        context_and_channel: Option<(Value, Value)>,
+        now_ms: i64,
+    ) -> Vec<Change> {
+        self.facts.traits = traits;
+        self.facts.anonymous_id = anonymous_id.to_string();
+        self.mark(Deps::TRAITS);
+        self.mark(Deps::IDENTITY);
+        if let Some((context, channel)) = context_and_channel {
+            self.facts.context = context;
+            self.facts.channel = channel;
+            self.mark(Deps::CONTEXT);
+        }
+        self.settle(now_ms)
+    }
+
     pub fn set_anonymous_id(&mut self, id: &str, now_ms: i64) -> Vec<Change> {
         self.facts.anonymous_id = id.to_string();
         self.mark(Deps::IDENTITY);
