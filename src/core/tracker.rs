@@ -990,3 +990,129 @@ mod audience_tests {
         assert_eq!(t.take_changes().len(), 2);
     }
 }
+
+/// For random visits (pages, campaign links, events, identify, long pauses that start new sessions, reloads) over
+/// rules that read the page, the context, the channel, traits and counts together but no time window: every call
+/// changes each segment and the journey's stage at most once, the changes it reports are exactly the difference
+/// between the memberships and stages before and after it, and a reload announces nothing. A rule that saw one fact updated before another (a new
+/// page before its page view was counted, a new context before its channel, traits before the context after a
+/// reload) left and re-entered, or entered and left, within one call.
+// proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
+#[cfg(all(test, feature = "segments", not(target_arch = "wasm32")))]
+mod audience_properties {
+    use super::audience_tests::page;
+    use super::*;
+    use crate::core::audience::Audience;
+    use crate::core::segments::Change;
+    use crate::core::time::{HOUR, MINUTE};
+    use proptest::prelude::*;
+
+    const CONFIG: &str = r#"{"segments": {
+        "early-pricing": "page.path == \"/pricing\" && count(\"Page Viewed\") < 3",
+        "odd-newsletter": "channel.last == \"direct\" && context.campaign.source == \"newsletter\"",
+        "pro-in-french": "context.locale == \"fr\" && traits.plan == \"pro\"",
+        "pro-on-pricing": "page.path == \"/pricing\" && traits.plan == \"pro\"",
+        "email-buyer": "count(\"Order Completed\") >= 1 && channel.last == \"email\""},
+        "journeys": {"path": [
+            {"stage": "looking", "rule": "page.path == \"/pricing\" && count(\"Page Viewed\") < 4"},
+            {"stage": "keen", "rule": "traits.plan == \"pro\" && context.locale == \"fr\""},
+            {"stage": "bought", "rule": "count(\"Order Completed\") >= 1 && channel.last != \"direct\""}]}}"#;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        View(&'static str),
+        Track(&'static str),
+        Identify(&'static str),
+        Pause(Millis),
+        Reload,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "/",
+                "/pricing",
+                "/a",
+                "/?utm_source=newsletter&utm_medium=email"
+            ])
+            .prop_map(Op::View),
+            prop::sample::select(vec!["Order Completed", "Signed Up"]).prop_map(Op::Track),
+            prop::sample::select(vec!["pro", "free"]).prop_map(Op::Identify),
+            prop::sample::select(vec![MINUTE, 2 * HOUR]).prop_map(Op::Pause),
+            Just(Op::Reload),
+        ]
+    }
+
+    /// A page load of `path`.
+    fn opened(profile: Option<&str>, path: &str) -> Tracker {
+        let env = Environment {
+            locale: "fr".into(),
+            ..Environment::default()
+        };
+        Tracker::new(TrackerOptions::new("wk"), profile, env, page(path), [7; 32])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn each_call_reports_exactly_the_memberships_it_changed(ops in prop::collection::vec(op(), 1..40)) {
+            let config = json::parse(CONFIG).unwrap();
+            let mut t = opened(None, "/");
+            let mut path = "/";
+            t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+            t.take_changes();
+            let mut now = 1_000;
+            for op in &ops {
+                let before: Vec<String> = t.segments().iter().map(|s| s.to_string()).collect();
+                let stage_before = t.stage("path").map(str::to_string);
+                now += 1_000;
+                match op {
+                    Op::View(to) => {
+                        path = to;
+                        t.page_view(page(to), None, None, now);
+                    }
+                    Op::Track(name) => { t.track(name, None, now); }
+                    Op::Identify(plan) => {
+                        t.identify(None, Some(&["{\"plan\":\"", plan, "\"}"].concat()), now);
+                    }
+                    Op::Pause(ms) => { now += ms; t.advance(now); }
+                    Op::Reload => {
+                        let state = t.seg.audience.as_ref().map(|a| a.state_text()).unwrap_or_default();
+                        let profile = t.profile().to_json();
+                        // The same page, loaded again.
+                        t = opened(Some(&profile), path);
+                        t.set_audience(Audience::boxed(&config).unwrap(), Some(&state), now);
+                    }
+                }
+                let after: Vec<String> = t.segments().iter().map(|s| s.to_string()).collect();
+                let stage_after = t.stage("path").map(str::to_string);
+                let changes = t.take_changes();
+                let stages: Vec<_> = changes.iter().filter_map(|c| match c {
+                    Change::Stage { from, to, .. } => Some((from.clone(), to.clone())),
+                    _ => None,
+                }).collect();
+                if stage_before == stage_after {
+                    prop_assert!(stages.is_empty(), "{op:?} changed the stage and back: {changes:?}");
+                } else {
+                    prop_assert_eq!(&stages, &vec![(stage_before.clone(), stage_after.clone())], "{:?}: {:?}", op, changes);
+                }
+                let mut changed: Vec<&str> = Vec::new();
+                for c in &changes {
+                    let (Change::SegmentEnter { segment, .. } | Change::SegmentExit { segment, .. }) = c else {
+                        continue;
+                    };
+                    prop_assert!(!changed.contains(&segment.as_str()), "{op:?} changed {segment} twice: {changes:?}");
+                    changed.push(segment);
+                }
+                let mut differ: Vec<&str> = before.iter().filter(|s| !after.contains(s))
+                    .chain(after.iter().filter(|s| !before.contains(s))).map(String::as_str).collect();
+                differ.sort_unstable();
+                changed.sort_unstable();
+                prop_assert_eq!(&changed, &differ, "{:?}: {:?} -> {:?}, reported {:?}", op, before, after, changes);
+                if matches!(op, Op::Reload) {
+                    prop_assert!(changes.is_empty(), "a reload announced {changes:?}");
+                }
+            }
+        }
+    }
+}
