@@ -203,10 +203,10 @@ impl Audience {
         session_id: Option<Millis>,
         now: Millis,
     ) -> Vec<Change> {
-        self.ingest_in_context(kind, name, properties, session_id, None, now)
+        self.ingest_in_context(kind, name, properties, session_id, (None, None), now)
     }
 
-    /// [`Audience::ingest`] with the new context and channel the event comes with: see
+    /// [`Audience::ingest`] with the new traits and the new context and channel the event comes with: see
     /// [`crate::core::segments::Engine::ingest_in_context`].
     pub fn ingest_in_context(
         &mut self,
@@ -214,7 +214,7 @@ impl Audience {
         name: &str,
         properties: &Map,
         session_id: Option<Millis>,
-        context_and_channel: Option<(Value, Value)>,
+        (traits, context_and_channel): (Option<Map>, Option<(Value, Value)>),
         now: Millis,
     ) -> Vec<Change> {
         let engaged_ms = if name == crate::core::tracker::PAGE_ENGAGEMENT {
@@ -248,7 +248,7 @@ impl Audience {
         }
         let changes = self
             .engine
-            .ingest_in_context(&event, context_and_channel, now);
+            .ingest_in_context(&event, traits, context_and_channel, now);
         self.tell_changes(&changes, now);
         self.tell(&Signal::Event { name, properties }, now);
         changes

@@ -34,11 +34,13 @@ pub struct Slot {
     pub decisions: Vec<Decision>,
     /// The idle time last reported to the campaigns (0: active).
     pub idle_reported: Millis,
-    /// Set while `track`, `page` or `identify` runs: a context that changes before its event is held for the
-    /// event rather than shown to the rules alone (see [`Tracker::hold_context`]).
+    /// Set while `track`, `page` or `identify` runs: traits or a context that change before their event are held
+    /// for the event rather than shown to the rules alone (see [`Tracker::hold_context`]).
     pub hold: bool,
     /// The context and channel held for the coming event.
     pub held: Option<(Value, Value)>,
+    /// The traits held for the coming event (an identify's).
+    pub held_traits: Option<Map>,
 }
 
 /// Outcome and held-out events re-enter the engine (rules may count them); decisions they cause are handled in at
@@ -74,12 +76,17 @@ impl Tracker {
         self.seg.hold = true;
     }
 
-    /// Ends [`Tracker::hold_context`]: a context still held (no event was fed after all) reaches the rules now.
+    /// Ends [`Tracker::hold_context`]: traits or a context still held (no event was fed after all) reach the
+    /// rules now, together.
     pub(super) fn release_context(&mut self, now: Millis) {
         self.seg.hold = false;
-        if let (Some((context, channel)), Some(a)) = (self.seg.held.take(), &mut self.seg.audience)
-        {
-            let mut changes = a.set_context_and_channel(context, channel, now);
+        let (traits, context) = (self.seg.held_traits.take(), self.seg.held.take());
+        if traits.is_none() && context.is_none() {
+            return;
+        }
+        if let Some(a) = &mut self.seg.audience {
+            let traits = traits.unwrap_or_else(|| self.profile.traits.clone());
+            let mut changes = a.set_facts(traits, &self.profile.anonymous_id, context, now);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
@@ -105,6 +112,10 @@ impl Tracker {
 
     /// The traits changed (identify).
     pub(super) fn audience_traits(&mut self, now: Millis) {
+        if self.seg.hold {
+            self.seg.held_traits = Some(self.profile.traits.clone());
+            return;
+        }
         if let Some(a) = &mut self.seg.audience {
             let mut changes = a.set_traits(self.profile.traits.clone(), now);
             self.seg.changes.append(&mut changes);
@@ -253,7 +264,7 @@ impl Tracker {
     fn feed_quiet(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
         let session = self.profile.sessions.id();
         self.seg.hold = false;
-        let held = self.seg.held.take();
+        let held = (self.seg.held_traits.take(), self.seg.held.take());
         if let Some(a) = &mut self.seg.audience {
             let mut changes = a.ingest_in_context(kind, name, properties, session, held, now);
             self.seg.changes.append(&mut changes);

@@ -119,22 +119,28 @@ impl Engine {
     /// Processes an event at `now_ms`: first catches up with time, then updates facts and aggregates and
     /// re-evaluates only the rules that read what changed.
     pub fn ingest(&mut self, event: &Event<'_>, now_ms: i64) -> Vec<Change> {
-        self.ingest_in_context(event, None, now_ms)
+        self.ingest_in_context(event, None, None, now_ms)
     }
 
-    /// [`Engine::ingest`] of an event that comes with a new context and channel (a page view, the first event
-    /// of a session): time passes first with the old ones, then the rules see the new context, the new channel
-    /// and the event together. Set before the event, a rule reading both the page and a count of page views
+    /// [`Engine::ingest`] of an event that comes with new traits (an identify) or a new context and channel (a
+    /// page view, the first event of a session): time passes first with the old ones, then the rules see the new
+    /// facts and the event together. Set before the event, a rule reading both the page and a count of page views
     /// (`page.path == "/pricing" && count("Page Viewed") < 3`) saw the new page with the old count for a moment,
-    /// and entered and left on the third view.
+    /// and entered and left on the third view; so did `traits.plan == "pro" && count("Identify") < 2` on the
+    /// second identify.
     pub fn ingest_in_context(
         &mut self,
         event: &Event<'_>,
+        traits: Option<Map>,
         context_and_channel: Option<(Value, Value)>,
         now_ms: i64,
     ) -> Vec<Change> {
         let now = clamp_time(now_ms).max(self.clock);
         let mut changes = self.advance(now);
+        if let Some(traits) = traits {
+            self.facts.traits = traits;
+            self.mark(Deps::TRAITS);
+        }
         if let Some((context, channel)) = context_and_channel {
             self.facts.context = context;
             self.facts.channel = channel;
