@@ -595,25 +595,29 @@ pub fn js_number(v: &Value) -> f64 {
         Value::Null => 0.0,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::Number(n) => *n,
-        Value::String(s) => {
-            let t = js_trim(s);
-            if t.is_empty() {
-                0.0
-            } else if let Some(n) = radix_integer(t) {
-                n
-            } else if is_decimal(t) {
-                // Not `str::parse`: core's float parser brings a 10 KB table into the wasm.
-                crate::core::json::decimal_to_f64(t.strip_prefix("+").unwrap_or(t))
-            } else if t == "Infinity" || t == "+Infinity" {
-                f64::INFINITY
-            } else if t == "-Infinity" {
-                f64::NEG_INFINITY
-            } else {
-                f64::NAN
-            }
-        }
-        Value::Array(_) => js_number(&Value::String(js_string(v))),
+        Value::String(s) => text_number(s),
+        // An array's primitive value is its text (no string value is built for it).
+        Value::Array(_) => text_number(&js_string(v)),
         Value::Object(_) => f64::NAN,
+    }
+}
+
+/// JavaScript `Number(text)`.
+fn text_number(s: &str) -> f64 {
+    let t = js_trim(s);
+    if t.is_empty() {
+        0.0
+    } else if let Some(n) = radix_integer(t) {
+        n
+    } else if is_decimal(t) {
+        // Not `str::parse`: core's float parser brings a 10 KB table into the wasm.
+        crate::core::json::decimal_to_f64(t.strip_prefix("+").unwrap_or(t))
+    } else if t == "Infinity" || t == "+Infinity" {
+        f64::INFINITY
+    } else if t == "-Infinity" {
+        f64::NEG_INFINITY
+    } else {
+        f64::NAN
     }
 }
 
