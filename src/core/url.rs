@@ -128,6 +128,19 @@ pub fn nth_field(table: &str, sep: u8, i: usize) -> &str {
     before_byte(rest, sep)
 }
 
+/// The place of `name` among the `sep`-separated fields of `table` (none of them empty), or the number of fields
+/// when it is not one of them: as `table.split(sep as char).position(|f| f == name)`, built on [`nth_field`].
+pub fn field_position(table: &str, sep: u8, name: &str) -> usize {
+    let mut k = 0;
+    loop {
+        let field = nth_field(table, sep, k);
+        if field.is_empty() || field == name {
+            return k;
+        }
+        k += 1;
+    }
+}
+
 /// Iterates `key=value` pairs of a query string (with or without its leading `?`), undecoded.
 pub fn query_pairs(search: &str) -> QueryPairs<'_> {
     // Leading `?`s dropped with a plain loop: `trim_start_matches` is one more pattern instantiation.
@@ -227,6 +240,33 @@ pub fn hex_val(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As `split` and `position` answer, and past the last field for anything else.
+    #[test]
+    fn field_positions_are_where_split_finds_them() {
+        for table in [
+            "nps|csat|rating|single|multiple|text",
+            "coupon|referral|points|badge",
+            "x",
+        ] {
+            let fields: Vec<&str> = table.split('|').collect();
+            for name in fields
+                .iter()
+                .copied()
+                .chain(["", "NPS", "nps ", "tex", "texts", "|", "x|"])
+            {
+                let want = fields
+                    .iter()
+                    .position(|&f| f == name)
+                    .unwrap_or(fields.len());
+                assert_eq!(
+                    field_position(table, b'|', name),
+                    want,
+                    "{name:?} in {table}"
+                );
+            }
+        }
+    }
     #[cfg(not(target_arch = "wasm32"))]
     use proptest::strategy::Strategy;
 

@@ -31,6 +31,12 @@ fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// The place of `kind` among the `|`-separated names of `table` (past the last for any other): a type read once
+/// as a number, then compared as one (each comparison of strings is code of its own).
+fn kind_of(table: &str, kind: &str) -> usize {
+    crate::core::url::field_position(table, b'|', kind)
+}
+
 /// What the visitor did, reported to the SDK. Never called while the prompt module holds a RefCell borrow.
 pub enum PromptEvent {
     /// One question answered; sent as soon as the visitor moves past the question, so partial answers are kept.

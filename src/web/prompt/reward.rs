@@ -13,6 +13,13 @@ const COPY: &str = "button|class|n|type|button|data-a|copy";
 const SHARE: &str = "button|class|n n2|type|button|data-a|share";
 const OK: &str = "button|class|n|type|button|data-a|ok";
 
+/// The reward types, in the order of the constants below ([`super::kind_of`]).
+const REWARDS: &str = "coupon|referral|points|badge";
+const COUPON: usize = 0;
+const REFERRAL: usize = 1;
+const POINTS: usize = 2;
+const BADGE: usize = 3;
+
 impl Ui {
     fn spec(&self, key: &str) -> &str {
         text(&self.action, key)
@@ -21,7 +28,7 @@ impl Ui {
     /// Renders the reward; returns the button to focus.
     pub(super) fn reward(&mut self) -> Option<Element> {
         let body = &self.body;
-        let kind = self.spec("reward");
+        let kind = super::kind_of(REWARDS, self.spec("reward"));
         let text = self.spec("text");
         if !text.is_empty() {
             dom::add(body, "p|class|q|id|q", text);
@@ -30,9 +37,9 @@ impl Ui {
         let points;
         // The copyable code or link; None for points or a badge, which are acknowledged with OK.
         let (shown, code) = match kind {
-            "coupon" => (self.spec("code"), true),
-            "referral" => (self.spec("url"), true),
-            "points" => {
+            COUPON => (self.spec("code"), true),
+            REFERRAL => (self.spec("url"), true),
+            POINTS => {
                 let mut n = String::new();
                 write_number(
                     self.action
@@ -44,7 +51,7 @@ impl Ui {
                 points = fill(self.strings.get(strings::POINTS), &n, "");
                 (points.as_str(), false)
             }
-            "badge" => (self.spec("badge"), false),
+            BADGE => (self.spec("badge"), false),
             _ => return None,
         };
         let k = dom::add(body, "p|class|k|id|k", shown);
@@ -56,7 +63,7 @@ impl Ui {
         } else {
             dom::add(body, OK, self.strings.get(strings::CLAIM))
         };
-        if kind == "referral" && self.can_share() {
+        if kind == REFERRAL && self.can_share() {
             dom::add(body, SHARE, self.strings.get(strings::SHARE));
         }
         if code {

@@ -9,7 +9,7 @@ use web_sys::Element;
 use super::strings::{
     fill, NEXT, NOT_LIKELY, PROGRESS, SATISFIED, SUBMIT, THANKS, UNSATISFIED, VERY_LIKELY,
 };
-use super::{dom, text, After, PromptEvent, Ui};
+use super::{dom, kind_of, text, After, PromptEvent, Ui};
 use crate::core::campaigns::config::scale_range;
 use crate::core::campaigns::limits::MAX_CHOICES;
 use crate::core::json::Value;
@@ -25,10 +25,21 @@ fn questions(action: &Value) -> &[Value] {
         .unwrap_or_default()
 }
 
-/// A question's type and choices (none for a scale or free text).
-fn kind_and_choices(q: &Value) -> (&str, &[Value]) {
+/// The question types, in the order of the constants below: a question's type is read once as one of these
+/// numbers, then compared as a number (each comparison of strings is code of its own).
+const KINDS: &str = "nps|csat|rating|single|multiple|text";
+const NPS: usize = 0;
+const CSAT: usize = 1;
+const RATING: usize = 2;
+const SINGLE: usize = 3;
+const MULTIPLE: usize = 4;
+const TEXT: usize = 5;
+
+/// A question's type (its place in [`KINDS`]; past the last for any other) and choices (none for a scale or
+/// free text).
+fn kind_and_choices(q: &Value) -> (usize, &[Value]) {
     let choices = q.get("choices").and_then(Value::as_array);
-    (text(q, "type"), choices.unwrap_or_default())
+    (kind_of(KINDS, text(q, "type")), choices.unwrap_or_default())
 }
 
 /// Where a question's `next` sends this answer: the first key it matches (a scale value or range, a choice,
@@ -80,14 +91,14 @@ impl Ui {
         // The question types with buttons: the group's class, for a scale its first value and count (the choices'
         // buttons have a count of 0), and the string keys of the labels under a scale's ends.
         let (class, lo, count, ends) = match kind {
-            "nps" => ("g n11", 0, 11, Some((NOT_LIKELY, VERY_LIKELY))),
-            "csat" => ("g", 1, 5, Some((UNSATISFIED, SATISFIED))),
-            "rating" => ("g r", 1, 5, None),
-            "single" | "multiple" => ("g ch", 0, 0, None),
+            NPS => ("g n11", 0, 11, Some((NOT_LIKELY, VERY_LIKELY))),
+            CSAT => ("g", 1, 5, Some((UNSATISFIED, SATISFIED))),
+            RATING => ("g r", 1, 5, None),
+            SINGLE | MULTIPLE => ("g ch", 0, 0, None),
             _ => ("", 0, 0, None),
         };
         if !class.is_empty() {
-            let radio = kind != "multiple";
+            let radio = kind != MULTIPLE;
             let g = dom::add(
                 body,
                 if radio {
@@ -98,7 +109,7 @@ impl Ui {
                 "",
             );
             dom::set(&g, "class", class);
-            let rating = kind == "rating";
+            let rating = kind == RATING;
             let options = if count > 0 { count } else { choices.len() };
             for j in 0..options {
                 let v = num((lo + j) as i64);
@@ -133,7 +144,7 @@ impl Ui {
                 dom::add(&l, "span", self.strings.get(hi_label));
             }
         }
-        if kind == "text" {
+        if kind == TEXT {
             let t = dom::add(body, "textarea|aria-labelledby|q|maxlength|2000", "");
             let ph = text(q, "placeholder");
             if !ph.is_empty() {
@@ -175,13 +186,13 @@ impl Ui {
         let answer = match radio {
             Some(r) => {
                 let v = scale_range(&dom::attr(r, "data-v"));
-                if kind == "single" {
+                if kind == SINGLE {
                     v.and_then(|(i, _)| choices.get(i as usize)).cloned()
                 } else {
                     v.map(|(n, _)| Value::Number(n as f64))
                 }
             }
-            None if kind == "multiple" => {
+            None if kind == MULTIPLE => {
                 let mut picked = Vec::new();
                 for (i, c) in choices.iter().enumerate() {
                     if self.picked.checked_shr(i as u32).unwrap_or(0) & 1 != 0 {
@@ -190,7 +201,7 @@ impl Ui {
                 }
                 (!picked.is_empty()).then_some(Value::Array(picked))
             }
-            None if kind == "text" => dom::call_str(&self.body, "querySelector", "textarea")
+            None if kind == TEXT => dom::call_str(&self.body, "querySelector", "textarea")
                 .and_then(|t| dom::prop(&t, "value").as_string())
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
