@@ -63,11 +63,15 @@ pub(super) fn check(radio: &Element) {
 pub(super) fn step(radio: &Element, key: &str) -> Option<Element> {
     let group = elem(radio, "parentElement")?;
     // The sibling to move to, else the end of the group to wrap around to.
-    let (sibling, end) = match key {
-        "ArrowRight" | "ArrowDown" => ("nextElementSibling", "firstElementChild"),
-        "ArrowLeft" | "ArrowUp" => ("previousElementSibling", "lastElementChild"),
-        "Home" => ("", "firstElementChild"),
-        "End" => ("", "lastElementChild"),
+    let (sibling, end) = match crate::core::url::field_position(
+        "ArrowRight|ArrowDown|ArrowLeft|ArrowUp|Home|End",
+        b'|',
+        key,
+    ) {
+        0 | 1 => ("nextElementSibling", "firstElementChild"),
+        2 | 3 => ("previousElementSibling", "lastElementChild"),
+        4 => ("", "firstElementChild"),
+        5 => ("", "lastElementChild"),
         _ => return None,
     };
     elem(radio, sibling).or_else(|| elem(&group, end))
