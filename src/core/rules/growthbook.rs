@@ -568,9 +568,8 @@ pub(crate) fn holds(op: CmpOp, o: Ordering) -> bool {
 /// JavaScript `String(v)`.
 pub fn js_string(v: &Value) -> String {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => if *b { "true" } else { "false" }.into(),
-        Value::Number(_) => v.to_json(),
+        // `null`, `true`, `false` and numbers read as their JSON text.
+        Value::Null | Value::Bool(_) | Value::Number(_) => v.to_json(),
         Value::String(s) => s.clone(),
         Value::Array(items) => {
             // Written in place: `join` would bring its own generic copy into the wasm.
@@ -778,7 +777,8 @@ fn is_in(actual: &Value, list: &[Value], case_insensitive: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{
-        array_index, holds, js_number, js_version, padded, utf16_cmp, CmpOp, Ordering, Value,
+        array_index, holds, js_number, js_string, js_version, padded, utf16_cmp, CmpOp, Ordering,
+        Value,
     };
 
     /// `Number(text)` as V8 answers it.
@@ -807,6 +807,20 @@ mod tests {
             "\u{85}12", "-0x10", "+0x10", "0x", "0xg", "0b2", "0o8", "1_000", "12px", "0x1.8",
         ] {
             assert!(js_number(&Value::String(text.into())).is_nan(), "{text:?}");
+        }
+    }
+
+    /// `null`, booleans and numbers read as their JSON text, which is what `String()` gives for them.
+    #[test]
+    fn scalars_read_as_javascript_strings() {
+        for (v, want) in [
+            (Value::Null, "null"),
+            (Value::Bool(true), "true"),
+            (Value::Bool(false), "false"),
+            (Value::Number(0.0), "0"),
+            (Value::Number(-1.5), "-1.5"),
+        ] {
+            assert_eq!(js_string(&v), want, "{v:?}");
         }
     }
 
