@@ -141,18 +141,32 @@ impl Elems<'_, '_> {
         }
     }
 
-    /// Whether element `i` exists and `f` holds for it.
-    fn at(self, i: usize, f: &mut dyn FnMut(&V<'_>) -> bool) -> bool {
+    /// Whether element `i` exists and equals `x`.
+    fn equal_at(self, i: usize, x: &V<'_>) -> bool {
         match self {
-            Elems::List(xs) => xs.get(i).is_some_and(f),
-            Elems::Json(xs) => xs.get(i).is_some_and(|x| f(&V::from_json(x))),
+            Elems::List(xs) => xs.get(i).is_some_and(|e| equal(e, x)),
+            Elems::Json(xs) => xs.get(i).is_some_and(|e| equal(&V::from_json(e), x)),
         }
     }
 
-    /// Whether `f` holds for some element.
-    fn any(self, f: &mut dyn FnMut(&V<'_>) -> bool) -> bool {
+    /// Whether some element equals `x` (`equal` is symmetric: which side is the element does not matter).
+    fn has(self, x: &V<'_>) -> bool {
         for i in 0..self.len() {
-            if self.at(i, f) {
+            if self.equal_at(i, x) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether some element is one of `list`'s.
+    fn meets(self, list: Elems<'_, '_>) -> bool {
+        for i in 0..self.len() {
+            let hit = match self {
+                Elems::List(xs) => list.has(&xs[i]),
+                Elems::Json(xs) => list.has(&V::from_json(&xs[i])),
+            };
+            if hit {
                 return true;
             }
         }
@@ -177,7 +191,11 @@ fn equal(a: &V<'_>, b: &V<'_>) -> bool {
                         return false;
                     }
                     for i in 0..x.len() {
-                        if !x.at(i, &mut |p| y.at(i, &mut |q| equal(p, q))) {
+                        let hit = match x {
+                            Elems::List(xs) => y.equal_at(i, &xs[i]),
+                            Elems::Json(xs) => y.equal_at(i, &V::from_json(&xs[i])),
+                        };
+                        if !hit {
                             return false;
                         }
                     }
@@ -519,7 +537,7 @@ impl<'a> Evaluator<'a> {
         for item in items {
             let x = self.value(item);
             let hit = match a.elements() {
-                Some(elems) => elems.any(&mut |e| equal(e, &x)),
+                Some(elems) => elems.has(&x),
                 None => equal(&a, &x),
             };
             if hit {
@@ -542,15 +560,15 @@ impl<'a> Evaluator<'a> {
         }
         self.tick(list.len() as u32);
         match a.elements() {
-            Some(items) => items.any(&mut |i| list.any(&mut |x| equal(i, x))),
-            None => list.any(&mut |x| equal(a, x)),
+            Some(items) => items.meets(list),
+            None => list.has(a),
         }
     }
 
     fn contains(&mut self, a: &V<'_>, b: &V<'_>, span: Span) -> bool {
         if let Some(items) = a.elements() {
             self.tick(items.len() as u32);
-            return items.any(&mut |i| equal(i, b));
+            return items.has(b);
         }
         match (a.as_str(), b.as_str()) {
             (Some(x), Some(y)) => {
@@ -673,6 +691,103 @@ pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause>
         });
     }
     out
+}
+
+#[cfg(test)]
+mod element_tests {
+    use super::{equal, Elems, V};
+    use crate::core::json::{parse, Value};
+
+    /// Element access as it was first written: a callback per element, through `dyn FnMut`.
+    fn at_before(e: Elems<'_, '_>, i: usize, f: &mut dyn FnMut(&V<'_>) -> bool) -> bool {
+        match e {
+            Elems::List(xs) => xs.get(i).is_some_and(f),
+            Elems::Json(xs) => xs.get(i).is_some_and(|x| f(&V::from_json(x))),
+        }
+    }
+
+    fn any_before(e: Elems<'_, '_>, f: &mut dyn FnMut(&V<'_>) -> bool) -> bool {
+        (0..e.len()).any(|i| at_before(e, i, f))
+    }
+
+    fn equal_before(a: &V<'_>, b: &V<'_>) -> bool {
+        match (a, b) {
+            (x, y) if x.is_missing() && y.is_missing() => true,
+            (V::Num(x), V::Num(y)) => x == y,
+            (V::Bool(x), V::Bool(y)) => x == y,
+            (V::Time(x), V::Time(y)) => x == y,
+            (V::Json(Value::Object(x)), V::Json(Value::Object(y))) => x == y,
+            _ => {
+                if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
+                    return x == y;
+                }
+                match (a.elements(), b.elements()) {
+                    (Some(x), Some(y)) => {
+                        x.len() == y.len()
+                            && (0..x.len()).all(|i| {
+                                at_before(x, i, &mut |p| {
+                                    at_before(y, i, &mut |q| equal_before(p, q))
+                                })
+                            })
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    /// `equal`, `has` (membership) and `meets` (intersection) agree with the callback forms on every pair of a set
+    /// of values covering each kind, lists and arrays nested and not.
+    #[test]
+    fn element_tests_agree_with_their_first_form() {
+        let json: Vec<Value> = [
+            "[]",
+            "[1]",
+            "[1, \"a\"]",
+            "[\"a\"]",
+            "[[1]]",
+            "[null]",
+            "{}",
+            "{\"k\": 1}",
+        ]
+        .iter()
+        .map(|t| parse(t).unwrap())
+        .collect();
+        let mut values = vec![
+            V::Absent,
+            V::Null,
+            V::Bool(true),
+            V::Num(1.0),
+            V::Num(f64::NAN),
+            V::Str("a"),
+            V::Owned("a".into()),
+            V::Time(1),
+            V::List(vec![]),
+            V::List(vec![V::Num(1.0)]),
+            V::List(vec![V::Num(1.0), V::Str("a")]),
+            V::List(vec![V::Owned("a".into())]),
+            V::List(vec![V::List(vec![V::Num(1.0)])]),
+            V::List(vec![V::Null, V::Absent]),
+        ];
+        values.extend(json.iter().map(V::Json));
+        for a in &values {
+            for b in &values {
+                let want = equal_before(a, b);
+                assert_eq!(equal(a, b), want, "{a:?} == {b:?}");
+                assert_eq!(equal(b, a), want, "{b:?} == {a:?}");
+                if let Some(list) = b.elements() {
+                    let has = any_before(list, &mut |x| equal_before(a, x));
+                    assert_eq!(list.has(a), has, "{a:?} in {b:?}");
+                    if let Some(items) = a.elements() {
+                        let meets = any_before(items, &mut |i| {
+                            any_before(list, &mut |x| equal_before(i, x))
+                        });
+                        assert_eq!(items.meets(list), meets, "{a:?} meets {b:?}");
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
