@@ -384,11 +384,9 @@ impl Queue {
     }
 
     fn remove_at(&mut self, at: usize) {
-        // By its sequence number, which no other event has: `remove_where` moves the rest down as `Vec::remove`
-        // would, whose code would be linked for this alone.
-        if let Some(i) = self.items.get(at) {
-            let seq = i.seq;
-            self.remove_where(Doomed::Range(seq, seq));
+        if at < self.items.len() {
+            let v = self.items.remove(at);
+            self.forget(&v);
         }
     }
 
