@@ -39,7 +39,7 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
 
 /// Starts a POST of `body`; `on_settled` gets the `Response`, or the error of a network failure (which
 /// [`read_response`] reads as status 0).
-pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callback) -> bool {
+pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callback) {
     // A plain object rather than `RequestInit`'s setters (an import each, and enum tables in the glue), its constant
     // part parsed from JSON text (one string rather than a key and a value converted for each option).
     let init = parsed(
@@ -47,7 +47,6 @@ pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callba
     );
     put(&init, "body", &body.into());
     fetch(window, url, &init, on_settled);
-    true
 }
 
 /// `fetch(url, init)`, its promise settling into `on_settled` (through [`call2`]: the typed binding is an import

@@ -8,7 +8,7 @@
 
 use super::eval::number_of;
 use super::input::Input;
-use super::program::{Binary, CmpOp, Node, NodeKind, Program, Unary};
+use super::program::{Binary, Node, NodeKind, Program, Unary};
 use super::store::Store;
 
 /// The earliest instant after `now_ms` at which `program`'s value may change with no new event.
@@ -47,7 +47,7 @@ fn visit(
             }
         }
         NodeKind::Binary(op, l, r) => {
-            if let Binary::Cmp(op) = op {
+            if let Binary::Cmp(_) = op {
                 for &(clock, other) in &[(l, r), (r, l)] {
                     // Two elapsed times grow together: their comparison never flips with time alone.
                     if let (
@@ -56,7 +56,7 @@ fn visit(
                     ) = (&clock.kind, reads_clock(other))
                     {
                         let days = *since == Unary::DaysSince;
-                        crossing(program, *op, arg, days, other, input, now, best);
+                        crossing(program, arg, days, other, input, now, best);
                     }
                 }
             }
@@ -78,10 +78,8 @@ fn visit(
 /// `time_since(arg) OP other`: the elapsed time grows by one per millisecond, so the comparison flips when it
 /// reaches `other`. Offers that instant and the next millisecond (strict and non-strict comparisons flip at
 /// one or the other).
-#[allow(clippy::too_many_arguments)]
 fn crossing(
     program: &Program,
-    _op: CmpOp,
     arg: &Node,
     days: bool,
     other: &Node,
