@@ -991,14 +991,14 @@ mod audience_tests {
     }
 }
 
-/// For random visits (pages, campaign links, events, identify, long pauses that start new sessions, reloads) over
-/// rules that read the page, the context, the channel, traits and counts together but no time window: every call
-/// changes each segment and the journey's stage at most once, the changes it reports are exactly the difference
-/// between the memberships and stages before and after it, and a reload announces nothing. (Rules on `event.*`
-/// are left out: they hold for the event being processed, and a reload, which processes none, ends them as the
-/// next event would.) A rule that saw one fact updated before another (a new
-/// page before its page view was counted, a new context before its channel, traits before the context after a
-/// reload) left and re-entered, or entered and left, within one call.
+/// For random visits (pages, campaign links, events, identify, pauses, some long enough to start a new session,
+/// reloads) over rules that read the page, the context, the channel, traits, counts, time windows and other
+/// segments together: every call changes each segment and the journey's stage at most once, the changes it
+/// reports are exactly the difference between the memberships and stages before and after it, and a reload
+/// announces nothing. A rule that saw one fact updated before another (a new page before its page view was
+/// counted, a new context before its channel, traits before the context after a reload) left and re-entered, or
+/// entered and left, within one call. (Rules on `event.*` are left out: they hold for the event being processed,
+/// and a reload, which processes none, ends them as the next event would.)
 // proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
 #[cfg(all(test, feature = "segments", not(target_arch = "wasm32")))]
 mod audience_properties {
@@ -1016,7 +1016,9 @@ mod audience_properties {
         "pro-on-pricing": "page.path == \"/pricing\" && traits.plan == \"pro\"",
         "email-buyer": "count(\"Order Completed\") >= 1 && channel.last == \"email\"",
         "new-pro": "traits.plan == \"pro\" && count(\"Identify\") < 2",
-        "either": "in_segment(\"new-pro\") != in_segment(\"early-pricing\")"},
+        "either": "in_segment(\"new-pro\") != in_segment(\"early-pricing\")",
+        "busy-hour": "count(\"Page Viewed\", within: 1h) >= 2 && page.path != \"/a\"",
+        "recent-pro": "traits.plan == \"pro\" && time_since(last(\"Signed Up\")) < 30m"},
         "journeys": {"path": [
             {"stage": "looking", "rule": "page.path == \"/pricing\" && count(\"Page Viewed\") < 4"},
             {"stage": "keen", "rule": "traits.plan == \"pro\" && context.locale == \"fr\""},
@@ -1042,7 +1044,7 @@ mod audience_properties {
             .prop_map(Op::View),
             prop::sample::select(vec!["Order Completed", "Signed Up"]).prop_map(Op::Track),
             prop::sample::select(vec!["pro", "free"]).prop_map(Op::Identify),
-            prop::sample::select(vec![MINUTE, 2 * HOUR]).prop_map(Op::Pause),
+            prop::sample::select(vec![MINUTE, 20 * MINUTE, 2 * HOUR]).prop_map(Op::Pause),
             Just(Op::Reload),
         ]
     }
