@@ -175,17 +175,11 @@ impl Tracker {
         audience.set_device(Some(device_of(&self.env.user_agent)));
         self.seg.audience = Some(audience);
         // Traits, identity, context and channel reach the rules in one step (see `Engine::set_facts`): the
-        // context is held as for an event, then handed over with the rest.
+        // context is held as for an event, and released with the traits.
         self.hold_context();
         self.rebuild_context();
-        self.seg.hold = false;
-        let held = self.seg.held.take();
-        if let Some(a) = &mut self.seg.audience {
-            let traits = self.profile.traits.clone();
-            let mut changes = a.set_facts(traits, &self.profile.anonymous_id, held, now);
-            self.seg.changes.append(&mut changes);
-        }
-        self.report_changes(now);
+        self.seg.held_traits = Some(self.profile.traits.clone());
+        self.release_context(now);
     }
 
     /// A new visitor on this device (logout, consent denied): segments and journeys start from nothing.

@@ -137,15 +137,7 @@ impl Engine {
     ) -> Vec<Change> {
         let now = clamp_time(now_ms).max(self.clock);
         let mut changes = self.advance(now);
-        if let Some(traits) = traits {
-            self.facts.traits = traits;
-            self.mark(Deps::TRAITS);
-        }
-        if let Some((context, channel)) = context_and_channel {
-            self.facts.context = context;
-            self.facts.channel = channel;
-            self.mark(Deps::CONTEXT);
-        }
+        self.take_facts(traits, context_and_channel);
         if event.kind == "identify" && !event.properties.is_empty() {
             self.facts.traits.merge(event.properties);
             self.mark(Deps::TRAITS);
@@ -236,9 +228,7 @@ impl Engine {
         channel: Value,
         now_ms: i64,
     ) -> Vec<Change> {
-        self.facts.context = context;
-        self.facts.channel = channel;
-        self.mark(Deps::CONTEXT);
+        self.take_facts(None, Some((context, channel)));
         self.settle(now_ms)
     }
 
@@ -253,16 +243,23 @@ impl Engine {
         context_and_channel: Option<(Value, Value)>,
         now_ms: i64,
     ) -> Vec<Change> {
-        self.facts.traits = traits;
         self.facts.anonymous_id = anonymous_id.to_string();
-        self.mark(Deps::TRAITS);
         self.mark(Deps::IDENTITY);
+        self.take_facts(Some(traits), context_and_channel);
+        self.settle(now_ms)
+    }
+
+    /// Takes the traits and the context and channel given, marking the rules that read them; evaluates nothing.
+    fn take_facts(&mut self, traits: Option<Map>, context_and_channel: Option<(Value, Value)>) {
+        if let Some(traits) = traits {
+            self.facts.traits = traits;
+            self.mark(Deps::TRAITS);
+        }
         if let Some((context, channel)) = context_and_channel {
             self.facts.context = context;
             self.facts.channel = channel;
             self.mark(Deps::CONTEXT);
         }
-        self.settle(now_ms)
     }
 
     pub fn set_anonymous_id(&mut self, id: &str, now_ms: i64) -> Vec<Change> {
