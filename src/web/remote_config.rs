@@ -81,14 +81,14 @@ impl Sdk {
                 acting(|b| Some(Action::ConfigBody(b))),
             ]
         });
-        // The page's own request carries no `If-None-Match`: a copy the SDK already holds comes back whole (or
-        // from the HTTP cache, revalidated), and `on_config_fetched` sees it is the same text.
-        let early = self.remote.early.take();
-        if early
-            .and_then(|r| then(&r, on_response.as_ref(), on_response.as_ref()))
-            .is_none()
-        {
-            transport::get(&self.window, &url, self.remote.etag.as_deref(), on_response);
+        // The page's own request (anything with a `then`; another value is ignored) settles as the SDK's own
+        // would. It carries no `If-None-Match`: a copy the SDK already holds comes back whole (or from the HTTP
+        // cache, revalidated), and `on_config_fetched` sees it is the same text.
+        match self.remote.early.take() {
+            Some(early) if prop(&early, "then").is_function() => {
+                transport::settle(&self.window, Some(early), on_response);
+            }
+            _ => transport::get(&self.window, &url, self.remote.etag.as_deref(), on_response),
         }
     }
 

@@ -52,10 +52,21 @@ pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callba
 /// `fetch(url, init)`, its promise settling into `on_settled` (through [`call2`]: the typed binding is an import
 /// and a glue function of its own). A `fetch` the page replaced with one that throws, or that returns no promise,
 /// still settles, later and as a failed send: otherwise the batch would stay in flight and nothing more would be
-/// sent. (Later, through a promise: `on_settled` runs the SDK, which is busy while this runs.)
+/// sent.
 fn fetch(window: &web_sys::Window, url: &str, init: &JsValue, on_settled: &Callback) {
+    settle(
+        window,
+        call2(window, "fetch", &url.into(), init),
+        on_settled,
+    );
+}
+
+/// Settles a request's promise (`None`: the request could not start, which settles as failed) into `on_settled`,
+/// always later, through `Promise.resolve`: `on_settled` runs the SDK, which is busy while this runs, and a
+/// promise-like object the page made could otherwise call back at once and be lost.
+pub fn settle(window: &web_sys::Window, started: Option<JsValue>, on_settled: &Callback) {
     let promises = prop(window, "Promise");
-    let settling = match call2(window, "fetch", &url.into(), init) {
+    let settling = match started {
         Some(promise) => call1(&promises, "resolve", &promise),
         None => call1(&promises, "reject", super::convert::NULL),
     };

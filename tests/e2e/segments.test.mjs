@@ -142,6 +142,19 @@ test('init takes a config response the page requested itself, and makes its own 
   await page.waitForFunction(() => window.configResult);
   assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
   assert.equal(requests, 1);
+
+  // A promise-like object that calls back at once, while the SDK is still starting: its response is used (with
+  // no stored copy to start from, the config is in use only once that response is read).
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.evaluate(async () => {
+    const response = await fetch('/segments-config.json');
+    wayline.init({ writeKey: 'wk_demo', autoPage: false, config: '/segments-config.json', configResponse: { then: (ok) => ok(response) } });
+  });
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
+  assert.equal(requests, 2, 'the page\'s own request only');
   assert.deepEqual(log.errors, []);
   await context.close();
 });
