@@ -18,6 +18,7 @@
 // function names) fails the build rather than being written wrong, and the result is validated.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { customName, importedFunctions, reader, sections as sectionsOf } from './wasm-read.mjs';
 
 const file = process.argv[2];
 if (!file) {
@@ -30,31 +31,6 @@ const fail = (message) => {
 };
 
 const bytes = readFileSync(file);
-
-/** A reader over `buf` from `pos`. */
-function reader(buf, pos = 0) {
-  const r = {
-    buf,
-    pos,
-    byte: () => buf[r.pos++],
-    /** An unsigned or signed LEB128, as a number (indices and sizes here are far below 2^53). */
-    leb() {
-      let result = 0;
-      let scale = 1;
-      let b;
-      do {
-        b = buf[r.pos++];
-        result += (b & 0x7f) * scale;
-        scale *= 128;
-      } while (b & 0x80);
-      return result;
-    },
-    skipLeb() {
-      while (buf[r.pos++] & 0x80);
-    },
-  };
-  return r;
-}
 
 function uleb(value) {
   const out = [];
@@ -132,51 +108,19 @@ function copyExpr(r, remap) {
 }
 
 // The sections, as they are.
-const sections = [];
-{
-  const r = reader(bytes, 8);
-  while (r.pos < bytes.length) {
-    const id = r.byte();
-    const size = r.leb();
-    sections.push({ id, payload: bytes.subarray(r.pos, r.pos + size) });
-    r.pos += size;
-  }
-}
+const sections = sectionsOf(bytes);
 const section = (id) => sections.find((s) => s.id === id);
 for (const s of sections) {
-  if (s.id === 0) {
-    const r = reader(s.payload);
-    const n = r.leb();
-    const name = s.payload.toString('utf8', r.pos, r.pos + n);
-    if (name === 'name') fail('the module has a name section (its function names would need remapping)');
+  if (s.id === 0 && customName(s.payload) === 'name') {
+    fail('the module has a name section (its function names would need remapping)');
   }
 }
 
 let imported = 0;
-if (section(2)) {
-  const r = reader(section(2).payload);
-  for (let n = r.leb(); n > 0; n--) {
-    r.pos = r.leb() + r.pos;
-    r.pos = r.leb() + r.pos;
-    const kind = r.byte();
-    if (kind === 0) {
-      imported++;
-      r.skipLeb();
-    } else if (kind === 1) {
-      r.pos++;
-      const flags = r.leb();
-      r.skipLeb();
-      if (flags & 1) r.skipLeb();
-    } else if (kind === 2) {
-      const flags = r.leb();
-      r.skipLeb();
-      if (flags & 1) r.skipLeb();
-    } else if (kind === 3) {
-      r.pos += 2;
-    } else {
-      fail(`unknown import kind ${kind}`);
-    }
-  }
+try {
+  imported = section(2) ? importedFunctions(section(2).payload) : 0;
+} catch (e) {
+  fail(e.message);
 }
 
 const types = [];

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { importedFunctions, reader, sections } from './wasm-read.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -29,77 +30,49 @@ execFileSync('node_modules/.bin/wasm-opt', [
 const bytes = readFileSync(named);
 rmSync(dir, { recursive: true, force: true });
 
-let pos = 8;
-function leb() {
-  let result = 0, shift = 0, b;
-  do {
-    b = bytes[pos++];
-    result += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (b & 0x80);
-  return result;
-}
-function name() {
-  const n = leb();
-  const s = bytes.toString('utf8', pos, pos + n);
-  pos += n;
-  return s;
-}
-
-const sections = new Map();
-let importedFunctions = 0;
+const sizes = new Map();
+let imported = 0;
 const bodySizes = [];
 const names = new Map();
 const dataSizes = [];
-while (pos < bytes.length) {
-  const id = bytes[pos++];
-  const size = leb();
-  const end = pos + size;
+for (const { id, payload } of sections(bytes)) {
+  const r = reader(payload);
   if (id === 2) {
-    for (let i = leb(); i > 0; i--) {
-      name(); name();
-      const kind = bytes[pos++];
-      if (kind === 0) { importedFunctions++; leb(); }
-      else if (kind === 1) { pos++; const flags = leb(); leb(); if (flags & 1) leb(); }
-      else if (kind === 2) { const flags = leb(); leb(); if (flags & 1) leb(); }
-      else if (kind === 3) { pos += 2; }
-    }
+    imported = importedFunctions(payload);
   } else if (id === 10) {
-    for (let i = leb(); i > 0; i--) {
-      const n = leb();
+    for (let i = r.leb(); i > 0; i--) {
+      const n = r.leb();
       bodySizes.push(n);
-      pos += n;
+      r.pos += n;
     }
   } else if (id === 11) {
-    for (let i = leb(); i > 0; i--) {
-      const start = pos;
-      const flags = leb();
-      if (flags === 2) leb();
-      if (flags !== 1) while (bytes[pos++] !== 0x0b);
-      const n = leb();
-      pos += n;
-      dataSizes.push(pos - start);
+    for (let i = r.leb(); i > 0; i--) {
+      const start = r.pos;
+      const flags = r.leb();
+      if (flags === 2) r.leb();
+      if (flags !== 1) while (r.byte() !== 0x0b);
+      const n = r.leb();
+      r.pos += n;
+      dataSizes.push(r.pos - start);
     }
   } else if (id === 0) {
-    const section = name();
+    const section = r.name();
     if (section === 'name') {
-      while (pos < end) {
-        const sub = bytes[pos++];
-        const subSize = leb();
-        const subEnd = pos + subSize;
+      while (r.pos < payload.length) {
+        const sub = r.byte();
+        const subEnd = r.leb() + r.pos;
         if (sub === 1) {
-          for (let i = leb(); i > 0; i--) {
-            const index = leb();
-            names.set(index, name());
+          for (let i = r.leb(); i > 0; i--) {
+            const index = r.leb();
+            names.set(index, r.name());
           }
         }
-        pos = subEnd;
+        r.pos = subEnd;
       }
     }
-    sections.set('custom ' + section, size);
+    sizes.set('custom ' + section, payload.length);
   }
-  if (id !== 0) sections.set(id, size);
-  pos = end;
+  if (id !== 0) sizes.set(id, payload.length);
 }
 
 // `<wayline[hash]::core::rules::eval::Evaluator>::cond` → `wayline::core::rules`; std paths keep two segments.
@@ -114,7 +87,7 @@ function owner(fn) {
 const groups = new Map();
 const functions = [];
 bodySizes.forEach((size, i) => {
-  const fn = names.get(importedFunctions + i) || '(unnamed)';
+  const fn = names.get(imported + i) || '(unnamed)';
   functions.push([size, fn.replace(/\[[0-9a-f]+\]/g, '')]);
   const g = owner(fn);
   const entry = groups.get(g) || { size: 0, count: 0 };
@@ -125,7 +98,7 @@ bodySizes.forEach((size, i) => {
 
 const code = bodySizes.reduce((a, b) => a + b, 0);
 const data = dataSizes.reduce((a, b) => a + b, 0);
-console.log(`${pkg}: code ${code} B in ${bodySizes.length} functions, data ${data} B, imports section ${sections.get(2) || 0} B`);
+console.log(`${pkg}: code ${code} B in ${bodySizes.length} functions, data ${data} B, imports section ${sizes.get(2) || 0} B`);
 console.log(`${'bytes'.padStart(7)} ${'fns'.padStart(4)}  module`);
 for (const [g, { size, count }] of [...groups].sort((a, b) => b[1].size - a[1].size).slice(0, top)) {
   console.log(`${String(size).padStart(7)} ${String(count).padStart(4)}  ${g}`);
