@@ -925,6 +925,40 @@ mod audience_tests {
         assert_eq!(again.segments(), ["pro-on-pricing", "pro-in-french"]);
     }
 
+    /// A rule on `event.*` reads the event being processed: its segment holds until the next event, and a page
+    /// load (which starts with no current event) ends it when the config is installed.
+    #[test]
+    fn a_segment_on_the_current_event_lasts_until_the_next_event_or_page_load() {
+        let config =
+            json::parse(r#"{"segments": {"just-ordered": "event.name == \"Order Completed\""}}"#)
+                .unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.track("Order Completed", None, 1_000);
+        assert_eq!(t.segments(), ["just-ordered"]);
+        t.track("Product Viewed", None, 2_000);
+        assert!(t.segments().is_empty());
+        t.track("Order Completed", None, 3_000);
+        let state = t.take_state_write().unwrap();
+        assert_eq!(t.segments(), ["just-ordered"]);
+        // The next page load: its config is installed before any event, with no current event, so the segment is
+        // left then (and the exit is sent), not entered again.
+        let mut again = tracker();
+        again.set_audience(Audience::boxed(&config).unwrap(), Some(&state), 4_000);
+        assert_eq!(
+            again.take_changes(),
+            [Change::SegmentExit {
+                segment: "just-ordered".into(),
+                at: 4_000
+            }]
+        );
+        assert!(again.segments().is_empty());
+        assert_eq!(
+            sent(&again).pop().map(|(name, _)| name).as_deref(),
+            Some("Segment Exited")
+        );
+    }
+
     #[test]
     fn identify_traits_reach_the_rules() {
         let mut t = tracker();
