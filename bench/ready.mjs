@@ -13,17 +13,29 @@
 import { startCollector, launch, root } from '../tests/e2e/helpers.mjs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const n = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== '--latency') || 21);
 const segments = process.argv.includes('--segments');
 const latency = process.argv.includes('--latency') ? Number(process.argv[process.argv.indexOf('--latency') + 1]) : 0;
-const collector = await startCollector({
-  www: join(root, 'tests', 'e2e', 'site'),
-  sdk: join(root, 'js', segments ? 'dist-segments' : 'dist'),
-});
+const site = join(root, 'tests', 'e2e', 'site');
 const compiled = segments
   ? execFileSync(join(root, 'target', 'debug', 'wayline'), ['compile', join(root, 'www', 'demo-config.json')], { encoding: 'utf8' })
   : null;
+// The compiled config is served as a file next to the pages, as a CDN would serve it. (Answering it through
+// Playwright's request interception instead would route every request of the page through the test driver,
+// which delays the SDK's own files by several milliseconds.)
+const scratch = compiled ? mkdtempSync(join(tmpdir(), 'wayline-ready-')) : null;
+if (scratch) {
+  cpSync(site, scratch, { recursive: true });
+  mkdirSync(join(scratch, 'demo'));
+  writeFileSync(join(scratch, 'demo', 'demo-config.json'), compiled);
+}
+const collector = await startCollector({
+  www: scratch || site,
+  sdk: join(root, 'js', segments ? 'dist-segments' : 'dist'),
+});
 const browser = await launch();
 
 /** The load's time to ready, or null when it was not ready within 10 s (counted and printed, not hidden). */
@@ -73,7 +85,6 @@ try {
   for (let i = 0; i < n; i++) {
     const context = await browser.newContext();
     const page = await context.newPage();
-    if (compiled) await page.route('**/demo/demo-config.json', (route) => route.fulfill({ contentType: 'application/json', body: compiled }));
     if (latency) await page.route('**/sdk/**', async (route) => { await new Promise((r) => setTimeout(r, latency)); return route.continue(); });
     await page.addInitScript(markInstantiation);
     await page.goto(url);
@@ -105,4 +116,5 @@ try {
 } finally {
   await browser.close();
   await collector.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 }
