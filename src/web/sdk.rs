@@ -566,10 +566,9 @@ impl Sdk {
         let mut parts = Vec::new();
         for key in &self.store.keys_with_prefix(&self.tabs.queue_key_of("")) {
             if let Some((_, part)) = self.tabs.log_part_of(key) {
-                parts.push((part, key.clone()));
+                super::tabs::insert_in_part_order(&mut parts, part, key.clone());
             }
         }
-        crate::core::order::sort_by_key(&mut parts, |(part, _)| *part);
         parts
     }
 

@@ -204,11 +204,7 @@ impl Tabs {
         if self.pending_logs.iter().any(|(_, k)| *k == key) {
             return;
         }
-        let mut at = self.pending_logs.len();
-        while at > 0 && self.pending_logs[at - 1].0 > part {
-            at -= 1;
-        }
-        self.pending_logs.insert(at, (part, key));
+        insert_in_part_order(&mut self.pending_logs, part, key);
     }
 
     pub fn foreign_mut(&mut self, tab: &str) -> &mut Foreign {
@@ -228,6 +224,17 @@ impl Tabs {
         };
         &mut self.foreign[at]
     }
+}
+
+/// Inserts a log part's key after those of lower or equal parts: a list built this way is in part order, and
+/// keys of one part stay in the order they came (a stable sort, one element at a time). The queue of parts to read
+/// and the list of every part in storage both use it: a sort of its own for the second was code of its own.
+pub fn insert_in_part_order(parts: &mut Vec<(u32, String)>, part: u32, key: String) {
+    let mut at = parts.len();
+    while at > 0 && parts[at - 1].0 > part {
+        at -= 1;
+    }
+    parts.insert(at, (part, key));
 }
 
 /// The names in a `LockManager.query()` answer's `held` list.

@@ -93,6 +93,25 @@ fn properties_become_json_and_unserialisable_values_are_repaired() {
 }
 
 #[wasm_bindgen_test]
+fn log_parts_inserted_one_at_a_time_are_in_stable_part_order() {
+    // Every sequence of up to six parts numbered 0–2, against the stable sort the list of parts used before.
+    for len in 0..=6u32 {
+        for mut code in 0..3u32.pow(len) {
+            let mut inserted = Vec::new();
+            let mut sorted = Vec::new();
+            for i in 0..len {
+                let part = code % 3;
+                code /= 3;
+                super::tabs::insert_in_part_order(&mut inserted, part, i.to_string());
+                sorted.push((part, i.to_string()));
+            }
+            crate::core::order::sort_by_key(&mut sorted, |(part, _)| *part);
+            assert_eq!(inserted, sorted);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 fn storage_round_trips_through_local_storage() {
     let window = web_sys::window().unwrap();
     let (mut store, warning) = Store::open(&window);
