@@ -1,7 +1,6 @@
 //! Reading the browser's facts: environment, current page, time, randomness.
 
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsCast;
 
 use super::convert::{call1, number, prop, text};
 use crate::core::message::{Environment, Page};
@@ -9,15 +8,17 @@ use crate::core::time::Millis;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `window`, absent in a worker or on a server.
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: Option<js_sys::Object>;
+    type GlobalThis;
+    /// `globalThis.window`: the page's window, absent in a worker or on a server. A getter import rather than a
+    /// `thread_local_v2` static, whose lazily filled cache is code of its own (about 200 B).
+    #[wasm_bindgen(static_method_of = GlobalThis, js_class = "globalThis", getter, js_name = window)]
+    fn window_of_global() -> Option<web_sys::Window>;
 }
 
 /// The page's window. One import: `web_sys::window()` probes four globals (`globalThis`, `self`, `window`,
 /// `global`) and checks the result with `instanceof`, each an import and its glue.
 pub fn window() -> Option<web_sys::Window> {
-    WINDOW.with(|w| w.clone().map(JsCast::unchecked_into))
+    GlobalThis::window_of_global()
 }
 
 pub fn now() -> Millis {
