@@ -107,6 +107,15 @@ impl Callback {
     }
 }
 
+impl Callback {
+    /// Hands the callback to the page for good (DOM listeners, the `history` wrappers, lock grants): it is never
+    /// released, as the SDK's state, which lives as long as the page, never is. Forgotten rather than kept in a
+    /// field: a vector of them was code of its own (its growth and drop).
+    pub fn keep(self) {
+        std::mem::forget(self);
+    }
+}
+
 impl AsRef<JsValue> for Callback {
     fn as_ref(&self) -> &JsValue {
         self.0.as_ref()

@@ -13,12 +13,6 @@ use super::convert::{
 };
 use super::sdk::{act, acting, Action};
 
-pub struct Listeners {
-    _dispatch: Callback,
-    /// The replacements of `history.pushState`/`replaceState`.
-    _history: Vec<Callback>,
-}
-
 /// Interactions (`pointerdown`, `keydown`, `mousemove`) count towards engaged time, forwarded at most once per this
 /// many ms.
 const ACTIVITY_EVERY: f64 = 1_000.0;
@@ -45,41 +39,36 @@ const ON_WINDOW: usize = 7;
 const MOUSEOUT: usize = 11;
 const CLICK: usize = 12;
 
-impl Listeners {
-    pub fn attach(window: &web_sys::Window, track_clicks: bool) -> Option<Listeners> {
-        // `document` and `navigator` through `prop`, as everywhere: a typed getter is an import each.
-        let document = prop_object(window, "document")?;
-        let dispatch = acting(on_event);
-        // `addEventListener` through `call2` rather than its typed binding (an import and glue function).
-        let listen = |target: &JsValue, name: &str| {
-            let _ = call2(target, "addEventListener", &name.into(), dispatch.as_ref());
-        };
-        // Exit intent (a campaign trigger) only with the rule engine; tagged clicks only when asked for.
-        for (i, name) in EVENTS.iter().enumerate() {
-            if (i == MOUSEOUT && !cfg!(feature = "segments")) || (i == CLICK && !track_clicks) {
-                continue;
-            }
-            listen(if i < ON_WINDOW { window } else { &document }, name);
+/// Listens to the page's events and wraps `history.pushState`/`replaceState` (for good: see [`Callback::keep`]).
+pub fn attach(window: &web_sys::Window, track_clicks: bool) {
+    // `document` and `navigator` through `prop`, as everywhere: a typed getter is an import each.
+    let Some(document) = prop_object(window, "document") else {
+        return;
+    };
+    let dispatch = acting(on_event);
+    // `addEventListener` through `call2` rather than its typed binding (an import and glue function).
+    let listen = |target: &JsValue, name: &str| {
+        let _ = call2(target, "addEventListener", &name.into(), dispatch.as_ref());
+    };
+    // Exit intent (a campaign trigger) only with the rule engine; tagged clicks only when asked for.
+    for (i, name) in EVENTS.iter().enumerate() {
+        if (i == MOUSEOUT && !cfg!(feature = "segments")) || (i == CLICK && !track_clicks) {
+            continue;
         }
-        // Touch screens show exit intent by a quick flick back up instead (`core::flick`).
-        #[cfg(feature = "segments")]
-        {
-            let mut s = seen();
-            s.touch = number(&prop(window, "navigator"), "maxTouchPoints") > 0.0;
-            remember(s);
-        }
-        let mut patched = Vec::new();
-        let history = prop(window, "history");
-        for name in &["pushState", "replaceState"] {
-            if let Some(wrapper) = patch_history(&history, name) {
-                patched.push(wrapper);
-            }
-        }
-        Some(Listeners {
-            _dispatch: dispatch,
-            _history: patched,
-        })
+        listen(if i < ON_WINDOW { window } else { &document }, name);
     }
+    // Touch screens show exit intent by a quick flick back up instead (`core::flick`).
+    #[cfg(feature = "segments")]
+    {
+        let mut s = seen();
+        s.touch = number(&prop(window, "navigator"), "maxTouchPoints") > 0.0;
+        remember(s);
+    }
+    let history = prop(window, "history");
+    for name in &["pushState", "replaceState"] {
+        patch_history(&history, name);
+    }
+    dispatch.keep();
 }
 
 /// What a DOM event asks of the SDK, if anything.
@@ -232,16 +221,16 @@ fn on_storage(event: &JsValue) -> Option<Action> {
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and
 /// exceptions (a cross-origin URL throws) reach the caller unchanged (rethrown with `throw_val`: the closure
 /// signature the SDK shares returns no `Result`).
-fn patch_history(history: &JsValue, name: &str) -> Option<Callback> {
+fn patch_history(history: &JsValue, name: &str) {
     let original = prop(history, name);
     if !original.is_function() {
-        return None;
+        return;
     }
     let original: Function = original.unchecked_into();
     let wrapper = Callback::of(Handler::History(original, history.clone()));
     // Kept even where `history` refuses the write: it is then never called.
     put(history, name, wrapper.as_ref());
-    Some(wrapper)
+    wrapper.keep();
 }
 
 /// A wrapper of `history[method]` called with `(state, unused, url)`: the original's result, and the SDK hears of

@@ -13,7 +13,6 @@ use super::console;
 use super::convert::{Callback, Handler};
 use super::emitter::Outbox;
 use super::env;
-use super::listeners::Listeners;
 use super::options::{ConfigSource, InitOptions};
 use super::storage::{Notice, Store};
 use super::tabs::Tabs;
@@ -80,7 +79,6 @@ pub struct Sdk {
     flush_waiters: Vec<Function>,
     outbox: Outbox,
     closures: Closures,
-    pub listeners: Option<Listeners>,
     /// The config fetched from a URL.
     #[cfg(feature = "segments")]
     remote: remote_config::Remote,
@@ -302,7 +300,6 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         flush_waiters: Vec::new(),
         outbox: Outbox::default(),
         closures,
-        listeners: None,
         #[cfg(feature = "segments")]
         remote: Default::default(),
     };
@@ -341,7 +338,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
 impl Sdk {
     /// Attaches the listeners, loads the config, records the first page view and emits `ready`.
     fn start(&mut self, track_clicks: bool, config: Option<ConfigSource>, now: Millis) {
-        self.listeners = Listeners::attach(&self.window, track_clicks);
+        super::listeners::attach(&self.window, track_clicks);
         if !self.store.is_memory_only() {
             self.tabs.request_locks();
         }

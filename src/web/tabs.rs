@@ -52,7 +52,6 @@ pub struct Tabs {
     live: Option<Vec<String>>,
     last_liveness_check: Millis,
     liveness_pending: bool,
-    _closures: Vec<Callback>,
     on_liveness: Callback,
     on_liveness_error: Callback,
 }
@@ -82,7 +81,6 @@ impl Tabs {
             live: None,
             last_liveness_check: 0,
             liveness_pending: false,
-            _closures: Vec::new(),
             on_liveness: sdk::acting(|result| Some(Action::Live(Some(held_lock_names(&result))))),
             on_liveness_error: sdk::acting(|_| Some(Action::Live(None))),
         }
@@ -140,8 +138,8 @@ impl Tabs {
         let lead = sdk::holding(|_lock| Some(Action::Sender));
         let sender_lock = join(&[&self.prefix, "sender"]);
         let _ = call2(locks, "request", &sender_lock.into(), lead.as_ref());
-        self._closures.push(hold);
-        self._closures.push(lead);
+        hold.keep();
+        lead.keep();
     }
 
     /// Asks the browser which tabs are alive (when due); the answer arrives through `set_live`.
