@@ -81,7 +81,7 @@ impl Tabs {
             live: None,
             last_liveness_check: 0,
             liveness_pending: false,
-            on_liveness: sdk::acting(|result| Some(Action::Live(Some(held_lock_names(&result))))),
+            on_liveness: sdk::acting(|snapshot| Some(Action::Live(Some(snapshot)))),
             on_liveness_error: sdk::acting(|_| Some(Action::Live(None))),
         }
     }
@@ -168,16 +168,25 @@ impl Tabs {
         }
     }
 
-    /// The answer to a liveness check: the tabs holding their lifetime lock (`None`: the query failed).
-    pub fn set_live(&mut self, held: Option<Vec<String>>) {
+    /// The answer to a liveness check, a `LockManager.query()` snapshot (`None`: the query failed): the tabs
+    /// holding their lifetime lock are those of its `held` locks named for one. (Read through `prop`, indexing the
+    /// list by number: typed `Array` access would cost imports of its own; and here rather than into a list of
+    /// names first, which was a vector of its own carried in the `Action`.)
+    pub fn set_live(&mut self, snapshot: Option<JsValue>) {
         self.liveness_pending = false;
-        let Some(held) = held else {
+        let Some(snapshot) = snapshot else {
             return;
         };
         let marker = join(&[&self.prefix, "tab:"]);
         let mut live = Vec::new();
-        for name in &held {
-            if let Some(tab) = name.strip_prefix(marker.as_str()) {
+        let held = prop(&snapshot, "held");
+        let count = number(&held, "length") as u32;
+        for i in 0..count {
+            let name = prop(&super::convert::at(&held, i), "name").as_string();
+            if let Some(tab) = name
+                .as_deref()
+                .and_then(|n| n.strip_prefix(marker.as_str()))
+            {
                 live.push(tab.to_string());
             }
         }
@@ -233,19 +242,4 @@ pub fn insert_in_part_order(parts: &mut Vec<(u32, String)>, part: u32, key: Stri
         at -= 1;
     }
     parts.insert(at, (part, key));
-}
-
-/// The names in a `LockManager.query()` answer's `held` list.
-/// (Read through `prop`, indexing the list by number: typed `Array` access would cost imports of its own.)
-fn held_lock_names(snapshot: &JsValue) -> Vec<String> {
-    let mut names = Vec::new();
-    let held = prop(snapshot, "held");
-    let count = number(&held, "length") as u32;
-    for i in 0..count {
-        let lock = super::convert::at(&held, i);
-        if let Some(name) = prop(&lock, "name").as_string() {
-            names.push(name);
-        }
-    }
-    names
 }
