@@ -111,7 +111,9 @@ fn on_event(event: JsValue) -> Option<Action> {
 fn on_mouseout(event: &JsValue) -> Option<Action> {
     let left_the_page = prop(event, "relatedTarget") == **super::convert::NULL;
     let at_top = prop(event, "clientY").as_f64().is_some_and(|y| y <= 0.0);
-    (left_the_page && at_top).then_some(Action::ExitIntent)
+    // `then` rather than `then_some`, here and in `on_scroll`: an `Action` made eagerly is dropped when it is not
+    // used, which is a call of `Action`'s drop code where nothing needs dropping.
+    (left_the_page && at_top).then(|| Action::ExitIntent)
 }
 
 /// What the event handlers remember between events: one thread-local, read and written whole through [`seen`] and
@@ -192,7 +194,8 @@ fn on_scroll() -> Option<Action> {
     let mut s = seen();
     let last = std::mem::replace(&mut s.scroll, whole);
     remember(s);
-    (last != whole).then_some(Action::Scrolled(percent))
+    // (`then`: see `on_mouseout`.)
+    (last != whole).then(|| Action::Scrolled(percent))
 }
 
 /// A new page view started: its scroll depth is reported afresh at the next scroll, even at the same whole
