@@ -166,8 +166,8 @@ pub enum Action {
     Sent(u16, Option<Millis>),
     /// This tab got the sender lock.
     Sender,
-    /// The answer to a query of the held locks (`None`: the query failed).
-    Live(Option<JsValue>),
+    /// A query of the held locks settled: its snapshot, or the error it failed with.
+    Live(JsValue),
     /// The SDK was installed: whether to track tagged clicks, and the config given to `init`.
     Started(bool, Option<ConfigSource>),
     /// A config request settled (a `Response` or an error).

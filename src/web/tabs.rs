@@ -52,8 +52,8 @@ pub struct Tabs {
     live: Option<Vec<String>>,
     last_liveness_check: Millis,
     liveness_pending: bool,
+    /// Both reactions of a liveness query (see `set_live`).
     on_liveness: Callback,
-    on_liveness_error: Callback,
 }
 
 /// A promise that never settles (`Promise.race([])`), for holding a lock until the page is gone. Not
@@ -81,8 +81,7 @@ impl Tabs {
             live: None,
             last_liveness_check: 0,
             liveness_pending: false,
-            on_liveness: sdk::acting(|snapshot| Some(Action::Live(Some(snapshot)))),
-            on_liveness_error: sdk::acting(|_| Some(Action::Live(None))),
+            on_liveness: sdk::acting(|settled| Some(Action::Live(settled))),
         }
     }
 
@@ -160,7 +159,7 @@ impl Tabs {
         let registered = then(
             &answer,
             self.on_liveness.as_ref(),
-            self.on_liveness_error.as_ref(),
+            self.on_liveness.as_ref(),
         );
         if registered.is_some() {
             self.last_liveness_check = now;
@@ -168,18 +167,19 @@ impl Tabs {
         }
     }
 
-    /// The answer to a liveness check, a `LockManager.query()` snapshot (`None`: the query failed): the tabs
-    /// holding their lifetime lock are those of its `held` locks named for one. (Read through `prop`, indexing the
-    /// list by number: typed `Array` access would cost imports of its own; and here rather than into a list of
-    /// names first, which was a vector of its own carried in the `Action`.)
-    pub fn set_live(&mut self, snapshot: Option<JsValue>) {
+    /// The answer to a liveness check, a `LockManager.query()` snapshot, or the error the query failed with (which
+    /// has no `held` list: nothing is learnt from it): the tabs holding their lifetime lock are those of its `held`
+    /// locks named for one. (Read through `prop`, indexing the list by number: typed `Array` access would cost
+    /// imports of its own; and here rather than into a list of names first, which was a vector of its own carried
+    /// in the `Action`. One callback for both outcomes, as for a send's.)
+    pub fn set_live(&mut self, settled: JsValue) {
         self.liveness_pending = false;
-        let Some(snapshot) = snapshot else {
+        let held = prop(&settled, "held");
+        if !held.is_object() {
             return;
-        };
+        }
         let marker = join(&[&self.prefix, "tab:"]);
         let mut live = Vec::new();
-        let held = prop(&snapshot, "held");
         let count = number(&held, "length") as u32;
         for i in 0..count {
             let name = prop(&super::convert::at(&held, i), "name").as_string();
