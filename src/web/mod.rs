@@ -69,21 +69,6 @@ pub fn init(options: JsValue) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Reads properties handed in by the page, reporting a repair.
-fn properties(value: &JsValue, s: &mut sdk::Sdk) -> Option<String> {
-    match convert::to_json(value) {
-        Json::Absent => None,
-        Json::Text(t) => Some(t),
-        Json::Repaired(t) => {
-            s.report(
-                "properties_repaired",
-                "properties had cycles or BigInt values; cycles became \"[Circular]\", BigInts strings",
-            );
-            Some(t)
-        }
-    }
-}
-
 /// The calls on the running SDK, by their `call` code. One `sdk::run` serves them all: each closure handed to it is
 /// code of its own. What the page gets when the SDK is not running is at the end.
 fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
@@ -113,15 +98,33 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
             JsValue::UNDEFINED
         };
     }
+    // The properties of `track`/`page`/`identify` (for `page` and `identify` a first argument that is an object is
+    // the properties or traits: the name or id is then absent) and `outcome`'s details.
+    let shifted = matches!(code, 1 | 2) && a.is_object();
+    // They are read before the SDK's state is taken: `JSON.stringify` runs the page's getters and `toJSON` methods,
+    // which may call the SDK. A repair is reported once the state is had.
+    let (props, repaired) = match match code {
+        0..=2 => convert::to_json(if shifted { &a } else { &b }),
+        #[cfg(feature = "segments")]
+        6 => convert::to_json(&c),
+        _ => Json::Absent,
+    } {
+        Json::Absent => (None, false),
+        Json::Text(t) => (Some(t), false),
+        Json::Repaired(t) => (Some(t), true),
+    };
     let answer = sdk::run(|s, now| {
+        if repaired {
+            s.report(
+                "properties_repaired",
+                "properties had cycles or BigInt values; cycles became \"[Circular]\", BigInts strings",
+            );
+        }
         match code {
             // `track(event, properties?)`; `page()`, `page(name)`, `page(name, properties)` or `page(properties)`,
-            // a manual page view of the current URL; `identify(userId, traits?)` or `identify(traits)`. For `page`
-            // and `identify` a first argument that is an object is the properties (or traits): the name or id is
-            // then absent. One reading of the arguments for the three.
+            // a manual page view of the current URL; `identify(userId, traits?)` or `identify(traits)`. One reading
+            // of the arguments for the three.
             0..=2 => {
-                let shifted = code > 0 && a.is_object();
-                let props = properties(if shifted { &a } else { &b }, s);
                 let first = if shifted { None } else { text.as_deref() };
                 match code {
                     0 => {
@@ -158,10 +161,12 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
             #[cfg(feature = "segments")]
             6 => {
                 let outcome = b.as_string().unwrap_or_default();
-                let details = properties(&c, s).and_then(|t| match crate::core::json::parse(&t) {
-                    Ok(crate::core::json::Value::Object(m)) => Some(m),
-                    _ => None,
-                });
+                let details = props
+                    .as_deref()
+                    .and_then(|t| match crate::core::json::parse(t) {
+                        Ok(crate::core::json::Value::Object(m)) => Some(m),
+                        _ => None,
+                    });
                 s.host_outcome(text.as_deref().unwrap_or_default(), &outcome, details, now);
             }
             // `flush()`: see `flush`.

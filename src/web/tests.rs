@@ -204,6 +204,21 @@ fn the_sdk_lifecycle() {
         "the listener's own event"
     );
 
+    // Properties are read before the SDK's state is taken: a `toJSON` (or getter) that calls the SDK is heard.
+    let to_json = Closure::<dyn FnMut() -> JsValue>::new(|| {
+        super::track("Read While Stringified".into(), JsValue::UNDEFINED);
+        obj(&[("n", 2.into())])
+    });
+    super::track(
+        "Stringified".into(),
+        obj(&[("toJSON", to_json.as_ref().clone())]),
+    );
+    assert_eq!(
+        get(&super::debug_state(), "queued"),
+        8.0,
+        "the event and the one tracked from its properties' toJSON"
+    );
+
     // A second init keeps the first configuration.
     super::init(obj(&[("writeKey", "other".into())])).unwrap();
     assert_eq!(super::anonymous_id().as_deref(), Some(anon.as_str()));
