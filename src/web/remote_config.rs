@@ -100,11 +100,17 @@ impl Sdk {
                 304 => Fetched::NotModified,
                 200..=299 => {
                     self.remote.body_tag = transport::header(&resp, "ETag");
-                    let body = call1(&resp, "text", crate::web::convert::UNDEFINED);
-                    if let (Some(body), Some([_, on_body])) = (body, &self.remote.reactions) {
-                        let _ = then(&body, on_body.as_ref(), on_body.as_ref());
+                    // Its body is read next; one that cannot be (no `text()`, or not a promise) ends the request
+                    // here, so that a later refresh is not refused as still loading.
+                    let reading = call1(&resp, "text", crate::web::convert::UNDEFINED)
+                        .zip(self.remote.reactions.as_ref())
+                        .and_then(|(body, [_, on_body])| {
+                            then(&body, on_body.as_ref(), on_body.as_ref())
+                        });
+                    if reading.is_some() {
+                        return;
                     }
-                    return;
+                    Fetched::Failed("unreadable body".into())
                 }
                 status => Fetched::Failed(console::join(&[
                     "status ",

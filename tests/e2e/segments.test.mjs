@@ -155,6 +155,16 @@ test('init takes a config response the page requested itself, and makes its own 
   await page.waitForFunction(() => window.configResult);
   assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
   assert.equal(requests, 2, 'the page\'s own request only');
+
+  // A response whose body cannot be read: the request ends there, reported as the config being unavailable.
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.evaluate(() => wayline.init({ writeKey: 'wk_demo', autoPage: false, config: '/segments-config.json', configResponse: Promise.resolve({ status: 200 }) }));
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false, source: 'network' });
+  assert.match(log.warnings.filter((w) => w.includes('config_unavailable')).pop() || '', /unreadable body/);
+  assert.equal(requests, 2);
   assert.deepEqual(log.errors, []);
   await context.close();
 });
