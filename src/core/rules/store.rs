@@ -155,12 +155,17 @@ impl Store {
             }
         }
         for &slot in &changed {
-            let w = self.states[slot].weight();
-            self.total_weight = self.total_weight + w - self.weights[slot];
-            self.weights[slot] = w;
+            self.reweigh(slot);
         }
         self.enforce_budget();
         changed
+    }
+
+    /// Takes the weight of the state at `slot` anew, and the total with it.
+    fn reweigh(&mut self, slot: usize) {
+        let w = self.states[slot].weight();
+        self.total_weight = self.total_weight + w - self.weights[slot];
+        self.weights[slot] = w;
     }
 
     /// Keeps the persisted size under [`MAX_STATE_BYTES`] by dropping the oldest bucket of the heaviest state.
@@ -180,9 +185,7 @@ impl Store {
                 return;
             }
             self.dropped_buckets += 1;
-            let w = self.states[slot].weight();
-            self.total_weight = self.total_weight + w - self.weights[slot];
-            self.weights[slot] = w;
+            self.reweigh(slot);
         }
     }
 
@@ -268,10 +271,8 @@ impl Store {
                 }
             };
             // The total follows each weight, as on an event (`Iterator::sum` would be linked for this alone).
-            let w = state.weight();
-            self.total_weight = self.total_weight + w - self.weights[slot];
-            self.weights[slot] = w;
             self.states[slot] = state;
+            self.reweigh(slot);
         }
         self.enforce_budget();
         Ok(report)
@@ -509,5 +510,49 @@ mod tests {
             .map(|(n, s)| (n.as_str(), s.as_slice()))
             .collect();
         assert_eq!(listed, [("A", &[0, 1][..]), ("B", &[1, 2, 3][..])]);
+    }
+
+    /// Each slot's weight is its state's, and the total their sum, after events, after the budget drops buckets,
+    /// and after a restore (each of which takes a weight anew: see `Store::reweigh`).
+    #[test]
+    fn weights_follow_the_states() {
+        fn store() -> Store {
+            let mut store = Store::new();
+            for i in 0..40 {
+                let rule = format!(
+                    r#"count("E{i}", within: 400d) > 0 && time_since(last("E{i}")) > 1m && sequence("E{i}", "F", within: 1h)"#
+                );
+                let mut p = compile(&rule).unwrap();
+                store.bind(&mut p).unwrap();
+            }
+            store
+        }
+        fn check(store: &Store) {
+            let mut total = 0;
+            for (slot, state) in store.states.iter().enumerate() {
+                assert_eq!(store.weights[slot], state.weight());
+                total += state.weight();
+            }
+            assert_eq!(store.total_weight, total);
+        }
+        let mut s = store();
+        check(&s);
+        let day = 24 * 3_600_000;
+        for d in 0..400 {
+            for i in (0..40).step_by(1 + d as usize % 3) {
+                let event = crate::core::rules::OwnedEvent::from_value(
+                    &crate::core::json::parse(&format!(r#"{{"type":"track","event":"E{i}"}}"#))
+                        .unwrap(),
+                )
+                .unwrap();
+                s.ingest(&event.as_event(), d * day);
+            }
+            check(&s);
+        }
+        assert!(s.dropped_buckets > 0);
+        let mut again = store();
+        again.restore(&s.to_value()).unwrap();
+        check(&again);
+        assert_eq!(again.total_weight, s.total_weight);
     }
 }
