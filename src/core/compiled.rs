@@ -120,8 +120,10 @@ pub fn read(v: &Value) -> Option<Definitions> {
                 let [name, p] = x.as_array()? else {
                     return None;
                 };
+                // The program is read before the name is copied: a refusal then has no copy to drop.
                 let name = name.as_str()?;
-                rules.rule(name.to_string(), program_from_value(p)?);
+                let p = program_from_value(p)?;
+                rules.rule(name.to_string(), p);
             }
         }
     }

@@ -9,7 +9,7 @@ use super::model::{
 };
 use super::pattern::UrlPattern;
 use crate::core::json::Value;
-use crate::core::rules::wire::{index, program_from_value, program_to_value};
+use crate::core::rules::wire::{index, program_from_value, program_to_value, read_strings, string};
 use crate::core::rules::Program;
 
 fn num(x: f64) -> Value {
@@ -177,9 +177,10 @@ fn campaign_to_value(c: &Campaign) -> Value {
     ])
 }
 
-/// Reads a campaign onto the end of `out`. The fields that own nothing are read first; the campaign is then
-/// pushed and its owning fields filled in place, so a malformed field anywhere leaves a partly filled campaign
-/// for the caller to drop with the rest, rather than a clean-up path per field.
+/// Reads a campaign onto the end of `out`. Every field that can be checked without building anything is checked
+/// first (the id as a string too); the campaign is then pushed, with its id and its action's spec (copies that
+/// cannot fail), and its other owning fields are filled in place, so a malformed field anywhere leaves a partly
+/// filled campaign for the caller to drop with the rest, rather than a clean-up path per field.
 fn campaign_from_value(v: &Value, out: &mut Vec<Campaign>) -> Option<()> {
     let [id, trigger, rule, include, exclude, devices, start, end, sample, spec, delay, cancel_on, frequency, cooldown, priority, holdout] =
         v.as_array()?
@@ -204,45 +205,46 @@ fn campaign_from_value(v: &Value, out: &mut Vec<Campaign>) -> Option<()> {
         }
         f => *FREQUENCIES.get(index(f)?)?,
     };
-    let audience = Audience {
-        start: read_opt_time(start)?,
-        end: read_opt_time(end)?,
-        sample: match sample {
-            Value::Null => None,
-            s => Some(percent(s)?),
-        },
-        ..Audience::default()
+    let start = read_opt_time(start)?;
+    let end = read_opt_time(end)?;
+    let sample = match sample {
+        Value::Null => None,
+        s => Some(percent(s)?),
     };
-    let timing = Timing {
-        delay_ms: ms_upto(delay, MAX_DELAY_MS)?,
-        cancel_on: Vec::new(),
-        frequency,
-        cooldown_ms: read_opt_ms(cooldown, MAX_DURATION_MS)?,
-    };
+    let delay_ms = ms_upto(delay, MAX_DELAY_MS)?;
+    let cooldown_ms = read_opt_ms(cooldown, MAX_DURATION_MS)?;
     let priority = in_range(priority, -MAX_PRIORITY, MAX_PRIORITY)?;
     let holdout = percent(holdout)?;
+    let id = id.as_str()?;
     out.push(Campaign {
-        id: String::new(),
-        trigger: trigger_from_value(trigger)?,
-        audience,
+        id: id.to_string(),
+        trigger: Trigger::ExitIntent,
+        audience: Audience {
+            start,
+            end,
+            sample,
+            ..Audience::default()
+        },
         action: Action {
             kind,
-            spec: Value::Null,
+            spec: spec.clone(),
         },
-        timing,
+        timing: Timing {
+            delay_ms,
+            cancel_on: Vec::new(),
+            frequency,
+            cooldown_ms,
+        },
         priority,
         holdout,
     });
     let c = out.last_mut()?;
-    c.id.push_str(id.as_str()?);
+    c.trigger = trigger_from_value(trigger)?;
     c.audience.rule = read_program(rule)?;
     read_patterns(include, &mut c.audience.include)?;
     read_patterns(exclude, &mut c.audience.exclude)?;
     read_devices(devices, &mut c.audience.devices)?;
-    for e in cancel_on.as_array()? {
-        c.timing.cancel_on.push(e.as_str()?.to_string());
-    }
-    c.action.spec = spec.clone();
+    c.timing.cancel_on = read_strings(cancel_on)?;
     Some(())
 }
 
@@ -280,18 +282,24 @@ fn trigger_to_value(t: &Trigger) -> Value {
 
 fn trigger_from_value(v: &Value) -> Option<Trigger> {
     let (tag, args) = v.as_array()?.split_first()?;
-    let string = |s: &Value| s.as_str().map(str::to_string);
     Some(match (index(tag)?, args) {
-        (EVENT, [name, filter]) => Trigger::Event {
-            name: string(name)?,
-            filter: read_program(filter)?,
-        },
+        // Strings are checked before anything is built, so that a refusal has nothing to drop.
+        (EVENT, [name, filter]) => {
+            let name = name.as_str()?;
+            Trigger::Event {
+                filter: read_program(filter)?,
+                name: name.to_string(),
+            }
+        }
         (ENTER, [s]) => Trigger::SegmentEnter(string(s)?),
         (EXIT, [s]) => Trigger::SegmentExit(string(s)?),
-        (STAGE, [journey, stage]) => Trigger::Stage {
-            journey: string(journey)?,
-            stage: string(stage)?,
-        },
+        (STAGE, [journey, stage]) => {
+            let (journey, stage) = (journey.as_str()?, stage.as_str()?);
+            Trigger::Stage {
+                journey: journey.to_string(),
+                stage: stage.to_string(),
+            }
+        }
         (PAGE, [p]) => Trigger::Page(UrlPattern::trusted(p.as_str()?)),
         (EXIT_INTENT, []) => Trigger::ExitIntent,
         (IDLE, [ms]) => Trigger::Idle(ms_upto(ms, MAX_DURATION_MS)?),
@@ -415,5 +423,203 @@ mod tests {
             let v = with_field(&good, field, bad.clone());
             assert!(from_value(&v).is_none(), "field {field}: {}", bad.to_json());
         }
+    }
+
+    /// Reading as the first form did (it checked the fields in another order): see
+    /// `the_reader_agrees_with_its_first_form`.
+    fn first_from_value(v: &Value) -> Option<Campaigns> {
+        let [campaigns, per_session, min_gap] = v.as_array()? else {
+            return None;
+        };
+        let per_session = match per_session {
+            Value::Null => None,
+            n => Some(whole_in(n, 0.0)?),
+        };
+        let mut out = Campaigns {
+            campaigns: Vec::new(),
+            limits: GlobalLimits {
+                per_session,
+                min_gap_ms: read_opt_ms(min_gap, MAX_DURATION_MS)?,
+            },
+        };
+        for c in campaigns.as_array()? {
+            first_campaign(c, &mut out.campaigns)?;
+        }
+        Some(out)
+    }
+
+    fn first_campaign(v: &Value, out: &mut Vec<Campaign>) -> Option<()> {
+        let [id, trigger, rule, include, exclude, devices, start, end, sample, spec, delay, cancel_on, frequency, cooldown, priority, holdout] =
+            v.as_array()?
+        else {
+            return None;
+        };
+        let kind = match spec.get("type")?.as_str()? {
+            "survey" => ActionKind::Survey,
+            "reward" => ActionKind::Reward,
+            "custom" => ActionKind::Custom,
+            _ => return None,
+        };
+        let frequency = match frequency {
+            Value::Array(a) => {
+                let [max, per] = a.as_slice() else {
+                    return None;
+                };
+                Frequency::Max {
+                    max: whole_in(max, 1.0)?,
+                    per_ms: read_opt_ms(per, MAX_DURATION_MS)?,
+                }
+            }
+            f => *FREQUENCIES.get(index(f)?)?,
+        };
+        let audience = Audience {
+            start: read_opt_time(start)?,
+            end: read_opt_time(end)?,
+            sample: match sample {
+                Value::Null => None,
+                s => Some(percent(s)?),
+            },
+            ..Audience::default()
+        };
+        let timing = Timing {
+            delay_ms: ms_upto(delay, MAX_DELAY_MS)?,
+            cancel_on: Vec::new(),
+            frequency,
+            cooldown_ms: read_opt_ms(cooldown, MAX_DURATION_MS)?,
+        };
+        let priority = in_range(priority, -MAX_PRIORITY, MAX_PRIORITY)?;
+        let holdout = percent(holdout)?;
+        out.push(Campaign {
+            id: String::new(),
+            trigger: first_trigger(trigger)?,
+            audience,
+            action: Action {
+                kind,
+                spec: Value::Null,
+            },
+            timing,
+            priority,
+            holdout,
+        });
+        let c = out.last_mut()?;
+        c.id.push_str(id.as_str()?);
+        c.audience.rule = read_program(rule)?;
+        read_patterns(include, &mut c.audience.include)?;
+        read_patterns(exclude, &mut c.audience.exclude)?;
+        read_devices(devices, &mut c.audience.devices)?;
+        for e in cancel_on.as_array()? {
+            c.timing.cancel_on.push(e.as_str()?.to_string());
+        }
+        c.action.spec = spec.clone();
+        Some(())
+    }
+
+    fn first_trigger(v: &Value) -> Option<Trigger> {
+        let (tag, args) = v.as_array()?.split_first()?;
+        let string = |s: &Value| s.as_str().map(str::to_string);
+        Some(match (index(tag)?, args) {
+            (EVENT, [name, filter]) => Trigger::Event {
+                name: string(name)?,
+                filter: read_program(filter)?,
+            },
+            (ENTER, [s]) => Trigger::SegmentEnter(string(s)?),
+            (EXIT, [s]) => Trigger::SegmentExit(string(s)?),
+            (STAGE, [journey, stage]) => Trigger::Stage {
+                journey: string(journey)?,
+                stage: string(stage)?,
+            },
+            (PAGE, [p]) => Trigger::Page(UrlPattern::trusted(p.as_str()?)),
+            (EXIT_INTENT, []) => Trigger::ExitIntent,
+            (IDLE, [ms]) => Trigger::Idle(ms_upto(ms, MAX_DURATION_MS)?),
+            (SCROLL, [p]) => Trigger::Scroll(percent(p)?),
+            (ENGAGED, [ms]) => Trigger::EngagedTime(ms_upto(ms, MAX_DURATION_MS)?),
+            (SESSION, []) => Trigger::SessionStart,
+            _ => return None,
+        })
+    }
+
+    /// Every place in `v` (an array's item or an object's member, at any depth), as the positions leading to it.
+    fn places(v: &Value, at: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        let items: Vec<&Value> = match v {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(m) => m.iter().map(|(_, v)| v).collect(),
+            _ => return,
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            at.push(i);
+            out.push(at.clone());
+            places(item, at, out);
+            at.pop();
+        }
+    }
+
+    /// `v` with the value at `place` replaced by `with`.
+    fn replaced(v: &Value, place: &[usize], with: &Value) -> Value {
+        let mut v = v.clone();
+        let mut at = &mut v;
+        for &i in place {
+            at = match at {
+                Value::Array(items) => &mut items[i],
+                Value::Object(m) => &mut m.entries_mut()[i].1,
+                _ => unreachable!(),
+            };
+        }
+        *at = with.clone();
+        v
+    }
+
+    /// The demo campaigns' wire form with each place in it replaced by each of a few values of every kind: the
+    /// reader refuses, and reads, exactly what its first form did.
+    #[test]
+    fn the_reader_agrees_with_its_first_form() {
+        let config = parse(include_str!("../../../www/demo-config.json")).unwrap();
+        let good = to_value(&read(&config).unwrap());
+        let mut all = Vec::new();
+        places(&good, &mut Vec::new(), &mut all);
+        let values: Vec<Value> = [
+            "null",
+            "true",
+            "0",
+            "-1",
+            "1.5",
+            "2",
+            "5",
+            "9",
+            "100",
+            "1e300",
+            r#""x""#,
+            r#""/a""#,
+            "[]",
+            "{}",
+            r#"["x"]"#,
+            "[0]",
+            "[1, null]",
+            "[5]",
+            r#"[0, "x", null]"#,
+            r#"[3, "j", "s"]"#,
+            r#"{"type": "reward"}"#,
+        ]
+        .iter()
+        .map(|t| parse(t).unwrap())
+        .collect();
+        let mut refused = 0;
+        for place in &all {
+            for with in &values {
+                let v = replaced(&good, place, with);
+                let now = from_value(&v).map(|c| to_value(&c));
+                assert_eq!(
+                    now,
+                    first_from_value(&v).map(|c| to_value(&c)),
+                    "{place:?} = {}",
+                    with.to_json()
+                );
+                refused += usize::from(now.is_none());
+            }
+        }
+        assert!(
+            all.len() > 100 && refused > all.len(),
+            "{} places, {refused} refused",
+            all.len()
+        );
     }
 }

@@ -38,7 +38,7 @@ fn strings(v: &[String]) -> Value {
 
 /// A JSON array of strings. A plain loop: the iterator-adapter form (or a generic reader taking a closure) is
 /// instantiated anew for every element type and closure, which costs wasm bytes in the browser build.
-fn read_strings(v: &Value) -> Option<Vec<String>> {
+pub(crate) fn read_strings(v: &Value) -> Option<Vec<String>> {
     let items = v.as_array()?;
     let mut out = Vec::with_capacity(items.len());
     for s in items {
@@ -171,22 +171,8 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
         Value::Null => None,
         w => Some(window_of(w)?),
     };
-    let kind = match (whole(kind), args) {
-        (0, []) => AggKind::Count,
-        (1, []) => AggKind::First,
-        (2, []) => AggKind::Last,
-        (3, []) => AggKind::Sessions,
-        (4, []) => AggKind::Engaged,
-        (k @ 5..=7, [p]) => AggKind::Number(*COMBINE.get(k - 5)?, read_strings(p)?),
-        (8, [p]) => AggKind::LastValue(read_strings(p)?),
-        (9, [p, absent, within]) => AggKind::Sequence {
-            steps: read_strings(p)?,
-            absent_last: absent.as_bool()?,
-            within_ms: window_of(within)?,
-        },
-        _ => return None,
-    };
-    // A filter reads only the event: it has no aggregates of its own.
+    // A filter reads only the event: it has no aggregates of its own. (Read before the kind: a refusal of the kind
+    // then drops a node, whose clean-up the reader has anyway, rather than the kind's lists.)
     let filter = match filter {
         Value::Null => None,
         f => Some(
@@ -196,6 +182,25 @@ fn agg_from_value(v: &Value, source_len: usize) -> Option<AggSpec> {
             }
             .node(f, 0)?,
         ),
+    };
+    let kind = match (whole(kind), args) {
+        (0, []) => AggKind::Count,
+        (1, []) => AggKind::First,
+        (2, []) => AggKind::Last,
+        (3, []) => AggKind::Sessions,
+        (4, []) => AggKind::Engaged,
+        (k @ 5..=7, [p]) => AggKind::Number(*COMBINE.get(k - 5)?, read_strings(p)?),
+        (8, [p]) => AggKind::LastValue(read_strings(p)?),
+        // The flag and the window are checked before the steps are copied.
+        (9, [p, absent, within]) => {
+            let (absent_last, within_ms) = (absent.as_bool()?, window_of(within)?);
+            AggKind::Sequence {
+                steps: read_strings(p)?,
+                absent_last,
+                within_ms,
+            }
+        }
+        _ => return None,
     };
     Some(AggSpec {
         kind,
@@ -376,7 +381,7 @@ struct Reader {
     source_len: usize,
 }
 
-fn string(v: &Value) -> Option<String> {
+pub(crate) fn string(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 

@@ -200,3 +200,149 @@ fn a_program_field_of_the_wrong_kind_is_refused() {
         assert!(program_from_value(&v).is_none(), "field {field}: {bad}");
     }
 }
+
+/// Reading an aggregate as the first form did (it read the kind before the filter, and the steps of a sequence
+/// before its flag and window): see `the_aggregate_reader_agrees_with_its_first_form`.
+fn agg_first_form(v: &Value, source_len: usize) -> Option<AggSpec> {
+    let [event, filter, window, key, kind, args @ ..] = v.as_array()? else {
+        return None;
+    };
+    // What needs no allocation is checked first: a refusal after an allocation costs its clean-up code.
+    let (event, key) = (event.as_str()?, key.as_str()?);
+    let window_ms = match window {
+        Value::Null => None,
+        w => Some(window_of(w)?),
+    };
+    let kind = match (whole(kind), args) {
+        (0, []) => AggKind::Count,
+        (1, []) => AggKind::First,
+        (2, []) => AggKind::Last,
+        (3, []) => AggKind::Sessions,
+        (4, []) => AggKind::Engaged,
+        (k @ 5..=7, [p]) => AggKind::Number(*COMBINE.get(k - 5)?, read_strings(p)?),
+        (8, [p]) => AggKind::LastValue(read_strings(p)?),
+        (9, [p, absent, within]) => AggKind::Sequence {
+            steps: read_strings(p)?,
+            absent_last: absent.as_bool()?,
+            within_ms: window_of(within)?,
+        },
+        _ => return None,
+    };
+    // A filter reads only the event: it has no aggregates of its own.
+    let filter = match filter {
+        Value::Null => None,
+        f => Some(
+            Reader {
+                aggregates: 0,
+                source_len,
+            }
+            .node(f, 0)?,
+        ),
+    };
+    Some(AggSpec {
+        kind,
+        event: event.to_string(),
+        filter,
+        window_ms,
+        key: key.to_string(),
+    })
+}
+
+/// Every place in `v` (an array's item or an object's member, at any depth), as the positions leading to it.
+fn places(v: &Value, at: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+    let items: Vec<&Value> = match v {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(m) => m.iter().map(|(_, v)| v).collect(),
+        _ => return,
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        at.push(i);
+        out.push(at.clone());
+        places(item, at, out);
+        at.pop();
+    }
+}
+
+/// `v` with the value at `place` replaced by `with`.
+fn replaced(v: &Value, place: &[usize], with: &Value) -> Value {
+    let mut v = v.clone();
+    let mut at = &mut v;
+    for &i in place {
+        at = match at {
+            Value::Array(items) => &mut items[i],
+            Value::Object(m) => &mut m.entries_mut()[i].1,
+            _ => unreachable!(),
+        };
+    }
+    *at = with.clone();
+    v
+}
+
+/// Aggregates of every kind, with and without filters and windows, with each place in them replaced by each of a
+/// few values of every kind: the reader refuses, and reads, exactly what its first form did.
+#[test]
+fn the_aggregate_reader_agrees_with_its_first_form() {
+    let p = compile(
+        r#"count("A", where: x > 1, within: 7d) > 1 && time_since(first("B")) > 1m
+        && time_since(last("C")) > 1m && session_count(within: 30d) > 1 && engaged_time() > 1m
+        && sum("D", "v") > 1 && min("D", "v", within: 1d) > 1 && max("D", "v") > 1
+        && last("E").plan == "pro" && sequence("A", "B", within: 1h)
+        && sequence("A", not "B", within: 2h)"#,
+    )
+    .unwrap();
+    let Value::Array(parts) = program_to_value(&p) else {
+        unreachable!()
+    };
+    let aggs = parts[2].as_array().unwrap();
+    assert_eq!(aggs.len(), 11);
+    let values: Vec<Value> = [
+        "null",
+        "true",
+        "false",
+        "0",
+        "-1",
+        "1.5",
+        "2",
+        "5",
+        "8",
+        "9",
+        "1000",
+        "1e300",
+        r#""x""#,
+        "[]",
+        "{}",
+        r#"["x"]"#,
+        "[0]",
+        r#"[24, 0, 1, true]"#,
+        r#"[24, 0, 900, true]"#,
+    ]
+    .iter()
+    .map(|t| parse(t).unwrap())
+    .collect();
+    let len = p.source().len();
+    let mut refused = 0;
+    let mut tried = 0;
+    for agg in aggs {
+        let mut all = Vec::new();
+        places(agg, &mut Vec::new(), &mut all);
+        for place in &all {
+            for with in &values {
+                let v = replaced(agg, place, with);
+                let now = agg_from_value(&v, len).map(|a| agg_to_value(&a));
+                assert_eq!(
+                    now,
+                    agg_first_form(&v, len).map(|a| agg_to_value(&a)),
+                    "{} with {place:?} = {}",
+                    agg.to_json(),
+                    with.to_json()
+                );
+                refused += usize::from(now.is_none());
+                tried += 1;
+            }
+        }
+    }
+    assert!(
+        refused > tried / 2 && refused < tried,
+        "{tried} tried, {refused} refused"
+    );
+}
