@@ -126,6 +126,10 @@ impl Audience {
 
     /// Segment and stage changes are campaign triggers too.
     fn tell_changes(&mut self, changes: &[Change], now: Millis) {
+        // A change of membership or stage is state to persist, whatever made it (an event, time, or new facts
+        // such as a config installed at page load): else the next page load would restore the older answers and
+        // announce the same change again.
+        self.state_dirty |= !changes.is_empty();
         for c in changes {
             self.tell(&Signal::from(c), now);
         }
@@ -165,6 +169,11 @@ impl Audience {
             .get("campaigns")
             .is_none_or(|c| self.campaigns.restore(c).is_ok());
         self.engine.restore(segments).is_ok() && campaigns_ok
+    }
+
+    /// Whether [`Audience::take_state_write`] has a state to give.
+    pub fn state_dirty(&self) -> bool {
+        self.state_dirty || self.campaigns.state_dirty()
     }
 
     /// The persisted state if it changed since the last call.
@@ -257,9 +266,6 @@ impl Audience {
     /// Lets time pass: rules that change with time alone are re-checked, and due campaign delays end.
     pub fn advance(&mut self, now: Millis) -> Vec<Change> {
         let changes = self.engine.advance(now);
-        if !changes.is_empty() {
-            self.state_dirty = true;
-        }
         self.tell_changes(&changes, now);
         let facts = self.engine.input();
         self.campaigns

@@ -183,8 +183,10 @@ impl Tracker {
         Some(self.profile.to_json())
     }
 
-    pub fn profile_dirty(&self) -> bool {
-        self.profile_dirty
+    /// Whether the profile, or the audience's state stored beside it, changed since it was last written (a
+    /// segment entered when a config is installed changes the state alone).
+    pub fn profile_or_state_dirty(&self) -> bool {
+        self.profile_dirty || self.audience_state_dirty()
     }
 
     fn warn(&mut self, code: &'static str, message: String) {
@@ -957,6 +959,51 @@ mod audience_tests {
             sent(&again).pop().map(|(name, _)| name).as_deref(),
             Some("Segment Exited")
         );
+        // That exit is stored at once, so the load after it has nothing to announce.
+        let state = again.take_state_write().expect("the exit is persisted");
+        let mut third = tracker();
+        third.set_audience(Audience::boxed(&config).unwrap(), Some(&state), 5_000);
+        assert!(third.take_changes().is_empty());
+        assert!(sent(&third)
+            .iter()
+            .all(|(name, _)| !name.starts_with("Segment")));
+    }
+
+    /// A segment entered when the config is installed (here on traits the stored profile already has) is stored
+    /// then, so the next page load does not enter it again.
+    #[test]
+    fn a_segment_entered_at_install_is_not_entered_again_on_the_next_load() {
+        let config = json::parse(r#"{"segments": {"pro": "traits.plan == \"pro\""}}"#).unwrap();
+        let mut t = tracker();
+        t.identify(None, Some(r#"{"plan":"pro"}"#), 500);
+        let profile = t.take_profile_write().unwrap();
+        let opened = |profile: &str| {
+            Tracker::new(
+                TrackerOptions::new("wk"),
+                Some(profile),
+                Environment::default(),
+                page("/"),
+                [7; 32],
+            )
+        };
+        let mut first = opened(&profile);
+        first.set_audience(Audience::boxed(&config).unwrap(), None, 1_000);
+        assert_eq!(
+            first.take_changes(),
+            [Change::SegmentEnter {
+                segment: "pro".into(),
+                at: 1_000
+            }]
+        );
+        // The state alone changed, and it is enough to have the web layer schedule a write.
+        let _ = first.take_profile_write();
+        assert!(first.profile_or_state_dirty());
+        let state = first.take_state_write().expect("the enter is persisted");
+        assert!(!first.profile_or_state_dirty());
+        let mut second = opened(&profile);
+        second.set_audience(Audience::boxed(&config).unwrap(), Some(&state), 2_000);
+        assert!(second.take_changes().is_empty());
+        assert_eq!(second.segments(), ["pro"]);
     }
 
     #[test]

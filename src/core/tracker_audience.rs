@@ -415,6 +415,11 @@ impl Tracker {
         self.seg.audience.as_ref().and_then(|a| a.stage(journey))
     }
 
+    /// Whether the audience's persisted state changed since it was last taken.
+    pub(super) fn audience_state_dirty(&self) -> bool {
+        self.seg.audience.as_ref().is_some_and(|a| a.state_dirty())
+    }
+
     /// The audience's persisted state if it changed since the last call.
     pub fn take_state_write(&mut self) -> Option<String> {
         if !self.consent.may_persist() {
@@ -452,6 +457,9 @@ fn channel_value(profile: &Profile) -> Value {
 #[cfg(not(feature = "segments"))]
 impl Tracker {
     pub(super) fn audience_wants_context(&self) -> bool {
+        false
+    }
+    pub(super) fn audience_state_dirty(&self) -> bool {
         false
     }
     pub(super) fn audience_context(&mut self, _context_json: &str, _now: Millis) {}

@@ -395,7 +395,7 @@ impl Sdk {
             self.tabs.check_liveness(now);
         }
         if consent.may_persist() {
-            if self.tracker.profile_dirty() && self.profile_write_at.is_none() {
+            if self.tracker.profile_or_state_dirty() && self.profile_write_at.is_none() {
                 self.profile_write_at = Some(now + PROFILE_WRITE_DELAY);
             }
             if self.tracker.queue().has_dirty_parts() && self.queue_write_at.is_none() {

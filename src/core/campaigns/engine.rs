@@ -65,6 +65,11 @@ impl Engine {
         self.ctx.url = url;
     }
 
+    /// Whether the state changed since [`Engine::take_state_write`] last gave it.
+    pub fn state_dirty(&self) -> bool {
+        self.dirty
+    }
+
     /// When [`Engine::advance`] must next be called: the earliest pending delay, or an open prompt's expiry.
     pub fn next_wakeup(&self) -> Option<i64> {
         let mut next = self.state.open.as_ref().map(|(_, at)| at + MAX_OPEN_MS);
