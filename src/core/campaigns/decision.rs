@@ -1,8 +1,9 @@
 //! What the engine decides, one entry per campaign concerned. The SDK shows `Show`, sends an event for
 //! `HeldOut`, and logs the rest in debug mode.
 
-use super::reason::Reason;
+use super::reason::{fill, Reason};
 use crate::core::json::{Map, Value};
+use crate::core::time::write_iso8601;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -33,42 +34,45 @@ impl Decision {
     }
 
     pub fn kind(&self) -> &'static str {
+        crate::core::url::nth_field("show|heldOut|delayed|cancelled|skipped", b'|', self.index())
+    }
+
+    /// The variant's place in the order of the declaration.
+    fn index(&self) -> usize {
         match self {
-            Decision::Show { .. } => "show",
-            Decision::HeldOut { .. } => "heldOut",
-            Decision::Delayed { .. } => "delayed",
-            Decision::Cancelled { .. } => "cancelled",
-            Decision::Skipped { .. } => "skipped",
+            Decision::Show { .. } => 0,
+            Decision::HeldOut { .. } => 1,
+            Decision::Delayed { .. } => 2,
+            Decision::Cancelled { .. } => 3,
+            Decision::Skipped { .. } => 4,
         }
     }
 
     /// One line for debug mode and the CLI: `show nps`, `delayed cart until 2026-...`, `skipped promo: cooling
-    /// down after a dismissal, until ...`.
+    /// down after a dismissal, until ...`. The variant's template, filled as [`Reason::message`]'s are.
     pub fn render(&self) -> String {
+        const RENDERED: &str =
+            "show #|held out # (holdout: no prompt)|delayed # until #|cancelled # by #|skipped #: #";
+        let mut own = String::new();
+        let mut by = "";
         match self {
-            Decision::Show { campaign } => ["show ", campaign].concat(),
-            Decision::HeldOut { campaign } => {
-                ["held out ", campaign, " (holdout: no prompt)"].concat()
-            }
-            Decision::Delayed { campaign, due } => [
-                "delayed ",
-                campaign,
-                " until ",
-                &crate::core::time::iso8601(*due),
-            ]
-            .concat(),
-            Decision::Cancelled { campaign, by } => ["cancelled ", campaign, " by ", by].concat(),
-            Decision::Skipped { campaign, reasons } => {
-                let mut out = ["skipped ", campaign, ": "].concat();
+            Decision::Delayed { due, .. } => write_iso8601(*due, &mut own),
+            Decision::Cancelled { by: b, .. } => by = b,
+            Decision::Skipped { reasons, .. } => {
                 for (k, r) in reasons.iter().enumerate() {
                     if k > 0 {
-                        out.push_str("; ");
+                        own.push_str("; ");
                     }
-                    out.push_str(&r.message());
+                    own.push_str(&r.message());
                 }
-                out
             }
+            _ => {}
         }
+        fill(
+            crate::core::url::nth_field(RENDERED, b'|', self.index()),
+            self.campaign(),
+            if by.is_empty() { &own } else { by },
+        )
     }
 
     /// `{"decision": kind, "campaign": id, "due"?: ms, "by"?: event, "reasons"?: [codes]}`.
@@ -89,5 +93,77 @@ impl Decision {
             _ => {}
         }
         Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Decision, Reason};
+    use crate::core::time::iso8601;
+
+    /// Each decision renders as it did when each was written by a concatenation of its own.
+    #[test]
+    fn render_agrees_with_its_first_form() {
+        fn then(d: &Decision) -> String {
+            match d {
+                Decision::Show { campaign } => ["show ", campaign].concat(),
+                Decision::HeldOut { campaign } => {
+                    ["held out ", campaign, " (holdout: no prompt)"].concat()
+                }
+                Decision::Delayed { campaign, due } => {
+                    ["delayed ", campaign, " until ", &iso8601(*due)].concat()
+                }
+                Decision::Cancelled { campaign, by } => {
+                    ["cancelled ", campaign, " by ", by].concat()
+                }
+                Decision::Skipped { campaign, reasons } => {
+                    let mut out = ["skipped ", campaign, ": "].concat();
+                    for (k, r) in reasons.iter().enumerate() {
+                        if k > 0 {
+                            out.push_str("; ");
+                        }
+                        out.push_str(&r.message());
+                    }
+                    out
+                }
+            }
+        }
+        for id in ["", "nps", "a#b", "#", "x | y"] {
+            let c = || id.to_string();
+            let all = [
+                Decision::Show { campaign: c() },
+                Decision::HeldOut { campaign: c() },
+                Decision::Delayed {
+                    campaign: c(),
+                    due: 1_767_225_600_000,
+                },
+                Decision::Cancelled {
+                    campaign: c(),
+                    by: "session".into(),
+                },
+                Decision::Cancelled {
+                    campaign: c(),
+                    by: String::new(),
+                },
+                Decision::Cancelled {
+                    campaign: c(),
+                    by: "#".into(),
+                },
+                Decision::Skipped {
+                    campaign: c(),
+                    reasons: vec![],
+                },
+                Decision::Skipped {
+                    campaign: c(),
+                    reasons: vec![
+                        Reason::Cooldown { until: 5 },
+                        Reason::OutrankedBy { campaign: c() },
+                    ],
+                },
+            ];
+            for d in &all {
+                assert_eq!(d.render(), then(d));
+            }
+        }
     }
 }

@@ -1,7 +1,34 @@
 //! Why a campaign cannot show now: each reason names the rule that blocks it and, where one exists, until when.
 
-use crate::core::json::{Map, Value};
-use crate::core::time::iso8601;
+use crate::core::json::{write_number, Map, Value};
+use crate::core::time::write_iso8601;
+
+/// The messages, one per variant in the order of the declaration, then those of `UrlNotIncluded`, `Device` and
+/// `Capped` without a value; each `#` is replaced by a value, in order.
+const MESSAGES: &str = "audience rule is false: #|URL # matches no include pattern|URL # is excluded by #|\
+                        device # is not targeted|starts at #|ended at #|visitor is outside the #% sample|\
+                        already shown (frequency: once)|already answered (frequency: untilAnswered)|\
+                        frequency cap reached, until #|cooling down after a dismissal, until #|\
+                        # prompt(s) already shown this session|too soon after the last prompt, until #|\
+                        prompt # is on screen|too many delayed prompts waiting|outranked by #|\
+                        visitor is in the #% holdout|\
+                        no page URL known yet, and the audience includes only some URLs|\
+                        device not known, and the audience targets only some devices|frequency cap reached";
+
+/// `template` with its first `#` replaced by `a` and its second by `b` (the text put in is not searched again).
+pub(super) fn fill(template: &str, a: &str, b: &str) -> String {
+    let mut rest = template;
+    let mut out = String::new();
+    let mut next = a;
+    while let Some((head, tail)) = crate::core::url::split_once_byte(rest, b'#') {
+        out.push_str(head);
+        out.push_str(next);
+        next = b;
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reason {
@@ -72,7 +99,12 @@ impl Reason {
         const CODES: &str = "audience-rule|url-not-included|url-excluded|device|before-start|ended|not-sampled|\
                              shown-once|answered|capped|cooldown|session-limit|min-gap|prompt-open|too-many-pending|\
                              outranked|held-out";
-        let i = match self {
+        crate::core::url::nth_field(CODES, b'|', self.index())
+    }
+
+    /// The variant's place in the order of the declaration.
+    fn index(&self) -> usize {
+        match self {
             Reason::Rule { .. } => 0,
             Reason::UrlNotIncluded { .. } => 1,
             Reason::UrlExcluded { .. } => 2,
@@ -90,65 +122,50 @@ impl Reason {
             Reason::TooManyPending => 14,
             Reason::OutrankedBy { .. } => 15,
             Reason::HeldOut { .. } => 16,
-        };
-        crate::core::url::nth_field(CODES, b'|', i)
+        }
     }
 
-    /// One line for people (debug console, CLI). Built by concatenation: `format!` would bring float and
-    /// `Debug` formatting into the browser build.
+    /// One line for people (debug console, CLI): the variant's template in [`MESSAGES`] with its values in
+    /// place of the `#`s. Built by concatenation: `format!` would bring float and `Debug` formatting into the
+    /// browser build; and one template string per variant, filled by one loop, is less code than a concatenation
+    /// per variant.
     pub fn message(&self) -> String {
-        let num = |n: f64| Value::Number(n).to_json();
+        let mut i = self.index();
+        // The value that is written out (a time, a number, the clauses), else the text values as they are.
+        let mut own = String::new();
+        let (mut a, mut b) = ("", "");
         match self {
             Reason::Rule { failing } => {
-                let mut out = String::from("audience rule is false: ");
                 for (k, clause) in failing.iter().enumerate() {
                     if k > 0 {
-                        out.push_str(" && ");
+                        own.push_str(" && ");
                     }
-                    out.push_str(clause);
+                    own.push_str(clause);
                 }
-                out
             }
-            Reason::UrlNotIncluded { url } => match url {
-                Some(u) => ["URL ", u, " matches no include pattern"].concat(),
-                None => "no page URL known yet, and the audience includes only some URLs".into(),
-            },
-            Reason::UrlExcluded { url, pattern } => {
-                ["URL ", url, " is excluded by ", pattern].concat()
+            Reason::UrlNotIncluded { url: Some(u) } => a = u,
+            Reason::UrlExcluded { url, pattern } => (a, b) = (url, pattern),
+            Reason::Device { device: Some(d) } => a = d,
+            Reason::PromptOpen { campaign } | Reason::OutrankedBy { campaign } => a = campaign,
+            Reason::BeforeStart { start: t }
+            | Reason::Ended { end: t }
+            | Reason::Capped { until: Some(t) }
+            | Reason::Cooldown { until: t }
+            | Reason::MinGap { until: t } => write_iso8601(*t, &mut own),
+            Reason::NotSampled { percent: n } | Reason::HeldOut { percent: n } => {
+                write_number(*n, &mut own)
             }
-            Reason::Device { device } => match device {
-                Some(d) => ["device ", d, " is not targeted"].concat(),
-                None => "device not known, and the audience targets only some devices".into(),
-            },
-            Reason::BeforeStart { start } => ["starts at ", &iso8601(*start)].concat(),
-            Reason::Ended { end } => ["ended at ", &iso8601(*end)].concat(),
-            Reason::NotSampled { percent } => {
-                ["visitor is outside the ", &num(*percent), "% sample"].concat()
-            }
-            Reason::ShownOnce => "already shown (frequency: once)".into(),
-            Reason::Answered => "already answered (frequency: untilAnswered)".into(),
-            Reason::Capped { until } => match until {
-                Some(t) => ["frequency cap reached, until ", &iso8601(*t)].concat(),
-                None => "frequency cap reached".into(),
-            },
-            Reason::Cooldown { until } => {
-                ["cooling down after a dismissal, until ", &iso8601(*until)].concat()
-            }
-            Reason::SessionLimit { limit } => [
-                &num(f64::from(*limit)),
-                " prompt(s) already shown this session",
-            ]
-            .concat(),
-            Reason::MinGap { until } => {
-                ["too soon after the last prompt, until ", &iso8601(*until)].concat()
-            }
-            Reason::PromptOpen { campaign } => ["prompt ", campaign, " is on screen"].concat(),
-            Reason::TooManyPending => "too many delayed prompts waiting".into(),
-            Reason::OutrankedBy { campaign } => ["outranked by ", campaign].concat(),
-            Reason::HeldOut { percent } => {
-                ["visitor is in the ", &num(*percent), "% holdout"].concat()
-            }
+            Reason::SessionLimit { limit } => write_number(f64::from(*limit), &mut own),
+            Reason::UrlNotIncluded { url: None } => i = 17,
+            Reason::Device { device: None } => i = 18,
+            Reason::Capped { until: None } => i = 19,
+            _ => {}
         }
+        fill(
+            crate::core::url::nth_field(MESSAGES, b'|', i),
+            if a.is_empty() { &own } else { a },
+            b,
+        )
     }
 
     /// `{"code": ..., "message": ..., "until"?: epoch ms, "campaign"?: id, "clauses"?: [...]}`.
@@ -228,6 +245,20 @@ mod tests {
             (
                 Reason::UrlNotIncluded { url: Some(s("/x")) },
                 "URL /x matches no include pattern",
+            ),
+            (
+                Reason::UrlExcluded {
+                    url: s("/a#b"),
+                    pattern: s("#"),
+                },
+                "URL /a#b is excluded by #",
+            ),
+            (
+                Reason::UrlExcluded {
+                    url: s(""),
+                    pattern: s("/"),
+                },
+                "URL  is excluded by /",
             ),
             (
                 Reason::UrlNotIncluded { url: None },
