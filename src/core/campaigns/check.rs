@@ -7,8 +7,9 @@ use super::limits::MAX_OPEN_MS;
 use super::model::{Campaign, Device, Frequency, GlobalLimits};
 use super::reason::Reason;
 use super::state::State;
+use crate::core::rules::eval::false_clauses;
 use crate::core::rules::hash::gb_hash_v2;
-use crate::core::rules::{evaluate, explain, Input};
+use crate::core::rules::{evaluate, Input};
 
 /// What the engine knows about the page and the device.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -55,14 +56,9 @@ pub fn campaign_blockers(
     }
     if let Some(rule) = &a.rule {
         if !evaluate(rule, facts, now).value {
-            let mut failing = Vec::new();
-            for cl in &explain(rule, facts, now) {
-                if !cl.value {
-                    let text = rule.source().get(cl.span.start..cl.span.end);
-                    failing.push(text.unwrap_or_default().to_string());
-                }
-            }
-            out.push(Reason::Rule { failing });
+            out.push(Reason::Rule {
+                failing: false_clauses(rule, facts, now),
+            });
         }
     }
     if !a.include.is_empty() || !a.exclude.is_empty() {

@@ -693,6 +693,28 @@ pub fn explain(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<Clause>
     out
 }
 
+/// The source text of each top-level clause of the rule that is false now, in order: [`explain`]'s false
+/// clauses as written, found in one walk, without a list of every clause first (the campaigns' audience check,
+/// in the browser, where `explain` itself is not linked).
+pub fn false_clauses(program: &Program, input: &dyn Input, now_ms: i64) -> Vec<String> {
+    fn walk(program: &Program, n: &Node, input: &dyn Input, now_ms: i64, out: &mut Vec<String>) {
+        if let NodeKind::Many(Many::All, items) = &n.kind {
+            for i in items {
+                walk(program, i, input, now_ms, out);
+            }
+            return;
+        }
+        let mut ev = Evaluator::new(program, input, now_ms);
+        if !ev.cond(n) || ev.out_of_steps {
+            let text = program.source().get(n.span.start..n.span.end);
+            out.push(text.unwrap_or_default().to_string());
+        }
+    }
+    let mut out = Vec::new();
+    walk(program, &program.root, input, now_ms, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod element_tests {
     use super::{equal, Elems, V};

@@ -304,6 +304,20 @@ fn explain_names_the_false_clause() {
             (r#"page.path starts_with "/pricing""#, true)
         ]
     );
+    // The campaigns' audience check lists the false ones as written.
+    assert_eq!(
+        crate::core::rules::eval::false_clauses(&p, &snap, 0),
+        vec!["(traits.seats > 10 || traits.vip)"]
+    );
+    let none = Snapshot::from_value(&parse("{}").unwrap());
+    assert_eq!(
+        crate::core::rules::eval::false_clauses(&p, &none, 0),
+        vec![
+            r#"traits.plan == "pro""#,
+            "(traits.seats > 10 || traits.vip)",
+            r#"page.path starts_with "/pricing""#
+        ]
+    );
 }
 
 #[test]
