@@ -528,3 +528,68 @@ fn a_visitor_typing_in_a_field_keeps_the_focus() {
         holder.remove();
     }
 }
+
+#[wasm_bindgen_test]
+fn copy_hands_the_clipboard_the_code_or_link_shown() {
+    // navigator.clipboard replaced by one that keeps what it is given (and refuses nothing).
+    let nav: JsValue = web_sys::window().unwrap().navigator().into();
+    let copied: Log = Rc::default();
+    let sink = copied.clone();
+    let write =
+        wasm_bindgen::closure::Closure::<dyn Fn(JsValue) -> JsValue>::new(move |t: JsValue| {
+            sink.borrow_mut()
+                .push(t.as_string().unwrap_or_else(|| "(not a string)".into()));
+            js_sys::Promise::resolve(&JsValue::UNDEFINED).into()
+        });
+    let clipboard = Object::new();
+    Reflect::set(&clipboard, &"writeText".into(), write.as_ref()).unwrap();
+    let descriptor = Object::new();
+    Reflect::set(&descriptor, &"value".into(), &clipboard).unwrap();
+    Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
+    let before =
+        Object::get_own_property_descriptor(nav.unchecked_ref::<Object>(), &"clipboard".into());
+    Object::define_property(
+        nav.unchecked_ref::<Object>(),
+        &"clipboard".into(),
+        &descriptor,
+    );
+
+    for (campaign, action, shown) in [
+        (
+            "copy-coupon",
+            r#"{"type": "reward", "reward": "coupon", "code": "SAVE10 <b>", "url": "https://no.example"}"#,
+            "SAVE10 <b>",
+        ),
+        (
+            "copy-ref",
+            r#"{"type": "reward", "reward": "referral", "url": "https://shop.example/r/42", "code": "NO"}"#,
+            "https://shop.example/r/42",
+        ),
+        (
+            "copy-empty",
+            r#"{"type": "reward", "reward": "coupon"}"#,
+            "",
+        ),
+    ] {
+        let (prompt, _) = open(campaign, action);
+        click(&find(&root(campaign), "[data-a=copy]"));
+        assert_eq!(
+            copied.borrow_mut().pop().as_deref(),
+            Some(shown),
+            "{campaign}"
+        );
+        prompt.close();
+    }
+
+    // The page's own clipboard back (an own property of navigator only if it was one).
+    if before.is_undefined() {
+        Reflect::delete_property(nav.unchecked_ref::<Object>(), &"clipboard".into()).unwrap();
+    } else {
+        Object::define_property(
+            nav.unchecked_ref::<Object>(),
+            &"clipboard".into(),
+            before.unchecked_ref(),
+        );
+    }
+    write.forget();
+}

@@ -100,12 +100,14 @@ impl Ui {
                 }
                 dom::call1(&nav, "share", &data)
             } else {
-                let text = self.spec(if self.spec("reward") == "referral" {
-                    "url"
-                } else {
-                    "code"
-                });
-                dom::call_str(&dom::prop(&nav, "clipboard"), "writeText", text)
+                // The code or link as shown (the Copy button comes only with one): its text as the page has it,
+                // rather than read again from the action and copied in.
+                let shown = self.code.as_ref().map(|k| dom::prop(k, "textContent"));
+                dom::call1(
+                    &dom::prop(&nav, "clipboard"),
+                    "writeText",
+                    &shown.unwrap_or_default(),
+                )
             }
         });
         match started.and_then(|p| dom::call(&p, "then", &self.listener, &self.listener)) {
