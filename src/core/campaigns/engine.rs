@@ -24,21 +24,28 @@ pub struct Engine {
     state: State,
     ctx: Context,
     meters: Meters,
-    /// The last time each campaign lost to another: (loser, winner), by position. For `explain`; not persisted.
-    outranked: Vec<(usize, usize)>,
+    /// By campaign position: the position of the campaign it last lost to, or [`NONE`] (since it last showed,
+    /// or in this session). For `explain`; not persisted.
+    outranked: Vec<usize>,
     /// The persisted state changed since the last [`Engine::take_state_write`].
     dirty: bool,
 }
 
 impl Engine {
+    // Pushed one by one: `vec![NONE; n]` links the standard library's element-cloning fill for this alone.
+    #[allow(clippy::same_item_push)]
     pub fn new(campaigns: Campaigns) -> Engine {
+        let mut outranked = Vec::new();
+        for _ in 0..campaigns.campaigns.len() {
+            outranked.push(NONE);
+        }
         Engine {
+            outranked,
             campaigns: campaigns.campaigns,
             limits: campaigns.limits,
             state: State::default(),
             ctx: Context::default(),
             meters: Meters::default(),
-            outranked: Vec::new(),
             dirty: false,
         }
     }
@@ -108,14 +115,8 @@ impl Engine {
         }
         let mut candidates = Vec::new();
         for &i in &due {
-            let reasons = self.blockers(i, facts, now);
-            if reasons.is_empty() {
+            if self.eligible(i, facts, now, out) {
                 candidates.push(i);
-            } else {
-                out.push(Decision::Skipped {
-                    campaign: self.id(i),
-                    reasons,
-                });
             }
         }
         self.select(candidates, facts, now, out);
@@ -219,18 +220,12 @@ impl Engine {
             if let Signal::Engaged { .. } = signal {
                 self.dirty = true;
             }
-            if self.state.pending(i).is_some() {
+            if self.state.pending(i).is_some() || !self.eligible(i, facts, now, out) {
                 continue;
             }
-            let reasons = self.blockers(i, facts, now);
             let id = c.id.clone();
             let delay = c.timing.delay_ms;
-            if !reasons.is_empty() {
-                out.push(Decision::Skipped {
-                    campaign: id,
-                    reasons,
-                });
-            } else if delay == 0 {
+            if delay == 0 {
                 candidates.push(i);
             } else if self.state.pending.len() >= MAX_PENDING {
                 out.push(Decision::Skipped {
@@ -290,13 +285,10 @@ impl Engine {
             reasons.push(Reason::HeldOut { percent: c.holdout });
         }
         if rival.is_none() {
-            for &(loser, winner) in &self.outranked {
-                if loser == i {
-                    reasons.push(Reason::OutrankedBy {
-                        campaign: self.id(winner),
-                    });
-                    break;
-                }
+            if let Some(&winner) = self.outranked.get(i).filter(|&&w| w != NONE) {
+                reasons.push(Reason::OutrankedBy {
+                    campaign: self.id(winner),
+                });
             }
         }
         Some(Explanation {
@@ -352,13 +344,28 @@ impl Engine {
         )
     }
 
+    /// Whether nothing tied to the campaign at `i` blocks it now; if something does, a decision says what.
+    fn eligible(&self, i: usize, facts: &dyn Input, now: i64, out: &mut Vec<Decision>) -> bool {
+        let reasons = self.blockers(i, facts, now);
+        let eligible = reasons.is_empty();
+        if !eligible {
+            out.push(Decision::Skipped {
+                campaign: self.id(i),
+                reasons,
+            });
+        }
+        eligible
+    }
+
     fn new_session(&mut self, id: i64, out: &mut Vec<Decision>) {
         self.state.session = Some(id);
         self.state.session_prompts = 0;
         self.state.open = None;
         self.state.engaged_ms = 0;
         self.meters = Meters::default();
-        self.outranked.clear();
+        for w in &mut self.outranked {
+            *w = NONE;
+        }
         self.dirty = true;
         let mut k = 0;
         while k < self.state.pending.len() {
@@ -401,7 +408,7 @@ impl Engine {
         }
         let winner = candidates[0];
         let id = self.id(winner);
-        forget_outranked(&mut self.outranked, winner);
+        self.outranked[winner] = NONE;
         if held_out(&self.campaigns[winner], facts) {
             let h = self.state.history_mut(winner);
             h.record_show(now);
@@ -412,8 +419,7 @@ impl Engine {
             out.push(Decision::Show { campaign: id });
         }
         for &i in &candidates[1..] {
-            forget_outranked(&mut self.outranked, i);
-            self.outranked.push((i, winner));
+            self.outranked[i] = winner;
             out.push(Decision::Skipped {
                 campaign: self.id(i),
                 reasons: vec![Reason::OutrankedBy {
@@ -456,13 +462,52 @@ impl Engine {
     }
 }
 
-/// Forgets the last time `loser` lost. A loser has one entry at most (each is forgotten before it is
-/// recorded again), so removing the first found removes all; their order does not matter.
-fn forget_outranked(outranked: &mut Vec<(usize, usize)>, loser: usize) {
-    for i in 0..outranked.len() {
-        if outranked[i].0 == loser {
-            outranked.swap_remove(i);
-            return;
+/// No campaign (in `Engine::outranked`).
+const NONE: usize = usize::MAX;
+
+#[cfg(test)]
+mod tests {
+    use super::NONE;
+
+    /// The last loss of each campaign, kept by position, agrees with the list of (loser, winner) pairs it was
+    /// first kept in: for every sequence of selections (a winner and its losers, from four campaigns) and new
+    /// sessions, each campaign's last winner is the same.
+    #[test]
+    fn outranked_by_position_agrees_with_its_first_form() {
+        fn forget(pairs: &mut Vec<(usize, usize)>, loser: usize) {
+            if let Some(k) = pairs.iter().position(|p| p.0 == loser) {
+                pairs.swap_remove(k);
+            }
+        }
+        const N: usize = 4;
+        // A step: 0 is a new session; otherwise a winner (step % N) and the losers (the bits of step / N).
+        let steps: Vec<usize> = (0..N * (1 << N)).collect();
+        let mut seed = 7u64;
+        for _ in 0..2000 {
+            let mut pairs: Vec<(usize, usize)> = Vec::new();
+            let mut by_position = [NONE; N];
+            for _ in 0..12 {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let step = steps[(seed >> 33) as usize % steps.len()];
+                if step == 0 {
+                    pairs.clear();
+                    by_position.iter_mut().for_each(|w| *w = NONE);
+                    continue;
+                }
+                let winner = step % N;
+                forget(&mut pairs, winner);
+                by_position[winner] = NONE;
+                for loser in (0..N).filter(|&l| l != winner && (step / N) & (1 << l) != 0) {
+                    forget(&mut pairs, loser);
+                    pairs.push((loser, winner));
+                    by_position[loser] = winner;
+                }
+                for (i, &w) in by_position.iter().enumerate() {
+                    let then = pairs.iter().find(|p| p.0 == i).map(|p| p.1);
+                    let now = Some(w).filter(|&w| w != NONE);
+                    assert_eq!(now, then);
+                }
+            }
         }
     }
 }
