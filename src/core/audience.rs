@@ -360,12 +360,21 @@ impl Audience {
         rendered
     }
 
-    /// The same definitions with no history: for a new visitor on this device.
+    /// The same definitions with no history: for a new visitor on this device. Its state is to be written, over
+    /// the former visitor's (which the next page load would otherwise restore, and announce their exits).
     pub fn fresh(&self) -> Option<Box<Audience>> {
         match (self.rebuild)(&self.config) {
-            Ok(a) => Some(Box::new(a)),
+            Ok(mut a) => {
+                a.mark_state_dirty();
+                Some(Box::new(a))
+            }
             Err(_) => None,
         }
+    }
+
+    /// Has [`Audience::take_state_write`] give the state even if nothing changed since it was last taken.
+    pub fn mark_state_dirty(&mut self) {
+        self.state_dirty = true;
     }
 }
 

@@ -1019,6 +1019,30 @@ mod audience_tests {
         );
     }
 
+    /// A logout's fresh audience is what is stored next: else the next page load restores the former visitor's
+    /// memberships and announces their exits for the new one.
+    #[test]
+    fn a_reset_stores_the_fresh_audience() {
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 0);
+        t.identify(Some("u1"), Some("{\"plan\":\"pro\"}"), 10);
+        assert!(t.take_state_write().is_some());
+        t.reset(20);
+        assert!(t.profile_or_state_dirty());
+        let state = t.take_state_write().expect("the fresh state is stored");
+        let profile = t.take_profile_write().unwrap();
+        let mut next = Tracker::new(
+            TrackerOptions::new("wk"),
+            Some(&profile),
+            Environment::default(),
+            Page::default(),
+            [7; 32],
+        );
+        next.set_audience(Audience::boxed(&config()).unwrap(), Some(&state), 30);
+        assert!(next.take_changes().is_empty());
+        assert!(next.segments().is_empty());
+    }
+
     #[test]
     fn events_recorded_while_the_config_loads_count() {
         let mut t = tracker();
