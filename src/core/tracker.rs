@@ -1043,6 +1043,28 @@ mod audience_tests {
         assert!(next.segments().is_empty());
     }
 
+    /// A change not yet written when a new config replaces the running one is written still: the state carried
+    /// into the new config's audience keeps its mark.
+    #[test]
+    fn a_change_not_yet_stored_is_stored_after_a_config_replaces_the_running_one() {
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 0);
+        let _ = t.take_state_write();
+        t.identify(None, Some("{\"plan\":\"pro\"}"), 10);
+        assert_eq!(t.take_changes().len(), 1);
+        let changed = json::parse(r#"{"segments": {"pro": "traits.plan == \"pro\"", "buyer": "count(\"Order Completed\") >= 1"}}"#).unwrap();
+        t.replace_audience(Audience::boxed(&changed).unwrap(), 20);
+        assert!(t.take_changes().is_empty());
+        let state = t
+            .take_state_write()
+            .expect("the enter is still to be stored");
+        let mut next = tracker();
+        next.identify(None, Some("{\"plan\":\"pro\"}"), 30);
+        next.set_audience(Audience::boxed(&changed).unwrap(), Some(&state), 40);
+        assert!(next.take_changes().is_empty());
+        assert_eq!(next.segments(), ["pro"]);
+    }
+
     #[test]
     fn events_recorded_while_the_config_loads_count() {
         let mut t = tracker();
