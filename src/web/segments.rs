@@ -91,7 +91,9 @@ impl Sdk {
                 return false;
             }
         };
-        let state = if self.tracker.consent().may_persist() {
+        // Read whenever the profile is (pending consent too: else the restored profile's traits enter again what
+        // the stored state already holds, and that fresh state is what granting consent writes).
+        let state = if self.tracker.consent().may_record() {
             self.store.get(&self.state_key)
         } else {
             None

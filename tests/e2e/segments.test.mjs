@@ -71,6 +71,38 @@ test('memberships and stages survive a reload without being announced again', as
   await context.close();
 });
 
+test('memberships, stages and their events survive a page whose consent starts pending', async () => {
+  // The profile is read under pending consent, so the stored state must be too: else the page enters again what
+  // the profile's traits make true, and once consent is granted that fresh state replaces the stored one and the
+  // same enter is sent again.
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  const anon = await page.evaluate(() => {
+    wayline.identify('u-8', { plan: 'pro' });
+    wayline.track('Order Completed');
+    return wayline.anonymousId();
+  });
+  await page.waitForTimeout(1300); // the coalesced state write (1 s)
+  await page.goto(env.collector.url + '/segments-pending.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.equal(await page.evaluate(() => wayline.anonymousId()), anon);
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), ['pro']);
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'purchase');
+  assert.deepEqual(await page.evaluate(() => window.notices), []);
+  await page.evaluate(async () => {
+    wayline.consent('granted');
+    wayline.track('Granted');
+    await wayline.flush();
+  });
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).some((x) => x.event === 'Granted'))).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['pro']);
+  await context.close();
+});
+
 test('a config with errors reports every one of them with its location, and tracking goes on', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/bad-config.html');
