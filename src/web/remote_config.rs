@@ -4,7 +4,7 @@
 
 use super::*;
 #[cfg(feature = "segments")]
-use crate::web::convert::{call1, prop, then};
+use crate::web::convert::{call1, prop};
 
 /// What a config request brought.
 #[cfg(feature = "segments")]
@@ -100,14 +100,13 @@ impl Sdk {
                 304 => Fetched::NotModified,
                 200..=299 => {
                     self.remote.body_tag = transport::header(&resp, "ETag");
-                    // Its body is read next; one that cannot be (no `text()`, or not a promise) ends the request
-                    // here, so that a later refresh is not refused as still loading.
-                    let reading = call1(&resp, "text", crate::web::convert::UNDEFINED)
-                        .zip(self.remote.reactions.as_ref())
-                        .and_then(|(body, [_, on_body])| {
-                            then(&body, on_body.as_ref(), on_body.as_ref())
-                        });
-                    if reading.is_some() {
+                    // Its body is read next, settling later through `Promise.resolve` as the response did (the
+                    // page's promise-like could call back at once, while the SDK is busy, and be lost); one that
+                    // cannot be (no `text()`, or not text) ends the request as unreadable, so that a later refresh
+                    // is not refused as still loading.
+                    if let Some([_, on_body]) = &self.remote.reactions {
+                        let body = call1(&resp, "text", crate::web::convert::UNDEFINED);
+                        transport::settle(&self.window, body, on_body);
                         return;
                     }
                     Fetched::Failed("unreadable body".into())

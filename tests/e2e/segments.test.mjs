@@ -197,6 +197,18 @@ test('init takes a config response the page requested itself, and makes its own 
   assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false, source: 'network' });
   assert.match(log.warnings.filter((w) => w.includes('config_unavailable')).pop() || '', /unreadable body/);
   assert.equal(requests, 2);
+
+  // A body whose promise-like calls back at once, while the SDK reads the response: the text is used.
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.evaluate(async () => {
+    const text = await (await fetch('/segments-config.json')).text();
+    const body = { then: (ok) => ok(text) };
+    wayline.init({ writeKey: 'wk_demo', autoPage: false, config: '/segments-config.json', configResponse: Promise.resolve({ status: 200, headers: { get: () => null }, text: () => body }) });
+  });
+  await ready(page);
+  await page.waitForFunction(() => window.configResult, null, { timeout: 5000 });
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
   assert.deepEqual(log.errors, []);
   await context.close();
 });
