@@ -42,7 +42,8 @@ impl Sdk {
     /// Starts from the copy stored by an earlier page (so an offline start has its segments and campaigns at
     /// once), then asks the network.
     pub(super) fn start_remote_config(&mut self, url: String, now: Millis) {
-        let cached = if self.tracker.consent().may_persist() {
+        // Read whenever stored data is (under pending consent too); written only when it may be.
+        let cached = if self.tracker.consent().may_record() {
             self.store.get(&self.config_key())
         } else {
             None

@@ -49,6 +49,21 @@ test('an offline start uses the stored config; a revalidation answered 304 keeps
   await context.close();
 });
 
+test('a page whose consent starts pending starts with the stored config too, offline', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  const query = '?config=' + encodeURIComponent('/v1/config?writeKey=wk_demo');
+  await load(page, query);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  await page.route('**/v1/config*', (route) => route.abort('internetdisconnected'));
+  await load(page, query + '&consent=pending');
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'cache' });
+  assert.ok(await page.evaluate(() => wayline.explain('potentials-nudge')), 'the demo config is live offline');
+  assert.equal(await page.evaluate(() => wayline.debugState().consent), 'pending');
+  await context.close();
+});
+
 test('an invalid config keeps the last good one and reports every error with its location', async () => {
   const context = await env.browser.newContext();
   const { page } = await openPage(env.browser, context);

@@ -12,4 +12,5 @@ window.wayline.init({
   autoPage: params.get('autoPage') !== 'false',
   flushAt: 1,
   ...(params.has('configRefresh') ? { configRefresh: Number(params.get('configRefresh')) } : {}),
+  ...(params.has('consent') ? { consent: params.get('consent') } : {}),
 });
