@@ -734,7 +734,12 @@ impl Sdk {
     pub fn set_consent(&mut self, consent: Consent, now: Millis) {
         self.tracker.set_consent(consent);
         match consent {
-            Consent::Denied => self.purge_storage(),
+            Consent::Denied => {
+                // A new visitor: the prompt on the page was the former one's (as on `reset`).
+                #[cfg(feature = "segments")]
+                self.close_prompt();
+                self.purge_storage();
+            }
             Consent::Granted => {
                 // Persist and send what was held in memory (every part: storage may have been purged since
                 // the log was last written).

@@ -171,6 +171,17 @@ test('caps hold across reloads, and explain says why', async () => {
   await context.close();
 });
 
+test('denied consent closes the open prompt, as reset() does: it was the former visitor\'s', async () => {
+  const { page, context } = await campaignsPage();
+  await show(page, 'Show nps');
+  await page.evaluate(() => wayline.consent('denied'));
+  await prompt(page).waitFor({ state: 'detached', timeout: 2000 });
+  await show(page, 'Show nps');
+  await page.evaluate(() => wayline.reset());
+  await prompt(page).waitFor({ state: 'detached', timeout: 2000 });
+  await context.close();
+});
+
 test('a delay survives a reload in the same session, and a cancel event cancels it', async () => {
   const { page, context } = await campaignsPage();
   await page.evaluate(() => wayline.track('Start Delay'));
