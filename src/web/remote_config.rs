@@ -65,6 +65,21 @@ impl Sdk {
         self.fetch_config(now);
     }
 
+    /// Stores the config in use for the next start, when storage may be written (`set_consent` calls this when
+    /// it becomes allowed: a config fetched under pending consent is the current one, and no later fetch of the
+    /// same text stores it).
+    pub(super) fn store_config(&mut self) {
+        if !self.tracker.consent().may_persist() {
+            return;
+        }
+        if let (Some(url), Some(text)) = (&self.remote.url, &self.remote.text) {
+            let tag = self.remote.etag.as_deref().unwrap_or_default();
+            let stored = console::join(&[tag, "\n", url, "\n", text]);
+            let notice = self.store.set(&self.config_key(), stored);
+            self.notice(notice);
+        }
+    }
+
     fn config_key(&self) -> String {
         console::join(&["wayline:", self.tracker.write_key(), ":config"])
     }
@@ -157,15 +172,9 @@ impl Sdk {
                 }
                 let ok = self.try_load_config(&text, now);
                 if ok {
-                    if self.tracker.consent().may_persist() {
-                        let url = self.remote.url.as_deref().unwrap_or_default();
-                        let tag = etag.as_deref().unwrap_or_default();
-                        let stored = console::join(&[tag, "\n", url, "\n", &text]);
-                        let notice = self.store.set(&self.config_key(), stored);
-                        self.notice(notice);
-                    }
                     self.remote.etag = etag;
                     self.remote.text = Some(text);
+                    self.store_config();
                 }
                 self.config_loaded(ok || had_config, "network");
             }

@@ -747,6 +747,8 @@ impl Sdk {
                 self.queue_write_at = Some(now);
                 self.tracker.queue_mut().rewrite_all_parts();
                 self.tracker.queue_mut().request_flush();
+                #[cfg(feature = "segments")]
+                self.store_config();
             }
             Consent::Pending => {}
         }

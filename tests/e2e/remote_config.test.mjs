@@ -64,6 +64,22 @@ test('a page whose consent starts pending starts with the stored config too, off
   await context.close();
 });
 
+test('a config fetched while consent is pending is stored once it is granted, for the next offline start', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  const query = '?config=' + encodeURIComponent('/v1/config?writeKey=wk_demo');
+  await load(page, query + '&consent=pending');
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  assert.equal(await page.evaluate(() => localStorage.getItem('wayline:wk_demo:config')), null, 'nothing stored while pending');
+  await page.evaluate(() => wayline.consent('granted'));
+  await page.waitForFunction(() => localStorage.getItem('wayline:wk_demo:config'), null, { timeout: 3000 });
+  await page.route('**/v1/config*', (route) => route.abort('internetdisconnected'));
+  await load(page, query);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'cache' });
+  await context.close();
+});
+
 test('an invalid config keeps the last good one and reports every error with its location', async () => {
   const context = await env.browser.newContext();
   const { page } = await openPage(env.browser, context);
