@@ -315,6 +315,7 @@ mod tests {
     use super::*;
     use crate::core::campaigns::config::read;
     use crate::core::json::parse;
+    use crate::core::rules::wire::tests::{places, replaced};
 
     #[test]
     fn the_demo_campaigns_read_back_as_written() {
@@ -536,36 +537,6 @@ mod tests {
             (SESSION, []) => Trigger::SessionStart,
             _ => return None,
         })
-    }
-
-    /// Every place in `v` (an array's item or an object's member, at any depth), as the positions leading to it.
-    fn places(v: &Value, at: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-        let items: Vec<&Value> = match v {
-            Value::Array(items) => items.iter().collect(),
-            Value::Object(m) => m.iter().map(|(_, v)| v).collect(),
-            _ => return,
-        };
-        for (i, item) in items.into_iter().enumerate() {
-            at.push(i);
-            out.push(at.clone());
-            places(item, at, out);
-            at.pop();
-        }
-    }
-
-    /// `v` with the value at `place` replaced by `with`.
-    fn replaced(v: &Value, place: &[usize], with: &Value) -> Value {
-        let mut v = v.clone();
-        let mut at = &mut v;
-        for &i in place {
-            at = match at {
-                Value::Array(items) => &mut items[i],
-                Value::Object(m) => &mut m.entries_mut()[i].1,
-                _ => unreachable!(),
-            };
-        }
-        *at = with.clone();
-        v
     }
 
     /// The demo campaigns' wire form with each place in it replaced by each of a few values of every kind: the

@@ -651,4 +651,4 @@ fn valid_op(v: &Value, depth: usize) -> bool {
 
 #[cfg(test)]
 #[path = "wire/tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -249,7 +249,8 @@ fn agg_first_form(v: &Value, source_len: usize) -> Option<AggSpec> {
 }
 
 /// Every place in `v` (an array's item or an object's member, at any depth), as the positions leading to it.
-fn places(v: &Value, at: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+/// (Also for the campaign reader's test in `campaigns::wire`.)
+pub(crate) fn places(v: &Value, at: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
     let items: Vec<&Value> = match v {
         Value::Array(items) => items.iter().collect(),
         Value::Object(m) => m.iter().map(|(_, v)| v).collect(),
@@ -264,7 +265,7 @@ fn places(v: &Value, at: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
 }
 
 /// `v` with the value at `place` replaced by `with`.
-fn replaced(v: &Value, place: &[usize], with: &Value) -> Value {
+pub(crate) fn replaced(v: &Value, place: &[usize], with: &Value) -> Value {
     let mut v = v.clone();
     let mut at = &mut v;
     for &i in place {
