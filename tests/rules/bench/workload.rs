@@ -6,6 +6,9 @@ use wayline::core::json::{parse, Value};
 use wayline::core::rules::{OwnedEvent, Snapshot};
 
 pub const DEMO_CONFIG: &str = include_str!("demo-config.json");
+/// The demo store's whole config as the demo site uses it: its segments and journeys, and its campaigns.
+#[allow(dead_code)]
+pub const DEMO_STORE_CONFIG: &str = include_str!("../../../www/demo-config.json");
 
 /// The 5-clause condition, in the rule language and as GrowthBook JSON, and the visitor it is evaluated for.
 pub const FIVE_CLAUSES: &str = r#"traits.country in ["US", "CA"] && traits.plan == "pro" && traits.seats >= 10 && traits.email ends_with "@acme.io" && traits.app >= v"2.1.0""#;

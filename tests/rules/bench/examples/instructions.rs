@@ -1,16 +1,19 @@
 //! Runs one rule-engine operation `N` times after its setup, for `bench/instructions.sh`, which runs this under
 //! callgrind with `N` and with 0 and divides the difference: instructions per operation, a figure that does not
 //! move when other work loads the machine (criterion's timings do, by tens of percent).
-//!   instructions <rule|growthbook|ingest-demo|ingest-100|compile-demo> <N>
+//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|compile-demo> <N>
 
 use std::hint::black_box;
+use wayline::core::audience::{Audience, Kind};
 use wayline::core::json::{parse, Value};
 use wayline::core::rules::{compile, compile_condition, evaluate};
 use wayline::core::segments::config::engine_from_config;
 
 #[path = "../workload.rs"]
 mod workload;
-use workload::{events, hundred_rules, visitor, DEMO_CONFIG, FIVE_CLAUSES, FIVE_CLAUSES_JSON};
+use workload::{
+    events, hundred_rules, visitor, DEMO_CONFIG, DEMO_STORE_CONFIG, FIVE_CLAUSES, FIVE_CLAUSES_JSON,
+};
 
 fn ingest(config: &Value, n: usize) {
     let history = 10_000;
@@ -25,13 +28,39 @@ fn ingest(config: &Value, n: usize) {
     }
 }
 
+/// The same events through the SDK's whole audience: segments, journeys and the demo store's campaigns (triggers,
+/// caps, holdouts and their decisions), as the tracker feeds it.
+fn ingest_audience(config: &Value, n: usize) {
+    let history = 10_000;
+    let evs = events(history + n.max(1));
+    let mut audience = Audience::from_config(config).unwrap();
+    let feed = |audience: &mut Audience, (e, t): &(wayline::core::rules::OwnedEvent, i64)| {
+        let kind = if e.kind == "page" {
+            Kind::Page
+        } else {
+            Kind::Track
+        };
+        black_box(audience.advance(*t));
+        black_box(audience.ingest(kind, &e.name, &e.properties, e.session_id, *t));
+        black_box(audience.take_decisions());
+    };
+    for e in &evs[..history] {
+        feed(&mut audience, e);
+    }
+    for e in &evs[history..history + n] {
+        feed(&mut audience, e);
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(op), Some(n)) = (
         args.get(1),
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     ) else {
-        eprintln!("usage: instructions <rule|growthbook|ingest-demo|ingest-100|compile-demo> <N>");
+        eprintln!(
+            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|compile-demo> <N>"
+        );
         std::process::exit(2);
     };
     let snap = visitor();
@@ -50,6 +79,7 @@ fn main() {
         }
         "ingest-demo" => ingest(&parse(DEMO_CONFIG).unwrap(), n),
         "ingest-100" => ingest(&hundred_rules(), n),
+        "audience-demo" => ingest_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
         "compile-demo" => {
             let demo = parse(DEMO_CONFIG).unwrap();
             for _ in 0..n {
