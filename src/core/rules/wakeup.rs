@@ -77,7 +77,7 @@ fn visit(
 
 /// `time_since(arg) OP other`: the elapsed time grows by one per millisecond, so the comparison flips when it
 /// reaches `other`. Offers that instant and the next millisecond (strict and non-strict comparisons flip at
-/// one or the other).
+/// one or the other), as one candidate: the earlier of the two that is after `now`.
 fn crossing(
     program: &Program,
     arg: &Node,
@@ -99,8 +99,8 @@ fn crossing(
         return;
     }
     let at = at.ceil() as i64;
-    offer(best, now, at);
-    offer(best, now, at + 1);
+    // Of `at` and `at + 1`, the earlier one after `now`: `at + 1` only when `at` is `now` itself.
+    offer(best, now, at + i64::from(at == now));
 }
 
 /// Whether a node's value moves with the clock (it contains `time_since`/`days_since`).
@@ -111,5 +111,32 @@ fn reads_clock(n: &Node) -> bool {
         NodeKind::Binary(_, a, b) => reads_clock(a) || reads_clock(b),
         NodeKind::Many(_, items) => items.iter().any(reads_clock),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offer;
+
+    /// One offer of `at`, or of `at + 1` when `at` is `now`, leaves the same earliest instant as offering both, as
+    /// `crossing` did before: every `at` around `now`, with and without an earlier candidate.
+    #[test]
+    fn one_offer_picks_what_two_did() {
+        let now = 100;
+        for at in now - 3..now + 3 {
+            for start in [
+                None,
+                Some(now - 1),
+                Some(now + 1),
+                Some(now + 2),
+                Some(now + 5),
+            ] {
+                let (mut two, mut one) = (start, start);
+                offer(&mut two, now, at);
+                offer(&mut two, now, at + 1);
+                offer(&mut one, now, at + i64::from(at == now));
+                assert_eq!(one, two, "at {at}, from {start:?}");
+            }
+        }
     }
 }
