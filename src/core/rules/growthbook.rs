@@ -487,9 +487,11 @@ impl<'a> CondEval<'a> {
                     }
                 };
                 let mut budget = self.budget;
-                let r = re.is_match(text, &mut budget).unwrap_or(false);
-                self.budget = budget;
-                r
+                let r = re.is_match(text, &mut budget);
+                // A regex that runs out of steps ends the whole evaluation, as a written rule's `matches` does:
+                // false with a `step-budget` diagnostic, not a false that a `$not` around it turns true.
+                self.budget = if r.is_ok() { budget } else { 0 };
+                r.unwrap_or(false)
             }
             O_TYPE => a.as_str() == Some(js_type(v)),
             // `$in` or `$all` with a non-array, an unknown operator, an invalid regex.

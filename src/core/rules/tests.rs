@@ -67,6 +67,31 @@ fn step_budget_makes_the_rule_false() {
     );
 }
 
+/// The same for a GrowthBook `$regex`, also under `$not` (which would otherwise turn the regex's false into true).
+#[test]
+fn step_budget_makes_a_growthbook_condition_false() {
+    use crate::core::json::{parse, Map, Value};
+    let mut traits = Map::new();
+    traits.insert("x", Value::String("a".repeat(60_000)));
+    let snap = Snapshot {
+        traits,
+        ..Snapshot::default()
+    };
+    for cond in [
+        r#"{"x": {"$regex": "a*a*a*b"}}"#,
+        r#"{"x": {"$not": {"$regex": "a*a*a*b"}}}"#,
+    ] {
+        let p = compile_condition(&parse(cond).unwrap()).unwrap();
+        let r = evaluate(&p, &snap, 0);
+        assert!(!r.value, "{cond}");
+        assert_eq!(
+            r.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+            vec!["step-budget"],
+            "{cond}"
+        );
+    }
+}
+
 #[test]
 fn run_time_diagnostics_point_at_the_comparison() {
     use crate::core::json::parse;
