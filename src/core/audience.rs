@@ -33,6 +33,10 @@ pub struct Audience {
     state_dirty: bool,
     /// The session the campaigns were last told about.
     session: Option<Millis>,
+    /// Until the first event tells the campaigns the session and the page, the changes that wait for it (those
+    /// the facts installed with the config make): told before then, a delay they start would belong to no
+    /// session, or to the one the event ends, and be cancelled, and a prompt would count for that session.
+    unsent: Option<Vec<Change>>,
     decisions: Vec<Decision>,
 }
 
@@ -113,6 +117,7 @@ impl Audience {
             rebuild,
             state_dirty: false,
             session: None,
+            unsent: Some(Vec::new()),
             decisions: Vec::new(),
         }
     }
@@ -130,6 +135,10 @@ impl Audience {
         // such as a config installed at page load): else the next page load would restore the older answers and
         // announce the same change again.
         self.state_dirty |= !changes.is_empty();
+        if let Some(unsent) = &mut self.unsent {
+            unsent.extend_from_slice(changes);
+            return;
+        }
         for c in changes {
             self.tell(&Signal::from(c), now);
         }
@@ -255,6 +264,9 @@ impl Audience {
                 self.tell(&Signal::Page { url }, now);
             }
         }
+        if let Some(unsent) = self.unsent.take() {
+            self.tell_changes(&unsent, now);
+        }
         let changes = self
             .engine
             .ingest_in_context(&event, traits, context_and_channel, now);
@@ -369,6 +381,14 @@ impl Audience {
                 Some(Box::new(a))
             }
             Err(_) => None,
+        }
+    }
+
+    /// Takes over from the audience of the config this one replaces: when that one's campaigns had been told the
+    /// session, this one's changes need not wait for the next event.
+    pub fn continue_from(&mut self, old: &Audience) {
+        if old.unsent.is_none() {
+            self.unsent = None;
         }
     }
 

@@ -150,8 +150,11 @@ impl Tracker {
     /// A changed config replaces the running one: memberships, stages, caps and delays carry over (as they
     /// would across a reload), so nothing is re-announced that did not change. The state carried is written
     /// again: it may hold a change not written yet.
-    pub fn replace_audience(&mut self, audience: Box<Audience>, now: Millis) {
+    pub fn replace_audience(&mut self, mut audience: Box<Audience>, now: Millis) {
         let state = self.seg.audience.as_ref().map(|a| a.state_text());
+        if let Some(old) = &self.seg.audience {
+            audience.continue_from(old);
+        }
         self.set_audience(audience, state.as_deref(), now);
         if let Some(a) = &mut self.seg.audience {
             a.mark_state_dirty();

@@ -231,3 +231,28 @@ fn engaged_time_triggers_campaigns_feeds_rules_and_is_recorded_per_page() {
         "the second page: the rest of the window until hidden"
     );
 }
+
+/// A campaign triggered as the config is installed (the facts it installs with put the visitor in a segment),
+/// before the campaigns have been told the session: it triggers when the first event tells them, so its delay
+/// belongs to that session and is not cancelled as an old session's.
+#[test]
+fn a_delay_triggered_as_the_config_installs_survives_the_first_session_start() {
+    let config = json::parse(
+        r#"{"segments": {"pro": "traits.plan == \"pro\""},
+            "campaigns": [
+              {"id": "welcome", "trigger": {"segmentEnter": "pro"},
+               "action": {"type": "custom", "payload": {"x": 1}}, "timing": {"delay": "5s"}}
+            ]}"#,
+    )
+    .unwrap();
+    let mut t = tracker();
+    t.identify(None, Some("{\"plan\":\"pro\"}"), 0);
+    t.set_audience(Audience::boxed(&config).unwrap(), None, 1_000);
+    assert_eq!(t.take_decisions(), []);
+    t.track("Product Viewed", None, 2_000);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Delayed { due, .. }] if *due == 7_000));
+    t.advance(7_000);
+    assert!(
+        matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "welcome")
+    );
+}
