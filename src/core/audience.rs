@@ -252,18 +252,26 @@ impl Audience {
             engaged_ms,
         };
         self.state_dirty = true;
-        // The order `wayline replay` plays: session, page, the segments' changes, then the event itself.
-        if let Some(id) = session_id {
-            if self.session != Some(id) {
-                self.session = Some(id);
-                self.tell(&Signal::SessionStart { id }, now);
-            }
+        // The order `wayline replay` plays: session, page, the segments' changes, then the event itself. The
+        // session and the page are told with the event's traits and context (not yet its counts), so a page
+        // trigger's audience reads that page.
+        let new_session = session_id.filter(|&id| self.session != Some(id));
+        let url = properties
+            .get("url")
+            .and_then(Value::as_str)
+            .filter(|_| kind == Kind::Page);
+        let (mut traits, mut context_and_channel) = (traits, context_and_channel);
+        self.engine
+            .swap_facts(&mut traits, &mut context_and_channel);
+        if let Some(id) = new_session {
+            self.session = Some(id);
+            self.tell(&Signal::SessionStart { id }, now);
         }
-        if kind == Kind::Page {
-            if let Some(url) = properties.get("url").and_then(Value::as_str) {
-                self.tell(&Signal::Page { url }, now);
-            }
+        if let Some(url) = url {
+            self.tell(&Signal::Page { url }, now);
         }
+        self.engine
+            .swap_facts(&mut traits, &mut context_and_channel);
         if let Some(unsent) = self.unsent.take() {
             self.tell_changes(&unsent, now);
         }
@@ -605,5 +613,46 @@ mod tests {
             "{errors:?}"
         );
         assert!(errors.iter().all(|e| e.contains('^')), "{errors:?}");
+    }
+}
+
+#[cfg(test)]
+mod campaign_facts_tests {
+    use super::*;
+
+    /// A page trigger's audience rule reads the page the trigger is for, as `wayline replay` plays it (the
+    /// event's context first, then the session and page signals): not the page before it, whose context the
+    /// engine held until the page view was counted.
+    #[test]
+    fn a_page_trigger_reads_the_new_page_in_its_audience_rule() {
+        let config = json::parse(
+            r#"{"campaigns": [
+                 {"id": "ads", "trigger": {"page": "/pricing*"},
+                  "audience": {"rule": "page.query.utm_source == \"ads\" && traits.plan == \"pro\""},
+                  "action": {"type": "custom", "payload": {}}}]}"#,
+        )
+        .unwrap();
+        let mut a = Audience::from_config(&config).unwrap();
+        let mut props = Map::new();
+        props.insert("url", "https://a.example/pricing?utm_source=ads".into());
+        let context =
+            json::parse(r#"{"page": {"path": "/pricing", "query": {"utm_source": "ads"}}}"#)
+                .unwrap();
+        let mut traits = Map::new();
+        traits.insert("plan", "pro".into());
+        a.ingest_in_context(
+            Kind::Page,
+            "Page Viewed",
+            &props,
+            Some(1),
+            (Some(traits), Some((context, Value::Null))),
+            1_000,
+        );
+        assert_eq!(
+            a.take_decisions(),
+            [Decision::Show {
+                campaign: "ads".into()
+            }]
+        );
     }
 }

@@ -122,6 +122,23 @@ impl Engine {
         self.ingest_in_context(event, None, None, now_ms)
     }
 
+    /// Exchanges the traits, and the context and channel, given with those the rules read, without re-checking
+    /// any rule: done twice, before and after the campaigns are told of the session and the page an event starts,
+    /// they read that event's traits and context (as `wayline replay` plays it) before it is counted.
+    pub fn swap_facts(
+        &mut self,
+        traits: &mut Option<Map>,
+        context_and_channel: &mut Option<(Value, Value)>,
+    ) {
+        if let Some(traits) = traits {
+            std::mem::swap(&mut self.facts.traits, traits);
+        }
+        if let Some((context, channel)) = context_and_channel {
+            std::mem::swap(&mut self.facts.context, context);
+            std::mem::swap(&mut self.facts.channel, channel);
+        }
+    }
+
     /// [`Engine::ingest`] of an event that comes with new traits (an identify) or a new context and channel (a
     /// page view, the first event of a session): time passes first with the old ones, then the rules see the new
     /// facts and the event together. Set before the event, a rule reading both the page and a count of page views
