@@ -11,6 +11,7 @@ pub mod json;
 pub mod message;
 pub mod order;
 pub mod profile;
+pub mod profile_merge;
 pub mod queue;
 pub mod random;
 pub mod rules;

@@ -19,6 +19,11 @@ pub struct Profile {
     pub traits: Map,
     pub sessions: Sessions,
     pub attribution: Attribution,
+    /// When this identity began (the profile was made, or `identify` named another user), 0 when unknown. Tabs
+    /// open at once merge what each stores (`profile_merge.rs`): the later identity wins.
+    pub identity_at: Millis,
+    /// When `identify` last changed the traits, 0 when never: on a conflict between tabs the later traits win.
+    pub traits_at: Millis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +53,8 @@ impl Profile {
             traits: Map::new(),
             sessions: Sessions::default(),
             attribution: Attribution::default(),
+            identity_at: 0,
+            traits_at: 0,
         }
     }
 
@@ -63,6 +70,8 @@ impl Profile {
             out.push_str(",\"userId\":");
             json::write_string(u, &mut out);
         }
+        times(",\"idAt\":", self.identity_at, &mut out);
+        times(",\"traitsAt\":", self.traits_at, &mut out);
         out.push_str(",\"traits\":");
         json::write_map(&self.traits, &mut out);
         out.push_str(",\"session\":{\"count\":");
@@ -137,7 +146,17 @@ impl Profile {
             traits,
             sessions,
             attribution,
+            identity_at: num(root, "idAt").unwrap_or(0.0).clamp(0.0, date) as Millis,
+            traits_at: num(root, "traitsAt").unwrap_or(0.0).clamp(0.0, date) as Millis,
         })
+    }
+}
+
+/// `key` and the time, when there is one (a profile written before these times existed has none).
+fn times(key: &str, at: Millis, out: &mut String) {
+    if at > 0 {
+        out.push_str(key);
+        json::write_number(at as f64, out);
     }
 }
 
@@ -179,6 +198,8 @@ mod tests {
         let mut p = Profile::new("anon-1".into());
         p.user_id = Some("user-42".into());
         p.traits.insert("plan", "pro".into());
+        p.identity_at = 900;
+        p.traits_at = 950;
         p.sessions.touch(1_000, Some("c|s|m".into()), 1_800_000);
         p.attribution.record(Touch {
             channel: Channel::Email,
@@ -206,6 +227,12 @@ mod tests {
         m.insert("anonymousId", p.anonymous_id.as_str().into());
         if let Some(u) = &p.user_id {
             m.insert("userId", u.as_str().into());
+        }
+        if p.identity_at > 0 {
+            m.insert("idAt", Value::Number(p.identity_at as f64));
+        }
+        if p.traits_at > 0 {
+            m.insert("traitsAt", Value::Number(p.traits_at as f64));
         }
         m.insert("traits", Value::Object(p.traits.clone()));
         let mut s = Map::new();

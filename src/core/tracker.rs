@@ -183,6 +183,34 @@ impl Tracker {
         Some(self.profile.to_json())
     }
 
+    /// Another tab stored its profile (`text`): merges it into this one (see `profile_merge.rs`), and tells the
+    /// rules of changed traits and messages of a changed session. Returns whether it is another visitor (the
+    /// other tab reset, or identified someone else, after this one did): segments and journeys then start
+    /// afresh, as on `reset`. Nothing under denied consent, whose visitor is not the stored one.
+    pub fn absorb_stored_profile(&mut self, text: &str, now: Millis) -> bool {
+        let Ok(other) = Profile::from_json(text) else {
+            return false;
+        };
+        if !self.consent.may_record() {
+            return false;
+        }
+        self.clock = self.clock.max(now);
+        let got = self.profile.absorb(other);
+        self.profile_dirty |= got.ours_newer;
+        if got.visitor {
+            self.fresh_audience(now);
+            self.rebuild_context();
+        } else {
+            if got.context {
+                self.rebuild_context();
+            }
+            if got.traits {
+                self.audience_traits(now);
+            }
+        }
+        got.visitor
+    }
+
     /// Whether the profile, or the audience's state stored beside it, changed since it was last written (a
     /// segment entered when a config is installed changes the state alone).
     pub fn profile_or_state_dirty(&self) -> bool {
@@ -405,6 +433,13 @@ impl Tracker {
                 self.profile.traits = Map::new();
             }
         }
+        // Another identity, or new traits, from now: what other tabs open at once merge by (`profile_merge.rs`).
+        if user_id.is_some() && user_id != self.profile.user_id.as_deref() {
+            self.profile.identity_at = now.max(self.profile.identity_at + 1);
+        }
+        if !new_traits.is_empty() {
+            self.profile.traits_at = now.max(self.profile.traits_at + 1);
+        }
         let mut merged = self.profile.traits.clone();
         merged.merge(&new_traits);
         let mut merged_text = String::new();
@@ -493,7 +528,9 @@ impl Tracker {
 
     /// A new anonymous profile, audience and context (logout; denied consent, which does not store it).
     fn new_identity(&mut self, dirty: bool, now: Millis) {
+        let after = self.profile.identity_at + 1;
         self.profile = Profile::new(self.rng.uuid_v4());
+        self.profile.identity_at = now.max(after);
         self.profile_dirty = dirty;
         self.fresh_audience(now);
         self.rebuild_context();
@@ -666,6 +703,58 @@ mod tests {
         );
         let again = tracker(Some(&stored));
         assert_eq!(again.profile(), t.profile());
+    }
+
+    /// Two tabs of one site: the identity one gives is kept by the other, whose own writes would otherwise
+    /// overwrite it, and a reset in one is another visitor in both.
+    #[test]
+    fn tabs_open_at_once_share_the_identity_through_their_writes() {
+        let mut a = tracker(None);
+        let start = a.take_profile_write().unwrap();
+        let mut b = tracker(Some(&start));
+        b.take_profile_write();
+        let anon = a.profile().anonymous_id.clone();
+        a.identify(Some("user-42"), Some("{\"plan\":\"pro\"}"), 10);
+        b.track("Before", None, 20);
+        let written_by_a = a.take_profile_write().unwrap();
+        assert!(!b.absorb_stored_profile(&written_by_a, 30));
+        b.track("After", None, 40);
+        let last = messages(&b).pop().unwrap();
+        assert_eq!(s(&last, &["userId"]), Some("user-42"));
+        assert_eq!(s(&last, &["anonymousId"]), Some(anon.as_str()));
+        // B's own write (it has later activity) keeps the identity; A absorbing it changes nothing of it.
+        let written_by_b = b.take_profile_write().unwrap();
+        let reloaded = tracker(Some(&written_by_b));
+        assert_eq!(reloaded.profile().user_id.as_deref(), Some("user-42"));
+        assert_eq!(
+            reloaded.profile().traits.get("plan"),
+            Some(&Value::from("pro"))
+        );
+        assert!(!a.absorb_stored_profile(&written_by_b, 50));
+        assert_eq!(a.profile().user_id.as_deref(), Some("user-42"));
+        assert_eq!(
+            a.take_profile_write(),
+            None,
+            "nothing A lacked, so no write back"
+        );
+
+        // Logout in B: A is another, anonymous visitor too, even with an older write of its own to come.
+        a.track("Still A", None, 60);
+        b.reset(70);
+        let after_reset = b.take_profile_write().unwrap();
+        assert!(a.absorb_stored_profile(&after_reset, 80));
+        a.track("New Visitor", None, 90);
+        let last = messages(&a).pop().unwrap();
+        assert_eq!(last.get("userId"), None);
+        assert_eq!(
+            s(&last, &["anonymousId"]),
+            Some(b.profile().anonymous_id.as_str())
+        );
+        assert!(a.profile().traits.is_empty());
+        // Bad or foreign values written under the key are ignored.
+        assert!(!a.absorb_stored_profile("{garbage", 95));
+        assert!(!a.absorb_stored_profile("", 95));
+        assert_eq!(a.profile().anonymous_id, b.profile().anonymous_id);
     }
 
     #[test]

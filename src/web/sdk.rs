@@ -196,7 +196,7 @@ pub fn act(action: Action) {
         }
         Action::Online(online) => s.set_online(online),
         Action::Navigated => s.on_navigation(now),
-        Action::Storage(key, value) => s.on_storage(&key, value),
+        Action::Storage(key, value) => s.on_storage(&key, value, now),
         #[cfg(feature = "segments")]
         Action::ExitIntent => s
             .tracker
@@ -711,8 +711,15 @@ impl Sdk {
     }
 
     /// Another tab changed a shared key.
-    pub fn on_storage(&mut self, key: &str, value: JsValue) {
-        if self.tabs.is_own_ack_key(key) {
+    pub fn on_storage(&mut self, key: &str, value: JsValue, now: Millis) {
+        if key == self.profile_key {
+            // Tabs open at once merge their profiles rather than overwrite each other's (`profile_merge.rs`).
+            let text = value.as_string().unwrap_or_default();
+            if self.tracker.absorb_stored_profile(&text, now) {
+                #[cfg(feature = "segments")]
+                self.close_prompt();
+            }
+        } else if self.tabs.is_own_ack_key(key) {
             if let Some(seq) = value
                 .as_string()
                 .and_then(|v| crate::core::queue::parse_ack(&v))
@@ -880,6 +887,14 @@ impl Sdk {
 
     pub fn set_online(&mut self, online: bool) {
         self.tracker.queue_mut().set_paused(!online);
+    }
+
+    /// `identify`: the profile is written in the SDK's next task rather than a second later, so that other tabs
+    /// open at once, and a page opened next, know the visitor.
+    pub fn identify(&mut self, user_id: Option<&str>, traits: Option<&str>, now: Millis) {
+        if self.tracker.identify(user_id, traits, now) {
+            self.profile_write_at = Some(now);
+        }
     }
 
     pub fn reset(&mut self, now: Millis) {
