@@ -180,6 +180,18 @@ impl Audience {
         self.engine.restore(segments).is_ok() && campaigns_ok
     }
 
+    /// Another tab stored its `{"segments": ..., "campaigns": ...}`: the campaigns' part is merged into this
+    /// audience's ([`campaigns::Engine::absorb`]), so caps, answers and dismissals recorded there hold here and
+    /// survive this tab's next write. The segments' part is not read: aggregates and memberships stay this tab's,
+    /// and the stored ones are still the last writer's.
+    pub fn absorb_stored(&mut self, text: &str) {
+        if let Ok(v) = json::parse(text) {
+            if let Some(c) = v.get("campaigns") {
+                self.campaigns.absorb(c);
+            }
+        }
+    }
+
     /// Whether [`Audience::take_state_write`] has a state to give.
     pub fn state_dirty(&self) -> bool {
         self.state_dirty || self.campaigns.state_dirty()

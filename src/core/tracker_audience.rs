@@ -438,6 +438,14 @@ impl Tracker {
             .and_then(|a| a.take_state_write())
     }
 
+    /// Another tab stored its segment and campaign state: its campaign caps and histories are taken in
+    /// ([`Audience::absorb_stored`]), else this tab's next write would drop them.
+    pub fn adopt_stored_state(&mut self, text: &str) {
+        if let Some(a) = &mut self.seg.audience {
+            a.absorb_stored(text);
+        }
+    }
+
     /// Run-time rule problems, for debug mode.
     pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
         match &mut self.seg.audience {
@@ -504,6 +512,7 @@ impl Tracker {
     pub fn take_state_write(&mut self) -> Option<String> {
         None
     }
+    pub fn adopt_stored_state(&mut self, _text: &str) {}
     pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
         Vec::new()
     }

@@ -117,6 +117,48 @@ fn page_signals_trigger_campaigns_and_caps_hold_across_a_reload() {
 }
 
 #[test]
+fn a_show_in_another_tab_survives_this_tabs_write_and_caps_the_campaign_here() {
+    // Two tabs of one site, both started from the same stored state.
+    let mut a = tracker();
+    a.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    a.page_view(page("/"), None, None, 1_000);
+    let before = a.take_state_write().unwrap();
+    let mut b = tracker();
+    b.set_audience(Audience::boxed(&config(0)).unwrap(), Some(&before), 1_500);
+    b.page_view(page("/"), None, None, 1_600);
+    b.take_state_write();
+
+    // Tab A shows the once-only prompt and stores its state.
+    a.campaign_signal(&Signal::ExitIntent, 2_000);
+    assert!(matches!(&a.take_decisions()[..], [Decision::Show { campaign }] if campaign == "exit"));
+    let shown = a.take_state_write().unwrap();
+
+    // Tab B hears of the write, then writes its own state (a segment change).
+    b.adopt_stored_state(&shown);
+    b.track("Order Completed", None, 3_000);
+    let written = b.take_state_write().unwrap();
+    let exit = json::parse(&written).unwrap();
+    let shows = exit
+        .get("campaigns")
+        .and_then(|c| c.get("c"))
+        .and_then(|c| c.get("exit"))
+        .and_then(|h| h.get("s"))
+        .and_then(Value::as_array)
+        .map(<[Value]>::len);
+    assert_eq!(shows, Some(1), "tab A's show is kept: {written}");
+    // Tab A, hearing of B's write, has nothing B lacks: no write answers it.
+    a.adopt_stored_state(&written);
+    assert_eq!(a.take_state_write(), None);
+    b.take_decisions();
+    b.campaign_signal(&Signal::ExitIntent, 4_000);
+    let d = b.take_decisions();
+    assert!(
+        matches!(&d[..], [Decision::Skipped { campaign, .. }] if campaign == "exit"),
+        "once means once, across tabs too: {d:?}"
+    );
+}
+
+#[test]
 fn a_delay_waiting_at_a_reload_still_ends_in_the_same_session() {
     let mut t = tracker();
     t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);

@@ -726,6 +726,13 @@ impl Sdk {
             {
                 self.tracker.queue_mut().prune_own_through(seq);
             }
+        } else if cfg!(feature = "segments") && key == self.state_key {
+            // Another tab's campaign caps and histories, which this tab's next write would otherwise drop.
+            if self.tracker.consent().may_persist() {
+                if let Some(text) = value.as_string() {
+                    self.tracker.adopt_stored_state(&text);
+                }
+            }
         } else if self.tabs.log_part_of(key).is_some() {
             // Only the sender reads other logs (a tab that becomes the sender reads them all), so only its list
             // grows; it is emptied at each import.

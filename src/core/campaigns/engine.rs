@@ -319,6 +319,16 @@ impl Engine {
         Ok(())
     }
 
+    /// Takes in the campaign state another tab stored (read against this engine's campaigns, as
+    /// [`Engine::restore`] reads it; an unreadable one is ignored): see [`State::absorb`]. The state is to be
+    /// written only when it holds something the other tab's lacks, so the other tab learns it and the two stop
+    /// there. Decisions already pending are not re-checked against caps taken in.
+    pub fn absorb(&mut self, v: &Value) {
+        if let Ok(theirs) = State::from_value(v, &self.campaigns) {
+            self.dirty |= self.state.absorb(&theirs);
+        }
+    }
+
     pub fn state(&self) -> &State {
         &self.state
     }

@@ -37,6 +37,34 @@ impl History {
         }
     }
 
+    /// Takes in another tab's history of the same campaign (see [`State::absorb`]): the union of the show times
+    /// (a time both hold is kept once; the newest [`MAX_SHOWS_KEPT`], sorted), answered or held out if either
+    /// is, the later dismissal.
+    fn absorb(&mut self, other: &History) {
+        for &t in &other.shows {
+            if !self.shows.contains(&t) {
+                self.keep_show(t);
+            }
+        }
+        self.answered |= other.answered;
+        self.held_out |= other.held_out;
+        self.dismissed_at = self.dismissed_at.max(other.dismissed_at);
+    }
+
+    /// Whether this history holds something `other` lacks, once it has taken `other` in: a show time `other`
+    /// does not hold (one it dropped as too old is not kept here either), an answer, a hold-out or a later
+    /// dismissal. Asked by membership, not equality, so a time recorded twice here is not news to `other`.
+    fn beyond(&self, other: &History) -> bool {
+        for t in &self.shows {
+            if !other.shows.contains(t) {
+                return true;
+            }
+        }
+        (self.answered && !other.answered)
+            || (self.held_out && !other.held_out)
+            || self.dismissed_at > other.dismissed_at
+    }
+
     pub fn record_show(&mut self, now: i64) {
         if self.shows.len() >= MAX_SHOWS_KEPT {
             // The oldest leaves: the rest move down one place (cheaper in wasm than `remove`).
@@ -46,6 +74,14 @@ impl History {
         self.shows.push(now);
     }
 }
+
+/// The history of a campaign with nothing to remember.
+static NO_HISTORY: History = History {
+    shows: Vec::new(),
+    answered: false,
+    held_out: false,
+    dismissed_at: None,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pending {
@@ -125,6 +161,43 @@ impl State {
             self.history.push((campaign, History::default()));
         }
         &mut self.history[i].1
+    }
+
+    /// Takes in the state another tab of the same site stored (tabs share one stored state, and each writes its
+    /// whole state), so that what either tab recorded holds in both, and survives whichever writes last:
+    ///
+    /// - each campaign's history: the union of show times (a time both hold is kept once; the newest
+    ///   [`MAX_SHOWS_KEPT`], sorted), answered or held out if either is, the later dismissal;
+    /// - the session's prompt count: in the same session the larger count; else the later session, with its count;
+    /// - the last prompt: the later one;
+    /// - the open prompt, pending delays and engaged time stay this tab's: they belong to its screen, its timers
+    ///   and its own time on the page, and the other tab keeps its own (taking them in would show or time a
+    ///   prompt twice).
+    ///
+    /// The merge is idempotent and, on the fields it merges, commutative: taking in a state that already holds
+    /// everything this one does changes nothing, so two tabs converge. Gives whether this state then holds
+    /// something `other` lacks: the other tab learns it only if this one writes, and when neither holds anything
+    /// the other lacks neither writes again (no write answers a write for ever).
+    pub fn absorb(&mut self, other: &State) -> bool {
+        for (i, h) in &other.history {
+            self.history_mut(*i).absorb(h);
+        }
+        let mut beyond = false;
+        for (i, h) in &self.history {
+            beyond |= h.beyond(other.history(*i).unwrap_or(&NO_HISTORY));
+        }
+        if self.session == other.session {
+            beyond |= self.session_prompts > other.session_prompts;
+            self.session_prompts = self.session_prompts.max(other.session_prompts);
+        } else if self.session < other.session {
+            self.session = other.session;
+            self.session_prompts = other.session_prompts;
+        } else {
+            beyond = true;
+        }
+        beyond |= self.last_prompt_at > other.last_prompt_at;
+        self.last_prompt_at = self.last_prompt_at.max(other.last_prompt_at);
+        beyond
     }
 
     /// Removes the pending delay at `k`, the others keeping their order, and gives its campaign.
@@ -277,8 +350,243 @@ impl State {
 // proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
-    use super::{History, MAX_SHOWS_KEPT};
+    use super::{History, State, MAX_SHOWS_KEPT};
     use proptest::prelude::*;
+
+    fn history(
+        shows: &[i64],
+        answered: bool,
+        held_out: bool,
+        dismissed_at: Option<i64>,
+    ) -> History {
+        History {
+            shows: shows.to_vec(),
+            answered,
+            held_out,
+            dismissed_at,
+        }
+    }
+
+    /// What the merge decides, in a comparable form: the histories with something in them, by campaign; the
+    /// session, its prompt count and the last prompt.
+    type Merged = (Vec<(usize, History)>, Option<i64>, u32, Option<i64>);
+
+    fn merged(s: &State) -> Merged {
+        let mut h: Vec<(usize, History)> = s
+            .history
+            .iter()
+            .filter(|(_, h)| *h != History::default())
+            .cloned()
+            .collect();
+        h.sort_by_key(|(i, _)| *i);
+        (h, s.session, s.session_prompts, s.last_prompt_at)
+    }
+
+    fn absorbed(mut ours: State, theirs: &State) -> (State, bool) {
+        let beyond = ours.absorb(theirs);
+        (ours, beyond)
+    }
+
+    #[test]
+    fn another_tabs_state_is_merged_by_the_rules() {
+        let ours = State {
+            history: vec![
+                (0, history(&[10, 30], false, false, Some(40))),
+                (2, history(&[5], false, true, None)),
+            ],
+            session: Some(100),
+            session_prompts: 1,
+            last_prompt_at: Some(30),
+            open: Some((0, 30)),
+            engaged_ms: 7,
+            ..State::default()
+        };
+        let theirs = State {
+            history: vec![
+                (0, history(&[20, 30], true, false, Some(35))),
+                (1, history(&[25], false, false, Some(26))),
+            ],
+            session: Some(100),
+            session_prompts: 2,
+            last_prompt_at: Some(25),
+            open: Some((1, 25)),
+            engaged_ms: 9,
+            ..State::default()
+        };
+        let (s, beyond) = absorbed(ours, &theirs);
+        assert_eq!(
+            s.history(0),
+            Some(&history(&[10, 20, 30], true, false, Some(40)))
+        );
+        assert_eq!(s.history(1), Some(&history(&[25], false, false, Some(26))));
+        assert_eq!(s.history(2), Some(&history(&[5], false, true, None)));
+        assert_eq!((s.session, s.session_prompts), (Some(100), 2));
+        assert_eq!(s.last_prompt_at, Some(30));
+        // This tab's screen and timers.
+        assert_eq!((s.open, s.engaged_ms), (Some((0, 30)), 7));
+        assert!(
+            beyond,
+            "a show, a dismissal, a hold-out and a prompt the other tab lacks"
+        );
+    }
+
+    #[test]
+    fn the_later_session_wins_with_its_count() {
+        let old = State {
+            session: Some(100),
+            session_prompts: 3,
+            ..State::default()
+        };
+        let new = State {
+            session: Some(200),
+            session_prompts: 1,
+            ..State::default()
+        };
+        let (s, beyond) = absorbed(old.clone(), &new);
+        assert_eq!(
+            (s.session, s.session_prompts, beyond),
+            (Some(200), 1, false)
+        );
+        let (s, beyond) = absorbed(new.clone(), &old);
+        assert_eq!((s.session, s.session_prompts, beyond), (Some(200), 1, true));
+        let (s, beyond) = absorbed(State::default(), &new);
+        assert_eq!(
+            (s.session, s.session_prompts, beyond),
+            (Some(200), 1, false)
+        );
+    }
+
+    #[test]
+    fn only_what_the_other_tab_lacks_asks_for_a_write() {
+        let theirs = State {
+            history: vec![(0, history(&[10, 20], true, false, Some(30)))],
+            session: Some(1),
+            session_prompts: 2,
+            last_prompt_at: Some(20),
+            ..State::default()
+        };
+        // Less than theirs, or the same: nothing to tell.
+        let less = State {
+            history: vec![(0, history(&[20], false, false, None))],
+            session: Some(1),
+            session_prompts: 1,
+            // Our own screen and timers are not news.
+            open: Some((0, 20)),
+            engaged_ms: 5,
+            ..State::default()
+        };
+        assert!(!absorbed(less, &theirs).1);
+        assert!(!absorbed(theirs.clone(), &theirs).1);
+        // A time recorded twice here is not news either.
+        let twice = State {
+            history: vec![(0, history(&[10, 10, 20], false, false, None))],
+            ..theirs.clone()
+        };
+        assert!(!absorbed(twice, &theirs).1);
+        // Each thing they lack is.
+        let more = |h: History| State {
+            history: vec![(0, h)],
+            ..theirs.clone()
+        };
+        assert!(absorbed(more(history(&[15], false, false, None)), &theirs).1);
+        assert!(absorbed(more(history(&[], false, true, None)), &theirs).1);
+        assert!(absorbed(more(history(&[], false, false, Some(31))), &theirs).1);
+        let other_campaign = State {
+            history: vec![(1, history(&[5], false, false, None))],
+            ..theirs.clone()
+        };
+        assert!(absorbed(other_campaign, &theirs).1);
+        let more_prompts = State {
+            session_prompts: 3,
+            ..theirs.clone()
+        };
+        assert!(absorbed(more_prompts, &theirs).1);
+        let later_prompt = State {
+            last_prompt_at: Some(21),
+            ..theirs.clone()
+        };
+        assert!(absorbed(later_prompt, &theirs).1);
+    }
+
+    #[test]
+    fn the_newest_shows_are_kept_and_an_older_one_is_not_news() {
+        let all: Vec<i64> = (0..MAX_SHOWS_KEPT as i64 + 4).collect();
+        let ours = State {
+            history: vec![(0, history(&all[..4], false, false, None))],
+            ..State::default()
+        };
+        let theirs = State {
+            history: vec![(0, history(&all[4..], false, false, None))],
+            ..State::default()
+        };
+        let (s, beyond) = absorbed(ours, &theirs);
+        assert_eq!(s.history(0).map(|h| &h.shows[..]), Some(&all[4..]));
+        assert!(!beyond);
+    }
+
+    fn a_history() -> impl Strategy<Value = History> {
+        (
+            proptest::collection::btree_set(0i64..60, 0..MAX_SHOWS_KEPT + 6),
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(0i64..60),
+        )
+            .prop_map(|(shows, answered, held_out, dismissed_at)| {
+                let shows: Vec<i64> = shows.into_iter().collect();
+                History {
+                    shows: shows[shows.len().saturating_sub(MAX_SHOWS_KEPT)..].to_vec(),
+                    answered,
+                    held_out,
+                    dismissed_at,
+                }
+            })
+    }
+
+    fn a_state() -> impl Strategy<Value = State> {
+        (
+            proptest::collection::btree_map(0usize..4, a_history(), 0..4),
+            proptest::option::of(0i64..3),
+            0u32..4,
+            proptest::option::of(0i64..60),
+            proptest::option::of((0usize..4, 0i64..60)),
+            0i64..9,
+        )
+            .prop_map(
+                |(history, session, session_prompts, last_prompt_at, open, engaged_ms)| State {
+                    history: history.into_iter().collect(),
+                    session,
+                    session_prompts,
+                    last_prompt_at,
+                    open,
+                    engaged_ms,
+                    ..State::default()
+                },
+            )
+    }
+
+    proptest! {
+        /// Two tabs converge: either order of merging gives the same, merging again changes nothing, and the
+        /// answer to "must this tab write?" is whether the other tab would learn something from it.
+        #[test]
+        fn merging_is_commutative_idempotent_and_says_when_to_write(a in a_state(), b in a_state()) {
+            let (ab, a_beyond) = absorbed(a.clone(), &b);
+            let (ba, _) = absorbed(b.clone(), &a);
+            prop_assert_eq!(merged(&ab), merged(&ba));
+            prop_assert_eq!(a_beyond, merged(&ab) != merged(&b));
+            // This tab's screen and timers stay.
+            prop_assert_eq!((ab.open, ab.engaged_ms), (a.open, a.engaged_ms));
+            // Merging either part, or the merge itself, again changes nothing (and the merge itself is not news).
+            for part in [&a, &b, &ab] {
+                let (again, beyond) = absorbed(ab.clone(), part);
+                prop_assert_eq!(merged(&again), merged(&ab));
+                prop_assert_eq!(beyond, merged(&ab) != merged(part));
+            }
+            // The other tab, taking in what this one then writes, holds the same and has nothing to answer.
+            let (b2, b_beyond) = absorbed(b.clone(), &ab);
+            prop_assert_eq!(merged(&b2), merged(&ab));
+            prop_assert!(!b_beyond);
+        }
+    }
 
     proptest! {
         /// Show times read one by one keep what sorting them all and keeping the newest did.
