@@ -42,13 +42,13 @@ impl History {
     /// is, the later dismissal.
     fn absorb(&mut self, other: &History) {
         for &t in &other.shows {
-            if !self.shows.contains(&t) {
+            if !holds(&self.shows, t) {
                 self.keep_show(t);
             }
         }
         self.answered |= other.answered;
         self.held_out |= other.held_out;
-        self.dismissed_at = self.dismissed_at.max(other.dismissed_at);
+        self.dismissed_at = later(self.dismissed_at, other.dismissed_at);
     }
 
     /// Whether this history holds something `other` lacks, once it has taken `other` in: a show time `other`
@@ -56,13 +56,13 @@ impl History {
     /// dismissal. Asked by membership, not equality, so a time recorded twice here is not news to `other`.
     fn beyond(&self, other: &History) -> bool {
         for t in &self.shows {
-            if !other.shows.contains(t) {
+            if !holds(&other.shows, *t) {
                 return true;
             }
         }
         (self.answered && !other.answered)
             || (self.held_out && !other.held_out)
-            || self.dismissed_at > other.dismissed_at
+            || at(self.dismissed_at) > at(other.dismissed_at)
     }
 
     pub fn record_show(&mut self, now: i64) {
@@ -72,6 +72,31 @@ impl History {
             self.shows.pop();
         }
         self.shows.push(now);
+    }
+}
+
+/// Whether `t` is among `shows` (a plain loop: `contains` links an unrolled search of its own).
+fn holds(shows: &[i64], t: i64) -> bool {
+    for &s in shows {
+        if s == t {
+            return true;
+        }
+    }
+    false
+}
+
+/// A time or session that may be missing, as a number in the same order: none comes before every time (all are
+/// within `±MAX_TIME_MS`). Compared as plain numbers, not as `Option`s, whose comparisons link code of their own.
+fn at(t: Option<i64>) -> i64 {
+    t.unwrap_or(i64::MIN)
+}
+
+/// The later of two times that may be missing.
+fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    if at(b) > at(a) {
+        b
+    } else {
+        a
     }
 }
 
@@ -186,17 +211,17 @@ impl State {
         for (i, h) in &self.history {
             beyond |= h.beyond(other.history(*i).unwrap_or(&NO_HISTORY));
         }
-        if self.session == other.session {
+        if at(self.session) == at(other.session) {
             beyond |= self.session_prompts > other.session_prompts;
             self.session_prompts = self.session_prompts.max(other.session_prompts);
-        } else if self.session < other.session {
+        } else if at(self.session) < at(other.session) {
             self.session = other.session;
             self.session_prompts = other.session_prompts;
         } else {
             beyond = true;
         }
-        beyond |= self.last_prompt_at > other.last_prompt_at;
-        self.last_prompt_at = self.last_prompt_at.max(other.last_prompt_at);
+        beyond |= at(self.last_prompt_at) > at(other.last_prompt_at);
+        self.last_prompt_at = later(self.last_prompt_at, other.last_prompt_at);
         beyond
     }
 
