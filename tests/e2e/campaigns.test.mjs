@@ -171,6 +171,36 @@ test('caps hold across reloads, and explain says why', async () => {
   await context.close();
 });
 
+test('a campaign capped in one tab is capped in the tab open beside it, and survives that tab\'s writes', async () => {
+  const { page: a, context } = await campaignsPage();
+  const b = (await openPage(env.browser, context)).page;
+  await b.goto(env.collector.url + '/campaigns.html');
+  await ready(b);
+  await b.waitForFunction(() => window.configResult);
+  // The tab in front is the one the visitor uses (a background tab's prompt does not animate in).
+  await a.bringToFront();
+  await show(a, 'Cap Me');
+  await prompt(a).locator('[data-a=ok]').click();
+  await prompt(a).waitFor({ state: 'detached' });
+  // B takes in A's stored state (written a second after the show).
+  await b.waitForFunction(() => wayline.explain('capped').eligible === false, null, { timeout: 5000 });
+  await b.evaluate(() => wayline.track('Cap Me'));
+  await sleep(400);
+  assert.equal(await prompt(b).count(), 0);
+  // B's own change is written later, with A's show in it.
+  await b.bringToFront();
+  await show(b, 'Show badge');
+  await prompt(b).locator('[data-a=ok]').click();
+  await b.waitForTimeout(1300);
+  const c = (await openPage(env.browser, context)).page;
+  await c.goto(env.collector.url + '/campaigns.html');
+  await ready(c);
+  await c.waitForFunction(() => window.configResult);
+  const why = await c.evaluate(() => wayline.explain('capped'));
+  assert.deepEqual(why.reasons.map((r) => r.code), ['shown-once']);
+  await context.close();
+});
+
 test('denied consent closes the open prompt, as reset() does: it was the former visitor\'s', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show nps');
