@@ -54,6 +54,8 @@ pub struct Tracker {
     page: Page,
     page_campaign: Option<Campaign>,
     profile_dirty: bool,
+    /// The profile and state are to be written with the next write of the log (see [`Tracker::take_write_soon`]).
+    write_soon: bool,
     warnings: Vec<Warning>,
     consent: Consent,
     /// Engaged time and scroll depth of the current page.
@@ -101,6 +103,7 @@ impl Tracker {
             page,
             page_campaign,
             profile_dirty: fresh,
+            write_soon: fresh,
             warnings,
             consent: Consent::Granted,
             engagement: Engagement::default(),
@@ -211,6 +214,15 @@ impl Tracker {
         got.visitor
     }
 
+    /// Whether the profile and the segment state are to be written together with the next write of the log,
+    /// rather than coalesced for a second: they hold something the queued events depend on. A new visitor's
+    /// anonymous id and an `identify` (which other tabs take up from storage), and every change the SDK announced
+    /// with an event of its own (segment, stage, campaign outcome): a page that died between the two writes would
+    /// otherwise start the next one as another visitor, or announce the change again.
+    pub fn take_write_soon(&mut self) -> bool {
+        std::mem::take(&mut self.write_soon)
+    }
+
     /// Whether the profile, or the audience's state stored beside it, changed since it was last written (a
     /// segment entered when a config is installed changes the state alone).
     pub fn profile_or_state_dirty(&self) -> bool {
@@ -313,6 +325,7 @@ impl Tracker {
         now: Millis,
     ) -> bool {
         let text = properties.to_json();
+        self.write_soon = true;
         self.enqueue(
             Body::Track {
                 event,
@@ -455,6 +468,7 @@ impl Tracker {
         if let Some(id) = user_id {
             self.profile.user_id = Some(id.to_string());
         }
+        self.write_soon = true;
         self.hold_context();
         self.touch_session(now, false);
         let recorded = self.enqueue(
@@ -755,6 +769,30 @@ mod tests {
         assert!(!a.absorb_stored_profile("{garbage", 95));
         assert!(!a.absorb_stored_profile("", 95));
         assert_eq!(a.profile().anonymous_id, b.profile().anonymous_id);
+    }
+
+    /// What is written with the log rather than a second later: a new visitor, an identify, an event the SDK
+    /// made itself; not a plain event.
+    #[test]
+    fn a_new_visitor_identify_and_sdk_events_are_written_with_the_log() {
+        let mut t = tracker(None);
+        assert!(t.take_write_soon(), "a new visitor's id");
+        assert!(!t.take_write_soon());
+        let stored = t.take_profile_write().unwrap();
+        let mut t = tracker(Some(&stored));
+        assert!(!t.take_write_soon(), "a stored visitor");
+        t.track("Plain", None, 1);
+        assert!(!t.take_write_soon());
+        t.identify(None, Some("{\"a\":1}"), 2);
+        assert!(t.take_write_soon());
+        t.page_hidden(3);
+        t.activity(4);
+        t.page_left(10_000);
+        assert!(!t.take_write_soon(), "no engagement, no event");
+        t.activity(10_001);
+        t.activity(12_000);
+        t.page_left(13_000);
+        assert!(t.take_write_soon(), "the SDK's own Page Engagement event");
     }
 
     #[test]

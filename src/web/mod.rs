@@ -143,7 +143,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
                                 id
                             })
                         });
-                        s.identify(id.as_deref(), props.as_deref(), now);
+                        s.tracker.identify(id.as_deref(), props.as_deref(), now);
                     }
                 }
             }

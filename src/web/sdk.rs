@@ -395,11 +395,15 @@ impl Sdk {
             self.tabs.check_liveness(now);
         }
         if consent.may_persist() {
-            if self.tracker.profile_or_state_dirty() && self.profile_write_at.is_none() {
-                self.profile_write_at = Some(now + PROFILE_WRITE_DELAY);
-            }
             if self.tracker.queue().has_dirty_parts() && self.queue_write_at.is_none() {
                 self.queue_write_at = Some(now + QUEUE_WRITE_DELAY);
+            }
+            // In the same task as the log's write (`Tracker::take_write_soon` says why).
+            if self.tracker.take_write_soon() {
+                self.profile_write_at = self.queue_write_at.or(Some(now));
+            }
+            if self.tracker.profile_or_state_dirty() && self.profile_write_at.is_none() {
+                self.profile_write_at = Some(now + PROFILE_WRITE_DELAY);
             }
         }
         // Writes that fell due are carried out in the timer's own task, never inside the page's call: at the
@@ -894,14 +898,6 @@ impl Sdk {
 
     pub fn set_online(&mut self, online: bool) {
         self.tracker.queue_mut().set_paused(!online);
-    }
-
-    /// `identify`: the profile is written in the SDK's next task rather than a second later, so that other tabs
-    /// open at once, and a page opened next, know the visitor.
-    pub fn identify(&mut self, user_id: Option<&str>, traits: Option<&str>, now: Millis) {
-        if self.tracker.identify(user_id, traits, now) {
-            self.profile_write_at = Some(now);
-        }
     }
 
     pub fn reset(&mut self, now: Millis) {

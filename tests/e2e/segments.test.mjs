@@ -71,6 +71,39 @@ test('memberships and stages survive a reload without being announced again', as
   await context.close();
 });
 
+test('a change is stored with its event: a page that crashes right after it does not announce it again', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  const anon = await page.evaluate(() => {
+    wayline.track('Order Completed');
+    return wayline.anonymousId();
+  });
+  // The event is in the stored log (written 250 ms after it) before the page dies without a pagehide.
+  await page.waitForFunction(() =>
+    Object.keys(localStorage).some((k) => k.includes(':queue:') && localStorage.getItem(k).includes('Journey Stage Changed')));
+  // The renderer dies at once; the command itself gets no answer.
+  const cdp = await context.newCDPSession(page);
+  cdp.send('Page.crash').catch(() => {});
+  await new Promise((resolve) => page.once('crash', resolve));
+  const next = await context.newPage();
+  await next.goto(env.collector.url + '/segments.html');
+  await ready(next);
+  await next.waitForFunction(() => window.configResult);
+  assert.equal(await next.evaluate(() => wayline.anonymousId()), anon);
+  assert.equal(await next.evaluate(() => wayline.stage('lifecycle')), 'purchase');
+  assert.deepEqual(await next.evaluate(() => window.notices), [], 'not announced again');
+  await next.evaluate(() => {
+    wayline.track('After Crash');
+    return wayline.flush();
+  });
+  const events = (await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'After Crash' && x.anonymousId === anon))).filter(byAnon(anon));
+  assert.deepEqual(events.filter((e) => e.event === 'Journey Stage Changed').map((e) => e.properties.to), ['purchase']);
+  await context.close();
+});
+
 test('memberships, stages and their events survive a page whose consent starts pending', async () => {
   // The profile is read under pending consent, so the stored state must be too: else the page enters again what
   // the profile's traits make true, and once consent is granted that fresh state replaces the stored one and the
