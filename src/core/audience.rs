@@ -166,8 +166,16 @@ impl Audience {
 /// object), so only the methods it calls are linked; it holds one only with the `segments` feature, so the rule
 /// engine is linked into a build only where the web layer constructs an [`Audience`].
 impl Audience {
-    /// `{"segments": ..., "campaigns": ...}`; a bare segments state (before campaigns) is read too.
+    /// `{"segments": ..., "campaigns": ...}` as an earlier page stored it (a bare segments state, before
+    /// campaigns, is read too): the prompt open when that page was left left with it
+    /// ([`campaigns::Engine::restore`]).
     pub fn restore(&mut self, text: &str) -> bool {
+        self.restore_state(text, false)
+    }
+
+    /// [`Audience::restore`], or, `in_page`, the state of the audience this one replaces in the same page, whose
+    /// open prompt is still on screen ([`campaigns::Engine::restore_state`]).
+    pub fn restore_state(&mut self, text: &str, in_page: bool) -> bool {
         let Ok(v) = json::parse(text) else {
             return false;
         };
@@ -176,7 +184,7 @@ impl Audience {
         };
         let campaigns_ok = v
             .get("campaigns")
-            .is_none_or(|c| self.campaigns.restore(c).is_ok());
+            .is_none_or(|c| self.campaigns.restore_state(c, in_page).is_ok());
         self.engine.restore(segments).is_ok() && campaigns_ok
     }
 

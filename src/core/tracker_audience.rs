@@ -124,17 +124,29 @@ impl Tracker {
     }
 
     /// Installs segments and journeys (built from a config by [`crate::core::audience::Audience::boxed`]),
-    /// restoring their persisted state when readable and feeding the events recorded while the config was loading.
+    /// restoring the state an earlier page stored when readable (a prompt open when that page was left is not on
+    /// screen any more) and feeding the events recorded while the config was loading.
     pub fn set_audience(
+        &mut self,
+        audience: Box<Audience>,
+        stored_state: Option<&str>,
+        now: Millis,
+    ) {
+        self.install_with_state(audience, stored_state, false, now);
+    }
+
+    /// [`Tracker::set_audience`]; `in_page`: the state is the replaced audience's, in this page.
+    fn install_with_state(
         &mut self,
         mut audience: Box<Audience>,
         stored_state: Option<&str>,
+        in_page: bool,
         now: Millis,
     ) {
         self.clock = self.clock.max(now);
         let early = self.seg.early.take().unwrap_or_default();
         if let Some(state) = stored_state {
-            if !audience.restore(state) {
+            if !audience.restore_state(state, in_page) {
                 self.warn(
                     "segment_state_discarded",
                     "stored segment state was unreadable; segments start afresh".into(),
@@ -148,14 +160,15 @@ impl Tracker {
     }
 
     /// A changed config replaces the running one: memberships, stages, caps and delays carry over (as they
-    /// would across a reload), so nothing is re-announced that did not change. The state carried is written
-    /// again: it may hold a change not written yet.
+    /// would across a reload), so nothing is re-announced that did not change, and so does the open prompt,
+    /// which is still on the page (unlike across a reload). The state carried is written again: it may hold a
+    /// change not written yet.
     pub fn replace_audience(&mut self, mut audience: Box<Audience>, now: Millis) {
         let state = self.seg.audience.as_ref().map(|a| a.state_text());
         if let Some(old) = &self.seg.audience {
             audience.continue_from(old);
         }
-        self.set_audience(audience, state.as_deref(), now);
+        self.install_with_state(audience, state.as_deref(), true, now);
         if let Some(a) = &mut self.seg.audience {
             a.mark_state_dirty();
         }

@@ -158,6 +158,69 @@ fn a_show_in_another_tab_survives_this_tabs_write_and_caps_the_campaign_here() {
     );
 }
 
+/// Two prompts on their own triggers, each shown every time, and a cooldown that a dismissal would start.
+fn two_prompts() -> Value {
+    json::parse(
+        r#"{"campaigns": [
+              {"id": "exit", "trigger": {"exitIntent": true}, "action": {"type": "custom", "payload": {}},
+               "timing": {"frequency": "always", "cooldown": "1d"}},
+              {"id": "promo", "trigger": {"event": "Promo"}, "action": {"type": "custom", "payload": {}},
+               "timing": {"frequency": "always"}}]}"#,
+    )
+    .unwrap()
+}
+
+fn shown(d: &[Decision], id: &str) -> bool {
+    matches!(d, [Decision::Show { campaign }] if campaign == id)
+}
+
+#[test]
+fn a_prompt_open_when_the_page_is_left_does_not_block_the_next_page_but_stays_open_across_a_new_config(
+) {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&two_prompts()).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    t.campaign_signal(&Signal::ExitIntent, 2_000);
+    assert!(shown(&t.take_decisions(), "exit"));
+
+    // A changed config in the same page: the prompt is still on screen, so nothing else shows.
+    t.replace_audience(Audience::boxed(&two_prompts()).unwrap(), 3_000);
+    t.track("Promo", None, 4_000);
+    let d = t.take_decisions();
+    assert!(
+        matches!(&d[..], [Decision::Skipped { campaign, reasons }]
+            if campaign == "promo" && reasons.iter().any(|r| r.code() == "prompt-open")),
+        "{d:?}"
+    );
+
+    // The next page of the same session (a new session would close every prompt anyway): the prompt left with
+    // the page it was on. Not dismissed, so no cooldown either.
+    let state = t.take_state_write().unwrap();
+    let profile = t.take_profile_write().unwrap();
+    let mut again = Tracker::new(
+        TrackerOptions::new("wk"),
+        Some(&profile),
+        Environment::default(),
+        page("/next"),
+        [9; 32],
+    );
+    again.set_audience(
+        Audience::boxed(&two_prompts()).unwrap(),
+        Some(&state),
+        5_000,
+    );
+    again.page_view(page("/next"), None, None, 5_000);
+    assert_eq!(again.take_decisions(), []);
+    assert_eq!(again.next_wakeup(), None, "no open prompt to expire");
+    again.track("Promo", None, 6_000);
+    let d = again.take_decisions();
+    assert!(shown(&d, "promo"), "{d:?}");
+    again.campaign_outcome("promo", Outcome::Completed, Map::new(), 7_000);
+    again.campaign_signal(&Signal::ExitIntent, 8_000);
+    let d = again.take_decisions();
+    assert!(shown(&d, "exit"), "{d:?}");
+}
+
 #[test]
 fn a_delay_waiting_at_a_reload_still_ends_in_the_same_session() {
     let mut t = tracker();

@@ -1,6 +1,7 @@
 //! Random signal sequences against a config that uses every rule: the engine never panics, stays within its
 //! bounds, and never breaks a global limit (two prompts at once, more per session than allowed, two prompts
-//! closer than the minimum gap). Its state survives a round trip through its persisted text at every step.
+//! closer than the minimum gap). Its state survives a round trip through its persisted text at every step, and a
+//! page load closes the prompt the page left open.
 
 use proptest::prelude::*;
 use wayline::core::campaigns::limits::{MAX_OPEN_MS, MAX_PENDING, MAX_SHOWS_KEPT};
@@ -108,10 +109,18 @@ proptest! {
                     e.advance(&facts, now)
                 }
                 Step::Reload => {
-                    let text = e.to_value().to_json();
+                    let saved = parse(&e.to_value().to_json()).unwrap_or(Value::Null);
+                    // Carried within the page (a changed config), the state is the same.
+                    let mut same_page = engine();
+                    prop_assert!(same_page.restore_state(&saved, true).is_ok());
+                    prop_assert_eq!(same_page.state(), e.state());
+                    // On the next page, a prompt open when this one was left left with it.
                     let mut again = engine();
-                    prop_assert!(again.restore(&parse(&text).unwrap_or(Value::Null)).is_ok());
-                    prop_assert_eq!(again.state(), e.state());
+                    prop_assert!(again.restore(&saved).is_ok());
+                    let mut then = e.state().clone();
+                    then.open = None;
+                    prop_assert_eq!(again.state(), &then);
+                    open = None;
                     e = again;
                     Vec::new()
                 }

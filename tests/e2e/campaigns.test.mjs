@@ -229,6 +229,25 @@ test('a delay survives a reload in the same session, and a cancel event cancels 
   await context.close();
 });
 
+test('a prompt left open when the page is left does not block the next page: another prompt shows there', async () => {
+  const { page, context } = await campaignsPage();
+  await show(page, 'Show nps');
+  await page.waitForTimeout(1300); // the coalesced state write, with the prompt open in it
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.equal(await prompt(page).count(), 0, 'the reload removed the prompt');
+  // No minimum gap in this config: the next prompt may show at once.
+  assert.deepEqual((await page.evaluate(() => wayline.explain('csat'))).reasons.map((r) => r.code), []);
+  await show(page, 'Show csat');
+  assert.match(await promptText(page), /checkout/);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Campaign Shown' && x.properties.campaign === 'csat'));
+  assert.ok(!events.some((e) => e.event === 'Campaign Dismissed'), 'leaving the page is not a dismissal');
+  await context.close();
+});
+
 test('headless: a custom action only emits campaign:show; the host reports the outcome and caps behave the same', async () => {
   const { page, context } = await campaignsPage();
   await page.evaluate(() => wayline.track('Go Headless'));

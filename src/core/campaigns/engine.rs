@@ -312,9 +312,22 @@ impl Engine {
         out
     }
 
-    /// Restores a persisted state. On an error the engine keeps a fresh state.
+    /// Restores the state an earlier page stored: a page load. On an error the engine keeps a fresh state.
+    ///
+    /// A prompt open when that page was left counts as closed, with no outcome (so no cooldown): prompts are
+    /// rendered in the page, which the load removed, so it is not on screen and must not block the others until
+    /// [`MAX_OPEN_MS`] has passed. Its show still counts (caps, the session's count, the minimum gap).
     pub fn restore(&mut self, v: &Value) -> Result<(), StateError> {
+        self.restore_state(v, false)
+    }
+
+    /// [`Engine::restore`], or, `in_page`, the state of the engine this one replaces in the same page (a changed
+    /// config): its open prompt is still on screen and stays open.
+    pub fn restore_state(&mut self, v: &Value, in_page: bool) -> Result<(), StateError> {
         self.state = State::from_value(v, &self.campaigns)?;
+        if !in_page {
+            self.state.open = None;
+        }
         self.dirty = false;
         Ok(())
     }

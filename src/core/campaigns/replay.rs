@@ -7,6 +7,10 @@
 //! `properties.url`); the event goes to the segments engine, whose changes become signals; then the event itself
 //! is a signal, and an outcome event (`Campaign Dismissed` with a `campaign` property, ...) is applied as that
 //! outcome. The device is `context.device.type` when it is `mobile`, `tablet` or `desktop`.
+//!
+//! One engine plays the whole file: page loads are not modelled, since a page view does not say whether it was a
+//! full load (which closes an open prompt, [`Engine::restore`]) or an in-app navigation (which does not). A prompt
+//! stays open until its outcome event, a new session or [`super::limits::MAX_OPEN_MS`].
 
 use super::engine::Engine;
 use super::events::outcome_of;
