@@ -266,7 +266,8 @@ export interface RewardClaim {
 export type CampaignOutcome = 'shown' | 'dismissed' | 'answered' | 'completed' | 'rewardClaimed';
 
 export interface ExplainReason {
-  /** Stable code: `audience-rule`, `url-excluded`, `capped`, `cooldown`, `session-limit`, `held-out`, ... */
+  /** Stable code: `audience-rule`, `url-excluded`, `capped`, `cooldown`, `session-limit`, `too-many-pending`,
+   * `held-out`, ... (docs/campaigns.md lists them all). */
   code: string;
   message: string;
   /** When the reason ends (epoch ms), for caps, cooldowns and the minimum gap. */
@@ -279,6 +280,8 @@ export interface ExplainReason {
 
 export interface Explanation {
   campaign: string;
+  /** Nothing blocks it and the visitor is not held out; for a campaign with a delay, triggering now would start
+   * the delay (a prompt on screen and the minimum gap are checked when it ends). */
   eligible: boolean;
   heldOut: boolean;
   /** A delay is waiting until then (epoch ms). */

@@ -188,6 +188,15 @@ fn run(case: &Value) -> Result<usize, String> {
                     )));
                 }
             }
+            if let Some(p) = want.get("pendingUntil") {
+                let p = p.as_f64().map(|p| p as i64);
+                if p != ex.pending_until {
+                    return Err(here(format!(
+                        "pendingUntil {:?}, want {p:?}",
+                        ex.pending_until
+                    )));
+                }
+            }
             let codes: Vec<String> = ex.reasons.iter().map(|r| r.code().to_string()).collect();
             if want.get("reasons").is_some() && codes != strings(want.get("reasons")) {
                 return Err(here(format!(

@@ -249,34 +249,34 @@ impl Engine {
     }
 
     /// Why a campaign would or would not show if it triggered now.
+    ///
+    /// With a delay, triggering now would only start the delay: the reasons are what would stop it from
+    /// starting (the campaign's own rules, the bound on waiting delays). The moment's rules (a prompt on screen,
+    /// the minimum gap, a higher-ranked campaign ready at the same time) are checked when the delay ends, against
+    /// that moment, so they are no reason now; a rival whose delay would end with this one's is told after them,
+    /// for information.
     pub fn explain(&self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
         let now = clamp_time(now);
         let i = self.index(id)?;
         let c = &self.campaigns[i];
+        let delayed = c.timing.delay_ms > 0;
         let mut reasons = self.blockers(i, facts, now);
-        push_moment_blockers(
-            &self.campaigns,
-            &self.state,
-            &self.limits,
-            now,
-            &mut reasons,
-        );
-        // A campaign on the same trigger and delay that is eligible too and ranks higher would win.
-        let mut rival = None;
-        for (j, o) in self.campaigns.iter().enumerate() {
-            if j != i
-                && (o.priority > c.priority || (o.priority == c.priority && j < i))
-                && o.timing.delay_ms == c.timing.delay_ms
-                && same_trigger(&o.trigger, &c.trigger)
-                && self.blockers(j, facts, now).is_empty()
-            {
-                rival = Some(o);
-                break;
-            }
+        if !delayed {
+            push_moment_blockers(
+                &self.campaigns,
+                &self.state,
+                &self.limits,
+                now,
+                &mut reasons,
+            );
+        } else if self.state.pending(i).is_none() && self.state.pending.len() >= MAX_PENDING {
+            // A delay already waiting is not started again; another would be one too many.
+            reasons.push(Reason::TooManyPending);
         }
-        if let Some(o) = rival {
+        let rival = self.rival(i, facts, now);
+        if rival != NONE && !delayed {
             reasons.push(Reason::OutrankedBy {
-                campaign: o.id.clone(),
+                campaign: self.id(rival),
             });
         }
         let eligible = reasons.is_empty();
@@ -284,12 +284,19 @@ impl Engine {
         if held {
             reasons.push(Reason::HeldOut { percent: c.holdout });
         }
-        if rival.is_none() {
-            if let Some(&winner) = self.outranked.get(i).filter(|&&w| w != NONE) {
-                reasons.push(Reason::OutrankedBy {
-                    campaign: self.id(winner),
-                });
-            }
+        // For information: the rival whose delay would end with this one's, else the campaign that won the last
+        // time this one was ready (in this session).
+        let winner = if rival == NONE {
+            self.outranked[i]
+        } else if delayed {
+            rival
+        } else {
+            NONE
+        };
+        if winner != NONE {
+            reasons.push(Reason::OutrankedBy {
+                campaign: self.id(winner),
+            });
         }
         Some(Explanation {
             campaign: id.to_string(),
@@ -298,6 +305,25 @@ impl Engine {
             reasons,
             pending_until: self.state.pending(i).map(|p| p.due),
         })
+    }
+
+    /// The campaign that would win over the one at `i` if both triggered now: on the same trigger and delay (so
+    /// ready at the same moment), ranking higher, eligible now and not already waiting (a waiting delay is not
+    /// started again: it ends at another moment). [`NONE`] when there is none.
+    fn rival(&self, i: usize, facts: &dyn Input, now: i64) -> usize {
+        let c = &self.campaigns[i];
+        for (j, o) in self.campaigns.iter().enumerate() {
+            if j != i
+                && (o.priority > c.priority || (o.priority == c.priority && j < i))
+                && o.timing.delay_ms == c.timing.delay_ms
+                && same_trigger(&o.trigger, &c.trigger)
+                && self.state.pending(j).is_none()
+                && self.blockers(j, facts, now).is_empty()
+            {
+                return j;
+            }
+        }
+        NONE
     }
 
     /// The persisted state: caps, cooldowns, the session's count, pending delays.

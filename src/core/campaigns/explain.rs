@@ -6,11 +6,13 @@ use crate::core::json::{Map, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
     pub campaign: String,
-    /// Nothing blocks it: if it triggered now it would show (or, when held out, yield a held-out decision).
+    /// Nothing blocks it and the visitor is not held out: if it triggered now it would show; with a delay, the
+    /// delay would start (the moment's rules are checked when it ends).
     pub eligible: bool,
     /// Whether this visitor is in the campaign's holdout.
     pub held_out: bool,
-    /// Every blocking reason, then the holdout and the last time it lost to another campaign, if any.
+    /// Every blocking reason, then the holdout, then for information the campaign it would lose to when its delay
+    /// ends, or else the one it last lost to, if any.
     pub reasons: Vec<Reason>,
     /// When a delay is waiting: when it ends.
     pub pending_until: Option<i64>,
