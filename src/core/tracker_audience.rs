@@ -454,6 +454,10 @@ impl Tracker {
     /// Another tab stored its segment and campaign state: its campaign caps and histories are taken in
     /// ([`Audience::absorb_stored`]), else this tab's next write would drop them.
     pub fn adopt_stored_state(&mut self, text: &str) {
+        // Not under denied consent, whose visitor is not the stored one (as for the profile).
+        if !self.consent().may_record() {
+            return;
+        }
         if let Some(a) = &mut self.seg.audience {
             a.absorb_stored(text);
         }

@@ -89,7 +89,8 @@ fn on_event(event: JsValue) -> Option<Action> {
             }
         }
         // pageshow, online, offline, popstate, storage, scroll
-        1 => Action::Returned(true),
+        // Only a page restored from the back/forward cache: the first `pageshow` is the page's load.
+        1 if prop(&event, "persisted").as_bool() == Some(true) => Action::Returned(true),
         2 => Action::Online(true),
         3 => Action::Online(false),
         4 => Action::Navigated,

@@ -146,7 +146,7 @@ fn run_dyn(task: &mut dyn Task) {
 pub enum Action {
     /// Hidden; `true` for `pagehide` (the page is left).
     Hidden(bool),
-    /// Visible again (`false`), or `pageshow` (`true`).
+    /// Visible again (`false`), or restored from the back/forward cache (`true`).
     Returned(bool),
     Online(bool),
     /// The URL may have changed (`popstate`, the `history` wrappers).
@@ -188,10 +188,11 @@ pub fn act(action: Action) {
             }
             s.on_exit(now);
         }
-        Action::Returned(shown) => {
+        Action::Returned(restored) => {
             s.on_return();
-            if !shown {
-                s.refresh_config(now);
+            s.refresh_config(now);
+            if restored {
+                s.absorb_stored(now);
             }
         }
         Action::Online(online) => s.set_online(online),
@@ -718,11 +719,7 @@ impl Sdk {
     pub fn on_storage(&mut self, key: &str, value: JsValue, now: Millis) {
         if key == self.profile_key {
             // Tabs open at once merge their profiles rather than overwrite each other's (`profile_merge.rs`).
-            let text = value.as_string().unwrap_or_default();
-            if self.tracker.absorb_stored_profile(&text, now) {
-                #[cfg(feature = "segments")]
-                self.close_prompt();
-            }
+            self.absorb_profile(&value.as_string().unwrap_or_default(), now);
         } else if self.tabs.is_own_ack_key(key) {
             if let Some(seq) = value
                 .as_string()
@@ -732,10 +729,8 @@ impl Sdk {
             }
         } else if cfg!(feature = "segments") && key == self.state_key {
             // Another tab's campaign caps and histories, which this tab's next write would otherwise drop.
-            if self.tracker.consent().may_persist() {
-                if let Some(text) = value.as_string() {
-                    self.tracker.adopt_stored_state(&text);
-                }
+            if let Some(text) = value.as_string() {
+                self.tracker.adopt_stored_state(&text);
             }
         } else if self.tabs.log_part_of(key).is_some() {
             // Only the sender reads other logs (a tab that becomes the sender reads them all), so only its list
@@ -745,6 +740,30 @@ impl Sdk {
             }
         } else if key == self.tabs.flush_key() && self.tabs.sender {
             self.tracker.queue_mut().request_flush();
+        }
+    }
+
+    /// Back from the back/forward cache: a frozen page hears no `storage` events, so what other tabs (or later
+    /// pages) stored meanwhile is taken in now as if it had just been written, before this page's older copy
+    /// could overwrite it.
+    fn absorb_stored(&mut self, now: Millis) {
+        if !self.tracker.consent().may_record() {
+            return;
+        }
+        if let Some(text) = self.store.get(&self.profile_key) {
+            self.absorb_profile(&text, now);
+        }
+        #[cfg(feature = "segments")]
+        if let Some(text) = self.store.get(&self.state_key) {
+            self.tracker.adopt_stored_state(&text);
+        }
+    }
+
+    /// Another tab's profile (see `profile_merge.rs`); another visitor's closes the prompt, as `reset` does.
+    fn absorb_profile(&mut self, text: &str, now: Millis) {
+        if self.tracker.absorb_stored_profile(text, now) {
+            #[cfg(feature = "segments")]
+            self.close_prompt();
         }
     }
 

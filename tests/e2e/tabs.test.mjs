@@ -59,3 +59,29 @@ test('identify and reset in one tab reach the tabs open beside it, and survive t
   for (const tab of [a, b, c]) assert.deepEqual(tab.log.errors, []);
   await context.close();
 });
+
+test('a page restored from the back/forward cache takes in what was stored while it was frozen', async () => {
+  // A frozen page hears no `storage` events. Chromium keeps pages holding Web Locks out of the cache, so the
+  // restore is played by the event itself, after a write the page did not hear (a page's own writes fire no
+  // `storage` event in it).
+  const context = await env.browser.newContext();
+  const { page, log } = await openPage(env.browser, context);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  await page.waitForFunction(() => localStorage.getItem('wayline:wk_demo:profile'));
+  const anon = await page.evaluate(() => {
+    const key = 'wayline:wk_demo:profile';
+    const stored = JSON.parse(localStorage.getItem(key));
+    stored.userId = 'u-while-frozen';
+    stored.idAt = Date.now();
+    localStorage.setItem(key, JSON.stringify(stored));
+    return stored.anonymousId;
+  });
+  await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false })));
+  assert.equal(await page.evaluate(() => wayline.userId()), undefined, 'a load\'s pageshow reads nothing');
+  await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+  assert.equal(await page.evaluate(() => wayline.userId()), 'u-while-frozen');
+  assert.equal(await page.evaluate(() => wayline.anonymousId()), anon);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
