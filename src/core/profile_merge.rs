@@ -326,3 +326,89 @@ mod tests {
         assert_eq!(merged.attribution.last, Some(touch(Channel::Paid, 300)));
     }
 }
+
+// proptest is a native-only dev-dependency (the crate's tests also build for wasm32).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use crate::core::attribution::Channel;
+    use crate::core::session::Session;
+    use proptest::prelude::*;
+
+    /// A touch whose content follows from its time: two tabs' records of one instant are the same record (the
+    /// merge keeps either on a tie, so records that differ at the same millisecond would not settle).
+    fn touch_at(at: i64) -> Touch {
+        let channels = [Channel::Direct, Channel::Search, Channel::Email];
+        Touch {
+            channel: channels[(at % 3) as usize],
+            source: at.to_string(),
+            medium: String::new(),
+            campaign: String::new(),
+            at,
+        }
+    }
+
+    prop_compose! {
+        fn a_profile()(
+            anon in 0..2u8,
+            user in proptest::option::of(0..2u8),
+            identity_at in 0..4i64,
+            traits_at in 0..4i64,
+            traits in proptest::collection::btree_map(0..4u8, 0..3u8, 0..4),
+            session in proptest::option::of((0..4i64, 0..4i64, 0..3i64)),
+            count in 0..3u32,
+            first in proptest::option::of(0..5i64),
+            last in proptest::option::of(0..5i64),
+        ) -> Profile {
+            let mut p = Profile::new(["a", "b"][anon as usize].into());
+            p.user_id = user.map(|u| ["u1", "u2"][u as usize].to_string());
+            p.identity_at = identity_at;
+            p.traits_at = traits_at;
+            for (k, v) in traits {
+                p.traits.insert(k.to_string(), f64::from(v).into());
+            }
+            p.sessions.current = session.map(|(id, idle, engaged)| Session {
+                id,
+                last_activity: id + idle,
+                campaign: id.to_string(),
+                engaged_ms: engaged,
+            });
+            p.sessions.count = count;
+            p.attribution.first = first.map(touch_at);
+            p.attribution.last = last.map(touch_at);
+            p
+        }
+    }
+
+    /// The same profile, traits compared as a set (two tabs may hold the same traits in another order).
+    fn same(a: &Profile, b: &Profile) -> bool {
+        let mut b = b.clone();
+        let traits_equal = a.traits.len() == b.traits.len()
+            && a.traits.iter().all(|(k, v)| b.traits.get(k) == Some(v));
+        b.traits = a.traits.clone();
+        traits_equal && *a == b
+    }
+
+    proptest! {
+        /// Whatever two tabs hold: taking in each other's write gives both the same profile; taking it in again
+        /// changes nothing and asks for no write; "ours is newer" is exactly "the merged profile is not theirs";
+        /// and the tab that wrote, taking in the write back, has nothing newer to say.
+        #[test]
+        fn two_tabs_settle_on_one_profile(a in a_profile(), b in a_profile()) {
+            let (mut ab, mut ba) = (a.clone(), b.clone());
+            let got_ab = ab.absorb(b.clone());
+            let got_ba = ba.absorb(a.clone());
+            prop_assert!(same(&ab, &ba), "{:?}\n{:?}", ab, ba);
+            prop_assert_eq!(got_ab.ours_newer, !same(&ab, &b));
+            prop_assert_eq!(got_ba.ours_newer, !same(&ba, &a));
+            let mut again = ab.clone();
+            prop_assert_eq!(again.absorb(ab.clone()), Absorbed::default());
+            prop_assert!(same(&again, &ab));
+            let mut writer = b.clone();
+            writer.absorb(ab.clone());
+            prop_assert!(same(&writer, &ab));
+            let mut settled = writer.clone();
+            prop_assert!(!settled.absorb(ab.clone()).ours_newer);
+        }
+    }
+}
