@@ -188,16 +188,31 @@ impl Audience {
         self.engine.restore(segments).is_ok() && campaigns_ok
     }
 
-    /// Another tab stored its `{"segments": ..., "campaigns": ...}`: the campaigns' part is merged into this
-    /// audience's ([`campaigns::Engine::absorb`]), so caps, answers and dismissals recorded there hold here and
-    /// survive this tab's next write. The segments' part is not read: aggregates and memberships stay this tab's,
-    /// and the stored ones are still the last writer's.
-    pub fn absorb_stored(&mut self, text: &str) {
-        if let Ok(v) = json::parse(text) {
-            if let Some(c) = v.get("campaigns") {
-                self.campaigns.absorb(c);
-            }
+    /// Another tab stored its `{"segments": ..., "campaigns": ...}`: both parts are merged into this audience's,
+    /// so what happened there holds here and survives this tab's next write. The campaigns' caps, answers and
+    /// dismissals ([`campaigns::Engine::absorb`]); the segments' counts and other aggregates, and the memberships
+    /// and stages they make ([`Engine::absorb`]). Returns the changes of membership or stage that neither tab
+    /// reported (told to the campaigns as any change is); the state is to be written back only when this tab's
+    /// holds something the stored one lacks.
+    pub fn absorb_stored(&mut self, text: &str, now: Millis) -> Vec<Change> {
+        let Ok(v) = json::parse(text) else {
+            return Vec::new();
+        };
+        if let Some(c) = v.get("campaigns") {
+            self.campaigns.absorb(c);
         }
+        let Some(segments) = v.get("segments") else {
+            return Vec::new();
+        };
+        let (changes, beyond) = self.engine.absorb(segments, now);
+        self.state_dirty |= beyond;
+        self.tell_changes(&changes, now);
+        changes
+    }
+
+    /// Keeps the merge base of the audience this one replaces in the same page (see [`Engine::keep_base`]).
+    pub fn keep_base(&mut self, old: &Audience) {
+        self.engine.keep_base(&old.engine);
     }
 
     /// Whether [`Audience::take_state_write`] has a state to give.
@@ -213,6 +228,8 @@ impl Audience {
         }
         self.state_dirty = false;
         let campaigns = campaigns.unwrap_or_else(|| self.campaigns.state_json());
+        // Written where other tabs read it: what they write next is merged over this.
+        self.engine.mark_written();
         Some(self.state_with(&campaigns))
     }
 

@@ -164,13 +164,19 @@ impl Tracker {
     /// which is still on the page (unlike across a reload). The state carried is written again: it may hold a
     /// change not written yet.
     pub fn replace_audience(&mut self, mut audience: Box<Audience>, now: Millis) {
-        let state = self.seg.audience.as_ref().map(|a| a.state_text());
-        if let Some(old) = &self.seg.audience {
+        let old = self.seg.audience.take();
+        let state = old.as_ref().map(|a| a.state_text());
+        if let Some(old) = &old {
             audience.continue_from(old);
         }
         self.install_with_state(audience, state.as_deref(), true, now);
         if let Some(a) = &mut self.seg.audience {
             a.mark_state_dirty();
+            // What the old audience added since the state was last stored is not written yet: the next merge with
+            // another tab's state still adds it.
+            if let Some(old) = &old {
+                a.keep_base(old);
+            }
         }
     }
 
@@ -451,15 +457,19 @@ impl Tracker {
             .and_then(|a| a.take_state_write())
     }
 
-    /// Another tab stored its segment and campaign state: its campaign caps and histories are taken in
-    /// ([`Audience::absorb_stored`]), else this tab's next write would drop them.
-    pub fn adopt_stored_state(&mut self, text: &str) {
+    /// Another tab stored its segment and campaign state: its counts, campaign caps and histories are merged
+    /// with this tab's ([`Audience::absorb_stored`]), else this tab's next write would drop them; a membership or
+    /// stage change that neither tab reported is reported here.
+    pub fn adopt_stored_state(&mut self, text: &str, now: Millis) {
         // Not under denied consent, whose visitor is not the stored one (as for the profile).
         if !self.consent().may_record() {
             return;
         }
+        self.clock = self.clock.max(now);
         if let Some(a) = &mut self.seg.audience {
-            a.absorb_stored(text);
+            let mut changes = a.absorb_stored(text, now);
+            self.seg.changes.append(&mut changes);
+            self.report_changes(now);
         }
     }
 
@@ -529,7 +539,7 @@ impl Tracker {
     pub fn take_state_write(&mut self) -> Option<String> {
         None
     }
-    pub fn adopt_stored_state(&mut self, _text: &str) {}
+    pub fn adopt_stored_state(&mut self, _text: &str, _now: Millis) {}
     pub fn take_rule_diagnostics(&mut self) -> Vec<String> {
         Vec::new()
     }

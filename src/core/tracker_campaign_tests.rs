@@ -6,6 +6,7 @@ use super::*;
 use crate::core::audience::Audience;
 use crate::core::campaigns::{Decision, Outcome, Signal};
 use crate::core::json::Value;
+use crate::core::segments::Change;
 use crate::core::time::SECOND;
 
 fn config(holdout: u32) -> Value {
@@ -134,7 +135,7 @@ fn a_show_in_another_tab_survives_this_tabs_write_and_caps_the_campaign_here() {
     let shown = a.take_state_write().unwrap();
 
     // Tab B hears of the write, then writes its own state (a segment change).
-    b.adopt_stored_state(&shown);
+    b.adopt_stored_state(&shown, 2_500);
     b.track("Order Completed", None, 3_000);
     let written = b.take_state_write().unwrap();
     let exit = json::parse(&written).unwrap();
@@ -147,7 +148,7 @@ fn a_show_in_another_tab_survives_this_tabs_write_and_caps_the_campaign_here() {
         .map(<[Value]>::len);
     assert_eq!(shows, Some(1), "tab A's show is kept: {written}");
     // Tab A, hearing of B's write, has nothing B lacks: no write answers it.
-    a.adopt_stored_state(&written);
+    a.adopt_stored_state(&written, 3_500);
     assert_eq!(a.take_state_write(), None);
     b.take_decisions();
     b.campaign_signal(&Signal::ExitIntent, 4_000);
@@ -360,4 +361,62 @@ fn a_delay_triggered_as_the_config_installs_survives_the_first_session_start() {
     assert!(
         matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "welcome")
     );
+}
+
+/// A segment that needs events from two tabs open at once.
+fn browsing() -> Value {
+    json::parse(r#"{"segments": {"browsing": "count(\"Product Viewed\", within: 7d) >= 3"}}"#)
+        .unwrap()
+}
+
+fn entered(t: &Tracker) -> usize {
+    names(t).iter().filter(|n| *n == "Segment Entered").count()
+}
+
+#[test]
+fn a_count_reached_by_two_tabs_together_enters_once_and_is_not_announced_again() {
+    let mut a = tracker();
+    a.set_audience(Audience::boxed(&browsing()).unwrap(), None, 0);
+    let mut b = tracker();
+    b.set_audience(Audience::boxed(&browsing()).unwrap(), None, 0);
+    a.track("Product Viewed", None, 1_000);
+    a.track("Product Viewed", None, 2_000);
+    b.track("Product Viewed", None, 2_500);
+    let from_a = a.take_state_write().unwrap();
+    assert!(b.segments().is_empty());
+
+    // Tab B takes in A's two views: with its own, three.
+    b.adopt_stored_state(&from_a, 3_000);
+    assert_eq!(b.segments(), ["browsing"]);
+    assert!(
+        matches!(&b.take_changes()[..], [Change::SegmentEnter { segment, at: 3_000 }] if segment == "browsing")
+    );
+    assert_eq!(entered(&b), 1);
+    // B holds its own view, which A's state lacks: it writes back.
+    let from_b = b.take_state_write().expect("B writes back its own view");
+
+    // Tab A takes that in: in the segment too, with nothing to announce and nothing to write back.
+    a.adopt_stored_state(&from_b, 3_500);
+    assert_eq!(a.segments(), ["browsing"]);
+    assert!(a.take_changes().is_empty());
+    assert_eq!(entered(&a), 0);
+    assert_eq!(a.take_state_write(), None);
+    // And both leave the segment when A's first view leaves the window.
+    assert_eq!(a.next_wakeup(), b.next_wakeup());
+}
+
+#[test]
+fn a_view_not_yet_written_survives_a_new_config_and_still_adds_to_the_other_tabs() {
+    let mut a = tracker();
+    a.set_audience(Audience::boxed(&browsing()).unwrap(), None, 0);
+    let mut b = tracker();
+    b.set_audience(Audience::boxed(&browsing()).unwrap(), None, 0);
+    a.track("Product Viewed", None, 1_000);
+    a.track("Product Viewed", None, 2_000);
+    b.track("Product Viewed", None, 2_500);
+    // B's config is refreshed before B writes its view.
+    b.replace_audience(Audience::boxed(&browsing()).unwrap(), 2_600);
+    let from_a = a.take_state_write().unwrap();
+    b.adopt_stored_state(&from_a, 3_000);
+    assert_eq!(b.segments(), ["browsing"]);
 }

@@ -728,9 +728,9 @@ impl Sdk {
                 self.tracker.queue_mut().prune_own_through(seq);
             }
         } else if cfg!(feature = "segments") && key == self.state_key {
-            // Another tab's campaign caps and histories, which this tab's next write would otherwise drop.
+            // Another tab's counts, campaign caps and histories, which this tab's next write would otherwise drop.
             if let Some(text) = value.as_string() {
-                self.tracker.adopt_stored_state(&text);
+                self.tracker.adopt_stored_state(&text, now);
             }
         } else if self.tabs.log_part_of(key).is_some() {
             // Only the sender reads other logs (a tab that becomes the sender reads them all), so only its list
@@ -755,7 +755,7 @@ impl Sdk {
         }
         #[cfg(feature = "segments")]
         if let Some(text) = self.store.get(&self.state_key) {
-            self.tracker.adopt_stored_state(&text);
+            self.tracker.adopt_stored_state(&text, now);
         }
     }
 

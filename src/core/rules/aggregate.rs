@@ -3,7 +3,7 @@
 
 use super::input::{Event, Fact};
 use super::limits::MAX_STORED_STRING_BYTES;
-use super::series::{Combine, Series};
+use super::series::{Combine, Series, NOISE};
 use super::spec::{AggKind, AggSpec};
 use crate::core::json::Value;
 
@@ -40,6 +40,46 @@ impl Tally {
         match self {
             Tally::Ever(_) => None,
             Tally::Window(s) => s.next_change(now),
+        }
+    }
+
+    fn prune(&mut self, now: i64) {
+        if let Tally::Window(s) = self {
+            s.prune(now);
+        }
+    }
+
+    /// Another tab's tally merged with this one, over `base`: see [`Series::merged`], of which an all-time total
+    /// is the one-bucket case. `None` with `None` is `None`; otherwise a missing total counts as 0.
+    fn merged(
+        &self,
+        base: &Tally,
+        theirs: &Tally,
+        op: Combine,
+        changed: bool,
+        shared: bool,
+        floor: bool,
+    ) -> Tally {
+        match (self, base, theirs) {
+            (Tally::Window(o), Tally::Window(b), Tally::Window(t)) => {
+                Tally::Window(o.merged(b, t, op, changed, shared, floor))
+            }
+            (Tally::Ever(o), Tally::Ever(b), Tally::Ever(t)) => {
+                Tally::Ever(if op != Combine::Sum {
+                    match (o, t) {
+                        (Some(x), Some(y)) => Some(op.apply(*x, *y)),
+                        (x, y) => x.or(*y),
+                    }
+                } else if !changed && !shared {
+                    *t
+                } else {
+                    let x = t.unwrap_or(0.0) + o.unwrap_or(0.0)
+                        - b.unwrap_or(0.0)
+                        - f64::from(u8::from(shared));
+                    Some(if floor && x < NOISE { 0.0 } else { x })
+                })
+            }
+            _ => self.clone(),
         }
     }
 }
@@ -230,6 +270,103 @@ impl State {
                 (at > now).then_some(at)
             }
             _ => None,
+        }
+    }
+
+    /// Drops the buckets that have left the window at `now`.
+    pub fn prune(&mut self, now: i64) {
+        match self {
+            State::Tally(t) | State::Sessions { tally: t, .. } => t.prune(now),
+            _ => {}
+        }
+    }
+
+    /// Another tab's state `theirs` merged with this one, over `base`: what this tab last took in or wrote (all
+    /// three pruned to the same instant). Additive tallies take theirs plus what this tab added since `base`;
+    /// minima, maxima, first and last times combine both; a last value is this tab's if it changed since `base`,
+    /// else theirs. A sequence keeps, per step reached, the later partial start, and the later completion; an
+    /// absence the later start, followed if the side with that start says so (either, when both started at once).
+    /// Both approximate one state fed both tabs' events: those interleave, and a step seen in one tab cannot
+    /// complete a match started in the other before the merge. A session both tabs counted since `base` (the same
+    /// latest session, which `base` did not have: tabs share the session) counts once.
+    /// `changed`: this state differs from `base` (worked out by the caller, from the persisted forms).
+    pub fn merged(&self, spec: &AggSpec, base: &State, theirs: &State, changed: bool) -> State {
+        match (&spec.kind, self, base, theirs) {
+            (kind, State::Tally(o), State::Tally(b), State::Tally(t)) => {
+                let (op, floor) = match kind {
+                    AggKind::Number(op, _) => (*op, false),
+                    _ => (Combine::Sum, true),
+                };
+                State::Tally(o.merged(b, t, op, changed, false, floor))
+            }
+            (AggKind::First, State::Time(o), _, State::Time(t)) => State::Time(match (o, t) {
+                (Some(x), Some(y)) => Some(*x.min(y)),
+                (x, y) => x.or(*y),
+            }),
+            (_, State::Time(o), _, State::Time(t)) => State::Time(*o.max(t)),
+            (_, State::LastValue(_), _, State::LastValue(_)) if !changed => theirs.clone(),
+            (
+                _,
+                State::Sequence { partial, done },
+                _,
+                State::Sequence {
+                    partial: their_partial,
+                    done: their_done,
+                },
+            ) if partial.len() == their_partial.len() => {
+                let mut merged = Vec::with_capacity(partial.len());
+                for (o, t) in partial.iter().zip(their_partial) {
+                    merged.push(*o.max(t));
+                }
+                State::Sequence {
+                    partial: merged,
+                    done: *done.max(their_done),
+                }
+            }
+            (
+                _,
+                State::Absence { start, followed },
+                _,
+                State::Absence {
+                    start: their_start,
+                    followed: their_followed,
+                },
+            ) => State::Absence {
+                start: *start.max(their_start),
+                followed: if start == their_start {
+                    *followed || *their_followed
+                } else if start > their_start {
+                    *followed
+                } else {
+                    *their_followed
+                },
+            },
+            (
+                _,
+                State::Sessions { last_id, tally },
+                State::Sessions {
+                    last_id: base_id,
+                    tally: base_tally,
+                },
+                State::Sessions {
+                    last_id: their_id,
+                    tally: their_tally,
+                },
+            ) => {
+                let shared = last_id.is_some() && last_id == their_id && last_id != base_id;
+                State::Sessions {
+                    last_id: *last_id.max(their_id),
+                    tally: tally.merged(
+                        base_tally,
+                        their_tally,
+                        Combine::Sum,
+                        changed,
+                        shared,
+                        true,
+                    ),
+                }
+            }
+            _ => self.clone(),
         }
     }
 

@@ -31,6 +31,10 @@ const NICE_BUCKETS_MS: [i64; 10] = [
 ];
 const MIN_BUCKETS: i64 = 60;
 
+/// Below this, a merged count or engaged time is float noise (or history one tab dropped), not a value: counts
+/// are whole, and engaged time is counted in milliseconds.
+pub const NOISE: f64 = 1e-6;
+
 /// The bucket size and bucket count for a window.
 pub fn layout(window_ms: i64) -> (i64, i64) {
     let window_ms = window_ms.max(1);
@@ -72,7 +76,12 @@ impl Series {
     }
 
     pub fn add(&mut self, t: i64, x: f64, op: Combine) {
-        let idx = self.index(t);
+        self.put(self.index(t), x, op);
+        self.prune(t);
+    }
+
+    /// Combines `x` into bucket `idx`, adding the bucket if it is not there.
+    fn put(&mut self, idx: i64, x: f64, op: Combine) {
         // From the end: events mostly arrive in time order, so the bucket is usually the last one or new.
         let mut i = self.cells.len();
         while i > 0 && self.cells[i - 1].0 > idx {
@@ -82,7 +91,79 @@ impl Series {
             Some(cell) if cell.0 == idx => cell.1 = op.apply(cell.1, x),
             _ => self.cells.insert(i, (idx, x)),
         }
-        self.prune(t);
+    }
+
+    /// Where bucket `idx` is kept, if it is.
+    fn find(&self, idx: i64) -> Option<usize> {
+        self.cells.binary_search_by_key(&idx, |c| c.0).ok()
+    }
+
+    /// The value of bucket `idx`, 0 when it holds none.
+    fn at(&self, idx: i64) -> f64 {
+        self.find(idx).map_or(0.0, |k| self.cells[k].1)
+    }
+
+    /// Another tab's series merged with this one, over `base` (what this tab last took in or wrote; all three
+    /// pruned to the same instant). A sum takes theirs plus what this tab added since `base`, bucket by bucket;
+    /// `shared` takes one back from the latest bucket this tab added to (a session both tabs counted). A minimum
+    /// or maximum combines both, which repeating changes nothing. `changed`: this series differs from `base`. `floor`: the values are never negative (counts,
+    /// engaged time), so a bucket at or below a hair above 0 is float noise or dropped history, and goes.
+    pub fn merged(
+        &self,
+        base: &Series,
+        theirs: &Series,
+        op: Combine,
+        changed: bool,
+        shared: bool,
+        floor: bool,
+    ) -> Series {
+        let mut out = theirs.clone();
+        if op != Combine::Sum {
+            for &(i, x) in &self.cells {
+                out.put(i, x, op);
+            }
+            return out;
+        }
+        if !changed && !shared {
+            return out;
+        }
+        // What this tab added, bucket by bucket: its own buckets less the base's, then the base's it no longer has
+        // (dropped by the byte budget), negative.
+        let mut delta = Series {
+            cells: Vec::new(),
+            ..*self
+        };
+        for &(i, x) in &self.cells {
+            delta.put(i, x - base.at(i), op);
+        }
+        for &(i, x) in &base.cells {
+            if self.find(i).is_none() {
+                delta.put(i, -x, op);
+            }
+        }
+        if shared {
+            let mut k = delta.cells.len();
+            while k > 0 {
+                k -= 1;
+                if delta.cells[k].1 >= 1.0 {
+                    delta.cells[k].1 -= 1.0;
+                    break;
+                }
+            }
+        }
+        for &(i, d) in &delta.cells {
+            if d != 0.0 {
+                out.put(i, d, op);
+            }
+        }
+        if floor {
+            out.cells.retain(|c| c.1 > NOISE);
+        }
+        // No more buckets than a restored series may hold.
+        while out.cells.len() as i64 > out.span + 1 {
+            out.drop_oldest();
+        }
+        out
     }
 
     /// Drops buckets that have left the window at `now`: they can never count again, since time only moves on.

@@ -54,6 +54,9 @@ pub struct Restored {
 pub struct Store {
     specs: Vec<Rc<AggSpec>>,
     states: Vec<State>,
+    /// Each state as this tab last took it in or wrote it (restored at load, another tab's write, or this tab's
+    /// own): what it added since is what it has to add to another tab's state ([`Store::absorb`]).
+    base: Vec<State>,
     weights: Vec<usize>,
     total_weight: usize,
     /// Slots watching each event name, in the order names were first seen. Found by a linear scan: a config
@@ -108,6 +111,7 @@ impl Store {
         let weight = state.weight();
         self.weights.push(weight);
         self.total_weight += weight;
+        self.base.push(state.clone());
         self.states.push(state);
         self.specs.push(spec);
         Ok(slot)
@@ -217,6 +221,56 @@ impl Store {
             self.weights[i] = self.states[i].weight();
         }
         self.total_weight = self.weights.iter().sum();
+        self.base.clone_from(&self.states);
+    }
+
+    /// The states were written where other tabs read them: they are the base of the next merge.
+    pub fn mark_written(&mut self) {
+        self.base.clone_from(&self.states);
+    }
+
+    /// Takes the base of each aggregate `old` (the store this one replaces in the same page) also keeps: what
+    /// that store added since its base is not written yet, and still to be added to another tab's state.
+    pub fn keep_base(&mut self, old: &Store) {
+        for slot in 0..self.specs.len() {
+            for (j, spec) in old.specs.iter().enumerate() {
+                if spec.key == self.specs[slot].key {
+                    if let Some(b) = old.base.get(j) {
+                        self.base[slot] = b.clone();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Merges another tab's persisted aggregates (as [`Store::to_value`] writes them) into these, state by state
+    /// ([`State::merged`]), at `now_ms`; each merged state's base becomes theirs, which is now what is stored. A
+    /// state theirs lacks or cannot read stays this tab's. Returns whether these hold something theirs lack (to
+    /// be written back), else nothing is: repeating a merge, or merging theirs back, changes nothing, so two
+    /// tabs settle.
+    pub fn absorb(&mut self, v: &Value, now_ms: i64) -> Result<bool, StateError> {
+        let now = clamp_time(now_ms);
+        let aggs = aggregates(v)?;
+        let mut beyond = false;
+        for slot in 0..self.specs.len() {
+            let spec = &self.specs[slot];
+            let theirs = aggs.get(&spec.key).and_then(|s| state_from_value(spec, s));
+            let Some(mut theirs) = theirs else {
+                beyond |= differ(&self.states[slot], &State::new(spec));
+                continue;
+            };
+            theirs.prune(now);
+            self.states[slot].prune(now);
+            self.base[slot].prune(now);
+            let changed = differ(&self.states[slot], &self.base[slot]);
+            let merged = self.states[slot].merged(spec, &self.base[slot], &theirs, changed);
+            beyond |= differ(&merged, &theirs);
+            self.states[slot] = merged;
+            self.base[slot] = theirs;
+            self.reweigh(slot);
+        }
+        self.enforce_budget();
+        Ok(beyond)
     }
 
     /// The persisted form: `{"v": 1, "a": {key: state, ...}}`.
@@ -244,17 +298,7 @@ impl Store {
     /// Takes over persisted states whose key matches a registered aggregate. States of rules no longer in the
     /// config are ignored; unreadable ones start afresh and are counted.
     pub fn restore(&mut self, v: &Value) -> Result<Restored, StateError> {
-        let version = v
-            .get("v")
-            .and_then(Value::as_f64)
-            .ok_or(StateError::Foreign)?;
-        if version != STATE_VERSION {
-            return Err(StateError::Version);
-        }
-        let aggs = v
-            .get("a")
-            .and_then(Value::as_object)
-            .ok_or(StateError::Foreign)?;
+        let aggs = aggregates(v)?;
         let mut report = Restored::default();
         for slot in 0..self.specs.len() {
             let Some(saved) = aggs.get(&self.specs[slot].key) else {
@@ -275,8 +319,32 @@ impl Store {
             self.reweigh(slot);
         }
         self.enforce_budget();
+        self.base.clone_from(&self.states);
         Ok(report)
     }
+}
+
+/// Whether two states differ as persisted: compared as text, which the store writes anyway, rather than by a
+/// derived comparison of every kind of state (more code in the wasm, for a comparison made only when merging).
+fn differ(a: &State, b: &State) -> bool {
+    let (mut x, mut y) = (String::new(), String::new());
+    write_state(a, &mut x);
+    write_state(b, &mut y);
+    x != y
+}
+
+/// The aggregates of a persisted store, by key.
+fn aggregates(v: &Value) -> Result<&Map, StateError> {
+    let version = v
+        .get("v")
+        .and_then(Value::as_f64)
+        .ok_or(StateError::Foreign)?;
+    if version != STATE_VERSION {
+        return Err(StateError::Version);
+    }
+    v.get("a")
+        .and_then(Value::as_object)
+        .ok_or(StateError::Foreign)
 }
 
 /// A number, or `null` for none.
@@ -554,5 +622,275 @@ mod tests {
         again.restore(&s.to_value()).unwrap();
         check(&again);
         assert_eq!(again.total_weight, s.total_weight);
+    }
+
+    /// Merging two tabs' aggregates: each kind by its own rule (see `State::merged`).
+    mod merge {
+        use super::super::*;
+        use crate::core::rules::{compile, OwnedEvent};
+
+        const M: i64 = 60_000;
+        const D: i64 = 24 * 60 * M;
+
+        /// Two tabs' stores of one rule, both from the same stored state (nothing yet).
+        fn tabs(rule: &str) -> (Store, Store) {
+            let mut a = Store::new();
+            let mut p = compile(rule).unwrap();
+            a.bind(&mut p).unwrap();
+            let b = a.clone();
+            (a, b)
+        }
+
+        fn feed(s: &mut Store, name: &str, props: &str, session: i64, t: i64) {
+            let json = format!(
+                r#"{{"type":"track","event":"{name}","properties":{props},"context":{{"sessionId":{session}}}}}"#
+            );
+            let e = OwnedEvent::from_value(&crate::core::json::parse(&json).unwrap()).unwrap();
+            s.ingest(&e.as_event(), t);
+        }
+
+        /// The tab writes its state where the other reads it.
+        fn write(s: &mut Store) -> Value {
+            s.mark_written();
+            s.to_value()
+        }
+
+        fn num(s: &Store, now: i64) -> Option<f64> {
+            match s.value(0, now) {
+                Fact::Num(x) => Some(x),
+                _ => None,
+            }
+        }
+
+        /// Tab B takes in A's write, writes back, and A takes that in: both then hold the same, and A has nothing
+        /// to write back.
+        fn settle(a: &mut Store, b: &mut Store, now: i64) {
+            let from_a = write(a);
+            b.absorb(&from_a, now).unwrap();
+            let from_b = write(b);
+            assert!(!a.absorb(&from_b, now).unwrap(), "A holds nothing B lacks");
+            assert_eq!(a.states, b.states);
+        }
+
+        #[test]
+        fn counts_add_what_each_tab_counted_since_its_base() {
+            for rule in [r#"count("E") > 0"#, r#"count("E", within: 7d) > 0"#] {
+                let (mut a, mut b) = tabs(rule);
+                feed(&mut a, "E", "{}", 1, 0);
+                let shared = write(&mut a);
+                b.absorb(&shared, 10).unwrap();
+                feed(&mut a, "E", "{}", 1, D);
+                feed(&mut a, "E", "{}", 1, D + 1);
+                feed(&mut b, "E", "{}", 1, 2 * D);
+                settle(&mut a, &mut b, 2 * D + 1);
+                assert_eq!(num(&a, 2 * D + 1), Some(4.0), "{rule}");
+                // Taking in the same state again changes nothing, in either tab.
+                let again = a.to_value();
+                assert!(!b.absorb(&again, 2 * D + 2).unwrap());
+                assert!(!a.absorb(&again, 2 * D + 2).unwrap());
+                assert_eq!(num(&b, 2 * D + 2), Some(4.0), "{rule}");
+            }
+        }
+
+        #[test]
+        fn a_windowed_count_keeps_each_tabs_buckets_and_their_expiry() {
+            let (mut a, mut b) = tabs(r#"count("E", within: 7d) >= 2"#);
+            feed(&mut a, "E", "{}", 1, D);
+            feed(&mut b, "E", "{}", 1, 3 * D);
+            let from_a = write(&mut a);
+            assert!(b.absorb(&from_a, 3 * D).unwrap());
+            assert_eq!(num(&b, 3 * D), Some(2.0));
+            // A's bucket leaves B's window when it leaves A's.
+            assert_eq!(b.next_change(0, 3 * D), Some(8 * D));
+            assert_eq!(num(&b, 8 * D), Some(1.0));
+            // A bucket both counted before the base is not counted twice, and one gone from the window goes.
+            let from_b = write(&mut b);
+            assert!(!a.absorb(&from_b, 9 * D).unwrap());
+            assert_eq!(num(&a, 9 * D), Some(1.0));
+            let Some(State::Tally(Tally::Window(s))) = a.states.first() else {
+                panic!("a windowed tally");
+            };
+            assert_eq!(s.cells.len(), 1);
+        }
+
+        #[test]
+        fn engaged_time_merges_without_float_noise_or_negative_buckets() {
+            let (mut a, mut b) = tabs(r#"engaged_time(within: 1d) > 1s"#);
+            feed(&mut a, "x", r#"{"engagedMs":0.1}"#, 1, 1_000);
+            let shared = write(&mut a);
+            b.absorb(&shared, 1_000).unwrap();
+            feed(&mut a, "x", r#"{"engagedMs":0.2}"#, 1, 2_000);
+            feed(&mut b, "x", r#"{"engagedMs":0.3}"#, 1, 3_000);
+            settle(&mut a, &mut b, 4_000);
+            let total = num(&a, 4_000).unwrap();
+            assert!((total - 0.6).abs() < 1e-12, "{total}");
+            // Every bucket kept is a positive amount.
+            let Some(State::Tally(Tally::Window(s))) = a.states.first() else {
+                panic!("a windowed tally");
+            };
+            assert!(s.cells.iter().all(|c| c.1 > 0.0), "{:?}", s.cells);
+        }
+
+        #[test]
+        fn minima_and_maxima_combine_both_tabs() {
+            for (rule, expected) in [
+                (r#"max("E", "x") > 0"#, 9.0),
+                (r#"min("E", "x", within: 1d) > 0"#, 2.0),
+            ] {
+                let (mut a, mut b) = tabs(rule);
+                feed(&mut a, "E", r#"{"x":5}"#, 1, 1_000);
+                feed(&mut a, "E", r#"{"x":2}"#, 1, 1_500);
+                feed(&mut b, "E", r#"{"x":9}"#, 1, 2_000);
+                settle(&mut a, &mut b, 3_000);
+                assert_eq!(num(&b, 3_000), Some(expected), "{rule}");
+            }
+        }
+
+        #[test]
+        fn first_is_the_earlier_and_last_the_later() {
+            let (mut a, mut b) =
+                tabs(r#"time_since(first("E")) > 1m && time_since(last("E")) < 1d"#);
+            feed(&mut b, "E", "{}", 1, 1_000);
+            feed(&mut a, "E", "{}", 1, 2_000);
+            feed(&mut a, "E", "{}", 1, 5_000);
+            feed(&mut b, "E", "{}", 1, 4_000);
+            settle(&mut a, &mut b, 6_000);
+            assert_eq!(a.value(0, 6_000), Fact::Time(1_000));
+            assert_eq!(a.value(1, 6_000), Fact::Time(5_000));
+        }
+
+        #[test]
+        fn a_last_value_is_ours_if_it_changed_since_the_base_else_theirs() {
+            let (mut a, mut b) = tabs(r#"last("E").x == 1"#);
+            let slot = a
+                .specs
+                .iter()
+                .position(|s| matches!(s.kind, AggKind::LastValue(_)))
+                .unwrap();
+            feed(&mut a, "E", r#"{"x":1}"#, 1, 1_000);
+            let shared = write(&mut a);
+            b.absorb(&shared, 1_000).unwrap();
+            // Only B saw a newer value: A takes it.
+            feed(&mut b, "E", r#"{"x":2}"#, 1, 2_000);
+            let from_b = write(&mut b);
+            assert!(!a.absorb(&from_b, 2_500).unwrap());
+            assert_eq!(a.states[slot], State::LastValue(Some(Value::from(2.0))));
+            // Now A saw one since: it keeps its own, and has it to write back.
+            feed(&mut a, "E", r#"{"x":3}"#, 1, 3_000);
+            assert!(a.absorb(&from_b, 3_500).unwrap());
+            assert_eq!(a.states[slot], State::LastValue(Some(Value::from(3.0))));
+        }
+
+        #[test]
+        fn a_sequence_keeps_the_later_partial_start_and_completion() {
+            let (mut a, mut b) = tabs(r#"sequence("A", "B", "C", within: 1h)"#);
+            feed(&mut a, "A", "{}", 1, 1_000);
+            let from_a = write(&mut a);
+            b.absorb(&from_a, 1_500).unwrap();
+            // B continues the match A started.
+            feed(&mut b, "B", "{}", 1, 2_000);
+            feed(&mut a, "A", "{}", 1, 2_500);
+            let from_b = write(&mut b);
+            assert!(a.absorb(&from_b, 3_000).unwrap());
+            assert_eq!(
+                a.states[0],
+                State::Sequence {
+                    partial: vec![Some(2_500), Some(1_000)],
+                    done: None
+                }
+            );
+            feed(&mut a, "C", "{}", 1, 4_000);
+            settle(&mut a, &mut b, 5_000);
+            assert_eq!(b.value(0, 5_000), Fact::Bool(true));
+        }
+
+        #[test]
+        fn an_absence_keeps_the_later_start_and_whether_that_start_was_followed() {
+            let rule = r#"sequence("A", not "B", within: 30m)"#;
+            let (mut a, mut b) = tabs(rule);
+            feed(&mut a, "A", "{}", 1, 1_000);
+            let from_a = write(&mut a);
+            b.absorb(&from_a, 1_500).unwrap();
+            // The same start: followed if either tab saw the B.
+            feed(&mut b, "B", "{}", 1, 2_000);
+            settle(&mut b, &mut a, 3_000);
+            assert_eq!(a.value(0, 40 * M), Fact::Bool(false));
+            // A later start in one tab wins, with what followed it there.
+            feed(&mut a, "A", "{}", 1, 4_000);
+            settle(&mut a, &mut b, 5_000);
+            assert_eq!(b.value(0, 40 * M), Fact::Bool(true));
+            assert_eq!(b.next_change(0, 5_000), Some(4_000 + 30 * M));
+        }
+
+        #[test]
+        fn a_session_both_tabs_counted_counts_once() {
+            for rule in [
+                r#"session_count() > 1"#,
+                r#"session_count(within: 30d) > 1"#,
+            ] {
+                let (mut a, mut b) = tabs(rule);
+                feed(&mut a, "E", "{}", 100, 1_000);
+                let shared = write(&mut a);
+                b.absorb(&shared, 1_000).unwrap();
+                // Session 200 reaches both tabs (the profile merge shares it): each counts it.
+                feed(&mut a, "E", "{}", 200, D);
+                feed(&mut b, "E", "{}", 200, D + 5_000);
+                let from_a = write(&mut a);
+                assert!(!b.absorb(&from_a, D + 6_000).unwrap(), "{rule}");
+                assert_eq!(num(&b, D + 6_000), Some(2.0), "{rule}");
+                // A session only one tab saw adds to the other's.
+                feed(&mut b, "E", "{}", 300, 2 * D);
+                settle(&mut b, &mut a, 2 * D + 1);
+                assert_eq!(num(&a, 2 * D + 1), Some(3.0), "{rule}");
+                // Two different new sessions, one in each tab: both count, and the later is the last.
+                feed(&mut a, "E", "{}", 400, 3 * D);
+                feed(&mut b, "E", "{}", 500, 3 * D + 1);
+                settle(&mut a, &mut b, 3 * D + 2);
+                assert_eq!(num(&a, 3 * D + 2), Some(5.0), "{rule}");
+                assert!(matches!(
+                    a.states[0],
+                    State::Sessions {
+                        last_id: Some(500),
+                        ..
+                    }
+                ));
+            }
+        }
+
+        #[test]
+        fn a_state_theirs_lacks_or_cannot_read_stays_ours() {
+            let (mut a, mut b) = tabs(r#"count("E") > 0"#);
+            feed(&mut a, "E", "{}", 1, 1_000);
+            let foreign = crate::core::json::parse(r#"{"v":1,"a":{"count:E":"junk"}}"#).unwrap();
+            assert!(a.absorb(&foreign, 2_000).unwrap());
+            assert_eq!(num(&a, 2_000), Some(1.0));
+            assert_eq!(a.absorb(&Value::Null, 2_000), Err(StateError::Foreign));
+            // Nothing of ours: nothing to write back.
+            assert!(!b.absorb(&foreign, 2_000).unwrap());
+        }
+
+        #[test]
+        fn a_merged_state_keeps_the_byte_budget_and_restores_as_it_is() {
+            let mut a = Store::new();
+            for i in 0..40 {
+                let mut p = compile(&format!(r#"count("E{i}", within: 400d) > 0"#)).unwrap();
+                a.bind(&mut p).unwrap();
+            }
+            let mut b = a.clone();
+            for d in 0..120 {
+                let tab = if d % 2 == 0 { &mut a } else { &mut b };
+                for i in 0..40 {
+                    feed(tab, &format!("E{i}"), "{}", 1, d * D);
+                }
+            }
+            assert!(a.state_bytes() <= MAX_STATE_BYTES && b.state_bytes() <= MAX_STATE_BYTES);
+            let from_a = write(&mut a);
+            b.absorb(&from_a, 120 * D).unwrap();
+            assert!(b.state_bytes() <= MAX_STATE_BYTES, "{}", b.state_bytes());
+            assert!(b.to_value().to_json().len() <= MAX_STATE_BYTES + 4096);
+            let mut again = a.clone();
+            assert_eq!(again.restore(&b.to_value()).unwrap().discarded, 0);
+            assert_eq!(again.states, b.states);
+        }
     }
 }

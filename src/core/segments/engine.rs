@@ -1,6 +1,6 @@
 //! The incremental engine: segments and journeys over one shared aggregate store.
 
-use super::build::{assemble, build, Built, Rules};
+use super::build::{assemble, build, Built, Rules, Unit};
 use super::change::Change;
 use super::defs::{EngineError, JourneyDef, RuleDiagnostic, SegmentDef};
 use super::facts::{Facts, View};
@@ -343,31 +343,15 @@ impl Engine {
                     break;
                 }
             }
-            // Compared by name: stages of one journey could share a name in a compiled config. Borrowed: this runs for every dirty unit, and a
-            // change is rare.
-            let name = |k: usize| stages.get(k.wrapping_sub(1)).map(|(n, _)| n.as_str());
-            let before = u.held;
-            let changed = name(before) != name(found);
-            if changed {
-                let unit = u.name.clone();
-                changes.push(if u.journey {
-                    Change::Stage {
-                        journey: unit,
-                        from: name(before).map(str::to_string),
-                        to: name(found).map(str::to_string),
-                        at: now,
-                    }
-                } else if found != 0 {
-                    Change::SegmentEnter {
-                        segment: unit,
-                        at: now,
-                    }
-                } else {
-                    Change::SegmentExit {
-                        segment: unit,
-                        at: now,
-                    }
-                });
+            // The same stage is the same name: the common case costs no call.
+            let change = if u.held == found {
+                None
+            } else {
+                change_of(u, stages, u.held, found, now)
+            };
+            let changed = change.is_some();
+            if let Some(c) = change {
+                changes.push(c);
             }
             if let Some(u) = self.rules.units.get_mut(ui) {
                 u.dirty = false;
@@ -464,25 +448,115 @@ impl Engine {
         }
         self.store
             .restore(v.get("store").ok_or(StateError::Foreign)?)?;
-        let members = v.get("segments").and_then(Value::as_array).unwrap_or(&[]);
-        let stages = v.get("stages");
         let rules = &self.rules.rules;
         for u in &mut self.rules.units {
             u.dirty = true;
-            u.held = if u.journey {
-                let saved = stages.and_then(|s| s.get(&u.name)).and_then(Value::as_str);
-                let of = rules.get(u.first..u.end).unwrap_or_default();
-                of.iter()
-                    .position(|(n, _)| Some(n.as_str()) == saved)
-                    .map_or(0, |k| k + 1)
-            } else {
-                usize::from(members.iter().any(|x| x.as_str() == Some(u.name.as_str())))
-            };
+            u.held = stored_held(u, rules.get(u.first..u.end).unwrap_or_default(), v);
         }
         if let Some(c) = v.get("clock").and_then(Value::as_f64) {
             self.clock = clamp_time(c as i64);
         }
         Ok(())
+    }
+
+    /// The state was written where other tabs read it: it is the base of the next [`Engine::absorb`].
+    pub fn mark_written(&mut self) {
+        self.store.mark_written();
+    }
+
+    /// Keeps the merge base of `old`, the engine this one replaces in the same page (see [`Store::keep_base`]).
+    pub fn keep_base(&mut self, old: &Engine) {
+        self.store.keep_base(&old.store);
+    }
+
+    /// Another tab stored its state `v` (as [`Engine::write_state`] writes it): its aggregates are merged with
+    /// this tab's ([`Store::absorb`]), and every rule is re-checked on the merged ones at `now_ms`. A membership or
+    /// stage that changes is reported only if neither tab reported it: if it differs from this tab's before the
+    /// merge and from the one `v` stores (which the other tab reported, or held). Time passes first, as for an
+    /// event. Returns the changes, and whether this tab's aggregates hold something `v`'s lack, so that it writes
+    /// its state back (a reported change is written back too, as any change is); a state of another version, or
+    /// unreadable, changes nothing but the time.
+    pub fn absorb(&mut self, v: &Value, now_ms: i64) -> (Vec<Change>, bool) {
+        let now = clamp_time(now_ms).max(self.clock);
+        let mut changes = self.advance(now);
+        let mut merged = None;
+        if v.get("v").and_then(Value::as_f64) == Some(1.0) {
+            merged = v.get("store").map(|s| self.store.absorb(s, now));
+        }
+        let Some(Ok(beyond)) = merged else {
+            return (changes, false);
+        };
+        let mut before = Vec::with_capacity(self.rules.units.len());
+        for u in &mut self.rules.units {
+            before.push(u.held);
+            u.dirty = true;
+        }
+        // Every change this makes is compared below with both tabs' answers instead.
+        self.run_dirty(now, &mut Vec::new());
+        for (i, u) in self.rules.units.iter().enumerate() {
+            let stages = self.rules.of(u);
+            if change_of(u, stages, stored_held(u, stages, v), u.held, now).is_none() {
+                continue;
+            }
+            if let Some(c) = change_of(u, stages, before[i], u.held, now) {
+                changes.push(c);
+            }
+        }
+        (changes, beyond)
+    }
+}
+
+/// The change from stage `before` to stage `found` of unit `u` (1 + an index into `stages`, its rules; 0 for none),
+/// if there is one.
+fn change_of(
+    u: &Unit,
+    stages: &[(String, Program)],
+    before: usize,
+    found: usize,
+    now: i64,
+) -> Option<Change> {
+    // Compared by name: stages of one journey could share a name in a compiled config. Borrowed: this runs for
+    // every dirty unit, and a change is rare.
+    let name = |k: usize| stages.get(k.wrapping_sub(1)).map(|(n, _)| n.as_str());
+    if name(before) == name(found) {
+        return None;
+    }
+    let unit = u.name.clone();
+    Some(if u.journey {
+        Change::Stage {
+            journey: unit,
+            from: name(before).map(str::to_string),
+            to: name(found).map(str::to_string),
+            at: now,
+        }
+    } else if found != 0 {
+        Change::SegmentEnter {
+            segment: unit,
+            at: now,
+        }
+    } else {
+        Change::SegmentExit {
+            segment: unit,
+            at: now,
+        }
+    })
+}
+
+/// What unit `u` holds in persisted engine state `v` (as [`Engine::held`] holds it): the stage stored for a
+/// journey, membership for a segment.
+fn stored_held(u: &Unit, stages: &[(String, Program)], v: &Value) -> usize {
+    if u.journey {
+        let saved = v
+            .get("stages")
+            .and_then(|s| s.get(&u.name))
+            .and_then(Value::as_str);
+        stages
+            .iter()
+            .position(|(n, _)| Some(n.as_str()) == saved)
+            .map_or(0, |k| k + 1)
+    } else {
+        let members = v.get("segments").and_then(Value::as_array).unwrap_or(&[]);
+        usize::from(members.iter().any(|x| x.as_str() == Some(u.name.as_str())))
     }
 }
 

@@ -986,3 +986,309 @@ fn repeated_names_are_stages_by_name() {
         "{changes:?}"
     );
 }
+
+/// Two tabs of one site, each with its own engine over one stored state: what one writes, the other merges in
+/// (`Engine::absorb`).
+mod tabs {
+    use super::*;
+    use crate::core::rules::Fact;
+
+    fn count_segment(rule: &str) -> Engine {
+        Engine::new(&[seg("s", rule)], &[]).unwrap()
+    }
+
+    fn event(name: &str) -> OwnedEvent {
+        ev(&format!(r#"{{"event":"{name}"}}"#))
+    }
+
+    /// The tab writes its state where the other reads it.
+    fn write(e: &mut Engine) -> Value {
+        e.mark_written();
+        e.to_value()
+    }
+
+    fn enter(at: i64) -> Vec<Change> {
+        vec![Change::SegmentEnter {
+            segment: "s".into(),
+            at,
+        }]
+    }
+
+    #[test]
+    fn a_count_met_by_both_tabs_together_enters_once() {
+        let (mut a, mut b) = (
+            count_segment(r#"count("E") >= 3"#),
+            count_segment(r#"count("E") >= 3"#),
+        );
+        a.advance(0);
+        b.advance(0);
+        assert!(a.ingest(&event("E").as_event(), 1_000).is_empty());
+        assert!(a.ingest(&event("E").as_event(), 2_000).is_empty());
+        assert!(b.ingest(&event("E").as_event(), 3_000).is_empty());
+        // Neither tab counted three; B, taking in A's two, is the first to: it reports the entry, and has its own
+        // event to write back.
+        let from_a = write(&mut a);
+        assert_eq!(b.absorb(&from_a, 4_000), (enter(4_000), true));
+        assert_eq!(b.segments(), ["s"]);
+        // A takes in B's write: the entry B reported is not reported again, and A has nothing to write back.
+        let from_b = write(&mut b);
+        assert_eq!(a.absorb(&from_b, 5_000), (vec![], false));
+        assert_eq!(a.segments(), ["s"]);
+        assert_eq!(a.store().value(0, 5_000), Fact::Num(3.0));
+        // Nor does B, taking A's answer back.
+        let from_a = write(&mut a);
+        assert_eq!(b.absorb(&from_a, 6_000), (vec![], false));
+    }
+
+    #[test]
+    fn an_entry_one_tab_reported_is_not_reported_by_the_other() {
+        let (mut a, mut b) = (
+            count_segment(r#"count("E") >= 2"#),
+            count_segment(r#"count("E") >= 2"#),
+        );
+        a.advance(0);
+        b.advance(0);
+        a.ingest(&event("E").as_event(), 1_000);
+        assert_eq!(a.ingest(&event("E").as_event(), 2_000), enter(2_000));
+        let from_a = write(&mut a);
+        assert_eq!(b.absorb(&from_a, 3_000), (vec![], false));
+        assert_eq!(b.segments(), ["s"]);
+    }
+
+    #[test]
+    fn a_merged_window_wakes_the_tab_when_the_other_tabs_events_expire() {
+        let rule = r#"count("E", within: 7d) >= 2"#;
+        let (mut a, mut b) = (count_segment(rule), count_segment(rule));
+        a.advance(0);
+        b.advance(0);
+        a.ingest(&event("E").as_event(), D);
+        b.ingest(&event("E").as_event(), 3 * D);
+        assert_eq!(b.next_wakeup(), Some(10 * D));
+        let from_a = write(&mut a);
+        assert_eq!(b.absorb(&from_a, 3 * D + 1), (enter(3 * D + 1), true));
+        // A's event leaves the window at day 8: B wakes then, and leaves.
+        assert_eq!(b.next_wakeup(), Some(8 * D));
+        assert_eq!(
+            b.advance(8 * D),
+            vec![Change::SegmentExit {
+                segment: "s".into(),
+                at: 8 * D
+            }]
+        );
+    }
+
+    #[test]
+    fn a_journey_stage_reached_by_merging_is_reported_once() {
+        let journeys = [JourneyDef {
+            name: "j".into(),
+            stages: vec![
+                seg("one", r#"count("E") >= 1"#),
+                seg("two", r#"count("E") >= 2"#),
+            ],
+        }];
+        let mut a = Engine::new(&[], &journeys).unwrap();
+        let mut b = a.clone();
+        a.advance(0);
+        b.advance(0);
+        a.ingest(&event("E").as_event(), 1_000);
+        b.ingest(&event("E").as_event(), 1_500);
+        let from_a = write(&mut a);
+        let (changes, beyond) = b.absorb(&from_a, 2_000);
+        assert!(beyond);
+        assert_eq!(
+            changes,
+            vec![Change::Stage {
+                journey: "j".into(),
+                from: Some("one".into()),
+                to: Some("two".into()),
+                at: 2_000
+            }]
+        );
+        let from_b = write(&mut b);
+        assert_eq!(a.absorb(&from_b, 2_500), (vec![], false));
+        assert_eq!(a.stage("j"), Some("two"));
+    }
+
+    #[test]
+    fn a_state_of_another_version_changes_nothing() {
+        let mut a = count_segment(r#"count("E") >= 1"#);
+        a.ingest(&event("E").as_event(), 1_000);
+        for other in [r#"{"v":2,"store":{}}"#, r#"{"v":1}"#, "[]"] {
+            assert_eq!(
+                a.absorb(&parse(other).unwrap(), 2_000),
+                (vec![], false),
+                "{other}"
+            );
+            assert_eq!(a.segments(), ["s"]);
+        }
+    }
+}
+
+/// Two tabs against one engine fed every event: with each write taken in by the other tab at once (storage events
+/// arrive in order, before either tab acts again), the tabs settle on the same aggregates and memberships as the
+/// one engine, whenever they write.
+#[cfg(not(target_arch = "wasm32"))]
+mod tabs_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn atom() -> impl Strategy<Value = String> {
+        let window = prop::sample::select(vec!["", ", within: 1h", ", within: 1d"]);
+        prop_oneof![
+            (0..2u8, window.clone(), 1..6u8)
+                .prop_map(|(a, w, k)| format!(r#"count("E{a}"{w}) >= {k}"#)),
+            (0..2u8, window.clone(), 0..20u8)
+                .prop_map(|(a, w, v)| format!(r#"sum("E{a}", "x"{w}) > {v}"#)),
+            (0..2u8, window, 0..5u8).prop_map(|(a, w, v)| format!(r#"max("E{a}", "x"{w}) >= {v}"#)),
+        ]
+    }
+
+    fn rule() -> impl Strategy<Value = String> {
+        prop_oneof![
+            atom(),
+            (atom(), atom()).prop_map(|(a, b)| format!("{a} && {b}")),
+            (atom(), atom()).prop_map(|(a, b)| format!("{a} || {b}")),
+        ]
+    }
+
+    /// An event: which tab sees it, after how long, its name and `x`; and whether that tab writes afterwards.
+    #[derive(Debug, Clone)]
+    struct Step {
+        tab: usize,
+        gap_ms: i64,
+        name: u8,
+        x: u8,
+        write: bool,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        (
+            0..2usize,
+            prop_oneof![0..5 * M, 0..3 * H],
+            0..2u8,
+            0..5u8,
+            any::<bool>(),
+        )
+            .prop_map(|(tab, gap_ms, name, x, write)| Step {
+                tab,
+                gap_ms,
+                name,
+                x,
+                write,
+            })
+    }
+
+    /// A tab: its engine, whether its state holds what is not written, and the entries it reported.
+    struct Tab {
+        engine: Engine,
+        dirty: bool,
+        entries: usize,
+    }
+
+    impl Tab {
+        fn note(&mut self, changes: &[Change]) {
+            self.dirty |= !changes.is_empty();
+            self.entries += changes
+                .iter()
+                .filter(|c| matches!(c, Change::SegmentEnter { segment, .. } if segment.starts_with("ever")))
+                .count();
+        }
+    }
+
+    /// Tab `from` writes; the other takes it in at once.
+    fn write(tabs: &mut [Tab; 2], from: usize, now: i64) {
+        let stored = tabs[from].engine.to_value();
+        tabs[from].engine.mark_written();
+        tabs[from].dirty = false;
+        let other = &mut tabs[1 - from];
+        let (changes, beyond) = other.engine.absorb(&stored, now);
+        other.note(&changes);
+        other.dirty |= beyond;
+    }
+
+    fn answer(e: &Engine, slots: usize, now: i64) -> (Vec<String>, Option<String>, Vec<String>) {
+        let mut values = Vec::new();
+        for slot in 0..slots {
+            values.push(format!("{:?}", e.store().value(slot, now)));
+        }
+        (
+            e.segments().iter().map(|s| s.to_string()).collect(),
+            e.stage("j").map(str::to_string),
+            values,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("SEGMENTS_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// What holds: after the last event and a settling exchange (each tab writes while it holds something the
+        /// other lacks, at most twice in all), both tabs hold the one engine's counts, sums and maxima, its
+        /// memberships and its stage, then and as time passes. Writing after every event, moreover, a segment that
+        /// a count reached for good (`count(...) >= k` over all time) is reported entered exactly as often as by
+        /// the one engine (once), across both tabs. With writes at random points a tab can reach such a count
+        /// alone before it hears of the other's events, and both report it: each tab acts on what it knows.
+        #[test]
+        fn two_tabs_settle_on_what_one_engine_fed_every_event_holds(
+            rules in prop::collection::vec(rule(), 1..4),
+            ever in (0..2u8, 1..8u8),
+            stages in prop::collection::vec(atom(), 0..3),
+            steps in prop::collection::vec(step(), 1..30),
+            every_event in any::<bool>(),
+        ) {
+            let mut segments: Vec<SegmentDef> =
+                rules.iter().enumerate().map(|(i, r)| seg(&format!("s{i}"), r)).collect();
+            segments.push(seg("ever", &format!(r#"count("E{}") >= {}"#, ever.0, ever.1)));
+            let journeys = [JourneyDef {
+                name: "j".into(),
+                stages: stages.iter().enumerate().map(|(i, r)| seg(&format!("t{i}"), r)).collect(),
+            }];
+            let mut one = Engine::new(&segments, &journeys).unwrap();
+            let slots = one.store().specs().len();
+            let mut one_entries = 0;
+            let mut tabs = [0, 1].map(|_| Tab { engine: one.clone(), dirty: false, entries: 0 });
+            one.advance(0);
+            for t in &mut tabs {
+                t.engine.advance(0);
+            }
+            let mut now = 0;
+            for s in &steps {
+                now += s.gap_ms;
+                let e = ev(&format!(r#"{{"event":"E{}","properties":{{"x":{}}}}}"#, s.name, s.x));
+                one_entries += one
+                    .ingest(&e.as_event(), now)
+                    .iter()
+                    .filter(|c| matches!(c, Change::SegmentEnter { segment, .. } if segment == "ever"))
+                    .count();
+                let changes = tabs[s.tab].engine.ingest(&e.as_event(), now);
+                tabs[s.tab].note(&changes);
+                tabs[s.tab].dirty = true;
+                if every_event || s.write {
+                    write(&mut tabs, s.tab, now);
+                }
+            }
+            // Each tab writes while it holds what the other lacks.
+            let mut writes = 0;
+            while let Some(from) = (0..2).find(|&i| tabs[i].dirty) {
+                prop_assert!(writes < 3, "the tabs do not settle");
+                write(&mut tabs, from, now);
+                writes += 1;
+            }
+            for later in [0, M, H, D, 2 * D] {
+                let t = now + later;
+                one.advance(t);
+                let expected = answer(&one, slots, t);
+                for (i, tab) in tabs.iter_mut().enumerate() {
+                    tab.engine.advance(t);
+                    prop_assert_eq!(&answer(&tab.engine, slots, t), &expected, "tab {} at {}", i, t);
+                }
+            }
+            if every_event {
+                prop_assert_eq!(tabs[0].entries + tabs[1].entries, one_entries);
+            }
+        }
+    }
+}
