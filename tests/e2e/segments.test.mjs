@@ -245,3 +245,54 @@ test('init takes a config response the page requested itself, and makes its own 
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('two tabs reach a count together: one of them announces the segment, once', async () => {
+  const context = await env.browser.newContext();
+  const a = await openPage(env.browser, context);
+  const b = await openPage(env.browser, context);
+  for (const tab of [a, b]) {
+    await tab.page.bringToFront();
+    await tab.page.goto(env.collector.url + '/tabs-segments.html');
+    await ready(tab.page);
+    await tab.page.waitForFunction(() => window.configResult);
+  }
+  // Both may have started before either stored a profile: they settle on one visitor.
+  const anonOf = (tab) => tab.page.evaluate(() => wayline.anonymousId());
+  const deadline = Date.now() + 5000;
+  while ((await anonOf(a)) !== (await anonOf(b)) && Date.now() < deadline) await a.page.waitForTimeout(50);
+  const anon = await anonOf(a);
+  assert.equal(await anonOf(b), anon);
+
+  // One view in B, two in A half a second later: neither tab counts three on its own.
+  await b.page.bringToFront();
+  await b.page.evaluate(() => wayline.track('Product Viewed', { sku: 'b1' }));
+  await b.page.waitForTimeout(500);
+  await a.page.bringToFront();
+  await a.page.evaluate(() => {
+    wayline.track('Product Viewed', { sku: 'a1' });
+    wayline.track('Product Viewed', { sku: 'a2' });
+  });
+  assert.deepEqual(await a.page.evaluate(() => wayline.segments()), []);
+  // B's state write (about a second after its view) reaches A, which then holds three; A's write reaches B.
+  for (const tab of [a, b]) {
+    await tab.page.waitForFunction(() => wayline.segments().includes('browsing'), null, { timeout: 8000 });
+  }
+  await a.page.waitForTimeout(2500); // any write back, and its merge in the other tab
+  const enters = [];
+  for (const tab of [a, b]) {
+    enters.push(...(await tab.page.evaluate(() => window.notices.filter((n) => n.name === 'segment:enter'))));
+  }
+  assert.equal(enters.length, 1, 'announced by one tab: ' + JSON.stringify(enters));
+  for (const tab of [a, b]) {
+    await tab.page.bringToFront();
+    await tab.page.evaluate(() => wayline.flush());
+  }
+  await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).some((x) => x.event === 'Segment Entered'));
+  await a.page.waitForTimeout(1000);
+  for (const tab of [a, b]) await tab.page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).filter((x) => x.event === 'Product Viewed').length === 3)).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['browsing']);
+  for (const tab of [a, b]) assert.deepEqual(tab.log.errors, []);
+  await context.close();
+});
