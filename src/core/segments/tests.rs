@@ -1226,7 +1226,8 @@ mod tabs_property {
         })]
 
         /// What holds: after the last event and a settling exchange (each tab writes while it holds something the
-        /// other lacks, at most twice in all), both tabs hold the one engine's counts, sums and maxima, its
+        /// other lacks or announced a change: three writes at most, the third when time alone changed a rule in the
+        /// tab that heard last, as its clock caught up with the merge), both tabs hold the one engine's counts, sums and maxima, its
         /// memberships and its stage, then and as time passes. Writing after every event, moreover, a segment that
         /// a count reached for good (`count(...) >= k` over all time) is reported entered exactly as often as by
         /// the one engine (once), across both tabs. With writes at random points a tab can reach such a count
@@ -1273,7 +1274,7 @@ mod tabs_property {
             // Each tab writes while it holds what the other lacks.
             let mut writes = 0;
             while let Some(from) = (0..2).find(|&i| tabs[i].dirty) {
-                prop_assert!(writes < 3, "the tabs do not settle");
+                prop_assert!(writes < 3, "the tabs do not settle within three writes");
                 write(&mut tabs, from, now);
                 writes += 1;
             }
