@@ -9,7 +9,7 @@ use super::compiled;
 use super::json::{self, Map, Value};
 use super::rules::eval::has_substring;
 use super::rules::Event;
-use super::segments::{Change, Engine};
+use super::segments::{Change, Engine, NewFacts};
 use super::time::Millis;
 
 /// Names of the events the SDK sends when a membership or a stage changes.
@@ -194,17 +194,15 @@ impl Audience {
     /// and stages they make ([`Engine::absorb`]). Returns the changes of membership or stage that neither tab
     /// reported (told to the campaigns as any change is); the state is to be written back only when this tab's
     /// holds something the stored one lacks.
-    pub fn absorb_stored(&mut self, text: &str, now: Millis) -> Vec<Change> {
-        let Ok(v) = json::parse(text) else {
-            return Vec::new();
-        };
+    pub fn absorb_stored(&mut self, text: &str, facts: NewFacts, now: Millis) -> Vec<Change> {
+        // An unreadable state is merged as none: the facts are still checked.
+        let v = json::parse(text).unwrap_or(Value::Null);
         if let Some(c) = v.get("campaigns") {
             self.campaigns.absorb(c);
         }
-        let Some(segments) = v.get("segments") else {
-            return Vec::new();
-        };
-        let (changes, beyond) = self.engine.absorb(segments, now);
+        let none = Value::Null;
+        let segments = v.get("segments").unwrap_or(&none);
+        let (changes, beyond) = self.engine.absorb(segments, facts, now);
         self.state_dirty |= beyond;
         self.tell_changes(&changes, now);
         changes

@@ -190,7 +190,11 @@ impl Tracker {
     /// rules of changed traits and messages of a changed session. Returns whether it is another visitor (the
     /// other tab reset, or identified someone else, after this one did): segments and journeys then start
     /// afresh, as on `reset`. Nothing under denied consent, whose visitor is not the stored one.
-    pub fn absorb_stored_profile(&mut self, text: &str, now: Millis) -> bool {
+    ///
+    /// `state` is the segment and campaign state stored beside it (the other tab writes both in one task): the
+    /// changed traits and context are checked by the rules together with it, so a segment the other tab entered
+    /// on those traits, and announced, is entered here without a second announcement.
+    pub fn absorb_stored_profile(&mut self, text: &str, state: Option<&str>, now: Millis) -> bool {
         let Ok(other) = Profile::from_json(text) else {
             return false;
         };
@@ -201,17 +205,19 @@ impl Tracker {
         let got = self.profile.absorb(other);
         self.profile_dirty |= got.ours_newer;
         if got.visitor {
-            self.fresh_audience(now);
+            self.adopt_fresh_audience(state, now);
             self.rebuild_context();
-        } else {
-            if got.context {
-                self.rebuild_context();
-            }
-            if got.traits {
-                self.audience_traits(now);
-            }
+            return true;
         }
-        got.visitor
+        self.hold_context();
+        if got.context {
+            self.rebuild_context();
+        }
+        if got.traits {
+            self.audience_traits(now);
+        }
+        self.release_context_with(state, now);
+        false
     }
 
     /// Whether the profile and the segment state are to be written together with the next write of the log,
@@ -731,7 +737,7 @@ mod tests {
         a.identify(Some("user-42"), Some("{\"plan\":\"pro\"}"), 10);
         b.track("Before", None, 20);
         let written_by_a = a.take_profile_write().unwrap();
-        assert!(!b.absorb_stored_profile(&written_by_a, 30));
+        assert!(!b.absorb_stored_profile(&written_by_a, None, 30));
         b.track("After", None, 40);
         let last = messages(&b).pop().unwrap();
         assert_eq!(s(&last, &["userId"]), Some("user-42"));
@@ -744,7 +750,7 @@ mod tests {
             reloaded.profile().traits.get("plan"),
             Some(&Value::from("pro"))
         );
-        assert!(!a.absorb_stored_profile(&written_by_b, 50));
+        assert!(!a.absorb_stored_profile(&written_by_b, None, 50));
         assert_eq!(a.profile().user_id.as_deref(), Some("user-42"));
         assert_eq!(
             a.take_profile_write(),
@@ -756,7 +762,7 @@ mod tests {
         a.track("Still A", None, 60);
         b.reset(70);
         let after_reset = b.take_profile_write().unwrap();
-        assert!(a.absorb_stored_profile(&after_reset, 80));
+        assert!(a.absorb_stored_profile(&after_reset, None, 80));
         a.track("New Visitor", None, 90);
         let last = messages(&a).pop().unwrap();
         assert_eq!(last.get("userId"), None);
@@ -766,8 +772,8 @@ mod tests {
         );
         assert!(a.profile().traits.is_empty());
         // Bad or foreign values written under the key are ignored.
-        assert!(!a.absorb_stored_profile("{garbage", 95));
-        assert!(!a.absorb_stored_profile("", 95));
+        assert!(!a.absorb_stored_profile("{garbage", None, 95));
+        assert!(!a.absorb_stored_profile("", None, 95));
         assert_eq!(a.profile().anonymous_id, b.profile().anonymous_id);
     }
 

@@ -41,6 +41,8 @@ pub struct Slot {
     pub held: Option<(Value, Value)>,
     /// The traits held for the coming event (an identify's).
     pub held_traits: Option<Map>,
+    /// Changes are not reported and decisions not acted on (see [`Tracker::adopt_fresh_audience`]).
+    pub quiet: bool,
 }
 
 /// Outcome and held-out events re-enter the engine (rules may count them); decisions they cause are handled in at
@@ -87,6 +89,23 @@ impl Tracker {
         if let Some(a) = &mut self.seg.audience {
             let traits = traits.unwrap_or_else(|| self.profile.traits.clone());
             let mut changes = a.set_facts(traits, &self.profile.anonymous_id, context, now);
+            self.seg.changes.append(&mut changes);
+            self.report_changes(now);
+        }
+    }
+
+    /// Ends [`Tracker::hold_context`] with the state another tab stored: the traits or context held reach the
+    /// rules together with it ([`Audience::absorb_stored`]), which announces only what neither tab announced.
+    /// Without a state, as [`Tracker::release_context`].
+    pub(super) fn release_context_with(&mut self, state: Option<&str>, now: Millis) {
+        let Some(state) = state else {
+            return self.release_context(now);
+        };
+        self.seg.hold = false;
+        let (traits, context) = (self.seg.held_traits.take(), self.seg.held.take());
+        if let Some(a) = &mut self.seg.audience {
+            let facts = (traits, context, Some(self.profile.anonymous_id.as_str()));
+            let mut changes = a.absorb_stored(state, facts, now);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
@@ -239,9 +258,28 @@ impl Tracker {
         }
     }
 
+    /// Another tab's new visitor (it reset, or identified someone else, after this tab did): segments and
+    /// journeys start from nothing, quietly (the other tab announced what a visitor with nothing counted yet
+    /// enters, on the same facts, and its campaigns decided on it), then take in the state it stored (`state`).
+    pub(super) fn adopt_fresh_audience(&mut self, state: Option<&str>, now: Millis) {
+        self.seg.quiet = true;
+        self.fresh_audience(now);
+        self.seg.quiet = false;
+        if let Some(state) = state {
+            self.adopt_stored_state(state, now);
+        }
+    }
+
     /// Sends an event for each new membership or stage change (not fed back to the engine), then acts on the
     /// campaigns' decisions.
     fn report_changes(&mut self, now: Millis) {
+        if self.seg.quiet {
+            if let Some(a) = &mut self.seg.audience {
+                a.take_decisions();
+            }
+            self.seg.reported = self.seg.changes.len();
+            return;
+        }
         self.report_membership(now);
         self.act_on_decisions(now);
     }
@@ -467,7 +505,7 @@ impl Tracker {
         }
         self.clock = self.clock.max(now);
         if let Some(a) = &mut self.seg.audience {
-            let mut changes = a.absorb_stored(text, now);
+            let mut changes = a.absorb_stored(text, (None, None, None), now);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
@@ -507,9 +545,11 @@ impl Tracker {
     pub(super) fn audience_context(&mut self, _context_json: &str, _now: Millis) {}
     pub(super) fn hold_context(&mut self) {}
     pub(super) fn release_context(&mut self, _now: Millis) {}
+    pub(super) fn release_context_with(&mut self, _state: Option<&str>, _now: Millis) {}
     pub(super) fn audience_page(&mut self, _page_props: Map, _now: Millis) {}
     pub(super) fn audience_traits(&mut self, _now: Millis) {}
     pub(super) fn fresh_audience(&mut self, _now: Millis) {}
+    pub(super) fn adopt_fresh_audience(&mut self, _state: Option<&str>, _now: Millis) {}
     pub(super) fn audience_activity(&mut self, _now: Millis) {}
     pub(super) fn audience_scrolled(&mut self, _percent: f64, _now: Millis) {}
     pub(super) fn audience_engaged(&mut self, _total_ms: Millis, _now: Millis) {}

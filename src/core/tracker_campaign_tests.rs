@@ -420,3 +420,73 @@ fn a_view_not_yet_written_survives_a_new_config_and_still_adds_to_the_other_tabs
     b.adopt_stored_state(&from_a, 3_000);
     assert_eq!(b.segments(), ["browsing"]);
 }
+
+/// A segment on traits, and a campaign it triggers.
+fn pro() -> Value {
+    json::parse(
+        r#"{"segments": {"pro": "traits.plan == \"pro\""},
+            "campaigns": [{"id": "welcome-pro", "trigger": {"segmentEnter": "pro"}, "timing": {"frequency": "once"},
+                           "action": {"type": "custom", "payload": {"x": 1}}}]}"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn traits_another_tab_identified_with_enter_its_segment_here_without_a_second_announcement() {
+    let mut a = tracker();
+    a.set_audience(Audience::boxed(&pro()).unwrap(), None, 0);
+    let mut b = tracker();
+    b.set_audience(Audience::boxed(&pro()).unwrap(), None, 0);
+    a.identify(None, Some(r#"{"plan":"pro"}"#), 1_000);
+    assert_eq!(entered(&a), 1);
+    assert!(
+        matches!(&a.take_decisions()[..], [Decision::Show { campaign }] if campaign == "welcome-pro")
+    );
+    let profile = a.take_profile_write().unwrap();
+    let state = a.take_state_write().unwrap();
+
+    // B takes the traits in with A's state, written in the same task: in the segment, announced by A only, and
+    // the campaign A showed is not shown again.
+    b.absorb_stored_profile(&profile, Some(&state), 1_500);
+    assert_eq!(b.segments(), ["pro"]);
+    assert_eq!(entered(&b), 0);
+    assert!(b.take_decisions().is_empty());
+    // The storage event for the state itself, which follows, changes nothing.
+    b.adopt_stored_state(&state, 1_600);
+    assert_eq!(entered(&b), 0);
+    assert!(b.take_decisions().is_empty());
+
+    // A tab whose other tab stored no segment state (its page has no config) announces the entry itself.
+    let mut c = tracker();
+    c.set_audience(Audience::boxed(&pro()).unwrap(), None, 0);
+    c.absorb_stored_profile(&profile, None, 1_500);
+    assert_eq!(c.segments(), ["pro"]);
+    assert_eq!(entered(&c), 1);
+}
+
+#[test]
+fn another_tabs_reset_starts_this_tab_afresh_without_repeating_that_tabs_announcements() {
+    let fresh_entry = r#"{"segments": {"new": "count(\"Order Completed\") == 0"}}"#;
+    let config = json::parse(fresh_entry).unwrap();
+    let mut a = tracker();
+    a.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+    let mut b = tracker();
+    b.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+    a.track("Order Completed", None, 500);
+    b.adopt_stored_state(&a.take_state_write().unwrap(), 600);
+    assert!(b.segments().is_empty());
+    let entered_before = entered(&a);
+    a.reset(1_000);
+    assert_eq!(
+        entered(&a),
+        entered_before + 1,
+        "the new visitor enters `new`"
+    );
+    let profile = a.take_profile_write().unwrap();
+    let state = a.take_state_write().unwrap();
+    let before = entered(&b);
+    assert!(b.absorb_stored_profile(&profile, Some(&state), 1_500));
+    assert_eq!(b.profile().anonymous_id, a.profile().anonymous_id);
+    assert_eq!(b.segments(), ["new"]);
+    assert_eq!(entered(&b), before);
+}

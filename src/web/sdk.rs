@@ -509,12 +509,14 @@ impl Sdk {
         if !self.tracker.consent().may_persist() {
             return;
         }
-        if let Some(json) = self.tracker.take_profile_write() {
-            let notice = self.store.set(&self.profile_key, json);
-            self.notice(notice);
-        }
+        // The state first: another tab, hearing of the profile, reads the state written with it
+        // (`Tracker::absorb_stored_profile`), and its copy of storage takes the writes in the order they were made.
         if let Some(state) = self.tracker.take_state_write() {
             let notice = self.store.set(&self.state_key, state);
+            self.notice(notice);
+        }
+        if let Some(json) = self.tracker.take_profile_write() {
+            let notice = self.store.set(&self.profile_key, json);
             self.notice(notice);
         }
     }
@@ -761,7 +763,15 @@ impl Sdk {
 
     /// Another tab's profile (see `profile_merge.rs`); another visitor's closes the prompt, as `reset` does.
     fn absorb_profile(&mut self, text: &str, now: Millis) {
-        if self.tracker.absorb_stored_profile(text, now) {
+        // The state the other tab stored with it (see `Tracker::absorb_stored_profile`).
+        #[cfg(feature = "segments")]
+        let state = self.store.get(&self.state_key);
+        #[cfg(not(feature = "segments"))]
+        let state: Option<String> = None;
+        if self
+            .tracker
+            .absorb_stored_profile(text, state.as_deref(), now)
+        {
             #[cfg(feature = "segments")]
             self.close_prompt();
         }

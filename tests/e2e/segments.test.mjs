@@ -104,6 +104,34 @@ test('a change is stored with its event: a page that crashes right after it does
   await context.close();
 });
 
+test('a segment entered in one tab is entered in the tab beside it without being announced twice', async () => {
+  const context = await env.browser.newContext();
+  const a = await openPage(env.browser, context);
+  await a.page.goto(env.collector.url + '/segments.html');
+  await ready(a.page);
+  await a.page.waitForFunction(() => window.configResult);
+  await a.page.waitForFunction(() => localStorage.getItem('wayline:wk_demo:profile'));
+  const b = await openPage(env.browser, context);
+  await b.page.goto(env.collector.url + '/segments.html');
+  await ready(b.page);
+  await b.page.waitForFunction(() => window.configResult);
+  const anon = await a.page.evaluate(() => wayline.anonymousId());
+  assert.equal(await b.page.evaluate(() => wayline.anonymousId()), anon);
+  await a.page.bringToFront();
+  await a.page.evaluate(() => wayline.identify('u-both', { plan: 'pro' }));
+  await b.page.waitForFunction(() => wayline.segments().includes('pro'), null, { timeout: 5000 });
+  for (const tab of [a, b]) {
+    await tab.page.evaluate(() => {
+      wayline.track('Settled');
+      return wayline.flush();
+    });
+  }
+  const events = (await waitForEvents(env.collector, (e) => e.filter((x) => x.event === 'Settled' && x.anonymousId === anon).length === 2)).filter(byAnon(anon));
+  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['pro']);
+  assert.deepEqual(a.log.errors.concat(b.log.errors), []);
+  await context.close();
+});
+
 test('memberships, stages and their events survive a page whose consent starts pending', async () => {
   // The profile is read under pending consent, so the stored state must be too: else the page enters again what
   // the profile's traits make true, and once consent is granted that fresh state replaces the stored one and the

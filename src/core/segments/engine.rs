@@ -16,6 +16,11 @@ use crate::core::rules::{
 /// work after a long sleep (each re-check moves a rule's wake-up strictly later).
 const MAX_CATCH_UP: usize = 10_000;
 
+/// A page's context and the channel it came through, as the rules read them.
+pub type Context = Option<(Value, Value)>;
+/// New traits, context and anonymous id for the rules, each absent when unchanged.
+pub type NewFacts<'a> = (Option<Map>, Context, Option<&'a str>);
+
 #[derive(Debug, Clone)]
 pub struct Engine {
     store: Store,
@@ -267,7 +272,7 @@ impl Engine {
     }
 
     /// Takes the traits and the context and channel given, marking the rules that read them; evaluates nothing.
-    fn take_facts(&mut self, traits: Option<Map>, context_and_channel: Option<(Value, Value)>) {
+    fn take_facts(&mut self, traits: Option<Map>, context_and_channel: Context) {
         if let Some(traits) = traits {
             self.facts.traits = traits;
             self.mark(Deps::TRAITS);
@@ -476,14 +481,22 @@ impl Engine {
     /// event. Returns the changes, and whether this tab's aggregates hold something `v`'s lack, so that it writes
     /// its state back (a reported change is written back too, as any change is); a state of another version, or
     /// unreadable, changes nothing but the time.
-    pub fn absorb(&mut self, v: &Value, now_ms: i64) -> (Vec<Change>, bool) {
+    pub fn absorb(&mut self, v: &Value, facts: NewFacts, now_ms: i64) -> (Vec<Change>, bool) {
         let now = clamp_time(now_ms).max(self.clock);
         let mut changes = self.advance(now);
+        // Traits or a context the other tab's profile brought with this state: re-checked together with it below,
+        // so a change that tab announced on them is not announced here again.
+        self.take_facts(facts.0, facts.1);
+        if let Some(id) = facts.2 {
+            self.facts.anonymous_id = id.to_string();
+            self.mark(Deps::IDENTITY);
+        }
         let mut merged = None;
         if v.get("v").and_then(Value::as_f64) == Some(1.0) {
             merged = v.get("store").map(|s| self.store.absorb(s, now));
         }
         let Some(Ok(beyond)) = merged else {
+            changes.append(&mut self.advance(now));
             return (changes, false);
         };
         let mut before = Vec::with_capacity(self.rules.units.len());

@@ -15,7 +15,7 @@ mod facts;
 pub use build::Rules;
 pub use change::Change;
 pub use defs::{EngineError, JourneyDef, Rule, RuleDiagnostic, SegmentDef};
-pub use engine::Engine;
+pub use engine::{Engine, NewFacts};
 
 #[cfg(test)]
 mod tests;

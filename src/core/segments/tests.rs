@@ -1028,16 +1028,25 @@ mod tabs {
         // Neither tab counted three; B, taking in A's two, is the first to: it reports the entry, and has its own
         // event to write back.
         let from_a = write(&mut a);
-        assert_eq!(b.absorb(&from_a, 4_000), (enter(4_000), true));
+        assert_eq!(
+            b.absorb(&from_a, (None, None, None), 4_000),
+            (enter(4_000), true)
+        );
         assert_eq!(b.segments(), ["s"]);
         // A takes in B's write: the entry B reported is not reported again, and A has nothing to write back.
         let from_b = write(&mut b);
-        assert_eq!(a.absorb(&from_b, 5_000), (vec![], false));
+        assert_eq!(
+            a.absorb(&from_b, (None, None, None), 5_000),
+            (vec![], false)
+        );
         assert_eq!(a.segments(), ["s"]);
         assert_eq!(a.store().value(0, 5_000), Fact::Num(3.0));
         // Nor does B, taking A's answer back.
         let from_a = write(&mut a);
-        assert_eq!(b.absorb(&from_a, 6_000), (vec![], false));
+        assert_eq!(
+            b.absorb(&from_a, (None, None, None), 6_000),
+            (vec![], false)
+        );
     }
 
     #[test]
@@ -1051,7 +1060,10 @@ mod tabs {
         a.ingest(&event("E").as_event(), 1_000);
         assert_eq!(a.ingest(&event("E").as_event(), 2_000), enter(2_000));
         let from_a = write(&mut a);
-        assert_eq!(b.absorb(&from_a, 3_000), (vec![], false));
+        assert_eq!(
+            b.absorb(&from_a, (None, None, None), 3_000),
+            (vec![], false)
+        );
         assert_eq!(b.segments(), ["s"]);
     }
 
@@ -1065,7 +1077,10 @@ mod tabs {
         b.ingest(&event("E").as_event(), 3 * D);
         assert_eq!(b.next_wakeup(), Some(10 * D));
         let from_a = write(&mut a);
-        assert_eq!(b.absorb(&from_a, 3 * D + 1), (enter(3 * D + 1), true));
+        assert_eq!(
+            b.absorb(&from_a, (None, None, None), 3 * D + 1),
+            (enter(3 * D + 1), true)
+        );
         // A's event leaves the window at day 8: B wakes then, and leaves.
         assert_eq!(b.next_wakeup(), Some(8 * D));
         assert_eq!(
@@ -1093,7 +1108,7 @@ mod tabs {
         a.ingest(&event("E").as_event(), 1_000);
         b.ingest(&event("E").as_event(), 1_500);
         let from_a = write(&mut a);
-        let (changes, beyond) = b.absorb(&from_a, 2_000);
+        let (changes, beyond) = b.absorb(&from_a, (None, None, None), 2_000);
         assert!(beyond);
         assert_eq!(
             changes,
@@ -1105,7 +1120,10 @@ mod tabs {
             }]
         );
         let from_b = write(&mut b);
-        assert_eq!(a.absorb(&from_b, 2_500), (vec![], false));
+        assert_eq!(
+            a.absorb(&from_b, (None, None, None), 2_500),
+            (vec![], false)
+        );
         assert_eq!(a.stage("j"), Some("two"));
     }
 
@@ -1115,7 +1133,7 @@ mod tabs {
         a.ingest(&event("E").as_event(), 1_000);
         for other in [r#"{"v":2,"store":{}}"#, r#"{"v":1}"#, "[]"] {
             assert_eq!(
-                a.absorb(&parse(other).unwrap(), 2_000),
+                a.absorb(&parse(other).unwrap(), (None, None, None), 2_000),
                 (vec![], false),
                 "{other}"
             );
@@ -1201,7 +1219,7 @@ mod tabs_property {
         tabs[from].engine.mark_written();
         tabs[from].dirty = false;
         let other = &mut tabs[1 - from];
-        let (changes, beyond) = other.engine.absorb(&stored, now);
+        let (changes, beyond) = other.engine.absorb(&stored, (None, None, None), now);
         other.note(&changes);
         other.dirty |= beyond;
     }
