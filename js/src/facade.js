@@ -20,9 +20,18 @@ export function createWayline(load) {
 
   // `m.call` by method name.
   const invoke = (m, name, args) => m.call(CODES.indexOf(name), ...args);
+  // Commands the module answered `true`: made while it was busy running page code (a replaced localStorage
+  // method, a getter), they are made again as soon as it is done, in order.
+  const later = [];
+  const retry = () => {
+    for (const [n, a] of later.splice(0)) call(n, a);
+  };
   // A build without the rule engine has no `explain`/`outcome`: those calls are no-ops there.
   const call = (name, args) => {
-    if (mod) return invoke(mod, name, args);
+    if (mod) {
+      if (invoke(mod, name, args) === true && later.push([name, args]) === 1) queueMicrotask(retry);
+      return;
+    }
     if (!failed) pending.push([name, args]);
   };
 
@@ -70,7 +79,7 @@ export function createWayline(load) {
       return ready;
     },
     flush() {
-      if (mod) return new Promise((resolve) => invoke(mod, 'flush', [resolve]));
+      if (mod) return new Promise((resolve) => call('flush', [resolve]));
       if (!ready || failed) return Promise.resolve(false);
       return new Promise((resolve) => pending.push(['flush', [resolve]]));
     },

@@ -72,6 +72,12 @@ pub fn init(options: JsValue) -> Result<(), JsValue> {
 /// The calls on the running SDK, by their `call` code. One `sdk::run` serves them all: each closure handed to it is
 /// code of its own. What the page gets when the SDK is not running is at the end.
 fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
+    // A command made while the SDK holds its state (from page code it runs) answers `true`, which no command
+    // answers otherwise: the facade makes it again once the SDK is done (`js/src/facade.js`), rather than it
+    // being lost.
+    if matches!(code, 0..=4 | 6 | 9) && sdk::busy() {
+        return JsValue::TRUE;
+    }
     let text = a.as_string();
     // Checked before the SDK is asked: an invalid consent is reported even when it is not running.
     let consent = match code {

@@ -96,6 +96,12 @@ thread_local! {
     static SDK: RefCell<Option<Sdk>> = const { RefCell::new(None) };
 }
 
+/// Whether the SDK holds its state now: a call made now re-enters it, from page code the SDK itself is running (a
+/// getter of a config response, a `localStorage` method the page replaced, a listener of an event the SDK caused).
+pub fn busy() -> bool {
+    SDK.with(|s| s.try_borrow_mut().is_err())
+}
+
 pub fn is_running() -> bool {
     SDK.with(|s| s.try_borrow().map(|s| s.is_some()).unwrap_or(true))
 }

@@ -142,3 +142,30 @@ test('hostile values under every storage key the SDK reads: it starts, says what
   assert.match(log.warnings.join('\n'), /profile_too_large/);
   await context.close();
 });
+
+test('calls the page makes from code the SDK runs while it holds its state are carried out after, not dropped', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  // A page (or a library on it) that wraps localStorage.setItem and tracks from inside it: the SDK writes
+  // storage in its own task, holding its state, so the call re-enters it.
+  await page.addInitScript(() => {
+    const original = Storage.prototype.setItem;
+    let calls = 0;
+    Storage.prototype.setItem = function (key, value) {
+      original.call(this, key, value);
+      if (String(key).startsWith('wayline:') && window.wayline && window.wayline.loaded && calls++ < 3) {
+        window.wayline.track('From setItem', { n: calls, key: String(key).split(':')[2] });
+      }
+    };
+  });
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  const anon = await page.evaluate(() => {
+    wayline.track('Before');
+    return wayline.anonymousId();
+  });
+  const events = (await waitForEvents(env.collector, (e) => e.filter((x) => x.event === 'From setItem' && x.anonymousId === anon).length === 3)).filter(byAnon(anon));
+  assert.deepEqual(events.filter((e) => e.event === 'From setItem').map((e) => e.properties.n), [1, 2, 3]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
