@@ -221,12 +221,15 @@ impl Store {
             self.weights[i] = self.states[i].weight();
         }
         self.total_weight = self.weights.iter().sum();
-        self.base.clone_from(&self.states);
+        self.mark_written();
     }
 
     /// The states were written where other tabs read them: they are the base of the next merge.
     pub fn mark_written(&mut self) {
-        self.base.clone_from(&self.states);
+        // State by state: there is one base for each state (`Vec::clone_from` links code for other lengths).
+        for (base, state) in self.base.iter_mut().zip(&self.states) {
+            *base = state.clone();
+        }
     }
 
     /// Takes the base of each aggregate `old` (the store this one replaces in the same page) also keeps: what
@@ -319,7 +322,7 @@ impl Store {
             self.reweigh(slot);
         }
         self.enforce_budget();
-        self.base.clone_from(&self.states);
+        self.mark_written();
         Ok(report)
     }
 }
