@@ -53,12 +53,8 @@ impl Profile {
         newer |= self.absorb_traits(other.traits, other.traits_at, &mut out);
         newer |= self.absorb_session(other.sessions, &mut out);
         let a = &mut self.attribution;
-        newer |= pick(&mut a.first, other.attribution.first, &mut out, |o, t| {
-            t.at < o.at
-        });
-        newer |= pick(&mut a.last, other.attribution.last, &mut out, |o, t| {
-            t.at > o.at
-        });
+        newer |= pick(&mut a.first, other.attribution.first, &mut out, true);
+        newer |= pick(&mut a.last, other.attribution.last, &mut out, false);
         out.ours_newer = newer;
         out
     }
@@ -71,10 +67,11 @@ impl Profile {
         let mut newer = later(&mut self.traits_at, theirs_at);
         let mut merged = self.traits.clone();
         for (k, v) in theirs.iter() {
+            let t = text(v);
             match merged.get(k).map(text) {
-                Some(ours) if ours == text(v) => continue,
+                Some(ours) if ours == t => continue,
                 // Traits of the same time (a tie between tabs) are settled by their text, the same in both.
-                Some(ours) if !(theirs_later || tie && text(v) > ours) => {
+                Some(ours) if !(theirs_later || tie && t > ours) => {
                     newer = true;
                     continue;
                 }
@@ -123,16 +120,16 @@ fn later(ours: &mut i64, theirs: i64) -> bool {
     newer
 }
 
-/// Takes `theirs` into `ours` when ours is empty or `better(ours, theirs)`; whether ours was kept and theirs
-/// differs (they lack it).
+/// Takes `theirs` into `ours` when ours is empty or theirs is better: the earlier when `earlier` (a first touch),
+/// else the later (a last touch). Whether ours was kept and theirs differs (they lack it).
 fn pick(
     ours: &mut Option<Touch>,
     theirs: Option<Touch>,
     out: &mut Absorbed,
-    better: fn(&Touch, &Touch) -> bool,
+    earlier: bool,
 ) -> bool {
     match (ours.as_ref(), &theirs) {
-        (Some(o), Some(t)) if !better(o, t) => o.at != t.at,
+        (Some(o), Some(t)) if !better(t, o, earlier) => o.at != t.at,
         (Some(_), None) => true,
         (_, None) => false,
         _ => {
@@ -140,6 +137,15 @@ fn pick(
             out.context = true;
             false
         }
+    }
+}
+
+/// Whether touch `t` is better than `o`: the earlier when `earlier`, else the later.
+fn better(t: &Touch, o: &Touch, earlier: bool) -> bool {
+    if earlier {
+        t.at < o.at
+    } else {
+        t.at > o.at
     }
 }
 

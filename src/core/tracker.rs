@@ -195,12 +195,12 @@ impl Tracker {
     /// changed traits and context are checked by the rules together with it, so a segment the other tab entered
     /// on those traits, and announced, is entered here without a second announcement.
     pub fn absorb_stored_profile(&mut self, text: &str, state: Option<&str>, now: Millis) -> bool {
-        let Ok(other) = Profile::from_json(text) else {
-            return false;
-        };
         if !self.consent.may_record() {
             return false;
         }
+        let Ok(other) = Profile::from_json(text) else {
+            return false;
+        };
         self.clock = self.clock.max(now);
         let got = self.profile.absorb(other);
         self.profile_dirty |= got.ours_newer;
