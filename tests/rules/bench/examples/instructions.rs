@@ -1,7 +1,7 @@
 //! Runs one rule-engine operation `N` times after its setup, for `bench/instructions.sh`, which runs this under
 //! callgrind with `N` and with 0 and divides the difference: instructions per operation, a figure that does not
 //! move when other work loads the machine (criterion's timings do, by tens of percent).
-//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|compile-demo> <N>
+//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|compile-demo> <N>
 
 use std::hint::black_box;
 use wayline::core::audience::{Audience, Kind};
@@ -52,6 +52,35 @@ fn ingest_audience(config: &Value, n: usize) {
     }
 }
 
+/// Another tab's stored state taken in (`Audience::absorb_stored`): two tabs with the demo store's config have
+/// each fed half of 10,000 events (alternately); the first one's written state, its JSON text as the storage event
+/// gives it, is merged into the second's, which re-checks every rule. The cost a tab pays per write of another.
+fn absorb_audience(config: &Value, n: usize) {
+    let evs = events(10_000);
+    let mut tabs = [
+        Audience::from_config(config).unwrap(),
+        Audience::from_config(config).unwrap(),
+    ];
+    for (i, (e, t)) in evs.iter().enumerate() {
+        let kind = if e.kind == "page" {
+            Kind::Page
+        } else {
+            Kind::Track
+        };
+        let tab = &mut tabs[i % 2];
+        tab.advance(*t);
+        tab.ingest(kind, &e.name, &e.properties, e.session_id, *t);
+        tab.take_decisions();
+    }
+    let end = evs.last().map_or(0, |(_, t)| *t);
+    let [a, mut b] = tabs;
+    let mut a = a;
+    let written = a.take_state_write().unwrap();
+    for _ in 0..n {
+        black_box(b.absorb_stored(black_box(&written), (None, None, None), end));
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(op), Some(n)) = (
@@ -59,7 +88,7 @@ fn main() {
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     ) else {
         eprintln!(
-            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|compile-demo> <N>"
+            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|compile-demo> <N>"
         );
         std::process::exit(2);
     };
@@ -80,6 +109,7 @@ fn main() {
         "ingest-demo" => ingest(&parse(DEMO_CONFIG).unwrap(), n),
         "ingest-100" => ingest(&hundred_rules(), n),
         "audience-demo" => ingest_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
+        "absorb-demo" => absorb_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
         "compile-demo" => {
             let demo = parse(DEMO_CONFIG).unwrap();
             for _ in 0..n {
