@@ -490,3 +490,46 @@ fn another_tabs_reset_starts_this_tab_afresh_without_repeating_that_tabs_announc
     assert_eq!(b.segments(), ["new"]);
     assert_eq!(entered(&b), before);
 }
+
+/// Two tabs write their states in turn, each taking in the other's write: how many writes until neither has
+/// anything left to write (at most `bound`, else the test fails).
+fn exchange(a: &mut Tracker, b: &mut Tracker, bound: usize) {
+    let mut now = 2_000;
+    let mut pending = a.take_state_write();
+    let mut writes = 0;
+    let mut to_b = true;
+    while let Some(state) = pending {
+        writes += 1;
+        assert!(
+            writes <= bound,
+            "still exchanging writes after {writes}: {state}"
+        );
+        now += 1_000;
+        let reader = if to_b { &mut *b } else { &mut *a };
+        reader.adopt_stored_state(&state, now);
+        pending = reader.take_state_write();
+        to_b = !to_b;
+    }
+}
+
+/// Two tabs running different configs (one loaded before a deploy, one after), each with a segment the other
+/// lacks: what each writes is taken in by the other and answered at most once more, not for as long as both
+/// stay open.
+#[test]
+fn two_tabs_with_different_segments_settle_instead_of_answering_each_other_forever() {
+    let config = |name: &str, event: &str| {
+        json::parse(&format!(
+            r#"{{"segments": {{"{name}": "count(\"{event}\") >= 1"}}}}"#
+        ))
+        .unwrap()
+    };
+    let mut a = tracker();
+    a.set_audience(Audience::boxed(&config("old", "X")).unwrap(), None, 0);
+    let mut b = tracker();
+    b.set_audience(Audience::boxed(&config("new", "Y")).unwrap(), None, 0);
+    a.track("X", None, 1_000);
+    b.track("Y", None, 1_200);
+    exchange(&mut a, &mut b, 3);
+    assert_eq!(a.segments(), ["old"]);
+    assert_eq!(b.segments(), ["new"]);
+}

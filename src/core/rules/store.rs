@@ -248,7 +248,7 @@ impl Store {
 
     /// Merges another tab's persisted aggregates (as [`Store::to_value`] writes them) into these, state by state
     /// ([`State::merged`]), at `now_ms`; each merged state's base becomes theirs, which is now what is stored. A
-    /// state theirs lacks or cannot read stays this tab's. Returns whether these hold something theirs lack (to
+    /// state theirs lacks or cannot read stays this tab's (one they lack is not written back for them). Returns whether these hold something theirs lack (to
     /// be written back), else nothing is: repeating a merge, or merging theirs back, changes nothing, so two
     /// tabs settle.
     pub fn absorb(&mut self, v: &Value, now_ms: i64) -> Result<bool, StateError> {
@@ -257,8 +257,12 @@ impl Store {
         let mut beyond = false;
         for slot in 0..self.specs.len() {
             let spec = &self.specs[slot];
-            let theirs = aggs.get(&spec.key).and_then(|s| state_from_value(spec, s));
-            let Some(mut theirs) = theirs else {
+            // Every aggregate of a config is written: one theirs lacks is not in their config (another tab
+            // running another config), which would drop it again from a write back, so it is no news to them.
+            let Some(saved) = aggs.get(&spec.key) else {
+                continue;
+            };
+            let Some(mut theirs) = state_from_value(spec, saved) else {
                 beyond |= differ(&self.states[slot], &State::new(spec));
                 continue;
             };
@@ -865,7 +869,12 @@ mod tests {
             let (mut a, mut b) = tabs(r#"count("E") > 0"#);
             feed(&mut a, "E", "{}", 1, 1_000);
             let foreign = crate::core::json::parse(r#"{"v":1,"a":{"count:E":"junk"}}"#).unwrap();
-            assert!(a.absorb(&foreign, 2_000).unwrap());
+            // Not in their config: a write back would not keep it there.
+            assert!(!a.absorb(&foreign, 2_000).unwrap());
+            assert_eq!(num(&a, 2_000), Some(1.0));
+            // Theirs unreadable: ours is written back.
+            let junk = crate::core::json::parse(r#"{"v":1,"a":{"count|\"E\"":"junk"}}"#).unwrap();
+            assert!(a.absorb(&junk, 2_000).unwrap());
             assert_eq!(num(&a, 2_000), Some(1.0));
             assert_eq!(a.absorb(&Value::Null, 2_000), Err(StateError::Foreign));
             // Nothing of ours: nothing to write back.
