@@ -533,3 +533,29 @@ fn two_tabs_with_different_segments_settle_instead_of_answering_each_other_forev
     assert_eq!(a.segments(), ["old"]);
     assert_eq!(b.segments(), ["new"]);
 }
+
+/// The same with a campaign each tab's config lacks, shown in the other.
+#[test]
+fn two_tabs_with_different_campaigns_settle_instead_of_answering_each_other_forever() {
+    let config = |id: &str, event: &str| {
+        json::parse(&format!(
+            r#"{{"campaigns": [{{"id": "{id}", "trigger": {{"event": "{event}"}},
+                "action": {{"type": "custom", "payload": {{}}}}, "timing": {{"frequency": "always"}}}}]}}"#
+        ))
+        .unwrap()
+    };
+    let mut a = tracker();
+    a.set_audience(Audience::boxed(&config("old", "X")).unwrap(), None, 0);
+    let mut b = tracker();
+    b.set_audience(Audience::boxed(&config("new", "Y")).unwrap(), None, 0);
+    a.track("X", None, 1_000);
+    b.track("Y", None, 1_200);
+    assert_eq!(a.take_decisions().len(), 1);
+    assert_eq!(b.take_decisions().len(), 1);
+    exchange(&mut a, &mut b, 3);
+    // B's write keeps A's show of the campaign B does not know, for A's config to read on the next page.
+    b.track("Y", None, 9_000);
+    b.take_decisions();
+    let written = b.take_state_write().unwrap();
+    assert!(written.contains(r#""old":{"s":[1000]"#), "{written}");
+}

@@ -13,7 +13,7 @@ use super::reason::Reason;
 use super::signal::{Outcome, Signal};
 use super::state::{position, Pending, State, StateError};
 use super::trigger::{fires, same_trigger, Meters};
-use crate::core::json::{self, Value};
+use crate::core::json::{self, Map, Value};
 use crate::core::order;
 use crate::core::rules::Input;
 
@@ -365,6 +365,15 @@ impl Engine {
     pub fn absorb(&mut self, v: &Value) {
         if let Ok(theirs) = State::from_value(v, &self.campaigns) {
             self.dirty |= self.state.absorb(&theirs);
+            let mut foreign = Map::new();
+            if let Some(c) = v.get("c").and_then(Value::as_object) {
+                for (id, h) in c.iter() {
+                    if position(&self.campaigns, id).is_none() {
+                        foreign.insert(id, h.clone());
+                    }
+                }
+            }
+            self.state.foreign = foreign;
         }
     }
 

@@ -4,7 +4,7 @@
 
 use super::limits::{MAX_PENDING, MAX_SHOWS_KEPT};
 use super::model::Campaign;
-use crate::core::json::{write_number, write_string, Value};
+use crate::core::json::{write_number, write_string, Map, Value};
 
 /// Version of the persisted form; another version is discarded (a fresh start), never misread.
 pub const STATE_VERSION: f64 = 1.0;
@@ -129,6 +129,9 @@ pub struct State {
     pub pending: Vec<Pending>,
     /// The session's engaged time as last reported, so an `engagedTime` threshold fires once per session.
     pub engaged_ms: i64,
+    /// Histories, by id, of campaigns not in this config that another tab running another config stored: written
+    /// back as they were, else each tab's write would drop the other's and be answered for ever.
+    pub foreign: Map,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,6 +277,15 @@ impl State {
             }
             field(",\"d\":", h.dismissed_at, out);
             out.push('}');
+        }
+        for (id, h) in self.foreign.iter() {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            write_string(id, out);
+            out.push(':');
+            out.push_str(&h.to_json());
         }
         out.push('}');
         field(",\"session\":", self.session, out);
