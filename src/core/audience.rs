@@ -198,7 +198,7 @@ impl Audience {
         // An unreadable state is merged as none: the facts are still checked.
         let v = json::parse(text).unwrap_or(Value::Null);
         if let Some(c) = v.get("campaigns") {
-            self.campaigns.absorb(c);
+            self.campaigns.absorb(c, &mut self.decisions);
         }
         let none = Value::Null;
         let segments = v.get("segments").unwrap_or(&none);

@@ -559,3 +559,48 @@ fn two_tabs_with_different_campaigns_settle_instead_of_answering_each_other_fore
     let written = b.take_state_write().unwrap();
     assert!(written.contains(r#""old":{"s":[1000]"#), "{written}");
 }
+
+/// A session started in another tab ends this tab's session, with the delays waiting in it, as a new session
+/// started here does.
+#[test]
+fn a_session_started_in_another_tab_cancels_the_delays_waiting_here() {
+    let config = json::parse(
+        r#"{"campaigns": [{"id": "later", "trigger": {"event": "Promo"}, "action": {"type": "custom", "payload": {}},
+                           "timing": {"delay": "1h", "frequency": "always"}}]}"#,
+    )
+    .unwrap();
+    const MIN: i64 = 60 * SECOND;
+    let mut a = tracker();
+    a.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+    a.track("Start", None, 1_000);
+    let profile = a.take_profile_write().unwrap();
+    let mut b = Tracker::new(
+        TrackerOptions::new("wk"),
+        Some(&profile),
+        Environment::default(),
+        page("/"),
+        [7; 32],
+    );
+    b.set_audience(
+        Audience::boxed(&config).unwrap(),
+        a.take_state_write().as_deref(),
+        1_500,
+    );
+    b.track("Promo", None, 2_000);
+    assert!(matches!(
+        &b.take_decisions()[..],
+        [Decision::Delayed { .. }]
+    ));
+    // Tab A, idle for 31 minutes, starts a new session, and writes its state, then its profile.
+    a.track("Back", None, 31 * MIN + 2_000);
+    let state = a.take_state_write();
+    let profile = a.take_profile_write().unwrap();
+    assert!(!b.absorb_stored_profile(&profile, state.as_deref(), 31 * MIN + 2_100));
+    b.track("Here", None, 31 * MIN + 3_000);
+    b.advance(61 * MIN + 2_000);
+    let d = b.take_decisions();
+    assert!(
+        !d.iter().any(|d| matches!(d, Decision::Show { .. })),
+        "a delay of the session that ended shows in the next one: {d:?}"
+    );
+}

@@ -362,9 +362,19 @@ impl Engine {
     /// [`Engine::restore`] reads it; an unreadable one is ignored): see [`State::absorb`]. The state is to be
     /// written only when it holds something the other tab's lacks, so the other tab learns it and the two stop
     /// there. Decisions already pending are not re-checked against caps taken in.
-    pub fn absorb(&mut self, v: &Value) {
+    ///
+    /// A later session taken in ends this tab's, as a session started here does: its delays are cancelled
+    /// (decisions added to `out`), its prompt count is the other tab's.
+    pub fn absorb(&mut self, v: &Value, out: &mut Vec<Decision>) {
         if let Ok(theirs) = State::from_value(v, &self.campaigns) {
-            self.dirty |= self.state.absorb(&theirs);
+            let (ours, dirty) = (self.state.session, self.dirty);
+            let beyond = self.state.absorb(&theirs);
+            if let (Some(_), Some(id)) = (ours, self.state.session.filter(|&s| Some(s) != ours)) {
+                let prompts = self.state.session_prompts;
+                self.new_session(id, out);
+                self.state.session_prompts = prompts;
+            }
+            self.dirty = dirty | beyond;
             let mut foreign = Map::new();
             if let Some(c) = v.get("c").and_then(Value::as_object) {
                 for (id, h) in c.iter() {
