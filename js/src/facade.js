@@ -21,15 +21,19 @@ export function createWayline(load) {
   // `m.call` by method name.
   const invoke = (m, name, args) => m.call(CODES.indexOf(name), ...args);
   // Commands the module answered `true`: made while it was busy running page code (a replaced localStorage
-  // method, a getter), they are made again as soon as it is done, in order.
+  // method, a getter), they are made again as soon as it is done, in order, and before any call made after them
+  // (which waits behind them).
   const later = [];
   const retry = () => {
-    for (const [n, a] of later.splice(0)) call(n, a);
+    while (later.length) {
+      const [n, a] = later.shift();
+      if (invoke(mod, n, a) === true) return void (later.unshift([n, a]), queueMicrotask(retry));
+    }
   };
   // A build without the rule engine has no `explain`/`outcome`: those calls are no-ops there.
   const call = (name, args) => {
     if (mod) {
-      if (invoke(mod, name, args) === true && later.push([name, args]) === 1) queueMicrotask(retry);
+      if ((later.length || invoke(mod, name, args) === true) && later.push([name, args]) === 1) queueMicrotask(retry);
       return;
     }
     if (!failed) pending.push([name, args]);

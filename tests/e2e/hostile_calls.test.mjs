@@ -169,3 +169,33 @@ test('calls the page makes from code the SDK runs while it holds its state are c
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('a command made from page code the SDK runs comes before the calls the page makes after it', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  // Granting consent stores the config in the page's own call: the page's setItem wrapper tracks from there,
+  // while the SDK holds its state, so that call is made again; it came first, so it is delivered first.
+  await page.addInitScript(() => {
+    const original = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key, value) {
+      original.call(this, key, value);
+      if (String(key).endsWith(':config') && window.wayline && window.wayline.loaded) {
+        window.wayline.track('Inner');
+      }
+    };
+  });
+  await page.goto(env.collector.url + '/segments-pending.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  const anon = await page.evaluate(() => {
+    wayline.consent('granted');
+    wayline.track('After');
+    return wayline.anonymousId();
+  });
+  const names = ['Inner', 'After'];
+  const events = (await waitForEvents(env.collector, (e) => e.filter((x) => names.includes(x.event) && x.anonymousId === anon).length === 2))
+    .filter(byAnon(anon))
+    .filter((e) => names.includes(e.event));
+  assert.deepEqual(events.map((e) => e.event), names);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
