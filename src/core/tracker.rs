@@ -452,12 +452,9 @@ impl Tracker {
                 self.profile.traits = Map::new();
             }
         }
-        // Another identity, or new traits, from now: what other tabs open at once merge by (`profile_merge.rs`).
+        // Another identity from now: what other tabs open at once merge by (`profile_merge.rs`).
         if user_id.is_some() && user_id != self.profile.user_id.as_deref() {
             self.profile.identity_at = now.max(self.profile.identity_at + 1);
-        }
-        if !new_traits.is_empty() {
-            self.profile.traits_at = now.max(self.profile.traits_at + 1);
         }
         let mut merged = self.profile.traits.clone();
         merged.merge(&new_traits);
@@ -469,6 +466,10 @@ impl Tracker {
                 "stored traits are limited to 16 KiB; these traits were sent but not kept".into(),
             );
         } else {
+            // Newer traits (kept ones only: traits sent but not kept must not win over another tab's).
+            if !new_traits.is_empty() {
+                self.profile.traits_at = now.max(self.profile.traits_at + 1);
+            }
             self.profile.traits = merged;
         }
         if let Some(id) = user_id {
@@ -775,6 +776,31 @@ mod tests {
         assert!(!a.absorb_stored_profile("{garbage", None, 95));
         assert!(!a.absorb_stored_profile("", None, 95));
         assert_eq!(a.profile().anonymous_id, b.profile().anonymous_id);
+    }
+
+    /// Traits too large to keep are not newer traits: another tab's later kept ones still win over them.
+    #[test]
+    fn traits_not_kept_do_not_win_over_another_tabs() {
+        let many = |prefix: &str| {
+            let keys: Vec<String> = (0..10)
+                .map(|i| format!("\"{prefix}{i}\":\"{}\"", "x".repeat(1_000)))
+                .collect();
+            format!("{{{}}}", keys.join(","))
+        };
+        let mut a = tracker(None);
+        a.identify(None, Some("{\"plan\":\"free\"}"), 1);
+        a.identify(None, Some(&many("a")), 2);
+        let start = a.take_profile_write().unwrap();
+        let mut b = tracker(Some(&start));
+        b.identify(None, Some("{\"plan\":\"max\"}"), 8);
+        // Kept, they would pass the 16 KiB bound: sent, not kept.
+        a.identify(None, Some(&many("b")), 10);
+        assert!(a
+            .take_warnings()
+            .iter()
+            .any(|w| w.code == "traits_too_large"));
+        b.absorb_stored_profile(&a.take_profile_write().unwrap(), None, 11);
+        assert_eq!(b.profile().traits.get("plan"), Some(&Value::from("max")));
     }
 
     /// What is written with the log rather than a second later: a new visitor, an identify, an event the SDK
