@@ -369,16 +369,23 @@ fn browsing() -> Value {
         .unwrap()
 }
 
+/// Two tabs of one visitor, with a config each (the same one, or a tab loaded before a config changed).
+fn two_tabs(a: &Value, b: &Value) -> (Tracker, Tracker) {
+    let tab = |config| {
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(config).unwrap(), None, 0);
+        t
+    };
+    (tab(a), tab(b))
+}
+
 fn entered(t: &Tracker) -> usize {
     names(t).iter().filter(|n| *n == "Segment Entered").count()
 }
 
 #[test]
 fn a_count_reached_by_two_tabs_together_enters_once_and_is_not_announced_again() {
-    let mut a = tracker();
-    a.set_audience(Audience::boxed(&browsing()).unwrap(), None, 0);
-    let mut b = tracker();
-    b.set_audience(Audience::boxed(&browsing()).unwrap(), None, 0);
+    let (mut a, mut b) = two_tabs(&browsing(), &browsing());
     a.track("Product Viewed", None, 1_000);
     a.track("Product Viewed", None, 2_000);
     b.track("Product Viewed", None, 2_500);
@@ -407,10 +414,7 @@ fn a_count_reached_by_two_tabs_together_enters_once_and_is_not_announced_again()
 
 #[test]
 fn a_view_not_yet_written_survives_a_new_config_and_still_adds_to_the_other_tabs() {
-    let mut a = tracker();
-    a.set_audience(Audience::boxed(&browsing()).unwrap(), None, 0);
-    let mut b = tracker();
-    b.set_audience(Audience::boxed(&browsing()).unwrap(), None, 0);
+    let (mut a, mut b) = two_tabs(&browsing(), &browsing());
     a.track("Product Viewed", None, 1_000);
     a.track("Product Viewed", None, 2_000);
     b.track("Product Viewed", None, 2_500);
@@ -433,10 +437,7 @@ fn pro() -> Value {
 
 #[test]
 fn traits_another_tab_identified_with_enter_its_segment_here_without_a_second_announcement() {
-    let mut a = tracker();
-    a.set_audience(Audience::boxed(&pro()).unwrap(), None, 0);
-    let mut b = tracker();
-    b.set_audience(Audience::boxed(&pro()).unwrap(), None, 0);
+    let (mut a, mut b) = two_tabs(&pro(), &pro());
     a.identify(None, Some(r#"{"plan":"pro"}"#), 1_000);
     assert_eq!(entered(&a), 1);
     assert!(
@@ -468,10 +469,7 @@ fn traits_another_tab_identified_with_enter_its_segment_here_without_a_second_an
 fn another_tabs_reset_starts_this_tab_afresh_without_repeating_that_tabs_announcements() {
     let fresh_entry = r#"{"segments": {"new": "count(\"Order Completed\") == 0"}}"#;
     let config = json::parse(fresh_entry).unwrap();
-    let mut a = tracker();
-    a.set_audience(Audience::boxed(&config).unwrap(), None, 0);
-    let mut b = tracker();
-    b.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+    let (mut a, mut b) = two_tabs(&config, &config);
     a.track("Order Completed", None, 500);
     b.adopt_stored_state(&a.take_state_write().unwrap(), 600);
     assert!(b.segments().is_empty());
@@ -523,10 +521,7 @@ fn two_tabs_with_different_segments_settle_instead_of_answering_each_other_forev
         ))
         .unwrap()
     };
-    let mut a = tracker();
-    a.set_audience(Audience::boxed(&config("old", "X")).unwrap(), None, 0);
-    let mut b = tracker();
-    b.set_audience(Audience::boxed(&config("new", "Y")).unwrap(), None, 0);
+    let (mut a, mut b) = two_tabs(&config("old", "X"), &config("new", "Y"));
     a.track("X", None, 1_000);
     b.track("Y", None, 1_200);
     exchange(&mut a, &mut b, 3);
@@ -544,10 +539,7 @@ fn two_tabs_with_different_campaigns_settle_instead_of_answering_each_other_fore
         ))
         .unwrap()
     };
-    let mut a = tracker();
-    a.set_audience(Audience::boxed(&config("old", "X")).unwrap(), None, 0);
-    let mut b = tracker();
-    b.set_audience(Audience::boxed(&config("new", "Y")).unwrap(), None, 0);
+    let (mut a, mut b) = two_tabs(&config("old", "X"), &config("new", "Y"));
     a.track("X", None, 1_000);
     b.track("Y", None, 1_200);
     assert_eq!(a.take_decisions().len(), 1);
