@@ -84,11 +84,13 @@ impl Profile {
         let mut size = String::new();
         json::write_map(&merged, &mut size);
         if size.len() > MAX_PROFILE_BYTES / 2 {
-            if theirs_later {
+            // Traits of the same time are settled by their text here too, so that both tabs keep the same ones.
+            let theirs_win = theirs_later || tie && map_text(&theirs) > map_text(&self.traits);
+            if theirs_win {
                 self.traits = theirs;
                 out.traits = true;
             }
-            return !theirs_later;
+            return !theirs_win;
         }
         self.traits = merged;
         newer
@@ -147,6 +149,13 @@ fn better(t: &Touch, o: &Touch, earlier: bool) -> bool {
     } else {
         t.at > o.at
     }
+}
+
+/// Traits as JSON text (see [`text`]).
+fn map_text(m: &Map) -> String {
+    let mut out = String::new();
+    json::write_map(m, &mut out);
+    out
 }
 
 /// A value as JSON text: compared this way rather than through `PartialEq`, whose code the module would link
@@ -286,6 +295,9 @@ mod tests {
         let merged = converge(&a, &b);
         assert_eq!(merged.traits.len(), 1);
         assert!(merged.traits.get("two").is_some());
+        // Of the same time: both tabs keep the same traits, and stop writing.
+        b.traits_at = a.traits_at;
+        assert_eq!(converge(&a, &b).traits.len(), 1);
     }
 
     #[test]
