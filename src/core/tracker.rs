@@ -199,6 +199,10 @@ impl Tracker {
             return false;
         }
         let Ok(other) = Profile::from_json(text) else {
+            // No profile to take in (none stored, or unreadable): the state beside it still is another tab's.
+            if let Some(state) = state {
+                self.adopt_stored_state(state, now);
+            }
             return false;
         };
         self.clock = self.clock.max(now);

@@ -596,3 +596,14 @@ fn a_session_started_in_another_tab_cancels_the_delays_waiting_here() {
         "a delay of the session that ended shows in the next one: {d:?}"
     );
 }
+
+#[test]
+fn without_a_readable_profile_the_state_beside_it_is_still_taken_in() {
+    let (mut a, mut b) = two_tabs(&browsing(), &browsing());
+    a.track("Product Viewed", None, 1_000);
+    a.track("Product Viewed", None, 2_000);
+    a.track("Product Viewed", None, 2_500);
+    let state = a.take_state_write().unwrap();
+    assert!(!b.absorb_stored_profile("", Some(&state), 3_000));
+    assert_eq!(b.segments(), ["browsing"]);
+}

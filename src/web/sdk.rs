@@ -758,13 +758,9 @@ impl Sdk {
         if !self.tracker.consent().may_record() {
             return;
         }
-        if let Some(text) = self.store.get(&self.profile_key) {
-            self.absorb_profile(&text, now);
-        }
-        #[cfg(feature = "segments")]
-        if let Some(text) = self.store.get(&self.state_key) {
-            self.tracker.adopt_stored_state(&text, now);
-        }
+        // The profile, and the state stored beside it with it (without a profile, the state alone).
+        let text = self.store.get(&self.profile_key).unwrap_or_default();
+        self.absorb_profile(&text, now);
     }
 
     /// Another tab's profile (see `profile_merge.rs`); another visitor's closes the prompt, as `reset` does.
