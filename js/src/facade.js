@@ -27,7 +27,11 @@ export function createWayline(load) {
   const retry = () => {
     while (later.length) {
       const [n, a] = later.shift();
-      if (invoke(mod, n, a) === true) return void (later.unshift([n, a]), queueMicrotask(retry));
+      if (invoke(mod, n, a) === true) {
+        later.unshift([n, a]);
+        queueMicrotask(retry);
+        return;
+      }
     }
   };
   // A build without the rule engine has no `explain`/`outcome`: those calls are no-ops there.
