@@ -244,8 +244,14 @@ impl Audience {
         self.engine.stage(journey)
     }
 
-    pub fn next_wakeup(&self) -> Option<Millis> {
-        earliest(self.engine.next_wakeup(), self.campaigns.next_wakeup())
+    /// When time alone could next change something: a rule (`rules_delay` ms late, see [`Audience::advance`]), or
+    /// a campaign delay ending.
+    pub fn next_wakeup(&self, rules_delay: Millis) -> Option<Millis> {
+        let rules = self
+            .engine
+            .next_wakeup()
+            .map(|w| w.saturating_add(rules_delay));
+        earliest(rules, self.campaigns.next_wakeup())
     }
 
     pub fn ingest(
@@ -318,9 +324,10 @@ impl Audience {
         changes
     }
 
-    /// Lets time pass: rules that change with time alone are re-checked, and due campaign delays end.
-    pub fn advance(&mut self, now: Millis) -> Vec<Change> {
-        let changes = self.engine.advance(now);
+    /// Lets time pass: rules that change with time alone are re-checked as of `rules_delay` ms ago (see
+    /// [`crate::core::tracker::Tracker::set_time_change_delay`]), and due campaign delays end.
+    pub fn advance(&mut self, now: Millis, rules_delay: Millis) -> Vec<Change> {
+        let changes = self.engine.advance(now.saturating_sub(rules_delay));
         self.tell_changes(&changes, now);
         let facts = self.engine.input();
         self.campaigns
@@ -526,9 +533,9 @@ mod tests {
             matches!(&c[..], [Change::SegmentEnter { segment, .. }] if segment == "pricing-curious")
         );
         assert_eq!(a.segments(), ["pricing-curious"]);
-        let wake = a.next_wakeup().unwrap();
+        let wake = a.next_wakeup(0).unwrap();
         assert!(wake <= 7 * DAY + 1_000 && wake > 6 * DAY);
-        let c = a.advance(wake);
+        let c = a.advance(wake, 0);
         assert!(matches!(&c[..], [Change::SegmentExit { .. }]));
         let (name, props) = change_event(&c[0]);
         assert_eq!(name, SEGMENT_EXITED);
@@ -614,9 +621,9 @@ mod tests {
             assert_eq!(a.take_decisions(), b.take_decisions());
         }
         assert_eq!(a.segments(), b.segments());
-        assert_eq!(a.next_wakeup(), b.next_wakeup());
-        let wake = a.next_wakeup().unwrap();
-        assert_eq!(a.advance(wake), b.advance(wake));
+        assert_eq!(a.next_wakeup(0), b.next_wakeup(0));
+        let wake = a.next_wakeup(0).unwrap();
+        assert_eq!(a.advance(wake, 0), b.advance(wake, 0));
         assert_eq!(a.take_decisions(), b.take_decisions());
         assert_eq!(a.stage("lifecycle"), b.stage("lifecycle"));
         assert_eq!(a.explain("cart-exit", wake), b.explain("cart-exit", wake));

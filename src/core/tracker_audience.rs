@@ -43,6 +43,9 @@ pub struct Slot {
     pub held_traits: Option<Map>,
     /// Changes are not reported and decisions not acted on (see [`Tracker::adopt_fresh_audience`]).
     pub quiet: bool,
+    /// How long after the instant a rule changes with time alone this tab re-checks it (see
+    /// [`Tracker::set_time_change_delay`]).
+    pub time_change_delay: Millis,
 }
 
 /// Outcome and held-out events re-enter the engine (rules may count them); decisions they cause are handled in at
@@ -417,7 +420,7 @@ impl Tracker {
     pub fn advance(&mut self, now: Millis) {
         self.clock = self.clock.max(now);
         if let Some(a) = &mut self.seg.audience {
-            let mut changes = a.advance(now);
+            let mut changes = a.advance(now, self.seg.time_change_delay);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
@@ -431,8 +434,20 @@ impl Tracker {
 
     /// When a rule could next change with time alone, or the visitor becomes idle long enough for a campaign.
     pub fn next_wakeup(&self) -> Option<Millis> {
-        let rules = self.seg.audience.as_ref().and_then(|a| a.next_wakeup());
+        let rules = self
+            .seg
+            .audience
+            .as_ref()
+            .and_then(|a| a.next_wakeup(self.seg.time_change_delay));
         earliest(rules, self.idle_wakeup())
+    }
+
+    /// Re-checks rules that change with time alone `delay` ms after the instant they change, rather than at it
+    /// (an event still re-checks them at once). Every open tab of the visitor reaches that instant together: a
+    /// tab in the background waits, so that the change reaches it in the state the visible tab (or the sending
+    /// tab) stores when it reports it, and it is reported once.
+    pub fn set_time_change_delay(&mut self, delay: Millis) {
+        self.seg.time_change_delay = delay;
     }
 
     /// The instant the visitor's idleness crosses the next idle threshold of a campaign.
@@ -564,6 +579,7 @@ impl Tracker {
     pub fn expect_config(&mut self) {}
     pub fn no_config(&mut self) {}
     pub fn advance(&mut self, _now: Millis) {}
+    pub fn set_time_change_delay(&mut self, _delay: Millis) {}
     pub fn next_wakeup(&self) -> Option<Millis> {
         None
     }

@@ -412,6 +412,58 @@ fn a_count_reached_by_two_tabs_together_enters_once_and_is_not_announced_again()
     assert_eq!(a.next_wakeup(), b.next_wakeup());
 }
 
+fn exited(t: &Tracker) -> usize {
+    names(t).iter().filter(|n| *n == "Segment Exited").count()
+}
+
+/// A window ends in both tabs at the same instant. The tab in the background re-checks it later; meanwhile it
+/// takes in what the visible tab stored when it reported the exit, so the visitor leaves the segment once, with
+/// one `Segment Exited` between the two tabs.
+#[test]
+fn a_window_ending_in_two_tabs_is_reported_by_the_tab_that_does_not_wait() {
+    let (mut a, mut b) = two_tabs(&browsing(), &browsing());
+    for at in [1_000, 2_000, 3_000] {
+        a.track("Product Viewed", None, at);
+    }
+    b.adopt_stored_state(&a.take_state_write().unwrap(), 3_500);
+    assert_eq!(
+        (a.segments(), b.segments()),
+        (vec!["browsing"], vec!["browsing"])
+    );
+    b.set_time_change_delay(5_000);
+    let ends = a.next_wakeup().unwrap();
+    assert_eq!(b.next_wakeup(), Some(ends + 5_000));
+
+    // The instant passes; the waiting tab's timer is not due, and were it run early it would still wait.
+    a.advance(ends);
+    b.advance(ends + 100);
+    assert_eq!((exited(&a), exited(&b)), (1, 0));
+    assert_eq!(b.segments(), ["browsing"]);
+    // The visible tab's write arrives: the background tab leaves without a word.
+    b.adopt_stored_state(&a.take_state_write().unwrap(), ends + 300);
+    assert!(b.segments().is_empty());
+    b.advance(ends + 5_000);
+    assert_eq!(exited(&b), 0);
+    assert_eq!(b.next_wakeup(), None);
+
+    // Without the other tab's write, the waiting tab reports the exit itself when its delay ends, at the instant
+    // the window ended; an event of its own re-checks at once.
+    let (mut a, mut c) = two_tabs(&browsing(), &browsing());
+    for at in [1_000, 2_000, 3_000] {
+        a.track("Product Viewed", None, at);
+    }
+    let stored = a.take_state_write().unwrap();
+    c.adopt_stored_state(&stored, 3_500);
+    c.set_time_change_delay(5_000);
+    c.advance(ends + 5_000);
+    assert!(matches!(&c.take_changes()[..], [Change::SegmentExit { at, .. }] if *at == ends));
+    let (_, mut d) = two_tabs(&browsing(), &browsing());
+    d.adopt_stored_state(&stored, 3_500);
+    d.set_time_change_delay(5_000);
+    d.track("Cart Viewed", None, ends + 10);
+    assert_eq!(exited(&d), 1);
+}
+
 #[test]
 fn a_view_not_yet_written_survives_a_new_config_and_still_adds_to_the_other_tabs() {
     let (mut a, mut b) = two_tabs(&browsing(), &browsing());

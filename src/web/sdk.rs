@@ -39,6 +39,14 @@ pub use campaigns::{carry_out, Opening};
 const PROFILE_WRITE_DELAY: Millis = SECOND;
 /// Queue writes likewise, more often: what a crash (no `pagehide`) can lose is what was tracked in this window.
 const QUEUE_WRITE_DELAY: Millis = 250;
+/// How long after a rule changes with time alone a hidden tab re-checks it: the sending tab, and any other.
+/// Every open tab reaches that instant together; the visible tab reports the change at once and stores it within
+/// `QUEUE_WRITE_DELAY`, and a hidden tab takes that write in first (its timers may also run up to a second
+/// late), so the change is reported once. The sending tab goes next, for when no tab is visible.
+#[cfg(feature = "segments")]
+const HIDDEN_SENDER_RECHECK: Millis = 2 * SECOND;
+#[cfg(feature = "segments")]
+const HIDDEN_TAB_RECHECK: Millis = 10 * SECOND;
 /// What `sendBeacon`/`keepalive` may have in flight per page (64 KiB), less a margin for headers.
 const EXIT_BUDGET: usize = 60 * 1024;
 /// Bytes of the stored log one timer task writes at most (a few parts; see `core::queue::PART_BYTES`); the parts
@@ -82,6 +90,10 @@ pub struct Sdk {
     /// The config fetched from a URL.
     #[cfg(feature = "segments")]
     remote: remote_config::Remote,
+    /// The page is hidden (it may have started so: opened in the background). Rules changing with time alone
+    /// wait then (see `HIDDEN_TAB_RECHECK`).
+    #[cfg(feature = "segments")]
+    pub hidden: bool,
 }
 
 /// Callbacks created once and reused for every timer and request.
@@ -188,6 +200,10 @@ pub enum Action {
 pub fn act(action: Action) {
     run(|s, now| match action {
         Action::Hidden(left) => {
+            #[cfg(feature = "segments")]
+            {
+                s.hidden = true;
+            }
             s.tracker.page_hidden(now);
             if left {
                 s.tracker.page_left(now);
@@ -195,6 +211,10 @@ pub fn act(action: Action) {
             s.on_exit(now);
         }
         Action::Returned(restored) => {
+            #[cfg(feature = "segments")]
+            {
+                s.hidden = false;
+            }
             s.on_return();
             s.refresh_config(now);
             if restored {
@@ -309,6 +329,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         closures,
         #[cfg(feature = "segments")]
         remote: Default::default(),
+        #[cfg(feature = "segments")]
+        hidden: false,
     };
     sdk.notice(storage_warning);
     if consent == Consent::Denied {
@@ -378,6 +400,14 @@ impl Sdk {
 
     /// Carries out what the core decided: warnings, due sends, storage writes, flush promises, the timer.
     fn settle(&mut self, now: Millis) {
+        #[cfg(feature = "segments")]
+        self.tracker.set_time_change_delay(if !self.hidden {
+            0
+        } else if self.tabs.sender {
+            HIDDEN_SENDER_RECHECK
+        } else {
+            HIDDEN_TAB_RECHECK
+        });
         // By reference, as the loops below: an owning loop instantiates the vector's iterator for its type.
         for w in &self.tracker.take_warnings() {
             self.report(w.code, &w.message);

@@ -14,6 +14,11 @@ use crate::core::segments::Change;
 /// Starts loading the config given to `init`, if any (a URL: `remote_config.rs`).
 #[cfg(feature = "segments")]
 pub(super) fn start(sdk: &mut Sdk, config: Option<ConfigSource>, now: Millis) {
+    // A tab opened in the background starts hidden, with no `visibilitychange` to say so.
+    sdk.hidden = crate::web::convert::text(
+        &crate::web::convert::prop(&sdk.window, "document"),
+        "visibilityState",
+    ) == "hidden";
     match config {
         Some(ConfigSource::Inline(text)) => {
             let ok = sdk.try_load_config(&text, now);

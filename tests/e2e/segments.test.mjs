@@ -132,6 +132,52 @@ test('a segment entered in one tab is entered in the tab beside it without being
   await context.close();
 });
 
+test('a window ending in two tabs at once is left once: the hidden tab takes in the exit the visible tab stored', async () => {
+  // Both tabs reach the instant the window ends together. The tab in the background re-checks it later, and
+  // meanwhile hears the exit in the state the visible tab stores with its `Segment Exited`.
+  const context = await env.browser.newContext();
+  const a = await openPage(env.browser, context);
+  await a.page.goto(env.collector.url + '/segments.html');
+  await ready(a.page);
+  await a.page.waitForFunction(() => window.configResult);
+  await a.page.waitForFunction(() => localStorage.getItem('wayline:wk_demo:profile'));
+  const b = await openPage(env.browser, context);
+  await b.page.goto(env.collector.url + '/segments.html');
+  await ready(b.page);
+  await b.page.waitForFunction(() => window.configResult);
+  const anon = await a.page.evaluate(() => wayline.anonymousId());
+  assert.equal(await b.page.evaluate(() => wayline.anonymousId()), anon);
+  // Headless Chromium shows every page as visible: B is hidden as the browser would hide it, through the
+  // document's state and its event.
+  await b.page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  });
+  await a.page.evaluate(() => {
+    history.pushState({}, '', '/pricing');
+    wayline.page();
+    wayline.page();
+  });
+  await b.page.waitForFunction(() => wayline.segments().includes('pricing-curious'), null, { timeout: 5000 });
+  // The 3 s window ends with no new event in either tab.
+  for (const tab of [a, b]) {
+    await tab.page.waitForFunction(() => !wayline.segments().includes('pricing-curious'), null, { timeout: 15000 });
+  }
+  await a.page.waitForTimeout(2500); // past the hidden sending tab's own re-check
+  for (const tab of [b, a]) {
+    await tab.page.evaluate(() => {
+      wayline.track('Both Left');
+      return wayline.flush();
+    });
+  }
+  const events = (await waitForEvents(env.collector, (e) => e.filter((x) => x.event === 'Both Left' && x.anonymousId === anon).length === 2)).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['pricing-curious']);
+  assert.deepEqual(events.filter((e) => e.event === 'Segment Exited').map((e) => e.properties.segment), ['pricing-curious']);
+  assert.deepEqual(a.log.errors.concat(b.log.errors), []);
+  await context.close();
+});
+
 test('memberships, stages and their events survive a page whose consent starts pending', async () => {
   // The profile is read under pending consent, so the stored state must be too: else the page enters again what
   // the profile's traits make true, and once consent is granted that fresh state replaces the stored one and the

@@ -20,6 +20,16 @@ pub enum Change {
 }
 
 impl Change {
+    /// The unit that changed: whether it is a journey, and its name.
+    pub fn unit(&self) -> (bool, &str) {
+        match self {
+            Change::SegmentEnter { segment, .. } | Change::SegmentExit { segment, .. } => {
+                (false, segment)
+            }
+            Change::Stage { journey, .. } => (true, journey),
+        }
+    }
+
     pub fn at(&self) -> i64 {
         match self {
             Change::SegmentEnter { at, .. }

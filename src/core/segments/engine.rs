@@ -509,6 +509,9 @@ impl Engine {
         for (i, u) in self.rules.units.iter().enumerate() {
             let stages = self.rules.of(u);
             if change_of(u, stages, stored_held(u, stages, v), u.held, now).is_none() {
+                // The other tab holds this answer: it reported what led there, time's changes included (two
+                // tabs reach an instant when a window ends together, and the first to write reports it).
+                changes.retain(|c| c.unit() != (u.journey, u.name.as_str()));
                 continue;
             }
             if let Some(c) = change_of(u, stages, before[i], u.held, now) {

@@ -1092,6 +1092,46 @@ mod tabs {
         );
     }
 
+    /// Time alone ends the membership in both tabs at the same instant: the tab whose write reports the exit
+    /// first has it; the other, taking that write in after the instant, does not report it again.
+    #[test]
+    fn an_exit_by_time_one_tab_reported_is_not_reported_by_the_other() {
+        let rule = r#"count("E", within: 1h) >= 1"#;
+        let (mut a, mut b) = (count_segment(rule), count_segment(rule));
+        a.advance(0);
+        b.advance(0);
+        assert_eq!(a.ingest(&event("E").as_event(), 1_000), enter(1_000));
+        let from_a = write(&mut a);
+        assert_eq!(
+            b.absorb(&from_a, (None, None, None), 2_000),
+            (vec![], false)
+        );
+        let at = a.next_wakeup().unwrap();
+        let exit = vec![Change::SegmentExit {
+            segment: "s".into(),
+            at,
+        }];
+        assert_eq!(a.advance(at), exit);
+        let from_a = write(&mut a);
+        assert_eq!(
+            b.absorb(&from_a, (None, None, None), at + 500),
+            (vec![], false)
+        );
+        assert!(b.segments().is_empty());
+        // Had the other tab's write come before the instant, this tab reports the exit itself, at its time.
+        let (mut a, mut b) = (count_segment(rule), count_segment(rule));
+        a.advance(0);
+        b.advance(0);
+        a.ingest(&event("E").as_event(), 1_000);
+        let from_a = write(&mut a);
+        b.absorb(&from_a, (None, None, None), 2_000);
+        let from_a = write(&mut a);
+        assert_eq!(
+            b.absorb(&from_a, (None, None, None), at + 500),
+            (exit, false)
+        );
+    }
+
     #[test]
     fn a_journey_stage_reached_by_merging_is_reported_once() {
         let journeys = [JourneyDef {
