@@ -194,7 +194,14 @@ impl Audience {
     /// and stages they make ([`Engine::absorb`]). Returns the changes of membership or stage that neither tab
     /// reported (told to the campaigns as any change is); the state is to be written back only when this tab's
     /// holds something the stored one lacks.
-    pub fn absorb_stored(&mut self, text: &str, facts: NewFacts, now: Millis) -> Vec<Change> {
+    /// Returns the changes to report, and those the other tab reported (see [`Engine::take_heard`]), which the
+    /// campaigns are not told of.
+    pub fn absorb_stored(
+        &mut self,
+        text: &str,
+        facts: NewFacts,
+        now: Millis,
+    ) -> (Vec<Change>, Vec<Change>) {
         // An unreadable state is merged as none: the facts are still checked.
         let v = json::parse(text).unwrap_or(Value::Null);
         if let Some(c) = v.get("campaigns") {
@@ -205,7 +212,7 @@ impl Audience {
         let (changes, beyond) = self.engine.absorb(segments, facts, now);
         self.state_dirty |= beyond;
         self.tell_changes(&changes, now);
-        changes
+        (changes, self.engine.take_heard())
     }
 
     /// Keeps the merge base of the audience this one replaces in the same page (see [`Engine::keep_base`]).

@@ -106,12 +106,25 @@ impl Tracker {
         };
         self.seg.hold = false;
         let (traits, context) = (self.seg.held_traits.take(), self.seg.held.take());
-        if let Some(a) = &mut self.seg.audience {
-            let facts = (traits, context, Some(self.profile.anonymous_id.as_str()));
-            let mut changes = a.absorb_stored(state, facts, now);
-            self.seg.changes.append(&mut changes);
-            self.report_changes(now);
-        }
+        let facts = (traits, context, Some(self.profile.anonymous_id.as_str()));
+        let Some((changes, heard)) = self
+            .seg
+            .audience
+            .as_mut()
+            .map(|a| a.absorb_stored(state, facts, now))
+        else {
+            return;
+        };
+        self.report_absorbed(changes, heard, now);
+    }
+
+    /// Reports what taking in another tab's state changed; what that tab reported already (`heard`) is given to
+    /// this page's listeners only, as no event and to no campaign.
+    fn report_absorbed(&mut self, mut changes: Vec<Change>, mut heard: Vec<Change>, now: Millis) {
+        self.seg.changes.append(&mut changes);
+        self.report_changes(now);
+        self.seg.changes.append(&mut heard);
+        self.seg.reported = self.seg.changes.len();
     }
 
     /// A page view, with the page's path, search and URL for rules that filter on them.
@@ -519,10 +532,13 @@ impl Tracker {
             return;
         }
         self.clock = self.clock.max(now);
-        if let Some(a) = &mut self.seg.audience {
-            let mut changes = a.absorb_stored(text, (None, None, None), now);
-            self.seg.changes.append(&mut changes);
-            self.report_changes(now);
+        if let Some((changes, heard)) = self
+            .seg
+            .audience
+            .as_mut()
+            .map(|a| a.absorb_stored(text, (None, None, None), now))
+        {
+            self.report_absorbed(changes, heard, now);
         }
     }
 

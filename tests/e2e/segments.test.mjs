@@ -164,6 +164,13 @@ test('a window ending in two tabs at once is left once: the hidden tab takes in 
     await tab.page.waitForFunction(() => !wayline.segments().includes('pricing-curious'), null, { timeout: 15000 });
   }
   await a.page.waitForTimeout(2500); // past the hidden sending tab's own re-check
+  // Each page heard of the entry and the exit; A's exit carries the instant the window ended, and so does B's.
+  const heard = [];
+  for (const tab of [a, b]) {
+    heard.push(await tab.page.evaluate(() => window.notices.filter((n) => n.segment === 'pricing-curious')));
+  }
+  assert.deepEqual(heard.map((n) => n.map((x) => x.name)), [['segment:enter', 'segment:exit'], ['segment:enter', 'segment:exit']]);
+  assert.equal(heard[1][1].at, heard[0][1].at);
   for (const tab of [b, a]) {
     await tab.page.evaluate(() => {
       wayline.track('Both Left');
@@ -352,11 +359,11 @@ test('two tabs reach a count together: one of them announces the segment, once',
     await tab.page.waitForFunction(() => wayline.segments().includes('browsing'), null, { timeout: 8000 });
   }
   await a.page.waitForTimeout(2500); // any write back, and its merge in the other tab
-  const enters = [];
+  // Each page hears of the entry once; one tab reports it (below).
   for (const tab of [a, b]) {
-    enters.push(...(await tab.page.evaluate(() => window.notices.filter((n) => n.name === 'segment:enter'))));
+    const enters = await tab.page.evaluate(() => window.notices.filter((n) => n.name === 'segment:enter'));
+    assert.equal(enters.length, 1, JSON.stringify(enters));
   }
-  assert.equal(enters.length, 1, 'announced by one tab: ' + JSON.stringify(enters));
   for (const tab of [a, b]) {
     await tab.page.bringToFront();
     await tab.page.evaluate(() => wayline.flush());

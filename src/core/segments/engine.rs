@@ -34,6 +34,8 @@ pub struct Engine {
     any_event_rule: bool,
     clock: i64,
     diagnostics: Vec<RuleDiagnostic>,
+    /// Changes the last [`Engine::absorb`] made that the other tab already reported (see [`Engine::take_heard`]).
+    heard: Vec<Change>,
 }
 
 /// Run-time diagnostics kept between two `take_diagnostics` calls; older ones are dropped first.
@@ -68,6 +70,7 @@ impl Engine {
             any_event_rule,
             clock: i64::MIN,
             diagnostics: Vec::new(),
+            heard: Vec::new(),
         }
     }
 
@@ -464,6 +467,12 @@ impl Engine {
         Ok(())
     }
 
+    /// The changes in this tab's memberships and stages that [`Engine::absorb`] found the other tab had already
+    /// reported: for this page's listeners, not to be reported again.
+    pub fn take_heard(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.heard)
+    }
+
     /// The state was written where other tabs read it: it is the base of the next [`Engine::absorb`].
     pub fn mark_written(&mut self) {
         self.store.mark_written();
@@ -477,8 +486,8 @@ impl Engine {
     /// Another tab stored its state `v` (as [`Engine::write_state`] writes it): its aggregates are merged with
     /// this tab's ([`Store::absorb`]), and every rule is re-checked on the merged ones at `now_ms`. A membership or
     /// stage that changes is reported only if neither tab reported it: if it differs from this tab's before the
-    /// merge and from the one `v` stores (which the other tab reported, or held). Time passes first, as for an
-    /// event. Returns the changes, and whether this tab's aggregates hold something `v`'s lack, so that it writes
+    /// merge and from the one `v` stores (which the other tab reported, or held); the others are kept for
+    /// [`Engine::take_heard`]. Time passes first, as for an event. Returns the changes, and whether this tab's aggregates hold something `v`'s lack, so that it writes
     /// its state back (a reported change is written back too, as any change is); a state of another version, or
     /// unreadable, changes nothing but the time.
     pub fn absorb(&mut self, v: &Value, facts: NewFacts, now_ms: i64) -> (Vec<Change>, bool) {
@@ -508,15 +517,23 @@ impl Engine {
         self.run_dirty(now, &mut Vec::new());
         for (i, u) in self.rules.units.iter().enumerate() {
             let stages = self.rules.of(u);
-            if change_of(u, stages, stored_held(u, stages, v), u.held, now).is_none() {
-                // The other tab holds this answer: it reported what led there, time's changes included (two
-                // tabs reach an instant when a window ends together, and the first to write reports it).
-                changes.retain(|c| c.unit() != (u.journey, u.name.as_str()));
+            let change = change_of(u, stages, before[i], u.held, now);
+            if change_of(u, stages, stored_held(u, stages, v), u.held, now).is_some() {
+                changes.extend(change);
                 continue;
             }
-            if let Some(c) = change_of(u, stages, before[i], u.held, now) {
-                changes.push(c);
+            // The other tab holds this answer: it reported what led there, time's changes included (two tabs
+            // reach the instant a window ends together, and the first to write reports it). This tab's page
+            // still hears of what changed in its view.
+            let mut k = 0;
+            while k < changes.len() {
+                if changes[k].unit() == (u.journey, u.name.as_str()) {
+                    self.heard.push(changes.remove(k));
+                } else {
+                    k += 1;
+                }
             }
+            self.heard.extend(change);
         }
         (changes, beyond)
     }

@@ -1065,6 +1065,9 @@ mod tabs {
             (vec![], false)
         );
         assert_eq!(b.segments(), ["s"]);
+        // For this tab's listeners only, when it learnt of it.
+        assert_eq!(b.take_heard(), enter(3_000));
+        assert!(b.take_heard().is_empty());
     }
 
     #[test]
@@ -1106,6 +1109,7 @@ mod tabs {
             b.absorb(&from_a, (None, None, None), 2_000),
             (vec![], false)
         );
+        assert_eq!(b.take_heard(), enter(2_000));
         let at = a.next_wakeup().unwrap();
         let exit = vec![Change::SegmentExit {
             segment: "s".into(),
@@ -1118,6 +1122,8 @@ mod tabs {
             (vec![], false)
         );
         assert!(b.segments().is_empty());
+        // Its page still hears of the exit, at the instant it happened.
+        assert_eq!(b.take_heard(), exit);
         // Had the other tab's write come before the instant, this tab reports the exit itself, at its time.
         let (mut a, mut b) = (count_segment(rule), count_segment(rule));
         a.advance(0);

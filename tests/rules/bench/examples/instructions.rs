@@ -40,7 +40,7 @@ fn ingest_audience(config: &Value, n: usize) {
         } else {
             Kind::Track
         };
-        black_box(audience.advance(*t));
+        black_box(audience.advance(*t, 0));
         black_box(audience.ingest(kind, &e.name, &e.properties, e.session_id, *t));
         black_box(audience.take_decisions());
     };
@@ -68,7 +68,7 @@ fn absorb_audience(config: &Value, n: usize) {
             Kind::Track
         };
         let tab = &mut tabs[i % 2];
-        tab.advance(*t);
+        tab.advance(*t, 0);
         tab.ingest(kind, &e.name, &e.properties, e.session_id, *t);
         tab.take_decisions();
     }
