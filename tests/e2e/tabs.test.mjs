@@ -60,6 +60,33 @@ test('identify and reset in one tab reach the tabs open beside it, and survive t
   await context.close();
 });
 
+test('a tab opened right after the first page of a first visit is the same visitor from its start', async () => {
+  // Several links opened together: the second page starts before the first has written its log. The new
+  // visitor's id is stored at install, so the second page reads it instead of making a visitor of its own that
+  // one of the two tabs would later adopt (its events split between two ids).
+  const context = await env.browser.newContext();
+  const a = await openPage(env.browser, context);
+  await a.page.goto(env.collector.url + '/blank.html');
+  await ready(a.page);
+  const b = await openPage(env.browser, context);
+  await b.page.goto(env.collector.url + '/blank.html');
+  await ready(b.page);
+  const anon = await a.page.evaluate(() => wayline.anonymousId());
+  assert.equal(await b.page.evaluate(() => wayline.anonymousId()), anon);
+  for (const tab of [a, b]) {
+    await tab.page.evaluate(() => {
+      wayline.track('Opened Together');
+      return wayline.flush();
+    });
+  }
+  const events = await waitForEvents(env.collector, (e) => e.filter((x) => x.event === 'Opened Together' && x.anonymousId === anon).length === 2);
+  // Both pages' first views belong to the visitor.
+  assert.equal(events.filter((x) => x.type === 'page' && x.anonymousId === anon).length, 2);
+  assert.equal(await a.page.evaluate(() => wayline.anonymousId()), anon, 'neither tab adopted another id');
+  for (const tab of [a, b]) assert.deepEqual(tab.log.errors, []);
+  await context.close();
+});
+
 test('a page restored from the back/forward cache takes in what was stored while it was frozen', async () => {
   // A frozen page hears no `storage` events. Chromium keeps pages holding Web Locks out of the cache, so the
   // restore is played by the event itself, after a write the page did not hear (a page's own writes fire no
