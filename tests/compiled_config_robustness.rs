@@ -72,10 +72,10 @@ fn drive(a: &mut Audience, config: &Value) -> String {
     }
     // Time passes: at most a bounded number of wake-ups (a config must not make the SDK spin either).
     for _ in 0..20 {
-        match a.next_wakeup() {
+        match a.next_wakeup(0) {
             Some(at) if at > now && at < now + 400 * 86_400_000 => {
                 now = at;
-                a.advance(now);
+                a.advance(now, 0);
             }
             _ => break,
         }

@@ -331,6 +331,11 @@ impl Audience {
         changes
     }
 
+    /// The session ended at `at`: see [`crate::core::campaigns::Engine::end_session_at`].
+    pub fn session_ended(&mut self, at: Millis) {
+        self.campaigns.end_session_at(at, &mut self.decisions);
+    }
+
     /// Lets time pass: rules that change with time alone are re-checked as of `rules_delay` ms ago (see
     /// [`crate::core::tracker::Tracker::set_time_change_delay`]), and due campaign delays end.
     pub fn advance(&mut self, now: Millis, rules_delay: Millis) -> Vec<Change> {

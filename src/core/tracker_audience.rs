@@ -433,6 +433,13 @@ impl Tracker {
     pub fn advance(&mut self, now: Millis) {
         self.clock = self.clock.max(now);
         if let Some(a) = &mut self.seg.audience {
+            // Time alone ends a session (the next event starts another): its delays end with it.
+            if let Some(s) = &self.profile.sessions.current {
+                let end = s.last_activity.saturating_add(self.options.idle_timeout);
+                if end <= now {
+                    a.session_ended(end);
+                }
+            }
             let mut changes = a.advance(now, self.seg.time_change_delay);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);

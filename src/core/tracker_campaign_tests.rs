@@ -7,7 +7,7 @@ use crate::core::audience::Audience;
 use crate::core::campaigns::{Decision, Outcome, Signal};
 use crate::core::json::Value;
 use crate::core::segments::Change;
-use crate::core::time::SECOND;
+use crate::core::time::{MINUTE, SECOND};
 
 fn config(holdout: u32) -> Value {
     json::parse(&format!(
@@ -236,6 +236,40 @@ fn a_delay_waiting_at_a_reload_still_ends_in_the_same_session() {
         &again.take_decisions()[..],
         [Decision::Show { .. }]
     ));
+}
+
+/// A delay that would end after the visitor's session has ended (no event for the session timeout) is cancelled,
+/// as the next session would cancel it: the prompt does not show to a visitor who has gone, and is not left on
+/// screen for a session that no longer counts it as open.
+#[test]
+fn a_delay_ending_after_the_session_has_timed_out_is_cancelled_not_shown() {
+    let long_delay = json::parse(
+        r#"{"campaigns": [{"id": "later", "trigger": {"event": "Cart Viewed"},
+              "action": {"type": "custom", "payload": {}}, "timing": {"delay": "45m"}}]}"#,
+    )
+    .unwrap();
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&long_delay).unwrap(), None, 0);
+    t.track("Cart Viewed", None, 1_000);
+    let due = 1_000 + 45 * MINUTE;
+    assert_eq!(t.next_wakeup(), Some(due));
+    t.take_decisions();
+    // No event since: the session ended 30 minutes after the last one, before the delay.
+    t.advance(due);
+    assert!(
+        matches!(&t.take_decisions()[..], [Decision::Cancelled { by, .. }] if by == "session"),
+        "cancelled by the session's end"
+    );
+    assert_eq!(t.next_wakeup(), None);
+
+    // With an event within the session timeout, the session is alive when the delay ends: it shows.
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&long_delay).unwrap(), None, 0);
+    t.track("Cart Viewed", None, 1_000);
+    t.track("Scrolled", None, 1_000 + 20 * MINUTE);
+    t.take_decisions();
+    t.advance(due);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { .. }]));
 }
 
 #[test]

@@ -134,6 +134,12 @@ fn run(case: &Value) -> Result<usize, String> {
             Some(engine.handle(&Signal::Outcome { campaign, outcome }, &facts, at))
         } else if step.get("advance").is_some() {
             Some(engine.advance(&facts, at))
+        } else if let Some(end) = step.get("sessionEnded").and_then(Value::as_f64) {
+            // The timer fired after the session ended at `end` by inactivity, as the SDK tells the engine.
+            let mut out = Vec::new();
+            engine.end_session_at(end as i64, &mut out);
+            engine.advance_into(&facts, at, &mut out);
+            Some(out)
         } else if step.get("reload").is_some() {
             // A new page load: the state goes through its persisted text form into a new engine.
             let text = engine.to_value().to_json();

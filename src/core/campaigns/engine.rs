@@ -425,6 +425,24 @@ impl Engine {
         eligible
     }
 
+    /// The session ended at `at` (no event for the session timeout): the delays that would end later are
+    /// cancelled (`session`), as the next session would cancel them, so none shows to a visitor who has gone.
+    pub fn end_session_at(&mut self, at: i64, out: &mut Vec<Decision>) {
+        let mut k = 0;
+        while k < self.state.pending.len() {
+            if self.state.pending[k].due < at {
+                k += 1;
+            } else {
+                let i = self.state.take_pending(k);
+                self.dirty = true;
+                out.push(Decision::Cancelled {
+                    campaign: self.id(i),
+                    by: "session".into(),
+                });
+            }
+        }
+    }
+
     fn new_session(&mut self, id: i64, out: &mut Vec<Decision>) {
         self.state.session = Some(id);
         self.state.session_prompts = 0;

@@ -20,6 +20,7 @@ use crate::core::json::{parse, Map, Value};
 use crate::core::rules::{OwnedEvent, Snapshot};
 use crate::core::segments::config::engine_from_config;
 use crate::core::segments::Change;
+use crate::core::session::DEFAULT_IDLE_TIMEOUT;
 use crate::core::time::write_iso8601;
 
 /// The timeline of decisions, one per line: `2026-01-08T00:00:05.000Z show nps`,
@@ -57,13 +58,15 @@ pub fn replay(
         let at = event
             .timestamp_ms
             .ok_or_else(|| format!("events line {}: no timestamp\n", i + 1))?;
+        // The session ends after the SDK's default timeout with no event (the last one was at `now`).
+        let session_end = session.map(|_| now.saturating_add(DEFAULT_IDLE_TIMEOUT));
         now = now.max(at);
         play_until(
             &mut segments,
             &mut campaigns,
             &mut facts,
             &journeys,
-            now,
+            (now, session_end),
             &mut out,
         );
 
@@ -142,25 +145,27 @@ pub fn replay(
         }
     }
     if let Some(until) = until_ms {
+        let session_end = session.map(|_| now.saturating_add(DEFAULT_IDLE_TIMEOUT));
         play_until(
             &mut segments,
             &mut campaigns,
             &mut facts,
             &journeys,
-            until,
+            (until, session_end),
             &mut out,
         );
     }
     Ok(out)
 }
 
-/// Plays every segment wakeup and campaign delay due at or before `until`, in time order.
+/// Plays every segment wakeup and campaign delay due at or before `until`, in time order; delays that would end
+/// after `session_end`, the session's end by inactivity, are cancelled as the SDK cancels them.
 fn play_until(
     segments: &mut crate::core::segments::Engine,
     campaigns: &mut Engine,
     facts: &mut Snapshot,
     journeys: &[String],
-    until: i64,
+    (until, session_end): (i64, Option<i64>),
     out: &mut String,
 ) {
     // Each round handles the earliest wakeup; a round always consumes one, so this ends (bounded anyway).
@@ -178,7 +183,11 @@ fn play_until(
         let changes = segments.advance(next);
         signal_changes(&changes, campaigns, facts, segments, journeys, next, out);
         refresh(facts, segments, journeys);
-        let d = campaigns.advance(facts, next);
+        let mut d = Vec::new();
+        if let Some(end) = session_end.filter(|end| *end <= next) {
+            campaigns.end_session_at(end, &mut d);
+        }
+        campaigns.advance_into(facts, next, &mut d);
         write(&d, next, out);
     }
 }

@@ -403,6 +403,25 @@ fn replay_lists_decisions_on_the_events_clock() {
     assert!(bad.starts_with("c.json:campaigns[0].trigger: "), "{bad}");
 }
 
+/// `wayline replay` ends a session's delays when the session ends by inactivity (the SDK's default 30 minutes
+/// after the session's last event), as the SDK does.
+#[test]
+fn replay_cancels_a_delay_that_would_end_after_the_session() {
+    let config = r#"{"campaigns": [
+        {"id": "later", "trigger": {"event": "Cart Viewed"}, "action": {"type": "custom"}, "timing": {"delay": "45m"}}]}"#;
+    let events = [
+        r#"{"type": "track", "event": "Cart Viewed", "timestamp": 1000, "context": {"sessionId": 1}}"#,
+        r#"{"type": "track", "event": "Back", "timestamp": 4000000, "context": {"sessionId": 4000000}}"#,
+    ]
+    .join("\n");
+    let out = replay(config, &events, None, "c.json").unwrap_or_else(|e| e);
+    assert_eq!(
+        out,
+        "1970-01-01T00:00:01.000Z delayed later until 1970-01-01T00:45:01.000Z\n\
+         1970-01-01T00:45:01.000Z cancelled later by session\n"
+    );
+}
+
 #[test]
 fn check_config_reports_with_the_file_name() {
     assert_eq!(
