@@ -331,6 +331,13 @@ impl Audience {
         changes
     }
 
+    /// The page was hidden, or is visible again: see [`crate::core::campaigns::Engine::set_hidden`].
+    pub fn set_hidden(&mut self, hidden: bool, now: Millis) {
+        let facts = self.engine.input();
+        self.campaigns
+            .set_hidden(hidden, &facts, now, &mut self.decisions);
+    }
+
     /// The session ended at `at`: see [`crate::core::campaigns::Engine::end_session_at`].
     pub fn session_ended(&mut self, at: Millis) {
         self.campaigns.end_session_at(at, &mut self.decisions);

@@ -513,6 +513,12 @@ impl Tracker {
         let added = self.engagement.hidden(now);
         self.add_engaged(added, now);
         self.profile_dirty |= added > 0;
+        self.audience_visibility(true, now);
+    }
+
+    /// The page is visible again: campaigns that became ready while it was hidden are checked now.
+    pub fn page_shown(&mut self, now: Millis) {
+        self.audience_visibility(false, now);
     }
 
     fn add_engaged(&mut self, added: Millis, now: Millis) {

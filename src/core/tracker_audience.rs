@@ -46,6 +46,8 @@ pub struct Slot {
     /// How long after the instant a rule changes with time alone this tab re-checks it (see
     /// [`Tracker::set_time_change_delay`]).
     pub time_change_delay: Millis,
+    /// The page is hidden: campaigns ready meanwhile wait until it is visible.
+    pub hidden: bool,
 }
 
 /// Outcome and held-out events re-enter the engine (rules may count them); decisions they cause are handled in at
@@ -234,6 +236,9 @@ impl Tracker {
 
     fn install_audience(&mut self, mut audience: Box<Audience>, now: Millis) {
         audience.set_device(Some(device_of(&self.env.user_agent)));
+        if self.seg.hidden {
+            audience.set_hidden(true, now);
+        }
         self.seg.audience = Some(audience);
         // Traits, identity, context and channel reach the rules in one step (see `Engine::set_facts`): the
         // context is held as for an event, and released with the traits.
@@ -481,6 +486,16 @@ impl Tracker {
         Some(since.saturating_add(t))
     }
 
+    /// The page was hidden, or is visible again: a campaign ready while it is hidden shows when it is visible
+    /// (see [`crate::core::campaigns::Engine::set_hidden`]).
+    pub(super) fn audience_visibility(&mut self, hidden: bool, now: Millis) {
+        self.seg.hidden = hidden;
+        if let Some(a) = &mut self.seg.audience {
+            a.set_hidden(hidden, now);
+            self.act_on_decisions(now);
+        }
+    }
+
     /// An interaction ends idleness.
     pub(super) fn audience_activity(&mut self, now: Millis) {
         if self.seg.idle_reported > 0 {
@@ -589,6 +604,7 @@ impl Tracker {
     pub(super) fn fresh_audience(&mut self, _now: Millis) {}
     pub(super) fn adopt_fresh_audience(&mut self, _state: Option<&str>, _now: Millis) {}
     pub(super) fn audience_activity(&mut self, _now: Millis) {}
+    pub(super) fn audience_visibility(&mut self, _hidden: bool, _now: Millis) {}
     pub(super) fn audience_scrolled(&mut self, _percent: f64, _now: Millis) {}
     pub(super) fn audience_engaged(&mut self, _total_ms: Millis, _now: Millis) {}
     pub(super) fn feed(&mut self, _kind: Kind, _name: &str, _properties: &Map, _now: Millis) {}

@@ -272,6 +272,37 @@ fn a_delay_ending_after_the_session_has_timed_out_is_cancelled_not_shown() {
     assert!(matches!(&t.take_decisions()[..], [Decision::Show { .. }]));
 }
 
+/// A campaign ready while the page is hidden (the visitor is in another tab) shows when the page is visible
+/// again, and only then is it recorded as shown; one whose delay ends while hidden waits too. A config installed
+/// while hidden holds them as well.
+#[test]
+fn a_campaign_ready_while_the_page_is_hidden_shows_when_it_is_visible() {
+    let mut t = tracker();
+    t.page_hidden(0);
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.track("Order Completed", None, 1_000);
+    t.take_decisions();
+    // The delay (5 s) ends while hidden: nothing shows, and no timer is wanted for it.
+    assert_eq!(t.next_wakeup(), None);
+    t.advance(7_000);
+    // A campaign with no delay, ready while hidden, waits as well.
+    t.campaign_signal(&Signal::ExitIntent, 8_000);
+    assert!(!t
+        .take_decisions()
+        .iter()
+        .any(|d| matches!(d, Decision::Show { .. })));
+    assert!(!names(&t).iter().any(|n| n == "Campaign Shown"));
+    t.page_shown(9_000);
+    assert!(matches!(
+        &t.take_decisions()[..],
+        [Decision::Show { campaign }, Decision::Skipped { .. }] if campaign == "nps"
+    ));
+    assert_eq!(
+        names(&t).iter().filter(|n| *n == "Campaign Shown").count(),
+        1
+    );
+}
+
 #[test]
 fn the_device_comes_from_the_user_agent() {
     use crate::core::audience::device_of;

@@ -215,6 +215,7 @@ pub fn act(action: Action) {
             {
                 s.hidden = false;
             }
+            s.tracker.page_shown(now);
             s.on_return();
             s.refresh_config(now);
             if restored {

@@ -19,6 +19,9 @@ pub(super) fn start(sdk: &mut Sdk, config: Option<ConfigSource>, now: Millis) {
         &crate::web::convert::prop(&sdk.window, "document"),
         "visibilityState",
     ) == "hidden";
+    if sdk.hidden {
+        sdk.tracker.page_hidden(now);
+    }
     match config {
         Some(ConfigSource::Inline(text)) => {
             let ok = sdk.try_load_config(&text, now);

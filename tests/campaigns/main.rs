@@ -134,6 +134,10 @@ fn run(case: &Value) -> Result<usize, String> {
             Some(engine.handle(&Signal::Outcome { campaign, outcome }, &facts, at))
         } else if step.get("advance").is_some() {
             Some(engine.advance(&facts, at))
+        } else if let Some(hidden) = step.get("hidden").and_then(Value::as_bool) {
+            let mut out = Vec::new();
+            engine.set_hidden(hidden, &facts, at, &mut out);
+            Some(out)
         } else if let Some(end) = step.get("sessionEnded").and_then(Value::as_f64) {
             // The timer fired after the session ended at `end` by inactivity, as the SDK tells the engine.
             let mut out = Vec::new();

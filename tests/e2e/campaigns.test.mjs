@@ -201,6 +201,34 @@ test('a campaign capped in one tab is capped in the tab open beside it, and surv
   await context.close();
 });
 
+test('a campaign ready while the page is hidden shows when the visitor comes back to it, and is recorded then', async () => {
+  const { page, log, context } = await campaignsPage();
+  // Headless Chromium shows every page as visible: the page is hidden and shown as the browser would do it,
+  // through the document's state and its event.
+  const setHidden = (hidden) => page.evaluate((hidden) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  }, hidden);
+  await setHidden(true);
+  const anon = await page.evaluate(() => {
+    wayline.track('Cap Me');
+    return wayline.anonymousId();
+  });
+  await sleep(500);
+  assert.equal(await prompt(page).count(), 0, 'no prompt while the visitor is elsewhere');
+  const back = await page.evaluate(() => Date.now());
+  await setHidden(false);
+  await prompt(page).waitFor({ state: 'attached', timeout: 2000 });
+  await prompt(page).locator('[data-a=ok]').click();
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Campaign Shown' && x.anonymousId === anon))).filter(byAnon(anon));
+  const shown = events.filter((e) => e.event === 'Campaign Shown');
+  assert.equal(shown.length, 1);
+  assert.ok(Date.parse(shown[0].originalTimestamp) >= back, 'recorded when it was shown');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('denied consent closes the open prompt, as reset() does: it was the former visitor\'s', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show nps');

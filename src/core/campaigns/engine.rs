@@ -29,6 +29,8 @@ pub struct Engine {
     outranked: Vec<usize>,
     /// The persisted state changed since the last [`Engine::take_state_write`].
     dirty: bool,
+    /// The page is hidden: see [`Engine::set_hidden`].
+    hidden: bool,
 }
 
 impl Engine {
@@ -47,6 +49,7 @@ impl Engine {
             ctx: Context::default(),
             meters: Meters::default(),
             dirty: false,
+            hidden: false,
         }
     }
 
@@ -72,6 +75,21 @@ impl Engine {
         self.ctx.url = url;
     }
 
+    /// The page was hidden, or is visible again. While it is hidden, a campaign ready to show waits as a delay
+    /// does (until the page is visible; a cancel event or a new session cancels it), and delays that end wait
+    /// too: a prompt shows where the visitor can see it, and `Campaign Shown` means it was seen. When the page is
+    /// visible again, those that waited are checked again in full, as a delay's end is.
+    pub fn set_hidden(
+        &mut self,
+        hidden: bool,
+        facts: &dyn Input,
+        now: i64,
+        out: &mut Vec<Decision>,
+    ) {
+        self.hidden = hidden;
+        self.advance_into(facts, now, out);
+    }
+
     /// Whether the state changed since [`Engine::take_state_write`] last gave it.
     pub fn state_dirty(&self) -> bool {
         self.dirty
@@ -80,8 +98,11 @@ impl Engine {
     /// When [`Engine::advance`] must next be called: the earliest pending delay, or an open prompt's expiry.
     pub fn next_wakeup(&self) -> Option<i64> {
         let mut next = self.state.open.as_ref().map(|(_, at)| at + MAX_OPEN_MS);
-        for p in &self.state.pending {
-            next = Some(next.map_or(p.due, |n| n.min(p.due)));
+        // While the page is hidden, delays wait for it to be visible, not for a time.
+        if !self.hidden {
+            for p in &self.state.pending {
+                next = Some(next.map_or(p.due, |n| n.min(p.due)));
+            }
         }
         next
     }
@@ -106,7 +127,7 @@ impl Engine {
         let mut due = Vec::new();
         let mut k = 0;
         while k < self.state.pending.len() {
-            if self.state.pending[k].due <= now {
+            if self.state.pending[k].due <= now && !self.hidden {
                 due.push(self.state.take_pending(k));
                 self.dirty = true;
             } else {
@@ -225,7 +246,7 @@ impl Engine {
             }
             let id = c.id.clone();
             let delay = c.timing.delay_ms;
-            if delay == 0 {
+            if delay == 0 && !self.hidden {
                 candidates.push(i);
             } else if self.state.pending.len() >= MAX_PENDING {
                 out.push(Decision::Skipped {
