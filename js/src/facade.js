@@ -69,7 +69,9 @@ export function createWayline(load) {
             throw e;
           }
           mod = m;
-          for (const [n, a] of rest) invoke(m, n, a);
+          // Then the calls made while `init` ran (a `ready` listener's, or page code the SDK ran), which came after
+          // those queued before it.
+          for (const [n, a] of rest.concat(pending.splice(0))) invoke(m, n, a);
           return true;
         },
         (err) => {

@@ -339,12 +339,6 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     } else if !sdk.tabs.has_locks() && !sdk.store.is_memory_only() {
         sdk.adopt_all_logs();
     }
-    // A new visitor is stored at once, not with the first write of the log: a tab opened right after this one
-    // (several links opened together) is then the same visitor, rather than a visitor of its own that one of the
-    // two tabs later adopts, its events split between two ids and its prompt closed as another visitor's.
-    if sdk.tracker.take_write_soon() {
-        sdk.write_profile();
-    }
     // `navigator.onLine` (read once: see `convert::prop`).
     let online = super::convert::is_true(&super::convert::prop(
         &super::convert::prop(&sdk.window, "navigator"),
@@ -374,6 +368,14 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
 impl Sdk {
     /// Attaches the listeners, loads the config, records the first page view and emits `ready`.
     fn start(&mut self, track_clicks: bool, config: Option<ConfigSource>, now: Millis) {
+        // A new visitor is stored at once, not with the first write of the log: a tab opened right after this one
+        // (several links opened together) is then the same visitor, rather than a visitor of its own that one of
+        // the two tabs later adopts, its events split between two ids and its prompt closed as another visitor's.
+        // (Here, with the state in place: page code the write runs, a `setItem` the page replaced, may call the
+        // SDK, and its call is then made again rather than lost.)
+        if self.tracker.take_write_soon() {
+            self.write_profile();
+        }
         super::listeners::attach(&self.window, track_clicks);
         if !self.store.is_memory_only() {
             self.tabs.request_locks();
