@@ -593,3 +593,62 @@ fn copy_hands_the_clipboard_the_code_or_link_shown() {
     }
     write.forget();
 }
+
+#[wasm_bindgen_test]
+fn a_visitor_typing_in_a_components_field_or_a_frame_keeps_the_focus() {
+    let body = doc().body().unwrap();
+    let survey =
+        r#"{"type": "survey", "questions": [{"id": "q", "type": "nps", "text": "Recommend us?"}]}"#;
+
+    // A text field inside a web component (an open shadow root): the page's active element is the component.
+    let component = doc().create_element("div").unwrap();
+    body.append_child(&component).unwrap();
+    let init = Object::new();
+    Reflect::set(&init, &"mode".into(), &"open".into()).unwrap();
+    let attach: Function = Reflect::get(&component, &"attachShadow".into())
+        .unwrap()
+        .unchecked_into();
+    let shadow: ShadowRoot = attach.call1(&component, &init).unwrap().unchecked_into();
+    shadow.set_inner_html("<label>Name <input type=text></label>");
+    let field: HtmlElement = shadow
+        .query_selector("input")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    field.focus().unwrap();
+    assert_eq!(doc().active_element().as_ref(), Some(&component));
+    let (prompt, events) = open("typing-inside", survey);
+    assert_eq!(
+        shadow.active_element().as_ref(),
+        Some(field.unchecked_ref::<Element>()),
+        "the component's field keeps the focus"
+    );
+    assert_eq!(doc().active_element().as_ref(), Some(&component));
+    // A space typed next goes to the field, not to the prompt's first radio.
+    assert!(log(&events).is_empty());
+    prompt.close();
+    component.remove();
+
+    // A frame (a card form, a chat widget): what has the focus inside it cannot be seen, so it keeps it.
+    let frame = doc().create_element("iframe").unwrap();
+    body.append_child(&frame).unwrap();
+    let inner: Document = Reflect::get(&frame, &"contentDocument".into())
+        .unwrap()
+        .unchecked_into();
+    inner.body().unwrap().set_inner_html("<input type=text>");
+    let field: HtmlElement = inner
+        .query_selector("input")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    field.focus().unwrap();
+    assert_eq!(doc().active_element().as_ref(), Some(&frame));
+    let (prompt, _) = open("typing-frame", survey);
+    assert_eq!(
+        doc().active_element().as_ref(),
+        Some(&frame),
+        "the frame keeps the focus"
+    );
+    prompt.close();
+    frame.remove();
+}

@@ -259,13 +259,17 @@ impl Inner {
 }
 
 /// Whether `e` takes typed text: a text-like `<input>`, a `<textarea>`, a `<select>` or editable content
-/// (`:read-write` outside inputs and textareas is exactly `isContentEditable`).
+/// (`:read-write` outside inputs and textareas is exactly `isContentEditable`), looking through open shadow
+/// roots to the element focused inside a component; or a frame, whose focused element cannot be seen.
 fn is_editing(e: &Element) -> bool {
-    dom::call_str(e, "matches", EDITING).is_some_and(|m| is_true(&m))
+    match dom::elem(&dom::prop(e, "shadowRoot"), "activeElement") {
+        Some(inner) => is_editing(&inner),
+        None => dom::call_str(e, "matches", EDITING).is_some_and(|m| is_true(&m)),
+    }
 }
 
 const EDITING: &str =
-    "textarea,select,:read-write,input:not([type=button i],[type=checkbox i],[type=color i],\
+    "textarea,select,iframe,:read-write,input:not([type=button i],[type=checkbox i],[type=color i],\
     [type=file i],[type=image i],[type=radio i],[type=range i],[type=reset i],[type=submit i])";
 
 /// The shadow root's listener: a DOM event, or a clipboard or share promise's result (`undefined` when it
