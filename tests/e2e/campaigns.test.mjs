@@ -114,6 +114,19 @@ test('branching, multiple choice as a list, a rating with arrow keys, and Escape
   await context.close();
 });
 
+test('a double click answers one question: its second click does not answer the next question shown under it', async () => {
+  const { page, context } = await campaignsPage();
+  await show(page, 'Show twice');
+  // Both questions are scales of the same size: the second click of a double click lands on the same value.
+  await prompt(page).locator('[data-a=v][data-v="8"]').dblclick();
+  assert.match(await promptText(page), /buy again/, 'the second question is still on screen');
+  const answers = () => page.evaluate(() => window.notices.filter((n) => n.name === 'survey:answer').map((n) => [n.question, n.answer]));
+  assert.deepEqual(await answers(), [['first', 8]]);
+  await prompt(page).locator('[data-a=v][data-v="3"]').click();
+  assert.deepEqual(await answers(), [['first', 8], ['second', 3]]);
+  await context.close();
+});
+
 test('rewards: a coupon copied and a badge acknowledged are claims stored in the collector', async () => {
   const { page, context } = await campaignsPage();
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.collector.url });

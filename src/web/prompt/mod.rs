@@ -322,6 +322,11 @@ impl Ui {
             self.dismiss(after);
             return;
         }
+        // The second click of a double click lands on what the first put there (the next question's option at
+        // the same place): it chooses nothing. (A key's `detail` is 0.)
+        if crate::web::convert::number(e, "detail") > 1.0 {
+            return;
+        }
         let Some(target) =
             dom::call_str(&dom::prop(e, "target"), "closest", "[data-a]").and_then(dom::as_elem)
         else {
