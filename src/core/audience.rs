@@ -409,6 +409,12 @@ impl Audience {
         Some(&self.campaigns.campaign(id)?.action.spec)
     }
 
+    /// Whether campaign `id` is the prompt on screen (shown and not yet closed).
+    pub fn is_open(&self, id: &str) -> bool {
+        let open = self.campaigns.state().open.map(|(i, _)| i);
+        open.is_some() && open == campaigns::state::position(self.campaigns.campaigns(), id)
+    }
+
     /// The whole config (for the prompts' theme and strings).
     pub fn config(&self) -> &Value {
         &self.config

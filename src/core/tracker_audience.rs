@@ -389,6 +389,10 @@ impl Tracker {
             return false;
         }
         if let Some(a) = &mut self.seg.audience {
+            // `shown` for the prompt on screen changes nothing: its show was recorded when it was chosen.
+            if outcome == Outcome::Shown && a.is_open(campaign) {
+                return true;
+            }
             a.signal(&Signal::Outcome { campaign, outcome }, now);
         }
         props.insert(outcome_events::CAMPAIGN, campaign.into());

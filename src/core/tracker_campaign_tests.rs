@@ -77,6 +77,24 @@ fn outcomes_are_recorded_and_cap_the_campaign() {
 }
 
 #[test]
+fn a_headless_hosts_shown_for_the_prompt_on_screen_is_not_a_second_show() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    t.campaign_signal(&Signal::ExitIntent, 2_000);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "exit"));
+    let shows = |t: &Tracker| names(t).iter().filter(|n| *n == "Campaign Shown").count();
+    assert_eq!(shows(&t), 1);
+    // The host renders the custom action it was handed and reports it shown: that show is already recorded.
+    assert!(t.campaign_outcome("exit", Outcome::Shown, Map::new(), 2_100));
+    assert_eq!(shows(&t), 1, "one show, one event");
+    assert!(t.campaign_outcome("exit", Outcome::Completed, Map::new(), 3_000));
+    // A show the engine did not choose is one of its own.
+    assert!(t.campaign_outcome("nps", Outcome::Shown, Map::new(), 4_000));
+    assert_eq!(shows(&t), 2);
+}
+
+#[test]
 fn a_held_out_visitor_gets_an_event_instead_of_a_prompt() {
     let mut t = tracker();
     t.set_audience(Audience::boxed(&config(100)).unwrap(), None, 0);
