@@ -377,6 +377,37 @@ test('a screenshot of every prompt type, desktop and 320 px, light and dark', as
   }
 });
 
+test('at 320 px the close button covers no text of a prompt without a title: the thank-you text, a referral link', async () => {
+  const { page, context } = await campaignsPage('', { viewport: { width: 320, height: 640 } });
+  /** The text under the close button, if any. */
+  const covered = () =>
+    page.evaluate(() => {
+      const r = document.querySelector('wayline-prompt').shadowRoot;
+      const x = r.querySelector('[data-a=x]').getBoundingClientRect();
+      const walker = document.createTreeWalker(r.querySelector('[role=dialog]'), NodeFilter.SHOW_TEXT);
+      const hit = [];
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (n.parentElement.closest('[data-a=x]')) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        for (const b of range.getClientRects()) {
+          if (b.left < x.right && b.right > x.left && b.top < x.bottom && b.bottom > x.top) hit.push(n.data);
+        }
+      }
+      return hit;
+    });
+  await show(page, 'Show text');
+  await page.keyboard.type('Lighter packs');
+  await prompt(page).locator('[data-a=n]').click();
+  await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
+  assert.deepEqual(await covered(), [], 'the thank-you text');
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached' });
+  await show(page, 'Show untitled referral');
+  assert.deepEqual(await covered(), [], 'the referral link');
+  await context.close();
+});
+
 test('idleness triggers a campaign, and engaged time is recorded per page and read by rules', async () => {
   const { page, context } = await campaignsPage('?config=/engagement-config.json');
   await page.mouse.move(200, 200);
