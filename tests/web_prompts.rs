@@ -652,3 +652,51 @@ fn a_visitor_typing_in_a_components_field_or_a_frame_keeps_the_focus() {
     prompt.close();
     frame.remove();
 }
+
+/// Where the browser cannot construct a stylesheet (Safari before 16.4), the prompt still shows, styled by a
+/// `<style>` element in its shadow root; and a prompt shown before the page has a body (a script in the head) goes
+/// on the root element. Either way its show was already recorded, so it must be on screen.
+#[wasm_bindgen_test]
+fn a_prompt_shows_without_constructable_stylesheets_and_before_the_body_exists() {
+    let window: JsValue = web_sys::window().unwrap().into();
+    let constructor = Reflect::get(&window, &"CSSStyleSheet".into()).unwrap();
+    Reflect::set(&window, &"CSSStyleSheet".into(), &JsValue::UNDEFINED).unwrap();
+    let opened = Prompt::open(
+        "old-safari",
+        &json(
+            r#"{"type": "survey", "questions": [{"id": "q", "type": "nps", "text": "Recommend us?"}]}"#,
+        ),
+        None,
+        None,
+        |_| {},
+    );
+    Reflect::set(&window, &"CSSStyleSheet".into(), &constructor).unwrap();
+    let prompt = opened.expect("the prompt opens");
+    let shadow = root("old-safari");
+    let style = find(&shadow, "style");
+    assert!(style.text_content().unwrap_or_default().contains(":host"));
+    assert!(find(&shadow, "[role=dialog]").is_connected());
+    prompt.close();
+
+    let body = doc().body().unwrap();
+    body.remove();
+    let opened = Prompt::open(
+        "no-body",
+        &json(r#"{"type": "reward", "reward": "coupon", "code": "SAVE10"}"#),
+        None,
+        None,
+        |_| {},
+    );
+    doc()
+        .document_element()
+        .unwrap()
+        .append_child(&body)
+        .unwrap();
+    let prompt = opened.expect("the prompt opens");
+    let host = host("no-body").expect("the host is on the page");
+    assert_eq!(
+        host.parent_element().map(|p| p.tag_name()),
+        Some("HTML".to_string())
+    );
+    prompt.close();
+}

@@ -144,16 +144,28 @@ impl Prompt {
         };
         let window = crate::web::env::window()?;
         let doc = crate::web::convert::prop_object(&window, "document")?;
-        let page = dom::elem(&doc, "body")?;
+        // A script in the head can show a prompt before the body exists: the root element holds it then.
+        let page = dom::elem(&doc, "body").or_else(|| dom::elem(&doc, "documentElement"))?;
         let host = dom::create(&doc, "wayline-prompt");
         dom::set(&host, "data-campaign", campaign);
         let init = crate::web::convert::parsed(r#"{"mode":"open"}"#);
         let root: ShadowRoot = dom::call1(&host, "attachShadow", &init)?.unchecked_into();
-        let sheet = CssStyleSheet::new().ok()?;
-        dom::call_str(&sheet, "replaceSync", &style::sheet(theme))?;
-        let sheets = crate::web::convert::array();
-        dom::call1(&sheets, "push", &sheet);
-        dom::put(&root, "adoptedStyleSheets", &sheets);
+        // A constructed sheet, which a strict Content-Security-Policy allows; a `<style>` element where the browser
+        // cannot construct one (Safari before 16.4), rather than no prompt at all after its show was recorded.
+        let css = style::sheet(theme);
+        let adopted = CssStyleSheet::new()
+            .ok()
+            .and_then(|sheet| dom::call_str(&sheet, "replaceSync", &css).map(|_| sheet));
+        match adopted {
+            Some(sheet) => {
+                let sheets = crate::web::convert::array();
+                dom::call1(&sheets, "push", &sheet);
+                dom::put(&root, "adoptedStyleSheets", &sheets);
+            }
+            None => {
+                dom::add(&root, "style", &css);
+            }
+        }
 
         let lang = dom::prop(&dom::prop(&window, "navigator"), "language").as_string();
         let strings = Strings::new(strings, &lang.unwrap_or_default());
