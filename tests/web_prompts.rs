@@ -81,9 +81,15 @@ fn focused(root: &ShadowRoot) -> Element {
 
 /// A keydown as the browser sends it (bubbling, cancelable) on `target`.
 fn press(target: &Element, key: &str) {
+    press_with(target, key, false);
+}
+
+/// `press`, while an input method composes text or not.
+fn press_with(target: &Element, key: &str, composing: bool) {
     let init = Object::new();
     for (k, v) in [
         ("key", JsValue::from_str(key)),
+        ("isComposing", composing.into()),
         ("bubbles", true.into()),
         ("cancelable", true.into()),
         ("composed", true.into()),
@@ -698,5 +704,22 @@ fn a_prompt_shows_without_constructable_stylesheets_and_before_the_body_exists()
         host.parent_element().map(|p| p.tag_name()),
         Some("HTML".to_string())
     );
+    prompt.close();
+}
+
+/// Escape while an input method composes text in the free-text box ends the composition, not the survey.
+#[wasm_bindgen_test]
+fn escape_while_composing_text_does_not_dismiss() {
+    let (prompt, events) = open(
+        "ime",
+        r#"{"type": "survey", "questions": [{"id": "why", "type": "text", "text": "Why?"}]}"#,
+    );
+    let r = root("ime");
+    let field = find(&r, "textarea");
+    press_with(&field, "Escape", true);
+    assert!(prompt.is_open());
+    assert!(log(&events).is_empty());
+    press_with(&field, "Escape", false);
+    assert_eq!(log(&events), ["dismissed"]);
     prompt.close();
 }

@@ -330,7 +330,11 @@ impl Ui {
     fn on_dom(&mut self, e: &JsValue, after: &mut After) {
         // None for a click.
         let key = dom::prop(e, "key").as_string();
-        if key.as_deref() == Some("Escape") {
+        // Escape while an input method composes text (Japanese, Chinese, ...) cancels the composition, not the
+        // survey.
+        if key.as_deref() == Some("Escape")
+            && !crate::web::convert::is_true(&dom::prop(e, "isComposing"))
+        {
             self.dismiss(after);
             return;
         }
