@@ -723,3 +723,67 @@ fn escape_while_composing_text_does_not_dismiss() {
     assert_eq!(log(&events), ["dismissed"]);
     prompt.close();
 }
+
+/// What the visitor typed or ticked and did not submit is still an answer when they close the survey or leave the
+/// page (SPEC §7: answers recorded when the visitor leaves half-way): sent before `Dismissed`, or as the page is
+/// left, and not a second time if the same answer is then submitted (a page back from the back/forward cache).
+#[wasm_bindgen_test]
+fn an_answer_typed_or_ticked_but_not_submitted_is_sent_on_dismissal_or_leaving() {
+    let (prompt, events) = open(
+        "typed",
+        r#"{"type": "survey", "questions": [{"id": "why", "type": "text", "text": "What stopped you?"}]}"#,
+    );
+    let r = root("typed");
+    Reflect::set(
+        &find(&r, "textarea"),
+        &"value".into(),
+        &"shipping cost ".into(),
+    )
+    .unwrap();
+    click(&find(&r, "[data-a=x]"));
+    assert_eq!(
+        log(&events),
+        [r#"answered why "shipping cost""#, "dismissed"]
+    );
+    assert!(!prompt.is_open());
+
+    let (prompt, events) = open(
+        "ticked",
+        r#"{"type": "survey", "questions": [{"id": "m", "type": "multiple", "text": "Which?", "choices": ["a", "b", "c"]}]}"#,
+    );
+    let r = root("ticked");
+    click(&find(&r, "[data-a=t][data-v='2']"));
+    press_focused(&r, "Escape");
+    assert_eq!(log(&events), [r#"answered m ["c"]"#, "dismissed"]);
+    prompt.close();
+
+    // Nothing typed: a plain dismissal.
+    let (prompt, events) = open(
+        "empty",
+        r#"{"type": "survey", "questions": [{"id": "why", "type": "text", "text": "Why?"}]}"#,
+    );
+    click(&find(&root("empty"), "[data-a=x]"));
+    assert_eq!(log(&events), ["dismissed"]);
+    prompt.close();
+
+    let (prompt, events) = open(
+        "left",
+        r#"{"type": "survey", "questions": [{"id": "why", "type": "text", "text": "Why?"}]}"#,
+    );
+    let r = root("left");
+    Reflect::set(&find(&r, "textarea"), &"value".into(), &"too slow".into()).unwrap();
+    let leave = web_sys::Event::new("pagehide").unwrap();
+    web_sys::window().unwrap().dispatch_event(&leave).unwrap();
+    assert_eq!(log(&events), [r#"answered why "too slow""#]);
+    assert!(
+        prompt.is_open(),
+        "the page is going away; the prompt stays as it is"
+    );
+    click(&find(&r, "[data-a=n]"));
+    assert_eq!(
+        log(&events),
+        [r#"answered why "too slow""#, "completed"],
+        "the same answer is not sent twice"
+    );
+    prompt.close();
+}

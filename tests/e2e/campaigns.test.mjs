@@ -214,6 +214,25 @@ test('a campaign capped in one tab is capped in the tab open beside it, and surv
   await context.close();
 });
 
+test('an answer typed and not submitted reaches the collector when the visitor leaves the page', async () => {
+  const { page, log, context } = await campaignsPage();
+  await show(page, 'Show text');
+  await prompt(page).locator('textarea').fill('a waterproof pack');
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  // Left without Submit: the next page sends what the last one stored as it went.
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Survey Answered' && x.anonymousId === anon && x.properties.campaign === 'text'))).filter(byAnon(anon));
+  const answered = events.filter((e) => e.event === 'Survey Answered' && e.properties.campaign === 'text');
+  assert.equal(answered.length, 1);
+  assert.equal(answered[0].properties.question, 'idea');
+  assert.equal(answered[0].properties.answer, 'a waterproof pack');
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a campaign ready while the page is hidden shows when the visitor comes back to it, and is recorded then', async () => {
   const { page, log, context } = await campaignsPage();
   // Headless Chromium shows every page as visible: the page is hidden and shown as the browser would do it,

@@ -73,6 +73,9 @@ fn listen(root: &JsValue, method: &str, f: &JsValue) {
     for t in &["click", "keydown"] {
         dom::call(root, method, &(*t).into(), f);
     }
+    // The page's window: its `pagehide`.
+    let window = dom::prop(&dom::prop(root, "ownerDocument"), "defaultView");
+    dom::call(&window, method, &"pagehide".into(), f);
 }
 
 struct Inner {
@@ -110,6 +113,8 @@ struct Ui {
     copies: u32,
     /// Completed or claimed: closing now is not a dismissal.
     done: bool,
+    /// The current question's answer as sent when the page was left (see [`Ui::unsent`]).
+    sent: Option<Value>,
 }
 
 /// What a handled event leads to, done once the state is no longer borrowed.
@@ -118,6 +123,8 @@ struct After {
     /// At most one event per DOM event or promise result, then possibly `Completed`: an answer to the last
     /// question is `Answered` then `Completed`; a dismissal or a claim is alone.
     event: Option<PromptEvent>,
+    /// Then `Dismissed` (after the answer the visitor had not sent, if any).
+    dismissed: bool,
     completed: bool,
     close: bool,
     focus: Option<Element>,
@@ -195,6 +202,7 @@ impl Prompt {
             picked: 0,
             copies: 0,
             done: false,
+            sent: None,
         };
         let first = if survey { ui.question(0) } else { ui.reward() }?;
 
@@ -321,6 +329,9 @@ fn handle(inner: &Rc<Inner>, on_event: &dyn Fn(PromptEvent), v: JsValue) {
     if let Some(e) = after.event {
         on_event(e);
     }
+    if after.dismissed {
+        on_event(PromptEvent::Dismissed);
+    }
     if after.completed {
         on_event(PromptEvent::Completed);
     }
@@ -328,6 +339,12 @@ fn handle(inner: &Rc<Inner>, on_event: &dyn Fn(PromptEvent), v: JsValue) {
 
 impl Ui {
     fn on_dom(&mut self, e: &JsValue, after: &mut After) {
+        // The page is left with the prompt open: what the visitor typed or ticked is sent (the SDK's own
+        // `pagehide` listener came first and goes on writing what is recorded after it).
+        if crate::web::convert::text(e, "type") == "pagehide" {
+            after.event = self.unsent();
+            return;
+        }
         // None for a click.
         let key = dom::prop(e, "key").as_string();
         // Escape while an input method composes text (Japanese, Chinese, ...) cancels the composition, not the
@@ -384,10 +401,9 @@ impl Ui {
 
     fn dismiss(&mut self, after: &mut After) {
         after.close = true;
-        if !self.done {
-            self.done = true;
-            after.event = Some(PromptEvent::Dismissed);
-        }
+        after.event = self.unsent();
+        after.dismissed = !self.done;
+        self.done = true;
     }
 
     /// Empties the step's content and the status line.

@@ -192,21 +192,7 @@ impl Ui {
                     v.map(|(n, _)| Value::Number(n as f64))
                 }
             }
-            None if kind == MULTIPLE => {
-                let mut picked = Vec::new();
-                for (i, c) in choices.iter().enumerate() {
-                    if self.picked.checked_shr(i as u32).unwrap_or(0) & 1 != 0 {
-                        picked.push(c.clone());
-                    }
-                }
-                (!picked.is_empty()).then_some(Value::Array(picked))
-            }
-            None if kind == TEXT => dom::call_str(&self.body, "querySelector", "textarea")
-                .and_then(|t| dom::prop(&t, "value").as_string())
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .map(Value::String),
-            None => None,
+            None => self.held(kind, choices),
         };
         // A branch back (or to this question) is ignored.
         let mut next = self.step + 1;
@@ -223,8 +209,10 @@ impl Ui {
             None => {}
         }
         let more = next < qs.len();
-        if let Some(answer) = answer {
-            after.event = Some(PromptEvent::Answered {
+        // Not again if the page sent it as it was left (and came back from the back/forward cache).
+        let sent = self.sent.take();
+        if answer.is_some() && answer != sent {
+            after.event = answer.map(|answer| PromptEvent::Answered {
                 question: text(q, "id").to_string(),
                 answer,
             });
@@ -238,6 +226,46 @@ impl Ui {
             after.focus = self.thanks();
             after.completed = true;
         }
+    }
+
+    /// What a multiple-choice or text question holds and has not sent: the boxes ticked, the text typed.
+    fn held(&self, kind: usize, choices: &[Value]) -> Option<Value> {
+        if kind == MULTIPLE {
+            let mut picked = Vec::new();
+            for (i, c) in choices.iter().enumerate() {
+                if self.picked.checked_shr(i as u32).unwrap_or(0) & 1 != 0 {
+                    picked.push(c.clone());
+                }
+            }
+            return (!picked.is_empty()).then_some(Value::Array(picked));
+        }
+        if kind != TEXT {
+            return None;
+        }
+        dom::call_str(&self.body, "querySelector", "textarea")
+            .and_then(|t| dom::prop(&t, "value").as_string())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .map(Value::String)
+    }
+
+    /// The current question's answer not sent yet (see [`Ui::held`]), as the visitor dismisses the survey or
+    /// leaves the page: SPEC §7's answers recorded when the visitor leaves half-way include what they typed.
+    pub(super) fn unsent(&mut self) -> Option<PromptEvent> {
+        if self.done {
+            return None;
+        }
+        let q = questions(&self.action).get(self.step)?;
+        let (kind, choices) = kind_and_choices(q);
+        let answer = self.held(kind, choices)?;
+        if self.sent.as_ref() == Some(&answer) {
+            return None;
+        }
+        self.sent = Some(answer.clone());
+        Some(PromptEvent::Answered {
+            question: text(q, "id").to_string(),
+            answer,
+        })
     }
 
     /// The thank-you step: the text in the status line, the focus on the close button.
