@@ -441,14 +441,8 @@ impl Tracker {
     /// Lets time pass for rules that change with time alone (the web layer calls this at [`Tracker::next_wakeup`]).
     pub fn advance(&mut self, now: Millis) {
         self.clock = self.clock.max(now);
+        self.end_idle_session(now);
         if let Some(a) = &mut self.seg.audience {
-            // Time alone ends a session (the next event starts another): its delays end with it.
-            if let Some(s) = &self.profile.sessions.current {
-                let end = s.last_activity.saturating_add(self.options.idle_timeout);
-                if end <= now {
-                    a.session_ended(end);
-                }
-            }
             let mut changes = a.advance(now, self.seg.time_change_delay);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);
@@ -494,9 +488,20 @@ impl Tracker {
     /// (see [`crate::core::campaigns::Engine::set_hidden`]).
     pub(super) fn audience_visibility(&mut self, hidden: bool, now: Millis) {
         self.seg.hidden = hidden;
+        self.end_idle_session(now);
         if let Some(a) = &mut self.seg.audience {
             a.set_hidden(hidden, now);
             self.act_on_decisions(now);
+        }
+    }
+
+    /// Time alone ends a session (no event for the session timeout; the next event starts another): the
+    /// campaign delays that would end after it end with it (see [`Audience::session_ended`]).
+    fn end_idle_session(&mut self, now: Millis) {
+        if let (Some(a), Some(s)) = (&mut self.seg.audience, &self.profile.sessions.current) {
+            if s.last_activity.saturating_add(self.options.idle_timeout) <= now {
+                a.session_ended();
+            }
         }
     }
 

@@ -321,6 +321,23 @@ fn a_campaign_ready_while_the_page_is_hidden_shows_when_it_is_visible() {
     );
 }
 
+/// A delay that ended while the page was hidden, visible again only after the session has ended by inactivity:
+/// it is cancelled by the session, not shown to a visitor coming back hours later.
+#[test]
+fn a_delay_held_while_hidden_past_the_sessions_end_is_cancelled_when_the_page_is_visible() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.track("Order Completed", None, 1_000);
+    t.page_hidden(2_000);
+    t.take_decisions();
+    t.page_shown(1_000 + 2 * 60 * MINUTE);
+    assert!(
+        matches!(&t.take_decisions()[..], [Decision::Cancelled { by, .. }] if by == "session"),
+        "cancelled by the session's end"
+    );
+    assert!(!names(&t).iter().any(|n| n == "Campaign Shown"));
+}
+
 #[test]
 fn the_device_comes_from_the_user_agent() {
     use crate::core::audience::device_of;

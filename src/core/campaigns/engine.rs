@@ -446,21 +446,17 @@ impl Engine {
         eligible
     }
 
-    /// The session ended at `at` (no event for the session timeout): the delays that would end later are
-    /// cancelled (`session`), as the next session would cancel them, so none shows to a visitor who has gone.
-    pub fn end_session_at(&mut self, at: i64, out: &mut Vec<Decision>) {
-        let mut k = 0;
-        while k < self.state.pending.len() {
-            if self.state.pending[k].due < at {
-                k += 1;
-            } else {
-                let i = self.state.take_pending(k);
-                self.dirty = true;
-                out.push(Decision::Cancelled {
-                    campaign: self.id(i),
-                    by: "session".into(),
-                });
-            }
+    /// The session has ended (no event for the session timeout): the delays still waiting are cancelled
+    /// (`session`), as the next session would cancel them, so none shows to a visitor who has gone. (A delay that
+    /// ended in time showed then; one still here ends later, or waited for a hidden page.)
+    pub fn end_session(&mut self, out: &mut Vec<Decision>) {
+        while !self.state.pending.is_empty() {
+            let i = self.state.take_pending(0);
+            self.dirty = true;
+            out.push(Decision::Cancelled {
+                campaign: self.id(i),
+                by: "session".into(),
+            });
         }
     }
 
