@@ -104,7 +104,8 @@ test('a change is stored with its event: a page that crashes right after it does
   await context.close();
 });
 
-test('a segment entered in one tab is entered in the tab beside it without being announced twice', async () => {
+/** Two tabs of segments.html in one context, the second opened once the first stored the visitor. */
+async function twoTabs() {
   const context = await env.browser.newContext();
   const a = await openPage(env.browser, context);
   await a.page.goto(env.collector.url + '/segments.html');
@@ -117,6 +118,11 @@ test('a segment entered in one tab is entered in the tab beside it without being
   await b.page.waitForFunction(() => window.configResult);
   const anon = await a.page.evaluate(() => wayline.anonymousId());
   assert.equal(await b.page.evaluate(() => wayline.anonymousId()), anon);
+  return { context, a, b, anon };
+}
+
+test('a segment entered in one tab is entered in the tab beside it without being announced twice', async () => {
+  const { context, a, b, anon } = await twoTabs();
   await a.page.bringToFront();
   await a.page.evaluate(() => wayline.identify('u-both', { plan: 'pro' }));
   await b.page.waitForFunction(() => wayline.segments().includes('pro'), null, { timeout: 5000 });
@@ -135,18 +141,7 @@ test('a segment entered in one tab is entered in the tab beside it without being
 test('a window ending in two tabs at once is left once: the hidden tab takes in the exit the visible tab stored', async () => {
   // Both tabs reach the instant the window ends together. The tab in the background re-checks it later, and
   // meanwhile hears the exit in the state the visible tab stores with its `Segment Exited`.
-  const context = await env.browser.newContext();
-  const a = await openPage(env.browser, context);
-  await a.page.goto(env.collector.url + '/segments.html');
-  await ready(a.page);
-  await a.page.waitForFunction(() => window.configResult);
-  await a.page.waitForFunction(() => localStorage.getItem('wayline:wk_demo:profile'));
-  const b = await openPage(env.browser, context);
-  await b.page.goto(env.collector.url + '/segments.html');
-  await ready(b.page);
-  await b.page.waitForFunction(() => window.configResult);
-  const anon = await a.page.evaluate(() => wayline.anonymousId());
-  assert.equal(await b.page.evaluate(() => wayline.anonymousId()), anon);
+  const { context, a, b, anon } = await twoTabs();
   // Headless Chromium shows every page as visible: B is hidden as the browser would hide it, through the
   // document's state and its event.
   await b.page.evaluate(() => {
