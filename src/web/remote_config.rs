@@ -13,8 +13,9 @@ enum Fetched {
     Text { text: String, etag: Option<String> },
     /// A 304: the copy the SDK has (whose tag it sent) is current.
     NotModified,
-    /// The reason it could not be had (network error, status).
-    Failed(String),
+    /// The reason it could not be had (network error, status), and what an error response said (the collector's
+    /// message and, for a config that fails its check, every error with its location), if anything.
+    Failed(String, String),
 }
 
 /// The config fetched from a URL: its last good text (also kept in storage for offline starts) and tag.
@@ -33,6 +34,8 @@ pub struct Remote {
     reactions: Option<[Callback; 2]>,
     /// The `ETag` of the response whose body is being read.
     body_tag: Option<String>,
+    /// The status of the response whose body is being read (an error's body says why).
+    body_status: u16,
     /// A response to the URL requested before the SDK started (`configResponse`), which serves the first request.
     pub early: Option<JsValue>,
 }
@@ -111,39 +114,55 @@ impl Sdk {
     /// A config request settled: a `Response`, or the error of a failed request (which has no `status`).
     pub(super) fn on_config_response(&mut self, resp: JsValue, now: Millis) {
         let fetched = match prop(&resp, "status").as_f64() {
-            None => Fetched::Failed("network error".into()),
-            Some(status) => match status as u16 {
-                304 => Fetched::NotModified,
-                200..=299 => {
-                    self.remote.body_tag = transport::header(&resp, "ETag");
-                    // Its body is read next, settling later through `Promise.resolve` as the response did (the
-                    // page's promise-like could call back at once, while the SDK is busy, and be lost); one that
-                    // cannot be (no `text()`, or not text) ends the request as unreadable, so that a later refresh
-                    // is not refused as still loading.
-                    if let Some([_, on_body]) = &self.remote.reactions {
-                        let body = call1(&resp, "text", crate::web::convert::UNDEFINED);
-                        transport::settle(&self.window, body, on_body);
-                        return;
-                    }
-                    Fetched::Failed("unreadable body".into())
+            None => Fetched::Failed("network error".into(), String::new()),
+            Some(status) if status as u16 == 304 => Fetched::NotModified,
+            Some(status) => {
+                self.remote.body_tag = transport::header(&resp, "ETag");
+                self.remote.body_status = status as u16;
+                // Its body is read next (an error's too: the collector says there why, and for a config that
+                // fails its check, every error with its location), settling later through `Promise.resolve` as the
+                // response did (the page's promise-like could call back at once, while the SDK is busy, and be
+                // lost); one that cannot be (no `text()`, or not text) ends the request as unreadable, so that a
+                // later refresh is not refused as still loading.
+                if let Some([_, on_body]) = &self.remote.reactions {
+                    let body = call1(&resp, "text", crate::web::convert::UNDEFINED);
+                    transport::settle(&self.window, body, on_body);
+                    return;
                 }
-                status => Fetched::Failed(console::join(&[
-                    "status ",
-                    &console::num(i64::from(status)),
-                ])),
-            },
+                Fetched::Failed("unreadable body".into(), String::new())
+            }
         };
         self.on_config_fetched(fetched, now);
     }
 
     /// A config response's body was read: its text, or the error reading it failed with (not a string).
     pub(super) fn on_config_body(&mut self, text: JsValue, now: Millis) {
-        let fetched = match text.as_string() {
-            Some(text) => Fetched::Text {
-                text,
-                etag: self.remote.body_tag.take(),
-            },
-            None => Fetched::Failed("unreadable body".into()),
+        let status = self.remote.body_status;
+        let fetched = if (200..300).contains(&status) {
+            match text.as_string() {
+                Some(text) => Fetched::Text {
+                    text,
+                    etag: self.remote.body_tag.take(),
+                },
+                None => Fetched::Failed("unreadable body".into(), String::new()),
+            }
+        } else {
+            // An error response: its status, and the `message` and `diagnostics` of a JSON error such as the
+            // collector's (`{"error": {"code", "message", "diagnostics"?}}`: for a config that fails its check,
+            // every error with its location).
+            let json = prop(&self.window, "JSON");
+            let error = prop(&call1(&json, "parse", &text).unwrap_or_default(), "error");
+            let message = crate::web::convert::text(&error, "message");
+            let detail = if message.is_empty() {
+                message
+            } else {
+                let diagnostics = crate::web::convert::text(&error, "diagnostics");
+                console::join(&["\n", &message, "\n", &diagnostics])
+            };
+            Fetched::Failed(
+                console::join(&["status ", &console::num(i64::from(status))]),
+                detail,
+            )
         };
         self.on_config_fetched(fetched, now);
     }
@@ -178,7 +197,7 @@ impl Sdk {
                 }
                 self.config_loaded(ok || had_config, "network");
             }
-            Fetched::Failed(why) => {
+            Fetched::Failed(why, detail) => {
                 let what = if had_config {
                     "); the stored config stays in use"
                 } else {
@@ -187,7 +206,7 @@ impl Sdk {
                 };
                 self.report(
                     "config_unavailable",
-                    &console::join(&["the config could not be loaded (", &why, what]),
+                    &console::join(&["the config could not be loaded (", &why, what, &detail]),
                 );
                 if !had_config {
                     self.config_loaded(false, "network");

@@ -148,3 +148,28 @@ test('a stored config of another compiled format is not used: the SDK fetches th
   assert.match(await page.evaluate(() => localStorage.getItem('wayline:wk_demo:config')), /"v":3,/, 'and stored in its place');
   await context.close();
 });
+
+test("a config the collector refuses as invalid (503) is reported with the collector's errors and their locations", async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  const query = '?config=' + encodeURIComponent('/v1/config?writeKey=wk_demo');
+  await load(page, query);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  // What the collector answers once its config file no longer passes the check (docs/collector.md).
+  const error = {
+    code: 'invalid_config',
+    message: 'config www/demo-config.json: 1 error; it is not served',
+    diagnostics: 'www/demo-config.json:segments.potentials:1:1: unknown function `cout`; did you mean `count`?\ncout("Page Viewed") >= 3\n^^^^\n',
+  };
+  await page.route('**/v1/config*', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error }) }));
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'warning' && n.code === 'config_unavailable'));
+  const message = (await warnings(page)).find((w) => w.code === 'config_unavailable').message;
+  assert.match(message, /status 503/);
+  assert.match(message, /stored config stays in use/);
+  assert.match(message, /1 error; it is not served/);
+  assert.match(message, /www\/demo-config\.json:segments\.potentials:1:1: unknown function `cout`/);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'cache' }, 'the stored config is live');
+  await context.close();
+});
