@@ -183,7 +183,9 @@ impl Sdk {
         self.remote.loading = false;
         let had_config = self.tracker.has_audience();
         match fetched {
-            Fetched::NotModified => {}
+            // The copy held is current; stored again, in case storage lost it since (site data cleared while
+            // the page was open): the next offline start needs it. (Storage ignores a write of the same value.)
+            Fetched::NotModified => self.store_config(),
             Fetched::Text { text, etag } => {
                 if self.remote.text.as_deref() == Some(text.as_str()) {
                     self.remote.etag = etag;

@@ -173,3 +173,25 @@ test("a config the collector refuses as invalid (503) is reported with the colle
   assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'cache' }, 'the stored config is live');
   await context.close();
 });
+
+test('a revalidation answered 304 stores the config again when storage lost it, for the next offline start', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  const statuses = [];
+  page.on('response', (r) => { if (r.url().includes('/v1/config')) statuses.push(r.status()); });
+  const query = '?config=' + encodeURIComponent('/v1/config?writeKey=wk_demo') + '&configRefresh=0';
+  await load(page, query);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  // Storage cleared while the page is open (site data cleared, another tab's consent denied, the browser's purge).
+  await page.evaluate(() => localStorage.removeItem('wayline:wk_demo:config'));
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await page.waitForFunction(() => localStorage.getItem('wayline:wk_demo:config'), null, { timeout: 3000 }).catch(() => {});
+  assert.deepEqual(statuses, [200, 304]);
+  assert.ok(await page.evaluate(() => localStorage.getItem('wayline:wk_demo:config')), 'stored again');
+  await page.route('**/v1/config*', (route) => route.abort('internetdisconnected'));
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'cache' });
+  await context.close();
+});
