@@ -40,6 +40,10 @@ pub struct Remote {
     pub early: Option<JsValue>,
 }
 
+/// How long a config request may go unanswered before a later check asks again.
+#[cfg(feature = "segments")]
+const LOST_AFTER: Millis = 10 * crate::core::time::SECOND;
+
 #[cfg(feature = "segments")]
 impl Sdk {
     /// Starts from the copy stored by an earlier page (so an offline start has its segments and campaigns at
@@ -169,10 +173,24 @@ impl Sdk {
 
     /// The page is visible again: a config fetched long enough ago is checked for changes.
     pub fn refresh_config(&mut self, now: Millis) {
-        if self.remote.url.is_some()
-            && !self.remote.loading
-            && now - self.remote.fetched_at >= self.remote.refresh
-        {
+        self.refetch_config(now, self.remote.refresh);
+    }
+
+    /// Back online: the config is checked at once (a start that could not fetch it has none yet).
+    pub fn config_online(&mut self, now: Millis) {
+        self.refetch_config(now, 0);
+    }
+
+    /// Fetches the config again if the last request started at least `wait` ms ago and is answered. One still
+    /// unanswered after `LOST_AFTER` counts as lost (a hung connection, a page's promise that never settles): else
+    /// no check would happen again for the life of the page. (Its answer, should it come, is taken as any.)
+    fn refetch_config(&mut self, now: Millis, wait: Millis) {
+        let wait = if self.remote.loading {
+            wait.max(LOST_AFTER)
+        } else {
+            wait
+        };
+        if self.remote.url.is_some() && now - self.remote.fetched_at >= wait {
             self.fetch_config(now);
         }
     }
@@ -221,4 +239,5 @@ impl Sdk {
 #[cfg(not(feature = "segments"))]
 impl Sdk {
     pub fn refresh_config(&mut self, _now: Millis) {}
+    pub fn config_online(&mut self, _now: Millis) {}
 }

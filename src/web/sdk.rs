@@ -222,7 +222,12 @@ pub fn act(action: Action) {
                 s.absorb_stored(now);
             }
         }
-        Action::Online(online) => s.set_online(online),
+        Action::Online(online) => {
+            s.set_online(online);
+            if online {
+                s.config_online(now);
+            }
+        }
         Action::Navigated => s.on_navigation(now),
         Action::Storage(key, value) => s.on_storage(&key, value, now),
         #[cfg(feature = "segments")]

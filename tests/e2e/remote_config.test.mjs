@@ -195,3 +195,42 @@ test('a revalidation answered 304 stores the config again when storage lost it, 
   assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'cache' });
   await context.close();
 });
+
+test('a config request that never answers does not stop later checks: one outstanding 10 s counts as lost', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  let hang = true;
+  await page.route('**/campaigns-config.json', (route) => {
+    if (hang) return; // never answered (a hung connection)
+    route.fulfill({ contentType: 'application/json', body: good });
+  });
+  await page.goto(env.collector.url + '/campaigns.html?configRefresh=0');
+  await ready(page);
+  await sleep(500);
+  assert.equal(await page.evaluate(() => window.configResult), undefined, 'still waiting');
+  hang = false;
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await sleep(500);
+  assert.equal(await page.evaluate(() => window.configResult), undefined, 'the first request is not given up at once');
+  await sleep(10000);
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await page.waitForFunction(() => window.configResult && window.configResult.ok, null, { timeout: 5000 });
+  await context.close();
+});
+
+test('coming back online checks the config at once: a start that failed to fetch it gets it', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  let down = true;
+  await page.route('**/campaigns-config.json', (route) =>
+    down ? route.abort('internetdisconnected') : route.fulfill({ contentType: 'application/json', body: good }));
+  await load(page, '');
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false, source: 'network' });
+  down = false;
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await page.waitForFunction(() => window.configResult.ok, null, { timeout: 5000 });
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
+  await context.close();
+});
