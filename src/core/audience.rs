@@ -338,9 +338,9 @@ impl Audience {
             .set_hidden(hidden, &facts, now, &mut self.decisions);
     }
 
-    /// The session ended: see [`crate::core::campaigns::Engine::end_session`].
-    pub fn session_ended(&mut self) {
-        self.campaigns.end_session(&mut self.decisions);
+    /// The session ended at `end`: see [`crate::core::campaigns::Engine::end_session`].
+    pub fn session_ended(&mut self, end: Millis) {
+        self.campaigns.end_session(end, &mut self.decisions);
     }
 
     /// Lets time pass: rules that change with time alone are re-checked as of `rules_delay` ms ago (see

@@ -496,11 +496,12 @@ impl Tracker {
     }
 
     /// Time alone ends a session (no event for the session timeout; the next event starts another): the
-    /// campaign delays that would end after it end with it (see [`Audience::session_ended`]).
+    /// campaign delays started before it and still waiting end with it (see [`Audience::session_ended`]).
     fn end_idle_session(&mut self, now: Millis) {
         if let (Some(a), Some(s)) = (&mut self.seg.audience, &self.profile.sessions.current) {
-            if s.last_activity.saturating_add(self.options.idle_timeout) <= now {
-                a.session_ended();
+            let end = s.last_activity.saturating_add(self.options.idle_timeout);
+            if end <= now {
+                a.session_ended(end);
             }
         }
     }

@@ -338,6 +338,33 @@ fn a_delay_held_while_hidden_past_the_sessions_end_is_cancelled_when_the_page_is
     assert!(!names(&t).iter().any(|n| n == "Campaign Shown"));
 }
 
+/// A delay the visitor's own activity starts after the session has timed out (a long read: scrolling, with no
+/// event for more than the session timeout) is not one of the ended session's: it shows when it ends, as the same
+/// campaign without a delay shows at once.
+#[test]
+fn a_delay_the_visitor_starts_after_the_session_timed_out_shows_when_it_ends() {
+    let scroll = json::parse(
+        r#"{"campaigns": [{"id": "deep", "trigger": {"scroll": 75},
+              "action": {"type": "custom", "payload": {}}, "timing": {"delay": "5s"}}]}"#,
+    )
+    .unwrap();
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&scroll).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    let at = 1_000 + 31 * MINUTE;
+    t.campaign_signal(&Signal::Scroll { percent: 80.0 }, at);
+    assert!(matches!(
+        &t.take_decisions()[..],
+        [Decision::Delayed { .. }]
+    ));
+    t.advance(at + 5 * SECOND);
+    let d = t.take_decisions();
+    assert!(
+        matches!(&d[..], [Decision::Show { campaign }] if campaign == "deep"),
+        "shown, not cancelled by the session that ended before it started: {d:?}"
+    );
+}
+
 #[test]
 fn the_device_comes_from_the_user_agent() {
     use crate::core::audience::device_of;

@@ -141,7 +141,7 @@ fn run(case: &Value) -> Result<usize, String> {
         } else if step.get("sessionEnded").is_some() {
             // The timer fired after the session ended by inactivity, as the SDK tells the engine.
             let mut out = Vec::new();
-            engine.end_session(&mut out);
+            engine.end_session(at, &mut out);
             engine.advance_into(&facts, at, &mut out);
             Some(out)
         } else if step.get("reload").is_some() {

@@ -446,17 +446,23 @@ impl Engine {
         eligible
     }
 
-    /// The session has ended (no event for the session timeout): the delays still waiting are cancelled
-    /// (`session`), as the next session would cancel them, so none shows to a visitor who has gone. (A delay that
-    /// ended in time showed then; one still here ends later, or waited for a hidden page.)
-    pub fn end_session(&mut self, out: &mut Vec<Decision>) {
-        while !self.state.pending.is_empty() {
-            let i = self.state.take_pending(0);
-            self.dirty = true;
-            out.push(Decision::Cancelled {
-                campaign: self.id(i),
-                by: "session".into(),
-            });
+    /// The session has ended at `end` (no event for the session timeout): the delays started before then and still
+    /// waiting are cancelled (`session`), as the next session would cancel them, so none shows to a visitor who has
+    /// gone. (A delay that ended in time showed then; one still here ends later, or waited for a hidden page.) One
+    /// the visitor's activity started since (a scroll, an exit intent) is not the ended session's and waits on.
+    pub fn end_session(&mut self, end: i64, out: &mut Vec<Decision>) {
+        let mut k = 0;
+        while k < self.state.pending.len() {
+            if self.state.pending[k].triggered_at < end {
+                let i = self.state.take_pending(k);
+                self.dirty = true;
+                out.push(Decision::Cancelled {
+                    campaign: self.id(i),
+                    by: "session".into(),
+                });
+            } else {
+                k += 1;
+            }
         }
     }
 

@@ -184,8 +184,8 @@ fn play_until(
         signal_changes(&changes, campaigns, facts, segments, journeys, next, out);
         refresh(facts, segments, journeys);
         let mut d = Vec::new();
-        if session_end.is_some_and(|end| end <= next) {
-            campaigns.end_session(&mut d);
+        if let Some(end) = session_end.filter(|&end| end <= next) {
+            campaigns.end_session(end, &mut d);
         }
         campaigns.advance_into(facts, next, &mut d);
         write(&d, next, out);
