@@ -24,6 +24,9 @@
   // than taken from the HTTP cache unchecked: the loader hands the response to `init` as `configResponse`.
   try {
     (q.w = fetch(new URL('wayline_bg.wasm', l.src))).catch(function () {});
-    if (q.opts.config) (q.c = fetch(q.opts.config, { credentials: 'omit', cache: 'no-cache' })).catch(function () {});
+    // It gives up after 10 s, as the SDK's own does (transport::CONFIG_TIMEOUT), so a hung connection does not
+    // hold every later check of the config.
+    var t = window.AbortSignal && AbortSignal.timeout && AbortSignal.timeout(1e4);
+    if (q.opts.config) (q.c = fetch(q.opts.config, { credentials: 'omit', cache: 'no-cache', signal: t })).catch(function () {});
   } catch (e) {}
 })(window, document);

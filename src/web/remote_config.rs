@@ -40,10 +40,6 @@ pub struct Remote {
     pub early: Option<JsValue>,
 }
 
-/// How long a config request may go unanswered before a later check asks again.
-#[cfg(feature = "segments")]
-const LOST_AFTER: Millis = 10 * crate::core::time::SECOND;
-
 #[cfg(feature = "segments")]
 impl Sdk {
     /// Starts from the copy stored by an earlier page (so an offline start has its segments and campaigns at
@@ -181,16 +177,14 @@ impl Sdk {
         self.refetch_config(now, 0);
     }
 
-    /// Fetches the config again if the last request started at least `wait` ms ago and is answered. One still
-    /// unanswered after `LOST_AFTER` counts as lost (a hung connection, a page's promise that never settles): else
-    /// no check would happen again for the life of the page. (Its answer, should it come, is taken as any.)
+    /// Fetches the config again if the last request started at least `wait` ms ago and was answered. (One at a
+    /// time: answers carry nothing saying which request they answer. The SDK's request gives up after
+    /// `transport::CONFIG_TIMEOUT`, so a hung connection does not hold every later check.)
     fn refetch_config(&mut self, now: Millis, wait: Millis) {
-        let wait = if self.remote.loading {
-            wait.max(LOST_AFTER)
-        } else {
-            wait
-        };
-        if self.remote.url.is_some() && now - self.remote.fetched_at >= wait {
+        if self.remote.url.is_some()
+            && !self.remote.loading
+            && now - self.remote.fetched_at >= wait
+        {
             self.fetch_config(now);
         }
     }

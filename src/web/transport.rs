@@ -84,8 +84,17 @@ pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: 
         let headers = super::convert::object("If-None-Match", &[etag.into()]);
         super::convert::put(&init, "headers", &headers);
     }
+    // A request unanswered this long fails (`AbortSignal.timeout`, where the browser has it), so that a hung
+    // connection does not hold the config's one request, and every later check, for the life of the page.
+    if let Some(signal) = call1(&prop(window, "AbortSignal"), "timeout", &CONFIG_TIMEOUT.into()) {
+        super::convert::put(&init, "signal", &signal);
+    }
     fetch(window, url, &init, on_settled);
 }
+
+/// See [`get`]; the script tag's early request (js/src/stub.js) uses the same.
+#[cfg(feature = "segments")]
+pub const CONFIG_TIMEOUT: f64 = 10_000.0;
 
 /// Hands `body` to `navigator.sendBeacon`; false when the browser refused it (over its in-flight budget).
 pub fn beacon(window: &web_sys::Window, url: &str, body: &str) -> bool {
