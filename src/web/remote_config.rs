@@ -212,11 +212,12 @@ impl Sdk {
                 self.config_loaded(ok || had_config, "network");
             }
             Fetched::Failed(why, detail) => {
+                // Without a config, the events recorded meanwhile are still kept (up to `MAX_EARLY_EVENTS`) for
+                // one a later check brings (back online, the page visible again): they count in its rules then.
                 let what = if had_config {
                     "); the stored config stays in use"
                 } else {
-                    self.tracker.no_config();
-                    "); segments and campaigns are off"
+                    "); segments and campaigns are off until it can be"
                 };
                 self.report(
                     "config_unavailable",

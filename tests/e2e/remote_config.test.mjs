@@ -229,10 +229,13 @@ test('coming back online checks the config at once: a start that failed to fetch
   await load(page, '');
   await page.waitForFunction(() => window.configResult);
   assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false, source: 'network' });
+  // Events recorded meanwhile are kept for the config, as while it loads.
+  await page.evaluate(() => wayline.track('Order Completed'));
   down = false;
   await context.setOffline(true);
   await context.setOffline(false);
   await page.waitForFunction(() => window.configResult.ok, null, { timeout: 5000 });
   assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), ['buyer'], 'the order before the config counts');
   await context.close();
 });
