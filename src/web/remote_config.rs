@@ -181,9 +181,7 @@ impl Sdk {
     /// time: answers carry nothing saying which request they answer. The SDK's request gives up after
     /// `transport::CONFIG_TIMEOUT`, so a hung connection does not hold every later check.)
     fn refetch_config(&mut self, now: Millis, wait: Millis) {
-        if self.remote.url.is_some()
-            && !self.remote.loading
-            && now - self.remote.fetched_at >= wait
+        if self.remote.url.is_some() && !self.remote.loading && now - self.remote.fetched_at >= wait
         {
             self.fetch_config(now);
         }

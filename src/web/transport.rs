@@ -86,7 +86,11 @@ pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: 
     }
     // A request unanswered this long fails (`AbortSignal.timeout`, where the browser has it), so that a hung
     // connection does not hold the config's one request, and every later check, for the life of the page.
-    if let Some(signal) = call1(&prop(window, "AbortSignal"), "timeout", &CONFIG_TIMEOUT.into()) {
+    if let Some(signal) = call1(
+        &prop(window, "AbortSignal"),
+        "timeout",
+        &CONFIG_TIMEOUT.into(),
+    ) {
         super::convert::put(&init, "signal", &signal);
     }
     fetch(window, url, &init, on_settled);
