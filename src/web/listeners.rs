@@ -85,12 +85,12 @@ fn on_event(event: JsValue) -> Option<Action> {
             if hidden {
                 Action::Hidden(false)
             } else {
-                Action::Returned(false)
+                Action::Returned
             }
         }
         // pageshow, online, offline, popstate, storage, scroll
         // Only a page restored from the back/forward cache: the first `pageshow` is the page's load.
-        1 if prop(&event, "persisted").as_bool() == Some(true) => Action::Returned(true),
+        1 if prop(&event, "persisted").as_bool() == Some(true) => Action::Returned,
         2 => Action::Online(true),
         3 => Action::Online(false),
         4 => Action::Navigated,

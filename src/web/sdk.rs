@@ -166,8 +166,8 @@ fn run_dyn(task: &mut dyn Task) {
 pub enum Action {
     /// Hidden; `true` for `pagehide` (the page is left).
     Hidden(bool),
-    /// Visible again (`false`), or restored from the back/forward cache (`true`).
-    Returned(bool),
+    /// Visible again, or restored from the back/forward cache.
+    Returned,
     Online(bool),
     /// The URL may have changed (`popstate`, the `history` wrappers).
     Navigated,
@@ -212,17 +212,19 @@ pub fn act(action: Action) {
             }
             s.on_exit(now);
         }
-        Action::Returned(restored) => {
+        Action::Returned => {
             #[cfg(feature = "segments")]
             {
                 s.hidden = false;
             }
+            // What other tabs stored while this page could not hear it (frozen, or in the back/forward cache,
+            // whose `visibilitychange` comes before its `pageshow`) is taken in first: a campaign waiting for the
+            // page is then checked against caps and answers recorded elsewhere meanwhile. (Taking in what it
+            // already has changes nothing.)
+            s.absorb_stored(now);
             s.tracker.page_shown(now);
             s.on_return();
             s.refresh_config(now);
-            if restored {
-                s.absorb_stored(now);
-            }
         }
         Action::Online(online) => {
             s.set_online(online);

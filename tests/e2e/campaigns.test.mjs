@@ -261,6 +261,40 @@ test('a campaign ready while the page is hidden shows when the visitor comes bac
   await context.close();
 });
 
+test('a page coming back takes in what was stored while it could not hear it before a waiting campaign is checked', async () => {
+  // A page hidden and frozen (or in the back/forward cache) hears no storage events: another tab may have shown
+  // and answered a campaign meanwhile. Played here by the page's own write, which fires no storage event in it.
+  const { page, log, context } = await campaignsPage();
+  await show(page, 'Cap Me');
+  await prompt(page).locator('[data-a=ok]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  await page.waitForFunction(() => (localStorage.getItem('wayline:wk_demo:segments') || '').includes('"capped"'));
+  await sleep(1200); // the coalesced write of the outcome
+  const capped = await page.evaluate(() => localStorage.getItem('wayline:wk_demo:segments'));
+  // A later page of the visitor, whose own state does not have that show (removed from a page of the site
+  // without the SDK, so that no exit write puts it back).
+  await page.goto(env.collector.url + '/campaigns-config.json');
+  await page.evaluate(() => localStorage.removeItem('wayline:wk_demo:segments'));
+  await page.goto(env.collector.url + '/campaigns.html');
+  log.errors.length = 0; // the file's page has no icon: a 404 on the console
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.equal((await page.evaluate(() => wayline.explain('capped'))).eligible, true);
+  const setHidden = (hidden) => page.evaluate((hidden) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  }, hidden);
+  await setHidden(true);
+  await page.evaluate(() => wayline.track('Cap Me')); // waits for the page to be visible
+  await page.evaluate((text) => localStorage.setItem('wayline:wk_demo:segments', text), capped);
+  await setHidden(false);
+  await sleep(500);
+  assert.equal(await prompt(page).count(), 0, 'shown once already, elsewhere');
+  assert.deepEqual((await page.evaluate(() => wayline.explain('capped'))).reasons.map((r) => r.code), ['shown-once']);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('denied consent closes the open prompt, as reset() does: it was the former visitor\'s', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show nps');
