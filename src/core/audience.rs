@@ -459,6 +459,11 @@ impl Audience {
         }
     }
 
+    /// What changed from `old`'s memberships and stages to this audience's (see [`Engine::changes_from`]).
+    pub fn changes_from(&self, old: &Audience, now: Millis) -> Vec<Change> {
+        self.engine.changes_from(&old.engine, now)
+    }
+
     /// Takes over from the audience of the config this one replaces: when that one's campaigns had been told the
     /// session, this one's changes need not wait for the next event.
     pub fn continue_from(&mut self, old: &Audience) {

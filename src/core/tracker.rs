@@ -1188,6 +1188,49 @@ mod audience_tests {
         );
     }
 
+    /// A logout changes what `segments()` and `stage()` answer: the page's listeners hear each difference (the
+    /// former visitor's memberships and stage left, the new visitor's memberships entered), and only the new
+    /// visitor's own entries are sent as events.
+    #[test]
+    fn a_reset_tells_the_page_every_membership_and_stage_it_changed() {
+        let config = json::parse(
+            r#"{"segments": {"pro": "traits.plan == \"pro\"", "new": "count(\"Order Completed\") == 0"},
+                "journeys": {"lifecycle": [{"stage": "buyer", "rule": "count(\"Order Completed\") >= 1"}]}}"#,
+        )
+        .unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.identify(Some("u1"), Some("{\"plan\":\"pro\"}"), 10);
+        t.track("Order Completed", None, 20);
+        assert_eq!(t.segments(), ["pro"]);
+        t.take_changes();
+        let before = sent(&t).len();
+        t.reset(30);
+        assert_eq!(t.segments(), ["new"]);
+        assert_eq!(t.stage("lifecycle"), None);
+        assert_eq!(
+            t.take_changes(),
+            [
+                Change::SegmentExit {
+                    segment: "pro".into(),
+                    at: 30
+                },
+                Change::SegmentEnter {
+                    segment: "new".into(),
+                    at: 30
+                },
+                Change::Stage {
+                    journey: "lifecycle".into(),
+                    from: Some("buyer".into()),
+                    to: None,
+                    at: 30
+                },
+            ]
+        );
+        let names: Vec<String> = sent(&t)[before..].iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(names, ["Segment Entered"]);
+    }
+
     /// A logout's fresh audience is what is stored next: else the next page load restores the former visitor's
     /// memberships and announces their exits for the new one.
     #[test]

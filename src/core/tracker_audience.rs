@@ -248,15 +248,22 @@ impl Tracker {
         self.release_context(now);
     }
 
-    /// A new visitor on this device (logout, consent denied): segments and journeys start from nothing.
+    /// A new visitor on this device (logout, consent denied): segments and journeys start from nothing. The
+    /// new visitor's memberships are sent as theirs; the page hears what changed in its view (the former
+    /// visitor's memberships and stages left, the new visitor's entered).
     pub(super) fn fresh_audience(&mut self, now: Millis) {
         self.seg.changes.clear();
         self.seg.reported = 0;
         self.seg.decisions.clear();
-        if let Some(a) = self.seg.audience.take().and_then(|a| a.fresh()) {
+        let Some(old) = self.seg.audience.take() else {
+            return;
+        };
+        if let Some(a) = old.fresh() {
             self.install_audience(a, now);
-            self.seg.changes.clear();
-            self.seg.reported = 0;
+            if let Some(a) = &self.seg.audience {
+                self.seg.changes = a.changes_from(&old, now);
+            }
+            self.seg.reported = self.seg.changes.len();
         }
     }
 

@@ -99,6 +99,16 @@ impl Engine {
         super::facts::stage(&self.rules, journey)
     }
 
+    /// The changes from `old`'s memberships and stages to this engine's, at `now`: `old` has the same definitions
+    /// (the audience a logout replaces with a fresh one).
+    pub fn changes_from(&self, old: &Engine, now: i64) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for (u, o) in self.rules.units.iter().zip(&old.rules.units) {
+            changes.extend(change_of(u, self.rules.of(u), o.held, u.held, now));
+        }
+        changes
+    }
+
     /// Each top-level clause of a segment's rule and whether it holds now (for `explain`); `None` for an
     /// unknown segment. Clause spans index `source`.
     pub fn explain_segment(&self, name: &str, now_ms: i64) -> Option<(String, Vec<Clause>)> {
