@@ -1288,6 +1288,22 @@ mod audience_tests {
         assert_eq!(t.segments(), ["pricing-curious"]);
     }
 
+    /// Events kept while the config loads are the visitor's who recorded them: after a logout (or denied
+    /// consent) they are not the new visitor's, whose segments start from nothing.
+    #[test]
+    fn events_kept_for_the_config_before_a_reset_do_not_count_for_the_new_visitor() {
+        let mut t = tracker();
+        t.expect_config();
+        t.track("Order Completed", None, 1_000);
+        t.reset(2_000);
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 3_000);
+        assert_eq!(t.stage("lifecycle"), None);
+        assert!(t.take_changes().is_empty());
+        assert!(sent(&t)
+            .iter()
+            .all(|(name, _)| name != "Journey Stage Changed"));
+    }
+
     #[test]
     fn state_is_persisted_and_restored_without_re_announcing() {
         let mut t = tracker();

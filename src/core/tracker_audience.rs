@@ -255,6 +255,10 @@ impl Tracker {
         self.seg.changes.clear();
         self.seg.reported = 0;
         self.seg.decisions.clear();
+        // Events kept for a config still loading are the former visitor's.
+        if let Some(early) = &mut self.seg.early {
+            early.clear();
+        }
         let Some(old) = self.seg.audience.take() else {
             return;
         };
