@@ -1288,6 +1288,20 @@ mod audience_tests {
         assert_eq!(t.segments(), ["pricing-curious"]);
     }
 
+    /// Events kept while the config loads (for long, when it could not be fetched) count in the sessions they
+    /// were recorded in, as they would have with the config there.
+    #[test]
+    fn events_kept_for_the_config_count_the_sessions_they_were_in() {
+        let config = json::parse(r#"{"segments": {"returning": "session_count() >= 2"}}"#).unwrap();
+        let mut t = tracker();
+        t.expect_config();
+        t.page_view(page("/"), None, None, 1_000);
+        t.page_view(page("/a"), None, None, 2 * HOUR);
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 2 * HOUR + 1_000);
+        assert_eq!(t.profile().sessions.count, 2);
+        assert_eq!(t.segments(), ["returning"]);
+    }
+
     /// Events kept while the config loads are the visitor's who recorded them: after a logout (or denied
     /// consent) they are not the new visitor's, whose segments start from nothing.
     #[test]

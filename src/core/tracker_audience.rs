@@ -191,8 +191,10 @@ impl Tracker {
             }
         }
         self.install_audience(audience, now);
+        // Each in the session it was recorded in.
         for e in &early {
-            self.feed(e.kind, &e.name, &e.properties, e.at);
+            self.feed_quiet(e.kind, &e.name, &e.properties, e.session_id, e.at);
+            self.act_on_decisions(e.at);
         }
     }
 
@@ -273,11 +275,11 @@ impl Tracker {
 
     /// Feeds an event to the audience, or keeps it while a config is loading.
     pub(super) fn feed(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
+        let session = self.profile.sessions.id();
         if self.seg.audience.is_some() {
-            self.feed_quiet(kind, name, properties, now);
+            self.feed_quiet(kind, name, properties, session, now);
             self.act_on_decisions(now);
         } else if let Some(early) = &mut self.seg.early {
-            let session = self.profile.sessions.id();
             if early.len() < MAX_EARLY_EVENTS {
                 early.push(EarlyEvent {
                     kind,
@@ -346,13 +348,20 @@ impl Tracker {
         let props = Value::Object(props);
         self.enqueue_track(name, &props, now);
         if let Value::Object(props) = &props {
-            self.feed_quiet(Kind::Track, name, props, now);
+            let session = self.profile.sessions.id();
+            self.feed_quiet(Kind::Track, name, props, session, now);
         }
     }
 
-    /// Feeds an event without acting on decisions (the caller's loop does).
-    fn feed_quiet(&mut self, kind: Kind, name: &str, properties: &Map, now: Millis) {
-        let session = self.profile.sessions.id();
+    /// Feeds an event of `session` without acting on decisions (the caller's loop does).
+    fn feed_quiet(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        properties: &Map,
+        session: Option<Millis>,
+        now: Millis,
+    ) {
         self.seg.hold = false;
         let held = (self.seg.held_traits.take(), self.seg.held.take());
         if let Some(a) = &mut self.seg.audience {
