@@ -66,6 +66,8 @@ pub struct EarlyEvent {
     pub properties: Map,
     pub session_id: Option<Millis>,
     pub at: Millis,
+    /// For an identify, the profile's traits after it (another user's start from none).
+    pub traits: Option<Map>,
 }
 
 impl Audience {

@@ -1302,6 +1302,28 @@ mod audience_tests {
         assert_eq!(t.segments(), ["returning"]);
     }
 
+    /// An identify kept while the config loads brings the traits the profile had then: another user's identify
+    /// after it starts from no traits, as it does with the config there, rather than keeping the former user's.
+    #[test]
+    fn a_new_users_identify_kept_for_the_config_does_not_keep_the_former_users_traits() {
+        let mut t = tracker();
+        t.expect_config();
+        t.identify(Some("u1"), Some(r#"{"plan":"pro"}"#), 1_000);
+        t.identify(Some("u2"), None, 2_000);
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 3_000);
+        assert!(t.profile().traits.is_empty());
+        assert!(t.segments().is_empty());
+        // u1 was pro, u2 is not: the segment is entered and left, as the two identify calls had it.
+        let changes: Vec<bool> = t
+            .take_changes()
+            .iter()
+            .map(|c| matches!(c, Change::SegmentEnter { .. }))
+            .collect();
+        assert_eq!(changes, [true, false]);
+        t.track("Later", None, 4_000);
+        assert!(t.segments().is_empty());
+    }
+
     /// Events kept while the config loads are the visitor's who recorded them: after a logout (or denied
     /// consent) they are not the new visitor's, whose segments start from nothing.
     #[test]

@@ -193,6 +193,7 @@ impl Tracker {
         self.install_audience(audience, now);
         // Each in the session it was recorded in.
         for e in &early {
+            self.seg.held_traits = e.traits.clone();
             self.feed_quiet(e.kind, &e.name, &e.properties, e.session_id, e.at);
             self.act_on_decisions(e.at);
         }
@@ -287,6 +288,7 @@ impl Tracker {
                     properties: properties.clone(),
                     session_id: session,
                     at: now,
+                    traits: (kind == Kind::Identify).then(|| self.profile.traits.clone()),
                 });
             }
         }
