@@ -917,7 +917,7 @@ mod audience_tests {
     use crate::core::audience::Audience;
     use crate::core::json::Value;
     use crate::core::segments::Change;
-    use crate::core::time::{DAY, HOUR};
+    use crate::core::time::{DAY, HOUR, MINUTE};
 
     fn config() -> Value {
         json::parse(
@@ -1300,6 +1300,35 @@ mod audience_tests {
         t.set_audience(Audience::boxed(&config).unwrap(), None, 2 * HOUR + 1_000);
         assert_eq!(t.profile().sessions.count, 2);
         assert_eq!(t.segments(), ["returning"]);
+    }
+
+    /// Events kept while the config loads (for long, when it could not be fetched) count at the times they
+    /// happened: windows end as they would have, and each change is stamped with its own instant, not the
+    /// config's arrival.
+    #[test]
+    fn events_kept_for_the_config_count_at_the_times_they_happened() {
+        let config = json::parse(
+            r#"{"segments": {"browsing": "count(\"Product Viewed\", within: 30m) >= 3"}}"#,
+        )
+        .unwrap();
+        let mut t = tracker();
+        t.expect_config();
+        for at in [1_000, 10 * MINUTE, 20 * MINUTE] {
+            t.track("Product Viewed", None, at);
+        }
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 3 * HOUR);
+        assert!(
+            t.segments().is_empty(),
+            "the views left the window long ago"
+        );
+        let changes: Vec<(bool, i64)> = t
+            .take_changes()
+            .iter()
+            .map(|c| (matches!(c, Change::SegmentEnter { .. }), c.at()))
+            .collect();
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert_eq!(changes[0], (true, 20 * MINUTE));
+        assert!(!changes[1].0 && changes[1].1 <= 31 * MINUTE, "{changes:?}");
     }
 
     /// An identify kept while the config loads brings the traits the profile had then: another user's identify

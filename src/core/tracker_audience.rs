@@ -190,12 +190,18 @@ impl Tracker {
                 );
             }
         }
-        self.install_audience(audience, now);
-        // Each in the session it was recorded in.
+        // The events kept meanwhile count at the times they happened, each in the session it was recorded in
+        // (the config may come long after them, when it could not be fetched at first): the audience starts at
+        // the first of them, and time then passes to now, ending the windows they left.
+        let start = early.first().map_or(now, |e| e.at.min(now));
+        self.install_audience(audience, start);
         for e in &early {
             self.seg.held_traits = e.traits.clone();
             self.feed_quiet(e.kind, &e.name, &e.properties, e.session_id, e.at);
             self.act_on_decisions(e.at);
+        }
+        if start < now {
+            self.advance(now);
         }
     }
 
