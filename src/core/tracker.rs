@@ -1302,6 +1302,24 @@ mod audience_tests {
         assert_eq!(t.segments(), ["returning"]);
     }
 
+    /// Page-view rules read the same properties the stored page message has (and `wayline replay` reads): the
+    /// title and the referrer too, besides the path, search and URL.
+    #[test]
+    fn page_view_rules_read_the_title_and_the_referrer() {
+        let config = json::parse(
+            r#"{"segments": {"pricing": "count(\"Page Viewed\", where: title == \"Pricing\") >= 1",
+                             "from-search": "count(\"Page Viewed\", where: referrer starts_with \"https://search.test\") >= 1"}}"#,
+        )
+        .unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        let mut p = page("/pricing");
+        p.title = "Pricing".into();
+        p.referrer = "https://search.test/?q=packs".into();
+        t.page_view(p, None, None, 1_000);
+        assert_eq!(t.segments(), ["pricing", "from-search"]);
+    }
+
     /// Events kept while the config loads (for long, when it could not be fetched) count at the times they
     /// happened: windows end as they would have, and each change is stamped with its own instant, not the
     /// config's arrival.

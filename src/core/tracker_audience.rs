@@ -134,11 +134,14 @@ impl Tracker {
         if self.seg.audience.is_none() && self.seg.early.is_none() {
             return;
         }
+        // The properties the stored page message has (`wayline replay` reads those), the caller's first.
         let url = self.page.parsed_url();
         for &(k, v) in &[
             ("path", url.path),
             ("search", url.search),
             ("url", self.page.url.as_str()),
+            ("title", self.page.title.as_str()),
+            ("referrer", self.page.referrer.as_str()),
         ] {
             if page_props.get(k).is_none() {
                 page_props.insert(k, v.into());
