@@ -198,7 +198,10 @@ impl Sdk {
             Fetched::NotModified => self.store_config(),
             Fetched::Text { text, etag } => {
                 if self.remote.text.as_deref() == Some(text.as_str()) {
+                    // The same text, perhaps under another tag (a proxy's): stored with it, so the next page
+                    // revalidates with the tag the server now gives. (Storage ignores a write of the same value.)
                     self.remote.etag = etag;
+                    self.store_config();
                     return;
                 }
                 let ok = self.try_load_config(&text, now);

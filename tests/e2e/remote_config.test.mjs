@@ -239,3 +239,19 @@ test('coming back online checks the config at once: a start that failed to fetch
   assert.deepEqual(await page.evaluate(() => wayline.segments()), ['buyer'], 'the order before the config counts');
   await context.close();
 });
+
+test('the same config under a new ETag is stored with that tag, so the next page revalidates with it', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  let tag = '"one"';
+  await page.route('**/campaigns-config.json', (route) =>
+    route.fulfill({ contentType: 'application/json', headers: { ETag: tag }, body: good }));
+  await page.goto(env.collector.url + '/campaigns.html?configRefresh=0');
+  await ready(page);
+  await page.waitForFunction(() => (localStorage.getItem('wayline:wk_demo:config') || '').startsWith('"one"'));
+  // A proxy rewrites the tag of the same text (W/"…", another build of the same file).
+  tag = '"two"';
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await page.waitForFunction(() => (localStorage.getItem('wayline:wk_demo:config') || '').startsWith('"two"'), null, { timeout: 3000 });
+  await context.close();
+});
