@@ -787,3 +787,14 @@ fn an_answer_typed_or_ticked_but_not_submitted_is_sent_on_dismissal_or_leaving()
     );
     prompt.close();
 }
+
+/// One point is "1 point", not "1 points" (the `point` string, also per locale).
+#[wasm_bindgen_test]
+fn one_point_is_singular() {
+    let (prompt, _) = open(
+        "one-point",
+        r#"{"type": "reward", "reward": "points", "points": 1}"#,
+    );
+    assert_eq!(text(&find(&root("one-point"), ".k")), "1 point");
+    prompt.close();
+}

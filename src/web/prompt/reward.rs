@@ -40,15 +40,19 @@ impl Ui {
             COUPON => (self.spec("code"), true),
             REFERRAL => (self.spec("url"), true),
             POINTS => {
+                let count = self
+                    .action
+                    .get("points")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0);
                 let mut n = String::new();
-                write_number(
-                    self.action
-                        .get("points")
-                        .and_then(Value::as_f64)
-                        .unwrap_or(0.0),
-                    &mut n,
-                );
-                points = fill(self.strings.get(strings::POINTS), &n, "");
+                write_number(count, &mut n);
+                let key = if count == 1.0 {
+                    strings::POINT
+                } else {
+                    strings::POINTS
+                };
+                points = fill(self.strings.get(key), &n, "");
                 (points.as_str(), false)
             }
             BADGE => (self.spec("badge"), false),

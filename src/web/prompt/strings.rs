@@ -9,7 +9,7 @@ use crate::core::json::Value;
 /// own, which compresses poorly.
 const KEYS: &str =
     "submit|next|close|copy|copied|share|claim|thanks|notLikely|veryLikely|unsatisfied|satisfied|\
-                    progress|points";
+                    progress|points|point";
 pub(super) const SUBMIT: usize = 0;
 pub(super) const NEXT: usize = 1;
 pub(super) const CLOSE: usize = 2;
@@ -24,14 +24,16 @@ pub(super) const UNSATISFIED: usize = 10;
 pub(super) const SATISFIED: usize = 11;
 pub(super) const PROGRESS: usize = 12;
 pub(super) const POINTS: usize = 13;
+/// `points` for exactly one point.
+pub(super) const POINT: usize = 14;
 
 /// The built-in tables, one string per key, separated by `|`.
 const EN: &str =
     "Submit|Next|Close|Copy|Copied|Share|OK|Thank you!|Not likely|Very likely|Very unsatisfied|\
-                  Very satisfied|{n} of {total}|{n} points";
+                  Very satisfied|{n} of {total}|{n} points|{n} point";
 const FR: &str =
     "Envoyer|Suivant|Fermer|Copier|Copié|Partager|OK|Merci !|Peu probable|Très probable|\
-                  Très insatisfait|Très satisfait|{n} sur {total}|{n} points";
+                  Très insatisfait|Très satisfait|{n} sur {total}|{n} points|{n} point";
 
 pub(super) struct Strings {
     /// The config's tables that apply, best first.
@@ -122,5 +124,5 @@ const _: () = assert!(
     keys_match()
         && count(EN) == STRING_KEYS.len()
         && count(FR) == STRING_KEYS.len()
-        && POINTS + 1 == STRING_KEYS.len()
+        && POINT + 1 == STRING_KEYS.len()
 );

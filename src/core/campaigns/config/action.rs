@@ -321,6 +321,7 @@ pub const STRING_KEYS: &[&str] = &[
     "satisfied",
     "progress",
     "points",
+    "point",
 ];
 
 /// Text that can stand as a CSS declaration's value without ending it: at most 200 bytes, no `;`, braces,
