@@ -799,9 +799,9 @@ impl Sdk {
         }
     }
 
-    /// Back from the back/forward cache: a frozen page hears no `storage` events, so what other tabs (or later
-    /// pages) stored meanwhile is taken in now as if it had just been written, before this page's older copy
-    /// could overwrite it.
+    /// The page is back (visible again, or restored from the back/forward cache): a frozen page hears no
+    /// `storage` events, so what other tabs (or later pages) stored meanwhile is taken in now as if it had just
+    /// been written, before this page's older copy could overwrite it.
     fn absorb_stored(&mut self, now: Millis) {
         if !self.tracker.consent().may_record() {
             return;
