@@ -515,6 +515,11 @@ impl Tracker {
         Some(since.saturating_add(t))
     }
 
+    /// Whether the page is hidden ([`Tracker::page_hidden`] since the last [`Tracker::page_shown`]).
+    pub fn page_is_hidden(&self) -> bool {
+        self.seg.hidden
+    }
+
     /// The page was hidden, or is visible again: a campaign ready while it is hidden shows when it is visible
     /// (see [`crate::core::campaigns::Engine::set_hidden`]).
     pub(super) fn audience_visibility(&mut self, hidden: bool, now: Millis) {

@@ -92,10 +92,6 @@ pub struct Sdk {
     /// The config fetched from a URL.
     #[cfg(feature = "segments")]
     remote: remote_config::Remote,
-    /// The page is hidden (it may have started so: opened in the background). Rules changing with time alone
-    /// wait then (see `HIDDEN_TAB_RECHECK`).
-    #[cfg(feature = "segments")]
-    pub hidden: bool,
 }
 
 /// Callbacks created once and reused for every timer and request.
@@ -202,10 +198,6 @@ pub enum Action {
 pub fn act(action: Action) {
     run(|s, now| match action {
         Action::Hidden(left) => {
-            #[cfg(feature = "segments")]
-            {
-                s.hidden = true;
-            }
             s.tracker.page_hidden(now);
             if left {
                 s.tracker.page_left(now);
@@ -213,10 +205,6 @@ pub fn act(action: Action) {
             s.on_exit(now);
         }
         Action::Returned => {
-            #[cfg(feature = "segments")]
-            {
-                s.hidden = false;
-            }
             // What other tabs stored while this page could not hear it (frozen, or in the back/forward cache,
             // whose `visibilitychange` comes before its `pageshow`) is taken in first: a campaign waiting for the
             // page is then checked against caps and answers recorded elsewhere meanwhile. (Taking in what it
@@ -339,8 +327,6 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         closures,
         #[cfg(feature = "segments")]
         remote: Default::default(),
-        #[cfg(feature = "segments")]
-        hidden: false,
     };
     sdk.notice(storage_warning);
     if consent == Consent::Denied {
@@ -419,13 +405,15 @@ impl Sdk {
     /// Carries out what the core decided: warnings, due sends, storage writes, flush promises, the timer.
     fn settle(&mut self, now: Millis) {
         #[cfg(feature = "segments")]
-        self.tracker.set_time_change_delay(if !self.hidden {
-            0
-        } else if self.tabs.sender {
-            HIDDEN_SENDER_RECHECK
-        } else {
-            HIDDEN_TAB_RECHECK
-        });
+        // Rules changing with time alone wait in a hidden page (it may have started so: opened in the background).
+        self.tracker
+            .set_time_change_delay(if !self.tracker.page_is_hidden() {
+                0
+            } else if self.tabs.sender {
+                HIDDEN_SENDER_RECHECK
+            } else {
+                HIDDEN_TAB_RECHECK
+            });
         // By reference, as the loops below: an owning loop instantiates the vector's iterator for its type.
         for w in &self.tracker.take_warnings() {
             self.report(w.code, &w.message);

@@ -15,11 +15,8 @@ use crate::core::segments::Change;
 #[cfg(feature = "segments")]
 pub(super) fn start(sdk: &mut Sdk, config: Option<ConfigSource>, now: Millis) {
     // A tab opened in the background starts hidden, with no `visibilitychange` to say so.
-    sdk.hidden = crate::web::convert::text(
-        &crate::web::convert::prop(&sdk.window, "document"),
-        "visibilityState",
-    ) == "hidden";
-    if sdk.hidden {
+    let document = crate::web::convert::prop(&sdk.window, "document");
+    if crate::web::convert::text(&document, "visibilityState") == "hidden" {
         sdk.tracker.page_hidden(now);
     }
     match config {
