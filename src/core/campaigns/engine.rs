@@ -451,19 +451,7 @@ impl Engine {
     /// gone. (A delay that ended in time showed then; one still here ends later, or waited for a hidden page.) One
     /// the visitor's activity started since (a scroll, an exit intent) is not the ended session's and waits on.
     pub fn end_session(&mut self, end: i64, out: &mut Vec<Decision>) {
-        let mut k = 0;
-        while k < self.state.pending.len() {
-            if self.state.pending[k].triggered_at < end {
-                let i = self.state.take_pending(k);
-                self.dirty = true;
-                out.push(Decision::Cancelled {
-                    campaign: self.id(i),
-                    by: "session".into(),
-                });
-            } else {
-                k += 1;
-            }
-        }
+        self.cancel_session_delays(&|p| p.triggered_at < end, out);
     }
 
     fn new_session(&mut self, id: i64, out: &mut Vec<Decision>) {
@@ -476,16 +464,23 @@ impl Engine {
             *w = NONE;
         }
         self.dirty = true;
+        self.cancel_session_delays(&|p| p.session != Some(id), out);
+    }
+
+    /// Cancels the waiting delays `ended` says belong to a session that is over (`cancelled` by `session`).
+    /// (Through `&dyn`: one copy for both callers.)
+    fn cancel_session_delays(&mut self, ended: &dyn Fn(&Pending) -> bool, out: &mut Vec<Decision>) {
         let mut k = 0;
         while k < self.state.pending.len() {
-            if self.state.pending[k].session == Some(id) {
-                k += 1;
-            } else {
+            if ended(&self.state.pending[k]) {
                 let i = self.state.take_pending(k);
+                self.dirty = true;
                 out.push(Decision::Cancelled {
                     campaign: self.id(i),
                     by: "session".into(),
                 });
+            } else {
+                k += 1;
             }
         }
     }
