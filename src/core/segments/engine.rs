@@ -497,9 +497,9 @@ impl Engine {
     /// this tab's ([`Store::absorb`]), and every rule is re-checked on the merged ones at `now_ms`. A membership or
     /// stage that changes is reported only if neither tab reported it: if it differs from this tab's before the
     /// merge and from the one `v` stores (which the other tab reported, or held); the others are kept for
-    /// [`Engine::take_heard`]. Time passes first, as for an event. Returns the changes, and whether this tab's aggregates hold something `v`'s lack, so that it writes
-    /// its state back (a reported change is written back too, as any change is); a state of another version, or
-    /// unreadable, changes nothing but the time.
+    /// [`Engine::take_heard`]. Time passes first, as for an event. Returns the changes, and whether this tab's
+    /// aggregates hold something `v`'s lack, so that it writes its state back (a reported change is written back
+    /// too, as any change is); a state of another version, or unreadable, changes nothing but the time.
     pub fn absorb(&mut self, v: &Value, facts: NewFacts, now_ms: i64) -> (Vec<Change>, bool) {
         let now = clamp_time(now_ms).max(self.clock);
         let mut changes = self.advance(now);
