@@ -26,6 +26,8 @@ pub struct AppState {
     pub store: Store,
     pub www_dir: Arc<PathBuf>,
     pub sdk_dir: Arc<PathBuf>,
+    /// The config last served for each source, served while its file is broken.
+    pub last_good: Arc<remote_config::LastGood>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,15 +1,20 @@
 //! `GET /v1/config`: a source's config file, for the SDK to fetch and cache.
 //!
 //! The file is read and checked on every request, so an edit is live at once, and only a
-//! file that passes the same check as `wayline check` (the engine's own) is ever served: a
-//! missing, unreadable or invalid file is a 503, so the SDK keeps its last good config. A
-//! strong `ETag` (a hash of the bytes served) lets the SDK revalidate with a 304.
+//! file that passes the same check as `wayline check` (the engine's own) is ever served. While
+//! the file is missing, unreadable or invalid, the config this collector last served for the
+//! source is served in its place ([`LastGood`]), so a typo in a deployed file does not leave
+//! new visitors without segments and campaigns while returning ones keep theirs; with none
+//! served yet it is a 503. A strong `ETag` (a hash of the bytes served) lets the SDK
+//! revalidate with a 304.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -88,6 +93,26 @@ pub struct Served {
     pub body: String,
     /// Quoted, as sent in `ETag`.
     pub etag: String,
+}
+
+/// The config last served for each source, by source name: what is served while the file is broken. Kept in
+/// memory, so a collector started with a broken file has none to fall back on until the file is fixed (it says
+/// so at start).
+#[derive(Debug, Default)]
+pub struct LastGood(Mutex<HashMap<String, Served>>);
+
+impl LastGood {
+    pub fn remember(&self, source: &str, served: &Served) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.get(source) != Some(served) {
+            map.insert(source.to_owned(), served.clone());
+        }
+    }
+
+    pub fn get(&self, source: &str) -> Option<Served> {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(source).cloned()
+    }
 }
 
 /// Reads and checks a config file. A leading byte-order mark is dropped (JSON allows none),
@@ -194,6 +219,10 @@ pub async fn serve(State(state): State<AppState>, uri: Uri, headers: HeaderMap) 
     }
 }
 
+/// Set on a config served in place of a broken file: the broken file's error code (`invalid_config` or
+/// `config_unreadable`).
+pub const FAULT_HEADER: HeaderName = HeaderName::from_static("wayline-config-fault");
+
 enum Fault {
     Api(ApiError),
     Config(ConfigFault),
@@ -210,18 +239,37 @@ async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Resp
     })?;
     let name = file.name.clone();
     // Reading and checking are blocking work; keep them off the request threads.
-    let served = tokio::task::spawn_blocking(move || load(&file))
+    let loaded = tokio::task::spawn_blocking(move || load(&file))
         .await
-        .map_err(|err| {
-            Fault::Config(ConfigFault::Unreadable {
+        .unwrap_or_else(|err| {
+            Err(ConfigFault::Unreadable {
                 file: name,
                 message: err.to_string(),
             })
-        })?
-        .map_err(Fault::Config)?;
+        });
+    let (served, fault) = match loaded {
+        Ok(served) => {
+            state.last_good.remember(&source.name, &served);
+            (served, None)
+        }
+        Err(fault) => match state.last_good.get(&source.name) {
+            Some(served) => (served, Some(fault)),
+            None => return Err(Fault::Config(fault)),
+        },
+    };
 
     let mut response_headers = HeaderMap::new();
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(fault) = fault {
+        // The operator hears of every request the broken file costs, as with a 503; a client sees the
+        // reason in a header.
+        eprintln!(
+            "wayline: serving the config last served ({}) instead: {}",
+            served.etag,
+            fault.report()
+        );
+        response_headers.insert(FAULT_HEADER, HeaderValue::from_static(fault.code()));
+    }
     if let Ok(value) = HeaderValue::from_str(&served.etag) {
         response_headers.insert(header::ETAG, value);
     }

@@ -44,15 +44,19 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
         None => Sources::demo(),
     }
     .map_err(ServeError::Config)?;
+    let last_good = remote_config::LastGood::default();
     for source in sources.iter() {
         // Not fatal either: the file is read on each request, so it can be fixed while the
-        // collector runs; until then `GET /v1/config` answers 503.
-        if let Some(Err(fault)) = source.config.as_ref().map(remote_config::load) {
-            eprintln!(
+        // collector runs; until then `GET /v1/config` answers 503. A good file is remembered
+        // from here on, so a later break serves it in the broken file's place.
+        match source.config.as_ref().map(remote_config::load) {
+            Some(Ok(served)) => last_good.remember(&source.name, &served),
+            Some(Err(fault)) => eprintln!(
                 "wayline: note: source {:?}: {}",
                 source.name,
                 fault.report()
-            );
+            ),
+            None => {}
         }
     }
     let (store, writer) = store::open(&options.db).map_err(ServeError::Store)?;
@@ -80,6 +84,7 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
         store,
         www_dir: Arc::new(options.www),
         sdk_dir: Arc::new(options.sdk),
+        last_good: Arc::new(last_good),
     });
 
     // The socket is listening from here on (connections queue in the backlog), so scripts

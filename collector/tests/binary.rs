@@ -319,3 +319,28 @@ fn the_demo_source_serves_www_demo_config_json_from_the_working_directory() {
     );
     stop(child);
 }
+
+#[test]
+fn a_config_found_good_at_start_is_served_when_the_file_breaks_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
+    std::fs::create_dir_all(dir.path().join("www")).unwrap();
+    let file = dir.path().join("www/demo-config.json");
+    std::fs::write(&file, config).unwrap();
+    let (child, address) = serve_in(dir.path(), dir.path());
+    std::fs::write(&file, r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#).unwrap();
+    let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        wayline_collector::remote_config::compile_text(config).unwrap()
+    );
+    stop(child);
+
+    // A collector started on the broken file has nothing to fall back on.
+    let (child, address) = serve_in(dir.path(), dir.path());
+    let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("invalid_config"), "{body}");
+    stop(child);
+}

@@ -232,24 +232,60 @@ async fn an_invalid_config_is_503_naming_the_rule() {
         "no server paths: {diagnostics}"
     );
 
-    // Not even to a client that holds the tag of the good config.
+    // Fixed in place: served again without a restart.
     s.write_config(GOOD);
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.header("wayline-config-fault").is_none());
+}
+
+#[tokio::test]
+async fn a_file_broken_after_it_was_served_falls_back_to_the_config_last_served() {
+    let s = Setup::new();
     let good = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(good.status, StatusCode::OK);
     let etag = good.header("etag").unwrap().to_owned();
+
+    // A typo: a new visitor still gets the last good config, marked as such.
     s.write_config(r#"{"segments": {"typo": "cout(\"A\") > 1"}}"#);
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(body_text(&reply), compiled(GOOD));
+    assert_eq!(reply.header("etag"), Some(etag.as_str()));
+    assert_eq!(reply.header("wayline-config-fault"), Some("invalid_config"));
+    // A returning visitor revalidates the copy it holds.
     let reply = s
         .get_with(
             "/v1/config?writeKey=wk_shop",
             &[("if-none-match", etag.as_str())],
         )
         .await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(reply.header("wayline-config-fault"), Some("invalid_config"));
 
-    // Fixed in place: served again without a restart.
-    s.write_config(GOOD);
+    // Mid-deploy, the file is gone or half written.
+    std::fs::remove_file(s.config_path()).unwrap();
     let reply = s.get("/v1/config?writeKey=wk_shop").await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.header("etag"), Some(etag.as_str()));
+    assert_eq!(body_text(&reply), compiled(GOOD));
+    assert_eq!(
+        reply.header("wayline-config-fault"),
+        Some("config_unreadable")
+    );
+
+    // The next good file replaces it, and is what a later break falls back to.
+    s.write_config(ALSO_GOOD);
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(body_text(&reply), compiled(ALSO_GOOD));
+    assert!(reply.header("wayline-config-fault").is_none());
+    s.write_config("{\"segments\": {");
+    let reply = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(body_text(&reply), compiled(ALSO_GOOD));
+
+    // Only the source's own config: a source never served stays a 503.
+    let reply = s.get("/v1/config?writeKey=wk_lost").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
@@ -295,8 +331,11 @@ async fn a_missing_or_unreadable_config_is_503() {
         s.get("/v1/config?writeKey=wk_shop").await.status,
         StatusCode::OK
     );
+}
 
-    // Not UTF-8.
+#[tokio::test]
+async fn a_config_that_is_not_utf8_is_503() {
+    let s = Setup::new();
     std::fs::write(s.config_path(), b"{\"segments\": {\"a\": \"\xff\"}}").unwrap();
     let reply = s.get("/v1/config?writeKey=wk_shop").await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);

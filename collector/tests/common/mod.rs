@@ -87,6 +87,7 @@ impl Harness {
             store,
             www_dir: Arc::new(www),
             sdk_dir: Arc::new(sdk),
+            last_good: Arc::default(),
         });
         Self {
             app,
