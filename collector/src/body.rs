@@ -58,6 +58,49 @@ pub fn gunzip(wire: &[u8]) -> Result<Vec<u8>, ApiError> {
     Ok(inflated)
 }
 
+/// Rewrites, in place, every `\uXXXX` escape of an unpaired UTF-16 surrogate as `\ufffd`
+/// (the same length), and says whether there was any.
+///
+/// `JSON.stringify` writes a string cut in the middle of a surrogate pair (an emoji
+/// truncated with `slice`) as such an escape; it is valid JSON text but names no Unicode
+/// character, so a strict parser refuses the whole body. Reading it as U+FFFD is what the
+/// browser's own UTF-8 encoding of that string would have sent.
+pub fn replace_unpaired_surrogates(json: &mut [u8]) -> bool {
+    let is_high = |unit: u16| (0xD800..0xDC00).contains(&unit);
+    let is_low = |unit: u16| (0xDC00..0xE000).contains(&unit);
+    let mut replaced = false;
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match escaped_unit(json, i) {
+            Some(high) if is_high(high) && escaped_unit(json, i + 6).is_some_and(is_low) => {
+                i += 12;
+            }
+            Some(unit) if is_high(unit) || is_low(unit) => {
+                json[i + 2..i + 6].copy_from_slice(b"fffd");
+                replaced = true;
+                i += 6;
+            }
+            Some(_) => i += 6,
+            // Any other escape (`\\`, `\"`, …): the backslash and the escaped byte.
+            None => i += 2,
+        }
+    }
+    replaced
+}
+
+/// The UTF-16 code unit of a `\uXXXX` escape starting at `at`.
+fn escaped_unit(json: &[u8], at: usize) -> Option<u16> {
+    let escape = json.get(at..at + 6)?;
+    if &escape[..2] != b"\\u" || !escape[2..].iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u16::from_str_radix(std::str::from_utf8(&escape[2..]).ok()?, 16).ok()
+}
+
 /// `text/plain` is what the browser SDK sends (a CORS "simple" request needs no preflight);
 /// `application/json` is what server-side senders use. A missing type is tolerated for
 /// hand-written clients; anything else (a form post, say) is refused.

@@ -85,8 +85,19 @@ async fn handle(
     // Taken before the body is read so that slow uploads do not shift event times.
     let received_at = clock::now();
     let bytes: Bytes = body::read(headers, body).await?;
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|err| ApiError::MalformedJson(err.to_string()))?;
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(err) => {
+            // Only a body that fails is scanned: an unpaired surrogate escape costs the one
+            // character, not the request's events.
+            let mut repaired = bytes.to_vec();
+            if !body::replace_unpaired_surrogates(&mut repaired) {
+                return Err(ApiError::MalformedJson(err.to_string()));
+            }
+            serde_json::from_slice(&repaired)
+                .map_err(|err| ApiError::MalformedJson(err.to_string()))?
+        }
+    };
     let mut envelope =
         Envelope::from_body(value, endpoint).map_err(|err| ApiError::InvalidBody(err.0))?;
 

@@ -638,3 +638,36 @@ async fn a_refused_batch_records_no_drops() {
         ])
     );
 }
+
+#[tokio::test]
+async fn an_unpaired_surrogate_escape_does_not_cost_the_batch() {
+    // `JSON.stringify` writes a string cut in the middle of an emoji ("\u{1F600}".slice(0, 1))
+    // as the escape `\ud83d`, which no UTF-8 text can hold; Segment's JavaScript libraries
+    // send such bodies as they are.
+    let h = Harness::new();
+    let body = batch(vec![track("m-1"), track("m-2"), track("m-3")])
+        .replacen("\"sku\":\"W-1\"", "\"sku\":\"W-\\ud83d\"", 1)
+        .replacen("\"sku\":\"W-1\"", "\"sku\":\"\\udE00\\ud83d\\ude00\"", 1)
+        .replacen("\"sku\":\"W-1\"", "\"sku\":\"\\\\ud83d \\ud83d\\\\\"", 1);
+    let reply = h.post("/v1/batch", body).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["accepted"], 3);
+    let skus: Vec<Value> = h
+        .events()
+        .iter()
+        .map(|e| e["properties"]["sku"].clone())
+        .collect();
+    assert_eq!(
+        skus,
+        [
+            json!("W-\u{FFFD}"),
+            json!("\u{FFFD}\u{1F600}"),
+            json!("\\ud83d \u{FFFD}\\"),
+        ]
+    );
+}
