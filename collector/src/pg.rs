@@ -148,6 +148,25 @@ fn create_schema(url: &str) -> Result<Client, StoreError> {
     Ok(client)
 }
 
+/// [`write_group`] on the writer's connection, connecting again when the server has closed it (a restart, a
+/// failover, an idle or administrator's termination): without this, every later write would fail on the dead
+/// connection until the collector was restarted. The group is written again on the new connection; should the
+/// old one have died after its commit went through, the events are found stored and answered as duplicates,
+/// never stored twice.
+pub(crate) fn write_group_reconnecting(
+    client: &mut Client,
+    url: &str,
+    group: &[Job],
+) -> Result<Vec<InsertOutcome>, StoreError> {
+    match write_group(client, group) {
+        Err(err) if client.is_closed() => {
+            *client = connect(url).map_err(|_| err)?;
+            write_group(client, group)
+        }
+        written => written,
+    }
+}
+
 /// Commits a group of requests in one transaction, as the SQLite writer does.
 pub(crate) fn write_group(
     client: &mut Client,

@@ -181,7 +181,10 @@ impl Writer {
 /// when `path` is a `postgres://` URL (see [`postgres_url`]).
 pub fn open(path: &Path) -> Result<(Store, Writer), StoreError> {
     let backend = match postgres_url(path) {
-        Some(url) => Backend::Postgres(Box::new(crate::pg::open(url)?)),
+        Some(url) => Backend::Postgres {
+            client: Box::new(crate::pg::open(url)?),
+            url: url.to_owned(),
+        },
         None => Backend::Sqlite(open_sqlite(path)?),
     };
     let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
@@ -208,7 +211,11 @@ fn open_sqlite(path: &Path) -> Result<Connection, StoreError> {
 /// The writer's one connection.
 enum Backend {
     Sqlite(Connection),
-    Postgres(Box<postgres::Client>),
+    /// With its URL, to connect again when the server closes the session.
+    Postgres {
+        client: Box<postgres::Client>,
+        url: String,
+    },
 }
 
 pub(crate) fn create_schema(conn: &Connection) -> Result<(), StoreError> {
@@ -280,8 +287,9 @@ fn run_writer(mut backend: Backend, mut queue: mpsc::Receiver<Job>) {
         }
         let written = match &mut backend {
             Backend::Sqlite(conn) => write_group(conn, &group).map_err(|err| err.to_string()),
-            Backend::Postgres(client) => {
-                crate::pg::write_group(client, &group).map_err(|err| err.to_string())
+            Backend::Postgres { client, url } => {
+                crate::pg::write_group_reconnecting(client, url, &group)
+                    .map_err(|err| err.to_string())
             }
         };
         match written {

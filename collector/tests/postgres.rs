@@ -452,3 +452,39 @@ fn the_commands_read_a_postgres_database() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("database error"));
 }
+
+#[tokio::test]
+async fn the_collector_reconnects_when_the_server_ends_its_session() {
+    let url = server().database("reconnect");
+    let h = Harness::with_database(Sources::demo().unwrap(), Some(url.clone()));
+    let first = h.post("/v1/batch", batch(vec![track("r-1")])).await;
+    assert_eq!(first.status, StatusCode::OK);
+
+    // The server ends the collector's session, as a restart, a failover or an operator does.
+    let admin = format!("postgres://wayline@127.0.0.1:{}/postgres", server().port);
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        let ended = client
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = 'reconnect' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap();
+        assert!(!ended.is_empty());
+    })
+    .join()
+    .unwrap();
+
+    for id in ["r-2", "r-3"] {
+        let reply = h.post("/v1/batch", batch(vec![track(id)])).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{id}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert_eq!(reply.json()["accepted"], 1);
+    }
+    assert_eq!(store::count_events(&url).unwrap(), 3);
+}
