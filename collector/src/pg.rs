@@ -189,11 +189,11 @@ pub(crate) fn write_group(
                 &insert,
                 &[
                     &job.source,
-                    &column(&|e| Some(e.message_id.clone())),
+                    &column(&|e| Some(text(&e.message_id))),
                     &column(&|e| Some(e.kind.as_str().to_owned())),
-                    &column(&|e| e.event_name.clone()),
-                    &column(&|e| e.anonymous_id.clone()),
-                    &column(&|e| e.user_id.clone()),
+                    &column(&|e| e.event_name.as_deref().map(text)),
+                    &column(&|e| e.anonymous_id.as_deref().map(text)),
+                    &column(&|e| e.user_id.as_deref().map(text)),
                     &column(&|e| Some(e.timestamp.clone())),
                     &column(&|e| Some(e.received_at.clone())),
                     &column(&|e| Some(e.body.clone())),
@@ -215,6 +215,13 @@ pub(crate) fn write_group(
     }
     tx.commit()?;
     Ok(outcomes)
+}
+
+/// A client's string as a column value. PostgreSQL's `text` cannot hold U+0000, which JSON allows (`"\u0000"`)
+/// and SQLite stores: the statement would fail, and with it the whole group of requests, again on every retry.
+/// It is stored as U+FFFD instead. Only the columns change: the stored body escapes it and keeps it.
+fn text(value: &str) -> String {
+    value.replace('\0', "\u{FFFD}")
 }
 
 /// A connection for reading, to a database that has the schema.

@@ -488,3 +488,23 @@ async fn the_collector_reconnects_when_the_server_ends_its_session() {
     }
     assert_eq!(store::count_events(&url).unwrap(), 3);
 }
+
+#[tokio::test]
+async fn a_nul_character_in_an_id_or_name_is_answered_as_on_sqlite() {
+    let (sqlite, pg) = pair("nul");
+    let mut anonymous = track("n-1");
+    anonymous["anonymousId"] = json!("anon\u{0}1");
+    let mut name = track("n-2");
+    name["event"] = json!("Product\u{0}Viewed");
+    let mut id = track("n-\u{0}3");
+    id["userId"] = json!("user\u{0}");
+    let body = batch(vec![anonymous, name, id, track("n-4")]);
+    let a = sqlite.post("/v1/batch", body.clone()).await;
+    let b = pg.post("/v1/batch", body).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(b.status, a.status, "{}", String::from_utf8_lossy(&b.body));
+    assert_eq!(b.json(), a.json());
+    let ids =
+        |h: &Harness| -> Vec<Value> { h.events().iter().map(|e| e["messageId"].clone()).collect() };
+    assert_eq!(ids(&pg), ids(&sqlite));
+}
