@@ -213,11 +213,17 @@ pub fn build(
     }))
 }
 
+/// The stored message as PostgreSQL's `jsonb`. `jsonb` refuses the escape `\u0000`, which JSON allows and a stored
+/// body keeps: cast as it is, one such message anywhere in a report's rows failed the whole report. It is read as
+/// U+FFFD instead. The replacement is on the text, so a string holding the six characters `\u0000` themselves (its
+/// backslash escaped) reads `\ufffd` in a report.
+const PG_BODY: &str = "replace(body, '\\u0000', '\\ufffd')::jsonb";
+
 /// A property of the stored message, as text (numbers as their digits, lists as JSON).
 fn prop(dialect: Dialect, name: &str) -> String {
     match dialect {
         Dialect::Sqlite => format!("CAST(json_extract(body, '$.properties.{name}') AS TEXT)"),
-        Dialect::Postgres => format!("(body::jsonb #>> '{{properties,{name}}}')"),
+        Dialect::Postgres => format!("({PG_BODY} #>> '{{properties,{name}}}')"),
     }
 }
 
@@ -226,7 +232,7 @@ fn prop(dialect: Dialect, name: &str) -> String {
 fn prop_type(dialect: Dialect, name: &str) -> String {
     match dialect {
         Dialect::Sqlite => format!("json_type(body, '$.properties.{name}')"),
-        Dialect::Postgres => format!("jsonb_typeof(body::jsonb #> '{{properties,{name}}}')"),
+        Dialect::Postgres => format!("jsonb_typeof({PG_BODY} #> '{{properties,{name}}}')"),
     }
 }
 

@@ -508,3 +508,59 @@ async fn a_nul_character_in_an_id_or_name_is_answered_as_on_sqlite() {
         |h: &Harness| -> Vec<Value> { h.events().iter().map(|e| e["messageId"].clone()).collect() };
     assert_eq!(ids(&pg), ids(&sqlite));
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_stored_message_does_not_break_the_reports() {
+    let (sqlite, pg) = pair("reports_nul");
+    // A page title (or any other field the report does not read) with U+0000 in it.
+    let with_title = |mut message: Value| {
+        message["context"] = json!({"page": {"title": "Shop\u{0}"}});
+        message
+    };
+    let messages = vec![
+        with_title(event(
+            "t1",
+            "a",
+            "Segment Entered",
+            2,
+            json!({"segment": "buyers"}),
+        )),
+        with_title(event(
+            "t2",
+            "a",
+            "Survey Answered",
+            2,
+            json!({"campaign": "nps", "question": "why", "answer": "fast", "note": "\u{0}"}),
+        )),
+        with_title(event(
+            "t3",
+            "a",
+            "Campaign Shown",
+            2,
+            json!({"campaign": "nps"}),
+        )),
+    ];
+    for h in [&sqlite, &pg] {
+        assert_eq!(
+            h.post("/v1/batch", batch(messages.clone())).await.status,
+            StatusCode::OK
+        );
+    }
+    let request = || {
+        Request::get("/v1/reports?from=2026-11-01&to=2026-11-30")
+            .header("authorization", "Bearer rk_demo")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let a = sqlite.send(request()).await;
+    let b = pg.send(request()).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(
+        b.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&b.body)
+    );
+    assert_eq!(b.json(), a.json());
+    assert_eq!(b.json()["segments"][0]["members"], 1);
+}
