@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS events (
     body         TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_source_message_id ON events (source, message_id);
+-- The reports read a source's events of a few names over a range of time, and count all of a range's events by
+-- day and name: these indexes let them read only those rows (the second holds all the count needs, so no body is
+-- read), rather than every event the source ever stored. About 10% more disk; ingest
+-- throughput stayed within its run-to-run spread.
+CREATE INDEX IF NOT EXISTS events_source_event_time ON events (source, event, timestamp);
+CREATE INDEX IF NOT EXISTS events_source_time ON events (source, timestamp, type, event);
 CREATE TABLE IF NOT EXISTS rejected_events (
     source TEXT NOT NULL,
     code   TEXT NOT NULL,
