@@ -128,6 +128,7 @@ async fn handle(
         events,
         rejected: rejected.into_iter().collect(),
         drops,
+        ..Writes::default()
     };
     let outcome = if writes.is_empty() {
         InsertOutcome::default()

@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS client_drops (
     count  BIGINT NOT NULL,
     PRIMARY KEY (source, reason)
 );
+CREATE TABLE IF NOT EXISTS served_configs (
+    source TEXT PRIMARY KEY,
+    etag   TEXT NOT NULL,
+    body   TEXT NOT NULL
+);
 ";
 
 /// Serialises schema creation between collectors starting at once against one database (`CREATE … IF NOT
@@ -72,6 +77,8 @@ const COUNT_REJECTED: &str = "INSERT INTO rejected_events (source, code, count) 
 
 const COUNT_DROPS: &str = "INSERT INTO client_drops (source, reason, count) VALUES ($1, $2, $3)
     ON CONFLICT (source, reason) DO UPDATE SET count = client_drops.count + excluded.count";
+const SERVE_CONFIG: &str = "INSERT INTO served_configs (source, etag, body) VALUES ($1, $2, $3)
+    ON CONFLICT (source) DO UPDATE SET etag = excluded.etag, body = excluded.body";
 
 impl From<postgres::Error> for StoreError {
     fn from(err: postgres::Error) -> Self {
@@ -216,6 +223,9 @@ pub(crate) fn write_group(
         }
         for (reason, n) in &job.writes.drops {
             tx.execute(&count_drops, &[&job.source, reason, n])?;
+        }
+        if let Some(served) = &job.writes.served_config {
+            tx.execute(SERVE_CONFIG, &[&job.source, &served.etag, &served.body])?;
         }
         outcomes.push(outcome);
     }

@@ -2,11 +2,12 @@
 //!
 //! The file is read and checked on every request, so an edit is live at once, and only a
 //! file that passes the same check as `wayline check` (the engine's own) is ever served. While
-//! the file is missing, unreadable or invalid, the config this collector last served for the
-//! source is served in its place ([`LastGood`]), so a typo in a deployed file does not leave
-//! new visitors without segments and campaigns while returning ones keep theirs; with none
-//! served yet it is a 503. A strong `ETag` (a hash of the bytes served) lets the SDK
-//! revalidate with a 304.
+//! the file is missing, unreadable or invalid, the config last served for the source is served
+//! in its place, so a typo in a deployed file does not leave new visitors without segments and
+//! campaigns while returning ones keep theirs. It is kept in the database (`served_configs`),
+//! so a restarted collector, or another one on the same PostgreSQL, has it too; with none ever
+//! served it is a 503. A strong `ETag` (a hash of the bytes served) lets the SDK revalidate
+//! with a 304.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -22,6 +23,7 @@ use crate::check;
 use crate::config::ConfigFile;
 use crate::error::ApiError;
 use crate::http::{authenticate, check_origin, json_response, AppState};
+use crate::store::{self, Store, StoreError, Writes};
 
 /// Why a source's config cannot be served.
 #[derive(Debug)]
@@ -95,23 +97,67 @@ pub struct Served {
     pub etag: String,
 }
 
-/// The config last served for each source, by source name: what is served while the file is broken. Kept in
-/// memory, so a collector started with a broken file has none to fall back on until the file is fixed (it says
-/// so at start).
+/// The config last served for each source, by source name: what is served while the file is broken. A copy of
+/// `served_configs` in the database, so that only a change is written and a good file costs no read.
 #[derive(Debug, Default)]
 pub struct LastGood(Mutex<HashMap<String, Served>>);
 
 impl LastGood {
-    pub fn remember(&self, source: &str, served: &Served) {
+    /// Whether it changed (and so is to be stored).
+    fn remember(&self, source: &str, served: &Served) -> bool {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.get(source) != Some(served) {
-            map.insert(source.to_owned(), served.clone());
+        if map.get(source) == Some(served) {
+            return false;
+        }
+        map.insert(source.to_owned(), served.clone());
+        true
+    }
+
+    fn get(&self, source: &str) -> Option<Served> {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(source).cloned()
+    }
+
+    /// Remembers a config just served for `source` and, when it is new, stores it as the source's last good one.
+    /// A failed write is reported, and the config served all the same.
+    pub async fn keep(&self, store: &Store, source: &str, served: &Served) {
+        if !self.remember(source, served) {
+            return;
+        }
+        let writes = Writes {
+            served_config: Some(served.clone()),
+            ..Writes::default()
+        };
+        if let Err(err) = store.insert(source, writes).await {
+            eprintln!("wayline: source {source:?}: the config served was not kept as its last good one: {err}");
         }
     }
 
-    pub fn get(&self, source: &str) -> Option<Served> {
-        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        map.get(source).cloned()
+    /// The source's last good config: this collector's, else the one stored in the database.
+    async fn find(&self, store: &Store, source: &str) -> Option<Served> {
+        if let Some(served) = self.get(source) {
+            return Some(served);
+        }
+        let reading = store.clone();
+        let name = source.to_owned();
+        let stored = tokio::task::spawn_blocking(move || {
+            store::served_config(&mut reading.reader()?, &name)
+        })
+        .await
+        .unwrap_or_else(|err| Err(StoreError::WriteFailed(err.to_string())));
+        match stored {
+            Ok(Some(served)) => {
+                self.remember(source, &served);
+                Some(served)
+            }
+            Ok(None) => None,
+            Err(err) => {
+                eprintln!(
+                    "wayline: source {source:?}: the last good config could not be read: {err}"
+                );
+                None
+            }
+        }
     }
 }
 
@@ -249,10 +295,13 @@ async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Resp
         });
     let (served, fault) = match loaded {
         Ok(served) => {
-            state.last_good.remember(&source.name, &served);
+            state
+                .last_good
+                .keep(&state.store, &source.name, &served)
+                .await;
             (served, None)
         }
-        Err(fault) => match state.last_good.get(&source.name) {
+        Err(fault) => match state.last_good.find(&state.store, &source.name).await {
             Some(served) => (served, Some(fault)),
             None => return Err(Fault::Config(fault)),
         },

@@ -44,13 +44,14 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
         None => Sources::demo(),
     }
     .map_err(ServeError::Config)?;
+    let (store, writer) = store::open(&options.db).map_err(ServeError::Store)?;
     let last_good = remote_config::LastGood::default();
     for source in sources.iter() {
         // Not fatal either: the file is read on each request, so it can be fixed while the
-        // collector runs; until then `GET /v1/config` answers 503. A good file is remembered
-        // from here on, so a later break serves it in the broken file's place.
+        // collector runs; until then `GET /v1/config` serves the last good config the database
+        // holds, or answers 503. A good file is kept as that from here on.
         match source.config.as_ref().map(remote_config::load) {
-            Some(Ok(served)) => last_good.remember(&source.name, &served),
+            Some(Ok(served)) => last_good.keep(&store, &source.name, &served).await,
             Some(Err(fault)) => eprintln!(
                 "wayline: note: source {:?}: {}",
                 source.name,
@@ -59,7 +60,6 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
             None => {}
         }
     }
-    let (store, writer) = store::open(&options.db).map_err(ServeError::Store)?;
     for (flag, dir) in [("--www", &options.www), ("--sdk", &options.sdk)] {
         // Not fatal: the API works without them, and the SDK may simply not be built yet.
         if !dir.is_dir() {

@@ -12,6 +12,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ingest::Event;
+use crate::remote_config::Served;
 
 /// Bumped when the schema changes. Every change so far only adds tables, created on start
 /// when missing, so an older file is brought up to date by [`open`] and stamped with this
@@ -61,6 +62,11 @@ CREATE TABLE IF NOT EXISTS client_drops (
     count  INTEGER NOT NULL,
     PRIMARY KEY (source, reason)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS served_configs (
+    source TEXT PRIMARY KEY,
+    etag   TEXT NOT NULL,
+    body   TEXT NOT NULL
+) WITHOUT ROWID;
 ";
 
 const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events
@@ -72,6 +78,9 @@ const COUNT_REJECTED: &str = "INSERT INTO rejected_events (source, code, count) 
 
 const COUNT_DROPS: &str = "INSERT INTO client_drops (source, reason, count) VALUES (?1, ?2, ?3)
     ON CONFLICT (source, reason) DO UPDATE SET count = count + excluded.count";
+
+const SERVE_CONFIG: &str = "INSERT INTO served_configs (source, etag, body) VALUES (?1, ?2, ?3)
+    ON CONFLICT (source) DO UPDATE SET etag = excluded.etag, body = excluded.body";
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -141,11 +150,16 @@ pub struct Writes {
     pub rejected: Vec<(&'static str, i64)>,
     /// The client's drop report, as (reason, count), added to `client_drops`.
     pub drops: Vec<(&'static str, i64)>,
+    /// A config just served for the source, kept as its last good one (`served_configs`).
+    pub served_config: Option<Served>,
 }
 
 impl Writes {
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.rejected.is_empty() && self.drops.is_empty()
+        self.events.is_empty()
+            && self.rejected.is_empty()
+            && self.drops.is_empty()
+            && self.served_config.is_none()
     }
 }
 
@@ -355,6 +369,9 @@ fn write_group(
             for (reason, n) in &job.writes.drops {
                 count_drops.execute(params![job.source, reason, n])?;
             }
+            if let Some(served) = &job.writes.served_config {
+                tx.execute(SERVE_CONFIG, params![job.source, served.etag, served.body])?;
+            }
             outcomes.push(outcome);
         }
     }
@@ -384,6 +401,22 @@ fn has_table(conn: &Connection, name: &str) -> Result<bool, StoreError> {
         [name],
         |row| row.get(0),
     )?)
+}
+
+/// The config last served for a source (see `remote_config`), if any was. The collector's writer created the table
+/// when it opened the database.
+pub fn served_config(reader: &mut Reader, source: &str) -> Result<Option<Served>, StoreError> {
+    let rows = reader.rows(
+        "SELECT etag, body FROM served_configs WHERE source = ?1",
+        &[source.into()],
+    )?;
+    Ok(rows.into_iter().next().and_then(|row| {
+        let mut cells = row.into_iter();
+        let (Some(Cell::Text(etag)), Some(Cell::Text(body))) = (cells.next(), cells.next()) else {
+            return None;
+        };
+        Some(Served { body, etag })
+    }))
 }
 
 /// The number of stored events.
@@ -503,7 +536,7 @@ mod tests {
                 Writes {
                     events: vec![event("1"), event("2"), event("1")],
                     rejected: vec![("invalid_type", 2)],
-                    drops: vec![],
+                    ..Writes::default()
                 },
             )
             .await
@@ -521,7 +554,7 @@ mod tests {
                 Writes {
                     events: vec![event("2"), event("3")],
                     rejected: vec![("invalid_type", 1)],
-                    drops: vec![],
+                    ..Writes::default()
                 },
             )
             .await

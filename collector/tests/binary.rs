@@ -321,24 +321,34 @@ fn the_demo_source_serves_www_demo_config_json_from_the_working_directory() {
 }
 
 #[test]
-fn a_config_found_good_at_start_is_served_when_the_file_breaks_before_any_request() {
+fn a_config_found_good_is_served_when_the_file_breaks_even_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let config = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
+    let broken = r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#;
     std::fs::create_dir_all(dir.path().join("www")).unwrap();
     let file = dir.path().join("www/demo-config.json");
     std::fs::write(&file, config).unwrap();
+    // Found good at start, and broken before any request.
     let (child, address) = serve_in(dir.path(), dir.path());
-    std::fs::write(&file, r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#).unwrap();
+    std::fs::write(&file, broken).unwrap();
     let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body,
-        wayline_collector::remote_config::compile_text(config).unwrap()
-    );
+    let good = wayline_collector::remote_config::compile_text(config).unwrap();
+    assert_eq!(body, good);
     stop(child);
 
-    // A collector started on the broken file has nothing to fall back on.
+    // A collector started on the broken file serves the last good config its database holds.
     let (child, address) = serve_in(dir.path(), dir.path());
+    let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, good);
+    stop(child);
+
+    // With a database that never had a good one, there is nothing to fall back on.
+    let fresh = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(fresh.path().join("www")).unwrap();
+    std::fs::write(fresh.path().join("www/demo-config.json"), broken).unwrap();
+    let (child, address) = serve_in(fresh.path(), fresh.path());
     let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("invalid_config"), "{body}");

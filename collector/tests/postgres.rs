@@ -564,3 +564,32 @@ async fn a_nul_character_in_a_stored_message_does_not_break_the_reports() {
     assert_eq!(b.json(), a.json());
     assert_eq!(b.json()["segments"][0]["members"], 1);
 }
+
+#[tokio::test]
+async fn a_collector_serves_the_last_good_config_another_one_on_the_database_served() {
+    let url = server().database("configs");
+    let dir = tempfile::tempdir().unwrap();
+    let sources_file = dir.path().join("sources.json");
+    let sources =
+        json!({"sources": [{"name": "shop", "writeKey": "wk_shop", "config": "shop.json"}]});
+    std::fs::write(&sources_file, sources.to_string()).unwrap();
+    let good = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
+    std::fs::write(dir.path().join("shop.json"), good).unwrap();
+    let open = || {
+        let (sources_file, url) = (sources_file.clone(), url.clone());
+        tokio::task::spawn_blocking(move || {
+            Harness::with_database(Sources::load(&sources_file).unwrap(), Some(url))
+        })
+    };
+    let a = open().await.unwrap();
+    let served = a.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(served.status, StatusCode::OK);
+
+    std::fs::write(dir.path().join("shop.json"), "{\"segments\": {").unwrap();
+    let b = open().await.unwrap();
+    let reply = b.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, served.body);
+    assert_eq!(reply.header("etag"), served.header("etag"));
+    assert_eq!(reply.header("wayline-config-fault"), Some("invalid_config"));
+}
