@@ -256,7 +256,7 @@ pub fn normalise_all(
 /// Validates one message and, if it is good, normalises it.
 ///
 /// `batch_sent_at` is the request's `sentAt`; a message's own `sentAt` is used only when the
-/// request has none.
+/// request has no valid one (missing, null or not an ISO-8601 time).
 pub fn normalise(
     message: Value,
     batch_sent_at: Option<&Value>,
@@ -270,10 +270,10 @@ pub fn normalise(
     };
     let checked = validate(&object)?;
 
-    let sent_at = batch_sent_at
-        .or_else(|| object.get("sentAt"))
-        .and_then(Value::as_str)
-        .and_then(clock::parse);
+    // A batch-level `sentAt` that is null or not a valid time counts as none, so the message's
+    // own is used.
+    let parse = |value: Option<&Value>| value.and_then(Value::as_str).and_then(clock::parse);
+    let sent_at = parse(batch_sent_at).or_else(|| parse(object.get("sentAt")));
     let timestamp = match sent_at {
         Some(sent_at) => clock::correct_skew(checked.original, sent_at, received_at),
         None => checked.original,
@@ -480,6 +480,17 @@ mod tests {
         let message = with(track(), "sentAt", json!("2026-11-25T15:52:01.000Z"));
         let event = normalise(message, None, received()).unwrap();
         assert_eq!(event.timestamp, "2026-11-25T15:42:02.500Z");
+    }
+
+    #[test]
+    fn message_sent_at_is_used_when_the_batch_one_is_null_or_invalid() {
+        let message = with(track(), "sentAt", json!("2026-11-25T15:52:01.000Z"));
+        for batch in [json!(null), json!("not a time"), json!(17)] {
+            let event = normalise(message.clone(), Some(&batch), received()).unwrap();
+            assert_eq!(event.timestamp, "2026-11-25T15:42:02.500Z", "batch {batch}");
+            let body: Value = serde_json::from_str(&event.body).unwrap();
+            assert_eq!(body["sentAt"], "2026-11-25T15:52:01.000Z");
+        }
     }
 
     #[test]
