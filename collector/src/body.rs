@@ -4,7 +4,7 @@ use std::io::Read;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
-use flate2::read::GzDecoder;
+use flate2::bufread::GzDecoder;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::error::ApiError;
@@ -46,16 +46,29 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
 
 /// Decompresses at most [`MAX_REQUEST_BYTES`] + 1 bytes, so that a small "gzip bomb" that
 /// inflates to gigabytes costs no more memory than an honest request.
+///
+/// A gzip body is a series of members (RFC 1952; `cat a.gz b.gz`, or a compressor that
+/// flushes each chunk as a member): all of them are read, and the limit applies to their sum.
+/// Bytes after the last member that do not start another one are ignored, as `gzip -d` does.
 pub fn gunzip(wire: &[u8]) -> Result<Vec<u8>, ApiError> {
+    const MAGIC: [u8; 2] = [0x1f, 0x8b];
+    let budget = MAX_REQUEST_BYTES as u64 + 1;
     let mut inflated = Vec::with_capacity(wire.len().saturating_mul(4).min(MAX_REQUEST_BYTES + 1));
-    GzDecoder::new(wire)
-        .take(MAX_REQUEST_BYTES as u64 + 1)
-        .read_to_end(&mut inflated)
-        .map_err(|err| ApiError::InvalidGzip(err.to_string()))?;
-    if inflated.len() > MAX_REQUEST_BYTES {
-        return Err(ApiError::PayloadTooLarge { decompressed: true });
+    let mut rest = wire;
+    loop {
+        let mut member = GzDecoder::new(rest);
+        (&mut member)
+            .take(budget - inflated.len() as u64)
+            .read_to_end(&mut inflated)
+            .map_err(|err| ApiError::InvalidGzip(err.to_string()))?;
+        if inflated.len() > MAX_REQUEST_BYTES {
+            return Err(ApiError::PayloadTooLarge { decompressed: true });
+        }
+        rest = member.into_inner();
+        if !rest.starts_with(&MAGIC) {
+            return Ok(inflated);
+        }
     }
-    Ok(inflated)
 }
 
 /// Rewrites, in place, every `\uXXXX` escape of an unpaired UTF-16 surrogate as `\ufffd`
@@ -160,6 +173,41 @@ mod tests {
             Err(ApiError::PayloadTooLarge { decompressed: true })
         ));
         assert!(matches!(gunzip(b"not gzip"), Err(ApiError::InvalidGzip(_))));
+    }
+
+    #[test]
+    fn gunzip_reads_every_member_and_caps_their_sum() {
+        // RFC 1952: a gzip file is a series of members; `gzip -c a b` and streaming
+        // compressors that flush as separate members write several.
+        let mut body = gzip(b"{\"batch\":[],");
+        body.extend(gzip(b"\"writeKey\":\"wk\"}"));
+        assert_eq!(
+            gunzip(&body).unwrap(),
+            b"{\"batch\":[],\"writeKey\":\"wk\"}"
+        );
+
+        // Each member under the limit, together over it: still refused.
+        let half = gzip(&vec![b' '; MAX_REQUEST_BYTES / 2 + 1]);
+        let mut two = half.clone();
+        two.extend(&half);
+        assert!(matches!(
+            gunzip(&two),
+            Err(ApiError::PayloadTooLarge { decompressed: true })
+        ));
+    }
+
+    #[test]
+    fn gunzip_ignores_bytes_after_the_last_member() {
+        for tail in [&b"\0\0\0\0"[..], b"garbage", b"\n"] {
+            let mut body = gzip(b"{}");
+            body.extend(tail);
+            assert_eq!(gunzip(&body).unwrap(), b"{}");
+        }
+        // A second member that is cut short is an error, not silently dropped.
+        let mut body = gzip(b"{}");
+        let second = gzip(b"[]");
+        body.extend(&second[..second.len() - 3]);
+        assert!(matches!(gunzip(&body), Err(ApiError::InvalidGzip(_))));
     }
 
     #[test]

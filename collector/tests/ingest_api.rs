@@ -268,6 +268,27 @@ async fn gzip_body_is_accepted() {
 }
 
 #[tokio::test]
+async fn multi_member_gzip_body_is_read_whole() {
+    let h = Harness::new();
+    let json = batch(vec![track("m-1"), track("m-2")]);
+    let (head, tail) = json.as_bytes().split_at(json.len() / 2);
+    let mut body = gzip(head);
+    body.extend(gzip(tail));
+    let reply = h
+        .send(
+            Request::post("/v1/batch")
+                .header("content-type", "text/plain")
+                .header("content-encoding", "gzip")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 2);
+    assert_eq!(h.events().len(), 2);
+}
+
+#[tokio::test]
 async fn text_plain_and_json_bodies_are_accepted_others_are_415() {
     let h = Harness::new();
     for (i, content_type) in ["text/plain;charset=UTF-8", "application/json"]
