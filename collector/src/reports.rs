@@ -66,7 +66,13 @@ impl ReportQuery {
             }
         }
         let to = to.unwrap_or(today);
-        let from = from.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+        // Stored times are written with four-digit years, and the range's end is the next day's midnight, so a
+        // range lies within 0000-01-01..=9999-12-30; the default one starts no earlier than that.
+        let (first, last) = (first_day(), last_day());
+        if to > last {
+            return Err(format!("`to` must be {} or earlier", date_text(last)));
+        }
+        let from = from.unwrap_or((to - Duration::days(DEFAULT_DAYS - 1)).max(first));
         if from > to {
             return Err("`from` is after `to`".into());
         }
@@ -97,6 +103,16 @@ impl ReportQuery {
         }
         days
     }
+}
+
+/// The first day a report can cover.
+fn first_day() -> Date {
+    Date::from_calendar_date(0, Month::January, 1).unwrap_or(Date::MIN)
+}
+
+/// The last day a report can cover: the day after it must still have a four-digit year.
+fn last_day() -> Date {
+    Date::from_calendar_date(9999, Month::December, 30).unwrap_or(Date::MAX)
 }
 
 pub fn parse_date(text: &str) -> Option<Date> {
@@ -928,6 +944,26 @@ mod tests {
             assert!(ReportQuery::parse(bad, today).is_err(), "{bad}");
         }
         assert!(ReportQuery::parse("from=2025-01-01&to=2026-01-01", today).is_ok());
+    }
+
+    #[test]
+    fn the_query_stays_within_four_digit_years() {
+        let today = day("2026-11-25");
+        for bad in ["to=9999-12-31", "from=9999-12-31&to=9999-12-31"] {
+            assert!(ReportQuery::parse(bad, today).is_err(), "{bad}");
+        }
+        let q = ReportQuery::parse("from=9999-12-30&to=9999-12-30", today).unwrap();
+        assert_eq!(
+            q.bounds(),
+            (
+                "9999-12-30T00:00:00.000Z".into(),
+                "9999-12-31T00:00:00.000Z".into()
+            )
+        );
+        let q = ReportQuery::parse("to=0000-01-05", today).unwrap();
+        assert_eq!((q.from, q.to), (day("0000-01-01"), day("0000-01-05")));
+        assert_eq!(q.days().first().map(String::as_str), Some("0000-01-01"));
+        assert_eq!(q.bounds().0, "0000-01-01T00:00:00.000Z");
     }
 
     #[test]

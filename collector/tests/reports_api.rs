@@ -72,6 +72,29 @@ async fn a_bad_range_is_a_400_with_the_reason() {
 }
 
 #[tokio::test]
+async fn ranges_at_the_ends_of_the_calendar() {
+    let h = Harness::new();
+    // The day after 9999-12-31 cannot be written as a stored timestamp: a bad query, not a crash.
+    for query in [
+        "?to=9999-12-31",
+        "?from=9999-12-31&to=9999-12-31",
+        "?from=9999-12-01&to=9999-12-31",
+    ] {
+        let reply = report(&h, query, Some("Bearer rk_demo")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(reply.error_code(), "invalid_query", "{query}");
+    }
+    let reply = report(&h, "?from=9999-12-01&to=9999-12-30", Some("Bearer rk_demo")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    // The default `from` before year 0000 starts at 0000-01-01, so every day reads YYYY-MM-DD.
+    let reply = report(&h, "?to=0000-01-05", Some("Bearer rk_demo")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    assert_eq!(body["from"], "0000-01-01", "{body}");
+    assert_eq!(body["to"], "0000-01-05");
+}
+
+#[tokio::test]
 async fn ingested_events_come_back_as_a_report_and_a_dashboard() {
     let h = Harness::new();
     let messages = vec![
