@@ -40,8 +40,8 @@ pub struct ReportQuery {
 }
 
 impl ReportQuery {
-    /// Reads `from`, `to` (`YYYY-MM-DD`), `goal` and `window` (days) from a query string; what is absent takes
-    /// its default, relative to `today`.
+    /// Reads `from`, `to` (`YYYY-MM-DD`), `goal` and `window` (days) from a query string; what is absent or
+    /// empty takes its default, relative to `today`.
     pub fn parse(query: &str, today: Date) -> Result<Self, String> {
         let mut from = None;
         let mut to = None;
@@ -49,12 +49,16 @@ impl ReportQuery {
         let mut window_days = DEFAULT_WINDOW_DAYS;
         for (key, value) in wayline::core::url::query_pairs(query) {
             let value = wayline::core::url::decode(value);
+            // An empty value (a cleared field of the dashboard's form) means the default.
+            if value.trim().is_empty() {
+                continue;
+            }
             match key {
                 "from" => {
                     from = Some(parse_date(&value).ok_or("`from` must be a date, YYYY-MM-DD")?)
                 }
                 "to" => to = Some(parse_date(&value).ok_or("`to` must be a date, YYYY-MM-DD")?),
-                "goal" if !value.trim().is_empty() => goal = value.trim().to_owned(),
+                "goal" => goal = value.trim().to_owned(),
                 "window" => {
                     window_days = value
                         .parse::<i64>()
@@ -944,6 +948,25 @@ mod tests {
             assert!(ReportQuery::parse(bad, today).is_err(), "{bad}");
         }
         assert!(ReportQuery::parse("from=2025-01-01&to=2026-01-01", today).is_ok());
+    }
+
+    #[test]
+    fn an_empty_parameter_takes_its_default() {
+        let today = day("2026-11-25");
+        let default = ReportQuery::parse("", today).unwrap();
+        for query in [
+            "from=&to=&goal=&window=",
+            "from=+&to=%20&window=",
+            "from&to&window",
+        ] {
+            assert_eq!(
+                ReportQuery::parse(query, today),
+                Ok(default.clone()),
+                "{query}"
+            );
+        }
+        let q = ReportQuery::parse("from=&to=2026-01-31", today).unwrap();
+        assert_eq!((q.from, q.to), (day("2026-01-02"), day("2026-01-31")));
     }
 
     #[test]

@@ -72,6 +72,29 @@ async fn a_bad_range_is_a_400_with_the_reason() {
 }
 
 #[tokio::test]
+async fn fields_cleared_on_the_dashboard_form_take_their_defaults() {
+    let h = Harness::new();
+    // What the form sends after From, To, Goal and Within are cleared and Show is pressed.
+    let cleared = "?from=&to=&goal=&window=";
+    let page = h
+        .send(
+            Request::get(format!("/dashboard{cleared}"))
+                .header("authorization", basic("rk_demo"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let cleared = report(&h, cleared, Some("Bearer rk_demo")).await;
+    assert_eq!(cleared.status, StatusCode::OK);
+    let default = report(&h, "", Some("Bearer rk_demo")).await.json();
+    let cleared = cleared.json();
+    for member in ["from", "to", "goal", "windowDays"] {
+        assert_eq!(cleared[member], default[member], "{member}");
+    }
+}
+
+#[tokio::test]
 async fn ranges_at_the_ends_of_the_calendar() {
     let h = Harness::new();
     // The day after 9999-12-31 cannot be written as a stored timestamp: a bad query, not a crash.
