@@ -20,19 +20,13 @@ fn main() -> ExitCode {
         }
     };
     match command {
-        Command::Help => {
-            print!("{USAGE}");
-            ExitCode::SUCCESS
-        }
+        Command::Help => exit(output(USAGE)),
         Command::Events { db } => match events::print(&db, std::io::stdout().lock()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => fail(&err),
         },
         Command::Count { db } => match count::stored_events(&db) {
-            Ok(n) => {
-                println!("{n}");
-                ExitCode::SUCCESS
-            }
+            Ok(n) => exit(output(&format!("{n}\n"))),
             Err(err) => fail(&err),
         },
         Command::Drops { db } => match drops::print(&db, std::io::stdout().lock()) {
@@ -96,13 +90,8 @@ fn main() -> ExitCode {
         Command::Serve(options) => block_on(server::run(options), |()| ExitCode::SUCCESS),
         Command::Proxy(options) => block_on(proxy::run(options), |()| ExitCode::SUCCESS),
         Command::Loadgen(options) => block_on(loadgen::run(options), |report| {
-            println!("{report}");
             // A run that lost events fails, so scripts can use the exit status.
-            if report.lossless() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            exit(output(&format!("{report}\n")) && report.lossless())
         }),
     }
 }
@@ -125,7 +114,7 @@ fn block_on<T, E: std::error::Error>(
     }
 }
 
-/// Writes a command's output to stdout. A closed pipe (`wayline replay … | head`) ends it quietly; any other
+/// Writes a command's output to stdout. A closed pipe (`wayline count | head -0`) ends it quietly; any other
 /// write error is reported and fails the command (`false`).
 fn output(text: &str) -> bool {
     let mut out = std::io::stdout().lock();

@@ -244,6 +244,34 @@ fn drops_prints_nothing_without_reports_and_fails_on_a_missing_database() {
 }
 
 #[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let (store, writer) = wayline_collector::store::open(&db).unwrap();
+    drop(store);
+    writer.join();
+    let db = db.to_str().unwrap();
+    // As `wayline count | head -0` leaves it: the reading end closed before anything is written.
+    for args in [
+        &["count", "--db", db][..],
+        &["events", "--db", db],
+        &["drops", "--db", db],
+        &["help"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(WAYLINE)
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+#[test]
 fn events_on_a_missing_database_fails_without_creating_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing.db");
