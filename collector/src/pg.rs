@@ -6,9 +6,10 @@
 //! `(source, message_id)`: two collectors storing one message at once store it once.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use postgres::types::Type;
-use postgres::{Client, NoTls, Row};
+use postgres::{Client, Config, NoTls, Row};
 
 use crate::store::{Cell, Job, Param, StoreError, SCHEMA_VERSION};
 use crate::store::{ClientDrops, InsertOutcome};
@@ -125,8 +126,26 @@ impl Drop for Conn {
     }
 }
 
+/// How long one attempt to open a TCP connection to the server may take when the URL does not say
+/// (`?connect_timeout=SECONDS`; `0` waits as long as the OS does). A server on a private network or through a
+/// tunnel answers within milliseconds, and 5 s allows two lost SYNs to be sent again; without a limit, a host
+/// that does not answer (down, firewalled, failed over to another address) would hold the writer, and every
+/// request queued behind it, for the OS's TCP timeout: about two minutes on Linux.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 fn connect(url: &str) -> Result<Client, StoreError> {
-    Ok(Client::connect(url, NoTls)?)
+    Ok(config(url)?.connect(NoTls)?)
+}
+
+/// The URL's connection settings, with [`CONNECT_TIMEOUT`] unless the URL sets a `connect_timeout`.
+fn config(url: &str) -> Result<Config, StoreError> {
+    let mut config: Config = url.parse()?;
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let named = wayline::core::url::query_pairs(query).any(|(key, _)| key == "connect_timeout");
+    if !named {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    Ok(config)
 }
 
 /// Connects and creates the schema when missing; refuses a database of a newer collector.
@@ -394,5 +413,21 @@ mod tests {
             dollar_placeholders("a = ?1 AND b IN (?2, ?10) AND c = '?' AND d = '$.x'"),
             "a = $1 AND b IN ($2, $10) AND c = '?' AND d = '$.x'"
         );
+    }
+
+    #[test]
+    fn connections_have_a_time_limit_unless_the_url_sets_one() {
+        let limit = |url: &str| config(url).unwrap().get_connect_timeout().copied();
+        assert_eq!(limit("postgres://u@db:5432/wayline"), Some(CONNECT_TIMEOUT));
+        assert_eq!(
+            limit("postgresql://u@db/wayline?application_name=w"),
+            Some(CONNECT_TIMEOUT)
+        );
+        assert_eq!(
+            limit("postgres://u@db/wayline?connect_timeout=30"),
+            Some(Duration::from_secs(30))
+        );
+        // libpq's meaning: 0 waits as long as the OS does.
+        assert_eq!(limit("postgres://u@db/wayline?connect_timeout=0"), None);
     }
 }

@@ -593,3 +593,44 @@ async fn a_collector_serves_the_last_good_config_another_one_on_the_database_ser
     assert_eq!(reply.header("etag"), served.header("etag"));
     assert_eq!(reply.header("wayline-config-fault"), Some("invalid_config"));
 }
+
+/// A local port that takes no more connections: a listener never accepting, its queue filled, so that the kernel
+/// drops further SYNs as a firewalled or vanished host does, and a connect waits for the OS's TCP timeout (about
+/// two minutes on Linux). The listener and the queued connections are kept alive by the returned value.
+fn unanswering_port() -> (u16, TcpListener, Vec<std::net::TcpStream>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    loop {
+        match std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(500))
+        {
+            Ok(stream) => queued.push(stream),
+            Err(err) if err.kind() == std::io::ErrorKind::TimedOut => break,
+            Err(err) => panic!("{err}"),
+        }
+        assert!(queued.len() < 10_000, "the listen queue never filled");
+    }
+    (address.port(), listener, queued)
+}
+
+#[test]
+fn connecting_to_a_host_that_does_not_answer_gives_up_after_a_bounded_time() {
+    use std::time::{Duration, Instant};
+    let (port, _listener, _queued) = unanswering_port();
+    let url = PathBuf::from(format!("postgres://wayline@127.0.0.1:{port}/none"));
+    let (done, finished) = std::sync::mpsc::channel();
+    let started = Instant::now();
+    std::thread::spawn(move || {
+        // The writer's connection (also how it connects again after losing one) and a reader's.
+        let opened = store::open(&url).map(|_| ());
+        let counted = store::count_events(&url).map(|_| ());
+        let _ = done.send((opened, counted));
+    });
+    let (opened, counted) = finished
+        .recv_timeout(Duration::from_secs(30))
+        .expect("still connecting after 30 s");
+    assert!(opened.is_err() && counted.is_err());
+    // Each gave up when its time was up, not for some other reason first.
+    let limit = wayline_collector::pg::CONNECT_TIMEOUT;
+    assert!(started.elapsed() >= 2 * limit, "{:?}", started.elapsed());
+}
