@@ -70,7 +70,7 @@ impl Sdk {
 
     /// What the visitor did with the prompt: the outcome is recorded (and tells the engine), and the page's
     /// listeners hear `survey:answer` / `reward:claim`.
-    fn on_prompt_event(&mut self, campaign: &str, event: PromptEvent, now: Millis) {
+    pub(super) fn on_prompt_event(&mut self, campaign: &str, event: PromptEvent, now: Millis) {
         let mut props = Map::new();
         let outcome = match event {
             PromptEvent::Answered { question, answer } => {
@@ -134,9 +134,8 @@ pub struct Opening {
 pub fn carry_out(task: Option<Box<Opening>>) {
     let prompt = task.and_then(|o| {
         let id = o.campaign.clone();
-        let on_event = move |e| {
-            run(|s, now| s.on_prompt_event(&id, e, now));
-        };
+        // Through `act`, as the browser's other callbacks: a closure of its own handed to `run` was code of its own.
+        let on_event = move |e| act(Action::Prompted(id.clone(), e));
         Prompt::open(
             &o.campaign,
             &o.action,

@@ -192,6 +192,9 @@ pub enum Action {
     /// A config response's body was read (its text or an error).
     #[cfg(feature = "segments")]
     ConfigBody(JsValue),
+    /// The visitor did something with the prompt of this campaign.
+    #[cfg(feature = "segments")]
+    Prompted(String, super::prompt::PromptEvent),
 }
 
 /// Carries out `action` on the SDK (nothing when it is not running).
@@ -240,6 +243,8 @@ pub fn act(action: Action) {
         Action::ConfigResponse(resp) => s.on_config_response(resp, now),
         #[cfg(feature = "segments")]
         Action::ConfigBody(text) => s.on_config_body(text, now),
+        #[cfg(feature = "segments")]
+        Action::Prompted(campaign, event) => s.on_prompt_event(&campaign, event, now),
     });
 }
 
