@@ -90,7 +90,7 @@ fn on_event(event: JsValue) -> Option<Action> {
         }
         // pageshow, online, offline, popstate, storage, scroll
         // Only a page restored from the back/forward cache: the first `pageshow` is the page's load.
-        1 if prop(&event, "persisted").as_bool() == Some(true) => Action::Returned,
+        1 if super::convert::is_true(&prop(&event, "persisted")) => Action::Returned,
         2 => Action::Online(true),
         3 => Action::Online(false),
         4 => Action::Navigated,
