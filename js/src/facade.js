@@ -46,6 +46,7 @@ export function createWayline(load) {
   const api = {
     init(options) {
       if (ready) {
+        // Running already: the module only warns (it answers an error for a first `init` alone).
         if (mod) invoke(mod, 'init', [options]);
         return ready;
       }
@@ -61,7 +62,9 @@ export function createWayline(load) {
           const rest = pending.filter(([n]) => n !== 'on' && n !== 'off');
           pending.length = 0;
           try {
-            invoke(m, 'init', [options]);
+            // `init` answers the error of invalid options rather than throwing it (`call` in src/web/mod.rs).
+            const invalid = invoke(m, 'init', [options]);
+            if (invalid) throw invalid;
           } catch (e) {
             // Invalid options: keep the queued calls for a corrected init.
             pending.push(...rest);

@@ -33,15 +33,21 @@ use options::InitOptions;
 /// The page's calls: `call(code, ...args)`, `code` the method's index in `CODES` in `js/src/facade.js` (the same
 /// order as here). One export rather than one per method: each export costs a shim in the wasm and a wrapper in
 /// the glue. An unknown code (`explain` and `outcome` without the rule engine) does nothing.
+/// `init` answers the `WaylineError` of unusable options (`undefined` when it started), which the facade throws: a
+/// `Result` here would make the export a multi-value shim and its wrapper in the glue larger (about 100 B gzip).
 #[wasm_bindgen]
-pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue) -> Result<JsValue, JsValue> {
+pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
     match code {
-        8 => init(a)?,
+        8 => {
+            if let Err(e) = init(a) {
+                return e;
+            }
+        }
         7 => on(a, b),
         5 => off(a, b),
-        _ => return Ok(ask(code, a, b, c)),
+        _ => return ask(code, a, b, c),
     }
-    Ok(JsValue::UNDEFINED)
+    JsValue::UNDEFINED
 }
 
 /// Starts the SDK. Throws a `WaylineError` (`code: "invalid_options"`) for unusable options; calling it twice
