@@ -199,53 +199,64 @@ pub enum Action {
 
 /// Carries out `action` on the SDK (nothing when it is not running).
 pub fn act(action: Action) {
-    run(|s, now| match action {
-        Action::Hidden(left) => {
-            s.tracker.page_hidden(now);
-            if left {
-                s.tracker.page_left(now);
+    run_dyn(&mut Some(action));
+}
+
+/// An action is a task of its own (carried out at most once), rather than a closure around it given to [`run`]: one
+/// wrapper less.
+impl Task for Option<Action> {
+    fn go(&mut self, s: &mut Sdk, now: Millis) {
+        let Some(action) = self.take() else {
+            return;
+        };
+        match action {
+            Action::Hidden(left) => {
+                s.tracker.page_hidden(now);
+                if left {
+                    s.tracker.page_left(now);
+                }
+                s.on_exit(now);
             }
-            s.on_exit(now);
-        }
-        Action::Returned => {
-            // What other tabs stored while this page could not hear it (frozen, or in the back/forward cache,
-            // whose `visibilitychange` comes before its `pageshow`) is taken in first: a campaign waiting for the
-            // page is then checked against caps and answers recorded elsewhere meanwhile. (Taking in what it
-            // already has changes nothing.)
-            s.absorb_stored(now);
-            s.tracker.page_shown(now);
-            s.on_return();
-            s.refresh_config(now);
-        }
-        Action::Online(online) => {
-            s.set_online(online);
-            if online {
-                s.config_online(now);
+            Action::Returned => {
+                // What other tabs stored while this page could not hear it (frozen, or in the back/forward cache,
+                // whose `visibilitychange` comes before its `pageshow`) is taken in first: a campaign waiting for the
+                // page is then checked against caps and answers recorded elsewhere meanwhile. (Taking in what it
+                // already has changes nothing.)
+                s.absorb_stored(now);
+                s.tracker.page_shown(now);
+                s.on_return();
+                s.refresh_config(now);
             }
+            Action::Online(online) => {
+                s.set_online(online);
+                if online {
+                    s.config_online(now);
+                }
+            }
+            Action::Navigated => s.on_navigation(now),
+            Action::Storage(key, value) => s.on_storage(&key, value, now),
+            #[cfg(feature = "segments")]
+            Action::ExitIntent => s
+                .tracker
+                .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now),
+            Action::Scrolled(percent) => s.tracker.scrolled(percent, now),
+            Action::Activity => s.tracker.activity(now),
+            Action::Clicked(name, props) => {
+                s.tracker.track(&name, props.as_deref(), now);
+            }
+            Action::Timer => s.on_timer(now),
+            Action::Sent(status, retry_after) => s.on_send_result(status, retry_after, now),
+            Action::Sender => s.become_sender(),
+            Action::Started(track_clicks, config) => s.start(track_clicks, config, now),
+            Action::Live(held) => s.tabs.set_live(held),
+            #[cfg(feature = "segments")]
+            Action::ConfigResponse(resp) => s.on_config_response(resp, now),
+            #[cfg(feature = "segments")]
+            Action::ConfigBody(text) => s.on_config_body(text, now),
+            #[cfg(feature = "segments")]
+            Action::Prompted(campaign, event) => s.on_prompt_event(&campaign, event, now),
         }
-        Action::Navigated => s.on_navigation(now),
-        Action::Storage(key, value) => s.on_storage(&key, value, now),
-        #[cfg(feature = "segments")]
-        Action::ExitIntent => s
-            .tracker
-            .campaign_signal(&crate::core::campaigns::Signal::ExitIntent, now),
-        Action::Scrolled(percent) => s.tracker.scrolled(percent, now),
-        Action::Activity => s.tracker.activity(now),
-        Action::Clicked(name, props) => {
-            s.tracker.track(&name, props.as_deref(), now);
-        }
-        Action::Timer => s.on_timer(now),
-        Action::Sent(status, retry_after) => s.on_send_result(status, retry_after, now),
-        Action::Sender => s.become_sender(),
-        Action::Started(track_clicks, config) => s.start(track_clicks, config, now),
-        Action::Live(held) => s.tabs.set_live(held),
-        #[cfg(feature = "segments")]
-        Action::ConfigResponse(resp) => s.on_config_response(resp, now),
-        #[cfg(feature = "segments")]
-        Action::ConfigBody(text) => s.on_config_body(text, now),
-        #[cfg(feature = "segments")]
-        Action::Prompted(campaign, event) => s.on_prompt_event(&campaign, event, now),
-    });
+    }
 }
 
 /// A callback that carries out what `make` reads from its argument, if anything (the DOM events, the timer,
