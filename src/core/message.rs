@@ -4,7 +4,7 @@
 //! and spliced into each message: building a `track` message is string concatenation, not a tree walk.
 
 use super::attribution::{Attribution, Campaign};
-use super::json::{write_int, write_number, write_string};
+use super::json::{write_int, write_number, write_string, Map};
 use super::time::{write_iso8601, Millis};
 use super::url::Url;
 
@@ -71,19 +71,32 @@ fn member(out: &mut String, key_json: &str, value: &str) {
     write_string(value, out);
 }
 
-/// Writes the `properties` Segment gives a page view: path, referrer, search, title, url.
-pub fn write_page_properties(page: &Page, out: &mut String) {
+/// Writes the `properties` Segment gives a page view (and the context's `page`): path, referrer, search, title, url
+/// and, for a page view the caller named, `name` (a page property Segment's spec reserves for it), less those the
+/// caller's own properties (`own`) hold: they follow, and a JSON object with a name twice is read differently by
+/// different parsers.
+pub fn write_page_properties(page: &Page, name: Option<&str>, own: Option<&Map>, out: &mut String) {
     let url = page.parsed_url();
     out.push('{');
-    member(out, "\"path\":", clip(url.path, MAX_CONTEXT_TEXT));
-    member(
-        out,
-        ",\"referrer\":",
-        clip(&page.referrer, MAX_CONTEXT_TEXT),
-    );
-    member(out, ",\"search\":", clip(url.search, MAX_CONTEXT_TEXT));
-    member(out, ",\"title\":", clip(&page.title, MAX_CONTEXT_TEXT));
-    member(out, ",\"url\":", clip(&page.url, MAX_CONTEXT_TEXT));
+    let mut separator = "\"";
+    for (key, value) in [
+        ("path", Some(url.path)),
+        ("referrer", Some(page.referrer.as_str())),
+        ("search", Some(url.search)),
+        ("title", Some(page.title.as_str())),
+        ("url", Some(page.url.as_str())),
+        ("name", name),
+    ] {
+        let Some(value) = value else { continue };
+        if own.is_some_and(|own| own.get(key).is_some()) {
+            continue;
+        }
+        out.push_str(separator);
+        out.push_str(key);
+        out.push_str("\":");
+        write_string(clip(value, MAX_CONTEXT_TEXT), out);
+        separator = ",\"";
+    }
     out.push('}');
 }
 
@@ -98,7 +111,7 @@ pub fn write_context(
 ) {
     // The library's name and version are known when compiling: one literal (a test checks it against them).
     out.push_str(LIBRARY_JSON);
-    write_page_properties(page, out);
+    write_page_properties(page, None, None, out);
     member(
         out,
         ",\"userAgent\":",

@@ -393,8 +393,9 @@ impl Tracker {
             }
         };
         self.adjusted(extra.adjustment);
-        let page_props = extra.map;
+        let mut page_props = extra.map;
         let extra = extra.json.into_owned();
+        let name = name.filter(|n| !n.is_empty());
         if self.page.url != page.url {
             // An in-app navigation ends the previous page's engagement.
             let added = self.engagement.settle(now);
@@ -406,22 +407,29 @@ impl Tracker {
         self.hold_context();
         self.touch_session(now, true);
         self.rebuild_context();
-        // Segment's page properties (path, referrer, search, title, url), then the caller's own.
+        // Segment's page properties (path, referrer, search, title, url, name), then the caller's own.
         let mut props = String::with_capacity(256 + extra.len());
-        write_page_properties(&self.page, &mut props);
+        write_page_properties(&self.page, name, Some(&page_props), &mut props);
         if extra.len() > 2 {
-            // The closing brace goes (a byte: `String::pop` would decode a character from the back).
+            // The closing brace goes (a byte: `String::pop` would decode a character from the back), and a comma
+            // unless the caller's properties replace every one of Segment's.
             props.truncate(props.len() - 1);
-            props.push(',');
+            if props.len() > 1 {
+                props.push(',');
+            }
             props.push_str(extra.get(1..).unwrap_or_default());
         }
         let recorded = self.enqueue(
             Body::Page {
-                name: name.filter(|n| !n.is_empty()),
+                name,
                 properties_json: &props,
             },
             now,
         );
+        // Rules read the name as the stored message has it, `properties.name`.
+        if let Some(name) = name.filter(|_| page_props.get("name").is_none()) {
+            page_props.insert("name", name.into());
+        }
         self.audience_page(page_props, now);
         self.release_context(now);
         recorded
@@ -640,6 +648,50 @@ mod tests {
             s(m, &["context", "attribution", "first", "channel"]),
             Some("direct")
         );
+    }
+
+    /// Each property once: the caller's own replaces Segment's default of the same name (a JSON object with a
+    /// repeated name is read differently by different parsers), and the page's name is the reserved `name`
+    /// property of Segment's page spec too, so rules can filter page views on it.
+    #[test]
+    fn a_page_views_properties_name_each_property_once_the_name_included() {
+        let mut t = tracker(None);
+        let pricing = || page("https://shop.test/pricing?x=1", "https://mail.example/");
+        t.page_view(pricing(), Some("Pricing"), Some("{\"plan\":\"pro\"}"), 0);
+        t.page_view(
+            pricing(),
+            Some("Pricing"),
+            Some("{\"path\":\"/p\",\"name\":\"Own\"}"),
+            1,
+        );
+        t.page_view(pricing(), None, None, 2);
+        let raw: Vec<String> = t
+            .queue()
+            .items()
+            .map(|i| t.queue().message_json(i))
+            .collect();
+        for text in &raw {
+            let properties = &text[text.find("\"properties\":").unwrap()..];
+            let properties = &properties[..properties.find('}').unwrap()];
+            for key in ["\"path\":", "\"name\":", "\"url\":"] {
+                assert!(
+                    properties.matches(key).count() <= 1,
+                    "{key} twice in {properties}"
+                );
+            }
+        }
+        let m = messages(&t);
+        assert_eq!(s(&m[0], &["properties", "name"]), Some("Pricing"));
+        assert_eq!(s(&m[0], &["properties", "path"]), Some("/pricing"));
+        assert_eq!(s(&m[0], &["properties", "plan"]), Some("pro"));
+        assert_eq!(s(&m[1], &["properties", "name"]), Some("Own"));
+        assert_eq!(s(&m[1], &["properties", "path"]), Some("/p"));
+        assert_eq!(
+            s(&m[1], &["properties", "url"]),
+            Some("https://shop.test/pricing?x=1")
+        );
+        assert_eq!(s(&m[2], &["properties", "name"]), None);
+        assert_eq!(s(&m[2], &["name"]), None);
     }
 
     #[test]
@@ -1318,6 +1370,21 @@ mod audience_tests {
         p.referrer = "https://search.test/?q=packs".into();
         t.page_view(p, None, None, 1_000);
         assert_eq!(t.segments(), ["pricing", "from-search"]);
+    }
+
+    /// `page(name)`: rules filter page views on the name, as on the stored message's `properties.name`.
+    #[test]
+    fn page_view_rules_read_the_pages_name() {
+        let config = json::parse(
+            r#"{"segments": {"pricing": "count(\"Page Viewed\", where: name == \"Pricing\") >= 1"}}"#,
+        )
+        .unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view(page("/plans"), Some("Plans"), None, 1_000);
+        assert!(t.segments().is_empty());
+        t.page_view(page("/pricing"), Some("Pricing"), None, 2_000);
+        assert_eq!(t.segments(), ["pricing"]);
     }
 
     /// Events kept while the config loads (for long, when it could not be fetched) count at the times they
