@@ -78,26 +78,30 @@ fn member(out: &mut String, key_json: &str, value: &str) {
 pub fn write_page_properties(page: &Page, name: Option<&str>, own: Option<&Map>, out: &mut String) {
     let url = page.parsed_url();
     out.push('{');
-    let mut separator = "\"";
-    for (key, value) in [
-        ("path", Some(url.path)),
-        ("referrer", Some(page.referrer.as_str())),
-        ("search", Some(url.search)),
-        ("title", Some(page.title.as_str())),
-        ("url", Some(page.url.as_str())),
-        ("name", name),
-    ] {
-        let Some(value) = value else { continue };
-        if own.is_some_and(|own| own.get(key).is_some()) {
-            continue;
-        }
-        out.push_str(separator);
-        out.push_str(key);
-        out.push_str("\":");
-        write_string(clip(value, MAX_CONTEXT_TEXT), out);
-        separator = ",\"";
+    page_property(out, own, "path", url.path);
+    page_property(out, own, "referrer", &page.referrer);
+    page_property(out, own, "search", url.search);
+    page_property(out, own, "title", &page.title);
+    page_property(out, own, "url", &page.url);
+    if let Some(name) = name {
+        page_property(out, own, "name", name);
     }
     out.push('}');
+}
+
+/// A member of [`write_page_properties`]' object, unless the caller's own properties hold it.
+#[inline(never)]
+fn page_property(out: &mut String, own: Option<&Map>, key: &str, value: &str) {
+    if own.is_some_and(|own| own.get(key).is_some()) {
+        return;
+    }
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\":");
+    write_string(clip(value, MAX_CONTEXT_TEXT), out);
 }
 
 /// Serialises the `context` object shared by every message of the current page and session.

@@ -393,7 +393,7 @@ impl Tracker {
             }
         };
         self.adjusted(extra.adjustment);
-        let mut page_props = extra.map;
+        let page_props = extra.map;
         let extra = extra.json.into_owned();
         let name = name.filter(|n| !n.is_empty());
         if self.page.url != page.url {
@@ -426,11 +426,7 @@ impl Tracker {
             },
             now,
         );
-        // Rules read the name as the stored message has it, `properties.name`.
-        if let Some(name) = name.filter(|_| page_props.get("name").is_none()) {
-            page_props.insert("name", name.into());
-        }
-        self.audience_page(page_props, now);
+        self.audience_page(page_props, name, now);
         self.release_context(now);
         recorded
     }

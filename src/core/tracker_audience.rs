@@ -129,8 +129,8 @@ impl Tracker {
         self.seg.reported = self.seg.changes.len();
     }
 
-    /// A page view, with the page's path, search and URL for rules that filter on them.
-    pub(super) fn audience_page(&mut self, mut page_props: Map, now: Millis) {
+    /// A page view, with the page's path, search, URL, title, referrer and name for rules that filter on them.
+    pub(super) fn audience_page(&mut self, mut page_props: Map, name: Option<&str>, now: Millis) {
         if self.seg.audience.is_none() && self.seg.early.is_none() {
             return;
         }
@@ -142,7 +142,11 @@ impl Tracker {
             ("url", self.page.url.as_str()),
             ("title", self.page.title.as_str()),
             ("referrer", self.page.referrer.as_str()),
+            ("name", name.unwrap_or_default()),
         ] {
+            if k == "name" && name.is_none() {
+                continue;
+            }
             if page_props.get(k).is_none() {
                 page_props.insert(k, v.into());
             }
@@ -645,7 +649,7 @@ impl Tracker {
     pub(super) fn hold_context(&mut self) {}
     pub(super) fn release_context(&mut self, _now: Millis) {}
     pub(super) fn release_context_with(&mut self, _state: Option<&str>, _now: Millis) {}
-    pub(super) fn audience_page(&mut self, _page_props: Map, _now: Millis) {}
+    pub(super) fn audience_page(&mut self, _page_props: Map, _name: Option<&str>, _now: Millis) {}
     pub(super) fn audience_traits(&mut self, _now: Millis) {}
     pub(super) fn fresh_audience(&mut self, _now: Millis) {}
     pub(super) fn adopt_fresh_audience(&mut self, _state: Option<&str>, _now: Millis) {}
