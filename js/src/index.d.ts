@@ -189,7 +189,8 @@ export interface CustomAction extends ActionCommon {
   [key: string]: unknown;
 }
 
-/** Colours: `#rgb`, `#rrggbb`, `#rrggbbaa`, `rgb()`, `hsl()` …, `transparent`, `currentColor`. */
+/** Colours: `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`, `rgb()`/`rgba()`/`hsl()`/`hsla()` with numeric arguments,
+ * `transparent`, `currentColor`; colour names such as `red` are refused. */
 export interface ThemeColours {
   accentColor?: string;
   accentTextColor?: string;
