@@ -131,7 +131,8 @@ export interface Audience {
   condition?: Record<string, unknown>;
   urls?: { include?: UrlPattern[]; exclude?: UrlPattern[] };
   devices?: Array<'mobile' | 'tablet' | 'desktop'>;
-  /** ISO-8601: eligible from `start` (inclusive) until `end` (exclusive). */
+  /** ISO-8601 date and time with `Z` or an offset (`2026-12-01T00:00:00Z`; not a date alone): eligible from `start`
+   * (inclusive) until `end` (exclusive). */
   start?: string;
   end?: string;
   /** Only this percentage of visitors, chosen deterministically per visitor and campaign. */
