@@ -228,6 +228,8 @@ export interface PromptStrings {
   progress?: string;
   /** `{n} points` */
   points?: string;
+  /** `{n} point`: the points reward of exactly one point */
+  point?: string;
 }
 
 export interface SegmentChange {

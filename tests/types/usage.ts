@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` by the test command: the declarations must describe the API as documented.
-import wayline, { wayline as named, type InitOptions, type WarningEvent, type DebugState, type WaylineConfig } from 'wayline';
+import wayline, { wayline as named, type InitOptions, type WarningEvent, type DebugState, type WaylineConfig, type PromptStrings } from 'wayline';
 
 const options: InitOptions = { writeKey: 'wk_demo', endpoint: 'https://collector.example', flushAt: 10 };
 
@@ -89,5 +89,14 @@ const falseFlag: WaylineConfig = { campaigns: [{ id: 'c', trigger: { exitIntent:
 // @ts-expect-error not a theme position
 const badPosition: WaylineConfig = { theme: { position: 'top' } };
 console.log(noCode, falseFlag, badPosition);
+
+// Every UI string key of docs/prompts.md (and of the checker's STRING_KEYS), no more and no fewer.
+const allStrings: Required<PromptStrings> = {
+  submit: 'Envoyer', next: 'Suivant', close: 'Fermer', copy: 'Copier', copied: 'Copié', share: 'Partager', claim: 'OK',
+  thanks: 'Merci !', notLikely: 'Peu probable', veryLikely: 'Très probable', unsatisfied: 'Très insatisfait',
+  satisfied: 'Très satisfait', progress: '{n} sur {total}', points: '{n} points', point: '{n} point',
+};
+const withStrings: WaylineConfig = { strings: { fr: allStrings } };
+console.log(withStrings);
 
 void main();
