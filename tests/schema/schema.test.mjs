@@ -1,11 +1,11 @@
 // The published JSON Schema of the config (js/src/config.schema.json) against the config checker the collector and
 // the SDK use (`wayline check`): every case in cases.json must get the same verdict from both, and every config
-// shipped in the repository must pass both. The schema checks shape; the checker also compiles rules and resolves
+// shipped in the repository and every config example in docs/ must pass both. The schema checks shape; the checker also compiles rules and resolves
 // references, so the cases are shape errors only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,4 +58,35 @@ test('the configs in the repository pass the schema', () => {
     assert.ok(validate(config), `${file}: ${JSON.stringify(validate.errors)}`);
     assert.ok(checks(config), `${file}: wayline check refused it`);
   }
+});
+
+test('the config examples in the docs pass the schema and the checker', () => {
+  // A ```json block whose members are all config members is a config (a rule snapshot also has `segments`); an
+  // action on its own is put in a campaign.
+  const members = ['segments', 'journeys', 'campaigns', 'campaignLimits', 'theme', 'strings'];
+  let seen = 0;
+  for (const file of readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md'))) {
+    const text = readFileSync(join(root, 'docs', file), 'utf8');
+    for (const [, block] of text.matchAll(/```json\n([\s\S]*?)```/g)) {
+      let v;
+      try {
+        v = JSON.parse(block);
+      } catch {
+        continue; // an excerpt with `...`, not a document
+      }
+      if (!v || typeof v !== 'object' || Array.isArray(v)) continue;
+      let config = null;
+      const keys = Object.keys(v);
+      if (keys.length && keys.every((k) => members.includes(k) || k === '$schema')) config = v;
+      else if (['survey', 'reward', 'custom'].includes(v.type)) {
+        config = { campaigns: [{ id: 'example', trigger: { sessionStart: true }, action: v }] };
+      }
+      if (!config) continue;
+      seen++;
+      const where = `docs/${file}: ${block.slice(0, 60).replace(/\s+/g, ' ')}`;
+      assert.ok(validate(config), `${where}: ${JSON.stringify(validate.errors)}`);
+      assert.ok(checks(config), `${where}: wayline check refused it`);
+    }
+  }
+  assert.ok(seen >= 5, `only ${seen} config examples found in docs/`);
 });
