@@ -58,6 +58,7 @@ pub fn render(report: &Value) -> String {
         text(&report["source"]),
         range_form(report)
     ));
+    page.push_str(&config_fault(&report["config"]));
     page.push_str(&events_section(&report["events"]));
     page.push_str(&campaigns_section(report));
     page.push_str(&surveys_section(&report["surveys"]));
@@ -80,6 +81,29 @@ fn range_form(report: &Value) -> String {
         text(&report["to"]),
         text(&report["goal"]),
         int(&report["windowDays"])
+    )
+}
+
+/// A warning above everything else while the config file is not served (see `report_routes::config_status`).
+fn config_fault(config: &Value) -> String {
+    if config["ok"] != Value::Bool(false) {
+        return String::new();
+    }
+    let instead = match config["servedInstead"].as_str() {
+        Some(etag) => format!(
+            "Visitors are served the config last served instead (<code>{}</code>) until the file passes its check.",
+            escape(etag)
+        ),
+        None => "Visitors get no config (503) until the file passes its check: none was served before.".into(),
+    };
+    let diagnostics = match config["diagnostics"].as_str() {
+        Some(text) => format!("<pre>{}</pre>", escape(text)),
+        None => String::new(),
+    };
+    format!(
+        "<section id=\"config\" class=\"fault\" role=\"alert\"><h2>The config file is not served</h2>\
+         <p>{}. {instead}</p>{diagnostics}</section>",
+        text(&config["message"])
     )
 }
 
@@ -425,6 +449,7 @@ h1 span{color:var(--muted);font-weight:400}form{display:flex;flex-wrap:wrap;gap:
 input{font:inherit;padding:3px 6px;max-width:11em}button{font:inherit;padding:4px 12px}
 main{display:grid;gap:16px;padding:16px 24px;max-width:1100px;margin:0 auto}
 section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 20px;overflow-x:auto}
+section.fault{border-left:4px solid #dc2626}section.fault pre{white-space:pre-wrap;margin:8px 0 0}
 h2{margin:0 0 12px;font-size:16px}h3{margin:14px 0 6px;font-size:14px}small{color:var(--muted);font-weight:400}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);
 white-space:nowrap}th{font-weight:600;color:var(--muted);white-space:normal;vertical-align:bottom}td.wide{width:60%}

@@ -56,6 +56,14 @@ impl ConfigFault {
         }
     }
 
+    /// For an invalid file, every error with its location, as `wayline check` prints them.
+    pub fn diagnostics(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { diagnostics, .. } => Some(diagnostics),
+            _ => None,
+        }
+    }
+
     /// The message for the operator's log: for an invalid file, with every error.
     pub fn report(&self) -> String {
         match self {
@@ -134,7 +142,7 @@ impl LastGood {
     }
 
     /// The source's last good config: this collector's, else the one stored in the database.
-    async fn find(&self, store: &Store, source: &str) -> Option<Served> {
+    pub async fn find(&self, store: &Store, source: &str) -> Option<Served> {
         if let Some(served) = self.get(source) {
             return Some(served);
         }

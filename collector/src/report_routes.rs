@@ -5,13 +5,14 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::config::Source;
 use crate::dashboard;
 use crate::error::ApiError;
 use crate::http::{basic_auth_user, json_response, AppState};
+use crate::remote_config;
 use crate::reports::{self, ConfigOutline, ReportQuery};
 
 pub async fn json(state: State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
@@ -69,9 +70,10 @@ async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Valu
         .and_then(|file| std::fs::read_to_string(&file.path).ok())
         .map(|text| ConfigOutline::from_text(&text))
         .unwrap_or_default();
+    let config = config_status(state, source).await;
     let store = state.store.clone();
     let name = source.name.clone();
-    tokio::task::spawn_blocking(move || {
+    let mut report = tokio::task::spawn_blocking(move || {
         let mut conn = store
             .reader()
             .map_err(|err| ApiError::ReportFailed(err.to_string()))?;
@@ -79,5 +81,36 @@ async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Valu
             .map_err(|err| ApiError::ReportFailed(err.to_string()))
     })
     .await
-    .map_err(|err| ApiError::ReportFailed(err.to_string()))?
+    .map_err(|err| ApiError::ReportFailed(err.to_string()))??;
+    report["config"] = config;
+    Ok(report)
+}
+
+/// Whether the source's config file is served, for the operator (who otherwise hears of a broken file only on the
+/// collector's standard error): `null` without a config file; else the file's name and `ok`, with the tag served,
+/// or the fault (`code`, `message`, `diagnostics`) and `servedInstead`, the tag of the last good config SDKs are
+/// served in its place (`null`: none, they get a 503).
+async fn config_status(state: &AppState, source: &Source) -> Value {
+    let Some(file) = source.config.clone() else {
+        return Value::Null;
+    };
+    let name = file.name.clone();
+    let loaded = tokio::task::spawn_blocking(move || remote_config::load(&file)).await;
+    match loaded {
+        Ok(Ok(served)) => json!({"file": name, "ok": true, "etag": served.etag}),
+        Ok(Err(fault)) => {
+            let instead = state.last_good.find(&state.store, &source.name).await;
+            json!({
+                "file": name,
+                "ok": false,
+                "code": fault.code(),
+                "message": fault.to_string(),
+                "diagnostics": fault.diagnostics(),
+                "servedInstead": instead.map(|served| served.etag),
+            })
+        }
+        Err(err) => {
+            json!({"file": name, "ok": false, "code": "config_unreadable", "message": err.to_string()})
+        }
+    }
 }

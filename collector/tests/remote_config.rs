@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{Harness, Reply};
-use serde_json::json;
+use serde_json::{json, Value};
 use tempfile::TempDir;
 use wayline_collector::config::Sources;
 use wayline_collector::remote_config::compile_text;
@@ -38,7 +38,7 @@ impl Setup {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("configs")).unwrap();
         let sources = json!({"sources": [
-            {"name": "shop", "writeKey": "wk_shop", "origins": [SHOP_ORIGIN], "config": "configs/shop.json"},
+            {"name": "shop", "writeKey": "wk_shop", "readKey": "rk_shop", "origins": [SHOP_ORIGIN], "config": "configs/shop.json"},
             {"name": "blog", "writeKey": "wk_blog", "origins": [BLOG_ORIGIN]},
             {"name": "lost", "writeKey": "wk_lost", "config": "configs/missing.json"},
         ]});
@@ -453,4 +453,52 @@ async fn only_get_and_head() {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.is_empty());
     assert!(reply.header("etag").is_some());
+}
+
+#[tokio::test]
+async fn the_report_and_the_dashboard_say_when_the_file_is_not_served_and_what_is_instead() {
+    let s = Setup::new();
+    let auth = [("authorization", "Bearer rk_shop")];
+    let config = |reply: &Reply| reply.json()["config"].clone();
+
+    // Before any config was served, a broken file leaves visitors with none.
+    s.write_config(r#"{"segments": {"typo": "cout(\"<A>\") > 1"}}"#);
+    let status = config(&s.get_with("/v1/reports", &auth).await);
+    assert_eq!(status["ok"], false);
+    assert_eq!(status["code"], "invalid_config");
+    assert_eq!(status["file"], "configs/shop.json");
+    assert!(status["diagnostics"].as_str().unwrap().contains("cout"));
+    assert_eq!(status["servedInstead"], Value::Null);
+    let page = s.get_with("/dashboard", &auth).await;
+    let html = body_text(&page);
+    assert!(html.contains("The config file is not served"), "{html}");
+    assert!(html.contains("Visitors get no config"), "{html}");
+    assert!(
+        html.contains("cout(&quot;&lt;A&gt;&quot;)"),
+        "escaped: {html}"
+    );
+
+    // Good: served, and said so.
+    s.write_config(GOOD);
+    let etag = s
+        .get("/v1/config?writeKey=wk_shop")
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let status = config(&s.get_with("/v1/reports", &auth).await);
+    assert_eq!(status["ok"], true);
+    assert_eq!(status["etag"], etag.as_str());
+    assert!(!body_text(&s.get_with("/dashboard", &auth).await).contains("not served"));
+
+    // Broken after that: the last good one is served instead.
+    s.write_config("{");
+    let status = config(&s.get_with("/v1/reports", &auth).await);
+    assert_eq!(status["ok"], false);
+    assert_eq!(status["servedInstead"], etag.as_str());
+    let html = body_text(&s.get_with("/dashboard", &auth).await).to_owned();
+    assert!(
+        html.contains("served the config last served instead"),
+        "{html}"
+    );
 }
