@@ -57,14 +57,15 @@ pub fn compile(source: &str) -> Result<Program, Vec<Diagnostic>> {
         errors = check::check(source, &ast);
     } else {
         // Still run the checker on what parsed: an unknown function or a literal type clash next to a syntax
-        // error is worth reporting. A complaint whose span encloses a syntax error is usually its echo
-        // (`1 < x < 5` parses as `1 < (x < 5)`), so those are left out.
+        // error is worth reporting. A complaint whose span encloses a syntax error, or ends where one is, is
+        // usually its echo (`1 < x < 5` parses as `1 < (x < 5)`; in `count("A" >= 1` the missing `)` leaves
+        // `"A" >= 1` as the event name), so those are left out.
         let syntax: Vec<usize> = errors.iter().map(|d| d.span.start).collect();
         errors.extend(check::check(source, &ast).into_iter().filter(|d| {
             d.code != "not-a-condition"
                 && !syntax
                     .iter()
-                    .any(|&at| d.span.start <= at && at < d.span.end)
+                    .any(|&at| d.span.start <= at && at <= d.span.end)
         }));
     }
     if !errors.is_empty() {
