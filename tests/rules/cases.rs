@@ -59,6 +59,16 @@ pub fn run(case: &Value) -> Result<(), String> {
             };
             return Err(format!("errors: want {want:?}, got {got:?}\n{rendered}"));
         }
+        // An expected error may also name words its message must hold (`says`).
+        if let Err(errors) = &compiled {
+            for (e, d) in expected.iter().zip(errors) {
+                if let Some(says) = e.get("says").and_then(Value::as_str) {
+                    if !d.message.contains(says) {
+                        return Err(format!("error {:?} does not say {says:?}", d.message));
+                    }
+                }
+            }
+        }
         return Ok(());
     }
     let mut program = through_the_wire(compiled.map_err(|e| {

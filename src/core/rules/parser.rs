@@ -30,13 +30,14 @@ pub fn parse(source: &str, tokens: &[Token]) -> (Expr, Vec<Diagnostic>) {
     // Anything left over is a mistake; report it, then keep parsing after the next `&&`/`||` for more errors.
     while !p.at(&TokenKind::Eof) && !p.too_deep {
         let t = p.peek().clone();
+        let hint = match operator_meant(source, &t) {
+            Some(op) => format!("did you mean `{op}`?"),
+            None => "did you miss `&&` or `||`?".into(),
+        };
         p.error(
             t.span,
             "unexpected-token",
-            format!(
-                "unexpected {} here; did you miss `&&` or `||`?",
-                describe(source, &t)
-            ),
+            format!("unexpected {} here; {hint}", describe(source, &t)),
         );
         while !matches!(
             p.peek().kind,
@@ -54,6 +55,44 @@ pub fn parse(source: &str, tokens: &[Token]) -> (Expr, Vec<Diagnostic>) {
         };
     }
     (expr, p.errors)
+}
+
+/// The operator a word was probably meant to be, written as another language writes it (`startsWith`, `AND`,
+/// `includes`), for a hint.
+fn operator_meant(src: &str, t: &Token) -> Option<&'static str> {
+    if t.kind != TokenKind::Ident {
+        return None;
+    }
+    let word = src.get(t.span.start..t.span.end).unwrap_or_default();
+    let squashed: String = word
+        .chars()
+        .filter(|&c| c != '_')
+        .flat_map(char::to_lowercase)
+        .collect();
+    if squashed == "includes" || squashed == "has" {
+        return Some("contains");
+    }
+    [
+        "starts_with",
+        "ends_with",
+        "contains",
+        "matches",
+        "and",
+        "or",
+        "not",
+        "in",
+        "exists",
+    ]
+    .into_iter()
+    .find(|op| *op != word && op.replace('_', "") == squashed)
+}
+
+/// What a token is called in a message: a word as written, then the operator it was probably meant to be, if any.
+fn found(src: &str, t: &Token) -> String {
+    match operator_meant(src, t) {
+        Some(op) => format!("{}; did you mean `{op}`?", describe(src, t)),
+        None => describe(src, t),
+    }
 }
 
 fn describe(src: &str, t: &Token) -> String {
@@ -129,7 +168,7 @@ impl Parser<'_> {
             true
         } else {
             let t = self.peek().clone();
-            let found = describe(self.src, &t);
+            let found = found(self.src, &t);
             self.error(
                 t.span,
                 "unexpected-token",
