@@ -423,15 +423,26 @@ impl Checker<'_> {
             );
         }
         for (a, (pname, pty, literal)) in positional.iter().zip(sig.positional) {
-            let t = self.ty(&a.value, scope);
             if *literal && !is_literal(&a.value) {
+                // A bare word is the literal without its quotes: say so, rather than also calling it an unknown
+                // name. Anything else is checked for errors of its own.
+                let quoted = match &a.value.kind {
+                    ExprKind::Name(word) if matches!(pty, Ty::Str) => {
+                        format!(", in quotes: \"{word}\"")
+                    }
+                    _ => {
+                        self.ty(&a.value, scope);
+                        String::new()
+                    }
+                };
                 self.error(
                     a.value.span,
                     "bad-argument",
-                    format!("the {pname} of `{name}` must be written out as a literal"),
+                    format!("the {pname} of `{name}` must be written out as a literal{quoted}"),
                 );
                 continue;
             }
+            let t = self.ty(&a.value, scope);
             let ok = match func {
                 Func::TimeSince | Func::DaysSince => {
                     matches!(t, Ty::Occurrence | Ty::Num | Ty::Any)
