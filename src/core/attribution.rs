@@ -5,6 +5,7 @@
 //! after clicking a newsletter is still credited to the newsletter.
 
 use super::json::{write_number, write_string};
+use super::message::{clip, MAX_CAMPAIGN_TEXT};
 use super::time::{write_iso8601, Millis};
 use super::url::{find, split_once_byte, Url};
 
@@ -56,7 +57,12 @@ pub struct Campaign {
 impl Campaign {
     /// `None` when the URL carries no UTM parameter at all.
     pub fn from_url(url: &Url) -> Option<Campaign> {
-        let get = |k: &str| url.query_param(k).unwrap_or_default();
+        // Cut: nothing bounds a URL, and the first touch stays in every message of the visitor.
+        let get = |k: &str| {
+            let mut v = url.query_param(k).unwrap_or_default();
+            v.truncate(clip(&v, MAX_CAMPAIGN_TEXT).len());
+            v
+        };
         let c = Campaign {
             name: get("utm_campaign"),
             source: get("utm_source"),
@@ -264,7 +270,8 @@ pub fn classify(landing: &Url, referrer: &str, now: Millis) -> Option<Touch> {
         } else {
             channel_of_host(&ref_host.to_ascii_lowercase())
         };
-        (channel, ref_host.to_string(), String::new(), String::new())
+        let source = clip(ref_host, MAX_CAMPAIGN_TEXT).to_string();
+        (channel, source, String::new(), String::new())
     };
     Some(Touch {
         channel,

@@ -21,6 +21,9 @@ const LIBRARY_JSON: &str = concat!(
 /// Longest URL, referrer or title kept in a message's context; longer ones are cut.
 pub const MAX_CONTEXT_TEXT: usize = 2_048;
 
+/// Longest campaign value (a UTM parameter, a touch's source, medium or campaign) kept in a message's context.
+pub const MAX_CAMPAIGN_TEXT: usize = 256;
+
 /// Facts about the browser that hold for the whole page.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Environment {

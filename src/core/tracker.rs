@@ -714,6 +714,45 @@ mod tests {
         );
     }
 
+    /// Campaign values come from the landing URL, whose length nothing bounds, and the first touch is kept
+    /// forever: unbounded, one long link would put every later message of the visitor over the 32 KB a
+    /// Segment-compatible endpoint takes per message (Segment refuses the whole batch with a 400).
+    #[test]
+    fn a_long_campaign_link_leaves_the_visitors_messages_small() {
+        use crate::core::message::MAX_CAMPAIGN_TEXT;
+        let mut t = tracker(None);
+        let long = "x".repeat(40_000);
+        let url = [
+            "https://shop.test/?utm_source=",
+            &long,
+            "&utm_medium=email&utm_campaign=",
+            &long,
+            "&utm_content=",
+            &long,
+        ]
+        .concat();
+        t.page_view(page(&url, ""), None, None, 0);
+        t.page_view(
+            page("https://shop.test/a", "https://shop.test/"),
+            None,
+            None,
+            1,
+        );
+        t.track("Later", None, 2);
+        let m = messages(&t);
+        assert_eq!(m.len(), 3);
+        for (item, m) in t.queue().items().zip(&m) {
+            let len = t.queue().message_json(item).len();
+            assert!(len < 12_000, "{len}");
+            assert!(s(m, &["context", "attribution", "first", "campaign"])
+                .is_some_and(|c| c.starts_with("xxx")));
+        }
+        assert_eq!(
+            s(&m[0], &["context", "campaign", "content"]).map(str::len),
+            Some(MAX_CAMPAIGN_TEXT)
+        );
+    }
+
     #[test]
     fn a_new_campaign_starts_a_new_session_and_becomes_the_last_touch() {
         let mut t = tracker(None);
