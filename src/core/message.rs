@@ -24,6 +24,10 @@ pub const MAX_CONTEXT_TEXT: usize = 2_048;
 /// Longest campaign value (a UTM parameter, a touch's source, medium or campaign) kept in a message's context.
 pub const MAX_CAMPAIGN_TEXT: usize = 256;
 
+/// Largest message sent, context included: Segment's HTTP API refuses a batch holding a message over 32 KB (read
+/// as 32,000 bytes, the stricter reading) with a 400.
+pub const MAX_MESSAGE_BYTES: usize = 32_000;
+
 /// Facts about the browser that hold for the whole page.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Environment {

@@ -264,6 +264,11 @@ impl Queue {
             .map_or("{}", |c| c.json.as_str())
     }
 
+    /// The length of the context that messages pushed now share.
+    pub fn context_len(&self) -> usize {
+        self.context_json(self.current_ctx.unwrap_or(0)).len()
+    }
+
     pub fn is_sending(&self) -> bool {
         self.in_flight.is_some()
     }

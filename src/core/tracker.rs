@@ -13,6 +13,7 @@ use super::engagement::Engagement;
 use super::json::{self, Map};
 use super::message::{
     write_context, write_message_head, write_page_properties, Body, Envelope, Environment, Page,
+    MAX_MESSAGE_BYTES,
 };
 use super::profile::{Profile, MAX_PROFILE_BYTES};
 use super::queue::{Batch, Queue, QueueConfig};
@@ -322,6 +323,14 @@ impl Tracker {
             &body,
             &mut out,
         );
+        // Segment refuses the whole batch of a message over its limit: such a message is not sent.
+        if out.len() + self.queue.context_len() >= MAX_MESSAGE_BYTES {
+            self.warn(
+                "message_too_large",
+                "a message over 32,000 bytes with its context was not sent".into(),
+            );
+            return false;
+        }
         self.queue.push(out, now);
         true
     }
@@ -751,6 +760,38 @@ mod tests {
             s(&m[0], &["context", "campaign", "content"]).map(str::len),
             Some(MAX_CAMPAIGN_TEXT)
         );
+    }
+
+    /// Segment's HTTP API takes at most 32 KB per message and answers a batch holding a larger one with 400,
+    /// refusing its other events too. Each part of a message is bounded, their sum is not: a page view names the
+    /// page twice (context and properties), so 16 KiB of properties on a page whose URL, title and referrer are
+    /// long (each within its 2,048 bytes) is over. Such a message is not sent; the others of its batch are.
+    #[test]
+    fn a_message_over_32_kb_is_dropped_with_a_warning_and_its_batch_is_sent() {
+        let mut t = tracker(None);
+        let long = "q".repeat(2_100);
+        let big = Page {
+            url: ["https://shop.test/", &long, "?", &long].concat(),
+            title: long.clone(),
+            referrer: ["https://ref.example/", &long].concat(),
+        };
+        let props = ["{\"text\":\"", &"p".repeat(16_000), "\"}"].concat();
+        t.track("Before", None, 0);
+        assert!(!t.page_view(big, None, Some(&props), 1));
+        t.track("After", Some(&props), 2);
+        assert!(t
+            .take_warnings()
+            .iter()
+            .any(|w| w.code == "message_too_large"));
+        t.queue_mut().request_flush();
+        let batch = t.queue_mut().take_due(3, "wk").unwrap();
+        let body = json::parse(&batch.body).unwrap();
+        let sent = body.get("batch").and_then(Value::as_array).unwrap();
+        let events: Vec<_> = sent.iter().map(|m| s(m, &["event"])).collect();
+        assert_eq!(events, [Some("Before"), Some("After")]);
+        for m in sent {
+            assert!(m.to_json().len() <= MAX_MESSAGE_BYTES);
+        }
     }
 
     #[test]
