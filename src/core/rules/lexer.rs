@@ -12,6 +12,41 @@ const MS_PER: [(&str, f64); 6] = [
     ("w", 604_800_000.0),
 ];
 
+/// Units as people write them out, and the letter the rule language writes them with: named in the error that
+/// `7 days` or `30minutes` gets.
+const UNIT_WORDS: [(&str, &str); 19] = [
+    ("milliseconds", "ms"),
+    ("millisecond", "ms"),
+    ("msec", "ms"),
+    ("seconds", "s"),
+    ("second", "s"),
+    ("secs", "s"),
+    ("sec", "s"),
+    ("minutes", "m"),
+    ("minute", "m"),
+    ("mins", "m"),
+    ("min", "m"),
+    ("hours", "h"),
+    ("hour", "h"),
+    ("hrs", "h"),
+    ("hr", "h"),
+    ("days", "d"),
+    ("day", "d"),
+    ("weeks", "w"),
+    ("week", "w"),
+];
+
+/// The unit letter of a unit written as a letter or a word (`d`, `days`), in any case.
+fn unit_letter(word: &str) -> Option<&'static str> {
+    let word = word.to_ascii_lowercase();
+    MS_PER
+        .iter()
+        .map(|&(unit, _)| (unit, unit))
+        .chain(UNIT_WORDS)
+        .find(|(w, _)| *w == word)
+        .map(|(_, unit)| unit)
+}
+
 /// Lexes `source`. Malformed pieces are reported and skipped, so the parser still sees the rest.
 pub fn lex(source: &str) -> (Vec<Token>, Vec<Diagnostic>) {
     let mut lx = Lexer {
@@ -269,6 +304,27 @@ impl Lexer<'_> {
                     return false;
                 }
                 let text = self.src.get(start..self.pos).unwrap_or_default();
+                // `7 days`: a duration written with a space (and perhaps the unit's word). One error that shows
+                // how to write it, and the words are taken as its unit, so the parser does not trip on them.
+                let mut word_start = self.pos;
+                while self.peek_at(word_start) == b' ' {
+                    word_start += 1;
+                }
+                let mut word_end = word_start;
+                while self.peek_at(word_end).is_ascii_alphabetic() {
+                    word_end += 1;
+                }
+                let word = self.src.get(word_start..word_end).unwrap_or_default();
+                if let Some(letter) = unit_letter(word).filter(|_| word_start > self.pos) {
+                    self.error(
+                        start,
+                        word_end,
+                        "bad-duration",
+                        format!("a duration is written `{text}{letter}`: the number, then its unit letter (ms, s, m, h, d or w) with no space"),
+                    );
+                    self.pos = word_end;
+                    return false;
+                }
                 match decimal(text) {
                     n if n.is_finite() => self.push(TokenKind::Num(n), start),
                     _ => {
@@ -279,12 +335,14 @@ impl Lexer<'_> {
                 return true;
             }
             let Some(&(_, factor)) = MS_PER.iter().find(|(u, _)| *u == unit) else {
-                self.error(
-                    start,
-                    self.pos,
-                    "bad-duration",
-                    format!("unknown duration unit `{unit}`; use ms, s, m, h, d or w"),
-                );
+                let message = match unit_letter(unit) {
+                    Some(letter) => format!(
+                        "a duration's unit is a letter: write `{}{letter}` (ms, s, m, h, d or w)",
+                        self.src.get(num_start..unit_start).unwrap_or_default()
+                    ),
+                    None => format!("unknown duration unit `{unit}`; use ms, s, m, h, d or w"),
+                };
+                self.error(start, self.pos, "bad-duration", message);
                 return false;
             };
             if negative {
