@@ -142,11 +142,16 @@ impl Checker<'_> {
                     Scope::Filter => true,
                 };
                 if !known {
+                    // A word alone is as often a value that lost its quotes (`traits.plan == pro`).
+                    let text = match first_field {
+                        None => format!("text is written in quotes (\"{name}\"), and "),
+                        Some(_) => String::new(),
+                    };
                     self.error(
                         root.span,
                         "unknown-name",
                         format!(
-                            "unknown name `{name}`; a path starts with traits, context, page, event, properties or channel (e.g. traits.{name})"
+                            "unknown name `{name}`; {text}a path starts with traits, context, page, event, properties or channel (e.g. traits.{name})"
                         ),
                     );
                 }
