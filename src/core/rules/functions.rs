@@ -49,12 +49,18 @@ pub fn lookup(name: &str) -> Option<Func> {
 
 /// The closest known function name, for "did you mean" hints (edit distance at most 2).
 pub fn suggest(name: &str) -> Option<&'static str> {
-    FUNCTIONS
-        .iter()
-        .map(|(n, _)| (edit_distance(name, n), *n))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
+    closest(name, FUNCTIONS.iter().map(|(n, _)| *n))
+}
+
+/// The candidate a name was probably meant to be, for "did you mean" hints: the nearest within two edits, and
+/// nearer than the name is long (so a short name does not read as any other short one).
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|&(d, _)| d <= 2 && d < name.chars().count())
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -3,6 +3,7 @@
 //! once: a compile error in one rule does not hide an unknown reference in another.
 
 use super::defs::{EngineError, JourneyDef, Rule, SegmentDef};
+use crate::core::rules::functions::closest;
 use crate::core::rules::limits::MAX_RULES;
 use crate::core::rules::program::{Node, NodeKind, Text};
 use crate::core::rules::{
@@ -184,7 +185,13 @@ pub(super) fn build(
                     &p.root,
                     &|k| matches!(k, NodeKind::Text(Text::Segment, n) if n == name),
                 ) {
-                    let message = format!("no segment is named `{name}`");
+                    let meant = closest(name, segments.iter().map(|s| s.name.as_str()));
+                    let message = match meant {
+                        Some(meant) => {
+                            format!("no segment is named `{name}`; did you mean `{meant}`?")
+                        }
+                        None => format!("no segment is named `{name}`"),
+                    };
                     errors.push(error(
                         &c.origin,
                         &c.source,
@@ -201,7 +208,13 @@ pub(super) fn build(
                     &p.root,
                     &|k| matches!(k, NodeKind::Text(Text::Stage, n) if n == name),
                 ) {
-                    let message = format!("no journey is named `{name}`");
+                    let meant = closest(name, journeys.iter().map(|j| j.name.as_str()));
+                    let message = match meant {
+                        Some(meant) => {
+                            format!("no journey is named `{name}`; did you mean `{meant}`?")
+                        }
+                        None => format!("no journey is named `{name}`"),
+                    };
                     errors.push(error(
                         &c.origin,
                         &c.source,

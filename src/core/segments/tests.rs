@@ -227,6 +227,22 @@ fn reports_every_config_error_with_its_origin() {
         Engine::new(&[seg("b", r#"traits.x == 1 || in_segment("nope")"#)], &[]).unwrap_err();
     assert_eq!(errors[0].diagnostics[0].code, "unknown-segment");
     assert_eq!(errors[0].diagnostics[0].column, 18);
+    // A near miss names the segment meant.
+    let errors = Engine::new(
+        &[
+            seg("buyers", "traits.x == 1"),
+            seg("b", r#"in_segment("buyer")"#),
+        ],
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        errors[0].diagnostics[0]
+            .message
+            .ends_with("did you mean `buyers`?"),
+        "{}",
+        errors[0].diagnostics[0].message
+    );
     let cycle = Engine::new(
         &[
             seg("a", r#"in_segment("b")"#),

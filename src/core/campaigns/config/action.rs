@@ -16,10 +16,12 @@ impl Reader<'_> {
             Some("survey") => ActionKind::Survey,
             Some("reward") => ActionKind::Reward,
             Some("custom") => ActionKind::Custom,
-            _ => {
+            other => {
+                let hint =
+                    super::did_you_mean(other.unwrap_or_default(), ["survey", "reward", "custom"]);
                 self.err(
                     format!("{path}.type"),
-                    "an action's \"type\" is survey, reward or custom",
+                    format!("an action's \"type\" is survey, reward or custom{hint}"),
                 );
                 return None;
             }
@@ -547,6 +549,40 @@ mod tests {
             has(&errs, "theme.textColor: \"red\" is not a colour"),
             "{errs:?}"
         );
+    }
+
+    /// A name one or two letters off a known one is named with it: the typo is the likely mistake.
+    #[test]
+    fn near_misses_name_what_was_meant() {
+        let errs = errors(
+            r#"{"segments": {"buyers": "count(\"Order Completed\") >= 1"},
+                "journeys": {"lifecycle": [{"stage": "aware", "rule": "count(\"A\") >= 1"}]},
+                "campaigns": [
+                  {"id": "a", "trigger": {"segmentEnter": "buyer"}, "action": {"type": "surveys"}},
+                  {"id": "b", "trigger": {"evnt": "X"}, "action": {"type": "custom"}, "priorty": 2},
+                  {"id": "c", "trigger": {"stage": "awre", "journey": "lifecycl"}, "action": {"type": "custom"}}]}"#,
+        );
+        for (p, m) in [
+            (
+                "campaigns[0].trigger.segmentEnter",
+                "did you mean \"buyers\"?",
+            ),
+            ("campaigns[0].action.type", "did you mean \"survey\"?"),
+            ("campaigns[1].trigger", "did you mean \"event\"?"),
+            ("campaigns[1].priorty", "did you mean \"priority\"?"),
+            ("campaigns[2].trigger.stage", "did you mean \"lifecycle\"?"),
+        ] {
+            assert!(
+                errs.iter()
+                    .any(|e| e.starts_with(&format!("{p}: ")) && e.contains(m)),
+                "{p}: {m}: {errs:?}"
+            );
+        }
+        // Nothing close: no guess.
+        let errs = errors(
+            r#"{"campaigns": [{"id": "a", "trigger": {"event": "X"}, "action": {"type": "popup"}}]}"#,
+        );
+        assert!(errs.iter().all(|e| !e.contains("did you mean")), "{errs:?}");
     }
 
     #[test]

@@ -170,6 +170,17 @@ const CAMPAIGN_KEYS: &[&str] = &[
     "description",
 ];
 
+/// `; did you mean "x"?` for the candidate a name was probably meant to be, or nothing.
+pub(super) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
+    match rules::functions::closest(name, candidates) {
+        Some(meant) => format!("; did you mean {meant:?}?"),
+        None => String::new(),
+    }
+}
+
 impl Reader<'_> {
     pub(super) fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.errors.push(ConfigError::new(path, message));
@@ -188,7 +199,11 @@ impl Reader<'_> {
             if !allowed.contains(&k) {
                 self.err(
                     format!("{path}.{k}"),
-                    format!("unknown key (expected one of: {})", allowed.join(", ")),
+                    format!(
+                        "unknown key (expected one of: {}){}",
+                        allowed.join(", "),
+                        did_you_mean(k, allowed.iter().copied())
+                    ),
                 );
             }
         }
@@ -244,23 +259,32 @@ impl Reader<'_> {
 
     pub(super) fn segment_ref(&mut self, path: &str, name: &str) {
         if !self.known.has_segment(name) {
+            let hint = did_you_mean(name, self.known.segments.iter().map(String::as_str));
             self.err(
                 path,
-                format!("unknown segment {name:?} (not in \"segments\")"),
+                format!("unknown segment {name:?} (not in \"segments\"){hint}"),
             );
         }
     }
 
     pub(super) fn stage_ref(&mut self, path: &str, journey: &str, stage: Option<&str>) {
         match self.known.stages(journey) {
-            None => self.err(
-                path,
-                format!("unknown journey {journey:?} (not in \"journeys\")"),
-            ),
+            None => {
+                let hint =
+                    did_you_mean(journey, self.known.journeys.iter().map(|(j, _)| j.as_str()));
+                self.err(
+                    path,
+                    format!("unknown journey {journey:?} (not in \"journeys\"){hint}"),
+                );
+            }
             Some(stages) => {
                 if let Some(stage) = stage {
                     if !stages.iter().any(|s| s == stage) {
-                        self.err(path, format!("journey {journey:?} has no stage {stage:?}"));
+                        let hint = did_you_mean(stage, stages.iter().map(String::as_str));
+                        self.err(
+                            path,
+                            format!("journey {journey:?} has no stage {stage:?}{hint}"),
+                        );
                     }
                 }
             }

@@ -28,9 +28,18 @@ impl Reader<'_> {
         let kind = match present.as_slice() {
             [k] => *k,
             _ => {
+                // With none, a key near a kind is likely it, misspelt.
+                let hint = match present.as_slice() {
+                    [] => m
+                        .iter()
+                        .map(|(k, _)| super::did_you_mean(k, kinds.iter().copied()))
+                        .find(|hint| !hint.is_empty())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
                 self.err(
                     path,
-                    format!("a trigger has exactly one of: {}", kinds.join(", ")),
+                    format!("a trigger has exactly one of: {}{hint}", kinds.join(", ")),
                 );
                 return None;
             }
