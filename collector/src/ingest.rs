@@ -235,7 +235,8 @@ pub struct Event {
     pub timestamp: String,
     pub received_at: String,
     /// The normalised message as JSON: everything the client sent except `writeKey`, plus
-    /// `originalTimestamp`, the corrected `timestamp`, `receivedAt` and `sentAt`.
+    /// `originalTimestamp` (when it sent a `timestamp`), the corrected `timestamp`, `receivedAt`
+    /// and `sentAt`.
     pub body: String,
 }
 
@@ -274,9 +275,11 @@ pub fn normalise(
     // own is used.
     let parse = |value: Option<&Value>| value.and_then(Value::as_str).and_then(clock::parse);
     let sent_at = parse(batch_sent_at).or_else(|| parse(object.get("sentAt")));
-    let timestamp = match sent_at {
-        Some(sent_at) => clock::correct_skew(checked.original, sent_at, received_at),
-        None => checked.original,
+    // Without a client time the event happened when it arrived, as Segment's API has it.
+    let timestamp = match (checked.original, sent_at) {
+        (Some(original), Some(sent_at)) => clock::correct_skew(original, sent_at, received_at),
+        (Some(original), None) => original,
+        (None, _) => received_at,
     };
     let timestamp = clock::format(timestamp);
     let received_at = clock::format(received_at);
@@ -284,10 +287,17 @@ pub fn normalise(
     // The write key is a credential: it identifies the source, which is stored in its own
     // column, and it must not be copied into every stored row.
     object.remove("writeKey");
-    object.insert(
-        "originalTimestamp".into(),
-        Value::String(clock::format(checked.original)),
-    );
+    match checked.original {
+        Some(original) => {
+            object.insert(
+                "originalTimestamp".into(),
+                Value::String(clock::format(original)),
+            );
+        }
+        None => {
+            object.remove("originalTimestamp");
+        }
+    }
     object.insert("timestamp".into(), Value::String(timestamp.clone()));
     object.insert("receivedAt".into(), Value::String(received_at.clone()));
     match sent_at {
@@ -319,7 +329,8 @@ struct Checked {
     event_name: Option<String>,
     anonymous_id: Option<String>,
     user_id: Option<String>,
-    original: OffsetDateTime,
+    /// The client's `timestamp`; `None` when it sent none.
+    original: Option<OffsetDateTime>,
 }
 
 fn validate(object: &Map<String, Value>) -> Result<Checked, Rejection> {
@@ -342,11 +353,16 @@ fn validate(object: &Map<String, Value>) -> Result<Checked, Rejection> {
         return Err(Rejection::MissingIdentity);
     }
 
-    let original = object
-        .get("timestamp")
-        .and_then(Value::as_str)
-        .and_then(clock::parse)
-        .ok_or(Rejection::InvalidTimestamp)?;
+    // Absent or `null`: the collector times the event. Anything else must be a valid time.
+    let original = match object.get("timestamp") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            value
+                .as_str()
+                .and_then(clock::parse)
+                .ok_or(Rejection::InvalidTimestamp)?,
+        ),
+    };
 
     let event_name = match kind {
         MessageType::Track => Some(non_empty(object, "event").ok_or(Rejection::MissingEvent)?),
@@ -494,6 +510,22 @@ mod tests {
     }
 
     #[test]
+    fn without_timestamp_the_event_is_timed_when_received() {
+        let sent = json!("2026-11-25T15:52:03.000Z");
+        for message in [
+            without(track(), "timestamp"),
+            with(track(), "timestamp", json!(null)),
+        ] {
+            let event = normalise(message, Some(&sent), received()).unwrap();
+            assert_eq!(event.timestamp, "2026-11-25T15:42:03.500Z");
+            let body: Value = serde_json::from_str(&event.body).unwrap();
+            assert_eq!(body["timestamp"], "2026-11-25T15:42:03.500Z");
+            assert_eq!(body["sentAt"], "2026-11-25T15:52:03.000Z");
+            assert!(body.get("originalTimestamp").is_none());
+        }
+    }
+
+    #[test]
     fn required_fields() {
         assert_eq!(reject(json!([1])), Rejection::NotAnObject);
         assert_eq!(reject(json!("track")), Rejection::NotAnObject);
@@ -541,7 +573,7 @@ mod tests {
             Rejection::InvalidIdentity
         );
         assert_eq!(
-            reject(without(track(), "timestamp")),
+            reject(with(track(), "timestamp", json!(1764085920000_u64))),
             Rejection::InvalidTimestamp
         );
         assert_eq!(

@@ -692,3 +692,36 @@ async fn an_unpaired_surrogate_escape_does_not_cost_the_batch() {
         ]
     );
 }
+
+/// Segment's Tracking API fills in a missing `timestamp` with the time it received the call,
+/// so a hand-written call following its docs leaves it out.
+#[tokio::test]
+async fn a_message_without_timestamp_is_timed_when_received() {
+    let h = Harness::new();
+    let call = json!({"messageId": "m-now", "userId": "019mr8mf4r", "event": "Item Purchased",
+        "properties": {"revenue": 14.99}, "context": {"ip": "24.5.68.47"}, "writeKey": "wk_demo"});
+    let reply = h.post("/v1/track", call.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.json(),
+        json!({"ok": true, "accepted": 1, "duplicates": 0, "rejected": 0, "errors": []})
+    );
+
+    let mut absent = track("m-absent");
+    absent.as_object_mut().unwrap().remove("timestamp");
+    let mut null = track("m-null");
+    null["timestamp"] = Value::Null;
+    let reply = h.post("/v1/batch", batch(vec![absent, null])).await;
+    assert_eq!(reply.json()["accepted"], 2);
+
+    let events = h.events();
+    assert_eq!(events.len(), 3);
+    for event in &events {
+        assert_eq!(event["timestamp"], event["receivedAt"], "{event}");
+        // No client time was given, so there is none to keep.
+        assert!(event.get("originalTimestamp").is_none(), "{event}");
+    }
+    assert!(events[0].get("sentAt").is_none());
+    assert_eq!(events[1]["sentAt"], "2026-11-25T15:52:03.000Z");
+    assert_eq!(events[0]["event"], "Item Purchased");
+}
