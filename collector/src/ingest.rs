@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -269,6 +270,11 @@ pub fn normalise(
     let Value::Object(mut object) = message else {
         return Err(Rejection::NotAnObject);
     };
+    // Segment's API gives a message without a `messageId` one. Being new on every request, it
+    // cannot deduplicate a retried message: such a message is stored once per request.
+    if matches!(object.get("messageId"), None | Some(Value::Null)) {
+        object.insert("messageId".into(), Value::String(generated_message_id()));
+    }
     let checked = validate(&object)?;
 
     // A batch-level `sentAt` that is null or not a valid time counts as none, so the message's
@@ -381,6 +387,31 @@ fn validate(object: &Map<String, Value>) -> Result<Checked, Rejection> {
         user_id,
         original,
     })
+}
+
+/// A random UUID (version 4), prefixed to tell it from the ids clients make:
+/// `collector-0b6f2c1e-…`.
+fn generated_message_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Without the OS's randomness, the time, the process and a counter keep ids apart.
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
+        bytes[..8].copy_from_slice(&nanos.to_be_bytes());
+        bytes[8..12].copy_from_slice(&std::process::id().to_be_bytes());
+        bytes[12..].copy_from_slice(&COUNT.fetch_add(1, Ordering::Relaxed).to_be_bytes());
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!(
+        "collector-{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// An identity field: absent, `null` and `""` all mean "not given"; anything but a string
@@ -526,6 +557,27 @@ mod tests {
     }
 
     #[test]
+    fn without_message_id_one_is_generated() {
+        let mut ids = Vec::new();
+        for message in [
+            without(track(), "messageId"),
+            with(track(), "messageId", json!(null)),
+            without(track(), "messageId"),
+        ] {
+            let event = normalise(message, None, received()).unwrap();
+            let body: Value = serde_json::from_str(&event.body).unwrap();
+            assert_eq!(body["messageId"], event.message_id.as_str());
+            let uuid = event.message_id.strip_prefix("collector-").unwrap();
+            assert_eq!(uuid.len(), 36, "{uuid}");
+            assert_eq!(&uuid[14..15], "4", "{uuid}");
+            ids.push(event.message_id);
+        }
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
     fn required_fields() {
         assert_eq!(reject(json!([1])), Rejection::NotAnObject);
         assert_eq!(reject(json!("track")), Rejection::NotAnObject);
@@ -533,10 +585,6 @@ mod tests {
         assert_eq!(
             reject(with(track(), "type", json!("purchase"))),
             Rejection::InvalidType
-        );
-        assert_eq!(
-            reject(without(track(), "messageId")),
-            Rejection::InvalidMessageId
         );
         assert_eq!(
             reject(with(track(), "messageId", json!(""))),

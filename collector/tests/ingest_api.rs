@@ -85,8 +85,8 @@ async fn duplicates_are_ignored_by_message_id() {
 #[tokio::test]
 async fn mixed_batch_stores_the_good_and_counts_the_bad() {
     let h = Harness::new();
-    let mut no_id = track("x");
-    no_id.as_object_mut().unwrap().remove("messageId");
+    let mut bad_id = track("x");
+    bad_id["messageId"] = json!(7);
     let mut too_big = track("m-big");
     too_big["properties"]["blob"] = json!("x".repeat(33 * 1024));
     let mut bad_time = track("m-time");
@@ -96,7 +96,7 @@ async fn mixed_batch_stores_the_good_and_counts_the_bad() {
             "/v1/batch",
             batch(vec![
                 track("m-1"),
-                no_id,
+                bad_id,
                 track("m-2"),
                 json!("nope"),
                 too_big,
@@ -724,4 +724,42 @@ async fn a_message_without_timestamp_is_timed_when_received() {
     assert!(events[0].get("sentAt").is_none());
     assert_eq!(events[1]["sentAt"], "2026-11-25T15:52:03.000Z");
     assert_eq!(events[0]["event"], "Item Purchased");
+}
+
+/// Segment's Tracking API adds a `messageId` to a message that has none; the call below is
+/// the one its HTTP API docs show for write-key authentication.
+#[tokio::test]
+async fn a_message_without_message_id_is_given_one_and_stored_once_per_request() {
+    let h = Harness::new();
+    let call = json!({"event": "happy-path", "email": "test@example.org", "userId": "123",
+        "writeKey": "wk_demo"})
+    .to_string();
+    for _ in 0..2 {
+        let reply = h.post("/v1/track", call.clone()).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(
+            reply.json(),
+            json!({"ok": true, "accepted": 1, "duplicates": 0, "rejected": 0, "errors": []})
+        );
+    }
+    let mut null = track("x");
+    null["messageId"] = Value::Null;
+    let reply = h.post("/v1/batch", batch(vec![null])).await;
+    assert_eq!(reply.json()["accepted"], 1);
+
+    // A generated id cannot be recognised on a retry, so each request's copy is stored.
+    let events = h.events();
+    assert_eq!(events.len(), 3);
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|event| event["messageId"].as_str().unwrap())
+        .collect();
+    for id in &ids {
+        assert!(!id.is_empty() && id.chars().count() <= 100, "{id}");
+    }
+    assert!(
+        ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
+        "{ids:?}"
+    );
+    assert_eq!(events[0]["email"], "test@example.org");
 }
