@@ -107,7 +107,7 @@ impl Envelope {
         };
         match endpoint {
             Endpoint::Batch => {
-                let messages = match object.remove("batch") {
+                let mut messages = match object.remove("batch") {
                     Some(Value::Array(messages)) => messages,
                     Some(_) => return Err(ShapeError("`batch` must be an array".into())),
                     None => return Err(ShapeError("`batch` is missing".into())),
@@ -118,6 +118,30 @@ impl Envelope {
                         .and_then(|context| context.get("wayline"))
                         .and_then(|wayline| wayline.get("dropped")),
                 );
+                // As Segment's API does, a batch-level `context` and `integrations` are merged
+                // into each message. The drop report is the collector's to count, not part of
+                // any event.
+                if let Some(Value::Object(context)) = object.get_mut("context") {
+                    if let Some(Value::Object(wayline)) = context.get_mut("wayline") {
+                        wayline.remove("dropped");
+                        if wayline.is_empty() {
+                            context.remove("wayline");
+                        }
+                    }
+                }
+                for field in ["context", "integrations"] {
+                    let Some(Value::Object(shared)) = object.get(field) else {
+                        continue;
+                    };
+                    if shared.is_empty() {
+                        continue;
+                    }
+                    for message in &mut messages {
+                        if let Value::Object(message) = message {
+                            merge_defaults(message.entry(field).or_insert(Value::Null), shared);
+                        }
+                    }
+                }
                 Ok(Self {
                     write_key,
                     sent_at: object.remove("sentAt"),
@@ -138,6 +162,30 @@ impl Envelope {
                 })
             }
         }
+    }
+}
+
+/// Merges a batch-level object into a message's field of the same name: the message's own
+/// value wins wherever both have one, and where both hold objects they are merged the same way,
+/// key by key. A missing or `null` field takes the batch's object whole.
+fn merge_defaults(own: &mut Value, shared: &Map<String, Value>) {
+    match own {
+        Value::Null => *own = Value::Object(shared.clone()),
+        Value::Object(own) => {
+            for (key, value) in shared {
+                match (own.get_mut(key), value) {
+                    (None | Some(Value::Null), _) => {
+                        own.insert(key.clone(), value.clone());
+                    }
+                    (Some(mine @ Value::Object(_)), Value::Object(shared)) => {
+                        merge_defaults(mine, shared);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Not an object: the message's own value, kept as sent.
+        _ => {}
     }
 }
 
@@ -703,6 +751,20 @@ mod tests {
         ] {
             assert!(Envelope::from_body(bad, Endpoint::Batch).is_err());
         }
+    }
+
+    #[test]
+    fn size_cap_is_on_the_message_with_the_batch_context() {
+        let envelope = Envelope::from_body(
+            json!({"batch": [track()], "writeKey": "wk_demo",
+                "context": {"pad": "x".repeat(MAX_EVENT_BYTES)}}),
+            Endpoint::Batch,
+        )
+        .unwrap();
+        assert_eq!(
+            normalise_all(envelope, received()),
+            [Err(Rejection::TooLarge)]
+        );
     }
 
     #[test]

@@ -763,3 +763,47 @@ async fn a_message_without_message_id_is_given_one_and_stored_once_per_request()
     );
     assert_eq!(events[0]["email"], "test@example.org");
 }
+
+/// Segment's HTTP API merges a batch-level `context` and `integrations` into each message of
+/// the batch; where both set a value, the message's own is kept.
+#[tokio::test]
+async fn batch_context_and_integrations_are_merged_into_each_message() {
+    let h = Harness::new();
+    let mut own = track("m-own");
+    own["context"] = json!({"ip": "5.6.7.8", "device": {"id": "d-1", "type": "tablet"},
+        "library": {"name": "analytics-java", "version": "3.5.4"}});
+    own["integrations"] = json!({"Mixpanel": false});
+    let mut bare = track("m-bare");
+    bare.as_object_mut().unwrap().remove("context");
+    let body = json!({
+        "batch": [bare, own, 3],
+        "context": {"ip": "1.2.3.4", "device": {"type": "phone", "name": "Apple iPhone 6"},
+            "wayline": {"dropped": {"overflow": 2}}},
+        "integrations": {"All": false, "Mixpanel": true},
+        "sentAt": "2026-11-25T15:52:03.000Z", "writeKey": "wk_demo",
+    });
+    let reply = h.post("/v1/batch", body.to_string()).await;
+    assert_eq!(reply.json()["accepted"], 2);
+    assert_eq!(reply.json()["rejected"], 1);
+
+    let events = h.events();
+    // The drop report is the collector's to count, not part of any event.
+    assert_eq!(
+        events[0]["context"],
+        json!({"ip": "1.2.3.4", "device": {"type": "phone", "name": "Apple iPhone 6"}})
+    );
+    assert_eq!(
+        events[0]["integrations"],
+        json!({"All": false, "Mixpanel": true})
+    );
+    assert_eq!(
+        events[1]["context"],
+        json!({"ip": "5.6.7.8", "device": {"id": "d-1", "type": "tablet", "name": "Apple iPhone 6"},
+            "library": {"name": "analytics-java", "version": "3.5.4"}})
+    );
+    assert_eq!(
+        events[1]["integrations"],
+        json!({"All": false, "Mixpanel": false})
+    );
+    assert_eq!(h.drops(), drop_rows(&[("demo", "overflow", 2)]));
+}
