@@ -260,7 +260,7 @@ impl Rejection {
             Self::InvalidMessageId => {
                 format!("`messageId` must be a non-empty string of at most {MAX_MESSAGE_ID_CHARS} characters")
             }
-            Self::InvalidIdentity => "`anonymousId` and `userId` must be strings".into(),
+            Self::InvalidIdentity => "`anonymousId` and `userId` must be strings or numbers".into(),
             Self::MissingIdentity => "`anonymousId` or `userId` is required".into(),
             Self::InvalidTimestamp => {
                 "`timestamp` must be an ISO-8601 date-time with an offset".into()
@@ -322,6 +322,15 @@ pub fn normalise(
     // cannot deduplicate a retried message: such a message is stored once per request.
     if matches!(object.get("messageId"), None | Some(Value::Null)) {
         object.insert("messageId".into(), Value::String(generated_message_id()));
+    }
+    // Segment's libraries take numeric ids too; stored as their text, an id keeps one shape
+    // (`42` and `"42"` are the same user).
+    for field in ["anonymousId", "userId", "previousId"] {
+        if let Some(id) = object.get_mut(field) {
+            if let Value::Number(number) = id {
+                *id = Value::String(number.to_string());
+            }
+        }
     }
     let checked = validate(&object)?;
 
@@ -463,7 +472,8 @@ fn generated_message_id() -> String {
 }
 
 /// An identity field: absent, `null` and `""` all mean "not given"; anything but a string
-/// is an error rather than being coerced, so that ids never change shape in storage.
+/// (a number is already one by now) is an error rather than being coerced, so that ids never
+/// change shape in storage.
 fn optional_string(object: &Map<String, Value>, field: &str) -> Result<Option<String>, Rejection> {
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
@@ -661,7 +671,7 @@ mod tests {
             Rejection::MissingIdentity
         );
         assert_eq!(
-            reject(with(track(), "anonymousId", json!(5))),
+            reject(with(track(), "anonymousId", json!(true))),
             Rejection::InvalidIdentity
         );
         assert_eq!(
@@ -702,6 +712,23 @@ mod tests {
                 .as_deref(),
             Some("Pricing")
         );
+    }
+
+    #[test]
+    fn numeric_ids_become_strings() {
+        let message = with(with(track(), "anonymousId", json!(5)), "userId", json!(42));
+        let event = normalise(message, None, received()).unwrap();
+        assert_eq!(event.anonymous_id.as_deref(), Some("5"));
+        assert_eq!(event.user_id.as_deref(), Some("42"));
+        let body: Value = serde_json::from_str(&event.body).unwrap();
+        assert_eq!(body["anonymousId"], "5");
+        assert_eq!(body["userId"], "42");
+
+        let alias = json!({"type": "alias", "messageId": "m-4", "userId": 42,
+            "previousId": 7, "timestamp": "2026-11-25T15:52:00Z"});
+        let body: Value =
+            serde_json::from_str(&normalise(alias, None, received()).unwrap().body).unwrap();
+        assert_eq!(body["previousId"], "7");
     }
 
     #[test]

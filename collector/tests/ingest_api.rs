@@ -807,3 +807,25 @@ async fn batch_context_and_integrations_are_merged_into_each_message() {
     );
     assert_eq!(h.drops(), drop_rows(&[("demo", "overflow", 2)]));
 }
+
+/// Segment's libraries accept numeric ids (its Node library turns them into their JSON text),
+/// and server code often holds a database's integer ids.
+#[tokio::test]
+async fn numeric_ids_are_stored_as_strings() {
+    let h = Harness::new();
+    let call = json!({"messageId": "m-num", "userId": 42, "traits": {"plan": "pro"},
+        "timestamp": "2026-11-25T15:52:00Z", "writeKey": "wk_demo"});
+    let reply = h.post("/v1/identify", call.to_string()).await;
+    assert_eq!(
+        reply.json(),
+        json!({"ok": true, "accepted": 1, "duplicates": 0, "rejected": 0, "errors": []})
+    );
+    let mut anonymous = track("m-anon");
+    anonymous["anonymousId"] = json!(9_007_199_254_740_993_u64);
+    let reply = h.post("/v1/batch", batch(vec![anonymous])).await;
+    assert_eq!(reply.json()["accepted"], 1);
+
+    let events = h.events();
+    assert_eq!(events[0]["userId"], "42");
+    assert_eq!(events[1]["anonymousId"], "9007199254740993");
+}
