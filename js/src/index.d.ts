@@ -330,6 +330,8 @@ export interface Wayline {
   track(event: string, properties?: Properties): void;
   /** Records a page view of the current URL (automatic unless `autoPage: false`). */
   page(name?: string, properties?: Properties): void;
+  /** A page view with a category and a name, as analytics.js reads two leading strings: `page('Docs', 'Intro')`. */
+  page(category: string, name: string, properties?: Properties): void;
   page(properties: Properties): void;
   /** Associates the visitor with a user id and merges traits (`identify(traits)` updates traits only). */
   identify(userId: string, traits?: Properties): void;

@@ -79,10 +79,16 @@ fn member(out: &mut String, key_json: &str, value: &str) {
 }
 
 /// Writes the `properties` Segment gives a page view (and the context's `page`): path, referrer, search, title, url
-/// and, for a page view the caller named, `name` (a page property Segment's spec reserves for it), less those the
-/// caller's own properties (`own`) hold: they follow, and a JSON object with a name twice is read differently by
-/// different parsers.
-pub fn write_page_properties(page: &Page, name: Option<&str>, own: Option<&Map>, out: &mut String) {
+/// and, for a page view the caller named, `name` (a page property Segment's spec reserves for it) and `category`
+/// (which analytics.js copies into the properties), less those the caller's own properties (`own`) hold: they
+/// follow, and a JSON object with a name twice is read differently by different parsers.
+pub fn write_page_properties(
+    page: &Page,
+    category: Option<&str>,
+    name: Option<&str>,
+    own: Option<&Map>,
+    out: &mut String,
+) {
     let url = page.parsed_url();
     out.push('{');
     page_property(out, own, "path", url.path);
@@ -90,6 +96,9 @@ pub fn write_page_properties(page: &Page, name: Option<&str>, own: Option<&Map>,
     page_property(out, own, "search", url.search);
     page_property(out, own, "title", &page.title);
     page_property(out, own, "url", &page.url);
+    if let Some(category) = category {
+        page_property(out, own, "category", category);
+    }
     if let Some(name) = name {
         page_property(out, own, "name", name);
     }
@@ -122,7 +131,7 @@ pub fn write_context(
 ) {
     // The library's name and version are known when compiling: one literal (a test checks it against them).
     out.push_str(LIBRARY_JSON);
-    write_page_properties(page, None, None, out);
+    write_page_properties(page, None, None, None, out);
     member(
         out,
         ",\"userAgent\":",
@@ -182,6 +191,7 @@ pub enum Body<'a> {
         properties_json: &'a str,
     },
     Page {
+        category: Option<&'a str>,
         name: Option<&'a str>,
         properties_json: &'a str,
     },
@@ -203,10 +213,15 @@ pub fn write_message_head(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut St
             out.push_str(properties_json);
         }
         Body::Page {
+            category,
             name,
             properties_json,
         } => {
             out.push_str("{\"type\":\"page\"");
+            if let Some(c) = category {
+                out.push_str(",\"category\":");
+                write_string(c, out);
+            }
             if let Some(n) = name {
                 out.push_str(",\"name\":");
                 write_string(n, out);
@@ -333,6 +348,7 @@ mod tests {
                 ..env
             },
             &Body::Page {
+                category: None,
                 name: None,
                 properties_json: "{}",
             },

@@ -394,6 +394,20 @@ impl Tracker {
         properties_json: Option<&str>,
         now: Millis,
     ) -> bool {
+        self.page_view_in(page, None, name, properties_json, now)
+    }
+
+    /// `page(category, name, properties)`: a page view in a category, which the message carries as analytics.js
+    /// sends it, as its `category` and as `properties.category` (unless the caller's properties hold one), and
+    /// which rules read as `category`. An empty category is none, as an empty name is.
+    pub fn page_view_in(
+        &mut self,
+        page: Page,
+        category: Option<&str>,
+        name: Option<&str>,
+        properties_json: Option<&str>,
+        now: Millis,
+    ) -> bool {
         let extra = match sanitize::properties(properties_json) {
             Ok(p) => p,
             Err(e) => {
@@ -404,6 +418,7 @@ impl Tracker {
         self.adjusted(extra.adjustment);
         let page_props = extra.map;
         let extra = extra.json.into_owned();
+        let category = category.filter(|c| !c.is_empty());
         let name = name.filter(|n| !n.is_empty());
         if self.page.url != page.url {
             // An in-app navigation ends the previous page's engagement.
@@ -416,9 +431,9 @@ impl Tracker {
         self.hold_context();
         self.touch_session(now, true);
         self.rebuild_context();
-        // Segment's page properties (path, referrer, search, title, url, name), then the caller's own.
+        // Segment's page properties (path, referrer, search, title, url, category, name), then the caller's own.
         let mut props = String::with_capacity(256 + extra.len());
-        write_page_properties(&self.page, name, Some(&page_props), &mut props);
+        write_page_properties(&self.page, category, name, Some(&page_props), &mut props);
         if extra.len() > 2 {
             // The closing brace goes (a byte: `String::pop` would decode a character from the back), and a comma
             // unless the caller's properties replace every one of Segment's.
@@ -430,12 +445,13 @@ impl Tracker {
         }
         let recorded = self.enqueue(
             Body::Page {
+                category,
                 name,
                 properties_json: &props,
             },
             now,
         );
-        self.audience_page(page_props, name, now);
+        self.audience_page(page_props, category, name, now);
         self.release_context(now);
         recorded
     }
@@ -697,6 +713,46 @@ mod tests {
         );
         assert_eq!(s(&m[2], &["properties", "name"]), None);
         assert_eq!(s(&m[2], &["name"]), None);
+    }
+
+    /// `page(category, name, properties)`, as analytics.js reads two leading strings: the category is the message's
+    /// top-level `category` and a `category` property (as the name is `name` and a `name` property), unless the
+    /// caller's properties hold one.
+    #[test]
+    fn a_page_view_in_a_category_names_it_at_the_top_and_in_its_properties() {
+        let mut t = tracker(None);
+        let docs = || page("https://shop.test/docs/intro", "");
+        t.page_view_in(docs(), Some("Docs"), Some("Intro"), Some("{\"v\":2}"), 0);
+        t.page_view_in(
+            docs(),
+            Some("Docs"),
+            Some("Intro"),
+            Some("{\"category\":\"Own\"}"),
+            1,
+        );
+        t.page_view(docs(), Some("Intro"), None, 2);
+        let raw: Vec<String> = t
+            .queue()
+            .items()
+            .map(|i| t.queue().message_json(i))
+            .collect();
+        assert_eq!(raw[1].matches("\"category\":\"Own\"").count(), 1);
+        let m = messages(&t);
+        assert_eq!(s(&m[0], &["type"]), Some("page"));
+        assert_eq!(s(&m[0], &["category"]), Some("Docs"));
+        assert_eq!(s(&m[0], &["name"]), Some("Intro"));
+        assert_eq!(s(&m[0], &["properties", "category"]), Some("Docs"));
+        assert_eq!(s(&m[0], &["properties", "name"]), Some("Intro"));
+        assert_eq!(s(&m[0], &["properties", "path"]), Some("/docs/intro"));
+        assert_eq!(
+            m[0].get("properties").and_then(|p| p.get("v")),
+            Some(&Value::Number(2.0))
+        );
+        assert_eq!(s(&m[1], &["category"]), Some("Docs"));
+        assert_eq!(s(&m[1], &["properties", "category"]), Some("Own"));
+        assert_eq!(s(&m[2], &["category"]), None);
+        assert_eq!(s(&m[2], &["properties", "category"]), None);
+        assert_eq!(s(&m[2], &["name"]), Some("Intro"));
     }
 
     #[test]
@@ -1461,6 +1517,35 @@ mod audience_tests {
         assert!(t.segments().is_empty());
         t.page_view(page("/pricing"), Some("Pricing"), None, 2_000);
         assert_eq!(t.segments(), ["pricing"]);
+    }
+
+    /// `page(category, name)`: rules filter page views on the category too, as on the stored message's
+    /// `properties.category`.
+    #[test]
+    fn page_view_rules_read_the_pages_category() {
+        let config = json::parse(
+            r#"{"segments": {"docs": "count(\"Page Viewed\", where: category == \"Docs\" and name == \"Intro\") >= 1"}}"#,
+        )
+        .unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view(page("/intro"), Some("Intro"), None, 1_000);
+        t.page_view_in(
+            page("/blog/intro"),
+            Some("Blog"),
+            Some("Intro"),
+            None,
+            2_000,
+        );
+        assert!(t.segments().is_empty());
+        t.page_view_in(
+            page("/docs/intro"),
+            Some("Docs"),
+            Some("Intro"),
+            None,
+            3_000,
+        );
+        assert_eq!(t.segments(), ["docs"]);
     }
 
     /// Events kept while the config loads (for long, when it could not be fetched) count at the times they

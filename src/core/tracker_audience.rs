@@ -129,26 +129,33 @@ impl Tracker {
         self.seg.reported = self.seg.changes.len();
     }
 
-    /// A page view, with the page's path, search, URL, title, referrer and name for rules that filter on them.
-    pub(super) fn audience_page(&mut self, mut page_props: Map, name: Option<&str>, now: Millis) {
+    /// A page view, with the page's path, search, URL, title, referrer, category and name for rules that filter on
+    /// them.
+    pub(super) fn audience_page(
+        &mut self,
+        mut page_props: Map,
+        category: Option<&str>,
+        name: Option<&str>,
+        now: Millis,
+    ) {
         if self.seg.audience.is_none() && self.seg.early.is_none() {
             return;
         }
         // The properties the stored page message has (`wayline replay` reads those), the caller's first.
         let url = self.page.parsed_url();
         for &(k, v) in &[
-            ("path", url.path),
-            ("search", url.search),
-            ("url", self.page.url.as_str()),
-            ("title", self.page.title.as_str()),
-            ("referrer", self.page.referrer.as_str()),
-            ("name", name.unwrap_or_default()),
+            ("path", Some(url.path)),
+            ("search", Some(url.search)),
+            ("url", Some(self.page.url.as_str())),
+            ("title", Some(self.page.title.as_str())),
+            ("referrer", Some(self.page.referrer.as_str())),
+            ("category", category),
+            ("name", name),
         ] {
-            if k == "name" && name.is_none() {
-                continue;
-            }
-            if page_props.get(k).is_none() {
-                page_props.insert(k, v.into());
+            if let Some(v) = v {
+                if page_props.get(k).is_none() {
+                    page_props.insert(k, v.into());
+                }
             }
         }
         self.feed(Kind::Page, PAGE_VIEWED, &page_props, now);
@@ -649,7 +656,14 @@ impl Tracker {
     pub(super) fn hold_context(&mut self) {}
     pub(super) fn release_context(&mut self, _now: Millis) {}
     pub(super) fn release_context_with(&mut self, _state: Option<&str>, _now: Millis) {}
-    pub(super) fn audience_page(&mut self, _page_props: Map, _name: Option<&str>, _now: Millis) {}
+    pub(super) fn audience_page(
+        &mut self,
+        _page_props: Map,
+        _category: Option<&str>,
+        _name: Option<&str>,
+        _now: Millis,
+    ) {
+    }
     pub(super) fn audience_traits(&mut self, _now: Millis) {}
     pub(super) fn fresh_audience(&mut self, _now: Millis) {}
     pub(super) fn adopt_fresh_audience(&mut self, _state: Option<&str>, _now: Millis) {}

@@ -111,12 +111,21 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
         };
     }
     // The properties of `track`/`page`/`identify` (for `page` and `identify` a first argument that is an object is
-    // the properties or traits: the name or id is then absent) and `outcome`'s details.
+    // the properties or traits: the name or id is then absent) and `outcome`'s details. For `page`, a string second
+    // argument is the name, as analytics.js reads `page(category, name, properties)`: a string first argument is
+    // then the category, and the properties come third.
     let shifted = matches!(code, 1 | 2) && a.is_object();
+    let name = if code == 1 { b.as_string() } else { None };
     // They are read before the SDK's state is taken: `JSON.stringify` runs the page's getters and `toJSON` methods,
     // which may call the SDK. A repair is reported once the state is had.
     let (props, repaired) = match match code {
-        0..=2 => convert::to_json(if shifted { &a } else { &b }),
+        0..=2 => convert::to_json(if shifted {
+            &a
+        } else if name.is_some() {
+            &c
+        } else {
+            &b
+        }),
         #[cfg(feature = "segments")]
         6 => convert::to_json(&c),
         _ => Json::Absent,
@@ -133,9 +142,9 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
             );
         }
         match code {
-            // `track(event, properties?)`; `page()`, `page(name)`, `page(name, properties)` or `page(properties)`,
-            // a manual page view of the current URL; `identify(userId, traits?)` or `identify(traits)`. One reading
-            // of the arguments for the three.
+            // `track(event, properties?)`; `page()`, `page(name)`, `page(name, properties)`,
+            // `page(category, name, properties?)` or `page(properties)`, a manual page view of the current URL;
+            // `identify(userId, traits?)` or `identify(traits)`. One reading of the arguments for the three.
             0..=2 => {
                 let first = if shifted { None } else { text.as_deref() };
                 match code {
@@ -143,7 +152,12 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
                         s.tracker
                             .track(first.unwrap_or_default(), props.as_deref(), now);
                     }
-                    1 => s.view_page(first, props.as_deref(), now),
+                    1 => s.view_page(
+                        first.filter(|_| name.is_some()),
+                        name.as_deref().or(first),
+                        props.as_deref(),
+                        now,
+                    ),
                     _ => {
                         // A number as its JSON text, anything else that is not a string as "".
                         let id = (!shifted).then(|| {

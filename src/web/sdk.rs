@@ -394,7 +394,7 @@ impl Sdk {
         segments::start(self, config, now);
         if self.auto_page {
             // The URL is the one read at install: `document.referrer` is the referrer.
-            self.view_page(None, None, now);
+            self.view_page(None, None, None, now);
         }
         self.outbox.emit("ready", JsValue::TRUE);
     }
@@ -953,18 +953,24 @@ impl Sdk {
         if same {
             return;
         }
-        self.view_page(None, None, now);
+        self.view_page(None, None, None, now);
     }
 
     /// A page view of the current URL: the previous URL is its referrer when they differ, else
     /// `document.referrer`; its scroll depth is reported afresh. The first page view, a manual one and an SPA
     /// navigation share this body (each copy inlined into its dispatcher was code of its own).
-    pub fn view_page(&mut self, name: Option<&str>, props: Option<&str>, now: Millis) {
+    pub fn view_page(
+        &mut self,
+        category: Option<&str>,
+        name: Option<&str>,
+        props: Option<&str>,
+        now: Millis,
+    ) {
         let href = env::href(&self.window);
         let referrer =
             (href != self.last_href).then(|| std::mem::replace(&mut self.last_href, href));
         let page = env::page(&self.window, referrer);
-        self.tracker.page_view(page, name, props, now);
+        self.tracker.page_view_in(page, category, name, props, now);
         super::listeners::forget_scroll();
     }
 

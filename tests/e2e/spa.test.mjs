@@ -144,6 +144,50 @@ test('each page reports its own scroll depth and engaged time, across in-app nav
   await context.close();
 });
 
+test('page() reads its arguments as analytics.js does: two leading strings are a category and a name', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  const codes = await page.evaluate(async () => {
+    const codes = [];
+    wayline.on('warning', (w) => codes.push(w.code));
+    wayline.page('Docs', 'Intro', { version: 2 });
+    wayline.page('Docs', 'Setup');
+    wayline.page('Guides', 'Own', { category: 'Mine' });
+    wayline.page(null, 'Unfiled', { v: 1 });
+    wayline.page('Pricing', { plan: 'pro' });
+    wayline.page('Plans');
+    wayline.page({ plan: 'team' });
+    await new Promise((r) => setTimeout(r, 50));
+    return codes;
+  });
+  assert.deepEqual(codes, []);
+  await page.evaluate(() => wayline.flush());
+  const views = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 8))
+    .filter((e) => e.anonymousId === anon && e.type === 'page');
+  const manual = views.slice(1);
+  assert.deepEqual(
+    manual.map((v) => [v.category, v.name, v.properties.category, v.properties.name]),
+    [
+      ['Docs', 'Intro', 'Docs', 'Intro'],
+      ['Docs', 'Setup', 'Docs', 'Setup'],
+      ['Guides', 'Own', 'Mine', 'Own'],
+      [undefined, 'Unfiled', undefined, 'Unfiled'],
+      [undefined, 'Pricing', undefined, 'Pricing'],
+      [undefined, 'Plans', undefined, 'Plans'],
+      [undefined, undefined, undefined, undefined],
+    ],
+  );
+  assert.equal(manual[0].properties.version, 2);
+  assert.equal(manual[0].properties.path, '/blank.html');
+  assert.equal(manual[3].properties.v, 1);
+  assert.equal(manual[4].properties.plan, 'pro');
+  assert.equal(manual[6].properties.plan, 'team');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a pushState the browser refuses throws to its caller unchanged, and navigation is still heard after', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/blank.html');

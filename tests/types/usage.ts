@@ -9,6 +9,8 @@ async function main(): Promise<void> {
   named.track('No Properties');
   wayline.page();
   wayline.page('Pricing', { plan: 'pro' });
+  wayline.page('Docs', 'Intro');
+  wayline.page('Docs', 'Intro', { version: 2 });
   wayline.page({ plan: 'pro' });
   wayline.identify('user-42', { plan: 'pro', companySize: 50 });
   wayline.identify({ industry: 'retail' });
