@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
@@ -107,44 +106,39 @@ pub struct Served {
 
 /// The config last served for each source, by source name: what is served while the file is broken. A copy of
 /// `served_configs` in the database, so that only a change is written and a good file costs no read.
+///
+/// Each entry says whether the database holds it: a write that failed is tried again by the next request, rather
+/// than the copy claiming a row the database never got. Keeping is serialised (an async lock held across the
+/// write), so two requests serving different configs cannot leave the database with the one the copy replaced.
 #[derive(Debug, Default)]
-pub struct LastGood(Mutex<HashMap<String, Served>>);
+pub struct LastGood(tokio::sync::Mutex<HashMap<String, (Served, bool)>>);
 
 impl LastGood {
-    /// Whether it changed (and so is to be stored).
-    fn remember(&self, source: &str, served: &Served) -> bool {
-        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.get(source) == Some(served) {
-            return false;
-        }
-        map.insert(source.to_owned(), served.clone());
-        true
-    }
-
-    fn get(&self, source: &str) -> Option<Served> {
-        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        map.get(source).cloned()
-    }
-
-    /// Remembers a config just served for `source` and, when it is new, stores it as the source's last good one.
-    /// A failed write is reported, and the config served all the same.
+    /// Remembers a config just served for `source` and, when it is new (or its write failed before), stores it
+    /// as the source's last good one. A failed write is reported, and the config served all the same.
     pub async fn keep(&self, store: &Store, source: &str, served: &Served) {
-        if !self.remember(source, served) {
+        let mut map = self.0.lock().await;
+        if matches!(map.get(source), Some((kept, true)) if kept == served) {
             return;
         }
         let writes = Writes {
             served_config: Some(served.clone()),
             ..Writes::default()
         };
-        if let Err(err) = store.insert(source, writes).await {
-            eprintln!("wayline: source {source:?}: the config served was not kept as its last good one: {err}");
-        }
+        let stored = match store.insert(source, writes).await {
+            Ok(_) => true,
+            Err(err) => {
+                eprintln!("wayline: source {source:?}: the config served was not kept as its last good one: {err}");
+                false
+            }
+        };
+        map.insert(source.to_owned(), (served.clone(), stored));
     }
 
     /// The source's last good config: this collector's, else the one stored in the database.
     pub async fn find(&self, store: &Store, source: &str) -> Option<Served> {
-        if let Some(served) = self.get(source) {
-            return Some(served);
+        if let Some((served, _)) = self.0.lock().await.get(source) {
+            return Some(served.clone());
         }
         let reading = store.clone();
         let name = source.to_owned();
@@ -155,8 +149,12 @@ impl LastGood {
         .unwrap_or_else(|err| Err(StoreError::WriteFailed(err.to_string())));
         match stored {
             Ok(Some(served)) => {
-                self.remember(source, &served);
-                Some(served)
+                // A config kept meanwhile is newer than the one read.
+                let mut map = self.0.lock().await;
+                let entry = map
+                    .entry(source.to_owned())
+                    .or_insert_with(|| (served, true));
+                Some(entry.0.clone())
             }
             Ok(None) => None,
             Err(err) => {
