@@ -51,6 +51,7 @@ pub fn compile(source: &str) -> Result<Program, Vec<Diagnostic>> {
         )]);
     }
     let (tokens, mut errors) = lexer::lex(source);
+    let lexed = errors.len();
     let (ast, parse_errors) = parser::parse(source, &tokens);
     errors.extend(parse_errors);
     if errors.is_empty() {
@@ -60,12 +61,18 @@ pub fn compile(source: &str) -> Result<Program, Vec<Diagnostic>> {
         // error is worth reporting. A complaint whose span encloses a syntax error, or ends where one is, is
         // usually its echo (`1 < x < 5` parses as `1 < (x < 5)`; in `count("A" >= 1` the missing `)` leaves
         // `"A" >= 1` as the event name), so those are left out.
-        let syntax: Vec<usize> = errors.iter().map(|d| d.span.start).collect();
+        // Only a parser's error can end a complaint as its echo: a stray character the lexer skipped right after a
+        // word (`traits.plan == pro@`) leaves that word's own error standing.
+        let syntax: Vec<(usize, bool)> = errors
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.span.start, i >= lexed))
+            .collect();
         errors.extend(check::check(source, &ast).into_iter().filter(|d| {
             d.code != "not-a-condition"
-                && !syntax
-                    .iter()
-                    .any(|&at| d.span.start <= at && at <= d.span.end)
+                && !syntax.iter().any(|&(at, parsed)| {
+                    d.span.start <= at && (at < d.span.end || (parsed && at == d.span.end))
+                })
         }));
     }
     if !errors.is_empty() {
