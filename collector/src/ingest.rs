@@ -328,7 +328,19 @@ pub fn normalise(
     for field in ["anonymousId", "userId", "previousId"] {
         if let Some(id) = object.get_mut(field) {
             if let Value::Number(number) = id {
-                *id = Value::String(number.to_string());
+                // An integer, written as JavaScript writes it (`42.0` and `42` are one id); a fraction or an
+                // integer past 2^53 is no id a client meant, and stays a number, which is refused below.
+                let text = match (number.as_i64(), number.as_u64(), number.as_f64()) {
+                    (Some(n), _, _) => Some(n.to_string()),
+                    (_, Some(n), _) => Some(n.to_string()),
+                    (_, _, Some(x)) if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 => {
+                        Some(format!("{}", x as i64))
+                    }
+                    _ => None,
+                };
+                if let Some(text) = text {
+                    *id = Value::String(text);
+                }
             }
         }
     }
@@ -729,6 +741,20 @@ mod tests {
         let body: Value =
             serde_json::from_str(&normalise(alias, None, received()).unwrap().body).unwrap();
         assert_eq!(body["previousId"], "7");
+
+        // As JavaScript writes them: an integral float is the integer; a fraction or an inexact integer is
+        // refused rather than stored as some other user's id.
+        for (sent, stored) in [(json!(42.0), "42"), (json!(1e2), "100"), (json!(-0.0), "0")] {
+            let event = normalise(with(track(), "userId", sent.clone()), None, received()).unwrap();
+            assert_eq!(event.user_id.as_deref(), Some(stored), "{sent}");
+        }
+        for sent in [json!(42.5), json!(1.2345678901234568e22)] {
+            assert_eq!(
+                reject(with(track(), "userId", sent.clone())),
+                Rejection::InvalidIdentity,
+                "{sent}"
+            );
+        }
     }
 
     #[test]

@@ -506,23 +506,32 @@ async fn the_report_and_the_dashboard_say_when_the_file_is_not_served_and_what_i
 /// Review: a config whose write to `served_configs` failed is never written again (the in-memory copy was updated
 /// before the write), so the database keeps no (or an older) last good config.
 #[tokio::test]
-async fn review_a_failed_write_of_the_last_good_config_is_retried() {
+async fn a_failed_write_of_the_last_good_config_is_retried() {
     let s = Setup::new();
     let db = s.h.db.clone();
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("DROP TABLE served_configs").unwrap();
     // Served, but the write fails (reported on stderr).
-    assert_eq!(s.get("/v1/config?writeKey=wk_shop").await.status, StatusCode::OK);
+    assert_eq!(
+        s.get("/v1/config?writeKey=wk_shop").await.status,
+        StatusCode::OK
+    );
     conn.execute_batch(
         "CREATE TABLE served_configs (source TEXT PRIMARY KEY, etag TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID",
     )
     .unwrap();
     // The database is back: requests for the same good file.
     for _ in 0..3 {
-        assert_eq!(s.get("/v1/config?writeKey=wk_shop").await.status, StatusCode::OK);
+        assert_eq!(
+            s.get("/v1/config?writeKey=wk_shop").await.status,
+            StatusCode::OK
+        );
     }
     let rows: i64 = conn
         .query_row("SELECT COUNT(*) FROM served_configs", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(rows, 1, "the last good config was never kept in the database");
+    assert_eq!(
+        rows, 1,
+        "the last good config was never kept in the database"
+    );
 }
