@@ -142,11 +142,22 @@ impl OwnedEvent {
         } else {
             "properties"
         };
-        let properties = obj
+        let mut properties = obj
             .get(props_key)
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        // A page's or screen's name and category: the SDK writes them in the properties too, Segment's server
+        // libraries (and earlier SDKs) only at the top level, where rules would not see them.
+        if kind == "page" || kind == "screen" {
+            for key in ["name", "category"] {
+                if properties.get(key).is_none() {
+                    if let Some(value) = obj.get(key).filter(|v| v.as_str().is_some()) {
+                        properties.insert(key, value.clone());
+                    }
+                }
+            }
+        }
         let context = obj.get("context").cloned().unwrap_or(Value::Null);
         let session_id = match context.get("sessionId") {
             Some(Value::Number(n)) => Some(*n as i64),

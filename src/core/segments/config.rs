@@ -273,3 +273,28 @@ pub fn condition(
     };
     Ok(evaluate(&program, &snapshot, 0).value)
 }
+
+#[cfg(test)]
+mod tests {
+    /// A page's name and category are read where the stored message has them: in `properties` (as the SDK
+    /// writes them) or only at the top level (as Segment's server libraries, and earlier SDKs, send them).
+    #[test]
+    fn replay_reads_a_pages_name_and_category_at_the_top_level_too() {
+        let config = r#"{"segments": {"docs": "count(\"Page Viewed\", where: category == \"Docs\" && name == \"Intro\") >= 1"}}"#;
+        for event in [
+            r#"{"type": "page", "name": "Intro", "category": "Docs", "properties": {"path": "/d"}, "timestamp": "2026-11-25T10:00:00Z"}"#,
+            r#"{"type": "page", "name": "Other", "category": "X", "properties": {"name": "Intro", "category": "Docs"}, "timestamp": "2026-11-25T10:00:00Z"}"#,
+        ] {
+            let timeline = super::replay(config, event, None, "config.json").unwrap();
+            assert!(timeline.contains("docs"), "{event}: {timeline:?}");
+        }
+        let timeline = super::replay(
+            config,
+            r#"{"type": "page", "name": "Other", "timestamp": "2026-11-25T10:00:00Z"}"#,
+            None,
+            "config.json",
+        )
+        .unwrap();
+        assert_eq!(timeline, "");
+    }
+}
