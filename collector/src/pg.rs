@@ -184,7 +184,8 @@ fn create_schema(url: &str) -> Result<Client, StoreError> {
 /// failover, an idle or administrator's termination): without this, every later write would fail on the dead
 /// connection until the collector was restarted. The group is written again on the new connection; should the
 /// old one have died after its commit went through, the events are found stored and answered as duplicates,
-/// never stored twice.
+/// never stored twice (the rejected-event and drop counters of that group are added twice then, as they are when
+/// a client retries a request whose answer it lost).
 pub(crate) fn write_group_reconnecting(
     client: &mut Client,
     url: &str,

@@ -110,7 +110,15 @@ async fn config_status(state: &AppState, source: &Source) -> Value {
             })
         }
         Err(err) => {
-            json!({"file": name, "ok": false, "code": "config_unreadable", "message": err.to_string()})
+            let instead = state.last_good.find(&state.store, &source.name).await;
+            json!({
+                "file": name,
+                "ok": false,
+                "code": "config_unreadable",
+                "message": err.to_string(),
+                "diagnostics": null,
+                "servedInstead": instead.map(|served| served.etag),
+            })
         }
     }
 }
