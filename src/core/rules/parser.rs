@@ -64,10 +64,11 @@ fn operator_meant(src: &str, t: &Token) -> Option<&'static str> {
         return None;
     }
     let word = src.get(t.span.start..t.span.end).unwrap_or_default();
+    // ASCII case only: the operators are ASCII, and Unicode case tables would ship with the compiler.
     let squashed: String = word
         .chars()
         .filter(|&c| c != '_')
-        .flat_map(char::to_lowercase)
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     if squashed == "includes" || squashed == "has" {
         return Some("contains");
@@ -84,7 +85,7 @@ fn operator_meant(src: &str, t: &Token) -> Option<&'static str> {
         "exists",
     ]
     .into_iter()
-    .find(|op| *op != word && op.replace('_', "") == squashed)
+    .find(|op| *op != word && op.chars().filter(|&c| c != '_').eq(squashed.chars()))
 }
 
 /// What a token is called in a message: a word as written, then the operator it was probably meant to be, if any.
