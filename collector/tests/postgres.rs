@@ -163,6 +163,30 @@ fn pair(name: &str) -> (Harness, Harness) {
     (sqlite, pg)
 }
 
+/// The demo source's report for `query` from both collectors, each checked to be a 200.
+async fn reports_on_both(
+    sqlite: &Harness,
+    pg: &Harness,
+    query: &str,
+) -> (common::Reply, common::Reply) {
+    let request = || {
+        Request::get(format!("/v1/reports{query}"))
+            .header("authorization", "Bearer rk_demo")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let a = sqlite.send(request()).await;
+    let b = pg.send(request()).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(
+        b.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&b.body)
+    );
+    (a, b)
+}
+
 fn event(id: &str, visitor: &str, name: &str, day: u32, properties: Value) -> Value {
     json!({
         "type": "track", "event": name, "messageId": id, "anonymousId": visitor,
@@ -311,21 +335,7 @@ async fn reports_are_the_same_on_both_databases() {
         "?from=2026-11-01&to=2026-11-30&window=30",
         "?from=2026-11-03&to=2026-11-04&goal=Reward%20Claimed",
     ] {
-        let request = || {
-            Request::get(format!("/v1/reports{query}"))
-                .header("authorization", "Bearer rk_demo")
-                .body(Body::empty())
-                .unwrap()
-        };
-        let a = sqlite.send(request()).await;
-        let b = pg.send(request()).await;
-        assert_eq!(a.status, StatusCode::OK);
-        assert_eq!(
-            b.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&b.body)
-        );
+        let (a, b) = reports_on_both(&sqlite, &pg, query).await;
         assert_eq!(b.json(), a.json(), "{query}");
     }
     // And the figures are the expected ones, not merely equal.
@@ -546,21 +556,7 @@ async fn a_nul_character_in_a_stored_message_does_not_break_the_reports() {
             StatusCode::OK
         );
     }
-    let request = || {
-        Request::get("/v1/reports?from=2026-11-01&to=2026-11-30")
-            .header("authorization", "Bearer rk_demo")
-            .body(Body::empty())
-            .unwrap()
-    };
-    let a = sqlite.send(request()).await;
-    let b = pg.send(request()).await;
-    assert_eq!(a.status, StatusCode::OK);
-    assert_eq!(
-        b.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&b.body)
-    );
+    let (a, b) = reports_on_both(&sqlite, &pg, "?from=2026-11-01&to=2026-11-30").await;
     assert_eq!(b.json(), a.json());
     assert_eq!(b.json()["segments"][0]["members"], 1);
 }
