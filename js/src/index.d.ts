@@ -125,10 +125,12 @@ export type Trigger =
   | { engagedTime: Duration }
   | { sessionStart: true };
 
-export interface Audience {
-  /** A rule that must hold now (give `rule` or `condition`, not both). */
-  rule?: string;
-  condition?: Record<string, unknown>;
+/** Who may see a campaign: a rule that must hold now (`rule` or a GrowthBook-style `condition`, not both), the
+ * pages, the devices, the dates and a sample. */
+export type Audience = AudienceParts &
+  ({ rule?: string; condition?: never } | { rule?: never; condition?: Record<string, unknown> });
+
+export interface AudienceParts {
   urls?: { include?: UrlPattern[]; exclude?: UrlPattern[] };
   devices?: Array<'mobile' | 'tablet' | 'desktop'>;
   /** ISO-8601 date and time with `Z` or an offset (`2026-12-01T00:00:00Z`; not a date alone): eligible from `start`

@@ -90,7 +90,10 @@ const noCode: WaylineConfig = { campaigns: [{ id: 'c', trigger: { sessionStart: 
 const falseFlag: WaylineConfig = { campaigns: [{ id: 'c', trigger: { exitIntent: false }, action: { type: 'custom' } }] };
 // @ts-expect-error not a theme position
 const badPosition: WaylineConfig = { theme: { position: 'top' } };
-console.log(noCode, falseFlag, badPosition);
+// @ts-expect-error an audience has a rule or a condition, not both
+const both: WaylineConfig = { campaigns: [{ id: 'c', trigger: { sessionStart: true }, audience: { rule: 'true', condition: { plan: 'pro' } }, action: { type: 'custom' } }] };
+const byCondition: WaylineConfig = { campaigns: [{ id: 'c', trigger: { sessionStart: true }, audience: { condition: { plan: 'pro' }, devices: ['mobile'] }, action: { type: 'custom' } }] };
+console.log(noCode, falseFlag, badPosition, both, byCondition);
 
 // Every UI string key of docs/prompts.md (and of the checker's STRING_KEYS), no more and no fewer.
 const allStrings: Required<PromptStrings> = {
