@@ -683,7 +683,9 @@ fn rewards(conn: &mut Reader, source: &str, query: &ReportQuery) -> Result<Value
 }
 
 /// Each campaign's outcomes in the range, in visitors, and conversion to the goal for the shown arm against the
-/// held-out arm: a visitor converts when the goal event follows their first exposure within the window.
+/// held-out arm: a visitor converts when the goal event follows their first exposure within the window. A visitor
+/// is in one arm, that of their first exposure in the range (shown or held out; the first received at the same
+/// time), even when a later one (after the holdout changed) was of the other.
 fn campaigns(
     conn: &mut Reader,
     source: &str,
@@ -738,11 +740,12 @@ fn campaigns(
     }
     let rows = conn.rows(
         &format!(
-            "WITH exposure AS (
-                 SELECT {} AS campaign, event AS arm, anonymous_id AS visitor, MIN(timestamp) AS at
+            "WITH exposures AS (
+                 SELECT {} AS campaign, event AS arm, anonymous_id AS visitor, timestamp AS at,
+                     ROW_NUMBER() OVER (PARTITION BY {}, anonymous_id ORDER BY timestamp, id) AS nth
                  FROM events
-                 WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5
-                 GROUP BY 1, 2, 3),
+                 WHERE source = ?1 AND type = 'track' AND event IN (?2, ?3) AND timestamp >= ?4 AND timestamp < ?5),
+             exposure AS (SELECT campaign, arm, visitor, at FROM exposures WHERE nth = 1),
              goal AS (
                  SELECT anonymous_id AS visitor, timestamp AS at FROM events
                  WHERE source = ?1 AND type = 'track' AND event = ?6 AND timestamp >= ?4)
@@ -750,6 +753,7 @@ fn campaigns(
                  SELECT 1 FROM goal WHERE goal.visitor = exposure.visitor AND goal.at > exposure.at
                      AND goal.at <= {}) THEN 1 ELSE 0 END)
              FROM exposure WHERE campaign IS NOT NULL GROUP BY 1, 2",
+            prop(d, "campaign"),
             prop(d, "campaign"),
             plus_days(d, "exposure.at", "?7")
         ),
@@ -862,7 +866,11 @@ mod tests {
         let n: i64 = conn
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
             .unwrap();
-        let timestamp = format!("2026-{at}:00.000Z");
+        let timestamp = if at.ends_with('Z') {
+            format!("2026-{at}")
+        } else {
+            format!("2026-{at}:00.000Z")
+        };
         let body =
             json!({"type": kind, "event": event, "anonymousId": visitor, "properties": properties});
         conn.execute(
@@ -1256,6 +1264,33 @@ mod tests {
         };
         let rows = campaigns(&mut conn, "demo", &wide, &outline()).unwrap();
         assert_eq!(rows[0]["conversion"]["shown"]["converted"], 2);
+    }
+
+    #[test]
+    fn a_visitor_counts_in_the_arm_of_their_first_exposure_only() {
+        let mut conn = db();
+        let c = json!({"campaign": "nps"});
+        // The holdout changed mid-range: v was shown, then held out; w was held out, then shown.
+        track(&mut conn, "v", outcome::SHOWN, "11-02T10:00", c.clone());
+        track(&mut conn, "v", outcome::HELD_OUT, "11-03T10:00", c.clone());
+        track(&mut conn, "v", "Order Completed", "11-04T10:00", json!({}));
+        track(&mut conn, "w", outcome::HELD_OUT, "11-02T10:00", c.clone());
+        track(&mut conn, "w", outcome::SHOWN, "11-05T10:00", c.clone());
+        // Shown and held out at the same time: the first received decides.
+        track(&mut conn, "x", outcome::HELD_OUT, "11-06T10:00", c.clone());
+        track(&mut conn, "x", outcome::SHOWN, "11-06T10:00", c.clone());
+        track(&mut conn, "x", "Order Completed", "11-07T10:00", json!({}));
+        let rows = campaigns(&mut conn, "demo", &november(), &outline()).unwrap();
+        let conversion = &rows[0]["conversion"];
+        assert_eq!(
+            conversion["shown"],
+            json!({"visitors": 1, "converted": 1, "rate": 100.0})
+        );
+        assert_eq!(
+            conversion["heldOut"],
+            json!({"visitors": 2, "converted": 1, "rate": 50.0})
+        );
+        assert_eq!(conversion["liftPoints"], json!(50.0));
     }
 
     #[test]

@@ -384,6 +384,42 @@ async fn reports_are_the_same_on_both_databases() {
 }
 
 #[tokio::test]
+async fn a_visitor_in_both_arms_counts_in_the_first_on_both_databases() {
+    let (sqlite, pg) = pair("arms");
+    let c = || json!({"campaign": "nps"});
+    let messages = vec![
+        event("v1", "v", "Campaign Shown", 2, c()),
+        event("v2", "v", "Campaign Held Out", 3, c()),
+        event("v3", "v", "Order Completed", 4, json!({})),
+        event("w1", "w", "Campaign Held Out", 2, c()),
+        event("w2", "w", "Campaign Shown", 5, c()),
+        event("x1", "x", "Campaign Held Out", 6, c()),
+        event("x2", "x", "Campaign Shown", 6, c()),
+        event("x3", "x", "Order Completed", 7, json!({})),
+    ];
+    for h in [&sqlite, &pg] {
+        assert_eq!(
+            h.post("/v1/batch", batch(messages.clone())).await.status,
+            StatusCode::OK
+        );
+    }
+    let (a, b) = reports_on_both(&sqlite, &pg, "?from=2026-11-01&to=2026-11-30").await;
+    let (a, b) = (a.json(), b.json());
+    assert_eq!(b, a);
+    let nps = b["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["campaign"] == "nps")
+        .unwrap();
+    assert_eq!(
+        nps["conversion"],
+        json!({"shown": {"visitors": 1, "converted": 1, "rate": 100.0},
+               "heldOut": {"visitors": 2, "converted": 1, "rate": 50.0}, "liftPoints": 50.0})
+    );
+}
+
+#[tokio::test]
 async fn collectors_sharing_one_database_store_each_message_once() {
     let url = server().database("shared");
     // Two collectors start at once against the same empty database: the schema is created once.
