@@ -63,8 +63,8 @@ pub fn render(report: &Value) -> String {
     page.push_str(&campaigns_section(report));
     page.push_str(&surveys_section(&report["surveys"]));
     page.push_str(&rewards_section(&report["rewards"]));
-    page.push_str(&segments_section(&report["segments"]));
-    page.push_str(&journeys_section(&report["journeys"]));
+    page.push_str(&segments_section(&report["segments"], &report["to"]));
+    page.push_str(&journeys_section(&report["journeys"], &report["to"]));
     page.push_str("</main></body></html>");
     page
 }
@@ -207,7 +207,7 @@ fn bar(n: i64, max: i64, colour: &str) -> String {
     )
 }
 
-fn segments_section(segments: &Value) -> String {
+fn segments_section(segments: &Value, to: &Value) -> String {
     let list = items(segments);
     if list.is_empty() {
         return section(
@@ -218,7 +218,7 @@ fn segments_section(segments: &Value) -> String {
     }
     let max = list.iter().map(|s| int(&s["members"])).max().unwrap_or(0);
     let mut rows = String::from(
-        "<table><thead><tr><th>Segment</th><th>Members now</th><th>Entered</th><th>Left</th></tr></thead><tbody>",
+        "<table><thead><tr><th>Segment</th><th>Members</th><th>Entered</th><th>Left</th></tr></thead><tbody>",
     );
     for s in list {
         rows.push_str(&format!(
@@ -232,12 +232,12 @@ fn segments_section(segments: &Value) -> String {
     rows.push_str("</tbody></table>");
     section(
         "segments",
-        "Segments <small>members at the end of the range</small>",
+        &format!("Segments <small>members at the end of {}</small>", text(to)),
         &rows,
     )
 }
 
-fn journeys_section(journeys: &Value) -> String {
+fn journeys_section(journeys: &Value, to: &Value) -> String {
     let list = items(journeys);
     if list.is_empty() {
         return section(
@@ -266,7 +266,10 @@ fn journeys_section(journeys: &Value) -> String {
     }
     section(
         "journeys",
-        "Journey stages <small>visitors at each stage now</small>",
+        &format!(
+            "Journey stages <small>visitors at each stage at the end of {}</small>",
+            text(to)
+        ),
         &body,
     )
 }
@@ -468,6 +471,22 @@ article+article{border-top:1px solid var(--line);margin-top:12px}
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn sizes_are_labelled_at_the_end_of_the_range_not_now() {
+        let report = json!({
+            "source": "demo", "from": "2026-10-01", "to": "2026-10-31", "goal": "g", "windowDays": 7,
+            "events": {"days": [], "total": 0, "series": []},
+            "segments": [{"segment": "buyers", "members": 3, "entered": 1, "exited": 0}],
+            "journeys": [{"journey": "life", "stages": [{"stage": "aware", "visitors": 2}]}],
+            "surveys": [], "rewards": [], "campaigns": [],
+        });
+        let page = render(&report);
+        assert!(!page.contains("Members now") && !page.contains("stage now"));
+        assert!(page.contains("<th>Members</th>"));
+        assert!(page.contains("members at the end of 2026-10-31"));
+        assert!(page.contains("visitors at each stage at the end of 2026-10-31"));
+    }
 
     #[test]
     fn escape_covers_html_and_attribute_quotes() {
