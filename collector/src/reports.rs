@@ -654,8 +654,10 @@ fn rewards(conn: &mut Reader, source: &str, query: &ReportQuery) -> Result<Value
         let n = row[2].int();
         let entry = by_campaign.entry(campaign.to_owned()).or_default();
         entry.0 += n;
+        // A claim with no `how` and one saying "unknown" are one kind: added up, not the one replacing the other.
         let how = if how.is_empty() { "unknown" } else { how };
-        entry.1.insert(how.into(), json!(n));
+        let count = entry.1.entry(how).or_insert(json!(0));
+        *count = json!(count.as_i64().unwrap_or(0) + n);
     }
     let visitors: BTreeMap<String, i64> = conn
         .rows(
@@ -1211,6 +1213,31 @@ mod tests {
             rows,
             json!([{"campaign": "coupon", "claims": 3, "visitors": 2, "how": {"copy": 2, "share": 1}}])
         );
+        // A claim with no `how`, one with an empty `how` and one saying "unknown" are all counted as unknown.
+        track(
+            &mut conn,
+            "c",
+            outcome::REWARD_CLAIMED,
+            "11-03T10:00",
+            json!({"campaign": "coupon"}),
+        );
+        track(
+            &mut conn,
+            "c",
+            outcome::REWARD_CLAIMED,
+            "11-03T10:01",
+            claim(""),
+        );
+        track(
+            &mut conn,
+            "c",
+            outcome::REWARD_CLAIMED,
+            "11-03T10:02",
+            claim("unknown"),
+        );
+        let rows = rewards(&mut conn, "demo", &november()).unwrap();
+        assert_eq!(rows[0]["claims"], 6);
+        assert_eq!(rows[0]["how"]["unknown"], 3, "{rows}");
     }
 
     #[test]
