@@ -148,6 +148,8 @@ pub struct ConfigOutline {
     pub campaigns: Vec<(String, String)>,
     /// `(campaign, question)` → question type (`nps`, `csat`, `rating`, `single`, `multiple`, `text`).
     pub questions: BTreeMap<(String, String), String>,
+    /// `(campaign, question)` in config order: the order each survey asks them.
+    pub question_order: Vec<(String, String)>,
 }
 
 impl ConfigOutline {
@@ -194,9 +196,9 @@ impl ConfigOutline {
                     question.get("id").and_then(CoreValue::as_str),
                     question.get("type").and_then(CoreValue::as_str),
                 ) {
-                    outline
-                        .questions
-                        .insert((id.to_owned(), q.to_owned()), t.to_owned());
+                    let key = (id.to_owned(), q.to_owned());
+                    outline.question_order.push(key.clone());
+                    outline.questions.insert(key, t.to_owned());
                 }
             }
         }
@@ -585,14 +587,16 @@ fn surveys(
         }
         out.push(Value::Object(item));
     }
-    // Config order of campaigns, then questions as answered.
+    // Config order of campaigns, then of each survey's questions; what the config does not name after, by name.
     let position = |v: &Value| {
         let id = v["campaign"].as_str().unwrap_or_default();
-        outline
-            .campaigns
+        let question = v["question"].as_str().unwrap_or_default();
+        let campaign = outline.campaigns.iter().position(|(c, _)| c == id);
+        let asked = outline
+            .question_order
             .iter()
-            .position(|(c, _)| c == id)
-            .unwrap_or(usize::MAX)
+            .position(|(c, q)| c == id && q == question);
+        (campaign.unwrap_or(usize::MAX), asked.unwrap_or(usize::MAX))
     };
     out.sort_by_key(position);
     Ok(Value::Array(out))
@@ -1154,6 +1158,9 @@ mod tests {
         let rows = surveys(&mut conn, "demo", &november(), &outline()).unwrap();
         let rows = rows.as_array().unwrap();
         assert_eq!(rows.len(), 3);
+        // In the order the survey asks them, not by name.
+        let asked: Vec<&str> = rows.iter().filter_map(|r| r["question"].as_str()).collect();
+        assert_eq!(asked, ["score", "love", "why"]);
         let score = rows.iter().find(|r| r["question"] == "score").unwrap();
         assert_eq!(score["kind"], "nps");
         assert_eq!(score["responses"], 4);
