@@ -455,7 +455,14 @@ fn answer_keys(kind: &str, text: &str) -> Vec<String> {
                 other => other.to_string(),
             })
             .collect(),
-        "integer" | "real" | "number" | "text" | "string" => vec![text.to_owned()],
+        // A number is one answer however it was written (`9` and `9.0`, as other clients send them).
+        "integer" | "real" | "number" => vec![match text.parse::<f64>() {
+            Ok(x) if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 => {
+                format!("{}", x as i64)
+            }
+            _ => text.to_owned(),
+        }],
+        "text" | "string" => vec![text.to_owned()],
         _ => Vec::new(),
     }
 }
@@ -893,6 +900,15 @@ mod tests {
 
     fn november() -> ReportQuery {
         ReportQuery::parse("from=2026-11-01&to=2026-11-30", day("2026-11-25")).unwrap()
+    }
+
+    #[test]
+    fn a_number_is_one_answer_however_it_was_written() {
+        assert_eq!(answer_keys("real", "9.0"), ["9"]);
+        assert_eq!(answer_keys("number", "9"), ["9"]);
+        assert_eq!(answer_keys("integer", "9"), ["9"]);
+        assert_eq!(answer_keys("real", "4.5"), ["4.5"]);
+        assert_eq!(answer_keys("string", "9.0"), ["9.0"]);
     }
 
     fn outline() -> ConfigOutline {
