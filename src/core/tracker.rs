@@ -12,8 +12,8 @@ use super::consent::Consent;
 use super::engagement::Engagement;
 use super::json::{self, Map};
 use super::message::{
-    write_context, write_message_head, write_page_properties, Body, Envelope, Environment, Page,
-    MAX_MESSAGE_BYTES,
+    clip, write_context, write_message_head, write_page_properties, Body, Envelope, Environment,
+    Page, MAX_CONTEXT_TEXT, MAX_MESSAGE_BYTES,
 };
 use super::profile::{Profile, MAX_PROFILE_BYTES};
 use super::queue::{Batch, Queue, QueueConfig};
@@ -418,8 +418,8 @@ impl Tracker {
         self.adjusted(extra.adjustment);
         let page_props = extra.map;
         let extra = extra.json.into_owned();
-        let category = category.filter(|c| !c.is_empty());
-        let name = name.filter(|n| !n.is_empty());
+        let category = page_label(category);
+        let name = page_label(name);
         if self.page.url != page.url {
             // An in-app navigation ends the previous page's engagement.
             let added = self.engagement.settle(now);
@@ -602,6 +602,15 @@ pub const PAGE_VIEWED: &str = "Page Viewed";
 pub const IDENTIFY: &str = "Identify";
 /// Recorded when the visitor leaves a page they engaged with; rules read its `engagedMs` as `engaged_time()`.
 pub const PAGE_ENGAGEMENT: &str = "Page Engagement";
+
+/// A page view's name or category: none when empty, and cut as the message's properties cut it, so that the
+/// message's top-level `name` and `category` say the same as its properties (and as rules read them).
+#[inline(never)]
+fn page_label(label: Option<&str>) -> Option<&str> {
+    label
+        .filter(|l| !l.is_empty())
+        .map(|l| clip(l, MAX_CONTEXT_TEXT))
+}
 
 #[cfg(test)]
 mod tests {
@@ -1546,6 +1555,85 @@ mod audience_tests {
             3_000,
         );
         assert_eq!(t.segments(), ["docs"]);
+    }
+
+    /// A page view's values over 2,048 bytes are cut in the stored message (its properties and its top-level
+    /// name and category alike), and rules read them cut too: the SDK and `wayline replay`, which reads the stored
+    /// message, decide the same.
+    #[test]
+    fn page_view_rules_read_long_values_cut_as_the_stored_message_has_them() {
+        let long = |c: &str| c.repeat(3_000);
+        let path = format!("/{}", long("p"));
+        let url = format!("https://shop.test{path}?q={}", long("q"));
+        let (title, referrer) = (long("é"), format!("https://r.test/{}", long("r")));
+        let (name, category) = (long("n"), long("c"));
+        let cut = |s: &str| clip(s, MAX_CONTEXT_TEXT).to_owned();
+        let checks = [
+            ("url", cut(&url)),
+            ("path", cut(&path)),
+            ("search", cut(&format!("?q={}", long("q")))),
+            ("title", cut(&title)),
+            ("referrer", cut(&referrer)),
+            ("name", cut(&name)),
+            ("category", cut(&category)),
+        ];
+        let segments: Vec<String> = checks
+            .iter()
+            .map(|(k, v)| {
+                format!("\"{k}\": \"count(\\\"Page Viewed\\\", where: {k} == \\\"{v}\\\") >= 1\"")
+            })
+            .collect();
+        let config_text = format!("{{\"segments\": {{{}}}}}", segments.join(","));
+        let config = json::parse(&config_text).unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view_in(
+            Page {
+                url,
+                title,
+                referrer,
+            },
+            Some(&category),
+            Some(&name),
+            None,
+            1_000,
+        );
+        let keys: Vec<&str> = checks.iter().map(|(k, _)| *k).collect();
+        assert_eq!(t.segments(), keys, "the rules read the cut values");
+        let stored: Vec<String> = t
+            .queue()
+            .items()
+            .map(|i| t.queue().message_json(i))
+            .collect();
+        let m = stored
+            .iter()
+            .map(|m| json::parse(m).unwrap())
+            .find(|m| m.get("type").and_then(Value::as_str) == Some("page"))
+            .unwrap();
+        for (k, v) in &checks {
+            let p = m.get("properties").and_then(|p| p.get(k));
+            assert_eq!(
+                p.and_then(Value::as_str),
+                Some(v.as_str()),
+                "properties.{k}"
+            );
+        }
+        for k in ["name", "category"] {
+            assert_eq!(
+                m.get(k).and_then(Value::as_str).map(str::len),
+                Some(MAX_CONTEXT_TEXT),
+                "top-level {k}"
+            );
+        }
+        let timeline =
+            crate::core::segments::config::replay(&config_text, &stored.join("\n"), None, "c")
+                .unwrap();
+        for k in keys {
+            assert!(
+                timeline.contains(&format!("segment-enter {k}\n")),
+                "replay: {k}"
+            );
+        }
     }
 
     /// Events kept while the config loads (for long, when it could not be fetched) count at the times they

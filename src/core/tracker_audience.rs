@@ -141,7 +141,8 @@ impl Tracker {
         if self.seg.audience.is_none() && self.seg.early.is_none() {
             return;
         }
-        // The properties the stored page message has (`wayline replay` reads those), the caller's first.
+        // The properties the stored page message has (`wayline replay` reads those), cut as it cuts them, the
+        // caller's first.
         let url = self.page.parsed_url();
         for &(k, v) in &[
             ("path", Some(url.path)),
@@ -154,7 +155,7 @@ impl Tracker {
         ] {
             if let Some(v) = v {
                 if page_props.get(k).is_none() {
-                    page_props.insert(k, v.into());
+                    page_props.insert(k, clip(v, MAX_CONTEXT_TEXT).into());
                 }
             }
         }
