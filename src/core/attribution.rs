@@ -55,7 +55,8 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    /// `None` when the URL carries no UTM parameter at all.
+    /// `None` when the URL carries none of the five UTM parameters (analytics.js sends a `context.campaign` for
+    /// any of them, a `utm_term` alone too).
     pub fn from_url(url: &Url) -> Option<Campaign> {
         // Cut: nothing bounds a URL, and the first touch stays in every message of the visitor.
         let get = |k: &str| {
@@ -70,8 +71,16 @@ impl Campaign {
             term: get("utm_term"),
             content: get("utm_content"),
         };
-        let any = !(c.name.is_empty() && c.source.is_empty() && c.medium.is_empty());
+        let any = [&c.name, &c.source, &c.medium, &c.term, &c.content]
+            .iter()
+            .any(|v| !v.is_empty());
         any.then_some(c)
+    }
+
+    /// Whether it names where the visit came from (a campaign, source or medium): only then is the landing a
+    /// campaign touch and a new campaign a new session. A term or a content alone is not.
+    pub fn is_touch(&self) -> bool {
+        !(self.name.is_empty() && self.source.is_empty() && self.medium.is_empty())
     }
 
     /// What identifies "a new campaign" for session rotation.
@@ -250,29 +259,30 @@ pub fn classify(landing: &Url, referrer: &str, now: Millis) -> Option<Touch> {
         .iter()
         .any(|id| landing.query_param(id).is_some());
     // One `Touch` built at the end: each literal would be its own copy of the construction.
-    let (channel, source, medium, campaign) = if let Some(c) = Campaign::from_url(landing) {
-        let channel = if ad_click {
-            Channel::Paid
+    let (channel, source, medium, campaign) =
+        if let Some(c) = Campaign::from_url(landing).filter(Campaign::is_touch) {
+            let channel = if ad_click {
+                Channel::Paid
+            } else {
+                match channel_of_medium(&c.medium, &c.source) {
+                    Channel::Direct => Channel::Referral,
+                    ch => ch,
+                }
+            };
+            (channel, c.source, c.medium, c.name)
         } else {
-            match channel_of_medium(&c.medium, &c.source) {
-                Channel::Direct => Channel::Referral,
-                ch => ch,
-            }
+            let channel = if ad_click {
+                Channel::Paid
+            } else if ref_host.is_empty() {
+                Channel::Direct
+            } else if same_site(ref_host, landing.host) {
+                return None;
+            } else {
+                channel_of_host(&ref_host.to_ascii_lowercase())
+            };
+            let source = clip(ref_host, MAX_CAMPAIGN_TEXT).to_string();
+            (channel, source, String::new(), String::new())
         };
-        (channel, c.source, c.medium, c.name)
-    } else {
-        let channel = if ad_click {
-            Channel::Paid
-        } else if ref_host.is_empty() {
-            Channel::Direct
-        } else if same_site(ref_host, landing.host) {
-            return None;
-        } else {
-            channel_of_host(&ref_host.to_ascii_lowercase())
-        };
-        let source = clip(ref_host, MAX_CAMPAIGN_TEXT).to_string();
-        (channel, source, String::new(), String::new())
-    };
     Some(Touch {
         channel,
         source,
@@ -541,6 +551,11 @@ mod tests {
         let a = Campaign::from_url(&Url::parse("http://s/?utm_campaign=a&utm_source=x")).unwrap();
         let b = Campaign::from_url(&Url::parse("http://s/?utm_campaign=b&utm_source=x")).unwrap();
         assert_ne!(a.key(), b.key());
-        assert!(Campaign::from_url(&Url::parse("http://s/?utm_term=x")).is_none());
+        assert!(
+            Campaign::from_url(&Url::parse("http://s/?utm_medium=x")).is_some_and(|c| c.is_touch())
+        );
+        let term = Campaign::from_url(&Url::parse("http://s/?utm_term=x")).unwrap();
+        assert!(!term.is_touch());
+        assert!(Campaign::from_url(&Url::parse("http://s/?utm_x=x")).is_none());
     }
 }

@@ -280,7 +280,7 @@ impl Tracker {
         let campaign_key = self
             .page_campaign
             .as_ref()
-            .filter(|_| landing)
+            .filter(|c| landing && c.is_touch())
             .map(Campaign::key);
         let started = self
             .profile
@@ -894,6 +894,52 @@ mod tests {
             t.profile().attribution.last.as_ref().map(|x| x.channel),
             Some(Channel::Social)
         );
+    }
+
+    /// As analytics.js does, any UTM parameter gives the context a `campaign`, a term or a content alone too; but
+    /// only a source, medium or campaign name makes a campaign touch (a new session, the last touch's channel):
+    /// a search term alone says nothing of where the visit came from.
+    #[test]
+    fn a_utm_term_or_content_alone_is_the_contexts_campaign_but_no_new_touch() {
+        let mut t = tracker(None);
+        t.page_view(
+            page("https://shop.test/", "https://www.google.com/"),
+            None,
+            None,
+            0,
+        );
+        t.page_view(
+            page("https://shop.test/a?utm_term=shoes", "https://shop.test/"),
+            None,
+            None,
+            MINUTE,
+        );
+        t.page_view(
+            page(
+                "https://shop.test/b?utm_content=banner",
+                "https://shop.test/a",
+            ),
+            None,
+            None,
+            2 * MINUTE,
+        );
+        let m = messages(&t);
+        assert_eq!(s(&m[0], &["context", "campaign", "term"]), None);
+        assert_eq!(s(&m[1], &["context", "campaign", "term"]), Some("shoes"));
+        assert_eq!(
+            m[1].get("context")
+                .and_then(|c| c.get("campaign"))
+                .and_then(Value::as_object)
+                .map(|c| c.len()),
+            Some(1)
+        );
+        assert_eq!(
+            s(&m[2], &["context", "campaign", "content"]),
+            Some("banner")
+        );
+        assert_eq!(t.profile().sessions.count, 1);
+        let a = &t.profile().attribution;
+        assert_eq!(a.last.as_ref().map(|x| x.channel), Some(Channel::Search));
     }
 
     #[test]
