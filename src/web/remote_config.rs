@@ -38,6 +38,9 @@ pub struct Remote {
     body_status: u16,
     /// A response to the URL requested before the SDK started (`configResponse`), which serves the first request.
     pub early: Option<JsValue>,
+    /// While the first request waits for `early`: when it gives up on it (as the SDK's own request gives up after
+    /// `transport::CONFIG_TIMEOUT`), reports the config unavailable and makes its own request.
+    early_until: Option<Millis>,
 }
 
 #[cfg(feature = "segments")]
@@ -101,13 +104,41 @@ impl Sdk {
             ]
         });
         // The page's own request (anything with a `then`; another value is ignored) settles as the SDK's own
-        // would. It carries no `If-None-Match`: a copy the SDK already holds comes back whole (or from the HTTP
-        // cache, revalidated), and `on_config_fetched` sees it is the same text.
+        // would, within the time the SDK's own is given (its promise could never settle; one given up on is
+        // ignored when it does, through a reaction of its own, handed to the page for good). It carries no
+        // `If-None-Match`: a copy the SDK already holds comes back whole (or from the HTTP cache, revalidated), and
+        // `on_config_fetched` sees it is the same text.
         match self.remote.early.take() {
             Some(early) if prop(&early, "then").is_function() => {
-                transport::settle(&self.window, Some(early), on_response);
+                self.remote.early_until = Some(now + transport::CONFIG_TIMEOUT as Millis);
+                let on_early = acting(|r| Some(Action::EarlyConfigResponse(r)));
+                transport::settle(&self.window, Some(early), &on_early);
+                on_early.keep();
             }
             _ => transport::get(&self.window, &url, self.remote.etag.as_deref(), on_response),
+        }
+    }
+
+    /// The page's config response (`configResponse`) settled: the first request's answer, unless given up on.
+    pub(super) fn on_early_config_response(&mut self, resp: JsValue, now: Millis) {
+        if self.remote.early_until.take().is_some() {
+            self.on_config_response(resp, now);
+        }
+    }
+
+    /// When the first request gives up on the page's config response, if it waits for one.
+    pub(super) fn early_config_until(&self) -> Option<Millis> {
+        self.remote.early_until
+    }
+
+    /// The page's config response is given up on when due: reported as a request that timed out is, and the SDK
+    /// requests the config itself.
+    pub(super) fn give_up_early_config(&mut self, now: Millis) {
+        if self.remote.early_until.is_some_and(|at| at <= now) {
+            self.remote.early_until = None;
+            // No response: reported as the SDK's own request that timed out is (a network error).
+            self.on_config_response(JsValue::UNDEFINED, now);
+            self.fetch_config(now);
         }
     }
 
@@ -236,4 +267,7 @@ impl Sdk {
 impl Sdk {
     pub fn refresh_config(&mut self, _now: Millis) {}
     pub fn config_online(&mut self, _now: Millis) {}
+    pub(super) fn early_config_until(&self) -> Option<Millis> {
+        None
+    }
 }

@@ -189,6 +189,9 @@ pub enum Action {
     /// A config request settled (a `Response` or an error).
     #[cfg(feature = "segments")]
     ConfigResponse(JsValue),
+    /// The page's config response (`configResponse`) settled.
+    #[cfg(feature = "segments")]
+    EarlyConfigResponse(JsValue),
     /// A config response's body was read (its text or an error).
     #[cfg(feature = "segments")]
     ConfigBody(JsValue),
@@ -251,6 +254,8 @@ impl Task for Option<Action> {
             Action::Live(held) => s.tabs.set_live(held),
             #[cfg(feature = "segments")]
             Action::ConfigResponse(resp) => s.on_config_response(resp, now),
+            #[cfg(feature = "segments")]
+            Action::EarlyConfigResponse(resp) => s.on_early_config_response(resp, now),
             #[cfg(feature = "segments")]
             Action::ConfigBody(text) => s.on_config_body(text, now),
             #[cfg(feature = "segments")]
@@ -420,6 +425,8 @@ impl Sdk {
 
     /// Carries out what the core decided: warnings, due sends, storage writes, flush promises, the timer.
     fn settle(&mut self, now: Millis) {
+        #[cfg(feature = "segments")]
+        self.give_up_early_config(now);
         #[cfg(feature = "segments")]
         // Rules changing with time alone wait in a hidden page (it may have started so: opened in the background).
         self.tracker
@@ -871,6 +878,7 @@ impl Sdk {
             self.profile_write_at,
             self.queue_write_at,
             self.tracker.next_wakeup(),
+            self.early_config_until(),
         ]
         .iter()
         .flatten()

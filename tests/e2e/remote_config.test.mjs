@@ -220,6 +220,32 @@ test('a config request that never answers gives up after 10 s, so later checks a
   await context.close();
 });
 
+test("a config response the page hands over that never settles is given up after 10 s, as the SDK's own request is, and the SDK asks itself", async () => {
+  const { page, log, context } = await openPage(env.browser);
+  let requests = 0;
+  await page.route('**/segments-config.json', (route) => { requests++; return route.continue(); });
+  await page.goto(env.collector.url + '/late-init.html');
+  await page.evaluate(() => {
+    window.configResults = [];
+    wayline.on('config', (result) => window.configResults.push(result));
+    wayline.init({ writeKey: 'wk_demo', autoPage: false, config: '/segments-config.json', configResponse: new Promise(() => {}) });
+  });
+  await ready(page);
+  // Kept for the config, as while any request is under way.
+  await page.evaluate(() => wayline.track('Order Completed'));
+  await sleep(500);
+  assert.deepEqual(await page.evaluate(() => window.configResults), [], "waiting for the page's response");
+  assert.equal(requests, 0);
+  // Given up on (reported as the SDK's own request that times out is), then the SDK's own request brings it.
+  await page.waitForFunction(() => window.configResults.length >= 2, null, { timeout: 15000 });
+  assert.deepEqual(await page.evaluate(() => window.configResults), [{ ok: false, source: 'network' }, { ok: true, source: 'network' }]);
+  assert.match(log.warnings.find((w) => w.includes('config_unavailable')) || '', /\(network error\)/);
+  assert.equal(requests, 1, 'its own request, once');
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'purchase', 'the order kept for the config counts');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('coming back online checks the config at once: a start that failed to fetch it gets it', async () => {
   const context = await env.browser.newContext();
   const { page } = await openPage(env.browser, context);
