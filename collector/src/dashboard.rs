@@ -312,9 +312,13 @@ fn surveys_section(surveys: &Value) -> String {
             ));
         }
         if let Some(csat) = q.get("csat") {
+            // No answer from 1 to 5 gives no share: a dash, not "–%".
+            let share = match &csat["satisfiedPercent"] {
+                Value::Null => "–".to_owned(),
+                n => format!("{}%", text(n)),
+            };
             body.push_str(&format!(
-                "<p class=\"score\">CSAT <b>{}%</b> <small>satisfied (4–5)</small></p>",
-                text(&csat["satisfiedPercent"])
+                "<p class=\"score\">CSAT <b>{share}</b> <small>satisfied (4–5)</small></p>"
             ));
         }
         if let Some(average) = q.get("average") {
@@ -471,6 +475,19 @@ article+article{border-top:1px solid var(--line);margin-top:12px}
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_csat_question_without_a_score_shows_a_dash() {
+        let report = json!({"source": "demo", "surveys": [
+            {"campaign": "c", "question": "q", "kind": "csat", "responses": 1,
+             "csat": {"satisfiedPercent": null, "satisfied": 0}, "answers": [{"answer": "great", "count": 1}]},
+            {"campaign": "c", "question": "r", "kind": "csat", "responses": 2,
+             "csat": {"satisfiedPercent": 50, "satisfied": 1}, "answers": []}]});
+        let page = render(&report);
+        assert!(page.contains("CSAT <b>–</b>"), "{page}");
+        assert!(page.contains("CSAT <b>50%</b>"), "{page}");
+        assert!(!page.contains("–%"), "{page}");
+    }
 
     #[test]
     fn sizes_are_labelled_at_the_end_of_the_range_not_now() {
