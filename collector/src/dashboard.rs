@@ -141,7 +141,7 @@ fn events_section(events: &Value) -> String {
             }
             let h = n as f64 / peak as f64 * height;
             top -= h;
-            let colour = colour_of(k, &s["name"]);
+            let colour = colour_of(k, s);
             svg.push_str(&format!(
                 "<rect x=\"{:.1}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{colour}\">\
                  <title>{} · {}: {n}</title></rect>",
@@ -171,7 +171,7 @@ fn events_section(events: &Value) -> String {
     for (k, s) in series.iter().enumerate() {
         legend.push_str(&format!(
             "<li><i style=\"background:{}\"></i>{} <b>{}</b></li>",
-            colour_of(k, &s["name"]),
+            colour_of(k, s),
             text(&s["name"]),
             int(&s["total"])
         ));
@@ -187,8 +187,8 @@ fn events_section(events: &Value) -> String {
     )
 }
 
-fn colour_of(index: usize, name: &Value) -> &'static str {
-    if name.as_str() == Some("other") {
+fn colour_of(index: usize, series: &Value) -> &'static str {
+    if series["rest"] == Value::Bool(true) {
         OTHER
     } else {
         PALETTE[index % PALETTE.len()]

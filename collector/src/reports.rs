@@ -271,7 +271,8 @@ fn plus_days(dialect: Dialect, at: &str, days: &str) -> String {
     }
 }
 
-/// Events per day: page views, the busiest track events by name, identifies, and the rest as `other`.
+/// Events per day: the busiest names (track events by name, page views as `Page Viewed`, identifies as `Identify`,
+/// as rules name them), and the rest as `other`.
 fn events_over_time(
     conn: &mut Reader,
     source: &str,
@@ -279,7 +280,11 @@ fn events_over_time(
 ) -> Result<Value, StoreError> {
     let (start, end) = query.bounds();
     let rows = conn.rows(
-        "SELECT substr(timestamp, 1, 10), CASE WHEN type = 'track' THEN event ELSE type END, COUNT(*)
+        // Named as rules name them (`count("Page Viewed")`), so a track event called `page` is not a page view.
+        "SELECT substr(timestamp, 1, 10),
+             CASE type WHEN 'track' THEN event WHEN 'page' THEN 'Page Viewed' WHEN 'screen' THEN 'Screen Viewed'
+                 WHEN 'identify' THEN 'Identify' WHEN 'group' THEN 'Group' ELSE 'Alias' END,
+             COUNT(*)
          FROM events WHERE source = ?1 AND timestamp >= ?2 AND timestamp < ?3
          GROUP BY 1, 2",
         &[source.into(), start.as_str().into(), end.as_str().into()],
@@ -322,7 +327,8 @@ fn events_over_time(
                 total += n;
             }
         }
-        series.push(json!({"name": "other", "total": total, "counts": other}));
+        // Marked, as a track event may be called `other` too.
+        series.push(json!({"name": "other", "rest": true, "total": total, "counts": other}));
     }
     let total: i64 = totals.values().sum();
     Ok(json!({"days": days, "total": total, "series": series}))
@@ -1042,6 +1048,7 @@ mod tests {
         let series = events["series"].as_array().unwrap();
         let names: Vec<&str> = series.iter().map(|s| s["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["A", "B", "C", "D", "E", "F", "other"]);
+        assert_eq!(series[6]["rest"], true);
         assert_eq!(series[0]["counts"], json!([0, 10, 0]));
         // G (4), page (2) and identify (1) are the rest.
         assert_eq!(series[6]["counts"], json!([1, 4, 2]));
@@ -1051,6 +1058,42 @@ mod tests {
             events_over_time(&mut conn, "other", &q).unwrap()["total"],
             json!(0)
         );
+    }
+
+    /// Page views and identifies are named as rules name them, so a track event called `page` or `identify` is
+    /// its own series; one called `Page Viewed` counts with page views, as `count("Page Viewed")` counts it. The
+    /// rest is marked as such, apart from a track event called `other`.
+    #[test]
+    fn events_over_time_names_built_in_kinds_as_rules_do() {
+        let mut conn = db();
+        put(&mut conn, "a", "page", None, "11-01T10:00", json!({}));
+        put(&mut conn, "a", "identify", None, "11-01T10:00", json!({}));
+        track(&mut conn, "a", "page", "11-01T10:00", json!({}));
+        track(&mut conn, "a", "Page Viewed", "11-01T10:00", json!({}));
+        track(&mut conn, "a", "other", "11-01T10:00", json!({}));
+        let q = ReportQuery::parse("from=2026-11-01&to=2026-11-01", day("2026-11-25")).unwrap();
+        let events = events_over_time(&mut conn, "demo", &q).unwrap();
+        let totals: BTreeMap<&str, i64> = events["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["name"].as_str().unwrap(), s["total"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(
+            totals,
+            BTreeMap::from([
+                ("Page Viewed", 2),
+                ("Identify", 1),
+                ("page", 1),
+                ("other", 1)
+            ]),
+            "{events}"
+        );
+        assert!(events["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["rest"].is_null()));
     }
 
     #[test]
