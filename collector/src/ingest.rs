@@ -333,9 +333,7 @@ pub fn normalise(
                 let text = match (number.as_i64(), number.as_u64(), number.as_f64()) {
                     (Some(n), _, _) => Some(n.to_string()),
                     (_, Some(n), _) => Some(n.to_string()),
-                    (_, _, Some(x)) if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 => {
-                        Some(format!("{}", x as i64))
-                    }
+                    (_, _, Some(x)) => integer_text(x),
                     _ => None,
                 };
                 if let Some(text) = text {
@@ -456,6 +454,13 @@ fn validate(object: &Map<String, Value>) -> Result<Checked, Rejection> {
         user_id,
         original,
     })
+}
+
+/// An integral number that a double holds exactly (within ±2^53), written as JavaScript writes it (`42.0` and
+/// `-0.0` as `42` and `0`); `None` for a fraction or a larger magnitude. Ids and answers sent as numbers are
+/// compared as this text.
+pub fn integer_text(x: f64) -> Option<String> {
+    (x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0).then(|| format!("{}", x as i64))
 }
 
 /// A random UUID (version 4), prefixed to tell it from the ids clients make:

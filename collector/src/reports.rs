@@ -462,12 +462,11 @@ fn answer_keys(kind: &str, text: &str) -> Vec<String> {
             })
             .collect(),
         // A number is one answer however it was written (`9` and `9.0`, as other clients send them).
-        "integer" | "real" | "number" => vec![match text.parse::<f64>() {
-            Ok(x) if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 => {
-                format!("{}", x as i64)
-            }
-            _ => text.to_owned(),
-        }],
+        "integer" | "real" | "number" => vec![text
+            .parse::<f64>()
+            .ok()
+            .and_then(crate::ingest::integer_text)
+            .unwrap_or_else(|| text.to_owned())],
         "text" | "string" => vec![text.to_owned()],
         _ => Vec::new(),
     }
