@@ -57,6 +57,18 @@ pub fn parse(source: &str, tokens: &[Token]) -> (Expr, Vec<Diagnostic>) {
     (expr, p.errors)
 }
 
+/// The operators written as words, which cannot stand where a value is expected (`not` can: it negates one).
+const WORD_OPERATORS: [&str; 8] = [
+    "in",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "exists",
+    "and",
+    "or",
+];
+
 /// The operator a word was probably meant to be, written as another language writes it (`startsWith`, `AND`,
 /// `includes`), for a hint.
 fn operator_meant(src: &str, t: &Token) -> Option<&'static str> {
@@ -73,19 +85,10 @@ fn operator_meant(src: &str, t: &Token) -> Option<&'static str> {
     if squashed == "includes" || squashed == "has" {
         return Some("contains");
     }
-    [
-        "starts_with",
-        "ends_with",
-        "contains",
-        "matches",
-        "and",
-        "or",
-        "not",
-        "in",
-        "exists",
-    ]
-    .into_iter()
-    .find(|op| *op != word && op.chars().filter(|&c| c != '_').eq(squashed.chars()))
+    WORD_OPERATORS
+        .into_iter()
+        .chain(["not"])
+        .find(|op| *op != word && op.chars().filter(|&c| c != '_').eq(squashed.chars()))
 }
 
 /// What a token is called in a message: a word as written, then the operator it was probably meant to be, if any.
@@ -424,8 +427,7 @@ impl Parser<'_> {
                     "false" => ExprKind::Bool(false),
                     "null" => ExprKind::Null,
                     _ if self.peek2().kind == TokenKind::LParen => return self.call(depth),
-                    "in" | "contains" | "starts_with" | "ends_with" | "matches" | "exists"
-                    | "and" | "or" => {
+                    word if WORD_OPERATORS.contains(&word) => {
                         self.error(
                             t.span,
                             "unexpected-token",
