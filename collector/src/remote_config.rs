@@ -189,6 +189,20 @@ pub fn load(file: &ConfigFile) -> Result<Served, ConfigFault> {
     Ok(Served { body, etag })
 }
 
+/// [`load`] off the request threads (reading and checking are blocking work); a load that did not finish is an
+/// unreadable file.
+pub async fn load_off_runtime(file: ConfigFile) -> Result<Served, ConfigFault> {
+    let name = file.name.clone();
+    tokio::task::spawn_blocking(move || load(&file))
+        .await
+        .unwrap_or_else(|err| {
+            Err(ConfigFault::Unreadable {
+                file: name,
+                message: err.to_string(),
+            })
+        })
+}
+
 /// The compiled form of checked config text: what the SDK reads (`wayline::core::compiled`), so browsers never
 /// run the rule compiler. Also `wayline compile`.
 pub fn compile_text(text: &str) -> Result<String, String> {
@@ -289,16 +303,7 @@ async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Resp
             source: source.name.clone(),
         })
     })?;
-    let name = file.name.clone();
-    // Reading and checking are blocking work; keep them off the request threads.
-    let loaded = tokio::task::spawn_blocking(move || load(&file))
-        .await
-        .unwrap_or_else(|err| {
-            Err(ConfigFault::Unreadable {
-                file: name,
-                message: err.to_string(),
-            })
-        });
+    let loaded = load_off_runtime(file).await;
     let (served, fault) = match loaded {
         Ok(served) => {
             state
