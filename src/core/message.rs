@@ -51,6 +51,12 @@ impl Page {
     pub fn parsed_url(&self) -> Url<'_> {
         Url::parse(&self.url)
     }
+
+    /// The URL as messages carry it and rules read it: without its `#fragment`, as analytics.js sends it (an
+    /// in-page anchor is not another page).
+    pub fn sent_url(&self) -> &str {
+        Url::without_hash(&self.url)
+    }
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.
@@ -95,7 +101,7 @@ pub fn write_page_properties(
     page_property(out, own, "referrer", &page.referrer);
     page_property(out, own, "search", url.search);
     page_property(out, own, "title", &page.title);
-    page_property(out, own, "url", &page.url);
+    page_property(out, own, "url", page.sent_url());
     if let Some(category) = category {
         page_property(out, own, "category", category);
     }

@@ -1603,6 +1603,49 @@ mod audience_tests {
         assert_eq!(t.segments(), ["docs"]);
     }
 
+    /// A page's URL is sent without its `#fragment`, as analytics.js sends it (an in-page anchor is not another
+    /// page), in the properties and in `context.page`, and rules read it so, as `wayline replay` reads the stored
+    /// message. The path and search never held the fragment.
+    #[test]
+    fn a_page_views_url_is_sent_and_read_without_its_fragment() {
+        let config_text = r#"{"segments": {"plain": "count(\"Page Viewed\", where: url == \"https://shop.test/docs?v=2\") >= 1"}}"#;
+        let config = json::parse(config_text).unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view(page("/docs?v=2#install"), None, None, 1_000);
+        assert_eq!(t.segments(), ["plain"]);
+        t.track("Clicked", None, 2_000);
+        let stored: Vec<Value> = t
+            .queue()
+            .items()
+            .map(|i| json::parse(&t.queue().message_json(i)).unwrap())
+            .collect();
+        let view = stored
+            .iter()
+            .find(|m| m.get("type").and_then(Value::as_str) == Some("page"))
+            .unwrap();
+        let text = |m: &Value, path: &[&str]| {
+            path.iter()
+                .try_fold(m, |v, k| v.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            text(view, &["properties", "url"]).as_deref(),
+            Some("https://shop.test/docs?v=2")
+        );
+        for m in &stored {
+            assert_eq!(
+                text(m, &["context", "page", "url"]).as_deref(),
+                Some("https://shop.test/docs?v=2")
+            );
+        }
+        assert_eq!(
+            text(view, &["properties", "search"]).as_deref(),
+            Some("?v=2")
+        );
+    }
+
     /// A page view's values over 2,048 bytes are cut in the stored message (its properties and its top-level
     /// name and category alike), and rules read them cut too: the SDK and `wayline replay`, which reads the stored
     /// message, decide the same.

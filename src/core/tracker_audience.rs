@@ -147,7 +147,7 @@ impl Tracker {
         for &(k, v) in &[
             ("path", Some(url.path)),
             ("search", Some(url.search)),
-            ("url", Some(self.page.url.as_str())),
+            ("url", Some(self.page.sent_url())),
             ("title", Some(self.page.title.as_str())),
             ("referrer", Some(self.page.referrer.as_str())),
             ("category", category),
