@@ -107,6 +107,19 @@ export function createWayline(load) {
     userId: () => (mod ? invoke(mod, 'userId', []) : undefined),
     debugState: () => (mod ? invoke(mod, 'debugState', []) : null),
   };
-  for (const m of METHODS) api[m] = (...args) => call(m, args);
+  // analytics.js's callback, the last argument of `track`, `page` and `identify` (pages navigate in it once a
+  // click is tracked): called once the call is recorded (a queued call, once `init` has replayed it), and after
+  // 300 ms at the latest, as analytics.js's default timeout, so a page that cannot run the SDK never waits.
+  METHODS.forEach((m, i) => {
+    api[m] = (...args) => {
+      let done = i < 3 && typeof args[args.length - 1] == 'function' && args.pop();
+      call(m, args);
+      if (done) {
+        const once = () => done && (done(), (done = 0));
+        setTimeout(once, mod || failed ? 0 : 300);
+        if (ready) ready.then(once, once);
+      }
+    };
+  });
   return api;
 }

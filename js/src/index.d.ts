@@ -3,6 +3,10 @@
 /** A JSON-serialisable value. Functions and symbols are left out; cycles and BigInt are repaired with a warning. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
 
+/** analytics.js's last-argument callback of `track`, `page` and `identify`. */
+export type Callback = () => void;
+/** analytics.js's `options` argument (`context`, `timestamp`, `integrations`…): accepted for compatibility and ignored. */
+export type CallOptions = Record<string, unknown>;
 /** Properties of a `track`/`page` call or traits of `identify`: a plain object. */
 export type Properties = Record<string, unknown>;
 
@@ -328,16 +332,25 @@ export interface Wayline {
    * for invalid options.
    */
   init(options: InitOptions): Promise<boolean>;
-  /** Records an event. Never throws; bad input is repaired or dropped with a `warning`. */
-  track(event: string, properties?: Properties): void;
+  /**
+   * Records an event. Never throws; bad input is repaired or dropped with a `warning`. As in analytics.js, a
+   * function as the last argument is called once the call is recorded (after 300 ms at the latest, also when the
+   * SDK cannot run); an `options` object before it is accepted and ignored (the SDK records its own context).
+   */
+  track(event: string, properties?: Properties, callback?: Callback): void;
+  track(event: string, properties: Properties | undefined, options: CallOptions, callback?: Callback): void;
+  track(event: string, callback: Callback): void;
   /** Records a page view of the current URL (automatic unless `autoPage: false`). */
-  page(name?: string, properties?: Properties): void;
+  page(name?: string, properties?: Properties, callback?: Callback): void;
+  page(name: string | undefined, properties: Properties | undefined, options: CallOptions, callback?: Callback): void;
   /** A page view with a category and a name, as analytics.js reads two leading strings: `page('Docs', 'Intro')`. */
-  page(category: string, name: string, properties?: Properties): void;
-  page(properties: Properties): void;
+  page(category: string, name: string, properties?: Properties, callback?: Callback): void;
+  page(category: string, name: string, properties: Properties | undefined, options: CallOptions, callback?: Callback): void;
+  page(properties: Properties, callback?: Callback): void;
   /** Associates the visitor with a user id and merges traits (`identify(traits)` updates traits only). */
-  identify(userId: string, traits?: Properties): void;
-  identify(traits: Properties): void;
+  identify(userId: string, traits?: Properties, callback?: Callback): void;
+  identify(userId: string, traits: Properties | undefined, options: CallOptions, callback?: Callback): void;
+  identify(traits: Properties, callback?: Callback): void;
   /** Logout: new anonymous id, user id and traits cleared. */
   reset(): void;
   /** Changes the consent state; `'granted'` sends what was held, `'denied'` purges storage. */

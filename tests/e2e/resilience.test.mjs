@@ -181,3 +181,61 @@ test('bad options queued through the stub before the SDK loaded: the same consol
   assert.match(log.errors[0], /^\[wayline\] init: `flushInterval` .* \(invalid_options\)$/);
   await context.close();
 });
+
+// analytics.js's last-argument callback (`track(event, properties, options, callback)`, and the same for `page` and
+// `identify`), which pages use to navigate once a click is tracked: it is called once the call is recorded, and
+// within 300 ms whatever happens, also when the SDK cannot run, so such a page never waits for good.
+test('a callback as the last argument is called once the call is recorded, and also when the SDK cannot load', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/manual.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const calls = () => {
+    const heard = [];
+    const mark = (name) => () => heard.push(name);
+    wayline.track('Clicked', { to: '/next' }, {}, mark('track+options'));
+    wayline.track('Clicked', { to: '/next' }, mark('track'));
+    wayline.track('Clicked', mark('track bare'));
+    wayline.page('Docs', 'Intro', {}, {}, mark('page'));
+    wayline.identify('u-1', { plan: 'pro' }, {}, mark('identify'));
+    return heard;
+  };
+  const result = await page.evaluate(async (body) => {
+    const calls = eval(body);
+    const beforeInit = calls();
+    const ok = await wayline.init({ writeKey: 'wk_demo', autoPage: false });
+    await new Promise((r) => setTimeout(r, 400));
+    const running = calls();
+    const immediately = running.length;
+    await new Promise((r) => setTimeout(r, 20));
+    await wayline.flush();
+    return { ok, beforeInit, immediately, running };
+  }, `(${calls})`);
+  const all = ['track+options', 'track', 'track bare', 'page', 'identify'];
+  assert.equal(result.ok, true);
+  assert.deepEqual(result.beforeInit, all, 'queued before init: called once replayed');
+  assert.equal(result.immediately, 0, 'called after the call, not inside it');
+  assert.deepEqual(result.running, all);
+  const events = await waitForEvents(env.collector, (e) => e.filter((x) => x.event === 'Clicked').length >= 6);
+  assert.equal(events.filter((x) => x.event === 'Clicked').length, 6);
+  for (const e of events.filter((x) => x.event === 'Clicked')) {
+    assert.ok(e.properties.to === '/next' || Object.keys(e.properties).length === 0, JSON.stringify(e.properties));
+  }
+  assert.deepEqual(log.errors, []);
+
+  // The wasm file cannot load: the callbacks are still called.
+  const blocked = await openPage(env.browser);
+  await blocked.page.route('**/wayline_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await blocked.page.goto(env.collector.url + '/manual.html');
+  await blocked.page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const failed = await blocked.page.evaluate(async (body) => {
+    const calls = eval(body);
+    const early = calls();
+    const ok = await wayline.init({ writeKey: 'wk_demo' });
+    const late = calls();
+    await new Promise((r) => setTimeout(r, 350));
+    return { ok, early, late };
+  }, `(${calls})`);
+  assert.deepEqual(failed, { ok: false, early: all, late: all });
+  await blocked.context.close();
+  await context.close();
+});

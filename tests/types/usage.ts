@@ -14,6 +14,11 @@ async function main(): Promise<void> {
   wayline.page({ plan: 'pro' });
   wayline.identify('user-42', { plan: 'pro', companySize: 50 });
   wayline.identify({ industry: 'retail' });
+  wayline.track('Clicked', { to: '/next' }, {}, () => location.assign('/next'));
+  wayline.track('Clicked', { to: '/next' }, () => location.assign('/next'));
+  wayline.track('Clicked', () => location.assign('/next'));
+  wayline.page('Docs', 'Intro', {}, {}, () => undefined);
+  wayline.identify('user-42', { plan: 'pro' }, { integrations: { All: false } }, () => undefined);
   wayline.reset();
   wayline.consent('pending');
   wayline.consent('granted');
