@@ -8,7 +8,8 @@ const METHODS = ['track', 'page', 'identify', 'reset', 'consent', 'off', 'outcom
 // matches on it): one export rather than one per method, each of which costs a shim in the wasm and a wrapper
 // in the glue.
 const CODES = [
-  ...METHODS, 'on', 'init', 'flush', 'segments', 'stage', 'explain', 'anonymousId', 'userId', 'debugState',
+  ...METHODS, 'on', 'init', 'flush', 'segments', 'stage', 'explain', 'anonymousId', 'userId', 'debugState', 'group',
+  'alias',
 ];
 
 export function createWayline(load) {
@@ -107,12 +108,12 @@ export function createWayline(load) {
     userId: () => (mod ? invoke(mod, 'userId', []) : undefined),
     debugState: () => (mod ? invoke(mod, 'debugState', []) : null),
   };
-  // analytics.js's callback, the last argument of `track`, `page` and `identify` (pages navigate in it once a
-  // click is tracked): called once the call is recorded (a queued call, once `init` has replayed it), and after
-  // 300 ms at the latest, as analytics.js's default timeout, so a page that cannot run the SDK never waits.
-  METHODS.forEach((m, i) => {
+  // analytics.js's callback, the last argument of `track`, `page`, `identify`, `group` and `alias` (pages navigate
+  // in it once a click is tracked): called once the call is recorded (a queued call, once `init` has replayed it),
+  // and after 300 ms at the latest, as analytics.js's default timeout, so a page that cannot run the SDK never waits.
+  [...METHODS, 'group', 'alias'].forEach((m, i) => {
     api[m] = (...args) => {
-      let done = i < 3 && typeof args[args.length - 1] == 'function' && args.pop();
+      let done = (i < 3 || i > 6) && typeof args[args.length - 1] == 'function' && args.pop();
       call(m, args);
       if (done) {
         const once = () => done && (done(), (done = 0));

@@ -351,6 +351,18 @@ export interface Wayline {
   identify(userId: string, traits?: Properties, callback?: Callback): void;
   identify(userId: string, traits: Properties | undefined, options: CallOptions, callback?: Callback): void;
   identify(traits: Properties, callback?: Callback): void;
+  /**
+   * Records a Segment `group` message: the visitor belongs to a company or team. Rules see it as a `"Group"`
+   * event whose properties are the traits; the traits are not kept in the profile.
+   */
+  group(groupId: string, traits?: Properties, callback?: Callback): void;
+  group(groupId: string, traits: Properties | undefined, options: CallOptions, callback?: Callback): void;
+  /**
+   * Records a Segment `alias` message joining `previousId` (by default the current user id, else the anonymous id)
+   * to `userId`. The visitor's own user id does not change (`identify` does that).
+   */
+  alias(userId: string, previousId?: string, callback?: Callback): void;
+  alias(userId: string, previousId: string | undefined, options: CallOptions, callback?: Callback): void;
   /** Logout: new anonymous id, user id and traits cleared. */
   reset(): void;
   /** Changes the consent state; `'granted'` sends what was held, `'denied'` purges storage. */

@@ -7,7 +7,7 @@
   q.stub = 1;
   var s = d.currentScript;
   q.opts = s ? s.dataset : {};
-  'init track page identify reset consent flush on off segments stage outcome'.split(' ').forEach(function (m) {
+  'init track page identify group alias reset consent flush on off segments stage outcome'.split(' ').forEach(function (m) {
     q[m] = function () {
       var a = [].slice.call(arguments);
       if (m == 'flush') return new Promise(function (r) { q.push([m, a, r]); });

@@ -46,6 +46,7 @@ pub enum Kind {
     Track,
     Page,
     Identify,
+    Group,
 }
 
 impl Kind {
@@ -54,6 +55,7 @@ impl Kind {
             Kind::Track => "track",
             Kind::Page => "page",
             Kind::Identify => "identify",
+            Kind::Group => "group",
         }
     }
 }

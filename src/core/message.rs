@@ -204,6 +204,16 @@ pub enum Body<'a> {
     Identify {
         traits_json: &'a str,
     },
+    /// `group(groupId, traits)`: the visitor belongs to a company or team.
+    Group {
+        group_id: &'a str,
+        traits_json: &'a str,
+    },
+    /// `alias(userId, previousId)`: the message's `userId` is the new id, not the current one.
+    Alias {
+        user_id: &'a str,
+        previous_id: &'a str,
+    },
 }
 
 /// Writes a message up to and including `"context":`; the context object and the closing brace follow.
@@ -239,10 +249,27 @@ pub fn write_message_head(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut St
             out.push_str("{\"type\":\"identify\",\"traits\":");
             out.push_str(traits_json);
         }
+        Body::Group {
+            group_id,
+            traits_json,
+        } => {
+            out.push_str("{\"type\":\"group\",\"groupId\":");
+            write_string(group_id, out);
+            out.push_str(",\"traits\":");
+            out.push_str(traits_json);
+        }
+        Body::Alias {
+            user_id,
+            previous_id,
+        } => {
+            out.push_str("{\"type\":\"alias\",\"previousId\":");
+            write_string(previous_id, out);
+            member(out, ",\"userId\":", user_id);
+        }
     }
     member(out, ",\"messageId\":", envelope.message_id);
     member(out, ",\"anonymousId\":", envelope.anonymous_id);
-    if let Some(u) = envelope.user_id {
+    if let (Some(u), false) = (envelope.user_id, matches!(body, Body::Alias { .. })) {
         member(out, ",\"userId\":", u);
     }
     out.push_str(",\"timestamp\":\"");

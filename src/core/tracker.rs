@@ -372,16 +372,30 @@ impl Tracker {
             }
         };
         self.adjusted(props.adjustment);
-        self.hold_context();
-        self.touch_session(now, false);
-        let recorded = self.enqueue(
+        self.record_call(
             Body::Track {
                 event: name,
                 properties_json: &props.json,
             },
+            Some((Kind::Track, name, &props.map)),
             now,
-        );
-        self.feed(Kind::Track, name, &props.map, now);
+        )
+    }
+
+    /// Records a message of the page's own call (an activity in the session), and the event rules see of it.
+    #[inline(never)]
+    fn record_call(
+        &mut self,
+        body: Body<'_>,
+        event: Option<(Kind, &str, &Map)>,
+        now: Millis,
+    ) -> bool {
+        self.hold_context();
+        self.touch_session(now, false);
+        let recorded = self.enqueue(body, now);
+        if let Some((kind, name, properties)) = event {
+            self.feed(kind, name, properties, now);
+        }
         self.release_context(now);
         recorded
     }
@@ -463,11 +477,8 @@ impl Tracker {
         traits_json: Option<&str>,
         now: Millis,
     ) -> bool {
-        if let Some(id) = user_id {
-            if id.is_empty() || id.len() > sanitize::MAX_EVENT_NAME {
-                self.warn("invalid_user_id", "a user id must be a non-empty string of at most 200 bytes; identify was ignored".into());
-                return false;
-            }
+        if !user_id.is_none_or(|id| self.valid_id(id, "invalid_user_id", "identify")) {
+            return false;
         }
         let traits = match sanitize::properties(traits_json) {
             Ok(p) => p,
@@ -521,6 +532,72 @@ impl Tracker {
         self.feed(Kind::Identify, IDENTIFY, &new_traits, now);
         self.release_context(now);
         recorded
+    }
+
+    /// Whether `id` can be a user or group id (a non-empty string of at most 200 bytes); if not, warns `code` that
+    /// `call` was ignored.
+    #[inline(never)]
+    fn valid_id(&mut self, id: &str, code: &'static str, call: &str) -> bool {
+        let valid = !id.is_empty() && id.len() <= sanitize::MAX_EVENT_NAME;
+        if !valid {
+            self.warn(
+                code,
+                json::concat(&[
+                    "an id must be a non-empty string of at most 200 bytes; ",
+                    call,
+                    " was ignored",
+                ]),
+            );
+        }
+        valid
+    }
+
+    /// `group(groupId, traits)`: records a Segment `group` message (the company or team the visitor belongs to;
+    /// the group's traits are not kept in the profile). Rules see it as a `"Group"` event whose properties are
+    /// the traits, as `wayline replay` reads a stored `group` message.
+    pub fn group(&mut self, group_id: &str, traits_json: Option<&str>, now: Millis) -> bool {
+        if !self.valid_id(group_id, "invalid_group_id", "group") {
+            return false;
+        }
+        let traits = match sanitize::properties(traits_json) {
+            Ok(p) => p,
+            Err(e) => {
+                self.reject(e);
+                return false;
+            }
+        };
+        self.adjusted(traits.adjustment);
+        self.record_call(
+            Body::Group {
+                group_id,
+                traits_json: &traits.json,
+            },
+            Some((Kind::Group, GROUP, &traits.map)),
+            now,
+        )
+    }
+
+    /// `alias(userId, previousId?)`: records a Segment `alias` message joining `previous_id` (by default the
+    /// current user id, else the anonymous id) to `user_id`. As in analytics.js, the visitor's own user id does not
+    /// change: `identify` does that.
+    pub fn alias(&mut self, user_id: &str, previous_id: Option<&str>, now: Millis) -> bool {
+        let previous = previous_id
+            .or(self.profile.user_id.as_deref())
+            .unwrap_or(&self.profile.anonymous_id)
+            .to_string();
+        if !(self.valid_id(user_id, "invalid_user_id", "alias")
+            && self.valid_id(&previous, "invalid_user_id", "alias"))
+        {
+            return false;
+        }
+        self.record_call(
+            Body::Alias {
+                user_id,
+                previous_id: &previous,
+            },
+            None,
+            now,
+        )
     }
 
     /// An interaction on the visible page (pointer, key, scroll): engaged time accrues (see `engagement.rs`).
@@ -600,6 +677,7 @@ impl Tracker {
 /// The event names rules match for page views and identify calls.
 pub const PAGE_VIEWED: &str = "Page Viewed";
 pub const IDENTIFY: &str = "Identify";
+pub const GROUP: &str = "Group";
 /// Recorded when the visitor leaves a page they engaged with; rules read its `engagedMs` as `engaged_time()`.
 pub const PAGE_ENGAGEMENT: &str = "Page Engagement";
 
@@ -1098,6 +1176,70 @@ mod tests {
                 "invalid_event_name",
                 "properties_not_object",
                 "invalid_user_id"
+            ]
+        );
+        assert_eq!(t.queue().len(), 1);
+    }
+
+    /// `group` and `alias` as Segment's spec shapes them: a group's id and traits; an alias's `previousId`
+    /// (the current user id, else the anonymous id, unless given) and the new `userId`, which the visitor's own
+    /// identity does not take.
+    #[test]
+    fn group_and_alias_messages_follow_the_segment_spec() {
+        let mut t = tracker(None);
+        let anon = t.profile().anonymous_id.clone();
+        assert!(t.group(
+            "acme",
+            Some("{\"plan\":\"enterprise\",\"seats\":40}"),
+            1_000
+        ));
+        assert!(t.alias("user-7", None, 2_000));
+        t.identify(Some("user-7"), None, 3_000);
+        assert!(t.alias("user-8", Some("legacy-3"), 4_000));
+        assert!(t.alias("user-9", None, 5_000));
+        assert_eq!(t.profile().user_id.as_deref(), Some("user-7"));
+        let m = messages(&t);
+        assert_eq!(s(&m[0], &["type"]), Some("group"));
+        assert_eq!(s(&m[0], &["groupId"]), Some("acme"));
+        assert_eq!(
+            m[0].get("traits").map(Value::to_json).as_deref(),
+            Some("{\"plan\":\"enterprise\",\"seats\":40}")
+        );
+        assert_eq!(s(&m[0], &["anonymousId"]), Some(anon.as_str()));
+        assert!(m[0].get("context").and_then(|c| c.get("page")).is_some());
+        let alias = |m: &Value| {
+            (
+                s(m, &["type"]).map(str::to_owned),
+                s(m, &["previousId"]).map(str::to_owned),
+                s(m, &["userId"]).map(str::to_owned),
+            )
+        };
+        let owned = |t: &str, p: &str, u: &str| (Some(t.into()), Some(p.into()), Some(u.into()));
+        assert_eq!(alias(&m[1]), owned("alias", &anon, "user-7"));
+        assert_eq!(alias(&m[3]), owned("alias", "legacy-3", "user-8"));
+        assert_eq!(alias(&m[4]), owned("alias", "user-7", "user-9"));
+        let raw = t.queue().message_json(t.queue().items().nth(4).unwrap());
+        assert_eq!(raw.matches("\"userId\"").count(), 1, "{raw}");
+    }
+
+    #[test]
+    fn group_and_alias_refuse_bad_ids_with_warnings() {
+        let mut t = tracker(None);
+        let long = "g".repeat(201);
+        assert!(!t.group("", None, 0));
+        assert!(!t.group(&long, None, 0));
+        assert!(!t.alias("", None, 0));
+        assert!(!t.alias("u", Some(""), 0));
+        assert!(t.group("g", Some("[1]"), 0));
+        let codes: Vec<_> = t.take_warnings().iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "invalid_group_id",
+                "invalid_group_id",
+                "invalid_user_id",
+                "invalid_user_id",
+                "properties_not_object"
             ]
         );
         assert_eq!(t.queue().len(), 1);
@@ -1643,6 +1785,32 @@ mod audience_tests {
         assert_eq!(
             text(view, &["properties", "search"]).as_deref(),
             Some("?v=2")
+        );
+    }
+
+    /// A `group` call is a `"Group"` event whose properties are the group's traits, in the SDK's rules as in
+    /// `wayline replay` of the stored message.
+    #[test]
+    fn group_calls_are_group_events_for_rules_as_replay_reads_them() {
+        let config_text = r#"{"segments": {"enterprise": "count(\"Group\", where: plan == \"enterprise\") >= 1"}}"#;
+        let config = json::parse(config_text).unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.group("acme", Some(r#"{"plan":"starter"}"#), 1_000);
+        assert!(t.segments().is_empty());
+        t.group("acme", Some(r#"{"plan":"enterprise"}"#), 2_000);
+        assert_eq!(t.segments(), ["enterprise"]);
+        let stored: Vec<String> = t
+            .queue()
+            .items()
+            .map(|i| t.queue().message_json(i))
+            .collect();
+        let timeline =
+            crate::core::segments::config::replay(config_text, &stored.join("\n"), None, "c")
+                .unwrap();
+        assert!(
+            timeline.contains("segment-enter enterprise\n"),
+            "{timeline}"
         );
     }
 

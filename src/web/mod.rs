@@ -81,7 +81,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
     // A command made while the SDK holds its state (from page code it runs) answers `true`, which no command
     // answers otherwise: the facade makes it again once the SDK is done (`js/src/facade.js`), rather than it
     // being lost.
-    if matches!(code, 0..=4 | 6 | 9) && sdk::busy() {
+    if matches!(code, 0..=4 | 6 | 9 | 16 | 17) && sdk::busy() {
         return JsValue::TRUE;
     }
     let text = a.as_string();
@@ -128,6 +128,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
         }),
         #[cfg(feature = "segments")]
         6 => convert::to_json(&c),
+        16 => convert::to_json(&b),
         _ => Json::Absent,
     } {
         Json::Absent => (None, false),
@@ -159,19 +160,19 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
                         now,
                     ),
                     _ => {
-                        // A number as its JSON text, anything else that is not a string as "".
-                        let id = (!shifted).then(|| {
-                            first.map(str::to_string).unwrap_or_else(|| {
-                                let mut id = String::new();
-                                if let Some(n) = a.as_f64() {
-                                    crate::core::json::write_number(n, &mut id);
-                                }
-                                id
-                            })
-                        });
+                        let id = (!shifted).then(|| id_text(&a));
                         s.tracker.identify(id.as_deref(), props.as_deref(), now);
                     }
                 }
+            }
+            // `group(groupId, traits?)`, `alias(userId, previousId?)` (by default the current user id, else the
+            // anonymous id).
+            16 => {
+                s.tracker.group(&id_text(&a), props.as_deref(), now);
+            }
+            17 => {
+                let previous = (!b.is_undefined() && !b.is_null()).then(|| id_text(&b));
+                s.tracker.alias(&id_text(&a), previous.as_deref(), now);
             }
             // Logout: a new anonymous id, no user id, no traits.
             3 => s.reset(now),
@@ -258,6 +259,18 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
         10 => convert::array(),
         12 | 15 => JsValue::NULL,
         _ => JsValue::UNDEFINED,
+    })
+}
+
+/// An id argument (`identify`'s, `group`'s, `alias`'s): a string as it is, a number as its JSON text (as
+/// analytics.js sends it), anything else as "", which the call refuses with a warning.
+fn id_text(v: &JsValue) -> String {
+    v.as_string().unwrap_or_else(|| {
+        let mut id = String::new();
+        if let Some(n) = v.as_f64() {
+            crate::core::json::write_number(n, &mut id);
+        }
+        id
     })
 }
 

@@ -239,3 +239,37 @@ test('a callback as the last argument is called once the call is recorded, and a
   await blocked.context.close();
   await context.close();
 });
+
+// Segment's `group` and `alias` calls: recorded in the spec's shape and stored by the collector; a page migrating
+// from analytics.js that calls them no longer meets "wayline.group is not a function".
+test('group and alias are recorded as Segment messages, also when called through the stub before the SDK loaded', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.addInitScript(() => {
+    // Called while only the stub exists.
+    window.addEventListener('DOMContentLoaded', () => window.wayline.group('acme-early', { plan: 'starter' }));
+  });
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(async () => {
+    wayline.group('acme', { plan: 'enterprise', seats: 40 });
+    wayline.group(42);
+    wayline.alias('user-7');
+    wayline.identify('user-7');
+    wayline.alias('user-8', 'legacy-3');
+    await wayline.flush();
+    return wayline.anonymousId();
+  });
+  const mine = (e) => e.filter((x) => x.anonymousId === anon && (x.type === 'group' || x.type === 'alias'));
+  const events = mine(await waitForEvents(env.collector, (e) => mine(e).length >= 5));
+  const shape = events.map((e) => [e.type, e.groupId ?? e.previousId, e.type === 'group' ? e.traits : e.userId]);
+  assert.deepEqual(shape, [
+    ['group', 'acme-early', { plan: 'starter' }],
+    ['group', 'acme', { plan: 'enterprise', seats: 40 }],
+    ['group', '42', {}],
+    ['alias', anon, 'user-7'],
+    ['alias', 'legacy-3', 'user-8'],
+  ]);
+  assert.equal(await page.evaluate(() => wayline.userId()), 'user-7', 'alias does not change the user id');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});

@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   wayline.track('Clicked', () => location.assign('/next'));
   wayline.page('Docs', 'Intro', {}, {}, () => undefined);
   wayline.identify('user-42', { plan: 'pro' }, { integrations: { All: false } }, () => undefined);
+  wayline.group('acme', { plan: 'enterprise', employees: 40 });
+  wayline.group('acme', {}, {}, () => undefined);
+  wayline.alias('user-42');
+  wayline.alias('user-42', 'legacy-7', () => undefined);
   wayline.reset();
   wayline.consent('pending');
   wayline.consent('granted');
