@@ -131,7 +131,13 @@ pub struct Opening {
 
 /// Opens the prompt `task` describes in place of the one on the page, or with `None` closes the one on the page.
 /// (Data rather than a boxed closure each: a closure type is a vtable, a shim and drop code of its own.)
+/// The one on the page closes first: it gives the focus back to the page, so the new one takes it from there and
+/// gives it back there in turn (opened first, it would remember the old prompt, removed by then, and leave the
+/// focus nowhere when it closes).
 pub fn carry_out(task: Option<Box<Opening>>) {
+    if let Some(old) = OPEN.with(|o| o.take()) {
+        old.close();
+    }
     let prompt = task.and_then(|o| {
         let id = o.campaign.clone();
         // Through `act`, as the browser's other callbacks: a closure of its own handed to `run` was code of its own.
@@ -144,7 +150,8 @@ pub fn carry_out(task: Option<Box<Opening>>) {
             on_event,
         )
     });
-    if let Some(old) = OPEN.with(|o| o.replace(prompt)) {
-        old.close();
+    // One opened meanwhile by the page's own focus handlers (a `track` in a `focus` listener) gives way too.
+    if let Some(other) = OPEN.with(|o| o.replace(prompt)) {
+        other.close();
     }
 }

@@ -114,6 +114,25 @@ test('branching, multiple choice as a list, a rating with arrow keys, and Escape
   await context.close();
 });
 
+test('a prompt shown in place of another gives the focus back to where it was before the first, on Escape or on reset', async () => {
+  const { page, context } = await campaignsPage();
+  for (const end of ['Escape', 'reset']) {
+    await page.focus('#before');
+    await show(page, 'Show rating');
+    await page.keyboard.press(' '); // answered: the thank-you step stays on screen, the focus on its close button
+    await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
+    await page.evaluate(() => wayline.track('Show single'));
+    await page.locator('wayline-prompt[data-campaign=single]').waitFor({ state: 'attached', timeout: 5000 });
+    assert.equal(await prompt(page).count(), 1, 'the rating was replaced');
+    assert.equal(await focused(page), 'v:0', 'the focus is in the new prompt');
+    if (end === 'Escape') await page.keyboard.press('Escape');
+    else await page.evaluate(() => wayline.reset());
+    await prompt(page).waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'before', `focus returned to where it was (${end})`);
+  }
+  await context.close();
+});
+
 test('a double click answers one question: its second click does not answer the next question shown under it', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show twice');
