@@ -798,3 +798,38 @@ fn one_point_is_singular() {
     assert_eq!(text(&find(&root("one-point"), ".k")), "1 point");
     prompt.close();
 }
+
+/// A button inside a web component (an open shadow root) had the focus: it gets it back when the prompt closes,
+/// not the component's host (which cannot take it, leaving the focus nowhere).
+#[wasm_bindgen_test]
+fn the_focus_goes_back_into_the_web_component_that_had_it() {
+    let component = doc().create_element("div").unwrap();
+    doc().body().unwrap().append_child(&component).unwrap();
+    let init = Object::new();
+    Reflect::set(&init, &"mode".into(), &"open".into()).unwrap();
+    let attach: Function = Reflect::get(&component, &"attachShadow".into())
+        .unwrap()
+        .unchecked_into();
+    let shadow: ShadowRoot = attach.call1(&component, &init).unwrap().unchecked_into();
+    shadow.set_inner_html("<button>Buy</button>");
+    let button = shadow.query_selector("button").unwrap().unwrap();
+    button.unchecked_ref::<HtmlElement>().focus().unwrap();
+    let (prompt, _) = open(
+        "component",
+        r#"{"type": "survey", "questions": [{"id": "q", "type": "nps", "text": "Recommend us?"}]}"#,
+    );
+    assert_eq!(
+        doc().active_element(),
+        host("component"),
+        "the focus moved into the prompt"
+    );
+    press_focused(&root("component"), "Escape");
+    assert!(!prompt.is_open());
+    assert_eq!(doc().active_element().as_ref(), Some(&component));
+    assert_eq!(
+        shadow.active_element().as_ref(),
+        Some(&button),
+        "the component's button has the focus again"
+    );
+    component.remove();
+}

@@ -82,7 +82,7 @@ struct Inner {
     open: Cell<bool>,
     host: Element,
     root: ShadowRoot,
-    /// What had the focus before the prompt opened.
+    /// What had the focus before the prompt opened (inside a web component, the element focused there).
     prev: Option<Element>,
     listener: Cell<Option<Listener>>,
     /// Clipboard and share promises not yet settled: they call the listener, which must outlive them.
@@ -208,7 +208,7 @@ impl Prompt {
 
         let inner = Rc::new(Inner {
             open: Cell::new(true),
-            prev: dom::elem(&doc, "activeElement"),
+            prev: focused(&doc),
             host,
             root,
             listener: Cell::new(None),
@@ -278,14 +278,21 @@ impl Inner {
     }
 }
 
-/// Whether `e` takes typed text: a text-like `<input>`, a `<textarea>`, a `<select>` or editable content
-/// (`:read-write` outside inputs and textareas is exactly `isContentEditable`), looking through open shadow
-/// roots to the element focused inside a component; or a frame, whose focused element cannot be seen.
-fn is_editing(e: &Element) -> bool {
-    match dom::elem(&dom::prop(e, "shadowRoot"), "activeElement") {
-        Some(inner) => is_editing(&inner),
-        None => dom::call_str(e, "matches", EDITING).is_some_and(|m| is_true(&m)),
+/// The element with the focus, looking through open shadow roots to the one focused inside a web component: the
+/// focus goes back to that one (the component's host itself may not take it), and it is the one typed into.
+fn focused(doc: &JsValue) -> Option<Element> {
+    let mut e = dom::elem(doc, "activeElement")?;
+    while let Some(inner) = dom::elem(&dom::prop(&e, "shadowRoot"), "activeElement") {
+        e = inner;
     }
+    Some(e)
+}
+
+/// Whether `e` (the element with the focus: [`focused`]) takes typed text: a text-like `<input>`, a `<textarea>`,
+/// a `<select>` or editable content (`:read-write` outside inputs and textareas is exactly `isContentEditable`); or
+/// a frame, whose focused element cannot be seen.
+fn is_editing(e: &Element) -> bool {
+    dom::call_str(e, "matches", EDITING).is_some_and(|m| is_true(&m))
 }
 
 const EDITING: &str =
