@@ -833,3 +833,44 @@ fn the_focus_goes_back_into_the_web_component_that_had_it() {
     );
     component.remove();
 }
+
+/// A word longer than the dialog is wide (a URL, a product code, a long compound) wraps: nothing in the dialog
+/// scrolls or runs out sideways, at 320 px or wider.
+#[wasm_bindgen_test]
+fn long_words_wrap_inside_the_dialog() {
+    let long = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichen".repeat(2);
+    for (campaign, action) in [
+        (
+            "long-survey",
+            format!(
+                r#"{{"type": "survey", "title": "{long}", "questions": [{{"id": "s", "type": "single", "text": "{long}", "choices": ["{long}", "b"]}}]}}"#
+            ),
+        ),
+        (
+            "long-reward",
+            format!(
+                r#"{{"type": "reward", "reward": "badge", "text": "{long}", "badge": "{long}"}}"#
+            ),
+        ),
+        (
+            "long-thanks",
+            format!(
+                r#"{{"type": "survey", "thanks": "{long}", "questions": [{{"id": "q", "type": "csat", "text": "Ok?"}}]}}"#
+            ),
+        ),
+    ] {
+        let (prompt, _) = open(campaign, &action);
+        let r = root(campaign);
+        if campaign == "long-thanks" {
+            press_focused(&r, "Enter");
+        }
+        let dialog = find(&r, "[role=dialog]");
+        assert!(
+            dialog.scroll_width() <= dialog.client_width(),
+            "{campaign}: {} wide in {}",
+            dialog.scroll_width(),
+            dialog.client_width()
+        );
+        prompt.close();
+    }
+}

@@ -17,7 +17,7 @@ const CSS: &str = concat!(
     "text-align:inherit;max-width:100%}",
     ".d{position:fixed;z-index:2147483647;right:8px;bottom:8px;width:min(380px,100vw - 16px);",
     "max-height:calc(100vh - 16px);overflow:auto;padding:16px;background:var(--wl-bg);color:var(--wl-fg);",
-    "font:15px/1.4 var(--wl-font);border:1px solid var(--wl-border);",
+    "font:15px/1.4 var(--wl-font);overflow-wrap:anywhere;border:1px solid var(--wl-border);",
     "border-radius:var(--wl-radius);box-shadow:0 8px 32px rgba(0,0,0,.28);animation:wl .2s ease-out}",
     "@keyframes wl{from{opacity:0;transform:translateY(12px)}}",
     "[data-pos=bottom-left]{right:auto;left:8px}[data-pos=bottom]{left:0;right:0;margin:0 auto}",
