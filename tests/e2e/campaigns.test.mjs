@@ -133,6 +133,24 @@ test('a prompt shown in place of another gives the focus back to where it was be
   await context.close();
 });
 
+test('Escape closes the prompt after a click on its text (not a control), and the focus goes back to the page', async () => {
+  const { page, context } = await campaignsPage();
+  for (let [event, selector] of [['Show single', '.q'], ['Show coupon', '.k'], ['Show rating', '.q']]) {
+    await page.focus('#before');
+    await show(page, event);
+    if (event === 'Show rating') {
+      await page.keyboard.press('Enter'); // the thank-you step: a click on its text
+      await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
+      selector = '[role=status]';
+    }
+    await prompt(page).locator(selector).click();
+    await page.keyboard.press('Escape');
+    await prompt(page).waitFor({ state: 'detached', timeout: 2000 });
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'before', event);
+  }
+  await context.close();
+});
+
 test('a double click answers one question: its second click does not answer the next question shown under it', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show twice');

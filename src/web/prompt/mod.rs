@@ -176,7 +176,13 @@ impl Prompt {
 
         let lang = dom::prop(&dom::prop(&window, "navigator"), "language").as_string();
         let strings = Strings::new(strings, &lang.unwrap_or_default());
-        let dialog = dom::add(&root, "div|class|d|role|dialog|aria-modal|false", "");
+        // Focusable but not a tab stop: a click on its text (not a control) leaves the focus in the dialog, where
+        // Escape and the other keys are heard, rather than on the page's body.
+        let dialog = dom::add(
+            &root,
+            "div|class|d|role|dialog|aria-modal|false|tabindex|-1",
+            "",
+        );
         dom::set(&dialog, "data-pos", style::position(theme));
         let close = dom::add(&dialog, "button|class|x|type|button|data-a|x", "×");
         dom::set(&close, "aria-label", strings.get(strings::CLOSE));
