@@ -151,6 +151,24 @@ test('Escape closes the prompt after a click on its text (not a control), and th
   await context.close();
 });
 
+// A page dialog under the prompt that closes on Escape must not close with it: the prompt takes the Escape that
+// closes it (the page hears the next one), as the topmost of nested dialogs does.
+test('the Escape that closes the prompt does not reach the page', async () => {
+  const { page, context } = await campaignsPage();
+  await page.evaluate(() => {
+    window.escapes = 0;
+    document.addEventListener('keydown', (e) => e.key === 'Escape' && window.escapes++);
+  });
+  await show(page, 'Show single');
+  await prompt(page).locator('[data-a=v]').first().focus();
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached', timeout: 2000 });
+  assert.equal(await page.evaluate(() => window.escapes), 0, 'the prompt took it');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.evaluate(() => window.escapes), 1, 'with no prompt open, the page hears it');
+  await context.close();
+});
+
 test('a double click answers one question: its second click does not answer the next question shown under it', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show twice');

@@ -365,6 +365,9 @@ impl Ui {
         if key.as_deref() == Some("Escape")
             && !crate::web::convert::is_true(&dom::prop(e, "isComposing"))
         {
+            // Taken here, as the topmost of nested dialogs takes it: a page dialog under the prompt that closes on
+            // Escape stays open.
+            dom::call0(e, "stopPropagation");
             self.dismiss(after);
             return;
         }
