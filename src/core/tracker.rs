@@ -504,18 +504,22 @@ impl Tracker {
         merged.merge(&new_traits);
         let mut merged_text = String::new();
         json::write_map(&merged, &mut merged_text);
-        if merged_text.len() > MAX_PROFILE_BYTES / 2 {
+        // The message carries every trait the profile holds after the call, as analytics.js sends it, and rules see
+        // the event so (`wayline replay` reads the message); traits too large to keep go as the call gave them.
+        let (sent_traits, sent_text) = if merged_text.len() > MAX_PROFILE_BYTES / 2 {
             self.warn(
                 "traits_too_large",
                 "stored traits are limited to 16 KiB; these traits were sent but not kept".into(),
             );
+            (new_traits, traits_text)
         } else {
             // Newer traits (kept ones only: traits sent but not kept must not win over another tab's).
             if !new_traits.is_empty() {
                 self.profile.traits_at = now.max(self.profile.traits_at + 1);
             }
-            self.profile.traits = merged;
-        }
+            self.profile.traits = merged.clone();
+            (merged, merged_text)
+        };
         if let Some(id) = user_id {
             self.profile.user_id = Some(id.to_string());
         }
@@ -524,12 +528,12 @@ impl Tracker {
         self.touch_session(now, false);
         let recorded = self.enqueue(
             Body::Identify {
-                traits_json: &traits_text,
+                traits_json: &sent_text,
             },
             now,
         );
         self.audience_traits(now);
-        self.feed(Kind::Identify, IDENTIFY, &new_traits, now);
+        self.feed(Kind::Identify, IDENTIFY, &sent_traits, now);
         self.release_context(now);
         recorded
     }
@@ -1037,6 +1041,37 @@ mod tests {
         assert_eq!(last.get("userId"), None);
         assert_ne!(s(&last, &["anonymousId"]), Some(anon.as_str()));
         assert!(t.profile().traits.is_empty());
+    }
+
+    /// As analytics.js sends it, an `identify` message carries every trait the profile holds after the call (the
+    /// user's earlier traits with the new ones over them), not only the call's: a destination reading one
+    /// identify sees the whole user. Another user's traits never ride along, and traits too large to keep are
+    /// sent as the call gave them.
+    #[test]
+    fn identify_messages_carry_every_trait_the_profile_holds() {
+        let mut t = tracker(None);
+        t.identify(Some("u1"), Some(r#"{"email":"a@x.test","plan":"free"}"#), 0);
+        t.identify(None, Some(r#"{"plan":"pro"}"#), 1);
+        t.identify(Some("u1"), None, 2);
+        t.identify(Some("u2"), Some(r#"{"seats":3}"#), 3);
+        let big = |key: &str| {
+            let members: Vec<String> = (0..9)
+                .map(|i| format!(r#""{key}{i}":"{}""#, "n".repeat(1_000)))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        };
+        t.identify(None, Some(&big("a")), 4);
+        t.identify(None, Some(&big("b")), 5);
+        let traits: Vec<String> = messages(&t)
+            .iter()
+            .map(|m| m.get("traits").map(Value::to_json).unwrap_or_default())
+            .collect();
+        assert_eq!(traits[0], r#"{"email":"a@x.test","plan":"free"}"#);
+        assert_eq!(traits[1], r#"{"email":"a@x.test","plan":"pro"}"#);
+        assert_eq!(traits[2], r#"{"email":"a@x.test","plan":"pro"}"#);
+        assert_eq!(traits[3], r#"{"seats":3}"#);
+        assert!(traits[4].starts_with(r#"{"seats":3,"a0":"#), "kept: merged");
+        assert_eq!(traits[5], big("b"), "not kept: sent as given");
     }
 
     #[test]
