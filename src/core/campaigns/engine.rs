@@ -275,12 +275,13 @@ impl Engine {
     /// starting (the campaign's own rules, the bound on waiting delays). The moment's rules (a prompt on screen,
     /// the minimum gap, a higher-ranked campaign ready at the same time) are checked when the delay ends, against
     /// that moment, so they are no reason now; a rival whose delay would end with this one's is told after them,
-    /// for information.
+    /// for information. While the page is hidden, a campaign without a delay would wait for the page as a delay
+    /// does, and is explained as one.
     pub fn explain(&self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
         let now = clamp_time(now);
         let i = self.index(id)?;
         let c = &self.campaigns[i];
-        let delayed = c.timing.delay_ms > 0;
+        let delayed = c.timing.delay_ms > 0 || self.hidden;
         let mut reasons = self.blockers(i, facts, now);
         if !delayed {
             push_moment_blockers(

@@ -7,7 +7,7 @@ use crate::core::json::{Map, Value};
 pub struct Explanation {
     pub campaign: String,
     /// Nothing blocks it and the visitor is not held out: if it triggered now it would show; with a delay, the
-    /// delay would start (the moment's rules are checked when it ends).
+    /// delay would start (the moment's rules are checked when it ends), as would the wait for a hidden page.
     pub eligible: bool,
     /// Whether this visitor is in the campaign's holdout.
     pub held_out: bool,
