@@ -167,19 +167,20 @@ pub fn moment_blockers(
     now: i64,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
-    push_moment_blockers(campaigns, state, limits, now, &mut out);
+    push_moment_blockers(campaigns, state.open, state, limits, now, &mut out);
     out
 }
 
-/// [`moment_blockers`], added to `out`.
+/// [`moment_blockers`], added to `out`, with `open` as the prompt on screen (and since when).
 pub fn push_moment_blockers(
     campaigns: &[Campaign],
+    open: Option<(usize, i64)>,
     state: &State,
     limits: &GlobalLimits,
     now: i64,
     out: &mut Vec<Reason>,
 ) {
-    if let Some((i, since)) = state.open {
+    if let Some((i, since)) = open {
         if now < since + MAX_OPEN_MS {
             out.push(Reason::PromptOpen {
                 campaign: campaigns.get(i).map_or("", |c| &c.id).to_string(),

@@ -8,7 +8,7 @@ use super::config::{self, Campaigns, ConfigError};
 use super::decision::Decision;
 use super::explain::Explanation;
 use super::limits::{clamp_time, MAX_OPEN_MS, MAX_PENDING};
-use super::model::{Campaign, Device, GlobalLimits};
+use super::model::{Campaign, Device, GlobalLimits, Trigger};
 use super::reason::Reason;
 use super::signal::{Outcome, Signal};
 use super::state::{position, Pending, State, StateError};
@@ -276,26 +276,33 @@ impl Engine {
     /// the minimum gap, a higher-ranked campaign ready at the same time) are checked when the delay ends, against
     /// that moment, so they are no reason now; a rival whose delay would end with this one's is told after them,
     /// for information. While the page is hidden, a campaign without a delay would wait for the page as a delay
-    /// does, and is explained as one.
+    /// does, and is explained as one. A session-start campaign is explained as the new session would see it.
     pub fn explain(&self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
         let now = clamp_time(now);
         let i = self.index(id)?;
         let c = &self.campaigns[i];
         let delayed = c.timing.delay_ms > 0 || self.hidden;
-        let mut reasons = self.blockers(i, facts, now);
+        // A session-start campaign triggers with a new session, which closes the old one's prompt, cancels its
+        // delays and resets its count before the campaign is checked.
+        let fresh = matches!(c.trigger, Trigger::SessionStart);
+        let mut reasons = self.blockers(i, facts, now, fresh);
         if !delayed {
             push_moment_blockers(
                 &self.campaigns,
+                if fresh { None } else { self.state.open },
                 &self.state,
                 &self.limits,
                 now,
                 &mut reasons,
             );
-        } else if self.state.pending(i).is_none() && self.state.pending.len() >= MAX_PENDING {
+        } else if !fresh
+            && self.state.pending(i).is_none()
+            && self.state.pending.len() >= MAX_PENDING
+        {
             // A delay already waiting is not started again; another would be one too many.
             reasons.push(Reason::TooManyPending);
         }
-        let rival = self.rival(i, facts, now);
+        let rival = self.rival(i, facts, now, fresh);
         if rival != NONE && !delayed {
             reasons.push(Reason::OutrankedBy {
                 campaign: self.id(rival),
@@ -330,9 +337,10 @@ impl Engine {
     }
 
     /// The campaign that would win over the one at `i` if both triggered now: on the same trigger and delay (so
-    /// ready at the same moment), ranking higher, eligible now and not already waiting (a waiting delay is not
-    /// started again: it ends at another moment). [`NONE`] when there is none.
-    fn rival(&self, i: usize, facts: &dyn Input, now: i64) -> usize {
+    /// ready at the same moment), ranking higher, eligible now (in a new session, `fresh`, for session-start
+    /// triggers) and not already waiting (a waiting delay is not started again: it ends at another moment).
+    /// [`NONE`] when there is none.
+    fn rival(&self, i: usize, facts: &dyn Input, now: i64, fresh: bool) -> usize {
         let c = &self.campaigns[i];
         for (j, o) in self.campaigns.iter().enumerate() {
             if j != i
@@ -340,7 +348,7 @@ impl Engine {
                 && o.timing.delay_ms == c.timing.delay_ms
                 && same_trigger(&o.trigger, &c.trigger)
                 && self.state.pending(j).is_none()
-                && self.blockers(j, facts, now).is_empty()
+                && self.blockers(j, facts, now, fresh).is_empty()
             {
                 return j;
             }
@@ -422,12 +430,18 @@ impl Engine {
         self.campaigns[i].id.clone()
     }
 
-    fn blockers(&self, i: usize, facts: &dyn Input, now: i64) -> Vec<Reason> {
+    /// What stops the campaign at `i` now; with `fresh`, as a new session would see it: no prompt in it yet, so of
+    /// the limit per session only a limit of 0 binds.
+    fn blockers(&self, i: usize, facts: &dyn Input, now: i64, fresh: bool) -> Vec<Reason> {
+        let mut limits = self.limits;
+        if fresh {
+            limits.per_session = limits.per_session.filter(|&l| l == 0);
+        }
         campaign_blockers(
             &self.campaigns,
             i,
             &self.state,
-            &self.limits,
+            &limits,
             &self.ctx,
             facts,
             now,
@@ -436,7 +450,7 @@ impl Engine {
 
     /// Whether nothing tied to the campaign at `i` blocks it now; if something does, a decision says what.
     fn eligible(&self, i: usize, facts: &dyn Input, now: i64, out: &mut Vec<Decision>) -> bool {
-        let reasons = self.blockers(i, facts, now);
+        let reasons = self.blockers(i, facts, now, false);
         let eligible = reasons.is_empty();
         if !eligible {
             out.push(Decision::Skipped {
