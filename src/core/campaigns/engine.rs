@@ -337,16 +337,16 @@ impl Engine {
     }
 
     /// The campaign that would win over the one at `i` if both triggered now: on the same trigger and delay (so
-    /// ready at the same moment), ranking higher, eligible now (in a new session, `fresh`, for session-start
-    /// triggers) and not already waiting (a waiting delay is not started again: it ends at another moment).
-    /// [`NONE`] when there is none.
+    /// ready at the same moment; for page triggers, both matching the current page), ranking higher, eligible now
+    /// (in a new session, `fresh`, for session-start triggers) and not already waiting (a waiting delay is not
+    /// started again: it ends at another moment). [`NONE`] when there is none.
     fn rival(&self, i: usize, facts: &dyn Input, now: i64, fresh: bool) -> usize {
         let c = &self.campaigns[i];
         for (j, o) in self.campaigns.iter().enumerate() {
             if j != i
                 && (o.priority > c.priority || (o.priority == c.priority && j < i))
                 && o.timing.delay_ms == c.timing.delay_ms
-                && same_trigger(&o.trigger, &c.trigger)
+                && same_trigger(&o.trigger, &c.trigger, self.ctx.url.as_deref())
                 && self.state.pending(j).is_none()
                 && self.blockers(j, facts, now, fresh).is_empty()
             {

@@ -61,7 +61,8 @@ pub fn fires(
 }
 
 /// Whether two triggers fire on the same signals (an event trigger's filter aside), so the two campaigns compete.
-pub fn same_trigger(a: &Trigger, b: &Trigger) -> bool {
+/// Two page triggers do when their patterns are the same, or both match `url` (the page viewed again).
+pub fn same_trigger(a: &Trigger, b: &Trigger, url: Option<&str>) -> bool {
     match (a, b) {
         (Trigger::Event { name: x, .. }, Trigger::Event { name: y, .. }) => x == y,
         (Trigger::SegmentEnter(x), Trigger::SegmentEnter(y))
@@ -73,7 +74,9 @@ pub fn same_trigger(a: &Trigger, b: &Trigger) -> bool {
                 stage: s,
             },
         ) => journey == j && stage == s,
-        (Trigger::Page(x), Trigger::Page(y)) => x == y,
+        (Trigger::Page(x), Trigger::Page(y)) => {
+            x == y || url.is_some_and(|u| x.matches(u) && y.matches(u))
+        }
         (Trigger::ExitIntent, Trigger::ExitIntent)
         | (Trigger::SessionStart, Trigger::SessionStart) => true,
         (Trigger::Idle(x), Trigger::Idle(y))
