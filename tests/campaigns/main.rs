@@ -6,6 +6,7 @@
 //! The step format is described in `docs/campaigns.md`, "Testing campaigns".
 #![cfg(not(target_arch = "wasm32"))]
 
+mod explain_agrees;
 mod invariants;
 
 use std::path::Path;
