@@ -25,6 +25,17 @@ export interface InitOptions {
   autoPage?: boolean;
   /** Track clicks on elements with `data-wayline-event`. Default true. */
   trackClicks?: boolean;
+  /**
+   * Send `Page Engagement` events (engaged time and scroll depth of each page left). Default true. When false,
+   * engaged time still counts on the device for rules (`engaged_time()`) and campaign triggers.
+   */
+  trackEngagement?: boolean;
+  /** Send the furthest scroll depth in `Page Engagement` events. Default true (rules and triggers see it either way). */
+  trackScroll?: boolean;
+  /** Send `context.sessionId` with every message. Default true (sessions still count on the device). */
+  trackSessions?: boolean;
+  /** Send `context.attribution` (first and last touch) with every message. Default true (rules still read `channel`). */
+  trackAttribution?: boolean;
   /** Log each decision to the console (also `?wayline_debug=1`). Default false. */
   debug?: boolean;
   /**

@@ -3,7 +3,7 @@
 //! Every SDK call becomes one method call here with the current time; the web layer then asks what to do
 //! (send a batch, write the profile, warn) and does it. Nothing here touches the browser.
 
-use super::attribution::{classify, Campaign, Channel, Touch};
+use super::attribution::{classify, Attribution, Campaign, Channel, Touch};
 use super::audience::Kind;
 
 #[path = "tracker_audience.rs"]
@@ -27,6 +27,7 @@ pub struct TrackerOptions {
     pub write_key: String,
     pub queue: QueueConfig,
     pub idle_timeout: Millis,
+    pub sent: Sent,
 }
 
 impl TrackerOptions {
@@ -35,6 +36,32 @@ impl TrackerOptions {
             write_key: write_key.to_string(),
             queue: QueueConfig::default(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            sent: Sent::default(),
+        }
+    }
+}
+
+/// Which automatic touchpoints leave the device (`trackEngagement`, `trackScroll`, `trackSessions`,
+/// `trackAttribution` in `init`). One switched off is not sent; rules and campaigns on the device still read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    /// `Page Engagement` events.
+    pub engagement: bool,
+    /// Their `scrollDepth`.
+    pub scroll_depth: bool,
+    /// Every message's `context.sessionId`.
+    pub session_id: bool,
+    /// Every message's `context.attribution`.
+    pub attribution: bool,
+}
+
+impl Default for Sent {
+    fn default() -> Self {
+        Sent {
+            engagement: true,
+            scroll_depth: true,
+            session_id: true,
+            attribution: true,
         }
     }
 }
@@ -257,12 +284,18 @@ impl Tracker {
     /// Serialises the context messages share from now on and hands it to the queue.
     fn rebuild_context(&mut self) {
         let mut s = String::with_capacity(768);
+        let sent = self.options.sent;
+        let none = Attribution::default();
         write_context(
             &self.env,
             &self.page,
             self.page_campaign.as_ref(),
-            self.profile.sessions.id(),
-            &self.profile.attribution,
+            self.profile.sessions.id().filter(|_| sent.session_id),
+            if sent.attribution {
+                &self.profile.attribution
+            } else {
+                &none
+            },
             &mut s,
         );
         let now = self.clock;
@@ -653,12 +686,19 @@ impl Tracker {
         let mut props = Map::new();
         props.insert("path", self.page.parsed_url().path.into());
         props.insert("engagedMs", json::Value::Number(engaged as f64));
-        props.insert("scrollDepth", json::Value::Number(depth.floor()));
-        let props = json::Value::Object(props);
-        self.enqueue_track(PAGE_ENGAGEMENT, &props, now);
-        if let json::Value::Object(props) = &props {
-            self.feed(Kind::Track, PAGE_ENGAGEMENT, props, now);
+        let sent = self.options.sent;
+        if sent.engagement {
+            let mut message = json::Value::Object(props.clone());
+            if sent.scroll_depth {
+                if let json::Value::Object(m) = &mut message {
+                    m.insert("scrollDepth", json::Value::Number(depth.floor()));
+                }
+            }
+            self.enqueue_track(PAGE_ENGAGEMENT, &message, now);
         }
+        // Rules see the whole event, sent or not.
+        props.insert("scrollDepth", json::Value::Number(depth.floor()));
+        self.feed(Kind::Track, PAGE_ENGAGEMENT, &props, now);
     }
 
     /// Logout: a new anonymous id, no user id, no traits, a new session. Queued events keep the identity they
@@ -1187,6 +1227,71 @@ mod tests {
         t.activity(12_000);
         t.page_left(13_000);
         assert!(t.take_write_soon(), "the SDK's own Page Engagement event");
+    }
+
+    /// Each automatic touchpoint that leaves the device can be switched off: engagement (`Page Engagement`
+    /// events), their scroll depth, the session id and the attribution in every message's context.
+    #[test]
+    fn automatic_touchpoints_switched_off_are_not_sent() {
+        let engaged_visit = |sent: Sent| {
+            let mut options = TrackerOptions::new("wk");
+            options.sent = sent;
+            let mut t = Tracker::new(
+                options,
+                None,
+                Environment::default(),
+                page("https://shop.test/?utm_source=news&utm_medium=email", ""),
+                [3; 32],
+            );
+            t.page_view(
+                page("https://shop.test/?utm_source=news&utm_medium=email", ""),
+                None,
+                None,
+                0,
+            );
+            t.activity(1_000);
+            t.scrolled(60.0, 2_000);
+            t.page_left(5_000);
+            t.track("Clicked", None, 6_000);
+            messages(&t)
+        };
+        let all = engaged_visit(Sent::default());
+        let names: Vec<_> = all.iter().filter_map(|m| s(m, &["event"])).collect();
+        assert_eq!(names, ["Page Engagement", "Clicked"]);
+        let engagement = &all[1];
+        assert!(engagement
+            .get("properties")
+            .and_then(|p| p.get("scrollDepth"))
+            .is_some());
+        for m in &all {
+            let c = m.get("context").unwrap();
+            assert!(c.get("sessionId").is_some() && c.get("attribution").is_some());
+        }
+
+        let none = engaged_visit(Sent {
+            engagement: false,
+            scroll_depth: true,
+            session_id: false,
+            attribution: false,
+        });
+        let names: Vec<_> = none.iter().filter_map(|m| s(m, &["event"])).collect();
+        assert_eq!(names, ["Clicked"], "no Page Engagement");
+        for m in &none {
+            let c = m.get("context").unwrap();
+            assert!(c.get("sessionId").is_none() && c.get("attribution").is_none());
+            assert_eq!(
+                s(c, &["campaign", "source"]),
+                Some("news"),
+                "the page's own UTM stays"
+            );
+        }
+
+        let no_depth = engaged_visit(Sent {
+            scroll_depth: false,
+            ..Sent::default()
+        });
+        let props = no_depth[1].get("properties").unwrap();
+        assert!(props.get("engagedMs").is_some() && props.get("scrollDepth").is_none());
     }
 
     #[test]
@@ -1778,6 +1883,28 @@ mod audience_tests {
             3_000,
         );
         assert_eq!(t.segments(), ["docs"]);
+    }
+
+    /// Engagement that is not sent (`trackEngagement: false`) still counts on the device: `engaged_time()` and
+    /// the Page Engagement event's scroll depth read as they would if it were sent.
+    #[test]
+    fn engagement_not_sent_still_reaches_the_rules() {
+        let config = json::parse(
+            r#"{"segments": {"engaged": "engaged_time() >= 3s",
+                              "scrolled": "count(\"Page Engagement\", where: scrollDepth >= 50) >= 1"}}"#,
+        )
+        .unwrap();
+        let mut options = TrackerOptions::new("wk");
+        options.sent.engagement = false;
+        let mut t = Tracker::new(options, None, Environment::default(), page("/"), [9; 32]);
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view(page("/"), None, None, 0);
+        t.activity(1_000);
+        t.scrolled(70.0, 3_000);
+        t.activity(5_000);
+        t.page_left(6_000);
+        assert_eq!(t.segments(), ["engaged", "scrolled"]);
+        assert!(sent(&t).iter().all(|(name, _)| name != PAGE_ENGAGEMENT));
     }
 
     /// A page's URL is sent without its `#fragment`, as analytics.js sends it (an in-page anchor is not another

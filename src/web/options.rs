@@ -137,6 +137,12 @@ impl InitOptions {
             ..defaults
         };
         tracker.idle_timeout = (idle_minutes * MINUTE as f64) as Millis;
+        tracker.sent = crate::core::tracker::Sent {
+            engagement: flag(obj, "trackEngagement", true),
+            scroll_depth: flag(obj, "trackScroll", true),
+            session_id: flag(obj, "trackSessions", true),
+            attribution: flag(obj, "trackAttribution", true),
+        };
         let config_refresh =
             number(obj, "configRefresh", 0.0, 86_400_000.0)?.map_or(5 * MINUTE, |n| n as Millis);
         Ok(InitOptions {

@@ -144,6 +144,47 @@ test('each page reports its own scroll depth and engaged time, across in-app nav
   await context.close();
 });
 
+// SPEC §3: each automatic touchpoint can be switched off (here with the stub's data- attributes); what is switched
+// off is not sent.
+test('touchpoints switched off are not sent: engagement, scroll depth, session id, attribution', async () => {
+  const visit = async (file) => {
+    const { page, log, context } = await openPage(env.browser);
+    await page.goto(env.collector.url + '/' + file + '?utm_source=news&utm_medium=email');
+    await ready(page);
+    const anon = await page.evaluate(() => wayline.anonymousId());
+    await page.mouse.move(10, 10);
+    await page.evaluate(async () => {
+      const tall = document.createElement('div');
+      tall.style.height = 4 * innerHeight + 'px';
+      document.body.append(tall);
+      scrollTo(0, document.documentElement.scrollHeight / 2);
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)));
+    });
+    await page.mouse.move(20, 20);
+    await page.evaluate(() => history.pushState({}, '', '/app/next'));
+    await page.evaluate(() => wayline.track('Done'));
+    await page.evaluate(() => wayline.flush());
+    const mine = (e) => e.filter((x) => x.anonymousId === anon);
+    const events = mine(await waitForEvents(env.collector, (e) => mine(e).some((x) => x.event === 'Done')));
+    assert.deepEqual(log.errors, []);
+    await context.close();
+    return events;
+  };
+  const off = await visit('touchpoints-off.html');
+  assert.deepEqual(off.map((e) => e.event ?? e.type), ['page', 'page', 'Done']);
+  for (const e of off) {
+    assert.equal(e.context.sessionId, undefined);
+    assert.equal(e.context.attribution, undefined);
+  }
+  assert.equal(off[0].context.campaign.source, 'news', 'the landing page\'s own UTM parameters, as analytics.js sends them');
+  const noScroll = await visit('scroll-off.html');
+  const engagement = noScroll.find((e) => e.event === 'Page Engagement');
+  assert.ok(engagement.properties.engagedMs > 0, JSON.stringify(engagement.properties));
+  assert.equal(engagement.properties.scrollDepth, undefined);
+  assert.equal(typeof noScroll[0].context.sessionId, 'number');
+  assert.equal(noScroll[0].context.attribution.first.channel, 'email');
+});
+
 test('page() reads its arguments as analytics.js does: two leading strings are a category and a name', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/blank.html');

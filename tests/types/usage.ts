@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` by the test command: the declarations must describe the API as documented.
 import wayline, { wayline as named, type InitOptions, type WarningEvent, type DebugState, type WaylineConfig, type PromptStrings } from 'wayline';
 
-const options: InitOptions = { writeKey: 'wk_demo', endpoint: 'https://collector.example', flushAt: 10 };
+const options: InitOptions = { writeKey: 'wk_demo', endpoint: 'https://collector.example', flushAt: 10, trackEngagement: false, trackAttribution: false };
 
 async function main(): Promise<void> {
   const ok: boolean = await wayline.init(options);
