@@ -36,6 +36,11 @@ export interface InitOptions {
   trackSessions?: boolean;
   /** Send `context.attribution` (first and last touch) with every message. Default true (rules still read `channel`). */
   trackAttribution?: boolean;
+  /**
+   * Whether segments, journeys and campaigns run on the device in every consent state (default true). With false,
+   * they run only while consent is `'granted'`: events tracked under `'pending'` are fed to them once it is.
+   */
+  personalizeWithoutConsent?: boolean;
   /** Log each decision to the console (also `?wayline_debug=1`). Default false. */
   debug?: boolean;
   /**

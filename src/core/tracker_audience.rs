@@ -246,6 +246,18 @@ impl Tracker {
         self.seg.audience.is_some()
     }
 
+    /// Stops segments, journeys and campaigns (consent withdrawn where they need it: `personalizeWithoutConsent:
+    /// false`) and returns a fresh audience of the same config, to install once consent is given again. Nothing is
+    /// announced. With `keep_events`, events are kept for it (bounded), as while a config loads.
+    pub fn suspend_audience(&mut self, keep_events: bool) -> Option<Box<Audience>> {
+        let old = self.seg.audience.take()?;
+        self.seg.changes.clear();
+        self.seg.reported = 0;
+        self.seg.decisions.clear();
+        self.seg.early = keep_events.then(Vec::new);
+        old.fresh()
+    }
+
     /// The config could not be used: stop keeping events for it.
     pub fn no_config(&mut self) {
         self.seg.early = None;

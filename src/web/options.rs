@@ -28,6 +28,10 @@ pub struct InitOptions {
     /// request is not made again.
     #[cfg(feature = "segments")]
     pub config_response: Option<JsValue>,
+    /// Segments, journeys and campaigns run in every consent state (`personalizeWithoutConsent`, default true), or
+    /// only while consent is granted.
+    #[cfg(feature = "segments")]
+    pub personalize_without_consent: bool,
 }
 
 /// Where segment and journey definitions come from. (Without the `segments` feature only its presence matters.)
@@ -149,6 +153,8 @@ impl InitOptions {
             config_refresh,
             #[cfg(feature = "segments")]
             config_response: get(obj, "configResponse"),
+            #[cfg(feature = "segments")]
+            personalize_without_consent: flag(obj, "personalizeWithoutConsent", true),
             tracker,
             endpoint,
             auto_page: flag(obj, "autoPage", true),

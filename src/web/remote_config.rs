@@ -44,6 +44,9 @@ pub struct Remote {
 }
 
 #[cfg(feature = "segments")]
+use crate::core::consent::Consent;
+
+#[cfg(feature = "segments")]
 impl Sdk {
     /// Starts from the copy stored by an earlier page (so an offline start has its segments and campaigns at
     /// once), then asks the network.
@@ -64,7 +67,9 @@ impl Sdk {
                 self.config_loaded(true, "cache");
             }
         }
-        if !self.tracker.has_audience() {
+        // Events are kept for the config on its way, unless it is to wait for consent that was denied.
+        let held_for_denied = self.consent_first && self.tracker.consent() == Consent::Denied;
+        if !self.tracker.has_audience() && !held_for_denied {
             self.tracker.expect_config();
         }
         self.remote.url = Some(url);

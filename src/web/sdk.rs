@@ -92,6 +92,12 @@ pub struct Sdk {
     /// The config fetched from a URL.
     #[cfg(feature = "segments")]
     remote: remote_config::Remote,
+    /// `personalizeWithoutConsent: false`: segments, journeys and campaigns run only while consent is granted.
+    #[cfg(feature = "segments")]
+    pub(super) consent_first: bool,
+    /// Meanwhile, the config's audience waits here.
+    #[cfg(feature = "segments")]
+    pub(super) held_audience: Option<Box<crate::core::audience::Audience>>,
 }
 
 /// Callbacks created once and reused for every timer and request.
@@ -348,6 +354,10 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         closures,
         #[cfg(feature = "segments")]
         remote: Default::default(),
+        #[cfg(feature = "segments")]
+        consent_first: !options.personalize_without_consent,
+        #[cfg(feature = "segments")]
+        held_audience: None,
     };
     sdk.notice(storage_warning);
     if consent == Consent::Denied {
@@ -860,6 +870,8 @@ impl Sdk {
             }
             Consent::Pending => {}
         }
+        #[cfg(feature = "segments")]
+        self.gate_audience(consent, now);
     }
 
     fn arm_timer(&mut self, now: Millis) {

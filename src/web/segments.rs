@@ -9,6 +9,8 @@ use super::*;
 #[cfg(feature = "segments")]
 use super::super::options::ConfigSource;
 #[cfg(feature = "segments")]
+use crate::core::consent::Consent;
+#[cfg(feature = "segments")]
 use crate::core::segments::Change;
 
 /// Starts loading the config given to `init`, if any (a URL: `remote_config.rs`).
@@ -104,6 +106,16 @@ impl Sdk {
             None
         };
         match build_audience(&value) {
+            // Held for consent (`personalizeWithoutConsent: false`); events are kept for it under pending.
+            Ok(audience) if self.consent_first && self.tracker.consent() != Consent::Granted => {
+                self.held_audience = Some(audience);
+                if self.tracker.consent() == Consent::Pending {
+                    self.tracker.expect_config();
+                } else {
+                    self.tracker.no_config();
+                }
+                true
+            }
             Ok(audience) if self.tracker.has_audience() => {
                 self.tracker.replace_audience(audience, now);
                 true
@@ -126,6 +138,26 @@ impl Sdk {
                 self.report(code, &message);
                 false
             }
+        }
+    }
+
+    /// With `personalizeWithoutConsent: false`, consent given starts the held audience (the events kept under
+    /// pending are fed to it), and consent withdrawn stops the running one and holds a fresh one.
+    pub(super) fn gate_audience(&mut self, consent: Consent, now: Millis) {
+        if !self.consent_first {
+            return;
+        }
+        if consent == Consent::Granted {
+            if let Some(audience) = self.held_audience.take() {
+                let state = self.store.get(&self.state_key);
+                self.tracker.set_audience(audience, state.as_deref(), now);
+            }
+        } else if let Some(audience) = self.tracker.suspend_audience(consent == Consent::Pending) {
+            self.close_prompt();
+            self.held_audience = Some(audience);
+        } else if consent == Consent::Denied {
+            // Held: the events kept for it were the former visitor's, and none are kept now.
+            self.tracker.no_config();
         }
     }
 

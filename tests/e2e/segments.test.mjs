@@ -212,6 +212,43 @@ test('memberships, stages and their events survive a page whose consent starts p
   await context.close();
 });
 
+// SPEC §8: rules and prompts work on the device in every consent state "unless configured otherwise":
+// `personalizeWithoutConsent: false` holds segments, journeys and campaigns until consent is granted (the events
+// tracked meanwhile are then fed to them) and stops them when consent is withdrawn.
+test('personalizeWithoutConsent: false runs segments only while consent is granted', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/segments-consent-first.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  await page.evaluate(() => {
+    wayline.identify('u-consent', { plan: 'pro' });
+    wayline.track('Order Completed');
+  });
+  assert.deepEqual(await page.evaluate(() => [wayline.segments(), wayline.stage('lifecycle') ?? null]), [[], null], 'pending: nothing decided');
+  assert.deepEqual(await page.evaluate(() => window.notices), []);
+  await page.evaluate(() => wayline.consent('granted'));
+  assert.deepEqual(await page.evaluate(() => [wayline.segments(), wayline.stage('lifecycle')]), [['pro'], 'purchase'], 'granted: the held events count');
+  assert.deepEqual(await page.evaluate(() => window.notices.map((n) => n.name)), ['segment:enter', 'stage:change']);
+  const anon = await page.evaluate(async () => { await wayline.flush(); return wayline.anonymousId(); });
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).some((x) => x.event === 'Segment Entered'))).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  // Withdrawn: nothing is decided any more, for the new visitor denied consent makes.
+  await page.evaluate(() => {
+    wayline.consent('denied');
+    wayline.identify('u-2', { plan: 'pro' });
+    wayline.track('Order Completed');
+  });
+  assert.deepEqual(await page.evaluate(() => [wayline.segments(), wayline.stage('lifecycle') ?? null]), [[], null], 'denied: nothing decided');
+  // Granted again: the profile's traits are facts about this visitor, but the order tracked under denied was not
+  // kept for the rules.
+  await page.evaluate(() => wayline.consent('granted'));
+  assert.deepEqual(await page.evaluate(() => [wayline.segments(), wayline.stage('lifecycle') ?? null]), [['pro'], null]);
+  await page.evaluate(() => wayline.track('Order Completed'));
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'purchase', 'running again');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a config with errors reports every one of them with its location, and tracking goes on', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/bad-config.html');
