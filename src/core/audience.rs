@@ -401,8 +401,9 @@ impl Audience {
         std::mem::take(&mut self.decisions)
     }
 
-    /// `explain(id)`: `Explanation::to_value()`, or None for an unknown campaign.
-    pub fn explain(&self, id: &str, now: Millis) -> Option<Value> {
+    /// `explain(id)`: `Explanation::to_value()`, or None for an unknown campaign. Mutable only for the work due by
+    /// `now`, which [`campaigns::Engine::explain`] does and undoes: asking changes nothing.
+    pub fn explain(&mut self, id: &str, now: Millis) -> Option<Value> {
         let facts = self.engine.input();
         let e = self.campaigns.explain(id, &facts, now)?;
         Some(e.to_value())

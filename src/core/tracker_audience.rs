@@ -461,9 +461,10 @@ impl Tracker {
         std::mem::take(&mut self.seg.decisions)
     }
 
-    /// `explain(id)` for the page: `None` for an unknown campaign or without a config.
-    pub fn explain(&self, campaign: &str, now: Millis) -> Option<Value> {
-        self.seg.audience.as_ref()?.explain(campaign, now)
+    /// `explain(id)` for the page: `None` for an unknown campaign or without a config. As of `now`, changing
+    /// nothing (see [`crate::core::campaigns::Engine::explain`]).
+    pub fn explain(&mut self, campaign: &str, now: Millis) -> Option<Value> {
+        self.seg.audience.as_mut()?.explain(campaign, now)
     }
 
     pub fn campaign_action(&self, campaign: &str) -> Option<&Value> {
@@ -728,7 +729,7 @@ impl Tracker {
     pub fn take_decisions(&mut self) -> Vec<crate::core::campaigns::Decision> {
         Vec::new()
     }
-    pub fn explain(&self, _campaign: &str, _now: Millis) -> Option<crate::core::json::Value> {
+    pub fn explain(&mut self, _campaign: &str, _now: Millis) -> Option<crate::core::json::Value> {
         None
     }
     pub fn campaign_action(&self, _campaign: &str) -> Option<&crate::core::json::Value> {

@@ -47,6 +47,30 @@ fn a_delayed_campaign_shows_when_its_delay_ends_and_is_recorded() {
     );
 }
 
+/// `explain` answers as of the time it is asked: a delay due by then has ended (as a trigger then would end it
+/// first), though the timer has not fired yet; and asking shows nothing and sends nothing.
+#[test]
+fn explain_answers_as_of_now_before_the_timer_fires_and_changes_nothing() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.track("Order Completed", None, 1_000);
+    t.take_decisions();
+    let before = sent(&t).len();
+    let why = t.explain("nps", 5_999).unwrap();
+    assert_eq!(
+        why.get("pendingUntil").and_then(Value::as_f64),
+        Some(6_000.0)
+    );
+    let why = t.explain("nps", 6_000).unwrap();
+    assert_eq!(why.get("pendingUntil"), None, "{}", why.to_json());
+    let why = t.explain("exit", 7_000).unwrap();
+    assert_eq!(why.get("eligible"), Some(&Value::Bool(false)));
+    assert!(why.to_json().contains("prompt-open"), "{}", why.to_json());
+    assert!(t.take_decisions().is_empty());
+    assert_eq!(sent(&t).len(), before);
+    assert_eq!(t.next_wakeup(), Some(6_000));
+}
+
 #[test]
 fn outcomes_are_recorded_and_cap_the_campaign() {
     let mut t = tracker();

@@ -277,8 +277,26 @@ impl Engine {
     /// that moment, so they are no reason now; a rival whose delay would end with this one's is told after them,
     /// for information. While the page is hidden, a campaign without a delay would wait for the page as a delay
     /// does, and is explained as one. A session-start campaign is explained as the new session would see it.
-    pub fn explain(&self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
+    ///
+    /// As of `now`: the delays due by then end first (and a prompt open too long closes), as they would before a
+    /// trigger, even if the timer has not fired yet. That work is undone before returning (the state it changes is
+    /// put back as it was, so the engine is left as it was found): asking changes nothing, and the decisions of
+    /// that work are left to [`Engine::advance`]. (In place rather than on a copy of the engine, whose code would
+    /// cost the browser build more.)
+    pub fn explain(&mut self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
         let now = clamp_time(now);
+        if self.next_wakeup().is_none_or(|w| w > now) {
+            return self.explain_as_is(id, facts, now);
+        }
+        let kept = (self.state.clone(), self.outranked.clone(), self.dirty);
+        self.advance_into(facts, now, &mut Vec::new());
+        let e = self.explain_as_is(id, facts, now);
+        (self.state, self.outranked, self.dirty) = kept;
+        e
+    }
+
+    /// [`Engine::explain`] with nothing due by `now`.
+    fn explain_as_is(&self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
         let i = self.index(id)?;
         let c = &self.campaigns[i];
         let delayed = c.timing.delay_ms > 0 || self.hidden;
