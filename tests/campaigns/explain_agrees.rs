@@ -29,7 +29,7 @@ const CONFIG: &str = r#"{
     {"id": "c9", "trigger": {"page": "/p*"}, "action": {"type": "custom"}, "timing": {"frequency": "always", "cooldown": "90s"}, "priority": 4},
     {"id": "c10", "trigger": {"page": "/pricing*"}, "action": {"type": "custom"}, "timing": {"frequency": "always"}},
     {"id": "c11", "trigger": {"sessionStart": true}, "action": {"type": "custom"}, "timing": {"frequency": "always"}, "priority": 1},
-    {"id": "c12", "trigger": {"event": "buy"}, "action": {"type": "custom"}, "timing": {"delay": "20s", "frequency": "untilAnswered", "cancelOn": ["go"]}, "priority": 9}
+    {"id": "c12", "trigger": {"event": "buy"}, "action": {"type": "custom"}, "timing": {"delay": "20s", "frequency": "untilAnswered", "cancelOn": ["go", "buy"]}, "priority": 9}
   ]}"#;
 
 const IDS: [&str; 13] = [
@@ -209,6 +209,12 @@ fn check(
                 context()
             ),
             Some(Decision::Delayed { due, .. }) => {
+                // Not a waiting delay restarted (not even by an event that also cancels it); a new session's
+                // trigger starts one after the old session's was cancelled.
+                let by_session = decisions.iter().any(
+                    |d| matches!(d, Decision::Cancelled { campaign, by } if campaign == id && by == "session"),
+                );
+                prop_assert!(waiting.is_none() || by_session, "restarted: {}", context());
                 prop_assert_eq!(*due, now + c.timing.delay_ms, "{}", context());
                 prop_assert!(
                     (delayed || hidden) && (ex.eligible || only_holdout),

@@ -196,6 +196,8 @@ impl Engine {
             engaged_ms: self.state.engaged_ms,
             ..self.meters
         };
+        // The signal's own decisions start here (after those of the delays that were due).
+        let start = out.len();
         match *signal {
             Signal::Outcome { campaign, outcome } => {
                 self.outcome(campaign, outcome, now);
@@ -241,7 +243,12 @@ impl Engine {
             if let Signal::Engaged { .. } = signal {
                 self.dirty = true;
             }
-            if self.state.pending(i).is_some() || !self.eligible(i, facts, now, out) {
+            // A trigger while the campaign's delay waits does not start another, even when its event cancelled
+            // that delay just now.
+            let cancelled = out[start..]
+                .iter()
+                .any(|d| matches!(d, Decision::Cancelled { campaign, .. } if *campaign == c.id));
+            if self.state.pending(i).is_some() || cancelled || !self.eligible(i, facts, now, out) {
                 continue;
             }
             let id = c.id.clone();
