@@ -320,12 +320,30 @@ impl Engine {
                 now,
                 &mut reasons,
             );
-        } else if !fresh
-            && self.state.pending(i).is_none()
-            && self.state.pending.len() >= MAX_PENDING
-        {
-            // A delay already waiting is not started again; another would be one too many.
-            reasons.push(Reason::TooManyPending);
+        } else if !fresh && self.state.pending(i).is_none() {
+            // A delay already waiting is not started again. Another would be one too many if the trigger left
+            // `MAX_PENDING` waiting before starting it: those waiting now but for those its event cancels, and
+            // those of the campaigns before this one on the same trigger (an event trigger's filter aside).
+            let url = self.ctx.url.as_deref();
+            let mut waiting = 0;
+            for p in &self.state.pending {
+                let cancel_on = &self.campaigns[p.campaign].timing.cancel_on;
+                let cancelled = match &c.trigger {
+                    Trigger::Event { name, .. } => cancel_on.iter().any(|e| e == name),
+                    _ => false,
+                };
+                waiting += usize::from(!cancelled);
+            }
+            for (j, o) in self.campaigns[..i].iter().enumerate() {
+                let starts = (o.timing.delay_ms > 0 || self.hidden)
+                    && same_trigger(&o.trigger, &c.trigger, url)
+                    && self.state.pending(j).is_none()
+                    && self.blockers(j, facts, now, false).is_empty();
+                waiting += usize::from(starts);
+            }
+            if waiting >= MAX_PENDING {
+                reasons.push(Reason::TooManyPending);
+            }
         }
         let rival = self.rival(i, facts, now, fresh);
         if rival != NONE && !delayed {
