@@ -310,8 +310,11 @@ export interface Explanation {
    * the delay (a prompt on screen and the minimum gap are checked when it ends). */
   eligible: boolean;
   heldOut: boolean;
-  /** A delay is waiting until then (epoch ms). */
+  /** A delay is waiting until then (epoch ms); with `pageHidden`, until then or until the page is visible again,
+   * whichever is later (so it may be past). */
   pendingUntil?: number;
+  /** The page is hidden: a prompt ready to show, or a delay that ends, waits until it is visible again. */
+  pageHidden?: true;
   reasons: ExplainReason[];
 }
 

@@ -208,6 +208,12 @@ fn run(case: &Value) -> Result<usize, String> {
                     )));
                 }
             }
+            if let Some(h) = want.get("pageHidden").and_then(Value::as_bool) {
+                let got = ex.to_value().get("pageHidden").and_then(Value::as_bool);
+                if got.unwrap_or(false) != h {
+                    return Err(here(format!("pageHidden {got:?}, want {h}")));
+                }
+            }
             let codes: Vec<String> = ex.reasons.iter().map(|r| r.code().to_string()).collect();
             if want.get("reasons").is_some() && codes != strings(want.get("reasons")) {
                 return Err(here(format!(

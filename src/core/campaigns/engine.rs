@@ -376,6 +376,7 @@ impl Engine {
             held_out: held,
             reasons,
             pending_until: self.state.pending(i).map(|p| p.due),
+            page_hidden: self.hidden,
         })
     }
 

@@ -14,8 +14,11 @@ pub struct Explanation {
     /// Every blocking reason, then the holdout, then for information the campaign it would lose to when its delay
     /// ends, or else the one it last lost to, if any.
     pub reasons: Vec<Reason>,
-    /// When a delay is waiting: when it ends.
+    /// When a delay is waiting: when it ends, or, while the page is hidden, when it may end (it waits for the page
+    /// too, so this time may be past).
     pub pending_until: Option<i64>,
+    /// The page is hidden: a campaign ready to show, or whose delay ends, waits until it is visible again.
+    pub page_hidden: bool,
 }
 
 impl Explanation {
@@ -26,6 +29,9 @@ impl Explanation {
         m.insert("heldOut", Value::Bool(self.held_out));
         if let Some(p) = self.pending_until {
             m.insert("pendingUntil", Value::Number(p as f64));
+        }
+        if self.page_hidden {
+            m.insert("pageHidden", Value::Bool(true));
         }
         let mut reasons = Vec::with_capacity(self.reasons.len());
         for r in &self.reasons {
