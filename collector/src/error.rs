@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::body::MAX_REQUEST_BYTES;
 use crate::http::json_response;
+use crate::ingest::MAX_MERGED_BATCH_BYTES;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -16,6 +17,9 @@ pub enum ApiError {
     PayloadTooLarge {
         decompressed: bool,
     },
+    /// The batch's messages with the batch-level `context` and `integrations` merged into each
+    /// are over [`MAX_MERGED_BATCH_BYTES`] in all.
+    MergedBatchTooLarge,
     MalformedJson(String),
     InvalidBody(String),
     InvalidGzip(String),
@@ -40,7 +44,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge { .. } | Self::MergedBatchTooLarge => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             Self::MalformedJson(_)
             | Self::InvalidBody(_)
             | Self::InvalidGzip(_)
@@ -61,7 +67,7 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::PayloadTooLarge { .. } | Self::MergedBatchTooLarge => "payload_too_large",
             Self::MalformedJson(_) => "malformed_json",
             Self::InvalidBody(_) => "invalid_body",
             Self::InvalidGzip(_) => "invalid_gzip",
@@ -89,6 +95,10 @@ impl fmt::Display for ApiError {
             Self::PayloadTooLarge { decompressed: true } => write!(
                 f,
                 "the decompressed request body exceeds {MAX_REQUEST_BYTES} bytes"
+            ),
+            Self::MergedBatchTooLarge => write!(
+                f,
+                "the batch's messages with its `context` and `integrations` merged into each exceed {MAX_MERGED_BATCH_BYTES} bytes"
             ),
             Self::MalformedJson(err) => write!(f, "the body is not valid JSON: {err}"),
             Self::InvalidBody(err) => f.write_str(err),

@@ -106,7 +106,8 @@ async fn handle(
 
     // Only past authentication: a refused request records nothing, drop report included.
     let drops = std::mem::take(&mut envelope.drops);
-    let results = ingest::normalise_all(envelope, received_at);
+    let results = ingest::normalise_all(envelope, received_at)
+        .map_err(|ingest::MergedTooLarge| ApiError::MergedBatchTooLarge)?;
     let mut events = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     let mut rejected: BTreeMap<&'static str, i64> = BTreeMap::new();

@@ -15,6 +15,9 @@ use crate::clock;
 
 /// Largest serialised message, in bytes.
 pub const MAX_EVENT_BYTES: usize = 32 * 1024;
+/// Largest total, in bytes, of a batch's messages as compact JSON with the batch-level `context`
+/// and `integrations` merged into each: a batch whose copies would exceed it is refused whole.
+pub const MAX_MERGED_BATCH_BYTES: usize = 4 * crate::body::MAX_REQUEST_BYTES;
 /// Longest accepted `messageId`, in characters.
 pub const MAX_MESSAGE_ID_CHARS: usize = 100;
 /// Why a client dropped events, as its SDK reports them in a batch's
@@ -90,6 +93,9 @@ pub struct Envelope {
     /// The request-level `sentAt`, still raw: an invalid one only disables skew correction.
     pub sent_at: Option<Value>,
     pub messages: Vec<Value>,
+    /// The batch-level `context` and `integrations` (when objects, not empty), still to be
+    /// merged into each message; always empty for a single call.
+    pub shared: Vec<(&'static str, Map<String, Value>)>,
     /// The client's drop report, as (reason, count) with counts above zero; empty when the
     /// request has none, has a malformed one, or is a single call.
     pub drops: Vec<(&'static str, i64)>,
@@ -107,7 +113,7 @@ impl Envelope {
         };
         match endpoint {
             Endpoint::Batch => {
-                let mut messages = match object.remove("batch") {
+                let messages = match object.remove("batch") {
                     Some(Value::Array(messages)) => messages,
                     Some(_) => return Err(ShapeError("`batch` must be an array".into())),
                     None => return Err(ShapeError("`batch` is missing".into())),
@@ -119,8 +125,9 @@ impl Envelope {
                         .and_then(|wayline| wayline.get("dropped")),
                 );
                 // As Segment's API does, a batch-level `context` and `integrations` are merged
-                // into each message. The drop report is the collector's to count, not part of
-                // any event.
+                // into each message, one message at a time in `normalise_all` (after the write
+                // key is known), so that the copies are counted as they are made. The drop
+                // report is the collector's to count, not part of any event.
                 if let Some(Value::Object(context)) = object.get_mut("context") {
                     if let Some(Value::Object(wayline)) = context.get_mut("wayline") {
                         wayline.remove("dropped");
@@ -129,16 +136,11 @@ impl Envelope {
                         }
                     }
                 }
+                let mut shared = Vec::new();
                 for field in ["context", "integrations"] {
-                    let Some(Value::Object(shared)) = object.get(field) else {
-                        continue;
-                    };
-                    if shared.is_empty() {
-                        continue;
-                    }
-                    for message in &mut messages {
-                        if let Value::Object(message) = message {
-                            merge_defaults(message.entry(field).or_insert(Value::Null), shared);
+                    if let Some(Value::Object(defaults)) = object.remove(field) {
+                        if !defaults.is_empty() {
+                            shared.push((field, defaults));
                         }
                     }
                 }
@@ -146,6 +148,7 @@ impl Envelope {
                     write_key,
                     sent_at: object.remove("sentAt"),
                     messages,
+                    shared,
                     drops,
                 })
             }
@@ -158,6 +161,7 @@ impl Envelope {
                     write_key,
                     sent_at,
                     messages: vec![Value::Object(object)],
+                    shared: Vec::new(),
                     drops: Vec::new(),
                 })
             }
@@ -289,18 +293,49 @@ pub struct Event {
     pub body: String,
 }
 
-/// Validates and normalises every message of a request. The result has one entry per
-/// message, in order, so that rejections can be reported by index.
+/// A batch whose messages, with the batch-level `context` and `integrations` merged into each,
+/// exceed [`MAX_MERGED_BATCH_BYTES`] in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergedTooLarge;
+
+/// Merges the batch-level objects into each message, then validates and normalises it. The
+/// result has one entry per message, in order, so that rejections can be reported by index.
+///
+/// The merged copies are made one message at a time and counted as they are made: a small
+/// body naming a large `context` and many messages would otherwise multiply into gigabytes.
+/// Past [`MAX_MERGED_BATCH_BYTES`] in all the whole batch is refused, so the copying done for
+/// one request is bounded by that limit plus one message.
 pub fn normalise_all(
     envelope: Envelope,
     received_at: OffsetDateTime,
-) -> Vec<Result<Event, Rejection>> {
-    let sent_at = envelope.sent_at.as_ref();
-    envelope
-        .messages
-        .into_iter()
-        .map(|message| normalise(message, sent_at, received_at))
-        .collect()
+) -> Result<Vec<Result<Event, Rejection>>, MergedTooLarge> {
+    let Envelope {
+        sent_at,
+        messages,
+        shared,
+        ..
+    } = envelope;
+    let mut total = 0usize;
+    let mut results = Vec::with_capacity(messages.len());
+    for mut message in messages {
+        if let Value::Object(object) = &mut message {
+            for (field, defaults) in &shared {
+                merge_defaults(object.entry(*field).or_insert(Value::Null), defaults);
+            }
+        }
+        let len = serialized_len(&message);
+        total = total.saturating_add(len);
+        if total > MAX_MERGED_BATCH_BYTES {
+            return Err(MergedTooLarge);
+        }
+        results.push(normalise_measured(
+            message,
+            len,
+            sent_at.as_ref(),
+            received_at,
+        ));
+    }
+    Ok(results)
 }
 
 /// Validates one message and, if it is good, normalises it.
@@ -312,7 +347,18 @@ pub fn normalise(
     batch_sent_at: Option<&Value>,
     received_at: OffsetDateTime,
 ) -> Result<Event, Rejection> {
-    if serialized_len(&message) > MAX_EVENT_BYTES {
+    let len = serialized_len(&message);
+    normalise_measured(message, len, batch_sent_at, received_at)
+}
+
+/// [`normalise`] of a message whose compact JSON is `len` bytes.
+fn normalise_measured(
+    message: Value,
+    len: usize,
+    batch_sent_at: Option<&Value>,
+    received_at: OffsetDateTime,
+) -> Result<Event, Rejection> {
+    if len > MAX_EVENT_BYTES {
         return Err(Rejection::TooLarge);
     }
     let Value::Object(mut object) = message else {
@@ -797,7 +843,7 @@ mod tests {
         .unwrap();
         assert_eq!(envelope.write_key.as_deref(), Some("wk_demo"));
         assert_eq!(envelope.messages.len(), 2);
-        let results = normalise_all(envelope, received());
+        let results = normalise_all(envelope, received()).unwrap();
         assert!(results[0].is_ok());
         assert_eq!(results[1], Err(Rejection::NotAnObject));
 
@@ -812,6 +858,23 @@ mod tests {
     }
 
     #[test]
+    fn copies_of_the_batch_context_stop_at_the_cap() {
+        // 400 KB of context and 100,000 messages would be 40 GB of copies; the batch is refused
+        // after the first few.
+        let defaults: Map<String, Value> = (0..20_000)
+            .map(|i| (format!("k{i:05}"), json!(0)))
+            .collect();
+        let envelope = Envelope {
+            write_key: None,
+            sent_at: None,
+            messages: vec![json!({}); 100_000],
+            shared: vec![("context", defaults)],
+            drops: Vec::new(),
+        };
+        assert_eq!(normalise_all(envelope, received()), Err(MergedTooLarge));
+    }
+
+    #[test]
     fn size_cap_is_on_the_message_with_the_batch_context() {
         let envelope = Envelope::from_body(
             json!({"batch": [track()], "writeKey": "wk_demo",
@@ -821,7 +884,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             normalise_all(envelope, received()),
-            [Err(Rejection::TooLarge)]
+            Ok(vec![Err(Rejection::TooLarge)])
         );
     }
 
@@ -895,7 +958,10 @@ mod tests {
         );
         let envelope = Envelope::from_body(message, Endpoint::Single(MessageType::Track)).unwrap();
         assert_eq!(envelope.write_key.as_deref(), Some("wk_demo"));
-        let event = normalise_all(envelope, received()).remove(0).unwrap();
+        let event = normalise_all(envelope, received())
+            .unwrap()
+            .remove(0)
+            .unwrap();
         assert_eq!(event.kind, MessageType::Track);
         assert_eq!(event.timestamp, "2026-11-25T15:42:00.500Z");
         assert!(

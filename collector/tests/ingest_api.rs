@@ -829,3 +829,47 @@ async fn numeric_ids_are_stored_as_strings() {
     assert_eq!(events[0]["userId"], "42");
     assert_eq!(events[1]["anonymousId"], "9007199254740993");
 }
+
+/// A batch-level `context` is copied into every message, so a small body could name a large
+/// context and many messages: a 31 KB body (a few KB in gzip) would store 83 events of 25 KB
+/// each, and hold every copy in memory at once. Past [`MAX_MERGED_BATCH_BYTES`] in all, the request is
+/// refused whole, before the copies are made; without a known write key nothing is copied.
+#[tokio::test]
+async fn a_batch_context_copied_into_many_messages_is_capped() {
+    use wayline_collector::ingest::MAX_MERGED_BATCH_BYTES;
+    let h = Harness::new();
+    let shared: serde_json::Map<String, Value> = (0..1_200)
+        .map(|i| (format!("k{i:05}"), json!("0123456789")))
+        .collect();
+    let shared = Value::Object(shared);
+    let shared_len = shared.to_string().len();
+    assert!(shared_len < 32 * 1024);
+    let count = MAX_MERGED_BATCH_BYTES / shared_len + 2;
+    let messages: Vec<Value> = (0..count)
+        .map(|i| json!({"type": "track", "event": "e", "anonymousId": "a", "messageId": format!("m-{i}")}))
+        .collect();
+    let body = json!({"batch": messages, "context": shared, "writeKey": "wk_demo",
+        "sentAt": "2026-11-25T15:52:03.000Z"})
+    .to_string();
+    assert!(body.len() < 512_000);
+
+    let reply = h.post("/v1/batch", body.clone()).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.error_code(), "payload_too_large");
+    assert!(h.events().is_empty());
+
+    // One message fewer than the cap allows is stored whole.
+    let fits = MAX_MERGED_BATCH_BYTES / (shared_len + 200);
+    let messages: Vec<Value> = (0..fits)
+        .map(|i| json!({"type": "track", "event": "e", "anonymousId": "a", "messageId": format!("f-{i}")}))
+        .collect();
+    let body = json!({"batch": messages, "context": shared, "writeKey": "wk_demo"}).to_string();
+    let reply = h.post("/v1/batch", body).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], fits);
+}
