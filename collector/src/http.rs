@@ -110,21 +110,25 @@ async fn handle(
         .map_err(|ingest::MergedTooLarge| ApiError::MergedBatchTooLarge)?;
     let mut events = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
+    let mut rejected_count = 0usize;
     let mut rejected: BTreeMap<&'static str, i64> = BTreeMap::new();
     for (index, result) in results.into_iter().enumerate() {
         match result {
             Ok(event) => events.push(event),
             Err(rejection) => {
                 *rejected.entry(rejection.code()).or_default() += 1;
-                errors.push(json!({
-                    "index": index,
-                    "code": rejection.code(),
-                    "message": rejection.message(),
-                }));
+                rejected_count += 1;
+                // Listing every one would answer a small body of bad messages with megabytes.
+                if errors.len() < ingest::MAX_LISTED_ERRORS {
+                    errors.push(json!({
+                        "index": index,
+                        "code": rejection.code(),
+                        "message": rejection.message(),
+                    }));
+                }
             }
         }
     }
-    let rejected_count = errors.len();
     let writes = Writes {
         events,
         rejected: rejected.into_iter().collect(),

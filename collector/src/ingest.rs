@@ -18,6 +18,8 @@ pub const MAX_EVENT_BYTES: usize = 32 * 1024;
 /// Largest total, in bytes, of a batch's messages as compact JSON with the batch-level `context`
 /// and `integrations` merged into each: a batch whose copies would exceed it is refused whole.
 pub const MAX_MERGED_BATCH_BYTES: usize = 4 * crate::body::MAX_REQUEST_BYTES;
+/// Most rejected messages listed in an ingest answer's `errors` (its `rejected` counts them all).
+pub const MAX_LISTED_ERRORS: usize = 100;
 /// Longest accepted `messageId`, in characters.
 pub const MAX_MESSAGE_ID_CHARS: usize = 100;
 /// Why a client dropped events, as its SDK reports them in a batch's
