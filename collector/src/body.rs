@@ -12,6 +12,10 @@ use crate::error::ApiError;
 /// Largest request body, in bytes, both as sent and after decompression (Segment's limit).
 pub const MAX_REQUEST_BYTES: usize = 500 * 1024;
 
+/// How long a request body may take to arrive in full, from when its headers were read: at the
+/// size limit, a rate of about 8.5 KB/s.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Reads, checks and decompresses a request body, returning the JSON text's bytes.
 pub async fn read(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     check_content_type(headers)?;
@@ -28,7 +32,15 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
         });
     }
     // Chunked bodies declare nothing, so the limit is also enforced while reading.
-    let wire = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+    // A client that stops sending part-way would otherwise hold the request, its buffer and its
+    // connection for as long as it likes.
+    let collected = tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        Limited::new(body, MAX_REQUEST_BYTES).collect(),
+    )
+    .await
+    .map_err(|_| ApiError::BodyTimeout)?;
+    let wire = match collected {
         Ok(collected) => collected.to_bytes(),
         Err(err) if err.is::<LengthLimitError>() => {
             return Err(ApiError::PayloadTooLarge {

@@ -7,7 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::body::MAX_REQUEST_BYTES;
+use crate::body::{BODY_READ_TIMEOUT, MAX_REQUEST_BYTES};
 use crate::http::json_response;
 use crate::ingest::MAX_MERGED_BATCH_BYTES;
 
@@ -27,6 +27,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// The body could not be read (the client went away mid-request).
     BodyRead(String),
+    /// The body did not arrive in full within [`BODY_READ_TIMEOUT`].
+    BodyTimeout,
     MissingWriteKey,
     UnknownWriteKey,
     OriginNotAllowed(String),
@@ -60,6 +62,7 @@ impl ApiError {
             | Self::MissingReadKey
             | Self::UnknownReadKey => StatusCode::UNAUTHORIZED,
             Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ReportFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,6 +77,7 @@ impl ApiError {
             Self::UnsupportedEncoding(_) => "unsupported_encoding",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::BodyRead(_) => "body_read_failed",
+            Self::BodyTimeout => "body_timeout",
             Self::MissingWriteKey => "missing_write_key",
             Self::UnknownWriteKey => "invalid_write_key",
             Self::OriginNotAllowed(_) => "origin_not_allowed",
@@ -112,6 +116,11 @@ impl fmt::Display for ApiError {
                 "Content-Type {kind:?} is not supported; send text/plain or application/json"
             ),
             Self::BodyRead(err) => write!(f, "the body could not be read: {err}"),
+            Self::BodyTimeout => write!(
+                f,
+                "the body did not arrive within {} seconds",
+                BODY_READ_TIMEOUT.as_secs()
+            ),
             Self::MissingWriteKey => f.write_str(
                 "no write key: send `writeKey` in the body (the query for GET /v1/config) or HTTP Basic auth with the key as user name",
             ),

@@ -4,6 +4,10 @@ use std::fmt;
 use std::io::Write;
 use std::sync::Arc;
 
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::cli::ServeOptions;
@@ -11,6 +15,10 @@ use crate::config::{ConfigError, Sources};
 use crate::http::{router, AppState};
 use crate::remote_config;
 use crate::store::{self, StoreError};
+
+/// How long a connection may take to send a request's head (the request line and headers), and
+/// how long it may sit idle between requests, before it is closed.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug)]
 pub enum ServeError {
@@ -94,14 +102,58 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
     stdout.flush().map_err(ServeError::Io)?;
     drop(stdout);
 
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(signals.recv())
-        .await
-        .map_err(ServeError::Io);
+    serve_connections(listener, app, signals.recv()).await;
     // The router, and with it every `Store` handle, is gone now; wait for the writer to
     // commit what was queued.
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
-    served
+    Ok(())
+}
+
+/// Accepts connections until `shutdown` resolves, then waits for the requests in flight.
+///
+/// Each connection is HTTP/1.1 with a timer, so that hyper's header read timeout applies: a
+/// client that trickles its request head, or leaves a connection idle, is cut off after
+/// [`HEADER_READ_TIMEOUT`] (`axum::serve` sets no timer, and so no timeout). Bodies have their
+/// own limit, [`crate::body::BODY_READ_TIMEOUT`].
+async fn serve_connections(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    // A connection that went away before it was accepted is no concern; anything
+                    // else (out of file descriptors) is waited out rather than spun on.
+                    if !matches!(
+                        err.kind(),
+                        std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
+                    ) {
+                        eprintln!("wayline: cannot accept a connection: {err}");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away or sends garbage ends only its own connection.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// SIGINT/SIGTERM listeners, registered before the "listening" line is printed so that a

@@ -382,3 +382,45 @@ fn a_config_found_good_is_served_when_the_file_breaks_even_after_a_restart() {
     assert!(body.contains("invalid_config"), "{body}");
     stop(child);
 }
+
+/// A connection that never finishes its request head, or sits idle, is closed after
+/// [`HEADER_READ_TIMEOUT`] rather than held forever: otherwise a client opening many
+/// connections and trickling bytes into them ("slowloris") holds the collector's sockets and
+/// memory for as long as it likes.
+#[test]
+fn connections_that_never_send_a_whole_request_head_are_closed() {
+    use std::time::Instant;
+    use wayline_collector::server::HEADER_READ_TIMEOUT;
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address) = serve(dir.path());
+
+    let mut partial = TcpStream::connect(&address).unwrap();
+    partial
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let idle = TcpStream::connect(&address).unwrap();
+    let started = Instant::now();
+    let limit = HEADER_READ_TIMEOUT + Duration::from_secs(10);
+    let mut outcomes = Vec::new();
+    for mut stream in [partial, idle] {
+        stream
+            .set_read_timeout(Some(limit.saturating_sub(started.elapsed())))
+            .unwrap();
+        let mut rest = Vec::new();
+        let closed = match stream.read_to_end(&mut rest) {
+            Ok(_) => Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => Ok(()),
+            Err(err) => Err(format!("still open after {:?}: {err}", started.elapsed())),
+        };
+        outcomes.push((closed, String::from_utf8_lossy(&rest).into_owned()));
+    }
+    let elapsed = started.elapsed();
+    stop(child);
+    for (closed, rest) in outcomes {
+        closed.unwrap();
+        // Whatever came before the close (hyper may answer 408), never a response to the
+        // unfinished request.
+        assert!(!rest.contains("\"ok\""), "{rest}");
+    }
+    assert!(elapsed >= HEADER_READ_TIMEOUT - Duration::from_secs(1));
+}

@@ -899,3 +899,44 @@ async fn the_errors_listed_are_capped_and_rejected_counts_them_all() {
     assert!(reply.body.len() < 20_000, "{} bytes", reply.body.len());
     assert_eq!(h.rejected("demo", "invalid_event"), count as i64);
 }
+
+/// A body that stops arriving part-way is given up on after [`BODY_READ_TIMEOUT`] with a 408
+/// (which the SDK retries), instead of holding the request, its buffer and its connection open
+/// for as long as the client likes.
+#[tokio::test(start_paused = true)]
+async fn a_body_that_stops_arriving_is_given_up_on() {
+    use std::convert::Infallible;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use wayline_collector::body::BODY_READ_TIMEOUT;
+
+    /// One chunk, then nothing, ever.
+    struct Stalled(bool);
+    impl axum::body::HttpBody for Stalled {
+        type Data = axum::body::Bytes;
+        type Error = Infallible;
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Infallible>>> {
+            if std::mem::replace(&mut self.0, true) {
+                Poll::Pending
+            } else {
+                Poll::Ready(Some(Ok(http_body::Frame::data("{\"batch\":[".into()))))
+            }
+        }
+    }
+
+    let h = Harness::new();
+    let request = Request::post("/v1/batch")
+        .header("content-type", "text/plain")
+        .body(Body::new(Stalled(false)))
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let reply = tokio::time::timeout(BODY_READ_TIMEOUT * 10, h.send(request))
+        .await
+        .expect("the request is still waiting for its body");
+    assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(reply.error_code(), "body_timeout");
+    assert!(started.elapsed() >= BODY_READ_TIMEOUT);
+}
