@@ -62,16 +62,14 @@ fn candidates(root: &Path, relative: &Path, wants_directory: bool) -> Vec<PathBu
 }
 
 /// Decodes the URL path and keeps only plain segments: `..`, `.`, backslashes, NUL and
-/// absolute components would let a request escape the served directory.
+/// absolute components would let a request escape the served directory, and a segment that
+/// starts with a dot (`.env`, `.git/`, `.htpasswd`) names a file that is never meant for
+/// visitors.
 fn safe_relative_path(url_path: &str) -> Option<PathBuf> {
     let decoded = percent_decode(url_path)?;
     let mut relative = PathBuf::new();
     for segment in decoded.split('/').filter(|s| !s.is_empty()) {
-        if segment == "."
-            || segment == ".."
-            || segment.contains(['\\', '\0'])
-            || segment.contains(':')
-        {
+        if segment.starts_with('.') || segment.contains(['\\', '\0']) || segment.contains(':') {
             return None;
         }
         relative.push(segment);
@@ -198,6 +196,9 @@ mod tests {
             "/%00",
             "/%zz",
             "/c:/x",
+            "/.env",
+            "/a/.git/config",
+            "/%2Egit",
         ] {
             assert!(safe_relative_path(bad).is_none(), "{bad}");
         }

@@ -105,3 +105,31 @@ async fn static_files_refuse_writes() {
         .await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// Dotfiles and dot-directories (`.env`, `.git/`, editors' `.swp` files, `.htpasswd`) are
+/// never meant for visitors, and a site deployed from a checkout carries them: they are 404
+/// like missing files, encoded or not.
+#[tokio::test]
+async fn dotfiles_and_dot_directories_are_404() {
+    let h = Harness::new();
+    let www = h.dir.path().join("www");
+    std::fs::create_dir_all(www.join(".git")).unwrap();
+    std::fs::write(www.join(".git/config"), "[remote \"origin\"]").unwrap();
+    std::fs::write(www.join(".env"), "SECRET=1").unwrap();
+    std::fs::create_dir_all(www.join(".hidden")).unwrap();
+    std::fs::write(www.join(".hidden/index.html"), "<p>hidden</p>").unwrap();
+    std::fs::write(h.dir.path().join("sdk/.npmrc"), "//registry/:_authToken=x").unwrap();
+    for path in [
+        "/.env",
+        "/.git/config",
+        "/%2egit/config",
+        "/.hidden/",
+        "/.hidden",
+        "/sdk/.npmrc",
+    ] {
+        let reply = h.get(path).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // A name that only contains a dot is an ordinary file.
+    assert_eq!(h.get("/pricing.html").await.status, StatusCode::OK);
+}
