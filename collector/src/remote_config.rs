@@ -25,7 +25,7 @@ use crate::http::{authenticate, check_origin, json_response, AppState};
 use crate::store::{self, Store, StoreError, Writes};
 
 /// Why a source's config cannot be served.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ConfigFault {
     /// The source names no config file (404).
     None { source: String },
@@ -170,18 +170,62 @@ impl LastGood {
 /// Reads and checks a config file. A leading byte-order mark is dropped (JSON allows none),
 /// and the tag is computed on what is served.
 pub fn load(file: &ConfigFile) -> Result<Served, ConfigFault> {
-    let body = read(&file.path).map_err(|message| ConfigFault::Unreadable {
-        file: file.name.clone(),
-        message,
-    })?;
-    let report = check::check_text(&body, &file.name);
+    load_checked(file).0
+}
+
+/// What each config file's text last gave when checked and compiled, by path (and the name its diagnostics
+/// give it): the file is read on every request
+/// (an edit is live at once), but checked and compiled again only when its text changed. Checking and compiling
+/// cost far more than reading (about 0.3 M instructions for the demo config), and a broken file's diagnostics
+/// would otherwise be rendered for every request that asks for it.
+type Checked = HashMap<(std::path::PathBuf, String), (Option<String>, Result<Served, ConfigFault>)>;
+static CHECKED: std::sync::Mutex<Option<Checked>> = std::sync::Mutex::new(None);
+
+/// [`load`], and whether this is news: the file's text was checked now (it changed, or was never seen), or it
+/// became unreadable, or unreadable for another reason. The request that meets the news is the one that logs it.
+pub fn load_checked(file: &ConfigFile) -> (Result<Served, ConfigFault>, bool) {
+    let text = read(&file.path);
+    let mut checked = CHECKED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let entries = checked.get_or_insert_with(HashMap::new);
+    let key = (file.path.clone(), file.name.clone());
+    let seen = entries.get(&key);
+    let (text, result) = match text {
+        Ok(text) => {
+            if let Some((Some(seen), result)) = seen {
+                if *seen == text {
+                    return (result.clone(), false);
+                }
+            }
+            let result = check_and_compile(file, &text);
+            (Some(text), result)
+        }
+        Err(message) => {
+            let same = matches!(seen, Some((None, Err(ConfigFault::Unreadable { message: m, .. }))) if *m == message);
+            let fault = ConfigFault::Unreadable {
+                file: file.name.clone(),
+                message,
+            };
+            if same {
+                return (Err(fault), false);
+            }
+            (None, Err(fault))
+        }
+    };
+    entries.insert(key, (text, result.clone()));
+    (result, true)
+}
+
+fn check_and_compile(file: &ConfigFile, body: &str) -> Result<Served, ConfigFault> {
+    let report = check::check_text(body, &file.name);
     if !report.is_ok() {
         return Err(ConfigFault::Invalid {
             summary: report.summary(),
             diagnostics: report.diagnostics,
         });
     }
-    let body = compile_text(&body).map_err(|diagnostics| ConfigFault::Invalid {
+    let body = compile_text(body).map_err(|diagnostics| ConfigFault::Invalid {
         summary: format!("{} cannot be compiled", file.name),
         diagnostics,
     })?;
@@ -189,17 +233,18 @@ pub fn load(file: &ConfigFile) -> Result<Served, ConfigFault> {
     Ok(Served { body, etag })
 }
 
-/// [`load`] off the request threads (reading and checking are blocking work); a load that did not finish is an
-/// unreadable file.
-pub async fn load_off_runtime(file: ConfigFile) -> Result<Served, ConfigFault> {
+/// [`load_checked`] off the request threads (reading and checking are blocking work); a load that did not finish
+/// is an unreadable file.
+pub async fn load_off_runtime(file: ConfigFile) -> (Result<Served, ConfigFault>, bool) {
     let name = file.name.clone();
-    tokio::task::spawn_blocking(move || load(&file))
+    tokio::task::spawn_blocking(move || load_checked(&file))
         .await
         .unwrap_or_else(|err| {
-            Err(ConfigFault::Unreadable {
+            let fault = ConfigFault::Unreadable {
                 file: name,
                 message: err.to_string(),
-            })
+            };
+            (Err(fault), true)
         })
 }
 
@@ -275,9 +320,10 @@ pub async fn serve(State(state): State<AppState>, uri: Uri, headers: HeaderMap) 
     match handle(&state, &uri, &headers).await {
         Ok(response) => response,
         Err(Fault::Api(err)) => err.into_response(),
-        Err(Fault::Config(fault)) => {
-            // The client keeps its last good config; the operator needs to hear about it.
-            if fault.status().is_server_error() {
+        Err(Fault::Config(fault, fresh)) => {
+            // The client keeps its last good config; the operator needs to hear about it, once per broken version
+            // of the file (not once per request, which would let any page flood the log).
+            if fresh && fault.status().is_server_error() {
                 eprintln!("wayline: {}", fault.report());
             }
             fault.into_response()
@@ -291,7 +337,8 @@ pub const FAULT_HEADER: HeaderName = HeaderName::from_static("wayline-config-fau
 
 enum Fault {
     Api(ApiError),
-    Config(ConfigFault),
+    /// And whether this request is the first to meet it.
+    Config(ConfigFault, bool),
 }
 
 async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Response, Fault> {
@@ -299,11 +346,12 @@ async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Resp
     let source = authenticate(state, headers, query_key.as_deref()).map_err(Fault::Api)?;
     check_origin(source, headers).map_err(Fault::Api)?;
     let file = source.config.clone().ok_or_else(|| {
-        Fault::Config(ConfigFault::None {
+        let fault = ConfigFault::None {
             source: source.name.clone(),
-        })
+        };
+        Fault::Config(fault, true)
     })?;
-    let loaded = load_off_runtime(file).await;
+    let (loaded, fresh) = load_off_runtime(file).await;
     let (served, fault) = match loaded {
         Ok(served) => {
             state
@@ -314,20 +362,22 @@ async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Resp
         }
         Err(fault) => match state.last_good.find(&state.store, &source.name).await {
             Some(served) => (served, Some(fault)),
-            None => return Err(Fault::Config(fault)),
+            None => return Err(Fault::Config(fault, fresh)),
         },
     };
 
     let mut response_headers = HeaderMap::new();
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Some(fault) = fault {
-        // The operator hears of every request the broken file costs, as with a 503; a client sees the
-        // reason in a header.
-        eprintln!(
-            "wayline: serving the config last served ({}) instead: {}",
-            served.etag,
-            fault.report()
-        );
+        // The operator hears of each broken version of the file once, with its diagnostics (not once per
+        // request, which would let any page flood the log); a client sees the reason in a header.
+        if fresh {
+            eprintln!(
+                "wayline: serving the config last served ({}) instead: {}",
+                served.etag,
+                fault.report()
+            );
+        }
         response_headers.insert(FAULT_HEADER, HeaderValue::from_static(fault.code()));
     }
     if let Ok(value) = HeaderValue::from_str(&served.etag) {
@@ -372,6 +422,34 @@ mod tests {
         assert!(with("*"));
         assert!(!with("\"abcd\""));
         assert!(!with("abc"));
+    }
+
+    /// A file is read on every request but checked and compiled only when its text changed: a good file's
+    /// answer, and a broken file's fault, are kept with the text they came from.
+    #[test]
+    fn a_file_is_checked_and_compiled_again_only_when_its_text_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.json");
+        let file = ConfigFile {
+            name: "site.json".into(),
+            path: path.clone(),
+        };
+        std::fs::write(&path, r#"{"segments": {"pro": "traits.plan == \"pro\""}}"#).unwrap();
+        let (first, fresh) = load_checked(&file);
+        assert!(fresh && first.is_ok());
+        let (again, fresh) = load_checked(&file);
+        assert!(!fresh, "the same text is not checked again");
+        assert_eq!(again.unwrap(), first.unwrap());
+        std::fs::write(&path, r#"{"segments": {"pro": "traits.plan =="}}"#).unwrap();
+        let (broken, fresh) = load_checked(&file);
+        assert!(fresh && matches!(broken, Err(ConfigFault::Invalid { .. })));
+        let (still, fresh) = load_checked(&file);
+        assert!(!fresh && matches!(still, Err(ConfigFault::Invalid { .. })));
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(
+            load_checked(&file).0,
+            Err(ConfigFault::Unreadable { .. })
+        ));
     }
 
     #[test]

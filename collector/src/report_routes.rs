@@ -95,7 +95,7 @@ async fn config_status(state: &AppState, source: &Source) -> Value {
         return Value::Null;
     };
     let name = file.name.clone();
-    match remote_config::load_off_runtime(file).await {
+    match remote_config::load_off_runtime(file).await.0 {
         Ok(served) => json!({"file": name, "ok": true, "etag": served.etag}),
         Err(fault) => {
             let instead = state.last_good.find(&state.store, &source.name).await;
