@@ -116,7 +116,12 @@ export function createWayline(load) {
       let done = (i < 3 || i > 6) && typeof args[args.length - 1] == 'function' && args.pop();
       call(m, args);
       if (done) {
-        const once = () => done && (done(), (done = 0));
+        // Cleared before the call: a callback that throws is not called again by the other path.
+        const once = () => {
+          const f = done;
+          done = 0;
+          f && f();
+        };
         setTimeout(once, mod || failed ? 0 : 300);
         if (ready) ready.then(once, once);
       }

@@ -240,6 +240,37 @@ test('a callback as the last argument is called once the call is recorded, and a
   await context.close();
 });
 
+// A callback is the page's code: one that throws is still called once (a second call would navigate twice, or
+// count a click twice), the error reaches the page's own error handling once, and the SDK goes on.
+test('a callback that throws is called once, and the SDK keeps working', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/manual.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const result = await page.evaluate(async () => {
+    let reported = 0;
+    window.addEventListener('error', (e) => (reported++, e.preventDefault()));
+    window.addEventListener('unhandledrejection', (e) => (reported++, e.preventDefault()));
+    const counts = { loading: 0, running: 0 };
+    const boom = (k) => () => {
+      counts[k] += 1;
+      throw new Error('page bug');
+    };
+    const started = wayline.init({ writeKey: 'wk_demo', autoPage: false });
+    wayline.track('Throwing Callback', { when: 'loading' }, boom('loading'));
+    const ok = await started;
+    wayline.track('Throwing Callback', { when: 'running' }, boom('running'));
+    await new Promise((r) => setTimeout(r, 400));
+    wayline.track('After Throwing Callback');
+    const flushed = await wayline.flush();
+    return { ok, counts, reported, flushed };
+  });
+  assert.deepEqual(result, { ok: true, counts: { loading: 1, running: 1 }, reported: 2, flushed: true });
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'After Throwing Callback'));
+  assert.equal(events.filter((x) => x.event === 'Throwing Callback').length, 2);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // Segment's `group` and `alias` calls: recorded in the spec's shape and stored by the collector; a page migrating
 // from analytics.js that calls them no longer meets "wayline.group is not a function".
 test('group and alias are recorded as Segment messages, also when called through the stub before the SDK loaded', async () => {
