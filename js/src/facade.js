@@ -80,7 +80,8 @@ export function createWayline(load) {
         },
         (err) => {
           failed = true;
-          pending.length = 0;
+          // A flush made meanwhile resolves `false`, as one made now does (a page awaiting it never hangs).
+          for (const [n, a] of pending.splice(0)) if (n == 'flush') a[0](false);
           console.warn(
             '[wayline] the SDK could not load its WebAssembly module, so tracking is off on this page. ' +
               'Check that wayline_bg.wasm is served (as application/wasm) next to the script and that the ' +

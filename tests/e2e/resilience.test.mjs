@@ -271,6 +271,39 @@ test('a callback that throws is called once, and the SDK keeps working', async (
   await context.close();
 });
 
+// `await wayline.flush()` before leaving a page must never hang: made while the module is loading, it resolves
+// `false` if the module then cannot load, also when made through the stub before the loader arrived.
+test('a flush made while the module loads resolves false when it cannot load', async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.route('**/wayline_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.addInitScript(() => {
+    window.addEventListener('DOMContentLoaded', () => {
+      window.stubFlush = window.wayline.flush();
+    });
+  });
+  await page.goto(env.collector.url + '/blank.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const result = await page.evaluate(async () => {
+    const timeout = new Promise((r) => setTimeout(() => r('hung'), 2000));
+    return { viaStub: await Promise.race([window.stubFlush, timeout]) };
+  });
+  assert.deepEqual(result, { viaStub: false });
+
+  const manual = await openPage(env.browser);
+  await manual.page.route('**/wayline_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await manual.page.goto(env.collector.url + '/manual.html');
+  await manual.page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const flushed = await manual.page.evaluate(async () => {
+    const started = wayline.init({ writeKey: 'wk_demo' });
+    const flushing = wayline.flush();
+    const timeout = new Promise((r) => setTimeout(() => r('hung'), 2000));
+    return { ok: await started, flushed: await Promise.race([flushing, timeout]) };
+  });
+  assert.deepEqual(flushed, { ok: false, flushed: false });
+  await manual.context.close();
+  await context.close();
+});
+
 // Segment's `group` and `alias` calls: recorded in the spec's shape and stored by the collector; a page migrating
 // from analytics.js that calls them no longer meets "wayline.group is not a function".
 test('group and alias are recorded as Segment messages, also when called through the stub before the SDK loaded', async () => {
