@@ -227,7 +227,7 @@ impl Sdk {
     /// stays; without a network the stored copy stays.
     fn on_config_fetched(&mut self, fetched: Fetched, now: Millis) {
         self.remote.loading = false;
-        let had_config = self.tracker.has_audience();
+        let had_config = self.has_config();
         match fetched {
             // The copy held is current; stored again, in case storage lost it since (site data cleared while
             // the page was open): the next offline start needs it. (Storage ignores a write of the same value.)

@@ -88,7 +88,7 @@ impl Sdk {
         let value = match crate::core::json::parse(text) {
             Ok(v) => v,
             Err(_) => {
-                if !self.tracker.has_audience() {
+                if !self.has_config() {
                     self.tracker.no_config();
                 }
                 self.report(
@@ -125,7 +125,7 @@ impl Sdk {
                 true
             }
             Err((code, errors)) => {
-                let mut message = String::from(if self.tracker.has_audience() {
+                let mut message = String::from(if self.has_config() {
                     "the new config is not used (the last good one stays): "
                 } else {
                     self.tracker.no_config();
@@ -139,6 +139,12 @@ impl Sdk {
                 false
             }
         }
+    }
+
+    /// Whether a config is in use: running, or held for consent (`personalizeWithoutConsent: false`), which a
+    /// config that cannot be used leaves in place, with the events kept for it.
+    pub(super) fn has_config(&self) -> bool {
+        self.tracker.has_audience() || self.held_audience.is_some()
     }
 
     /// With `personalizeWithoutConsent: false`, consent given starts the held audience (the events kept under

@@ -249,6 +249,35 @@ test('personalizeWithoutConsent: false runs segments only while consent is grant
   await context.close();
 });
 
+// A config held for consent is the config in use: a later check of it that fails (offline, or a broken file)
+// keeps it, says so, and keeps the events tracked meanwhile for it, as for a config that runs.
+test('personalizeWithoutConsent: false keeps the held config and its events when a later check of it fails', async () => {
+  const context = await env.browser.newContext();
+  const { page, log } = await openPage(env.browser, context);
+  let broken = false;
+  await page.route('**/segments-config.json', (route) =>
+    broken ? route.fulfill({ contentType: 'application/json', body: '{"segments": {"broken": "count(("}}' }) : route.continue());
+  await page.goto(env.collector.url + '/segments-consent-first.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  await page.evaluate(() => {
+    wayline.on('config', (r) => (window.configResults = [...(window.configResults || []), r]));
+    wayline.identify('u-held', { plan: 'pro' });
+    wayline.track('Order Completed');
+  });
+  // Back online: the config is checked again, and the file is broken now.
+  broken = true;
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await page.waitForFunction(() => window.configResults);
+  assert.deepEqual(await page.evaluate(() => window.configResults), [{ ok: true, source: 'network' }]);
+  assert.match(log.warnings.find((w) => w.includes('config_invalid')) || '', /last good one stays/);
+  await page.evaluate(() => wayline.consent('granted'));
+  assert.deepEqual(await page.evaluate(() => [wayline.segments(), wayline.stage('lifecycle')]), [['pro'], 'purchase'], 'the order tracked under pending counts');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a config with errors reports every one of them with its location, and tracking goes on', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/bad-config.html');
