@@ -91,6 +91,11 @@ impl Sdk {
         }
     }
 
+    /// Whether the config comes from a URL (and may still be on its way).
+    pub(super) fn has_config_url(&self) -> bool {
+        self.remote.url.is_some()
+    }
+
     fn config_key(&self) -> String {
         console::join(&["wayline:", self.tracker.write_key(), ":config"])
     }

@@ -164,6 +164,9 @@ impl Sdk {
         } else if consent == Consent::Denied {
             // Held: the events kept for it were the former visitor's, and none are kept now.
             self.tracker.no_config();
+        } else if self.held_audience.is_some() || self.has_config_url() {
+            // Pending after denied: events are kept again for the config held (or on its way).
+            self.tracker.expect_config();
         }
     }
 

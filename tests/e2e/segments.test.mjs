@@ -278,6 +278,24 @@ test('personalizeWithoutConsent: false keeps the held config and its events when
   await context.close();
 });
 
+// Under pending the events are kept for the rules, however consent became pending: after denied too.
+test('personalizeWithoutConsent: false keeps the events of a pending that follows denied for the rules', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/segments-consent-first.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  await page.evaluate(() => {
+    wayline.consent('denied');
+    wayline.consent('pending');
+    wayline.track('Order Completed');
+  });
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle') ?? null), null, 'pending: nothing decided');
+  await page.evaluate(() => wayline.consent('granted'));
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle') ?? null), 'purchase', 'the order tracked under pending counts');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a config with errors reports every one of them with its location, and tracking goes on', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/bad-config.html');
