@@ -145,7 +145,7 @@ fn check(
 ) -> Result<(), TestCaseError> {
     // Asked before the timer fires, `explain` answers as of now, as it does once the timer has fired: delays due by
     // now have ended (a trigger would end them first), and asking changes nothing.
-    let mut raw = e.clone();
+    let raw = &mut e.clone();
     let found = e;
     let mut e = e.clone();
     let _ = e.advance(facts, now);
