@@ -7,10 +7,13 @@
   q.stub = 1;
   var s = d.currentScript;
   q.opts = s ? s.dataset : {};
-  'init track page identify group alias reset consent flush on off segments stage outcome'.split(' ').forEach(function (m) {
+  'init track page identify group alias reset consent flush on off segments stage outcome'.split(' ').forEach(function (m, i) {
     q[m] = function () {
       var a = [].slice.call(arguments);
       if (m == 'flush') return new Promise(function (r) { q.push([m, a, r]); });
+      // analytics.js's last-argument callback (of track, page, identify, group and alias: 1 to 5 above) is
+      // called here, after 300 ms (its default timeout), and not replayed: so also when the loader never arrives.
+      if (i && i < 6 && typeof a[a.length - 1] == 'function') setTimeout(a.pop(), 300);
       q.push([m, a]);
     };
   });

@@ -171,7 +171,8 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
                 s.tracker.group(&id_text(&a), props.as_deref(), now);
             }
             17 => {
-                let previous = (!b.is_undefined() && !b.is_null()).then(|| id_text(&b));
+                // A second argument that is no id is analytics.js's options (`alias(to, options)`).
+                let previous = (b.is_string() || b.as_f64().is_some()).then(|| id_text(&b));
                 s.tracker.alias(&id_text(&a), previous.as_deref(), now);
             }
             // Logout: a new anonymous id, no user id, no traits.
@@ -262,12 +263,13 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
     })
 }
 
-/// An id argument (`identify`'s, `group`'s, `alias`'s): a string as it is, a number as its JSON text (as
+/// An id argument (`identify`'s, `group`'s, `alias`'s): a string as it is, a finite number as its JSON text (as
 /// analytics.js sends it), anything else as "", which the call refuses with a warning.
 fn id_text(v: &JsValue) -> String {
     v.as_string().unwrap_or_else(|| {
         let mut id = String::new();
-        if let Some(n) = v.as_f64() {
+        // NaN and the infinities are no ids (JSON would write them as `null`).
+        if let Some(n) = v.as_f64().filter(|n| n.is_finite()) {
             crate::core::json::write_number(n, &mut id);
         }
         id

@@ -320,11 +320,20 @@ test('group and alias are recorded as Segment messages, also when called through
     wayline.alias('user-7');
     wayline.identify('user-7');
     wayline.alias('user-8', 'legacy-3');
+    // analytics.js's alias(to, options): an object second argument is options, not a previous id.
+    wayline.alias('user-9', { integrations: {} });
+    // A number that is no id is refused, not sent as "null".
+    window.refused = [];
+    wayline.on('warning', (w) => window.refused.push(w.code));
+    wayline.identify(NaN);
+    wayline.group(Infinity);
+    wayline.alias(NaN);
     await wayline.flush();
     return wayline.anonymousId();
   });
+  assert.deepEqual(await page.evaluate(() => window.refused), ['invalid_user_id', 'invalid_group_id', 'invalid_user_id']);
   const mine = (e) => e.filter((x) => x.anonymousId === anon && (x.type === 'group' || x.type === 'alias'));
-  const events = mine(await waitForEvents(env.collector, (e) => mine(e).length >= 5));
+  const events = mine(await waitForEvents(env.collector, (e) => mine(e).length >= 6));
   const shape = events.map((e) => [e.type, e.groupId ?? e.previousId, e.type === 'group' ? e.traits : e.userId]);
   assert.deepEqual(shape, [
     ['group', 'acme-early', { plan: 'starter' }],
@@ -332,8 +341,37 @@ test('group and alias are recorded as Segment messages, also when called through
     ['group', '42', {}],
     ['alias', anon, 'user-7'],
     ['alias', 'legacy-3', 'user-8'],
+    ['alias', 'user-7', 'user-9'],
   ]);
   assert.equal(await page.evaluate(() => wayline.userId()), 'user-7', 'alias does not change the user id');
+  assert.equal(events.filter((e) => e.userId === 'null').length, 0);
   assert.deepEqual(log.errors, []);
   await context.close();
+});
+
+// Through the script-tag stub (before the loader has arrived), a callback is called after 300 ms and only then:
+// also when the loader never arrives (blocked by an extension, a 404), so a page that navigates in it never waits.
+test('a callback given to the stub is called once after 300 ms, also when the loader never arrives', async () => {
+  for (const blocked of [true, false]) {
+    const { page, log, context } = await openPage(env.browser);
+    if (blocked) await page.route('**/wayline.js', (route) => route.fulfill({ status: 404, body: 'blocked' }));
+    await page.addInitScript(() => {
+      window.heard = [];
+      document.addEventListener('DOMContentLoaded', () => {
+        window.wayline.track('Through The Stub', {}, {}, () => window.heard.push(performance.now()));
+        window.wayline.identify('u-stub', () => window.heard.push(performance.now()));
+      });
+    });
+    await page.goto(env.collector.url + '/blank.html');
+    await page.waitForTimeout(700);
+    const heard = await page.evaluate(() => window.heard);
+    assert.equal(heard.length, 2, `blocked ${blocked}: each callback once`);
+    if (!blocked) {
+      await ready(page);
+      const anon = await page.evaluate(async () => { await wayline.flush(); return wayline.anonymousId(); });
+      await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Through The Stub'));
+      assert.deepEqual(log.errors, []);
+    }
+    await context.close();
+  }
 });
