@@ -874,3 +874,28 @@ fn long_words_wrap_inside_the_dialog() {
         prompt.close();
     }
 }
+
+/// A page whose element claims a shadow root focused on itself (a getter, not a real one) does not hold the prompt
+/// in an endless search for the focused element.
+#[wasm_bindgen_test]
+fn a_shadow_root_that_points_back_at_its_host_does_not_hang_the_prompt() {
+    let body = doc().body().unwrap();
+    let button: HtmlElement = doc().create_element("button").unwrap().unchecked_into();
+    body.append_child(&button).unwrap();
+    let fake = Object::new();
+    Reflect::set(&fake, &"activeElement".into(), &button).unwrap();
+    let descriptor = Object::new();
+    Reflect::set(&descriptor, &"value".into(), &fake).unwrap();
+    Object::define_property(
+        button.unchecked_ref::<Object>(),
+        &"shadowRoot".into(),
+        &descriptor,
+    );
+    button.focus().unwrap();
+    let survey =
+        r#"{"type": "survey", "questions": [{"id": "q", "type": "nps", "text": "Recommend us?"}]}"#;
+    let (prompt, _) = open("self-shadow", survey);
+    assert!(prompt.is_open());
+    prompt.close();
+    button.remove();
+}

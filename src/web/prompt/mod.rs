@@ -288,8 +288,12 @@ impl Inner {
 /// focus goes back to that one (the component's host itself may not take it), and it is the one typed into.
 fn focused(doc: &JsValue) -> Option<Element> {
     let mut e = dom::elem(doc, "activeElement")?;
-    while let Some(inner) = dom::elem(&dom::prop(&e, "shadowRoot"), "activeElement") {
-        e = inner;
+    // A bounded number of levels: a page's own `shadowRoot` getter may point back at its host.
+    for _ in 0..32 {
+        match dom::elem(&dom::prop(&e, "shadowRoot"), "activeElement") {
+            Some(inner) => e = inner,
+            None => break,
+        }
     }
     Some(e)
 }
