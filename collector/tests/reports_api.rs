@@ -94,6 +94,28 @@ async fn fields_cleared_on_the_dashboard_form_take_their_defaults() {
     }
 }
 
+/// The dashboard runs no script and loads nothing: its policy says so, so an injection that escaping missed could
+/// not run, and no other site may frame it (it is behind the read key's Basic auth).
+#[tokio::test]
+async fn the_dashboard_is_served_with_a_policy_that_allows_no_script_and_no_framing() {
+    let h = Harness::new();
+    let page = h
+        .send(
+            Request::get("/dashboard")
+                .header("authorization", basic("rk_demo"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("script-src"), "{csp}");
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+}
+
 #[tokio::test]
 async fn ranges_at_the_ends_of_the_calendar() {
     let h = Harness::new();
