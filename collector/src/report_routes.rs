@@ -76,18 +76,17 @@ async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Valu
     let today = OffsetDateTime::now_utc().date();
     let query = ReportQuery::parse(uri.query().unwrap_or_default(), today)
         .map_err(ApiError::InvalidQuery)?;
-    // The config as written names segments, stage order and question kinds; a missing or unreadable one only
-    // makes the report plainer.
-    let outline = source
-        .config
-        .as_ref()
-        .and_then(|file| std::fs::read_to_string(&file.path).ok())
-        .map(|text| ConfigOutline::from_text(&text))
-        .unwrap_or_default();
     let config = config_status(state, source).await;
     let store = state.store.clone();
     let name = source.name.clone();
+    let config_path = source.config.as_ref().map(|file| file.path.clone());
     let mut report = tokio::task::spawn_blocking(move || {
+        // The config as written names segments, stage order and question kinds; a missing or unreadable one only
+        // makes the report plainer. (Read here, off the request threads, as the database is.)
+        let outline = config_path
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .map(|text| ConfigOutline::from_text(&text))
+            .unwrap_or_default();
         let mut conn = store
             .reader()
             .map_err(|err| ApiError::ReportFailed(err.to_string()))?;
