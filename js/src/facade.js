@@ -18,6 +18,7 @@ export function createWayline(load) {
   let failed = typeof window === 'undefined' || typeof WebAssembly === 'undefined';
   let ready = null;
   const pending = [];
+  const last = new Map();
 
   // `m.call` by method name.
   const invoke = (m, name, args) => m.call(CODES.indexOf(name), ...args);
@@ -57,6 +58,8 @@ export function createWayline(load) {
       }
       ready = load().then(
         (m) => {
+          // What `ready` and `config` last said, for listeners added after them (`on` below).
+          for (const n of ['ready', 'config']) invoke(m, 'on', [n, (p) => last.set(n, p)]);
           // Listeners first, so that they hear `ready`.
           const early = pending.filter(([n]) => n === 'on' || n === 'off');
           for (const [n, a] of early) invoke(m, n, a);
@@ -100,6 +103,10 @@ export function createWayline(load) {
     },
     on(name, listener) {
       call('on', [name, listener]);
+      // `ready` and `config` say what holds now: a listener added after one hears the last one (after `on` has
+      // returned, as when the event comes), as analytics.js's `ready(callback)` does, so a script that runs after
+      // the SDK started (an external script after the stub, which the SDK may overtake) still learns of them.
+      if (last.has(name)) Promise.resolve(last.get(name)).then(listener).catch(console.error);
       return () => api.off(name, listener);
     },
     segments: () => (mod ? invoke(mod, 'segments', []) : []),

@@ -269,8 +269,9 @@ test('personalizeWithoutConsent: false keeps the held config and its events when
   broken = true;
   await context.setOffline(true);
   await context.setOffline(false);
-  await page.waitForFunction(() => window.configResults);
-  assert.deepEqual(await page.evaluate(() => window.configResults), [{ ok: true, source: 'network' }]);
+  // The listener added late hears the last config event first, then the check's.
+  await page.waitForFunction(() => window.configResults?.length >= 2);
+  assert.deepEqual(await page.evaluate(() => window.configResults), [{ ok: true, source: 'network' }, { ok: true, source: 'network' }]);
   assert.match(log.warnings.find((w) => w.includes('config_invalid')) || '', /last good one stays/);
   await page.evaluate(() => wayline.consent('granted'));
   assert.deepEqual(await page.evaluate(() => [wayline.segments(), wayline.stage('lifecycle')]), [['pro'], 'purchase'], 'the order tracked under pending counts');
@@ -293,6 +294,32 @@ test('personalizeWithoutConsent: false keeps the events of a pending that follow
   await page.evaluate(() => wayline.consent('granted'));
   assert.equal(await page.evaluate(() => wayline.stage('lifecycle') ?? null), 'purchase', 'the order tracked under pending counts');
   assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+// A script that runs after the SDK started (an external script after the stub, which the SDK may overtake) still
+// learns that it is ready and which config is in use: `ready` and `config` listeners added late hear the last one.
+test('ready and config listeners added after the events hear the last one, after on() returned', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  const late = await page.evaluate(async () => {
+    const heard = [];
+    const order = [];
+    const ready = new Promise((r) => wayline.on('ready', (v) => { order.push('ready'); r(v); }));
+    const config = new Promise((r) => wayline.on('config', (v) => { order.push('config'); r(v); }));
+    order.push('returned');
+    wayline.on('ready', () => { throw new Error('late listener'); });
+    const within = (p) => Promise.race([p, new Promise((r) => setTimeout(() => r('not heard'), 2000))]);
+    heard.push(await within(ready), await within(config));
+    return { heard, order };
+  });
+  assert.deepEqual(late.heard, [true, { ok: true, source: 'network' }]);
+  assert.deepEqual(late.order, ['returned', 'ready', 'config']);
+  await page.waitForTimeout(50);
+  assert.ok(log.errors.some((e) => e.includes('late listener')), 'a throwing late listener is reported on the console');
+  assert.equal(log.errors.filter((e) => e.includes('Uncaught')).length, 0, log.errors.join('\n'));
   await context.close();
 });
 
