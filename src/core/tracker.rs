@@ -275,6 +275,21 @@ impl Tracker {
         self.warn(e.code(), e.message());
     }
 
+    /// The page's properties or traits (JSON text) read as the message carries them: repaired where they can be
+    /// (with a warning), refused with one where they cannot.
+    fn properties<'t>(&mut self, json: Option<&'t str>) -> Option<sanitize::Props<'t>> {
+        match sanitize::properties(json) {
+            Ok(p) => {
+                self.adjusted(p.adjustment);
+                Some(p)
+            }
+            Err(e) => {
+                self.reject(e);
+                None
+            }
+        }
+    }
+
     fn adjusted(&mut self, a: Option<Adjustment>) {
         if let Some(a) = a {
             self.warn(a.code(), a.message());
@@ -397,14 +412,9 @@ impl Tracker {
                 return false;
             }
         };
-        let props = match sanitize::properties(properties_json) {
-            Ok(p) => p,
-            Err(e) => {
-                self.reject(e);
-                return false;
-            }
+        let Some(props) = self.properties(properties_json) else {
+            return false;
         };
-        self.adjusted(props.adjustment);
         self.record_call(
             Body::Track {
                 event: name,
@@ -455,14 +465,9 @@ impl Tracker {
         properties_json: Option<&str>,
         now: Millis,
     ) -> bool {
-        let extra = match sanitize::properties(properties_json) {
-            Ok(p) => p,
-            Err(e) => {
-                self.reject(e);
-                return false;
-            }
+        let Some(extra) = self.properties(properties_json) else {
+            return false;
         };
-        self.adjusted(extra.adjustment);
         let page_props = extra.map;
         let extra = extra.json.into_owned();
         let category = page_label(category);
@@ -513,14 +518,9 @@ impl Tracker {
         if !user_id.is_none_or(|id| self.valid_id(id, "invalid_user_id", "identify")) {
             return false;
         }
-        let traits = match sanitize::properties(traits_json) {
-            Ok(p) => p,
-            Err(e) => {
-                self.reject(e);
-                return false;
-            }
+        let Some(traits) = self.properties(traits_json) else {
+            return false;
         };
-        self.adjusted(traits.adjustment);
         let new_traits = traits.map;
         let traits_text = traits.json.into_owned();
         // Another user on this device: the previous user's traits must not carry over.
@@ -596,14 +596,9 @@ impl Tracker {
         if !self.valid_id(group_id, "invalid_group_id", "group") {
             return false;
         }
-        let traits = match sanitize::properties(traits_json) {
-            Ok(p) => p,
-            Err(e) => {
-                self.reject(e);
-                return false;
-            }
+        let Some(traits) = self.properties(traits_json) else {
+            return false;
         };
-        self.adjusted(traits.adjustment);
         self.record_call(
             Body::Group {
                 group_id,
