@@ -19,6 +19,8 @@ export function createWayline(load) {
   let ready = null;
   const pending = [];
   const last = new Map();
+  // Late listeners still to hear the last one (`on` below): an `off` before then takes them out.
+  const owed = new Set();
 
   // `m.call` by method name.
   const invoke = (m, name, args) => m.call(CODES.indexOf(name), ...args);
@@ -106,7 +108,13 @@ export function createWayline(load) {
       // `ready` and `config` say what holds now: a listener added after one hears the last one (after `on` has
       // returned, as when the event comes), as analytics.js's `ready(callback)` does, so a script that runs after
       // the SDK started (an external script after the stub, which the SDK may overtake) still learns of them.
-      if (last.has(name)) Promise.resolve(last.get(name)).then(listener).catch(console.error);
+      if (last.has(name)) {
+        const o = [name, listener];
+        owed.add(o);
+        Promise.resolve(last.get(name))
+          .then((p) => owed.delete(o) && listener(p))
+          .catch(console.error);
+      }
       return () => api.off(name, listener);
     },
     segments: () => (mod ? invoke(mod, 'segments', []) : []),
@@ -135,5 +143,10 @@ export function createWayline(load) {
       }
     };
   });
+  const off = api.off;
+  api.off = (name, listener) => {
+    for (const o of owed) o[0] == name && o[1] == listener && owed.delete(o);
+    off(name, listener);
+  };
   return api;
 }

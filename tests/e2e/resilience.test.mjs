@@ -375,3 +375,31 @@ test('a callback given to the stub is called once after 300 ms, also when the lo
     await context.close();
   }
 });
+
+// A `ready` listener added after `ready` hears it in a promise reaction; one removed before then (the function `on`
+// returns, or `off`) is not called, as a listener removed before an event is not: a component that subscribes,
+// unsubscribes and subscribes again (React's StrictMode mounts effects twice) hears it once.
+test('a late ready listener removed before it was told is not called', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const heard = await page.evaluate(async () => {
+    const heard = { unsubscribed: 0, off: 0, remounted: 0, twice: 0 };
+    wayline.on('ready', () => heard.unsubscribed++)();
+    const f = () => heard.off++;
+    wayline.on('ready', f);
+    wayline.off('ready', f);
+    const g = () => heard.remounted++;
+    wayline.on('ready', g)();
+    wayline.on('ready', g);
+    // A listener added twice is told twice, as the event calls it twice.
+    const h = () => heard.twice++;
+    wayline.on('ready', h);
+    wayline.on('ready', h);
+    await new Promise((r) => setTimeout(r, 50));
+    return heard;
+  });
+  assert.deepEqual(heard, { unsubscribed: 0, off: 0, remounted: 1, twice: 2 });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
