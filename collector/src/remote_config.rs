@@ -324,10 +324,23 @@ pub async fn serve(State(state): State<AppState>, uri: Uri, headers: HeaderMap) 
             // The client keeps its last good config; the operator needs to hear about it, once per broken version
             // of the file (not once per request, which would let any page flood the log).
             if fresh && fault.status().is_server_error() {
-                eprintln!("wayline: {}", fault.report());
+                log_fault(&fault, None);
             }
             fault.into_response()
         }
+    }
+}
+
+/// Tells the operator of a broken or unreadable version of a config file, once: by whichever request meets it first
+/// ([`load_checked`]'s news; an SDK's or a report's), with every error, and the config served in its place if any.
+pub fn log_fault(fault: &ConfigFault, instead: Option<&Served>) {
+    match instead {
+        Some(served) => eprintln!(
+            "wayline: serving the config last served ({}) instead: {}",
+            served.etag,
+            fault.report()
+        ),
+        None => eprintln!("wayline: {}", fault.report()),
     }
 }
 
@@ -372,11 +385,7 @@ async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Resp
         // The operator hears of each broken version of the file once, with its diagnostics (not once per
         // request, which would let any page flood the log); a client sees the reason in a header.
         if fresh {
-            eprintln!(
-                "wayline: serving the config last served ({}) instead: {}",
-                served.etag,
-                fault.report()
-            );
+            log_fault(&fault, Some(&served));
         }
         response_headers.insert(FAULT_HEADER, HeaderValue::from_static(fault.code()));
     }

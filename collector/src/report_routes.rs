@@ -108,10 +108,16 @@ async fn config_status(state: &AppState, source: &Source) -> Value {
         return Value::Null;
     };
     let name = file.name.clone();
-    match remote_config::load_off_runtime(file).await.0 {
+    let (loaded, fresh) = remote_config::load_off_runtime(file).await;
+    match loaded {
         Ok(served) => json!({"file": name, "ok": true, "etag": served.etag}),
         Err(fault) => {
             let instead = state.last_good.find(&state.store, &source.name).await;
+            // The request that meets a broken version first tells the operator's log, as `GET /v1/config` would
+            // have: a report read before any SDK asked (a dashboard open, a monitor) must not keep it from the log.
+            if fresh {
+                remote_config::log_fault(&fault, instead.as_ref());
+            }
             json!({
                 "file": name,
                 "ok": false,

@@ -424,3 +424,82 @@ fn connections_that_never_send_a_whole_request_head_are_closed() {
     }
     assert!(elapsed >= HEADER_READ_TIMEOUT - Duration::from_secs(1));
 }
+
+/// A request with extra headers (`Name: value\r\n` lines); returns (status, body).
+fn http_with(address: &str, path: &str, headers: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The operator hears of a broken version of a config file on the collector's standard error, with its
+/// diagnostics, also when the dashboard (or a monitor polling `/v1/reports`) read the file before any SDK asked.
+#[test]
+fn a_broken_config_is_logged_also_when_a_report_met_it_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("shop.json");
+    std::fs::write(
+        &config,
+        r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#,
+    )
+    .unwrap();
+    let sources = dir.path().join("sources.json");
+    let list = json!({"sources": [{"name": "shop", "writeKey": "wk_shop", "readKey": "rk_shop",
+        "config": "shop.json"}]});
+    std::fs::write(&sources, list.to_string()).unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut child = Command::new(WAYLINE)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("events.db"))
+        .arg("--sources")
+        .arg(&sources)
+        .args(["--www", ".", "--sdk", "."])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("wayline collector listening on http://")
+        .unwrap()
+        .to_owned();
+
+    let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_shop", "");
+    assert_eq!(status, 200, "{body}");
+    std::fs::write(&config, r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#).unwrap();
+    let auth = "Authorization: Bearer rk_shop\r\n";
+    let (status, body) = http_with(&address, "/v1/reports", auth);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("invalid_config"), "{body}");
+    let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_shop", "");
+    assert_eq!(status, 200, "the last good config is served: {body}");
+    stop(child);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("cout"),
+        "the diagnostics are logged: {logged:?}"
+    );
+    assert_eq!(
+        logged.matches("cout").count(),
+        2,
+        "once (the error and its source line): {logged}"
+    );
+}
