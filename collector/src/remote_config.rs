@@ -178,42 +178,33 @@ pub fn load(file: &ConfigFile) -> Result<Served, ConfigFault> {
 /// (an edit is live at once), but checked and compiled again only when its text changed. Checking and compiling
 /// cost far more than reading (about 0.3 M instructions for the demo config), and a broken file's diagnostics
 /// would otherwise be rendered for every request that asks for it.
-type Checked = HashMap<(std::path::PathBuf, String), (Option<String>, Result<Served, ConfigFault>)>;
+type Checked =
+    HashMap<(std::path::PathBuf, String), (Result<String, String>, Result<Served, ConfigFault>)>;
 static CHECKED: std::sync::Mutex<Option<Checked>> = std::sync::Mutex::new(None);
 
-/// [`load`], and whether this is news: the file's text was checked now (it changed, or was never seen), or it
-/// became unreadable, or unreadable for another reason. The request that meets the news is the one that logs it.
+/// [`load`], and whether this is news: what the file read gave changed since the last load (a new text, checked
+/// now; or it became unreadable, or unreadable for another reason), or it was never seen. The request that meets
+/// the news is the one that logs it.
 pub fn load_checked(file: &ConfigFile) -> (Result<Served, ConfigFault>, bool) {
-    let text = read(&file.path);
+    let read = read(&file.path);
     let mut checked = CHECKED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let entries = checked.get_or_insert_with(HashMap::new);
     let key = (file.path.clone(), file.name.clone());
-    let seen = entries.get(&key);
-    let (text, result) = match text {
-        Ok(text) => {
-            if let Some((Some(seen), result)) = seen {
-                if *seen == text {
-                    return (result.clone(), false);
-                }
-            }
-            let result = check_and_compile(file, &text);
-            (Some(text), result)
+    if let Some((seen, result)) = entries.get(&key) {
+        if *seen == read {
+            return (result.clone(), false);
         }
-        Err(message) => {
-            let same = matches!(seen, Some((None, Err(ConfigFault::Unreadable { message: m, .. }))) if *m == message);
-            let fault = ConfigFault::Unreadable {
-                file: file.name.clone(),
-                message,
-            };
-            if same {
-                return (Err(fault), false);
-            }
-            (None, Err(fault))
-        }
+    }
+    let result = match &read {
+        Ok(text) => check_and_compile(file, text),
+        Err(message) => Err(ConfigFault::Unreadable {
+            file: file.name.clone(),
+            message: message.clone(),
+        }),
     };
-    entries.insert(key, (text, result.clone()));
+    entries.insert(key, (read, result.clone()));
     (result, true)
 }
 
