@@ -109,11 +109,7 @@ impl Sdk {
             // Held for consent (`personalizeWithoutConsent: false`); events are kept for it under pending.
             Ok(audience) if self.consent_first && self.tracker.consent() != Consent::Granted => {
                 self.held_audience = Some(audience);
-                if self.tracker.consent() == Consent::Pending {
-                    self.tracker.expect_config();
-                } else {
-                    self.tracker.no_config();
-                }
+                self.keep_events_for_consent();
                 true
             }
             Ok(audience) if self.tracker.has_audience() => {
@@ -161,11 +157,17 @@ impl Sdk {
         } else if let Some(audience) = self.tracker.suspend_audience(consent == Consent::Pending) {
             self.close_prompt();
             self.held_audience = Some(audience);
-        } else if consent == Consent::Denied {
-            // Held: the events kept for it were the former visitor's, and none are kept now.
+        } else {
+            self.keep_events_for_consent();
+        }
+    }
+
+    /// While the config waits for consent: under pending the events are kept for it (held, or on its way) and fed
+    /// to it once consent is granted; under denied none are (those kept were the former visitor's).
+    fn keep_events_for_consent(&mut self) {
+        if self.tracker.consent() != Consent::Pending {
             self.tracker.no_config();
         } else if self.held_audience.is_some() || self.has_config_url() {
-            // Pending after denied: events are kept again for the config held (or on its way).
             self.tracker.expect_config();
         }
     }
