@@ -681,18 +681,18 @@ impl Tracker {
         let mut props = Map::new();
         props.insert("path", self.page.parsed_url().path.into());
         props.insert("engagedMs", json::Value::Number(engaged as f64));
+        let depth = json::Value::Number(depth.floor());
         let sent = self.options.sent;
         if sent.engagement {
-            let mut message = json::Value::Object(props.clone());
+            // What leaves the device, without the scroll depth when that is switched off; rules see the whole
+            // event, sent or not.
+            let mut message = props.clone();
             if sent.scroll_depth {
-                if let json::Value::Object(m) = &mut message {
-                    m.insert("scrollDepth", json::Value::Number(depth.floor()));
-                }
+                message.insert("scrollDepth", depth.clone());
             }
-            self.enqueue_track(PAGE_ENGAGEMENT, &message, now);
+            self.enqueue_track(PAGE_ENGAGEMENT, &json::Value::Object(message), now);
         }
-        // Rules see the whole event, sent or not.
-        props.insert("scrollDepth", json::Value::Number(depth.floor()));
+        props.insert("scrollDepth", depth);
         self.feed(Kind::Track, PAGE_ENGAGEMENT, &props, now);
     }
 
