@@ -55,13 +55,18 @@ fn serve_in(dir: &Path, cwd: &Path) -> (Child, String) {
 
 /// A minimal HTTP/1.1 exchange; returns (status, body).
 fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    request(address, method, path, "", body)
+}
+
+/// [`http`] with extra header lines (each ending in `\r\n`).
+fn request(address: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/plain;charset=UTF-8\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Content-Type: text/plain;charset=UTF-8\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
@@ -425,27 +430,6 @@ fn connections_that_never_send_a_whole_request_head_are_closed() {
     assert!(elapsed >= HEADER_READ_TIMEOUT - Duration::from_secs(1));
 }
 
-/// A request with extra headers (`Name: value\r\n` lines); returns (status, body).
-fn http_with(address: &str, path: &str, headers: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
 /// The operator hears of a broken version of a config file on the collector's standard error, with its
 /// diagnostics, also when the dashboard (or a monitor polling `/v1/reports`) read the file before any SDK asked.
 #[test]
@@ -486,7 +470,7 @@ fn a_broken_config_is_logged_also_when_a_report_met_it_first() {
     assert_eq!(status, 200, "{body}");
     std::fs::write(&config, r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#).unwrap();
     let auth = "Authorization: Bearer rk_shop\r\n";
-    let (status, body) = http_with(&address, "/v1/reports", auth);
+    let (status, body) = request(&address, "GET", "/v1/reports", auth, "");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("invalid_config"), "{body}");
     let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_shop", "");
