@@ -7,8 +7,9 @@
 //   node bench/ready.mjs [N] --segments   js/dist-segments with the demo config
 //   node bench/ready.mjs [N] --latency MS each response of the SDK's files (stub, loader, module) held MS first,
 //                                         as a network's round trip would (loopback has next to none)
+//   node bench/ready.mjs [N] --sdk DIR    another build's files (to compare two builds, run them alternately)
 // Also prints where a first visit's time goes (medians, ms from the script tag): when the loader, the module and the
-// config were requested and had arrived, when the loader ran, and when instantiation started and ended.
+// config were requested and had arrived, and when compiling and instantiation started and ended.
 // Needs target/debug/wayline and the SDK builds: run the test command once.
 import { startCollector, launch, root } from '../tests/e2e/helpers.mjs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { tmpdir } from 'node:os';
 const n = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== '--latency') || 21);
 const segments = process.argv.includes('--segments');
 const latency = process.argv.includes('--latency') ? Number(process.argv[process.argv.indexOf('--latency') + 1]) : 0;
+const sdkDir = process.argv.includes('--sdk') ? process.argv[process.argv.indexOf('--sdk') + 1] : null;
 const site = join(root, 'tests', 'e2e', 'site');
 const compiled = segments
   ? execFileSync(join(root, 'target', 'debug', 'wayline'), ['compile', join(root, 'www', 'demo-config.json')], { encoding: 'utf8' })
@@ -34,7 +36,7 @@ if (scratch) {
 }
 const collector = await startCollector({
   www: scratch || site,
-  sdk: join(root, 'js', segments ? 'dist-segments' : 'dist'),
+  sdk: sdkDir || join(root, 'js', segments ? 'dist-segments' : 'dist'),
 });
 const browser = await launch();
 
@@ -47,16 +49,20 @@ async function load(page) {
   return page.evaluate((segments) => Math.max(window.__ready, segments ? window.__config : 0) - window.__scriptStart, segments);
 }
 
-/** Marks when the module's instantiation starts and ends (before any page script runs). */
+/** Marks when the module's compiling (the stub's `compileStreaming`) and instantiation start and end (before any
+ * page script runs). */
 function markInstantiation() {
-  const original = WebAssembly.instantiateStreaming;
-  WebAssembly.instantiateStreaming = function (...args) {
-    performance.mark('instantiate started');
-    return original.apply(this, args).then((result) => {
-      performance.mark('instantiate ended');
-      return result;
-    });
-  };
+  const marks = { compileStreaming: 'compile', instantiate: 'instantiate', instantiateStreaming: 'instantiate' };
+  for (const [name, what] of Object.entries(marks)) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = function (...args) {
+      performance.mark(`${what} started`);
+      return original.apply(this, args).then((result) => {
+        performance.mark(`${what} ended`);
+        return result;
+      });
+    };
+  }
 }
 
 /** The first visit's phases: resource timings of the SDK's files and the config, the marks, ready and config. */

@@ -102,10 +102,13 @@ function trimGlue(code) {
       `const CLOSURE_DTORS = new FinalizationRegistry(`,
     ],
     [
+      // The script-tag stub hands over the module it compiled as it streamed in (js/src/stub.js); the npm entry,
+      // and the stub in a browser without \`compileStreaming\`, a response.
       'check that the module comes as a response',
       `    if (typeof Response === 'function' && module instanceof Response) {
 `,
-      `    {
+      `    if (module instanceof WebAssembly.Module) return { instance: await WebAssembly.instantiate(module, imports), module };
+    {
 `,
     ],
     [

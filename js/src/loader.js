@@ -7,12 +7,15 @@ const stub = window.wayline;
 const queued = Array.isArray(stub) ? stub.slice() : [];
 const data = (stub && stub.opts) || {};
 // The glue's one entry point only (not the namespace, which would keep all its exports in the bundle). The stub
-// started fetching the module; that response serves the first try only (a body is read once).
+// started fetching and compiling the module; that serves the first try only.
 let early = stub && stub.w;
 const api = createWayline(() => {
-  const response = early;
+  // The module the stub compiled (or, in a browser without `compileStreaming`, its response). If compiling failed
+  // (a server that does not label it `application/wasm`, say), it is fetched again: the glue then instantiates it
+  // another way and says why on the console.
+  const module = early && early.catch(() => fetch(new URL('wayline_bg.wasm', import.meta.url)));
   early = undefined;
-  return initWasm(response).then(() => ({ call }));
+  return initWasm(module).then(() => ({ call }));
 });
 api.loaded = true;
 window.wayline = api;

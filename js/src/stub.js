@@ -21,15 +21,25 @@
   l.type = 'module';
   l.src = q.opts.src || (s && s.src ? new URL('wayline.js', s.src).href : '/sdk/wayline.js');
   d.head.appendChild(l);
-  // The module is fetched now, alongside the loader rather than after it: one round trip less before ready. (The
-  // loader takes the response; the catch only keeps a failed fetch from reading as unhandled if it never loads.)
+  // The module is fetched now, alongside the loader rather than after it: one round trip less before ready. It is
+  // compiled as it streams in (`compileStreaming`, where the browser has it), on the browser's compiler threads
+  // while the loader is fetched and the page renders, rather than once the loader has run. (The loader takes the
+  // module, or the response; the catch only keeps a failure from reading as unhandled if it never loads.)
   // So is the config `data-config` names, revalidated with the server (as the SDK's own request would be) rather
-  // than taken from the HTTP cache unchecked: the loader hands the response to `init` as `configResponse`.
+  // than taken from the HTTP cache unchecked: the loader hands the response to `init` as `configResponse`. Its
+  // body is read as soon as it arrives: a body read only once the SDK asks waits behind the page's other tasks.
+  // (Without WebAssembly the SDK cannot run: the throw skips both requests.)
   try {
-    (q.w = fetch(new URL('wayline_bg.wasm', l.src))).catch(function () {});
+    var n = function () {}, f = fetch(new URL('wayline_bg.wasm', l.src));
+    (q.w = WebAssembly.compileStreaming ? WebAssembly.compileStreaming(f) : f).catch(n);
     // It gives up after 10 s, as the SDK's own does (transport::CONFIG_TIMEOUT), so a hung connection does not
     // hold every later check of the config.
-    var t = window.AbortSignal && AbortSignal.timeout && AbortSignal.timeout(1e4);
-    if (q.opts.config) (q.c = fetch(q.opts.config, { credentials: 'omit', cache: 'no-cache', signal: t })).catch(function () {});
+    var t = w.AbortSignal && AbortSignal.timeout && AbortSignal.timeout(1e4);
+    if (q.opts.config)
+      (q.c = fetch(q.opts.config, { credentials: 'omit', cache: 'no-cache', signal: t }).then(function (r) {
+        var b = r.text();
+        b.catch(n);
+        return { status: r.status, headers: r.headers, text: function () { return b; } };
+      })).catch(n);
   } catch (e) {}
 })(window, document);

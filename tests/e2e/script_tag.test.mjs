@@ -105,3 +105,71 @@ test('the checkout identifies the visitor and records the order', async () => {
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+/** Records the page's WebAssembly compile and instantiate calls: which ran, and whether the loader had yet. */
+function recordWasmCalls() {
+  const calls = (window.__wasmCalls = []);
+  for (const name of ['compileStreaming', 'instantiateStreaming', 'instantiate']) {
+    const original = WebAssembly[name];
+    if (!original) continue;
+    WebAssembly[name] = function (source, ...rest) {
+      const given = source instanceof WebAssembly.Module ? 'module' : source instanceof Response ? 'response' : typeof source;
+      calls.push({ name, given, loaderRan: !!(window.wayline && window.wayline.loaded) });
+      return original.call(this, source, ...rest);
+    };
+  }
+}
+
+/** Loads the storefront page through the stub and checks that its page view reaches the collector. */
+async function startsAndDelivers(page) {
+  await page.goto(env.collector.url + '/product.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  assert.equal(await page.evaluate(() => wayline.flush()), true);
+  const events = (await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon))).filter((x) => x.anonymousId === anon);
+  assert.deepEqual(events.map((e) => e.type), ['page']);
+}
+
+test('the stub compiles the module as it streams in, before the loader runs; the loader instantiates that module', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.addInitScript(recordWasmCalls);
+  const requests = [];
+  page.on('request', (r) => r.url().endsWith('/wayline_bg.wasm') && requests.push(r.url()));
+  await startsAndDelivers(page);
+  assert.deepEqual(await page.evaluate(() => window.__wasmCalls), [
+    { name: 'compileStreaming', given: 'object', loaderRan: false },
+    { name: 'instantiate', given: 'module', loaderRan: true },
+  ]);
+  assert.equal(requests.length, 1, 'the module is fetched once');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a module served without the wasm media type: compiling it in the stub fails, and the SDK still starts', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.addInitScript(recordWasmCalls);
+  await page.route('**/wayline_bg.wasm', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-type': 'application/octet-stream' } });
+  });
+  await startsAndDelivers(page);
+  const calls = await page.evaluate(() => window.__wasmCalls.map((c) => c.name));
+  assert.deepEqual(calls.slice(0, 2), ['compileStreaming', 'instantiateStreaming']);
+  assert.equal(calls[calls.length - 1], 'instantiate');
+  // wasm-bindgen's glue says why it took the slower way.
+  assert.equal(log.warnings.filter((w) => w.includes('application/wasm')).length, 1, log.warnings.join('\n'));
+  assert.deepEqual(log.errors.filter((e) => !/MIME|Failed to load resource/.test(e)), []);
+  await context.close();
+});
+
+test('a browser without compileStreaming: the loader instantiates the response the stub fetched', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.addInitScript(() => delete WebAssembly.compileStreaming);
+  await page.addInitScript(recordWasmCalls);
+  await startsAndDelivers(page);
+  assert.deepEqual(await page.evaluate(() => window.__wasmCalls), [
+    { name: 'instantiateStreaming', given: 'response', loaderRan: true },
+  ]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});

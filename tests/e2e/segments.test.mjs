@@ -374,6 +374,36 @@ test("the stub requests data-config before the loader runs, and that response is
   await context.close();
 });
 
+test("the stub reads data-config's body as soon as it arrives, before the loader runs; its ETag is the one stored", async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.addInitScript(() => {
+    const reads = (window.__bodyReads = []);
+    const text = Response.prototype.text;
+    Response.prototype.text = function () {
+      reads.push({ file: this.url.split('/').pop(), loaderRan: !!(window.wayline && window.wayline.loaded) });
+      return text.call(this);
+    };
+  });
+  await page.route('**/segments-config.json', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), etag: '"v-early"' } });
+  });
+  // The loader arrives well after the config (which its route above delays too).
+  await page.route('**/sdk/wayline.js', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await route.continue();
+  });
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'network' });
+  assert.deepEqual(await page.evaluate(() => window.__bodyReads), [{ file: 'segments-config.json', loaderRan: false }]);
+  const stored = await page.evaluate(() => localStorage.getItem('wayline:wk_demo:config'));
+  assert.ok(stored.startsWith('"v-early"\n'), stored.slice(0, 40));
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('init takes a config response the page requested itself, and makes its own request when that is not one', async () => {
   const { page, log, context } = await openPage(env.browser);
   let requests = 0;
