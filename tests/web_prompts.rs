@@ -788,6 +788,45 @@ fn an_answer_typed_or_ticked_but_not_submitted_is_sent_on_dismissal_or_leaving()
     prompt.close();
 }
 
+/// A phone's browser may kill a hidden tab without `pagehide`: what the visitor typed is sent when the page is hidden
+/// (`visibilitychange`), and not again when they come back and submit the same answer.
+#[wasm_bindgen_test]
+fn an_answer_not_submitted_is_sent_when_the_page_is_hidden() {
+    let (prompt, events) = open(
+        "hidden",
+        r#"{"type": "survey", "questions": [{"id": "why", "type": "text", "text": "Why?"}, {"id": "more", "type": "text", "text": "More?"}]}"#,
+    );
+    let r = root("hidden");
+    Reflect::set(&find(&r, "textarea"), &"value".into(), &"no time".into()).unwrap();
+    // `visibilityState` as a browser sets it when the tab is hidden or shown again, then the event.
+    let set_visibility = |state: &str| {
+        Function::new_with_args(
+            "state",
+            "Object.defineProperty(document, 'visibilityState', { get: () => state, configurable: true });\
+             document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));",
+        )
+        .call1(&JsValue::NULL, &state.into())
+        .unwrap();
+    };
+    set_visibility("hidden");
+    assert_eq!(log(&events), [r#"answered why "no time""#]);
+    set_visibility("visible");
+    assert_eq!(
+        log(&events),
+        [r#"answered why "no time""#],
+        "coming back sends nothing"
+    );
+    click(&find(&r, "[data-a=n]"));
+    assert_eq!(
+        log(&events),
+        [r#"answered why "no time""#],
+        "the same answer is not sent twice"
+    );
+    assert!(prompt.is_open(), "on to the next question");
+    Reflect::delete_property(&doc(), &"visibilityState".into()).unwrap();
+    prompt.close();
+}
+
 /// One point is "1 point", not "1 points" (the `point` string, also per locale).
 #[wasm_bindgen_test]
 fn one_point_is_singular() {

@@ -288,6 +288,25 @@ test('an answer typed and not submitted reaches the collector when the visitor l
   await context.close();
 });
 
+test('an answer typed and not submitted reaches the collector when the page is hidden, with no pagehide to follow', async () => {
+  // A phone's browser may kill a hidden tab without pagehide: the page is only hidden here (as the browser would
+  // hide it: headless Chromium shows every page as visible), and never left or flushed.
+  const { page, log, context } = await campaignsPage();
+  await show(page, 'Show text');
+  await prompt(page).locator('textarea').fill('lighter straps');
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  });
+  const events = (await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Survey Answered' && x.anonymousId === anon && x.properties.campaign === 'text'))).filter(byAnon(anon));
+  const answered = events.filter((e) => e.event === 'Survey Answered' && e.properties.campaign === 'text');
+  assert.deepEqual(answered.map((e) => [e.properties.question, e.properties.answer]), [['idea', 'lighter straps']]);
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a campaign ready while the page is hidden shows when the visitor comes back to it, and is recorded then', async () => {
   const { page, log, context } = await campaignsPage();
   // Headless Chromium shows every page as visible: the page is hidden and shown as the browser would do it,

@@ -73,9 +73,12 @@ fn listen(root: &JsValue, method: &str, f: &JsValue) {
     for t in &["click", "keydown"] {
         dom::call(root, method, &(*t).into(), f);
     }
-    // The page's window: its `pagehide`.
+    // The page's window: its `pagehide`, and `visibilitychange` (which bubbles there from the document): a
+    // phone's browser may kill a hidden tab without `pagehide`.
     let window = dom::prop(&dom::prop(root, "ownerDocument"), "defaultView");
-    dom::call(&window, method, &"pagehide".into(), f);
+    for t in &["pagehide", "visibilitychange"] {
+        dom::call(&window, method, &(*t).into(), f);
+    }
 }
 
 struct Inner {
@@ -356,10 +359,16 @@ fn handle(inner: &Rc<Inner>, on_event: &dyn Fn(PromptEvent), v: JsValue) {
 
 impl Ui {
     fn on_dom(&mut self, e: &JsValue, after: &mut After) {
-        // The page is left with the prompt open: what the visitor typed or ticked is sent (the SDK's own
-        // `pagehide` listener came first and goes on writing what is recorded after it).
-        if crate::web::convert::text(e, "type") == "pagehide" {
-            after.event = self.unsent();
+        // The page is left or hidden with the prompt open: what the visitor typed or ticked is sent (the SDK's
+        // own `pagehide` and `visibilitychange` listeners came first and go on writing what is recorded after
+        // them). The page shown again sends nothing.
+        let kind = crate::web::convert::text(e, "type");
+        if kind == "pagehide" || kind == "visibilitychange" {
+            let doc = dom::prop(&self.dialog, "ownerDocument");
+            if kind == "pagehide" || crate::web::convert::text(&doc, "visibilityState") == "hidden"
+            {
+                after.event = self.unsent();
+            }
             return;
         }
         // None for a click.
