@@ -124,12 +124,33 @@ export function createWayline(load) {
     userId: () => (mod ? invoke(mod, 'userId', []) : undefined),
     debugState: () => (mod ? invoke(mod, 'debugState', []) : null),
   };
+  const isObject = (v) => v !== null && typeof v == 'object';
+  // Where analytics-next finds the options argument (once a callback is taken off): after the event's properties;
+  // after identify's or a group's traits, which may come first (no id); an alias's first object; for `page`, fourth,
+  // or the second object among the first three (the first is the properties).
+  const optionsAt = (m, args) => {
+    if (m == 'page') {
+      if (isObject(args[3])) return 3;
+      let objects = 0;
+      return [0, 1, 2].find((k) => isObject(args[k]) && objects++) ?? -1;
+    }
+    return m == 'track' ? 2 : m == 'alias' ? (isObject(args[1]) ? 1 : 2) : isObject(args[0]) ? 1 : 2;
+  };
   // analytics.js's callback, the last argument of `track`, `page`, `identify`, `group` and `alias` (pages navigate
   // in it once a click is tracked): called once the call is recorded (a queued call, once `init` has replayed it),
   // and after 300 ms at the latest, as analytics.js's default timeout, so a page that cannot run the SDK never waits.
   [...METHODS, 'group', 'alias'].forEach((m, i) => {
     api[m] = (...args) => {
       let done = (i < 3 || i > 6) && typeof args[args.length - 1] == 'function' && args.pop();
+      if (i < 3 || i > 6) {
+        const at = optionsAt(m, args);
+        if (isObject(args[at])) {
+          // Fourth, for this call's message alone (src/core/call_options.rs).
+          const options = args.splice(at, 1)[0];
+          args.length = 3;
+          args[3] = options;
+        }
+      }
       call(m, args);
       if (done) {
         // Cleared before the call: a callback that throws is not called again by the other path.

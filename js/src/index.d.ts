@@ -5,8 +5,24 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /** analytics.js's last-argument callback of `track`, `page` and `identify`. */
 export type Callback = () => void;
-/** analytics.js's `options` argument (`context`, `timestamp`, `integrations`…): accepted for compatibility and ignored. */
-export type CallOptions = Record<string, unknown>;
+/**
+ * analytics.js's `options` argument: what it changes in the one message of its call. Rules and campaigns on the
+ * device see the call as they would without it.
+ */
+export interface CallOptions {
+  /** The message's `timestamp` instead of the time of the call (a date, ISO 8601 text or ms since 1970). */
+  timestamp?: Date | string | number;
+  /** The message's `anonymousId` instead of the visitor's. */
+  anonymousId?: string | number;
+  /** The message's `userId` instead of the visitor's. */
+  userId?: string | number;
+  /** Sent as the message's `integrations` (which destinations of a Segment pipeline get it). */
+  integrations?: Record<string, unknown>;
+  /** Members that replace the context's members of the same name (a shallow merge), such as `ip`. */
+  context?: Record<string, unknown>;
+  /** Any other option goes into the context too, as analytics-next puts it there. */
+  [key: string]: unknown;
+}
 /** Properties of a `track`/`page` call or traits of `identify`: a plain object. */
 export type Properties = Record<string, unknown>;
 
@@ -354,17 +370,17 @@ export interface Wayline {
   /**
    * Records an event. Never throws; bad input is repaired or dropped with a `warning`. As in analytics.js, a
    * function as the last argument is called once the call is recorded (after 300 ms at the latest, also when the
-   * SDK cannot run); an `options` object before it is accepted and ignored (the SDK records its own context).
+   * SDK cannot run); an `options` object before it changes this call's message (see `CallOptions`).
    */
   track(event: string, properties?: Properties, callback?: Callback): void;
   track(event: string, properties: Properties | undefined, options: CallOptions, callback?: Callback): void;
   track(event: string, callback: Callback): void;
   /** Records a page view of the current URL (automatic unless `autoPage: false`). */
   page(name?: string, properties?: Properties, callback?: Callback): void;
-  page(name: string | undefined, properties: Properties | undefined, options: CallOptions, callback?: Callback): void;
+  page(name: string | undefined, properties: Properties, options: CallOptions, callback?: Callback): void;
   /** A page view with a category and a name, as analytics.js reads two leading strings: `page('Docs', 'Intro')`. */
   page(category: string, name: string, properties?: Properties, callback?: Callback): void;
-  page(category: string, name: string, properties: Properties | undefined, options: CallOptions, callback?: Callback): void;
+  page(category: string | null, name: string, properties: Properties | null | undefined, options: CallOptions, callback?: Callback): void;
   page(properties: Properties, callback?: Callback): void;
   /** Associates the visitor with a user id and merges traits (`identify(traits)` updates traits only). */
   identify(userId: string, traits?: Properties, callback?: Callback): void;

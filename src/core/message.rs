@@ -188,6 +188,8 @@ pub struct Envelope<'a> {
     pub anonymous_id: &'a str,
     pub user_id: Option<&'a str>,
     pub timestamp: Millis,
+    /// The call's `integrations` option, as JSON text (an object).
+    pub integrations: Option<&'a str>,
 }
 
 /// What distinguishes one message type from another.
@@ -274,7 +276,12 @@ pub fn write_message_head(envelope: &Envelope<'_>, body: &Body<'_>, out: &mut St
     }
     out.push_str(",\"timestamp\":\"");
     write_iso8601(envelope.timestamp, out);
-    out.push_str("\",\"context\":");
+    out.push('"');
+    if let Some(integrations) = envelope.integrations {
+        out.push_str(",\"integrations\":");
+        out.push_str(integrations);
+    }
+    out.push_str(",\"context\":");
 }
 
 #[cfg(test)]
@@ -350,6 +357,7 @@ mod tests {
             anonymous_id: "a1",
             user_id: Some("u1"),
             timestamp: 0,
+            integrations: None,
         };
         let mut s = String::new();
         write_message_head(

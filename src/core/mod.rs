@@ -1,6 +1,7 @@
 //! The pure core: every module here takes time and inputs as arguments and returns decisions.
 pub mod attribution;
 pub mod audience;
+pub mod call_options;
 pub mod campaigns;
 pub mod compiled;
 pub mod consent;

@@ -266,7 +266,7 @@ impl Queue {
 
     /// The length of the context that messages pushed now share.
     pub fn context_len(&self) -> usize {
-        self.context_json(self.current_ctx.unwrap_or(0)).len()
+        self.context().len()
     }
 
     pub fn is_sending(&self) -> bool {
@@ -327,6 +327,17 @@ impl Queue {
             c.refs = c.refs.saturating_sub(1);
         }
         self.release_context_if_unused(id);
+    }
+
+    /// The context that messages pushed now share (JSON text).
+    pub fn context(&self) -> &str {
+        self.context_json(self.current_ctx.unwrap_or(0))
+    }
+
+    /// Adds a message head whose message has a context of its own (a call's `context` option), which goes with it.
+    pub fn push_with_context(&mut self, head: String, context: &str, now: Millis) {
+        let ctx = self.intern_context(context);
+        self.push_item(head, ctx, now, false, None);
     }
 
     /// Adds a message head (the message up to and including `"context":`) that uses the current context.

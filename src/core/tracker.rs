@@ -5,6 +5,7 @@
 
 use super::attribution::{classify, Attribution, Campaign, Channel, Touch};
 use super::audience::Kind;
+use super::call_options::CallOptions;
 
 #[path = "tracker_audience.rs"]
 mod tracker_audience;
@@ -84,6 +85,8 @@ pub struct Tracker {
     profile_dirty: bool,
     /// The profile and state are to be written with the next write of the log (see [`Tracker::take_write_soon`]).
     write_soon: bool,
+    /// The options of the page's call being made (`set_call_options`), for its message.
+    call_options: Option<CallOptions>,
     warnings: Vec<Warning>,
     consent: Consent,
     /// Engaged time and scroll depth of the current page.
@@ -132,6 +135,7 @@ impl Tracker {
             page_campaign,
             profile_dirty: fresh,
             write_soon: fresh,
+            call_options: None,
             warnings,
             consent: Consent::Granted,
             engagement: Engagement::default(),
@@ -353,34 +357,88 @@ impl Tracker {
         }
     }
 
-    /// Queues a message unless consent is denied; returns whether it was queued.
+    /// Queues a message the SDK makes itself unless consent is denied; returns whether it was queued.
     pub(super) fn enqueue(&mut self, body: Body<'_>, now: Millis) -> bool {
+        self.enqueue_with(body, None, now)
+    }
+
+    /// Queues the message of the page's own call, with the call's options (`set_call_options`), if any.
+    fn enqueue_call(&mut self, body: Body<'_>, now: Millis) -> bool {
+        let options = self.call_options.take();
+        self.enqueue_with(body, options, now)
+    }
+
+    fn enqueue_with(&mut self, body: Body<'_>, options: Option<CallOptions>, now: Millis) -> bool {
         self.clock = self.clock.max(now);
         if !self.consent.may_record() {
             return false;
         }
+        let options = options.unwrap_or_default();
         let message_id = self.rng.uuid_v4();
         let mut out = String::with_capacity(256);
         write_message_head(
             &Envelope {
                 message_id: &message_id,
-                anonymous_id: &self.profile.anonymous_id,
-                user_id: self.profile.user_id.as_deref(),
-                timestamp: now,
+                anonymous_id: options
+                    .anonymous_id
+                    .as_deref()
+                    .unwrap_or(&self.profile.anonymous_id),
+                user_id: options
+                    .user_id
+                    .as_deref()
+                    .or(self.profile.user_id.as_deref()),
+                timestamp: options.timestamp.unwrap_or(now),
+                integrations: options.integrations.as_deref(),
             },
             &body,
             &mut out,
         );
+        // A `context` option: this message's context is the shared one with those members replaced.
+        let own_context = (!options.context.is_empty()).then(|| {
+            let mut context = match json::parse(self.queue.context()) {
+                Ok(json::Value::Object(map)) => map,
+                _ => Map::new(),
+            };
+            context.merge(&options.context);
+            json::Value::Object(context).to_json()
+        });
+        let context_len = own_context
+            .as_ref()
+            .map_or_else(|| self.queue.context_len(), String::len);
         // Segment refuses the whole batch of a message over its limit: such a message is not sent.
-        if out.len() + self.queue.context_len() >= MAX_MESSAGE_BYTES {
+        if out.len() + context_len >= MAX_MESSAGE_BYTES {
             self.warn(
                 "message_too_large",
                 "a message over 32,000 bytes with its context was not sent".into(),
             );
             return false;
         }
-        self.queue.push(out, now);
+        match own_context {
+            Some(context) => self.queue.push_with_context(out, &context, now),
+            None => self.queue.push(out, now),
+        }
         true
+    }
+
+    /// The options (analytics.js's `options` argument, as JSON text) of the page's next call: what they change in
+    /// that call's message (`core::call_options`). `None` forgets any not used (a call refused before it
+    /// recorded anything). An option that cannot be used is left out with an `invalid_call_options` warning.
+    pub fn set_call_options(&mut self, json: Option<&str>) {
+        self.call_options = None;
+        // (The page's options are an object: the facade takes nothing else as options.)
+        let options = match sanitize::properties(json) {
+            Ok(options) if !options.map.is_empty() => options.map,
+            Ok(_) => return,
+            Err(e) => return self.reject(e),
+        };
+        let (options, ignored) = CallOptions::read(options);
+        if !ignored.is_empty() {
+            self.warn(
+                "invalid_call_options",
+                json::concat(&["options cannot be used, left out: ", &ignored]),
+            );
+        }
+        self.call_options = Some(options);
     }
 
     /// Queues a `track` message the SDK makes itself (engagement, changes, campaign outcomes), from properties it
@@ -435,7 +493,7 @@ impl Tracker {
     ) -> bool {
         self.hold_context();
         self.touch_session(now, false);
-        let recorded = self.enqueue(body, now);
+        let recorded = self.enqueue_call(body, now);
         if let Some((kind, name, properties)) = event {
             self.feed(kind, name, properties, now);
         }
@@ -495,7 +553,7 @@ impl Tracker {
             }
             props.push_str(extra.get(1..).unwrap_or_default());
         }
-        let recorded = self.enqueue(
+        let recorded = self.enqueue_call(
             Body::Page {
                 category,
                 name,
@@ -559,7 +617,7 @@ impl Tracker {
         self.write_soon = true;
         self.hold_context();
         self.touch_session(now, false);
-        let recorded = self.enqueue(
+        let recorded = self.enqueue_call(
             Body::Identify {
                 traits_json: &sent_text,
             },
@@ -1355,6 +1413,121 @@ mod tests {
         assert_eq!(alias(&m[4]), owned("alias", "user-7", "user-9"));
         let raw = t.queue().message_json(t.queue().items().nth(4).unwrap());
         assert_eq!(raw.matches("\"userId\"").count(), 1, "{raw}");
+    }
+
+    /// analytics.js's `options`: they change the one message of the call they come with (its timestamp, ids,
+    /// `integrations` and context), not the messages the SDK makes meanwhile, nor later calls, nor what rules see.
+    #[test]
+    fn call_options_change_only_the_message_of_their_call() {
+        let mut t = tracker(None);
+        let anon = t.profile().anonymous_id.clone();
+        t.page_view(page("https://shop.test/a", ""), None, None, 0);
+        t.activity(1_000);
+        t.activity(3_000);
+        t.set_call_options(Some(
+            r#"{"timestamp": "2026-01-02T03:04:05.678Z", "anonymousId": "legacy-anon",
+                "integrations": {"All": false, "Mixpanel": true},
+                "context": {"ip": "0.0.0.0", "page": {"path": "/override"}}, "campaign": {"name": "spring"}}"#,
+        ));
+        assert!(t.page_view(page("https://shop.test/b", ""), None, None, 4_000));
+        t.set_call_options(None);
+        assert!(t.track("Plain", None, 5_000));
+        let m = messages(&t);
+        let names: Vec<_> = m
+            .iter()
+            .map(|m| s(m, &["event"]).or(s(m, &["type"])).unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["page", "Page Engagement", "page", "Plain"]);
+        let (engagement, with_options, plain) = (&m[1], &m[2], &m[3]);
+        assert_eq!(
+            s(with_options, &["timestamp"]),
+            Some("2026-01-02T03:04:05.678Z")
+        );
+        assert_eq!(s(with_options, &["anonymousId"]), Some("legacy-anon"));
+        assert_eq!(
+            with_options
+                .get("integrations")
+                .map(Value::to_json)
+                .as_deref(),
+            Some(r#"{"All":false,"Mixpanel":true}"#)
+        );
+        assert_eq!(s(with_options, &["context", "ip"]), Some("0.0.0.0"));
+        assert_eq!(
+            with_options
+                .get("context")
+                .and_then(|c| c.get("page"))
+                .map(Value::to_json)
+                .as_deref(),
+            Some(r#"{"path":"/override"}"#),
+            "a shallow merge: the option's page replaces the SDK's"
+        );
+        assert_eq!(
+            s(with_options, &["context", "campaign", "name"]),
+            Some("spring")
+        );
+        assert_eq!(
+            s(with_options, &["context", "library", "name"]),
+            Some("wayline"),
+            "the SDK's other members stay"
+        );
+        assert_eq!(s(with_options, &["properties", "path"]), Some("/b"));
+        for other in [engagement, plain] {
+            assert_eq!(s(other, &["anonymousId"]), Some(anon.as_str()));
+            assert!(other.get("integrations").is_none());
+            assert!(s(other, &["context", "ip"]).is_none());
+            assert!(s(other, &["timestamp"]).is_some_and(|t| t.starts_with("1970-")));
+        }
+        assert_eq!(s(plain, &["context", "page", "path"]), Some("/b"));
+        // The message's own context is held beside the shared ones.
+        let contexts = |t: &Tracker| {
+            let mut seen: Vec<String> = Vec::new();
+            for i in t.queue().items() {
+                let json = t.queue().message_json(i);
+                let context = json::parse(&json)
+                    .unwrap()
+                    .get("context")
+                    .unwrap()
+                    .to_json();
+                if !seen.contains(&context) {
+                    seen.push(context);
+                }
+            }
+            seen.len()
+        };
+        assert_eq!(contexts(&t), 3, "page a, page b's own, page b");
+        assert!(t.take_warnings().is_empty());
+    }
+
+    #[test]
+    fn call_options_that_cannot_be_used_are_left_out_with_a_warning() {
+        let mut t = tracker(None);
+        t.set_call_options(Some(
+            r#"{"timestamp": "soon", "userId": "", "integrations": 3}"#,
+        ));
+        assert!(t.track("Kept", None, 7_000));
+        let m = &messages(&t)[0];
+        assert_eq!(s(m, &["timestamp"]), Some("1970-01-01T00:00:07.000Z"));
+        assert!(m.get("userId").is_none() && m.get("integrations").is_none());
+        let warnings: Vec<_> = t
+            .take_warnings()
+            .into_iter()
+            .map(|w| (w.code, w.message))
+            .collect();
+        assert_eq!(
+            warnings,
+            [(
+                "invalid_call_options",
+                "options cannot be used, left out: timestamp, userId, integrations".to_string()
+            )]
+        );
+        // Options that are not an object are the same as none.
+        t.set_call_options(Some("[1]"));
+        assert!(t.track("Plain", None, 8_000));
+        assert!(t.take_warnings().is_empty());
+        assert_eq!(
+            s(&messages(&t)[1], &["anonymousId"]),
+            s(m, &["anonymousId"])
+        );
     }
 
     #[test]

@@ -35,8 +35,10 @@ use options::InitOptions;
 /// the glue. An unknown code (`explain` and `outcome` without the rule engine) does nothing.
 /// `init` answers the `WaylineError` of unusable options (`undefined` when it started), which the facade throws: a
 /// `Result` here would make the export a multi-value shim and its wrapper in the glue larger (about 100 B gzip).
+/// `d` is analytics.js's `options` of `track`, `page`, `identify`, `group` and `alias`, which the facade finds
+/// among their arguments (`core::call_options`).
 #[wasm_bindgen]
-pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
+pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
     match code {
         8 => {
             if let Err(e) = init(a) {
@@ -45,7 +47,7 @@ pub fn call(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
         }
         7 => on(a, b),
         5 => off(a, b),
-        _ => return ask(code, a, b, c),
+        _ => return ask(code, a, b, c, d),
     }
     JsValue::UNDEFINED
 }
@@ -77,7 +79,7 @@ pub fn init(options: JsValue) -> Result<(), JsValue> {
 
 /// The calls on the running SDK, by their `call` code. One `sdk::run` serves them all: each closure handed to it is
 /// code of its own. What the page gets when the SDK is not running is at the end.
-fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
+fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
     // A command made while the SDK holds its state (from page code it runs) answers `true`, which no command
     // answers otherwise: the facade makes it again once the SDK is done (`js/src/facade.js`), rather than it
     // being lost.
@@ -113,7 +115,8 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
     // The properties of `track`/`page`/`identify` (for `page` and `identify` a first argument that is an object is
     // the properties or traits: the name or id is then absent) and `outcome`'s details. For `page`, a string second
     // argument is the name, as analytics.js reads `page(category, name, properties)`: a string first argument is
-    // then the category, and the properties come third.
+    // then the category, and the properties come third; so do they after a missing second argument
+    // (`page(name, undefined, properties)`, as analytics-next reads it).
     let shifted = matches!(code, 1 | 2) && a.is_object();
     let name = if code == 1 { b.as_string() } else { None };
     // They are read before the SDK's state is taken: `JSON.stringify` runs the page's getters and `toJSON` methods,
@@ -121,7 +124,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
     let (props, repaired) = match match code {
         0..=2 => convert::to_json(if shifted {
             &a
-        } else if name.is_some() {
+        } else if name.is_some() || (code == 1 && convert::is_nullish(&b)) {
             &c
         } else {
             &b
@@ -135,7 +138,14 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
         Json::Text(t) => (Some(t), false),
         Json::Repaired(t) => (Some(t), true),
     };
+    let options = match convert::to_json(&d) {
+        Json::Text(t) | Json::Repaired(t) => Some(t),
+        Json::Absent => None,
+    };
     let answer = sdk::run(|s, now| {
+        // For this call's message alone: forgotten below (the calls that take options return nothing early), so
+        // that a call refused before it recorded anything leaves none to a later page view.
+        s.tracker.set_call_options(options.as_deref());
         if repaired {
             s.report(
                 "properties_repaired",
@@ -247,6 +257,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
             }
             _ => {}
         }
+        s.tracker.set_call_options(None);
         JsValue::UNDEFINED
     });
     // `c` is `outcome`'s alone, which the build without the rule engine lacks.
@@ -278,19 +289,23 @@ fn id_text(v: &JsValue) -> String {
 
 // The calls by name, for the Rust tests.
 
+fn ask_without_options(code: u32, a: JsValue, b: JsValue, c: JsValue) -> JsValue {
+    ask(code, a, b, c, JsValue::UNDEFINED)
+}
+
 /// `track(event, properties?)`.
 pub fn track(event: JsValue, props: JsValue) {
-    ask(0, event, props, JsValue::UNDEFINED);
+    ask_without_options(0, event, props, JsValue::UNDEFINED);
 }
 
 /// `identify(userId, traits?)` or `identify(traits)`.
 pub fn identify(user_id: JsValue, traits: JsValue) {
-    ask(2, user_id, traits, JsValue::UNDEFINED);
+    ask_without_options(2, user_id, traits, JsValue::UNDEFINED);
 }
 
 /// Logout: a new anonymous id, no user id, no traits.
 pub fn reset() {
-    ask(
+    ask_without_options(
         3,
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,
@@ -302,7 +317,7 @@ pub fn reset() {
 /// (retrying as needed), or at once with `false` when the SDK is not running. (The facade makes the promise:
 /// `Promise::new` here would cost a closure type of its own.)
 pub fn flush(resolve: Function) {
-    ask(9, resolve.into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    ask_without_options(9, resolve.into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
 }
 
 /// Registers a listener (`ready`, `warning`); may be called before `init`.
@@ -331,7 +346,7 @@ fn listen(name: JsValue, listener: JsValue, add: bool) {
 
 /// The segments the visitor is in now.
 pub fn segments() -> js_sys::Array {
-    ask(
+    ask_without_options(
         10,
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,
@@ -342,11 +357,11 @@ pub fn segments() -> js_sys::Array {
 
 /// The visitor's current stage in `journey`, if any.
 pub fn stage(journey: JsValue) -> Option<String> {
-    ask(11, journey, JsValue::UNDEFINED, JsValue::UNDEFINED).as_string()
+    ask_without_options(11, journey, JsValue::UNDEFINED, JsValue::UNDEFINED).as_string()
 }
 
 pub fn anonymous_id() -> Option<String> {
-    ask(
+    ask_without_options(
         13,
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,
@@ -356,7 +371,7 @@ pub fn anonymous_id() -> Option<String> {
 }
 
 pub fn user_id() -> Option<String> {
-    ask(
+    ask_without_options(
         14,
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,
@@ -367,7 +382,7 @@ pub fn user_id() -> Option<String> {
 
 /// Counters for diagnostics and tests: queued events, bytes, dropped events, session.
 pub fn debug_state() -> JsValue {
-    ask(
+    ask_without_options(
         15,
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,

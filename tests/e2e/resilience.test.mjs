@@ -349,6 +349,72 @@ test('group and alias are recorded as Segment messages, also when called through
   await context.close();
 });
 
+test("analytics.js's options change the message of their call, found where analytics-next finds them, also through the stub", async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.addInitScript(() => {
+    // Called while only the stub exists, with a callback after the options.
+    window.addEventListener('DOMContentLoaded', () =>
+      window.wayline.track('Early', { n: 1 }, { context: { ip: '0.0.0.0' } }, () => (window.called = true)));
+  });
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(async () => {
+    const options = (tag) => ({ integrations: { All: false, [tag]: true }, context: { ip: '0.0.0.0' }, tag });
+    window.warned = [];
+    wayline.on('warning', (w) => window.warned.push(w.code));
+    wayline.track('With Options', { plan: 'pro' }, options('track'));
+    wayline.track('Dated', undefined, { timestamp: new Date('2026-01-02T03:04:05.678Z') });
+    wayline.page('Docs', 'Intro', null, options('page'));
+    wayline.page('Home', undefined, undefined, options('named page'));
+    // As in analytics-next, a third argument after a name and no properties is the properties.
+    wayline.page('About', undefined, { section: 'team' });
+    wayline.page({ path_hint: 'x' }, options('page of properties'));
+    wayline.identify({ plan: 'team' }, options('identify traits'));
+    wayline.identify('user-1', { seats: 3 }, options('identify'));
+    wayline.group('acme', { tier: 1 }, options('group'));
+    wayline.alias('user-2', options('alias'));
+    wayline.alias('user-3', 'legacy', options('alias with previous id'));
+    wayline.track('Plain', { plan: 'pro' });
+    wayline.track('Bad Options', {}, { timestamp: 'soon', anonymousId: 'other-device' });
+    await wayline.flush();
+    return wayline.anonymousId();
+  });
+  const mine = (e) => e.filter((x) => x.anonymousId === anon || x.anonymousId === 'other-device');
+  const events = mine(await waitForEvents(env.collector, (e) => mine(e).length >= 15));
+  const tags = events.map((e) => [e.event || e.name || e.type, e.context.tag ?? null, e.integrations ?? null, e.context.ip ?? null]);
+  const withTag = (tag, name) => [name, tag, { All: false, [tag]: true }, '0.0.0.0'];
+  assert.deepEqual(tags, [
+    ['page', null, null, null],
+    ['Early', null, null, '0.0.0.0'],
+    withTag('track', 'With Options'),
+    ['Dated', null, null, null],
+    withTag('page', 'Intro'),
+    withTag('named page', 'Home'),
+    ['About', null, null, null],
+    withTag('page of properties', 'page'),
+    withTag('identify traits', 'identify'),
+    withTag('identify', 'identify'),
+    withTag('group', 'group'),
+    withTag('alias', 'alias'),
+    withTag('alias with previous id', 'alias'),
+    ['Plain', null, null, null],
+    ['Bad Options', null, null, null],
+  ]);
+  const byName = (n) => events.find((e) => (e.event || e.name) === n);
+  assert.deepEqual(byName('With Options').properties, { plan: 'pro' });
+  assert.equal(byName('Intro').category, 'Docs');
+  assert.equal(byName('About').properties.section, 'team');
+  assert.equal(byName('Dated').originalTimestamp, '2026-01-02T03:04:05.678Z');
+  assert.equal(events.find((e) => e.context.tag === 'page of properties').properties.path_hint, 'x');
+  assert.equal(events.find((e) => e.context.tag === 'alias with previous id').previousId, 'legacy');
+  assert.equal(byName('Bad Options').anonymousId, 'other-device');
+  assert.deepEqual(await page.evaluate(() => window.warned), ['invalid_call_options']);
+  // The stub's callback comes 300 ms after the call (see below).
+  await page.waitForFunction(() => window.called === true);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // Through the script-tag stub (before the loader has arrived), a callback is called after 300 ms and only then:
 // also when the loader never arrives (blocked by an extension, a 404), so a page that navigates in it never waits.
 test('a callback given to the stub is called once after 300 ms, also when the loader never arrives', async () => {
