@@ -426,10 +426,8 @@ impl Tracker {
     pub fn set_call_options(&mut self, json: Option<&str>) {
         self.call_options = None;
         // (The page's options are an object: the facade takes nothing else as options.)
-        let options = match sanitize::properties(json) {
-            Ok(options) if !options.map.is_empty() => options.map,
-            Ok(_) => return,
-            Err(e) => return self.reject(e),
+        let Some(Ok(json::Value::Object(options))) = json.map(json::parse) else {
+            return;
         };
         let (options, ignored) = CallOptions::read(options);
         if !ignored.is_empty() {
