@@ -19,6 +19,8 @@ export function createWayline(load) {
   let ready = null;
   const pending = [];
   const last = new Map();
+  // While the module's `init` runs (calls made meanwhile wait for it to end).
+  let starting = false;
   // Late listeners still to hear the last one (`on` below): an `off` before then takes them out.
   const owed = new Set();
 
@@ -67,6 +69,7 @@ export function createWayline(load) {
           for (const [n, a] of early) invoke(m, n, a);
           const rest = pending.filter(([n]) => n !== 'on' && n !== 'off');
           pending.length = 0;
+          starting = true;
           try {
             // `init` answers the error of invalid options rather than throwing it (`call` in src/web/mod.rs).
             const invalid = invoke(m, 'init', [options]);
@@ -76,6 +79,8 @@ export function createWayline(load) {
             pending.push(...rest);
             ready = null;
             throw e;
+          } finally {
+            starting = false;
           }
           mod = m;
           // Then the calls made while `init` ran (a `ready` listener's, or page code the SDK ran), which came after
@@ -107,12 +112,14 @@ export function createWayline(load) {
       call('on', [name, listener]);
       // `ready` and `config` say what holds now: a listener added after one hears the last one (after `on` has
       // returned, as when the event comes), as analytics.js's `ready(callback)` does, so a script that runs after
-      // the SDK started (an external script after the stub, which the SDK may overtake) still learns of them.
-      if (last.has(name)) {
+      // the SDK started (an external script after the stub, which the SDK may overtake) still learns of them. So
+      // does one added while `init` runs (by a listener of the stored config's `config`, say): the module takes it
+      // only once `init` is done, after `ready`.
+      if (last.has(name) || starting) {
         const o = [name, listener];
         owed.add(o);
-        Promise.resolve(last.get(name))
-          .then((p) => owed.delete(o) && listener(p))
+        Promise.resolve()
+          .then(() => owed.delete(o) && last.has(name) && listener(last.get(name)))
           .catch(console.error);
       }
       return () => api.off(name, listener);

@@ -323,6 +323,31 @@ test('ready and config listeners added after the events hear the last one, after
   await context.close();
 });
 
+test('a ready listener added by a config listener while the SDK starts (the stored config) hears ready', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.addInitScript(() => {
+    window.heard = [];
+    // Through the stub: the config listener is registered before the SDK starts.
+    window.addEventListener('DOMContentLoaded', () =>
+      window.wayline.on('config', (r) => {
+        window.heard.push('config:' + r.source);
+        window.wayline.on('ready', () => window.heard.push('ready (added by config:' + r.source + ')'));
+      }));
+  });
+  await page.goto(env.collector.url + '/segments.html');
+  await ready(page);
+  await page.waitForFunction(() => window.heard.length >= 2);
+  assert.deepEqual(await page.evaluate(() => window.heard), ['config:network', 'ready (added by config:network)']);
+  // Reloaded: the stored config is in use while the SDK starts, before it is ready.
+  // (The network then brings the same config: no second `config`.)
+  await page.reload();
+  await ready(page);
+  await page.waitForTimeout(300);
+  assert.deepEqual(await page.evaluate(() => window.heard), ['config:cache', 'ready (added by config:cache)']);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a config with errors reports every one of them with its location, and tracking goes on', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/bad-config.html');
