@@ -472,7 +472,25 @@ fn answer_keys(kind: &str, text: &str) -> Vec<String> {
     }
 }
 
-/// Every question answered in the range: answer counts, and by the question's kind an NPS score (0–10: share
+/// The survey answers of a range (`?1` source, `?2` the answered event, `?3`–`?4` the range) with their campaign,
+/// question, JSON type (`kind`) and answer, numbered per visitor and question from the last (`nth = 1`): a visitor
+/// who answers a question again (back to a survey left half-way, or shown it again) is one respondent, with their
+/// last answer, as NPS counts respondents. A visitor is the anonymous id (else the user id, else the message).
+fn last_answers(d: Dialect) -> String {
+    let (campaign, question) = (prop(d, "campaign"), prop(d, "question"));
+    format!(
+        "SELECT id, timestamp, {campaign} AS campaign, {question} AS question, {} AS kind, {} AS answer,
+                ROW_NUMBER() OVER (PARTITION BY {campaign}, {question}, COALESCE(anonymous_id, user_id, message_id)
+                                   ORDER BY timestamp DESC, id DESC) AS nth
+         FROM events
+         WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4",
+        prop_type(d, "answer"),
+        prop(d, "answer")
+    )
+}
+
+/// Every question answered in the range (each visitor's last answer, [`last_answers`]): answer counts, and by the
+/// question's kind an NPS score (0–10: share
 /// of 9–10 minus share of 0–6, in points), a CSAT share (4–5 of 1–5) or an average rating; free text is listed.
 fn surveys(
     conn: &mut Reader,
@@ -481,19 +499,19 @@ fn surveys(
     outline: &ConfigOutline,
 ) -> Result<Value, StoreError> {
     let (start, end) = query.bounds();
-    let d = conn.dialect();
     let rows = conn.rows(
         &format!(
-            "SELECT {}, {}, {}, {}, COUNT(*)
-             FROM events
-             WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
+            "SELECT campaign, question, kind, answer, COUNT(*) FROM ({}) answers
+             WHERE nth = 1
              GROUP BY 1, 2, 3, 4",
-            prop(d, "campaign"),
-            prop(d, "question"),
-            prop_type(d, "answer"),
-            prop(d, "answer")
+            last_answers(conn.dialect())
         ),
-        &[source.into(), outcome::ANSWERED.into(), start.as_str().into(), end.as_str().into()],
+        &[
+            source.into(),
+            outcome::ANSWERED.into(),
+            start.as_str().into(),
+            end.as_str().into(),
+        ],
     )?;
     // (campaign, question) → (responses, answer → count)
     let mut questions: BTreeMap<(String, String), (i64, BTreeMap<String, i64>)> = BTreeMap::new();
@@ -629,16 +647,20 @@ fn latest_texts(
     };
     let rows = conn.rows(
         &format!(
-            "SELECT timestamp, {} FROM events
-             WHERE source = ?1 AND type = 'track' AND event = ?2 AND timestamp >= ?3 AND timestamp < ?4
-                 AND {} = ?5 AND {} = ?6 AND {} = {string}
+            "SELECT timestamp, answer FROM ({}) answers
+             WHERE nth = 1 AND campaign = ?5 AND question = ?6 AND kind = {string}
              ORDER BY timestamp DESC, id DESC LIMIT ?7",
-            prop(d, "answer"),
-            prop(d, "campaign"),
-            prop(d, "question"),
-            prop_type(d, "answer")
+            last_answers(d)
         ),
-        &[source.into(), outcome::ANSWERED.into(), start.as_str().into(), end.as_str().into(), campaign.into(), question.into(), (MAX_TEXTS as i64).into()],
+        &[
+            source.into(),
+            outcome::ANSWERED.into(),
+            start.as_str().into(),
+            end.as_str().into(),
+            campaign.into(),
+            question.into(),
+            (MAX_TEXTS as i64).into(),
+        ],
     )?;
     Ok(rows
         .iter()
@@ -1246,6 +1268,70 @@ mod tests {
             .map(|t| t["text"].as_str().unwrap())
             .collect();
         assert_eq!(texts, ["<b>fast</b>", "cheap"]);
+    }
+
+    /// A visitor who answers a question again (back to a survey left half-way, or shown it again) is one
+    /// respondent: their last answer counts, as NPS counts respondents, and their last text is the one listed.
+    #[test]
+    fn each_visitor_counts_once_per_question_with_their_last_answer() {
+        let mut conn = db();
+        let answer = |q: &str, a: Value| json!({"campaign": "nps", "question": q, "answer": a});
+        track(
+            &mut conn,
+            "a",
+            outcome::ANSWERED,
+            "11-02T10:00",
+            answer("score", json!(3)),
+        );
+        track(
+            &mut conn,
+            "a",
+            outcome::ANSWERED,
+            "11-02T10:05",
+            answer("score", json!(10)),
+        );
+        track(
+            &mut conn,
+            "b",
+            outcome::ANSWERED,
+            "11-02T10:00",
+            answer("score", json!(9)),
+        );
+        track(
+            &mut conn,
+            "a",
+            outcome::ANSWERED,
+            "11-02T10:01",
+            answer("why", json!("too")),
+        );
+        track(
+            &mut conn,
+            "a",
+            outcome::ANSWERED,
+            "11-02T10:06",
+            answer("why", json!("too slow")),
+        );
+        let rows = surveys(&mut conn, "demo", &november(), &outline()).unwrap();
+        let score = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["question"] == "score")
+            .unwrap();
+        assert_eq!(score["responses"], 2);
+        assert_eq!(
+            score["nps"],
+            json!({"score": 100, "promoters": 2, "passives": 0, "detractors": 0})
+        );
+        let why = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["question"] == "why")
+            .unwrap();
+        assert_eq!(why["responses"], 1);
+        assert_eq!(why["texts"].as_array().unwrap().len(), 1);
+        assert_eq!(why["texts"][0]["text"], "too slow");
     }
 
     #[test]
