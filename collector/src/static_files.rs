@@ -38,12 +38,62 @@ pub async fn serve(
         return not_found();
     };
     let wants_directory = rest.is_empty() || rest.ends_with('/');
+    let database = state.store.sqlite_file();
     for candidate in candidates(root, &relative, wants_directory) {
-        if let Some(response) = file_response(&candidate, &headers).await {
+        let Some(file) = resolve(&candidate, database).await else {
+            continue;
+        };
+        // The type comes from the name asked for, as it did before links were resolved.
+        if let Some(response) = file_response(&file, content_type(&candidate), &headers).await {
             return response;
         }
     }
     not_found()
+}
+
+/// SQLite keeps a database in its file and, while it is open, in files named after it with
+/// these suffixes: the write-ahead log, its shared-memory index, the rollback journal.
+const SQLITE_COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// The extensions SQLite databases are usually given (compared ignoring case).
+const SQLITE_EXTENSIONS: [&str; 4] = ["db", "db3", "sqlite", "sqlite3"];
+
+/// The file a candidate path really is, with links resolved, or `None` when it is missing or
+/// must never be served: the collector's database (named by `--db` in any way, or reached
+/// through a link), the files SQLite keeps next to it, and any file named like a SQLite
+/// database, which is events, visitors' ids or answers, never a page.
+async fn resolve(candidate: &Path, database: Option<&Path>) -> Option<PathBuf> {
+    let file = tokio::fs::canonicalize(candidate).await.ok()?;
+    let is_database = database.is_some_and(|database| is_or_accompanies(&file, database))
+        || file.file_name().is_some_and(named_like_sqlite);
+    (!is_database).then_some(file)
+}
+
+/// Whether `file` is `database` or one of its [`SQLITE_COMPANIONS`]; both paths canonical.
+fn is_or_accompanies(file: &Path, database: &Path) -> bool {
+    file.as_os_str()
+        .as_encoded_bytes()
+        .strip_prefix(database.as_os_str().as_encoded_bytes())
+        .is_some_and(|rest| {
+            rest.is_empty()
+                || SQLITE_COMPANIONS
+                    .iter()
+                    .any(|suffix| rest == suffix.as_bytes())
+        })
+}
+
+/// `events.db`, `Backup.SQLITE3`, `old.db-wal`: a name with one of the [`SQLITE_EXTENSIONS`],
+/// possibly followed by one of the [`SQLITE_COMPANIONS`].
+fn named_like_sqlite(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy().to_ascii_lowercase();
+    let database = SQLITE_COMPANIONS
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(&name);
+    Path::new(database)
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| SQLITE_EXTENSIONS.contains(&extension))
 }
 
 /// `/` and `/dir/` map to `index.html`; `/pricing` to `pricing`, then `pricing.html`, then
@@ -95,12 +145,15 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-async fn file_response(path: &Path, request_headers: &HeaderMap) -> Option<Response> {
+async fn file_response(
+    path: &Path,
+    content_type: &'static str,
+    request_headers: &HeaderMap,
+) -> Option<Response> {
     let metadata = tokio::fs::metadata(path).await.ok()?;
     if !metadata.is_file() {
         return None;
     }
-    let content_type = content_type(path);
     // `no-cache` makes the browser revalidate every time; the ETag keeps that revalidation to
     // a 304 while the file is unchanged, so a rebuilt SDK is picked up at once.
     let modified = metadata
@@ -228,6 +281,48 @@ mod tests {
             candidates(root, Path::new("shop"), true),
             [Path::new("/www/shop/index.html")]
         );
+    }
+
+    #[test]
+    fn database_files() {
+        let database = Path::new("/srv/wayline-data");
+        for file in [
+            "/srv/wayline-data",
+            "/srv/wayline-data-wal",
+            "/srv/wayline-data-shm",
+            "/srv/wayline-data-journal",
+        ] {
+            assert!(is_or_accompanies(Path::new(file), database), "{file}");
+        }
+        for file in [
+            "/srv/wayline-data.html",
+            "/srv/wayline-data-wal2",
+            "/srv/wayline-dat",
+            "/srv/other/wayline-data",
+        ] {
+            assert!(!is_or_accompanies(Path::new(file), database), "{file}");
+        }
+        for name in [
+            "a.db",
+            "a.DB",
+            "a.db3",
+            "a.sqlite",
+            "a.Sqlite3",
+            "a.db-wal",
+            "a.sqlite-shm",
+        ] {
+            assert!(named_like_sqlite(name.as_ref()), "{name}");
+        }
+        for name in [
+            "db",
+            "a.db.txt",
+            "a.dbx",
+            "a-wal",
+            "a.json-journal",
+            "sqlite",
+        ] {
+            assert!(!named_like_sqlite(name.as_ref()), "{name}");
+        }
     }
 
     #[test]

@@ -181,6 +181,9 @@ pub struct Store {
     jobs: mpsc::Sender<Job>,
     /// The file or URL, for readers (reports) that open their own connection.
     path: std::sync::Arc<PathBuf>,
+    /// The SQLite file's canonical path (`None` on PostgreSQL), for the static file server to
+    /// refuse it and its companions however `--db` named it.
+    sqlite_file: Option<std::sync::Arc<PathBuf>>,
 }
 
 /// The writer thread; [`Writer::join`] returns once every [`Store`] handle is dropped and
@@ -212,8 +215,26 @@ pub fn open(path: &Path) -> Result<(Store, Writer), StoreError> {
         .name("wayline-db-writer".into())
         .spawn(move || run_writer(backend, queue))
         .map_err(StoreError::Spawn)?;
+    let sqlite_file = postgres_url(path)
+        .is_none()
+        .then(|| std::sync::Arc::new(canonical_file(path)));
     let path = std::sync::Arc::new(path.to_path_buf());
-    Ok((Store { jobs, path }, Writer { thread }))
+    let store = Store {
+        jobs,
+        path,
+        sqlite_file,
+    };
+    Ok((store, Writer { thread }))
+}
+
+/// The database file's canonical path: absolute, without `.`, `..` or links, as the static
+/// file server resolves the files it serves. SQLite has created the file by now. A name SQLite
+/// resolves itself (`:memory:`, a `file:` URI) names no file there; it is kept as it is, and
+/// matches nothing.
+fn canonical_file(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn open_sqlite(path: &Path) -> Result<Connection, StoreError> {
@@ -272,6 +293,13 @@ pub(crate) fn create_schema(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl Store {
+    /// The SQLite database's file, canonical (see [`canonical_file`]); `None` on PostgreSQL.
+    /// SQLite keeps its write-ahead log, shared memory and rollback journal next to it, under the
+    /// same name followed by `-wal`, `-shm` and `-journal`.
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref().map(PathBuf::as_path)
+    }
+
     /// A connection for reading (SQLite: read-only, and WAL lets it read while the writer writes). Blocking: call
     /// it off the async runtime's threads.
     pub fn reader(&self) -> Result<Reader, StoreError> {

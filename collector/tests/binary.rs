@@ -1,6 +1,7 @@
 //! The `wayline` binary: `serve` on a real socket, clean shutdown, `events`, `drops`,
 //! usage errors.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -20,14 +21,24 @@ fn serve(dir: &Path) -> (Child, String) {
 
 /// `serve`, run with `cwd` as its working directory.
 fn serve_in(dir: &Path, cwd: &Path) -> (Child, String) {
+    let db = dir.join("events.db");
+    let args = [
+        Path::new("--db"),
+        &db,
+        Path::new("--www"),
+        dir,
+        Path::new("--sdk"),
+        dir,
+    ];
+    serve_with(cwd, args)
+}
+
+/// `wayline serve` on a free port with these options, run with `cwd` as its working directory.
+fn serve_with(cwd: &Path, options: impl IntoIterator<Item = impl AsRef<OsStr>>) -> (Child, String) {
     let mut child = Command::new(WAYLINE)
         .current_dir(cwd)
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(dir.join("events.db"))
-        .arg("--www")
-        .arg(dir)
-        .arg("--sdk")
-        .arg(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(options)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -71,8 +82,10 @@ fn request(address: &str, method: &str, path: &str, headers: &str, body: &str) -
         body.len()
     )
     .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    // Bytes, not text: a file served may be binary.
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response);
     let status = response[9..12].parse().unwrap();
     let body = response
         .split_once("\r\n\r\n")
@@ -386,6 +399,42 @@ fn a_config_found_good_is_served_when_the_file_breaks_even_after_a_restart() {
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("invalid_config"), "{body}");
     stop(child);
+}
+
+/// `wayline serve --www .` in the directory of its database, named relatively: the database
+/// and its write-ahead log are not downloadable, from `/` or `/sdk/`, while the directory's
+/// other files are.
+#[test]
+fn serving_the_databases_directory_does_not_serve_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hello.txt"), "hello").unwrap();
+    let (child, address) = serve_with(
+        dir.path(),
+        ["--db", "wayline-data", "--www", ".", "--sdk", "./"],
+    );
+    let batch = json!({"batch": [message("m-1")], "writeKey": "wk_demo"});
+    let stored = http(&address, "POST", "/v1/batch", &batch.to_string());
+    // The log is checked for while the collector runs: a clean exit folds it into the database.
+    let logged = dir.path().join("wayline-data-wal").is_file();
+    let mut statuses = Vec::new();
+    for path in [
+        "/wayline-data",
+        "/wayline-data-wal",
+        "/wayline-data-shm",
+        "/sdk/wayline-data",
+        "/sdk/wayline-data-wal",
+    ] {
+        statuses.push((path, http(&address, "GET", path, "").0));
+    }
+    let (hello, _) = http(&address, "GET", "/hello.txt", "");
+    stop(child);
+    assert_eq!(stored.0, 200, "{}", stored.1);
+    assert!(logged);
+    assert!(
+        statuses.iter().all(|(_, status)| *status == 404),
+        "{statuses:?}"
+    );
+    assert_eq!(hello, 200);
 }
 
 /// A connection that never finishes its request head, or sits idle, is closed after

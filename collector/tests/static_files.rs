@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::Harness;
+use common::{batch, track, Harness};
 use wayline_collector::static_files::CONTENT_SECURITY_POLICY;
 
 #[tokio::test]
@@ -132,4 +132,58 @@ async fn dotfiles_and_dot_directories_are_404() {
     }
     // A name that only contains a dot is an ordinary file.
     assert_eq!(h.get("/pricing.html").await.status, StatusCode::OK);
+}
+
+/// `wayline serve --www .` serves the directory the database usually sits in: the `--db` file
+/// and SQLite's files next to it (`-wal`, `-shm`, `-journal`) are 404 like missing files,
+/// whatever their name, also through a link, and so is any file named like a SQLite database
+/// (`.db`, `.db3`, `.sqlite`, `.sqlite3`, and their companions), such as a copy or an old one.
+#[tokio::test]
+async fn the_database_and_sqlite_files_are_404() {
+    let h = Harness::with_database_in_www();
+    // A write, so that the write-ahead log holds an event.
+    let reply = h.post("/v1/batch", batch(vec![track("m-1")])).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let www = h.dir.path().join("www");
+    assert!(www.join("wayline-events-wal").is_file());
+    std::fs::write(www.join("wayline-events-journal"), "journal").unwrap();
+    for name in [
+        "old.db",
+        "old.db-wal",
+        "backup.sqlite",
+        "Stats.SQLITE3",
+        "x.db3",
+    ] {
+        std::fs::write(www.join(name), "SQLite format 3\0").unwrap();
+    }
+    std::fs::write(h.dir.path().join("sdk/cache.sqlite-journal"), "journal").unwrap();
+    std::fs::write(www.join("notes.db.txt"), "not a database").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("wayline-events", www.join("export.json")).unwrap();
+        std::os::unix::fs::symlink("wayline-events-wal", www.join("log.txt")).unwrap();
+    }
+    for path in [
+        "/wayline-events",
+        "/wayline-events-wal",
+        "/wayline-events-shm",
+        "/wayline-events-journal",
+        "/old.db",
+        "/old.db-wal",
+        "/backup.sqlite",
+        "/Stats.SQLITE3",
+        "/x.db3",
+        "/sdk/cache.sqlite-journal",
+        #[cfg(unix)]
+        "/export.json",
+        #[cfg(unix)]
+        "/log.txt",
+    ] {
+        let reply = h.get(path).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(reply.body, b"not found\n", "{path}");
+    }
+    // Only those names: a file that merely mentions one is an ordinary file.
+    assert_eq!(h.get("/notes.db.txt").await.status, StatusCode::OK);
+    assert_eq!(h.get("/").await.status, StatusCode::OK);
 }

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -60,8 +60,23 @@ impl Harness {
 
     /// The collector on a given database (`--db`: a file or a `postgres://` URL); `None` is a fresh SQLite file.
     pub fn with_database(sources: Sources, database: Option<PathBuf>) -> Self {
+        Self::build(sources, |dir| {
+            database.unwrap_or_else(|| dir.join("events.db"))
+        })
+    }
+
+    /// The collector with its SQLite file inside the directory it serves at `/`, as
+    /// `wayline serve --www .` has it.
+    pub fn with_database_in_www() -> Self {
+        Self::build(Sources::demo().unwrap(), |dir| {
+            dir.join("www/wayline-events")
+        })
+    }
+
+    /// `database` picks the `--db` given the temporary directory.
+    fn build(sources: Sources, database: impl FnOnce(&Path) -> PathBuf) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = database.unwrap_or_else(|| dir.path().join("events.db"));
+        let db = database(dir.path());
         let www = dir.path().join("www");
         let sdk = dir.path().join("sdk");
         std::fs::create_dir_all(www.join("shop")).unwrap();
