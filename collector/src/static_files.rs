@@ -37,10 +37,15 @@ pub async fn serve(
     let Some(relative) = safe_relative_path(rest) else {
         return not_found();
     };
+    // Resolved on each request, not once at start: the directory may be created (the SDK
+    // built) or moved while the collector runs.
+    let Ok(root) = tokio::fs::canonicalize(root.as_path()).await else {
+        return not_found();
+    };
     let wants_directory = rest.is_empty() || rest.ends_with('/');
     let database = state.store.sqlite_file();
-    for candidate in candidates(root, &relative, wants_directory) {
-        let Some(file) = resolve(&candidate, database).await else {
+    for candidate in candidates(&root, &relative, wants_directory) {
+        let Some(file) = resolve(&candidate, &root, database).await else {
             continue;
         };
         // The type comes from the name asked for, as it did before links were resolved.
@@ -59,14 +64,22 @@ const SQLITE_COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
 const SQLITE_EXTENSIONS: [&str; 4] = ["db", "db3", "sqlite", "sqlite3"];
 
 /// The file a candidate path really is, with links resolved, or `None` when it is missing or
-/// must never be served: the collector's database (named by `--db` in any way, or reached
-/// through a link), the files SQLite keeps next to it, and any file named like a SQLite
-/// database, which is events, visitors' ids or answers, never a page.
-async fn resolve(candidate: &Path, database: Option<&Path>) -> Option<PathBuf> {
+/// must never be served:
+/// - a file outside the (canonical) `root`, reached through a link out of it: a link left by a
+///   deploy, or to a shared folder, would otherwise publish whatever it points to;
+/// - the collector's database (named by `--db` in any way, or reached through a link), the
+///   files SQLite keeps next to it, and any file named like a SQLite database, which is
+///   events, visitors' ids or answers, never a page.
+///
+/// The file is then read by this resolved path, so a link changed after the check is not
+/// followed; a directory on the path swapped for a link between the check and the read is (the
+/// check is not atomic). That is a race only someone who can write to the served directory can
+/// run, and they can publish files anyway.
+async fn resolve(candidate: &Path, root: &Path, database: Option<&Path>) -> Option<PathBuf> {
     let file = tokio::fs::canonicalize(candidate).await.ok()?;
     let is_database = database.is_some_and(|database| is_or_accompanies(&file, database))
         || file.file_name().is_some_and(named_like_sqlite);
-    (!is_database).then_some(file)
+    (file.starts_with(root) && !is_database).then_some(file)
 }
 
 /// Whether `file` is `database` or one of its [`SQLITE_COMPANIONS`]; both paths canonical.

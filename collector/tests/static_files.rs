@@ -187,3 +187,53 @@ async fn the_database_and_sqlite_files_are_404() {
     assert_eq!(h.get("/notes.db.txt").await.status, StatusCode::OK);
     assert_eq!(h.get("/").await.status, StatusCode::OK);
 }
+
+/// A link inside a served directory is followed only while it stays inside that directory: a
+/// link out of it (left by a deploy script, or to a shared folder) would publish whatever it
+/// points to, so it is 404 like a missing file. Each directory is its own root: `/sdk/` cannot
+/// reach into the `--www` directory either.
+#[cfg(unix)]
+#[tokio::test]
+async fn links_out_of_the_served_directory_are_404() {
+    use std::os::unix::fs::symlink;
+    let h = Harness::new();
+    let www = h.dir.path().join("www");
+    let sdk = h.dir.path().join("sdk");
+    symlink("../secret.txt", www.join("relative.txt")).unwrap();
+    symlink(h.dir.path().join("secret.txt"), www.join("absolute.txt")).unwrap();
+    symlink("..", www.join("up")).unwrap();
+    symlink("../secret.txt", www.join("secret")).unwrap();
+    symlink("../www/index.html", sdk.join("site.html")).unwrap();
+    // Links that stay inside keep working.
+    symlink("index.html", www.join("home.html")).unwrap();
+    symlink("shop", www.join("store")).unwrap();
+    symlink("wayline.js", sdk.join("wayline-latest.js")).unwrap();
+    for path in [
+        "/relative.txt",
+        "/absolute.txt",
+        "/up/secret.txt",
+        "/secret",
+        "/sdk/site.html",
+    ] {
+        let reply = h.get(path).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(reply.body, b"not found\n", "{path}");
+    }
+    for (path, title) in [
+        ("/home.html", "home"),
+        ("/home", "home"),
+        ("/store/", "shop"),
+    ] {
+        let reply = h.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let text = String::from_utf8(reply.body).unwrap();
+        assert!(text.contains(&format!("<title>{title}</title>")), "{path}");
+    }
+    let reply = h.get("/sdk/wayline-latest.js").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, b"export {};\n");
+}
