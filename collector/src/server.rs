@@ -8,7 +8,8 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::cli::ServeOptions;
 use crate::config::{ConfigError, Sources};
@@ -19,6 +20,17 @@ use crate::store::{self, StoreError};
 /// How long a connection may take to send a request's head (the request line and headers), and
 /// how long it may sit idle between requests, before it is closed.
 pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How many connections the collector keeps open at once. Past it, the accept loop waits for
+/// one to close, and new connections wait in the kernel's listen backlog (1,024 deep as tokio
+/// binds it; past that the kernel drops handshakes and clients retry) instead of each costing
+/// a task, buffers and a descriptor. 1,024 is `wayline loadgen`'s highest `--concurrency`, and far more than
+/// browsers open (about six each per site); it bounds the request bodies held at once to
+/// 1,024 × [`crate::body::MAX_REQUEST_BYTES`], 500 MiB (twice that while gzip bodies are
+/// inflated). Each connection is also a file descriptor: under an open-file limit
+/// (`ulimit -n`) of 1,024, common on Linux, that limit is met a little before the cap, and
+/// accepting fails and is retried each second, as it always was.
+pub const MAX_CONNECTIONS: usize = 1024;
 
 #[derive(Debug)]
 pub enum ServeError {
@@ -102,7 +114,7 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
     stdout.flush().map_err(ServeError::Io)?;
     drop(stdout);
 
-    serve_connections(listener, app, signals.recv()).await;
+    serve_connections(listener, app, signals.recv(), MAX_CONNECTIONS).await;
     // The router, and with it every `Store` handle, is gone now; wait for the writer to
     // commit what was queued.
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
@@ -114,46 +126,77 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
 /// Each connection is HTTP/1.1 with a timer, so that hyper's header read timeout applies: a
 /// client that trickles its request head, or leaves a connection idle, is cut off after
 /// [`HEADER_READ_TIMEOUT`] (`axum::serve` sets no timer, and so no timeout). Bodies have their
-/// own limit, [`crate::body::BODY_READ_TIMEOUT`].
+/// own limit, [`crate::body::BODY_READ_TIMEOUT`]. At most `max_connections` are open at once
+/// (see [`MAX_CONNECTIONS`]).
 async fn serve_connections(
     listener: TcpListener,
     app: axum::Router,
     shutdown: impl std::future::Future<Output = ()>,
+    max_connections: usize,
 ) {
     let graceful = GracefulShutdown::new();
+    // A cap of 0 would accept nothing, ever.
+    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(err) => {
-                    // A connection that went away before it was accepted is no concern; anything
-                    // else (out of file descriptors) is waited out rather than spun on.
-                    if !matches!(
-                        err.kind(),
-                        std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
-                    ) {
-                        eprintln!("wayline: cannot accept a connection: {err}");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    }
-                    continue;
-                }
-            },
+        // A slot is taken before accepting, not after: while none is free, connections stay
+        // in the kernel's backlog and cost the collector nothing.
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot,
             () = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A client that goes away or sends garbage ends only its own connection.
-            let _ = connection.await;
-        });
+        // The semaphore is never closed; were it, there would be nothing left to wait for.
+        let Ok(slot) = slot else { break };
+        let stream = tokio::select! {
+            stream = accept(&listener) => stream,
+            () = &mut shutdown => break,
+        };
+        if let Some(stream) = stream {
+            spawn_connection(stream, slot, &app, &graceful);
+        }
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// The next connection, or `None` after an error, which has been dealt with.
+async fn accept(listener: &TcpListener) -> Option<TcpStream> {
+    match listener.accept().await {
+        Ok((stream, _)) => Some(stream),
+        Err(err) => {
+            // A connection that went away before it was accepted is no concern; anything else
+            // (out of file descriptors) is waited out rather than spun on.
+            if !matches!(
+                err.kind(),
+                std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
+            ) {
+                eprintln!("wayline: cannot accept a connection: {err}");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            None
+        }
+    }
+}
+
+/// Serves one connection on its own task, which gives its `slot` back when the connection
+/// ends.
+fn spawn_connection(
+    stream: TcpStream,
+    slot: OwnedSemaphorePermit,
+    app: &axum::Router,
+    graceful: &GracefulShutdown,
+) {
+    let _ = stream.set_nodelay(true);
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+    let connection = graceful.watch(connection);
+    tokio::spawn(async move {
+        // A client that goes away or sends garbage ends only its own connection.
+        let _ = connection.await;
+        drop(slot);
+    });
 }
 
 /// SIGINT/SIGTERM listeners, registered before the "listening" line is printed so that a
@@ -199,5 +242,63 @@ impl ShutdownSignals {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Sends a keep-alive request for `/health`.
+    async fn ask(stream: &mut TcpStream) {
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+    }
+
+    /// Whether an answer starts arriving within `wait`.
+    async fn answered(stream: &mut TcpStream, wait: Duration) -> bool {
+        let mut buffer = [0; 64];
+        match tokio::time::timeout(wait, stream.read(&mut buffer)).await {
+            Ok(read) => buffer[..read.unwrap()].starts_with(b"HTTP/1.1 200"),
+            Err(_) => false,
+        }
+    }
+
+    /// Past the cap, the loop stops accepting: a further connection waits in the kernel's
+    /// backlog, unanswered and costing the collector no task, until an open one closes.
+    #[tokio::test]
+    async fn connections_past_the_cap_wait_until_one_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let server = tokio::spawn(serve_connections(listener, app, shutdown, 2));
+
+        // Two connections, answered, then left open and idle: the cap is reached.
+        let mut open = Vec::new();
+        for _ in 0..2 {
+            let mut stream = TcpStream::connect(address).await.unwrap();
+            ask(&mut stream).await;
+            assert!(answered(&mut stream, Duration::from_secs(5)).await);
+            open.push(stream);
+        }
+        // The kernel completes a third connection, but the collector does not take it up.
+        let mut third = TcpStream::connect(address).await.unwrap();
+        ask(&mut third).await;
+        assert!(!answered(&mut third, Duration::from_millis(200)).await);
+        // One of the first closes; the third gets its place, and its answer.
+        drop(open.remove(0));
+        assert!(answered(&mut third, Duration::from_secs(5)).await);
+
+        drop((open, third));
+        stop.send(()).unwrap();
+        server.await.unwrap();
     }
 }
