@@ -13,14 +13,25 @@ use serde_json::{json, Value};
 
 const WAYLINE: &str = env!("CARGO_BIN_EXE_wayline");
 
+/// A running `wayline serve`, killed when dropped: a test that fails before [`stop`] leaves no server behind
+/// (its inherited stderr would keep `cargo test` waiting for it).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `wayline serve` on a free port and returns it with its address, once it has
 /// announced that it is listening.
-fn serve(dir: &Path) -> (Child, String) {
+fn serve(dir: &Path) -> (Server, String) {
     serve_in(dir, Path::new("."))
 }
 
 /// `serve`, run with `cwd` as its working directory.
-fn serve_in(dir: &Path, cwd: &Path) -> (Child, String) {
+fn serve_in(dir: &Path, cwd: &Path) -> (Server, String) {
     let db = dir.join("events.db");
     let args = [
         Path::new("--db"),
@@ -34,7 +45,10 @@ fn serve_in(dir: &Path, cwd: &Path) -> (Child, String) {
 }
 
 /// `wayline serve` on a free port with these options, run with `cwd` as its working directory.
-fn serve_with(cwd: &Path, options: impl IntoIterator<Item = impl AsRef<OsStr>>) -> (Child, String) {
+fn serve_with(
+    cwd: &Path,
+    options: impl IntoIterator<Item = impl AsRef<OsStr>>,
+) -> (Server, String) {
     let mut child = Command::new(WAYLINE)
         .current_dir(cwd)
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -44,6 +58,7 @@ fn serve_with(cwd: &Path, options: impl IntoIterator<Item = impl AsRef<OsStr>>) 
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let child = Server(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut line = String::new();
@@ -102,7 +117,7 @@ fn message(id: &str) -> Value {
 #[test]
 fn serve_ingests_then_events_prints_what_was_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, address) = serve(dir.path());
+    let (child, address) = serve(dir.path());
 
     let (status, body) = http(&address, "GET", "/health", "");
     assert_eq!((status, body.as_str()), (200, r#"{"ok":true}"#));
@@ -124,13 +139,7 @@ fn serve_ingests_then_events_prints_what_was_stored() {
     assert_eq!(status, 200, "{body}");
 
     // SIGTERM: the server stops accepting, finishes, and exits successfully.
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "{exit:?}");
+    stop(child);
 
     let output = Command::new(WAYLINE)
         .args(["events", "--db"])
@@ -153,13 +162,13 @@ fn serve_ingests_then_events_prints_what_was_stored() {
 }
 
 /// Stops `wayline serve` with SIGTERM and checks that it exited cleanly.
-fn stop(mut child: Child) {
+fn stop(mut server: Server) {
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.0.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let exit = child.wait().unwrap();
+    let exit = server.0.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
 }
 
@@ -505,10 +514,10 @@ fn a_broken_config_is_logged_also_when_a_report_met_it_first() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = Server(child);
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
     let address = line
         .trim()
         .strip_prefix("wayline collector listening on http://")
