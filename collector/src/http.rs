@@ -31,11 +31,11 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let batch = post(|s: State<AppState>, h: HeaderMap, b: Body| ingest(s, h, b, Endpoint::Batch));
     let mut router = Router::new()
-        .route(
-            "/v1/batch",
-            post(|s: State<AppState>, h: HeaderMap, b: Body| ingest(s, h, b, Endpoint::Batch)),
-        )
+        .route("/v1/batch", batch.clone())
+        // Segment's endpoint for batches of historical messages, where older server libraries post.
+        .route("/v1/import", batch)
         .route("/v1/config", get(remote_config::serve))
         .route("/v1/reports", get(report_routes::json))
         .route("/dashboard", get(report_routes::page))

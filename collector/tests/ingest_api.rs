@@ -188,6 +188,26 @@ async fn write_key_as_basic_auth() {
     assert_eq!(h.events().len(), 1);
 }
 
+/// Segment's HTTP API also takes batches of historical messages at `/v1/import` (older server libraries post
+/// there): the same body, the same handling as `/v1/batch`.
+#[tokio::test]
+async fn import_is_batch() {
+    let h = Harness::new();
+    let reply = h
+        .send(
+            Request::post("/v1/import")
+                .header("content-type", "application/json")
+                .header("authorization", "Basic d2tfZGVtbzo=")
+                .body(Body::from(
+                    json!({"batch": [track("m-1"), track("m-2")]}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(h.events().len(), 2);
+}
+
 #[tokio::test]
 async fn oversized_body_is_413() {
     let h = Harness::new();
