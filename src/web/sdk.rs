@@ -850,6 +850,13 @@ impl Sdk {
 
     /// Applies a consent decision (SPEC §8).
     pub fn set_consent(&mut self, consent: Consent, now: Millis) {
+        // What was recorded while consent was granted is written now, as it would have been a moment later:
+        // under pending nothing is (a page left meanwhile would lose those events and the profile's changes), and
+        // they are sent once consent is granted again.
+        if consent == Consent::Pending && self.tracker.consent() == Consent::Granted {
+            self.write_profile();
+            self.write_queue(usize::MAX, now);
+        }
         self.tracker.set_consent(consent);
         match consent {
             Consent::Denied => {

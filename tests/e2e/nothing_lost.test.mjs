@@ -105,6 +105,31 @@ test('consent pending keeps events in memory only; granted sends what was held',
   await context.close();
 });
 
+test('events recorded while consent was granted are kept when it turns pending, and sent once it is granted again', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.route('**/v1/batch', (route) => route.abort('connectionrefused'));
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  // Recorded under granted consent, then consent turns pending before the coalesced writes (and the page goes).
+  const anon = await page.evaluate(() => {
+    wayline.identify('user-before-pending', { plan: 'pro' });
+    wayline.track('Before Pending');
+    wayline.consent('pending');
+    wayline.track('While Pending');
+    return wayline.anonymousId();
+  });
+  await page.unroute('**/v1/batch');
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.evaluate(() => wayline.userId()), 'user-before-pending');
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Before Pending' && x.anonymousId === anon))).filter(byAnon(anon));
+  assert.deepEqual(events.filter((e) => e.type !== 'page').map((e) => e.event || e.type), ['identify', 'Before Pending']);
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(log.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
+  await context.close();
+});
+
 test('consent pending then denied: nothing delivered, storage purged', async () => {
   const { page, log, context } = await openPage(env.browser);
   // A profile and queue from an earlier, consented visit.
