@@ -205,6 +205,30 @@ test('rewards: a coupon copied and a badge acknowledged are claims stored in the
   await context.close();
 });
 
+test('a second copy is announced again: the status line changes even though it says "Copied" again', async () => {
+  const { page, log, context } = await campaignsPage();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.collector.url });
+  await show(page, 'Show coupon');
+  const status = prompt(page).locator('[role=status]');
+  await prompt(page).locator('[data-a=copy]').click();
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'reward:claim'));
+  await status.filter({ hasText: 'Copied' }).waitFor();
+  const first = await status.textContent();
+  // A screen reader announces a live region when its text changes: the same text set again is not a change.
+  const changes = await status.evaluate((el) => {
+    window.__statusChanges = 0;
+    new MutationObserver(() => window.__statusChanges++).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  void changes;
+  await prompt(page).locator('[data-a=copy]').click();
+  await page.waitForFunction(() => window.__statusChanges > 0);
+  const second = await status.textContent();
+  assert.equal(second.trim(), 'Copied');
+  assert.notEqual(second, first, 'the text differs, so it is announced again');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a held-out visitor sees nothing and a held-out event is stored', async () => {
   const { page, context } = await campaignsPage();
   assert.equal((await page.evaluate(() => wayline.explain('held'))).heldOut, true);

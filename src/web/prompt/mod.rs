@@ -450,6 +450,13 @@ impl Ui {
 
     /// Shows a UI string (its index in `STRING_KEYS`) in the status line.
     fn say(&self, key: usize) {
-        dom::set_text(&self.live, self.strings.get(key));
+        let said = self.strings.get(key);
+        // A screen reader announces a live region's text when it changes: the same words said again (a second
+        // "Copied") end in a no-break space this time, which is not read, so that they are announced again.
+        let mut text = said.to_string();
+        if crate::web::convert::text(&self.live, "textContent") == said {
+            text.push('\u{a0}');
+        }
+        dom::set_text(&self.live, &text);
     }
 }
