@@ -5,6 +5,9 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -80,12 +83,12 @@ async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Valu
     let store = state.store.clone();
     let name = source.name.clone();
     let config_path = source.config.as_ref().map(|file| file.path.clone());
+    let served = config["ok"] == true;
     let mut report = tokio::task::spawn_blocking(move || {
-        // The config as written names segments, stage order and question kinds; a missing or unreadable one only
-        // makes the report plainer. (Read here, off the request threads, as the database is.)
+        // The config names segments, stage order and question kinds; a missing or unreadable one only makes the
+        // report plainer. (Read here, off the request threads, as the database is.)
         let outline = config_path
-            .and_then(|path| std::fs::read_to_string(path).ok())
-            .map(|text| ConfigOutline::from_text(&text))
+            .map(|path| outline_of(&path, served))
             .unwrap_or_default();
         let mut conn = store
             .reader()
@@ -97,6 +100,32 @@ async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Valu
     .map_err(|err| ApiError::ReportFailed(err.to_string()))??;
     report["config"] = config;
     Ok(report)
+}
+
+/// The outline of the config last checked good, by file: what a report reads while the file is broken (the config
+/// served in its place is that one, or one checked by an earlier run of the collector, which this does not know).
+static LAST_GOOD_OUTLINES: std::sync::Mutex<BTreeMap<PathBuf, ConfigOutline>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// The outline of the config file at `path`: of its text when it is `served` (checked good), else of the one last
+/// checked good, else of its text as it is (a file that never passed the check, or one broken since before this
+/// run began).
+fn outline_of(path: &Path, served: bool) -> ConfigOutline {
+    let mut remembered = LAST_GOOD_OUTLINES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !served {
+        if let Some(outline) = remembered.get(path) {
+            return outline.clone();
+        }
+    }
+    let outline = std::fs::read_to_string(path)
+        .map(|text| ConfigOutline::from_text(&text))
+        .unwrap_or_default();
+    if served {
+        remembered.insert(path.to_path_buf(), outline.clone());
+    }
+    outline
 }
 
 /// Whether the source's config file is served, for the operator (who otherwise hears of a broken file only on the

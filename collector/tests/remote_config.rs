@@ -503,6 +503,45 @@ async fn the_report_and_the_dashboard_say_when_the_file_is_not_served_and_what_i
     );
 }
 
+/// The report reads question kinds and stage order from the config: while the file is broken, from the config
+/// last checked good (the one served in its place), so an NPS score does not vanish with a typo.
+#[tokio::test]
+async fn while_the_file_is_broken_the_report_reads_the_config_last_checked_good() {
+    let s = Setup::new();
+    s.write_config(
+        r#"{"campaigns": [{"id": "nps", "trigger": {"event": "Checkout"},
+            "action": {"type": "survey", "questions": [{"id": "score", "type": "nps", "text": "Recommend us?"}]}}]}"#,
+    );
+    assert_eq!(
+        s.get("/v1/config?writeKey=wk_shop").await.status,
+        StatusCode::OK
+    );
+    let answer = json!({"type": "track", "event": "Survey Answered", "messageId": "m-1", "anonymousId": "a-1",
+        "timestamp": "2026-11-25T10:00:00Z", "properties": {"campaign": "nps", "question": "score", "answer": 10}});
+    let reply =
+        s.h.send(
+            Request::post("/v1/batch")
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    json!({"batch": [answer], "writeKey": "wk_shop"}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let auth = [("authorization", "Bearer rk_shop")];
+    let range = "/v1/reports?from=2026-11-01&to=2026-11-30";
+    let score = |reply: &Reply| reply.json()["surveys"][0].clone();
+    let good = score(&s.get_with(range, &auth).await);
+    assert_eq!(good["kind"], "nps");
+    assert_eq!(good["nps"]["score"], 100);
+
+    s.write_config("{");
+    let reply = s.get_with(range, &auth).await;
+    assert_eq!(reply.json()["config"]["ok"], false);
+    assert_eq!(score(&reply), good);
+}
+
 /// Review: a config whose write to `served_configs` failed is never written again (the in-memory copy was updated
 /// before the write), so the database keeps no (or an older) last good config.
 #[tokio::test]
