@@ -21,6 +21,9 @@ async function main(): Promise<void> {
   wayline.identify('user-42', { plan: 'pro' }, { integrations: { All: false } }, () => undefined);
   wayline.group('acme', { plan: 'enterprise', employees: 40 });
   wayline.group('acme', {}, {}, () => undefined);
+  wayline.track('Imported', { n: 1 }, { timestamp: new Date(), anonymousId: 'legacy', context: { ip: '0.0.0.0' } });
+  wayline.page(null, 'Home', undefined, { integrations: { Mixpanel: false } });
+  wayline.alias('user-42', 'legacy-7', { userId: 42 });
   wayline.alias('user-42');
   wayline.alias('user-42', 'legacy-7', () => undefined);
   wayline.reset();
