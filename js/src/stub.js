@@ -28,10 +28,11 @@
   // So is the config `data-config` names, revalidated with the server (as the SDK's own request would be) rather
   // than taken from the HTTP cache unchecked: the loader hands the response to `init` as `configResponse`. Its
   // body is read as soon as it arrives: a body read only once the SDK asks waits behind the page's other tasks.
-  // (Without WebAssembly the SDK cannot run: the throw skips both requests.)
+  // (Without WebAssembly the SDK cannot run: reading `compileStreaming` throws before either request is made, so
+  // the page neither downloads the module nor sees a failed request's rejection, which nothing would handle.)
   try {
-    var n = function () {}, f = fetch(new URL('wayline_bg.wasm', l.src));
-    (q.w = WebAssembly.compileStreaming ? WebAssembly.compileStreaming(f) : f).catch(n);
+    var n = function () {}, c = WebAssembly.compileStreaming, f = fetch(new URL('wayline_bg.wasm', l.src));
+    (q.w = c ? WebAssembly.compileStreaming(f) : f).catch(n);
     // It gives up after 10 s, as the SDK's own does (transport::CONFIG_TIMEOUT), so a hung connection does not
     // hold every later check of the config.
     var t = w.AbortSignal && AbortSignal.timeout && AbortSignal.timeout(1e4);

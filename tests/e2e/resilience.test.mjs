@@ -113,6 +113,29 @@ test('when the wasm file cannot load, calls are no-ops and one console message s
   await context.close();
 });
 
+// A browser without WebAssembly (iOS Lockdown Mode, say, or a policy that turns it off) cannot run the SDK: the stub
+// requests nothing for it, so the page neither downloads the module nor sees the error of a request that fails (an
+// extension blocking it, the network going away), which would reach it as an unhandled rejection.
+test('without WebAssembly the stub requests neither the module nor the config, and the page sees no error', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.addInitScript(() => delete window.WebAssembly);
+  const requested = [];
+  page.on('request', (r) => /wayline_bg\.wasm|segments-config\.json/.test(r.url()) && requested.push(r.url()));
+  // Were they made, they would fail.
+  await page.route(/wayline_bg\.wasm|segments-config\.json/, (route) => route.abort());
+  await page.goto(env.collector.url + '/segments.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const result = await page.evaluate(async () => {
+    wayline.track('Nowhere');
+    return { flushed: await wayline.flush(), anon: wayline.anonymousId() ?? null };
+  });
+  await sleep(300);
+  assert.deepEqual(result, { flushed: false, anon: null });
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(requested, []);
+  await context.close();
+});
+
 test('init with bad options rejects with a WaylineError that has a stable code; a good init still works', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/manual.html');
