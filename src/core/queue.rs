@@ -185,6 +185,8 @@ pub struct Queue {
     part_bytes: usize,
     /// Parts whose stored text is out of date, ascending.
     dirty_parts: Vec<u32>,
+    /// While a log is taken in ([`Queue::absorb`]): no context is let go until it is all in.
+    absorbing: bool,
     /// Everything dropped since the queue was created (or restored).
     pub dropped: DropCounts,
     /// The part of `dropped` the collector has been told about.
@@ -221,6 +223,7 @@ impl Queue {
             part: 0,
             part_bytes: 0,
             dirty_parts: Vec::new(),
+            absorbing: false,
             dropped: DropCounts::default(),
             reported: DropCounts::default(),
         }
@@ -298,7 +301,12 @@ impl Queue {
     }
 
     fn release_context_if_unused(&mut self, id: u32) {
-        self.drop_unused_contexts(Some(id));
+        // Not while a log is taken in: the bound may drop, as its first events come in, the last event using a
+        // context that its later events use too (one of this tab's with the same context). `absorb` lets go of
+        // every unused one once the log is in.
+        if !self.absorbing {
+            self.drop_unused_contexts(Some(id));
+        }
     }
 
     /// Drops the contexts no event uses (the current one stays): only `id` when given, otherwise every such one.
@@ -807,6 +815,7 @@ impl Queue {
         }
         let mut id_map: Vec<(u32, u32)> = Vec::new();
         let mut highest = 0;
+        self.absorbing = true;
         let mut last = -1;
         while let Some(lines) = rest {
             let line = match split_once_byte(lines, b'\n') {
@@ -863,7 +872,8 @@ impl Queue {
                 _ => self.dropped.corrupt += 1,
             }
         }
-        // Contexts that no event ended up using are of no use.
+        // Contexts that no event ended up using (or uses any more) are of no use.
+        self.absorbing = false;
         self.drop_unused_contexts(None);
         Some(highest)
     }
@@ -1585,6 +1595,54 @@ mod tests {
             a.items().map(|i| i.head.clone()).collect::<Vec<_>>(),
             [head(4)]
         );
+    }
+
+    /// A context that a log taken in names, and that only events the bound drops during the import were using (a
+    /// message with a context of its own, as another tab's call on the same page made it too), stays for the log's
+    /// events that use it: they are sent with it, and a restored log writes it again with them.
+    #[test]
+    fn a_context_whose_last_event_the_bound_drops_during_an_import_stays_for_the_imported_ones() {
+        let own = "{\"page\":\"a\",\"ip\":\"0.0.0.0\"}";
+        let config = QueueConfig {
+            max_events: 2,
+            ..QueueConfig::default()
+        };
+        let mut other = Queue::new(config.clone());
+        other.set_context("{\"page\":\"b\"}".into());
+        other.push(head(3), 3);
+        other.push_with_context(head(4), own, 4);
+        let log = other.encode();
+        let expected = [
+            "{\"n\":3,\"context\":{\"page\":\"b\"}}".to_string(),
+            format!("{{\"n\":4,\"context\":{own}}}"),
+        ];
+        for imported in [true, false] {
+            let mut q = Queue::new(config.clone());
+            q.push_with_context(head(1), own, 1);
+            q.set_context("{\"page\":\"c\"}".into());
+            q.push(head(2), 2);
+            // At the bound, the log's first event drops event 1, the last one using that context, before the
+            // log's second event, which uses it too, comes in.
+            let took = if imported {
+                q.import(&log, 7, 0).is_some()
+            } else {
+                q.restore(&log)
+            };
+            assert!(took);
+            let msgs: Vec<String> = q.items().map(|i| q.message_json(i)).collect();
+            assert_eq!(msgs, expected, "imported: {imported}");
+            assert_eq!(
+                q.bytes(),
+                2 * head(3).len() + "{\"page\":\"b\"}{\"page\":\"c\"}".len() + own.len()
+            );
+            if !imported {
+                let mut again = Queue::new(config.clone());
+                assert!(again.restore(&q.encode()));
+                let msgs: Vec<String> = again.items().map(|i| again.message_json(i)).collect();
+                assert_eq!(msgs, expected, "written and restored again");
+                assert_eq!(again.dropped.corrupt, 0);
+            }
+        }
     }
 
     #[test]
