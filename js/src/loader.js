@@ -11,9 +11,16 @@ const data = (stub && stub.opts) || {};
 let early = stub && stub.w;
 const api = createWayline(() => {
   // The module the stub compiled (or, in a browser without `compileStreaming`, its response). If compiling failed
-  // (a server that does not label it `application/wasm`, say), it is fetched again: the glue then instantiates it
-  // another way and says why on the console.
-  const module = early && early.catch(() => fetch(new URL('wayline_bg.wasm', import.meta.url)));
+  // on the response (a `TypeError`: a server that does not label it `application/wasm`, say, or a failed request),
+  // it is fetched again: the glue then instantiates it another way and says why on the console. A module that
+  // cannot be compiled at all (a `CompileError`: a Content-Security-Policy without 'wasm-unsafe-eval') would be
+  // refused again: it is not downloaded a second time.
+  const module =
+    early &&
+    early.catch((e) => {
+      if (e instanceof TypeError) return fetch(new URL('wayline_bg.wasm', import.meta.url));
+      throw e;
+    });
   early = undefined;
   return initWasm(module).then(() => ({ call }));
 });

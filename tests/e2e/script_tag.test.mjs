@@ -173,3 +173,26 @@ test('a browser without compileStreaming: the loader instantiates the response t
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+// A page whose Content-Security-Policy lacks 'wasm-unsafe-eval' cannot compile the module however it is fetched:
+// the stub's compile fails, and the module is not downloaded a second time only to be refused again (nor is the
+// site's CSP report endpoint told twice); the one console warning says why.
+test("a module the page's CSP refuses to compile is requested once, and one warning says why", async () => {
+  const { page, log, context } = await openPage(env.browser);
+  const requests = [];
+  page.on('request', (r) => r.url().endsWith('/wayline_bg.wasm') && requests.push(r.url()));
+  await page.route('**/product.html', async (route) => {
+    const response = await route.fetch();
+    const csp = response.headers()['content-security-policy'].replace(" 'wasm-unsafe-eval'", '');
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
+  });
+  await page.goto(env.collector.url + '/product.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  assert.equal(await page.evaluate(() => wayline.init({ writeKey: 'wk_demo' })), false);
+  const warnings = log.warnings.filter((w) => w.includes('could not load its WebAssembly module'));
+  assert.equal(warnings.length, 1, log.warnings.join('\n'));
+  assert.match(warnings[0], /wasm-unsafe-eval/);
+  assert.equal(requests.length, 1, 'the module is fetched once');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
