@@ -382,10 +382,12 @@ export interface Wayline {
   page(category: string, name: string, properties?: Properties, callback?: Callback): void;
   page(category: string | null, name: string, properties: Properties | null | undefined, options: CallOptions, callback?: Callback): void;
   page(properties: Properties, callback?: Callback): void;
+  page(properties: Properties, options: CallOptions, callback?: Callback): void;
   /** Associates the visitor with a user id and merges traits (`identify(traits)` updates traits only). */
   identify(userId: string, traits?: Properties, callback?: Callback): void;
   identify(userId: string, traits: Properties | undefined, options: CallOptions, callback?: Callback): void;
   identify(traits: Properties, callback?: Callback): void;
+  identify(traits: Properties, options: CallOptions, callback?: Callback): void;
   /**
    * Records a Segment `group` message: the visitor belongs to a company or team. Rules see it as a `"Group"`
    * event whose properties are the traits; the traits are not kept in the profile.
@@ -398,6 +400,7 @@ export interface Wayline {
    */
   alias(userId: string, previousId?: string, callback?: Callback): void;
   alias(userId: string, previousId: string | undefined, options: CallOptions, callback?: Callback): void;
+  alias(userId: string, options: CallOptions, callback?: Callback): void;
   /** Logout: new anonymous id, user id and traits cleared. */
   reset(): void;
   /** Changes the consent state; `'granted'` sends what was held, `'denied'` purges storage. */

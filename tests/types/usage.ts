@@ -26,6 +26,17 @@ async function main(): Promise<void> {
   wayline.alias('user-42', 'legacy-7', { userId: 42 });
   wayline.alias('user-42');
   wayline.alias('user-42', 'legacy-7', () => undefined);
+  // Each form that takes analytics.js's options, as docs/sdk.md lists them.
+  const callOptions = { context: { ip: '0.0.0.0' }, timestamp: new Date(), integrations: { All: false } };
+  wayline.track('Clicked', { to: '/next' }, callOptions);
+  wayline.page('Docs', 'Intro', { version: 2 }, callOptions, () => undefined);
+  wayline.page('Pricing', { plan: 'pro' }, callOptions);
+  wayline.page({ plan: 'pro' }, callOptions, () => undefined);
+  wayline.identify('user-42', { plan: 'pro' }, callOptions);
+  wayline.identify({ plan: 'pro' }, callOptions, () => undefined);
+  wayline.group('acme', { plan: 'enterprise' }, callOptions);
+  wayline.alias('user-42', 'legacy-7', callOptions);
+  wayline.alias('user-42', callOptions, () => undefined);
   wayline.reset();
   wayline.consent('pending');
   wayline.consent('granted');
