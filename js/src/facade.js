@@ -57,6 +57,9 @@ export function createWayline(load) {
         return ready;
       }
       if (failed && !mod) {
+        // A browser without WebAssembly (server-side rendering, with no window, is not told anything).
+        if (typeof window != 'undefined' && typeof WebAssembly == 'undefined')
+          console.warn('[wayline] this browser has no WebAssembly (or it is turned off), so tracking is off on this page.');
         ready = Promise.resolve(false);
         return ready;
       }

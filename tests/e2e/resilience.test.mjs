@@ -133,6 +133,10 @@ test('without WebAssembly the stub requests neither the module nor the config, a
   assert.deepEqual(result, { flushed: false, anon: null });
   assert.deepEqual(log.errors, []);
   assert.deepEqual(requested, []);
+  // One console message says why (SPEC §2: an old browser), as when the module cannot load.
+  const said = log.warnings.filter((w) => w.includes('[wayline]'));
+  assert.equal(said.length, 1, log.warnings.join('\n'));
+  assert.match(said[0], /WebAssembly/);
   await context.close();
 });
 
