@@ -170,7 +170,8 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
                         now,
                     ),
                     _ => {
-                        let id = (!shifted).then(|| id_text(&a));
+                        // A missing id (`identify(null, traits)`) keeps the user id, as analytics-next reads it.
+                        let id = (!shifted && !convert::is_nullish(&a)).then(|| id_text(&a));
                         s.tracker.identify(id.as_deref(), props.as_deref(), now);
                     }
                 }

@@ -376,6 +376,32 @@ test('group and alias are recorded as Segment messages, also when called through
   await context.close();
 });
 
+test('identify with a missing id (null or undefined) updates the traits, as analytics-next reads it', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const result = await page.evaluate(async () => {
+    const warned = [];
+    wayline.on('warning', (w) => warned.push(w.code));
+    wayline.identify('user-5', { plan: 'free' });
+    wayline.identify(null, { plan: 'team' });
+    wayline.identify(undefined, { seats: 3 });
+    await wayline.flush();
+    return { warned, anon: wayline.anonymousId(), user: wayline.userId() };
+  });
+  assert.deepEqual(result.warned, []);
+  assert.equal(result.user, 'user-5');
+  const mine = (e) => e.filter((x) => x.anonymousId === result.anon && x.type === 'identify');
+  const identifies = mine(await waitForEvents(env.collector, (e) => mine(e).length >= 3));
+  assert.deepEqual(identifies.map((e) => [e.userId, e.traits]), [
+    ['user-5', { plan: 'free' }],
+    ['user-5', { plan: 'team' }],
+    ['user-5', { plan: 'team', seats: 3 }],
+  ]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test("analytics.js's options change the message of their call, found where analytics-next finds them, also through the stub", async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.addInitScript(() => {
