@@ -65,11 +65,15 @@ fn list(names: &mut String, name: &str) {
     names.push_str(name);
 }
 
-/// A date as `JSON.stringify` writes one (ISO 8601), or milliseconds since 1970.
+/// The first instant of the year 10000, past what a message's ISO 8601 timestamp can say.
+const YEAR_10000: f64 = 253_402_300_800_000.0;
+
+/// A date as `JSON.stringify` writes one (ISO 8601), or milliseconds since 1970 (up to the year 9999: a number of
+/// microseconds, say, is no date).
 fn timestamp(value: &Value) -> Option<Millis> {
     match value {
         Value::String(s) => parse_iso8601(s),
-        Value::Number(n) if n.is_finite() && n.abs() < 8.64e15 => Some(*n as Millis),
+        Value::Number(n) if (0.0..YEAR_10000).contains(n) => Some(*n as Millis),
         _ => None,
     }
 }
@@ -140,5 +144,10 @@ mod tests {
         let (o, ignored) = read(&format!(r#"{{"userId": "{long}", "timestamp": 1e300}}"#));
         assert_eq!(o, CallOptions::default());
         assert_eq!(ignored, "userId, timestamp");
+        // Microseconds since 1970, or a time before it.
+        for micros in ["1764085321123000", "-1"] {
+            let (o, ignored) = read(&format!(r#"{{"timestamp": {micros}}}"#));
+            assert_eq!((o.timestamp, ignored.as_str()), (None, "timestamp"));
+        }
     }
 }
