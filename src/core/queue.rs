@@ -346,6 +346,9 @@ impl Queue {
     pub fn push_with_context(&mut self, head: String, context: &str, now: Millis) {
         let ctx = self.intern_context(context);
         self.push_item(head, ctx, now, false, None);
+        // The context is written with it, in its part: counted there, so that a part of such messages stays about
+        // `PART_BYTES` (a shared context is written once a part and not counted).
+        self.part_bytes += context.len();
     }
 
     /// Adds a message head (the message up to and including `"context":`) that uses the current context.
@@ -1392,6 +1395,32 @@ mod tests {
                     .unwrap()
             })
             .collect()
+    }
+
+    /// Messages with a context of their own each (a call's `context` option): their contexts count in the part's
+    /// size, so a part stays about [`PART_BYTES`] and each still restores with every context its events use.
+    #[test]
+    fn parts_of_messages_with_contexts_of_their_own_stay_about_part_bytes() {
+        let mut q = queue(1_000);
+        let mut store = Vec::new();
+        for n in 0..200 {
+            let own = format!("{{\"n\":{n},\"pad\":\"{}\"}}", "c".repeat(1000));
+            q.push_with_context(head(n), &own, n as Millis);
+        }
+        write_parts(&mut q, &mut store);
+        assert!(store.len() >= 4, "{} parts", store.len());
+        for (_, text) in &store {
+            assert!(
+                text.len() < PART_BYTES + 2 * 1024 + 200,
+                "a part is about PART_BYTES: {}",
+                text.len()
+            );
+        }
+        let mut again = queue(1_000);
+        for (_, text) in &store {
+            assert!(again.restore(text));
+        }
+        assert_eq!(ns_of(&again), (0..200).map(f64::from).collect::<Vec<_>>());
     }
 
     #[test]
