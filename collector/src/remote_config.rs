@@ -9,9 +9,9 @@
 //! served it is a 503. A strong `ETag` (a hash of the bytes served) lets the SDK revalidate
 //! with a 304.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
@@ -22,6 +22,7 @@ use crate::check;
 use crate::config::ConfigFile;
 use crate::error::ApiError;
 use crate::http::{authenticate, check_origin, json_response, AppState};
+use crate::reports::ConfigOutline;
 use crate::store::{self, Store, StoreError, Writes};
 
 /// Why a source's config cannot be served.
@@ -204,8 +205,31 @@ pub fn load_checked(file: &ConfigFile) -> (Result<Served, ConfigFault>, bool) {
             message: message.clone(),
         }),
     };
+    if let (Ok(text), Ok(_)) = (&read, &result) {
+        // Here, where the text is checked, whichever request checked it (an SDK's fetch, with no report read
+        // meanwhile, included), and of the very text checked: a read of the file later may find it broken already.
+        GOOD_OUTLINES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(file.path.clone(), ConfigOutline::from_text(text));
+    }
     entries.insert(key, (read, result.clone()));
     (result, true)
+}
+
+/// The outline (for reports) of each config file's text last checked good, by path: one entry per config file.
+static GOOD_OUTLINES: std::sync::Mutex<BTreeMap<PathBuf, ConfigOutline>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// The outline of the text of the config file at `path` last checked good by this collector: its current text
+/// when that is good (after a [`load_checked`]), else the version served in its place (as long as this collector
+/// checked it: one kept by an earlier run is not known here), else `None`.
+pub fn last_good_outline(path: &Path) -> Option<ConfigOutline> {
+    GOOD_OUTLINES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(path)
+        .cloned()
 }
 
 fn check_and_compile(file: &ConfigFile, body: &str) -> Result<Served, ConfigFault> {

@@ -5,8 +5,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -83,12 +82,11 @@ async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Valu
     let store = state.store.clone();
     let name = source.name.clone();
     let config_path = source.config.as_ref().map(|file| file.path.clone());
-    let served = config["ok"] == true;
     let mut report = tokio::task::spawn_blocking(move || {
         // The config names segments, stage order and question kinds; a missing or unreadable one only makes the
         // report plainer. (Read here, off the request threads, as the database is.)
         let outline = config_path
-            .map(|path| outline_of(&path, served))
+            .map(|path| outline_of(&path))
             .unwrap_or_default();
         let mut conn = store
             .reader()
@@ -102,30 +100,15 @@ async fn report(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Valu
     Ok(report)
 }
 
-/// The outline of the config last checked good, by file: what a report reads while the file is broken (the config
-/// served in its place is that one, or one checked by an earlier run of the collector, which this does not know).
-static LAST_GOOD_OUTLINES: std::sync::Mutex<BTreeMap<PathBuf, ConfigOutline>> =
-    std::sync::Mutex::new(BTreeMap::new());
-
-/// The outline of the config file at `path`: of its text when it is `served` (checked good), else of the one last
-/// checked good, else of its text as it is (a file that never passed the check, or one broken since before this
-/// run began).
-fn outline_of(path: &Path, served: bool) -> ConfigOutline {
-    let mut remembered = LAST_GOOD_OUTLINES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !served {
-        if let Some(outline) = remembered.get(path) {
-            return outline.clone();
-        }
-    }
-    let outline = std::fs::read_to_string(path)
-        .map(|text| ConfigOutline::from_text(&text))
-        .unwrap_or_default();
-    if served {
-        remembered.insert(path.to_path_buf(), outline.clone());
-    }
-    outline
+/// The outline of the config file at `path`: of the text last checked good (the file as it is when it is good, else
+/// the version served in its place, see [`remote_config::last_good_outline`]), else of its text as it is (a file
+/// that never passed the check while this collector ran).
+fn outline_of(path: &Path) -> ConfigOutline {
+    remote_config::last_good_outline(path).unwrap_or_else(|| {
+        std::fs::read_to_string(path)
+            .map(|text| ConfigOutline::from_text(&text))
+            .unwrap_or_default()
+    })
 }
 
 /// Whether the source's config file is served, for the operator (who otherwise hears of a broken file only on the

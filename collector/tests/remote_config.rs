@@ -542,6 +542,54 @@ async fn while_the_file_is_broken_the_report_reads_the_config_last_checked_good(
     assert_eq!(score(&reply), good);
 }
 
+/// A config edited to another good version that SDKs fetched while no report was read, then broken: the report
+/// reads the version served in its place (the last one checked good), not the one a report last read.
+#[tokio::test]
+async fn while_the_file_is_broken_the_report_reads_the_version_served_in_its_place() {
+    let s = Setup::new();
+    let with_score = |kind: &str| {
+        format!(
+            r#"{{"campaigns": [{{"id": "nps", "trigger": {{"event": "Checkout"}},
+                "action": {{"type": "survey", "questions": [{{"id": "score", "type": "{kind}", "text": "Recommend us?"}}]}}}}]}}"#
+        )
+    };
+    s.write_config(&with_score("rating"));
+    assert_eq!(
+        s.get("/v1/config?writeKey=wk_shop").await.status,
+        StatusCode::OK
+    );
+    let answer = json!({"type": "track", "event": "Survey Answered", "messageId": "m-1", "anonymousId": "a-1",
+        "timestamp": "2026-11-25T10:00:00Z", "properties": {"campaign": "nps", "question": "score", "answer": 10}});
+    let reply =
+        s.h.send(
+            Request::post("/v1/batch")
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    json!({"batch": [answer], "writeKey": "wk_shop"}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let auth = [("authorization", "Bearer rk_shop")];
+    let range = "/v1/reports?from=2026-11-01&to=2026-11-30";
+    let kind = |reply: &Reply| reply.json()["surveys"][0]["kind"].clone();
+    assert_eq!(kind(&s.get_with(range, &auth).await), "rating");
+
+    // The question becomes an NPS one; SDKs fetch it, no report is read meanwhile.
+    s.write_config(&with_score("nps"));
+    let fetched = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(fetched.status, StatusCode::OK);
+    s.write_config("{");
+    let reply = s.get_with(range, &auth).await;
+    assert_eq!(reply.json()["config"]["ok"], false);
+    assert_eq!(
+        reply.json()["config"]["servedInstead"],
+        fetched.header("etag").unwrap()
+    );
+    assert_eq!(kind(&reply), "nps");
+}
+
 /// Review: a config whose write to `served_configs` failed is never written again (the in-memory copy was updated
 /// before the write), so the database keeps no (or an older) last good config.
 #[tokio::test]
