@@ -1,13 +1,17 @@
 //! `wayline serve`: wiring sources, storage and routes onto a listening socket.
 
 use std::fmt;
-use std::io::Write;
+use std::future::Future;
+use std::io::{self, Write};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -31,6 +35,21 @@ pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 /// (`ulimit -n`) of 1,024, common on Linux, that limit is met a little before the cap, and
 /// accepting fails and is retried each second, as it always was.
 pub const MAX_CONNECTIONS: usize = 1024;
+
+/// How long a response may wait for the client to take more of it (the socket's send buffer
+/// full, nothing acknowledged) before the connection is closed. Without it, a client that asks
+/// and never reads (or pipelines requests for large files and reads none) would keep its
+/// connection, and one of the [`MAX_CONNECTIONS`] slots, for as long as it likes, and a
+/// graceful shutdown would wait on it forever: the header and body timeouts only bound reading.
+/// A client that reads at all, however slowly, empties the buffer well within it.
+pub const WRITE_STALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The bounds on connections: how many at once, how long a write may stall.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    connections: usize,
+    write_stall: std::time::Duration,
+}
 
 #[derive(Debug)]
 pub enum ServeError {
@@ -114,7 +133,11 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
     stdout.flush().map_err(ServeError::Io)?;
     drop(stdout);
 
-    serve_connections(listener, app, signals.recv(), MAX_CONNECTIONS).await;
+    let limits = Limits {
+        connections: MAX_CONNECTIONS,
+        write_stall: WRITE_STALL_TIMEOUT,
+    };
+    serve_connections(listener, app, signals.recv(), limits).await;
     // The router, and with it every `Store` handle, is gone now; wait for the writer to
     // commit what was queued.
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
@@ -126,17 +149,17 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
 /// Each connection is HTTP/1.1 with a timer, so that hyper's header read timeout applies: a
 /// client that trickles its request head, or leaves a connection idle, is cut off after
 /// [`HEADER_READ_TIMEOUT`] (`axum::serve` sets no timer, and so no timeout). Bodies have their
-/// own limit, [`crate::body::BODY_READ_TIMEOUT`]. At most `max_connections` are open at once
-/// (see [`MAX_CONNECTIONS`]).
+/// own limit, [`crate::body::BODY_READ_TIMEOUT`], and writing a response [`WRITE_STALL_TIMEOUT`].
+/// At most `limits.connections` are open at once (see [`MAX_CONNECTIONS`]).
 async fn serve_connections(
     listener: TcpListener,
     app: axum::Router,
     shutdown: impl std::future::Future<Output = ()>,
-    max_connections: usize,
+    limits: Limits,
 ) {
     let graceful = GracefulShutdown::new();
     // A cap of 0 would accept nothing, ever.
-    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+    let slots = Arc::new(Semaphore::new(limits.connections.max(1)));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // A slot is taken before accepting, not after: while none is free, connections stay
@@ -152,7 +175,7 @@ async fn serve_connections(
             () = &mut shutdown => break,
         };
         if let Some(stream) = stream {
-            spawn_connection(stream, slot, &app, &graceful);
+            spawn_connection(stream, limits, slot, &app, &graceful);
         }
     }
     drop(listener);
@@ -182,6 +205,7 @@ async fn accept(listener: &TcpListener) -> Option<TcpStream> {
 /// ends.
 fn spawn_connection(
     stream: TcpStream,
+    limits: Limits,
     slot: OwnedSemaphorePermit,
     app: &axum::Router,
     graceful: &GracefulShutdown,
@@ -190,13 +214,107 @@ fn spawn_connection(
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        .serve_connection(
+            TokioIo::new(WriteDeadline::new(stream, limits.write_stall)),
+            TowerToHyperService::new(app.clone()),
+        );
     let connection = graceful.watch(connection);
     tokio::spawn(async move {
         // A client that goes away or sends garbage ends only its own connection.
         let _ = connection.await;
         drop(slot);
     });
+}
+
+/// A connection whose writes fail (`TimedOut`) once one has waited `limit` for the client to
+/// take more bytes; any progress starts the wait afresh. Reads are the header and body
+/// timeouts' concern.
+struct WriteDeadline {
+    stream: TcpStream,
+    limit: std::time::Duration,
+    /// Running while a write waits; boxed so that the connection stays `Unpin`.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl WriteDeadline {
+    fn new(stream: TcpStream, limit: std::time::Duration) -> Self {
+        Self {
+            stream,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// `polled`, the socket's answer, unless it is still waiting and has waited `limit`.
+    fn bound<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let limit = self.limit;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client took none of the response for too long",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncRead for WriteDeadline {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteDeadline {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.bound(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.bound(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_flush(cx);
+        this.bound(cx, polled)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_shutdown(cx);
+        this.bound(cx, polled)
+    }
 }
 
 /// SIGINT/SIGTERM listeners, registered before the "listening" line is printed so that a
@@ -279,7 +397,11 @@ mod tests {
         let shutdown = async {
             let _ = stopped.await;
         };
-        let server = tokio::spawn(serve_connections(listener, app, shutdown, 2));
+        let limits = Limits {
+            connections: 2,
+            write_stall: WRITE_STALL_TIMEOUT,
+        };
+        let server = tokio::spawn(serve_connections(listener, app, shutdown, limits));
 
         // Two connections, answered, then left open and idle: the cap is reached.
         let mut open = Vec::new();
@@ -298,6 +420,42 @@ mod tests {
         assert!(answered(&mut third, Duration::from_secs(5)).await);
 
         drop((open, third));
+        stop.send(()).unwrap();
+        server.await.unwrap();
+    }
+
+    /// A client that asks for a large response and never reads it loses its connection once the
+    /// write has stalled for the limit, and its slot goes to the next connection: it cannot hold
+    /// one (nor, with as many, all of them) for as long as it likes.
+    #[tokio::test]
+    async fn a_client_that_reads_nothing_gives_its_slot_back() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let large = axum::body::Bytes::from(vec![b'x'; 8 << 20]);
+        let app = axum::Router::new()
+            .route("/health", axum::routing::get(|| async { "ok" }))
+            .route("/large", axum::routing::get(move || async move { large }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let limits = Limits {
+            connections: 1,
+            write_stall: Duration::from_secs(1),
+        };
+        let server = tokio::spawn(serve_connections(listener, app, shutdown, limits));
+
+        // Requests for far more than the sockets' buffers hold, none of it read.
+        let mut greedy = TcpStream::connect(address).await.unwrap();
+        let requests = b"GET /large HTTP/1.1\r\nHost: x\r\n\r\n".repeat(32);
+        greedy.write_all(&requests).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        let mut next = TcpStream::connect(address).await.unwrap();
+        ask(&mut next).await;
+        assert!(answered(&mut next, Duration::from_secs(10)).await);
+
+        drop((greedy, next));
         stop.send(()).unwrap();
         server.await.unwrap();
     }
