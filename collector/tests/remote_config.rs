@@ -503,41 +503,56 @@ async fn the_report_and_the_dashboard_say_when_the_file_is_not_served_and_what_i
     );
 }
 
+/// A config with one survey campaign, `nps`, asking one question, `score`, of this kind.
+fn survey_config(kind: &str) -> String {
+    format!(
+        r#"{{"campaigns": [{{"id": "nps", "trigger": {{"event": "Checkout"}},
+            "action": {{"type": "survey", "questions": [{{"id": "score", "type": "{kind}", "text": "Recommend us?"}}]}}}}]}}"#
+    )
+}
+
+impl Setup {
+    /// Serves [`survey_config`] of this kind (an SDK fetched it) and stores an answer to it.
+    async fn serve_survey_with_an_answer(&self, kind: &str) {
+        self.write_config(&survey_config(kind));
+        let fetched = self.get("/v1/config?writeKey=wk_shop").await;
+        assert_eq!(fetched.status, StatusCode::OK);
+        self.store_answer_of_10().await;
+    }
+
+    /// The report on November 2026.
+    async fn november_report(&self) -> Reply {
+        let auth = [("authorization", "Bearer rk_shop")];
+        self.get_with("/v1/reports?from=2026-11-01&to=2026-11-30", &auth)
+            .await
+    }
+
+    /// Stores a visitor's answer 10 to the `nps` campaign's `score` question (November 2026).
+    async fn store_answer_of_10(&self) {
+        let answer = json!({"type": "track", "event": "Survey Answered", "messageId": "m-1", "anonymousId": "a-1",
+            "timestamp": "2026-11-25T10:00:00Z", "properties": {"campaign": "nps", "question": "score", "answer": 10}});
+        let batch = json!({"batch": [answer], "writeKey": "wk_shop"}).to_string();
+        let request = Request::post("/v1/batch")
+            .header("content-type", "application/json")
+            .body(Body::from(batch))
+            .unwrap();
+        assert_eq!(self.h.send(request).await.status, StatusCode::OK);
+    }
+}
+
 /// The report reads question kinds and stage order from the config: while the file is broken, from the config
 /// last checked good (the one served in its place), so an NPS score does not vanish with a typo.
 #[tokio::test]
 async fn while_the_file_is_broken_the_report_reads_the_config_last_checked_good() {
     let s = Setup::new();
-    s.write_config(
-        r#"{"campaigns": [{"id": "nps", "trigger": {"event": "Checkout"},
-            "action": {"type": "survey", "questions": [{"id": "score", "type": "nps", "text": "Recommend us?"}]}}]}"#,
-    );
-    assert_eq!(
-        s.get("/v1/config?writeKey=wk_shop").await.status,
-        StatusCode::OK
-    );
-    let answer = json!({"type": "track", "event": "Survey Answered", "messageId": "m-1", "anonymousId": "a-1",
-        "timestamp": "2026-11-25T10:00:00Z", "properties": {"campaign": "nps", "question": "score", "answer": 10}});
-    let reply =
-        s.h.send(
-            Request::post("/v1/batch")
-                .header("content-type", "application/json")
-                .body(Body::from(
-                    json!({"batch": [answer], "writeKey": "wk_shop"}).to_string(),
-                ))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK);
-    let auth = [("authorization", "Bearer rk_shop")];
-    let range = "/v1/reports?from=2026-11-01&to=2026-11-30";
+    s.serve_survey_with_an_answer("nps").await;
     let score = |reply: &Reply| reply.json()["surveys"][0].clone();
-    let good = score(&s.get_with(range, &auth).await);
+    let good = score(&s.november_report().await);
     assert_eq!(good["kind"], "nps");
     assert_eq!(good["nps"]["score"], 100);
 
     s.write_config("{");
-    let reply = s.get_with(range, &auth).await;
+    let reply = s.november_report().await;
     assert_eq!(reply.json()["config"]["ok"], false);
     assert_eq!(score(&reply), good);
 }
@@ -547,41 +562,16 @@ async fn while_the_file_is_broken_the_report_reads_the_config_last_checked_good(
 #[tokio::test]
 async fn while_the_file_is_broken_the_report_reads_the_version_served_in_its_place() {
     let s = Setup::new();
-    let with_score = |kind: &str| {
-        format!(
-            r#"{{"campaigns": [{{"id": "nps", "trigger": {{"event": "Checkout"}},
-                "action": {{"type": "survey", "questions": [{{"id": "score", "type": "{kind}", "text": "Recommend us?"}}]}}}}]}}"#
-        )
-    };
-    s.write_config(&with_score("rating"));
-    assert_eq!(
-        s.get("/v1/config?writeKey=wk_shop").await.status,
-        StatusCode::OK
-    );
-    let answer = json!({"type": "track", "event": "Survey Answered", "messageId": "m-1", "anonymousId": "a-1",
-        "timestamp": "2026-11-25T10:00:00Z", "properties": {"campaign": "nps", "question": "score", "answer": 10}});
-    let reply =
-        s.h.send(
-            Request::post("/v1/batch")
-                .header("content-type", "application/json")
-                .body(Body::from(
-                    json!({"batch": [answer], "writeKey": "wk_shop"}).to_string(),
-                ))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK);
-    let auth = [("authorization", "Bearer rk_shop")];
-    let range = "/v1/reports?from=2026-11-01&to=2026-11-30";
+    s.serve_survey_with_an_answer("rating").await;
     let kind = |reply: &Reply| reply.json()["surveys"][0]["kind"].clone();
-    assert_eq!(kind(&s.get_with(range, &auth).await), "rating");
+    assert_eq!(kind(&s.november_report().await), "rating");
 
     // The question becomes an NPS one; SDKs fetch it, no report is read meanwhile.
-    s.write_config(&with_score("nps"));
+    s.write_config(&survey_config("nps"));
     let fetched = s.get("/v1/config?writeKey=wk_shop").await;
     assert_eq!(fetched.status, StatusCode::OK);
     s.write_config("{");
-    let reply = s.get_with(range, &auth).await;
+    let reply = s.november_report().await;
     assert_eq!(reply.json()["config"]["ok"], false);
     assert_eq!(
         reply.json()["config"]["servedInstead"],
