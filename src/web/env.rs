@@ -55,6 +55,11 @@ pub fn environment(window: &web_sys::Window) -> Environment {
     }
 }
 
+/// Whether `document` (the page's) is hidden: another tab in front, the browser minimised, the page going away.
+pub fn is_hidden(document: &wasm_bindgen::JsValue) -> bool {
+    text(document, "visibilityState") == "hidden"
+}
+
 pub fn href(window: &web_sys::Window) -> String {
     text(&prop(window, "location"), "href")
 }

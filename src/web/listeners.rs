@@ -80,8 +80,8 @@ fn on_event(event: JsValue) -> Option<Action> {
         0 => Action::Hidden(true),
         // visibilitychange
         7 => {
-            let hidden = super::env::window()
-                .is_some_and(|w| text(&prop(&w, "document"), "visibilityState") == "hidden");
+            let hidden =
+                super::env::window().is_some_and(|w| super::env::is_hidden(&prop(&w, "document")));
             if hidden {
                 Action::Hidden(false)
             } else {

@@ -365,8 +365,7 @@ impl Ui {
         let kind = crate::web::convert::text(e, "type");
         if kind == "pagehide" || kind == "visibilitychange" {
             let doc = dom::prop(&self.dialog, "ownerDocument");
-            if kind == "pagehide" || crate::web::convert::text(&doc, "visibilityState") == "hidden"
-            {
+            if kind == "pagehide" || crate::web::env::is_hidden(&doc) {
                 after.event = self.unsent();
             }
             return;
