@@ -179,8 +179,7 @@ pub fn load(file: &ConfigFile) -> Result<Served, ConfigFault> {
 /// (an edit is live at once), but checked and compiled again only when its text changed. Checking and compiling
 /// cost far more than reading (about 0.3 M instructions for the demo config), and a broken file's diagnostics
 /// would otherwise be rendered for every request that asks for it.
-type Checked =
-    HashMap<(std::path::PathBuf, String), (Result<String, String>, Result<Served, ConfigFault>)>;
+type Checked = HashMap<(PathBuf, String), (Result<String, String>, Result<Served, ConfigFault>)>;
 static CHECKED: std::sync::Mutex<Option<Checked>> = std::sync::Mutex::new(None);
 
 /// [`load`], and whether this is news: what the file read gave changed since the last load (a new text, checked
