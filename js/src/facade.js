@@ -23,6 +23,7 @@ export function createWayline(load) {
   let starting = false;
   // Late listeners still to hear the last one (`on` below): an `off` before then takes them out.
   const owed = new Set();
+  let heard = false;
 
   // `m.call` by method name.
   const invoke = (m, name, args) => m.call(CODES.indexOf(name), ...args);
@@ -65,8 +66,10 @@ export function createWayline(load) {
       }
       ready = load().then(
         (m) => {
-          // What `ready` and `config` last said, for listeners added after them (`on` below).
-          for (const n of ['ready', 'config']) invoke(m, 'on', [n, (p) => last.set(n, p)]);
+          // What `ready` and `config` last said, for listeners added after them (`on` below): heard once, however
+          // many times an `init` with invalid options is corrected.
+          if (!heard) for (const n of ['ready', 'config']) invoke(m, 'on', [n, (p) => last.set(n, p)]);
+          heard = true;
           // Listeners first, so that they hear `ready`.
           const early = pending.filter(([n]) => n === 'on' || n === 'off');
           for (const [n, a] of early) invoke(m, n, a);
