@@ -49,7 +49,8 @@ pub async fn serve(
             continue;
         };
         // The type comes from the name asked for, as it did before links were resolved.
-        if let Some(response) = file_response(&file, content_type(&candidate), &headers).await {
+        let content_type = content_type(&candidate);
+        if let Some(response) = file_response(&file, content_type, &method, &headers).await {
             return response;
         }
     }
@@ -158,9 +159,12 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The answer for the file at `path`. `HEAD` gets the headers `GET` would, its
+/// `Content-Length` from the file's metadata, and does not read the file.
 async fn file_response(
     path: &Path,
     content_type: &'static str,
+    method: &Method,
     request_headers: &HeaderMap,
 ) -> Option<Response> {
     let metadata = tokio::fs::metadata(path).await.ok()?;
@@ -202,6 +206,11 @@ async fn file_response(
         });
     if unchanged {
         return Some((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    if method == Method::HEAD {
+        // Set here because the body is empty: for GET it is the length of what was read.
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(metadata.len()));
+        return Some((StatusCode::OK, headers).into_response());
     }
     // A file that vanished between the metadata call and the read is simply not found.
     let contents = tokio::fs::read(path).await.ok()?;

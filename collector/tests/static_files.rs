@@ -97,6 +97,77 @@ async fn head_has_headers_and_no_body() {
     assert!(reply.body.is_empty());
 }
 
+/// HEAD answers exactly the headers GET does (status, type, length, ETag, policy, 304 on a
+/// matching `If-None-Match`) with no body, from the file's metadata: the file is not read.
+/// Reading is seen in the file's access time, set older than its modification time so that
+/// any read moves it (Linux's default `relatime` updates it then); where the file system keeps
+/// no access times, GET does not move it either and that part is not checked.
+#[tokio::test]
+async fn head_answers_gets_headers_without_reading_the_file() {
+    use std::time::{Duration, SystemTime};
+    let h = Harness::new();
+    let large = vec![b'x'; 300_000];
+    std::fs::write(h.dir.path().join("sdk/large.wasm"), &large).unwrap();
+    for path in ["/sdk/wayline_bg.wasm", "/sdk/large.wasm", "/", "/pricing"] {
+        let get = h.get(path).await;
+        let head = h
+            .send(Request::head(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(head.status, StatusCode::OK, "{path}");
+        assert_eq!(head.headers, get.headers, "{path}");
+        assert_eq!(
+            head.header("content-length"),
+            Some(get.body.len().to_string().as_str()),
+            "{path}"
+        );
+        assert!(head.body.is_empty(), "{path}");
+
+        let etag = get.header("etag").unwrap();
+        let revalidate = |method: &str| {
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .header("if-none-match", etag)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let get = h.send(revalidate("GET")).await;
+        let head = h.send(revalidate("HEAD")).await;
+        assert_eq!(get.status, StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(head.status, StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(head.headers, get.headers, "{path}");
+    }
+
+    let file = h.dir.path().join("sdk/large.wasm");
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_times(std::fs::FileTimes::new().set_accessed(long_ago))
+        .unwrap();
+    let accessed = || std::fs::metadata(&file).unwrap().accessed().unwrap();
+    assert_eq!(accessed(), long_ago);
+    let head = h
+        .send(
+            Request::head("/sdk/large.wasm")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(head.header("content-length"), Some("300000"));
+    let after_head = accessed();
+    let get = h.get("/sdk/large.wasm").await;
+    assert_eq!(get.body, large);
+    if accessed() == long_ago {
+        eprintln!(
+            "note: this file system keeps no access times; not checking that HEAD reads nothing"
+        );
+    } else {
+        assert_eq!(after_head, long_ago, "HEAD read the file");
+    }
+}
+
 #[tokio::test]
 async fn static_files_refuse_writes() {
     let h = Harness::new();
