@@ -48,9 +48,17 @@ pub async fn serve(
         let Some(file) = resolve(&candidate, &root, database).await else {
             continue;
         };
+        let Ok(metadata) = tokio::fs::metadata(&file).await else {
+            continue;
+        };
+        if !metadata.is_file() || is_database_by_identity(&metadata, database).await {
+            continue;
+        }
         // The type comes from the name asked for, as it did before links were resolved.
         let content_type = content_type(&candidate);
-        if let Some(response) = file_response(&file, content_type, &method, &headers).await {
+        if let Some(response) =
+            file_response(&file, &metadata, content_type, &method, &headers).await
+        {
             return response;
         }
     }
@@ -70,7 +78,8 @@ const SQLITE_EXTENSIONS: [&str; 4] = ["db", "db3", "sqlite", "sqlite3"];
 ///   deploy, or to a shared folder, would otherwise publish whatever it points to;
 /// - the collector's database (named by `--db` in any way, or reached through a link), the
 ///   files SQLite keeps next to it, and any file named like a SQLite database, which is
-///   events, visitors' ids or answers, never a page.
+///   events, visitors' ids or answers, never a page. (A hard link to them, under another name,
+///   is caught once the file's metadata is read: [`is_database_by_identity`].)
 ///
 /// The file is then read by this resolved path, so a link changed after the check is not
 /// followed; a directory on the path swapped for a link between the check and the read is (the
@@ -81,6 +90,40 @@ async fn resolve(candidate: &Path, root: &Path, database: Option<&Path>) -> Opti
     let is_database = database.is_some_and(|database| is_or_accompanies(&file, database))
         || file.file_name().is_some_and(named_like_sqlite);
     (file.starts_with(root) && !is_database).then_some(file)
+}
+
+/// Whether the file `metadata` describes is the database or one of its [`SQLITE_COMPANIONS`]
+/// under another name: a hard link to it, which [`resolve`]'s comparison of paths cannot see.
+/// Files are compared by identity (device and inode). A file with a single name cannot be a
+/// second name of another, so the database's files are looked up only for a file with several:
+/// serving an ordinary file costs nothing more.
+#[cfg(unix)]
+async fn is_database_by_identity(metadata: &std::fs::Metadata, database: Option<&Path>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(database) = database else {
+        return false;
+    };
+    if metadata.nlink() < 2 {
+        return false;
+    }
+    for suffix in std::iter::once("").chain(SQLITE_COMPANIONS) {
+        let mut name = database.as_os_str().to_owned();
+        name.push(suffix);
+        // A companion that does not exist (yet, or any more) is no file to compare with.
+        if let Ok(own) = tokio::fs::metadata(&name).await {
+            if own.dev() == metadata.dev() && own.ino() == metadata.ino() {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Elsewhere files have no identity to compare that is as cheap to read: the database is
+/// recognised by its name (and links resolved) only.
+#[cfg(not(unix))]
+async fn is_database_by_identity(_: &std::fs::Metadata, _: Option<&Path>) -> bool {
+    false
 }
 
 /// Whether `file` is `database` or one of its [`SQLITE_COMPANIONS`]; both paths canonical.
@@ -159,18 +202,15 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The answer for the file at `path`. `HEAD` gets the headers `GET` would, its
-/// `Content-Length` from the file's metadata, and does not read the file.
+/// The answer for the file at `path`, which `metadata` describes. `HEAD` gets the headers
+/// `GET` would, its `Content-Length` from the metadata, and does not read the file.
 async fn file_response(
     path: &Path,
+    metadata: &std::fs::Metadata,
     content_type: &'static str,
     method: &Method,
     request_headers: &HeaderMap,
 ) -> Option<Response> {
-    let metadata = tokio::fs::metadata(path).await.ok()?;
-    if !metadata.is_file() {
-        return None;
-    }
     // `no-cache` makes the browser revalidate every time; the ETag keeps that revalidation to
     // a 304 while the file is unchanged, so a rebuilt SDK is picked up at once.
     let modified = metadata

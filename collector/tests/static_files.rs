@@ -259,6 +259,57 @@ async fn the_database_and_sqlite_files_are_404() {
     assert_eq!(h.get("/").await.status, StatusCode::OK);
 }
 
+/// A hard link to the database (or to its write-ahead log or shared-memory file) is the
+/// database under another name, anywhere in a served directory: it is 404 like the database
+/// itself, recognised by the file's identity (device and inode), not its name. Other files with
+/// several names are served as usual.
+#[cfg(unix)]
+#[tokio::test]
+async fn hard_links_to_the_database_are_404() {
+    let h = Harness::new();
+    let reply = h.post("/v1/batch", batch(vec![track("m-1")])).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let db = h.db.as_os_str().to_owned();
+    let sibling = |suffix: &str| {
+        let mut name = db.clone();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    assert!(sibling("-wal").is_file() && sibling("-shm").is_file());
+    let www = h.dir.path().join("www");
+    let sdk = h.dir.path().join("sdk");
+    std::fs::hard_link(&h.db, www.join("export.json")).unwrap();
+    std::fs::hard_link(&h.db, www.join("shop/report.html")).unwrap();
+    std::fs::hard_link(sibling("-wal"), www.join("log.txt")).unwrap();
+    std::fs::hard_link(sibling("-shm"), www.join("memory")).unwrap();
+    std::fs::hard_link(&h.db, sdk.join("wayline-data.js")).unwrap();
+    // An ordinary file with two names is still an ordinary file.
+    std::fs::hard_link(www.join("pricing.html"), www.join("plans.html")).unwrap();
+    for path in [
+        "/export.json",
+        "/shop/report.html",
+        "/shop/report",
+        "/log.txt",
+        "/memory",
+        "/sdk/wayline-data.js",
+    ] {
+        for method in ["GET", "HEAD"] {
+            let request = Request::builder()
+                .method(method)
+                .uri(path)
+                .body(Body::empty())
+                .unwrap();
+            let reply = h.send(request).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {path}");
+        }
+    }
+    let reply = h.get("/plans").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(String::from_utf8(reply.body)
+        .unwrap()
+        .contains("<title>pricing</title>"));
+}
+
 /// A link inside a served directory is followed only while it stays inside that directory: a
 /// link out of it (left by a deploy script, or to a shared folder) would publish whatever it
 /// points to, so it is 404 like a missing file. Each directory is its own root: `/sdk/` cannot
