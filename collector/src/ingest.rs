@@ -62,8 +62,12 @@ impl MessageType {
         }
     }
 
+    /// The type a message's `type` names, ignoring ASCII case (`"Track"`, `"PAGE"`); only ASCII
+    /// letters are folded, so no other character stands in for one of them.
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(name))
     }
 }
 
@@ -391,6 +395,8 @@ fn normalise_measured(
         }
     }
     let checked = validate(&object)?;
+    // Stored as its canonical name, however it was spelled, so that readers match one spelling.
+    object.insert("type".into(), Value::String(checked.kind.as_str().into()));
 
     // A batch-level `sentAt` that is null or not a valid time counts as none, so the message's
     // own is used.
@@ -756,6 +762,33 @@ mod tests {
             reject(with(track(), "event", json!("  "))),
             Rejection::MissingEvent
         );
+    }
+
+    #[test]
+    fn type_is_matched_ignoring_ascii_case_and_stored_lower_case() {
+        for (sent, kind) in [
+            ("Track", MessageType::Track),
+            ("TRACK", MessageType::Track),
+            ("Page", MessageType::Page),
+            ("IDENTIFY", MessageType::Identify),
+            ("gRoUp", MessageType::Group),
+            ("Screen", MessageType::Screen),
+        ] {
+            let mut message = with(track(), "type", json!(sent));
+            message["previousId"] = json!("p-1");
+            let event = normalise(message, None, received()).unwrap();
+            assert_eq!(event.kind, kind, "{sent}");
+            let body: Value = serde_json::from_str(&event.body).unwrap();
+            assert_eq!(body["type"], kind.as_str(), "{sent}");
+        }
+        // ASCII only: a Kelvin sign is no K, a Cyrillic а no a.
+        for sent in ["TRAC\u{212A}", "tr\u{430}ck", "track ", "tracks"] {
+            assert_eq!(
+                reject(with(track(), "type", json!(sent))),
+                Rejection::InvalidType,
+                "{sent}"
+            );
+        }
     }
 
     #[test]

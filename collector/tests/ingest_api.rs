@@ -960,3 +960,43 @@ async fn a_body_that_stops_arriving_is_given_up_on() {
     assert_eq!(reply.error_code(), "body_timeout");
     assert!(started.elapsed() >= BODY_READ_TIMEOUT);
 }
+
+/// A message's `type` is matched ignoring ASCII case (`"Track"`, `"PAGE"`), as a hand-written
+/// sender may spell it, and stored in its canonical lower case, in the body and in the `type`
+/// column that reports group by. Other spellings are still `invalid_type`.
+#[tokio::test]
+async fn message_types_differing_only_in_case_are_stored_lower_case() {
+    let h = Harness::new();
+    let mut messages = Vec::new();
+    for (i, kind) in ["Track", "TRACK", "PAGE", "iDentify", "Screen"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut message = track(&format!("m-{i}"));
+        message["type"] = json!(kind);
+        messages.push(message);
+    }
+    for bad in ["Tracks", " track", "TRAC\u{212A}", "tr\u{430}ck"] {
+        let mut message = track("m-bad");
+        message["type"] = json!(bad);
+        messages.push(message);
+    }
+    let reply = h.post("/v1/batch", batch(messages)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 5);
+    assert_eq!(reply.json()["rejected"], 4);
+    assert_eq!(h.rejected("demo", "invalid_type"), 4);
+
+    let stored: Vec<Value> = h.events().iter().map(|e| e["type"].clone()).collect();
+    assert_eq!(stored, ["track", "track", "page", "identify", "screen"]);
+    let connection = rusqlite::Connection::open(&h.db).unwrap();
+    let mut query = connection
+        .prepare("SELECT type FROM events ORDER BY id")
+        .unwrap();
+    let columns: Vec<String> = query
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(columns, ["track", "track", "page", "identify", "screen"]);
+}
