@@ -214,6 +214,10 @@ fn spawn_connection(
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
+        // A client may shut down its sending side once its request is sent and wait for the
+        // answer. Without this, the end of its input seen while a handler is at work ends the
+        // connection: the request is dropped half-handled and never answered.
+        .half_close(true)
         .serve_connection(
             TokioIo::new(WriteDeadline::new(stream, limits.write_stall)),
             TowerToHyperService::new(app.clone()),
@@ -420,6 +424,72 @@ mod tests {
         assert!(answered(&mut third, Duration::from_secs(5)).await);
 
         drop((open, third));
+        stop.send(()).unwrap();
+        server.await.unwrap();
+    }
+
+    /// A client may send its whole request and then shut down its side of the connection (a
+    /// half-close: `nc -N`, scripts that signal the end of what they send); it still gets its
+    /// answer, and what it sent is handled, instead of the connection being dropped unanswered
+    /// (and the handler with it) when the end of its input is seen while the handler is still
+    /// at work, as one reading a file or writing to the database is.
+    #[tokio::test]
+    async fn a_client_that_half_closes_after_its_request_is_answered() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let handled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&handled);
+        let work = Duration::from_millis(100);
+        let app = axum::Router::new()
+            .route(
+                "/health",
+                axum::routing::get(move || async move {
+                    tokio::time::sleep(work).await;
+                    "ok"
+                }),
+            )
+            .route(
+                "/length",
+                axum::routing::post(move |body: axum::body::Bytes| async move {
+                    tokio::time::sleep(work).await;
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    body.len().to_string()
+                }),
+            );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let limits = Limits {
+            connections: 4,
+            write_stall: WRITE_STALL_TIMEOUT,
+        };
+        let server = tokio::spawn(serve_connections(listener, app, shutdown, limits));
+
+        for (request, answer) in [
+            (&b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"[..], "ok"),
+            (
+                &b"POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"[..],
+                "5",
+            ),
+        ] {
+            let mut stream = TcpStream::connect(address).await.unwrap();
+            stream.write_all(request).await.unwrap();
+            stream.shutdown().await.unwrap();
+            let mut response = Vec::new();
+            tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+                .await
+                .unwrap()
+                .unwrap();
+            let response = String::from_utf8_lossy(&response);
+            assert!(response.starts_with("HTTP/1.1 200"), "{response:?}");
+            assert!(
+                response.ends_with(&format!("\r\n\r\n{answer}")),
+                "{response:?}"
+            );
+        }
+        assert_eq!(handled.load(std::sync::atomic::Ordering::SeqCst), 1);
+
         stop.send(()).unwrap();
         server.await.unwrap();
     }
