@@ -1,7 +1,7 @@
 //! Runs one rule-engine operation `N` times after its setup, for `bench/instructions.sh`, which runs this under
 //! callgrind with `N` and with 0 and divides the difference: instructions per operation, a figure that does not
 //! move when other work loads the machine (criterion's timings do, by tens of percent).
-//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|compile-demo> <N>
+//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|compile-demo> <N>
 
 use std::hint::black_box;
 use wayline::core::audience::{Audience, Kind};
@@ -81,6 +81,35 @@ fn absorb_audience(config: &Value, n: usize) {
     }
 }
 
+/// A message with a context of its own (analytics.js's `context` option on every call) pushed to a queue at its
+/// bound of 10,000 such messages (offline: each push drops the oldest), then the stored log's changed parts written,
+/// as the SDK's coalesced write does. Its cost should not grow with the number of contexts held.
+fn queue_own_contexts(n: usize) {
+    use wayline::core::queue::{Queue, QueueConfig};
+    let message = |i: usize| {
+        let head = format!(
+            "{{\"type\":\"track\",\"event\":\"Viewed\",\"messageId\":\"m{i:08}\",\"properties\":{{}},\"context\":"
+        );
+        let context = format!("{{\"ip\":\"10.0.{}.{}\",\"page\":{{\"path\":\"/p/{i}\"}}}}", i / 256 % 256, i % 256);
+        (head, context)
+    };
+    let mut queue = Queue::new(QueueConfig::default());
+    queue.set_paused(true);
+    let held = QueueConfig::default().max_events;
+    for i in 0..held {
+        let (head, context) = message(i);
+        queue.push_with_context(head, &context, i as i64);
+    }
+    while queue.next_dirty_part().is_some() {}
+    for i in held..held + n {
+        let (head, context) = message(i);
+        queue.push_with_context(head, &context, i as i64);
+        while let Some(part) = queue.next_dirty_part() {
+            black_box(part);
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(op), Some(n)) = (
@@ -88,7 +117,7 @@ fn main() {
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     ) else {
         eprintln!(
-            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|compile-demo> <N>"
+            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|compile-demo> <N>"
         );
         std::process::exit(2);
     };
@@ -110,6 +139,7 @@ fn main() {
         "ingest-100" => ingest(&hundred_rules(), n),
         "audience-demo" => ingest_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
         "absorb-demo" => absorb_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
+        "queue-contexts" => queue_own_contexts(n),
         "compile-demo" => {
             let demo = parse(DEMO_CONFIG).unwrap();
             for _ in 0..n {
