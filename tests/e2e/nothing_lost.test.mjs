@@ -84,6 +84,57 @@ test('a long offline log is stored in parts, rewritten part by part, and deliver
   await context.close();
 });
 
+test('events that each have a context of their own survive a reload in parts and are delivered with it, once', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.route('**/v1/batch', (route) => route.abort('connectionrefused'));
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  // analytics.js's `context` option on most calls, a different one each time; every fifth call uses the page's.
+  const anon = await page.evaluate(() => {
+    const pad = 'x'.repeat(200);
+    for (let i = 0; i < 600; i++) {
+      if (i % 5 === 4) wayline.track('Own Context', { i, pad });
+      else wayline.track('Own Context', { i, pad }, { context: { ip: `10.0.${i >> 8}.${i & 255}`, n: i } });
+    }
+    return wayline.anonymousId();
+  });
+  await page.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('wayline:wk_demo:queue:')).length >= 3);
+  await page.waitForTimeout(600);
+  const stored = await page.evaluate(() => Object.keys(localStorage)
+    .filter((k) => k.startsWith('wayline:wk_demo:queue:')).map((k) => localStorage.getItem(k)));
+  // Each part names a context once, before the first of its events that uses it.
+  for (const text of stored) {
+    const declared = new Set();
+    for (const line of text.split('\n').slice(1).filter(Boolean)) {
+      const [kind, a, , ctx] = line.split(' ');
+      if (kind === 'c') {
+        assert.ok(!declared.has(a), `context ${a} twice in a part`);
+        declared.add(a);
+      } else assert.ok(declared.has(ctx), `context ${ctx} used before its line`);
+    }
+  }
+  await page.unroute('**/v1/batch');
+  await page.reload();
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).filter((x) => x.event === 'Own Context').length >= 600, 20000))
+    .filter(byAnon(anon)).filter((x) => x.event === 'Own Context');
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.map((e) => e.properties.i), [...Array(600).keys()]);
+  for (const e of events) {
+    const i = e.properties.i;
+    if (i % 5 === 4) {
+      assert.equal(e.context.ip, undefined);
+      assert.equal(e.context.page.path, '/blank.html');
+    } else {
+      assert.equal(e.context.ip, `10.0.${i >> 8}.${i & 255}`);
+      assert.equal(e.context.n, i);
+    }
+  }
+  assert.deepEqual(log.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
+  await context.close();
+});
+
 test('consent pending keeps events in memory only; granted sends what was held', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/consent.html');
