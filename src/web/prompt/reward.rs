@@ -58,7 +58,13 @@ impl Ui {
             BADGE => (self.spec("badge"), false),
             _ => return None,
         };
-        let k = dom::add(body, "p|class|k|id|k", shown);
+        // A referral link in a smaller type than a code, so that a usual one fits on a line.
+        let box_spec = if kind == REFERRAL {
+            "p|class|k u|id|k"
+        } else {
+            "p|class|k|id|k"
+        };
+        let k = dom::add(body, box_spec, shown);
         if text.is_empty() {
             self.label("k");
         }

@@ -41,7 +41,7 @@ const CSS: &str = concat!(
     "border-radius:calc(var(--wl-radius)/2);resize:vertical}",
     ".k{padding:10px;border:1px dashed var(--wl-border);border-radius:calc(var(--wl-radius)/2);",
     "font:600 17px/1.3 ui-monospace,Menlo,Consolas,monospace;text-align:center;word-break:break-all;",
-    "user-select:all;-webkit-user-select:all}.x+div>.k:first-child{margin-right:36px}",
+    "user-select:all;-webkit-user-select:all}.u{font-size:14px}.x+div>.k:first-child{margin-right:36px}",
     ".s{margin-top:8px;font-weight:600;padding-right:28px}",
     ":focus-visible{outline:2px solid var(--wl-accent);outline-offset:2px}",
     "@media(max-width:400px){.n11{grid-template-columns:repeat(6,1fr)}}",
