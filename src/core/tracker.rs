@@ -489,6 +489,7 @@ impl Tracker {
         event: Option<(Kind, &str, &Map)>,
         now: Millis,
     ) -> bool {
+        self.catch_up(now);
         self.hold_context();
         self.touch_session(now, false);
         let recorded = self.enqueue_call(body, now);
@@ -528,6 +529,7 @@ impl Tracker {
         let extra = extra.json.into_owned();
         let category = page_label(category);
         let name = page_label(name);
+        self.catch_up(now);
         if self.page.url != page.url {
             // An in-app navigation ends the previous page's engagement.
             let added = self.engagement.settle(now);
@@ -579,6 +581,7 @@ impl Tracker {
         };
         let new_traits = traits.map;
         let traits_text = traits.json.into_owned();
+        self.catch_up(now);
         // Another user on this device: the previous user's traits must not carry over.
         if let (Some(id), Some(old)) = (user_id, self.profile.user_id.as_deref()) {
             if id != old {

@@ -409,6 +409,7 @@ impl Tracker {
     /// A page signal for the campaigns: exit intent, scroll depth, idle time, engaged time.
     pub fn campaign_signal(&mut self, signal: &Signal<'_>, now: Millis) {
         self.clock = self.clock.max(now);
+        self.catch_up(now);
         if let Some(a) = &mut self.seg.audience {
             a.signal(signal, now);
             self.act_on_decisions(now);
@@ -507,6 +508,23 @@ impl Tracker {
             if let Some(idle) = self.engagement.idle_ms(now) {
                 self.seg.idle_reported = idle;
                 self.campaign_signal(&Signal::Idle { ms: idle }, now);
+            }
+        }
+    }
+
+    /// Brings rules and campaign delays due by `now` up to date before the page's next input is decided on: the
+    /// timer that does this ([`Tracker::advance`]) may fire late (a throttled background tab, a busy page), and a
+    /// segment window that ended before an event must be out of the facts its campaigns are checked against, its
+    /// exit reported before the event. (Idleness is not caught up: an input ends it, so an idle campaign does not
+    /// show as the visitor comes back.)
+    pub(super) fn catch_up(&mut self, now: Millis) {
+        if let Some(a) = &mut self.seg.audience {
+            if a.next_wakeup(self.seg.time_change_delay)
+                .is_some_and(|at| at <= now)
+            {
+                let mut changes = a.advance(now, self.seg.time_change_delay);
+                self.seg.changes.append(&mut changes);
+                self.report_changes(now);
             }
         }
     }
@@ -668,6 +686,7 @@ impl Tracker {
     }
     pub(super) fn audience_context(&mut self, _context_json: &str, _now: Millis) {}
     pub(super) fn hold_context(&mut self) {}
+    pub(super) fn catch_up(&mut self, _now: Millis) {}
     pub(super) fn release_context(&mut self, _now: Millis) {}
     pub(super) fn release_context_with(&mut self, _state: Option<&str>, _now: Millis) {}
     pub(super) fn audience_page(

@@ -817,3 +817,48 @@ fn without_a_readable_profile_the_state_beside_it_is_still_taken_in() {
     assert!(!b.absorb_stored_profile("", Some(&state), 3_000));
     assert_eq!(b.segments(), ["browsing"]);
 }
+
+/// Time that passed without the timer firing (a throttled background tab, a busy page) is caught up before the
+/// page's next input is decided on: a visitor whose segment window ended before an exit intent is out of the
+/// segment when the exit-intent campaign checks its audience (an event's own rules were already brought up to date
+/// by the event), and the exit is recorded before the input's own messages, as the timer would have.
+#[test]
+fn a_window_that_ended_before_a_page_signal_or_an_event_is_caught_up_first() {
+    let config = json::parse(
+        r#"{"segments": {"recent": "count(\"Viewed Pricing\", within: 1h) >= 1"},
+            "campaigns": [
+              {"id": "leaving", "trigger": {"exitIntent": true}, "audience": {"rule": "in_segment(\"recent\")"},
+               "action": {"type": "custom", "payload": {"x": 1}}},
+              {"id": "offer", "trigger": {"event": "Clicked Buy"}, "audience": {"rule": "in_segment(\"recent\")"},
+               "action": {"type": "custom", "payload": {"x": 1}}}
+            ]}"#,
+    )
+    .unwrap();
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+    t.track("Viewed Pricing", None, 1_000);
+    assert_eq!(t.segments(), vec!["recent"]);
+    assert!(t.next_wakeup().is_some_and(|w| w <= 1_000 + 61 * MINUTE));
+    t.take_decisions();
+    // Two hours on, the timer has not fired: an exit intent comes first.
+    t.campaign_signal(&Signal::ExitIntent, 1_000 + 120 * MINUTE);
+    let decided = t.take_decisions();
+    assert!(
+        matches!(&decided[..], [Decision::Skipped { campaign, .. }] if campaign == "leaving"),
+        "{decided:?}"
+    );
+    assert!(t.segments().is_empty());
+    // Back in the segment, and out of it again when a click comes: its exit is recorded before the click.
+    t.track("Viewed Pricing", None, 1_000 + 121 * MINUTE);
+    t.take_decisions();
+    t.track("Clicked Buy", None, 1_000 + 200 * MINUTE);
+    let decided = t.take_decisions();
+    assert!(
+        matches!(&decided[..], [Decision::Skipped { campaign, .. }] if campaign == "offer"),
+        "{decided:?}"
+    );
+    let sent = names(&t);
+    let exit = sent.iter().rposition(|n| n == "Segment Exited");
+    let click = sent.iter().position(|n| n == "Clicked Buy");
+    assert!(exit.is_some() && exit < click, "{sent:?}");
+}
