@@ -207,6 +207,18 @@ pub(crate) fn check_origin(source: &Source, headers: &HeaderMap) -> Result<(), A
     }
 }
 
+/// Whether a request's `If-None-Match` matches `etag`: `*`, or a list of tags in one or more
+/// fields, compared weakly (RFC 9110 §13.1.2), so `W/"…"` matches too.
+pub(crate) fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
     (
         status,
@@ -225,6 +237,23 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_none_match_lists_star_and_weak_tags() {
+        let tag = "\"abc\"";
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static(value));
+            if_none_match(&headers, tag)
+        };
+        assert!(!if_none_match(&HeaderMap::new(), tag));
+        assert!(with("\"abc\""));
+        assert!(with("\"x\", \"abc\""));
+        assert!(with("W/\"abc\""));
+        assert!(with("*"));
+        assert!(!with("\"abcd\""));
+        assert!(!with("abc"));
+    }
 
     #[test]
     fn basic_auth_user_is_the_write_key() {

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::http::AppState;
+use crate::http::{if_none_match, AppState};
 
 /// The policy the demo pages run under: it proves the SDK needs neither inline scripts nor
 /// `eval`, only `'wasm-unsafe-eval'` to compile its module.
@@ -237,14 +237,7 @@ async fn file_response(
         );
     }
 
-    let unchanged = request_headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|tags| {
-            tags.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
-    if unchanged {
+    if if_none_match(request_headers, &etag) {
         return Some((StatusCode::NOT_MODIFIED, headers).into_response());
     }
     if method == Method::HEAD {

@@ -82,6 +82,46 @@ async fn unchanged_files_revalidate_with_304() {
     assert!(reply.body.is_empty());
 }
 
+/// `If-None-Match` is compared weakly (RFC 9110 §13.1.2), as `GET /v1/config` does: a cache or
+/// proxy that weakened the tag (`W/"…"`, as compressing proxies do) still revalidates with a
+/// 304, and so does the tag in a list or in a second `If-None-Match` field.
+#[tokio::test]
+async fn weak_tags_and_lists_of_tags_revalidate_with_304() {
+    let h = Harness::new();
+    let etag = h
+        .get("/sdk/wayline.js")
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let weak = format!("W/{etag}");
+    let listed = format!("\"other\", {weak}");
+    for values in [
+        vec![weak.as_str()],
+        vec![listed.as_str()],
+        vec!["\"other\"", etag.as_str()],
+        vec!["W/\"other\"", "*"],
+    ] {
+        let mut request = Request::get("/sdk/wayline.js");
+        for value in &values {
+            request = request.header("if-none-match", *value);
+        }
+        let reply = h.send(request.body(Body::empty()).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::NOT_MODIFIED, "{values:?}");
+        assert_eq!(reply.header("etag"), Some(etag.as_str()));
+        assert!(reply.body.is_empty());
+    }
+    let reply = h
+        .send(
+            Request::get("/sdk/wayline.js")
+                .header("if-none-match", "W/\"other\"")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn head_has_headers_and_no_body() {
     let h = Harness::new();
