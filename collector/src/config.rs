@@ -84,10 +84,53 @@ impl OriginPattern {
                 "{text:?} must be an origin only: scheme and host, optional port, no path"
             ));
         }
-        match authority.strip_suffix(":*") {
-            Some("") => Err(format!("{text:?} has no host")),
-            Some(host) => Ok(Self::AnyPort(format!("{scheme}://{host}"))),
-            None => Ok(Self::Exact(lower)),
+        // A browser's `Origin` is `scheme://host` or `scheme://host:port`, the host an ASCII name (an
+        // internationalised one in its `xn--` form), an IPv4 address or a bracketed IPv6 one. A pattern that
+        // is not of that shape could never match, so it is refused rather than refusing every page.
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(rest) => match rest.split_once(']') {
+                Some((inside, after)) => (&authority[..inside.len() + 2], after),
+                None => return Err(format!("{text:?} has an unclosed `[` in its host")),
+            },
+            None => match authority.find(':') {
+                Some(colon) => authority.split_at(colon),
+                None => (authority, ""),
+            },
+        };
+        if host.is_empty() || host == "[]" {
+            return Err(format!("{text:?} has no host"));
+        }
+        if host.contains('*') {
+            return Err(format!(
+                "{text:?}: a host cannot hold a wildcard; list each origin, or give \"*\" for any origin"
+            ));
+        }
+        let host_chars_ok = match host.strip_prefix('[') {
+            Some(inside) => inside
+                .trim_end_matches(']')
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.'),
+            None => host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)),
+        };
+        if !host_chars_ok {
+            return Err(format!(
+                "{text:?} has an invalid host (an internationalised name is written in its xn-- form)"
+            ));
+        }
+        match port.strip_prefix(':') {
+            None if port.is_empty() => Ok(Self::Exact(lower)),
+            Some("*") => Ok(Self::AnyPort(format!("{scheme}://{host}"))),
+            Some(digits)
+                if (1..=5).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Ok(Self::Exact(lower))
+            }
+            _ => Err(format!(
+                "{text:?} has a port that is not a number (or `*` for any port)"
+            )),
         }
     }
 
@@ -418,6 +461,40 @@ mod tests {
             "http://:*",
         ] {
             assert!(OriginPattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// A pattern that no browser's `Origin` can ever equal (a wildcard in the host, a port that is not a
+    /// number) is refused when the file is read, instead of silently refusing every page with a 403.
+    #[test]
+    fn rejects_wildcard_hosts_and_ports_that_are_not_numbers() {
+        for bad in [
+            "https://*.example.com",
+            "https://*",
+            "https://shop.*.com:*",
+            "https://shop.example.com:",
+            "https://shop.example.com:https",
+            "https://shop.example.com:80:*",
+            "https://shop example.com",
+            "http://[::1",
+        ] {
+            assert!(OriginPattern::parse(bad).is_err(), "{bad}");
+        }
+        let err = Sources::from_json(
+            r#"{"sources":[{"name":"a","writeKey":"k","origins":["https://*.example.com"]}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("sources[0].origins[0]"), "{err}");
+        assert!(err.contains("wildcard"), "{err}");
+        for good in [
+            "https://shop.example.com:8443",
+            "http://localhost:*",
+            "http://[::1]:3000",
+            "http://[::1]",
+            "http://127.0.0.1:*",
+        ] {
+            assert!(OriginPattern::parse(good).is_ok(), "{good}");
         }
     }
 
