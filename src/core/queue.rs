@@ -72,7 +72,7 @@ struct Context {
     json: String,
     refs: usize,
     /// The last [`Queue::encode_where`] pass that wrote this context's line (its `passes` then).
-    written: Cell<u32>,
+    written: Cell<u64>,
 }
 
 /// A request body ready to send and the range of queued events it carries.
@@ -191,8 +191,8 @@ pub struct Queue {
     dirty_parts: Vec<u32>,
     /// While a log is taken in ([`Queue::absorb`]): no context is let go until it is all in.
     absorbing: bool,
-    /// Counts [`Queue::encode_where`]'s passes, which mark the contexts they have written.
-    passes: Cell<u32>,
+    /// Counts [`Queue::encode_where`]'s passes, which mark the contexts they have written (64 bits: never wraps).
+    passes: Cell<u64>,
     /// Everything dropped since the queue was created (or restored).
     pub dropped: DropCounts,
     /// The part of `dropped` the collector has been told about.
