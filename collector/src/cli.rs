@@ -64,7 +64,7 @@ RULE COMMANDS:
     check CONFIG         Exit 0 and print \"CONFIG: N rules ok\", or print every error
                          (file:origin:line:col, the rule's line, a caret) and a summary, exit 1.
     compile CONFIG       Print the compiled config (JSON) for an SDK given it inline; on errors, print
-                         them all as `check` does and exit 1.
+                         them all as `check` does, on standard error, and exit 1.
     replay CONFIG EVENTS.jsonl
                          One Segment message per line, each with a timestamp; prints one change per
                          line: \"TIME segment-enter NAME\", \"TIME segment-exit NAME\",

@@ -38,10 +38,12 @@ fn main() -> ExitCode {
             Ok(report) => exit(output(&report.to_string()) && report.is_ok()),
             Err(err) => fail(&err),
         },
-        // The same checks as `check`; on success the compiled config is the output.
+        // The same checks as `check`; on success the compiled config is the output. The error report goes to
+        // stderr (as `replay` reports it), so stdout is only ever the compiled JSON: `wayline compile cfg.json >
+        // out.json` shows a broken config's errors on the terminal instead of writing them into out.json.
         Command::Compile { config } => match check::check_file(&config) {
             Ok(report) if !report.is_ok() => {
-                output(&report.to_string());
+                eprint!("{report}");
                 ExitCode::FAILURE
             }
             Ok(_) => match check::read_text(&config) {

@@ -468,8 +468,10 @@ fn compile_prints_what_the_sdk_reads_and_refuses_an_invalid_config() {
     let read = wayline::core::compiled::read(&compiled).expect("the SDK reads it");
     assert!(!read.campaigns.campaigns.is_empty());
 
+    // The errors go to stderr, as `replay` reports them: `wayline compile cfg.json > out.json` must not
+    // write them into out.json and show nothing on the terminal. Stdout is the compiled JSON only.
     let run = wayline(&["compile", "invalid.json"]);
     assert_eq!(run.code, Some(1));
-    assert!(run.stdout.contains("invalid.json:"), "{}", run.stdout);
-    assert!(!run.stdout.contains("\"wayline\":\"compiled\""));
+    assert_eq!(run.stdout, "", "nothing on stdout");
+    assert_eq!(run.stderr, wayline(&["check", "invalid.json"]).stdout);
 }
