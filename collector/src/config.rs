@@ -24,7 +24,7 @@ pub enum ConfigError {
     },
     Json(serde_json::Error),
     /// The document parsed but does not describe valid sources; `at` is a JSON path such as
-    /// `sources[1].writeKey`.
+    /// `sources[1].writeKey`, empty for the document itself.
     Invalid {
         at: String,
         message: String,
@@ -38,6 +38,9 @@ impl fmt::Display for ConfigError {
                 write!(f, "cannot read sources file {}: {source}", path.display())
             }
             Self::Json(err) => write!(f, "sources file is not valid JSON: {err}"),
+            Self::Invalid { at, message } if at.is_empty() => {
+                write!(f, "sources file: {message}")
+            }
             Self::Invalid { at, message } => write!(f, "sources file: {at}: {message}"),
         }
     }
@@ -226,6 +229,9 @@ impl Sources {
     /// Parses a sources document whose `config` paths are relative to `base`.
     pub fn from_json_in(text: &str, base: &Path) -> Result<Self, ConfigError> {
         let doc: Value = serde_json::from_str(text).map_err(ConfigError::Json)?;
+        if let Some(fields) = doc.as_object() {
+            refuse_unknown_fields(fields, "", DOCUMENT_FIELDS)?;
+        }
         let list = doc
             .get("sources")
             .and_then(Value::as_array)
@@ -310,10 +316,33 @@ impl Sources {
     }
 }
 
+/// The members of the sources document.
+const DOCUMENT_FIELDS: &[&str] = &["sources"];
+/// The fields of a source.
+const SOURCE_FIELDS: &[&str] = &["name", "writeKey", "readKey", "origins", "config"];
+
+/// Refuses a field that is not one of `known`, naming it and, when it is one or two letters off a known one, what
+/// it was probably meant to be. A misspelt optional field would otherwise read as a missing one: a source without
+/// `origins` takes no browser origin, one without `readKey` has no reports, one without `config` serves none.
+fn refuse_unknown_fields(
+    fields: &serde_json::Map<String, Value>,
+    at: &str,
+    known: &[&str],
+) -> Result<(), ConfigError> {
+    let Some(name) = fields.keys().find(|name| !known.contains(&name.as_str())) else {
+        return Ok(());
+    };
+    let hint = wayline::core::rules::functions::closest(name, known.iter().copied())
+        .map(|meant| format!("; did you mean {meant:?}?"))
+        .unwrap_or_default();
+    Err(invalid(at, format!("unknown field {name:?}{hint}")))
+}
+
 fn parse_source(item: &Value, at: &str, base: &Path) -> Result<Source, ConfigError> {
     let object = item
         .as_object()
         .ok_or_else(|| invalid(at, "must be an object"))?;
+    refuse_unknown_fields(object, at, SOURCE_FIELDS)?;
     let text = |field: &str| -> Result<String, ConfigError> {
         match object.get(field).and_then(Value::as_str) {
             Some(value) if !value.trim().is_empty() => Ok(value.to_owned()),
@@ -496,6 +525,49 @@ mod tests {
         ] {
             assert!(OriginPattern::parse(good).is_ok(), "{good}");
         }
+    }
+
+    /// A misspelt field is refused, not ignored: without `origins` a source takes no browser origin at all, without
+    /// `readKey` it has no reports, without `config` it serves no config, and a typo in any of them would otherwise
+    /// start a collector that quietly does something else than the file says.
+    #[test]
+    fn unknown_fields_are_refused_with_their_place() {
+        for (text, message) in [
+            (
+                r#"{"sources":[{"name":"a","writeKey":"k","origin":["https://shop.example.com"]}]}"#,
+                r#"sources file: sources[0]: unknown field "origin"; did you mean "origins"?"#,
+            ),
+            (
+                r#"{"sources":[{"name":"a","writeKey":"k"},{"name":"b","writeKey":"l","readkey":"r"}]}"#,
+                r#"sources file: sources[1]: unknown field "readkey"; did you mean "readKey"?"#,
+            ),
+            // Checked before the fields' own values, so a misspelt required field is named as a typo.
+            (
+                r#"{"sources":[{"name":"a","writekey":"k"}]}"#,
+                r#"sources file: sources[0]: unknown field "writekey"; did you mean "writeKey"?"#,
+            ),
+            (
+                r#"{"sources":[{"name":"a","writeKey":"k","retention":30}]}"#,
+                r#"sources file: sources[0]: unknown field "retention""#,
+            ),
+            (
+                r#"{"sources":[{"name":"a","writeKey":"k"}],"source":[]}"#,
+                r#"sources file: unknown field "source"; did you mean "sources"?"#,
+            ),
+            (
+                r#"{"source":[{"name":"a","writeKey":"k"}]}"#,
+                r#"sources file: unknown field "source"; did you mean "sources"?"#,
+            ),
+        ] {
+            let err = Sources::from_json(text).unwrap_err();
+            assert_eq!(err.to_string(), message, "{text}");
+        }
+        // Every documented field, and `null` for the optional ones, is still accepted.
+        Sources::from_json(
+            r#"{"sources":[{"name":"a","writeKey":"k","readKey":"r","origins":["*"],"config":"c.json"},
+                {"name":"b","writeKey":"l","readKey":null,"config":null}]}"#,
+        )
+        .unwrap();
     }
 
     #[test]
