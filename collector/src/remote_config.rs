@@ -66,9 +66,37 @@ impl ConfigFault {
 
     /// The message for the operator's log: for an invalid file, with every error.
     pub fn report(&self) -> String {
+        self.with_diagnostics(self.to_string())
+    }
+
+    /// The note for the operator at start: what is wrong with the file, what `GET /v1/config` serves in its place
+    /// (`instead`, the last good config, or nothing: a 503), and for an invalid file every error.
+    pub fn note(&self, instead: Option<&Served>) -> String {
+        let cause = self.cause();
+        self.with_diagnostics(match instead {
+            Some(served) => format!(
+                "{cause}; the config last served ({}) is served in its place",
+                served.etag
+            ),
+            None => format!(
+                "{cause}; it is not served, and the database holds no earlier config to serve in its place \
+                 (GET /v1/config answers 503)"
+            ),
+        })
+    }
+
+    /// What is wrong, without what is served instead.
+    fn cause(&self) -> String {
         match self {
-            Self::Invalid { diagnostics, .. } => format!("{self}\n{}", diagnostics.trim_end()),
+            Self::Invalid { summary, .. } => format!("config {summary}"),
             _ => self.to_string(),
+        }
+    }
+
+    fn with_diagnostics(&self, message: String) -> String {
+        match self {
+            Self::Invalid { diagnostics, .. } => format!("{message}\n{}", diagnostics.trim_end()),
+            _ => message,
         }
     }
 }
@@ -80,7 +108,7 @@ impl fmt::Display for ConfigFault {
             Self::Unreadable { file, message } => {
                 write!(f, "config {file} cannot be read: {message}")
             }
-            Self::Invalid { summary, .. } => write!(f, "config {summary}; it is not served"),
+            Self::Invalid { .. } => write!(f, "{}; it is not served", self.cause()),
         }
     }
 }

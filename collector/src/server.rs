@@ -88,14 +88,17 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
     for source in sources.iter() {
         // Not fatal either: the file is read on each request, so it can be fixed while the
         // collector runs; until then `GET /v1/config` serves the last good config the database
-        // holds, or answers 503. A good file is kept as that from here on.
+        // holds, or answers 503, and the note says which. A good file is kept as that from here on.
         match source.config.as_ref().map(remote_config::load) {
             Some(Ok(served)) => last_good.keep(&store, &source.name, &served).await,
-            Some(Err(fault)) => eprintln!(
-                "wayline: note: source {:?}: {}",
-                source.name,
-                fault.report()
-            ),
+            Some(Err(fault)) => {
+                let instead = last_good.find(&store, &source.name).await;
+                eprintln!(
+                    "wayline: note: source {:?}: {}",
+                    source.name,
+                    fault.note(instead.as_ref())
+                );
+            }
             None => {}
         }
     }

@@ -49,12 +49,35 @@ fn serve_with(
     cwd: &Path,
     options: impl IntoIterator<Item = impl AsRef<OsStr>>,
 ) -> (Server, String) {
+    serve_with_stderr(cwd, options, Stdio::inherit())
+}
+
+/// [`serve_in`], its standard error written to the file `log`.
+fn serve_logged(dir: &Path, cwd: &Path, log: &Path) -> (Server, String) {
+    let db = dir.join("events.db");
+    let args = [
+        Path::new("--db"),
+        &db,
+        Path::new("--www"),
+        dir,
+        Path::new("--sdk"),
+        dir,
+    ];
+    serve_with_stderr(cwd, args, std::fs::File::create(log).unwrap().into())
+}
+
+/// [`serve_with`], its standard error going to `stderr`.
+fn serve_with_stderr(
+    cwd: &Path,
+    options: impl IntoIterator<Item = impl AsRef<OsStr>>,
+    stderr: Stdio,
+) -> (Server, String) {
     let mut child = Command::new(WAYLINE)
         .current_dir(cwd)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(options)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -408,6 +431,73 @@ fn a_config_found_good_is_served_when_the_file_breaks_even_after_a_restart() {
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("invalid_config"), "{body}");
     stop(child);
+}
+
+/// The note at start for a broken config file says what `GET /v1/config` serves in its place: the last good config
+/// the database holds, or nothing (a 503).
+#[test]
+fn the_note_at_start_says_whether_the_last_good_config_is_served_for_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
+    let broken = r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#;
+    std::fs::create_dir_all(dir.path().join("www")).unwrap();
+    let file = dir.path().join("www/demo-config.json");
+    std::fs::write(&file, config).unwrap();
+    // Found good by a first run, which keeps it in the database.
+    let (child, _) = serve_in(dir.path(), dir.path());
+    stop(child);
+    std::fs::write(&file, broken).unwrap();
+    let note_in = |log: &Path| {
+        let logged = std::fs::read_to_string(log).unwrap();
+        let note = logged
+            .lines()
+            .find(|line| line.starts_with("wayline: note: source \"demo\": "))
+            .unwrap_or_else(|| panic!("no note for the demo source in {logged:?}"))
+            .to_owned();
+        assert!(
+            note.contains("config www/demo-config.json: 1 error"),
+            "{note}"
+        );
+        assert!(logged.contains("cout"), "with the errors: {logged}");
+        note
+    };
+
+    let log = dir.path().join("stderr.log");
+    let (child, address) = serve_logged(dir.path(), dir.path(), &log);
+    let (status, _) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
+    assert_eq!(status, 200);
+    stop(child);
+    let etag = wayline_collector::remote_config::etag(
+        wayline_collector::remote_config::compile_text(config)
+            .unwrap()
+            .as_bytes(),
+    );
+    let note = note_in(&log);
+    assert!(
+        note.ends_with(&format!(
+            "; the config last served ({etag}) is served in its place"
+        )),
+        "{note}"
+    );
+    assert!(!note.contains("not served"), "{note}");
+
+    // With a database that never had a good one, nothing is.
+    let fresh = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(fresh.path().join("www")).unwrap();
+    std::fs::write(fresh.path().join("www/demo-config.json"), broken).unwrap();
+    let log = fresh.path().join("stderr.log");
+    let (child, address) = serve_logged(fresh.path(), fresh.path(), &log);
+    let (status, _) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
+    assert_eq!(status, 503);
+    stop(child);
+    let note = note_in(&log);
+    assert!(
+        note.ends_with(
+            "; it is not served, and the database holds no earlier config to serve in its place \
+             (GET /v1/config answers 503)"
+        ),
+        "{note}"
+    );
 }
 
 /// `wayline serve --www .` in the directory of its database, named relatively: the database
