@@ -15,7 +15,7 @@ USAGE:
     wayline events [--db FILE|URL]
     wayline count [--db FILE|URL]
     wayline drops [--db FILE|URL]
-    wayline proxy --upstream ADDR:PORT [--listen ADDR:PORT]
+    wayline proxy --upstream http://HOST:PORT [--listen ADDR:PORT]
     wayline loadgen --url http://HOST:PORT [--write-key KEY] [--events N] [--batch N] [--concurrency N]
     wayline check CONFIG
     wayline compile CONFIG
@@ -49,7 +49,7 @@ EVENTS, COUNT AND DROPS OPTIONS:
     --db FILE|URL        SQLite database file or PostgreSQL URL to read [default: wayline.db]
 
 PROXY OPTIONS:
-    --upstream ADDR:PORT The collector to forward to (required).
+    --upstream URL       The collector to forward to, http://HOST:PORT or HOST:PORT (required).
     --listen ADDR:PORT   Address to listen on [default: 127.0.0.1:0, a free port].
                          Faults are set with POST /__faults on the proxy.
 
@@ -219,8 +219,51 @@ fn parse_proxy(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
             other => return Err(other.unexpected().into()),
         }
     }
-    let upstream = upstream.ok_or_else(|| UsageError("proxy needs --upstream ADDR:PORT".into()))?;
+    let upstream =
+        upstream.ok_or_else(|| UsageError("proxy needs --upstream http://HOST:PORT".into()))?;
+    let upstream = parse_upstream(&upstream)?;
     Ok(Command::Proxy(ProxyOptions { listen, upstream }))
+}
+
+/// `--upstream`: an http URL with a host and a port, `http://HOST:PORT` (a trailing `/` allowed), or the
+/// `HOST:PORT` it is short for. Returns the address to connect to, `HOST:PORT`. Checked here, so that a value the
+/// proxy could never forward to is a usage error rather than a proxy that answers every request with a 502.
+fn parse_upstream(text: &str) -> Result<String, UsageError> {
+    let refuse = || {
+        UsageError(format!(
+            "--upstream must be an http URL with a host and a port, http://HOST:PORT (or HOST:PORT), not {text:?}"
+        ))
+    };
+    let authority = match text.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => {
+            rest.strip_suffix('/').unwrap_or(rest)
+        }
+        Some(_) => return Err(refuse()),
+        None => text,
+    };
+    let (host, port) = authority.rsplit_once(':').ok_or_else(refuse)?;
+    let host_ok = match host.strip_prefix('[') {
+        Some(inside) => inside.strip_suffix(']').is_some_and(|ip| {
+            !ip.is_empty()
+                && ip
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        }),
+        None => {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        }
+    };
+    let port_ok = !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok_and(|port| port > 0);
+    if host_ok && port_ok {
+        Ok(format!("{host}:{port}"))
+    } else {
+        Err(refuse())
+    }
 }
 
 fn parse_loadgen(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
@@ -425,6 +468,48 @@ mod tests {
             })
         );
         assert!(parse(["proxy", "--listen", "127.0.0.1:0"]).is_err());
+        // An http URL with a host and a port, or the HOST:PORT it is short for: the address connected to.
+        for (upstream, address) in [
+            ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+            ("HTTP://localhost:9/", "localhost:9"),
+            ("collector.internal:80", "collector.internal:80"),
+            ("http://[::1]:3000", "[::1]:3000"),
+            ("[::1]:3000", "[::1]:3000"),
+        ] {
+            assert_eq!(
+                parse(["proxy", "--upstream", upstream]).unwrap(),
+                Command::Proxy(ProxyOptions {
+                    listen: "127.0.0.1:0".into(),
+                    upstream: address.into(),
+                }),
+                "{upstream}"
+            );
+        }
+        for bad in [
+            "nonsense",
+            "",
+            "127.0.0.1",
+            "127.0.0.1:",
+            "127.0.0.1:x",
+            "127.0.0.1:+80",
+            "127.0.0.1:0",
+            "127.0.0.1:65536",
+            ":8080",
+            "::1:8080",
+            "[::1",
+            "[]:80",
+            "https://127.0.0.1:8080",
+            "ftp://127.0.0.1:8080",
+            "http://",
+            "http://127.0.0.1",
+            "http://127.0.0.1:8080/v1",
+            "http://127.0.0.1:8080?x",
+            "http://user@127.0.0.1:8080",
+            "http://a b:80",
+        ] {
+            let err = parse(["proxy", "--upstream", bad]).unwrap_err();
+            assert!(err.0.starts_with("--upstream must be"), "{bad}: {err}");
+        }
 
         assert_eq!(
             parse(["loadgen", "--url", "http://127.0.0.1:1"]).unwrap(),

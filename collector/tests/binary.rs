@@ -356,6 +356,71 @@ fn usage_errors_exit_2_and_help_exits_0() {
     }
 }
 
+/// `--upstream` is checked when the arguments are read: a value that is not an http URL with a host and a port (or
+/// the `HOST:PORT` it is short for) is a usage error, not a proxy that starts and answers every request with a 502.
+#[test]
+fn proxy_refuses_an_upstream_that_is_not_an_http_url_with_a_host_and_a_port() {
+    for upstream in [
+        "nonsense",
+        "127.0.0.1",
+        "localhost:http",
+        "127.0.0.1:0",
+        "127.0.0.1:65536",
+        ":8080",
+        "https://127.0.0.1:8080",
+        "http://127.0.0.1",
+        "http://127.0.0.1:8080/v1",
+        "http://user@127.0.0.1:8080",
+    ] {
+        let mut child = Server(
+            Command::new(WAYLINE)
+                .args(["proxy", "--listen", "127.0.0.1:0", "--upstream", upstream])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        // A proxy that started runs until killed (by `Server`'s drop, should this fail).
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.0.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "--upstream {upstream:?}: the proxy started instead of refusing it"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        child
+            .0
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut stdout)
+            .unwrap();
+        child
+            .0
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!(status.code(), Some(2), "{upstream:?}: {stderr}");
+        assert_eq!(stdout, "", "{upstream:?}");
+        assert!(
+            stderr.starts_with(&format!(
+                "wayline: --upstream must be an http URL with a host and a port, http://HOST:PORT (or HOST:PORT), \
+                 not {upstream:?}\n"
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("USAGE"), "{stderr}");
+    }
+}
+
 #[test]
 fn serve_with_a_bad_sources_file_fails_before_listening() {
     let dir = tempfile::tempdir().unwrap();
