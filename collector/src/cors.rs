@@ -32,7 +32,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         .cloned();
 
     let mut response = if request.method() == Method::OPTIONS {
-        preflight()
+        preflight().await
     } else {
         next.run(request).await
     };
@@ -52,7 +52,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 
 /// A disallowed origin gets the same 204 without `Access-Control-Allow-Origin`, which the
 /// browser treats as a refusal.
-fn preflight() -> Response {
+///
+/// Also the `OPTIONS` handler of every route (see `http::router`), so that a 405's `Allow` names it: the layer
+/// answers first, on every path, so that handler is only what the route declares.
+pub(crate) async fn preflight() -> Response {
     (
         StatusCode::NO_CONTENT,
         [

@@ -30,22 +30,36 @@ pub struct AppState {
     pub last_good: Arc<remote_config::LastGood>,
 }
 
+/// The routes. Each names `OPTIONS` among its methods, answered by [`cors::layer`] before routing (a preflight, on
+/// every path), so that a 405's `Allow` lists every method the route answers: `POST, OPTIONS` on the ingest routes,
+/// `GET, HEAD, OPTIONS` on the others (as on the static files).
 pub fn router(state: AppState) -> Router {
-    let batch = post(|s: State<AppState>, h: HeaderMap, b: Body| ingest(s, h, b, Endpoint::Batch));
+    let batch = post(|s: State<AppState>, h: HeaderMap, b: Body| ingest(s, h, b, Endpoint::Batch))
+        .options(cors::preflight);
     let mut router = Router::new()
         .route("/v1/batch", batch.clone())
         // Segment's endpoint for batches of historical messages, where older server libraries post.
         .route("/v1/import", batch)
-        .route("/v1/config", get(remote_config::serve))
-        .route("/v1/reports", get(report_routes::json))
-        .route("/dashboard", get(report_routes::page))
-        .route("/health", get(health));
+        .route(
+            "/v1/config",
+            get(remote_config::serve).options(cors::preflight),
+        )
+        .route(
+            "/v1/reports",
+            get(report_routes::json).options(cors::preflight),
+        )
+        .route(
+            "/dashboard",
+            get(report_routes::page).options(cors::preflight),
+        )
+        .route("/health", get(health).options(cors::preflight));
     for kind in MessageType::ALL {
         router = router.route(
             &format!("/v1/{}", kind.as_str()),
             post(move |s: State<AppState>, h: HeaderMap, b: Body| {
                 ingest(s, h, b, Endpoint::Single(kind))
-            }),
+            })
+            .options(cors::preflight),
         );
     }
     router

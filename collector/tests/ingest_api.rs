@@ -3,8 +3,8 @@
 mod common;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::{batch, batch_reporting, gzip, track, Harness};
+use axum::http::{Method, Request, StatusCode};
+use common::{batch, batch_reporting, gzip, track, Harness, Reply};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -503,13 +503,52 @@ async fn health() {
     assert_eq!(reply.json(), json!({"ok": true}));
 }
 
+/// A 405's `Allow` lists every method the route answers: the ingest routes answer `OPTIONS` (a CORS preflight) as
+/// well as `POST`, and the read routes `OPTIONS` as well as `GET` and `HEAD`.
 #[tokio::test]
 async fn wrong_method_on_ingest_route_is_refused() {
     let h = Harness::new();
-    assert_eq!(
-        h.get("/v1/batch").await.status,
-        StatusCode::METHOD_NOT_ALLOWED
-    );
+    let methods = |reply: &Reply| -> Vec<String> {
+        let allow = reply
+            .header("allow")
+            .expect("a 405 names the methods allowed");
+        allow.split(',').map(|m| m.trim().to_owned()).collect()
+    };
+    for path in [
+        "/v1/batch",
+        "/v1/import",
+        "/v1/track",
+        "/v1/page",
+        "/v1/identify",
+    ] {
+        for method in [Method::GET, Method::PUT, Method::DELETE, Method::HEAD] {
+            let reply = h
+                .send(
+                    Request::builder()
+                        .method(method.clone())
+                        .uri(path)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+            assert_eq!(methods(&reply), ["POST", "OPTIONS"], "{method} {path}");
+        }
+        // Every method it names is answered.
+        let preflight = h
+            .send(Request::options(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(preflight.status, StatusCode::NO_CONTENT, "{path}");
+    }
+    for path in ["/v1/config", "/v1/reports", "/dashboard", "/health"] {
+        let reply = h.post(path, "").await;
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(methods(&reply), ["GET", "HEAD", "OPTIONS"], "{path}");
+    }
 }
 
 fn drop_rows(rows: &[(&str, &str, i64)]) -> Vec<(String, String, i64)> {
