@@ -518,14 +518,21 @@ impl Tracker {
     /// exit reported before the event. (Idleness is not caught up: an input ends it, so an idle campaign does not
     /// show as the visitor comes back.)
     pub(super) fn catch_up(&mut self, now: Millis) {
+        let delay = self.seg.time_change_delay;
+        let due = self
+            .seg
+            .audience
+            .as_ref()
+            .and_then(|a| a.next_wakeup(delay));
+        if due.is_none_or(|at| at > now) {
+            return;
+        }
+        // As the timer would: a session that timed out meanwhile ends first, with the delays it started.
+        self.end_idle_session(now);
         if let Some(a) = &mut self.seg.audience {
-            if a.next_wakeup(self.seg.time_change_delay)
-                .is_some_and(|at| at <= now)
-            {
-                let mut changes = a.advance(now, self.seg.time_change_delay);
-                self.seg.changes.append(&mut changes);
-                self.report_changes(now);
-            }
+            let mut changes = a.advance(now, delay);
+            self.seg.changes.append(&mut changes);
+            self.report_changes(now);
         }
     }
 

@@ -862,3 +862,46 @@ fn a_window_that_ended_before_a_page_signal_or_an_event_is_caught_up_first() {
     let click = sent.iter().position(|n| n == "Clicked Buy");
     assert!(exit.is_some() && exit < click, "{sent:?}");
 }
+
+/// A delay that would end after the session has timed out, when the timer fires late and a call or a page signal
+/// comes first (after the delay's end): catching up ends the session first, as the timer would, so the delay is
+/// cancelled by it rather than shown to the visitor coming back.
+#[test]
+fn a_delay_past_the_sessions_end_caught_up_by_a_call_or_a_signal_is_cancelled_not_shown() {
+    let long_delay = json::parse(
+        r#"{"campaigns": [{"id": "later", "trigger": {"event": "Cart Viewed"},
+              "action": {"type": "custom", "payload": {}}, "timing": {"delay": "45m"}}]}"#,
+    )
+    .unwrap();
+    let late = 1_000 + 50 * MINUTE;
+    let calls: [&dyn Fn(&mut Tracker); 4] = [
+        &|t| {
+            t.track("Came Back", None, late);
+        },
+        &|t| {
+            t.page_view(page("/back"), None, None, late);
+        },
+        &|t| {
+            t.identify(Some("user-1"), None, late);
+        },
+        &|t| t.campaign_signal(&Signal::ExitIntent, late),
+    ];
+    for (n, call) in calls.iter().enumerate() {
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&long_delay).unwrap(), None, 0);
+        t.track("Cart Viewed", None, 1_000);
+        t.take_decisions();
+        call(&mut t);
+        let d = t.take_decisions();
+        assert!(
+            !d.iter().any(|d| matches!(d, Decision::Show { .. })),
+            "call {n}: {d:?}"
+        );
+        assert!(
+            d.iter()
+                .any(|d| matches!(d, Decision::Cancelled { by, .. } if by == "session")),
+            "call {n}: {d:?}"
+        );
+        assert!(!names(&t).iter().any(|n| n == "Campaign Shown"), "call {n}");
+    }
+}
