@@ -846,7 +846,9 @@ impl Queue {
         if header != PERSIST_HEADER {
             return None;
         }
-        let mut id_map: Vec<(u32, u32)> = Vec::new();
+        // Each context line's id, its text, and the id it is stored under once an event taken in uses it: one used
+        // by none (the events this tab already took from the log) is not stored, nor counted against the bound.
+        let mut id_map: Vec<(u32, &str, Option<u32>)> = Vec::new();
         let mut highest = 0;
         self.absorbing = true;
         let mut last = -1;
@@ -873,7 +875,7 @@ impl Queue {
                     self.dropped.corrupt += 1;
                     continue;
                 };
-                id_map.push((old, self.intern_context(json_text)));
+                id_map.push((old, json_text, None));
                 continue;
             }
             // `e <seq> <at> <ctx> <head>`: the head (JSON) may itself hold spaces.
@@ -888,8 +890,7 @@ impl Queue {
                 continue;
             };
             // Newest first: a context's line comes just before its first event.
-            let ctx = parse_u32(ctx)
-                .and_then(|c| id_map.iter().rev().find(|(o, _)| *o == c).map(|(_, n)| *n));
+            let ctx = parse_u32(ctx).and_then(|c| id_map.iter().rposition(|(o, ..)| *o == c));
             match (parse_millis(seq), parse_millis(at), ctx) {
                 // A log is written in ascending sequence: a line whose number is not above the one before was
                 // repeated or moved by damage, and taking it would send a message twice.
@@ -900,6 +901,11 @@ impl Queue {
                     let seq = seq as u64;
                     highest = highest.max(seq);
                     if seq > after_seq {
+                        let (_, json_text, stored) = &mut id_map[ctx];
+                        let ctx = match *stored {
+                            Some(id) => id,
+                            None => *stored.insert(self.intern_context(json_text)),
+                        };
                         self.push_item(head.to_string(), ctx, at, true, origin.map(|o| (o, seq)));
                     }
                 }
@@ -1775,6 +1781,48 @@ mod tests {
                 assert_eq!(again.dropped.corrupt, 0);
             }
         }
+    }
+
+    /// The sending tab takes in another tab's log part again each time that tab writes it, after the events it
+    /// already has. The contexts of those events (a context of its own on every message) are of no use again: they
+    /// are not counted against the byte bound meanwhile, so the new event does not drop older ones the bound did
+    /// not require dropping.
+    #[test]
+    fn importing_a_part_again_does_not_count_the_contexts_of_events_already_taken() {
+        let own = |n: usize| {
+            format!(
+                "{{\"ip\":\"10.0.0.{}\",\"n\":{n},\"pad\":\"{}\"}}",
+                n % 251,
+                "x".repeat(300)
+            )
+        };
+        let mut other = queue(10_000);
+        for n in 0..100 {
+            other.push_with_context(message(n), &own(n), n as Millis);
+        }
+        let first = other.encode();
+        let mut probe = queue(10_000);
+        assert_eq!(probe.import(&first, 7, 0), Some(100));
+        // The sender has room for a few more such messages, far less than the part's contexts.
+        let mut b = Queue::new(QueueConfig {
+            max_bytes: probe.bytes() + 4 * own(0).len(),
+            ..QueueConfig::default()
+        });
+        assert_eq!(b.import(&first, 7, 0), Some(100));
+        assert_eq!(b.len(), 100);
+        other.push_with_context(message(100), &own(100), 100);
+        assert_eq!(b.import(&other.encode(), 7, 100), Some(101));
+        assert_eq!(b.dropped, DropCounts::default());
+        assert_eq!(b.len(), 101);
+        let msgs: Vec<String> = b.items().map(|i| b.message_json(i)).collect();
+        let expected: Vec<String> = other.items().map(|i| other.message_json(i)).collect();
+        assert_eq!(msgs, expected);
+        assert_eq!(
+            b.bytes(),
+            (0..=100)
+                .map(|n| message(n).len() + own(n).len())
+                .sum::<usize>()
+        );
     }
 
     #[test]
