@@ -920,8 +920,9 @@ impl Queue {
 
     /// The id of a context with this text, adding it if new (imported logs repeat the same few contexts, and a call's
     /// own context is often the one before). Only the newest [`INTERNED`] are compared, so a queue holding a context
-    /// for each of thousands of messages does not compare each new one with all of them; an older copy is only
-    /// stored twice.
+    /// for each of thousands of messages does not compare each new one with all of them. A text that last came more
+    /// than that many contexts ago is stored again (contexts cycling through more values than that, an address from
+    /// a pool say, are stored once a message): bytes, which the bound counts, but no event is lost.
     fn intern_context(&mut self, json_text: &str) -> u32 {
         if let Some(c) = self
             .contexts
