@@ -737,8 +737,10 @@ impl Queue {
     }
 
     /// The log of this tab's own events (of one part, or all), or `None` when there is none. Events imported from other
-    /// tabs stay in their owners' logs. The text is a header line, then one line per context (`c <id> <json>`) and
-    /// per event (`e <seq> <at> <ctx> <head>`); serialised JSON never holds a raw newline, so lines are unambiguous.
+    /// tabs stay in their owners' logs. The text is a header line, then one line per event (`e <seq> <at> <ctx>
+    /// <head>`), each context's line (`c <id> <json>`) once, just before the first event that uses it; serialised JSON
+    /// never holds a raw newline, so lines are unambiguous. (Logs written before held every context line first:
+    /// the reader takes a context line anywhere before its events.)
     fn encode_where(&self, part: Option<u32>) -> Option<String> {
         let own = |i: &Item| i.origin.is_none() && part.is_none_or(|p| i.part == p);
         let mut bytes = 0;
