@@ -273,6 +273,18 @@ fn reading(url: &str) -> Result<Client, StoreError> {
     if !exists {
         return Err(StoreError::NotAWaylineDatabase(url.into()));
     }
+    // Refused as `serve` refuses it (see `create_schema`).
+    let versioned: bool = client
+        .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])?
+        .get(0);
+    if versioned {
+        let found: Option<i32> = client
+            .query_one("SELECT MAX(version) FROM schema_version", &[])?
+            .get(0);
+        if let Some(found) = found.map(i64::from).filter(|&found| found > SCHEMA_VERSION) {
+            return Err(StoreError::SchemaTooNew { found });
+        }
+    }
     Ok(client)
 }
 

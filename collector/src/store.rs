@@ -420,6 +420,16 @@ fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     if !has_table(&conn, "events")? {
         return Err(StoreError::NotAWaylineDatabase(path.to_path_buf()));
     }
+    // Refused as `serve` refuses it: a newer collector may store what this one would misread.
+    if has_table(&conn, "schema_version")? {
+        let found: Option<i64> =
+            conn.query_row("SELECT MAX(version) FROM schema_version", [], |row| {
+                row.get(0)
+            })?;
+        if let Some(found) = found.filter(|&found| found > SCHEMA_VERSION) {
+            return Err(StoreError::SchemaTooNew { found });
+        }
+    }
     Ok(conn)
 }
 

@@ -294,6 +294,37 @@ fn drops_prints_nothing_without_reports_and_fails_on_a_missing_database() {
 }
 
 #[test]
+fn count_events_and_drops_refuse_a_database_of_a_newer_collector_as_serve_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let (store, writer) = wayline_collector::store::open(&db).unwrap();
+    drop(store);
+    writer.join();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("INSERT INTO schema_version (version) VALUES (99)", [])
+        .unwrap();
+    drop(conn);
+
+    let serve = Command::new(WAYLINE)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let serve_stderr = String::from_utf8(serve.stderr).unwrap();
+    assert_eq!(serve.status.code(), Some(1), "{serve_stderr}");
+    assert!(
+        serve_stderr.contains("database schema version 99 is newer than this collector supports"),
+        "{serve_stderr}"
+    );
+    for command in ["count", "events", "drops"] {
+        let (code, stdout, stderr) = run(&[command], &db);
+        assert_eq!((code, stdout.as_str()), (1, ""), "{command}: {stderr}");
+        assert_eq!(stderr, serve_stderr, "{command}");
+    }
+}
+
+#[test]
 fn output_to_a_closed_pipe_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("events.db");

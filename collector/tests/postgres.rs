@@ -626,6 +626,49 @@ async fn a_collector_serves_the_last_good_config_another_one_on_the_database_ser
     assert_eq!(reply.header("wayline-config-fault"), Some("invalid_config"));
 }
 
+#[test]
+fn the_commands_refuse_a_database_of_a_newer_collector_as_serve_does() {
+    let url = server().database("newer");
+    let url_text = url.to_str().unwrap().to_owned();
+    let (store, writer) = store::open(&url).unwrap();
+    drop(store);
+    writer.join();
+    let insert_url = url_text.clone();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&insert_url, postgres::NoTls).unwrap();
+        client
+            .batch_execute("INSERT INTO schema_version (version) VALUES (99)")
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    let wayline = env!("CARGO_BIN_EXE_wayline");
+    let serve = Command::new(wayline)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &url_text])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let serve_stderr = String::from_utf8(serve.stderr).unwrap();
+    assert_eq!(serve.status.code(), Some(1), "{serve_stderr}");
+    assert!(
+        serve_stderr.contains("database schema version 99 is newer than this collector supports"),
+        "{serve_stderr}"
+    );
+    for command in ["count", "events", "drops"] {
+        let o = Command::new(wayline)
+            .args([command, "--db", &url_text])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{command}");
+        assert!(o.stdout.is_empty(), "{command}");
+        assert_eq!(
+            String::from_utf8(o.stderr).unwrap(),
+            serve_stderr,
+            "{command}"
+        );
+    }
+}
+
 /// A local port that takes no more connections: a listener never accepting, its queue filled, so that the kernel
 /// drops further SYNs as a firewalled or vanished host does, and a connect waits for the OS's TCP timeout (about
 /// two minutes on Linux). The listener and the queued connections are kept alive by the returned value.
