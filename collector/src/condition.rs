@@ -2,9 +2,9 @@
 //! against attributes, as the engine does in the browser, and prints `true` or `false`.
 //!
 //! The answer is the engine's own ([`wayline::core::segments::config::condition`]), with GrowthBook's run-time
-//! semantics: an unknown operator or an unusable regex never matches. So that a typo does not pass for a
-//! plain `false`, those parts are also reported as warnings (from the strict compiler, which is what a config
-//! load uses).
+//! semantics: an unknown operator or an unusable regex never matches, a `$or` of anything but a list always
+//! holds. So that a typo does not pass for a plain answer, those parts are also reported as warnings that say
+//! what the part does (from the strict compiler, which is what a config load uses).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -66,8 +66,8 @@ impl std::error::Error for ConditionError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub value: bool,
-    /// Parts of the condition that never match (unknown operators, bad regexes, `$in` without a list, …),
-    /// as `$.path: message`.
+    /// Parts of the condition GrowthBook reads in its own way (unknown operators, bad regexes, `$in` or `$or`
+    /// without a list, …), as `$.path: message`, the message saying what the part does.
     pub warnings: Vec<String>,
 }
 

@@ -80,7 +80,7 @@ fn main() -> ExitCode {
         ) {
             Ok(verdict) => {
                 for warning in &verdict.warnings {
-                    eprintln!("wayline: warning: condition: {warning}; that part never matches");
+                    eprintln!("wayline: warning: condition: {warning}");
                 }
                 exit(output(&format!("{}\n", verdict.value)))
             }

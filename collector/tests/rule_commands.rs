@@ -396,6 +396,66 @@ fn condition_warns_about_parts_that_never_match() {
 }
 
 #[test]
+fn condition_warnings_say_what_the_part_does() {
+    // GrowthBook reads a `$or`, `$and` or `$nor` of anything but a list as one of an empty list, and a
+    // condition that is a number, boolean or null as an empty object.
+    for (condition, stdout, warning) in [
+        (
+            r#"{"$or": 5}"#,
+            "true\n",
+            "$.$or: `$or` takes a list of conditions; anything else counts as an empty list, so it always holds",
+        ),
+        (
+            r#"{"$and": "x"}"#,
+            "true\n",
+            "$.$and: `$and` takes a list of conditions; anything else counts as an empty list, so it always holds",
+        ),
+        (
+            r#"{"$nor": {}}"#,
+            "false\n",
+            "$.$nor: `$nor` takes a list of conditions; anything else counts as an empty list, so it never holds",
+        ),
+        (
+            r#"{"$or": [5]}"#,
+            "true\n",
+            "$.$or[0]: a condition is an object; a number, boolean or null counts as an empty one, so it always holds",
+        ),
+        (
+            r#"{"$or": ["x"]}"#,
+            "false\n",
+            "$.$or[0]: a condition is an object; anything else never holds",
+        ),
+        (
+            r#"{"country": {"$inn": ["US"]}}"#,
+            "false\n",
+            "$.country.$inn: unknown operator `$inn`, which never matches",
+        ),
+        (
+            r#"{"country": {"$in": "US"}}"#,
+            "false\n",
+            "$.country.$in: `$in` takes a list; anything else never matches",
+        ),
+        (
+            r#"{"country": {"$regex": 1}}"#,
+            "false\n",
+            "$.country.$regex: a regex is a string; anything else never matches",
+        ),
+    ] {
+        let run = wayline(&["condition", condition, r#"{"country": "US"}"#]);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (Some(0), stdout),
+            "{condition}"
+        );
+        assert_eq!(
+            run.stderr,
+            format!("wayline: warning: condition: {warning}\n"),
+            "{condition}"
+        );
+    }
+}
+
+#[test]
 fn condition_malformed_arguments_exit_2() {
     let run = wayline(&["condition", r#"{"country": "#, "{}"]);
     assert_eq!(run.code, Some(2));

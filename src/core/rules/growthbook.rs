@@ -189,7 +189,7 @@ impl Compiler {
             self.error(
                 at,
                 "too-deep",
-                format!("the condition nests deeper than {MAX_DEPTH} levels"),
+                format!("the condition nests deeper than {MAX_DEPTH} levels; the whole condition never holds"),
             );
             return true;
         }
@@ -201,12 +201,19 @@ impl Compiler {
             return Cond::False;
         }
         let Some(m) = v.as_object() else {
-            self.error(at, "bad-condition", "a condition is an object".into());
             // GrowthBook iterates `Object.entries`: a number, boolean or null has none, so it holds.
-            return match v {
-                Value::Null | Value::Bool(_) | Value::Number(_) => Cond::All(Vec::new()),
-                _ => Cond::False,
+            let (message, cond) = match v {
+                Value::Null | Value::Bool(_) | Value::Number(_) => (
+                    "a condition is an object; a number, boolean or null counts as an empty one, so it always holds",
+                    Cond::All(Vec::new()),
+                ),
+                _ => (
+                    "a condition is an object; anything else never holds",
+                    Cond::False,
+                ),
             };
+            self.error(at, "bad-condition", message.into());
+            return cond;
         };
         let mut all = Vec::new();
         for (k, v) in m.iter() {
@@ -220,10 +227,15 @@ impl Compiler {
                             .map(|(i, c)| self.cond(c, &format!("{here}[{i}]"), depth + 1))
                             .collect(),
                         None => {
+                            // The effect of an empty list (see `holds`).
+                            let effect = if k == "$nor" { "never" } else { "always" };
                             self.error(
                                 &here,
                                 "bad-condition",
-                                format!("`{k}` takes a list of conditions"),
+                                format!(
+                                    "`{k}` takes a list of conditions; anything else counts as an empty list, \
+                                     so it {effect} holds"
+                                ),
                             );
                             // GrowthBook loops over `.length` of what it got: nothing, as for an empty list.
                             Vec::new()
@@ -265,13 +277,21 @@ impl Compiler {
 
     fn regex(&mut self, arg: &Value, fold: bool, at: &str) -> Op {
         let Some(p) = arg.as_str() else {
-            self.error(at, "bad-regex", "a regex is a string".into());
+            self.error(
+                at,
+                "bad-regex",
+                "a regex is a string; anything else never matches".into(),
+            );
             return Op::False;
         };
         match Regex::with_flags(p, fold) {
             Ok(re) => Op::Regex(re),
             Err(e) => {
-                self.error(at, "bad-regex", format!("invalid regex: {e}"));
+                self.error(
+                    at,
+                    "bad-regex",
+                    format!("invalid regex: {e}; it never matches"),
+                );
                 Op::False
             }
         }
@@ -300,7 +320,11 @@ impl Compiler {
                     fold: op.ends_with('i'),
                 },
                 None => {
-                    self.error(at, "bad-condition", format!("`{op}` takes a list"));
+                    self.error(
+                        at,
+                        "bad-condition",
+                        format!("`{op}` takes a list; anything else never matches"),
+                    );
                     Op::InNotArray
                 }
             },
@@ -322,7 +346,11 @@ impl Compiler {
                     fold: op == "$alli",
                 },
                 None => {
-                    self.error(at, "bad-condition", "`$all` takes a list".into());
+                    self.error(
+                        at,
+                        "bad-condition",
+                        "`$all` takes a list; anything else never matches".into(),
+                    );
                     Op::AllNotArray
                 }
             },
@@ -330,7 +358,11 @@ impl Compiler {
             "$regexi" => self.regex(arg, true, at),
             "$type" => Op::Type(js_string(arg)),
             _ => {
-                self.error(at, "unknown-operator", format!("unknown operator `{op}`"));
+                self.error(
+                    at,
+                    "unknown-operator",
+                    format!("unknown operator `{op}`, which never matches"),
+                );
                 Op::False
             }
         }
