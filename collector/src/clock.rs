@@ -8,17 +8,20 @@
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-/// Parses an ISO-8601 date-time with an explicit offset (`Z` or `±hh:mm`).
+/// Parses an ISO-8601 date-time with an explicit offset (`Z`, `±hh:mm`, `±hhmm` or `±hh`, at most ±23:59),
+/// as Segment's API takes "ISO-8601 date strings".
 ///
-/// RFC 3339 is tried first because it is what every browser's `Date.toISOString()` emits;
-/// the wider ISO-8601 grammar (basic format, fractional minutes, …) is the fallback. A time
-/// without an offset is refused: it names no instant, and guessing the server's zone would
-/// silently shift events.
+/// RFC 3339 is tried first because it is what every browser's `Date.toISOString()` emits (it also allows a
+/// space for the `T`, and lower-case `t` and `z`); the wider ISO-8601 grammar (basic format, reduced precision
+/// to the minute, decimal fractions of the minute or second, week and ordinal dates, …) is the fallback. A time
+/// without an offset is refused: it names no instant, and guessing the server's zone would silently shift
+/// events. So is an offset of 24 hours or more, which the ISO-8601 parser would take (up to ±25:59): no zone
+/// has one, so it is a broken client's, and taking it would move the event by a day.
 pub fn parse(text: &str) -> Option<OffsetDateTime> {
     let parsed = OffsetDateTime::parse(text, &Rfc3339)
         .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
         .ok()?;
-    storable(parsed).then_some(parsed)
+    (parsed.offset().whole_hours().unsigned_abs() <= 23 && storable(parsed)).then_some(parsed)
 }
 
 /// Writes a time as ISO-8601 UTC with millisecond precision.
@@ -96,6 +99,49 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_iso_8601_and_rfc_3339_forms_documented() {
+        for (text, utc) in [
+            // Offsets: `Z` (either case), ±hh:mm, ±hhmm, ±hh, up to ±23:59.
+            ("2026-11-25T16:42:01+01:00", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-25T16:42:01+0100", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-25T16:42:01+01", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-25T10:42:01-05", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-26T15:41:01+23:59", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-24T15:43:01-23:59", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-25T15:42:01-00:00", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-25t15:42:01z", "2026-11-25T15:42:01.000Z"),
+            // RFC 3339's space for the `T`.
+            ("2026-11-25 15:42:01Z", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-25 15:42:01.5+00:00", "2026-11-25T15:42:01.500Z"),
+            ("2026-11-25t15:42:01.5z", "2026-11-25T15:42:01.500Z"),
+            ("+002026-11-25T15:42:01Z", "2026-11-25T15:42:01.000Z"),
+            // ISO 8601: basic format, minutes only, decimal fractions, week and ordinal dates.
+            ("20261125T164201+0100", "2026-11-25T15:42:01.000Z"),
+            ("2026-11-25T15:42Z", "2026-11-25T15:42:00.000Z"),
+            ("2026-11-25T15:42.5Z", "2026-11-25T15:42:30.000Z"),
+            ("2026-11-25T15:42:01,25Z", "2026-11-25T15:42:01.250Z"),
+            ("2026-W48-3T15:42:01Z", "2026-11-25T15:42:01.000Z"),
+            ("2026-329T15:42:01Z", "2026-11-25T15:42:01.000Z"),
+        ] {
+            assert_eq!(parse(text).map(format).as_deref(), Some(utc), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_offsets_beyond_23_59() {
+        for text in [
+            "2026-11-25T15:42:01+24:00",
+            "2026-11-25T15:42:01-24:00",
+            "2026-11-25T15:42:01+2400",
+            "2026-11-25T15:42:01+24",
+            "2026-11-25T15:42:01+25:30",
+            "20261125T154201-2459",
+        ] {
+            assert!(parse(text).is_none(), "{text:?} should not parse");
+        }
+    }
+
+    #[test]
     fn refuses_times_without_an_instant() {
         for text in [
             "",
@@ -103,6 +149,14 @@ mod tests {
             "2026-11-25",
             "2026-11-25T15:42:01",
             "2026-13-25T15:42:01Z",
+            "2026-11-25T15Z",
+            "2026-11-25T24:00:00Z",
+            "2026-11-25T15:42:01+01:00:00",
+            "2026-11-25 15:42:01+01",
+            "2026-11-25 15:42:01+0100",
+            "2026-11-25 15:42Z",
+            "20261125t154201z",
+            "2026-11-25T15:42:60Z",
             "1764085321",
         ] {
             assert!(parse(text).is_none(), "{text:?} should not parse");
