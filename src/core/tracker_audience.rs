@@ -498,12 +498,7 @@ impl Tracker {
     /// Lets time pass for rules that change with time alone (the web layer calls this at [`Tracker::next_wakeup`]).
     pub fn advance(&mut self, now: Millis) {
         self.clock = self.clock.max(now);
-        self.end_idle_session(now);
-        if let Some(a) = &mut self.seg.audience {
-            let mut changes = a.advance(now, self.seg.time_change_delay);
-            self.seg.changes.append(&mut changes);
-            self.report_changes(now);
-        }
+        self.pass_time(now);
         if self.idle_wakeup().is_some_and(|at| at <= now) {
             if let Some(idle) = self.engagement.idle_ms(now) {
                 self.seg.idle_reported = idle;
@@ -518,19 +513,23 @@ impl Tracker {
     /// exit reported before the event. (Idleness is not caught up: an input ends it, so an idle campaign does not
     /// show as the visitor comes back.)
     pub(super) fn catch_up(&mut self, now: Millis) {
-        let delay = self.seg.time_change_delay;
         let due = self
             .seg
             .audience
             .as_ref()
-            .and_then(|a| a.next_wakeup(delay));
-        if due.is_none_or(|at| at > now) {
-            return;
+            .and_then(|a| a.next_wakeup(self.seg.time_change_delay));
+        if due.is_some_and(|at| at <= now) {
+            self.pass_time(now);
         }
-        // As the timer would: a session that timed out meanwhile ends first, with the delays it started.
+    }
+
+    /// What time passing to `now` does, for the timer ([`Tracker::advance`]) and before an input
+    /// ([`Tracker::catch_up`]): a session that timed out meanwhile ends first, with the delays it started; then rules
+    /// and campaign delays due by then, their changes reported.
+    fn pass_time(&mut self, now: Millis) {
         self.end_idle_session(now);
         if let Some(a) = &mut self.seg.audience {
-            let mut changes = a.advance(now, delay);
+            let mut changes = a.advance(now, self.seg.time_change_delay);
             self.seg.changes.append(&mut changes);
             self.report_changes(now);
         }
