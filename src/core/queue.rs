@@ -330,7 +330,8 @@ impl Queue {
     /// Drops the contexts no event uses (the current one stays): only `id` when given, otherwise every such one.
     /// One loop for both (a context released by its last event; those left unused by an imported log).
     fn drop_unused_contexts(&mut self, only: Option<u32>) {
-        // The one asked for is found by its id; otherwise every context is looked at.
+        // The one asked for is found by its id; otherwise every context is looked at. (The id is still compared in the
+        // loop: once it is removed, the next context moves into its place.)
         let (mut at, end) = match only {
             Some(id) => match self.context_at(id) {
                 Some(at) => (at, at + 1),
