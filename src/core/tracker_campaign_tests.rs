@@ -280,16 +280,16 @@ fn a_delay_waiting_at_a_reload_still_ends_in_the_same_session() {
     ));
 }
 
+/// A campaign whose delay (45 minutes) outlasts the session timeout (30 minutes).
+const LONG_DELAY: &str = r#"{"campaigns": [{"id": "later", "trigger": {"event": "Cart Viewed"},
+    "action": {"type": "custom", "payload": {}}, "timing": {"delay": "45m"}}]}"#;
+
 /// A delay that would end after the visitor's session has ended (no event for the session timeout) is cancelled,
 /// as the next session would cancel it: the prompt does not show to a visitor who has gone, and is not left on
 /// screen for a session that no longer counts it as open.
 #[test]
 fn a_delay_ending_after_the_session_has_timed_out_is_cancelled_not_shown() {
-    let long_delay = json::parse(
-        r#"{"campaigns": [{"id": "later", "trigger": {"event": "Cart Viewed"},
-              "action": {"type": "custom", "payload": {}}, "timing": {"delay": "45m"}}]}"#,
-    )
-    .unwrap();
+    let long_delay = json::parse(LONG_DELAY).unwrap();
     let mut t = tracker();
     t.set_audience(Audience::boxed(&long_delay).unwrap(), None, 0);
     t.track("Cart Viewed", None, 1_000);
@@ -868,11 +868,7 @@ fn a_window_that_ended_before_a_page_signal_or_an_event_is_caught_up_first() {
 /// cancelled by it rather than shown to the visitor coming back.
 #[test]
 fn a_delay_past_the_sessions_end_caught_up_by_a_call_or_a_signal_is_cancelled_not_shown() {
-    let long_delay = json::parse(
-        r#"{"campaigns": [{"id": "later", "trigger": {"event": "Cart Viewed"},
-              "action": {"type": "custom", "payload": {}}, "timing": {"delay": "45m"}}]}"#,
-    )
-    .unwrap();
+    let long_delay = json::parse(LONG_DELAY).unwrap();
     let late = 1_000 + 50 * MINUTE;
     let calls: [&dyn Fn(&mut Tracker); 4] = [
         &|t| {
