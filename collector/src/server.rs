@@ -384,6 +384,26 @@ mod tests {
             .unwrap();
     }
 
+    /// `serve_connections` with `app` and `limits` on a loopback port: its address, the sender that
+    /// stops it, and its task.
+    async fn serve_on_loopback(
+        app: axum::Router,
+        limits: Limits,
+    ) -> (
+        std::net::SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let server = tokio::spawn(serve_connections(listener, app, shutdown, limits));
+        (address, stop, server)
+    }
+
     /// Whether an answer starts arriving within `wait`.
     async fn answered(stream: &mut TcpStream, wait: Duration) -> bool {
         let mut buffer = [0; 64];
@@ -397,18 +417,12 @@ mod tests {
     /// backlog, unanswered and costing the collector no task, until an open one closes.
     #[tokio::test]
     async fn connections_past_the_cap_wait_until_one_closes() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
         let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shutdown = async {
-            let _ = stopped.await;
-        };
         let limits = Limits {
             connections: 2,
             write_stall: WRITE_STALL_TIMEOUT,
         };
-        let server = tokio::spawn(serve_connections(listener, app, shutdown, limits));
+        let (address, stop, server) = serve_on_loopback(app, limits).await;
 
         // Two connections, answered, then left open and idle: the cap is reached.
         let mut open = Vec::new();
@@ -438,8 +452,6 @@ mod tests {
     /// at work, as one reading a file or writing to the database is.
     #[tokio::test]
     async fn a_client_that_half_closes_after_its_request_is_answered() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
         let handled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counted = Arc::clone(&handled);
         let work = Duration::from_millis(100);
@@ -459,15 +471,11 @@ mod tests {
                     body.len().to_string()
                 }),
             );
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shutdown = async {
-            let _ = stopped.await;
-        };
         let limits = Limits {
             connections: 4,
             write_stall: WRITE_STALL_TIMEOUT,
         };
-        let server = tokio::spawn(serve_connections(listener, app, shutdown, limits));
+        let (address, stop, server) = serve_on_loopback(app, limits).await;
 
         for (request, answer) in [
             (&b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"[..], "ok"),
@@ -502,21 +510,15 @@ mod tests {
     /// one (nor, with as many, all of them) for as long as it likes.
     #[tokio::test]
     async fn a_client_that_reads_nothing_gives_its_slot_back() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
         let large = axum::body::Bytes::from(vec![b'x'; 8 << 20]);
         let app = axum::Router::new()
             .route("/health", axum::routing::get(|| async { "ok" }))
             .route("/large", axum::routing::get(move || async move { large }));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shutdown = async {
-            let _ = stopped.await;
-        };
         let limits = Limits {
             connections: 1,
             write_stall: Duration::from_secs(1),
         };
-        let server = tokio::spawn(serve_connections(listener, app, shutdown, limits));
+        let (address, stop, server) = serve_on_loopback(app, limits).await;
 
         // Requests for far more than the sockets' buffers hold, none of it read.
         let mut greedy = TcpStream::connect(address).await.unwrap();
