@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+mod common;
+
 const WAYLINE: &str = env!("CARGO_BIN_EXE_wayline");
 
 /// A running `wayline serve`, killed when dropped: a test that fails before [`stop`] leaves no server behind
@@ -32,16 +34,7 @@ fn serve(dir: &Path) -> (Server, String) {
 
 /// `serve`, run with `cwd` as its working directory.
 fn serve_in(dir: &Path, cwd: &Path) -> (Server, String) {
-    let db = dir.join("events.db");
-    let args = [
-        Path::new("--db"),
-        &db,
-        Path::new("--www"),
-        dir,
-        Path::new("--sdk"),
-        dir,
-    ];
-    serve_with(cwd, args)
+    serve_dir(dir, cwd, Stdio::inherit())
 }
 
 /// `wayline serve` on a free port with these options, run with `cwd` as its working directory.
@@ -54,6 +47,12 @@ fn serve_with(
 
 /// [`serve_in`], its standard error written to the file `log`.
 fn serve_logged(dir: &Path, cwd: &Path, log: &Path) -> (Server, String) {
+    serve_dir(dir, cwd, std::fs::File::create(log).unwrap().into())
+}
+
+/// `wayline serve` with its database in `dir` and `dir` as its site and SDK directory, its standard error going to
+/// `stderr`.
+fn serve_dir(dir: &Path, cwd: &Path, stderr: Stdio) -> (Server, String) {
     let db = dir.join("events.db");
     let args = [
         Path::new("--db"),
@@ -63,7 +62,7 @@ fn serve_logged(dir: &Path, cwd: &Path, log: &Path) -> (Server, String) {
         Path::new("--sdk"),
         dir,
     ];
-    serve_with_stderr(cwd, args, std::fs::File::create(log).unwrap().into())
+    serve_with_stderr(cwd, args, stderr)
 }
 
 /// [`serve_with`], its standard error going to `stderr`.
@@ -304,24 +303,7 @@ fn count_events_and_drops_refuse_a_database_of_a_newer_collector_as_serve_does()
     conn.execute("INSERT INTO schema_version (version) VALUES (99)", [])
         .unwrap();
     drop(conn);
-
-    let serve = Command::new(WAYLINE)
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let serve_stderr = String::from_utf8(serve.stderr).unwrap();
-    assert_eq!(serve.status.code(), Some(1), "{serve_stderr}");
-    assert!(
-        serve_stderr.contains("database schema version 99 is newer than this collector supports"),
-        "{serve_stderr}"
-    );
-    for command in ["count", "events", "drops"] {
-        let (code, stdout, stderr) = run(&[command], &db);
-        assert_eq!((code, stdout.as_str()), (1, ""), "{command}: {stderr}");
-        assert_eq!(stderr, serve_stderr, "{command}");
-    }
+    common::assert_every_command_refuses_a_newer_schema(db.as_os_str());
 }
 
 #[test]
@@ -480,9 +462,8 @@ fn the_demo_source_serves_www_demo_config_json_from_the_working_directory() {
     assert!(body.contains("no_config"), "{body}");
     stop(child);
 
-    let config = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
-    std::fs::create_dir_all(dir.path().join("www")).unwrap();
-    std::fs::write(dir.path().join("www/demo-config.json"), config).unwrap();
+    let config = GOOD_CONFIG;
+    write_demo_config(dir.path(), config);
     let (child, address) = serve_in(dir.path(), dir.path());
     let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
     assert_eq!(status, 200, "{body}");
@@ -494,14 +475,23 @@ fn the_demo_source_serves_www_demo_config_json_from_the_working_directory() {
     stop(child);
 }
 
+/// A config the demo source compiles, and one with a typo (`cout`) it cannot.
+const GOOD_CONFIG: &str = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
+const BROKEN_CONFIG: &str = r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#;
+
+/// Writes the demo source's config file under `dir`, where `serve` run there looks for it; its path.
+fn write_demo_config(dir: &Path, text: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    let file = dir.join("www/demo-config.json");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
 #[test]
 fn a_config_found_good_is_served_when_the_file_breaks_even_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let config = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
-    let broken = r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#;
-    std::fs::create_dir_all(dir.path().join("www")).unwrap();
-    let file = dir.path().join("www/demo-config.json");
-    std::fs::write(&file, config).unwrap();
+    let (config, broken) = (GOOD_CONFIG, BROKEN_CONFIG);
+    let file = write_demo_config(dir.path(), config);
     // Found good at start, and broken before any request.
     let (child, address) = serve_in(dir.path(), dir.path());
     std::fs::write(&file, broken).unwrap();
@@ -520,8 +510,7 @@ fn a_config_found_good_is_served_when_the_file_breaks_even_after_a_restart() {
 
     // With a database that never had a good one, there is nothing to fall back on.
     let fresh = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(fresh.path().join("www")).unwrap();
-    std::fs::write(fresh.path().join("www/demo-config.json"), broken).unwrap();
+    write_demo_config(fresh.path(), broken);
     let (child, address) = serve_in(fresh.path(), fresh.path());
     let (status, body) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
     assert_eq!(status, 503, "{body}");
@@ -534,11 +523,8 @@ fn a_config_found_good_is_served_when_the_file_breaks_even_after_a_restart() {
 #[test]
 fn the_note_at_start_says_whether_the_last_good_config_is_served_for_a_broken_file() {
     let dir = tempfile::tempdir().unwrap();
-    let config = r#"{"segments": {"buyer": "count(\"Order Completed\") >= 1"}}"#;
-    let broken = r#"{"segments": {"buyer": "cout(\"A\") > 1"}}"#;
-    std::fs::create_dir_all(dir.path().join("www")).unwrap();
-    let file = dir.path().join("www/demo-config.json");
-    std::fs::write(&file, config).unwrap();
+    let (config, broken) = (GOOD_CONFIG, BROKEN_CONFIG);
+    let file = write_demo_config(dir.path(), config);
     // Found good by a first run, which keeps it in the database.
     let (child, _) = serve_in(dir.path(), dir.path());
     stop(child);
@@ -579,8 +565,7 @@ fn the_note_at_start_says_whether_the_last_good_config_is_served_for_a_broken_fi
 
     // With a database that never had a good one, nothing is.
     let fresh = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(fresh.path().join("www")).unwrap();
-    std::fs::write(fresh.path().join("www/demo-config.json"), broken).unwrap();
+    write_demo_config(fresh.path(), broken);
     let log = fresh.path().join("stderr.log");
     let (child, address) = serve_logged(fresh.path(), fresh.path(), &log);
     let (status, _) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");

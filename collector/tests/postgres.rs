@@ -642,31 +642,7 @@ fn the_commands_refuse_a_database_of_a_newer_collector_as_serve_does() {
     })
     .join()
     .unwrap();
-    let wayline = env!("CARGO_BIN_EXE_wayline");
-    let serve = Command::new(wayline)
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", &url_text])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let serve_stderr = String::from_utf8(serve.stderr).unwrap();
-    assert_eq!(serve.status.code(), Some(1), "{serve_stderr}");
-    assert!(
-        serve_stderr.contains("database schema version 99 is newer than this collector supports"),
-        "{serve_stderr}"
-    );
-    for command in ["count", "events", "drops"] {
-        let o = Command::new(wayline)
-            .args([command, "--db", &url_text])
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(1), "{command}");
-        assert!(o.stdout.is_empty(), "{command}");
-        assert_eq!(
-            String::from_utf8(o.stderr).unwrap(),
-            serve_stderr,
-            "{command}"
-        );
-    }
+    common::assert_every_command_refuses_a_newer_schema(url_text.as_ref());
 }
 
 /// A local port that takes no more connections: a listener never accepting, its queue filled, so that the kernel

@@ -198,3 +198,33 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     encoder.write_all(data).unwrap();
     encoder.finish().unwrap()
 }
+
+/// Runs `wayline serve`, then `count`, `events` and `drops`, on `db` (a SQLite path or a PostgreSQL URL) whose
+/// schema a newer collector wrote (version 99): serve refuses it, and each command refuses it as serve does (exit
+/// 1, serve's message on stderr, nothing on stdout).
+pub fn assert_every_command_refuses_a_newer_schema(db: &std::ffi::OsStr) {
+    let wayline = env!("CARGO_BIN_EXE_wayline");
+    let serve = std::process::Command::new(wayline)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let serve_stderr = String::from_utf8(serve.stderr).unwrap();
+    assert_eq!(serve.status.code(), Some(1), "{serve_stderr}");
+    assert!(
+        serve_stderr.contains("database schema version 99 is newer than this collector supports"),
+        "{serve_stderr}"
+    );
+    for command in ["count", "events", "drops"] {
+        let output = std::process::Command::new(wayline)
+            .args([command, "--db"])
+            .arg(db)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(1), "{command}: {stderr}");
+        assert!(output.stdout.is_empty(), "{command}");
+        assert_eq!(stderr, serve_stderr, "{command}");
+    }
+}
