@@ -242,20 +242,7 @@ fn parse_upstream(text: &str) -> Result<String, UsageError> {
         None => text,
     };
     let (host, port) = authority.rsplit_once(':').ok_or_else(refuse)?;
-    let host_ok = match host.strip_prefix('[') {
-        Some(inside) => inside.strip_suffix(']').is_some_and(|ip| {
-            !ip.is_empty()
-                && ip
-                    .chars()
-                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        }),
-        None => {
-            !host.is_empty()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-        }
-    };
+    let host_ok = crate::config::is_host(host);
     let port_ok = !port.is_empty()
         && port.bytes().all(|b| b.is_ascii_digit())
         && port.parse::<u16>().is_ok_and(|port| port > 0);

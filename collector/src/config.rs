@@ -108,16 +108,7 @@ impl OriginPattern {
                 "{text:?}: a host cannot hold a wildcard; list each origin, or give \"*\" for any origin"
             ));
         }
-        let host_chars_ok = match host.strip_prefix('[') {
-            Some(inside) => inside
-                .trim_end_matches(']')
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.'),
-            None => host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)),
-        };
-        if !host_chars_ok {
+        if !is_host(host) {
             return Err(format!(
                 "{text:?} has an invalid host (an internationalised name is written in its xn-- form)"
             ));
@@ -313,6 +304,26 @@ impl Sources {
 
     pub fn iter(&self) -> impl Iterator<Item = &Source> {
         self.sources.iter()
+    }
+}
+
+/// Whether `host` is a host as a URL or an `Origin` names one: an ASCII name (an internationalised one in its
+/// `xn--` form) or IPv4 address, or a bracketed IPv6 address. (The sources file's origins and `wayline proxy
+/// --upstream` both take one.)
+pub(crate) fn is_host(host: &str) -> bool {
+    match host.strip_prefix('[') {
+        Some(inside) => inside.strip_suffix(']').is_some_and(|ip| {
+            !ip.is_empty()
+                && ip
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        }),
+        None => {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        }
     }
 }
 
