@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seeded } from './random.mjs';
 
 const from = process.argv[2];
 if (!from) {
@@ -20,12 +21,7 @@ const { evalCondition } = require(from);
 const version = require(join(from, 'package.json')).version;
 
 const COUNT = 2000;
-let seed = 20261127;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = (list) => list[Math.floor(random() * list.length)];
+const { random, pick } = seeded(20261127);
 
 // Values chosen where JavaScript's coercions and comparisons have corners: numeric strings with white space, hex,
 // exponents and signs, empty strings, case and non-ASCII text (UTF-16 order, case folding), versions with
