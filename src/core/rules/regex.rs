@@ -5,6 +5,10 @@
 //! `\d \w \s \D \W \S`, `\b \B`, anchors `^ $`, `* + ?`, `{m}`, `{m,}`, `{m,n}` (lazy forms too: they match
 //! the same), groups `(...)`, `(?:...)`, alternation `|`, and a leading `(?i)` for case-insensitive matching.
 //! Not supported (an error, not a surprise): back-references, look-around.
+//!
+//! Patterns and texts are read as UTF-16 code units, as JavaScript reads a `RegExp` without the `u` flag (the one
+//! GrowthBook's `$regex` builds): a character outside the Basic Multilingual Plane, such as an emoji, is two units,
+//! so `.` matches half of it, `^.$` does not match it, and `😀+` repeats its second unit only.
 
 use super::limits::{MAX_DEPTH, MAX_REGEX_BYTES, MAX_REGEX_INSTS, MAX_REGEX_REPEAT};
 use crate::core::json::Value;
@@ -26,7 +30,8 @@ pub struct OutOfSteps;
 pub struct Regex {
     source: String,
     /// The program, each instruction as the compiled config writes it: an operation ([`CHAR`] to [`MATCH`]) and
-    /// two operands. Matching reads this form, so reading a compiled config back only checks it.
+    /// two operands. Matching reads this form, so reading a compiled config back only checks it. Characters,
+    /// here and in [`Class`], are UTF-16 code units.
     insts: Vec<[usize; 3]>,
     classes: Vec<Class>,
     case_insensitive: bool,
@@ -40,7 +45,7 @@ impl PartialEq for Regex {
 
 #[derive(Debug, Clone)]
 struct Class {
-    ranges: Vec<(char, char)>,
+    ranges: Vec<(u32, u32)>,
     negated: bool,
 }
 
@@ -58,8 +63,8 @@ const MATCH: usize = 8;
 /// An instruction as the compiler emits it (a regex keeps it as [`Inst::code`]).
 #[derive(Debug, Clone, Copy)]
 enum Inst {
-    Char(char),
-    /// Any character but a line terminator.
+    Char(u32),
+    /// Any code unit but a line terminator.
     Any,
     Class(usize),
     Start,
@@ -90,7 +95,7 @@ impl Inst {
 #[derive(Debug, Clone)]
 enum Node {
     Empty,
-    Char(char),
+    Char(u32),
     Any,
     Class(Class),
     Start,
@@ -148,10 +153,7 @@ impl Regex {
             let mut ranges = Vec::new();
             for pair in rest.chunks(2) {
                 let [lo, hi] = pair else { return None };
-                ranges.push((
-                    char::from_u32(idx(lo)? as u32)?,
-                    char::from_u32(idx(hi)? as u32)?,
-                ));
+                ranges.push((unit(idx(lo)?)?, unit(idx(hi)?)?));
             }
             classes_out.push(Class {
                 ranges,
@@ -170,7 +172,7 @@ impl Regex {
             };
             let (op, a, b) = (idx(op)?, idx(a)?, idx(b)?);
             let valid = match op {
-                CHAR => char::from_u32(a as u32).is_some(),
+                CHAR => unit(a).is_some(),
                 CLASS => a < classes_out.len(),
                 SPLIT => a < len && b < len,
                 JMP => a < len,
@@ -189,26 +191,32 @@ impl Regex {
         })
     }
 
-    /// Compiles `pattern` (a leading `(?i)` makes it case-insensitive).
+    /// Compiles a rule's pattern: a leading `(?i)` makes it case-insensitive.
     pub fn new(pattern: &str) -> Result<Regex, RegexError> {
-        Self::with_flags(pattern, false)
+        match pattern.strip_prefix("(?i)") {
+            Some(rest) if pattern.len() <= MAX_REGEX_BYTES => {
+                let mut re = Self::with_flags(rest, true)?;
+                re.source = pattern.to_string();
+                Ok(re)
+            }
+            _ => Self::with_flags(pattern, false),
+        }
     }
 
+    /// Compiles `pattern` as JavaScript's `new RegExp(pattern, case_insensitive ? "i" : "")` would (GrowthBook's
+    /// `$regex` and `$regexi`): a `(?i)` in it is an error there, as in JavaScript.
     pub fn with_flags(pattern: &str, case_insensitive: bool) -> Result<Regex, RegexError> {
         if pattern.len() > MAX_REGEX_BYTES {
             return Err(RegexError("the pattern is longer than 512 bytes"));
         }
-        let (body, ci) = match pattern.strip_prefix("(?i)") {
-            Some(rest) => (rest, true),
-            None => (pattern, case_insensitive),
-        };
+        let ci = case_insensitive;
         let mut p = Parser {
-            chars: body.chars().collect(),
+            units: pattern.encode_utf16().collect(),
             pos: 0,
             ci,
         };
         let node = p.alternation(0)?;
-        if p.pos < p.chars.len() {
+        if p.pos < p.units.len() {
             return Err(RegexError("unmatched `)`"));
         }
         let mut c = Compiler {
@@ -233,15 +241,16 @@ impl Regex {
         &self.source
     }
 
-    /// Whether the pattern matches anywhere in `text`, charging one step per thread per character to `budget`.
+    /// Whether the pattern matches anywhere in `text`, charging one step per thread per UTF-16 code unit to
+    /// `budget`.
     pub fn is_match(&self, text: &str, budget: &mut u32) -> Result<bool, OutOfSteps> {
         let n = self.insts.len();
         let mut cur = Threads::new(n);
         let mut next = Threads::new(n);
         let mut stack = Vec::with_capacity(n);
-        let mut prev: Option<char> = None;
-        let mut chars = text.chars();
-        let mut c = chars.next();
+        let mut prev: Option<u32> = None;
+        let mut units = text.encode_utf16().map(u32::from);
+        let mut c = units.next();
         loop {
             let at_start = prev.is_none();
             // Unanchored search: a new thread starts at every position.
@@ -256,14 +265,14 @@ impl Regex {
             };
             let folded = if self.case_insensitive { fold(ch) } else { ch };
             next.clear();
-            let after = chars.next();
+            let after = units.next();
             for i in 0..cur.len() {
                 let pc = cur.dense[i];
                 let [op, a, _] = self.insts[pc];
                 let ok = match op {
                     MATCH => return Ok(true),
                     CHAR => a == folded as usize,
-                    ANY => !matches!(ch, '\n' | '\r' | '\u{2028}' | '\u{2029}'),
+                    ANY => !matches!(ch, 0x0A | 0x0D | 0x2028 | 0x2029),
                     CLASS => self.class_matches(a, ch),
                     _ => false,
                 };
@@ -285,12 +294,12 @@ impl Regex {
         }
     }
 
-    fn class_matches(&self, k: usize, ch: char) -> bool {
+    fn class_matches(&self, k: usize, ch: u32) -> bool {
         let class = &self.classes[k];
-        let hit = |c: char| class.ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+        let hit = |c: u32| class.ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
         let mut found = hit(ch);
         if !found && self.case_insensitive {
-            found = hit(fold(ch)) || hit(super::case::upper(ch));
+            found = hit(fold(ch)) || hit(on_char(ch, super::case::upper));
         }
         found != class.negated
     }
@@ -305,8 +314,8 @@ impl Regex {
         pc: usize,
         at_start: bool,
         at_end: bool,
-        prev: Option<char>,
-        next: Option<char>,
+        prev: Option<u32>,
+        next: Option<u32>,
     ) {
         stack.clear();
         stack.push(pc);
@@ -335,12 +344,24 @@ impl Regex {
     }
 }
 
-fn is_word(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
+fn is_word(c: u32) -> bool {
+    u8::try_from(c).is_ok_and(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-fn fold(c: char) -> char {
-    super::case::lower(c)
+fn fold(c: u32) -> u32 {
+    on_char(c, super::case::lower)
+}
+
+/// `f` applied to the character a code unit is; a surrogate (half of a character outside the Basic Multilingual
+/// Plane) is left as it is, as JavaScript's case folding without the `u` flag leaves it.
+fn on_char(unit: u32, f: fn(char) -> char) -> u32 {
+    char::from_u32(unit).map_or(unit, |c| f(c) as u32)
+}
+
+/// A code unit of a compiled config's regex. A unit above `0xFFFF` is a whole character written by a compiler
+/// that read patterns as characters: it is taken, and matches nothing, rather than refusing the config.
+fn unit(x: usize) -> Option<u32> {
+    u32::try_from(x).ok().filter(|&u| u <= 0x10FFFF)
 }
 
 /// A sparse set of program counters: O(1) insert, clear and membership.
@@ -374,14 +395,38 @@ impl Threads {
 }
 
 struct Parser {
-    chars: Vec<char>,
+    units: Vec<u16>,
     pos: usize,
     ci: bool,
 }
 
 impl Parser {
+    /// The unit at the cursor as a character, to compare with the pattern's syntax; a surrogate reads as
+    /// U+FFFD, which is no syntax ([`Parser::literal`] gives its value).
     fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
+        self.at(self.pos)
+    }
+
+    fn at(&self, pos: usize) -> Option<char> {
+        let unit = *self.units.get(pos)?;
+        Some(char::from_u32(unit.into()).unwrap_or(char::REPLACEMENT_CHARACTER))
+    }
+
+    /// The unit just read.
+    fn raw(&self) -> u32 {
+        self.pos
+            .checked_sub(1)
+            .and_then(|p| self.units.get(p))
+            .map_or(0, |&u| u32::from(u))
+    }
+
+    /// The unit just read, as a literal (folded when the pattern ignores case).
+    fn literal(&self) -> u32 {
+        if self.ci {
+            fold(self.raw())
+        } else {
+            self.raw()
+        }
     }
 
     fn alternation(&mut self, depth: usize) -> Result<Node, RegexError> {
@@ -503,9 +548,9 @@ impl Parser {
             '$' => Node::End,
             '(' => {
                 if self.peek() == Some('?') {
-                    match self.chars.get(self.pos + 1) {
+                    match self.at(self.pos + 1) {
                         Some(':') => self.pos += 2,
-                        Some('<') if !matches!(self.chars.get(self.pos + 2), Some('=' | '!')) => {
+                        Some('<') if !matches!(self.at(self.pos + 2), Some('=' | '!')) => {
                             // A named group: skip the name, keep the group.
                             while let Some(c) = self.peek() {
                                 self.pos += 1;
@@ -514,7 +559,7 @@ impl Parser {
                                 }
                             }
                         }
-                        _ => return Err(RegexError("look-around and inline flags other than a leading (?i) are not supported")),
+                        _ => return Err(RegexError("look-around and inline flags are not supported (a rule's pattern may start with (?i))")),
                     }
                 }
                 let inner = self.alternation(depth + 1)?;
@@ -528,7 +573,7 @@ impl Parser {
             '*' | '+' | '?' => return Err(RegexError("nothing to repeat")),
             '[' => Node::Class(self.class()?),
             '\\' => self.escape(false)?,
-            c => Node::Char(if self.ci { fold(c) } else { c }),
+            _ => Node::Char(self.literal()),
         })
     }
 
@@ -538,25 +583,25 @@ impl Parser {
             return Err(RegexError("the pattern ends with a lone `\\`"));
         };
         self.pos += 1;
-        let class = |ranges: &[(char, char)], negated: bool| {
+        let class = |ranges: &[(u32, u32)], negated: bool| {
             Node::Class(Class {
                 ranges: ranges.to_vec(),
                 negated,
             })
         };
-        const DIGIT: [(char, char); 1] = [('0', '9')];
-        const WORD: [(char, char); 4] = [('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')];
-        const SPACE: [(char, char); 10] = [
-            ('\t', '\r'),
-            (' ', ' '),
-            ('\u{a0}', '\u{a0}'),
-            ('\u{1680}', '\u{1680}'),
-            ('\u{2000}', '\u{200a}'),
-            ('\u{2028}', '\u{2029}'),
-            ('\u{202f}', '\u{202f}'),
-            ('\u{205f}', '\u{205f}'),
-            ('\u{3000}', '\u{3000}'),
-            ('\u{feff}', '\u{feff}'),
+        const DIGIT: [(u32, u32); 1] = [(0x30, 0x39)];
+        const WORD: [(u32, u32); 4] = [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)];
+        const SPACE: [(u32, u32); 10] = [
+            (0x09, 0x0D),
+            (0x20, 0x20),
+            (0xA0, 0xA0),
+            (0x1680, 0x1680),
+            (0x2000, 0x200A),
+            (0x2028, 0x2029),
+            (0x202F, 0x202F),
+            (0x205F, 0x205F),
+            (0x3000, 0x3000),
+            (0xFEFF, 0xFEFF),
         ];
         Ok(match c {
             'd' => class(&DIGIT, false),
@@ -565,21 +610,21 @@ impl Parser {
             'W' => class(&WORD, true),
             's' => class(&SPACE, false),
             'S' => class(&SPACE, true),
-            'b' if in_class => Node::Char('\u{8}'),
+            'b' if in_class => Node::Char(0x08),
             'b' => Node::WordBoundary(true),
             'B' => Node::WordBoundary(false),
-            'n' => Node::Char('\n'),
-            't' => Node::Char('\t'),
-            'r' => Node::Char('\r'),
-            'f' => Node::Char('\u{c}'),
-            'v' => Node::Char('\u{b}'),
-            '0' => Node::Char('\0'),
+            'n' => Node::Char(0x0A),
+            't' => Node::Char(0x09),
+            'r' => Node::Char(0x0D),
+            'f' => Node::Char(0x0C),
+            'v' => Node::Char(0x0B),
+            '0' => Node::Char(0),
             c if c.is_ascii_alphanumeric() => {
                 return Err(RegexError(
                     "unsupported escape (back-references, \\x, \\u and \\p are not supported)",
                 ))
             }
-            c => Node::Char(if self.ci { fold(c) } else { c }),
+            _ => Node::Char(self.literal()),
         })
     }
 
@@ -620,21 +665,21 @@ impl Parser {
                     _ => return Err(RegexError("unsupported escape in a class")),
                 }
             } else {
-                c
+                self.raw()
             };
             let is_range =
-                self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&n| n != ']');
+                self.peek() == Some('-') && self.at(self.pos + 1).is_some_and(|n| n != ']');
             if is_range {
                 self.pos += 1;
-                let hi_c = self.peek().unwrap_or(lo);
+                let hi_c = self.peek();
                 self.pos += 1;
-                let hi = if hi_c == '\\' {
+                let hi = if hi_c == Some('\\') {
                     match self.escape(true)? {
                         Node::Char(ch) => ch,
                         _ => return Err(RegexError("a class range cannot end in a class escape")),
                     }
                 } else {
-                    hi_c
+                    self.raw()
                 };
                 if hi < lo {
                     return Err(RegexError("a class range is out of order"));
@@ -648,21 +693,20 @@ impl Parser {
     }
 }
 
-fn complement(ranges: &[(char, char)]) -> Vec<(char, char)> {
+/// The code units `ranges` leave out.
+fn complement(ranges: &[(u32, u32)]) -> Vec<(u32, u32)> {
     let mut sorted = ranges.to_vec();
     sorted.sort();
     let mut out = Vec::new();
     let mut next = 0u32;
     for (lo, hi) in sorted {
-        if (lo as u32) > next {
-            if let (Some(a), Some(b)) = (char::from_u32(next), char::from_u32(lo as u32 - 1)) {
-                out.push((a, b));
-            }
+        if lo > next {
+            out.push((next, lo - 1));
         }
-        next = next.max(hi as u32 + 1);
+        next = next.max(hi + 1);
     }
-    if let Some(a) = char::from_u32(next) {
-        out.push((a, char::MAX));
+    if next <= 0xFFFF {
+        out.push((next, 0xFFFF));
     }
     out
 }
@@ -795,6 +839,15 @@ mod tests {
             ("^$", "", true),
             ("(?:ab)*c", "ababc", true),
             ("^[\\D]+$", "abc", true),
+            // Outside the Basic Multilingual Plane a character is two UTF-16 code units, as without `u`.
+            ("^.$", "😀", false),
+            ("^..$", "😀", true),
+            ("^[^a]$", "😀", false),
+            ("^\\W\\W$", "😀", true),
+            ("^😀$", "😀", true),
+            ("^😀+$", "😀😀", false),
+            ("^😀+$", "😀", true),
+            ("(?i)^😀$", "😀", true),
         ];
         for (p, t, want) in cases {
             assert_eq!(m(p, t), want, "{p:?} on {t:?}");
@@ -834,14 +887,19 @@ mod tests {
         assert_eq!(back.is_match("abcx", &mut budget), Ok(true));
         let text = v.to_json();
         for (from, to) in [
-            ("[3,0,0,0,97,0", "[3,0,0,0,55296,0"), // a character that is not one (a surrogate)
+            ("[3,0,0,0,97,0", "[3,0,0,0,1114112,0"), // past the last character
             ("[3,0,0,0,97,0,2,0,0", "[3,0,0,0,97,0,2,2,0"), // a class that does not exist
-            ("[3,0,0,0,97,0", "[3,0,0,9,97,0"),    // an unknown operation
+            ("[3,0,0,0,97,0", "[3,0,0,9,97,0"),      // an unknown operation
         ] {
             let bad = text.replacen(from, to, 1);
             assert_ne!(bad, text, "{from}");
             let bad = crate::core::json::parse(&bad).unwrap();
             assert!(Regex::from_value(&bad).is_none(), "{from} -> {to}");
         }
+        // A whole character outside the Basic Multilingual Plane, as a compiler that read patterns by character
+        // wrote it, is read and matches nothing.
+        let old = text.replacen("[3,0,0,0,97,0", "[3,0,0,0,128512,0", 1);
+        let old = Regex::from_value(&crate::core::json::parse(&old).unwrap()).unwrap();
+        assert_eq!(old.is_match("😀bx", &mut budget), Ok(false));
     }
 }
