@@ -2,14 +2,22 @@
 //! runs the whole demo.
 
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::UNIX_EPOCH;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use hyper::body::{Frame, SizeHint};
+use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::http::{if_none_match, AppState};
+
+/// The most of a file read at once, and so held in memory for a request: a file is sent a chunk
+/// at a time as the connection takes it.
+pub const READ_CHUNK_BYTES: usize = 64 * 1024;
 
 /// The policy the demo pages run under: it proves the SDK needs neither inline scripts nor
 /// `eval`, only `'wasm-unsafe-eval'` to compile its module.
@@ -48,21 +56,48 @@ pub async fn serve(
         let Some(file) = resolve(&candidate, &root, database).await else {
             continue;
         };
-        let Ok(metadata) = tokio::fs::metadata(&file).await else {
+        let Some((metadata, opened)) = open(&file, &method, database).await else {
             continue;
         };
-        if !metadata.is_file() || is_database_by_identity(&metadata, database).await {
-            continue;
-        }
         // The type comes from the name asked for, as it did before links were resolved.
         let content_type = content_type(&candidate);
-        if let Some(response) =
-            file_response(&file, &metadata, content_type, &method, &headers).await
-        {
-            return response;
-        }
+        return file_response(&metadata, opened, content_type, &headers);
     }
     not_found()
+}
+
+/// The file at `path` if it may be served (a regular file, not the database): its metadata and,
+/// for a `GET`, the file opened to be sent. `HEAD` neither opens nor reads it.
+///
+/// The metadata of a file sent is taken from the open file, not from its name, so that the
+/// `Content-Length` and `ETag` describe what is sent: a file replaced by a rename while it is sent
+/// (as deploys and builds replace files) is sent whole as it was when it was opened. The name is
+/// checked before opening all the same, because opening a named pipe would wait for a writer;
+/// what was opened is checked again, in case the name was given to another file in between.
+async fn open(
+    path: &Path,
+    method: &Method,
+    database: Option<&Path>,
+) -> Option<(std::fs::Metadata, Option<tokio::fs::File>)> {
+    let metadata = tokio::fs::metadata(path).await.ok()?;
+    if !servable(&metadata, database).await {
+        return None;
+    }
+    if method == Method::HEAD {
+        return Some((metadata, None));
+    }
+    // A file that vanished since is simply not found.
+    let file = tokio::fs::File::open(path).await.ok()?;
+    let metadata = file.metadata().await.ok()?;
+    servable(&metadata, database)
+        .await
+        .then_some((metadata, Some(file)))
+}
+
+/// Whether the file `metadata` describes may be served: a regular file, and not the database
+/// under another name.
+async fn servable(metadata: &std::fs::Metadata, database: Option<&Path>) -> bool {
+    metadata.is_file() && !is_database_by_identity(metadata, database).await
 }
 
 /// SQLite keeps a database in its file and, while it is open, in files named after it with
@@ -202,15 +237,14 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The answer for the file at `path`, which `metadata` describes. `HEAD` gets the headers
-/// `GET` would, its `Content-Length` from the metadata, and does not read the file.
-async fn file_response(
-    path: &Path,
+/// The answer for the file `metadata` describes: its body read from `opened` for a `GET`, none
+/// for a `HEAD` (`None`), which gets the headers `GET` would, `Content-Length` included.
+fn file_response(
     metadata: &std::fs::Metadata,
+    opened: Option<tokio::fs::File>,
     content_type: &'static str,
-    method: &Method,
     request_headers: &HeaderMap,
-) -> Option<Response> {
+) -> Response {
     // `no-cache` makes the browser revalidate every time; the ETag keeps that revalidation to
     // a 304 while the file is unchanged, so a rebuilt SDK is picked up at once.
     let modified = metadata
@@ -238,16 +272,91 @@ async fn file_response(
     }
 
     if if_none_match(request_headers, &etag) {
-        return Some((StatusCode::NOT_MODIFIED, headers).into_response());
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    if method == Method::HEAD {
-        // Set here because the body is empty: for GET it is the length of what was read.
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(metadata.len()));
-        return Some((StatusCode::OK, headers).into_response());
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(metadata.len()));
+    let body = match opened {
+        Some(file) => Body::new(FileBody::new(file, metadata.len())),
+        None => Body::empty(),
+    };
+    (StatusCode::OK, headers, body).into_response()
+}
+
+/// A file's body, read a chunk ([`READ_CHUNK_BYTES`]) at a time as the connection asks for more,
+/// so that the answer starts at once and a request's memory does not grow with the file. The
+/// connection (hyper's HTTP/1) asks for another chunk only while less than about 400 KiB (and
+/// fewer than 16 chunks) wait to be written to the socket, so a slow client slows the reading
+/// down rather than piling chunks up: a request holds under half a MiB of the file at most.
+///
+/// It sends exactly `remaining` bytes, the length the file had when it was opened, which the
+/// answer's `Content-Length` announced:
+/// - a file that grows meanwhile is sent as long as it was (its new end is not sent);
+/// - a file cut short meanwhile cannot deliver what was announced: the body ends with an error,
+///   on which the server closes the connection before the announced length, which HTTP/1.1
+///   clients and caches see as an incomplete answer, never as a complete shorter file;
+/// - a file rewritten in place meanwhile may be sent part old, part new, under the old tag, as
+///   with any server that does not copy files before sending them; replacing a file by a
+///   rename, as deploys and builds usually do, sends the old file whole (it stays open).
+struct FileBody {
+    file: tokio::fs::File,
+    remaining: u64,
+    /// The chunk being read into, kept while the read is under way.
+    chunk: Option<Vec<u8>>,
+}
+
+impl FileBody {
+    fn new(file: tokio::fs::File, length: u64) -> Self {
+        Self {
+            file,
+            remaining: length,
+            chunk: None,
+        }
     }
-    // A file that vanished between the metadata call and the read is simply not found.
-    let contents = tokio::fs::read(path).await.ok()?;
-    Some((StatusCode::OK, headers, Body::from(contents)).into_response())
+}
+
+impl hyper::body::Body for FileBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        let this = self.get_mut();
+        if this.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let wanted = usize::try_from(this.remaining).map_or(READ_CHUNK_BYTES, |remaining| {
+            remaining.min(READ_CHUNK_BYTES)
+        });
+        let chunk = this.chunk.get_or_insert_with(|| vec![0; wanted]);
+        let mut buffer = ReadBuf::new(chunk);
+        match Pin::new(&mut this.file).poll_read(cx, &mut buffer) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(err)) => return Poll::Ready(Some(Err(err))),
+            Poll::Ready(Ok(())) => {}
+        }
+        let read = buffer.filled().len();
+        let mut chunk = this.chunk.take().unwrap_or_default();
+        if read == 0 {
+            this.remaining = 0;
+            return Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file became shorter while it was being sent",
+            ))));
+        }
+        chunk.truncate(read);
+        this.remaining -= read as u64;
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from(chunk)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// Content types by extension. `.wasm` must be `application/wasm` or

@@ -5,7 +5,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{batch, track, Harness};
-use wayline_collector::static_files::CONTENT_SECURITY_POLICY;
+use wayline_collector::static_files::{CONTENT_SECURITY_POLICY, READ_CHUNK_BYTES};
 
 #[tokio::test]
 async fn wasm_is_served_as_application_wasm() {
@@ -398,4 +398,196 @@ async fn links_out_of_the_served_directory_are_404() {
     let reply = h.get("/sdk/wayline-latest.js").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body, b"export {};\n");
+}
+
+/// `len` bytes that repeat only every 251 bytes, so that a chunk out of place or missing shows.
+fn patterned(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// A GET for `path` as the router answers it, its body not yet read.
+async fn get_unread(h: &Harness, path: &str) -> axum::response::Response {
+    use tower::ServiceExt;
+    let request = Request::get(path).body(Body::empty()).unwrap();
+    h.app.clone().oneshot(request).await.unwrap()
+}
+
+/// A file of several megabytes is served byte for byte with the length, type and tag its
+/// metadata gives, in chunks of at most [`READ_CHUNK_BYTES`]: the body holds one chunk at a
+/// time, never the whole file. HEAD and revalidation answer it as they answer small files.
+#[tokio::test]
+async fn large_files_are_sent_whole_a_chunk_at_a_time() {
+    use http_body_util::BodyExt;
+    let h = Harness::new();
+    let large = patterned(8 << 20);
+    std::fs::write(h.dir.path().join("sdk/large.wasm"), &large).unwrap();
+
+    let response = get_unread(&h, "/sdk/large.wasm").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-length"], (8 << 20).to_string().as_str());
+    assert_eq!(headers["content-type"], "application/wasm");
+    let mut body = response.into_body();
+    let mut received = Vec::new();
+    let mut chunks = 0;
+    while let Some(frame) = body.frame().await {
+        let data = frame.unwrap().into_data().unwrap();
+        assert!(data.len() <= READ_CHUNK_BYTES, "a chunk of {}", data.len());
+        received.extend_from_slice(&data);
+        chunks += 1;
+    }
+    assert!(received == large, "the body differs from the file");
+    assert!(chunks >= large.len() / READ_CHUNK_BYTES, "{chunks} chunks");
+
+    let head = h
+        .send(
+            Request::head("/sdk/large.wasm")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert_eq!(head.headers, headers);
+    assert!(head.body.is_empty());
+    let etag = headers["etag"].to_str().unwrap();
+    for method in ["GET", "HEAD"] {
+        let request = Request::builder()
+            .method(method)
+            .uri("/sdk/large.wasm")
+            .header("if-none-match", format!("W/\"x\", W/{etag}"))
+            .body(Body::empty())
+            .unwrap();
+        let reply = h.send(request).await;
+        assert_eq!(reply.status, StatusCode::NOT_MODIFIED, "{method}");
+        assert_eq!(reply.header("etag"), Some(etag), "{method}");
+        assert!(reply.body.is_empty(), "{method}");
+    }
+}
+
+/// The answer is ready before the file is read: its end is read only as the body is sent. Shown
+/// by rewriting the file's last bytes in place once the answer (status and headers) is out, and
+/// finding the new bytes in the body. So a request costs a chunk of memory, not the file's size,
+/// and a large file starts arriving at once.
+#[tokio::test]
+async fn the_file_is_read_while_the_body_is_sent() {
+    use std::io::{Seek, SeekFrom, Write};
+    let h = Harness::new();
+    let file = h.dir.path().join("www/large.bin");
+    let mut large = patterned(4 << 20);
+    std::fs::write(&file, &large).unwrap();
+
+    let response = get_unread(&h, "/large.bin").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let tail = large.len() - 1024;
+    large[tail..].fill(b'!');
+    let mut writer = std::fs::File::options().write(true).open(&file).unwrap();
+    writer.seek(SeekFrom::Start(tail as u64)).unwrap();
+    writer.write_all(&large[tail..]).unwrap();
+    drop(writer);
+
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(
+        body == large,
+        "the body was read before the answer was sent"
+    );
+}
+
+/// A file that grows while it is sent is sent as long as it was when it was opened, which is
+/// the `Content-Length` and `ETag` the answer gave: never more bytes than announced.
+#[tokio::test]
+async fn a_file_that_grows_while_it_is_sent_is_sent_as_announced() {
+    use std::io::Write;
+    let h = Harness::new();
+    let file = h.dir.path().join("www/growing.txt");
+    let large = patterned(1 << 20);
+    std::fs::write(&file, &large).unwrap();
+
+    let response = get_unread(&h, "/growing.txt").await;
+    assert_eq!(response.headers()["content-length"], "1048576");
+    let mut writer = std::fs::File::options().append(true).open(&file).unwrap();
+    writer.write_all(&patterned(300_000)).unwrap();
+    drop(writer);
+
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(body == large, "{} bytes sent", body.len());
+}
+
+/// A file cut short while it is sent cannot deliver the `Content-Length` announced: the body
+/// ends with an error instead of simply ending, so the connection is closed before the
+/// announced length, which a client and any cache see as an incomplete answer, never a complete
+/// (shorter) file.
+#[tokio::test]
+async fn a_file_truncated_while_it_is_sent_ends_the_body_with_an_error() {
+    let h = Harness::new();
+    let file = h.dir.path().join("www/shrinking.txt");
+    std::fs::write(&file, patterned(1 << 20)).unwrap();
+
+    let response = get_unread(&h, "/shrinking.txt").await;
+    assert_eq!(response.headers()["content-length"], "1048576");
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(1000)
+        .unwrap();
+    let read = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+    assert!(read.is_err(), "the body ended as if whole");
+}
+
+/// Over a connection: a file truncated while it is sent ends the connection short of the
+/// `Content-Length` announced (no chunked encoding, no padding), which is how an HTTP/1.1
+/// client or cache knows the answer is incomplete.
+#[tokio::test]
+async fn a_file_truncated_while_it_is_sent_closes_the_connection_short() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = Harness::new();
+    let file = h.dir.path().join("www/shrinking.bin");
+    // Far more than the sockets' buffers hold, so that most of it is still to be read when the
+    // file is cut.
+    let size = 32 << 20;
+    std::fs::write(&file, patterned(size)).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = h.app.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /shrinking.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0];
+        stream.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-length: {size}\r\n")),
+        "{head}"
+    );
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(1 << 20)
+        .unwrap();
+    let mut body = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut body),
+    )
+    .await
+    .expect("the connection was not closed");
+    // Closed, cleanly or by a reset: either way short of the length announced.
+    let _ = read;
+    assert!(body.len() < size, "{} bytes of {size}", body.len());
+    server.abort();
 }
