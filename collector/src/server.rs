@@ -41,14 +41,36 @@ pub const MAX_CONNECTIONS: usize = 1024;
 /// and never reads (or pipelines requests for large files and reads none) would keep its
 /// connection, and one of the [`MAX_CONNECTIONS`] slots, for as long as it likes, and a
 /// graceful shutdown would wait on it forever: the header and body timeouts only bound reading.
-/// A client that reads at all, however slowly, empties the buffer well within it.
+/// It is also the most waiting a client can bank by taking a response quickly: see
+/// [`MIN_WRITE_RATE`].
 pub const WRITE_STALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The bounds on connections: how many at once, how long a write may stall.
+/// The slowest a client may take a response, in bytes per second, on average over the time the
+/// collector waits on it: 8 KiB/s, about what a request body at the size limit must keep up
+/// ([`crate::body::BODY_READ_TIMEOUT`]: 500 KiB in 60 s). Without it, a client that takes a few
+/// bytes every so often is never stalled for [`WRITE_STALL_TIMEOUT`] and keeps its connection
+/// (and slot) for as long as a large answer lasts at its pace: hours for a file of megabytes.
+///
+/// Writes may wait for the client as long as an allowance lasts: it starts at
+/// [`WRITE_STALL_TIMEOUT`], the time writes wait uses it up, and each byte the client takes earns
+/// back 1/8,192 s of it, up to [`WRITE_STALL_TIMEOUT`] again; when none is left the connection is
+/// closed. So a client taking nothing is cut off after 30 s, as the stall limit always did; one
+/// taking a few bytes now and then barely later; one taking x bytes per second, below the rate,
+/// after about 30 s / (1 − x / 8,192) of waiting (60 s at half the rate); and one keeping up the
+/// rate never, however long the answer, which at that pace holds a slot for about 1 s per 8 KiB
+/// (32 s for a file of 256 KiB, 21 minutes for 10 MiB). Time when nothing waits to be written
+/// (answers the socket's buffers take at once, idle time between requests) does not count, so
+/// small answers, which the buffers take whole, are never concerned.
+pub const MIN_WRITE_RATE: u64 = 8 * 1024;
+
+/// The bounds on connections: how many at once, how long a write may stall, how slowly a client
+/// may take a response.
 #[derive(Debug, Clone, Copy)]
 struct Limits {
     connections: usize,
     write_stall: std::time::Duration,
+    /// Bytes per second.
+    min_write_rate: u64,
 }
 
 #[derive(Debug)]
@@ -139,6 +161,7 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
     let limits = Limits {
         connections: MAX_CONNECTIONS,
         write_stall: WRITE_STALL_TIMEOUT,
+        min_write_rate: MIN_WRITE_RATE,
     };
     serve_connections(listener, app, signals.recv(), limits).await;
     // The router, and with it every `Store` handle, is gone now; wait for the writer to
@@ -152,7 +175,8 @@ pub async fn run(options: ServeOptions) -> Result<(), ServeError> {
 /// Each connection is HTTP/1.1 with a timer, so that hyper's header read timeout applies: a
 /// client that trickles its request head, or leaves a connection idle, is cut off after
 /// [`HEADER_READ_TIMEOUT`] (`axum::serve` sets no timer, and so no timeout). Bodies have their
-/// own limit, [`crate::body::BODY_READ_TIMEOUT`], and writing a response [`WRITE_STALL_TIMEOUT`].
+/// own limit, [`crate::body::BODY_READ_TIMEOUT`], and writing a response [`WRITE_STALL_TIMEOUT`]
+/// and [`MIN_WRITE_RATE`].
 /// At most `limits.connections` are open at once (see [`MAX_CONNECTIONS`]).
 async fn serve_connections(
     listener: TcpListener,
@@ -222,7 +246,11 @@ fn spawn_connection(
         // connection: the request is dropped half-handled and never answered.
         .half_close(true)
         .serve_connection(
-            TokioIo::new(WriteDeadline::new(stream, limits.write_stall)),
+            TokioIo::new(WriteDeadline::new(
+                stream,
+                limits.write_stall,
+                limits.min_write_rate,
+            )),
             TowerToHyperService::new(app.clone()),
         );
     let connection = graceful.watch(connection);
@@ -233,50 +261,73 @@ fn spawn_connection(
     });
 }
 
-/// A connection whose writes fail (`TimedOut`) once one has waited `limit` for the client to
-/// take more bytes; any progress starts the wait afresh. Reads are the header and body
-/// timeouts' concern.
-struct WriteDeadline {
-    stream: TcpStream,
-    limit: std::time::Duration,
-    /// Running while a write waits; boxed so that the connection stays `Unpin`.
-    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+/// A connection whose writes fail (`TimedOut`) once the client has taken the response too slowly
+/// (see [`MIN_WRITE_RATE`]): writes may wait for the client, in all, as long as the allowance
+/// lasts, which starts at `stall`, is used up by the time writes wait, and is earned back by the
+/// bytes the client takes (`1 / min_rate` s a byte), but never past `stall`. So no write waits
+/// longer than `stall`, and a client that keeps up `min_rate` is never cut off. Time when no
+/// write waits (the socket takes what is written, or nothing is being written) does not count.
+/// Reads are the header and body timeouts' concern.
+struct WriteDeadline<S> {
+    stream: S,
+    stall: std::time::Duration,
+    /// Bytes per second; at least 1.
+    min_rate: u64,
+    /// How much longer writes may wait before the client has taken more.
+    allowance: std::time::Duration,
+    /// While a write waits: since when, and the timer that ends the allowance (boxed so that
+    /// the connection stays `Unpin`).
+    waiting: Option<(tokio::time::Instant, Pin<Box<tokio::time::Sleep>>)>,
 }
 
-impl WriteDeadline {
-    fn new(stream: TcpStream, limit: std::time::Duration) -> Self {
+impl<S> WriteDeadline<S> {
+    fn new(stream: S, stall: std::time::Duration, min_rate: u64) -> Self {
         Self {
             stream,
-            limit,
-            stalled: None,
+            stall,
+            min_rate: min_rate.max(1),
+            allowance: stall,
+            waiting: None,
         }
     }
 
-    /// `polled`, the socket's answer, unless it is still waiting and has waited `limit`.
+    /// `polled`, the socket's answer, unless it is still waiting and the allowance has run out.
+    /// `taken` says how many bytes an answer of the socket's took.
     fn bound<T>(
         &mut self,
         cx: &mut Context<'_>,
         polled: Poll<io::Result<T>>,
+        taken: impl FnOnce(&T) -> usize,
     ) -> Poll<io::Result<T>> {
-        if polled.is_ready() {
-            self.stalled = None;
+        if let Poll::Ready(result) = &polled {
+            if let Some((since, _)) = self.waiting.take() {
+                self.allowance = self.allowance.saturating_sub(since.elapsed());
+            }
+            let taken = result.as_ref().map_or(0, taken);
+            let earned_nanos = taken as u128 * 1_000_000_000 / u128::from(self.min_rate);
+            let earned =
+                std::time::Duration::from_nanos(u64::try_from(earned_nanos).unwrap_or(u64::MAX));
+            self.allowance = self.allowance.saturating_add(earned).min(self.stall);
             return polled;
         }
-        let limit = self.limit;
-        let stalled = self
-            .stalled
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-        match stalled.as_mut().poll(cx) {
+        let allowance = self.allowance;
+        let (_, timer) = self.waiting.get_or_insert_with(|| {
+            (
+                tokio::time::Instant::now(),
+                Box::pin(tokio::time::sleep(allowance)),
+            )
+        });
+        match timer.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
-                "the client took none of the response for too long",
+                "the client took the response too slowly",
             ))),
             Poll::Pending => Poll::Pending,
         }
     }
 }
 
-impl AsyncRead for WriteDeadline {
+impl<S: AsyncRead + Unpin> AsyncRead for WriteDeadline<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -286,7 +337,7 @@ impl AsyncRead for WriteDeadline {
     }
 }
 
-impl AsyncWrite for WriteDeadline {
+impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -294,7 +345,7 @@ impl AsyncWrite for WriteDeadline {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.stream).poll_write(cx, buf);
-        this.bound(cx, polled)
+        this.bound(cx, polled, |&n| n)
     }
 
     fn poll_write_vectored(
@@ -304,7 +355,7 @@ impl AsyncWrite for WriteDeadline {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        this.bound(cx, polled)
+        this.bound(cx, polled, |&n| n)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -314,13 +365,13 @@ impl AsyncWrite for WriteDeadline {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.stream).poll_flush(cx);
-        this.bound(cx, polled)
+        this.bound(cx, polled, |()| 0)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.stream).poll_shutdown(cx);
-        this.bound(cx, polled)
+        this.bound(cx, polled, |()| 0)
     }
 }
 
@@ -421,6 +472,7 @@ mod tests {
         let limits = Limits {
             connections: 2,
             write_stall: WRITE_STALL_TIMEOUT,
+            min_write_rate: MIN_WRITE_RATE,
         };
         let (address, stop, server) = serve_on_loopback(app, limits).await;
 
@@ -474,6 +526,7 @@ mod tests {
         let limits = Limits {
             connections: 4,
             write_stall: WRITE_STALL_TIMEOUT,
+            min_write_rate: MIN_WRITE_RATE,
         };
         let (address, stop, server) = serve_on_loopback(app, limits).await;
 
@@ -517,6 +570,7 @@ mod tests {
         let limits = Limits {
             connections: 1,
             write_stall: Duration::from_secs(1),
+            min_write_rate: MIN_WRITE_RATE,
         };
         let (address, stop, server) = serve_on_loopback(app, limits).await;
 
@@ -531,6 +585,188 @@ mod tests {
         assert!(answered(&mut next, Duration::from_secs(10)).await);
 
         drop((greedy, next));
+        stop.send(()).unwrap();
+        server.await.unwrap();
+    }
+
+    /// A large answer written through a [`WriteDeadline`] with the collector's limits (a 30 s
+    /// stall, 8 KiB/s) into a 16 KiB pipe, whose other end `reader` reads: how the write ended and
+    /// how long it took (in the paused clock the tests run on).
+    async fn write_to<F>(
+        size: usize,
+        reader: impl FnOnce(tokio::io::DuplexStream) -> F,
+    ) -> (io::Result<()>, Duration)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (near, far) = tokio::io::duplex(16 * 1024);
+        let reading = tokio::spawn(reader(far));
+        let mut writer = WriteDeadline::new(near, WRITE_STALL_TIMEOUT, MIN_WRITE_RATE);
+        let start = tokio::time::Instant::now();
+        let written = tokio::time::timeout(
+            Duration::from_secs(3600),
+            writer.write_all(&vec![b'x'; size]),
+        )
+        .await
+        .expect("the write was never cut off");
+        let took = start.elapsed();
+        reading.abort();
+        (written, took)
+    }
+
+    /// Reads `chunk` bytes at a time, with `pause` after each, `limit` bytes in all.
+    fn reading(
+        chunk: usize,
+        pause: Duration,
+        limit: usize,
+    ) -> impl FnOnce(tokio::io::DuplexStream) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        move |mut far| {
+            Box::pin(async move {
+                let mut buffer = vec![0; chunk];
+                let mut read = 0;
+                while read < limit {
+                    match far.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => read += n,
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+                std::future::pending::<()>().await;
+            })
+        }
+    }
+
+    fn timed_out(written: &io::Result<()>) -> bool {
+        written
+            .as_ref()
+            .is_err_and(|err| err.kind() == io::ErrorKind::TimedOut)
+    }
+
+    /// A client that takes a few bytes every second makes progress, so the stall limit alone
+    /// would let it hold its connection for hours; far below the minimum rate, it is cut off
+    /// about as soon as one that takes nothing (30 s, and the little its bytes earned).
+    #[tokio::test(start_paused = true)]
+    async fn a_client_taking_a_few_bytes_now_and_then_is_cut_off() {
+        let (written, took) =
+            write_to(1 << 20, reading(100, Duration::from_secs(1), usize::MAX)).await;
+        assert!(timed_out(&written), "{written:?}");
+        assert!(
+            took >= Duration::from_secs(30) && took < Duration::from_secs(32),
+            "{took:?}"
+        );
+    }
+
+    /// Below the rate, the wait the client is allowed shrinks by what it does not take: at half
+    /// the rate, it is cut off after about twice the stall limit.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_at_half_the_minimum_rate_is_cut_off_after_twice_the_stall_limit() {
+        let half = usize::try_from(MIN_WRITE_RATE / 2).unwrap();
+        let (written, took) =
+            write_to(4 << 20, reading(half, Duration::from_secs(1), usize::MAX)).await;
+        assert!(timed_out(&written), "{written:?}");
+        assert!(
+            took >= Duration::from_secs(58) && took < Duration::from_secs(64),
+            "{took:?}"
+        );
+    }
+
+    /// A client that takes part of an answer quickly and then stops is cut off after the stall
+    /// limit: what it took earlier banks no more than that.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_taking_is_cut_off_after_the_stall_limit() {
+        let (written, took) = write_to(1 << 20, reading(4096, Duration::ZERO, 256 * 1024)).await;
+        assert!(timed_out(&written), "{written:?}");
+        assert_eq!(took, WRITE_STALL_TIMEOUT);
+    }
+
+    /// A client that keeps up the minimum rate gets the whole answer, however long it takes, and
+    /// time when nothing waits to be written (between answers) does not count against it.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_at_the_minimum_rate_gets_the_whole_answer() {
+        let rate = usize::try_from(MIN_WRITE_RATE).unwrap();
+        let (near, far) = tokio::io::duplex(16 * 1024);
+        let size = 1 << 20;
+        let reading = tokio::spawn(reading(rate + rate / 8, Duration::from_secs(1), size)(far));
+        let mut writer = WriteDeadline::new(near, WRITE_STALL_TIMEOUT, MIN_WRITE_RATE);
+        writer.write_all(b"a small answer").await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        let start = tokio::time::Instant::now();
+        writer.write_all(&vec![b'x'; size]).await.unwrap();
+        let took = start.elapsed();
+        assert!(took > WRITE_STALL_TIMEOUT * 3, "{took:?}");
+        reading.abort();
+    }
+
+    /// Over a real connection: a client that reads a large answer slowly, a little at a time,
+    /// loses its connection within the bound, and its slot goes to the next connection. (How
+    /// often the kernel lets the collector see its progress depends on the sockets' buffers, so
+    /// this shows the bound holds end to end; the rate itself is shown on a pipe above.)
+    #[tokio::test]
+    async fn a_client_that_reads_slowly_gives_its_slot_back() {
+        let large = axum::body::Bytes::from(vec![b'x'; 8 << 20]);
+        let app = axum::Router::new()
+            .route("/health", axum::routing::get(|| async { "ok" }))
+            .route("/large", axum::routing::get(move || async move { large }));
+        let limits = Limits {
+            connections: 1,
+            write_stall: Duration::from_secs(1),
+            min_write_rate: 1 << 20,
+        };
+        let (address, stop, server) = serve_on_loopback(app, limits).await;
+
+        let mut slow = TcpStream::connect(address).await.unwrap();
+        slow.write_all(b"GET /large HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let reader = tokio::spawn(async move {
+            let mut buffer = [0; 1024];
+            loop {
+                match slow.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        let mut next = TcpStream::connect(address).await.unwrap();
+        ask(&mut next).await;
+        assert!(answered(&mut next, Duration::from_secs(10)).await);
+
+        reader.abort();
+        drop(next);
+        stop.send(()).unwrap();
+        server.await.unwrap();
+    }
+
+    /// A client that reads as fast as it can gets a large answer whole under the same limits.
+    #[tokio::test]
+    async fn a_large_answer_read_at_speed_is_not_cut_off() {
+        let size = 8 << 20;
+        let large = axum::body::Bytes::from(vec![b'x'; size]);
+        let app =
+            axum::Router::new().route("/large", axum::routing::get(move || async move { large }));
+        let limits = Limits {
+            connections: 1,
+            write_stall: Duration::from_secs(1),
+            min_write_rate: 1 << 20,
+        };
+        let (address, stop, server) = serve_on_loopback(app, limits).await;
+
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /large HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut response))
+            .await
+            .unwrap()
+            .unwrap();
+        let body = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        assert!(response.starts_with(b"HTTP/1.1 200"));
+        assert_eq!(response.len() - body, size);
+
         stop.send(()).unwrap();
         server.await.unwrap();
     }
