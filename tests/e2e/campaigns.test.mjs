@@ -4,12 +4,13 @@
 // type (desktop and 320 px wide, light and dark) are saved in tests/e2e/artifacts/prompts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, byAnon, sleep } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
 const shots = join(root, 'tests', 'e2e', 'artifacts', 'prompts');
+const axeSource = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 /** Opens the campaigns page (with `query`) in a new context and waits for the config. */
 async function campaignsPage(query = '', { viewport, colorScheme, path = '/campaigns.html' } = {}) {
@@ -503,17 +504,36 @@ for (const width of [1280, 320]) {
   });
 }
 
-test('a screenshot of every prompt type, desktop and 320 px, light and dark', async () => {
+/** The WCAG 2.1 A and AA problems axe-core finds in the open prompt (inside its shadow root), as
+ *  `rule: element` lines; axe must have been loaded in the page. */
+const accessibilityViolations = (page) =>
+  page.evaluate(async () => {
+    const result = await axe.run(
+      { include: [['wayline-prompt']] },
+      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] },
+    );
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+  });
+
+test('a screenshot of every prompt type, desktop and 320 px, light and dark, each with no WCAG A/AA violation axe-core finds', async () => {
   mkdirSync(shots, { recursive: true });
   const kinds = ['nps', 'csat', 'rating', 'single', 'multiple', 'text', 'coupon', 'points', 'badge', 'referral'];
   for (const [width, height] of [[1280, 800], [320, 640]]) {
     for (const colorScheme of ['light', 'dark']) {
       const { page, log, context } = await campaignsPage('', { viewport: { width, height }, colorScheme });
+      // Through the DevTools protocol, which the page's Content-Security-Policy does not govern.
+      await page.evaluate(axeSource);
+      const audit = async (what) => {
+        // The entry animation finished, so that colours are measured as they end up.
+        await prompt(page).locator('[role=dialog]').evaluate((d) => Promise.all(d.getAnimations({ subtree: true }).map((a) => a.finished)));
+        assert.deepEqual(await accessibilityViolations(page), [], `${what} at ${width} px, ${colorScheme}`);
+      };
       for (const kind of kinds) {
         await show(page, 'Show ' + kind);
         const box = await prompt(page).locator('[role=dialog]').boundingBox();
         assert.ok(box.x >= 0 && box.x + box.width <= width + 0.5, `${kind} at ${width}: ${JSON.stringify(box)}`);
         await page.screenshot({ path: join(shots, `${kind}-${width}-${colorScheme}.png`), animations: 'disabled' });
+        await audit(kind);
         await page.keyboard.press('Escape');
         await prompt(page).waitFor({ state: 'detached' });
       }
@@ -522,6 +542,7 @@ test('a screenshot of every prompt type, desktop and 320 px, light and dark', as
       await prompt(page).locator('[data-a=n]').click();
       await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
       await page.screenshot({ path: join(shots, `thanks-${width}-${colorScheme}.png`), animations: 'disabled' });
+      await audit('the thank-you step');
       assert.deepEqual(log.errors, []);
       await context.close();
     }
