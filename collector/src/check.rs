@@ -11,6 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use wayline::core::campaigns::check_config as check_campaigns;
+use wayline::core::campaigns::contrast;
 use wayline::core::json::{self, Value};
 use wayline::core::rules::{Diagnostic, Span};
 use wayline::core::segments::config::check_config;
@@ -59,6 +60,9 @@ pub struct CheckReport {
     pub errors: usize,
     /// Segments plus journey stages plus campaigns, when the config is valid.
     pub rules: usize,
+    /// What is valid but probably not meant, one line each (`file:location: warning: message`): prompt colours
+    /// that contrast too little ([`wayline::core::campaigns::contrast`]). Warnings do not fail the check.
+    pub warnings: Vec<String>,
 }
 
 impl CheckReport {
@@ -66,20 +70,27 @@ impl CheckReport {
         self.errors == 0
     }
 
-    /// `config.json: 13 rules ok`, or `config.json: 3 errors`.
+    /// `config.json: 13 rules ok`, or `config.json: 3 errors`, with `, 1 warning` when there are any.
     pub fn summary(&self) -> String {
-        if self.is_ok() {
-            format!("{}: {}", self.file, plural(self.rules, "rule") + " ok")
+        let verdict = if self.is_ok() {
+            plural(self.rules, "rule") + " ok"
         } else {
-            format!("{}: {}", self.file, plural(self.errors, "error"))
+            plural(self.errors, "error")
+        };
+        match self.warnings.len() {
+            0 => format!("{}: {verdict}", self.file),
+            n => format!("{}: {verdict}, {}", self.file, plural(n, "warning")),
         }
     }
 }
 
-/// The diagnostics, then the summary line.
+/// The diagnostics, the warnings, then the summary line.
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.diagnostics)?;
+        for warning in &self.warnings {
+            writeln!(f, "{warning}")?;
+        }
         writeln!(f, "{}", self.summary())
     }
 }
@@ -105,8 +116,9 @@ pub fn check_text(text: &str, file: &str) -> CheckReport {
         diagnostics,
         errors,
         rules,
+        warnings: Vec::new(),
     };
-    match json::parse(text) {
+    let config = match json::parse(text) {
         Err(err) => {
             // The engine's message only gives a byte offset; show the line, column and a caret instead.
             let at = Span::new(err.offset, err.offset.saturating_add(1));
@@ -119,7 +131,7 @@ pub fn check_text(text: &str, file: &str) -> CheckReport {
                 Diagnostic::new(text, at, "bad-json", format!("not valid JSON: {what}"));
             return report(diagnostic.render(text, file), 1, 0);
         }
-        Ok(Value::Object(_)) => {}
+        Ok(config @ Value::Object(_)) => config,
         Ok(other) => {
             let message = format!(
                 "{file}: a config is a JSON object ({{\"segments\": …, \"journeys\": …}}), not {}\n",
@@ -127,7 +139,7 @@ pub fn check_text(text: &str, file: &str) -> CheckReport {
             );
             return report(message, 1, 0);
         }
-    }
+    };
     // Segments and journeys, then campaigns: every error of both, in one report.
     let (mut diagnostics, mut rules) = (String::new(), 0);
     match check_config(text, file) {
@@ -138,12 +150,20 @@ pub fn check_text(text: &str, file: &str) -> CheckReport {
         Ok(n) => rules += n,
         Err(d) => diagnostics.push_str(&d),
     }
-    if diagnostics.is_empty() {
+    let mut checked = if diagnostics.is_empty() {
         report(diagnostics, 0, rules)
     } else {
         let errors = count_errors(&diagnostics, file);
         report(diagnostics, errors, 0)
-    }
+    };
+    checked.warnings = contrast::warnings(&config)
+        .into_iter()
+        .map(|w| match w.split_once(": ") {
+            Some((at, what)) => format!("{file}:{at}: warning: {what}"),
+            None => format!("{file}: warning: {w}"),
+        })
+        .collect();
+    checked
 }
 
 /// The number of errors in `check_config`'s rendering: each starts a line with `file:` (a rule's source
@@ -186,6 +206,25 @@ mod tests {
             check_text(r#"{"segments": {"a": "true"}}"#, "c.json").summary(),
             "c.json: 1 rule ok"
         );
+    }
+
+    #[test]
+    fn low_contrast_prompt_colours_are_warnings_that_do_not_fail_the_check() {
+        let text = r##"{"theme": {"textColor": "#aaa"},
+            "campaigns": [{"id": "c", "trigger": {"exitIntent": true},
+                           "action": {"type": "reward", "reward": "coupon", "code": "X"}}]}"##;
+        let report = check_text(text, "c.json");
+        assert!(report.is_ok(), "{report}");
+        assert_eq!(
+            report.to_string(),
+            "c.json:theme: warning: in light mode, textColor #aaa on the default backgroundColor #fff contrasts 2.32:1, \
+             under the 4.5:1 WCAG AA asks of text\nc.json: 1 rule ok, 1 warning\n"
+        );
+        // With errors too: both counted.
+        let broken = text.replace("\"exitIntent\": true", "\"exitIntnet\": true");
+        let report = check_text(&broken, "c.json");
+        assert!(!report.is_ok());
+        assert!(report.summary().ends_with("1 error, 1 warning"), "{report}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod colour;
 pub mod config;
+pub mod contrast;
 pub mod decision;
 pub mod duration;
 pub mod engine;
