@@ -515,6 +515,20 @@ const accessibilityViolations = (page) =>
     return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
   });
 
+/** The labels of the open prompt's scale and choice buttons whose text does not fit on one line (a "10" broken
+ *  into "1" over "0"). */
+const brokenLabels = (page) =>
+  page.evaluate(() =>
+    [...document.querySelector('wayline-prompt').shadowRoot.querySelectorAll('.g button')]
+      .filter((b) => {
+        const range = document.createRange();
+        range.selectNodeContents(b);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        return lines.size > 1 && b.textContent.length <= 3;
+      })
+      .map((b) => b.textContent),
+  );
+
 test('a screenshot of every prompt type, desktop and 320 px, light and dark, each with no WCAG A/AA violation axe-core finds', async () => {
   mkdirSync(shots, { recursive: true });
   const kinds = ['nps', 'csat', 'rating', 'single', 'multiple', 'text', 'coupon', 'points', 'badge', 'referral'];
@@ -532,6 +546,7 @@ test('a screenshot of every prompt type, desktop and 320 px, light and dark, eac
         await show(page, 'Show ' + kind);
         const box = await prompt(page).locator('[role=dialog]').boundingBox();
         assert.ok(box.x >= 0 && box.x + box.width <= width + 0.5, `${kind} at ${width}: ${JSON.stringify(box)}`);
+        assert.deepEqual(await brokenLabels(page), [], `${kind} at ${width}: labels broken across lines`);
         await page.screenshot({ path: join(shots, `${kind}-${width}-${colorScheme}.png`), animations: 'disabled' });
         await audit(kind);
         await page.keyboard.press('Escape');

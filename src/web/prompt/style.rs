@@ -28,6 +28,8 @@ const CSS: &str = concat!(
     "border-radius:calc(var(--wl-radius)/2)}",
     ".x{position:absolute;top:6px;right:6px;width:32px;font-size:22px;line-height:1;opacity:.7}",
     ".g{display:grid;grid-template-columns:repeat(5,1fr);gap:6px}.n11{grid-template-columns:repeat(11,1fr);gap:3px}",
+    // Eleven columns leave "10" about 27 px with no side padding: it fits on one line.
+    ".n11 .o{padding-inline:0}",
     ".ch{grid-template-columns:1fr}.o{padding:4px;border:1px solid var(--wl-border);text-align:center}",
     ".ch .o{padding:8px 12px;text-align:start}",
     ".o[aria-checked=true]{background:var(--wl-accent);border-color:var(--wl-accent);color:var(--wl-on-accent)}",
