@@ -3,6 +3,7 @@
 // collector. Real pages, real clicks, the real collector.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, byAnon, sleep } from './helpers.mjs';
 
@@ -154,6 +155,43 @@ test('the debug panel shows segments, the stage and explain for every campaign',
   for (const id of ['potentials-nudge', 'cart-exit', 'nps-second-order', 'newsletter-reward', 'referral-invite']) assert.match(text, new RegExp(id));
   assert.match(text, /audience rule is false/);
   await context.close();
+});
+
+test('the demo pages, the debug panel and the demo\'s prompts have no WCAG A/AA violation axe-core finds, light or dark', async () => {
+  const axe = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  for (const colorScheme of ['light', 'dark']) {
+    const context = await env.browser.newContext({ colorScheme });
+    const { page } = await openPage(env.browser, context);
+    const audit = async (what) => {
+      // Through the DevTools protocol, which the page's Content-Security-Policy does not govern.
+      await page.evaluate(axe);
+      const violations = await page.evaluate(async () => {
+        const result = await axe.run(document, {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+          resultTypes: ['violations'],
+        });
+        return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+      });
+      assert.deepEqual(violations, [], `${what}, ${colorScheme}`);
+    };
+    for (const path of ['/', '/pricing.html', '/product.html', '/cart.html', '/checkout.html']) {
+      await visit(page, path);
+      await audit(path);
+    }
+    await page.click('.wl-debug button');
+    await page.locator('.wl-debug div p').first().waitFor();
+    await audit('the debug panel');
+    // The cart-abandonment survey, in the demo's theme.
+    await visit(page, '/product.html');
+    await page.click('#add-to-cart');
+    await visit(page, '/cart.html');
+    await page.mouse.move(400, 300);
+    await page.evaluate(() => document.dispatchEvent(new MouseEvent('mouseout', { clientY: -1, relatedTarget: null, bubbles: true })));
+    await prompt(page).locator('[role=dialog]').waitFor();
+    await prompt(page).locator('[role=dialog]').evaluate((d) => Promise.all(d.getAnimations({ subtree: true }).map((a) => a.finished)));
+    await audit('the cart-abandonment survey');
+    await context.close();
+  }
 });
 
 test('this build reads compiled configs only: a config as written is refused with a warning, tracking goes on', async () => {
