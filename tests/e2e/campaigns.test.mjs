@@ -4,13 +4,12 @@
 // type (desktop and 320 px wide, light and dark) are saved in tests/e2e/artifacts/prompts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, byAnon, sleep } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, assertNoDuplicates, withCollectorAndBrowser, byAnon, sleep, accessibilityViolations } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
 const shots = join(root, 'tests', 'e2e', 'artifacts', 'prompts');
-const axeSource = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 /** Opens the campaigns page (with `query`) in a new context and waits for the config. */
 async function campaignsPage(query = '', { viewport, colorScheme, path = '/campaigns.html' } = {}) {
@@ -504,17 +503,6 @@ for (const width of [1280, 320]) {
   });
 }
 
-/** The WCAG 2.1 A and AA problems axe-core finds in the open prompt (inside its shadow root), as
- *  `rule: element` lines; axe must have been loaded in the page. */
-const accessibilityViolations = (page) =>
-  page.evaluate(async () => {
-    const result = await axe.run(
-      { include: [['wayline-prompt']] },
-      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] },
-    );
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
-  });
-
 /** The labels of the open prompt's scale and choice buttons whose text does not fit on one line (a "10" broken
  *  into "1" over "0"). */
 const brokenLabels = (page) =>
@@ -535,12 +523,10 @@ test('a screenshot of every prompt type, desktop and 320 px, light and dark, eac
   for (const [width, height] of [[1280, 800], [320, 640]]) {
     for (const colorScheme of ['light', 'dark']) {
       const { page, log, context } = await campaignsPage('', { viewport: { width, height }, colorScheme });
-      // Through the DevTools protocol, which the page's Content-Security-Policy does not govern.
-      await page.evaluate(axeSource);
       const audit = async (what) => {
         // The entry animation finished, so that colours are measured as they end up.
         await prompt(page).locator('[role=dialog]').evaluate((d) => Promise.all(d.getAnimations({ subtree: true }).map((a) => a.finished)));
-        assert.deepEqual(await accessibilityViolations(page), [], `${what} at ${width} px, ${colorScheme}`);
+        assert.deepEqual(await accessibilityViolations(page, 'wayline-prompt'), [], `${what} at ${width} px, ${colorScheme}`);
       };
       for (const kind of kinds) {
         await show(page, 'Show ' + kind);

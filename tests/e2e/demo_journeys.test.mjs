@@ -3,9 +3,8 @@
 // collector. Real pages, real clicks, the real collector.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, byAnon, sleep } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, byAnon, sleep, accessibilityViolations } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ sdk: join(root, 'js', 'dist-segments') });
 const prompt = (page) => page.locator('wayline-prompt');
@@ -158,22 +157,10 @@ test('the debug panel shows segments, the stage and explain for every campaign',
 });
 
 test('the demo pages, the debug panel and the demo\'s prompts have no WCAG A/AA violation axe-core finds, light or dark', async () => {
-  const axe = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
   for (const colorScheme of ['light', 'dark']) {
     const context = await env.browser.newContext({ colorScheme });
     const { page } = await openPage(env.browser, context);
-    const audit = async (what) => {
-      // Through the DevTools protocol, which the page's Content-Security-Policy does not govern.
-      await page.evaluate(axe);
-      const violations = await page.evaluate(async () => {
-        const result = await axe.run(document, {
-          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-          resultTypes: ['violations'],
-        });
-        return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
-      });
-      assert.deepEqual(violations, [], `${what}, ${colorScheme}`);
-    };
+    const audit = async (what) => assert.deepEqual(await accessibilityViolations(page), [], `${what}, ${colorScheme}`);
     for (const path of ['/', '/pricing.html', '/product.html', '/cart.html', '/checkout.html']) {
       await visit(page, path);
       await audit(path);

@@ -1,7 +1,7 @@
 // Shared plumbing for the end-to-end tests: the real collector binary on a free loopback port with a fresh
 // database, Debian's Chromium through playwright-core, and the stored events read back with `wayline events`.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -207,3 +207,19 @@ export const byAnon = (anon) => (e) => e.anonymousId === anon;
 /** The localStorage keys Wayline wrote on the page's origin. */
 export const waylineKeys = (page) =>
   page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('wayline:')));
+
+/** The WCAG 2.1 A and AA problems axe-core (pinned in package-lock.json) finds in the page, or only inside the
+ *  elements `within` selects (shadow roots included), as `rule: element` lines. */
+export async function accessibilityViolations(page, within) {
+  // Through the DevTools protocol, which the page's Content-Security-Policy does not govern.
+  if (!(await page.evaluate(() => typeof axe === 'object'))) {
+    await page.evaluate(readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'));
+  }
+  return page.evaluate(async (within) => {
+    const result = await axe.run(within ? { include: [[within]] } : document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+  }, within);
+}

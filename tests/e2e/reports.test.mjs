@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, byAnon, sleep } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, byAnon, sleep, accessibilityViolations } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ sdk: join(root, 'js', 'dist-segments') });
 const prompt = (page) => page.locator('wayline-prompt');
@@ -124,6 +124,7 @@ test('what visitors did comes back as a report: campaigns against conversion, NP
   const dir = join(root, 'tests', 'e2e', 'artifacts');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, 'dashboard.png'), fullPage: true });
+  assert.deepEqual(await accessibilityViolations(page), [], 'WCAG A/AA violations axe-core finds in the dashboard');
   assert.deepEqual(errors, []);
   await viewer.close();
   await a.context.close();
