@@ -149,13 +149,20 @@ export function createWayline(load) {
     }
     return m == 'track' ? 2 : m == 'alias' ? (isObject(args[1]) ? 1 : 2) : isObject(args[0]) ? 1 : 2;
   };
-  // analytics.js's callback, the last argument of `track`, `page`, `identify`, `group` and `alias` (pages navigate
-  // in it once a click is tracked): called once the call is recorded (a queued call, once `init` has replayed it),
-  // and after 300 ms at the latest, as analytics.js's default timeout, so a page that cannot run the SDK never waits.
+  // analytics.js's callback of `track`, `page`, `identify`, `group` and `alias` (pages navigate in it once a click
+  // is tracked): called once the call is recorded (a queued call, once `init` has replayed it), and after 300 ms at
+  // the latest, as analytics.js's default timeout, so a page that cannot run the SDK never waits. As analytics-next
+  // finds it: the first function among the four arguments of `track` and `alias`, the five of `page`, and any of
+  // `identify` and `group`, whose arguments end there (it reads no more); it is read as a missing argument.
   [...METHODS, 'group', 'alias'].forEach((m, i) => {
     api[m] = (...args) => {
-      let done = (i < 3 || i > 6) && typeof args[args.length - 1] == 'function' && args.pop();
+      let done;
       if (i < 3 || i > 6) {
+        const k = args.findIndex((v, k) => typeof v == 'function' && k < (i == 1 ? 5 : i == 2 || i == 7 ? 1e9 : 4));
+        if (k > -1) {
+          done = args[k];
+          i == 2 || i == 7 ? (args.length = k) : (args[k] = undefined);
+        }
         const at = optionsAt(m, args);
         if (isObject(args[at])) {
           // Fourth, for this call's message alone (src/core/call_options.rs).

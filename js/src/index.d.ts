@@ -3,7 +3,7 @@
 /** A JSON-serialisable value. Functions and symbols are left out; cycles and BigInt are repaired with a warning. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
 
-/** analytics.js's last-argument callback of `track`, `page` and `identify`. */
+/** analytics.js's callback of `track`, `page`, `identify`, `group` and `alias`. */
 export type Callback = () => void;
 /**
  * analytics.js's `options` argument: what it changes in the one message of its call. Rules and campaigns on the
@@ -369,7 +369,7 @@ export interface Wayline {
   init(options: InitOptions): Promise<boolean>;
   /**
    * Records an event. Never throws; bad input is repaired or dropped with a `warning`. As in analytics.js, a
-   * function as the last argument is called once the call is recorded (after 300 ms at the latest, also when the
+   * function after the arguments (the first function among them) is called once the call is recorded (after 300 ms at the latest, also when the
    * SDK cannot run); an `options` object before it changes this call's message (see `CallOptions`).
    */
   track(event: string, properties?: Properties, callback?: Callback): void;

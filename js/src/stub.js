@@ -11,9 +11,16 @@
     q[m] = function () {
       var a = [].slice.call(arguments);
       if (m == 'flush') return new Promise(function (r) { q.push([m, a, r]); });
-      // analytics.js's last-argument callback (of track, page, identify, group and alias: 1 to 5 above) is
-      // called here, after 300 ms (its default timeout), and not replayed: so also when the loader never arrives.
-      if (i && i < 6 && typeof a[a.length - 1] == 'function') setTimeout(a.pop(), 300);
+      // analytics.js's callback (of track, page, identify, group and alias: 1 to 5 above) is called here, after
+      // 300 ms (its default timeout), and not replayed: so also when the loader never arrives. Found as the facade
+      // (facade.js) finds it: the first function among track's and alias's first four arguments, page's five, and
+      // any of identify's and group's, which end there; it is replayed as a missing argument.
+      for (var k = 0; k < a.length && typeof a[k] != 'function'; k++);
+      if (i && i < 6 && a[k] && k < (i == 2 ? 5 : i == 3 || i == 4 ? a.length : 4)) {
+        setTimeout(a[k], 300);
+        if (i == 3 || i == 4) a.length = k;
+        else a[k] = void 0;
+      }
       q.push([m, a]);
     };
   });

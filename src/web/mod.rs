@@ -170,8 +170,12 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
                         now,
                     ),
                     _ => {
-                        // A missing id (`identify(null, traits)`) keeps the user id, as analytics-next reads it.
-                        let id = (!shifted && !convert::is_nullish(&a)).then(|| id_text(&a));
+                        // A missing id (`identify(null, traits)`) keeps the user id, as analytics-next reads it;
+                        // so does an empty one, which analytics-next's `User.identify` passes over.
+                        let id = (!shifted
+                            && !convert::is_nullish(&a)
+                            && !text.as_ref().is_some_and(String::is_empty))
+                        .then(|| id_text(&a));
                         s.tracker.identify(id.as_deref(), props.as_deref(), now);
                     }
                 }
