@@ -16,6 +16,8 @@ export interface CallOptions {
   anonymousId?: string | number;
   /** The message's `userId` instead of the visitor's. */
   userId?: string | number;
+  /** The message's `messageId` instead of a new one (1–100 bytes): a repeat is stored once. */
+  messageId?: string;
   /** Sent as the message's `integrations` (which destinations of a Segment pipeline get it). */
   integrations?: Record<string, unknown>;
   /** Members that replace the context's members of the same name (a shallow merge), such as `ip`. */

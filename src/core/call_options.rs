@@ -1,6 +1,6 @@
 //! analytics.js's `options` argument of `track`, `page`, `identify`, `group` and `alias`: what it changes in the
-//! one message that call records, read as analytics-next reads it. `timestamp`, `anonymousId` and `userId` replace
-//! the message's own; `integrations` is sent as given (Segment's destinations read it; the collector stores it);
+//! one message that call records, read as analytics-next reads it. `timestamp`, `anonymousId`, `userId` and
+//! `messageId` replace the message's own; `integrations` is sent as given (Segment's destinations read it; the collector stores it);
 //! `context`'s members, and any other key of the options, replace the context's members of the same name
 //! (a shallow merge: `context: {page: {…}}` replaces the whole `page`). Rules and campaigns on the device see the
 //! call as they would without options: its time is the time of the call.
@@ -14,6 +14,8 @@ pub struct CallOptions {
     pub timestamp: Option<Millis>,
     pub anonymous_id: Option<String>,
     pub user_id: Option<String>,
+    /// The page's own `messageId` (a repeat is stored once: the collector, as Segment, deduplicates by it).
+    pub message_id: Option<String>,
     /// The `integrations` object as JSON text.
     pub integrations: Option<String>,
     /// Merged over the SDK's context.
@@ -23,10 +25,15 @@ pub struct CallOptions {
 /// The longest id an option may give (as for `identify` and `group`: `sanitize::MAX_EVENT_NAME`).
 const MAX_ID_BYTES: usize = super::sanitize::MAX_EVENT_NAME;
 
+/// The longest `messageId` an option may give: the collector refuses one over 100 characters (read as bytes here,
+/// the stricter reading).
+const MAX_MESSAGE_ID_BYTES: usize = 100;
+
 impl CallOptions {
     /// Reads the options object (the page's value as JSON-parsed); the names of the options it had to ignore
-    /// (a timestamp that is no date, an id that is no string or number of 1 to 200 bytes, `integrations` or
-    /// `context` that is no object), as a list for a warning ("timestamp, userId").
+    /// (a timestamp that is no date, an id that is no string or number of 1 to 200 bytes, a `messageId` that is no
+    /// string of 1 to 100 bytes, `integrations` or `context` that is no object), as a list for a warning
+    /// ("timestamp, userId").
     pub fn read(options: Map) -> (CallOptions, String) {
         let mut read = CallOptions::default();
         let mut ignored = String::new();
@@ -40,6 +47,13 @@ impl CallOptions {
                     Some(id) if key == "userId" => read.user_id = Some(id),
                     Some(id) => read.anonymous_id = Some(id),
                     None => list(&mut ignored, key),
+                },
+                // A string, as analytics-next takes it (it refuses the call for any other value).
+                "messageId" => match value {
+                    Value::String(id) if !id.is_empty() && id.len() <= MAX_MESSAGE_ID_BYTES => {
+                        read.message_id = Some(id.clone())
+                    }
+                    _ => list(&mut ignored, key),
                 },
                 "integrations" => match value {
                     Value::Object(_) => read.integrations = Some(value.to_json()),
@@ -103,7 +117,7 @@ mod tests {
     #[test]
     fn each_option_is_read_as_analytics_next_reads_it() {
         let (o, ignored) = read(
-            r#"{"timestamp": "2026-11-25T15:42:01.123Z", "anonymousId": "a-1", "userId": 42,
+            r#"{"timestamp": "2026-11-25T15:42:01.123Z", "anonymousId": "a-1", "userId": 42, "messageId": "m-1",
                 "integrations": {"All": false, "Mixpanel": true},
                 "context": {"ip": "0.0.0.0", "page": {"path": "/x"}}, "traits": {"plan": "pro"}}"#,
         );
@@ -111,6 +125,7 @@ mod tests {
         assert_eq!(o.timestamp, parse_iso8601("2026-11-25T15:42:01.123Z"));
         assert_eq!(o.anonymous_id.as_deref(), Some("a-1"));
         assert_eq!(o.user_id.as_deref(), Some("42"));
+        assert_eq!(o.message_id.as_deref(), Some("m-1"));
         assert_eq!(
             o.integrations.as_deref(),
             Some(r#"{"All":false,"Mixpanel":true}"#)
@@ -133,13 +148,15 @@ mod tests {
     fn what_cannot_be_used_is_named_and_left_out() {
         let (o, ignored) = read(
             r#"{"timestamp": "yesterday", "anonymousId": "", "userId": true, "integrations": ["x"],
-                "context": "web"}"#,
+                "context": "web", "messageId": 7}"#,
         );
         assert_eq!(o, CallOptions::default());
         assert_eq!(
             ignored,
-            "timestamp, anonymousId, userId, integrations, context"
+            "timestamp, anonymousId, userId, integrations, context, messageId"
         );
+        let (o, ignored) = read(&format!(r#"{{"messageId": "{}"}}"#, "m".repeat(101)));
+        assert_eq!((o, ignored.as_str()), (CallOptions::default(), "messageId"));
         let long = "x".repeat(MAX_ID_BYTES + 1);
         let (o, ignored) = read(&format!(r#"{{"userId": "{long}", "timestamp": 1e300}}"#));
         assert_eq!(o, CallOptions::default());

@@ -374,7 +374,7 @@ impl Tracker {
             return false;
         }
         let options = options.unwrap_or_default();
-        let message_id = self.rng.uuid_v4();
+        let message_id = options.message_id.unwrap_or_else(|| self.rng.uuid_v4());
         let mut out = String::with_capacity(256);
         write_message_head(
             &Envelope {
@@ -1426,7 +1426,7 @@ mod tests {
         t.activity(1_000);
         t.activity(3_000);
         t.set_call_options(Some(
-            r#"{"timestamp": "2026-01-02T03:04:05.678Z", "anonymousId": "legacy-anon",
+            r#"{"timestamp": "2026-01-02T03:04:05.678Z", "anonymousId": "legacy-anon", "messageId": "view-b",
                 "integrations": {"All": false, "Mixpanel": true},
                 "context": {"ip": "0.0.0.0", "page": {"path": "/override"}}, "campaign": {"name": "spring"}}"#,
         ));
@@ -1445,6 +1445,8 @@ mod tests {
             Some("2026-01-02T03:04:05.678Z")
         );
         assert_eq!(s(with_options, &["anonymousId"]), Some("legacy-anon"));
+        assert_eq!(s(with_options, &["messageId"]), Some("view-b"));
+        assert_ne!(s(plain, &["messageId"]), Some("view-b"));
         assert_eq!(
             with_options
                 .get("integrations")

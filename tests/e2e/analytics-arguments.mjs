@@ -11,9 +11,9 @@
 //
 // Arguments are written as JSON, with markers for what JSON cannot hold: `{"$": "undefined"}`, `{"$": "NaN"}` and
 // `{"$": "function"}` (a function the test makes, which records that it was called). Every object argument is
-// `{"kN": N}` (an array `["kN"]`), N its position, so the test sees where each one went: its key among the
-// message's properties or traits, or among its context (analytics-next puts an option it does not know there, as
-// Wayline does).
+// `{"kN": N}`, N its position, so the test sees where each one went: its key among the message's properties or
+// traits, or among its context (analytics-next puts an option it does not know there, as Wayline does). Some also
+// have a `messageId`, which is the message's own when the object is the options.
 //
 // Only what docs/sdk.md says Wayline reads as analytics-next does is compared. Where Wayline differs on purpose
 // (docs/sdk.md says so), the expectation is Wayline's, marked in `deliberate` below with the reason.
@@ -55,7 +55,7 @@ const NUMBERS = [0, 42, 1.5, -7];
 const EXTRA = ['undefined', 'null', 'function', 'object'];
 
 // One argument of kind `kind` at position `at`: the value the resolvers get, and its JSON form for the test.
-function argument(kind, at) {
+function argument(kind, at, n) {
   switch (kind) {
     case 'string': { const s = pick(STRINGS); return [s, s]; }
     case 'empty': return ['', ''];
@@ -63,12 +63,16 @@ function argument(kind, at) {
     case 'NaN': return [NaN, { $: 'NaN' }];
     case 'null': return [null, null];
     case 'undefined': return [undefined, { $: 'undefined' }];
-    case 'object': return [{ ['k' + at]: at }, { ['k' + at]: at }];
+    case 'object': {
+      // Now and then with a `messageId`, which analytics-next sends as the message's own when it is an option.
+      const o = random() < 0.3 ? { ['k' + at]: at, messageId: `m-${n}-${at}` } : { ['k' + at]: at };
+      return [o, { ...o }];
+    }
     case 'function': { const f = () => {}; return [f, { $: 'function' }]; }
   }
 }
 
-function argumentList(method) {
+function argumentList(method, n) {
   const signature = SIGNATURES[method];
   const length = Math.floor(random() * (signature.length + 2));
   const values = [];
@@ -76,7 +80,7 @@ function argumentList(method) {
   for (let at = 0; at < length; at++) {
     const kinds = signature[at] || EXTRA;
     const kind = random() < 0.15 ? 'function' : pick(kinds);
-    const [v, j] = argument(kind, at);
+    const [v, j] = argument(kind, at, n);
     values.push(v);
     json.push(j);
   }
@@ -89,7 +93,10 @@ const isPlainObject = (v) => Object.prototype.toString.call(v) === '[object Obje
 // The `kN` keys a resolved object carries into the message: those of one of the arguments, none for a `{}` the
 // resolver made. analytics-next also takes options that are no plain object (a string's characters become context
 // members): Wayline ignores options that are no object (docs/sdk.md), so only a plain object's keys count.
-const keysOf = (values, v) => (isPlainObject(v) && position(values, v) >= 0 ? Object.keys(v) : []);
+const keysOf = (values, v) =>
+  isPlainObject(v) && position(values, v) >= 0 ? Object.keys(v).filter((k) => /^k\d$/.test(k)) : [];
+// The `messageId` of the options, which analytics-next sends as the message's (`CoreEventFactory.normalize`).
+const messageIdOf = (values, options) => (keysOf(values, options).length && options.messageId) || null;
 const callbackAt = (values, cb) => (typeof cb == 'function' ? values.indexOf(cb) : -1);
 // An id as analytics-next sends it (a number's `toString()`), or what Wayline does instead.
 const PRIOR = '$prior';
@@ -124,6 +131,7 @@ function expectation(method, values) {
         event,
         properties: keysOf(values, properties),
         context: keysOf(values, options),
+        messageId: messageIdOf(values, options),
         callback: callbackAt(values, callback),
       };
     }
@@ -144,6 +152,7 @@ function expectation(method, values) {
         name: name === '' ? (note('page: an empty name is none'), null) : name,
         properties: keysOf(values, properties),
         context: keysOf(values, options),
+        messageId: messageIdOf(values, options),
         callback: callbackAt(values, callback),
       };
     }
@@ -173,6 +182,7 @@ function expectation(method, values) {
         [method == 'identify' ? 'userId' : 'groupId']: sent,
         traits: keysOf(values, traits),
         context: keysOf(values, options),
+        messageId: messageIdOf(values, options),
         callback: callbackAt(values, callback),
       };
     }
@@ -200,6 +210,7 @@ function expectation(method, values) {
         // analytics.js did (docs/sdk.md).
         previousId: previous === null ? (note('alias: a default previous id'), PRIOR) : previous,
         context: keysOf(values, options),
+        messageId: messageIdOf(values, options),
         callback: callbackAt(values, callback),
       };
     }
@@ -210,7 +221,7 @@ const lines = [];
 let recorded = 0;
 for (const method of Object.keys(SIGNATURES)) {
   for (let i = 0; i < PER_METHOD; i++) {
-    const { values, json } = argumentList(method);
+    const { values, json } = argumentList(method, lines.length);
     const expect = expectation(method, values);
     if (expect) recorded++;
     lines.push(JSON.stringify({ method, args: json, expect }));

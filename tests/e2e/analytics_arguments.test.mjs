@@ -2,9 +2,9 @@
 // of tests/e2e/analytics-arguments.json (random argument lists, each with what analytics-next's own resolvers make
 // of them; tests/e2e/analytics-arguments.mjs writes it) is replayed through the real SDK, and the messages the
 // collector stored are compared with them: the event name, the page's name and category, the ids, which argument
-// became the properties or traits, which the options (their members in the context) and which function was called
-// back. Cases are told apart by a `track('Call', { case })` before each one (and a `track('Case', { case })` before
-// what the test calls to prepare it).
+// became the properties or traits, which the options (their members in the context, their `messageId` the
+// message's) and which function was called back. Cases are told apart by a `track('Call', { case })` before each
+// one (and a `track('Case', { case })` before what the test calls to prepare it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -84,7 +84,8 @@ test(`${data.cases.length} argument lists read as analytics-next ${data['analyti
     }
     const m = messages[0];
     if (m) {
-      got = { context: marks(m.context), callback: -1 };
+      // The `messageId` a case's options gave (the SDK's own are UUIDs).
+      got = { context: marks(m.context), messageId: /^m-\d+-\d$/.test(m.messageId) ? m.messageId : null, callback: -1 };
       switch (c.method) {
         case 'track':
           Object.assign(got, { event: m.event, properties: marks(m.properties) });
