@@ -115,6 +115,21 @@ impl SendOutcome {
     }
 }
 
+/// The wait a `Retry-After` header asks for as of `now`: a number of seconds, or an HTTP date to wait for (RFC 9110
+/// gives both forms; `date` is the header read as a date, which the browser's `Date.parse` does); at most a day, so
+/// that no answer holds the queue for good. `None` when it says nothing usable.
+pub fn retry_after(header: &str, date: Option<Millis>, now: Millis) -> Option<Millis> {
+    let wait = match json::parse(super::sanitize::trim(header))
+        .ok()
+        .and_then(|v| v.as_f64())
+    {
+        Some(secs) if secs >= 0.0 => (secs.min(86_400.0) * SECOND as f64) as Millis,
+        Some(_) => return None,
+        None => date?.saturating_sub(now).max(0),
+    };
+    Some(wait.min(DAY))
+}
+
 /// Events the queue gave up on, by reason; reported, never silent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DropCounts {
@@ -1194,6 +1209,30 @@ mod tests {
         );
         assert_eq!(q.next_send_at(0), Some(30_000));
         assert_eq!(q.len(), 1, "retried events stay queued");
+    }
+
+    /// `Retry-After` in either form HTTP gives it (RFC 9110 §10.2.3): a number of seconds, or an HTTP date, which
+    /// is a wait until then; a wait over a day is cut to a day rather than ignored.
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = 1_795_621_321_000;
+        assert_eq!(retry_after("2", None, now), Some(2_000));
+        assert_eq!(retry_after(" 120 ", None, now), Some(120_000));
+        assert_eq!(retry_after("0", None, now), Some(0));
+        assert_eq!(retry_after("172800", None, now), Some(DAY));
+        // A number is seconds even where a browser would also read it as a date (`Date.parse("2")` is in 2001).
+        assert_eq!(retry_after("2", Some(978_307_200_000), now), Some(2_000));
+        let date = "Wed, 25 Nov 2026 15:42:31 GMT";
+        assert_eq!(retry_after(date, Some(now + 30_000), now), Some(30_000));
+        assert_eq!(
+            retry_after(date, Some(now - 30_000), now),
+            Some(0),
+            "a date past is no wait"
+        );
+        assert_eq!(retry_after(date, Some(now + 9 * DAY), now), Some(DAY));
+        for bad in ["", "-1", "soon"] {
+            assert_eq!(retry_after(bad, None, now), None, "{bad:?}");
+        }
     }
 
     /// A clock set back after events were queued, or after a failed send, does not hold them until it catches

@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 
 use super::convert::{call1, call2, call_str, number, parsed, prop, put, then, Callback};
 
-use crate::core::time::{Millis, SECOND};
+use crate::core::time::Millis;
 
 /// A `Response`'s status (read through [`prop`], as are its headers: a typed getter is an import each).
 fn status(resp: &JsValue) -> u16 {
@@ -26,14 +26,15 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
     if !value.is_object() {
         return (0, None);
     }
-    let retry_after = header(value, "Retry-After")
-        .and_then(|v| {
-            crate::core::json::parse(crate::core::sanitize::trim(&v))
-                .ok()?
-                .as_f64()
-        })
-        .filter(|secs| (0.0..=86_400.0).contains(secs))
-        .map(|secs| (secs * SECOND as f64) as Millis);
+    // Seconds, or an HTTP date, which `Date.parse` reads (each of the three forms HTTP allows).
+    let retry_after = header(value, "Retry-After").and_then(|v| {
+        let date = super::env::window()
+            .and_then(|w| call_str(&prop(&w, "Date"), "parse", &v))
+            .and_then(|ms| ms.as_f64())
+            .filter(|ms| ms.is_finite())
+            .map(|ms| ms as Millis);
+        crate::core::queue::retry_after(&v, date, super::env::now())
+    });
     (status(value), retry_after)
 }
 

@@ -77,3 +77,31 @@ test('hiding the page (visibilitychange) also hands the queue to sendBeacon', as
   assert.equal(env.collector.events().filter(byAnon(anon)).length, 2);
   await context.close();
 });
+
+test('Retry-After as an HTTP date: the SDK waits until then before sending again', async () => {
+  const { page, context } = await openPage(env.browser);
+  // The first batch is answered 429 with `Retry-After` three seconds ahead, as a date (RFC 9110's other form).
+  await page.addInitScript(() => {
+    const real = window.fetch;
+    window.batchTimes = [];
+    window.fetch = function (url, init) {
+      if (!String(url).endsWith('/v1/batch')) return real.apply(this, arguments);
+      window.batchTimes.push(Date.now());
+      if (window.batchTimes.length > 1) return real.apply(this, arguments);
+      const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3000).toUTCString();
+      window.retryAt = Date.parse(at);
+      return Promise.resolve(new Response('{}', { status: 429, headers: { 'Retry-After': at } }));
+    };
+  });
+  await page.goto(env.collector.url + '/manual.html');
+  const anon = await page.evaluate(async () => {
+    await wayline.init({ writeKey: 'wk_demo', flushInterval: 0, autoPage: false });
+    wayline.track('Retried');
+    return wayline.anonymousId();
+  });
+  await waitForEvents(env.collector, (e) => e.some(byAnon(anon)), 15000);
+  const { batchTimes, retryAt } = await page.evaluate(() => ({ batchTimes, retryAt }));
+  assert.equal(batchTimes.length, 2);
+  assert.ok(batchTimes[1] >= retryAt - 50, `sent again ${retryAt - batchTimes[1]} ms before the date it was given`);
+  await context.close();
+});
