@@ -7,7 +7,7 @@
   q.stub = 1;
   var s = d.currentScript;
   q.opts = s ? s.dataset : {};
-  'init track page identify group alias reset consent flush on off segments stage outcome'.split(' ').forEach(function (m, i) {
+  'init track page identify group alias reset consent flush on off outcome'.split(' ').forEach(function (m, i) {
     q[m] = function () {
       var a = [].slice.call(arguments);
       if (m == 'flush') return new Promise(function (r) { q.push([m, a, r]); });
@@ -24,6 +24,11 @@
       q.push([m, a]);
     };
   });
+  // Queries answer as the SDK does before `init` (nothing to queue, and no call throws into the page).
+  var n = function () {};
+  q.stage = q.anonymousId = q.userId = n;
+  q.segments = function () { return []; };
+  q.explain = q.debugState = function () { return null; };
   var l = d.createElement('script');
   l.type = 'module';
   l.src = q.opts.src || (s && s.src ? new URL('wayline.js', s.src).href : '/sdk/wayline.js');
@@ -38,7 +43,7 @@
   // (Without WebAssembly the SDK cannot run: reading `compileStreaming` throws before either request is made, so
   // the page neither downloads the module nor sees a failed request's rejection, which nothing would handle.)
   try {
-    var n = function () {}, c = WebAssembly.compileStreaming, f = fetch(new URL('wayline_bg.wasm', l.src));
+    var c = WebAssembly.compileStreaming, f = fetch(new URL('wayline_bg.wasm', l.src));
     (q.w = c ? WebAssembly.compileStreaming(f) : f).catch(n);
     // It gives up after 10 s, as the SDK's own does (transport::CONFIG_TIMEOUT), so a hung connection does not
     // hold every later check of the config.

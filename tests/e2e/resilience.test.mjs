@@ -522,3 +522,32 @@ test('a late ready listener removed before it was told is not called', async () 
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test("the stub's queries answer as the SDK does before init, and throw nothing, until the loader arrives", async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.route('**/wayline.js', (route) => route.fulfill({ status: 404, body: 'blocked' }));
+  await page.addInitScript(() => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const w = window.wayline;
+      window.answers = {};
+      for (const [name, args] of [
+        ['segments', []], ['stage', ['lifecycle']], ['explain', ['nps']], ['anonymousId', []], ['userId', []],
+        ['debugState', []],
+      ]) {
+        try {
+          window.answers[name] = { value: w[name](...args) };
+        } catch (e) {
+          window.answers[name] = { thrown: String(e) };
+        }
+      }
+    });
+  });
+  await page.goto(env.collector.url + '/blank.html');
+  const answers = await page.evaluate(() => window.answers);
+  assert.deepEqual(answers, {
+    segments: { value: [] }, stage: { value: undefined }, explain: { value: null }, anonymousId: { value: undefined },
+    userId: { value: undefined }, debugState: { value: null },
+  });
+  assert.deepEqual(log.errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await context.close();
+});
