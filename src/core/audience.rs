@@ -7,6 +7,7 @@
 use super::campaigns::{self, Decision, Device, Signal};
 use super::compiled;
 use super::json::{self, Map, Value};
+use super::message::Environment;
 use super::rules::eval::has_substring;
 use super::rules::Event;
 use super::segments::{Change, Engine, NewFacts};
@@ -492,10 +493,15 @@ pub fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
 }
 
 /// The device class campaigns target, from the user agent: tablets first (iPads, Android without "Mobile"),
-/// then phones, else desktop.
-pub fn device_of(user_agent: &str) -> Device {
-    let has = |s: &str| has_substring(user_agent, s);
-    if has("iPad") || has("Tablet") || (has("Android") && !has("Mobile")) {
+/// then phones, else desktop. An iPad's Safari asks for desktop pages with a Mac's user agent: a "Mac" with a touch
+/// screen is an iPad (Macs have none).
+pub fn device_of(env: &Environment) -> Device {
+    let has = |s: &str| has_substring(&env.user_agent, s);
+    if has("iPad")
+        || has("Tablet")
+        || (has("Android") && !has("Mobile"))
+        || (has("Macintosh") && env.touch_points > 1)
+    {
         Device::Tablet
     } else if has("Mobi") || has("iPhone") || has("Android") {
         Device::Mobile

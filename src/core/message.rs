@@ -37,6 +37,9 @@ pub struct Environment {
     pub screen_width: u32,
     pub screen_height: u32,
     pub screen_density: f64,
+    /// `navigator.maxTouchPoints`: a touch screen (iPadOS's Safari names a Mac in its user agent; this tells them
+    /// apart). Not sent.
+    pub touch_points: u32,
 }
 
 /// The page the visitor is on.
@@ -298,6 +301,7 @@ mod tests {
             screen_width: 1280,
             screen_height: 720,
             screen_density: 1.5,
+            touch_points: 0,
         }
     }
 

@@ -271,7 +271,7 @@ impl Tracker {
     }
 
     fn install_audience(&mut self, mut audience: Box<Audience>, now: Millis) {
-        audience.set_device(Some(device_of(&self.env.user_agent)));
+        audience.set_device(Some(device_of(&self.env)));
         if self.seg.hidden {
             audience.set_hidden(true, now);
         }

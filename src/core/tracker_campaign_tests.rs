@@ -399,9 +399,25 @@ fn the_device_comes_from_the_user_agent() {
         "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 Chrome/120 Safari/537.36";
     let desktop =
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/156 Safari/537.36";
-    assert_eq!(device_of(iphone), Device::Mobile);
-    assert_eq!(device_of(tablet), Device::Tablet);
-    assert_eq!(device_of(desktop), Device::Desktop);
+    // iPadOS's Safari asks for desktop pages as a Mac does: only the touch screen tells an iPad.
+    let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15";
+    let device = |ua: &str, touch_points| {
+        device_of(&Environment {
+            user_agent: ua.into(),
+            touch_points,
+            ..Environment::default()
+        })
+    };
+    assert_eq!(device(iphone, 5), Device::Mobile);
+    assert_eq!(device(tablet, 5), Device::Tablet);
+    assert_eq!(device(desktop, 0), Device::Desktop);
+    assert_eq!(device(mac, 5), Device::Tablet, "an iPad");
+    assert_eq!(device(mac, 0), Device::Desktop, "a Mac");
+    assert_eq!(
+        device(desktop, 10),
+        Device::Desktop,
+        "a touch-screen laptop"
+    );
 }
 
 fn engagement_config() -> Value {

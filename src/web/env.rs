@@ -52,6 +52,12 @@ pub fn environment(window: &web_sys::Window) -> Environment {
         screen_density: prop(window, "devicePixelRatio")
             .as_f64()
             .unwrap_or(f64::NAN),
+        // Read for campaigns' device targeting only (the build without the rule engine has none).
+        touch_points: if cfg!(feature = "segments") {
+            number(&nav, "maxTouchPoints") as u32
+        } else {
+            0
+        },
     }
 }
 
