@@ -1072,6 +1072,18 @@ mod tests {
         );
     }
 
+    /// A session is made of calls: interactions on the page (engaged time) do not keep it going.
+    #[test]
+    fn interactions_alone_do_not_extend_a_session() {
+        let mut t = tracker(None);
+        t.page_view(page("https://shop.test/", ""), None, None, 0);
+        for minute in [10, 20, 29, 40] {
+            t.activity(minute * MINUTE);
+        }
+        t.track("Later", None, 31 * MINUTE);
+        assert_eq!(t.profile().sessions.count, 2);
+    }
+
     /// As analytics.js does, any UTM parameter gives the context a `campaign`, a term or a content alone too; but
     /// only a source, medium or campaign name makes a campaign touch (a new session, the last touch's channel):
     /// a search term alone says nothing of where the visit came from.
