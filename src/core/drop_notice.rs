@@ -29,6 +29,13 @@ impl DropNotice {
         self.at = Some(now);
         Some(dropped)
     }
+
+    /// When drops not announced yet fall due: the SDK's timer wakes then, so that a page quiet since they happened
+    /// still hears of them. `None` when every drop has been announced.
+    pub fn next_due(&self, dropped: DropCounts) -> Option<Millis> {
+        (dropped.total() != self.announced.total())
+            .then(|| self.at.map_or(Millis::MIN, |at| at + Self::EVERY))
+    }
 }
 
 #[cfg(test)]
@@ -62,6 +69,18 @@ mod tests {
             notice.due(overflow(501), 1_000 + MINUTE),
             Some(overflow(501))
         );
+    }
+
+    #[test]
+    fn drops_not_announced_yet_say_when_they_fall_due() {
+        let mut notice = DropNotice::default();
+        assert_eq!(notice.next_due(DropCounts::default()), None);
+        assert_eq!(notice.next_due(overflow(1)), Some(Millis::MIN), "at once");
+        assert_eq!(notice.due(overflow(1), 1_000), Some(overflow(1)));
+        assert_eq!(notice.next_due(overflow(1)), None, "all announced");
+        assert_eq!(notice.next_due(overflow(7)), Some(1_000 + MINUTE));
+        assert_eq!(notice.due(overflow(7), 1_000 + MINUTE), Some(overflow(7)));
+        assert_eq!(notice.next_due(overflow(7)), None);
     }
 
     #[test]

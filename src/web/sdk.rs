@@ -898,6 +898,9 @@ impl Sdk {
             self.queue_write_at,
             self.tracker.next_wakeup(),
             self.early_config_until(),
+            // Drops the last `events_dropped` notice did not include, announced when due even if nothing else
+            // happens by then.
+            self.drop_notice.next_due(self.tracker.queue().dropped),
         ]
         .iter()
         .flatten()

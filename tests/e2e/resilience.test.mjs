@@ -94,6 +94,29 @@ test('offline beyond the queue bound, the oldest events are dropped and counted 
   await context.close();
 });
 
+// Drops after a notice are announced once a minute has passed, even when the page is quiet by then (offline
+// at the bound, nothing else wakes the SDK): the page's clock is Playwright's, run forward.
+test('drops after an events_dropped notice are announced a minute later, also on a page quiet since', async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.clock.install();
+  await page.goto(env.collector.url + '/manual.html');
+  await context.setOffline(true);
+  const first = await page.evaluate(async () => {
+    window.dropped = [];
+    wayline.on('warning', (w) => w.code === 'events_dropped' && window.dropped.push(w.message));
+    await wayline.init({ writeKey: 'wk_demo', autoPage: false });
+    for (let i = 0; i < 10050; i++) wayline.track('Offline Burst', { i });
+    return { dropped: window.dropped.slice(), state: wayline.debugState() };
+  });
+  assert.equal(first.dropped.length, 1, 'one notice for the burst');
+  assert.ok(first.state.droppedOverflow > 1);
+  await page.clock.runFor(61_000);
+  const later = await page.evaluate(() => window.dropped);
+  assert.equal(later.length, 2, 'the drops after the first notice are announced a minute later');
+  assert.match(later[1], new RegExp(`totals: ${first.state.droppedOverflow} over the queue bound`));
+  await context.close();
+});
+
 test('when the wasm file cannot load, calls are no-ops and one console message says why', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.route('**/wayline_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
