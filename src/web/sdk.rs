@@ -986,7 +986,7 @@ impl Sdk {
         self.view_page(None, None, None, now);
     }
 
-    /// A page view of the current URL: the previous URL is its referrer when they differ, else
+    /// A page view of the current URL: the previous URL is its referrer when they differ (fragments aside), else
     /// `document.referrer`; its scroll depth is reported afresh. The first page view, a manual one and an SPA
     /// navigation share this body (each copy inlined into its dispatcher was code of its own).
     pub fn view_page(
@@ -996,9 +996,14 @@ impl Sdk {
         props: Option<&str>,
         now: Millis,
     ) {
+        // Compared and given without fragments, as the page views' URLs are sent (a browser's referrer has none).
         let href = env::href(&self.window);
-        let referrer =
-            (href != self.last_href).then(|| std::mem::replace(&mut self.last_href, href));
+        let bare = crate::core::url::Url::without_hash;
+        let referrer = (bare(&href) != bare(&self.last_href)).then(|| {
+            let mut previous = std::mem::replace(&mut self.last_href, href);
+            previous.truncate(bare(&previous).len());
+            previous
+        });
         let page = env::page(&self.window, referrer);
         self.tracker.page_view_in(page, category, name, props, now);
         super::listeners::forget_scroll();

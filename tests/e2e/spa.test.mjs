@@ -38,6 +38,33 @@ test('history navigation produces page views, no-op replaceState does not', asyn
   await context.close();
 });
 
+// A referrer never carries a fragment (browsers strip it from `document.referrer`), and the page views' `url` is
+// sent without one: the previous URL of an SPA navigation is its referrer as that page view's `url` said it.
+test('the referrer after SPA navigation is the previous URL without its fragment', async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html#intro');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    history.pushState({}, '', '/app/one');
+    history.pushState({}, '', '/app/one#part');
+    // A manual page view of the page the visitor is on: no previous page of the app, so the document's referrer.
+    wayline.page();
+    history.pushState({}, '', '/app/two');
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => wayline.flush());
+  const views = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 4))
+    .filter((e) => e.anonymousId === anon && e.type === 'page');
+  assert.deepEqual(views.map((v) => [v.properties.url.slice(env.collector.url.length), v.properties.referrer]), [
+    ['/blank.html', ''],
+    ['/app/one', env.collector.url + '/blank.html'],
+    ['/app/one', ''],
+    ['/app/two', env.collector.url + '/app/one'],
+  ]);
+  assert.equal(views[1].context.page.referrer, env.collector.url + '/blank.html');
+  await context.close();
+});
+
 test('identify then reset', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/blank.html');
