@@ -64,6 +64,23 @@ fn every_error_has_its_location() {
     assert_eq!(errs.len(), 2, "{errs:?}");
 }
 
+/// A threshold a measure starts at can never be crossed: such a trigger would never fire.
+#[test]
+fn a_threshold_of_zero_is_an_error() {
+    for (trigger, message) in [
+        (r#"{"scroll": 0}"#, "campaigns[1].trigger.scroll: 0 never triggers: the scroll depth starts there; use a percentage above 0"),
+        (r#"{"idle": "0s"}"#, "campaigns[1].trigger.idle: \"0s\" never triggers: idleness starts there; use a duration above 0"),
+        (r#"{"engagedTime": "0ms"}"#, "campaigns[1].trigger.engagedTime: \"0ms\" never triggers: engaged time starts there; use a duration above 0"),
+    ] {
+        let errs = errors(&one(&format!(r#""trigger": {trigger}, "action": {SURVEY}"#)));
+        assert_eq!(errs, [message], "{trigger}");
+    }
+    assert!(errors(&one(&format!(
+        r#""trigger": {{"scroll": 0.5}}, "action": {SURVEY}"#
+    )))
+    .is_empty());
+}
+
 #[test]
 fn unknown_segment_in_a_rule() {
     let errs = errors(&one(&format!(

@@ -105,10 +105,52 @@ impl Reader<'_> {
             "page" => Trigger::Page(self.pattern(&sub, val)?),
             "exitIntent" => flag(self).then_some(Trigger::ExitIntent)?,
             "sessionStart" => flag(self).then_some(Trigger::SessionStart)?,
-            "idle" => Trigger::Idle(self.duration(&sub, val, MAX_DURATION_MS)?),
-            "engagedTime" => Trigger::EngagedTime(self.duration(&sub, val, MAX_DURATION_MS)?),
-            "scroll" => Trigger::Scroll(self.percent(&sub, val)?),
+            "idle" => {
+                Trigger::Idle(
+                    self.above_zero(&sub, val, "idleness", "duration", |c, p, v| {
+                        c.duration(p, v, MAX_DURATION_MS)
+                    })?,
+                )
+            }
+            "engagedTime" => Trigger::EngagedTime(self.above_zero(
+                &sub,
+                val,
+                "engaged time",
+                "duration",
+                |c, p, v| c.duration(p, v, MAX_DURATION_MS),
+            )?),
+            "scroll" => Trigger::Scroll(self.above_zero(
+                &sub,
+                val,
+                "the scroll depth",
+                "percentage",
+                Self::percent,
+            )?),
             _ => return None,
         })
+    }
+
+    /// A threshold `read` reads, refused when it is 0: the measure starts there and a trigger fires when it
+    /// crosses its threshold, so it would never fire.
+    fn above_zero<T: Default + PartialEq>(
+        &mut self,
+        path: &str,
+        v: &Value,
+        measure: &str,
+        kind: &str,
+        read: impl FnOnce(&mut Self, &str, &Value) -> Option<T>,
+    ) -> Option<T> {
+        let t = read(self, path, v)?;
+        if t == T::default() {
+            self.err(
+                path,
+                format!(
+                    "{} never triggers: {measure} starts there; use a {kind} above 0",
+                    v.to_json()
+                ),
+            );
+            return None;
+        }
+        Some(t)
     }
 }
