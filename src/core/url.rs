@@ -60,10 +60,16 @@ impl<'a> Url<'a> {
 
     /// The first value of a query parameter, percent-decoded (`+` is a space).
     pub fn query_param(&self, name: &str) -> Option<String> {
-        query_pairs(self.search)
-            .find(|(k, _)| decode(k) == name)
-            .map(|(_, v)| decode(v))
+        query_value(self.search, name)
     }
+}
+
+/// The first value of the parameter `name` in a query string (with or without its `?`), percent-decoded (`+` is a
+/// space).
+pub fn query_value(search: &str, name: &str) -> Option<String> {
+    query_pairs(search)
+        .find(|(k, _)| decode(k) == name)
+        .map(|(_, v)| decode(v))
 }
 
 /// Byte offset of the first `needle` in `haystack`. A plain window scan: `str::find` with a string pattern pulls
@@ -290,6 +296,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_parameter_is_found_by_its_whole_name() {
+        assert_eq!(
+            query_value("?a=1&wayline_debug=1", "wayline_debug").as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            query_value("wayline%5Fdebug=1", "wayline_debug").as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            query_value("?wayline_debug=10", "wayline_debug").as_deref(),
+            Some("10")
+        );
+        assert_eq!(query_value("?xwayline_debug=1", "wayline_debug"), None);
+        assert_eq!(query_value("?q=wayline_debug=1", "wayline_debug"), None);
     }
 
     #[test]

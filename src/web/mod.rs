@@ -70,7 +70,7 @@ pub fn init(options: JsValue) -> Result<(), JsValue> {
     let origin = convert::text(&location, "origin");
     let mut opts = InitOptions::read(&options, &origin)?;
     let query = convert::text(&location, "search");
-    if crate::core::url::find(&query, "wayline_debug=1").is_some() {
+    if crate::core::url::query_value(&query, "wayline_debug").as_deref() == Some("1") {
         opts.debug = true;
     }
     sdk::install(opts, window);

@@ -229,6 +229,22 @@ test('a second copy is announced again: the status line changes even though it s
   await context.close();
 });
 
+test('?wayline_debug=1 logs each campaign decision to the console, and only that value turns debug mode on', async () => {
+  const debugLines = (log) => log.console.filter((m) => m.startsWith('debug: ') && m.includes('campaign '));
+  const { page, log, context } = await campaignsPage('?wayline_debug=1');
+  await show(page, 'Show nps');
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached' });
+  assert.ok(debugLines(log).some((m) => /campaign show nps\b/.test(m)), JSON.stringify(log.console));
+  await context.close();
+  for (const query of ['?wayline_debug=10', '?xwayline_debug=1', '?q=wayline_debug=1']) {
+    const other = await campaignsPage(query);
+    await show(other.page, 'Show nps');
+    assert.deepEqual(debugLines(other.log), [], query);
+    await other.context.close();
+  }
+});
+
 test('a held-out visitor sees nothing and a held-out event is stored', async () => {
   const { page, context } = await campaignsPage();
   assert.equal((await page.evaluate(() => wayline.explain('held'))).heldOut, true);
