@@ -251,7 +251,11 @@ impl Sdk {
                     self.remote.text = Some(text);
                     self.store_config();
                 }
-                self.config_loaded(ok || had_config, "network");
+                // Told only when it changes what is in use: an invalid config while one runs leaves that one
+                // (its `config` event stands), and the warning says why.
+                if ok || !had_config {
+                    self.config_loaded(ok, "network");
+                }
             }
             Fetched::Failed(why, detail) => {
                 // Without a config, the events recorded meanwhile are still kept (up to `MAX_EARLY_EVENTS`) for

@@ -99,7 +99,7 @@ test('an invalid config keeps the last good one and reports every error with its
   assert.match(message, /campaigns\[1\]\.trigger\.segmentEnter/);
   assert.match(message, /segments\.buyer:1:\d+/);
   assert.match(message, /\^/);
-  assert.equal((await page.evaluate(() => window.configResult)).ok, true, 'the stored config is live');
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: true, source: 'cache' }, 'the stored config is live');
   await page.evaluate(() => wayline.track('Show badge'));
   await page.locator('wayline-prompt').waitFor({ state: 'attached' });
   await context.close();
