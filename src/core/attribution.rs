@@ -7,7 +7,7 @@
 use super::json::{write_number, write_string};
 use super::message::{clip, MAX_CAMPAIGN_TEXT};
 use super::time::{write_iso8601, Millis};
-use super::url::{find, split_once_byte, Url};
+use super::url::{decode_or_keep, find, split_once_byte, Url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -52,28 +52,65 @@ pub struct Campaign {
     pub medium: String,
     pub term: String,
     pub content: String,
+    /// Any other `utm_*` parameter, by its name after `utm_` (`utm_id` is `id`), as analytics.js sends it: at most
+    /// [`MAX_OTHER_UTM`], each name of at most [`MAX_UTM_NAME`] bytes. One with an empty value is not sent.
+    pub other: Vec<(String, String)>,
 }
 
+/// The most `utm_*` parameters besides the five a campaign carries (the first ones of the URL).
+pub const MAX_OTHER_UTM: usize = 10;
+/// The longest name (after `utm_`) of such a parameter.
+pub const MAX_UTM_NAME: usize = 64;
+
 impl Campaign {
-    /// `None` when the URL carries none of the five UTM parameters (analytics.js sends a `context.campaign` for
-    /// any of them, a `utm_term` alone too).
+    /// `None` when the URL carries no UTM parameter with a value. Read as analytics-next's `utm` reads the
+    /// search: pairs are split at `&` and at any further `?`, a name is taken as written (not decoded), and the
+    /// last of a repeated parameter counts; `utm_campaign` (and `utm_name`) is the `name`. A value is decoded as
+    /// `decodeURIComponent` decodes it after `+` became a space, or kept as written if that fails. Unlike
+    /// analytics.js, a parameter with an empty value is left out (and so is a campaign of none), a value is
+    /// everything after the first `=` (analytics.js stops at a second one), and only names that start with
+    /// `utm_` count (analytics.js takes any name containing it: `xutm_a` as `_a`).
     pub fn from_url(url: &Url) -> Option<Campaign> {
-        // Cut: nothing bounds a URL, and the first touch stays in every message of the visitor.
-        let get = |k: &str| {
-            let mut v = url.query_param(k).unwrap_or_default();
-            v.truncate(clip(&v, MAX_CAMPAIGN_TEXT).len());
-            v
-        };
-        let c = Campaign {
-            name: get("utm_campaign"),
-            source: get("utm_source"),
-            medium: get("utm_medium"),
-            term: get("utm_term"),
-            content: get("utm_content"),
-        };
+        let mut c = Campaign::default();
+        let mut rest = url.search.get(1..).unwrap_or_default();
+        // Parts between `&`s and `?`s, by a byte scan (`split` with chars brings in the char searcher).
+        while !rest.is_empty() {
+            let end = rest
+                .bytes()
+                .position(|b| b == b'&' || b == b'?')
+                .unwrap_or(rest.len());
+            let part = rest.get(..end).unwrap_or_default();
+            rest = rest.get(end + 1..).unwrap_or_default();
+            let (key, value) = split_once_byte(part, b'=').unwrap_or((part, ""));
+            let Some(key) = key.strip_prefix("utm_").filter(|k| !k.is_empty()) else {
+                continue;
+            };
+            // Cut: nothing bounds a URL, and the first touch stays in every message of the visitor.
+            let mut value = decode_or_keep(value);
+            value.truncate(clip(&value, MAX_CAMPAIGN_TEXT).len());
+            let field = match key {
+                "campaign" | "name" => &mut c.name,
+                "source" => &mut c.source,
+                "medium" => &mut c.medium,
+                "term" => &mut c.term,
+                "content" => &mut c.content,
+                _ => {
+                    if let Some(at) = c.other.iter().position(|(k, _)| k == key) {
+                        if let Some(other) = c.other.get_mut(at) {
+                            other.1 = value;
+                        }
+                    } else if c.other.len() < MAX_OTHER_UTM && key.len() <= MAX_UTM_NAME {
+                        c.other.push((key.to_string(), value));
+                    }
+                    continue;
+                }
+            };
+            *field = value;
+        }
         let any = [&c.name, &c.source, &c.medium, &c.term, &c.content]
             .iter()
-            .any(|v| !v.is_empty());
+            .any(|v| !v.is_empty())
+            || c.other.iter().any(|(_, v)| !v.is_empty());
         any.then_some(c)
     }
 
@@ -556,6 +593,41 @@ mod tests {
         );
         let term = Campaign::from_url(&Url::parse("http://s/?utm_term=x")).unwrap();
         assert!(!term.is_touch());
-        assert!(Campaign::from_url(&Url::parse("http://s/?utm_x=x")).is_none());
+        let other = Campaign::from_url(&Url::parse("http://s/?utm_x=x")).unwrap();
+        assert!(!other.is_touch());
+        assert!(
+            Campaign::from_url(&Url::parse("http://s/?utm_x=&utm_source=&xutm_a=1&utm_=2"))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn reads_utm_parameters_as_analytics_next() {
+        let c = Campaign::from_url(&Url::parse(
+            "http://s/?utm_source=a&utm_source=b+c?utm_campaign=%zz+x&utm_name=n&utm%5Fterm=t&utm_id=1&utm_id=&utm_content=x=y#utm_medium=h",
+        ))
+        .unwrap();
+        assert_eq!(
+            (
+                c.name.as_str(),
+                c.source.as_str(),
+                c.medium.as_str(),
+                c.term.as_str(),
+                c.content.as_str()
+            ),
+            ("n", "b c", "", "", "x=y")
+        );
+        assert_eq!(
+            c.other,
+            [("id".to_string(), String::new())],
+            "the last value, empty, is not sent"
+        );
+        let many: String = (0..20).map(|i| format!("&utm_k{i}=v")).collect();
+        let c = Campaign::from_url(&Url::parse(&format!("http://s/?utm_k3=first{many}"))).unwrap();
+        assert_eq!(c.other.len(), MAX_OTHER_UTM);
+        assert_eq!(
+            c.other.first().map(|(k, v)| (k.as_str(), v.as_str())),
+            Some(("k3", "v"))
+        );
     }
 }

@@ -129,6 +129,18 @@ fn page_property(out: &mut String, own: Option<&Map>, key: &str, value: &str) {
     write_string(clip(value, MAX_CONTEXT_TEXT), out);
 }
 
+/// A member of `context.campaign`, unless its value is empty.
+#[inline(never)]
+fn campaign_member(out: &mut String, key: &str, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    field(out, key, value);
+}
+
 /// Serialises the `context` object shared by every message of the current page and session.
 pub fn write_context(
     env: &Environment,
@@ -164,13 +176,11 @@ pub fn write_context(
             ("term", &c.term),
             ("content", &c.content),
         ];
-        let mut first = true;
-        for (k, v) in parts.iter().filter(|(_, v)| !v.is_empty()) {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            field(out, k, v);
+        for (k, v) in parts {
+            campaign_member(out, k, v);
+        }
+        for (k, v) in &c.other {
+            campaign_member(out, k, v);
         }
         out.push('}');
     }

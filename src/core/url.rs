@@ -9,7 +9,7 @@ pub struct Url<'a> {
     pub host: &'a str,
     /// Path, always starting with `/` when a host is present.
     pub path: &'a str,
-    /// Query including the leading `?`, or empty.
+    /// Query including the leading `?`, or empty: also for an empty query (`/p?`), as `location.search` is.
     pub search: &'a str,
     /// Fragment including the leading `#`, or empty.
     pub hash: &'a str,
@@ -48,7 +48,11 @@ impl<'a> Url<'a> {
             scheme: cut(0, scheme_end),
             host,
             path,
-            search: cut(query, hash),
+            // `location.search` of `/p?` is `""`: a lone `?` is no query.
+            search: match cut(query, hash) {
+                "?" => "",
+                search => search,
+            },
             hash: cut(hash, len),
         }
     }
@@ -234,6 +238,22 @@ pub fn decode(s: &str) -> String {
     out
 }
 
+/// Decodes as `decodeURIComponent` after `+` became a space, or gives `s` back as written where that throws (a `%`
+/// not followed by two hex digits, or escapes of invalid UTF-8): analytics-next's `gracefulDecodeURIComponent`,
+/// with which it decodes UTM parameters. [`decode`] keeps only the invalid escapes as written.
+pub fn decode_or_keep(s: &str) -> String {
+    let b = s.as_bytes();
+    let bad_escape = b.iter().enumerate().any(|(i, &c)| {
+        c == b'%'
+            && !(b.get(i + 1).is_some_and(|&h| hex_val(h).is_some())
+                && b.get(i + 2).is_some_and(|&l| hex_val(l).is_some()))
+    });
+    if bad_escape {
+        return s.to_string();
+    }
+    decode(s)
+}
+
 pub fn hex_val(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -334,6 +354,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn decodes_or_keeps_as_graceful_decode_uri_component() {
+        for (raw, decoded) in [
+            ("a+b%20c", "a b c"),
+            ("caf%C3%A9", "café"),
+            ("a+b%zz", "a+b%zz"),
+            ("50%", "50%"),
+            ("%4", "%4"),
+            ("a+%E9", "a+%E9"),
+            ("%2B", "+"),
+            ("", ""),
+        ] {
+            assert_eq!(decode_or_keep(raw), decoded, "{raw}");
+        }
+    }
+
     /// The decoder as first written: percent-decode to bytes, then std's UTF-8 check.
     #[cfg(not(target_arch = "wasm32"))]
     fn decode_via_bytes(s: &str) -> String {
@@ -418,6 +454,8 @@ mod tests {
                 Some(i) => before_hash.split_at_checked(i).unwrap_or((before_hash, "")),
                 None => (before_hash, ""),
             };
+            // Since then, an empty query is no search, as in `location.search`.
+            let search = if search == "?" { "" } else { search };
             let (scheme, rest) = match find(before_query, "://") {
                 Some(i) => (
                     before_query.get(..i).unwrap_or_default(),
@@ -485,6 +523,9 @@ mod tests {
         );
         let bare = Url::parse("http://localhost:8080");
         assert_eq!((bare.host, bare.path, bare.search), ("localhost", "/", ""));
+        let empty = Url::parse("http://a/p?#?x");
+        assert_eq!((empty.path, empty.search, empty.hash), ("/p", "", "#?x"));
+        assert_eq!(Url::parse("http://a/p??").search, "??");
         let credentials = Url::parse("https://a@b:c@shop.example/");
         assert_eq!(
             credentials.host, "shop.example",
