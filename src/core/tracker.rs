@@ -512,7 +512,7 @@ impl Tracker {
     }
 
     /// `page(category, name, properties)`: a page view in a category, which the message carries as analytics.js
-    /// sends it, as its `category` and as `properties.category` (unless the caller's properties hold one), and
+    /// sends it, as its `category` and as `properties.category` (also when the caller's properties hold one), and
     /// which rules read as `category`. An empty category is none, as an empty name is.
     pub fn page_view_in(
         &mut self,
@@ -525,10 +525,19 @@ impl Tracker {
         let Some(extra) = self.properties(properties_json) else {
             return false;
         };
-        let page_props = extra.map;
-        let extra = extra.json.into_owned();
+        let mut page_props = extra.map;
+        let mut extra = extra.json.into_owned();
         let category = page_label(category);
         let name = page_label(name);
+        // The call's category and name replace properties of those names, as analytics.js sends them: the
+        // message's `name` and its `properties.name` are one name.
+        // (`|`: both are removed.)
+        if (category.is_some() && page_props.remove("category").is_some())
+            | (name.is_some() && page_props.remove("name").is_some())
+        {
+            extra.clear();
+            json::write_map(&page_props, &mut extra);
+        }
         self.catch_up(now);
         if self.page.url != page.url {
             // An in-app navigation ends the previous page's engagement.
@@ -890,7 +899,11 @@ mod tests {
         assert_eq!(s(&m[0], &["properties", "name"]), Some("Pricing"));
         assert_eq!(s(&m[0], &["properties", "path"]), Some("/pricing"));
         assert_eq!(s(&m[0], &["properties", "plan"]), Some("pro"));
-        assert_eq!(s(&m[1], &["properties", "name"]), Some("Own"));
+        assert_eq!(
+            s(&m[1], &["properties", "name"]),
+            Some("Pricing"),
+            "the call's name, as analytics.js sends it"
+        );
         assert_eq!(s(&m[1], &["properties", "path"]), Some("/p"));
         assert_eq!(
             s(&m[1], &["properties", "url"]),
@@ -901,8 +914,9 @@ mod tests {
     }
 
     /// `page(category, name, properties)`, as analytics.js reads two leading strings: the category is the message's
-    /// top-level `category` and a `category` property (as the name is `name` and a `name` property), unless the
-    /// caller's properties hold one.
+    /// top-level `category` and a `category` property (as the name is `name` and a `name` property), also when the
+    /// caller's properties hold one, as analytics.js sends it; a `category` property of a page view without one
+    /// stays.
     #[test]
     fn a_page_view_in_a_category_names_it_at_the_top_and_in_its_properties() {
         let mut t = tracker(None);
@@ -916,12 +930,14 @@ mod tests {
             1,
         );
         t.page_view(docs(), Some("Intro"), None, 2);
+        t.page_view(docs(), None, Some("{\"category\":\"Own\",\"v\":3}"), 3);
         let raw: Vec<String> = t
             .queue()
             .items()
             .map(|i| t.queue().message_json(i))
             .collect();
-        assert_eq!(raw[1].matches("\"category\":\"Own\"").count(), 1);
+        assert_eq!(raw[1].matches("\"category\":").count(), 2, "{}", raw[1]);
+        assert_eq!(raw[1].matches("\"category\":\"Own\"").count(), 0);
         let m = messages(&t);
         assert_eq!(s(&m[0], &["type"]), Some("page"));
         assert_eq!(s(&m[0], &["category"]), Some("Docs"));
@@ -934,7 +950,12 @@ mod tests {
             Some(&Value::Number(2.0))
         );
         assert_eq!(s(&m[1], &["category"]), Some("Docs"));
-        assert_eq!(s(&m[1], &["properties", "category"]), Some("Own"));
+        assert_eq!(s(&m[1], &["properties", "category"]), Some("Docs"));
+        assert_eq!(s(&m[3], &["properties", "category"]), Some("Own"));
+        assert_eq!(
+            m[3].get("properties").and_then(|p| p.get("v")),
+            Some(&Value::Number(3.0))
+        );
         assert_eq!(s(&m[2], &["category"]), None);
         assert_eq!(s(&m[2], &["properties", "category"]), None);
         assert_eq!(s(&m[2], &["name"]), Some("Intro"));

@@ -15,7 +15,7 @@
 // Wayline differs on purpose (docs/sdk.md says so), the expectation is Wayline's, and the case's `deliberate` names
 // the reason; `analyticsNext` then holds what analytics-next sends.
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -72,7 +72,26 @@ function makeCase(i) {
     hasTitle: title !== '' || maybe(0.5),
     canonical: maybe(0.6) ? null : pick(CANONICALS),
     referrer: pick(REFERRERS),
+    call: pageCall(i),
   };
+}
+
+// Properties a page call may give: Segment's page properties (its `search` with other UTM parameters), `name` and
+// `category`, and one of no meaning to either.
+const OWN = { path: '/own/path', url: 'https://own.test/x?y=1', title: 'Own title', referrer: 'https://ref.own/',
+  name: 'Own name', category: 'Own category', plan: 'pro' };
+const OWN_SEARCH = ['?utm_source=own&utm_medium=prop', '', '?q=1'];
+// The arguments of a `page` call after the load: `page(properties)`, `page(name, properties)` or
+// `page(category, name, properties)`; the properties carry the case's number, by which the test finds it.
+function pageCall(i) {
+  const properties = { case: i };
+  for (const [k, v] of Object.entries(OWN)) if (maybe(0.3)) properties[k] = v;
+  if (maybe(0.3)) properties.search = pick(OWN_SEARCH);
+  switch (Math.floor(random() * 3)) {
+    case 0: return [properties];
+    case 1: return ['Called', properties];
+    default: return ['Docs', 'Called', properties];
+  }
 }
 
 const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -95,16 +114,31 @@ async function main() {
   }
   const require = createRequire(import.meta.url);
   const version = require(join(from, 'package.json')).version;
-  const { readFileSync } = await import('node:fs');
   const pageTools = readFileSync(require.resolve('@segment/analytics-page-tools', { paths: [from] }), 'utf8');
   const { utm } = require(join(from, 'dist/cjs/plugins/env-enrichment/index.js'));
   const { gracefulDecodeURIComponent } = require(join(from, 'dist/cjs/core/query-string/gracefulDecodeURIComponent.js'));
   // The functions as analytics-next runs them, to evaluate in the page: analytics-page-tools' whole module, and
   // `utm`, which calls the decoder through the module object its compiled source names.
+  // analytics-next's `addPageContext` (a page call's properties and every message's `context.page`), with the
+  // modules it requires.
+  const sources = {
+    tslib: readFileSync(require.resolve('tslib', { paths: [from] }), 'utf8'),
+    '../../lib/pick': readFileSync(join(from, 'dist/cjs/lib/pick.js'), 'utf8'),
+    '@segment/analytics-page-tools': pageTools,
+    addPageContext: readFileSync(join(from, 'dist/cjs/core/page/add-page-context.js'), 'utf8'),
+  };
   const inPage = `
-    const module = { exports: {} };
-    (function (module, exports) { ${pageTools} })(module, module.exports);
-    const { getDefaultBufferedPageContext, createPageContext } = module.exports;
+    const sources = ${JSON.stringify(sources)};
+    const loaded = {};
+    const load = (name) => {
+      if (!loaded[name]) {
+        loaded[name] = { exports: {} };
+        new Function('module', 'exports', 'require', sources[name])(loaded[name], loaded[name].exports, load);
+      }
+      return loaded[name].exports;
+    };
+    const { getDefaultBufferedPageContext, createPageContext } = load('@segment/analytics-page-tools');
+    const { addPageContext } = load('addPageContext');
     const gracefulDecodeURIComponent_1 = { gracefulDecodeURIComponent: ${gracefulDecodeURIComponent} };
     const utm = ${utm};
   `;
@@ -144,7 +178,28 @@ async function main() {
         named: search ? utm('?' + named.join('&')) : null,
         whole: search ? utm('?' + whole.join('&')) : null,
         href: location.href,
+        call: call(${JSON.stringify(c.call)}, page, located),
       };
+      // The call's message as analytics-next makes it: CoreEventFactory.page's properties (a copy of the call's, and
+      // the category as one), its name, then addPageContext with the page context, then env-enrichment's campaign
+      // from the context's search. With the canonical link's context, and with the one Wayline reads (its texts
+      // cut to 2,048 bytes).
+      function call(args, withCanonical, withoutCanonical) {
+        const [category, name, properties] = args.length == 3 ? args : args.length == 2 ? [null, ...args] : [null, null, ...args];
+        const message = (pageCtx) => {
+          const event = { type: 'page', properties: { ...properties }, context: {} };
+          if (category !== null) {
+            event.category = category;
+            event.properties.category = category;
+          }
+          if (name !== null) event.name = name;
+          addPageContext(event, pageCtx);
+          const search = event.context.page.search || '';
+          return { properties: event.properties, page: event.context.page, campaign: search ? utm(search) : null };
+        };
+        const cut = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v == 'string' ? v.slice(0, 2048) : v]));
+        return { analyticsNext: message(withCanonical), located: message(cut(withoutCanonical)) };
+      }
     })()`);
     const deliberate = [];
     const expect = { page: cut(got.located) };
@@ -161,13 +216,18 @@ async function main() {
     if (campaign && !Object.keys(campaign).length) campaign = null;
     if (!same(campaign, got.whole)) deliberate.push('campaign: empty UTM parameters are left out');
     expect.campaign = campaign;
+    // The page call: its properties as analytics-next makes them (but for the canonical link and the cut, above);
+    // its context as every other message of the page has it (Wayline copies no property into it: docs/sdk.md).
+    expect.call = { properties: got.call.located.properties, page: expect.page, campaign };
+    if (!same(got.call.located.page, cut(got.located))) deliberate.push("page call: its page properties stay out of its context.page");
+    if (!same(got.call.located.campaign, got.campaign)) deliberate.push("page call: its campaign is the URL's, not its search property's");
     for (const d of deliberate) tally[d] = (tally[d] || 0) + 1;
     cases.push({
       ...c,
       title: c.title.length > 100 ? { $: 'repeat', s: c.title[0], n: c.title.length } : c.title,
       location: got.href,
       expect,
-      ...(deliberate.length ? { deliberate, analyticsNext: { page: got.page, campaign: got.campaign } } : {}),
+      ...(deliberate.length ? { deliberate, analyticsNext: { page: got.page, campaign: got.campaign, call: got.call.analyticsNext } } : {}),
     });
   }
   await browser.close();

@@ -3,7 +3,9 @@
 // of it in Chromium; tests/e2e/page-facts.mjs writes it) is loaded with the real SDK, and the messages the collector
 // stored are compared with them: the load's page view (its `path`, `referrer`, `search`, `title` and `url`
 // properties, its `context.page` and `context.campaign`) and a `track` after it (its `context.page` and
-// `context.campaign`: analytics-next adds both to every message).
+// `context.campaign`: analytics-next adds both to every message), and a `page` call after them, with a name, a
+// category and properties of Segment's page properties' names, or not (its properties, `context.page` and
+// `context.campaign`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -34,11 +36,12 @@ async function visit(c, i, errors) {
   });
   await page.goto(c.href, c.referrer ? { referer: c.referrer } : {});
   await page.waitForFunction(() => window.wayline && window.wayline.loaded && window.wayline.anonymousId());
-  const anon = await page.evaluate(async (i) => {
+  const anon = await page.evaluate(async ([i, call]) => {
     wayline.track('Facts', { case: i });
+    wayline.page(...call);
     if (!(await wayline.flush())) throw new Error('not flushed');
     return wayline.anonymousId();
-  }, i);
+  }, [i, c.call]);
   errors.push(...log.errors.map((e) => `case ${i}: ${e}`));
   await context.close();
   return anon;
@@ -63,10 +66,11 @@ test(`${data.cases.length} pages' facts as analytics-next ${data['analytics-next
   const failures = [];
   data.cases.forEach((c, i) => {
     const mine = events.filter((e) => e.anonymousId === anons[i]);
-    const view = mine.filter((e) => e.type === 'page');
+    const view = mine.filter((e) => e.type === 'page' && !('case' in e.properties));
+    const called = mine.filter((e) => e.type === 'page' && e.properties.case === i);
     const track = mine.find((e) => facts(e) && e.properties.case === i);
-    if (view.length !== 1 || !track) {
-      failures.push(`case ${i}: ${view.length} page views, ${track ? 'a' : 'no'} track stored`);
+    if (view.length !== 1 || called.length !== 1 || !track) {
+      failures.push(`case ${i}: ${view.length} page views on load, ${called.length} called, ${track ? 'a' : 'no'} track stored`);
       return;
     }
     const got = {
@@ -75,6 +79,7 @@ test(`${data.cases.length} pages' facts as analytics-next ${data['analytics-next
       campaign: view[0].context.campaign ?? null,
       trackPage: track.context.page,
       trackCampaign: track.context.campaign ?? null,
+      call: { properties: called[0].properties, page: called[0].context.page, campaign: called[0].context.campaign ?? null },
     };
     const expect = {
       properties: c.expect.page,
@@ -82,6 +87,7 @@ test(`${data.cases.length} pages' facts as analytics-next ${data['analytics-next
       campaign: c.expect.campaign,
       trackPage: c.expect.page,
       trackCampaign: c.expect.campaign,
+      call: c.expect.call,
     };
     try {
       assert.deepEqual(got, expect);

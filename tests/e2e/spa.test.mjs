@@ -240,7 +240,8 @@ test('page() reads its arguments as analytics.js does: two leading strings are a
     [
       ['Docs', 'Intro', 'Docs', 'Intro'],
       ['Docs', 'Setup', 'Docs', 'Setup'],
-      ['Guides', 'Own', 'Mine', 'Own'],
+      // The call's category replaces a `category` property, as analytics.js sends it.
+      ['Guides', 'Own', 'Guides', 'Own'],
       [undefined, 'Unfiled', undefined, 'Unfiled'],
       [undefined, 'Pricing', undefined, 'Pricing'],
       [undefined, 'Plans', undefined, 'Plans'],
