@@ -2,7 +2,9 @@
 // a referrer, a `<link rel="canonical">`), each with the page facts analytics-next sends for it: `context.page`
 // (`path`, `referrer`, `search`, `title`, `url`), a `page` call's default properties (the same five, from
 // analytics-page-tools' `getDefaultPageContext`, which reads the canonical link) and `context.campaign` (its
-// env-enrichment plugin's `utm` of `context.page.search`, on every message when the search is not empty).
+// env-enrichment plugin's `utm` of `context.page.search`, on every message when the search is not empty), and for
+// a `page` call made after the load (a name, a category, properties named as Segment's page properties, or not),
+// its properties, `context.page` and `context.campaign` (`addPageContext` copies such properties into the context).
 // analytics-next's own functions run in Chromium on each page (their source, taken from its dist/cjs, is
 // evaluated in the page), so the browser's reading of the URL, title and referrer is the one both libraries get.
 // tests/e2e/page_facts.test.mjs loads every page with the real SDK and compares the messages the collector stored.
@@ -95,7 +97,7 @@ function pageCall(i) {
 }
 
 const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-/** The case's page: its title and canonical link, and whatever `body` holds (the test's SDK script). */
+/** The case's page: its title and canonical link, and `head` at the end of its head (the test's SDK script). */
 export function html(c, head = '') {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">${c.hasTitle ? `<title>${escapeHtml(c.title)}</title>` : ''}` +
     `${c.canonical === null ? '' : `<link rel="canonical" href="${escapeHtml(c.canonical)}">`}<link rel="icon" href="data:,">` +
@@ -117,10 +119,9 @@ async function main() {
   const pageTools = readFileSync(require.resolve('@segment/analytics-page-tools', { paths: [from] }), 'utf8');
   const { utm } = require(join(from, 'dist/cjs/plugins/env-enrichment/index.js'));
   const { gracefulDecodeURIComponent } = require(join(from, 'dist/cjs/core/query-string/gracefulDecodeURIComponent.js'));
-  // The functions as analytics-next runs them, to evaluate in the page: analytics-page-tools' whole module, and
-  // `utm`, which calls the decoder through the module object its compiled source names.
-  // analytics-next's `addPageContext` (a page call's properties and every message's `context.page`), with the
-  // modules it requires.
+  // The functions as analytics-next runs them, to evaluate in the page: analytics-page-tools' whole module,
+  // `addPageContext` (a page call's properties and every message's `context.page`) with the modules it requires,
+  // and `utm`, which calls the decoder through the module object its compiled source names.
   const sources = {
     tslib: readFileSync(require.resolve('tslib', { paths: [from] }), 'utf8'),
     '../../lib/pick': readFileSync(join(from, 'dist/cjs/lib/pick.js'), 'utf8'),
