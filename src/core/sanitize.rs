@@ -24,8 +24,6 @@ pub enum InputError {
     TooLarge {
         bytes: usize,
     },
-    /// Text that is not JSON (only possible when the web layer is bypassed).
-    NotJson,
 }
 
 impl InputError {
@@ -34,7 +32,6 @@ impl InputError {
             InputError::EmptyName => "invalid_event_name",
             InputError::NameTooLong => "event_name_too_long",
             InputError::TooLarge { .. } => "properties_too_large",
-            InputError::NotJson => "invalid_properties",
         }
     }
 
@@ -53,7 +50,6 @@ impl InputError {
                 &int_text(*bytes as i64),
                 " bytes exceed the 16384-byte limit even with strings cut to 1024 characters; the event was dropped",
             ]),
-            InputError::NotJson => "properties must be a JSON object; the event was dropped".into(),
         }
     }
 }
@@ -65,6 +61,9 @@ pub enum Adjustment {
     NotAnObject,
     /// Long strings were cut to fit the size limit.
     StringsCut,
+    /// Properties were not JSON (a tagged click's attribute), or nested past the parser's depth, and were replaced
+    /// by `{}`: the event is kept.
+    NotJson,
 }
 
 impl Adjustment {
@@ -72,6 +71,7 @@ impl Adjustment {
         match self {
             Adjustment::NotAnObject => "properties_not_object",
             Adjustment::StringsCut => "properties_truncated",
+            Adjustment::NotJson => "invalid_properties",
         }
     }
 
@@ -80,6 +80,9 @@ impl Adjustment {
             Adjustment::NotAnObject => "properties must be an object; sent {} instead".into(),
             Adjustment::StringsCut => {
                 "properties were too large; strings were cut to 1024 characters".into()
+            }
+            Adjustment::NotJson => {
+                "properties are not JSON or nest more than 64 levels deep; sent {} instead".into()
             }
         }
     }
@@ -161,7 +164,9 @@ pub fn properties(json_text: Option<&str>) -> Result<Props<'_>, InputError> {
         None | Some("") | Some("null") => return Ok(Props::empty(None)),
         Some(t) => t,
     };
-    let value = json::parse(text).map_err(|_| InputError::NotJson)?;
+    let Ok(value) = json::parse(text) else {
+        return Ok(Props::empty(Some(Adjustment::NotJson)));
+    };
     let Value::Object(map) = value else {
         return Ok(Props::empty(Some(Adjustment::NotAnObject)));
     };
@@ -311,7 +316,18 @@ mod tests {
             properties(Some("\"x\"")).unwrap().adjustment,
             Some(Adjustment::NotAnObject)
         );
-        assert_eq!(properties(Some("{oops")), Err(InputError::NotJson));
+        // Only a tagged click's attribute can be text that is not JSON (the JavaScript API passes JSON text), and
+        // JSON nested past the parser's depth reads as none: the event is kept, without its properties.
+        let p = properties(Some("{'slot':'top'}")).unwrap();
+        assert_eq!(
+            (p.json.as_ref(), p.adjustment),
+            ("{}", Some(Adjustment::NotJson))
+        );
+        let deep = format!("{}1{}", "{\"a\":".repeat(70), "}".repeat(70));
+        assert_eq!(
+            properties(Some(&deep)).unwrap().adjustment,
+            Some(Adjustment::NotJson)
+        );
     }
 
     #[test]

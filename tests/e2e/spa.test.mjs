@@ -133,6 +133,20 @@ test('a click on a data-wayline-event element is tracked with its properties', a
   await context.close();
 });
 
+test('a click whose data-wayline-properties is not JSON is tracked without properties, with a warning', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  // Single quotes: the usual slip in an HTML attribute.
+  await page.evaluate(() => document.querySelector('[data-wayline-event]').setAttribute('data-wayline-properties', "{'slot':'top'}"));
+  await page.click('#banner');
+  await page.evaluate(() => wayline.flush());
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Banner Clicked'));
+  assert.deepEqual(events.find((x) => x.event === 'Banner Clicked').properties, {});
+  assert.ok(log.warnings.some((w) => /invalid_properties/.test(w)), JSON.stringify(log.warnings));
+  await context.close();
+});
+
 test('each page reports its own scroll depth and engaged time, across in-app navigation', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/blank.html');
