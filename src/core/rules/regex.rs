@@ -676,6 +676,17 @@ impl Parser {
                 let hi = if hi_c == Some('\\') {
                     match self.escape(true)? {
                         Node::Char(ch) => ch,
+                        Node::Class(inner) => {
+                            // `[+-\s]`: no range without the `u` flag, but the character, a `-` and the class.
+                            ranges.push((lo, lo));
+                            ranges.push((0x2D, 0x2D));
+                            if inner.negated {
+                                ranges.extend(complement(&inner.ranges));
+                            } else {
+                                ranges.extend(inner.ranges);
+                            }
+                            continue;
+                        }
                         _ => return Err(RegexError("a class range cannot end in a class escape")),
                     }
                 } else {
@@ -875,6 +886,23 @@ mod tests {
         assert!(u32::MAX - budget < 5001 * re.insts.len() as u32);
         let mut small = 100;
         assert_eq!(re.is_match(&text, &mut small), Err(OutOfSteps));
+    }
+
+    /// A `-` between a character and a class escape (`[+-\\s]`) is no range in JavaScript without the `u` flag:
+    /// the class holds the character, the `-` and the escape's class.
+    #[test]
+    fn a_dash_before_a_class_escape_in_a_class_is_a_dash() {
+        for (p, t, want) in [
+            ("^[0-9+-\\s()]+$", "+1 555-0100", true),
+            ("^[a-\\d]$", "-", true),
+            ("^[a-\\d]$", "5", true),
+            ("^[a-\\d]$", "a", true),
+            ("^[a-\\d]$", "b", false),
+            ("^[%-\\W]$", "\u{e9}", true),
+            ("^[%-\\W]$", "a", false),
+        ] {
+            assert_eq!(m(p, t), want, "{p:?} on {t:?}");
+        }
     }
 
     #[test]
