@@ -624,6 +624,8 @@ impl Parser {
                     "unsupported escape (back-references, \\x, \\u and \\p are not supported)",
                 ))
             }
+            // In a class, as written (as an unescaped member is): the class ignores case when it matches.
+            _ if in_class => Node::Char(self.raw()),
             _ => Node::Char(self.literal()),
         })
     }
@@ -903,6 +905,24 @@ mod tests {
         ] {
             assert_eq!(m(p, t), want, "{p:?} on {t:?}");
         }
+    }
+
+    /// An escaped character in a class is the character as written, as an unescaped one is: ignoring case
+    /// applies when matching, so a range keeps the bounds written (`[\\Þ-ß]` is U+00DE to U+00DF).
+    #[test]
+    fn an_escaped_character_in_a_class_keeps_its_case() {
+        let ci = |p: &str, t: &str| {
+            let mut budget = u32::MAX;
+            Regex::with_flags(p, true)
+                .unwrap()
+                .is_match(t, &mut budget)
+                .unwrap()
+        };
+        assert!(ci("^[\\Þ-ß]$", "ß"));
+        assert!(ci("^[\\Þ-ß]$", "þ"));
+        assert!(ci("^[\\É-\\é]$", "ö"), "Ö is in the range");
+        assert!(!ci("^[\\É-\\é]$", "a"));
+        assert!(m("(?i)^[\\Þ-ß]+$", "Þß"));
     }
 
     #[test]
