@@ -299,7 +299,16 @@ impl Regex {
         let hit = |c: u32| class.ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
         let mut found = hit(ch);
         if !found && self.case_insensitive {
-            found = hit(fold(ch)) || hit(on_char(ch, super::case::upper));
+            // Every unit that compares equal to `ch` ignoring case: its folded and uppercase forms, and the
+            // other lowercase of a letter with two (final sigma, the micro sign).
+            let folded = fold(ch);
+            found = hit(folded)
+                || hit(canonical(ch))
+                || match folded {
+                    0x03C3 => hit(0x03C2),
+                    0x03BC => hit(0xB5),
+                    _ => false,
+                };
         }
         found != class.negated
     }
@@ -348,8 +357,27 @@ fn is_word(c: u32) -> bool {
     u8::try_from(c).is_ok_and(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// The unit a case-insensitive regex compares: as JavaScript's Canonicalize without the `u` flag, the uppercase
+/// (but a character beyond ASCII never becomes an ASCII one), written in lowercase where that lowercase has the
+/// same uppercase (so `ς`, `σ` and `Σ` are `σ`, `µ` is `μ`, and `İ` stays `İ`, which is not an `i`).
 fn fold(c: u32) -> u32 {
-    on_char(c, super::case::lower)
+    let upper = canonical(c);
+    let lower = on_char(upper, super::case::lower);
+    if canonical(lower) == upper {
+        lower
+    } else {
+        upper
+    }
+}
+
+/// JavaScript's Canonicalize without the `u` flag: the uppercase, unless that makes ASCII of what was not.
+fn canonical(c: u32) -> u32 {
+    let upper = on_char(c, super::case::upper);
+    if c >= 0x80 && upper < 0x80 {
+        c
+    } else {
+        upper
+    }
 }
 
 /// `f` applied to the character a code unit is; a surrogate (half of a character outside the Basic Multilingual
@@ -923,6 +951,37 @@ mod tests {
         assert!(ci("^[\\É-\\é]$", "ö"), "Ö is in the range");
         assert!(!ci("^[\\É-\\é]$", "a"));
         assert!(m("(?i)^[\\Þ-ß]+$", "Þß"));
+    }
+
+    /// Ignoring case, characters are compared as JavaScript compares them without the `u` flag: by their
+    /// uppercase (Canonicalize), except that a character beyond ASCII never becomes an ASCII one. So the three
+    /// sigmas are one letter, as are the micro sign and mu, but a dotted capital I is not an i.
+    #[test]
+    fn ignoring_case_compares_uppercase_as_javascript_does() {
+        for (p, t, want) in [
+            ("(?i)^ΛΟΓΟΣ$", "λογος", true),
+            ("(?i)^σ$", "ς", true),
+            ("(?i)^ς$", "Σ", true),
+            ("(?i)^[ς]$", "σ", true),
+            ("(?i)^[Σ]$", "ς", true),
+            ("(?i)^[α-ω]+$", "ΛΟΓΟΣ", true),
+            ("(?i)^[^σ]$", "ς", false),
+            ("(?i)^µ$", "μ", true),
+            ("(?i)^[µ]$", "Μ", true),
+            ("(?i)^μ$", "µ", true),
+            ("(?i)^i$", "İ", false),
+            ("(?i)^İ$", "i", false),
+            ("(?i)^[i]$", "İ", false),
+            ("(?i)^[İ]$", "i", false),
+            ("(?i)^ı$", "I", false),
+            ("(?i)^[^ı]$", "I", true),
+            ("(?i)^s$", "ſ", false),
+            ("(?i)^ÿ$", "Ÿ", true),
+            ("(?i)^[Ÿ]$", "ÿ", true),
+            ("(?i)^é$", "É", true),
+        ] {
+            assert_eq!(m(p, t), want, "{p:?} on {t:?}");
+        }
     }
 
     #[test]
