@@ -599,6 +599,15 @@ impl Parser {
             }
             ')' => return Err(RegexError("unmatched `)`")),
             '*' | '+' | '?' => return Err(RegexError("nothing to repeat")),
+            '{' => {
+                // A quantifier here has nothing to repeat; any other `{` is itself.
+                self.pos -= 1;
+                if self.braces().is_some() {
+                    return Err(RegexError("nothing to repeat"));
+                }
+                self.pos += 1;
+                Node::Char(self.literal())
+            }
             '[' => Node::Class(self.class()?),
             '\\' => self.escape(false)?,
             _ => Node::Char(self.literal()),
@@ -981,6 +990,27 @@ mod tests {
             ("(?i)^é$", "É", true),
         ] {
             assert_eq!(m(p, t), want, "{p:?} on {t:?}");
+        }
+    }
+
+    /// A `{m}`, `{m,}` or `{m,n}` with nothing before it to repeat is an error in JavaScript (not the literal
+    /// text a `{` that is no quantifier is).
+    #[test]
+    fn a_quantifier_with_nothing_to_repeat_is_refused() {
+        for p in [
+            "{2}",
+            "a{2}{3}",
+            "(?:{1,2})",
+            "a|{2}",
+            "x*{2}",
+            "{2,}",
+            "{2,1}",
+        ] {
+            assert!(Regex::new(p).is_err(), "{p:?}");
+            assert!(Regex::with_flags(p, false).is_err(), "{p:?}");
+        }
+        for (p, t) in [("x{", "x{"), ("^{$", "{"), ("{a}", "{a}"), ("{,2}", "{,2}")] {
+            assert!(m(p, t), "{p:?}");
         }
     }
 
