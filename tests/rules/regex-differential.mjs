@@ -12,7 +12,7 @@ import { seeded } from './random.mjs';
 const COUNT = 3000;
 const { random, pick } = seeded(1127);
 
-const letters = ['a', 'b', 'A', 'B', 'z', '_', '1', '9', ' ', '-', '.', 'é', 'É', 'ß', 'σ', 'Σ', 'ς', 'ÿ', 'Ÿ',
+const letters = ['a', 'b', 'A', 'B', 'z', '_', '1', '9', ' ', '-', '.', 'é', 'É', 'ß', 'σ', 'Σ', 'ς', 'ÿ', 'Ÿ', 'µ', 'μ', 'İ', 'ı', 'i', 'Þ', 'þ',
   '\n', '\r', '\u2028', '\u00a0', '\ufeff', '\u3000', '😀', '😂', '𝒜', '\u{10400}'];
 // Pattern atoms: literals (escaped where they are syntax), classes, escapes and anchors.
 const literal = () => {
@@ -22,7 +22,7 @@ const literal = () => {
 const classItem = () => {
   const r = random();
   if (r < 0.2) return pick(['\\d', '\\w', '\\s', '\\D', '\\W', '\\S']);
-  if (r < 0.4) return pick(['a-z', 'A-Z', '0-9', 'à-ÿ', 'α-ω', 'a-c']);
+  if (r < 0.4) return pick(['a-z', 'A-Z', '0-9', 'à-ÿ', 'α-ω', 'a-c', '+-\\s', 'a-\\d', '\\Þ-ß', '\\É-\\é']);
   const c = pick(letters.filter((l) => l !== '-'));
   return c === ']' || c === '\\' || c === '^' ? '\\' + c : c;
 };
@@ -39,7 +39,7 @@ function atom(depth) {
 const quantifier = () => {
   const r = random();
   if (r < 0.6) return '';
-  const q = pick(['*', '+', '?', '{2}', '{1,}', '{0,2}', '{1,3}']);
+  const q = pick(['*', '+', '?', '{2}', '{1,}', '{0,2}', '{1,3}', '{', '{,2}', '{a}']);
   return q + (random() < 0.2 ? '?' : '');
 };
 function concat(depth) {
