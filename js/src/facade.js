@@ -64,6 +64,12 @@ export function createWayline(load) {
         ready = Promise.resolve(false);
         return ready;
       }
+      // A `configResponse` that rejects is the SDK's to report (`config_unavailable`), once the module runs; until
+      // then it must not read as an uncaught rejection on the page's console. (Only a real promise: another
+      // thenable's `then` is the page's code, called once, by the SDK.)
+      try {
+        if (options.configResponse instanceof Promise) options.configResponse.catch(() => {});
+      } catch (e) {}
       ready = load().then(
         (m) => {
           // What `ready` and `config` last said, for listeners added after them (`on` below): heard once, however

@@ -21,6 +21,10 @@
         if (i == 3 || i == 4) a.length = k;
         else a[k] = void 0;
       }
+      // A rejected `configResponse` waits here for the SDK, which reports it: not an uncaught rejection meanwhile.
+      try {
+        i || a[0].configResponse instanceof Promise && a[0].configResponse.catch(n);
+      } catch (e) {}
       q.push([m, a]);
     };
   });

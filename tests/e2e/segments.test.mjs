@@ -429,6 +429,29 @@ test("the stub reads data-config's body as soon as it arrives, before the loader
   await context.close();
 });
 
+test('a rejected config response handed to init before the module has loaded is reported by the SDK, not as an uncaught rejection', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  // The module arrives late, so that init waits for it with the rejected promise in hand.
+  await page.route('**/sdk/wayline_bg.wasm', async (route) => { await new Promise((r) => setTimeout(r, 300)); return route.continue(); });
+  await page.goto(env.collector.url + '/late-init.html');
+  await page.evaluate(() => { wayline.init({ writeKey: 'wk_demo', autoPage: false, config: '/segments-config.json', configResponse: Promise.reject(new TypeError('offline')) }); });
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(await page.evaluate(() => window.configResult), { ok: false, source: 'network' });
+  assert.match(log.warnings.find((w) => w.includes('config_unavailable')) || '', /network error/);
+  assert.deepEqual(log.errors, []);
+
+  // The same through the stub, before the loader has arrived.
+  await page.route('**/sdk/wayline.js', async (route) => { await new Promise((r) => setTimeout(r, 300)); return route.continue(); });
+  await page.goto(env.collector.url + '/late-init.html', { waitUntil: 'commit' });
+  await page.waitForFunction(() => window.wayline && window.wayline.stub);
+  await page.evaluate(() => { wayline.init({ writeKey: 'wk_demo', autoPage: false, config: '/segments-config.json', configResponse: Promise.reject(new TypeError('offline')) }); });
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('init takes a config response the page requested itself, and makes its own request when that is not one', async () => {
   const { page, log, context } = await openPage(env.browser);
   let requests = 0;

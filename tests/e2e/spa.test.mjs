@@ -141,8 +141,9 @@ test('a click whose data-wayline-properties is not JSON is tracked without prope
   await page.evaluate(() => document.querySelector('[data-wayline-event]').setAttribute('data-wayline-properties', "{'slot':'top'}"));
   await page.click('#banner');
   await page.evaluate(() => wayline.flush());
-  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Banner Clicked'));
-  assert.deepEqual(events.find((x) => x.event === 'Banner Clicked').properties, {});
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Banner Clicked'));
+  assert.deepEqual(events.find((x) => x.anonymousId === anon && x.event === 'Banner Clicked').properties, {});
   assert.ok(log.warnings.some((w) => /invalid_properties/.test(w)), JSON.stringify(log.warnings));
   await context.close();
 });
