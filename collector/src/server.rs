@@ -642,18 +642,27 @@ mod tests {
             .is_err_and(|err| err.kind() == io::ErrorKind::TimedOut)
     }
 
+    /// Writes `size` bytes to a client taking `per_second` bytes each second, and checks that it is
+    /// cut off after between `from` and `until` seconds.
+    async fn cut_off_between(size: usize, per_second: usize, from: u64, until: u64) {
+        let (written, took) = write_to(
+            size,
+            reading(per_second, Duration::from_secs(1), usize::MAX),
+        )
+        .await;
+        assert!(timed_out(&written), "{written:?}");
+        assert!(
+            took >= Duration::from_secs(from) && took < Duration::from_secs(until),
+            "{took:?}"
+        );
+    }
+
     /// A client that takes a few bytes every second makes progress, so the stall limit alone
     /// would let it hold its connection for hours; far below the minimum rate, it is cut off
     /// about as soon as one that takes nothing (30 s, and the little its bytes earned).
     #[tokio::test(start_paused = true)]
     async fn a_client_taking_a_few_bytes_now_and_then_is_cut_off() {
-        let (written, took) =
-            write_to(1 << 20, reading(100, Duration::from_secs(1), usize::MAX)).await;
-        assert!(timed_out(&written), "{written:?}");
-        assert!(
-            took >= Duration::from_secs(30) && took < Duration::from_secs(32),
-            "{took:?}"
-        );
+        cut_off_between(1 << 20, 100, 30, 32).await;
     }
 
     /// Below the rate, the wait the client is allowed shrinks by what it does not take: at half
@@ -661,13 +670,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_client_at_half_the_minimum_rate_is_cut_off_after_twice_the_stall_limit() {
         let half = usize::try_from(MIN_WRITE_RATE / 2).unwrap();
-        let (written, took) =
-            write_to(4 << 20, reading(half, Duration::from_secs(1), usize::MAX)).await;
-        assert!(timed_out(&written), "{written:?}");
-        assert!(
-            took >= Duration::from_secs(58) && took < Duration::from_secs(64),
-            "{took:?}"
-        );
+        cut_off_between(4 << 20, half, 58, 64).await;
     }
 
     /// A client that takes part of an answer quickly and then stops is cut off after the stall
