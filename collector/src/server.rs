@@ -558,15 +558,20 @@ mod tests {
         server.await.unwrap();
     }
 
+    /// `/health`, and `/large`: 8 MiB, more than the sockets' buffers take at once.
+    fn health_and_large_answer() -> axum::Router {
+        let large = axum::body::Bytes::from(vec![b'x'; 8 << 20]);
+        axum::Router::new()
+            .route("/health", axum::routing::get(|| async { "ok" }))
+            .route("/large", axum::routing::get(move || async move { large }))
+    }
+
     /// A client that asks for a large response and never reads it loses its connection once the
     /// write has stalled for the limit, and its slot goes to the next connection: it cannot hold
     /// one (nor, with as many, all of them) for as long as it likes.
     #[tokio::test]
     async fn a_client_that_reads_nothing_gives_its_slot_back() {
-        let large = axum::body::Bytes::from(vec![b'x'; 8 << 20]);
-        let app = axum::Router::new()
-            .route("/health", axum::routing::get(|| async { "ok" }))
-            .route("/large", axum::routing::get(move || async move { large }));
+        let app = health_and_large_answer();
         let limits = Limits {
             connections: 1,
             write_stall: Duration::from_secs(1),
@@ -706,10 +711,7 @@ mod tests {
     /// this shows the bound holds end to end; the rate itself is shown on a pipe above.)
     #[tokio::test]
     async fn a_client_that_reads_slowly_gives_its_slot_back() {
-        let large = axum::body::Bytes::from(vec![b'x'; 8 << 20]);
-        let app = axum::Router::new()
-            .route("/health", axum::routing::get(|| async { "ok" }))
-            .route("/large", axum::routing::get(move || async move { large }));
+        let app = health_and_large_answer();
         let limits = Limits {
             connections: 1,
             write_stall: Duration::from_secs(1),
