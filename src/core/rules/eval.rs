@@ -174,13 +174,24 @@ impl Elems<'_, '_> {
     }
 }
 
+/// Whether two objects hold the same keys with equal values, in whatever order (`Map` keeps insertion order, and
+/// `{"a": 1, "b": 2}` is the same object as `{"b": 2, "a": 1}`). Keys are unique, so equal sizes and every entry
+/// of `x` found in `y` suffice.
+fn same_entries(x: &Map, y: &Map) -> bool {
+    x.len() == y.len()
+        && x.iter().all(|(k, v)| {
+            y.get(k)
+                .is_some_and(|w| equal(&V::from_json(v), &V::from_json(w)))
+        })
+}
+
 fn equal(a: &V<'_>, b: &V<'_>) -> bool {
     match (a, b) {
         (x, y) if x.is_missing() && y.is_missing() => true,
         (V::Num(x), V::Num(y)) => x == y,
         (V::Bool(x), V::Bool(y)) => x == y,
         (V::Time(x), V::Time(y)) => x == y,
-        (V::Json(Value::Object(x)), V::Json(Value::Object(y))) => x == y,
+        (V::Json(Value::Object(x)), V::Json(Value::Object(y))) => same_entries(x, y),
         _ => {
             if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
                 return x == y;
@@ -738,7 +749,7 @@ mod element_tests {
             (V::Num(x), V::Num(y)) => x == y,
             (V::Bool(x), V::Bool(y)) => x == y,
             (V::Time(x), V::Time(y)) => x == y,
-            (V::Json(Value::Object(x)), V::Json(Value::Object(y))) => x == y,
+            (V::Json(Value::Object(x)), V::Json(Value::Object(y))) => super::same_entries(x, y),
             _ => {
                 if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
                     return x == y;
