@@ -227,7 +227,7 @@ impl Lexer<'_> {
                                 esc_start,
                                 end,
                                 "bad-escape",
-                                "unknown escape; use \\\\, \\\", \\', \\n, \\t or \\r",
+                                "unknown escape; use \\\\, \\\", \\', \\/, \\n, \\t or \\r",
                             );
                         }
                     }
