@@ -67,6 +67,25 @@ fn step_budget_makes_the_rule_false() {
     );
 }
 
+/// `contains` costs one step per 16 bytes of the text it searches: 1.59 MB fits in the budget, 1.61 MB does not.
+#[test]
+fn contains_costs_a_step_per_16_bytes() {
+    use crate::core::json::{Map, Value};
+    let p = compile(r#"traits.text contains "b""#).unwrap();
+    for (len, over) in [(1_590_000, false), (1_610_000, true)] {
+        let mut traits = Map::new();
+        traits.insert("text", Value::String("a".repeat(len)));
+        let snap = Snapshot {
+            traits,
+            ..Snapshot::default()
+        };
+        let r = evaluate(&p, &snap, 0);
+        assert!(!r.value);
+        let codes: Vec<_> = r.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes.contains(&"step-budget"), over, "{len}: {codes:?}");
+    }
+}
+
 /// The same for a GrowthBook `$regex`, also under `$not` (which would otherwise turn the regex's false into true).
 #[test]
 fn step_budget_makes_a_growthbook_condition_false() {
