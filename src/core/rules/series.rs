@@ -35,7 +35,9 @@ const MIN_BUCKETS: i64 = 60;
 /// are whole, and engaged time is counted in milliseconds.
 pub const NOISE: f64 = 1e-6;
 
-/// The bucket size and bucket count for a window.
+/// The bucket size and bucket count for a window. The count is rounded down, so the buckets never reach further
+/// back than the window: an event is forgotten between `window - bucket` and `window` after it happened, also
+/// when no nice size fits (`within: 10s` is 60 buckets of 166 ms, 9,960 ms, not 61 reaching back 10,126 ms).
 pub fn layout(window_ms: i64) -> (i64, i64) {
     let window_ms = window_ms.max(1);
     let mut bucket = (window_ms / MIN_BUCKETS).max(1);
@@ -45,7 +47,7 @@ pub fn layout(window_ms: i64) -> (i64, i64) {
             break;
         }
     }
-    (bucket, (window_ms + bucket - 1) / bucket)
+    (bucket, window_ms / bucket)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -231,7 +233,8 @@ mod tests {
         assert_eq!(layout(H), (60_000, 60));
         assert_eq!(layout(30 * D), (12 * H, 60));
         assert_eq!(layout(90 * D), (D, 90));
-        assert_eq!(layout(1_000), (16, 63));
+        assert_eq!(layout(1_000), (16, 62));
+        assert_eq!(layout(10_000), (166, 60));
     }
 
     #[test]
