@@ -548,7 +548,13 @@ impl<'a> Evaluator<'a> {
         for item in items {
             let x = self.value(item);
             let hit = match a.elements() {
-                Some(elems) => elems.has(&x),
+                Some(elems) => {
+                    // Each item is compared with every element of `a`.
+                    if !self.tick(u32::try_from(elems.len()).unwrap_or(u32::MAX)) {
+                        return false;
+                    }
+                    elems.has(&x)
+                }
                 None => equal(&a, &x),
             };
             if hit {
@@ -569,7 +575,11 @@ impl<'a> Evaluator<'a> {
         if a.is_missing() {
             return false;
         }
-        self.tick(list.len() as u32);
+        // Every element of an array `a` meets every item: the cost is their product, checked before the work.
+        let width = a.elements().map_or(1, Elems::len);
+        if !self.tick(u32::try_from(list.len().saturating_mul(width)).unwrap_or(u32::MAX)) {
+            return false;
+        }
         match a.elements() {
             Some(items) => items.meets(list),
             None => list.has(a),

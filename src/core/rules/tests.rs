@@ -86,6 +86,42 @@ fn contains_costs_a_step_per_16_bytes() {
     }
 }
 
+/// `x in list` with an array `x` compares every element of `x` with every item: it costs their product, so two
+/// long arrays run out of steps instead of taking time quadratic in their length; with a literal list, each item
+/// costs the length of `x`.
+#[test]
+fn in_with_an_array_costs_a_step_per_pair() {
+    use crate::core::json::{Map, Value};
+    let numbers = |from: u32, n: u32| {
+        Value::Array(
+            (from..from + n)
+                .map(|i| Value::Number(f64::from(i)))
+                .collect(),
+        )
+    };
+    let literal: Vec<String> = (0..256).map(|i| (1_000_000 + i).to_string()).collect();
+    let with_literal = format!("traits.a in [{}]", literal.join(", "));
+    for (rule, n, over) in [
+        ("traits.a in traits.b", 300, false),
+        ("traits.a in traits.b", 400, true),
+        (with_literal.as_str(), 300, false),
+        (with_literal.as_str(), 400, true),
+    ] {
+        let p = compile(rule).unwrap();
+        let mut traits = Map::new();
+        traits.insert("a", numbers(0, n));
+        traits.insert("b", numbers(n, n));
+        let snap = Snapshot {
+            traits,
+            ..Snapshot::default()
+        };
+        let r = evaluate(&p, &snap, 0);
+        assert!(!r.value);
+        let codes: Vec<_> = r.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes.contains(&"step-budget"), over, "{n}: {codes:?}");
+    }
+}
+
 /// The same for a GrowthBook `$regex`, also under `$not` (which would otherwise turn the regex's false into true).
 #[test]
 fn step_budget_makes_a_growthbook_condition_false() {
