@@ -267,6 +267,11 @@ fn check_and_compile(file: &ConfigFile, body: &str) -> Result<Served, ConfigFaul
             diagnostics: report.diagnostics,
         });
     }
+    // Valid, but probably not meant (prompt colours that contrast too little): told once, here, where each new
+    // text of the file is checked, as `wayline check` tells them.
+    for warning in &report.warnings {
+        eprintln!("wayline: {warning}");
+    }
     let body = compile_text(body).map_err(|diagnostics| ConfigFault::Invalid {
         summary: format!("{} cannot be compiled", file.name),
         diagnostics,

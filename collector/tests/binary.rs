@@ -581,6 +581,33 @@ fn the_note_at_start_says_whether_the_last_good_config_is_served_for_a_broken_fi
     );
 }
 
+/// A config that is valid but whose prompt colours contrast too little is served, and its warnings (as
+/// `wayline check` gives them) are logged once, when its text is first checked.
+#[test]
+fn a_config_s_contrast_warnings_are_logged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write_demo_config(
+        dir.path(),
+        r##"{"theme": {"textColor": "#aaa"}, "campaigns": [{"id": "c", "trigger": {"exitIntent": true},
+            "action": {"type": "reward", "reward": "coupon", "code": "X"}}]}"##,
+    );
+    let log = dir.path().join("stderr.log");
+    let (child, address) = serve_logged(dir.path(), dir.path(), &log);
+    for _ in 0..2 {
+        let (status, _) = http(&address, "GET", "/v1/config?writeKey=wk_demo", "");
+        assert_eq!(status, 200);
+    }
+    stop(child);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let warnings: Vec<&str> = logged.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(
+        warnings,
+        ["wayline: www/demo-config.json:theme: warning: in light mode, textColor #aaa on the default \
+          backgroundColor #fff contrasts 2.32:1, under the 4.5:1 WCAG AA asks of text"],
+        "{logged}"
+    );
+}
+
 /// `wayline serve --www .` in the directory of its database, named relatively: the database
 /// and its write-ahead log are not downloadable, from `/` or `/sdk/`, while the directory's
 /// other files are.
