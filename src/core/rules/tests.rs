@@ -49,22 +49,25 @@ fn reports_every_error_with_position() {
     );
 }
 
+/// `program`'s value for a visitor with these traits, and the codes of the run-time diagnostics it gave.
+fn value_and_codes(program: &Program, traits: crate::core::json::Map) -> (bool, Vec<&'static str>) {
+    let snap = Snapshot {
+        traits,
+        ..Snapshot::default()
+    };
+    let r = evaluate(program, &snap, 0);
+    (r.value, r.diagnostics.iter().map(|d| d.code).collect())
+}
+
 #[test]
 fn step_budget_makes_the_rule_false() {
     use crate::core::json::{Map, Value};
     let p = compile(r#"traits.text matches "^(a|aa)*(b|c)$""#).unwrap();
     let mut traits = Map::new();
     traits.insert("text", Value::String("a".repeat(20_000)));
-    let snap = Snapshot {
-        traits,
-        ..Snapshot::default()
-    };
-    let r = evaluate(&p, &snap, 0);
-    assert!(!r.value);
-    assert_eq!(
-        r.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
-        vec!["step-budget"]
-    );
+    let (value, codes) = value_and_codes(&p, traits);
+    assert!(!value);
+    assert_eq!(codes, vec!["step-budget"]);
 }
 
 /// `contains` costs one step per 16 bytes of the text it searches: 1.59 MB fits in the budget, 1.61 MB does not.
@@ -75,13 +78,8 @@ fn contains_costs_a_step_per_16_bytes() {
     for (len, over) in [(1_590_000, false), (1_610_000, true)] {
         let mut traits = Map::new();
         traits.insert("text", Value::String("a".repeat(len)));
-        let snap = Snapshot {
-            traits,
-            ..Snapshot::default()
-        };
-        let r = evaluate(&p, &snap, 0);
-        assert!(!r.value);
-        let codes: Vec<_> = r.diagnostics.iter().map(|d| d.code).collect();
+        let (value, codes) = value_and_codes(&p, traits);
+        assert!(!value);
         assert_eq!(codes.contains(&"step-budget"), over, "{len}: {codes:?}");
     }
 }
@@ -111,13 +109,8 @@ fn in_with_an_array_costs_a_step_per_pair() {
         let mut traits = Map::new();
         traits.insert("a", numbers(0, n));
         traits.insert("b", numbers(n, n));
-        let snap = Snapshot {
-            traits,
-            ..Snapshot::default()
-        };
-        let r = evaluate(&p, &snap, 0);
-        assert!(!r.value);
-        let codes: Vec<_> = r.diagnostics.iter().map(|d| d.code).collect();
+        let (value, codes) = value_and_codes(&p, traits);
+        assert!(!value);
         assert_eq!(codes.contains(&"step-budget"), over, "{n}: {codes:?}");
     }
 }
@@ -128,22 +121,14 @@ fn step_budget_makes_a_growthbook_condition_false() {
     use crate::core::json::{parse, Map, Value};
     let mut traits = Map::new();
     traits.insert("x", Value::String("a".repeat(60_000)));
-    let snap = Snapshot {
-        traits,
-        ..Snapshot::default()
-    };
     for cond in [
         r#"{"x": {"$regex": "a*a*a*b"}}"#,
         r#"{"x": {"$not": {"$regex": "a*a*a*b"}}}"#,
     ] {
         let p = compile_condition(&parse(cond).unwrap()).unwrap();
-        let r = evaluate(&p, &snap, 0);
-        assert!(!r.value, "{cond}");
-        assert_eq!(
-            r.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
-            vec!["step-budget"],
-            "{cond}"
-        );
+        let (value, codes) = value_and_codes(&p, traits.clone());
+        assert!(!value, "{cond}");
+        assert_eq!(codes, vec!["step-budget"], "{cond}");
     }
 }
 
