@@ -693,12 +693,7 @@ impl Parser {
                 match self.escape(true)? {
                     Node::Char(ch) => ch,
                     Node::Class(inner) => {
-                        if inner.negated {
-                            // `[\D]` style: the complement of a small set, as explicit ranges.
-                            ranges.extend(complement(&inner.ranges));
-                        } else {
-                            ranges.extend(inner.ranges);
-                        }
+                        ranges.extend(inner.into_ranges());
                         continue;
                     }
                     _ => return Err(RegexError("unsupported escape in a class")),
@@ -719,11 +714,7 @@ impl Parser {
                             // `[+-\s]`: no range without the `u` flag, but the character, a `-` and the class.
                             ranges.push((lo, lo));
                             ranges.push((0x2D, 0x2D));
-                            if inner.negated {
-                                ranges.extend(complement(&inner.ranges));
-                            } else {
-                                ranges.extend(inner.ranges);
-                            }
+                            ranges.extend(inner.into_ranges());
                             continue;
                         }
                         _ => return Err(RegexError("a class range cannot end in a class escape")),
@@ -740,6 +731,18 @@ impl Parser {
             }
         }
         Ok(Class { ranges, negated })
+    }
+}
+
+impl Class {
+    /// The code units an escape's class (`\d`, `\D`, …) matches, as ranges to put in a bracketed class: a negated
+    /// one (`[\D]`) as the complement of its small set.
+    fn into_ranges(self) -> Vec<(u32, u32)> {
+        if self.negated {
+            complement(&self.ranges)
+        } else {
+            self.ranges
+        }
     }
 }
 
