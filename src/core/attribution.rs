@@ -95,10 +95,8 @@ impl Campaign {
                 "term" => &mut c.term,
                 "content" => &mut c.content,
                 _ => {
-                    if let Some(at) = c.other.iter().position(|(k, _)| k == key) {
-                        if let Some(other) = c.other.get_mut(at) {
-                            other.1 = value;
-                        }
+                    if let Some(other) = c.other.iter_mut().find(|(k, _)| k == key) {
+                        other.1 = value;
                     } else if c.other.len() < MAX_OTHER_UTM && key.len() <= MAX_UTM_NAME {
                         c.other.push((key.to_string(), value));
                     }
