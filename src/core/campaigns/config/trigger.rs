@@ -106,41 +106,37 @@ impl Reader<'_> {
             "exitIntent" => flag(self).then_some(Trigger::ExitIntent)?,
             "sessionStart" => flag(self).then_some(Trigger::SessionStart)?,
             "idle" => {
-                Trigger::Idle(
-                    self.above_zero(&sub, val, "idleness", "duration", |c, p, v| {
-                        c.duration(p, v, MAX_DURATION_MS)
-                    })?,
-                )
+                let ms = self.duration(&sub, val, MAX_DURATION_MS)?;
+                Trigger::Idle(self.above_zero(&sub, val, ms, "idleness", "duration")?)
             }
-            "engagedTime" => Trigger::EngagedTime(self.above_zero(
-                &sub,
-                val,
-                "engaged time",
-                "duration",
-                |c, p, v| c.duration(p, v, MAX_DURATION_MS),
-            )?),
-            "scroll" => Trigger::Scroll(self.above_zero(
-                &sub,
-                val,
-                "the scroll depth",
-                "percentage",
-                Self::percent,
-            )?),
+            "engagedTime" => {
+                let ms = self.duration(&sub, val, MAX_DURATION_MS)?;
+                Trigger::EngagedTime(self.above_zero(&sub, val, ms, "engaged time", "duration")?)
+            }
+            "scroll" => {
+                let percent = self.percent(&sub, val)?;
+                Trigger::Scroll(self.above_zero(
+                    &sub,
+                    val,
+                    percent,
+                    "the scroll depth",
+                    "percentage",
+                )?)
+            }
             _ => return None,
         })
     }
 
-    /// A threshold `read` reads, refused when it is 0: the measure starts there and a trigger fires when it
+    /// A threshold `t` (read from `v`), refused when it is 0: the measure starts there and a trigger fires when it
     /// crosses its threshold, so it would never fire.
     fn above_zero<T: Default + PartialEq>(
         &mut self,
         path: &str,
         v: &Value,
+        t: T,
         measure: &str,
         kind: &str,
-        read: impl FnOnce(&mut Self, &str, &Value) -> Option<T>,
     ) -> Option<T> {
-        let t = read(self, path, v)?;
         if t == T::default() {
             self.err(
                 path,
