@@ -158,10 +158,7 @@ pub fn check_text(text: &str, file: &str) -> CheckReport {
     };
     checked.warnings = contrast::warnings(&config)
         .into_iter()
-        .map(|w| match w.split_once(": ") {
-            Some((at, what)) => format!("{file}:{at}: warning: {what}"),
-            None => format!("{file}: warning: {w}"),
-        })
+        .map(|w| format!("{file}:{}: warning: {}", w.location, w.message))
         .collect();
     checked
 }

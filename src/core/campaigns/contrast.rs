@@ -47,12 +47,25 @@ const PAIRS: [(&str, &str, f64, &str); 3] = [
     ),
 ];
 
-/// Every contrast too low in the prompts of a config's campaigns, each as `location: message`, the location a
-/// path into the config (`theme`, or `campaigns[2].action.theme` for a campaign's own colours). A palette shared
-/// by several campaigns is reported once. Campaigns with a `custom` action (the host draws those) are skipped.
-pub fn warnings(config: &Value) -> Vec<String> {
+/// A contrast too low: where in the config its colours are set, and what it is. Shown as `location: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// A path into the config: `theme`, or `campaigns[2].action.theme` for a campaign's own colours.
+    pub location: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Every contrast too low in the prompts of a config's campaigns. A palette shared by several campaigns is
+/// reported once. Campaigns with a `custom` action (the host draws those) are skipped.
+pub fn warnings(config: &Value) -> Vec<Warning> {
     let top = config.get("theme");
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<Warning> = Vec::new();
     let Some(campaigns) = config.get("campaigns").and_then(Value::as_array) else {
         return out;
     };
@@ -85,14 +98,17 @@ pub fn warnings(config: &Value) -> Vec<String> {
                 } else {
                     "theme".to_string()
                 };
-                let message = format!(
-                    "{location}: in {mode} mode, {} on {} contrasts {:.2}:1, under the {needed}:1 WCAG AA asks of {what}",
-                    palette.describe(fore),
-                    palette.describe(back),
-                    ratio,
-                );
-                if !out.contains(&message) {
-                    out.push(message);
+                let warning = Warning {
+                    location,
+                    message: format!(
+                        "in {mode} mode, {} on {} contrasts {:.2}:1, under the {needed}:1 WCAG AA asks of {what}",
+                        palette.describe(fore),
+                        palette.describe(back),
+                        ratio,
+                    ),
+                };
+                if !out.contains(&warning) {
+                    out.push(warning);
                 }
             }
         }
@@ -374,7 +390,7 @@ mod tests {
     #[test]
     fn the_built_in_palettes_pass() {
         let config = json(r#"{"campaigns": [{"id": "a", "action": {"type": "survey"}}]}"#).unwrap();
-        assert_eq!(warnings(&config), Vec::<String>::new());
+        assert_eq!(warnings(&config), Vec::<Warning>::new());
     }
 
     #[test]
@@ -390,7 +406,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            warnings(&config),
+            warnings(&config)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             [
                 "theme: in light mode, textColor #999 on the default backgroundColor #fff contrasts 2.84:1, under the 4.5:1 WCAG AA asks of text",
                 "theme: in dark mode, the default accentTextColor #fff on accentColor #7fc8a0 contrasts 1.96:1, under the 4.5:1 WCAG AA asks of text",
