@@ -500,6 +500,25 @@ impl Tracker {
         recorded
     }
 
+    /// The visitor is on `page` without a page view of it: an in-app navigation with automatic page views off, or
+    /// a title the app set after it navigated. Later messages carry it, as analytics.js reads the page at each call,
+    /// and rules that read the context see it. Leaving a page ends its engagement here, as a page view would; a
+    /// page view of the same page later does not end it again.
+    pub fn set_page(&mut self, page: Page, now: Millis) {
+        if page == self.page {
+            return;
+        }
+        self.catch_up(now);
+        if self.page.url != page.url {
+            let added = self.engagement.settle(now);
+            self.add_engaged(added, now);
+            self.page_left(now);
+            self.page_campaign = Campaign::from_url(&page.parsed_url());
+        }
+        self.page = page;
+        self.rebuild_context();
+    }
+
     /// A page view of `page` (the current page after a navigation), with optional name and extra properties.
     pub fn page_view(
         &mut self,
@@ -1381,6 +1400,49 @@ mod tests {
         assert!(props.get("engagedMs").is_some() && props.get("scrollDepth").is_none());
     }
 
+    /// With automatic page views off, the app navigates and tracks before (or without) calling `page()`: its
+    /// messages name the page the visitor is on, the page left gets its engagement once, and the page view the app
+    /// records afterwards ends nothing again.
+    #[test]
+    fn a_page_set_without_a_page_view_is_carried_by_later_messages() {
+        let mut t = tracker(None);
+        t.page_view(page("https://shop.test/", ""), None, None, 0);
+        t.activity(1_000);
+        let mut pricing = page(
+            "https://shop.test/pricing?utm_source=ads",
+            "https://shop.test/",
+        );
+        t.set_page(pricing.clone(), 2_000);
+        t.track("Plan Picked", None, 3_000);
+        pricing.title = "Pricing".into();
+        t.set_page(pricing.clone(), 4_000);
+        t.track("Plan Compared", None, 5_000);
+        t.page_view(pricing, None, None, 6_000);
+        let all = messages(&t);
+        let names: Vec<_> = all
+            .iter()
+            .map(|m| s(m, &["event"]).or(s(m, &["type"])).unwrap_or_default())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "page",
+                "Page Engagement",
+                "Plan Picked",
+                "Plan Compared",
+                "page"
+            ]
+        );
+        assert_eq!(s(&all[1], &["properties", "path"]), Some("/"));
+        for (m, title) in all[2..].iter().zip(["T", "Pricing", "Pricing"]) {
+            let context_page = |k| s(m, &["context", "page", k]);
+            assert_eq!(context_page("path"), Some("/pricing"));
+            assert_eq!(context_page("referrer"), Some("https://shop.test/"));
+            assert_eq!(context_page("title"), Some(title));
+            assert_eq!(s(m, &["context", "campaign", "source"]), Some("ads"));
+        }
+    }
+
     #[test]
     fn a_corrupt_stored_profile_is_replaced_with_a_warning() {
         let mut t = tracker(Some("{garbage"));
@@ -2025,6 +2087,25 @@ mod audience_tests {
         t.set_audience(Audience::boxed(&config).unwrap(), None, 2 * HOUR + 1_000);
         assert_eq!(t.profile().sessions.count, 2);
         assert_eq!(t.segments(), ["returning"]);
+    }
+
+    /// Rules read the page the messages carry: one set without a page view (automatic page views off) or with a
+    /// new title is the page they see, at once.
+    #[test]
+    fn rules_see_a_page_set_without_a_page_view() {
+        let config = json::parse(
+            r#"{"segments": {"on-pricing": "page.path == \"/pricing\" && page.title == \"Pricing\""}}"#,
+        )
+        .unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view(page("/"), None, None, 1_000);
+        let mut p = page("/pricing");
+        t.set_page(p.clone(), 2_000);
+        assert!(t.segments().is_empty());
+        p.title = "Pricing".into();
+        t.set_page(p, 3_000);
+        assert_eq!(t.segments(), ["on-pricing"]);
     }
 
     /// Page-view rules read the same properties the stored page message has (and `wayline replay` reads): the

@@ -66,6 +66,10 @@ pub fn is_hidden(document: &wasm_bindgen::JsValue) -> bool {
     text(document, "visibilityState") == "hidden"
 }
 
+pub fn title(window: &web_sys::Window) -> String {
+    text(&prop(window, "document"), "title")
+}
+
 pub fn href(window: &web_sys::Window) -> String {
     text(&prop(window, "location"), "href")
 }
@@ -75,7 +79,7 @@ pub fn page(window: &web_sys::Window, referrer: Option<String>) -> Page {
     let doc = prop(window, "document");
     Page {
         url: href(window),
-        title: text(&doc, "title"),
+        title: title(window),
         referrer: referrer.unwrap_or_else(|| text(&doc, "referrer")),
     }
 }

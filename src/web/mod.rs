@@ -143,6 +143,10 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
         Json::Absent => None,
     };
     let answer = sdk::run(|s, now| {
+        // The calls that record a message (`page` reads the whole page itself).
+        if matches!(code, 0 | 2 | 6 | 16 | 17) {
+            s.refresh_title(now);
+        }
         // For this call's message alone: forgotten below (the calls that take options return nothing early), so
         // that a call refused before it recorded anything leaves none to a later page view.
         s.tracker.set_call_options(options.as_deref());

@@ -251,6 +251,7 @@ impl Task for Option<Action> {
             Action::Scrolled(percent) => s.tracker.scrolled(percent, now),
             Action::Activity => s.tracker.activity(now),
             Action::Clicked(name, props) => {
+                s.refresh_title(now);
                 s.tracker.track(&name, props.as_deref(), now);
             }
             Action::Timer => s.on_timer(now),
@@ -972,23 +973,52 @@ impl Sdk {
         self.write_queue(usize::MAX, now);
     }
 
-    /// Called when the URL may have changed (history API, `popstate`): a page view if the page is new.
+    /// Called when the URL may have changed (history API, `popstate`): a page view if the page is new, or with
+    /// automatic page views off, the page later messages carry (see [`Tracker::set_page`]).
     pub fn on_navigation(&mut self, now: Millis) {
-        if !self.auto_page {
-            return;
-        }
         let href = env::href(&self.window);
-        let same = crate::core::url::Url::without_hash(&href)
-            == crate::core::url::Url::without_hash(&self.last_href);
-        if same {
+        let bare = crate::core::url::Url::without_hash;
+        if bare(&href) == bare(&self.last_href) {
             return;
         }
-        self.view_page(None, None, None, now);
+        if self.auto_page {
+            self.view_page(None, None, None, now);
+        } else {
+            let page = self.current_page();
+            self.tracker.set_page(page, now);
+        }
     }
 
-    /// A page view of the current URL: the previous URL is its referrer when they differ (fragments aside), else
-    /// `document.referrer`; its scroll depth is reported afresh. The first page view, a manual one and an SPA
-    /// navigation share this body (each copy inlined into its dispatcher was code of its own).
+    /// The title the page has now, for the message a call makes: apps set it after they navigate (most routers do,
+    /// once the new view renders), and analytics.js reads it at each call. One read of `document.title`.
+    pub fn refresh_title(&mut self, now: Millis) {
+        let title = env::title(&self.window);
+        if title != self.tracker.page().title {
+            let mut page = self.tracker.page().clone();
+            page.title = title;
+            self.tracker.set_page(page, now);
+        }
+    }
+
+    /// The page the visitor is on: the previous URL is its referrer when they differ (fragments aside), else the
+    /// referrer of the page already known (`document.referrer` on the landing page).
+    fn current_page(&mut self) -> crate::core::message::Page {
+        // Compared and given without fragments, as the page views' URLs are sent (a browser's referrer has none).
+        let href = env::href(&self.window);
+        let bare = crate::core::url::Url::without_hash;
+        let referrer = if bare(&href) != bare(&self.last_href) {
+            let mut previous = std::mem::replace(&mut self.last_href, href);
+            previous.truncate(bare(&previous).len());
+            previous
+        } else {
+            self.tracker.page().referrer.clone()
+        };
+        env::page(&self.window, Some(referrer))
+    }
+
+    /// A page view of the current page (see [`Sdk::current_page`]); its scroll depth is reported afresh. The first
+    /// page view, a manual one and an SPA navigation share this body (each copy inlined into its dispatcher was
+    /// code of its own).
     pub fn view_page(
         &mut self,
         category: Option<&str>,
@@ -996,15 +1026,7 @@ impl Sdk {
         props: Option<&str>,
         now: Millis,
     ) {
-        // Compared and given without fragments, as the page views' URLs are sent (a browser's referrer has none).
-        let href = env::href(&self.window);
-        let bare = crate::core::url::Url::without_hash;
-        let referrer = (bare(&href) != bare(&self.last_href)).then(|| {
-            let mut previous = std::mem::replace(&mut self.last_href, href);
-            previous.truncate(bare(&previous).len());
-            previous
-        });
-        let page = env::page(&self.window, referrer);
+        let page = self.current_page();
         self.tracker.page_view_in(page, category, name, props, now);
         super::listeners::forget_scroll();
     }

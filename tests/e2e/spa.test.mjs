@@ -47,7 +47,7 @@ test('the referrer after SPA navigation is the previous URL without its fragment
   const anon = await page.evaluate(() => {
     history.pushState({}, '', '/app/one');
     history.pushState({}, '', '/app/one#part');
-    // A manual page view of the page the visitor is on: no previous page of the app, so the document's referrer.
+    // A manual page view of the page the visitor is on: the referrer of that page, the previous page of the app.
     wayline.page();
     history.pushState({}, '', '/app/two');
     return wayline.anonymousId();
@@ -58,10 +58,71 @@ test('the referrer after SPA navigation is the previous URL without its fragment
   assert.deepEqual(views.map((v) => [v.properties.url.slice(env.collector.url.length), v.properties.referrer]), [
     ['/blank.html', ''],
     ['/app/one', env.collector.url + '/blank.html'],
-    ['/app/one', ''],
+    ['/app/one', env.collector.url + '/blank.html'],
     ['/app/two', env.collector.url + '/app/one'],
   ]);
   assert.equal(views[1].context.page.referrer, env.collector.url + '/blank.html');
+  await context.close();
+});
+
+// Routers set the title once the new view renders, after they navigate; analytics.js reads the page at each call.
+test('messages after SPA navigation carry the title the app set after navigating', async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    history.pushState({}, '', '/app/one');
+    document.title = 'One';
+    wayline.track('Viewed One');
+    document.title = 'One, again';
+    document.getElementById('banner').click();
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 4))
+    .filter((e) => e.anonymousId === anon);
+  assert.deepEqual(events.map((e) => [e.event || e.type, e.context.page.path, e.context.page.title]), [
+    ['page', '/blank.html', 'Blank'],
+    // The automatic page view is made as the app navigates: the title is still the previous page's.
+    ['page', '/app/one', 'Blank'],
+    ['Viewed One', '/app/one', 'One'],
+    ['Banner Clicked', '/app/one', 'One, again'],
+  ]);
+  await context.close();
+});
+
+// With automatic page views off, analytics.js still reads the address at each call: a `track` between the app's
+// navigation and its `page()` names the page the visitor is on, and the page left is reported then.
+test('with autoPage off, messages after SPA navigation carry the new page before page() is called', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/manual.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const anon = await page.evaluate(async () => {
+    await wayline.init({ writeKey: 'wk_demo', autoPage: false, trackClicks: false });
+    wayline.page();
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'a' }));
+    await new Promise((r) => setTimeout(r, 50));
+    history.pushState({}, '', '/app/one?utm_source=spa');
+    wayline.track('Before Page Call');
+    wayline.page();
+    history.pushState({}, '', '#part');
+    wayline.track('After A Hash Change');
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 5))
+    .filter((e) => e.anonymousId === anon);
+  const origin = env.collector.url;
+  assert.deepEqual(events.map((e) => [e.event || e.type, e.context.page.path, e.context.page.referrer, e.context.campaign?.source]), [
+    ['page', '/manual.html', '', undefined],
+    ['Page Engagement', '/manual.html', '', undefined],
+    ['Before Page Call', '/app/one', origin + '/manual.html', 'spa'],
+    ['page', '/app/one', origin + '/manual.html', 'spa'],
+    ['After A Hash Change', '/app/one', origin + '/manual.html', 'spa'],
+  ]);
+  assert.equal(events[1].properties.path, '/manual.html');
+  assert.equal(events[3].properties.referrer, origin + '/manual.html');
+  assert.deepEqual(log.errors, []);
   await context.close();
 });
 
