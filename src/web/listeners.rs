@@ -17,10 +17,11 @@ use super::sdk::{act, acting, Action};
 /// many ms.
 const ACTIVITY_EVERY: f64 = 1_000.0;
 
-/// Every event the SDK listens to: the first seven on `window`, the rest on `document`. [`on_event`] matches on an
+/// Every event the SDK listens to: the first seven on `window`, the last ([`ENTRY_CHANGE`]) on `navigation`, the
+/// rest on `document`. [`on_event`] matches on an
 /// event's index here (one scan of this list rather than a comparison per name), and the indexes of `mouseout`
 /// (exit intent) and `click` (tagged clicks) are [`MOUSEOUT`] and [`CLICK`].
-const EVENTS: [&str; 13] = [
+const EVENTS: [&str; 14] = [
     "pagehide",
     "pageshow",
     "online",
@@ -34,10 +35,13 @@ const EVENTS: [&str; 13] = [
     "mousemove",
     "mouseout",
     "click",
+    "currententrychange",
 ];
 const ON_WINDOW: usize = 7;
 const MOUSEOUT: usize = 11;
 const CLICK: usize = 12;
+/// On `navigation` (the Navigation API), where the browser has it.
+const ENTRY_CHANGE: usize = 13;
 
 /// Listens to the page's events and wraps `history.pushState`/`replaceState` (for good: see [`Callback::keep`]).
 pub fn attach(window: &web_sys::Window, track_clicks: bool) {
@@ -53,6 +57,14 @@ pub fn attach(window: &web_sys::Window, track_clicks: bool) {
     // Exit intent (a campaign trigger) only with the rule engine; tagged clicks only when asked for.
     for (i, name) in EVENTS.iter().enumerate() {
         if (i == MOUSEOUT && !cfg!(feature = "segments")) || (i == CLICK && !track_clicks) {
+            continue;
+        }
+        if i == ENTRY_CHANGE {
+            // An app that navigates through the Navigation API (`navigation.navigate()`, or a link its `navigate`
+            // handler intercepts) changes the URL without `history.pushState`.
+            if let Some(navigation) = prop_object(window, "navigation") {
+                listen(&navigation, name);
+            }
             continue;
         }
         listen(if i < ON_WINDOW { window } else { &document }, name);
@@ -88,12 +100,12 @@ fn on_event(event: JsValue) -> Option<Action> {
                 Action::Returned
             }
         }
-        // pageshow, online, offline, popstate, storage, scroll
+        // pageshow, online, offline, popstate (and the Navigation API's entry change), storage, scroll
         // Only a page restored from the back/forward cache: the first `pageshow` is the page's load.
         1 if super::convert::is_true(&prop(&event, "persisted")) => Action::Returned,
         2 => Action::Online(true),
         3 => Action::Online(false),
-        4 => Action::Navigated,
+        4 | ENTRY_CHANGE => Action::Navigated,
         5 => return on_storage(&event),
         6 => return on_scroll(),
         // pointerdown, keydown, mousemove

@@ -65,6 +65,35 @@ test('the referrer after SPA navigation is the previous URL without its fragment
   await context.close();
 });
 
+// The Navigation API changes the URL without `history.pushState`: `navigation.navigate()`, or a link click the
+// page's `navigate` handler intercepts.
+test('navigations through the Navigation API produce page views', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(async () => {
+    navigation.addEventListener('navigate', (e) => { if (e.canIntercept) e.intercept({ handler: async () => {} }); });
+    await navigation.navigate('/app/navigated').finished;
+    const link = Object.assign(document.createElement('a'), { href: '/app/linked?x=1' });
+    document.body.append(link);
+    link.click();
+    await new Promise((r) => navigation.addEventListener('navigatesuccess', r, { once: true }));
+    await navigation.navigate('/app/linked?x=1#part').finished;
+    return wayline.anonymousId();
+  });
+  assert.equal(await page.evaluate(() => location.pathname + location.search), '/app/linked?x=1');
+  await page.evaluate(() => wayline.flush());
+  const views = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon && x.type === 'page').length >= 3))
+    .filter((e) => e.anonymousId === anon && e.type === 'page');
+  assert.deepEqual(views.map((v) => [v.properties.path + v.properties.search, v.properties.referrer.slice(env.collector.url.length)]), [
+    ['/blank.html', ''],
+    ['/app/navigated', '/blank.html'],
+    ['/app/linked?x=1', '/app/navigated'],
+  ]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // Routers set the title once the new view renders, after they navigate; analytics.js reads the page at each call.
 test('messages after SPA navigation carry the title the app set after navigating', async () => {
   const { page, context } = await openPage(env.browser);
