@@ -39,7 +39,10 @@ export interface InitOptions {
   flushInterval?: number;
   /** Minutes of inactivity that end a session (1–1440). Default 30. */
   sessionTimeout?: number;
-  /** Page view on load and on SPA navigation (`pushState`, URL-changing `replaceState`, `popstate`). Default true. */
+  /**
+   * Page view on load and on SPA navigation (`pushState`, URL-changing `replaceState`, `popstate`, the Navigation
+   * API). Default true.
+   */
   autoPage?: boolean;
   /** Track clicks on elements with `data-wayline-event`. Default true. */
   trackClicks?: boolean;
@@ -407,7 +410,10 @@ export interface Wayline {
   reset(): void;
   /** Changes the consent state; `'granted'` sends what was held, `'denied'` purges storage. */
   consent(state: ConsentState): void;
-  /** Sends all queued events; resolves `true` once the collector accepted them, `false` if the SDK is not running. */
+  /**
+   * Sends all queued events; resolves `true` once the collector accepted them, `false` at once if the SDK is not
+   * running or nothing can be sent now (consent `pending`, the browser offline: the events stay queued).
+   */
   flush(): Promise<boolean>;
   /** Subscribes to an SDK event; returns a function that unsubscribes. May be called before `init`. */
   on<K extends keyof EventMap>(name: K, listener: (payload: EventMap[K]) => void): () => void;

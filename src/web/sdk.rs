@@ -501,9 +501,12 @@ impl Sdk {
         } else {
             !self.tracker.queue().has_own()
         };
-        if done {
+        // While nothing can be sent (consent pending, the browser offline), a flush answers `false` at once rather
+        // than keep a page that awaits it before navigating waiting; the events stay queued.
+        let blocked = !self.tracker.consent().may_send() || self.tracker.queue().is_paused();
+        if done || blocked {
             for resolve in &std::mem::take(&mut self.flush_waiters) {
-                self.outbox.call(resolve.clone(), JsValue::TRUE);
+                self.outbox.call(resolve.clone(), JsValue::from_bool(done));
             }
         }
         self.arm_timer(now);

@@ -148,11 +148,35 @@ test('consent pending keeps events in memory only; granted sends what was held',
   assert.equal(env.collector.events().filter(byAnon(anon)).length, 0, 'nothing sent while pending');
   assert.deepEqual(await waylineKeys(page), [], 'nothing stored while pending');
   assert.equal((await page.evaluate(() => wayline.debugState())).queued, 3);
-  await page.evaluate(() => wayline.consent('granted'));
+  // A page that awaits a flush before navigating is not kept waiting while nothing may be sent.
+  const whilePending = await page.evaluate(() => Promise.race([wayline.flush(), new Promise((r) => setTimeout(() => r('hung'), 2000))]));
+  assert.equal(whilePending, false);
+  assert.equal((await page.evaluate(() => wayline.debugState())).queued, 3, 'the events stay queued');
+  const granted = await page.evaluate(() => { wayline.consent('granted'); return wayline.flush(); });
+  assert.equal(granted, true);
   const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).length === 3)).filter(byAnon(anon));
   assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'Held 1', 'Held 2']);
   assert.ok((await waylineKeys(page)).includes('wayline:wk_demo:profile'), 'the profile is stored once granted');
   assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a flush while the browser is offline answers false at once; back online, the events are sent', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  await context.setOffline(true);
+  const offline = await page.evaluate(() => {
+    wayline.track('Offline 1');
+    return Promise.race([wayline.flush(), new Promise((r) => setTimeout(() => r('hung'), 2000))]);
+  });
+  assert.equal(offline, false);
+  await context.setOffline(false);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  assert.equal(await page.evaluate(() => wayline.flush()), true);
+  assert.deepEqual(env.collector.events().filter(byAnon(anon)).map((e) => e.event || e.type), ['page', 'Offline 1']);
+  assert.ok(log.errors.every((e) => /net::|Failed to load resource/.test(e)), log.errors.join('\n'));
   await context.close();
 });
 
