@@ -20,8 +20,9 @@ use crate::http::{if_none_match, AppState};
 pub const READ_CHUNK_BYTES: usize = 64 * 1024;
 
 /// The policy the demo pages run under: it proves the SDK needs neither inline scripts nor
-/// `eval`, only `'wasm-unsafe-eval'` to compile its module.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'";
+/// `eval`, only `'wasm-unsafe-eval'` to compile its module. `'inline-speculation-rules'` lets a
+/// page ask the browser to prerender another (speculation rules), which runs no script inline.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'inline-speculation-rules'; style-src 'self'; img-src 'self' data:; connect-src 'self'";
 
 pub async fn serve(
     State(state): State<AppState>,

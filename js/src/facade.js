@@ -70,8 +70,14 @@ export function createWayline(load) {
       try {
         if (options.configResponse instanceof Promise) options.configResponse.catch(() => {});
       } catch (e) {}
-      ready = load().then(
-        (m) => {
+      // A page the browser prerenders (speculation rules, the address bar's guess) runs before the visitor sees it,
+      // and may never be shown: the SDK starts once it is shown, so a page never shown records nothing (nor leaves
+      // anything in storage for the next page to send), and the page view and the calls made meanwhile, which wait
+      // here as calls made while the module loads do, have the time the visitor saw the page. The module is
+      // fetched and compiled meanwhile.
+      const shown = document.prerendering && new Promise((r) => document.addEventListener('prerenderingchange', r, { once: true }));
+      ready = Promise.all([load(), shown]).then(
+        ([m]) => {
           // What `ready` and `config` last said, for listeners added after them (`on` below): heard once, however
           // many times an `init` with invalid options is corrected.
           if (!heard) for (const n of ['ready', 'config']) invoke(m, 'on', [n, (p) => last.set(n, p)]);
