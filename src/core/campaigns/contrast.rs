@@ -15,7 +15,15 @@
 //! colours the reader does not understand are not checked.
 
 use super::colour::is_colour;
+use super::theme::default_colour;
 use crate::core::json::Value;
+
+/// The prompt's stylesheet (web layer, but plain text and pure functions), compiled natively for the tests that
+/// hold its built-in colours to the ones checked here (a wasm32 build has it in `web` already).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[allow(dead_code)]
+#[path = "../../web/prompt/style.rs"]
+mod style;
 
 /// An sRGB colour: red, green and blue from 0 to 255, and alpha from 0 to 1.
 type Rgba = [f64; 4];
@@ -25,15 +33,18 @@ pub const TEXT_CONTRAST: f64 = 4.5;
 /// Shapes that show state (the accent against the background: 1.4.11).
 pub const SHAPE_CONTRAST: f64 = 3.0;
 
-/// The built-in palettes (`src/web/prompt/style.rs`), as theme keys and values: light, then what dark mode
-/// changes.
+/// The built-in palettes the stylesheet draws with (`theme::default_colour`), as theme keys and values: the
+/// colours checked in light mode, then those of them dark mode changes.
 const LIGHT: [(&str, &str); 4] = [
-    ("accentColor", "#2563eb"),
-    ("accentTextColor", "#fff"),
-    ("backgroundColor", "#fff"),
-    ("textColor", "#1f2328"),
+    ("accentColor", default_colour!(accent)),
+    ("accentTextColor", default_colour!(on_accent)),
+    ("backgroundColor", default_colour!(bg)),
+    ("textColor", default_colour!(fg)),
 ];
-const DARK: [(&str, &str); 2] = [("backgroundColor", "#1f2125"), ("textColor", "#eceef1")];
+const DARK: [(&str, &str); 2] = [
+    ("backgroundColor", default_colour!(dark bg)),
+    ("textColor", default_colour!(dark fg)),
+];
 
 /// The pairs checked: the colour drawn, what it is drawn on, the ratio it needs, and what it is drawn for.
 const PAIRS: [(&str, &str, f64, &str); 3] = [
@@ -391,6 +402,70 @@ mod tests {
     fn the_built_in_palettes_pass() {
         let config = json(r#"{"campaigns": [{"id": "a", "action": {"type": "survey"}}]}"#).unwrap();
         assert_eq!(warnings(&config), Vec::<Warning>::new());
+    }
+
+    /// The `--wl-*` custom properties a `:host{...}` rule of the stylesheet sets, from `at` on.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn host_properties<'a>(css: &'a str, at: &str) -> Vec<(&'a str, &'a str)> {
+        let rule = &css[css.find(at).unwrap() + at.len()..];
+        let rule = &rule[..rule.find('}').unwrap()];
+        rule.split(';')
+            .filter_map(|d| d.strip_prefix("--wl-")?.split_once(':'))
+            .collect()
+    }
+
+    /// The value a rule's properties (of [`host_properties`]) give `--wl-{name}`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn value_of<'a>(rule: &[(&str, &'a str)], name: &str) -> Option<&'a str> {
+        rule.iter().find(|(p, _)| *p == name).map(|(_, v)| *v)
+    }
+
+    /// The palettes checked here are the ones the prompt's stylesheet ships, light and dark, as
+    /// `src/web/prompt/style.rs` writes them: the checked colours, under the custom properties `theme.rs` sets them
+    /// as.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_built_in_palettes_are_the_stylesheets() {
+        let css = style::sheet(None);
+        let light = host_properties(&css, ":host{");
+        let dark = host_properties(&css, "@media(prefers-color-scheme:dark){:host{");
+        let property = |key: &str| {
+            let mut pairs = super::super::theme::COLOURS.split('|');
+            while let (Some(k), Some(p)) = (pairs.next(), pairs.next()) {
+                if k == key {
+                    return p;
+                }
+            }
+            panic!("{key} is not a theme colour");
+        };
+        for (key, value) in LIGHT {
+            assert_eq!(value_of(&light, property(key)), Some(value), "light {key}");
+            let checked = DARK.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+            assert_eq!(value_of(&dark, property(key)), checked, "dark {key}");
+        }
+        assert!(DARK.iter().all(|(k, _)| LIGHT.iter().any(|(l, _)| l == k)));
+    }
+
+    /// `docs/prompts.md`'s table of custom properties gives each colour's defaults as the stylesheet sets them.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_documented_defaults_are_the_stylesheets() {
+        let css = style::sheet(None);
+        let light = host_properties(&css, ":host{");
+        let dark = host_properties(&css, "@media(prefers-color-scheme:dark){:host{");
+        let doc = include_str!("../../../docs/prompts.md");
+        let mut pairs = super::super::theme::COLOURS.split('|');
+        while let (Some(_), Some(property)) = (pairs.next(), pairs.next()) {
+            let row = doc
+                .lines()
+                .find(|l| l.starts_with(&format!("| `--wl-{property}` |")))
+                .unwrap_or_else(|| panic!("docs/prompts.md has no row for --wl-{property}"));
+            let cells: Vec<&str> = row.split('|').map(|c| c.trim().trim_matches('`')).collect();
+            let light_value = value_of(&light, property).unwrap();
+            let dark_value = value_of(&dark, property).unwrap_or("same");
+            assert_eq!(cells[3], light_value, "light --wl-{property}: {row}");
+            assert_eq!(cells[4], dark_value, "dark --wl-{property}: {row}");
+        }
     }
 
     #[test]

@@ -11,8 +11,40 @@ use super::colour::is_colour;
 use super::config::{is_css_length, is_css_value, Campaigns, POSITIONS};
 use crate::core::json::{write_number, Map, Value};
 
+/// The prompt's built-in colours, by the custom property each sets (`default_colour!(bg)` is `--wl-bg`'s,
+/// `on_accent` `--wl-on-accent`'s), and under `dark` those dark mode changes: written once, here, for the prompt's
+/// stylesheet (`src/web/prompt/style.rs`) and the contrast check (`contrast.rs`). A macro expanding to a string
+/// literal, so that the stylesheet is still one static string (`concat!`), byte for byte as when it was written out.
+macro_rules! default_colour {
+    (accent) => {
+        "#2563eb"
+    };
+    (on_accent) => {
+        "#fff"
+    };
+    (bg) => {
+        "#fff"
+    };
+    (fg) => {
+        "#1f2328"
+    };
+    (border) => {
+        "rgba(0,0,0,.18)"
+    };
+    (dark bg) => {
+        "#1f2125"
+    };
+    (dark fg) => {
+        "#eceef1"
+    };
+    (dark border) => {
+        "#fff3"
+    };
+}
+pub(crate) use default_colour;
+
 /// Colour keys and the custom property each sets, in pairs, separated by `|`.
-const COLOURS: &str =
+pub(super) const COLOURS: &str =
     "accentColor|accent|accentTextColor|on-accent|backgroundColor|bg|textColor|fg|borderColor|border";
 
 /// The action's theme key, else the config's.

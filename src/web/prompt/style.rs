@@ -4,15 +4,33 @@
 //! The host resets everything the page could push in (`all: initial !important`: inside a shadow tree an
 //! important declaration beats the page's important ones); page rules never match the elements inside. The
 //! `--wl-*` defaults and the config's theme are `:host` rules, so a page rule on `wayline-prompt` overrides both.
-//! The theme arrives checked and rendered by the compiler, and only ever goes into this shadow root's sheet.
+//! The theme arrives checked and rendered by the compiler, and only ever goes into this shadow root's sheet. The
+//! built-in colours are core's (`theme::default_colour`), which `wayline check` judges themes' contrast against.
 
+use crate::core::campaigns::theme::default_colour;
 use crate::core::json::Value;
 
 const CSS: &str = concat!(
-    ":host{all:initial!important;display:block!important;--wl-accent:#2563eb;--wl-on-accent:#fff;--wl-bg:#fff;",
-    "--wl-fg:#1f2328;--wl-border:rgba(0,0,0,.18);--wl-radius:12px;",
+    ":host{all:initial!important;display:block!important;",
+    "--wl-accent:",
+    default_colour!(accent),
+    ";--wl-on-accent:",
+    default_colour!(on_accent),
+    ";--wl-bg:",
+    default_colour!(bg),
+    ";--wl-fg:",
+    default_colour!(fg),
+    ";--wl-border:",
+    default_colour!(border),
+    ";--wl-radius:12px;",
     "--wl-font:system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}",
-    "@media(prefers-color-scheme:dark){:host{--wl-bg:#1f2125;--wl-fg:#eceef1;--wl-border:#fff3}}",
+    "@media(prefers-color-scheme:dark){:host{--wl-bg:",
+    default_colour!(dark bg),
+    ";--wl-fg:",
+    default_colour!(dark fg),
+    ";--wl-border:",
+    default_colour!(dark border),
+    "}}",
     "*{box-sizing:border-box;margin:0;padding:0;border:0;background:none;color:inherit;font:inherit;",
     "text-align:inherit;max-width:100%}",
     ".d{position:fixed;z-index:2147483647;right:8px;bottom:8px;width:min(380px,100vw - 16px);",
