@@ -599,6 +599,47 @@ mod tests {
         );
     }
 
+    /// The pages of `tests/e2e/page-facts.json` (which the end-to-end test loads in Chromium): the campaign read
+    /// from each URL as the browser gives it, `context.campaign` less its empty values, is the one expected there.
+    #[test]
+    fn reads_the_campaigns_of_the_page_facts_pages() {
+        let doc =
+            crate::core::json::parse(include_str!("../../tests/e2e/page-facts.json")).unwrap();
+        let cases = doc.get("cases").and_then(|c| c.as_array()).unwrap();
+        assert!(cases.len() > 100);
+        for case in cases {
+            let location = case.get("location").and_then(|l| l.as_str()).unwrap();
+            let got: Vec<(String, String)> = match Campaign::from_url(&Url::parse(location)) {
+                None => Vec::new(),
+                Some(c) => [
+                    ("name", &c.name),
+                    ("source", &c.source),
+                    ("medium", &c.medium),
+                    ("term", &c.term),
+                    ("content", &c.content),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .chain(c.other.iter().cloned())
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
+            };
+            let want: Vec<(String, String)> =
+                match case.get("expect").and_then(|e| e.get("campaign")) {
+                    Some(crate::core::json::Value::Object(m)) => m
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.as_str().unwrap().to_string()))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+            let sorted = |mut v: Vec<(String, String)>| {
+                v.sort();
+                v
+            };
+            assert_eq!(sorted(got), sorted(want), "{location}");
+        }
+    }
+
     #[test]
     fn reads_utm_parameters_as_analytics_next() {
         let c = Campaign::from_url(&Url::parse(

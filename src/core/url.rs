@@ -191,11 +191,24 @@ impl<'a> Iterator for QueryPairs<'a> {
 
 /// Percent-decodes a query component; invalid escapes are kept as written, and a component that decodes to
 /// invalid UTF-8 is returned undecoded.
+pub fn decode(s: &str) -> String {
+    percent_decode(s, false)
+}
+
+/// Decodes as `decodeURIComponent` after `+` became a space, or gives `s` back as written where that throws (a `%`
+/// not followed by two hex digits, or escapes of invalid UTF-8): analytics-next's `gracefulDecodeURIComponent`,
+/// with which it decodes UTM parameters. [`decode`] keeps only the invalid escapes as written.
+pub fn decode_or_keep(s: &str) -> String {
+    percent_decode(s, true)
+}
+
+/// [`decode`], and with `whole` [`decode_or_keep`]: one pass, which gives `s` back as written at the first
+/// invalid escape when `whole` is set.
 ///
 /// Characters are assembled and checked as they are decoded, rather than decoding to bytes and checking those
 /// with `String::from_utf8`: std's validator (word-at-a-time ASCII scan and all) is several times this size in
 /// the wasm, and the tracking build needs it nowhere else.
-pub fn decode(s: &str) -> String {
+fn percent_decode(s: &str, whole: bool) -> String {
     let b = s.as_bytes();
     let hex = |at: usize| b.get(at).and_then(|&c| hex_val(c));
     // The decoded byte that starts at `at`, and where the next one starts.
@@ -210,6 +223,11 @@ pub fn decode(s: &str) -> String {
     let mut out = String::with_capacity(b.len());
     let mut i = 0;
     while let Some((lead, mut next)) = byte_at(i) {
+        // A `%` read as itself is an invalid escape (a valid one is three bytes on). Where one stands for a
+        // continuation byte instead, the UTF-8 check below gives `s` back already.
+        if whole && lead == b'%' && next == i + 1 {
+            return s.to_string();
+        }
         // Continuation bytes to follow, and the smallest code point that needs them (anything less is overlong).
         let (more, min, mut code) = match lead {
             0..=0x7f => (0, 0, u32::from(lead)),
@@ -236,22 +254,6 @@ pub fn decode(s: &str) -> String {
         i = next;
     }
     out
-}
-
-/// Decodes as `decodeURIComponent` after `+` became a space, or gives `s` back as written where that throws (a `%`
-/// not followed by two hex digits, or escapes of invalid UTF-8): analytics-next's `gracefulDecodeURIComponent`,
-/// with which it decodes UTM parameters. [`decode`] keeps only the invalid escapes as written.
-pub fn decode_or_keep(s: &str) -> String {
-    let b = s.as_bytes();
-    let bad_escape = b.iter().enumerate().any(|(i, &c)| {
-        c == b'%'
-            && !(b.get(i + 1).is_some_and(|&h| hex_val(h).is_some())
-                && b.get(i + 2).is_some_and(|&l| hex_val(l).is_some()))
-    });
-    if bad_escape {
-        return s.to_string();
-    }
-    decode(s)
 }
 
 pub fn hex_val(c: u8) -> Option<u8> {
@@ -367,6 +369,77 @@ mod tests {
             ("", ""),
         ] {
             assert_eq!(decode_or_keep(raw), decoded, "{raw}");
+        }
+    }
+
+    /// `decode_or_keep` as first written: a scan for an invalid escape, then [`decode`].
+    fn decode_or_keep_in_two_passes(s: &str) -> String {
+        let b = s.as_bytes();
+        let bad_escape = b.iter().enumerate().any(|(i, &c)| {
+            c == b'%'
+                && !(b.get(i + 1).is_some_and(|&h| hex_val(h).is_some())
+                    && b.get(i + 2).is_some_and(|&l| hex_val(l).is_some()))
+        });
+        if bad_escape {
+            return s.to_string();
+        }
+        decode(s)
+    }
+
+    #[test]
+    fn decodes_or_keeps_as_the_two_pass_version_did() {
+        for raw in [
+            "%",
+            "%%",
+            "%%41",
+            "%4%41",
+            "%41%",
+            "%C3%A9%",
+            "%C3%",
+            "%C3%zz",
+            "%zz%C3%A9",
+            "%E9%zz",
+            "a%2",
+            "%2B%",
+            "+%",
+            "é%",
+            "%é",
+            "%GG",
+            "%g1",
+            "%1g",
+            "%-1",
+            "100%25",
+        ] {
+            assert_eq!(
+                decode_or_keep(raw),
+                decode_or_keep_in_two_passes(raw),
+                "{raw}"
+            );
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// Any mix of escapes (valid or not), plain text and `+` decodes, or is kept, as the two-pass version did.
+        #[test]
+        fn decodes_or_keeps_as_the_two_pass_version_on_any_mix(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::num::u8::ANY.prop_map(|b| format!("%{b:02X}")),
+                (0x80u8..=0xFF).prop_map(|b| format!("%{b:02x}")),
+                proptest::prop_oneof![
+                    proptest::strategy::Just("+".to_string()),
+                    proptest::strategy::Just("%".to_string()),
+                    proptest::strategy::Just("%4".to_string()),
+                    proptest::strategy::Just("%z".to_string()),
+                    proptest::strategy::Just("é".to_string()),
+                    proptest::strategy::Just("a".to_string()),
+                    proptest::strategy::Just("😀".to_string()),
+                ],
+            ],
+            0..8,
+        )) {
+            let raw = parts.concat();
+            proptest::prop_assert_eq!(decode_or_keep(&raw), decode_or_keep_in_two_passes(&raw), "{}", raw);
         }
     }
 
