@@ -12,7 +12,7 @@ use std::cell::Cell;
 
 use super::json::{self, write_int, write_string};
 use super::time::{write_iso8601, Millis, DAY, SECOND};
-use super::url::split_once_byte;
+use super::url::{before_byte, split_once_byte};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueConfig {
@@ -118,8 +118,13 @@ impl SendOutcome {
 /// The wait a `Retry-After` header asks for as of `now`: a number of seconds, or an HTTP date to wait for (RFC 9110
 /// gives both forms; `date` is the header read as a date, which the browser's `Date.parse` does); at most a day, so
 /// that no answer holds the queue for good. `None` when it says nothing usable.
+///
+/// A header sent more than once (HTTP allows one value) arrives joined by `, ` (the Fetch API's `headers.get`), and
+/// counts by its first value: seconds are read before the first comma, ahead of any date the browser makes of the
+/// whole (it reads `5, 10` as 10 May 2001). A first value that is a date keeps its comma (`Wed, 25 Nov 2026 …`) and
+/// is the date `Date.parse` reads of the whole, which ignores what follows a date; two dates joined read as none.
 pub fn retry_after(header: &str, date: Option<Millis>, now: Millis) -> Option<Millis> {
-    let wait = match json::parse(super::sanitize::trim(header))
+    let wait = match json::parse(super::sanitize::trim(before_byte(header, b',')))
         .ok()
         .and_then(|v| v.as_f64())
     {
@@ -1233,6 +1238,31 @@ mod tests {
         for bad in ["", "-1", "soon"] {
             assert_eq!(retry_after(bad, None, now), None, "{bad:?}");
         }
+    }
+
+    /// A repeated `Retry-After` reaches us joined by `, ` (`headers.get` of the Fetch API): its first value counts.
+    /// `date` is what V8's `Date.parse` makes of the whole text: nothing of `120, 60`, 10 May 2001 of `5, 10`, the
+    /// date of a date followed by anything, nothing of two dates.
+    #[test]
+    fn a_repeated_retry_after_is_read_by_its_first_value() {
+        let now = 1_795_621_321_000;
+        assert_eq!(retry_after("120, 60", None, now), Some(120_000));
+        assert_eq!(retry_after(" 120 ,60", None, now), Some(120_000));
+        assert_eq!(
+            retry_after("5, 10", Some(989_452_800_000), now),
+            Some(5_000)
+        );
+        let date = "Wed, 25 Nov 2026 15:42:31 GMT";
+        assert_eq!(
+            retry_after(&format!("120, {date}"), None, now),
+            Some(120_000)
+        );
+        assert_eq!(
+            retry_after(&format!("{date}, 120"), Some(now + 30_000), now),
+            Some(30_000)
+        );
+        assert_eq!(retry_after(&format!("{date}, {date}"), None, now), None);
+        assert_eq!(retry_after(", 120", None, now), None);
     }
 
     /// A clock set back after events were queued, or after a failed send, does not hold them until it catches
