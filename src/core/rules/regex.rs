@@ -3,8 +3,10 @@
 //!
 //! Supported (JavaScript semantics, the subset rules need): literals, `.`, classes `[a-z]` and `[^...]`,
 //! `\d \w \s \D \W \S`, `\b \B`, anchors `^ $`, `* + ?`, `{m}`, `{m,}`, `{m,n}` (lazy forms too: they match
-//! the same), groups `(...)`, `(?:...)`, alternation `|`, and a leading `(?i)` for case-insensitive matching.
-//! Not supported (an error, not a surprise): back-references, look-around.
+//! the same), groups `(...)`, `(?:...)`, `(?<name>...)`, alternation `|`, and a leading `(?i)` for
+//! case-insensitive matching. Escapes are read as JavaScript reads them without the `u` flag, its legacy forms
+//! included (`\q` is `q`, `\c1` is `\c1`, `\07` and `\1` without a group are octal; see `Parser::escape`).
+//! Not supported (an error, not a surprise): back-references (`\1` with a group 1, `\k<name>`), look-around.
 //!
 //! Patterns and texts are read as UTF-16 code units, as JavaScript reads a `RegExp` without the `u` flag (the one
 //! GrowthBook's `$regex` builds): a character outside the Basic Multilingual Plane, such as an emoji, is two units,
@@ -214,10 +216,19 @@ impl Regex {
             units: pattern.encode_utf16().collect(),
             pos: 0,
             ci,
+            groups: 0,
+            named: false,
+            refs: u32::MAX,
+            k: false,
         };
         let node = p.alternation(0)?;
         if p.pos < p.units.len() {
             return Err(RegexError("unmatched `)`"));
+        }
+        // Read as JavaScript reads them once it has counted the groups, wherever they are: `\N` outside a class
+        // with N groups or more, and `\k` with a named group, are back-references.
+        if p.refs <= p.groups || p.k && p.named {
+            return Err(BACK_REFERENCE);
         }
         let mut c = Compiler {
             insts: Vec::new(),
@@ -422,10 +433,22 @@ impl Threads {
     }
 }
 
+/// What JavaScript reads as a back-reference, which a Pike VM cannot match: refused.
+const BACK_REFERENCE: RegexError = RegexError(
+    "back-references are not supported (`\\N` where the pattern has N groups or more, `\\k` where a group is named)",
+);
+
 struct Parser {
     units: Vec<u16>,
     pos: usize,
     ci: bool,
+    /// How many capture groups the pattern has, and whether one is named.
+    groups: u32,
+    named: bool,
+    /// The smallest N of a `\N` outside a class (each read as an octal escape or a digit), and whether a `\k` was
+    /// read (as a `k`): JavaScript reads them as back-references if the pattern turns out to have the groups.
+    refs: u32,
+    k: bool,
 }
 
 impl Parser {
@@ -575,11 +598,15 @@ impl Parser {
             '^' => Node::Start,
             '$' => Node::End,
             '(' => {
-                if self.peek() == Some('?') {
+                if self.peek() != Some('?') {
+                    self.groups += 1;
+                } else {
                     match self.at(self.pos + 1) {
                         Some(':') => self.pos += 2,
                         Some('<') if !matches!(self.at(self.pos + 2), Some('=' | '!')) => {
                             // A named group: skip the name, keep the group.
+                            self.groups += 1;
+                            self.named = true;
                             while let Some(c) = self.peek() {
                                 self.pos += 1;
                                 if c == '>' {
@@ -614,11 +641,26 @@ impl Parser {
         })
     }
 
-    /// An escape after `\`. Inside a class, `\b` is a backspace; outside, a word boundary.
+    /// An escape after `\`, read as JavaScript reads it without the `u` flag. Inside a class `\b` is a backspace
+    /// and `\B` a `B`; outside, word boundaries. A character with no escape meaning stands for itself (`\q`, `\-`,
+    /// `\p`, `\k` when no group is named). `\c` and a letter (in a class, a digit or `_` too) is a control
+    /// character; before anything else the `\` is itself and the `c` is read next. `\x` and `\u` without two or
+    /// four hex digits are the letter. `\0` to `\7` start an octal escape of up to three digits below 256, `\8` and
+    /// `\9` are the digit, except that outside a class `\N` with N groups or more is a back-reference: refused,
+    /// as `\k` is when a group is named.
     fn escape(&mut self, in_class: bool) -> Result<Node, RegexError> {
         let Some(c) = self.peek() else {
             return Err(RegexError("the pattern ends with a lone `\\`"));
         };
+        self.k |= c == 'k';
+        if c != '0' && !in_class {
+            // The whole number, as JavaScript reads it to see whether the pattern has that many groups.
+            let start = self.pos;
+            if let Some(n) = self.int() {
+                self.refs = self.refs.min(n);
+            }
+            self.pos = start;
+        }
         self.pos += 1;
         let class = |ranges: &[(u32, u32)], negated: bool| {
             Node::Class(Class {
@@ -640,31 +682,74 @@ impl Parser {
             (0x3000, 0x3000),
             (0xFEFF, 0xFEFF),
         ];
-        Ok(match c {
-            'd' => class(&DIGIT, false),
-            'D' => class(&DIGIT, true),
-            'w' => class(&WORD, false),
-            'W' => class(&WORD, true),
-            's' => class(&SPACE, false),
-            'S' => class(&SPACE, true),
-            'b' if in_class => Node::Char(0x08),
-            'b' => Node::WordBoundary(true),
-            'B' => Node::WordBoundary(false),
-            'n' => Node::Char(0x0A),
-            't' => Node::Char(0x09),
-            'r' => Node::Char(0x0D),
-            'f' => Node::Char(0x0C),
-            'v' => Node::Char(0x0B),
-            '0' => Node::Char(0),
-            c if c.is_ascii_alphanumeric() => {
-                return Err(RegexError(
-                    "unsupported escape (back-references, \\x, \\u and \\p are not supported)",
-                ))
+        let unit = match c {
+            'd' => return Ok(class(&DIGIT, false)),
+            'D' => return Ok(class(&DIGIT, true)),
+            'w' => return Ok(class(&WORD, false)),
+            'W' => return Ok(class(&WORD, true)),
+            's' => return Ok(class(&SPACE, false)),
+            'S' => return Ok(class(&SPACE, true)),
+            'b' if in_class => 0x08,
+            'b' | 'B' if !in_class => return Ok(Node::WordBoundary(c == 'b')),
+            'n' => 0x0A,
+            't' => 0x09,
+            'r' => 0x0D,
+            'f' => 0x0C,
+            'v' => 0x0B,
+            'c' => match self.peek() {
+                Some(l)
+                    if l.is_ascii_alphabetic() || in_class && (l.is_ascii_digit() || l == '_') =>
+                {
+                    self.pos += 1;
+                    l as u32 % 32
+                }
+                // A backslash; the `c` is read next, as itself.
+                _ => {
+                    self.pos -= 1;
+                    0x5C
+                }
+            },
+            'x' => self.hex(2),
+            'u' => self.hex(4),
+            // Octal, up to three digits while below 256: `\377` is U+00FF, `\400` is `\40` and a `0`.
+            '0'..='7' => {
+                let mut v = self.raw() - 0x30;
+                for _ in 0..2 {
+                    match self.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) if v < 32 => {
+                            v = v * 8 + d;
+                            self.pos += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                v
             }
-            // In a class, as written (as an unescaped member is): the class ignores case when it matches.
-            _ if in_class => Node::Char(self.raw()),
-            _ => Node::Char(self.literal()),
-        })
+            _ => self.raw(),
+        };
+        // In a class, as written (as an unescaped member is): the class ignores case when it matches.
+        Ok(Node::Char(if in_class || !self.ci {
+            unit
+        } else {
+            fold(unit)
+        }))
+    }
+
+    /// `\x` or `\u`, just read, and the `n` hex digits after it as the unit they spell; the letter itself when
+    /// they do not follow.
+    fn hex(&mut self, n: usize) -> u32 {
+        let digits = self.units.get(self.pos..self.pos + n);
+        match digits.and_then(|d| {
+            d.iter().try_fold(0, |v, &u| {
+                Some(v * 16 + char::from_u32(u.into())?.to_digit(16)?)
+            })
+        }) {
+            Some(v) => {
+                self.pos += n;
+                v
+            }
+            None => self.raw(),
+        }
     }
 
     fn class(&mut self) -> Result<Class, RegexError> {
@@ -717,7 +802,7 @@ impl Parser {
                             ranges.extend(inner.into_ranges());
                             continue;
                         }
-                        _ => return Err(RegexError("a class range cannot end in a class escape")),
+                        _ => return Err(RegexError("unsupported escape in a class")),
                     }
                 } else {
                     self.raw()
@@ -910,12 +995,137 @@ mod tests {
     #[test]
     fn rejects_bad_and_unsupported_patterns() {
         for p in [
-            "(", ")", "a**", "*a", "[a-", "\\1", "(?=x)", "a{3,2}", "a{1000}", "[z-a]",
+            "(", ")", "a**", "*a", "[a-", "(a)\\1", "(?=x)", "a{3,2}", "a{1000}", "[z-a]",
         ] {
             assert!(Regex::new(p).is_err(), "{p}");
         }
         assert!(Regex::new(&"a".repeat(600)).is_err());
         assert!(Regex::new("(a{200}){200}").is_err());
+    }
+
+    /// Without the `u` flag JavaScript reads a backslash before a character with no escape meaning as that
+    /// character (`\a`, `\-`, `\p`, `\k` without named groups), `\c` before a letter (and in a class a digit or
+    /// `_`) as a control character and before anything else as a backslash then `c`, `\x` and `\u` as a code unit
+    /// when two or four hex digits follow and as the letter otherwise, `\0` to `\7` as an octal escape of up to
+    /// three digits below 256 (`\1` to `\9` outside a class only when the pattern has fewer groups), `\8` and
+    /// `\9` as the digit, and `[\B]` as `B`. Each answer below is V8's.
+    #[test]
+    fn escapes_read_as_javascript_reads_them_without_the_u_flag() {
+        let mut wrong = Vec::new();
+        for (p, t, want) in [
+            ("^\\a\\e\\g\\q\\z$", "aegqz", true),
+            ("^\\-\\%\\_$", "-%_", true),
+            ("(?i)^\\a$", "A", true),
+            ("(?i)^[\\a]$", "A", true),
+            ("^[\\a-\\z]$", "m", true),
+            ("^\\z+$", "zzz", true),
+            ("^\\A\\E\\Q\\Z$", "AEQZ", true),
+            ("^\\cJ$", "\n", true),
+            ("^\\cj$", "\n", true),
+            ("^\\c1$", "\\c1", true),
+            ("^\\c1$", "\u{11}", false),
+            ("^\\c$", "\\c", true),
+            ("^\\c*$", "\\ccc", true),
+            ("^\\c*$", "\\c\\c", false),
+            ("^\\c_$", "\\c_", true),
+            ("^[\\c_]$", "\u{1f}", true),
+            ("^[\\c_]$", "_", false),
+            ("^[\\c0]$", "\u{10}", true),
+            ("^[\\c9]$", "\u{19}", true),
+            ("^[\\c*]+$", "\\c*", true),
+            ("^[!-\\c]+$", "!\\c", true),
+            ("^[!-\\c]$", "b", false),
+            ("^[\\cJ-\\cM]$", "\u{0b}", true),
+            ("^[\\c]$", "c", true),
+            ("^[\\c]$", "\\", true),
+            ("^\\0$", "\u{00}", true),
+            ("^\\07$", "\u{07}", true),
+            ("^\\08$", "\u{00}8", true),
+            ("^\\000$", "\u{00}", true),
+            ("^\\0000$", "\u{00}0", true),
+            ("^\\377$", "ÿ", true),
+            ("^\\400$", " 0", true),
+            ("^\\1$", "\u{01}", true),
+            ("^\\12$", "\n", true),
+            ("^\\123$", "S", true),
+            ("^\\18$", "\u{01}8", true),
+            ("^\\8\\9$", "89", true),
+            ("^(a)\\2$", "a\u{02}", true),
+            ("^(a)\\10$", "a\u{8}", true),
+            ("^(a)\\8$", "a8", true),
+            ("^(?:a)\\1$", "a\u{01}", true),
+            ("^[(]\\1$", "(\u{01}", true),
+            ("^\\(\\1$", "(\u{01}", true),
+            ("^(a)[\\1]$", "a\u{01}", true),
+            ("^[\\8]$", "8", true),
+            ("^[\\18]+$", "\u{01}8", true),
+            ("^[\\08]+$", "\u{00}8", true),
+            ("^[\\377]$", "ÿ", true),
+            ("^\\k$", "k", true),
+            ("^\\k<a>$", "k<a>", true),
+            ("^[\\k]$", "k", true),
+            ("^\\p{L}$", "p{L}", true),
+            ("^\\p{2}$", "pp", true),
+            ("^\\P$", "P", true),
+            ("^\\u0041$", "A", true),
+            ("(?i)^\\u0041$", "a", true),
+            ("^\\u004$", "u004", true),
+            ("^\\u{2}$", "uu", true),
+            ("(?i)^\\u00e9$", "É", true),
+            ("^\\ud83d\\ude00$", "😀", true),
+            ("^\\u$", "u", true),
+            ("^\\x41$", "A", true),
+            ("(?i)^\\x41$", "a", true),
+            ("^\\x4$", "x4", true),
+            ("^\\x4g$", "x4g", true),
+            ("^\\x{2}$", "xx", true),
+            ("(?i)^\\xe9$", "É", true),
+            ("^[\\x41-\\x43]$", "B", true),
+            ("^[\\u0041-\\u0043]$", "B", true),
+            ("^[\\x4]+$", "x4", true),
+            ("^[\\u{41}]+$", "u{41}", true),
+            ("^[\\u{41}]$", "A", false),
+            ("^[\\b]$", "\u{8}", true),
+            ("^[\\b]$", "b", false),
+            ("^[\\B]$", "B", true),
+            ("^a\\B$", "ab", false),
+            ("^[\\d-\\x41]+$", "-A5", true),
+            ("^[\\d-\\x41]$", "B", false),
+        ] {
+            let got = Regex::new(p).map(|re| re.is_match(t, &mut { u32::MAX }));
+            if got != Ok(Ok(want)) {
+                wrong.push(format!("{p:?} on {t:?}: {got:?}, not {want}"));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} wrong:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
+
+    /// What JavaScript reads as a back-reference (`\N` with N groups or more in the pattern, before or after it;
+    /// `\k` in a pattern with a named group) is refused, as are the escapes JavaScript refuses too.
+    #[test]
+    fn back_references_and_bad_escapes_are_refused() {
+        for p in [
+            "(a)\\1",
+            "\\1(a)",
+            "(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)\\10",
+            "(a)\\10\\1",
+            "(a)\\1\\10",
+            "(?<a>x)\\k<a>",
+            "\\k<a>(?<a>x)",
+            "(?<a>x)\\k",
+            "(?<a>x)[\\k]",
+            "[\\c-a]",
+            "[\\z-\\a]",
+            "\\",
+            "[\\",
+        ] {
+            assert!(Regex::new(p).is_err(), "{p:?} is accepted");
+        }
     }
 
     #[test]
