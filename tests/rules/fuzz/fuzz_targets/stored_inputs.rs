@@ -60,7 +60,9 @@ fn seeds() -> &'static Seeds {
                 .unwrap_or_default(),
         };
         assert!(
-            seeds.profile.as_object().is_some() && seeds.state.as_object().is_some() && !seeds.log.is_empty(),
+            seeds.profile.as_object().is_some()
+                && seeds.state.as_object().is_some()
+                && !seeds.log.is_empty(),
             "the seed visit leaves a profile, a state and a log"
         );
         seeds
@@ -90,19 +92,34 @@ fn tracker(stored_profile: Option<&str>) -> Tracker {
 fn visit(t: &mut Tracker, start: i64) {
     let mut now = start;
     t.page_view(page("/?utm_source=news&utm_medium=email"), None, None, now);
-    for (i, path) in ["/pricing", "/product.html?sku=1", "/cart.html"].iter().enumerate() {
+    for (i, path) in ["/pricing", "/product.html?sku=1", "/cart.html"]
+        .iter()
+        .enumerate()
+    {
         now += MINUTE;
         t.page_view(page(path), None, Some(r#"{"sku":"1"}"#), now);
         t.track("Product Viewed", Some(r#"{"sku":"1","price":20}"#), now + 1);
         t.activity(now + 2);
         t.scrolled(40.0 + 20.0 * i as f64, now + 3);
     }
-    t.track("Product Added", Some(r#"{"sku":"1","price":20,"quantity":2}"#), now + 5);
-    t.identify(Some("user-1"), Some(r#"{"plan":"pro","email":"a@b.test"}"#), now + 6);
+    t.track(
+        "Product Added",
+        Some(r#"{"sku":"1","price":20,"quantity":2}"#),
+        now + 5,
+    );
+    t.identify(
+        Some("user-1"),
+        Some(r#"{"plan":"pro","email":"a@b.test"}"#),
+        now + 6,
+    );
     for order in 0..2 {
         now += DAY;
         t.track("Checkout Started", None, now);
-        t.track("Order Completed", Some(r#"{"revenue":42,"currency":"EUR"}"#), now + 1);
+        t.track(
+            "Order Completed",
+            Some(r#"{"revenue":42,"currency":"EUR"}"#),
+            now + 1,
+        );
         t.track("Newsletter Signed Up", None, now + 2);
         t.track("Referral Shared", Some(r#"{"channel":"copy"}"#), now + 3);
         t.advance(now + 10 * MINUTE * (order + 1));
@@ -283,7 +300,9 @@ fuzz_target!(|data: &[u8]| {
             let mut t = tracker(None);
             t.set_audience(audience, None, start);
             visit(&mut t, start);
-            if let (Some(state), Ok(again)) = (t.take_state_write(), Audience::boxed_compiled(&config)) {
+            if let (Some(state), Ok(again)) =
+                (t.take_state_write(), Audience::boxed_compiled(&config))
+            {
                 let mut next = tracker(t.take_profile_write().as_deref());
                 next.set_audience(again, Some(&state), start + 9 * DAY);
                 visit(&mut next, start + 9 * DAY);
@@ -351,7 +370,8 @@ fuzz_target!(|data: &[u8]| {
             while let Some(batch) = t.take_due_batch(start + 60 * MINUTE) {
                 let _ = json::parse(&batch.body);
                 let outcome = wayline::core::queue::SendOutcome::from_status(200, None);
-                t.queue_mut().ack_in_flight(outcome, start + 61 * MINUTE, 0.5);
+                t.queue_mut()
+                    .ack_in_flight(outcome, start + 61 * MINUTE, 0.5);
             }
             while t.queue_mut().next_dirty_part().is_some() {}
             let _ = t.queue_mut().take_foreign_acks();
