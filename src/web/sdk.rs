@@ -989,6 +989,8 @@ impl Sdk {
         } else {
             let page = self.current_page();
             self.tracker.set_page(page, now);
+            // Another page, whose scroll depth is reported afresh, as a page view's is (see `view_page`).
+            super::listeners::forget_scroll();
         }
     }
 

@@ -276,6 +276,39 @@ test('each page reports its own scroll depth and engaged time, across in-app nav
   await context.close();
 });
 
+// With automatic page views off the app's navigation still ends a page (its `Page Engagement`): the page it goes
+// to reports its own scroll depth as a page view's would, also at the same whole percent as the page left.
+test('with autoPage off, each page the app navigates to reports its own scroll depth', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/manual.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  await page.evaluate(() => wayline.init({ writeKey: 'wk_demo', autoPage: false, trackClicks: false }));
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(async () => {
+    const tall = document.createElement('div');
+    tall.style.height = 4 * innerHeight + 'px';
+    document.body.append(tall);
+    scrollTo(0, document.documentElement.scrollHeight / 2 - innerHeight);
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)));
+  });
+  await page.mouse.move(10, 10);
+  // The app navigates, keeping the scroll position; the visitor scrolls within the same whole percent.
+  await page.evaluate(() => history.pushState({}, '', '/app/long'));
+  await page.evaluate(() => scrollBy(0, 1));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  await page.evaluate(() => history.pushState({}, '', '/app/next'));
+  await page.evaluate(() => wayline.flush());
+  const engagement = (await waitForEvents(env.collector, (e) =>
+    e.filter((x) => x.anonymousId === anon && x.event === 'Page Engagement').length >= 2))
+    .filter((e) => e.anonymousId === anon && e.event === 'Page Engagement');
+  assert.deepEqual(engagement.map((e) => e.properties.path), ['/manual.html', '/app/long']);
+  for (const e of engagement) {
+    assert.ok(e.properties.scrollDepth >= 49 && e.properties.scrollDepth <= 51, JSON.stringify(e.properties));
+  }
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // SPEC §3: each automatic touchpoint can be switched off (here with the stub's data- attributes); what is switched
 // off is not sent.
 test('touchpoints switched off are not sent: engagement, scroll depth, session id, attribution', async () => {
