@@ -519,6 +519,27 @@ impl Tracker {
         self.rebuild_context();
     }
 
+    /// The title the page has at the page's own call about to be made (apps set it after they navigate): later
+    /// messages carry it, as [`Tracker::set_page`] has them. The rules see the new title together with the call's
+    /// event, as one change (as a page view's new page and its count are): not a change of its own first, in which
+    /// a rule on the title and on what the event counts could hold for a moment and be left again. Every call made
+    /// after this ends with [`Tracker::end_call`], which gives the rules the title if the call fed no event.
+    pub fn set_title_for_call(&mut self, title: String, now: Millis) {
+        if title == self.page.title {
+            return;
+        }
+        self.catch_up(now);
+        self.hold_context();
+        self.page.title = title;
+        self.rebuild_context();
+    }
+
+    /// Ends the page's call: a change of context held for its event ([`Tracker::set_title_for_call`]) that no event
+    /// took (a call refused, or one that records none) reaches the rules now.
+    pub fn end_call(&mut self, now: Millis) {
+        self.release_context(now);
+    }
+
     /// A page view of `page` (the current page after a navigation), with optional name and extra properties.
     pub fn page_view(
         &mut self,
@@ -2106,6 +2127,43 @@ mod audience_tests {
         p.title = "Pricing".into();
         t.set_page(p, 3_000);
         assert_eq!(t.segments(), ["on-pricing"]);
+    }
+
+    /// A title the app set before its call reaches the rules with the call's event, as one change: a rule that
+    /// holds neither before nor after (the new title, and the count before the event) is not entered and left in
+    /// between. A call that feeds no event (refused here) gives the rules the title when it ends.
+    #[test]
+    fn a_title_read_for_a_call_is_one_change_with_its_event() {
+        let config = json::parse(
+            r#"{"segments": {"first-look": "page.title == \"Pricing\" && count(\"Plan Viewed\") < 1",
+                             "titled": "page.title == \"Pricing\""}}"#,
+        )
+        .unwrap();
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+        t.page_view(page("/pricing"), None, None, 1_000);
+        assert!(t.take_changes().is_empty());
+        t.set_title_for_call("Pricing".into(), 2_000);
+        t.track("Plan Viewed", None, 2_000);
+        t.end_call(2_000);
+        assert_eq!(
+            t.take_changes(),
+            [Change::SegmentEnter {
+                segment: "titled".into(),
+                at: 2_000
+            }]
+        );
+        assert_eq!(t.segments(), ["titled"]);
+        assert!(sent(&t)
+            .iter()
+            .all(|(name, _)| !name.starts_with("Segment") || name == "Segment Entered"));
+        // A refused call: the title reaches the rules at its end.
+        t.set_title_for_call("Plans".into(), 3_000);
+        assert!(!t.track("", None, 3_000));
+        assert_eq!(t.segments(), ["titled"]);
+        t.end_call(3_000);
+        assert!(t.segments().is_empty());
+        assert_eq!(t.page().title, "Plans");
     }
 
     /// Page-view rules read the same properties the stored page message has (and `wayline replay` reads): the

@@ -561,3 +561,34 @@ test('two tabs reach a count together: one of them announces the segment, once',
   for (const tab of [a, b]) assert.deepEqual(tab.log.errors, []);
   await context.close();
 });
+
+// The title an app sets before its call is read at the call (as analytics.js reads the page), and reaches the rules
+// together with the call's event, as one change: as a page view's new page and its count do. A rule that holds for
+// neither the state before nor the state after is not entered and left in between.
+test('a title set before a call and the call itself are one change for the rules', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/manual.html');
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  const anon = await page.evaluate(async () => {
+    window.notices = [];
+    for (const name of ['segment:enter', 'segment:exit']) wayline.on(name, (p) => window.notices.push({ name, ...p }));
+    await wayline.init({
+      writeKey: 'wk_demo', trackClicks: false,
+      config: { segments: { 'first-look': 'page.title == "Pricing" && count("Plan Viewed") < 1', titled: 'page.title == "Pricing"' } },
+    });
+    history.pushState({}, '', '/pricing');
+    document.title = 'Pricing';
+    wayline.track('Plan Viewed');
+    return wayline.anonymousId();
+  });
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), ['titled']);
+  assert.deepEqual(await page.evaluate(() => window.notices.map((n) => n.name + ':' + n.segment)), ['segment:enter:titled']);
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.filter(byAnon(anon)).some((x) => x.event === 'Plan Viewed'))).filter(byAnon(anon));
+  assert.deepEqual(events.filter((e) => e.event?.startsWith('Segment')).map((e) => [e.event, e.properties.segment]), [
+    ['Segment Entered', 'titled'],
+  ]);
+  assert.equal(events.find((e) => e.event === 'Plan Viewed').context.page.title, 'Pricing');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
