@@ -1036,7 +1036,9 @@ impl Sdk {
 
     pub fn add_flush_waiter(&mut self, resolve: Function) {
         self.tracker.queue_mut().request_flush();
-        if !self.tabs.sender {
+        // Not while nothing can be sent (consent pending or denied: the flush answers at once, `settle`), when
+        // nothing may be written either.
+        if !self.tabs.sender && self.tracker.consent().may_send() {
             // Persist (in the next timer task) and nudge the sender tab, which also reads the log when it changes.
             self.queue_write_at = Some(0);
             let key = self.tabs.flush_key();

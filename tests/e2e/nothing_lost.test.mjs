@@ -161,6 +161,30 @@ test('consent pending keeps events in memory only; granted sends what was held',
   await context.close();
 });
 
+// A tab that is not the sender answers a flush by writing its log and nudging the sender through storage: not while
+// consent is pending (nothing is written then) or denied (storage was purged), when the flush answers at once.
+test('a flush in a tab that is not the sender writes nothing to storage while consent is pending or denied', async () => {
+  const context = await env.browser.newContext();
+  const sender = await openPage(env.browser, context);
+  await sender.page.goto(env.collector.url + '/blank.html');
+  await ready(sender.page);
+  const senderLock = async () => (await navigator.locks.query()).held.some((l) => l.name === 'wayline:wk_demo:sender');
+  await sender.page.waitForFunction(senderLock);
+  const { page, log } = await openPage(env.browser, context);
+  await page.goto(env.collector.url + '/consent.html');
+  await ready(page);
+  assert.ok(await page.evaluate(async () => (await navigator.locks.query()).pending.some((l) => l.name === 'wayline:wk_demo:sender')),
+    'this tab waits for the sender lock');
+  const flushKey = () => page.evaluate(() => localStorage.getItem('wayline:wk_demo:flush'));
+  assert.equal(await page.evaluate(() => { wayline.track('Held'); return wayline.flush(); }), false);
+  assert.equal(await flushKey(), null, 'nothing written while pending');
+  await page.evaluate(() => wayline.consent('denied'));
+  await page.evaluate(() => wayline.flush());
+  assert.equal(await flushKey(), null, 'nothing written once denied');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('a flush while the browser is offline answers false at once; back online, the events are sent', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/blank.html');
