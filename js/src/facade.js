@@ -75,7 +75,7 @@ export function createWayline(load) {
       // anything in storage for the next page to send), and the page view and the calls made meanwhile, which wait
       // here as calls made while the module loads do, have the time the visitor saw the page. The module is
       // fetched and compiled meanwhile.
-      const shown = document.prerendering && new Promise((r) => document.addEventListener('prerenderingchange', r, { once: true }));
+      const shown = typeof document != 'undefined' && document.prerendering && new Promise((r) => document.addEventListener('prerenderingchange', r, { once: true }));
       ready = Promise.all([load(), shown]).then(
         ([m]) => {
           // What `ready` and `config` last said, for listeners added after them (`on` below): heard once, however

@@ -411,8 +411,9 @@ export interface Wayline {
   /** Changes the consent state; `'granted'` sends what was held, `'denied'` purges storage. */
   consent(state: ConsentState): void;
   /**
-   * Sends all queued events; resolves `true` once the collector accepted them, `false` at once if the SDK is not
-   * running or nothing can be sent now (consent `pending`, the browser offline: the events stay queued).
+   * Sends all queued events; resolves `true` once the collector accepted them (at once when none wait), `false` at
+   * once if the SDK is not running or events wait that cannot be sent now (consent `pending`, the browser offline:
+   * they stay queued).
    */
   flush(): Promise<boolean>;
   /** Subscribes to an SDK event; returns a function that unsubscribes. May be called before `init`. */

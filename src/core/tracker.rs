@@ -500,6 +500,13 @@ impl Tracker {
         recorded
     }
 
+    /// Whether `page` is the page the visitor is on: an in-page anchor (the URL's fragment) is not another page, as
+    /// the messages, which carry the URL without it, say.
+    fn same_page(&self, page: &Page) -> bool {
+        let bare = super::url::Url::without_hash;
+        bare(&self.page.url) == bare(&page.url)
+    }
+
     /// The visitor is on `page` without a page view of it: an in-app navigation with automatic page views off, or
     /// a title the app set after it navigated. Later messages carry it, as analytics.js reads the page at each call,
     /// and rules that read the context see it. Leaving a page ends its engagement here, as a page view would; a
@@ -509,7 +516,7 @@ impl Tracker {
             return;
         }
         self.catch_up(now);
-        if self.page.url != page.url {
+        if !self.same_page(&page) {
             let added = self.engagement.settle(now);
             self.add_engaged(added, now);
             self.page_left(now);
@@ -579,7 +586,7 @@ impl Tracker {
             json::write_map(&page_props, &mut extra);
         }
         self.catch_up(now);
-        if self.page.url != page.url {
+        if !self.same_page(&page) {
             // An in-app navigation ends the previous page's engagement.
             let added = self.engagement.settle(now);
             self.add_engaged(added, now);
@@ -1462,6 +1469,29 @@ mod tests {
             assert_eq!(context_page("title"), Some(title));
             assert_eq!(s(m, &["context", "campaign", "source"]), Some("ads"));
         }
+    }
+
+    /// An in-page anchor is not another page (messages carry the URL without its fragment): a page view or a page
+    /// set after the fragment changed does not end the page's engagement.
+    #[test]
+    fn a_fragment_change_does_not_end_the_pages_engagement() {
+        let mut t = tracker(None);
+        t.page_view(page("https://shop.test/docs", ""), None, None, 0);
+        t.activity(1_000);
+        t.set_page(page("https://shop.test/docs#install", ""), 2_000);
+        t.page_view(page("https://shop.test/docs#usage", ""), None, None, 3_000);
+        t.activity(4_000);
+        t.page_view(page("https://shop.test/pricing", ""), None, None, 5_000);
+        let names: Vec<_> = messages(&t)
+            .iter()
+            .map(|m| {
+                s(m, &["event"])
+                    .or(s(m, &["type"]))
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(names, ["page", "page", "Page Engagement", "page"]);
     }
 
     #[test]
