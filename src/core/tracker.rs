@@ -300,8 +300,18 @@ impl Tracker {
         }
     }
 
-    /// Serialises the context messages share from now on and hands it to the queue.
+    /// Serialises the context messages share from now on and hands it to the queue, and to the rules.
     fn rebuild_context(&mut self) {
+        let s = self.context_text();
+        let now = self.clock;
+        let for_rules = self.audience_wants_context().then(|| s.clone());
+        self.queue.set_context(s);
+        if let Some(text) = for_rules {
+            self.audience_context(&text, now);
+        }
+    }
+
+    fn context_text(&self) -> String {
         let mut s = String::with_capacity(768);
         let sent = self.options.sent;
         let none = Attribution::default();
@@ -317,12 +327,7 @@ impl Tracker {
             },
             &mut s,
         );
-        let now = self.clock;
-        let for_rules = self.audience_wants_context().then(|| s.clone());
-        self.queue.set_context(s);
-        if let Some(text) = for_rules {
-            self.audience_context(&text, now);
-        }
+        s
     }
 
     /// Records activity; a new session records its entry touch. `landing` is set for page views: the current
@@ -508,9 +513,11 @@ impl Tracker {
     }
 
     /// The visitor is on `page` without a page view of it: an in-app navigation with automatic page views off, or
-    /// a title the app set after it navigated. Later messages carry it, as analytics.js reads the page at each call,
-    /// and rules that read the context see it. Leaving a page ends its engagement here, as a page view would; a
-    /// page view of the same page later does not end it again.
+    /// a title the app set after it navigated. Later messages carry it, as analytics.js reads the page at each call.
+    /// The rules see it with the next event, as one change ([`Tracker::hold_context`]): a rule on the page and on
+    /// what that event counts (`page.path == "/pricing" && count("Page Viewed") < 3`, with the app's `page()` to
+    /// follow) is not entered and left again in between. Leaving a page ends its engagement here, as a page view
+    /// would; a page view of the same page later does not end it again.
     pub fn set_page(&mut self, page: Page, now: Millis) {
         if page == self.page {
             return;
@@ -523,28 +530,8 @@ impl Tracker {
             self.page_campaign = Campaign::from_url(&page.parsed_url());
         }
         self.page = page;
-        self.rebuild_context();
-    }
-
-    /// The title the page has at the page's own call about to be made (apps set it after they navigate): later
-    /// messages carry it, as [`Tracker::set_page`] has them. The rules see the new title together with the call's
-    /// event, as one change (as a page view's new page and its count are): not a change of its own first, in which
-    /// a rule on the title and on what the event counts could hold for a moment and be left again. Every call made
-    /// after this ends with [`Tracker::end_call`], which gives the rules the title if the call fed no event.
-    pub fn set_title_for_call(&mut self, title: String, now: Millis) {
-        if title == self.page.title {
-            return;
-        }
-        self.catch_up(now);
-        self.hold_context();
-        self.page.title = title;
-        self.rebuild_context();
-    }
-
-    /// Ends the page's call: a change of context held for its event ([`Tracker::set_title_for_call`]) that no event
-    /// took (a call refused, or one that records none) reaches the rules now.
-    pub fn end_call(&mut self, now: Millis) {
-        self.release_context(now);
+        self.queue.set_context(self.context_text());
+        self.context_for_next_event();
     }
 
     /// A page view of `page` (the current page after a navigation), with optional name and extra properties.
@@ -2141,59 +2128,42 @@ mod audience_tests {
     }
 
     /// Rules read the page the messages carry: one set without a page view (automatic page views off) or with a
-    /// new title is the page they see, at once.
+    /// new title reaches them with the next event, as one change with it. So a rule on the page and on what that
+    /// event counts is not entered and left in between (with automatic page views off, the app's `page()` follows
+    /// its navigation), nor is one on the title and on a `track` the app makes once its view rendered; a call that
+    /// records nothing (refused) leaves the page for the next event.
     #[test]
-    fn rules_see_a_page_set_without_a_page_view() {
+    fn rules_see_a_page_set_without_a_page_view_with_the_next_event() {
         let config = json::parse(
-            r#"{"segments": {"on-pricing": "page.path == \"/pricing\" && page.title == \"Pricing\""}}"#,
-        )
-        .unwrap();
-        let mut t = tracker();
-        t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
-        t.page_view(page("/"), None, None, 1_000);
-        let mut p = page("/pricing");
-        t.set_page(p.clone(), 2_000);
-        assert!(t.segments().is_empty());
-        p.title = "Pricing".into();
-        t.set_page(p, 3_000);
-        assert_eq!(t.segments(), ["on-pricing"]);
-    }
-
-    /// A title the app set before its call reaches the rules with the call's event, as one change: a rule that
-    /// holds neither before nor after (the new title, and the count before the event) is not entered and left in
-    /// between. A call that feeds no event (refused here) gives the rules the title when it ends.
-    #[test]
-    fn a_title_read_for_a_call_is_one_change_with_its_event() {
-        let config = json::parse(
-            r#"{"segments": {"first-look": "page.title == \"Pricing\" && count(\"Plan Viewed\") < 1",
+            r#"{"segments": {"early-pricing": "page.path == \"/pricing\" && count(\"Page Viewed\") < 2",
+                             "first-look": "page.title == \"Pricing\" && count(\"Plan Viewed\") < 1",
                              "titled": "page.title == \"Pricing\""}}"#,
         )
         .unwrap();
         let mut t = tracker();
         t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
-        t.page_view(page("/pricing"), None, None, 1_000);
+        t.page_view(page("/"), None, None, 1_000);
         assert!(t.take_changes().is_empty());
-        t.set_title_for_call("Pricing".into(), 2_000);
-        t.track("Plan Viewed", None, 2_000);
-        t.end_call(2_000);
+        let mut p = page("/pricing");
+        t.set_page(p.clone(), 2_000);
+        t.page_view(p.clone(), None, None, 2_500);
+        p.title = "Pricing".into();
+        t.set_page(p.clone(), 3_000);
+        assert!(t.segments().is_empty(), "not before an event");
+        t.track("Plan Viewed", None, 3_000);
         assert_eq!(
             t.take_changes(),
             [Change::SegmentEnter {
                 segment: "titled".into(),
-                at: 2_000
+                at: 3_000
             }]
         );
+        p.title = "Plans".into();
+        t.set_page(p, 4_000);
+        assert!(!t.track("", None, 4_000));
         assert_eq!(t.segments(), ["titled"]);
-        assert!(sent(&t)
-            .iter()
-            .all(|(name, _)| !name.starts_with("Segment") || name == "Segment Entered"));
-        // A refused call: the title reaches the rules at its end.
-        t.set_title_for_call("Plans".into(), 3_000);
-        assert!(!t.track("", None, 3_000));
-        assert_eq!(t.segments(), ["titled"]);
-        t.end_call(3_000);
+        t.track("Plan Compared", None, 5_000);
         assert!(t.segments().is_empty());
-        assert_eq!(t.page().title, "Plans");
     }
 
     /// Page-view rules read the same properties the stored page message has (and `wayline replay` reads): the

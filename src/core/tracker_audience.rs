@@ -39,6 +39,8 @@ pub struct Slot {
     pub hold: bool,
     /// The context and channel held for the coming event.
     pub held: Option<(Value, Value)>,
+    /// The messages' context changed without an event: the rules see it with the next one.
+    pub context_later: bool,
     /// The traits held for the coming event (an identify's).
     pub held_traits: Option<Map>,
     /// Changes are not reported and decisions not acted on (see [`Tracker::adopt_fresh_audience`]).
@@ -63,6 +65,7 @@ impl Tracker {
 
     /// The context changed (page, session, attribution): rules that read it are re-checked.
     pub(super) fn audience_context(&mut self, context_json: &str, now: Millis) {
+        self.seg.context_later = false;
         let Ok(v) = json::parse(context_json) else {
             return;
         };
@@ -78,9 +81,20 @@ impl Tracker {
     }
 
     /// From here until the event is fed, a change of context (a new page, a new session) waits for the event, so
-    /// that the rules see the two as one change. Every caller ends with [`Tracker::release_context`].
+    /// that the rules see the two as one change. Every caller ends with [`Tracker::release_context`]. A context
+    /// left for the next event ([`Tracker::set_page`]) is the first such change.
     pub(super) fn hold_context(&mut self) {
         self.seg.hold = true;
+        if self.seg.context_later {
+            let text = self.queue.context().to_owned();
+            self.audience_context(&text, self.clock);
+        }
+    }
+
+    /// The messages' context changed without an event (see [`Tracker::set_page`]): the rules see it with the next
+    /// one.
+    pub(super) fn context_for_next_event(&mut self) {
+        self.seg.context_later = self.seg.audience.is_some();
     }
 
     /// Ends [`Tracker::hold_context`]: traits or a context still held (no event was fed after all) reach the
@@ -692,6 +706,7 @@ impl Tracker {
     }
     pub(super) fn audience_context(&mut self, _context_json: &str, _now: Millis) {}
     pub(super) fn hold_context(&mut self) {}
+    pub(super) fn context_for_next_event(&mut self) {}
     pub(super) fn catch_up(&mut self, _now: Millis) {}
     pub(super) fn release_context(&mut self, _now: Millis) {}
     pub(super) fn release_context_with(&mut self, _state: Option<&str>, _now: Millis) {}

@@ -267,8 +267,6 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
             _ => {}
         }
         s.tracker.set_call_options(None);
-        // A title read for the call (`refresh_title`) that no event took reaches the rules now.
-        s.tracker.end_call(now);
         JsValue::UNDEFINED
     });
     // `c` is `outcome`'s alone, which the build without the rule engine lacks.

@@ -253,7 +253,6 @@ impl Task for Option<Action> {
             Action::Clicked(name, props) => {
                 s.refresh_title(now);
                 s.tracker.track(&name, props.as_deref(), now);
-                s.tracker.end_call(now);
             }
             Action::Timer => s.on_timer(now),
             Action::Sent(status, retry_after) => s.on_send_result(status, retry_after, now),
@@ -996,11 +995,15 @@ impl Sdk {
     }
 
     /// The title the page has now, for the message a call makes: apps set it after they navigate (most routers do,
-    /// once the new view renders), and analytics.js reads it at each call. One read of `document.title`. The call
-    /// ends with `tracker.end_call` (see [`crate::core::tracker::Tracker::set_title_for_call`]).
+    /// once the new view renders), and analytics.js reads it at each call. One read of `document.title`; the rules
+    /// see a new one with the call's event (see [`crate::core::tracker::Tracker::set_page`]).
     pub fn refresh_title(&mut self, now: Millis) {
         let title = env::title(&self.window);
-        self.tracker.set_title_for_call(title, now);
+        if title != self.tracker.page().title {
+            let mut page = self.tracker.page().clone();
+            page.title = title;
+            self.tracker.set_page(page, now);
+        }
     }
 
     /// The page the visitor is on: the previous URL is its referrer when they differ (fragments aside), else the
