@@ -266,7 +266,11 @@ impl Task for Option<Action> {
             #[cfg(feature = "segments")]
             Action::ConfigBody(text) => s.on_config_body(text, now),
             #[cfg(feature = "segments")]
-            Action::Prompted(campaign, event) => s.on_prompt_event(&campaign, event, now),
+            Action::Prompted(campaign, event) => {
+                // The visitor's answer or claim is a message of the page as it is now, as a call's is.
+                s.refresh_title(now);
+                s.on_prompt_event(&campaign, event, now);
+            }
         }
     }
 }
