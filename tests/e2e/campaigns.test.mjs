@@ -50,6 +50,8 @@ test('a survey answered with the keyboard alone: focus moves in, arrows pick, an
   const dialog = prompt(page).locator('[role=dialog]');
   assert.equal(await dialog.getAttribute('aria-modal'), 'false');
   assert.ok(await dialog.getAttribute('aria-labelledby'));
+  // The page changes its title while the prompt is open: the answers are messages of the page as it is then.
+  await page.evaluate(() => { document.title = 'While answering'; });
   for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
   assert.equal(await focused(page), 'v:3');
   await page.keyboard.press('Enter'); // 3 is a detractor: the branch asks why
@@ -75,6 +77,8 @@ test('a survey answered with the keyboard alone: focus moves in, arrows pick, an
     ['Survey Answered', 'why', 'More colours, please'],
     ['Campaign Completed', undefined, undefined],
   ]);
+  const titles = events.filter((e) => e.event === 'Survey Answered').map((e) => e.context.page.title);
+  assert.deepEqual(titles, ['While answering', 'While answering']);
   assert.deepEqual(log.errors, []);
   await context.close();
 });
