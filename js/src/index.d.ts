@@ -369,7 +369,8 @@ export interface Wayline {
   /**
    * Loads the WebAssembly module and starts tracking. Resolves `true` when ready, `false` when the SDK cannot run
    * here (no browser, the module failed to load: one console message says why). Rejects with a `WaylineError`
-   * for invalid options.
+   * for invalid options. In a page the browser prerenders, it starts (and resolves) once the page is shown; calls
+   * made meanwhile wait for it.
    */
   init(options: InitOptions): Promise<boolean>;
   /**
