@@ -6,7 +6,10 @@
 //! the same), groups `(...)`, `(?:...)`, `(?<name>...)`, alternation `|`, and a leading `(?i)` for
 //! case-insensitive matching. Escapes are read as JavaScript reads them without the `u` flag, its legacy forms
 //! included (`\q` is `q`, `\c1` is `\c1`, `\07` and `\1` without a group are octal; see `Parser::escape`).
-//! Not supported (an error, not a surprise): back-references (`\1` with a group 1, `\k<name>`), look-around.
+//! Not supported (an error, not a surprise): back-references (`\1` with a group 1, `\k<name>`), look-around,
+//! inline flags but a leading `(?i)`, and group names beyond ASCII. A pattern JavaScript refuses is refused too,
+//! group names included: an identifier, once in a pattern unless in different alternatives (`(?<n>a)|(?<n>b)`, as
+//! ES2025 and Chromium 125 and later allow).
 //!
 //! Patterns and texts are read as UTF-16 code units, as JavaScript reads a `RegExp` without the `u` flag (the one
 //! GrowthBook's `$regex` builds): a character outside the Basic Multilingual Plane, such as an emoji, is two units,
@@ -220,6 +223,9 @@ impl Regex {
             named: false,
             refs: u32::MAX,
             k: false,
+            names: Vec::new(),
+            path: Vec::new(),
+            disjunctions: 0,
         };
         let node = p.alternation(0)?;
         if p.pos < p.units.len() {
@@ -449,6 +455,26 @@ struct Parser {
     /// read (as a `k`): JavaScript reads them as back-references if the pattern turns out to have the groups.
     refs: u32,
     k: bool,
+    /// Each group name so far, with the alternatives it lies in (see [`Parser::path`]).
+    names: Vec<(String, Vec<(u32, u32)>)>,
+    /// The disjunctions the cursor is in, outermost first: each one's number and the alternative the cursor is in.
+    path: Vec<(u32, u32)>,
+    disjunctions: u32,
+}
+
+const LOOK_AROUND: RegexError =
+    RegexError("look-around (`(?=`, `(?!`, `(?<=`, `(?<!`) is not supported");
+const BAD_NAME: RegexError = RegexError(
+    "invalid group name: `(?<name>` takes letters, digits, `$` and `_` (not a digit first), then `>`",
+);
+
+/// Whether two groups lie in different alternatives of one disjunction (both cannot take part in a match), given
+/// the disjunctions each is in ([`Parser::path`]): where the two paths first part, the same disjunction.
+fn exclusive(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
+    a.iter()
+        .zip(b)
+        .find(|(x, y)| x != y)
+        .is_some_and(|(x, y)| x.0 == y.0)
 }
 
 impl Parser {
@@ -484,11 +510,17 @@ impl Parser {
         if depth > MAX_DEPTH {
             return Err(RegexError("the pattern nests too deeply"));
         }
+        self.path.push((self.disjunctions, 0));
+        self.disjunctions += 1;
         let mut alts = vec![self.concat(depth)?];
         while self.peek() == Some('|') {
             self.pos += 1;
+            if let Some(alt) = self.path.last_mut() {
+                alt.1 += 1;
+            }
             alts.push(self.concat(depth)?);
         }
+        self.path.pop();
         Ok(if alts.len() == 1 {
             alts.pop().unwrap_or(Node::Empty)
         } else {
@@ -601,20 +633,21 @@ impl Parser {
                 if self.peek() != Some('?') {
                     self.groups += 1;
                 } else {
-                    match self.at(self.pos + 1) {
-                        Some(':') => self.pos += 2,
-                        Some('<') if !matches!(self.at(self.pos + 2), Some('=' | '!')) => {
-                            // A named group: skip the name, keep the group.
-                            self.groups += 1;
-                            self.named = true;
-                            while let Some(c) = self.peek() {
-                                self.pos += 1;
-                                if c == '>' {
-                                    break;
-                                }
-                            }
+                    match (self.at(self.pos + 1), self.at(self.pos + 2)) {
+                        (Some(':'), _) => self.pos += 2,
+                        (Some('=' | '!'), _) | (Some('<'), Some('=' | '!')) => {
+                            return Err(LOOK_AROUND)
                         }
-                        _ => return Err(RegexError("look-around and inline flags are not supported (a rule's pattern may start with (?i))")),
+                        (Some('<'), _) => {
+                            self.pos += 2;
+                            self.named_group()?;
+                        }
+                        (Some('i' | 'm' | 's' | '-'), _) => return Err(RegexError(
+                            "inline flags are not supported (a rule's pattern may start with (?i))",
+                        )),
+                        _ => return Err(RegexError(
+                            "invalid group: `(?` takes `:`, `<name>`, or look-around, which is not supported",
+                        )),
                     }
                 }
                 let inner = self.alternation(depth + 1)?;
@@ -639,6 +672,88 @@ impl Parser {
             '\\' => self.escape(false)?,
             _ => Node::Char(self.literal()),
         })
+    }
+
+    /// After `(?<`: a named group's name and `>`. JavaScript takes an identifier, its characters written or as
+    /// `\uHHHH` or `\u{H…}` escapes; here its ASCII ones (letters, `$`, `_`, digits but first), as any other character
+    /// needs Unicode's identifier tables. A name may be used again only in another alternative of a disjunction
+    /// both groups are in (`(?<n>a)|(?<n>b)`; ES2025, Chromium 125 and later; Node 20 refuses any).
+    fn named_group(&mut self) -> Result<(), RegexError> {
+        let mut name = String::new();
+        loop {
+            let c = match self.peek() {
+                None => return Err(BAD_NAME),
+                Some('>') => break,
+                Some('\\') => {
+                    self.pos += 1;
+                    if self.peek() != Some('u') {
+                        return Err(BAD_NAME);
+                    }
+                    self.pos += 1;
+                    self.name_escape()?
+                }
+                Some(c) => {
+                    self.pos += 1;
+                    c
+                }
+            };
+            if !c.is_ascii() {
+                return Err(RegexError(
+                    "a group name beyond ASCII letters, digits, `$` and `_` is not supported",
+                ));
+            }
+            let identifier = c.is_ascii_alphabetic()
+                || c == '$'
+                || c == '_'
+                || c.is_ascii_digit() && !name.is_empty();
+            if !identifier {
+                return Err(BAD_NAME);
+            }
+            name.push(c);
+        }
+        self.pos += 1; // `>`
+        if name.is_empty() {
+            return Err(BAD_NAME);
+        }
+        if self
+            .names
+            .iter()
+            .any(|(other, path)| *other == name && !exclusive(path, &self.path))
+        {
+            return Err(RegexError(
+                "a group name is used twice (a name may repeat only in different alternatives: `(?<n>a)|(?<n>b)`)",
+            ));
+        }
+        self.names.push((name, self.path.clone()));
+        self.groups += 1;
+        self.named = true;
+        Ok(())
+    }
+
+    /// A group name's `\u`, just read: four hex digits or `{…}` with a code point; the character (U+FFFD for a
+    /// surrogate, which no name may hold here).
+    fn name_escape(&mut self) -> Result<char, RegexError> {
+        let at = self.pos;
+        let v = if self.peek() == Some('{') {
+            self.pos += 1;
+            let mut v: u32 = 0;
+            while let Some(d) = self.peek().and_then(|c| c.to_digit(16)) {
+                v = v.saturating_mul(16).saturating_add(d);
+                self.pos += 1;
+            }
+            if self.pos == at + 1 || self.peek() != Some('}') || v > 0x10FFFF {
+                return Err(BAD_NAME);
+            }
+            self.pos += 1;
+            v
+        } else {
+            let v = self.hex(4);
+            if self.pos == at {
+                return Err(BAD_NAME);
+            }
+            v
+        };
+        Ok(char::from_u32(v).unwrap_or(char::REPLACEMENT_CHARACTER))
     }
 
     /// An escape after `\`, read as JavaScript reads it without the `u` flag. Inside a class `\b` is a backspace
@@ -1125,6 +1240,67 @@ mod tests {
             "[\\",
         ] {
             assert!(Regex::new(p).is_err(), "{p:?} is accepted");
+        }
+    }
+
+    /// A group's name is an identifier, as JavaScript requires (its ASCII subset here: other characters are not
+    /// supported), used once in a pattern unless in different alternatives of one disjunction (ES2025, Chromium 125
+    /// and later; Node 20 refuses every duplicate). Each refusal below is JavaScript's too.
+    #[test]
+    fn group_names_are_checked_as_javascript_checks_them() {
+        for p in [
+            "(?<n>x)",
+            "(?<$>x)",
+            "(?<_1>x)",
+            "(?<aZ9$_>x)",
+            "(?<\\u006e>x)",
+            "(?<\\u{6e}>x)",
+            "(?<a\\u{000031}>x)",
+            "(?<a>x)(?<b>y)",
+            "(?<a>x)|(?<a>y)",
+            "((?<a>x)|(?<a>y))z",
+            "(?:(?<a>x)|y|(?<a>z))+",
+            "(?<a>x)|((?<a>y)|(?<a>z))",
+            "(?<a>x)|(?<\\u0061>y)",
+            "(?<a>x)|y(?:(?<a>z)|(?<a>w))",
+        ] {
+            let re = Regex::new(p);
+            assert!(re.is_ok(), "{p:?}: {re:?}");
+        }
+        assert!(m("^(?:(?<a>x)|(?<a>y))+$", "xyx"));
+        for (p, says) in [
+            ("(?<1>x)", "invalid group name"),
+            ("(?<1a>x)", "invalid group name"),
+            ("(?<>x)", "invalid group name"),
+            ("(?<a b>x)", "invalid group name"),
+            ("(?<a-b>x)", "invalid group name"),
+            ("(?<a", "invalid group name"),
+            ("(?<a>", "unclosed group"),
+            ("(?<", "invalid group name"),
+            ("(?<\\x61>x)", "invalid group name"),
+            ("(?<\\u006>x)", "invalid group name"),
+            ("(?<\\u{}>x)", "invalid group name"),
+            ("(?<\\u{110000}>x)", "invalid group name"),
+            ("(?<a>x)(?<a>y)", "used twice"),
+            ("(?<a>x)(?<\\u0061>y)", "used twice"),
+            ("(?<a>(?<a>x))", "used twice"),
+            ("(?:(?<a>x)|y)(?<a>z)", "used twice"),
+            ("(?<a>x)|(?<a>y)(?<a>z)", "used twice"),
+            ("(?<a>x)|y(?<a>z)(?:(?<a>w)|v)", "used twice"),
+            ("(?<é>x)", "not supported"),
+            ("(?<😀>x)", "not supported"),
+            ("(?<\\u00e9>x)", "not supported"),
+            ("(?", "invalid group"),
+            ("(?P<n>x)", "invalid group"),
+            ("(?i:x)", "inline flags are not supported"),
+            ("a(?i)b", "inline flags are not supported"),
+            ("(?=x)", "look-around"),
+            ("(?<!x)", "look-around"),
+        ] {
+            match Regex::new(p) {
+                Err(e) => assert!(e.0.contains(says), "{p:?}: {e}, not {says:?}"),
+                Ok(_) => panic!("{p:?} is accepted"),
+            }
         }
     }
 
