@@ -55,9 +55,34 @@ pub fn run(case: &Value) -> Result<(), String> {
                     .iter()
                     .map(|d| d.render(rule, "rule"))
                     .collect::<String>(),
-                Ok(_) => "compiled".into(),
+                Ok(_) => format!("{rule} compiles"),
             };
-            return Err(format!("errors: want {want:?}, got {got:?}\n{rendered}"));
+            // A pattern JavaScript refuses (`javascript`: its SyntaxError's message) must be refused here too.
+            let why = case
+                .get("javascript")
+                .and_then(Value::as_str)
+                .map(|m| format!("\nJavaScript refuses it: {m}"))
+                .unwrap_or_default();
+            return Err(format!(
+                "errors: want {want:?}, got {got:?}\n{rendered}{why}"
+            ));
+        }
+        // A pattern JavaScript accepts may be refused only for a feature docs/rules.md lists as unsupported: the
+        // case names the features it uses (`unsupported`), and the refusal must name one of them.
+        if let (Some(features), Err(errors)) =
+            (case.get("unsupported").and_then(Value::as_array), &compiled)
+        {
+            let features: Vec<&str> = features.iter().filter_map(Value::as_str).collect();
+            for d in errors {
+                if !d.message.contains("not supported")
+                    || !features.iter().any(|f| d.message.contains(f))
+                {
+                    return Err(format!(
+                        "JavaScript accepts the pattern; it may be refused for {features:?} only, not with {:?}",
+                        d.message
+                    ));
+                }
+            }
         }
         // An expected error may also name words its message must hold (`says`).
         if let Err(errors) = &compiled {

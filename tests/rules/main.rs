@@ -3,6 +3,12 @@
 //! Each file holds `{"cases": [...]}`; a case has a `name` and a `rule`, and either
 //! - `errors`: every compile error expected, as `{code, line, column}` in source order, or
 //! - `expect`: the rule's value (`true`/`false`) for the given `input` (see `docs/rules.md`, "Testing rules").
+//!
+//! `regex-differential.json` (from `regex-differential.mjs`, JavaScript's `RegExp` the reference) also holds
+//! patterns with `errors`: one JavaScript refuses (`javascript`: its message) must be refused too (`bad-regex`);
+//! one JavaScript accepts but that uses a feature docs/rules.md lists as unsupported (`unsupported`: the features)
+//! must be refused with a message that says one of them is not supported. Every other pattern JavaScript accepts
+//! must compile and give JavaScript's answer.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod cases;
