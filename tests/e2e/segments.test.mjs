@@ -592,3 +592,192 @@ test('a title set before a call and the call itself are one change for the rules
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+// Time alone ending a window in three tabs at once (docs/sdk.md, "Tabs open at the same time"). The tabs' clocks
+// are Playwright's: installed on the context before the first page, so every page runs on it, then paused at one
+// instant in every page together and run forward in small steps, with a real pause after each so that what one tab
+// stores reaches the others (the `storage` event) before their clocks go further, as it would in real time. Web
+// Locks and `storage` events are the browser's own. Headless Chromium shows every page as visible: a tab is hidden
+// as the browser would hide it, through the document's state (read by the SDK as `document.visibilityState`) and,
+// for a tab hidden after its start, its `visibilitychange`.
+const hideScript = () =>
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+
+async function hide(page) {
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  });
+}
+
+/** Tabs of segments.html in one context on a fake clock: the first one opened holds the sender lock (checked, not
+ *  assumed). `startHidden` names the tabs opened in the background (hidden from their first script on). */
+async function tabsOnOneClock(names, { startHidden = [] } = {}) {
+  const context = await env.browser.newContext();
+  await context.clock.install({ time: Date.now() });
+  const tabs = {};
+  for (const name of names) {
+    const tab = await openPage(env.browser, context);
+    if (startHidden.includes(name)) await tab.page.addInitScript(hideScript);
+    // Each tab's URL names it, and so does the context of each event it sends.
+    await tab.page.goto(env.collector.url + '/segments.html?tab=' + name);
+    await ready(tab.page);
+    await tab.page.waitForFunction(() => window.configResult);
+    await tab.page.waitForFunction(() => localStorage.getItem('wayline:wk_demo:profile'));
+    // Each tab holds a lock named after it, to tell which page holds the SDK's sender lock.
+    await tab.page.evaluate((name) => {
+      navigator.locks.request('probe:' + name, () => new Promise(() => {}));
+      // Every notice with the page's clock reading when the page heard it.
+      window.heard = [];
+      for (const n of ['segment:enter', 'segment:exit']) {
+        wayline.on(n, (p) => window.heard.push({ name: n, segment: p.segment, at: p.at, now: Date.now() }));
+      }
+    }, name);
+    await tab.page.waitForFunction(async () => {
+      const { held } = await navigator.locks.query();
+      return held.some((l) => l.name === 'wayline:wk_demo:sender');
+    });
+    tabs[name] = tab;
+  }
+  const first = tabs[names[0]].page;
+  await first.waitForFunction(async (n) => (await navigator.locks.query()).held.filter((l) => l.name.startsWith('probe:')).length === n, names.length);
+  const { held } = await first.evaluate(() => navigator.locks.query());
+  const sender = held.find((l) => l.name === 'wayline:wk_demo:sender').clientId;
+  assert.equal(held.find((l) => l.name === 'probe:' + names[0]).clientId, sender, `${names[0]} is the sending tab`);
+  const anon = await first.evaluate(() => wayline.anonymousId());
+  for (const name of names) assert.equal(await tabs[name].page.evaluate(() => wayline.anonymousId()), anon);
+  for (const name of startHidden) assert.equal(await tabs[name].page.evaluate(() => document.visibilityState), 'hidden');
+  return { context, tabs, anon };
+}
+
+/** Runs every page's clock `ms` forward, `step` ms at a time, pausing `pause` ms of real time after each step. */
+async function runClock(context, ms, step, pause = 25) {
+  for (let done = 0; done < ms; done += step) {
+    await context.clock.runFor(Math.min(step, ms - done));
+    await sleep(pause);
+  }
+}
+
+/** Pauses every page's clock at one instant, a second ahead of them all; resolves to that instant. */
+async function pauseTogether(context, tabs) {
+  let ahead = 0;
+  for (const tab of Object.values(tabs)) ahead = Math.max(ahead, await tab.page.evaluate(() => Date.now()));
+  const at = Math.ceil(ahead / 1000) * 1000 + 1000;
+  await context.clock.pauseAt(at);
+  for (const tab of Object.values(tabs)) assert.equal(await tab.page.evaluate(() => Date.now()), at);
+  return at;
+}
+
+const exits = (tab) => tab.page.evaluate(() => window.heard.filter((n) => n.segment === 'pricing-curious' && n.name === 'segment:exit'));
+
+/** Every tab sends what it holds; resolves to the visitor's stored events once `expected` page views are in. */
+async function flushAll(context, tabs, anon, expected) {
+  await context.clock.resume();
+  for (const tab of Object.values(tabs)) {
+    await tab.page.evaluate(() => {
+      wayline.track('Tabs Settled');
+      return wayline.flush();
+    });
+  }
+  const n = Object.keys(tabs).length;
+  return (await waitForEvents(env.collector, (e) => {
+    const mine = e.filter(byAnon(anon));
+    return mine.filter((x) => x.event === 'Tabs Settled').length === n && mine.filter((x) => x.type === 'page').length === expected;
+  })).filter(byAnon(anon));
+}
+
+test('three tabs, one visible: a window ending with no new event is left once, and every tab hears it', async () => {
+  // A sends the events and is hidden; B is the visible tab; C is hidden (opened in the background). B reports the
+  // exit at the instant; A re-checks 2 s later and C 70 s later, each after taking in the state B stored.
+  const { context, tabs, anon } = await tabsOnOneClock(['A', 'B', 'C'], { startHidden: ['C'] });
+  const { A, B, C } = tabs;
+  await hide(A.page);
+  const start = await pauseTogether(context, tabs);
+  await B.page.evaluate(() => {
+    history.pushState({}, '', '/pricing?tab=B');
+    wayline.page();
+    wayline.page();
+  });
+  await runClock(context, 1500, 250);
+  for (const tab of [A, B, C]) assert.ok(await tab.page.evaluate(() => wayline.segments().includes('pricing-curious')));
+  // The 3 s window lets the first view go at start + 3 s; no tab records anything after the views.
+  const instant = start + 3000;
+  await runClock(context, 1500 + 4000, 100);
+  assert.deepEqual((await exits(B)).map((n) => [n.at, n.now]), [[instant, instant]], 'the visible tab reports it at the instant');
+  for (const tab of [A, C]) {
+    const heard = await exits(tab);
+    assert.equal(heard.length, 1, JSON.stringify(heard));
+    assert.equal(heard[0].at, instant, 'the exit keeps the instant it happened');
+    assert.ok(heard[0].now < instant + 1000, `heard ${heard[0].now - instant} ms after the instant, in B's stored state`);
+  }
+  // Past C's own re-check (70 s after the instant), and A's long before it.
+  await runClock(context, 70_000, 1000);
+  for (const tab of [A, B, C]) {
+    const heard = await tab.page.evaluate(() => window.heard.map((n) => n.name + ':' + n.segment));
+    assert.deepEqual(heard, ['segment:enter:pricing-curious', 'segment:exit:pricing-curious'], 'each tab heard each change once');
+    assert.deepEqual(await tab.page.evaluate(() => wayline.segments()), []);
+  }
+  const events = await flushAll(context, tabs, anon, 2);
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['pricing-curious']);
+  const exited = events.filter((e) => e.event === 'Segment Exited');
+  assert.deepEqual(exited.map((e) => e.properties.segment), ['pricing-curious']);
+  assert.equal(Date.parse(exited[0].originalTimestamp), instant);
+  assert.equal(exited[0].context.page.search, '?tab=B', 'reported by the visible tab');
+  for (const tab of [A, B, C]) assert.deepEqual(tab.log.errors, []);
+  await context.close();
+});
+
+test('no tab visible: the sending tab reports a window ending 2 s after it, and the hidden tabs beside it do not again', async () => {
+  // A sends the events; B and C were opened in the background. All three are hidden when the window ends: A
+  // re-checks it 2 s later and reports it; B and C take in what A stored and, at their own re-check 70 s after
+  // the instant, find nothing left to report.
+  const { context, tabs, anon } = await tabsOnOneClock(['A', 'B', 'C'], { startHidden: ['B', 'C'] });
+  const { A, B, C } = tabs;
+  await hide(A.page);
+  const start = await pauseTogether(context, tabs);
+  // The views are recorded in C, a tab that does not send: what it records reaches A through its log and state.
+  await C.page.evaluate(() => {
+    history.pushState({}, '', '/pricing?tab=C');
+    wayline.page();
+    wayline.page();
+  });
+  await runClock(context, 1500, 250);
+  for (const tab of [A, B, C]) assert.ok(await tab.page.evaluate(() => wayline.segments().includes('pricing-curious')));
+  const instant = start + 3000;
+  await runClock(context, 1500 + 1900, 100);
+  for (const tab of [A, B, C]) assert.deepEqual(await exits(tab), [], 'no hidden tab reports it at the instant');
+  await runClock(context, 1100, 100);
+  const [byA] = await exits(A);
+  assert.ok(byA, 'the sending tab reported it');
+  assert.equal(byA.at, instant, 'the exit keeps the instant it happened');
+  // Its re-check is a timer of its own, 2 s after the instant (which tab sent the exit is checked below).
+  assert.ok(byA.now >= instant + 2000 && byA.now < instant + 2250, `reported ${byA.now - instant} ms after the instant`);
+  await runClock(context, 1000, 100);
+  for (const tab of [B, C]) {
+    const heard = await exits(tab);
+    assert.equal(heard.length, 1, JSON.stringify(heard));
+    assert.equal(heard[0].at, instant);
+    // A hidden tab writes its change at once: B and C hear it from A's stored state, before their clocks move on.
+    // (Playwright runs the pages' clocks one after another, so a tab may take in A's write before its own clock
+    // has made the step A's made: one step, 100 ms, earlier.)
+    const after = heard[0].now - byA.now;
+    assert.ok(after >= -100 && after < 1000, `heard ${after} ms after A`);
+  }
+  // Past B's and C's own re-check, 70 s after the instant.
+  await runClock(context, 70_000, 1000);
+  for (const tab of [A, B, C]) {
+    const heard = await tab.page.evaluate(() => window.heard.map((n) => n.name + ':' + n.segment));
+    assert.deepEqual(heard, ['segment:enter:pricing-curious', 'segment:exit:pricing-curious'], 'each tab heard each change once');
+    assert.deepEqual(await tab.page.evaluate(() => wayline.segments()), []);
+  }
+  const events = await flushAll(context, tabs, anon, 2);
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['pricing-curious']);
+  const exited = events.filter((e) => e.event === 'Segment Exited');
+  assert.deepEqual(exited.map((e) => e.properties.segment), ['pricing-curious']);
+  assert.equal(Date.parse(exited[0].originalTimestamp), instant);
+  assert.equal(exited[0].context.page.search, '?tab=A', 'reported by the sending tab');
+  for (const tab of [A, B, C]) assert.deepEqual(tab.log.errors, []);
+  await context.close();
+});
