@@ -512,6 +512,13 @@ impl Tracker {
         bare(&self.page.url) == bare(&page.url)
     }
 
+    /// An in-app navigation to another page: the page left's engagement ends (its `Page Engagement`).
+    fn leave_page(&mut self, now: Millis) {
+        let added = self.engagement.settle(now);
+        self.add_engaged(added, now);
+        self.page_left(now);
+    }
+
     /// The visitor is on `page` without a page view of it: an in-app navigation with automatic page views off, or
     /// a title the app set after it navigated. Later messages carry it, as analytics.js reads the page at each call.
     /// The rules see it with the next event, as one change ([`Tracker::hold_context`]): a rule on the page and on
@@ -524,9 +531,7 @@ impl Tracker {
         }
         self.catch_up(now);
         if !self.same_page(&page) {
-            let added = self.engagement.settle(now);
-            self.add_engaged(added, now);
-            self.page_left(now);
+            self.leave_page(now);
             self.page_campaign = Campaign::from_url(&page.parsed_url());
         }
         self.page = page;
@@ -574,10 +579,7 @@ impl Tracker {
         }
         self.catch_up(now);
         if !self.same_page(&page) {
-            // An in-app navigation ends the previous page's engagement.
-            let added = self.engagement.settle(now);
-            self.add_engaged(added, now);
-            self.page_left(now);
+            self.leave_page(now);
         }
         self.page_campaign = Campaign::from_url(&page.parsed_url());
         self.page = page;

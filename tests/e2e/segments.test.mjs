@@ -671,6 +671,26 @@ async function pauseTogether(context, tabs) {
 const exits = (tab) => tab.page.evaluate(() => window.heard.filter((n) => n.segment === 'pricing-curious' && n.name === 'segment:exit'));
 
 /** Every tab sends what it holds; resolves to the visitor's stored events once `expected` page views are in. */
+/** Runs the clock 70 s on (past every tab's own re-check), then: each tab heard the enter and the exit once, and
+ * the collector stored each once, the exit at `instant` and sent by the tab `reporter`. Closes the context. */
+async function assertLeftOnce(context, tabs, anon, instant, reporter) {
+  await runClock(context, 70_000, 1000);
+  for (const tab of Object.values(tabs)) {
+    const heard = await tab.page.evaluate(() => window.heard.map((n) => n.name + ':' + n.segment));
+    assert.deepEqual(heard, ['segment:enter:pricing-curious', 'segment:exit:pricing-curious'], 'each tab heard each change once');
+    assert.deepEqual(await tab.page.evaluate(() => wayline.segments()), []);
+  }
+  const events = await flushAll(context, tabs, anon, 2);
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['pricing-curious']);
+  const exited = events.filter((e) => e.event === 'Segment Exited');
+  assert.deepEqual(exited.map((e) => e.properties.segment), ['pricing-curious']);
+  assert.equal(Date.parse(exited[0].originalTimestamp), instant);
+  assert.equal(exited[0].context.page.search, '?tab=' + reporter, 'reported by tab ' + reporter);
+  for (const tab of Object.values(tabs)) assert.deepEqual(tab.log.errors, []);
+  await context.close();
+}
+
 async function flushAll(context, tabs, anon, expected) {
   await context.clock.resume();
   for (const tab of Object.values(tabs)) {
@@ -711,21 +731,7 @@ test('three tabs, one visible: a window ending with no new event is left once, a
     assert.ok(heard[0].now < instant + 1000, `heard ${heard[0].now - instant} ms after the instant, in B's stored state`);
   }
   // Past C's own re-check (70 s after the instant), and A's long before it.
-  await runClock(context, 70_000, 1000);
-  for (const tab of [A, B, C]) {
-    const heard = await tab.page.evaluate(() => window.heard.map((n) => n.name + ':' + n.segment));
-    assert.deepEqual(heard, ['segment:enter:pricing-curious', 'segment:exit:pricing-curious'], 'each tab heard each change once');
-    assert.deepEqual(await tab.page.evaluate(() => wayline.segments()), []);
-  }
-  const events = await flushAll(context, tabs, anon, 2);
-  assertNoDuplicates(assert, events);
-  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['pricing-curious']);
-  const exited = events.filter((e) => e.event === 'Segment Exited');
-  assert.deepEqual(exited.map((e) => e.properties.segment), ['pricing-curious']);
-  assert.equal(Date.parse(exited[0].originalTimestamp), instant);
-  assert.equal(exited[0].context.page.search, '?tab=B', 'reported by the visible tab');
-  for (const tab of [A, B, C]) assert.deepEqual(tab.log.errors, []);
-  await context.close();
+  await assertLeftOnce(context, tabs, anon, instant, 'B');
 });
 
 test('no tab visible: the sending tab reports a window ending 2 s after it, and the hidden tabs beside it do not again', async () => {
@@ -765,19 +771,5 @@ test('no tab visible: the sending tab reports a window ending 2 s after it, and 
     assert.ok(after >= -100 && after < 1000, `heard ${after} ms after A`);
   }
   // Past B's and C's own re-check, 70 s after the instant.
-  await runClock(context, 70_000, 1000);
-  for (const tab of [A, B, C]) {
-    const heard = await tab.page.evaluate(() => window.heard.map((n) => n.name + ':' + n.segment));
-    assert.deepEqual(heard, ['segment:enter:pricing-curious', 'segment:exit:pricing-curious'], 'each tab heard each change once');
-    assert.deepEqual(await tab.page.evaluate(() => wayline.segments()), []);
-  }
-  const events = await flushAll(context, tabs, anon, 2);
-  assertNoDuplicates(assert, events);
-  assert.deepEqual(events.filter((e) => e.event === 'Segment Entered').map((e) => e.properties.segment), ['pricing-curious']);
-  const exited = events.filter((e) => e.event === 'Segment Exited');
-  assert.deepEqual(exited.map((e) => e.properties.segment), ['pricing-curious']);
-  assert.equal(Date.parse(exited[0].originalTimestamp), instant);
-  assert.equal(exited[0].context.page.search, '?tab=A', 'reported by the sending tab');
-  for (const tab of [A, B, C]) assert.deepEqual(tab.log.errors, []);
-  await context.close();
+  await assertLeftOnce(context, tabs, anon, instant, 'A');
 });
