@@ -18,9 +18,9 @@ use super::sdk::{act, acting, Action};
 const ACTIVITY_EVERY: f64 = 1_000.0;
 
 /// Every event the SDK listens to: the first seven on `window`, the last ([`ENTRY_CHANGE`]) on `navigation`, the
-/// rest on `document`. [`on_event`] matches on an
-/// event's index here (one scan of this list rather than a comparison per name), and the indexes of `mouseout`
-/// (exit intent) and `click` (tagged clicks) are [`MOUSEOUT`] and [`CLICK`].
+/// rest on `document`. [`on_event`] matches on an event's index here (one scan of this list rather than a
+/// comparison per name), and the indexes of `mouseout` (exit intent) and `click` (tagged clicks) are [`MOUSEOUT`]
+/// and [`CLICK`].
 const EVENTS: [&str; 14] = [
     "pagehide",
     "pageshow",
