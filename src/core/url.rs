@@ -430,7 +430,7 @@ mod tests {
     /// Up to eight pieces: escapes of any byte (upper- or lowercase hex), and plain text, `+` and broken escapes.
     #[cfg(not(target_arch = "wasm32"))]
     fn escapes_and_text() -> impl proptest::strategy::Strategy<Value = String> {
-        use proptest::strategy::{Just, Strategy};
+        use proptest::strategy::Just;
         proptest::collection::vec(
             proptest::prop_oneof![
                 proptest::num::u8::ANY.prop_map(|b| format!("%{b:02X}")),
