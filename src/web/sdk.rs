@@ -222,6 +222,8 @@ impl Task for Option<Action> {
             Action::Hidden(left) => {
                 s.tracker.page_hidden(now);
                 if left {
+                    // The page's engagement is a message of the page as the visitor leaves it.
+                    s.refresh_title(now);
                     s.tracker.page_left(now);
                 }
                 s.on_exit(now);
@@ -988,6 +990,9 @@ impl Sdk {
         if bare(&href) == bare(&self.last_href) {
             return;
         }
+        // The title the page left has now (an app sets the next page's once that view renders): its engagement,
+        // sent now, carries it.
+        self.refresh_title(now);
         if self.auto_page {
             self.view_page(None, None, None, now);
         } else {

@@ -261,17 +261,37 @@ test('each page reports its own scroll depth and engaged time, across in-app nav
   await page.evaluate(() => history.pushState({}, '', '/app/long'));
   await page.evaluate(() => scrollBy(0, 1));
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  // The app titles its view after it navigated, and makes no call on it before the visitor moves on.
+  await page.evaluate(() => { document.title = 'Long'; });
   await page.evaluate(() => history.pushState({}, '', '/app/next'));
   await page.evaluate(() => wayline.flush());
   const engagement = (await waitForEvents(env.collector, (e) =>
     e.filter((x) => x.anonymousId === anon && x.event === 'Page Engagement').length >= 2))
     .filter((e) => e.anonymousId === anon && e.event === 'Page Engagement');
   assert.deepEqual(engagement.map((e) => e.properties.path), ['/blank.html', '/app/long']);
+  assert.deepEqual(engagement.map((e) => e.context.page.title), ['Blank', 'Long'], 'each with the title of the page left');
   for (const e of engagement) {
     assert.ok(e.properties.scrollDepth >= 49 && e.properties.scrollDepth <= 51, JSON.stringify(e.properties));
     assert.equal(typeof e.properties.engagedMs, 'number');
   }
   assert.ok(engagement[0].properties.engagedMs > 0, 'the first page had an interaction while visible');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+// The page's engagement, sent as the visitor leaves, carries the title the page has then.
+test('the Page Engagement sent as the visitor leaves carries the title the page has then', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.mouse.move(10, 10);
+  await page.evaluate(() => { document.title = 'Retitled'; });
+  await page.goto(env.collector.url + '/manual.html');
+  const [engagement] = (await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Page Engagement')))
+    .filter((e) => e.anonymousId === anon && e.event === 'Page Engagement');
+  assert.equal(engagement.context.page.title, 'Retitled');
+  assert.equal(engagement.properties.path, '/blank.html');
   assert.deepEqual(log.errors, []);
   await context.close();
 });
@@ -296,6 +316,8 @@ test('with autoPage off, each page the app navigates to reports its own scroll d
   await page.evaluate(() => history.pushState({}, '', '/app/long'));
   await page.evaluate(() => scrollBy(0, 1));
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  // The app titles its view after it navigated, and makes no call on it before the visitor moves on.
+  await page.evaluate(() => { document.title = 'Long'; });
   await page.evaluate(() => history.pushState({}, '', '/app/next'));
   await page.evaluate(() => wayline.flush());
   const engagement = (await waitForEvents(env.collector, (e) =>
