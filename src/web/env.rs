@@ -79,7 +79,7 @@ pub fn page(window: &web_sys::Window, referrer: Option<String>) -> Page {
     let doc = prop(window, "document");
     Page {
         url: href(window),
-        title: title(window),
+        title: text(&doc, "title"),
         referrer: referrer.unwrap_or_else(|| text(&doc, "referrer")),
     }
 }
