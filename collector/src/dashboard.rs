@@ -413,12 +413,7 @@ fn campaigns_section(report: &Value) -> String {
     };
     for c in list {
         let o = &c["outcomes"];
-        let lift = match c["conversion"]["liftPoints"].as_f64() {
-            Some(l) if l > 0.0 => format!("<b class=\"up\">+{l} pts</b>"),
-            Some(l) if l < 0.0 => format!("<b class=\"down\">{l} pts</b>"),
-            Some(_) => "0 pts".into(),
-            None => "–".into(),
-        };
+        let lift = lift_cell(&c["conversion"]);
         rows.push_str(&format!(
             "<tr><td>{} <small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td>{}</td><td>{}</td><td>{lift}</td></tr>",
@@ -446,6 +441,44 @@ fn campaigns_section(report: &Value) -> String {
     )
 }
 
+/// A campaign's lift over its holdout, with its 95% interval: coloured as a gain or a loss only when the interval
+/// leaves out 0, since a lift whose interval holds 0 may be noise (small arms give wide intervals).
+fn lift_cell(conversion: &Value) -> String {
+    let Some(lift) = conversion["liftPoints"].as_f64() else {
+        return "–".into();
+    };
+    let signed = |v: f64| {
+        if v > 0.0 {
+            format!("+{v}")
+        } else {
+            format!("{v}")
+        }
+    };
+    let bounds = conversion["liftInterval"]
+        .as_array()
+        .and_then(|b| match b.as_slice() {
+            [low, high] => Some((low.as_f64()?, high.as_f64()?)),
+            _ => None,
+        });
+    let Some((low, high)) = bounds else {
+        return format!("{} pts", signed(lift));
+    };
+    let class = if low > 0.0 {
+        "up"
+    } else if high < 0.0 {
+        "down"
+    } else {
+        "unsure"
+    };
+    format!(
+        "<b class=\"{class}\">{} pts</b><br><small title=\"95% confidence interval of the lift\">{} to {}{}</small>",
+        signed(lift),
+        signed(low),
+        signed(high),
+        if class == "unsure" { ", may be noise" } else { "" }
+    )
+}
+
 const STYLE: &str = "
 :root{color-scheme:light dark;--fg:#1f2328;--muted:#6b7280;--bg:#f6f7f9;--card:#fff;--line:#e5e7eb}
 @media (prefers-color-scheme:dark){:root{--fg:#e5e7eb;--muted:#9ca3af;--bg:#111318;--card:#1b1e25;--line:#2d323c}}
@@ -467,7 +500,7 @@ overflow:hidden;vertical-align:middle;margin-right:8px}.bar i{display:block;heig
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
 .score{font-size:15px;margin:4px 0}.score b{font-size:26px}
 .split{display:flex;height:14px;border-radius:7px;overflow:hidden;background:var(--line)}.split i{display:block}
-.note,.empty{color:var(--muted)}.texts{padding-left:18px}.up{color:#16a34a}.down{color:#dc2626}
+.note,.empty{color:var(--muted)}.texts{padding-left:18px}.up{color:#16a34a}.down{color:#dc2626}.unsure{font-weight:normal}
 article+article{border-top:1px solid var(--line);margin-top:12px}
 ";
 
@@ -475,6 +508,23 @@ article+article{border-top:1px solid var(--line);margin-top:12px}
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_lift_is_coloured_only_when_its_interval_leaves_out_zero() {
+        let cell = |c: Value| lift_cell(&c);
+        let gain = cell(json!({"liftPoints": 25.0, "liftInterval": [10.2, 38.9]}));
+        assert!(gain.starts_with("<b class=\"up\">+25 pts</b>"), "{gain}");
+        assert!(gain.contains("+10.2 to +38.9</small>"), "{gain}");
+        let loss = cell(json!({"liftPoints": -25.0, "liftInterval": [-40.0, -3.5]}));
+        assert!(loss.starts_with("<b class=\"down\">-25 pts</b>"), "{loss}");
+        let noise = cell(json!({"liftPoints": -25.0, "liftInterval": [-70.4, 35.5]}));
+        assert!(
+            noise.starts_with("<b class=\"unsure\">-25 pts</b>"),
+            "{noise}"
+        );
+        assert!(noise.contains("-70.4 to +35.5, may be noise"), "{noise}");
+        assert_eq!(cell(json!({"liftPoints": null, "liftInterval": null})), "–");
+    }
 
     #[test]
     fn a_csat_question_without_a_score_shows_a_dash() {

@@ -38,6 +38,7 @@ pub mod report_routes;
 pub mod reports;
 pub mod server;
 pub mod static_files;
+pub mod stats;
 pub mod store;
 pub mod wire;
 

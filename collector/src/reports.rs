@@ -810,11 +810,12 @@ fn campaigns(
         );
     }
     let order = config_order(outline.campaigns.iter().map(|(id, _)| id), counts.keys());
-    let arm = |campaign: &str, shown: bool| {
-        let (visitors, converted) = arms
-            .get(&(campaign.to_owned(), shown))
+    let counts_of = |campaign: &str, shown: bool| {
+        arms.get(&(campaign.to_owned(), shown))
             .copied()
-            .unwrap_or((0, 0));
+            .unwrap_or((0, 0))
+    };
+    let arm = |(visitors, converted): (i64, i64)| {
         let rate = rate(converted, visitors);
         (
             json!({"visitors": visitors, "converted": converted, "rate": rate}),
@@ -839,18 +840,38 @@ fn campaigns(
                         .unwrap_or(0);
                     outcomes.insert(key.into(), json!(n));
                 }
-                let (shown, shown_rate) = arm(id, true);
-                let (held_out, held_rate) = arm(id, false);
+                let (shown_visitors, shown_converted) = counts_of(id, true);
+                let (held_visitors, held_converted) = counts_of(id, false);
+                let (shown, shown_rate) = arm((shown_visitors, shown_converted));
+                let (held_out, held_rate) = arm((held_visitors, held_converted));
                 // Lift in points of conversion rate; undefined without both arms.
                 let lift = match (shown_rate, held_rate) {
                     (Some(s), Some(h)) => json!(((s - h) * 10.0).round() / 10.0),
                     _ => Value::Null,
                 };
+                // Its 95% interval: a lift whose interval holds 0 may be noise.
+                let interval = crate::stats::difference_interval(
+                    shown_converted,
+                    shown_visitors,
+                    held_converted,
+                    held_visitors,
+                )
+                .map_or(Value::Null, |(low, high)| {
+                    json!([
+                        (low * 1000.0).round() / 10.0,
+                        (high * 1000.0).round() / 10.0
+                    ])
+                });
                 json!({
                     "campaign": id,
                     "action": kind,
                     "outcomes": outcomes,
-                    "conversion": {"shown": shown, "heldOut": held_out, "liftPoints": lift},
+                    "conversion": {
+                        "shown": shown,
+                        "heldOut": held_out,
+                        "liftPoints": lift,
+                        "liftInterval": interval,
+                    },
                 })
             })
             .collect(),
@@ -1432,9 +1453,12 @@ mod tests {
             json!({"visitors": 2, "converted": 1, "rate": 50.0})
         );
         assert_eq!(nps["conversion"]["liftPoints"], json!(-25.0));
+        // 1 of 4 against 1 of 2: far from telling.
+        assert_eq!(nps["conversion"]["liftInterval"], json!([-70.4, 35.5]));
         // A campaign with no events is listed with zeros and no lift.
         assert_eq!(rows[1]["campaign"], "coupon");
         assert_eq!(rows[1]["conversion"]["liftPoints"], Value::Null);
+        assert_eq!(rows[1]["conversion"]["liftInterval"], Value::Null);
         // A wider window counts b too.
         let wide = ReportQuery {
             window_days: 14,

@@ -415,7 +415,8 @@ async fn a_visitor_in_both_arms_counts_in_the_first_on_both_databases() {
     assert_eq!(
         nps["conversion"],
         json!({"shown": {"visitors": 1, "converted": 1, "rate": 100.0},
-               "heldOut": {"visitors": 2, "converted": 1, "rate": 50.0}, "liftPoints": 50.0})
+               "heldOut": {"visitors": 2, "converted": 1, "rate": 50.0}, "liftPoints": 50.0,
+               "liftInterval": [-39.1, 90.5]})
     );
 }
 
