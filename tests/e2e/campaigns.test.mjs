@@ -570,25 +570,27 @@ test('a screenshot of every prompt type, desktop and 320 px, light and dark, eac
   }
 });
 
+/** The prompt's text under its close button, if any. */
+const coveredByClose = (page) =>
+  page.evaluate(() => {
+    const r = document.querySelector('wayline-prompt').shadowRoot;
+    const x = r.querySelector('[data-a=x]').getBoundingClientRect();
+    const walker = document.createTreeWalker(r.querySelector('[role=dialog]'), NodeFilter.SHOW_TEXT);
+    const hit = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement.closest('[data-a=x]')) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      for (const b of range.getClientRects()) {
+        if (b.left < x.right && b.right > x.left && b.top < x.bottom && b.bottom > x.top) hit.push(n.data);
+      }
+    }
+    return hit;
+  });
+
 test('at 320 px the close button covers no text of a prompt without a title: the thank-you text, a referral link', async () => {
   const { page, context } = await campaignsPage('', { viewport: { width: 320, height: 640 } });
-  /** The text under the close button, if any. */
-  const covered = () =>
-    page.evaluate(() => {
-      const r = document.querySelector('wayline-prompt').shadowRoot;
-      const x = r.querySelector('[data-a=x]').getBoundingClientRect();
-      const walker = document.createTreeWalker(r.querySelector('[role=dialog]'), NodeFilter.SHOW_TEXT);
-      const hit = [];
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        if (n.parentElement.closest('[data-a=x]')) continue;
-        const range = document.createRange();
-        range.selectNodeContents(n);
-        for (const b of range.getClientRects()) {
-          if (b.left < x.right && b.right > x.left && b.top < x.bottom && b.bottom > x.top) hit.push(n.data);
-        }
-      }
-      return hit;
-    });
+  const covered = () => coveredByClose(page);
   await show(page, 'Show text');
   await page.keyboard.type('Lighter packs');
   await prompt(page).locator('[data-a=n]').click();
@@ -599,6 +601,37 @@ test('at 320 px the close button covers no text of a prompt without a title: the
   await show(page, 'Show untitled referral');
   assert.deepEqual(await covered(), [], 'the referral link');
   await context.close();
+});
+
+test('on a right-to-left page the prompt runs from the right: the close button covers no text, and the left arrow moves on', async () => {
+  for (const [width, height] of [[1280, 800], [320, 640]]) {
+    const { page, log, context } = await campaignsPage('', { viewport: { width, height } });
+    await page.evaluate(() => { document.documentElement.dir = 'rtl'; });
+    for (const kind of ['nps', 'coupon', 'untitled referral', 'points']) {
+      await show(page, 'Show ' + kind);
+      assert.deepEqual(await coveredByClose(page), [], `${kind} at ${width} px`);
+      const box = await prompt(page).locator('[role=dialog]').boundingBox();
+      const close = await prompt(page).locator('[data-a=x]').boundingBox();
+      assert.ok(close.x < box.x + box.width / 2, `${kind} at ${width} px: the close button is on the left, where the row ends`);
+      if (kind === 'nps') {
+        await page.screenshot({ path: join(shots, `nps-rtl-${width}.png`), animations: 'disabled' });
+        assert.equal(await focused(page), 'v:0');
+        await page.keyboard.press('ArrowLeft');
+        assert.equal(await focused(page), 'v:1', 'the left arrow moves on along a row that runs from the right');
+        await page.keyboard.press('ArrowLeft');
+        await page.keyboard.press('ArrowRight');
+        assert.equal(await focused(page), 'v:1', 'and the right arrow back');
+        await page.keyboard.press('ArrowDown');
+        assert.equal(await focused(page), 'v:2', 'down moves on, whatever the direction');
+        const [zero, one] = await Promise.all(['0', '1'].map((v) => prompt(page).locator(`[data-v="${v}"]`).boundingBox()));
+        assert.ok(one.x < zero.x, '1 is left of 0');
+      }
+      await page.keyboard.press('Escape');
+      await prompt(page).waitFor({ state: 'detached' });
+    }
+    assert.deepEqual(log.errors, []);
+    await context.close();
+  }
 });
 
 test('idleness triggers a campaign, and engaged time is recorded per page and read by rules', async () => {

@@ -63,11 +63,20 @@ pub(super) fn check(radio: &Element) {
 pub(super) fn step(radio: &Element, key: &str) -> Option<Element> {
     let group = elem(radio, "parentElement")?;
     // The sibling to move to, else the end of the group to wrap around to.
-    let (sibling, end) = match crate::core::url::field_position(
+    let mut k = crate::core::url::field_position(
         "ArrowRight|ArrowDown|ArrowLeft|ArrowUp|Home|End",
         b'|',
         key,
-    ) {
+    );
+    // A row of a right-to-left page runs from the right (the prompt inherits the page's direction): there the left
+    // arrow moves on and the right arrow back, as WAI-ARIA's radio group pattern has it.
+    if k % 2 == 0
+        && k < 4
+        && call_str(radio, "matches", ":dir(rtl)").is_some_and(|v| crate::web::convert::is_true(&v))
+    {
+        k = 2 - k;
+    }
+    let (sibling, end) = match k {
         0 | 1 => ("nextElementSibling", "firstElementChild"),
         2 | 3 => ("previousElementSibling", "lastElementChild"),
         4 => ("", "firstElementChild"),

@@ -6,6 +6,10 @@
 //! `--wl-*` defaults and the config's theme are `:host` rules, so a page rule on `wayline-prompt` overrides both.
 //! The theme arrives checked and rendered by the compiler, and only ever goes into this shadow root's sheet. The
 //! built-in colours are core's (`theme::default_colour`), which `wayline check` judges themes' contrast against.
+//!
+//! `all` leaves `direction` alone, so the prompt inherits the page's: on a right-to-left page (`<html dir="rtl">`)
+//! its rows run from the right. Hence logical properties (`inset-inline-end`, `margin-inline-end`) wherever a side
+//! matters inside the dialog; the dialog's own place on screen is the configured `position`, as written.
 
 use crate::core::campaigns::theme::default_colour;
 use crate::core::json::Value;
@@ -44,7 +48,7 @@ const CSS: &str = concat!(
     ".p,.l{font-size:12px;opacity:.75}",
     "button{cursor:pointer;touch-action:manipulation;min-height:36px;",
     "border-radius:calc(var(--wl-radius)/2)}",
-    ".x{position:absolute;top:6px;right:6px;width:32px;font-size:22px;line-height:1;opacity:.7}",
+    ".x{position:absolute;top:6px;inset-inline-end:6px;width:32px;font-size:22px;line-height:1;opacity:.7}",
     ".g{display:grid;grid-template-columns:repeat(5,1fr);gap:6px}.n11{grid-template-columns:repeat(11,1fr);gap:3px}",
     // Eleven columns leave "10" about 27 px with no side padding: it fits on one line.
     ".n11 .o{padding-inline:0}",
@@ -55,14 +59,14 @@ const CSS: &str = concat!(
     "opacity:.3}.r:has([aria-checked=true]) .o{color:var(--wl-accent);opacity:1}",
     ".r [aria-checked=true]~.o{color:var(--wl-fg);opacity:.3}",
     ".l{display:flex;justify-content:space-between;gap:8px;margin-top:6px}",
-    ".n{margin:12px 8px 0 0;padding:6px 16px;font-weight:600;border:1px solid var(--wl-accent);",
+    ".n{margin:12px 0 0;margin-inline-end:8px;padding:6px 16px;font-weight:600;border:1px solid var(--wl-accent);",
     "background:var(--wl-accent);color:var(--wl-on-accent)}.n2{background:none;color:inherit}",
     "textarea{display:block;width:100%;min-height:84px;padding:8px;border:1px solid var(--wl-border);",
     "border-radius:calc(var(--wl-radius)/2);resize:vertical}",
     ".k{padding:10px;border:1px dashed var(--wl-border);border-radius:calc(var(--wl-radius)/2);",
     "font:600 17px/1.3 ui-monospace,Menlo,Consolas,monospace;text-align:center;word-break:break-all;",
-    "user-select:all;-webkit-user-select:all}.u{font-size:14px}.x+div>.k:first-child{margin-right:36px}",
-    ".s{margin-top:8px;font-weight:600;padding-right:28px}",
+    "user-select:all;-webkit-user-select:all}.u{font-size:14px}.x+div>.k:first-child{margin-inline-end:36px}",
+    ".s{margin-top:8px;font-weight:600;padding-inline-end:28px}",
     ":focus-visible{outline:2px solid var(--wl-accent);outline-offset:2px}",
     "@media(max-width:400px){.n11{grid-template-columns:repeat(6,1fr)}}",
     "@media(prefers-reduced-motion:reduce){.d{animation:none}}",
