@@ -10,7 +10,8 @@
   'init track page identify group alias reset consent flush on off outcome'.split(' ').forEach(function (m, i) {
     q[m] = function () {
       var a = [].slice.call(arguments);
-      if (m == 'flush') return new Promise(function (r) { q.push([m, a, r]); });
+      // A flush resolves false once the loader has failed (below), as the SDK's does when it cannot send.
+      if (m == 'flush') return new Promise(function (r) { q.failed ? r(false) : q.push([m, a, r]); });
       // analytics.js's callback (of track, page, identify, group and alias: 1 to 5 above) is called here, after
       // 300 ms (its default timeout), and not replayed: so also when the loader never arrives. Found as the facade
       // (facade.js) finds it: the first function among track's and alias's first four arguments, page's five, and
@@ -34,8 +35,29 @@
   q.segments = function () { return []; };
   q.explain = q.debugState = function () { return null; };
   var l = d.createElement('script');
+  var u = q.opts.src || (s && s.src ? new URL('wayline.js', s.src).href : '/sdk/wayline.js');
+  // The loader failed to load (a 404, a blocked request, a Content-Security-Policy or Trusted Types refusing it):
+  // calls stay no-ops, a flush made meanwhile or later resolves false (a page awaiting it must not hang), and one
+  // message says why.
+  var fail = function () {
+    if (q.failed) return;
+    q.failed = 1;
+    console.warn('[wayline] could not load ' + u + ', so tracking is off on this page (under Trusted Types, allow the policy "wayline")');
+    q.forEach(function (c) { c[2] && c[2](false); });
+  };
   l.type = 'module';
-  l.src = q.opts.src || (s && s.src ? new URL('wayline.js', s.src).href : '/sdk/wayline.js');
+  l.onerror = fail;
+  // Where the page enforces Trusted Types (`require-trusted-types-for 'script'`), a script's URL must come from a
+  // policy: the stub's own, `wayline`, if the page's `trusted-types` directive allows it, else the page's default
+  // policy, which a plain string goes through. (Without Trusted Types, `createPolicy` is not there to call.)
+  try {
+    u = trustedTypes.createPolicy('wayline', { createScriptURL: function (x) { return x; } }).createScriptURL(u);
+  } catch (e) {}
+  try {
+    l.src = u;
+  } catch (e) {
+    return fail();
+  }
   d.head.appendChild(l);
   // The module is fetched now, alongside the loader rather than after it: one round trip less before ready. It is
   // compiled as it streams in (`compileStreaming`, where the browser has it), on the browser's compiler threads

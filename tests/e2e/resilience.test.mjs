@@ -574,3 +574,60 @@ test("the stub's queries answer as the SDK does before init, and throw nothing, 
   assert.deepEqual(log.errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await context.close();
 });
+
+/** Serves `path` as a page with the stub under `csp` (the collector's own pages carry its policy). */
+async function pageWithPolicy(page, path, csp, head = '') {
+  await page.route('**' + path, (route) => route.fulfill({
+    status: 200,
+    headers: { 'content-type': 'text/html', 'content-security-policy': csp },
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Policy</title>${head}` +
+      '<script src="/sdk/wayline-stub.js" data-write-key="wk_demo"></script></head><body><h1>Policy</h1></body></html>',
+  }));
+  await page.goto(env.collector.url + path);
+}
+
+// Trusted Types (`require-trusted-types-for 'script'`): a script's URL must come from a policy. The stub makes its
+// own, `wayline`, which the page's `trusted-types` directive names to allow it.
+test('a page that enforces Trusted Types and allows the stub\'s policy loads the SDK, and its events are stored', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await pageWithPolicy(page, '/trusted-types.html',
+    "script-src 'self' 'wasm-unsafe-eval'; require-trusted-types-for 'script'; trusted-types wayline");
+  await ready(page);
+  const anon = await page.evaluate(async () => {
+    wayline.track('Under Trusted Types');
+    await wayline.flush();
+    return wayline.anonymousId();
+  });
+  await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Under Trusted Types'));
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+// Where the loader cannot load (the page's Trusted Types allow no policy of the stub's, a 404, a blocked request),
+// nothing is thrown into the page, one warning says why, and a `flush()` resolves false rather than never: a page
+// that awaits it before navigating must not hang.
+test('a loader that cannot load: nothing thrown, one warning, and flush() resolves false', async () => {
+  for (const how of ['trusted types', '404']) {
+    const { page, log, context } = await openPage(env.browser);
+    if (how === '404') await page.route('**/sdk/wayline.js', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.addInitScript(() => {
+      document.addEventListener('DOMContentLoaded', () => {
+        window.early = Promise.race([wayline.flush(), new Promise((r) => setTimeout(() => r('pending'), 3000))]);
+      });
+    });
+    await pageWithPolicy(page, `/policy-${how === '404' ? 'missing' : 'tt'}.html`, how === '404'
+      ? "script-src 'self' 'wasm-unsafe-eval'"
+      : "script-src 'self' 'wasm-unsafe-eval'; require-trusted-types-for 'script'; trusted-types 'none'");
+    assert.equal(await page.evaluate(() => window.early), false, `${how}: a flush made before it failed`);
+    assert.equal(await page.evaluate(() => wayline.flush()), false, `${how}: a flush made after`);
+    assert.equal(await page.evaluate(() => { wayline.track('Nothing Thrown'); return 'ok'; }), 'ok');
+    const messages = log.warnings.filter((w) => w.startsWith('[wayline]'));
+    assert.equal(messages.length, 1, `${how}: ${JSON.stringify(log.console)}`);
+    assert.match(messages[0], /could not load .*wayline\.js/);
+    assert.match(messages[0], /Trusted Types, allow the policy "wayline"/);
+    // The browser's own reports of what the page's policy refused are no exceptions in the page.
+    const reports = /^(Failed to load resource|Creating a TrustedTypePolicy|This document requires .TrustedScriptURL)/;
+    assert.deepEqual(log.errors.filter((e) => !reports.test(e)), [], how);
+    await context.close();
+  }
+});
