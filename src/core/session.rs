@@ -50,7 +50,9 @@ impl Sessions {
             });
             self.count = self.count.saturating_add(1);
         } else if let Some(s) = &mut self.current {
-            s.last_activity = s.last_activity.max(now);
+            // The latest reading, even one before the last (a clock set back counts as no time passed, and the
+            // session's idleness is measured on the new clock from here).
+            s.last_activity = now;
         }
         rotate
     }
@@ -97,5 +99,22 @@ mod tests {
         s.touch(10 * MINUTE, None, DEFAULT_IDLE_TIMEOUT);
         assert!(s.touch(5 * MINUTE, Some("c".into()), DEFAULT_IDLE_TIMEOUT));
         assert_eq!(s.id(), Some(10 * MINUTE + 1));
+    }
+
+    /// A clock set back counts as no time passed, and idleness is measured on the new clock from then on: the
+    /// session goes on across the jump, and 30 minutes without activity after it still end it (rather than once
+    /// the clock has caught up with the activity before the jump, which could be days).
+    #[test]
+    fn a_clock_set_back_neither_ends_the_session_nor_holds_it_open() {
+        let day = 24 * 60 * MINUTE;
+        let mut s = Sessions::default();
+        s.touch(10 * day, None, DEFAULT_IDLE_TIMEOUT);
+        assert!(!s.touch(9 * day, None, DEFAULT_IDLE_TIMEOUT));
+        assert!(!s.touch(9 * day + 20 * MINUTE, None, DEFAULT_IDLE_TIMEOUT));
+        assert!(s.touch(9 * day + 51 * MINUTE, None, DEFAULT_IDLE_TIMEOUT));
+        assert_eq!(s.count, 2);
+        // And forward again: a jump forward is time that passed (as a laptop's sleep is).
+        assert!(s.touch(10 * day, None, DEFAULT_IDLE_TIMEOUT));
+        assert_eq!(s.count, 3);
     }
 }
