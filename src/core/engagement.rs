@@ -27,7 +27,8 @@ impl Engagement {
     pub fn activity(&mut self, now: Millis) -> Millis {
         let added = self.settle(now);
         self.last_active = Some(now);
-        self.credited_to = self.credited_to.max(now);
+        // Counted up to now; also after a clock set back, so that the time after the jump counts from it.
+        self.credited_to = now;
         added
     }
 
@@ -124,5 +125,19 @@ mod tests {
         assert_eq!(e.settle(4 * SECOND), 0, "counted once");
         e.activity(2 * SECOND);
         assert_eq!(e.page_ms, 0, "a clock going back adds nothing");
+    }
+
+    /// Engaged time goes on being counted after the clock is set back, from the new reading; the jump itself
+    /// counts as nothing.
+    #[test]
+    fn engaged_time_counts_on_after_a_clock_set_back() {
+        let mut e = Engagement::default();
+        e.activity(1_000 * SECOND);
+        e.activity(1_010 * SECOND);
+        assert_eq!(e.page_ms, 10 * SECOND);
+        assert_eq!(e.activity(100 * SECOND), 0, "the jump adds nothing");
+        assert_eq!(e.activity(110 * SECOND), 10 * SECOND);
+        assert_eq!(e.hidden(115 * SECOND), 5 * SECOND);
+        assert_eq!(e.page_ms, 25 * SECOND);
     }
 }
