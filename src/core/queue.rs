@@ -392,7 +392,7 @@ impl Queue {
     /// Adds a message head whose message has a context of its own (a call's `context` option), which goes with it.
     pub fn push_with_context(&mut self, head: String, context: &str, now: Millis) {
         let ctx = self.intern_context(context);
-        self.push_item(head, ctx, now, false, None);
+        self.push_item(head, ctx, self.stamp(now), false, None);
         // The context is written with it, in its part: counted there, so that a part of such messages stays about
         // `PART_BYTES` (a shared context is written once a part and not counted).
         self.part_bytes += context.len();
@@ -405,7 +405,13 @@ impl Queue {
             self.set_context("{}".into());
         }
         let ctx = self.current_ctx.unwrap_or(0);
-        self.push_item(head, ctx, now, false, None);
+        self.push_item(head, ctx, self.stamp(now), false, None);
+    }
+
+    /// The time a new event is queued at: never before the event queued last, which a clock set back would give
+    /// and which, once the clock is set right, would look that much older and expire unsent.
+    fn stamp(&self, now: Millis) -> Millis {
+        now.max(self.items.last().map_or(now, |i| i.at))
     }
 
     fn push_item(
@@ -501,6 +507,11 @@ impl Queue {
 
     /// Drops events older than `max_age`, counting them.
     pub fn expire(&mut self, now: Millis) {
+        // An event stamped after `now` was stamped on a clock since set back: its age counts from now, so that it
+        // expires `max_age` from here, not only once the clock has caught up.
+        for item in &mut self.items {
+            item.at = item.at.min(now);
+        }
         let limit = now.saturating_sub(self.config.max_age);
         let last_in_flight = self.in_flight.map_or(0, |(_, last)| last);
         let expired = self.remove_where(Doomed::OlderThan(limit, last_in_flight));
@@ -550,6 +561,10 @@ impl Queue {
 
     /// Takes the next batch if one is due at `now`, marking it in flight.
     pub fn take_due(&mut self, now: Millis, write_key: &str) -> Option<Batch> {
+        // A retry scheduled on a clock since set back waits its whole wait from now (no time passed).
+        if let Some((at, _)) = &mut self.retry {
+            *at = (*at).min(now);
+        }
         if self.next_send_at(now)? > now {
             return None;
         }
@@ -1265,10 +1280,11 @@ mod tests {
         assert_eq!(retry_after(", 120", None, now), None);
     }
 
-    /// A clock set back after events were queued, or after a failed send, does not hold them until it catches
-    /// up: they are due at once.
+    /// A clock set back after events were queued does not hold them until it catches up: they are due at once.
+    /// A retry already scheduled counts its wait as not yet begun: it happens that long after the jump (not hours
+    /// later, when the clock has caught up; nor at once, against the collector's `Retry-After`).
     #[test]
-    fn a_clock_set_back_does_not_hold_sending() {
+    fn a_clock_set_back_neither_holds_sending_nor_skips_a_retry_wait() {
         let hour = 3_600_000;
         let mut q = queue(100);
         q.push(head(1), 10 * hour);
@@ -1286,8 +1302,56 @@ mod tests {
         );
         assert_eq!(q.next_send_at(10 * hour), Some(11 * hour));
         assert!(q.take_due(11 * hour - 1, "k").is_none());
-        assert_eq!(q.next_send_at(8 * hour), Some(Millis::MIN));
-        assert!(q.take_due(8 * hour, "k").is_some());
+        assert!(q.take_due(8 * hour, "k").is_none(), "Retry-After honoured");
+        assert_eq!(q.next_send_at(8 * hour), Some(9 * hour));
+        assert!(q.take_due(9 * hour - 1, "k").is_none());
+        // (The event itself counts as queued at 9h, when its batch was taken: a second for `flush_interval`.)
+        assert!(q.take_due(9 * hour + 999, "k").is_none());
+        assert!(q.take_due(9 * hour + 1_000, "k").is_some());
+    }
+
+    /// Events stamped while the clock was days ahead, then set right, are not kept for those days more: their age
+    /// counts from when the clock was seen going back, and `max_age` after that they expire as any event does.
+    #[test]
+    fn events_stamped_ahead_of_a_clock_set_back_still_expire() {
+        let day = DAY;
+        let mut q = queue(100);
+        q.push(head(1), 400 * day);
+        let b = q.take_due(35 * day, "k").unwrap();
+        ack(
+            &mut q,
+            &b,
+            SendOutcome::Retry { retry_after: None },
+            35 * day,
+        );
+        assert!(
+            q.take_due(41 * day, "k").is_some(),
+            "still sent for max_age"
+        );
+        ack(
+            &mut q,
+            &b,
+            SendOutcome::Retry { retry_after: None },
+            41 * day,
+        );
+        assert!(q.take_due(42 * day + 1, "k").is_none());
+        assert_eq!(q.dropped.expired, 1);
+        assert!(q.is_empty());
+    }
+
+    /// An event recorded while the clock is days behind is never older than the events before it: set right
+    /// again, the clock does not make it look days old, and it is not expired as too old.
+    #[test]
+    fn events_stamped_behind_after_a_clock_set_back_are_not_expired_when_it_is_set_right() {
+        let day = DAY;
+        let mut q = queue(100);
+        q.set_paused(true);
+        q.push(head(1), 30 * day);
+        q.push(head(2), 20 * day);
+        q.set_paused(false);
+        let b = q.take_due(30 * day + 1_000, "k").unwrap();
+        assert_eq!(sent_ns(&b), [1.0, 2.0]);
+        assert_eq!(q.dropped.expired, 0);
     }
 
     #[test]
