@@ -117,6 +117,7 @@ impl Engine {
     /// [`Engine::advance`], adding its decisions to `out`.
     pub fn advance_into(&mut self, facts: &dyn Input, now: i64, out: &mut Vec<Decision>) {
         let now = clamp_time(now);
+        self.clock_set_back(now);
         if let Some((_, at)) = &self.state.open {
             if now >= at + MAX_OPEN_MS {
                 self.state.open = None;
@@ -141,6 +142,39 @@ impl Engine {
             }
         }
         self.select(candidates, facts, now, out);
+    }
+
+    /// Moves every remembered time after `now` back to `now`: the clock was set back since (or was ahead when it
+    /// was recorded), and the time between counts as none. So a cooldown, a cap's period, the minimum gap and a
+    /// waiting delay last at most their own length from here, never as long as the jump (which could be a year),
+    /// and a capped campaign stays capped. See `docs/campaigns.md`, "When the clock jumps".
+    fn clock_set_back(&mut self, now: i64) {
+        let mut down = |t: &mut i64| {
+            if *t > now {
+                *t = now;
+                self.dirty = true;
+            }
+        };
+        for (_, h) in &mut self.state.history {
+            for t in &mut h.shows {
+                down(t);
+            }
+            if let Some(t) = &mut h.dismissed_at {
+                down(t);
+            }
+        }
+        if let Some(t) = &mut self.state.last_prompt_at {
+            down(t);
+        }
+        if let Some((_, t)) = &mut self.state.open {
+            down(t);
+        }
+        for p in &mut self.state.pending {
+            if p.triggered_at > now {
+                p.due = p.due - p.triggered_at + now;
+            }
+            down(&mut p.triggered_at);
+        }
     }
 
     /// Handles one signal at `now`: due delays first, then the signal's own effects and the triggers it fires.
@@ -292,6 +326,7 @@ impl Engine {
     /// cost the browser build more.)
     pub fn explain(&mut self, id: &str, facts: &dyn Input, now: i64) -> Option<Explanation> {
         let now = clamp_time(now);
+        self.clock_set_back(now);
         if self.next_wakeup().is_none_or(|w| w > now) {
             return self.explain_as_is(id, facts, now);
         }
