@@ -237,7 +237,7 @@ impl Tracker {
             }
             return false;
         };
-        self.clock = self.clock.max(now);
+        self.clock = now;
         let got = self.profile.absorb(other);
         self.profile_dirty |= got.ours_newer;
         if got.visitor {
@@ -374,7 +374,7 @@ impl Tracker {
     }
 
     fn enqueue_with(&mut self, body: Body<'_>, options: Option<CallOptions>, now: Millis) -> bool {
-        self.clock = self.clock.max(now);
+        self.clock = now;
         if !self.consent.may_record() {
             return false;
         }

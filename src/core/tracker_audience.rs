@@ -209,7 +209,7 @@ impl Tracker {
         in_page: bool,
         now: Millis,
     ) {
-        self.clock = self.clock.max(now);
+        self.clock = now;
         let early = self.seg.early.take().unwrap_or_default();
         if let Some(state) = stored_state {
             if !audience.restore_state(state, in_page) {
@@ -422,7 +422,7 @@ impl Tracker {
 
     /// A page signal for the campaigns: exit intent, scroll depth, idle time, engaged time.
     pub fn campaign_signal(&mut self, signal: &Signal<'_>, now: Millis) {
-        self.clock = self.clock.max(now);
+        self.clock = now;
         self.catch_up(now);
         if let Some(a) = &mut self.seg.audience {
             a.signal(signal, now);
@@ -440,7 +440,7 @@ impl Tracker {
         mut props: Map,
         now: Millis,
     ) -> bool {
-        self.clock = self.clock.max(now);
+        self.clock = now;
         let known = self
             .seg
             .audience
@@ -511,7 +511,7 @@ impl Tracker {
 
     /// Lets time pass for rules that change with time alone (the web layer calls this at [`Tracker::next_wakeup`]).
     pub fn advance(&mut self, now: Millis) {
-        self.clock = self.clock.max(now);
+        self.clock = now;
         self.pass_time(now);
         if self.idle_wakeup().is_some_and(|at| at <= now) {
             if let Some(idle) = self.engagement.idle_ms(now) {
@@ -662,7 +662,7 @@ impl Tracker {
         if !self.consent().may_record() {
             return;
         }
-        self.clock = self.clock.max(now);
+        self.clock = now;
         if let Some((changes, heard)) = self
             .seg
             .audience

@@ -917,3 +917,72 @@ fn a_delay_past_the_sessions_end_caught_up_by_a_call_or_a_signal_is_cancelled_no
         assert!(!names(&t).iter().any(|n| n == "Campaign Shown"), "call {n}");
     }
 }
+
+/// A clock a year ahead, set right in the middle of a visit, then an hour of inactivity: the page views around the
+/// jump are one session, the jump itself counts as no time passed (the segment stays, nothing is announced), and
+/// time then runs on the new clock: the segment is left and a new session starts an hour later, not a year
+/// later. Every message is kept, once, with the times the clock gave (the collector corrects them by `sentAt`).
+#[test]
+fn a_visit_across_a_clock_set_right_after_running_a_year_ahead() {
+    let config = json::parse(
+        r#"{"segments": {"recent": "count(\"Viewed Pricing\", within: 1h) >= 1"},
+            "campaigns": [{"id": "nps", "trigger": {"exitIntent": true}, "audience": {"rule": "in_segment(\"recent\")"},
+                           "action": {"type": "custom"}, "timing": {"frequency": "always", "cooldown": "1d"}}]}"#,
+    )
+    .unwrap();
+    let year = 365 * 24 * 60 * MINUTE;
+    let t0 = 1_700_000_000_000;
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config).unwrap(), None, t0 + year);
+    t.page_view(page("/pricing"), None, None, t0 + year);
+    t.track("Viewed Pricing", None, t0 + year + SECOND);
+    t.campaign_signal(&Signal::ExitIntent, t0 + year + 2 * SECOND);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { .. }]));
+    t.campaign_outcome(
+        "nps",
+        Outcome::Dismissed,
+        Map::new(),
+        t0 + year + 3 * SECOND,
+    );
+    // The clock is set right.
+    t.page_view(page("/pricing/teams"), None, None, t0);
+    assert_eq!(t.segments(), vec!["recent"]);
+    assert_eq!(t.profile().sessions.count, 1);
+    let w = t.next_wakeup().unwrap();
+    assert!(w > t0 && w <= t0 + 61 * MINUTE, "wake-up {w}");
+    t.advance(w);
+    assert!(t.segments().is_empty(), "left an hour after the jump");
+    t.page_view(page("/"), None, None, t0 + 62 * MINUTE);
+    assert_eq!(t.profile().sessions.count, 2);
+    // The cooldown of a day lasts a day from the jump, not a year.
+    t.track("Viewed Pricing", None, t0 + 24 * 60 * MINUTE);
+    t.take_decisions();
+    t.campaign_signal(&Signal::ExitIntent, t0 + 24 * 60 * MINUTE + SECOND);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { .. }]));
+    let names = names(&t);
+    assert_eq!(
+        names.iter().filter(|n| *n == "Segment Entered").count(),
+        2,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| *n == "Segment Exited").count(),
+        1,
+        "{names:?}"
+    );
+    let ids: Vec<String> = t
+        .queue()
+        .items()
+        .map(|i| {
+            let m = json::parse(&t.queue().message_json(i)).unwrap();
+            m.get("messageId")
+                .and_then(Value::as_str)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+}

@@ -273,6 +273,29 @@ impl State {
         }
     }
 
+    /// Moves every time this state holds `d` ms earlier (the clock was set back by `d`: the time between counts
+    /// as none). A session id is a name, not a time, and stays.
+    pub fn shift_back(&mut self, d: i64) {
+        let back = |t: &mut Option<i64>| {
+            if let Some(t) = t {
+                *t -= d;
+            }
+        };
+        match self {
+            State::Tally(Tally::Window(s))
+            | State::Sessions {
+                tally: Tally::Window(s),
+                ..
+            } => s.shift_back(d),
+            State::Time(t) | State::Absence { start: t, .. } => back(t),
+            State::Sequence { partial, done } => {
+                back(done);
+                partial.iter_mut().for_each(back);
+            }
+            _ => {}
+        }
+    }
+
     /// Drops the buckets that have left the window at `now`.
     pub fn prune(&mut self, now: i64) {
         match self {

@@ -168,6 +168,14 @@ impl Series {
         out
     }
 
+    /// Moves every bucket `d` ms earlier (the clock was set back by `d`), by whole buckets and rounded down, so
+    /// that no event leaves the window sooner than it would have.
+    pub fn shift_back(&mut self, d: i64) {
+        for c in &mut self.cells {
+            c.0 -= d / self.bucket_ms;
+        }
+    }
+
     /// Drops buckets that have left the window at `now`: they can never count again, since time only moves on.
     pub fn prune(&mut self, now: i64) {
         let first = self.first_live(now);

@@ -209,6 +209,14 @@ impl Store {
             .next_change(&self.specs[slot], now_ms)
     }
 
+    /// Moves every time the aggregates hold `d` ms earlier: see [`State::shift_back`]. (Their merge bases too, so
+    /// that the move is not taken for events this tab added.)
+    pub fn shift_back(&mut self, d: i64) {
+        for s in self.states.iter_mut().chain(&mut self.base) {
+            s.shift_back(d);
+        }
+    }
+
     /// Approximate persisted size in bytes.
     pub fn state_bytes(&self) -> usize {
         self.total_weight

@@ -170,7 +170,7 @@ impl Engine {
         context_and_channel: Option<(Value, Value)>,
         now_ms: i64,
     ) -> Vec<Change> {
-        let now = clamp_time(now_ms).max(self.clock);
+        let now = self.time(now_ms);
         let mut changes = self.advance(now);
         self.take_facts(traits, context_and_channel);
         if event.kind == "identify" && !event.properties.is_empty() {
@@ -203,7 +203,7 @@ impl Engine {
     /// Catches up with time: re-checks, in time order, every rule due to change by `now_ms`, reporting each
     /// change at the instant it happened. The first call evaluates every rule.
     pub fn advance(&mut self, now_ms: i64) -> Vec<Change> {
-        let now = clamp_time(now_ms).max(self.clock);
+        let now = self.time(now_ms);
         let mut changes = Vec::new();
         // Rules marked by a setter, a restore or construction are brought up to date first.
         if self.rules.units.iter().any(|u| u.dirty) {
@@ -417,6 +417,23 @@ impl Engine {
         }
     }
 
+    /// `now_ms` as the rules take it. A time before the last one seen means the clock was set back (or had run
+    /// ahead and was set right): the jump counts as no time passed, and every time the aggregates hold moves back
+    /// by it, so windows, `time_since` and sequences run on from the new reading rather than wait for the clock
+    /// to catch up (a year, for a clock that was a year ahead). See `docs/rules.md`, "When the clock jumps".
+    fn time(&mut self, now_ms: i64) -> i64 {
+        let now = clamp_time(now_ms);
+        if now < self.clock {
+            self.store.shift_back(self.clock - now);
+            self.clock = now;
+            // Their wake-ups move with them.
+            for u in &mut self.rules.units {
+                u.dirty = true;
+            }
+        }
+        now
+    }
+
     /// The persisted form: aggregates, memberships, stages and the clock, versioned.
     pub fn to_value(&self) -> Value {
         let mut text = String::new();
@@ -501,7 +518,7 @@ impl Engine {
     /// aggregates hold something `v`'s lack, so that it writes its state back (a reported change is written back
     /// too, as any change is); a state of another version, or unreadable, changes nothing but the time.
     pub fn absorb(&mut self, v: &Value, facts: NewFacts, now_ms: i64) -> (Vec<Change>, bool) {
-        let now = clamp_time(now_ms).max(self.clock);
+        let now = self.time(now_ms);
         let mut changes = self.advance(now);
         // Traits or a context the other tab's profile brought with this state: re-checked together with it below,
         // so a change that tab announced on them is not announced here again.

@@ -65,6 +65,46 @@ fn enters_then_leaves_when_the_window_expires_without_an_event() {
     assert!(e.segments().is_empty());
 }
 
+/// A clock a year ahead, then set right: what was recorded on it is not a year in the future for the rules. The
+/// jump back counts as no time passed, and time runs on from there: the segment is left a window after the jump,
+/// with its one timer set for then (not a year away, and not due at once in a loop).
+#[test]
+fn a_clock_set_right_after_running_ahead_does_not_hold_a_segment() {
+    let mut e = Engine::new(&[seg("hot", r#"count("View", within: 1d) >= 1"#)], &[]).unwrap();
+    let t0 = 100 * D;
+    let view = ev(r#"{"event":"View"}"#);
+    assert_eq!(e.ingest(&view.as_event(), t0 + 365 * D).len(), 1);
+    assert!(e.advance(t0).is_empty(), "no time passed");
+    assert_eq!(e.segments(), vec!["hot"]);
+    let w = e.next_wakeup().unwrap();
+    assert!(w > t0 && w <= t0 + D, "wake-up at {w}");
+    assert!(e.advance(w - 1).is_empty());
+    assert_eq!(
+        e.advance(w),
+        vec![Change::SegmentExit {
+            segment: "hot".into(),
+            at: w
+        }]
+    );
+}
+
+/// A clock set back days: the time since an event stays what it was at the jump and then grows as time runs on
+/// the new clock, so a rule on it changes when it would have, counted in time that really passed.
+#[test]
+fn time_since_runs_on_after_a_clock_set_back() {
+    let mut e = Engine::new(&[seg("recent", r#"time_since(last("View")) < 2h"#)], &[]).unwrap();
+    let t0 = 100 * D;
+    e.ingest(&ev(r#"{"event":"View"}"#).as_event(), t0);
+    assert!(e.advance(t0 + H).is_empty());
+    let back = t0 + H - 10 * D;
+    assert!(e.advance(back).is_empty());
+    assert_eq!(e.segments(), vec!["recent"]);
+    assert_eq!(e.next_wakeup(), Some(back + H));
+    assert!(e.advance(back + H - 1).is_empty());
+    assert_eq!(e.advance(back + H).len(), 1);
+    assert!(e.segments().is_empty());
+}
+
 #[test]
 fn a_new_context_and_channel_are_seen_together() {
     let rule = r#"channel.last == "direct" && context.campaign.source == "newsletter""#;
@@ -696,6 +736,8 @@ mod property {
         session: Option<u8>,
         engaged: u32,
         identify: Option<bool>,
+        /// The clock is set back this many days before the event (instead of `gap_ms` passing).
+        back: Option<u8>,
     }
 
     fn step() -> impl Strategy<Value = Step> {
@@ -706,14 +748,16 @@ mod property {
             prop::option::of(0..3u8),
             prop_oneof![Just(0u32), 1_000..600_000u32],
             prop::option::weighted(0.1, any::<bool>()),
+            prop::option::weighted(0.1, 1..40u8),
         )
-            .prop_map(|(gap_ms, name, x, session, engaged, identify)| Step {
+            .prop_map(|(gap_ms, name, x, session, engaged, identify, back)| Step {
                 gap_ms,
                 name,
                 x,
                 session,
                 engaged,
                 identify,
+                back,
             })
     }
 
@@ -747,6 +791,8 @@ mod property {
         })]
 
         #[test]
+        /// Also with the clock set back by whole days between events: the engine answers as if everything so far
+        /// had happened that much earlier (see `docs/rules.md`, "When the clock jumps").
         fn incremental_engine_matches_from_scratch_evaluation(
             rules in prop::collection::vec(rule(), 1..5),
             stage_rules in prop::collection::vec(rule(), 0..3),
@@ -774,7 +820,21 @@ mod property {
             engine.advance(now);
             prop_assert_eq!(answer(&engine), oracle.answer(&history, now));
             for (i, s) in steps.iter().enumerate() {
-                let next = now + s.gap_ms;
+                if let Some(days) = s.back {
+                    // The clock set back: no time passed, and everything so far happened that much earlier on
+                    // the new clock (whole days, so that every window's buckets move exactly).
+                    let d = i64::from(days) * D;
+                    for h in &mut history {
+                        h.1 -= d;
+                    }
+                    now -= d;
+                    engine.advance(now);
+                    prop_assert_eq!(answer(&engine), oracle.answer(&history, now), "set back {} days at {}", days, now);
+                    if let Some(w) = engine.next_wakeup() {
+                        prop_assert!(w > now, "a wake-up at {} is due at once at {}", w, now);
+                    }
+                }
+                let next = now + if s.back.is_some() { 0 } else { s.gap_ms };
                 // Time passes with no event: probe just before and at the engine's wake-up, and at a random time.
                 if let Some(w) = engine.next_wakeup().filter(|&w| w < next) {
                     for t in [w - 1, w] {
