@@ -163,6 +163,12 @@ impl Tracker {
         &self.options.write_key
     }
 
+    /// Whether `now` is before the time the tracker was last told: the clock was set back since, and the rules
+    /// and campaigns are to see it ([`Tracker::advance`]) before their next wake-up, on the old clock, is trusted.
+    pub fn clock_set_back(&self, now: Millis) -> bool {
+        now < self.clock
+    }
+
     /// The next batch if one is due (see [`Queue::take_due`]).
     pub fn take_due_batch(&mut self, now: Millis) -> Option<Batch> {
         self.queue.take_due(now, &self.options.write_key)

@@ -458,7 +458,9 @@ impl Sdk {
         for w in &self.tracker.take_warnings() {
             self.report(w.code, &w.message);
         }
-        if self.tracker.next_wakeup().is_some_and(|at| at <= now) {
+        if self.tracker.next_wakeup().is_some_and(|at| at <= now)
+            || self.tracker.clock_set_back(now)
+        {
             self.tracker.advance(now);
         }
         self.announce_changes();
@@ -478,6 +480,13 @@ impl Sdk {
             self.tabs.check_liveness(now);
         }
         if consent.may_persist() {
+            // A write planned on a clock since set back is not put off until it catches up.
+            self.queue_write_at = self
+                .queue_write_at
+                .map(|at| at.min(now + QUEUE_WRITE_DELAY));
+            self.profile_write_at = self
+                .profile_write_at
+                .map(|at| at.min(now + PROFILE_WRITE_DELAY));
             if self.tracker.queue().has_dirty_parts() && self.queue_write_at.is_none() {
                 self.queue_write_at = Some(now + QUEUE_WRITE_DELAY);
             }
