@@ -12,11 +12,14 @@ import { before, after } from 'node:test';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const binary = join(root, 'target', 'debug', 'wayline');
 
-/** Starts `wayline serve` on 127.0.0.1:0; resolves once it printed its address. */
-export async function startCollector({ www = join(root, 'www'), sdk = join(root, 'js', 'dist'), database } = {}) {
+/** Starts `wayline serve` on 127.0.0.1:0; resolves once it printed its address. `sources`: a sources file
+ *  (`--sources`), else the built-in demo source. */
+export async function startCollector({ www = join(root, 'www'), sdk = join(root, 'js', 'dist'), database, sources } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wayline-e2e-'));
   const db = database || join(dir, 'events.db');
-  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--db', db, '--www', www, '--sdk', sdk], {
+  const args = ['serve', '--listen', '127.0.0.1:0', '--db', db, '--www', www, '--sdk', sdk];
+  if (sources) args.push('--sources', sources);
+  const child = spawn(binary, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {

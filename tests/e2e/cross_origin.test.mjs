@@ -1,0 +1,202 @@
+// A real deployment: the site on one origin (http://localhost:A, served here by Node's http module) and the
+// collector on another (http://127.0.0.1:B), with a sources file listing the site's origin. The site's pages load
+// the stub from the collector under a Content-Security-Policy of the site's own that names the collector, as
+// docs/sdk.md and docs/collector.md tell a new user to set it up. Everything is checked against what the
+// collector stored.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, statSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname, normalize } from 'node:path';
+import {
+  root, startCollector, startProxy, launch, openPage, ready, waitForEvents, assertNoDuplicates, sleep, byAnon,
+} from './helpers.mjs';
+
+// The site's config, as its owner writes it (the collector compiles it for `GET /v1/config`).
+const shopConfig = {
+  segments: { buyer: 'count("Order Completed") >= 1' },
+  journeys: {
+    lifecycle: [
+      { stage: 'browsing', rule: 'count("Page Viewed") >= 1' },
+      { stage: 'customer', rule: 'count("Order Completed") >= 1' },
+    ],
+  },
+  campaigns: [
+    {
+      id: 'thanks', trigger: { segmentEnter: 'buyer' }, timing: { frequency: 'once' },
+      action: { type: 'reward', reward: 'coupon', code: 'THANKS5', title: 'Thank you!', text: '5% off your next order.' },
+    },
+  ],
+};
+
+/** A static site on `http://localhost:PORT`: `pages` maps a path to `{ body, type }` (or a function of the request
+ *  returning one); `dir`, if set, serves the rest from files. Each answer carries the site's `csp`, if any. */
+async function startSite({ csp } = {}) {
+  const site = { pages: new Map(), dir: null, csp, requests: [] };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    site.requests.push(path);
+    let page = site.pages.get(path);
+    if (typeof page === 'function') page = page(req);
+    const headers = { 'Cache-Control': 'no-cache' };
+    if (site.csp) headers['Content-Security-Policy'] = site.csp;
+    if (!page && site.dir) {
+      const file = normalize(join(site.dir, path.endsWith('/') ? path + 'index.html' : path));
+      if (file.startsWith(site.dir) && existsSync(file) && statSync(file).isFile()) {
+        const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+        page = { body: readFileSync(file), type: types[extname(file)] || 'application/octet-stream' };
+      }
+    }
+    if (!page) {
+      res.writeHead(404, headers).end('not found');
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': page.type || 'text/html; charset=utf-8' }).end(page.body);
+  });
+  const port = await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+  site.origin = `http://localhost:${port}`;
+  site.stop = () => new Promise((r) => server.close(r));
+  return site;
+}
+
+/** The site's policy: its own scripts and the collector's, the collector as the only place to connect to. */
+const policy = (collector) =>
+  `default-src 'self'; script-src 'self' ${collector} 'wasm-unsafe-eval'; connect-src 'self' ${collector}; ` +
+  `style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'`;
+
+/** The page a newcomer writes from the docs: the stub from the collector, with the write key, the endpoint and
+ *  (optionally) the config URL, then the site's own script. */
+function stubPage(collector, { writeKey = 'wk_shop', config = false, attrs = '', script = '/site.js' } = {}) {
+  const cfg = config ? ` data-config="${collector}/v1/config?writeKey=${writeKey}"` : '';
+  return {
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,">
+<script src="${collector}/sdk/wayline-stub.js" data-write-key="${writeKey}" data-endpoint="${collector}"${cfg}${attrs}></script>
+<script src="${script}"></script>
+</head><body><h1>Shop</h1><a href="/next.html" id="next">Next</a></body></html>`,
+  };
+}
+
+// The site's script: records what the SDK tells the page (registered through the stub's queue).
+const siteScript = {
+  type: 'text/javascript',
+  body: `window.notices = [];
+wayline.on('config', (r) => (window.configResult = r));
+for (const name of ['warning', 'segment:enter', 'stage:change', 'campaign:show'])
+  wayline.on(name, (p) => window.notices.push({ name, ...p }));
+`,
+};
+
+const tmp = mkdtempSync(join(tmpdir(), 'wayline-xorigin-'));
+let site, stranger, neighbour, collector, segCollector, browser;
+
+before(async () => {
+  site = await startSite();
+  neighbour = await startSite(); // listed for another source, not the shop's
+  stranger = await startSite(); // listed nowhere
+  writeFileSync(join(tmp, 'shop-config.json'), JSON.stringify(shopConfig));
+  writeFileSync(
+    join(tmp, 'sources.json'),
+    JSON.stringify({
+      sources: [
+        { name: 'shop', writeKey: 'wk_shop', readKey: 'rk_shop', origins: [site.origin], config: 'shop-config.json' },
+        { name: 'blog', writeKey: 'wk_blog', origins: [neighbour.origin] },
+      ],
+    }),
+  );
+  const sources = join(tmp, 'sources.json');
+  collector = await startCollector({ sources });
+  segCollector = await startCollector({ sources, sdk: join(root, 'js', 'dist-segments') });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser.close();
+  await collector.stop();
+  await segCollector.stop();
+  await Promise.all([site.stop(), neighbour.stop(), stranger.stop()]);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Serves `pages` (path → page) on `s` under the site's CSP naming `coll`. */
+function serve(s, coll, pages) {
+  s.csp = policy(coll);
+  s.pages.clear();
+  s.pages.set('/site.js', siteScript);
+  for (const [path, page] of Object.entries(pages)) s.pages.set(path, page);
+}
+
+const violations = (log) => log.console.filter((m) => /Content Security Policy|Refused to/.test(m));
+
+test('cross-origin: the stub loads from the collector under the site CSP; batches are stored once', async () => {
+  serve(site, collector.url, { '/shop.html': stubPage(collector.url, { attrs: ' data-flush-at="2"' }) });
+  const { page, log, context } = await openPage(browser);
+  const batches = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(collector.url + '/v1/batch')) batches.push({ method: r.method(), type: r.headers()['content-type'] });
+  });
+  const response = await page.goto(site.origin + '/shop.html');
+  assert.match(response.headers()['content-security-policy'], /connect-src 'self' http:\/\/127\.0\.0\.1:\d+/);
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.track('Order Completed', { revenue: 42, currency: 'EUR' }));
+  assert.equal(await page.evaluate(() => wayline.flush()), true);
+  const mine = (e) => e.filter(byAnon(anon));
+  const events = mine(await waitForEvents(collector, (e) => mine(e).length >= 2));
+  await sleep(300);
+  assert.equal(mine(collector.events()).length, 2);
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.map((e) => e.type), ['page', 'track']);
+  assert.equal(events[0].context.page.url, site.origin + '/shop.html');
+  assert.deepEqual(events[1].properties, { revenue: 42, currency: 'EUR' });
+  assert.ok(batches.length >= 1);
+  for (const b of batches) assert.deepEqual(b, { method: 'POST', type: 'text/plain' });
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(violations(log), []);
+  assert.deepEqual(await page.evaluate(() => window.notices), []);
+  await context.close();
+});
+
+test('cross-origin: events queued when the page is left go out on the exit path and are stored once', async () => {
+  // Nothing is sent while the page is open (flushAt and flushInterval far off): only the exit path delivers.
+  const attrs = ' data-flush-at="100" data-flush-interval="600000"';
+  serve(site, collector.url, { '/exit.html': stubPage(collector.url, { attrs }), '/next.html': { body: '<!doctype html><title>next</title><link rel="icon" href="data:,">' } });
+  const { page, log, context } = await openPage(browser);
+  // Which exit path was taken: beacons are noted in sessionStorage (Playwright does not see them).
+  await context.addInitScript(() => {
+    const send = navigator.sendBeacon;
+    navigator.sendBeacon = function (url, body) {
+      const ok = send.call(this, url, body);
+      sessionStorage.setItem('beacons', (sessionStorage.getItem('beacons') || '') + url + ' ' + ok + '\n');
+      return ok;
+    };
+  });
+  await page.goto(site.origin + '/exit.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => { for (let i = 0; i < 5; i++) wayline.track('Leaving ' + i); });
+  await sleep(300);
+  assert.equal(collector.events().filter(byAnon(anon)).length, 0, 'nothing sent before the page is left');
+  await page.click('#next');
+  await page.waitForURL(/next\.html/);
+  const mine = (e) => e.filter(byAnon(anon));
+  // The page view, the five events and the engaged time the exit records.
+  const events = mine(await waitForEvents(collector, (e) => mine(e).length >= 7));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.map((e) => e.event || e.type),
+    ['page', 'Leaving 0', 'Leaving 1', 'Leaving 2', 'Leaving 3', 'Leaving 4', 'Page Engagement']);
+  const beacons = (await page.evaluate(() => sessionStorage.getItem('beacons'))).trim().split('\n');
+  assert.deepEqual(beacons, [collector.url + '/v1/batch true'], 'one beacon to the collector when the page was left');
+  // The next page on the site sends the beaconed events again (a beacon is not confirmed): stored once.
+  await page.goto(site.origin + '/exit.html');
+  await ready(page);
+  assert.equal(await page.evaluate(() => wayline.flush()), true);
+  await sleep(300);
+  const after = mine(collector.events());
+  assertNoDuplicates(assert, after);
+  assert.equal(after.filter((e) => e.event && e.event.startsWith('Leaving')).length, 5);
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(violations(log), []);
+  await context.close();
+});
