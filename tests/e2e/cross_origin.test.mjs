@@ -200,3 +200,81 @@ test('cross-origin: events queued when the page is left go out on the exit path 
   assert.deepEqual(violations(log), []);
   await context.close();
 });
+
+/** The config requests the page made and the collector's statuses, as the browser saw them. */
+function watchConfig(page, coll) {
+  const seen = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(coll + '/v1/config')) seen.push({ method: r.method(), inm: r.headers()['if-none-match'] || null });
+  });
+  const statuses = [];
+  page.on('response', (r) => { if (r.url().startsWith(coll + '/v1/config')) statuses.push(r.status()); });
+  return { seen, statuses };
+}
+
+const storedConfig = (page) => page.evaluate(() => localStorage.getItem('wayline:wk_shop:config'));
+
+test('cross-origin config from data-config: fetched, cached with its ETag, revalidated (304) on the next load', async () => {
+  // Through `wayline proxy` (forwarding everything), whose log shows the collector's own statuses: the browser
+  // reports a revalidation the HTTP cache made as the cached 200.
+  const proxy = await startProxy(segCollector.url);
+  const coll = proxy.url;
+  serve(site, coll, { '/config.html': stubPage(coll, { config: true }) });
+  const { page, log, context } = await openPage(browser);
+  const answered = async () => (await proxy.log()).filter((e) => e.path === '/v1/config').map((e) => e.upstream_status);
+  await page.goto(site.origin + '/config.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  const stored = await storedConfig(page);
+  assert.ok(stored, 'stored for the next start');
+  const [etag, url] = stored.split('\n');
+  assert.match(etag, /^"[0-9a-f]{32}"$/, 'the ETag was read cross-origin and stored with the config');
+  assert.equal(url, `${coll}/v1/config?writeKey=wk_shop`);
+  assert.deepEqual(await answered(), [200]);
+
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'cache');
+  await sleep(500);
+  // The stub's early request (`cache: 'no-cache'`) is revalidated by the browser's HTTP cache: the collector
+  // answers 304, and the SDK keeps the config it holds.
+  assert.deepEqual(await answered(), [200, 304]);
+  assert.equal(await storedConfig(page), stored);
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), []);
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'browsing');
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(violations(log), []);
+  assert.deepEqual((await page.evaluate(() => window.notices)).filter((n) => n.name === 'warning'), []);
+  await context.close();
+  await proxy.stop();
+});
+
+test('cross-origin config from init: the SDK revalidates with If-None-Match (a preflighted request), 304', async () => {
+  const coll = segCollector.url;
+  const init = {
+    type: 'text/javascript',
+    body: `wayline.init({ writeKey: 'wk_shop', endpoint: ${JSON.stringify(coll)}, config: ${JSON.stringify(coll + '/v1/config?writeKey=wk_shop')} });`,
+  };
+  serve(site, coll, {
+    '/init.html': stubPage(coll, { writeKey: '', script: '/site.js"></script><script src="/init.js' }),
+    '/init.js': init,
+  });
+  const { page, log, context } = await openPage(browser);
+  const { seen, statuses } = watchConfig(page, coll);
+  await page.goto(site.origin + '/init.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  const [etag] = (await storedConfig(page)).split('\n');
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'cache');
+  await sleep(500);
+  const gets = seen.filter((r) => r.method === 'GET');
+  assert.deepEqual(gets, [{ method: 'GET', inm: null }, { method: 'GET', inm: etag }]);
+  assert.deepEqual(statuses.filter((s) => s !== 204), [200, 304]);
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(violations(log), []);
+  assert.deepEqual((await page.evaluate(() => window.notices)).filter((n) => n.name === 'warning'), []);
+  await context.close();
+});
