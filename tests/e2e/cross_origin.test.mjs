@@ -278,3 +278,68 @@ test('cross-origin config from init: the SDK revalidates with If-None-Match (a p
   assert.deepEqual((await page.evaluate(() => window.notices)).filter((n) => n.name === 'warning'), []);
   await context.close();
 });
+
+test('cross-origin 429 and 503 with Retry-After: the SDK reads the header and waits that long before retrying', async () => {
+  const proxy = await startProxy(collector.url);
+  const coll = proxy.url;
+  serve(site, coll, { '/retry.html': stubPage(coll, { attrs: ' data-flush-at="1"' }) });
+  const { page, log, context } = await openPage(browser);
+  const ingest = async () => (await proxy.log()).filter((e) => e.path === '/v1/batch');
+  // The first batch (the page view) is answered 429 with Retry-After: 3.
+  await proxy.setFaults({ mode: 'status', status: 429, retryAfter: 3, count: 1 });
+  await page.goto(site.origin + '/retry.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  const mine = (e) => e.filter(byAnon(anon));
+  await waitForEvents(collector, (e) => mine(e).length >= 1, 15000);
+  let sent = await ingest();
+  assert.equal(sent[0].outcome, 'status:429');
+  assert.equal(sent[1].outcome, 'forwarded');
+  assert.ok(sent[1].at_ms - sent[0].at_ms >= 2950, `retried after ${sent[1].at_ms - sent[0].at_ms} ms, not 3 s`);
+
+  // Then a 503 with Retry-After: 4.
+  await proxy.clearLog();
+  await proxy.setFaults({ mode: 'status', status: 503, retryAfter: 4, count: 1 });
+  await page.evaluate(() => wayline.track('After 503'));
+  await waitForEvents(collector, (e) => mine(e).some((x) => x.event === 'After 503'), 15000);
+  sent = await ingest();
+  assert.equal(sent[0].outcome, 'status:503');
+  assert.equal(sent[1].outcome, 'forwarded');
+  assert.ok(sent[1].at_ms - sent[0].at_ms >= 3950, `retried after ${sent[1].at_ms - sent[0].at_ms} ms, not 4 s`);
+  assertNoDuplicates(assert, mine(collector.events()));
+  assert.deepEqual(mine(collector.events()).map((e) => e.event || e.type), ['page', 'After 503']);
+  // The failed answers are logged by the browser as failed loads; nothing else.
+  assert.deepEqual(log.errors.filter((m) => !/status of (429|503)/.test(m)), []);
+  assert.deepEqual(violations(log), []);
+  await context.close();
+  await proxy.stop();
+});
+
+test("cross-origin: the collector's own 503 (storage unavailable) exposes Retry-After to the page; events wait and are stored once", async () => {
+  serve(site, collector.url, { '/locked.html': stubPage(collector.url, { attrs: ' data-flush-at="1"' }) });
+  const { page, log, context } = await openPage(browser);
+  await page.goto(site.origin + '/locked.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  const mine = (e) => e.filter(byAnon(anon));
+  await waitForEvents(collector, (e) => mine(e).length >= 1);
+  // Another process holds SQLite's write lock: the collector's writes give up after its busy timeout (5 s).
+  const lock = spawn('sqlite3', [collector.db], { stdio: ['pipe', 'ignore', 'inherit'] });
+  lock.stdin.write('BEGIN EXCLUSIVE;\nSELECT 1;\n');
+  await sleep(300);
+  const answer = await page.evaluate(async (url) => {
+    const body = JSON.stringify({ writeKey: 'wk_shop', batch: [{ type: 'track', event: 'Direct', anonymousId: 'direct-1', messageId: 'direct-1' }] });
+    const r = await fetch(url + '/v1/batch', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
+    return { status: r.status, retryAfter: r.headers.get('Retry-After'), code: (await r.json()).error.code };
+  }, collector.url);
+  assert.deepEqual(answer, { status: 503, retryAfter: '1', code: 'storage_unavailable' });
+  await page.evaluate(() => wayline.track('While Locked'));
+  await sleep(1000);
+  lock.stdin.end('COMMIT;\n');
+  await new Promise((r) => lock.once('exit', r));
+  const events = mine(await waitForEvents(collector, (e) => mine(e).some((x) => x.event === 'While Locked'), 30000));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'While Locked']);
+  assert.deepEqual(log.errors.filter((m) => !/status of 503/.test(m)), []);
+  await context.close();
+});
