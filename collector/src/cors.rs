@@ -2,6 +2,12 @@
 //! allows gets `Access-Control-Allow-Origin` echoed back. Whether that origin may use a
 //! particular write key is decided by the ingest handler (403), because a preflight carries
 //! no body and so no key.
+//!
+//! Two kinds of answer are readable by every origin ([`AnyOrigin`]): the SDK's files under
+//! `/sdk/`, which are public (a site loads them from the collector before any source lists it,
+//! as from a CDN), and the 403 that refuses an origin, so that the SDK on a page its source does
+//! not list reads the refusal and says so, rather than seeing a network error and retrying it
+//! for as long as the page stays open.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -20,16 +26,17 @@ const EXPOSE_HEADERS: &str = "Retry-After, ETag";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE: &str = "86400";
 
+/// A response extension: the answer may be read by a page on any origin (see the module's docs).
+#[derive(Clone, Copy, Debug)]
+pub struct AnyOrigin;
+
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let allowed_origin = request
-        .headers()
-        .get(header::ORIGIN)
-        .filter(|origin| {
-            origin
-                .to_str()
-                .is_ok_and(|origin| state.sources.any_allows_origin(origin))
-        })
-        .cloned();
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let allowed_origin = origin.clone().filter(|origin| {
+        origin
+            .to_str()
+            .is_ok_and(|origin| state.sources.any_allows_origin(origin))
+    });
 
     let mut response = if request.method() == Method::OPTIONS {
         preflight().await
@@ -37,10 +44,15 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         next.run(request).await
     };
 
+    let readable_origin = if response.extensions().get::<AnyOrigin>().is_some() {
+        origin
+    } else {
+        allowed_origin
+    };
     let headers = response.headers_mut();
     // Responses differ by Origin, so shared caches must key on it.
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
-    if let Some(origin) = allowed_origin {
+    if let Some(origin) = readable_origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         headers.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,

@@ -152,6 +152,10 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
+            // The page the origin belongs to may read why it was refused (see `cors`).
+            Self::OriginNotAllowed(_) => {
+                response.extensions_mut().insert(crate::cors::AnyOrigin);
+            }
             // A browser opening the dashboard asks for the key.
             Self::MissingReadKey | Self::UnknownReadKey => {
                 response.headers_mut().insert(

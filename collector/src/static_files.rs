@@ -39,16 +39,32 @@ pub async fn serve(
             .into_response();
     }
     let path = uri.path();
-    let (root, rest) = match path.strip_prefix("/sdk") {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => (&state.sdk_dir, rest),
-        _ => (&state.www_dir, path),
+    let (root, rest, sdk) = match path.strip_prefix("/sdk") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => (&state.sdk_dir, rest, true),
+        _ => (&state.www_dir, path, false),
     };
+    let mut response = serve_file(&state, root, rest, &method, &headers).await;
+    // The SDK's files are public: any site may load them from here (see `cors`).
+    if sdk {
+        response.extensions_mut().insert(crate::cors::AnyOrigin);
+    }
+    response
+}
+
+/// The file `rest` names under `root`, or a 404.
+async fn serve_file(
+    state: &AppState,
+    root: &Path,
+    rest: &str,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Response {
     let Some(relative) = safe_relative_path(rest) else {
         return not_found();
     };
     // Resolved on each request, not once at start: the directory may be created (the SDK
     // built) or moved while the collector runs.
-    let Ok(root) = tokio::fs::canonicalize(root.as_path()).await else {
+    let Ok(root) = tokio::fs::canonicalize(root).await else {
         return not_found();
     };
     let wants_directory = rest.is_empty() || rest.ends_with('/');
@@ -57,12 +73,12 @@ pub async fn serve(
         let Some(file) = resolve(&candidate, &root, database).await else {
             continue;
         };
-        let Some((metadata, opened)) = open(&file, &method, database).await else {
+        let Some((metadata, opened)) = open(&file, method, database).await else {
             continue;
         };
         // The type comes from the name asked for, as it did before links were resolved.
         let content_type = content_type(&candidate);
-        return file_response(&metadata, opened, content_type, &headers);
+        return file_response(&metadata, opened, content_type, headers);
     }
     not_found()
 }

@@ -421,7 +421,7 @@ async fn cors_preflight_and_headers() {
     );
     assert!(reply.header("etag").is_none());
 
-    // An origin no source allows: refused, and unreadable by the page.
+    // An origin no source allows: refused, and the page may read the refusal (its SDK reports it), nothing more.
     let reply = s
         .get_with(
             "/v1/config?writeKey=wk_shop",
@@ -429,7 +429,12 @@ async fn cors_preflight_and_headers() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert_eq!(reply.header("access-control-allow-origin"), None);
+    assert_eq!(reply.error_code(), "origin_not_allowed");
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://evil.example")
+    );
+    assert!(reply.header("etag").is_none());
 }
 
 #[tokio::test]

@@ -24,6 +24,31 @@ async fn wasm_is_served_as_application_wasm() {
     );
 }
 
+/// The SDK's files are public: a site on any origin loads them from the collector (the loader is a module script
+/// and the wasm is fetched, both CORS requests), whether or not a source lists it. The site's own files are not.
+#[tokio::test]
+async fn sdk_files_are_readable_by_any_origin() {
+    let h = Harness::new();
+    let get = |path: &str| {
+        Request::get(path)
+            .header("origin", "https://unlisted.example")
+            .body(Body::empty())
+            .unwrap()
+    };
+    for path in ["/sdk/wayline.js", "/sdk/wayline_bg.wasm", "/sdk/missing.js"] {
+        let reply = h.send(get(path)).await;
+        assert_eq!(
+            reply.header("access-control-allow-origin"),
+            Some("https://unlisted.example"),
+            "{path}"
+        );
+        assert_eq!(reply.header("vary"), Some("Origin"), "{path}");
+    }
+    let reply = h.send(get("/index.html")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+}
+
 #[tokio::test]
 async fn html_pages_carry_the_strict_csp() {
     let h = Harness::new();

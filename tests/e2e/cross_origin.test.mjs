@@ -343,3 +343,39 @@ test("cross-origin: the collector's own 503 (storage unavailable) exposes Retry-
   assert.deepEqual(log.errors.filter((m) => !/status of 503/.test(m)), []);
   await context.close();
 });
+
+// A page whose origin the shop's source does not list: one listed for another source (the blog's), and one listed
+// nowhere. The SDK loads from the collector (its files are public), the collector refuses the page's batches and
+// config with a 403 the page can read, and the SDK says so in its warnings, drops the refused events (counted in
+// `droppedRejected`), and throws nothing into the page.
+for (const [who, origin] of [['for another source', () => neighbour], ['nowhere', () => stranger]]) {
+  test(`cross-origin: a page on an origin listed ${who} is refused (403), reported as warnings, the page unaffected`, async () => {
+    const s = origin();
+    const coll = segCollector.url;
+    serve(s, coll, { '/shop.html': stubPage(coll, { config: true, attrs: ' data-flush-at="1"' }) });
+    const { page, log, context } = await openPage(browser);
+    const statuses = [];
+    page.on('response', (r) => { if (r.url().startsWith(coll + '/v1/')) statuses.push(`${new URL(r.url()).pathname} ${r.status()}`); });
+    await page.goto(s.origin + '/shop.html');
+    await ready(page);
+    await page.evaluate(() => wayline.track('Refused'));
+    const flushed = await page.evaluate(() => wayline.flush());
+    assert.equal(typeof flushed, 'boolean');
+    await page.waitForFunction(() => window.notices.some((n) => n.code === 'batch_rejected') &&
+      window.notices.some((n) => n.code === 'config_unavailable'));
+    const notices = await page.evaluate(() => window.notices);
+    assert.match(notices.find((n) => n.code === 'batch_rejected').message, /status 403/);
+    assert.match(notices.find((n) => n.code === 'config_unavailable').message,
+      new RegExp(`origin "${s.origin}" may not send events with this write key`));
+    assert.ok((await page.evaluate(() => wayline.debugState().droppedRejected)) >= 1);
+    assert.ok(statuses.includes('/v1/batch 403'), statuses.join(', '));
+    assert.ok(statuses.includes('/v1/config 403'), statuses.join(', '));
+    // Nothing of the page's was stored.
+    await sleep(300);
+    assert.deepEqual(segCollector.events().filter((e) => e.context?.page?.url?.startsWith(s.origin)), []);
+    // The browser logs the refused loads; no CORS error, no CSP violation, nothing thrown.
+    assert.deepEqual(log.errors.filter((m) => !/status of 403/.test(m)), []);
+    assert.deepEqual(violations(log), []);
+    await context.close();
+  });
+}
