@@ -379,3 +379,39 @@ for (const [who, origin] of [['for another source', () => neighbour], ['nowhere'
     await context.close();
   });
 }
+
+test('cross-origin: segments, journeys and a campaign run on the config from the collector; their events are stored', async () => {
+  const coll = segCollector.url;
+  serve(site, coll, { '/seg.html': stubPage(coll, { config: true, attrs: ' data-flush-at="1"' }) });
+  const { page, log, context } = await openPage(browser);
+  await page.goto(site.origin + '/seg.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'browsing');
+  await page.evaluate(() => wayline.track('Order Completed', { revenue: 42 }));
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:show'));
+  assert.deepEqual(await page.evaluate(() => wayline.segments()), ['buyer']);
+  assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'customer');
+  const notices = await page.evaluate(() => window.notices);
+  assert.deepEqual(notices.map((n) => n.name), ['stage:change', 'segment:enter', 'stage:change', 'campaign:show']);
+  // The prompt is on screen, styled under the site's `style-src 'self'`.
+  await page.waitForFunction(() => [...document.querySelectorAll('*')].some((e) => e.shadowRoot && /THANKS5/.test(e.shadowRoot.textContent)));
+  const mine = (e) => e.filter(byAnon(anon));
+  const names = (e) => mine(e).map((x) => x.event || x.type);
+  const events = mine(await waitForEvents(segCollector, (e) => names(e).includes('Campaign Shown')));
+  assertNoDuplicates(assert, events);
+  for (const name of ['page', 'Order Completed', 'Segment Entered', 'Journey Stage Changed', 'Campaign Shown']) {
+    assert.ok(names(events).includes(name), `${name} stored: ${names(events)}`);
+  }
+  assert.equal(events.find((e) => e.event === 'Segment Entered').properties.segment, 'buyer');
+  assert.equal(events.find((e) => e.event === 'Campaign Shown').properties.campaign, 'thanks');
+  // The shop's report counts the visitor in the segment.
+  const report = await (await fetch(segCollector.url + '/v1/reports', {
+    headers: { Authorization: 'Basic ' + Buffer.from('rk_shop:').toString('base64') },
+  })).json();
+  assert.ok(report.segments.find((x) => x.segment === 'buyer').members >= 1, JSON.stringify(report.segments));
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(violations(log), []);
+  await context.close();
+});
