@@ -19,7 +19,8 @@ export function createWayline(load) {
   let ready = null;
   const pending = [];
   const last = new Map();
-  // While the module's `init` runs (calls made meanwhile wait for it to end).
+  // While the module's `init` runs, the module (calls made meanwhile wait for it to end; queries, such as a `ready`
+  // listener's, are answered).
   let starting = false;
   // Late listeners still to hear the last one (`on` below): an `off` before then takes them out.
   const owed = new Set();
@@ -49,6 +50,9 @@ export function createWayline(load) {
     }
     if (!failed) pending.push([name, args]);
   };
+
+  // A query: answered by the module once `init` is running (a `ready` or `config` listener it calls), else `none`.
+  const ask = (name, args, none) => (mod || starting ? invoke(mod || starting, name, args) : none);
 
   const api = {
     init(options) {
@@ -87,7 +91,7 @@ export function createWayline(load) {
           for (const [n, a] of early) invoke(m, n, a);
           const rest = pending.filter(([n]) => n !== 'on' && n !== 'off');
           pending.length = 0;
-          starting = true;
+          starting = m;
           try {
             // `init` answers the error of invalid options rather than throwing it (`call` in src/web/mod.rs).
             const invalid = invoke(m, 'init', [options]);
@@ -142,12 +146,12 @@ export function createWayline(load) {
       }
       return () => api.off(name, listener);
     },
-    segments: () => (mod ? invoke(mod, 'segments', []) : []),
-    stage: (journey) => (mod ? invoke(mod, 'stage', [journey]) : undefined),
-    explain: (campaign) => (mod && invoke(mod, 'explain', [campaign])) ?? null,
-    anonymousId: () => (mod ? invoke(mod, 'anonymousId', []) : undefined),
-    userId: () => (mod ? invoke(mod, 'userId', []) : undefined),
-    debugState: () => (mod ? invoke(mod, 'debugState', []) : null),
+    segments: () => ask('segments', [], []),
+    stage: (journey) => ask('stage', [journey]),
+    explain: (campaign) => ask('explain', [campaign]) ?? null,
+    anonymousId: () => ask('anonymousId', []),
+    userId: () => ask('userId', []),
+    debugState: () => ask('debugState', [], null),
   };
   const isObject = (v) => v !== null && typeof v == 'object';
   // Where analytics-next finds the options argument (once a callback is taken off): after the event's properties;

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname, normalize } from 'node:path';
@@ -83,6 +83,7 @@ const siteScript = {
   type: 'text/javascript',
   body: `window.notices = [];
 wayline.on('config', (r) => (window.configResult = r));
+wayline.on('ready', () => (window.readyAnon = String(wayline.anonymousId())));
 for (const name of ['warning', 'segment:enter', 'stage:change', 'campaign:show'])
   wayline.on(name, (p) => window.notices.push({ name, ...p }));
 `,
@@ -140,6 +141,7 @@ test('cross-origin: the stub loads from the collector under the site CSP; batche
   assert.match(response.headers()['content-security-policy'], /connect-src 'self' http:\/\/127\.0\.0\.1:\d+/);
   await ready(page);
   const anon = await page.evaluate(() => wayline.anonymousId());
+  assert.equal(await page.evaluate(() => window.readyAnon), anon, 'a ready listener reads the visitor\'s id');
   await page.evaluate(() => wayline.track('Order Completed', { revenue: 42, currency: 'EUR' }));
   assert.equal(await page.evaluate(() => wayline.flush()), true);
   const mine = (e) => e.filter(byAnon(anon));
@@ -414,4 +416,42 @@ test('cross-origin: segments, journeys and a campaign run on the config from the
   assert.deepEqual(log.errors, []);
   assert.deepEqual(violations(log), []);
   await context.close();
+});
+
+test('cross-origin: the npm package bundled by Vite, served by the site, sends to the collector named by endpoint', async () => {
+  // Built as scripts/test.sh builds it, with `wayline` being this checkout's package (js/dist).
+  const out = join(tmp, 'npm-app');
+  const config = join(tmp, 'vite.config.mjs');
+  writeFileSync(config, `export default { resolve: { alias: { wayline: ${JSON.stringify(join(root, 'js', 'dist', 'index.js'))} } } };`);
+  execFileSync(join(root, 'node_modules', '.bin', 'vite'),
+    ['build', join(root, 'www', 'npm-app'), '--config', config, '--base', './', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: root, stdio: 'inherit' });
+  const coll = collector.url;
+  site.pages.clear();
+  site.dir = out;
+  // The bundle and its wasm come from the site itself: only connect-src names the collector.
+  site.csp = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${coll}; style-src 'self'; img-src 'self' data:`;
+  const { page, log, context } = await openPage(browser);
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  try {
+    await page.goto(`${site.origin}/index.html?writeKey=wk_shop&endpoint=${encodeURIComponent(coll)}`);
+    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('ready: '));
+    // The demo page shows the visitor's id, read in its `ready` listener.
+    const anon = (await page.textContent('#status')).slice('ready: '.length);
+    assert.match(anon, /^[0-9a-f-]{36}$/);
+    await page.click('#signup');
+    const mine = (e) => e.filter(byAnon(anon));
+    const events = mine(await waitForEvents(collector, (e) => mine(e).some((x) => x.event === 'Signed Up')));
+    assertNoDuplicates(assert, events);
+    assert.deepEqual(events.map((e) => e.event || e.type), ['page', 'Signed Up']);
+    assert.ok(events[0].context.page.url.startsWith(site.origin + '/index.html'));
+    assert.equal(wasm.length, 1);
+    assert.ok(wasm[0].startsWith(site.origin + '/assets/wayline_bg-'), wasm[0]);
+    assert.deepEqual(log.errors, []);
+    assert.deepEqual(violations(log), []);
+  } finally {
+    site.dir = null;
+    await context.close();
+  }
 });

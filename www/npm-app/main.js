@@ -5,7 +5,10 @@ const status = document.getElementById('status');
 wayline.on('ready', () => {
   status.textContent = 'ready: ' + wayline.anonymousId();
 });
-wayline.init({ writeKey: 'wk_demo', endpoint: location.origin }).then((ok) => {
+// The collector is the page's own origin (the demo), or the one `?endpoint=` names, with `?writeKey=`'s key.
+const params = new URLSearchParams(location.search);
+const options = { writeKey: params.get('writeKey') || 'wk_demo', endpoint: params.get('endpoint') || location.origin };
+wayline.init(options).then((ok) => {
   if (!ok) status.textContent = 'Wayline could not start';
 });
 document.getElementById('signup').addEventListener('click', () => {
