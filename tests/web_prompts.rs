@@ -49,6 +49,8 @@ fn open_with(
         })
     })
     .expect("the prompt opens");
+    // As the SDK does at the next frame.
+    prompt.take_focus();
     (prompt, log)
 }
 

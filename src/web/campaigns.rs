@@ -15,6 +15,12 @@ use crate::web::prompt::{Prompt, PromptEvent};
 thread_local! {
     /// The prompt on the page, if any (the engine never shows two at once).
     static OPEN: RefCell<Option<Prompt>> = const { RefCell::new(None) };
+    /// The change of prompt waiting for its task ([`carry_out_soon`]): the latest asked for.
+    static NEXT: RefCell<Option<Option<Box<Opening>>>> = const { RefCell::new(None) };
+    /// The timer callback that carries it out.
+    static SOON: crate::web::convert::Callback = acting(carry_out_next);
+    /// The animation-frame callback that moves the focus into the prompt just opened.
+    static FOCUS: crate::web::convert::Callback = acting(focus_open);
 }
 
 impl Sdk {
@@ -129,6 +135,32 @@ pub struct Opening {
     strings: Option<Value>,
 }
 
+/// Carries out `task` (see [`carry_out`]) in a task of its own, at once after the current one: building a prompt,
+/// parsing its stylesheet and moving the focus (which lays the page out) take milliseconds, which the call that
+/// triggered the campaign (the page's `track`, say) must not wait for; and the whole is one SDK task of its own,
+/// which SPEC §11 bounds. Each change replaces the prompt on the page or closes it, so of changes asked for before
+/// that task runs only the latest is carried out (a prompt shown and closed by a `reset` in the same moment never
+/// flashes on screen).
+pub fn carry_out_soon(task: Option<Box<Opening>>) {
+    if NEXT.with(|n| n.replace(Some(task)).is_some()) {
+        return;
+    }
+    let scheduled = crate::web::env::window().and_then(|w| {
+        SOON.with(|f| crate::web::convert::call2(&w, "setTimeout", f.as_ref(), &0.into()))
+    });
+    if scheduled.is_none() {
+        carry_out_next(JsValue::UNDEFINED);
+    }
+}
+
+/// The timer's callback of [`carry_out_soon`].
+fn carry_out_next(_: JsValue) -> Option<Action> {
+    if let Some(task) = NEXT.with(|n| n.take()) {
+        carry_out(task);
+    }
+    None
+}
+
 /// Opens the prompt `task` describes in place of the one on the page, or with `None` closes the one on the page.
 /// (Data rather than a boxed closure each: a closure type is a vtable, a shim and drop code of its own.)
 /// The one on the page closes first: it gives the focus back to the page, so the new one takes it from there and
@@ -150,8 +182,26 @@ pub fn carry_out(task: Option<Box<Opening>>) {
             on_event,
         )
     });
+    let opened = prompt.is_some();
     // One opened meanwhile by the page's own focus handlers (a `track` in a `focus` listener) gives way too.
     if let Some(other) = OPEN.with(|o| o.replace(prompt)) {
         other.close();
     }
+    // The focus moves in at the next frame, whose layout it needs (moved now, it would lay the page out in this
+    // task, and the frame again).
+    if opened {
+        if let Some(w) = crate::web::env::window() {
+            FOCUS.with(|f| crate::web::convert::call1(&w, "requestAnimationFrame", f.as_ref()));
+        }
+    }
+}
+
+/// The animation-frame callback after a prompt opened: the focus moves into the prompt on the page (if it is still
+/// the one, or another opened since that has not taken it yet).
+fn focus_open(_: JsValue) -> Option<Action> {
+    // A handle, so that no borrow is held while focus events run the page's handlers.
+    if let Some(p) = OPEN.with(|o| o.borrow().clone()) {
+        p.take_focus();
+    }
+    None
 }

@@ -51,7 +51,7 @@ pub fn remove(name: &str, f: &Function) {
 pub struct Outbox {
     calls: Vec<(Function, JsValue)>,
     /// Page work that may run the page's own handlers (opening a prompt moves focus): done after the calls. A
-    /// prompt to open, or `None` to close the one on the page (`sdk::carry_out`).
+    /// prompt to open, or `None` to close the one on the page (`sdk::carry_out_soon`).
     #[cfg(feature = "segments")]
     tasks: Vec<Option<Box<super::sdk::Opening>>>,
 }
@@ -91,7 +91,7 @@ impl Outbox {
             // Each taken out in place: an owning loop instantiates the vector's iterator and its drop guard.
             let mut tasks = self.tasks;
             for task in &mut tasks {
-                super::sdk::carry_out(task.take());
+                super::sdk::carry_out_soon(task.take());
             }
         }
     }

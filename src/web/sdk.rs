@@ -33,7 +33,7 @@ mod remote_config;
 #[path = "campaigns.rs"]
 mod campaigns;
 #[cfg(feature = "segments")]
-pub use campaigns::{carry_out, Opening};
+pub use campaigns::{carry_out_soon, Opening};
 
 /// Profile writes are coalesced: at most one per this interval, and one on page exit.
 const PROFILE_WRITE_DELAY: Millis = SECOND;

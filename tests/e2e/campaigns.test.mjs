@@ -25,10 +25,11 @@ async function campaignsPage(query = '', { viewport, colorScheme, path = '/campa
 const prompt = (page) => page.locator('wayline-prompt');
 /** The prompt's visible text (the host's own innerText does not include its shadow root). */
 const promptText = (page) => prompt(page).locator('[role=dialog]').innerText();
-/** Tracks `event` and waits for the prompt it triggers. */
+/** Tracks `event` and waits for the prompt it triggers, and for the next frame, at which the focus moves into it. */
 async function show(page, event) {
   await page.evaluate((e) => wayline.track(e), event);
   await prompt(page).waitFor({ state: 'attached', timeout: 5000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
 }
 /** The element focused inside the prompt's shadow root, as `data-a:data-v` or its tag. */
 const focused = (page) =>

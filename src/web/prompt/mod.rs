@@ -90,6 +90,8 @@ struct Inner {
     listener: Cell<Option<Listener>>,
     /// Clipboard and share promises not yet settled: they call the listener, which must outlive them.
     pending: Cell<u32>,
+    /// The control the focus moves to ([`Prompt::take_focus`]), until it has.
+    first: Cell<Option<Element>>,
     ui: RefCell<Ui>,
 }
 
@@ -222,6 +224,7 @@ impl Prompt {
             root,
             listener: Cell::new(None),
             pending: Cell::new(0),
+            first: Cell::new(Some(first)),
             ui: RefCell::new(ui),
         });
         let listener = Listener::of(Handler::Prompt(Listening(
@@ -238,12 +241,22 @@ impl Prompt {
             inner.close();
             return None;
         }
-        // A visitor typing in a field keeps the focus: the prompt is not modal, appears beside the form and is
-        // reached with Tab. Otherwise the focus moves to its first control.
-        if !inner.prev.as_ref().is_some_and(is_editing) {
+        Some(Prompt(inner))
+    }
+
+    /// Moves the focus to the prompt's first control, once: unless the visitor is typing in a field (as when it
+    /// opened, or since), which keeps the focus (the prompt is not modal, appears beside the form and is reached
+    /// with Tab). Apart from [`Prompt::open`] because moving the focus lays the page out: the SDK does it at the
+    /// next frame, which lays the page out anyway, rather than in the task that built the prompt.
+    pub fn take_focus(&self) {
+        let Some(first) = self.0.first.take() else {
+            return;
+        };
+        let now = focused(&dom::prop(&self.0.host, "ownerDocument"));
+        let editing = |e: &Option<Element>| e.as_ref().is_some_and(is_editing);
+        if self.is_open() && !editing(&self.0.prev) && !editing(&now) {
             dom::focus(&first);
         }
-        Some(Prompt(inner))
     }
 
     /// Removes the prompt from the page (the SDK calls this on reset); restores focus. Idempotent.
