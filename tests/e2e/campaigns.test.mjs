@@ -635,6 +635,36 @@ test('on a right-to-left page the prompt runs from the right: the close button c
   }
 });
 
+// Building a prompt takes milliseconds (its DOM, its stylesheet, the focus laying the page out): not inside the page's
+// own call. The decision is the call's; the prompt is built in a task of its own right after, and of changes asked
+// for before that task runs only the latest is carried out.
+test('the prompt is built after the call that triggered it returns, and a reset in the same moment shows nothing', async () => {
+  const { page, log, context } = await campaignsPage();
+  const during = await page.evaluate(() => {
+    const heard = [];
+    wayline.on('campaign:show', (e) => heard.push(e.campaign));
+    wayline.track('Show nps');
+    return { heard, onPage: !!document.querySelector('wayline-prompt') };
+  });
+  assert.deepEqual(during, { heard: ['nps'], onPage: false }, 'decided and announced in the call, not yet built');
+  await prompt(page).waitFor({ state: 'attached', timeout: 2000 });
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached' });
+  const flashed = await page.evaluate(async () => {
+    let seen = false;
+    const watch = new MutationObserver(() => { seen ||= !!document.querySelector('wayline-prompt'); });
+    watch.observe(document.documentElement, { childList: true, subtree: true });
+    wayline.track('Show coupon');
+    wayline.reset();
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)));
+    watch.disconnect();
+    return seen || !!document.querySelector('wayline-prompt');
+  });
+  assert.equal(flashed, false, 'a prompt closed before it was built never reaches the page');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('idleness triggers a campaign, and engaged time is recorded per page and read by rules', async () => {
   const { page, context } = await campaignsPage('?config=/engagement-config.json');
   await page.mouse.move(200, 200);
