@@ -433,9 +433,13 @@ impl Sdk {
         self.outbox.emit("warning", payload);
     }
 
-    /// Reports a storage warning, if any.
+    /// Reports a storage warning, if any. A write that failed left the page's data in its memory alone (see
+    /// `Store::set`), where no other tab's sender can read this tab's events: it sends them itself from then on,
+    /// as a tab without storage does from the start. (A page whose first write fails, a consent manager's
+    /// `setItem` that throws or Safari's old private mode, has not asked for the sender lock, and sent nothing.)
     fn notice(&mut self, notice: Option<Notice>) {
         if let Some((code, message)) = notice {
+            self.tabs.sender |= self.store.is_memory_only();
             self.report(code, message);
         }
     }
@@ -1063,7 +1067,8 @@ impl Sdk {
             // Persist (in the next timer task) and nudge the sender tab, which also reads the log when it changes.
             self.queue_write_at = Some(0);
             let key = self.tabs.flush_key();
-            let _ = self.store.set(&key, console::num(env::now()));
+            let notice = self.store.set(&key, console::num(env::now()));
+            self.notice(notice);
         }
         self.flush_waiters.push(resolve);
     }

@@ -326,6 +326,13 @@ for (const [name, [before, after]] of Object.entries(routers)) {
 // stand-in that sites install where storage is blocked (Safari's old private mode, sandboxed frames), which has
 // no `key()` or `length`.
 const storages = {
+  'whose setItem throws for keys it does not allow (a consent manager)': () => {
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key, value) {
+      if (String(key).startsWith('wayline:')) throw new DOMException('blocked by the consent manager', 'SecurityError');
+      return set.call(this, key, value);
+    };
+  },
   'replaced by an in-memory stand-in without key() or length': () => {
     const data = Object.create(null);
     const memory = {
@@ -344,7 +351,8 @@ for (const [name, change] of Object.entries(storages)) {
       wayline.track('Stored Elsewhere', { list: [1] });
       await new Promise((r) => setTimeout(r, 1200));
       wayline.track('Stored Elsewhere', { list: [2] });
-      return { flushed: await wayline.flush(), anon: wayline.anonymousId() };
+      const timeout = new Promise((r) => setTimeout(() => r('flush never answered'), 5000));
+      return { flushed: await Promise.race([wayline.flush(), timeout]), anon: wayline.anonymousId() };
     });
     assert.equal(result.flushed, true);
     const events = await storedFor(result.anon, 3);
