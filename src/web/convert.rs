@@ -212,15 +212,42 @@ pub enum Json {
     Repaired(String),
 }
 
+#[inline(never)]
 pub fn to_json(v: &JsValue) -> Json {
     if is_nullish(v) {
         return Json::Absent;
     }
+    // Prototype.js 1.6 gives `Array.prototype` a `toJSON` that answers JSON text, so that `JSON.stringify` writes
+    // every array as a string (`"[1, 2]"`), and `Date.prototype` one that writes its quotes into the string. Where
+    // Array has one (no browser's does), it is taken away while the page's value is written and Date's is the
+    // browser's text (`toISOString`); both are put back after. Other objects' own `toJSON` (Prototype's `Hash`)
+    // are honoured, as `JSON.stringify` does. (docs/sdk.md, "Pages that change JavaScript's globals".)
+    let array = prototype("Array");
+    let own = prop(&array, "toJSON");
+    let date = own.is_function().then(|| {
+        let date = prototype("Date");
+        let theirs = prop(&date, "toJSON");
+        put(&array, "toJSON", UNDEFINED);
+        put(&date, "toJSON", &prop(&date, "toISOString"));
+        (date, theirs)
+    });
     // With an `undefined` replacer: the same as none, and one binding for both calls.
-    match stringify(v, UNDEFINED) {
+    let json = match stringify(v, UNDEFINED) {
         Ok(text) => text.map_or(Json::Absent, Json::Text),
         Err(()) => repaired(v).map_or(Json::Absent, Json::Repaired),
+    };
+    if let Some((date, theirs)) = date {
+        put(&array, "toJSON", &own);
+        put(&date, "toJSON", &theirs);
     }
+    json
+}
+
+/// `window[constructor].prototype` (`undefined` where there is none).
+fn prototype(constructor: &str) -> JsValue {
+    super::env::window()
+        .map(|w| prop(&prop(&w, constructor), "prototype"))
+        .unwrap_or_default()
 }
 
 /// `JSON.stringify(v, replacer)`: its text, `None` when it is not a string (a function or a symbol gives

@@ -31,6 +31,45 @@ async function storedFor(anon, count) {
 
 const named = (events, name) => events.filter((e) => e.event === name);
 
+// Prototype 1.6: `JSON.stringify([1, 2])` is the string '"[1, 2]"', a Date is written with its quotes inside the
+// string. (Its String and Number `toJSON` do not reach `JSON.stringify`, which asks objects alone for one.)
+test('Prototype 1.6 (toJSON on Array and Date, Enumerable on Array.prototype): properties arrive as given, its Hash as its toJSON writes it', async () => {
+  const { page, log, context } = await visit('/hostile-prototype.html');
+  const result = await page.evaluate(async () => {
+    const before = JSON.stringify([1, 'a']);
+    wayline.track('Cart Viewed', {
+      items: ['sku-1', 'sku-2'], count: 2, price: 9.5, label: 'Basket "big"', empty: [],
+      nested: { tags: ['a'], ok: true, none: null }, at: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)),
+    });
+    wayline.identify('user-1', { plan: 'pro', roles: ['admin', 'editor'], seats: 12.5 });
+    wayline.page('Pricing', { tiers: ['free', 'pro'] });
+    wayline.track('Hash Filters', { filters: $H({ color: 'red', size: 'S' }), pairs: $H({ color: 'red' }).toObject() });
+    const flushed = await wayline.flush();
+    return { before, after: JSON.stringify([1, 'a']), flushed, anon: wayline.anonymousId() };
+  });
+  // The library is in force before and after the SDK's calls: the page's globals are as the page left them.
+  assert.equal(result.before, '"[1, \\"a\\"]"');
+  assert.equal(result.after, result.before);
+  assert.equal(result.flushed, true);
+  const events = await storedFor(result.anon, 6);
+  assert.deepEqual(named(events, 'Queued Before Load')[0].properties, { list: [1, 2], name: 'early' });
+  assert.deepEqual(named(events, 'Cart Viewed')[0].properties, {
+    items: ['sku-1', 'sku-2'], count: 2, price: 9.5, label: 'Basket "big"', empty: [],
+    nested: { tags: ['a'], ok: true, none: null }, at: '2024-01-02T03:04:05.000Z',
+  });
+  const identify = events.find((e) => e.type === 'identify');
+  assert.equal(identify.userId, 'user-1');
+  assert.deepEqual(identify.traits, { plan: 'pro', roles: ['admin', 'editor'], seats: 12.5 });
+  const manual = events.find((e) => e.type === 'page' && e.name === 'Pricing');
+  assert.deepEqual(manual.properties.tiers, ['free', 'pro']);
+  assert.equal(manual.context.page.title, 'Prototype 1.6 page');
+  // A Hash is the page's own object: its own toJSON is honoured, as JSON.stringify does, and gives JSON text;
+  // its `toObject()` is sent as an object (docs/sdk.md).
+  assert.deepEqual(named(events, 'Hash Filters')[0].properties, { filters: '{"color": "red", "size": "S"}', pairs: { color: 'red' } });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // MooTools 1.1/1.2 and Sugar-style pages: built-ins replaced with the library's own, Object.prototype extended.
 test('MooTools-style built-ins (bind, forEach, push) and Object.prototype methods and getters: nothing changes', async () => {
   const { page, log, context } = await visit('/hostile-mootools.html');
