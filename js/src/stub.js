@@ -2,7 +2,17 @@
  * Use as a file (<script src="/sdk/wayline-stub.js" data-write-key="…"></script>, works under a strict CSP)
  * or paste its minified form inline with the same data- attributes. */
 (function (w, d) {
-  var q = (w.wayline = w.wayline || []);
+  var q = w.wayline;
+  // `window.wayline` is the SDK's. Anything else there (an element with that id, which browsers expose by name, or
+  // the page's own object) is replaced, with one console message: the calls made through it would otherwise throw.
+  // An array is a queue the page made itself, and is kept.
+  if (!(q && (q.stub || q.loaded || Array.isArray(q)))) {
+    try {
+      q && console.warn('[wayline] replaced the page\'s window.wayline (global_taken)');
+    } catch (e) {}
+    q = [];
+  }
+  w.wayline = q;
   if (q.stub || q.loaded) return;
   q.stub = 1;
   var s = d.currentScript;

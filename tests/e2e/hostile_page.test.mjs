@@ -400,3 +400,23 @@ for (const [name, change] of Object.entries(storages)) {
     await context.close();
   });
 }
+// `window.wayline` already taken by the page: an element with that id (named access), or the page's own object.
+for (const [path, event] of [['/hostile-clash-element.html', 'element'], ['/hostile-clash-global.html', 'object']]) {
+  test(`window.wayline already the page's ${event}: the SDK takes the name, says so once, and loses no call`, async () => {
+    const { page, log, context } = await visit(path);
+    const result = await page.evaluate(async () => ({
+      thrown: window.clashThrew,
+      flushed: await wayline.flush(),
+      anon: wayline.anonymousId(),
+      element: document.getElementById('wayline') && document.getElementById('wayline').textContent,
+    }));
+    assert.deepEqual(result.thrown, []);
+    assert.equal(result.flushed, true);
+    const events = await storedFor(result.anon, 2);
+    assert.deepEqual(named(events, 'Clash Call')[0].properties, { ok: true });
+    if (event == 'element') assert.equal(result.element, "The page's own widget container");
+    assert.equal(log.warnings.filter((w) => /global_taken/.test(w)).length, 1, log.warnings.join('\n'));
+    assert.deepEqual(log.errors, []);
+    await context.close();
+  });
+}
