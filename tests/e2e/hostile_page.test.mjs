@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, byAnon, assertNoDuplicates } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, byAnon, assertNoDuplicates, startCollector } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
 
@@ -68,6 +68,39 @@ test('Prototype 1.6 (toJSON on Array and Date, Enumerable on Array.prototype): p
   assert.deepEqual(named(events, 'Hash Filters')[0].properties, { filters: '{"color": "red", "size": "S"}', pairs: { color: 'red' } });
   assert.deepEqual(log.errors, []);
   await context.close();
+});
+
+// An inline config is page data too: its journeys and lists are arrays (the build with the rule compiler).
+test('Prototype 1.6 with an inline config: the config compiles and its rules run', async () => {
+  const collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
+  const { page, log, context } = await openPage(env.browser);
+  try {
+    await page.goto(collector.url + '/hostile-prototype-manual.html');
+    const result = await page.evaluate(async () => {
+      const config = new Promise((r) => wayline.on('config', r));
+      await wayline.init({
+        writeKey: 'wk_demo',
+        config: {
+          segments: { pro: 'traits.plan in ["pro", "team"]' },
+          journeys: { lifecycle: [{ stage: 'awareness', rule: 'count("Page Viewed") >= 1' }, { stage: 'evaluation', rule: 'count("Plan Selected") >= 1' }] },
+        },
+      });
+      const answer = await config;
+      wayline.identify('user-3', { plan: 'team' });
+      wayline.track('Plan Selected', { plans: ['team'] });
+      return { ok: answer.ok, segments: wayline.segments(), stage: wayline.stage('lifecycle'), flushed: await wayline.flush(), anon: wayline.anonymousId() };
+    });
+    assert.equal(result.ok, true);
+    assert.deepEqual(result.segments, ['pro']);
+    assert.equal(result.stage, 'evaluation');
+    assert.equal(result.flushed, true);
+    const events = collector.events().filter(byAnon(result.anon));
+    assert.deepEqual(named(events, 'Plan Selected')[0].properties, { plans: ['team'] });
+    assert.deepEqual(log.errors, []);
+  } finally {
+    await context.close();
+    await collector.stop();
+  }
 });
 
 // MooTools 1.1/1.2 and Sugar-style pages: built-ins replaced with the library's own, Object.prototype extended.
