@@ -41,13 +41,18 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
 /// Starts a POST of `body`; `on_settled` gets the `Response`, or the error of a network failure (which
 /// [`read_response`] reads as status 0).
 pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callback) {
-    // A plain object rather than `RequestInit`'s setters (an import each, and enum tables in the glue), its constant
-    // part parsed from JSON text (one string rather than a key and a value converted for each option).
+    fetch(window, url, &request(&body.into()), on_settled);
+}
+
+/// The options of a POST of `body`: a plain object rather than `RequestInit`'s setters (an import each, and enum
+/// tables in the glue), its constant part parsed from JSON text (one string rather than a key and a value
+/// converted for each option).
+fn request(body: &JsValue) -> JsValue {
     let init = parsed(
         r#"{"method":"POST","mode":"cors","credentials":"omit","headers":{"Content-Type":"text/plain"}}"#,
     );
-    put(&init, "body", &body.into());
-    fetch(window, url, &init, on_settled);
+    put(&init, "body", body);
+    init
 }
 
 /// `fetch(url, init)`, its promise settling into `on_settled` (through [`call2`]: the typed binding is an import
@@ -102,12 +107,21 @@ pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: 
 pub const CONFIG_TIMEOUT: f64 = 10_000.0;
 
 /// Hands `body` to `navigator.sendBeacon`; false when the browser refused it (over its in-flight budget).
+/// Where the page took `sendBeacon` away (deleted it, or wrapped it in a way that throws), `fetch` with `keepalive`
+/// carries it instead: it outlives the page as a beacon does, under the same budget. Its answer is not awaited
+/// (the page is going; the events stay stored until a confirmed send), and its failure is caught by a function of
+/// the browser's own (`Boolean`) rather than read as an unhandled rejection.
 pub fn beacon(window: &web_sys::Window, url: &str, body: &str) -> bool {
-    call2(
-        &prop(window, "navigator"),
-        "sendBeacon",
-        &url.into(),
-        &body.into(),
-    )
-    .is_some_and(|sent| super::convert::is_true(&sent))
+    let url = url.into();
+    let body = body.into();
+    match call2(&prop(window, "navigator"), "sendBeacon", &url, &body) {
+        Some(sent) => super::convert::is_true(&sent),
+        None => {
+            let init = request(&body);
+            put(&init, "keepalive", super::convert::TRUE);
+            call2(window, "fetch", &url, &init)
+                .and_then(|p| call1(&p, "catch", &prop(window, "Boolean")))
+                .is_some()
+        }
+    }
 }

@@ -240,6 +240,20 @@ const beaconChanges = {
   },
 };
 for (const [name, change] of Object.entries(beaconChanges)) {
+  test(`navigator.sendBeacon ${name}: what was queued is delivered as the page is left, once`, async () => {
+    const { page, log, context } = await visit('/exit.html', change);
+    const anon = await page.evaluate(() => {
+      wayline.track('Before Exit', { list: [1] });
+      return wayline.anonymousId();
+    });
+    // The visitor leaves the site: no later page of it runs the SDK.
+    await page.goto('about:blank');
+    const events = await storedFor(anon, 2);
+    assert.deepEqual(named(events, 'Before Exit').map((e) => e.properties), [{ list: [1] }]);
+    assert.deepEqual(log.errors, []);
+    await context.close();
+  });
+
   test(`navigator.sendBeacon ${name}: what was queued on exit is delivered by the next page, once`, async () => {
     const { page, log, context } = await visit('/exit.html', change);
     const anon = await page.evaluate(() => {
