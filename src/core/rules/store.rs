@@ -258,8 +258,9 @@ impl Store {
     /// ([`State::merged`]), at `now_ms`; each merged state's base becomes theirs, which is now what is stored. A
     /// state theirs lacks or cannot read stays this tab's (one they lack is not written back for them). Returns whether these hold something theirs lack (to
     /// be written back), else nothing is: repeating a merge, or merging theirs back, changes nothing, so two
-    /// tabs settle.
-    pub fn absorb(&mut self, v: &Value, now_ms: i64) -> Result<bool, StateError> {
+    /// tabs settle. Their times are first moved `behind` ms earlier ([`State::shift_back`]): they were written on
+    /// a clock since set back by as much, as this tab's own were moved when it saw the jump.
+    pub fn absorb(&mut self, v: &Value, behind: i64, now_ms: i64) -> Result<bool, StateError> {
         let now = clamp_time(now_ms);
         let aggs = aggregates(v)?;
         let mut beyond = false;
@@ -274,6 +275,9 @@ impl Store {
                 beyond |= differ(&self.states[slot], &State::new(spec));
                 continue;
             };
+            if behind > 0 {
+                theirs.shift_back(behind);
+            }
             theirs.prune(now);
             self.states[slot].prune(now);
             self.base[slot].prune(now);
@@ -681,9 +685,12 @@ mod tests {
         /// to write back.
         fn settle(a: &mut Store, b: &mut Store, now: i64) {
             let from_a = write(a);
-            b.absorb(&from_a, now).unwrap();
+            b.absorb(&from_a, 0, now).unwrap();
             let from_b = write(b);
-            assert!(!a.absorb(&from_b, now).unwrap(), "A holds nothing B lacks");
+            assert!(
+                !a.absorb(&from_b, 0, now).unwrap(),
+                "A holds nothing B lacks"
+            );
             assert_eq!(a.states, b.states);
         }
 
@@ -693,7 +700,7 @@ mod tests {
                 let (mut a, mut b) = tabs(rule);
                 feed(&mut a, "E", "{}", 1, 0);
                 let shared = write(&mut a);
-                b.absorb(&shared, 10).unwrap();
+                b.absorb(&shared, 0, 10).unwrap();
                 feed(&mut a, "E", "{}", 1, D);
                 feed(&mut a, "E", "{}", 1, D + 1);
                 feed(&mut b, "E", "{}", 1, 2 * D);
@@ -701,8 +708,8 @@ mod tests {
                 assert_eq!(num(&a, 2 * D + 1), Some(4.0), "{rule}");
                 // Taking in the same state again changes nothing, in either tab.
                 let again = a.to_value();
-                assert!(!b.absorb(&again, 2 * D + 2).unwrap());
-                assert!(!a.absorb(&again, 2 * D + 2).unwrap());
+                assert!(!b.absorb(&again, 0, 2 * D + 2).unwrap());
+                assert!(!a.absorb(&again, 0, 2 * D + 2).unwrap());
                 assert_eq!(num(&b, 2 * D + 2), Some(4.0), "{rule}");
             }
         }
@@ -713,14 +720,14 @@ mod tests {
             feed(&mut a, "E", "{}", 1, D);
             feed(&mut b, "E", "{}", 1, 3 * D);
             let from_a = write(&mut a);
-            assert!(b.absorb(&from_a, 3 * D).unwrap());
+            assert!(b.absorb(&from_a, 0, 3 * D).unwrap());
             assert_eq!(num(&b, 3 * D), Some(2.0));
             // A's bucket leaves B's window when it leaves A's.
             assert_eq!(b.next_change(0, 3 * D), Some(8 * D));
             assert_eq!(num(&b, 8 * D), Some(1.0));
             // A bucket both counted before the base is not counted twice, and one gone from the window goes.
             let from_b = write(&mut b);
-            assert!(!a.absorb(&from_b, 9 * D).unwrap());
+            assert!(!a.absorb(&from_b, 0, 9 * D).unwrap());
             assert_eq!(num(&a, 9 * D), Some(1.0));
             let Some(State::Tally(Tally::Window(s))) = a.states.first() else {
                 panic!("a windowed tally");
@@ -733,7 +740,7 @@ mod tests {
             let (mut a, mut b) = tabs(r#"engaged_time(within: 1d) > 1s"#);
             feed(&mut a, "x", r#"{"engagedMs":0.1}"#, 1, 1_000);
             let shared = write(&mut a);
-            b.absorb(&shared, 1_000).unwrap();
+            b.absorb(&shared, 0, 1_000).unwrap();
             feed(&mut a, "x", r#"{"engagedMs":0.2}"#, 1, 2_000);
             feed(&mut b, "x", r#"{"engagedMs":0.3}"#, 1, 3_000);
             settle(&mut a, &mut b, 4_000);
@@ -784,15 +791,15 @@ mod tests {
                 .unwrap();
             feed(&mut a, "E", r#"{"x":1}"#, 1, 1_000);
             let shared = write(&mut a);
-            b.absorb(&shared, 1_000).unwrap();
+            b.absorb(&shared, 0, 1_000).unwrap();
             // Only B saw a newer value: A takes it.
             feed(&mut b, "E", r#"{"x":2}"#, 1, 2_000);
             let from_b = write(&mut b);
-            assert!(!a.absorb(&from_b, 2_500).unwrap());
+            assert!(!a.absorb(&from_b, 0, 2_500).unwrap());
             assert_eq!(a.states[slot], State::LastValue(Some(Value::from(2.0))));
             // Now A saw one since: it keeps its own, and has it to write back.
             feed(&mut a, "E", r#"{"x":3}"#, 1, 3_000);
-            assert!(a.absorb(&from_b, 3_500).unwrap());
+            assert!(a.absorb(&from_b, 0, 3_500).unwrap());
             assert_eq!(a.states[slot], State::LastValue(Some(Value::from(3.0))));
         }
 
@@ -801,12 +808,12 @@ mod tests {
             let (mut a, mut b) = tabs(r#"sequence("A", "B", "C", within: 1h)"#);
             feed(&mut a, "A", "{}", 1, 1_000);
             let from_a = write(&mut a);
-            b.absorb(&from_a, 1_500).unwrap();
+            b.absorb(&from_a, 0, 1_500).unwrap();
             // B continues the match A started.
             feed(&mut b, "B", "{}", 1, 2_000);
             feed(&mut a, "A", "{}", 1, 2_500);
             let from_b = write(&mut b);
-            assert!(a.absorb(&from_b, 3_000).unwrap());
+            assert!(a.absorb(&from_b, 0, 3_000).unwrap());
             assert_eq!(
                 a.states[0],
                 State::Sequence {
@@ -825,7 +832,7 @@ mod tests {
             let (mut a, mut b) = tabs(rule);
             feed(&mut a, "A", "{}", 1, 1_000);
             let from_a = write(&mut a);
-            b.absorb(&from_a, 1_500).unwrap();
+            b.absorb(&from_a, 0, 1_500).unwrap();
             // The same start: followed if either tab saw the B.
             feed(&mut b, "B", "{}", 1, 2_000);
             settle(&mut b, &mut a, 3_000);
@@ -846,12 +853,12 @@ mod tests {
                 let (mut a, mut b) = tabs(rule);
                 feed(&mut a, "E", "{}", 100, 1_000);
                 let shared = write(&mut a);
-                b.absorb(&shared, 1_000).unwrap();
+                b.absorb(&shared, 0, 1_000).unwrap();
                 // Session 200 reaches both tabs (the profile merge shares it): each counts it.
                 feed(&mut a, "E", "{}", 200, D);
                 feed(&mut b, "E", "{}", 200, D + 5_000);
                 let from_a = write(&mut a);
-                assert!(!b.absorb(&from_a, D + 6_000).unwrap(), "{rule}");
+                assert!(!b.absorb(&from_a, 0, D + 6_000).unwrap(), "{rule}");
                 assert_eq!(num(&b, D + 6_000), Some(2.0), "{rule}");
                 // A session only one tab saw adds to the other's.
                 feed(&mut b, "E", "{}", 300, 2 * D);
@@ -878,15 +885,15 @@ mod tests {
             feed(&mut a, "E", "{}", 1, 1_000);
             let foreign = crate::core::json::parse(r#"{"v":1,"a":{"count:E":"junk"}}"#).unwrap();
             // Not in their config: a write back would not keep it there.
-            assert!(!a.absorb(&foreign, 2_000).unwrap());
+            assert!(!a.absorb(&foreign, 0, 2_000).unwrap());
             assert_eq!(num(&a, 2_000), Some(1.0));
             // Theirs unreadable: ours is written back.
             let junk = crate::core::json::parse(r#"{"v":1,"a":{"count|\"E\"":"junk"}}"#).unwrap();
-            assert!(a.absorb(&junk, 2_000).unwrap());
+            assert!(a.absorb(&junk, 0, 2_000).unwrap());
             assert_eq!(num(&a, 2_000), Some(1.0));
-            assert_eq!(a.absorb(&Value::Null, 2_000), Err(StateError::Foreign));
+            assert_eq!(a.absorb(&Value::Null, 0, 2_000), Err(StateError::Foreign));
             // Nothing of ours: nothing to write back.
-            assert!(!b.absorb(&foreign, 2_000).unwrap());
+            assert!(!b.absorb(&foreign, 0, 2_000).unwrap());
         }
 
         #[test]
@@ -905,7 +912,7 @@ mod tests {
             }
             assert!(a.state_bytes() <= MAX_STATE_BYTES && b.state_bytes() <= MAX_STATE_BYTES);
             let from_a = write(&mut a);
-            b.absorb(&from_a, 120 * D).unwrap();
+            b.absorb(&from_a, 0, 120 * D).unwrap();
             assert!(b.state_bytes() <= MAX_STATE_BYTES, "{}", b.state_bytes());
             assert!(b.to_value().to_json().len() <= MAX_STATE_BYTES + 4096);
             let mut again = a.clone();

@@ -529,7 +529,14 @@ impl Engine {
         }
         let mut merged = None;
         if v.get("v").and_then(Value::as_f64) == Some(1.0) {
-            merged = v.get("store").map(|s| self.store.absorb(s, now));
+            // Written on a clock ahead of this reading: the other tab wrote before the clock was set back (and has
+            // not seen the jump yet). Its times move back by as much, as they would have had that tab seen it
+            // (`time`), and as they do when a page restores such a state.
+            let behind = v
+                .get("clock")
+                .and_then(Value::as_f64)
+                .map_or(0, |c| clamp_time(c as i64).saturating_sub(now));
+            merged = v.get("store").map(|s| self.store.absorb(s, behind, now));
         }
         let Some(Ok(beyond)) = merged else {
             changes.append(&mut self.advance(now));

@@ -1090,6 +1090,41 @@ mod tabs {
         }]
     }
 
+    /// A state another tab wrote on a clock since set back (a year ahead, then set right) is taken in on the new
+    /// clock, as this tab's own state is: its times move back by as much, so its window and `time_since` run on
+    /// from the new reading rather than hold the segment for the year until the clock catches up.
+    #[test]
+    fn a_state_written_before_a_clock_set_back_is_taken_in_on_the_new_clock() {
+        for rule in [
+            r#"count("View", within: 1d) >= 1"#,
+            r#"time_since(last("View")) < 1d"#,
+        ] {
+            let (mut a, mut b) = (count_segment(rule), count_segment(rule));
+            let ahead = 465 * D;
+            a.advance(ahead);
+            b.advance(ahead);
+            assert_eq!(
+                a.ingest(&event("View").as_event(), ahead + H),
+                enter(ahead + H)
+            );
+            let from_a = write(&mut a);
+            // The clock is set right a year back; B, which had not heard of A's event yet, takes its state in.
+            let now = 100 * D + 2 * H;
+            b.absorb(&from_a, (None, None, None), now);
+            assert_eq!(b.segments(), ["s"], "{rule}");
+            let w = b.next_wakeup().unwrap();
+            assert!(
+                w > now && w <= now + D,
+                "{rule}: wake-up at {w}, a day after {now}"
+            );
+            // And A, writing again on the new clock, agrees with B when B takes its state in.
+            a.advance(now);
+            let from_a = write(&mut a);
+            b.absorb(&from_a, (None, None, None), now + 1);
+            assert!(b.next_wakeup().is_some_and(|w| w <= now + D), "{rule}");
+        }
+    }
+
     #[test]
     fn a_count_met_by_both_tabs_together_enters_once() {
         let (mut a, mut b) = (
