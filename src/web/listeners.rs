@@ -165,11 +165,13 @@ fn remember(seen: Seen) {
     SEEN.with(|s| s.set(seen));
 }
 
-/// True at most once per [`ACTIVITY_EVERY`]: interactions come in bursts, engaged time needs one per second.
+/// True at most once per [`ACTIVITY_EVERY`]: interactions come in bursts, engaged time needs one per second. Also
+/// at once after the clock was set back (the last one then seems to lie ahead): not only once it has caught up.
 fn throttled() -> bool {
     let now = js_sys::Date::now();
     let mut s = seen();
-    let due = now - s.activity_at >= ACTIVITY_EVERY;
+    let since = now - s.activity_at;
+    let due = !(0.0..ACTIVITY_EVERY).contains(&since);
     if due {
         s.activity_at = now;
         remember(s);

@@ -79,3 +79,33 @@ test('a page survives its clock set back two days and forward again: events deli
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('after the clock is set back, the visitor interacting goes on counting as engaged time', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  const t0 = Date.now();
+  await context.clock.install({ time: t0 });
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  const interact = async (seconds) => {
+    for (let i = 0; i < seconds; i++) {
+      await page.mouse.move(100 + 10 * i, 100 + (i % 2) * 10);
+      await context.clock.runFor(1000);
+    }
+  };
+  await interact(3);
+  // Set back two days, then ten seconds of moving the mouse about (one interaction a second, each within 30 s of
+  // the one before): all ten are engaged time, as on any clock.
+  await context.clock.setSystemTime(t0 + 3000 - 2 * DAY);
+  await interact(10);
+  await page.mouse.move(5, 5);
+  await page.evaluate(() => history.pushState({}, '', '/next'));
+  assert.equal(await page.evaluate(() => wayline.flush()), true);
+  const events = (
+    await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Page Engagement'))
+  ).filter(byAnon(anon));
+  const engaged = events.find((e) => e.event === 'Page Engagement').properties.engagedMs;
+  assert.ok(engaged >= 11_000 && engaged <= 14_000, `engaged ${engaged} ms of about 13 s of interaction`);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
