@@ -15,13 +15,17 @@ use crate::web::prompt::{Prompt, PromptEvent};
 thread_local! {
     /// The prompt on the page, if any (the engine never shows two at once).
     static OPEN: RefCell<Option<Prompt>> = const { RefCell::new(None) };
-    /// The change of prompt waiting for its task ([`carry_out_soon`]): the latest asked for.
-    static NEXT: RefCell<Option<Option<Box<Opening>>>> = const { RefCell::new(None) };
+    /// The change of prompt waiting for its task ([`carry_out_soon`]): the latest asked for, and the element that
+    /// had the focus when the first of them was.
+    static NEXT: RefCell<Option<Next>> = const { RefCell::new(None) };
     /// The timer callback that carries it out.
     static SOON: crate::web::convert::Callback = acting(carry_out_next);
     /// The animation-frame callback that moves the focus into the prompt just opened.
     static FOCUS: crate::web::convert::Callback = acting(focus_open);
 }
+
+/// A change of prompt to carry out, and the element that had the focus when it was asked for.
+type Next = (Option<Box<Opening>>, Option<web_sys::Element>);
 
 impl Sdk {
     /// Carries out the campaigns' decisions: a prompt for `show`, `campaign:show` for every show (the whole
@@ -141,8 +145,22 @@ pub struct Opening {
 /// which SPEC §11 bounds. Each change replaces the prompt on the page or closes it, so of changes asked for before
 /// that task runs only the latest is carried out (a prompt shown and closed by a `reset` in the same moment never
 /// flashes on screen).
+///
+/// A prompt opened after the page moved the focus (its own dialog, right after the call that triggered the campaign)
+/// leaves it there, as when the prompt was built inside the call, before the page's move.
 pub fn carry_out_soon(task: Option<Box<Opening>>) {
-    if NEXT.with(|n| n.replace(Some(task)).is_some()) {
+    // Read before the borrow: reading it may run the page's code (a `shadowRoot` getter), which may call the SDK.
+    let focus = crate::web::prompt::focused_in_page();
+    let waiting = NEXT.with(|n| {
+        let mut n = n.borrow_mut();
+        let focus = match n.take() {
+            Some((_, first)) => (first, true),
+            None => (focus, false),
+        };
+        *n = Some((task, focus.0));
+        focus.1
+    });
+    if waiting {
         return;
     }
     let scheduled = crate::web::env::window().and_then(|w| {
@@ -155,8 +173,8 @@ pub fn carry_out_soon(task: Option<Box<Opening>>) {
 
 /// The timer's callback of [`carry_out_soon`].
 fn carry_out_next(_: JsValue) -> Option<Action> {
-    if let Some(task) = NEXT.with(|n| n.take()) {
-        carry_out(task);
+    if let Some((task, focus)) = NEXT.with(|n| n.take()) {
+        carry_out(task, crate::web::prompt::focused_in_page() != focus);
     }
     None
 }
@@ -166,7 +184,8 @@ fn carry_out_next(_: JsValue) -> Option<Action> {
 /// The one on the page closes first: it gives the focus back to the page, so the new one takes it from there and
 /// gives it back there in turn (opened first, it would remember the old prompt, removed by then, and leave the
 /// focus nowhere when it closes).
-pub fn carry_out(task: Option<Box<Opening>>) {
+/// With `moved`, the focus moved since the change was asked for: the prompt leaves it where it is.
+pub fn carry_out(task: Option<Box<Opening>>, moved: bool) {
     if let Some(old) = OPEN.with(|o| o.take()) {
         old.close();
     }
@@ -182,7 +201,13 @@ pub fn carry_out(task: Option<Box<Opening>>) {
             on_event,
         )
     });
-    let opened = prompt.is_some();
+    let opened = match &prompt {
+        Some(p) if moved => {
+            p.leave_focus();
+            false
+        }
+        p => p.is_some(),
+    };
     // One opened meanwhile by the page's own focus handlers (a `track` in a `focus` listener) gives way too.
     if let Some(other) = OPEN.with(|o| o.replace(prompt)) {
         other.close();

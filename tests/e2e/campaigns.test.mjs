@@ -128,6 +128,8 @@ test('a prompt shown in place of another gives the focus back to where it was be
     await prompt(page).locator('[role=status]').filter({ hasText: /\S/ }).waitFor();
     await page.evaluate(() => wayline.track('Show single'));
     await page.locator('wayline-prompt[data-campaign=single]').waitFor({ state: 'attached', timeout: 5000 });
+    // The focus moves in at the next frame.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
     assert.equal(await prompt(page).count(), 1, 'the rating was replaced');
     assert.equal(await focused(page), 'v:0', 'the focus is in the new prompt');
     if (end === 'Escape') await page.keyboard.press('Escape');
@@ -661,6 +663,30 @@ test('the prompt is built after the call that triggered it returns, and a reset 
     return seen || !!document.querySelector('wayline-prompt');
   });
   assert.equal(flashed, false, 'a prompt closed before it was built never reaches the page');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+// The page's own focus management comes first: a click that tracks an event and opens the page's own dialog (its
+// button focused) keeps the focus there, as it did when the prompt was built inside the call, rather than have the
+// prompt take it at the next frame. Without such a move, the prompt takes it (above).
+test('the focus the page moves right after the call that shows a prompt stays where the page put it', async () => {
+  const { page, log, context } = await campaignsPage();
+  await page.focus('#before');
+  const where = await page.evaluate(async () => {
+    const mine = document.createElement('button');
+    mine.id = 'mine';
+    mine.textContent = 'The page\'s own dialog';
+    document.body.append(mine);
+    wayline.track('Show nps');
+    mine.focus();
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50))));
+    return [!!document.querySelector('wayline-prompt'), document.activeElement.id];
+  });
+  assert.deepEqual(where, [true, 'mine']);
+  // Reached with Tab as ever, and closing it gives the focus back to the page's button.
+  await page.keyboard.press('Escape');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'mine');
   assert.deepEqual(log.errors, []);
   await context.close();
 });

@@ -244,19 +244,24 @@ impl Prompt {
         Some(Prompt(inner))
     }
 
-    /// Moves the focus to the prompt's first control, once: unless the visitor is typing in a field (as when it
-    /// opened, or since), which keeps the focus (the prompt is not modal, appears beside the form and is reached
-    /// with Tab). Apart from [`Prompt::open`] because moving the focus lays the page out: the SDK does it at the
-    /// next frame, which lays the page out anyway, rather than in the task that built the prompt.
+    /// Moves the focus to the prompt's first control, once: unless the visitor is typing in a field, which keeps
+    /// the focus (the prompt is not modal, appears beside the form and is reached with Tab), or the focus moved
+    /// since the prompt opened (the page's or the visitor's move comes first). Apart from [`Prompt::open`] because
+    /// moving the focus lays the page out: the SDK does it at the next frame, which lays the page out anyway, rather
+    /// than in the task that built the prompt.
     pub fn take_focus(&self) {
         let Some(first) = self.0.first.take() else {
             return;
         };
         let now = focused(&dom::prop(&self.0.host, "ownerDocument"));
-        let editing = |e: &Option<Element>| e.as_ref().is_some_and(is_editing);
-        if self.is_open() && !editing(&self.0.prev) && !editing(&now) {
+        if self.is_open() && now == self.0.prev && !now.as_ref().is_some_and(is_editing) {
             dom::focus(&first);
         }
+    }
+
+    /// The focus stays where it is: [`Prompt::take_focus`] does nothing.
+    pub fn leave_focus(&self) {
+        self.0.first.take();
     }
 
     /// Removes the prompt from the page (the SDK calls this on reset); restores focus. Idempotent.
@@ -302,6 +307,11 @@ impl Inner {
 
 /// The element with the focus, looking through open shadow roots to the one focused inside a web component: the
 /// focus goes back to that one (the component's host itself may not take it), and it is the one typed into.
+/// The element with the focus in the page (see [`focused`]).
+pub fn focused_in_page() -> Option<Element> {
+    focused(&dom::prop(&crate::web::env::window()?.into(), "document"))
+}
+
 fn focused(doc: &JsValue) -> Option<Element> {
     let mut e = dom::elem(doc, "activeElement")?;
     // A bounded number of levels: a page's own `shadowRoot` getter may point back at its host.
