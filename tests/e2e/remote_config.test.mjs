@@ -126,6 +126,31 @@ test('a changed config is picked up when the page becomes visible again', async 
   await context.close();
 });
 
+// A clock set back (docs/sdk.md, "When the clock jumps") makes the last check seem to lie ahead: the page becoming
+// visible after the jump checks the config again, rather than only once the clock has caught up (two days here).
+test('after the clock is set back, a page becoming visible again still checks the config', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  let requests = 0;
+  await page.route('**/campaigns-config.json', (route) => {
+    requests++;
+    route.fulfill({ contentType: 'application/json', body: good });
+  });
+  const t0 = Date.now();
+  await context.clock.install({ time: t0 });
+  await page.goto(env.collector.url + '/campaigns.html?configRefresh=60000');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  assert.equal(requests, 1);
+  await context.clock.setSystemTime(t0 - 2 * 24 * 3600 * 1000);
+  await context.clock.runFor(61_000);
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await context.clock.runFor(1000);
+  for (let i = 0; i < 20 && requests < 2; i++) await sleep(100);
+  assert.equal(requests, 2, 'checked again after the jump');
+  await context.close();
+});
+
 test('a stored config of another compiled format is not used: the SDK fetches the config afresh', async () => {
   const context = await env.browser.newContext();
   const { page } = await openPage(env.browser, context);
