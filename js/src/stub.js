@@ -59,7 +59,9 @@
   l.onerror = fail;
   // Where the page enforces Trusted Types (`require-trusted-types-for 'script'`), a script's URL must come from a
   // policy: the stub's own, `wayline`, if the page's `trusted-types` directive allows it, else the page's default
-  // policy, which a plain string goes through. (Without Trusted Types, `createPolicy` is not there to call.)
+  // policy, which a plain string goes through. (On a page with no `trusted-types` directive the policy is made and
+  // changes nothing; a browser without Trusted Types has no `createPolicy` to call. A directive that does not name
+  // `wayline` reports the refused policy, as it reports any it does not allow.)
   try {
     u = trustedTypes.createPolicy('wayline', { createScriptURL: function (x) { return x; } }).createScriptURL(u);
   } catch (e) {}

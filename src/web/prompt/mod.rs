@@ -305,13 +305,13 @@ impl Inner {
     }
 }
 
-/// The element with the focus, looking through open shadow roots to the one focused inside a web component: the
-/// focus goes back to that one (the component's host itself may not take it), and it is the one typed into.
 /// The element with the focus in the page (see [`focused`]).
 pub fn focused_in_page() -> Option<Element> {
     focused(&dom::prop(&crate::web::env::window()?.into(), "document"))
 }
 
+/// The element with the focus, looking through open shadow roots to the one focused inside a web component: the
+/// focus goes back to that one (the component's host itself may not take it), and it is the one typed into.
 fn focused(doc: &JsValue) -> Option<Element> {
     let mut e = dom::elem(doc, "activeElement")?;
     // A bounded number of levels: a page's own `shadowRoot` getter may point back at its host.
