@@ -40,7 +40,8 @@ impl Flick {
             return false;
         }
         self.deepest = self.deepest.max(y);
-        if y >= self.peak || now - self.peak_at > WINDOW {
+        // A peak that seems to lie ahead was seen on a clock since set back: it starts again here.
+        if y >= self.peak || !(0..=WINDOW).contains(&(now - self.peak_at)) {
             self.peak = y;
             self.peak_at = now;
             return false;
@@ -119,6 +120,16 @@ mod tests {
             !scroll(&mut top, 700.0, 0.0, 3, 1_000, 16),
             "not a screen read yet"
         );
+    }
+
+    /// The clock set back mid-page: the peak, on the old clock, seems to lie ahead, and a slow scroll back up after
+    /// the jump is measured from a new peak (not taken for a flick within the window).
+    #[test]
+    fn a_clock_set_back_does_not_turn_slow_scrolling_into_a_flick() {
+        let day = 86_400_000;
+        let mut f = Flick::default();
+        scroll(&mut f, 0.0, 3_000.0, 30, 10 * day, 50);
+        assert!(!scroll(&mut f, 3_000.0, 2_000.0, 50, 9 * day, 50));
     }
 
     #[test]
