@@ -46,6 +46,16 @@ impl Engagement {
         }
     }
 
+    /// The clock was set back to `now` (see docs/sdk.md, "When the clock jumps"): an interaction that seems to lie
+    /// ahead happened now as far as idleness goes, so the visitor is idle from here rather than once the clock has
+    /// caught up.
+    pub fn clock_set_back(&mut self, now: Millis) {
+        if let Some(t) = &mut self.last_active {
+            *t = (*t).min(now);
+        }
+        self.credited_to = self.credited_to.min(now);
+    }
+
     /// How long the visitor has been idle (since the last interaction), while the page is visible.
     pub fn idle_ms(&self, now: Millis) -> Option<Millis> {
         self.last_active.map(|t| now.saturating_sub(t).max(0))

@@ -512,6 +512,7 @@ impl Tracker {
     /// Lets time pass for rules that change with time alone (the web layer calls this at [`Tracker::next_wakeup`]).
     pub fn advance(&mut self, now: Millis) {
         self.clock = now;
+        self.engagement.clock_set_back(now);
         self.pass_time(now);
         if self.idle_wakeup().is_some_and(|at| at <= now) {
             if let Some(idle) = self.engagement.idle_ms(now) {

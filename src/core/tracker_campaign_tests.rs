@@ -457,6 +457,27 @@ fn idleness_wakes_the_sdk_once_per_threshold_and_activity_resets_it() {
     );
 }
 
+/// The clock set back a day while the visitor is idle: no time passed at the jump, and idleness runs on from the new
+/// reading (its threshold is crossed 30 s of the new clock later, not a day later, once the clock has caught up).
+#[test]
+fn idleness_runs_on_the_new_clock_after_it_is_set_back() {
+    let day = 24 * 60 * MINUTE;
+    let mut t = tracker();
+    t.set_audience(
+        Audience::boxed(&engagement_config()).unwrap(),
+        None,
+        10 * day,
+    );
+    t.page_view(page("/"), None, None, 10 * day);
+    t.activity(10 * day + SECOND);
+    let back = 9 * day;
+    t.advance(back);
+    assert!(t.take_decisions().is_empty(), "no time passed at the jump");
+    assert_eq!(t.next_wakeup(), Some(back + 30 * SECOND));
+    t.advance(back + 30 * SECOND);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "idle"));
+}
+
 #[test]
 fn engaged_time_triggers_campaigns_feeds_rules_and_is_recorded_per_page() {
     let mut t = tracker();
