@@ -222,25 +222,32 @@ pub fn to_json(v: &JsValue) -> Json {
     // Array has one (no browser's does), it is taken away while the page's value is written and Date's is the
     // browser's text (`toISOString`); both are put back after. Other objects' own `toJSON` (Prototype's `Hash`)
     // are honoured, as `JSON.stringify` does. (docs/sdk.md, "Pages that change JavaScript's globals".)
-    let array = prototype("Array");
-    let own = prop(&array, "toJSON");
-    let date = own.is_function().then(|| {
-        let date = prototype("Date");
-        let theirs = prop(&date, "toJSON");
-        put(&array, "toJSON", UNDEFINED);
-        put(&date, "toJSON", &prop(&date, "toISOString"));
-        (date, theirs)
-    });
-    // With an `undefined` replacer: the same as none, and one binding for both calls.
-    let json = match stringify(v, UNDEFINED) {
-        Ok(text) => text.map_or(Json::Absent, Json::Text),
-        Err(()) => repaired(v).map_or(Json::Absent, Json::Repaired),
-    };
-    if let Some((date, theirs)) = date {
-        put(&array, "toJSON", &own);
-        put(&date, "toJSON", &theirs);
-    }
-    json
+    // (`Array.prototype` read once: this runs on every `track`, where each read crosses into JavaScript.)
+    ARRAY_PROTOTYPE.with(|array| {
+        let own = prop(array, "toJSON");
+        let date = own.is_function().then(|| {
+            let date = prototype("Date");
+            let theirs = prop(&date, "toJSON");
+            put(array, "toJSON", UNDEFINED);
+            put(&date, "toJSON", &prop(&date, "toISOString"));
+            (date, theirs)
+        });
+        // With an `undefined` replacer: the same as none, and one binding for both calls.
+        let json = match stringify(v, UNDEFINED) {
+            Ok(text) => text.map_or(Json::Absent, Json::Text),
+            Err(()) => repaired(v).map_or(Json::Absent, Json::Repaired),
+        };
+        if let Some((date, theirs)) = date {
+            put(array, "toJSON", &own);
+            put(&date, "toJSON", &theirs);
+        }
+        json
+    })
+}
+
+thread_local! {
+    /// The page's `Array.prototype` (see [`to_json`]).
+    static ARRAY_PROTOTYPE: JsValue = prototype("Array");
 }
 
 /// `window[constructor].prototype` (`undefined` where there is none).
