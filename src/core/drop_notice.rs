@@ -20,8 +20,11 @@ impl DropNotice {
 
     /// The totals to announce now, if any; a returned notice counts as given.
     pub fn due(&mut self, dropped: DropCounts, now: Millis) -> Option<DropCounts> {
+        // A last notice that seems to lie ahead was given on a clock since set back: it holds nothing back.
         if dropped.total() == self.announced.total()
-            || self.at.is_some_and(|at| now < at + Self::EVERY)
+            || self
+                .at
+                .is_some_and(|at| (at..at + Self::EVERY).contains(&now))
         {
             return None;
         }
@@ -81,6 +84,18 @@ mod tests {
         assert_eq!(notice.next_due(overflow(7)), Some(1_000 + MINUTE));
         assert_eq!(notice.due(overflow(7), 1_000 + MINUTE), Some(overflow(7)));
         assert_eq!(notice.next_due(overflow(7)), None);
+    }
+
+    #[test]
+    fn a_clock_set_back_does_not_hold_the_next_notice() {
+        let mut notice = DropNotice::default();
+        assert_eq!(notice.due(overflow(1), 10 * MINUTE), Some(overflow(1)));
+        assert_eq!(
+            notice.due(overflow(2), 2 * MINUTE),
+            Some(overflow(2)),
+            "set back eight minutes: due, not held until the clock catches up"
+        );
+        assert_eq!(notice.due(overflow(3), 2 * MINUTE + 1), None);
     }
 
     #[test]
