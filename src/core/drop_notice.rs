@@ -20,11 +20,10 @@ impl DropNotice {
 
     /// The totals to announce now, if any; a returned notice counts as given.
     pub fn due(&mut self, dropped: DropCounts, now: Millis) -> Option<DropCounts> {
-        // A last notice that seems to lie ahead was given on a clock since set back: it holds nothing back.
         if dropped.total() == self.announced.total()
             || self
                 .at
-                .is_some_and(|at| (at..at + Self::EVERY).contains(&now))
+                .is_some_and(|at| !super::time::elapsed(at, now, Self::EVERY))
         {
             return None;
         }

@@ -8,6 +8,13 @@ use super::json::write_padded;
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
+/// Whether `interval` has passed since `last` at `now`. A `last` that seems to lie ahead was taken on a clock since
+/// set back, and counts as passed: what it holds back is due at once, not once the clock has caught up with it
+/// (docs/sdk.md, "When the clock jumps").
+pub fn elapsed(last: Millis, now: Millis, interval: Millis) -> bool {
+    !(0..interval).contains(&(now - last))
+}
+
 pub const SECOND: Millis = 1_000;
 pub const MINUTE: Millis = 60 * SECOND;
 pub const HOUR: Millis = 60 * MINUTE;

@@ -15,7 +15,7 @@ use super::sdk::{act, acting, Action};
 
 /// Interactions (`pointerdown`, `keydown`, `mousemove`) count towards engaged time, forwarded at most once per this
 /// many ms.
-const ACTIVITY_EVERY: f64 = 1_000.0;
+const ACTIVITY_EVERY: crate::core::time::Millis = 1_000;
 
 /// Every event the SDK listens to: the first seven on `window`, the last ([`ENTRY_CHANGE`]) on `navigation`, the
 /// rest on `document`. [`on_event`] matches on an event's index here (one scan of this list rather than a
@@ -136,7 +136,7 @@ struct Seen {
     /// The scroll depth last reported for the current page, in whole percent (reported only when it changes).
     scroll: i32,
     /// When an interaction was last forwarded (`performance`-free: `Date.now()`).
-    activity_at: f64,
+    activity_at: crate::core::time::Millis,
     /// A touch screen (`navigator.maxTouchPoints > 0`): exit intent is a quick flick back up the page.
     #[cfg(feature = "segments")]
     touch: bool,
@@ -148,7 +148,7 @@ thread_local! {
     static SEEN: std::cell::Cell<Seen> = const {
         std::cell::Cell::new(Seen {
             scroll: -1,
-            activity_at: 0.0,
+            activity_at: 0,
             #[cfg(feature = "segments")]
             touch: false,
             #[cfg(feature = "segments")]
@@ -168,10 +168,9 @@ fn remember(seen: Seen) {
 /// True at most once per [`ACTIVITY_EVERY`]: interactions come in bursts, engaged time needs one per second. Also
 /// at once after the clock was set back (the last one then seems to lie ahead): not only once it has caught up.
 fn throttled() -> bool {
-    let now = js_sys::Date::now();
+    let now = super::env::now();
     let mut s = seen();
-    let since = now - s.activity_at;
-    let due = !(0.0..ACTIVITY_EVERY).contains(&since);
+    let due = crate::core::time::elapsed(s.activity_at, now, ACTIVITY_EVERY);
     if due {
         s.activity_at = now;
         remember(s);

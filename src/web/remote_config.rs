@@ -222,10 +222,11 @@ impl Sdk {
     /// time: answers carry nothing saying which request they answer. The SDK's request gives up after
     /// `transport::CONFIG_TIMEOUT`, so a hung connection does not hold every later check.)
     fn refetch_config(&mut self, now: Millis, wait: Millis) {
-        // A last request that seems to lie ahead was made on a clock since set back: due at once (a revalidation,
-        // answered 304 at worst), not once the clock has caught up with it.
-        let since = now - self.remote.fetched_at;
-        if self.remote.url.is_some() && !self.remote.loading && (since >= wait || since < 0) {
+        // (After a clock set back, at once: a revalidation, answered 304 at worst.)
+        if self.remote.url.is_some()
+            && !self.remote.loading
+            && crate::core::time::elapsed(self.remote.fetched_at, now, wait)
+        {
             self.fetch_config(now);
         }
     }

@@ -143,9 +143,8 @@ impl Tabs {
 
     /// Asks the browser which tabs are alive (when due); the answer arrives through `set_live`.
     pub fn check_liveness(&mut self, now: Millis) {
-        // A last check that seems to lie ahead was made on a clock since set back: it holds nothing.
         if self.liveness_pending
-            || (0..LIVENESS_INTERVAL).contains(&(now - self.last_liveness_check))
+            || !crate::core::time::elapsed(self.last_liveness_check, now, LIVENESS_INTERVAL)
             || self.foreign.is_empty()
         {
             return;
