@@ -536,9 +536,9 @@ impl Queue {
     }
 
     /// When the next batch should go, seen at `now`: `None` while a send is in flight, paused, or nothing waits.
-    /// A time after `now` (the oldest event's, or the failed send's) means the clock was set back since, and how
-    /// long ago it really was is unknown: the batch is due now, rather than once the clock catches up, which could
-    /// be hours.
+    /// An oldest event's time after `now` means the clock was set back since, and how long ago it really was is
+    /// unknown: the batch is due now, rather than once the clock catches up, which could be hours. A failed send's
+    /// time after `now` counts as `now`: its wait runs whole from the jump (as [`Queue::take_due`] records it).
     pub fn next_send_at(&self, now: Millis) -> Option<Millis> {
         if self.in_flight.is_some() || self.paused {
             return None;
@@ -552,10 +552,9 @@ impl Queue {
         } else {
             oldest.at + self.config.flush_interval
         };
-        let retry = match self.retry {
-            Some((at, wait)) if at <= now => at + wait,
-            _ => Millis::MIN,
-        };
+        let retry = self
+            .retry
+            .map_or(Millis::MIN, |(at, wait)| at.min(now) + wait);
         Some(wanted.max(retry))
     }
 
@@ -1302,6 +1301,8 @@ mod tests {
         );
         assert_eq!(q.next_send_at(10 * hour), Some(11 * hour));
         assert!(q.take_due(11 * hour - 1, "k").is_none());
+        // Seen before the queue records the jump: the SDK's timer is set for the wait's end, not for at once.
+        assert_eq!(q.next_send_at(8 * hour), Some(9 * hour));
         assert!(q.take_due(8 * hour, "k").is_none(), "Retry-After honoured");
         assert_eq!(q.next_send_at(8 * hour), Some(9 * hour));
         assert!(q.take_due(9 * hour - 1, "k").is_none());
