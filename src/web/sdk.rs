@@ -72,6 +72,9 @@ pub struct Sdk {
     pub debug: bool,
     pub auto_page: bool,
     pub last_href: String,
+    /// An automatic page view of an SPA navigation, waiting for the app to title its new view: the page as it was
+    /// at the navigation, and when (see [`Sdk::on_navigation`]).
+    pending_view: Option<(crate::core::message::Page, Millis)>,
     store: Store,
     profile_key: String,
     /// Where segment and journey state is kept.
@@ -142,6 +145,8 @@ struct Once<F, R>(Option<F>, Option<R>);
 impl<F: FnOnce(&mut Sdk, Millis) -> R, R> Task for Once<F, R> {
     fn go(&mut self, sdk: &mut Sdk, now: Millis) {
         if let Some(f) = self.0.take() {
+            // The page view of a navigation before the call comes first (see `Sdk::on_navigation`).
+            sdk.view_pending();
             self.1 = Some(f(sdk, now));
         }
     }
@@ -218,6 +223,12 @@ impl Task for Option<Action> {
         let Some(action) = self.take() else {
             return;
         };
+        // The page view of a navigation before the event comes first (see `Sdk::on_navigation`); a navigation
+        // records it only if it is one (the Navigation API's `currententrychange` also reports a `pushState`, at
+        // once, before the app could title its view).
+        if !matches!(action, Action::Navigated) {
+            s.view_pending();
+        }
         match action {
             Action::Hidden(left) => {
                 s.tracker.page_hidden(now);
@@ -346,6 +357,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         debug: options.debug,
         auto_page: options.auto_page,
         last_href,
+        pending_view: None,
         store,
         profile_key,
         state_key,
@@ -920,6 +932,7 @@ impl Sdk {
             self.profile_write_at,
             self.queue_write_at,
             self.tracker.next_wakeup(),
+            self.pending_view.as_ref().map(|(_, at)| *at),
             self.early_config_until(),
             // Drops the last `events_dropped` notice did not include, announced when due even if nothing else
             // happens by then.
@@ -997,17 +1010,25 @@ impl Sdk {
 
     /// Called when the URL may have changed (history API, `popstate`): a page view if the page is new, or with
     /// automatic page views off, the page later messages carry (see [`Tracker::set_page`]).
+    ///
+    /// The page view waits for the end of the app's task: routers set `document.title` once the new view renders,
+    /// after they navigate (in the same task, or in a microtask after it), so the view recorded at once would carry
+    /// the previous page's title. It is recorded, as of the navigation, with the title the page has by the SDK's
+    /// next task (its timer, due at once) or by the next call or event the SDK handles, whichever comes first, so
+    /// it still precedes anything recorded after the navigation (as Google's autotrack defers its page view to the
+    /// next task for the same reason).
     pub fn on_navigation(&mut self, now: Millis) {
         let href = env::href(&self.window);
         let bare = crate::core::url::Url::without_hash;
         if bare(&href) == bare(&self.last_href) {
             return;
         }
+        self.view_pending();
         // The title the page left has now (an app sets the next page's once that view renders): its engagement,
         // sent now, carries it.
         self.refresh_title(now);
         if self.auto_page {
-            self.view_page(None, None, None, now);
+            self.pending_view = Some((self.current_page(), now));
         } else {
             let page = self.current_page();
             self.tracker.set_page(page, now);
@@ -1055,6 +1076,25 @@ impl Sdk {
         now: Millis,
     ) {
         let page = self.current_page();
+        self.record_view(page, category, name, props, now);
+    }
+
+    /// Records the automatic page view waiting for the app's title ([`Sdk::on_navigation`]), if any.
+    pub fn view_pending(&mut self) {
+        if let Some((mut page, at)) = self.pending_view.take() {
+            page.title = env::title(&self.window);
+            self.record_view(page, None, None, None, at);
+        }
+    }
+
+    fn record_view(
+        &mut self,
+        page: crate::core::message::Page,
+        category: Option<&str>,
+        name: Option<&str>,
+        props: Option<&str>,
+        now: Millis,
+    ) {
         self.tracker.page_view_in(page, category, name, props, now);
         super::listeners::forget_scroll();
     }

@@ -576,7 +576,7 @@ test('a title set before a call and the call itself are one change for the rules
       writeKey: 'wk_demo', trackClicks: false,
       config: { segments: { 'first-look': 'page.title == "Pricing" && count("Plan Viewed") < 1', titled: 'page.title == "Pricing"' } },
     });
-    history.pushState({}, '', '/pricing');
+    // (An app's navigation would record its page view, with this title, before the call: docs/sdk.md.)
     document.title = 'Pricing';
     wayline.track('Plan Viewed');
     return wayline.anonymousId();

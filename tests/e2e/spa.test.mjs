@@ -112,10 +112,80 @@ test('messages after SPA navigation carry the title the app set after navigating
     .filter((e) => e.anonymousId === anon);
   assert.deepEqual(events.map((e) => [e.event || e.type, e.context.page.path, e.context.page.title]), [
     ['page', '/blank.html', 'Blank'],
-    // The automatic page view is made as the app navigates: the title is still the previous page's.
-    ['page', '/app/one', 'Blank'],
+    // The automatic page view waits for the app's task; the app's `track` records it first, with the title then.
+    ['page', '/app/one', 'One'],
     ['Viewed One', '/app/one', 'One'],
     ['Banner Clicked', '/app/one', 'One, again'],
+  ]);
+  await context.close();
+});
+
+// Routers title the new view after they navigate: in the same task (React's effects after a click), or in a
+// microtask (Vue Router's `afterEach`, after its guards' promises). The automatic page view is recorded after the
+// app's task, as of the navigation, and before anything the page does next.
+test('the automatic page view of an SPA navigation carries the title the app sets after navigating', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  const before = await page.evaluate(() => Date.now());
+  await page.evaluate(() => {
+    history.pushState({}, '', '/app/sync');
+    document.title = 'Sync';
+  });
+  await page.evaluate(() => new Promise((resolve) => {
+    history.pushState({}, '', '/app/microtask');
+    Promise.resolve().then(() => Promise.resolve()).then(() => { document.title = 'Microtask'; });
+    // Two navigations in one task: each is a page view, the first with the title the page had at the second.
+    setTimeout(() => {
+      history.pushState({}, '', '/app/redirecting');
+      document.title = 'Redirecting';
+      history.replaceState({}, '', '/app/redirected');
+      document.title = 'Redirected';
+      setTimeout(resolve, 0);
+    }, 0);
+  }));
+  // A navigation followed at once by a call of the page (`flush`): the view is recorded first.
+  await page.evaluate(() => {
+    history.pushState({}, '', '/app/left');
+    document.title = 'Left';
+  });
+  const views = (await page.evaluate(() => wayline.flush()).then(() =>
+    waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon && x.type === 'page').length >= 6)))
+    .filter((e) => e.anonymousId === anon && e.type === 'page');
+  assert.deepEqual(views.map((v) => [v.properties.path, v.properties.title, v.context.page.title]), [
+    ['/blank.html', 'Blank', 'Blank'],
+    ['/app/sync', 'Sync', 'Sync'],
+    ['/app/microtask', 'Microtask', 'Microtask'],
+    ['/app/redirecting', 'Redirecting', 'Redirecting'],
+    ['/app/redirected', 'Redirected', 'Redirected'],
+    ['/app/left', 'Left', 'Left'],
+  ]);
+  // Timestamped as of the navigation, in order.
+  const times = views.slice(1).map((v) => Date.parse(v.timestamp));
+  assert.ok(times.every((t, i) => t >= before && (i === 0 || t >= times[i - 1])), JSON.stringify(times));
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+// Anything the page does after navigating follows the navigation's page view, even in the same task: a `track`,
+// a tagged click, and the answers to queries (the rules have seen the page view).
+test('a call in the navigating task comes after its page view', async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    history.pushState({}, '', '/thanks');
+    wayline.track('Order Completed');
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon).length >= 3))
+    .filter((e) => e.anonymousId === anon && e.event !== 'Page Engagement');
+  assert.deepEqual(events.map((e) => [e.event || e.type, e.context.page.path]), [
+    ['page', '/blank.html'],
+    ['page', '/thanks'],
+    ['Order Completed', '/thanks'],
   ]);
   await context.close();
 });
