@@ -545,6 +545,18 @@ impl Tracker {
         self.context_for_next_event();
     }
 
+    /// The page's title now, read as time alone is about to bring changes (a segment window ending): their messages
+    /// carry it, as a call's would. Unlike [`Tracker::set_page`], what fell due before is not caught up first: it
+    /// is what the timer reports now, and the title read now is the best account of the page at that instant.
+    #[cfg(feature = "segments")]
+    pub fn retitle(&mut self, title: String) {
+        if title != self.page.title {
+            self.page.title = title;
+            self.queue.set_context(self.context_text());
+            self.context_for_next_event();
+        }
+    }
+
     /// A page view of `page` (the current page after a navigation), with optional name and extra properties.
     pub fn page_view(
         &mut self,
@@ -1824,6 +1836,33 @@ mod audience_tests {
             last.1.get("segment").and_then(Value::as_str),
             Some("pricing-curious")
         );
+    }
+
+    /// The page's title read as the timer brings a change is on that change's message; the rules' facts are not
+    /// caught up first (the exit is what the timer reports now).
+    #[test]
+    fn a_change_time_alone_brings_carries_the_title_the_page_has_then() {
+        let mut t = tracker();
+        t.set_audience(Audience::boxed(&config()).unwrap(), None, 0);
+        t.page_view(page("/pricing"), None, None, 1_000);
+        t.page_view(page("/pricing/teams"), None, None, 2_000);
+        let wake = t.next_wakeup().unwrap();
+        t.retitle("Teams plan".into());
+        t.retitle("Teams plan".into());
+        assert_eq!(sent(&t).len(), 2, "nothing is caught up or recorded");
+        t.advance(wake);
+        let last = t.queue().items().last().unwrap();
+        let message = json::parse(&t.queue().message_json(last)).unwrap();
+        assert_eq!(
+            message.get("event").and_then(Value::as_str),
+            Some("Segment Exited")
+        );
+        let title = message
+            .get("context")
+            .and_then(|c| c.get("page"))
+            .and_then(|p| p.get("title"))
+            .and_then(Value::as_str);
+        assert_eq!(title, Some("Teams plan"));
     }
 
     #[test]

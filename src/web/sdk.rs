@@ -477,6 +477,10 @@ impl Sdk {
         if self.tracker.next_wakeup().is_some_and(|at| at <= now)
             || self.tracker.clock_set_back(now)
         {
+            // What time alone brings (a segment left, a journey stage) is a message of the page as it is now, as a
+            // call's is: the app may have retitled its view since the last call.
+            #[cfg(feature = "segments")]
+            self.tracker.retitle(env::title(&self.window));
             self.tracker.advance(now);
         }
         self.announce_changes();

@@ -26,6 +26,9 @@ test('enter a segment, leave it when its window expires with no new event, advan
   assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'awareness');
   await page.evaluate(() => wayline.track('Plan Selected', { plan: 'pro' }));
   assert.equal(await page.evaluate(() => wayline.stage('lifecycle')), 'evaluation');
+  // The app retitles its view, with no call after it: the exit that time alone brings is a message of the page as
+  // it is then.
+  await page.evaluate(() => { document.title = 'Plans'; });
   // No new event: the 3 s window lets the first view go, and the SDK's timer notices without polling.
   const entered = await page.evaluate(() => window.notices.find((n) => n.name === 'segment:enter').at);
   await page.waitForFunction(() => window.notices.some((n) => n.name === 'segment:exit'), null, { timeout: 8000 });
@@ -48,6 +51,7 @@ test('enter a segment, leave it when its window expires with no new event, advan
   assert.deepEqual(stage, [[null, 'awareness'], ['awareness', 'evaluation']]);
   const exit = events.find((e) => e.event === 'Segment Exited');
   assert.equal(Date.parse(exit.originalTimestamp), exited, 'the exit event carries the exact instant');
+  assert.equal(exit.context.page.title, 'Plans');
   assert.deepEqual(log.errors, []);
   await context.close();
 });
