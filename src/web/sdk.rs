@@ -88,6 +88,8 @@ pub struct Sdk {
     drop_notice: DropNotice,
     /// The current task is the SDK's timer: the only one that carries out coalesced storage writes.
     in_timer_task: bool,
+    /// The status of the batch refused last, reported once its body is read ([`Sdk::on_refusal`]).
+    refused: u16,
     timer: Option<(i32, Millis)>,
     flush_waiters: Vec<Function>,
     outbox: Outbox,
@@ -109,6 +111,8 @@ struct Closures {
     /// Both reactions of a send: a `Response`, or the error of a failed request, which reads as status 0 (no
     /// `status`), as the collector's silence should.
     response: Callback,
+    /// The body of a refusal, read to say why (see [`Sdk::on_refusal`]).
+    refusal: Callback,
 }
 
 thread_local! {
@@ -189,8 +193,10 @@ pub enum Action {
     Clicked(String, Option<String>),
     /// The SDK's timer fired.
     Timer,
-    /// A send settled: the status (0 for no answer) and any `Retry-After` delay.
-    Sent(u16, Option<Millis>),
+    /// A send settled: the `Response`, or the error of a failed request (read as status 0).
+    Sent(JsValue),
+    /// The body of a response that refused a batch was read (its text, or the error reading it failed with).
+    Refusal(JsValue),
     /// This tab got the sender lock.
     Sender,
     /// A query of the held locks settled: its snapshot, or the error it failed with.
@@ -268,7 +274,8 @@ impl Task for Option<Action> {
                 s.tracker.track(&name, props.as_deref(), now);
             }
             Action::Timer => s.on_timer(now),
-            Action::Sent(status, retry_after) => s.on_send_result(status, retry_after, now),
+            Action::Sent(resp) => s.on_send_result(&resp, now),
+            Action::Refusal(text) => s.on_refusal(&text),
             Action::Sender => s.become_sender(),
             Action::Started(track_clicks, config) => s.start(track_clicks, config, now),
             Action::Live(held) => s.tabs.set_live(held),
@@ -345,10 +352,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     }
     let closures = Closures {
         timer: acting(|_| Some(Action::Timer)),
-        response: acting(|resp| {
-            let (status, retry_after) = transport::read_response(&resp);
-            Some(Action::Sent(status, retry_after))
-        }),
+        response: acting(|resp| Some(Action::Sent(resp))),
+        refusal: acting(|text| Some(Action::Refusal(text))),
     };
     let mut sdk = Sdk {
         tracker,
@@ -367,6 +372,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         exiting: false,
         drop_notice: DropNotice::default(),
         in_timer_task: false,
+        refused: 0,
         timer: None,
         flush_waiters: Vec::new(),
         outbox: Outbox::default(),
@@ -587,10 +593,11 @@ impl Sdk {
         );
     }
 
-    fn on_send_result(&mut self, status: u16, retry_after: Option<Millis>, now: Millis) {
+    fn on_send_result(&mut self, resp: &JsValue, now: Millis) {
         if self.tracker.queue().in_flight().is_none() {
             return;
         }
+        let (status, retry_after) = transport::read_response(resp);
         let outcome = SendOutcome::from_status(status, retry_after);
         if self.debug {
             console::debug(&console::join(&[
@@ -599,17 +606,45 @@ impl Sdk {
             ]));
         }
         if let SendOutcome::Rejected { status } = outcome {
-            self.report(
-                "batch_rejected",
-                &console::join(&[
-                    "the collector refused a batch with status ",
-                    &console::num(i64::from(status)),
-                    "; its events were dropped",
-                ]),
-            );
+            // Reported once its body says why (the collector's `{"error": {"code", "message"}}`); a body that
+            // cannot be read reports the status alone, later in the same way.
+            self.refused = status;
+            let body = super::convert::call1(resp, "text", super::convert::UNDEFINED);
+            transport::settle(&self.window, body, &self.closures.refusal);
         }
         let jitter = self.tracker.rng().next_f64();
         self.tracker.queue_mut().ack_in_flight(outcome, now, jitter);
+    }
+
+    /// Reports the batch refused last ([`Sdk::on_send_result`]): its status, and the code and message of the
+    /// collector's error in its body `text`, if it has one.
+    fn on_refusal(&mut self, text: &JsValue) {
+        let error = super::convert::prop(
+            &super::convert::call1(&super::convert::prop(&self.window, "JSON"), "parse", text)
+                .unwrap_or_default(),
+            "error",
+        );
+        let code = super::convert::text(&error, "code");
+        let why = if code.is_empty() {
+            code
+        } else {
+            console::join(&[
+                " (",
+                &code,
+                ": ",
+                &super::convert::text(&error, "message"),
+                ")",
+            ])
+        };
+        self.report(
+            "batch_rejected",
+            &console::join(&[
+                "the collector refused a batch with status ",
+                &console::num(i64::from(self.refused)),
+                &why,
+                "; its events were dropped",
+            ]),
+        );
     }
 
     fn on_timer(&mut self, now: Millis) {

@@ -366,7 +366,9 @@ for (const [who, origin] of [['for another source', () => neighbour], ['nowhere'
     await page.waitForFunction(() => window.notices.some((n) => n.code === 'batch_rejected') &&
       window.notices.some((n) => n.code === 'config_unavailable'));
     const notices = await page.evaluate(() => window.notices);
-    assert.match(notices.find((n) => n.code === 'batch_rejected').message, /status 403/);
+    // The collector's own code and message, which say why.
+    assert.match(notices.find((n) => n.code === 'batch_rejected').message,
+      new RegExp(`status 403 \\(origin_not_allowed: origin "${s.origin}" may not send events with this write key\\); its events were dropped`));
     assert.match(notices.find((n) => n.code === 'config_unavailable').message,
       new RegExp(`origin "${s.origin}" may not send events with this write key`));
     assert.ok((await page.evaluate(() => wayline.debugState().droppedRejected)) >= 1);

@@ -72,6 +72,35 @@ test('the page keeps working when the collector is down', async () => {
   await context.close();
 });
 
+// A refusal says why when its body is the collector's error, and gives the status alone when it is anything else
+// (a proxy's HTML page, a body that cannot be read).
+test('a refused batch is reported with the collector\'s code and message, or its status alone', async () => {
+  for (const [body, expected] of [
+    [JSON.stringify({ error: { code: 'payload_too_large', message: 'the request body is over 500 KB' } }),
+      'the collector refused a batch with status 413 (payload_too_large: the request body is over 500 KB); its events were dropped'],
+    ['<html><body>Request Entity Too Large</body></html>',
+      'the collector refused a batch with status 413; its events were dropped'],
+    [JSON.stringify({ error: 'too large' }), 'the collector refused a batch with status 413; its events were dropped'],
+  ]) {
+    const { page, log, context } = await openPage(env.browser);
+    await page.route('**/v1/batch', (route) => route.fulfill({ status: 413, contentType: 'application/json', body }));
+    await page.goto(env.collector.url + '/down.html');
+    await ready(page);
+    await page.evaluate(() => {
+      window.notices = [];
+      wayline.on('warning', (w) => window.notices.push(w));
+      wayline.track('Refused');
+      return wayline.flush();
+    });
+    await page.waitForFunction(() => window.notices.some((n) => n.code === 'batch_rejected'));
+    const notices = await page.evaluate(() => window.notices.filter((n) => n.code === 'batch_rejected'));
+    assert.deepEqual(notices.map((n) => n.message), [expected]);
+    assert.equal(await page.evaluate(() => wayline.debugState().queued), 0, 'the refused events are dropped');
+    assert.deepEqual(log.errors.filter((e) => !/status of 413/.test(e)), []);
+    await context.close();
+  }
+});
+
 test('offline beyond the queue bound, the oldest events are dropped and counted with one warning, not one per call', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/blank.html');
