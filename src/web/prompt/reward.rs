@@ -68,6 +68,15 @@ impl Ui {
         if text.is_empty() {
             self.label("k");
         }
+        // What is offered describes the dialog, unless it names it: the focus goes to the button, so a screen
+        // reader entering the dialog reads its name, this, then "Copy" or "OK".
+        if self.titled || !text.is_empty() {
+            dom::set(
+                &self.dialog,
+                "aria-describedby",
+                if self.titled { "q k" } else { "k" },
+            );
+        }
         let first = if code {
             dom::add(body, COPY, self.strings.get(strings::COPY))
         } else {
