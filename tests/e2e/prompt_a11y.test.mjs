@@ -56,3 +56,12 @@ test('a reward prompt describes what it offers: the dialog the focus enters has 
   assert.deepEqual([dialog.name.value, description(dialog)], ['https://trailhead.example/r/walk-with-a-friend-2026', '']);
   await context.close();
 });
+
+test('the NPS and CSAT scales say which end means what: the first and last options are described by the labels under them', async () => {
+  for (const [event, ends] of [['Show nps', [['0', 'Not likely'], ['10', 'Very likely']]], ['Show csat', [['1', 'Very unsatisfied'], ['5', 'Very satisfied']]]]) {
+    const { page, context } = await shown(event);
+    const nodes = await axTree(page);
+    for (const [value, label] of ends) assert.equal(description(ax(nodes, 'radio', value)), label, `${event}: option ${value}`);
+    await context.close();
+  }
+});

@@ -136,12 +136,16 @@ impl Ui {
                 if rating {
                     dom::set(&b, "aria-label", &v);
                 }
+                if ends.is_some() && (j == 0 || j + 1 == options) {
+                    dom::set(&b, "aria-describedby", if j == 0 { "l0" } else { "l1" });
+                }
             }
+            // Each end's label describes the option at that end ("0", "Not likely"): said of the group, it would
+            // not tell which end is which.
             if let Some((lo_label, hi_label)) = ends {
-                let l = dom::add(body, "div|class|l|id|l", "");
-                dom::set(&g, "aria-describedby", "l");
-                dom::add(&l, "span", self.strings.get(lo_label));
-                dom::add(&l, "span", self.strings.get(hi_label));
+                let l = dom::add(body, "div|class|l", "");
+                dom::add(&l, "span|id|l0", self.strings.get(lo_label));
+                dom::add(&l, "span|id|l1", self.strings.get(hi_label));
             }
         }
         if kind == TEXT {
