@@ -55,14 +55,19 @@ const CSS: &str = concat!(
     ".ch{grid-template-columns:1fr}.o{padding:4px;border:1px solid var(--wl-border);text-align:center}",
     ".ch .o{padding:8px 12px;text-align:start}",
     ".o[aria-checked=true]{background:var(--wl-accent);border-color:var(--wl-accent);color:var(--wl-on-accent)}",
+    // A star not chosen is the text colour at half opacity: 3:1 with the background (WCAG 1.4.11), light and dark.
     ".r{display:flex;gap:2px}.r .o{border:0;background:none;font-size:30px;line-height:1;color:var(--wl-fg);",
-    "opacity:.3}.r:has([aria-checked=true]) .o{color:var(--wl-accent);opacity:1}",
-    ".r [aria-checked=true]~.o{color:var(--wl-fg);opacity:.3}",
+    "opacity:.5}.r:has([aria-checked=true]) .o{color:var(--wl-accent);opacity:1}",
+    ".r [aria-checked=true]~.o{color:var(--wl-fg);opacity:.5}",
     ".l{display:flex;justify-content:space-between;gap:8px;margin-top:6px}",
     ".n{margin:12px 0 0;margin-inline-end:8px;padding:6px 16px;font-weight:600;border:1px solid var(--wl-accent);",
     "background:var(--wl-accent);color:var(--wl-on-accent)}.n2{background:none;color:inherit}",
+    // The text box's border is all that shows where to type: the text colour at 55% (3:1 with the background, WCAG
+    // 1.4.11, light and dark), over the faint border of the rest where `color-mix` is unknown. Its placeholder is
+    // the text colour at 70% rather than the browser's fixed grey (3.5:1 on the dark background).
     "textarea{display:block;width:100%;min-height:84px;padding:8px;border:1px solid var(--wl-border);",
-    "border-radius:calc(var(--wl-radius)/2);resize:vertical}",
+    "border-color:color-mix(in srgb,var(--wl-fg) 55%,#0000);border-radius:calc(var(--wl-radius)/2);",
+    "resize:vertical}::placeholder{color:inherit;opacity:.7}",
     ".k{padding:10px;border:1px dashed var(--wl-border);border-radius:calc(var(--wl-radius)/2);",
     "font:600 17px/1.3 ui-monospace,Menlo,Consolas,monospace;text-align:center;word-break:break-all;",
     "user-select:all;-webkit-user-select:all}.u{font-size:14px}.x+div>.k:first-child{margin-inline-end:36px}",
@@ -70,6 +75,11 @@ const CSS: &str = concat!(
     ":focus-visible{outline:2px solid var(--wl-accent);outline-offset:2px}",
     "@media(max-width:400px){.n11{grid-template-columns:repeat(6,1fr)}}",
     "@media(prefers-reduced-motion:reduce){.d{animation:none}}",
+    // Forced colours (Windows' contrast themes) paint a chosen option's accent as the page's background, so a
+    // ticked box looked like the others: the system's selection colours mark it instead (`.d` outranks the stars'
+    // `.r:has(…) .o`).
+    "@media(forced-colors:active){.d .o[aria-checked=true]{forced-color-adjust:none;background:Highlight;",
+    "color:HighlightText}}",
 );
 
 /// The campaign's compiled theme (`core::campaigns::theme`: `[CSS, position]`, checked and rendered by the
