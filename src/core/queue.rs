@@ -1001,6 +1001,24 @@ impl Queue {
         }
     }
 
+    /// Forgets every event, those of a batch in flight and those imported from other tabs included, keeping the
+    /// sequence numbers and the drop counts: the tab's stored log, written in full just before, now belongs to a
+    /// tab that is gone (a page frozen or kept in the back/forward cache gave up its locks, and comes back as a tab
+    /// of its own), and whichever tab sends takes it over from storage; the other tabs' logs are still theirs.
+    /// The next event of this tab starts its first part afresh.
+    pub fn hand_over(&mut self) {
+        self.remove_where(Doomed::Range(0, u64::MAX));
+        self.dirty_parts.clear();
+        self.part = 0;
+        self.part_bytes = 0;
+        self.in_flight = None;
+        self.in_flight_reported = DropCounts::default();
+        self.failures = 0;
+        self.retry = None;
+        self.flush_requested = false;
+        self.foreign_acks.clear();
+    }
+
     /// Whether events imported with `origin` are still waiting.
     pub fn has_origin(&self, origin: u32) -> bool {
         self.items
@@ -1505,6 +1523,45 @@ mod tests {
         // The in-flight request answering removes its events as usual.
         ack(&mut q, &inflight, SendOutcome::Accepted, 2);
         assert_eq!(q.len(), 8);
+    }
+
+    /// A page frozen or kept in the back/forward cache hands its stored log over and comes back as a tab of its
+    /// own: nothing it held is sent again from memory (another tab takes the log over), a late answer to the
+    /// batch that was in flight changes nothing, and its next events start a fresh log.
+    #[test]
+    fn a_handed_over_queue_starts_afresh() {
+        let mut q = queue(2);
+        for n in 0..5 {
+            q.push(message(n), 0);
+        }
+        let mut other = queue(2);
+        other.push(message(9), 0);
+        q.import(&other.encode(), 7, 0);
+        assert!(q.take_due(0, "k").is_some());
+        while q.next_dirty_part().is_some() {}
+        let seq = q.items().last().map(|i| i.seq).unwrap_or(0);
+        q.hand_over();
+        assert!(q.is_empty() && !q.has_dirty_parts());
+        assert_eq!(q.bytes(), "{}".len(), "the current context alone");
+        assert!(
+            q.in_flight().is_none(),
+            "the late answer finds nothing in flight"
+        );
+        assert!(q.take_foreign_acks().is_empty());
+        assert_eq!(q.next_send_at(0), None, "nothing to send");
+        q.push(message(5), 10);
+        assert!(q.items().all(|i| i.seq > seq), "sequence numbers go on");
+        let (part, text) = q.next_dirty_part().unwrap();
+        assert_eq!(part, 0);
+        assert_eq!(
+            text.unwrap()
+                .lines()
+                .filter(|l| l.starts_with("e "))
+                .count(),
+            1,
+            "the new log holds the new event alone"
+        );
+        assert_eq!(q.next_send_at(10), Some(1_010));
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub struct Callback(Callback3);
 /// a call shim and drop code of its own.
 pub enum Handler {
     /// Carries out what the function reads from the first argument (`sdk::acting`); with `true`, answers a promise
-    /// that never settles (a Web Lock grant, held until the page is gone).
+    /// that settles when the tab lets go of its locks (a Web Lock grant: `tabs::held`).
     Act(fn(JsValue) -> Option<super::sdk::Action>, bool),
     /// `JSON.stringify`'s replacer in [`repaired`]: the objects seen so far.
     Replacer(Vec<JsValue>),
@@ -171,6 +171,31 @@ pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
 /// `target[method](a, b)`; `None` when it is not a function or it throws. (As [`call1`].)
 pub fn call2(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
     method_of(target, method)?.call2(target, a, b).ok()
+}
+
+/// `new window[name](...args)` (`args` an array: see [`array`]), or `undefined` where there is no such
+/// constructor or it throws. One import for the SDK's few constructions (a promise, an `AbortController`).
+pub fn construct(name: &str, args: &JsValue) -> JsValue {
+    let ctor = super::env::window()
+        .map(|w| prop(&w, name))
+        .filter(JsValue::is_function)
+        .unwrap_or_default();
+    if !ctor.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    js_sys::Reflect::construct::<fn() -> JsValue>(ctor.unchecked_ref(), args.unchecked_ref())
+        .unwrap_or_default()
+}
+
+/// `target[method](a, b, c)`; `None` when it is not a function or it throws. (As [`call1`].)
+pub fn call3(
+    target: &JsValue,
+    method: &str,
+    a: &JsValue,
+    b: &JsValue,
+    c: &JsValue,
+) -> Option<JsValue> {
+    method_of(target, method)?.call3(target, a, b, c).ok()
 }
 
 /// `target[method]` if it is a function (checked and cast: `dyn_into`'s `Result` is code of its own).

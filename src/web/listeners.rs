@@ -18,10 +18,10 @@ use super::sdk::{act, acting, Action};
 const ACTIVITY_EVERY: crate::core::time::Millis = 1_000;
 
 /// Every event the SDK listens to: the first seven on `window`, the last ([`ENTRY_CHANGE`]) on `navigation`, the
-/// rest on `document`. [`on_event`] matches on an event's index here (one scan of this list rather than a
+/// rest on `document` (`freeze` and `resume` are the Page Lifecycle API's, Chromium's alone). [`on_event`] matches on an event's index here (one scan of this list rather than a
 /// comparison per name), and the indexes of `mouseout` (exit intent) and `click` (tagged clicks) are [`MOUSEOUT`]
 /// and [`CLICK`].
-const EVENTS: [&str; 14] = [
+const EVENTS: [&str; 16] = [
     "pagehide",
     "pageshow",
     "online",
@@ -35,13 +35,15 @@ const EVENTS: [&str; 14] = [
     "mousemove",
     "mouseout",
     "click",
+    "freeze",
+    "resume",
     "currententrychange",
 ];
 const ON_WINDOW: usize = 7;
 const MOUSEOUT: usize = 11;
 const CLICK: usize = 12;
 /// On `navigation` (the Navigation API), where the browser has it.
-const ENTRY_CHANGE: usize = 13;
+const ENTRY_CHANGE: usize = 15;
 
 /// Listens to the page's events and wraps `history.pushState`/`replaceState` (for good: see [`Callback::keep`]).
 pub fn attach(window: &web_sys::Window, track_clicks: bool) {
@@ -88,7 +90,8 @@ fn on_event(event: JsValue) -> Option<Action> {
     // `type` through `prop`: `Event.type` is the only typed event getter the SDK would need.
     let kind = text(&event, "type");
     let action = match EVENTS.iter().position(|e| *e == kind)? {
-        // pagehide
+        // pagehide; of a page kept in the back/forward cache, `persisted`.
+        0 if super::convert::is_true(&prop(&event, "persisted")) => Action::Cached,
         0 => Action::Hidden(true),
         // visibilitychange
         7 => {
@@ -102,7 +105,7 @@ fn on_event(event: JsValue) -> Option<Action> {
         }
         // pageshow, online, offline, popstate (and the Navigation API's entry change), storage, scroll
         // Only a page restored from the back/forward cache: the first `pageshow` is the page's load.
-        1 if super::convert::is_true(&prop(&event, "persisted")) => Action::Returned,
+        1 if super::convert::is_true(&prop(&event, "persisted")) => Action::Restored,
         2 => Action::Online(true),
         3 => Action::Online(false),
         4 | ENTRY_CHANGE => Action::Navigated,
@@ -113,6 +116,9 @@ fn on_event(event: JsValue) -> Option<Action> {
         #[cfg(feature = "segments")]
         MOUSEOUT => return on_mouseout(&event),
         CLICK => return on_click(&event),
+        // freeze, resume
+        13 => Action::Frozen,
+        14 => Action::Resumed,
         _ => return None,
     };
     Some(action)

@@ -177,8 +177,18 @@ fn run_dyn(task: &mut dyn Task) {
 pub enum Action {
     /// Hidden; `true` for `pagehide` (the page is left).
     Hidden(bool),
-    /// Visible again, or restored from the back/forward cache.
+    /// `pagehide` of a page the browser keeps in the back/forward cache (`persisted`): left, and its locks let go.
+    Cached,
+    /// The page is frozen (`freeze`: in the background, or entering the back/forward cache).
+    Frozen,
+    /// The page runs again after `freeze` (`resume`).
+    Resumed,
+    /// Visible again.
     Returned,
+    /// Shown from the back/forward cache (`pageshow` with `persisted`).
+    Restored,
+    /// A Web Lock was granted to this tab: what releases it (see `tabs::held`).
+    Holding(JsValue),
     Online(bool),
     /// The URL may have changed (`popstate`, the `history` wrappers).
     Navigated,
@@ -236,25 +246,25 @@ impl Task for Option<Action> {
             s.view_pending();
         }
         match action {
-            Action::Hidden(left) => {
-                s.tracker.page_hidden(now);
-                if left {
-                    // The page's engagement is a message of the page as the visitor leaves it.
-                    s.refresh_title(now);
-                    s.tracker.page_left(now);
+            Action::Hidden(left) => s.hide(left, now),
+            Action::Cached => {
+                s.hide(true, now);
+                s.suspend(now);
+            }
+            Action::Frozen => s.suspend(now),
+            Action::Resumed => s.resume(),
+            Action::Returned => s.returned(now),
+            Action::Restored => {
+                // The visitor sees the page again: a page view, as a load would record (the page's engagement was
+                // recorded as it was left). In Chromium `resume` came first; elsewhere this is where the page asks
+                // for its locks again.
+                s.resume();
+                s.returned(now);
+                if s.auto_page {
+                    s.view_page(None, None, None, now);
                 }
-                s.on_exit(now);
             }
-            Action::Returned => {
-                // What other tabs stored while this page could not hear it (frozen, or in the back/forward cache,
-                // whose `visibilitychange` comes before its `pageshow`) is taken in first: a campaign waiting for the
-                // page is then checked against caps and answers recorded elsewhere meanwhile. (Taking in what it
-                // already has changes nothing.)
-                s.absorb_stored(now);
-                s.tracker.page_shown(now);
-                s.on_return();
-                s.refresh_config(now);
-            }
+            Action::Holding(resolve) => s.tabs.hold(resolve),
             Action::Online(online) => {
                 s.set_online(online);
                 if online {
@@ -302,7 +312,7 @@ pub fn acting(make: fn(JsValue) -> Option<Action>) -> Callback {
     Callback::of(Handler::Act(make, false))
 }
 
-/// The same for a Web Lock grant: the lock is held until the page is gone (the callback's promise never settles).
+/// The same for a Web Lock grant: the lock is held until the tab lets go of its locks (`Tabs::release`).
 pub fn holding(make: fn(JsValue) -> Option<Action>) -> Callback {
     Callback::of(Handler::Act(make, true))
 }
@@ -313,10 +323,17 @@ pub fn acted(make: fn(JsValue) -> Option<Action>, hold: bool, v: JsValue) -> JsV
         act(action);
     }
     if hold {
-        super::tabs::never_resolving()
+        super::tabs::held()
     } else {
         JsValue::UNDEFINED
     }
+}
+
+/// A new tab's id (a random number, as text).
+fn tab_id(tracker: &mut Tracker) -> String {
+    let mut id = String::new();
+    crate::core::json::write_int((tracker.rng().next_u64() >> 24) as i64, &mut id);
+    id
 }
 
 /// Installs the SDK, attaches its listeners, records the first page view and emits `ready`.
@@ -340,12 +357,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         env::seed(&window),
     );
     tracker.set_consent(consent);
-    let tab_id = {
-        let mut id = String::new();
-        crate::core::json::write_int((tracker.rng().next_u64() >> 24) as i64, &mut id);
-        id
-    };
-    let mut tabs = Tabs::new(&window, tracker.write_key(), tab_id);
+    let id = tab_id(&mut tracker);
+    let mut tabs = Tabs::new(&window, tracker.write_key(), id);
     if store.is_memory_only() {
         // Nothing is shared between tabs: this tab sends its own events.
         tabs.sender = true;
@@ -1019,9 +1032,54 @@ impl Sdk {
         self.exit_flush(now);
     }
 
+    /// The page is hidden, or left (`pagehide`): engaged time stops, and for a page left its engagement is
+    /// recorded; then what is queued is beaconed and stored (see [`Sdk::on_exit`]).
+    fn hide(&mut self, left: bool, now: Millis) {
+        self.tracker.page_hidden(now);
+        if left {
+            // The page's engagement is a message of the page as the visitor leaves it.
+            self.refresh_title(now);
+            self.tracker.page_left(now);
+        }
+        self.on_exit(now);
+    }
+
     /// The page is visible again (back from another tab, or restored from the back/forward cache).
-    pub fn on_return(&mut self) {
+    fn returned(&mut self, now: Millis) {
+        // What other tabs stored while this page could not hear it (frozen, or in the back/forward cache, whose
+        // `visibilitychange` comes before its `pageshow`) is taken in first: a campaign waiting for the page is
+        // then checked against caps and answers recorded elsewhere meanwhile. (Taking in what it already has
+        // changes nothing.)
+        self.absorb_stored(now);
+        self.tracker.page_shown(now);
         self.exiting = false;
+        self.refresh_config(now);
+    }
+
+    /// The page is frozen, in the background or as it enters the back/forward cache (it was hidden first, and
+    /// beaconed and stored what it had): it lets go of its locks, so that another tab sends meanwhile, taking
+    /// this tab's stored log over as a closed tab's, and so that Chromium keeps the page in its cache when the
+    /// next page of the site asks for them. A tab on its own (storage in memory alone) keeps its events.
+    fn suspend(&mut self, now: Millis) {
+        if self.tabs.released || !self.tabs.has_locks() || self.store.is_memory_only() {
+            return;
+        }
+        self.exit_flush(now);
+        self.tabs.release();
+    }
+
+    /// The page runs again after [`Sdk::suspend`]: it comes back as a tab of its own, with a new id. What it had
+    /// queued is in the stored log it left, which the sending tab (maybe this one) takes over, so it is neither
+    /// lost nor sent again from memory; with consent pending nothing was stored, and it keeps its events.
+    fn resume(&mut self) {
+        if !self.tabs.released {
+            return;
+        }
+        if self.tracker.consent().may_persist() {
+            self.tracker.queue_mut().hand_over();
+        }
+        let id = tab_id(&mut self.tracker);
+        self.tabs.renew(id);
     }
 
     /// Hands what is queued to `sendBeacon` (the sending tab only: another tab's sender imports a closing

@@ -9,7 +9,8 @@
 //! tell a live tab's log from a dead one's: a dead tab's log is sent and then removed. When the sender dies, the
 //! lock passes to a waiting tab, which re-imports everything not acknowledged: delivery stays at least once, and
 //! the collector's `messageId` dedupe makes storage exactly once. A reload is a new tab: the previous page's log
-//! is a dead tab's log.
+//! is a dead tab's log. So is a page frozen or kept in the back/forward cache: it lets go of both locks
+//! ([`Tabs::release`]) and comes back as a tab with a new id ([`Tabs::renew`]).
 //!
 //! Without Web Locks (old browsers) each tab sends its own events, and logs of earlier tabs are taken over when a
 //! tab starts (a live tab's log taken over that way is sent twice, which the collector's dedupe absorbs).
@@ -17,7 +18,7 @@
 use wasm_bindgen::JsValue;
 
 use super::console::join;
-use super::convert::{call2, number, prop, prop_object, then, Callback};
+use super::convert::{number, prop, prop_object, then, Callback};
 use super::sdk::{self, Action};
 use crate::core::time::{Millis, SECOND};
 
@@ -54,15 +55,25 @@ pub struct Tabs {
     liveness_pending: bool,
     /// Both reactions of a liveness query (see `set_live`).
     on_liveness: Callback,
+    /// What releases the locks this tab holds: the `resolve` of each grant's promise ([`held`]).
+    holds: Vec<JsValue>,
+    /// The `AbortController` of this tab's lock requests, which cancels one still waiting (the sender lock).
+    abort: JsValue,
+    /// The tab let go of its locks (frozen, or in the back/forward cache) and has not asked for them again.
+    pub released: bool,
+    /// Takes the rejection of a lock request cancelled by [`Tabs::release`] (else an unhandled rejection).
+    ignore: Callback,
 }
 
-/// A promise that never settles (`Promise.race([])`), for holding a lock until the page is gone. Not
-/// `new Promise(() => {})`: that executor would be a closure type of its own (an invoke shim and a glue factory).
-pub fn never_resolving() -> JsValue {
-    let promise = super::env::window()
-        .map(|w| prop(&w, "Promise"))
-        .unwrap_or_default();
-    super::convert::call1(&promise, "race", &super::convert::array()).unwrap_or_default()
+/// A promise that settles when this tab lets go of its locks ([`Tabs::release`]), for holding the lock whose grant
+/// answers it until then: until the page is gone, or frozen (in the back/forward cache, or by the browser in the
+/// background). Its `resolve` reaches [`Tabs::hold`] through `Action::Holding`, from the executor that
+/// `new Promise` calls at once. (The executor is one more [`sdk::acting`] callback, of the SDK's one closure type.)
+pub fn held() -> JsValue {
+    let executor = sdk::acting(|resolve| Some(Action::Holding(resolve)));
+    let args = super::convert::array();
+    let _ = super::convert::call1(&args, "push", executor.as_ref());
+    super::convert::construct("Promise", &args)
 }
 
 impl Tabs {
@@ -82,6 +93,10 @@ impl Tabs {
             last_liveness_check: 0,
             liveness_pending: false,
             on_liveness: sdk::acting(|settled| Some(Action::Live(settled))),
+            holds: Vec::new(),
+            abort: JsValue::UNDEFINED,
+            released: false,
+            ignore: sdk::acting(|_| None),
         }
     }
 
@@ -126,19 +141,63 @@ impl Tabs {
     }
 
     /// Takes the tab's lifetime lock and queues for the sender lock. The callbacks run later, from the browser.
+    /// Both are held until [`Tabs::release`]; a request still waiting then is cancelled through its signal.
     pub fn request_locks(&mut self) {
         let Some(locks) = &self.locks else {
             return;
         };
-        // `locks.request(name, callback)` through `call2`, as every rare DOM call.
+        let controller = super::convert::construct("AbortController", &super::convert::array());
+        let options = super::convert::object("signal", &[prop(&controller, "signal")]);
+        self.abort = controller;
+        // `locks.request(name, options, callback)` through `call3`, as every rare DOM call.
         let hold = sdk::holding(|_lock| None);
-        let tab_lock = join(&[&self.prefix, "tab:", &self.id]);
-        let _ = call2(locks, "request", &tab_lock.into(), hold.as_ref());
         let lead = sdk::holding(|_lock| Some(Action::Sender));
+        let tab_lock = join(&[&self.prefix, "tab:", &self.id]);
         let sender_lock = join(&[&self.prefix, "sender"]);
-        let _ = call2(locks, "request", &sender_lock.into(), lead.as_ref());
+        for (name, grant) in [(tab_lock, &hold), (sender_lock, &lead)] {
+            if let Some(request) =
+                super::convert::call3(locks, "request", &name.into(), &options, grant.as_ref())
+            {
+                let _ = then(&request, super::convert::UNDEFINED, self.ignore.as_ref());
+            }
+        }
         hold.keep();
         lead.keep();
+    }
+
+    /// A lock was granted: its release, kept until the tab lets go of its locks (at once if it already has).
+    pub fn hold(&mut self, resolve: JsValue) {
+        if self.released {
+            let _ = super::convert::call1(&resolve, "call", super::convert::UNDEFINED);
+        } else {
+            self.holds.push(resolve);
+        }
+    }
+
+    /// Lets go of this tab's locks and cancels the request still waiting: a page frozen (by the browser, or as it
+    /// enters the back/forward cache) that held them would keep every other tab from sending, and Chromium
+    /// evicts a cached page that holds a lock another page asks for (`WebLocksContention`), so a back navigation
+    /// within the site would load the page afresh. Its log is then a closed tab's to the tab that sends.
+    pub fn release(&mut self) {
+        for resolve in &std::mem::take(&mut self.holds) {
+            let _ = super::convert::call1(resolve, "call", super::convert::UNDEFINED);
+        }
+        let _ = super::convert::call1(&self.abort, "abort", super::convert::UNDEFINED);
+        self.released = true;
+        self.sender = false;
+    }
+
+    /// The page is back after [`Tabs::release`]: it is a tab of its own, `id`, which knows no other tab's log
+    /// yet, and asks for its locks again.
+    pub fn renew(&mut self, id: String) {
+        self.id = id;
+        self.released = false;
+        self.foreign.clear();
+        self.foreign_dirty = true;
+        self.changed_logs.clear();
+        self.pending_logs.clear();
+        self.live = None;
+        self.request_locks();
     }
 
     /// Asks the browser which tabs are alive (when due); the answer arrives through `set_live`.

@@ -1,0 +1,169 @@
+// The page lifecycle as browsers drive it: the back/forward cache (bfcache) and page freezing (docs/sdk.md,
+// "Back/forward cache and frozen pages").
+//
+// Playwright launches Chromium with `--disable-back-forward-cache`; these tests launch it without that switch
+// (`ignoreDefaultArgs`), so that a back navigation restores the page from the cache, and ask Chromium through
+// the DevTools protocol why a page was not restored (`Page.backForwardCacheNotUsed`).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { root, startCollector, openPage, ready, waitForEvents, assertNoDuplicates, byAnon } from './helpers.mjs';
+
+let collector;
+let browser;
+before(async () => {
+  collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site') });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser.close();
+  await collector.stop();
+});
+
+const MINUTE = 60 * 1000;
+
+/** A page whose `Date.now()` runs ahead by the `skew` stored in `localStorage` (ms), read at each call, so that
+ *  another page of the origin can move the clock of a page lying in the cache; and whose bfcache restores are
+ *  counted in `window.restored`. */
+async function lifecyclePage() {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    const now = Date.now;
+    Date.now = () => now.call(Date) + Number(localStorage.getItem('skew') || 0);
+    window.restored = 0;
+    addEventListener('pageshow', (e) => { if (e.persisted) window.restored += 1; });
+  });
+  const tab = await openPage(browser, context);
+  const cdp = await context.newCDPSession(tab.page);
+  await cdp.send('Page.enable');
+  tab.notRestored = [];
+  cdp.on('Page.backForwardCacheNotUsed', (e) => tab.notRestored.push(e.notRestoredExplanations.map((x) => x.reason)));
+  tab.cdp = cdp;
+  return tab;
+}
+
+/** Goes back, and resolves once the page is there (a restore fires no `load`). */
+async function back(page) {
+  await page.goBack({ waitUntil: 'commit' });
+  await page.waitForFunction(() => document.readyState === 'complete');
+}
+
+test('a page with the SDK is restored from the back/forward cache, also when the next page has the SDK', async () => {
+  const { page, log, notRestored, context } = await lifecyclePage();
+  await page.goto(collector.url + '/blank.html?from=cache-1');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.track('Before Leaving'));
+  // Another page of the site, with the SDK: it asks for the locks the cached page held.
+  await page.goto(collector.url + '/blank.html?next=cache-1');
+  await ready(page);
+  await page.evaluate(() => wayline.track('On The Next Page'));
+  await back(page);
+  assert.deepEqual(notRestored, [], 'Chromium restored the page from the cache');
+  assert.equal(await page.evaluate(() => window.restored), 1);
+
+  // The restored page is seen again: a page view, and it goes on recording and sending.
+  await page.evaluate(() => wayline.track('After Restore'));
+  const events = await waitForEvents(collector, (e) => {
+    const mine = e.filter(byAnon(anon));
+    return mine.some((x) => x.event === 'After Restore')
+      && mine.filter((x) => x.type === 'page' && x.context.page.search === '?from=cache-1').length >= 2;
+  });
+  const mine = events.filter(byAnon(anon));
+  assertNoDuplicates(assert, mine);
+  const names = mine.map((e) => (e.type === 'page' ? `page ${e.context.page.search}` : e.event));
+  for (const name of ['Before Leaving', 'On The Next Page', 'After Restore']) {
+    assert.equal(names.filter((n) => n === name).length, 1, `${name} once: ${names}`);
+  }
+  assert.equal(names.filter((n) => n === 'page ?from=cache-1').length, 2, `a page view on load and on restore: ${names}`);
+  // The restored view comes after the engagement the page sent as it was left.
+  const at = (e) => Date.parse(e.originalTimestamp || e.timestamp);
+  const views = mine.filter((e) => e.type === 'page' && e.context.page.search === '?from=cache-1').sort((x, y) => at(x) - at(y));
+  assert.ok(at(views[1]) >= at(mine.find((e) => e.event === 'On The Next Page')), 'the second view is the restore');
+  assert.equal(views[1].context.sessionId, views[0].context.sessionId, 'the session goes on');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('after a long stay in the cache the restored page starts a new session; the time in the cache is no engaged time', async () => {
+  const { page, log, notRestored, context } = await lifecyclePage();
+  await page.goto(collector.url + '/blank.html?from=cache-2');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.mouse.move(10, 10);
+  await page.mouse.move(30, 30);
+  await page.goto(collector.url + '/blank.html?next=cache-2');
+  await ready(page);
+  // 31 minutes pass while the first page lies in the cache (sessions end after 30 minutes without a call).
+  await page.evaluate((skew) => localStorage.setItem('skew', String(skew)), 31 * MINUTE);
+  await back(page);
+  assert.deepEqual(notRestored, [], 'Chromium restored the page from the cache');
+  await page.mouse.move(40, 40);
+  await page.mouse.move(60, 60);
+  await page.waitForTimeout(300);
+  // Left again: its engagement since the restore.
+  await page.goto(collector.url + '/blank.html?again=cache-2');
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  const events = await waitForEvents(collector, (e) =>
+    e.filter(byAnon(anon)).filter((x) => x.event === 'Page Engagement').length >= 2
+    && e.some((x) => x.type === 'page' && x.context.page.search === '?again=cache-2'));
+  const mine = events.filter(byAnon(anon));
+  assertNoDuplicates(assert, mine);
+  const views = mine.filter((e) => e.type === 'page' && e.context.page.search === '?from=cache-2');
+  assert.equal(views.length, 2, 'a page view on load and on restore');
+  const [first, restored] = views.sort((x, y) => Date.parse(x.originalTimestamp) - Date.parse(y.originalTimestamp));
+  assert.notEqual(restored.context.sessionId, first.context.sessionId, 'a new session after 31 minutes');
+  for (const e of mine.filter((x) => x.event === 'Page Engagement')) {
+    assert.ok(e.properties.engagedMs < 30 * 1000, `no time in the cache counted: ${e.properties.engagedMs} ms`);
+  }
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+// Headless Chromium does not freeze a page that is visible, and every page it shows is (`Page.setWebLifecycleState`
+// changes nothing for it): the page's own `freeze` and `resume` events stand in for the browser's here.
+test('a frozen tab lets go of its locks, so another tab sends, and comes back as a tab of its own', async () => {
+  const context = await browser.newContext();
+  const a = await openPage(browser, context);
+  await a.page.goto(collector.url + '/blank.html?tab=frozen');
+  await ready(a.page);
+  const b = await openPage(browser, context);
+  await b.page.goto(collector.url + '/blank.html?tab=beside');
+  await ready(b.page);
+  const anon = await b.page.evaluate(() => wayline.anonymousId());
+  const locks = async () => {
+    const { held, pending } = await b.page.evaluate(() => navigator.locks.query());
+    return { held: held.map((l) => l.name.replace(/:\d+$/, ':N')).sort(), pending: pending.map((l) => l.name) };
+  };
+  await b.page.waitForFunction(() => navigator.locks.query().then((q) => q.pending.length === 1));
+  await a.page.evaluate(() => {
+    wayline.track('Before Freeze');
+    document.dispatchEvent(new Event('visibilitychange'));
+    document.dispatchEvent(new Event('freeze'));
+  });
+  await b.page.waitForTimeout(200);
+  assert.deepEqual(await locks(), { held: ['wayline:wk_demo:sender', 'wayline:wk_demo:tab:N'], pending: [] },
+    'the frozen tab holds no lock and waits for none: the other tab is the sender');
+  await b.page.evaluate(() => wayline.track('While A Is Frozen'));
+  assert.equal(await b.page.evaluate(() => wayline.flush()), true, 'B sends while A is frozen');
+  await a.page.evaluate(() => document.dispatchEvent(new Event('resume')));
+  await b.page.waitForTimeout(200);
+  assert.deepEqual(await locks(), { held: ['wayline:wk_demo:sender', 'wayline:wk_demo:tab:N', 'wayline:wk_demo:tab:N'], pending: ['wayline:wk_demo:sender'] },
+    'resumed, it holds a lifetime lock again and waits for the sender lock');
+  await a.page.evaluate(() => wayline.track('After Resume'));
+  assert.equal(await a.page.evaluate(() => wayline.flush()), true);
+  const names = ['Before Freeze', 'While A Is Frozen', 'After Resume'];
+  const events = await waitForEvents(collector, (e) => names.every((n) => e.some((x) => x.event === n && x.anonymousId === anon)));
+  assertNoDuplicates(assert, events.filter(byAnon(anon)));
+  for (const n of names) assert.equal(events.filter((x) => x.event === n).length, 1, n);
+  assert.deepEqual(a.log.errors, []);
+  assert.deepEqual(b.log.errors, []);
+  await context.close();
+});
