@@ -27,6 +27,18 @@ export interface CallOptions {
 }
 /** Properties of a `track`/`page` call or traits of `identify`: a plain object. */
 export type Properties = Record<string, unknown>;
+/** A user, group or previous id: a string, or a finite number, sent as its text (as analytics.js sends it). */
+export type Id = string | number;
+
+/**
+ * What `configResponse` resolves to: a `Response`, or any object with its `status`, `headers.get` and `text()`
+ * (the script-tag stub hands over such an object).
+ */
+export interface ConfigResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
 
 export interface InitOptions {
   /** Write key of a source configured on the collector (for the demo: `wk_demo`). Required. */
@@ -80,7 +92,7 @@ export interface InitOptions {
    * SDK rather than after it. The script tag's stub does this for `data-config`. A rejected promise or an error
    * status counts as the config being unavailable, as for the SDK's own request.
    */
-  configResponse?: Promise<Response>;
+  configResponse?: PromiseLike<ConfigResponse>;
   /** Starting consent state (SPEC §8). Default `'granted'`. */
   consent?: ConsentState;
   /** Queued events older than this many days are dropped and counted (1–365). Default 7. */
@@ -385,28 +397,31 @@ export interface Wayline {
   page(name?: string, properties?: Properties, callback?: Callback): void;
   page(name: string | undefined, properties: Properties, options: CallOptions, callback?: Callback): void;
   /** A page view with a category and a name, as analytics.js reads two leading strings: `page('Docs', 'Intro')`. */
-  page(category: string, name: string, properties?: Properties, callback?: Callback): void;
-  page(category: string | null, name: string, properties: Properties | null | undefined, options: CallOptions, callback?: Callback): void;
+  page(category: string | null | undefined, name: string, properties?: Properties | null, callback?: Callback): void;
+  page(category: string | null | undefined, name: string, properties: Properties | null | undefined, options: CallOptions, callback?: Callback): void;
   page(properties: Properties, callback?: Callback): void;
   page(properties: Properties, options: CallOptions, callback?: Callback): void;
-  /** Associates the visitor with a user id and merges traits (`identify(traits)` updates traits only). */
-  identify(userId: string, traits?: Properties, callback?: Callback): void;
-  identify(userId: string, traits: Properties | undefined, options: CallOptions, callback?: Callback): void;
+  /**
+   * Associates the visitor with a user id and merges traits (`identify(traits)`, or a missing id, `null`, keeps the
+   * current id and updates traits only).
+   */
+  identify(userId: Id | null | undefined, traits?: Properties, callback?: Callback): void;
+  identify(userId: Id | null | undefined, traits: Properties | undefined, options: CallOptions, callback?: Callback): void;
   identify(traits: Properties, callback?: Callback): void;
   identify(traits: Properties, options: CallOptions, callback?: Callback): void;
   /**
    * Records a Segment `group` message: the visitor belongs to a company or team. Rules see it as a `"Group"`
    * event whose properties are the traits; the traits are not kept in the profile.
    */
-  group(groupId: string, traits?: Properties, callback?: Callback): void;
-  group(groupId: string, traits: Properties | undefined, options: CallOptions, callback?: Callback): void;
+  group(groupId: Id, traits?: Properties, callback?: Callback): void;
+  group(groupId: Id, traits: Properties | undefined, options: CallOptions, callback?: Callback): void;
   /**
    * Records a Segment `alias` message joining `previousId` (by default the current user id, else the anonymous id)
    * to `userId`. The visitor's own user id does not change (`identify` does that).
    */
-  alias(userId: string, previousId?: string, callback?: Callback): void;
-  alias(userId: string, previousId: string | undefined, options: CallOptions, callback?: Callback): void;
-  alias(userId: string, options: CallOptions, callback?: Callback): void;
+  alias(userId: Id, previousId?: Id, callback?: Callback): void;
+  alias(userId: Id, previousId: Id | undefined, options: CallOptions, callback?: Callback): void;
+  alias(userId: Id, options: CallOptions, callback?: Callback): void;
   /** Logout: new anonymous id, user id and traits cleared. */
   reset(): void;
   /** Changes the consent state; `'granted'` sends what was held, `'denied'` purges storage. */

@@ -1,0 +1,101 @@
+// The npm package and the script tag in the setups front-end developers use: imported by server-side rendering in
+// plain Node, type-checked by TypeScript under the module resolutions projects use, and loaded in Chromium under a
+// Content-Security-Policy that refuses the module or the collector, and behind an extension that blocks the
+// collector.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { root } from './helpers.mjs';
+
+// This checkout's package (`wayline` in node_modules may be another checkout's).
+const pkg = join(root, 'js');
+
+// SSR (Next.js, Nuxt, SvelteKit, Remix): the module is imported on the server, where its calls run too.
+test('server-side rendering in plain Node: import is safe, every call is a no-op, promises settle', async () => {
+  const rejections = [];
+  const onRejection = (e) => rejections.push(e);
+  process.on('unhandledRejection', onRejection);
+  try {
+    const mod = await import(pathToFileURL(join(pkg, 'dist', 'index.js')).href);
+    const w = mod.wayline;
+    assert.equal(mod.default, w);
+    const calls = ['track', 'page', 'identify', 'group', 'alias', 'reset', 'consent', 'outcome', 'off'];
+    for (const name of calls) assert.equal(w[name]('A', {}), undefined, name);
+    const off = w.on('ready', () => assert.fail('no ready on the server'));
+    assert.equal(typeof off, 'function');
+    off();
+    assert.deepEqual(w.segments(), []);
+    assert.equal(w.stage('j'), undefined);
+    assert.equal(w.explain('c'), null);
+    assert.equal(w.anonymousId(), undefined);
+    assert.equal(w.userId(), undefined);
+    assert.equal(w.debugState(), null);
+    const early = w.flush();
+    assert.equal(await w.init({ writeKey: 'wk_demo', endpoint: 'https://collector.example' }), false);
+    assert.equal(await early, false);
+    assert.equal(await w.flush(), false);
+    // analytics.js's callback still comes, so server code awaiting it does not hang.
+    await new Promise((resolve) => w.track('Callback', {}, resolve));
+  } finally {
+    process.off('unhandledRejection', onRejection);
+  }
+  assert.deepEqual(rejections, []);
+});
+
+// The declarations as a project's `tsc --strict` reads them: every form the runtime takes (and docs/sdk.md lists)
+// must type-check, under `bundler` and `node16` resolution, and in a server-only project without the DOM library.
+test('the declarations describe what the runtime takes, under bundler, node16 and without the DOM library', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wayline-types-'));
+  try {
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(pkg, join(dir, 'node_modules', 'wayline'));
+    writeFileSync(join(dir, 'package.json'), '{ "name": "consumer", "private": true, "type": "module" }');
+    writeFileSync(join(dir, 'app.ts'), `import { wayline, type InitOptions } from 'wayline';
+const options: InitOptions = {
+  writeKey: 'wk', consent: 'pending', config: '/v1/config',
+  // What the stub hands over: an object with the response's status, headers and text, not a Response.
+  configResponse: Promise.resolve({ status: 200, headers: { get: (_: string) => null }, text: async () => '{}' }),
+};
+export async function run(): Promise<boolean> {
+  const ok = await wayline.init(options);
+  // Ids as analytics.js takes them: a number is sent as its text; a missing id keeps the current one.
+  wayline.identify(42, { plan: 'pro' });
+  wayline.identify(null, { plan: 'pro' });
+  wayline.identify(undefined, { plan: 'pro' }, () => undefined);
+  wayline.group(7, { plan: 'enterprise' });
+  wayline.alias(42, 7);
+  wayline.alias('user-42', 'anon-1', { context: { ip: '0.0.0.0' } });
+  // A page view with a name and no category.
+  wayline.page(null, 'Home');
+  wayline.page(null, 'Home', { section: 'top' });
+  wayline.page(undefined, 'Home', undefined, () => undefined);
+  return ok && (await wayline.flush());
+}
+`);
+    const tsc = join(root, 'node_modules', '.bin', 'tsc');
+    const base = { strict: true, noEmit: true, target: 'ES2022', skipLibCheck: false };
+    const setups = {
+      bundler: { module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'] },
+      node16: { module: 'node16', moduleResolution: 'node16', lib: ['ES2022', 'DOM'] },
+      // A server-only project (no DOM library, no @types/node) that imports code shared with the browser.
+      'server only': { module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: [] },
+    };
+    const failures = [];
+    for (const [name, options] of Object.entries(setups)) {
+      const config = join(dir, `tsconfig.${name.replace(' ', '-')}.json`);
+      writeFileSync(config, JSON.stringify({ compilerOptions: { ...base, ...options }, files: ['app.ts'] }));
+      try {
+        execFileSync(tsc, ['-p', config], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+      } catch (e) {
+        failures.push(`${name}:\n${e.stdout}${e.stderr}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
