@@ -429,7 +429,8 @@ export interface Wayline {
   /**
    * Sends all queued events; resolves `true` once the collector accepted them (at once when none wait), `false` at
    * once if the SDK is not running or events wait that cannot be sent now (consent `pending`, the browser offline:
-   * they stay queued).
+   * they stay queued), and once the collector could not be reached twice in a row (a network error, or a request
+   * the page's `connect-src`, an extension or CORS refused: the events stay queued and are retried).
    */
   flush(): Promise<boolean>;
   /** Subscribes to an SDK event; returns a function that unsubscribes. May be called before `init`. */

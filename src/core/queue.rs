@@ -523,6 +523,11 @@ impl Queue {
         self.flush_requested = !self.items.is_empty();
     }
 
+    /// Drops the wait before the next try: the next batch is due at once.
+    pub fn retry_now(&mut self) {
+        self.retry = None;
+    }
+
     /// Holds sending while the browser is offline; resuming clears the backoff so it sends at once.
     pub fn set_paused(&mut self, paused: bool) {
         if self.paused && !paused {
@@ -1574,6 +1579,21 @@ mod tests {
         assert_eq!(q.next_send_at(0), None);
         q.set_paused(false);
         assert_eq!(q.next_send_at(0), Some(Millis::MIN));
+    }
+
+    #[test]
+    fn retry_now_drops_the_backoff_but_not_the_failure_count() {
+        let mut q = queue(1);
+        q.push(head(1), 0);
+        let b = q.take_due(0, "k").unwrap();
+        ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, 0);
+        assert!(q.next_send_at(0).is_some_and(|at| at > 0));
+        q.retry_now();
+        assert_eq!(q.next_send_at(0), Some(Millis::MIN));
+        // The next failure waits longer than the first: the backoff goes on growing.
+        let b = q.take_due(0, "k").unwrap();
+        ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, 0);
+        assert!(q.retry_at().is_some_and(|at| at >= 1_000));
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct Sdk {
     in_timer_task: bool,
     /// The status of the batch refused last, reported once its body is read ([`Sdk::on_refusal`]).
     refused: u16,
+    /// The last send failed before any answer: a network error, or a request the browser refused (the page's
+    /// `connect-src`, an extension that blocks the collector, CORS). See [`Sdk::on_send_result`].
+    unreachable: bool,
     timer: Option<(i32, Millis)>,
     flush_waiters: Vec<Function>,
     outbox: Outbox,
@@ -386,6 +389,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         drop_notice: DropNotice::default(),
         in_timer_task: false,
         refused: 0,
+        unreachable: false,
         timer: None,
         flush_waiters: Vec::new(),
         outbox: Outbox::default(),
@@ -559,11 +563,16 @@ impl Sdk {
         // than keep a page that awaits it before navigating waiting; the events stay queued.
         let blocked = !self.tracker.consent().may_send() || self.tracker.queue().is_paused();
         if done || blocked {
-            for resolve in &std::mem::take(&mut self.flush_waiters) {
-                self.outbox.call(resolve.clone(), JsValue::from_bool(done));
-            }
+            self.answer_flushes(done);
         }
         self.arm_timer(now);
+    }
+
+    /// Resolves every waiting `flush()` with `sent`.
+    fn answer_flushes(&mut self, sent: bool) {
+        for resolve in &std::mem::take(&mut self.flush_waiters) {
+            self.outbox.call(resolve.clone(), JsValue::from_bool(sent));
+        }
     }
 
     fn send_due(&mut self, now: Millis) {
@@ -612,6 +621,14 @@ impl Sdk {
         }
         let (status, retry_after) = transport::read_response(resp);
         let outcome = SendOutcome::from_status(status, retry_after);
+        // No answer at all, twice in a row: a waiting flush answers `false` now, as while offline, rather than
+        // through every retry (a collector blocked by the page's policy or an extension never answers); the events
+        // stay queued. A single failure (a connection reset) is retried first, after its backoff (a second at first).
+        let unreachable = status == 0;
+        if unreachable && self.unreachable {
+            self.answer_flushes(false);
+        }
+        self.unreachable = unreachable;
         if self.debug {
             console::debug(&console::join(&[
                 "batch answered ",
@@ -1198,6 +1215,12 @@ impl Sdk {
 
     pub fn add_flush_waiter(&mut self, resolve: Function) {
         self.tracker.queue_mut().request_flush();
+        // After a send that got no answer, a flush tries again now rather than after the backoff (up to a minute),
+        // and answers `false` as soon as that fails too (`on_send_result`). A collector that answered, with a
+        // `Retry-After` say, keeps its wait.
+        if self.unreachable {
+            self.tracker.queue_mut().retry_now();
+        }
         // Not while nothing can be sent (consent pending or denied: the flush answers at once, `settle`), when
         // nothing may be written either.
         if !self.tabs.sender && self.tracker.consent().may_send() {

@@ -9,8 +9,9 @@ import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { root } from './helpers.mjs';
+import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, assertNoDuplicates } from './helpers.mjs';
 
+const env = withCollectorAndBrowser();
 // This checkout's package (`wayline` in node_modules may be another checkout's).
 const pkg = join(root, 'js');
 
@@ -98,4 +99,58 @@ export async function run(): Promise<boolean> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** Serves `path` at the collector's origin as a page with the stub (`attrs` added to its tag) under `csp`. */
+async function pageWithPolicy(page, path, csp, attrs = '') {
+  await page.route('**' + path, (route) => route.fulfill({
+    status: 200,
+    headers: { 'content-type': 'text/html', 'content-security-policy': csp },
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Policy</title><link rel="icon" href="data:,">` +
+      `<script src="/sdk/wayline-stub.js" data-write-key="wk_demo"${attrs}></script></head><body><h1>Policy</h1></body></html>`,
+  }));
+  await page.goto(env.collector.url + path);
+}
+
+/** `wayline.flush()` on the page, or `'pending'` after `ms`. */
+const flushWithin = (page, ms) =>
+  page.evaluate((ms) => Promise.race([wayline.flush(), new Promise((r) => setTimeout(() => r('pending'), ms))]), ms);
+
+// A page that forgot the collector in `connect-src`: the browser refuses every batch. A page that awaits `flush()`
+// before navigating (a checkout's last click) must not wait for good; the events stay queued.
+test("a collector the page's connect-src does not allow: flush() resolves false, nothing thrown", async () => {
+  const { page, log, context } = await openPage(env.browser);
+  // `localhost` is another origin than the page's `127.0.0.1`.
+  const other = env.collector.url.replace('127.0.0.1', 'localhost');
+  await pageWithPolicy(page, '/integration-connect.html', "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'",
+    ` data-endpoint="${other}"`);
+  await ready(page);
+  await page.evaluate(() => wayline.track('Blocked By Policy'));
+  assert.equal(await flushWithin(page, 5000), false, 'the first flush');
+  assert.equal(await flushWithin(page, 5000), false, 'a flush while retries wait');
+  assert.ok((await page.evaluate(() => wayline.debugState().queued)) >= 1, 'the events stay queued');
+  const policy = /^(Connecting to .* violates|Fetch API cannot load .*Content Security Policy)/;
+  assert.deepEqual(log.errors.filter((e) => !policy.test(e)), []);
+  await context.close();
+});
+
+// An extension (uBlock Origin, Ghostery) blocks requests to the collector. flush() says they could not be sent,
+// rather than never answering; once the collector is reachable again, a flush sends everything, once.
+test('a collector blocked by an extension: flush() resolves false, then true once it can send again', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.route('**/v1/batch', (route) => route.abort('blockedbyclient'));
+  await pageWithPolicy(page, '/integration-blocked.html', "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    wayline.track('Blocked By Extension');
+    return wayline.anonymousId();
+  });
+  assert.equal(await flushWithin(page, 5000), false, 'the first flush');
+  assert.equal(await flushWithin(page, 5000), false, 'a flush while retries wait');
+  await page.unroute('**/v1/batch');
+  assert.equal(await flushWithin(page, 5000), true, 'a flush once the collector can be reached');
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Blocked By Extension'));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(log.errors.filter((e) => !/ERR_BLOCKED_BY_CLIENT/.test(e)), []);
+  await context.close();
 });
