@@ -117,7 +117,7 @@ export function createWayline(load) {
           console.warn(
             '[wayline] the SDK could not load its WebAssembly module, so tracking is off on this page. ' +
               'Check that wayline_bg.wasm is served (as application/wasm) next to the script and that the ' +
-              "Content-Security-Policy allows 'wasm-unsafe-eval'.",
+              "Content-Security-Policy allows 'wasm-unsafe-eval' (script-src) and the file's origin (connect-src).",
             err,
           );
           return false;

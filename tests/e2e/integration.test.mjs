@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,4 +154,34 @@ test('a collector blocked by an extension: flush() resolves false, then true onc
   assertNoDuplicates(assert, events);
   assert.deepEqual(log.errors.filter((e) => !/ERR_BLOCKED_BY_CLIENT/.test(e)), []);
   await context.close();
+});
+
+// The SDK's files come from the collector's origin, which the page's script-src names but its connect-src does
+// not: the module (fetched by the stub) is refused. The one warning names the directive to fix.
+test("a module the page's connect-src refuses: one warning naming connect-src, flush() resolves false", async () => {
+  // The site on `localhost` (a server of its own: Chromium lets a page from a loopback server load from another
+  // loopback origin), the SDK's files from the collector on `127.0.0.1`.
+  const sdk = env.collector.url;
+  const server = createServer((req, res) => res.writeHead(200, {
+    'content-type': 'text/html',
+    'content-security-policy': `script-src 'self' ${sdk} 'wasm-unsafe-eval'; connect-src 'self'`,
+  }).end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SDK origin</title><link rel="icon" href="data:,">` +
+    `<script src="${sdk}/sdk/wayline-stub.js" data-write-key="wk_demo"></script></head><body><h1>SDK origin</h1></body></html>`));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { page, log, context } = await openPage(env.browser);
+  try {
+    await page.goto(`http://localhost:${server.address().port}/`);
+    await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+    assert.equal(await flushWithin(page, 5000), false);
+    assert.equal(await page.evaluate(() => { wayline.track('Nothing Thrown'); return 'ok'; }), 'ok');
+    const warnings = log.warnings.filter((w) => w.startsWith('[wayline]'));
+    assert.equal(warnings.length, 1, JSON.stringify(log.console));
+    assert.match(warnings[0], /connect-src/);
+    assert.match(warnings[0], /wasm-unsafe-eval/);
+    const policy = /^(Connecting to .* violates|Fetch API cannot load .*Content Security Policy)/;
+    assert.deepEqual(log.errors.filter((e) => !policy.test(e)), []);
+  } finally {
+    await context.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
