@@ -13,6 +13,12 @@ const CODES = [
 ];
 
 export function createWayline(load) {
+  // One SDK per page: a second copy (the script tag and a bundle that imports the package, a tag manager's tag
+  // beside a hard-coded one, two bundles) is the first one's API, so that nothing is recorded, stored or sent
+  // twice. Its `init` warns `already_initialised` and keeps the first configuration.
+  const page = typeof window != 'undefined' && window;
+  const key = Symbol.for('wayline');
+  if (page && page[key]) return page[key];
   let mod = null;
   // Outside a browser (server-side rendering) nothing is queued and nothing loads.
   let failed = typeof window === 'undefined' || typeof WebAssembly === 'undefined';
@@ -57,8 +63,8 @@ export function createWayline(load) {
   const api = {
     init(options) {
       if (ready) {
-        // Running already: the module only warns (it answers an error for a first `init` alone).
-        if (mod) invoke(mod, 'init', [options]);
+        // Running (or loading) already: the module only warns (it answers an error for a first `init` alone).
+        call('init', [options]);
         return ready;
       }
       if (failed && !mod) {
@@ -205,5 +211,6 @@ export function createWayline(load) {
     for (const o of owed) o[0] == name && o[1] == listener && owed.delete(o);
     off(name, listener);
   };
+  if (page) page[key] = api;
   return api;
 }
