@@ -224,6 +224,17 @@ impl Tracker {
         Some(self.profile.to_json())
     }
 
+    /// What this tab stored is gone (storage was cleared under it): the profile, the audience's state and every
+    /// part of this tab's log are to be written again.
+    pub fn stored_lost(&mut self) {
+        self.profile_dirty = true;
+        self.queue.rewrite_all_parts();
+        #[cfg(feature = "segments")]
+        if let Some(audience) = self.seg.audience.as_mut() {
+            audience.mark_state_dirty();
+        }
+    }
+
     /// Another tab stored its profile (`text`): merges it into this one (see `profile_merge.rs`), and tells the
     /// rules of changed traits and messages of a changed session. Returns whether it is another visitor (the
     /// other tab reset, or identified someone else, after this one did): segments and journeys then start
@@ -351,6 +362,9 @@ impl Tracker {
             .touch(now, campaign_key, self.options.idle_timeout);
         self.profile_dirty = true;
         if started {
+            // Stored soon: a page opened meanwhile (a frame of this one, a tab opened beside it) continues this
+            // session rather than start one of its own.
+            self.write_soon = true;
             let touch = if landing {
                 classify(&self.page.parsed_url(), &self.page.referrer, now)
             } else {
@@ -1357,7 +1371,9 @@ mod tests {
         let mut t = tracker(Some(&stored));
         assert!(!t.take_write_soon(), "a stored visitor");
         t.track("Plain", None, 1);
-        assert!(!t.take_write_soon());
+        assert!(t.take_write_soon(), "a session started");
+        t.track("Plain", None, 1);
+        assert!(!t.take_write_soon(), "the same session");
         t.identify(None, Some("{\"a\":1}"), 2);
         assert!(t.take_write_soon());
         t.page_hidden(3);

@@ -56,9 +56,18 @@ pub fn attach(window: &web_sys::Window, track_clicks: bool) {
     let listen = |target: &JsValue, name: &str| {
         let _ = call2(target, "addEventListener", &name.into(), dispatch.as_ref());
     };
-    // Exit intent (a campaign trigger) only with the rule engine; tagged clicks only when asked for.
+    // Exit intent (a campaign trigger) only with the rule engine, and only in the top window: in a frame, the
+    // pointer leaving through the frame's top edge goes on to the page around it, and the frame's own scrolling is
+    // no flick towards the browser's bar. Tagged clicks only when asked for.
+    #[cfg(feature = "segments")]
+    let framed = {
+        let here: &JsValue = window;
+        prop(here, "top") != *here
+    };
+    #[cfg(not(feature = "segments"))]
+    let framed = true;
     for (i, name) in EVENTS.iter().enumerate() {
-        if (i == MOUSEOUT && !cfg!(feature = "segments")) || (i == CLICK && !track_clicks) {
+        if (i == MOUSEOUT && framed) || (i == CLICK && !track_clicks) {
             continue;
         }
         if i == ENTRY_CHANGE {
@@ -75,7 +84,7 @@ pub fn attach(window: &web_sys::Window, track_clicks: bool) {
     #[cfg(feature = "segments")]
     {
         let mut s = seen();
-        s.touch = number(&prop(window, "navigator"), "maxTouchPoints") > 0.0;
+        s.touch = !framed && number(&prop(window, "navigator"), "maxTouchPoints") > 0.0;
         remember(s);
     }
     let history = prop(window, "history");
@@ -230,12 +239,16 @@ pub fn forget_scroll() {
     remember(s);
 }
 
-/// Another tab wrote `localStorage`. (Read through [`prop`]: a `storage` event that is not a `StorageEvent`
+/// Another tab wrote or cleared `localStorage`. (Read through [`prop`]: a `storage` event that is not a `StorageEvent`
 /// has no string `key` and is ignored, as a failed cast would be, without an `instanceof` import.)
 fn on_storage(event: &JsValue) -> Option<Action> {
-    let key = prop(event, "key")
-        .as_string()
-        .filter(|k| k.starts_with("wayline:"))?;
+    let key = prop(event, "key");
+    // No key: storage was cleared (`localStorage.clear()` in another tab), read as the empty key.
+    let key = if key.is_null() {
+        String::new()
+    } else {
+        key.as_string().filter(|k| k.starts_with("wayline:"))?
+    };
     // Not read as text here: for another tab's log part it is a whole part (up to 48 KiB), which only its key
     // matters for, and copying it into the module on every such write cost each storage event that much.
     Some(Action::Storage(key, prop(event, "newValue")))

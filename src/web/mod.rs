@@ -67,7 +67,16 @@ pub fn init(options: JsValue) -> Result<(), JsValue> {
     }
     // Read once: through `prop` rather than typed getters (see there).
     let location = convert::prop(&window, "location");
-    let origin = convert::text(&location, "origin");
+    // The page's origin, where batches go by default: its address's; else, in an `about:srcdoc` or `about:blank`
+    // frame (whose address's origin is "null"), the document's, its parent's. A page of no web origin (`file:`,
+    // `data:`, a sandboxed `srcdoc`) has none, and must name its `endpoint`.
+    let mut origin = convert::text(&location, "origin");
+    if !origin.starts_with("http") {
+        origin = convert::text(&window, "origin");
+    }
+    if !origin.starts_with("http") {
+        origin.clear();
+    }
     let mut opts = InitOptions::read(&options, &origin)?;
     let query = convert::text(&location, "search");
     if crate::core::url::query_value(&query, "wayline_debug").as_deref() == Some("1") {

@@ -101,7 +101,7 @@ fn parse_number(text: &str) -> Option<f64> {
 }
 
 impl InitOptions {
-    /// `default_endpoint` is the page's origin.
+    /// `default_endpoint` is the page's origin (empty on a page of no web origin: `endpoint` is then required).
     pub fn read(obj: &JsValue, default_endpoint: &str) -> Result<InitOptions, JsValue> {
         if !obj.is_object() {
             return Err(invalid(
@@ -114,6 +114,11 @@ impl InitOptions {
         let endpoint = string(obj, "endpoint")?
             .filter(|e| !e.is_empty())
             .unwrap_or_else(|| default_endpoint.to_string());
+        if endpoint.is_empty() {
+            return Err(invalid(
+                "init: `endpoint` is required on a page of no web origin",
+            ));
+        }
         // Without trailing slashes (a plain loop: `trim_end_matches` is one more pattern instantiation).
         let mut endpoint = endpoint.as_str();
         while let Some(rest) = endpoint.strip_suffix("/") {

@@ -436,14 +436,6 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
 impl Sdk {
     /// Attaches the listeners, loads the config, records the first page view and emits `ready`.
     fn start(&mut self, track_clicks: bool, config: Option<ConfigSource>, now: Millis) {
-        // A new visitor is stored at once, not with the first write of the log: a tab opened right after this one
-        // (several links opened together) is then the same visitor, rather than a visitor of its own that one of
-        // the two tabs later adopts, its events split between two ids and its prompt closed as another visitor's.
-        // (Here, with the state in place: page code the write runs, a `setItem` the page replaced, may call the
-        // SDK, and its call is then made again rather than lost.)
-        if self.tracker.take_write_soon() {
-            self.write_profile();
-        }
         super::listeners::attach(&self.window, track_clicks);
         if !self.store.is_memory_only() {
             self.tabs.request_locks();
@@ -452,6 +444,15 @@ impl Sdk {
         if self.auto_page {
             // The URL is the one read at install: `document.referrer` is the referrer.
             self.view_page(None, None, None, now);
+        }
+        // A new visitor, and a session the page view started, are stored at once, in the task that read the stored
+        // profile, not with the first write of the log: a tab opened right after this one (several links opened
+        // together), or a frame of this page, is then the same visitor in the same session, rather than a visitor
+        // or a session of its own that one of the two later adopts, its events split between two ids and its
+        // prompt closed as another visitor's. (Here, with the state in place: page code the write runs, a
+        // `setItem` the page replaced, may call the SDK, and its call is then made again rather than lost.)
+        if self.tracker.take_write_soon() {
+            self.write_profile();
         }
         self.outbox.emit("ready", JsValue::TRUE);
     }
@@ -896,9 +897,11 @@ impl Sdk {
         self.tabs.foreign_dirty = true;
     }
 
-    /// Another tab changed a shared key.
+    /// Another tab changed a shared key, or cleared storage (the empty key).
     pub fn on_storage(&mut self, key: &str, value: JsValue, now: Millis) {
-        if key == self.profile_key {
+        if key.is_empty() {
+            self.restore_if_cleared(now);
+        } else if key == self.profile_key {
             // Tabs open at once merge their profiles rather than overwrite each other's (`profile_merge.rs`).
             self.absorb_profile(&value.as_string().unwrap_or_default(), now);
         } else if self.tabs.is_own_ack_key(key) {
@@ -1099,6 +1102,22 @@ impl Sdk {
         self.tabs.renew(id);
     }
 
+    /// Storage was cleared under the SDK (`localStorage.clear()` in another tab or in the page, the visitor
+    /// clearing the site's data): with the stored profile gone, this tab writes its profile, its segment and
+    /// campaign state and its whole log again (the writes fall due at once), so the visitor stays who they were in
+    /// every tab and no queued event is lost with the log. Checked when another tab clears storage, and as the
+    /// page is hidden or left.
+    fn restore_if_cleared(&mut self, now: Millis) {
+        if self.tracker.consent().may_persist()
+            && !self.store.is_memory_only()
+            && self.store.get(&self.profile_key).is_none()
+        {
+            self.tracker.stored_lost();
+            self.profile_write_at = Some(now);
+            self.queue_write_at = Some(now);
+        }
+    }
+
     /// Hands what is queued to `sendBeacon` (the sending tab only: another tab's sender imports a closing
     /// tab's log, so beaconing it as well would send it twice) and writes storage synchronously. Runs on exit and
     /// after every call while the page is going away, so events tracked in the page's own exit handlers, which
@@ -1118,6 +1137,7 @@ impl Sdk {
                 self.tracker.queue_mut().mark_beaconed(&batch);
             }
         }
+        self.restore_if_cleared(now);
         self.write_profile();
         self.write_queue(usize::MAX, now);
     }

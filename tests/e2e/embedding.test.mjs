@@ -95,3 +95,177 @@ test('the script tag twice and a bundle of the npm package on one page: one SDK,
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('a same-origin frame with the SDK: its own page view, the parent\'s visitor and session; leaving the frame through its top edge is no exit intent', async () => {
+  const config = JSON.stringify({
+    campaigns: [{ id: 'leaving', trigger: { exitIntent: true }, timing: { frequency: 'always' }, action: { type: 'custom', payload: {} } }],
+  });
+  const init = `<script src="/sdk/wayline-stub.js"></script><script>
+window.shown = [];
+wayline.on('campaign:show', (c) => shown.push(c.campaign));
+wayline.init({ writeKey: 'wk_demo', config: ${config} });
+</script>`;
+  const context = await site({
+    'parent.html': `<!doctype html><html><head><title>Parent</title>${init}</head><body style="margin:0">
+<div style="height:200px">top</div><iframe src="/e/child.html" style="width:400px;height:300px;border:0"></iframe></body></html>`,
+    'child.html': `<!doctype html><html><head><title>Child</title>${init}</head><body style="margin:0;height:2000px">child</body></html>`,
+  });
+  const { page, log } = await openPage(env.browser, context);
+  await page.goto(env.full.url + '/e/parent.html');
+  await ready(page);
+  const child = page.frames().find((f) => f.url().endsWith('/e/child.html'));
+  await child.waitForFunction(() => window.wayline && window.wayline.loaded && wayline.explain('leaving') !== null);
+  await page.waitForFunction(() => wayline.explain('leaving') !== null);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  assert.equal(await child.evaluate(() => wayline.anonymousId()), anon);
+  // The pointer moves about in the frame, then up out of it onto the page around it.
+  await page.mouse.move(100, 350);
+  await sleep(200);
+  await page.mouse.move(100, 260, { steps: 3 });
+  await page.mouse.move(100, 120, { steps: 5 });
+  await sleep(500);
+  assert.deepEqual(await child.evaluate(() => window.shown), []);
+  assert.deepEqual(await page.evaluate(() => window.shown), []);
+  await child.evaluate(() => wayline.flush());
+  await page.evaluate(() => wayline.flush());
+  const events = (await waitForEvents(env.full, (e) => pageViews(e, '/e/child.html').length === 1 && pageViews(e, '/e/parent.html').length === 1))
+    .filter(byAnon(anon));
+  const [parentView] = pageViews(events, '/e/parent.html');
+  const [childView] = pageViews(events, '/e/child.html');
+  assert.equal(childView.properties.referrer, env.full.url + '/e/parent.html');
+  assert.equal(childView.context.sessionId, parentView.context.sessionId, 'one session');
+  assert.equal(childView.context.attribution.first.channel, 'direct', 'the parent is no referral');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a srcdoc frame sends to its parent\'s origin', async () => {
+  const context = await site({
+    'host.html': `<!doctype html><html><head><title>Host</title></head><body>
+<iframe srcdoc='<title>Inner</title><script src="/sdk/wayline-stub.js" data-write-key="wk_demo"></script>'></iframe></body></html>`,
+  });
+  const { page, log } = await openPage(env.browser, context);
+  const batches = [];
+  page.on('request', (r) => r.url().includes('/v1/batch') && batches.push(r.url()));
+  await page.goto(env.collector.url + '/e/host.html');
+  const frame = page.frames().find((f) => f.url() === 'about:srcdoc');
+  await ready(frame);
+  const anon = await frame.evaluate(() => wayline.anonymousId());
+  assert.equal(await frame.evaluate(() => wayline.flush()), true);
+  const [view] = (await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.type === 'page'))).filter(byAnon(anon));
+  assert.equal(view.context.page.title, 'Inner');
+  assert.deepEqual([...new Set(batches)], [env.collector.url + '/v1/batch']);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a sandboxed frame without allow-same-origin: storage in memory, its own events sent, nothing thrown', async () => {
+  const context = await site({
+    'sandbox.html': `<!doctype html><html><head><title>Sandbox host</title></head><body>
+<iframe sandbox="allow-scripts" src="/e/boxed.html"></iframe></body></html>`,
+    'boxed.html': `<!doctype html><html><head><title>Boxed</title>${stub()}</head><body>boxed</body></html>`,
+  });
+  const { page, log } = await openPage(env.browser, context);
+  await page.goto(env.collector.url + '/e/sandbox.html');
+  const frame = page.frames().find((f) => f.url().endsWith('/e/boxed.html'));
+  await ready(frame);
+  const result = await frame.evaluate(async () => {
+    wayline.identify('u-boxed', { plan: 'pro' });
+    wayline.track('Boxed Clicked');
+    return { flushed: await wayline.flush(), anon: wayline.anonymousId(), user: wayline.userId() };
+  });
+  assert.deepEqual(result.flushed, true);
+  assert.equal(result.user, 'u-boxed');
+  const events = (await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Boxed Clicked'))).filter(byAnon(result.anon));
+  assert.deepEqual(events.map((e) => e.event || e.type).sort(), ['Boxed Clicked', 'identify', 'page']);
+  assert.equal(warnings(log, 'storage_unavailable').length, 1);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('pages of no web origin (data:, file:): without an endpoint, one error says so and nothing is sent; with one, events go there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wayline-file-'));
+  const tag = (attrs) => `<script src="${env.collector.url}/sdk/wayline-stub.js" data-write-key="wk_demo" ${attrs}></script>`;
+  for (const [name, url] of [
+    ['data', (attrs) => 'data:text/html,' + encodeURIComponent(`<title>Data page</title>${tag(attrs)}`)],
+    ['file', (attrs) => {
+      const file = join(dir, `page-${attrs ? 'endpoint' : 'bare'}.html`);
+      writeFileSync(file, `<title>File page</title>${tag(attrs)}`);
+      return 'file://' + file;
+    }],
+  ]) {
+    const bare = await openPage(env.browser);
+    const sent = [];
+    bare.page.on('request', (r) => r.url().includes('/v1/batch') && sent.push(r.url()));
+    await bare.page.goto(url(''));
+    await bare.page.waitForFunction(() => window.wayline && window.wayline.loaded);
+    await sleep(1500);
+    assert.deepEqual(sent, [], name);
+    assert.equal(bare.log.errors.length, 1, `${name}: ${bare.log.errors.join('\n')}`);
+    assert.match(bare.log.errors[0], /endpoint.*is required.*\(invalid_options\)/);
+    await bare.context.close();
+
+    const named = await openPage(env.browser);
+    await named.page.goto(url(`data-endpoint="${env.collector.url}"`));
+    await ready(named.page);
+    const anon = await named.page.evaluate(async () => {
+      wayline.track('Opaque Page Event');
+      await wayline.flush();
+      return wayline.anonymousId();
+    });
+    const events = (await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Opaque Page Event'))).filter(byAnon(anon));
+    assert.equal(events.filter((e) => e.type === 'page').length, 1, name);
+    assert.deepEqual(named.log.errors, [], name);
+    await named.context.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('storage cleared while pages are open: the open tabs write what they hold again; no queued event is lost, the visitor stays the same', async () => {
+  const context = await site({
+    'a.html': `<!doctype html><html><head><title>A</title>${stub()}</head><body>a</body></html>`,
+    'other.html': '<!doctype html><html><head><title>No SDK</title></head><body>other</body></html>',
+  });
+  // Nothing reaches the collector until the end: every event waits in the tabs' logs.
+  await context.route('**/v1/batch', (route) => route.abort());
+  const a = await openPage(env.browser, context);
+  await a.page.goto(env.collector.url + '/e/a.html');
+  await ready(a.page);
+  const anon = await a.page.evaluate(() => {
+    wayline.identify('u-cleared');
+    for (let i = 0; i < 3; i++) wayline.track('Before Clear', { i });
+    return wayline.anonymousId();
+  });
+  await a.page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('wayline:wk_demo:queue:')));
+  // Another page of the site clears storage (a logout that clears everything, say).
+  const other = await openPage(env.browser, context);
+  await other.page.goto(env.collector.url + '/e/other.html');
+  await other.page.evaluate(() => localStorage.clear());
+  await sleep(600);
+  // A page opened now is the same visitor.
+  const b = await openPage(env.browser, context);
+  await b.page.goto(env.collector.url + '/e/a.html');
+  await ready(b.page);
+  assert.equal(await b.page.evaluate(() => wayline.anonymousId()), anon);
+  assert.equal(await b.page.evaluate(() => wayline.userId()), 'u-cleared');
+  await b.page.close();
+  // A clears storage itself (no `storage` event in the page that clears), tracks nothing more and is closed.
+  await a.page.evaluate(() => {
+    wayline.track('Before Own Clear');
+    return new Promise((r) => setTimeout(r, 600));
+  });
+  await a.page.evaluate(() => localStorage.clear());
+  await a.page.close({ runBeforeUnload: true });
+  // The next page sends what the closed ones left.
+  await context.unroute('**/v1/batch');
+  const c = await openPage(env.browser, context);
+  await c.page.goto(env.collector.url + '/e/a.html');
+  await ready(c.page);
+  assert.equal(await c.page.evaluate(() => wayline.anonymousId()), anon);
+  const events = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon && x.event === 'Before Own Clear').length === 1 &&
+    e.filter((x) => x.anonymousId === anon && x.event === 'Before Clear').length === 3)).filter(byAnon(anon));
+  assertNoDuplicates(assert, events);
+  assert.equal(events.filter((e) => e.type === 'identify').length, 1);
+  for (const tab of [a, other, c]) assert.deepEqual(tab.log.errors.filter((e) => !e.includes('net::ERR_FAILED')), []);
+  await context.close();
+});
