@@ -1011,13 +1011,15 @@ impl Queue {
     /// tab that is gone (a page frozen or kept in the back/forward cache gave up its locks, and comes back as a tab
     /// of its own), and whichever tab sends takes it over from storage; the other tabs' logs are still theirs.
     /// The next event of this tab starts its first part afresh.
+    ///
+    /// A request still on the wire stays in flight: its answer, which may come after the resume, is then that
+    /// request's (it finds none of its events, which carry older sequence numbers) rather than the answer to a
+    /// batch sent since, which it would acknowledge, drop or retry. The next batch waits for it, as always.
     pub fn hand_over(&mut self) {
         self.remove_where(Doomed::Range(0, u64::MAX));
         self.dirty_parts.clear();
         self.part = 0;
         self.part_bytes = 0;
-        self.in_flight = None;
-        self.in_flight_reported = DropCounts::default();
         self.failures = 0;
         self.retry = None;
         self.flush_requested = false;
@@ -1548,12 +1550,11 @@ mod tests {
         q.hand_over();
         assert!(q.is_empty() && !q.has_dirty_parts());
         assert_eq!(q.bytes(), "{}".len(), "the current context alone");
-        assert!(
-            q.in_flight().is_none(),
-            "the late answer finds nothing in flight"
-        );
         assert!(q.take_foreign_acks().is_empty());
         assert_eq!(q.next_send_at(0), None, "nothing to send");
+        // The late answer finds none of the events it carried.
+        assert!(q.ack_in_flight(SendOutcome::Accepted, 5, 0.0));
+        assert!(q.is_empty() && q.take_foreign_acks().is_empty());
         q.push(message(5), 10);
         assert!(q.items().all(|i| i.seq > seq), "sequence numbers go on");
         let (part, text) = q.next_dirty_part().unwrap();
@@ -1567,6 +1568,33 @@ mod tests {
             "the new log holds the new event alone"
         );
         assert_eq!(q.next_send_at(10), Some(1_010));
+    }
+
+    /// The request that was on the wire as the queue was handed over is still this tab's: its answer, which may
+    /// come after the resume, is that request's alone. No batch goes before it (one request at a time), so it
+    /// cannot acknowledge, drop or retry events of a later batch.
+    #[test]
+    fn a_late_answer_to_a_handed_over_batch_is_that_batchs_alone() {
+        let mut q = queue(1);
+        q.push(message(0), 0);
+        assert!(q.take_due(0, "k").is_some());
+        q.hand_over();
+        q.push(message(1), 10);
+        let early = q.take_due(10, "k");
+        // The old request succeeds; a batch sent since would then fail.
+        assert!(q.ack_in_flight(SendOutcome::Accepted, 20, 0.0));
+        if let Some(b) = early {
+            ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, 30);
+        }
+        assert_eq!(
+            q.len(),
+            1,
+            "the event tracked after the resume is still queued"
+        );
+        let b = q
+            .take_due(1_000_000, "k")
+            .expect("sent once the old request answered");
+        assert_eq!(sent_ns(&b), [1.0]);
     }
 
     #[test]
