@@ -1097,6 +1097,10 @@ impl Sdk {
         }
         if self.tracker.consent().may_persist() {
             self.tracker.queue_mut().hand_over();
+            // A flush waiting since before the freeze cannot learn when the log it left is delivered (the tab
+            // that sends acknowledges it under the old id): it answers `false`, as for events that wait, rather
+            // than `true` for a queue that is empty because it was handed over.
+            self.answer_flushes(false);
         }
         let id = tab_id(&mut self.tracker);
         self.tabs.renew(id);

@@ -167,3 +167,45 @@ test('a frozen tab lets go of its locks, so another tab sends, and comes back as
   assert.deepEqual(b.log.errors, []);
   await context.close();
 });
+
+// A page frozen with a batch on the wire: after the resume its queue starts afresh, and the old request's answer,
+// which arrives late, is that request's alone. Before, it acknowledged whatever batch the resumed tab had sent by
+// then: an event tracked after the resume was dropped as delivered when the old request succeeded, and a flush
+// then resolved `true` though the collector never had it. A flush waiting as the page froze resolves `false` (its
+// events went to the stored log, for whichever tab sends), not `true` because this tab's queue was emptied.
+test('a batch in flight as the page freezes: its late answer acknowledges nothing sent after the resume', async () => {
+  const context = await browser.newContext();
+  const { page, log } = await openPage(browser, context);
+  await page.goto(collector.url + '/blank.html?tab=in-flight');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  // Every batch fetch waits until the test answers it; exit beacons go through.
+  const held = [];
+  let holding = true;
+  await page.route('**/v1/batch', (route) => (holding && route.request().resourceType() === 'fetch' ? held.push(route) : route.continue()));
+  await page.evaluate(() => {
+    wayline.track('Before Freeze');
+    window.flushed = wayline.flush();
+  });
+  for (let i = 0; i < 50 && held.length < 1; i++) await page.waitForTimeout(50);
+  assert.equal(held.length, 1, 'the batch is on the wire');
+  await page.evaluate(() => document.dispatchEvent(new Event('freeze')));
+  await page.evaluate(() => document.dispatchEvent(new Event('resume')));
+  assert.equal(await page.evaluate(() => window.flushed), false, 'the waiting flush: its events were handed over, not confirmed');
+  await page.evaluate(() => {
+    wayline.track('After Resume');
+    wayline.flush();
+  });
+  await page.waitForTimeout(500);
+  // The old request succeeds, late; a batch sent since (if any) fails.
+  await held[0].continue();
+  await page.waitForTimeout(300);
+  holding = false;
+  for (const route of held.slice(1)) await route.abort('connectionreset');
+  assert.equal(await page.evaluate(() => wayline.flush()), true);
+  const events = await waitForEvents(collector, (e) => ['Before Freeze', 'After Resume'].every((n) => e.some((x) => x.event === n && x.anonymousId === anon)), 3000);
+  assertNoDuplicates(assert, events.filter(byAnon(anon)));
+  assert.deepEqual(log.errors.filter((e) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(e)), []);
+  await context.close();
+});
