@@ -88,8 +88,6 @@ pub struct Sdk {
     drop_notice: DropNotice,
     /// The current task is the SDK's timer: the only one that carries out coalesced storage writes.
     in_timer_task: bool,
-    /// The status of the batch refused last, reported once its body is read ([`Sdk::on_refusal`]).
-    refused: u16,
     /// The last send failed before any answer: a network error, or a request the browser refused (the page's
     /// `connect-src`, an extension that blocks the collector, CORS). See [`Sdk::on_send_result`].
     unreachable: bool,
@@ -114,7 +112,7 @@ struct Closures {
     /// Both reactions of a send: a `Response`, or the error of a failed request, which reads as status 0 (no
     /// `status`), as the collector's silence should.
     response: Callback,
-    /// The body of a refusal, read to say why (see [`Sdk::on_refusal`]).
+    /// A refusal's status and body, read to say why (see [`Sdk::on_refusal`]).
     refusal: Callback,
 }
 
@@ -208,7 +206,7 @@ pub enum Action {
     Timer,
     /// A send settled: the `Response`, or the error of a failed request (read as status 0).
     Sent(JsValue),
-    /// The body of a response that refused a batch was read (its text, or the error reading it failed with).
+    /// The body of a response that refused a batch was read: `Promise.allSettled` of its status and its text.
     Refusal(JsValue),
     /// This tab got the sender lock.
     Sender,
@@ -388,7 +386,6 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         exiting: false,
         drop_notice: DropNotice::default(),
         in_timer_task: false,
-        refused: 0,
         unreachable: false,
         timer: None,
         flush_waiters: Vec::new(),
@@ -638,18 +635,33 @@ impl Sdk {
         }
         if let SendOutcome::Rejected { status } = outcome {
             // Reported once its body says why (the collector's `{"error": {"code", "message"}}`); a body that
-            // cannot be read reports the status alone, later in the same way.
-            self.refused = status;
+            // cannot be read reports the status alone, later in the same way. The status goes with its body: a
+            // later batch may be refused before this body is read.
+            let read = super::convert::array();
             let body = super::convert::call1(resp, "text", super::convert::UNDEFINED);
-            transport::settle(&self.window, body, &self.closures.refusal);
+            let _ = super::convert::call2(
+                &read,
+                "push",
+                &JsValue::from(status),
+                &body.unwrap_or_default(),
+            );
+            let settled = super::convert::call1(
+                &super::convert::prop(&self.window, "Promise"),
+                "allSettled",
+                &read,
+            );
+            transport::settle(&self.window, settled, &self.closures.refusal);
         }
         let jitter = self.tracker.rng().next_f64();
         self.tracker.queue_mut().ack_in_flight(outcome, now, jitter);
     }
 
-    /// Reports the batch refused last ([`Sdk::on_send_result`]): its status, and the code and message of the
-    /// collector's error in its body `text`, if it has one.
-    fn on_refusal(&mut self, text: &JsValue) {
+    /// Reports a refused batch ([`Sdk::on_send_result`]): its status, and the code and message of the collector's
+    /// error in its body, if it has one (`read`: the settled status and text).
+    fn on_refusal(&mut self, read: &JsValue) {
+        let value = |at| super::convert::prop(&super::convert::at(read, at), "value");
+        let status = value(0).as_f64().unwrap_or(0.0) as i64;
+        let text = &value(1);
         let error = super::convert::prop(
             &super::convert::call1(&super::convert::prop(&self.window, "JSON"), "parse", text)
                 .unwrap_or_default(),
@@ -671,7 +683,7 @@ impl Sdk {
             "batch_rejected",
             &console::join(&[
                 "the collector refused a batch with status ",
-                &console::num(i64::from(self.refused)),
+                &console::num(status),
                 &why,
                 "; its events were dropped",
             ]),

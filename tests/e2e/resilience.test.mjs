@@ -101,6 +101,53 @@ test('a refused batch is reported with the collector\'s code and message, or its
   }
 });
 
+// Each refusal is reported with its own status, also when a later batch was refused before the earlier one's body
+// was read (a body that streams slowly): before, the later status replaced the earlier in both reports.
+test('two refusals in a row are each reported with their own status', async () => {
+  const { page, context } = await openPage(env.browser);
+  const bodies = [
+    [413, { error: { code: 'payload_too_large', message: 'first' } }],
+    [400, { error: { code: 'invalid_batch', message: 'second' } }],
+  ];
+  let n = 0;
+  let refusing = false;
+  await page.route('**/v1/batch', (route) => {
+    if (!refusing) return route.continue();
+    const [status, body] = bodies[Math.min(n++, 1)];
+    return route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+  });
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  refusing = true;
+  await page.evaluate(async () => {
+    window.notices = [];
+    wayline.on('warning', (w) => window.notices.push(w));
+    // The first refusal's body takes a while to read.
+    const text = Response.prototype.text;
+    let first = true;
+    Response.prototype.text = function () {
+      const read = text.call(this);
+      if (!first) return read;
+      first = false;
+      return new Promise((resolve) => setTimeout(() => resolve(read), 1000));
+    };
+    wayline.track('First');
+    wayline.flush();
+    while (wayline.debugState().queued > 0) await new Promise((r) => setTimeout(r, 10));
+    wayline.track('Second');
+    wayline.flush();
+  });
+  await page.waitForFunction(() => window.notices.filter((n) => n.code === 'batch_rejected').length === 2);
+  await sleep(200);
+  const messages = await page.evaluate(() => window.notices.filter((n) => n.code === 'batch_rejected').map((n) => n.message));
+  assert.deepEqual(messages, [
+    'the collector refused a batch with status 400 (invalid_batch: second); its events were dropped',
+    'the collector refused a batch with status 413 (payload_too_large: first); its events were dropped',
+  ]);
+  await context.close();
+});
+
 test('offline beyond the queue bound, the oldest events are dropped and counted with one warning, not one per call', async () => {
   const { page, log, context } = await openPage(env.browser);
   await page.goto(env.collector.url + '/blank.html');
