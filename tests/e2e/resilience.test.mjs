@@ -83,9 +83,16 @@ test('a refused batch is reported with the collector\'s code and message, or its
     [JSON.stringify({ error: 'too large' }), 'the collector refused a batch with status 413; its events were dropped'],
   ]) {
     const { page, log, context } = await openPage(env.browser);
-    await page.route('**/v1/batch', (route) => route.fulfill({ status: 413, contentType: 'application/json', body }));
+    // The page view of the load goes through first: refused, its report could come before or after the test
+    // listens.
+    let refusing = false;
+    await page.route('**/v1/batch', (route) => (refusing
+      ? route.fulfill({ status: 413, contentType: 'application/json', body })
+      : route.continue()));
     await page.goto(env.collector.url + '/down.html');
     await ready(page);
+    assert.equal(await page.evaluate(() => wayline.flush()), true);
+    refusing = true;
     await page.evaluate(() => {
       window.notices = [];
       wayline.on('warning', (w) => window.notices.push(w));
