@@ -905,6 +905,11 @@ impl Sdk {
 
     /// This tab got the sender lock.
     pub fn become_sender(&mut self) {
+        // A grant that was already on its way as the tab let go of its locks (frozen) is given back at once
+        // (`Tabs::hold`): the tab does not send meanwhile.
+        if self.tabs.released {
+            return;
+        }
         self.tabs.sender = true;
         self.tabs.foreign_dirty = true;
     }
