@@ -41,7 +41,22 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
 /// Starts a POST of `body`; `on_settled` gets the `Response`, or the error of a network failure (which
 /// [`read_response`] reads as status 0).
 pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callback) {
-    fetch(window, url, &request(&body.into()), on_settled);
+    let init = request(&body.into());
+    give_up_after(window, &init, SEND_TIMEOUT);
+    fetch(window, url, &init, on_settled);
+}
+
+/// How long a batch's request may go unanswered: then it fails, and is retried as a network error is. One batch is
+/// in flight at a time, so a connection that hangs (a proxy that never answers, a network that changed under a
+/// mobile browser) would otherwise hold every later batch for the life of the page. Long enough for the largest
+/// batch (450 KB) over a slow mobile uplink; the collector stores a batch sent twice once (`messageId`).
+pub const SEND_TIMEOUT: f64 = 30_000.0;
+
+/// A request made with `init` fails when unanswered after `ms` (`AbortSignal.timeout`, where the browser has it).
+fn give_up_after(window: &web_sys::Window, init: &JsValue, ms: f64) {
+    if let Some(signal) = call1(&prop(window, "AbortSignal"), "timeout", &ms.into()) {
+        put(init, "signal", &signal);
+    }
 }
 
 /// The options of a POST of `body`: a plain object rather than `RequestInit`'s setters (an import each, and enum
@@ -90,15 +105,9 @@ pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: 
         let headers = super::convert::object("If-None-Match", &[etag.into()]);
         super::convert::put(&init, "headers", &headers);
     }
-    // A request unanswered this long fails (`AbortSignal.timeout`, where the browser has it), so that a hung
-    // connection does not hold the config's one request, and every later check, for the life of the page.
-    if let Some(signal) = call1(
-        &prop(window, "AbortSignal"),
-        "timeout",
-        &CONFIG_TIMEOUT.into(),
-    ) {
-        super::convert::put(&init, "signal", &signal);
-    }
+    // A request unanswered this long fails, so that a hung connection does not hold the config's one request, and
+    // every later check, for the life of the page.
+    give_up_after(window, &init, CONFIG_TIMEOUT);
     fetch(window, url, &init, on_settled);
 }
 

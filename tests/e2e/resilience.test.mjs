@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 import { root, openPage, ready, waitForEvents, withCollectorAndBrowser, sleep } from './helpers.mjs';
 
 const env = withCollectorAndBrowser({ www: join(root, 'tests', 'e2e', 'site') });
@@ -153,6 +154,53 @@ test('two refusals in a row are each reported with their own status', async () =
     'the collector refused a batch with status 413 (payload_too_large: first); its events were dropped',
   ]);
   await context.close();
+});
+
+// One batch is in flight at a time: a request that is never answered (a proxy that hangs, a connection lost under
+// a mobile browser) fails after 30 s and is retried, rather than holding every later batch for the life of the page.
+// The page and its endpoint are a server of the test's own (the collector's pages may connect to it alone), which
+// takes the first batch and never answers it; the SDK's files come from the collector.
+test('a batch whose request is never answered is given up on after 30 s and sent again', async () => {
+  const requests = [];
+  const server = createServer((req, res) => {
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(`<!doctype html><title>Hanging endpoint</title><script src="${env.collector.url}/sdk/wayline-stub.js"></script>`);
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      requests.push({ at: Date.now(), body });
+      if (requests.length === 1) return;
+      res.writeHead(200, { 'Access-Control-Allow-Origin': '*', 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const { page, log, context } = await openPage(env.browser);
+  try {
+    await page.goto(origin + '/');
+    await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+    await page.evaluate(async () => {
+      await wayline.init({ writeKey: 'wk_demo', trackClicks: false, autoPage: false });
+      wayline.track('After The Hang');
+      wayline.flush();
+    });
+    const deadline = Date.now() + 45000;
+    while (requests.length < 2 && Date.now() < deadline) await sleep(200);
+    assert.equal(requests.length, 2, 'sent again once the first request was given up on');
+    assert.match(requests[0].body, /After The Hang/);
+    assert.match(requests[1].body, /After The Hang/);
+    const waited = requests[1].at - requests[0].at;
+    assert.ok(waited >= 29000 && waited < 40000, `sent again ${waited} ms later`);
+    assert.deepEqual(log.errors.filter((e) => !/Failed to load resource|net::/.test(e)), []);
+  } finally {
+    await context.close();
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 test('offline beyond the queue bound, the oldest events are dropped and counted with one warning, not one per call', async () => {
