@@ -420,13 +420,16 @@ impl Parser<'_> {
     fn unicode_escape(&mut self) -> Result<char, JsonError> {
         let hi = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&hi) {
-            // A high surrogate must be followed by an escaped low one; a lone one becomes U+FFFD.
+            // A high surrogate must be followed by an escaped low one; a lone one becomes U+FFFD, and the escape
+            // after it, if any, is then read on its own (another lone half, a control character).
             if self.at("\\u") {
                 self.pos += 2;
                 let lo = self.hex4()?;
                 if (0xDC00..0xE000).contains(&lo) {
                     0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
                 } else {
+                    // Back to the escape just read.
+                    self.pos -= 6;
                     0xFFFD
                 }
             } else {
@@ -768,6 +771,25 @@ mod tests {
     fn decodes_escapes_and_surrogates() {
         let v = parse(r#""\ud83d\ude00 \u00e9 \/ \ud800x""#).unwrap();
         assert_eq!(v.as_str(), Some("😀 é / \u{FFFD}x"));
+    }
+
+    /// What `JSON.stringify` writes for strings holding unpaired surrogates (a page's emoji cut in half by its own
+    /// `slice`) next to other escapes: each unpaired surrogate is one U+FFFD, as the browser's UTF-8 encoding of
+    /// the string gives, and the escape after it is still read. (A high surrogate used to take the next `\u`
+    /// escape with it whatever it was: `"\ud83d\ud83d"`, two halves, read as one U+FFFD, and `"\ud800\u0001"`
+    /// lost its control character.)
+    #[test]
+    fn an_unpaired_high_surrogate_keeps_the_escape_after_it() {
+        for (text, want) in [
+            (r#""\ud83d\ud83d""#, "\u{FFFD}\u{FFFD}"),
+            (r#""\ud83d\ud83d\ude00""#, "\u{FFFD}😀"),
+            (r#""\ud800\u0001x""#, "\u{FFFD}\u{1}x"),
+            (r#""\ud800\u00e9""#, "\u{FFFD}é"),
+            (r#""\ude00\ud83d""#, "\u{FFFD}\u{FFFD}"),
+            (r#""\ud83d\n""#, "\u{FFFD}\n"),
+        ] {
+            assert_eq!(parse(text).unwrap().as_str(), Some(want), "{text}");
+        }
     }
 
     /// Integers were first read by a loop of their own (up to 15 digits); the general reader must give the same
