@@ -94,13 +94,48 @@ pub fn upper(c: char) -> char {
     map(c, &UPPER)
 }
 
-/// `s` with every character folded by [`lower`].
+/// `s` as JavaScript's `toLowerCase()` writes it, in the covered blocks (what GrowthBook's `$ini`, `$nini` and
+/// `$alli` compare): every character folded by [`lower`], but `İ` is `i` and a combining dot above (U+0307), and a
+/// capital sigma ending a word is `ς` (Unicode's Final_Sigma: a cased letter before it and none after it, with
+/// case-ignorable characters such as `.`, `'` and accents skipped both ways).
 pub fn lower_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        out.push(lower(c));
+    // Whether the last character that is not case-ignorable is cased.
+    let mut after_cased = false;
+    let mut rest = s.chars();
+    while let Some(c) = rest.next() {
+        let final_sigma = c == '\u{3A3}'
+            && after_cased
+            && !rest.clone().find(|&n| !ignorable(n)).is_some_and(cased);
+        out.push(if final_sigma { '\u{3C2}' } else { lower(c) });
+        if c == '\u{130}' {
+            out.push('\u{307}');
+        }
+        if !ignorable(c) {
+            after_cased = cased(c);
+        }
     }
     out
+}
+
+/// A letter with case, in the covered blocks: one that [`lower`] or [`upper`] changes. (Unicode's Cased also
+/// holds a few lowercase letters with no single uppercase, `ß`, `ΐ`, `ª`, which a sigma next to them does not see.)
+fn cased(c: char) -> bool {
+    lower(c) != c || upper(c) != c
+}
+
+/// Unicode's Case_Ignorable characters in the covered blocks (modifier letters and symbols, combining marks, `'`,
+/// `.`, `:`, the middle dots), and the apostrophes and dots of General Punctuation.
+fn ignorable(c: char) -> bool {
+    const SINGLE: [u16; 23] = [
+        0x27, 0x2E, 0x3A, 0x5E, 0x60, 0xA8, 0xAD, 0xAF, 0xB4, 0xB7, 0xB8, 0x374, 0x375, 0x37A,
+        0x384, 0x385, 0x387, 0x559, 0x55F, 0x2018, 0x2019, 0x2024, 0x2027,
+    ];
+    let u = c as u32;
+    (0x2B0..=0x36F).contains(&u)
+        || (0x483..=0x489).contains(&u)
+        || (0x200B..=0x200F).contains(&u)
+        || u16::try_from(u).is_ok_and(|u| SINGLE.contains(&u))
 }
 
 #[cfg(test)]
@@ -159,5 +194,20 @@ mod tests {
         assert_eq!(lower('Ⓐ'), 'Ⓐ');
         assert_eq!(lower('日'), '日');
         assert_eq!(upper('ÿ'), 'Ÿ');
+    }
+
+    /// What JavaScript's `toLowerCase()` gives (V8; checked for every character of the covered blocks before,
+    /// between and after sigmas when this was written).
+    #[test]
+    fn lowers_strings_as_javascript_does() {
+        for (s, js) in [
+            ("İSTANBUL", "i\u{307}stanbul"),
+            ("ΟΔΟΣ ΣΑΣ.", "οδος σας."),
+            ("ΑΣ.Β ΑΣ1 Σ 1Σ", "ασ.β ας1 σ 1σ"),
+            ("ΆΣ\u{301} ΑΣ’ ΑΣ\u{200D}", "άς\u{301} ας’ ας\u{200D}"),
+            ("ΣΑ ΑΣ\u{301}Β", "σα ασ\u{301}β"),
+        ] {
+            assert_eq!(lower_str(s), js, "{s}");
+        }
     }
 }
