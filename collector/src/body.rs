@@ -83,6 +83,19 @@ pub fn gunzip(wire: &[u8]) -> Result<Vec<u8>, ApiError> {
     }
 }
 
+/// A body that failed to parse, made readable where only its text's encoding was wrong: a
+/// leading UTF-8 byte-order mark dropped (RFC 8259 lets a parser ignore it), bytes that are not
+/// UTF-8 read as U+FFFD as a browser's `TextDecoder` reads them (one for each maximal invalid
+/// sequence: a Latin-1 `é`, a surrogate encoded as if it were a character), and escapes of
+/// unpaired surrogates made `\ufffd` ([`replace_unpaired_surrogates`]). `None` when there was
+/// nothing to repair, so the parser's first error stands.
+pub fn repaired(json: &[u8]) -> Option<Vec<u8>> {
+    let text = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
+    let changed = text.len() != json.len() || std::str::from_utf8(text).is_err();
+    let mut bytes = String::from_utf8_lossy(text).into_owned().into_bytes();
+    (replace_unpaired_surrogates(&mut bytes) || changed).then_some(bytes)
+}
+
 /// Rewrites, in place, every `\uXXXX` escape of an unpaired UTF-16 surrogate as `\ufffd`
 /// (the same length), and says whether there was any.
 ///

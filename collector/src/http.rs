@@ -102,12 +102,11 @@ async fn handle(
     let value: Value = match serde_json::from_slice(&bytes) {
         Ok(value) => value,
         Err(err) => {
-            // Only a body that fails is scanned: an unpaired surrogate escape costs the one
-            // character, not the request's events.
-            let mut repaired = bytes.to_vec();
-            if !body::replace_unpaired_surrogates(&mut repaired) {
+            // Only a body that fails is repaired: an unpaired surrogate escape, or bytes that are
+            // not UTF-8, cost the one character, not the request's events.
+            let Some(repaired) = body::repaired(&bytes) else {
                 return Err(ApiError::MalformedJson(err.to_string()));
-            }
+            };
             serde_json::from_slice(&repaired)
                 .map_err(|err| ApiError::MalformedJson(err.to_string()))?
         }

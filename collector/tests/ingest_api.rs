@@ -766,6 +766,49 @@ async fn an_unpaired_surrogate_escape_does_not_cost_the_batch() {
     );
 }
 
+#[tokio::test]
+async fn bytes_that_are_not_utf8_do_not_cost_the_batch() {
+    // A server-side sender that writes one string in Latin-1 (`é` as the byte E9), or a lone
+    // surrogate encoded as UTF-8 bytes would encode a character (ED A0 BD, what Java's modified
+    // UTF-8 or Python's `surrogatepass` write), or that starts its body with a byte-order mark.
+    let h = Harness::new();
+    let body = batch(vec![track("m-1"), track("m-2"), track("m-3")])
+        .replacen("\"sku\":\"W-1\"", "\"sku\":\"caf\u{1}\"", 1)
+        .replacen("\"sku\":\"W-1\"", "\"sku\":\"x\u{2}y\"", 1);
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(body.into_bytes());
+    let at = |bytes: &[u8], b: u8| bytes.iter().position(|&x| x == b).unwrap();
+    let latin1 = at(&bytes, 1);
+    bytes[latin1] = 0xE9;
+    let surrogate = at(&bytes, 2);
+    bytes.splice(surrogate..=surrogate, [0xED, 0xA0, 0xBD]);
+    let reply = h.post("/v1/batch", bytes).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["accepted"], 3);
+    let skus: Vec<Value> = h
+        .events()
+        .iter()
+        .map(|e| e["properties"]["sku"].clone())
+        .collect();
+    // Each byte that starts no character is one U+FFFD, as a browser's `TextDecoder` reads it.
+    assert_eq!(
+        skus,
+        [
+            json!("caf\u{FFFD}"),
+            json!("x\u{FFFD}\u{FFFD}\u{FFFD}y"),
+            json!("W-1"),
+        ]
+    );
+    // Text that is no JSON, in whatever encoding, is still refused.
+    let reply = h.post("/v1/batch", b"{\"batch\":[\xE9".to_vec()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
 /// Segment's Tracking API fills in a missing `timestamp` with the time it received the call,
 /// so a hand-written call following its docs leaves it out.
 #[tokio::test]
