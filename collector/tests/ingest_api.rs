@@ -744,18 +744,7 @@ async fn an_unpaired_surrogate_escape_does_not_cost_the_batch() {
         .replacen("\"sku\":\"W-1\"", "\"sku\":\"\\udE00\\ud83d\\ude00\"", 1)
         .replacen("\"sku\":\"W-1\"", "\"sku\":\"\\\\ud83d \\ud83d\\\\\"", 1);
     let reply = h.post("/v1/batch", body).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    assert_eq!(reply.json()["accepted"], 3);
-    let skus: Vec<Value> = h
-        .events()
-        .iter()
-        .map(|e| e["properties"]["sku"].clone())
-        .collect();
+    let skus = accepted_skus(&h, &reply, 3);
     assert_eq!(
         skus,
         [
@@ -764,6 +753,21 @@ async fn an_unpaired_surrogate_escape_does_not_cost_the_batch() {
             json!("\\ud83d \u{FFFD}\\"),
         ]
     );
+}
+
+/// The `sku` property of every stored event, once the reply said all `count` were accepted.
+fn accepted_skus(h: &Harness, reply: &Reply, count: u64) -> Vec<Value> {
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["accepted"], count);
+    h.events()
+        .iter()
+        .map(|e| e["properties"]["sku"].clone())
+        .collect()
 }
 
 #[tokio::test]
@@ -783,18 +787,7 @@ async fn bytes_that_are_not_utf8_do_not_cost_the_batch() {
     let surrogate = at(&bytes, 2);
     bytes.splice(surrogate..=surrogate, [0xED, 0xA0, 0xBD]);
     let reply = h.post("/v1/batch", bytes).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    assert_eq!(reply.json()["accepted"], 3);
-    let skus: Vec<Value> = h
-        .events()
-        .iter()
-        .map(|e| e["properties"]["sku"].clone())
-        .collect();
+    let skus = accepted_skus(&h, &reply, 3);
     // Each byte that starts no character is one U+FFFD, as a browser's `TextDecoder` reads it.
     assert_eq!(
         skus,
