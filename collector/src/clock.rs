@@ -24,9 +24,12 @@ pub fn parse(text: &str) -> Option<OffsetDateTime> {
     (parsed.offset().whole_hours().unsigned_abs() <= 23 && storable(parsed)).then_some(parsed)
 }
 
-/// Writes a time as ISO-8601 UTC with millisecond precision.
+/// Writes a time as ISO-8601 UTC with millisecond precision. Every time the collector formats went through
+/// [`parse`] or [`correct_skew`], which keep to the years 0000–9999 in UTC; a time whose UTC date the `time` crate
+/// cannot hold (`9999-12-31T23:59-01:00`, which [`parse`] refuses) is written in its own offset's date rather than
+/// panicking.
 pub fn format(at: OffsetDateTime) -> String {
-    let utc = at.to_offset(UtcOffset::UTC);
+    let utc = at.checked_to_offset(UtcOffset::UTC).unwrap_or(at);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         utc.year(),
@@ -68,9 +71,13 @@ fn truncate_to_millis(at: OffsetDateTime) -> OffsetDateTime {
     at.replace_nanosecond(whole_millis).unwrap_or(at)
 }
 
-/// Whether [`format`] can write the time as a four-digit UTC year.
+/// Whether [`format`] can write the time as a four-digit UTC year. A time written with a negative offset late on
+/// 9999-12-31 (`9999-12-31T23:59:59-23:59`) falls in the year 10000 in UTC, past what the `time` crate holds:
+/// converting it with `to_offset` panics, which took down the request (and, with the release build's
+/// `panic = "abort"`, the collector), so it is converted with `checked_to_offset` and refused.
 fn storable(at: OffsetDateTime) -> bool {
-    (0..=9999).contains(&at.to_offset(UtcOffset::UTC).year())
+    at.checked_to_offset(UtcOffset::UTC)
+        .is_some_and(|utc| (0..=9999).contains(&utc.year()))
 }
 
 #[cfg(test)]
@@ -161,6 +168,23 @@ mod tests {
         ] {
             assert!(parse(text).is_none(), "{text:?} should not parse");
         }
+    }
+
+    #[test]
+    fn refuses_times_whose_utc_date_is_past_year_9999_without_panicking() {
+        // Valid ISO 8601 with an offset, but in UTC the year 10000, which `to_offset` panics on.
+        for text in [
+            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:00:00-01:00",
+            "+009999-12-31T23:30:00-01",
+            "99991231T235959-0100",
+        ] {
+            assert!(parse(text).is_none(), "{text:?} should not parse");
+        }
+        assert_eq!(
+            parse("9999-12-31T23:59:59.999Z").map(format).as_deref(),
+            Some("9999-12-31T23:59:59.999Z")
+        );
     }
 
     #[test]

@@ -835,6 +835,32 @@ async fn a_message_without_timestamp_is_timed_when_received() {
     assert_eq!(events[0]["event"], "Item Purchased");
 }
 
+/// A time late on 9999-12-31 with a negative offset is valid ISO 8601 but falls in the year 10000 in UTC: it used
+/// to panic the handler (an empty reply, or with the release build's `panic = "abort"` the whole collector), so
+/// one request could stop the collector and a batch holding such an event was retried forever.
+#[tokio::test]
+async fn a_time_past_year_9999_in_utc_is_refused_not_a_crash() {
+    let h = Harness::new();
+    let mut late = track("m-late");
+    late["timestamp"] = json!("9999-12-31T23:59:59-23:59");
+    let reply = h.post("/v1/batch", batch(vec![track("m-1"), late])).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 1);
+    assert_eq!(reply.json()["errors"][0]["index"], 1);
+    assert_eq!(reply.json()["errors"][0]["code"], "invalid_timestamp");
+
+    // As `sentAt`, it is ignored like any invalid time: the event keeps its own timestamp.
+    let body = json!({"batch": [track("m-2")], "sentAt": "9999-12-31T23:30:00-01:00",
+        "writeKey": "wk_demo"});
+    let reply = h.post("/v1/batch", body.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 1);
+    let events = h.events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["timestamp"], "2026-11-25T15:52:00.000Z");
+    assert!(events[1].get("sentAt").is_none());
+}
+
 /// Segment's Tracking API adds a `messageId` to a message that has none; the call below is
 /// the one its HTTP API docs show for write-key authentication.
 #[tokio::test]
