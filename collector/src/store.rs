@@ -208,7 +208,7 @@ pub fn open(path: &Path) -> Result<(Store, Writer), StoreError> {
             client: Box::new(crate::pg::open(url)?),
             url: url.to_owned(),
         },
-        None => Backend::Sqlite(open_sqlite(path)?),
+        None => Backend::Sqlite(SqliteWriter::open(path)?),
     };
     let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
     let thread = std::thread::Builder::new()
@@ -251,12 +251,98 @@ fn open_sqlite(path: &Path) -> Result<Connection, StoreError> {
 
 /// The writer's one connection.
 enum Backend {
-    Sqlite(Connection),
+    Sqlite(SqliteWriter),
     /// With its URL, to connect again when the server closes the session.
     Postgres {
         client: Box<postgres::Client>,
         url: String,
     },
+}
+
+/// The SQLite writer's connection and the file it opened.
+///
+/// SQLite keeps writing to a database file that was deleted (or renamed) under it, through the descriptor it holds:
+/// every later transaction commits into a file no name reaches, each request is answered 200, and all of it is gone
+/// when the collector exits. So before each transaction the writer checks that `--db` still names the file it
+/// opened (by device and inode on Unix, by existence elsewhere); when it does not, the old connection is closed and
+/// the path opened again, as at start (a new database, with its schema, if nothing is there).
+struct SqliteWriter {
+    path: PathBuf,
+    /// `None` after a reopening that failed: the next transaction tries again.
+    conn: Option<Connection>,
+    /// The file opened; `None` when the name is one SQLite resolves itself (`:memory:`, a `file:` URI), which is
+    /// not checked.
+    file: Option<FileId>,
+}
+
+impl SqliteWriter {
+    fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = open_sqlite(path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            conn: Some(conn),
+            file: FileId::of(path),
+        })
+    }
+
+    fn write_group(&mut self, group: &[Job]) -> Result<Vec<InsertOutcome>, String> {
+        // Once per loss: after a reopening that failed, the next transaction only tries again.
+        if self.conn.is_some() && self.file.is_some() && FileId::of(&self.path) != self.file {
+            eprintln!(
+                "wayline: the database file {} was deleted or replaced while the collector ran; opening it again \
+                 (a new database if nothing is there now): what was written to the old file since it went is in \
+                 that file, not here",
+                self.path.display()
+            );
+            if let Some(conn) = self.conn.take() {
+                // SQLite does not checkpoint a file that moved when it closes it (nor delete its log), so the last
+                // transactions would stay in a log named after `--db`, where the new database would find them:
+                // they are put into the old file first, and the log emptied.
+                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                {
+                    eprintln!("wayline: checkpointing the old database file failed: {err}");
+                }
+            }
+            // What the old file left under the name (its emptied log, its shared memory) is not for a new database;
+            // a database put at the path in its place keeps its own.
+            if !self.path.exists() {
+                for suffix in ["-wal", "-shm"] {
+                    let mut name = self.path.clone().into_os_string();
+                    name.push(suffix);
+                    let _ = std::fs::remove_file(name);
+                }
+            }
+        }
+        if self.conn.is_none() {
+            let conn = open_sqlite(&self.path).map_err(|err| err.to_string())?;
+            self.file = FileId::of(&self.path);
+            self.conn = Some(conn);
+        }
+        let conn = self
+            .conn
+            .as_mut()
+            .ok_or_else(|| "no database connection".to_owned())?;
+        write_group(conn, group).map_err(|err| err.to_string())
+    }
+}
+
+/// Which file a path names: device and inode on Unix; elsewhere only that a file is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId(u64, u64);
+
+impl FileId {
+    fn of(path: &Path) -> Option<Self> {
+        let metadata = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(Self(metadata.dev(), metadata.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            metadata.is_file().then_some(Self(0, 0))
+        }
+    }
 }
 
 pub(crate) fn create_schema(conn: &Connection) -> Result<(), StoreError> {
@@ -334,7 +420,7 @@ fn run_writer(mut backend: Backend, mut queue: mpsc::Receiver<Job>) {
             }
         }
         let written = match &mut backend {
-            Backend::Sqlite(conn) => write_group(conn, &group).map_err(|err| err.to_string()),
+            Backend::Sqlite(writer) => writer.write_group(&group),
             Backend::Postgres { client, url } => {
                 crate::pg::write_group_reconnecting(client, url, &group)
                     .map_err(|err| err.to_string())

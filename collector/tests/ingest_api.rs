@@ -861,6 +861,41 @@ async fn a_time_past_year_9999_in_utc_is_refused_not_a_crash() {
     assert!(events[1].get("sentAt").is_none());
 }
 
+/// A database file deleted while the collector runs (by hand, or a cleanup job) took every later event with it:
+/// SQLite wrote on into the unlinked file and each request was answered 200. The writer opens the path again.
+#[tokio::test]
+async fn events_sent_after_the_database_file_is_deleted_are_stored_in_a_new_one() {
+    let h = Harness::new();
+    let reply = h.post("/v1/batch", batch(vec![track("m-1")])).await;
+    assert_eq!(reply.json()["accepted"], 1);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = h.db.clone().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+    let reply = h
+        .post("/v1/batch", batch(vec![track("m-2"), track("m-3")]))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["accepted"], 2);
+    let ids: Vec<Value> = h.events().iter().map(|e| e["messageId"].clone()).collect();
+    assert_eq!(ids, [json!("m-2"), json!("m-3")]);
+
+    // Renamed away, as a rotation would: the old file keeps what it had, the path gets a new database.
+    let archive = h.dir.path().join("archive.db");
+    std::fs::rename(&h.db, &archive).unwrap();
+    let reply = h.post("/v1/batch", batch(vec![track("m-4")])).await;
+    assert_eq!(reply.json()["accepted"], 1);
+    let ids: Vec<Value> = h.events().iter().map(|e| e["messageId"].clone()).collect();
+    assert_eq!(ids, [json!("m-4")]);
+    let archived: Vec<Value> = wayline_collector::store::read_events(&archive)
+        .unwrap()
+        .iter()
+        .map(|body| serde_json::from_str::<Value>(body).unwrap()["messageId"].clone())
+        .collect();
+    assert_eq!(archived, [json!("m-2"), json!("m-3")]);
+}
+
 /// Segment's Tracking API adds a `messageId` to a message that has none; the call below is
 /// the one its HTTP API docs show for write-key authentication.
 #[tokio::test]
