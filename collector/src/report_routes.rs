@@ -20,8 +20,17 @@ use crate::reports::{self, ConfigOutline, ReportQuery};
 pub async fn json(state: State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     match report(&state, &headers, &uri).await {
         Ok(report) => json_response(StatusCode::OK, &report),
-        Err(err) => err.into_response(),
+        Err(err) => refused(err),
     }
+}
+
+/// A report that could not be answered. Its reader's failures (the database missing, unreadable or corrupt) are the
+/// operator's to see, as ingest's are: the client's `500` alone left them in no log.
+fn refused(err: ApiError) -> Response {
+    if err.status().is_server_error() {
+        eprintln!("wayline: {err}");
+    }
+    err.into_response()
 }
 
 pub async fn page(state: State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
@@ -52,7 +61,7 @@ pub async fn page(state: State<AppState>, headers: HeaderMap, uri: Uri) -> Respo
             dashboard::render(&report),
         )
             .into_response(),
-        Err(err) => err.into_response(),
+        Err(err) => refused(err),
     }
 }
 

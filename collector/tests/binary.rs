@@ -743,3 +743,30 @@ fn a_broken_config_is_logged_also_when_a_report_met_it_first() {
         "once (the error and its source line): {logged}"
     );
 }
+
+/// A report the database could not answer (here, its file deleted under the collector) is a 500 for the client and,
+/// like a failed write, a line on standard error for the operator; it used to be in no log.
+#[test]
+fn a_report_that_fails_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let (server, address) = serve_logged(dir.path(), Path::new("."), &log);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("events.db{suffix}")));
+    }
+    let auth = "Authorization: Bearer rk_demo\r\n";
+    for path in ["/v1/reports", "/dashboard"] {
+        let (status, body) = request(&address, "GET", path, auth, "");
+        assert_eq!(status, 500, "{body}");
+        assert!(body.contains("report_failed"), "{body}");
+    }
+    stop(server);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        logged
+            .matches("wayline: the report could not be read")
+            .count(),
+        2,
+        "{logged:?}"
+    );
+}
