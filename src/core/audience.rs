@@ -343,6 +343,11 @@ impl Audience {
             .set_hidden(hidden, &facts, now, &mut self.decisions);
     }
 
+    /// The page is being left, or is back: see [`crate::core::campaigns::Engine::set_leaving`].
+    pub fn set_leaving(&mut self, leaving: bool) {
+        self.campaigns.set_leaving(leaving);
+    }
+
     /// The session ended at `end`: see [`crate::core::campaigns::Engine::end_session`].
     pub fn session_ended(&mut self, end: Millis) {
         self.campaigns.end_session(end, &mut self.decisions);

@@ -584,6 +584,16 @@ impl Tracker {
         self.seg.hidden
     }
 
+    /// The page is being left (`pagehide`), or is back from the back/forward cache: the campaign delays waiting
+    /// are handed on to the next page of the tab, or taken up again (see
+    /// [`crate::core::campaigns::Engine::set_leaving`]). Handed on only where they are stored.
+    pub fn page_leaving(&mut self, leaving: bool) {
+        let stored = self.consent.may_persist();
+        if let Some(a) = &mut self.seg.audience {
+            a.set_leaving(leaving && stored);
+        }
+    }
+
     /// The page was hidden, or is visible again: a campaign ready while it is hidden shows when it is visible
     /// (see [`crate::core::campaigns::Engine::set_hidden`]).
     pub(super) fn audience_visibility(&mut self, hidden: bool, now: Millis) {
@@ -724,6 +734,7 @@ impl Tracker {
     pub(super) fn adopt_fresh_audience(&mut self, _state: Option<&str>, _now: Millis) {}
     pub(super) fn audience_activity(&mut self, _now: Millis) {}
     pub(super) fn audience_visibility(&mut self, _hidden: bool, _now: Millis) {}
+    pub fn page_leaving(&mut self, _leaving: bool) {}
     pub(super) fn audience_scrolled(&mut self, _percent: f64, _now: Millis) {}
     pub(super) fn audience_engaged(&mut self, _total_ms: Millis, _now: Millis) {}
     pub(super) fn feed(&mut self, _kind: Kind, _name: &str, _properties: &Map, _now: Millis) {}

@@ -269,10 +269,20 @@ fn a_delay_waiting_at_a_reload_still_ends_in_the_same_session() {
     let mut t = tracker();
     t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
     t.track("Order Completed", None, 1_000);
+    // Written while the page is open, the state holds no waiting delay: a tab opened beside it starts none.
+    let state = t.take_state_write().unwrap();
+    let mut beside = tracker();
+    beside.set_audience(Audience::boxed(&config(0)).unwrap(), Some(&state), 1_500);
+    assert_eq!(beside.next_wakeup(), None);
+    // The page is left (`pagehide`): the state written then hands the delay to the next page of the tab.
+    t.page_leaving(true);
     let state = t.take_state_write().unwrap();
     let mut again = tracker();
     again.set_audience(Audience::boxed(&config(0)).unwrap(), Some(&state), 2_000);
     assert_eq!(again.next_wakeup(), Some(6_000));
+    // Its next write takes the delay out of storage: a tab opened after that starts none either.
+    let state = again.take_state_write().unwrap();
+    assert!(state.contains("\"pending\":[]"), "{state}");
     again.advance(6_000);
     assert!(matches!(
         &again.take_decisions()[..],

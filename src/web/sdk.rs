@@ -1077,6 +1077,8 @@ impl Sdk {
             // The page's engagement is a message of the page as the visitor leaves it.
             self.refresh_title(now);
             self.tracker.page_left(now);
+            // Campaign delays waiting go to the next page of the tab, with the state written now.
+            self.tracker.page_leaving(true);
         }
         self.on_exit(now);
     }
@@ -1088,6 +1090,8 @@ impl Sdk {
         // then checked against caps and answers recorded elsewhere meanwhile. (Taking in what it already has
         // changes nothing.)
         self.absorb_stored(now);
+        // Back after being left (the back/forward cache): the delays are those the later page handed back.
+        self.tracker.page_leaving(false);
         self.tracker.page_shown(now);
         self.exiting = false;
         self.refresh_config(now);

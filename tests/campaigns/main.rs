@@ -59,6 +59,10 @@ fn run(case: &Value) -> Result<usize, String> {
     let empty = Map::new();
     let mut checks = 0;
     let mut url: Option<String> = None;
+    // What the followed page last wrote to storage (`take_state_write`), and a page left into the back/forward
+    // cache (`leave`), which `back` returns to.
+    let mut stored: Option<String> = None;
+    let mut left: Option<Engine> = None;
     for (i, step) in case
         .get("timeline")
         .and_then(Value::as_array)
@@ -145,6 +149,50 @@ fn run(case: &Value) -> Result<usize, String> {
             engine.end_session(at, &mut out);
             engine.advance_into(&facts, at, &mut out);
             Some(out)
+        } else if step.get("newTab").is_some() {
+            // Another tab opens: a new engine restored from what this tab stored (while not being left); the
+            // timeline follows the new tab.
+            let text = engine.take_state_write().or(stored.clone());
+            engine = build(&config, device)?;
+            engine.set_url(url.clone());
+            if let Some(text) = text {
+                let saved =
+                    wayline::core::json::parse(&text).map_err(|e| here(format!("{e:?}")))?;
+                let _ = engine.restore(&saved);
+            }
+            None
+        } else if step.get("leave").is_some() {
+            // The page is left, into the back/forward cache: it writes its state as it goes, and the next page of
+            // the tab restores that; the timeline follows the next page, and `back` returns to this one.
+            engine.set_leaving(true);
+            let text = engine
+                .take_state_write()
+                .or(stored.clone())
+                .unwrap_or_default();
+            let mut next = build(&config, device)?;
+            next.set_url(url.clone());
+            let saved = wayline::core::json::parse(&text).map_err(|e| here(format!("{e:?}")))?;
+            let _ = next.restore(&saved);
+            left = Some(std::mem::replace(&mut engine, next));
+            None
+        } else if step.get("back").is_some() {
+            // Back to the page left: this one is left (and writes), the page in the cache takes in what is stored
+            // and is back.
+            engine.set_leaving(true);
+            let text = engine
+                .take_state_write()
+                .or(stored.clone())
+                .unwrap_or_default();
+            let mut back = left
+                .take()
+                .ok_or_else(|| here("`back` needs a `leave` before".into()))?;
+            let saved = wayline::core::json::parse(&text).map_err(|e| here(format!("{e:?}")))?;
+            let mut out = Vec::new();
+            back.absorb(&saved, &mut out);
+            back.set_leaving(false);
+            back.advance_into(&facts, at, &mut out);
+            left = Some(std::mem::replace(&mut engine, back));
+            Some(out)
         } else if step.get("reload").is_some() {
             // A new page load: the state goes through its persisted text form into a new engine.
             let text = engine.to_value().to_json();
@@ -158,6 +206,9 @@ fn run(case: &Value) -> Result<usize, String> {
         } else {
             None
         };
+        if let Some(text) = engine.take_state_write() {
+            stored = Some(text);
+        }
         if let Some(expected) = step.get("expect") {
             let got: Vec<String> = decisions
                 .as_deref()

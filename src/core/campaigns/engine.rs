@@ -31,6 +31,8 @@ pub struct Engine {
     dirty: bool,
     /// The page is hidden: see [`Engine::set_hidden`].
     hidden: bool,
+    /// The page is being left: see [`Engine::set_leaving`].
+    leaving: bool,
 }
 
 impl Engine {
@@ -50,6 +52,7 @@ impl Engine {
             meters: Meters::default(),
             dirty: false,
             hidden: false,
+            leaving: false,
         }
     }
 
@@ -88,6 +91,20 @@ impl Engine {
     ) {
         self.hidden = hidden;
         self.advance_into(facts, now, out);
+    }
+
+    /// The page is being left (`true`: its `pagehide`), or is back (`false`: restored from the back/forward
+    /// cache). A waiting delay is this page's until then: the state it writes holds none, so a page opened in
+    /// another tab meanwhile starts none of them (it would show the prompt a second time). As the page is left
+    /// its delays are handed on: the state it writes then holds them, for the next page of the tab to take up
+    /// ([`Engine::restore`]; that page's next write takes them out again). A page that comes back has handed them
+    /// on: it takes up those the stored state holds then ([`Engine::absorb`]), or with none taken in, has none.
+    pub fn set_leaving(&mut self, leaving: bool) {
+        if !leaving && self.leaving {
+            self.state.pending.clear();
+        }
+        self.dirty |= leaving && !self.state.pending.is_empty();
+        self.leaving = leaving;
     }
 
     /// Whether the state changed since [`Engine::take_state_write`] last gave it.
@@ -201,13 +218,15 @@ impl Engine {
     }
 
     /// The persisted state, when it changed since the last call: the SDK writes it then (coalesced), and
-    /// never on a `track` that changed nothing.
+    /// never on a `track` that changed nothing. Waiting delays only as the page is left ([`Engine::set_leaving`]).
     pub fn take_state_write(&mut self) -> Option<String> {
         if !self.dirty {
             return None;
         }
         self.dirty = false;
-        Some(self.state_json())
+        let mut out = String::new();
+        self.state.write(&self.campaigns, self.leaving, &mut out);
+        Some(out)
     }
 
     fn handle_signal(
@@ -443,7 +462,7 @@ impl Engine {
     /// The persisted state as JSON text (what the SDK stores; [`Engine::to_value`] is the same, parsed).
     pub fn state_json(&self) -> String {
         let mut out = String::new();
-        self.state.write(&self.campaigns, &mut out);
+        self.state.write(&self.campaigns, true, &mut out);
         out
     }
 
@@ -463,7 +482,8 @@ impl Engine {
         if !in_page {
             self.state.open = None;
         }
-        self.dirty = false;
+        // Delays handed on by the page left are this page's now: the next write takes them out of storage.
+        self.dirty = !self.state.pending.is_empty();
         Ok(())
     }
 
@@ -476,8 +496,15 @@ impl Engine {
     /// (decisions added to `out`), its prompt count is the other tab's.
     pub fn absorb(&mut self, v: &Value, out: &mut Vec<Decision>) {
         if let Ok(theirs) = State::from_value(v, &self.campaigns) {
-            let (ours, dirty) = (self.state.session, self.dirty);
+            let (ours, mut dirty) = (self.state.session, self.dirty);
             let beyond = self.state.absorb(&theirs);
+            // Back after being left: the delays are those the later page handed back (see `set_leaving`), and
+            // the next write takes them out of storage.
+            if self.leaving {
+                self.leaving = false;
+                dirty |= !theirs.pending.is_empty();
+                self.state.pending = theirs.pending;
+            }
             if let (Some(_), Some(id)) = (ours, self.state.session.filter(|&s| Some(s) != ours)) {
                 let prompts = self.state.session_prompts;
                 self.new_session(id, out);

@@ -246,7 +246,8 @@ impl State {
     /// `{"v": 1, "c": {id: {"s": [show times], "a"?: true, "h"?: true, "d"?: dismissed}}, "session"?: id,
     /// "sp": prompts this session, "last"?: time, "open"?: [id, since], "pending": [{"c": id, "due": time, "at":
     /// triggered, "s"?: session}], "eng"?: engaged ms}`.
-    pub fn write(&self, campaigns: &[Campaign], out: &mut String) {
+    /// Without `pending`, the waiting delays are left out (`"pending": []`).
+    pub fn write(&self, campaigns: &[Campaign], pending: bool, out: &mut String) {
         let id = |i: usize, out: &mut String| {
             write_string(campaigns.get(i).map_or("", |c| &c.id), out);
         };
@@ -299,7 +300,8 @@ impl State {
             out.push(']');
         }
         out.push_str(",\"pending\":[");
-        for (k, p) in self.pending.iter().enumerate() {
+        let list: &[Pending] = if pending { &self.pending } else { &[] };
+        for (k, p) in list.iter().enumerate() {
             if k > 0 {
                 out.push(',');
             }
