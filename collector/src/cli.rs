@@ -30,9 +30,10 @@ COMMANDS:
     drops     Print the events clients reported dropping, one JSON object per source and reason.
     proxy     Test tool: forward to a collector, injecting faults into /v1/* on demand.
     loadgen   Test tool: measure a collector's ingest throughput and latency.
-    check     Validate a config's segments and journeys: every error with its location.
+    check     Validate a config (segments, journeys, campaigns): every error with its location.
     compile   Print a config compiled for the SDK (what GET /v1/config serves).
-    replay    Print the segment and journey-stage changes a visitor with these events would have.
+    replay    Print the segment and journey-stage changes, and campaign decisions, a visitor with
+              these events would have.
     condition Print true or false: a GrowthBook-style JSON condition against attributes.
     help      Print this message.
 
@@ -68,7 +69,9 @@ RULE COMMANDS:
     replay CONFIG EVENTS.jsonl
                          One Segment message per line, each with a timestamp; prints one change per
                          line: \"TIME segment-enter NAME\", \"TIME segment-exit NAME\",
-                         \"TIME stage JOURNEY FROM -> TO\". Exit 1 on a config or events error.
+                         \"TIME stage JOURNEY FROM -> TO\", and with campaigns their decisions
+                         (\"TIME show ID\", \"TIME delayed ID until TIME\", ...). Exit 1 on a config
+                         or events error.
     --until TIME         Let time run on to TIME (ISO-8601 with offset, or epoch ms) after the last
                          event, so changes due to time alone (a window expiring) are shown.
     --visitor ID         Replay only the lines whose anonymousId or userId is ID (a file of many
