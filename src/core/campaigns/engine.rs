@@ -436,8 +436,9 @@ impl Engine {
 
     /// The campaign that would win over the one at `i` if both triggered now: on the same trigger and delay (so
     /// ready at the same moment; for page triggers, both matching the current page), ranking higher, eligible now
-    /// (in a new session, `fresh`, for session-start triggers) and not already waiting (a waiting delay is not
-    /// started again: it ends at another moment). [`NONE`] when there is none.
+    /// (in a new session, `fresh`, for session-start triggers), not already waiting (a waiting delay is not
+    /// started again: it ends at another moment) and not one the visitor is held out of (that takes no slot).
+    /// [`NONE`] when there is none.
     fn rival(&self, i: usize, facts: &dyn Input, now: i64, fresh: bool) -> usize {
         let c = &self.campaigns[i];
         for (j, o) in self.campaigns.iter().enumerate() {
@@ -446,6 +447,7 @@ impl Engine {
                 && o.timing.delay_ms == c.timing.delay_ms
                 && same_trigger(&o.trigger, &c.trigger, self.ctx.url.as_deref())
                 && self.state.pending(j).is_none()
+                && !held_out(o, facts)
                 && self.blockers(j, facts, now, fresh).is_empty()
             {
                 return j;
@@ -631,19 +633,29 @@ impl Engine {
             }
             return;
         }
-        let winner = candidates[0];
-        let id = self.id(winner);
-        self.outranked[winner] = NONE;
-        if held_out(&self.campaigns[winner], facts) {
-            let h = self.state.history_mut(winner);
+        // A campaign the visitor is held out of gives its held-out decision and takes no slot: the next in rank
+        // is chosen, as if it were not there (what its holdout is compared with).
+        let mut k = 0;
+        while k < candidates.len() && held_out(&self.campaigns[candidates[k]], facts) {
+            let i = candidates[k];
+            self.outranked[i] = NONE;
+            let h = self.state.history_mut(i);
             h.record_show(now);
             h.held_out = true;
-            out.push(Decision::HeldOut { campaign: id });
-        } else {
-            self.record_show(winner, now);
-            out.push(Decision::Show { campaign: id });
+            out.push(Decision::HeldOut {
+                campaign: self.id(i),
+            });
+            k += 1;
         }
-        for &i in &candidates[1..] {
+        let Some(&winner) = candidates.get(k) else {
+            return;
+        };
+        self.outranked[winner] = NONE;
+        self.record_show(winner, now);
+        out.push(Decision::Show {
+            campaign: self.id(winner),
+        });
+        for &i in &candidates[k + 1..] {
             self.outranked[i] = winner;
             out.push(Decision::Skipped {
                 campaign: self.id(i),
