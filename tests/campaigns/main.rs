@@ -78,6 +78,10 @@ fn run(case: &Value) -> Result<usize, String> {
         if let Some(t) = step.get("traits").and_then(Value::as_object) {
             facts.traits = t.clone();
         }
+        // The visitor's anonymous id changes (a tab taking in another tab's identity): no signal.
+        if let Some(id) = step.get("anonymousId").and_then(Value::as_str) {
+            facts.anonymous_id = id.to_string();
+        }
         let str_of = |k: &str| step.get(k).and_then(Value::as_str);
         let decisions = if let Some(name) = str_of("event") {
             let props = step

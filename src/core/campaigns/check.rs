@@ -97,8 +97,11 @@ pub fn campaign_blockers(
                     out.push(Reason::ShownOnce);
                 }
             }
+            // Held out: one held-out decision, then none; but only while this visitor is held out. A tab
+            // that took in another tab's identity (two tabs opened at once on a first visit) and its state keeps
+            // a hold-out of the id that lost, which must not keep the visitor from the survey until answered.
             Frequency::UntilAnswered => {
-                if h.answered || h.held_out {
+                if h.answered || (h.held_out && held_out(c, facts)) {
                     out.push(Reason::Answered);
                 }
             }
