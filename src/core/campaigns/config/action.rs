@@ -253,7 +253,7 @@ impl Reader<'_> {
             } else if !val.as_str().is_some_and(is_css_value) {
                 self.err(
                     p,
-                    "a font is a CSS font-family list of at most 200 bytes, without ; { } \\ or comments",
+                    "a font is a CSS font-family list of at most 200 bytes, without ; { } \\, comments or an unclosed bracket",
                 );
             }
         }
@@ -327,11 +327,15 @@ pub const STRING_KEYS: &[&str] = &[
 ];
 
 /// Text that can stand as a CSS declaration's value without ending it: at most 200 bytes, no `;`, braces,
-/// backslash, angle brackets, line breaks or comment marks, and closed quotes.
+/// backslash, angle brackets, line breaks or comment marks, closed quotes, and `(` and `[` outside quotes each
+/// closed in turn (an unclosed one takes in the rest of the stylesheet, up to its end: the declarations and rules
+/// that follow, such as the dark palette).
 pub fn is_css_value(s: &str) -> bool {
     // One pass over the bytes: every character that matters here is ASCII.
     let mut quote = 0u8;
     let mut prev = 0u8;
+    // The brackets open, innermost last.
+    let mut open = Vec::new();
     for &c in s.as_bytes() {
         if quote != 0 {
             if c == quote {
@@ -339,6 +343,11 @@ pub fn is_css_value(s: &str) -> bool {
             }
         } else if c == b'"' || c == b'\'' {
             quote = c;
+        } else if c == b'(' || c == b'[' {
+            // The closer it needs: `(` + 1 is `)`, `[` + 2 is `]`.
+            open.push(c + 1 + u8::from(c == b'['));
+        } else if (c == b')' || c == b']') && open.pop() != Some(c) {
+            return false;
         }
         // `/*` or `*/`: the only two pairs of these bytes whose XOR is that of `/` and `*`.
         let comment = (c == b'*' || c == b'/') && prev ^ c == b'/' ^ b'*';
@@ -347,7 +356,7 @@ pub fn is_css_value(s: &str) -> bool {
         }
         prev = c;
     }
-    quote == 0 && !s.trim().is_empty() && s.len() <= 200
+    quote == 0 && open.is_empty() && !s.trim().is_empty() && s.len() <= 200
 }
 
 /// A short CSS length: digits, an optional fraction, and `px`, `em`, `rem` or `%` (`12px`, `0.5em`).
@@ -634,11 +643,16 @@ mod tests {
             "system-ui, sans-serif",
             "\"Foo's Font\", serif",
             "'A', \"B\"",
+            "var(--x, (a)), [b]",
+            "\"a(\", ')'",
         ] {
             assert!(is_css_value(ok), "{ok}");
         }
+        // An unclosed `(` or `[` would take in what follows it in the stylesheet (the other custom properties, the
+        // dark palette) up to the end, and an unmatched closer drops the declaration.
         for bad in [
-            "a;b", "a{", "}", "a\\3b", "\"open", "a /* x", "x */", "<b>", "a\nb", " ", "",
+            "a;b", "a{", "}", "a\\3b", "\"open", "a /* x", "x */", "<b>", "a\nb", " ", "", "a(",
+            "x, url(", "a[", "a)", "a]", "a(]", ")a(",
         ] {
             assert!(!is_css_value(bad), "{bad:?}");
         }
@@ -707,6 +721,7 @@ mod tests {
         fn value_then(s: &str) -> bool {
             let mut quote = 0u8;
             let mut prev = 0u8;
+            let mut open: Vec<u8> = Vec::new();
             for &c in s.as_bytes() {
                 if quote != 0 {
                     if c == quote {
@@ -714,6 +729,12 @@ mod tests {
                     }
                 } else if c == b'"' || c == b'\'' {
                     quote = c;
+                } else if c == b'(' || c == b'[' {
+                    open.push(c);
+                } else if (c == b')' && open.pop() != Some(b'('))
+                    || (c == b']' && open.pop() != Some(b'['))
+                {
+                    return false;
                 }
                 let comment = (prev == b'/' && c == b'*') || (prev == b'*' && c == b'/');
                 if comment || matches!(c, b';' | b'{' | b'}' | b'\\' | b'<' | b'>' | b'\n' | b'\r')
@@ -722,12 +743,15 @@ mod tests {
                 }
                 prev = c;
             }
-            quote == 0 && !s.trim().is_empty() && s.len() <= 200
+            quote == 0 && open.is_empty() && !s.trim().is_empty() && s.len() <= 200
         }
         strings_over(b"01.pxemr%aZ", 6, |s| {
             assert_eq!(is_css_length(s), length_then(s), "{s:?}")
         });
         strings_over(b"a /*;'\"{}\\<>\n\r+\t", 5, |s| {
+            assert_eq!(is_css_value(s), value_then(s), "{s:?}")
+        });
+        strings_over(b"a'\"()[]", 6, |s| {
             assert_eq!(is_css_value(s), value_then(s), "{s:?}")
         });
     }
