@@ -62,6 +62,10 @@ export function createWayline(load) {
 
   const api = {
     init(options) {
+      // The options' own properties alone, in an object that inherits nothing: the module reads them by name, and
+      // names Object.prototype has (a prototype-pollution bug in a library on the page: `endpoint`, `config`,
+      // `debug`) must not count as options (docs/sdk.md, "Security").
+      if (isObject(options)) options = { __proto__: null, ...options };
       if (ready) {
         // Running (or loading) already: the module only warns (it answers an error for a first `init` alone).
         call('init', [options]);

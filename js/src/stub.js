@@ -16,7 +16,10 @@
   if (q.stub || q.loaded) return;
   q.stub = 1;
   var s = d.currentScript;
-  q.opts = s ? s.dataset : {};
+  // The script's own data- attributes alone: a `dataset` (or `{}`) inherits from Object.prototype, which a
+  // prototype-pollution bug in a library on the page could have given a `src` (where the SDK is loaded from) or a
+  // `config` (docs/sdk.md, "Security").
+  q.opts = Object.assign(Object.create(null), s && s.dataset);
   'init track page identify group alias reset consent flush on off outcome'.split(' ').forEach(function (m, i) {
     q[m] = function () {
       var a = [].slice.call(arguments);
