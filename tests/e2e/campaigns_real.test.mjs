@@ -4,19 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { root, startCollector, openPage, ready, waitForEvents, byAnon, sleep } from './helpers.mjs';
+import { root, startCollector, launch, openPage, ready, waitForEvents, byAnon, sleep } from './helpers.mjs';
 
 let collector;
 let browser;
 before(async () => {
   collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    ignoreDefaultArgs: ['--disable-back-forward-cache'],
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch({ backForwardCache: true });
 });
 after(async () => {
   await browser.close();

@@ -82,9 +82,12 @@ export function readEvents(db) {
   return out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
 }
 
-export async function launch() {
+/** Headless Chromium as every test drives it; with `backForwardCache`, without Playwright's switch that turns the
+ * back/forward cache off (for the tests of pages restored from it). */
+export async function launch({ backForwardCache = false } = {}) {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
+    ...(backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
