@@ -176,13 +176,12 @@ pub fn call2(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option
 /// `new window[name](...args)` (`args` an array: see [`array`]), or `undefined` where there is no such
 /// constructor or it throws. One import for the SDK's few constructions (a promise, an `AbortController`).
 pub fn construct(name: &str, args: &JsValue) -> JsValue {
-    let ctor = super::env::window()
+    let Some(ctor) = super::env::window()
         .map(|w| prop(&w, name))
         .filter(JsValue::is_function)
-        .unwrap_or_default();
-    if !ctor.is_function() {
+    else {
         return JsValue::UNDEFINED;
-    }
+    };
     js_sys::Reflect::construct::<fn() -> JsValue>(ctor.unchecked_ref(), args.unchecked_ref())
         .unwrap_or_default()
 }

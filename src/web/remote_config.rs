@@ -191,8 +191,7 @@ impl Sdk {
             // An error response: its status, and the `message` and `diagnostics` of a JSON error such as the
             // collector's (`{"error": {"code", "message", "diagnostics"?}}`: for a config that fails its check,
             // every error with its location).
-            let json = prop(&self.window, "JSON");
-            let error = prop(&call1(&json, "parse", &text).unwrap_or_default(), "error");
+            let error = transport::collector_error(&self.window, &text);
             let message = crate::web::convert::text(&error, "message");
             let detail = if message.is_empty() {
                 message

@@ -662,11 +662,7 @@ impl Sdk {
         let value = |at| super::convert::prop(&super::convert::at(read, at), "value");
         let status = value(0).as_f64().unwrap_or(0.0) as i64;
         let text = &value(1);
-        let error = super::convert::prop(
-            &super::convert::call1(&super::convert::prop(&self.window, "JSON"), "parse", text)
-                .unwrap_or_default(),
-            "error",
-        );
+        let error = transport::collector_error(&self.window, text);
         let code = super::convert::text(&error, "code");
         let why = if code.is_empty() {
             code

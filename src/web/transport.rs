@@ -38,6 +38,15 @@ pub fn read_response(value: &JsValue) -> (u16, Option<Millis>) {
     (status(value), retry_after)
 }
 
+/// The `error` object of the collector's JSON error in a response's body `text` (`{"error": {"code", "message",
+/// "diagnostics"?}}`), or `undefined` when the body is not one.
+pub fn collector_error(window: &web_sys::Window, text: &JsValue) -> JsValue {
+    prop(
+        &call1(&prop(window, "JSON"), "parse", text).unwrap_or_default(),
+        "error",
+    )
+}
+
 /// Starts a POST of `body`; `on_settled` gets the `Response`, or the error of a network failure (which
 /// [`read_response`] reads as status 0).
 pub fn post(window: &web_sys::Window, url: &str, body: &str, on_settled: &Callback) {
