@@ -1062,6 +1062,7 @@ impl Sdk {
     /// on the network loses nothing; the collector stores each `messageId` once.
     pub fn on_exit(&mut self, now: Millis) {
         self.exiting = true;
+        self.restore_if_cleared(now);
         self.exit_flush(now);
     }
 
@@ -1158,7 +1159,6 @@ impl Sdk {
                 self.tracker.queue_mut().mark_beaconed(&batch);
             }
         }
-        self.restore_if_cleared(now);
         self.write_profile();
         self.write_queue(usize::MAX, now);
     }
