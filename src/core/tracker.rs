@@ -555,6 +555,12 @@ impl Tracker {
             self.page_campaign = Campaign::from_url(&page.parsed_url());
         }
         self.page = page;
+        self.page_changed();
+    }
+
+    /// The page changed without an event ([`Tracker::set_page`], [`Tracker::retitle`]): messages carry it from
+    /// here, and the rules see it with the next event.
+    fn page_changed(&mut self) {
         self.queue.set_context(self.context_text());
         self.context_for_next_event();
     }
@@ -566,8 +572,7 @@ impl Tracker {
     pub fn retitle(&mut self, title: String) {
         if title != self.page.title {
             self.page.title = title;
-            self.queue.set_context(self.context_text());
-            self.context_for_next_event();
+            self.page_changed();
         }
     }
 
