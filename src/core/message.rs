@@ -6,7 +6,7 @@
 use super::attribution::{Attribution, Campaign};
 use super::json::{write_int, write_number, write_string, Map};
 use super::time::{write_iso8601, Millis};
-use super::url::Url;
+use super::url::{clip_url, Url};
 
 pub const LIBRARY_NAME: &str = "wayline";
 pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -100,11 +100,16 @@ pub fn write_page_properties(
 ) {
     let url = page.parsed_url();
     out.push('{');
-    page_property(out, own, "path", url.path);
-    page_property(out, own, "referrer", &page.referrer);
-    page_property(out, own, "search", url.search);
+    page_property(out, own, "path", clip_url(url.path, MAX_CONTEXT_TEXT));
+    page_property(
+        out,
+        own,
+        "referrer",
+        clip_url(&page.referrer, MAX_CONTEXT_TEXT),
+    );
+    page_property(out, own, "search", clip_url(url.search, MAX_CONTEXT_TEXT));
     page_property(out, own, "title", &page.title);
-    page_property(out, own, "url", page.sent_url());
+    page_property(out, own, "url", clip_url(page.sent_url(), MAX_CONTEXT_TEXT));
     if let Some(category) = category {
         page_property(out, own, "category", category);
     }

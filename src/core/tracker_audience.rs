@@ -5,6 +5,8 @@
 //! SDK carries none of this, nor the rule engine behind it, until the engine fits the size budget.
 
 use super::*;
+#[cfg(feature = "segments")]
+use crate::core::url::clip_url;
 
 #[cfg(feature = "segments")]
 use crate::core::audience::{
@@ -159,11 +161,17 @@ impl Tracker {
         // caller's first.
         let url = self.page.parsed_url();
         for &(k, v) in &[
-            ("path", Some(url.path)),
-            ("search", Some(url.search)),
-            ("url", Some(self.page.sent_url())),
+            ("path", Some(clip_url(url.path, MAX_CONTEXT_TEXT))),
+            ("search", Some(clip_url(url.search, MAX_CONTEXT_TEXT))),
+            (
+                "url",
+                Some(clip_url(self.page.sent_url(), MAX_CONTEXT_TEXT)),
+            ),
             ("title", Some(self.page.title.as_str())),
-            ("referrer", Some(self.page.referrer.as_str())),
+            (
+                "referrer",
+                Some(clip_url(&self.page.referrer, MAX_CONTEXT_TEXT)),
+            ),
             ("category", category),
             ("name", name),
         ] {

@@ -189,6 +189,48 @@ impl<'a> Iterator for QueryPairs<'a> {
     }
 }
 
+/// Cuts a URL (or a part of one) to at most `max` bytes as [`clip`](super::message::clip) does, on a character
+/// boundary, and then before any `%XX` escape the cut would split (a `%` in the last two bytes) and before the
+/// escapes of a character that the cut leaves short of its UTF-8 bytes (`%C3` without its `%A9`): the cut text
+/// decodes as the whole did, up to there.
+#[inline(never)]
+pub fn clip_url(s: &str, max: usize) -> &str {
+    let cut = super::message::clip(s, max);
+    let b = cut.as_bytes();
+    let mut end = b.len();
+    if end == s.len() {
+        return cut;
+    }
+    // The byte at `i`, or 0 where there is none (`i` below 0 wraps to past the end).
+    let byte = |i: usize| b.get(i).copied().unwrap_or(0);
+    if byte(end.wrapping_sub(1)) == b'%' {
+        end -= 1;
+    } else if byte(end.wrapping_sub(2)) == b'%' {
+        end -= 2;
+    }
+    // Back over the escapes of continuation bytes (`%8X`–`%BX`) to their lead byte's, which says how many bytes its
+    // character needs: two for `%CX` and `%DX`, three for `%EX`, four for `%FX`.
+    let (mut at, mut have) = (end, 1);
+    while byte(at.wrapping_sub(3)) == b'%' {
+        let bytes = match byte(at - 2) | 0x20 {
+            b'8' | b'9' | b'a' | b'b' => 1,
+            b'c' | b'd' => 2,
+            b'e' => 3,
+            b'f' => 4,
+            _ => 0,
+        };
+        at -= 3;
+        if bytes != 1 {
+            if bytes > have {
+                end = at;
+            }
+            break;
+        }
+        have += 1;
+    }
+    cut.get(..end).unwrap_or_default()
+}
+
 /// Percent-decodes a query component; invalid escapes are kept as written, and a component that decodes to
 /// invalid UTF-8 is returned undecoded.
 pub fn decode(s: &str) -> String {
@@ -570,6 +612,38 @@ mod tests {
         }
         for href in &hrefs {
             assert_eq!(Url::parse(href), old(href), "{href}");
+        }
+    }
+
+    #[test]
+    fn a_cut_url_keeps_no_part_of_an_escape_nor_of_a_character() {
+        let head = "a".repeat(10);
+        for (tail, max, want) in [
+            // A split escape.
+            ("b%C3%A9z", 2, "b"),
+            ("b%C3%A9z", 3, "b"),
+            // A character's escapes cut short: 2, 3 and 4 bytes.
+            ("b%C3%A9z", 4, "b"),
+            ("%E2%82%ACz", 6, ""),
+            ("b%E2%82%ACz", 8, "b"),
+            ("%F0%9F%98%80z", 9, ""),
+            // Whole ones, ASCII ones, and raw characters.
+            ("b%C3%A9z", 7, "b%C3%A9"),
+            ("%F0%9F%98%80z", 12, "%F0%9F%98%80"),
+            ("%41%42z", 3, "%41"),
+            ("%41%42z", 5, "%41"),
+            ("bcdé", 4, "bcd"),
+            ("bc%é", 4, "bc"),
+            ("bcd", 3, "bcd"),
+            // Continuation bytes with no lead are left as the URL had them.
+            ("%A9%A9%A9%A9%A9z", 15, "%A9%A9%A9%A9%A9"),
+        ] {
+            let url = format!("{head}{tail}");
+            assert_eq!(
+                clip_url(&url, head.len() + max),
+                format!("{head}{want}"),
+                "{tail} at {max}"
+            );
         }
     }
 

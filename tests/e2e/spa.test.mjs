@@ -65,6 +65,33 @@ test('the referrer after SPA navigation is the previous URL without its fragment
   await context.close();
 });
 
+// A URL over 2,048 bytes is cut in the message: before an escape the cut would split (`%C3%A9`, é, written by the
+// browser in `location.href`), so each value sent still decodes, and its referrer, the URL before it, is cut alike.
+test('a long URL of escaped characters is sent cut between characters, and decodes', async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const anon = await page.evaluate(() => {
+    // Each `é` is six bytes in the URL; the cut at 2,048 bytes falls inside one for the URL, path and query.
+    for (const pad of ['', 'x', 'xy']) history.pushState({}, '', `/${pad}${'é'.repeat(400)}?q=${pad}${'é'.repeat(400)}`);
+    return wayline.anonymousId();
+  });
+  await page.evaluate(() => wayline.flush());
+  const views = (await waitForEvents(env.collector, (e) => e.filter((x) => x.anonymousId === anon && x.type === 'page').length >= 4))
+    .filter((e) => e.anonymousId === anon && e.type === 'page').slice(1);
+  assert.equal(views.length, 3);
+  for (const view of views) {
+    for (const key of ['url', 'path', 'search', 'referrer']) {
+      for (const value of [view.properties[key], view.context.page[key]]) {
+        if (key === 'referrer' && view === views[0]) continue;
+        assert.ok(value.length > 2_040 && value.length <= 2_048, `${key}: ${value.length}`);
+        assert.match(decodeURIComponent(value), /é$/, `${key} ends ${value.slice(-8)}`);
+      }
+    }
+  }
+  await context.close();
+});
+
 // The Navigation API changes the URL without `history.pushState`: `navigation.navigate()`, or a link click the
 // page's `navigate` handler intercepts.
 test('navigations through the Navigation API produce page views', async () => {
