@@ -99,20 +99,31 @@ async fn handle(
     // Taken before the body is read so that slow uploads do not shift event times.
     let received_at = clock::now();
     let bytes: Bytes = body::read(headers, body).await?;
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(value) => value,
+    let (value, unreadable) = match serde_json::from_slice(&bytes) {
+        Ok(value) => (value, Vec::new()),
         Err(err) => {
             // Only a body that fails is repaired: an unpaired surrogate escape, or bytes that are
-            // not UTF-8, cost the one character, not the request's events.
-            let Some(repaired) = body::repaired(&bytes) else {
-                return Err(ApiError::MalformedJson(err.to_string()));
-            };
-            serde_json::from_slice(&repaired)
-                .map_err(|err| ApiError::MalformedJson(err.to_string()))?
+            // not UTF-8, cost the one character, and a number beyond a double's range its message,
+            // not the request's events.
+            let repaired = body::repaired(&bytes);
+            let text = repaired.as_deref().unwrap_or(&bytes);
+            match serde_json::from_slice(text) {
+                Ok(value) => (value, Vec::new()),
+                Err(again) => match endpoint {
+                    Endpoint::Batch => ingest::read_batch_leniently(text),
+                    Endpoint::Single(_) => None,
+                }
+                .ok_or_else(|| {
+                    ApiError::MalformedJson(
+                        if repaired.is_some() { again } else { err }.to_string(),
+                    )
+                })?,
+            }
         }
     };
     let mut envelope =
         Envelope::from_body(value, endpoint).map_err(|err| ApiError::InvalidBody(err.0))?;
+    envelope.unreadable = unreadable;
 
     let source = authenticate(state, headers, envelope.write_key.as_deref())?;
     check_origin(source, headers)?;

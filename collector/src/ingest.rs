@@ -105,6 +105,9 @@ pub struct Envelope {
     /// The client's drop report, as (reason, count) with counts above zero; empty when the
     /// request has none, has a malformed one, or is a single call.
     pub drops: Vec<(&'static str, i64)>,
+    /// Indices in `messages` of messages that [`read_batch_leniently`] could not read (their
+    /// place holds `null`): each is rejected as [`Rejection::NumberOutOfRange`].
+    pub unreadable: Vec<usize>,
 }
 
 impl Envelope {
@@ -156,6 +159,7 @@ impl Envelope {
                     messages,
                     shared,
                     drops,
+                    unreadable: Vec::new(),
                 })
             }
             Endpoint::Single(kind) => {
@@ -169,10 +173,46 @@ impl Envelope {
                     messages: vec![Value::Object(object)],
                     shared: Vec::new(),
                     drops: Vec::new(),
+                    unreadable: Vec::new(),
                 })
             }
         }
     }
+}
+
+/// Reads a batch body that `serde_json` cannot read as a whole only because some of its messages hold a number
+/// beyond what a double holds (`1e400`, `-1e309`; Segment's API, which reads numbers as doubles, refuses the
+/// whole request): each message is read on its own, those are read as `null` and their indices returned, so that
+/// they alone are rejected and the batch's other messages kept. `None` for any other body (the first parse error
+/// stands), and for such a number outside `batch` (in the batch's `context`, which every message would carry).
+pub fn read_batch_leniently(json: &[u8]) -> Option<(Value, Vec<usize>)> {
+    use serde_json::value::RawValue;
+    // Raw values are only checked for syntax: numbers are scanned, not converted.
+    let fields: std::collections::BTreeMap<String, Box<RawValue>> =
+        serde_json::from_slice(json).ok()?;
+    let mut object = Map::new();
+    let mut unreadable = Vec::new();
+    for (key, raw) in fields {
+        let value = if key == "batch" {
+            let items: Vec<Box<RawValue>> = serde_json::from_str(raw.get()).ok()?;
+            let mut messages = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                messages.push(match serde_json::from_str(item.get()) {
+                    Ok(message) => message,
+                    Err(err) if err.to_string().starts_with("number out of range") => {
+                        unreadable.push(index);
+                        Value::Null
+                    }
+                    Err(_) => return None,
+                });
+            }
+            Value::Array(messages)
+        } else {
+            serde_json::from_str(raw.get()).ok()?
+        };
+        object.insert(key, value);
+    }
+    Some((Value::Object(object), unreadable))
 }
 
 /// Merges a batch-level object into a message's field of the same name: the message's own
@@ -234,6 +274,7 @@ pub fn drop_report(dropped: Option<&Value>) -> Vec<(&'static str, i64)> {
 /// database and returned to clients); the message is for humans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
+    NumberOutOfRange,
     TooLarge,
     NotAnObject,
     InvalidType,
@@ -248,6 +289,7 @@ pub enum Rejection {
 impl Rejection {
     pub fn code(self) -> &'static str {
         match self {
+            Self::NumberOutOfRange => "number_out_of_range",
             Self::TooLarge => "event_too_large",
             Self::NotAnObject => "invalid_event",
             Self::InvalidType => "invalid_type",
@@ -262,6 +304,9 @@ impl Rejection {
 
     pub fn message(self) -> String {
         match self {
+            Self::NumberOutOfRange => {
+                "the message holds a number beyond what a double holds (about ±1.8e308)".into()
+            }
             Self::TooLarge => format!("the message exceeds {MAX_EVENT_BYTES} bytes"),
             Self::NotAnObject => "the message must be a JSON object".into(),
             Self::InvalidType => {
@@ -319,11 +364,16 @@ pub fn normalise_all(
         sent_at,
         messages,
         shared,
+        unreadable,
         ..
     } = envelope;
     let mut total = 0usize;
     let mut results = Vec::with_capacity(messages.len());
-    for mut message in messages {
+    for (index, mut message) in messages.into_iter().enumerate() {
+        if unreadable.contains(&index) {
+            results.push(Err(Rejection::NumberOutOfRange));
+            continue;
+        }
         if let Value::Object(object) = &mut message {
             for (field, defaults) in &shared {
                 merge_defaults(object.entry(*field).or_insert(Value::Null), defaults);
@@ -905,6 +955,7 @@ mod tests {
             messages: vec![json!({}); 100_000],
             shared: vec![("context", defaults)],
             drops: Vec::new(),
+            unreadable: Vec::new(),
         };
         assert_eq!(normalise_all(envelope, received()), Err(MergedTooLarge));
     }

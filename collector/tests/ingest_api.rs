@@ -802,6 +802,70 @@ async fn bytes_that_are_not_utf8_do_not_cost_the_batch() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
 
+/// A number beyond what a double holds (`1e400`) in one message's properties costs that message,
+/// rejected as `number_out_of_range`, not the batch; with a repaired string in another message too.
+/// Such a number outside `batch`, or in a single call, still refuses the request.
+#[tokio::test]
+async fn a_number_out_of_range_costs_its_message_not_the_batch() {
+    let h = Harness::new();
+    let with = |id: &str, key: &str, marker: &str| {
+        let mut message = track(id);
+        message["properties"][key] = json!(marker);
+        message
+    };
+    let messages = vec![
+        with("m-1", "price", "HUGE"),
+        with("m-2", "sku", "SURROGATE"),
+        with("m-3", "price", "TINY"),
+        track("m-4"),
+    ];
+    let body = batch(messages)
+        .replacen("\"HUGE\"", "1e400", 1)
+        .replacen("\"SURROGATE\"", "\"W-\\ud83d\"", 1)
+        .replacen("\"TINY\"", "[-1.5e309]", 1);
+    let reply = h.post("/v1/batch", body).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let answer = reply.json();
+    assert_eq!(answer["accepted"], 2);
+    assert_eq!(answer["rejected"], 2);
+    let codes: Vec<(u64, &str)> = answer["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["index"].as_u64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [(0, "number_out_of_range"), (2, "number_out_of_range")]
+    );
+    let events = h.events();
+    let ids: Vec<&Value> = events.iter().map(|e| &e["messageId"]).collect();
+    assert_eq!(ids, [&json!("m-2"), &json!("m-4")]);
+    assert_eq!(events[0]["properties"]["sku"], "W-\u{FFFD}");
+    assert_eq!(h.rejected("demo", "number_out_of_range"), 2);
+
+    for body in [
+        batch(vec![track("m-5")]).replacen("\"batch\":", "\"context\":{\"n\":1e400},\"batch\":", 1),
+        batch(vec![track("m-6")]).replacen("\"price\":19.5", "\"price\":1e400,", 1),
+    ] {
+        let reply = h.post("/v1/batch", body.clone()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(reply.error_code(), "malformed_json");
+    }
+    let single = json!({"messageId": "m-7", "userId": "u", "event": "E", "writeKey": "wk_demo",
+        "properties": {"n": 1}})
+    .to_string()
+    .replacen("\"n\":1", "\"n\":1e400", 1);
+    let reply = h.post("/v1/track", single).await;
+    assert_eq!(reply.error_code(), "malformed_json");
+    assert_eq!(h.events().len(), 2);
+}
+
 /// Segment's Tracking API fills in a missing `timestamp` with the time it received the call,
 /// so a hand-written call following its docs leaves it out.
 #[tokio::test]
