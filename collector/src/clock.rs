@@ -66,6 +66,21 @@ pub fn correct_skew(
     }
 }
 
+/// How far after its `receivedAt` an event's stored `timestamp` may be: no event happens after the collector received
+/// it, so a later time is a client clock's error. Within this much (a clock a little fast) the time is kept, and with
+/// it the order and spacing of the sender's events; past it (a wrong date, a wrong zone, a broken clock with no
+/// `sentAt` to correct it by) [`not_after_receipt`] takes `receivedAt` instead.
+pub const FUTURE_TOLERANCE: Duration = Duration::HOUR;
+
+/// `timestamp`, or `received_at` when `timestamp` is more than [`FUTURE_TOLERANCE`] after it.
+pub fn not_after_receipt(timestamp: OffsetDateTime, received_at: OffsetDateTime) -> OffsetDateTime {
+    if timestamp - received_at > FUTURE_TOLERANCE {
+        received_at
+    } else {
+        timestamp
+    }
+}
+
 fn truncate_to_millis(at: OffsetDateTime) -> OffsetDateTime {
     let whole_millis = at.nanosecond() / 1_000_000 * 1_000_000;
     at.replace_nanosecond(whole_millis).unwrap_or(at)
@@ -205,6 +220,25 @@ mod tests {
         let sent = at("9999-01-01T00:00:00Z");
         let received = at("2026-11-25T15:42:03.500Z");
         assert_eq!(correct_skew(original, sent, received), original);
+    }
+
+    #[test]
+    fn a_time_more_than_the_tolerance_after_receipt_is_the_receipt() {
+        let received = at("2026-11-25T15:42:03.500Z");
+        for (time, stored) in [
+            ("2026-11-25T15:42:03.500Z", "2026-11-25T15:42:03.500Z"),
+            ("2026-11-20T00:00:00Z", "2026-11-20T00:00:00.000Z"),
+            ("2026-11-25T16:42:03.500Z", "2026-11-25T16:42:03.500Z"),
+            ("2026-11-25T16:42:03.501Z", "2026-11-25T15:42:03.500Z"),
+            ("2099-01-01T00:00:00Z", "2026-11-25T15:42:03.500Z"),
+            ("9999-12-31T23:59:59.999Z", "2026-11-25T15:42:03.500Z"),
+        ] {
+            assert_eq!(
+                format(not_after_receipt(at(time), received)),
+                stored,
+                "{time}"
+            );
+        }
     }
 
     #[test]

@@ -458,7 +458,9 @@ fn normalise_measured(
         (Some(original), None) => original,
         (None, _) => received_at,
     };
-    let timestamp = clock::format(timestamp);
+    // A time after the event was received is the client clock's error; past a tolerance it is not kept (the
+    // client's time stays in `originalTimestamp`). Without `sentAt` nothing else corrects it.
+    let timestamp = clock::format(clock::not_after_receipt(timestamp, received_at));
     let received_at = clock::format(received_at);
 
     // The write key is a credential: it identifies the source, which is stored in its own

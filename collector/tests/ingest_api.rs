@@ -866,6 +866,53 @@ async fn a_number_out_of_range_costs_its_message_not_the_batch() {
     assert_eq!(h.events().len(), 2);
 }
 
+/// Without `sentAt` nothing corrects a client's clock: a `timestamp` more than an hour after the
+/// request arrived (no event happens after it is received) is stored as `receivedAt`, the client's
+/// kept in `originalTimestamp`; one within the hour is kept, as is any past one.
+#[tokio::test]
+async fn a_far_future_timestamp_without_sent_at_is_stored_as_received() {
+    let h = Harness::new();
+    let soon =
+        wayline_collector::clock::format(OffsetDateTime::now_utc() + time::Duration::minutes(30));
+    let at = |id: &str, time: &str| {
+        let mut message = track(id);
+        message["timestamp"] = json!(time);
+        message
+    };
+    let body = json!({"writeKey": "wk_demo", "batch": [
+        at("m-far", "2099-01-01T00:00:00Z"),
+        at("m-soon", &soon),
+        at("m-past", "2026-11-25T15:52:00.000Z"),
+    ]});
+    let reply = h.post("/v1/batch", body.to_string()).await;
+    assert_eq!(reply.json()["accepted"], 3);
+    let single = json!({"messageId": "m-single", "userId": "u", "event": "E", "writeKey": "wk_demo",
+        "timestamp": "2027-11-25T15:52:00+01:00"});
+    let reply = h.post("/v1/track", single.to_string()).await;
+    assert_eq!(reply.json()["accepted"], 1);
+
+    let events = h.events();
+    let stored: Vec<(&Value, &Value)> = events
+        .iter()
+        .map(|e| (&e["messageId"], &e["originalTimestamp"]))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            (&json!("m-far"), &json!("2099-01-01T00:00:00.000Z")),
+            (&json!("m-soon"), &events[1]["timestamp"]),
+            (&json!("m-past"), &json!("2026-11-25T15:52:00.000Z")),
+            (&json!("m-single"), &json!("2027-11-25T14:52:00.000Z")),
+        ]
+    );
+    for event in [&events[0], &events[3]] {
+        assert_eq!(event["timestamp"], event["receivedAt"], "{event}");
+        assert!(event.get("sentAt").is_none());
+    }
+    assert!(instant(&events[1]["timestamp"]) > instant(&events[1]["receivedAt"]));
+    assert_eq!(events[2]["timestamp"], "2026-11-25T15:52:00.000Z");
+}
+
 /// Segment's Tracking API fills in a missing `timestamp` with the time it received the call,
 /// so a hand-written call following its docs leaves it out.
 #[tokio::test]
