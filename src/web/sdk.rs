@@ -633,7 +633,17 @@ impl Sdk {
                 &console::num(i64::from(status)),
             ]));
         }
+        let jitter = self.tracker.rng().next_f64();
+        let dropped = self.tracker.queue().dropped.rejected;
+        self.tracker.queue_mut().ack_in_flight(outcome, now, jitter);
+        // A refusal that dropped none of this tab's events is not this tab's to report: the answer to a batch sent
+        // before the page handed its log over (frozen, or in the back/forward cache) and came back as a tab of its
+        // own, whose events went with the log. Whichever tab sends that log again gets its own answer, and reports
+        // that one: reported here too, one refusal would be said twice.
         if let SendOutcome::Rejected { status } = outcome {
+            if self.tracker.queue().dropped.rejected == dropped {
+                return;
+            }
             // Reported once its body says why (the collector's `{"error": {"code", "message"}}`); a body that
             // cannot be read reports the status alone, later in the same way. The status goes with its body: a
             // later batch may be refused before this body is read.
@@ -652,8 +662,6 @@ impl Sdk {
             );
             transport::settle(&self.window, settled, &self.closures.refusal);
         }
-        let jitter = self.tracker.rng().next_f64();
-        self.tracker.queue_mut().ack_in_flight(outcome, now, jitter);
     }
 
     /// Reports a refused batch ([`Sdk::on_send_result`]): its status, and the code and message of the collector's

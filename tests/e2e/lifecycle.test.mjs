@@ -203,3 +203,50 @@ test('a batch in flight as the page freezes: its late answer acknowledges nothin
   assert.deepEqual(log.errors.filter((e) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(e)), []);
   await context.close();
 });
+
+// A batch on the wire as the page enters the back/forward cache, which the collector refuses (a 4xx with its JSON
+// error). The page hands its log over as it is cached; restored, it sends that log again (as whichever tab sends
+// would), and that send's refusal is the one `batch_rejected`. The old request's late refusal drops nothing of the
+// restored page's queue and says nothing: before, it was reported too, so the one refusal was said twice.
+test('a batch refused after the page went into the back/forward cache is reported once', async () => {
+  const { page, log, notRestored, context } = await lifecyclePage();
+  await context.route('**/e/plain.html', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Plain</title>plain' }));
+  await page.goto(collector.url + '/blank.html?from=refused');
+  await ready(page);
+  await page.evaluate(() => wayline.flush());
+  // The first batch fetch waits until the test answers it; every other batch (and exit beacon) is refused.
+  const held = [];
+  const refused = [];
+  const refuse = (route) => route.fulfill({
+    status: 400,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'invalid_body', message: 'refused by the test' } }),
+  });
+  await context.route('**/v1/batch', (route) => {
+    if (route.request().resourceType() !== 'fetch') return refuse(route);
+    if (held.length === 0) return held.push(route);
+    refused.push(JSON.parse(route.request().postData()).batch.map((m) => m.event || m.type));
+    return refuse(route);
+  });
+  await page.evaluate(() => {
+    wayline.track('Refused Later');
+    wayline.flush();
+  });
+  for (let i = 0; i < 50 && held.length < 1; i++) await page.waitForTimeout(50);
+  assert.equal(held.length, 1, 'the batch is on the wire');
+  await page.goto(collector.url + '/e/plain.html');
+  await back(page);
+  assert.deepEqual(notRestored, [], 'Chromium restored the page from the cache');
+  assert.equal(await page.evaluate(() => window.restored), 1);
+  // The old request is refused, late; the restored page then sends the log it handed over, which is refused too.
+  await refuse(held[0]);
+  await page.waitForTimeout(500);
+  await page.evaluate(() => wayline.flush());
+  const rejected = () => log.warnings.filter((w) => w.includes('(batch_rejected)'));
+  for (let i = 0; i < 100 && rejected().length < 1; i++) await page.waitForTimeout(50);
+  await page.waitForTimeout(1000);
+  assert.ok(refused.some((names) => names.includes('Refused Later')), `the handed-over log is sent again: ${JSON.stringify(refused)}`);
+  assert.equal(rejected().length, refused.length, log.warnings.join('\n'));
+  assert.match(rejected()[0], /status 400 \(invalid_body: refused by the test\)/);
+  await context.close();
+});
