@@ -11,14 +11,15 @@ const data = (stub && stub.opts) || {};
 let early = stub && stub.w;
 const api = createWayline(() => {
   // The module the stub compiled (or, in a browser without `compileStreaming`, its response). If compiling failed
-  // on the response (a `TypeError`: a server that does not label it `application/wasm`, say, or a failed request),
-  // it is fetched again: the glue then instantiates it another way and says why on the console. A module that
-  // cannot be compiled at all (a `CompileError`: a Content-Security-Policy without 'wasm-unsafe-eval') would be
-  // refused again: it is not downloaded a second time.
+  // on a response that arrived (a `TypeError`: a server that does not label it `application/wasm`, say), it is
+  // fetched again: the glue then instantiates it another way and says why on the console. A request that failed
+  // (`stub.f`, the stub's: refused by the page's `connect-src`, which would refuse it again with a second error on
+  // the console, or the network) is not made again, nor is a module that cannot be compiled at all (a
+  // `CompileError`: a Content-Security-Policy without 'wasm-unsafe-eval'): the SDK's one warning says why.
   const module =
     early &&
     early.catch((e) => {
-      if (e instanceof TypeError) return fetch(new URL('wayline_bg.wasm', import.meta.url));
+      if (e instanceof TypeError) return Promise.resolve(stub.f).then(() => fetch(new URL('wayline_bg.wasm', import.meta.url)));
       throw e;
     });
   early = undefined;

@@ -180,6 +180,9 @@ test("a module the page's connect-src refuses: one warning naming connect-src, f
     assert.match(warnings[0], /wasm-unsafe-eval/);
     const policy = /^(Connecting to .* violates|Fetch API cannot load .*Content Security Policy)/;
     assert.deepEqual(log.errors.filter((e) => !policy.test(e)), []);
+    // The module is requested once: a request the policy refused is not made again (which the page would see as
+    // a second refusal on its console).
+    assert.equal(log.errors.filter((e) => /^Connecting to .*wayline_bg\.wasm.* violates/.test(e)).length, 1, JSON.stringify(log.errors));
   } finally {
     await context.close();
     await new Promise((resolve) => server.close(resolve));
