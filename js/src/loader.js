@@ -26,6 +26,9 @@ const api = createWayline(() => {
   return initWasm(module).then(() => ({ call }));
 });
 api.loaded = true;
+// What a later copy of the stub compares its own `data-write-key` with (and whether it already said so).
+api.opts = data;
+api.d = stub && stub.d;
 window.wayline = api;
 
 // An init refused here (a bad data- attribute, or bad options the page queued through the stub) is said once on

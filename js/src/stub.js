@@ -13,9 +13,14 @@
     q = [];
   }
   w.wayline = q;
-  if (q.stub || q.loaded) return;
+  var s = d.currentScript, k = s && s.dataset.writeKey;
+  // A second stub (a tag manager's beside a hard-coded one) does nothing: the first one's SDK serves the page. One
+  // that names another write key says so once (the loader keeps the first one's attributes and this flag).
+  if (q.stub || q.loaded) {
+    k && k != (q.opts || 0).writeKey && !q.d && (q.d = 1) && console.warn('[wayline] ignored the data-write-key of a second stub (duplicate_stub)');
+    return;
+  }
   q.stub = 1;
-  var s = d.currentScript;
   // The script's own data- attributes alone: a `dataset` (or `{}`) inherits from Object.prototype, which a
   // prototype-pollution bug in a library on the page could have given a `src` (where the SDK is loaded from) or a
   // `config` (docs/sdk.md, "Security").

@@ -90,8 +90,47 @@ test('the script tag twice and a bundle of the npm package on one page: one SDK,
   for (const name of ['From Bundle', 'Banner Clicked', 'Bundle Again']) {
     assert.equal(events.filter((e) => e.event === name).length, 1, name);
   }
-  // The second `init` is said once; nothing else goes wrong.
+  // The second `init` is said once; nothing else goes wrong. The second stub names the same write key: nothing to say.
   assert.equal(warnings(log, 'already_initialised').length, 1, log.warnings.join('\n'));
+  assert.equal(warnings(log, 'duplicate_stub').length, 0, log.warnings.join('\n'));
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a second stub with another data-write-key: the first SDK runs the page, and one duplicate_stub warning says so', async () => {
+  // A stub added once the SDK has loaded (a tag manager's, late).
+  const addStub = (page, key) => page.evaluate((key) => new Promise((resolve) => {
+    const s = document.createElement('script');
+    s.src = '/sdk/wayline-stub.js';
+    s.dataset.writeKey = key;
+    s.onload = resolve;
+    document.head.append(s);
+  }), key);
+  const context = await site({
+    'keys.html': `<!doctype html><html><head><title>Keys</title>${stub()}${stub('data-write-key="wk_other"')}${stub('data-write-key="wk_third"')}</head><body>keys</body></html>`,
+    'late.html': `<!doctype html><html><head><title>Late</title>${stub()}</head><body>late</body></html>`,
+  });
+  const { page, log } = await openPage(env.browser, context);
+  for (const path of ['/e/keys.html', '/e/late.html']) {
+    log.warnings.length = 0;
+    await page.goto(env.collector.url + path);
+    await ready(page);
+    await addStub(page, 'wk_late');
+    await addStub(page, 'wk_later');
+    // The page's calls go to the first SDK, under its write key (the collector knows no other).
+    const anon = await page.evaluate(() => {
+      wayline.track('After Second Stub');
+      return wayline.anonymousId();
+    });
+    assert.equal(await page.evaluate(() => wayline.flush()), true, path);
+    const here = (e) => e.anonymousId === anon && e.event === 'After Second Stub' && e.context.page.path === path;
+    const events = await waitForEvents(env.collector, (e) => e.some(here));
+    await sleep(300);
+    assert.equal(env.collector.events().filter(here).length, 1, path);
+    assertNoDuplicates(assert, events);
+    assert.equal(warnings(log, 'duplicate_stub').length, 1, `${path}: ${log.warnings.join('\n')}`);
+    assert.equal(warnings(log, 'already_initialised').length, 0, log.warnings.join('\n'));
+  }
   assert.deepEqual(log.errors, []);
   await context.close();
 });
