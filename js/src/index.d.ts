@@ -445,7 +445,9 @@ export interface Wayline {
   /**
    * Reports what the visitor did with a prompt the host renders itself (headless, `"type": "custom"`): caps,
    * cooldowns and outcome events behave exactly as for built-in prompts. `details` become the event's properties
-   * (`{ question, answer }` for an answer).
+   * (`{ question, answer }` for an answer). Outcomes other than `'shown'` count only for the campaign whose prompt
+   * is open in this page (shown here, not closed since): `'dismissed'`, `'completed'` and `'rewardClaimed'` close it,
+   * so a repeat, or an outcome for a campaign never shown, is ignored (debug mode warns `outcome_ignored`).
    */
   outcome(campaign: string, outcome: CampaignOutcome, details?: Properties): void;
   /** The visitor's anonymous id, once initialised. */

@@ -438,9 +438,35 @@ impl Tracker {
         }
     }
 
+    /// `outcome()` from a host that renders a campaign itself: as [`Tracker::campaign_outcome`], but an outcome
+    /// other than `shown` counts only for the prompt open in this page (shown here and not closed since: by a
+    /// closing outcome, the page left, a new session, 30 minutes open), so an
+    /// outcome for a campaign never shown, or a repeat after its prompt closed, is not recorded twice. False when
+    /// it was ignored for that reason (a campaign not in the config has its warning).
+    pub fn host_outcome(
+        &mut self,
+        campaign: &str,
+        outcome: Outcome,
+        props: Map,
+        now: Millis,
+    ) -> bool {
+        let open = self
+            .seg
+            .audience
+            .as_ref()
+            .is_some_and(|a| a.is_open(campaign));
+        if outcome != Outcome::Shown && !open && self.campaign_action(campaign).is_some() {
+            return false;
+        }
+        self.campaign_outcome(campaign, outcome, props, now);
+        true
+    }
+
     /// What the visitor (or, headless, the host's own UI) did with a campaign's prompt: the engine is told, and
     /// the outcome event is recorded with `campaign` and the given properties (`question` and `answer` for an
-    /// answer). False, with a warning, for a campaign not in the config.
+    /// answer). A claimed reward is what its prompt was for: it completes it too (which closes it, so it no longer
+    /// blocks other prompts, even if the visitor keeps it on screen to read the code). False, with a warning, for
+    /// a campaign not in the config.
     pub fn campaign_outcome(
         &mut self,
         campaign: &str,
@@ -476,6 +502,9 @@ impl Tracker {
         props.insert(outcome_events::CAMPAIGN, campaign.into());
         self.record(outcome_events::event_name(outcome), props, now);
         self.act_on_decisions(now);
+        if outcome == Outcome::RewardClaimed {
+            self.campaign_outcome(campaign, Outcome::Completed, Map::new(), now);
+        }
         true
     }
 

@@ -118,6 +118,57 @@ fn a_headless_hosts_shown_for_the_prompt_on_screen_is_not_a_second_show() {
     assert_eq!(shows(&t), 2);
 }
 
+/// A host's `outcome()` counts for the prompt open in this page only: one never shown records nothing, a closing
+/// outcome closes it (a repeat records nothing), answers may come while it is open, a claim completes it, and a
+/// prompt open when the page was left is closed on the next page.
+#[test]
+fn a_hosts_outcome_counts_once_and_only_for_the_prompt_open_in_this_page() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    let count = |t: &Tracker, name: &str| names(t).iter().filter(|n| *n == name).count();
+    // Never shown: nothing recorded, and the engine is not told (no cooldown).
+    assert!(!t.host_outcome("exit", Outcome::Dismissed, Map::new(), 1_500));
+    assert!(!t.host_outcome("exit", Outcome::Completed, Map::new(), 1_500));
+    assert_eq!(
+        count(&t, "Campaign Dismissed") + count(&t, "Campaign Completed"),
+        0
+    );
+    t.campaign_signal(&Signal::ExitIntent, 2_000);
+    assert!(matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "exit"));
+    let mut answer = Map::new();
+    answer.insert("question", "q1".into());
+    answer.insert("answer", "yes".into());
+    assert!(t.host_outcome("exit", Outcome::Answered, answer.clone(), 2_100));
+    answer.insert("question", "q2".into());
+    assert!(t.host_outcome("exit", Outcome::Answered, answer, 2_200));
+    assert!(t.host_outcome("exit", Outcome::Completed, Map::new(), 2_300));
+    // Closed: a repeat, or another outcome after it, is ignored.
+    assert!(!t.host_outcome("exit", Outcome::Completed, Map::new(), 2_400));
+    assert!(!t.host_outcome("exit", Outcome::Dismissed, Map::new(), 2_500));
+    assert_eq!(count(&t, "Survey Answered"), 2);
+    assert_eq!(count(&t, "Campaign Completed"), 1);
+    assert_eq!(count(&t, "Campaign Dismissed"), 0);
+    // A show of the host's own opens it; a claim completes it, so a second claim is ignored.
+    assert!(t.host_outcome("exit", Outcome::Shown, Map::new(), 3_000));
+    assert!(t.host_outcome("exit", Outcome::RewardClaimed, Map::new(), 3_100));
+    assert!(!t.host_outcome("exit", Outcome::RewardClaimed, Map::new(), 3_200));
+    assert_eq!(count(&t, "Reward Claimed"), 1);
+    assert_eq!(count(&t, "Campaign Completed"), 2);
+    // Open when the page is left: closed on the next page, where its outcome is ignored.
+    assert!(t.host_outcome("exit", Outcome::Shown, Map::new(), 4_000));
+    let state = t.take_state_write().unwrap();
+    t.set_audience(Audience::boxed(&config(0)).unwrap(), Some(&state), 5_000);
+    assert!(!t.host_outcome("exit", Outcome::Dismissed, Map::new(), 5_100));
+    assert_eq!(count(&t, "Campaign Dismissed"), 0);
+    // Unknown campaigns keep their own warning.
+    assert!(t.host_outcome("npz", Outcome::Dismissed, Map::new(), 6_000));
+    assert!(t
+        .take_warnings()
+        .iter()
+        .any(|w| w.code == "unknown_campaign"));
+}
+
 #[test]
 fn a_held_out_visitor_gets_an_event_instead_of_a_prompt() {
     let mut t = tracker();

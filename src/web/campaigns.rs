@@ -117,12 +117,6 @@ impl Sdk {
             }
         };
         self.tracker.campaign_outcome(campaign, outcome, props, now);
-        // A claimed reward is what the prompt was for: it is complete (and no longer blocks other prompts), even
-        // if the visitor keeps it on screen to read the code.
-        if outcome == Outcome::RewardClaimed {
-            self.tracker
-                .campaign_outcome(campaign, Outcome::Completed, Map::new(), now);
-        }
     }
 
     /// Removes the prompt on the page (a logout or a denial starts a new visitor).

@@ -63,7 +63,8 @@ impl Sdk {
 #[cfg(feature = "segments")]
 impl Sdk {
     /// `outcome(campaign, outcome, details)` from a host that renders a custom action itself (or reports on
-    /// its own UI): recorded exactly as the built-in prompts' outcomes.
+    /// its own UI): recorded exactly as the built-in prompts' outcomes, for the prompt open in this page (see
+    /// [`crate::core::tracker::Tracker::host_outcome`]); another is ignored, with a warning in debug mode.
     pub fn host_outcome(
         &mut self,
         campaign: &str,
@@ -78,8 +79,17 @@ impl Sdk {
             );
             return;
         };
-        self.tracker
-            .campaign_outcome(campaign, outcome, details.unwrap_or_default(), now);
+        let taken = self
+            .tracker
+            .host_outcome(campaign, outcome, details.unwrap_or_default(), now);
+        if !taken && self.debug {
+            let message = console::join(&[
+                "outcome() for campaign \"",
+                campaign,
+                "\", whose prompt is not open in this page (not shown here, or closed since), was ignored",
+            ]);
+            self.report("outcome_ignored", &message);
+        }
     }
 
     /// Builds segments, journeys and campaigns from config text. Every error is reported with its location; the

@@ -490,6 +490,63 @@ test('headless: a custom action only emits campaign:show; the host reports the o
   await context.close();
 });
 
+// A host's outcome counts for the prompt open in this page: an outcome for a campaign never shown, or a repeat
+// after the prompt closed, is ignored (a warning in debug mode); a reload closes a prompt left open. The SDK's own
+// prompts report as before.
+test('headless: an outcome for a campaign not shown, or repeated after its prompt closed, is not recorded', async () => {
+  const { page, context } = await campaignsPage('?wayline_debug=1');
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => {
+    wayline.outcome('headless', 'completed'); // never shown
+    wayline.outcome('coupon', 'rewardClaimed'); // a built-in prompt never shown
+    wayline.track('Go Headless');
+    wayline.outcome('headless', 'answered', { question: 'interest', answer: 'yes' });
+    wayline.outcome('headless', 'answered', { question: 'when', answer: 'soon' });
+    wayline.outcome('headless', 'completed');
+    wayline.outcome('headless', 'completed'); // a repeat
+    wayline.outcome('headless', 'dismissed'); // after it closed
+  });
+  const ignored = await page.evaluate(() => window.notices.filter((n) => n.code === 'outcome_ignored').length);
+  assert.equal(ignored, 4);
+  // The SDK's own prompt: shown, claimed and closed as ever.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.collector.url });
+  await show(page, 'Show coupon');
+  await prompt(page).locator('[data-a=copy]').click();
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'reward:claim'));
+  await prompt(page).locator('[data-a=x]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  await page.evaluate(() => wayline.track('Done'));
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Done'));
+  const outcomes = events.filter((e) => e.properties && e.properties.campaign).map((e) => [e.event, e.properties.campaign]);
+  assert.deepEqual(outcomes, [
+    ['Campaign Shown', 'headless'],
+    ['Survey Answered', 'headless'],
+    ['Survey Answered', 'headless'],
+    ['Campaign Completed', 'headless'],
+    ['Campaign Shown', 'coupon'],
+    ['Reward Claimed', 'coupon'],
+    ['Campaign Completed', 'coupon'],
+  ]);
+  await context.close();
+});
+
+test('a prompt left open when the page is left is closed on the next page: the host\'s outcome there is ignored', async () => {
+  const { page, context } = await campaignsPage();
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.track('Go Headless'));
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:show'));
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  await page.evaluate(() => { wayline.outcome('headless', 'dismissed'); wayline.track('Done'); });
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Done'));
+  assert.ok(events.some((e) => e.event === 'Campaign Shown'));
+  assert.ok(!events.some((e) => e.event === 'Campaign Dismissed'), 'not open on this page');
+  await context.close();
+});
+
 test('config text that looks like HTML is shown as text, and nothing in it runs', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show xss');
