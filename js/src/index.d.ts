@@ -354,6 +354,9 @@ export interface Explanation {
 export interface EventMap {
   ready: true;
   'campaign:show': CampaignShow;
+  /** An in-app navigation to a URL the campaign does not target closed its open prompt (no outcome): the SDK removed
+   * its own; a host rendering a custom action removes its own. */
+  'campaign:close': { campaign: string };
   'survey:answer': SurveyAnswer;
   'reward:claim': RewardClaim;
   warning: WarningEvent;

@@ -29,7 +29,8 @@ type Next = (Option<Box<Opening>>, Option<web_sys::Element>);
 
 impl Sdk {
     /// Carries out the campaigns' decisions: a prompt for `show`, `campaign:show` for every show (the whole
-    /// story for a custom action), and one console line per decision in debug mode.
+    /// story for a custom action), `campaign:close` for a prompt closed by an in-app navigation (and the SDK's own
+    /// removed), and one console line per decision in debug mode.
     pub(super) fn announce_decisions(&mut self) {
         // By reference: an owning loop links the vector's `IntoIter` and its drop code.
         let decisions = self.tracker.take_decisions();
@@ -37,10 +38,29 @@ impl Sdk {
             if self.debug {
                 console::debug(&console::join(&["campaign ", &d.render()]));
             }
-            if let Decision::Show { campaign } = d {
-                self.show(campaign.clone());
+            match d {
+                Decision::Show { campaign } => self.show(campaign.clone()),
+                Decision::Closed { campaign } => {
+                    let payload = object("campaign", &[campaign.as_str().into()]);
+                    self.outbox.emit("campaign:close", payload);
+                    // The SDK's own prompt (the one on the page: showing it replaced any other); a host's own
+                    // is the host's to remove.
+                    if !self.is_custom(campaign) {
+                        self.close_prompt();
+                    }
+                }
+                _ => {}
             }
         }
+    }
+
+    /// Whether the campaign's action is `custom`: the host renders it.
+    fn is_custom(&self, campaign: &str) -> bool {
+        self.tracker
+            .campaign_action(campaign)
+            .and_then(|a| a.get("type"))
+            .and_then(Value::as_str)
+            == Some("custom")
     }
 
     fn show(&mut self, campaign: String) {

@@ -181,10 +181,14 @@ fn check(
         };
         let mut what_if = e.clone();
         let decisions = what_if.handle(&signal, facts, now);
-        // A new session cancels the delays of the old one, this campaign's too, before it triggers.
+        // A new session cancels the delays of the old one, this campaign's too, before it triggers; a page closes
+        // the open prompt of a campaign that does not target it before it triggers.
         let mine: Vec<&Decision> = decisions
             .iter()
-            .filter(|d| d.campaign() == *id && !matches!(d, Decision::Cancelled { .. }))
+            .filter(|d| {
+                d.campaign() == *id
+                    && !matches!(d, Decision::Cancelled { .. } | Decision::Closed { .. })
+            })
             .collect();
         let context = || {
             format!(
@@ -234,7 +238,7 @@ fn check(
                     );
                 }
             }
-            Some(Decision::Cancelled { .. }) => {}
+            Some(Decision::Cancelled { .. } | Decision::Closed { .. }) => {}
         }
         // A reason with an `until` holds until then and is gone at that time (a delay ending by then, at that time
         // as a late timer ends it, may bring the same rule back with a later `until`: a new reason).

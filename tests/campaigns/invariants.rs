@@ -125,6 +125,13 @@ proptest! {
                     Vec::new()
                 }
             };
+            // A page the open prompt's campaign does not target closes it (before anything shows).
+            for x in &d {
+                if let Decision::Closed { campaign } = x {
+                    prop_assert!(open.as_ref().is_some_and(|(c, _)| c == campaign), "closed what is not open: {:?}", d);
+                    open = None;
+                }
+            }
             let shows: Vec<&Decision> = d.iter().filter(|d| matches!(d, Decision::Show { .. })).collect();
             prop_assert!(shows.len() <= 1, "two shows at once: {:?}", d);
             if let Some(Decision::Show { campaign }) = shows.first() {

@@ -21,6 +21,7 @@ fn describe(d: &Decision) -> String {
         Decision::HeldOut { campaign } => format!("heldOut {campaign}"),
         Decision::Delayed { campaign, due } => format!("delayed {campaign} until {due}"),
         Decision::Cancelled { campaign, by } => format!("cancelled {campaign} by {by}"),
+        Decision::Closed { campaign } => format!("closed {campaign}"),
         Decision::Skipped { campaign, reasons } => {
             let codes: Vec<&str> = reasons.iter().map(|r| r.code()).collect();
             format!("skipped {campaign}: {}", codes.join(", "))

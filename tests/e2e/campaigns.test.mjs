@@ -547,6 +547,44 @@ test('a prompt left open when the page is left is closed on the next page: the h
   await context.close();
 });
 
+// An in-app navigation to a page the campaign's audience excludes closes its prompt, as leaving the page would: no
+// outcome, no cooldown, the show counted; a host's own prompt is closed for the engine and the host hears
+// `campaign:close`. A navigation to a page the campaign targets leaves it open.
+test('an in-app navigation to a URL the campaign excludes closes its open prompt, without a dismissal', async () => {
+  const { page, log, context } = await campaignsPage();
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await show(page, 'Show shop only');
+  await page.evaluate(() => history.pushState({}, '', '/campaigns.html?step=2'));
+  await sleep(300);
+  assert.equal(await prompt(page).count(), 1, 'a page the campaign targets: still open');
+  await page.evaluate(() => history.pushState({}, '', '/checkout/pay'));
+  await prompt(page).waitFor({ state: 'detached', timeout: 2000 });
+  assert.deepEqual(await page.evaluate(() => window.notices.filter((n) => n.name === 'campaign:close')),
+    [{ name: 'campaign:close', campaign: 'shop-only' }]);
+  // Closed for the engine too: another prompt shows at once.
+  await show(page, 'Show badge');
+  await prompt(page).locator('[data-a=ok]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  // A host's own prompt: closed for the engine (its outcome after that is ignored), the host told.
+  await page.evaluate(() => history.pushState({}, '', '/campaigns.html'));
+  await page.evaluate(() => wayline.track('Go Headless shop only'));
+  await page.evaluate(() => history.pushState({}, '', '/checkout'));
+  await page.waitForFunction(() => window.notices.filter((n) => n.name === 'campaign:close').length === 2);
+  await page.evaluate(() => { wayline.outcome('shop-only-headless', 'completed'); wayline.track('Done'); });
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Done'));
+  const outcomes = events.filter((e) => e.properties && e.properties.campaign).map((e) => [e.event, e.properties.campaign]);
+  assert.deepEqual(outcomes, [
+    ['Campaign Shown', 'shop-only'],
+    ['Campaign Shown', 'badge'],
+    ['Reward Claimed', 'badge'],
+    ['Campaign Completed', 'badge'],
+    ['Campaign Shown', 'shop-only-headless'],
+  ]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('config text that looks like HTML is shown as text, and nothing in it runs', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show xss');

@@ -20,6 +20,8 @@ pub enum Decision {
         campaign: String,
         reasons: Vec<Reason>,
     },
+    /// The prompt on screen closes, with no outcome: the page moved to a URL the campaign does not target.
+    Closed { campaign: String },
 }
 
 impl Decision {
@@ -29,12 +31,17 @@ impl Decision {
             | Decision::HeldOut { campaign }
             | Decision::Delayed { campaign, .. }
             | Decision::Cancelled { campaign, .. }
-            | Decision::Skipped { campaign, .. } => campaign,
+            | Decision::Skipped { campaign, .. }
+            | Decision::Closed { campaign } => campaign,
         }
     }
 
     pub fn kind(&self) -> &'static str {
-        crate::core::url::nth_field("show|heldOut|delayed|cancelled|skipped", b'|', self.index())
+        crate::core::url::nth_field(
+            "show|heldOut|delayed|cancelled|skipped|closed",
+            b'|',
+            self.index(),
+        )
     }
 
     /// The variant's place in the order of the declaration.
@@ -45,6 +52,7 @@ impl Decision {
             Decision::Delayed { .. } => 2,
             Decision::Cancelled { .. } => 3,
             Decision::Skipped { .. } => 4,
+            Decision::Closed { .. } => 5,
         }
     }
 
@@ -52,7 +60,7 @@ impl Decision {
     /// down after a dismissal, until ...`. The variant's template, filled as [`Reason::message`]'s are.
     pub fn render(&self) -> String {
         const RENDERED: &str =
-            "show #|held out # (holdout: no prompt)|delayed # until #|cancelled # by #|skipped #: #";
+            "show #|held out # (holdout: no prompt)|delayed # until #|cancelled # by #|skipped #: #|closed # (the page is outside its audience)";
         let mut own = String::new();
         let mut by = "";
         match self {
@@ -126,6 +134,9 @@ mod tests {
                     }
                     out
                 }
+                Decision::Closed { campaign } => {
+                    ["closed ", campaign, " (the page is outside its audience)"].concat()
+                }
             }
         }
         for id in ["", "nps", "a#b", "#", "x | y"] {
@@ -153,6 +164,7 @@ mod tests {
                     campaign: c(),
                     reasons: vec![],
                 },
+                Decision::Closed { campaign: c() },
                 Decision::Skipped {
                     campaign: c(),
                     reasons: vec![

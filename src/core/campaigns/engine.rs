@@ -244,6 +244,11 @@ impl Engine {
             }
             self.new_session(id, out);
         }
+        // The new page first: a delay due by now is checked against it (it shows where the visitor is), and the
+        // open prompt closes if its campaign does not target it.
+        if let Signal::Page { url } = *signal {
+            self.page(url, out);
+        }
         self.advance_into(facts, now, out);
         let before = Meters {
             engaged_ms: self.state.engaged_ms,
@@ -256,8 +261,7 @@ impl Engine {
                 self.outcome(campaign, outcome, now);
                 return;
             }
-            Signal::Page { url } => {
-                self.ctx.url = Some(url.to_string());
+            Signal::Page { .. } => {
                 self.meters.scroll = 0.0;
                 self.meters.idle_ms = 0;
             }
@@ -327,6 +331,26 @@ impl Engine {
             }
         }
         self.select(candidates, facts, now, out);
+    }
+
+    /// The page's URL is `url`. When the visitor moved (an in-app navigation) to a page the open prompt's
+    /// campaign does not target, the prompt closes, as it would with the page left: no outcome, no cooldown, its
+    /// show still counts. (The same URL again closes nothing: the prompt was open on it already.)
+    fn page(&mut self, url: &str, out: &mut Vec<Decision>) {
+        let moved = self.ctx.url.as_deref() != Some(url);
+        self.ctx.url = Some(url.to_string());
+        if let Some((i, _)) = self.state.open.filter(|_| moved) {
+            let a = &self.campaigns[i].audience;
+            if a.exclude.iter().any(|p| p.matches(url))
+                || !(a.include.is_empty() || a.include.iter().any(|p| p.matches(url)))
+            {
+                self.state.open = None;
+                self.dirty = true;
+                out.push(Decision::Closed {
+                    campaign: self.id(i),
+                });
+            }
+        }
     }
 
     /// Why a campaign would or would not show if it triggered now.

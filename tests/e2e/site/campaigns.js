@@ -3,7 +3,7 @@
 const params = new URLSearchParams(location.search);
 window.notices = [];
 window.wayline.on('config', (result) => (window.configResult = result));
-for (const name of ['campaign:show', 'survey:answer', 'reward:claim', 'warning']) {
+for (const name of ['campaign:show', 'campaign:close', 'survey:answer', 'reward:claim', 'warning']) {
   window.wayline.on(name, (payload) => window.notices.push({ name, ...payload }));
 }
 window.wayline.init({
