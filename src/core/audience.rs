@@ -420,6 +420,11 @@ impl Audience {
         Some(&self.campaigns.campaign(id)?.action.spec)
     }
 
+    /// See [`campaigns::Engine::unshow`].
+    pub fn unshow(&mut self, id: &str) {
+        self.campaigns.unshow(id);
+    }
+
     /// Whether campaign `id` is the prompt on screen (shown and not yet closed).
     pub fn is_open(&self, id: &str) -> bool {
         let open = self.campaigns.state().open.map(|(i, _)| i);

@@ -376,7 +376,9 @@ impl Tracker {
     }
 
     /// A shown campaign is recorded as `Campaign Shown`, a held-out one as `Campaign Held Out`; every decision
-    /// is kept for the page (to render the prompt, or log it in debug mode).
+    /// is kept for the page (to render the prompt, or log it in debug mode). The show of a prompt the page renders
+    /// (a survey or a reward) is recorded once the page has built it ([`Tracker::prompt_built`]): `Campaign Shown`
+    /// means the visitor saw it. A custom action is shown when the host is handed it, with the decision.
     fn act_on_decisions(&mut self, now: Millis) {
         for _ in 0..MAX_DECISION_ROUNDS {
             let mut decisions = match &mut self.seg.audience {
@@ -388,6 +390,7 @@ impl Tracker {
             }
             for d in &decisions {
                 let name = match d {
+                    Decision::Show { campaign } if !self.is_custom(campaign) => continue,
                     Decision::Show { .. } => outcome_events::SHOWN,
                     Decision::HeldOut { .. } => outcome_events::HELD_OUT,
                     _ => continue,
@@ -506,6 +509,30 @@ impl Tracker {
             self.campaign_outcome(campaign, Outcome::Completed, Map::new(), now);
         }
         true
+    }
+
+    /// Whether the campaign's action is `custom`: the host renders it.
+    pub fn is_custom(&self, campaign: &str) -> bool {
+        self.campaign_action(campaign)
+            .and_then(|a| a.get("type"))
+            .and_then(Value::as_str)
+            == Some("custom")
+    }
+
+    /// The page built the prompt of a `show` decision (`built`): its show is recorded (`Campaign Shown`, fed to
+    /// the rules like any outcome). Or it never reached the screen (the page could not build it, or a later change
+    /// replaced it first: a `reset`, a change of consent): its show is taken back
+    /// ([`crate::core::campaigns::Engine::unshow`]), and nothing is recorded.
+    pub fn prompt_built(&mut self, campaign: &str, built: bool, now: Millis) {
+        self.clock = now;
+        if built {
+            let mut props = Map::new();
+            props.insert(outcome_events::CAMPAIGN, campaign.into());
+            self.record(outcome_events::SHOWN, props, now);
+            self.act_on_decisions(now);
+        } else if let Some(a) = &mut self.seg.audience {
+            a.unshow(campaign);
+        }
     }
 
     /// Campaign decisions since the last call, for the page.

@@ -36,6 +36,9 @@ fn a_delayed_campaign_shows_when_its_delay_ends_and_is_recorded() {
     assert_eq!(t.next_wakeup(), Some(6_000));
     t.advance(6_000);
     assert!(matches!(&t.take_decisions()[..], [Decision::Show { campaign }] if campaign == "nps"));
+    // Recorded once the page has built the prompt.
+    assert!(!names(&t).iter().any(|n| n == "Campaign Shown"));
+    t.prompt_built("nps", true, 6_010);
     let (name, props) = sent(&t).pop().unwrap();
     assert_eq!(name, "Campaign Shown");
     assert_eq!(props.get("campaign").and_then(Value::as_str), Some("nps"));
@@ -167,6 +170,53 @@ fn a_hosts_outcome_counts_once_and_only_for_the_prompt_open_in_this_page() {
         .take_warnings()
         .iter()
         .any(|w| w.code == "unknown_campaign"));
+}
+
+/// A prompt the page could not build (or that a later change replaced before it was built) never reached the
+/// screen: no `Campaign Shown`, and its show is taken back: not open (another prompt may show), not counted for the
+/// campaign's frequency, the session's limit or the minimum gap.
+#[test]
+fn a_prompt_never_built_is_not_recorded_as_shown_and_its_show_is_taken_back() {
+    let config = json::parse(
+        r#"{"campaignLimits": {"perSession": 1, "minGap": "1h"},
+            "campaigns": [
+              {"id": "once", "trigger": {"event": "Go"}, "timing": {"frequency": "once"},
+               "action": {"type": "reward", "reward": "badge", "badge": "B"}}]}"#,
+    )
+    .unwrap();
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    t.track("Go", None, 2_000);
+    assert!(shown(&t.take_decisions(), "once"));
+    t.prompt_built("once", false, 2_010);
+    assert!(!names(&t).iter().any(|n| n == "Campaign Shown"));
+    let why = t.explain("once", 2_020).unwrap();
+    assert_eq!(
+        why.get("eligible"),
+        Some(&Value::Bool(true)),
+        "{}",
+        why.to_json()
+    );
+    // Shown again, and built this time: recorded once, and it counts.
+    t.track("Go", None, 3_000);
+    assert!(shown(&t.take_decisions(), "once"));
+    t.prompt_built("once", true, 3_010);
+    assert_eq!(
+        names(&t).iter().filter(|n| *n == "Campaign Shown").count(),
+        1
+    );
+    let why = t.explain("once", 3_020).unwrap().to_json();
+    for code in ["shown-once", "session-limit", "prompt-open", "min-gap"] {
+        assert!(why.contains(code), "{code}: {why}");
+    }
+    // A report for a campaign that is not open (closed since) changes nothing.
+    t.campaign_outcome("once", Outcome::Dismissed, Map::new(), 3_030);
+    t.prompt_built("once", false, 3_040);
+    let why = t.explain("once", 3_050).unwrap().to_json();
+    for code in ["shown-once", "session-limit", "min-gap"] {
+        assert!(why.contains(code), "{code}: {why}");
+    }
 }
 
 #[test]
@@ -400,6 +450,7 @@ fn a_campaign_ready_while_the_page_is_hidden_shows_when_it_is_visible() {
         &t.take_decisions()[..],
         [Decision::Show { campaign }, Decision::Skipped { .. }] if campaign == "nps"
     ));
+    t.prompt_built("nps", true, 9_010);
     assert_eq!(
         names(&t).iter().filter(|n| *n == "Campaign Shown").count(),
         1

@@ -45,22 +45,13 @@ impl Sdk {
                     self.outbox.emit("campaign:close", payload);
                     // The SDK's own prompt (the one on the page: showing it replaced any other); a host's own
                     // is the host's to remove.
-                    if !self.is_custom(campaign) {
+                    if !self.tracker.is_custom(campaign) {
                         self.close_prompt();
                     }
                 }
                 _ => {}
             }
         }
-    }
-
-    /// Whether the campaign's action is `custom`: the host renders it.
-    fn is_custom(&self, campaign: &str) -> bool {
-        self.tracker
-            .campaign_action(campaign)
-            .and_then(|a| a.get("type"))
-            .and_then(Value::as_str)
-            == Some("custom")
     }
 
     fn show(&mut self, campaign: String) {
@@ -139,6 +130,16 @@ impl Sdk {
         self.tracker.campaign_outcome(campaign, outcome, props, now);
     }
 
+    /// The page is left: a prompt still waiting for its task ([`carry_out_soon`]) never reaches the screen (the
+    /// task may not run before the page goes, and a page restored from the back/forward cache does not show it
+    /// late): its show is taken back before the state is written.
+    pub(super) fn drop_unbuilt(&mut self, now: Millis) {
+        let unbuilt = NEXT.with(|n| n.borrow_mut().as_mut().and_then(|(task, _)| task.take()));
+        if let Some(o) = unbuilt {
+            self.tracker.prompt_built(&o.campaign, false, now);
+        }
+    }
+
     /// Removes the prompt on the page (a logout or a denial starts a new visitor).
     pub(super) fn close_prompt(&mut self) {
         self.outbox.defer(None);
@@ -165,15 +166,21 @@ pub struct Opening {
 pub fn carry_out_soon(task: Option<Box<Opening>>) {
     // Read before the borrow: reading it may run the page's code (a `shadowRoot` getter), which may call the SDK.
     let focus = crate::web::prompt::focused_in_page();
-    let waiting = NEXT.with(|n| {
+    let (waiting, replaced) = NEXT.with(|n| {
         let mut n = n.borrow_mut();
-        let focus = match n.take() {
-            Some((_, first)) => (first, true),
-            None => (focus, false),
+        let (focus, waiting, replaced) = match n.take() {
+            Some((old, first)) => (first, true, old),
+            None => (focus, false, None),
         };
-        *n = Some((task, focus.0));
-        focus.1
+        // (By the same campaign's again, the show that counts is the one built.)
+        let replaced = replaced.filter(|o| task.as_ref().is_none_or(|t| t.campaign != o.campaign));
+        *n = Some((task, focus));
+        (waiting, replaced)
     });
+    // A prompt replaced before it was built never reaches the screen: its show is taken back.
+    if let Some(o) = replaced {
+        act(Action::Built(o.campaign, false));
+    }
     if waiting {
         return;
     }
@@ -181,16 +188,17 @@ pub fn carry_out_soon(task: Option<Box<Opening>>) {
         SOON.with(|f| crate::web::convert::call2(&w, "setTimeout", f.as_ref(), &0.into()))
     });
     if scheduled.is_none() {
-        carry_out_next(JsValue::UNDEFINED);
+        if let Some(a) = carry_out_next(JsValue::UNDEFINED) {
+            act(a);
+        }
     }
 }
 
-/// The timer's callback of [`carry_out_soon`].
+/// The timer's callback of [`carry_out_soon`]; then what the SDK is told of the prompt it opened (see
+/// [`carry_out`]).
 fn carry_out_next(_: JsValue) -> Option<Action> {
-    if let Some((task, focus)) = NEXT.with(|n| n.take()) {
-        carry_out(task, crate::web::prompt::focused_in_page() != focus);
-    }
-    None
+    let (task, focus) = NEXT.with(|n| n.take())?;
+    carry_out(task, crate::web::prompt::focused_in_page() != focus)
 }
 
 /// Opens the prompt `task` describes in place of the one on the page, or with `None` closes the one on the page.
@@ -199,10 +207,13 @@ fn carry_out_next(_: JsValue) -> Option<Action> {
 /// gives it back there in turn (opened first, it would remember the old prompt, removed by then, and leave the
 /// focus nowhere when it closes).
 /// With `moved`, the focus moved since the change was asked for: the prompt leaves it where it is.
-pub fn carry_out(task: Option<Box<Opening>>, moved: bool) {
+/// Gives, for a prompt to open, what to tell the SDK: whether it was built (its show is recorded) or not (taken
+/// back).
+pub fn carry_out(task: Option<Box<Opening>>, moved: bool) -> Option<Action> {
     if let Some(old) = OPEN.with(|o| o.take()) {
         old.close();
     }
+    let campaign = task.as_ref().map(|o| o.campaign.clone());
     let prompt = task.and_then(|o| {
         let id = o.campaign.clone();
         // Through `act`, as the browser's other callbacks: a closure of its own handed to `run` was code of its own.
@@ -215,6 +226,7 @@ pub fn carry_out(task: Option<Box<Opening>>, moved: bool) {
             on_event,
         )
     });
+    let built = prompt.is_some();
     let opened = match &prompt {
         Some(p) if moved => {
             p.leave_focus();
@@ -233,6 +245,7 @@ pub fn carry_out(task: Option<Box<Opening>>, moved: bool) {
             FOCUS.with(|f| crate::web::convert::call1(&w, "requestAnimationFrame", f.as_ref()));
         }
     }
+    campaign.map(|c| Action::Built(c, built))
 }
 
 /// The animation-frame callback after a prompt opened: the focus moves into the prompt on the page (if it is still

@@ -226,6 +226,9 @@ pub enum Action {
     /// The visitor did something with the prompt of this campaign.
     #[cfg(feature = "segments")]
     Prompted(String, super::prompt::PromptEvent),
+    /// The prompt of this campaign was built (`true`), or will never be (see [`Tracker::prompt_built`]).
+    #[cfg(feature = "segments")]
+    Built(String, bool),
 }
 
 /// Carries out `action` on the SDK (nothing when it is not running).
@@ -302,6 +305,8 @@ impl Task for Option<Action> {
                 s.refresh_title(now);
                 s.on_prompt_event(&campaign, event, now);
             }
+            #[cfg(feature = "segments")]
+            Action::Built(campaign, built) => s.tracker.prompt_built(&campaign, built, now),
         }
     }
 }
@@ -1082,6 +1087,8 @@ impl Sdk {
             // The page's engagement is a message of the page as the visitor leaves it.
             self.refresh_title(now);
             self.tracker.page_left(now);
+            #[cfg(feature = "segments")]
+            self.drop_unbuilt(now);
             // Campaign delays waiting go to the next page of the tab, with the state written now.
             self.tracker.page_leaving(true);
         }

@@ -585,6 +585,57 @@ test('an in-app navigation to a URL the campaign excludes closes its open prompt
   await context.close();
 });
 
+// `Campaign Shown` means the visitor saw the prompt: it is recorded once the prompt is built. One replaced before it
+// was built (a reset in the same moment) or that the page cannot take (here a page element of the prompt's tag
+// that already has a shadow root) is not recorded, and its show is taken back: it blocks no other prompt.
+test('a prompt that never reaches the screen records no Campaign Shown and blocks nothing', async () => {
+  const { page, log, context } = await campaignsPage();
+  const before = await page.evaluate(() => {
+    const anon = wayline.anonymousId();
+    wayline.track('Show coupon');
+    wayline.reset();
+    return anon;
+  });
+  await sleep(300);
+  assert.equal(await prompt(page).count(), 0);
+  await page.evaluate(() => {
+    customElements.define('wayline-prompt', class extends HTMLElement {
+      constructor() { super(); this.attachShadow({ mode: 'open' }); }
+    });
+    wayline.track('Show badge');
+  });
+  await sleep(300);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('wayline-prompt').length), 0);
+  const why = await page.evaluate(() => wayline.explain('nps'));
+  assert.deepEqual(why.reasons.map((r) => r.code), [], 'no prompt counts as open');
+  const after = await page.evaluate(() => { wayline.track('Done'); return wayline.anonymousId(); });
+  await page.evaluate(() => wayline.flush());
+  const events = await stored(after, (e) => e.some((x) => x.event === 'Done'));
+  const old = (await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === before && x.event === 'Show coupon'))).filter(byAnon(before));
+  assert.deepEqual([...old, ...events].filter((e) => e.event === 'Campaign Shown'), []);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('a prompt whose page is left before it is built records no Campaign Shown, and its show is not counted on the next page', async () => {
+  const { page, context } = await campaignsPage();
+  // The page is left in the same task as the show (a link followed in the click that triggered it).
+  const anon = await page.evaluate(() => {
+    wayline.track('Cap Me');
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    return wayline.anonymousId();
+  });
+  await page.goto(env.collector.url + '/campaigns.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  assert.equal((await page.evaluate(() => wayline.explain('capped'))).eligible, true, 'once: not used up');
+  await page.evaluate(() => { wayline.track('Done'); return wayline.flush(); });
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Done'));
+  assert.ok(events.some((e) => e.event === 'Cap Me'));
+  assert.deepEqual(events.filter((e) => e.event === 'Campaign Shown'), []);
+  await context.close();
+});
+
 test('config text that looks like HTML is shown as text, and nothing in it runs', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show xss');

@@ -33,6 +33,8 @@ pub struct Engine {
     hidden: bool,
     /// The page is being left: see [`Engine::set_leaving`].
     leaving: bool,
+    /// The last prompt's time before the open prompt showed, for [`Engine::unshow`]. Not persisted.
+    prompt_before: Option<i64>,
 }
 
 impl Engine {
@@ -53,6 +55,7 @@ impl Engine {
             dirty: false,
             hidden: false,
             leaving: false,
+            prompt_before: None,
         }
     }
 
@@ -691,10 +694,31 @@ impl Engine {
     }
 
     fn record_show(&mut self, i: usize, now: i64) {
+        self.prompt_before = self.state.last_prompt_at;
         self.state.history_mut(i).record_show(now);
         self.state.open = Some((i, now));
         self.state.session_prompts = self.state.session_prompts.saturating_add(1);
         self.state.last_prompt_at = Some(now);
+    }
+
+    /// The open prompt, `id`'s, never reached the screen (the page could not build it, or it was replaced before
+    /// it could be): its show is taken back, as if it had not been decided. It is no longer open, and no longer
+    /// counts for the campaign's frequency, the session's limit or the minimum gap. Nothing for another campaign.
+    pub fn unshow(&mut self, id: &str) {
+        let Some((i, at)) = self.state.open else {
+            return;
+        };
+        if self.index(id) != Some(i) {
+            return;
+        }
+        self.state.open = None;
+        let h = self.state.history_mut(i);
+        if h.shows.last() == Some(&at) {
+            h.shows.pop();
+        }
+        self.state.session_prompts = self.state.session_prompts.saturating_sub(1);
+        self.state.last_prompt_at = self.prompt_before;
+        self.dirty = true;
     }
 
     fn outcome(&mut self, id: &str, outcome: Outcome, now: i64) {
