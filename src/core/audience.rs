@@ -420,6 +420,11 @@ impl Audience {
         Some(&self.campaigns.campaign(id)?.action.spec)
     }
 
+    /// See [`campaigns::Engine::close`].
+    pub fn close(&mut self, id: &str) {
+        self.campaigns.close(id);
+    }
+
     /// See [`campaigns::Engine::unshow`].
     pub fn unshow(&mut self, id: &str) {
         self.campaigns.unshow(id);

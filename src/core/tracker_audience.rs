@@ -535,6 +535,14 @@ impl Tracker {
         }
     }
 
+    /// The page removed the prompt of `campaign` from the document (it replaced its `body`, say): it is closed, as
+    /// a prompt left with its page is (see [`crate::core::campaigns::Engine::close`]), so it blocks no other prompt.
+    pub fn prompt_removed(&mut self, campaign: &str) {
+        if let Some(a) = &mut self.seg.audience {
+            a.close(campaign);
+        }
+    }
+
     /// Campaign decisions since the last call, for the page.
     pub fn take_decisions(&mut self) -> Vec<Decision> {
         std::mem::take(&mut self.seg.decisions)

@@ -219,6 +219,30 @@ fn a_prompt_never_built_is_not_recorded_as_shown_and_its_show_is_taken_back() {
     }
 }
 
+/// A prompt the page removed (its body replaced) is closed: no outcome, no cooldown, its show counts, and another
+/// prompt may show.
+#[test]
+fn a_prompt_the_page_removed_is_closed_without_an_outcome() {
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&two_prompts()).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    t.campaign_signal(&Signal::ExitIntent, 2_000);
+    assert!(shown(&t.take_decisions(), "exit"));
+    let sent_before = sent(&t).len();
+    t.prompt_removed("promo");
+    t.track("Promo", None, 3_000);
+    assert!(
+        !shown(&t.take_decisions(), "promo"),
+        "another campaign's removal closes nothing"
+    );
+    t.prompt_removed("exit");
+    t.track("Promo", None, 4_000);
+    assert!(shown(&t.take_decisions(), "promo"));
+    assert!(!names(&t)[sent_before..]
+        .iter()
+        .any(|n| n == "Campaign Dismissed"));
+}
+
 #[test]
 fn a_held_out_visitor_gets_an_event_instead_of_a_prompt() {
     let mut t = tracker();

@@ -248,6 +248,23 @@ pub fn carry_out(task: Option<Box<Opening>>, moved: bool) -> Option<Action> {
     campaign.map(|c| Action::Built(c, built))
 }
 
+/// Before each SDK task, outside its state: a prompt the page removed from the document (replacing its `body`, as
+/// Turbo does on each navigation) is no longer on screen. It is let go, and its campaign given, for the SDK to close
+/// it (no outcome, no cooldown; its show counts), as a prompt left with its page is, so that it does not block
+/// other prompts for 30 minutes.
+pub fn removed_prompt() -> Option<String> {
+    let gone = OPEN.with(|o| {
+        let mut o = o.borrow_mut();
+        if o.as_ref().is_some_and(|p| !p.is_open()) {
+            o.take()
+        } else {
+            None
+        }
+    })?;
+    gone.close();
+    Some(gone.campaign())
+}
+
 /// The animation-frame callback after a prompt opened: the focus moves into the prompt on the page (if it is still
 /// the one, or another opened since that has not taken it yet).
 fn focus_open(_: JsValue) -> Option<Action> {

@@ -159,10 +159,16 @@ impl<F: FnOnce(&mut Sdk, Millis) -> R, R> Task for Once<F, R> {
 
 /// The non-generic body of [`run`]: one copy in the wasm however many entry points there are.
 fn run_dyn(task: &mut dyn Task) {
+    #[cfg(feature = "segments")]
+    let removed = campaigns::removed_prompt();
     let outbox = SDK.with(|cell| {
         let mut guard = cell.try_borrow_mut().ok()?;
         let sdk = guard.as_mut()?;
         let now = env::now();
+        #[cfg(feature = "segments")]
+        if let Some(campaign) = &removed {
+            sdk.tracker.prompt_removed(campaign);
+        }
         task.go(sdk, now);
         sdk.settle(now);
         Some(std::mem::take(&mut sdk.outbox))

@@ -636,6 +636,30 @@ test('a prompt whose page is left before it is built records no Campaign Shown, 
   await context.close();
 });
 
+// A page that replaces its body (as Turbo does on each navigation) removes the prompt with it: it no longer blocks
+// the next prompt for 30 minutes, and it is no dismissal.
+test('a prompt the page removes with its body is closed: the next prompt shows, and nothing is dismissed', async () => {
+  const { page, log, context } = await campaignsPage();
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await show(page, 'Show nps');
+  await page.evaluate(() => document.documentElement.replaceChild(document.createElement('body'), document.body));
+  assert.equal(await prompt(page).count(), 0);
+  await show(page, 'Show badge');
+  assert.equal(await page.evaluate(() => document.querySelector('wayline-prompt').dataset.campaign), 'badge');
+  await prompt(page).locator('[data-a=ok]').click();
+  await page.evaluate(() => { wayline.track('Done'); return wayline.flush(); });
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Done'));
+  const outcomes = events.filter((e) => e.properties && e.properties.campaign).map((e) => [e.event, e.properties.campaign]);
+  assert.deepEqual(outcomes, [
+    ['Campaign Shown', 'nps'],
+    ['Campaign Shown', 'badge'],
+    ['Reward Claimed', 'badge'],
+    ['Campaign Completed', 'badge'],
+  ]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('config text that looks like HTML is shown as text, and nothing in it runs', async () => {
   const { page, context } = await campaignsPage();
   await show(page, 'Show xss');

@@ -721,6 +721,19 @@ impl Engine {
         self.dirty = true;
     }
 
+    /// The open prompt, `id`'s, left the screen without an outcome (the page removed it): it is closed, as with
+    /// the page left (no cooldown; its show still counts). Nothing for another campaign.
+    pub fn close(&mut self, id: &str) {
+        if self
+            .state
+            .open
+            .is_some_and(|(i, _)| self.index(id) == Some(i))
+        {
+            self.state.open = None;
+            self.dirty = true;
+        }
+    }
+
     fn outcome(&mut self, id: &str, outcome: Outcome, now: i64) {
         let Some(i) = self.index(id) else {
             return;

@@ -269,6 +269,11 @@ impl Prompt {
         self.0.close();
     }
 
+    /// The campaign it shows.
+    pub fn campaign(&self) -> String {
+        dom::attr(&self.0.host, "data-campaign")
+    }
+
     /// Whether it is still on the page.
     pub fn is_open(&self) -> bool {
         self.0.open.get() && is_true(&dom::prop(&self.0.host, "isConnected"))
