@@ -198,6 +198,8 @@ pub struct Queue {
     next_seq: u64,
     in_flight: Option<(u64, u64)>,
     in_flight_reported: DropCounts,
+    /// The batch in flight was sent before [`Queue::hand_over`]: its events are gone with the log.
+    handed_over: bool,
     failures: u32,
     /// After a failed send: when it failed, and how long to wait from then.
     retry: Option<(Millis, Millis)>,
@@ -244,6 +246,7 @@ impl Queue {
             next_seq: 1,
             in_flight: None,
             in_flight_reported: DropCounts::default(),
+            handed_over: false,
             failures: 0,
             retry: None,
             flush_requested: false,
@@ -689,14 +692,24 @@ impl Queue {
         })
     }
 
-    /// Applies the outcome of the batch in flight (from [`Queue::take_due`]); false when none was in flight.
+    /// Applies the outcome of the batch in flight (from [`Queue::take_due`]); false when none was in flight, or when
+    /// it was sent before [`Queue::hand_over`]. The answer to such a batch only ends the wait for it (and, a success,
+    /// counts the drops it reported as told): its events went with the log, which the tab that sends it again gets
+    /// its own answer for, so a retry's backoff or `Retry-After` would hold back the events queued since for nothing.
     pub fn ack_in_flight(&mut self, outcome: SendOutcome, now: Millis, jitter: f64) -> bool {
         let Some(range) = self.in_flight else {
             return false;
         };
         let reported = self.in_flight_reported;
-        self.ack(range, &reported, outcome, now, jitter);
-        true
+        let handed_over = std::mem::take(&mut self.handed_over);
+        // A success or a refusal of it changes nothing else through `ack`: it finds none of the events it carried (they
+        // have older sequence numbers), and no send has failed since `hand_over` cleared the backoff.
+        if let (true, SendOutcome::Retry { .. }) = (handed_over, outcome) {
+            self.in_flight = None;
+        } else {
+            self.ack(range, &reported, outcome, now, jitter);
+        }
+        !handed_over
     }
 
     /// Applies the outcome of sending the events `batch_range` that reported `reported` drops.
@@ -1013,9 +1026,10 @@ impl Queue {
     /// The next event of this tab starts its first part afresh.
     ///
     /// A request still on the wire stays in flight: its answer, which may come after the resume, is then that
-    /// request's (it finds none of its events, which carry older sequence numbers) rather than the answer to a
-    /// batch sent since, which it would acknowledge, drop or retry. The next batch waits for it, as always.
+    /// request's rather than the answer to a batch sent since, which it would acknowledge, drop or retry, and it
+    /// changes nothing but ending that wait ([`Queue::ack_in_flight`]). The next batch waits for it, as always.
     pub fn hand_over(&mut self) {
+        self.handed_over = self.in_flight.is_some();
         self.remove_where(Doomed::Range(0, u64::MAX));
         self.dirty_parts.clear();
         self.part = 0;
@@ -1553,7 +1567,7 @@ mod tests {
         assert!(q.take_foreign_acks().is_empty());
         assert_eq!(q.next_send_at(0), None, "nothing to send");
         // The late answer finds none of the events it carried.
-        assert!(q.ack_in_flight(SendOutcome::Accepted, 5, 0.0));
+        assert!(!q.ack_in_flight(SendOutcome::Accepted, 5, 0.0));
         assert!(q.is_empty() && q.take_foreign_acks().is_empty());
         q.push(message(5), 10);
         assert!(q.items().all(|i| i.seq > seq), "sequence numbers go on");
@@ -1582,7 +1596,7 @@ mod tests {
         q.push(message(1), 10);
         let early = q.take_due(10, "k");
         // The old request succeeds; a batch sent since would then fail.
-        assert!(q.ack_in_flight(SendOutcome::Accepted, 20, 0.0));
+        assert!(!q.ack_in_flight(SendOutcome::Accepted, 20, 0.0));
         if let Some(b) = early {
             ack(&mut q, &b, SendOutcome::Retry { retry_after: None }, 30);
         }
@@ -1595,6 +1609,48 @@ mod tests {
             .take_due(1_000_000, "k")
             .expect("sent once the old request answered");
         assert_eq!(sent_ns(&b), [1.0]);
+    }
+
+    /// A late answer to the handed-over request that asks for a retry (a `5xx`, a `429` with `Retry-After`, a network
+    /// error) or refuses it sets no wait and drops nothing of the events queued since: those events went with the
+    /// log, and the tab that sends the log again gets its own answer. Its success still counts the drop report it
+    /// carried as delivered.
+    #[test]
+    fn a_late_answer_to_a_handed_over_batch_holds_back_nothing_queued_since() {
+        let outcomes = [
+            SendOutcome::Retry {
+                retry_after: Some(3_600_000),
+            },
+            SendOutcome::Retry { retry_after: None },
+            SendOutcome::Rejected { status: 400 },
+            SendOutcome::Accepted,
+        ];
+        for outcome in outcomes {
+            let mut q = Queue::new(QueueConfig {
+                max_events: 1,
+                ..QueueConfig::default()
+            });
+            q.push(message(0), 0);
+            q.push(message(1), 0);
+            q.request_flush();
+            assert!(q.take_due(0, "k").is_some());
+            q.hand_over();
+            q.push(message(2), 10);
+            q.request_flush();
+            let own = q.ack_in_flight(outcome, 20, 0.5);
+            assert_eq!(q.retry_at(), None, "{outcome:?}");
+            assert_eq!(q.next_send_at(20), Some(Millis::MIN), "{outcome:?}");
+            let b = q.take_due(20, "k").expect("the new event goes at once");
+            assert_eq!(sent_ns(&b), [2.0], "{outcome:?}");
+            assert_eq!(q.dropped.rejected, 0, "{outcome:?}");
+            // The drop the old batch reported is told again unless the collector had it.
+            let told = u64::from(outcome != SendOutcome::Accepted);
+            assert_eq!(b.reported.overflow, told, "{outcome:?}");
+            assert!(!own, "not this queue's batch: {outcome:?}");
+            // And the new batch's own answer applies as ever.
+            assert!(q.ack_in_flight(SendOutcome::Retry { retry_after: None }, 30, 0.0));
+            assert_eq!(q.retry_at(), Some(530));
+        }
     }
 
     #[test]

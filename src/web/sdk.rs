@@ -630,14 +630,6 @@ impl Sdk {
         }
         let (status, retry_after) = transport::read_response(resp);
         let outcome = SendOutcome::from_status(status, retry_after);
-        // No answer at all, twice in a row: a waiting flush answers `false` now, as while offline, rather than
-        // through every retry (a collector blocked by the page's policy or an extension never answers); the events
-        // stay queued. A single failure (a connection reset) is retried first, after its backoff (a second at first).
-        let unreachable = status == 0;
-        if unreachable && self.unreachable {
-            self.answer_flushes(false);
-        }
-        self.unreachable = unreachable;
         if self.debug {
             console::debug(&console::join(&[
                 "batch answered ",
@@ -646,11 +638,22 @@ impl Sdk {
         }
         let jitter = self.tracker.rng().next_f64();
         let dropped = self.tracker.queue().dropped.rejected;
-        self.tracker.queue_mut().ack_in_flight(outcome, now, jitter);
-        // A refusal that dropped none of this tab's events is not this tab's to report: the answer to a batch sent
-        // before the page handed its log over (frozen, or in the back/forward cache) and came back as a tab of its
-        // own, whose events went with the log. Whichever tab sends that log again gets its own answer, and reports
-        // that one: reported here too, one refusal would be said twice.
+        // The answer to a batch sent before the page handed its log over (frozen, or in the back/forward cache) and
+        // came back as a tab of its own is not this tab's: its events went with the log, and whichever tab sends
+        // that log again gets its own answer, and reports that one. It only ends the wait for the old request:
+        // reported here too, one refusal would be said twice, and a retry would hold back this tab's new events.
+        if !self.tracker.queue_mut().ack_in_flight(outcome, now, jitter) {
+            return;
+        }
+        // No answer at all, twice in a row: a waiting flush answers `false` now, as while offline, rather than
+        // through every retry (a collector blocked by the page's policy or an extension never answers); the events
+        // stay queued. A single failure (a connection reset) is retried first, after its backoff (a second at first).
+        let unreachable = status == 0;
+        if unreachable && self.unreachable {
+            self.answer_flushes(false);
+        }
+        self.unreachable = unreachable;
+        // A refusal that dropped none of this tab's events is not this tab's to report either.
         if let SendOutcome::Rejected { status } = outcome {
             if self.tracker.queue().dropped.rejected == dropped {
                 return;

@@ -250,3 +250,42 @@ test('a batch refused after the page went into the back/forward cache is reporte
   assert.match(rejected()[0], /status 400 \(invalid_body: refused by the test\)/);
   await context.close();
 });
+
+// A batch on the wire as the page enters the back/forward cache, answered late with a `503` and `Retry-After: 3600`.
+// Its events went with the log the page handed over, which the restored page (the sending tab) takes in and sends
+// again: that send, and the events tracked since, go as soon as the old request has answered. Before, the late
+// answer set its hour's wait (or its backoff, for a `5xx` without `Retry-After` or a network error) on the restored
+// page's new queue, and its events waited for nothing.
+test('a retry asked for after the page went into the back/forward cache holds back nothing tracked since', async () => {
+  const { page, log, notRestored, context } = await lifecyclePage();
+  await context.route('**/e/plain.html', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Plain</title>plain' }));
+  await page.goto(collector.url + '/blank.html?from=retry-late');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  // The first batch fetch waits until the test answers it; every other request goes through.
+  const held = [];
+  await context.route('**/v1/batch', (route) => (held.length === 0 && route.request().resourceType() === 'fetch' ? held.push(route) : route.continue()));
+  await page.evaluate(() => {
+    wayline.track('Before Leaving');
+    wayline.flush();
+  });
+  for (let i = 0; i < 50 && held.length < 1; i++) await page.waitForTimeout(50);
+  assert.equal(held.length, 1, 'the batch is on the wire');
+  await page.goto(collector.url + '/e/plain.html');
+  await back(page);
+  assert.deepEqual(notRestored, [], 'Chromium restored the page from the cache');
+  assert.equal(await page.evaluate(() => window.restored), 1);
+  await page.evaluate(() => {
+    wayline.track('After Restore');
+    window.flushed = wayline.flush();
+  });
+  await page.waitForTimeout(300);
+  await held[0].fulfill({ status: 503, headers: { 'Retry-After': '3600' }, contentType: 'application/json', body: '{}' });
+  const flushed = await page.evaluate(() => Promise.race([window.flushed, new Promise((r) => setTimeout(() => r('still waiting'), 5000))]));
+  assert.equal(flushed, true, 'the new events were sent without waiting for the old request\'s Retry-After');
+  const events = await waitForEvents(collector, (e) => ['Before Leaving', 'After Restore'].every((n) => e.some((x) => x.event === n && x.anonymousId === anon)), 3000);
+  assertNoDuplicates(assert, events.filter(byAnon(anon)));
+  assert.deepEqual(log.errors.filter((e) => !/503|Failed to load resource/.test(e)), []);
+  await context.close();
+});
