@@ -66,12 +66,12 @@ pub fn campaign_blockers(
             None if !a.include.is_empty() => out.push(Reason::UrlNotIncluded { url: None }),
             None => {}
             Some(url) => {
-                if !a.include.is_empty() && !a.include.iter().any(|p| p.matches(url)) {
+                if !a.includes_url(url) {
                     out.push(Reason::UrlNotIncluded {
                         url: Some(url.to_string()),
                     });
                 }
-                if let Some(p) = a.exclude.iter().find(|p| p.matches(url)) {
+                if let Some(p) = a.url_excluded_by(url) {
                     out.push(Reason::UrlExcluded {
                         url: url.to_string(),
                         pattern: p.as_str().to_string(),

@@ -344,9 +344,7 @@ impl Engine {
         self.ctx.url = Some(url.to_string());
         if let Some((i, _)) = self.state.open.filter(|_| moved) {
             let a = &self.campaigns[i].audience;
-            if a.exclude.iter().any(|p| p.matches(url))
-                || !(a.include.is_empty() || a.include.iter().any(|p| p.matches(url)))
-            {
+            if a.url_excluded_by(url).is_some() || !a.includes_url(url) {
                 self.state.open = None;
                 self.dirty = true;
                 out.push(Decision::Closed {

@@ -89,6 +89,18 @@ pub struct Audience {
     pub sample: Option<f64>,
 }
 
+impl Audience {
+    /// Whether the include list lets `url` in: it is empty, or a pattern of it matches.
+    pub fn includes_url(&self, url: &str) -> bool {
+        self.include.is_empty() || self.include.iter().any(|p| p.matches(url))
+    }
+
+    /// The first exclude pattern that matches `url`, if any.
+    pub fn url_excluded_by(&self, url: &str) -> Option<&UrlPattern> {
+        self.exclude.iter().find(|p| p.matches(url))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionKind {
     Survey,
