@@ -642,17 +642,21 @@ impl Sdk {
         // came back as a tab of its own is not this tab's: its events went with the log, and whichever tab sends
         // that log again gets its own answer, and reports that one. It only ends the wait for the old request:
         // reported here too, one refusal would be said twice, and a retry would hold back this tab's new events.
-        if !self.tracker.queue_mut().ack_in_flight(outcome, now, jitter) {
-            return;
-        }
+        let own = self.tracker.queue_mut().ack_in_flight(outcome, now, jitter);
         // No answer at all, twice in a row: a waiting flush answers `false` now, as while offline, rather than
         // through every retry (a collector blocked by the page's policy or an extension never answers); the events
         // stay queued. A single failure (a connection reset) is retried first, after its backoff (a second at first).
+        // Any answer, the old request's too, shows the collector reachable; that request's network error counts not.
         let unreachable = status == 0;
-        if unreachable && self.unreachable {
-            self.answer_flushes(false);
+        if own || !unreachable {
+            if unreachable && self.unreachable {
+                self.answer_flushes(false);
+            }
+            self.unreachable = unreachable;
         }
-        self.unreachable = unreachable;
+        if !own {
+            return;
+        }
         // A refusal that dropped none of this tab's events is not this tab's to report either.
         if let SendOutcome::Rejected { status } = outcome {
             if self.tracker.queue().dropped.rejected == dropped {

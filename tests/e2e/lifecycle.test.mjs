@@ -289,3 +289,48 @@ test('a retry asked for after the page went into the back/forward cache holds ba
   assert.deepEqual(log.errors.filter((e) => !/503|Failed to load resource/.test(e)), []);
   await context.close();
 });
+
+// A page whose send got no answer (a connection reset) and whose retry was on the wire as the page froze: the
+// collector answers that request late, after the resume, and so is known to be reachable. A single network error of
+// the resumed page's own next send is then retried, as any first one is, and the flush waiting for it resolves `true`
+// once the retry gets through. Before, the late answer, not the resumed tab's, left the page counting the failure
+// from before the freeze as the first of two sends without an answer, and that flush resolved `false`.
+test('a late answer to a request on the wire as the page froze shows the collector reachable', async () => {
+  const context = await browser.newContext();
+  const { page, log } = await openPage(browser, context);
+  await page.goto(collector.url + '/blank.html?tab=late-reachable');
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => wayline.flush());
+  // Batch fetches, in order: reset, held (answered late), reset, then through. Exit beacons go through.
+  const held = [];
+  let fetches = 0;
+  await page.route('**/v1/batch', (route) => {
+    if (route.request().resourceType() !== 'fetch') return route.continue();
+    fetches += 1;
+    if (fetches === 1 || fetches === 3) return route.abort('connectionreset');
+    if (fetches === 2) return held.push(route);
+    return route.continue();
+  });
+  await page.evaluate(() => {
+    wayline.track('Before Freeze');
+    wayline.flush();
+  });
+  for (let i = 0; i < 100 && held.length < 1; i++) await page.waitForTimeout(50);
+  assert.equal(held.length, 1, 'the retry is on the wire');
+  await page.evaluate(() => document.dispatchEvent(new Event('freeze')));
+  await page.evaluate(() => document.dispatchEvent(new Event('resume')));
+  // The collector answers the old request: it is reachable.
+  await held[0].continue();
+  await page.waitForTimeout(300);
+  const flushed = await page.evaluate(() => {
+    wayline.track('After Resume');
+    return Promise.race([wayline.flush(), new Promise((r) => setTimeout(() => r('still waiting'), 8000))]);
+  });
+  assert.equal(flushed, true, 'one network error after an answer is retried before flush() gives up');
+  assert.equal(fetches, 4, 'one reset of the new send, retried');
+  const events = await waitForEvents(collector, (e) => ['Before Freeze', 'After Resume'].every((n) => e.some((x) => x.event === n && x.anonymousId === anon)), 3000);
+  assertNoDuplicates(assert, events.filter(byAnon(anon)));
+  assert.deepEqual(log.errors.filter((e) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(e)), []);
+  await context.close();
+});
