@@ -9,17 +9,29 @@ const data = (stub && stub.opts) || {};
 // The glue's one entry point only (not the namespace, which would keep all its exports in the bundle). The stub
 // started fetching and compiling the module; that serves the first try only.
 let early = stub && stub.w;
+const url = new URL('wayline_bg.wasm', import.meta.url);
+// After a request for the module failed on the network (a connection reset, the server briefly down), it is made
+// again after `wait` ms, and after each failure again twice as long after: three more tries in about seven seconds,
+// while the calls made meanwhile wait. Not a request the page's `connect-src` refused (`stub.v`, which the stub
+// learns from the browser's `securitypolicyviolation` event): it would be refused again, with a second error on the
+// console.
+const retry = (e, wait) =>
+  wait > 4e3
+    ? Promise.reject(e)
+    : new Promise((r) => setTimeout(r, wait)).then(() => {
+        if (stub.v) throw e;
+        return fetch(url).catch((e) => retry(e, wait * 2));
+      });
 const api = createWayline(() => {
   // The module the stub compiled (or, in a browser without `compileStreaming`, its response). If compiling failed
   // on a response that arrived (a `TypeError`: a server that does not label it `application/wasm`, say), it is
   // fetched again: the glue then instantiates it another way and says why on the console. A request that failed
-  // (`stub.f`, the stub's: refused by the page's `connect-src`, which would refuse it again with a second error on
-  // the console, or the network) is not made again, nor is a module that cannot be compiled at all (a
-  // `CompileError`: a Content-Security-Policy without 'wasm-unsafe-eval'): the SDK's one warning says why.
+  // (`stub.f`, the stub's) is made again as above. A module that cannot be compiled at all (a `CompileError`: a
+  // Content-Security-Policy without 'wasm-unsafe-eval') is not: the SDK's one warning says why.
   const module =
     early &&
     early.catch((e) => {
-      if (e instanceof TypeError) return Promise.resolve(stub.f).then(() => fetch(new URL('wayline_bg.wasm', import.meta.url)));
+      if (e instanceof TypeError) return Promise.resolve(stub.f).then(() => fetch(url)).catch((e) => retry(e, 1e3));
       throw e;
     });
   early = undefined;

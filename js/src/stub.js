@@ -82,15 +82,18 @@
   // The module is fetched now, alongside the loader rather than after it: one round trip less before ready. It is
   // compiled as it streams in (`compileStreaming`, where the browser has it), on the browser's compiler threads
   // while the loader is fetched and the page renders, rather than once the loader has run. (The loader takes the
-  // module, or the response, and the request, `q.f`, which tells it a refused request from a failed compile; the
-  // catch only keeps a failure from reading as unhandled if it never loads.)
+  // module, or the response, and the request, `q.f`, which tells it a failed request from a failed compile; the
+  // catch only keeps a failure from reading as unhandled if it never loads. A request the page's `connect-src`
+  // refused, which the loader does not make again as it does one that failed on the network, is told by the
+  // browser's `securitypolicyviolation` event naming it: `q.v`.)
   // So is the config `data-config` names, revalidated with the server (as the SDK's own request would be) rather
   // than taken from the HTTP cache unchecked: the loader hands the response to `init` as `configResponse`. Its
   // body is read as soon as it arrives: a body read only once the SDK asks waits behind the page's other tasks.
   // (Without WebAssembly the SDK cannot run: reading `compileStreaming` throws before either request is made, so
   // the page neither downloads the module nor sees a failed request's rejection, which nothing would handle.)
   try {
-    var c = WebAssembly.compileStreaming, f = q.f = fetch(new URL('wayline_bg.wasm', l.src));
+    var c = WebAssembly.compileStreaming, m = new URL('wayline_bg.wasm', l.src), f = q.f = fetch(m);
+    d.addEventListener('securitypolicyviolation', function (e) { q.v |= e.blockedURI == m; });
     (q.w = c ? WebAssembly.compileStreaming(f) : f).catch(n);
     // It gives up after 10 s, as the SDK's own does (transport::CONFIG_TIMEOUT), so a hung connection does not
     // hold every later check of the config.

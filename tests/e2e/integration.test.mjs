@@ -156,6 +156,46 @@ test('a collector blocked by an extension: flush() resolves false, then true onc
   await context.close();
 });
 
+// The module's request fails on the network as the page loads (a connection reset, the server restarting): the
+// loader fetches it again after a second, and again after two and four more, so the SDK starts in this page and the
+// calls made meanwhile are replayed, not lost. A request the page's policy refuses is not made again (the test
+// below).
+test('a module request that fails on the network is made again: the SDK starts and keeps the calls made meanwhile', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  let requests = 0;
+  await page.route('**/wayline_bg.wasm', (route) => (++requests === 1 ? route.abort('connectionreset') : route.continue()));
+  await pageWithPolicy(page, '/integration-wasm-retry.html', "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
+  await page.evaluate(() => wayline.track('Before The Module'));
+  await ready(page);
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  assert.equal(await flushWithin(page, 5000), true);
+  assert.equal(requests, 2);
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === anon && x.event === 'Before The Module'));
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(log.warnings.filter((w) => w.startsWith('[wayline]')), []);
+  assert.deepEqual(log.errors.filter((e) => !/ERR_CONNECTION_RESET/.test(e)), []);
+  await context.close();
+});
+
+// A module that cannot be fetched at all (the server down for good): the loader tries four times in about seven
+// seconds, then gives up with the one warning, and a flush resolves `false`.
+test('a module request that keeps failing is tried a bounded number of times, then one warning', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  let requests = 0;
+  await page.route('**/wayline_bg.wasm', (route) => (++requests, route.abort('connectionrefused')));
+  await pageWithPolicy(page, '/integration-wasm-down.html', "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
+  const flushed = await flushWithin(page, 15000);
+  assert.equal(flushed, false);
+  assert.equal(requests, 4, 'the stub\'s request and three more');
+  await page.waitForTimeout(500);
+  const warnings = log.warnings.filter((w) => w.startsWith('[wayline]'));
+  assert.equal(warnings.length, 1, JSON.stringify(log.console));
+  assert.match(warnings[0], /could not load its WebAssembly module/);
+  await page.waitForTimeout(3000);
+  assert.equal(requests, 4, 'no more tries');
+  await context.close();
+});
+
 // The SDK's files come from the collector's origin, which the page's script-src names but its connect-src does
 // not: the module (fetched by the stub) is refused. The one warning names the directive to fix.
 test("a module the page's connect-src refuses: one warning naming connect-src, flush() resolves false", async () => {
