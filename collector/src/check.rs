@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use wayline::core::campaigns::check_config as check_campaigns;
 use wayline::core::campaigns::contrast;
 use wayline::core::json::{self, Value};
-use wayline::core::rules::{Diagnostic, Span};
+use wayline::core::rules::{line_col, Diagnostic, Span};
 use wayline::core::segments::config::check_config;
 
 /// A file the command was given could not be read.
@@ -160,7 +160,49 @@ pub fn check_text(text: &str, file: &str) -> CheckReport {
         .into_iter()
         .map(|w| format!("{file}:{}: warning: {}", w.location, w.message))
         .collect();
+    for (at, escape) in lone_surrogates(text) {
+        let (line, col) = line_col(text, at);
+        checked.warnings.push(format!(
+            "{file}:{line}:{col}: warning: {escape} is half of a UTF-16 surrogate pair, without its other half; \
+             it is read as U+FFFD (\u{FFFD}), as in what the SDK tracks"
+        ));
+    }
     checked
+}
+
+/// The `\uD800`–`\uDFFF` escapes in JSON text that are not a high and a low half together: each with the byte
+/// offset of its backslash. JavaScript's `JSON.parse` keeps such a half in its string; a Rust string cannot hold
+/// it, and the JSON reader the SDK and the collector share reads it as U+FFFD (`wayline::core::json`). Text that
+/// parsed as JSON has a backslash only inside a string, where it starts an escape.
+fn lone_surrogates(text: &str) -> Vec<(usize, &str)> {
+    let bytes = text.as_bytes();
+    let unit = |at: usize| {
+        text.get(at..at + 2)
+            .filter(|&e| e == "\\u")
+            .and_then(|_| text.get(at + 2..at + 6))
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+    };
+    let (mut lone, mut at) = (Vec::new(), 0);
+    while at < bytes.len() {
+        if bytes[at] != b'\\' {
+            at += 1;
+            continue;
+        }
+        match unit(at) {
+            Some(0xD800..=0xDBFF)
+                if unit(at + 6).is_some_and(|lo| (0xDC00..0xE000).contains(&lo)) =>
+            {
+                at += 12
+            }
+            Some(0xD800..=0xDFFF) => {
+                lone.extend(text.get(at..at + 6).map(|escape| (at, escape)));
+                at += 6;
+            }
+            // Another escape (`\\` too): the character after the backslash is not the start of one.
+            _ => at += 2,
+        }
+    }
+    lone
 }
 
 /// The number of errors in `check_config`'s rendering: each starts a line with `file:` (a rule's source
@@ -222,6 +264,42 @@ mod tests {
         let report = check_text(&broken, "c.json");
         assert!(!report.is_ok());
         assert!(report.summary().ends_with("1 error, 1 warning"), "{report}");
+    }
+
+    /// An unpaired surrogate escape (`"\ud83d"`: an emoji cut in half) in campaign text, an id or a rule's string
+    /// is read as U+FFFD by the SDK and by the collector alike, as in what the SDK tracks; `wayline check` says
+    /// where each one is, since it is hardly meant, and the config stays valid. A pair, or an escaped backslash
+    /// before `u`, is no such half.
+    #[test]
+    fn unpaired_surrogate_escapes_are_warnings_and_read_as_the_replacement_character() {
+        let text = r#"{"segments": {"named": "traits.name == \"a\ud800\""},
+  "campaigns": [{"id": "c\udfff", "trigger": {"event": "Show"},
+    "action": {"type": "survey", "title": "Hi \ud83d\ude00 \\ud800 \ud83d\ud83d",
+               "questions": [{"id": "q", "type": "text", "text": "Why\ude00?"}]}}]}"#;
+        let report = check_text(text, "c.json");
+        assert!(report.is_ok(), "{report}");
+        let half = "is half of a UTF-16 surrogate pair, without its other half; it is read as U+FFFD (\u{FFFD}), \
+                    as in what the SDK tracks";
+        assert_eq!(
+            report.to_string(),
+            format!(
+                "c.json:1:43: warning: \\ud800 {half}\n\
+                 c.json:2:26: warning: \\udfff {half}\n\
+                 c.json:3:68: warning: \\ud83d {half}\n\
+                 c.json:3:74: warning: \\ud83d {half}\n\
+                 c.json:4:70: warning: \\ude00 {half}\n\
+                 c.json: 2 rules ok, 5 warnings\n"
+            )
+        );
+        let compiled = crate::remote_config::compile_text(text).unwrap();
+        for read in [
+            "\"a\u{FFFD}\"",
+            "\"c\u{FFFD}\"",
+            "Hi 😀 \\\\ud800 \u{FFFD}\u{FFFD}",
+            "Why\u{FFFD}?",
+        ] {
+            assert!(compiled.contains(read), "{read}: {compiled}");
+        }
     }
 
     #[test]

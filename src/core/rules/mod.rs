@@ -29,7 +29,7 @@ pub mod version;
 pub mod wakeup;
 pub mod wire;
 
-pub use diagnostic::{Diagnostic, Span};
+pub use diagnostic::{line_col, Diagnostic, Span};
 pub use eval::{evaluate, explain, Clause, Evaluation, RunDiagnostic};
 pub use growthbook::{compile_condition, compile_condition_lenient};
 pub use input::{Event, Fact, Input, OwnedEvent, Snapshot};

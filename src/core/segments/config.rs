@@ -297,4 +297,23 @@ mod tests {
         .unwrap();
         assert_eq!(timeline, "");
     }
+
+    /// An unpaired surrogate escape in a rule's string (`"\ud800"`, which `JSON.parse` keeps) reads as U+FFFD, as
+    /// one in the page's tracked text does (the SDK sends what `JSON.stringify` writes): so a rule written with
+    /// the same half matches an event that has it, and not one with another half, which is U+FFFD too.
+    #[test]
+    fn an_unpaired_surrogate_in_a_rule_reads_as_in_tracked_text() {
+        let config = r#"{"segments": {"half": "count(\"Cut\", where: properties.label == \"a\ud83d\") >= 1"}}"#;
+        for (label, enters) in [
+            (r"a\ud83d", true),
+            (r"a\ude00", true),
+            (r"a\ud83d\ude00", false),
+        ] {
+            let event = format!(
+                r#"{{"type": "track", "event": "Cut", "properties": {{"label": "{label}"}}, "timestamp": "2026-11-25T10:00:00Z"}}"#
+            );
+            let timeline = super::replay(config, &event, None, "config.json").unwrap();
+            assert_eq!(timeline.contains("half"), enters, "{label}: {timeline:?}");
+        }
+    }
 }
