@@ -829,6 +829,33 @@ fn an_answer_not_submitted_is_sent_when_the_page_is_hidden() {
     prompt.close();
 }
 
+/// Points are written as the visitor's locale writes numbers; where the browser refuses the locale tag (a page's
+/// own `navigator.language`), as JSON's digits, and the prompt still opens.
+#[wasm_bindgen_test]
+fn points_follow_the_locale_and_a_tag_the_browser_refuses_gives_plain_digits() {
+    let set_language = |tag: &str| {
+        Function::new_with_args(
+            "tag",
+            "Object.defineProperty(navigator, 'language', { get: () => tag, configurable: true });",
+        )
+        .call1(&JsValue::NULL, &tag.into())
+        .unwrap();
+    };
+    for (tag, points, shown) in [
+        ("en-US", "1234567.5", "1,234,567.5 points"),
+        ("de", "1234567.5", "1.234.567,5 points"),
+        ("not a locale!", "1234567", "1234567 points"),
+    ] {
+        set_language(tag);
+        let action = format!(r#"{{"type": "reward", "reward": "points", "points": {points}}}"#);
+        let (prompt, _) = open("locale-points", &action);
+        assert_eq!(text(&find(&root("locale-points"), ".k")), shown, "{tag}");
+        prompt.close();
+    }
+    let navigator = web_sys::window().unwrap().navigator();
+    Reflect::delete_property(&navigator, &"language".into()).unwrap();
+}
+
 /// One point is "1 point", not "1 points" (the `point` string, also per locale).
 #[wasm_bindgen_test]
 fn one_point_is_singular() {

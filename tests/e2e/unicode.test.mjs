@@ -60,6 +60,7 @@ const config = {
   strings: {
     pt: { submit: 'Enviar', thanks: 'Obrigado!', notLikely: 'Pouco provável', veryLikely: 'Muito provável' },
     ja: { submit: '送信', thanks: 'ありがとうございます！🎉', notLikely: '可能性は低い', veryLikely: '可能性は高い', points: '{n}ポイント' },
+    de: { points: '{n} Punkte' },
   },
   campaigns: [
     {
@@ -127,7 +128,22 @@ test('pt-BR takes the config\'s pt strings; Japanese, emoji sequences and CJK te
   await page.keyboard.press('Escape');
   await page.locator('wayline-prompt').waitFor({ state: 'detached' });
   assert.deepEqual(await overflowing(page, 'Show points'), []);
-  assert.match(await page.locator('wayline-prompt [role=dialog]').innerText(), /1500ポイント/);
+  assert.match(await page.locator('wayline-prompt [role=dialog]').innerText(), /1,500ポイント/);
   assert.deepEqual(log.errors, []);
   await context.close();
+});
+
+// A reward's points are written as the visitor's locale writes numbers (`navigator.language`, which also picks the
+// strings): grouped by thousands with a comma in English, a narrow no-break space in French, a dot in German. Before,
+// every locale read `1500 points`.
+test('a reward prompt writes its points as the visitor\'s locale does', async () => {
+  for (const [locale, shown] of [['en-US', '1,500 points'], ['fr-FR', '1\u202f500 points'], ['de-DE', '1.500 Punkte']]) {
+    const { page, log, context } = await promptPage(locale);
+    await page.evaluate(() => wayline.track('Show points'));
+    await page.locator('wayline-prompt').waitFor({ state: 'attached', timeout: 5000 });
+    const k = await page.evaluate(() => document.querySelector('wayline-prompt').shadowRoot.querySelector('.k').textContent);
+    assert.equal(k, shown, locale);
+    assert.deepEqual(log.errors, []);
+    await context.close();
+  }
 });

@@ -20,6 +20,25 @@ const REFERRAL: usize = 1;
 const POINTS: usize = 2;
 const BADGE: usize = 3;
 
+/// `n` as the visitor's locale writes it (`1,500` in English, `1 500` in French, `1.500` in German): the browser's
+/// `Intl.NumberFormat(navigator.language).format(n)`, the locale that picks the prompt's strings too. JSON's digits
+/// where that fails (a tag the browser refuses: a page may set its own `navigator.language`).
+fn locale_number(n: f64) -> String {
+    use crate::web::convert::{call1, prop};
+    let shown = crate::web::env::window()
+        .and_then(|w| {
+            let lang = prop(&prop(&w, "navigator"), "language");
+            call1(&prop(&w, "Intl"), "NumberFormat", &lang)
+        })
+        .and_then(|format| call1(&format, "format", &n.into()))
+        .and_then(|v| v.as_string());
+    shown.unwrap_or_else(|| {
+        let mut s = String::new();
+        write_number(n, &mut s);
+        s
+    })
+}
+
 impl Ui {
     fn spec(&self, key: &str) -> &str {
         text(&self.action, key)
@@ -45,8 +64,7 @@ impl Ui {
                     .get("points")
                     .and_then(Value::as_f64)
                     .unwrap_or(0.0);
-                let mut n = String::new();
-                write_number(count, &mut n);
+                let n = locale_number(count);
                 let key = if count == 1.0 {
                     strings::POINT
                 } else {
