@@ -354,9 +354,11 @@ export interface Explanation {
 export interface EventMap {
   ready: true;
   'campaign:show': CampaignShow;
-  /** An in-app navigation to a URL the campaign does not target closed its open prompt (no outcome): the SDK removed
-   * its own; a host rendering a custom action removes its own. */
-  'campaign:close': { campaign: string };
+  /** The SDK closed the campaign's open prompt (no outcome): the SDK removed its own; a host rendering a custom action
+   * removes its own. `reason`: `navigation`, an in-app navigation to a URL the campaign does not target; `reset`, a
+   * `reset()` (or another visitor signed in in another tab); `consent`, consent denied, or withdrawn where campaigns
+   * need it. */
+  'campaign:close': { campaign: string; reason: 'navigation' | 'reset' | 'consent' };
   'survey:answer': SurveyAnswer;
   'reward:claim': RewardClaim;
   warning: WarningEvent;

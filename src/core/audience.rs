@@ -432,8 +432,13 @@ impl Audience {
 
     /// Whether campaign `id` is the prompt on screen (shown and not yet closed).
     pub fn is_open(&self, id: &str) -> bool {
-        let open = self.campaigns.state().open.map(|(i, _)| i);
-        open.is_some() && open == campaigns::state::position(self.campaigns.campaigns(), id)
+        self.open_campaign() == Some(id)
+    }
+
+    /// The campaign whose prompt is on screen (shown and not yet closed), if any.
+    pub fn open_campaign(&self) -> Option<&str> {
+        let (i, _) = self.campaigns.state().open?;
+        Some(&self.campaigns.campaigns().get(i)?.id)
     }
 
     /// The whole config (for the prompts' theme and strings).

@@ -543,6 +543,12 @@ impl Tracker {
         }
     }
 
+    /// The campaign whose prompt is open (see [`Audience::open_campaign`]): the one a `reset` or a change of
+    /// consent closes.
+    pub fn open_campaign(&self) -> Option<String> {
+        Some(self.seg.audience.as_ref()?.open_campaign()?.to_string())
+    }
+
     /// Campaign decisions since the last call, for the page.
     pub fn take_decisions(&mut self) -> Vec<Decision> {
         std::mem::take(&mut self.seg.decisions)

@@ -30,7 +30,7 @@ type Next = (Option<Box<Opening>>, Option<web_sys::Element>);
 impl Sdk {
     /// Carries out the campaigns' decisions: a prompt for `show`, `campaign:show` for every show (the whole
     /// story for a custom action), `campaign:close` for a prompt closed by an in-app navigation (and the SDK's own
-    /// removed), and one console line per decision in debug mode.
+    /// removed, [`Sdk::close_prompt`]), and one console line per decision in debug mode.
     pub(super) fn announce_decisions(&mut self) {
         // By reference: an owning loop links the vector's `IntoIter` and its drop code.
         let decisions = self.tracker.take_decisions();
@@ -41,13 +41,10 @@ impl Sdk {
             match d {
                 Decision::Show { campaign } => self.show(campaign.clone()),
                 Decision::Closed { campaign } => {
-                    let payload = object("campaign", &[campaign.as_str().into()]);
-                    self.outbox.emit("campaign:close", payload);
                     // The SDK's own prompt (the one on the page: showing it replaced any other); a host's own
                     // is the host's to remove.
-                    if !self.tracker.is_custom(campaign) {
-                        self.close_prompt();
-                    }
+                    let own = !self.tracker.is_custom(campaign);
+                    self.close_prompt(Some(campaign.clone()), "navigation", own);
                 }
                 _ => {}
             }
@@ -140,9 +137,17 @@ impl Sdk {
         }
     }
 
-    /// Removes the prompt on the page (a logout or a denial starts a new visitor).
-    pub(super) fn close_prompt(&mut self) {
-        self.outbox.defer(None);
+    /// The SDK closes the open prompt, `open` (read before the change that closes it): the page's listeners hear
+    /// `campaign:close` (`{ campaign, reason }`), so a host rendering its own removes it; with `own`, the SDK's
+    /// prompt on the page is removed (a logout, a denial or another visitor: `reset`, `consent`).
+    pub(super) fn close_prompt(&mut self, open: Option<String>, reason: &str, own: bool) {
+        if let Some(campaign) = open {
+            let payload = object("campaign|reason", &[campaign.into(), reason.into()]);
+            self.outbox.emit("campaign:close", payload);
+        }
+        if own {
+            self.outbox.defer(None);
+        }
     }
 }
 

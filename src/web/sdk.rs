@@ -982,7 +982,10 @@ impl Sdk {
     fn absorb_profile(&mut self, text: &str, now: Millis) {
         // The state the other tab stored with it (see `Tracker::absorb_stored_profile`).
         #[cfg(feature = "segments")]
-        let state = self.store.get(&self.state_key);
+        let (state, open) = (
+            self.store.get(&self.state_key),
+            self.tracker.open_campaign(),
+        );
         #[cfg(not(feature = "segments"))]
         let state: Option<String> = None;
         if self
@@ -990,7 +993,7 @@ impl Sdk {
             .absorb_stored_profile(text, state.as_deref(), now)
         {
             #[cfg(feature = "segments")]
-            self.close_prompt();
+            self.close_prompt(open, "reset", true);
         }
     }
 
@@ -1003,12 +1006,14 @@ impl Sdk {
             self.write_profile();
             self.write_queue(usize::MAX, now);
         }
+        // A new visitor: the prompt on the page was the former one's (as on `reset`).
+        #[cfg(feature = "segments")]
+        if consent == Consent::Denied {
+            self.close_prompt(self.tracker.open_campaign(), "consent", true);
+        }
         self.tracker.set_consent(consent);
         match consent {
             Consent::Denied => {
-                // A new visitor: the prompt on the page was the former one's (as on `reset`).
-                #[cfg(feature = "segments")]
-                self.close_prompt();
                 self.purge_storage();
             }
             Consent::Granted => {
@@ -1308,7 +1313,7 @@ impl Sdk {
 
     pub fn reset(&mut self, now: Millis) {
         #[cfg(feature = "segments")]
-        self.close_prompt();
+        self.close_prompt(self.tracker.open_campaign(), "reset", true);
         self.tracker.reset(now);
         self.write_profile();
     }

@@ -164,11 +164,14 @@ impl Sdk {
                 let state = self.store.get(&self.state_key);
                 self.tracker.set_audience(audience, state.as_deref(), now);
             }
-        } else if let Some(audience) = self.tracker.suspend_audience(consent == Consent::Pending) {
-            self.close_prompt();
-            self.held_audience = Some(audience);
         } else {
-            self.keep_events_for_consent();
+            let open = self.tracker.open_campaign();
+            if let Some(audience) = self.tracker.suspend_audience(consent == Consent::Pending) {
+                self.close_prompt(open, "consent", true);
+                self.held_audience = Some(audience);
+            } else {
+                self.keep_events_for_consent();
+            }
         }
     }
 

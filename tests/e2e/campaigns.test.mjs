@@ -560,7 +560,7 @@ test('an in-app navigation to a URL the campaign excludes closes its open prompt
   await page.evaluate(() => history.pushState({}, '', '/checkout/pay'));
   await prompt(page).waitFor({ state: 'detached', timeout: 2000 });
   assert.deepEqual(await page.evaluate(() => window.notices.filter((n) => n.name === 'campaign:close')),
-    [{ name: 'campaign:close', campaign: 'shop-only' }]);
+    [{ name: 'campaign:close', campaign: 'shop-only', reason: 'navigation' }]);
   // Closed for the engine too: another prompt shows at once.
   await show(page, 'Show badge');
   await prompt(page).locator('[data-a=ok]').click();
@@ -583,6 +583,37 @@ test('an in-app navigation to a URL the campaign excludes closes its open prompt
   ]);
   assert.deepEqual(log.errors, []);
   await context.close();
+});
+
+// Every close of an open prompt the SDK decides tells the page (`campaign:close` with its reason), so a host that
+// renders its own removes it: a reset (logout), consent denied, consent withdrawn where campaigns need it.
+test('reset() and a change of consent that close the open prompt emit campaign:close with their reason', async () => {
+  const closes = (page) => page.evaluate(() => window.notices.filter((n) => n.name === 'campaign:close'));
+  const { page, log, context } = await campaignsPage();
+  await page.evaluate(() => wayline.reset()); // nothing open: nothing to tell
+  await page.evaluate(() => wayline.track('Go Headless'));
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:show'));
+  await page.evaluate(() => wayline.reset());
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:close'));
+  assert.deepEqual(await closes(page), [{ name: 'campaign:close', campaign: 'headless', reason: 'reset' }]);
+  // The SDK's own prompt: removed, and the page told.
+  await show(page, 'Show coupon');
+  await page.evaluate(() => wayline.consent('denied'));
+  await prompt(page).waitFor({ state: 'detached', timeout: 2000 });
+  await page.waitForFunction(() => window.notices.filter((n) => n.name === 'campaign:close').length === 2);
+  assert.deepEqual((await closes(page))[1], { name: 'campaign:close', campaign: 'coupon', reason: 'consent' });
+  await sleep(200);
+  assert.equal((await closes(page)).length, 2, 'told once');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+  // Campaigns that run only with consent (`personalizeWithoutConsent: false`): consent withdrawn stops them.
+  const other = await campaignsPage('?consentFirst=1');
+  await other.page.evaluate(() => wayline.track('Go Headless'));
+  await other.page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:show'));
+  await other.page.evaluate(() => wayline.consent('pending'));
+  await other.page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:close'));
+  assert.deepEqual(await closes(other.page), [{ name: 'campaign:close', campaign: 'headless', reason: 'consent' }]);
+  await other.context.close();
 });
 
 // `Campaign Shown` means the visitor saw the prompt: it is recorded once the prompt is built. One replaced before it

@@ -13,4 +13,5 @@ window.wayline.init({
   flushAt: 1,
   ...(params.has('configRefresh') ? { configRefresh: Number(params.get('configRefresh')) } : {}),
   ...(params.has('consent') ? { consent: params.get('consent') } : {}),
+  ...(params.has('consentFirst') ? { personalizeWithoutConsent: false } : {}),
 });
