@@ -219,6 +219,50 @@ fn a_prompt_never_built_is_not_recorded_as_shown_and_its_show_is_taken_back() {
     }
 }
 
+/// A prompt an in-app navigation closed before the page built it (the navigation came in the same moment as the
+/// show, before the prompt's task ran) never reached the screen either: its show is taken back, as any prompt never
+/// built, though it is closed already.
+#[test]
+fn a_prompt_closed_by_a_navigation_before_it_was_built_is_taken_back() {
+    let config = json::parse(
+        r#"{"campaignLimits": {"perSession": 1, "minGap": "1h"},
+            "campaigns": [
+              {"id": "shop", "trigger": {"event": "Go"}, "timing": {"frequency": "once"},
+               "audience": {"urls": {"exclude": ["*/checkout*"]}},
+               "action": {"type": "reward", "reward": "badge", "badge": "B"}}]}"#,
+    )
+    .unwrap();
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&config).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    t.track("Go", None, 2_000);
+    assert!(shown(&t.take_decisions(), "shop"));
+    t.page_view(page("/checkout"), None, None, 2_001);
+    assert!(
+        matches!(&t.take_decisions()[..], [Decision::Closed { campaign }] if campaign == "shop")
+    );
+    t.prompt_built("shop", false, 2_002);
+    assert!(!names(&t).iter().any(|n| n == "Campaign Shown"));
+    t.page_view(page("/"), None, None, 3_000);
+    let why = t.explain("shop", 3_010).unwrap();
+    assert_eq!(
+        why.get("eligible"),
+        Some(&Value::Bool(true)),
+        "{}",
+        why.to_json()
+    );
+    t.track("Go", None, 3_020);
+    assert!(shown(&t.take_decisions(), "shop"));
+    // Built this time: its show stands, though a navigation closes it.
+    t.prompt_built("shop", true, 3_030);
+    t.page_view(page("/checkout"), None, None, 3_040);
+    t.page_view(page("/"), None, None, 3_060);
+    let why = t.explain("shop", 3_070).unwrap().to_json();
+    for code in ["shown-once", "session-limit", "min-gap"] {
+        assert!(why.contains(code), "{code}: {why}");
+    }
+}
+
 /// A prompt the page removed (its body replaced) is closed: no outcome, no cooldown, its show counts, and another
 /// prompt may show.
 #[test]

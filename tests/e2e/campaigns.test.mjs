@@ -585,6 +585,36 @@ test('an in-app navigation to a URL the campaign excludes closes its open prompt
   await context.close();
 });
 
+// A navigation in the same moment as the show, before the prompt's task built it: the prompt never reached the
+// screen, so no Campaign Shown, and its show is taken back (a campaign shown once may show again).
+test('a prompt an in-app navigation closes before it is built records no Campaign Shown and stays eligible', async () => {
+  const { page, log, context } = await campaignsPage();
+  const anon = await page.evaluate(() => {
+    wayline.track('Show shop once');
+    history.pushState({}, '', '/checkout/pay');
+    return wayline.anonymousId();
+  });
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:close'));
+  await sleep(200);
+  assert.equal(await prompt(page).count(), 0);
+  await page.evaluate(() => history.pushState({}, '', '/campaigns.html'));
+  const why = await page.evaluate(() => wayline.explain('shop-once'));
+  assert.deepEqual([why.eligible, why.reasons.map((r) => r.code)], [true, []]);
+  await show(page, 'Show shop once');
+  await prompt(page).locator('[data-a=ok]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  await page.evaluate(() => { wayline.track('Done'); wayline.flush(); });
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Done'));
+  const outcomes = events.filter((e) => e.properties && e.properties.campaign).map((e) => [e.event, e.properties.campaign]);
+  assert.deepEqual(outcomes, [
+    ['Campaign Shown', 'shop-once'],
+    ['Reward Claimed', 'shop-once'],
+    ['Campaign Completed', 'shop-once'],
+  ]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // Every close of an open prompt the SDK decides tells the page (`campaign:close` with its reason), so a host that
 // renders its own removes it: a reset (logout), consent denied, consent withdrawn where campaigns need it.
 test('reset() and a change of consent that close the open prompt emit campaign:close with their reason', async () => {

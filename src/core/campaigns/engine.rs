@@ -33,8 +33,9 @@ pub struct Engine {
     hidden: bool,
     /// The page is being left: see [`Engine::set_leaving`].
     leaving: bool,
-    /// The last prompt's time before the open prompt showed, for [`Engine::unshow`]. Not persisted.
-    prompt_before: Option<i64>,
+    /// The last show while the page may still take it back ([`Engine::unshow`]): its campaign, its time and the
+    /// last prompt's time before it. Until an outcome for it, the page's removal of it or a page load. Not persisted.
+    last_show: Option<(usize, i64, Option<i64>)>,
 }
 
 impl Engine {
@@ -55,7 +56,7 @@ impl Engine {
             dirty: false,
             hidden: false,
             leaving: false,
-            prompt_before: None,
+            last_show: None,
         }
     }
 
@@ -508,6 +509,7 @@ impl Engine {
         self.state = State::from_value(v, &self.campaigns)?;
         if !in_page {
             self.state.open = None;
+            self.last_show = None;
         }
         // Delays handed on by the page left are this page's now: the next write takes them out of storage.
         self.dirty = !self.state.pending.is_empty();
@@ -692,35 +694,41 @@ impl Engine {
     }
 
     fn record_show(&mut self, i: usize, now: i64) {
-        self.prompt_before = self.state.last_prompt_at;
+        self.last_show = Some((i, now, self.state.last_prompt_at));
         self.state.history_mut(i).record_show(now);
         self.state.open = Some((i, now));
         self.state.session_prompts = self.state.session_prompts.saturating_add(1);
         self.state.last_prompt_at = Some(now);
     }
 
-    /// The open prompt, `id`'s, never reached the screen (the page could not build it, or it was replaced before
-    /// it could be): its show is taken back, as if it had not been decided. It is no longer open, and no longer
-    /// counts for the campaign's frequency, the session's limit or the minimum gap. Nothing for another campaign.
+    /// The prompt of the last show, `id`'s, never reached the screen (the page could not build it, or it was
+    /// replaced or closed, by an in-app navigation, before it could be): its show is taken back, as if it had not
+    /// been decided. It is no longer open, and no longer counts for the campaign's frequency, the session's limit
+    /// or the minimum gap. Nothing for another campaign, nor once an outcome was reported for it (the visitor saw
+    /// it) or the page removed it.
     pub fn unshow(&mut self, id: &str) {
-        let Some((i, at)) = self.state.open else {
+        let Some((i, at, before)) = self.last_show else {
             return;
         };
         if self.index(id) != Some(i) {
             return;
         }
-        self.state.open = None;
+        self.last_show = None;
+        if self.state.open.is_some_and(|(o, _)| o == i) {
+            self.state.open = None;
+        }
         let h = self.state.history_mut(i);
         if h.shows.last() == Some(&at) {
             h.shows.pop();
         }
         self.state.session_prompts = self.state.session_prompts.saturating_sub(1);
-        self.state.last_prompt_at = self.prompt_before;
+        self.state.last_prompt_at = before;
         self.dirty = true;
     }
 
     /// The open prompt, `id`'s, left the screen without an outcome (the page removed it): it is closed, as with
-    /// the page left (no cooldown; its show still counts). Nothing for another campaign.
+    /// the page left (no cooldown; its show still counts, and is no longer taken back). Nothing for another
+    /// campaign.
     pub fn close(&mut self, id: &str) {
         if self
             .state
@@ -728,6 +736,7 @@ impl Engine {
             .is_some_and(|(i, _)| self.index(id) == Some(i))
         {
             self.state.open = None;
+            self.last_show = None;
             self.dirty = true;
         }
     }
@@ -743,6 +752,10 @@ impl Engine {
                 self.record_show(i, now);
             }
             return;
+        }
+        // The visitor saw it: its show stands.
+        if self.last_show.is_some_and(|(l, ..)| l == i) {
+            self.last_show = None;
         }
         let h = self.state.history_mut(i);
         if outcome == Outcome::Dismissed {
