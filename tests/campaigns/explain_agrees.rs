@@ -65,6 +65,10 @@ enum Step {
     Reload,
     Plan(bool),
     Hidden(bool),
+    /// The page never built this campaign's prompt (`Engine::unshow`).
+    Unshow(u8),
+    /// The page removed this campaign's prompt (`Engine::close`).
+    Close(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -81,6 +85,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Reload),
         1 => any::<bool>().prop_map(Step::Plan),
         1 => any::<bool>().prop_map(Step::Hidden),
+        1 => (0u8..13).prop_map(Step::Unshow),
+        1 => (0u8..13).prop_map(Step::Close),
     ]
 }
 
@@ -302,64 +308,130 @@ proptest! {
         visitor in "[a-z]{1,6}",
         limits in 0..LIMITS.len(),
     ) {
-        let mut e = engine(limits);
-        let mut facts = Snapshot { anonymous_id: visitor, ..Snapshot::default() };
-        let props = Map::new();
-        let mut now = 1_000_000i64;
-        let mut url: Option<&str> = None;
-        let mut hidden = false;
-        for (s, dt, look) in steps {
-            now += dt;
-            match &s {
-                Step::Event(n) => { e.handle(&Signal::Event { name: EVENTS[*n as usize], properties: &props }, &facts, now); }
-                Step::Enter => {
-                    facts.traits.insert("x", 1.0.into());
-                    facts.segments = vec!["s".into()];
-                    e.handle(&Signal::SegmentEnter("s"), &facts, now);
-                }
-                Step::Exit => {
-                    facts.traits.insert("x", 0.0.into());
-                    facts.segments.clear();
-                    e.handle(&Signal::SegmentExit("s"), &facts, now);
-                }
-                Step::Stage(b) => {
-                    let to = if *b { "b" } else { "a" };
-                    facts.stages = vec![("j".into(), to.into())];
-                    e.handle(&Signal::Stage { journey: "j", from: None, to: Some(to) }, &facts, now);
-                }
-                Step::Page(u) => {
-                    url = Some(URLS[*u as usize]);
-                    e.handle(&Signal::Page { url: URLS[*u as usize] }, &facts, now);
-                }
-                Step::ExitIntent => { e.handle(&Signal::ExitIntent, &facts, now); }
-                Step::Session(id) => { e.handle(&Signal::SessionStart { id: i64::from(*id) }, &facts, now); }
-                Step::Outcome(c, o) => {
-                    e.handle(&Signal::Outcome { campaign: IDS[*c as usize], outcome: OUTCOMES[*o as usize] }, &facts, now);
-                }
-                Step::Advance => {
-                    now = now.max(e.next_wakeup().unwrap_or(now));
-                    e.advance(&facts, now);
-                }
-                Step::Reload => {
-                    let saved = parse(&e.to_value().to_json()).unwrap_or(Value::Null);
-                    let mut again = engine(limits);
-                    prop_assert!(again.restore(&saved).is_ok());
-                    again.set_url(url.map(str::to_string));
-                    e = again;
-                    hidden = false;
-                }
-                Step::Plan(pro) => {
-                    facts.traits.insert("plan", (if *pro { "pro" } else { "free" }).into());
-                }
-                Step::Hidden(h) => {
-                    hidden = *h;
-                    let mut out = Vec::new();
-                    e.set_hidden(*h, &facts, now, &mut out);
-                }
+        agrees(steps, visitor, limits)?;
+    }
+}
+
+/// The cases proptest found and saved (`tests/proptest-regressions/explain_agrees.txt`), each as it was found: a
+/// seed saved there generates other steps once the strategy has steps it had not.
+#[test]
+fn the_saved_cases_agree() {
+    use Step::*;
+    let steps = vec![
+        (Page(2), 0, false),
+        (Outcome(8, 0), 0, false),
+        (Outcome(0, 1), 0, true),
+    ];
+    if let Err(e) = agrees(steps, "a".to_string(), 3) {
+        panic!("{e}");
+    }
+}
+
+/// Runs `steps` (each after its time step, then `explain` checked if asked) as `visitor` with `LIMITS[limits]`.
+fn agrees(
+    steps: Vec<(Step, i64, bool)>,
+    visitor: String,
+    limits: usize,
+) -> Result<(), TestCaseError> {
+    let mut e = engine(limits);
+    let mut facts = Snapshot {
+        anonymous_id: visitor,
+        ..Snapshot::default()
+    };
+    let props = Map::new();
+    let mut now = 1_000_000i64;
+    let mut url: Option<&str> = None;
+    let mut hidden = false;
+    for (s, dt, look) in steps {
+        now += dt;
+        match &s {
+            Step::Event(n) => {
+                e.handle(
+                    &Signal::Event {
+                        name: EVENTS[*n as usize],
+                        properties: &props,
+                    },
+                    &facts,
+                    now,
+                );
             }
-            if look {
-                check(&e, &facts, url, hidden, now)?;
+            Step::Enter => {
+                facts.traits.insert("x", 1.0.into());
+                facts.segments = vec!["s".into()];
+                e.handle(&Signal::SegmentEnter("s"), &facts, now);
             }
+            Step::Exit => {
+                facts.traits.insert("x", 0.0.into());
+                facts.segments.clear();
+                e.handle(&Signal::SegmentExit("s"), &facts, now);
+            }
+            Step::Stage(b) => {
+                let to = if *b { "b" } else { "a" };
+                facts.stages = vec![("j".into(), to.into())];
+                e.handle(
+                    &Signal::Stage {
+                        journey: "j",
+                        from: None,
+                        to: Some(to),
+                    },
+                    &facts,
+                    now,
+                );
+            }
+            Step::Page(u) => {
+                url = Some(URLS[*u as usize]);
+                e.handle(
+                    &Signal::Page {
+                        url: URLS[*u as usize],
+                    },
+                    &facts,
+                    now,
+                );
+            }
+            Step::ExitIntent => {
+                e.handle(&Signal::ExitIntent, &facts, now);
+            }
+            Step::Session(id) => {
+                e.handle(&Signal::SessionStart { id: i64::from(*id) }, &facts, now);
+            }
+            Step::Outcome(c, o) => {
+                e.handle(
+                    &Signal::Outcome {
+                        campaign: IDS[*c as usize],
+                        outcome: OUTCOMES[*o as usize],
+                    },
+                    &facts,
+                    now,
+                );
+            }
+            Step::Advance => {
+                now = now.max(e.next_wakeup().unwrap_or(now));
+                e.advance(&facts, now);
+            }
+            Step::Reload => {
+                let saved = parse(&e.to_value().to_json()).unwrap_or(Value::Null);
+                let mut again = engine(limits);
+                prop_assert!(again.restore(&saved).is_ok());
+                again.set_url(url.map(str::to_string));
+                e = again;
+                hidden = false;
+            }
+            Step::Plan(pro) => {
+                facts
+                    .traits
+                    .insert("plan", (if *pro { "pro" } else { "free" }).into());
+            }
+            Step::Hidden(h) => {
+                hidden = *h;
+                let mut out = Vec::new();
+                e.set_hidden(*h, &facts, now, &mut out);
+            }
+            Step::Unshow(c) => e.unshow(IDS[*c as usize]),
+            Step::Close(c) => e.close(IDS[*c as usize]),
+        }
+        if look {
+            check(&e, &facts, url, hidden, now)?;
         }
     }
+    Ok(())
 }

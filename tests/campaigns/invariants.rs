@@ -1,7 +1,10 @@
 //! Random signal sequences against a config that uses every rule: the engine never panics, stays within its
 //! bounds, and never breaks a global limit (two prompts at once, more per session than allowed, two prompts
 //! closer than the minimum gap). Its state survives a round trip through its persisted text at every step, and a
-//! page load closes the prompt the page left open.
+//! page load closes the prompt the page left open. The open prompt, the session's count and the last prompt's time
+//! are those of a model, which also follows the page's reports: a prompt never built taken back (`unshow`, the last
+//! show, even once a navigation closed it, until an outcome for it, `close` or a later show) and a prompt the page
+//! removed closed (`close`).
 
 use proptest::prelude::*;
 use wayline::core::campaigns::limits::{MAX_OPEN_MS, MAX_PENDING, MAX_SHOWS_KEPT};
@@ -39,6 +42,10 @@ enum Step {
     Outcome(u8, u8),
     Advance,
     Reload,
+    /// The page never built the prompt of this campaign (`Engine::unshow`).
+    Unshow(u8),
+    /// The page removed the prompt of this campaign (`Engine::close`).
+    Close(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -55,6 +62,8 @@ fn step() -> impl Strategy<Value = Step> {
         (0u8..10, 0u8..5).prop_map(|(c, o)| Step::Outcome(c, o)),
         Just(Step::Advance),
         Just(Step::Reload),
+        (0u8..10).prop_map(Step::Unshow),
+        (0u8..10).prop_map(Step::Close),
     ]
 }
 
@@ -71,103 +80,282 @@ proptest! {
 
     #[test]
     fn limits_hold_for_any_sequence(steps in prop::collection::vec((step(), 0i64..90_000), 1..120), visitor in "[a-z]{1,6}") {
-        let mut e = engine();
-        let mut facts = Snapshot { anonymous_id: visitor, ..Snapshot::default() };
-        let props = Map::new();
-        let mut now = 1_000_000i64;
-        // Our own model of the global limits: the open prompt, shows this session, the last show.
-        let mut open: Option<(String, i64)> = None;
-        let mut session: Option<i64> = None;
-        let mut session_shows = 0;
-        let mut last_show: Option<i64> = None;
-        let names = ["e0", "e1", "e2"];
-        let urls = ["https://a.example/p1", "https://a.example/x", "https://a.example/"];
-        let outcomes = [Outcome::Shown, Outcome::Dismissed, Outcome::Answered, Outcome::Completed, Outcome::RewardClaimed];
-        let ids: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
-        for (s, dt) in steps {
-            now += dt;
-            let d = match &s {
-                Step::Event(n) => e.handle(&Signal::Event { name: names[*n as usize], properties: &props }, &facts, now),
-                Step::Enter => { facts.segments = vec!["s".into()]; e.handle(&Signal::SegmentEnter("s"), &facts, now) }
-                Step::Exit => { facts.segments.clear(); e.handle(&Signal::SegmentExit("s"), &facts, now) }
-                Step::Stage(b) => e.handle(&Signal::Stage { journey: "j", from: None, to: Some(if *b { "b" } else { "a" }) }, &facts, now),
-                Step::Page(u) => e.handle(&Signal::Page { url: urls[*u as usize] }, &facts, now),
-                Step::Exit2 => e.handle(&Signal::ExitIntent, &facts, now),
-                Step::Idle(ms) => e.handle(&Signal::Idle { ms: i64::from(*ms) }, &facts, now),
-                Step::Scroll(p) => e.handle(&Signal::Scroll { percent: f64::from(*p) }, &facts, now),
-                Step::Session(id) => {
-                    let id = i64::from(*id);
-                    if session != Some(id) { session = Some(id); session_shows = 0; open = None; }
-                    e.handle(&Signal::SessionStart { id }, &facts, now)
-                }
-                Step::Outcome(c, o) => {
-                    let campaign = &ids[*c as usize];
-                    e.handle(&Signal::Outcome { campaign, outcome: outcomes[*o as usize] }, &facts, now)
-                }
-                Step::Advance => {
-                    now = now.max(e.next_wakeup().unwrap_or(now));
-                    e.advance(&facts, now)
-                }
-                Step::Reload => {
-                    let saved = parse(&e.to_value().to_json()).unwrap_or(Value::Null);
-                    // Carried within the page (a changed config), the state is the same.
-                    let mut same_page = engine();
-                    prop_assert!(same_page.restore_state(&saved, true).is_ok());
-                    prop_assert_eq!(same_page.state(), e.state());
-                    // On the next page, a prompt open when this one was left left with it.
-                    let mut again = engine();
-                    prop_assert!(again.restore(&saved).is_ok());
-                    let mut then = e.state().clone();
-                    then.open = None;
-                    prop_assert_eq!(again.state(), &then);
-                    open = None;
-                    e = again;
-                    Vec::new()
-                }
-            };
-            // A page the open prompt's campaign does not target closes it (before anything shows).
-            for x in &d {
-                if let Decision::Closed { campaign } = x {
-                    prop_assert!(open.as_ref().is_some_and(|(c, _)| c == campaign), "closed what is not open: {:?}", d);
-                    open = None;
-                }
-            }
-            let shows: Vec<&Decision> = d.iter().filter(|d| matches!(d, Decision::Show { .. })).collect();
-            prop_assert!(shows.len() <= 1, "two shows at once: {:?}", d);
-            if let Some(Decision::Show { campaign }) = shows.first() {
-                let at = now;
-                prop_assert!(open.as_ref().is_none_or(|(_, since)| at >= since + MAX_OPEN_MS), "shown over an open prompt: {:?}", d);
-                prop_assert!(session_shows < 2, "more than 2 prompts in a session");
-                prop_assert!(last_show.is_none_or(|l| at >= l + 60_000), "within the minimum gap");
-                open = Some((campaign.clone(), at));
-                session_shows += 1;
-                last_show = Some(at);
-            }
-            // Outcomes apply after the delays that fell due before them (the engine handles those first).
-            if let Step::Outcome(c, o) = &s {
-                let campaign = &ids[*c as usize];
-                let outcome = outcomes[*o as usize];
-                let is_open = open
-                    .as_ref()
-                    .is_some_and(|(id, at)| id == campaign && now < at + MAX_OPEN_MS);
-                if outcome == Outcome::Shown && *c < 9 && !is_open {
-                    // A host-reported show counts as a prompt of its own.
-                    open = Some((campaign.clone(), now));
-                    session_shows += 1;
-                    last_show = Some(now);
-                }
-                if matches!(outcome, Outcome::Dismissed | Outcome::Completed) && is_open {
-                    open = None;
-                }
-            }
-            let st = e.state();
-            prop_assert!(st.pending.len() <= MAX_PENDING);
-            prop_assert!(st.history.iter().all(|(_, h)| h.shows.len() <= MAX_SHOWS_KEPT));
-            if let Some(w) = e.next_wakeup() {
-                prop_assert!(w > now - MAX_OPEN_MS - 90_000);
-            }
+        limits_hold(steps, visitor)?;
+    }
+}
+
+/// The cases proptest found and saved (`tests/proptest-regressions/invariants.txt`), each as it was found: a seed
+/// saved there generates other steps once the strategy has steps it had not.
+#[test]
+fn the_saved_cases_hold() {
+    use Step::*;
+    let cases = [
+        vec![
+            (Scroll(50), 0),
+            (Outcome(0, 0), 0),
+            (Session(0), 0),
+            (Enter, 0),
+            (Page(1), 60000),
+            (Event(0), 0),
+            (Page(0), 5428),
+            (Outcome(0, 0), 54572),
+        ],
+        vec![(Enter, 0), (Reload, 18488), (Page(1), 11512)],
+        vec![(Session(0), 0), (Advance, 0), (Unshow(7), 0)],
+        // A navigation closes c3's prompt before the page built it: still taken back.
+        vec![
+            (Page(2), 0),
+            (Enter, 0),
+            (Advance, 0),
+            (Page(1), 0),
+            (Unshow(3), 0),
+            (Close(3), 0),
+        ],
+    ];
+    let visitors = ["q", "f", "a", "a"];
+    for (steps, visitor) in cases.into_iter().zip(visitors) {
+        if let Err(e) = limits_hold(steps.clone(), visitor.to_string()) {
+            panic!("{steps:?}: {e}");
         }
     }
+}
+
+/// Runs `steps` (each after its time step) on an engine and on the model, as `visitor`.
+fn limits_hold(steps: Vec<(Step, i64)>, visitor: String) -> Result<(), TestCaseError> {
+    let mut e = engine();
+    let mut facts = Snapshot {
+        anonymous_id: visitor,
+        ..Snapshot::default()
+    };
+    let props = Map::new();
+    let mut now = 1_000_000i64;
+    // Our own model of the global limits: the open prompt, shows this session, the last show.
+    let mut open: Option<(String, i64)> = None;
+    let mut session: Option<i64> = None;
+    let mut session_shows: u32 = 0;
+    let mut last_show: Option<i64> = None;
+    // The last show while the page may take it back: its campaign, its time and the last show before it.
+    let mut takeback: Option<(String, i64, Option<i64>)> = None;
+    let names = ["e0", "e1", "e2"];
+    let urls = [
+        "https://a.example/p1",
+        "https://a.example/x",
+        "https://a.example/",
+    ];
+    let outcomes = [
+        Outcome::Shown,
+        Outcome::Dismissed,
+        Outcome::Answered,
+        Outcome::Completed,
+        Outcome::RewardClaimed,
+    ];
+    let ids: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+    for (s, dt) in steps {
+        now += dt;
+        let d = match &s {
+            Step::Event(n) => e.handle(
+                &Signal::Event {
+                    name: names[*n as usize],
+                    properties: &props,
+                },
+                &facts,
+                now,
+            ),
+            Step::Enter => {
+                facts.segments = vec!["s".into()];
+                e.handle(&Signal::SegmentEnter("s"), &facts, now)
+            }
+            Step::Exit => {
+                facts.segments.clear();
+                e.handle(&Signal::SegmentExit("s"), &facts, now)
+            }
+            Step::Stage(b) => e.handle(
+                &Signal::Stage {
+                    journey: "j",
+                    from: None,
+                    to: Some(if *b { "b" } else { "a" }),
+                },
+                &facts,
+                now,
+            ),
+            Step::Page(u) => e.handle(
+                &Signal::Page {
+                    url: urls[*u as usize],
+                },
+                &facts,
+                now,
+            ),
+            Step::Exit2 => e.handle(&Signal::ExitIntent, &facts, now),
+            Step::Idle(ms) => e.handle(&Signal::Idle { ms: i64::from(*ms) }, &facts, now),
+            Step::Scroll(p) => e.handle(
+                &Signal::Scroll {
+                    percent: f64::from(*p),
+                },
+                &facts,
+                now,
+            ),
+            Step::Session(id) => {
+                let id = i64::from(*id);
+                if session != Some(id) {
+                    session = Some(id);
+                    session_shows = 0;
+                    open = None;
+                }
+                e.handle(&Signal::SessionStart { id }, &facts, now)
+            }
+            Step::Outcome(c, o) => {
+                let campaign = &ids[*c as usize];
+                e.handle(
+                    &Signal::Outcome {
+                        campaign,
+                        outcome: outcomes[*o as usize],
+                    },
+                    &facts,
+                    now,
+                )
+            }
+            Step::Advance => {
+                now = now.max(e.next_wakeup().unwrap_or(now));
+                e.advance(&facts, now)
+            }
+            Step::Reload => {
+                let saved = parse(&e.to_value().to_json()).unwrap_or(Value::Null);
+                // Carried within the page (a changed config), the state is the same.
+                let mut same_page = engine();
+                prop_assert!(same_page.restore_state(&saved, true).is_ok());
+                prop_assert_eq!(same_page.state(), e.state());
+                // On the next page, a prompt open when this one was left left with it.
+                let mut again = engine();
+                prop_assert!(again.restore(&saved).is_ok());
+                let mut then = e.state().clone();
+                then.open = None;
+                prop_assert_eq!(again.state(), &then);
+                open = None;
+                takeback = None;
+                e = again;
+                Vec::new()
+            }
+            Step::Unshow(c) => {
+                let campaign = &ids[*c as usize];
+                let shows = |e: &Engine| {
+                    e.state()
+                        .history
+                        .iter()
+                        .find(|(i, _)| *i == usize::from(*c))
+                        .map_or(0, |(_, h)| h.shows.len())
+                };
+                let before = shows(&e);
+                e.unshow(campaign);
+                if let Some((_, at, prior)) = takeback.take_if(|(id, ..)| id == campaign) {
+                    prop_assert_eq!(shows(&e) + 1, before, "the show at {} taken back", at);
+                    open = open.filter(|(id, _)| id != campaign);
+                    session_shows = session_shows.saturating_sub(1);
+                    last_show = prior;
+                } else {
+                    prop_assert_eq!(shows(&e), before, "nothing to take back");
+                }
+                Vec::new()
+            }
+            Step::Close(c) => {
+                let campaign = &ids[*c as usize];
+                e.close(campaign);
+                if open.as_ref().is_some_and(|(id, _)| id == campaign) {
+                    open = None;
+                    takeback = None;
+                }
+                Vec::new()
+            }
+        };
+        // A page the open prompt's campaign does not target closes it (before anything shows).
+        for x in &d {
+            if let Decision::Closed { campaign } = x {
+                prop_assert!(
+                    open.as_ref().is_some_and(|(c, _)| c == campaign),
+                    "closed what is not open: {:?}",
+                    d
+                );
+                open = None;
+            }
+        }
+        // Then a prompt open too long is closed (with every signal, after the page's own closing).
+        let signalled = !matches!(s, Step::Unshow(_) | Step::Close(_) | Step::Reload);
+        if signalled && open.as_ref().is_some_and(|(_, at)| now >= at + MAX_OPEN_MS) {
+            open = None;
+        }
+        let shows: Vec<&Decision> = d
+            .iter()
+            .filter(|d| matches!(d, Decision::Show { .. }))
+            .collect();
+        prop_assert!(shows.len() <= 1, "two shows at once: {:?}", d);
+        if let Some(Decision::Show { campaign }) = shows.first() {
+            let at = now;
+            prop_assert!(
+                open.as_ref()
+                    .is_none_or(|(_, since)| at >= since + MAX_OPEN_MS),
+                "shown over an open prompt: {:?}",
+                d
+            );
+            prop_assert!(session_shows < 2, "more than 2 prompts in a session");
+            prop_assert!(
+                last_show.is_none_or(|l| at >= l + 60_000),
+                "within the minimum gap"
+            );
+            takeback = Some((campaign.clone(), at, last_show));
+            open = Some((campaign.clone(), at));
+            session_shows += 1;
+            last_show = Some(at);
+        }
+        // Outcomes apply after the delays that fell due before them (the engine handles those first).
+        if let Step::Outcome(c, o) = &s {
+            let campaign = &ids[*c as usize];
+            let outcome = outcomes[*o as usize];
+            let is_open = open
+                .as_ref()
+                .is_some_and(|(id, at)| id == campaign && now < at + MAX_OPEN_MS);
+            if outcome == Outcome::Shown && *c < 9 && !is_open {
+                // A host-reported show counts as a prompt of its own.
+                takeback = Some((campaign.clone(), now, last_show));
+                open = Some((campaign.clone(), now));
+                session_shows += 1;
+                last_show = Some(now);
+            }
+            if matches!(outcome, Outcome::Dismissed | Outcome::Completed) && is_open {
+                open = None;
+            }
+            // Any other outcome says the visitor saw it: its show is no longer taken back.
+            if outcome != Outcome::Shown {
+                takeback = takeback.filter(|(id, ..)| id != campaign);
+            }
+        }
+        let st = e.state();
+        prop_assert_eq!(
+            st.open.map(|(i, at)| (format!("c{i}"), at)),
+            open.clone(),
+            "the open prompt after {:?}",
+            s
+        );
+        prop_assert_eq!(
+            st.session_prompts,
+            session_shows,
+            "the session's count after {:?}",
+            s
+        );
+        prop_assert_eq!(
+            st.last_prompt_at,
+            last_show,
+            "the last prompt after {:?}",
+            s
+        );
+        prop_assert!(st.pending.len() <= MAX_PENDING);
+        prop_assert!(st
+            .history
+            .iter()
+            .all(|(_, h)| h.shows.len() <= MAX_SHOWS_KEPT));
+        if let Some(w) = e.next_wakeup() {
+            prop_assert!(w > now - MAX_OPEN_MS - 90_000);
+        }
+    }
+    Ok(())
 }
 
 const KEYS: &[&str] = &[
