@@ -615,6 +615,52 @@ test('a prompt an in-app navigation closes before it is built records no Campaig
   await context.close();
 });
 
+// The SDK in a frame nobody can see (display: none) or too small for a usable prompt (under 200×100 CSS px): a
+// survey or reward prompt is not shown there, no Campaign Shown is recorded, and the campaign stays eligible, so it
+// shows once the frame has room. A frame with room shows it as a page does.
+test('a prompt is not shown in a hidden or tiny frame, and the campaign stays eligible', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page, log } = await openPage(env.browser, context);
+  await page.goto(env.collector.url + '/campaigns-frames.html');
+  const frame = (name) => page.frame({ name });
+  for (const name of ['hidden', 'tiny', 'roomy']) {
+    await frame(name).waitForFunction(() => window.configResult && window.wayline.anonymousId());
+  }
+  for (const name of ['hidden', 'tiny']) {
+    const f = frame(name);
+    await f.evaluate(() => wayline.track('Cap Me'));
+    await sleep(300);
+    assert.equal(await f.locator('wayline-prompt').count(), 0, `${name}: no prompt`);
+    const why = await f.evaluate(() => wayline.explain('capped'));
+    assert.deepEqual([why.eligible, why.reasons.map((r) => r.code)], [true, []], `${name}: still eligible`);
+  }
+  // The tiny frame grows: the campaign shows there now.
+  await page.evaluate(() => { document.querySelector('iframe[name=tiny]').style.width = '320px'; }); // (CSSOM: allowed)
+  await frame('tiny').waitForFunction(() => innerWidth === 320);
+  await frame('tiny').evaluate(() => wayline.track('Cap Me'));
+  await frame('tiny').locator('wayline-prompt').waitFor({ state: 'attached', timeout: 5000 });
+  // A frame with room shows a prompt as a page does; hidden later (a tab of the page's own UI closed), none.
+  await frame('roomy').evaluate(() => wayline.track('Show badge'));
+  await frame('roomy').locator('wayline-prompt').waitFor({ state: 'attached', timeout: 5000 });
+  await frame('roomy').locator('wayline-prompt [data-a=ok]').click();
+  await frame('roomy').locator('wayline-prompt').waitFor({ state: 'detached' });
+  await page.evaluate(() => { document.querySelector('iframe[name=roomy]').style.display = 'none'; });
+  await frame('roomy').evaluate(() => wayline.track('Show coupon'));
+  await sleep(300);
+  assert.equal(await frame('roomy').locator('wayline-prompt').count(), 0, 'a frame hidden since: no prompt');
+  // (The frames share the page's storage; each its own SDK, whose anonymous ids may differ until they meet.)
+  const anons = [];
+  for (const name of ['hidden', 'tiny', 'roomy']) {
+    anons.push(await frame(name).evaluate(() => { wayline.track('Done'); wayline.flush(); return wayline.anonymousId(); }));
+  }
+  const ours = (e) => anons.includes(e.anonymousId);
+  const events = (await waitForEvents(env.collector, (e) => e.filter(ours).filter((x) => x.event === 'Done').length === 3)).filter(ours);
+  const shown = events.filter((e) => e.event === 'Campaign Shown').map((e) => e.properties.campaign).sort();
+  assert.deepEqual(shown, ['badge', 'capped']);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // Every close of an open prompt the SDK decides tells the page (`campaign:close` with its reason), so a host that
 // renders its own removes it: a reset (logout), consent denied, consent withdrawn where campaigns need it.
 test('reset() and a change of consent that close the open prompt emit campaign:close with their reason', async () => {

@@ -26,6 +26,11 @@ use crate::core::json::Value;
 use crate::web::convert::{is_true, Handler};
 use strings::Strings;
 
+/// The smallest viewport (CSS px, width and height) a prompt is shown in: below it the window is a hidden or tiny
+/// frame, where a prompt could not be seen or used (its controls need about this much; it is laid out for 320 px
+/// and up).
+pub const MIN_VIEWPORT: (f64, f64) = (200.0, 100.0);
+
 /// The string at `v[key]`, or "".
 fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or_default()
@@ -141,7 +146,9 @@ impl Prompt {
     /// Renders `action` (the campaign's action object as written in the config: `{"type": "survey"|"reward",
     /// ...}`) for campaign `campaign`. `theme` is the campaign's theme as the compiler renders it (`[CSS,
     /// position]`: `core::campaigns::theme::render`), if any; `strings` is the config's top-level `strings` object
-    /// if any (per-locale UI strings). Returns None if the document is unavailable or the action is not renderable.
+    /// if any (per-locale UI strings). Returns None if the document is unavailable, the action is not renderable,
+    /// or the window has no room for a usable prompt: a viewport, or the box of a frame of the page's origin, under
+    /// [`MIN_VIEWPORT`] (none for a frame hidden with `display: none`), where nobody would see or use it.
     pub fn open(
         campaign: &str,
         action: &Value,
@@ -155,6 +162,18 @@ impl Prompt {
             _ => return None,
         };
         let window = crate::web::env::window()?;
+        // In a frame of the page's origin, the frame's box (none when it or an element around it is hidden with
+        // `display: none`; a frame hidden after it was laid out keeps its viewport); elsewhere (the top window, a
+        // frame of another origin) the viewport (none in a frame hidden from the start).
+        let frame = dom::prop(&window, "frameElement");
+        let (o, w, h) = match frame.is_object() {
+            true => (&frame, "offsetWidth", "offsetHeight"),
+            false => (window.as_ref(), "innerWidth", "innerHeight"),
+        };
+        let size = |key| crate::web::convert::number(o, key);
+        if size(w) < MIN_VIEWPORT.0 || size(h) < MIN_VIEWPORT.1 {
+            return None;
+        }
         let doc = crate::web::convert::prop_object(&window, "document")?;
         // A script in the head can show a prompt before the body exists: the root element holds it then.
         let page = dom::elem(&doc, "body").or_else(|| dom::elem(&doc, "documentElement"))?;
