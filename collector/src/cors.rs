@@ -3,11 +3,13 @@
 //! particular write key is decided by the ingest handler (403), because a preflight carries
 //! no body and so no key.
 //!
-//! Two kinds of answer are readable by every origin ([`AnyOrigin`]): the SDK's files under
-//! `/sdk/`, which are public (a site loads them from the collector before any source lists it,
-//! as from a CDN), and the 403 that refuses an origin, so that the SDK on a page its source does
-//! not list reads the refusal and says so, rather than seeing a network error and retrying it
-//! for as long as the page stays open.
+//! Some answers are readable by every origin ([`AnyOrigin`]): the SDK's files under `/sdk/`,
+//! which are public (a site loads them from the collector before any source lists it, as from a
+//! CDN); the 403 that refuses an origin, so that the SDK on a page its source does not list reads
+//! the refusal and says so, rather than seeing a network error and retrying it for as long as the
+//! page stays open; and the preflight of the SDK's own endpoints ([`sdk_endpoint`]), which carries
+//! no data and grants nothing but the request itself, so that a preflighted request of the SDK's
+//! (its config revalidated with `If-None-Match`) reaches the handler that refuses it readably.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -39,7 +41,11 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     });
 
     let mut response = if request.method() == Method::OPTIONS {
-        preflight().await
+        let mut response = preflight().await;
+        if sdk_endpoint(request.uri().path()) {
+            response.extensions_mut().insert(AnyOrigin);
+        }
+        response
     } else {
         next.run(request).await
     };
@@ -62,7 +68,14 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-/// A disallowed origin gets the same 204 without `Access-Control-Allow-Origin`, which the
+/// The endpoints a page's SDK calls: the ingest routes and `/v1/config` (not `/v1/reports`, the
+/// dashboard or `/health`, which no page of a site needs to call).
+fn sdk_endpoint(path: &str) -> bool {
+    path.strip_prefix("/v1/")
+        .is_some_and(|rest| !rest.is_empty() && rest != "reports")
+}
+
+/// On other paths, a disallowed origin gets the same 204 without `Access-Control-Allow-Origin`, which the
 /// browser treats as a refusal.
 ///
 /// Also the `OPTIONS` handler of every route (see `http::router`), so that a 405's `Allow` names it: the layer

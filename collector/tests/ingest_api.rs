@@ -377,6 +377,20 @@ async fn cors_preflight_and_simple_requests() {
                 .unwrap(),
         )
         .await;
+    // The preflight of an SDK endpoint grants any origin the request, which is refused (readably) on its own.
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://evil.example")
+    );
+    let reply = h
+        .send(
+            Request::options("/dashboard")
+                .header("origin", "https://evil.example")
+                .header("access-control-request-method", "GET")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(reply.header("access-control-allow-origin"), None);
 
     let reply = h

@@ -370,10 +370,41 @@ async fn cors_preflight_and_headers() {
     assert!(allowed.contains("Authorization"), "{allowed}");
     assert_eq!(reply.header("vary"), Some("Origin"));
 
-    // A page on another site gets no grant.
+    // A page on an origin no source lists passes the preflight (which grants nothing), so that its revalidation
+    // reaches the handler and reads the 403 that refuses it, rather than failing as a network error.
     let reply =
         s.h.send(
             Request::options("/v1/config?writeKey=wk_shop")
+                .header("origin", "https://evil.example")
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "if-none-match")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://evil.example")
+    );
+    let reply = s
+        .get_with(
+            "/v1/config?writeKey=wk_shop",
+            &[
+                ("origin", "https://evil.example"),
+                ("if-none-match", "\"x\""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://evil.example")
+    );
+    // The reports are for no page: their preflight grants an unlisted origin nothing.
+    let reply =
+        s.h.send(
+            Request::options("/v1/reports?readKey=rk")
                 .header("origin", "https://evil.example")
                 .header("access-control-request-method", "GET")
                 .body(Body::empty())

@@ -281,6 +281,47 @@ test('cross-origin config from init: the SDK revalidates with If-None-Match (a p
   await context.close();
 });
 
+// An origin taken out of the sources file while its pages hold the config: the SDK's revalidation (If-None-Match,
+// preflighted) must reach the collector, whose 403 the page reads, rather than die at the preflight as a network
+// error that says nothing of why.
+test('cross-origin: a page whose origin no source lists any more revalidates its stored config and reads the 403', async () => {
+  const coll = segCollector.url;
+  const init = {
+    type: 'text/javascript',
+    body: `wayline.init({ writeKey: 'wk_shop', endpoint: ${JSON.stringify(coll)}, config: ${JSON.stringify(coll + '/v1/config?writeKey=wk_shop')} });`,
+  };
+  const pages = {
+    '/init.html': stubPage(coll, { writeKey: '', script: '/site.js"></script><script src="/init.js' }),
+    '/init.js': init,
+    '/blank.html': { body: '<!doctype html><title>blank</title><link rel="icon" href="data:,">' },
+  };
+  // The config as a page of the listed origin stored it.
+  serve(site, coll, pages);
+  let { page, context } = await openPage(browser);
+  await page.goto(site.origin + '/init.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  const stored = await storedConfig(page);
+  await context.close();
+  // The same store on an origin listed nowhere (as once listed, then removed).
+  serve(stranger, coll, pages);
+  let log;
+  ({ page, log, context } = await openPage(browser));
+  const { seen, statuses } = watchConfig(page, coll);
+  await page.goto(stranger.origin + '/blank.html');
+  await page.evaluate((v) => localStorage.setItem('wayline:wk_shop:config', v), stored);
+  await page.goto(stranger.origin + '/init.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'cache');
+  await page.waitForFunction(() => window.notices.some((n) => n.code === 'config_unavailable'));
+  const notice = (await page.evaluate(() => window.notices)).find((n) => n.code === 'config_unavailable');
+  assert.match(notice.message, new RegExp(`\\(status 403\\); the stored config stays in use\\norigin "${stranger.origin}" may not send events with this write key`));
+  assert.deepEqual(seen.filter((r) => r.method === 'GET'), [{ method: 'GET', inm: stored.split('\n')[0] }]);
+  assert.ok(statuses.includes(403), statuses.join(', '));
+  assert.deepEqual(log.errors.filter((m) => !/status of 403/.test(m)), []);
+  await context.close();
+});
+
 test('cross-origin 429 and 503 with Retry-After: the SDK reads the header and waits that long before retrying', async () => {
   const proxy = await startProxy(collector.url);
   const coll = proxy.url;
