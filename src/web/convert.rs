@@ -3,7 +3,8 @@
 //! `JSON.stringify` is the fast path (native code, one call). It throws on cycles and BigInt; then it runs again
 //! with a replacer that writes BigInts as their decimal text and a repeated or circular reference as
 //! `"[Circular]"`. Functions and symbols are left out, as `JSON.stringify` does. Anything that still throws
-//! (a getter that throws, nesting deep enough to exhaust the stack) leaves the properties absent.
+//! (a getter that throws, nesting deep enough to exhaust the stack, a page's `JSON.stringify` wrapper that drops
+//! the replacer) leaves the properties absent, which the caller reports ([`Json::Lost`]).
 
 use std::mem::ManuallyDrop;
 
@@ -79,8 +80,9 @@ pub enum Handler {
     /// Carries out what the function reads from the first argument (`sdk::acting`); with `true`, answers a promise
     /// that settles when the tab lets go of its locks (a Web Lock grant: `tabs::held`).
     Act(fn(JsValue) -> Option<super::sdk::Action>, bool),
-    /// `JSON.stringify`'s replacer in [`repaired`]: the objects seen so far.
-    Replacer(Vec<JsValue>),
+    /// `JSON.stringify`'s replacer in [`repaired`]: the objects seen so far, and `Date.prototype.toISOString` on a
+    /// Prototype.js page (see [`to_json`]; `undefined` elsewhere).
+    Replacer(Vec<JsValue>, JsValue),
     /// A wrapper of `history[method]`: the original and `history` (`listeners::patch_history`).
     History(js_sys::Function, JsValue),
     /// An open prompt's listener: its DOM events and clipboard and share results.
@@ -93,7 +95,7 @@ impl Callback {
         Callback(Callback3::new(
             move |a: JsValue, b: JsValue, c: JsValue| match &mut handler {
                 Handler::Act(make, hold) => super::sdk::acted(*make, *hold, a),
-                Handler::Replacer(seen) => replace(seen, b),
+                Handler::Replacer(seen, iso) => replace(seen, iso, b),
                 Handler::History(original, this) => {
                     super::listeners::navigated(original, this, a, b, c)
                 }
@@ -234,6 +236,8 @@ pub enum Json {
     Text(String),
     /// Had to be repaired; the text is what will be sent.
     Repaired(String),
+    /// Could not be written even with the repair: sent without them, and reported.
+    Lost,
 }
 
 #[inline(never)]
@@ -244,8 +248,10 @@ pub fn to_json(v: &JsValue) -> Json {
     // Prototype.js 1.6 gives `Array.prototype` a `toJSON` that answers JSON text, so that `JSON.stringify` writes
     // every array as a string (`"[1, 2]"`), and `Date.prototype` one that writes its quotes into the string. Where
     // Array has one (no browser's does), it is taken away while the page's value is written and Date's is the
-    // browser's text (`toISOString`); both are put back after. Other objects' own `toJSON` (Prototype's `Hash`)
-    // are honoured, as `JSON.stringify` does. (docs/sdk.md, "Pages that change JavaScript's globals".)
+    // browser's text (`toISOString`); both are put back after. `toISOString` throws for an invalid Date, where the
+    // browser's `toJSON` gives `null`: then the repair runs with no `toJSON` on Date and its replacer writes Dates as
+    // the browser's `toJSON` does. Other objects' own `toJSON` (Prototype's `Hash`) are honoured, as
+    // `JSON.stringify` does. (docs/sdk.md, "Pages that change JavaScript's globals".)
     // (`Array.prototype` read once: this runs on every `track`, where each read crosses into JavaScript.)
     ARRAY_PROTOTYPE.with(|array| {
         let own = prop(array, "toJSON");
@@ -259,7 +265,16 @@ pub fn to_json(v: &JsValue) -> Json {
         // With an `undefined` replacer: the same as none, and one binding for both calls.
         let json = match stringify(v, UNDEFINED) {
             Ok(text) => text.map_or(Json::Absent, Json::Text),
-            Err(()) => repaired(v).map_or(Json::Absent, Json::Repaired),
+            Err(()) => {
+                let iso = match &date {
+                    Some((date, _)) => {
+                        put(date, "toJSON", UNDEFINED);
+                        prop(date, "toISOString")
+                    }
+                    None => JsValue::UNDEFINED,
+                };
+                repaired(v, iso).map_or(Json::Lost, Json::Repaired)
+            }
         };
         if let Some((date, theirs)) = date {
             put(array, "toJSON", &own);
@@ -290,13 +305,18 @@ fn stringify(v: &JsValue, replacer: &JsValue) -> Result<Option<String>, ()> {
     }
 }
 
-fn repaired(v: &JsValue) -> Option<String> {
-    let replacer = Callback::of(Handler::Replacer(Vec::new()));
+fn repaired(v: &JsValue, iso: JsValue) -> Option<String> {
+    let replacer = Callback::of(Handler::Replacer(Vec::new(), iso));
     stringify(v, replacer.as_ref()).ok().flatten()
 }
 
-/// The replacer's answer for `value` (its key is not needed), `seen` the objects met so far.
-fn replace(seen: &mut Vec<JsValue>, value: JsValue) -> JsValue {
+/// The replacer's answer for `value` (its key is not needed), `seen` the objects met so far, `iso`
+/// `Date.prototype.toISOString` when Dates reach it (see [`to_json`]).
+fn replace(seen: &mut Vec<JsValue>, iso: &JsValue, value: JsValue) -> JsValue {
+    if iso.is_function() && prop(&value, "toISOString") == *iso {
+        // A Date, written as the browser's `toJSON` writes it: its ISO text, `null` when invalid (which throws).
+        return call1(&value, "toISOString", UNDEFINED).unwrap_or_else(null);
+    }
     if value.is_bigint() {
         // Its decimal text, `String(value)` (the window's `String` through `call1`: the typed `toString`
         // binding is an import and a glue function of its own, and `Reflect.get` refuses a primitive).

@@ -130,7 +130,7 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
     let name = if code == 1 { b.as_string() } else { None };
     // They are read before the SDK's state is taken: `JSON.stringify` runs the page's getters and `toJSON` methods,
     // which may call the SDK. A repair is reported once the state is had.
-    let (props, repaired) = match match code {
+    let (props, note) = match match code {
         0..=2 => convert::to_json(if shifted {
             &a
         } else if name.is_some() || (code == 1 && convert::is_nullish(&b)) {
@@ -143,13 +143,27 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
         16 => convert::to_json(&b),
         _ => Json::Absent,
     } {
-        Json::Absent => (None, false),
-        Json::Text(t) => (Some(t), false),
-        Json::Repaired(t) => (Some(t), true),
+        Json::Absent => (None, None),
+        Json::Text(t) => (Some(t), None),
+        Json::Repaired(t) => (
+            Some(t),
+            Some((
+                "properties_repaired",
+                "properties had cycles, BigInts or invalid Dates; cycles became \"[Circular]\", BigInts strings, \
+                 such Dates null",
+            )),
+        ),
+        Json::Lost => (
+            None,
+            Some((
+                "properties_lost",
+                "properties could not be written as JSON; recorded without them",
+            )),
+        ),
     };
     let options = match convert::to_json(&d) {
         Json::Text(t) | Json::Repaired(t) => Some(t),
-        Json::Absent => None,
+        Json::Absent | Json::Lost => None,
     };
     let answer = sdk::run(|s, now| {
         // The calls that record a message (`page` reads the whole page itself).
@@ -159,11 +173,8 @@ fn ask(code: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
         // For this call's message alone: forgotten below (the calls that take options return nothing early), so
         // that a call refused before it recorded anything leaves none to a later page view.
         s.tracker.set_call_options(options.as_deref());
-        if repaired {
-            s.report(
-                "properties_repaired",
-                "properties had cycles or BigInt values; cycles became \"[Circular]\", BigInts strings",
-            );
+        if let Some((code, message)) = note {
+            s.report(code, message);
         }
         match code {
             // `track(event, properties?)`; `page()`, `page(name)`, `page(name, properties)`,

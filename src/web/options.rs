@@ -174,7 +174,7 @@ impl InitOptions {
                         super::convert::Json::Text(t) | super::convert::Json::Repaired(t) => {
                             Some(ConfigSource::Inline(t))
                         }
-                        super::convert::Json::Absent => None,
+                        super::convert::Json::Absent | super::convert::Json::Lost => None,
                     },
                 },
             },

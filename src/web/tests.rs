@@ -27,6 +27,7 @@ fn text(v: &JsValue) -> String {
     match convert::to_json(v) {
         Json::Text(t) | Json::Repaired(t) => t,
         Json::Absent => "<absent>".into(),
+        Json::Lost => "<lost>".into(),
     }
 }
 

@@ -70,6 +70,27 @@ test('Prototype 1.6 (toJSON on Array and Date, Enumerable on Array.prototype): p
   await context.close();
 });
 
+// Prototype 1.6's Date#toJSON is swapped for the browser's `toISOString` while the SDK writes, which throws for an
+// invalid Date where the browser's own `toJSON` writes null: the other properties must not be lost with it.
+test('Prototype 1.6: an invalid Date among the properties is written null, as the browser writes it; the rest arrive', async () => {
+  const { page, log, context } = await visit('/hostile-prototype.html');
+  const result = await page.evaluate(async () => {
+    wayline.track('Invalid Date', {
+      when: new Date('not a date'), at: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)), items: ['a', 'b'], n: 1,
+    });
+    const flushed = await wayline.flush();
+    return { flushed, anon: wayline.anonymousId(), after: JSON.stringify([1]) };
+  });
+  assert.equal(result.flushed, true);
+  assert.equal(result.after, '"[1]"', "Prototype's toJSON is back");
+  const events = await storedFor(result.anon, 3);
+  assert.deepEqual(named(events, 'Invalid Date')[0].properties, { when: null, at: '2024-01-02T03:04:05.000Z', items: ['a', 'b'], n: 1 });
+  // Said as a repair (on this page alone, where the SDK had to write the Date itself).
+  assert.match(log.warnings.join('\n'), /invalid Dates; .*such Dates null \(properties_repaired\)/);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // An inline config is page data too: its journeys and lists are arrays (the build with the rule compiler).
 test('Prototype 1.6 with an inline config: the config compiles and its rules run', async () => {
   const collector = await startCollector({ www: join(root, 'tests', 'e2e', 'site'), sdk: join(root, 'js', 'dist-full') });
@@ -304,6 +325,35 @@ test('JSON.stringify and JSON.parse wrapped: properties, repairs and delivery un
   assert.deepEqual(named(events, 'Wrapped JSON')[0].properties, { name: 'loop', at: '2024-01-02T03:04:05Z', self: '[Circular]' });
   assert.deepEqual(log.errors, []);
   assert.match(log.warnings.join('\n'), /properties_repaired/);
+  await context.close();
+});
+
+// A wrapper that passes the value alone (`JSON.stringify = (v) => orig(v)`): the repair of a cyclic value cannot
+// run through it, so the call is recorded without its properties and the loss is said, not silent.
+test('JSON.stringify wrapped without its replacer: a cyclic value is recorded without properties, reported as properties_lost', async () => {
+  const { page, log, context } = await visit('/blank.html', () => {
+    const { stringify } = JSON;
+    JSON.stringify = function (value) {
+      return stringify.call(JSON, value);
+    };
+  });
+  const result = await page.evaluate(async () => {
+    const notices = [];
+    wayline.on('warning', (w) => notices.push(w.code));
+    const cyclic = { name: 'loop' };
+    cyclic.self = cyclic;
+    wayline.track('Lost Properties', cyclic);
+    wayline.track('Kept Properties', { name: 'plain' });
+    const flushed = await wayline.flush();
+    return { flushed, notices, anon: wayline.anonymousId() };
+  });
+  assert.equal(result.flushed, true);
+  assert.deepEqual(result.notices, ['properties_lost']);
+  const events = await storedFor(result.anon, 3);
+  assert.deepEqual(named(events, 'Lost Properties')[0].properties, {});
+  assert.deepEqual(named(events, 'Kept Properties')[0].properties, { name: 'plain' });
+  assert.match(log.warnings.join('\n'), /properties could not be written as JSON.*\(properties_lost\)/);
+  assert.deepEqual(log.errors, []);
   await context.close();
 });
 
