@@ -39,6 +39,8 @@ pub enum ApiError {
     InvalidQuery(String),
     /// The database could not be read for a report.
     ReportFailed(String),
+    /// `GET /v1/config` asked for a compiled format (the SDK's) other than the one this collector serves.
+    UnsupportedConfigFormat(String),
     /// The database could not take the write; the client should retry later.
     Storage(String),
 }
@@ -62,6 +64,7 @@ impl ApiError {
             | Self::MissingReadKey
             | Self::UnknownReadKey => StatusCode::UNAUTHORIZED,
             Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            Self::UnsupportedConfigFormat(_) => StatusCode::NOT_ACCEPTABLE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ReportFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -86,6 +89,7 @@ impl ApiError {
             Self::InvalidQuery(_) => "invalid_query",
             Self::ReportFailed(_) => "report_failed",
             Self::Storage(_) => "storage_unavailable",
+            Self::UnsupportedConfigFormat(_) => "unsupported_config_format",
         }
     }
 }
@@ -135,6 +139,11 @@ impl fmt::Display for ApiError {
             Self::InvalidQuery(message) => f.write_str(message),
             Self::ReportFailed(err) => write!(f, "the report could not be read: {err}"),
             Self::Storage(err) => write!(f, "events could not be stored, retry later: {err}"),
+            Self::UnsupportedConfigFormat(asked) => write!(
+                f,
+                "the SDK reads compiled configs of format {asked:?}; this collector serves format {}: load the SDK of the collector's release (from its /sdk/)",
+                wayline::core::compiled::VERSION
+            ),
         }
     }
 }

@@ -320,11 +320,22 @@ pub fn etag(bytes: &[u8]) -> String {
 }
 
 /// The `writeKey` query parameter (form-encoded: `+` is a space, `%XX` a byte), if present.
-fn query_write_key(uri: &Uri) -> Option<String> {
+fn query_param(uri: &Uri, wanted: &str) -> Option<String> {
     uri.query()?.split('&').find_map(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (name == "writeKey").then(|| form_decode(value)).flatten()
+        (name == wanted).then(|| form_decode(value)).flatten()
     })
+}
+
+/// The compiled format a client reads (`format` in the query, which the SDK sends: see docs/collector.md): refused
+/// unless it is the one served, so that an SDK of another release hears why rather than misreading the config.
+/// Without it (older SDKs, `curl`), the config is served as it is.
+fn check_format(uri: &Uri) -> Result<(), ApiError> {
+    let served = wayline::core::compiled::VERSION.to_string();
+    match query_param(uri, "format") {
+        Some(asked) if asked != served => Err(ApiError::UnsupportedConfigFormat(asked)),
+        _ => Ok(()),
+    }
 }
 
 fn form_decode(text: &str) -> Option<String> {
@@ -390,9 +401,10 @@ enum Fault {
 }
 
 async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Response, Fault> {
-    let query_key = query_write_key(uri);
+    let query_key = query_param(uri, "writeKey");
     let source = authenticate(state, headers, query_key.as_deref()).map_err(Fault::Api)?;
     check_origin(source, headers).map_err(Fault::Api)?;
+    check_format(uri).map_err(Fault::Api)?;
     let file = source.config.clone().ok_or_else(|| {
         let fault = ConfigFault::None {
             source: source.name.clone(),
@@ -481,7 +493,7 @@ mod tests {
 
     #[test]
     fn write_key_from_the_query() {
-        let key = |uri: &'static str| query_write_key(&Uri::from_static(uri));
+        let key = |uri: &'static str| query_param(&Uri::from_static(uri), "writeKey");
         assert_eq!(
             key("/v1/config?writeKey=wk_demo").as_deref(),
             Some("wk_demo")

@@ -102,6 +102,35 @@ async fn serves_the_config_with_a_strong_etag() {
     assert_eq!(again.header("etag"), Some(etag));
 }
 
+/// The SDK asks for the compiled format it reads (`format=3`): served when it is this collector's, refused with a
+/// 406 saying why when it is another release's; a client that does not ask is served as before.
+#[tokio::test]
+async fn the_format_the_client_reads_is_checked() {
+    let s = Setup::new();
+    let served = s.get("/v1/config?writeKey=wk_shop&format=3").await;
+    assert_eq!(served.status, StatusCode::OK, "{}", body_text(&served));
+    assert_eq!(body_text(&served), compiled(GOOD));
+    let plain = s.get("/v1/config?writeKey=wk_shop").await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.header("etag"), served.header("etag"));
+    for other in ["2", "4", "x"] {
+        let reply = s
+            .get(&format!("/v1/config?format={other}&writeKey=wk_shop"))
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE, "{other}");
+        let body = reply.json();
+        assert_eq!(body["error"]["code"], "unsupported_config_format");
+        assert_eq!(
+            body["error"]["message"],
+            format!("the SDK reads compiled configs of format \"{other}\"; this collector serves format 3: load the SDK of the collector's release (from its /sdk/)")
+        );
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+    }
+    // An unknown key is still told first.
+    let reply = s.get("/v1/config?writeKey=wk_nope&format=4").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
 #[tokio::test]
 async fn if_none_match_answers_304_without_a_body() {
     let s = Setup::new();

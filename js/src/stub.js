@@ -89,6 +89,8 @@
   // So is the config `data-config` names, revalidated with the server (as the SDK's own request would be) rather
   // than taken from the HTTP cache unchecked: the loader hands the response to `init` as `configResponse`. Its
   // body is read as soon as it arrives: a body read only once the SDK asks waits behind the page's other tasks.
+  // Both ask the collector (a URL naming /v1/config) for the compiled format this release reads (`format=`,
+  // src/core/compiled.rs's FORMAT_QUERY), which a collector of another release refuses with a 406 saying why.
   // (Without WebAssembly the SDK cannot run: reading `compileStreaming` throws before either request is made, so
   // the page neither downloads the module nor sees a failed request's rejection, which nothing would handle.)
   try {
@@ -98,8 +100,9 @@
     // It gives up after 10 s, as the SDK's own does (transport::CONFIG_TIMEOUT), so a hung connection does not
     // hold every later check of the config.
     var t = w.AbortSignal && AbortSignal.timeout && AbortSignal.timeout(1e4);
-    if (q.opts.config)
-      (q.c = fetch(q.opts.config, { credentials: 'omit', cache: 'no-cache', signal: t }).then(function (r) {
+    var cfg = q.opts.config;
+    if (cfg)
+      (q.c = fetch(/\/v1\/config/.test(cfg) ? cfg + (/\?/.test(cfg) ? '&' : '?') + 'format=3' : cfg, { credentials: 'omit', cache: 'no-cache', signal: t }).then(function (r) {
         var b = r.text();
         b.catch(n);
         return { status: r.status, headers: r.headers, text: function () { return b; } };

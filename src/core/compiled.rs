@@ -23,6 +23,13 @@ use super::segments::{Engine, Rules};
 /// The format's version: a reader refuses any other.
 pub const VERSION: f64 = 3.0;
 
+/// What the SDK adds to the query of its requests for the collector's config (a URL naming `/v1/config`;
+/// js/src/stub.js's too): the format it reads, which the collector refuses to serve in another (`406
+/// unsupported_config_format`), so that an SDK of another release hears why instead of being served a config it
+/// would refuse. A query parameter rather than a header: no CORS preflight, and HTTP caches key on it without
+/// `Vary`.
+pub const FORMAT_QUERY: &str = "format=3";
+
 /// Whether `v` is a compiled config (rather than a config as written).
 pub fn is_compiled(v: &Value) -> bool {
     v.get("wayline").and_then(Value::as_str) == Some("compiled")
@@ -171,5 +178,12 @@ mod tests {
             assert!(read(&parse(&other).unwrap()).is_none());
         }
         assert!(read(&good).is_some());
+    }
+
+    #[test]
+    fn the_format_the_sdk_asks_for_is_the_one_it_reads() {
+        assert_eq!(FORMAT_QUERY, format!("format={VERSION}"));
+        // The stub's early request asks for it too.
+        assert!(include_str!("../../js/src/stub.js").contains(&format!("'{FORMAT_QUERY}'")));
     }
 }

@@ -109,6 +109,18 @@ pub fn settle(window: &web_sys::Window, started: Option<JsValue>, on_settled: &C
 /// `on_settled` gets the `Response`, or the error of a network failure.
 #[cfg(feature = "segments")]
 pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: &Callback) {
+    // The compiled format this SDK reads, asked of the collector (see `compiled::FORMAT_QUERY`); another URL (a
+    // file, perhaps a signed one) is requested as given.
+    // (`url::find`: `str::contains` brings in the two-way searcher, over 1 KB.)
+    use crate::core::url::{find, find_byte};
+    let url = match (find(url, "/v1/config"), find_byte(url, b'?')) {
+        (None, _) => url.to_string(),
+        (Some(_), query) => super::console::join(&[
+            url,
+            if query.is_some() { "&" } else { "?" },
+            crate::core::compiled::FORMAT_QUERY,
+        ]),
+    };
     let init = parsed(r#"{"credentials":"omit"}"#);
     if let Some(etag) = etag {
         let headers = super::convert::object("If-None-Match", &[etag.into()]);
@@ -117,7 +129,7 @@ pub fn get(window: &web_sys::Window, url: &str, etag: Option<&str>, on_settled: 
     // A request unanswered this long fails, so that a hung connection does not hold the config's one request, and
     // every later check, for the life of the page.
     give_up_after(window, &init, CONFIG_TIMEOUT);
-    fetch(window, url, &init, on_settled);
+    fetch(window, &url, &init, on_settled);
 }
 
 /// See [`get`]; the script tag's early request (js/src/stub.js) uses the same.

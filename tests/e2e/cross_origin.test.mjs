@@ -224,6 +224,9 @@ test('cross-origin config from data-config: fetched, cached with its ETag, reval
   serve(site, coll, { '/config.html': stubPage(coll, { config: true }) });
   const { page, log, context } = await openPage(browser);
   const answered = async () => (await proxy.log()).filter((e) => e.path === '/v1/config').map((e) => e.upstream_status);
+  // The stub's early request asks for the compiled format this release reads.
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/config')) asked.push(new URL(r.url()).search); });
   await page.goto(site.origin + '/config.html');
   await ready(page);
   await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
@@ -233,6 +236,7 @@ test('cross-origin config from data-config: fetched, cached with its ETag, reval
   assert.match(etag, /^"[0-9a-f]{32}"$/, 'the ETag was read cross-origin and stored with the config');
   assert.equal(url, `${coll}/v1/config?writeKey=wk_shop`);
   assert.deepEqual(await answered(), [200]);
+  assert.deepEqual(asked, ['?writeKey=wk_shop&format=3']);
 
   await page.reload();
   await ready(page);

@@ -49,6 +49,32 @@ test('an offline start uses the stored config; a revalidation answered 304 keeps
   await context.close();
 });
 
+// The compiled format is negotiated: the SDK's request names the one it reads, and a collector of another release
+// refuses it with a 406 saying why (here an SDK asking for format 4, its request rewritten), rather than serving a
+// config the SDK would misread or refuse without saying which side is out of date; the stored config stays.
+test('the SDK asks for the compiled format it reads; another one is refused (406), said, and the stored config stays', async () => {
+  const context = await env.browser.newContext();
+  const { page } = await openPage(env.browser, context);
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/config')) asked.push(new URL(r.url()).search); });
+  const statuses = [];
+  page.on('response', (r) => { if (r.url().includes('/v1/config')) statuses.push(r.status()); });
+  const query = '?config=' + encodeURIComponent('/v1/config?writeKey=wk_demo');
+  await load(page, query);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'network');
+  assert.deepEqual(asked, ['?writeKey=wk_demo&format=3']);
+  await page.route('**/v1/config*', (route) => route.continue({ url: route.request().url().replace('format=3', 'format=4') }));
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.configResult && window.configResult.source === 'cache');
+  await page.waitForFunction(() => window.notices.some((n) => n.name === 'warning' && n.code === 'config_unavailable'));
+  const message = (await warnings(page)).find((w) => w.code === 'config_unavailable').message;
+  assert.match(message, /\(status 406\); the stored config stays in use\nthe SDK reads compiled configs of format "4"; this collector serves format 3/);
+  assert.deepEqual(statuses, [200, 406]);
+  assert.ok(await page.evaluate(() => wayline.explain('potentials-nudge')), 'the stored config is live');
+  await context.close();
+});
+
 test('a page whose consent starts pending starts with the stored config too, offline', async () => {
   const context = await env.browser.newContext();
   const { page } = await openPage(env.browser, context);
