@@ -198,8 +198,8 @@ impl Prompt {
             }
         }
 
-        let lang = dom::prop(&dom::prop(&window, "navigator"), "language").as_string();
-        let strings = Strings::new(strings, &lang.unwrap_or_default());
+        let lang = dom::prop(&dom::prop(&window, "navigator"), "language");
+        let strings = Strings::new(strings, lang);
         // Focusable but not a tab stop: a click on its text (not a control) leaves the focus in the dialog, where
         // Escape and the other keys are heard, rather than on the page's body.
         let dialog = dom::add(

@@ -21,15 +21,13 @@ const POINTS: usize = 2;
 const BADGE: usize = 3;
 
 /// `n` as the visitor's locale writes it (`1,500` in English, `1 500` in French, `1.500` in German): the browser's
-/// `Intl.NumberFormat(navigator.language).format(n)`, the locale that picks the prompt's strings too. JSON's digits
-/// where that fails (a tag the browser refuses: a page may set its own `navigator.language`).
-fn locale_number(n: f64) -> String {
+/// `Intl.NumberFormat(locale).format(n)`, `locale` the `navigator.language` that picks the prompt's strings
+/// ([`strings::Strings`]). JSON's digits where that fails (a tag the browser refuses: a page may set its own
+/// `navigator.language`).
+fn locale_number(n: f64, locale: &wasm_bindgen::JsValue) -> String {
     use crate::web::convert::{call1, prop};
     let shown = crate::web::env::window()
-        .and_then(|w| {
-            let lang = prop(&prop(&w, "navigator"), "language");
-            call1(&prop(&w, "Intl"), "NumberFormat", &lang)
-        })
+        .and_then(|w| call1(&prop(&w, "Intl"), "NumberFormat", locale))
         .and_then(|format| call1(&format, "format", &n.into()))
         .and_then(|v| v.as_string());
     shown.unwrap_or_else(|| {
@@ -64,7 +62,7 @@ impl Ui {
                     .get("points")
                     .and_then(Value::as_f64)
                     .unwrap_or(0.0);
-                let n = locale_number(count);
+                let n = locale_number(count, &self.strings.locale);
                 let key = if count == 1.0 {
                     strings::POINT
                 } else {

@@ -39,11 +39,15 @@ pub(super) struct Strings {
     /// The config's tables that apply, best first.
     tables: Vec<Value>,
     french: bool,
+    /// `navigator.language` as read, which also formats the numbers the prompt shows (`reward::locale_number`).
+    pub(super) locale: wasm_bindgen::JsValue,
 }
 
 impl Strings {
-    /// `lang` is `navigator.language`.
-    pub(super) fn new(config: Option<&Value>, lang: &str) -> Strings {
+    /// `locale` is `navigator.language`.
+    pub(super) fn new(config: Option<&Value>, locale: wasm_bindgen::JsValue) -> Strings {
+        let tag = locale.as_string().unwrap_or_default();
+        let lang = tag.as_str();
         let base = crate::core::url::before_byte(lang, b'-');
         let mut tables = Vec::new();
         if let Some(m) = config.and_then(Value::as_object) {
@@ -56,6 +60,7 @@ impl Strings {
         Strings {
             tables,
             french: base.eq_ignore_ascii_case("fr"),
+            locale,
         }
     }
 
