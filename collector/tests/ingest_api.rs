@@ -341,16 +341,11 @@ async fn text_plain_and_json_bodies_are_accepted_others_are_415() {
 async fn cors_preflight_and_simple_requests() {
     let h = Harness::new();
     let reply = h
-        .send(
-            Request::options("/v1/batch")
-                .header("origin", "http://localhost:5173")
-                .header("access-control-request-method", "POST")
-                .header(
-                    "access-control-request-headers",
-                    "content-type, content-encoding",
-                )
-                .body(Body::empty())
-                .unwrap(),
+        .preflight(
+            "/v1/batch",
+            "http://localhost:5173",
+            "POST",
+            Some("content-type, content-encoding"),
         )
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
@@ -369,13 +364,7 @@ async fn cors_preflight_and_simple_requests() {
     assert_eq!(reply.header("vary"), Some("Origin"));
 
     let reply = h
-        .send(
-            Request::options("/v1/batch")
-                .header("origin", "https://evil.example")
-                .header("access-control-request-method", "POST")
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .preflight("/v1/batch", "https://evil.example", "POST", None)
         .await;
     // The preflight of an SDK endpoint grants any origin the request, which is refused (readably) on its own.
     assert_eq!(
@@ -383,13 +372,7 @@ async fn cors_preflight_and_simple_requests() {
         Some("https://evil.example")
     );
     let reply = h
-        .send(
-            Request::options("/dashboard")
-                .header("origin", "https://evil.example")
-                .header("access-control-request-method", "GET")
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .preflight("/dashboard", "https://evil.example", "GET", None)
         .await;
     assert_eq!(reply.header("access-control-allow-origin"), None);
 

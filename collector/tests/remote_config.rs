@@ -376,13 +376,11 @@ async fn cors_preflight_and_headers() {
     let s = Setup::new();
     // The SDK revalidates with the tag it stored, which a browser preflights.
     let reply =
-        s.h.send(
-            Request::options("/v1/config?writeKey=wk_shop")
-                .header("origin", SHOP_ORIGIN)
-                .header("access-control-request-method", "GET")
-                .header("access-control-request-headers", "if-none-match")
-                .body(Body::empty())
-                .unwrap(),
+        s.h.preflight(
+            "/v1/config?writeKey=wk_shop",
+            SHOP_ORIGIN,
+            "GET",
+            Some("if-none-match"),
         )
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
@@ -402,13 +400,11 @@ async fn cors_preflight_and_headers() {
     // A page on an origin no source lists passes the preflight (which grants nothing), so that its revalidation
     // reaches the handler and reads the 403 that refuses it, rather than failing as a network error.
     let reply =
-        s.h.send(
-            Request::options("/v1/config?writeKey=wk_shop")
-                .header("origin", "https://evil.example")
-                .header("access-control-request-method", "GET")
-                .header("access-control-request-headers", "if-none-match")
-                .body(Body::empty())
-                .unwrap(),
+        s.h.preflight(
+            "/v1/config?writeKey=wk_shop",
+            "https://evil.example",
+            "GET",
+            Some("if-none-match"),
         )
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
@@ -432,12 +428,11 @@ async fn cors_preflight_and_headers() {
     );
     // The reports are for no page: their preflight grants an unlisted origin nothing.
     let reply =
-        s.h.send(
-            Request::options("/v1/reports?readKey=rk")
-                .header("origin", "https://evil.example")
-                .header("access-control-request-method", "GET")
-                .body(Body::empty())
-                .unwrap(),
+        s.h.preflight(
+            "/v1/reports?readKey=rk",
+            "https://evil.example",
+            "GET",
+            None,
         )
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);

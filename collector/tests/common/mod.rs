@@ -143,6 +143,23 @@ impl Harness {
             .await
     }
 
+    /// A browser's CORS preflight from `origin` for a `method` request to `path`, asking for `headers` if any.
+    pub async fn preflight(
+        &self,
+        path: &str,
+        origin: &str,
+        method: &str,
+        headers: Option<&str>,
+    ) -> Reply {
+        let mut request = Request::options(path)
+            .header("origin", origin)
+            .header("access-control-request-method", method);
+        if let Some(headers) = headers {
+            request = request.header("access-control-request-headers", headers);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
     /// Every stored event, in receive order.
     pub fn events(&self) -> Vec<Value> {
         store::read_events(&self.db)
