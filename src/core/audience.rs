@@ -491,8 +491,10 @@ impl Audience {
     }
 
     /// Takes over from the audience of the config this one replaces: when that one's campaigns had been told the
-    /// session, this one's changes need not wait for the next event.
+    /// session, this one's changes need not wait for the next event; its last show can still be taken back
+    /// ([`campaigns::Engine::continue_from`]).
     pub fn continue_from(&mut self, old: &Audience) {
+        self.campaigns.continue_from(&old.campaigns);
         if old.unsent.is_none() {
             self.unsent = None;
         }

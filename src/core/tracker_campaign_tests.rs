@@ -263,6 +263,49 @@ fn a_prompt_closed_by_a_navigation_before_it_was_built_is_taken_back() {
     }
 }
 
+/// A changed config that arrives between a show and the build of its prompt replaces the engine: the show can still
+/// be taken back, though its campaign moved in the new config (another inserted before it).
+#[test]
+fn a_show_is_taken_back_after_a_new_config_arrived_before_its_prompt_was_built() {
+    let campaign = r#"{"id": "once", "trigger": {"event": "Go"}, "timing": {"frequency": "once"},
+                       "action": {"type": "reward", "reward": "badge", "badge": "B"}}"#;
+    let with = |before: &str| {
+        json::parse(&format!(
+            r#"{{"campaignLimits": {{"perSession": 1, "minGap": "1h"}}, "campaigns": [{before}{campaign}]}}"#
+        ))
+        .unwrap()
+    };
+    let other = r#"{"id": "other", "trigger": {"event": "Other"}, "action": {"type": "custom", "payload": {}}},"#;
+    let mut t = tracker();
+    t.set_audience(Audience::boxed(&with("")).unwrap(), None, 0);
+    t.page_view(page("/"), None, None, 1_000);
+    t.track("Go", None, 2_000);
+    assert!(shown(&t.take_decisions(), "once"));
+    t.replace_audience(Audience::boxed(&with(other)).unwrap(), 2_001);
+    t.prompt_built("once", false, 2_010);
+    assert!(!names(&t).iter().any(|n| n == "Campaign Shown"));
+    let why = t.explain("once", 2_020).unwrap();
+    assert_eq!(
+        why.get("eligible"),
+        Some(&Value::Bool(true)),
+        "{}",
+        why.to_json()
+    );
+    // Built once the config changed: its show stands.
+    t.track("Go", None, 3_000);
+    assert!(shown(&t.take_decisions(), "once"));
+    t.replace_audience(Audience::boxed(&with("")).unwrap(), 3_001);
+    t.prompt_built("once", true, 3_010);
+    assert_eq!(
+        names(&t).iter().filter(|n| *n == "Campaign Shown").count(),
+        1
+    );
+    let why = t.explain("once", 3_030).unwrap().to_json();
+    for code in ["shown-once", "session-limit", "prompt-open", "min-gap"] {
+        assert!(why.contains(code), "{code}: {why}");
+    }
+}
+
 /// A prompt the page removed (its body replaced) is closed: no outcome, no cooldown, its show counts, and another
 /// prompt may show.
 #[test]

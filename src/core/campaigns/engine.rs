@@ -516,6 +516,15 @@ impl Engine {
         Ok(())
     }
 
+    /// Takes over from the engine of the config this one replaces in the same page ([`Engine::restore_state`]
+    /// carries its state): the last show can still be taken back, its prompt perhaps not built yet. Unless its
+    /// campaign is not in this config (its history was not carried either).
+    pub fn continue_from(&mut self, old: &Engine) {
+        self.last_show = old
+            .last_show
+            .and_then(|(i, at, before)| Some((self.index(&old.campaigns.get(i)?.id)?, at, before)));
+    }
+
     /// Takes in the campaign state another tab stored (read against this engine's campaigns, as
     /// [`Engine::restore`] reads it; an unreadable one is ignored): see [`State::absorb`]. The state is to be
     /// written only when it holds something the other tab's lacks, so the other tab learns it and the two stop
