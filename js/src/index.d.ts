@@ -300,8 +300,9 @@ export interface StageChange {
   at: number;
 }
 
-/** `campaign:show`: a campaign decided to show now. Built-in prompts render themselves; for `headless: true`
- * (`"type": "custom"`) the host renders `action.payload` and reports with `wayline.outcome(...)`. */
+/** `campaign:show`: a campaign shows now. A built-in prompt (survey, reward) is told once the SDK has built it (as
+ * `Campaign Shown` is recorded; none for a prompt never built); for `headless: true` (`"type": "custom"`), told with
+ * the decision, the host renders `action.payload` and reports with `wayline.outcome(...)`. */
 export interface CampaignShow {
   campaign: string;
   type: 'survey' | 'reward' | 'custom';
@@ -357,7 +358,7 @@ export interface EventMap {
   /** The SDK closed the campaign's open prompt (no outcome): the SDK removed its own; a host rendering a custom action
    * removes its own. `reason`: `navigation`, an in-app navigation to a URL the campaign does not target; `reset`, a
    * `reset()` (or another visitor signed in in another tab); `consent`, consent denied, or withdrawn where campaigns
-   * need it. */
+   * need it. Only for a prompt whose `campaign:show` was emitted. */
   'campaign:close': { campaign: string; reason: 'navigation' | 'reset' | 'consent' };
   'survey:answer': SurveyAnswer;
   'reward:claim': RewardClaim;

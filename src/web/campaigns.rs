@@ -28,9 +28,10 @@ thread_local! {
 type Next = (Option<Box<Opening>>, Option<web_sys::Element>);
 
 impl Sdk {
-    /// Carries out the campaigns' decisions: a prompt for `show`, `campaign:show` for every show (the whole
-    /// story for a custom action), `campaign:close` for a prompt closed by an in-app navigation (and the SDK's own
-    /// removed, [`Sdk::close_prompt`]), and one console line per decision in debug mode.
+    /// Carries out the campaigns' decisions: a prompt for `show` (`campaign:show` once it is built,
+    /// [`Sdk::prompt_built`]), `campaign:show` at once for a custom action (the whole story), `campaign:close` for a
+    /// prompt closed by an in-app navigation (and the SDK's own removed, [`Sdk::close_prompt`]), and one console
+    /// line per decision in debug mode.
     pub(super) fn announce_decisions(&mut self) {
         // By reference: an owning loop links the vector's `IntoIter` and its drop code.
         let decisions = self.tracker.take_decisions();
@@ -55,26 +56,12 @@ impl Sdk {
         let Some(action) = self.tracker.campaign_action(&campaign).cloned() else {
             return;
         };
-        let kind = action
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let headless = kind == "custom";
-        self.outbox.emit(
-            "campaign:show",
-            object(
-                "campaign|type|headless|action",
-                &[
-                    campaign.as_str().into(),
-                    kind.into(),
-                    headless.into(),
-                    to_js(&action),
-                ],
-            ),
-        );
-        if headless {
+        // The host builds a custom action: told now. The SDK's own prompt is told once built.
+        if self.tracker.is_custom(&campaign) {
+            self.announce(campaign, &action);
             return;
         }
+        self.announced = None;
         let config = self.tracker.config();
         let theme = config.and_then(|c| crate::core::campaigns::theme::of(c, &campaign, &action));
         let strings = config.and_then(|c| c.get("strings")).cloned();
@@ -84,6 +71,38 @@ impl Sdk {
             theme,
             strings,
         })));
+    }
+
+    /// Tells the page's listeners `campaign:show` for `campaign`, whose `action` the host builds (a custom one) or
+    /// the SDK built.
+    fn announce(&mut self, campaign: String, action: &Value) {
+        let kind = action
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        self.outbox.emit(
+            "campaign:show",
+            object(
+                "campaign|type|headless|action",
+                &[
+                    campaign.as_str().into(),
+                    kind.into(),
+                    (kind == "custom").into(),
+                    to_js(action),
+                ],
+            ),
+        );
+        self.announced = Some(campaign);
+    }
+
+    /// The prompt `o` describes was built (`built`): the page's listeners hear `campaign:show` (with the action it
+    /// was built from) and its show is recorded; or it never reached the screen: its show is taken back, and the
+    /// page hears nothing of it (see [`Tracker::prompt_built`]).
+    pub(super) fn prompt_built(&mut self, o: &Opening, built: bool, now: Millis) {
+        if built {
+            self.announce(o.campaign.clone(), &o.action);
+        }
+        self.tracker.prompt_built(&o.campaign, built, now);
     }
 
     /// What the visitor did with the prompt: the outcome is recorded (and tells the engine), and the page's
@@ -133,15 +152,17 @@ impl Sdk {
     pub(super) fn drop_unbuilt(&mut self, now: Millis) {
         let unbuilt = NEXT.with(|n| n.borrow_mut().as_mut().and_then(|(task, _)| task.take()));
         if let Some(o) = unbuilt {
-            self.tracker.prompt_built(&o.campaign, false, now);
+            self.prompt_built(&o, false, now);
         }
     }
 
     /// The SDK closes the open prompt, `open` (read before the change that closes it): the page's listeners hear
-    /// `campaign:close` (`{ campaign, reason }`), so a host rendering its own removes it; with `own`, the SDK's
-    /// prompt on the page is removed (a logout, a denial or another visitor: `reset`, `consent`).
+    /// `campaign:close` (`{ campaign, reason }`), so a host rendering its own removes it, if they heard its
+    /// `campaign:show` (the SDK's own prompt not built yet never reaches the screen: its show is taken back, and
+    /// the page hears nothing of it); with `own`, the SDK's prompt on the page is removed (a logout, a denial or
+    /// another visitor: `reset`, `consent`).
     pub(super) fn close_prompt(&mut self, open: Option<String>, reason: &str, own: bool) {
-        if let Some(campaign) = open {
+        if let Some(campaign) = open.filter(|c| self.announced.as_ref() == Some(c)) {
             let payload = object("campaign|reason", &[campaign.into(), reason.into()]);
             self.outbox.emit("campaign:close", payload);
         }
@@ -184,7 +205,7 @@ pub fn carry_out_soon(task: Option<Box<Opening>>) {
     });
     // A prompt replaced before it was built never reaches the screen: its show is taken back.
     if let Some(o) = replaced {
-        act(Action::Built(o.campaign, false));
+        act(Action::Built(o, false));
     }
     if waiting {
         return;
@@ -212,14 +233,13 @@ fn carry_out_next(_: JsValue) -> Option<Action> {
 /// gives it back there in turn (opened first, it would remember the old prompt, removed by then, and leave the
 /// focus nowhere when it closes).
 /// With `moved`, the focus moved since the change was asked for: the prompt leaves it where it is.
-/// Gives, for a prompt to open, what to tell the SDK: whether it was built (its show is recorded) or not (taken
-/// back).
+/// Gives, for a prompt to open, what to tell the SDK: whether it was built (its show is told and recorded) or not
+/// (taken back).
 pub fn carry_out(task: Option<Box<Opening>>, moved: bool) -> Option<Action> {
     if let Some(old) = OPEN.with(|o| o.take()) {
         old.close();
     }
-    let campaign = task.as_ref().map(|o| o.campaign.clone());
-    let prompt = task.and_then(|o| {
+    let prompt = task.as_ref().and_then(|o| {
         let id = o.campaign.clone();
         // Through `act`, as the browser's other callbacks: a closure of its own handed to `run` was code of its own.
         let on_event = move |e| act(Action::Prompted(id.clone(), e));
@@ -250,7 +270,7 @@ pub fn carry_out(task: Option<Box<Opening>>, moved: bool) -> Option<Action> {
             FOCUS.with(|f| crate::web::convert::call1(&w, "requestAnimationFrame", f.as_ref()));
         }
     }
-    campaign.map(|c| Action::Built(c, built))
+    task.map(|o| Action::Built(o, built))
 }
 
 /// Before each SDK task, outside its state: a prompt the page removed from the document (replacing its `body`, as

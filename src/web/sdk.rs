@@ -104,6 +104,10 @@ pub struct Sdk {
     /// Meanwhile, the config's audience waits here.
     #[cfg(feature = "segments")]
     pub(super) held_audience: Option<Box<crate::core::audience::Audience>>,
+    /// The campaign of the last show the page's listeners were told of (`campaign:show`): a custom action's at its
+    /// decision, the SDK's own prompt's once built. Only its close is told (`campaign:close`).
+    #[cfg(feature = "segments")]
+    pub(super) announced: Option<String>,
 }
 
 /// Callbacks created once and reused for every timer and request.
@@ -232,9 +236,9 @@ pub enum Action {
     /// The visitor did something with the prompt of this campaign.
     #[cfg(feature = "segments")]
     Prompted(String, super::prompt::PromptEvent),
-    /// The prompt of this campaign was built (`true`), or will never be (see [`Tracker::prompt_built`]).
+    /// The prompt was built (`true`), or will never be (see [`Sdk::prompt_built`]).
     #[cfg(feature = "segments")]
-    Built(String, bool),
+    Built(Box<Opening>, bool),
 }
 
 /// Carries out `action` on the SDK (nothing when it is not running).
@@ -312,7 +316,7 @@ impl Task for Option<Action> {
                 s.on_prompt_event(&campaign, event, now);
             }
             #[cfg(feature = "segments")]
-            Action::Built(campaign, built) => s.tracker.prompt_built(&campaign, built, now),
+            Action::Built(opening, built) => s.prompt_built(&opening, built, now),
         }
     }
 }
@@ -408,6 +412,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
         consent_first: !options.personalize_without_consent,
         #[cfg(feature = "segments")]
         held_audience: None,
+        #[cfg(feature = "segments")]
+        announced: None,
     };
     sdk.notice(storage_warning);
     if consent == Consent::Denied {

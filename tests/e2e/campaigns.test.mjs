@@ -594,9 +594,9 @@ test('a prompt an in-app navigation closes before it is built records no Campaig
     history.pushState({}, '', '/checkout/pay');
     return wayline.anonymousId();
   });
-  await page.waitForFunction(() => window.notices.some((n) => n.name === 'campaign:close'));
-  await sleep(200);
+  await sleep(300);
   assert.equal(await prompt(page).count(), 0);
+  assert.deepEqual(await page.evaluate(() => window.notices), [], 'never built: no campaign:show, no campaign:close');
   await page.evaluate(() => history.pushState({}, '', '/campaigns.html'));
   const why = await page.evaluate(() => wayline.explain('shop-once'));
   assert.deepEqual([why.eligible, why.reasons.map((r) => r.code)], [true, []]);
@@ -659,6 +659,78 @@ test('a prompt is not shown in a hidden or tiny frame, and the campaign stays el
   assert.deepEqual(shown, ['badge', 'capped']);
   assert.deepEqual(log.errors, []);
   await context.close();
+});
+
+// `campaign:show` for the SDK's own prompt (a survey, a reward) comes once the prompt is built, as `Campaign Shown`
+// is recorded: the page hears of prompts the visitor sees. One never built (replaced by a reset or a change of
+// consent in the same moment, closed by an in-app navigation before its task, refused by the page, its page left
+// first, in a hidden or tiny frame) is told to no listener, and so is not closed with `campaign:close` either. A
+// custom action is told with the decision, in the call: the host builds it.
+test('campaign:show for a built-in prompt comes once it is built; one never built is told nothing', async () => {
+  const told = (page) => page.evaluate(() => window.notices.filter((n) => n.name.startsWith('campaign:')).map((n) => `${n.name} ${n.campaign}`));
+  const { page, log, context } = await campaignsPage();
+  const during = await page.evaluate(() => {
+    window.heard = [];
+    wayline.on('campaign:show', (e) => window.heard.push([e.campaign, e.headless, !!document.querySelector('wayline-prompt')]));
+    wayline.track('Show coupon');
+    return window.heard.length;
+  });
+  assert.equal(during, 0, 'not told in the call: not built yet');
+  await prompt(page).waitFor({ state: 'attached', timeout: 2000 });
+  await page.waitForFunction(() => window.heard.length === 1);
+  assert.deepEqual(await page.evaluate(() => window.heard), [['coupon', false, true]], 'told with the prompt on the page');
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached' });
+  // Replaced in the same moment by a reset, by consent denied; closed by a navigation before it was built.
+  await page.evaluate(() => { wayline.track('Show coupon'); wayline.reset(); });
+  await page.evaluate(() => { wayline.track('Show badge'); wayline.consent('denied'); });
+  await page.evaluate(() => wayline.consent('granted'));
+  // (The navigation's page view is recorded at the SDK's next call, here in the same moment.)
+  await page.evaluate(() => { wayline.track('Show shop only'); history.pushState({}, '', '/checkout/pay'); wayline.anonymousId(); });
+  await sleep(300);
+  await page.evaluate(() => history.pushState({}, '', '/campaigns.html'));
+  assert.equal(await prompt(page).count(), 0);
+  assert.deepEqual(await told(page), ['campaign:show coupon']);
+  // A custom action: told in the call.
+  const headless = await page.evaluate(() => { wayline.track('Go Headless'); return window.heard.length; });
+  assert.equal(headless, 2);
+  await page.evaluate(() => wayline.outcome('headless', 'completed'));
+  // Refused by the page (an element of the prompt's tag that has a shadow root of its own).
+  await page.evaluate(() => {
+    customElements.define('wayline-prompt', class extends HTMLElement {
+      constructor() { super(); this.attachShadow({ mode: 'open' }); }
+    });
+    wayline.track('Show badge');
+  });
+  await sleep(300);
+  assert.deepEqual(await told(page), ['campaign:show coupon', 'campaign:show headless']);
+  // Its page left before it was built.
+  await page.goto(env.collector.url + '/campaigns.html');
+  await ready(page);
+  await page.waitForFunction(() => window.configResult);
+  await page.evaluate(() => {
+    wayline.track('Show nps');
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+  });
+  await sleep(300);
+  assert.deepEqual(await told(page), [], 'page left');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+  // In a hidden or a tiny frame; a frame with room is told as a page is.
+  const framed = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const f = await openPage(env.browser, framed);
+  await f.page.goto(env.collector.url + '/campaigns-frames.html');
+  const frame = (name) => f.page.frame({ name });
+  for (const name of ['hidden', 'tiny', 'roomy']) {
+    await frame(name).waitForFunction(() => window.configResult && window.wayline.anonymousId());
+    await frame(name).evaluate(() => wayline.track('Show badge'));
+  }
+  await frame('roomy').locator('wayline-prompt').waitFor({ state: 'attached', timeout: 5000 });
+  await sleep(300);
+  for (const name of ['hidden', 'tiny']) assert.deepEqual(await told(frame(name)), [], name);
+  assert.deepEqual(await told(frame('roomy')), ['campaign:show badge']);
+  assert.deepEqual(f.log.errors, []);
+  await framed.close();
 });
 
 // Every close of an open prompt the SDK decides tells the page (`campaign:close` with its reason), so a host that
@@ -920,12 +992,10 @@ test('on a right-to-left page the prompt runs from the right: the close button c
 test('the prompt is built after the call that triggered it returns, and a reset in the same moment shows nothing', async () => {
   const { page, log, context } = await campaignsPage();
   const during = await page.evaluate(() => {
-    const heard = [];
-    wayline.on('campaign:show', (e) => heard.push(e.campaign));
     wayline.track('Show nps');
-    return { heard, onPage: !!document.querySelector('wayline-prompt') };
+    return { explained: wayline.explain('coupon').reasons.map((r) => r.code), onPage: !!document.querySelector('wayline-prompt') };
   });
-  assert.deepEqual(during, { heard: ['nps'], onPage: false }, 'decided and announced in the call, not yet built');
+  assert.deepEqual(during, { explained: ['prompt-open'], onPage: false }, 'decided in the call, not yet built');
   await prompt(page).waitFor({ state: 'attached', timeout: 2000 });
   await page.keyboard.press('Escape');
   await prompt(page).waitFor({ state: 'detached' });
