@@ -98,9 +98,14 @@ impl Sdk {
     /// The prompt `o` describes was built (`built`): the page's listeners hear `campaign:show` (with the action it
     /// was built from) and its show is recorded; or it never reached the screen: its show is taken back, and the
     /// page hears nothing of it (see [`Tracker::prompt_built`]).
+    ///
+    /// A show built is stored (with the log and the profile) at the SDK's next timer task rather than with the
+    /// next coalesced write, so another tab triggering a moment later knows of it. (Not at the decision: a show
+    /// another tab took in would come back from it though taken back here, as shows merge by union.)
     pub(super) fn prompt_built(&mut self, o: &Opening, built: bool, now: Millis) {
         if built {
             self.announce(o.campaign.clone(), &o.action);
+            self.queue_write_at = Some(now);
         }
         self.tracker.prompt_built(&o.campaign, built, now);
     }

@@ -57,6 +57,30 @@ test('a delay waiting in one tab does not also end in a tab opened beside it: on
   await context.close();
 });
 
+// Each tab decides on its own, with the state the other tabs stored: a prompt built in one tab is stored at once
+// (not with the next coalesced write, a quarter of a second later), so a tab beside it triggering the same
+// campaign a moment later knows it was shown. ("capped": a badge shown once.)
+test('a campaign shown once in one tab is not shown again by a tab beside it a moment later', async () => {
+  const context = await browser.newContext();
+  const [a, b] = [(await openPage(browser, context)).page, (await openPage(browser, context)).page];
+  await load(a, '?tab=a');
+  await load(b, '?tab=b');
+  await sleep(1200); // the tabs' first writes
+  await a.evaluate(() => wayline.track('Cap Me'));
+  await a.locator('wayline-prompt').waitFor({ state: 'attached', timeout: 2000 });
+  await sleep(50);
+  await b.evaluate(() => wayline.track('Cap Me'));
+  await sleep(500);
+  assert.deepEqual([await shows(a), await shows(b)], [['capped'], []]);
+  assert.equal(await b.locator('wayline-prompt').count(), 0);
+  assert.deepEqual((await b.evaluate(() => wayline.explain('capped'))).reasons.map((r) => r.code), ['shown-once']);
+  const anon = await a.evaluate(() => wayline.anonymousId());
+  await a.evaluate(() => wayline.flush());
+  await b.evaluate(() => wayline.flush());
+  assert.deepEqual(await storedShows(anon, 1), ['capped ?tab=a']);
+  await context.close();
+});
+
 test('a delay handed to the next page ends there, and not again on the page left when Back restores it from the cache', async () => {
   const context = await browser.newContext();
   await context.addInitScript(() => {
