@@ -35,6 +35,13 @@ pub fn is_compiled(v: &Value) -> bool {
     v.get("wayline").and_then(Value::as_str) == Some("compiled")
 }
 
+/// Whether `v` is a compiled config of another version than this reader's (one stored by an SDK of another
+/// release may be). Not inlined: [`read`] and the SDK's check of its stored copy share it.
+#[inline(never)]
+pub fn is_other_version(v: &Value) -> bool {
+    is_compiled(v) && v.get("v").and_then(Value::as_f64) != Some(VERSION)
+}
+
 /// Builds the segments engine and reads the campaigns of a config as written; on failure, every error of both,
 /// rendered with its location (`config:segments.x:1:5: ...` with the source line and a caret,
 /// `config:campaigns[0].timing.delay: ...`). Used to compile, and by an SDK build that has the compiler.
@@ -103,7 +110,7 @@ pub struct Definitions {
 
 /// Reads a compiled config; `None` for anything [`compile`] did not write (another version included).
 pub fn read(v: &Value) -> Option<Definitions> {
-    if !is_compiled(v) || v.get("v").and_then(Value::as_f64) != Some(VERSION) {
+    if !is_compiled(v) || is_other_version(v) {
         return None;
     }
     // Filled in place (lists pushed onto, then completed), so that a refusal anywhere drops what was read
@@ -176,8 +183,10 @@ mod tests {
             let other = good.to_json().replace(r#""v":3"#, v);
             assert_ne!(other, good.to_json());
             assert!(read(&parse(&other).unwrap()).is_none());
+            assert!(is_other_version(&parse(&other).unwrap()));
         }
         assert!(read(&good).is_some());
+        assert!(!is_other_version(&good) && !is_other_version(&bad));
     }
 
     #[test]

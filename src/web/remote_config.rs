@@ -61,7 +61,9 @@ impl Sdk {
         let parts = crate::core::url::split_once_byte(cached.as_deref().unwrap_or_default(), b'\n')
             .and_then(|(etag, rest)| Some((etag, crate::core::url::split_once_byte(rest, b'\n')?)));
         if let Some((etag, (_, text))) = parts.filter(|(_, (cached_url, _))| *cached_url == url) {
-            if self.try_load_config(text, now) {
+            // A copy of another format is skipped (no warning) and its `ETag` not kept, so the request below brings
+            // this format's config whole (a 304 would leave nothing to use); it is stored in the old one's place.
+            if self.try_load_config(text, now, true) {
                 self.remote.etag = Some(etag.to_string()).filter(|e| !e.is_empty());
                 self.remote.text = Some(text.to_string());
                 self.config_loaded(true, "cache");
@@ -247,7 +249,7 @@ impl Sdk {
                     self.store_config();
                     return;
                 }
-                let ok = self.try_load_config(&text, now);
+                let ok = self.try_load_config(&text, now, false);
                 if ok {
                     self.remote.etag = etag;
                     self.remote.text = Some(text);

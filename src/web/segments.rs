@@ -9,6 +9,8 @@ use super::*;
 #[cfg(feature = "segments")]
 use super::super::options::ConfigSource;
 #[cfg(feature = "segments")]
+use crate::core::compiled;
+#[cfg(feature = "segments")]
 use crate::core::consent::Consent;
 #[cfg(feature = "segments")]
 use crate::core::segments::Change;
@@ -23,7 +25,7 @@ pub(super) fn start(sdk: &mut Sdk, config: Option<ConfigSource>, now: Millis) {
     }
     match config {
         Some(ConfigSource::Inline(text)) => {
-            let ok = sdk.try_load_config(&text, now);
+            let ok = sdk.try_load_config(&text, now, false);
             sdk.config_loaded(ok, "inline");
         }
         Some(ConfigSource::Url(url)) => sdk.start_remote_config(url, now),
@@ -94,8 +96,12 @@ impl Sdk {
 
     /// Builds segments, journeys and campaigns from config text. Every error is reported with its location; the
     /// config running before (if any) stays, and tracking goes on either way.
-    pub(super) fn try_load_config(&mut self, text: &str, now: Millis) -> bool {
+    ///
+    /// `stored`: the text is the copy stored by an earlier page, which is skipped without a warning when it is a
+    /// compiled config of another format (stored by an SDK of another release: this page's was upgraded since).
+    pub(super) fn try_load_config(&mut self, text: &str, now: Millis, stored: bool) -> bool {
         let value = match crate::core::json::parse(text) {
+            Ok(v) if stored && compiled::is_other_version(&v) => return false,
             Ok(v) => v,
             Err(_) => {
                 if !self.has_config() {
