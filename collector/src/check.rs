@@ -48,6 +48,72 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
     })
 }
 
+/// A config file's text, read as a browser reads the config it fetches (`response.text()`): without a leading
+/// byte-order mark, and with each maximal sequence of bytes that are not UTF-8 (a Latin-1 `é`, a file cut in the
+/// middle of a character) read as one U+FFFD, rather than the file refused as unreadable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigText {
+    pub text: String,
+    /// The first sequence of bytes that are not UTF-8: where its U+FFFD is in `text` (a byte offset) and the bytes
+    /// it stands for; with how many such sequences there are in all.
+    pub invalid_utf8: Option<(usize, Vec<u8>, usize)>,
+}
+
+impl ConfigText {
+    /// Decodes a file's bytes (see [`ConfigText`]).
+    pub fn decode(bytes: &[u8]) -> ConfigText {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let (mut text, mut invalid_utf8) = (String::with_capacity(bytes.len()), None);
+        // The chunks `String::from_utf8_lossy` replaces: the WHATWG decoder's (a browser's) too.
+        for chunk in bytes.utf8_chunks() {
+            text.push_str(chunk.valid());
+            if !chunk.invalid().is_empty() {
+                match &mut invalid_utf8 {
+                    None => invalid_utf8 = Some((text.len(), chunk.invalid().to_vec(), 1)),
+                    Some((_, _, count)) => *count += 1,
+                }
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+        ConfigText { text, invalid_utf8 }
+    }
+
+    /// The warning about bytes that are not UTF-8, if any, at the line and column of the first sequence
+    /// (`file:3:12: warning: byte e9 is not UTF-8; it is read as U+FFFD (�), as a browser reads it`).
+    fn warning(&self, file: &str) -> Option<String> {
+        let (at, bytes, count) = self.invalid_utf8.as_ref()?;
+        let (line, col) = line_col(&self.text, *at);
+        let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let (what, it) = match bytes.len() {
+            1 => (
+                format!("byte {} is", hex[0]),
+                "it is read as U+FFFD (\u{FFFD}), as a browser reads it",
+            ),
+            _ => (
+                format!("bytes {} are", hex.join(" ")),
+                "they are read as one U+FFFD (\u{FFFD}), as a browser reads them",
+            ),
+        };
+        let more = match count - 1 {
+            0 => String::new(),
+            n => format!(" ({} further on)", plural(n, "more such sequence")),
+        };
+        Some(format!(
+            "{file}:{line}:{col}: warning: {what} not UTF-8; {it}{more}"
+        ))
+    }
+}
+
+/// Reads a config file (see [`ConfigText`]).
+pub fn read_config(path: &Path) -> Result<ConfigText, ReadError> {
+    std::fs::read(path)
+        .map(|bytes| ConfigText::decode(&bytes))
+        .map_err(|source| ReadError {
+            path: path.to_owned(),
+            source,
+        })
+}
+
 /// What `check` found in one config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
@@ -105,8 +171,19 @@ fn plural(n: usize, what: &str) -> String {
 
 /// Checks the config file at `path`, reported under the path as written.
 pub fn check_file(path: &Path) -> Result<CheckReport, ReadError> {
-    let text = read_text(path)?;
-    Ok(check_text(&text, &path.display().to_string()))
+    Ok(check_file_text(
+        &read_config(path)?,
+        &path.display().to_string(),
+    ))
+}
+
+/// Checks a config file's text as [`check_text`] does, warning first about bytes that were not UTF-8.
+pub fn check_file_text(config: &ConfigText, file: &str) -> CheckReport {
+    let mut report = check_text(&config.text, file);
+    if let Some(warning) = config.warning(file) {
+        report.warnings.insert(0, warning);
+    }
+    report
 }
 
 /// Checks config text, reporting errors under the name `file`.
@@ -300,6 +377,37 @@ mod tests {
         ] {
             assert!(compiled.contains(read), "{read}: {compiled}");
         }
+    }
+
+    /// Each maximal sequence of bytes that are not UTF-8 is one U+FFFD, as the browser's decoder reads it (an emoji
+    /// cut short is one; a surrogate encoded as UTF-8 is three), and the warning names the first sequence's bytes;
+    /// it comes first among the warnings.
+    #[test]
+    fn bytes_that_are_not_utf8_are_one_replacement_character_per_sequence() {
+        let read = ConfigText::decode(b"{\"note\": \"\xF0\x9F\x98 \xED\xA0\xBD\"}");
+        assert_eq!(
+            read.text,
+            "{\"note\": \"\u{FFFD} \u{FFFD}\u{FFFD}\u{FFFD}\"}"
+        );
+        assert_eq!(
+            check_file_text(&read, "c.json").to_string(),
+            "c.json:1:11: warning: bytes f0 9f 98 are not UTF-8; they are read as one U+FFFD (\u{FFFD}), as a \
+             browser reads them (3 more such sequences further on)\nc.json: 0 rules ok, 1 warning\n"
+        );
+        // Outside a string, the U+FFFD is a JSON syntax error, at the place the warning names.
+        let read = ConfigText::decode(b"\xEF\xBB\xBF{\xE9}");
+        assert_eq!(read.text, "{\u{FFFD}}");
+        let report = check_file_text(&read, "c.json");
+        assert_eq!(report.errors, 1);
+        assert!(
+            report.diagnostics.starts_with("c.json:1:2: not valid JSON"),
+            "{report}"
+        );
+        assert_eq!(
+            report.warnings,
+            ["c.json:1:2: warning: byte e9 is not UTF-8; it is read as U+FFFD (\u{FFFD}), as a browser reads it"]
+        );
+        assert_eq!(ConfigText::decode(b"{}").invalid_utf8, None);
     }
 
     #[test]

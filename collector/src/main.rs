@@ -46,8 +46,8 @@ fn main() -> ExitCode {
                 eprint!("{report}");
                 ExitCode::FAILURE
             }
-            Ok(_) => match check::read_text(&config) {
-                Ok(text) => match wayline_collector::remote_config::compile_text(&text) {
+            Ok(_) => match check::read_config(&config) {
+                Ok(read) => match wayline_collector::remote_config::compile_text(&read.text) {
                     Ok(compiled) => exit(output(&[compiled.as_str(), "\n"].concat())),
                     Err(err) => {
                         eprintln!("wayline: {err}");

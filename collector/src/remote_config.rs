@@ -30,7 +30,8 @@ use crate::store::{self, Store, StoreError, Writes};
 pub enum ConfigFault {
     /// The source names no config file (404).
     None { source: String },
-    /// The file is missing or cannot be read as UTF-8 text (503).
+    /// The file is missing or cannot be read (503). Bytes that are not UTF-8 do not make it so: they are read as
+    /// U+FFFD, as a browser reads them ([`check::ConfigText`]), with a warning.
     Unreadable { file: String, message: String },
     /// The file is not JSON or fails the config check (503). `diagnostics` is the check's
     /// rendering, as `wayline check` prints it.
@@ -207,7 +208,13 @@ pub fn load(file: &ConfigFile) -> Result<Served, ConfigFault> {
 /// (an edit is live at once), but checked and compiled again only when its text changed. Checking and compiling
 /// cost far more than reading (about 0.3 M instructions for the demo config), and a broken file's diagnostics
 /// would otherwise be rendered for every request that asks for it.
-type Checked = HashMap<(PathBuf, String), (Result<String, String>, Result<Served, ConfigFault>)>;
+type Checked = HashMap<
+    (PathBuf, String),
+    (
+        Result<check::ConfigText, String>,
+        Result<Served, ConfigFault>,
+    ),
+>;
 static CHECKED: std::sync::Mutex<Option<Checked>> = std::sync::Mutex::new(None);
 
 /// [`load`], and whether this is news: what the file read gave changed since the last load (a new text, checked
@@ -226,19 +233,19 @@ pub fn load_checked(file: &ConfigFile) -> (Result<Served, ConfigFault>, bool) {
         }
     }
     let result = match &read {
-        Ok(text) => check_and_compile(file, text),
+        Ok(config) => check_and_compile(file, config),
         Err(message) => Err(ConfigFault::Unreadable {
             file: file.name.clone(),
             message: message.clone(),
         }),
     };
-    if let (Ok(text), Ok(_)) = (&read, &result) {
+    if let (Ok(config), Ok(_)) = (&read, &result) {
         // Here, where the text is checked, whichever request checked it (an SDK's fetch, with no report read
         // meanwhile, included), and of the very text checked: a read of the file later may find it broken already.
         GOOD_OUTLINES
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(file.path.clone(), ConfigOutline::from_text(text));
+            .insert(file.path.clone(), ConfigOutline::from_text(&config.text));
     }
     entries.insert(key, (read, result.clone()));
     (result, true)
@@ -259,16 +266,18 @@ pub fn last_good_outline(path: &Path) -> Option<ConfigOutline> {
         .cloned()
 }
 
-fn check_and_compile(file: &ConfigFile, body: &str) -> Result<Served, ConfigFault> {
-    let report = check::check_text(body, &file.name);
+fn check_and_compile(file: &ConfigFile, config: &check::ConfigText) -> Result<Served, ConfigFault> {
+    let body = &config.text;
+    let report = check::check_file_text(config, &file.name);
     if !report.is_ok() {
         return Err(ConfigFault::Invalid {
             summary: report.summary(),
             diagnostics: report.diagnostics,
         });
     }
-    // Valid, but probably not meant (prompt colours that contrast too little): told once, here, where each new
-    // text of the file is checked, as `wayline check` tells them.
+    // Valid, but probably not meant (bytes that are not UTF-8, unpaired surrogate escapes, prompt colours that
+    // contrast too little): told once, here, where each new text of the file is checked, as `wayline check` tells
+    // them.
     for warning in &report.warnings {
         eprintln!("wayline: {warning}");
     }
@@ -304,8 +313,8 @@ pub fn compile_text(text: &str) -> Result<String, String> {
         .map_err(|errors| errors.concat())
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    check::read_text(path).map_err(|err| err.source.to_string())
+fn read(path: &Path) -> Result<check::ConfigText, String> {
+    check::read_config(path).map_err(|err| err.source.to_string())
 }
 
 /// `"<FNV-1a 128 of the bytes, 32 hex digits>"`: stable across collectors and versions, so
@@ -489,6 +498,36 @@ mod tests {
             load_checked(&file).0,
             Err(ConfigFault::Unreadable { .. })
         ));
+    }
+
+    /// Bytes that are not UTF-8 in a config file do not make it unreadable: the collector reads them as U+FFFD, as
+    /// a browser's `response.text()` would read the file, serves the config (with a warning, as `wayline check`
+    /// gives it), and an edit that changes only those bytes is a new text.
+    #[test]
+    fn bytes_that_are_not_utf8_are_read_as_the_replacement_character() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.json");
+        let file = ConfigFile {
+            name: "site.json".into(),
+            path: path.clone(),
+        };
+        std::fs::write(
+            &path,
+            b"{\"segments\": {\"fr\": \"traits.shop == \\\"Caf\xE9\\\"\"}}",
+        )
+        .unwrap();
+        let (served, fresh) = load_checked(&file);
+        let served = served.unwrap();
+        assert!(fresh);
+        assert!(served.body.contains("Caf\u{FFFD}"), "{}", served.body);
+        std::fs::write(
+            &path,
+            b"{\"segments\": {\"fr\": \"traits.shop == \\\"Caf\xE8\\\"\"}}",
+        )
+        .unwrap();
+        let (again, fresh) = load_checked(&file);
+        assert!(fresh, "other bytes, checked again");
+        assert_eq!(again.unwrap(), served);
     }
 
     #[test]

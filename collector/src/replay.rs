@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use wayline::core::segments::config;
 
-use crate::check::{check_text, read_text, CheckReport, ReadError};
+use crate::check::{check_file_text, read_config, read_text, CheckReport, ReadError};
 
 #[derive(Debug)]
 pub enum ReplayError {
@@ -51,9 +51,10 @@ pub fn replay_files(
     until_ms: Option<i64>,
     visitor: Option<&str>,
 ) -> Result<String, ReplayError> {
-    let config_text = read_text(config_path)?;
+    let config = read_config(config_path)?;
     let file = config_path.display().to_string();
-    let report = check_text(&config_text, &file);
+    let report = check_file_text(&config, &file);
+    let config_text = config.text;
     if !report.is_ok() {
         return Err(ReplayError::Config(report));
     }

@@ -535,3 +535,34 @@ fn compile_prints_what_the_sdk_reads_and_refuses_an_invalid_config() {
     assert_eq!(run.stdout, "", "nothing on stdout");
     assert_eq!(run.stderr, wayline(&["check", "invalid.json"]).stdout);
 }
+
+/// A config file holding bytes that are not UTF-8 (a Latin-1 `é` from an editor that did not save as UTF-8, an
+/// emoji cut short) is read as a browser's `response.text()` reads it: each maximal invalid sequence is one U+FFFD,
+/// and a warning names the first one's bytes, line and column, and how many more there are; the config stays valid
+/// and `compile` (what the collector serves) has the U+FFFD. Before, the file was refused as unreadable.
+#[test]
+fn a_config_with_bytes_that_are_not_utf8_is_read_as_a_browser_reads_it_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.json");
+    // After a byte-order mark, which is dropped as before.
+    let text: &[u8] = b"\xEF\xBB\xBF{\"segments\": {\n  \"pro\": \"traits.plan == \\\"pro\\\"\",\n  \
+        \"cafe\": \"traits.shop == \\\"Caf\xE9 \xF0\x9F\x98\\\" || traits.shop == \\\"\xFF\\\"\"\n}}\n";
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let run = wayline(&["check", file]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{file}:3:32: warning: byte e9 is not UTF-8; it is read as U+FFFD (\u{FFFD}), as a browser reads it \
+             (2 more such sequences further on)\n{file}: 2 rules ok, 1 warning\n"
+        )
+    );
+    let run = wayline(&["compile", file]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("Caf\u{FFFD} \u{FFFD}") && run.stdout.contains("\"\u{FFFD}\""),
+        "{}",
+        run.stdout
+    );
+}
