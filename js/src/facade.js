@@ -28,6 +28,14 @@ export function createWayline(load) {
   // While the module's `init` runs, the module (calls made meanwhile wait for it to end; queries, such as a `ready`
   // listener's, are answered).
   let starting = false;
+  // While the module cannot be fetched (a request failed on the network and the script-tag loader waits to make it
+  // again: `load`'s argument tells), a flush resolves `false` at once, as the SDK's does when it cannot send, rather
+  // than after the tries; it is still replayed in order if the module starts.
+  let down = 0;
+  const unreachable = (v) => {
+    down = v;
+    if (v) for (const [n, a] of pending) if (n == 'flush') a[0](false);
+  };
   // Late listeners still to hear the last one (`on` below): an `off` before then takes them out.
   const owed = new Set();
   let heard = false;
@@ -90,7 +98,7 @@ export function createWayline(load) {
       // here as calls made while the module loads do, have the time the visitor saw the page. The module is
       // fetched and compiled meanwhile.
       const shown = typeof document != 'undefined' && document.prerendering && new Promise((r) => document.addEventListener('prerenderingchange', r, { once: true }));
-      ready = Promise.all([load(), shown]).then(
+      ready = Promise.all([load(unreachable), shown]).then(
         ([m]) => {
           // What `ready` and `config` last said, for listeners added after them (`on` below): heard once, however
           // many times an `init` with invalid options is corrected.
@@ -123,7 +131,8 @@ export function createWayline(load) {
         (err) => {
           failed = true;
           // A flush made meanwhile resolves `false`, as one made now does (a page awaiting it never hangs).
-          for (const [n, a] of pending.splice(0)) if (n == 'flush') a[0](false);
+          unreachable(1);
+          pending.length = 0;
           console.warn(
             '[wayline] the SDK could not load its WebAssembly module, so tracking is off on this page. ' +
               'Check that wayline_bg.wasm is served (as application/wasm) next to the script and that the ' +
@@ -138,7 +147,7 @@ export function createWayline(load) {
     flush() {
       if (mod) return new Promise((resolve) => call('flush', [resolve]));
       if (!ready || failed) return Promise.resolve(false);
-      return new Promise((resolve) => pending.push(['flush', [resolve]]));
+      return new Promise((resolve) => pending.push(['flush', [resolve]]) && down && resolve(false));
     },
     on(name, listener) {
       call('on', [name, listener]);

@@ -14,15 +14,19 @@ const url = new URL('wayline_bg.wasm', import.meta.url);
 // again after `wait` ms, and after each failure again twice as long after: three more tries in about seven seconds,
 // while the calls made meanwhile wait. Not a request the page's `connect-src` refused (`stub.v`, which the stub
 // learns from the browser's `securitypolicyviolation` event): it would be refused again, with a second error on the
-// console.
+// console. Meanwhile `down(1)` tells the API: a flush made then resolves `false` at once, as when the collector
+// cannot be reached, rather than after the tries; `down(0)` once a request is answered.
+let down;
 const retry = (e, wait) =>
   wait > 4e3
     ? Promise.reject(e)
-    : new Promise((r) => setTimeout(r, wait)).then(() => {
+    : (down(1),
+      new Promise((r) => setTimeout(r, wait)).then(() => {
         if (stub.v) throw e;
-        return fetch(url).catch((e) => retry(e, wait * 2));
-      });
-const api = createWayline(() => {
+        return fetch(url).then((r) => (down(0), r), (e) => retry(e, wait * 2));
+      }));
+const api = createWayline((unreachable) => {
+  down = unreachable;
   // The module the stub compiled (or, in a browser without `compileStreaming`, its response). If compiling failed
   // on a response that arrived (a `TypeError`: a server that does not label it `application/wasm`, say), it is
   // fetched again: the glue then instantiates it another way and says why on the console. A request that failed

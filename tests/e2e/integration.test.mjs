@@ -177,6 +177,59 @@ test('a module request that fails on the network is made again: the SDK starts a
   await context.close();
 });
 
+// While the module cannot be fetched (its request failed on the network, and the loader waits to make it again),
+// flush() resolves false at once, as when the collector cannot be reached, rather than after the tries (about seven
+// seconds when they all fail); the calls made meanwhile, that flush among them, are still replayed in order once
+// the module starts, and a flush made then is answered by the SDK.
+test('flush() while the module request waits to be made again resolves false at once; the calls are kept', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  let requests = 0;
+  await page.route('**/wayline_bg.wasm', async (route) => {
+    if (++requests === 1) return route.abort('connectionreset');
+    // The next try is answered late, so that the test's flush below surely comes before the module starts.
+    await new Promise((r) => setTimeout(r, 2000));
+    return route.continue();
+  });
+  await pageWithPolicy(page, '/integration-wasm-flush.html', "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  await page.waitForTimeout(200);
+  const early = await page.evaluate(async () => {
+    wayline.track('Before The Flush');
+    const started = performance.now();
+    const flushed = await Promise.race([wayline.flush(), new Promise((r) => setTimeout(() => r('pending'), 500))]);
+    wayline.track('After The Flush');
+    return [flushed, performance.now() - started, wayline.anonymousId()];
+  });
+  assert.equal(early[0], false, 'resolved false while the module waits to be fetched again');
+  assert.ok(early[1] < 100, `at once (${early[1]} ms)`);
+  assert.equal(early[2], undefined, 'the SDK has not started');
+  await ready(page);
+  assert.equal(requests, 2);
+  assert.equal(await flushWithin(page, 5000), true, 'a flush once the SDK runs');
+  const id = await page.evaluate(() => wayline.anonymousId());
+  const events = await waitForEvents(env.collector, (e) => ['Before The Flush', 'After The Flush'].every((n) => e.some((x) => x.anonymousId === id && x.event === n)));
+  const mine = events.filter((x) => x.anonymousId === id && x.type === 'track').map((x) => x.event);
+  assert.deepEqual(mine, ['Before The Flush', 'After The Flush'], 'replayed in order');
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(log.warnings.filter((w) => w.startsWith('[wayline]')), []);
+  assert.deepEqual(log.errors.filter((e) => !/ERR_CONNECTION_RESET/.test(e)), []);
+  await context.close();
+});
+
+// A flush made while the module's first request is simply on its way waits for the SDK, which answers it.
+test('flush() while the module is still being fetched waits for the SDK', async () => {
+  const { page, context } = await openPage(env.browser);
+  await page.route('**/wayline_bg.wasm', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    return route.continue();
+  });
+  await pageWithPolicy(page, '/integration-wasm-slow.html', "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  assert.equal(await page.evaluate(() => wayline.anonymousId()), undefined, 'the SDK has not started');
+  assert.equal(await flushWithin(page, 5000), true);
+  await context.close();
+});
+
 // A module that cannot be fetched at all (the server down for good): the loader tries four times in about seven
 // seconds, then gives up with the one warning, and a flush resolves `false`.
 test('a module request that keeps failing is tried a bounded number of times, then one warning', async () => {
@@ -184,8 +237,11 @@ test('a module request that keeps failing is tried a bounded number of times, th
   let requests = 0;
   await page.route('**/wayline_bg.wasm', (route) => (++requests, route.abort('connectionrefused')));
   await pageWithPolicy(page, '/integration-wasm-down.html', "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
+  // (At once: the first request failed, and the module cannot be had until a later one succeeds.)
   const flushed = await flushWithin(page, 15000);
   assert.equal(flushed, false);
+  const given = Date.now() + 12000;
+  while (!log.warnings.some((w) => w.startsWith('[wayline]')) && Date.now() < given) await page.waitForTimeout(100);
   assert.equal(requests, 4, 'the stub\'s request and three more');
   await page.waitForTimeout(500);
   const warnings = log.warnings.filter((w) => w.startsWith('[wayline]'));
@@ -214,6 +270,9 @@ test("a module the page's connect-src refuses: one warning naming connect-src, f
     await page.waitForFunction(() => window.wayline && window.wayline.loaded);
     assert.equal(await flushWithin(page, 5000), false);
     assert.equal(await page.evaluate(() => { wayline.track('Nothing Thrown'); return 'ok'; }), 'ok');
+    // The warning comes once the loader has seen the refusal (the browser's event may come after the failed request).
+    const given = Date.now() + 5000;
+    while (!log.warnings.some((w) => w.startsWith('[wayline]')) && Date.now() < given) await page.waitForTimeout(100);
     const warnings = log.warnings.filter((w) => w.startsWith('[wayline]'));
     assert.equal(warnings.length, 1, JSON.stringify(log.console));
     assert.match(warnings[0], /connect-src/);
