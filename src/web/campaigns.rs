@@ -227,7 +227,14 @@ pub fn carry_out_soon(task: Option<Box<Opening>>) {
 
 /// The timer's callback of [`carry_out_soon`]; then what the SDK is told of the prompt it opened (see
 /// [`carry_out`]).
+///
+/// An in-app navigation since the change was asked for (a `history.pushState` right after the call that triggered
+/// the campaign) is taken in first: its page view waits for the SDK's next call or task (see
+/// `Sdk::on_navigation`), and this task can come before the SDK's timer. On a page the campaign does not target,
+/// the navigation closes the prompt before it is built, which replaces the change waiting here and takes its show
+/// back (see [`carry_out_soon`]): no prompt, no `Campaign Shown`, no `campaign:show`.
 fn carry_out_next(_: JsValue) -> Option<Action> {
+    act(Action::Building);
     let (task, focus) = NEXT.with(|n| n.take())?;
     carry_out(task, crate::web::prompt::focused_in_page() != focus)
 }

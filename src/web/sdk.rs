@@ -239,6 +239,10 @@ pub enum Action {
     /// The prompt was built (`true`), or will never be (see [`Sdk::prompt_built`]).
     #[cfg(feature = "segments")]
     Built(Box<Opening>, bool),
+    /// A prompt is about to be built: only the page view of a navigation before it, recorded first as for every
+    /// action (see `campaigns::carry_out_next`).
+    #[cfg(feature = "segments")]
+    Building,
 }
 
 /// Carries out `action` on the SDK (nothing when it is not running).
@@ -317,6 +321,8 @@ impl Task for Option<Action> {
             }
             #[cfg(feature = "segments")]
             Action::Built(opening, built) => s.prompt_built(&opening, built, now),
+            #[cfg(feature = "segments")]
+            Action::Building => {}
         }
     }
 }

@@ -615,6 +615,41 @@ test('a prompt an in-app navigation closes before it is built records no Campaig
   await context.close();
 });
 
+// The same with no SDK call after the navigation: its page view waits for the SDK's next task, and the prompt's
+// task, due first, takes the navigation in before it builds the prompt. Not built, not told, not counted; a
+// navigation to a page the campaign still targets leaves it to be built and shown.
+test('a navigation right after the trigger, with no call between, to a URL the campaign excludes: no prompt built', async () => {
+  const { page, log, context } = await campaignsPage();
+  const anon = await page.evaluate(() => wayline.anonymousId());
+  await page.evaluate(() => { wayline.track('Show shop once'); history.pushState({}, '', '/checkout/pay'); });
+  await sleep(300);
+  assert.equal(await prompt(page).count(), 0);
+  assert.deepEqual(await page.evaluate(() => window.notices), [], 'never built: no campaign:show, no campaign:close');
+  await page.evaluate(() => history.pushState({}, '', '/campaigns.html'));
+  const why = await page.evaluate(() => wayline.explain('shop-once'));
+  assert.deepEqual([why.eligible, why.reasons.map((r) => r.code)], [true, []]);
+  // To a page the campaign targets: built and told.
+  await page.evaluate(() => { wayline.track('Show shop once'); history.pushState({}, '', '/campaigns.html?step=2'); });
+  await prompt(page).waitFor({ state: 'attached', timeout: 5000 });
+  await page.waitForFunction(() => window.notices.length > 0);
+  assert.deepEqual(await page.evaluate(() => window.notices.map((n) => `${n.name} ${n.campaign}`)), ['campaign:show shop-once']);
+  await prompt(page).locator('[data-a=ok]').click();
+  await prompt(page).waitFor({ state: 'detached' });
+  await page.evaluate(() => { wayline.track('Done'); wayline.flush(); });
+  const events = await stored(anon, (e) => e.some((x) => x.event === 'Done'));
+  const outcomes = events.filter((e) => e.properties && e.properties.campaign).map((e) => [e.event, e.properties.campaign]);
+  assert.deepEqual(outcomes, [
+    ['Campaign Shown', 'shop-once'],
+    ['Reward Claimed', 'shop-once'],
+    ['Campaign Completed', 'shop-once'],
+  ]);
+  // The page views: the navigations, in order, each once.
+  const views = events.filter((e) => e.type === 'page').map((e) => e.properties.path + (e.properties.search || ''));
+  assert.deepEqual(views, ['/campaigns.html', '/checkout/pay', '/campaigns.html', '/campaigns.html?step=2']);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 // The SDK in a frame nobody can see (display: none) or too small for a usable prompt (under 200×100 CSS px): a
 // survey or reward prompt is not shown there, no Campaign Shown is recorded, and the campaign stays eligible, so it
 // shows once the frame has room. A frame with room shows it as a page does.
