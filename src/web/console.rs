@@ -27,7 +27,7 @@ pub fn error_with(message: &str, value: &JsValue) {
 
 /// `console[method](text, value?)`: one path for the SDK's few console calls rather than a typed binding (a wasm
 /// import and a glue function) for each.
-fn log(method: &str, text: &[&str], value: Option<&JsValue>) {
+fn log(method: &'static str, text: &[&str], value: Option<&JsValue>) {
     let Some(window) = super::env::window() else {
         return;
     };

@@ -38,7 +38,7 @@ pub fn is_nullish(v: &JsValue) -> bool {
 /// A plain object (listener payloads): `keys` separated by `|`, one for each of `values` (`object("ok|source",
 /// &[ok, source])`). One static string for the keys rather than a pair per value, each a pointer and a length at
 /// the call site.
-pub fn object(keys: &str, values: &[JsValue]) -> JsValue {
+pub fn object(keys: &'static str, values: &[JsValue]) -> JsValue {
     debug_assert!(values.is_empty() || keys.split('|').count() == values.len());
     // `JSON.parse("{}")`, an import the SDK has anyway, rather than `new Object`, one more (as `array`).
     let o = parsed("{}");
@@ -130,14 +130,41 @@ pub fn then(promise: &JsValue, ok: &JsValue, err: &JsValue) -> Option<JsValue> {
 }
 
 /// `target[key] = value` (ignoring a refusal).
-pub fn put(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
+pub fn put(target: &JsValue, key: &'static str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(target, &js_name(key), value);
 }
 
 /// `target[key]`, or `undefined` when that throws. For what is read once or rarely: each typed web-sys getter
 /// costs a wasm import and a glue function.
-pub fn prop(target: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or_default()
+pub fn prop(target: &JsValue, key: &'static str) -> JsValue {
+    js_sys::Reflect::get(target, &js_name(key)).unwrap_or_default()
+}
+
+thread_local! {
+    /// The names made so far (see [`js_name`]).
+    static NAMES: std::cell::Cell<Vec<(&'static str, JsValue)>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// One of the SDK's own names (a property or method of a page object, written in its code) as a JavaScript string,
+/// made once and kept for the page's life: making one from wasm text runs the glue's `TextDecoder`, which costs
+/// more than the read or call it is for, and every `track` reads several (`Array.prototype.toJSON`,
+/// `document.title`, an open prompt's `isConnected`). Found by where its text is (a `'static` text never changes
+/// there). (wasm-bindgen's own interning hashes every string the SDK hands JavaScript, and costs more code.)
+fn js_name(key: &'static str) -> JsValue {
+    NAMES.with(|cell| {
+        // Taken out while it is searched (nothing here runs page code; if something did, it would find none).
+        let mut names = cell.take();
+        let v = match names.iter().find(|(k, _)| std::ptr::eq(*k, key)) {
+            Some((_, v)) => v.clone(),
+            None => {
+                let v = JsValue::from_str(key);
+                names.push((key, v.clone()));
+                v
+            }
+        };
+        cell.set(names);
+        v
+    })
 }
 
 /// `target[index]` (array elements), or `undefined` when that throws.
@@ -146,38 +173,38 @@ pub fn at(target: &JsValue, index: u32) -> JsValue {
 }
 
 /// `target[key]` as text, or "" when it is not a string (one call for what most reads of page facts do).
-pub fn text(target: &JsValue, key: &str) -> String {
+pub fn text(target: &JsValue, key: &'static str) -> String {
     prop(target, key).as_string().unwrap_or_default()
 }
 
 /// `target[key]` as a number, or 0 when it is not one (sizes, counts, statuses).
-pub fn number(target: &JsValue, key: &str) -> f64 {
+pub fn number(target: &JsValue, key: &'static str) -> f64 {
     prop(target, key).as_f64().unwrap_or(0.0)
 }
 
 /// `target[key]` if it is an object (`document`, `localStorage`, `navigator.locks`: absent or blocked ones are not).
-pub fn prop_object(target: &JsValue, key: &str) -> Option<JsValue> {
+pub fn prop_object(target: &JsValue, key: &'static str) -> Option<JsValue> {
     Some(prop(target, key)).filter(JsValue::is_object)
 }
 
 /// `target[method](text)`.
-pub fn call_str(target: &JsValue, method: &str, text: &str) -> Option<JsValue> {
+pub fn call_str(target: &JsValue, method: &'static str, text: &str) -> Option<JsValue> {
     call1(target, method, &text.into())
 }
 
 /// `target[method](arg)`; `None` when it is not a function or it throws. (Rare DOM calls, as [`prop`].)
-pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
+pub fn call1(target: &JsValue, method: &'static str, arg: &JsValue) -> Option<JsValue> {
     method_of(target, method)?.call1(target, arg).ok()
 }
 
 /// `target[method](a, b)`; `None` when it is not a function or it throws. (As [`call1`].)
-pub fn call2(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
+pub fn call2(target: &JsValue, method: &'static str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
     method_of(target, method)?.call2(target, a, b).ok()
 }
 
 /// `new window[name](...args)` (`args` an array: see [`array`]), or `undefined` where there is no such
 /// constructor or it throws. One import for the SDK's few constructions (a promise, an `AbortController`).
-pub fn construct(name: &str, args: &JsValue) -> JsValue {
+pub fn construct(name: &'static str, args: &JsValue) -> JsValue {
     let Some(ctor) = super::env::window()
         .map(|w| prop(&w, name))
         .filter(JsValue::is_function)
@@ -191,7 +218,7 @@ pub fn construct(name: &str, args: &JsValue) -> JsValue {
 /// `target[method](a, b, c)`; `None` when it is not a function or it throws. (As [`call1`].)
 pub fn call3(
     target: &JsValue,
-    method: &str,
+    method: &'static str,
     a: &JsValue,
     b: &JsValue,
     c: &JsValue,
@@ -200,7 +227,7 @@ pub fn call3(
 }
 
 /// `target[method]` if it is a function (checked and cast: `dyn_into`'s `Result` is code of its own).
-fn method_of(target: &JsValue, method: &str) -> Option<js_sys::Function> {
+fn method_of(target: &JsValue, method: &'static str) -> Option<js_sys::Function> {
     Some(prop(target, method))
         .filter(JsValue::is_function)
         .map(JsCast::unchecked_into)
@@ -290,7 +317,7 @@ thread_local! {
 }
 
 /// `window[constructor].prototype` (`undefined` where there is none).
-fn prototype(constructor: &str) -> JsValue {
+fn prototype(constructor: &'static str) -> JsValue {
     super::env::window()
         .map(|w| prop(&prop(&w, constructor), "prototype"))
         .unwrap_or_default()

@@ -30,7 +30,7 @@ pub fn environment(window: &web_sys::Window) -> Environment {
     let nav = prop(window, "navigator");
     let screen = prop(window, "screen");
     // A dimension as the typed getters read it (a missing one is 0).
-    let size = |key: &str| (number(&screen, key) as i32).max(0) as u32;
+    let size = |key: &'static str| (number(&screen, key) as i32).max(0) as u32;
     // `Temporal.Now.timeZoneId()` where the browser has it: the same IANA name without building a date formatter,
     // which on the first page of a new renderer process costs 10-70 ms (ICU loading its locale data; measured in
     // headless Chromium 156) and was most of the time from the script tag to ready (`node bench/ready.mjs`).

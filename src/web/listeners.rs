@@ -257,7 +257,7 @@ fn on_storage(event: &JsValue) -> Option<Action> {
 /// Wraps `history[name]` so the SDK hears of the navigation after the original ran. The original's result and
 /// exceptions (a cross-origin URL throws) reach the caller unchanged (rethrown with `throw_val`: the closure
 /// signature the SDK shares returns no `Result`).
-fn patch_history(history: &JsValue, name: &str) {
+fn patch_history(history: &JsValue, name: &'static str) {
     let original = prop(history, name);
     if !original.is_function() {
         return;

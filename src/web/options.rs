@@ -43,7 +43,7 @@ pub enum ConfigSource {
     Url(String),
 }
 
-fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+fn get(obj: &JsValue, key: &'static str) -> Option<JsValue> {
     Some(super::convert::prop(obj, key)).filter(|v| !super::convert::is_nullish(v))
 }
 
@@ -51,7 +51,7 @@ fn invalid(message: &str) -> JsValue {
     wayline_error("invalid_options", message)
 }
 
-fn string(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+fn string(obj: &JsValue, key: &'static str) -> Result<Option<String>, JsValue> {
     match get(obj, key) {
         None => Ok(None),
         Some(v) => v
@@ -61,7 +61,7 @@ fn string(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
     }
 }
 
-fn number(obj: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
+fn number(obj: &JsValue, key: &'static str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
     match get(obj, key) {
         None => Ok(None),
         Some(v) => match v
@@ -81,7 +81,7 @@ fn number(obj: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, J
     }
 }
 
-fn flag(obj: &JsValue, key: &str, default: bool) -> bool {
+fn flag(obj: &JsValue, key: &'static str, default: bool) -> bool {
     match get(obj, key) {
         None => default,
         // `true` and `false` by identity (`===`, the import every such check shares), else a string.

@@ -90,7 +90,7 @@ pub(super) fn step(radio: &Element, key: &str) -> Option<Element> {
 pub(super) use crate::web::convert::{call1, call2 as call, call_str, prop, put};
 
 /// `target[key]` if it is an element.
-pub(super) fn elem(target: &JsValue, key: &str) -> Option<Element> {
+pub(super) fn elem(target: &JsValue, key: &'static str) -> Option<Element> {
     as_elem(prop(target, key))
 }
 
@@ -108,6 +108,6 @@ pub(super) fn attr(e: &JsValue, name: &str) -> String {
 }
 
 /// `target[method]()` (`undefined` as its argument, which DOM methods take as absent).
-pub(super) fn call0(target: &JsValue, method: &str) -> Option<JsValue> {
+pub(super) fn call0(target: &JsValue, method: &'static str) -> Option<JsValue> {
     call1(target, method, crate::web::convert::UNDEFINED)
 }

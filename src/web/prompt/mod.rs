@@ -74,7 +74,7 @@ impl Listening {
 }
 
 /// `root[method](event, f)` for the events the listener handles (`addEventListener`, `removeEventListener`).
-fn listen(root: &JsValue, method: &str, f: &JsValue) {
+fn listen(root: &JsValue, method: &'static str, f: &JsValue) {
     for t in &["click", "keydown"] {
         dom::call(root, method, &(*t).into(), f);
     }
