@@ -16,7 +16,7 @@ count() {
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 printf '%-14s %s\n' operation "instructions per operation (N=$n)"
-for op in rule growthbook ingest-demo ingest-100 audience-demo absorb-demo queue-contexts compile-demo; do
+for op in rule growthbook ingest-demo ingest-100 audience-demo absorb-demo queue-contexts track-demo compile-demo; do
   runs=$n
   [ "$op" = compile-demo ] && runs=$(( n / 20 > 0 ? n / 20 : 1 ))
   [ "$op" = absorb-demo ] && runs=$(( n / 50 > 0 ? n / 50 : 1 ))

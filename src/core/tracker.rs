@@ -13,8 +13,8 @@ use super::consent::Consent;
 use super::engagement::Engagement;
 use super::json::{self, Map};
 use super::message::{
-    clip, write_context, write_message_head, write_page_properties, Body, Envelope, Environment,
-    Page, MAX_CONTEXT_TEXT, MAX_MESSAGE_BYTES,
+    clip, head_room, write_context, write_message_head, write_page_properties, Body, Envelope,
+    Environment, Page, MAX_CONTEXT_TEXT, MAX_MESSAGE_BYTES,
 };
 use super::profile::{Profile, MAX_PROFILE_BYTES};
 use super::queue::{Batch, Queue, QueueConfig};
@@ -400,24 +400,22 @@ impl Tracker {
         }
         let options = options.unwrap_or_default();
         let message_id = options.message_id.unwrap_or_else(|| self.rng.uuid_v4());
-        let mut out = String::with_capacity(256);
-        write_message_head(
-            &Envelope {
-                message_id: &message_id,
-                anonymous_id: options
-                    .anonymous_id
-                    .as_deref()
-                    .unwrap_or(&self.profile.anonymous_id),
-                user_id: options
-                    .user_id
-                    .as_deref()
-                    .or(self.profile.user_id.as_deref()),
-                timestamp: options.timestamp.unwrap_or(now),
-                integrations: options.integrations.as_deref(),
-            },
-            &body,
-            &mut out,
-        );
+        let envelope = Envelope {
+            message_id: &message_id,
+            anonymous_id: options
+                .anonymous_id
+                .as_deref()
+                .unwrap_or(&self.profile.anonymous_id),
+            user_id: options
+                .user_id
+                .as_deref()
+                .or(self.profile.user_id.as_deref()),
+            timestamp: options.timestamp.unwrap_or(now),
+            integrations: options.integrations.as_deref(),
+        };
+        // Room for all of it: a message outgrowing a guess was copied, and the queue kept the doubled buffer.
+        let mut out = String::with_capacity(head_room(&envelope, &body));
+        write_message_head(&envelope, &body, &mut out);
         // A `context` option: this message's context is the shared one with those members replaced.
         let own_context = (!options.context.is_empty()).then(|| {
             let mut context = match json::parse(self.queue.context()) {

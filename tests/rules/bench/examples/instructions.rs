@@ -1,7 +1,7 @@
 //! Runs one rule-engine operation `N` times after its setup, for `bench/instructions.sh`, which runs this under
 //! callgrind with `N` and with 0 and divides the difference: instructions per operation, a figure that does not
 //! move when other work loads the machine (criterion's timings do, by tens of percent).
-//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|compile-demo> <N>
+//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|track-demo|compile-demo> <N>
 
 use std::hint::black_box;
 use wayline::core::audience::{Audience, Kind};
@@ -110,6 +110,47 @@ fn queue_own_contexts(n: usize) {
     }
 }
 
+/// `track` through the whole tracker with the demo store's config and 10,000 events of history, as
+/// `bench/track.mjs --segments` calls it in the browser (its properties, a page view every tenth call of the
+/// history, batches taken and accepted as they fall due): the core's part of a call's cost, without the browser.
+fn track_demo(n: usize) {
+    use wayline::core::audience::Audience;
+    use wayline::core::message::{Environment, Page};
+    use wayline::core::queue::SendOutcome;
+    use wayline::core::tracker::{Tracker, TrackerOptions};
+    let props = r#"{"revenue":42,"currency":"EUR","items":[{"sku":"ridge-30","qty":1}],"coupon":null}"#;
+    let page = Page {
+        url: "https://shop.test/".into(),
+        title: "Shop".into(),
+        referrer: String::new(),
+    };
+    let mut t = Tracker::new(TrackerOptions::new("wk"), None, Environment::default(), page.clone(), [9; 32]);
+    t.set_audience(Audience::boxed(&parse(DEMO_STORE_CONFIG).unwrap()).unwrap(), None, 0);
+    let mut now = 1_700_000_000_000;
+    let mut call = |t: &mut Tracker, i: usize, name: &str| {
+        now += 50;
+        if name.is_empty() {
+            t.set_page(page.clone(), now);
+        } else {
+            black_box(t.track(name, Some(props), now));
+        }
+        black_box(t.take_decisions());
+        black_box(t.take_warnings());
+        if let Some(batch) = t.take_due_batch(now) {
+            black_box(batch);
+            t.queue_mut().ack_in_flight(SendOutcome::Accepted, now, 0.5);
+        }
+        let _ = i;
+    };
+    for i in 0..10_000 {
+        let name = if i % 10 == 0 { "" } else if i % 3 == 0 { "Order Completed" } else { "Product Added" };
+        call(&mut t, i, name);
+    }
+    for i in 0..n {
+        call(&mut t, i, "Benchmark Event");
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(op), Some(n)) = (
@@ -140,6 +181,7 @@ fn main() {
         "audience-demo" => ingest_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
         "absorb-demo" => absorb_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
         "queue-contexts" => queue_own_contexts(n),
+        "track-demo" => track_demo(n),
         "compile-demo" => {
             let demo = parse(DEMO_CONFIG).unwrap();
             for _ in 0..n {
