@@ -104,7 +104,10 @@ impl Engine {
     pub fn changes_from(&self, old: &Engine, now: i64) -> Vec<Change> {
         let mut changes = Vec::new();
         for (u, o) in self.rules.units.iter().zip(&old.rules.units) {
-            changes.extend(change_of(u, self.rules.of(u), o.held, u.held, now));
+            push_some(
+                &mut changes,
+                change_of(u, self.rules.of(u), o.held, u.held, now),
+            );
         }
         changes
     }
@@ -553,7 +556,7 @@ impl Engine {
             let stages = self.rules.of(u);
             let change = change_of(u, stages, before[i], u.held, now);
             if change_of(u, stages, stored_held(u, stages, v), u.held, now).is_some() {
-                changes.extend(change);
+                push_some(&mut changes, change);
                 continue;
             }
             // The other tab holds this answer: it reported what led there, time's changes included (two tabs
@@ -567,9 +570,16 @@ impl Engine {
                     k += 1;
                 }
             }
-            self.heard.extend(change);
+            push_some(&mut self.heard, change);
         }
         (changes, beyond)
+    }
+}
+
+/// Pushes a change if there is one (smaller in wasm than `extend` with an `Option`, a loop of its own).
+fn push_some(out: &mut Vec<Change>, change: Option<Change>) {
+    if let Some(c) = change {
+        out.push(c);
     }
 }
 
