@@ -216,6 +216,57 @@ test('flush() while the module request waits to be made again resolves false at 
   await context.close();
 });
 
+// A flush made while the module's first request is on its way waits; when that request then fails (and the loader
+// waits to make it again), the waiting flush resolves false at once too, rather than after the tries; its calls
+// are still replayed once the module starts.
+test('flush() waiting on the module\'s first request resolves false when that request fails; the calls are kept', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  let requests = 0;
+  let failFirst;
+  const firstHeld = new Promise((r) => (failFirst = r));
+  let firstArrived;
+  const arrived = new Promise((r) => (firstArrived = r));
+  await page.route('**/wayline_bg.wasm', async (route) => {
+    if (++requests === 1) {
+      firstArrived();
+      await firstHeld;
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  await pageWithPolicy(page, '/integration-wasm-held.html', "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'");
+  await page.waitForFunction(() => window.wayline && window.wayline.loaded);
+  await arrived;
+  await page.evaluate(() => {
+    wayline.track('Before The Failure');
+    window.flushed = 'pending';
+    window.flushStarted = performance.now();
+    wayline.flush().then((v) => {
+      window.flushed = v;
+      window.flushEnded = performance.now();
+    });
+  });
+  // Still waiting: the request is only slow so far.
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.flushed), 'pending');
+  const failedAt = await page.evaluate(() => performance.now());
+  failFirst();
+  await page.waitForFunction(() => window.flushed !== 'pending', null, { timeout: 5000 });
+  const [flushed, ended] = await page.evaluate(() => [window.flushed, window.flushEnded]);
+  assert.equal(flushed, false, 'resolved false once the request failed');
+  // The loader's next try comes about a second later; the flush did not wait for it.
+  assert.ok(ended - failedAt < 500, `at once after the failure (${Math.round(ended - failedAt)} ms)`);
+  await ready(page);
+  assert.equal(requests, 2);
+  const id = await page.evaluate(() => wayline.anonymousId());
+  assert.equal(await flushWithin(page, 5000), true, 'a flush once the SDK runs');
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.anonymousId === id && x.event === 'Before The Failure'));
+  assert.deepEqual(events.filter((x) => x.anonymousId === id && x.type === 'track').map((x) => x.event), ['Before The Failure']);
+  assertNoDuplicates(assert, events);
+  assert.deepEqual(log.errors.filter((e) => !/ERR_CONNECTION_RESET/.test(e)), []);
+  await context.close();
+});
+
 // A flush made while the module's first request is simply on its way waits for the SDK, which answers it.
 test('flush() while the module is still being fetched waits for the SDK', async () => {
   const { page, context } = await openPage(env.browser);
