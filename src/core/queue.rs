@@ -187,10 +187,19 @@ impl DropCounts {
 #[derive(Debug, Clone)]
 pub struct Queue {
     config: QueueConfig,
-    /// Oldest first. A `Vec` rather than a `VecDeque` (whose two-slice machinery costs wasm bytes): removals
-    /// from the front come in runs (an accepted batch, expired events) and go through one pass of
-    /// [`Queue::remove_where`].
-    items: Vec<Item>,
+    /// The waiting events, oldest first, are `slots[gone..]`; the `gone` slots before them held events dropped one
+    /// at a time (by the bound, or as corrupt when checked before a send), their heads freed and their bookkeeping
+    /// done. At the bound every new event drops the oldest one: taking it out of a `Vec` moved all the others (10,000
+    /// of them, a quarter of `track`'s time). Instead its slot joins the dead ones at the front, and they are cleared
+    /// out in one pass of [`Queue::remove_where`] once they are a quarter of the slots, or sooner by any removal of
+    /// a run (an accepted batch; `expire`, before every send): a few moves per dropped event, and no more slots than
+    /// a full queue's `Vec` already has room for (10,000 events and 3,334 dead ones fit in the 16,384 its doubling
+    /// gives). A `VecDeque` would need no dead slots, but its two-slice machinery costs 1.2 KB gzip in the wasm.
+    ///
+    /// Dead slots are never more than a quarter of them, so a queue with no event waiting has none: the last slot,
+    /// when there is one, is the newest waiting event.
+    slots: Vec<Item>,
+    gone: usize,
     contexts: Vec<Context>,
     current_ctx: Option<u32>,
     next_ctx: u32,
@@ -238,7 +247,8 @@ impl Queue {
     pub fn new(config: QueueConfig) -> Self {
         Queue {
             config,
-            items: Vec::new(),
+            slots: Vec::new(),
+            gone: 0,
             contexts: Vec::new(),
             current_ctx: None,
             next_ctx: 1,
@@ -267,11 +277,12 @@ impl Queue {
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.slots.len() - self.gone
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        // With no event waiting there is no dead slot either (see `slots`).
+        self.slots.is_empty()
     }
 
     /// Bytes held: message heads plus one copy of each context.
@@ -280,7 +291,12 @@ impl Queue {
     }
 
     pub fn items(&self) -> impl Iterator<Item = &Item> {
-        self.items.iter()
+        self.live().iter()
+    }
+
+    /// The waiting events, oldest first.
+    fn live(&self) -> &[Item] {
+        self.slots.get(self.gone..).unwrap_or_default()
     }
 
     /// The full JSON text of a queued message.
@@ -414,7 +430,7 @@ impl Queue {
     /// The time a new event is queued at: never before the event queued last, which a clock set back would give
     /// and which, once the clock is set right, would look that much older and expire unsent.
     fn stamp(&self, now: Millis) -> Millis {
-        now.max(self.items.last().map_or(now, |i| i.at))
+        now.max(self.slots.last().map_or(now, |i| i.at))
     }
 
     fn push_item(
@@ -436,7 +452,7 @@ impl Queue {
         }
         self.bytes += head.len();
         self.add_ref(ctx);
-        self.items.push(Item {
+        self.slots.push(Item {
             seq: self.next_seq,
             at,
             head,
@@ -451,13 +467,13 @@ impl Queue {
     }
 
     fn enforce_bounds(&mut self) {
-        while self.items.len() > self.config.max_events || self.bytes > self.config.max_bytes {
+        while self.len() > self.config.max_events || self.bytes > self.config.max_bytes {
             // The batch on the wire may still be accepted: drop the oldest event behind it instead.
             let last_in_flight = self.in_flight.map_or(0, |(_, last)| last);
-            let Some(at) = self.items.iter().position(|i| i.seq > last_in_flight) else {
+            let Some(at) = self.live().iter().position(|i| i.seq > last_in_flight) else {
                 break;
             };
-            if at + 1 == self.items.len() && self.items.len() == 1 {
+            if self.len() == 1 {
                 // A single event larger than the whole bound is still kept rather than dropping everything.
                 break;
             }
@@ -466,45 +482,61 @@ impl Queue {
         }
     }
 
+    /// Removes the waiting event `at` (0 is the oldest): the events ahead of it (a batch in flight, events checked
+    /// or beaconed) move one place on, into its slot, and its own slot, emptied, joins the dead ones at the front
+    /// (see `slots`), which are cleared out once they are a quarter of the slots.
     fn remove_at(&mut self, at: usize) {
-        if at < self.items.len() {
-            let v = self.items.remove(at);
-            self.forget(&v);
+        let first = self.gone;
+        self.forget(first + at);
+        for i in (first..first + at).rev() {
+            self.slots.swap(i, i + 1);
+        }
+        self.gone += 1;
+        if self.gone * 4 > self.slots.len() {
+            // An empty range: the pass only clears out the dead slots.
+            self.remove_where(Doomed::Range(1, 0));
         }
     }
 
-    /// The bookkeeping for an event leaving the queue.
-    fn forget(&mut self, v: &Item) {
-        if v.origin.is_none() {
-            self.mark_dirty(v.part);
+    /// The bookkeeping for the event in slot `at` leaving the queue; its head is freed.
+    fn forget(&mut self, at: usize) {
+        let Item {
+            ref mut head,
+            ctx,
+            part,
+            origin,
+            ..
+        } = self.slots[at];
+        self.bytes -= std::mem::take(head).len();
+        if origin.is_none() {
+            self.mark_dirty(part);
         }
-        self.bytes -= v.head.len();
-        self.drop_ref(v.ctx);
+        self.drop_ref(ctx);
     }
 
-    /// Removes every event `doomed` picks, oldest first, in one pass and in place; returns how many. Nothing
-    /// moves when nothing is doomed (the common case of `expire`, which runs before every send).
+    /// Removes every event `doomed` picks, oldest first, in one pass and in place, and clears out the dead slots
+    /// before them (see `slots`); returns how many events. Nothing moves when nothing is doomed and no slot is dead
+    /// (the common case of `expire`, which runs before every send).
     fn remove_where(&mut self, doomed: Doomed) -> usize {
-        let mut first = 0;
-        while self.items.get(first).is_some_and(|i| !doomed.takes(i)) {
+        let mut first = self.gone;
+        while self.slots.get(first).is_some_and(|i| !doomed.takes(i)) {
             first += 1;
         }
-        if first == self.items.len() {
+        if first == self.slots.len() && self.gone == 0 {
             return 0;
         }
-        let mut items = std::mem::take(&mut self.items);
-        let mut kept = first;
-        for i in first..items.len() {
-            if doomed.takes(&items[i]) {
-                self.forget(&items[i]);
+        let gone = std::mem::take(&mut self.gone);
+        let mut kept = 0;
+        for i in gone..self.slots.len() {
+            if doomed.takes(&self.slots[i]) {
+                self.forget(i);
             } else {
-                items.swap(kept, i);
+                self.slots.swap(kept, i);
                 kept += 1;
             }
         }
-        let removed = items.len() - kept;
-        items.truncate(kept);
-        self.items = items;
+        let removed = self.slots.len() - gone - kept;
+        self.slots.truncate(kept);
         removed
     }
 
@@ -512,7 +544,8 @@ impl Queue {
     pub fn expire(&mut self, now: Millis) {
         // An event stamped after `now` was stamped on a clock since set back: its age counts from now, so that it
         // expires `max_age` from here, not only once the clock has caught up.
-        for item in &mut self.items {
+        // (Dead slots too: what they hold no longer counts.)
+        for item in &mut self.slots {
             item.at = item.at.min(now);
         }
         let limit = now.saturating_sub(self.config.max_age);
@@ -523,7 +556,7 @@ impl Queue {
 
     /// Asks for everything waiting to be sent now, regardless of `flush_at` and `flush_interval`.
     pub fn request_flush(&mut self) {
-        self.flush_requested = !self.items.is_empty();
+        self.flush_requested = !self.is_empty();
     }
 
     /// Drops the wait before the next try: the next batch is due at once.
@@ -551,15 +584,13 @@ impl Queue {
         if self.in_flight.is_some() || self.paused {
             return None;
         }
-        let oldest = self.items.first()?;
-        let wanted = if self.flush_requested
-            || self.items.len() >= self.config.flush_at
-            || oldest.at > now
-        {
-            Millis::MIN
-        } else {
-            oldest.at + self.config.flush_interval
-        };
+        let oldest = self.slots.get(self.gone)?;
+        let wanted =
+            if self.flush_requested || self.len() >= self.config.flush_at || oldest.at > now {
+                Millis::MIN
+            } else {
+                oldest.at + self.config.flush_interval
+            };
         let retry = self
             .retry
             .map_or(Millis::MIN, |(at, wait)| at.min(now) + wait);
@@ -597,7 +628,7 @@ impl Queue {
         write_key: &str,
         max_bytes: usize,
     ) -> Option<Batch> {
-        let skip = self.items.iter().take_while(|i| i.beaconed).count();
+        let skip = self.live().iter().take_while(|i| i.beaconed).count();
         self.build_from(skip, now, write_key, max_bytes, usize::MAX)
     }
 
@@ -606,7 +637,8 @@ impl Queue {
     /// lesser error).
     pub fn mark_beaconed(&mut self, batch: &Batch) {
         self.reported = self.reported.plus(&batch.reported);
-        for item in self.items.iter_mut() {
+        // (Dead slots too: what they hold no longer counts.)
+        for item in &mut self.slots {
             if (batch.first_seq..=batch.last_seq).contains(&item.seq) {
                 item.beaconed = true;
             }
@@ -618,12 +650,14 @@ impl Queue {
     fn verify_front(&mut self, skip: usize, limit: usize) {
         let mut i = skip;
         let mut checked = 0;
-        while i < self.items.len() && checked < limit {
-            if self.items[i].unverified {
+        while i < self.len() && checked < limit {
+            // `i` counts from the oldest waiting event: removing one can clear out the dead slots before it.
+            let at = self.gone + i;
+            if self.slots[at].unverified {
                 let ok =
-                    json::parse(&self.message_json(&self.items[i])).is_ok_and(|m| is_message(&m));
+                    json::parse(&self.message_json(&self.slots[at])).is_ok_and(|m| is_message(&m));
                 if ok {
-                    self.items[i].unverified = false;
+                    self.slots[at].unverified = false;
                 } else {
                     self.remove_at(i);
                     self.dropped.corrupt += 1;
@@ -643,7 +677,7 @@ impl Queue {
         max_bytes: usize,
         limit: usize,
     ) -> Option<Batch> {
-        self.verify_front(skip, limit.min(self.items.len()));
+        self.verify_front(skip, limit.min(self.len()));
         let reported = self.unreported();
         let mut tail = String::with_capacity(160 + write_key.len());
         tail.push(']');
@@ -662,7 +696,7 @@ impl Queue {
         let mut count = 0;
         let mut first_seq = 0;
         let mut last_seq = 0;
-        for item in self.items.iter().skip(skip).take(limit) {
+        for item in self.slots.iter().skip(self.gone + skip).take(limit) {
             let ctx = self.context_json(item.ctx);
             let extra = item.head.len() + ctx.len() + 1 + usize::from(count > 0);
             if body.len() + extra + tail.len() > max_bytes {
@@ -728,7 +762,7 @@ impl Queue {
         }
         match outcome {
             SendOutcome::Accepted => {
-                for item in &self.items {
+                for item in &self.slots[self.gone..] {
                     if item.seq < first_seq || item.seq > last_seq {
                         continue;
                     }
@@ -753,7 +787,7 @@ impl Queue {
                 self.retry = Some((now, delay));
             }
         }
-        if self.items.is_empty() {
+        if self.is_empty() {
             self.flush_requested = false;
         }
     }
@@ -797,7 +831,7 @@ impl Queue {
     fn encode_where(&self, part: Option<u32>) -> Option<String> {
         let own = |i: &Item| i.origin.is_none() && part.is_none_or(|p| i.part == p);
         let mut bytes = 0;
-        for i in &self.items {
+        for i in self.live() {
             if own(i) {
                 bytes += i.head.len() + 40;
             }
@@ -813,7 +847,7 @@ impl Queue {
         // which took 50 ms a part with a context of its own on each of 10,000 messages).
         let pass = self.passes.get().wrapping_add(1);
         self.passes.set(pass);
-        for i in &self.items {
+        for i in self.live() {
             if !own(i) {
                 continue;
             }
@@ -852,9 +886,9 @@ impl Queue {
 
     /// Marks every part that holds an event of this tab out of date (storage was purged, or could not be written).
     pub fn rewrite_all_parts(&mut self) {
-        for at in 0..self.items.len() {
-            if self.items[at].origin.is_none() {
-                self.mark_dirty(self.items[at].part);
+        for at in self.gone..self.slots.len() {
+            if self.slots[at].origin.is_none() {
+                self.mark_dirty(self.slots[at].part);
             }
         }
     }
@@ -1014,7 +1048,7 @@ impl Queue {
     /// Forgets this tab's own events up to `seq`: another tab sent them and the collector accepted them.
     pub fn prune_own_through(&mut self, seq: u64) {
         self.remove_where(Doomed::OwnThrough(seq));
-        if self.items.is_empty() {
+        if self.is_empty() {
             self.flush_requested = false;
         }
     }
@@ -1042,14 +1076,14 @@ impl Queue {
 
     /// Whether events imported with `origin` are still waiting.
     pub fn has_origin(&self, origin: u32) -> bool {
-        self.items
+        self.live()
             .iter()
             .any(|i| i.origin.is_some_and(|(o, _)| o == origin))
     }
 
     /// Whether this tab has events of its own waiting.
     pub fn has_own(&self) -> bool {
-        self.items.iter().any(|i| i.origin.is_none())
+        self.live().iter().any(|i| i.origin.is_none())
     }
 }
 
@@ -1479,6 +1513,96 @@ mod tests {
             head(5).len() + 2,
             "the head and the default context"
         );
+    }
+
+    /// Offline far past the bound: 50,000 events into a queue of 10,000, with a batch of the first 20 on the wire.
+    /// Each new event drops exactly the oldest one behind the batch, counted; the batch stays until its answer; the
+    /// bytes and the stored log's parts follow every drop.
+    #[test]
+    fn fifty_thousand_events_into_a_bound_of_ten_thousand_keep_the_newest_behind_the_batch_in_flight(
+    ) {
+        let mut q = queue(20);
+        let bound = q.config().max_events;
+        for n in 0..20 {
+            q.push(head(n), 0);
+        }
+        let b = q.take_due(0, "k").unwrap();
+        assert_eq!((b.first_seq, b.last_seq), (1, 20));
+        q.set_paused(true);
+        let mut store = Vec::new();
+        // Event n has sequence number n + 1.
+        for n in 20..50_000 {
+            q.push(head(n), 0);
+            let pushed = n + 1;
+            if pushed % 997 != 0 && pushed != 50_000 {
+                continue;
+            }
+            let expected: Vec<u64> = (1..=20)
+                .chain((pushed.max(bound) - bound + 21) as u64..=pushed as u64)
+                .collect();
+            let seqs: Vec<u64> = q.items().map(|i| i.seq).collect();
+            assert_eq!(seqs, expected, "after {pushed}");
+            assert_eq!(q.len(), pushed.min(bound));
+            assert_eq!(q.dropped.overflow, pushed.saturating_sub(bound) as u64);
+            assert_eq!(
+                q.dropped,
+                DropCounts {
+                    overflow: q.dropped.overflow,
+                    ..DropCounts::default()
+                }
+            );
+            let heads: usize = q.items().map(|i| i.head.len()).sum();
+            assert_eq!(q.bytes(), heads + "{}".len());
+            assert_eq!(q.in_flight(), Some((1, 20)));
+            if pushed % (5 * 997) == 0 || pushed == 50_000 {
+                write_parts(&mut q, &mut store);
+                let mut again = queue(20);
+                for (_, text) in &store {
+                    assert!(again.restore(text));
+                }
+                assert_eq!(ns_of(&again), ns_of(&q), "the stored log after {pushed}");
+            }
+        }
+        // The batch is accepted: the 9,980 newest are left, and the queue fills up to its bound again.
+        ack(&mut q, &b, SendOutcome::Accepted, 0);
+        assert_eq!(q.len(), bound - 20);
+        for n in 50_000..50_100 {
+            q.push(head(n), 0);
+        }
+        let seqs: Vec<u64> = q.items().map(|i| i.seq).collect();
+        assert_eq!(seqs, (40_101..=50_100).collect::<Vec<u64>>());
+        assert_eq!(q.dropped.overflow, 40_080);
+        let heads: usize = q.items().map(|i| i.head.len()).sum();
+        assert_eq!(q.bytes(), heads + "{}".len());
+    }
+
+    /// The same at the byte bound: events of about 1 KB, 2 MiB of them.
+    #[test]
+    fn at_the_byte_bound_each_event_drops_the_oldest_ones_it_needs_room_for() {
+        let mut q = queue(10_000);
+        q.set_paused(true);
+        let mut dropped = 0;
+        for n in 0..20_000 {
+            let before = q.len();
+            q.push(big_head(n), 0);
+            dropped += before + 1 - q.len();
+            assert!(q.bytes() <= q.config().max_bytes);
+            if before + 1 > q.len() {
+                // The last one dropped (sequence number one below the oldest left, event n = seq - 1) was needed.
+                let last_dropped = q.items().next().unwrap().seq as usize - 2;
+                assert!(
+                    q.bytes() + big_head(last_dropped).len() > q.config().max_bytes,
+                    "no more dropped than needed, after {n}"
+                );
+            }
+        }
+        assert_eq!(q.dropped.overflow, dropped as u64);
+        let seqs: Vec<u64> = q.items().map(|i| i.seq).collect();
+        let first = 20_001 - q.len() as u64;
+        assert_eq!(seqs, (first..=20_000).collect::<Vec<u64>>());
+        assert_eq!(q.dropped.overflow, first - 1);
+        let heads: usize = q.items().map(|i| i.head.len()).sum();
+        assert_eq!(q.bytes(), heads + "{}".len());
     }
 
     #[test]
@@ -2134,5 +2258,204 @@ mod tests {
         ack(&mut b, &batch, SendOutcome::Retry { retry_after: None }, 0);
         assert!(b.take_foreign_acks().is_empty());
         assert_eq!(b.len(), 1);
+    }
+}
+
+/// The queue against a simple model of its bounds (a plain `Vec` of events, each drop a `Vec::remove` of the oldest
+/// one behind the batch in flight): random runs of pushes, restored logs (with damaged messages, dropped when
+/// checked before a send), sends of all or `flush_at` events, answers and offline spells, under small bounds. After
+/// each step the events waiting, their order, the batch in flight, the drop counts and the bytes agree, and the
+/// stored log's parts, written as the web layer writes them, restore to the same events. (proptest is a native-only
+/// dev-dependency.)
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod model_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// An event whose head is padded by this many bytes.
+        Push(usize),
+        /// A log of messages taken in; false for one without its `messageId`.
+        Restore(Vec<bool>),
+        /// A send when due, of every event (`true`: `flush()`) or of `flush_at`.
+        Send(bool),
+        /// The answer to the batch in flight: accepted, retry, rejected.
+        Answer(u8),
+        Paused(bool),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            8 => (0usize..60).prop_map(Op::Push),
+            1 => (200usize..700).prop_map(Op::Push),
+            1 => proptest::collection::vec(any::<bool>(), 1..8).prop_map(Op::Restore),
+            2 => any::<bool>().prop_map(Op::Send),
+            2 => (0u8..3).prop_map(Op::Answer),
+            1 => any::<bool>().prop_map(Op::Paused),
+        ]
+    }
+
+    /// A model event: its sequence number, its number `n`, its head's length, and, restored, whether it is damaged
+    /// and not yet checked.
+    #[derive(Debug, Clone, Copy)]
+    struct Event {
+        seq: u64,
+        n: usize,
+        len: usize,
+        bad_unchecked: bool,
+        unchecked: bool,
+    }
+
+    fn ns(q: &Queue) -> Vec<usize> {
+        q.items()
+            .map(|i| {
+                json::parse(&q.message_json(i))
+                    .ok()
+                    .and_then(|m| m.get("n").and_then(|n| n.as_f64()))
+                    .unwrap_or(-1.0) as usize
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn the_bounds_drop_what_a_plain_model_drops(
+            max_events in 1usize..30,
+            max_bytes in 100usize..3_000,
+            flush_at in 1usize..8,
+            ops in proptest::collection::vec(op(), 1..150),
+        ) {
+            let config = QueueConfig { flush_at, max_events, max_bytes, ..QueueConfig::default() };
+            let mut q = Queue::new(config);
+            q.set_context("{}".into());
+            let mut model: Vec<Event> = Vec::new();
+            let (mut next_seq, mut next_n) = (1u64, 0usize);
+            let mut in_flight: Option<(u64, u64)> = None;
+            let (mut flush, mut paused) = (false, false);
+            let mut dropped = DropCounts::default();
+            let mut store: Vec<(u32, String)> = Vec::new();
+            for op in ops {
+                let mut added = Vec::new();
+                match &op {
+                    Op::Push(pad) => {
+                        let head = format!("{{\"n\":{next_n},\"pad\":\"{}\",\"context\":", "x".repeat(*pad));
+                        added.push((next_n, head.len(), false, false));
+                        q.push(head, 0);
+                        next_n += 1;
+                    }
+                    Op::Restore(good) => {
+                        let mut text = format!("{PERSIST_HEADER}\nc 1 {{}}\n");
+                        for (i, good) in good.iter().enumerate() {
+                            let id = if *good { format!("\"messageId\":\"m{next_n}\",") } else { String::new() };
+                            let head = format!("{{{id}\"n\":{next_n},\"context\":");
+                            text.push_str(&format!("e {} 0 1 {head}\n", i + 1));
+                            added.push((next_n, head.len(), !good, true));
+                            next_n += 1;
+                        }
+                        prop_assert!(q.restore(&text));
+                    }
+                    Op::Send(all) => {
+                        if *all {
+                            q.request_flush();
+                            flush = !model.is_empty();
+                        }
+                        q.retry_now();
+                        let due = in_flight.is_none() && !paused && !model.is_empty()
+                            && (flush || model.len() >= flush_at);
+                        let batch = q.take_due(0, "k");
+                        if due {
+                            // Every event the batch may take is checked first; the damaged ones are dropped.
+                            let limit = if flush { usize::MAX } else { flush_at };
+                            let (mut i, mut checked) = (0, 0);
+                            while i < model.len() && checked < limit {
+                                if model[i].bad_unchecked {
+                                    model.remove(i);
+                                    dropped.corrupt += 1;
+                                    continue;
+                                }
+                                model[i].unchecked = false;
+                                i += 1;
+                                checked += 1;
+                            }
+                        }
+                        match batch {
+                            Some(b) => {
+                                prop_assert!(due);
+                                prop_assert!(b.count >= 1 && b.count <= model.len());
+                                prop_assert!(flush || b.count <= flush_at);
+                                prop_assert_eq!((b.first_seq, b.last_seq), (model[0].seq, model[b.count - 1].seq));
+                                in_flight = Some((b.first_seq, b.last_seq));
+                            }
+                            None => prop_assert!(!due || model.is_empty()),
+                        }
+                    }
+                    Op::Answer(outcome) => {
+                        let outcome = match outcome {
+                            0 => SendOutcome::Accepted,
+                            1 => SendOutcome::Retry { retry_after: None },
+                            _ => SendOutcome::Rejected { status: 400 },
+                        };
+                        prop_assert_eq!(q.ack_in_flight(outcome, 0, 0.5), in_flight.is_some());
+                        if let Some((first, last)) = in_flight.take() {
+                            let before = model.len();
+                            if outcome != (SendOutcome::Retry { retry_after: None }) {
+                                model.retain(|e| e.seq < first || e.seq > last);
+                            }
+                            if let SendOutcome::Rejected { .. } = outcome {
+                                dropped.rejected += (before - model.len()) as u64;
+                            }
+                            if model.is_empty() {
+                                flush = false;
+                            }
+                        }
+                    }
+                    Op::Paused(p) => {
+                        q.set_paused(*p);
+                        paused = *p;
+                    }
+                }
+                for (n, len, bad, unchecked) in added {
+                    model.push(Event { seq: next_seq, n, len, bad_unchecked: bad, unchecked });
+                    next_seq += 1;
+                    // The bound: the oldest event behind the batch in flight, one at a time, but never the only one.
+                    while model.len() > max_events
+                        || model.iter().map(|e| e.len).sum::<usize>() + 2 > max_bytes
+                    {
+                        let last = in_flight.map_or(0, |(_, last)| last);
+                        let Some(at) = model.iter().position(|e| e.seq > last) else { break };
+                        if model.len() == 1 {
+                            break;
+                        }
+                        model.remove(at);
+                        dropped.overflow += 1;
+                    }
+                }
+                let q_seqs: Vec<u64> = q.items().map(|i| i.seq).collect();
+                let m_seqs: Vec<u64> = model.iter().map(|e| e.seq).collect();
+                prop_assert_eq!(&q_seqs, &m_seqs, "after {:?}", op);
+                prop_assert_eq!(ns(&q), model.iter().map(|e| e.n).collect::<Vec<_>>());
+                prop_assert_eq!(q.len(), model.len());
+                prop_assert_eq!(q.dropped, dropped);
+                prop_assert_eq!(q.in_flight(), in_flight);
+                prop_assert_eq!(q.bytes(), model.iter().map(|e| e.len).sum::<usize>() + 2);
+                let unchecked: Vec<bool> = q.items().map(|i| i.unverified).collect();
+                prop_assert_eq!(unchecked, model.iter().map(|e| e.unchecked).collect::<Vec<_>>());
+                // The stored log, written part by part, holds the same events.
+                while let Some((part, text)) = q.next_dirty_part() {
+                    store.retain(|(p, _)| *p != part);
+                    if let Some(text) = text {
+                        store.push((part, text));
+                        store.sort_by_key(|(p, _)| *p);
+                    }
+                }
+                let mut again = Queue::new(QueueConfig::default());
+                for (_, text) in &store {
+                    prop_assert!(again.restore(text));
+                }
+                prop_assert_eq!(ns(&again), ns(&q));
+            }
+        }
     }
 }

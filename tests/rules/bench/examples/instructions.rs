@@ -1,7 +1,7 @@
 //! Runs one rule-engine operation `N` times after its setup, for `bench/instructions.sh`, which runs this under
 //! callgrind with `N` and with 0 and divides the difference: instructions per operation, a figure that does not
 //! move when other work loads the machine (criterion's timings do, by tens of percent).
-//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|track-demo|compile-demo> <N>
+//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|queue-bound|track-demo|compile-demo> <N>
 
 use std::hint::black_box;
 use wayline::core::audience::{Audience, Kind};
@@ -110,6 +110,30 @@ fn queue_own_contexts(n: usize) {
     }
 }
 
+/// An event pushed to a queue at its bound of 10,000 events, offline as `bench/track.mjs --offline` is: each push
+/// drops the oldest one. Only the queue's part of `track` (the message is built before; the stored log is written
+/// later, in a timer task). Run for at least 10,000 pushes, so that the clearing out of the dropped events' slots,
+/// once they are a quarter of them, is counted in its share.
+fn queue_bound(n: usize) {
+    use wayline::core::queue::{Queue, QueueConfig};
+    let head = |i: usize| {
+        format!(
+            "{{\"type\":\"track\",\"event\":\"Viewed\",\"messageId\":\"m{i:08}\",\"properties\":{{\"revenue\":42}},\"context\":"
+        )
+    };
+    let mut queue = Queue::new(QueueConfig::default());
+    queue.set_paused(true);
+    queue.set_context(r#"{"page":{"path":"/"},"userAgent":"bench"}"#.into());
+    let held = QueueConfig::default().max_events;
+    for i in 0..held {
+        queue.push(head(i), i as i64);
+    }
+    for i in held..held + n {
+        queue.push(black_box(head(i)), i as i64);
+    }
+    black_box(queue.len());
+}
+
 /// `track` through the whole tracker with the demo store's config and 10,000 events of history, as
 /// `bench/track.mjs --segments` calls it in the browser (its properties, a page view every tenth call of the
 /// history, batches taken and accepted as they fall due): the core's part of a call's cost, without the browser.
@@ -158,7 +182,7 @@ fn main() {
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     ) else {
         eprintln!(
-            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|compile-demo> <N>"
+            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|queue-bound|track-demo|compile-demo> <N>"
         );
         std::process::exit(2);
     };
@@ -181,6 +205,7 @@ fn main() {
         "audience-demo" => ingest_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
         "absorb-demo" => absorb_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
         "queue-contexts" => queue_own_contexts(n),
+        "queue-bound" => queue_bound(n),
         "track-demo" => track_demo(n),
         "compile-demo" => {
             let demo = parse(DEMO_CONFIG).unwrap();
