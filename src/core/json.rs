@@ -184,10 +184,23 @@ impl std::fmt::Display for JsonError {
 
 /// Parses one JSON document (RFC 8259), nesting at most [`MAX_DEPTH`] deep.
 pub fn parse(text: &str) -> Result<Value, JsonError> {
+    read(text, true)
+}
+
+/// Checks one JSON document as [`parse`] reads it (the same errors for the same text), keeping none of what is in
+/// it: the answer is the kind of value at the top, empty (an object or array with nothing in it, `""`, 0; not to be
+/// read further). For text whose contents are not needed (the page's properties where no rule engine reads them):
+/// nothing is allocated and no number is converted.
+pub fn check(text: &str) -> Result<Value, JsonError> {
+    read(text, false)
+}
+
+fn read(text: &str, keep: bool) -> Result<Value, JsonError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
         pos: 0,
+        keep,
     };
     p.skip_ws();
     let v = p.value(0)?;
@@ -202,11 +215,21 @@ struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
+    /// Whether values are built ([`parse`]) or only checked ([`check`]); read through [`Parser::keep`].
+    keep: bool,
 }
 
 // Text is sliced with `get` rather than indexing throughout: an index panic would bring the whole
 // `char`-escaping formatter of its message (about 3 KB) into the wasm, even though it cannot happen here.
 impl Parser<'_> {
+    /// Whether values are built. Always in the segments build's wasm, which never only checks (its rules read
+    /// every event's properties: `tracker::RULES_READ_EVENTS`), so that its parser has no code for checking; a
+    /// [`check`] there would build the value, which is still an answer [`check`] may give. (Native tests check
+    /// both ways in either build.)
+    fn keep(&self) -> bool {
+        cfg!(all(feature = "segments", target_arch = "wasm32")) || self.keep
+    }
+
     /// Whether the input continues with `lit`.
     fn at(&self, lit: &str) -> bool {
         self.bytes
@@ -280,7 +303,13 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let v = self.value(depth + 1)?;
-            map.insert(key, v);
+            if self.keep() {
+                map.insert(key, v);
+            } else {
+                // Only checked: nothing in them was allocated, so there is nothing to free (and dropping them
+                // would cost a `Value`'s drop code here).
+                std::mem::forget((key, v));
+            }
             self.skip_ws();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -303,7 +332,12 @@ impl Parser<'_> {
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth + 1)?);
+            let v = self.value(depth + 1)?;
+            if self.keep() {
+                items.push(v);
+            } else {
+                std::mem::forget(v);
+            }
             self.skip_ws();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -342,6 +376,9 @@ impl Parser<'_> {
                 return Err(self.err(JsonErrorKind::BadNumber));
             }
         }
+        if !self.keep() {
+            return Ok(Value::Number(0.0));
+        }
         let slice = self.text.get(start..self.pos).unwrap_or_default();
         let n = decimal_to_f64(slice);
         // An integer is never negative zero (`-0` reads as 0): adding zero turns -0.0 into 0.0 and leaves
@@ -373,7 +410,9 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
+            if self.keep() {
+                out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
+            }
             match self.peek()? {
                 b'"' => {
                     self.pos += 1;
@@ -395,7 +434,9 @@ impl Parser<'_> {
                         b'u' => self.unicode_escape()?,
                         _ => return Err(self.err(JsonErrorKind::BadEscape)),
                     };
-                    out.push(c);
+                    if self.keep() {
+                        out.push(c);
+                    }
                 }
                 _ => return Err(self.err(JsonErrorKind::UnexpectedChar)),
             }
@@ -938,8 +979,59 @@ mod tests {
     fn bounds_nesting_depth() {
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
         assert_eq!(parse(&deep).unwrap_err().kind, JsonErrorKind::TooDeep);
+        assert_eq!(check(&deep), parse(&deep));
         let ok = "[".repeat(MAX_DEPTH - 1) + &"]".repeat(MAX_DEPTH - 1);
         assert!(parse(&ok).is_ok());
+        assert_eq!(check(&ok), checked_as_parsed(&ok));
+    }
+
+    /// What [`check`] answers for `text`, from what [`parse`] does: the same error, or the value emptied.
+    fn checked_as_parsed(text: &str) -> Result<Value, JsonError> {
+        if cfg!(all(feature = "segments", target_arch = "wasm32")) {
+            // That build's parser keeps everything (`Parser::keep`).
+            return parse(text);
+        }
+        parse(text).map(|v| match v {
+            Value::Object(_) => Value::Object(Map::new()),
+            Value::Array(_) => Value::Array(Vec::new()),
+            Value::String(_) => Value::String(String::new()),
+            Value::Number(_) => Value::Number(0.0),
+            v => v,
+        })
+    }
+
+    #[test]
+    fn checks_as_it_parses() {
+        for text in [
+            r#"{"a":[1,{"b":"c\u00e9\ud83d\ude00"}],"d":null}"#,
+            r#" {"a":1,"a":2} "#,
+            r#"[1e400,-0,0.5E-3,true,false]"#,
+            r#""\ud83d""#,
+            "12",
+            "{",
+            r#"{"a":}"#,
+            r#"{"a":01}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12g4"}"#,
+            "{\"a\":\"\t\"}",
+            "[1,]",
+            "tru",
+            "1.",
+            "{}x",
+            "",
+        ] {
+            assert_eq!(check(text), checked_as_parsed(text), "{text}");
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// Any text made of JSON's own characters is checked as it is parsed: the same error at the same offset,
+        /// or the same kind of value.
+        #[test]
+        fn check_agrees_with_parse(text in r#"[{}\[\]":,\\ 0-9.eE+\-tfnrulasx\u{e9}\t]{0,40}"#) {
+            proptest::prop_assert_eq!(check(&text), checked_as_parsed(&text));
+        }
     }
 
     #[test]

@@ -158,13 +158,20 @@ impl Props<'_> {
     }
 }
 
-/// Checks serialised properties (absent or `null` mean `{}`).
-pub fn properties(json_text: Option<&str>) -> Result<Props<'_>, InputError> {
+/// Checks serialised properties (absent or `null` mean `{}`). `keep`: whether the caller reads them (a rule engine
+/// hears the event, the page's properties and traits are kept); without it, properties within the size limit are
+/// checked but not read ([`json::check`]: the same answer, warning and text sent, with an empty `map`).
+pub fn properties(json_text: Option<&str>, keep: bool) -> Result<Props<'_>, InputError> {
     let text = match json_text.map(trim) {
         None | Some("") | Some("null") => return Ok(Props::empty(None)),
         Some(t) => t,
     };
-    let Ok(value) = json::parse(text) else {
+    let value = if keep || text.len() > MAX_PROPERTIES_BYTES {
+        json::parse(text)
+    } else {
+        json::check(text)
+    };
+    let Ok(value) = value else {
         return Ok(Props::empty(Some(Adjustment::NotJson)));
     };
     let Value::Object(map) = value else {
@@ -294,46 +301,130 @@ mod tests {
         }
     }
 
+    /// [`properties`] read (`keep`) and only checked: the same text sent, warning and error; checked ones carry no
+    /// map unless they had to be read to be cut. The read answer is returned.
+    fn props(text: Option<&str>) -> Result<Props<'_>, InputError> {
+        let read = properties(text, true);
+        let checked = properties(text, false);
+        match (&read, &checked) {
+            (Ok(r), Ok(c)) => {
+                assert_eq!((&r.json, r.adjustment), (&c.json, c.adjustment), "{text:?}");
+                // (The segments build's wasm reads them anyway: `json::Parser::keep`.)
+                if r.adjustment != Some(Adjustment::StringsCut)
+                    && !cfg!(all(feature = "segments", target_arch = "wasm32"))
+                {
+                    assert!(c.map.is_empty(), "{text:?}");
+                }
+            }
+            _ => assert_eq!(read, checked, "{text:?}"),
+        }
+        read
+    }
+
     #[test]
     fn small_objects_pass_through_untouched() {
-        let p = properties(Some("{\"a\":1}")).unwrap();
+        let p = props(Some("{\"a\":1}")).unwrap();
         assert!(matches!(p.json, Cow::Borrowed("{\"a\":1}")));
         assert_eq!(p.adjustment, None);
         assert_eq!(p.map.get("a"), Some(&Value::Number(1.0)));
-        assert_eq!(properties(None).unwrap().json, "{}");
-        assert_eq!(properties(Some("null")).unwrap().json, "{}");
+        assert!(matches!(
+            properties(Some("{\"a\":1}"), false).unwrap().json,
+            Cow::Borrowed("{\"a\":1}")
+        ));
+        assert_eq!(props(None).unwrap().json, "{}");
+        assert_eq!(props(Some("null")).unwrap().json, "{}");
+        assert_eq!(props(Some(" \u{a0}null\n")).unwrap().adjustment, None);
+        assert_eq!(props(Some("")).unwrap().adjustment, None);
     }
 
     #[test]
     fn non_objects_become_empty_objects() {
-        let p = properties(Some("[1,2]")).unwrap();
+        let p = props(Some("[1,2]")).unwrap();
         assert_eq!(
             (p.json.as_ref(), p.adjustment),
             ("{}", Some(Adjustment::NotAnObject))
         );
         assert!(p.map.is_empty());
-        assert_eq!(
-            properties(Some("\"x\"")).unwrap().adjustment,
-            Some(Adjustment::NotAnObject)
-        );
+        for text in [
+            "\"x\"",
+            "\"{\"",
+            "1",
+            "-0.5e3",
+            "true",
+            "false",
+            "[]",
+            "[{}]",
+            " [ {\"a\":1} ] ",
+        ] {
+            assert_eq!(
+                props(Some(text)).unwrap().adjustment,
+                Some(Adjustment::NotAnObject),
+                "{text}"
+            );
+        }
         // Only a tagged click's attribute can be text that is not JSON (the JavaScript API passes JSON text), and
         // JSON nested past the parser's depth reads as none: the event is kept, without its properties.
-        let p = properties(Some("{'slot':'top'}")).unwrap();
+        let p = props(Some("{'slot':'top'}")).unwrap();
         assert_eq!(
             (p.json.as_ref(), p.adjustment),
             ("{}", Some(Adjustment::NotJson))
         );
         let deep = format!("{}1{}", "{\"a\":".repeat(70), "}".repeat(70));
         assert_eq!(
-            properties(Some(&deep)).unwrap().adjustment,
+            props(Some(&deep)).unwrap().adjustment,
             Some(Adjustment::NotJson)
         );
+        // Text that starts as an object but is not one, or not JSON (a page's `JSON.stringify` may answer anything).
+        for text in [
+            "{",
+            "{}x",
+            "{} {}",
+            "{\"a\":}",
+            "{\"a\":01}",
+            "{\"a\":1,}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\u12g4\"}",
+            "{\"a\":\"\t\"}",
+            "{\"a\":[1,]}",
+            "{\"a\":tru}",
+            "{\"a\":1.}",
+            "{\"a\":-}",
+            "{a:1}",
+        ] {
+            assert_eq!(
+                props(Some(text)).unwrap().adjustment,
+                Some(Adjustment::NotJson),
+                "{text}"
+            );
+        }
+        let within = format!(
+            "{}1{}",
+            "{\"a\":".repeat(json::MAX_DEPTH - 1),
+            "}".repeat(json::MAX_DEPTH - 1)
+        );
+        assert_eq!(props(Some(&within)).unwrap().adjustment, None);
+        let past = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(json::MAX_DEPTH - 1),
+            "]".repeat(json::MAX_DEPTH - 1)
+        );
+        assert_eq!(
+            props(Some(&past)).unwrap().adjustment,
+            Some(Adjustment::NotJson)
+        );
+        for text in [
+            "{\"a\":\"\\ud83d\",\"b\":\"\\ud83d\\u0041\",\"c\":\"é\\n\\/\"}",
+            "{\"a\":1,\"a\":2}",
+            "{\"\":{\"\":[]},\"n\":-0,\"x\":1e400,\"y\":[null,true,false,0.5E-3]}",
+        ] {
+            assert_eq!(props(Some(text)).unwrap().adjustment, None, "{text}");
+        }
     }
 
     #[test]
     fn a_megabyte_string_is_cut() {
         let big = format!("{{\"note\":\"{}\",\"n\":1}}", "é".repeat(1 << 19));
-        let p = properties(Some(&big)).unwrap();
+        let p = props(Some(&big)).unwrap();
         assert_eq!(p.adjustment, Some(Adjustment::StringsCut));
         assert_eq!(p.map.get("n"), Some(&Value::Number(1.0)));
         let v = json::parse(&p.json).unwrap();
@@ -364,7 +455,7 @@ mod tests {
             .collect();
         let big = format!("{{{}}}", fields.join(","));
         assert!(matches!(
-            properties(Some(&big)),
+            props(Some(&big)),
             Err(InputError::TooLarge { .. })
         ));
     }

@@ -23,6 +23,12 @@ use super::sanitize::{self, Adjustment, InputError};
 use super::session::DEFAULT_IDLE_TIMEOUT;
 use super::time::Millis;
 
+/// Whether the properties of `track` and `group` calls are read (into a map, for the rules): only in the build with
+/// the rule engine. Without it they are checked but not read (`sanitize::properties`), which was about a seventh of a
+/// `track` in the browser. (The segments build reads them also when no config is in use: checking alone would add
+/// code there for pages that have no use for that build.)
+const RULES_READ_EVENTS: bool = cfg!(feature = "segments");
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackerOptions {
     pub write_key: String,
@@ -297,9 +303,10 @@ impl Tracker {
     }
 
     /// The page's properties or traits (JSON text) read as the message carries them: repaired where they can be
-    /// (with a warning), refused with one where they cannot.
-    fn properties<'t>(&mut self, json: Option<&'t str>) -> Option<sanitize::Props<'t>> {
-        match sanitize::properties(json) {
+    /// (with a warning), refused with one where they cannot. `keep`: whether the caller reads their `map` (see
+    /// `sanitize::properties`).
+    fn properties<'t>(&mut self, json: Option<&'t str>, keep: bool) -> Option<sanitize::Props<'t>> {
+        match sanitize::properties(json, keep) {
             Ok(p) => {
                 self.adjusted(p.adjustment);
                 Some(p)
@@ -491,7 +498,7 @@ impl Tracker {
                 return false;
             }
         };
-        let Some(props) = self.properties(properties_json) else {
+        let Some(props) = self.properties(properties_json, RULES_READ_EVENTS) else {
             return false;
         };
         self.record_call(
@@ -596,7 +603,7 @@ impl Tracker {
         properties_json: Option<&str>,
         now: Millis,
     ) -> bool {
-        let Some(extra) = self.properties(properties_json) else {
+        let Some(extra) = self.properties(properties_json, true) else {
             return false;
         };
         let mut page_props = extra.map;
@@ -656,7 +663,7 @@ impl Tracker {
         if !user_id.is_none_or(|id| self.valid_id(id, "invalid_user_id", "identify")) {
             return false;
         }
-        let Some(traits) = self.properties(traits_json) else {
+        let Some(traits) = self.properties(traits_json, true) else {
             return false;
         };
         let new_traits = traits.map;
@@ -735,7 +742,7 @@ impl Tracker {
         if !self.valid_id(group_id, "invalid_group_id", "group") {
             return false;
         }
-        let Some(traits) = self.properties(traits_json) else {
+        let Some(traits) = self.properties(traits_json, RULES_READ_EVENTS) else {
             return false;
         };
         self.record_call(
@@ -1580,6 +1587,48 @@ mod tests {
         assert_eq!(t.queue().len(), 1);
     }
 
+    /// `track` and `group` send the page's properties as it gave them, `{}` with a warning for any that are not an
+    /// object or not JSON (`docs/sdk.md`, "Limits and bad input"): in every build, with or without rules reading
+    /// them (without, they are only checked: `sanitize::properties`).
+    #[test]
+    fn properties_that_are_not_an_object_are_sent_as_an_empty_one_with_a_warning() {
+        let cases: &[(Option<&str>, &str, Option<&str>)] = &[
+            (
+                Some(r#"{"a":[1,{"b":null}],"c":"\u00e9"}"#),
+                r#"{"a":[1,{"b":null}],"c":"é"}"#,
+                None,
+            ),
+            (None, "{}", None),
+            (Some("null"), "{}", None),
+            (Some("[1,2]"), "{}", Some("properties_not_object")),
+            (Some(r#""str""#), "{}", Some("properties_not_object")),
+            (Some("42"), "{}", Some("properties_not_object")),
+            (Some("true"), "{}", Some("properties_not_object")),
+            (Some("{'slot':'top'}"), "{}", Some("invalid_properties")),
+            (Some(r#"{"a":1} x"#), "{}", Some("invalid_properties")),
+            (Some(r#"{"a":01}"#), "{}", Some("invalid_properties")),
+        ];
+        let deep = format!("{}1{}", "[".repeat(70), "]".repeat(70));
+        let deep = format!(r#"{{"a":{deep}}}"#);
+        let cases =
+            cases
+                .iter()
+                .copied()
+                .chain([(Some(deep.as_str()), "{}", Some("invalid_properties"))]);
+        for (given, sent, warning) in cases {
+            let mut t = tracker(None);
+            assert!(t.track("E", given, 1_000), "{given:?}");
+            assert!(t.group("g", given, 2_000), "{given:?}");
+            let expected = json::parse(sent).unwrap();
+            for (m, key) in messages(&t).iter().zip(["properties", "traits"]) {
+                assert_eq!(m.get(key), Some(&expected), "{given:?}");
+            }
+            let codes: Vec<_> = t.take_warnings().iter().map(|w| w.code).collect();
+            let expected: Vec<_> = warning.into_iter().chain(warning).collect();
+            assert_eq!(codes, expected, "{given:?}");
+        }
+    }
+
     /// `group` and `alias` as Segment's spec shapes them: a group's id and traits; an alias's `previousId`
     /// (the current user id, else the anonymous id, unless given) and the new `userId`, which the visitor's own
     /// identity does not take.
@@ -2281,6 +2330,31 @@ mod audience_tests {
         p.referrer = "https://search.test/?q=packs".into();
         t.page_view(p, None, None, 1_000);
         assert_eq!(t.segments(), ["pricing", "from-search"]);
+    }
+
+    /// Rules read the properties of events tracked with a config in use and of those kept while it loads; a
+    /// `group`'s traits too (`RULES_READ_EVENTS`).
+    #[test]
+    fn rules_read_the_properties_of_events_and_of_those_kept_for_the_config() {
+        let config = json::parse(
+            r#"{"segments": {"big": "count(\"Order Completed\", where: revenue >= 100) >= 2",
+                              "acme": "count(\"Group\", where: plan == \"enterprise\") >= 1"}}"#,
+        )
+        .unwrap();
+        let mut t = tracker();
+        t.track("Order Completed", Some(r#"{"revenue":500}"#), 500);
+        t.expect_config();
+        t.track("Order Completed", Some(r#"{"revenue":150}"#), 1_000);
+        t.track("Order Completed", Some(r#"{"revenue":5}"#), 1_500);
+        t.set_audience(Audience::boxed(&config).unwrap(), None, 2_000);
+        assert!(t.segments().is_empty(), "one order of 100 or more");
+        t.track("Order Completed", Some("[1]"), 3_000);
+        t.track("Order Completed", Some(r#"{"revenue":20}"#), 3_500);
+        assert!(t.segments().is_empty());
+        t.track("Order Completed", Some(r#"{"revenue":100}"#), 4_000);
+        assert_eq!(t.segments(), ["big"]);
+        t.group("g", Some(r#"{"plan":"enterprise"}"#), 5_000);
+        assert_eq!(t.segments(), ["big", "acme"]);
     }
 
     /// `page(name)`: rules filter page views on the name, as on the stored message's `properties.name`.

@@ -51,6 +51,68 @@ test('unserialisable properties are repaired or dropped with a warning, never th
   await context.close();
 });
 
+// Without the rule engine (js/dist) the properties are checked as JSON but not read (docs/sdk.md, "Builds"): each
+// kind of value is still sent, or replaced by {} with its warning, as the limits table says.
+test('properties that are not an object or nest too deep are sent as {} with a warning; objects as given', async () => {
+  const { page, log, context } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const nested = (levels) => {
+    let v = 1;
+    for (let i = 0; i < levels; i++) v = { a: v };
+    return v;
+  };
+  const sent = await page.evaluate(({ within, past }) => {
+    const n = () => log.length;
+    const log = [];
+    const warn = console.warn;
+    console.warn = (...args) => { log.push(args.join(' ')); warn.apply(console, args); };
+    const calls = {
+      'Object Props': () => wayline.track('Object Props', { s: 'é\u2028"\\', n: [1e21, -0, 0.1], t: true, z: null, o: {} }),
+      'String Props': () => wayline.track('String Props', 'str'),
+      'Number Props': () => wayline.track('Number Props', 42),
+      'Boolean Props': () => wayline.track('Boolean Props', true),
+      'Null Props': () => wayline.track('Null Props', null),
+      'No Props': () => wayline.track('No Props'),
+      'Array Props': () => wayline.track('Array Props', [{ a: 1 }]),
+      'Within Depth': () => wayline.track('Within Depth', within),
+      'Past Depth': () => wayline.track('Past Depth', past),
+      'Group Array': () => wayline.group('g-1', ['x']),
+      'Wrapped Stringify': () => {
+        // A page's JSON.stringify that answers text that is not JSON for this value.
+        const stringify = JSON.stringify;
+        JSON.stringify = (v, ...rest) => (v && v.wrapped ? '{"wrapped":1} junk' : stringify(v, ...rest));
+        try { wayline.track('Wrapped Stringify', { wrapped: true }); } finally { JSON.stringify = stringify; }
+      },
+    };
+    const warned = {};
+    for (const [name, call] of Object.entries(calls)) {
+      const before = n();
+      call();
+      warned[name] = log.slice(before).map((w) => (w.match(/\(([a-z_]+)\)$/) || [])[1]);
+    }
+    console.warn = warn;
+    return warned;
+  }, { within: nested(63), past: nested(64) });
+  await page.evaluate(() => wayline.flush());
+  const events = await waitForEvents(env.collector, (e) => e.some((x) => x.event === 'Wrapped Stringify') && e.some((x) => x.type === 'group'));
+  const props = (name) => events.find((e) => e.event === name).properties;
+  assert.deepEqual(props('Object Props'), { s: 'é\u2028"\\', n: [1e21, 0, 0.1], t: true, z: null, o: {} });
+  for (const name of ['String Props', 'Number Props', 'Boolean Props', 'Null Props', 'No Props', 'Array Props', 'Past Depth', 'Wrapped Stringify']) {
+    assert.deepEqual(props(name), {}, name);
+  }
+  assert.deepEqual(props('Within Depth'), nested(63));
+  assert.deepEqual(events.find((e) => e.type === 'group').traits, {});
+  assert.deepEqual(sent, {
+    'Object Props': [], 'String Props': ['properties_not_object'], 'Number Props': ['properties_not_object'],
+    'Boolean Props': ['properties_not_object'], 'Null Props': [], 'No Props': [], 'Array Props': ['properties_not_object'],
+    'Within Depth': [], 'Past Depth': ['invalid_properties'], 'Group Array': ['properties_not_object'],
+    'Wrapped Stringify': ['invalid_properties'],
+  });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test('the page keeps working when the collector is down', async () => {
   const { page, log, context } = await openPage(env.browser);
   let refused = 0;
