@@ -66,8 +66,9 @@ pub fn is_hidden(document: &wasm_bindgen::JsValue) -> bool {
     text(document, "visibilityState") == "hidden"
 }
 
-pub fn title(window: &web_sys::Window) -> String {
-    text(&prop(window, "document"), "title")
+/// `document.title` (the SDK's document, `Sdk::document`).
+pub fn title(document: &wasm_bindgen::JsValue) -> String {
+    text(document, "title")
 }
 
 pub fn href(window: &web_sys::Window) -> String {
@@ -75,12 +76,15 @@ pub fn href(window: &web_sys::Window) -> String {
 }
 
 /// The current page; `referrer` is `document.referrer` on a load and the previous URL after SPA navigation.
-pub fn page(window: &web_sys::Window, referrer: Option<String>) -> Page {
-    let doc = prop(window, "document");
+pub fn page(
+    window: &web_sys::Window,
+    document: &wasm_bindgen::JsValue,
+    referrer: Option<String>,
+) -> Page {
     Page {
         url: href(window),
-        title: text(&doc, "title"),
-        referrer: referrer.unwrap_or_else(|| text(&doc, "referrer")),
+        title: title(document),
+        referrer: referrer.unwrap_or_else(|| text(document, "referrer")),
     }
 }
 

@@ -68,6 +68,11 @@ const LOG_READ_BUDGET: usize = 32 * 1024;
 pub struct Sdk {
     pub tracker: Tracker,
     pub window: web_sys::Window,
+    /// `window.document`, read once: a window's document is the same object for the SDK's life (`document.open()`
+    /// keeps it; a frame navigated from its first `about:blank` to a page of its origin keeps its window but gets
+    /// another document, and the SDK loaded before does not carry over to that page). Every call that records a
+    /// message reads its `title`, and reading `document` cost about as much again.
+    pub document: JsValue,
     pub endpoint: String,
     pub debug: bool,
     pub auto_page: bool,
@@ -369,7 +374,8 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     } else {
         store.get(&profile_key)
     };
-    let page = env::page(&window, None);
+    let document = super::convert::prop(&window, "document");
+    let page = env::page(&window, &document, None);
     let last_href = page.url.clone();
     let mut tracker = Tracker::new(
         options.tracker,
@@ -393,6 +399,7 @@ pub fn install(options: InitOptions, window: web_sys::Window) {
     let mut sdk = Sdk {
         tracker,
         window,
+        document,
         endpoint: options.endpoint,
         debug: options.debug,
         auto_page: options.auto_page,
@@ -524,7 +531,7 @@ impl Sdk {
             // What time alone brings (a segment left, a journey stage) is a message of the page as it is now, as a
             // call's is: the app may have retitled its view since the last call.
             #[cfg(feature = "segments")]
-            self.tracker.retitle(env::title(&self.window));
+            self.tracker.retitle(env::title(&self.document));
             self.tracker.advance(now);
         }
         self.announce_changes();
@@ -1241,7 +1248,7 @@ impl Sdk {
     /// once the new view renders), and analytics.js reads it at each call. One read of `document.title`; the rules
     /// see a new one with the call's event (see [`crate::core::tracker::Tracker::set_page`]).
     pub fn refresh_title(&mut self, now: Millis) {
-        let title = env::title(&self.window);
+        let title = env::title(&self.document);
         if title != self.tracker.page().title {
             let mut page = self.tracker.page().clone();
             page.title = title;
@@ -1262,7 +1269,7 @@ impl Sdk {
         } else {
             self.tracker.page().referrer.clone()
         };
-        env::page(&self.window, Some(referrer))
+        env::page(&self.window, &self.document, Some(referrer))
     }
 
     /// A page view of the current page (see [`Sdk::current_page`]); its scroll depth is reported afresh. The first
@@ -1282,7 +1289,7 @@ impl Sdk {
     /// Records the automatic page view waiting for the app's title ([`Sdk::on_navigation`]), if any.
     pub fn view_pending(&mut self) {
         if let Some((mut page, at)) = self.pending_view.take() {
-            page.title = env::title(&self.window);
+            page.title = env::title(&self.document);
             self.record_view(page, None, None, None, at);
         }
     }

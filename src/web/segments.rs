@@ -19,8 +19,7 @@ use crate::core::segments::Change;
 #[cfg(feature = "segments")]
 pub(super) fn start(sdk: &mut Sdk, config: Option<ConfigSource>, now: Millis) {
     // A tab opened in the background starts hidden, with no `visibilitychange` to say so.
-    let document = crate::web::convert::prop(&sdk.window, "document");
-    if crate::web::env::is_hidden(&document) {
+    if crate::web::env::is_hidden(&sdk.document) {
         sdk.tracker.page_hidden(now);
     }
     match config {

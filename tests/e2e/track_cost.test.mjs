@@ -36,3 +36,33 @@ test('a track call makes no JavaScript string from the module’s text: the name
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test('a track call reads only what can change between calls: not the window’s document, which is read once', async () => {
+  const { page, context, log } = await openPage(env.browser);
+  await page.goto(env.collector.url + '/blank.html');
+  await ready(page);
+  const reads = await page.evaluate(() => {
+    // The SDK reads the page's objects through `Reflect.get` (`convert::prop`): each read crosses into JavaScript.
+    const props = { revenue: 42, currency: 'EUR' };
+    wayline.track('Warm Up', props);
+    const get = Reflect.get;
+    const reads = [];
+    Reflect.get = function (target, key, ...rest) {
+      reads.push(target === window ? `window.${String(key)}` : String(key));
+      return get.call(this, target, key, ...rest);
+    };
+    try {
+      for (let i = 0; i < 5; i++) wayline.track('Measured', props);
+    } finally {
+      Reflect.get = get;
+    }
+    return reads;
+  });
+  // `Array.prototype.toJSON` (a Prototype.js page's, see convert::to_json) and `document.title` (apps retitle their
+  // views) on each call; `window.document` is the same object for the SDK's life (docs/sdk.md, "Builds").
+  assert.deepEqual(reads, Array(5).fill(['toJSON', 'title']).flat());
+  const state = await page.evaluate(() => wayline.debugState());
+  assert.equal(state.queued, 7, 'the page view and the six events wait for their batch');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
