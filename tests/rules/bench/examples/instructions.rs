@@ -1,7 +1,7 @@
 //! Runs one rule-engine operation `N` times after its setup, for `bench/instructions.sh`, which runs this under
 //! callgrind with `N` and with 0 and divides the difference: instructions per operation, a figure that does not
 //! move when other work loads the machine (criterion's timings do, by tens of percent).
-//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|queue-bound|track-demo|compile-demo> <N>
+//!   instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|queue-bound|track-demo|track-plain|compile-demo> <N>
 
 use std::hint::black_box;
 use wayline::core::audience::{Audience, Kind};
@@ -90,7 +90,11 @@ fn queue_own_contexts(n: usize) {
         let head = format!(
             "{{\"type\":\"track\",\"event\":\"Viewed\",\"messageId\":\"m{i:08}\",\"properties\":{{}},\"context\":"
         );
-        let context = format!("{{\"ip\":\"10.0.{}.{}\",\"page\":{{\"path\":\"/p/{i}\"}}}}", i / 256 % 256, i % 256);
+        let context = format!(
+            "{{\"ip\":\"10.0.{}.{}\",\"page\":{{\"path\":\"/p/{i}\"}}}}",
+            i / 256 % 256,
+            i % 256
+        );
         (head, context)
     };
     let mut queue = Queue::new(QueueConfig::default());
@@ -137,19 +141,34 @@ fn queue_bound(n: usize) {
 /// `track` through the whole tracker with the demo store's config and 10,000 events of history, as
 /// `bench/track.mjs --segments` calls it in the browser (its properties, a page view every tenth call of the
 /// history, batches taken and accepted as they fall due): the core's part of a call's cost, without the browser.
+/// Built without the `segments` feature (`track-plain`), it is the plain build's tracker, which has no rule engine
+/// (the config is not installed): `bench/track.mjs` without `--segments`.
 fn track_demo(n: usize) {
     use wayline::core::audience::Audience;
     use wayline::core::message::{Environment, Page};
     use wayline::core::queue::SendOutcome;
     use wayline::core::tracker::{Tracker, TrackerOptions};
-    let props = r#"{"revenue":42,"currency":"EUR","items":[{"sku":"ridge-30","qty":1}],"coupon":null}"#;
+    let props =
+        r#"{"revenue":42,"currency":"EUR","items":[{"sku":"ridge-30","qty":1}],"coupon":null}"#;
     let page = Page {
         url: "https://shop.test/".into(),
         title: "Shop".into(),
         referrer: String::new(),
     };
-    let mut t = Tracker::new(TrackerOptions::new("wk"), None, Environment::default(), page.clone(), [9; 32]);
-    t.set_audience(Audience::boxed(&parse(DEMO_STORE_CONFIG).unwrap()).unwrap(), None, 0);
+    let mut t = Tracker::new(
+        TrackerOptions::new("wk"),
+        None,
+        Environment::default(),
+        page.clone(),
+        [9; 32],
+    );
+    if cfg!(feature = "segments") {
+        t.set_audience(
+            Audience::boxed(&parse(DEMO_STORE_CONFIG).unwrap()).unwrap(),
+            None,
+            0,
+        );
+    }
     let mut now = 1_700_000_000_000;
     let mut call = |t: &mut Tracker, i: usize, name: &str| {
         now += 50;
@@ -167,7 +186,13 @@ fn track_demo(n: usize) {
         let _ = i;
     };
     for i in 0..10_000 {
-        let name = if i % 10 == 0 { "" } else if i % 3 == 0 { "Order Completed" } else { "Product Added" };
+        let name = if i % 10 == 0 {
+            ""
+        } else if i % 3 == 0 {
+            "Order Completed"
+        } else {
+            "Product Added"
+        };
         call(&mut t, i, name);
     }
     for i in 0..n {
@@ -182,7 +207,7 @@ fn main() {
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     ) else {
         eprintln!(
-            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|queue-bound|track-demo|compile-demo> <N>"
+            "usage: instructions <rule|growthbook|ingest-demo|ingest-100|audience-demo|absorb-demo|queue-contexts|queue-bound|track-demo|track-plain|compile-demo> <N>"
         );
         std::process::exit(2);
     };
@@ -206,7 +231,21 @@ fn main() {
         "absorb-demo" => absorb_audience(&parse(DEMO_STORE_CONFIG).unwrap(), n),
         "queue-contexts" => queue_own_contexts(n),
         "queue-bound" => queue_bound(n),
-        "track-demo" => track_demo(n),
+        "track-demo" | "track-plain" => {
+            // Each case in the build it describes (bench/instructions.sh builds both).
+            if cfg!(feature = "segments") != (op == "track-demo") {
+                eprintln!(
+                    "{op} needs the example built {} the segments feature",
+                    if op == "track-demo" {
+                        "with"
+                    } else {
+                        "without"
+                    }
+                );
+                std::process::exit(2);
+            }
+            track_demo(n)
+        }
         "compile-demo" => {
             let demo = parse(DEMO_CONFIG).unwrap();
             for _ in 0..n {
