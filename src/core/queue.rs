@@ -1846,7 +1846,7 @@ mod tests {
 
     /// Writes every out-of-date part into `store` (a map from part to text, as the web layer's keys are); the
     /// parts written, in order.
-    fn write_parts(q: &mut Queue, store: &mut Vec<(u32, String)>) -> Vec<u32> {
+    pub(super) fn write_parts(q: &mut Queue, store: &mut Vec<(u32, String)>) -> Vec<u32> {
         let mut written = Vec::new();
         while let Some((part, text)) = q.next_dirty_part() {
             store.retain(|(p, _)| *p != part);
@@ -1859,7 +1859,7 @@ mod tests {
         written
     }
 
-    fn ns_of(q: &Queue) -> Vec<f64> {
+    pub(super) fn ns_of(q: &Queue) -> Vec<f64> {
         q.items()
             .map(|i| {
                 json::parse(&q.message_json(i))
@@ -2269,6 +2269,7 @@ mod tests {
 /// dev-dependency.)
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod model_tests {
+    use super::tests::{ns_of, write_parts};
     use super::*;
     use proptest::prelude::*;
 
@@ -2305,17 +2306,6 @@ mod model_tests {
         len: usize,
         bad_unchecked: bool,
         unchecked: bool,
-    }
-
-    fn ns(q: &Queue) -> Vec<usize> {
-        q.items()
-            .map(|i| {
-                json::parse(&q.message_json(i))
-                    .ok()
-                    .and_then(|m| m.get("n").and_then(|n| n.as_f64()))
-                    .unwrap_or(-1.0) as usize
-            })
-            .collect()
     }
 
     proptest! {
@@ -2435,7 +2425,7 @@ mod model_tests {
                 let q_seqs: Vec<u64> = q.items().map(|i| i.seq).collect();
                 let m_seqs: Vec<u64> = model.iter().map(|e| e.seq).collect();
                 prop_assert_eq!(&q_seqs, &m_seqs, "after {:?}", op);
-                prop_assert_eq!(ns(&q), model.iter().map(|e| e.n).collect::<Vec<_>>());
+                prop_assert_eq!(ns_of(&q), model.iter().map(|e| e.n as f64).collect::<Vec<_>>());
                 prop_assert_eq!(q.len(), model.len());
                 prop_assert_eq!(q.dropped, dropped);
                 prop_assert_eq!(q.in_flight(), in_flight);
@@ -2443,18 +2433,12 @@ mod model_tests {
                 let unchecked: Vec<bool> = q.items().map(|i| i.unverified).collect();
                 prop_assert_eq!(unchecked, model.iter().map(|e| e.unchecked).collect::<Vec<_>>());
                 // The stored log, written part by part, holds the same events.
-                while let Some((part, text)) = q.next_dirty_part() {
-                    store.retain(|(p, _)| *p != part);
-                    if let Some(text) = text {
-                        store.push((part, text));
-                        store.sort_by_key(|(p, _)| *p);
-                    }
-                }
+                write_parts(&mut q, &mut store);
                 let mut again = Queue::new(QueueConfig::default());
                 for (_, text) in &store {
                     prop_assert!(again.restore(text));
                 }
-                prop_assert_eq!(ns(&again), ns(&q));
+                prop_assert_eq!(ns_of(&again), ns_of(&q));
             }
         }
     }
